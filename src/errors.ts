@@ -1,0 +1,12 @@
+/**
+ * An error caused by input the user controls (an input, an agent file, the event, a repository setting).
+ * Its message is shown as is — one or two sentences saying what was wrong and what to do — never with a stack.
+ */
+export class UserError extends Error {
+  override name = 'UserError';
+}
+
+/** Message of any thrown value, for logs and results. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
