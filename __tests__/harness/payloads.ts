@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+
+const require = createRequire(import.meta.url);
+
+interface CommentOptions {
+  /** owner/name */
+  repo: string;
+  defaultBranch?: string;
+  issueNumber: number;
+  issueTitle?: string;
+  issueBody?: string;
+  body: string;
+  login: string;
+  userId?: number;
+  userType?: 'User' | 'Bot';
+  commentId?: number;
+  action?: 'created' | 'edited' | 'deleted';
+  /** Makes it a comment on a pull request (issue.pull_request set), as GitHub sends it. */
+  pullRequest?: boolean;
+  serverUrl?: string;
+  apiUrl?: string;
+}
+
+type Json = Record<string, any>;
+
+/** A real issue_comment payload from @octokit/webhooks-examples, re-pointed at our repo, issue, author and text. */
+export function issueCommentEvent(o: CommentOptions): Json {
+  const examples = JSON.parse(readFileSync(require.resolve('@octokit/webhooks-examples/api.github.com/index.json'), 'utf8')) as Json[];
+  const action = o.action ?? 'created';
+  const base = examples.find((e) => e.name === 'issue_comment')!.examples.find((e: Json) => e.action === action) as Json;
+  const ev = structuredClone(base);
+  const [owner, name] = o.repo.split('/') as [string, string];
+  const server = o.serverUrl ?? 'https://github.com';
+  const api = o.apiUrl ?? 'https://api.github.com';
+  const repoApi = `${api}/repos/${o.repo}`;
+  ev.repository.name = name;
+  ev.repository.full_name = o.repo;
+  ev.repository.owner.login = owner;
+  ev.repository.html_url = `${server}/${o.repo}`;
+  ev.repository.url = repoApi;
+  ev.repository.default_branch = o.defaultBranch ?? 'main';
+  const issueUrl = `${server}/${o.repo}/${o.pullRequest ? 'pull' : 'issues'}/${o.issueNumber}`;
+  Object.assign(ev.issue, {
+    number: o.issueNumber,
+    title: o.issueTitle ?? `Issue ${o.issueNumber}`,
+    body: o.issueBody ?? '',
+    html_url: issueUrl,
+    url: `${repoApi}/issues/${o.issueNumber}`,
+    comments_url: `${repoApi}/issues/${o.issueNumber}/comments`,
+  });
+  const user = { ...ev.comment.user, login: o.login, id: o.userId ?? 1000 + o.login.length, type: o.userType ?? 'User' };
+  user.html_url = `${server}/${o.login}`;
+  const commentId = o.commentId ?? 4_000_000 + Math.floor(Math.random() * 1_000_000);
+  Object.assign(ev.comment, {
+    id: commentId,
+    body: o.body,
+    user,
+    html_url: `${issueUrl}#issuecomment-${commentId}`,
+    url: `${repoApi}/issues/comments/${commentId}`,
+    issue_url: `${repoApi}/issues/${o.issueNumber}`,
+  });
+  ev.sender = { ...ev.sender, login: o.login, id: user.id, type: user.type };
+  if (o.pullRequest) {
+    ev.issue.pull_request = {
+      url: `${repoApi}/pulls/${o.issueNumber}`,
+      html_url: `${server}/${o.repo}/pull/${o.issueNumber}`,
+      diff_url: `${server}/${o.repo}/pull/${o.issueNumber}.diff`,
+      patch_url: `${server}/${o.repo}/pull/${o.issueNumber}.patch`,
+      merged_at: null,
+    };
+  }
+  if (action === 'created') assertValidWebhook(ev);
+  return ev;
+}
+
+let validator: ((ev: unknown) => boolean) & { errors?: unknown } | undefined;
+
+/** Validates against the `webhook-issue-comment-created` schema in GitHub's OpenAPI description. */
+export function assertValidWebhook(ev: Json): void {
+  if (!validator) {
+    const doc = JSON.parse(readFileSync(require.resolve('@octokit/openapi/generated/api.github.com.json'), 'utf8'));
+    const ajv = new Ajv({ strict: false, allErrors: false });
+    (addFormats as unknown as (a: Ajv) => void)(ajv);
+    ajv.addSchema({ components: doc.components }, 'gh');
+    validator = ajv.getSchema('gh#/components/schemas/webhook-issue-comment-created') as typeof validator;
+  }
+  if (!validator!(ev)) throw new Error(`issue_comment payload does not match the webhook schema: ${JSON.stringify(validator!.errors)}`);
+}

@@ -1,0 +1,51 @@
+/** Names from action.yml, spelled once. */
+export const Input = {
+  AnthropicApiKey: 'anthropic-api-key',
+  GithubToken: 'github-token',
+  Agent: 'agent',
+  AgentsDir: 'agents-dir',
+  Model: 'model',
+  MaxTurns: 'max-turns',
+  MaxCostUsd: 'max-cost-usd',
+  TimeoutMinutes: 'timeout-minutes',
+  BaseBranch: 'base-branch',
+  BranchPrefix: 'branch-prefix',
+  AllowedTools: 'allowed-tools',
+  AllowWorkflowChanges: 'allow-workflow-changes',
+  Sandbox: 'sandbox',
+  AllowedDomains: 'allowed-domains',
+  VerifyCommand: 'verify-command',
+  FailOn: 'fail-on',
+  AllowedUsers: 'allowed-users',
+  AllowedBots: 'allowed-bots',
+  CreatePr: 'create-pr',
+  AnthropicBaseUrl: 'anthropic-base-url',
+  Provider: 'provider',
+} as const;
+
+export const Output = {
+  Status: 'status',
+  Summary: 'summary',
+  Files: 'files',
+  Next: 'next',
+  Blocker: 'blocker',
+  Skipped: 'skipped',
+  Branch: 'branch',
+  PrNumber: 'pr-number',
+  PrUrl: 'pr-url',
+  CommentUrl: 'comment-url',
+  CheckRunId: 'check-run-id',
+  Turns: 'turns',
+  InputTokens: 'input-tokens',
+  OutputTokens: 'output-tokens',
+  CacheReadTokens: 'cache-read-tokens',
+  CacheWriteTokens: 'cache-write-tokens',
+  CostUsd: 'cost-usd',
+  Transcript: 'transcript',
+} as const;
+
+export const STATUSES = ['COMPLETE', 'BLOCKED', 'WAITING', 'ERROR'] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** Hidden marker in every comment the action writes: it never answers its own comments, and finds them again on a re-run. */
+export const COMMENT_MARKER = '<!-- backend-developer-action';

@@ -1,0 +1,33 @@
+import { Octokit } from '@octokit/rest';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import * as core from '@actions/core';
+
+/** Octokit with retries for 5xx and rate limits; every write the action makes is safe to repeat. */
+const GitHubClient = Octokit.plugin(retry, throttling);
+export type GitHub = InstanceType<typeof GitHubClient>;
+
+export interface RepoRef {
+  readonly owner: string;
+  readonly repo: string;
+}
+
+export function createGitHub(token: string, baseUrl: string): GitHub {
+  return new GitHubClient({
+    auth: token,
+    baseUrl,
+    userAgent: 'backend-developer-action',
+    log: { debug: () => {}, info: () => {}, warn: (m: string) => core.debug(m), error: (m: string) => core.debug(m) },
+    retry: { retries: 3 },
+    throttle: {
+      onRateLimit: (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
+        core.warning(`GitHub rate limit on ${options.method} ${options.url}; retrying in ${retryAfter} s`);
+        return retryCount < 2;
+      },
+      onSecondaryRateLimit: (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
+        core.warning(`GitHub secondary rate limit on ${options.method} ${options.url}; retrying in ${retryAfter} s`);
+        return retryCount < 2;
+      },
+    },
+  });
+}

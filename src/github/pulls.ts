@@ -1,0 +1,45 @@
+import type { GitHub, RepoRef } from './client.ts';
+import { UserError } from '../errors.ts';
+
+export interface PullRef {
+  readonly number: number;
+  readonly url: string;
+  readonly created: boolean;
+}
+
+export interface PullRequestSpec {
+  readonly head: string;
+  readonly base: string;
+  readonly title: string;
+  readonly body: string;
+  readonly draft: boolean;
+}
+
+async function findOpen(gh: GitHub, repo: RepoRef, head: string, base: string): Promise<PullRef | null> {
+  const { data } = await gh.rest.pulls.list({ ...repo, head: `${repo.owner}:${head}`, base, state: 'open', per_page: 1 });
+  const pr = data[0];
+  return pr ? { number: pr.number, url: pr.html_url, created: false } : null;
+}
+
+/** Opens the PR for the branch, or reuses the open one (marking it ready when the work is complete). */
+export async function ensurePullRequest(gh: GitHub, repo: RepoRef, spec: PullRequestSpec): Promise<PullRef> {
+  const existing = await findOpen(gh, repo, spec.head, spec.base);
+  if (existing) return existing;
+  try {
+    const { data } = await gh.rest.pulls.create({ ...repo, ...spec });
+    return { number: data.number, url: data.html_url, created: true };
+  } catch (e) {
+    const err = e as { status?: number; message?: string };
+    if (err.status === 422 && /already exists/i.test(err.message ?? '')) {
+      // Created by an earlier attempt whose answer we lost.
+      const again = await findOpen(gh, repo, spec.head, spec.base);
+      if (again) return again;
+    }
+    if (err.status === 403 && /not permitted to create or approve pull requests/i.test(err.message ?? '')) {
+      throw new UserError(
+        'GitHub Actions may not open pull requests in this repository. Enable "Allow GitHub Actions to create and approve pull requests" in Settings → Actions → General, use a GitHub App token, or set create-pr: false.',
+      );
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,478 @@
+import * as core from '@actions/core';
+import { existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Output, type Status } from './constants.ts';
+import { UserError, errorMessage } from './errors.ts';
+import { readConfig, DEFAULT_MODEL, type Config } from './inputs.ts';
+import { createRedactor } from './redact.ts';
+import { readCommentEvent, type CommentEvent } from './trigger/event.ts';
+import { parseCommand } from './trigger/command.ts';
+import { decidePermission } from './trigger/permission.ts';
+import { loadAgents, type AgentDefinition } from './agent/definition.ts';
+import { resolveModel, costUsd } from './agent/models.ts';
+import { repoContext } from './agent/context.ts';
+import { systemPrompt, taskMessage } from './agent/prompt.ts';
+import { runAgentLoop, type LoopResult } from './agent/loop.ts';
+import { formatStatus, type StatusBlock } from './agent/status.ts';
+import { createToolbox, runCommand, type Toolbox } from './tools/index.ts';
+import { openRepository, slugBranch, type Repository } from './git/index.ts';
+import { createGitHub, type GitHub, type RepoRef } from './github/client.ts';
+import { marker, upsertComment, findComment, type PostedComment } from './github/comments.ts';
+import { ensurePullRequest } from './github/pulls.ts';
+import { reportCheckRun } from './github/checks.ts';
+import { Progress } from './report/progress.ts';
+import { Outputs } from './report/outputs.ts';
+import { renderStatusComment, figuresLine, fenced, type RunFigures } from './report/status-comment.ts';
+import { writeJobSummary } from './report/summary.ts';
+import { Transcript } from './report/transcript.ts';
+
+const BOT = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' };
+/** After a cancel signal the run has this long to push and report before it exits anyway. */
+const CANCEL_GRACE_MS = 4_500;
+
+/** The built-in agents ship beside the bundle (dist/agents) or, from sources, at the repository root. */
+function builtinAgentsDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const dir of [join(here, 'agents'), join(here, '..', 'agents')]) if (existsSync(dir)) return dir;
+  return join(here, 'agents');
+}
+
+interface Env {
+  readonly workspace: string;
+  readonly repo: RepoRef;
+  readonly repoFullName: string;
+  readonly apiUrl: string;
+  readonly serverUrl: string;
+  readonly runUrl: string;
+  readonly runnerTemp: string;
+}
+
+function readEnv(): Env {
+  const full = process.env.GITHUB_REPOSITORY ?? '';
+  const [owner, repo] = full.split('/');
+  if (!owner || !repo) throw new UserError('GITHUB_REPOSITORY is not set to owner/name: run this action from a GitHub Actions workflow.');
+  const serverUrl = (process.env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/$/, '');
+  return {
+    workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
+    repo: { owner, repo },
+    repoFullName: full,
+    apiUrl: (process.env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/$/, ''),
+    serverUrl,
+    runUrl: `${serverUrl}/${full}/actions/runs/${process.env.GITHUB_RUN_ID ?? ''}`,
+    runnerTemp: process.env.RUNNER_TEMP || process.env.TMPDIR || '/tmp',
+  };
+}
+
+function skip(outputs: Outputs, reason: string): void {
+  core.notice(`Skipped: ${reason}`);
+  outputs.set(Output.Skipped, true);
+}
+
+function errorStatus(summary: string, blocker: string): StatusBlock {
+  return { status: 'ERROR', summary, files: [], blocker };
+}
+
+/** The whole run, top to bottom. Holds the only core.setFailed. */
+export async function run(): Promise<void> {
+  const outputs = new Outputs();
+  outputs.set(Output.Skipped, false);
+  let redact = createRedactor([]);
+  const cancel = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (cancel.signal.aborted) return;
+    core.warning(`Received ${sig}: stopping the agent, pushing what exists and reporting.`);
+    cancel.abort(new Error(`the job was cancelled (${sig})`));
+    setTimeout(() => {
+      outputs.flush(redact);
+      core.setFailed(`Cancelled (${sig}); the report may be incomplete.`);
+      process.exit(1);
+    }, CANCEL_GRACE_MS).unref();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    const cfg = readConfig();
+    redact = createRedactor([cfg.githubToken, cfg.anthropicApiKey]);
+    const read = readCommentEvent();
+    if ('skip' in read) return skip(outputs, read.skip);
+    const failed = await handleComment(cfg, read.event, outputs, cancel.signal, redact);
+    if (failed) core.setFailed(redact(failed));
+  } catch (e) {
+    if (e instanceof UserError) core.setFailed(redact(e.message));
+    else {
+      core.debug(redact((e as Error)?.stack ?? ''));
+      core.setFailed(redact(`Unexpected error: ${errorMessage(e)}. Re-run with ACTIONS_STEP_DEBUG=true for details, and report it if it persists.`));
+    }
+  } finally {
+    outputs.flush(redact);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
+
+/** Returns the failure message when the step must fail, null otherwise. */
+async function handleComment(
+  cfg: Config,
+  event: CommentEvent,
+  outputs: Outputs,
+  cancelled: AbortSignal,
+  redact: (s: string) => string,
+): Promise<string | null> {
+  const env = readEnv();
+  const started = Date.now();
+  const { comment, issue } = event;
+
+  // 1. Is it a command for us? Decided from the event and local files only: no API call yet.
+  if (comment.body.includes('<!-- backend-developer-action')) {
+    skip(outputs, 'the comment was written by this action.');
+    return null;
+  }
+  const builtinDir = builtinAgentsDir();
+  const hasCheckout = existsSync(join(env.workspace, '.git'));
+  let catalog = await loadAgents({ workspace: hasCheckout ? env.workspace : builtinDir, agentsDir: cfg.agentsDir, builtinDir });
+  const names = () => [...catalog.agents.keys(), ...catalog.errors.map((x) => x.name).filter((n): n is string => !!n)];
+  const command = parseCommand(comment.body, names(), cfg.agent || undefined);
+  if (!command) {
+    skip(outputs, `the comment is not a command for ${cfg.agent ? `/${cfg.agent}` : `any of ${names().map((n) => `/${n}`).join(', ')}`}.`);
+    return null;
+  }
+  if (!cfg.anthropicApiKey) {
+    throw new UserError("Input 'anthropic-api-key' is empty: add `anthropic-api-key: ${{ secrets.ANTHROPIC_API_KEY }}` to the step's `with:` and store the key as a repository secret.");
+  }
+  if (!cfg.githubToken) throw new UserError("Input 'github-token' is empty: leave it at its default (${{ github.token }}) or pass an app token.");
+  const gh = createGitHub(cfg.githubToken, env.apiUrl);
+  const repo = env.repo;
+  const agentName = command.agent;
+
+  // 2. Who may ask: decided before anything else is spent.
+  let permission = 'none';
+  let roleName: string | undefined;
+  try {
+    const { data } = await gh.rest.repos.getCollaboratorPermissionLevel({ ...repo, username: comment.user.login });
+    permission = data.permission;
+    roleName = data.role_name;
+  } catch (e) {
+    if ((e as { status?: number }).status !== 404) throw e;
+  }
+  const decision = decidePermission({
+    login: comment.user.login,
+    userType: comment.user.type,
+    permission,
+    roleName,
+    allowedUsers: cfg.allowedUsers,
+    allowedBots: cfg.allowedBots,
+  });
+  if (!decision.allowed) {
+    core.warning(`@${comment.user.login} may not run /${agentName}: ${decision.reason}`);
+    await upsertComment(gh, repo, issue.number, marker('refused', String(comment.id)), `@${comment.user.login} ${decision.reason}`).catch((e) =>
+      core.warning(`Could not post the refusal: ${errorMessage(e)}`),
+    );
+    skip(outputs, decision.reason);
+    return null;
+  }
+
+  // 3. Acknowledge and show progress.
+  await gh.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: 'eyes' }).catch((e) => core.warning(`Could not react: ${errorMessage(e)}`));
+  const progressMark = marker('progress', String(comment.id));
+  let progressComment: PostedComment | null = await findComment(gh, repo, issue.number, progressMark).catch(() => null);
+  const progress = new Progress(`🛠️ \`/${agentName}\` is working on this ([run](${env.runUrl})).`, async (body) => {
+    progressComment = await upsertComment(gh, repo, issue.number, progressMark, redact(body), progressComment);
+  });
+  progress.phase('Permission checked');
+  progress.phase('Checking out');
+  await progress.flush();
+
+  const figures: RunFigures = {
+    turns: 0,
+    toolCalls: {},
+    usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
+    costUsd: 0,
+    durationMs: 0,
+  };
+  // Reports a run that ended before the agent could start (bad agent file, fork PR, setup failure).
+  const reportEarly = async (status: StatusBlock): Promise<string | null> => {
+    const body = renderStatusComment({ agent: agentName, status, fileUrl: (f) => f, figures: { ...figures, durationMs: Date.now() - started }, runUrl: env.runUrl });
+    const posted = await progress.flush(redact(body)).then(() => progressComment);
+    setStatusOutputs(outputs, status, figures);
+    if (posted) outputs.set(Output.CommentUrl, posted.url);
+    return cfg.failOn.includes(status.status) ? `${status.status}: ${status.blocker ?? status.summary}` : null;
+  };
+
+  // 4. The repository and the branch.
+  const isPr = issue.pull_request !== undefined;
+  let base = cfg.baseBranch || event.repository.default_branch;
+  let branch: string;
+  let existingPr: { number: number; url: string } | null = null;
+  if (isPr) {
+    const { data: pr } = await gh.rest.pulls.get({ ...repo, pull_number: issue.number });
+    if (pr.head.repo?.full_name !== env.repoFullName) {
+      return reportEarly({
+        status: 'BLOCKED',
+        summary: 'This pull request comes from a fork; the agent does not run on fork branches.',
+        files: [],
+        blocker: `The head branch lives in ${pr.head.repo?.full_name ?? 'a deleted fork'}. The action never pushes to forks nor runs their code with this repository's secrets. Push the branch to ${env.repoFullName} and ask again there.`,
+      });
+    }
+    branch = pr.head.ref;
+    base = pr.base.ref;
+    existingPr = { number: pr.number, url: pr.html_url };
+  } else {
+    branch = slugBranch(cfg.branchPrefix || `${agentName}/`, issue.number, issue.title);
+  }
+
+  let git: Repository;
+  try {
+    git = await openRepository(env.workspace, { token: cfg.githubToken, serverUrl: env.serverUrl, repoFullName: env.repoFullName });
+    if (!hasCheckout) catalog = await loadAgents({ workspace: env.workspace, agentsDir: cfg.agentsDir, builtinDir });
+    await git.prepareBranch({ branch, base, mode: isPr ? 'pr' : 'issue' });
+  } catch (e) {
+    if (!(e instanceof UserError)) core.debug(String((e as Error).stack));
+    return reportEarly(errorStatus('The repository could not be prepared.', redact(errorMessage(e))));
+  }
+  outputs.set(Output.Branch, branch);
+
+  // 5. The agent and its model.
+  let agent: AgentDefinition;
+  let model: ReturnType<typeof resolveModel>;
+  try {
+    const found = catalog.agents.get(agentName);
+    if (!found) {
+      const bad = catalog.errors.find((x) => x.name === agentName);
+      throw new UserError(bad ? bad.message : `No agent named '${agentName}'. Known agents: ${[...catalog.agents.keys()].join(', ')}.`);
+    }
+    agent = found;
+    model = resolveModel(cfg.model || agent.model, DEFAULT_MODEL);
+    if (model.warning) core.warning(model.warning);
+  } catch (e) {
+    return reportEarly(errorStatus(`The agent file for /${agentName} could not be used.`, errorMessage(e)));
+  }
+
+  // 6. The agent loop, with the checkout's persisted token out of reach.
+  progress.phase(`Working (${agent.name}, ${model.id})`);
+  const restoreGit = await git.hideCredentials();
+  const offered = agent.tools.filter((t) => !cfg.allowedTools || cfg.allowedTools.includes(t));
+  let toolbox: Toolbox | undefined;
+  let result: LoopResult;
+  const transcript = new Transcript(join(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? 'local'}-${comment.id}.jsonl`), redact);
+  outputs.set(Output.Transcript, transcript.path);
+  try {
+    toolbox = await createToolbox({
+      workspace: env.workspace,
+      tools: offered.length ? offered : [],
+      readOnlyRoots: agent.referenceRoots,
+      allowWorkflowChanges: cfg.allowWorkflowChanges,
+      sandbox: cfg.sandbox,
+      allowedDomains: cfg.allowedDomains,
+      env: process.env,
+    });
+    const thread = await listThread(gh, repo, issue.number);
+    const ctx = await repoContext(env.workspace);
+    const { default: Anthropic } = await import('@anthropic-ai/sdk');
+    const client = new Anthropic({ apiKey: cfg.anthropicApiKey, baseURL: cfg.anthropicBaseUrl || null, maxRetries: 2 });
+    const system = systemPrompt({
+      agentBody: agent.body,
+      repoFullName: env.repoFullName,
+      workspace: env.workspace,
+      branch,
+      sandboxInfo: toolbox.sandboxInfo,
+      referenceDocs: agent.referenceRoots,
+    });
+    const task = taskMessage({
+      task: command.task,
+      requester: comment.user.login,
+      kind: isPr ? 'pull request' : 'issue',
+      number: issue.number,
+      title: issue.title,
+      body: issue.body,
+      comments: thread.filter((c) => c.id !== comment.id),
+      repoContext: ctx.text,
+    });
+    transcript.write({ type: 'start', agent: agent.name, model: model.id, tools: offered, system, task });
+    result = await runAgentLoop({
+      client,
+      model,
+      price: (u) => costUsd(model, u),
+      system,
+      task,
+      toolbox,
+      maxTurns: cfg.maxTurns,
+      maxCostUsd: cfg.maxCostUsd,
+      timeoutMs: cfg.timeoutMs,
+      signal: cancelled,
+      onEvent: (e) => {
+        transcript.write(e);
+        if (e.type === 'tool') progress.tool(e.name, summarizeInput(e.input));
+        if (e.type === 'note') core.info(redact(e.message));
+        if (e.type === 'response') core.info(redact(`turn ${e.turn}: ${e.stopReason}`));
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof UserError)) core.debug(String((e as Error).stack));
+    result = {
+      status: errorStatus('The agent could not start.', redact(errorMessage(e))),
+      endedBy: 'api-error',
+      turns: 0,
+      toolCalls: {},
+      usage: figures.usage,
+      costUsd: 0,
+      durationMs: 0,
+      lastText: '',
+    };
+  }
+  await restoreGit();
+  Object.assign(figures, { turns: result.turns, toolCalls: result.toolCalls, usage: result.usage, costUsd: result.costUsd });
+  transcript.write({ type: 'end', endedBy: result.endedBy, status: result.status });
+  let status: StatusBlock = result.status;
+
+  // 7. Trust, but verify.
+  const notes: string[] = [];
+  let verifyOutput: string | undefined;
+  if (status.status === 'COMPLETE' && cfg.verifyCommand && toolbox) {
+    progress.phase(`Verifying: ${cfg.verifyCommand}`);
+    const v = await runCommand(cfg.verifyCommand, { workspace: env.workspace, sandbox: cfg.sandbox, allowedDomains: cfg.allowedDomains, env: process.env });
+    if (v.exitCode !== 0) {
+      verifyOutput = redact(v.output.slice(-3000));
+      status = { ...status, status: 'ERROR', blocker: `verify-command \`${cfg.verifyCommand}\` failed (${v.timedOut ? 'timed out' : `exit ${v.exitCode}`})` };
+    }
+  }
+  await toolbox?.close();
+
+  // 8. Commit and push whatever changed, whatever the status: work is never lost.
+  progress.phase('Committing and pushing');
+  const changed = await git.changedFiles();
+  const claimed = status.files;
+  status = { ...status, files: changed };
+  let headSha = await git.headSha();
+  let pushedBranch = branch;
+  let pushed = false;
+  if (changed.length) {
+    try {
+      const sha = await git.commitAll({
+        message: `${status.summary.split('\n')[0]!.slice(0, 72) || `/${agentName} changes`}\n\n/${agentName} for #${issue.number}: ${status.status}`,
+        authorName: BOT.name,
+        authorEmail: BOT.email,
+        coAuthors: [`${comment.user.login} <${comment.user.id}+${comment.user.login}@users.noreply.github.com>`],
+      });
+      const p = await git.push(branch);
+      headSha = p.sha || sha || headSha;
+      pushedBranch = p.branch;
+      pushed = true;
+      if (p.fallback) notes.push(`${branch} moved on meanwhile and could not be rebased cleanly; the work is on ${p.branch}.`);
+    } catch (e) {
+      notes.push(`Pushing failed: ${redact(errorMessage(e))}. The commit stays in the runner's workspace only.`);
+      if (status.status !== 'ERROR') status = { ...status, status: 'ERROR', blocker: `push failed: ${redact(errorMessage(e))}` };
+    }
+  }
+  outputs.set(Output.Branch, pushedBranch);
+  const mismatch = [...claimed].sort().join(',') !== [...changed].sort().join(',');
+
+  // 9. The pull request.
+  let pr = existingPr;
+  if (!pr && cfg.createPr && pushed) {
+    try {
+      pr = await ensurePullRequest(gh, repo, {
+        head: pushedBranch,
+        base,
+        title: issue.title || `/${agentName} for #${issue.number}`,
+        body: redact(`${status.summary}\n\nRequested by @${comment.user.login} in #${issue.number}:\n\n> ${command.task.split('\n').join('\n> ')}\n\nCloses #${issue.number}`),
+        draft: status.status !== 'COMPLETE',
+      });
+    } catch (e) {
+      notes.push(`Opening the pull request failed: ${redact(errorMessage(e))}`);
+    }
+  }
+  if (pr) {
+    outputs.set(Output.PrNumber, pr.number);
+    outputs.set(Output.PrUrl, pr.url);
+  }
+  if (!changed.length) notes.push('Nothing changed in the repository, so nothing was committed.');
+
+  // 10. Report: the STATUS comment, the progress comment, the check run, the summary, the outputs.
+  figures.durationMs = Date.now() - started;
+  const ref = pushed ? pushedBranch : base;
+  const body = redact(
+    renderStatusComment({
+      agent: agentName,
+      status,
+      ...(mismatch && claimed.length ? { claimedFiles: claimed } : {}),
+      fileUrl: (f) => `${env.serverUrl}/${env.repoFullName}/blob/${encodeURIComponent(ref)}/${f.split('/').map(encodeURIComponent).join('/')}`,
+      figures,
+      runUrl: env.runUrl,
+      branch: pushedBranch,
+      ...(pr && pr.number !== issue.number ? { prUrl: pr.url } : {}),
+      notes,
+      ...(verifyOutput ? { verifyOutput } : {}),
+    }),
+  );
+  const target = pr?.number ?? issue.number;
+  let statusComment: PostedComment | null = null;
+  try {
+    if (target === issue.number) {
+      await progress.flush(body);
+      statusComment = progressComment;
+    } else {
+      statusComment = await upsertComment(gh, repo, target, marker('status', String(comment.id)), body);
+      await progress.flush(redact(`\`/${agentName}\` finished: **${status.status}**\n\n${fenced(formatStatus(status))}\n\nReport: ${statusComment.url}`));
+    }
+  } catch (e) {
+    core.warning(`Could not post the STATUS comment: ${redact(errorMessage(e))}`);
+  }
+  if (statusComment) outputs.set(Output.CommentUrl, statusComment.url);
+  if (pushed || isPr) {
+    try {
+      const id = await reportCheckRun(gh, repo, {
+        name: agentName,
+        sha: headSha,
+        status: status.status,
+        failOn: cfg.failOn,
+        title: `${status.status}: ${status.summary}`.slice(0, 200),
+        summary: body,
+        detailsUrl: env.runUrl,
+      });
+      outputs.set(Output.CheckRunId, id);
+    } catch (e) {
+      core.warning(`Could not create the check run: ${redact(errorMessage(e))}`);
+    }
+  }
+  setStatusOutputs(outputs, status, figures);
+  await writeJobSummary(agentName, status, figures, result.lastText, redact).catch((e) => core.warning(`Job summary: ${errorMessage(e)}`));
+  core.info(redact(`/${agentName}: ${status.status} — ${status.summary} (${figuresLine(figures)})`));
+  await transcript.close();
+  return cfg.failOn.includes(status.status) ? `${status.status}: ${status.blocker ?? status.summary}` : null;
+}
+
+function setStatusOutputs(outputs: Outputs, s: StatusBlock, f: RunFigures): void {
+  outputs.set(Output.Status, s.status satisfies Status);
+  outputs.set(Output.Summary, s.summary);
+  outputs.set(Output.Files, s.files.join(','));
+  outputs.set(Output.Next, s.next);
+  outputs.set(Output.Blocker, s.blocker);
+  outputs.set(Output.Turns, f.turns);
+  outputs.set(Output.InputTokens, f.usage.input_tokens);
+  outputs.set(Output.OutputTokens, f.usage.output_tokens);
+  outputs.set(Output.CacheReadTokens, f.usage.cache_read_input_tokens);
+  outputs.set(Output.CacheWriteTokens, f.usage.cache_creation_input_tokens);
+  outputs.set(Output.CostUsd, f.costUsd.toFixed(6));
+}
+
+function summarizeInput(input: unknown): string {
+  const i = (input ?? {}) as Record<string, unknown>;
+  const v = i.file_path ?? i.command ?? i.pattern ?? '';
+  return String(v).split('\n', 1)[0]!;
+}
+
+/** The thread's comments, oldest first, bounded; our progress comments are noise and left out. */
+async function listThread(gh: GitHub, repo: RepoRef, issue: number): Promise<Array<{ id: number; author: string; body: string }>> {
+  const out: Array<{ id: number; author: string; body: string }> = [];
+  for await (const page of gh.paginate.iterator(gh.rest.issues.listComments, { ...repo, issue_number: issue, per_page: 100 })) {
+    for (const c of page.data) {
+      // Progress checklists are noise; a progress comment that became a STATUS report is history the agent needs.
+      if (c.body?.includes('<!-- backend-developer-action progress=') && !/^STATUS:/m.test(c.body)) continue;
+      out.push({ id: c.id, author: c.user?.login ?? 'ghost', body: c.body ?? '' });
+    }
+    if (out.length > 500) break;
+  }
+  return out.slice(-50);
+}
+

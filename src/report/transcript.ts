@@ -1,0 +1,31 @@
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * The run as JSONL — model requests and answers, tool calls and results, timings — with secrets redacted.
+ * Opened lazily, so a run that never reaches the model writes nothing.
+ */
+export class Transcript {
+  readonly path: string;
+  private stream: WriteStream | undefined;
+  private readonly redact: (s: string) => string;
+  private readonly t0 = Date.now();
+
+  constructor(path: string, redact: (s: string) => string) {
+    this.path = path;
+    this.redact = redact;
+  }
+
+  write(entry: object): void {
+    if (!this.stream) {
+      mkdirSync(dirname(this.path), { recursive: true });
+      this.stream = createWriteStream(this.path, { flags: 'a', mode: 0o600 });
+    }
+    this.stream.write(this.redact(JSON.stringify({ t: Date.now() - this.t0, ...entry })) + '\n');
+  }
+
+  close(): Promise<void> {
+    const s = this.stream;
+    return s ? new Promise((r) => s.end(r)) : Promise.resolve();
+  }
+}
