@@ -9,7 +9,7 @@ import { createRedactor } from './redact.ts';
 import { readCommentEvent, type CommentEvent } from './trigger/event.ts';
 import { parseCommand } from './trigger/command.ts';
 import { decidePermission } from './trigger/permission.ts';
-import { loadAgents, type AgentDefinition } from './agent/definition.ts';
+import { loadAgents, findAgent, type AgentDefinition } from './agent/definition.ts';
 import { resolveModel, costUsd } from './agent/models.ts';
 import { repoContext } from './agent/context.ts';
 import { systemPrompt, taskMessage } from './agent/prompt.ts';
@@ -236,12 +236,7 @@ async function handleComment(
   let agent: AgentDefinition;
   let model: ReturnType<typeof resolveModel>;
   try {
-    const found = catalog.agents.get(agentName);
-    if (!found) {
-      const bad = catalog.errors.find((x) => x.name === agentName);
-      throw new UserError(bad ? bad.message : `No agent named '${agentName}'. Known agents: ${[...catalog.agents.keys()].join(', ')}.`);
-    }
-    agent = found;
+    agent = findAgent(catalog, agentName);
     model = resolveModel(cfg.model || agent.model, DEFAULT_MODEL);
     if (model.warning) core.warning(model.warning);
   } catch (e) {
@@ -389,7 +384,7 @@ async function handleComment(
   if (!changed.length) notes.push('Nothing changed in the repository, so nothing was committed.');
 
   // 10. Report: the STATUS comment, the progress comment, the check run, the summary, the outputs.
-  figures.durationMs = Date.now() - started;
+  Object.assign(figures, { durationMs: Date.now() - started });
   const ref = pushed ? pushedBranch : base;
   const body = redact(
     renderStatusComment({

@@ -30,7 +30,8 @@ type Json = Record<string, any>;
 export function issueCommentEvent(o: CommentOptions): Json {
   const examples = JSON.parse(readFileSync(require.resolve('@octokit/webhooks-examples/api.github.com/index.json'), 'utf8')) as Json[];
   const action = o.action ?? 'created';
-  const base = examples.find((e) => e.name === 'issue_comment')!.examples.find((e: Json) => e.action === action) as Json;
+  // The newest example of the action (the first ones predate fields the schema now requires).
+  const base = (examples.find((e) => e.name === 'issue_comment')!.examples as Json[]).filter((e) => e.action === action).at(-1)!;
   const ev = structuredClone(base);
   const [owner, name] = o.repo.split('/') as [string, string];
   const server = o.serverUrl ?? 'https://github.com';

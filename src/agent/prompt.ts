@@ -26,8 +26,8 @@ export function systemPrompt(p: PromptInput): string {
 STATUS: COMPLETE | BLOCKED | WAITING | ERROR
 SUMMARY: one line
 FILES: comma-separated changed files
-NEXT: optional; for WAITING, the question for the humans
-BLOCKER: optional; why you are blocked`;
+NEXT: optional; the suggested next action
+BLOCKER: optional; why you are blocked, or for WAITING the question the humans must answer`;
 }
 
 export interface ThreadComment {

@@ -59,7 +59,7 @@ export function renderStatusComment(i: StatusCommentInput): string {
   const s = i.status;
   const lines = [`### ${ICON[s.status]} \`/${i.agent}\`: ${s.status}`, '', fenced(formatStatus(s)), ''];
   if (s.status === 'WAITING') {
-    const question = s.next || s.blocker || s.summary;
+    const question = s.blocker || s.next || s.summary;
     lines.push(
       '> [!IMPORTANT]',
       `> **The agent is waiting for an answer:** ${question.replace(/\n/g, '\n> ')}`,
@@ -70,8 +70,8 @@ export function renderStatusComment(i: StatusCommentInput): string {
   }
   lines.push(`**Summary:** ${s.summary}`);
   if (s.files.length) lines.push(`**Files:** ${s.files.map((f) => `[${f}](${i.fileUrl(f)})`).join(', ')}`);
-  if (s.next && s.status !== 'WAITING') lines.push(`**Next:** ${s.next}`);
-  if (s.blocker) lines.push(`**Blocker:** ${s.blocker}`);
+  if (s.next) lines.push(`**Next:** ${s.next}`);
+  if (s.blocker && s.status !== 'WAITING') lines.push(`**Blocker:** ${s.blocker}`);
   if (i.claimedFiles) {
     lines.push(`_The agent reported FILES: ${i.claimedFiles.join(', ') || 'none'}; the list above is what git saw._`);
   }
