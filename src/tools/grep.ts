@@ -1,0 +1,227 @@
+/** Grep: regex search over files (ripgrep syntax), honouring .gitignore. */
+import { lstatSync } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Tool } from './context.ts';
+import type { SearchContext } from './glob.ts';
+import { capText, ok, ToolError } from './result.ts';
+import type { ToolDefinition } from './schema.ts';
+import { FILE_TYPES, globMatcher, runProcess, walkFiles } from './search.ts';
+
+const MODES = ['content', 'files_with_matches', 'count'] as const;
+type Mode = (typeof MODES)[number];
+/** Files bigger than this are skipped by the JS fallback (ripgrep has no such limit). */
+const FALLBACK_MAX_FILE = 20 * 1024 * 1024;
+
+export const grepDefinition: ToolDefinition = {
+  name: 'Grep',
+  description:
+    'Search file contents with a regex (ripgrep syntax); .gitignored files are skipped. output_mode: ' +
+    'files_with_matches (default), content (matching lines; -n/-A/-B/-C apply) or count.',
+  input_schema: {
+    type: 'object',
+    properties: {
+      pattern: { type: 'string', description: 'Regular expression' },
+      path: { type: 'string', description: 'File or folder to search (default: workspace root)' },
+      glob: { type: 'string', description: 'Only files matching this glob, e.g. "*.ts"' },
+      type: { type: 'string', description: 'File type, e.g. js, py, go, rust' },
+      output_mode: { type: 'string', enum: MODES },
+      '-i': { type: 'boolean', description: 'Case insensitive' },
+      '-n': { type: 'boolean', description: 'Line numbers (content mode, default true)' },
+      '-A': { type: 'integer', minimum: 0, description: 'Lines after each match' },
+      '-B': { type: 'integer', minimum: 0, description: 'Lines before each match' },
+      '-C': { type: 'integer', minimum: 0, description: 'Lines around each match' },
+      multiline: { type: 'boolean', description: 'Let patterns span lines; . matches newlines' },
+      head_limit: { type: 'integer', minimum: 1, description: 'Only the first N lines/entries' },
+    },
+    required: ['pattern'],
+    additionalProperties: false,
+  },
+};
+
+export interface GrepInput {
+  pattern: string;
+  path?: string;
+  glob?: string;
+  type?: string;
+  output_mode?: Mode;
+  '-i'?: boolean;
+  '-n'?: boolean;
+  '-A'?: number;
+  '-B'?: number;
+  '-C'?: number;
+  multiline?: boolean;
+  head_limit?: number;
+}
+
+export const grepTool: Tool<GrepInput> = {
+  definition: grepDefinition,
+  readOnly: true,
+  async run(input, c) {
+    const ctx = c as SearchContext;
+    const mode: Mode = input.output_mode ?? 'files_with_matches';
+    const target = await ctx.workspace.resolve(input.path ?? '.', 'read');
+    if (!target.stat) throw new ToolError(`${target.display} does not exist.`);
+    const lines = ctx.rg ? await withRipgrep(ctx.rg, input, mode, target.display, ctx) : await withJs(input, mode, target.path, ctx);
+    if (lines.length === 0) return ok(`No matches for ${JSON.stringify(input.pattern)} in ${target.display}.`);
+    if (mode !== 'content') lines.sort();
+    let shown = lines;
+    const notes: string[] = [];
+    if (input.head_limit && lines.length > input.head_limit) {
+      shown = lines.slice(0, input.head_limit);
+      notes.push(`[head_limit ${input.head_limit}: ${lines.length - input.head_limit} more lines not shown.]`);
+    }
+    const text = [...shown, ...notes].join('\n');
+    return ok(capText(text, 'Narrow the search with path, glob or type, or use head_limit / output_mode "files_with_matches".'));
+  },
+};
+
+async function withRipgrep(rg: string, input: GrepInput, mode: Mode, shown: string, ctx: SearchContext): Promise<string[]> {
+  const args = ['--null', '--no-require-git', '--hidden', '--color', 'never', '--no-messages', '--max-columns', '1000', '--max-columns-preview'];
+  if (mode === 'files_with_matches') args.push('-l');
+  else if (mode === 'count') args.push('-c', '--with-filename');
+  else {
+    args.push('--no-heading', '--with-filename');
+    if (input['-n'] !== false) args.push('-n');
+    if (input['-C'] !== undefined) args.push('-C', String(input['-C']));
+    if (input['-A'] !== undefined) args.push('-A', String(input['-A']));
+    if (input['-B'] !== undefined) args.push('-B', String(input['-B']));
+  }
+  if (input['-i']) args.push('-i');
+  if (input.multiline) args.push('-U', '--multiline-dotall');
+  // A glob without '/' goes in as a file type, which (unlike -g) cannot override .gitignore.
+  if (input.glob && !input.glob.includes('/') && !input.glob.startsWith('!')) args.push('--type-add', `glob:${input.glob}`, '-t', 'glob');
+  else if (input.glob) args.push('-g', input.glob);
+  args.push('-g', '!.git'); // last, so a broad glob cannot bring .git back
+  if (input.type) args.push('--type', input.type);
+  args.push('-e', input.pattern);
+  // Searching from the workspace root prints workspace-relative paths; a read-only root's are absolute.
+  if (shown !== '.') args.push('--', shown);
+  const res = await runProcess(rg, args, ctx.workspace.root, ctx.signal);
+  if (res.code === 2 && res.stderr.trim()) {
+    const msg = res.stderr.trim();
+    if (/unrecognized file type/i.test(msg)) throw new ToolError(`${msg}. Use a ripgrep type name (e.g. js, ts, py, go, rust) or the glob parameter.`);
+    if (!res.stdout) throw new ToolError(`invalid search: ${msg}`);
+  }
+  // --null puts a NUL after each path, so paths parse reliably; hard-linked files (which may be another name for a
+  // file outside the workspace) are dropped like everywhere else.
+  const lines = res.stdout.split(mode === 'files_with_matches' ? '\0' : '\n');
+  if (lines.at(-1) === '') lines.pop();
+  const linked = new Map<string, boolean>();
+  const isHardLinked = (p: string): boolean => {
+    let v = linked.get(p);
+    if (v === undefined) {
+      try {
+        const st = lstatSync(path.resolve(ctx.workspace.root, p));
+        v = st.isFile() && st.nlink > 1;
+      } catch {
+        v = true;
+      }
+      linked.set(p, v);
+    }
+    return v;
+  };
+  const out: string[] = [];
+  for (const line of lines) {
+    if (mode === 'files_with_matches') {
+      if (!isHardLinked(line)) out.push(line);
+      continue;
+    }
+    const nul = line.indexOf('\0');
+    if (nul === -1) {
+      if (out.length && out.at(-1) !== '--') out.push(line); // context separator
+      continue;
+    }
+    const file = line.slice(0, nul);
+    if (isHardLinked(file)) continue;
+    const rest = line.slice(nul + 1);
+    // Count lines are "path\0N"; content lines "path\0N:text" (match) or "path\0N-text" (context) with -n.
+    const sep = mode === 'content' && input['-n'] !== false ? (/^\d+([:-])/.exec(rest)?.[1] ?? ':') : ':';
+    out.push(`${file}${sep}${rest}`);
+  }
+  while (out.at(-1) === '--') out.pop();
+  return out;
+}
+
+async function withJs(input: GrepInput, mode: Mode, target: string, ctx: SearchContext): Promise<string[]> {
+  let re: RegExp;
+  try {
+    re = new RegExp(input.pattern, `${input['-i'] ? 'i' : ''}${input.multiline ? 'gms' : 'g'}u`);
+  } catch (e) {
+    throw new ToolError(`invalid regex: ${(e as Error).message}`);
+  }
+  let filters: ((rel: string) => boolean)[] = [];
+  if (input.glob) filters.push(globMatcher(input.glob));
+  if (input.type) {
+    const globs = FILE_TYPES[input.type];
+    if (!globs) throw new ToolError(`unrecognized file type '${input.type}'. Known: ${Object.keys(FILE_TYPES).join(', ')}; or use the glob parameter.`);
+    const ms = globs.map(globMatcher);
+    filters.push((rel) => ms.some((m) => m(rel)));
+  }
+  const st = await fsp.stat(target);
+  let files: { abs: string; rel: string }[];
+  if (st.isDirectory()) {
+    files = (await walkFiles(ctx.workspace.root, target, ctx.signal)).filter((rel) => filters.every((f) => f(rel))).map((rel) => ({ abs: path.join(target, rel), rel }));
+  } else {
+    filters = [];
+    files = [{ abs: target, rel: path.basename(target) }];
+  }
+  const out: string[] = [];
+  const before = input['-B'] ?? input['-C'] ?? 0;
+  const after = input['-A'] ?? input['-C'] ?? 0;
+  const numbers = input['-n'] !== false;
+  for (const f of files) {
+    ctx.signal?.throwIfAborted();
+    const st = await fsp.lstat(f.abs).catch(() => null);
+    if (!st?.isFile() || st.nlink > 1) continue;
+    const buf = await fsp.readFile(f.abs).catch(() => null);
+    if (!buf || buf.length > FALLBACK_MAX_FILE || buf.subarray(0, 8192).includes(0)) continue;
+    const text = buf.toString('utf8');
+    const name = ctx.workspace.display(f.abs);
+    const lines = text.split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    // Matching line indexes (a multiline match marks every line it spans).
+    const hit = new Set<number>();
+    if (input.multiline) {
+      const starts = [0];
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+      const lineOf = (off: number): number => {
+        let lo = 0;
+        let hi = starts.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if ((starts[mid] ?? 0) <= off) lo = mid;
+          else hi = mid - 1;
+        }
+        return lo;
+      };
+      re.lastIndex = 0;
+      for (let m = re.exec(text); m; m = re.exec(text)) {
+        const a = lineOf(m.index);
+        const b = lineOf(m.index + Math.max(0, m[0].length - 1));
+        for (let i = a; i <= b; i++) hit.add(i);
+        if (m[0].length === 0) re.lastIndex++;
+      }
+    } else {
+      lines.forEach((l, i) => {
+        re.lastIndex = 0;
+        if (re.test(l)) hit.add(i);
+      });
+    }
+    if (hit.size === 0) continue;
+    if (mode === 'files_with_matches') out.push(name);
+    else if (mode === 'count') out.push(`${name}:${hit.size}`);
+    else {
+      const show = new Set<number>();
+      for (const i of hit) for (let j = Math.max(0, i - before); j <= Math.min(lines.length - 1, i + after); j++) show.add(j);
+      let prev = -2;
+      for (const i of [...show].sort((a, b) => a - b)) {
+        if (prev >= 0 && i !== prev + 1 && (before || after)) out.push('--');
+        const sep = hit.has(i) ? ':' : '-';
+        out.push(`${name}${sep}${numbers ? `${i + 1}${sep}` : ''}${lines[i]}`);
+        prev = i;
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,151 @@
+/**
+ * The toolbox the agent loop uses: the offered tools' definitions (what the model sees) and `run`, which never
+ * throws for a tool fault — an unknown tool, invalid input or a refusal comes back as an error result saying what
+ * to do. Paths are confined by workspace.ts; Bash runs through sandbox.ts.
+ */
+import { errorMessage } from '../errors.ts';
+import { bashTool } from './bash.ts';
+import type { FileVersion, Tool, ToolContext } from './context.ts';
+import { editTool } from './edit.ts';
+import { globTool, type SearchContext } from './glob.ts';
+import { grepTool } from './grep.ts';
+import { readTool } from './read.ts';
+import { fail, ToolError, type ToolResult } from './result.ts';
+import { execCommand, prepareSandbox, type CommandResult, type Sandbox, type SandboxMode } from './sandbox.ts';
+import { validateInput, type ToolDefinition, type ToolName } from './schema.ts';
+import { which } from './search.ts';
+import { writeTool } from './write.ts';
+import { Workspace } from './workspace.ts';
+
+export const TOOL_NAMES = ['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep'] as const satisfies readonly ToolName[];
+export type { ToolDefinition, ToolName } from './schema.ts';
+export type { ToolResult } from './result.ts';
+export type { CommandResult, Sandbox, SandboxMode } from './sandbox.ts';
+export { allowedEnv, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, prepareSandbox } from './sandbox.ts';
+export { DEFAULT_ALLOWED_DOMAINS } from './proxy.ts';
+export { MAX_RESULT_CHARS } from './result.ts';
+
+export interface ToolboxOptions {
+  /** Absolute path of the checkout. */
+  workspace: string;
+  /** The offered set (already intersected by the caller). */
+  tools: readonly ToolName[];
+  /** Agent reference-doc folders that Read/Glob/Grep may read, read-only. */
+  readOnlyRoots?: readonly string[];
+  allowWorkflowChanges?: boolean;
+  sandbox?: SandboxMode;
+  /** Empty/undefined → the default package registries; ['*'] → full network; ['none'] → no network. */
+  allowedDomains?: readonly string[];
+  /** The action's environment; Bash gets an allowlisted subset only. */
+  env?: NodeJS.ProcessEnv;
+  /** ripgrep to use for Glob/Grep: a path, false for the pure-JS fallback, undefined to look on PATH. */
+  ripgrep?: string | false;
+  /** Progress/diagnostic messages (sandbox setup). */
+  log?: (message: string) => void;
+  /** Skip installing bubblewrap with sudo (tests). */
+  noSandboxSetup?: boolean;
+}
+
+export interface Toolbox {
+  /** What the model sees, in a stable order. */
+  readonly definitions: readonly ToolDefinition[];
+  /** Read/Glob/Grep: safe to run concurrently. */
+  isReadOnly(name: string): boolean;
+  run(name: string, input: unknown, signal?: AbortSignal): Promise<ToolResult>;
+  /** e.g. 'bwrap (network off)' or 'off'. */
+  readonly sandboxInfo: string;
+  /** Runs a command exactly like Bash (same sandbox, env and kill rules), e.g. the verify-command. */
+  runCommand(command: string, opts?: { timeoutMs?: number; signal?: AbortSignal; maxOutputChars?: number }): Promise<CommandResult>;
+  /** Kills any running Bash process group and stops the domain proxy. */
+  close(): Promise<void>;
+}
+
+export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
+  const workspace = await Workspace.create({
+    root: opts.workspace,
+    readOnlyRoots: opts.readOnlyRoots,
+    allowWorkflowChanges: opts.allowWorkflowChanges,
+  });
+  const offered = new Set(opts.tools);
+  const env = opts.env ?? process.env;
+  const sandbox: Sandbox | null = offered.has('Bash')
+    ? await prepareSandbox({ mode: opts.sandbox ?? 'auto', allowedDomains: opts.allowedDomains, env, noSetup: opts.noSandboxSetup, log: opts.log })
+    : null;
+  const running = new Set<() => void>();
+  const exec = (command: string, o: { timeoutMs?: number; signal?: AbortSignal; maxOutputChars?: number }): Promise<CommandResult> => {
+    if (!sandbox) throw new Error('Bash is not offered, so no sandbox was prepared.');
+    return execCommand(command, {
+      workspace: workspace.root,
+      sandbox,
+      env,
+      timeoutMs: o.timeoutMs,
+      signal: o.signal,
+      maxOutputChars: o.maxOutputChars,
+      track: (kill) => {
+        running.add(kill);
+        return () => running.delete(kill);
+      },
+    });
+  };
+  const all: Record<ToolName, Tool<never>> = {
+    Read: readTool,
+    Write: writeTool,
+    Edit: editTool,
+    Bash: bashTool({ run: (command, timeoutMs, signal) => exec(command, { timeoutMs, signal }) }),
+    Glob: globTool,
+    Grep: grepTool,
+  };
+  const tools = TOOL_NAMES.filter((n) => offered.has(n)).map((n) => all[n]);
+  const byName = new Map<string, Tool<never>>(tools.map((t) => [t.definition.name, t]));
+  const seen = new Map<string, FileVersion>();
+  const rg = opts.ripgrep === false ? null : (opts.ripgrep ?? which('rg', env) ?? which('rg'));
+
+  return {
+    definitions: tools.map((t) => t.definition),
+    sandboxInfo: sandbox?.info ?? 'off (Bash not offered)',
+    isReadOnly: (name) => byName.get(name)?.readOnly ?? false,
+    async run(name, input, signal) {
+      const tool = byName.get(name);
+      if (!tool) {
+        return fail(name, `no such tool in this run. Available tools: ${[...byName.keys()].join(', ') || 'none'}.`);
+      }
+      const invalid = validateInput(tool.definition, input);
+      if (invalid) return fail(name, invalid);
+      const ctx: SearchContext & ToolContext = { workspace, seen, signal, rg };
+      try {
+        return await tool.run(input as never, ctx);
+      } catch (e) {
+        if (e instanceof ToolError) return fail(name, e.message);
+        if (signal?.aborted) return fail(name, 'cancelled.');
+        return fail(name, `unexpected failure: ${errorMessage(e)}`);
+      }
+    },
+    runCommand: (command, o = {}) => exec(command, o),
+    async close() {
+      for (const kill of running) kill();
+      await sandbox?.close();
+    },
+  };
+}
+
+export interface RunCommandOptions {
+  workspace: string;
+  /** A prepared sandbox (e.g. shared with a toolbox), or a mode to prepare one for this command. */
+  sandbox?: Sandbox | SandboxMode;
+  allowedDomains?: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  maxOutputChars?: number;
+}
+
+/** Runs a command exactly like Bash: sandboxed, allowlisted env, timeout, whole process group killed. */
+export async function runCommand(command: string, opts: RunCommandOptions): Promise<CommandResult> {
+  const given = typeof opts.sandbox === 'object' ? opts.sandbox : null;
+  const sandbox = given ?? (await prepareSandbox({ mode: (opts.sandbox as SandboxMode | undefined) ?? 'auto', allowedDomains: opts.allowedDomains, env: opts.env }));
+  try {
+    return await execCommand(command, { ...opts, sandbox });
+  } finally {
+    if (!given) await sandbox.close();
+  }
+}

@@ -1,0 +1,41 @@
+/** What every tool returns, and the helpers that cap and shape results. */
+
+export interface ToolResult {
+  content: string;
+  isError: boolean;
+}
+
+/** Cap on the characters of one tool result (about 30k), so one call cannot flood the context. */
+export const MAX_RESULT_CHARS = 30_000;
+
+/** A refusal or failure the model can act on: tool name first, then what was wrong and what to do. */
+export class ToolError extends Error {
+  override name = 'ToolError';
+}
+
+export function ok(content: string): ToolResult {
+  return { content, isError: false };
+}
+
+export function fail(tool: string, message: string): ToolResult {
+  return { content: `${tool}: ${message}`, isError: true };
+}
+
+/**
+ * Keeps the first `max` characters of `text`, cut at a line end when one is near, and appends a note saying
+ * what was cut and how to get it (`hint`).
+ */
+export function capText(text: string, hint: string, max = MAX_RESULT_CHARS): string {
+  if (text.length <= max) return text;
+  let cut = text.lastIndexOf('\n', max);
+  if (cut < max * 0.8) cut = max;
+  const kept = text.slice(0, cut);
+  const restLines = countLines(text.slice(cut));
+  return `${kept}\n[Output cut at ${cut} of ${text.length} characters (${restLines} more lines not shown). ${hint}]`;
+}
+
+function countLines(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++;
+  return s.endsWith('\n') || s.length === 0 ? n : n + 1;
+}
