@@ -15,7 +15,7 @@ import { repoContext } from './agent/context.ts';
 import { systemPrompt, taskMessage } from './agent/prompt.ts';
 import { runAgentLoop, type LoopResult } from './agent/loop.ts';
 import { formatStatus, type StatusBlock } from './agent/status.ts';
-import { createToolbox, runCommand, type Toolbox } from './tools/index.ts';
+import { createToolbox, type Toolbox } from './tools/index.ts';
 import { openRepository, slugBranch, type Repository } from './git/index.ts';
 import { createGitHub, type GitHub, type RepoRef } from './github/client.ts';
 import { marker, upsertComment, findComment, type PostedComment } from './github/comments.ts';
@@ -325,7 +325,7 @@ async function handleComment(
   let verifyOutput: string | undefined;
   if (status.status === 'COMPLETE' && cfg.verifyCommand && toolbox) {
     progress.phase(`Verifying: ${cfg.verifyCommand}`);
-    const v = await runCommand(cfg.verifyCommand, { workspace: env.workspace, sandbox: cfg.sandbox, allowedDomains: cfg.allowedDomains, env: process.env });
+    const v = await toolbox.runCommand(cfg.verifyCommand, { signal: cancelled });
     if (v.exitCode !== 0) {
       verifyOutput = redact(v.output.slice(-3000));
       status = { ...status, status: 'ERROR', blocker: `verify-command \`${cfg.verifyCommand}\` failed (${v.timedOut ? 'timed out' : `exit ${v.exitCode}`})` };

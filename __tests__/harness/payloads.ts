@@ -53,7 +53,8 @@ export function issueCommentEvent(o: CommentOptions): Json {
     comments_url: `${repoApi}/issues/${o.issueNumber}/comments`,
   });
   const user = { ...ev.comment.user, login: o.login, id: o.userId ?? 1000 + o.login.length, type: o.userType ?? 'User' };
-  user.html_url = `${server}/${o.login}`;
+  // A bot's profile lives under /apps/ on GitHub (a login with [bot] is not a valid URI path).
+  user.html_url = o.login.endsWith('[bot]') ? `${server}/apps/${o.login.slice(0, -5)}` : `${server}/${o.login}`;
   const commentId = o.commentId ?? 4_000_000 + Math.floor(Math.random() * 1_000_000);
   Object.assign(ev.comment, {
     id: commentId,
