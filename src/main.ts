@@ -335,16 +335,23 @@ async function handleComment(
 
   // 8. Commit and push whatever changed, whatever the status: work is never lost.
   progress.phase('Committing and pushing');
-  const changed = await git.changedFiles();
   const claimed = status.files;
-  status = { ...status, files: changed };
-  let headSha = await git.headSha();
+  let changed: string[] = [];
+  let headSha = '';
   let pushedBranch = branch;
   let pushed = false;
+  try {
+    changed = await git.changedFiles();
+    headSha = await git.headSha();
+  } catch (e) {
+    notes.push(`Reading the workspace's changes failed: ${redact(errorMessage(e))}`);
+    status = { ...status, status: 'ERROR', blocker: status.blocker ?? 'the workspace repository could not be read after the run' };
+  }
+  status = { ...status, files: changed };
   if (changed.length) {
     try {
       const sha = await git.commitAll({
-        message: `${status.summary.split('\n')[0]!.slice(0, 72) || `/${agentName} changes`}\n\n/${agentName} for #${issue.number}: ${status.status}`,
+        message: redact(`${status.summary.split('\n')[0]!.slice(0, 72) || `/${agentName} changes`}\n\n/${agentName} for #${issue.number}: ${status.status}`),
         authorName: BOT.name,
         authorEmail: BOT.email,
         coAuthors: [`${comment.user.login} <${comment.user.id}+${comment.user.login}@users.noreply.github.com>`],
@@ -360,6 +367,8 @@ async function handleComment(
     }
   }
   outputs.set(Output.Branch, pushedBranch);
+  // Later steps of the job get actions/checkout's credentials back.
+  await git.restoreCredentials().catch((e) => core.warning(`Could not restore the checkout's credentials: ${redact(errorMessage(e))}`));
   const mismatch = [...claimed].sort().join(',') !== [...changed].sort().join(',');
 
   // 9. The pull request.
@@ -414,7 +423,7 @@ async function handleComment(
     core.warning(`Could not post the STATUS comment: ${redact(errorMessage(e))}`);
   }
   if (statusComment) outputs.set(Output.CommentUrl, statusComment.url);
-  if (pushed || isPr) {
+  if (headSha && (pushed || isPr)) {
     try {
       const id = await reportCheckRun(gh, repo, {
         name: agentName,

@@ -6,7 +6,7 @@
 import { rm } from 'node:fs/promises';
 import { startAnthropic, type AnthropicStandIn, type Turn, type StartOptions } from './anthropic-server.ts';
 import { startGitHub, type GitHubStandIn, type Permission } from './github-server.ts';
-import { createOrigin, checkoutLikeActions, type Origin } from './git.ts';
+import { createOrigin, checkoutLikeActions, serveOverHttp, type Origin, type HttpOrigin } from './git.ts';
 import { issueCommentEvent } from './payloads.ts';
 import { launchAction, type ActionRun } from './launcher.ts';
 import { SERVICE_FILES } from './health-scenario.ts';
@@ -39,6 +39,7 @@ export interface CommentSpec {
 
 export interface Scenario {
   origin: Origin;
+  http: HttpOrigin;
   workspace: string;
   gh: GitHubStandIn;
   anthropic: AnthropicStandIn;
@@ -52,8 +53,12 @@ export interface Scenario {
 
 export async function createScenario(o: ScenarioOptions): Promise<Scenario> {
   const origin = await createOrigin({ files: o.files ?? SERVICE_FILES });
-  const workspace = await checkoutLikeActions(origin, { token: GITHUB_TOKEN });
+  // The origin is served over smart HTTP, demanding the token, at ${GITHUB_SERVER_URL}/owner/name.git — where the
+  // action expects its repository — so every fetch and push proves how the credentials travelled.
+  const http = await serveOverHttp(origin, { token: GITHUB_TOKEN, repoFullName: REPO });
+  const workspace = await checkoutLikeActions({ ...origin, url: http.repoUrl }, { token: GITHUB_TOKEN, serverUrl: http.serverUrl });
   const gh = await startGitHub({
+    serverUrl: http.serverUrl,
     repo: REPO,
     private: o.privateRepo ?? true,
     gitDir: origin.bareDir,
@@ -69,6 +74,7 @@ export async function createScenario(o: ScenarioOptions): Promise<Scenario> {
   const issue = gh.addIssue(REPO, { title: o.issueTitle ?? 'Add a health endpoint', body: o.issueBody ?? 'Load balancers need a /health route.', login: 'alice' });
   const scenario: Scenario = {
     origin,
+    http,
     workspace,
     gh,
     anthropic,
@@ -105,13 +111,13 @@ export async function createScenario(o: ScenarioOptions): Promise<Scenario> {
         repo: REPO,
         workspace,
         apiUrl: gh.url,
-        env: { SECRET_IN_RUNNER_ENV: 'runner-secret-doNotLeak-42', ...opts.env },
+        env: { GITHUB_SERVER_URL: http.serverUrl, SECRET_IN_RUNNER_ENV: 'runner-secret-doNotLeak-42', ...opts.env },
       });
       opts.onStart?.(child);
       return done;
     },
     async close() {
-      await Promise.all([gh.close(), anthropic.close()]);
+      await Promise.all([gh.close(), anthropic.close(), http.close()]);
       await rm(origin.root, { recursive: true, force: true });
       await rm(workspace, { recursive: true, force: true });
     },
