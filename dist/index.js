@@ -73321,8 +73321,12 @@ async function handleComment(cfg, event, outputs, cancelled, redact) {
   const progress = new Progress(`\u{1F6E0}\uFE0F \`/${agentName}\` is working on this ([run](${env.runUrl})).`, async (body2) => {
     progressComment = await upsertComment(gh, repo, issue2.number, progressMark, redact(body2), progressComment);
   });
-  progress.phase("Permission checked");
-  progress.phase("Checking out");
+  const phase = (name) => {
+    info(`\u25B8 ${name} (+${((Date.now() - started) / 1e3).toFixed(2)} s)`);
+    progress.phase(name);
+  };
+  phase("Permission checked");
+  phase("Checking out");
   await progress.flush();
   const figures = {
     turns: 0,
@@ -73377,7 +73381,7 @@ async function handleComment(cfg, event, outputs, cancelled, redact) {
   } catch (e) {
     return reportEarly(errorStatus(`The agent file for /${agentName} could not be used.`, errorMessage(e)));
   }
-  progress.phase(`Working (${agent.name}, ${model.id})`);
+  phase(`Working (${agent.name}, ${model.id})`);
   const restoreGit = await git.hideCredentials();
   const offered = agent.tools.filter((t2) => !cfg.allowedTools || cfg.allowedTools.includes(t2));
   let toolbox;
@@ -73455,7 +73459,7 @@ async function handleComment(cfg, event, outputs, cancelled, redact) {
   const notes = [];
   let verifyOutput;
   if (status.status === "COMPLETE" && cfg.verifyCommand && toolbox) {
-    progress.phase(`Verifying: ${cfg.verifyCommand}`);
+    phase(`Verifying: ${cfg.verifyCommand}`);
     const v2 = await toolbox.runCommand(cfg.verifyCommand, { signal: cancelled });
     if (v2.exitCode !== 0) {
       verifyOutput = redact(v2.output.slice(-3e3));
@@ -73463,7 +73467,7 @@ async function handleComment(cfg, event, outputs, cancelled, redact) {
     }
   }
   await toolbox?.close();
-  progress.phase("Committing and pushing");
+  phase("Committing and pushing");
   const claimed = status.files;
   let changed = [];
   let headSha = "";
@@ -73500,6 +73504,7 @@ async function handleComment(cfg, event, outputs, cancelled, redact) {
   outputs.set(Output.Branch, pushedBranch);
   await git.restoreCredentials().catch((e) => warning(`Could not restore the checkout's credentials: ${redact(errorMessage(e))}`));
   const mismatch = [...claimed].sort().join(",") !== [...changed].sort().join(",");
+  phase("Opening the pull request");
   let pr2 = existingPr;
   if (!pr2 && cfg.createPr && pushed) {
     try {
@@ -73525,6 +73530,7 @@ Closes #${issue2.number}`),
     outputs.set(Output.PrUrl, pr2.url);
   }
   if (!changed.length) notes.push("Nothing changed in the repository, so nothing was committed.");
+  phase("Reporting");
   Object.assign(figures, { durationMs: Date.now() - started });
   const ref = pushed ? pushedBranch : base;
   const body = redact(

@@ -179,8 +179,12 @@ async function handleComment(
   const progress = new Progress(`🛠️ \`/${agentName}\` is working on this ([run](${env.runUrl})).`, async (body) => {
     progressComment = await upsertComment(gh, repo, issue.number, progressMark, redact(body), progressComment);
   });
-  progress.phase('Permission checked');
-  progress.phase('Checking out');
+  const phase = (name: string): void => {
+    core.info(`▸ ${name} (+${((Date.now() - started) / 1000).toFixed(2)} s)`);
+    progress.phase(name);
+  };
+  phase('Permission checked');
+  phase('Checking out');
   await progress.flush();
 
   const figures: RunFigures = {
@@ -244,7 +248,7 @@ async function handleComment(
   }
 
   // 6. The agent loop, with the checkout's persisted token out of reach.
-  progress.phase(`Working (${agent.name}, ${model.id})`);
+  phase(`Working (${agent.name}, ${model.id})`);
   const restoreGit = await git.hideCredentials();
   const offered = agent.tools.filter((t) => !cfg.allowedTools || cfg.allowedTools.includes(t));
   let toolbox: Toolbox | undefined;
@@ -324,7 +328,7 @@ async function handleComment(
   const notes: string[] = [];
   let verifyOutput: string | undefined;
   if (status.status === 'COMPLETE' && cfg.verifyCommand && toolbox) {
-    progress.phase(`Verifying: ${cfg.verifyCommand}`);
+    phase(`Verifying: ${cfg.verifyCommand}`);
     const v = await toolbox.runCommand(cfg.verifyCommand, { signal: cancelled });
     if (v.exitCode !== 0) {
       verifyOutput = redact(v.output.slice(-3000));
@@ -334,7 +338,7 @@ async function handleComment(
   await toolbox?.close();
 
   // 8. Commit and push whatever changed, whatever the status: work is never lost.
-  progress.phase('Committing and pushing');
+  phase('Committing and pushing');
   const claimed = status.files;
   let changed: string[] = [];
   let headSha = '';
@@ -372,6 +376,7 @@ async function handleComment(
   const mismatch = [...claimed].sort().join(',') !== [...changed].sort().join(',');
 
   // 9. The pull request.
+  phase('Opening the pull request');
   let pr = existingPr;
   if (!pr && cfg.createPr && pushed) {
     try {
@@ -392,6 +397,7 @@ async function handleComment(
   }
   if (!changed.length) notes.push('Nothing changed in the repository, so nothing was committed.');
 
+  phase('Reporting');
   // 10. Report: the STATUS comment, the progress comment, the check run, the summary, the outputs.
   Object.assign(figures, { durationMs: Date.now() - started });
   const ref = pushed ? pushedBranch : base;
