@@ -19161,2646 +19161,6 @@ var require_undici = __commonJS({
   }
 });
 
-// node_modules/ignore/index.js
-var require_ignore = __commonJS({
-  "node_modules/ignore/index.js"(exports2, module2) {
-    function makeArray(subject) {
-      return Array.isArray(subject) ? subject : [subject];
-    }
-    var UNDEFINED = void 0;
-    var EMPTY2 = "";
-    var SPACE = " ";
-    var ESCAPE = "\\";
-    var REGEX_LITERAL_SPECIAL = /[.*+?()[\]{}^$|\\/]/;
-    var BOM = "\uFEFF";
-    var REGEX_ANCHORED_GLOBSTAR = /^\/\*{2,}$/;
-    var REGEX_REPLACE_LEADING_EXCAPED_EXCLAMATION = /^\\!/;
-    var REGEX_REPLACE_LEADING_EXCAPED_HASH = /^\\#/;
-    var REGEX_SPLITALL_CRLF = /\r?\n/g;
-    var DOUBLE_SLASH = "//";
-    var SLASH_CODE = 47;
-    var DOT_CODE = 46;
-    var SLASH = "/";
-    var TMP_KEY_IGNORE = "node-ignore";
-    if (typeof Symbol !== "undefined") {
-      TMP_KEY_IGNORE = /* @__PURE__ */ Symbol.for("node-ignore");
-    }
-    var KEY_IGNORE = TMP_KEY_IGNORE;
-    var define2 = (object, key, value) => {
-      Object.defineProperty(object, key, { value });
-      return value;
-    };
-    var RETURN_FALSE = () => false;
-    var POSIX_CLASSES = {
-      alnum: "0-9A-Za-z",
-      alpha: "A-Za-z",
-      blank: " \\t",
-      cntrl: "\\x00-\\x1f\\x7f",
-      digit: "0-9",
-      graph: "!-.0-~",
-      lower: "a-z",
-      print: " -.0-~",
-      punct: "!-.:-@\\[-`{-~",
-      // git's `sane-ctype.h` classifies \v and \f as control, not space,
-      //   unlike C's `isspace`
-      space: " \\t\\n\\r",
-      upper: "A-Z",
-      xdigit: "0-9A-Fa-f"
-    };
-    var CLASS_MEMBERS_TO_ESCAPE = "\\]^-[";
-    var escapeMember = (char) => CLASS_MEMBERS_TO_ESCAPE.indexOf(char) < 0 ? char : ESCAPE + char;
-    var NON_SLASH = "(?!\\/)";
-    var classSource = (negated, body) => {
-      if (negated) {
-        return `[^\\/${body}]`;
-      }
-      const source = `[${body}]`;
-      return new RegExp(source).test("/") ? NON_SLASH + source : source;
-    };
-    var scanBracket = (pattern, start) => {
-      const { length } = pattern;
-      let index = start + 1;
-      let negated = EMPTY2;
-      const lead = pattern[index];
-      if (lead === "!" || lead === "^") {
-        negated = "^";
-        index++;
-      }
-      let body = EMPTY2;
-      let prev = EMPTY2;
-      for (; ; ) {
-        const char = pattern[index];
-        if (char === UNDEFINED) {
-          return null;
-        }
-        if (char === ESCAPE) {
-          const escaped = pattern[++index];
-          body += escapeMember(escaped);
-          prev = escaped;
-        } else if (char === "-" && prev && index + 1 < length && pattern[index + 1] !== "]") {
-          index++;
-          let to2 = pattern[index];
-          if (to2 === ESCAPE) {
-            to2 = pattern[index += 1];
-          }
-          if (prev <= to2) {
-            body += `-${escapeMember(to2)}`;
-          }
-          prev = EMPTY2;
-        } else if (char === "[" && pattern[index + 1] === ":") {
-          const nameStart = index + 2;
-          let end = nameStart;
-          while (end < length && pattern[end] !== "]") {
-            end++;
-          }
-          if (end === length) {
-            return null;
-          }
-          if (end > nameStart && pattern[end - 1] === ":") {
-            const name = pattern.slice(nameStart, end - 1);
-            if (!Object.prototype.hasOwnProperty.call(POSIX_CLASSES, name)) {
-              return null;
-            }
-            body += POSIX_CLASSES[name];
-            prev = EMPTY2;
-            index = end;
-          } else {
-            body += escapeMember("[");
-            prev = "[";
-            index = nameStart - 2;
-          }
-        } else {
-          body += escapeMember(char);
-          prev = char;
-        }
-        index++;
-        if (pattern[index] === "]") {
-          return {
-            end: index,
-            source: classSource(negated, body)
-          };
-        }
-      }
-    };
-    var NEVER_MATCH = "[]";
-    var PLACEHOLDER = "\0";
-    var REGEX_RESTORE_PLACEHOLDER = new RegExp(
-      `${PLACEHOLDER}(\\d+)${PLACEHOLDER}`,
-      "g"
-    );
-    var TRAILING_WILDCARD = "\uE000";
-    var TRAILING_DOUBLESTAR = "\uE001";
-    var isReserved = (char) => char === PLACEHOLDER || char === TRAILING_WILDCARD || char === TRAILING_DOUBLESTAR;
-    var extractBrackets = (pattern) => {
-      const sources = [];
-      const hold = (source) => `${PLACEHOLDER}${sources.push(source) - 1}${PLACEHOLDER}`;
-      const { length } = pattern;
-      let out = EMPTY2;
-      let index = 0;
-      while (index < length) {
-        const char = pattern[index];
-        if (char === ESCAPE) {
-          const escaped = pattern[index + 1];
-          if (escaped === SLASH && index + 2 === length) {
-            out += hold(NEVER_MATCH);
-          } else if (escaped === "*" || escaped === "[" || escaped === SPACE) {
-            out += pattern.slice(index, index + 2);
-          } else {
-            out += hold(
-              REGEX_LITERAL_SPECIAL.test(escaped) ? ESCAPE + escaped : isReserved(escaped) ? `[${escaped}]` : escaped
-            );
-          }
-          index += 2;
-        } else if (isReserved(char)) {
-          out += hold(`[${char}]`);
-          index++;
-        } else if (char === "[") {
-          const scanned = scanBracket(pattern, index);
-          if (scanned === null) {
-            out += hold(NEVER_MATCH);
-            index = length;
-          } else {
-            out += hold(scanned.source);
-            index = scanned.end + 1;
-          }
-        } else {
-          out += char;
-          index++;
-        }
-      }
-      return {
-        source: out,
-        sources
-      };
-    };
-    var DIRECT = null;
-    var REGEX_INNER_SLASH = /\/(?!$)/;
-    var WILDCARD = "[^\\/]*";
-    var REPLACERS = [
-      // Replace (\ ) with ' '
-      // Only a space: an escaped tab or other whitespace is already a literal by
-      //   the time it reaches here, and a bare tab must be left as one, not turned
-      //   into a space.
-      // (\ ) -> ' '
-      // (\\ ) -> '\\ '
-      // (\\\ ) -> '\\ '
-      [
-        // A run of backslashes is taken whole, from its first one, so no match
-        //   ever starts again inside it -- `(\\+?) ` did, which made a long run
-        //   quadratic.
-        /(\\+)( ?)/g,
-        (_3, run2, space) => space ? run2.slice(0, run2.length - run2.length % 2) + SPACE : run2,
-        ESCAPE + SPACE
-      ],
-      // git's wildmatch() reads a run of two or more asterisks as one globstar
-      //   whenever the run fills a path segment: it starts the pattern or follows
-      //   a `/`, and it ends the pattern or comes before a `/`. A run of two is
-      //   already `**`; a longer one is folded into `**` here, so the steps
-      //   below only ever have to know `**`.
-      // `***/foo` -> `**/foo`, `a/***/b` -> `a/**/b`, `a/***` -> `a/**`
-      // git also takes a run beside a literal prefix (`a***/b`) or beside an
-      //   escaped slash (`***\/b`) as a globstar, and this does not; the README
-      //   lists both, under "A run of asterisks".
-      [
-        /(^|\/)\*{3,}(?=\/|$)/g,
-        (_3, start) => `${start}**`,
-        "*"
-      ],
-      // Escape metacharacters
-      // which is written down by users but means special for regular expressions.
-      // > There are 12 characters with special meanings:
-      // > - the backslash \,
-      // > - the caret ^,
-      // > - the dollar sign $,
-      // > - the period or dot .,
-      // > - the vertical bar or pipe symbol |,
-      // > - the question mark ?,
-      // > - the asterisk or star *,
-      // > - the plus sign +,
-      // > - the opening parenthesis (,
-      // > - the closing parenthesis ),
-      // > - and the opening square bracket [,
-      // > - the opening curly brace {,
-      // > These special characters are often called "metacharacters".
-      [
-        /[\\$.|*+(){^]/g,
-        (match) => `\\${match}`
-      ],
-      [
-        // > a question mark (?) matches a single character
-        /(?!\\)\?/g,
-        () => "[^/]",
-        "?"
-      ],
-      // leading slash
-      [
-        // > A leading slash matches the beginning of the pathname.
-        // > For example, "/*.c" matches "cat-file.c" but not "mozilla-sha1/sha1.c".
-        // A leading slash matches the beginning of the pathname
-        /^\//,
-        () => "^",
-        SLASH
-      ],
-      // replace special metacharacter slash after the leading slash
-      [
-        /\//g,
-        () => "\\/",
-        SLASH
-      ],
-      [
-        // > A leading "**" followed by a slash means match in all directories.
-        // > For example, "**/foo" matches file or directory "foo" anywhere,
-        // > the same as pattern "foo".
-        // > "**/foo/bar" matches file or directory "bar" anywhere that is directly
-        // >   under directory "foo".
-        // Notice that the '*'s have been replaced as '\\*'
-        /^\^*(?:\\\*\\\*\\\/)+/,
-        // '**/foo' <-> 'foo'
-        () => "(?:^|\\/)",
-        "*"
-      ],
-      // starting
-      [
-        // there will be no leading '/'
-        //   (which has been replaced by section "leading slash")
-        // If starts with '**', adding a '^' to the regular expression also works
-        DIRECT,
-        (source, pattern) => {
-          if (!source || source[0] === "^" || source[0] === "(") {
-            return source;
-          }
-          const anchor = !REGEX_INNER_SLASH.test(pattern) ? "(?:^|\\/)" : "^";
-          return anchor + source;
-        }
-      ],
-      // two globstars
-      [
-        // Use lookahead assertions so that we could match more than one `'/**'`
-        /\\\/\\\*\\\*(?=\\\/|$)/g,
-        // Zero, one or several directories
-        // should not use '*', or it will be replaced by the next replacer
-        // Check if it is not the last `'/**'`
-        (_3, index, str2) => index + 6 < str2.length ? str2.slice(index + 6) === "\\/" ? "(?:\\/[^\\/]+)+" : "(?:\\/[^\\/]+)*" : `\\/${TRAILING_DOUBLESTAR}`,
-        "*"
-      ],
-      // normal intermediate wildcards
-      [
-        // Never replace escaped '*'
-        // ignore rule '\*' will match the path '*'
-        // 'abc.*/' -> go
-        // 'abc.*'  -> skip this rule,
-        //    coz trailing single wildcard will be handed by [trailing wildcard]
-        /(^|[^\\])(?:\\\*)+(?!$)/g,
-        // '*.js' matches '.js'
-        // '*.js' doesn't match 'abc'
-        // 1. An asterisk "*" matches anything except a slash.
-        // 2. Other consecutive asterisks are considered regular asterisks
-        //    and collapse into one non-slash wildcard run.
-        (_3, p1) => p1 + WILDCARD,
-        "*"
-      ],
-      // trailing wildcard, held apart from a literal star
-      [
-        // The step above leaves a trailing `*` alone, so a single `\*` is all that
-        //   can be left at the end here, and what stands in front of it says which
-        //   kind it is. A wildcard arrives as the escaper wrote it, `\*` with
-        //   nothing before it; a literal arrives as the user's own escape, which
-        //   the escaper doubled, and then the star's own -- `\\` and then `\*`.
-        //   There is no third case: every backslash still reaching the chain is
-        //   one `\*`, `\[` or `\ ` carries itself, and each is followed by its
-        //   own character, so a longer run can never form. This runs while the
-        //   two are still distinct, before the unescape steps below collapse the
-        //   literal onto the very `\*` a wildcard leaves behind.
-        /(^|[^\\])((?:\\\\)*)\\\*$/,
-        (match, p1, p22) => p22 === EMPTY2 ? p1 + TRAILING_WILDCARD : match,
-        "*"
-      ],
-      [
-        // unescape, revert step 3 except for back slash
-        // For example, if a user escape a '\\*',
-        // after step 3, the result will be '\\\\\\*'
-        /\\\\\\(?=[$.|*+(){^])/g,
-        () => ESCAPE,
-        ESCAPE + ESCAPE
-      ],
-      [
-        // '\\\\' -> '\\'
-        /\\\\/g,
-        () => ESCAPE,
-        ESCAPE + ESCAPE
-      ],
-      [
-        // Every real bracket expression -- POSIX classes included -- has already
-        //   been held aside by `extractBrackets`, so the only `[` left in the
-        //   pattern is an escaped, literal one.
-        // A backslash could only stand at the end of the range if it quoted the
-        //   `]`, and `\]` is held aside long before this.
-        /\\\[([^\]/]*?)($|\])/g,
-        // '\\[bar]' -> '\\\\[bar]'
-        (match, range, close) => `\\[${range}${close}`,
-        "["
-      ],
-      // ending
-      [
-        // 'js' will not match 'js.'
-        // 'ab' will not match 'abc'
-        DIRECT,
-        // WTF!
-        // https://git-scm.com/docs/gitignore
-        // changes in [2.22.1](https://git-scm.com/docs/gitignore/2.22.1)
-        // which re-fixes #24, #38
-        // > If there is a separator at the end of the pattern then the pattern
-        // > will only match directories, otherwise the pattern can match both
-        // > files and directories.
-        // 'js*' will not match 'a.js'
-        // 'js/' will not match 'a.js'
-        // 'js' will match 'a.js' and 'a.js/'
-        (source) => {
-          const last = source[source.length - 1];
-          if (!last || last === TRAILING_WILDCARD || last === TRAILING_DOUBLESTAR) {
-            return source;
-          }
-          return last === SLASH ? `${source}$` : `${source}(?=$|\\/$)`;
-        }
-      ]
-    ];
-    var REGEX_REPLACE_TRAILING_WILDCARD = /(^|\\\/)?\uE000$/;
-    var MODE_IGNORE = "regex";
-    var MODE_CHECK_IGNORE = "checkRegex";
-    var UNDERSCORE = "_";
-    var replaceTrailingWildcard = (_3, p1) => {
-      const prefix = p1 ? `${p1}[^/]+` : "[^/]*";
-      return `${prefix}(?=$|\\/$)`;
-    };
-    var REGEX_REPLACE_TRAILING_DOUBLESTAR = /\uE001$/;
-    var replaceTrailingDoublestar = () => "[\\s\\S]";
-    var separatorAfter = (run2, at2) => {
-      let separator = EMPTY2;
-      for (let index = at2 + 1; index < run2.length && !run2[index].wildcard; index++) {
-        separator += run2[index].single;
-      }
-      return separator;
-    };
-    var pinWildcards = (source) => {
-      if (source.indexOf(WILDCARD) < 0) {
-        return source;
-      }
-      const tokens = [];
-      const { length } = source;
-      let index = 0;
-      while (index < length) {
-        const char = source[index];
-        if (source.startsWith(WILDCARD, index)) {
-          tokens.push({ wildcard: true });
-          index += WILDCARD.length;
-        } else if (char === "[") {
-          let end = index + 1;
-          if (source[end] === "^") {
-            end++;
-          }
-          if (source[end] === "]") {
-            end++;
-          }
-          while (end < length && source[end] !== "]") {
-            end += source[end] === ESCAPE ? 2 : 1;
-          }
-          end++;
-          tokens.push({ single: source.slice(index, end) });
-          index = end;
-        } else if (char === ESCAPE) {
-          tokens.push({ single: source.slice(index, index + 2) });
-          index += 2;
-        } else if (char === "(") {
-          let depth2 = 0;
-          let end = index;
-          do {
-            if (source[end] === ESCAPE) {
-              end++;
-            } else if (source[end] === "(") {
-              depth2++;
-            } else if (source[end] === ")") {
-              depth2--;
-            }
-            end++;
-          } while (end < length && depth2 > 0);
-          if ("*+?".indexOf(source[end]) >= 0) {
-            end++;
-          }
-          tokens.push({ boundary: source.slice(index, end) });
-          index = end;
-        } else if (char === "^" || char === "$") {
-          tokens.push({ boundary: char });
-          index++;
-        } else {
-          tokens.push({ single: char });
-          index++;
-        }
-      }
-      let out = EMPTY2;
-      let run2 = [];
-      const flush = () => {
-        let lastWildcard;
-        run2.forEach((token, at2) => {
-          if (token.wildcard) {
-            lastWildcard = at2;
-          }
-        });
-        run2.forEach((token, at2) => {
-          if (!token.wildcard) {
-            out += token.single;
-            return;
-          }
-          out += at2 === lastWildcard ? WILDCARD : `(?:(?!${separatorAfter(run2, at2)})[^\\/])*`;
-        });
-        run2 = [];
-      };
-      tokens.forEach((token) => {
-        if (token.boundary === void 0) {
-          run2.push(token);
-          return;
-        }
-        flush();
-        out += token.boundary;
-      });
-      flush();
-      return out;
-    };
-    var makeRegexPrefix = (pattern) => {
-      if (REGEX_ANCHORED_GLOBSTAR.test(pattern)) {
-        pattern = "**";
-      }
-      const { source, sources } = extractBrackets(pattern);
-      const replaced = REPLACERS.reduce(
-        // A pass whose matcher finds nothing hands back the very string it was
-        //   given, so asking first costs a search and saves a rewrite. Ten of the
-        //   fifteen passes never fire for a typical .gitignore line, and between
-        //   them they were 45% of this chain.
-        (prev, [matcher, replacer, required]) => {
-          if (matcher === DIRECT) {
-            return replacer(prev, pattern);
-          }
-          if (required !== UNDEFINED && prev.indexOf(required) < 0) {
-            return prev;
-          }
-          return matcher.test(prev) ? prev.replace(matcher, replacer.bind(pattern)) : prev;
-        },
-        source
-      );
-      return sources.length ? replaced.replace(
-        REGEX_RESTORE_PLACEHOLDER,
-        (match, index) => sources[index]
-      ) : replaced;
-    };
-    var checkSourceOf = (body, prefix) => {
-      if (body[body.length - 1] === SLASH) {
-        prefix = makeRegexPrefix(body.slice(0, -1));
-      }
-      const head = prefix.slice(0, -1);
-      const last = prefix[prefix.length - 1];
-      return last === TRAILING_WILDCARD ? `${head}$` : last === TRAILING_DOUBLESTAR ? head : NEVER_MATCH;
-    };
-    var matchesBasename = (body) => {
-      const index = body.indexOf(SLASH);
-      return index < 0 || index === body.length - 1;
-    };
-    var basenameOf = (path11) => {
-      const end = path11.length - 1;
-      const index = path11.lastIndexOf(
-        SLASH,
-        path11[end] === SLASH ? end - 1 : end
-      );
-      return index < 0 ? path11 : path11.slice(index + 1);
-    };
-    var parentOf = (path11) => {
-      if (path11.charCodeAt(0) === SLASH_CODE || path11.indexOf(DOUBLE_SLASH) >= 0) {
-        const slices = path11.split(SLASH).filter(Boolean);
-        slices.pop();
-        return slices.length ? slices.join(SLASH) + SLASH : EMPTY2;
-      }
-      const end = path11.length - 1;
-      const cut2 = path11.lastIndexOf(
-        SLASH,
-        path11.charCodeAt(end) === SLASH_CODE ? end - 1 : end
-      );
-      return cut2 < 0 ? EMPTY2 : path11.slice(0, cut2 + 1);
-    };
-    var isString = (subject) => typeof subject === "string";
-    var checkPattern = (pattern) => pattern && isString(pattern);
-    var splitPattern = (pattern) => (pattern[pattern.length - 1] === "\r" ? pattern.slice(0, -1) : pattern).split(REGEX_SPLITALL_CRLF).filter(Boolean);
-    var IgnoreRule = class {
-      constructor(pattern, mark, body, ignoreCase, negative, prefix) {
-        this.pattern = pattern;
-        this.mark = mark;
-        this.negative = negative;
-        define2(this, "body", body);
-        define2(this, "ignoreCase", ignoreCase);
-        define2(this, "regexPrefix", prefix);
-      }
-      // Worked out on first use and kept behind an own property, the way `regex`
-      //   caches itself in `_regex`. Deciding it in the constructor instead would
-      //   add a fourth `defineProperty` to every rule ever built, which cost 4% of
-      //   every compile -- including the compiles of rules that are never matched
-      //   against anything.
-      get _basenameOnly() {
-        return define2(this, "_basenameOnly", matchesBasename(this.body));
-      }
-      get regex() {
-        const key = UNDERSCORE + MODE_IGNORE;
-        if (this[key]) {
-          return this[key];
-        }
-        return this._make(MODE_IGNORE, key);
-      }
-      get checkRegex() {
-        const key = UNDERSCORE + MODE_CHECK_IGNORE;
-        if (this[key]) {
-          return this[key];
-        }
-        return this._make(MODE_CHECK_IGNORE, key);
-      }
-      _make(mode, key) {
-        const str2 = pinWildcards(
-          mode === MODE_IGNORE ? this.regexPrefix.replace(REGEX_REPLACE_TRAILING_WILDCARD, replaceTrailingWildcard).replace(REGEX_REPLACE_TRAILING_DOUBLESTAR, replaceTrailingDoublestar) : checkSourceOf(this.body, this.regexPrefix)
-        );
-        const regex2 = this.ignoreCase ? new RegExp(str2, "i") : new RegExp(str2);
-        return define2(this, key, regex2);
-      }
-    };
-    var hasTrailingBackslash = (str2) => {
-      let count2 = 0;
-      while (str2[str2.length - count2 - 1] === ESCAPE) {
-        count2++;
-      }
-      return count2 % 2 === 1;
-    };
-    var trimEnd = (body, stripLineEnd) => {
-      let lineEnd = body.length;
-      let end;
-      for (; ; ) {
-        if (stripLineEnd && body[lineEnd - 1] === "\r") {
-          lineEnd--;
-        }
-        end = lineEnd;
-        while (body[end - 1] === SPACE) {
-          end--;
-        }
-        if (!stripLineEnd || body[end - 1] !== "\n") {
-          break;
-        }
-        lineEnd = end - 1;
-      }
-      if (end === lineEnd) {
-        return body.slice(0, lineEnd);
-      }
-      let backslashes = 0;
-      while (body[end - backslashes - 1] === ESCAPE) {
-        backslashes++;
-      }
-      return backslashes % 2 ? body.slice(0, end - 1) + SPACE : body.slice(0, end);
-    };
-    var createRule = (pattern, mark, ignoreCase, stripLineEnd, stripBOM) => {
-      let body = stripBOM && pattern[0] === BOM ? pattern.slice(1) : pattern;
-      if (body[0] === "#") {
-        return;
-      }
-      let negative = false;
-      if (body[0] === "!") {
-        negative = true;
-        body = body.slice(1);
-      }
-      const last = body[body.length - 1];
-      if (last === SPACE || stripLineEnd && (last === "\r" || last === "\n")) {
-        body = trimEnd(body, stripLineEnd);
-      }
-      if (!body || hasTrailingBackslash(body)) {
-        return;
-      }
-      body = body.replace(REGEX_REPLACE_LEADING_EXCAPED_EXCLAMATION, "!").replace(REGEX_REPLACE_LEADING_EXCAPED_HASH, "#");
-      const regexPrefix = makeRegexPrefix(body);
-      return new IgnoreRule(
-        pattern,
-        mark,
-        body,
-        ignoreCase,
-        negative,
-        regexPrefix
-      );
-    };
-    var RuleManager = class {
-      constructor(ignoreCase) {
-        this._ignoreCase = ignoreCase;
-        this._rules = [];
-        this._basenameCount = 0;
-      }
-      _add(pattern, index) {
-        if (pattern && pattern[KEY_IGNORE]) {
-          this._rules = this._rules.concat(pattern._rules._rules);
-          this._basenameCount += pattern._rules._basenameCount;
-          this._added = true;
-          return;
-        }
-        const isStr = isString(pattern);
-        const raw = isStr ? pattern : pattern.pattern;
-        const rule = checkPattern(raw) && createRule(
-          raw,
-          isStr ? UNDEFINED : pattern.mark,
-          this._ignoreCase,
-          !this._split,
-          this._stripBOM && !index
-        );
-        if (rule) {
-          this._added = true;
-          this._rules.push(rule);
-          if (matchesBasename(rule.body)) {
-            this._basenameCount++;
-          }
-        }
-      }
-      // @param {Array<string> | string | Ignore} pattern
-      add(pattern) {
-        this._added = false;
-        this._split = isString(pattern);
-        this._stripBOM = !this._split || pattern[0] === BOM;
-        makeArray(
-          this._split ? splitPattern(pattern) : pattern
-        ).forEach(this._add, this);
-        if (this._added) {
-          this._literalRules = UNDEFINED;
-        }
-        return this._added;
-      }
-      // Match the literal 'abc/' for `checkIgnore`, last rule wins. Only a rule
-      //   ending in a wildcard can match it (see `checkSourceOf`), so the rest
-      //   are left out once, rather than tested or compiled for every path.
-      testLiteral(path11) {
-        const rules = this._literalRules || (this._literalRules = this._rules.filter(
-          ({ body }) => body[body.length - (body[body.length - 1] === SLASH ? 2 : 1)] === "*"
-        ));
-        let ignored2 = false;
-        let unignored = false;
-        let matchedRule;
-        for (let index = rules.length - 1; index >= 0; index--) {
-          const rule = rules[index];
-          if (rule.checkRegex.test(path11)) {
-            ignored2 = !rule.negative;
-            unignored = rule.negative;
-            matchedRule = rule.negative ? UNDEFINED : rule;
-            break;
-          }
-        }
-        const ret = {
-          ignored: ignored2,
-          unignored
-        };
-        if (matchedRule) {
-          ret.rule = matchedRule;
-        }
-        return ret;
-      }
-      // Test one single path without recursively checking parent directories
-      //
-      // - mode `string` either `MODE_IGNORE` or `MODE_CHECK_IGNORE`
-      // @returns {TestResult}
-      test(path11, mode) {
-        const rules = this._rules;
-        const { length } = rules;
-        const shortcut = this._basenameCount * 2 >= length;
-        const basename3 = shortcut ? basenameOf(path11) : path11;
-        for (let index = length - 1; index >= 0; index--) {
-          const rule = rules[index];
-          if (rule[mode].test(
-            shortcut && rule._basenameOnly ? basename3 : path11
-          )) {
-            const { negative } = rule;
-            const ret = {
-              ignored: !negative,
-              unignored: negative
-            };
-            if (!negative) {
-              ret.rule = rule;
-            }
-            return ret;
-          }
-        }
-        return {
-          ignored: false,
-          unignored: false
-        };
-      }
-    };
-    var throwError = (message, Ctor) => {
-      throw new Ctor(message);
-    };
-    var checkPath = (path11, originalPath, doThrow) => {
-      if (!isString(path11)) {
-        return doThrow(
-          `path must be a string, but got \`${originalPath}\``,
-          TypeError
-        );
-      }
-      if (!path11) {
-        return doThrow(`path must not be empty`, TypeError);
-      }
-      if (checkPath.isNotRelative(path11)) {
-        const r2 = "`path.relative()`d";
-        return doThrow(
-          `path should be a ${r2} string, but got "${originalPath}"`,
-          RangeError
-        );
-      }
-      return true;
-    };
-    var isNotRelative = (path11) => {
-      const first = path11.charCodeAt(0);
-      if (first === SLASH_CODE) {
-        return true;
-      }
-      if (first !== DOT_CODE) {
-        return false;
-      }
-      if (path11.length === 1) {
-        return true;
-      }
-      const second = path11.charCodeAt(1);
-      if (second === SLASH_CODE) {
-        return true;
-      }
-      if (second !== DOT_CODE) {
-        return false;
-      }
-      return path11.length === 2 || path11.charCodeAt(2) === SLASH_CODE;
-    };
-    checkPath.isNotRelative = isNotRelative;
-    checkPath.convert = (p3) => p3;
-    var convertPath = (target) => isString(target) && checkPath.convert(target);
-    var Ignore = class {
-      constructor({
-        ignorecase = true,
-        ignoreCase = ignorecase,
-        allowRelativePaths = false
-      } = {}) {
-        define2(this, KEY_IGNORE, true);
-        this._rules = new RuleManager(ignoreCase);
-        this._strictPathCheck = !allowRelativePaths;
-        this._initCache();
-      }
-      _initCache() {
-        this._ignoreCache = /* @__PURE__ */ Object.create(null);
-        this._testCache = /* @__PURE__ */ Object.create(null);
-      }
-      add(pattern) {
-        if (this._rules.add(pattern)) {
-          this._initCache();
-        }
-        return this;
-      }
-      // legacy
-      addPattern(pattern) {
-        return this.add(pattern);
-      }
-      // @returns {TestResult}
-      _test(originalPath, cache, path11) {
-        checkPath(
-          path11,
-          originalPath,
-          this._strictPathCheck ? throwError : RETURN_FALSE
-        );
-        return path11 ? this._t(path11, cache) : {
-          ignored: false,
-          unignored: false
-        };
-      }
-      checkIgnore(target) {
-        const path11 = convertPath(target);
-        if (!path11 || path11.charCodeAt(path11.length - 1) !== SLASH_CODE) {
-          return this._test(target, this._testCache, path11);
-        }
-        const dir = this._t(path11, this._testCache);
-        if (dir.ignored) {
-          return dir;
-        }
-        const literal = this._rules.testLiteral(path11);
-        return literal.ignored || literal.unignored ? literal : dir;
-      }
-      _t(path11, cache) {
-        if (path11 in cache) {
-          return cache[path11];
-        }
-        const parentPath = parentOf(path11);
-        const parent = parentPath ? this._t(parentPath, cache) : UNDEFINED;
-        return cache[path11] = parent && parent.ignored ? parent : this._rules.test(path11, MODE_IGNORE);
-      }
-      ignores(path11) {
-        return this._test(path11, this._ignoreCache, convertPath(path11)).ignored;
-      }
-      createFilter() {
-        return (path11) => !this.ignores(path11);
-      }
-      filter(paths) {
-        return makeArray(paths).filter(this.createFilter());
-      }
-      // @returns {TestResult}
-      test(path11) {
-        return this._test(path11, this._testCache, convertPath(path11));
-      }
-    };
-    var factory = (options2) => new Ignore(options2);
-    var isPathValid = (path11) => checkPath(convertPath(path11), path11, RETURN_FALSE);
-    var setupWindows = () => {
-      const makePosix = (str2) => /^\\\\\?\\/.test(str2) || /["<>|\u0000-\u001F]+/u.test(str2) ? str2 : str2.replace(/\\/g, "/");
-      checkPath.convert = makePosix;
-      const REGEX_TEST_WINDOWS_PATH_ABSOLUTE = /^[a-z]:\//i;
-      checkPath.isNotRelative = (path11) => REGEX_TEST_WINDOWS_PATH_ABSOLUTE.test(path11) || isNotRelative(path11);
-    };
-    if (
-      // Detect `process` so that it can run in browsers.
-      typeof process !== "undefined" && process.platform === "win32"
-    ) {
-      setupWindows();
-    }
-    module2.exports = factory;
-    factory.default = factory;
-    module2.exports.isPathValid = isPathValid;
-    define2(module2.exports, /* @__PURE__ */ Symbol.for("setupWindows"), setupWindows);
-  }
-});
-
-// node_modules/picomatch/lib/constants.js
-var require_constants6 = __commonJS({
-  "node_modules/picomatch/lib/constants.js"(exports2, module2) {
-    "use strict";
-    var WIN_SLASH = "\\\\/";
-    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
-    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
-    var DOT_LITERAL = "\\.";
-    var PLUS_LITERAL = "\\+";
-    var QMARK_LITERAL = "\\?";
-    var SLASH_LITERAL = "\\/";
-    var ONE_CHAR = "(?=.)";
-    var QMARK = "[^/]";
-    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
-    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
-    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
-    var NO_DOT = `(?!${DOT_LITERAL})`;
-    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
-    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
-    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
-    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
-    var STAR = `${QMARK}*?`;
-    var SEP = "/";
-    var POSIX_CHARS = {
-      DOT_LITERAL,
-      PLUS_LITERAL,
-      QMARK_LITERAL,
-      SLASH_LITERAL,
-      ONE_CHAR,
-      QMARK,
-      END_ANCHOR,
-      DOTS_SLASH,
-      NO_DOT,
-      NO_DOTS,
-      NO_DOT_SLASH,
-      NO_DOTS_SLASH,
-      QMARK_NO_DOT,
-      STAR,
-      START_ANCHOR,
-      SEP
-    };
-    var WINDOWS_CHARS = {
-      ...POSIX_CHARS,
-      SLASH_LITERAL: `[${WIN_SLASH}]`,
-      QMARK: WIN_NO_SLASH,
-      STAR: `${WIN_NO_SLASH}*?`,
-      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
-      NO_DOT: `(?!${DOT_LITERAL})`,
-      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
-      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
-      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
-      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
-      SEP: "\\"
-    };
-    var POSIX_REGEX_SOURCE = {
-      __proto__: null,
-      alnum: "a-zA-Z0-9",
-      alpha: "a-zA-Z",
-      ascii: "\\x00-\\x7F",
-      blank: " \\t",
-      cntrl: "\\x00-\\x1F\\x7F",
-      digit: "0-9",
-      graph: "\\x21-\\x7E",
-      lower: "a-z",
-      print: "\\x20-\\x7E ",
-      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
-      space: " \\t\\r\\n\\v\\f",
-      upper: "A-Z",
-      word: "A-Za-z0-9_",
-      xdigit: "A-Fa-f0-9"
-    };
-    module2.exports = {
-      DEFAULT_MAX_EXTGLOB_RECURSION,
-      MAX_LENGTH: 1024 * 64,
-      POSIX_REGEX_SOURCE,
-      // regular expressions
-      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
-      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
-      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
-      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
-      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
-      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
-      // Replace globs with equivalent patterns to reduce parsing time.
-      REPLACEMENTS: {
-        __proto__: null,
-        "***": "*",
-        "**/**": "**",
-        "**/**/**": "**"
-      },
-      // Digits
-      CHAR_0: 48,
-      /* 0 */
-      CHAR_9: 57,
-      /* 9 */
-      // Alphabet chars.
-      CHAR_UPPERCASE_A: 65,
-      /* A */
-      CHAR_LOWERCASE_A: 97,
-      /* a */
-      CHAR_UPPERCASE_Z: 90,
-      /* Z */
-      CHAR_LOWERCASE_Z: 122,
-      /* z */
-      CHAR_LEFT_PARENTHESES: 40,
-      /* ( */
-      CHAR_RIGHT_PARENTHESES: 41,
-      /* ) */
-      CHAR_ASTERISK: 42,
-      /* * */
-      // Non-alphabetic chars.
-      CHAR_AMPERSAND: 38,
-      /* & */
-      CHAR_AT: 64,
-      /* @ */
-      CHAR_BACKWARD_SLASH: 92,
-      /* \ */
-      CHAR_CARRIAGE_RETURN: 13,
-      /* \r */
-      CHAR_CIRCUMFLEX_ACCENT: 94,
-      /* ^ */
-      CHAR_COLON: 58,
-      /* : */
-      CHAR_COMMA: 44,
-      /* , */
-      CHAR_DOT: 46,
-      /* . */
-      CHAR_DOUBLE_QUOTE: 34,
-      /* " */
-      CHAR_EQUAL: 61,
-      /* = */
-      CHAR_EXCLAMATION_MARK: 33,
-      /* ! */
-      CHAR_FORM_FEED: 12,
-      /* \f */
-      CHAR_FORWARD_SLASH: 47,
-      /* / */
-      CHAR_GRAVE_ACCENT: 96,
-      /* ` */
-      CHAR_HASH: 35,
-      /* # */
-      CHAR_HYPHEN_MINUS: 45,
-      /* - */
-      CHAR_LEFT_ANGLE_BRACKET: 60,
-      /* < */
-      CHAR_LEFT_CURLY_BRACE: 123,
-      /* { */
-      CHAR_LEFT_SQUARE_BRACKET: 91,
-      /* [ */
-      CHAR_LINE_FEED: 10,
-      /* \n */
-      CHAR_NO_BREAK_SPACE: 160,
-      /* \u00A0 */
-      CHAR_PERCENT: 37,
-      /* % */
-      CHAR_PLUS: 43,
-      /* + */
-      CHAR_QUESTION_MARK: 63,
-      /* ? */
-      CHAR_RIGHT_ANGLE_BRACKET: 62,
-      /* > */
-      CHAR_RIGHT_CURLY_BRACE: 125,
-      /* } */
-      CHAR_RIGHT_SQUARE_BRACKET: 93,
-      /* ] */
-      CHAR_SEMICOLON: 59,
-      /* ; */
-      CHAR_SINGLE_QUOTE: 39,
-      /* ' */
-      CHAR_SPACE: 32,
-      /*   */
-      CHAR_TAB: 9,
-      /* \t */
-      CHAR_UNDERSCORE: 95,
-      /* _ */
-      CHAR_VERTICAL_LINE: 124,
-      /* | */
-      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
-      /* \uFEFF */
-      /**
-       * Create EXTGLOB_CHARS
-       */
-      extglobChars(chars) {
-        return {
-          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
-          "?": { type: "qmark", open: "(?:", close: ")?" },
-          "+": { type: "plus", open: "(?:", close: ")+" },
-          "*": { type: "star", open: "(?:", close: ")*" },
-          "@": { type: "at", open: "(?:", close: ")" }
-        };
-      },
-      /**
-       * Create GLOB_CHARS
-       */
-      globChars(win32) {
-        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
-      }
-    };
-  }
-});
-
-// node_modules/picomatch/lib/utils.js
-var require_utils2 = __commonJS({
-  "node_modules/picomatch/lib/utils.js"(exports2) {
-    "use strict";
-    var {
-      REGEX_BACKSLASH,
-      REGEX_REMOVE_BACKSLASH,
-      REGEX_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_GLOBAL
-    } = require_constants6();
-    exports2.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
-    exports2.hasRegexChars = (str2) => REGEX_SPECIAL_CHARS.test(str2);
-    exports2.isRegexChar = (str2) => str2.length === 1 && exports2.hasRegexChars(str2);
-    exports2.escapeRegex = (str2) => str2.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
-    exports2.toPosixSlashes = (str2) => str2.replace(REGEX_BACKSLASH, "/");
-    exports2.isWindows = () => {
-      if (typeof navigator !== "undefined" && navigator.platform) {
-        const platform2 = navigator.platform.toLowerCase();
-        return platform2 === "win32" || platform2 === "windows";
-      }
-      if (typeof process !== "undefined" && process.platform) {
-        return process.platform === "win32";
-      }
-      return false;
-    };
-    exports2.removeBackslashes = (str2) => {
-      return str2.replace(REGEX_REMOVE_BACKSLASH, (match) => {
-        return match === "\\" ? "" : match;
-      });
-    };
-    exports2.escapeLast = (input, char, lastIdx) => {
-      const idx = input.lastIndexOf(char, lastIdx);
-      if (idx === -1) return input;
-      if (input[idx - 1] === "\\") return exports2.escapeLast(input, char, idx - 1);
-      return `${input.slice(0, idx)}\\${input.slice(idx)}`;
-    };
-    exports2.removePrefix = (input, state = {}) => {
-      let output = input;
-      if (output.startsWith("./")) {
-        output = output.slice(2);
-        state.prefix = "./";
-      }
-      return output;
-    };
-    exports2.wrapOutput = (input, state = {}, options2 = {}) => {
-      const prepend = options2.contains ? "" : "^";
-      const append = options2.contains ? "" : "$";
-      let output = `${prepend}(?:${input})${append}`;
-      if (state.negated === true) {
-        output = `(?:^(?!${output}).*$)`;
-      }
-      return output;
-    };
-    exports2.basename = (path11, { windows } = {}) => {
-      const segs = path11.split(windows ? /[\\/]/ : "/");
-      const last = segs[segs.length - 1];
-      if (last === "") {
-        return segs[segs.length - 2];
-      }
-      return last;
-    };
-  }
-});
-
-// node_modules/picomatch/lib/scan.js
-var require_scan = __commonJS({
-  "node_modules/picomatch/lib/scan.js"(exports2, module2) {
-    "use strict";
-    var utils = require_utils2();
-    var {
-      CHAR_ASTERISK,
-      /* * */
-      CHAR_AT,
-      /* @ */
-      CHAR_BACKWARD_SLASH,
-      /* \ */
-      CHAR_COMMA,
-      /* , */
-      CHAR_DOT,
-      /* . */
-      CHAR_EXCLAMATION_MARK,
-      /* ! */
-      CHAR_FORWARD_SLASH,
-      /* / */
-      CHAR_LEFT_CURLY_BRACE,
-      /* { */
-      CHAR_LEFT_PARENTHESES,
-      /* ( */
-      CHAR_LEFT_SQUARE_BRACKET,
-      /* [ */
-      CHAR_PLUS,
-      /* + */
-      CHAR_QUESTION_MARK,
-      /* ? */
-      CHAR_RIGHT_CURLY_BRACE,
-      /* } */
-      CHAR_RIGHT_PARENTHESES,
-      /* ) */
-      CHAR_RIGHT_SQUARE_BRACKET
-      /* ] */
-    } = require_constants6();
-    var isPathSeparator = (code2) => {
-      return code2 === CHAR_FORWARD_SLASH || code2 === CHAR_BACKWARD_SLASH;
-    };
-    var depth2 = (token) => {
-      if (token.isPrefix !== true) {
-        token.depth = token.isGlobstar ? Infinity : 1;
-      }
-    };
-    var scan = (input, options2) => {
-      const opts = options2 || {};
-      const length = input.length - 1;
-      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
-      const slashes = [];
-      const tokens = [];
-      const parts = [];
-      let str2 = input;
-      let index = -1;
-      let start = 0;
-      let lastIndex = 0;
-      let isBrace = false;
-      let isBracket = false;
-      let isGlob = false;
-      let isExtglob = false;
-      let isGlobstar = false;
-      let braceEscaped = false;
-      let backslashes = false;
-      let negated = false;
-      let negatedExtglob = false;
-      let finished = false;
-      let braces = 0;
-      let prev;
-      let code2;
-      let token = { value: "", depth: 0, isGlob: false };
-      const eos = () => index >= length;
-      const peek = () => str2.charCodeAt(index + 1);
-      const advance = () => {
-        prev = code2;
-        return str2.charCodeAt(++index);
-      };
-      while (index < length) {
-        code2 = advance();
-        let next;
-        if (code2 === CHAR_BACKWARD_SLASH) {
-          backslashes = token.backslashes = true;
-          code2 = advance();
-          if (code2 === CHAR_LEFT_CURLY_BRACE) {
-            braceEscaped = true;
-          }
-          continue;
-        }
-        if (braceEscaped === true || code2 === CHAR_LEFT_CURLY_BRACE) {
-          braces++;
-          while (eos() !== true && (code2 = advance())) {
-            if (code2 === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (code2 === CHAR_LEFT_CURLY_BRACE) {
-              braces++;
-              continue;
-            }
-            if (braceEscaped !== true && code2 === CHAR_DOT && (code2 = advance()) === CHAR_DOT) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (braceEscaped !== true && code2 === CHAR_COMMA) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (code2 === CHAR_RIGHT_CURLY_BRACE) {
-              braces--;
-              if (braces === 0) {
-                braceEscaped = false;
-                isBrace = token.isBrace = true;
-                finished = true;
-                break;
-              }
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code2 === CHAR_FORWARD_SLASH) {
-          slashes.push(index);
-          tokens.push(token);
-          token = { value: "", depth: 0, isGlob: false };
-          if (finished === true) continue;
-          if (prev === CHAR_DOT && index === start + 1) {
-            start += 2;
-            continue;
-          }
-          lastIndex = index + 1;
-          continue;
-        }
-        if (opts.noext !== true) {
-          const isExtglobChar = code2 === CHAR_PLUS || code2 === CHAR_AT || code2 === CHAR_ASTERISK || code2 === CHAR_QUESTION_MARK || code2 === CHAR_EXCLAMATION_MARK;
-          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
-            isGlob = token.isGlob = true;
-            isExtglob = token.isExtglob = true;
-            finished = true;
-            if (code2 === CHAR_EXCLAMATION_MARK && index === start) {
-              negatedExtglob = true;
-            }
-            if (scanToEnd === true) {
-              let parens = 0;
-              while (eos() !== true && (code2 = advance())) {
-                if (code2 === CHAR_BACKWARD_SLASH) {
-                  backslashes = token.backslashes = true;
-                  advance();
-                  continue;
-                }
-                if (code2 === CHAR_LEFT_PARENTHESES) {
-                  parens++;
-                  continue;
-                }
-                if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                  finished = true;
-                  break;
-                }
-              }
-              continue;
-            }
-            break;
-          }
-        }
-        if (code2 === CHAR_ASTERISK) {
-          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code2 === CHAR_QUESTION_MARK) {
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code2 === CHAR_LEFT_SQUARE_BRACKET) {
-          while (eos() !== true && (next = advance())) {
-            if (next === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
-              isBracket = token.isBracket = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              break;
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (opts.nonegate !== true && code2 === CHAR_EXCLAMATION_MARK && index === start) {
-          negated = token.negated = true;
-          start++;
-          continue;
-        }
-        if (opts.noparen !== true && code2 === CHAR_LEFT_PARENTHESES) {
-          isGlob = token.isGlob = true;
-          if (scanToEnd === true) {
-            let parens = 1;
-            while (eos() !== true && (code2 = advance())) {
-              if (code2 === CHAR_BACKWARD_SLASH) {
-                backslashes = token.backslashes = true;
-                advance();
-                continue;
-              }
-              if (code2 === CHAR_LEFT_PARENTHESES) {
-                parens++;
-                continue;
-              }
-              if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                finished = true;
-                break;
-              }
-            }
-            continue;
-          }
-          break;
-        }
-        if (isGlob === true) {
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-      }
-      if (opts.noext === true) {
-        isExtglob = false;
-        isGlob = false;
-      }
-      let base = str2;
-      let prefix = "";
-      let glob2 = "";
-      if (start > 0) {
-        prefix = str2.slice(0, start);
-        str2 = str2.slice(start);
-        lastIndex -= start;
-      }
-      if (base && isGlob === true && lastIndex > 0) {
-        base = str2.slice(0, lastIndex);
-        glob2 = str2.slice(lastIndex);
-      } else if (isGlob === true) {
-        base = "";
-        glob2 = str2;
-      } else {
-        base = str2;
-      }
-      if (base && base !== "" && base !== "/" && base !== str2) {
-        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
-          base = base.slice(0, -1);
-        }
-      }
-      if (opts.unescape === true) {
-        if (glob2) glob2 = utils.removeBackslashes(glob2);
-        if (base && backslashes === true) {
-          base = utils.removeBackslashes(base);
-        }
-      }
-      const state = {
-        prefix,
-        input,
-        start,
-        base,
-        glob: glob2,
-        isBrace,
-        isBracket,
-        isGlob,
-        isExtglob,
-        isGlobstar,
-        negated,
-        negatedExtglob
-      };
-      if (opts.tokens === true) {
-        state.maxDepth = 0;
-        if (!isPathSeparator(code2)) {
-          tokens.push(token);
-        }
-        state.tokens = tokens;
-      }
-      if (opts.parts === true || opts.tokens === true) {
-        let prevIndex;
-        for (let idx = 0; idx < slashes.length; idx++) {
-          const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
-          const i = slashes[idx];
-          const value2 = input.slice(n2, i);
-          if (opts.tokens) {
-            if (idx === 0 && start !== 0) {
-              tokens[idx].isPrefix = true;
-              tokens[idx].value = prefix;
-            } else {
-              tokens[idx].value = value2;
-            }
-            depth2(tokens[idx]);
-            state.maxDepth += tokens[idx].depth;
-          }
-          if (i >= start) {
-            parts.push(value2);
-            prevIndex = i;
-          }
-        }
-        const n = prevIndex !== void 0 ? prevIndex + 1 : start;
-        const value = input.slice(n);
-        parts.push(value);
-        if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
-          tokens[tokens.length - 1].value = value;
-          depth2(tokens[tokens.length - 1]);
-          state.maxDepth += tokens[tokens.length - 1].depth;
-        }
-        state.slashes = slashes;
-        state.parts = parts;
-      }
-      return state;
-    };
-    module2.exports = scan;
-  }
-});
-
-// node_modules/picomatch/lib/parse.js
-var require_parse2 = __commonJS({
-  "node_modules/picomatch/lib/parse.js"(exports2, module2) {
-    "use strict";
-    var constants3 = require_constants6();
-    var utils = require_utils2();
-    var {
-      MAX_LENGTH,
-      POSIX_REGEX_SOURCE,
-      REGEX_NON_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_BACKREF,
-      REPLACEMENTS
-    } = constants3;
-    var expandRange = (args, options2) => {
-      if (typeof options2.expandRange === "function") {
-        return options2.expandRange(...args, options2);
-      }
-      args.sort();
-      const value = `[${args.join("-")}]`;
-      try {
-        new RegExp(value);
-      } catch (ex) {
-        return args.map((v2) => utils.escapeRegex(v2)).join("..");
-      }
-      return value;
-    };
-    var syntaxError = (type, char) => {
-      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
-    };
-    var splitTopLevel = (input) => {
-      const parts = [];
-      let bracket = 0;
-      let paren = 0;
-      let quote = 0;
-      let value = "";
-      let escaped = false;
-      for (const ch of input) {
-        if (escaped === true) {
-          value += ch;
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          value += ch;
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
-          value += ch;
-          continue;
-        }
-        if (quote === 0) {
-          if (ch === "[") {
-            bracket++;
-          } else if (ch === "]" && bracket > 0) {
-            bracket--;
-          } else if (bracket === 0) {
-            if (ch === "(") {
-              paren++;
-            } else if (ch === ")" && paren > 0) {
-              paren--;
-            } else if (ch === "|" && paren === 0) {
-              parts.push(value);
-              value = "";
-              continue;
-            }
-          }
-        }
-        value += ch;
-      }
-      parts.push(value);
-      return parts;
-    };
-    var isPlainBranch = (branch) => {
-      let escaped = false;
-      for (const ch of branch) {
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (/[?*+@!()[\]{}]/.test(ch)) {
-          return false;
-        }
-      }
-      return true;
-    };
-    var normalizeSimpleBranch = (branch) => {
-      let value = branch.trim();
-      let changed = true;
-      while (changed === true) {
-        changed = false;
-        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
-          value = value.slice(2, -1);
-          changed = true;
-        }
-      }
-      if (!isPlainBranch(value)) {
-        return;
-      }
-      return value.replace(/\\(.)/g, "$1");
-    };
-    var hasRepeatedCharPrefixOverlap = (branches) => {
-      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
-      for (let i = 0; i < values.length; i++) {
-        for (let j3 = i + 1; j3 < values.length; j3++) {
-          const a = values[i];
-          const b3 = values[j3];
-          const char = a[0];
-          if (!char || a !== char.repeat(a.length) || b3 !== char.repeat(b3.length)) {
-            continue;
-          }
-          if (a === b3 || a.startsWith(b3) || b3.startsWith(a)) {
-            return true;
-          }
-        }
-      }
-      return false;
-    };
-    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
-      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
-        return;
-      }
-      let bracket = 0;
-      let paren = 0;
-      let quote = 0;
-      let escaped = false;
-      for (let i = 1; i < pattern.length; i++) {
-        const ch = pattern[i];
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
-          continue;
-        }
-        if (quote === 1) {
-          continue;
-        }
-        if (ch === "[") {
-          bracket++;
-          continue;
-        }
-        if (ch === "]" && bracket > 0) {
-          bracket--;
-          continue;
-        }
-        if (bracket > 0) {
-          continue;
-        }
-        if (ch === "(") {
-          paren++;
-          continue;
-        }
-        if (ch === ")") {
-          paren--;
-          if (paren === 0) {
-            if (requireEnd === true && i !== pattern.length - 1) {
-              return;
-            }
-            return {
-              type: pattern[0],
-              body: pattern.slice(2, i),
-              end: i
-            };
-          }
-        }
-      }
-    };
-    var buildCharClassStar = (chars) => {
-      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
-      return `${source}*`;
-    };
-    var getStarExtglobSequenceChars = (pattern) => {
-      let index = 0;
-      const chars = [];
-      while (index < pattern.length) {
-        const match = parseRepeatedExtglob(pattern.slice(index), false);
-        if (!match || match.type !== "*") {
-          return;
-        }
-        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
-        if (branches.length !== 1) {
-          return;
-        }
-        const branch = normalizeSimpleBranch(branches[0]);
-        if (!branch || branch.length !== 1) {
-          return;
-        }
-        chars.push(branch);
-        index += match.end + 1;
-      }
-      if (chars.length < 1) {
-        return;
-      }
-      return chars;
-    };
-    var repeatedExtglobRecursion = (pattern) => {
-      let depth2 = 0;
-      let value = pattern.trim();
-      let match = parseRepeatedExtglob(value);
-      while (match) {
-        depth2++;
-        value = match.body.trim();
-        match = parseRepeatedExtglob(value);
-      }
-      return depth2;
-    };
-    var analyzeRepeatedExtglob = (body, options2) => {
-      if (options2.maxExtglobRecursion === false) {
-        return { risky: false };
-      }
-      const max = typeof options2.maxExtglobRecursion === "number" ? options2.maxExtglobRecursion : constants3.DEFAULT_MAX_EXTGLOB_RECURSION;
-      const branches = splitTopLevel(body).map((branch) => branch.trim());
-      if (branches.length > 1) {
-        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
-          return { risky: true };
-        }
-      }
-      const safeChars = [];
-      let sawStarSequence = false;
-      let combinable = true;
-      for (const branch of branches) {
-        const chars = getStarExtglobSequenceChars(branch);
-        if (chars) {
-          sawStarSequence = true;
-          safeChars.push(...chars);
-          continue;
-        }
-        const literal = normalizeSimpleBranch(branch);
-        if (literal && literal.length === 1) {
-          safeChars.push(literal);
-          continue;
-        }
-        combinable = false;
-        if (repeatedExtglobRecursion(branch) > max) {
-          return { risky: true };
-        }
-      }
-      if (sawStarSequence) {
-        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
-      }
-      return { risky: false };
-    };
-    var parse4 = (input, options2) => {
-      if (typeof input !== "string") {
-        throw new TypeError("Expected a string");
-      }
-      input = REPLACEMENTS[input] || input;
-      const opts = { ...options2 };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      let len = input.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      const bos = { type: "bos", value: "", output: opts.prepend || "" };
-      const tokens = [bos];
-      const capture = opts.capture ? "" : "?:";
-      const PLATFORM_CHARS = constants3.globChars(opts.windows);
-      const EXTGLOB_CHARS = constants3.extglobChars(PLATFORM_CHARS);
-      const {
-        DOT_LITERAL,
-        PLUS_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOT_SLASH,
-        NO_DOTS_SLASH,
-        QMARK,
-        QMARK_NO_DOT,
-        STAR,
-        START_ANCHOR
-      } = PLATFORM_CHARS;
-      const globstar = (opts2) => {
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const nodot = opts.dot ? "" : NO_DOT;
-      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
-      let star = opts.bash === true ? globstar(opts) : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      if (typeof opts.noext === "boolean") {
-        opts.noextglob = opts.noext;
-      }
-      const state = {
-        input,
-        index: -1,
-        start: 0,
-        dot: opts.dot === true,
-        consumed: "",
-        output: "",
-        prefix: "",
-        backtrack: false,
-        negated: false,
-        brackets: 0,
-        braces: 0,
-        parens: 0,
-        quotes: 0,
-        globstar: false,
-        tokens
-      };
-      input = utils.removePrefix(input, state);
-      len = input.length;
-      const extglobs = [];
-      const braces = [];
-      const stack = [];
-      let prev = bos;
-      let value;
-      const eos = () => state.index === len - 1;
-      const peek = state.peek = (n = 1) => input[state.index + n];
-      const advance = state.advance = () => input[++state.index] || "";
-      const remaining = () => input.slice(state.index + 1);
-      const consume = (value2 = "", num = 0) => {
-        state.consumed += value2;
-        state.index += num;
-      };
-      const append = (token) => {
-        state.output += token.output != null ? token.output : token.value;
-        consume(token.value);
-      };
-      const negate = () => {
-        let count2 = 1;
-        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
-          advance();
-          state.start++;
-          count2++;
-        }
-        if (count2 % 2 === 0) {
-          return false;
-        }
-        state.negated = true;
-        state.start++;
-        return true;
-      };
-      const increment = (type) => {
-        state[type]++;
-        stack.push(type);
-      };
-      const decrement = (type) => {
-        state[type]--;
-        stack.pop();
-      };
-      const push2 = (tok) => {
-        if (prev.type === "globstar") {
-          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
-          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
-          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
-            state.output = state.output.slice(0, -prev.output.length);
-            prev.type = "star";
-            prev.value = "*";
-            prev.output = star;
-            state.output += prev.output;
-          }
-        }
-        if (extglobs.length && tok.type !== "paren") {
-          extglobs[extglobs.length - 1].inner += tok.value;
-        }
-        if (tok.value || tok.output) append(tok);
-        if (prev && prev.type === "text" && tok.type === "text") {
-          prev.output = (prev.output || prev.value) + tok.value;
-          prev.value += tok.value;
-          return;
-        }
-        tok.prev = prev;
-        tokens.push(tok);
-        prev = tok;
-      };
-      const extglobOpen = (type, value2) => {
-        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
-        token.prev = prev;
-        token.parens = state.parens;
-        token.output = state.output;
-        token.startIndex = state.index;
-        token.tokensIndex = tokens.length;
-        const output = (opts.capture ? "(" : "") + token.open;
-        increment("parens");
-        push2({ type, value: value2, output: state.output ? "" : ONE_CHAR });
-        push2({ type: "paren", extglob: true, value: advance(), output });
-        extglobs.push(token);
-      };
-      const extglobClose = (token) => {
-        const literal = input.slice(token.startIndex, state.index + 1);
-        const body = input.slice(token.startIndex + 2, state.index);
-        const analysis = analyzeRepeatedExtglob(body, opts);
-        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
-          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open4 = tokens[token.tokensIndex];
-          open4.type = "text";
-          open4.value = literal;
-          open4.output = safeOutput || utils.escapeRegex(literal);
-          for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
-            tokens[i].value = "";
-            tokens[i].output = "";
-            delete tokens[i].suffix;
-          }
-          state.output = token.output + open4.output;
-          state.backtrack = true;
-          push2({ type: "paren", extglob: true, value, output: "" });
-          decrement("parens");
-          return;
-        }
-        let output = token.close + (opts.capture ? ")" : "");
-        let rest;
-        if (token.type === "negate") {
-          let extglobStar = star;
-          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
-            extglobStar = globstar(opts);
-          }
-          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
-            output = token.close = `)$))${extglobStar}`;
-          }
-          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
-            const expression = parse4(rest, { ...options2, fastpaths: false }).output;
-            output = token.close = `)${expression})${extglobStar})`;
-          }
-          if (token.prev.type === "bos") {
-            state.negatedExtglob = true;
-          }
-        }
-        push2({ type: "paren", extglob: true, value, output });
-        decrement("parens");
-      };
-      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
-        let backslashes = false;
-        let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc, chars, first, rest, index) => {
-          if (first === "\\") {
-            backslashes = true;
-            return m2;
-          }
-          if (first === "?") {
-            if (esc) {
-              return esc + first + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            if (index === 0) {
-              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            return QMARK.repeat(chars.length);
-          }
-          if (first === ".") {
-            return DOT_LITERAL.repeat(chars.length);
-          }
-          if (first === "*") {
-            if (esc) {
-              return esc + first + (rest ? star : "");
-            }
-            return star;
-          }
-          return esc ? m2 : `\\${m2}`;
-        });
-        if (backslashes === true) {
-          if (opts.unescape === true) {
-            output = output.replace(/\\/g, "");
-          } else {
-            output = output.replace(/\\+/g, (m2) => {
-              return m2.length % 2 === 0 ? "\\\\" : m2 ? "\\" : "";
-            });
-          }
-        }
-        if (output === input && opts.contains === true) {
-          state.output = input;
-          return state;
-        }
-        state.output = utils.wrapOutput(output, state, options2);
-        return state;
-      }
-      while (!eos()) {
-        value = advance();
-        if (value === "\0") {
-          continue;
-        }
-        if (value === "\\") {
-          const next = peek();
-          if (next === "/" && opts.bash !== true) {
-            continue;
-          }
-          if (next === "." || next === ";") {
-            continue;
-          }
-          if (!next) {
-            value += "\\";
-            push2({ type: "text", value });
-            continue;
-          }
-          const match = /^\\+/.exec(remaining());
-          let slashes = 0;
-          if (match && match[0].length > 2) {
-            slashes = match[0].length;
-            state.index += slashes;
-            if (slashes % 2 !== 0) {
-              value += "\\";
-            }
-          }
-          if (opts.unescape === true) {
-            value = advance();
-          } else {
-            value += advance();
-          }
-          if (state.brackets === 0) {
-            push2({ type: "text", value });
-            continue;
-          }
-        }
-        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
-          if (opts.posix !== false && value === ":") {
-            const inner = prev.value.slice(1);
-            if (inner.includes("[")) {
-              prev.posix = true;
-              if (inner.includes(":")) {
-                const idx = prev.value.lastIndexOf("[");
-                const pre = prev.value.slice(0, idx);
-                const rest2 = prev.value.slice(idx + 2);
-                const posix = POSIX_REGEX_SOURCE[rest2];
-                if (posix) {
-                  prev.value = pre + posix;
-                  state.backtrack = true;
-                  advance();
-                  if (!bos.output && tokens.indexOf(prev) === 1) {
-                    bos.output = ONE_CHAR;
-                  }
-                  continue;
-                }
-              }
-            }
-          }
-          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
-            value = `\\${value}`;
-          }
-          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
-            value = `\\${value}`;
-          }
-          if (opts.posix === true && value === "!" && prev.value === "[") {
-            value = "^";
-          }
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (state.quotes === 1 && value !== '"') {
-          value = utils.escapeRegex(value);
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (value === '"') {
-          state.quotes = state.quotes === 1 ? 0 : 1;
-          if (opts.keepQuotes === true) {
-            push2({ type: "text", value });
-          }
-          continue;
-        }
-        if (value === "(") {
-          increment("parens");
-          push2({ type: "paren", value });
-          continue;
-        }
-        if (value === ")") {
-          if (state.parens === 0 && opts.strictBrackets === true) {
-            throw new SyntaxError(syntaxError("opening", "("));
-          }
-          const extglob = extglobs[extglobs.length - 1];
-          if (extglob && state.parens === extglob.parens + 1) {
-            extglobClose(extglobs.pop());
-            continue;
-          }
-          push2({ type: "paren", value, output: state.parens ? ")" : "\\)" });
-          decrement("parens");
-          continue;
-        }
-        if (value === "[") {
-          if (opts.nobracket === true || !remaining().includes("]")) {
-            if (opts.nobracket !== true && opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("closing", "]"));
-            }
-            value = `\\${value}`;
-          } else {
-            increment("brackets");
-          }
-          push2({ type: "bracket", value });
-          continue;
-        }
-        if (value === "]") {
-          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
-            push2({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          if (state.brackets === 0) {
-            if (opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("opening", "["));
-            }
-            push2({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          decrement("brackets");
-          const prevValue = prev.value.slice(1);
-          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
-            value = `/${value}`;
-          }
-          prev.value += value;
-          append({ value });
-          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
-            continue;
-          }
-          const escaped = utils.escapeRegex(prev.value);
-          state.output = state.output.slice(0, -prev.value.length);
-          if (opts.literalBrackets === true) {
-            state.output += escaped;
-            prev.value = escaped;
-            continue;
-          }
-          prev.value = `(${capture}${escaped}|${prev.value})`;
-          state.output += prev.value;
-          continue;
-        }
-        if (value === "{" && opts.nobrace !== true) {
-          increment("braces");
-          const open4 = {
-            type: "brace",
-            value,
-            output: "(",
-            outputIndex: state.output.length,
-            tokensIndex: state.tokens.length
-          };
-          braces.push(open4);
-          push2(open4);
-          continue;
-        }
-        if (value === "}") {
-          const brace = braces[braces.length - 1];
-          if (opts.nobrace === true || !brace) {
-            push2({ type: "text", value, output: value });
-            continue;
-          }
-          let output = ")";
-          if (brace.dots === true) {
-            const arr = tokens.slice();
-            const range = [];
-            for (let i = arr.length - 1; i >= 0; i--) {
-              tokens.pop();
-              if (arr[i].type === "brace") {
-                break;
-              }
-              if (arr[i].type !== "dots") {
-                range.unshift(arr[i].value);
-              }
-            }
-            output = expandRange(range, opts);
-            state.backtrack = true;
-          }
-          if (brace.comma !== true && brace.dots !== true) {
-            const out = state.output.slice(0, brace.outputIndex);
-            const toks = state.tokens.slice(brace.tokensIndex);
-            brace.value = brace.output = "\\{";
-            value = output = "\\}";
-            state.output = out;
-            for (const t2 of toks) {
-              state.output += t2.output || t2.value;
-            }
-          }
-          push2({ type: "brace", value, output });
-          decrement("braces");
-          braces.pop();
-          continue;
-        }
-        if (value === "|") {
-          if (extglobs.length > 0) {
-            extglobs[extglobs.length - 1].conditions++;
-          }
-          push2({ type: "text", value });
-          continue;
-        }
-        if (value === ",") {
-          let output = value;
-          const brace = braces[braces.length - 1];
-          if (brace && stack[stack.length - 1] === "braces") {
-            brace.comma = true;
-            output = "|";
-          }
-          push2({ type: "comma", value, output });
-          continue;
-        }
-        if (value === "/") {
-          if (prev.type === "dot" && state.index === state.start + 1) {
-            state.start = state.index + 1;
-            state.consumed = "";
-            state.output = "";
-            tokens.pop();
-            prev = bos;
-            continue;
-          }
-          push2({ type: "slash", value, output: SLASH_LITERAL });
-          continue;
-        }
-        if (value === ".") {
-          if (state.braces > 0 && prev.type === "dot") {
-            if (prev.value === ".") prev.output = DOT_LITERAL;
-            const brace = braces[braces.length - 1];
-            prev.type = "dots";
-            prev.output += value;
-            prev.value += value;
-            brace.dots = true;
-            continue;
-          }
-          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
-            push2({ type: "text", value, output: DOT_LITERAL });
-            continue;
-          }
-          push2({ type: "dot", value, output: DOT_LITERAL });
-          continue;
-        }
-        if (value === "?") {
-          const isGroup = prev && prev.value === "(";
-          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("qmark", value);
-            continue;
-          }
-          if (prev && prev.type === "paren") {
-            const next = peek();
-            let output = value;
-            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
-              output = `\\${value}`;
-            }
-            push2({ type: "text", value, output });
-            continue;
-          }
-          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
-            push2({ type: "qmark", value, output: QMARK_NO_DOT });
-            continue;
-          }
-          push2({ type: "qmark", value, output: QMARK });
-          continue;
-        }
-        if (value === "!") {
-          if (opts.noextglob !== true && peek() === "(") {
-            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
-              extglobOpen("negate", value);
-              continue;
-            }
-          }
-          if (opts.nonegate !== true && state.index === 0) {
-            negate();
-            continue;
-          }
-        }
-        if (value === "+") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("plus", value);
-            continue;
-          }
-          if (prev && prev.value === "(" || opts.regex === false) {
-            push2({ type: "plus", value, output: PLUS_LITERAL });
-            continue;
-          }
-          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
-            push2({ type: "plus", value });
-            continue;
-          }
-          push2({ type: "plus", value: PLUS_LITERAL });
-          continue;
-        }
-        if (value === "@") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            push2({ type: "at", extglob: true, value, output: "" });
-            continue;
-          }
-          push2({ type: "text", value });
-          continue;
-        }
-        if (value !== "*") {
-          if (value === "$" || value === "^") {
-            value = `\\${value}`;
-          }
-          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
-          if (match) {
-            value += match[0];
-            state.index += match[0].length;
-          }
-          push2({ type: "text", value });
-          continue;
-        }
-        if (prev && (prev.type === "globstar" || prev.star === true)) {
-          prev.type = "star";
-          prev.star = true;
-          prev.value += value;
-          prev.output = star;
-          state.backtrack = true;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        let rest = remaining();
-        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
-          extglobOpen("star", value);
-          continue;
-        }
-        if (prev.type === "star") {
-          if (opts.noglobstar === true) {
-            consume(value);
-            continue;
-          }
-          const prior = prev.prev;
-          const before = prior.prev;
-          const isStart = prior.type === "slash" || prior.type === "bos";
-          const afterStar = before && (before.type === "star" || before.type === "globstar");
-          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
-            push2({ type: "star", value, output: "" });
-            continue;
-          }
-          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
-          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
-          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
-            push2({ type: "star", value, output: "" });
-            continue;
-          }
-          while (rest.slice(0, 3) === "/**") {
-            const after = input[state.index + 4];
-            if (after && after !== "/") {
-              break;
-            }
-            rest = rest.slice(3);
-            consume("/**", 3);
-          }
-          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
-          if (prior.type === "bos" && eos()) {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = globstar(opts);
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
-            prev.value += value;
-            state.globstar = true;
-            state.output += prior.output + prev.output;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
-            const end = rest[1] !== void 0 ? "|$" : "";
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
-            prev.value += value;
-            state.output += prior.output + prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push2({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          if (prior.type === "bos" && rest[0] === "/") {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push2({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          state.output = state.output.slice(0, -prev.output.length);
-          prev.type = "globstar";
-          prev.output = globstar(opts);
-          prev.value += value;
-          state.output += prev.output;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        const token = { type: "star", value, output: star };
-        if (opts.bash === true) {
-          token.output = ".*?";
-          if (prev.type === "bos" || prev.type === "slash") {
-            token.output = nodot + token.output;
-          }
-          push2(token);
-          continue;
-        }
-        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
-          token.output = value;
-          push2(token);
-          continue;
-        }
-        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
-          if (prev.type === "dot") {
-            state.output += NO_DOT_SLASH;
-            prev.output += NO_DOT_SLASH;
-          } else if (opts.dot === true) {
-            state.output += NO_DOTS_SLASH;
-            prev.output += NO_DOTS_SLASH;
-          } else {
-            state.output += nodot;
-            prev.output += nodot;
-          }
-          if (peek() !== "*") {
-            state.output += ONE_CHAR;
-            prev.output += ONE_CHAR;
-          }
-        }
-        push2(token);
-      }
-      while (state.brackets > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
-        state.output = utils.escapeLast(state.output, "[");
-        decrement("brackets");
-      }
-      while (state.parens > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
-        state.output = utils.escapeLast(state.output, "(");
-        decrement("parens");
-      }
-      while (state.braces > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
-        state.output = utils.escapeLast(state.output, "{");
-        decrement("braces");
-      }
-      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
-        push2({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
-      }
-      if (state.backtrack === true) {
-        state.output = "";
-        for (const token of state.tokens) {
-          state.output += token.output != null ? token.output : token.value;
-          if (token.suffix) {
-            state.output += token.suffix;
-          }
-        }
-      }
-      return state;
-    };
-    parse4.fastpaths = (input, options2) => {
-      const opts = { ...options2 };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      const len = input.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      input = REPLACEMENTS[input] || input;
-      const {
-        DOT_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOTS,
-        NO_DOTS_SLASH,
-        STAR,
-        START_ANCHOR
-      } = constants3.globChars(opts.windows);
-      const nodot = opts.dot ? NO_DOTS : NO_DOT;
-      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
-      const capture = opts.capture ? "" : "?:";
-      const state = { negated: false, prefix: "" };
-      let star = opts.bash === true ? ".*?" : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      const globstar = (opts2) => {
-        if (opts2.noglobstar === true) return star;
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const create = (str2) => {
-        switch (str2) {
-          case "*":
-            return `${nodot}${ONE_CHAR}${star}`;
-          case ".*":
-            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*.*":
-            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*/*":
-            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
-          case "**":
-            return nodot + globstar(opts);
-          case "**/*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
-          case "**/*.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "**/.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
-          default: {
-            const match = /^(.*?)\.(\w+)$/.exec(str2);
-            if (!match) return;
-            const source2 = create(match[1]);
-            if (!source2) return;
-            return source2 + DOT_LITERAL + match[2];
-          }
-        }
-      };
-      const output = utils.removePrefix(input, state);
-      let source = create(output);
-      if (source && opts.strictSlashes !== true) {
-        source += `${SLASH_LITERAL}?`;
-      }
-      return source;
-    };
-    module2.exports = parse4;
-  }
-});
-
-// node_modules/picomatch/lib/picomatch.js
-var require_picomatch = __commonJS({
-  "node_modules/picomatch/lib/picomatch.js"(exports2, module2) {
-    "use strict";
-    var scan = require_scan();
-    var parse4 = require_parse2();
-    var utils = require_utils2();
-    var constants3 = require_constants6();
-    var isObject = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch2 = (glob2, options2, returnState = false) => {
-      if (Array.isArray(glob2)) {
-        const fns = glob2.map((input) => picomatch2(input, options2, returnState));
-        const arrayMatcher = (str2) => {
-          for (const isMatch of fns) {
-            const state2 = isMatch(str2);
-            if (state2) return state2;
-          }
-          return false;
-        };
-        return arrayMatcher;
-      }
-      const isState = isObject(glob2) && glob2.tokens && glob2.input;
-      if (glob2 === "" || typeof glob2 !== "string" && !isState) {
-        throw new TypeError("Expected pattern to be a non-empty string");
-      }
-      const opts = options2 || {};
-      const posix = opts.windows;
-      const regex2 = isState ? picomatch2.compileRe(glob2, options2) : picomatch2.makeRe(glob2, options2, false, true);
-      const state = regex2.state;
-      delete regex2.state;
-      let isIgnored2 = () => false;
-      if (opts.ignore) {
-        const ignoreOpts = { ...options2, ignore: null, onMatch: null, onResult: null };
-        isIgnored2 = picomatch2(opts.ignore, ignoreOpts, returnState);
-      }
-      const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch2.test(input, regex2, options2, { glob: glob2, posix });
-        const result = { glob: glob2, state, regex: regex2, posix, input, output, match, isMatch };
-        if (typeof opts.onResult === "function") {
-          opts.onResult(result);
-        }
-        if (isMatch === false) {
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (isIgnored2(input)) {
-          if (typeof opts.onIgnore === "function") {
-            opts.onIgnore(result);
-          }
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (typeof opts.onMatch === "function") {
-          opts.onMatch(result);
-        }
-        return returnObject ? result : true;
-      };
-      if (returnState) {
-        matcher.state = state;
-      }
-      return matcher;
-    };
-    picomatch2.test = (input, regex2, options2, { glob: glob2, posix } = {}) => {
-      if (typeof input !== "string") {
-        throw new TypeError("Expected input to be a string");
-      }
-      if (input === "") {
-        return { isMatch: false, output: "" };
-      }
-      const opts = options2 || {};
-      const format = opts.format || (posix ? utils.toPosixSlashes : null);
-      let match = input === glob2;
-      let output = match && format ? format(input) : input;
-      if (match === false) {
-        output = format ? format(input) : input;
-        match = output === glob2;
-      }
-      if (match === false || opts.capture === true) {
-        if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch2.matchBase(input, regex2, options2, posix);
-        } else {
-          match = regex2.exec(output);
-        }
-      }
-      return { isMatch: Boolean(match), match, output };
-    };
-    picomatch2.matchBase = (input, glob2, options2, posix = options2 && options2.windows) => {
-      const regex2 = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options2);
-      return regex2.test(utils.basename(input, { windows: posix }));
-    };
-    picomatch2.isMatch = (str2, patterns, options2) => picomatch2(patterns, options2)(str2);
-    picomatch2.parse = (pattern, options2) => {
-      if (Array.isArray(pattern)) return pattern.map((p3) => picomatch2.parse(p3, options2));
-      return parse4(pattern, { ...options2, fastpaths: false });
-    };
-    picomatch2.scan = (input, options2) => scan(input, options2);
-    picomatch2.compileRe = (state, options2, returnOutput = false, returnState = false) => {
-      if (returnOutput === true) {
-        return state.output;
-      }
-      const opts = options2 || {};
-      const prepend = opts.contains ? "" : "^";
-      const append = opts.contains ? "" : "$";
-      let source = `${prepend}(?:${state.output})${append}`;
-      if (state && state.negated === true) {
-        source = `^(?!${source}).*$`;
-      }
-      const regex2 = picomatch2.toRegex(source, options2);
-      if (returnState === true) {
-        regex2.state = state;
-      }
-      return regex2;
-    };
-    picomatch2.makeRe = (input, options2 = {}, returnOutput = false, returnState = false) => {
-      if (!input || typeof input !== "string") {
-        throw new TypeError("Expected a non-empty string");
-      }
-      let parsed = { negated: false, fastpaths: true };
-      if (options2.fastpaths !== false && (input[0] === "." || input[0] === "*")) {
-        parsed.output = parse4.fastpaths(input, options2);
-      }
-      if (!parsed.output) {
-        parsed = parse4(input, options2);
-      }
-      return picomatch2.compileRe(parsed, options2, returnOutput, returnState);
-    };
-    picomatch2.toRegex = (source, options2) => {
-      try {
-        const opts = options2 || {};
-        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
-      } catch (err) {
-        if (options2 && options2.debug === true) throw err;
-        return /$^/;
-      }
-    };
-    picomatch2.constants = constants3;
-    module2.exports = picomatch2;
-  }
-});
-
-// node_modules/picomatch/index.js
-var require_picomatch2 = __commonJS({
-  "node_modules/picomatch/index.js"(exports2, module2) {
-    "use strict";
-    var pico = require_picomatch();
-    var utils = require_utils2();
-    function picomatch2(glob2, options2, returnState = false) {
-      if (options2 && (options2.windows === null || options2.windows === void 0)) {
-        options2 = { ...options2, windows: utils.isWindows() };
-      }
-      return pico(glob2, options2, returnState);
-    }
-    Object.assign(picomatch2, pico);
-    module2.exports = picomatch2;
-  }
-});
-
 // node_modules/kind-of/index.js
 var require_kind_of = __commonJS({
   "node_modules/kind-of/index.js"(exports2, module2) {
@@ -24958,7 +22318,7 @@ var require_strip_bom_string = __commonJS({
 });
 
 // node_modules/gray-matter/lib/utils.js
-var require_utils3 = __commonJS({
+var require_utils2 = __commonJS({
   "node_modules/gray-matter/lib/utils.js"(exports2) {
     "use strict";
     var stripBom = require_strip_bom_string();
@@ -25002,7 +22362,7 @@ var require_defaults = __commonJS({
   "node_modules/gray-matter/lib/defaults.js"(exports2, module2) {
     "use strict";
     var engines2 = require_engines();
-    var utils = require_utils3();
+    var utils = require_utils2();
     module2.exports = function(options2) {
       const opts = Object.assign({}, options2);
       opts.delimiters = utils.arrayify(opts.delims || opts.delimiters || "---");
@@ -25136,7 +22496,7 @@ var require_to_file = __commonJS({
     "use strict";
     var typeOf = require_kind_of();
     var stringify2 = require_stringify();
-    var utils = require_utils3();
+    var utils = require_utils2();
     module2.exports = function(file) {
       if (typeOf(file) !== "object") {
         file = { content: file };
@@ -25165,7 +22525,7 @@ var require_to_file = __commonJS({
 });
 
 // node_modules/gray-matter/lib/parse.js
-var require_parse3 = __commonJS({
+var require_parse2 = __commonJS({
   "node_modules/gray-matter/lib/parse.js"(exports2, module2) {
     "use strict";
     var getEngine = require_engine();
@@ -25192,8 +22552,8 @@ var require_gray_matter = __commonJS({
     var excerpt = require_excerpt();
     var engines2 = require_engines();
     var toFile2 = require_to_file();
-    var parse4 = require_parse3();
-    var utils = require_utils3();
+    var parse4 = require_parse2();
+    var utils = require_utils2();
     function matter2(input, options2) {
       if (input === "") {
         return { data: {}, content: input, excerpt: "", orig: input };
@@ -25294,6 +22654,2646 @@ var require_gray_matter = __commonJS({
       matter2.cache = {};
     };
     module2.exports = matter2;
+  }
+});
+
+// node_modules/ignore/index.js
+var require_ignore = __commonJS({
+  "node_modules/ignore/index.js"(exports2, module2) {
+    function makeArray(subject) {
+      return Array.isArray(subject) ? subject : [subject];
+    }
+    var UNDEFINED = void 0;
+    var EMPTY2 = "";
+    var SPACE = " ";
+    var ESCAPE = "\\";
+    var REGEX_LITERAL_SPECIAL = /[.*+?()[\]{}^$|\\/]/;
+    var BOM = "\uFEFF";
+    var REGEX_ANCHORED_GLOBSTAR = /^\/\*{2,}$/;
+    var REGEX_REPLACE_LEADING_EXCAPED_EXCLAMATION = /^\\!/;
+    var REGEX_REPLACE_LEADING_EXCAPED_HASH = /^\\#/;
+    var REGEX_SPLITALL_CRLF = /\r?\n/g;
+    var DOUBLE_SLASH = "//";
+    var SLASH_CODE = 47;
+    var DOT_CODE = 46;
+    var SLASH = "/";
+    var TMP_KEY_IGNORE = "node-ignore";
+    if (typeof Symbol !== "undefined") {
+      TMP_KEY_IGNORE = /* @__PURE__ */ Symbol.for("node-ignore");
+    }
+    var KEY_IGNORE = TMP_KEY_IGNORE;
+    var define2 = (object, key, value) => {
+      Object.defineProperty(object, key, { value });
+      return value;
+    };
+    var RETURN_FALSE = () => false;
+    var POSIX_CLASSES = {
+      alnum: "0-9A-Za-z",
+      alpha: "A-Za-z",
+      blank: " \\t",
+      cntrl: "\\x00-\\x1f\\x7f",
+      digit: "0-9",
+      graph: "!-.0-~",
+      lower: "a-z",
+      print: " -.0-~",
+      punct: "!-.:-@\\[-`{-~",
+      // git's `sane-ctype.h` classifies \v and \f as control, not space,
+      //   unlike C's `isspace`
+      space: " \\t\\n\\r",
+      upper: "A-Z",
+      xdigit: "0-9A-Fa-f"
+    };
+    var CLASS_MEMBERS_TO_ESCAPE = "\\]^-[";
+    var escapeMember = (char) => CLASS_MEMBERS_TO_ESCAPE.indexOf(char) < 0 ? char : ESCAPE + char;
+    var NON_SLASH = "(?!\\/)";
+    var classSource = (negated, body) => {
+      if (negated) {
+        return `[^\\/${body}]`;
+      }
+      const source = `[${body}]`;
+      return new RegExp(source).test("/") ? NON_SLASH + source : source;
+    };
+    var scanBracket = (pattern, start) => {
+      const { length } = pattern;
+      let index = start + 1;
+      let negated = EMPTY2;
+      const lead = pattern[index];
+      if (lead === "!" || lead === "^") {
+        negated = "^";
+        index++;
+      }
+      let body = EMPTY2;
+      let prev = EMPTY2;
+      for (; ; ) {
+        const char = pattern[index];
+        if (char === UNDEFINED) {
+          return null;
+        }
+        if (char === ESCAPE) {
+          const escaped = pattern[++index];
+          body += escapeMember(escaped);
+          prev = escaped;
+        } else if (char === "-" && prev && index + 1 < length && pattern[index + 1] !== "]") {
+          index++;
+          let to2 = pattern[index];
+          if (to2 === ESCAPE) {
+            to2 = pattern[index += 1];
+          }
+          if (prev <= to2) {
+            body += `-${escapeMember(to2)}`;
+          }
+          prev = EMPTY2;
+        } else if (char === "[" && pattern[index + 1] === ":") {
+          const nameStart = index + 2;
+          let end = nameStart;
+          while (end < length && pattern[end] !== "]") {
+            end++;
+          }
+          if (end === length) {
+            return null;
+          }
+          if (end > nameStart && pattern[end - 1] === ":") {
+            const name = pattern.slice(nameStart, end - 1);
+            if (!Object.prototype.hasOwnProperty.call(POSIX_CLASSES, name)) {
+              return null;
+            }
+            body += POSIX_CLASSES[name];
+            prev = EMPTY2;
+            index = end;
+          } else {
+            body += escapeMember("[");
+            prev = "[";
+            index = nameStart - 2;
+          }
+        } else {
+          body += escapeMember(char);
+          prev = char;
+        }
+        index++;
+        if (pattern[index] === "]") {
+          return {
+            end: index,
+            source: classSource(negated, body)
+          };
+        }
+      }
+    };
+    var NEVER_MATCH = "[]";
+    var PLACEHOLDER = "\0";
+    var REGEX_RESTORE_PLACEHOLDER = new RegExp(
+      `${PLACEHOLDER}(\\d+)${PLACEHOLDER}`,
+      "g"
+    );
+    var TRAILING_WILDCARD = "\uE000";
+    var TRAILING_DOUBLESTAR = "\uE001";
+    var isReserved = (char) => char === PLACEHOLDER || char === TRAILING_WILDCARD || char === TRAILING_DOUBLESTAR;
+    var extractBrackets = (pattern) => {
+      const sources = [];
+      const hold = (source) => `${PLACEHOLDER}${sources.push(source) - 1}${PLACEHOLDER}`;
+      const { length } = pattern;
+      let out = EMPTY2;
+      let index = 0;
+      while (index < length) {
+        const char = pattern[index];
+        if (char === ESCAPE) {
+          const escaped = pattern[index + 1];
+          if (escaped === SLASH && index + 2 === length) {
+            out += hold(NEVER_MATCH);
+          } else if (escaped === "*" || escaped === "[" || escaped === SPACE) {
+            out += pattern.slice(index, index + 2);
+          } else {
+            out += hold(
+              REGEX_LITERAL_SPECIAL.test(escaped) ? ESCAPE + escaped : isReserved(escaped) ? `[${escaped}]` : escaped
+            );
+          }
+          index += 2;
+        } else if (isReserved(char)) {
+          out += hold(`[${char}]`);
+          index++;
+        } else if (char === "[") {
+          const scanned = scanBracket(pattern, index);
+          if (scanned === null) {
+            out += hold(NEVER_MATCH);
+            index = length;
+          } else {
+            out += hold(scanned.source);
+            index = scanned.end + 1;
+          }
+        } else {
+          out += char;
+          index++;
+        }
+      }
+      return {
+        source: out,
+        sources
+      };
+    };
+    var DIRECT = null;
+    var REGEX_INNER_SLASH = /\/(?!$)/;
+    var WILDCARD = "[^\\/]*";
+    var REPLACERS = [
+      // Replace (\ ) with ' '
+      // Only a space: an escaped tab or other whitespace is already a literal by
+      //   the time it reaches here, and a bare tab must be left as one, not turned
+      //   into a space.
+      // (\ ) -> ' '
+      // (\\ ) -> '\\ '
+      // (\\\ ) -> '\\ '
+      [
+        // A run of backslashes is taken whole, from its first one, so no match
+        //   ever starts again inside it -- `(\\+?) ` did, which made a long run
+        //   quadratic.
+        /(\\+)( ?)/g,
+        (_3, run2, space) => space ? run2.slice(0, run2.length - run2.length % 2) + SPACE : run2,
+        ESCAPE + SPACE
+      ],
+      // git's wildmatch() reads a run of two or more asterisks as one globstar
+      //   whenever the run fills a path segment: it starts the pattern or follows
+      //   a `/`, and it ends the pattern or comes before a `/`. A run of two is
+      //   already `**`; a longer one is folded into `**` here, so the steps
+      //   below only ever have to know `**`.
+      // `***/foo` -> `**/foo`, `a/***/b` -> `a/**/b`, `a/***` -> `a/**`
+      // git also takes a run beside a literal prefix (`a***/b`) or beside an
+      //   escaped slash (`***\/b`) as a globstar, and this does not; the README
+      //   lists both, under "A run of asterisks".
+      [
+        /(^|\/)\*{3,}(?=\/|$)/g,
+        (_3, start) => `${start}**`,
+        "*"
+      ],
+      // Escape metacharacters
+      // which is written down by users but means special for regular expressions.
+      // > There are 12 characters with special meanings:
+      // > - the backslash \,
+      // > - the caret ^,
+      // > - the dollar sign $,
+      // > - the period or dot .,
+      // > - the vertical bar or pipe symbol |,
+      // > - the question mark ?,
+      // > - the asterisk or star *,
+      // > - the plus sign +,
+      // > - the opening parenthesis (,
+      // > - the closing parenthesis ),
+      // > - and the opening square bracket [,
+      // > - the opening curly brace {,
+      // > These special characters are often called "metacharacters".
+      [
+        /[\\$.|*+(){^]/g,
+        (match) => `\\${match}`
+      ],
+      [
+        // > a question mark (?) matches a single character
+        /(?!\\)\?/g,
+        () => "[^/]",
+        "?"
+      ],
+      // leading slash
+      [
+        // > A leading slash matches the beginning of the pathname.
+        // > For example, "/*.c" matches "cat-file.c" but not "mozilla-sha1/sha1.c".
+        // A leading slash matches the beginning of the pathname
+        /^\//,
+        () => "^",
+        SLASH
+      ],
+      // replace special metacharacter slash after the leading slash
+      [
+        /\//g,
+        () => "\\/",
+        SLASH
+      ],
+      [
+        // > A leading "**" followed by a slash means match in all directories.
+        // > For example, "**/foo" matches file or directory "foo" anywhere,
+        // > the same as pattern "foo".
+        // > "**/foo/bar" matches file or directory "bar" anywhere that is directly
+        // >   under directory "foo".
+        // Notice that the '*'s have been replaced as '\\*'
+        /^\^*(?:\\\*\\\*\\\/)+/,
+        // '**/foo' <-> 'foo'
+        () => "(?:^|\\/)",
+        "*"
+      ],
+      // starting
+      [
+        // there will be no leading '/'
+        //   (which has been replaced by section "leading slash")
+        // If starts with '**', adding a '^' to the regular expression also works
+        DIRECT,
+        (source, pattern) => {
+          if (!source || source[0] === "^" || source[0] === "(") {
+            return source;
+          }
+          const anchor = !REGEX_INNER_SLASH.test(pattern) ? "(?:^|\\/)" : "^";
+          return anchor + source;
+        }
+      ],
+      // two globstars
+      [
+        // Use lookahead assertions so that we could match more than one `'/**'`
+        /\\\/\\\*\\\*(?=\\\/|$)/g,
+        // Zero, one or several directories
+        // should not use '*', or it will be replaced by the next replacer
+        // Check if it is not the last `'/**'`
+        (_3, index, str2) => index + 6 < str2.length ? str2.slice(index + 6) === "\\/" ? "(?:\\/[^\\/]+)+" : "(?:\\/[^\\/]+)*" : `\\/${TRAILING_DOUBLESTAR}`,
+        "*"
+      ],
+      // normal intermediate wildcards
+      [
+        // Never replace escaped '*'
+        // ignore rule '\*' will match the path '*'
+        // 'abc.*/' -> go
+        // 'abc.*'  -> skip this rule,
+        //    coz trailing single wildcard will be handed by [trailing wildcard]
+        /(^|[^\\])(?:\\\*)+(?!$)/g,
+        // '*.js' matches '.js'
+        // '*.js' doesn't match 'abc'
+        // 1. An asterisk "*" matches anything except a slash.
+        // 2. Other consecutive asterisks are considered regular asterisks
+        //    and collapse into one non-slash wildcard run.
+        (_3, p1) => p1 + WILDCARD,
+        "*"
+      ],
+      // trailing wildcard, held apart from a literal star
+      [
+        // The step above leaves a trailing `*` alone, so a single `\*` is all that
+        //   can be left at the end here, and what stands in front of it says which
+        //   kind it is. A wildcard arrives as the escaper wrote it, `\*` with
+        //   nothing before it; a literal arrives as the user's own escape, which
+        //   the escaper doubled, and then the star's own -- `\\` and then `\*`.
+        //   There is no third case: every backslash still reaching the chain is
+        //   one `\*`, `\[` or `\ ` carries itself, and each is followed by its
+        //   own character, so a longer run can never form. This runs while the
+        //   two are still distinct, before the unescape steps below collapse the
+        //   literal onto the very `\*` a wildcard leaves behind.
+        /(^|[^\\])((?:\\\\)*)\\\*$/,
+        (match, p1, p22) => p22 === EMPTY2 ? p1 + TRAILING_WILDCARD : match,
+        "*"
+      ],
+      [
+        // unescape, revert step 3 except for back slash
+        // For example, if a user escape a '\\*',
+        // after step 3, the result will be '\\\\\\*'
+        /\\\\\\(?=[$.|*+(){^])/g,
+        () => ESCAPE,
+        ESCAPE + ESCAPE
+      ],
+      [
+        // '\\\\' -> '\\'
+        /\\\\/g,
+        () => ESCAPE,
+        ESCAPE + ESCAPE
+      ],
+      [
+        // Every real bracket expression -- POSIX classes included -- has already
+        //   been held aside by `extractBrackets`, so the only `[` left in the
+        //   pattern is an escaped, literal one.
+        // A backslash could only stand at the end of the range if it quoted the
+        //   `]`, and `\]` is held aside long before this.
+        /\\\[([^\]/]*?)($|\])/g,
+        // '\\[bar]' -> '\\\\[bar]'
+        (match, range, close) => `\\[${range}${close}`,
+        "["
+      ],
+      // ending
+      [
+        // 'js' will not match 'js.'
+        // 'ab' will not match 'abc'
+        DIRECT,
+        // WTF!
+        // https://git-scm.com/docs/gitignore
+        // changes in [2.22.1](https://git-scm.com/docs/gitignore/2.22.1)
+        // which re-fixes #24, #38
+        // > If there is a separator at the end of the pattern then the pattern
+        // > will only match directories, otherwise the pattern can match both
+        // > files and directories.
+        // 'js*' will not match 'a.js'
+        // 'js/' will not match 'a.js'
+        // 'js' will match 'a.js' and 'a.js/'
+        (source) => {
+          const last = source[source.length - 1];
+          if (!last || last === TRAILING_WILDCARD || last === TRAILING_DOUBLESTAR) {
+            return source;
+          }
+          return last === SLASH ? `${source}$` : `${source}(?=$|\\/$)`;
+        }
+      ]
+    ];
+    var REGEX_REPLACE_TRAILING_WILDCARD = /(^|\\\/)?\uE000$/;
+    var MODE_IGNORE = "regex";
+    var MODE_CHECK_IGNORE = "checkRegex";
+    var UNDERSCORE = "_";
+    var replaceTrailingWildcard = (_3, p1) => {
+      const prefix = p1 ? `${p1}[^/]+` : "[^/]*";
+      return `${prefix}(?=$|\\/$)`;
+    };
+    var REGEX_REPLACE_TRAILING_DOUBLESTAR = /\uE001$/;
+    var replaceTrailingDoublestar = () => "[\\s\\S]";
+    var separatorAfter = (run2, at2) => {
+      let separator = EMPTY2;
+      for (let index = at2 + 1; index < run2.length && !run2[index].wildcard; index++) {
+        separator += run2[index].single;
+      }
+      return separator;
+    };
+    var pinWildcards = (source) => {
+      if (source.indexOf(WILDCARD) < 0) {
+        return source;
+      }
+      const tokens = [];
+      const { length } = source;
+      let index = 0;
+      while (index < length) {
+        const char = source[index];
+        if (source.startsWith(WILDCARD, index)) {
+          tokens.push({ wildcard: true });
+          index += WILDCARD.length;
+        } else if (char === "[") {
+          let end = index + 1;
+          if (source[end] === "^") {
+            end++;
+          }
+          if (source[end] === "]") {
+            end++;
+          }
+          while (end < length && source[end] !== "]") {
+            end += source[end] === ESCAPE ? 2 : 1;
+          }
+          end++;
+          tokens.push({ single: source.slice(index, end) });
+          index = end;
+        } else if (char === ESCAPE) {
+          tokens.push({ single: source.slice(index, index + 2) });
+          index += 2;
+        } else if (char === "(") {
+          let depth2 = 0;
+          let end = index;
+          do {
+            if (source[end] === ESCAPE) {
+              end++;
+            } else if (source[end] === "(") {
+              depth2++;
+            } else if (source[end] === ")") {
+              depth2--;
+            }
+            end++;
+          } while (end < length && depth2 > 0);
+          if ("*+?".indexOf(source[end]) >= 0) {
+            end++;
+          }
+          tokens.push({ boundary: source.slice(index, end) });
+          index = end;
+        } else if (char === "^" || char === "$") {
+          tokens.push({ boundary: char });
+          index++;
+        } else {
+          tokens.push({ single: char });
+          index++;
+        }
+      }
+      let out = EMPTY2;
+      let run2 = [];
+      const flush = () => {
+        let lastWildcard;
+        run2.forEach((token, at2) => {
+          if (token.wildcard) {
+            lastWildcard = at2;
+          }
+        });
+        run2.forEach((token, at2) => {
+          if (!token.wildcard) {
+            out += token.single;
+            return;
+          }
+          out += at2 === lastWildcard ? WILDCARD : `(?:(?!${separatorAfter(run2, at2)})[^\\/])*`;
+        });
+        run2 = [];
+      };
+      tokens.forEach((token) => {
+        if (token.boundary === void 0) {
+          run2.push(token);
+          return;
+        }
+        flush();
+        out += token.boundary;
+      });
+      flush();
+      return out;
+    };
+    var makeRegexPrefix = (pattern) => {
+      if (REGEX_ANCHORED_GLOBSTAR.test(pattern)) {
+        pattern = "**";
+      }
+      const { source, sources } = extractBrackets(pattern);
+      const replaced = REPLACERS.reduce(
+        // A pass whose matcher finds nothing hands back the very string it was
+        //   given, so asking first costs a search and saves a rewrite. Ten of the
+        //   fifteen passes never fire for a typical .gitignore line, and between
+        //   them they were 45% of this chain.
+        (prev, [matcher, replacer, required]) => {
+          if (matcher === DIRECT) {
+            return replacer(prev, pattern);
+          }
+          if (required !== UNDEFINED && prev.indexOf(required) < 0) {
+            return prev;
+          }
+          return matcher.test(prev) ? prev.replace(matcher, replacer.bind(pattern)) : prev;
+        },
+        source
+      );
+      return sources.length ? replaced.replace(
+        REGEX_RESTORE_PLACEHOLDER,
+        (match, index) => sources[index]
+      ) : replaced;
+    };
+    var checkSourceOf = (body, prefix) => {
+      if (body[body.length - 1] === SLASH) {
+        prefix = makeRegexPrefix(body.slice(0, -1));
+      }
+      const head = prefix.slice(0, -1);
+      const last = prefix[prefix.length - 1];
+      return last === TRAILING_WILDCARD ? `${head}$` : last === TRAILING_DOUBLESTAR ? head : NEVER_MATCH;
+    };
+    var matchesBasename = (body) => {
+      const index = body.indexOf(SLASH);
+      return index < 0 || index === body.length - 1;
+    };
+    var basenameOf = (path11) => {
+      const end = path11.length - 1;
+      const index = path11.lastIndexOf(
+        SLASH,
+        path11[end] === SLASH ? end - 1 : end
+      );
+      return index < 0 ? path11 : path11.slice(index + 1);
+    };
+    var parentOf = (path11) => {
+      if (path11.charCodeAt(0) === SLASH_CODE || path11.indexOf(DOUBLE_SLASH) >= 0) {
+        const slices = path11.split(SLASH).filter(Boolean);
+        slices.pop();
+        return slices.length ? slices.join(SLASH) + SLASH : EMPTY2;
+      }
+      const end = path11.length - 1;
+      const cut2 = path11.lastIndexOf(
+        SLASH,
+        path11.charCodeAt(end) === SLASH_CODE ? end - 1 : end
+      );
+      return cut2 < 0 ? EMPTY2 : path11.slice(0, cut2 + 1);
+    };
+    var isString = (subject) => typeof subject === "string";
+    var checkPattern = (pattern) => pattern && isString(pattern);
+    var splitPattern = (pattern) => (pattern[pattern.length - 1] === "\r" ? pattern.slice(0, -1) : pattern).split(REGEX_SPLITALL_CRLF).filter(Boolean);
+    var IgnoreRule = class {
+      constructor(pattern, mark, body, ignoreCase, negative, prefix) {
+        this.pattern = pattern;
+        this.mark = mark;
+        this.negative = negative;
+        define2(this, "body", body);
+        define2(this, "ignoreCase", ignoreCase);
+        define2(this, "regexPrefix", prefix);
+      }
+      // Worked out on first use and kept behind an own property, the way `regex`
+      //   caches itself in `_regex`. Deciding it in the constructor instead would
+      //   add a fourth `defineProperty` to every rule ever built, which cost 4% of
+      //   every compile -- including the compiles of rules that are never matched
+      //   against anything.
+      get _basenameOnly() {
+        return define2(this, "_basenameOnly", matchesBasename(this.body));
+      }
+      get regex() {
+        const key = UNDERSCORE + MODE_IGNORE;
+        if (this[key]) {
+          return this[key];
+        }
+        return this._make(MODE_IGNORE, key);
+      }
+      get checkRegex() {
+        const key = UNDERSCORE + MODE_CHECK_IGNORE;
+        if (this[key]) {
+          return this[key];
+        }
+        return this._make(MODE_CHECK_IGNORE, key);
+      }
+      _make(mode, key) {
+        const str2 = pinWildcards(
+          mode === MODE_IGNORE ? this.regexPrefix.replace(REGEX_REPLACE_TRAILING_WILDCARD, replaceTrailingWildcard).replace(REGEX_REPLACE_TRAILING_DOUBLESTAR, replaceTrailingDoublestar) : checkSourceOf(this.body, this.regexPrefix)
+        );
+        const regex2 = this.ignoreCase ? new RegExp(str2, "i") : new RegExp(str2);
+        return define2(this, key, regex2);
+      }
+    };
+    var hasTrailingBackslash = (str2) => {
+      let count2 = 0;
+      while (str2[str2.length - count2 - 1] === ESCAPE) {
+        count2++;
+      }
+      return count2 % 2 === 1;
+    };
+    var trimEnd = (body, stripLineEnd) => {
+      let lineEnd = body.length;
+      let end;
+      for (; ; ) {
+        if (stripLineEnd && body[lineEnd - 1] === "\r") {
+          lineEnd--;
+        }
+        end = lineEnd;
+        while (body[end - 1] === SPACE) {
+          end--;
+        }
+        if (!stripLineEnd || body[end - 1] !== "\n") {
+          break;
+        }
+        lineEnd = end - 1;
+      }
+      if (end === lineEnd) {
+        return body.slice(0, lineEnd);
+      }
+      let backslashes = 0;
+      while (body[end - backslashes - 1] === ESCAPE) {
+        backslashes++;
+      }
+      return backslashes % 2 ? body.slice(0, end - 1) + SPACE : body.slice(0, end);
+    };
+    var createRule = (pattern, mark, ignoreCase, stripLineEnd, stripBOM) => {
+      let body = stripBOM && pattern[0] === BOM ? pattern.slice(1) : pattern;
+      if (body[0] === "#") {
+        return;
+      }
+      let negative = false;
+      if (body[0] === "!") {
+        negative = true;
+        body = body.slice(1);
+      }
+      const last = body[body.length - 1];
+      if (last === SPACE || stripLineEnd && (last === "\r" || last === "\n")) {
+        body = trimEnd(body, stripLineEnd);
+      }
+      if (!body || hasTrailingBackslash(body)) {
+        return;
+      }
+      body = body.replace(REGEX_REPLACE_LEADING_EXCAPED_EXCLAMATION, "!").replace(REGEX_REPLACE_LEADING_EXCAPED_HASH, "#");
+      const regexPrefix = makeRegexPrefix(body);
+      return new IgnoreRule(
+        pattern,
+        mark,
+        body,
+        ignoreCase,
+        negative,
+        regexPrefix
+      );
+    };
+    var RuleManager = class {
+      constructor(ignoreCase) {
+        this._ignoreCase = ignoreCase;
+        this._rules = [];
+        this._basenameCount = 0;
+      }
+      _add(pattern, index) {
+        if (pattern && pattern[KEY_IGNORE]) {
+          this._rules = this._rules.concat(pattern._rules._rules);
+          this._basenameCount += pattern._rules._basenameCount;
+          this._added = true;
+          return;
+        }
+        const isStr = isString(pattern);
+        const raw = isStr ? pattern : pattern.pattern;
+        const rule = checkPattern(raw) && createRule(
+          raw,
+          isStr ? UNDEFINED : pattern.mark,
+          this._ignoreCase,
+          !this._split,
+          this._stripBOM && !index
+        );
+        if (rule) {
+          this._added = true;
+          this._rules.push(rule);
+          if (matchesBasename(rule.body)) {
+            this._basenameCount++;
+          }
+        }
+      }
+      // @param {Array<string> | string | Ignore} pattern
+      add(pattern) {
+        this._added = false;
+        this._split = isString(pattern);
+        this._stripBOM = !this._split || pattern[0] === BOM;
+        makeArray(
+          this._split ? splitPattern(pattern) : pattern
+        ).forEach(this._add, this);
+        if (this._added) {
+          this._literalRules = UNDEFINED;
+        }
+        return this._added;
+      }
+      // Match the literal 'abc/' for `checkIgnore`, last rule wins. Only a rule
+      //   ending in a wildcard can match it (see `checkSourceOf`), so the rest
+      //   are left out once, rather than tested or compiled for every path.
+      testLiteral(path11) {
+        const rules = this._literalRules || (this._literalRules = this._rules.filter(
+          ({ body }) => body[body.length - (body[body.length - 1] === SLASH ? 2 : 1)] === "*"
+        ));
+        let ignored2 = false;
+        let unignored = false;
+        let matchedRule;
+        for (let index = rules.length - 1; index >= 0; index--) {
+          const rule = rules[index];
+          if (rule.checkRegex.test(path11)) {
+            ignored2 = !rule.negative;
+            unignored = rule.negative;
+            matchedRule = rule.negative ? UNDEFINED : rule;
+            break;
+          }
+        }
+        const ret = {
+          ignored: ignored2,
+          unignored
+        };
+        if (matchedRule) {
+          ret.rule = matchedRule;
+        }
+        return ret;
+      }
+      // Test one single path without recursively checking parent directories
+      //
+      // - mode `string` either `MODE_IGNORE` or `MODE_CHECK_IGNORE`
+      // @returns {TestResult}
+      test(path11, mode) {
+        const rules = this._rules;
+        const { length } = rules;
+        const shortcut = this._basenameCount * 2 >= length;
+        const basename3 = shortcut ? basenameOf(path11) : path11;
+        for (let index = length - 1; index >= 0; index--) {
+          const rule = rules[index];
+          if (rule[mode].test(
+            shortcut && rule._basenameOnly ? basename3 : path11
+          )) {
+            const { negative } = rule;
+            const ret = {
+              ignored: !negative,
+              unignored: negative
+            };
+            if (!negative) {
+              ret.rule = rule;
+            }
+            return ret;
+          }
+        }
+        return {
+          ignored: false,
+          unignored: false
+        };
+      }
+    };
+    var throwError = (message, Ctor) => {
+      throw new Ctor(message);
+    };
+    var checkPath = (path11, originalPath, doThrow) => {
+      if (!isString(path11)) {
+        return doThrow(
+          `path must be a string, but got \`${originalPath}\``,
+          TypeError
+        );
+      }
+      if (!path11) {
+        return doThrow(`path must not be empty`, TypeError);
+      }
+      if (checkPath.isNotRelative(path11)) {
+        const r2 = "`path.relative()`d";
+        return doThrow(
+          `path should be a ${r2} string, but got "${originalPath}"`,
+          RangeError
+        );
+      }
+      return true;
+    };
+    var isNotRelative = (path11) => {
+      const first = path11.charCodeAt(0);
+      if (first === SLASH_CODE) {
+        return true;
+      }
+      if (first !== DOT_CODE) {
+        return false;
+      }
+      if (path11.length === 1) {
+        return true;
+      }
+      const second = path11.charCodeAt(1);
+      if (second === SLASH_CODE) {
+        return true;
+      }
+      if (second !== DOT_CODE) {
+        return false;
+      }
+      return path11.length === 2 || path11.charCodeAt(2) === SLASH_CODE;
+    };
+    checkPath.isNotRelative = isNotRelative;
+    checkPath.convert = (p3) => p3;
+    var convertPath = (target) => isString(target) && checkPath.convert(target);
+    var Ignore = class {
+      constructor({
+        ignorecase = true,
+        ignoreCase = ignorecase,
+        allowRelativePaths = false
+      } = {}) {
+        define2(this, KEY_IGNORE, true);
+        this._rules = new RuleManager(ignoreCase);
+        this._strictPathCheck = !allowRelativePaths;
+        this._initCache();
+      }
+      _initCache() {
+        this._ignoreCache = /* @__PURE__ */ Object.create(null);
+        this._testCache = /* @__PURE__ */ Object.create(null);
+      }
+      add(pattern) {
+        if (this._rules.add(pattern)) {
+          this._initCache();
+        }
+        return this;
+      }
+      // legacy
+      addPattern(pattern) {
+        return this.add(pattern);
+      }
+      // @returns {TestResult}
+      _test(originalPath, cache, path11) {
+        checkPath(
+          path11,
+          originalPath,
+          this._strictPathCheck ? throwError : RETURN_FALSE
+        );
+        return path11 ? this._t(path11, cache) : {
+          ignored: false,
+          unignored: false
+        };
+      }
+      checkIgnore(target) {
+        const path11 = convertPath(target);
+        if (!path11 || path11.charCodeAt(path11.length - 1) !== SLASH_CODE) {
+          return this._test(target, this._testCache, path11);
+        }
+        const dir = this._t(path11, this._testCache);
+        if (dir.ignored) {
+          return dir;
+        }
+        const literal = this._rules.testLiteral(path11);
+        return literal.ignored || literal.unignored ? literal : dir;
+      }
+      _t(path11, cache) {
+        if (path11 in cache) {
+          return cache[path11];
+        }
+        const parentPath = parentOf(path11);
+        const parent = parentPath ? this._t(parentPath, cache) : UNDEFINED;
+        return cache[path11] = parent && parent.ignored ? parent : this._rules.test(path11, MODE_IGNORE);
+      }
+      ignores(path11) {
+        return this._test(path11, this._ignoreCache, convertPath(path11)).ignored;
+      }
+      createFilter() {
+        return (path11) => !this.ignores(path11);
+      }
+      filter(paths) {
+        return makeArray(paths).filter(this.createFilter());
+      }
+      // @returns {TestResult}
+      test(path11) {
+        return this._test(path11, this._testCache, convertPath(path11));
+      }
+    };
+    var factory = (options2) => new Ignore(options2);
+    var isPathValid = (path11) => checkPath(convertPath(path11), path11, RETURN_FALSE);
+    var setupWindows = () => {
+      const makePosix = (str2) => /^\\\\\?\\/.test(str2) || /["<>|\u0000-\u001F]+/u.test(str2) ? str2 : str2.replace(/\\/g, "/");
+      checkPath.convert = makePosix;
+      const REGEX_TEST_WINDOWS_PATH_ABSOLUTE = /^[a-z]:\//i;
+      checkPath.isNotRelative = (path11) => REGEX_TEST_WINDOWS_PATH_ABSOLUTE.test(path11) || isNotRelative(path11);
+    };
+    if (
+      // Detect `process` so that it can run in browsers.
+      typeof process !== "undefined" && process.platform === "win32"
+    ) {
+      setupWindows();
+    }
+    module2.exports = factory;
+    factory.default = factory;
+    module2.exports.isPathValid = isPathValid;
+    define2(module2.exports, /* @__PURE__ */ Symbol.for("setupWindows"), setupWindows);
+  }
+});
+
+// node_modules/picomatch/lib/constants.js
+var require_constants6 = __commonJS({
+  "node_modules/picomatch/lib/constants.js"(exports2, module2) {
+    "use strict";
+    var WIN_SLASH = "\\\\/";
+    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
+    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
+    var DOT_LITERAL = "\\.";
+    var PLUS_LITERAL = "\\+";
+    var QMARK_LITERAL = "\\?";
+    var SLASH_LITERAL = "\\/";
+    var ONE_CHAR = "(?=.)";
+    var QMARK = "[^/]";
+    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
+    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
+    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
+    var NO_DOT = `(?!${DOT_LITERAL})`;
+    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
+    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
+    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
+    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
+    var STAR = `${QMARK}*?`;
+    var SEP = "/";
+    var POSIX_CHARS = {
+      DOT_LITERAL,
+      PLUS_LITERAL,
+      QMARK_LITERAL,
+      SLASH_LITERAL,
+      ONE_CHAR,
+      QMARK,
+      END_ANCHOR,
+      DOTS_SLASH,
+      NO_DOT,
+      NO_DOTS,
+      NO_DOT_SLASH,
+      NO_DOTS_SLASH,
+      QMARK_NO_DOT,
+      STAR,
+      START_ANCHOR,
+      SEP
+    };
+    var WINDOWS_CHARS = {
+      ...POSIX_CHARS,
+      SLASH_LITERAL: `[${WIN_SLASH}]`,
+      QMARK: WIN_NO_SLASH,
+      STAR: `${WIN_NO_SLASH}*?`,
+      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
+      NO_DOT: `(?!${DOT_LITERAL})`,
+      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
+      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
+      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
+      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
+      SEP: "\\"
+    };
+    var POSIX_REGEX_SOURCE = {
+      __proto__: null,
+      alnum: "a-zA-Z0-9",
+      alpha: "a-zA-Z",
+      ascii: "\\x00-\\x7F",
+      blank: " \\t",
+      cntrl: "\\x00-\\x1F\\x7F",
+      digit: "0-9",
+      graph: "\\x21-\\x7E",
+      lower: "a-z",
+      print: "\\x20-\\x7E ",
+      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
+      space: " \\t\\r\\n\\v\\f",
+      upper: "A-Z",
+      word: "A-Za-z0-9_",
+      xdigit: "A-Fa-f0-9"
+    };
+    module2.exports = {
+      DEFAULT_MAX_EXTGLOB_RECURSION,
+      MAX_LENGTH: 1024 * 64,
+      POSIX_REGEX_SOURCE,
+      // regular expressions
+      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
+      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
+      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
+      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
+      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
+      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
+      // Replace globs with equivalent patterns to reduce parsing time.
+      REPLACEMENTS: {
+        __proto__: null,
+        "***": "*",
+        "**/**": "**",
+        "**/**/**": "**"
+      },
+      // Digits
+      CHAR_0: 48,
+      /* 0 */
+      CHAR_9: 57,
+      /* 9 */
+      // Alphabet chars.
+      CHAR_UPPERCASE_A: 65,
+      /* A */
+      CHAR_LOWERCASE_A: 97,
+      /* a */
+      CHAR_UPPERCASE_Z: 90,
+      /* Z */
+      CHAR_LOWERCASE_Z: 122,
+      /* z */
+      CHAR_LEFT_PARENTHESES: 40,
+      /* ( */
+      CHAR_RIGHT_PARENTHESES: 41,
+      /* ) */
+      CHAR_ASTERISK: 42,
+      /* * */
+      // Non-alphabetic chars.
+      CHAR_AMPERSAND: 38,
+      /* & */
+      CHAR_AT: 64,
+      /* @ */
+      CHAR_BACKWARD_SLASH: 92,
+      /* \ */
+      CHAR_CARRIAGE_RETURN: 13,
+      /* \r */
+      CHAR_CIRCUMFLEX_ACCENT: 94,
+      /* ^ */
+      CHAR_COLON: 58,
+      /* : */
+      CHAR_COMMA: 44,
+      /* , */
+      CHAR_DOT: 46,
+      /* . */
+      CHAR_DOUBLE_QUOTE: 34,
+      /* " */
+      CHAR_EQUAL: 61,
+      /* = */
+      CHAR_EXCLAMATION_MARK: 33,
+      /* ! */
+      CHAR_FORM_FEED: 12,
+      /* \f */
+      CHAR_FORWARD_SLASH: 47,
+      /* / */
+      CHAR_GRAVE_ACCENT: 96,
+      /* ` */
+      CHAR_HASH: 35,
+      /* # */
+      CHAR_HYPHEN_MINUS: 45,
+      /* - */
+      CHAR_LEFT_ANGLE_BRACKET: 60,
+      /* < */
+      CHAR_LEFT_CURLY_BRACE: 123,
+      /* { */
+      CHAR_LEFT_SQUARE_BRACKET: 91,
+      /* [ */
+      CHAR_LINE_FEED: 10,
+      /* \n */
+      CHAR_NO_BREAK_SPACE: 160,
+      /* \u00A0 */
+      CHAR_PERCENT: 37,
+      /* % */
+      CHAR_PLUS: 43,
+      /* + */
+      CHAR_QUESTION_MARK: 63,
+      /* ? */
+      CHAR_RIGHT_ANGLE_BRACKET: 62,
+      /* > */
+      CHAR_RIGHT_CURLY_BRACE: 125,
+      /* } */
+      CHAR_RIGHT_SQUARE_BRACKET: 93,
+      /* ] */
+      CHAR_SEMICOLON: 59,
+      /* ; */
+      CHAR_SINGLE_QUOTE: 39,
+      /* ' */
+      CHAR_SPACE: 32,
+      /*   */
+      CHAR_TAB: 9,
+      /* \t */
+      CHAR_UNDERSCORE: 95,
+      /* _ */
+      CHAR_VERTICAL_LINE: 124,
+      /* | */
+      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
+      /* \uFEFF */
+      /**
+       * Create EXTGLOB_CHARS
+       */
+      extglobChars(chars) {
+        return {
+          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
+          "?": { type: "qmark", open: "(?:", close: ")?" },
+          "+": { type: "plus", open: "(?:", close: ")+" },
+          "*": { type: "star", open: "(?:", close: ")*" },
+          "@": { type: "at", open: "(?:", close: ")" }
+        };
+      },
+      /**
+       * Create GLOB_CHARS
+       */
+      globChars(win32) {
+        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
+      }
+    };
+  }
+});
+
+// node_modules/picomatch/lib/utils.js
+var require_utils3 = __commonJS({
+  "node_modules/picomatch/lib/utils.js"(exports2) {
+    "use strict";
+    var {
+      REGEX_BACKSLASH,
+      REGEX_REMOVE_BACKSLASH,
+      REGEX_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_GLOBAL
+    } = require_constants6();
+    exports2.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
+    exports2.hasRegexChars = (str2) => REGEX_SPECIAL_CHARS.test(str2);
+    exports2.isRegexChar = (str2) => str2.length === 1 && exports2.hasRegexChars(str2);
+    exports2.escapeRegex = (str2) => str2.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
+    exports2.toPosixSlashes = (str2) => str2.replace(REGEX_BACKSLASH, "/");
+    exports2.isWindows = () => {
+      if (typeof navigator !== "undefined" && navigator.platform) {
+        const platform2 = navigator.platform.toLowerCase();
+        return platform2 === "win32" || platform2 === "windows";
+      }
+      if (typeof process !== "undefined" && process.platform) {
+        return process.platform === "win32";
+      }
+      return false;
+    };
+    exports2.removeBackslashes = (str2) => {
+      return str2.replace(REGEX_REMOVE_BACKSLASH, (match) => {
+        return match === "\\" ? "" : match;
+      });
+    };
+    exports2.escapeLast = (input, char, lastIdx) => {
+      const idx = input.lastIndexOf(char, lastIdx);
+      if (idx === -1) return input;
+      if (input[idx - 1] === "\\") return exports2.escapeLast(input, char, idx - 1);
+      return `${input.slice(0, idx)}\\${input.slice(idx)}`;
+    };
+    exports2.removePrefix = (input, state = {}) => {
+      let output = input;
+      if (output.startsWith("./")) {
+        output = output.slice(2);
+        state.prefix = "./";
+      }
+      return output;
+    };
+    exports2.wrapOutput = (input, state = {}, options2 = {}) => {
+      const prepend = options2.contains ? "" : "^";
+      const append = options2.contains ? "" : "$";
+      let output = `${prepend}(?:${input})${append}`;
+      if (state.negated === true) {
+        output = `(?:^(?!${output}).*$)`;
+      }
+      return output;
+    };
+    exports2.basename = (path11, { windows } = {}) => {
+      const segs = path11.split(windows ? /[\\/]/ : "/");
+      const last = segs[segs.length - 1];
+      if (last === "") {
+        return segs[segs.length - 2];
+      }
+      return last;
+    };
+  }
+});
+
+// node_modules/picomatch/lib/scan.js
+var require_scan = __commonJS({
+  "node_modules/picomatch/lib/scan.js"(exports2, module2) {
+    "use strict";
+    var utils = require_utils3();
+    var {
+      CHAR_ASTERISK,
+      /* * */
+      CHAR_AT,
+      /* @ */
+      CHAR_BACKWARD_SLASH,
+      /* \ */
+      CHAR_COMMA,
+      /* , */
+      CHAR_DOT,
+      /* . */
+      CHAR_EXCLAMATION_MARK,
+      /* ! */
+      CHAR_FORWARD_SLASH,
+      /* / */
+      CHAR_LEFT_CURLY_BRACE,
+      /* { */
+      CHAR_LEFT_PARENTHESES,
+      /* ( */
+      CHAR_LEFT_SQUARE_BRACKET,
+      /* [ */
+      CHAR_PLUS,
+      /* + */
+      CHAR_QUESTION_MARK,
+      /* ? */
+      CHAR_RIGHT_CURLY_BRACE,
+      /* } */
+      CHAR_RIGHT_PARENTHESES,
+      /* ) */
+      CHAR_RIGHT_SQUARE_BRACKET
+      /* ] */
+    } = require_constants6();
+    var isPathSeparator = (code2) => {
+      return code2 === CHAR_FORWARD_SLASH || code2 === CHAR_BACKWARD_SLASH;
+    };
+    var depth2 = (token) => {
+      if (token.isPrefix !== true) {
+        token.depth = token.isGlobstar ? Infinity : 1;
+      }
+    };
+    var scan = (input, options2) => {
+      const opts = options2 || {};
+      const length = input.length - 1;
+      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
+      const slashes = [];
+      const tokens = [];
+      const parts = [];
+      let str2 = input;
+      let index = -1;
+      let start = 0;
+      let lastIndex = 0;
+      let isBrace = false;
+      let isBracket = false;
+      let isGlob = false;
+      let isExtglob = false;
+      let isGlobstar = false;
+      let braceEscaped = false;
+      let backslashes = false;
+      let negated = false;
+      let negatedExtglob = false;
+      let finished = false;
+      let braces = 0;
+      let prev;
+      let code2;
+      let token = { value: "", depth: 0, isGlob: false };
+      const eos = () => index >= length;
+      const peek = () => str2.charCodeAt(index + 1);
+      const advance = () => {
+        prev = code2;
+        return str2.charCodeAt(++index);
+      };
+      while (index < length) {
+        code2 = advance();
+        let next;
+        if (code2 === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          code2 = advance();
+          if (code2 === CHAR_LEFT_CURLY_BRACE) {
+            braceEscaped = true;
+          }
+          continue;
+        }
+        if (braceEscaped === true || code2 === CHAR_LEFT_CURLY_BRACE) {
+          braces++;
+          while (eos() !== true && (code2 = advance())) {
+            if (code2 === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (code2 === CHAR_LEFT_CURLY_BRACE) {
+              braces++;
+              continue;
+            }
+            if (braceEscaped !== true && code2 === CHAR_DOT && (code2 = advance()) === CHAR_DOT) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (braceEscaped !== true && code2 === CHAR_COMMA) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (code2 === CHAR_RIGHT_CURLY_BRACE) {
+              braces--;
+              if (braces === 0) {
+                braceEscaped = false;
+                isBrace = token.isBrace = true;
+                finished = true;
+                break;
+              }
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code2 === CHAR_FORWARD_SLASH) {
+          slashes.push(index);
+          tokens.push(token);
+          token = { value: "", depth: 0, isGlob: false };
+          if (finished === true) continue;
+          if (prev === CHAR_DOT && index === start + 1) {
+            start += 2;
+            continue;
+          }
+          lastIndex = index + 1;
+          continue;
+        }
+        if (opts.noext !== true) {
+          const isExtglobChar = code2 === CHAR_PLUS || code2 === CHAR_AT || code2 === CHAR_ASTERISK || code2 === CHAR_QUESTION_MARK || code2 === CHAR_EXCLAMATION_MARK;
+          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
+            isGlob = token.isGlob = true;
+            isExtglob = token.isExtglob = true;
+            finished = true;
+            if (code2 === CHAR_EXCLAMATION_MARK && index === start) {
+              negatedExtglob = true;
+            }
+            if (scanToEnd === true) {
+              let parens = 0;
+              while (eos() !== true && (code2 = advance())) {
+                if (code2 === CHAR_BACKWARD_SLASH) {
+                  backslashes = token.backslashes = true;
+                  advance();
+                  continue;
+                }
+                if (code2 === CHAR_LEFT_PARENTHESES) {
+                  parens++;
+                  continue;
+                }
+                if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                  finished = true;
+                  break;
+                }
+              }
+              continue;
+            }
+            break;
+          }
+        }
+        if (code2 === CHAR_ASTERISK) {
+          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code2 === CHAR_QUESTION_MARK) {
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code2 === CHAR_LEFT_SQUARE_BRACKET) {
+          while (eos() !== true && (next = advance())) {
+            if (next === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
+              isBracket = token.isBracket = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              break;
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (opts.nonegate !== true && code2 === CHAR_EXCLAMATION_MARK && index === start) {
+          negated = token.negated = true;
+          start++;
+          continue;
+        }
+        if (opts.noparen !== true && code2 === CHAR_LEFT_PARENTHESES) {
+          isGlob = token.isGlob = true;
+          if (scanToEnd === true) {
+            let parens = 1;
+            while (eos() !== true && (code2 = advance())) {
+              if (code2 === CHAR_BACKWARD_SLASH) {
+                backslashes = token.backslashes = true;
+                advance();
+                continue;
+              }
+              if (code2 === CHAR_LEFT_PARENTHESES) {
+                parens++;
+                continue;
+              }
+              if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                finished = true;
+                break;
+              }
+            }
+            continue;
+          }
+          break;
+        }
+        if (isGlob === true) {
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+      }
+      if (opts.noext === true) {
+        isExtglob = false;
+        isGlob = false;
+      }
+      let base = str2;
+      let prefix = "";
+      let glob2 = "";
+      if (start > 0) {
+        prefix = str2.slice(0, start);
+        str2 = str2.slice(start);
+        lastIndex -= start;
+      }
+      if (base && isGlob === true && lastIndex > 0) {
+        base = str2.slice(0, lastIndex);
+        glob2 = str2.slice(lastIndex);
+      } else if (isGlob === true) {
+        base = "";
+        glob2 = str2;
+      } else {
+        base = str2;
+      }
+      if (base && base !== "" && base !== "/" && base !== str2) {
+        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
+          base = base.slice(0, -1);
+        }
+      }
+      if (opts.unescape === true) {
+        if (glob2) glob2 = utils.removeBackslashes(glob2);
+        if (base && backslashes === true) {
+          base = utils.removeBackslashes(base);
+        }
+      }
+      const state = {
+        prefix,
+        input,
+        start,
+        base,
+        glob: glob2,
+        isBrace,
+        isBracket,
+        isGlob,
+        isExtglob,
+        isGlobstar,
+        negated,
+        negatedExtglob
+      };
+      if (opts.tokens === true) {
+        state.maxDepth = 0;
+        if (!isPathSeparator(code2)) {
+          tokens.push(token);
+        }
+        state.tokens = tokens;
+      }
+      if (opts.parts === true || opts.tokens === true) {
+        let prevIndex;
+        for (let idx = 0; idx < slashes.length; idx++) {
+          const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
+          const i = slashes[idx];
+          const value2 = input.slice(n2, i);
+          if (opts.tokens) {
+            if (idx === 0 && start !== 0) {
+              tokens[idx].isPrefix = true;
+              tokens[idx].value = prefix;
+            } else {
+              tokens[idx].value = value2;
+            }
+            depth2(tokens[idx]);
+            state.maxDepth += tokens[idx].depth;
+          }
+          if (i >= start) {
+            parts.push(value2);
+            prevIndex = i;
+          }
+        }
+        const n = prevIndex !== void 0 ? prevIndex + 1 : start;
+        const value = input.slice(n);
+        parts.push(value);
+        if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
+          tokens[tokens.length - 1].value = value;
+          depth2(tokens[tokens.length - 1]);
+          state.maxDepth += tokens[tokens.length - 1].depth;
+        }
+        state.slashes = slashes;
+        state.parts = parts;
+      }
+      return state;
+    };
+    module2.exports = scan;
+  }
+});
+
+// node_modules/picomatch/lib/parse.js
+var require_parse3 = __commonJS({
+  "node_modules/picomatch/lib/parse.js"(exports2, module2) {
+    "use strict";
+    var constants3 = require_constants6();
+    var utils = require_utils3();
+    var {
+      MAX_LENGTH,
+      POSIX_REGEX_SOURCE,
+      REGEX_NON_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_BACKREF,
+      REPLACEMENTS
+    } = constants3;
+    var expandRange = (args, options2) => {
+      if (typeof options2.expandRange === "function") {
+        return options2.expandRange(...args, options2);
+      }
+      args.sort();
+      const value = `[${args.join("-")}]`;
+      try {
+        new RegExp(value);
+      } catch (ex) {
+        return args.map((v2) => utils.escapeRegex(v2)).join("..");
+      }
+      return value;
+    };
+    var syntaxError = (type, char) => {
+      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
+    };
+    var splitTopLevel = (input) => {
+      const parts = [];
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let value = "";
+      let escaped = false;
+      for (const ch of input) {
+        if (escaped === true) {
+          value += ch;
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          value += ch;
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          value += ch;
+          continue;
+        }
+        if (quote === 0) {
+          if (ch === "[") {
+            bracket++;
+          } else if (ch === "]" && bracket > 0) {
+            bracket--;
+          } else if (bracket === 0) {
+            if (ch === "(") {
+              paren++;
+            } else if (ch === ")" && paren > 0) {
+              paren--;
+            } else if (ch === "|" && paren === 0) {
+              parts.push(value);
+              value = "";
+              continue;
+            }
+          }
+        }
+        value += ch;
+      }
+      parts.push(value);
+      return parts;
+    };
+    var isPlainBranch = (branch) => {
+      let escaped = false;
+      for (const ch of branch) {
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (/[?*+@!()[\]{}]/.test(ch)) {
+          return false;
+        }
+      }
+      return true;
+    };
+    var normalizeSimpleBranch = (branch) => {
+      let value = branch.trim();
+      let changed = true;
+      while (changed === true) {
+        changed = false;
+        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
+          value = value.slice(2, -1);
+          changed = true;
+        }
+      }
+      if (!isPlainBranch(value)) {
+        return;
+      }
+      return value.replace(/\\(.)/g, "$1");
+    };
+    var hasRepeatedCharPrefixOverlap = (branches) => {
+      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
+      for (let i = 0; i < values.length; i++) {
+        for (let j3 = i + 1; j3 < values.length; j3++) {
+          const a = values[i];
+          const b3 = values[j3];
+          const char = a[0];
+          if (!char || a !== char.repeat(a.length) || b3 !== char.repeat(b3.length)) {
+            continue;
+          }
+          if (a === b3 || a.startsWith(b3) || b3.startsWith(a)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    };
+    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
+      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
+        return;
+      }
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let escaped = false;
+      for (let i = 1; i < pattern.length; i++) {
+        const ch = pattern[i];
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          continue;
+        }
+        if (quote === 1) {
+          continue;
+        }
+        if (ch === "[") {
+          bracket++;
+          continue;
+        }
+        if (ch === "]" && bracket > 0) {
+          bracket--;
+          continue;
+        }
+        if (bracket > 0) {
+          continue;
+        }
+        if (ch === "(") {
+          paren++;
+          continue;
+        }
+        if (ch === ")") {
+          paren--;
+          if (paren === 0) {
+            if (requireEnd === true && i !== pattern.length - 1) {
+              return;
+            }
+            return {
+              type: pattern[0],
+              body: pattern.slice(2, i),
+              end: i
+            };
+          }
+        }
+      }
+    };
+    var buildCharClassStar = (chars) => {
+      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
+      return `${source}*`;
+    };
+    var getStarExtglobSequenceChars = (pattern) => {
+      let index = 0;
+      const chars = [];
+      while (index < pattern.length) {
+        const match = parseRepeatedExtglob(pattern.slice(index), false);
+        if (!match || match.type !== "*") {
+          return;
+        }
+        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
+        if (branches.length !== 1) {
+          return;
+        }
+        const branch = normalizeSimpleBranch(branches[0]);
+        if (!branch || branch.length !== 1) {
+          return;
+        }
+        chars.push(branch);
+        index += match.end + 1;
+      }
+      if (chars.length < 1) {
+        return;
+      }
+      return chars;
+    };
+    var repeatedExtglobRecursion = (pattern) => {
+      let depth2 = 0;
+      let value = pattern.trim();
+      let match = parseRepeatedExtglob(value);
+      while (match) {
+        depth2++;
+        value = match.body.trim();
+        match = parseRepeatedExtglob(value);
+      }
+      return depth2;
+    };
+    var analyzeRepeatedExtglob = (body, options2) => {
+      if (options2.maxExtglobRecursion === false) {
+        return { risky: false };
+      }
+      const max = typeof options2.maxExtglobRecursion === "number" ? options2.maxExtglobRecursion : constants3.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const branches = splitTopLevel(body).map((branch) => branch.trim());
+      if (branches.length > 1) {
+        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
+          return { risky: true };
+        }
+      }
+      const safeChars = [];
+      let sawStarSequence = false;
+      let combinable = true;
+      for (const branch of branches) {
+        const chars = getStarExtglobSequenceChars(branch);
+        if (chars) {
+          sawStarSequence = true;
+          safeChars.push(...chars);
+          continue;
+        }
+        const literal = normalizeSimpleBranch(branch);
+        if (literal && literal.length === 1) {
+          safeChars.push(literal);
+          continue;
+        }
+        combinable = false;
+        if (repeatedExtglobRecursion(branch) > max) {
+          return { risky: true };
+        }
+      }
+      if (sawStarSequence) {
+        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
+      }
+      return { risky: false };
+    };
+    var parse4 = (input, options2) => {
+      if (typeof input !== "string") {
+        throw new TypeError("Expected a string");
+      }
+      input = REPLACEMENTS[input] || input;
+      const opts = { ...options2 };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      let len = input.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      const bos = { type: "bos", value: "", output: opts.prepend || "" };
+      const tokens = [bos];
+      const capture = opts.capture ? "" : "?:";
+      const PLATFORM_CHARS = constants3.globChars(opts.windows);
+      const EXTGLOB_CHARS = constants3.extglobChars(PLATFORM_CHARS);
+      const {
+        DOT_LITERAL,
+        PLUS_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOT_SLASH,
+        NO_DOTS_SLASH,
+        QMARK,
+        QMARK_NO_DOT,
+        STAR,
+        START_ANCHOR
+      } = PLATFORM_CHARS;
+      const globstar = (opts2) => {
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const nodot = opts.dot ? "" : NO_DOT;
+      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
+      let star = opts.bash === true ? globstar(opts) : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      if (typeof opts.noext === "boolean") {
+        opts.noextglob = opts.noext;
+      }
+      const state = {
+        input,
+        index: -1,
+        start: 0,
+        dot: opts.dot === true,
+        consumed: "",
+        output: "",
+        prefix: "",
+        backtrack: false,
+        negated: false,
+        brackets: 0,
+        braces: 0,
+        parens: 0,
+        quotes: 0,
+        globstar: false,
+        tokens
+      };
+      input = utils.removePrefix(input, state);
+      len = input.length;
+      const extglobs = [];
+      const braces = [];
+      const stack = [];
+      let prev = bos;
+      let value;
+      const eos = () => state.index === len - 1;
+      const peek = state.peek = (n = 1) => input[state.index + n];
+      const advance = state.advance = () => input[++state.index] || "";
+      const remaining = () => input.slice(state.index + 1);
+      const consume = (value2 = "", num = 0) => {
+        state.consumed += value2;
+        state.index += num;
+      };
+      const append = (token) => {
+        state.output += token.output != null ? token.output : token.value;
+        consume(token.value);
+      };
+      const negate = () => {
+        let count2 = 1;
+        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
+          advance();
+          state.start++;
+          count2++;
+        }
+        if (count2 % 2 === 0) {
+          return false;
+        }
+        state.negated = true;
+        state.start++;
+        return true;
+      };
+      const increment = (type) => {
+        state[type]++;
+        stack.push(type);
+      };
+      const decrement = (type) => {
+        state[type]--;
+        stack.pop();
+      };
+      const push2 = (tok) => {
+        if (prev.type === "globstar") {
+          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
+          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
+          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
+            state.output = state.output.slice(0, -prev.output.length);
+            prev.type = "star";
+            prev.value = "*";
+            prev.output = star;
+            state.output += prev.output;
+          }
+        }
+        if (extglobs.length && tok.type !== "paren") {
+          extglobs[extglobs.length - 1].inner += tok.value;
+        }
+        if (tok.value || tok.output) append(tok);
+        if (prev && prev.type === "text" && tok.type === "text") {
+          prev.output = (prev.output || prev.value) + tok.value;
+          prev.value += tok.value;
+          return;
+        }
+        tok.prev = prev;
+        tokens.push(tok);
+        prev = tok;
+      };
+      const extglobOpen = (type, value2) => {
+        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
+        token.prev = prev;
+        token.parens = state.parens;
+        token.output = state.output;
+        token.startIndex = state.index;
+        token.tokensIndex = tokens.length;
+        const output = (opts.capture ? "(" : "") + token.open;
+        increment("parens");
+        push2({ type, value: value2, output: state.output ? "" : ONE_CHAR });
+        push2({ type: "paren", extglob: true, value: advance(), output });
+        extglobs.push(token);
+      };
+      const extglobClose = (token) => {
+        const literal = input.slice(token.startIndex, state.index + 1);
+        const body = input.slice(token.startIndex + 2, state.index);
+        const analysis = analyzeRepeatedExtglob(body, opts);
+        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
+          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
+          const open4 = tokens[token.tokensIndex];
+          open4.type = "text";
+          open4.value = literal;
+          open4.output = safeOutput || utils.escapeRegex(literal);
+          for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
+            tokens[i].value = "";
+            tokens[i].output = "";
+            delete tokens[i].suffix;
+          }
+          state.output = token.output + open4.output;
+          state.backtrack = true;
+          push2({ type: "paren", extglob: true, value, output: "" });
+          decrement("parens");
+          return;
+        }
+        let output = token.close + (opts.capture ? ")" : "");
+        let rest;
+        if (token.type === "negate") {
+          let extglobStar = star;
+          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
+            extglobStar = globstar(opts);
+          }
+          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
+            output = token.close = `)$))${extglobStar}`;
+          }
+          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
+            const expression = parse4(rest, { ...options2, fastpaths: false }).output;
+            output = token.close = `)${expression})${extglobStar})`;
+          }
+          if (token.prev.type === "bos") {
+            state.negatedExtglob = true;
+          }
+        }
+        push2({ type: "paren", extglob: true, value, output });
+        decrement("parens");
+      };
+      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
+        let backslashes = false;
+        let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc, chars, first, rest, index) => {
+          if (first === "\\") {
+            backslashes = true;
+            return m2;
+          }
+          if (first === "?") {
+            if (esc) {
+              return esc + first + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            if (index === 0) {
+              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            return QMARK.repeat(chars.length);
+          }
+          if (first === ".") {
+            return DOT_LITERAL.repeat(chars.length);
+          }
+          if (first === "*") {
+            if (esc) {
+              return esc + first + (rest ? star : "");
+            }
+            return star;
+          }
+          return esc ? m2 : `\\${m2}`;
+        });
+        if (backslashes === true) {
+          if (opts.unescape === true) {
+            output = output.replace(/\\/g, "");
+          } else {
+            output = output.replace(/\\+/g, (m2) => {
+              return m2.length % 2 === 0 ? "\\\\" : m2 ? "\\" : "";
+            });
+          }
+        }
+        if (output === input && opts.contains === true) {
+          state.output = input;
+          return state;
+        }
+        state.output = utils.wrapOutput(output, state, options2);
+        return state;
+      }
+      while (!eos()) {
+        value = advance();
+        if (value === "\0") {
+          continue;
+        }
+        if (value === "\\") {
+          const next = peek();
+          if (next === "/" && opts.bash !== true) {
+            continue;
+          }
+          if (next === "." || next === ";") {
+            continue;
+          }
+          if (!next) {
+            value += "\\";
+            push2({ type: "text", value });
+            continue;
+          }
+          const match = /^\\+/.exec(remaining());
+          let slashes = 0;
+          if (match && match[0].length > 2) {
+            slashes = match[0].length;
+            state.index += slashes;
+            if (slashes % 2 !== 0) {
+              value += "\\";
+            }
+          }
+          if (opts.unescape === true) {
+            value = advance();
+          } else {
+            value += advance();
+          }
+          if (state.brackets === 0) {
+            push2({ type: "text", value });
+            continue;
+          }
+        }
+        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
+          if (opts.posix !== false && value === ":") {
+            const inner = prev.value.slice(1);
+            if (inner.includes("[")) {
+              prev.posix = true;
+              if (inner.includes(":")) {
+                const idx = prev.value.lastIndexOf("[");
+                const pre = prev.value.slice(0, idx);
+                const rest2 = prev.value.slice(idx + 2);
+                const posix = POSIX_REGEX_SOURCE[rest2];
+                if (posix) {
+                  prev.value = pre + posix;
+                  state.backtrack = true;
+                  advance();
+                  if (!bos.output && tokens.indexOf(prev) === 1) {
+                    bos.output = ONE_CHAR;
+                  }
+                  continue;
+                }
+              }
+            }
+          }
+          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
+            value = `\\${value}`;
+          }
+          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
+            value = `\\${value}`;
+          }
+          if (opts.posix === true && value === "!" && prev.value === "[") {
+            value = "^";
+          }
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (state.quotes === 1 && value !== '"') {
+          value = utils.escapeRegex(value);
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (value === '"') {
+          state.quotes = state.quotes === 1 ? 0 : 1;
+          if (opts.keepQuotes === true) {
+            push2({ type: "text", value });
+          }
+          continue;
+        }
+        if (value === "(") {
+          increment("parens");
+          push2({ type: "paren", value });
+          continue;
+        }
+        if (value === ")") {
+          if (state.parens === 0 && opts.strictBrackets === true) {
+            throw new SyntaxError(syntaxError("opening", "("));
+          }
+          const extglob = extglobs[extglobs.length - 1];
+          if (extglob && state.parens === extglob.parens + 1) {
+            extglobClose(extglobs.pop());
+            continue;
+          }
+          push2({ type: "paren", value, output: state.parens ? ")" : "\\)" });
+          decrement("parens");
+          continue;
+        }
+        if (value === "[") {
+          if (opts.nobracket === true || !remaining().includes("]")) {
+            if (opts.nobracket !== true && opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("closing", "]"));
+            }
+            value = `\\${value}`;
+          } else {
+            increment("brackets");
+          }
+          push2({ type: "bracket", value });
+          continue;
+        }
+        if (value === "]") {
+          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
+            push2({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          if (state.brackets === 0) {
+            if (opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("opening", "["));
+            }
+            push2({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          decrement("brackets");
+          const prevValue = prev.value.slice(1);
+          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
+            value = `/${value}`;
+          }
+          prev.value += value;
+          append({ value });
+          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
+            continue;
+          }
+          const escaped = utils.escapeRegex(prev.value);
+          state.output = state.output.slice(0, -prev.value.length);
+          if (opts.literalBrackets === true) {
+            state.output += escaped;
+            prev.value = escaped;
+            continue;
+          }
+          prev.value = `(${capture}${escaped}|${prev.value})`;
+          state.output += prev.value;
+          continue;
+        }
+        if (value === "{" && opts.nobrace !== true) {
+          increment("braces");
+          const open4 = {
+            type: "brace",
+            value,
+            output: "(",
+            outputIndex: state.output.length,
+            tokensIndex: state.tokens.length
+          };
+          braces.push(open4);
+          push2(open4);
+          continue;
+        }
+        if (value === "}") {
+          const brace = braces[braces.length - 1];
+          if (opts.nobrace === true || !brace) {
+            push2({ type: "text", value, output: value });
+            continue;
+          }
+          let output = ")";
+          if (brace.dots === true) {
+            const arr = tokens.slice();
+            const range = [];
+            for (let i = arr.length - 1; i >= 0; i--) {
+              tokens.pop();
+              if (arr[i].type === "brace") {
+                break;
+              }
+              if (arr[i].type !== "dots") {
+                range.unshift(arr[i].value);
+              }
+            }
+            output = expandRange(range, opts);
+            state.backtrack = true;
+          }
+          if (brace.comma !== true && brace.dots !== true) {
+            const out = state.output.slice(0, brace.outputIndex);
+            const toks = state.tokens.slice(brace.tokensIndex);
+            brace.value = brace.output = "\\{";
+            value = output = "\\}";
+            state.output = out;
+            for (const t2 of toks) {
+              state.output += t2.output || t2.value;
+            }
+          }
+          push2({ type: "brace", value, output });
+          decrement("braces");
+          braces.pop();
+          continue;
+        }
+        if (value === "|") {
+          if (extglobs.length > 0) {
+            extglobs[extglobs.length - 1].conditions++;
+          }
+          push2({ type: "text", value });
+          continue;
+        }
+        if (value === ",") {
+          let output = value;
+          const brace = braces[braces.length - 1];
+          if (brace && stack[stack.length - 1] === "braces") {
+            brace.comma = true;
+            output = "|";
+          }
+          push2({ type: "comma", value, output });
+          continue;
+        }
+        if (value === "/") {
+          if (prev.type === "dot" && state.index === state.start + 1) {
+            state.start = state.index + 1;
+            state.consumed = "";
+            state.output = "";
+            tokens.pop();
+            prev = bos;
+            continue;
+          }
+          push2({ type: "slash", value, output: SLASH_LITERAL });
+          continue;
+        }
+        if (value === ".") {
+          if (state.braces > 0 && prev.type === "dot") {
+            if (prev.value === ".") prev.output = DOT_LITERAL;
+            const brace = braces[braces.length - 1];
+            prev.type = "dots";
+            prev.output += value;
+            prev.value += value;
+            brace.dots = true;
+            continue;
+          }
+          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
+            push2({ type: "text", value, output: DOT_LITERAL });
+            continue;
+          }
+          push2({ type: "dot", value, output: DOT_LITERAL });
+          continue;
+        }
+        if (value === "?") {
+          const isGroup = prev && prev.value === "(";
+          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("qmark", value);
+            continue;
+          }
+          if (prev && prev.type === "paren") {
+            const next = peek();
+            let output = value;
+            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
+              output = `\\${value}`;
+            }
+            push2({ type: "text", value, output });
+            continue;
+          }
+          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
+            push2({ type: "qmark", value, output: QMARK_NO_DOT });
+            continue;
+          }
+          push2({ type: "qmark", value, output: QMARK });
+          continue;
+        }
+        if (value === "!") {
+          if (opts.noextglob !== true && peek() === "(") {
+            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
+              extglobOpen("negate", value);
+              continue;
+            }
+          }
+          if (opts.nonegate !== true && state.index === 0) {
+            negate();
+            continue;
+          }
+        }
+        if (value === "+") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("plus", value);
+            continue;
+          }
+          if (prev && prev.value === "(" || opts.regex === false) {
+            push2({ type: "plus", value, output: PLUS_LITERAL });
+            continue;
+          }
+          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
+            push2({ type: "plus", value });
+            continue;
+          }
+          push2({ type: "plus", value: PLUS_LITERAL });
+          continue;
+        }
+        if (value === "@") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            push2({ type: "at", extglob: true, value, output: "" });
+            continue;
+          }
+          push2({ type: "text", value });
+          continue;
+        }
+        if (value !== "*") {
+          if (value === "$" || value === "^") {
+            value = `\\${value}`;
+          }
+          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
+          if (match) {
+            value += match[0];
+            state.index += match[0].length;
+          }
+          push2({ type: "text", value });
+          continue;
+        }
+        if (prev && (prev.type === "globstar" || prev.star === true)) {
+          prev.type = "star";
+          prev.star = true;
+          prev.value += value;
+          prev.output = star;
+          state.backtrack = true;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        let rest = remaining();
+        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
+          extglobOpen("star", value);
+          continue;
+        }
+        if (prev.type === "star") {
+          if (opts.noglobstar === true) {
+            consume(value);
+            continue;
+          }
+          const prior = prev.prev;
+          const before = prior.prev;
+          const isStart = prior.type === "slash" || prior.type === "bos";
+          const afterStar = before && (before.type === "star" || before.type === "globstar");
+          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
+            push2({ type: "star", value, output: "" });
+            continue;
+          }
+          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
+          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
+          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
+            push2({ type: "star", value, output: "" });
+            continue;
+          }
+          while (rest.slice(0, 3) === "/**") {
+            const after = input[state.index + 4];
+            if (after && after !== "/") {
+              break;
+            }
+            rest = rest.slice(3);
+            consume("/**", 3);
+          }
+          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
+          if (prior.type === "bos" && eos()) {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = globstar(opts);
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
+            prev.value += value;
+            state.globstar = true;
+            state.output += prior.output + prev.output;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
+            const end = rest[1] !== void 0 ? "|$" : "";
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
+            prev.value += value;
+            state.output += prior.output + prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push2({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          if (prior.type === "bos" && rest[0] === "/") {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push2({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          state.output = state.output.slice(0, -prev.output.length);
+          prev.type = "globstar";
+          prev.output = globstar(opts);
+          prev.value += value;
+          state.output += prev.output;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        const token = { type: "star", value, output: star };
+        if (opts.bash === true) {
+          token.output = ".*?";
+          if (prev.type === "bos" || prev.type === "slash") {
+            token.output = nodot + token.output;
+          }
+          push2(token);
+          continue;
+        }
+        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
+          token.output = value;
+          push2(token);
+          continue;
+        }
+        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
+          if (prev.type === "dot") {
+            state.output += NO_DOT_SLASH;
+            prev.output += NO_DOT_SLASH;
+          } else if (opts.dot === true) {
+            state.output += NO_DOTS_SLASH;
+            prev.output += NO_DOTS_SLASH;
+          } else {
+            state.output += nodot;
+            prev.output += nodot;
+          }
+          if (peek() !== "*") {
+            state.output += ONE_CHAR;
+            prev.output += ONE_CHAR;
+          }
+        }
+        push2(token);
+      }
+      while (state.brackets > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
+        state.output = utils.escapeLast(state.output, "[");
+        decrement("brackets");
+      }
+      while (state.parens > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
+        state.output = utils.escapeLast(state.output, "(");
+        decrement("parens");
+      }
+      while (state.braces > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
+        state.output = utils.escapeLast(state.output, "{");
+        decrement("braces");
+      }
+      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
+        push2({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
+      }
+      if (state.backtrack === true) {
+        state.output = "";
+        for (const token of state.tokens) {
+          state.output += token.output != null ? token.output : token.value;
+          if (token.suffix) {
+            state.output += token.suffix;
+          }
+        }
+      }
+      return state;
+    };
+    parse4.fastpaths = (input, options2) => {
+      const opts = { ...options2 };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      const len = input.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      input = REPLACEMENTS[input] || input;
+      const {
+        DOT_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOTS,
+        NO_DOTS_SLASH,
+        STAR,
+        START_ANCHOR
+      } = constants3.globChars(opts.windows);
+      const nodot = opts.dot ? NO_DOTS : NO_DOT;
+      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
+      const capture = opts.capture ? "" : "?:";
+      const state = { negated: false, prefix: "" };
+      let star = opts.bash === true ? ".*?" : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      const globstar = (opts2) => {
+        if (opts2.noglobstar === true) return star;
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const create = (str2) => {
+        switch (str2) {
+          case "*":
+            return `${nodot}${ONE_CHAR}${star}`;
+          case ".*":
+            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*.*":
+            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*/*":
+            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
+          case "**":
+            return nodot + globstar(opts);
+          case "**/*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
+          case "**/*.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "**/.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
+          default: {
+            const match = /^(.*?)\.(\w+)$/.exec(str2);
+            if (!match) return;
+            const source2 = create(match[1]);
+            if (!source2) return;
+            return source2 + DOT_LITERAL + match[2];
+          }
+        }
+      };
+      const output = utils.removePrefix(input, state);
+      let source = create(output);
+      if (source && opts.strictSlashes !== true) {
+        source += `${SLASH_LITERAL}?`;
+      }
+      return source;
+    };
+    module2.exports = parse4;
+  }
+});
+
+// node_modules/picomatch/lib/picomatch.js
+var require_picomatch = __commonJS({
+  "node_modules/picomatch/lib/picomatch.js"(exports2, module2) {
+    "use strict";
+    var scan = require_scan();
+    var parse4 = require_parse3();
+    var utils = require_utils3();
+    var constants3 = require_constants6();
+    var isObject = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var picomatch2 = (glob2, options2, returnState = false) => {
+      if (Array.isArray(glob2)) {
+        const fns = glob2.map((input) => picomatch2(input, options2, returnState));
+        const arrayMatcher = (str2) => {
+          for (const isMatch of fns) {
+            const state2 = isMatch(str2);
+            if (state2) return state2;
+          }
+          return false;
+        };
+        return arrayMatcher;
+      }
+      const isState = isObject(glob2) && glob2.tokens && glob2.input;
+      if (glob2 === "" || typeof glob2 !== "string" && !isState) {
+        throw new TypeError("Expected pattern to be a non-empty string");
+      }
+      const opts = options2 || {};
+      const posix = opts.windows;
+      const regex2 = isState ? picomatch2.compileRe(glob2, options2) : picomatch2.makeRe(glob2, options2, false, true);
+      const state = regex2.state;
+      delete regex2.state;
+      let isIgnored2 = () => false;
+      if (opts.ignore) {
+        const ignoreOpts = { ...options2, ignore: null, onMatch: null, onResult: null };
+        isIgnored2 = picomatch2(opts.ignore, ignoreOpts, returnState);
+      }
+      const matcher = (input, returnObject = false) => {
+        const { isMatch, match, output } = picomatch2.test(input, regex2, options2, { glob: glob2, posix });
+        const result = { glob: glob2, state, regex: regex2, posix, input, output, match, isMatch };
+        if (typeof opts.onResult === "function") {
+          opts.onResult(result);
+        }
+        if (isMatch === false) {
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (isIgnored2(input)) {
+          if (typeof opts.onIgnore === "function") {
+            opts.onIgnore(result);
+          }
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (typeof opts.onMatch === "function") {
+          opts.onMatch(result);
+        }
+        return returnObject ? result : true;
+      };
+      if (returnState) {
+        matcher.state = state;
+      }
+      return matcher;
+    };
+    picomatch2.test = (input, regex2, options2, { glob: glob2, posix } = {}) => {
+      if (typeof input !== "string") {
+        throw new TypeError("Expected input to be a string");
+      }
+      if (input === "") {
+        return { isMatch: false, output: "" };
+      }
+      const opts = options2 || {};
+      const format = opts.format || (posix ? utils.toPosixSlashes : null);
+      let match = input === glob2;
+      let output = match && format ? format(input) : input;
+      if (match === false) {
+        output = format ? format(input) : input;
+        match = output === glob2;
+      }
+      if (match === false || opts.capture === true) {
+        if (opts.matchBase === true || opts.basename === true) {
+          match = picomatch2.matchBase(input, regex2, options2, posix);
+        } else {
+          match = regex2.exec(output);
+        }
+      }
+      return { isMatch: Boolean(match), match, output };
+    };
+    picomatch2.matchBase = (input, glob2, options2, posix = options2 && options2.windows) => {
+      const regex2 = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options2);
+      return regex2.test(utils.basename(input, { windows: posix }));
+    };
+    picomatch2.isMatch = (str2, patterns, options2) => picomatch2(patterns, options2)(str2);
+    picomatch2.parse = (pattern, options2) => {
+      if (Array.isArray(pattern)) return pattern.map((p3) => picomatch2.parse(p3, options2));
+      return parse4(pattern, { ...options2, fastpaths: false });
+    };
+    picomatch2.scan = (input, options2) => scan(input, options2);
+    picomatch2.compileRe = (state, options2, returnOutput = false, returnState = false) => {
+      if (returnOutput === true) {
+        return state.output;
+      }
+      const opts = options2 || {};
+      const prepend = opts.contains ? "" : "^";
+      const append = opts.contains ? "" : "$";
+      let source = `${prepend}(?:${state.output})${append}`;
+      if (state && state.negated === true) {
+        source = `^(?!${source}).*$`;
+      }
+      const regex2 = picomatch2.toRegex(source, options2);
+      if (returnState === true) {
+        regex2.state = state;
+      }
+      return regex2;
+    };
+    picomatch2.makeRe = (input, options2 = {}, returnOutput = false, returnState = false) => {
+      if (!input || typeof input !== "string") {
+        throw new TypeError("Expected a non-empty string");
+      }
+      let parsed = { negated: false, fastpaths: true };
+      if (options2.fastpaths !== false && (input[0] === "." || input[0] === "*")) {
+        parsed.output = parse4.fastpaths(input, options2);
+      }
+      if (!parsed.output) {
+        parsed = parse4(input, options2);
+      }
+      return picomatch2.compileRe(parsed, options2, returnOutput, returnState);
+    };
+    picomatch2.toRegex = (source, options2) => {
+      try {
+        const opts = options2 || {};
+        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
+      } catch (err) {
+        if (options2 && options2.debug === true) throw err;
+        return /$^/;
+      }
+    };
+    picomatch2.constants = constants3;
+    module2.exports = picomatch2;
+  }
+});
+
+// node_modules/picomatch/index.js
+var require_picomatch2 = __commonJS({
+  "node_modules/picomatch/index.js"(exports2, module2) {
+    "use strict";
+    var pico = require_picomatch();
+    var utils = require_utils3();
+    function picomatch2(glob2, options2, returnState = false) {
+      if (options2 && (options2.windows === null || options2.windows === void 0)) {
+        options2 = { ...options2, windows: utils.isWindows() };
+      }
+      return pico(glob2, options2, returnState);
+    }
+    Object.assign(picomatch2, pico);
+    module2.exports = picomatch2;
   }
 });
 
@@ -61499,6 +61499,7 @@ var Output = {
   CostUsd: "cost-usd",
   Transcript: "transcript"
 };
+var TOOL_NAMES = ["Read", "Write", "Edit", "Bash", "Glob", "Grep"];
 var STATUSES = ["COMPLETE", "BLOCKED", "WAITING", "ERROR"];
 var COMMENT_MARKER = "<!-- backend-developer-action";
 
@@ -61508,1431 +61509,6 @@ var UserError = class extends Error {
 };
 function errorMessage(e) {
   return e instanceof Error ? e.message : String(e);
-}
-
-// src/tools/result.ts
-var MAX_RESULT_CHARS = 3e4;
-var ToolError = class extends Error {
-  name = "ToolError";
-};
-function ok(content) {
-  return { content, isError: false };
-}
-function fail(tool, message) {
-  return { content: `${tool}: ${message}`, isError: true };
-}
-function capText(text, hint, max = MAX_RESULT_CHARS) {
-  if (text.length <= max) return text;
-  let cut2 = text.lastIndexOf("\n", max);
-  if (cut2 < max * 0.8) cut2 = max;
-  const kept = text.slice(0, cut2);
-  const restLines = countLines(text.slice(cut2));
-  return `${kept}
-[Output cut at ${cut2} of ${text.length} characters (${restLines} more lines not shown). ${hint}]`;
-}
-function countLines(s) {
-  let n = 0;
-  for (let i = s.indexOf("\n"); i !== -1; i = s.indexOf("\n", i + 1)) n++;
-  return s.endsWith("\n") || s.length === 0 ? n : n + 1;
-}
-
-// src/tools/sandbox.ts
-import { spawn as spawn2, spawnSync } from "node:child_process";
-import { existsSync as existsSync2, statSync } from "node:fs";
-import * as path3 from "node:path";
-import { StringDecoder } from "node:string_decoder";
-
-// src/tools/proxy.ts
-import * as fsp from "node:fs/promises";
-import * as net from "node:net";
-import * as os5 from "node:os";
-import * as path from "node:path";
-var DEFAULT_ALLOWED_DOMAINS = [
-  "registry.npmjs.org",
-  "registry.yarnpkg.com",
-  "pypi.org",
-  "files.pythonhosted.org",
-  "proxy.golang.org",
-  "sum.golang.org",
-  "index.crates.io",
-  "static.crates.io",
-  "crates.io",
-  "rubygems.org",
-  "index.rubygems.org",
-  "repo.maven.apache.org",
-  "repo1.maven.org",
-  "plugins.gradle.org",
-  "services.gradle.org",
-  "api.nuget.org",
-  "repo.packagist.org"
-];
-var DEFAULT_PORTS = /* @__PURE__ */ new Set([80, 443]);
-function hostAllowed(host, port, allowed) {
-  const h3 = host.toLowerCase().replace(/\.$/, "");
-  return allowed.some((raw) => {
-    let a = raw.trim().toLowerCase();
-    if (a === "*") return true;
-    const m2 = /^(.*):(\d+)$/.exec(a);
-    if (m2) {
-      if (Number(m2[2]) !== port) return false;
-      a = m2[1] ?? "";
-    } else if (!DEFAULT_PORTS.has(port)) return false;
-    if (a.startsWith("*.")) return h3 === a.slice(2) || h3.endsWith(a.slice(1));
-    return h3 === a;
-  });
-}
-async function startDomainProxy(allowed) {
-  const dir = await fsp.mkdtemp(path.join(os5.tmpdir(), "bda-proxy-"));
-  const socketPath = path.join(dir, "proxy.sock");
-  const refused = /* @__PURE__ */ new Set();
-  const sockets = /* @__PURE__ */ new Set();
-  const server = net.createServer((client) => {
-    sockets.add(client);
-    client.on("close", () => sockets.delete(client));
-    client.on("error", () => client.destroy());
-    let head = Buffer.alloc(0);
-    const onData = (d2) => {
-      head = Buffer.concat([head, d2]);
-      const end = head.indexOf("\r\n\r\n");
-      if (end === -1) {
-        if (head.length > 64 * 1024) client.destroy();
-        return;
-      }
-      client.off("data", onData);
-      client.pause();
-      handle(client, head.subarray(0, end + 4), head.subarray(end + 4));
-    };
-    client.on("data", onData);
-  });
-  const deny = (client, status, why) => {
-    client.end(`HTTP/1.1 ${status}\r
-Content-Type: text/plain\r
-Connection: close\r
-Content-Length: ${Buffer.byteLength(why)}\r
-\r
-${why}`);
-  };
-  const handle = (client, headBuf, rest) => {
-    const headText = headBuf.toString("latin1");
-    const [requestLine = ""] = headText.split("\r\n");
-    const [method = "", target = ""] = requestLine.split(" ");
-    let host;
-    let port;
-    let forwardHead = null;
-    try {
-      if (method === "CONNECT") {
-        const u2 = new URL(`http://${target}`);
-        host = u2.hostname;
-        port = Number(u2.port || 443);
-      } else {
-        const u2 = new URL(target);
-        if (u2.protocol !== "http:") throw new Error("only http:// URLs can be proxied without CONNECT");
-        host = u2.hostname;
-        port = Number(u2.port || 80);
-        const lines = headText.split("\r\n");
-        lines[0] = `${method} ${u2.pathname}${u2.search} ${requestLine.split(" ")[2] ?? "HTTP/1.1"}`;
-        forwardHead = Buffer.from(lines.join("\r\n"), "latin1");
-      }
-    } catch {
-      deny(client, "400 Bad Request", "The sandbox proxy accepts CONNECT host:port or absolute http:// URLs.\n");
-      return;
-    }
-    host = host.replace(/^\[|\]$/g, "");
-    if (!hostAllowed(host, port, allowed)) {
-      refused.add(`${host}:${port}`);
-      deny(client, "403 Forbidden", `Blocked by the sandbox: ${host}:${port} is not in allowed-domains.
-`);
-      return;
-    }
-    const upstream = net.connect({ host, port });
-    sockets.add(upstream);
-    upstream.on("close", () => sockets.delete(upstream));
-    upstream.on("error", (e) => {
-      if (!client.destroyed && client.bytesWritten === 0) deny(client, "502 Bad Gateway", `Cannot reach ${host}:${port}: ${e.message}
-`);
-      else client.destroy();
-    });
-    upstream.on("connect", () => {
-      if (forwardHead) upstream.write(forwardHead);
-      else client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-      if (rest.length) upstream.write(rest);
-      client.pipe(upstream);
-      upstream.pipe(client);
-      client.resume();
-    });
-  };
-  await new Promise((resolve5, reject) => {
-    server.once("error", reject);
-    server.listen(socketPath, () => resolve5());
-  });
-  await fsp.chmod(socketPath, 438);
-  return {
-    socketPath,
-    refused,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise((resolve5) => server.close(() => resolve5()));
-      await fsp.rm(dir, { recursive: true, force: true });
-    }
-  };
-}
-
-// src/tools/search.ts
-var import_ignore = __toESM(require_ignore(), 1);
-var import_picomatch = __toESM(require_picomatch2(), 1);
-import { spawn } from "node:child_process";
-import { accessSync, constants as C } from "node:fs";
-import * as fsp2 from "node:fs/promises";
-import * as path2 from "node:path";
-function which2(cmd, env = process.env) {
-  for (const dir of (env.PATH ?? "").split(path2.delimiter)) {
-    if (!dir) continue;
-    const p3 = path2.join(dir, cmd);
-    try {
-      accessSync(p3, C.X_OK);
-      return p3;
-    } catch {
-    }
-  }
-  return null;
-}
-function runProcess(file, args, cwd, signal, maxBytes = 32 * 1024 * 1024) {
-  return new Promise((resolve5, reject) => {
-    const child = spawn(file, args, { cwd, stdio: ["ignore", "pipe", "pipe"], signal });
-    const out = [];
-    const err = [];
-    let size = 0;
-    let cut2 = false;
-    child.stdout.on("data", (d2) => {
-      if (cut2) return;
-      size += d2.length;
-      out.push(d2);
-      if (size > maxBytes) {
-        cut2 = true;
-        child.kill("SIGTERM");
-      }
-    });
-    child.stderr.on("data", (d2) => err.push(d2));
-    child.on("error", reject);
-    child.on(
-      "close",
-      (code2) => resolve5({ code: code2, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8"), cut: cut2 })
-    );
-  });
-}
-async function walkFiles(root, dir, signal) {
-  const files = [];
-  const rules = [];
-  const chain = [];
-  for (let d2 = dir; ; d2 = path2.dirname(d2)) {
-    chain.unshift(d2);
-    if (d2 === root || path2.dirname(d2) === d2 || !d2.startsWith(root)) break;
-  }
-  for (const d2 of chain.slice(0, -1)) await addRules(rules, d2);
-  const visit = async (abs) => {
-    signal?.throwIfAborted();
-    const added = await addRules(rules, abs);
-    const entries = await fsp2.readdir(abs, { withFileTypes: true }).catch(() => []);
-    for (const e of entries) {
-      if (e.name === ".git") continue;
-      const full = path2.join(abs, e.name);
-      const isDir2 = e.isDirectory();
-      if (!isDir2 && !e.isFile()) continue;
-      if (ignored(rules, full, isDir2)) continue;
-      if (isDir2) await visit(full);
-      else files.push(path2.relative(dir, full).split(path2.sep).join("/"));
-    }
-    if (added) rules.pop();
-  };
-  await visit(dir);
-  return files;
-}
-async function addRules(rules, d2) {
-  const text = await fsp2.readFile(path2.join(d2, ".gitignore"), "utf8").catch(() => null);
-  if (text === null) return false;
-  rules.push({ base: d2, ig: (0, import_ignore.default)().add(text) });
-  return true;
-}
-function ignored(rules, full, isDir2) {
-  for (const { base, ig } of rules) {
-    const rel = path2.relative(base, full).split(path2.sep).join("/");
-    if (rel && !rel.startsWith("..") && ig.ignores(isDir2 ? `${rel}/` : rel)) return true;
-  }
-  return false;
-}
-function globMatcher(pattern) {
-  const p3 = pattern.startsWith("/") ? pattern.slice(1) : pattern;
-  const m2 = (0, import_picomatch.default)(p3, { dot: true, basename: !p3.includes("/") });
-  return (rel) => m2(rel);
-}
-var FILE_TYPES = {
-  js: ["*.js", "*.jsx", "*.mjs", "*.cjs", "*.vue"],
-  ts: ["*.ts", "*.tsx", "*.mts", "*.cts"],
-  py: ["*.py", "*.pyi"],
-  go: ["*.go"],
-  rust: ["*.rs"],
-  java: ["*.java", "*.jsp"],
-  kotlin: ["*.kt", "*.kts"],
-  ruby: ["*.rb", "*.gemspec", "Gemfile", "Rakefile"],
-  php: ["*.php"],
-  cs: ["*.cs"],
-  c: ["*.c", "*.h"],
-  cpp: ["*.cpp", "*.cc", "*.cxx", "*.hpp", "*.hh", "*.h"],
-  sql: ["*.sql"],
-  json: ["*.json"],
-  yaml: ["*.yaml", "*.yml"],
-  toml: ["*.toml"],
-  md: ["*.md", "*.markdown"],
-  markdown: ["*.md", "*.markdown"],
-  html: ["*.html", "*.htm"],
-  css: ["*.css", "*.scss", "*.sass", "*.less"],
-  sh: ["*.sh", "*.bash", "*.zsh"],
-  xml: ["*.xml"],
-  docker: ["Dockerfile", "*.dockerfile", "Dockerfile.*"],
-  prisma: ["*.prisma"],
-  proto: ["*.proto"]
-};
-
-// src/tools/sandbox.ts
-var DEFAULT_TIMEOUT_MS = 12e4;
-var MAX_TIMEOUT_MS = 6e5;
-var KILL_GRACE_MS = 2e3;
-var PROXY_PORT = 3128;
-var PROXY_SOCKET_IN_SANDBOX = "/tmp/.sandbox-proxy.sock";
-var ENV_EXACT = /* @__PURE__ */ new Set([
-  "PATH",
-  "HOME",
-  "LANG",
-  "LANGUAGE",
-  "TERM",
-  "TZ",
-  "CI",
-  "USER",
-  "LOGNAME",
-  "SHELL",
-  "GITHUB_ACTIONS",
-  "RUNNER_OS",
-  "RUNNER_ARCH",
-  "GOROOT",
-  "GOPATH",
-  "GOMODCACHE",
-  "GOCACHE",
-  "GOFLAGS",
-  "GOTOOLCHAIN",
-  "CARGO_HOME",
-  "RUSTUP_HOME",
-  "RUSTUP_TOOLCHAIN",
-  "npm_config_cache",
-  "NPM_CONFIG_CACHE",
-  "PIP_CACHE_DIR",
-  "YARN_CACHE_FOLDER",
-  "PNPM_HOME",
-  "VIRTUAL_ENV",
-  "pythonLocation",
-  "Python_ROOT_DIR",
-  "Python2_ROOT_DIR",
-  "Python3_ROOT_DIR",
-  "PKG_CONFIG_PATH",
-  "LD_LIBRARY_PATH",
-  "DOTNET_ROOT",
-  "ANDROID_HOME",
-  "ANDROID_SDK_ROOT",
-  "GRADLE_HOME",
-  "MAVEN_HOME",
-  "M2_HOME",
-  "NVM_DIR",
-  "CONDA",
-  "BUNDLE_PATH",
-  "ImageOS",
-  "ImageVersion"
-]);
-var ENV_PREFIXES = ["LC_", "JAVA_HOME", "GOROOT_"];
-var ENV_DENY = /TOKEN|SECRET|KEY|PASSWORD|PASSWD|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE|^ANTHROPIC_|^ACTIONS_|^INPUT_|^GITHUB_TOKEN$/i;
-function allowedEnv(env) {
-  const out = {};
-  for (const [k2, v2] of Object.entries(env)) {
-    if (v2 === void 0 || ENV_DENY.test(k2)) continue;
-    if (ENV_EXACT.has(k2) || ENV_PREFIXES.some((p3) => k2.startsWith(p3))) out[k2] = v2;
-  }
-  out.PATH ??= "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  out.CI ??= "true";
-  return out;
-}
-var probes = /* @__PURE__ */ new Map();
-function probeBwrap(bwrap) {
-  let p3 = probes.get(bwrap);
-  if (!p3) {
-    p3 = new Promise((resolve5) => {
-      const child = spawn2(bwrap, ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--unshare-pid", "--unshare-net", "--die-with-parent", "--new-session", "--", "true"], {
-        stdio: ["ignore", "ignore", "pipe"]
-      });
-      let err = "";
-      child.stderr.on("data", (d2) => err += d2.toString());
-      child.on("error", (e) => resolve5(e.message));
-      child.on("close", (code2) => resolve5(code2 === 0 ? null : err.trim() || `exit code ${code2}`));
-    });
-    probes.set(bwrap, p3);
-  }
-  return p3;
-}
-function trySetup(log, missing) {
-  const sudo = which2("sudo");
-  if (!sudo || spawnSync(sudo, ["-n", "true"], { stdio: "ignore" }).status !== 0) return false;
-  const run2 = (args) => {
-    log(`sandbox setup: sudo -n ${args.join(" ")}`);
-    return spawnSync(sudo, ["-n", ...args], { stdio: "ignore", timeout: 3e5, env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } }).status === 0;
-  };
-  if (missing.length) {
-    if (!run2(["apt-get", "install", "-y", "-q", ...missing])) {
-      run2(["apt-get", "update", "-q"]);
-      run2(["apt-get", "install", "-y", "-q", ...missing]);
-    }
-  }
-  if (existsSync2("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")) {
-    run2(["sysctl", "-w", "kernel.apparmor_restrict_unprivileged_userns=0"]);
-  }
-  probes.clear();
-  return true;
-}
-async function prepareSandbox(opts) {
-  const env = opts.env ?? process.env;
-  const log = opts.log ?? (() => {
-  });
-  const domains = opts.allowedDomains?.filter((d2) => d2.trim()) ?? [];
-  let network = domains.includes("*") ? "full" : domains.length === 1 && domains[0] === "none" ? "off" : "proxy";
-  const allowList = domains.length ? domains : DEFAULT_ALLOWED_DOMAINS;
-  if (opts.mode === "off") return unsandboxed();
-  if (process.platform !== "linux") {
-    if (opts.mode === "required") throw new Error(`sandbox: required, but the bubblewrap sandbox only exists on Linux (this is ${process.platform}). Run on a Linux runner, or set sandbox: off (Bash then runs unconfined).`);
-    log(`The Bash sandbox needs Linux; running unsandboxed on ${process.platform} (environment allowlist only).`);
-    return unsandboxed();
-  }
-  let bwrap = which2("bwrap", env);
-  let socat = which2("socat", env);
-  let problem = bwrap ? await probeBwrap(bwrap) : "bwrap is not installed";
-  if ((problem || network === "proxy" && !socat) && !opts.noSetup) {
-    const missing = [...bwrap ? [] : ["bubblewrap"], ...network === "proxy" && !socat ? ["socat"] : []];
-    if (trySetup(log, missing)) {
-      bwrap = which2("bwrap", env);
-      socat = which2("socat", env);
-      problem = bwrap ? await probeBwrap(bwrap) : "bwrap is not installed";
-    }
-  }
-  if (problem || !bwrap) {
-    throw new Error(
-      `The Bash sandbox (bubblewrap) is not usable: ${problem}. Install it (sudo apt-get install -y bubblewrap socat; on Ubuntu 24.04 also sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0), or set sandbox: off to run Bash unconfined.`
-    );
-  }
-  let proxy = null;
-  if (network === "proxy") {
-    if (!socat) {
-      log("socat is missing, so the domain proxy cannot be bridged into the sandbox: network is off.");
-      network = "off";
-    } else {
-      proxy = await startDomainProxy(allowList);
-    }
-  }
-  const info3 = `bwrap (network ${network === "proxy" ? `via proxy to ${allowList.length} domain(s)` : network})`;
-  const bwrapPath = bwrap;
-  const socatPath = socat;
-  return {
-    kind: "bwrap",
-    network,
-    info: info3,
-    wrap(command, workspace, baseEnv) {
-      const inner = { ...baseEnv, TMPDIR: "/tmp" };
-      const args = bwrapArgs({ workspace, env, inner, network, proxySocket: proxy?.socketPath ?? null });
-      let script = command;
-      if (network === "proxy" && socatPath) {
-        const url = `http://127.0.0.1:${PROXY_PORT}`;
-        Object.assign(inner, { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, NO_PROXY: "localhost,127.0.0.1,::1", no_proxy: "localhost,127.0.0.1,::1" });
-        script = `${socatPath} TCP-LISTEN:${PROXY_PORT},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${PROXY_SOCKET_IN_SANDBOX} 2>/dev/null &
-for _ in $(seq 200); do (: </dev/tcp/127.0.0.1/${PROXY_PORT}) 2>/dev/null && break; sleep 0.01; done
-exec /bin/bash --noprofile --norc -c "$1"`;
-      }
-      for (const [k2, v2] of Object.entries(inner)) args.push("--setenv", k2, v2);
-      args.push("--", "/bin/bash", "--noprofile", "--norc", "-c", script, "bash");
-      if (script !== command) args.push(command);
-      return { file: bwrapPath, args, env: baseEnv };
-    },
-    async close() {
-      await proxy?.close();
-    }
-  };
-}
-function unsandboxed() {
-  return {
-    kind: "off",
-    network: "full",
-    info: "off",
-    wrap(command, _workspace, env) {
-      return { file: "/bin/bash", args: ["--noprofile", "--norc", "-c", command], env };
-    },
-    async close() {
-    }
-  };
-}
-function isDir(p3) {
-  try {
-    return statSync(p3).isDirectory();
-  } catch {
-    return false;
-  }
-}
-function bwrapArgs(plan) {
-  const ws2 = plan.workspace;
-  const a = ["--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"];
-  if (plan.network !== "full") a.push("--unshare-net");
-  a.push("--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp");
-  a.push("--tmpfs", "/run");
-  if (plan.network === "full" && isDir("/run/systemd/resolve")) a.push("--ro-bind", "/run/systemd/resolve", "/run/systemd/resolve");
-  for (const sock of ["/var/run/docker.sock"]) if (existsSync2(sock) && !sock.startsWith("/run/")) a.push("--ro-bind", "/dev/null", sock);
-  const hide = /* @__PURE__ */ new Set();
-  const home = plan.env.HOME;
-  if (home && path3.isAbsolute(home) && home !== "/" && isDir(home)) hide.add(home);
-  const runnerTemp = plan.env.RUNNER_TEMP;
-  if (runnerTemp && isDir(runnerTemp)) {
-    hide.add(runnerTemp);
-    const actions = path3.join(path3.dirname(runnerTemp), "_actions");
-    if (isDir(actions)) hide.add(actions);
-  }
-  for (const h3 of hide) a.push("--tmpfs", h3);
-  if (home && hide.has(home)) {
-    const keep = /* @__PURE__ */ new Set();
-    for (const dir of (plan.env.PATH ?? "").split(":")) if (dir.startsWith(home + path3.sep)) keep.add(dir);
-    for (const k2 of ["CARGO_HOME", "RUSTUP_HOME", "GOPATH", "GOROOT", "JAVA_HOME", "NVM_DIR", "PNPM_HOME", "VIRTUAL_ENV", "pythonLocation"]) {
-      const v2 = plan.env[k2];
-      if (v2 && v2.startsWith(home + path3.sep)) keep.add(v2);
-    }
-    for (const dir of [...keep].sort()) if (isDir(dir) && ![...hide].some((h3) => h3 !== home && (dir === h3 || dir.startsWith(h3 + path3.sep)))) a.push("--ro-bind", dir, dir);
-  }
-  a.push("--bind", ws2, ws2);
-  const git = path3.join(ws2, ".git");
-  if (existsSync2(git)) a.push("--ro-bind", git, git);
-  if (plan.proxySocket) a.push("--ro-bind", plan.proxySocket, PROXY_SOCKET_IN_SANDBOX);
-  a.push("--chdir", ws2, "--clearenv");
-  return a;
-}
-function execCommand(command, opts) {
-  const timeoutMs = Math.min(Math.max(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1), MAX_TIMEOUT_MS);
-  const max = opts.maxOutputChars ?? MAX_RESULT_CHARS;
-  const env = allowedEnv(opts.env ?? process.env);
-  const { file, args, env: spawnEnv } = opts.sandbox.wrap(command, opts.workspace, env);
-  const started = Date.now();
-  return new Promise((resolve5) => {
-    const out = new OutputCollector(max);
-    if (opts.signal?.aborted) {
-      resolve5({ exitCode: null, output: "", timedOut: false, aborted: true, durationMs: 0 });
-      return;
-    }
-    const child = spawn2(file, args, { cwd: opts.workspace, env: spawnEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    const pid = child.pid;
-    let timedOut = false;
-    let aborted = false;
-    let killTimer;
-    const killGroup = (sig) => {
-      if (pid === void 0) return;
-      try {
-        process.kill(-pid, sig);
-      } catch {
-      }
-    };
-    const stop = () => {
-      killGroup("SIGTERM");
-      killTimer ??= setTimeout(() => killGroup("SIGKILL"), KILL_GRACE_MS);
-    };
-    const untrack = opts.track?.(() => {
-      aborted = true;
-      stop();
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      stop();
-    }, timeoutMs);
-    const onAbort = () => {
-      aborted = true;
-      stop();
-    };
-    opts.signal?.addEventListener("abort", onAbort, { once: true });
-    const dOut = new StringDecoder("utf8");
-    const dErr = new StringDecoder("utf8");
-    child.stdout.on("data", (d2) => out.add(dOut.write(d2)));
-    child.stderr.on("data", (d2) => out.add(dErr.write(d2)));
-    let exit = null;
-    let done = false;
-    const finish = (errorText2) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      clearTimeout(killTimer);
-      clearTimeout(closeTimer);
-      opts.signal?.removeEventListener("abort", onAbort);
-      untrack?.();
-      killGroup("SIGKILL");
-      if (errorText2) out.add(errorText2);
-      resolve5({
-        exitCode: exit?.code ?? null,
-        signal: exit?.signal ?? null,
-        output: out.text(),
-        timedOut,
-        aborted,
-        durationMs: Date.now() - started
-      });
-    };
-    let closeTimer;
-    child.on("error", (e) => finish(`
-[failed to start: ${e.message}]`));
-    child.on("exit", (code2, signal) => {
-      exit = { code: code2, signal };
-      killGroup("SIGKILL");
-      closeTimer = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-        finish();
-      }, 1e3);
-    });
-    child.on("close", () => {
-      out.add(dOut.end() + dErr.end());
-      finish();
-    });
-  });
-}
-var OutputCollector = class {
-  #max;
-  #head = "";
-  #tail = "";
-  #total = 0;
-  constructor(max) {
-    this.#max = max;
-  }
-  add(s) {
-    if (!s) return;
-    this.#total += s.length;
-    const half = Math.floor(this.#max / 2);
-    if (this.#head.length < half) {
-      const take = half - this.#head.length;
-      this.#head += s.slice(0, take);
-      s = s.slice(take);
-    }
-    if (s) this.#tail = (this.#tail + s).slice(-half);
-  }
-  text() {
-    const shown = this.#head.length + this.#tail.length;
-    if (this.#total <= shown) return this.#head + this.#tail;
-    const cut2 = this.#total - shown;
-    return `${this.#head}
-[\u2026 ${cut2} characters of output cut from the middle; redirect to a file and Read or Grep it to see all \u2026]
-${this.#tail}`;
-  }
-};
-
-// src/tools/bash.ts
-var bashDefinition = {
-  name: "Bash",
-  description: `Run a bash command in the workspace root (sandboxed; stdin closed; no secrets in env). Timeout in ms, default ${DEFAULT_TIMEOUT_MS}, max ${MAX_TIMEOUT_MS}. Output is capped; redirect long output to a file. Use Read/Edit/Glob/Grep rather than cat/sed/find/grep.`,
-  input_schema: {
-    type: "object",
-    properties: {
-      command: { type: "string", description: "The command" },
-      timeout: { type: "integer", minimum: 1e3, maximum: MAX_TIMEOUT_MS, description: "Timeout in ms" },
-      description: { type: "string", description: "What it does, in 5-10 words" }
-    },
-    required: ["command"],
-    additionalProperties: false
-  }
-};
-function bashTool(runner) {
-  return {
-    definition: bashDefinition,
-    readOnly: false,
-    async run(input, ctx) {
-      const timeout = input.timeout ?? DEFAULT_TIMEOUT_MS;
-      const r2 = await runner.run(input.command, timeout, ctx.signal);
-      return formatCommandResult(r2, timeout);
-    }
-  };
-}
-function formatCommandResult(r2, timeoutMs) {
-  const out = r2.output.replace(/\s+$/, "");
-  if (r2.timedOut) {
-    return { content: `${out}
-[Bash: timed out after ${timeoutMs} ms; the command and its child processes were killed. Use a larger timeout (max ${MAX_TIMEOUT_MS}) or a faster command.]`.trimStart(), isError: true };
-  }
-  if (r2.aborted) return { content: `${out}
-[Bash: cancelled; the command was killed.]`.trimStart(), isError: true };
-  if (r2.exitCode !== 0) {
-    const why = r2.exitCode === null ? `killed by ${r2.signal ?? "a signal"}` : `exit code ${r2.exitCode}`;
-    return { content: `${out}
-[${why}]`.trimStart(), isError: true };
-  }
-  return ok(out || "(no output)");
-}
-
-// src/tools/write.ts
-var writeDefinition = {
-  name: "Write",
-  description: "Create or overwrite a file in the workspace with the given content; parent folders are created. An existing file must be Read first. Prefer Edit for changes to existing files.",
-  input_schema: {
-    type: "object",
-    properties: {
-      file_path: { type: "string", description: "Path relative to the workspace root, or absolute inside it" },
-      content: { type: "string", description: "The full file content" }
-    },
-    required: ["file_path", "content"],
-    additionalProperties: false
-  }
-};
-var writeTool = {
-  definition: writeDefinition,
-  readOnly: false,
-  async run(input, ctx) {
-    const r2 = await ctx.workspace.resolve(input.file_path, "write");
-    if (r2.stat?.isDirectory()) throw new ToolError(`${r2.display} is a folder; give a file path.`);
-    if (r2.stat) assertSeenCurrent(r2, ctx, "overwrite");
-    const bytes = await writeWhole(r2, input.content, ctx);
-    return ok(`${r2.stat ? "Overwrote" : "Created"} ${r2.display} (${bytes} bytes, ${lineCount(input.content)} lines).`);
-  }
-};
-function assertSeenCurrent(r2, ctx, verb) {
-  const seen = ctx.seen.get(r2.path);
-  if (!seen) throw new ToolError(`refusing to ${verb} ${r2.display}: you have not Read it in this run. Read it first (so nothing you have not seen is lost), then try again.`);
-  if (r2.stat && (r2.stat.mtimeMs !== seen.mtimeMs || r2.stat.size !== seen.size)) {
-    throw new ToolError(`refusing to ${verb} ${r2.display}: it changed since you last Read it (perhaps by a Bash command). Read it again, then try again.`);
-  }
-}
-async function writeWhole(r2, content, ctx) {
-  const fh = await ctx.workspace.openWrite(r2);
-  const data = Buffer.from(content, "utf8");
-  try {
-    await fh.truncate(0);
-    await fh.write(data, 0, data.length, 0);
-    const st2 = await fh.stat();
-    ctx.seen.set(r2.path, { mtimeMs: st2.mtimeMs, size: st2.size });
-  } finally {
-    await fh.close();
-  }
-  return data.length;
-}
-function lineCount(s) {
-  if (s === "") return 0;
-  return s.split("\n").length - (s.endsWith("\n") ? 1 : 0);
-}
-
-// src/tools/edit.ts
-var MAX_EDIT_BYTES = 10 * 1024 * 1024;
-var editDefinition = {
-  name: "Edit",
-  description: "Replace an exact string in a file. old_string must match exactly (whitespace included) and be unique unless replace_all is true; include surrounding lines to make it unique.",
-  input_schema: {
-    type: "object",
-    properties: {
-      file_path: { type: "string", description: "Path relative to the workspace root, or absolute inside it" },
-      old_string: { type: "string", description: "Exact text to replace" },
-      new_string: { type: "string", description: "Replacement text (must differ)" },
-      replace_all: { type: "boolean", description: "Replace every occurrence (default false)" }
-    },
-    required: ["file_path", "old_string", "new_string"],
-    additionalProperties: false
-  }
-};
-var editTool = {
-  definition: editDefinition,
-  readOnly: false,
-  async run(input, ctx) {
-    if (input.old_string === input.new_string) throw new ToolError("old_string and new_string are identical; nothing to change.");
-    if (input.old_string === "") throw new ToolError("old_string is empty; to create a file use Write.");
-    const r2 = await ctx.workspace.resolve(input.file_path, "write");
-    if (!r2.stat) throw new ToolError(`${r2.display} does not exist; use Write to create it.`);
-    if (r2.stat.isDirectory()) throw new ToolError(`${r2.display} is a folder; give a file path.`);
-    if (r2.stat.size > MAX_EDIT_BYTES) throw new ToolError(`${r2.display} is too large to edit (${r2.stat.size} bytes); use Bash (e.g. sed) instead.`);
-    const fh = await ctx.workspace.openRead(r2);
-    let text;
-    try {
-      const buf = await fh.readFile();
-      if (buf.subarray(0, 8192).includes(0)) throw new ToolError(`${r2.display} is a binary file; it cannot be edited as text.`);
-      text = buf.toString("utf8");
-    } finally {
-      await fh.close();
-    }
-    const count2 = occurrences(text, input.old_string);
-    if (count2 === 0) {
-      throw new ToolError(`old_string was not found in ${r2.display}. Read the file and copy the text exactly (whitespace and indentation included).`);
-    }
-    if (count2 > 1 && !input.replace_all) {
-      throw new ToolError(`old_string occurs ${count2} times in ${r2.display}. Add surrounding lines to make it unique, or set replace_all to true.`);
-    }
-    const updated = input.replace_all ? text.split(input.old_string).join(input.new_string) : text.replace(input.old_string, () => input.new_string);
-    await writeWhole(r2, updated, ctx);
-    const firstLine2 = text.slice(0, text.indexOf(input.old_string)).split("\n").length;
-    return ok(`Edited ${r2.display}: replaced ${input.replace_all ? count2 : 1} occurrence(s) (first at line ${firstLine2}).`);
-  }
-};
-function occurrences(text, needle) {
-  let n = 0;
-  for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + needle.length)) n++;
-  return n;
-}
-
-// src/tools/glob.ts
-import { statSync as statSync2 } from "node:fs";
-import * as path4 from "node:path";
-var MAX_GLOB_RESULTS = 500;
-var MAX_SORTED = 5e3;
-var globDefinition = {
-  name: "Glob",
-  description: `Find files by glob pattern (e.g. "**/*.ts", "src/**/test_*.py"), newest first; .gitignored files are skipped. At most ${MAX_GLOB_RESULTS} paths are listed.`,
-  input_schema: {
-    type: "object",
-    properties: {
-      pattern: { type: "string", description: "Glob pattern, relative to path" },
-      path: { type: "string", description: "Folder to search (default: workspace root)" }
-    },
-    required: ["pattern"],
-    additionalProperties: false
-  }
-};
-var globTool = {
-  definition: globDefinition,
-  readOnly: true,
-  async run(input, c3) {
-    const ctx = c3;
-    if (input.pattern.trim() === "") throw new ToolError('pattern is empty; use e.g. "**/*".');
-    const dir = await ctx.workspace.resolve(input.path ?? ".", "read");
-    if (!dir.stat?.isDirectory()) throw new ToolError(`${dir.display} is not a folder${dir.stat ? "" : " (it does not exist)"}.`);
-    let rels;
-    if (ctx.rg) {
-      const args = ["--files", "--hidden", "--no-require-git", "--no-messages", "-g", "!.git"];
-      const res = await runProcess(ctx.rg, args, dir.path, ctx.signal);
-      const match = globMatcher(input.pattern);
-      rels = res.stdout.split("\n").filter((f3) => f3 && match(f3));
-    } else {
-      const match = globMatcher(input.pattern);
-      rels = (await walkFiles(ctx.workspace.root, dir.path, ctx.signal)).filter(match);
-    }
-    if (rels.length === 0) return ok(`No files match ${input.pattern} in ${dir.display}.`);
-    const sortByTime = rels.length <= MAX_SORTED;
-    let ordered;
-    if (sortByTime) {
-      const entries2 = rels.map((rel) => {
-        let mtime = 0;
-        try {
-          mtime = statSync2(path4.join(dir.path, rel)).mtimeMs;
-        } catch {
-        }
-        return { rel, mtime };
-      });
-      entries2.sort((a, b3) => b3.mtime - a.mtime || (a.rel < b3.rel ? -1 : 1));
-      ordered = entries2.map((e) => e.rel);
-    } else {
-      ordered = rels.sort();
-    }
-    const entries = ordered;
-    const shown = entries.slice(0, MAX_GLOB_RESULTS).map((rel) => ctx.workspace.display(path4.join(dir.path, rel)));
-    if (entries.length > MAX_GLOB_RESULTS) {
-      shown.push(
-        `[${entries.length - MAX_GLOB_RESULTS} more of ${entries.length} files not shown (${sortByTime ? "oldest" : "too many to sort by time; listed by path"}). Narrow the pattern or the path to see them.]`
-      );
-    }
-    return ok(shown.join("\n"));
-  }
-};
-
-// src/tools/grep.ts
-import { lstatSync } from "node:fs";
-import * as fsp3 from "node:fs/promises";
-import * as path5 from "node:path";
-var MODES = ["content", "files_with_matches", "count"];
-var FALLBACK_MAX_FILE = 20 * 1024 * 1024;
-var grepDefinition = {
-  name: "Grep",
-  description: "Search file contents with a regex (ripgrep syntax); .gitignored files are skipped. output_mode: files_with_matches (default), content (matching lines; -n/-A/-B/-C apply) or count.",
-  input_schema: {
-    type: "object",
-    properties: {
-      pattern: { type: "string", description: "Regular expression" },
-      path: { type: "string", description: "File or folder to search (default: workspace root)" },
-      glob: { type: "string", description: 'Only files matching this glob, e.g. "*.ts"' },
-      type: { type: "string", description: "File type, e.g. js, py, go, rust" },
-      output_mode: { type: "string", enum: MODES },
-      "-i": { type: "boolean", description: "Case insensitive" },
-      "-n": { type: "boolean", description: "Line numbers (content mode, default true)" },
-      "-A": { type: "integer", minimum: 0, description: "Lines after each match" },
-      "-B": { type: "integer", minimum: 0, description: "Lines before each match" },
-      "-C": { type: "integer", minimum: 0, description: "Lines around each match" },
-      multiline: { type: "boolean", description: "Let patterns span lines; . matches newlines" },
-      head_limit: { type: "integer", minimum: 1, description: "Only the first N lines/entries" }
-    },
-    required: ["pattern"],
-    additionalProperties: false
-  }
-};
-var grepTool = {
-  definition: grepDefinition,
-  readOnly: true,
-  async run(input, c3) {
-    const ctx = c3;
-    const mode = input.output_mode ?? "files_with_matches";
-    const target = await ctx.workspace.resolve(input.path ?? ".", "read");
-    if (!target.stat) throw new ToolError(`${target.display} does not exist.`);
-    const lines = ctx.rg ? await withRipgrep(ctx.rg, input, mode, target.display, ctx) : await withJs(input, mode, target.path, ctx);
-    if (lines.length === 0) return ok(`No matches for ${JSON.stringify(input.pattern)} in ${target.display}.`);
-    if (mode !== "content") lines.sort();
-    let shown = lines;
-    const notes = [];
-    if (input.head_limit && lines.length > input.head_limit) {
-      shown = lines.slice(0, input.head_limit);
-      notes.push(`[head_limit ${input.head_limit}: ${lines.length - input.head_limit} more lines not shown.]`);
-    }
-    const text = [...shown, ...notes].join("\n");
-    return ok(capText(text, 'Narrow the search with path, glob or type, or use head_limit / output_mode "files_with_matches".'));
-  }
-};
-async function withRipgrep(rg, input, mode, shown, ctx) {
-  const args = ["--null", "--no-require-git", "--hidden", "--color", "never", "--no-messages", "--max-columns", "1000", "--max-columns-preview"];
-  if (mode === "files_with_matches") args.push("-l");
-  else if (mode === "count") args.push("-c", "--with-filename");
-  else {
-    args.push("--no-heading", "--with-filename");
-    if (input["-n"] !== false) args.push("-n");
-    if (input["-C"] !== void 0) args.push("-C", String(input["-C"]));
-    if (input["-A"] !== void 0) args.push("-A", String(input["-A"]));
-    if (input["-B"] !== void 0) args.push("-B", String(input["-B"]));
-  }
-  if (input["-i"]) args.push("-i");
-  if (input.multiline) args.push("-U", "--multiline-dotall");
-  if (input.glob && !input.glob.includes("/") && !input.glob.startsWith("!")) args.push("--type-add", `glob:${input.glob}`, "-t", "glob");
-  else if (input.glob) args.push("-g", input.glob);
-  args.push("-g", "!.git");
-  if (input.type) args.push("--type", input.type);
-  args.push("-e", input.pattern);
-  if (shown !== ".") args.push("--", shown);
-  const res = await runProcess(rg, args, ctx.workspace.root, ctx.signal);
-  if (res.code === 2 && res.stderr.trim()) {
-    const msg = res.stderr.trim();
-    if (/unrecognized file type/i.test(msg)) throw new ToolError(`${msg}. Use a ripgrep type name (e.g. js, ts, py, go, rust) or the glob parameter.`);
-    if (!res.stdout) throw new ToolError(`invalid search: ${msg}`);
-  }
-  const lines = res.stdout.split(mode === "files_with_matches" ? "\0" : "\n");
-  if (lines.at(-1) === "") lines.pop();
-  const linked = /* @__PURE__ */ new Map();
-  const isHardLinked = (p3) => {
-    let v2 = linked.get(p3);
-    if (v2 === void 0) {
-      try {
-        const st2 = lstatSync(path5.resolve(ctx.workspace.root, p3));
-        v2 = st2.isFile() && st2.nlink > 1;
-      } catch {
-        v2 = true;
-      }
-      linked.set(p3, v2);
-    }
-    return v2;
-  };
-  const out = [];
-  for (const line of lines) {
-    if (mode === "files_with_matches") {
-      if (!isHardLinked(line)) out.push(line);
-      continue;
-    }
-    const nul = line.indexOf("\0");
-    if (nul === -1) {
-      if (out.length && out.at(-1) !== "--") out.push(line);
-      continue;
-    }
-    const file = line.slice(0, nul);
-    if (isHardLinked(file)) continue;
-    const rest = line.slice(nul + 1);
-    const sep5 = mode === "content" && input["-n"] !== false ? /^\d+([:-])/.exec(rest)?.[1] ?? ":" : ":";
-    out.push(`${file}${sep5}${rest}`);
-  }
-  while (out.at(-1) === "--") out.pop();
-  return out;
-}
-async function withJs(input, mode, target, ctx) {
-  let re3;
-  try {
-    re3 = new RegExp(input.pattern, `${input["-i"] ? "i" : ""}${input.multiline ? "gms" : "g"}u`);
-  } catch (e) {
-    throw new ToolError(`invalid regex: ${e.message}`);
-  }
-  let filters = [];
-  if (input.glob) filters.push(globMatcher(input.glob));
-  if (input.type) {
-    const globs = FILE_TYPES[input.type];
-    if (!globs) throw new ToolError(`unrecognized file type '${input.type}'. Known: ${Object.keys(FILE_TYPES).join(", ")}; or use the glob parameter.`);
-    const ms2 = globs.map(globMatcher);
-    filters.push((rel) => ms2.some((m2) => m2(rel)));
-  }
-  const st2 = await fsp3.stat(target);
-  let files;
-  if (st2.isDirectory()) {
-    files = (await walkFiles(ctx.workspace.root, target, ctx.signal)).filter((rel) => filters.every((f3) => f3(rel))).map((rel) => ({ abs: path5.join(target, rel), rel }));
-  } else {
-    filters = [];
-    files = [{ abs: target, rel: path5.basename(target) }];
-  }
-  const out = [];
-  const before = input["-B"] ?? input["-C"] ?? 0;
-  const after = input["-A"] ?? input["-C"] ?? 0;
-  const numbers = input["-n"] !== false;
-  for (const f3 of files) {
-    ctx.signal?.throwIfAborted();
-    const st3 = await fsp3.lstat(f3.abs).catch(() => null);
-    if (!st3?.isFile() || st3.nlink > 1) continue;
-    const buf = await fsp3.readFile(f3.abs).catch(() => null);
-    if (!buf || buf.length > FALLBACK_MAX_FILE || buf.subarray(0, 8192).includes(0)) continue;
-    const text = buf.toString("utf8");
-    const name = ctx.workspace.display(f3.abs);
-    const lines = text.split("\n");
-    if (lines.at(-1) === "") lines.pop();
-    const hit = /* @__PURE__ */ new Set();
-    if (input.multiline) {
-      const starts = [0];
-      for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
-      const lineOf = (off) => {
-        let lo = 0;
-        let hi = starts.length - 1;
-        while (lo < hi) {
-          const mid = lo + hi + 1 >> 1;
-          if ((starts[mid] ?? 0) <= off) lo = mid;
-          else hi = mid - 1;
-        }
-        return lo;
-      };
-      re3.lastIndex = 0;
-      for (let m2 = re3.exec(text); m2; m2 = re3.exec(text)) {
-        const a = lineOf(m2.index);
-        const b3 = lineOf(m2.index + Math.max(0, m2[0].length - 1));
-        for (let i = a; i <= b3; i++) hit.add(i);
-        if (m2[0].length === 0) re3.lastIndex++;
-      }
-    } else {
-      lines.forEach((l3, i) => {
-        re3.lastIndex = 0;
-        if (re3.test(l3)) hit.add(i);
-      });
-    }
-    if (hit.size === 0) continue;
-    if (mode === "files_with_matches") out.push(name);
-    else if (mode === "count") out.push(`${name}:${hit.size}`);
-    else {
-      const show = /* @__PURE__ */ new Set();
-      for (const i of hit) for (let j3 = Math.max(0, i - before); j3 <= Math.min(lines.length - 1, i + after); j3++) show.add(j3);
-      let prev = -2;
-      for (const i of [...show].sort((a, b3) => a - b3)) {
-        if (prev >= 0 && i !== prev + 1 && (before || after)) out.push("--");
-        const sep5 = hit.has(i) ? ":" : "-";
-        out.push(`${name}${sep5}${numbers ? `${i + 1}${sep5}` : ""}${lines[i]}`);
-        prev = i;
-      }
-    }
-  }
-  return out;
-}
-
-// src/tools/read.ts
-import { createInterface } from "node:readline";
-var DEFAULT_READ_LINES = 2e3;
-var MAX_LINE_CHARS = 2e3;
-var readDefinition = {
-  name: "Read",
-  description: `Read a file in the workspace (or the agent reference docs). Returns lines numbered like \`cat -n\`, ${DEFAULT_READ_LINES} lines from offset by default; lines over ${MAX_LINE_CHARS} chars are cut. Binary files are refused. Read a file before overwriting it with Write.`,
-  input_schema: {
-    type: "object",
-    properties: {
-      file_path: { type: "string", description: "Path relative to the workspace root, or absolute inside it" },
-      offset: { type: "integer", minimum: 1, description: "Line number to start at (1-based)" },
-      limit: { type: "integer", minimum: 1, description: "Number of lines to read" }
-    },
-    required: ["file_path"],
-    additionalProperties: false
-  }
-};
-var readTool = {
-  definition: readDefinition,
-  readOnly: true,
-  async run(input, ctx) {
-    const r2 = await ctx.workspace.resolve(input.file_path, "read");
-    if (!r2.stat) throw new ToolError(`${r2.display} does not exist. Use Glob to find the right path.`);
-    if (r2.stat.isDirectory()) throw new ToolError(`${r2.display} is a folder, not a file; use Glob or Bash \`ls\` to list it.`);
-    const offset = input.offset ?? 1;
-    const limit2 = input.limit ?? DEFAULT_READ_LINES;
-    const fh = await ctx.workspace.openRead(r2);
-    let stat5;
-    try {
-      stat5 = await fh.stat();
-      const head = Buffer.alloc(Math.min(8192, stat5.size));
-      const { bytesRead } = await fh.read(head, 0, head.length, 0);
-      if (head.subarray(0, bytesRead).includes(0)) {
-        throw new ToolError(`${r2.display} is a binary file (${stat5.size} bytes) and cannot be shown as text; use Bash (e.g. \`file\`, \`xxd | head\`) to inspect it.`);
-      }
-      if (stat5.size === 0) {
-        await fh.close();
-        ctx.seen.set(r2.path, { mtimeMs: stat5.mtimeMs, size: 0 });
-        return ok(`${r2.display} is empty.`);
-      }
-    } catch (e) {
-      await fh.close().catch(() => {
-      });
-      throw e;
-    }
-    const out = [];
-    let chars = 0;
-    let lineNo = 0;
-    let cutLines = 0;
-    let stoppedAt = null;
-    let more = false;
-    const stream2 = fh.createReadStream({ start: 0, encoding: "utf8", highWaterMark: 64 * 1024 });
-    const rl = createInterface({ input: stream2, crlfDelay: Infinity });
-    try {
-      for await (const raw of rl) {
-        lineNo++;
-        if (lineNo < offset) continue;
-        if (lineNo >= offset + limit2) {
-          more = true;
-          break;
-        }
-        let line = raw;
-        if (line.length > MAX_LINE_CHARS) {
-          line = `${line.slice(0, MAX_LINE_CHARS)}\u2026 [line cut: ${line.length} chars]`;
-          cutLines++;
-        }
-        const entry = `${String(lineNo).padStart(6)}	${line}`;
-        if (chars + entry.length + 1 > MAX_RESULT_CHARS) {
-          stoppedAt = lineNo;
-          more = true;
-          break;
-        }
-        out.push(entry);
-        chars += entry.length + 1;
-      }
-    } finally {
-      rl.close();
-      stream2.destroy();
-      await fh.close().catch(() => {
-      });
-    }
-    ctx.seen.set(r2.path, { mtimeMs: stat5.mtimeMs, size: stat5.size });
-    if (out.length === 0) {
-      return ok(`${r2.display} has ${lineNo} lines; offset ${offset} is past the end. Use a smaller offset.`);
-    }
-    const notes = [];
-    const next = stoppedAt ?? offset + out.length;
-    if (more) {
-      notes.push(
-        stoppedAt ? `[Stopped at line ${stoppedAt}: output cap of ${MAX_RESULT_CHARS} characters reached. Continue with offset=${next}.]` : `[Showing lines ${offset}-${next - 1}; the file has more. Continue with offset=${next}.]`
-      );
-    }
-    if (cutLines) notes.push(`[${cutLines} long line(s) cut at ${MAX_LINE_CHARS} characters; use Bash (e.g. \`cut\`, \`fold\`) for the full text.]`);
-    return ok([...out, ...notes].join("\n"));
-  }
-};
-
-// src/tools/schema.ts
-function validateInput(def, input) {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) return "the input must be a JSON object.";
-  const obj2 = input;
-  const props = def.input_schema.properties;
-  const problems = [];
-  for (const key of def.input_schema.required ?? []) {
-    if (obj2[key] === void 0) problems.push(`'${key}' is required`);
-  }
-  for (const [key, value] of Object.entries(obj2)) {
-    const s = props[key];
-    if (!s) {
-      if (def.input_schema.additionalProperties === false) problems.push(`unknown parameter '${key}'`);
-      continue;
-    }
-    if (value === void 0 || value === null) {
-      if ((def.input_schema.required ?? []).includes(key)) problems.push(`'${key}' must not be null`);
-      continue;
-    }
-    if (s.type === "string" && typeof value !== "string") problems.push(`'${key}' must be a string`);
-    else if (s.type === "boolean" && typeof value !== "boolean") problems.push(`'${key}' must be true or false`);
-    else if (s.type === "integer" && !Number.isInteger(value)) problems.push(`'${key}' must be an integer`);
-    else if (s.enum && !s.enum.includes(value)) problems.push(`'${key}' must be one of ${s.enum.join(", ")}`);
-    else if (typeof value === "number") {
-      if (s.minimum !== void 0 && value < s.minimum) problems.push(`'${key}' must be at least ${s.minimum}`);
-      if (s.maximum !== void 0 && value > s.maximum) problems.push(`'${key}' must be at most ${s.maximum}`);
-    }
-  }
-  return problems.length ? `invalid input: ${problems.join("; ")}. Expected parameters: ${describe(def)}.` : null;
-}
-function describe(def) {
-  const req = new Set(def.input_schema.required ?? []);
-  const props = def.input_schema.properties;
-  return Object.entries(props).map(([k2, s]) => `${k2}${req.has(k2) ? "" : "?"}: ${s.enum ? s.enum.join("|") : s.type}`).join(", ");
-}
-
-// src/tools/workspace.ts
-import { constants as C2 } from "node:fs";
-import * as fsp4 from "node:fs/promises";
-import * as path6 from "node:path";
-var LOOK_ALIKES = /[\u2024\u2215\u2044\u29F8\u2571\u2216\u29F5\u223C\u02DC\u2053\u301C\u00B7\u2027\u0338\u0337]/u;
-var INVISIBLE = /[\p{Cc}\p{Cf}]/u;
-var SPECIAL = /[./\\~]/g;
-var Workspace = class _Workspace {
-  root;
-  readOnlyRoots;
-  allowWorkflowChanges;
-  /** The roots as given (before realpath), so absolute paths spelled through a symlinked root still match. */
-  #given;
-  constructor(root, readOnlyRoots, allowWorkflowChanges, given) {
-    this.root = root;
-    this.readOnlyRoots = readOnlyRoots;
-    this.allowWorkflowChanges = allowWorkflowChanges;
-    this.#given = given;
-  }
-  static async create(opts) {
-    if (!path6.isAbsolute(opts.root)) throw new Error(`Workspace root must be absolute: ${opts.root}`);
-    const root = await fsp4.realpath(opts.root);
-    const given = /* @__PURE__ */ new Map([[path6.resolve(opts.root), root]]);
-    const ro2 = [];
-    for (const r2 of opts.readOnlyRoots ?? []) {
-      const real = await fsp4.realpath(r2).catch(() => null);
-      if (!real) continue;
-      ro2.push(real);
-      given.set(path6.resolve(r2), real);
-    }
-    return new _Workspace(root, ro2, opts.allowWorkflowChanges ?? false, given);
-  }
-  /** Workspace-relative path for display ('.' for the root), or the absolute path outside it. */
-  display(real) {
-    if (inside(real, this.root)) return path6.relative(this.root, real) || ".";
-    return real;
-  }
-  /**
-   * Resolves a path the model gave (relative to `base`, default the workspace root) and checks it.
-   * Throws ToolError saying what was refused and what to do instead.
-   */
-  async resolve(input, access2, base) {
-    if (typeof input !== "string" || input.trim() === "") throw new ToolError("a path is required.");
-    const p3 = input;
-    if (p3.includes("\0")) throw new ToolError("the path contains a NUL character; give a plain path inside the workspace.");
-    if (INVISIBLE.test(p3)) throw new ToolError("the path contains control or invisible characters; give a plain path inside the workspace.");
-    if (LOOK_ALIKES.test(p3) || specials(p3.normalize("NFKC")) !== specials(p3)) {
-      throw new ToolError('the path contains look-alike characters for ".", "/" or "~"; type the path with plain ASCII punctuation.');
-    }
-    if (p3.startsWith("~")) throw new ToolError(`'~' is not expanded and home folders are outside the workspace; use a path relative to the workspace root (${this.root}).`);
-    const segments = p3.split("/");
-    if (segments.includes("..")) throw new ToolError(`'..' is not allowed in paths; use a path relative to the workspace root (${this.root}) or an absolute path inside it.`);
-    if (segments.some(isGitSegment)) throw new ToolError("paths under .git are off limits (repository internals are managed by the action).");
-    let lexical = path6.resolve(base ?? this.root, p3);
-    for (const [given, real2] of this.#given) {
-      if (given !== real2 && inside(lexical, given)) lexical = path6.join(real2, path6.relative(given, lexical));
-    }
-    const lexRoot = this.rootOf(lexical, access2);
-    if (!lexRoot) throw new ToolError(this.outsideMessage(p3, access2));
-    const real = await realpathDeepest(lexical);
-    const realRoot = this.rootOf(real, access2);
-    if (!realRoot) throw new ToolError(`${p3} resolves (through a symlink) to ${real}, outside the workspace; only files inside ${this.root} can be used.`);
-    const rel = path6.relative(realRoot, real);
-    if (rel.split(path6.sep).some(isGitSegment)) throw new ToolError(`${p3} resolves into a .git folder, which is off limits.`);
-    const readOnly = realRoot !== this.root;
-    if (access2 === "write") {
-      if (readOnly) throw new ToolError(`${p3} is in the agent's reference docs, which are read-only.`);
-      const lower = rel.split(path6.sep).join("/").toLowerCase();
-      if (!this.allowWorkflowChanges && (lower === ".github/workflows" || lower.startsWith(".github/workflows/"))) {
-        throw new ToolError(`writing under .github/workflows/ is not allowed for this run (allow-workflow-changes is false); describe the workflow change in your summary instead.`);
-      }
-    }
-    const stat5 = await fsp4.lstat(real).catch((e) => {
-      if (e.code === "ENOENT") return null;
-      throw new ToolError(`cannot access ${p3}: ${e.code ?? e.message}.`);
-    });
-    if (stat5) {
-      if (stat5.isSymbolicLink()) throw new ToolError(`${p3} is a symlink that does not resolve (dangling, or swapped during the check); it is refused.`);
-      if (!stat5.isFile() && !stat5.isDirectory()) throw new ToolError(`${p3} is not a regular file or folder.`);
-      if (stat5.isFile() && stat5.nlink > 1) {
-        throw new ToolError(`${p3} is a hard link (${stat5.nlink} names for one file), which may point outside the workspace; it is refused. Use Bash to inspect it if you must.`);
-      }
-    }
-    return { path: real, display: this.display(real), stat: stat5, readOnly };
-  }
-  /** Opens a resolved existing file for reading without following a symlink swapped in since the check. */
-  async openRead(r2) {
-    const fh = await fsp4.open(r2.path, C2.O_RDONLY | C2.O_NOFOLLOW | C2.O_NONBLOCK).catch((e) => {
-      throw new ToolError(openErrorMessage(r2.display, e));
-    });
-    await this.#verifyOpened(fh, r2, false);
-    return fh;
-  }
-  /**
-   * Opens a resolved file for writing (creating it and its parent folders when missing), without following a
-   * symlink swapped in since the check. The caller truncates and writes.
-   */
-  async openWrite(r2) {
-    let created = false;
-    let fh;
-    try {
-      if (r2.stat) {
-        fh = await fsp4.open(r2.path, C2.O_WRONLY | C2.O_NOFOLLOW | C2.O_NONBLOCK);
-      } else {
-        await this.#mkdirs(path6.dirname(r2.path));
-        fh = await fsp4.open(r2.path, C2.O_WRONLY | C2.O_CREAT | C2.O_EXCL | C2.O_NOFOLLOW, 420);
-        created = true;
-      }
-    } catch (e) {
-      if (e instanceof ToolError) throw e;
-      throw new ToolError(openErrorMessage(r2.display, e));
-    }
-    await this.#verifyOpened(fh, r2, created);
-    return fh;
-  }
-  /** Creates missing folders one by one, each checked to be a real folder inside the workspace. */
-  async #mkdirs(dir) {
-    const missing = [];
-    let d2 = dir;
-    while (!await fsp4.lstat(d2).then(() => true, () => false)) {
-      missing.unshift(d2);
-      d2 = path6.dirname(d2);
-    }
-    for (const m2 of missing) {
-      await fsp4.mkdir(m2).catch((e) => {
-        if (e.code !== "EEXIST") throw e;
-      });
-      const real = await fsp4.realpath(m2);
-      if (real !== m2 || !inside(real, this.root)) throw new ToolError(`folder ${this.display(m2)} changed while being created; try again.`);
-    }
-  }
-  /** After open: the descriptor must be a regular single-link file whose real path is the one checked. */
-  async #verifyOpened(fh, r2, created) {
-    const fail2 = async (why) => {
-      await fh.close().catch(() => {
-      });
-      if (created) await fsp4.unlink(r2.path).catch(() => {
-      });
-      throw new ToolError(`${r2.display} ${why}`);
-    };
-    const st2 = await fh.stat();
-    if (st2.isDirectory()) await fail2("is a folder, not a file; use Glob or Bash `ls` to list it.");
-    if (!st2.isFile()) await fail2("is not a regular file.");
-    if (st2.nlink > 1) await fail2(`is a hard link (${st2.nlink} names for one file), which may point outside the workspace; it is refused.`);
-    const actual = await fsp4.readlink(`/proc/self/fd/${fh.fd}`).catch(() => null);
-    if (actual !== null && actual !== r2.path) await fail2("changed while being opened (a folder or file was swapped); try again.");
-  }
-  rootOf(p3, access2) {
-    if (inside(p3, this.root)) return this.root;
-    if (access2 === "read") return this.readOnlyRoots.find((r2) => inside(p3, r2)) ?? null;
-    return null;
-  }
-  outsideMessage(p3, access2) {
-    const ro2 = access2 === "read" && this.readOnlyRoots.length ? ` (or, read-only, inside ${this.readOnlyRoots.join(", ")})` : "";
-    return `${p3} is outside the workspace; use a path relative to the workspace root (${this.root}) or an absolute path inside it${ro2}.`;
-  }
-};
-function inside(child, parent) {
-  if (parent === path6.sep) return child.startsWith(path6.sep);
-  return child === parent || child.startsWith(parent + path6.sep);
-}
-function specials(s) {
-  return (s.match(SPECIAL) ?? []).join("");
-}
-function isGitSegment(seg) {
-  return seg.normalize("NFKC").toLowerCase().replace(/[. ]+$/, "") === ".git";
-}
-async function realpathDeepest(p3) {
-  const tail = [];
-  let cur = p3;
-  for (; ; ) {
-    try {
-      const real = await fsp4.realpath(cur);
-      return tail.length ? path6.join(real, ...tail) : real;
-    } catch (e) {
-      const code2 = e.code;
-      if (code2 === "ELOOP") throw new ToolError(`${p3} contains a symlink loop.`);
-      if (code2 === "ENOTDIR") throw new ToolError(`${p3}: a part of the path is a file, not a folder.`);
-      if (code2 !== "ENOENT") throw new ToolError(`cannot resolve ${p3}: ${code2 ?? String(e)}.`);
-      const parent = path6.dirname(cur);
-      if (parent === cur) return p3;
-      tail.unshift(path6.basename(cur));
-      cur = parent;
-    }
-  }
-}
-function openErrorMessage(display, e) {
-  switch (e.code) {
-    case "ELOOP":
-      return `${display} was replaced by a symlink after it was checked; it is refused.`;
-    case "ENOENT":
-      return `${display} does not exist.`;
-    case "EISDIR":
-      return `${display} is a folder, not a file.`;
-    case "EACCES":
-    case "EPERM":
-      return `${display}: permission denied.`;
-    case "EEXIST":
-      return `${display} appeared while being created; try again.`;
-    default:
-      return `cannot open ${display}: ${e.code ?? e.message}.`;
-  }
-}
-
-// src/tools/index.ts
-var TOOL_NAMES = ["Read", "Write", "Edit", "Bash", "Glob", "Grep"];
-async function createToolbox(opts) {
-  const workspace = await Workspace.create({
-    root: opts.workspace,
-    readOnlyRoots: opts.readOnlyRoots,
-    allowWorkflowChanges: opts.allowWorkflowChanges
-  });
-  const offered = new Set(opts.tools);
-  const env = opts.env ?? process.env;
-  const sandbox = offered.has("Bash") ? await prepareSandbox({ mode: opts.sandbox ?? "auto", allowedDomains: opts.allowedDomains, env, noSetup: opts.noSandboxSetup, log: opts.log }) : null;
-  const running = /* @__PURE__ */ new Set();
-  const exec = (command, o2) => {
-    if (!sandbox) throw new Error("Bash is not offered, so no sandbox was prepared.");
-    return execCommand(command, {
-      workspace: workspace.root,
-      sandbox,
-      env,
-      timeoutMs: o2.timeoutMs,
-      signal: o2.signal,
-      maxOutputChars: o2.maxOutputChars,
-      track: (kill) => {
-        running.add(kill);
-        return () => running.delete(kill);
-      }
-    });
-  };
-  const all = {
-    Read: readTool,
-    Write: writeTool,
-    Edit: editTool,
-    Bash: bashTool({ run: (command, timeoutMs, signal) => exec(command, { timeoutMs, signal }) }),
-    Glob: globTool,
-    Grep: grepTool
-  };
-  const tools = TOOL_NAMES.filter((n) => offered.has(n)).map((n) => all[n]);
-  const byName = new Map(tools.map((t2) => [t2.definition.name, t2]));
-  const seen = /* @__PURE__ */ new Map();
-  const rg = opts.ripgrep === false ? null : opts.ripgrep ?? which2("rg", env) ?? which2("rg");
-  return {
-    definitions: tools.map((t2) => t2.definition),
-    sandboxInfo: sandbox?.info ?? "off (Bash not offered)",
-    isReadOnly: (name) => byName.get(name)?.readOnly ?? false,
-    async run(name, input, signal) {
-      const tool = byName.get(name);
-      if (!tool) {
-        return fail(name, `no such tool in this run. Available tools: ${[...byName.keys()].join(", ") || "none"}.`);
-      }
-      const invalid = validateInput(tool.definition, input);
-      if (invalid) return fail(name, invalid);
-      const ctx = { workspace, seen, signal, rg };
-      try {
-        return await tool.run(input, ctx);
-      } catch (e) {
-        if (e instanceof ToolError) return fail(name, e.message);
-        if (signal?.aborted) return fail(name, "cancelled.");
-        return fail(name, `unexpected failure: ${errorMessage(e)}`);
-      }
-    },
-    runCommand: (command, o2 = {}) => exec(command, o2),
-    async close() {
-      for (const kill of running) kill();
-      await sandbox?.close();
-    }
-  };
 }
 
 // src/inputs.ts
@@ -63141,11 +61717,10 @@ function botKey(name) {
 }
 
 // src/agent/definition.ts
-import { readFile as readFile3, readdir as readdir3, stat as stat3 } from "node:fs/promises";
-import { existsSync as existsSync3, realpathSync } from "node:fs";
-import path7 from "node:path";
+import { readFile, readdir as readdir2, stat as stat2 } from "node:fs/promises";
+import { existsSync as existsSync2, realpathSync } from "node:fs";
+import path from "node:path";
 var import_gray_matter = __toESM(require_gray_matter(), 1);
-var TOOL_NAMES2 = ["Read", "Write", "Edit", "Bash", "Glob", "Grep"];
 var DEFAULT_AGENTS_DIR = ".claude/agents";
 var GITHUB_AGENTS_DIR = ".github/agents";
 var AgentFileError = class extends UserError {
@@ -63162,9 +61737,9 @@ var NAME_RE = /^[a-z0-9][a-z0-9-]*$/i;
 var KNOWN_FIELDS = /* @__PURE__ */ new Set(["name", "description", "tools", "model"]);
 var MAX_FILE_BYTES = 100 * 1024;
 function parseAgentFile(file, text, opts = {}) {
-  const abs = path7.resolve(file);
-  const shown = opts.builtin ? path7.basename(abs) : displayPath(abs, opts.confineTo);
-  const fallbackName = path7.basename(abs).replace(/\.md$/i, "");
+  const abs = path.resolve(file);
+  const shown = opts.builtin ? path.basename(abs) : displayPath(abs, opts.confineTo);
+  const fallbackName = path.basename(abs).replace(/\.md$/i, "");
   let agentName = fallbackName;
   const fail2 = (message) => {
     throw new AgentFileError(abs, agentName, `Agent file ${shown}: ${message}`);
@@ -63201,7 +61776,7 @@ function parseAgentFile(file, text, opts = {}) {
     fail2(`field "name" is missing or empty. Add "name: ${slug(fallbackName)}" to the frontmatter (letters, digits and "-"; it is the command /<name>).`);
   }
   if (typeof rawName !== "string") {
-    fail2(`field "name" must be a string, got ${describe2(rawName)}. Quote it: name: "${slug(String(rawName)) || "my-agent"}".`);
+    fail2(`field "name" must be a string, got ${describe(rawName)}. Quote it: name: "${slug(String(rawName)) || "my-agent"}".`);
   }
   const name = rawName.trim();
   if (!NAME_RE.test(name)) {
@@ -63212,40 +61787,40 @@ function parseAgentFile(file, text, opts = {}) {
   let description = "";
   if (data.description !== void 0 && data.description !== null) {
     if (typeof data.description !== "string") {
-      fail2(`field "description" must be a string, got ${describe2(data.description)}. Write one sentence saying what the agent does (quote it if it contains ":").`);
+      fail2(`field "description" must be a string, got ${describe(data.description)}. Write one sentence saying what the agent does (quote it if it contains ":").`);
     }
     description = data.description.trim();
   }
-  let tools = [...TOOL_NAMES2];
+  let tools = [...TOOL_NAMES];
   if (data.tools !== void 0 && data.tools !== null) {
     let list2;
     if (typeof data.tools === "string") list2 = data.tools.split(",");
     else if (Array.isArray(data.tools)) list2 = data.tools;
     else {
-      return fail2(`field "tools" must be a comma-separated string or a YAML list, got ${describe2(data.tools)}. Example: "tools: Read, Grep, Glob".`);
+      return fail2(`field "tools" must be a comma-separated string or a YAML list, got ${describe(data.tools)}. Example: "tools: Read, Grep, Glob".`);
     }
     const picked = [];
     for (const entry of list2) {
       if (typeof entry !== "string") {
-        fail2(`field "tools" has an entry that is ${describe2(entry)}; entries must be tool names: ${TOOL_NAMES2.join(", ")}.`);
+        fail2(`field "tools" has an entry that is ${describe(entry)}; entries must be tool names: ${TOOL_NAMES.join(", ")}.`);
       }
       const t2 = entry.trim();
       if (t2 === "") continue;
-      const tool = TOOL_NAMES2.find((n) => n.toLowerCase() === t2.toLowerCase());
+      const tool = TOOL_NAMES.find((n) => n.toLowerCase() === t2.toLowerCase());
       if (!tool) {
-        fail2(`field "tools" names an unknown tool "${t2}". Valid tools: ${TOOL_NAMES2.join(", ")} (remove "tools" to allow all six).`);
+        fail2(`field "tools" names an unknown tool "${t2}". Valid tools: ${TOOL_NAMES.join(", ")} (remove "tools" to allow all six).`);
       }
       if (!picked.includes(tool)) picked.push(tool);
     }
     if (picked.length === 0) {
-      fail2(`field "tools" lists no tools. Name at least one of ${TOOL_NAMES2.join(", ")}, or remove the field to allow all six.`);
+      fail2(`field "tools" lists no tools. Name at least one of ${TOOL_NAMES.join(", ")}, or remove the field to allow all six.`);
     }
     tools = picked;
   }
   let model;
   if (data.model !== void 0 && data.model !== null) {
     if (typeof data.model !== "string") {
-      fail2(`field "model" must be a string, got ${describe2(data.model)}. Use an alias (sonnet, opus, haiku, sonnet[1m], opus[1m]), a full model id, or "inherit".`);
+      fail2(`field "model" must be a string, got ${describe(data.model)}. Use an alias (sonnet, opus, haiku, sonnet[1m], opus[1m]), a full model id, or "inherit".`);
     }
     const m2 = data.model.trim();
     model = m2 === "" || m2.toLowerCase() === "inherit" ? void 0 : m2;
@@ -63263,33 +61838,33 @@ function parseAgentFile(file, text, opts = {}) {
     ...model !== void 0 ? { model } : {},
     body,
     file: abs,
-    referenceRoots: referenceRoots(abs, body, opts.confineTo ?? path7.dirname(abs)),
+    referenceRoots: referenceRoots(abs, body, opts.confineTo ?? path.dirname(abs)),
     builtin: opts.builtin ?? false
   };
 }
 async function loadAgents(opts) {
-  const workspace = path7.resolve(opts.workspace);
+  const workspace = path.resolve(opts.workspace);
   const agentsDir = opts.agentsDir?.trim() || DEFAULT_AGENTS_DIR;
-  const first = path7.resolve(workspace, agentsDir);
+  const first = path.resolve(workspace, agentsDir);
   if (!isInside(first, workspace)) {
     throw new UserError(`agents-dir "${agentsDir}" is outside the repository. Give a folder relative to the repository root, e.g. ${DEFAULT_AGENTS_DIR}.`);
   }
   const dirs = [
     { dir: first, builtin: false },
-    { dir: path7.resolve(workspace, GITHUB_AGENTS_DIR), builtin: false },
-    { dir: path7.resolve(opts.builtinDir), builtin: true }
+    { dir: path.resolve(workspace, GITHUB_AGENTS_DIR), builtin: false },
+    { dir: path.resolve(opts.builtinDir), builtin: true }
   ].filter((d2, i, all) => all.findIndex((o2) => o2.dir === d2.dir) === i);
   const catalog = { agents: /* @__PURE__ */ new Map(), errors: [] };
   const taken = /* @__PURE__ */ new Set();
   for (const { dir, builtin } of dirs) {
     for (const file of await markdownFiles(dir)) {
-      const confineTo = builtin ? path7.resolve(opts.builtinDir) : workspace;
+      const confineTo = builtin ? path.resolve(opts.builtinDir) : workspace;
       let def;
       try {
-        const text = await readFile3(file, "utf8");
+        const text = await readFile(file, "utf8");
         def = parseAgentFile(file, text, { confineTo, builtin });
       } catch (e) {
-        const problem = e instanceof AgentFileError ? { file, name: e.agentName, message: e.message } : { file, name: path7.basename(file, ".md"), message: `Agent file ${file}: cannot be read (${e.message}).` };
+        const problem = e instanceof AgentFileError ? { file, name: e.agentName, message: e.message } : { file, name: path.basename(file, ".md"), message: `Agent file ${file}: cannot be read (${e.message}).` };
         if (!taken.has(problem.name.toLowerCase())) {
           taken.add(problem.name.toLowerCase());
           catalog.errors.push(problem);
@@ -63320,15 +61895,15 @@ function findAgent(catalog, name) {
 async function markdownFiles(dir) {
   let names;
   try {
-    names = await readdir3(dir);
+    names = await readdir2(dir);
   } catch {
     return [];
   }
   const files = [];
   for (const n of names.filter((x3) => x3.toLowerCase().endsWith(".md")).sort()) {
-    const file = path7.join(dir, n);
+    const file = path.join(dir, n);
     try {
-      if ((await stat3(file)).isFile()) files.push(file);
+      if ((await stat2(file)).isFile()) files.push(file);
     } catch {
     }
   }
@@ -63351,15 +61926,15 @@ function referenceRoots(file, body, root) {
       target = decodeURIComponent(target);
     } catch {
     }
-    const resolved = path7.resolve(path7.dirname(file), target);
-    if (!existsSync3(resolved)) continue;
+    const resolved = path.resolve(path.dirname(file), target);
+    if (!existsSync2(resolved)) continue;
     let real;
     try {
       real = realpathSync(resolved);
     } catch {
       continue;
     }
-    if (!isInside(real, realRoot) || real.split(path7.sep).includes(".git")) {
+    if (!isInside(real, realRoot) || real.split(path.sep).includes(".git")) {
       debug(`Agent file ${file}: link "${target}" leaves ${root}; it will not be readable.`);
       continue;
     }
@@ -63368,20 +61943,20 @@ function referenceRoots(file, body, root) {
   return out;
 }
 function isInside(p3, root) {
-  const rel = path7.relative(root, p3);
-  return rel === "" || rel !== ".." && !rel.startsWith(`..${path7.sep}`) && !path7.isAbsolute(rel);
+  const rel = path.relative(root, p3);
+  return rel === "" || rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 function displayPath(abs, root) {
   if (root) {
-    const rel = path7.relative(path7.resolve(root), abs);
-    if (rel && isInside(abs, path7.resolve(root))) return rel.split(path7.sep).join("/");
+    const rel = path.relative(path.resolve(root), abs);
+    if (rel && isInside(abs, path.resolve(root))) return rel.split(path.sep).join("/");
   }
   return abs;
 }
 function slug(s) {
   return s.trim().toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
 }
-function describe2(v2) {
+function describe(v2) {
   if (Array.isArray(v2)) return "a list";
   if (v2 === null) return "nothing";
   if (v2 instanceof Date) return "a date";
@@ -63480,11 +62055,11 @@ function costUsd(model, usage) {
 }
 
 // src/agent/context.ts
-var import_ignore2 = __toESM(require_ignore(), 1);
+var import_ignore = __toESM(require_ignore(), 1);
 import { execFile } from "node:child_process";
-import { existsSync as existsSync4 } from "node:fs";
-import { open as open3, readdir as readdir4 } from "node:fs/promises";
-import { join as join7 } from "node:path";
+import { existsSync as existsSync3 } from "node:fs";
+import { open as open2, readdir as readdir3 } from "node:fs/promises";
+import { join } from "node:path";
 var DEFAULT_CONTEXT_CHARS = 8e3;
 var SKIPPED_DIRS = /* @__PURE__ */ new Set([
   "node_modules",
@@ -63537,7 +62112,7 @@ async function repoContext(workspace, opts = {}) {
   return { text, ms: Math.round(performance.now() - started), files: listing.files.length };
 }
 async function listFiles(workspace) {
-  if (existsSync4(join7(workspace, ".git"))) {
+  if (existsSync3(join(workspace, ".git"))) {
     const fromGit = await gitLsFiles(workspace);
     if (fromGit && fromGit.length > 0) {
       const split = dirCache();
@@ -63572,11 +62147,11 @@ async function walk(workspace) {
     }
     const entries = await Promise.all(
       level.map(async ({ dir, scopes }) => {
-        const list2 = await readdir4(join7(workspace, dir), { withFileTypes: true }).catch(() => []);
+        const list2 = await readdir3(join(workspace, dir), { withFileTypes: true }).catch(() => []);
         let own = scopes;
         if (list2.some((e) => e.name === ".gitignore" && e.isFile())) {
-          const rules = await readHead(join7(workspace, dir, ".gitignore"), MANIFEST_MAX_BYTES);
-          if (rules) own = [...scopes, { base: dir, ig: (0, import_ignore2.default)().add(rules) }];
+          const rules = await readHead(join(workspace, dir, ".gitignore"), MANIFEST_MAX_BYTES);
+          if (rules) own = [...scopes, { base: dir, ig: (0, import_ignore.default)().add(rules) }];
         }
         return { dir, scopes: own, list: list2 };
       })
@@ -63611,7 +62186,7 @@ function isIgnored(scopes, rel, isDir2) {
 }
 async function readHead(path11, maxBytes) {
   try {
-    const fh = await open3(path11, "r");
+    const fh = await open2(path11, "r");
     try {
       const buf = Buffer.alloc(maxBytes);
       const { bytesRead } = await fh.read(buf, 0, maxBytes, 0);
@@ -63943,7 +62518,7 @@ var PHP_PACKAGES = [
 var NPM_DEFAULT_TEST = /no test specified/;
 async function readManifests(workspace, paths) {
   const out = /* @__PURE__ */ new Map();
-  const read = await Promise.all(paths.map((p3) => readHead(join7(workspace, p3), MANIFEST_MAX_BYTES)));
+  const read = await Promise.all(paths.map((p3) => readHead(join(workspace, p3), MANIFEST_MAX_BYTES)));
   paths.forEach((p3, i) => {
     const text = read[i];
     if (text != null) out.set(p3, text);
@@ -64058,7 +62633,7 @@ function escapeRegExp(s) {
 }
 async function readDocs(workspace, paths) {
   const docs = await Promise.all(
-    paths.map(async (path11) => ({ path: path11, text: await readHead(join7(workspace, path11), DOC_MAX_CHARS * 4) ?? "" }))
+    paths.map(async (path11) => ({ path: path11, text: await readHead(join(workspace, path11), DOC_MAX_CHARS * 4) ?? "" }))
   );
   return docs.filter((d2) => d2.text.trim());
 }
@@ -64163,12 +62738,12 @@ function bound(text, maxChars) {
 
 // src/trigger/sanitize.ts
 var DEFAULT_UNTRUSTED_CHARS = 2e4;
-var INVISIBLE2 = /[\u00AD\u034F\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFE00-\uFE0E\uFEFF\uFFF9-\uFFFB\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu;
+var INVISIBLE = /[\u00AD\u034F\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFE00-\uFE0E\uFEFF\uFFF9-\uFFFB\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu;
 var HTML_TAGS = "a|abbr|b|bdi|bdo|blockquote|br|caption|cite|code|dd|del|details|dfn|div|dl|dt|em|figcaption|figure|h[1-6]|hr|i|img|ins|kbd|li|mark|ol|p|picture|pre|q|rp|rt|ruby|s|samp|section|small|source|span|strike|strong|sub|summary|sup|table|tbody|td|tfoot|th|thead|time|tr|tt|u|ul|var|video|wbr";
 var KEPT_ATTRIBUTES = /* @__PURE__ */ new Set(["href", "src", "srcset", "open", "colspan", "rowspan", "align"]);
 function sanitizeUntrusted(text, maxChars = DEFAULT_UNTRUSTED_CHARS) {
   let s = text.replace(/\r\n?/g, "\n");
-  s = s.replace(INVISIBLE2, "");
+  s = s.replace(INVISIBLE, "");
   s = removeHtmlComments(s);
   s = removeHiddenElements(s);
   s = outsideFences(s, (prose) => stripHiddenMarkdown(stripTagAttributes(prose)));
@@ -64343,7 +62918,7 @@ function parseStatus(text) {
     if (!current) continue;
     if (current === "FILES") {
       if (line.item || !/\s/.test(line.value)) files.push(...splitFiles(line.value));
-    } else fields[current] = join8(fields[current], line.value);
+    } else fields[current] = join2(fields[current], line.value);
   }
   const summary2 = clean(fields.SUMMARY ?? "");
   if (!summary2) return null;
@@ -64417,7 +62992,7 @@ function optional(s) {
   const v2 = clean(s);
   return NO_FILES.test(v2) ? void 0 : v2;
 }
-function join8(a, b3) {
+function join2(a, b3) {
   return a ? `${a} ${b3}` : b3;
 }
 function oneLine2(s) {
@@ -64649,6 +63224,1430 @@ async function runAgentLoop(o2) {
     if (e instanceof BudgetStop) return error2(e.endedBy, e.message);
     return error2("api-error", `internal error in the agent loop: ${errorMessage(e)}`);
   }
+}
+
+// src/tools/result.ts
+var MAX_RESULT_CHARS = 3e4;
+var ToolError = class extends Error {
+  name = "ToolError";
+};
+function ok(content) {
+  return { content, isError: false };
+}
+function fail(tool, message) {
+  return { content: `${tool}: ${message}`, isError: true };
+}
+function capText(text, hint, max = MAX_RESULT_CHARS) {
+  if (text.length <= max) return text;
+  let cut2 = text.lastIndexOf("\n", max);
+  if (cut2 < max * 0.8) cut2 = max;
+  const kept = text.slice(0, cut2);
+  const restLines = countLines(text.slice(cut2));
+  return `${kept}
+[Output cut at ${cut2} of ${text.length} characters (${restLines} more lines not shown). ${hint}]`;
+}
+function countLines(s) {
+  let n = 0;
+  for (let i = s.indexOf("\n"); i !== -1; i = s.indexOf("\n", i + 1)) n++;
+  return s.endsWith("\n") || s.length === 0 ? n : n + 1;
+}
+
+// src/tools/sandbox.ts
+import { spawn as spawn2, spawnSync } from "node:child_process";
+import { existsSync as existsSync4, statSync } from "node:fs";
+import * as path4 from "node:path";
+import { StringDecoder } from "node:string_decoder";
+
+// src/tools/proxy.ts
+import * as fsp from "node:fs/promises";
+import * as net from "node:net";
+import * as os5 from "node:os";
+import * as path2 from "node:path";
+var DEFAULT_ALLOWED_DOMAINS = [
+  "registry.npmjs.org",
+  "registry.yarnpkg.com",
+  "pypi.org",
+  "files.pythonhosted.org",
+  "proxy.golang.org",
+  "sum.golang.org",
+  "index.crates.io",
+  "static.crates.io",
+  "crates.io",
+  "rubygems.org",
+  "index.rubygems.org",
+  "repo.maven.apache.org",
+  "repo1.maven.org",
+  "plugins.gradle.org",
+  "services.gradle.org",
+  "api.nuget.org",
+  "repo.packagist.org"
+];
+var DEFAULT_PORTS = /* @__PURE__ */ new Set([80, 443]);
+function hostAllowed(host, port, allowed) {
+  const h3 = host.toLowerCase().replace(/\.$/, "");
+  return allowed.some((raw) => {
+    let a = raw.trim().toLowerCase();
+    if (a === "*") return true;
+    const m2 = /^(.*):(\d+)$/.exec(a);
+    if (m2) {
+      if (Number(m2[2]) !== port) return false;
+      a = m2[1] ?? "";
+    } else if (!DEFAULT_PORTS.has(port)) return false;
+    if (a.startsWith("*.")) return h3 === a.slice(2) || h3.endsWith(a.slice(1));
+    return h3 === a;
+  });
+}
+async function startDomainProxy(allowed) {
+  const dir = await fsp.mkdtemp(path2.join(os5.tmpdir(), "bda-proxy-"));
+  const socketPath = path2.join(dir, "proxy.sock");
+  const refused = /* @__PURE__ */ new Set();
+  const sockets = /* @__PURE__ */ new Set();
+  const server = net.createServer((client) => {
+    sockets.add(client);
+    client.on("close", () => sockets.delete(client));
+    client.on("error", () => client.destroy());
+    let head = Buffer.alloc(0);
+    const onData = (d2) => {
+      head = Buffer.concat([head, d2]);
+      const end = head.indexOf("\r\n\r\n");
+      if (end === -1) {
+        if (head.length > 64 * 1024) client.destroy();
+        return;
+      }
+      client.off("data", onData);
+      client.pause();
+      handle(client, head.subarray(0, end + 4), head.subarray(end + 4));
+    };
+    client.on("data", onData);
+  });
+  const deny = (client, status, why) => {
+    client.end(`HTTP/1.1 ${status}\r
+Content-Type: text/plain\r
+Connection: close\r
+Content-Length: ${Buffer.byteLength(why)}\r
+\r
+${why}`);
+  };
+  const handle = (client, headBuf, rest) => {
+    const headText = headBuf.toString("latin1");
+    const [requestLine = ""] = headText.split("\r\n");
+    const [method = "", target = ""] = requestLine.split(" ");
+    let host;
+    let port;
+    let forwardHead = null;
+    try {
+      if (method === "CONNECT") {
+        const u2 = new URL(`http://${target}`);
+        host = u2.hostname;
+        port = Number(u2.port || 443);
+      } else {
+        const u2 = new URL(target);
+        if (u2.protocol !== "http:") throw new Error("only http:// URLs can be proxied without CONNECT");
+        host = u2.hostname;
+        port = Number(u2.port || 80);
+        const lines = headText.split("\r\n");
+        lines[0] = `${method} ${u2.pathname}${u2.search} ${requestLine.split(" ")[2] ?? "HTTP/1.1"}`;
+        forwardHead = Buffer.from(lines.join("\r\n"), "latin1");
+      }
+    } catch {
+      deny(client, "400 Bad Request", "The sandbox proxy accepts CONNECT host:port or absolute http:// URLs.\n");
+      return;
+    }
+    host = host.replace(/^\[|\]$/g, "");
+    if (!hostAllowed(host, port, allowed)) {
+      refused.add(`${host}:${port}`);
+      deny(client, "403 Forbidden", `Blocked by the sandbox: ${host}:${port} is not in allowed-domains.
+`);
+      return;
+    }
+    const upstream = net.connect({ host, port });
+    sockets.add(upstream);
+    upstream.on("close", () => sockets.delete(upstream));
+    upstream.on("error", (e) => {
+      if (!client.destroyed && client.bytesWritten === 0) deny(client, "502 Bad Gateway", `Cannot reach ${host}:${port}: ${e.message}
+`);
+      else client.destroy();
+    });
+    upstream.on("connect", () => {
+      if (forwardHead) upstream.write(forwardHead);
+      else client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+      if (rest.length) upstream.write(rest);
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.resume();
+    });
+  };
+  await new Promise((resolve5, reject) => {
+    server.once("error", reject);
+    server.listen(socketPath, () => resolve5());
+  });
+  await fsp.chmod(socketPath, 438);
+  return {
+    socketPath,
+    refused,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve5) => server.close(() => resolve5()));
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+// src/tools/search.ts
+var import_ignore2 = __toESM(require_ignore(), 1);
+var import_picomatch = __toESM(require_picomatch2(), 1);
+import { spawn } from "node:child_process";
+import { accessSync, constants as C } from "node:fs";
+import * as fsp2 from "node:fs/promises";
+import * as path3 from "node:path";
+function which2(cmd, env = process.env) {
+  for (const dir of (env.PATH ?? "").split(path3.delimiter)) {
+    if (!dir) continue;
+    const p3 = path3.join(dir, cmd);
+    try {
+      accessSync(p3, C.X_OK);
+      return p3;
+    } catch {
+    }
+  }
+  return null;
+}
+function runProcess(file, args, cwd, signal, maxBytes = 32 * 1024 * 1024) {
+  return new Promise((resolve5, reject) => {
+    const child = spawn(file, args, { cwd, stdio: ["ignore", "pipe", "pipe"], signal });
+    const out = [];
+    const err = [];
+    let size = 0;
+    let cut2 = false;
+    child.stdout.on("data", (d2) => {
+      if (cut2) return;
+      size += d2.length;
+      out.push(d2);
+      if (size > maxBytes) {
+        cut2 = true;
+        child.kill("SIGTERM");
+      }
+    });
+    child.stderr.on("data", (d2) => err.push(d2));
+    child.on("error", reject);
+    child.on(
+      "close",
+      (code2) => resolve5({ code: code2, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8"), cut: cut2 })
+    );
+  });
+}
+async function walkFiles(root, dir, signal) {
+  const files = [];
+  const rules = [];
+  const chain = [];
+  for (let d2 = dir; ; d2 = path3.dirname(d2)) {
+    chain.unshift(d2);
+    if (d2 === root || path3.dirname(d2) === d2 || !d2.startsWith(root)) break;
+  }
+  for (const d2 of chain.slice(0, -1)) await addRules(rules, d2);
+  const visit = async (abs) => {
+    signal?.throwIfAborted();
+    const added = await addRules(rules, abs);
+    const entries = await fsp2.readdir(abs, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (e.name === ".git") continue;
+      const full = path3.join(abs, e.name);
+      const isDir2 = e.isDirectory();
+      if (!isDir2 && !e.isFile()) continue;
+      if (ignored(rules, full, isDir2)) continue;
+      if (isDir2) await visit(full);
+      else files.push(path3.relative(dir, full).split(path3.sep).join("/"));
+    }
+    if (added) rules.pop();
+  };
+  await visit(dir);
+  return files;
+}
+async function addRules(rules, d2) {
+  const text = await fsp2.readFile(path3.join(d2, ".gitignore"), "utf8").catch(() => null);
+  if (text === null) return false;
+  rules.push({ base: d2, ig: (0, import_ignore2.default)().add(text) });
+  return true;
+}
+function ignored(rules, full, isDir2) {
+  for (const { base, ig } of rules) {
+    const rel = path3.relative(base, full).split(path3.sep).join("/");
+    if (rel && !rel.startsWith("..") && ig.ignores(isDir2 ? `${rel}/` : rel)) return true;
+  }
+  return false;
+}
+function globMatcher(pattern) {
+  const p3 = pattern.startsWith("/") ? pattern.slice(1) : pattern;
+  const m2 = (0, import_picomatch.default)(p3, { dot: true, basename: !p3.includes("/") });
+  return (rel) => m2(rel);
+}
+var FILE_TYPES = {
+  js: ["*.js", "*.jsx", "*.mjs", "*.cjs", "*.vue"],
+  ts: ["*.ts", "*.tsx", "*.mts", "*.cts"],
+  py: ["*.py", "*.pyi"],
+  go: ["*.go"],
+  rust: ["*.rs"],
+  java: ["*.java", "*.jsp"],
+  kotlin: ["*.kt", "*.kts"],
+  ruby: ["*.rb", "*.gemspec", "Gemfile", "Rakefile"],
+  php: ["*.php"],
+  cs: ["*.cs"],
+  c: ["*.c", "*.h"],
+  cpp: ["*.cpp", "*.cc", "*.cxx", "*.hpp", "*.hh", "*.h"],
+  sql: ["*.sql"],
+  json: ["*.json"],
+  yaml: ["*.yaml", "*.yml"],
+  toml: ["*.toml"],
+  md: ["*.md", "*.markdown"],
+  markdown: ["*.md", "*.markdown"],
+  html: ["*.html", "*.htm"],
+  css: ["*.css", "*.scss", "*.sass", "*.less"],
+  sh: ["*.sh", "*.bash", "*.zsh"],
+  xml: ["*.xml"],
+  docker: ["Dockerfile", "*.dockerfile", "Dockerfile.*"],
+  prisma: ["*.prisma"],
+  proto: ["*.proto"]
+};
+
+// src/tools/sandbox.ts
+var DEFAULT_TIMEOUT_MS = 12e4;
+var MAX_TIMEOUT_MS = 6e5;
+var KILL_GRACE_MS = 2e3;
+var PROXY_PORT = 3128;
+var PROXY_SOCKET_IN_SANDBOX = "/tmp/.sandbox-proxy.sock";
+var ENV_EXACT = /* @__PURE__ */ new Set([
+  "PATH",
+  "HOME",
+  "LANG",
+  "LANGUAGE",
+  "TERM",
+  "TZ",
+  "CI",
+  "USER",
+  "LOGNAME",
+  "SHELL",
+  "GITHUB_ACTIONS",
+  "RUNNER_OS",
+  "RUNNER_ARCH",
+  "GOROOT",
+  "GOPATH",
+  "GOMODCACHE",
+  "GOCACHE",
+  "GOFLAGS",
+  "GOTOOLCHAIN",
+  "CARGO_HOME",
+  "RUSTUP_HOME",
+  "RUSTUP_TOOLCHAIN",
+  "npm_config_cache",
+  "NPM_CONFIG_CACHE",
+  "PIP_CACHE_DIR",
+  "YARN_CACHE_FOLDER",
+  "PNPM_HOME",
+  "VIRTUAL_ENV",
+  "pythonLocation",
+  "Python_ROOT_DIR",
+  "Python2_ROOT_DIR",
+  "Python3_ROOT_DIR",
+  "PKG_CONFIG_PATH",
+  "LD_LIBRARY_PATH",
+  "DOTNET_ROOT",
+  "ANDROID_HOME",
+  "ANDROID_SDK_ROOT",
+  "GRADLE_HOME",
+  "MAVEN_HOME",
+  "M2_HOME",
+  "NVM_DIR",
+  "CONDA",
+  "BUNDLE_PATH",
+  "ImageOS",
+  "ImageVersion"
+]);
+var ENV_PREFIXES = ["LC_", "JAVA_HOME", "GOROOT_"];
+var ENV_DENY = /TOKEN|SECRET|KEY|PASSWORD|PASSWD|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE|^ANTHROPIC_|^ACTIONS_|^INPUT_|^GITHUB_TOKEN$/i;
+function allowedEnv(env) {
+  const out = {};
+  for (const [k2, v2] of Object.entries(env)) {
+    if (v2 === void 0 || ENV_DENY.test(k2)) continue;
+    if (ENV_EXACT.has(k2) || ENV_PREFIXES.some((p3) => k2.startsWith(p3))) out[k2] = v2;
+  }
+  out.PATH ??= "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  out.CI ??= "true";
+  return out;
+}
+var probes = /* @__PURE__ */ new Map();
+function probeBwrap(bwrap) {
+  let p3 = probes.get(bwrap);
+  if (!p3) {
+    p3 = new Promise((resolve5) => {
+      const child = spawn2(bwrap, ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--unshare-pid", "--unshare-net", "--die-with-parent", "--new-session", "--", "true"], {
+        stdio: ["ignore", "ignore", "pipe"]
+      });
+      let err = "";
+      child.stderr.on("data", (d2) => err += d2.toString());
+      child.on("error", (e) => resolve5(e.message));
+      child.on("close", (code2) => resolve5(code2 === 0 ? null : err.trim() || `exit code ${code2}`));
+    });
+    probes.set(bwrap, p3);
+  }
+  return p3;
+}
+function trySetup(log, missing) {
+  const sudo = which2("sudo");
+  if (!sudo || spawnSync(sudo, ["-n", "true"], { stdio: "ignore" }).status !== 0) return false;
+  const run2 = (args) => {
+    log(`sandbox setup: sudo -n ${args.join(" ")}`);
+    return spawnSync(sudo, ["-n", ...args], { stdio: "ignore", timeout: 3e5, env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } }).status === 0;
+  };
+  if (missing.length) {
+    if (!run2(["apt-get", "install", "-y", "-q", ...missing])) {
+      run2(["apt-get", "update", "-q"]);
+      run2(["apt-get", "install", "-y", "-q", ...missing]);
+    }
+  }
+  if (existsSync4("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")) {
+    run2(["sysctl", "-w", "kernel.apparmor_restrict_unprivileged_userns=0"]);
+  }
+  probes.clear();
+  return true;
+}
+async function prepareSandbox(opts) {
+  const env = opts.env ?? process.env;
+  const log = opts.log ?? (() => {
+  });
+  const domains = opts.allowedDomains?.filter((d2) => d2.trim()) ?? [];
+  let network = domains.includes("*") ? "full" : domains.length === 1 && domains[0] === "none" ? "off" : "proxy";
+  const allowList = domains.length ? domains : DEFAULT_ALLOWED_DOMAINS;
+  if (opts.mode === "off") return unsandboxed();
+  if (process.platform !== "linux") {
+    if (opts.mode === "required") throw new Error(`sandbox: required, but the bubblewrap sandbox only exists on Linux (this is ${process.platform}). Run on a Linux runner, or set sandbox: off (Bash then runs unconfined).`);
+    log(`The Bash sandbox needs Linux; running unsandboxed on ${process.platform} (environment allowlist only).`);
+    return unsandboxed();
+  }
+  let bwrap = which2("bwrap", env);
+  let socat = which2("socat", env);
+  let problem = bwrap ? await probeBwrap(bwrap) : "bwrap is not installed";
+  if ((problem || network === "proxy" && !socat) && !opts.noSetup) {
+    const missing = [...bwrap ? [] : ["bubblewrap"], ...network === "proxy" && !socat ? ["socat"] : []];
+    if (trySetup(log, missing)) {
+      bwrap = which2("bwrap", env);
+      socat = which2("socat", env);
+      problem = bwrap ? await probeBwrap(bwrap) : "bwrap is not installed";
+    }
+  }
+  if (problem || !bwrap) {
+    throw new Error(
+      `The Bash sandbox (bubblewrap) is not usable: ${problem}. Install it (sudo apt-get install -y bubblewrap socat; on Ubuntu 24.04 also sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0), or set sandbox: off to run Bash unconfined.`
+    );
+  }
+  let proxy = null;
+  if (network === "proxy") {
+    if (!socat) {
+      log("socat is missing, so the domain proxy cannot be bridged into the sandbox: network is off.");
+      network = "off";
+    } else {
+      proxy = await startDomainProxy(allowList);
+    }
+  }
+  const info3 = `bwrap (network ${network === "proxy" ? `via proxy to ${allowList.length} domain(s)` : network})`;
+  const bwrapPath = bwrap;
+  const socatPath = socat;
+  return {
+    kind: "bwrap",
+    network,
+    info: info3,
+    wrap(command, workspace, baseEnv) {
+      const inner = { ...baseEnv, TMPDIR: "/tmp" };
+      const args = bwrapArgs({ workspace, env, inner, network, proxySocket: proxy?.socketPath ?? null });
+      let script = command;
+      if (network === "proxy" && socatPath) {
+        const url = `http://127.0.0.1:${PROXY_PORT}`;
+        Object.assign(inner, { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, NO_PROXY: "localhost,127.0.0.1,::1", no_proxy: "localhost,127.0.0.1,::1" });
+        script = `${socatPath} TCP-LISTEN:${PROXY_PORT},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${PROXY_SOCKET_IN_SANDBOX} 2>/dev/null &
+for _ in $(seq 200); do (: </dev/tcp/127.0.0.1/${PROXY_PORT}) 2>/dev/null && break; sleep 0.01; done
+exec /bin/bash --noprofile --norc -c "$1"`;
+      }
+      for (const [k2, v2] of Object.entries(inner)) args.push("--setenv", k2, v2);
+      args.push("--", "/bin/bash", "--noprofile", "--norc", "-c", script, "bash");
+      if (script !== command) args.push(command);
+      return { file: bwrapPath, args, env: baseEnv };
+    },
+    async close() {
+      await proxy?.close();
+    }
+  };
+}
+function unsandboxed() {
+  return {
+    kind: "off",
+    network: "full",
+    info: "off",
+    wrap(command, _workspace, env) {
+      return { file: "/bin/bash", args: ["--noprofile", "--norc", "-c", command], env };
+    },
+    async close() {
+    }
+  };
+}
+function isDir(p3) {
+  try {
+    return statSync(p3).isDirectory();
+  } catch {
+    return false;
+  }
+}
+function bwrapArgs(plan) {
+  const ws2 = plan.workspace;
+  const a = ["--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"];
+  if (plan.network !== "full") a.push("--unshare-net");
+  a.push("--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp");
+  a.push("--tmpfs", "/run");
+  if (plan.network === "full" && isDir("/run/systemd/resolve")) a.push("--ro-bind", "/run/systemd/resolve", "/run/systemd/resolve");
+  for (const sock of ["/var/run/docker.sock"]) if (existsSync4(sock) && !sock.startsWith("/run/")) a.push("--ro-bind", "/dev/null", sock);
+  const hide = /* @__PURE__ */ new Set();
+  const home = plan.env.HOME;
+  if (home && path4.isAbsolute(home) && home !== "/" && isDir(home)) hide.add(home);
+  const runnerTemp = plan.env.RUNNER_TEMP;
+  if (runnerTemp && isDir(runnerTemp)) {
+    hide.add(runnerTemp);
+    const actions = path4.join(path4.dirname(runnerTemp), "_actions");
+    if (isDir(actions)) hide.add(actions);
+  }
+  for (const h3 of hide) a.push("--tmpfs", h3);
+  if (home && hide.has(home)) {
+    const keep = /* @__PURE__ */ new Set();
+    for (const dir of (plan.env.PATH ?? "").split(":")) if (dir.startsWith(home + path4.sep)) keep.add(dir);
+    for (const k2 of ["CARGO_HOME", "RUSTUP_HOME", "GOPATH", "GOROOT", "JAVA_HOME", "NVM_DIR", "PNPM_HOME", "VIRTUAL_ENV", "pythonLocation"]) {
+      const v2 = plan.env[k2];
+      if (v2 && v2.startsWith(home + path4.sep)) keep.add(v2);
+    }
+    for (const dir of [...keep].sort()) if (isDir(dir) && ![...hide].some((h3) => h3 !== home && (dir === h3 || dir.startsWith(h3 + path4.sep)))) a.push("--ro-bind", dir, dir);
+  }
+  a.push("--bind", ws2, ws2);
+  const git = path4.join(ws2, ".git");
+  if (existsSync4(git)) a.push("--ro-bind", git, git);
+  if (plan.proxySocket) a.push("--ro-bind", plan.proxySocket, PROXY_SOCKET_IN_SANDBOX);
+  a.push("--chdir", ws2, "--clearenv");
+  return a;
+}
+function execCommand(command, opts) {
+  const timeoutMs = Math.min(Math.max(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1), MAX_TIMEOUT_MS);
+  const max = opts.maxOutputChars ?? MAX_RESULT_CHARS;
+  const env = allowedEnv(opts.env ?? process.env);
+  const { file, args, env: spawnEnv } = opts.sandbox.wrap(command, opts.workspace, env);
+  const started = Date.now();
+  return new Promise((resolve5) => {
+    const out = new OutputCollector(max);
+    if (opts.signal?.aborted) {
+      resolve5({ exitCode: null, output: "", timedOut: false, aborted: true, durationMs: 0 });
+      return;
+    }
+    const child = spawn2(file, args, { cwd: opts.workspace, env: spawnEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const pid = child.pid;
+    let timedOut = false;
+    let aborted = false;
+    let killTimer;
+    const killGroup = (sig) => {
+      if (pid === void 0) return;
+      try {
+        process.kill(-pid, sig);
+      } catch {
+      }
+    };
+    const stop = () => {
+      killGroup("SIGTERM");
+      killTimer ??= setTimeout(() => killGroup("SIGKILL"), KILL_GRACE_MS);
+    };
+    const untrack = opts.track?.(() => {
+      aborted = true;
+      stop();
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, timeoutMs);
+    const onAbort = () => {
+      aborted = true;
+      stop();
+    };
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    const dOut = new StringDecoder("utf8");
+    const dErr = new StringDecoder("utf8");
+    child.stdout.on("data", (d2) => out.add(dOut.write(d2)));
+    child.stderr.on("data", (d2) => out.add(dErr.write(d2)));
+    let exit = null;
+    let done = false;
+    const finish = (errorText2) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      clearTimeout(closeTimer);
+      opts.signal?.removeEventListener("abort", onAbort);
+      untrack?.();
+      killGroup("SIGKILL");
+      if (errorText2) out.add(errorText2);
+      resolve5({
+        exitCode: exit?.code ?? null,
+        signal: exit?.signal ?? null,
+        output: out.text(),
+        timedOut,
+        aborted,
+        durationMs: Date.now() - started
+      });
+    };
+    let closeTimer;
+    child.on("error", (e) => finish(`
+[failed to start: ${e.message}]`));
+    child.on("exit", (code2, signal) => {
+      exit = { code: code2, signal };
+      killGroup("SIGKILL");
+      closeTimer = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish();
+      }, 1e3);
+    });
+    child.on("close", () => {
+      out.add(dOut.end() + dErr.end());
+      finish();
+    });
+  });
+}
+var OutputCollector = class {
+  #max;
+  #head = "";
+  #tail = "";
+  #total = 0;
+  constructor(max) {
+    this.#max = max;
+  }
+  add(s) {
+    if (!s) return;
+    this.#total += s.length;
+    const half = Math.floor(this.#max / 2);
+    if (this.#head.length < half) {
+      const take = half - this.#head.length;
+      this.#head += s.slice(0, take);
+      s = s.slice(take);
+    }
+    if (s) this.#tail = (this.#tail + s).slice(-half);
+  }
+  text() {
+    const shown = this.#head.length + this.#tail.length;
+    if (this.#total <= shown) return this.#head + this.#tail;
+    const cut2 = this.#total - shown;
+    return `${this.#head}
+[\u2026 ${cut2} characters of output cut from the middle; redirect to a file and Read or Grep it to see all \u2026]
+${this.#tail}`;
+  }
+};
+
+// src/tools/bash.ts
+var bashDefinition = {
+  name: "Bash",
+  description: `Run a bash command in the workspace root (sandboxed; stdin closed; no secrets in env). Timeout in ms, default ${DEFAULT_TIMEOUT_MS}, max ${MAX_TIMEOUT_MS}. Output is capped; redirect long output to a file. Use Read/Edit/Glob/Grep rather than cat/sed/find/grep.`,
+  input_schema: {
+    type: "object",
+    properties: {
+      command: { type: "string", description: "The command" },
+      timeout: { type: "integer", minimum: 1e3, maximum: MAX_TIMEOUT_MS, description: "Timeout in ms" },
+      description: { type: "string", description: "What it does, in 5-10 words" }
+    },
+    required: ["command"],
+    additionalProperties: false
+  }
+};
+function bashTool(runner) {
+  return {
+    definition: bashDefinition,
+    readOnly: false,
+    async run(input, ctx) {
+      const timeout = input.timeout ?? DEFAULT_TIMEOUT_MS;
+      const r2 = await runner.run(input.command, timeout, ctx.signal);
+      return formatCommandResult(r2, timeout);
+    }
+  };
+}
+function formatCommandResult(r2, timeoutMs) {
+  const out = r2.output.replace(/\s+$/, "");
+  if (r2.timedOut) {
+    return { content: `${out}
+[Bash: timed out after ${timeoutMs} ms; the command and its child processes were killed. Use a larger timeout (max ${MAX_TIMEOUT_MS}) or a faster command.]`.trimStart(), isError: true };
+  }
+  if (r2.aborted) return { content: `${out}
+[Bash: cancelled; the command was killed.]`.trimStart(), isError: true };
+  if (r2.exitCode !== 0) {
+    const why = r2.exitCode === null ? `killed by ${r2.signal ?? "a signal"}` : `exit code ${r2.exitCode}`;
+    return { content: `${out}
+[${why}]`.trimStart(), isError: true };
+  }
+  return ok(out || "(no output)");
+}
+
+// src/tools/write.ts
+var writeDefinition = {
+  name: "Write",
+  description: "Create or overwrite a file in the workspace with the given content; parent folders are created. An existing file must be Read first. Prefer Edit for changes to existing files.",
+  input_schema: {
+    type: "object",
+    properties: {
+      file_path: { type: "string", description: "Path relative to the workspace root, or absolute inside it" },
+      content: { type: "string", description: "The full file content" }
+    },
+    required: ["file_path", "content"],
+    additionalProperties: false
+  }
+};
+var writeTool = {
+  definition: writeDefinition,
+  readOnly: false,
+  async run(input, ctx) {
+    const r2 = await ctx.workspace.resolve(input.file_path, "write");
+    if (r2.stat?.isDirectory()) throw new ToolError(`${r2.display} is a folder; give a file path.`);
+    if (r2.stat) assertSeenCurrent(r2, ctx, "overwrite");
+    const bytes = await writeWhole(r2, input.content, ctx);
+    return ok(`${r2.stat ? "Overwrote" : "Created"} ${r2.display} (${bytes} bytes, ${lineCount(input.content)} lines).`);
+  }
+};
+function assertSeenCurrent(r2, ctx, verb) {
+  const seen = ctx.seen.get(r2.path);
+  if (!seen) throw new ToolError(`refusing to ${verb} ${r2.display}: you have not Read it in this run. Read it first (so nothing you have not seen is lost), then try again.`);
+  if (r2.stat && (r2.stat.mtimeMs !== seen.mtimeMs || r2.stat.size !== seen.size)) {
+    throw new ToolError(`refusing to ${verb} ${r2.display}: it changed since you last Read it (perhaps by a Bash command). Read it again, then try again.`);
+  }
+}
+async function writeWhole(r2, content, ctx) {
+  const fh = await ctx.workspace.openWrite(r2);
+  const data = Buffer.from(content, "utf8");
+  try {
+    await fh.truncate(0);
+    await fh.write(data, 0, data.length, 0);
+    const st2 = await fh.stat();
+    ctx.seen.set(r2.path, { mtimeMs: st2.mtimeMs, size: st2.size });
+  } finally {
+    await fh.close();
+  }
+  return data.length;
+}
+function lineCount(s) {
+  if (s === "") return 0;
+  return s.split("\n").length - (s.endsWith("\n") ? 1 : 0);
+}
+
+// src/tools/edit.ts
+var MAX_EDIT_BYTES = 10 * 1024 * 1024;
+var editDefinition = {
+  name: "Edit",
+  description: "Replace an exact string in a file. old_string must match exactly (whitespace included) and be unique unless replace_all is true; include surrounding lines to make it unique.",
+  input_schema: {
+    type: "object",
+    properties: {
+      file_path: { type: "string", description: "Path relative to the workspace root, or absolute inside it" },
+      old_string: { type: "string", description: "Exact text to replace" },
+      new_string: { type: "string", description: "Replacement text (must differ)" },
+      replace_all: { type: "boolean", description: "Replace every occurrence (default false)" }
+    },
+    required: ["file_path", "old_string", "new_string"],
+    additionalProperties: false
+  }
+};
+var editTool = {
+  definition: editDefinition,
+  readOnly: false,
+  async run(input, ctx) {
+    if (input.old_string === input.new_string) throw new ToolError("old_string and new_string are identical; nothing to change.");
+    if (input.old_string === "") throw new ToolError("old_string is empty; to create a file use Write.");
+    const r2 = await ctx.workspace.resolve(input.file_path, "write");
+    if (!r2.stat) throw new ToolError(`${r2.display} does not exist; use Write to create it.`);
+    if (r2.stat.isDirectory()) throw new ToolError(`${r2.display} is a folder; give a file path.`);
+    if (r2.stat.size > MAX_EDIT_BYTES) throw new ToolError(`${r2.display} is too large to edit (${r2.stat.size} bytes); use Bash (e.g. sed) instead.`);
+    const fh = await ctx.workspace.openRead(r2);
+    let text;
+    try {
+      const buf = await fh.readFile();
+      if (buf.subarray(0, 8192).includes(0)) throw new ToolError(`${r2.display} is a binary file; it cannot be edited as text.`);
+      text = buf.toString("utf8");
+    } finally {
+      await fh.close();
+    }
+    const count2 = occurrences(text, input.old_string);
+    if (count2 === 0) {
+      throw new ToolError(`old_string was not found in ${r2.display}. Read the file and copy the text exactly (whitespace and indentation included).`);
+    }
+    if (count2 > 1 && !input.replace_all) {
+      throw new ToolError(`old_string occurs ${count2} times in ${r2.display}. Add surrounding lines to make it unique, or set replace_all to true.`);
+    }
+    const updated = input.replace_all ? text.split(input.old_string).join(input.new_string) : text.replace(input.old_string, () => input.new_string);
+    await writeWhole(r2, updated, ctx);
+    const firstLine2 = text.slice(0, text.indexOf(input.old_string)).split("\n").length;
+    return ok(`Edited ${r2.display}: replaced ${input.replace_all ? count2 : 1} occurrence(s) (first at line ${firstLine2}).`);
+  }
+};
+function occurrences(text, needle) {
+  let n = 0;
+  for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + needle.length)) n++;
+  return n;
+}
+
+// src/tools/glob.ts
+import { statSync as statSync2 } from "node:fs";
+import * as path5 from "node:path";
+var MAX_GLOB_RESULTS = 500;
+var MAX_SORTED = 5e3;
+var globDefinition = {
+  name: "Glob",
+  description: `Find files by glob pattern (e.g. "**/*.ts", "src/**/test_*.py"), newest first; .gitignored files are skipped. At most ${MAX_GLOB_RESULTS} paths are listed.`,
+  input_schema: {
+    type: "object",
+    properties: {
+      pattern: { type: "string", description: "Glob pattern, relative to path" },
+      path: { type: "string", description: "Folder to search (default: workspace root)" }
+    },
+    required: ["pattern"],
+    additionalProperties: false
+  }
+};
+var globTool = {
+  definition: globDefinition,
+  readOnly: true,
+  async run(input, c3) {
+    const ctx = c3;
+    if (input.pattern.trim() === "") throw new ToolError('pattern is empty; use e.g. "**/*".');
+    const dir = await ctx.workspace.resolve(input.path ?? ".", "read");
+    if (!dir.stat?.isDirectory()) throw new ToolError(`${dir.display} is not a folder${dir.stat ? "" : " (it does not exist)"}.`);
+    let rels;
+    if (ctx.rg) {
+      const args = ["--files", "--hidden", "--no-require-git", "--no-messages", "-g", "!.git"];
+      const res = await runProcess(ctx.rg, args, dir.path, ctx.signal);
+      const match = globMatcher(input.pattern);
+      rels = res.stdout.split("\n").filter((f3) => f3 && match(f3));
+    } else {
+      const match = globMatcher(input.pattern);
+      rels = (await walkFiles(ctx.workspace.root, dir.path, ctx.signal)).filter(match);
+    }
+    if (rels.length === 0) return ok(`No files match ${input.pattern} in ${dir.display}.`);
+    const sortByTime = rels.length <= MAX_SORTED;
+    let ordered;
+    if (sortByTime) {
+      const entries2 = rels.map((rel) => {
+        let mtime = 0;
+        try {
+          mtime = statSync2(path5.join(dir.path, rel)).mtimeMs;
+        } catch {
+        }
+        return { rel, mtime };
+      });
+      entries2.sort((a, b3) => b3.mtime - a.mtime || (a.rel < b3.rel ? -1 : 1));
+      ordered = entries2.map((e) => e.rel);
+    } else {
+      ordered = rels.sort();
+    }
+    const entries = ordered;
+    const shown = entries.slice(0, MAX_GLOB_RESULTS).map((rel) => ctx.workspace.display(path5.join(dir.path, rel)));
+    if (entries.length > MAX_GLOB_RESULTS) {
+      shown.push(
+        `[${entries.length - MAX_GLOB_RESULTS} more of ${entries.length} files not shown (${sortByTime ? "oldest" : "too many to sort by time; listed by path"}). Narrow the pattern or the path to see them.]`
+      );
+    }
+    return ok(shown.join("\n"));
+  }
+};
+
+// src/tools/grep.ts
+import { lstatSync } from "node:fs";
+import * as fsp3 from "node:fs/promises";
+import * as path6 from "node:path";
+var MODES = ["content", "files_with_matches", "count"];
+var FALLBACK_MAX_FILE = 20 * 1024 * 1024;
+var grepDefinition = {
+  name: "Grep",
+  description: "Search file contents with a regex (ripgrep syntax); .gitignored files are skipped. output_mode: files_with_matches (default), content (matching lines; -n/-A/-B/-C apply) or count.",
+  input_schema: {
+    type: "object",
+    properties: {
+      pattern: { type: "string", description: "Regular expression" },
+      path: { type: "string", description: "File or folder to search (default: workspace root)" },
+      glob: { type: "string", description: 'Only files matching this glob, e.g. "*.ts"' },
+      type: { type: "string", description: "File type, e.g. js, py, go, rust" },
+      output_mode: { type: "string", enum: MODES },
+      "-i": { type: "boolean", description: "Case insensitive" },
+      "-n": { type: "boolean", description: "Line numbers (content mode, default true)" },
+      "-A": { type: "integer", minimum: 0, description: "Lines after each match" },
+      "-B": { type: "integer", minimum: 0, description: "Lines before each match" },
+      "-C": { type: "integer", minimum: 0, description: "Lines around each match" },
+      multiline: { type: "boolean", description: "Let patterns span lines; . matches newlines" },
+      head_limit: { type: "integer", minimum: 1, description: "Only the first N lines/entries" }
+    },
+    required: ["pattern"],
+    additionalProperties: false
+  }
+};
+var grepTool = {
+  definition: grepDefinition,
+  readOnly: true,
+  async run(input, c3) {
+    const ctx = c3;
+    const mode = input.output_mode ?? "files_with_matches";
+    const target = await ctx.workspace.resolve(input.path ?? ".", "read");
+    if (!target.stat) throw new ToolError(`${target.display} does not exist.`);
+    const lines = ctx.rg ? await withRipgrep(ctx.rg, input, mode, target.display, ctx) : await withJs(input, mode, target.path, ctx);
+    if (lines.length === 0) return ok(`No matches for ${JSON.stringify(input.pattern)} in ${target.display}.`);
+    if (mode !== "content") lines.sort();
+    let shown = lines;
+    const notes = [];
+    if (input.head_limit && lines.length > input.head_limit) {
+      shown = lines.slice(0, input.head_limit);
+      notes.push(`[head_limit ${input.head_limit}: ${lines.length - input.head_limit} more lines not shown.]`);
+    }
+    const text = [...shown, ...notes].join("\n");
+    return ok(capText(text, 'Narrow the search with path, glob or type, or use head_limit / output_mode "files_with_matches".'));
+  }
+};
+async function withRipgrep(rg, input, mode, shown, ctx) {
+  const args = ["--null", "--no-require-git", "--hidden", "--color", "never", "--no-messages", "--max-columns", "1000", "--max-columns-preview"];
+  if (mode === "files_with_matches") args.push("-l");
+  else if (mode === "count") args.push("-c", "--with-filename");
+  else {
+    args.push("--no-heading", "--with-filename");
+    if (input["-n"] !== false) args.push("-n");
+    if (input["-C"] !== void 0) args.push("-C", String(input["-C"]));
+    if (input["-A"] !== void 0) args.push("-A", String(input["-A"]));
+    if (input["-B"] !== void 0) args.push("-B", String(input["-B"]));
+  }
+  if (input["-i"]) args.push("-i");
+  if (input.multiline) args.push("-U", "--multiline-dotall");
+  if (input.glob && !input.glob.includes("/") && !input.glob.startsWith("!")) args.push("--type-add", `glob:${input.glob}`, "-t", "glob");
+  else if (input.glob) args.push("-g", input.glob);
+  args.push("-g", "!.git");
+  if (input.type) args.push("--type", input.type);
+  args.push("-e", input.pattern);
+  if (shown !== ".") args.push("--", shown);
+  const res = await runProcess(rg, args, ctx.workspace.root, ctx.signal);
+  if (res.code === 2 && res.stderr.trim()) {
+    const msg = res.stderr.trim();
+    if (/unrecognized file type/i.test(msg)) throw new ToolError(`${msg}. Use a ripgrep type name (e.g. js, ts, py, go, rust) or the glob parameter.`);
+    if (!res.stdout) throw new ToolError(`invalid search: ${msg}`);
+  }
+  const lines = res.stdout.split(mode === "files_with_matches" ? "\0" : "\n");
+  if (lines.at(-1) === "") lines.pop();
+  const linked = /* @__PURE__ */ new Map();
+  const isHardLinked = (p3) => {
+    let v2 = linked.get(p3);
+    if (v2 === void 0) {
+      try {
+        const st2 = lstatSync(path6.resolve(ctx.workspace.root, p3));
+        v2 = st2.isFile() && st2.nlink > 1;
+      } catch {
+        v2 = true;
+      }
+      linked.set(p3, v2);
+    }
+    return v2;
+  };
+  const out = [];
+  for (const line of lines) {
+    if (mode === "files_with_matches") {
+      if (!isHardLinked(line)) out.push(line);
+      continue;
+    }
+    const nul = line.indexOf("\0");
+    if (nul === -1) {
+      if (out.length && out.at(-1) !== "--") out.push(line);
+      continue;
+    }
+    const file = line.slice(0, nul);
+    if (isHardLinked(file)) continue;
+    const rest = line.slice(nul + 1);
+    const sep5 = mode === "content" && input["-n"] !== false ? /^\d+([:-])/.exec(rest)?.[1] ?? ":" : ":";
+    out.push(`${file}${sep5}${rest}`);
+  }
+  while (out.at(-1) === "--") out.pop();
+  return out;
+}
+async function withJs(input, mode, target, ctx) {
+  let re3;
+  try {
+    re3 = new RegExp(input.pattern, `${input["-i"] ? "i" : ""}${input.multiline ? "gms" : "g"}u`);
+  } catch (e) {
+    throw new ToolError(`invalid regex: ${e.message}`);
+  }
+  let filters = [];
+  if (input.glob) filters.push(globMatcher(input.glob));
+  if (input.type) {
+    const globs = FILE_TYPES[input.type];
+    if (!globs) throw new ToolError(`unrecognized file type '${input.type}'. Known: ${Object.keys(FILE_TYPES).join(", ")}; or use the glob parameter.`);
+    const ms2 = globs.map(globMatcher);
+    filters.push((rel) => ms2.some((m2) => m2(rel)));
+  }
+  const st2 = await fsp3.stat(target);
+  let files;
+  if (st2.isDirectory()) {
+    files = (await walkFiles(ctx.workspace.root, target, ctx.signal)).filter((rel) => filters.every((f3) => f3(rel))).map((rel) => ({ abs: path6.join(target, rel), rel }));
+  } else {
+    filters = [];
+    files = [{ abs: target, rel: path6.basename(target) }];
+  }
+  const out = [];
+  const before = input["-B"] ?? input["-C"] ?? 0;
+  const after = input["-A"] ?? input["-C"] ?? 0;
+  const numbers = input["-n"] !== false;
+  for (const f3 of files) {
+    ctx.signal?.throwIfAborted();
+    const st3 = await fsp3.lstat(f3.abs).catch(() => null);
+    if (!st3?.isFile() || st3.nlink > 1) continue;
+    const buf = await fsp3.readFile(f3.abs).catch(() => null);
+    if (!buf || buf.length > FALLBACK_MAX_FILE || buf.subarray(0, 8192).includes(0)) continue;
+    const text = buf.toString("utf8");
+    const name = ctx.workspace.display(f3.abs);
+    const lines = text.split("\n");
+    if (lines.at(-1) === "") lines.pop();
+    const hit = /* @__PURE__ */ new Set();
+    if (input.multiline) {
+      const starts = [0];
+      for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+      const lineOf = (off) => {
+        let lo = 0;
+        let hi = starts.length - 1;
+        while (lo < hi) {
+          const mid = lo + hi + 1 >> 1;
+          if ((starts[mid] ?? 0) <= off) lo = mid;
+          else hi = mid - 1;
+        }
+        return lo;
+      };
+      re3.lastIndex = 0;
+      for (let m2 = re3.exec(text); m2; m2 = re3.exec(text)) {
+        const a = lineOf(m2.index);
+        const b3 = lineOf(m2.index + Math.max(0, m2[0].length - 1));
+        for (let i = a; i <= b3; i++) hit.add(i);
+        if (m2[0].length === 0) re3.lastIndex++;
+      }
+    } else {
+      lines.forEach((l3, i) => {
+        re3.lastIndex = 0;
+        if (re3.test(l3)) hit.add(i);
+      });
+    }
+    if (hit.size === 0) continue;
+    if (mode === "files_with_matches") out.push(name);
+    else if (mode === "count") out.push(`${name}:${hit.size}`);
+    else {
+      const show = /* @__PURE__ */ new Set();
+      for (const i of hit) for (let j3 = Math.max(0, i - before); j3 <= Math.min(lines.length - 1, i + after); j3++) show.add(j3);
+      let prev = -2;
+      for (const i of [...show].sort((a, b3) => a - b3)) {
+        if (prev >= 0 && i !== prev + 1 && (before || after)) out.push("--");
+        const sep5 = hit.has(i) ? ":" : "-";
+        out.push(`${name}${sep5}${numbers ? `${i + 1}${sep5}` : ""}${lines[i]}`);
+        prev = i;
+      }
+    }
+  }
+  return out;
+}
+
+// src/tools/read.ts
+import { createInterface } from "node:readline";
+var DEFAULT_READ_LINES = 2e3;
+var MAX_LINE_CHARS = 2e3;
+var readDefinition = {
+  name: "Read",
+  description: `Read a file in the workspace (or the agent reference docs). Returns lines numbered like \`cat -n\`, ${DEFAULT_READ_LINES} lines from offset by default; lines over ${MAX_LINE_CHARS} chars are cut. Binary files are refused. Read a file before overwriting it with Write.`,
+  input_schema: {
+    type: "object",
+    properties: {
+      file_path: { type: "string", description: "Path relative to the workspace root, or absolute inside it" },
+      offset: { type: "integer", minimum: 1, description: "Line number to start at (1-based)" },
+      limit: { type: "integer", minimum: 1, description: "Number of lines to read" }
+    },
+    required: ["file_path"],
+    additionalProperties: false
+  }
+};
+var readTool = {
+  definition: readDefinition,
+  readOnly: true,
+  async run(input, ctx) {
+    const r2 = await ctx.workspace.resolve(input.file_path, "read");
+    if (!r2.stat) throw new ToolError(`${r2.display} does not exist. Use Glob to find the right path.`);
+    if (r2.stat.isDirectory()) throw new ToolError(`${r2.display} is a folder, not a file; use Glob or Bash \`ls\` to list it.`);
+    const offset = input.offset ?? 1;
+    const limit2 = input.limit ?? DEFAULT_READ_LINES;
+    const fh = await ctx.workspace.openRead(r2);
+    let stat5;
+    try {
+      stat5 = await fh.stat();
+      const head = Buffer.alloc(Math.min(8192, stat5.size));
+      const { bytesRead } = await fh.read(head, 0, head.length, 0);
+      if (head.subarray(0, bytesRead).includes(0)) {
+        throw new ToolError(`${r2.display} is a binary file (${stat5.size} bytes) and cannot be shown as text; use Bash (e.g. \`file\`, \`xxd | head\`) to inspect it.`);
+      }
+      if (stat5.size === 0) {
+        await fh.close();
+        ctx.seen.set(r2.path, { mtimeMs: stat5.mtimeMs, size: 0 });
+        return ok(`${r2.display} is empty.`);
+      }
+    } catch (e) {
+      await fh.close().catch(() => {
+      });
+      throw e;
+    }
+    const out = [];
+    let chars = 0;
+    let lineNo = 0;
+    let cutLines = 0;
+    let stoppedAt = null;
+    let more = false;
+    const stream2 = fh.createReadStream({ start: 0, encoding: "utf8", highWaterMark: 64 * 1024 });
+    const rl = createInterface({ input: stream2, crlfDelay: Infinity });
+    try {
+      for await (const raw of rl) {
+        lineNo++;
+        if (lineNo < offset) continue;
+        if (lineNo >= offset + limit2) {
+          more = true;
+          break;
+        }
+        let line = raw;
+        if (line.length > MAX_LINE_CHARS) {
+          line = `${line.slice(0, MAX_LINE_CHARS)}\u2026 [line cut: ${line.length} chars]`;
+          cutLines++;
+        }
+        const entry = `${String(lineNo).padStart(6)}	${line}`;
+        if (chars + entry.length + 1 > MAX_RESULT_CHARS) {
+          stoppedAt = lineNo;
+          more = true;
+          break;
+        }
+        out.push(entry);
+        chars += entry.length + 1;
+      }
+    } finally {
+      rl.close();
+      stream2.destroy();
+      await fh.close().catch(() => {
+      });
+    }
+    ctx.seen.set(r2.path, { mtimeMs: stat5.mtimeMs, size: stat5.size });
+    if (out.length === 0) {
+      return ok(`${r2.display} has ${lineNo} lines; offset ${offset} is past the end. Use a smaller offset.`);
+    }
+    const notes = [];
+    const next = stoppedAt ?? offset + out.length;
+    if (more) {
+      notes.push(
+        stoppedAt ? `[Stopped at line ${stoppedAt}: output cap of ${MAX_RESULT_CHARS} characters reached. Continue with offset=${next}.]` : `[Showing lines ${offset}-${next - 1}; the file has more. Continue with offset=${next}.]`
+      );
+    }
+    if (cutLines) notes.push(`[${cutLines} long line(s) cut at ${MAX_LINE_CHARS} characters; use Bash (e.g. \`cut\`, \`fold\`) for the full text.]`);
+    return ok([...out, ...notes].join("\n"));
+  }
+};
+
+// src/tools/schema.ts
+function validateInput(def, input) {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return "the input must be a JSON object.";
+  const obj2 = input;
+  const props = def.input_schema.properties;
+  const problems = [];
+  for (const key of def.input_schema.required ?? []) {
+    if (obj2[key] === void 0) problems.push(`'${key}' is required`);
+  }
+  for (const [key, value] of Object.entries(obj2)) {
+    const s = props[key];
+    if (!s) {
+      if (def.input_schema.additionalProperties === false) problems.push(`unknown parameter '${key}'`);
+      continue;
+    }
+    if (value === void 0 || value === null) {
+      if ((def.input_schema.required ?? []).includes(key)) problems.push(`'${key}' must not be null`);
+      continue;
+    }
+    if (s.type === "string" && typeof value !== "string") problems.push(`'${key}' must be a string`);
+    else if (s.type === "boolean" && typeof value !== "boolean") problems.push(`'${key}' must be true or false`);
+    else if (s.type === "integer" && !Number.isInteger(value)) problems.push(`'${key}' must be an integer`);
+    else if (s.enum && !s.enum.includes(value)) problems.push(`'${key}' must be one of ${s.enum.join(", ")}`);
+    else if (typeof value === "number") {
+      if (s.minimum !== void 0 && value < s.minimum) problems.push(`'${key}' must be at least ${s.minimum}`);
+      if (s.maximum !== void 0 && value > s.maximum) problems.push(`'${key}' must be at most ${s.maximum}`);
+    }
+  }
+  return problems.length ? `invalid input: ${problems.join("; ")}. Expected parameters: ${describe2(def)}.` : null;
+}
+function describe2(def) {
+  const req = new Set(def.input_schema.required ?? []);
+  const props = def.input_schema.properties;
+  return Object.entries(props).map(([k2, s]) => `${k2}${req.has(k2) ? "" : "?"}: ${s.enum ? s.enum.join("|") : s.type}`).join(", ");
+}
+
+// src/tools/workspace.ts
+import { constants as C2 } from "node:fs";
+import * as fsp4 from "node:fs/promises";
+import * as path7 from "node:path";
+var LOOK_ALIKES = /[\u2024\u2215\u2044\u29F8\u2571\u2216\u29F5\u223C\u02DC\u2053\u301C\u00B7\u2027\u0338\u0337]/u;
+var INVISIBLE2 = /[\p{Cc}\p{Cf}]/u;
+var SPECIAL = /[./\\~]/g;
+var Workspace = class _Workspace {
+  root;
+  readOnlyRoots;
+  allowWorkflowChanges;
+  /** The roots as given (before realpath), so absolute paths spelled through a symlinked root still match. */
+  #given;
+  constructor(root, readOnlyRoots, allowWorkflowChanges, given) {
+    this.root = root;
+    this.readOnlyRoots = readOnlyRoots;
+    this.allowWorkflowChanges = allowWorkflowChanges;
+    this.#given = given;
+  }
+  static async create(opts) {
+    if (!path7.isAbsolute(opts.root)) throw new Error(`Workspace root must be absolute: ${opts.root}`);
+    const root = await fsp4.realpath(opts.root);
+    const given = /* @__PURE__ */ new Map([[path7.resolve(opts.root), root]]);
+    const ro2 = [];
+    for (const r2 of opts.readOnlyRoots ?? []) {
+      const real = await fsp4.realpath(r2).catch(() => null);
+      if (!real) continue;
+      ro2.push(real);
+      given.set(path7.resolve(r2), real);
+    }
+    return new _Workspace(root, ro2, opts.allowWorkflowChanges ?? false, given);
+  }
+  /** Workspace-relative path for display ('.' for the root), or the absolute path outside it. */
+  display(real) {
+    if (inside(real, this.root)) return path7.relative(this.root, real) || ".";
+    return real;
+  }
+  /**
+   * Resolves a path the model gave (relative to `base`, default the workspace root) and checks it.
+   * Throws ToolError saying what was refused and what to do instead.
+   */
+  async resolve(input, access2, base) {
+    if (typeof input !== "string" || input.trim() === "") throw new ToolError("a path is required.");
+    const p3 = input;
+    if (p3.includes("\0")) throw new ToolError("the path contains a NUL character; give a plain path inside the workspace.");
+    if (INVISIBLE2.test(p3)) throw new ToolError("the path contains control or invisible characters; give a plain path inside the workspace.");
+    if (LOOK_ALIKES.test(p3) || specials(p3.normalize("NFKC")) !== specials(p3)) {
+      throw new ToolError('the path contains look-alike characters for ".", "/" or "~"; type the path with plain ASCII punctuation.');
+    }
+    if (p3.startsWith("~")) throw new ToolError(`'~' is not expanded and home folders are outside the workspace; use a path relative to the workspace root (${this.root}).`);
+    const segments = p3.split("/");
+    if (segments.includes("..")) throw new ToolError(`'..' is not allowed in paths; use a path relative to the workspace root (${this.root}) or an absolute path inside it.`);
+    if (segments.some(isGitSegment)) throw new ToolError("paths under .git are off limits (repository internals are managed by the action).");
+    let lexical = path7.resolve(base ?? this.root, p3);
+    for (const [given, real2] of this.#given) {
+      if (given !== real2 && inside(lexical, given)) lexical = path7.join(real2, path7.relative(given, lexical));
+    }
+    const lexRoot = this.rootOf(lexical, access2);
+    if (!lexRoot) throw new ToolError(this.outsideMessage(p3, access2));
+    const real = await realpathDeepest(lexical);
+    const realRoot = this.rootOf(real, access2);
+    if (!realRoot) throw new ToolError(`${p3} resolves (through a symlink) to ${real}, outside the workspace; only files inside ${this.root} can be used.`);
+    const rel = path7.relative(realRoot, real);
+    if (rel.split(path7.sep).some(isGitSegment)) throw new ToolError(`${p3} resolves into a .git folder, which is off limits.`);
+    const readOnly = realRoot !== this.root;
+    if (access2 === "write") {
+      if (readOnly) throw new ToolError(`${p3} is in the agent's reference docs, which are read-only.`);
+      const lower = rel.split(path7.sep).join("/").toLowerCase();
+      if (!this.allowWorkflowChanges && (lower === ".github/workflows" || lower.startsWith(".github/workflows/"))) {
+        throw new ToolError(`writing under .github/workflows/ is not allowed for this run (allow-workflow-changes is false); describe the workflow change in your summary instead.`);
+      }
+    }
+    const stat5 = await fsp4.lstat(real).catch((e) => {
+      if (e.code === "ENOENT") return null;
+      throw new ToolError(`cannot access ${p3}: ${e.code ?? e.message}.`);
+    });
+    if (stat5) {
+      if (stat5.isSymbolicLink()) throw new ToolError(`${p3} is a symlink that does not resolve (dangling, or swapped during the check); it is refused.`);
+      if (!stat5.isFile() && !stat5.isDirectory()) throw new ToolError(`${p3} is not a regular file or folder.`);
+      if (stat5.isFile() && stat5.nlink > 1) {
+        throw new ToolError(`${p3} is a hard link (${stat5.nlink} names for one file), which may point outside the workspace; it is refused. Use Bash to inspect it if you must.`);
+      }
+    }
+    return { path: real, display: this.display(real), stat: stat5, readOnly };
+  }
+  /** Opens a resolved existing file for reading without following a symlink swapped in since the check. */
+  async openRead(r2) {
+    const fh = await fsp4.open(r2.path, C2.O_RDONLY | C2.O_NOFOLLOW | C2.O_NONBLOCK).catch((e) => {
+      throw new ToolError(openErrorMessage(r2.display, e));
+    });
+    await this.#verifyOpened(fh, r2, false);
+    return fh;
+  }
+  /**
+   * Opens a resolved file for writing (creating it and its parent folders when missing), without following a
+   * symlink swapped in since the check. The caller truncates and writes.
+   */
+  async openWrite(r2) {
+    let created = false;
+    let fh;
+    try {
+      if (r2.stat) {
+        fh = await fsp4.open(r2.path, C2.O_WRONLY | C2.O_NOFOLLOW | C2.O_NONBLOCK);
+      } else {
+        await this.#mkdirs(path7.dirname(r2.path));
+        fh = await fsp4.open(r2.path, C2.O_WRONLY | C2.O_CREAT | C2.O_EXCL | C2.O_NOFOLLOW, 420);
+        created = true;
+      }
+    } catch (e) {
+      if (e instanceof ToolError) throw e;
+      throw new ToolError(openErrorMessage(r2.display, e));
+    }
+    await this.#verifyOpened(fh, r2, created);
+    return fh;
+  }
+  /** Creates missing folders one by one, each checked to be a real folder inside the workspace. */
+  async #mkdirs(dir) {
+    const missing = [];
+    let d2 = dir;
+    while (!await fsp4.lstat(d2).then(() => true, () => false)) {
+      missing.unshift(d2);
+      d2 = path7.dirname(d2);
+    }
+    for (const m2 of missing) {
+      await fsp4.mkdir(m2).catch((e) => {
+        if (e.code !== "EEXIST") throw e;
+      });
+      const real = await fsp4.realpath(m2);
+      if (real !== m2 || !inside(real, this.root)) throw new ToolError(`folder ${this.display(m2)} changed while being created; try again.`);
+    }
+  }
+  /** After open: the descriptor must be a regular single-link file whose real path is the one checked. */
+  async #verifyOpened(fh, r2, created) {
+    const fail2 = async (why) => {
+      await fh.close().catch(() => {
+      });
+      if (created) await fsp4.unlink(r2.path).catch(() => {
+      });
+      throw new ToolError(`${r2.display} ${why}`);
+    };
+    const st2 = await fh.stat();
+    if (st2.isDirectory()) await fail2("is a folder, not a file; use Glob or Bash `ls` to list it.");
+    if (!st2.isFile()) await fail2("is not a regular file.");
+    if (st2.nlink > 1) await fail2(`is a hard link (${st2.nlink} names for one file), which may point outside the workspace; it is refused.`);
+    const actual = await fsp4.readlink(`/proc/self/fd/${fh.fd}`).catch(() => null);
+    if (actual !== null && actual !== r2.path) await fail2("changed while being opened (a folder or file was swapped); try again.");
+  }
+  rootOf(p3, access2) {
+    if (inside(p3, this.root)) return this.root;
+    if (access2 === "read") return this.readOnlyRoots.find((r2) => inside(p3, r2)) ?? null;
+    return null;
+  }
+  outsideMessage(p3, access2) {
+    const ro2 = access2 === "read" && this.readOnlyRoots.length ? ` (or, read-only, inside ${this.readOnlyRoots.join(", ")})` : "";
+    return `${p3} is outside the workspace; use a path relative to the workspace root (${this.root}) or an absolute path inside it${ro2}.`;
+  }
+};
+function inside(child, parent) {
+  if (parent === path7.sep) return child.startsWith(path7.sep);
+  return child === parent || child.startsWith(parent + path7.sep);
+}
+function specials(s) {
+  return (s.match(SPECIAL) ?? []).join("");
+}
+function isGitSegment(seg) {
+  return seg.normalize("NFKC").toLowerCase().replace(/[. ]+$/, "") === ".git";
+}
+async function realpathDeepest(p3) {
+  const tail = [];
+  let cur = p3;
+  for (; ; ) {
+    try {
+      const real = await fsp4.realpath(cur);
+      return tail.length ? path7.join(real, ...tail) : real;
+    } catch (e) {
+      const code2 = e.code;
+      if (code2 === "ELOOP") throw new ToolError(`${p3} contains a symlink loop.`);
+      if (code2 === "ENOTDIR") throw new ToolError(`${p3}: a part of the path is a file, not a folder.`);
+      if (code2 !== "ENOENT") throw new ToolError(`cannot resolve ${p3}: ${code2 ?? String(e)}.`);
+      const parent = path7.dirname(cur);
+      if (parent === cur) return p3;
+      tail.unshift(path7.basename(cur));
+      cur = parent;
+    }
+  }
+}
+function openErrorMessage(display, e) {
+  switch (e.code) {
+    case "ELOOP":
+      return `${display} was replaced by a symlink after it was checked; it is refused.`;
+    case "ENOENT":
+      return `${display} does not exist.`;
+    case "EISDIR":
+      return `${display} is a folder, not a file.`;
+    case "EACCES":
+    case "EPERM":
+      return `${display}: permission denied.`;
+    case "EEXIST":
+      return `${display} appeared while being created; try again.`;
+    default:
+      return `cannot open ${display}: ${e.code ?? e.message}.`;
+  }
+}
+
+// src/tools/index.ts
+async function createToolbox(opts) {
+  const workspace = await Workspace.create({
+    root: opts.workspace,
+    readOnlyRoots: opts.readOnlyRoots,
+    allowWorkflowChanges: opts.allowWorkflowChanges
+  });
+  const offered = new Set(opts.tools);
+  const env = opts.env ?? process.env;
+  const sandbox = offered.has("Bash") ? await prepareSandbox({ mode: opts.sandbox ?? "auto", allowedDomains: opts.allowedDomains, env, noSetup: opts.noSandboxSetup, log: opts.log }) : null;
+  const running = /* @__PURE__ */ new Set();
+  const exec = (command, o2) => {
+    if (!sandbox) throw new Error("Bash is not offered, so no sandbox was prepared.");
+    return execCommand(command, {
+      workspace: workspace.root,
+      sandbox,
+      env,
+      timeoutMs: o2.timeoutMs,
+      signal: o2.signal,
+      maxOutputChars: o2.maxOutputChars,
+      track: (kill) => {
+        running.add(kill);
+        return () => running.delete(kill);
+      }
+    });
+  };
+  const all = {
+    Read: readTool,
+    Write: writeTool,
+    Edit: editTool,
+    Bash: bashTool({ run: (command, timeoutMs, signal) => exec(command, { timeoutMs, signal }) }),
+    Glob: globTool,
+    Grep: grepTool
+  };
+  const tools = TOOL_NAMES.filter((n) => offered.has(n)).map((n) => all[n]);
+  const byName = new Map(tools.map((t2) => [t2.definition.name, t2]));
+  const seen = /* @__PURE__ */ new Map();
+  const rg = opts.ripgrep === false ? null : opts.ripgrep ?? which2("rg", env) ?? which2("rg");
+  return {
+    definitions: tools.map((t2) => t2.definition),
+    sandboxInfo: sandbox?.info ?? "off (Bash not offered)",
+    isReadOnly: (name) => byName.get(name)?.readOnly ?? false,
+    async run(name, input, signal) {
+      const tool = byName.get(name);
+      if (!tool) {
+        return fail(name, `no such tool in this run. Available tools: ${[...byName.keys()].join(", ") || "none"}.`);
+      }
+      const invalid = validateInput(tool.definition, input);
+      if (invalid) return fail(name, invalid);
+      const ctx = { workspace, seen, signal, rg };
+      try {
+        return await tool.run(input, ctx);
+      } catch (e) {
+        if (e instanceof ToolError) return fail(name, e.message);
+        if (signal?.aborted) return fail(name, "cancelled.");
+        return fail(name, `unexpected failure: ${errorMessage(e)}`);
+      }
+    },
+    runCommand: (command, o2 = {}) => exec(command, o2),
+    async close() {
+      for (const kill of running) kill();
+      await sandbox?.close();
+    }
+  };
 }
 
 // src/git/repository.ts

@@ -44,6 +44,10 @@ export const Output = {
   Transcript: 'transcript',
 } as const;
 
+/** The six tools, named as Claude Code names them (agent files list these names). */
+export const TOOL_NAMES = ['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep'] as const;
+export type ToolName = (typeof TOOL_NAMES)[number];
+
 export const STATUSES = ['COMPLETE', 'BLOCKED', 'WAITING', 'ERROR'] as const;
 export type Status = (typeof STATUSES)[number];
 

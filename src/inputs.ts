@@ -1,7 +1,6 @@
 import * as core from '@actions/core';
-import { Input, STATUSES, type Status } from './constants.ts';
+import { Input, STATUSES, TOOL_NAMES, type Status, type ToolName } from './constants.ts';
 import { UserError } from './errors.ts';
-import { TOOL_NAMES, type ToolName } from './tools/index.ts';
 
 export type SandboxMode = 'auto' | 'required' | 'off';
 export type Provider = 'anthropic' | 'bedrock' | 'vertex';

@@ -4,9 +4,8 @@ import path from 'node:path';
 import * as core from '@actions/core';
 import matter from 'gray-matter';
 import { UserError } from '../errors.ts';
-
-export const TOOL_NAMES = ['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep'] as const;
-export type ToolName = (typeof TOOL_NAMES)[number];
+import { TOOL_NAMES, type ToolName } from '../constants.ts';
+export { TOOL_NAMES, type ToolName };
 
 export const DEFAULT_AGENTS_DIR = '.claude/agents';
 export const GITHUB_AGENTS_DIR = '.github/agents';

@@ -17,7 +17,8 @@ import { which } from './search.ts';
 import { writeTool } from './write.ts';
 import { Workspace } from './workspace.ts';
 
-export const TOOL_NAMES = ['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep'] as const satisfies readonly ToolName[];
+import { TOOL_NAMES } from '../constants.ts';
+export { TOOL_NAMES };
 export type { ToolDefinition, ToolName } from './schema.ts';
 export type { ToolResult } from './result.ts';
 export type { CommandResult, Sandbox, SandboxMode } from './sandbox.ts';

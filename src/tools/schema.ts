@@ -3,7 +3,8 @@
  * enums, minimum/maximum), validated here so a malformed call becomes a result the model can fix.
  */
 
-export type ToolName = 'Read' | 'Write' | 'Edit' | 'Bash' | 'Glob' | 'Grep';
+import type { ToolName } from '../constants.ts';
+export type { ToolName };
 
 export interface PropertySchema {
   type: 'string' | 'integer' | 'boolean';
