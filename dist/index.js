@@ -72934,6 +72934,7 @@ throttling.triggersNotification = triggersNotification;
 
 // src/github/client.ts
 var GitHubClient = Octokit2.plugin(retry, throttling);
+var immediate = { key: () => ({ schedule: (_options, job) => job() }) };
 function createGitHub(token, baseUrl) {
   return new GitHubClient({
     auth: token,
@@ -72944,6 +72945,9 @@ function createGitHub(token, baseUrl) {
     }, warn: (m2) => debug(m2), error: (m2) => debug(m2) },
     retry: { retries: 3 },
     throttle: {
+      write: immediate,
+      // the plugin only calls key().schedule()
+      notifications: immediate,
       onRateLimit: (retryAfter, options2, _o, retryCount) => {
         warning(`GitHub rate limit on ${options2.method} ${options2.url}; retrying in ${retryAfter} s`);
         return retryCount < 2;
@@ -72985,13 +72989,13 @@ ${mark}`;
 }
 
 // src/github/pulls.ts
-async function findOpen(gh, repo, head, base) {
+async function findOpenPull(gh, repo, head, base) {
   const { data } = await gh.rest.pulls.list({ ...repo, head: `${repo.owner}:${head}`, base, state: "open", per_page: 1 });
   const pr2 = data[0];
   return pr2 ? { number: pr2.number, url: pr2.html_url, created: false } : null;
 }
 async function ensurePullRequest(gh, repo, spec) {
-  const existing = await findOpen(gh, repo, spec.head, spec.base);
+  const existing = await findOpenPull(gh, repo, spec.head, spec.base);
   if (existing) return existing;
   try {
     const { data } = await gh.rest.pulls.create({ ...repo, ...spec });
@@ -72999,7 +73003,7 @@ async function ensurePullRequest(gh, repo, spec) {
   } catch (e) {
     const err = e;
     if (err.status === 422 && /already exists/i.test(err.message ?? "")) {
-      const again = await findOpen(gh, repo, spec.head, spec.base);
+      const again = await findOpenPull(gh, repo, spec.head, spec.base);
       if (again) return again;
     }
     if (err.status === 403 && /not permitted to create or approve pull requests/i.test(err.message ?? "")) {
@@ -73504,8 +73508,13 @@ async function handleComment(cfg, event, outputs, cancelled, redact) {
   await git.restoreCredentials().catch((e) => warning(`Could not restore the checkout's credentials: ${redact(errorMessage(e))}`));
   const mismatch = [...claimed].sort().join(",") !== [...changed].sort().join(",");
   phase("Opening the pull request");
+  setStatusOutputs(outputs, status, figures);
   let pr2 = existingPr;
-  if (!pr2 && cfg.createPr && pushed) {
+  if (cancelled.aborted) {
+    notes.push(`The job was cancelled; no pull request was opened. The work is on ${pushedBranch}.`);
+  } else if (!pr2 && cfg.createPr && !pushed) {
+    pr2 = await findOpenPull(gh, repo, pushedBranch, base).catch(() => null);
+  } else if (!pr2 && cfg.createPr && pushed) {
     try {
       pr2 = await ensurePullRequest(gh, repo, {
         head: pushedBranch,
@@ -73564,7 +73573,7 @@ Report: ${statusComment.url}`));
     warning(`Could not post the STATUS comment: ${redact(errorMessage(e))}`);
   }
   if (statusComment) outputs.set(Output.CommentUrl, statusComment.url);
-  if (headSha && (pushed || isPr)) {
+  if (headSha && (pushed || isPr) && !cancelled.aborted) {
     try {
       const id = await reportCheckRun(gh, repo, {
         name: agentName,

@@ -19,7 +19,7 @@ import { createToolbox, type Toolbox } from './tools/index.ts';
 import { openRepository, slugBranch, type Repository } from './git/index.ts';
 import { createGitHub, type GitHub, type RepoRef } from './github/client.ts';
 import { marker, upsertComment, findComment, type PostedComment } from './github/comments.ts';
-import { ensurePullRequest } from './github/pulls.ts';
+import { ensurePullRequest, findOpenPull } from './github/pulls.ts';
 import { reportCheckRun } from './github/checks.ts';
 import { Progress } from './report/progress.ts';
 import { Outputs } from './report/outputs.ts';
@@ -377,8 +377,16 @@ async function handleComment(
 
   // 9. The pull request.
   phase('Opening the pull request');
+  // Outputs first: if the job is cancelled meanwhile, the grace timer still writes the final status.
+  setStatusOutputs(outputs, status, figures);
   let pr = existingPr;
-  if (!pr && cfg.createPr && pushed) {
+  if (cancelled.aborted) {
+    // A cancelled job has seconds left: the pushed branch and the STATUS comment matter, a new PR can wait.
+    notes.push(`The job was cancelled; no pull request was opened. The work is on ${pushedBranch}.`);
+  } else if (!pr && cfg.createPr && !pushed) {
+    // Nothing new to push (e.g. a re-run): report on the branch's open PR if there is one.
+    pr = await findOpenPull(gh, repo, pushedBranch, base).catch(() => null);
+  } else if (!pr && cfg.createPr && pushed) {
     try {
       pr = await ensurePullRequest(gh, repo, {
         head: pushedBranch,
@@ -429,7 +437,7 @@ async function handleComment(
     core.warning(`Could not post the STATUS comment: ${redact(errorMessage(e))}`);
   }
   if (statusComment) outputs.set(Output.CommentUrl, statusComment.url);
-  if (headSha && (pushed || isPr)) {
+  if (headSha && (pushed || isPr) && !cancelled.aborted) {
     try {
       const id = await reportCheckRun(gh, repo, {
         name: agentName,

@@ -15,7 +15,8 @@ export interface PullRequestSpec {
   readonly draft: boolean;
 }
 
-async function findOpen(gh: GitHub, repo: RepoRef, head: string, base: string): Promise<PullRef | null> {
+/** The open PR from `head` into `base` in this repository, if any. */
+export async function findOpenPull(gh: GitHub, repo: RepoRef, head: string, base: string): Promise<PullRef | null> {
   const { data } = await gh.rest.pulls.list({ ...repo, head: `${repo.owner}:${head}`, base, state: 'open', per_page: 1 });
   const pr = data[0];
   return pr ? { number: pr.number, url: pr.html_url, created: false } : null;
@@ -23,7 +24,7 @@ async function findOpen(gh: GitHub, repo: RepoRef, head: string, base: string): 
 
 /** Opens the PR for the branch, or reuses the open one (marking it ready when the work is complete). */
 export async function ensurePullRequest(gh: GitHub, repo: RepoRef, spec: PullRequestSpec): Promise<PullRef> {
-  const existing = await findOpen(gh, repo, spec.head, spec.base);
+  const existing = await findOpenPull(gh, repo, spec.head, spec.base);
   if (existing) return existing;
   try {
     const { data } = await gh.rest.pulls.create({ ...repo, ...spec });
@@ -32,7 +33,7 @@ export async function ensurePullRequest(gh: GitHub, repo: RepoRef, spec: PullReq
     const err = e as { status?: number; message?: string };
     if (err.status === 422 && /already exists/i.test(err.message ?? '')) {
       // Created by an earlier attempt whose answer we lost.
-      const again = await findOpen(gh, repo, spec.head, spec.base);
+      const again = await findOpenPull(gh, repo, spec.head, spec.base);
       if (again) return again;
     }
     if (err.status === 403 && /not permitted to create or approve pull requests/i.test(err.message ?? '')) {
