@@ -73321,8 +73321,8 @@ async function handleComment(cfg, event, outputs, cancelled, redact) {
   await gh.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: "eyes" }).catch((e) => warning(`Could not react: ${errorMessage(e)}`));
   const progressMark = marker("progress", String(comment.id));
   let progressComment = await findComment(gh, repo, issue2.number, progressMark).catch(() => null);
-  const progress = new Progress(`\u{1F6E0}\uFE0F \`/${agentName}\` is working on this ([run](${env.runUrl})).`, async (body2) => {
-    progressComment = await upsertComment(gh, repo, issue2.number, progressMark, redact(body2), progressComment);
+  const progress = new Progress(`\u{1F6E0}\uFE0F \`/${agentName}\` is working on this ([run](${env.runUrl})).`, async (body) => {
+    progressComment = await upsertComment(gh, repo, issue2.number, progressMark, redact(body), progressComment);
   });
   const phase = (name) => {
     info(`\u25B8 ${name} (+${((Date.now() - started) / 1e3).toFixed(2)} s)`);
@@ -73338,262 +73338,271 @@ async function handleComment(cfg, event, outputs, cancelled, redact) {
     costUsd: 0,
     durationMs: 0
   };
-  const reportEarly = async (status2) => {
-    const body2 = renderStatusComment({ agent: agentName, status: status2, fileUrl: (f3) => f3, figures: { ...figures, durationMs: Date.now() - started }, runUrl: env.runUrl });
-    const posted = await progress.flush(redact(body2)).then(() => progressComment);
-    setStatusOutputs(outputs, status2, figures);
+  const reportEarly = async (status) => {
+    const body = renderStatusComment({ agent: agentName, status, fileUrl: (f3) => f3, figures: { ...figures, durationMs: Date.now() - started }, runUrl: env.runUrl });
+    const posted = await progress.flush(redact(body)).then(() => progressComment);
+    setStatusOutputs(outputs, status, figures);
     if (posted) outputs.set(Output.CommentUrl, posted.url);
-    return cfg.failOn.includes(status2.status) ? `${status2.status}: ${status2.blocker ?? status2.summary}` : null;
+    return cfg.failOn.includes(status.status) ? `${status.status}: ${status.blocker ?? status.summary}` : null;
   };
-  const isPr = issue2.pull_request !== void 0;
-  let base = cfg.baseBranch || event.repository.default_branch;
-  let branch;
-  let existingPr = null;
-  if (isPr) {
-    const { data: pr3 } = await gh.rest.pulls.get({ ...repo, pull_number: issue2.number });
-    if (pr3.head.repo?.full_name !== env.repoFullName) {
-      return reportEarly({
-        status: "BLOCKED",
-        summary: "This pull request comes from a fork; the agent does not run on fork branches.",
-        files: [],
-        blocker: `The head branch lives in ${pr3.head.repo?.full_name ?? "a deleted fork"}. The action never pushes to forks nor runs their code with this repository's secrets. Push the branch to ${env.repoFullName} and ask again there.`
-      });
-    }
-    branch = pr3.head.ref;
-    base = pr3.base.ref;
-    existingPr = { number: pr3.number, url: pr3.html_url };
-  } else {
-    branch = slugBranch(cfg.branchPrefix || `${agentName}/`, issue2.number, issue2.title);
-  }
-  let git;
-  try {
-    git = await openRepository(env.workspace, { token: cfg.githubToken, serverUrl: env.serverUrl, repoFullName: env.repoFullName });
-    if (!hasCheckout) catalog = await loadAgents({ workspace: env.workspace, agentsDir: cfg.agentsDir, builtinDir });
-    await git.prepareBranch({ branch, base, mode: isPr ? "pr" : "issue" });
-  } catch (e) {
-    if (!(e instanceof UserError)) debug(String(e.stack));
-    return reportEarly(errorStatus("The repository could not be prepared.", redact(errorMessage(e))));
-  }
-  outputs.set(Output.Branch, branch);
-  let agent;
-  let model;
-  try {
-    agent = findAgent(catalog, agentName);
-    model = resolveModel(cfg.model || agent.model, DEFAULT_MODEL);
-    if (model.warning) warning(model.warning);
-  } catch (e) {
-    return reportEarly(errorStatus(`The agent file for /${agentName} could not be used.`, errorMessage(e)));
-  }
-  phase(`Working (${agent.name}, ${model.id})`);
-  const restoreGit = await git.hideCredentials();
-  const offered = agent.tools.filter((t2) => !cfg.allowedTools || cfg.allowedTools.includes(t2));
-  let toolbox;
-  let result;
-  const transcript = new Transcript(join12(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? "local"}-${comment.id}.jsonl`), redact);
-  outputs.set(Output.Transcript, transcript.path);
-  try {
-    toolbox = await createToolbox({
-      workspace: env.workspace,
-      tools: offered.length ? offered : [],
-      readOnlyRoots: agent.referenceRoots,
-      allowWorkflowChanges: cfg.allowWorkflowChanges,
-      sandbox: cfg.sandbox,
-      allowedDomains: cfg.allowedDomains,
-      env: process.env
-    });
-    const thread = await listThread(gh, repo, issue2.number);
-    const ctx = await repoContext(env.workspace);
-    const { default: Anthropic2 } = await Promise.resolve().then(() => (init_sdk(), sdk_exports));
-    const client = new Anthropic2({ apiKey: cfg.anthropicApiKey, baseURL: cfg.anthropicBaseUrl || null, maxRetries: 2 });
-    const system = systemPrompt({
-      agentBody: agent.body,
-      repoFullName: env.repoFullName,
-      workspace: env.workspace,
-      branch,
-      sandboxInfo: toolbox.sandboxInfo,
-      referenceDocs: agent.referenceRoots
-    });
-    const task = taskMessage({
-      task: command.task,
-      requester: comment.user.login,
-      kind: isPr ? "pull request" : "issue",
-      number: issue2.number,
-      title: issue2.title,
-      body: issue2.body,
-      comments: thread.filter((c3) => c3.id !== comment.id),
-      repoContext: ctx.text
-    });
-    transcript.write({ type: "start", agent: agent.name, model: model.id, tools: offered, system, task });
-    result = await runAgentLoop({
-      client,
-      model,
-      price: (u2) => costUsd(model, u2),
-      system,
-      task,
-      toolbox,
-      maxTurns: cfg.maxTurns,
-      maxCostUsd: cfg.maxCostUsd,
-      timeoutMs: cfg.timeoutMs,
-      signal: cancelled,
-      onEvent: (e) => {
-        transcript.write(e);
-        if (e.type === "tool") progress.tool(e.name, summarizeInput(e.input));
-        if (e.type === "note") info(redact(e.message));
-        if (e.type === "response") info(redact(`turn ${e.turn}: ${e.stopReason}`));
+  const work = async () => {
+    const isPr = issue2.pull_request !== void 0;
+    let base = cfg.baseBranch || event.repository.default_branch;
+    let branch;
+    let existingPr = null;
+    if (isPr) {
+      const { data: pr3 } = await gh.rest.pulls.get({ ...repo, pull_number: issue2.number });
+      if (pr3.head.repo?.full_name !== env.repoFullName) {
+        return reportEarly({
+          status: "BLOCKED",
+          summary: "This pull request comes from a fork; the agent does not run on fork branches.",
+          files: [],
+          blocker: `The head branch lives in ${pr3.head.repo?.full_name ?? "a deleted fork"}. The action never pushes to forks nor runs their code with this repository's secrets. Push the branch to ${env.repoFullName} and ask again there.`
+        });
       }
-    });
-  } catch (e) {
-    if (!(e instanceof UserError)) debug(String(e.stack));
-    result = {
-      status: errorStatus("The agent could not start.", redact(errorMessage(e))),
-      endedBy: "api-error",
-      turns: 0,
-      toolCalls: {},
-      usage: figures.usage,
-      costUsd: 0,
-      durationMs: 0,
-      lastText: ""
-    };
-  }
-  await restoreGit();
-  Object.assign(figures, { turns: result.turns, toolCalls: result.toolCalls, usage: result.usage, costUsd: result.costUsd });
-  transcript.write({ type: "end", endedBy: result.endedBy, status: result.status });
-  let status = result.status;
-  const notes = [];
-  let verifyOutput;
-  if (status.status === "COMPLETE" && cfg.verifyCommand && toolbox) {
-    phase(`Verifying: ${cfg.verifyCommand}`);
-    const v2 = await toolbox.runCommand(cfg.verifyCommand, { signal: cancelled });
-    if (v2.exitCode !== 0) {
-      verifyOutput = redact(v2.output.slice(-3e3));
-      status = { ...status, status: "ERROR", blocker: `verify-command \`${cfg.verifyCommand}\` failed (${v2.timedOut ? "timed out" : `exit ${v2.exitCode}`})` };
+      branch = pr3.head.ref;
+      base = pr3.base.ref;
+      existingPr = { number: pr3.number, url: pr3.html_url };
+    } else {
+      branch = slugBranch(cfg.branchPrefix || `${agentName}/`, issue2.number, issue2.title);
     }
-  }
-  await toolbox?.close();
-  phase("Committing and pushing");
-  const claimed = status.files;
-  let changed = [];
-  let headSha = "";
-  let pushedBranch = branch;
-  let pushed = false;
-  try {
-    changed = await git.changedFiles();
-    headSha = await git.headSha();
-  } catch (e) {
-    notes.push(`Reading the workspace's changes failed: ${redact(errorMessage(e))}`);
-    status = { ...status, status: "ERROR", blocker: status.blocker ?? "the workspace repository could not be read after the run" };
-  }
-  status = { ...status, files: changed };
-  if (changed.length) {
+    let git;
     try {
-      const sha = await git.commitAll({
-        message: redact(`${status.summary.split("\n")[0].slice(0, 72) || `/${agentName} changes`}
+      git = await openRepository(env.workspace, { token: cfg.githubToken, serverUrl: env.serverUrl, repoFullName: env.repoFullName });
+      if (!hasCheckout) catalog = await loadAgents({ workspace: env.workspace, agentsDir: cfg.agentsDir, builtinDir });
+      await git.prepareBranch({ branch, base, mode: isPr ? "pr" : "issue" });
+    } catch (e) {
+      if (!(e instanceof UserError)) debug(String(e.stack));
+      return reportEarly(errorStatus("The repository could not be prepared.", redact(errorMessage(e))));
+    }
+    outputs.set(Output.Branch, branch);
+    let agent;
+    let model;
+    try {
+      agent = findAgent(catalog, agentName);
+      model = resolveModel(cfg.model || agent.model, DEFAULT_MODEL);
+      if (model.warning) warning(model.warning);
+    } catch (e) {
+      return reportEarly(errorStatus(`The agent file for /${agentName} could not be used.`, errorMessage(e)));
+    }
+    phase(`Working (${agent.name}, ${model.id})`);
+    const restoreGit = await git.hideCredentials();
+    const offered = agent.tools.filter((t2) => !cfg.allowedTools || cfg.allowedTools.includes(t2));
+    let toolbox;
+    let result;
+    const transcript = new Transcript(join12(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? "local"}-${comment.id}.jsonl`), redact);
+    outputs.set(Output.Transcript, transcript.path);
+    try {
+      toolbox = await createToolbox({
+        workspace: env.workspace,
+        tools: offered.length ? offered : [],
+        readOnlyRoots: agent.referenceRoots,
+        allowWorkflowChanges: cfg.allowWorkflowChanges,
+        sandbox: cfg.sandbox,
+        allowedDomains: cfg.allowedDomains,
+        env: process.env
+      });
+      const thread = await listThread(gh, repo, issue2.number);
+      const ctx = await repoContext(env.workspace);
+      const { default: Anthropic2 } = await Promise.resolve().then(() => (init_sdk(), sdk_exports));
+      const client = new Anthropic2({ apiKey: cfg.anthropicApiKey, baseURL: cfg.anthropicBaseUrl || null, maxRetries: 2 });
+      const system = systemPrompt({
+        agentBody: agent.body,
+        repoFullName: env.repoFullName,
+        workspace: env.workspace,
+        branch,
+        sandboxInfo: toolbox.sandboxInfo,
+        referenceDocs: agent.referenceRoots
+      });
+      const task = taskMessage({
+        task: command.task,
+        requester: comment.user.login,
+        kind: isPr ? "pull request" : "issue",
+        number: issue2.number,
+        title: issue2.title,
+        body: issue2.body,
+        comments: thread.filter((c3) => c3.id !== comment.id),
+        repoContext: ctx.text
+      });
+      transcript.write({ type: "start", agent: agent.name, model: model.id, tools: offered, system, task });
+      result = await runAgentLoop({
+        client,
+        model,
+        price: (u2) => costUsd(model, u2),
+        system,
+        task,
+        toolbox,
+        maxTurns: cfg.maxTurns,
+        maxCostUsd: cfg.maxCostUsd,
+        timeoutMs: cfg.timeoutMs,
+        signal: cancelled,
+        onEvent: (e) => {
+          transcript.write(e);
+          if (e.type === "tool") progress.tool(e.name, summarizeInput(e.input));
+          if (e.type === "note") info(redact(e.message));
+          if (e.type === "response") info(redact(`turn ${e.turn}: ${e.stopReason}`));
+        }
+      });
+    } catch (e) {
+      if (!(e instanceof UserError)) debug(String(e.stack));
+      result = {
+        status: errorStatus("The agent could not start.", redact(errorMessage(e))),
+        endedBy: "api-error",
+        turns: 0,
+        toolCalls: {},
+        usage: figures.usage,
+        costUsd: 0,
+        durationMs: 0,
+        lastText: ""
+      };
+    }
+    await restoreGit();
+    Object.assign(figures, { turns: result.turns, toolCalls: result.toolCalls, usage: result.usage, costUsd: result.costUsd });
+    transcript.write({ type: "end", endedBy: result.endedBy, status: result.status });
+    let status = result.status;
+    const notes = [];
+    let verifyOutput;
+    if (status.status === "COMPLETE" && cfg.verifyCommand && toolbox) {
+      phase(`Verifying: ${cfg.verifyCommand}`);
+      const v2 = await toolbox.runCommand(cfg.verifyCommand, { signal: cancelled });
+      if (v2.exitCode !== 0) {
+        verifyOutput = redact(v2.output.slice(-3e3));
+        status = { ...status, status: "ERROR", blocker: `verify-command \`${cfg.verifyCommand}\` failed (${v2.timedOut ? "timed out" : `exit ${v2.exitCode}`})` };
+      }
+    }
+    await toolbox?.close();
+    phase("Committing and pushing");
+    const claimed = status.files;
+    let changed = [];
+    let headSha = "";
+    let pushedBranch = branch;
+    let pushed = false;
+    try {
+      changed = await git.changedFiles();
+      headSha = await git.headSha();
+    } catch (e) {
+      notes.push(`Reading the workspace's changes failed: ${redact(errorMessage(e))}`);
+      status = { ...status, status: "ERROR", blocker: status.blocker ?? "the workspace repository could not be read after the run" };
+    }
+    status = { ...status, files: changed };
+    if (changed.length) {
+      try {
+        const sha = await git.commitAll({
+          message: redact(`${status.summary.split("\n")[0].slice(0, 72) || `/${agentName} changes`}
 
 /${agentName} for #${issue2.number}: ${status.status}`),
-        authorName: BOT.name,
-        authorEmail: BOT.email,
-        coAuthors: [`${comment.user.login} <${comment.user.id}+${comment.user.login}@users.noreply.github.com>`]
-      });
-      const p3 = await git.push(branch);
-      headSha = p3.sha || sha || headSha;
-      pushedBranch = p3.branch;
-      pushed = true;
-      if (p3.fallback) notes.push(`${branch} moved on meanwhile and could not be rebased cleanly; the work is on ${p3.branch}.`);
-    } catch (e) {
-      notes.push(`Pushing failed: ${redact(errorMessage(e))}. The commit stays in the runner's workspace only.`);
-      if (status.status !== "ERROR") status = { ...status, status: "ERROR", blocker: `push failed: ${redact(errorMessage(e))}` };
+          authorName: BOT.name,
+          authorEmail: BOT.email,
+          coAuthors: [`${comment.user.login} <${comment.user.id}+${comment.user.login}@users.noreply.github.com>`]
+        });
+        const p3 = await git.push(branch);
+        headSha = p3.sha || sha || headSha;
+        pushedBranch = p3.branch;
+        pushed = true;
+        if (p3.fallback) notes.push(`${branch} moved on meanwhile and could not be rebased cleanly; the work is on ${p3.branch}.`);
+      } catch (e) {
+        notes.push(`Pushing failed: ${redact(errorMessage(e))}. The commit stays in the runner's workspace only.`);
+        if (status.status !== "ERROR") status = { ...status, status: "ERROR", blocker: `push failed: ${redact(errorMessage(e))}` };
+      }
     }
-  }
-  outputs.set(Output.Branch, pushedBranch);
-  await git.restoreCredentials().catch((e) => warning(`Could not restore the checkout's credentials: ${redact(errorMessage(e))}`));
-  const mismatch = [...claimed].sort().join(",") !== [...changed].sort().join(",");
-  phase("Opening the pull request");
-  setStatusOutputs(outputs, status, figures);
-  let pr2 = existingPr;
-  if (cancelled.aborted) {
-    notes.push(`The job was cancelled; no pull request was opened. The work is on ${pushedBranch}.`);
-  } else if (!pr2 && cfg.createPr && !pushed) {
-    pr2 = await findOpenPull(gh, repo, pushedBranch, base).catch(() => null);
-  } else if (!pr2 && cfg.createPr && pushed) {
-    try {
-      pr2 = await ensurePullRequest(gh, repo, {
-        head: pushedBranch,
-        base,
-        title: issue2.title || `/${agentName} for #${issue2.number}`,
-        body: redact(`${status.summary}
+    outputs.set(Output.Branch, pushedBranch);
+    await git.restoreCredentials().catch((e) => warning(`Could not restore the checkout's credentials: ${redact(errorMessage(e))}`));
+    const mismatch = [...claimed].sort().join(",") !== [...changed].sort().join(",");
+    phase("Opening the pull request");
+    setStatusOutputs(outputs, status, figures);
+    let pr2 = existingPr;
+    if (cancelled.aborted) {
+      notes.push(`The job was cancelled; no pull request was opened. The work is on ${pushedBranch}.`);
+    } else if (!pr2 && cfg.createPr && !pushed) {
+      pr2 = await findOpenPull(gh, repo, pushedBranch, base).catch(() => null);
+    } else if (!pr2 && cfg.createPr && pushed) {
+      try {
+        pr2 = await ensurePullRequest(gh, repo, {
+          head: pushedBranch,
+          base,
+          title: issue2.title || `/${agentName} for #${issue2.number}`,
+          body: redact(`${status.summary}
 
 Requested by @${comment.user.login} in #${issue2.number}:
 
 > ${command.task.split("\n").join("\n> ")}
 
 Closes #${issue2.number}`),
-        draft: status.status !== "COMPLETE"
-      });
-    } catch (e) {
-      notes.push(`Opening the pull request failed: ${redact(errorMessage(e))}`);
+          draft: status.status !== "COMPLETE"
+        });
+      } catch (e) {
+        notes.push(`Opening the pull request failed: ${redact(errorMessage(e))}`);
+      }
     }
-  }
-  if (pr2) {
-    outputs.set(Output.PrNumber, pr2.number);
-    outputs.set(Output.PrUrl, pr2.url);
-  }
-  if (!changed.length) notes.push("Nothing changed in the repository, so nothing was committed.");
-  phase("Reporting");
-  Object.assign(figures, { durationMs: Date.now() - started });
-  const ref = pushed ? pushedBranch : base;
-  const body = redact(
-    renderStatusComment({
-      agent: agentName,
-      status,
-      ...mismatch && claimed.length ? { claimedFiles: claimed } : {},
-      fileUrl: (f3) => `${env.serverUrl}/${env.repoFullName}/blob/${encodeURIComponent(ref)}/${f3.split("/").map(encodeURIComponent).join("/")}`,
-      figures,
-      runUrl: env.runUrl,
-      branch: pushedBranch,
-      ...pr2 && pr2.number !== issue2.number ? { prUrl: pr2.url } : {},
-      notes,
-      ...verifyOutput ? { verifyOutput } : {}
-    })
-  );
-  const target = pr2?.number ?? issue2.number;
-  let statusComment = null;
-  try {
-    if (target === issue2.number) {
-      await progress.flush(body);
-      statusComment = progressComment;
-    } else {
-      statusComment = await upsertComment(gh, repo, target, marker("status", String(comment.id)), body);
-      await progress.flush(redact(`\`/${agentName}\` finished: **${status.status}**
+    if (pr2) {
+      outputs.set(Output.PrNumber, pr2.number);
+      outputs.set(Output.PrUrl, pr2.url);
+    }
+    if (!changed.length) notes.push("Nothing changed in the repository, so nothing was committed.");
+    phase("Reporting");
+    Object.assign(figures, { durationMs: Date.now() - started });
+    const ref = pushed ? pushedBranch : base;
+    const body = redact(
+      renderStatusComment({
+        agent: agentName,
+        status,
+        ...mismatch && claimed.length ? { claimedFiles: claimed } : {},
+        fileUrl: (f3) => `${env.serverUrl}/${env.repoFullName}/blob/${encodeURIComponent(ref)}/${f3.split("/").map(encodeURIComponent).join("/")}`,
+        figures,
+        runUrl: env.runUrl,
+        branch: pushedBranch,
+        ...pr2 && pr2.number !== issue2.number ? { prUrl: pr2.url } : {},
+        notes,
+        ...verifyOutput ? { verifyOutput } : {}
+      })
+    );
+    const target = pr2?.number ?? issue2.number;
+    let statusComment = null;
+    try {
+      if (target === issue2.number) {
+        await progress.flush(body);
+        statusComment = progressComment;
+      } else {
+        statusComment = await upsertComment(gh, repo, target, marker("status", String(comment.id)), body);
+        await progress.flush(redact(`\`/${agentName}\` finished: **${status.status}**
 
 ${fenced(formatStatus(status))}
 
 Report: ${statusComment.url}`));
-    }
-  } catch (e) {
-    warning(`Could not post the STATUS comment: ${redact(errorMessage(e))}`);
-  }
-  if (statusComment) outputs.set(Output.CommentUrl, statusComment.url);
-  if (headSha && (pushed || isPr) && !cancelled.aborted) {
-    try {
-      const id = await reportCheckRun(gh, repo, {
-        name: agentName,
-        sha: headSha,
-        status: status.status,
-        failOn: cfg.failOn,
-        title: `${status.status}: ${status.summary}`.slice(0, 200),
-        summary: body,
-        detailsUrl: env.runUrl
-      });
-      outputs.set(Output.CheckRunId, id);
+      }
     } catch (e) {
-      warning(`Could not create the check run: ${redact(errorMessage(e))}`);
+      warning(`Could not post the STATUS comment: ${redact(errorMessage(e))}`);
     }
+    if (statusComment) outputs.set(Output.CommentUrl, statusComment.url);
+    if (headSha && (pushed || isPr) && !cancelled.aborted) {
+      try {
+        const id = await reportCheckRun(gh, repo, {
+          name: agentName,
+          sha: headSha,
+          status: status.status,
+          failOn: cfg.failOn,
+          title: `${status.status}: ${status.summary}`.slice(0, 200),
+          summary: body,
+          detailsUrl: env.runUrl
+        });
+        outputs.set(Output.CheckRunId, id);
+      } catch (e) {
+        warning(`Could not create the check run: ${redact(errorMessage(e))}`);
+      }
+    }
+    setStatusOutputs(outputs, status, figures);
+    await writeJobSummary(agentName, status, figures, result.lastText, redact).catch((e) => warning(`Job summary: ${errorMessage(e)}`));
+    info(redact(`/${agentName}: ${status.status} \u2014 ${status.summary} (${figuresLine(figures)})`));
+    await transcript.close();
+    return cfg.failOn.includes(status.status) ? `${status.status}: ${status.blocker ?? status.summary}` : null;
+  };
+  try {
+    return await work();
+  } catch (e) {
+    await reportEarly(errorStatus("The run failed unexpectedly.", redact(errorMessage(e)))).catch(() => {
+    });
+    throw e;
   }
-  setStatusOutputs(outputs, status, figures);
-  await writeJobSummary(agentName, status, figures, result.lastText, redact).catch((e) => warning(`Job summary: ${errorMessage(e)}`));
-  info(redact(`/${agentName}: ${status.status} \u2014 ${status.summary} (${figuresLine(figures)})`));
-  await transcript.close();
-  return cfg.failOn.includes(status.status) ? `${status.status}: ${status.blocker ?? status.summary}` : null;
 }
 function setStatusOutputs(outputs, s, f3) {
   outputs.set(Output.Status, s.status);

@@ -203,261 +203,270 @@ async function handleComment(
     return cfg.failOn.includes(status.status) ? `${status.status}: ${status.blocker ?? status.summary}` : null;
   };
 
-  // 4. The repository and the branch.
-  const isPr = issue.pull_request !== undefined;
-  let base = cfg.baseBranch || event.repository.default_branch;
-  let branch: string;
-  let existingPr: { number: number; url: string } | null = null;
-  if (isPr) {
-    const { data: pr } = await gh.rest.pulls.get({ ...repo, pull_number: issue.number });
-    if (pr.head.repo?.full_name !== env.repoFullName) {
-      return reportEarly({
-        status: 'BLOCKED',
-        summary: 'This pull request comes from a fork; the agent does not run on fork branches.',
-        files: [],
-        blocker: `The head branch lives in ${pr.head.repo?.full_name ?? 'a deleted fork'}. The action never pushes to forks nor runs their code with this repository's secrets. Push the branch to ${env.repoFullName} and ask again there.`,
-      });
-    }
-    branch = pr.head.ref;
-    base = pr.base.ref;
-    existingPr = { number: pr.number, url: pr.html_url };
-  } else {
-    branch = slugBranch(cfg.branchPrefix || `${agentName}/`, issue.number, issue.title);
-  }
-
-  let git: Repository;
-  try {
-    git = await openRepository(env.workspace, { token: cfg.githubToken, serverUrl: env.serverUrl, repoFullName: env.repoFullName });
-    if (!hasCheckout) catalog = await loadAgents({ workspace: env.workspace, agentsDir: cfg.agentsDir, builtinDir });
-    await git.prepareBranch({ branch, base, mode: isPr ? 'pr' : 'issue' });
-  } catch (e) {
-    if (!(e instanceof UserError)) core.debug(String((e as Error).stack));
-    return reportEarly(errorStatus('The repository could not be prepared.', redact(errorMessage(e))));
-  }
-  outputs.set(Output.Branch, branch);
-
-  // 5. The agent and its model.
-  let agent: AgentDefinition;
-  let model: ReturnType<typeof resolveModel>;
-  try {
-    agent = findAgent(catalog, agentName);
-    model = resolveModel(cfg.model || agent.model, DEFAULT_MODEL);
-    if (model.warning) core.warning(model.warning);
-  } catch (e) {
-    return reportEarly(errorStatus(`The agent file for /${agentName} could not be used.`, errorMessage(e)));
-  }
-
-  // 6. The agent loop, with the checkout's persisted token out of reach.
-  phase(`Working (${agent.name}, ${model.id})`);
-  const restoreGit = await git.hideCredentials();
-  const offered = agent.tools.filter((t) => !cfg.allowedTools || cfg.allowedTools.includes(t));
-  let toolbox: Toolbox | undefined;
-  let result: LoopResult;
-  const transcript = new Transcript(join(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? 'local'}-${comment.id}.jsonl`), redact);
-  outputs.set(Output.Transcript, transcript.path);
-  try {
-    toolbox = await createToolbox({
-      workspace: env.workspace,
-      tools: offered.length ? offered : [],
-      readOnlyRoots: agent.referenceRoots,
-      allowWorkflowChanges: cfg.allowWorkflowChanges,
-      sandbox: cfg.sandbox,
-      allowedDomains: cfg.allowedDomains,
-      env: process.env,
-    });
-    const thread = await listThread(gh, repo, issue.number);
-    const ctx = await repoContext(env.workspace);
-    const { default: Anthropic } = await import('@anthropic-ai/sdk');
-    const client = new Anthropic({ apiKey: cfg.anthropicApiKey, baseURL: cfg.anthropicBaseUrl || null, maxRetries: 2 });
-    const system = systemPrompt({
-      agentBody: agent.body,
-      repoFullName: env.repoFullName,
-      workspace: env.workspace,
-      branch,
-      sandboxInfo: toolbox.sandboxInfo,
-      referenceDocs: agent.referenceRoots,
-    });
-    const task = taskMessage({
-      task: command.task,
-      requester: comment.user.login,
-      kind: isPr ? 'pull request' : 'issue',
-      number: issue.number,
-      title: issue.title,
-      body: issue.body,
-      comments: thread.filter((c) => c.id !== comment.id),
-      repoContext: ctx.text,
-    });
-    transcript.write({ type: 'start', agent: agent.name, model: model.id, tools: offered, system, task });
-    result = await runAgentLoop({
-      client,
-      model,
-      price: (u) => costUsd(model, u),
-      system,
-      task,
-      toolbox,
-      maxTurns: cfg.maxTurns,
-      maxCostUsd: cfg.maxCostUsd,
-      timeoutMs: cfg.timeoutMs,
-      signal: cancelled,
-      onEvent: (e) => {
-        transcript.write(e);
-        if (e.type === 'tool') progress.tool(e.name, summarizeInput(e.input));
-        if (e.type === 'note') core.info(redact(e.message));
-        if (e.type === 'response') core.info(redact(`turn ${e.turn}: ${e.stopReason}`));
-      },
-    });
-  } catch (e) {
-    if (!(e instanceof UserError)) core.debug(String((e as Error).stack));
-    result = {
-      status: errorStatus('The agent could not start.', redact(errorMessage(e))),
-      endedBy: 'api-error',
-      turns: 0,
-      toolCalls: {},
-      usage: figures.usage,
-      costUsd: 0,
-      durationMs: 0,
-      lastText: '',
-    };
-  }
-  await restoreGit();
-  Object.assign(figures, { turns: result.turns, toolCalls: result.toolCalls, usage: result.usage, costUsd: result.costUsd });
-  transcript.write({ type: 'end', endedBy: result.endedBy, status: result.status });
-  let status: StatusBlock = result.status;
-
-  // 7. Trust, but verify.
-  const notes: string[] = [];
-  let verifyOutput: string | undefined;
-  if (status.status === 'COMPLETE' && cfg.verifyCommand && toolbox) {
-    phase(`Verifying: ${cfg.verifyCommand}`);
-    const v = await toolbox.runCommand(cfg.verifyCommand, { signal: cancelled });
-    if (v.exitCode !== 0) {
-      verifyOutput = redact(v.output.slice(-3000));
-      status = { ...status, status: 'ERROR', blocker: `verify-command \`${cfg.verifyCommand}\` failed (${v.timedOut ? 'timed out' : `exit ${v.exitCode}`})` };
-    }
-  }
-  await toolbox?.close();
-
-  // 8. Commit and push whatever changed, whatever the status: work is never lost.
-  phase('Committing and pushing');
-  const claimed = status.files;
-  let changed: string[] = [];
-  let headSha = '';
-  let pushedBranch = branch;
-  let pushed = false;
-  try {
-    changed = await git.changedFiles();
-    headSha = await git.headSha();
-  } catch (e) {
-    notes.push(`Reading the workspace's changes failed: ${redact(errorMessage(e))}`);
-    status = { ...status, status: 'ERROR', blocker: status.blocker ?? 'the workspace repository could not be read after the run' };
-  }
-  status = { ...status, files: changed };
-  if (changed.length) {
-    try {
-      const sha = await git.commitAll({
-        message: redact(`${status.summary.split('\n')[0]!.slice(0, 72) || `/${agentName} changes`}\n\n/${agentName} for #${issue.number}: ${status.status}`),
-        authorName: BOT.name,
-        authorEmail: BOT.email,
-        coAuthors: [`${comment.user.login} <${comment.user.id}+${comment.user.login}@users.noreply.github.com>`],
-      });
-      const p = await git.push(branch);
-      headSha = p.sha || sha || headSha;
-      pushedBranch = p.branch;
-      pushed = true;
-      if (p.fallback) notes.push(`${branch} moved on meanwhile and could not be rebased cleanly; the work is on ${p.branch}.`);
-    } catch (e) {
-      notes.push(`Pushing failed: ${redact(errorMessage(e))}. The commit stays in the runner's workspace only.`);
-      if (status.status !== 'ERROR') status = { ...status, status: 'ERROR', blocker: `push failed: ${redact(errorMessage(e))}` };
-    }
-  }
-  outputs.set(Output.Branch, pushedBranch);
-  // Later steps of the job get actions/checkout's credentials back.
-  await git.restoreCredentials().catch((e) => core.warning(`Could not restore the checkout's credentials: ${redact(errorMessage(e))}`));
-  const mismatch = [...claimed].sort().join(',') !== [...changed].sort().join(',');
-
-  // 9. The pull request.
-  phase('Opening the pull request');
-  // Outputs first: if the job is cancelled meanwhile, the grace timer still writes the final status.
-  setStatusOutputs(outputs, status, figures);
-  let pr = existingPr;
-  if (cancelled.aborted) {
-    // A cancelled job has seconds left: the pushed branch and the STATUS comment matter, a new PR can wait.
-    notes.push(`The job was cancelled; no pull request was opened. The work is on ${pushedBranch}.`);
-  } else if (!pr && cfg.createPr && !pushed) {
-    // Nothing new to push (e.g. a re-run): report on the branch's open PR if there is one.
-    pr = await findOpenPull(gh, repo, pushedBranch, base).catch(() => null);
-  } else if (!pr && cfg.createPr && pushed) {
-    try {
-      pr = await ensurePullRequest(gh, repo, {
-        head: pushedBranch,
-        base,
-        title: issue.title || `/${agentName} for #${issue.number}`,
-        body: redact(`${status.summary}\n\nRequested by @${comment.user.login} in #${issue.number}:\n\n> ${command.task.split('\n').join('\n> ')}\n\nCloses #${issue.number}`),
-        draft: status.status !== 'COMPLETE',
-      });
-    } catch (e) {
-      notes.push(`Opening the pull request failed: ${redact(errorMessage(e))}`);
-    }
-  }
-  if (pr) {
-    outputs.set(Output.PrNumber, pr.number);
-    outputs.set(Output.PrUrl, pr.url);
-  }
-  if (!changed.length) notes.push('Nothing changed in the repository, so nothing was committed.');
-
-  phase('Reporting');
-  // 10. Report: the STATUS comment, the progress comment, the check run, the summary, the outputs.
-  Object.assign(figures, { durationMs: Date.now() - started });
-  const ref = pushed ? pushedBranch : base;
-  const body = redact(
-    renderStatusComment({
-      agent: agentName,
-      status,
-      ...(mismatch && claimed.length ? { claimedFiles: claimed } : {}),
-      fileUrl: (f) => `${env.serverUrl}/${env.repoFullName}/blob/${encodeURIComponent(ref)}/${f.split('/').map(encodeURIComponent).join('/')}`,
-      figures,
-      runUrl: env.runUrl,
-      branch: pushedBranch,
-      ...(pr && pr.number !== issue.number ? { prUrl: pr.url } : {}),
-      notes,
-      ...(verifyOutput ? { verifyOutput } : {}),
-    }),
-  );
-  const target = pr?.number ?? issue.number;
-  let statusComment: PostedComment | null = null;
-  try {
-    if (target === issue.number) {
-      await progress.flush(body);
-      statusComment = progressComment;
+  // Everything after the acknowledgement reports through the progress comment, even an unexpected failure.
+  const work = async (): Promise<string | null> => {
+    // 4. The repository and the branch.
+    const isPr = issue.pull_request !== undefined;
+    let base = cfg.baseBranch || event.repository.default_branch;
+    let branch: string;
+    let existingPr: { number: number; url: string } | null = null;
+    if (isPr) {
+      const { data: pr } = await gh.rest.pulls.get({ ...repo, pull_number: issue.number });
+      if (pr.head.repo?.full_name !== env.repoFullName) {
+        return reportEarly({
+          status: 'BLOCKED',
+          summary: 'This pull request comes from a fork; the agent does not run on fork branches.',
+          files: [],
+          blocker: `The head branch lives in ${pr.head.repo?.full_name ?? 'a deleted fork'}. The action never pushes to forks nor runs their code with this repository's secrets. Push the branch to ${env.repoFullName} and ask again there.`,
+        });
+      }
+      branch = pr.head.ref;
+      base = pr.base.ref;
+      existingPr = { number: pr.number, url: pr.html_url };
     } else {
-      statusComment = await upsertComment(gh, repo, target, marker('status', String(comment.id)), body);
-      await progress.flush(redact(`\`/${agentName}\` finished: **${status.status}**\n\n${fenced(formatStatus(status))}\n\nReport: ${statusComment.url}`));
+      branch = slugBranch(cfg.branchPrefix || `${agentName}/`, issue.number, issue.title);
     }
-  } catch (e) {
-    core.warning(`Could not post the STATUS comment: ${redact(errorMessage(e))}`);
-  }
-  if (statusComment) outputs.set(Output.CommentUrl, statusComment.url);
-  if (headSha && (pushed || isPr) && !cancelled.aborted) {
+
+    let git: Repository;
     try {
-      const id = await reportCheckRun(gh, repo, {
-        name: agentName,
-        sha: headSha,
-        status: status.status,
-        failOn: cfg.failOn,
-        title: `${status.status}: ${status.summary}`.slice(0, 200),
-        summary: body,
-        detailsUrl: env.runUrl,
-      });
-      outputs.set(Output.CheckRunId, id);
+      git = await openRepository(env.workspace, { token: cfg.githubToken, serverUrl: env.serverUrl, repoFullName: env.repoFullName });
+      if (!hasCheckout) catalog = await loadAgents({ workspace: env.workspace, agentsDir: cfg.agentsDir, builtinDir });
+      await git.prepareBranch({ branch, base, mode: isPr ? 'pr' : 'issue' });
     } catch (e) {
-      core.warning(`Could not create the check run: ${redact(errorMessage(e))}`);
+      if (!(e instanceof UserError)) core.debug(String((e as Error).stack));
+      return reportEarly(errorStatus('The repository could not be prepared.', redact(errorMessage(e))));
     }
+    outputs.set(Output.Branch, branch);
+
+    // 5. The agent and its model.
+    let agent: AgentDefinition;
+    let model: ReturnType<typeof resolveModel>;
+    try {
+      agent = findAgent(catalog, agentName);
+      model = resolveModel(cfg.model || agent.model, DEFAULT_MODEL);
+      if (model.warning) core.warning(model.warning);
+    } catch (e) {
+      return reportEarly(errorStatus(`The agent file for /${agentName} could not be used.`, errorMessage(e)));
+    }
+
+    // 6. The agent loop, with the checkout's persisted token out of reach.
+    phase(`Working (${agent.name}, ${model.id})`);
+    const restoreGit = await git.hideCredentials();
+    const offered = agent.tools.filter((t) => !cfg.allowedTools || cfg.allowedTools.includes(t));
+    let toolbox: Toolbox | undefined;
+    let result: LoopResult;
+    const transcript = new Transcript(join(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? 'local'}-${comment.id}.jsonl`), redact);
+    outputs.set(Output.Transcript, transcript.path);
+    try {
+      toolbox = await createToolbox({
+        workspace: env.workspace,
+        tools: offered.length ? offered : [],
+        readOnlyRoots: agent.referenceRoots,
+        allowWorkflowChanges: cfg.allowWorkflowChanges,
+        sandbox: cfg.sandbox,
+        allowedDomains: cfg.allowedDomains,
+        env: process.env,
+      });
+      const thread = await listThread(gh, repo, issue.number);
+      const ctx = await repoContext(env.workspace);
+      const { default: Anthropic } = await import('@anthropic-ai/sdk');
+      const client = new Anthropic({ apiKey: cfg.anthropicApiKey, baseURL: cfg.anthropicBaseUrl || null, maxRetries: 2 });
+      const system = systemPrompt({
+        agentBody: agent.body,
+        repoFullName: env.repoFullName,
+        workspace: env.workspace,
+        branch,
+        sandboxInfo: toolbox.sandboxInfo,
+        referenceDocs: agent.referenceRoots,
+      });
+      const task = taskMessage({
+        task: command.task,
+        requester: comment.user.login,
+        kind: isPr ? 'pull request' : 'issue',
+        number: issue.number,
+        title: issue.title,
+        body: issue.body,
+        comments: thread.filter((c) => c.id !== comment.id),
+        repoContext: ctx.text,
+      });
+      transcript.write({ type: 'start', agent: agent.name, model: model.id, tools: offered, system, task });
+      result = await runAgentLoop({
+        client,
+        model,
+        price: (u) => costUsd(model, u),
+        system,
+        task,
+        toolbox,
+        maxTurns: cfg.maxTurns,
+        maxCostUsd: cfg.maxCostUsd,
+        timeoutMs: cfg.timeoutMs,
+        signal: cancelled,
+        onEvent: (e) => {
+          transcript.write(e);
+          if (e.type === 'tool') progress.tool(e.name, summarizeInput(e.input));
+          if (e.type === 'note') core.info(redact(e.message));
+          if (e.type === 'response') core.info(redact(`turn ${e.turn}: ${e.stopReason}`));
+        },
+      });
+    } catch (e) {
+      if (!(e instanceof UserError)) core.debug(String((e as Error).stack));
+      result = {
+        status: errorStatus('The agent could not start.', redact(errorMessage(e))),
+        endedBy: 'api-error',
+        turns: 0,
+        toolCalls: {},
+        usage: figures.usage,
+        costUsd: 0,
+        durationMs: 0,
+        lastText: '',
+      };
+    }
+    await restoreGit();
+    Object.assign(figures, { turns: result.turns, toolCalls: result.toolCalls, usage: result.usage, costUsd: result.costUsd });
+    transcript.write({ type: 'end', endedBy: result.endedBy, status: result.status });
+    let status: StatusBlock = result.status;
+
+    // 7. Trust, but verify.
+    const notes: string[] = [];
+    let verifyOutput: string | undefined;
+    if (status.status === 'COMPLETE' && cfg.verifyCommand && toolbox) {
+      phase(`Verifying: ${cfg.verifyCommand}`);
+      const v = await toolbox.runCommand(cfg.verifyCommand, { signal: cancelled });
+      if (v.exitCode !== 0) {
+        verifyOutput = redact(v.output.slice(-3000));
+        status = { ...status, status: 'ERROR', blocker: `verify-command \`${cfg.verifyCommand}\` failed (${v.timedOut ? 'timed out' : `exit ${v.exitCode}`})` };
+      }
+    }
+    await toolbox?.close();
+
+    // 8. Commit and push whatever changed, whatever the status: work is never lost.
+    phase('Committing and pushing');
+    const claimed = status.files;
+    let changed: string[] = [];
+    let headSha = '';
+    let pushedBranch = branch;
+    let pushed = false;
+    try {
+      changed = await git.changedFiles();
+      headSha = await git.headSha();
+    } catch (e) {
+      notes.push(`Reading the workspace's changes failed: ${redact(errorMessage(e))}`);
+      status = { ...status, status: 'ERROR', blocker: status.blocker ?? 'the workspace repository could not be read after the run' };
+    }
+    status = { ...status, files: changed };
+    if (changed.length) {
+      try {
+        const sha = await git.commitAll({
+          message: redact(`${status.summary.split('\n')[0]!.slice(0, 72) || `/${agentName} changes`}\n\n/${agentName} for #${issue.number}: ${status.status}`),
+          authorName: BOT.name,
+          authorEmail: BOT.email,
+          coAuthors: [`${comment.user.login} <${comment.user.id}+${comment.user.login}@users.noreply.github.com>`],
+        });
+        const p = await git.push(branch);
+        headSha = p.sha || sha || headSha;
+        pushedBranch = p.branch;
+        pushed = true;
+        if (p.fallback) notes.push(`${branch} moved on meanwhile and could not be rebased cleanly; the work is on ${p.branch}.`);
+      } catch (e) {
+        notes.push(`Pushing failed: ${redact(errorMessage(e))}. The commit stays in the runner's workspace only.`);
+        if (status.status !== 'ERROR') status = { ...status, status: 'ERROR', blocker: `push failed: ${redact(errorMessage(e))}` };
+      }
+    }
+    outputs.set(Output.Branch, pushedBranch);
+    // Later steps of the job get actions/checkout's credentials back.
+    await git.restoreCredentials().catch((e) => core.warning(`Could not restore the checkout's credentials: ${redact(errorMessage(e))}`));
+    const mismatch = [...claimed].sort().join(',') !== [...changed].sort().join(',');
+
+    // 9. The pull request.
+    phase('Opening the pull request');
+    // Outputs first: if the job is cancelled meanwhile, the grace timer still writes the final status.
+    setStatusOutputs(outputs, status, figures);
+    let pr = existingPr;
+    if (cancelled.aborted) {
+      // A cancelled job has seconds left: the pushed branch and the STATUS comment matter, a new PR can wait.
+      notes.push(`The job was cancelled; no pull request was opened. The work is on ${pushedBranch}.`);
+    } else if (!pr && cfg.createPr && !pushed) {
+      // Nothing new to push (e.g. a re-run): report on the branch's open PR if there is one.
+      pr = await findOpenPull(gh, repo, pushedBranch, base).catch(() => null);
+    } else if (!pr && cfg.createPr && pushed) {
+      try {
+        pr = await ensurePullRequest(gh, repo, {
+          head: pushedBranch,
+          base,
+          title: issue.title || `/${agentName} for #${issue.number}`,
+          body: redact(`${status.summary}\n\nRequested by @${comment.user.login} in #${issue.number}:\n\n> ${command.task.split('\n').join('\n> ')}\n\nCloses #${issue.number}`),
+          draft: status.status !== 'COMPLETE',
+        });
+      } catch (e) {
+        notes.push(`Opening the pull request failed: ${redact(errorMessage(e))}`);
+      }
+    }
+    if (pr) {
+      outputs.set(Output.PrNumber, pr.number);
+      outputs.set(Output.PrUrl, pr.url);
+    }
+    if (!changed.length) notes.push('Nothing changed in the repository, so nothing was committed.');
+
+    phase('Reporting');
+    // 10. Report: the STATUS comment, the progress comment, the check run, the summary, the outputs.
+    Object.assign(figures, { durationMs: Date.now() - started });
+    const ref = pushed ? pushedBranch : base;
+    const body = redact(
+      renderStatusComment({
+        agent: agentName,
+        status,
+        ...(mismatch && claimed.length ? { claimedFiles: claimed } : {}),
+        fileUrl: (f) => `${env.serverUrl}/${env.repoFullName}/blob/${encodeURIComponent(ref)}/${f.split('/').map(encodeURIComponent).join('/')}`,
+        figures,
+        runUrl: env.runUrl,
+        branch: pushedBranch,
+        ...(pr && pr.number !== issue.number ? { prUrl: pr.url } : {}),
+        notes,
+        ...(verifyOutput ? { verifyOutput } : {}),
+      }),
+    );
+    const target = pr?.number ?? issue.number;
+    let statusComment: PostedComment | null = null;
+    try {
+      if (target === issue.number) {
+        await progress.flush(body);
+        statusComment = progressComment;
+      } else {
+        statusComment = await upsertComment(gh, repo, target, marker('status', String(comment.id)), body);
+        await progress.flush(redact(`\`/${agentName}\` finished: **${status.status}**\n\n${fenced(formatStatus(status))}\n\nReport: ${statusComment.url}`));
+      }
+    } catch (e) {
+      core.warning(`Could not post the STATUS comment: ${redact(errorMessage(e))}`);
+    }
+    if (statusComment) outputs.set(Output.CommentUrl, statusComment.url);
+    if (headSha && (pushed || isPr) && !cancelled.aborted) {
+      try {
+        const id = await reportCheckRun(gh, repo, {
+          name: agentName,
+          sha: headSha,
+          status: status.status,
+          failOn: cfg.failOn,
+          title: `${status.status}: ${status.summary}`.slice(0, 200),
+          summary: body,
+          detailsUrl: env.runUrl,
+        });
+        outputs.set(Output.CheckRunId, id);
+      } catch (e) {
+        core.warning(`Could not create the check run: ${redact(errorMessage(e))}`);
+      }
+    }
+    setStatusOutputs(outputs, status, figures);
+    await writeJobSummary(agentName, status, figures, result.lastText, redact).catch((e) => core.warning(`Job summary: ${errorMessage(e)}`));
+    core.info(redact(`/${agentName}: ${status.status} — ${status.summary} (${figuresLine(figures)})`));
+    await transcript.close();
+    return cfg.failOn.includes(status.status) ? `${status.status}: ${status.blocker ?? status.summary}` : null;
+  };
+  try {
+    return await work();
+  } catch (e) {
+    await reportEarly(errorStatus('The run failed unexpectedly.', redact(errorMessage(e)))).catch(() => {});
+    throw e;
   }
-  setStatusOutputs(outputs, status, figures);
-  await writeJobSummary(agentName, status, figures, result.lastText, redact).catch((e) => core.warning(`Job summary: ${errorMessage(e)}`));
-  core.info(redact(`/${agentName}: ${status.status} — ${status.summary} (${figuresLine(figures)})`));
-  await transcript.close();
-  return cfg.failOn.includes(status.status) ? `${status.status}: ${status.blocker ?? status.summary}` : null;
 }
 
 function setStatusOutputs(outputs: Outputs, s: StatusBlock, f: RunFigures): void {

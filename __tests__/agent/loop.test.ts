@@ -250,3 +250,26 @@ test('prompt caching: from turn 2 on, ≥ 90% of input tokens are cache reads ov
     assert.ok(n <= 4, `${n} breakpoints`);
   }
 });
+
+test('nearing the context window clears older tool results (keeping the newest) so a long run never overflows', async () => {
+  const { result, server } = await loop([
+    tool('Read'),
+    tool('Read'),
+    tool('Read'),
+    { ...tool('Read'), usage: { cache_read_input_tokens: 170_000 } },
+    {
+      ...text(DONE),
+      expect: (req) => {
+        const results = req.messages.flatMap((m) => (Array.isArray(m.content) ? m.content : [])).filter((b: any) => b.type === 'tool_result') as any[];
+        assert.equal(results.length, 4);
+        assert.deepEqual(
+          results.map((r) => r.content.startsWith('[cleared to save context')),
+          [true, true, false, false],
+          'the two newest tool results are kept',
+        );
+      },
+    },
+  ]);
+  server.assertNoViolations();
+  assert.equal(result.status.status, 'COMPLETE');
+});

@@ -208,3 +208,26 @@ test('a malformed agent file: the commenter is told what is wrong and how to fix
   assert.match(reply.body, /\.claude\/agents\/backend-developer\.md/);
   assert.match(reply.body, /Teleport/);
 });
+
+test('an empty workspace is cloned with the token, and the run proceeds', async () => {
+  const { readdir, rm } = await import('node:fs/promises');
+  const s = await scenario({ script: [write('x.txt', 'x\n'), status('COMPLETE', 'added x')] });
+  for (const f of await readdir(s.workspace)) await rm(`${s.workspace}/${f}`, { recursive: true, force: true });
+  const run = await s.run(s.comment({ body: '/backend-developer add x' }));
+  assert.equal(run.code, 0, run.stdout);
+  assert.equal((await readBranch(s.origin, run.outputs['branch']!))!.files['x.txt'], 'x\n');
+  assert.ok(s.http.authorizations.length > 0 && s.http.authorizations.every((a) => a?.startsWith('basic ')), 'every git request carried the token header');
+});
+
+test('an unexpected API failure after the acknowledgement still ends in an ERROR report, not a stale progress comment', async () => {
+  const s = await scenario({ script: [] });
+  const pr = s.gh.addPull(REPO, { head: 'main', base: 'main', title: 'Same-repo PR', login: 'alice' });
+  s.gh.inject({ operationId: 'pulls/get', status: 404, times: 1 });
+  const run = await s.run(s.comment({ body: '/backend-developer fix', issue: pr.number }));
+  assert.equal(run.code, 1);
+  assert.equal(run.outputs['status'], 'ERROR');
+  const report = s.gh.state.comments.find((c) => c.body.includes('progress=') && /STATUS: ERROR/.test(c.body));
+  assert.ok(report, 'the progress comment became the ERROR report');
+  assert.match(report.body, /failed unexpectedly/);
+  assert.ok(!/\n\s+at /.test(run.stdout), 'no stack trace in the log');
+});
