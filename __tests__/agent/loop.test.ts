@@ -264,8 +264,10 @@ test('nearing the context window clears older tool results (keeping the newest) 
         assert.equal(results.length, 4);
         assert.deepEqual(
           results.map((r) => r.content.startsWith('[cleared to save context')),
-          [true, true, false, false],
-          'the two newest tool results are kept',
+          // Cleared when turn 4's answer reported the near-full window: of the three results then, the two newest
+          // stay; turn 4's own result arrives after.
+          [true, false, false, false],
+          'older results cleared, the newest kept',
         );
       },
     },
