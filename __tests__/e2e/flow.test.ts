@@ -231,3 +231,50 @@ test('an unexpected API failure after the acknowledgement still ends in an ERROR
   assert.match(report.body, /failed unexpectedly/);
   assert.ok(!/\n\s+at /.test(run.stdout), 'no stack trace in the log');
 });
+
+test("the built-in agent's reference docs are readable (read-only) outside the workspace; the model input overrides the file's", async () => {
+  const { resolve } = await import('node:path');
+  const doc = resolve(import.meta.dirname, '../../dist/agents/backend-developer/API-STANDARDS.md');
+  const s = await scenario({
+    script: [
+      {
+        content: [{ type: 'tool_use', name: 'Read', input: { file_path: doc } }],
+        expect: (req) => {
+          assert.equal(req.model, 'claude-opus-5-5');
+          assert.ok(JSON.stringify(req.system).includes(doc), 'the system prompt names the reference doc');
+          assert.ok(!JSON.stringify(req).includes('### Pagination, filtering'), 'reference docs are not pasted into the prompt');
+        },
+      },
+      {
+        content: [{ type: 'tool_use', name: 'Write', input: { file_path: doc, content: 'overwritten' } }],
+        expect: (req) => {
+          const r = (req.messages.at(-1)!.content as any[])[0];
+          assert.ok(!r.is_error, r.content);
+          assert.match(r.content, /API/);
+        },
+      },
+      {
+        ...status('COMPLETE', 'read the standards'),
+        expect: (req) => {
+          const r = (req.messages.at(-1)!.content as any[])[0];
+          assert.equal(r.is_error, true, 'Write outside the workspace is refused');
+        },
+      },
+    ],
+  });
+  const run = await s.run(s.comment({ body: '/backend-developer read the standards' }), { model: 'opus' });
+  assert.equal(run.code, 0, run.stdout);
+  s.anthropic.assertNoViolations();
+  const { readFile } = await import('node:fs/promises');
+  assert.notEqual(await readFile(doc, 'utf8'), 'overwritten');
+});
+
+test('an unknown model alias is a clear ERROR listing the known ones; no model call', async () => {
+  const s = await scenario({ script: [] });
+  const run = await s.run(s.comment({ body: '/backend-developer hi' }), { model: 'gpt-9' });
+  assert.equal(run.code, 1);
+  assert.equal(s.anthropic.requests.length, 0);
+  assert.match(run.outputs['blocker']!, /gpt-9/);
+  assert.match(run.outputs['blocker']!, /sonnet/);
+  assert.match(run.outputs['blocker']!, /opus/);
+});
