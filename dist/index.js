@@ -27707,10 +27707,10 @@ var init_values = __esm({
 });
 
 // node_modules/@anthropic-ai/sdk/internal/utils/sleep.mjs
-var sleep;
+var sleep2;
 var init_sleep = __esm({
   "node_modules/@anthropic-ai/sdk/internal/utils/sleep.mjs"() {
-    sleep = (ms2, signal) => new Promise((resolve5) => {
+    sleep2 = (ms2, signal) => new Promise((resolve5) => {
       if (signal?.aborted)
         return resolve5();
       const onAbort = () => {
@@ -34535,7 +34535,7 @@ var init_poller = __esm({
                 const wait = applyJitter(backoff2(attempt));
                 log.warn("poll failed, backing off", { error: String(e), backoff_ms: wait });
                 attempt++;
-                await sleep(wait, __classPrivateFieldGet(this, _WorkPoller_controller, "f").signal);
+                await sleep2(wait, __classPrivateFieldGet(this, _WorkPoller_controller, "f").signal);
                 continue;
               }
               attempt = 0;
@@ -34543,7 +34543,7 @@ var init_poller = __esm({
                 if (__classPrivateFieldGet(this, _WorkPoller_drain, "f"))
                   return;
                 idle.onEmptyPoll();
-                await sleep(jitter(1e3, 3e3), __classPrivateFieldGet(this, _WorkPoller_controller, "f").signal);
+                await sleep2(jitter(1e3, 3e3), __classPrivateFieldGet(this, _WorkPoller_controller, "f").signal);
                 continue;
               }
               idle.onClaim();
@@ -35088,7 +35088,7 @@ var init_SessionToolRunner = __esm({
             });
           }
           ctrl.signal.throwIfAborted();
-          await sleep(backoff3, ctrl.signal);
+          await sleep2(backoff3, ctrl.signal);
           backoff3 = Math.min(backoff3 * 2, STREAM_BACKOFF_CAP_MS);
         }
       }, _SessionToolRunner_reconcile = /**
@@ -35410,7 +35410,7 @@ var init_SessionToolRunner = __esm({
               backoff_ms: waitMs,
               error: String(e)
             });
-            await sleep(waitMs, ctrl.signal);
+            await sleep2(waitMs, ctrl.signal);
           }
         }
         __classPrivateFieldGet(this, _SessionToolRunner_logger, "f").error("failed to send tool result", {
@@ -35423,7 +35423,7 @@ var init_SessionToolRunner = __esm({
       async function _SessionToolRunner_drain2() {
         if (__classPrivateFieldGet(this, _SessionToolRunner_inFlightCount, "f") === 0)
           return;
-        await Promise.race([new Promise((r2) => __classPrivateFieldSet(this, _SessionToolRunner_onIdle, r2, "f")), sleep(DRAIN_TIMEOUT_MS)]);
+        await Promise.race([new Promise((r2) => __classPrivateFieldSet(this, _SessionToolRunner_onIdle, r2, "f")), sleep2(DRAIN_TIMEOUT_MS)]);
         __classPrivateFieldSet(this, _SessionToolRunner_onIdle, null, "f");
         if (__classPrivateFieldGet(this, _SessionToolRunner_inFlightCount, "f") > 0) {
           __classPrivateFieldGet(this, _SessionToolRunner_logger, "f").warn("drain timeout exceeded");
@@ -38099,7 +38099,7 @@ async function heartbeatLoop(client, work, lease, logger, requestOptions, onLeas
   };
   await beat();
   while (!lease.signal.aborted) {
-    await sleep(intervalMs, lease.signal);
+    await sleep2(intervalMs, lease.signal);
     lease.signal.throwIfAborted();
     await beat();
   }
@@ -60102,7 +60102,7 @@ var init_client = __esm({
             const maxRetries = options2.maxRetries ?? this.maxRetries;
             timeoutMillis = this.calculateDefaultRetryTimeoutMillis(retriesRemaining, maxRetries);
           }
-          await sleep(timeoutMillis, options2.signal ?? void 0);
+          await sleep2(timeoutMillis, options2.signal ?? void 0);
           return this.makeRequest(options2, retriesRemaining - 1, requestLogID, span);
         }
         calculateDefaultRetryTimeoutMillis(retriesRemaining, maxRetries) {
@@ -63177,7 +63177,7 @@ async function runAgentLoop(o2) {
       });
       const text = textOf(message.content);
       if (text) lastText = text;
-      o2.onEvent?.({ type: "response", turn: turns, stopReason: message.stop_reason, usage: { ...usage }, text });
+      o2.onEvent?.({ type: "response", turn: turns, stopReason: message.stop_reason, usage: { ...usage }, text, message });
       const contextUsed = (message.usage.input_tokens ?? 0) + (message.usage.cache_read_input_tokens ?? 0) + (message.usage.cache_creation_input_tokens ?? 0) + (message.usage.output_tokens ?? 0);
       if (contextUsed > CLEAR_AT * o2.model.contextWindow) {
         const n = clearOldToolResults(messages, KEEP_RECENT_RESULTS);
@@ -63224,6 +63224,44 @@ async function runAgentLoop(o2) {
     if (e instanceof BudgetStop) return error2(e.endedBy, e.message);
     return error2("api-error", `internal error in the agent loop: ${errorMessage(e)}`);
   }
+}
+
+// src/agent/session.ts
+async function runSession(s) {
+  const ctx = await repoContext(s.workspace);
+  const system = systemPrompt({
+    agentBody: s.agent.body,
+    repoFullName: s.repoFullName,
+    workspace: s.workspace,
+    branch: s.branch,
+    sandboxInfo: s.toolbox.sandboxInfo,
+    referenceDocs: s.agent.referenceRoots
+  });
+  const task = taskMessage({ ...s.task, repoContext: ctx.text });
+  s.transcript.write({
+    type: "start",
+    version: 1,
+    agent: s.agent.name,
+    model: s.model.id,
+    tools: s.toolbox.definitions.map((d2) => d2.name),
+    startSha: s.startSha,
+    system,
+    task
+  });
+  return runAgentLoop({
+    client: s.client,
+    model: s.model,
+    price: (u2) => costUsd(s.model, u2),
+    system,
+    task,
+    toolbox: s.toolbox,
+    ...s.budgets,
+    ...s.signal ? { signal: s.signal } : {},
+    onEvent: (e) => {
+      s.transcript.write(e);
+      s.onEvent?.(e);
+    }
+  });
 }
 
 // src/tools/result.ts
@@ -63579,7 +63617,7 @@ function probeBwrap(bwrap) {
   let p3 = probes.get(bwrap);
   if (!p3) {
     p3 = new Promise((resolve5) => {
-      const child = spawn2(bwrap, ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--unshare-pid", "--unshare-net", "--die-with-parent", "--new-session", "--", "true"], {
+      const child = spawn2(bwrap, ["--cap-drop", "ALL", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--unshare-pid", "--unshare-net", "--die-with-parent", "--new-session", "--", "true"], {
         stdio: ["ignore", "ignore", "pipe"]
       });
       let err = "";
@@ -63697,7 +63735,7 @@ function isDir(p3) {
 }
 function bwrapArgs(plan) {
   const ws2 = plan.workspace;
-  const a = ["--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"];
+  const a = ["--die-with-parent", "--new-session", "--cap-drop", "ALL", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"];
   if (plan.network !== "full") a.push("--unshare-net");
   a.push("--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp");
   a.push("--tmpfs", "/run");
@@ -68488,6 +68526,13 @@ ${trailers.join("\n")}
   async headSha() {
     return (await this.#run(["rev-parse", "--verify", "-q", "HEAD^{commit}"])).trim();
   }
+  startSha() {
+    if (!this.#startSha) throw new Error("startSha() before prepareBranch()");
+    return this.#startSha;
+  }
+  diffSinceStart() {
+    return this.#run(["diff", "--binary", "--full-index", "--no-ext-diff", "--no-textconv", "--no-color", this.startSha(), "HEAD", "--"]);
+  }
   async currentBranch() {
     const out = await this.#try(["symbolic-ref", "--short", "-q", "HEAD"]);
     return out?.trim() || null;
@@ -72960,7 +73005,30 @@ function createGitHub(token, baseUrl) {
   });
 }
 
+// src/github/create-once.ts
+import { setTimeout as sleep } from "node:timers/promises";
+var NO_RETRY = { retries: 0 };
+var ATTEMPTS = 3;
+function isTransient(e) {
+  const status = e?.status;
+  return status === void 0 || status >= 500 || status === 408 || status === 429;
+}
+async function createOnce(create, find, delayMs = 1e3) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create();
+    } catch (e) {
+      if (attempt >= ATTEMPTS || !isTransient(e)) throw e;
+      await sleep(delayMs * attempt);
+      const found = await find().catch(() => null);
+      if (found) return found;
+    }
+  }
+}
+
 // src/github/comments.ts
+var MAX_COMMENT_CHARS = 65536;
+var CUT_NOTE = "_The rest of this report was cut to fit GitHub's comment size limit; the job summary and the run log have all of it._";
 function marker(kind, key) {
   return `${COMMENT_MARKER} ${kind}=${key} -->`;
 }
@@ -72972,20 +73040,42 @@ async function findComment(gh, repo, issue2, mark) {
   return null;
 }
 async function upsertComment(gh, repo, issue2, mark, body, known) {
-  const full = `${body}
-
-${mark}`;
+  const full = fitComment(body, mark);
   const existing = known ?? await findComment(gh, repo, issue2, mark);
   if (existing) {
     try {
-      const { data: data2 } = await gh.rest.issues.updateComment({ ...repo, comment_id: existing.id, body: full });
-      return { id: data2.id, url: data2.html_url };
+      const { data } = await gh.rest.issues.updateComment({ ...repo, comment_id: existing.id, body: full });
+      return { id: data.id, url: data.html_url };
     } catch (e) {
       if (e.status !== 404) throw e;
     }
   }
-  const { data } = await gh.rest.issues.createComment({ ...repo, issue_number: issue2, body: full });
-  return { id: data.id, url: data.html_url };
+  return createOnce(
+    async () => {
+      const { data } = await gh.rest.issues.createComment({ ...repo, issue_number: issue2, body: full, request: NO_RETRY });
+      return { id: data.id, url: data.html_url };
+    },
+    () => findComment(gh, repo, issue2, mark)
+  );
+}
+function fitComment(body, mark) {
+  const full = `${body}
+
+${mark}`;
+  if (full.length <= MAX_COMMENT_CHARS) return full;
+  let kept = body.slice(0, MAX_COMMENT_CHARS - mark.length - CUT_NOTE.length - 200);
+  kept = kept.slice(0, Math.max(0, kept.lastIndexOf("\n")));
+  let open4;
+  for (const m2 of kept.matchAll(/^(`{3,})/gm)) {
+    if (!open4) open4 = m2[1];
+    else if (m2[1].length >= open4.length) open4 = void 0;
+  }
+  return `${kept}
+${open4 ? `${open4}
+` : ""}
+${CUT_NOTE}
+
+${mark}`;
 }
 
 // src/github/pulls.ts
@@ -72998,7 +73088,10 @@ async function ensurePullRequest(gh, repo, spec) {
   const existing = await findOpenPull(gh, repo, spec.head, spec.base);
   if (existing) return existing;
   try {
-    const { data } = await gh.rest.pulls.create({ ...repo, ...spec });
+    const body = spec.body.length > 65e3 ? `${spec.body.slice(0, 65e3)}
+
+\u2026` : spec.body;
+    const { data } = await gh.rest.pulls.create({ ...repo, ...spec, body });
     return { number: data.number, url: data.html_url, created: true };
   } catch (e) {
     const err = e;
@@ -73024,16 +73117,22 @@ var CONCLUSION = {
 };
 async function reportCheckRun(gh, repo, p3) {
   const conclusion = p3.failOn.includes(p3.status) ? "failure" : CONCLUSION[p3.status] === "failure" ? "neutral" : CONCLUSION[p3.status];
-  const { data } = await gh.rest.checks.create({
-    ...repo,
-    name: p3.name,
-    head_sha: p3.sha,
+  const fields = {
     status: "completed",
     conclusion,
     details_url: p3.detailsUrl,
     output: { title: p3.title.slice(0, 255), summary: p3.summary.slice(0, 65e3) }
-  });
-  return data.id;
+  };
+  return createOnce(
+    async () => (await gh.rest.checks.create({ ...repo, name: p3.name, head_sha: p3.sha, ...fields, request: NO_RETRY })).data.id,
+    async () => {
+      const { data } = await gh.rest.checks.listForRef({ ...repo, ref: p3.sha, check_name: p3.name, filter: "latest", per_page: 1 });
+      const run2 = data.check_runs.find((r2) => r2.head_sha === p3.sha);
+      if (!run2) return null;
+      await gh.rest.checks.update({ ...repo, check_run_id: run2.id, ...fields });
+      return run2.id;
+    }
+  );
 }
 
 // src/report/progress.ts
@@ -73403,41 +73502,29 @@ async function handleComment(cfg, event, outputs, cancelled, redact) {
         env: process.env
       });
       const thread = await listThread(gh, repo, issue2.number);
-      const ctx = await repoContext(env.workspace);
       const { default: Anthropic2 } = await Promise.resolve().then(() => (init_sdk(), sdk_exports));
-      const client = new Anthropic2({ apiKey: cfg.anthropicApiKey, baseURL: cfg.anthropicBaseUrl || null, maxRetries: 2 });
-      const system = systemPrompt({
-        agentBody: agent.body,
-        repoFullName: env.repoFullName,
-        workspace: env.workspace,
-        branch,
-        sandboxInfo: toolbox.sandboxInfo,
-        referenceDocs: agent.referenceRoots
-      });
-      const task = taskMessage({
-        task: command.task,
-        requester: comment.user.login,
-        kind: isPr ? "pull request" : "issue",
-        number: issue2.number,
-        title: issue2.title,
-        body: issue2.body,
-        comments: thread.filter((c3) => c3.id !== comment.id),
-        repoContext: ctx.text
-      });
-      transcript.write({ type: "start", agent: agent.name, model: model.id, tools: offered, system, task });
-      result = await runAgentLoop({
-        client,
+      result = await runSession({
+        client: new Anthropic2({ apiKey: cfg.anthropicApiKey, baseURL: cfg.anthropicBaseUrl || null, maxRetries: 2 }),
+        agent,
         model,
-        price: (u2) => costUsd(model, u2),
-        system,
-        task,
         toolbox,
-        maxTurns: cfg.maxTurns,
-        maxCostUsd: cfg.maxCostUsd,
-        timeoutMs: cfg.timeoutMs,
+        workspace: env.workspace,
+        repoFullName: env.repoFullName,
+        branch,
+        startSha: git.startSha(),
+        task: {
+          task: command.task,
+          requester: comment.user.login,
+          kind: isPr ? "pull request" : "issue",
+          number: issue2.number,
+          title: issue2.title,
+          body: issue2.body,
+          comments: thread.filter((c3) => c3.id !== comment.id)
+        },
+        budgets: { maxTurns: cfg.maxTurns, maxCostUsd: cfg.maxCostUsd, timeoutMs: cfg.timeoutMs },
         signal: cancelled,
+        transcript,
         onEvent: (e) => {
-          transcript.write(e);
           if (e.type === "tool") progress.tool(e.name, summarizeInput(e.input));
           if (e.type === "note") info(redact(e.message));
           if (e.type === "response") info(redact(`turn ${e.turn}: ${e.stopReason}`));
@@ -73458,7 +73545,6 @@ async function handleComment(cfg, event, outputs, cancelled, redact) {
     }
     await restoreGit();
     Object.assign(figures, { turns: result.turns, toolCalls: result.toolCalls, usage: result.usage, costUsd: result.costUsd });
-    transcript.write({ type: "end", endedBy: result.endedBy, status: result.status });
     let status = result.status;
     const notes = [];
     let verifyOutput;
@@ -73506,6 +73592,7 @@ async function handleComment(cfg, event, outputs, cancelled, redact) {
       }
     }
     outputs.set(Output.Branch, pushedBranch);
+    transcript.write({ type: "end", endedBy: result.endedBy, status, commit: pushed ? headSha : null, diffSha256: await diffHash(git) });
     await git.restoreCredentials().catch((e) => warning(`Could not restore the checkout's credentials: ${redact(errorMessage(e))}`));
     const mismatch = [...claimed].sort().join(",") !== [...changed].sort().join(",");
     phase("Opening the pull request");
@@ -73616,6 +73703,14 @@ function setStatusOutputs(outputs, s, f3) {
   outputs.set(Output.CacheReadTokens, f3.usage.cache_read_input_tokens);
   outputs.set(Output.CacheWriteTokens, f3.usage.cache_creation_input_tokens);
   outputs.set(Output.CostUsd, f3.costUsd.toFixed(6));
+}
+async function diffHash(git) {
+  try {
+    const { createHash } = await import("node:crypto");
+    return createHash("sha256").update(await git.diffSinceStart()).digest("hex");
+  } catch {
+    return void 0;
+  }
 }
 function summarizeInput(input) {
   const i = input ?? {};

@@ -10,10 +10,9 @@ import { readCommentEvent, type CommentEvent } from './trigger/event.ts';
 import { parseCommand } from './trigger/command.ts';
 import { decidePermission } from './trigger/permission.ts';
 import { loadAgents, findAgent, type AgentDefinition } from './agent/definition.ts';
-import { resolveModel, costUsd } from './agent/models.ts';
-import { repoContext } from './agent/context.ts';
-import { systemPrompt, taskMessage } from './agent/prompt.ts';
-import { runAgentLoop, type LoopResult } from './agent/loop.ts';
+import { resolveModel } from './agent/models.ts';
+import type { LoopResult } from './agent/loop.ts';
+import { runSession } from './agent/session.ts';
 import { formatStatus, type StatusBlock } from './agent/status.ts';
 import { createToolbox, type Toolbox } from './tools/index.ts';
 import { openRepository, slugBranch, type Repository } from './git/index.ts';
@@ -268,41 +267,29 @@ async function handleComment(
         env: process.env,
       });
       const thread = await listThread(gh, repo, issue.number);
-      const ctx = await repoContext(env.workspace);
       const { default: Anthropic } = await import('@anthropic-ai/sdk');
-      const client = new Anthropic({ apiKey: cfg.anthropicApiKey, baseURL: cfg.anthropicBaseUrl || null, maxRetries: 2 });
-      const system = systemPrompt({
-        agentBody: agent.body,
-        repoFullName: env.repoFullName,
-        workspace: env.workspace,
-        branch,
-        sandboxInfo: toolbox.sandboxInfo,
-        referenceDocs: agent.referenceRoots,
-      });
-      const task = taskMessage({
-        task: command.task,
-        requester: comment.user.login,
-        kind: isPr ? 'pull request' : 'issue',
-        number: issue.number,
-        title: issue.title,
-        body: issue.body,
-        comments: thread.filter((c) => c.id !== comment.id),
-        repoContext: ctx.text,
-      });
-      transcript.write({ type: 'start', agent: agent.name, model: model.id, tools: offered, system, task });
-      result = await runAgentLoop({
-        client,
+      result = await runSession({
+        client: new Anthropic({ apiKey: cfg.anthropicApiKey, baseURL: cfg.anthropicBaseUrl || null, maxRetries: 2 }),
+        agent,
         model,
-        price: (u) => costUsd(model, u),
-        system,
-        task,
         toolbox,
-        maxTurns: cfg.maxTurns,
-        maxCostUsd: cfg.maxCostUsd,
-        timeoutMs: cfg.timeoutMs,
+        workspace: env.workspace,
+        repoFullName: env.repoFullName,
+        branch,
+        startSha: git.startSha(),
+        task: {
+          task: command.task,
+          requester: comment.user.login,
+          kind: isPr ? 'pull request' : 'issue',
+          number: issue.number,
+          title: issue.title,
+          body: issue.body,
+          comments: thread.filter((c) => c.id !== comment.id),
+        },
+        budgets: { maxTurns: cfg.maxTurns, maxCostUsd: cfg.maxCostUsd, timeoutMs: cfg.timeoutMs },
         signal: cancelled,
+        transcript,
         onEvent: (e) => {
-          transcript.write(e);
           if (e.type === 'tool') progress.tool(e.name, summarizeInput(e.input));
           if (e.type === 'note') core.info(redact(e.message));
           if (e.type === 'response') core.info(redact(`turn ${e.turn}: ${e.stopReason}`));
@@ -323,7 +310,6 @@ async function handleComment(
     }
     await restoreGit();
     Object.assign(figures, { turns: result.turns, toolCalls: result.toolCalls, usage: result.usage, costUsd: result.costUsd });
-    transcript.write({ type: 'end', endedBy: result.endedBy, status: result.status });
     let status: StatusBlock = result.status;
 
     // 7. Trust, but verify.
@@ -373,6 +359,7 @@ async function handleComment(
       }
     }
     outputs.set(Output.Branch, pushedBranch);
+    transcript.write({ type: 'end', endedBy: result.endedBy, status, commit: pushed ? headSha : null, diffSha256: await diffHash(git) });
     // Later steps of the job get actions/checkout's credentials back.
     await git.restoreCredentials().catch((e) => core.warning(`Could not restore the checkout's credentials: ${redact(errorMessage(e))}`));
     const mismatch = [...claimed].sort().join(',') !== [...changed].sort().join(',');
@@ -481,6 +468,16 @@ function setStatusOutputs(outputs: Outputs, s: StatusBlock, f: RunFigures): void
   outputs.set(Output.CacheReadTokens, f.usage.cache_read_input_tokens);
   outputs.set(Output.CacheWriteTokens, f.usage.cache_creation_input_tokens);
   outputs.set(Output.CostUsd, f.costUsd.toFixed(6));
+}
+
+/** sha256 of the run's diff, for replays to compare against; undefined when it cannot be read. */
+async function diffHash(git: Repository): Promise<string | undefined> {
+  try {
+    const { createHash } = await import('node:crypto');
+    return createHash('sha256').update(await git.diffSinceStart()).digest('hex');
+  } catch {
+    return undefined;
+  }
 }
 
 function summarizeInput(input: unknown): string {

@@ -34,7 +34,8 @@ export type EndedBy =
 
 export type LoopEvent =
   | { type: 'request'; turn: number; bytes: number }
-  | { type: 'response'; turn: number; stopReason: string | null; usage: Usage; text: string }
+  /** `message` is the model's whole answer (what a replay serves again); `usage` the run's running total. */
+  | { type: 'response'; turn: number; stopReason: string | null; usage: Usage; text: string; message: Message }
   | { type: 'tool'; turn: number; name: string; input: unknown; result: ToolResult; ms: number }
   | { type: 'note'; message: string };
 
@@ -275,7 +276,7 @@ export async function runAgentLoop(o: LoopOptions): Promise<LoopResult> {
       });
       const text = textOf(message.content);
       if (text) lastText = text;
-      o.onEvent?.({ type: 'response', turn: turns, stopReason: message.stop_reason, usage: { ...usage }, text });
+      o.onEvent?.({ type: 'response', turn: turns, stopReason: message.stop_reason, usage: { ...usage }, text, message });
 
       const contextUsed =
         (message.usage.input_tokens ?? 0) +

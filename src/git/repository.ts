@@ -64,6 +64,10 @@ export interface Repository {
   /** Pushes HEAD to `branch`; rebases once on non-fast-forward; falls back to a new branch on conflict. */
   push(branch: string): Promise<PushResult>;
   headSha(): Promise<string>;
+  /** The commit prepareBranch checked out: where the agent started. */
+  startSha(): string;
+  /** `git diff --binary` from the start to HEAD: what a replay of the run must reproduce byte for byte. */
+  diffSinceStart(): Promise<string>;
   /** null when HEAD is detached. */
   currentBranch(): Promise<string | null>;
 }
@@ -223,10 +227,30 @@ class GitRepository implements Repository {
       throw new UserError(`The base branch '${base}' does not exist on the remote: set the 'base-branch' input to an existing branch.`);
     }
     await this.#fetch([from]);
+    if (reused && mode === 'issue' && heads.has(base) && !(await this.#sharesHistory(branch, base))) {
+      throw new UserError(
+        `The branch '${branch}' already exists on the remote but has no history in common with '${base}': it is not this action's branch, and the action will not commit on top of it. Rename or delete that branch, or set the 'branch-prefix' input, and ask again.`,
+      );
+    }
     await this.#run(['checkout', '-q', '--no-track', '-B', branch, `refs/remotes/origin/${from}`]);
     this.#branch = branch;
     this.#startSha = await this.headSha();
     return { reused, sha: this.#startSha };
+  }
+
+  /** True when origin/<branch> and origin/<base> have a common ancestor (a shallow clone is deepened to be sure). */
+  async #sharesHistory(branch: string, base: string): Promise<boolean> {
+    await this.#fetch([base]);
+    const related = async () => (await this.#try(['merge-base', `refs/remotes/origin/${branch}`, `refs/remotes/origin/${base}`])) !== null;
+    if (await related()) return true;
+    // actions/checkout fetches one commit: the common ancestor may just be missing. Only this rare case pays for it.
+    if ((await this.#run(['rev-parse', '--is-shallow-repository'])).trim() !== 'true') return false;
+    try {
+      await this.#run(['fetch', '-q', '--no-tags', '--no-recurse-submodules', '--unshallow', this.remoteUrl, `+refs/heads/${base}:refs/remotes/origin/${base}`, `+refs/heads/${branch}:refs/remotes/origin/${branch}`], { auth: true });
+    } catch (e) {
+      throw new Error(`Could not fetch the history of ${branch} and ${base} from ${this.remoteUrl}: ${errorMessage(e)}`);
+    }
+    return related();
   }
 
   async hideCredentials(): Promise<() => Promise<void>> {
@@ -329,6 +353,15 @@ class GitRepository implements Repository {
 
   async headSha(): Promise<string> {
     return (await this.#run(['rev-parse', '--verify', '-q', 'HEAD^{commit}'])).trim();
+  }
+
+  startSha(): string {
+    if (!this.#startSha) throw new Error('startSha() before prepareBranch()');
+    return this.#startSha;
+  }
+
+  diffSinceStart(): Promise<string> {
+    return this.#run(['diff', '--binary', '--full-index', '--no-ext-diff', '--no-textconv', '--no-color', this.startSha(), 'HEAD', '--']);
   }
 
   async currentBranch(): Promise<string | null> {

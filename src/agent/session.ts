@@ -1,0 +1,63 @@
+import type { AgentDefinition } from './definition.ts';
+import type { ModelInfo } from './models.ts';
+import { costUsd } from './models.ts';
+import { repoContext } from './context.ts';
+import { systemPrompt, taskMessage, type TaskInput } from './prompt.ts';
+import { runAgentLoop, type LoopEvent, type LoopOptions, type LoopResult } from './loop.ts';
+import type { Toolbox } from '../tools/index.ts';
+import type { Transcript } from '../report/transcript.ts';
+
+export interface SessionInput {
+  readonly client: LoopOptions['client'];
+  readonly agent: AgentDefinition;
+  readonly model: ModelInfo;
+  readonly toolbox: Toolbox;
+  readonly workspace: string;
+  readonly repoFullName: string;
+  readonly branch: string;
+  /** The commit the run starts from; a replay must start from the same one. */
+  readonly startSha: string;
+  readonly task: Omit<TaskInput, 'repoContext'>;
+  readonly budgets: Pick<LoopOptions, 'maxTurns' | 'maxCostUsd' | 'timeoutMs'>;
+  readonly signal?: AbortSignal;
+  readonly transcript: Transcript;
+  readonly onEvent?: (e: LoopEvent) => void;
+}
+
+/** One agent session, the same in the action and the CLI: context, prompts, the loop, and the transcript. */
+export async function runSession(s: SessionInput): Promise<LoopResult> {
+  const ctx = await repoContext(s.workspace);
+  const system = systemPrompt({
+    agentBody: s.agent.body,
+    repoFullName: s.repoFullName,
+    workspace: s.workspace,
+    branch: s.branch,
+    sandboxInfo: s.toolbox.sandboxInfo,
+    referenceDocs: s.agent.referenceRoots,
+  });
+  const task = taskMessage({ ...s.task, repoContext: ctx.text });
+  s.transcript.write({
+    type: 'start',
+    version: 1,
+    agent: s.agent.name,
+    model: s.model.id,
+    tools: s.toolbox.definitions.map((d) => d.name),
+    startSha: s.startSha,
+    system,
+    task,
+  });
+  return runAgentLoop({
+    client: s.client,
+    model: s.model,
+    price: (u) => costUsd(s.model, u),
+    system,
+    task,
+    toolbox: s.toolbox,
+    ...s.budgets,
+    ...(s.signal ? { signal: s.signal } : {}),
+    onEvent: (e) => {
+      s.transcript.write(e);
+      s.onEvent?.(e);
+    },
+  });
+}
