@@ -64623,6 +64623,15 @@ function openErrorMessage(display, e) {
 }
 
 // src/tools/index.ts
+var SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE[-_]?KEY|API[-_]?KEY|ACCESS[-_]?KEY/i;
+function secretValues(env) {
+  const out = [];
+  for (const [k2, v2] of Object.entries(env)) {
+    if (!v2 || v2.length < 8 || !SECRET_NAME.test(k2) || /^(true|false|\d+)$/i.test(v2)) continue;
+    out.push(v2);
+  }
+  return out;
+}
 async function createToolbox(opts) {
   const workspace = await Workspace.create({
     root: opts.workspace,
@@ -64659,6 +64668,11 @@ async function createToolbox(opts) {
   const tools = TOOL_NAMES.filter((n) => offered.has(n)).map((n) => all[n]);
   const byName = new Map(tools.map((t2) => [t2.definition.name, t2]));
   const seen = /* @__PURE__ */ new Map();
+  const mask = createRedactor([...opts.secrets ?? [], ...secretValues(env)]);
+  const masked = (r2) => {
+    const content = mask(r2.content);
+    return content === r2.content ? r2 : { ...r2, content };
+  };
   const rg = opts.ripgrep === false ? null : opts.ripgrep ?? which2("rg", env) ?? which2("rg");
   return {
     definitions: tools.map((t2) => t2.definition),
@@ -64673,11 +64687,11 @@ async function createToolbox(opts) {
       if (invalid) return fail(name, invalid);
       const ctx = { workspace, seen, signal, rg };
       try {
-        return await tool.run(input, ctx);
+        return masked(await tool.run(input, ctx));
       } catch (e) {
-        if (e instanceof ToolError) return fail(name, e.message);
+        if (e instanceof ToolError) return masked(fail(name, e.message));
         if (signal?.aborted) return fail(name, "cancelled.");
-        return fail(name, `unexpected failure: ${errorMessage(e)}`);
+        return masked(fail(name, `unexpected failure: ${errorMessage(e)}`));
       }
     },
     runCommand: (command, o2 = {}) => exec(command, o2),
@@ -68422,10 +68436,28 @@ var GitRepository = class {
       throw new UserError(`The base branch '${base}' does not exist on the remote: set the 'base-branch' input to an existing branch.`);
     }
     await this.#fetch([from]);
+    if (reused && mode === "issue" && heads.has(base) && !await this.#sharesHistory(branch, base)) {
+      throw new UserError(
+        `The branch '${branch}' already exists on the remote but has no history in common with '${base}': it is not this action's branch, and the action will not commit on top of it. Rename or delete that branch, or set the 'branch-prefix' input, and ask again.`
+      );
+    }
     await this.#run(["checkout", "-q", "--no-track", "-B", branch, `refs/remotes/origin/${from}`]);
     this.#branch = branch;
     this.#startSha = await this.headSha();
     return { reused, sha: this.#startSha };
+  }
+  /** True when origin/<branch> and origin/<base> have a common ancestor (a shallow clone is deepened to be sure). */
+  async #sharesHistory(branch, base) {
+    await this.#fetch([base]);
+    const related = async () => await this.#try(["merge-base", `refs/remotes/origin/${branch}`, `refs/remotes/origin/${base}`]) !== null;
+    if (await related()) return true;
+    if ((await this.#run(["rev-parse", "--is-shallow-repository"])).trim() !== "true") return false;
+    try {
+      await this.#run(["fetch", "-q", "--no-tags", "--no-recurse-submodules", "--unshallow", this.remoteUrl, `+refs/heads/${base}:refs/remotes/origin/${base}`, `+refs/heads/${branch}:refs/remotes/origin/${branch}`], { auth: true });
+    } catch (e) {
+      throw new Error(`Could not fetch the history of ${branch} and ${base} from ${this.remoteUrl}: ${errorMessage(e)}`);
+    }
+    return related();
   }
   async hideCredentials() {
     await this.#guard();

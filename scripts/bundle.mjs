@@ -18,5 +18,7 @@ const common = {
   banner: { js: "import { createRequire as __bda_createRequire } from 'node:module'; const require = __bda_createRequire(import.meta.url);" },
 };
 await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist' });
+// The local CLI (npx backend-developer-action run "<task>"): the same pieces, its own entry.
+await build({ ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', banner: { js: `#!/usr/bin/env node\n${common.banner.js}` } });
 // Built-in agents ship beside the bundle; agent files resolve their reference docs relative to themselves.
 await cp('agents', 'dist/agents', { recursive: true });
