@@ -2,7 +2,7 @@
 // so the runner executes exactly what is committed. esbuild (not rollup): one dependency,
 // native TypeScript, ~1 s builds, and deterministic output that the dist check can diff.
 import { build } from 'esbuild';
-import { cp, rm, mkdir } from 'node:fs/promises';
+import { chmod, cp, rm, mkdir } from 'node:fs/promises';
 
 await rm('dist', { recursive: true, force: true });
 await mkdir('dist', { recursive: true });
@@ -20,5 +20,6 @@ const common = {
 await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist' });
 // The local CLI (npx backend-developer-action run "<task>"): the same pieces, its own entry.
 await build({ ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', banner: { js: `#!/usr/bin/env node\n${common.banner.js}` } });
+await chmod('dist/cli.js', 0o755);
 // Built-in agents ship beside the bundle; agent files resolve their reference docs relative to themselves.
 await cp('agents', 'dist/agents', { recursive: true });
