@@ -27,6 +27,8 @@ import { writeJobSummary } from './report/summary.ts';
 import { Transcript } from './report/transcript.ts';
 
 const BOT = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' };
+/** verify-command may run this long at most (and never past timeout-minutes). */
+const VERIFY_MAX_MS = 30 * 60_000;
 /** After a cancel signal the run has this long to push and report before it exits anyway. */
 const CANCEL_GRACE_MS = 4_500;
 
@@ -91,10 +93,11 @@ export async function run(): Promise<void> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    const cfg = readConfig();
-    redact = createRedactor([cfg.githubToken, cfg.anthropicApiKey]);
+    // The event first: a run that is not for us is skipped even when an input is wrong.
     const read = readCommentEvent();
     if ('skip' in read) return skip(outputs, read.skip);
+    const cfg = readConfig();
+    redact = createRedactor([cfg.githubToken, cfg.anthropicApiKey]);
     const failed = await handleComment(cfg, read.event, outputs, cancel.signal, redact);
     if (failed) core.setFailed(redact(failed));
   } catch (e) {
@@ -265,6 +268,7 @@ async function handleComment(
         sandbox: cfg.sandbox,
         allowedDomains: cfg.allowedDomains,
         env: process.env,
+        log: (m) => core.info(m),
       });
       const thread = await listThread(gh, repo, issue.number);
       const { default: Anthropic } = await import('@anthropic-ai/sdk');
@@ -317,7 +321,13 @@ async function handleComment(
     let verifyOutput: string | undefined;
     if (status.status === 'COMPLETE' && cfg.verifyCommand && toolbox) {
       phase(`Verifying: ${cfg.verifyCommand}`);
-      const v = await toolbox.runCommand(cfg.verifyCommand, { signal: cancelled });
+      // Sandboxed like Bash; an agent without Bash still gets its work verified, in a sandbox of its own.
+      const verifier = offered.includes('Bash')
+        ? toolbox
+        : await createToolbox({ workspace: env.workspace, tools: ['Bash'], sandbox: cfg.sandbox, allowedDomains: cfg.allowedDomains, env: process.env, log: (m) => core.info(m) });
+      const v = await verifier
+        .runCommand(cfg.verifyCommand, { signal: cancelled, timeoutMs: Math.min(cfg.timeoutMs, VERIFY_MAX_MS) })
+        .finally(() => (verifier === toolbox ? undefined : verifier.close()));
       if (v.exitCode !== 0) {
         verifyOutput = redact(v.output.slice(-3000));
         status = { ...status, status: 'ERROR', blocker: `verify-command \`${cfg.verifyCommand}\` failed (${v.timedOut ? 'timed out' : `exit ${v.exitCode}`})` };
@@ -338,6 +348,20 @@ async function handleComment(
     } catch (e) {
       notes.push(`Reading the workspace's changes failed: ${redact(errorMessage(e))}`);
       status = { ...status, status: 'ERROR', blocker: status.blocker ?? 'the workspace repository could not be read after the run' };
+    }
+    // Workflow files are out of bounds unless allowed: the file tools refuse them, and whatever wrote them anyway
+    // (Bash) is undone here, before anything is committed.
+    const workflows = cfg.allowWorkflowChanges ? [] : changed.filter((f) => f.startsWith('.github/workflows/'));
+    if (workflows.length) {
+      try {
+        await git.discard(workflows);
+        changed = changed.filter((f) => !workflows.includes(f));
+        notes.push(`Changes to ${workflows.join(', ')} were discarded: set allow-workflow-changes: true to let the agent change workflows.`);
+      } catch (e) {
+        notes.push(`Discarding workflow changes failed: ${redact(errorMessage(e))}; nothing was committed.`);
+        changed = [];
+        status = { ...status, status: 'ERROR', blocker: 'the agent changed workflow files and they could not be discarded' };
+      }
     }
     status = { ...status, files: changed };
     if (changed.length) {

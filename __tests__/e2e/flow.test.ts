@@ -278,3 +278,35 @@ test('an unknown model alias is a clear ERROR listing the known ones; no model c
   assert.match(run.outputs['blocker']!, /sonnet/);
   assert.match(run.outputs['blocker']!, /opus/);
 });
+
+test('workflow files written through Bash are discarded unless allow-workflow-changes; other work is kept', async () => {
+  const script = () => [
+    bash('mkdir -p .github/workflows && printf "on: push\\n" > .github/workflows/evil.yml && printf "ok\\n" > kept.txt'),
+    status('COMPLETE', 'wrote files'),
+  ];
+  const s = await scenario({ script: script() });
+  const run = await s.run(s.comment({ body: '/backend-developer go' }));
+  assert.equal(run.code, 0, run.stdout);
+  const pushed = await readBranch(s.origin, run.outputs['branch']!);
+  assert.equal(pushed!.files['kept.txt'], 'ok\n');
+  assert.equal(pushed!.files['.github/workflows/evil.yml'], undefined);
+  assert.equal(run.outputs['files'], 'kept.txt');
+  assert.ok(statusComments(s).some((c) => /evil\.yml were discarded: set allow-workflow-changes: true/.test(c.body)));
+
+  const allowed = await scenario({ script: script() });
+  const run2 = await allowed.run(allowed.comment({ body: '/backend-developer go' }), { 'allow-workflow-changes': 'true' });
+  const pushed2 = await readBranch(allowed.origin, run2.outputs['branch']!);
+  assert.equal(pushed2!.files['.github/workflows/evil.yml'], 'on: push\n');
+});
+
+test('verify-command runs even for an agent without Bash', async () => {
+  const s = await scenario({
+    files: { ...SERVICE_FILES, '.claude/agents/reviewer.md': '---\nname: reviewer\ndescription: edits only\ntools: Read, Write\n---\nYou edit files.\n' },
+    script: [write('note.txt', 'n\n'), status('COMPLETE', 'noted')],
+  });
+  const run = await s.run(s.comment({ body: '/reviewer note it' }), { 'verify-command': 'test -f note.txt && echo verified-ok && exit 3' });
+  assert.equal(run.outputs['status'], 'ERROR');
+  assert.match(run.outputs['blocker']!, /failed \(exit 3\)/);
+  assert.ok(statusComments(s).some((c) => c.body.includes('verified-ok')));
+  assert.equal((await readBranch(s.origin, run.outputs['branch']!))!.files['note.txt'], 'n\n');
+});

@@ -68,6 +68,8 @@ export interface Repository {
   startSha(): string;
   /** `git diff --binary` from the start to HEAD: what a replay of the run must reproduce byte for byte. */
   diffSinceStart(): Promise<string>;
+  /** Puts these paths back as they were at the start: restored if they existed, deleted if they are new. */
+  discard(paths: readonly string[]): Promise<void>;
   /** null when HEAD is detached. */
   currentBranch(): Promise<string | null>;
 }
@@ -358,6 +360,20 @@ class GitRepository implements Repository {
   startSha(): string {
     if (!this.#startSha) throw new Error('startSha() before prepareBranch()');
     return this.#startSha;
+  }
+
+  async discard(paths: readonly string[]): Promise<void> {
+    if (!paths.length) return;
+    await this.#guard();
+    const start = this.startSha();
+    const existed = new Set(
+      (await this.#run(['ls-tree', '-r', '-z', '--name-only', start, '--', ...paths])).split('\0').filter(Boolean),
+    );
+    const restore = paths.filter((p) => existed.has(p));
+    const remove = paths.filter((p) => !existed.has(p));
+    if (restore.length) await this.#run(['checkout', '-q', start, '--', ...restore]);
+    if (remove.length) await this.#run(['rm', '-q', '-r', '-f', '--cached', '--ignore-unmatch', '--', ...remove]);
+    for (const p of remove) await rm(join(this.dir, p), { force: true, recursive: true });
   }
 
   diffSinceStart(): Promise<string> {

@@ -22,12 +22,14 @@ export async function findOpenPull(gh: GitHub, repo: RepoRef, head: string, base
   return pr ? { number: pr.number, url: pr.html_url, created: false } : null;
 }
 
-/** Opens the PR for the branch, or reuses the open one (marking it ready when the work is complete). */
+/** Opens the PR for the branch, or reuses the open one as it is (a draft stays a draft: REST cannot mark it ready). */
 export async function ensurePullRequest(gh: GitHub, repo: RepoRef, spec: PullRequestSpec): Promise<PullRef> {
   const existing = await findOpenPull(gh, repo, spec.head, spec.base);
   if (existing) return existing;
   try {
-    const { data } = await gh.rest.pulls.create({ ...repo, ...spec });
+    // GitHub refuses a body over 65536 characters; the summary in it comes from the model.
+    const body = spec.body.length > 65_000 ? `${spec.body.slice(0, 65_000)}\n\n…` : spec.body;
+    const { data } = await gh.rest.pulls.create({ ...repo, ...spec, body });
     return { number: data.number, url: data.html_url, created: true };
   } catch (e) {
     const err = e as { status?: number; message?: string };
