@@ -457,7 +457,7 @@ async function handleComment(
           sha: headSha,
           status: status.status,
           failOn: cfg.failOn,
-          title: `${status.status}: ${status.summary}`.slice(0, 200),
+          title: redact(`${status.status}: ${status.summary}`).slice(0, 200),
           summary: body,
           detailsUrl: env.runUrl,
         });

@@ -4,6 +4,7 @@
  * to do. Paths are confined by workspace.ts; Bash runs through sandbox.ts.
  */
 import { errorMessage } from '../errors.ts';
+import { createRedactor } from '../redact.ts';
 import { bashTool } from './bash.ts';
 import type { FileVersion, Tool, ToolContext } from './context.ts';
 import { editTool } from './edit.ts';
@@ -45,6 +46,24 @@ export interface ToolboxOptions {
   log?: (message: string) => void;
   /** Skip installing bubblewrap with sudo (tests). */
   noSandboxSetup?: boolean;
+  /**
+   * Values masked in every tool result before the model sees it. Secret-looking variables of `env` (the action's
+   * inputs `github-token` and `anthropic-api-key` among them) are always added.
+   */
+  secrets?: readonly string[];
+}
+
+/** Names whose values are secrets: masked in tool results. (The sandbox's allowlist keeps them out of Bash's env.) */
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE[-_]?KEY|API[-_]?KEY|ACCESS[-_]?KEY/i;
+
+/** The secret values in an environment: secret-looking names with a value long enough not to be a word or a flag. */
+export function secretValues(env: NodeJS.ProcessEnv): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(env)) {
+    if (!v || v.length < 8 || !SECRET_NAME.test(k) || /^(true|false|\d+)$/i.test(v)) continue;
+    out.push(v);
+  }
+  return out;
 }
 
 export interface Toolbox {
@@ -99,6 +118,13 @@ export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
   const tools = TOOL_NAMES.filter((n) => offered.has(n)).map((n) => all[n]);
   const byName = new Map<string, Tool<never>>(tools.map((t) => [t.definition.name, t]));
   const seen = new Map<string, FileVersion>();
+  // A secret that reached a file or an output anyway (committed by mistake, printed by a tool) is masked here, before
+  // the model — and the transcript, which records what the model saw — can carry it anywhere.
+  const mask = createRedactor([...(opts.secrets ?? []), ...secretValues(env)]);
+  const masked = (r: ToolResult): ToolResult => {
+    const content = mask(r.content);
+    return content === r.content ? r : { ...r, content };
+  };
   const rg = opts.ripgrep === false ? null : (opts.ripgrep ?? which('rg', env) ?? which('rg'));
 
   return {
@@ -114,11 +140,11 @@ export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
       if (invalid) return fail(name, invalid);
       const ctx: SearchContext & ToolContext = { workspace, seen, signal, rg };
       try {
-        return await tool.run(input as never, ctx);
+        return masked(await tool.run(input as never, ctx));
       } catch (e) {
-        if (e instanceof ToolError) return fail(name, e.message);
+        if (e instanceof ToolError) return masked(fail(name, e.message));
         if (signal?.aborted) return fail(name, 'cancelled.');
-        return fail(name, `unexpected failure: ${errorMessage(e)}`);
+        return masked(fail(name, `unexpected failure: ${errorMessage(e)}`));
       }
     },
     runCommand: (command, o = {}) => exec(command, o),

@@ -84,7 +84,7 @@ function probeBwrap(bwrap: string): Promise<string | null> {
   let p = probes.get(bwrap);
   if (!p) {
     p = new Promise((resolve) => {
-      const child = spawn(bwrap, ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--unshare-pid', '--unshare-net', '--die-with-parent', '--new-session', '--', 'true'], {
+      const child = spawn(bwrap, ['--cap-drop', 'ALL', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--unshare-pid', '--unshare-net', '--die-with-parent', '--new-session', '--', 'true'], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let err = '';
@@ -223,7 +223,10 @@ function isDir(p: string): boolean {
 /** The bwrap arguments up to the command. Order matters: later mounts cover earlier ones. */
 export function bwrapArgs(plan: BwrapPlan): string[] {
   const ws = plan.workspace;
-  const a = ['--die-with-parent', '--new-session', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'];
+  // --cap-drop ALL: run as root (container jobs, self-hosted runners), bwrap otherwise keeps every capability, and
+  // the command could unmount the tmpfs hiding HOME or RUNNER_TEMP, remount / read-write or nsenter. bwrap also sets
+  // no_new_privs, so a setuid binary cannot take them back.
+  const a = ['--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'];
   if (plan.network !== 'full') a.push('--unshare-net');
   a.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp');
   // /run holds sockets (docker, dbus, systemd) a read-only mount does not stop; DNS for full network lives there.
