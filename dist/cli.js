@@ -61678,6 +61678,22 @@ function replayClient(messages) {
   return { messages: { stream: stream2 }, remaining: () => queue.length };
 }
 
+// src/redact.ts
+function createRedactor(secrets) {
+  const forms = /* @__PURE__ */ new Set();
+  for (const s of secrets) {
+    if (!s || s.length < 6) continue;
+    forms.add(s);
+    forms.add(Buffer.from(s).toString("base64"));
+    forms.add(Buffer.from(`x-access-token:${s}`).toString("base64"));
+    forms.add(encodeURIComponent(s));
+  }
+  const list = [...forms].sort((a, b3) => b3.length - a.length);
+  if (!list.length) return (t2) => t2;
+  const re3 = new RegExp(list.map((f3) => f3.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
+  return (text) => text.replace(re3, "***");
+}
+
 // src/tools/result.ts
 var MAX_RESULT_CHARS = 3e4;
 var ToolError = class extends Error {
@@ -62031,7 +62047,7 @@ function probeBwrap(bwrap) {
   let p3 = probes.get(bwrap);
   if (!p3) {
     p3 = new Promise((resolve4) => {
-      const child = spawn2(bwrap, ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--unshare-pid", "--unshare-net", "--die-with-parent", "--new-session", "--", "true"], {
+      const child = spawn2(bwrap, ["--cap-drop", "ALL", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--unshare-pid", "--unshare-net", "--die-with-parent", "--new-session", "--", "true"], {
         stdio: ["ignore", "ignore", "pipe"]
       });
       let err = "";
@@ -62149,7 +62165,7 @@ function isDir(p3) {
 }
 function bwrapArgs(plan) {
   const ws2 = plan.workspace;
-  const a = ["--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"];
+  const a = ["--die-with-parent", "--new-session", "--cap-drop", "ALL", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"];
   if (plan.network !== "full") a.push("--unshare-net");
   a.push("--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp");
   a.push("--tmpfs", "/run");
@@ -63037,6 +63053,15 @@ function openErrorMessage(display, e) {
 }
 
 // src/tools/index.ts
+var SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE[-_]?KEY|API[-_]?KEY|ACCESS[-_]?KEY/i;
+function secretValues(env) {
+  const out = [];
+  for (const [k2, v2] of Object.entries(env)) {
+    if (!v2 || v2.length < 8 || !SECRET_NAME.test(k2) || /^(true|false|\d+)$/i.test(v2)) continue;
+    out.push(v2);
+  }
+  return out;
+}
 async function createToolbox(opts) {
   const workspace = await Workspace.create({
     root: opts.workspace,
@@ -63073,6 +63098,11 @@ async function createToolbox(opts) {
   const tools = TOOL_NAMES.filter((n) => offered.has(n)).map((n) => all[n]);
   const byName = new Map(tools.map((t2) => [t2.definition.name, t2]));
   const seen = /* @__PURE__ */ new Map();
+  const mask = createRedactor([...opts.secrets ?? [], ...secretValues(env)]);
+  const masked = (r2) => {
+    const content = mask(r2.content);
+    return content === r2.content ? r2 : { ...r2, content };
+  };
   const rg = opts.ripgrep === false ? null : opts.ripgrep ?? which2("rg", env) ?? which2("rg");
   return {
     definitions: tools.map((t2) => t2.definition),
@@ -63087,11 +63117,11 @@ async function createToolbox(opts) {
       if (invalid) return fail(name, invalid);
       const ctx = { workspace, seen, signal, rg };
       try {
-        return await tool.run(input, ctx);
+        return masked(await tool.run(input, ctx));
       } catch (e) {
-        if (e instanceof ToolError) return fail(name, e.message);
+        if (e instanceof ToolError) return masked(fail(name, e.message));
         if (signal?.aborted) return fail(name, "cancelled.");
-        return fail(name, `unexpected failure: ${errorMessage(e)}`);
+        return masked(fail(name, `unexpected failure: ${errorMessage(e)}`));
       }
     },
     runCommand: (command, o2 = {}) => exec(command, o2),
@@ -66702,22 +66732,6 @@ var Transcript = class {
     return s ? new Promise((r2) => s.end(r2)) : Promise.resolve();
   }
 };
-
-// src/redact.ts
-function createRedactor(secrets) {
-  const forms = /* @__PURE__ */ new Set();
-  for (const s of secrets) {
-    if (!s || s.length < 6) continue;
-    forms.add(s);
-    forms.add(Buffer.from(s).toString("base64"));
-    forms.add(Buffer.from(`x-access-token:${s}`).toString("base64"));
-    forms.add(encodeURIComponent(s));
-  }
-  const list = [...forms].sort((a, b3) => b3.length - a.length);
-  if (!list.length) return (t2) => t2;
-  const re3 = new RegExp(list.map((f3) => f3.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
-  return (text) => text.replace(re3, "***");
-}
 
 // src/report/status-comment.ts
 function formatDuration(ms2) {

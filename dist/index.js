@@ -63617,7 +63617,7 @@ function probeBwrap(bwrap) {
   let p3 = probes.get(bwrap);
   if (!p3) {
     p3 = new Promise((resolve5) => {
-      const child = spawn2(bwrap, ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--unshare-pid", "--unshare-net", "--die-with-parent", "--new-session", "--", "true"], {
+      const child = spawn2(bwrap, ["--cap-drop", "ALL", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--unshare-pid", "--unshare-net", "--die-with-parent", "--new-session", "--", "true"], {
         stdio: ["ignore", "ignore", "pipe"]
       });
       let err = "";
@@ -63735,7 +63735,7 @@ function isDir(p3) {
 }
 function bwrapArgs(plan) {
   const ws2 = plan.workspace;
-  const a = ["--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"];
+  const a = ["--die-with-parent", "--new-session", "--cap-drop", "ALL", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"];
   if (plan.network !== "full") a.push("--unshare-net");
   a.push("--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp");
   a.push("--tmpfs", "/run");
@@ -64623,6 +64623,15 @@ function openErrorMessage(display, e) {
 }
 
 // src/tools/index.ts
+var SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE[-_]?KEY|API[-_]?KEY|ACCESS[-_]?KEY/i;
+function secretValues(env) {
+  const out = [];
+  for (const [k2, v2] of Object.entries(env)) {
+    if (!v2 || v2.length < 8 || !SECRET_NAME.test(k2) || /^(true|false|\d+)$/i.test(v2)) continue;
+    out.push(v2);
+  }
+  return out;
+}
 async function createToolbox(opts) {
   const workspace = await Workspace.create({
     root: opts.workspace,
@@ -64659,6 +64668,11 @@ async function createToolbox(opts) {
   const tools = TOOL_NAMES.filter((n) => offered.has(n)).map((n) => all[n]);
   const byName = new Map(tools.map((t2) => [t2.definition.name, t2]));
   const seen = /* @__PURE__ */ new Map();
+  const mask = createRedactor([...opts.secrets ?? [], ...secretValues(env)]);
+  const masked = (r2) => {
+    const content = mask(r2.content);
+    return content === r2.content ? r2 : { ...r2, content };
+  };
   const rg = opts.ripgrep === false ? null : opts.ripgrep ?? which2("rg", env) ?? which2("rg");
   return {
     definitions: tools.map((t2) => t2.definition),
@@ -64673,11 +64687,11 @@ async function createToolbox(opts) {
       if (invalid) return fail(name, invalid);
       const ctx = { workspace, seen, signal, rg };
       try {
-        return await tool.run(input, ctx);
+        return masked(await tool.run(input, ctx));
       } catch (e) {
-        if (e instanceof ToolError) return fail(name, e.message);
+        if (e instanceof ToolError) return masked(fail(name, e.message));
         if (signal?.aborted) return fail(name, "cancelled.");
-        return fail(name, `unexpected failure: ${errorMessage(e)}`);
+        return masked(fail(name, `unexpected failure: ${errorMessage(e)}`));
       }
     },
     runCommand: (command, o2 = {}) => exec(command, o2),
@@ -73663,7 +73677,7 @@ Report: ${statusComment.url}`));
           sha: headSha,
           status: status.status,
           failOn: cfg.failOn,
-          title: `${status.status}: ${status.summary}`.slice(0, 200),
+          title: redact(`${status.status}: ${status.summary}`).slice(0, 200),
           summary: body,
           detailsUrl: env.runUrl
         });
