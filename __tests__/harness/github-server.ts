@@ -150,6 +150,11 @@ export interface GitHubSeed {
   /** Default `https://github.com`; html_url values are built on it. */
   serverUrl?: string;
   now?: () => Date;
+  /**
+   * Validate requests and the stand-in's own responses against the description (default true). Routing always uses
+   * it; `false` skips the ajv validators, which compile lazily per operation (slow the first time): for benchmarks.
+   */
+  validate?: boolean;
 }
 
 export interface Fault {
@@ -163,6 +168,11 @@ export interface Fault {
   /** GitHub's rate-limit answers: 403 with the real message; `retryAfter` seconds (default 1). */
   kind?: 'secondary-rate-limit' | 'primary-rate-limit';
   retryAfter?: number;
+  /**
+   * The operation takes effect and only then is the answer replaced by the fault (a 502 after GitHub wrote the
+   * comment): what makes a blind retry of a POST create a duplicate.
+   */
+  applied?: boolean;
 }
 
 export interface LoggedRequest {
@@ -576,6 +586,13 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
   const notFound = (op: MatchedOperation) => new HttpError(404, { message: 'Not Found', documentation_url: op.docsUrl, status: '404' });
   const validationFailed = (op: MatchedOperation, errors: Json[]) =>
     new HttpError(422, { message: 'Validation Failed', errors, documentation_url: op.docsUrl, status: '422' });
+  /** GitHub refuses comment and PR bodies over 65536 characters (422, `body is too long (maximum is 65536 characters)`). */
+  function checkBodyLength(c: Ctx, resource: string): void {
+    const body = c.body.body;
+    if (typeof body === 'string' && body.length > 65_536) {
+      throw validationFailed(c.op, [{ resource, code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }]);
+    }
+  }
   function needIssue(c: Ctx, n: number): IssueRecord {
     const i = issues.find((x) => x.repo === c.repo.fullName && x.number === n);
     if (!i) throw notFound(c.op);
@@ -638,6 +655,7 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
       needWrite(c);
       const i = needIssue(c, Number(c.p.issue_number));
       if (i.locked && association(i.repo, c.login!) === 'NONE') throw new HttpError(403, { message: 'Unable to create comment because issue is locked.', documentation_url: c.op.docsUrl, status: '403' });
+      checkBodyLength(c, 'IssueComment');
       const cm = addComment(i.repo, i.number, { login: c.login!, body: c.body.body });
       i.updatedAt = cm.createdAt;
       return { status: 201, body: commentObject(cm), headers: { location: `${api()}/repos/${i.repo}/issues/comments/${cm.id}` } };
@@ -648,6 +666,7 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     'issues/update-comment': (c) => {
       needWrite(c);
       const cm = needComment(c);
+      checkBodyLength(c, 'IssueComment');
       cm.body = c.body.body;
       cm.updatedAt = now();
       return { status: 200, body: commentObject(cm) };
@@ -703,6 +722,7 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
       const b = c.body;
       if (b.issue !== undefined) throw validationFailed(c.op, [{ resource: 'PullRequest', field: 'issue', code: 'invalid' }]);
       if (!b.title) throw validationFailed(c.op, [{ resource: 'PullRequest', field: 'title', code: 'missing_field' }]);
+      checkBodyLength(c, 'PullRequest');
       const [headOwner, headBranch] = String(b.head).includes(':') ? (String(b.head).split(/:(.*)/s) as [string, string]) : [c.repo.owner, String(b.head)];
       const headRepo = b.head_repo ?? (headOwner === c.repo.owner ? c.repo.fullName : `${headOwner}/${c.repo.name}`);
       const baseSha = branchesOf(c.repo.fullName)[b.base];
@@ -905,7 +925,7 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     if (headers.authorization && !token) return reply(401, { message: 'Bad credentials', documentation_url: REST_DOCS, status: '401' });
     entry.login = token?.login;
 
-    const errors = openapi.validateRequest(check, op.operationId);
+    const errors = seed.validate === false ? [] : openapi.validateRequest(check, op.operationId);
     if (errors.length) {
       violations.push(`${label}: invalid request: ${errors.join('; ')}`);
       return reply(422, {
@@ -920,7 +940,7 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     if (fault) {
       fault.times = (fault.times ?? 1) - 1;
       entry.injected = true;
-      return reply(...faultReply(fault, op));
+      if (!fault.applied) return reply(...faultReply(fault, op));
     }
 
     const handler = handlers[op.operationId];
@@ -943,11 +963,12 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
       }
       out = { status: e.status, body: e.body, headers: e.headers };
     }
-    const problem = checkResponse(op, out);
+    const problem = seed.validate === false ? undefined : checkResponse(op, out);
     if (problem) {
       violations.push(`${label}: the stand-in's response ${out.status} breaks the description: ${problem}`);
       return reply(500, { message: 'github stand-in produced an invalid response', documentation_url: op.docsUrl, status: '500' });
     }
+    if (fault?.applied) return reply(...faultReply(fault, op));
     reply(out.status, out.body, out.headers);
   }
 

@@ -1,5 +1,10 @@
 import type { GitHub, RepoRef } from './client.ts';
 import { COMMENT_MARKER } from '../constants.ts';
+import { createOnce, NO_RETRY } from './create-once.ts';
+
+/** GitHub refuses a comment body longer than this (422 "body is too long"). */
+export const MAX_COMMENT_CHARS = 65_536;
+const CUT_NOTE = "_The rest of this report was cut to fit GitHub's comment size limit; the job summary and the run log have all of it._";
 
 export interface PostedComment {
   readonly id: number;
@@ -29,7 +34,7 @@ export async function upsertComment(
   body: string,
   known?: PostedComment | null,
 ): Promise<PostedComment> {
-  const full = `${body}\n\n${mark}`;
+  const full = fitComment(body, mark);
   const existing = known ?? (await findComment(gh, repo, issue, mark));
   if (existing) {
     try {
@@ -40,6 +45,28 @@ export async function upsertComment(
       if ((e as { status?: number }).status !== 404) throw e;
     }
   }
-  const { data } = await gh.rest.issues.createComment({ ...repo, issue_number: issue, body: full });
-  return { id: data.id, url: data.html_url };
+  return createOnce(
+    async () => {
+      const { data } = await gh.rest.issues.createComment({ ...repo, issue_number: issue, body: full, request: NO_RETRY });
+      return { id: data.id, url: data.html_url };
+    },
+    () => findComment(gh, repo, issue, mark),
+  );
+}
+
+/**
+ * The body and its marker within GitHub's limit: a long report (thousands of files) is cut, any code fence left
+ * open is closed so the STATUS block still renders, and the marker is always kept (it is how the comment is found).
+ */
+export function fitComment(body: string, mark: string): string {
+  const full = `${body}\n\n${mark}`;
+  if (full.length <= MAX_COMMENT_CHARS) return full;
+  let kept = body.slice(0, MAX_COMMENT_CHARS - mark.length - CUT_NOTE.length - 200);
+  kept = kept.slice(0, Math.max(0, kept.lastIndexOf('\n')));
+  let open: string | undefined;
+  for (const m of kept.matchAll(/^(`{3,})/gm)) {
+    if (!open) open = m[1];
+    else if (m[1]!.length >= open.length) open = undefined;
+  }
+  return `${kept}\n${open ? `${open}\n` : ''}\n${CUT_NOTE}\n\n${mark}`;
 }

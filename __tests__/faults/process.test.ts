@@ -1,0 +1,68 @@
+// Process faults, through dist/index.js: the job cancelled (SIGTERM) in the middle of a long tool and in the middle
+// of the push, and a tool that prints 200 MB. The run must push what exists, report, and exit within the grace.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { faultCase, editTurns, finishTurns, assertHealthWorkSaved, bash, statusTurn } from './common.ts';
+import type { Turn } from '../harness/scenario.ts';
+import type { FaultContext } from '../harness/fault-run.ts';
+
+describe('process faults', { concurrency: 3 }, () => {
+  test('SIGTERM in the middle of a long Bash: the command is killed, the work pushed, ERROR reported, exit 1 within seconds', async () => {
+    const turns = (ctx: FaultContext): Turn[] => [
+      ...editTurns(),
+      { ...bash('sleep 30', 60_000), expect: () => void setTimeout(() => ctx.child?.kill('SIGTERM'), 800) },
+      statusTurn('COMPLETE', 'never reached'),
+    ];
+    await faultCase({ turns, maxWallMs: 20_000 }, (o) => {
+      assert.equal(o.verdict.status, 'ERROR');
+      assert.notEqual(o.run.code, 0);
+      assert.match(o.verdict.report, /cancel/i);
+      assertHealthWorkSaved(o);
+      assert.equal(o.ctx.s.anthropic.remaining(), 1, 'no model request after the cancel');
+    });
+  });
+
+  test('SIGTERM while pushing: the push completes or the report says why; a STATUS comment; no duplicate', async () => {
+    const turns = (ctx: FaultContext): Turn[] => {
+      const [tests, status] = finishTurns();
+      return [
+        ...editTurns(),
+        tests!,
+        {
+          ...status!,
+          expect: () => {
+            // The next request to the git server after the last answer is the push: cancel the job right then.
+            const seen = ctx.s.http.authorizations.length;
+            const timer = setInterval(() => {
+              if (ctx.s.http.authorizations.length > seen) {
+                clearInterval(timer);
+                ctx.child?.kill('SIGTERM');
+              }
+            }, 2);
+            setTimeout(() => clearInterval(timer), 20_000).unref();
+          },
+        },
+      ];
+    };
+    await faultCase({ turns, maxWallMs: 20_000 }, (o) => {
+      assert.ok(o.run.stdout.includes('Received SIGTERM'), 'the signal arrived during the run');
+      assertHealthWorkSaved(o);
+    });
+  });
+
+  test('a tool printing 200 MB: the output is capped, the action neither crashes nor floods the model', async () => {
+    const turns = (): Turn[] => [
+      ...editTurns(),
+      bash('yes 0123456789abcdef0123456789abcdef | head -c 200000000; echo; echo done', 120_000),
+      statusTurn('COMPLETE', 'Printed a lot', 'src/server.js, test/health.test.js'),
+    ];
+    await faultCase({ turns, maxWallMs: 60_000 }, (o) => {
+      assert.equal(o.verdict.status, 'COMPLETE');
+      assertHealthWorkSaved(o);
+      const last = o.ctx.s.anthropic.requests.at(-1)!.body!;
+      const result = JSON.stringify(last.messages.at(-1)!.content);
+      assert.ok(result.length < 40_000, `the tool result sent to the model is ${result.length} characters`);
+      assert.match(result, /cut/);
+    });
+  });
+});
