@@ -27707,10 +27707,10 @@ var init_values = __esm({
 });
 
 // node_modules/@anthropic-ai/sdk/internal/utils/sleep.mjs
-var sleep;
+var sleep2;
 var init_sleep = __esm({
   "node_modules/@anthropic-ai/sdk/internal/utils/sleep.mjs"() {
-    sleep = (ms2, signal) => new Promise((resolve5) => {
+    sleep2 = (ms2, signal) => new Promise((resolve5) => {
       if (signal?.aborted)
         return resolve5();
       const onAbort = () => {
@@ -34535,7 +34535,7 @@ var init_poller = __esm({
                 const wait = applyJitter(backoff2(attempt));
                 log.warn("poll failed, backing off", { error: String(e), backoff_ms: wait });
                 attempt++;
-                await sleep(wait, __classPrivateFieldGet(this, _WorkPoller_controller, "f").signal);
+                await sleep2(wait, __classPrivateFieldGet(this, _WorkPoller_controller, "f").signal);
                 continue;
               }
               attempt = 0;
@@ -34543,7 +34543,7 @@ var init_poller = __esm({
                 if (__classPrivateFieldGet(this, _WorkPoller_drain, "f"))
                   return;
                 idle.onEmptyPoll();
-                await sleep(jitter(1e3, 3e3), __classPrivateFieldGet(this, _WorkPoller_controller, "f").signal);
+                await sleep2(jitter(1e3, 3e3), __classPrivateFieldGet(this, _WorkPoller_controller, "f").signal);
                 continue;
               }
               idle.onClaim();
@@ -35088,7 +35088,7 @@ var init_SessionToolRunner = __esm({
             });
           }
           ctrl.signal.throwIfAborted();
-          await sleep(backoff3, ctrl.signal);
+          await sleep2(backoff3, ctrl.signal);
           backoff3 = Math.min(backoff3 * 2, STREAM_BACKOFF_CAP_MS);
         }
       }, _SessionToolRunner_reconcile = /**
@@ -35410,7 +35410,7 @@ var init_SessionToolRunner = __esm({
               backoff_ms: waitMs,
               error: String(e)
             });
-            await sleep(waitMs, ctrl.signal);
+            await sleep2(waitMs, ctrl.signal);
           }
         }
         __classPrivateFieldGet(this, _SessionToolRunner_logger, "f").error("failed to send tool result", {
@@ -35423,7 +35423,7 @@ var init_SessionToolRunner = __esm({
       async function _SessionToolRunner_drain2() {
         if (__classPrivateFieldGet(this, _SessionToolRunner_inFlightCount, "f") === 0)
           return;
-        await Promise.race([new Promise((r2) => __classPrivateFieldSet(this, _SessionToolRunner_onIdle, r2, "f")), sleep(DRAIN_TIMEOUT_MS)]);
+        await Promise.race([new Promise((r2) => __classPrivateFieldSet(this, _SessionToolRunner_onIdle, r2, "f")), sleep2(DRAIN_TIMEOUT_MS)]);
         __classPrivateFieldSet(this, _SessionToolRunner_onIdle, null, "f");
         if (__classPrivateFieldGet(this, _SessionToolRunner_inFlightCount, "f") > 0) {
           __classPrivateFieldGet(this, _SessionToolRunner_logger, "f").warn("drain timeout exceeded");
@@ -38099,7 +38099,7 @@ async function heartbeatLoop(client, work, lease, logger, requestOptions, onLeas
   };
   await beat();
   while (!lease.signal.aborted) {
-    await sleep(intervalMs, lease.signal);
+    await sleep2(intervalMs, lease.signal);
     lease.signal.throwIfAborted();
     await beat();
   }
@@ -60102,7 +60102,7 @@ var init_client = __esm({
             const maxRetries = options2.maxRetries ?? this.maxRetries;
             timeoutMillis = this.calculateDefaultRetryTimeoutMillis(retriesRemaining, maxRetries);
           }
-          await sleep(timeoutMillis, options2.signal ?? void 0);
+          await sleep2(timeoutMillis, options2.signal ?? void 0);
           return this.makeRequest(options2, retriesRemaining - 1, requestLogID, span);
         }
         calculateDefaultRetryTimeoutMillis(retriesRemaining, maxRetries) {
@@ -73050,7 +73050,30 @@ function createGitHub(token, baseUrl) {
   });
 }
 
+// src/github/create-once.ts
+import { setTimeout as sleep } from "node:timers/promises";
+var NO_RETRY = { retries: 0 };
+var ATTEMPTS = 3;
+function isTransient(e) {
+  const status = e?.status;
+  return status === void 0 || status >= 500 || status === 408 || status === 429;
+}
+async function createOnce(create, find, delayMs = 1e3) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create();
+    } catch (e) {
+      if (attempt >= ATTEMPTS || !isTransient(e)) throw e;
+      await sleep(delayMs * attempt);
+      const found = await find().catch(() => null);
+      if (found) return found;
+    }
+  }
+}
+
 // src/github/comments.ts
+var MAX_COMMENT_CHARS = 65536;
+var CUT_NOTE = "_The rest of this report was cut to fit GitHub's comment size limit; the job summary and the run log have all of it._";
 function marker(kind, key) {
   return `${COMMENT_MARKER} ${kind}=${key} -->`;
 }
@@ -73062,20 +73085,42 @@ async function findComment(gh, repo, issue2, mark) {
   return null;
 }
 async function upsertComment(gh, repo, issue2, mark, body, known) {
-  const full = `${body}
-
-${mark}`;
+  const full = fitComment(body, mark);
   const existing = known ?? await findComment(gh, repo, issue2, mark);
   if (existing) {
     try {
-      const { data: data2 } = await gh.rest.issues.updateComment({ ...repo, comment_id: existing.id, body: full });
-      return { id: data2.id, url: data2.html_url };
+      const { data } = await gh.rest.issues.updateComment({ ...repo, comment_id: existing.id, body: full });
+      return { id: data.id, url: data.html_url };
     } catch (e) {
       if (e.status !== 404) throw e;
     }
   }
-  const { data } = await gh.rest.issues.createComment({ ...repo, issue_number: issue2, body: full });
-  return { id: data.id, url: data.html_url };
+  return createOnce(
+    async () => {
+      const { data } = await gh.rest.issues.createComment({ ...repo, issue_number: issue2, body: full, request: NO_RETRY });
+      return { id: data.id, url: data.html_url };
+    },
+    () => findComment(gh, repo, issue2, mark)
+  );
+}
+function fitComment(body, mark) {
+  const full = `${body}
+
+${mark}`;
+  if (full.length <= MAX_COMMENT_CHARS) return full;
+  let kept = body.slice(0, MAX_COMMENT_CHARS - mark.length - CUT_NOTE.length - 200);
+  kept = kept.slice(0, Math.max(0, kept.lastIndexOf("\n")));
+  let open4;
+  for (const m2 of kept.matchAll(/^(`{3,})/gm)) {
+    if (!open4) open4 = m2[1];
+    else if (m2[1].length >= open4.length) open4 = void 0;
+  }
+  return `${kept}
+${open4 ? `${open4}
+` : ""}
+${CUT_NOTE}
+
+${mark}`;
 }
 
 // src/github/pulls.ts
@@ -73117,16 +73162,22 @@ var CONCLUSION = {
 };
 async function reportCheckRun(gh, repo, p3) {
   const conclusion = p3.failOn.includes(p3.status) ? "failure" : CONCLUSION[p3.status] === "failure" ? "neutral" : CONCLUSION[p3.status];
-  const { data } = await gh.rest.checks.create({
-    ...repo,
-    name: p3.name,
-    head_sha: p3.sha,
+  const fields = {
     status: "completed",
     conclusion,
     details_url: p3.detailsUrl,
     output: { title: p3.title.slice(0, 255), summary: p3.summary.slice(0, 65e3) }
-  });
-  return data.id;
+  };
+  return createOnce(
+    async () => (await gh.rest.checks.create({ ...repo, name: p3.name, head_sha: p3.sha, ...fields, request: NO_RETRY })).data.id,
+    async () => {
+      const { data } = await gh.rest.checks.listForRef({ ...repo, ref: p3.sha, check_name: p3.name, filter: "latest", per_page: 1 });
+      const run2 = data.check_runs.find((r2) => r2.head_sha === p3.sha);
+      if (!run2) return null;
+      await gh.rest.checks.update({ ...repo, check_run_id: run2.id, ...fields });
+      return run2.id;
+    }
+  );
 }
 
 // src/report/progress.ts
