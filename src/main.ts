@@ -7,7 +7,7 @@ import { UserError, errorMessage } from './errors.ts';
 import { readConfig, DEFAULT_MODEL, type Config } from './inputs.ts';
 import { createRedactor } from './redact.ts';
 import { readCommentEvent, type CommentEvent } from './trigger/event.ts';
-import { parseCommand } from './trigger/command.ts';
+import { parseCommand, commandName, nearestName } from './trigger/command.ts';
 import { decidePermission } from './trigger/permission.ts';
 import { loadAgents, findAgent, type AgentDefinition } from './agent/definition.ts';
 import { resolveModel } from './agent/models.ts';
@@ -134,7 +134,12 @@ async function handleComment(
   const hasCheckout = existsSync(join(env.workspace, '.git'));
   let catalog = await loadAgents({ workspace: hasCheckout ? env.workspace : builtinDir, agentsDir: cfg.agentsDir, builtinDir });
   const names = () => [...catalog.agents.keys(), ...catalog.errors.map((x) => x.name).filter((n): n is string => !!n)];
-  const command = parseCommand(comment.body, names(), cfg.agent || undefined);
+  let command = parseCommand(comment.body, names(), cfg.agent || undefined);
+  // A near miss of one of our names (`/backend-develper`) is answered, once the commenter is known to be allowed;
+  // other slash commands (`/cc`, `/lgtm`) belong to other tools and are left alone.
+  const typo = command || cfg.agent ? null : commandName(comment.body);
+  const didYouMean = typo ? nearestName(typo, names()) : null;
+  if (!command && typo && didYouMean) command = { agent: typo, task: '' };
   if (!command) {
     skip(outputs, `the comment is not a command for ${cfg.agent ? `/${cfg.agent}` : `any of ${names().map((n) => `/${n}`).join(', ')}`}.`);
     return null;
@@ -204,6 +209,14 @@ async function handleComment(
     if (posted) outputs.set(Output.CommentUrl, posted.url);
     return cfg.failOn.includes(status.status) ? `${status.status}: ${status.blocker ?? status.summary}` : null;
   };
+  if (didYouMean) {
+    return reportEarly(
+      errorStatus(
+        `There is no agent /${agentName}.`,
+        `No agent named "/${agentName}". Did you mean /${didYouMean}? Available: ${[...catalog.agents.keys()].map((n) => `/${n}`).join(', ')}.`,
+      ),
+    );
+  }
 
   // Everything after the acknowledgement reports through the progress comment, even an unexpected failure.
   const work = async (): Promise<string | null> => {

@@ -310,3 +310,28 @@ test('verify-command runs even for an agent without Bash', async () => {
   assert.ok(statusComments(s).some((c) => c.body.includes('verified-ok')));
   assert.equal((await readBranch(s.origin, run.outputs['branch']!))!.files['note.txt'], 'n\n');
 });
+
+test('a near miss of an agent name gets a "did you mean" reply (ERROR); other slash commands are left alone', async () => {
+  const s = await scenario({ script: [] });
+  const run = await s.run(s.comment({ body: '/backend-develper add a route' }));
+  assert.equal(run.code, 1);
+  assert.equal(run.outputs['status'], 'ERROR');
+  assert.match(run.outputs['blocker']!, /No agent named "\/backend-develper"\. Did you mean \/backend-developer\?/);
+  assert.ok(statusComments(s, s.issueNumber).some((c) => c.body.includes('Did you mean /backend-developer?')));
+  const before = s.gh.requests.length;
+  const other = await s.run(s.comment({ body: '/lgtm' }));
+  assert.equal(other.code, 0);
+  assert.equal(other.outputs['skipped'], 'true');
+  assert.equal(s.gh.requests.length, before, 'no API call for a command of another tool');
+  assert.equal(s.anthropic.requests.length, 0);
+});
+
+test('create-pr: false pushes the branch and opens no pull request', async () => {
+  const s = await scenario({ script: [write('y.txt', 'y\n'), status('COMPLETE', 'added y')] });
+  const run = await s.run(s.comment({ body: '/backend-developer add y' }), { 'create-pr': 'false' });
+  assert.equal(run.code, 0, run.stdout);
+  assert.equal(s.gh.state.pulls.length, 0);
+  assert.equal((await readBranch(s.origin, run.outputs['branch']!))!.files['y.txt'], 'y\n');
+  assert.equal(run.outputs['pr-number'], '');
+  assert.ok(statusComments(s, s.issueNumber).some((c) => /STATUS: COMPLETE/.test(c.body)));
+});

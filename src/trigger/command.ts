@@ -69,3 +69,26 @@ function firstLine(body: string): { line: string; following: string[] } | null {
   if (!line.startsWith('/')) return null; // also rules out `>` quotes, ``` / ~~~ fences, lists and indented code
   return { line: line.trimEnd(), following: lines.slice(i + 1) };
 }
+
+/** The known name within `maxDistance` edits of `name` (a typo like `/backend-develper`), or null. */
+export function nearestName(name: string, names: readonly string[], maxDistance = 2): string | null {
+  let best: string | null = null;
+  let bestDistance = maxDistance + 1;
+  for (const candidate of names) {
+    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
