@@ -61659,6 +61659,12 @@ function parseCommand(body, agentNames, only) {
   }
   return null;
 }
+function commandName(body) {
+  const first = firstLine(body);
+  if (!first) return null;
+  const m2 = /^\/([\p{L}\p{N}_][\p{L}\p{N}_.-]*)/u.exec(first.line);
+  return m2?.[1] ? m2[1].toLowerCase() : null;
+}
 function firstLine(body) {
   const lines = body.replace(/^\uFEFF/, "").split(/\r\n|\r|\n/);
   const i = lines.findIndex((l3) => l3.trim() !== "");
@@ -61668,6 +61674,26 @@ function firstLine(body) {
   const line = raw.slice(indent);
   if (!line.startsWith("/")) return null;
   return { line: line.trimEnd(), following: lines.slice(i + 1) };
+}
+function nearestName(name, names, maxDistance = 2) {
+  let best = null;
+  let bestDistance = maxDistance + 1;
+  for (const candidate of names) {
+    const d2 = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (d2 < bestDistance) [best, bestDistance] = [candidate, d2];
+  }
+  return best;
+}
+function editDistance(a, b3) {
+  let prev = Array.from({ length: b3.length + 1 }, (_3, j3) => j3);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j3 = 1; j3 <= b3.length; j3++) {
+      row[j3] = Math.min(prev[j3] + 1, row[j3 - 1] + 1, prev[j3 - 1] + (a[i - 1] === b3[j3 - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b3.length];
 }
 
 // src/trigger/permission.ts
@@ -73426,7 +73452,10 @@ async function handleComment(cfg, event, outputs, cancelled, redact) {
   const hasCheckout = existsSync5(join12(env.workspace, ".git"));
   let catalog = await loadAgents({ workspace: hasCheckout ? env.workspace : builtinDir, agentsDir: cfg.agentsDir, builtinDir });
   const names = () => [...catalog.agents.keys(), ...catalog.errors.map((x3) => x3.name).filter((n) => !!n)];
-  const command = parseCommand(comment.body, names(), cfg.agent || void 0);
+  let command = parseCommand(comment.body, names(), cfg.agent || void 0);
+  const typo = command || cfg.agent ? null : commandName(comment.body);
+  const didYouMean = typo ? nearestName(typo, names()) : null;
+  if (!command && typo && didYouMean) command = { agent: typo, task: "" };
   if (!command) {
     skip(outputs, `the comment is not a command for ${cfg.agent ? `/${cfg.agent}` : `any of ${names().map((n) => `/${n}`).join(", ")}`}.`);
     return null;
@@ -73490,6 +73519,14 @@ async function handleComment(cfg, event, outputs, cancelled, redact) {
     if (posted) outputs.set(Output.CommentUrl, posted.url);
     return cfg.failOn.includes(status.status) ? `${status.status}: ${status.blocker ?? status.summary}` : null;
   };
+  if (didYouMean) {
+    return reportEarly(
+      errorStatus(
+        `There is no agent /${agentName}.`,
+        `No agent named "/${agentName}". Did you mean /${didYouMean}? Available: ${[...catalog.agents.keys()].map((n) => `/${n}`).join(", ")}.`
+      )
+    );
+  }
   const work = async () => {
     const isPr = issue2.pull_request !== void 0;
     let base = cfg.baseBranch || event.repository.default_branch;
