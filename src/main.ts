@@ -180,10 +180,18 @@ async function handleComment(
   }
 
   // 3. Acknowledge and show progress.
-  await gh.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: 'eyes' }).catch((e) => core.warning(`Could not react: ${errorMessage(e)}`));
+  // The reaction and the lookup of an earlier progress comment (a re-run) go out together.
+  const reacted = gh.rest.reactions
+    .createForIssueComment({ ...repo, comment_id: comment.id, content: 'eyes' })
+    .catch((e) => core.warning(`Could not react: ${errorMessage(e)}`));
   const progressMark = marker('progress', String(comment.id));
-  let progressComment: PostedComment | null = await findComment(gh, repo, issue.number, progressMark).catch(() => null);
+  let progressComment: PostedComment | null = null;
+  const found = findComment(gh, repo, issue.number, progressMark).then(
+    (c) => void (progressComment = c),
+    () => {},
+  );
   const progress = new Progress(`🛠️ \`/${agentName}\` is working on this ([run](${env.runUrl})).`, async (body) => {
+    await found;
     progressComment = await upsertComment(gh, repo, issue.number, progressMark, redact(body), progressComment);
   });
   const phase = (name: string): void => {
@@ -192,7 +200,7 @@ async function handleComment(
   };
   phase('Permission checked');
   phase('Checking out');
-  await progress.flush();
+  await Promise.all([reacted, progress.flush()]);
 
   const figures: RunFigures = {
     turns: 0,
@@ -273,18 +281,22 @@ async function handleComment(
     const transcript = new Transcript(join(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? 'local'}-${comment.id}.jsonl`), redact);
     outputs.set(Output.Transcript, transcript.path);
     try {
-      toolbox = await createToolbox({
-        workspace: env.workspace,
-        tools: offered.length ? offered : [],
-        readOnlyRoots: agent.referenceRoots,
-        allowWorkflowChanges: cfg.allowWorkflowChanges,
-        sandbox: cfg.sandbox,
-        allowedDomains: cfg.allowedDomains,
-        env: process.env,
-        log: (m) => core.info(m),
-      });
-      const thread = await listThread(gh, repo, issue.number);
-      const { default: Anthropic } = await import('@anthropic-ai/sdk');
+      // Independent waits, together: the sandbox probe, the thread from GitHub, loading the SDK.
+      const [tb, thread, { default: Anthropic }] = await Promise.all([
+        createToolbox({
+          workspace: env.workspace,
+          tools: offered,
+          readOnlyRoots: agent.referenceRoots,
+          allowWorkflowChanges: cfg.allowWorkflowChanges,
+          sandbox: cfg.sandbox,
+          allowedDomains: cfg.allowedDomains,
+          env: process.env,
+          log: (m) => core.info(m),
+        }),
+        listThread(gh, repo, issue.number),
+        import('@anthropic-ai/sdk'),
+      ]);
+      toolbox = tb;
       result = await runSession({
         client: new Anthropic({ apiKey: cfg.anthropicApiKey, baseURL: cfg.anthropicBaseUrl || null, maxRetries: 2 }),
         agent,
@@ -450,20 +462,23 @@ async function handleComment(
       }),
     );
     const target = pr?.number ?? issue.number;
-    let statusComment: PostedComment | null = null;
-    try {
-      if (target === issue.number) {
-        await progress.flush(body);
-        statusComment = progressComment;
-      } else {
-        statusComment = await upsertComment(gh, repo, target, marker('status', String(comment.id)), body);
-        await progress.flush(redact(`\`/${agentName}\` finished: **${status.status}**\n\n${fenced(formatStatus(status))}\n\nReport: ${statusComment.url}`));
+    const postStatus = async (): Promise<void> => {
+      let statusComment: PostedComment | null = null;
+      try {
+        if (target === issue.number) {
+          await progress.flush(body);
+          statusComment = progressComment;
+        } else {
+          statusComment = await upsertComment(gh, repo, target, marker('status', String(comment.id)), body);
+          await progress.flush(redact(`\`/${agentName}\` finished: **${status.status}**\n\n${fenced(formatStatus(status))}\n\nReport: ${statusComment.url}`));
+        }
+      } catch (e) {
+        core.warning(`Could not post the STATUS comment: ${redact(errorMessage(e))}`);
       }
-    } catch (e) {
-      core.warning(`Could not post the STATUS comment: ${redact(errorMessage(e))}`);
-    }
-    if (statusComment) outputs.set(Output.CommentUrl, statusComment.url);
-    if (headSha && (pushed || isPr) && !cancelled.aborted) {
+      if (statusComment) outputs.set(Output.CommentUrl, statusComment.url);
+    };
+    const postCheck = async (): Promise<void> => {
+      if (!headSha || !(pushed || isPr) || cancelled.aborted) return;
       try {
         const id = await reportCheckRun(gh, repo, {
           name: agentName,
@@ -478,7 +493,8 @@ async function handleComment(
       } catch (e) {
         core.warning(`Could not create the check run: ${redact(errorMessage(e))}`);
       }
-    }
+    };
+    await Promise.all([postStatus(), postCheck()]);
     setStatusOutputs(outputs, status, figures);
     await writeJobSummary(agentName, status, figures, result.lastText, redact).catch((e) => core.warning(`Job summary: ${errorMessage(e)}`));
     core.info(redact(`/${agentName}: ${status.status} — ${status.summary} (${figuresLine(figures)})`));

@@ -49,6 +49,10 @@ export const globTool: Tool<GlobInput> = {
       // The pattern is matched here, not with rg -g: an include glob that matches an ignored folder (e.g. "**/*")
       // would override .gitignore in ripgrep.
       const args = ['--files', '--hidden', '--no-require-git', '--no-messages', '-g', '!.git'];
+      // A plain file-name pattern as last segment (e.g. *.ts) lets ripgrep drop most names before they cross the
+      // pipe: a --type filter, unlike -g, never overrides .gitignore. The full pattern is still matched below.
+      const base = input.pattern.split('/').pop()!;
+      if (/^[\w.*?-]+$/.test(base) && base !== '*' && !base.includes('**')) args.push('--type-add', `pattern:${base}`, '-t', 'pattern');
       const res = await runProcess(ctx.rg, args, dir.path, ctx.signal);
       const match = globMatcher(input.pattern);
       rels = res.stdout.split('\n').filter((f) => f && match(f));
