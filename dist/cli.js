@@ -43017,6 +43017,8 @@ var globTool = {
     let rels;
     if (ctx.rg) {
       const args = ["--files", "--hidden", "--no-require-git", "--no-messages", "-g", "!.git"];
+      const base = input.pattern.split("/").pop();
+      if (/^[\w.*?-]+$/.test(base) && base !== "*" && !base.includes("**")) args.push("--type-add", `pattern:${base}`, "-t", "pattern");
       const res = await runProcess(ctx.rg, args, dir.path, ctx.signal);
       const match = globMatcher(input.pattern);
       rels = res.stdout.split("\n").filter((f3) => f3 && match(f3));

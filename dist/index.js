@@ -44897,6 +44897,8 @@ var globTool = {
     let rels;
     if (ctx.rg) {
       const args = ["--files", "--hidden", "--no-require-git", "--no-messages", "-g", "!.git"];
+      const base = input.pattern.split("/").pop();
+      if (/^[\w.*?-]+$/.test(base) && base !== "*" && !base.includes("**")) args.push("--type-add", `pattern:${base}`, "-t", "pattern");
       const res = await runProcess(ctx.rg, args, dir.path, ctx.signal);
       const match = globMatcher(input.pattern);
       rels = res.stdout.split("\n").filter((f3) => f3 && match(f3));
@@ -54307,10 +54309,16 @@ async function handleComment(cfg, event, outputs, cancelled, redact) {
     skip(outputs, decision.reason);
     return null;
   }
-  await gh.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: "eyes" }).catch((e) => warning(`Could not react: ${errorMessage(e)}`));
+  const reacted = gh.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: "eyes" }).catch((e) => warning(`Could not react: ${errorMessage(e)}`));
   const progressMark = marker("progress", String(comment.id));
-  let progressComment = await findComment(gh, repo, issue2.number, progressMark).catch(() => null);
+  let progressComment = null;
+  const found = findComment(gh, repo, issue2.number, progressMark).then(
+    (c3) => void (progressComment = c3),
+    () => {
+    }
+  );
   const progress = new Progress(`\u{1F6E0}\uFE0F \`/${agentName}\` is working on this ([run](${env.runUrl})).`, async (body) => {
+    await found;
     progressComment = await upsertComment(gh, repo, issue2.number, progressMark, redact(body), progressComment);
   });
   const phase = (name) => {
@@ -54319,7 +54327,7 @@ async function handleComment(cfg, event, outputs, cancelled, redact) {
   };
   phase("Permission checked");
   phase("Checking out");
-  await progress.flush();
+  await Promise.all([reacted, progress.flush()]);
   const figures = {
     turns: 0,
     toolCalls: {},
@@ -54390,18 +54398,21 @@ async function handleComment(cfg, event, outputs, cancelled, redact) {
     const transcript = new Transcript(join12(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? "local"}-${comment.id}.jsonl`), redact);
     outputs.set(Output.Transcript, transcript.path);
     try {
-      toolbox = await createToolbox({
-        workspace: env.workspace,
-        tools: offered.length ? offered : [],
-        readOnlyRoots: agent.referenceRoots,
-        allowWorkflowChanges: cfg.allowWorkflowChanges,
-        sandbox: cfg.sandbox,
-        allowedDomains: cfg.allowedDomains,
-        env: process.env,
-        log: (m2) => info(m2)
-      });
-      const thread = await listThread(gh, repo, issue2.number);
-      const { default: Anthropic2 } = await Promise.resolve().then(() => (init_sdk(), sdk_exports));
+      const [tb, thread, { default: Anthropic2 }] = await Promise.all([
+        createToolbox({
+          workspace: env.workspace,
+          tools: offered,
+          readOnlyRoots: agent.referenceRoots,
+          allowWorkflowChanges: cfg.allowWorkflowChanges,
+          sandbox: cfg.sandbox,
+          allowedDomains: cfg.allowedDomains,
+          env: process.env,
+          log: (m2) => info(m2)
+        }),
+        listThread(gh, repo, issue2.number),
+        Promise.resolve().then(() => (init_sdk(), sdk_exports))
+      ]);
+      toolbox = tb;
       result = await runSession({
         client: new Anthropic2({ apiKey: cfg.anthropicApiKey, baseURL: cfg.anthropicBaseUrl || null, maxRetries: 2 }),
         agent,
@@ -54556,24 +54567,27 @@ Closes #${issue2.number}`),
       })
     );
     const target = pr2?.number ?? issue2.number;
-    let statusComment = null;
-    try {
-      if (target === issue2.number) {
-        await progress.flush(body);
-        statusComment = progressComment;
-      } else {
-        statusComment = await upsertComment(gh, repo, target, marker("status", String(comment.id)), body);
-        await progress.flush(redact(`\`/${agentName}\` finished: **${status.status}**
+    const postStatus = async () => {
+      let statusComment = null;
+      try {
+        if (target === issue2.number) {
+          await progress.flush(body);
+          statusComment = progressComment;
+        } else {
+          statusComment = await upsertComment(gh, repo, target, marker("status", String(comment.id)), body);
+          await progress.flush(redact(`\`/${agentName}\` finished: **${status.status}**
 
 ${fenced(formatStatus(status))}
 
 Report: ${statusComment.url}`));
+        }
+      } catch (e) {
+        warning(`Could not post the STATUS comment: ${redact(errorMessage(e))}`);
       }
-    } catch (e) {
-      warning(`Could not post the STATUS comment: ${redact(errorMessage(e))}`);
-    }
-    if (statusComment) outputs.set(Output.CommentUrl, statusComment.url);
-    if (headSha && (pushed || isPr) && !cancelled.aborted) {
+      if (statusComment) outputs.set(Output.CommentUrl, statusComment.url);
+    };
+    const postCheck = async () => {
+      if (!headSha || !(pushed || isPr) || cancelled.aborted) return;
       try {
         const id = await reportCheckRun(gh, repo, {
           name: agentName,
@@ -54588,7 +54602,8 @@ Report: ${statusComment.url}`));
       } catch (e) {
         warning(`Could not create the check run: ${redact(errorMessage(e))}`);
       }
-    }
+    };
+    await Promise.all([postStatus(), postCheck()]);
     setStatusOutputs(outputs, status, figures);
     await writeJobSummary(agentName, status, figures, result.lastText, redact).catch((e) => warning(`Job summary: ${errorMessage(e)}`));
     info(redact(`/${agentName}: ${status.status} \u2014 ${status.summary} (${figuresLine(figures)})`));
