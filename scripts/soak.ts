@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runFault, explain, type FaultContext, type FaultSpec } from '../__tests__/harness/fault-run.ts';
+import { runFault, explain, cancelWhenPushStarts, type FaultContext, type FaultSpec } from '../__tests__/harness/fault-run.ts';
 import { healthTurns } from '../__tests__/harness/health-scenario.ts';
 import { git, pushAsHuman } from '../__tests__/harness/git.ts';
 import { REPO, type Turn } from '../__tests__/harness/scenario.ts';
@@ -137,16 +137,8 @@ const GIT_PROCESS: Record<string, Mod> = {
         ...t.slice(0, -1),
         {
           ...last,
-          expect: () => {
-            const seen = ctx.s.http.authorizations.length;
-            const timer = setInterval(() => {
-              if (ctx.s.http.authorizations.length > seen) {
-                clearInterval(timer);
-                ctx.child?.kill('SIGTERM');
-              }
-            }, 2);
-            setTimeout(() => clearInterval(timer), 30_000).unref();
-          },
+          // The next request to the git server after the last answer is the push: cancel the job right then.
+          expect: () => cancelWhenPushStarts(ctx),
         },
       ];
     }),

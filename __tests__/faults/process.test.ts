@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { faultCase, editTurns, finishTurns, assertHealthWorkSaved, bash, statusTurn } from './common.ts';
 import type { Turn } from '../harness/scenario.ts';
-import type { FaultContext } from '../harness/fault-run.ts';
+import { cancelWhenPushStarts, type FaultContext } from '../harness/fault-run.ts';
 
 describe('process faults', { concurrency: 3 }, () => {
   test('SIGTERM in the middle of a long Bash: the command is killed, the work pushed, ERROR reported, exit 1 within seconds', async () => {
@@ -30,17 +30,8 @@ describe('process faults', { concurrency: 3 }, () => {
         tests!,
         {
           ...status!,
-          expect: () => {
-            // The next request to the git server after the last answer is the push: cancel the job right then.
-            const seen = ctx.s.http.authorizations.length;
-            const timer = setInterval(() => {
-              if (ctx.s.http.authorizations.length > seen) {
-                clearInterval(timer);
-                ctx.child?.kill('SIGTERM');
-              }
-            }, 2);
-            setTimeout(() => clearInterval(timer), 20_000).unref();
-          },
+          // The next request to the git server after the last answer is the push: cancel the job right then.
+          expect: () => cancelWhenPushStarts(ctx),
         },
       ];
     };

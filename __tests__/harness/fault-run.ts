@@ -98,3 +98,15 @@ export function explain(o: FaultOutcome): string {
     .join('\n');
   return `${o.verdict.problems.join('\n')}\n--- exit ${o.run.code} signal ${o.run.signal}, ${o.wallMs} ms; report:\n${o.verdict.report.slice(0, 1500)}\n--- log tail:\n${log}\n--- stderr:\n${o.run.stderr.slice(-2000)}`;
 }
+
+/** Sends SIGTERM to the action the moment its next git request (the push) reaches the origin. */
+export function cancelWhenPushStarts(ctx: FaultContext, giveUpMs = 30_000): void {
+  const seen = ctx.s.http.authorizations.length;
+  const timer = setInterval(() => {
+    if (ctx.s.http.authorizations.length > seen) {
+      clearInterval(timer);
+      ctx.child?.kill('SIGTERM');
+    }
+  }, 2);
+  setTimeout(() => clearInterval(timer), giveUpMs).unref();
+}
