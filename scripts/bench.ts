@@ -12,7 +12,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { startAnthropic, type Turn, type MessagesRequest } from '../__tests__/harness/anthropic-server.ts';
@@ -32,6 +32,7 @@ const OUT = resolve(argValue('--out') ?? 'bench-results.json');
 const ROOT = resolve(import.meta.dirname, '..');
 /** The bundle to run (default dist/index.js): `--entry` compares another build side by side. */
 const ENTRY = resolve(argValue('--entry') ?? DIST);
+const CLI = resolve(dirname(ENTRY), 'cli.js');
 const REPO = 'acme/todo-api';
 const GITHUB_TOKEN = 'ghs_benchTOKEN0123456789abcdefABCDEFabcdef';
 const API_KEY = 'sk-ant-bench-KEY-0123456789abcdef';
@@ -176,6 +177,44 @@ async function runOnce(script: Turn[], inputs: Record<string, string>): Promise<
     await Promise.all([gh.close(), anthropic.close(), http.close()]);
     await rm(origin.root, { recursive: true, force: true });
     await rm(workspace, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The same 5-turn task through the local CLI (dist/cli.js) on a plain local checkout: no GitHub, no push, no
+ * permission check — the agent loop's own cost, the figure comparable to running an agent CLI on the same task.
+ */
+async function runCliOnce(script: Turn[], sandbox: string): Promise<{ wallMs: number; peakRssBytes: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'bda-bench-cli-'));
+  const queue = [...script];
+  const anthropic = await startAnthropic({ apiKey: API_KEY, script: () => queue.shift() ?? (() => { throw new Error('bench: the CLI asked for more turns than scripted'); })() });
+  try {
+    for (const [p, c] of Object.entries(SERVICE_FILES)) {
+      await mkdir(dirname(join(dir, p)), { recursive: true });
+      await writeFile(join(dir, p), c);
+    }
+    for (const a of [['init', '-q', '-b', 'main'], ['add', '-A'], ['-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-q', '-m', 'init']]) {
+      spawnSync('git', a, { cwd: dir });
+    }
+    const hook = await rssHook();
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [CLI, 'run', 'add a /health endpoint', '--sandbox', sandbox], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: anthropic.url, RUNNER_TEMP: dir + '.tmp', NODE_OPTIONS: `--require ${hook}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    const wallMs = performance.now() - t0;
+    if (code !== 0 || !/^STATUS: COMPLETE/m.test(out) || queue.length) throw new Error(`bench: the CLI run went wrong (exit ${code}, ${queue.length} turns unused)\n${out}`);
+    const rss = Number(await readFile(join(rssHookDir, String(child.pid)), 'utf8').catch(() => 'NaN')) * 1024;
+    return { wallMs, peakRssBytes: rss };
+  } finally {
+    await anthropic.close();
+    await rm(dir, { recursive: true, force: true });
+    await rm(dir + '.tmp', { recursive: true, force: true });
   }
 }
 
@@ -373,6 +412,10 @@ async function main(): Promise<void> {
   const five = await task('5-turn', fiveTurns, { sandbox: sandboxMode }, RUNS);
   log('5-turn task, sandbox off');
   const fiveOff = await task('5-turn off', fiveTurns, { sandbox: 'off' }, SMOKE ? 1 : RUNS);
+  log('5-turn task through the local CLI');
+  const cliRuns: Array<{ wallMs: number; peakRssBytes: number }> = [];
+  for (let i = 0; i < RUNS; i++) cliRuns.push(await runCliOnce(fiveTurns(), sandboxMode));
+  const cli = { wallMs: median(cliRuns.map((r) => r.wallMs)), peakRssMiB: median(cliRuns.map((r) => r.peakRssBytes)) / MiB };
   log('50-turn task');
   const fifty = await task('50-turn', fiftyTurns, { sandbox: sandboxMode, 'max-turns': '60' }, SMOKE ? 1 : Math.max(1, Math.ceil(RUNS / 2)) | 1);
   // The scripts are written so every call succeeds: an error result means a tool or the script broke.
@@ -393,6 +436,7 @@ async function main(): Promise<void> {
     { what: '5-turn task: wall (median)', value: s(five.wallMs), target: '≤ 0.35 s', ok: five.wallMs <= 350 },
     { what: '5-turn task: peak RSS', value: `${five.peakRssMiB.toFixed(1)} MiB`, target: '≤ 90 MiB', ok: five.peakRssMiB <= 90 },
     { what: '5-turn task, sandbox off: wall', value: s(fiveOff.wallMs), target: '' },
+    { what: '5-turn task, local CLI (no GitHub, no push): wall / RSS', value: `${s(cli.wallMs)} / ${cli.peakRssMiB.toFixed(1)} MiB`, target: '' },
     { what: '50-turn task: wall', value: s(fifty.wallMs), target: '≤ 1.2 s', ok: fifty.wallMs <= 1200 },
     { what: '50-turn task: peak RSS', value: `${fifty.peakRssMiB.toFixed(1)} MiB`, target: '' },
     { what: 'process start → first model request', value: ms(five.firstRequestMs), target: '' },
@@ -418,7 +462,7 @@ async function main(): Promise<void> {
     ...rows.map((r) => `${r.what.padEnd(w0)} | ${r.value.padEnd(w1)} | ${r.target ? `${r.target} ${r.ok ? '✓' : '✗'}` : '—'}`),
   ];
   console.log(lines.join('\n'));
-  const results = { date: new Date().toISOString(), smoke: SMOKE, machine: m, runs: RUNS, five, fiveOff, fifty, sandbox, tree, bundle: { bytes: bundleBytes, gzipBytes: bundleGzip }, rows };
+  const results = { date: new Date().toISOString(), smoke: SMOKE, machine: m, runs: RUNS, five, fiveOff, cli, fifty, sandbox, tree, bundle: { bytes: bundleBytes, gzipBytes: bundleGzip }, rows };
   await writeFile(OUT, JSON.stringify(results, null, 2) + '\n');
   log(`wrote ${OUT}`);
 }
