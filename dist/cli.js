@@ -3544,3392 +3544,6 @@ var require_gray_matter = __commonJS({
   }
 });
 
-// node_modules/ignore/index.js
-var require_ignore = __commonJS({
-  "node_modules/ignore/index.js"(exports2, module2) {
-    function makeArray(subject) {
-      return Array.isArray(subject) ? subject : [subject];
-    }
-    var UNDEFINED = void 0;
-    var EMPTY2 = "";
-    var SPACE = " ";
-    var ESCAPE = "\\";
-    var REGEX_LITERAL_SPECIAL = /[.*+?()[\]{}^$|\\/]/;
-    var BOM = "\uFEFF";
-    var REGEX_ANCHORED_GLOBSTAR = /^\/\*{2,}$/;
-    var REGEX_REPLACE_LEADING_EXCAPED_EXCLAMATION = /^\\!/;
-    var REGEX_REPLACE_LEADING_EXCAPED_HASH = /^\\#/;
-    var REGEX_SPLITALL_CRLF = /\r?\n/g;
-    var DOUBLE_SLASH = "//";
-    var SLASH_CODE = 47;
-    var DOT_CODE = 46;
-    var SLASH = "/";
-    var TMP_KEY_IGNORE = "node-ignore";
-    if (typeof Symbol !== "undefined") {
-      TMP_KEY_IGNORE = /* @__PURE__ */ Symbol.for("node-ignore");
-    }
-    var KEY_IGNORE = TMP_KEY_IGNORE;
-    var define2 = (object, key, value) => {
-      Object.defineProperty(object, key, { value });
-      return value;
-    };
-    var RETURN_FALSE = () => false;
-    var POSIX_CLASSES = {
-      alnum: "0-9A-Za-z",
-      alpha: "A-Za-z",
-      blank: " \\t",
-      cntrl: "\\x00-\\x1f\\x7f",
-      digit: "0-9",
-      graph: "!-.0-~",
-      lower: "a-z",
-      print: " -.0-~",
-      punct: "!-.:-@\\[-`{-~",
-      // git's `sane-ctype.h` classifies \v and \f as control, not space,
-      //   unlike C's `isspace`
-      space: " \\t\\n\\r",
-      upper: "A-Z",
-      xdigit: "0-9A-Fa-f"
-    };
-    var CLASS_MEMBERS_TO_ESCAPE = "\\]^-[";
-    var escapeMember = (char) => CLASS_MEMBERS_TO_ESCAPE.indexOf(char) < 0 ? char : ESCAPE + char;
-    var NON_SLASH = "(?!\\/)";
-    var classSource = (negated, body) => {
-      if (negated) {
-        return `[^\\/${body}]`;
-      }
-      const source = `[${body}]`;
-      return new RegExp(source).test("/") ? NON_SLASH + source : source;
-    };
-    var scanBracket = (pattern, start) => {
-      const { length } = pattern;
-      let index = start + 1;
-      let negated = EMPTY2;
-      const lead = pattern[index];
-      if (lead === "!" || lead === "^") {
-        negated = "^";
-        index++;
-      }
-      let body = EMPTY2;
-      let prev = EMPTY2;
-      for (; ; ) {
-        const char = pattern[index];
-        if (char === UNDEFINED) {
-          return null;
-        }
-        if (char === ESCAPE) {
-          const escaped = pattern[++index];
-          body += escapeMember(escaped);
-          prev = escaped;
-        } else if (char === "-" && prev && index + 1 < length && pattern[index + 1] !== "]") {
-          index++;
-          let to2 = pattern[index];
-          if (to2 === ESCAPE) {
-            to2 = pattern[index += 1];
-          }
-          if (prev <= to2) {
-            body += `-${escapeMember(to2)}`;
-          }
-          prev = EMPTY2;
-        } else if (char === "[" && pattern[index + 1] === ":") {
-          const nameStart = index + 2;
-          let end = nameStart;
-          while (end < length && pattern[end] !== "]") {
-            end++;
-          }
-          if (end === length) {
-            return null;
-          }
-          if (end > nameStart && pattern[end - 1] === ":") {
-            const name = pattern.slice(nameStart, end - 1);
-            if (!Object.prototype.hasOwnProperty.call(POSIX_CLASSES, name)) {
-              return null;
-            }
-            body += POSIX_CLASSES[name];
-            prev = EMPTY2;
-            index = end;
-          } else {
-            body += escapeMember("[");
-            prev = "[";
-            index = nameStart - 2;
-          }
-        } else {
-          body += escapeMember(char);
-          prev = char;
-        }
-        index++;
-        if (pattern[index] === "]") {
-          return {
-            end: index,
-            source: classSource(negated, body)
-          };
-        }
-      }
-    };
-    var NEVER_MATCH = "[]";
-    var PLACEHOLDER = "\0";
-    var REGEX_RESTORE_PLACEHOLDER = new RegExp(
-      `${PLACEHOLDER}(\\d+)${PLACEHOLDER}`,
-      "g"
-    );
-    var TRAILING_WILDCARD = "\uE000";
-    var TRAILING_DOUBLESTAR = "\uE001";
-    var isReserved = (char) => char === PLACEHOLDER || char === TRAILING_WILDCARD || char === TRAILING_DOUBLESTAR;
-    var extractBrackets = (pattern) => {
-      const sources = [];
-      const hold = (source) => `${PLACEHOLDER}${sources.push(source) - 1}${PLACEHOLDER}`;
-      const { length } = pattern;
-      let out = EMPTY2;
-      let index = 0;
-      while (index < length) {
-        const char = pattern[index];
-        if (char === ESCAPE) {
-          const escaped = pattern[index + 1];
-          if (escaped === SLASH && index + 2 === length) {
-            out += hold(NEVER_MATCH);
-          } else if (escaped === "*" || escaped === "[" || escaped === SPACE) {
-            out += pattern.slice(index, index + 2);
-          } else {
-            out += hold(
-              REGEX_LITERAL_SPECIAL.test(escaped) ? ESCAPE + escaped : isReserved(escaped) ? `[${escaped}]` : escaped
-            );
-          }
-          index += 2;
-        } else if (isReserved(char)) {
-          out += hold(`[${char}]`);
-          index++;
-        } else if (char === "[") {
-          const scanned = scanBracket(pattern, index);
-          if (scanned === null) {
-            out += hold(NEVER_MATCH);
-            index = length;
-          } else {
-            out += hold(scanned.source);
-            index = scanned.end + 1;
-          }
-        } else {
-          out += char;
-          index++;
-        }
-      }
-      return {
-        source: out,
-        sources
-      };
-    };
-    var DIRECT = null;
-    var REGEX_INNER_SLASH = /\/(?!$)/;
-    var WILDCARD = "[^\\/]*";
-    var REPLACERS = [
-      // Replace (\ ) with ' '
-      // Only a space: an escaped tab or other whitespace is already a literal by
-      //   the time it reaches here, and a bare tab must be left as one, not turned
-      //   into a space.
-      // (\ ) -> ' '
-      // (\\ ) -> '\\ '
-      // (\\\ ) -> '\\ '
-      [
-        // A run of backslashes is taken whole, from its first one, so no match
-        //   ever starts again inside it -- `(\\+?) ` did, which made a long run
-        //   quadratic.
-        /(\\+)( ?)/g,
-        (_3, run, space) => space ? run.slice(0, run.length - run.length % 2) + SPACE : run,
-        ESCAPE + SPACE
-      ],
-      // git's wildmatch() reads a run of two or more asterisks as one globstar
-      //   whenever the run fills a path segment: it starts the pattern or follows
-      //   a `/`, and it ends the pattern or comes before a `/`. A run of two is
-      //   already `**`; a longer one is folded into `**` here, so the steps
-      //   below only ever have to know `**`.
-      // `***/foo` -> `**/foo`, `a/***/b` -> `a/**/b`, `a/***` -> `a/**`
-      // git also takes a run beside a literal prefix (`a***/b`) or beside an
-      //   escaped slash (`***\/b`) as a globstar, and this does not; the README
-      //   lists both, under "A run of asterisks".
-      [
-        /(^|\/)\*{3,}(?=\/|$)/g,
-        (_3, start) => `${start}**`,
-        "*"
-      ],
-      // Escape metacharacters
-      // which is written down by users but means special for regular expressions.
-      // > There are 12 characters with special meanings:
-      // > - the backslash \,
-      // > - the caret ^,
-      // > - the dollar sign $,
-      // > - the period or dot .,
-      // > - the vertical bar or pipe symbol |,
-      // > - the question mark ?,
-      // > - the asterisk or star *,
-      // > - the plus sign +,
-      // > - the opening parenthesis (,
-      // > - the closing parenthesis ),
-      // > - and the opening square bracket [,
-      // > - the opening curly brace {,
-      // > These special characters are often called "metacharacters".
-      [
-        /[\\$.|*+(){^]/g,
-        (match) => `\\${match}`
-      ],
-      [
-        // > a question mark (?) matches a single character
-        /(?!\\)\?/g,
-        () => "[^/]",
-        "?"
-      ],
-      // leading slash
-      [
-        // > A leading slash matches the beginning of the pathname.
-        // > For example, "/*.c" matches "cat-file.c" but not "mozilla-sha1/sha1.c".
-        // A leading slash matches the beginning of the pathname
-        /^\//,
-        () => "^",
-        SLASH
-      ],
-      // replace special metacharacter slash after the leading slash
-      [
-        /\//g,
-        () => "\\/",
-        SLASH
-      ],
-      [
-        // > A leading "**" followed by a slash means match in all directories.
-        // > For example, "**/foo" matches file or directory "foo" anywhere,
-        // > the same as pattern "foo".
-        // > "**/foo/bar" matches file or directory "bar" anywhere that is directly
-        // >   under directory "foo".
-        // Notice that the '*'s have been replaced as '\\*'
-        /^\^*(?:\\\*\\\*\\\/)+/,
-        // '**/foo' <-> 'foo'
-        () => "(?:^|\\/)",
-        "*"
-      ],
-      // starting
-      [
-        // there will be no leading '/'
-        //   (which has been replaced by section "leading slash")
-        // If starts with '**', adding a '^' to the regular expression also works
-        DIRECT,
-        (source, pattern) => {
-          if (!source || source[0] === "^" || source[0] === "(") {
-            return source;
-          }
-          const anchor = !REGEX_INNER_SLASH.test(pattern) ? "(?:^|\\/)" : "^";
-          return anchor + source;
-        }
-      ],
-      // two globstars
-      [
-        // Use lookahead assertions so that we could match more than one `'/**'`
-        /\\\/\\\*\\\*(?=\\\/|$)/g,
-        // Zero, one or several directories
-        // should not use '*', or it will be replaced by the next replacer
-        // Check if it is not the last `'/**'`
-        (_3, index, str2) => index + 6 < str2.length ? str2.slice(index + 6) === "\\/" ? "(?:\\/[^\\/]+)+" : "(?:\\/[^\\/]+)*" : `\\/${TRAILING_DOUBLESTAR}`,
-        "*"
-      ],
-      // normal intermediate wildcards
-      [
-        // Never replace escaped '*'
-        // ignore rule '\*' will match the path '*'
-        // 'abc.*/' -> go
-        // 'abc.*'  -> skip this rule,
-        //    coz trailing single wildcard will be handed by [trailing wildcard]
-        /(^|[^\\])(?:\\\*)+(?!$)/g,
-        // '*.js' matches '.js'
-        // '*.js' doesn't match 'abc'
-        // 1. An asterisk "*" matches anything except a slash.
-        // 2. Other consecutive asterisks are considered regular asterisks
-        //    and collapse into one non-slash wildcard run.
-        (_3, p1) => p1 + WILDCARD,
-        "*"
-      ],
-      // trailing wildcard, held apart from a literal star
-      [
-        // The step above leaves a trailing `*` alone, so a single `\*` is all that
-        //   can be left at the end here, and what stands in front of it says which
-        //   kind it is. A wildcard arrives as the escaper wrote it, `\*` with
-        //   nothing before it; a literal arrives as the user's own escape, which
-        //   the escaper doubled, and then the star's own -- `\\` and then `\*`.
-        //   There is no third case: every backslash still reaching the chain is
-        //   one `\*`, `\[` or `\ ` carries itself, and each is followed by its
-        //   own character, so a longer run can never form. This runs while the
-        //   two are still distinct, before the unescape steps below collapse the
-        //   literal onto the very `\*` a wildcard leaves behind.
-        /(^|[^\\])((?:\\\\)*)\\\*$/,
-        (match, p1, p22) => p22 === EMPTY2 ? p1 + TRAILING_WILDCARD : match,
-        "*"
-      ],
-      [
-        // unescape, revert step 3 except for back slash
-        // For example, if a user escape a '\\*',
-        // after step 3, the result will be '\\\\\\*'
-        /\\\\\\(?=[$.|*+(){^])/g,
-        () => ESCAPE,
-        ESCAPE + ESCAPE
-      ],
-      [
-        // '\\\\' -> '\\'
-        /\\\\/g,
-        () => ESCAPE,
-        ESCAPE + ESCAPE
-      ],
-      [
-        // Every real bracket expression -- POSIX classes included -- has already
-        //   been held aside by `extractBrackets`, so the only `[` left in the
-        //   pattern is an escaped, literal one.
-        // A backslash could only stand at the end of the range if it quoted the
-        //   `]`, and `\]` is held aside long before this.
-        /\\\[([^\]/]*?)($|\])/g,
-        // '\\[bar]' -> '\\\\[bar]'
-        (match, range, close) => `\\[${range}${close}`,
-        "["
-      ],
-      // ending
-      [
-        // 'js' will not match 'js.'
-        // 'ab' will not match 'abc'
-        DIRECT,
-        // WTF!
-        // https://git-scm.com/docs/gitignore
-        // changes in [2.22.1](https://git-scm.com/docs/gitignore/2.22.1)
-        // which re-fixes #24, #38
-        // > If there is a separator at the end of the pattern then the pattern
-        // > will only match directories, otherwise the pattern can match both
-        // > files and directories.
-        // 'js*' will not match 'a.js'
-        // 'js/' will not match 'a.js'
-        // 'js' will match 'a.js' and 'a.js/'
-        (source) => {
-          const last = source[source.length - 1];
-          if (!last || last === TRAILING_WILDCARD || last === TRAILING_DOUBLESTAR) {
-            return source;
-          }
-          return last === SLASH ? `${source}$` : `${source}(?=$|\\/$)`;
-        }
-      ]
-    ];
-    var REGEX_REPLACE_TRAILING_WILDCARD = /(^|\\\/)?\uE000$/;
-    var MODE_IGNORE = "regex";
-    var MODE_CHECK_IGNORE = "checkRegex";
-    var UNDERSCORE = "_";
-    var replaceTrailingWildcard = (_3, p1) => {
-      const prefix = p1 ? `${p1}[^/]+` : "[^/]*";
-      return `${prefix}(?=$|\\/$)`;
-    };
-    var REGEX_REPLACE_TRAILING_DOUBLESTAR = /\uE001$/;
-    var replaceTrailingDoublestar = () => "[\\s\\S]";
-    var separatorAfter = (run, at2) => {
-      let separator = EMPTY2;
-      for (let index = at2 + 1; index < run.length && !run[index].wildcard; index++) {
-        separator += run[index].single;
-      }
-      return separator;
-    };
-    var pinWildcards = (source) => {
-      if (source.indexOf(WILDCARD) < 0) {
-        return source;
-      }
-      const tokens = [];
-      const { length } = source;
-      let index = 0;
-      while (index < length) {
-        const char = source[index];
-        if (source.startsWith(WILDCARD, index)) {
-          tokens.push({ wildcard: true });
-          index += WILDCARD.length;
-        } else if (char === "[") {
-          let end = index + 1;
-          if (source[end] === "^") {
-            end++;
-          }
-          if (source[end] === "]") {
-            end++;
-          }
-          while (end < length && source[end] !== "]") {
-            end += source[end] === ESCAPE ? 2 : 1;
-          }
-          end++;
-          tokens.push({ single: source.slice(index, end) });
-          index = end;
-        } else if (char === ESCAPE) {
-          tokens.push({ single: source.slice(index, index + 2) });
-          index += 2;
-        } else if (char === "(") {
-          let depth2 = 0;
-          let end = index;
-          do {
-            if (source[end] === ESCAPE) {
-              end++;
-            } else if (source[end] === "(") {
-              depth2++;
-            } else if (source[end] === ")") {
-              depth2--;
-            }
-            end++;
-          } while (end < length && depth2 > 0);
-          if ("*+?".indexOf(source[end]) >= 0) {
-            end++;
-          }
-          tokens.push({ boundary: source.slice(index, end) });
-          index = end;
-        } else if (char === "^" || char === "$") {
-          tokens.push({ boundary: char });
-          index++;
-        } else {
-          tokens.push({ single: char });
-          index++;
-        }
-      }
-      let out = EMPTY2;
-      let run = [];
-      const flush = () => {
-        let lastWildcard;
-        run.forEach((token, at2) => {
-          if (token.wildcard) {
-            lastWildcard = at2;
-          }
-        });
-        run.forEach((token, at2) => {
-          if (!token.wildcard) {
-            out += token.single;
-            return;
-          }
-          out += at2 === lastWildcard ? WILDCARD : `(?:(?!${separatorAfter(run, at2)})[^\\/])*`;
-        });
-        run = [];
-      };
-      tokens.forEach((token) => {
-        if (token.boundary === void 0) {
-          run.push(token);
-          return;
-        }
-        flush();
-        out += token.boundary;
-      });
-      flush();
-      return out;
-    };
-    var makeRegexPrefix = (pattern) => {
-      if (REGEX_ANCHORED_GLOBSTAR.test(pattern)) {
-        pattern = "**";
-      }
-      const { source, sources } = extractBrackets(pattern);
-      const replaced = REPLACERS.reduce(
-        // A pass whose matcher finds nothing hands back the very string it was
-        //   given, so asking first costs a search and saves a rewrite. Ten of the
-        //   fifteen passes never fire for a typical .gitignore line, and between
-        //   them they were 45% of this chain.
-        (prev, [matcher, replacer, required]) => {
-          if (matcher === DIRECT) {
-            return replacer(prev, pattern);
-          }
-          if (required !== UNDEFINED && prev.indexOf(required) < 0) {
-            return prev;
-          }
-          return matcher.test(prev) ? prev.replace(matcher, replacer.bind(pattern)) : prev;
-        },
-        source
-      );
-      return sources.length ? replaced.replace(
-        REGEX_RESTORE_PLACEHOLDER,
-        (match, index) => sources[index]
-      ) : replaced;
-    };
-    var checkSourceOf = (body, prefix) => {
-      if (body[body.length - 1] === SLASH) {
-        prefix = makeRegexPrefix(body.slice(0, -1));
-      }
-      const head = prefix.slice(0, -1);
-      const last = prefix[prefix.length - 1];
-      return last === TRAILING_WILDCARD ? `${head}$` : last === TRAILING_DOUBLESTAR ? head : NEVER_MATCH;
-    };
-    var matchesBasename = (body) => {
-      const index = body.indexOf(SLASH);
-      return index < 0 || index === body.length - 1;
-    };
-    var basenameOf = (path11) => {
-      const end = path11.length - 1;
-      const index = path11.lastIndexOf(
-        SLASH,
-        path11[end] === SLASH ? end - 1 : end
-      );
-      return index < 0 ? path11 : path11.slice(index + 1);
-    };
-    var parentOf = (path11) => {
-      if (path11.charCodeAt(0) === SLASH_CODE || path11.indexOf(DOUBLE_SLASH) >= 0) {
-        const slices = path11.split(SLASH).filter(Boolean);
-        slices.pop();
-        return slices.length ? slices.join(SLASH) + SLASH : EMPTY2;
-      }
-      const end = path11.length - 1;
-      const cut2 = path11.lastIndexOf(
-        SLASH,
-        path11.charCodeAt(end) === SLASH_CODE ? end - 1 : end
-      );
-      return cut2 < 0 ? EMPTY2 : path11.slice(0, cut2 + 1);
-    };
-    var isString = (subject) => typeof subject === "string";
-    var checkPattern = (pattern) => pattern && isString(pattern);
-    var splitPattern = (pattern) => (pattern[pattern.length - 1] === "\r" ? pattern.slice(0, -1) : pattern).split(REGEX_SPLITALL_CRLF).filter(Boolean);
-    var IgnoreRule = class {
-      constructor(pattern, mark, body, ignoreCase, negative, prefix) {
-        this.pattern = pattern;
-        this.mark = mark;
-        this.negative = negative;
-        define2(this, "body", body);
-        define2(this, "ignoreCase", ignoreCase);
-        define2(this, "regexPrefix", prefix);
-      }
-      // Worked out on first use and kept behind an own property, the way `regex`
-      //   caches itself in `_regex`. Deciding it in the constructor instead would
-      //   add a fourth `defineProperty` to every rule ever built, which cost 4% of
-      //   every compile -- including the compiles of rules that are never matched
-      //   against anything.
-      get _basenameOnly() {
-        return define2(this, "_basenameOnly", matchesBasename(this.body));
-      }
-      get regex() {
-        const key = UNDERSCORE + MODE_IGNORE;
-        if (this[key]) {
-          return this[key];
-        }
-        return this._make(MODE_IGNORE, key);
-      }
-      get checkRegex() {
-        const key = UNDERSCORE + MODE_CHECK_IGNORE;
-        if (this[key]) {
-          return this[key];
-        }
-        return this._make(MODE_CHECK_IGNORE, key);
-      }
-      _make(mode, key) {
-        const str2 = pinWildcards(
-          mode === MODE_IGNORE ? this.regexPrefix.replace(REGEX_REPLACE_TRAILING_WILDCARD, replaceTrailingWildcard).replace(REGEX_REPLACE_TRAILING_DOUBLESTAR, replaceTrailingDoublestar) : checkSourceOf(this.body, this.regexPrefix)
-        );
-        const regex = this.ignoreCase ? new RegExp(str2, "i") : new RegExp(str2);
-        return define2(this, key, regex);
-      }
-    };
-    var hasTrailingBackslash = (str2) => {
-      let count2 = 0;
-      while (str2[str2.length - count2 - 1] === ESCAPE) {
-        count2++;
-      }
-      return count2 % 2 === 1;
-    };
-    var trimEnd = (body, stripLineEnd) => {
-      let lineEnd = body.length;
-      let end;
-      for (; ; ) {
-        if (stripLineEnd && body[lineEnd - 1] === "\r") {
-          lineEnd--;
-        }
-        end = lineEnd;
-        while (body[end - 1] === SPACE) {
-          end--;
-        }
-        if (!stripLineEnd || body[end - 1] !== "\n") {
-          break;
-        }
-        lineEnd = end - 1;
-      }
-      if (end === lineEnd) {
-        return body.slice(0, lineEnd);
-      }
-      let backslashes = 0;
-      while (body[end - backslashes - 1] === ESCAPE) {
-        backslashes++;
-      }
-      return backslashes % 2 ? body.slice(0, end - 1) + SPACE : body.slice(0, end);
-    };
-    var createRule = (pattern, mark, ignoreCase, stripLineEnd, stripBOM) => {
-      let body = stripBOM && pattern[0] === BOM ? pattern.slice(1) : pattern;
-      if (body[0] === "#") {
-        return;
-      }
-      let negative = false;
-      if (body[0] === "!") {
-        negative = true;
-        body = body.slice(1);
-      }
-      const last = body[body.length - 1];
-      if (last === SPACE || stripLineEnd && (last === "\r" || last === "\n")) {
-        body = trimEnd(body, stripLineEnd);
-      }
-      if (!body || hasTrailingBackslash(body)) {
-        return;
-      }
-      body = body.replace(REGEX_REPLACE_LEADING_EXCAPED_EXCLAMATION, "!").replace(REGEX_REPLACE_LEADING_EXCAPED_HASH, "#");
-      const regexPrefix = makeRegexPrefix(body);
-      return new IgnoreRule(
-        pattern,
-        mark,
-        body,
-        ignoreCase,
-        negative,
-        regexPrefix
-      );
-    };
-    var RuleManager = class {
-      constructor(ignoreCase) {
-        this._ignoreCase = ignoreCase;
-        this._rules = [];
-        this._basenameCount = 0;
-      }
-      _add(pattern, index) {
-        if (pattern && pattern[KEY_IGNORE]) {
-          this._rules = this._rules.concat(pattern._rules._rules);
-          this._basenameCount += pattern._rules._basenameCount;
-          this._added = true;
-          return;
-        }
-        const isStr = isString(pattern);
-        const raw = isStr ? pattern : pattern.pattern;
-        const rule = checkPattern(raw) && createRule(
-          raw,
-          isStr ? UNDEFINED : pattern.mark,
-          this._ignoreCase,
-          !this._split,
-          this._stripBOM && !index
-        );
-        if (rule) {
-          this._added = true;
-          this._rules.push(rule);
-          if (matchesBasename(rule.body)) {
-            this._basenameCount++;
-          }
-        }
-      }
-      // @param {Array<string> | string | Ignore} pattern
-      add(pattern) {
-        this._added = false;
-        this._split = isString(pattern);
-        this._stripBOM = !this._split || pattern[0] === BOM;
-        makeArray(
-          this._split ? splitPattern(pattern) : pattern
-        ).forEach(this._add, this);
-        if (this._added) {
-          this._literalRules = UNDEFINED;
-        }
-        return this._added;
-      }
-      // Match the literal 'abc/' for `checkIgnore`, last rule wins. Only a rule
-      //   ending in a wildcard can match it (see `checkSourceOf`), so the rest
-      //   are left out once, rather than tested or compiled for every path.
-      testLiteral(path11) {
-        const rules = this._literalRules || (this._literalRules = this._rules.filter(
-          ({ body }) => body[body.length - (body[body.length - 1] === SLASH ? 2 : 1)] === "*"
-        ));
-        let ignored2 = false;
-        let unignored = false;
-        let matchedRule;
-        for (let index = rules.length - 1; index >= 0; index--) {
-          const rule = rules[index];
-          if (rule.checkRegex.test(path11)) {
-            ignored2 = !rule.negative;
-            unignored = rule.negative;
-            matchedRule = rule.negative ? UNDEFINED : rule;
-            break;
-          }
-        }
-        const ret = {
-          ignored: ignored2,
-          unignored
-        };
-        if (matchedRule) {
-          ret.rule = matchedRule;
-        }
-        return ret;
-      }
-      // Test one single path without recursively checking parent directories
-      //
-      // - mode `string` either `MODE_IGNORE` or `MODE_CHECK_IGNORE`
-      // @returns {TestResult}
-      test(path11, mode) {
-        const rules = this._rules;
-        const { length } = rules;
-        const shortcut = this._basenameCount * 2 >= length;
-        const basename4 = shortcut ? basenameOf(path11) : path11;
-        for (let index = length - 1; index >= 0; index--) {
-          const rule = rules[index];
-          if (rule[mode].test(
-            shortcut && rule._basenameOnly ? basename4 : path11
-          )) {
-            const { negative } = rule;
-            const ret = {
-              ignored: !negative,
-              unignored: negative
-            };
-            if (!negative) {
-              ret.rule = rule;
-            }
-            return ret;
-          }
-        }
-        return {
-          ignored: false,
-          unignored: false
-        };
-      }
-    };
-    var throwError = (message, Ctor) => {
-      throw new Ctor(message);
-    };
-    var checkPath = (path11, originalPath, doThrow) => {
-      if (!isString(path11)) {
-        return doThrow(
-          `path must be a string, but got \`${originalPath}\``,
-          TypeError
-        );
-      }
-      if (!path11) {
-        return doThrow(`path must not be empty`, TypeError);
-      }
-      if (checkPath.isNotRelative(path11)) {
-        const r2 = "`path.relative()`d";
-        return doThrow(
-          `path should be a ${r2} string, but got "${originalPath}"`,
-          RangeError
-        );
-      }
-      return true;
-    };
-    var isNotRelative = (path11) => {
-      const first = path11.charCodeAt(0);
-      if (first === SLASH_CODE) {
-        return true;
-      }
-      if (first !== DOT_CODE) {
-        return false;
-      }
-      if (path11.length === 1) {
-        return true;
-      }
-      const second = path11.charCodeAt(1);
-      if (second === SLASH_CODE) {
-        return true;
-      }
-      if (second !== DOT_CODE) {
-        return false;
-      }
-      return path11.length === 2 || path11.charCodeAt(2) === SLASH_CODE;
-    };
-    checkPath.isNotRelative = isNotRelative;
-    checkPath.convert = (p3) => p3;
-    var convertPath = (target) => isString(target) && checkPath.convert(target);
-    var Ignore = class {
-      constructor({
-        ignorecase = true,
-        ignoreCase = ignorecase,
-        allowRelativePaths = false
-      } = {}) {
-        define2(this, KEY_IGNORE, true);
-        this._rules = new RuleManager(ignoreCase);
-        this._strictPathCheck = !allowRelativePaths;
-        this._initCache();
-      }
-      _initCache() {
-        this._ignoreCache = /* @__PURE__ */ Object.create(null);
-        this._testCache = /* @__PURE__ */ Object.create(null);
-      }
-      add(pattern) {
-        if (this._rules.add(pattern)) {
-          this._initCache();
-        }
-        return this;
-      }
-      // legacy
-      addPattern(pattern) {
-        return this.add(pattern);
-      }
-      // @returns {TestResult}
-      _test(originalPath, cache, path11) {
-        checkPath(
-          path11,
-          originalPath,
-          this._strictPathCheck ? throwError : RETURN_FALSE
-        );
-        return path11 ? this._t(path11, cache) : {
-          ignored: false,
-          unignored: false
-        };
-      }
-      checkIgnore(target) {
-        const path11 = convertPath(target);
-        if (!path11 || path11.charCodeAt(path11.length - 1) !== SLASH_CODE) {
-          return this._test(target, this._testCache, path11);
-        }
-        const dir = this._t(path11, this._testCache);
-        if (dir.ignored) {
-          return dir;
-        }
-        const literal = this._rules.testLiteral(path11);
-        return literal.ignored || literal.unignored ? literal : dir;
-      }
-      _t(path11, cache) {
-        if (path11 in cache) {
-          return cache[path11];
-        }
-        const parentPath = parentOf(path11);
-        const parent = parentPath ? this._t(parentPath, cache) : UNDEFINED;
-        return cache[path11] = parent && parent.ignored ? parent : this._rules.test(path11, MODE_IGNORE);
-      }
-      ignores(path11) {
-        return this._test(path11, this._ignoreCache, convertPath(path11)).ignored;
-      }
-      createFilter() {
-        return (path11) => !this.ignores(path11);
-      }
-      filter(paths) {
-        return makeArray(paths).filter(this.createFilter());
-      }
-      // @returns {TestResult}
-      test(path11) {
-        return this._test(path11, this._testCache, convertPath(path11));
-      }
-    };
-    var factory = (options2) => new Ignore(options2);
-    var isPathValid = (path11) => checkPath(convertPath(path11), path11, RETURN_FALSE);
-    var setupWindows = () => {
-      const makePosix = (str2) => /^\\\\\?\\/.test(str2) || /["<>|\u0000-\u001F]+/u.test(str2) ? str2 : str2.replace(/\\/g, "/");
-      checkPath.convert = makePosix;
-      const REGEX_TEST_WINDOWS_PATH_ABSOLUTE = /^[a-z]:\//i;
-      checkPath.isNotRelative = (path11) => REGEX_TEST_WINDOWS_PATH_ABSOLUTE.test(path11) || isNotRelative(path11);
-    };
-    if (
-      // Detect `process` so that it can run in browsers.
-      typeof process !== "undefined" && process.platform === "win32"
-    ) {
-      setupWindows();
-    }
-    module2.exports = factory;
-    factory.default = factory;
-    module2.exports.isPathValid = isPathValid;
-    define2(module2.exports, /* @__PURE__ */ Symbol.for("setupWindows"), setupWindows);
-  }
-});
-
-// node_modules/picomatch/lib/constants.js
-var require_constants = __commonJS({
-  "node_modules/picomatch/lib/constants.js"(exports2, module2) {
-    "use strict";
-    var WIN_SLASH = "\\\\/";
-    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
-    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
-    var DOT_LITERAL = "\\.";
-    var PLUS_LITERAL = "\\+";
-    var QMARK_LITERAL = "\\?";
-    var SLASH_LITERAL = "\\/";
-    var ONE_CHAR = "(?=.)";
-    var QMARK = "[^/]";
-    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
-    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
-    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
-    var NO_DOT = `(?!${DOT_LITERAL})`;
-    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
-    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
-    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
-    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
-    var STAR = `${QMARK}*?`;
-    var SEP = "/";
-    var POSIX_CHARS = {
-      DOT_LITERAL,
-      PLUS_LITERAL,
-      QMARK_LITERAL,
-      SLASH_LITERAL,
-      ONE_CHAR,
-      QMARK,
-      END_ANCHOR,
-      DOTS_SLASH,
-      NO_DOT,
-      NO_DOTS,
-      NO_DOT_SLASH,
-      NO_DOTS_SLASH,
-      QMARK_NO_DOT,
-      STAR,
-      START_ANCHOR,
-      SEP
-    };
-    var WINDOWS_CHARS = {
-      ...POSIX_CHARS,
-      SLASH_LITERAL: `[${WIN_SLASH}]`,
-      QMARK: WIN_NO_SLASH,
-      STAR: `${WIN_NO_SLASH}*?`,
-      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
-      NO_DOT: `(?!${DOT_LITERAL})`,
-      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
-      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
-      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
-      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
-      SEP: "\\"
-    };
-    var POSIX_REGEX_SOURCE = {
-      __proto__: null,
-      alnum: "a-zA-Z0-9",
-      alpha: "a-zA-Z",
-      ascii: "\\x00-\\x7F",
-      blank: " \\t",
-      cntrl: "\\x00-\\x1F\\x7F",
-      digit: "0-9",
-      graph: "\\x21-\\x7E",
-      lower: "a-z",
-      print: "\\x20-\\x7E ",
-      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
-      space: " \\t\\r\\n\\v\\f",
-      upper: "A-Z",
-      word: "A-Za-z0-9_",
-      xdigit: "A-Fa-f0-9"
-    };
-    module2.exports = {
-      DEFAULT_MAX_EXTGLOB_RECURSION,
-      MAX_LENGTH: 1024 * 64,
-      POSIX_REGEX_SOURCE,
-      // regular expressions
-      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
-      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
-      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
-      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
-      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
-      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
-      // Replace globs with equivalent patterns to reduce parsing time.
-      REPLACEMENTS: {
-        __proto__: null,
-        "***": "*",
-        "**/**": "**",
-        "**/**/**": "**"
-      },
-      // Digits
-      CHAR_0: 48,
-      /* 0 */
-      CHAR_9: 57,
-      /* 9 */
-      // Alphabet chars.
-      CHAR_UPPERCASE_A: 65,
-      /* A */
-      CHAR_LOWERCASE_A: 97,
-      /* a */
-      CHAR_UPPERCASE_Z: 90,
-      /* Z */
-      CHAR_LOWERCASE_Z: 122,
-      /* z */
-      CHAR_LEFT_PARENTHESES: 40,
-      /* ( */
-      CHAR_RIGHT_PARENTHESES: 41,
-      /* ) */
-      CHAR_ASTERISK: 42,
-      /* * */
-      // Non-alphabetic chars.
-      CHAR_AMPERSAND: 38,
-      /* & */
-      CHAR_AT: 64,
-      /* @ */
-      CHAR_BACKWARD_SLASH: 92,
-      /* \ */
-      CHAR_CARRIAGE_RETURN: 13,
-      /* \r */
-      CHAR_CIRCUMFLEX_ACCENT: 94,
-      /* ^ */
-      CHAR_COLON: 58,
-      /* : */
-      CHAR_COMMA: 44,
-      /* , */
-      CHAR_DOT: 46,
-      /* . */
-      CHAR_DOUBLE_QUOTE: 34,
-      /* " */
-      CHAR_EQUAL: 61,
-      /* = */
-      CHAR_EXCLAMATION_MARK: 33,
-      /* ! */
-      CHAR_FORM_FEED: 12,
-      /* \f */
-      CHAR_FORWARD_SLASH: 47,
-      /* / */
-      CHAR_GRAVE_ACCENT: 96,
-      /* ` */
-      CHAR_HASH: 35,
-      /* # */
-      CHAR_HYPHEN_MINUS: 45,
-      /* - */
-      CHAR_LEFT_ANGLE_BRACKET: 60,
-      /* < */
-      CHAR_LEFT_CURLY_BRACE: 123,
-      /* { */
-      CHAR_LEFT_SQUARE_BRACKET: 91,
-      /* [ */
-      CHAR_LINE_FEED: 10,
-      /* \n */
-      CHAR_NO_BREAK_SPACE: 160,
-      /* \u00A0 */
-      CHAR_PERCENT: 37,
-      /* % */
-      CHAR_PLUS: 43,
-      /* + */
-      CHAR_QUESTION_MARK: 63,
-      /* ? */
-      CHAR_RIGHT_ANGLE_BRACKET: 62,
-      /* > */
-      CHAR_RIGHT_CURLY_BRACE: 125,
-      /* } */
-      CHAR_RIGHT_SQUARE_BRACKET: 93,
-      /* ] */
-      CHAR_SEMICOLON: 59,
-      /* ; */
-      CHAR_SINGLE_QUOTE: 39,
-      /* ' */
-      CHAR_SPACE: 32,
-      /*   */
-      CHAR_TAB: 9,
-      /* \t */
-      CHAR_UNDERSCORE: 95,
-      /* _ */
-      CHAR_VERTICAL_LINE: 124,
-      /* | */
-      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
-      /* \uFEFF */
-      /**
-       * Create EXTGLOB_CHARS
-       */
-      extglobChars(chars) {
-        return {
-          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
-          "?": { type: "qmark", open: "(?:", close: ")?" },
-          "+": { type: "plus", open: "(?:", close: ")+" },
-          "*": { type: "star", open: "(?:", close: ")*" },
-          "@": { type: "at", open: "(?:", close: ")" }
-        };
-      },
-      /**
-       * Create GLOB_CHARS
-       */
-      globChars(win32) {
-        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
-      }
-    };
-  }
-});
-
-// node_modules/picomatch/lib/utils.js
-var require_utils2 = __commonJS({
-  "node_modules/picomatch/lib/utils.js"(exports2) {
-    "use strict";
-    var {
-      REGEX_BACKSLASH,
-      REGEX_REMOVE_BACKSLASH,
-      REGEX_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_GLOBAL
-    } = require_constants();
-    exports2.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
-    exports2.hasRegexChars = (str2) => REGEX_SPECIAL_CHARS.test(str2);
-    exports2.isRegexChar = (str2) => str2.length === 1 && exports2.hasRegexChars(str2);
-    exports2.escapeRegex = (str2) => str2.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
-    exports2.toPosixSlashes = (str2) => str2.replace(REGEX_BACKSLASH, "/");
-    exports2.isWindows = () => {
-      if (typeof navigator !== "undefined" && navigator.platform) {
-        const platform = navigator.platform.toLowerCase();
-        return platform === "win32" || platform === "windows";
-      }
-      if (typeof process !== "undefined" && process.platform) {
-        return process.platform === "win32";
-      }
-      return false;
-    };
-    exports2.removeBackslashes = (str2) => {
-      return str2.replace(REGEX_REMOVE_BACKSLASH, (match) => {
-        return match === "\\" ? "" : match;
-      });
-    };
-    exports2.escapeLast = (input, char, lastIdx) => {
-      const idx = input.lastIndexOf(char, lastIdx);
-      if (idx === -1) return input;
-      if (input[idx - 1] === "\\") return exports2.escapeLast(input, char, idx - 1);
-      return `${input.slice(0, idx)}\\${input.slice(idx)}`;
-    };
-    exports2.removePrefix = (input, state = {}) => {
-      let output = input;
-      if (output.startsWith("./")) {
-        output = output.slice(2);
-        state.prefix = "./";
-      }
-      return output;
-    };
-    exports2.wrapOutput = (input, state = {}, options2 = {}) => {
-      const prepend = options2.contains ? "" : "^";
-      const append = options2.contains ? "" : "$";
-      let output = `${prepend}(?:${input})${append}`;
-      if (state.negated === true) {
-        output = `(?:^(?!${output}).*$)`;
-      }
-      return output;
-    };
-    exports2.basename = (path11, { windows } = {}) => {
-      const segs = path11.split(windows ? /[\\/]/ : "/");
-      const last = segs[segs.length - 1];
-      if (last === "") {
-        return segs[segs.length - 2];
-      }
-      return last;
-    };
-  }
-});
-
-// node_modules/picomatch/lib/scan.js
-var require_scan = __commonJS({
-  "node_modules/picomatch/lib/scan.js"(exports2, module2) {
-    "use strict";
-    var utils = require_utils2();
-    var {
-      CHAR_ASTERISK,
-      /* * */
-      CHAR_AT,
-      /* @ */
-      CHAR_BACKWARD_SLASH,
-      /* \ */
-      CHAR_COMMA,
-      /* , */
-      CHAR_DOT,
-      /* . */
-      CHAR_EXCLAMATION_MARK,
-      /* ! */
-      CHAR_FORWARD_SLASH,
-      /* / */
-      CHAR_LEFT_CURLY_BRACE,
-      /* { */
-      CHAR_LEFT_PARENTHESES,
-      /* ( */
-      CHAR_LEFT_SQUARE_BRACKET,
-      /* [ */
-      CHAR_PLUS,
-      /* + */
-      CHAR_QUESTION_MARK,
-      /* ? */
-      CHAR_RIGHT_CURLY_BRACE,
-      /* } */
-      CHAR_RIGHT_PARENTHESES,
-      /* ) */
-      CHAR_RIGHT_SQUARE_BRACKET
-      /* ] */
-    } = require_constants();
-    var isPathSeparator = (code2) => {
-      return code2 === CHAR_FORWARD_SLASH || code2 === CHAR_BACKWARD_SLASH;
-    };
-    var depth2 = (token) => {
-      if (token.isPrefix !== true) {
-        token.depth = token.isGlobstar ? Infinity : 1;
-      }
-    };
-    var scan = (input, options2) => {
-      const opts = options2 || {};
-      const length = input.length - 1;
-      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
-      const slashes = [];
-      const tokens = [];
-      const parts = [];
-      let str2 = input;
-      let index = -1;
-      let start = 0;
-      let lastIndex = 0;
-      let isBrace = false;
-      let isBracket = false;
-      let isGlob = false;
-      let isExtglob = false;
-      let isGlobstar = false;
-      let braceEscaped = false;
-      let backslashes = false;
-      let negated = false;
-      let negatedExtglob = false;
-      let finished = false;
-      let braces = 0;
-      let prev;
-      let code2;
-      let token = { value: "", depth: 0, isGlob: false };
-      const eos = () => index >= length;
-      const peek = () => str2.charCodeAt(index + 1);
-      const advance = () => {
-        prev = code2;
-        return str2.charCodeAt(++index);
-      };
-      while (index < length) {
-        code2 = advance();
-        let next;
-        if (code2 === CHAR_BACKWARD_SLASH) {
-          backslashes = token.backslashes = true;
-          code2 = advance();
-          if (code2 === CHAR_LEFT_CURLY_BRACE) {
-            braceEscaped = true;
-          }
-          continue;
-        }
-        if (braceEscaped === true || code2 === CHAR_LEFT_CURLY_BRACE) {
-          braces++;
-          while (eos() !== true && (code2 = advance())) {
-            if (code2 === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (code2 === CHAR_LEFT_CURLY_BRACE) {
-              braces++;
-              continue;
-            }
-            if (braceEscaped !== true && code2 === CHAR_DOT && (code2 = advance()) === CHAR_DOT) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (braceEscaped !== true && code2 === CHAR_COMMA) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (code2 === CHAR_RIGHT_CURLY_BRACE) {
-              braces--;
-              if (braces === 0) {
-                braceEscaped = false;
-                isBrace = token.isBrace = true;
-                finished = true;
-                break;
-              }
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code2 === CHAR_FORWARD_SLASH) {
-          slashes.push(index);
-          tokens.push(token);
-          token = { value: "", depth: 0, isGlob: false };
-          if (finished === true) continue;
-          if (prev === CHAR_DOT && index === start + 1) {
-            start += 2;
-            continue;
-          }
-          lastIndex = index + 1;
-          continue;
-        }
-        if (opts.noext !== true) {
-          const isExtglobChar = code2 === CHAR_PLUS || code2 === CHAR_AT || code2 === CHAR_ASTERISK || code2 === CHAR_QUESTION_MARK || code2 === CHAR_EXCLAMATION_MARK;
-          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
-            isGlob = token.isGlob = true;
-            isExtglob = token.isExtglob = true;
-            finished = true;
-            if (code2 === CHAR_EXCLAMATION_MARK && index === start) {
-              negatedExtglob = true;
-            }
-            if (scanToEnd === true) {
-              let parens = 0;
-              while (eos() !== true && (code2 = advance())) {
-                if (code2 === CHAR_BACKWARD_SLASH) {
-                  backslashes = token.backslashes = true;
-                  advance();
-                  continue;
-                }
-                if (code2 === CHAR_LEFT_PARENTHESES) {
-                  parens++;
-                  continue;
-                }
-                if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                  finished = true;
-                  break;
-                }
-              }
-              continue;
-            }
-            break;
-          }
-        }
-        if (code2 === CHAR_ASTERISK) {
-          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code2 === CHAR_QUESTION_MARK) {
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code2 === CHAR_LEFT_SQUARE_BRACKET) {
-          while (eos() !== true && (next = advance())) {
-            if (next === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
-              isBracket = token.isBracket = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              break;
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (opts.nonegate !== true && code2 === CHAR_EXCLAMATION_MARK && index === start) {
-          negated = token.negated = true;
-          start++;
-          continue;
-        }
-        if (opts.noparen !== true && code2 === CHAR_LEFT_PARENTHESES) {
-          isGlob = token.isGlob = true;
-          if (scanToEnd === true) {
-            let parens = 1;
-            while (eos() !== true && (code2 = advance())) {
-              if (code2 === CHAR_BACKWARD_SLASH) {
-                backslashes = token.backslashes = true;
-                advance();
-                continue;
-              }
-              if (code2 === CHAR_LEFT_PARENTHESES) {
-                parens++;
-                continue;
-              }
-              if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                finished = true;
-                break;
-              }
-            }
-            continue;
-          }
-          break;
-        }
-        if (isGlob === true) {
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-      }
-      if (opts.noext === true) {
-        isExtglob = false;
-        isGlob = false;
-      }
-      let base = str2;
-      let prefix = "";
-      let glob2 = "";
-      if (start > 0) {
-        prefix = str2.slice(0, start);
-        str2 = str2.slice(start);
-        lastIndex -= start;
-      }
-      if (base && isGlob === true && lastIndex > 0) {
-        base = str2.slice(0, lastIndex);
-        glob2 = str2.slice(lastIndex);
-      } else if (isGlob === true) {
-        base = "";
-        glob2 = str2;
-      } else {
-        base = str2;
-      }
-      if (base && base !== "" && base !== "/" && base !== str2) {
-        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
-          base = base.slice(0, -1);
-        }
-      }
-      if (opts.unescape === true) {
-        if (glob2) glob2 = utils.removeBackslashes(glob2);
-        if (base && backslashes === true) {
-          base = utils.removeBackslashes(base);
-        }
-      }
-      const state = {
-        prefix,
-        input,
-        start,
-        base,
-        glob: glob2,
-        isBrace,
-        isBracket,
-        isGlob,
-        isExtglob,
-        isGlobstar,
-        negated,
-        negatedExtglob
-      };
-      if (opts.tokens === true) {
-        state.maxDepth = 0;
-        if (!isPathSeparator(code2)) {
-          tokens.push(token);
-        }
-        state.tokens = tokens;
-      }
-      if (opts.parts === true || opts.tokens === true) {
-        let prevIndex;
-        for (let idx = 0; idx < slashes.length; idx++) {
-          const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
-          const i = slashes[idx];
-          const value2 = input.slice(n2, i);
-          if (opts.tokens) {
-            if (idx === 0 && start !== 0) {
-              tokens[idx].isPrefix = true;
-              tokens[idx].value = prefix;
-            } else {
-              tokens[idx].value = value2;
-            }
-            depth2(tokens[idx]);
-            state.maxDepth += tokens[idx].depth;
-          }
-          if (i >= start) {
-            parts.push(value2);
-            prevIndex = i;
-          }
-        }
-        const n = prevIndex !== void 0 ? prevIndex + 1 : start;
-        const value = input.slice(n);
-        parts.push(value);
-        if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
-          tokens[tokens.length - 1].value = value;
-          depth2(tokens[tokens.length - 1]);
-          state.maxDepth += tokens[tokens.length - 1].depth;
-        }
-        state.slashes = slashes;
-        state.parts = parts;
-      }
-      return state;
-    };
-    module2.exports = scan;
-  }
-});
-
-// node_modules/picomatch/lib/parse.js
-var require_parse2 = __commonJS({
-  "node_modules/picomatch/lib/parse.js"(exports2, module2) {
-    "use strict";
-    var constants = require_constants();
-    var utils = require_utils2();
-    var {
-      MAX_LENGTH,
-      POSIX_REGEX_SOURCE,
-      REGEX_NON_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_BACKREF,
-      REPLACEMENTS
-    } = constants;
-    var expandRange = (args, options2) => {
-      if (typeof options2.expandRange === "function") {
-        return options2.expandRange(...args, options2);
-      }
-      args.sort();
-      const value = `[${args.join("-")}]`;
-      try {
-        new RegExp(value);
-      } catch (ex) {
-        return args.map((v2) => utils.escapeRegex(v2)).join("..");
-      }
-      return value;
-    };
-    var syntaxError = (type, char) => {
-      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
-    };
-    var splitTopLevel = (input) => {
-      const parts = [];
-      let bracket = 0;
-      let paren = 0;
-      let quote = 0;
-      let value = "";
-      let escaped = false;
-      for (const ch of input) {
-        if (escaped === true) {
-          value += ch;
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          value += ch;
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
-          value += ch;
-          continue;
-        }
-        if (quote === 0) {
-          if (ch === "[") {
-            bracket++;
-          } else if (ch === "]" && bracket > 0) {
-            bracket--;
-          } else if (bracket === 0) {
-            if (ch === "(") {
-              paren++;
-            } else if (ch === ")" && paren > 0) {
-              paren--;
-            } else if (ch === "|" && paren === 0) {
-              parts.push(value);
-              value = "";
-              continue;
-            }
-          }
-        }
-        value += ch;
-      }
-      parts.push(value);
-      return parts;
-    };
-    var isPlainBranch = (branch) => {
-      let escaped = false;
-      for (const ch of branch) {
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (/[?*+@!()[\]{}]/.test(ch)) {
-          return false;
-        }
-      }
-      return true;
-    };
-    var normalizeSimpleBranch = (branch) => {
-      let value = branch.trim();
-      let changed = true;
-      while (changed === true) {
-        changed = false;
-        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
-          value = value.slice(2, -1);
-          changed = true;
-        }
-      }
-      if (!isPlainBranch(value)) {
-        return;
-      }
-      return value.replace(/\\(.)/g, "$1");
-    };
-    var hasRepeatedCharPrefixOverlap = (branches) => {
-      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
-      for (let i = 0; i < values.length; i++) {
-        for (let j3 = i + 1; j3 < values.length; j3++) {
-          const a = values[i];
-          const b3 = values[j3];
-          const char = a[0];
-          if (!char || a !== char.repeat(a.length) || b3 !== char.repeat(b3.length)) {
-            continue;
-          }
-          if (a === b3 || a.startsWith(b3) || b3.startsWith(a)) {
-            return true;
-          }
-        }
-      }
-      return false;
-    };
-    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
-      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
-        return;
-      }
-      let bracket = 0;
-      let paren = 0;
-      let quote = 0;
-      let escaped = false;
-      for (let i = 1; i < pattern.length; i++) {
-        const ch = pattern[i];
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
-          continue;
-        }
-        if (quote === 1) {
-          continue;
-        }
-        if (ch === "[") {
-          bracket++;
-          continue;
-        }
-        if (ch === "]" && bracket > 0) {
-          bracket--;
-          continue;
-        }
-        if (bracket > 0) {
-          continue;
-        }
-        if (ch === "(") {
-          paren++;
-          continue;
-        }
-        if (ch === ")") {
-          paren--;
-          if (paren === 0) {
-            if (requireEnd === true && i !== pattern.length - 1) {
-              return;
-            }
-            return {
-              type: pattern[0],
-              body: pattern.slice(2, i),
-              end: i
-            };
-          }
-        }
-      }
-    };
-    var buildCharClassStar = (chars) => {
-      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
-      return `${source}*`;
-    };
-    var getStarExtglobSequenceChars = (pattern) => {
-      let index = 0;
-      const chars = [];
-      while (index < pattern.length) {
-        const match = parseRepeatedExtglob(pattern.slice(index), false);
-        if (!match || match.type !== "*") {
-          return;
-        }
-        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
-        if (branches.length !== 1) {
-          return;
-        }
-        const branch = normalizeSimpleBranch(branches[0]);
-        if (!branch || branch.length !== 1) {
-          return;
-        }
-        chars.push(branch);
-        index += match.end + 1;
-      }
-      if (chars.length < 1) {
-        return;
-      }
-      return chars;
-    };
-    var repeatedExtglobRecursion = (pattern) => {
-      let depth2 = 0;
-      let value = pattern.trim();
-      let match = parseRepeatedExtglob(value);
-      while (match) {
-        depth2++;
-        value = match.body.trim();
-        match = parseRepeatedExtglob(value);
-      }
-      return depth2;
-    };
-    var analyzeRepeatedExtglob = (body, options2) => {
-      if (options2.maxExtglobRecursion === false) {
-        return { risky: false };
-      }
-      const max = typeof options2.maxExtglobRecursion === "number" ? options2.maxExtglobRecursion : constants.DEFAULT_MAX_EXTGLOB_RECURSION;
-      const branches = splitTopLevel(body).map((branch) => branch.trim());
-      if (branches.length > 1) {
-        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
-          return { risky: true };
-        }
-      }
-      const safeChars = [];
-      let sawStarSequence = false;
-      let combinable = true;
-      for (const branch of branches) {
-        const chars = getStarExtglobSequenceChars(branch);
-        if (chars) {
-          sawStarSequence = true;
-          safeChars.push(...chars);
-          continue;
-        }
-        const literal = normalizeSimpleBranch(branch);
-        if (literal && literal.length === 1) {
-          safeChars.push(literal);
-          continue;
-        }
-        combinable = false;
-        if (repeatedExtglobRecursion(branch) > max) {
-          return { risky: true };
-        }
-      }
-      if (sawStarSequence) {
-        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
-      }
-      return { risky: false };
-    };
-    var parse2 = (input, options2) => {
-      if (typeof input !== "string") {
-        throw new TypeError("Expected a string");
-      }
-      input = REPLACEMENTS[input] || input;
-      const opts = { ...options2 };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      let len = input.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      const bos = { type: "bos", value: "", output: opts.prepend || "" };
-      const tokens = [bos];
-      const capture = opts.capture ? "" : "?:";
-      const PLATFORM_CHARS = constants.globChars(opts.windows);
-      const EXTGLOB_CHARS = constants.extglobChars(PLATFORM_CHARS);
-      const {
-        DOT_LITERAL,
-        PLUS_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOT_SLASH,
-        NO_DOTS_SLASH,
-        QMARK,
-        QMARK_NO_DOT,
-        STAR,
-        START_ANCHOR
-      } = PLATFORM_CHARS;
-      const globstar = (opts2) => {
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const nodot = opts.dot ? "" : NO_DOT;
-      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
-      let star = opts.bash === true ? globstar(opts) : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      if (typeof opts.noext === "boolean") {
-        opts.noextglob = opts.noext;
-      }
-      const state = {
-        input,
-        index: -1,
-        start: 0,
-        dot: opts.dot === true,
-        consumed: "",
-        output: "",
-        prefix: "",
-        backtrack: false,
-        negated: false,
-        brackets: 0,
-        braces: 0,
-        parens: 0,
-        quotes: 0,
-        globstar: false,
-        tokens
-      };
-      input = utils.removePrefix(input, state);
-      len = input.length;
-      const extglobs = [];
-      const braces = [];
-      const stack = [];
-      let prev = bos;
-      let value;
-      const eos = () => state.index === len - 1;
-      const peek = state.peek = (n = 1) => input[state.index + n];
-      const advance = state.advance = () => input[++state.index] || "";
-      const remaining = () => input.slice(state.index + 1);
-      const consume = (value2 = "", num = 0) => {
-        state.consumed += value2;
-        state.index += num;
-      };
-      const append = (token) => {
-        state.output += token.output != null ? token.output : token.value;
-        consume(token.value);
-      };
-      const negate = () => {
-        let count2 = 1;
-        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
-          advance();
-          state.start++;
-          count2++;
-        }
-        if (count2 % 2 === 0) {
-          return false;
-        }
-        state.negated = true;
-        state.start++;
-        return true;
-      };
-      const increment = (type) => {
-        state[type]++;
-        stack.push(type);
-      };
-      const decrement = (type) => {
-        state[type]--;
-        stack.pop();
-      };
-      const push2 = (tok) => {
-        if (prev.type === "globstar") {
-          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
-          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
-          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
-            state.output = state.output.slice(0, -prev.output.length);
-            prev.type = "star";
-            prev.value = "*";
-            prev.output = star;
-            state.output += prev.output;
-          }
-        }
-        if (extglobs.length && tok.type !== "paren") {
-          extglobs[extglobs.length - 1].inner += tok.value;
-        }
-        if (tok.value || tok.output) append(tok);
-        if (prev && prev.type === "text" && tok.type === "text") {
-          prev.output = (prev.output || prev.value) + tok.value;
-          prev.value += tok.value;
-          return;
-        }
-        tok.prev = prev;
-        tokens.push(tok);
-        prev = tok;
-      };
-      const extglobOpen = (type, value2) => {
-        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
-        token.prev = prev;
-        token.parens = state.parens;
-        token.output = state.output;
-        token.startIndex = state.index;
-        token.tokensIndex = tokens.length;
-        const output = (opts.capture ? "(" : "") + token.open;
-        increment("parens");
-        push2({ type, value: value2, output: state.output ? "" : ONE_CHAR });
-        push2({ type: "paren", extglob: true, value: advance(), output });
-        extglobs.push(token);
-      };
-      const extglobClose = (token) => {
-        const literal = input.slice(token.startIndex, state.index + 1);
-        const body = input.slice(token.startIndex + 2, state.index);
-        const analysis = analyzeRepeatedExtglob(body, opts);
-        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
-          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open3 = tokens[token.tokensIndex];
-          open3.type = "text";
-          open3.value = literal;
-          open3.output = safeOutput || utils.escapeRegex(literal);
-          for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
-            tokens[i].value = "";
-            tokens[i].output = "";
-            delete tokens[i].suffix;
-          }
-          state.output = token.output + open3.output;
-          state.backtrack = true;
-          push2({ type: "paren", extglob: true, value, output: "" });
-          decrement("parens");
-          return;
-        }
-        let output = token.close + (opts.capture ? ")" : "");
-        let rest;
-        if (token.type === "negate") {
-          let extglobStar = star;
-          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
-            extglobStar = globstar(opts);
-          }
-          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
-            output = token.close = `)$))${extglobStar}`;
-          }
-          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
-            const expression = parse2(rest, { ...options2, fastpaths: false }).output;
-            output = token.close = `)${expression})${extglobStar})`;
-          }
-          if (token.prev.type === "bos") {
-            state.negatedExtglob = true;
-          }
-        }
-        push2({ type: "paren", extglob: true, value, output });
-        decrement("parens");
-      };
-      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
-        let backslashes = false;
-        let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc, chars, first, rest, index) => {
-          if (first === "\\") {
-            backslashes = true;
-            return m2;
-          }
-          if (first === "?") {
-            if (esc) {
-              return esc + first + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            if (index === 0) {
-              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            return QMARK.repeat(chars.length);
-          }
-          if (first === ".") {
-            return DOT_LITERAL.repeat(chars.length);
-          }
-          if (first === "*") {
-            if (esc) {
-              return esc + first + (rest ? star : "");
-            }
-            return star;
-          }
-          return esc ? m2 : `\\${m2}`;
-        });
-        if (backslashes === true) {
-          if (opts.unescape === true) {
-            output = output.replace(/\\/g, "");
-          } else {
-            output = output.replace(/\\+/g, (m2) => {
-              return m2.length % 2 === 0 ? "\\\\" : m2 ? "\\" : "";
-            });
-          }
-        }
-        if (output === input && opts.contains === true) {
-          state.output = input;
-          return state;
-        }
-        state.output = utils.wrapOutput(output, state, options2);
-        return state;
-      }
-      while (!eos()) {
-        value = advance();
-        if (value === "\0") {
-          continue;
-        }
-        if (value === "\\") {
-          const next = peek();
-          if (next === "/" && opts.bash !== true) {
-            continue;
-          }
-          if (next === "." || next === ";") {
-            continue;
-          }
-          if (!next) {
-            value += "\\";
-            push2({ type: "text", value });
-            continue;
-          }
-          const match = /^\\+/.exec(remaining());
-          let slashes = 0;
-          if (match && match[0].length > 2) {
-            slashes = match[0].length;
-            state.index += slashes;
-            if (slashes % 2 !== 0) {
-              value += "\\";
-            }
-          }
-          if (opts.unescape === true) {
-            value = advance();
-          } else {
-            value += advance();
-          }
-          if (state.brackets === 0) {
-            push2({ type: "text", value });
-            continue;
-          }
-        }
-        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
-          if (opts.posix !== false && value === ":") {
-            const inner = prev.value.slice(1);
-            if (inner.includes("[")) {
-              prev.posix = true;
-              if (inner.includes(":")) {
-                const idx = prev.value.lastIndexOf("[");
-                const pre = prev.value.slice(0, idx);
-                const rest2 = prev.value.slice(idx + 2);
-                const posix = POSIX_REGEX_SOURCE[rest2];
-                if (posix) {
-                  prev.value = pre + posix;
-                  state.backtrack = true;
-                  advance();
-                  if (!bos.output && tokens.indexOf(prev) === 1) {
-                    bos.output = ONE_CHAR;
-                  }
-                  continue;
-                }
-              }
-            }
-          }
-          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
-            value = `\\${value}`;
-          }
-          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
-            value = `\\${value}`;
-          }
-          if (opts.posix === true && value === "!" && prev.value === "[") {
-            value = "^";
-          }
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (state.quotes === 1 && value !== '"') {
-          value = utils.escapeRegex(value);
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (value === '"') {
-          state.quotes = state.quotes === 1 ? 0 : 1;
-          if (opts.keepQuotes === true) {
-            push2({ type: "text", value });
-          }
-          continue;
-        }
-        if (value === "(") {
-          increment("parens");
-          push2({ type: "paren", value });
-          continue;
-        }
-        if (value === ")") {
-          if (state.parens === 0 && opts.strictBrackets === true) {
-            throw new SyntaxError(syntaxError("opening", "("));
-          }
-          const extglob = extglobs[extglobs.length - 1];
-          if (extglob && state.parens === extglob.parens + 1) {
-            extglobClose(extglobs.pop());
-            continue;
-          }
-          push2({ type: "paren", value, output: state.parens ? ")" : "\\)" });
-          decrement("parens");
-          continue;
-        }
-        if (value === "[") {
-          if (opts.nobracket === true || !remaining().includes("]")) {
-            if (opts.nobracket !== true && opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("closing", "]"));
-            }
-            value = `\\${value}`;
-          } else {
-            increment("brackets");
-          }
-          push2({ type: "bracket", value });
-          continue;
-        }
-        if (value === "]") {
-          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
-            push2({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          if (state.brackets === 0) {
-            if (opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("opening", "["));
-            }
-            push2({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          decrement("brackets");
-          const prevValue = prev.value.slice(1);
-          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
-            value = `/${value}`;
-          }
-          prev.value += value;
-          append({ value });
-          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
-            continue;
-          }
-          const escaped = utils.escapeRegex(prev.value);
-          state.output = state.output.slice(0, -prev.value.length);
-          if (opts.literalBrackets === true) {
-            state.output += escaped;
-            prev.value = escaped;
-            continue;
-          }
-          prev.value = `(${capture}${escaped}|${prev.value})`;
-          state.output += prev.value;
-          continue;
-        }
-        if (value === "{" && opts.nobrace !== true) {
-          increment("braces");
-          const open3 = {
-            type: "brace",
-            value,
-            output: "(",
-            outputIndex: state.output.length,
-            tokensIndex: state.tokens.length
-          };
-          braces.push(open3);
-          push2(open3);
-          continue;
-        }
-        if (value === "}") {
-          const brace = braces[braces.length - 1];
-          if (opts.nobrace === true || !brace) {
-            push2({ type: "text", value, output: value });
-            continue;
-          }
-          let output = ")";
-          if (brace.dots === true) {
-            const arr = tokens.slice();
-            const range = [];
-            for (let i = arr.length - 1; i >= 0; i--) {
-              tokens.pop();
-              if (arr[i].type === "brace") {
-                break;
-              }
-              if (arr[i].type !== "dots") {
-                range.unshift(arr[i].value);
-              }
-            }
-            output = expandRange(range, opts);
-            state.backtrack = true;
-          }
-          if (brace.comma !== true && brace.dots !== true) {
-            const out = state.output.slice(0, brace.outputIndex);
-            const toks = state.tokens.slice(brace.tokensIndex);
-            brace.value = brace.output = "\\{";
-            value = output = "\\}";
-            state.output = out;
-            for (const t2 of toks) {
-              state.output += t2.output || t2.value;
-            }
-          }
-          push2({ type: "brace", value, output });
-          decrement("braces");
-          braces.pop();
-          continue;
-        }
-        if (value === "|") {
-          if (extglobs.length > 0) {
-            extglobs[extglobs.length - 1].conditions++;
-          }
-          push2({ type: "text", value });
-          continue;
-        }
-        if (value === ",") {
-          let output = value;
-          const brace = braces[braces.length - 1];
-          if (brace && stack[stack.length - 1] === "braces") {
-            brace.comma = true;
-            output = "|";
-          }
-          push2({ type: "comma", value, output });
-          continue;
-        }
-        if (value === "/") {
-          if (prev.type === "dot" && state.index === state.start + 1) {
-            state.start = state.index + 1;
-            state.consumed = "";
-            state.output = "";
-            tokens.pop();
-            prev = bos;
-            continue;
-          }
-          push2({ type: "slash", value, output: SLASH_LITERAL });
-          continue;
-        }
-        if (value === ".") {
-          if (state.braces > 0 && prev.type === "dot") {
-            if (prev.value === ".") prev.output = DOT_LITERAL;
-            const brace = braces[braces.length - 1];
-            prev.type = "dots";
-            prev.output += value;
-            prev.value += value;
-            brace.dots = true;
-            continue;
-          }
-          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
-            push2({ type: "text", value, output: DOT_LITERAL });
-            continue;
-          }
-          push2({ type: "dot", value, output: DOT_LITERAL });
-          continue;
-        }
-        if (value === "?") {
-          const isGroup = prev && prev.value === "(";
-          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("qmark", value);
-            continue;
-          }
-          if (prev && prev.type === "paren") {
-            const next = peek();
-            let output = value;
-            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
-              output = `\\${value}`;
-            }
-            push2({ type: "text", value, output });
-            continue;
-          }
-          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
-            push2({ type: "qmark", value, output: QMARK_NO_DOT });
-            continue;
-          }
-          push2({ type: "qmark", value, output: QMARK });
-          continue;
-        }
-        if (value === "!") {
-          if (opts.noextglob !== true && peek() === "(") {
-            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
-              extglobOpen("negate", value);
-              continue;
-            }
-          }
-          if (opts.nonegate !== true && state.index === 0) {
-            negate();
-            continue;
-          }
-        }
-        if (value === "+") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("plus", value);
-            continue;
-          }
-          if (prev && prev.value === "(" || opts.regex === false) {
-            push2({ type: "plus", value, output: PLUS_LITERAL });
-            continue;
-          }
-          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
-            push2({ type: "plus", value });
-            continue;
-          }
-          push2({ type: "plus", value: PLUS_LITERAL });
-          continue;
-        }
-        if (value === "@") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            push2({ type: "at", extglob: true, value, output: "" });
-            continue;
-          }
-          push2({ type: "text", value });
-          continue;
-        }
-        if (value !== "*") {
-          if (value === "$" || value === "^") {
-            value = `\\${value}`;
-          }
-          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
-          if (match) {
-            value += match[0];
-            state.index += match[0].length;
-          }
-          push2({ type: "text", value });
-          continue;
-        }
-        if (prev && (prev.type === "globstar" || prev.star === true)) {
-          prev.type = "star";
-          prev.star = true;
-          prev.value += value;
-          prev.output = star;
-          state.backtrack = true;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        let rest = remaining();
-        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
-          extglobOpen("star", value);
-          continue;
-        }
-        if (prev.type === "star") {
-          if (opts.noglobstar === true) {
-            consume(value);
-            continue;
-          }
-          const prior = prev.prev;
-          const before = prior.prev;
-          const isStart = prior.type === "slash" || prior.type === "bos";
-          const afterStar = before && (before.type === "star" || before.type === "globstar");
-          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
-            push2({ type: "star", value, output: "" });
-            continue;
-          }
-          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
-          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
-          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
-            push2({ type: "star", value, output: "" });
-            continue;
-          }
-          while (rest.slice(0, 3) === "/**") {
-            const after = input[state.index + 4];
-            if (after && after !== "/") {
-              break;
-            }
-            rest = rest.slice(3);
-            consume("/**", 3);
-          }
-          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
-          if (prior.type === "bos" && eos()) {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = globstar(opts);
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
-            prev.value += value;
-            state.globstar = true;
-            state.output += prior.output + prev.output;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
-            const end = rest[1] !== void 0 ? "|$" : "";
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
-            prev.value += value;
-            state.output += prior.output + prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push2({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          if (prior.type === "bos" && rest[0] === "/") {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push2({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          state.output = state.output.slice(0, -prev.output.length);
-          prev.type = "globstar";
-          prev.output = globstar(opts);
-          prev.value += value;
-          state.output += prev.output;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        const token = { type: "star", value, output: star };
-        if (opts.bash === true) {
-          token.output = ".*?";
-          if (prev.type === "bos" || prev.type === "slash") {
-            token.output = nodot + token.output;
-          }
-          push2(token);
-          continue;
-        }
-        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
-          token.output = value;
-          push2(token);
-          continue;
-        }
-        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
-          if (prev.type === "dot") {
-            state.output += NO_DOT_SLASH;
-            prev.output += NO_DOT_SLASH;
-          } else if (opts.dot === true) {
-            state.output += NO_DOTS_SLASH;
-            prev.output += NO_DOTS_SLASH;
-          } else {
-            state.output += nodot;
-            prev.output += nodot;
-          }
-          if (peek() !== "*") {
-            state.output += ONE_CHAR;
-            prev.output += ONE_CHAR;
-          }
-        }
-        push2(token);
-      }
-      while (state.brackets > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
-        state.output = utils.escapeLast(state.output, "[");
-        decrement("brackets");
-      }
-      while (state.parens > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
-        state.output = utils.escapeLast(state.output, "(");
-        decrement("parens");
-      }
-      while (state.braces > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
-        state.output = utils.escapeLast(state.output, "{");
-        decrement("braces");
-      }
-      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
-        push2({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
-      }
-      if (state.backtrack === true) {
-        state.output = "";
-        for (const token of state.tokens) {
-          state.output += token.output != null ? token.output : token.value;
-          if (token.suffix) {
-            state.output += token.suffix;
-          }
-        }
-      }
-      return state;
-    };
-    parse2.fastpaths = (input, options2) => {
-      const opts = { ...options2 };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      const len = input.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      input = REPLACEMENTS[input] || input;
-      const {
-        DOT_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOTS,
-        NO_DOTS_SLASH,
-        STAR,
-        START_ANCHOR
-      } = constants.globChars(opts.windows);
-      const nodot = opts.dot ? NO_DOTS : NO_DOT;
-      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
-      const capture = opts.capture ? "" : "?:";
-      const state = { negated: false, prefix: "" };
-      let star = opts.bash === true ? ".*?" : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      const globstar = (opts2) => {
-        if (opts2.noglobstar === true) return star;
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const create = (str2) => {
-        switch (str2) {
-          case "*":
-            return `${nodot}${ONE_CHAR}${star}`;
-          case ".*":
-            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*.*":
-            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*/*":
-            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
-          case "**":
-            return nodot + globstar(opts);
-          case "**/*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
-          case "**/*.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "**/.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
-          default: {
-            const match = /^(.*?)\.(\w+)$/.exec(str2);
-            if (!match) return;
-            const source2 = create(match[1]);
-            if (!source2) return;
-            return source2 + DOT_LITERAL + match[2];
-          }
-        }
-      };
-      const output = utils.removePrefix(input, state);
-      let source = create(output);
-      if (source && opts.strictSlashes !== true) {
-        source += `${SLASH_LITERAL}?`;
-      }
-      return source;
-    };
-    module2.exports = parse2;
-  }
-});
-
-// node_modules/picomatch/lib/picomatch.js
-var require_picomatch = __commonJS({
-  "node_modules/picomatch/lib/picomatch.js"(exports2, module2) {
-    "use strict";
-    var scan = require_scan();
-    var parse2 = require_parse2();
-    var utils = require_utils2();
-    var constants = require_constants();
-    var isObject = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch2 = (glob2, options2, returnState = false) => {
-      if (Array.isArray(glob2)) {
-        const fns = glob2.map((input) => picomatch2(input, options2, returnState));
-        const arrayMatcher = (str2) => {
-          for (const isMatch of fns) {
-            const state2 = isMatch(str2);
-            if (state2) return state2;
-          }
-          return false;
-        };
-        return arrayMatcher;
-      }
-      const isState = isObject(glob2) && glob2.tokens && glob2.input;
-      if (glob2 === "" || typeof glob2 !== "string" && !isState) {
-        throw new TypeError("Expected pattern to be a non-empty string");
-      }
-      const opts = options2 || {};
-      const posix = opts.windows;
-      const regex = isState ? picomatch2.compileRe(glob2, options2) : picomatch2.makeRe(glob2, options2, false, true);
-      const state = regex.state;
-      delete regex.state;
-      let isIgnored2 = () => false;
-      if (opts.ignore) {
-        const ignoreOpts = { ...options2, ignore: null, onMatch: null, onResult: null };
-        isIgnored2 = picomatch2(opts.ignore, ignoreOpts, returnState);
-      }
-      const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch2.test(input, regex, options2, { glob: glob2, posix });
-        const result = { glob: glob2, state, regex, posix, input, output, match, isMatch };
-        if (typeof opts.onResult === "function") {
-          opts.onResult(result);
-        }
-        if (isMatch === false) {
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (isIgnored2(input)) {
-          if (typeof opts.onIgnore === "function") {
-            opts.onIgnore(result);
-          }
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (typeof opts.onMatch === "function") {
-          opts.onMatch(result);
-        }
-        return returnObject ? result : true;
-      };
-      if (returnState) {
-        matcher.state = state;
-      }
-      return matcher;
-    };
-    picomatch2.test = (input, regex, options2, { glob: glob2, posix } = {}) => {
-      if (typeof input !== "string") {
-        throw new TypeError("Expected input to be a string");
-      }
-      if (input === "") {
-        return { isMatch: false, output: "" };
-      }
-      const opts = options2 || {};
-      const format = opts.format || (posix ? utils.toPosixSlashes : null);
-      let match = input === glob2;
-      let output = match && format ? format(input) : input;
-      if (match === false) {
-        output = format ? format(input) : input;
-        match = output === glob2;
-      }
-      if (match === false || opts.capture === true) {
-        if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch2.matchBase(input, regex, options2, posix);
-        } else {
-          match = regex.exec(output);
-        }
-      }
-      return { isMatch: Boolean(match), match, output };
-    };
-    picomatch2.matchBase = (input, glob2, options2, posix = options2 && options2.windows) => {
-      const regex = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options2);
-      return regex.test(utils.basename(input, { windows: posix }));
-    };
-    picomatch2.isMatch = (str2, patterns, options2) => picomatch2(patterns, options2)(str2);
-    picomatch2.parse = (pattern, options2) => {
-      if (Array.isArray(pattern)) return pattern.map((p3) => picomatch2.parse(p3, options2));
-      return parse2(pattern, { ...options2, fastpaths: false });
-    };
-    picomatch2.scan = (input, options2) => scan(input, options2);
-    picomatch2.compileRe = (state, options2, returnOutput = false, returnState = false) => {
-      if (returnOutput === true) {
-        return state.output;
-      }
-      const opts = options2 || {};
-      const prepend = opts.contains ? "" : "^";
-      const append = opts.contains ? "" : "$";
-      let source = `${prepend}(?:${state.output})${append}`;
-      if (state && state.negated === true) {
-        source = `^(?!${source}).*$`;
-      }
-      const regex = picomatch2.toRegex(source, options2);
-      if (returnState === true) {
-        regex.state = state;
-      }
-      return regex;
-    };
-    picomatch2.makeRe = (input, options2 = {}, returnOutput = false, returnState = false) => {
-      if (!input || typeof input !== "string") {
-        throw new TypeError("Expected a non-empty string");
-      }
-      let parsed = { negated: false, fastpaths: true };
-      if (options2.fastpaths !== false && (input[0] === "." || input[0] === "*")) {
-        parsed.output = parse2.fastpaths(input, options2);
-      }
-      if (!parsed.output) {
-        parsed = parse2(input, options2);
-      }
-      return picomatch2.compileRe(parsed, options2, returnOutput, returnState);
-    };
-    picomatch2.toRegex = (source, options2) => {
-      try {
-        const opts = options2 || {};
-        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
-      } catch (err) {
-        if (options2 && options2.debug === true) throw err;
-        return /$^/;
-      }
-    };
-    picomatch2.constants = constants;
-    module2.exports = picomatch2;
-  }
-});
-
-// node_modules/picomatch/index.js
-var require_picomatch2 = __commonJS({
-  "node_modules/picomatch/index.js"(exports2, module2) {
-    "use strict";
-    var pico = require_picomatch();
-    var utils = require_utils2();
-    function picomatch2(glob2, options2, returnState = false) {
-      if (options2 && (options2.windows === null || options2.windows === void 0)) {
-        options2 = { ...options2, windows: utils.isWindows() };
-      }
-      return pico(glob2, options2, returnState);
-    }
-    Object.assign(picomatch2, pico);
-    module2.exports = picomatch2;
-  }
-});
-
-// node_modules/ms/index.js
-var require_ms = __commonJS({
-  "node_modules/ms/index.js"(exports2, module2) {
-    var s = 1e3;
-    var m2 = s * 60;
-    var h3 = m2 * 60;
-    var d2 = h3 * 24;
-    var w2 = d2 * 7;
-    var y2 = d2 * 365.25;
-    module2.exports = function(val, options2) {
-      options2 = options2 || {};
-      var type = typeof val;
-      if (type === "string" && val.length > 0) {
-        return parse2(val);
-      } else if (type === "number" && isFinite(val)) {
-        return options2.long ? fmtLong(val) : fmtShort(val);
-      }
-      throw new Error(
-        "val is not a non-empty string or a valid number. val=" + JSON.stringify(val)
-      );
-    };
-    function parse2(str2) {
-      str2 = String(str2);
-      if (str2.length > 100) {
-        return;
-      }
-      var match = /^(-?(?:\d+)?\.?\d+) *(milliseconds?|msecs?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w|years?|yrs?|y)?$/i.exec(
-        str2
-      );
-      if (!match) {
-        return;
-      }
-      var n = parseFloat(match[1]);
-      var type = (match[2] || "ms").toLowerCase();
-      switch (type) {
-        case "years":
-        case "year":
-        case "yrs":
-        case "yr":
-        case "y":
-          return n * y2;
-        case "weeks":
-        case "week":
-        case "w":
-          return n * w2;
-        case "days":
-        case "day":
-        case "d":
-          return n * d2;
-        case "hours":
-        case "hour":
-        case "hrs":
-        case "hr":
-        case "h":
-          return n * h3;
-        case "minutes":
-        case "minute":
-        case "mins":
-        case "min":
-        case "m":
-          return n * m2;
-        case "seconds":
-        case "second":
-        case "secs":
-        case "sec":
-        case "s":
-          return n * s;
-        case "milliseconds":
-        case "millisecond":
-        case "msecs":
-        case "msec":
-        case "ms":
-          return n;
-        default:
-          return void 0;
-      }
-    }
-    function fmtShort(ms2) {
-      var msAbs = Math.abs(ms2);
-      if (msAbs >= d2) {
-        return Math.round(ms2 / d2) + "d";
-      }
-      if (msAbs >= h3) {
-        return Math.round(ms2 / h3) + "h";
-      }
-      if (msAbs >= m2) {
-        return Math.round(ms2 / m2) + "m";
-      }
-      if (msAbs >= s) {
-        return Math.round(ms2 / s) + "s";
-      }
-      return ms2 + "ms";
-    }
-    function fmtLong(ms2) {
-      var msAbs = Math.abs(ms2);
-      if (msAbs >= d2) {
-        return plural2(ms2, msAbs, d2, "day");
-      }
-      if (msAbs >= h3) {
-        return plural2(ms2, msAbs, h3, "hour");
-      }
-      if (msAbs >= m2) {
-        return plural2(ms2, msAbs, m2, "minute");
-      }
-      if (msAbs >= s) {
-        return plural2(ms2, msAbs, s, "second");
-      }
-      return ms2 + " ms";
-    }
-    function plural2(ms2, msAbs, n, name) {
-      var isPlural = msAbs >= n * 1.5;
-      return Math.round(ms2 / n) + " " + name + (isPlural ? "s" : "");
-    }
-  }
-});
-
-// node_modules/debug/src/common.js
-var require_common2 = __commonJS({
-  "node_modules/debug/src/common.js"(exports2, module2) {
-    function setup(env) {
-      createDebug.debug = createDebug;
-      createDebug.default = createDebug;
-      createDebug.coerce = coerce;
-      createDebug.disable = disable;
-      createDebug.enable = enable;
-      createDebug.enabled = enabled;
-      createDebug.humanize = require_ms();
-      createDebug.destroy = destroy;
-      Object.keys(env).forEach((key) => {
-        createDebug[key] = env[key];
-      });
-      createDebug.names = [];
-      createDebug.skips = [];
-      createDebug.formatters = {};
-      function selectColor(namespace) {
-        let hash = 0;
-        for (let i = 0; i < namespace.length; i++) {
-          hash = (hash << 5) - hash + namespace.charCodeAt(i);
-          hash |= 0;
-        }
-        return createDebug.colors[Math.abs(hash) % createDebug.colors.length];
-      }
-      createDebug.selectColor = selectColor;
-      function createDebug(namespace) {
-        let prevTime;
-        let enableOverride = null;
-        let namespacesCache;
-        let enabledCache;
-        function debug2(...args) {
-          if (!debug2.enabled) {
-            return;
-          }
-          const self2 = debug2;
-          const curr = Number(/* @__PURE__ */ new Date());
-          const ms2 = curr - (prevTime || curr);
-          self2.diff = ms2;
-          self2.prev = prevTime;
-          self2.curr = curr;
-          prevTime = curr;
-          args[0] = createDebug.coerce(args[0]);
-          if (typeof args[0] !== "string") {
-            args.unshift("%O");
-          }
-          let index = 0;
-          args[0] = args[0].replace(/%([a-zA-Z%])/g, (match, format) => {
-            if (match === "%%") {
-              return "%";
-            }
-            index++;
-            const formatter = createDebug.formatters[format];
-            if (typeof formatter === "function") {
-              const val = args[index];
-              match = formatter.call(self2, val);
-              args.splice(index, 1);
-              index--;
-            }
-            return match;
-          });
-          createDebug.formatArgs.call(self2, args);
-          const logFn = self2.log || createDebug.log;
-          logFn.apply(self2, args);
-        }
-        debug2.namespace = namespace;
-        debug2.useColors = createDebug.useColors();
-        debug2.color = createDebug.selectColor(namespace);
-        debug2.extend = extend;
-        debug2.destroy = createDebug.destroy;
-        Object.defineProperty(debug2, "enabled", {
-          enumerable: true,
-          configurable: false,
-          get: () => {
-            if (enableOverride !== null) {
-              return enableOverride;
-            }
-            if (namespacesCache !== createDebug.namespaces) {
-              namespacesCache = createDebug.namespaces;
-              enabledCache = createDebug.enabled(namespace);
-            }
-            return enabledCache;
-          },
-          set: (v2) => {
-            enableOverride = v2;
-          }
-        });
-        if (typeof createDebug.init === "function") {
-          createDebug.init(debug2);
-        }
-        return debug2;
-      }
-      function extend(namespace, delimiter2) {
-        const newDebug = createDebug(this.namespace + (typeof delimiter2 === "undefined" ? ":" : delimiter2) + namespace);
-        newDebug.log = this.log;
-        return newDebug;
-      }
-      function enable(namespaces) {
-        createDebug.save(namespaces);
-        createDebug.namespaces = namespaces;
-        createDebug.names = [];
-        createDebug.skips = [];
-        const split = (typeof namespaces === "string" ? namespaces : "").trim().replace(/\s+/g, ",").split(",").filter(Boolean);
-        for (const ns2 of split) {
-          if (ns2[0] === "-") {
-            createDebug.skips.push(ns2.slice(1));
-          } else {
-            createDebug.names.push(ns2);
-          }
-        }
-      }
-      function matchesTemplate(search, template) {
-        let searchIndex = 0;
-        let templateIndex = 0;
-        let starIndex = -1;
-        let matchIndex = 0;
-        while (searchIndex < search.length) {
-          if (templateIndex < template.length && (template[templateIndex] === search[searchIndex] || template[templateIndex] === "*")) {
-            if (template[templateIndex] === "*") {
-              starIndex = templateIndex;
-              matchIndex = searchIndex;
-              templateIndex++;
-            } else {
-              searchIndex++;
-              templateIndex++;
-            }
-          } else if (starIndex !== -1) {
-            templateIndex = starIndex + 1;
-            matchIndex++;
-            searchIndex = matchIndex;
-          } else {
-            return false;
-          }
-        }
-        while (templateIndex < template.length && template[templateIndex] === "*") {
-          templateIndex++;
-        }
-        return templateIndex === template.length;
-      }
-      function disable() {
-        const namespaces = [
-          ...createDebug.names,
-          ...createDebug.skips.map((namespace) => "-" + namespace)
-        ].join(",");
-        createDebug.enable("");
-        return namespaces;
-      }
-      function enabled(name) {
-        for (const skip of createDebug.skips) {
-          if (matchesTemplate(name, skip)) {
-            return false;
-          }
-        }
-        for (const ns2 of createDebug.names) {
-          if (matchesTemplate(name, ns2)) {
-            return true;
-          }
-        }
-        return false;
-      }
-      function coerce(val) {
-        if (val instanceof Error) {
-          return val.stack || val.message;
-        }
-        return val;
-      }
-      function destroy() {
-        console.warn("Instance method `debug.destroy()` is deprecated and no longer does anything. It will be removed in the next major version of `debug`.");
-      }
-      createDebug.enable(createDebug.load());
-      return createDebug;
-    }
-    module2.exports = setup;
-  }
-});
-
-// node_modules/debug/src/browser.js
-var require_browser = __commonJS({
-  "node_modules/debug/src/browser.js"(exports2, module2) {
-    exports2.formatArgs = formatArgs;
-    exports2.save = save;
-    exports2.load = load;
-    exports2.useColors = useColors;
-    exports2.storage = localstorage();
-    exports2.destroy = /* @__PURE__ */ (() => {
-      let warned = false;
-      return () => {
-        if (!warned) {
-          warned = true;
-          console.warn("Instance method `debug.destroy()` is deprecated and no longer does anything. It will be removed in the next major version of `debug`.");
-        }
-      };
-    })();
-    exports2.colors = [
-      "#0000CC",
-      "#0000FF",
-      "#0033CC",
-      "#0033FF",
-      "#0066CC",
-      "#0066FF",
-      "#0099CC",
-      "#0099FF",
-      "#00CC00",
-      "#00CC33",
-      "#00CC66",
-      "#00CC99",
-      "#00CCCC",
-      "#00CCFF",
-      "#3300CC",
-      "#3300FF",
-      "#3333CC",
-      "#3333FF",
-      "#3366CC",
-      "#3366FF",
-      "#3399CC",
-      "#3399FF",
-      "#33CC00",
-      "#33CC33",
-      "#33CC66",
-      "#33CC99",
-      "#33CCCC",
-      "#33CCFF",
-      "#6600CC",
-      "#6600FF",
-      "#6633CC",
-      "#6633FF",
-      "#66CC00",
-      "#66CC33",
-      "#9900CC",
-      "#9900FF",
-      "#9933CC",
-      "#9933FF",
-      "#99CC00",
-      "#99CC33",
-      "#CC0000",
-      "#CC0033",
-      "#CC0066",
-      "#CC0099",
-      "#CC00CC",
-      "#CC00FF",
-      "#CC3300",
-      "#CC3333",
-      "#CC3366",
-      "#CC3399",
-      "#CC33CC",
-      "#CC33FF",
-      "#CC6600",
-      "#CC6633",
-      "#CC9900",
-      "#CC9933",
-      "#CCCC00",
-      "#CCCC33",
-      "#FF0000",
-      "#FF0033",
-      "#FF0066",
-      "#FF0099",
-      "#FF00CC",
-      "#FF00FF",
-      "#FF3300",
-      "#FF3333",
-      "#FF3366",
-      "#FF3399",
-      "#FF33CC",
-      "#FF33FF",
-      "#FF6600",
-      "#FF6633",
-      "#FF9900",
-      "#FF9933",
-      "#FFCC00",
-      "#FFCC33"
-    ];
-    function useColors() {
-      if (typeof window !== "undefined" && window.process && (window.process.type === "renderer" || window.process.__nwjs)) {
-        return true;
-      }
-      if (typeof navigator !== "undefined" && navigator.userAgent && navigator.userAgent.toLowerCase().match(/(edge|trident)\/(\d+)/)) {
-        return false;
-      }
-      let m2;
-      return typeof document !== "undefined" && document.documentElement && document.documentElement.style && document.documentElement.style.WebkitAppearance || // Is firebug? http://stackoverflow.com/a/398120/376773
-      typeof window !== "undefined" && window.console && (window.console.firebug || window.console.exception && window.console.table) || // Is firefox >= v31?
-      // https://developer.mozilla.org/en-US/docs/Tools/Web_Console#Styling_messages
-      typeof navigator !== "undefined" && navigator.userAgent && (m2 = navigator.userAgent.toLowerCase().match(/firefox\/(\d+)/)) && parseInt(m2[1], 10) >= 31 || // Double check webkit in userAgent just in case we are in a worker
-      typeof navigator !== "undefined" && navigator.userAgent && navigator.userAgent.toLowerCase().match(/applewebkit\/(\d+)/);
-    }
-    function formatArgs(args) {
-      args[0] = (this.useColors ? "%c" : "") + this.namespace + (this.useColors ? " %c" : " ") + args[0] + (this.useColors ? "%c " : " ") + "+" + module2.exports.humanize(this.diff);
-      if (!this.useColors) {
-        return;
-      }
-      const c3 = "color: " + this.color;
-      args.splice(1, 0, c3, "color: inherit");
-      let index = 0;
-      let lastC = 0;
-      args[0].replace(/%[a-zA-Z%]/g, (match) => {
-        if (match === "%%") {
-          return;
-        }
-        index++;
-        if (match === "%c") {
-          lastC = index;
-        }
-      });
-      args.splice(lastC, 0, c3);
-    }
-    exports2.log = console.debug || console.log || (() => {
-    });
-    function save(namespaces) {
-      try {
-        if (namespaces) {
-          exports2.storage.setItem("debug", namespaces);
-        } else {
-          exports2.storage.removeItem("debug");
-        }
-      } catch (error) {
-      }
-    }
-    function load() {
-      let r2;
-      try {
-        r2 = exports2.storage.getItem("debug") || exports2.storage.getItem("DEBUG");
-      } catch (error) {
-      }
-      if (!r2 && typeof process !== "undefined" && "env" in process) {
-        r2 = process.env.DEBUG;
-      }
-      return r2;
-    }
-    function localstorage() {
-      try {
-        return localStorage;
-      } catch (error) {
-      }
-    }
-    module2.exports = require_common2()(exports2);
-    var { formatters: formatters2 } = module2.exports;
-    formatters2.j = function(v2) {
-      try {
-        return JSON.stringify(v2);
-      } catch (error) {
-        return "[UnexpectedJSONParseError]: " + error.message;
-      }
-    };
-  }
-});
-
-// node_modules/debug/src/node.js
-var require_node = __commonJS({
-  "node_modules/debug/src/node.js"(exports2, module2) {
-    var tty = __require("tty");
-    var util2 = __require("util");
-    exports2.init = init;
-    exports2.log = log;
-    exports2.formatArgs = formatArgs;
-    exports2.save = save;
-    exports2.load = load;
-    exports2.useColors = useColors;
-    exports2.destroy = util2.deprecate(
-      () => {
-      },
-      "Instance method `debug.destroy()` is deprecated and no longer does anything. It will be removed in the next major version of `debug`."
-    );
-    exports2.colors = [6, 2, 3, 4, 5, 1];
-    try {
-      const supportsColor = __require("supports-color");
-      if (supportsColor && (supportsColor.stderr || supportsColor).level >= 2) {
-        exports2.colors = [
-          20,
-          21,
-          26,
-          27,
-          32,
-          33,
-          38,
-          39,
-          40,
-          41,
-          42,
-          43,
-          44,
-          45,
-          56,
-          57,
-          62,
-          63,
-          68,
-          69,
-          74,
-          75,
-          76,
-          77,
-          78,
-          79,
-          80,
-          81,
-          92,
-          93,
-          98,
-          99,
-          112,
-          113,
-          128,
-          129,
-          134,
-          135,
-          148,
-          149,
-          160,
-          161,
-          162,
-          163,
-          164,
-          165,
-          166,
-          167,
-          168,
-          169,
-          170,
-          171,
-          172,
-          173,
-          178,
-          179,
-          184,
-          185,
-          196,
-          197,
-          198,
-          199,
-          200,
-          201,
-          202,
-          203,
-          204,
-          205,
-          206,
-          207,
-          208,
-          209,
-          214,
-          215,
-          220,
-          221
-        ];
-      }
-    } catch (error) {
-    }
-    exports2.inspectOpts = Object.keys(process.env).filter((key) => {
-      return /^debug_/i.test(key);
-    }).reduce((obj2, key) => {
-      const prop = key.substring(6).toLowerCase().replace(/_([a-z])/g, (_3, k2) => {
-        return k2.toUpperCase();
-      });
-      let val = process.env[key];
-      if (/^(yes|on|true|enabled)$/i.test(val)) {
-        val = true;
-      } else if (/^(no|off|false|disabled)$/i.test(val)) {
-        val = false;
-      } else if (val === "null") {
-        val = null;
-      } else {
-        val = Number(val);
-      }
-      obj2[prop] = val;
-      return obj2;
-    }, {});
-    function useColors() {
-      return "colors" in exports2.inspectOpts ? Boolean(exports2.inspectOpts.colors) : tty.isatty(process.stderr.fd);
-    }
-    function formatArgs(args) {
-      const { namespace: name, useColors: useColors2 } = this;
-      if (useColors2) {
-        const c3 = this.color;
-        const colorCode = "\x1B[3" + (c3 < 8 ? c3 : "8;5;" + c3);
-        const prefix = `  ${colorCode};1m${name} \x1B[0m`;
-        args[0] = prefix + args[0].split("\n").join("\n" + prefix);
-        args.push(colorCode + "m+" + module2.exports.humanize(this.diff) + "\x1B[0m");
-      } else {
-        args[0] = getDate() + name + " " + args[0];
-      }
-    }
-    function getDate() {
-      if (exports2.inspectOpts.hideDate) {
-        return "";
-      }
-      return (/* @__PURE__ */ new Date()).toISOString() + " ";
-    }
-    function log(...args) {
-      return process.stderr.write(util2.formatWithOptions(exports2.inspectOpts, ...args) + "\n");
-    }
-    function save(namespaces) {
-      if (namespaces) {
-        process.env.DEBUG = namespaces;
-      } else {
-        delete process.env.DEBUG;
-      }
-    }
-    function load() {
-      return process.env.DEBUG;
-    }
-    function init(debug2) {
-      debug2.inspectOpts = {};
-      const keys = Object.keys(exports2.inspectOpts);
-      for (let i = 0; i < keys.length; i++) {
-        debug2.inspectOpts[keys[i]] = exports2.inspectOpts[keys[i]];
-      }
-    }
-    module2.exports = require_common2()(exports2);
-    var { formatters: formatters2 } = module2.exports;
-    formatters2.o = function(v2) {
-      this.inspectOpts.colors = this.useColors;
-      return util2.inspect(v2, this.inspectOpts).split("\n").map((str2) => str2.trim()).join(" ");
-    };
-    formatters2.O = function(v2) {
-      this.inspectOpts.colors = this.useColors;
-      return util2.inspect(v2, this.inspectOpts);
-    };
-  }
-});
-
-// node_modules/debug/src/index.js
-var require_src = __commonJS({
-  "node_modules/debug/src/index.js"(exports2, module2) {
-    if (typeof process === "undefined" || process.type === "renderer" || process.browser === true || process.__nwjs) {
-      module2.exports = require_browser();
-    } else {
-      module2.exports = require_node();
-    }
-  }
-});
-
-// node_modules/@kwsites/file-exists/dist/src/index.js
-var require_src2 = __commonJS({
-  "node_modules/@kwsites/file-exists/dist/src/index.js"(exports2) {
-    "use strict";
-    var __importDefault = exports2 && exports2.__importDefault || function(mod) {
-      return mod && mod.__esModule ? mod : { "default": mod };
-    };
-    Object.defineProperty(exports2, "__esModule", { value: true });
-    var fs_1 = __require("fs");
-    var debug_1 = __importDefault(require_src());
-    var log = debug_1.default("@kwsites/file-exists");
-    function check(path11, isFile, isDirectory) {
-      log(`checking %s`, path11);
-      try {
-        const stat4 = fs_1.statSync(path11);
-        if (stat4.isFile() && isFile) {
-          log(`[OK] path represents a file`);
-          return true;
-        }
-        if (stat4.isDirectory() && isDirectory) {
-          log(`[OK] path represents a directory`);
-          return true;
-        }
-        log(`[FAIL] path represents something other than a file or directory`);
-        return false;
-      } catch (e) {
-        if (e.code === "ENOENT") {
-          log(`[FAIL] path is not accessible: %o`, e);
-          return false;
-        }
-        log(`[FATAL] %o`, e);
-        throw e;
-      }
-    }
-    function exists(path11, type = exports2.READABLE) {
-      return check(path11, (type & exports2.FILE) > 0, (type & exports2.FOLDER) > 0);
-    }
-    exports2.exists = exists;
-    exports2.FILE = 1;
-    exports2.FOLDER = 2;
-    exports2.READABLE = exports2.FILE + exports2.FOLDER;
-  }
-});
-
-// node_modules/@kwsites/file-exists/dist/index.js
-var require_dist = __commonJS({
-  "node_modules/@kwsites/file-exists/dist/index.js"(exports2) {
-    "use strict";
-    function __export2(m2) {
-      for (var p3 in m2) if (!exports2.hasOwnProperty(p3)) exports2[p3] = m2[p3];
-    }
-    Object.defineProperty(exports2, "__esModule", { value: true });
-    __export2(require_src2());
-  }
-});
-
-// node_modules/@kwsites/promise-deferred/dist/index.js
-var require_dist2 = __commonJS({
-  "node_modules/@kwsites/promise-deferred/dist/index.js"(exports2) {
-    "use strict";
-    Object.defineProperty(exports2, "__esModule", { value: true });
-    exports2.createDeferred = exports2.deferred = void 0;
-    function deferred() {
-      let done;
-      let fail2;
-      let status = "pending";
-      const promise = new Promise((_done, _fail) => {
-        done = _done;
-        fail2 = _fail;
-      });
-      return {
-        promise,
-        done(result) {
-          if (status === "pending") {
-            status = "resolved";
-            done(result);
-          }
-        },
-        fail(error) {
-          if (status === "pending") {
-            status = "rejected";
-            fail2(error);
-          }
-        },
-        get fulfilled() {
-          return status !== "pending";
-        },
-        get status() {
-          return status;
-        }
-      };
-    }
-    exports2.deferred = deferred;
-    exports2.createDeferred = deferred;
-    exports2.default = deferred;
-  }
-});
-
 // node_modules/@anthropic-ai/sdk/internal/tslib.mjs
 function __classPrivateFieldSet(receiver, state, value, kind, f3) {
   if (kind === "m")
@@ -7588,7 +4202,7 @@ var init_version2 = __esm({
 function _makeCompatibilityCheck(ownVersion) {
   const acceptedVersions = /* @__PURE__ */ new Set([ownVersion]);
   const rejectedVersions = /* @__PURE__ */ new Set();
-  const myVersionMatch = ownVersion.match(re2);
+  const myVersionMatch = ownVersion.match(re);
   if (!myVersionMatch) return () => false;
   const ownVersionParsed = {
     major: +myVersionMatch[1],
@@ -7610,7 +4224,7 @@ function _makeCompatibilityCheck(ownVersion) {
   return function isCompatible2(globalVersion) {
     if (acceptedVersions.has(globalVersion)) return true;
     if (rejectedVersions.has(globalVersion)) return false;
-    const globalVersionMatch = globalVersion.match(re2);
+    const globalVersionMatch = globalVersion.match(re);
     if (!globalVersionMatch) return _reject(globalVersion);
     const globalVersionParsed = {
       major: +globalVersionMatch[1],
@@ -7628,11 +4242,11 @@ function _makeCompatibilityCheck(ownVersion) {
     return _reject(globalVersion);
   };
 }
-var re2, isCompatible;
+var re, isCompatible;
 var init_semver = __esm({
   "node_modules/@opentelemetry/api/dist/internal/semver.mjs"() {
     init_version2();
-    re2 = /^(\d+)\.(\d+)\.(\d+)(-(.+))?$/;
+    re = /^(\d+)\.(\d+)\.(\d+)(-(.+))?$/;
     isCompatible = _makeCompatibilityCheck(VERSION2);
   }
 });
@@ -11351,7 +7965,7 @@ var init_pagination = __esm({
 function encodeURIPath(str2) {
   return str2.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@]+/g, encodeURIComponent);
 }
-var EMPTY, createPathTagFunction, path8;
+var EMPTY, createPathTagFunction, path2;
 var init_path = __esm({
   "node_modules/@anthropic-ai/sdk/internal/utils/path.mjs"() {
     init_error();
@@ -11411,7 +8025,7 @@ ${underline}`);
       }
       return path12;
     };
-    path8 = /* @__PURE__ */ createPathTagFunction(encodeURIPath);
+    path2 = /* @__PURE__ */ createPathTagFunction(encodeURIPath);
   }
 });
 
@@ -11493,7 +8107,7 @@ var init_files = __esm({
          */
         delete(fileID, params = {}, options2) {
           const { workspace_id } = params ?? {};
-          return this._client.delete(path8`/v1/files/${fileID}`, {
+          return this._client.delete(path2`/v1/files/${fileID}`, {
             ...options2,
             headers: buildHeaders([
               { ...workspace_id != null ? { "anthropic-workspace-id": workspace_id } : void 0 },
@@ -11525,7 +8139,7 @@ var init_files = __esm({
          */
         download(fileID, params = {}, options2) {
           const { workspace_id } = params ?? {};
-          return this._client.get(path8`/v1/files/${fileID}/content`, {
+          return this._client.get(path2`/v1/files/${fileID}/content`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -11558,7 +8172,7 @@ var init_files = __esm({
          */
         retrieveMetadata(fileID, params = {}, options2) {
           const { workspace_id } = params ?? {};
-          return this._client.get(path8`/v1/files/${fileID}`, {
+          return this._client.get(path2`/v1/files/${fileID}`, {
             ...options2,
             headers: buildHeaders([
               { ...workspace_id != null ? { "anthropic-workspace-id": workspace_id } : void 0 },
@@ -11756,7 +8370,7 @@ var init_deployment_runs = __esm({
        */
       retrieve(deploymentRunID, params = {}, options2) {
         const { betas, workspace_id } = params ?? {};
-        return this._client.get(path8`/v1/deployment_runs/${deploymentRunID}`, {
+        return this._client.get(path2`/v1/deployment_runs/${deploymentRunID}`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -11885,7 +8499,7 @@ var init_deployments = __esm({
        */
       retrieve(deploymentID, params = {}, options2) {
         const { betas, workspace_id } = params ?? {};
-        return this._client.get(path8`/v1/deployments/${deploymentID}`, {
+        return this._client.get(path2`/v1/deployments/${deploymentID}`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -11915,7 +8529,7 @@ var init_deployments = __esm({
        */
       update(deploymentID, params, options2) {
         const { betas, workspace_id, ...body } = params;
-        return this._client.post(path8`/v1/deployments/${deploymentID}`, {
+        return this._client.post(path2`/v1/deployments/${deploymentID}`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -11983,7 +8597,7 @@ var init_deployments = __esm({
        */
       archive(deploymentID, params = {}, options2) {
         const { betas, workspace_id } = params ?? {};
-        return this._client.post(path8`/v1/deployments/${deploymentID}/archive`, {
+        return this._client.post(path2`/v1/deployments/${deploymentID}/archive`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -12012,7 +8626,7 @@ var init_deployments = __esm({
        */
       pause(deploymentID, params = {}, options2) {
         const { betas, workspace_id } = params ?? {};
-        return this._client.post(path8`/v1/deployments/${deploymentID}/pause`, {
+        return this._client.post(path2`/v1/deployments/${deploymentID}/pause`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -12041,7 +8655,7 @@ var init_deployments = __esm({
        */
       run(deploymentID, params = {}, options2) {
         const { betas, workspace_id } = params ?? {};
-        return this._client.post(path8`/v1/deployments/${deploymentID}/run`, {
+        return this._client.post(path2`/v1/deployments/${deploymentID}/run`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -12070,7 +8684,7 @@ var init_deployments = __esm({
        */
       unpause(deploymentID, params = {}, options2) {
         const { betas, workspace_id } = params ?? {};
-        return this._client.post(path8`/v1/deployments/${deploymentID}/unpause`, {
+        return this._client.post(path2`/v1/deployments/${deploymentID}/unpause`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -12158,7 +8772,7 @@ var init_dreams = __esm({
        */
       retrieve(dreamID, params = {}, options2) {
         const { betas, workspace_id } = params ?? {};
-        return this._client.get(path8`/v1/dreams/${dreamID}`, {
+        return this._client.get(path2`/v1/dreams/${dreamID}`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -12231,7 +8845,7 @@ var init_dreams = __esm({
        */
       archive(dreamID, params = {}, options2) {
         const { betas, workspace_id } = params ?? {};
-        return this._client.post(path8`/v1/dreams/${dreamID}/archive`, {
+        return this._client.post(path2`/v1/dreams/${dreamID}/archive`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -12268,7 +8882,7 @@ var init_dreams = __esm({
        */
       cancel(dreamID, params = {}, options2) {
         const { betas, workspace_id } = params ?? {};
-        return this._client.post(path8`/v1/dreams/${dreamID}/cancel`, {
+        return this._client.post(path2`/v1/dreams/${dreamID}/cancel`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -12352,7 +8966,7 @@ var init_files2 = __esm({
        */
       delete(fileID, params = {}, options2) {
         const { betas, workspace_id } = params ?? {};
-        return this._client.delete(path8`/v1/files/${fileID}`, {
+        return this._client.delete(path2`/v1/files/${fileID}`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -12390,7 +9004,7 @@ var init_files2 = __esm({
        */
       download(fileID, params = {}, options2) {
         const { betas, workspace_id } = params ?? {};
-        return this._client.get(path8`/v1/files/${fileID}/content`, {
+        return this._client.get(path2`/v1/files/${fileID}/content`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -12424,7 +9038,7 @@ var init_files2 = __esm({
        */
       retrieveMetadata(fileID, params = {}, options2) {
         const { betas, workspace_id } = params ?? {};
-        return this._client.get(path8`/v1/files/${fileID}`, {
+        return this._client.get(path2`/v1/files/${fileID}`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -12508,7 +9122,7 @@ var init_models = __esm({
        */
       retrieve(modelID, params = {}, options2) {
         const { betas, workspace_id } = params ?? {};
-        return this._client.get(path8`/v1/models/${modelID}`, {
+        return this._client.get(path2`/v1/models/${modelID}`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -13236,7 +9850,7 @@ var require_timing_safe_equal = __commonJS({
 });
 
 // node_modules/standardwebhooks/dist/index.js
-var require_dist3 = __commonJS({
+var require_dist = __commonJS({
   "node_modules/standardwebhooks/dist/index.js"(exports2) {
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -13357,7 +9971,7 @@ var import_standardwebhooks, Webhooks;
 var init_webhooks = __esm({
   "node_modules/@anthropic-ai/sdk/resources/beta/webhooks.mjs"() {
     init_resource();
-    import_standardwebhooks = __toESM(require_dist3(), 1);
+    import_standardwebhooks = __toESM(require_dist(), 1);
     Webhooks = class extends APIResource {
       /**
        * Parses a webhook payload into an event without verifying its signature. Prefer
@@ -13411,7 +10025,7 @@ var init_versions = __esm({
        */
       list(agentID, params = {}, options2) {
         const { betas, workspace_id, ...query } = params ?? {};
-        return this._client.getAPIList(path8`/v1/agents/${agentID}/versions`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/agents/${agentID}/versions`, PageCursor, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -13494,7 +10108,7 @@ var init_agents = __esm({
          */
         retrieve(agentID, params = {}, options2) {
           const { betas, workspace_id, ...query } = params ?? {};
-          return this._client.get(path8`/v1/agents/${agentID}`, {
+          return this._client.get(path2`/v1/agents/${agentID}`, {
             query,
             ...options2,
             headers: buildHeaders([
@@ -13526,7 +10140,7 @@ var init_agents = __esm({
          */
         update(agentID, params, options2) {
           const { betas, workspace_id, ...body } = params;
-          return this._client.post(path8`/v1/agents/${agentID}`, {
+          return this._client.post(path2`/v1/agents/${agentID}`, {
             body,
             ...options2,
             headers: buildHeaders([
@@ -13586,7 +10200,7 @@ var init_agents = __esm({
          */
         archive(agentID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.post(path8`/v1/agents/${agentID}/archive`, {
+          return this._client.post(path2`/v1/agents/${agentID}/archive`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -13638,7 +10252,7 @@ var init_cases = __esm({
        */
       retrieve(caseID, params = {}, options2) {
         const { betas } = params ?? {};
-        return this._client.get(path8`/v1/compliance/review/cases/${caseID}`, {
+        return this._client.get(path2`/v1/compliance/review/cases/${caseID}`, {
           ...options2,
           headers: buildHeaders([
             { ...betas?.toString() != null ? { "anthropic-beta": betas?.toString() } : void 0 },
@@ -13732,7 +10346,7 @@ var init_cases = __esm({
        */
       respond(caseID, params, options2) {
         const { betas, ...body } = params;
-        return this._client.post(path8`/v1/compliance/review/cases/${caseID}/respond`, {
+        return this._client.post(path2`/v1/compliance/review/cases/${caseID}/respond`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -13787,7 +10401,7 @@ var init_items = __esm({
        */
       retrieve(itemID, params = {}, options2) {
         const { betas, user_profile_id } = params ?? {};
-        return this._client.get(path8`/v1/compliance/review/items/${itemID}`, {
+        return this._client.get(path2`/v1/compliance/review/items/${itemID}`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -13950,14 +10564,14 @@ var init_abort = __esm({
 });
 
 // node_modules/@anthropic-ai/sdk/internal/utils/backoff.mjs
-function isStatus2(e, code2) {
+function isStatus(e, code2) {
   return e instanceof APIError && e.status === code2;
 }
 function is4xx(e) {
   return e instanceof APIError && typeof e.status === "number" && e.status >= 400 && e.status < 500;
 }
 function isFatal4xx(e) {
-  return is4xx(e) && !isStatus2(e, 408) && !isStatus2(e, 409) && !isStatus2(e, 429);
+  return is4xx(e) && !isStatus(e, 408) && !isStatus(e, 409) && !isStatus(e, 429);
 }
 function backoff(attempt, baseMs, capMs) {
   return Math.min(baseMs * 2 ** attempt, capMs);
@@ -14137,7 +10751,7 @@ var init_poller = __esm({
                   try {
                     await __classPrivateFieldGet(this, _WorkPoller_runnerClient, "f").beta.environments.work.stop(work.id, { environment_id: work.environment_id }, { headers: buildHeaders([__classPrivateFieldGet(this, _WorkPoller_requestOpts, "f")?.headers]) });
                   } catch (e) {
-                    if (!isStatus2(e, 409))
+                    if (!isStatus(e, 409))
                       log.warn("stop failed", { work_id: work.id, error: String(e) });
                   }
                 }
@@ -14280,10 +10894,10 @@ var init_async_queue = __esm({
 });
 
 // node_modules/@anthropic-ai/sdk/lib/tools/ToolError.mjs
-var ToolError2;
+var ToolError;
 var init_ToolError = __esm({
   "node_modules/@anthropic-ai/sdk/lib/tools/ToolError.mjs"() {
-    ToolError2 = /* @__PURE__ */ (() => {
+    ToolError = /* @__PURE__ */ (() => {
       class ToolError3 extends Error {
         constructor(content) {
           const message = typeof content === "string" ? content : content.map((block) => {
@@ -14305,11 +10919,11 @@ var init_ToolError = __esm({
 function wellFormed(text) {
   return text.replace(LONE_SURROGATE_RE, "\uFFFD");
 }
-function oneLine3(text, limit2 = FIELD_MAX) {
+function oneLine(text, limit2 = FIELD_MAX) {
   return cutPoints(wellFormed(text).replace(CONTROL_RE, " ").trim(), limit2);
 }
 function logSafe(name) {
-  return oneLine3(name, LOG_MAX);
+  return oneLine(name, LOG_MAX);
 }
 function quotedName(name) {
   return logSafe(name).replace(/[' ]+/g, " ").trim();
@@ -14354,7 +10968,7 @@ function toolName(tool) {
   return "name" in tool ? tool.name : "mcp_server_name" in tool ? tool.mcp_server_name : tool.type;
 }
 function toolErrorContent(e) {
-  return e instanceof ToolError2 ? e.content : thrownErrorText(e);
+  return e instanceof ToolError ? e.content : thrownErrorText(e);
 }
 async function runRunnableTool(tool, rawInput, context2) {
   try {
@@ -15071,17 +11685,17 @@ var node_exports = {};
 __export(node_exports, {
   child_process: () => child_process,
   crypto: () => crypto,
-  fs: () => fs2,
-  os: () => os4,
-  path: () => path9,
+  fs: () => fs,
+  os: () => os2,
+  path: () => path3,
   stream: () => stream,
   util: () => util
 });
 import * as child_process from "node:child_process";
 import * as crypto from "node:crypto";
-import * as fs2 from "node:fs";
-import * as os4 from "node:os";
-import * as path9 from "node:path";
+import * as fs from "node:fs";
+import * as os2 from "node:os";
+import * as path3 from "node:path";
 import * as stream from "node:stream";
 import * as util from "node:util";
 var init_node = __esm({
@@ -15091,20 +11705,20 @@ var init_node = __esm({
 
 // node_modules/@anthropic-ai/sdk/tools/agent-toolset/fs-util.mjs
 function isWithin(root, p3) {
-  const from = path9.resolve(root);
-  const to2 = path9.resolve(p3);
-  return to2 === from || to2.startsWith(from.endsWith(path9.sep) ? from : from + path9.sep);
+  const from = path3.resolve(root);
+  const to2 = path3.resolve(p3);
+  return to2 === from || to2.startsWith(from.endsWith(path3.sep) ? from : from + path3.sep);
 }
 function isWithinAnyCase(root, p3) {
-  const rel = path9.relative(root, p3);
-  return rel === "" || !rel.startsWith(".." + path9.sep) && rel !== ".." && !path9.isAbsolute(rel);
+  const rel = path3.relative(root, p3);
+  return rel === "" || !rel.startsWith(".." + path3.sep) && rel !== ".." && !path3.isAbsolute(rel);
 }
 function isWithinFolded(root, p3) {
   return isWithin(root.toLowerCase().normalize("NFC"), p3.toLowerCase().normalize("NFC"));
 }
 async function containingRoot(roots, target, contains = isWithin) {
   for (const root of roots) {
-    if (contains(await canonicalize(path9.resolve(root)), target))
+    if (contains(await canonicalize(path3.resolve(root)), target))
       return root;
   }
   return void 0;
@@ -15120,19 +11734,19 @@ async function canonicalize(abs) {
   for (; ; ) {
     let real;
     try {
-      real = await fs3.realpath(prefix);
+      real = await fs2.realpath(prefix);
     } catch (realpathErr) {
       let isLink;
       try {
-        isLink = (await fs3.lstat(prefix)).isSymbolicLink();
+        isLink = (await fs2.lstat(prefix)).isSymbolicLink();
       } catch (lstatErr) {
         const code2 = errnoCode(lstatErr);
         if (code2 !== "ENOENT" && code2 !== "ENOTDIR")
           throw lstatErr;
-        const parent2 = path9.dirname(prefix);
+        const parent2 = path3.dirname(prefix);
         if (parent2 === prefix)
           throw lstatErr;
-        tail.push(path9.basename(prefix));
+        tail.push(path3.basename(prefix));
         prefix = parent2;
         continue;
       }
@@ -15141,47 +11755,47 @@ async function canonicalize(abs) {
       if (++hops > MAX_SYMLINK_HOPS) {
         throw Object.assign(new Error("too many levels of symbolic links"), { code: "ELOOP" });
       }
-      const parent = await fs3.realpath(path9.dirname(prefix));
-      prefix = path9.resolve(parent, await fs3.readlink(prefix), ...tail.splice(0).reverse());
+      const parent = await fs2.realpath(path3.dirname(prefix));
+      prefix = path3.resolve(parent, await fs2.readlink(prefix), ...tail.splice(0).reverse());
       continue;
     }
-    return tail.length ? path9.join(real, ...tail.reverse()) : real;
+    return tail.length ? path3.join(real, ...tail.reverse()) : real;
   }
 }
 async function confineToRoot(root, p3, opts) {
   const allowedRoots = opts?.allowedRoots ?? [];
-  const realRoot = await canonicalize(path9.resolve(root));
+  const realRoot = await canonicalize(path3.resolve(root));
   let real;
   try {
-    real = await canonicalize(path9.resolve(realRoot, p3));
+    real = await canonicalize(path3.resolve(realRoot, p3));
   } catch (err) {
-    throw new ToolError2(fsErrorMessage(err, `path ${JSON.stringify(p3)}`));
+    throw new ToolError(fsErrorMessage(err, `path ${JSON.stringify(p3)}`));
   }
   if (isWithin(realRoot, real) || await containingRoot(allowedRoots, real) !== void 0) {
     return real;
   }
   const permitted = allowedRoots.length ? "the session's working directory and its other permitted directories" : "the session's working directory";
-  throw new ToolError2(`path ${JSON.stringify(p3)} is outside ${permitted}`);
+  throw new ToolError(`path ${JSON.stringify(p3)} is outside ${permitted}`);
 }
 async function atomicWriteFile(targetPath, content) {
-  const dir = path9.dirname(targetPath);
-  const tempPath = path9.join(dir, `.tmp-${process.pid}-${crypto.randomUUID()}`);
-  const existingMode = await fs3.stat(targetPath).then((st2) => st2.mode & 511, () => void 0);
+  const dir = path3.dirname(targetPath);
+  const tempPath = path3.join(dir, `.tmp-${process.pid}-${crypto.randomUUID()}`);
+  const existingMode = await fs2.stat(targetPath).then((st2) => st2.mode & 511, () => void 0);
   let handle;
   try {
-    handle = await fs3.open(tempPath, "wx", FILE_CREATE_MODE);
+    handle = await fs2.open(tempPath, "wx", FILE_CREATE_MODE);
     if (existingMode !== void 0)
       await handle.chmod(existingMode);
     await handle.writeFile(content, "utf-8");
     await handle.sync();
     await handle.close();
     handle = void 0;
-    await fs3.rename(tempPath, targetPath);
+    await fs2.rename(tempPath, targetPath);
   } catch (err) {
     if (handle)
       await handle.close().catch(() => {
       });
-    await fs3.unlink(tempPath).catch(() => {
+    await fs2.unlink(tempPath).catch(() => {
     });
     throw err;
   }
@@ -15213,14 +11827,14 @@ function fsErrorMessage(err, file) {
 }
 async function findExecutable(name, notInside = [], searchPath = readEnv("PATH") ?? "") {
   for (const dir of absolutePathEntries(searchPath)) {
-    const candidate = path9.join(dir, name);
+    const candidate = path3.join(dir, name);
     try {
-      await fs3.access(candidate, fs2.constants.X_OK);
-      if (!(await fs3.stat(candidate)).isFile())
+      await fs2.access(candidate, fs.constants.X_OK);
+      if (!(await fs2.stat(candidate)).isFile())
         continue;
       if (notInside.length === 0)
         return candidate;
-      const real = await fs3.realpath(candidate);
+      const real = await fs2.realpath(candidate);
       if (await containingRoot(notInside, real, isWithinFolded) === void 0)
         return real;
     } catch {
@@ -15229,7 +11843,7 @@ async function findExecutable(name, notInside = [], searchPath = readEnv("PATH")
   return null;
 }
 async function searchPathOutside(notInside, helpers) {
-  const resolve4 = (p3) => fs3.realpath(p3).catch(() => void 0);
+  const resolve4 = (p3) => fs2.realpath(p3).catch(() => void 0);
   const isInside2 = async (real) => await containingRoot(notInside, real, isWithinFolded) !== void 0;
   let outside = null;
   nextEntry: for (const dir of absolutePathEntries(readEnv("PATH") ?? "")) {
@@ -15237,19 +11851,19 @@ async function searchPathOutside(notInside, helpers) {
     if (await isInside2(real ?? await canonicalize(dir).catch(() => dir)))
       continue;
     outside ?? (outside = []);
-    if (real === void 0 || real.includes(path9.delimiter))
+    if (real === void 0 || real.includes(path3.delimiter))
       continue;
     for (const name of helpers) {
-      const helper = await resolve4(path9.join(real, name));
+      const helper = await resolve4(path3.join(real, name));
       if (helper !== void 0 && await isInside2(helper))
         continue nextEntry;
     }
     outside.push(real);
   }
-  return outside && outside.join(path9.delimiter);
+  return outside && outside.join(path3.delimiter);
 }
 function absolutePathEntries(searchPath) {
-  return searchPath.split(path9.delimiter).filter((dir) => path9.isAbsolute(dir) && path9.resolve(dir) === path9.join(dir, "."));
+  return searchPath.split(path3.delimiter).filter((dir) => path3.isAbsolute(dir) && path3.resolve(dir) === path3.join(dir, "."));
 }
 function scrubbedShellEnv() {
   const env = {};
@@ -15260,13 +11874,13 @@ function scrubbedShellEnv() {
   }
   return env;
 }
-var fs3, DIR_CREATE_MODE, FILE_CREATE_MODE, MAX_SYMLINK_HOPS;
+var fs2, DIR_CREATE_MODE, FILE_CREATE_MODE, MAX_SYMLINK_HOPS;
 var init_fs_util = __esm({
   "node_modules/@anthropic-ai/sdk/tools/agent-toolset/fs-util.mjs"() {
     init_node();
     init_env();
     init_ToolError();
-    fs3 = fs2.promises;
+    fs2 = fs.promises;
     DIR_CREATE_MODE = 448;
     FILE_CREATE_MODE = 384;
     MAX_SYMLINK_HOPS = 40;
@@ -15288,16 +11902,16 @@ async function setupSkills(ctx) {
     log.warn("AgentToolContext.sessionId is deprecated and costs an extra session fetch; fetch the session once and set `session` instead", { component: "agent-tool-context" });
     session = await client.beta.sessions.retrieve(sessionId);
   }
-  const skillsRoot = path9.resolve(ctx.workdir, "skills");
+  const skillsRoot = path3.resolve(ctx.workdir, "skills");
   const created = [];
   for (const skill of session.agent.skills) {
     try {
       const version = await client.beta.skills.versions.retrieve(skill.version, { skill_id: skill.skill_id });
-      let dirname7 = path9.basename(version.name.trim());
+      let dirname7 = path3.basename(version.name.trim());
       if (dirname7 === "" || dirname7 === "." || dirname7 === "..")
         dirname7 = skill.skill_id;
-      const dest = path9.resolve(skillsRoot, dirname7);
-      if (dest !== skillsRoot && !dest.startsWith(skillsRoot + path9.sep)) {
+      const dest = path3.resolve(skillsRoot, dirname7);
+      if (dest !== skillsRoot && !dest.startsWith(skillsRoot + path3.sep)) {
         log.warn("skill name escapes the skills dir; skipping", {
           component: "agent-tool-context",
           name: version.name
@@ -15305,8 +11919,8 @@ async function setupSkills(ctx) {
         continue;
       }
       const resp = await client.beta.skills.versions.download(version.id, { skill_id: skill.skill_id });
-      await fs4.rm(dest, { recursive: true, force: true });
-      await fs4.mkdir(dest, { recursive: true, mode: DIR_CREATE_MODE });
+      await fs3.rm(dest, { recursive: true, force: true });
+      await fs3.mkdir(dest, { recursive: true, mode: DIR_CREATE_MODE });
       created.push(dest);
       await extractArchive(resp, dest, [ctx.workdir, ...ctx.allowedRoots ?? []]);
       log.info("downloaded skill", {
@@ -15325,7 +11939,7 @@ async function setupSkills(ctx) {
   }
   return async () => {
     for (const dest of created) {
-      await fs4.rm(dest, { recursive: true, force: true }).catch((e) => {
+      await fs3.rm(dest, { recursive: true, force: true }).catch((e) => {
         log.warn("failed to clean up skill", { component: "agent-tool-context", dest, error: String(e) });
       });
     }
@@ -15336,7 +11950,7 @@ function assertSafeMemberNames(names) {
     const entry = raw.trim();
     if (!entry)
       continue;
-    if (path9.isAbsolute(entry) || entry.split(/[\\/]/).includes("..")) {
+    if (path3.isAbsolute(entry) || entry.split(/[\\/]/).includes("..")) {
       throw new AnthropicError(`refusing to extract unsafe archive member: ${entry}`);
     }
   }
@@ -15370,24 +11984,24 @@ function classifyArchiveListing(cmd, names, typed) {
   return { plain: plain2, special };
 }
 async function assertOnlyPlainEntries(dir) {
-  for (const entry of await fs4.readdir(dir, { withFileTypes: true })) {
+  for (const entry of await fs3.readdir(dir, { withFileTypes: true })) {
     if (entry.isDirectory())
-      await assertOnlyPlainEntries(path9.join(dir, entry.name));
+      await assertOnlyPlainEntries(path3.join(dir, entry.name));
     else if (!entry.isFile())
       throw new AnthropicError(INCONSISTENT_LISTING);
   }
 }
 async function normalizeEntryModes(dir) {
-  await fs4.chmod(dir, DIR_CREATE_MODE);
-  for (const entry of await fs4.readdir(dir, { withFileTypes: true })) {
-    const entryPath = path9.join(dir, entry.name);
+  await fs3.chmod(dir, DIR_CREATE_MODE);
+  for (const entry of await fs3.readdir(dir, { withFileTypes: true })) {
+    const entryPath = path3.join(dir, entry.name);
     if (entry.isDirectory()) {
       await normalizeEntryModes(entryPath);
     } else if (entry.isFile()) {
-      const { mode, nlink } = await fs4.lstat(entryPath);
+      const { mode, nlink } = await fs3.lstat(entryPath);
       if (nlink > 1)
         throw new AnthropicError(INCONSISTENT_LISTING);
-      await fs4.chmod(entryPath, mode & 73 ? 493 : 420);
+      await fs3.chmod(entryPath, mode & 73 ? 493 : 420);
     }
   }
 }
@@ -15408,7 +12022,7 @@ async function runArchiveTool(cmd, args, notInside) {
       // A link called `tar` may lead to a program that goes by the name it was started under.
       argv0: cmd,
       // Windows looks in the current directory first, for a program and for a helper it starts.
-      cwd: path9.dirname(file),
+      cwd: path3.dirname(file),
       env
     });
     const output = { stdout: "", stderr: "" };
@@ -15455,16 +12069,16 @@ async function extractSkillArchive(resp, dest) {
   await extractArchive(resp, dest, []);
 }
 async function extractArchive(resp, dest, toolsNotInside) {
-  dest = path9.resolve(dest);
+  dest = path3.resolve(dest);
   if (!resp.body) {
     throw new AnthropicError("skill download response had no body");
   }
-  const work = await fs4.mkdtemp(path9.join(path9.dirname(dest), ".skill-stage-"));
+  const work = await fs3.mkdtemp(path3.join(path3.dirname(dest), ".skill-stage-"));
   try {
-    const tmp = path9.join(work, "archive");
-    const stage = path9.join(work, "stage");
-    await stream.promises.pipeline(stream.Readable.fromWeb(resp.body), fs2.createWriteStream(tmp, { flags: "wx", mode: FILE_CREATE_MODE }));
-    const head = await readHead2(tmp, 4);
+    const tmp = path3.join(work, "archive");
+    const stage = path3.join(work, "stage");
+    await stream.promises.pipeline(stream.Readable.fromWeb(resp.body), fs.createWriteStream(tmp, { flags: "wx", mode: FILE_CREATE_MODE }));
+    const head = await readHead(tmp, 4);
     const isZip = head.length >= 4 && head[0] === 80 && head[1] === 75 && head[2] === 3 && head[3] === 4;
     const archiveCmd = isZip ? "unzip" : "tar";
     const names = await runArchiveTool(archiveCmd, isZip ? ["-Z1", tmp] : ["-tf", tmp], toolsNotInside);
@@ -15472,21 +12086,21 @@ async function extractArchive(resp, dest, toolsNotInside) {
     const { plain: plain2, special } = classifyArchiveListing(archiveCmd, names, typed);
     assertSafeMemberNames([...plain2, ...special]);
     const top = archiveTopDir(plain2);
-    await fs4.mkdir(stage, { mode: DIR_CREATE_MODE });
+    await fs3.mkdir(stage, { mode: DIR_CREATE_MODE });
     if (plain2.length > 0) {
-      await runArchiveTool(archiveCmd, await extractArgs(archiveCmd, tmp, stage, special, path9.join(work, "exclude")), toolsNotInside);
+      await runArchiveTool(archiveCmd, await extractArgs(archiveCmd, tmp, stage, special, path3.join(work, "exclude")), toolsNotInside);
     }
     await assertOnlyPlainEntries(stage);
     await normalizeEntryModes(stage);
-    const srcRoot = top ? path9.join(stage, top) : stage;
-    const entries = await fs4.readdir(srcRoot).catch((e) => {
+    const srcRoot = top ? path3.join(stage, top) : stage;
+    const entries = await fs3.readdir(srcRoot).catch((e) => {
       throw errnoCode(e) === "ENOENT" ? new AnthropicError(INCONSISTENT_LISTING) : e;
     });
     for (const entry of entries) {
-      await fs4.rename(path9.join(srcRoot, entry), path9.join(dest, entry));
+      await fs3.rename(path3.join(srcRoot, entry), path3.join(dest, entry));
     }
   } finally {
-    await fs4.rm(work, { recursive: true, force: true });
+    await fs3.rm(work, { recursive: true, force: true });
   }
 }
 async function extractArgs(cmd, archive, stage, special, excludeFile) {
@@ -15497,11 +12111,11 @@ async function extractArgs(cmd, archive, stage, special, excludeFile) {
   const args = ["-xf", archive, "-C", stage, "--no-same-owner", "--no-same-permissions"];
   if (patterns.length === 0)
     return args;
-  await fs4.writeFile(excludeFile, patterns.join("\n") + "\n", { flag: "wx", mode: 384 });
+  await fs3.writeFile(excludeFile, patterns.join("\n") + "\n", { flag: "wx", mode: 384 });
   return [...args, "-X", excludeFile];
 }
-async function readHead2(file, n) {
-  const handle = await fs4.open(file, "r");
+async function readHead(file, n) {
+  const handle = await fs3.open(file, "r");
   try {
     const buf = Buffer.alloc(n);
     const { bytesRead } = await handle.read(buf, 0, n, 0);
@@ -15510,14 +12124,14 @@ async function readHead2(file, n) {
     await handle.close();
   }
 }
-var fs4, INCONSISTENT_LISTING, PLAIN_TYPE_CHARS, ARCHIVE_TOOL_OUTPUT_LIMIT, ARCHIVE_TOOL_HELPERS;
+var fs3, INCONSISTENT_LISTING, PLAIN_TYPE_CHARS, ARCHIVE_TOOL_OUTPUT_LIMIT, ARCHIVE_TOOL_HELPERS;
 var init_skills = __esm({
   "node_modules/@anthropic-ai/sdk/tools/agent-toolset/skills.mjs"() {
     init_node();
     init_error();
     init_log();
     init_fs_util();
-    fs4 = fs2.promises;
+    fs3 = fs.promises;
     INCONSISTENT_LISTING = "skill archive listing is inconsistent; refusing to extract";
     PLAIN_TYPE_CHARS = { unzip: /* @__PURE__ */ new Set(["-", "d", "?"]), tar: /* @__PURE__ */ new Set(["-", "d", "C"]) };
     ARCHIVE_TOOL_OUTPUT_LIMIT = 1024 * 1024;
@@ -15549,7 +12163,7 @@ async function makeDirAndAncestors(dir) {
   let current = dir;
   for (; ; ) {
     try {
-      await fsp5.stat(current);
+      await fsp.stat(current);
       break;
     } catch (e) {
       const code2 = e.code;
@@ -15557,14 +12171,14 @@ async function makeDirAndAncestors(dir) {
         throw e;
     }
     missing.push(current);
-    const parent = path9.dirname(current);
+    const parent = path3.dirname(current);
     if (parent === current)
       break;
     current = parent;
   }
   for (const directory of missing.reverse()) {
     try {
-      await fsp5.mkdir(directory, { mode: OWNER_ONLY_DIR_MODE });
+      await fsp.mkdir(directory, { mode: OWNER_ONLY_DIR_MODE });
     } catch (e) {
       if (e.code !== "EEXIST")
         throw e;
@@ -15572,14 +12186,14 @@ async function makeDirAndAncestors(dir) {
   }
 }
 async function makeDirsBelowRoot(root, dir) {
-  const below = path9.relative(root, dir);
+  const below = path3.relative(root, dir);
   if (below === "")
     return;
   let current = root;
-  for (const part of below.split(path9.sep)) {
-    current = path9.join(current, part);
+  for (const part of below.split(path3.sep)) {
+    current = path3.join(current, part);
     try {
-      await fsp5.mkdir(current, { mode: OWNER_ONLY_DIR_MODE });
+      await fsp.mkdir(current, { mode: OWNER_ONLY_DIR_MODE });
     } catch (e) {
       if (e.code !== "EEXIST")
         throw e;
@@ -15588,19 +12202,19 @@ async function makeDirsBelowRoot(root, dir) {
 }
 async function replaceViaTemp(dest, data, isExecutable) {
   const mode = isExecutable ? OWNER_ONLY_EXEC_MODE : OWNER_ONLY_FILE_MODE;
-  const tmp = path9.join(path9.dirname(dest), `.fs-${crypto.randomBytes(8).toString("hex")}.tmp`);
+  const tmp = path3.join(path3.dirname(dest), `.fs-${crypto.randomBytes(8).toString("hex")}.tmp`);
   let handle;
   try {
-    handle = await fsp5.open(tmp, C4.O_WRONLY | C4.O_CREAT | C4.O_EXCL | O_NOFOLLOW, mode);
+    handle = await fsp.open(tmp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | O_NOFOLLOW, mode);
     await handle.writeFile(data);
     await handle.close();
     handle = void 0;
-    await fsp5.rename(tmp, dest);
+    await fsp.rename(tmp, dest);
   } catch (err) {
     if (handle)
       await handle.close().catch(() => {
       });
-    await fsp5.unlink(tmp).catch(() => {
+    await fsp.unlink(tmp).catch(() => {
     });
     throw err;
   }
@@ -15608,7 +12222,7 @@ async function replaceViaTemp(dest, data, isExecutable) {
 async function openRegularFile(relPath, dest) {
   let handle;
   try {
-    handle = await fsp5.open(dest, C4.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    handle = await fsp.open(dest, C.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
   } catch (e) {
     const code2 = e.code;
     if (code2 === "ELOOP" || code2 === "EMLINK") {
@@ -15629,7 +12243,7 @@ async function openRegularFile(relPath, dest) {
 }
 async function hashFile(full) {
   const digest = crypto.createHash("sha256");
-  const handle = await openRegularFile(path9.basename(full), full);
+  const handle = await openRegularFile(path3.basename(full), full);
   const buf = new Uint8Array(1024 * 1024);
   try {
     for (; ; ) {
@@ -15647,18 +12261,18 @@ async function filenamesInDir(root, under, base) {
   if (!await requireDir(under, base))
     return [];
   const out = [];
-  await walk2(base, (full, entry) => {
+  await walk(base, (full, entry) => {
     if (entry.isFile())
-      out.push([path9.relative(root, full).split(path9.sep).join("/"), full]);
+      out.push([path3.relative(root, full).split(path3.sep).join("/"), full]);
   });
   out.sort();
   return out;
 }
 async function symlinksInDir(root, under, base) {
-  const relOf = (full) => path9.relative(root, full).split(path9.sep).join("/");
+  const relOf = (full) => path3.relative(root, full).split(path3.sep).join("/");
   let st2;
   try {
-    st2 = await fsp5.lstat(base, { bigint: true });
+    st2 = await fsp.lstat(base, { bigint: true });
   } catch (e) {
     const code2 = e.code;
     if (code2 === "ENOENT" || code2 === "ENOTDIR")
@@ -15670,7 +12284,7 @@ async function symlinksInDir(root, under, base) {
   if (!st2.isDirectory())
     throw new FileStoreError(FileStoreError.NOT_A_DIRECTORY, under);
   const out = /* @__PURE__ */ new Set();
-  await walk2(base, (full, entry) => {
+  await walk(base, (full, entry) => {
     if (entry.isSymbolicLink())
       out.add(relOf(full));
   });
@@ -15679,7 +12293,7 @@ async function symlinksInDir(root, under, base) {
 async function requireDir(under, base) {
   let st2;
   try {
-    st2 = await fsp5.lstat(base, { bigint: true });
+    st2 = await fsp.lstat(base, { bigint: true });
   } catch (e) {
     const code2 = e.code;
     if (code2 === "ENOENT" || code2 === "ENOTDIR")
@@ -15690,20 +12304,20 @@ async function requireDir(under, base) {
     throw new FileStoreError(FileStoreError.NOT_A_DIRECTORY, under);
   return true;
 }
-async function walk2(base, visit) {
+async function walk(base, visit) {
   const stack = [base];
   while (stack.length) {
     const dir = stack.pop();
     let entries;
     try {
-      entries = await fsp5.readdir(dir, { withFileTypes: true });
+      entries = await fsp.readdir(dir, { withFileTypes: true });
     } catch (e) {
       if (e.code === "ENOENT")
         continue;
       throw e;
     }
     for (const entry of entries) {
-      const full = path9.join(dir, entry.name);
+      const full = path3.join(dir, entry.name);
       visit(full, entry);
       if (entry.isDirectory() && !entry.isSymbolicLink())
         stack.push(full);
@@ -15717,18 +12331,18 @@ function oldEnoughToCache(st2, walkStartNs) {
   const newestNs = st2.mtimeNs > st2.ctimeNs ? st2.mtimeNs : st2.ctimeNs;
   return newestNs < walkStartNs - _internals.timestampTrustMarginNs;
 }
-var fsp5, C4, OWNER_ONLY_DIR_MODE, OWNER_ONLY_FILE_MODE, OWNER_ONLY_EXEC_MODE, O_NOFOLLOW, O_NONBLOCK, FileStoreError, FileStore, TIMESTAMP_TRUST_MARGIN_NS, _internals, LocalFileStore, asyncDispose;
+var fsp, C, OWNER_ONLY_DIR_MODE, OWNER_ONLY_FILE_MODE, OWNER_ONLY_EXEC_MODE, O_NOFOLLOW, O_NONBLOCK, FileStoreError, FileStore, TIMESTAMP_TRUST_MARGIN_NS, _internals, LocalFileStore, asyncDispose;
 var init_file_store = __esm({
   "node_modules/@anthropic-ai/sdk/internal/file-store.mjs"() {
     init_node();
     init_bytes();
-    fsp5 = fs2.promises;
-    C4 = fs2.constants;
+    fsp = fs.promises;
+    C = fs.constants;
     OWNER_ONLY_DIR_MODE = 448;
     OWNER_ONLY_FILE_MODE = 384;
     OWNER_ONLY_EXEC_MODE = 448;
-    O_NOFOLLOW = C4.O_NOFOLLOW ?? 0;
-    O_NONBLOCK = C4.O_NONBLOCK ?? 0;
+    O_NOFOLLOW = C.O_NOFOLLOW ?? 0;
+    O_NONBLOCK = C.O_NONBLOCK ?? 0;
     FileStoreError = /* @__PURE__ */ (() => {
       class FileStoreError2 extends Error {
         constructor(reason, relPath) {
@@ -15762,13 +12376,13 @@ var init_file_store = __esm({
           }
           let removedOnDispose = false;
           try {
-            await fsp5.lstat(root);
+            await fsp.lstat(root);
           } catch (e) {
             if (e.code !== "ENOENT")
               throw e;
             removedOnDispose = true;
           }
-          return new FileStore2(path9.resolve(root), removedOnDispose, opts?.utf8 ?? false);
+          return new FileStore2(path3.resolve(root), removedOnDispose, opts?.utf8 ?? false);
         }
         /** Create the root directory and any missing ancestors; already existing is fine. */
         async createRoot() {
@@ -15787,7 +12401,7 @@ var init_file_store = __esm({
         async dispose() {
           if (!this.removedOnDispose)
             return;
-          await fsp5.rm(this.rootPath, { recursive: true, force: true });
+          await fsp.rm(this.rootPath, { recursive: true, force: true });
         }
         /**
          * Write `data` (`string` UTF-8 or bytes) atomically to the file at `relPath`.
@@ -15803,7 +12417,7 @@ var init_file_store = __esm({
           const dest = this.resolveUnderRoot(relPath);
           const payload = typeof data === "string" ? encodeUTF8(data) : data;
           this.requireUtf8(relPath, payload);
-          await makeDirsBelowRoot(this.rootPath, path9.dirname(dest));
+          await makeDirsBelowRoot(this.rootPath, path3.dirname(dest));
           await replaceViaTemp(dest, payload, opts?.executable ?? false);
         }
         /** The file's bytes; `null` when absent. */
@@ -15862,7 +12476,7 @@ var init_file_store = __esm({
           const dest = this.resolveUnderRoot(relPath);
           let st2;
           try {
-            st2 = await fsp5.lstat(dest, { bigint: true });
+            st2 = await fsp.lstat(dest, { bigint: true });
           } catch (e) {
             if (e.code === "ENOENT")
               return null;
@@ -15872,7 +12486,7 @@ var init_file_store = __esm({
             throw new FileStoreError(FileStoreError.IS_A_SYMLINK, relPath);
           if (!st2.isFile())
             throw new FileStoreError(FileStoreError.NOT_A_FILE, relPath);
-          const rel = path9.relative(this.rootPath, dest).split(path9.sep).join("/");
+          const rel = path3.relative(this.rootPath, dest).split(path3.sep).join("/");
           return this.hashViaCache(rel, dest, _internals.nowNs());
         }
         /**
@@ -15884,11 +12498,11 @@ var init_file_store = __esm({
           const d2 = this.resolveUnderRoot(dst);
           if (s === this.rootPath || d2 === this.rootPath)
             return;
-          const dstExists = await fsp5.stat(d2).then(() => true, () => false);
+          const dstExists = await fsp.stat(d2).then(() => true, () => false);
           if (dstExists)
             throw new FileStoreError(FileStoreError.MOVE_DESTINATION_EXISTS, dst);
-          await makeDirsBelowRoot(this.rootPath, path9.dirname(d2));
-          await fsp5.rename(s, d2);
+          await makeDirsBelowRoot(this.rootPath, path3.dirname(d2));
+          await fsp.rename(s, d2);
         }
         /** Delete a file or subtree; absent — and the banned store root — do nothing. */
         async remove(relPath) {
@@ -15897,17 +12511,17 @@ var init_file_store = __esm({
             return;
           let st2;
           try {
-            st2 = await fsp5.lstat(dest, { bigint: true });
+            st2 = await fsp.lstat(dest, { bigint: true });
           } catch (e) {
             if (e.code === "ENOENT")
               return;
             throw e;
           }
           if (st2.isDirectory()) {
-            await fsp5.rm(dest, { recursive: true, force: true });
+            await fsp.rm(dest, { recursive: true, force: true });
           } else {
             try {
-              await fsp5.unlink(dest);
+              await fsp.unlink(dest);
             } catch (e) {
               if (e.code !== "ENOENT")
                 throw e;
@@ -15917,10 +12531,10 @@ var init_file_store = __esm({
         resolveUnderRoot(relPath) {
           const norm = relPath.replace(/\\/g, "/").replace(/^\/+/, "");
           const parts = norm.split("/").filter((p3) => p3 !== "" && p3 !== ".");
-          if (path9.posix.isAbsolute(norm) || parts.includes("..")) {
+          if (path3.posix.isAbsolute(norm) || parts.includes("..")) {
             throw new FileStoreError(FileStoreError.ESCAPES_ROOT, relPath);
           }
-          return parts.length === 0 ? this.rootPath : path9.join(this.rootPath, ...parts);
+          return parts.length === 0 ? this.rootPath : path3.join(this.rootPath, ...parts);
         }
         requireUtf8(relPath, data) {
           if (!this.decoder)
@@ -15934,7 +12548,7 @@ var init_file_store = __esm({
         async hashViaCache(rel, full, walkStartNs) {
           let st2;
           try {
-            st2 = await fsp5.lstat(full, { bigint: true });
+            st2 = await fsp.lstat(full, { bigint: true });
           } catch (e) {
             if (e.code === "ENOENT")
               return null;
@@ -16232,7 +12846,7 @@ var init_memories = __esm({
           }
           return resource.mount_path;
         }
-        return path9.join(__classPrivateFieldGet(this, _SessionMemoryStores_workdir, "f"), "memory", resource.name || resource.memory_store_id);
+        return path3.join(__classPrivateFieldGet(this, _SessionMemoryStores_workdir, "f"), "memory", resource.name || resource.memory_store_id);
       }, _SessionMemoryStores_scanMarker = async function _SessionMemoryStores_scanMarker2(store) {
         const local = await store.files.hashtree();
         const marker = local[MARKER_PATH];
@@ -16543,7 +13157,7 @@ ${store.memoryStoreId}`);
               view: "full"
             });
           } catch (e) {
-            if (isStatus2(e, 404))
+            if (isStatus(e, 404))
               return;
             __classPrivateFieldGet(this, _SessionMemoryStores_log, "f").warn("failed to fetch memory content", {
               path: rel,
@@ -16626,11 +13240,11 @@ ${store.memoryStoreId}`);
           store.sentShas.delete(rel);
           return item.content_sha256;
         } catch (e) {
-          if (existing && isStatus2(e, 404)) {
+          if (existing && isStatus(e, 404)) {
             return await __classPrivateFieldGet(this, _SessionMemoryStores_instances, "m", _SessionMemoryStores_upload2).call(this, store, rel, localSha, void 0);
           }
-          const permanent = e instanceof FileStoreError || isStatus2(e, 400) || isStatus2(e, 413);
-          if (existing && isStatus2(e, 409)) {
+          const permanent = e instanceof FileStoreError || isStatus(e, 400) || isStatus(e, 413);
+          if (existing && isStatus(e, 409)) {
             __classPrivateFieldGet(this, _SessionMemoryStores_log, "f").warn("memory changed both locally and remotely; the upload was refused and the local edit loses", {
               path: rel,
               memory_store_id: store.memoryStoreId
@@ -16698,9 +13312,9 @@ ${store.memoryStoreId}`);
             expected_content_sha256: baseSha
           });
         } catch (e) {
-          if (isStatus2(e, 404))
+          if (isStatus(e, 404))
             return void 0;
-          if (isStatus2(e, 409) || isStatus2(e, 412)) {
+          if (isStatus(e, 409) || isStatus(e, 412)) {
             __classPrivateFieldGet(this, _SessionMemoryStores_log, "f").warn("memory deleted locally but changed remotely; keeping the remote version", {
               path: rel,
               memory_store_id: store.memoryStoreId
@@ -16744,9 +13358,9 @@ __export(node_exports2, {
   resolvePath: () => resolvePath,
   setupSkills: () => setupSkills
 });
-import * as fs5 from "node:fs/promises";
+import * as fs4 from "node:fs/promises";
 import * as fssync from "node:fs";
-import * as path10 from "node:path";
+import * as path4 from "node:path";
 import * as cp from "node:child_process";
 import * as crypto2 from "node:crypto";
 import * as readline from "node:readline";
@@ -16808,7 +13422,7 @@ function betaBashTool(ctx) {
         if (!command) {
           if (restart)
             return "bash session restarted";
-          throw new ToolError2("bash: command is required");
+          throw new ToolError("bash: command is required");
         }
         session ?? (session = new BashSession(ctx.workdir, ctx.env));
         try {
@@ -16817,14 +13431,14 @@ function betaBashTool(ctx) {
             signal: context2?.signal
           });
           if (exitCode !== 0)
-            throw new ToolError2(output || `exit ${exitCode}`);
+            throw new ToolError(output || `exit ${exitCode}`);
           return output;
         } catch (e) {
-          if (e instanceof ToolError2)
+          if (e instanceof ToolError)
             throw e;
           session.close();
           session = void 0;
-          throw new ToolError2(`bash: ${e instanceof Error ? e.message : String(e)}`);
+          throw new ToolError(`bash: ${e instanceof Error ? e.message : String(e)}`);
         }
       } finally {
         gate.resolve();
@@ -16855,30 +13469,30 @@ function betaReadTool(ctx) {
     },
     run: async ({ file_path, view_range }) => {
       if (!file_path)
-        throw new ToolError2("read: file_path is required");
+        throw new ToolError("read: file_path is required");
       const abs = await resolvePath(ctx, file_path);
       if (view_range?.length && view_range.length !== 2) {
-        throw new ToolError2("read: view_range must be [start_line, end_line]");
+        throw new ToolError("read: view_range must be [start_line, end_line]");
       }
       let data;
       try {
-        const st2 = await fs5.stat(abs);
+        const st2 = await fs4.stat(abs);
         if (!st2.isFile()) {
-          throw new ToolError2(`read: ${file_path} is not a regular file`);
+          throw new ToolError(`read: ${file_path} is not a regular file`);
         }
         const limit2 = resolveMaxBytes(ctx.maxFileBytes);
         if (limit2 !== null && st2.size > limit2) {
           if (!view_range?.length) {
-            throw new ToolError2(`read: ${file_path} is ${st2.size} bytes, exceeds ${limit2}-byte limit. Use the view_range parameter to read specific line ranges, e.g. view_range: [1, 500].`);
+            throw new ToolError(`read: ${file_path} is ${st2.size} bytes, exceeds ${limit2}-byte limit. Use the view_range parameter to read specific line ranges, e.g. view_range: [1, 500].`);
           }
           const [startLine2, endLine2] = view_range;
           return await readRangeStreaming(abs, file_path, startLine2, endLine2, limit2);
         }
-        data = await fs5.readFile(abs, "utf8");
+        data = await fs4.readFile(abs, "utf8");
       } catch (e) {
-        if (e instanceof ToolError2)
+        if (e instanceof ToolError)
           throw e;
-        throw new ToolError2(`read: ${fsErrorMessage(e, file_path)}`);
+        throw new ToolError(`read: ${fsErrorMessage(e, file_path)}`);
       }
       if (!view_range?.length)
         return data;
@@ -16918,17 +13532,17 @@ function betaWriteTool(ctx) {
     },
     run: async ({ file_path, content }) => {
       if (!file_path)
-        throw new ToolError2("write: file_path is required");
+        throw new ToolError("write: file_path is required");
       const abs = await resolvePath(ctx, file_path);
       const ro2 = await readOnlyRootFor(ctx, abs);
       if (ro2 !== void 0) {
-        throw new ToolError2(`write: ${file_path} is inside read-only directory ${ro2}`);
+        throw new ToolError(`write: ${file_path} is inside read-only directory ${ro2}`);
       }
       try {
-        await fs5.mkdir(path10.dirname(abs), { recursive: true, mode: DIR_CREATE_MODE });
+        await fs4.mkdir(path4.dirname(abs), { recursive: true, mode: DIR_CREATE_MODE });
         await atomicWriteFile(abs, content ?? "");
       } catch (e) {
-        throw new ToolError2(`write: ${fsErrorMessage(e, file_path)}`);
+        throw new ToolError(`write: ${fsErrorMessage(e, file_path)}`);
       }
       return `wrote ${Buffer.byteLength(content ?? "")} bytes to ${file_path}`;
     }
@@ -16951,45 +13565,45 @@ function betaEditTool(ctx) {
     },
     run: async ({ file_path, old_string, new_string, replace_all }) => {
       if (!file_path)
-        throw new ToolError2("edit: file_path is required");
+        throw new ToolError("edit: file_path is required");
       if (!old_string)
-        throw new ToolError2("edit: old_string is required");
+        throw new ToolError("edit: old_string is required");
       const abs = await resolvePath(ctx, file_path);
       const ro2 = await readOnlyRootFor(ctx, abs);
       if (ro2 !== void 0) {
-        throw new ToolError2(`edit: ${file_path} is inside read-only directory ${ro2}`);
+        throw new ToolError(`edit: ${file_path} is inside read-only directory ${ro2}`);
       }
       let data;
       try {
-        const st2 = await fs5.stat(abs);
+        const st2 = await fs4.stat(abs);
         if (!st2.isFile()) {
-          throw new ToolError2(`edit: ${file_path} is not a regular file`);
+          throw new ToolError(`edit: ${file_path} is not a regular file`);
         }
         const limit2 = resolveMaxBytes(ctx.maxFileBytes);
         if (limit2 !== null && st2.size > limit2) {
-          throw new ToolError2(`edit: ${file_path} is ${st2.size} bytes, exceeds ${limit2}-byte limit. The edit tool loads the whole file and cannot modify a file this large.`);
+          throw new ToolError(`edit: ${file_path} is ${st2.size} bytes, exceeds ${limit2}-byte limit. The edit tool loads the whole file and cannot modify a file this large.`);
         }
-        data = await fs5.readFile(abs, "utf8");
+        data = await fs4.readFile(abs, "utf8");
       } catch (e) {
-        if (e instanceof ToolError2)
+        if (e instanceof ToolError)
           throw e;
-        throw new ToolError2(`edit: ${fsErrorMessage(e, file_path)}`);
+        throw new ToolError(`edit: ${fsErrorMessage(e, file_path)}`);
       }
       const count2 = data.split(old_string).length - 1;
       if (count2 === 0)
-        throw new ToolError2(`edit: old_string not found in ${file_path}`);
+        throw new ToolError(`edit: old_string not found in ${file_path}`);
       let updated;
       if (replace_all) {
         updated = data.split(old_string).join(new_string);
       } else {
         if (count2 > 1)
-          throw new ToolError2(`edit: old_string appears ${count2} times in ${file_path} (must be unique)`);
+          throw new ToolError(`edit: old_string appears ${count2} times in ${file_path} (must be unique)`);
         updated = data.replace(old_string, () => new_string);
       }
       try {
         await atomicWriteFile(abs, updated);
       } catch (e) {
-        throw new ToolError2(`edit: write: ${fsErrorMessage(e, file_path)}`);
+        throw new ToolError(`edit: write: ${fsErrorMessage(e, file_path)}`);
       }
       return `edited ${file_path} (${replace_all ? count2 : 1} replacement(s))`;
     }
@@ -17013,14 +13627,14 @@ function betaGlobTool(ctx) {
     },
     run: async ({ pattern, path: searchPath }) => {
       if (!pattern)
-        throw new ToolError2("glob: pattern is required");
-      if (path10.isAbsolute(pattern)) {
-        throw new ToolError2("glob: absolute pattern not permitted; pass a relative pattern (and optionally path)");
+        throw new ToolError("glob: pattern is required");
+      if (path4.isAbsolute(pattern)) {
+        throw new ToolError("glob: absolute pattern not permitted; pass a relative pattern (and optionally path)");
       }
       if (patternCanAscend(pattern)) {
-        throw new ToolError2('glob: ".." is not permitted in the pattern');
+        throw new ToolError('glob: ".." is not permitted in the pattern');
       }
-      const root = searchPath ? await resolvePath(ctx, searchPath) : path10.resolve(ctx.workdir);
+      const root = searchPath ? await resolvePath(ctx, searchPath) : path4.resolve(ctx.workdir);
       const realRoot = searchPath ? root : await canonicalize(root);
       const matches = [];
       let remaining = WALK_MAX_ENTRIES;
@@ -17034,10 +13648,10 @@ function betaGlobTool(ctx) {
             break;
           if (!entry.isFile())
             continue;
-          const full = path10.join(entry.parentPath, entry.name);
+          const full = path4.join(entry.parentPath, entry.name);
           let real;
           try {
-            real = await fs5.realpath(full);
+            real = await fs4.realpath(full);
           } catch {
             continue;
           }
@@ -17045,13 +13659,13 @@ function betaGlobTool(ctx) {
             continue;
           let mtime = 0;
           try {
-            mtime = (await fs5.stat(full)).mtimeMs;
+            mtime = (await fs4.stat(full)).mtimeMs;
           } catch {
           }
           matches.push({ path: full, mtime });
         }
       } catch (e) {
-        throw new ToolError2(`glob: ${e instanceof Error ? e.message : String(e)}`);
+        throw new ToolError(`glob: ${e instanceof Error ? e.message : String(e)}`);
       }
       if (matches.length === 0)
         return "no matches";
@@ -17072,8 +13686,8 @@ function betaGrepTool(ctx) {
     },
     run: async ({ pattern, path: p3 }, context2) => {
       if (!pattern)
-        throw new ToolError2("grep: pattern is required");
-      let searchPath = path10.resolve(ctx.workdir);
+        throw new ToolError("grep: pattern is required");
+      let searchPath = path4.resolve(ctx.workdir);
       if (p3)
         searchPath = await resolvePath(ctx, p3);
       const rg = await findExecutable("rg", [ctx.workdir, ...ctx.allowedRoots ?? []]);
@@ -17105,7 +13719,7 @@ function runRipgrep(rg, pattern, searchPath, signal) {
     proc.stderr.on("data", (d2) => errOut += d2);
     proc.on("close", (code2) => {
       if (signal?.aborted)
-        return reject(new ToolError2("grep: aborted"));
+        return reject(new ToolError("grep: aborted"));
       if (truncated)
         return resolve4(out + `
 [output truncated at ${GREP_OUTPUT_LIMIT} bytes]`);
@@ -17113,12 +13727,12 @@ function runRipgrep(rg, pattern, searchPath, signal) {
         return resolve4(out);
       if (code2 === 1)
         return resolve4("no matches");
-      reject(new ToolError2(`grep: rg failed: ${errOut || `exit ${code2}`}`));
+      reject(new ToolError(`grep: rg failed: ${errOut || `exit ${code2}`}`));
     });
     proc.on("error", (e) => {
       if (signal?.aborted)
-        return reject(new ToolError2("grep: aborted"));
-      reject(new ToolError2(`grep: rg failed: ${e.message}`));
+        return reject(new ToolError("grep: aborted"));
+      reject(new ToolError(`grep: rg failed: ${e.message}`));
     });
   });
 }
@@ -17127,13 +13741,13 @@ async function runWalkGrep(pattern, root, signal) {
   try {
     re3 = new RegExp(pattern);
   } catch (e) {
-    throw new ToolError2(`grep: invalid regex: ${e instanceof Error ? e.message : String(e)}`);
+    throw new ToolError(`grep: invalid regex: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (signal?.aborted)
-    throw new ToolError2("grep: aborted");
+    throw new ToolError("grep: aborted");
   const { done } = await grepSlots.next(signal ?? void 0);
   if (done)
-    throw new ToolError2("grep: aborted");
+    throw new ToolError("grep: aborted");
   const hits = [];
   let budget = GREP_OUTPUT_LIMIT;
   const push2 = (line) => {
@@ -17149,18 +13763,18 @@ async function runWalkGrep(pattern, root, signal) {
   const unlink2 = linkAbort(signal, stop);
   const timer = setTimeout(() => stop.abort(), GREP_TIMEOUT_MS);
   const match = lineMatcher(re3, stop.signal);
-  const grepPath = (rel) => grepFile(path10.join(root, rel), match, push2, stop.signal);
+  const grepPath = (rel) => grepFile(path4.join(root, rel), match, push2, stop.signal);
   const search = async () => {
-    const stat4 = await fs5.stat(root).catch(() => null);
-    return stat4?.isFile() ? grepPath("") : walk3(root, "", grepPath, stop.signal);
+    const stat4 = await fs4.stat(root).catch(() => null);
+    return stat4?.isFile() ? grepPath("") : walk2(root, "", grepPath, stop.signal);
   };
   try {
     await Promise.race([search(), once(stop.signal, "abort")]);
     if (signal?.aborted)
-      throw new ToolError2("grep: aborted");
+      throw new ToolError("grep: aborted");
     if (stop.signal.aborted) {
       if (hits.length === 0)
-        throw new ToolError2(`grep: timed out after ${GREP_TIMEOUT_MS / 1e3}s`);
+        throw new ToolError(`grep: timed out after ${GREP_TIMEOUT_MS / 1e3}s`);
       hits.push(`[the search was cut short after ${GREP_TIMEOUT_MS} ms]`);
     }
   } finally {
@@ -17224,7 +13838,7 @@ function lineMatcher(re3, signal) {
   const fail2 = (cause) => {
     reply.promise.catch(() => {
     });
-    reply.reject(Object.assign(new ToolError2(`grep: search failed: ${cause.message}`), { cause }));
+    reply.reject(Object.assign(new ToolError(`grep: search failed: ${cause.message}`), { cause }));
   };
   const start = async () => {
     try {
@@ -17273,16 +13887,16 @@ function lineMatcher(re3, signal) {
     return matched;
   };
 }
-async function walk3(root, rel, fn2, signal) {
+async function walk2(root, rel, fn2, signal) {
   let remaining = WALK_MAX_ENTRIES;
   async function inner(rel2, depth2) {
-    if (depth2 > WALK_MAX_DEPTH2)
+    if (depth2 > WALK_MAX_DEPTH)
       return true;
     if (signal?.aborted)
       return false;
     let entries;
     try {
-      entries = await fs5.readdir(path10.join(root, rel2), { withFileTypes: true });
+      entries = await fs4.readdir(path4.join(root, rel2), { withFileTypes: true });
     } catch {
       return true;
     }
@@ -17293,7 +13907,7 @@ async function walk3(root, rel, fn2, signal) {
         return false;
       if (signal?.aborted)
         return false;
-      const childRel = rel2 ? path10.join(rel2, e.name) : e.name;
+      const childRel = rel2 ? path4.join(rel2, e.name) : e.name;
       if (e.isDirectory()) {
         if (!await inner(childRel, depth2 + 1))
           return false;
@@ -17306,7 +13920,7 @@ async function walk3(root, rel, fn2, signal) {
   }
   await inner(rel, 0);
 }
-var _BashSession_instances, _BashSession_proc, _BashSession_buf, _BashSession_truncated, _BashSession_closed, _BashSession_waiting, _BashSession_append, _LineRangeCollector_instances, _LineRangeCollector_filePath, _LineRangeCollector_startLine, _LineRangeCollector_endLine, _LineRangeCollector_start, _LineRangeCollector_end, _LineRangeCollector_limit, _LineRangeCollector_line, _LineRangeCollector_collected, _LineRangeCollector_collectedBytes, _LineRangeCollector_collect, _LineRangeCollector_overLimitError, BASH_OUTPUT_LIMIT, BASH_DEFAULT_TIMEOUT_MS, DEFAULT_MAX_FILE_BYTES, READ_STREAM_CHUNK_BYTES, NEWLINE, GREP_OUTPUT_LIMIT, GREP_TIMEOUT_MS, GREP_MAX_LINE_LENGTH, GREP_BATCH_LINES, GREP_MAX_SEARCHES, GLOB_RESULT_LIMIT, BashTimeoutError, ANSI_RE, fsGlob, BashSession, LineRangeCollector, grepSlots, GREP_WORKER_SOURCE, WALK_MAX_DEPTH2, WALK_MAX_ENTRIES;
+var _BashSession_instances, _BashSession_proc, _BashSession_buf, _BashSession_truncated, _BashSession_closed, _BashSession_waiting, _BashSession_append, _LineRangeCollector_instances, _LineRangeCollector_filePath, _LineRangeCollector_startLine, _LineRangeCollector_endLine, _LineRangeCollector_start, _LineRangeCollector_end, _LineRangeCollector_limit, _LineRangeCollector_line, _LineRangeCollector_collected, _LineRangeCollector_collectedBytes, _LineRangeCollector_collect, _LineRangeCollector_overLimitError, BASH_OUTPUT_LIMIT, BASH_DEFAULT_TIMEOUT_MS, DEFAULT_MAX_FILE_BYTES, READ_STREAM_CHUNK_BYTES, NEWLINE, GREP_OUTPUT_LIMIT, GREP_TIMEOUT_MS, GREP_MAX_LINE_LENGTH, GREP_BATCH_LINES, GREP_MAX_SEARCHES, GLOB_RESULT_LIMIT, BashTimeoutError, ANSI_RE, fsGlob, BashSession, LineRangeCollector, grepSlots, GREP_WORKER_SOURCE, WALK_MAX_DEPTH, WALK_MAX_ENTRIES;
 var init_node2 = __esm({
   "node_modules/@anthropic-ai/sdk/tools/agent-toolset/node.mjs"() {
     init_tslib();
@@ -17341,7 +13955,7 @@ var init_node2 = __esm({
       return BashTimeoutError2;
     })();
     ANSI_RE = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
-    fsGlob = fs5.glob;
+    fsGlob = fs4.glob;
     BashSession = /* @__PURE__ */ (() => {
       class BashSession2 {
         constructor(dir, env = scrubbedShellEnv()) {
@@ -17520,9 +14134,9 @@ ${out}`;
           throw __classPrivateFieldGet(this, _LineRangeCollector_instances, "m", _LineRangeCollector_overLimitError).call(this);
       }, _LineRangeCollector_overLimitError = function _LineRangeCollector_overLimitError2() {
         if (__classPrivateFieldGet(this, _LineRangeCollector_end, "f") - __classPrivateFieldGet(this, _LineRangeCollector_start, "f") === 1) {
-          return new ToolError2(`read: line ${__classPrivateFieldGet(this, _LineRangeCollector_start, "f") + 1} of ${__classPrivateFieldGet(this, _LineRangeCollector_filePath, "f")} alone exceeds ${__classPrivateFieldGet(this, _LineRangeCollector_limit, "f")}-byte limit. The read tool cannot return part of a line, so view_range cannot narrow this further.`);
+          return new ToolError(`read: line ${__classPrivateFieldGet(this, _LineRangeCollector_start, "f") + 1} of ${__classPrivateFieldGet(this, _LineRangeCollector_filePath, "f")} alone exceeds ${__classPrivateFieldGet(this, _LineRangeCollector_limit, "f")}-byte limit. The read tool cannot return part of a line, so view_range cannot narrow this further.`);
         }
-        return new ToolError2(`read: view_range [${__classPrivateFieldGet(this, _LineRangeCollector_startLine, "f")}, ${__classPrivateFieldGet(this, _LineRangeCollector_endLine, "f")}] of ${__classPrivateFieldGet(this, _LineRangeCollector_filePath, "f")} exceeds ${__classPrivateFieldGet(this, _LineRangeCollector_limit, "f")}-byte limit. Narrow the view_range to read a smaller portion.`);
+        return new ToolError(`read: view_range [${__classPrivateFieldGet(this, _LineRangeCollector_startLine, "f")}, ${__classPrivateFieldGet(this, _LineRangeCollector_endLine, "f")}] of ${__classPrivateFieldGet(this, _LineRangeCollector_filePath, "f")} exceeds ${__classPrivateFieldGet(this, _LineRangeCollector_limit, "f")}-byte limit. Narrow the view_range to read a smaller portion.`);
       };
       return LineRangeCollector2;
     })();
@@ -17542,7 +14156,7 @@ parentPort.on('message', (lines) => {
 });
 parentPort.postMessage([]);
 `;
-    WALK_MAX_DEPTH2 = 40;
+    WALK_MAX_DEPTH = 40;
     WALK_MAX_ENTRIES = 5e4;
   }
 });
@@ -17592,7 +14206,7 @@ async function forceStop(client, work, log, requestOptions) {
       { ...requestOptions, headers: buildHeaders([requestOptions?.headers]) }
     );
   } catch (e) {
-    if (!isStatus2(e, 409)) {
+    if (!isStatus(e, 409)) {
       log.error("force-stop on exit failed", { work_id: work.id, error: String(e) });
     }
   }
@@ -17634,7 +14248,7 @@ async function heartbeatLoop(client, work, lease, logger, requestOptions, onLeas
       }
     } catch (e) {
       lease.signal.throwIfAborted();
-      if (isStatus2(e, 412)) {
+      if (isStatus(e, 412)) {
         const server = serverLeaseState(e);
         logger.error("lease lost: heartbeat precondition failed", {
           work_id: work.id,
@@ -18033,7 +14647,7 @@ var init_work = __esm({
          */
         retrieve(workID, params, options2) {
           const { environment_id, betas, workspace_id } = params;
-          return this._client.get(path8`/v1/environments/${environment_id}/work/${workID}`, {
+          return this._client.get(path2`/v1/environments/${environment_id}/work/${workID}`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -18074,7 +14688,7 @@ var init_work = __esm({
          */
         update(workID, params, options2) {
           const { environment_id, betas, workspace_id, ...body } = params;
-          return this._client.post(path8`/v1/environments/${environment_id}/work/${workID}`, {
+          return this._client.post(path2`/v1/environments/${environment_id}/work/${workID}`, {
             body,
             ...options2,
             headers: buildHeaders([
@@ -18113,7 +14727,7 @@ var init_work = __esm({
          */
         list(environmentID, params = {}, options2) {
           const { betas, ...query } = params ?? {};
-          return this._client.getAPIList(path8`/v1/environments/${environmentID}/work`, PageCursor, {
+          return this._client.getAPIList(path2`/v1/environments/${environmentID}/work`, PageCursor, {
             query,
             ...options2,
             headers: buildHeaders([
@@ -18147,7 +14761,7 @@ var init_work = __esm({
          */
         ack(workID, params, options2) {
           const { environment_id, betas } = params;
-          return this._client.post(path8`/v1/environments/${environment_id}/work/${workID}/ack`, {
+          return this._client.post(path2`/v1/environments/${environment_id}/work/${workID}/ack`, {
             ...options2,
             headers: buildHeaders([
               { "anthropic-beta": [...betas ?? [], "managed-agents-2026-04-01"].toString() },
@@ -18180,7 +14794,7 @@ var init_work = __esm({
          */
         heartbeat(workID, params, options2) {
           const { environment_id, desired_ttl_seconds, expected_last_heartbeat, betas } = params;
-          return this._client.post(path8`/v1/environments/${environment_id}/work/${workID}/heartbeat`, {
+          return this._client.post(path2`/v1/environments/${environment_id}/work/${workID}/heartbeat`, {
             query: { desired_ttl_seconds, expected_last_heartbeat },
             ...options2,
             headers: buildHeaders([
@@ -18213,7 +14827,7 @@ var init_work = __esm({
          */
         poll(environmentID, params = {}, options2) {
           const { betas, "Anthropic-Worker-ID": anthropicWorkerID, ...query } = params ?? {};
-          return this._client.get(path8`/v1/environments/${environmentID}/work/poll`, {
+          return this._client.get(path2`/v1/environments/${environmentID}/work/poll`, {
             query,
             ...options2,
             headers: buildHeaders([
@@ -18247,7 +14861,7 @@ var init_work = __esm({
          */
         stats(environmentID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.get(path8`/v1/environments/${environmentID}/work/stats`, {
+          return this._client.get(path2`/v1/environments/${environmentID}/work/stats`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -18279,7 +14893,7 @@ var init_work = __esm({
          */
         stop(workID, params, options2) {
           const { environment_id, betas, workspace_id, ...body } = params;
-          return this._client.post(path8`/v1/environments/${environment_id}/work/${workID}/stop`, {
+          return this._client.post(path2`/v1/environments/${environment_id}/work/${workID}/stop`, {
             body,
             ...options2,
             headers: buildHeaders([
@@ -18431,7 +15045,7 @@ var init_environments2 = __esm({
          */
         retrieve(environmentID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.get(path8`/v1/environments/${environmentID}`, {
+          return this._client.get(path2`/v1/environments/${environmentID}`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -18467,7 +15081,7 @@ var init_environments2 = __esm({
          */
         update(environmentID, params, options2) {
           const { betas, workspace_id, ...body } = params;
-          return this._client.post(path8`/v1/environments/${environmentID}`, {
+          return this._client.post(path2`/v1/environments/${environmentID}`, {
             body,
             ...options2,
             headers: buildHeaders([
@@ -18533,7 +15147,7 @@ var init_environments2 = __esm({
          */
         delete(environmentID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.delete(path8`/v1/environments/${environmentID}`, {
+          return this._client.delete(path2`/v1/environments/${environmentID}`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -18566,7 +15180,7 @@ var init_environments2 = __esm({
          */
         archive(environmentID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.post(path8`/v1/environments/${environmentID}/archive`, {
+          return this._client.post(path2`/v1/environments/${environmentID}/archive`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -18620,7 +15234,7 @@ var init_memories2 = __esm({
        */
       create(memoryStoreID, params, options2) {
         const { view, betas, workspace_id, ...body } = params;
-        return this._client.post(path8`/v1/memory_stores/${memoryStoreID}/memories`, {
+        return this._client.post(path2`/v1/memory_stores/${memoryStoreID}/memories`, {
           query: { view },
           body,
           ...options2,
@@ -18654,7 +15268,7 @@ var init_memories2 = __esm({
        */
       retrieve(memoryID, params, options2) {
         const { memory_store_id, betas, workspace_id, ...query } = params;
-        return this._client.get(path8`/v1/memory_stores/${memory_store_id}/memories/${memoryID}`, {
+        return this._client.get(path2`/v1/memory_stores/${memory_store_id}/memories/${memoryID}`, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -18686,7 +15300,7 @@ var init_memories2 = __esm({
        */
       update(memoryID, params, options2) {
         const { memory_store_id, view, betas, workspace_id, ...body } = params;
-        return this._client.post(path8`/v1/memory_stores/${memory_store_id}/memories/${memoryID}`, {
+        return this._client.post(path2`/v1/memory_stores/${memory_store_id}/memories/${memoryID}`, {
           query: { view },
           body,
           ...options2,
@@ -18720,7 +15334,7 @@ var init_memories2 = __esm({
        */
       list(memoryStoreID, params = {}, options2) {
         const { betas, workspace_id, ...query } = params ?? {};
-        return this._client.getAPIList(path8`/v1/memory_stores/${memoryStoreID}/memories`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/memory_stores/${memoryStoreID}/memories`, PageCursor, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -18753,7 +15367,7 @@ var init_memories2 = __esm({
        */
       delete(memoryID, params, options2) {
         const { memory_store_id, expected_content_sha256, betas, workspace_id } = params;
-        return this._client.delete(path8`/v1/memory_stores/${memory_store_id}/memories/${memoryID}`, {
+        return this._client.delete(path2`/v1/memory_stores/${memory_store_id}/memories/${memoryID}`, {
           query: { expected_content_sha256 },
           ...options2,
           headers: buildHeaders([
@@ -18799,7 +15413,7 @@ var init_memory_versions = __esm({
        */
       retrieve(memoryVersionID, params, options2) {
         const { memory_store_id, betas, workspace_id, ...query } = params;
-        return this._client.get(path8`/v1/memory_stores/${memory_store_id}/memory_versions/${memoryVersionID}`, {
+        return this._client.get(path2`/v1/memory_stores/${memory_store_id}/memory_versions/${memoryVersionID}`, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -18835,7 +15449,7 @@ var init_memory_versions = __esm({
        */
       list(memoryStoreID, params = {}, options2) {
         const { betas, workspace_id, ...query } = params ?? {};
-        return this._client.getAPIList(path8`/v1/memory_stores/${memoryStoreID}/memory_versions`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/memory_stores/${memoryStoreID}/memory_versions`, PageCursor, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -18878,7 +15492,7 @@ var init_memory_versions = __esm({
        */
       redact(memoryVersionID, params, options2) {
         const { memory_store_id, betas, workspace_id } = params;
-        return this._client.post(path8`/v1/memory_stores/${memory_store_id}/memory_versions/${memoryVersionID}/redact`, {
+        return this._client.post(path2`/v1/memory_stores/${memory_store_id}/memory_versions/${memoryVersionID}/redact`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -18962,7 +15576,7 @@ var init_memory_stores = __esm({
          */
         retrieve(memoryStoreID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.get(path8`/v1/memory_stores/${memoryStoreID}`, {
+          return this._client.get(path2`/v1/memory_stores/${memoryStoreID}`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -18992,7 +15606,7 @@ var init_memory_stores = __esm({
          */
         update(memoryStoreID, params, options2) {
           const { betas, workspace_id, ...body } = params;
-          return this._client.post(path8`/v1/memory_stores/${memoryStoreID}`, {
+          return this._client.post(path2`/v1/memory_stores/${memoryStoreID}`, {
             body,
             ...options2,
             headers: buildHeaders([
@@ -19050,7 +15664,7 @@ var init_memory_stores = __esm({
          */
         delete(memoryStoreID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.delete(path8`/v1/memory_stores/${memoryStoreID}`, {
+          return this._client.delete(path2`/v1/memory_stores/${memoryStoreID}`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -19077,7 +15691,7 @@ var init_memory_stores = __esm({
          */
         archive(memoryStoreID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.post(path8`/v1/memory_stores/${memoryStoreID}/archive`, {
+          return this._client.post(path2`/v1/memory_stores/${memoryStoreID}/archive`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -19247,7 +15861,7 @@ var init_batches = __esm({
        */
       retrieve(messageBatchID, params = {}, options2) {
         const { betas, workspace_id } = params ?? {};
-        return this._client.get(path8`/v1/messages/batches/${messageBatchID}`, {
+        return this._client.get(path2`/v1/messages/batches/${messageBatchID}`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -19322,7 +15936,7 @@ var init_batches = __esm({
        */
       delete(messageBatchID, params = {}, options2) {
         const { betas, workspace_id } = params ?? {};
-        return this._client.delete(path8`/v1/messages/batches/${messageBatchID}`, {
+        return this._client.delete(path2`/v1/messages/batches/${messageBatchID}`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -19365,7 +15979,7 @@ var init_batches = __esm({
        */
       cancel(messageBatchID, params = {}, options2) {
         const { betas, workspace_id } = params ?? {};
-        return this._client.post(path8`/v1/messages/batches/${messageBatchID}/cancel`, {
+        return this._client.post(path2`/v1/messages/batches/${messageBatchID}/cancel`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -20658,7 +17272,7 @@ async function runToolsetMember(toolset, toolUse, options2 = {}) {
     return toolsetResultBlock(toolUse, await toolset.run(ctx, toolUse));
   } catch (e) {
     throwIfPropagates(e, ctx);
-    return toolsetResultBlock(toolUse, errorTextContent(e instanceof ToolError2 ? e.content : errorText(e)), true);
+    return toolsetResultBlock(toolUse, errorTextContent(e instanceof ToolError ? e.content : errorText(e)), true);
   }
 }
 var NOT_EXECUTED, NOT_EXECUTED_BY_FAMILY;
@@ -20705,7 +17319,7 @@ var init_api_keys = __esm({
        * ```
        */
       retrieve(apiKeyID, options2) {
-        return this._client.get(path8`/v1/organizations/api_keys/${apiKeyID}`, {
+        return this._client.get(path2`/v1/organizations/api_keys/${apiKeyID}`, {
           ...options2,
           __qualifiers: { beta: "true" },
           __span: startApiCallSpan(this._client, "anthropic.organization.api_keys.retrieve", options2, {
@@ -20731,7 +17345,7 @@ var init_api_keys = __esm({
        * ```
        */
       update(apiKeyID, body, options2) {
-        return this._client.post(path8`/v1/organizations/api_keys/${apiKeyID}`, {
+        return this._client.post(path2`/v1/organizations/api_keys/${apiKeyID}`, {
           body,
           ...options2,
           __qualifiers: { beta: "true" },
@@ -21802,7 +18416,7 @@ var init_external_keys = __esm({
        * ```
        */
       retrieve(externalKeyID, options2) {
-        return this._client.get(path8`/v1/organizations/external_keys/${externalKeyID}`, {
+        return this._client.get(path2`/v1/organizations/external_keys/${externalKeyID}`, {
           ...options2,
           __qualifiers: { beta: "true" },
           __span: startApiCallSpan(this._client, "anthropic.organization.external_keys.retrieve", options2, {
@@ -21831,7 +18445,7 @@ var init_external_keys = __esm({
        * ```
        */
       update(externalKeyID, body, options2) {
-        return this._client.post(path8`/v1/organizations/external_keys/${externalKeyID}`, {
+        return this._client.post(path2`/v1/organizations/external_keys/${externalKeyID}`, {
           body,
           ...options2,
           __qualifiers: { beta: "true" },
@@ -21883,7 +18497,7 @@ var init_external_keys = __esm({
        * ```
        */
       delete(externalKeyID, options2) {
-        return this._client.delete(path8`/v1/organizations/external_keys/${externalKeyID}`, {
+        return this._client.delete(path2`/v1/organizations/external_keys/${externalKeyID}`, {
           ...options2,
           __qualifiers: { beta: "true" },
           __span: startApiCallSpan(this._client, "anthropic.organization.external_keys.delete", options2, {
@@ -21911,7 +18525,7 @@ var init_external_keys = __esm({
        * ```
        */
       validate(externalKeyID, options2) {
-        return this._client.post(path8`/v1/organizations/external_keys/${externalKeyID}/validate`, {
+        return this._client.post(path2`/v1/organizations/external_keys/${externalKeyID}/validate`, {
           ...options2,
           __qualifiers: { beta: "true" },
           __span: startApiCallSpan(this._client, "anthropic.organization.external_keys.validate", options2, {
@@ -22071,7 +18685,7 @@ var init_external_storage = __esm({
          */
         retrieve(externalStorageID, params = {}, options2) {
           const { betas } = params ?? {};
-          return this._client.get(path8`/v1/organizations/external_storage/${externalStorageID}`, {
+          return this._client.get(path2`/v1/organizations/external_storage/${externalStorageID}`, {
             ...options2,
             headers: buildHeaders([
               { "anthropic-beta": [...betas ?? [], "efs-2026-10-01"].toString() },
@@ -22101,7 +18715,7 @@ var init_external_storage = __esm({
          */
         update(externalStorageID, params, options2) {
           const { betas, ...body } = params;
-          return this._client.post(path8`/v1/organizations/external_storage/${externalStorageID}`, {
+          return this._client.post(path2`/v1/organizations/external_storage/${externalStorageID}`, {
             body,
             ...options2,
             headers: buildHeaders([
@@ -22165,7 +18779,7 @@ var init_external_storage = __esm({
          */
         delete(externalStorageID, params = {}, options2) {
           const { betas } = params ?? {};
-          return this._client.delete(path8`/v1/organizations/external_storage/${externalStorageID}`, {
+          return this._client.delete(path2`/v1/organizations/external_storage/${externalStorageID}`, {
             ...options2,
             headers: buildHeaders([
               { "anthropic-beta": [...betas ?? [], "efs-2026-10-01"].toString() },
@@ -22201,7 +18815,7 @@ var init_external_storage = __esm({
          */
         activate(externalStorageID, params = {}, options2) {
           const { betas } = params ?? {};
-          return this._client.post(path8`/v1/organizations/external_storage/${externalStorageID}/activate`, {
+          return this._client.post(path2`/v1/organizations/external_storage/${externalStorageID}/activate`, {
             ...options2,
             headers: buildHeaders([
               { "anthropic-beta": [...betas ?? [], "efs-2026-10-01"].toString() },
@@ -22291,7 +18905,7 @@ var init_invites = __esm({
        * ```
        */
       retrieve(inviteID, options2) {
-        return this._client.get(path8`/v1/organizations/invites/${inviteID}`, {
+        return this._client.get(path2`/v1/organizations/invites/${inviteID}`, {
           ...options2,
           __qualifiers: { beta: "true" },
           __span: startApiCallSpan(this._client, "anthropic.organization.invites.retrieve", options2, {
@@ -22336,7 +18950,7 @@ var init_invites = __esm({
        * ```
        */
       delete(inviteID, options2) {
-        return this._client.delete(path8`/v1/organizations/invites/${inviteID}`, {
+        return this._client.delete(path2`/v1/organizations/invites/${inviteID}`, {
           ...options2,
           __qualifiers: { beta: "true" },
           __span: startApiCallSpan(this._client, "anthropic.organization.invites.delete", options2, {
@@ -22384,7 +18998,7 @@ var init_plugin_marketplaces = __esm({
        */
       retrieve(marketplaceID, params = {}, options2) {
         const { betas, ...query } = params ?? {};
-        return this._client.get(path8`/v1/organizations/plugin_marketplaces/${marketplaceID}`, {
+        return this._client.get(path2`/v1/organizations/plugin_marketplaces/${marketplaceID}`, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -22429,7 +19043,7 @@ var init_plugin_marketplaces = __esm({
        */
       update(marketplaceID, params, options2) {
         const { betas, ...body } = params;
-        return this._client.post(path8`/v1/organizations/plugin_marketplaces/${marketplaceID}`, {
+        return this._client.post(path2`/v1/organizations/plugin_marketplaces/${marketplaceID}`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -22707,7 +19321,7 @@ var init_users2 = __esm({
          * ```
          */
         retrieve(userID, options2) {
-          return this._client.get(path8`/v1/organizations/users/${userID}`, {
+          return this._client.get(path2`/v1/organizations/users/${userID}`, {
             ...options2,
             __qualifiers: { beta: "true" },
             __span: startApiCallSpan(this._client, "anthropic.organization.users.retrieve", options2, {
@@ -22730,7 +19344,7 @@ var init_users2 = __esm({
          * ```
          */
         update(userID, body, options2) {
-          return this._client.post(path8`/v1/organizations/users/${userID}`, {
+          return this._client.post(path2`/v1/organizations/users/${userID}`, {
             body,
             ...options2,
             __qualifiers: { beta: "true" },
@@ -22777,7 +19391,7 @@ var init_users2 = __esm({
          * ```
          */
         remove(userID, options2) {
-          return this._client.delete(path8`/v1/organizations/users/${userID}`, {
+          return this._client.delete(path2`/v1/organizations/users/${userID}`, {
             ...options2,
             __qualifiers: { beta: "true" },
             __span: startApiCallSpan(this._client, "anthropic.organization.users.remove", options2, {
@@ -22830,7 +19444,7 @@ var init_users2 = __esm({
          */
         signOut(userID, params = {}, options2) {
           const { betas } = params ?? {};
-          return this._client.post(path8`/v1/organizations/users/${userID}/sign_out`, {
+          return this._client.post(path2`/v1/organizations/users/${userID}/sign_out`, {
             ...options2,
             headers: buildHeaders([
               { "anthropic-beta": [...betas ?? [], "admin-user-sign-out-2026-10-08"].toString() },
@@ -22930,7 +19544,7 @@ var init_webhooks2 = __esm({
        */
       retrieve(webhookEndpointID, params = {}, options2) {
         const { betas } = params ?? {};
-        return this._client.get(path8`/v1/organizations/webhooks/${webhookEndpointID}`, {
+        return this._client.get(path2`/v1/organizations/webhooks/${webhookEndpointID}`, {
           ...options2,
           headers: buildHeaders([
             { "anthropic-beta": [...betas ?? [], "webhooks-2026-10-07"].toString() },
@@ -22964,7 +19578,7 @@ var init_webhooks2 = __esm({
        */
       update(webhookEndpointID, params, options2) {
         const { betas, ...body } = params;
-        return this._client.post(path8`/v1/organizations/webhooks/${webhookEndpointID}`, {
+        return this._client.post(path2`/v1/organizations/webhooks/${webhookEndpointID}`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -23038,7 +19652,7 @@ var init_webhooks2 = __esm({
        */
       delete(webhookEndpointID, params = {}, options2) {
         const { betas } = params ?? {};
-        return this._client.delete(path8`/v1/organizations/webhooks/${webhookEndpointID}`, {
+        return this._client.delete(path2`/v1/organizations/webhooks/${webhookEndpointID}`, {
           ...options2,
           headers: buildHeaders([
             { "anthropic-beta": [...betas ?? [], "webhooks-2026-10-07"].toString() },
@@ -23074,7 +19688,7 @@ var init_webhooks2 = __esm({
        */
       regenerateSigningSecret(webhookEndpointID, params = {}, options2) {
         const { betas } = params ?? {};
-        return this._client.post(path8`/v1/organizations/webhooks/${webhookEndpointID}/regenerate_signing_secret`, {
+        return this._client.post(path2`/v1/organizations/webhooks/${webhookEndpointID}/regenerate_signing_secret`, {
           ...options2,
           headers: buildHeaders([
             { "anthropic-beta": [...betas ?? [], "webhooks-2026-10-07"].toString() },
@@ -23318,7 +19932,7 @@ var init_rbac_groups = __esm({
        */
       retrieve(rbacGroupID, params = {}, options2) {
         const { betas } = params ?? {};
-        return this._client.get(path8`/v1/organizations/claude_code/managed_settings/rbac_groups/${rbacGroupID}`, {
+        return this._client.get(path2`/v1/organizations/claude_code/managed_settings/rbac_groups/${rbacGroupID}`, {
           ...options2,
           headers: buildHeaders([
             { "anthropic-beta": [...betas ?? [], "ce-claude-code-managed-settings-2026-10-06"].toString() },
@@ -23407,7 +20021,7 @@ var init_rbac_groups = __esm({
        */
       delete(rbacGroupID, params = {}, options2) {
         const { betas } = params ?? {};
-        return this._client.delete(path8`/v1/organizations/claude_code/managed_settings/rbac_groups/${rbacGroupID}`, {
+        return this._client.delete(path2`/v1/organizations/claude_code/managed_settings/rbac_groups/${rbacGroupID}`, {
           ...options2,
           headers: buildHeaders([
             { "anthropic-beta": [...betas ?? [], "ce-claude-code-managed-settings-2026-10-06"].toString() },
@@ -23465,7 +20079,7 @@ var init_rbac_groups = __esm({
        */
       set(rbacGroupID, params, options2) {
         const { betas, ...body } = params;
-        return this._client.post(path8`/v1/organizations/claude_code/managed_settings/rbac_groups/${rbacGroupID}`, {
+        return this._client.post(path2`/v1/organizations/claude_code/managed_settings/rbac_groups/${rbacGroupID}`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -23657,7 +20271,7 @@ var init_slack_channels = __esm({
        */
       retrieve(id, params = {}, options2) {
         const { betas, ...query } = params ?? {};
-        return this._client.get(path8`/v1/organizations/claude_tag/slack_channels/${id}`, {
+        return this._client.get(path2`/v1/organizations/claude_tag/slack_channels/${id}`, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -23697,7 +20311,7 @@ var init_slack_channels = __esm({
        */
       update(id, params, options2) {
         const { betas, ...body } = params;
-        return this._client.post(path8`/v1/organizations/claude_tag/slack_channels/${id}`, {
+        return this._client.post(path2`/v1/organizations/claude_tag/slack_channels/${id}`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -23786,7 +20400,7 @@ var init_slack_channels = __esm({
        */
       delete(id, params = {}, options2) {
         const { betas } = params ?? {};
-        return this._client.delete(path8`/v1/organizations/claude_tag/slack_channels/${id}`, {
+        return this._client.delete(path2`/v1/organizations/claude_tag/slack_channels/${id}`, {
           ...options2,
           headers: buildHeaders([
             { "anthropic-beta": [...betas ?? [], "experimental-claude-tag-2026-10-21"].toString() },
@@ -23837,7 +20451,7 @@ var init_slack_workspaces = __esm({
        */
       retrieve(id, params = {}, options2) {
         const { betas, ...query } = params ?? {};
-        return this._client.get(path8`/v1/organizations/claude_tag/slack_workspaces/${id}`, {
+        return this._client.get(path2`/v1/organizations/claude_tag/slack_workspaces/${id}`, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -23876,7 +20490,7 @@ var init_slack_workspaces = __esm({
        */
       update(id, params, options2) {
         const { betas, ...body } = params;
-        return this._client.post(path8`/v1/organizations/claude_tag/slack_workspaces/${id}`, {
+        return this._client.post(path2`/v1/organizations/claude_tag/slack_workspaces/${id}`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -23971,7 +20585,7 @@ var init_targets = __esm({
        */
       create(bundleID, params, options2) {
         const { target, betas } = params;
-        return this._client.post(path8`/v1/organizations/claude_tag/bundles/${bundleID}/targets`, {
+        return this._client.post(path2`/v1/organizations/claude_tag/bundles/${bundleID}/targets`, {
           body: target,
           ...options2,
           headers: buildHeaders([
@@ -24005,7 +20619,7 @@ var init_targets = __esm({
        */
       retrieve(targetID, params, options2) {
         const { bundle_id, betas } = params;
-        return this._client.get(path8`/v1/organizations/claude_tag/bundles/${bundle_id}/targets/${targetID}`, {
+        return this._client.get(path2`/v1/organizations/claude_tag/bundles/${bundle_id}/targets/${targetID}`, {
           ...options2,
           headers: buildHeaders([
             { "anthropic-beta": [...betas ?? [], "experimental-claude-tag-2026-10-21"].toString() },
@@ -24043,7 +20657,7 @@ var init_targets = __esm({
        */
       list(bundleID, params = {}, options2) {
         const { betas, ...query } = params ?? {};
-        return this._client.getAPIList(path8`/v1/organizations/claude_tag/bundles/${bundleID}/targets`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/organizations/claude_tag/bundles/${bundleID}/targets`, PageCursor, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -24078,7 +20692,7 @@ var init_targets = __esm({
        */
       delete(targetID, params, options2) {
         const { bundle_id, betas } = params;
-        return this._client.delete(path8`/v1/organizations/claude_tag/bundles/${bundle_id}/targets/${targetID}`, {
+        return this._client.delete(path2`/v1/organizations/claude_tag/bundles/${bundle_id}/targets/${targetID}`, {
           ...options2,
           headers: buildHeaders([
             { "anthropic-beta": [...betas ?? [], "experimental-claude-tag-2026-10-21"].toString() },
@@ -24134,7 +20748,7 @@ var init_bundles = __esm({
          */
         retrieve(bundleID, params = {}, options2) {
           const { betas } = params ?? {};
-          return this._client.get(path8`/v1/organizations/claude_tag/bundles/${bundleID}`, {
+          return this._client.get(path2`/v1/organizations/claude_tag/bundles/${bundleID}`, {
             ...options2,
             headers: buildHeaders([
               { "anthropic-beta": [...betas ?? [], "experimental-claude-tag-2026-10-21"].toString() },
@@ -24173,7 +20787,7 @@ var init_bundles = __esm({
          */
         update(bundleID, params, options2) {
           const { betas, ...body } = params;
-          return this._client.post(path8`/v1/organizations/claude_tag/bundles/${bundleID}`, {
+          return this._client.post(path2`/v1/organizations/claude_tag/bundles/${bundleID}`, {
             body,
             ...options2,
             headers: buildHeaders([
@@ -24393,7 +21007,7 @@ var init_issuers = __esm({
        */
       retrieve(federationIssuerID, params = {}, options2) {
         const { betas } = params ?? {};
-        return this._client.get(path8`/v1/organizations/federation_issuers/${federationIssuerID}`, {
+        return this._client.get(path2`/v1/organizations/federation_issuers/${federationIssuerID}`, {
           ...options2,
           headers: buildHeaders([
             { ...betas?.toString() != null ? { "anthropic-beta": betas?.toString() } : void 0 },
@@ -24433,7 +21047,7 @@ var init_issuers = __esm({
        */
       update(federationIssuerID, params, options2) {
         const { betas, ...body } = params;
-        return this._client.post(path8`/v1/organizations/federation_issuers/${federationIssuerID}`, {
+        return this._client.post(path2`/v1/organizations/federation_issuers/${federationIssuerID}`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -24506,7 +21120,7 @@ var init_issuers = __esm({
        */
       archive(federationIssuerID, params = {}, options2) {
         const { betas } = params ?? {};
-        return this._client.post(path8`/v1/organizations/federation_issuers/${federationIssuerID}/archive`, {
+        return this._client.post(path2`/v1/organizations/federation_issuers/${federationIssuerID}/archive`, {
           ...options2,
           headers: buildHeaders([
             { ...betas?.toString() != null ? { "anthropic-beta": betas?.toString() } : void 0 },
@@ -24559,7 +21173,7 @@ var init_workspaces = __esm({
        */
       list(federationRuleID, params = {}, options2) {
         const { betas, ...query } = params ?? {};
-        return this._client.getAPIList(path8`/v1/organizations/federation_rules/${federationRuleID}/workspaces`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/organizations/federation_rules/${federationRuleID}/workspaces`, PageCursor, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -24603,7 +21217,7 @@ var init_workspaces = __esm({
        */
       add(federationRuleID, params, options2) {
         const { betas, ...body } = params;
-        return this._client.post(path8`/v1/organizations/federation_rules/${federationRuleID}/workspaces`, {
+        return this._client.post(path2`/v1/organizations/federation_rules/${federationRuleID}/workspaces`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -24644,7 +21258,7 @@ var init_workspaces = __esm({
        */
       remove(workspaceID, params, options2) {
         const { federation_rule_id, betas } = params;
-        return this._client.delete(path8`/v1/organizations/federation_rules/${federation_rule_id}/workspaces/${workspaceID}`, {
+        return this._client.delete(path2`/v1/organizations/federation_rules/${federation_rule_id}/workspaces/${workspaceID}`, {
           ...options2,
           headers: buildHeaders([
             { ...betas?.toString() != null ? { "anthropic-beta": betas?.toString() } : void 0 },
@@ -24753,7 +21367,7 @@ var init_rules = __esm({
          */
         retrieve(federationRuleID, params = {}, options2) {
           const { betas } = params ?? {};
-          return this._client.get(path8`/v1/organizations/federation_rules/${federationRuleID}`, {
+          return this._client.get(path2`/v1/organizations/federation_rules/${federationRuleID}`, {
             ...options2,
             headers: buildHeaders([
               { ...betas?.toString() != null ? { "anthropic-beta": betas?.toString() } : void 0 },
@@ -24802,7 +21416,7 @@ var init_rules = __esm({
          */
         update(federationRuleID, params, options2) {
           const { betas, ...body } = params;
-          return this._client.post(path8`/v1/organizations/federation_rules/${federationRuleID}`, {
+          return this._client.post(path2`/v1/organizations/federation_rules/${federationRuleID}`, {
             body,
             ...options2,
             headers: buildHeaders([
@@ -24878,7 +21492,7 @@ var init_rules = __esm({
          */
         archive(federationRuleID, params = {}, options2) {
           const { betas } = params ?? {};
-          return this._client.post(path8`/v1/organizations/federation_rules/${federationRuleID}/archive`, {
+          return this._client.post(path2`/v1/organizations/federation_rules/${federationRuleID}/archive`, {
             ...options2,
             headers: buildHeaders([
               { ...betas?.toString() != null ? { "anthropic-beta": betas?.toString() } : void 0 },
@@ -24963,7 +21577,7 @@ var init_installation_settings = __esm({
        */
       list(pluginID, params = {}, options2) {
         const { betas, ...query } = params ?? {};
-        return this._client.getAPIList(path8`/v1/organizations/plugins/${pluginID}/installation_settings`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/organizations/plugins/${pluginID}/installation_settings`, PageCursor, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -25020,7 +21634,7 @@ var init_installation_settings = __esm({
        */
       remove(target, params, options2) {
         const { plugin_id, betas } = params;
-        return this._client.delete(path8`/v1/organizations/plugins/${plugin_id}/installation_settings/${target}`, {
+        return this._client.delete(path2`/v1/organizations/plugins/${plugin_id}/installation_settings/${target}`, {
           ...options2,
           headers: buildHeaders([
             { "anthropic-beta": [...betas ?? [], "ce-plugins-2026-09-01"].toString() },
@@ -25076,7 +21690,7 @@ var init_installation_settings = __esm({
        */
       set(target, params, options2) {
         const { plugin_id, betas, ...body } = params;
-        return this._client.post(path8`/v1/organizations/plugins/${plugin_id}/installation_settings/${target}`, {
+        return this._client.post(path2`/v1/organizations/plugins/${plugin_id}/installation_settings/${target}`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -25139,7 +21753,7 @@ var init_shares = __esm({
        */
       list(pluginID, params = {}, options2) {
         const { betas, ...query } = params ?? {};
-        return this._client.getAPIList(path8`/v1/organizations/plugins/${pluginID}/shares`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/organizations/plugins/${pluginID}/shares`, PageCursor, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -25218,7 +21832,7 @@ var init_versions2 = __esm({
        */
       create(pluginID, params, options2) {
         const { betas, ...body } = params;
-        return this._client.post(path8`/v1/organizations/plugins/${pluginID}/versions`, multipartFormRequestOptions({
+        return this._client.post(path2`/v1/organizations/plugins/${pluginID}/versions`, multipartFormRequestOptions({
           body,
           ...options2,
           headers: buildHeaders([
@@ -25258,7 +21872,7 @@ var init_versions2 = __esm({
        */
       retrieve(version, params, options2) {
         const { plugin_id, betas, ...query } = params;
-        return this._client.get(path8`/v1/organizations/plugins/${plugin_id}/versions/${version}`, {
+        return this._client.get(path2`/v1/organizations/plugins/${plugin_id}/versions/${version}`, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -25305,7 +21919,7 @@ var init_versions2 = __esm({
        */
       list(pluginID, params = {}, options2) {
         const { betas, ...query } = params ?? {};
-        return this._client.getAPIList(path8`/v1/organizations/plugins/${pluginID}/versions`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/organizations/plugins/${pluginID}/versions`, PageCursor, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -25371,7 +21985,7 @@ var init_versions2 = __esm({
        */
       download(version, params, options2) {
         const { plugin_id, betas, ...query } = params;
-        return this._client.get(path8`/v1/organizations/plugins/${plugin_id}/versions/${version}/content`, {
+        return this._client.get(path2`/v1/organizations/plugins/${plugin_id}/versions/${version}/content`, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -25546,7 +22160,7 @@ var init_plugins2 = __esm({
          */
         retrieve(pluginID, params = {}, options2) {
           const { betas, ...query } = params ?? {};
-          return this._client.get(path8`/v1/organizations/plugins/${pluginID}`, {
+          return this._client.get(path2`/v1/organizations/plugins/${pluginID}`, {
             query,
             ...options2,
             headers: buildHeaders([
@@ -25621,7 +22235,7 @@ var init_plugins2 = __esm({
          */
         update(pluginID, params, options2) {
           const { betas, ...body } = params;
-          return this._client.post(path8`/v1/organizations/plugins/${pluginID}`, {
+          return this._client.post(path2`/v1/organizations/plugins/${pluginID}`, {
             body,
             ...options2,
             headers: buildHeaders([
@@ -25729,7 +22343,7 @@ var init_plugins2 = __esm({
          */
         delete(pluginID, params = {}, options2) {
           const { betas } = params ?? {};
-          return this._client.delete(path8`/v1/organizations/plugins/${pluginID}`, {
+          return this._client.delete(path2`/v1/organizations/plugins/${pluginID}`, {
             ...options2,
             headers: buildHeaders([
               { "anthropic-beta": [...betas ?? [], "ce-plugins-2026-09-01"].toString() },
@@ -25781,7 +22395,7 @@ var init_data_controls = __esm({
        */
       retrieve(projectNumber, params = {}, options2) {
         const { betas } = params ?? {};
-        return this._client.get(path8`/v1/organizations/providers/google/projects/${projectNumber}/data_controls`, {
+        return this._client.get(path2`/v1/organizations/providers/google/projects/${projectNumber}/data_controls`, {
           ...options2,
           headers: buildHeaders([
             { "anthropic-beta": [...betas ?? [], "google-managed-data-controls-2026-09-01"].toString() },
@@ -25831,7 +22445,7 @@ var init_data_controls = __esm({
        */
       update(projectNumber, params, options2) {
         const { betas, ...body } = params;
-        return this._client.post(path8`/v1/organizations/providers/google/projects/${projectNumber}/data_controls`, {
+        return this._client.post(path2`/v1/organizations/providers/google/projects/${projectNumber}/data_controls`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -25934,7 +22548,7 @@ var init_members = __esm({
        * ```
        */
       list(rbacGroupID, query = {}, options2) {
-        return this._client.getAPIList(path8`/v1/organizations/rbac_groups/${rbacGroupID}/members`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/organizations/rbac_groups/${rbacGroupID}/members`, PageCursor, {
           query,
           ...options2,
           __qualifiers: { beta: "true" },
@@ -25966,7 +22580,7 @@ var init_members = __esm({
        * ```
        */
       add(rbacGroupID, body, options2) {
-        return this._client.post(path8`/v1/organizations/rbac_groups/${rbacGroupID}/members`, {
+        return this._client.post(path2`/v1/organizations/rbac_groups/${rbacGroupID}/members`, {
           body,
           ...options2,
           __qualifiers: { beta: "true" },
@@ -26000,7 +22614,7 @@ var init_members = __esm({
        */
       remove(userID, params, options2) {
         const { rbac_group_id } = params;
-        return this._client.delete(path8`/v1/organizations/rbac_groups/${rbac_group_id}/members/${userID}`, {
+        return this._client.delete(path2`/v1/organizations/rbac_groups/${rbac_group_id}/members/${userID}`, {
           ...options2,
           __qualifiers: { beta: "true" },
           __span: startApiCallSpan(this._client, "anthropic.organization.rbac_groups.members.remove", options2, {
@@ -26080,7 +22694,7 @@ var init_rbac_groups2 = __esm({
          * ```
          */
         retrieve(rbacGroupID, options2) {
-          return this._client.get(path8`/v1/organizations/rbac_groups/${rbacGroupID}`, {
+          return this._client.get(path2`/v1/organizations/rbac_groups/${rbacGroupID}`, {
             ...options2,
             __qualifiers: { beta: "true" },
             __span: startApiCallSpan(this._client, "anthropic.organization.rbac_groups.retrieve", options2, {
@@ -26108,7 +22722,7 @@ var init_rbac_groups2 = __esm({
          * ```
          */
         update(rbacGroupID, body, options2) {
-          return this._client.post(path8`/v1/organizations/rbac_groups/${rbacGroupID}`, {
+          return this._client.post(path2`/v1/organizations/rbac_groups/${rbacGroupID}`, {
             body,
             ...options2,
             __qualifiers: { beta: "true" },
@@ -26162,7 +22776,7 @@ var init_rbac_groups2 = __esm({
          * ```
          */
         delete(rbacGroupID, options2) {
-          return this._client.delete(path8`/v1/organizations/rbac_groups/${rbacGroupID}`, {
+          return this._client.delete(path2`/v1/organizations/rbac_groups/${rbacGroupID}`, {
             ...options2,
             __qualifiers: { beta: "true" },
             __span: startApiCallSpan(this._client, "anthropic.organization.rbac_groups.delete", options2, {
@@ -26208,7 +22822,7 @@ var init_permissions = __esm({
        * ```
        */
       list(rbacRoleID, query = {}, options2) {
-        return this._client.getAPIList(path8`/v1/organizations/rbac_roles/${rbacRoleID}/permissions`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/organizations/rbac_roles/${rbacRoleID}/permissions`, PageCursor, {
           query,
           ...options2,
           __qualifiers: { beta: "true" },
@@ -26257,7 +22871,7 @@ var init_rbac_roles = __esm({
          * ```
          */
         retrieve(rbacRoleID, options2) {
-          return this._client.get(path8`/v1/organizations/rbac_roles/${rbacRoleID}`, {
+          return this._client.get(path2`/v1/organizations/rbac_roles/${rbacRoleID}`, {
             ...options2,
             __qualifiers: { beta: "true" },
             __span: startApiCallSpan(this._client, "anthropic.organization.rbac_roles.retrieve", options2, {
@@ -26342,7 +22956,7 @@ var init_workspaces2 = __esm({
        */
       list(serviceAccountID, params = {}, options2) {
         const { betas, ...query } = params ?? {};
-        return this._client.getAPIList(path8`/v1/organizations/service_accounts/${serviceAccountID}/workspaces`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/organizations/service_accounts/${serviceAccountID}/workspaces`, PageCursor, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -26387,7 +23001,7 @@ var init_workspaces2 = __esm({
        */
       add(serviceAccountID, params, options2) {
         const { betas, ...body } = params;
-        return this._client.post(path8`/v1/organizations/service_accounts/${serviceAccountID}/workspaces`, {
+        return this._client.post(path2`/v1/organizations/service_accounts/${serviceAccountID}/workspaces`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -26432,7 +23046,7 @@ var init_workspaces2 = __esm({
        */
       remove(workspaceID, params, options2) {
         const { service_account_id, betas } = params;
-        return this._client.delete(path8`/v1/organizations/service_accounts/${service_account_id}/workspaces/${workspaceID}`, {
+        return this._client.delete(path2`/v1/organizations/service_accounts/${service_account_id}/workspaces/${workspaceID}`, {
           ...options2,
           headers: buildHeaders([
             { ...betas?.toString() != null ? { "anthropic-beta": betas?.toString() } : void 0 },
@@ -26528,7 +23142,7 @@ var init_service_accounts = __esm({
          */
         retrieve(serviceAccountID, params = {}, options2) {
           const { betas } = params ?? {};
-          return this._client.get(path8`/v1/organizations/service_accounts/${serviceAccountID}`, {
+          return this._client.get(path2`/v1/organizations/service_accounts/${serviceAccountID}`, {
             ...options2,
             headers: buildHeaders([
               { ...betas?.toString() != null ? { "anthropic-beta": betas?.toString() } : void 0 },
@@ -26567,7 +23181,7 @@ var init_service_accounts = __esm({
          */
         update(serviceAccountID, params, options2) {
           const { betas, ...body } = params;
-          return this._client.post(path8`/v1/organizations/service_accounts/${serviceAccountID}`, {
+          return this._client.post(path2`/v1/organizations/service_accounts/${serviceAccountID}`, {
             body,
             ...options2,
             headers: buildHeaders([
@@ -26642,7 +23256,7 @@ var init_service_accounts = __esm({
          */
         archive(serviceAccountID, params = {}, options2) {
           const { betas } = params ?? {};
-          return this._client.post(path8`/v1/organizations/service_accounts/${serviceAccountID}/archive`, {
+          return this._client.post(path2`/v1/organizations/service_accounts/${serviceAccountID}/archive`, {
             ...options2,
             headers: buildHeaders([
               { ...betas?.toString() != null ? { "anthropic-beta": betas?.toString() } : void 0 },
@@ -26727,7 +23341,7 @@ var init_increase_requests = __esm({
        * ```
        */
       retrieve(spendLimitIncreaseRequestID, options2) {
-        return this._client.get(path8`/v1/organizations/spend_limit_increase_requests/${spendLimitIncreaseRequestID}`, {
+        return this._client.get(path2`/v1/organizations/spend_limit_increase_requests/${spendLimitIncreaseRequestID}`, {
           ...options2,
           __qualifiers: { beta: "true" },
           __span: startApiCallSpan(this._client, "anthropic.organization.spend_limits.increase_requests.retrieve", options2, {
@@ -26782,7 +23396,7 @@ var init_increase_requests = __esm({
        * ```
        */
       approve(spendLimitIncreaseRequestID, body, options2) {
-        return this._client.post(path8`/v1/organizations/spend_limit_increase_requests/${spendLimitIncreaseRequestID}/approve`, {
+        return this._client.post(path2`/v1/organizations/spend_limit_increase_requests/${spendLimitIncreaseRequestID}/approve`, {
           body,
           ...options2,
           __qualifiers: { beta: "true" },
@@ -26812,7 +23426,7 @@ var init_increase_requests = __esm({
        * ```
        */
       deny(spendLimitIncreaseRequestID, body, options2) {
-        return this._client.post(path8`/v1/organizations/spend_limit_increase_requests/${spendLimitIncreaseRequestID}/deny`, {
+        return this._client.post(path2`/v1/organizations/spend_limit_increase_requests/${spendLimitIncreaseRequestID}/deny`, {
           body,
           ...options2,
           __qualifiers: { beta: "true" },
@@ -26869,7 +23483,7 @@ var init_spend_limits = __esm({
          * ```
          */
         retrieve(spendLimitID, options2) {
-          return this._client.get(path8`/v1/organizations/spend_limits/${spendLimitID}`, {
+          return this._client.get(path2`/v1/organizations/spend_limits/${spendLimitID}`, {
             ...options2,
             __qualifiers: { beta: "true" },
             __span: startApiCallSpan(this._client, "anthropic.organization.spend_limits.retrieve", options2, {
@@ -26936,7 +23550,7 @@ var init_spend_limits = __esm({
          * ```
          */
         delete(spendLimitID, options2) {
-          return this._client.delete(path8`/v1/organizations/spend_limits/${spendLimitID}`, {
+          return this._client.delete(path2`/v1/organizations/spend_limits/${spendLimitID}`, {
             ...options2,
             __qualifiers: { beta: "true" },
             __span: startApiCallSpan(this._client, "anthropic.organization.spend_limits.delete", options2, {
@@ -27027,7 +23641,7 @@ var init_workspaces3 = __esm({
        */
       list(destinationID, params = {}, options2) {
         const { betas, ...query } = params ?? {};
-        return this._client.getAPIList(path8`/v1/organizations/telemetry_destinations/${destinationID}/workspaces`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/organizations/telemetry_destinations/${destinationID}/workspaces`, PageCursor, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -27069,7 +23683,7 @@ var init_workspaces3 = __esm({
        */
       add(workspaceID, params, options2) {
         const { destination_id, betas } = params;
-        return this._client.post(path8`/v1/organizations/telemetry_destinations/${destination_id}/workspaces/${workspaceID}`, {
+        return this._client.post(path2`/v1/organizations/telemetry_destinations/${destination_id}/workspaces/${workspaceID}`, {
           ...options2,
           headers: buildHeaders([
             { "anthropic-beta": [...betas ?? [], "telemetry-destinations-2026-08-11"].toString() },
@@ -27109,7 +23723,7 @@ var init_workspaces3 = __esm({
        */
       remove(workspaceID, params, options2) {
         const { destination_id, betas } = params;
-        return this._client.delete(path8`/v1/organizations/telemetry_destinations/${destination_id}/workspaces/${workspaceID}`, {
+        return this._client.delete(path2`/v1/organizations/telemetry_destinations/${destination_id}/workspaces/${workspaceID}`, {
           ...options2,
           headers: buildHeaders([
             { "anthropic-beta": [...betas ?? [], "telemetry-destinations-2026-08-11"].toString() },
@@ -27200,7 +23814,7 @@ var init_telemetry_destinations = __esm({
          */
         retrieve(destinationID, params = {}, options2) {
           const { betas } = params ?? {};
-          return this._client.get(path8`/v1/organizations/telemetry_destinations/${destinationID}`, {
+          return this._client.get(path2`/v1/organizations/telemetry_destinations/${destinationID}`, {
             ...options2,
             headers: buildHeaders([
               { "anthropic-beta": [...betas ?? [], "telemetry-destinations-2026-08-11"].toString() },
@@ -27241,7 +23855,7 @@ var init_telemetry_destinations = __esm({
          */
         update(destinationID, params, options2) {
           const { betas, ...body } = params;
-          return this._client.post(path8`/v1/organizations/telemetry_destinations/${destinationID}`, {
+          return this._client.post(path2`/v1/organizations/telemetry_destinations/${destinationID}`, {
             body,
             ...options2,
             headers: buildHeaders([
@@ -27308,7 +23922,7 @@ var init_telemetry_destinations = __esm({
          */
         delete(destinationID, params = {}, options2) {
           const { betas } = params ?? {};
-          return this._client.delete(path8`/v1/organizations/telemetry_destinations/${destinationID}`, {
+          return this._client.delete(path2`/v1/organizations/telemetry_destinations/${destinationID}`, {
             ...options2,
             headers: buildHeaders([
               { "anthropic-beta": [...betas ?? [], "telemetry-destinations-2026-08-11"].toString() },
@@ -27341,7 +23955,7 @@ var init_telemetry_destinations = __esm({
          */
         test(destinationID, params = {}, options2) {
           const { betas } = params ?? {};
-          return this._client.post(path8`/v1/organizations/telemetry_destinations/${destinationID}/test`, {
+          return this._client.post(path2`/v1/organizations/telemetry_destinations/${destinationID}/test`, {
             ...options2,
             headers: buildHeaders([
               { "anthropic-beta": [...betas ?? [], "telemetry-destinations-2026-08-11"].toString() },
@@ -27384,7 +23998,7 @@ var init_members2 = __esm({
        */
       retrieve(userID, params, options2) {
         const { workspace_id } = params;
-        return this._client.get(path8`/v1/organizations/workspaces/${workspace_id}/members/${userID}`, {
+        return this._client.get(path2`/v1/organizations/workspaces/${workspace_id}/members/${userID}`, {
           ...options2,
           __qualifiers: { beta: "true" },
           __span: startApiCallSpan(this._client, "anthropic.organization.workspaces.members.retrieve", options2, {
@@ -27416,7 +24030,7 @@ var init_members2 = __esm({
        */
       update(userID, params, options2) {
         const { workspace_id, ...body } = params;
-        return this._client.post(path8`/v1/organizations/workspaces/${workspace_id}/members/${userID}`, {
+        return this._client.post(path2`/v1/organizations/workspaces/${workspace_id}/members/${userID}`, {
           body,
           ...options2,
           __qualifiers: { beta: "true" },
@@ -27443,7 +24057,7 @@ var init_members2 = __esm({
        * ```
        */
       list(workspaceID, query = {}, options2) {
-        return this._client.getAPIList(path8`/v1/organizations/workspaces/${workspaceID}/members`, Page, {
+        return this._client.getAPIList(path2`/v1/organizations/workspaces/${workspaceID}/members`, Page, {
           query,
           ...options2,
           __qualifiers: { beta: "true" },
@@ -27473,7 +24087,7 @@ var init_members2 = __esm({
        * ```
        */
       add(workspaceID, body, options2) {
-        return this._client.post(path8`/v1/organizations/workspaces/${workspaceID}/members`, {
+        return this._client.post(path2`/v1/organizations/workspaces/${workspaceID}/members`, {
           body,
           ...options2,
           __qualifiers: { beta: "true" },
@@ -27501,7 +24115,7 @@ var init_members2 = __esm({
        */
       remove(userID, params, options2) {
         const { workspace_id } = params;
-        return this._client.delete(path8`/v1/organizations/workspaces/${workspace_id}/members/${userID}`, {
+        return this._client.delete(path2`/v1/organizations/workspaces/${workspace_id}/members/${userID}`, {
           ...options2,
           __qualifiers: { beta: "true" },
           __span: startApiCallSpan(this._client, "anthropic.organization.workspaces.members.remove", options2, {
@@ -27554,7 +24168,7 @@ var init_rate_limits2 = __esm({
        */
       update(rateLimitID, params, options2) {
         const { workspace_id, ...body } = params;
-        return this._client.post(path8`/v1/organizations/workspaces/${workspace_id}/rate_limits/${rateLimitID}`, {
+        return this._client.post(path2`/v1/organizations/workspaces/${workspace_id}/rate_limits/${rateLimitID}`, {
           body,
           ...options2,
           __qualifiers: { beta: "true" },
@@ -27590,7 +24204,7 @@ var init_rate_limits2 = __esm({
        * ```
        */
       list(workspaceID, query = {}, options2) {
-        return this._client.getAPIList(path8`/v1/organizations/workspaces/${workspaceID}/rate_limits`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/organizations/workspaces/${workspaceID}/rate_limits`, PageCursor, {
           query,
           ...options2,
           __qualifiers: { beta: "true" },
@@ -27640,7 +24254,7 @@ var init_service_accounts2 = __esm({
        */
       retrieve(serviceAccountID, params, options2) {
         const { workspace_id, betas } = params;
-        return this._client.get(path8`/v1/organizations/workspaces/${workspace_id}/service_accounts/${serviceAccountID}`, {
+        return this._client.get(path2`/v1/organizations/workspaces/${workspace_id}/service_accounts/${serviceAccountID}`, {
           ...options2,
           headers: buildHeaders([
             { ...betas?.toString() != null ? { "anthropic-beta": betas?.toString() } : void 0 },
@@ -27686,7 +24300,7 @@ var init_service_accounts2 = __esm({
        */
       update(serviceAccountID, params, options2) {
         const { workspace_id, betas, ...body } = params;
-        return this._client.post(path8`/v1/organizations/workspaces/${workspace_id}/service_accounts/${serviceAccountID}`, {
+        return this._client.post(path2`/v1/organizations/workspaces/${workspace_id}/service_accounts/${serviceAccountID}`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -27729,7 +24343,7 @@ var init_service_accounts2 = __esm({
        */
       list(workspaceID, params = {}, options2) {
         const { betas, ...query } = params ?? {};
-        return this._client.getAPIList(path8`/v1/organizations/workspaces/${workspaceID}/service_accounts`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/organizations/workspaces/${workspaceID}/service_accounts`, PageCursor, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -27776,7 +24390,7 @@ var init_service_accounts2 = __esm({
        */
       add(workspaceID, params, options2) {
         const { betas, ...body } = params;
-        return this._client.post(path8`/v1/organizations/workspaces/${workspaceID}/service_accounts`, {
+        return this._client.post(path2`/v1/organizations/workspaces/${workspaceID}/service_accounts`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -27819,7 +24433,7 @@ var init_service_accounts2 = __esm({
        */
       remove(serviceAccountID, params, options2) {
         const { workspace_id, betas } = params;
-        return this._client.delete(path8`/v1/organizations/workspaces/${workspace_id}/service_accounts/${serviceAccountID}`, {
+        return this._client.delete(path2`/v1/organizations/workspaces/${workspace_id}/service_accounts/${serviceAccountID}`, {
           ...options2,
           headers: buildHeaders([
             { ...betas?.toString() != null ? { "anthropic-beta": betas?.toString() } : void 0 },
@@ -27942,7 +24556,7 @@ var init_workspaces4 = __esm({
          */
         retrieve(workspaceID, params = {}, options2) {
           const { betas } = params ?? {};
-          return this._client.get(path8`/v1/organizations/workspaces/${workspaceID}`, {
+          return this._client.get(path2`/v1/organizations/workspaces/${workspaceID}`, {
             ...options2,
             headers: buildHeaders([
               { ...betas?.toString() != null ? { "anthropic-beta": betas?.toString() } : void 0 },
@@ -27994,7 +24608,7 @@ var init_workspaces4 = __esm({
          */
         update(workspaceID, params, options2) {
           const { betas, ...body } = params;
-          return this._client.post(path8`/v1/organizations/workspaces/${workspaceID}`, {
+          return this._client.post(path2`/v1/organizations/workspaces/${workspaceID}`, {
             body,
             ...options2,
             headers: buildHeaders([
@@ -28051,7 +24665,7 @@ var init_workspaces4 = __esm({
          */
         archive(workspaceID, params = {}, options2) {
           const { betas } = params ?? {};
-          return this._client.post(path8`/v1/organizations/workspaces/${workspaceID}/archive`, {
+          return this._client.post(path2`/v1/organizations/workspaces/${workspaceID}/archive`, {
             ...options2,
             headers: buildHeaders([
               { ...betas?.toString() != null ? { "anthropic-beta": betas?.toString() } : void 0 },
@@ -28290,7 +24904,7 @@ var init_events = __esm({
          */
         list(sessionID, params = {}, options2) {
           const { betas, workspace_id, ...query } = params ?? {};
-          return this._client.getAPIList(path8`/v1/sessions/${sessionID}/events`, PageCursor, {
+          return this._client.getAPIList(path2`/v1/sessions/${sessionID}/events`, PageCursor, {
             query,
             ...options2,
             headers: buildHeaders([
@@ -28343,7 +24957,7 @@ var init_events = __esm({
          */
         send(sessionID, params, options2) {
           const { betas, workspace_id, ...body } = params;
-          return this._client.post(path8`/v1/sessions/${sessionID}/events`, {
+          return this._client.post(path2`/v1/sessions/${sessionID}/events`, {
             body,
             ...options2,
             headers: buildHeaders([
@@ -28375,7 +24989,7 @@ var init_events = __esm({
          */
         stream(sessionID, params = {}, options2) {
           const { betas, workspace_id, ...query } = params ?? {};
-          return this._client.get(path8`/v1/sessions/${sessionID}/events/stream`, {
+          return this._client.get(path2`/v1/sessions/${sessionID}/events/stream`, {
             query,
             ...options2,
             headers: buildHeaders([
@@ -28447,7 +25061,7 @@ var init_resources = __esm({
        */
       retrieve(resourceID, params, options2) {
         const { session_id, betas, workspace_id } = params;
-        return this._client.get(path8`/v1/sessions/${session_id}/resources/${resourceID}`, {
+        return this._client.get(path2`/v1/sessions/${session_id}/resources/${resourceID}`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -28480,7 +25094,7 @@ var init_resources = __esm({
        */
       update(resourceID, params, options2) {
         const { session_id, betas, workspace_id, ...body } = params;
-        return this._client.post(path8`/v1/sessions/${session_id}/resources/${resourceID}`, {
+        return this._client.post(path2`/v1/sessions/${session_id}/resources/${resourceID}`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -28512,7 +25126,7 @@ var init_resources = __esm({
        */
       list(sessionID, params = {}, options2) {
         const { betas, workspace_id, ...query } = params ?? {};
-        return this._client.getAPIList(path8`/v1/sessions/${sessionID}/resources`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/sessions/${sessionID}/resources`, PageCursor, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -28544,7 +25158,7 @@ var init_resources = __esm({
        */
       delete(resourceID, params, options2) {
         const { session_id, betas, workspace_id } = params;
-        return this._client.delete(path8`/v1/sessions/${session_id}/resources/${resourceID}`, {
+        return this._client.delete(path2`/v1/sessions/${session_id}/resources/${resourceID}`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -28577,7 +25191,7 @@ var init_resources = __esm({
        */
       add(sessionID, params, options2) {
         const { betas, workspace_id, ...body } = params;
-        return this._client.post(path8`/v1/sessions/${sessionID}/resources`, {
+        return this._client.post(path2`/v1/sessions/${sessionID}/resources`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -28625,7 +25239,7 @@ var init_events2 = __esm({
        */
       list(threadID, params, options2) {
         const { session_id, betas, workspace_id, ...query } = params;
-        return this._client.getAPIList(path8`/v1/sessions/${session_id}/threads/${threadID}/events`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/sessions/${session_id}/threads/${threadID}/events`, PageCursor, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -28660,7 +25274,7 @@ var init_events2 = __esm({
        */
       stream(threadID, params, options2) {
         const { session_id, betas, workspace_id, ...query } = params;
-        return this._client.get(path8`/v1/sessions/${session_id}/threads/${threadID}/stream`, {
+        return this._client.get(path2`/v1/sessions/${session_id}/threads/${threadID}/stream`, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -28714,7 +25328,7 @@ var init_threads = __esm({
          */
         retrieve(threadID, params, options2) {
           const { session_id, betas, workspace_id } = params;
-          return this._client.get(path8`/v1/sessions/${session_id}/threads/${threadID}`, {
+          return this._client.get(path2`/v1/sessions/${session_id}/threads/${threadID}`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -28745,7 +25359,7 @@ var init_threads = __esm({
          */
         list(sessionID, params = {}, options2) {
           const { betas, workspace_id, ...query } = params ?? {};
-          return this._client.getAPIList(path8`/v1/sessions/${sessionID}/threads`, PageCursor, {
+          return this._client.getAPIList(path2`/v1/sessions/${sessionID}/threads`, PageCursor, {
             query,
             ...options2,
             headers: buildHeaders([
@@ -28777,7 +25391,7 @@ var init_threads = __esm({
          */
         archive(threadID, params, options2) {
           const { session_id, betas, workspace_id } = params;
-          return this._client.post(path8`/v1/sessions/${session_id}/threads/${threadID}/archive`, {
+          return this._client.post(path2`/v1/sessions/${session_id}/threads/${threadID}/archive`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -28884,7 +25498,7 @@ var init_sessions = __esm({
          */
         retrieve(sessionID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.get(path8`/v1/sessions/${sessionID}`, {
+          return this._client.get(path2`/v1/sessions/${sessionID}`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -28914,7 +25528,7 @@ var init_sessions = __esm({
          */
         update(sessionID, params, options2) {
           const { betas, workspace_id, ...body } = params;
-          return this._client.post(path8`/v1/sessions/${sessionID}`, {
+          return this._client.post(path2`/v1/sessions/${sessionID}`, {
             body,
             ...options2,
             headers: buildHeaders([
@@ -28988,7 +25602,7 @@ var init_sessions = __esm({
          */
         delete(sessionID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.delete(path8`/v1/sessions/${sessionID}`, {
+          return this._client.delete(path2`/v1/sessions/${sessionID}`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -29017,7 +25631,7 @@ var init_sessions = __esm({
          */
         archive(sessionID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.post(path8`/v1/sessions/${sessionID}/archive`, {
+          return this._client.post(path2`/v1/sessions/${sessionID}/archive`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -29072,7 +25686,7 @@ var init_versions3 = __esm({
        */
       create(skillID, params, options2) {
         const { betas, workspace_id, ...body } = params;
-        return this._client.post(path8`/v1/skills/${skillID}/versions`, multipartFormRequestOptions({
+        return this._client.post(path2`/v1/skills/${skillID}/versions`, multipartFormRequestOptions({
           body,
           ...options2,
           headers: buildHeaders([
@@ -29106,7 +25720,7 @@ var init_versions3 = __esm({
        */
       retrieve(version, params, options2) {
         const { skill_id, betas, workspace_id } = params;
-        return this._client.get(path8`/v1/skills/${skill_id}/versions/${version}`, {
+        return this._client.get(path2`/v1/skills/${skill_id}/versions/${version}`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -29140,7 +25754,7 @@ var init_versions3 = __esm({
        */
       list(skillID, params = {}, options2) {
         const { betas, workspace_id, ...query } = params ?? {};
-        return this._client.getAPIList(path8`/v1/skills/${skillID}/versions`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/skills/${skillID}/versions`, PageCursor, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -29174,7 +25788,7 @@ var init_versions3 = __esm({
        */
       delete(version, params, options2) {
         const { skill_id, betas, workspace_id } = params;
-        return this._client.delete(path8`/v1/skills/${skill_id}/versions/${version}`, {
+        return this._client.delete(path2`/v1/skills/${skill_id}/versions/${version}`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -29206,7 +25820,7 @@ var init_versions3 = __esm({
        */
       download(version, params, options2) {
         const { skill_id, betas, workspace_id } = params;
-        return this._client.get(path8`/v1/skills/${skill_id}/versions/${version}/content`, {
+        return this._client.get(path2`/v1/skills/${skill_id}/versions/${version}/content`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -29296,7 +25910,7 @@ var init_skills3 = __esm({
          */
         retrieve(skillID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.get(path8`/v1/skills/${skillID}`, {
+          return this._client.get(path2`/v1/skills/${skillID}`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -29360,7 +25974,7 @@ var init_skills3 = __esm({
          */
         delete(skillID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.delete(path8`/v1/skills/${skillID}`, {
+          return this._client.delete(path2`/v1/skills/${skillID}`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -29414,7 +26028,7 @@ var init_certificates = __esm({
        */
       create(tunnelID, params, options2) {
         const { betas, workspace_id, ...body } = params;
-        return this._client.post(path8`/v1/tunnels/${tunnelID}/certificates`, {
+        return this._client.post(path2`/v1/tunnels/${tunnelID}/certificates`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -29451,7 +26065,7 @@ var init_certificates = __esm({
        */
       retrieve(certificateID, params, options2) {
         const { tunnel_id, betas, workspace_id } = params;
-        return this._client.get(path8`/v1/tunnels/${tunnel_id}/certificates/${certificateID}`, {
+        return this._client.get(path2`/v1/tunnels/${tunnel_id}/certificates/${certificateID}`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -29488,7 +26102,7 @@ var init_certificates = __esm({
        */
       list(tunnelID, params = {}, options2) {
         const { betas, workspace_id, ...query } = params ?? {};
-        return this._client.getAPIList(path8`/v1/tunnels/${tunnelID}/certificates`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/tunnels/${tunnelID}/certificates`, PageCursor, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -29528,7 +26142,7 @@ var init_certificates = __esm({
        */
       archive(certificateID, params, options2) {
         const { tunnel_id, betas, workspace_id } = params;
-        return this._client.post(path8`/v1/tunnels/${tunnel_id}/certificates/${certificateID}/archive`, {
+        return this._client.post(path2`/v1/tunnels/${tunnel_id}/certificates/${certificateID}/archive`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -29616,7 +26230,7 @@ var init_tunnels = __esm({
          */
         retrieve(tunnelID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.get(path8`/v1/tunnels/${tunnelID}`, {
+          return this._client.get(path2`/v1/tunnels/${tunnelID}`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -29688,7 +26302,7 @@ var init_tunnels = __esm({
          */
         archive(tunnelID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.post(path8`/v1/tunnels/${tunnelID}/archive`, {
+          return this._client.post(path2`/v1/tunnels/${tunnelID}/archive`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -29723,7 +26337,7 @@ var init_tunnels = __esm({
          */
         revealToken(tunnelID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.post(path8`/v1/tunnels/${tunnelID}/reveal_token`, {
+          return this._client.post(path2`/v1/tunnels/${tunnelID}/reveal_token`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -29757,7 +26371,7 @@ var init_tunnels = __esm({
          */
         rotateToken(tunnelID, params, options2) {
           const { betas, workspace_id, ...body } = params;
-          return this._client.post(path8`/v1/tunnels/${tunnelID}/rotate_token`, {
+          return this._client.post(path2`/v1/tunnels/${tunnelID}/rotate_token`, {
             body,
             ...options2,
             headers: buildHeaders([
@@ -29808,7 +26422,7 @@ var init_action_urls = __esm({
        */
       create(userProfileID, params, options2) {
         const { betas, workspace_id, ...body } = params;
-        return this._client.post(path8`/v1/user_profiles/${userProfileID}/action_urls`, {
+        return this._client.post(path2`/v1/user_profiles/${userProfileID}/action_urls`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -29852,7 +26466,7 @@ var init_data_controls2 = __esm({
        */
       retrieve(userProfileID, params = {}, options2) {
         const { betas, workspace_id } = params ?? {};
-        return this._client.get(path8`/v1/user_profiles/${userProfileID}/providers/google/data_controls`, {
+        return this._client.get(path2`/v1/user_profiles/${userProfileID}/providers/google/data_controls`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -29886,7 +26500,7 @@ var init_data_controls2 = __esm({
        */
       update(userProfileID, params, options2) {
         const { betas, workspace_id, ...body } = params;
-        return this._client.post(path8`/v1/user_profiles/${userProfileID}/providers/google/data_controls`, {
+        return this._client.post(path2`/v1/user_profiles/${userProfileID}/providers/google/data_controls`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -30020,7 +26634,7 @@ var init_user_profiles = __esm({
          */
         retrieve(userProfileID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.get(path8`/v1/user_profiles/${userProfileID}`, {
+          return this._client.get(path2`/v1/user_profiles/${userProfileID}`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -30055,7 +26669,7 @@ var init_user_profiles = __esm({
          */
         update(userProfileID, params, options2) {
           const { betas, workspace_id, ...body } = params;
-          return this._client.post(path8`/v1/user_profiles/${userProfileID}`, {
+          return this._client.post(path2`/v1/user_profiles/${userProfileID}`, {
             body,
             ...options2,
             headers: buildHeaders([
@@ -30123,7 +26737,7 @@ var init_user_profiles = __esm({
          */
         delete(userProfileID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.delete(path8`/v1/user_profiles/${userProfileID}`, {
+          return this._client.delete(path2`/v1/user_profiles/${userProfileID}`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -30157,7 +26771,7 @@ var init_user_profiles = __esm({
          */
         createEnrollmentURL(userProfileID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.post(path8`/v1/user_profiles/${userProfileID}/enrollment_url`, {
+          return this._client.post(path2`/v1/user_profiles/${userProfileID}/enrollment_url`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -30212,7 +26826,7 @@ var init_credentials = __esm({
        */
       create(vaultID, params, options2) {
         const { betas, workspace_id, ...body } = params;
-        return this._client.post(path8`/v1/vaults/${vaultID}/credentials`, {
+        return this._client.post(path2`/v1/vaults/${vaultID}/credentials`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -30244,7 +26858,7 @@ var init_credentials = __esm({
        */
       retrieve(credentialID, params, options2) {
         const { vault_id, betas, workspace_id } = params;
-        return this._client.get(path8`/v1/vaults/${vault_id}/credentials/${credentialID}`, {
+        return this._client.get(path2`/v1/vaults/${vault_id}/credentials/${credentialID}`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -30274,7 +26888,7 @@ var init_credentials = __esm({
        */
       update(credentialID, params, options2) {
         const { vault_id, betas, workspace_id, ...body } = params;
-        return this._client.post(path8`/v1/vaults/${vault_id}/credentials/${credentialID}`, {
+        return this._client.post(path2`/v1/vaults/${vault_id}/credentials/${credentialID}`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -30306,7 +26920,7 @@ var init_credentials = __esm({
        */
       list(vaultID, params = {}, options2) {
         const { betas, workspace_id, ...query } = params ?? {};
-        return this._client.getAPIList(path8`/v1/vaults/${vaultID}/credentials`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/vaults/${vaultID}/credentials`, PageCursor, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -30338,7 +26952,7 @@ var init_credentials = __esm({
        */
       delete(credentialID, params, options2) {
         const { vault_id, betas, workspace_id } = params;
-        return this._client.delete(path8`/v1/vaults/${vault_id}/credentials/${credentialID}`, {
+        return this._client.delete(path2`/v1/vaults/${vault_id}/credentials/${credentialID}`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -30368,7 +26982,7 @@ var init_credentials = __esm({
        */
       archive(credentialID, params, options2) {
         const { vault_id, betas, workspace_id } = params;
-        return this._client.post(path8`/v1/vaults/${vault_id}/credentials/${credentialID}/archive`, {
+        return this._client.post(path2`/v1/vaults/${vault_id}/credentials/${credentialID}/archive`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -30398,7 +27012,7 @@ var init_credentials = __esm({
        */
       mcpOAuthValidate(credentialID, params, options2) {
         const { vault_id, betas, workspace_id } = params;
-        return this._client.post(path8`/v1/vaults/${vault_id}/credentials/${credentialID}/mcp_oauth_validate`, {
+        return this._client.post(path2`/v1/vaults/${vault_id}/credentials/${credentialID}/mcp_oauth_validate`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -30478,7 +27092,7 @@ var init_vaults = __esm({
          */
         retrieve(vaultID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.get(path8`/v1/vaults/${vaultID}`, {
+          return this._client.get(path2`/v1/vaults/${vaultID}`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -30508,7 +27122,7 @@ var init_vaults = __esm({
          */
         update(vaultID, params, options2) {
           const { betas, workspace_id, ...body } = params;
-          return this._client.post(path8`/v1/vaults/${vaultID}`, {
+          return this._client.post(path2`/v1/vaults/${vaultID}`, {
             body,
             ...options2,
             headers: buildHeaders([
@@ -30568,7 +27182,7 @@ var init_vaults = __esm({
          */
         delete(vaultID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.delete(path8`/v1/vaults/${vaultID}`, {
+          return this._client.delete(path2`/v1/vaults/${vaultID}`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -30597,7 +27211,7 @@ var init_vaults = __esm({
          */
         archive(vaultID, params = {}, options2) {
           const { betas, workspace_id } = params ?? {};
-          return this._client.post(path8`/v1/vaults/${vaultID}/archive`, {
+          return this._client.post(path2`/v1/vaults/${vaultID}/archive`, {
             ...options2,
             headers: buildHeaders([
               {
@@ -32421,7 +29035,7 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
       }
       Messages3.Batches = Batches;
       Messages3.BetaToolRunner = BetaToolRunner;
-      Messages3.ToolError = ToolError2;
+      Messages3.ToolError = ToolError;
       return Messages3;
     })();
     BETA_CLIENT_TOOL_UNION_KEYS = [
@@ -33422,7 +30036,7 @@ var init_batches2 = __esm({
        */
       retrieve(messageBatchID, params = {}, options2) {
         const { workspace_id } = params ?? {};
-        return this._client.get(path8`/v1/messages/batches/${messageBatchID}`, {
+        return this._client.get(path2`/v1/messages/batches/${messageBatchID}`, {
           ...options2,
           headers: buildHeaders([
             { ...workspace_id != null ? { "anthropic-workspace-id": workspace_id } : void 0 },
@@ -33487,7 +30101,7 @@ var init_batches2 = __esm({
        */
       delete(messageBatchID, params = {}, options2) {
         const { workspace_id } = params ?? {};
-        return this._client.delete(path8`/v1/messages/batches/${messageBatchID}`, {
+        return this._client.delete(path2`/v1/messages/batches/${messageBatchID}`, {
           ...options2,
           headers: buildHeaders([
             { ...workspace_id != null ? { "anthropic-workspace-id": workspace_id } : void 0 },
@@ -33525,7 +30139,7 @@ var init_batches2 = __esm({
        */
       cancel(messageBatchID, params = {}, options2) {
         const { workspace_id } = params ?? {};
-        return this._client.post(path8`/v1/messages/batches/${messageBatchID}/cancel`, {
+        return this._client.post(path2`/v1/messages/batches/${messageBatchID}/cancel`, {
           ...options2,
           headers: buildHeaders([
             { ...workspace_id != null ? { "anthropic-workspace-id": workspace_id } : void 0 },
@@ -33914,7 +30528,7 @@ var init_api_keys2 = __esm({
          * ```
          */
         retrieve(apiKeyID, options2) {
-          return this._client.get(path8`/v1/organizations/api_keys/${apiKeyID}`, {
+          return this._client.get(path2`/v1/organizations/api_keys/${apiKeyID}`, {
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.api_keys.retrieve", options2, {
               route: "/v1/organizations/api_keys/{api_key_id}",
@@ -33938,7 +30552,7 @@ var init_api_keys2 = __esm({
          * ```
          */
         update(apiKeyID, body, options2) {
-          return this._client.post(path8`/v1/organizations/api_keys/${apiKeyID}`, {
+          return this._client.post(path2`/v1/organizations/api_keys/${apiKeyID}`, {
             body,
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.api_keys.update", options2, {
@@ -34051,7 +30665,7 @@ var init_external_keys2 = __esm({
          * ```
          */
         retrieve(externalKeyID, options2) {
-          return this._client.get(path8`/v1/organizations/external_keys/${externalKeyID}`, {
+          return this._client.get(path2`/v1/organizations/external_keys/${externalKeyID}`, {
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.external_keys.retrieve", options2, {
               route: "/v1/organizations/external_keys/{external_key_id}",
@@ -34079,7 +30693,7 @@ var init_external_keys2 = __esm({
          * ```
          */
         update(externalKeyID, body, options2) {
-          return this._client.post(path8`/v1/organizations/external_keys/${externalKeyID}`, {
+          return this._client.post(path2`/v1/organizations/external_keys/${externalKeyID}`, {
             body,
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.external_keys.update", options2, {
@@ -34129,7 +30743,7 @@ var init_external_keys2 = __esm({
          * ```
          */
         delete(externalKeyID, options2) {
-          return this._client.delete(path8`/v1/organizations/external_keys/${externalKeyID}`, {
+          return this._client.delete(path2`/v1/organizations/external_keys/${externalKeyID}`, {
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.external_keys.delete", options2, {
               route: "/v1/organizations/external_keys/{external_key_id}",
@@ -34156,7 +30770,7 @@ var init_external_keys2 = __esm({
          * ```
          */
         validate(externalKeyID, options2) {
-          return this._client.post(path8`/v1/organizations/external_keys/${externalKeyID}/validate`, {
+          return this._client.post(path2`/v1/organizations/external_keys/${externalKeyID}/validate`, {
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.external_keys.validate", options2, {
               route: "/v1/organizations/external_keys/{external_key_id}/validate",
@@ -34255,7 +30869,7 @@ var init_invites2 = __esm({
          * ```
          */
         retrieve(inviteID, options2) {
-          return this._client.get(path8`/v1/organizations/invites/${inviteID}`, {
+          return this._client.get(path2`/v1/organizations/invites/${inviteID}`, {
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.invites.retrieve", options2, {
               route: "/v1/organizations/invites/{invite_id}",
@@ -34297,7 +30911,7 @@ var init_invites2 = __esm({
          * ```
          */
         delete(inviteID, options2) {
-          return this._client.delete(path8`/v1/organizations/invites/${inviteID}`, {
+          return this._client.delete(path2`/v1/organizations/invites/${inviteID}`, {
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.invites.delete", options2, {
               route: "/v1/organizations/invites/{invite_id}",
@@ -34452,7 +31066,7 @@ var init_users3 = __esm({
          * ```
          */
         retrieve(userID, options2) {
-          return this._client.get(path8`/v1/organizations/users/${userID}`, {
+          return this._client.get(path2`/v1/organizations/users/${userID}`, {
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.users.retrieve", options2, {
               route: "/v1/organizations/users/{user_id}",
@@ -34474,7 +31088,7 @@ var init_users3 = __esm({
          * ```
          */
         update(userID, body, options2) {
-          return this._client.post(path8`/v1/organizations/users/${userID}`, {
+          return this._client.post(path2`/v1/organizations/users/${userID}`, {
             body,
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.users.update", options2, {
@@ -34519,7 +31133,7 @@ var init_users3 = __esm({
          * ```
          */
         remove(userID, options2) {
-          return this._client.delete(path8`/v1/organizations/users/${userID}`, {
+          return this._client.delete(path2`/v1/organizations/users/${userID}`, {
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.users.remove", options2, {
               route: "/v1/organizations/users/{user_id}",
@@ -35025,7 +31639,7 @@ var init_issuers2 = __esm({
        * ```
        */
       retrieve(federationIssuerID, options2) {
-        return this._client.get(path8`/v1/organizations/federation_issuers/${federationIssuerID}`, {
+        return this._client.get(path2`/v1/organizations/federation_issuers/${federationIssuerID}`, {
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.federation.issuers.retrieve", options2, {
             route: "/v1/organizations/federation_issuers/{federation_issuer_id}",
@@ -35059,7 +31673,7 @@ var init_issuers2 = __esm({
        * ```
        */
       update(federationIssuerID, body, options2) {
-        return this._client.post(path8`/v1/organizations/federation_issuers/${federationIssuerID}`, {
+        return this._client.post(path2`/v1/organizations/federation_issuers/${federationIssuerID}`, {
           body,
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.federation.issuers.update", options2, {
@@ -35120,7 +31734,7 @@ var init_issuers2 = __esm({
        * ```
        */
       archive(federationIssuerID, options2) {
-        return this._client.post(path8`/v1/organizations/federation_issuers/${federationIssuerID}/archive`, {
+        return this._client.post(path2`/v1/organizations/federation_issuers/${federationIssuerID}/archive`, {
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.federation.issuers.archive", options2, {
             route: "/v1/organizations/federation_issuers/{federation_issuer_id}/archive",
@@ -35166,7 +31780,7 @@ var init_workspaces5 = __esm({
        * ```
        */
       list(federationRuleID, query = {}, options2) {
-        return this._client.getAPIList(path8`/v1/organizations/federation_rules/${federationRuleID}/workspaces`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/organizations/federation_rules/${federationRuleID}/workspaces`, PageCursor, {
           query,
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.federation.rules.workspaces.list", options2, {
@@ -35204,7 +31818,7 @@ var init_workspaces5 = __esm({
        * ```
        */
       add(federationRuleID, body, options2) {
-        return this._client.post(path8`/v1/organizations/federation_rules/${federationRuleID}/workspaces`, {
+        return this._client.post(path2`/v1/organizations/federation_rules/${federationRuleID}/workspaces`, {
           body,
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.federation.rules.workspaces.add", options2, {
@@ -35240,7 +31854,7 @@ var init_workspaces5 = __esm({
        */
       remove(workspaceID, params, options2) {
         const { federation_rule_id } = params;
-        return this._client.delete(path8`/v1/organizations/federation_rules/${federation_rule_id}/workspaces/${workspaceID}`, {
+        return this._client.delete(path2`/v1/organizations/federation_rules/${federation_rule_id}/workspaces/${workspaceID}`, {
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.federation.rules.workspaces.remove", options2, {
             route: "/v1/organizations/federation_rules/{federation_rule_id}/workspaces/{workspace_id}",
@@ -35336,7 +31950,7 @@ var init_rules2 = __esm({
          * ```
          */
         retrieve(federationRuleID, options2) {
-          return this._client.get(path8`/v1/organizations/federation_rules/${federationRuleID}`, {
+          return this._client.get(path2`/v1/organizations/federation_rules/${federationRuleID}`, {
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.federation.rules.retrieve", options2, {
               route: "/v1/organizations/federation_rules/{federation_rule_id}",
@@ -35379,7 +31993,7 @@ var init_rules2 = __esm({
          * ```
          */
         update(federationRuleID, body, options2) {
-          return this._client.post(path8`/v1/organizations/federation_rules/${federationRuleID}`, {
+          return this._client.post(path2`/v1/organizations/federation_rules/${federationRuleID}`, {
             body,
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.federation.rules.update", options2, {
@@ -35443,7 +32057,7 @@ var init_rules2 = __esm({
          * ```
          */
         archive(federationRuleID, options2) {
-          return this._client.post(path8`/v1/organizations/federation_rules/${federationRuleID}/archive`, {
+          return this._client.post(path2`/v1/organizations/federation_rules/${federationRuleID}/archive`, {
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.federation.rules.archive", options2, {
               route: "/v1/organizations/federation_rules/{federation_rule_id}/archive",
@@ -35507,7 +32121,7 @@ var init_members3 = __esm({
        * ```
        */
       list(rbacGroupID, query = {}, options2) {
-        return this._client.getAPIList(path8`/v1/organizations/rbac_groups/${rbacGroupID}/members`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/organizations/rbac_groups/${rbacGroupID}/members`, PageCursor, {
           query,
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.rbac_groups.members.list", options2, {
@@ -35538,7 +32152,7 @@ var init_members3 = __esm({
        * ```
        */
       add(rbacGroupID, body, options2) {
-        return this._client.post(path8`/v1/organizations/rbac_groups/${rbacGroupID}/members`, {
+        return this._client.post(path2`/v1/organizations/rbac_groups/${rbacGroupID}/members`, {
           body,
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.rbac_groups.members.add", options2, {
@@ -35571,7 +32185,7 @@ var init_members3 = __esm({
        */
       remove(userID, params, options2) {
         const { rbac_group_id } = params;
-        return this._client.delete(path8`/v1/organizations/rbac_groups/${rbac_group_id}/members/${userID}`, {
+        return this._client.delete(path2`/v1/organizations/rbac_groups/${rbac_group_id}/members/${userID}`, {
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.rbac_groups.members.remove", options2, {
             route: "/v1/organizations/rbac_groups/{rbac_group_id}/members/{user_id}",
@@ -35655,7 +32269,7 @@ var init_rbac_groups3 = __esm({
          * ```
          */
         retrieve(rbacGroupID, options2) {
-          return this._client.get(path8`/v1/organizations/rbac_groups/${rbacGroupID}`, {
+          return this._client.get(path2`/v1/organizations/rbac_groups/${rbacGroupID}`, {
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.rbac_groups.retrieve", options2, {
               route: "/v1/organizations/rbac_groups/{rbac_group_id}",
@@ -35682,7 +32296,7 @@ var init_rbac_groups3 = __esm({
          * ```
          */
         update(rbacGroupID, body, options2) {
-          return this._client.post(path8`/v1/organizations/rbac_groups/${rbacGroupID}`, {
+          return this._client.post(path2`/v1/organizations/rbac_groups/${rbacGroupID}`, {
             body,
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.rbac_groups.update", options2, {
@@ -35734,7 +32348,7 @@ var init_rbac_groups3 = __esm({
          * ```
          */
         delete(rbacGroupID, options2) {
-          return this._client.delete(path8`/v1/organizations/rbac_groups/${rbacGroupID}`, {
+          return this._client.delete(path2`/v1/organizations/rbac_groups/${rbacGroupID}`, {
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.rbac_groups.delete", options2, {
               route: "/v1/organizations/rbac_groups/{rbac_group_id}",
@@ -35780,7 +32394,7 @@ var init_permissions2 = __esm({
        * ```
        */
       list(rbacRoleID, query = {}, options2) {
-        return this._client.getAPIList(path8`/v1/organizations/rbac_roles/${rbacRoleID}/permissions`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/organizations/rbac_roles/${rbacRoleID}/permissions`, PageCursor, {
           query,
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.rbac_roles.permissions.list", options2, {
@@ -35828,7 +32442,7 @@ var init_rbac_roles2 = __esm({
          * ```
          */
         retrieve(rbacRoleID, options2) {
-          return this._client.get(path8`/v1/organizations/rbac_roles/${rbacRoleID}`, {
+          return this._client.get(path2`/v1/organizations/rbac_roles/${rbacRoleID}`, {
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.rbac_roles.retrieve", options2, {
               route: "/v1/organizations/rbac_roles/{rbac_role_id}",
@@ -35909,7 +32523,7 @@ var init_workspaces6 = __esm({
        * ```
        */
       list(serviceAccountID, query = {}, options2) {
-        return this._client.getAPIList(path8`/v1/organizations/service_accounts/${serviceAccountID}/workspaces`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/organizations/service_accounts/${serviceAccountID}/workspaces`, PageCursor, {
           query,
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.service_accounts.workspaces.list", options2, {
@@ -35948,7 +32562,7 @@ var init_workspaces6 = __esm({
        * ```
        */
       add(serviceAccountID, body, options2) {
-        return this._client.post(path8`/v1/organizations/service_accounts/${serviceAccountID}/workspaces`, {
+        return this._client.post(path2`/v1/organizations/service_accounts/${serviceAccountID}/workspaces`, {
           body,
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.service_accounts.workspaces.add", options2, {
@@ -35988,7 +32602,7 @@ var init_workspaces6 = __esm({
        */
       remove(workspaceID, params, options2) {
         const { service_account_id } = params;
-        return this._client.delete(path8`/v1/organizations/service_accounts/${service_account_id}/workspaces/${workspaceID}`, {
+        return this._client.delete(path2`/v1/organizations/service_accounts/${service_account_id}/workspaces/${workspaceID}`, {
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.service_accounts.workspaces.remove", options2, {
             route: "/v1/organizations/service_accounts/{service_account_id}/workspaces/{workspace_id}",
@@ -36071,7 +32685,7 @@ var init_service_accounts3 = __esm({
          * ```
          */
         retrieve(serviceAccountID, options2) {
-          return this._client.get(path8`/v1/organizations/service_accounts/${serviceAccountID}`, {
+          return this._client.get(path2`/v1/organizations/service_accounts/${serviceAccountID}`, {
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.service_accounts.retrieve", options2, {
               route: "/v1/organizations/service_accounts/{service_account_id}",
@@ -36104,7 +32718,7 @@ var init_service_accounts3 = __esm({
          * ```
          */
         update(serviceAccountID, body, options2) {
-          return this._client.post(path8`/v1/organizations/service_accounts/${serviceAccountID}`, {
+          return this._client.post(path2`/v1/organizations/service_accounts/${serviceAccountID}`, {
             body,
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.service_accounts.update", options2, {
@@ -36167,7 +32781,7 @@ var init_service_accounts3 = __esm({
          * ```
          */
         archive(serviceAccountID, options2) {
-          return this._client.post(path8`/v1/organizations/service_accounts/${serviceAccountID}/archive`, {
+          return this._client.post(path2`/v1/organizations/service_accounts/${serviceAccountID}/archive`, {
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.service_accounts.archive", options2, {
               route: "/v1/organizations/service_accounts/{service_account_id}/archive",
@@ -36246,7 +32860,7 @@ var init_increase_requests2 = __esm({
        * ```
        */
       retrieve(spendLimitIncreaseRequestID, options2) {
-        return this._client.get(path8`/v1/organizations/spend_limit_increase_requests/${spendLimitIncreaseRequestID}`, {
+        return this._client.get(path2`/v1/organizations/spend_limit_increase_requests/${spendLimitIncreaseRequestID}`, {
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.spend_limits.increase_requests.retrieve", options2, {
             route: "/v1/organizations/spend_limit_increase_requests/{spend_limit_increase_request_id}",
@@ -36299,7 +32913,7 @@ var init_increase_requests2 = __esm({
        * ```
        */
       approve(spendLimitIncreaseRequestID, body, options2) {
-        return this._client.post(path8`/v1/organizations/spend_limit_increase_requests/${spendLimitIncreaseRequestID}/approve`, {
+        return this._client.post(path2`/v1/organizations/spend_limit_increase_requests/${spendLimitIncreaseRequestID}/approve`, {
           body,
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.spend_limits.increase_requests.approve", options2, {
@@ -36328,7 +32942,7 @@ var init_increase_requests2 = __esm({
        * ```
        */
       deny(spendLimitIncreaseRequestID, body, options2) {
-        return this._client.post(path8`/v1/organizations/spend_limit_increase_requests/${spendLimitIncreaseRequestID}/deny`, {
+        return this._client.post(path2`/v1/organizations/spend_limit_increase_requests/${spendLimitIncreaseRequestID}/deny`, {
           body,
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.spend_limits.increase_requests.deny", options2, {
@@ -36390,7 +33004,7 @@ var init_members4 = __esm({
        */
       retrieve(userID, params, options2) {
         const { workspace_id } = params;
-        return this._client.get(path8`/v1/organizations/workspaces/${workspace_id}/members/${userID}`, {
+        return this._client.get(path2`/v1/organizations/workspaces/${workspace_id}/members/${userID}`, {
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.workspaces.members.retrieve", options2, {
             route: "/v1/organizations/workspaces/{workspace_id}/members/{user_id}",
@@ -36421,7 +33035,7 @@ var init_members4 = __esm({
        */
       update(userID, params, options2) {
         const { workspace_id, ...body } = params;
-        return this._client.post(path8`/v1/organizations/workspaces/${workspace_id}/members/${userID}`, {
+        return this._client.post(path2`/v1/organizations/workspaces/${workspace_id}/members/${userID}`, {
           body,
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.workspaces.members.update", options2, {
@@ -36447,7 +33061,7 @@ var init_members4 = __esm({
        * ```
        */
       list(workspaceID, query = {}, options2) {
-        return this._client.getAPIList(path8`/v1/organizations/workspaces/${workspaceID}/members`, Page, {
+        return this._client.getAPIList(path2`/v1/organizations/workspaces/${workspaceID}/members`, Page, {
           query,
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.workspaces.members.list", options2, {
@@ -36476,7 +33090,7 @@ var init_members4 = __esm({
        * ```
        */
       add(workspaceID, body, options2) {
-        return this._client.post(path8`/v1/organizations/workspaces/${workspaceID}/members`, {
+        return this._client.post(path2`/v1/organizations/workspaces/${workspaceID}/members`, {
           body,
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.workspaces.members.add", options2, {
@@ -36503,7 +33117,7 @@ var init_members4 = __esm({
        */
       remove(userID, params, options2) {
         const { workspace_id } = params;
-        return this._client.delete(path8`/v1/organizations/workspaces/${workspace_id}/members/${userID}`, {
+        return this._client.delete(path2`/v1/organizations/workspaces/${workspace_id}/members/${userID}`, {
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.workspaces.members.remove", options2, {
             route: "/v1/organizations/workspaces/{workspace_id}/members/{user_id}",
@@ -36555,7 +33169,7 @@ var init_rate_limits4 = __esm({
        */
       update(rateLimitID, params, options2) {
         const { workspace_id, ...body } = params;
-        return this._client.post(path8`/v1/organizations/workspaces/${workspace_id}/rate_limits/${rateLimitID}`, {
+        return this._client.post(path2`/v1/organizations/workspaces/${workspace_id}/rate_limits/${rateLimitID}`, {
           body,
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.workspaces.rate_limits.update", options2, {
@@ -36590,7 +33204,7 @@ var init_rate_limits4 = __esm({
        * ```
        */
       list(workspaceID, query = {}, options2) {
-        return this._client.getAPIList(path8`/v1/organizations/workspaces/${workspaceID}/rate_limits`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/organizations/workspaces/${workspaceID}/rate_limits`, PageCursor, {
           query,
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.workspaces.rate_limits.list", options2, {
@@ -36638,7 +33252,7 @@ var init_service_accounts4 = __esm({
        */
       retrieve(serviceAccountID, params, options2) {
         const { workspace_id } = params;
-        return this._client.get(path8`/v1/organizations/workspaces/${workspace_id}/service_accounts/${serviceAccountID}`, {
+        return this._client.get(path2`/v1/organizations/workspaces/${workspace_id}/service_accounts/${serviceAccountID}`, {
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.workspaces.service_accounts.retrieve", options2, {
             route: "/v1/organizations/workspaces/{workspace_id}/service_accounts/{service_account_id}",
@@ -36679,7 +33293,7 @@ var init_service_accounts4 = __esm({
        */
       update(serviceAccountID, params, options2) {
         const { workspace_id, ...body } = params;
-        return this._client.post(path8`/v1/organizations/workspaces/${workspace_id}/service_accounts/${serviceAccountID}`, {
+        return this._client.post(path2`/v1/organizations/workspaces/${workspace_id}/service_accounts/${serviceAccountID}`, {
           body,
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.workspaces.service_accounts.update", options2, {
@@ -36716,7 +33330,7 @@ var init_service_accounts4 = __esm({
        * ```
        */
       list(workspaceID, query = {}, options2) {
-        return this._client.getAPIList(path8`/v1/organizations/workspaces/${workspaceID}/service_accounts`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/organizations/workspaces/${workspaceID}/service_accounts`, PageCursor, {
           query,
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.workspaces.service_accounts.list", options2, {
@@ -36757,7 +33371,7 @@ var init_service_accounts4 = __esm({
        * ```
        */
       add(workspaceID, body, options2) {
-        return this._client.post(path8`/v1/organizations/workspaces/${workspaceID}/service_accounts`, {
+        return this._client.post(path2`/v1/organizations/workspaces/${workspaceID}/service_accounts`, {
           body,
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.workspaces.service_accounts.add", options2, {
@@ -36795,7 +33409,7 @@ var init_service_accounts4 = __esm({
        */
       remove(serviceAccountID, params, options2) {
         const { workspace_id } = params;
-        return this._client.delete(path8`/v1/organizations/workspaces/${workspace_id}/service_accounts/${serviceAccountID}`, {
+        return this._client.delete(path2`/v1/organizations/workspaces/${workspace_id}/service_accounts/${serviceAccountID}`, {
           ...options2,
           __span: startApiCallSpan(this._client, "anthropic.organization.workspaces.service_accounts.remove", options2, {
             route: "/v1/organizations/workspaces/{workspace_id}/service_accounts/{service_account_id}",
@@ -36911,7 +33525,7 @@ var init_workspaces7 = __esm({
          * ```
          */
         retrieve(workspaceID, options2) {
-          return this._client.get(path8`/v1/organizations/workspaces/${workspaceID}`, {
+          return this._client.get(path2`/v1/organizations/workspaces/${workspaceID}`, {
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.workspaces.retrieve", options2, {
               route: "/v1/organizations/workspaces/{workspace_id}",
@@ -36942,7 +33556,7 @@ var init_workspaces7 = __esm({
          * ```
          */
         update(workspaceID, body, options2) {
-          return this._client.post(path8`/v1/organizations/workspaces/${workspaceID}`, {
+          return this._client.post(path2`/v1/organizations/workspaces/${workspaceID}`, {
             body,
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.workspaces.update", options2, {
@@ -36987,7 +33601,7 @@ var init_workspaces7 = __esm({
          * ```
          */
         archive(workspaceID, options2) {
-          return this._client.post(path8`/v1/organizations/workspaces/${workspaceID}/archive`, {
+          return this._client.post(path2`/v1/organizations/workspaces/${workspaceID}/archive`, {
             ...options2,
             __span: startApiCallSpan(this._client, "anthropic.organization.workspaces.archive", options2, {
               route: "/v1/organizations/workspaces/{workspace_id}/archive",
@@ -37175,7 +33789,7 @@ var init_versions4 = __esm({
        */
       create(skillID, params, options2) {
         const { workspace_id, ...body } = params;
-        return this._client.post(path8`/v1/skills/${skillID}/versions`, multipartFormRequestOptions({
+        return this._client.post(path2`/v1/skills/${skillID}/versions`, multipartFormRequestOptions({
           body,
           ...options2,
           headers: buildHeaders([
@@ -37205,7 +33819,7 @@ var init_versions4 = __esm({
        */
       retrieve(version, params, options2) {
         const { skill_id, workspace_id } = params;
-        return this._client.get(path8`/v1/skills/${skill_id}/versions/${version}`, {
+        return this._client.get(path2`/v1/skills/${skill_id}/versions/${version}`, {
           ...options2,
           headers: buildHeaders([
             { ...workspace_id != null ? { "anthropic-workspace-id": workspace_id } : void 0 },
@@ -37235,7 +33849,7 @@ var init_versions4 = __esm({
        */
       list(skillID, params = {}, options2) {
         const { workspace_id, ...query } = params ?? {};
-        return this._client.getAPIList(path8`/v1/skills/${skillID}/versions`, PageCursor, {
+        return this._client.getAPIList(path2`/v1/skills/${skillID}/versions`, PageCursor, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -37265,7 +33879,7 @@ var init_versions4 = __esm({
        */
       delete(version, params, options2) {
         const { skill_id, workspace_id } = params;
-        return this._client.delete(path8`/v1/skills/${skill_id}/versions/${version}`, {
+        return this._client.delete(path2`/v1/skills/${skill_id}/versions/${version}`, {
           ...options2,
           headers: buildHeaders([
             { ...workspace_id != null ? { "anthropic-workspace-id": workspace_id } : void 0 },
@@ -37350,7 +33964,7 @@ var init_skills5 = __esm({
          */
         retrieve(skillID, params = {}, options2) {
           const { workspace_id } = params ?? {};
-          return this._client.get(path8`/v1/skills/${skillID}`, {
+          return this._client.get(path2`/v1/skills/${skillID}`, {
             ...options2,
             headers: buildHeaders([
               { ...workspace_id != null ? { "anthropic-workspace-id": workspace_id } : void 0 },
@@ -37404,7 +34018,7 @@ var init_skills5 = __esm({
          */
         delete(skillID, params = {}, options2) {
           const { workspace_id } = params ?? {};
-          return this._client.delete(path8`/v1/skills/${skillID}`, {
+          return this._client.delete(path2`/v1/skills/${skillID}`, {
             ...options2,
             headers: buildHeaders([
               { ...workspace_id != null ? { "anthropic-workspace-id": workspace_id } : void 0 },
@@ -37451,7 +34065,7 @@ var init_action_urls2 = __esm({
        */
       create(userProfileID, params, options2) {
         const { workspace_id, ...body } = params;
-        return this._client.post(path8`/v1/user_profiles/${userProfileID}/action_urls`, {
+        return this._client.post(path2`/v1/user_profiles/${userProfileID}/action_urls`, {
           body,
           ...options2,
           headers: buildHeaders([
@@ -37554,7 +34168,7 @@ var init_user_profiles2 = __esm({
          */
         retrieve(userProfileID, params = {}, options2) {
           const { workspace_id } = params ?? {};
-          return this._client.get(path8`/v1/user_profiles/${userProfileID}`, {
+          return this._client.get(path2`/v1/user_profiles/${userProfileID}`, {
             ...options2,
             headers: buildHeaders([
               { ...workspace_id != null ? { "anthropic-workspace-id": workspace_id } : void 0 },
@@ -37584,7 +34198,7 @@ var init_user_profiles2 = __esm({
          */
         update(userProfileID, params, options2) {
           const { workspace_id, ...body } = params;
-          return this._client.post(path8`/v1/user_profiles/${userProfileID}`, {
+          return this._client.post(path2`/v1/user_profiles/${userProfileID}`, {
             body,
             ...options2,
             headers: buildHeaders([
@@ -37643,7 +34257,7 @@ var init_user_profiles2 = __esm({
          */
         delete(userProfileID, params = {}, options2) {
           const { workspace_id } = params ?? {};
-          return this._client.delete(path8`/v1/user_profiles/${userProfileID}`, {
+          return this._client.delete(path2`/v1/user_profiles/${userProfileID}`, {
             ...options2,
             headers: buildHeaders([
               { ...workspace_id != null ? { "anthropic-workspace-id": workspace_id } : void 0 },
@@ -38824,7 +35438,7 @@ var init_models2 = __esm({
        */
       retrieve(modelID, params = {}, options2) {
         const { workspace_id } = params ?? {};
-        return this._client.get(path8`/v1/models/${modelID}`, {
+        return this._client.get(path2`/v1/models/${modelID}`, {
           ...options2,
           headers: buildHeaders([
             { ...workspace_id != null ? { "anthropic-workspace-id": workspace_id } : void 0 },
@@ -40513,6 +37127,3392 @@ var init_sdk = __esm({
   }
 });
 
+// node_modules/ignore/index.js
+var require_ignore = __commonJS({
+  "node_modules/ignore/index.js"(exports2, module2) {
+    function makeArray(subject) {
+      return Array.isArray(subject) ? subject : [subject];
+    }
+    var UNDEFINED = void 0;
+    var EMPTY2 = "";
+    var SPACE = " ";
+    var ESCAPE = "\\";
+    var REGEX_LITERAL_SPECIAL = /[.*+?()[\]{}^$|\\/]/;
+    var BOM = "\uFEFF";
+    var REGEX_ANCHORED_GLOBSTAR = /^\/\*{2,}$/;
+    var REGEX_REPLACE_LEADING_EXCAPED_EXCLAMATION = /^\\!/;
+    var REGEX_REPLACE_LEADING_EXCAPED_HASH = /^\\#/;
+    var REGEX_SPLITALL_CRLF = /\r?\n/g;
+    var DOUBLE_SLASH = "//";
+    var SLASH_CODE = 47;
+    var DOT_CODE = 46;
+    var SLASH = "/";
+    var TMP_KEY_IGNORE = "node-ignore";
+    if (typeof Symbol !== "undefined") {
+      TMP_KEY_IGNORE = /* @__PURE__ */ Symbol.for("node-ignore");
+    }
+    var KEY_IGNORE = TMP_KEY_IGNORE;
+    var define2 = (object, key, value) => {
+      Object.defineProperty(object, key, { value });
+      return value;
+    };
+    var RETURN_FALSE = () => false;
+    var POSIX_CLASSES = {
+      alnum: "0-9A-Za-z",
+      alpha: "A-Za-z",
+      blank: " \\t",
+      cntrl: "\\x00-\\x1f\\x7f",
+      digit: "0-9",
+      graph: "!-.0-~",
+      lower: "a-z",
+      print: " -.0-~",
+      punct: "!-.:-@\\[-`{-~",
+      // git's `sane-ctype.h` classifies \v and \f as control, not space,
+      //   unlike C's `isspace`
+      space: " \\t\\n\\r",
+      upper: "A-Z",
+      xdigit: "0-9A-Fa-f"
+    };
+    var CLASS_MEMBERS_TO_ESCAPE = "\\]^-[";
+    var escapeMember = (char) => CLASS_MEMBERS_TO_ESCAPE.indexOf(char) < 0 ? char : ESCAPE + char;
+    var NON_SLASH = "(?!\\/)";
+    var classSource = (negated, body) => {
+      if (negated) {
+        return `[^\\/${body}]`;
+      }
+      const source = `[${body}]`;
+      return new RegExp(source).test("/") ? NON_SLASH + source : source;
+    };
+    var scanBracket = (pattern, start) => {
+      const { length } = pattern;
+      let index = start + 1;
+      let negated = EMPTY2;
+      const lead = pattern[index];
+      if (lead === "!" || lead === "^") {
+        negated = "^";
+        index++;
+      }
+      let body = EMPTY2;
+      let prev = EMPTY2;
+      for (; ; ) {
+        const char = pattern[index];
+        if (char === UNDEFINED) {
+          return null;
+        }
+        if (char === ESCAPE) {
+          const escaped = pattern[++index];
+          body += escapeMember(escaped);
+          prev = escaped;
+        } else if (char === "-" && prev && index + 1 < length && pattern[index + 1] !== "]") {
+          index++;
+          let to2 = pattern[index];
+          if (to2 === ESCAPE) {
+            to2 = pattern[index += 1];
+          }
+          if (prev <= to2) {
+            body += `-${escapeMember(to2)}`;
+          }
+          prev = EMPTY2;
+        } else if (char === "[" && pattern[index + 1] === ":") {
+          const nameStart = index + 2;
+          let end = nameStart;
+          while (end < length && pattern[end] !== "]") {
+            end++;
+          }
+          if (end === length) {
+            return null;
+          }
+          if (end > nameStart && pattern[end - 1] === ":") {
+            const name = pattern.slice(nameStart, end - 1);
+            if (!Object.prototype.hasOwnProperty.call(POSIX_CLASSES, name)) {
+              return null;
+            }
+            body += POSIX_CLASSES[name];
+            prev = EMPTY2;
+            index = end;
+          } else {
+            body += escapeMember("[");
+            prev = "[";
+            index = nameStart - 2;
+          }
+        } else {
+          body += escapeMember(char);
+          prev = char;
+        }
+        index++;
+        if (pattern[index] === "]") {
+          return {
+            end: index,
+            source: classSource(negated, body)
+          };
+        }
+      }
+    };
+    var NEVER_MATCH = "[]";
+    var PLACEHOLDER = "\0";
+    var REGEX_RESTORE_PLACEHOLDER = new RegExp(
+      `${PLACEHOLDER}(\\d+)${PLACEHOLDER}`,
+      "g"
+    );
+    var TRAILING_WILDCARD = "\uE000";
+    var TRAILING_DOUBLESTAR = "\uE001";
+    var isReserved = (char) => char === PLACEHOLDER || char === TRAILING_WILDCARD || char === TRAILING_DOUBLESTAR;
+    var extractBrackets = (pattern) => {
+      const sources = [];
+      const hold = (source) => `${PLACEHOLDER}${sources.push(source) - 1}${PLACEHOLDER}`;
+      const { length } = pattern;
+      let out = EMPTY2;
+      let index = 0;
+      while (index < length) {
+        const char = pattern[index];
+        if (char === ESCAPE) {
+          const escaped = pattern[index + 1];
+          if (escaped === SLASH && index + 2 === length) {
+            out += hold(NEVER_MATCH);
+          } else if (escaped === "*" || escaped === "[" || escaped === SPACE) {
+            out += pattern.slice(index, index + 2);
+          } else {
+            out += hold(
+              REGEX_LITERAL_SPECIAL.test(escaped) ? ESCAPE + escaped : isReserved(escaped) ? `[${escaped}]` : escaped
+            );
+          }
+          index += 2;
+        } else if (isReserved(char)) {
+          out += hold(`[${char}]`);
+          index++;
+        } else if (char === "[") {
+          const scanned = scanBracket(pattern, index);
+          if (scanned === null) {
+            out += hold(NEVER_MATCH);
+            index = length;
+          } else {
+            out += hold(scanned.source);
+            index = scanned.end + 1;
+          }
+        } else {
+          out += char;
+          index++;
+        }
+      }
+      return {
+        source: out,
+        sources
+      };
+    };
+    var DIRECT = null;
+    var REGEX_INNER_SLASH = /\/(?!$)/;
+    var WILDCARD = "[^\\/]*";
+    var REPLACERS = [
+      // Replace (\ ) with ' '
+      // Only a space: an escaped tab or other whitespace is already a literal by
+      //   the time it reaches here, and a bare tab must be left as one, not turned
+      //   into a space.
+      // (\ ) -> ' '
+      // (\\ ) -> '\\ '
+      // (\\\ ) -> '\\ '
+      [
+        // A run of backslashes is taken whole, from its first one, so no match
+        //   ever starts again inside it -- `(\\+?) ` did, which made a long run
+        //   quadratic.
+        /(\\+)( ?)/g,
+        (_3, run, space) => space ? run.slice(0, run.length - run.length % 2) + SPACE : run,
+        ESCAPE + SPACE
+      ],
+      // git's wildmatch() reads a run of two or more asterisks as one globstar
+      //   whenever the run fills a path segment: it starts the pattern or follows
+      //   a `/`, and it ends the pattern or comes before a `/`. A run of two is
+      //   already `**`; a longer one is folded into `**` here, so the steps
+      //   below only ever have to know `**`.
+      // `***/foo` -> `**/foo`, `a/***/b` -> `a/**/b`, `a/***` -> `a/**`
+      // git also takes a run beside a literal prefix (`a***/b`) or beside an
+      //   escaped slash (`***\/b`) as a globstar, and this does not; the README
+      //   lists both, under "A run of asterisks".
+      [
+        /(^|\/)\*{3,}(?=\/|$)/g,
+        (_3, start) => `${start}**`,
+        "*"
+      ],
+      // Escape metacharacters
+      // which is written down by users but means special for regular expressions.
+      // > There are 12 characters with special meanings:
+      // > - the backslash \,
+      // > - the caret ^,
+      // > - the dollar sign $,
+      // > - the period or dot .,
+      // > - the vertical bar or pipe symbol |,
+      // > - the question mark ?,
+      // > - the asterisk or star *,
+      // > - the plus sign +,
+      // > - the opening parenthesis (,
+      // > - the closing parenthesis ),
+      // > - and the opening square bracket [,
+      // > - the opening curly brace {,
+      // > These special characters are often called "metacharacters".
+      [
+        /[\\$.|*+(){^]/g,
+        (match) => `\\${match}`
+      ],
+      [
+        // > a question mark (?) matches a single character
+        /(?!\\)\?/g,
+        () => "[^/]",
+        "?"
+      ],
+      // leading slash
+      [
+        // > A leading slash matches the beginning of the pathname.
+        // > For example, "/*.c" matches "cat-file.c" but not "mozilla-sha1/sha1.c".
+        // A leading slash matches the beginning of the pathname
+        /^\//,
+        () => "^",
+        SLASH
+      ],
+      // replace special metacharacter slash after the leading slash
+      [
+        /\//g,
+        () => "\\/",
+        SLASH
+      ],
+      [
+        // > A leading "**" followed by a slash means match in all directories.
+        // > For example, "**/foo" matches file or directory "foo" anywhere,
+        // > the same as pattern "foo".
+        // > "**/foo/bar" matches file or directory "bar" anywhere that is directly
+        // >   under directory "foo".
+        // Notice that the '*'s have been replaced as '\\*'
+        /^\^*(?:\\\*\\\*\\\/)+/,
+        // '**/foo' <-> 'foo'
+        () => "(?:^|\\/)",
+        "*"
+      ],
+      // starting
+      [
+        // there will be no leading '/'
+        //   (which has been replaced by section "leading slash")
+        // If starts with '**', adding a '^' to the regular expression also works
+        DIRECT,
+        (source, pattern) => {
+          if (!source || source[0] === "^" || source[0] === "(") {
+            return source;
+          }
+          const anchor = !REGEX_INNER_SLASH.test(pattern) ? "(?:^|\\/)" : "^";
+          return anchor + source;
+        }
+      ],
+      // two globstars
+      [
+        // Use lookahead assertions so that we could match more than one `'/**'`
+        /\\\/\\\*\\\*(?=\\\/|$)/g,
+        // Zero, one or several directories
+        // should not use '*', or it will be replaced by the next replacer
+        // Check if it is not the last `'/**'`
+        (_3, index, str2) => index + 6 < str2.length ? str2.slice(index + 6) === "\\/" ? "(?:\\/[^\\/]+)+" : "(?:\\/[^\\/]+)*" : `\\/${TRAILING_DOUBLESTAR}`,
+        "*"
+      ],
+      // normal intermediate wildcards
+      [
+        // Never replace escaped '*'
+        // ignore rule '\*' will match the path '*'
+        // 'abc.*/' -> go
+        // 'abc.*'  -> skip this rule,
+        //    coz trailing single wildcard will be handed by [trailing wildcard]
+        /(^|[^\\])(?:\\\*)+(?!$)/g,
+        // '*.js' matches '.js'
+        // '*.js' doesn't match 'abc'
+        // 1. An asterisk "*" matches anything except a slash.
+        // 2. Other consecutive asterisks are considered regular asterisks
+        //    and collapse into one non-slash wildcard run.
+        (_3, p1) => p1 + WILDCARD,
+        "*"
+      ],
+      // trailing wildcard, held apart from a literal star
+      [
+        // The step above leaves a trailing `*` alone, so a single `\*` is all that
+        //   can be left at the end here, and what stands in front of it says which
+        //   kind it is. A wildcard arrives as the escaper wrote it, `\*` with
+        //   nothing before it; a literal arrives as the user's own escape, which
+        //   the escaper doubled, and then the star's own -- `\\` and then `\*`.
+        //   There is no third case: every backslash still reaching the chain is
+        //   one `\*`, `\[` or `\ ` carries itself, and each is followed by its
+        //   own character, so a longer run can never form. This runs while the
+        //   two are still distinct, before the unescape steps below collapse the
+        //   literal onto the very `\*` a wildcard leaves behind.
+        /(^|[^\\])((?:\\\\)*)\\\*$/,
+        (match, p1, p22) => p22 === EMPTY2 ? p1 + TRAILING_WILDCARD : match,
+        "*"
+      ],
+      [
+        // unescape, revert step 3 except for back slash
+        // For example, if a user escape a '\\*',
+        // after step 3, the result will be '\\\\\\*'
+        /\\\\\\(?=[$.|*+(){^])/g,
+        () => ESCAPE,
+        ESCAPE + ESCAPE
+      ],
+      [
+        // '\\\\' -> '\\'
+        /\\\\/g,
+        () => ESCAPE,
+        ESCAPE + ESCAPE
+      ],
+      [
+        // Every real bracket expression -- POSIX classes included -- has already
+        //   been held aside by `extractBrackets`, so the only `[` left in the
+        //   pattern is an escaped, literal one.
+        // A backslash could only stand at the end of the range if it quoted the
+        //   `]`, and `\]` is held aside long before this.
+        /\\\[([^\]/]*?)($|\])/g,
+        // '\\[bar]' -> '\\\\[bar]'
+        (match, range, close) => `\\[${range}${close}`,
+        "["
+      ],
+      // ending
+      [
+        // 'js' will not match 'js.'
+        // 'ab' will not match 'abc'
+        DIRECT,
+        // WTF!
+        // https://git-scm.com/docs/gitignore
+        // changes in [2.22.1](https://git-scm.com/docs/gitignore/2.22.1)
+        // which re-fixes #24, #38
+        // > If there is a separator at the end of the pattern then the pattern
+        // > will only match directories, otherwise the pattern can match both
+        // > files and directories.
+        // 'js*' will not match 'a.js'
+        // 'js/' will not match 'a.js'
+        // 'js' will match 'a.js' and 'a.js/'
+        (source) => {
+          const last = source[source.length - 1];
+          if (!last || last === TRAILING_WILDCARD || last === TRAILING_DOUBLESTAR) {
+            return source;
+          }
+          return last === SLASH ? `${source}$` : `${source}(?=$|\\/$)`;
+        }
+      ]
+    ];
+    var REGEX_REPLACE_TRAILING_WILDCARD = /(^|\\\/)?\uE000$/;
+    var MODE_IGNORE = "regex";
+    var MODE_CHECK_IGNORE = "checkRegex";
+    var UNDERSCORE = "_";
+    var replaceTrailingWildcard = (_3, p1) => {
+      const prefix = p1 ? `${p1}[^/]+` : "[^/]*";
+      return `${prefix}(?=$|\\/$)`;
+    };
+    var REGEX_REPLACE_TRAILING_DOUBLESTAR = /\uE001$/;
+    var replaceTrailingDoublestar = () => "[\\s\\S]";
+    var separatorAfter = (run, at2) => {
+      let separator = EMPTY2;
+      for (let index = at2 + 1; index < run.length && !run[index].wildcard; index++) {
+        separator += run[index].single;
+      }
+      return separator;
+    };
+    var pinWildcards = (source) => {
+      if (source.indexOf(WILDCARD) < 0) {
+        return source;
+      }
+      const tokens = [];
+      const { length } = source;
+      let index = 0;
+      while (index < length) {
+        const char = source[index];
+        if (source.startsWith(WILDCARD, index)) {
+          tokens.push({ wildcard: true });
+          index += WILDCARD.length;
+        } else if (char === "[") {
+          let end = index + 1;
+          if (source[end] === "^") {
+            end++;
+          }
+          if (source[end] === "]") {
+            end++;
+          }
+          while (end < length && source[end] !== "]") {
+            end += source[end] === ESCAPE ? 2 : 1;
+          }
+          end++;
+          tokens.push({ single: source.slice(index, end) });
+          index = end;
+        } else if (char === ESCAPE) {
+          tokens.push({ single: source.slice(index, index + 2) });
+          index += 2;
+        } else if (char === "(") {
+          let depth2 = 0;
+          let end = index;
+          do {
+            if (source[end] === ESCAPE) {
+              end++;
+            } else if (source[end] === "(") {
+              depth2++;
+            } else if (source[end] === ")") {
+              depth2--;
+            }
+            end++;
+          } while (end < length && depth2 > 0);
+          if ("*+?".indexOf(source[end]) >= 0) {
+            end++;
+          }
+          tokens.push({ boundary: source.slice(index, end) });
+          index = end;
+        } else if (char === "^" || char === "$") {
+          tokens.push({ boundary: char });
+          index++;
+        } else {
+          tokens.push({ single: char });
+          index++;
+        }
+      }
+      let out = EMPTY2;
+      let run = [];
+      const flush = () => {
+        let lastWildcard;
+        run.forEach((token, at2) => {
+          if (token.wildcard) {
+            lastWildcard = at2;
+          }
+        });
+        run.forEach((token, at2) => {
+          if (!token.wildcard) {
+            out += token.single;
+            return;
+          }
+          out += at2 === lastWildcard ? WILDCARD : `(?:(?!${separatorAfter(run, at2)})[^\\/])*`;
+        });
+        run = [];
+      };
+      tokens.forEach((token) => {
+        if (token.boundary === void 0) {
+          run.push(token);
+          return;
+        }
+        flush();
+        out += token.boundary;
+      });
+      flush();
+      return out;
+    };
+    var makeRegexPrefix = (pattern) => {
+      if (REGEX_ANCHORED_GLOBSTAR.test(pattern)) {
+        pattern = "**";
+      }
+      const { source, sources } = extractBrackets(pattern);
+      const replaced = REPLACERS.reduce(
+        // A pass whose matcher finds nothing hands back the very string it was
+        //   given, so asking first costs a search and saves a rewrite. Ten of the
+        //   fifteen passes never fire for a typical .gitignore line, and between
+        //   them they were 45% of this chain.
+        (prev, [matcher, replacer, required]) => {
+          if (matcher === DIRECT) {
+            return replacer(prev, pattern);
+          }
+          if (required !== UNDEFINED && prev.indexOf(required) < 0) {
+            return prev;
+          }
+          return matcher.test(prev) ? prev.replace(matcher, replacer.bind(pattern)) : prev;
+        },
+        source
+      );
+      return sources.length ? replaced.replace(
+        REGEX_RESTORE_PLACEHOLDER,
+        (match, index) => sources[index]
+      ) : replaced;
+    };
+    var checkSourceOf = (body, prefix) => {
+      if (body[body.length - 1] === SLASH) {
+        prefix = makeRegexPrefix(body.slice(0, -1));
+      }
+      const head = prefix.slice(0, -1);
+      const last = prefix[prefix.length - 1];
+      return last === TRAILING_WILDCARD ? `${head}$` : last === TRAILING_DOUBLESTAR ? head : NEVER_MATCH;
+    };
+    var matchesBasename = (body) => {
+      const index = body.indexOf(SLASH);
+      return index < 0 || index === body.length - 1;
+    };
+    var basenameOf = (path11) => {
+      const end = path11.length - 1;
+      const index = path11.lastIndexOf(
+        SLASH,
+        path11[end] === SLASH ? end - 1 : end
+      );
+      return index < 0 ? path11 : path11.slice(index + 1);
+    };
+    var parentOf = (path11) => {
+      if (path11.charCodeAt(0) === SLASH_CODE || path11.indexOf(DOUBLE_SLASH) >= 0) {
+        const slices = path11.split(SLASH).filter(Boolean);
+        slices.pop();
+        return slices.length ? slices.join(SLASH) + SLASH : EMPTY2;
+      }
+      const end = path11.length - 1;
+      const cut2 = path11.lastIndexOf(
+        SLASH,
+        path11.charCodeAt(end) === SLASH_CODE ? end - 1 : end
+      );
+      return cut2 < 0 ? EMPTY2 : path11.slice(0, cut2 + 1);
+    };
+    var isString = (subject) => typeof subject === "string";
+    var checkPattern = (pattern) => pattern && isString(pattern);
+    var splitPattern = (pattern) => (pattern[pattern.length - 1] === "\r" ? pattern.slice(0, -1) : pattern).split(REGEX_SPLITALL_CRLF).filter(Boolean);
+    var IgnoreRule = class {
+      constructor(pattern, mark, body, ignoreCase, negative, prefix) {
+        this.pattern = pattern;
+        this.mark = mark;
+        this.negative = negative;
+        define2(this, "body", body);
+        define2(this, "ignoreCase", ignoreCase);
+        define2(this, "regexPrefix", prefix);
+      }
+      // Worked out on first use and kept behind an own property, the way `regex`
+      //   caches itself in `_regex`. Deciding it in the constructor instead would
+      //   add a fourth `defineProperty` to every rule ever built, which cost 4% of
+      //   every compile -- including the compiles of rules that are never matched
+      //   against anything.
+      get _basenameOnly() {
+        return define2(this, "_basenameOnly", matchesBasename(this.body));
+      }
+      get regex() {
+        const key = UNDERSCORE + MODE_IGNORE;
+        if (this[key]) {
+          return this[key];
+        }
+        return this._make(MODE_IGNORE, key);
+      }
+      get checkRegex() {
+        const key = UNDERSCORE + MODE_CHECK_IGNORE;
+        if (this[key]) {
+          return this[key];
+        }
+        return this._make(MODE_CHECK_IGNORE, key);
+      }
+      _make(mode, key) {
+        const str2 = pinWildcards(
+          mode === MODE_IGNORE ? this.regexPrefix.replace(REGEX_REPLACE_TRAILING_WILDCARD, replaceTrailingWildcard).replace(REGEX_REPLACE_TRAILING_DOUBLESTAR, replaceTrailingDoublestar) : checkSourceOf(this.body, this.regexPrefix)
+        );
+        const regex = this.ignoreCase ? new RegExp(str2, "i") : new RegExp(str2);
+        return define2(this, key, regex);
+      }
+    };
+    var hasTrailingBackslash = (str2) => {
+      let count2 = 0;
+      while (str2[str2.length - count2 - 1] === ESCAPE) {
+        count2++;
+      }
+      return count2 % 2 === 1;
+    };
+    var trimEnd = (body, stripLineEnd) => {
+      let lineEnd = body.length;
+      let end;
+      for (; ; ) {
+        if (stripLineEnd && body[lineEnd - 1] === "\r") {
+          lineEnd--;
+        }
+        end = lineEnd;
+        while (body[end - 1] === SPACE) {
+          end--;
+        }
+        if (!stripLineEnd || body[end - 1] !== "\n") {
+          break;
+        }
+        lineEnd = end - 1;
+      }
+      if (end === lineEnd) {
+        return body.slice(0, lineEnd);
+      }
+      let backslashes = 0;
+      while (body[end - backslashes - 1] === ESCAPE) {
+        backslashes++;
+      }
+      return backslashes % 2 ? body.slice(0, end - 1) + SPACE : body.slice(0, end);
+    };
+    var createRule = (pattern, mark, ignoreCase, stripLineEnd, stripBOM) => {
+      let body = stripBOM && pattern[0] === BOM ? pattern.slice(1) : pattern;
+      if (body[0] === "#") {
+        return;
+      }
+      let negative = false;
+      if (body[0] === "!") {
+        negative = true;
+        body = body.slice(1);
+      }
+      const last = body[body.length - 1];
+      if (last === SPACE || stripLineEnd && (last === "\r" || last === "\n")) {
+        body = trimEnd(body, stripLineEnd);
+      }
+      if (!body || hasTrailingBackslash(body)) {
+        return;
+      }
+      body = body.replace(REGEX_REPLACE_LEADING_EXCAPED_EXCLAMATION, "!").replace(REGEX_REPLACE_LEADING_EXCAPED_HASH, "#");
+      const regexPrefix = makeRegexPrefix(body);
+      return new IgnoreRule(
+        pattern,
+        mark,
+        body,
+        ignoreCase,
+        negative,
+        regexPrefix
+      );
+    };
+    var RuleManager = class {
+      constructor(ignoreCase) {
+        this._ignoreCase = ignoreCase;
+        this._rules = [];
+        this._basenameCount = 0;
+      }
+      _add(pattern, index) {
+        if (pattern && pattern[KEY_IGNORE]) {
+          this._rules = this._rules.concat(pattern._rules._rules);
+          this._basenameCount += pattern._rules._basenameCount;
+          this._added = true;
+          return;
+        }
+        const isStr = isString(pattern);
+        const raw = isStr ? pattern : pattern.pattern;
+        const rule = checkPattern(raw) && createRule(
+          raw,
+          isStr ? UNDEFINED : pattern.mark,
+          this._ignoreCase,
+          !this._split,
+          this._stripBOM && !index
+        );
+        if (rule) {
+          this._added = true;
+          this._rules.push(rule);
+          if (matchesBasename(rule.body)) {
+            this._basenameCount++;
+          }
+        }
+      }
+      // @param {Array<string> | string | Ignore} pattern
+      add(pattern) {
+        this._added = false;
+        this._split = isString(pattern);
+        this._stripBOM = !this._split || pattern[0] === BOM;
+        makeArray(
+          this._split ? splitPattern(pattern) : pattern
+        ).forEach(this._add, this);
+        if (this._added) {
+          this._literalRules = UNDEFINED;
+        }
+        return this._added;
+      }
+      // Match the literal 'abc/' for `checkIgnore`, last rule wins. Only a rule
+      //   ending in a wildcard can match it (see `checkSourceOf`), so the rest
+      //   are left out once, rather than tested or compiled for every path.
+      testLiteral(path11) {
+        const rules = this._literalRules || (this._literalRules = this._rules.filter(
+          ({ body }) => body[body.length - (body[body.length - 1] === SLASH ? 2 : 1)] === "*"
+        ));
+        let ignored2 = false;
+        let unignored = false;
+        let matchedRule;
+        for (let index = rules.length - 1; index >= 0; index--) {
+          const rule = rules[index];
+          if (rule.checkRegex.test(path11)) {
+            ignored2 = !rule.negative;
+            unignored = rule.negative;
+            matchedRule = rule.negative ? UNDEFINED : rule;
+            break;
+          }
+        }
+        const ret = {
+          ignored: ignored2,
+          unignored
+        };
+        if (matchedRule) {
+          ret.rule = matchedRule;
+        }
+        return ret;
+      }
+      // Test one single path without recursively checking parent directories
+      //
+      // - mode `string` either `MODE_IGNORE` or `MODE_CHECK_IGNORE`
+      // @returns {TestResult}
+      test(path11, mode) {
+        const rules = this._rules;
+        const { length } = rules;
+        const shortcut = this._basenameCount * 2 >= length;
+        const basename4 = shortcut ? basenameOf(path11) : path11;
+        for (let index = length - 1; index >= 0; index--) {
+          const rule = rules[index];
+          if (rule[mode].test(
+            shortcut && rule._basenameOnly ? basename4 : path11
+          )) {
+            const { negative } = rule;
+            const ret = {
+              ignored: !negative,
+              unignored: negative
+            };
+            if (!negative) {
+              ret.rule = rule;
+            }
+            return ret;
+          }
+        }
+        return {
+          ignored: false,
+          unignored: false
+        };
+      }
+    };
+    var throwError = (message, Ctor) => {
+      throw new Ctor(message);
+    };
+    var checkPath = (path11, originalPath, doThrow) => {
+      if (!isString(path11)) {
+        return doThrow(
+          `path must be a string, but got \`${originalPath}\``,
+          TypeError
+        );
+      }
+      if (!path11) {
+        return doThrow(`path must not be empty`, TypeError);
+      }
+      if (checkPath.isNotRelative(path11)) {
+        const r2 = "`path.relative()`d";
+        return doThrow(
+          `path should be a ${r2} string, but got "${originalPath}"`,
+          RangeError
+        );
+      }
+      return true;
+    };
+    var isNotRelative = (path11) => {
+      const first = path11.charCodeAt(0);
+      if (first === SLASH_CODE) {
+        return true;
+      }
+      if (first !== DOT_CODE) {
+        return false;
+      }
+      if (path11.length === 1) {
+        return true;
+      }
+      const second = path11.charCodeAt(1);
+      if (second === SLASH_CODE) {
+        return true;
+      }
+      if (second !== DOT_CODE) {
+        return false;
+      }
+      return path11.length === 2 || path11.charCodeAt(2) === SLASH_CODE;
+    };
+    checkPath.isNotRelative = isNotRelative;
+    checkPath.convert = (p3) => p3;
+    var convertPath = (target) => isString(target) && checkPath.convert(target);
+    var Ignore = class {
+      constructor({
+        ignorecase = true,
+        ignoreCase = ignorecase,
+        allowRelativePaths = false
+      } = {}) {
+        define2(this, KEY_IGNORE, true);
+        this._rules = new RuleManager(ignoreCase);
+        this._strictPathCheck = !allowRelativePaths;
+        this._initCache();
+      }
+      _initCache() {
+        this._ignoreCache = /* @__PURE__ */ Object.create(null);
+        this._testCache = /* @__PURE__ */ Object.create(null);
+      }
+      add(pattern) {
+        if (this._rules.add(pattern)) {
+          this._initCache();
+        }
+        return this;
+      }
+      // legacy
+      addPattern(pattern) {
+        return this.add(pattern);
+      }
+      // @returns {TestResult}
+      _test(originalPath, cache, path11) {
+        checkPath(
+          path11,
+          originalPath,
+          this._strictPathCheck ? throwError : RETURN_FALSE
+        );
+        return path11 ? this._t(path11, cache) : {
+          ignored: false,
+          unignored: false
+        };
+      }
+      checkIgnore(target) {
+        const path11 = convertPath(target);
+        if (!path11 || path11.charCodeAt(path11.length - 1) !== SLASH_CODE) {
+          return this._test(target, this._testCache, path11);
+        }
+        const dir = this._t(path11, this._testCache);
+        if (dir.ignored) {
+          return dir;
+        }
+        const literal = this._rules.testLiteral(path11);
+        return literal.ignored || literal.unignored ? literal : dir;
+      }
+      _t(path11, cache) {
+        if (path11 in cache) {
+          return cache[path11];
+        }
+        const parentPath = parentOf(path11);
+        const parent = parentPath ? this._t(parentPath, cache) : UNDEFINED;
+        return cache[path11] = parent && parent.ignored ? parent : this._rules.test(path11, MODE_IGNORE);
+      }
+      ignores(path11) {
+        return this._test(path11, this._ignoreCache, convertPath(path11)).ignored;
+      }
+      createFilter() {
+        return (path11) => !this.ignores(path11);
+      }
+      filter(paths) {
+        return makeArray(paths).filter(this.createFilter());
+      }
+      // @returns {TestResult}
+      test(path11) {
+        return this._test(path11, this._testCache, convertPath(path11));
+      }
+    };
+    var factory = (options2) => new Ignore(options2);
+    var isPathValid = (path11) => checkPath(convertPath(path11), path11, RETURN_FALSE);
+    var setupWindows = () => {
+      const makePosix = (str2) => /^\\\\\?\\/.test(str2) || /["<>|\u0000-\u001F]+/u.test(str2) ? str2 : str2.replace(/\\/g, "/");
+      checkPath.convert = makePosix;
+      const REGEX_TEST_WINDOWS_PATH_ABSOLUTE = /^[a-z]:\//i;
+      checkPath.isNotRelative = (path11) => REGEX_TEST_WINDOWS_PATH_ABSOLUTE.test(path11) || isNotRelative(path11);
+    };
+    if (
+      // Detect `process` so that it can run in browsers.
+      typeof process !== "undefined" && process.platform === "win32"
+    ) {
+      setupWindows();
+    }
+    module2.exports = factory;
+    factory.default = factory;
+    module2.exports.isPathValid = isPathValid;
+    define2(module2.exports, /* @__PURE__ */ Symbol.for("setupWindows"), setupWindows);
+  }
+});
+
+// node_modules/picomatch/lib/constants.js
+var require_constants = __commonJS({
+  "node_modules/picomatch/lib/constants.js"(exports2, module2) {
+    "use strict";
+    var WIN_SLASH = "\\\\/";
+    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
+    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
+    var DOT_LITERAL = "\\.";
+    var PLUS_LITERAL = "\\+";
+    var QMARK_LITERAL = "\\?";
+    var SLASH_LITERAL = "\\/";
+    var ONE_CHAR = "(?=.)";
+    var QMARK = "[^/]";
+    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
+    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
+    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
+    var NO_DOT = `(?!${DOT_LITERAL})`;
+    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
+    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
+    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
+    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
+    var STAR = `${QMARK}*?`;
+    var SEP = "/";
+    var POSIX_CHARS = {
+      DOT_LITERAL,
+      PLUS_LITERAL,
+      QMARK_LITERAL,
+      SLASH_LITERAL,
+      ONE_CHAR,
+      QMARK,
+      END_ANCHOR,
+      DOTS_SLASH,
+      NO_DOT,
+      NO_DOTS,
+      NO_DOT_SLASH,
+      NO_DOTS_SLASH,
+      QMARK_NO_DOT,
+      STAR,
+      START_ANCHOR,
+      SEP
+    };
+    var WINDOWS_CHARS = {
+      ...POSIX_CHARS,
+      SLASH_LITERAL: `[${WIN_SLASH}]`,
+      QMARK: WIN_NO_SLASH,
+      STAR: `${WIN_NO_SLASH}*?`,
+      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
+      NO_DOT: `(?!${DOT_LITERAL})`,
+      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
+      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
+      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
+      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
+      SEP: "\\"
+    };
+    var POSIX_REGEX_SOURCE = {
+      __proto__: null,
+      alnum: "a-zA-Z0-9",
+      alpha: "a-zA-Z",
+      ascii: "\\x00-\\x7F",
+      blank: " \\t",
+      cntrl: "\\x00-\\x1F\\x7F",
+      digit: "0-9",
+      graph: "\\x21-\\x7E",
+      lower: "a-z",
+      print: "\\x20-\\x7E ",
+      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
+      space: " \\t\\r\\n\\v\\f",
+      upper: "A-Z",
+      word: "A-Za-z0-9_",
+      xdigit: "A-Fa-f0-9"
+    };
+    module2.exports = {
+      DEFAULT_MAX_EXTGLOB_RECURSION,
+      MAX_LENGTH: 1024 * 64,
+      POSIX_REGEX_SOURCE,
+      // regular expressions
+      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
+      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
+      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
+      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
+      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
+      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
+      // Replace globs with equivalent patterns to reduce parsing time.
+      REPLACEMENTS: {
+        __proto__: null,
+        "***": "*",
+        "**/**": "**",
+        "**/**/**": "**"
+      },
+      // Digits
+      CHAR_0: 48,
+      /* 0 */
+      CHAR_9: 57,
+      /* 9 */
+      // Alphabet chars.
+      CHAR_UPPERCASE_A: 65,
+      /* A */
+      CHAR_LOWERCASE_A: 97,
+      /* a */
+      CHAR_UPPERCASE_Z: 90,
+      /* Z */
+      CHAR_LOWERCASE_Z: 122,
+      /* z */
+      CHAR_LEFT_PARENTHESES: 40,
+      /* ( */
+      CHAR_RIGHT_PARENTHESES: 41,
+      /* ) */
+      CHAR_ASTERISK: 42,
+      /* * */
+      // Non-alphabetic chars.
+      CHAR_AMPERSAND: 38,
+      /* & */
+      CHAR_AT: 64,
+      /* @ */
+      CHAR_BACKWARD_SLASH: 92,
+      /* \ */
+      CHAR_CARRIAGE_RETURN: 13,
+      /* \r */
+      CHAR_CIRCUMFLEX_ACCENT: 94,
+      /* ^ */
+      CHAR_COLON: 58,
+      /* : */
+      CHAR_COMMA: 44,
+      /* , */
+      CHAR_DOT: 46,
+      /* . */
+      CHAR_DOUBLE_QUOTE: 34,
+      /* " */
+      CHAR_EQUAL: 61,
+      /* = */
+      CHAR_EXCLAMATION_MARK: 33,
+      /* ! */
+      CHAR_FORM_FEED: 12,
+      /* \f */
+      CHAR_FORWARD_SLASH: 47,
+      /* / */
+      CHAR_GRAVE_ACCENT: 96,
+      /* ` */
+      CHAR_HASH: 35,
+      /* # */
+      CHAR_HYPHEN_MINUS: 45,
+      /* - */
+      CHAR_LEFT_ANGLE_BRACKET: 60,
+      /* < */
+      CHAR_LEFT_CURLY_BRACE: 123,
+      /* { */
+      CHAR_LEFT_SQUARE_BRACKET: 91,
+      /* [ */
+      CHAR_LINE_FEED: 10,
+      /* \n */
+      CHAR_NO_BREAK_SPACE: 160,
+      /* \u00A0 */
+      CHAR_PERCENT: 37,
+      /* % */
+      CHAR_PLUS: 43,
+      /* + */
+      CHAR_QUESTION_MARK: 63,
+      /* ? */
+      CHAR_RIGHT_ANGLE_BRACKET: 62,
+      /* > */
+      CHAR_RIGHT_CURLY_BRACE: 125,
+      /* } */
+      CHAR_RIGHT_SQUARE_BRACKET: 93,
+      /* ] */
+      CHAR_SEMICOLON: 59,
+      /* ; */
+      CHAR_SINGLE_QUOTE: 39,
+      /* ' */
+      CHAR_SPACE: 32,
+      /*   */
+      CHAR_TAB: 9,
+      /* \t */
+      CHAR_UNDERSCORE: 95,
+      /* _ */
+      CHAR_VERTICAL_LINE: 124,
+      /* | */
+      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
+      /* \uFEFF */
+      /**
+       * Create EXTGLOB_CHARS
+       */
+      extglobChars(chars) {
+        return {
+          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
+          "?": { type: "qmark", open: "(?:", close: ")?" },
+          "+": { type: "plus", open: "(?:", close: ")+" },
+          "*": { type: "star", open: "(?:", close: ")*" },
+          "@": { type: "at", open: "(?:", close: ")" }
+        };
+      },
+      /**
+       * Create GLOB_CHARS
+       */
+      globChars(win32) {
+        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
+      }
+    };
+  }
+});
+
+// node_modules/picomatch/lib/utils.js
+var require_utils2 = __commonJS({
+  "node_modules/picomatch/lib/utils.js"(exports2) {
+    "use strict";
+    var {
+      REGEX_BACKSLASH,
+      REGEX_REMOVE_BACKSLASH,
+      REGEX_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_GLOBAL
+    } = require_constants();
+    exports2.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
+    exports2.hasRegexChars = (str2) => REGEX_SPECIAL_CHARS.test(str2);
+    exports2.isRegexChar = (str2) => str2.length === 1 && exports2.hasRegexChars(str2);
+    exports2.escapeRegex = (str2) => str2.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
+    exports2.toPosixSlashes = (str2) => str2.replace(REGEX_BACKSLASH, "/");
+    exports2.isWindows = () => {
+      if (typeof navigator !== "undefined" && navigator.platform) {
+        const platform = navigator.platform.toLowerCase();
+        return platform === "win32" || platform === "windows";
+      }
+      if (typeof process !== "undefined" && process.platform) {
+        return process.platform === "win32";
+      }
+      return false;
+    };
+    exports2.removeBackslashes = (str2) => {
+      return str2.replace(REGEX_REMOVE_BACKSLASH, (match) => {
+        return match === "\\" ? "" : match;
+      });
+    };
+    exports2.escapeLast = (input, char, lastIdx) => {
+      const idx = input.lastIndexOf(char, lastIdx);
+      if (idx === -1) return input;
+      if (input[idx - 1] === "\\") return exports2.escapeLast(input, char, idx - 1);
+      return `${input.slice(0, idx)}\\${input.slice(idx)}`;
+    };
+    exports2.removePrefix = (input, state = {}) => {
+      let output = input;
+      if (output.startsWith("./")) {
+        output = output.slice(2);
+        state.prefix = "./";
+      }
+      return output;
+    };
+    exports2.wrapOutput = (input, state = {}, options2 = {}) => {
+      const prepend = options2.contains ? "" : "^";
+      const append = options2.contains ? "" : "$";
+      let output = `${prepend}(?:${input})${append}`;
+      if (state.negated === true) {
+        output = `(?:^(?!${output}).*$)`;
+      }
+      return output;
+    };
+    exports2.basename = (path11, { windows } = {}) => {
+      const segs = path11.split(windows ? /[\\/]/ : "/");
+      const last = segs[segs.length - 1];
+      if (last === "") {
+        return segs[segs.length - 2];
+      }
+      return last;
+    };
+  }
+});
+
+// node_modules/picomatch/lib/scan.js
+var require_scan = __commonJS({
+  "node_modules/picomatch/lib/scan.js"(exports2, module2) {
+    "use strict";
+    var utils = require_utils2();
+    var {
+      CHAR_ASTERISK,
+      /* * */
+      CHAR_AT,
+      /* @ */
+      CHAR_BACKWARD_SLASH,
+      /* \ */
+      CHAR_COMMA,
+      /* , */
+      CHAR_DOT,
+      /* . */
+      CHAR_EXCLAMATION_MARK,
+      /* ! */
+      CHAR_FORWARD_SLASH,
+      /* / */
+      CHAR_LEFT_CURLY_BRACE,
+      /* { */
+      CHAR_LEFT_PARENTHESES,
+      /* ( */
+      CHAR_LEFT_SQUARE_BRACKET,
+      /* [ */
+      CHAR_PLUS,
+      /* + */
+      CHAR_QUESTION_MARK,
+      /* ? */
+      CHAR_RIGHT_CURLY_BRACE,
+      /* } */
+      CHAR_RIGHT_PARENTHESES,
+      /* ) */
+      CHAR_RIGHT_SQUARE_BRACKET
+      /* ] */
+    } = require_constants();
+    var isPathSeparator = (code2) => {
+      return code2 === CHAR_FORWARD_SLASH || code2 === CHAR_BACKWARD_SLASH;
+    };
+    var depth2 = (token) => {
+      if (token.isPrefix !== true) {
+        token.depth = token.isGlobstar ? Infinity : 1;
+      }
+    };
+    var scan = (input, options2) => {
+      const opts = options2 || {};
+      const length = input.length - 1;
+      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
+      const slashes = [];
+      const tokens = [];
+      const parts = [];
+      let str2 = input;
+      let index = -1;
+      let start = 0;
+      let lastIndex = 0;
+      let isBrace = false;
+      let isBracket = false;
+      let isGlob = false;
+      let isExtglob = false;
+      let isGlobstar = false;
+      let braceEscaped = false;
+      let backslashes = false;
+      let negated = false;
+      let negatedExtglob = false;
+      let finished = false;
+      let braces = 0;
+      let prev;
+      let code2;
+      let token = { value: "", depth: 0, isGlob: false };
+      const eos = () => index >= length;
+      const peek = () => str2.charCodeAt(index + 1);
+      const advance = () => {
+        prev = code2;
+        return str2.charCodeAt(++index);
+      };
+      while (index < length) {
+        code2 = advance();
+        let next;
+        if (code2 === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          code2 = advance();
+          if (code2 === CHAR_LEFT_CURLY_BRACE) {
+            braceEscaped = true;
+          }
+          continue;
+        }
+        if (braceEscaped === true || code2 === CHAR_LEFT_CURLY_BRACE) {
+          braces++;
+          while (eos() !== true && (code2 = advance())) {
+            if (code2 === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (code2 === CHAR_LEFT_CURLY_BRACE) {
+              braces++;
+              continue;
+            }
+            if (braceEscaped !== true && code2 === CHAR_DOT && (code2 = advance()) === CHAR_DOT) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (braceEscaped !== true && code2 === CHAR_COMMA) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (code2 === CHAR_RIGHT_CURLY_BRACE) {
+              braces--;
+              if (braces === 0) {
+                braceEscaped = false;
+                isBrace = token.isBrace = true;
+                finished = true;
+                break;
+              }
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code2 === CHAR_FORWARD_SLASH) {
+          slashes.push(index);
+          tokens.push(token);
+          token = { value: "", depth: 0, isGlob: false };
+          if (finished === true) continue;
+          if (prev === CHAR_DOT && index === start + 1) {
+            start += 2;
+            continue;
+          }
+          lastIndex = index + 1;
+          continue;
+        }
+        if (opts.noext !== true) {
+          const isExtglobChar = code2 === CHAR_PLUS || code2 === CHAR_AT || code2 === CHAR_ASTERISK || code2 === CHAR_QUESTION_MARK || code2 === CHAR_EXCLAMATION_MARK;
+          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
+            isGlob = token.isGlob = true;
+            isExtglob = token.isExtglob = true;
+            finished = true;
+            if (code2 === CHAR_EXCLAMATION_MARK && index === start) {
+              negatedExtglob = true;
+            }
+            if (scanToEnd === true) {
+              let parens = 0;
+              while (eos() !== true && (code2 = advance())) {
+                if (code2 === CHAR_BACKWARD_SLASH) {
+                  backslashes = token.backslashes = true;
+                  advance();
+                  continue;
+                }
+                if (code2 === CHAR_LEFT_PARENTHESES) {
+                  parens++;
+                  continue;
+                }
+                if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                  finished = true;
+                  break;
+                }
+              }
+              continue;
+            }
+            break;
+          }
+        }
+        if (code2 === CHAR_ASTERISK) {
+          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code2 === CHAR_QUESTION_MARK) {
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code2 === CHAR_LEFT_SQUARE_BRACKET) {
+          while (eos() !== true && (next = advance())) {
+            if (next === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
+              isBracket = token.isBracket = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              break;
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (opts.nonegate !== true && code2 === CHAR_EXCLAMATION_MARK && index === start) {
+          negated = token.negated = true;
+          start++;
+          continue;
+        }
+        if (opts.noparen !== true && code2 === CHAR_LEFT_PARENTHESES) {
+          isGlob = token.isGlob = true;
+          if (scanToEnd === true) {
+            let parens = 1;
+            while (eos() !== true && (code2 = advance())) {
+              if (code2 === CHAR_BACKWARD_SLASH) {
+                backslashes = token.backslashes = true;
+                advance();
+                continue;
+              }
+              if (code2 === CHAR_LEFT_PARENTHESES) {
+                parens++;
+                continue;
+              }
+              if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                finished = true;
+                break;
+              }
+            }
+            continue;
+          }
+          break;
+        }
+        if (isGlob === true) {
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+      }
+      if (opts.noext === true) {
+        isExtglob = false;
+        isGlob = false;
+      }
+      let base = str2;
+      let prefix = "";
+      let glob2 = "";
+      if (start > 0) {
+        prefix = str2.slice(0, start);
+        str2 = str2.slice(start);
+        lastIndex -= start;
+      }
+      if (base && isGlob === true && lastIndex > 0) {
+        base = str2.slice(0, lastIndex);
+        glob2 = str2.slice(lastIndex);
+      } else if (isGlob === true) {
+        base = "";
+        glob2 = str2;
+      } else {
+        base = str2;
+      }
+      if (base && base !== "" && base !== "/" && base !== str2) {
+        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
+          base = base.slice(0, -1);
+        }
+      }
+      if (opts.unescape === true) {
+        if (glob2) glob2 = utils.removeBackslashes(glob2);
+        if (base && backslashes === true) {
+          base = utils.removeBackslashes(base);
+        }
+      }
+      const state = {
+        prefix,
+        input,
+        start,
+        base,
+        glob: glob2,
+        isBrace,
+        isBracket,
+        isGlob,
+        isExtglob,
+        isGlobstar,
+        negated,
+        negatedExtglob
+      };
+      if (opts.tokens === true) {
+        state.maxDepth = 0;
+        if (!isPathSeparator(code2)) {
+          tokens.push(token);
+        }
+        state.tokens = tokens;
+      }
+      if (opts.parts === true || opts.tokens === true) {
+        let prevIndex;
+        for (let idx = 0; idx < slashes.length; idx++) {
+          const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
+          const i = slashes[idx];
+          const value2 = input.slice(n2, i);
+          if (opts.tokens) {
+            if (idx === 0 && start !== 0) {
+              tokens[idx].isPrefix = true;
+              tokens[idx].value = prefix;
+            } else {
+              tokens[idx].value = value2;
+            }
+            depth2(tokens[idx]);
+            state.maxDepth += tokens[idx].depth;
+          }
+          if (i >= start) {
+            parts.push(value2);
+            prevIndex = i;
+          }
+        }
+        const n = prevIndex !== void 0 ? prevIndex + 1 : start;
+        const value = input.slice(n);
+        parts.push(value);
+        if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
+          tokens[tokens.length - 1].value = value;
+          depth2(tokens[tokens.length - 1]);
+          state.maxDepth += tokens[tokens.length - 1].depth;
+        }
+        state.slashes = slashes;
+        state.parts = parts;
+      }
+      return state;
+    };
+    module2.exports = scan;
+  }
+});
+
+// node_modules/picomatch/lib/parse.js
+var require_parse2 = __commonJS({
+  "node_modules/picomatch/lib/parse.js"(exports2, module2) {
+    "use strict";
+    var constants = require_constants();
+    var utils = require_utils2();
+    var {
+      MAX_LENGTH,
+      POSIX_REGEX_SOURCE,
+      REGEX_NON_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_BACKREF,
+      REPLACEMENTS
+    } = constants;
+    var expandRange = (args, options2) => {
+      if (typeof options2.expandRange === "function") {
+        return options2.expandRange(...args, options2);
+      }
+      args.sort();
+      const value = `[${args.join("-")}]`;
+      try {
+        new RegExp(value);
+      } catch (ex) {
+        return args.map((v2) => utils.escapeRegex(v2)).join("..");
+      }
+      return value;
+    };
+    var syntaxError = (type, char) => {
+      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
+    };
+    var splitTopLevel = (input) => {
+      const parts = [];
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let value = "";
+      let escaped = false;
+      for (const ch of input) {
+        if (escaped === true) {
+          value += ch;
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          value += ch;
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          value += ch;
+          continue;
+        }
+        if (quote === 0) {
+          if (ch === "[") {
+            bracket++;
+          } else if (ch === "]" && bracket > 0) {
+            bracket--;
+          } else if (bracket === 0) {
+            if (ch === "(") {
+              paren++;
+            } else if (ch === ")" && paren > 0) {
+              paren--;
+            } else if (ch === "|" && paren === 0) {
+              parts.push(value);
+              value = "";
+              continue;
+            }
+          }
+        }
+        value += ch;
+      }
+      parts.push(value);
+      return parts;
+    };
+    var isPlainBranch = (branch) => {
+      let escaped = false;
+      for (const ch of branch) {
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (/[?*+@!()[\]{}]/.test(ch)) {
+          return false;
+        }
+      }
+      return true;
+    };
+    var normalizeSimpleBranch = (branch) => {
+      let value = branch.trim();
+      let changed = true;
+      while (changed === true) {
+        changed = false;
+        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
+          value = value.slice(2, -1);
+          changed = true;
+        }
+      }
+      if (!isPlainBranch(value)) {
+        return;
+      }
+      return value.replace(/\\(.)/g, "$1");
+    };
+    var hasRepeatedCharPrefixOverlap = (branches) => {
+      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
+      for (let i = 0; i < values.length; i++) {
+        for (let j3 = i + 1; j3 < values.length; j3++) {
+          const a = values[i];
+          const b3 = values[j3];
+          const char = a[0];
+          if (!char || a !== char.repeat(a.length) || b3 !== char.repeat(b3.length)) {
+            continue;
+          }
+          if (a === b3 || a.startsWith(b3) || b3.startsWith(a)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    };
+    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
+      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
+        return;
+      }
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let escaped = false;
+      for (let i = 1; i < pattern.length; i++) {
+        const ch = pattern[i];
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          continue;
+        }
+        if (quote === 1) {
+          continue;
+        }
+        if (ch === "[") {
+          bracket++;
+          continue;
+        }
+        if (ch === "]" && bracket > 0) {
+          bracket--;
+          continue;
+        }
+        if (bracket > 0) {
+          continue;
+        }
+        if (ch === "(") {
+          paren++;
+          continue;
+        }
+        if (ch === ")") {
+          paren--;
+          if (paren === 0) {
+            if (requireEnd === true && i !== pattern.length - 1) {
+              return;
+            }
+            return {
+              type: pattern[0],
+              body: pattern.slice(2, i),
+              end: i
+            };
+          }
+        }
+      }
+    };
+    var buildCharClassStar = (chars) => {
+      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
+      return `${source}*`;
+    };
+    var getStarExtglobSequenceChars = (pattern) => {
+      let index = 0;
+      const chars = [];
+      while (index < pattern.length) {
+        const match = parseRepeatedExtglob(pattern.slice(index), false);
+        if (!match || match.type !== "*") {
+          return;
+        }
+        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
+        if (branches.length !== 1) {
+          return;
+        }
+        const branch = normalizeSimpleBranch(branches[0]);
+        if (!branch || branch.length !== 1) {
+          return;
+        }
+        chars.push(branch);
+        index += match.end + 1;
+      }
+      if (chars.length < 1) {
+        return;
+      }
+      return chars;
+    };
+    var repeatedExtglobRecursion = (pattern) => {
+      let depth2 = 0;
+      let value = pattern.trim();
+      let match = parseRepeatedExtglob(value);
+      while (match) {
+        depth2++;
+        value = match.body.trim();
+        match = parseRepeatedExtglob(value);
+      }
+      return depth2;
+    };
+    var analyzeRepeatedExtglob = (body, options2) => {
+      if (options2.maxExtglobRecursion === false) {
+        return { risky: false };
+      }
+      const max = typeof options2.maxExtglobRecursion === "number" ? options2.maxExtglobRecursion : constants.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const branches = splitTopLevel(body).map((branch) => branch.trim());
+      if (branches.length > 1) {
+        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
+          return { risky: true };
+        }
+      }
+      const safeChars = [];
+      let sawStarSequence = false;
+      let combinable = true;
+      for (const branch of branches) {
+        const chars = getStarExtglobSequenceChars(branch);
+        if (chars) {
+          sawStarSequence = true;
+          safeChars.push(...chars);
+          continue;
+        }
+        const literal = normalizeSimpleBranch(branch);
+        if (literal && literal.length === 1) {
+          safeChars.push(literal);
+          continue;
+        }
+        combinable = false;
+        if (repeatedExtglobRecursion(branch) > max) {
+          return { risky: true };
+        }
+      }
+      if (sawStarSequence) {
+        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
+      }
+      return { risky: false };
+    };
+    var parse2 = (input, options2) => {
+      if (typeof input !== "string") {
+        throw new TypeError("Expected a string");
+      }
+      input = REPLACEMENTS[input] || input;
+      const opts = { ...options2 };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      let len = input.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      const bos = { type: "bos", value: "", output: opts.prepend || "" };
+      const tokens = [bos];
+      const capture = opts.capture ? "" : "?:";
+      const PLATFORM_CHARS = constants.globChars(opts.windows);
+      const EXTGLOB_CHARS = constants.extglobChars(PLATFORM_CHARS);
+      const {
+        DOT_LITERAL,
+        PLUS_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOT_SLASH,
+        NO_DOTS_SLASH,
+        QMARK,
+        QMARK_NO_DOT,
+        STAR,
+        START_ANCHOR
+      } = PLATFORM_CHARS;
+      const globstar = (opts2) => {
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const nodot = opts.dot ? "" : NO_DOT;
+      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
+      let star = opts.bash === true ? globstar(opts) : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      if (typeof opts.noext === "boolean") {
+        opts.noextglob = opts.noext;
+      }
+      const state = {
+        input,
+        index: -1,
+        start: 0,
+        dot: opts.dot === true,
+        consumed: "",
+        output: "",
+        prefix: "",
+        backtrack: false,
+        negated: false,
+        brackets: 0,
+        braces: 0,
+        parens: 0,
+        quotes: 0,
+        globstar: false,
+        tokens
+      };
+      input = utils.removePrefix(input, state);
+      len = input.length;
+      const extglobs = [];
+      const braces = [];
+      const stack = [];
+      let prev = bos;
+      let value;
+      const eos = () => state.index === len - 1;
+      const peek = state.peek = (n = 1) => input[state.index + n];
+      const advance = state.advance = () => input[++state.index] || "";
+      const remaining = () => input.slice(state.index + 1);
+      const consume = (value2 = "", num = 0) => {
+        state.consumed += value2;
+        state.index += num;
+      };
+      const append = (token) => {
+        state.output += token.output != null ? token.output : token.value;
+        consume(token.value);
+      };
+      const negate = () => {
+        let count2 = 1;
+        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
+          advance();
+          state.start++;
+          count2++;
+        }
+        if (count2 % 2 === 0) {
+          return false;
+        }
+        state.negated = true;
+        state.start++;
+        return true;
+      };
+      const increment = (type) => {
+        state[type]++;
+        stack.push(type);
+      };
+      const decrement = (type) => {
+        state[type]--;
+        stack.pop();
+      };
+      const push2 = (tok) => {
+        if (prev.type === "globstar") {
+          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
+          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
+          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
+            state.output = state.output.slice(0, -prev.output.length);
+            prev.type = "star";
+            prev.value = "*";
+            prev.output = star;
+            state.output += prev.output;
+          }
+        }
+        if (extglobs.length && tok.type !== "paren") {
+          extglobs[extglobs.length - 1].inner += tok.value;
+        }
+        if (tok.value || tok.output) append(tok);
+        if (prev && prev.type === "text" && tok.type === "text") {
+          prev.output = (prev.output || prev.value) + tok.value;
+          prev.value += tok.value;
+          return;
+        }
+        tok.prev = prev;
+        tokens.push(tok);
+        prev = tok;
+      };
+      const extglobOpen = (type, value2) => {
+        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
+        token.prev = prev;
+        token.parens = state.parens;
+        token.output = state.output;
+        token.startIndex = state.index;
+        token.tokensIndex = tokens.length;
+        const output = (opts.capture ? "(" : "") + token.open;
+        increment("parens");
+        push2({ type, value: value2, output: state.output ? "" : ONE_CHAR });
+        push2({ type: "paren", extglob: true, value: advance(), output });
+        extglobs.push(token);
+      };
+      const extglobClose = (token) => {
+        const literal = input.slice(token.startIndex, state.index + 1);
+        const body = input.slice(token.startIndex + 2, state.index);
+        const analysis = analyzeRepeatedExtglob(body, opts);
+        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
+          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
+          const open3 = tokens[token.tokensIndex];
+          open3.type = "text";
+          open3.value = literal;
+          open3.output = safeOutput || utils.escapeRegex(literal);
+          for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
+            tokens[i].value = "";
+            tokens[i].output = "";
+            delete tokens[i].suffix;
+          }
+          state.output = token.output + open3.output;
+          state.backtrack = true;
+          push2({ type: "paren", extglob: true, value, output: "" });
+          decrement("parens");
+          return;
+        }
+        let output = token.close + (opts.capture ? ")" : "");
+        let rest;
+        if (token.type === "negate") {
+          let extglobStar = star;
+          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
+            extglobStar = globstar(opts);
+          }
+          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
+            output = token.close = `)$))${extglobStar}`;
+          }
+          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
+            const expression = parse2(rest, { ...options2, fastpaths: false }).output;
+            output = token.close = `)${expression})${extglobStar})`;
+          }
+          if (token.prev.type === "bos") {
+            state.negatedExtglob = true;
+          }
+        }
+        push2({ type: "paren", extglob: true, value, output });
+        decrement("parens");
+      };
+      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
+        let backslashes = false;
+        let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc, chars, first, rest, index) => {
+          if (first === "\\") {
+            backslashes = true;
+            return m2;
+          }
+          if (first === "?") {
+            if (esc) {
+              return esc + first + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            if (index === 0) {
+              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            return QMARK.repeat(chars.length);
+          }
+          if (first === ".") {
+            return DOT_LITERAL.repeat(chars.length);
+          }
+          if (first === "*") {
+            if (esc) {
+              return esc + first + (rest ? star : "");
+            }
+            return star;
+          }
+          return esc ? m2 : `\\${m2}`;
+        });
+        if (backslashes === true) {
+          if (opts.unescape === true) {
+            output = output.replace(/\\/g, "");
+          } else {
+            output = output.replace(/\\+/g, (m2) => {
+              return m2.length % 2 === 0 ? "\\\\" : m2 ? "\\" : "";
+            });
+          }
+        }
+        if (output === input && opts.contains === true) {
+          state.output = input;
+          return state;
+        }
+        state.output = utils.wrapOutput(output, state, options2);
+        return state;
+      }
+      while (!eos()) {
+        value = advance();
+        if (value === "\0") {
+          continue;
+        }
+        if (value === "\\") {
+          const next = peek();
+          if (next === "/" && opts.bash !== true) {
+            continue;
+          }
+          if (next === "." || next === ";") {
+            continue;
+          }
+          if (!next) {
+            value += "\\";
+            push2({ type: "text", value });
+            continue;
+          }
+          const match = /^\\+/.exec(remaining());
+          let slashes = 0;
+          if (match && match[0].length > 2) {
+            slashes = match[0].length;
+            state.index += slashes;
+            if (slashes % 2 !== 0) {
+              value += "\\";
+            }
+          }
+          if (opts.unescape === true) {
+            value = advance();
+          } else {
+            value += advance();
+          }
+          if (state.brackets === 0) {
+            push2({ type: "text", value });
+            continue;
+          }
+        }
+        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
+          if (opts.posix !== false && value === ":") {
+            const inner = prev.value.slice(1);
+            if (inner.includes("[")) {
+              prev.posix = true;
+              if (inner.includes(":")) {
+                const idx = prev.value.lastIndexOf("[");
+                const pre = prev.value.slice(0, idx);
+                const rest2 = prev.value.slice(idx + 2);
+                const posix = POSIX_REGEX_SOURCE[rest2];
+                if (posix) {
+                  prev.value = pre + posix;
+                  state.backtrack = true;
+                  advance();
+                  if (!bos.output && tokens.indexOf(prev) === 1) {
+                    bos.output = ONE_CHAR;
+                  }
+                  continue;
+                }
+              }
+            }
+          }
+          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
+            value = `\\${value}`;
+          }
+          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
+            value = `\\${value}`;
+          }
+          if (opts.posix === true && value === "!" && prev.value === "[") {
+            value = "^";
+          }
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (state.quotes === 1 && value !== '"') {
+          value = utils.escapeRegex(value);
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (value === '"') {
+          state.quotes = state.quotes === 1 ? 0 : 1;
+          if (opts.keepQuotes === true) {
+            push2({ type: "text", value });
+          }
+          continue;
+        }
+        if (value === "(") {
+          increment("parens");
+          push2({ type: "paren", value });
+          continue;
+        }
+        if (value === ")") {
+          if (state.parens === 0 && opts.strictBrackets === true) {
+            throw new SyntaxError(syntaxError("opening", "("));
+          }
+          const extglob = extglobs[extglobs.length - 1];
+          if (extglob && state.parens === extglob.parens + 1) {
+            extglobClose(extglobs.pop());
+            continue;
+          }
+          push2({ type: "paren", value, output: state.parens ? ")" : "\\)" });
+          decrement("parens");
+          continue;
+        }
+        if (value === "[") {
+          if (opts.nobracket === true || !remaining().includes("]")) {
+            if (opts.nobracket !== true && opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("closing", "]"));
+            }
+            value = `\\${value}`;
+          } else {
+            increment("brackets");
+          }
+          push2({ type: "bracket", value });
+          continue;
+        }
+        if (value === "]") {
+          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
+            push2({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          if (state.brackets === 0) {
+            if (opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("opening", "["));
+            }
+            push2({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          decrement("brackets");
+          const prevValue = prev.value.slice(1);
+          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
+            value = `/${value}`;
+          }
+          prev.value += value;
+          append({ value });
+          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
+            continue;
+          }
+          const escaped = utils.escapeRegex(prev.value);
+          state.output = state.output.slice(0, -prev.value.length);
+          if (opts.literalBrackets === true) {
+            state.output += escaped;
+            prev.value = escaped;
+            continue;
+          }
+          prev.value = `(${capture}${escaped}|${prev.value})`;
+          state.output += prev.value;
+          continue;
+        }
+        if (value === "{" && opts.nobrace !== true) {
+          increment("braces");
+          const open3 = {
+            type: "brace",
+            value,
+            output: "(",
+            outputIndex: state.output.length,
+            tokensIndex: state.tokens.length
+          };
+          braces.push(open3);
+          push2(open3);
+          continue;
+        }
+        if (value === "}") {
+          const brace = braces[braces.length - 1];
+          if (opts.nobrace === true || !brace) {
+            push2({ type: "text", value, output: value });
+            continue;
+          }
+          let output = ")";
+          if (brace.dots === true) {
+            const arr = tokens.slice();
+            const range = [];
+            for (let i = arr.length - 1; i >= 0; i--) {
+              tokens.pop();
+              if (arr[i].type === "brace") {
+                break;
+              }
+              if (arr[i].type !== "dots") {
+                range.unshift(arr[i].value);
+              }
+            }
+            output = expandRange(range, opts);
+            state.backtrack = true;
+          }
+          if (brace.comma !== true && brace.dots !== true) {
+            const out = state.output.slice(0, brace.outputIndex);
+            const toks = state.tokens.slice(brace.tokensIndex);
+            brace.value = brace.output = "\\{";
+            value = output = "\\}";
+            state.output = out;
+            for (const t2 of toks) {
+              state.output += t2.output || t2.value;
+            }
+          }
+          push2({ type: "brace", value, output });
+          decrement("braces");
+          braces.pop();
+          continue;
+        }
+        if (value === "|") {
+          if (extglobs.length > 0) {
+            extglobs[extglobs.length - 1].conditions++;
+          }
+          push2({ type: "text", value });
+          continue;
+        }
+        if (value === ",") {
+          let output = value;
+          const brace = braces[braces.length - 1];
+          if (brace && stack[stack.length - 1] === "braces") {
+            brace.comma = true;
+            output = "|";
+          }
+          push2({ type: "comma", value, output });
+          continue;
+        }
+        if (value === "/") {
+          if (prev.type === "dot" && state.index === state.start + 1) {
+            state.start = state.index + 1;
+            state.consumed = "";
+            state.output = "";
+            tokens.pop();
+            prev = bos;
+            continue;
+          }
+          push2({ type: "slash", value, output: SLASH_LITERAL });
+          continue;
+        }
+        if (value === ".") {
+          if (state.braces > 0 && prev.type === "dot") {
+            if (prev.value === ".") prev.output = DOT_LITERAL;
+            const brace = braces[braces.length - 1];
+            prev.type = "dots";
+            prev.output += value;
+            prev.value += value;
+            brace.dots = true;
+            continue;
+          }
+          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
+            push2({ type: "text", value, output: DOT_LITERAL });
+            continue;
+          }
+          push2({ type: "dot", value, output: DOT_LITERAL });
+          continue;
+        }
+        if (value === "?") {
+          const isGroup = prev && prev.value === "(";
+          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("qmark", value);
+            continue;
+          }
+          if (prev && prev.type === "paren") {
+            const next = peek();
+            let output = value;
+            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
+              output = `\\${value}`;
+            }
+            push2({ type: "text", value, output });
+            continue;
+          }
+          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
+            push2({ type: "qmark", value, output: QMARK_NO_DOT });
+            continue;
+          }
+          push2({ type: "qmark", value, output: QMARK });
+          continue;
+        }
+        if (value === "!") {
+          if (opts.noextglob !== true && peek() === "(") {
+            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
+              extglobOpen("negate", value);
+              continue;
+            }
+          }
+          if (opts.nonegate !== true && state.index === 0) {
+            negate();
+            continue;
+          }
+        }
+        if (value === "+") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("plus", value);
+            continue;
+          }
+          if (prev && prev.value === "(" || opts.regex === false) {
+            push2({ type: "plus", value, output: PLUS_LITERAL });
+            continue;
+          }
+          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
+            push2({ type: "plus", value });
+            continue;
+          }
+          push2({ type: "plus", value: PLUS_LITERAL });
+          continue;
+        }
+        if (value === "@") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            push2({ type: "at", extglob: true, value, output: "" });
+            continue;
+          }
+          push2({ type: "text", value });
+          continue;
+        }
+        if (value !== "*") {
+          if (value === "$" || value === "^") {
+            value = `\\${value}`;
+          }
+          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
+          if (match) {
+            value += match[0];
+            state.index += match[0].length;
+          }
+          push2({ type: "text", value });
+          continue;
+        }
+        if (prev && (prev.type === "globstar" || prev.star === true)) {
+          prev.type = "star";
+          prev.star = true;
+          prev.value += value;
+          prev.output = star;
+          state.backtrack = true;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        let rest = remaining();
+        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
+          extglobOpen("star", value);
+          continue;
+        }
+        if (prev.type === "star") {
+          if (opts.noglobstar === true) {
+            consume(value);
+            continue;
+          }
+          const prior = prev.prev;
+          const before = prior.prev;
+          const isStart = prior.type === "slash" || prior.type === "bos";
+          const afterStar = before && (before.type === "star" || before.type === "globstar");
+          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
+            push2({ type: "star", value, output: "" });
+            continue;
+          }
+          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
+          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
+          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
+            push2({ type: "star", value, output: "" });
+            continue;
+          }
+          while (rest.slice(0, 3) === "/**") {
+            const after = input[state.index + 4];
+            if (after && after !== "/") {
+              break;
+            }
+            rest = rest.slice(3);
+            consume("/**", 3);
+          }
+          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
+          if (prior.type === "bos" && eos()) {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = globstar(opts);
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
+            prev.value += value;
+            state.globstar = true;
+            state.output += prior.output + prev.output;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
+            const end = rest[1] !== void 0 ? "|$" : "";
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
+            prev.value += value;
+            state.output += prior.output + prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push2({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          if (prior.type === "bos" && rest[0] === "/") {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push2({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          state.output = state.output.slice(0, -prev.output.length);
+          prev.type = "globstar";
+          prev.output = globstar(opts);
+          prev.value += value;
+          state.output += prev.output;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        const token = { type: "star", value, output: star };
+        if (opts.bash === true) {
+          token.output = ".*?";
+          if (prev.type === "bos" || prev.type === "slash") {
+            token.output = nodot + token.output;
+          }
+          push2(token);
+          continue;
+        }
+        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
+          token.output = value;
+          push2(token);
+          continue;
+        }
+        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
+          if (prev.type === "dot") {
+            state.output += NO_DOT_SLASH;
+            prev.output += NO_DOT_SLASH;
+          } else if (opts.dot === true) {
+            state.output += NO_DOTS_SLASH;
+            prev.output += NO_DOTS_SLASH;
+          } else {
+            state.output += nodot;
+            prev.output += nodot;
+          }
+          if (peek() !== "*") {
+            state.output += ONE_CHAR;
+            prev.output += ONE_CHAR;
+          }
+        }
+        push2(token);
+      }
+      while (state.brackets > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
+        state.output = utils.escapeLast(state.output, "[");
+        decrement("brackets");
+      }
+      while (state.parens > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
+        state.output = utils.escapeLast(state.output, "(");
+        decrement("parens");
+      }
+      while (state.braces > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
+        state.output = utils.escapeLast(state.output, "{");
+        decrement("braces");
+      }
+      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
+        push2({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
+      }
+      if (state.backtrack === true) {
+        state.output = "";
+        for (const token of state.tokens) {
+          state.output += token.output != null ? token.output : token.value;
+          if (token.suffix) {
+            state.output += token.suffix;
+          }
+        }
+      }
+      return state;
+    };
+    parse2.fastpaths = (input, options2) => {
+      const opts = { ...options2 };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      const len = input.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      input = REPLACEMENTS[input] || input;
+      const {
+        DOT_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOTS,
+        NO_DOTS_SLASH,
+        STAR,
+        START_ANCHOR
+      } = constants.globChars(opts.windows);
+      const nodot = opts.dot ? NO_DOTS : NO_DOT;
+      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
+      const capture = opts.capture ? "" : "?:";
+      const state = { negated: false, prefix: "" };
+      let star = opts.bash === true ? ".*?" : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      const globstar = (opts2) => {
+        if (opts2.noglobstar === true) return star;
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const create = (str2) => {
+        switch (str2) {
+          case "*":
+            return `${nodot}${ONE_CHAR}${star}`;
+          case ".*":
+            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*.*":
+            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*/*":
+            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
+          case "**":
+            return nodot + globstar(opts);
+          case "**/*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
+          case "**/*.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "**/.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
+          default: {
+            const match = /^(.*?)\.(\w+)$/.exec(str2);
+            if (!match) return;
+            const source2 = create(match[1]);
+            if (!source2) return;
+            return source2 + DOT_LITERAL + match[2];
+          }
+        }
+      };
+      const output = utils.removePrefix(input, state);
+      let source = create(output);
+      if (source && opts.strictSlashes !== true) {
+        source += `${SLASH_LITERAL}?`;
+      }
+      return source;
+    };
+    module2.exports = parse2;
+  }
+});
+
+// node_modules/picomatch/lib/picomatch.js
+var require_picomatch = __commonJS({
+  "node_modules/picomatch/lib/picomatch.js"(exports2, module2) {
+    "use strict";
+    var scan = require_scan();
+    var parse2 = require_parse2();
+    var utils = require_utils2();
+    var constants = require_constants();
+    var isObject = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var picomatch2 = (glob2, options2, returnState = false) => {
+      if (Array.isArray(glob2)) {
+        const fns = glob2.map((input) => picomatch2(input, options2, returnState));
+        const arrayMatcher = (str2) => {
+          for (const isMatch of fns) {
+            const state2 = isMatch(str2);
+            if (state2) return state2;
+          }
+          return false;
+        };
+        return arrayMatcher;
+      }
+      const isState = isObject(glob2) && glob2.tokens && glob2.input;
+      if (glob2 === "" || typeof glob2 !== "string" && !isState) {
+        throw new TypeError("Expected pattern to be a non-empty string");
+      }
+      const opts = options2 || {};
+      const posix = opts.windows;
+      const regex = isState ? picomatch2.compileRe(glob2, options2) : picomatch2.makeRe(glob2, options2, false, true);
+      const state = regex.state;
+      delete regex.state;
+      let isIgnored2 = () => false;
+      if (opts.ignore) {
+        const ignoreOpts = { ...options2, ignore: null, onMatch: null, onResult: null };
+        isIgnored2 = picomatch2(opts.ignore, ignoreOpts, returnState);
+      }
+      const matcher = (input, returnObject = false) => {
+        const { isMatch, match, output } = picomatch2.test(input, regex, options2, { glob: glob2, posix });
+        const result = { glob: glob2, state, regex, posix, input, output, match, isMatch };
+        if (typeof opts.onResult === "function") {
+          opts.onResult(result);
+        }
+        if (isMatch === false) {
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (isIgnored2(input)) {
+          if (typeof opts.onIgnore === "function") {
+            opts.onIgnore(result);
+          }
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (typeof opts.onMatch === "function") {
+          opts.onMatch(result);
+        }
+        return returnObject ? result : true;
+      };
+      if (returnState) {
+        matcher.state = state;
+      }
+      return matcher;
+    };
+    picomatch2.test = (input, regex, options2, { glob: glob2, posix } = {}) => {
+      if (typeof input !== "string") {
+        throw new TypeError("Expected input to be a string");
+      }
+      if (input === "") {
+        return { isMatch: false, output: "" };
+      }
+      const opts = options2 || {};
+      const format = opts.format || (posix ? utils.toPosixSlashes : null);
+      let match = input === glob2;
+      let output = match && format ? format(input) : input;
+      if (match === false) {
+        output = format ? format(input) : input;
+        match = output === glob2;
+      }
+      if (match === false || opts.capture === true) {
+        if (opts.matchBase === true || opts.basename === true) {
+          match = picomatch2.matchBase(input, regex, options2, posix);
+        } else {
+          match = regex.exec(output);
+        }
+      }
+      return { isMatch: Boolean(match), match, output };
+    };
+    picomatch2.matchBase = (input, glob2, options2, posix = options2 && options2.windows) => {
+      const regex = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options2);
+      return regex.test(utils.basename(input, { windows: posix }));
+    };
+    picomatch2.isMatch = (str2, patterns, options2) => picomatch2(patterns, options2)(str2);
+    picomatch2.parse = (pattern, options2) => {
+      if (Array.isArray(pattern)) return pattern.map((p3) => picomatch2.parse(p3, options2));
+      return parse2(pattern, { ...options2, fastpaths: false });
+    };
+    picomatch2.scan = (input, options2) => scan(input, options2);
+    picomatch2.compileRe = (state, options2, returnOutput = false, returnState = false) => {
+      if (returnOutput === true) {
+        return state.output;
+      }
+      const opts = options2 || {};
+      const prepend = opts.contains ? "" : "^";
+      const append = opts.contains ? "" : "$";
+      let source = `${prepend}(?:${state.output})${append}`;
+      if (state && state.negated === true) {
+        source = `^(?!${source}).*$`;
+      }
+      const regex = picomatch2.toRegex(source, options2);
+      if (returnState === true) {
+        regex.state = state;
+      }
+      return regex;
+    };
+    picomatch2.makeRe = (input, options2 = {}, returnOutput = false, returnState = false) => {
+      if (!input || typeof input !== "string") {
+        throw new TypeError("Expected a non-empty string");
+      }
+      let parsed = { negated: false, fastpaths: true };
+      if (options2.fastpaths !== false && (input[0] === "." || input[0] === "*")) {
+        parsed.output = parse2.fastpaths(input, options2);
+      }
+      if (!parsed.output) {
+        parsed = parse2(input, options2);
+      }
+      return picomatch2.compileRe(parsed, options2, returnOutput, returnState);
+    };
+    picomatch2.toRegex = (source, options2) => {
+      try {
+        const opts = options2 || {};
+        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
+      } catch (err) {
+        if (options2 && options2.debug === true) throw err;
+        return /$^/;
+      }
+    };
+    picomatch2.constants = constants;
+    module2.exports = picomatch2;
+  }
+});
+
+// node_modules/picomatch/index.js
+var require_picomatch2 = __commonJS({
+  "node_modules/picomatch/index.js"(exports2, module2) {
+    "use strict";
+    var pico = require_picomatch();
+    var utils = require_utils2();
+    function picomatch2(glob2, options2, returnState = false) {
+      if (options2 && (options2.windows === null || options2.windows === void 0)) {
+        options2 = { ...options2, windows: utils.isWindows() };
+      }
+      return pico(glob2, options2, returnState);
+    }
+    Object.assign(picomatch2, pico);
+    module2.exports = picomatch2;
+  }
+});
+
+// node_modules/ms/index.js
+var require_ms = __commonJS({
+  "node_modules/ms/index.js"(exports2, module2) {
+    var s = 1e3;
+    var m2 = s * 60;
+    var h3 = m2 * 60;
+    var d2 = h3 * 24;
+    var w2 = d2 * 7;
+    var y2 = d2 * 365.25;
+    module2.exports = function(val, options2) {
+      options2 = options2 || {};
+      var type = typeof val;
+      if (type === "string" && val.length > 0) {
+        return parse2(val);
+      } else if (type === "number" && isFinite(val)) {
+        return options2.long ? fmtLong(val) : fmtShort(val);
+      }
+      throw new Error(
+        "val is not a non-empty string or a valid number. val=" + JSON.stringify(val)
+      );
+    };
+    function parse2(str2) {
+      str2 = String(str2);
+      if (str2.length > 100) {
+        return;
+      }
+      var match = /^(-?(?:\d+)?\.?\d+) *(milliseconds?|msecs?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w|years?|yrs?|y)?$/i.exec(
+        str2
+      );
+      if (!match) {
+        return;
+      }
+      var n = parseFloat(match[1]);
+      var type = (match[2] || "ms").toLowerCase();
+      switch (type) {
+        case "years":
+        case "year":
+        case "yrs":
+        case "yr":
+        case "y":
+          return n * y2;
+        case "weeks":
+        case "week":
+        case "w":
+          return n * w2;
+        case "days":
+        case "day":
+        case "d":
+          return n * d2;
+        case "hours":
+        case "hour":
+        case "hrs":
+        case "hr":
+        case "h":
+          return n * h3;
+        case "minutes":
+        case "minute":
+        case "mins":
+        case "min":
+        case "m":
+          return n * m2;
+        case "seconds":
+        case "second":
+        case "secs":
+        case "sec":
+        case "s":
+          return n * s;
+        case "milliseconds":
+        case "millisecond":
+        case "msecs":
+        case "msec":
+        case "ms":
+          return n;
+        default:
+          return void 0;
+      }
+    }
+    function fmtShort(ms2) {
+      var msAbs = Math.abs(ms2);
+      if (msAbs >= d2) {
+        return Math.round(ms2 / d2) + "d";
+      }
+      if (msAbs >= h3) {
+        return Math.round(ms2 / h3) + "h";
+      }
+      if (msAbs >= m2) {
+        return Math.round(ms2 / m2) + "m";
+      }
+      if (msAbs >= s) {
+        return Math.round(ms2 / s) + "s";
+      }
+      return ms2 + "ms";
+    }
+    function fmtLong(ms2) {
+      var msAbs = Math.abs(ms2);
+      if (msAbs >= d2) {
+        return plural2(ms2, msAbs, d2, "day");
+      }
+      if (msAbs >= h3) {
+        return plural2(ms2, msAbs, h3, "hour");
+      }
+      if (msAbs >= m2) {
+        return plural2(ms2, msAbs, m2, "minute");
+      }
+      if (msAbs >= s) {
+        return plural2(ms2, msAbs, s, "second");
+      }
+      return ms2 + " ms";
+    }
+    function plural2(ms2, msAbs, n, name) {
+      var isPlural = msAbs >= n * 1.5;
+      return Math.round(ms2 / n) + " " + name + (isPlural ? "s" : "");
+    }
+  }
+});
+
+// node_modules/debug/src/common.js
+var require_common2 = __commonJS({
+  "node_modules/debug/src/common.js"(exports2, module2) {
+    function setup(env) {
+      createDebug.debug = createDebug;
+      createDebug.default = createDebug;
+      createDebug.coerce = coerce;
+      createDebug.disable = disable;
+      createDebug.enable = enable;
+      createDebug.enabled = enabled;
+      createDebug.humanize = require_ms();
+      createDebug.destroy = destroy;
+      Object.keys(env).forEach((key) => {
+        createDebug[key] = env[key];
+      });
+      createDebug.names = [];
+      createDebug.skips = [];
+      createDebug.formatters = {};
+      function selectColor(namespace) {
+        let hash = 0;
+        for (let i = 0; i < namespace.length; i++) {
+          hash = (hash << 5) - hash + namespace.charCodeAt(i);
+          hash |= 0;
+        }
+        return createDebug.colors[Math.abs(hash) % createDebug.colors.length];
+      }
+      createDebug.selectColor = selectColor;
+      function createDebug(namespace) {
+        let prevTime;
+        let enableOverride = null;
+        let namespacesCache;
+        let enabledCache;
+        function debug2(...args) {
+          if (!debug2.enabled) {
+            return;
+          }
+          const self2 = debug2;
+          const curr = Number(/* @__PURE__ */ new Date());
+          const ms2 = curr - (prevTime || curr);
+          self2.diff = ms2;
+          self2.prev = prevTime;
+          self2.curr = curr;
+          prevTime = curr;
+          args[0] = createDebug.coerce(args[0]);
+          if (typeof args[0] !== "string") {
+            args.unshift("%O");
+          }
+          let index = 0;
+          args[0] = args[0].replace(/%([a-zA-Z%])/g, (match, format) => {
+            if (match === "%%") {
+              return "%";
+            }
+            index++;
+            const formatter = createDebug.formatters[format];
+            if (typeof formatter === "function") {
+              const val = args[index];
+              match = formatter.call(self2, val);
+              args.splice(index, 1);
+              index--;
+            }
+            return match;
+          });
+          createDebug.formatArgs.call(self2, args);
+          const logFn = self2.log || createDebug.log;
+          logFn.apply(self2, args);
+        }
+        debug2.namespace = namespace;
+        debug2.useColors = createDebug.useColors();
+        debug2.color = createDebug.selectColor(namespace);
+        debug2.extend = extend;
+        debug2.destroy = createDebug.destroy;
+        Object.defineProperty(debug2, "enabled", {
+          enumerable: true,
+          configurable: false,
+          get: () => {
+            if (enableOverride !== null) {
+              return enableOverride;
+            }
+            if (namespacesCache !== createDebug.namespaces) {
+              namespacesCache = createDebug.namespaces;
+              enabledCache = createDebug.enabled(namespace);
+            }
+            return enabledCache;
+          },
+          set: (v2) => {
+            enableOverride = v2;
+          }
+        });
+        if (typeof createDebug.init === "function") {
+          createDebug.init(debug2);
+        }
+        return debug2;
+      }
+      function extend(namespace, delimiter2) {
+        const newDebug = createDebug(this.namespace + (typeof delimiter2 === "undefined" ? ":" : delimiter2) + namespace);
+        newDebug.log = this.log;
+        return newDebug;
+      }
+      function enable(namespaces) {
+        createDebug.save(namespaces);
+        createDebug.namespaces = namespaces;
+        createDebug.names = [];
+        createDebug.skips = [];
+        const split = (typeof namespaces === "string" ? namespaces : "").trim().replace(/\s+/g, ",").split(",").filter(Boolean);
+        for (const ns2 of split) {
+          if (ns2[0] === "-") {
+            createDebug.skips.push(ns2.slice(1));
+          } else {
+            createDebug.names.push(ns2);
+          }
+        }
+      }
+      function matchesTemplate(search, template) {
+        let searchIndex = 0;
+        let templateIndex = 0;
+        let starIndex = -1;
+        let matchIndex = 0;
+        while (searchIndex < search.length) {
+          if (templateIndex < template.length && (template[templateIndex] === search[searchIndex] || template[templateIndex] === "*")) {
+            if (template[templateIndex] === "*") {
+              starIndex = templateIndex;
+              matchIndex = searchIndex;
+              templateIndex++;
+            } else {
+              searchIndex++;
+              templateIndex++;
+            }
+          } else if (starIndex !== -1) {
+            templateIndex = starIndex + 1;
+            matchIndex++;
+            searchIndex = matchIndex;
+          } else {
+            return false;
+          }
+        }
+        while (templateIndex < template.length && template[templateIndex] === "*") {
+          templateIndex++;
+        }
+        return templateIndex === template.length;
+      }
+      function disable() {
+        const namespaces = [
+          ...createDebug.names,
+          ...createDebug.skips.map((namespace) => "-" + namespace)
+        ].join(",");
+        createDebug.enable("");
+        return namespaces;
+      }
+      function enabled(name) {
+        for (const skip of createDebug.skips) {
+          if (matchesTemplate(name, skip)) {
+            return false;
+          }
+        }
+        for (const ns2 of createDebug.names) {
+          if (matchesTemplate(name, ns2)) {
+            return true;
+          }
+        }
+        return false;
+      }
+      function coerce(val) {
+        if (val instanceof Error) {
+          return val.stack || val.message;
+        }
+        return val;
+      }
+      function destroy() {
+        console.warn("Instance method `debug.destroy()` is deprecated and no longer does anything. It will be removed in the next major version of `debug`.");
+      }
+      createDebug.enable(createDebug.load());
+      return createDebug;
+    }
+    module2.exports = setup;
+  }
+});
+
+// node_modules/debug/src/browser.js
+var require_browser = __commonJS({
+  "node_modules/debug/src/browser.js"(exports2, module2) {
+    exports2.formatArgs = formatArgs;
+    exports2.save = save;
+    exports2.load = load;
+    exports2.useColors = useColors;
+    exports2.storage = localstorage();
+    exports2.destroy = /* @__PURE__ */ (() => {
+      let warned = false;
+      return () => {
+        if (!warned) {
+          warned = true;
+          console.warn("Instance method `debug.destroy()` is deprecated and no longer does anything. It will be removed in the next major version of `debug`.");
+        }
+      };
+    })();
+    exports2.colors = [
+      "#0000CC",
+      "#0000FF",
+      "#0033CC",
+      "#0033FF",
+      "#0066CC",
+      "#0066FF",
+      "#0099CC",
+      "#0099FF",
+      "#00CC00",
+      "#00CC33",
+      "#00CC66",
+      "#00CC99",
+      "#00CCCC",
+      "#00CCFF",
+      "#3300CC",
+      "#3300FF",
+      "#3333CC",
+      "#3333FF",
+      "#3366CC",
+      "#3366FF",
+      "#3399CC",
+      "#3399FF",
+      "#33CC00",
+      "#33CC33",
+      "#33CC66",
+      "#33CC99",
+      "#33CCCC",
+      "#33CCFF",
+      "#6600CC",
+      "#6600FF",
+      "#6633CC",
+      "#6633FF",
+      "#66CC00",
+      "#66CC33",
+      "#9900CC",
+      "#9900FF",
+      "#9933CC",
+      "#9933FF",
+      "#99CC00",
+      "#99CC33",
+      "#CC0000",
+      "#CC0033",
+      "#CC0066",
+      "#CC0099",
+      "#CC00CC",
+      "#CC00FF",
+      "#CC3300",
+      "#CC3333",
+      "#CC3366",
+      "#CC3399",
+      "#CC33CC",
+      "#CC33FF",
+      "#CC6600",
+      "#CC6633",
+      "#CC9900",
+      "#CC9933",
+      "#CCCC00",
+      "#CCCC33",
+      "#FF0000",
+      "#FF0033",
+      "#FF0066",
+      "#FF0099",
+      "#FF00CC",
+      "#FF00FF",
+      "#FF3300",
+      "#FF3333",
+      "#FF3366",
+      "#FF3399",
+      "#FF33CC",
+      "#FF33FF",
+      "#FF6600",
+      "#FF6633",
+      "#FF9900",
+      "#FF9933",
+      "#FFCC00",
+      "#FFCC33"
+    ];
+    function useColors() {
+      if (typeof window !== "undefined" && window.process && (window.process.type === "renderer" || window.process.__nwjs)) {
+        return true;
+      }
+      if (typeof navigator !== "undefined" && navigator.userAgent && navigator.userAgent.toLowerCase().match(/(edge|trident)\/(\d+)/)) {
+        return false;
+      }
+      let m2;
+      return typeof document !== "undefined" && document.documentElement && document.documentElement.style && document.documentElement.style.WebkitAppearance || // Is firebug? http://stackoverflow.com/a/398120/376773
+      typeof window !== "undefined" && window.console && (window.console.firebug || window.console.exception && window.console.table) || // Is firefox >= v31?
+      // https://developer.mozilla.org/en-US/docs/Tools/Web_Console#Styling_messages
+      typeof navigator !== "undefined" && navigator.userAgent && (m2 = navigator.userAgent.toLowerCase().match(/firefox\/(\d+)/)) && parseInt(m2[1], 10) >= 31 || // Double check webkit in userAgent just in case we are in a worker
+      typeof navigator !== "undefined" && navigator.userAgent && navigator.userAgent.toLowerCase().match(/applewebkit\/(\d+)/);
+    }
+    function formatArgs(args) {
+      args[0] = (this.useColors ? "%c" : "") + this.namespace + (this.useColors ? " %c" : " ") + args[0] + (this.useColors ? "%c " : " ") + "+" + module2.exports.humanize(this.diff);
+      if (!this.useColors) {
+        return;
+      }
+      const c3 = "color: " + this.color;
+      args.splice(1, 0, c3, "color: inherit");
+      let index = 0;
+      let lastC = 0;
+      args[0].replace(/%[a-zA-Z%]/g, (match) => {
+        if (match === "%%") {
+          return;
+        }
+        index++;
+        if (match === "%c") {
+          lastC = index;
+        }
+      });
+      args.splice(lastC, 0, c3);
+    }
+    exports2.log = console.debug || console.log || (() => {
+    });
+    function save(namespaces) {
+      try {
+        if (namespaces) {
+          exports2.storage.setItem("debug", namespaces);
+        } else {
+          exports2.storage.removeItem("debug");
+        }
+      } catch (error) {
+      }
+    }
+    function load() {
+      let r2;
+      try {
+        r2 = exports2.storage.getItem("debug") || exports2.storage.getItem("DEBUG");
+      } catch (error) {
+      }
+      if (!r2 && typeof process !== "undefined" && "env" in process) {
+        r2 = process.env.DEBUG;
+      }
+      return r2;
+    }
+    function localstorage() {
+      try {
+        return localStorage;
+      } catch (error) {
+      }
+    }
+    module2.exports = require_common2()(exports2);
+    var { formatters: formatters2 } = module2.exports;
+    formatters2.j = function(v2) {
+      try {
+        return JSON.stringify(v2);
+      } catch (error) {
+        return "[UnexpectedJSONParseError]: " + error.message;
+      }
+    };
+  }
+});
+
+// node_modules/debug/src/node.js
+var require_node = __commonJS({
+  "node_modules/debug/src/node.js"(exports2, module2) {
+    var tty = __require("tty");
+    var util2 = __require("util");
+    exports2.init = init;
+    exports2.log = log;
+    exports2.formatArgs = formatArgs;
+    exports2.save = save;
+    exports2.load = load;
+    exports2.useColors = useColors;
+    exports2.destroy = util2.deprecate(
+      () => {
+      },
+      "Instance method `debug.destroy()` is deprecated and no longer does anything. It will be removed in the next major version of `debug`."
+    );
+    exports2.colors = [6, 2, 3, 4, 5, 1];
+    try {
+      const supportsColor = __require("supports-color");
+      if (supportsColor && (supportsColor.stderr || supportsColor).level >= 2) {
+        exports2.colors = [
+          20,
+          21,
+          26,
+          27,
+          32,
+          33,
+          38,
+          39,
+          40,
+          41,
+          42,
+          43,
+          44,
+          45,
+          56,
+          57,
+          62,
+          63,
+          68,
+          69,
+          74,
+          75,
+          76,
+          77,
+          78,
+          79,
+          80,
+          81,
+          92,
+          93,
+          98,
+          99,
+          112,
+          113,
+          128,
+          129,
+          134,
+          135,
+          148,
+          149,
+          160,
+          161,
+          162,
+          163,
+          164,
+          165,
+          166,
+          167,
+          168,
+          169,
+          170,
+          171,
+          172,
+          173,
+          178,
+          179,
+          184,
+          185,
+          196,
+          197,
+          198,
+          199,
+          200,
+          201,
+          202,
+          203,
+          204,
+          205,
+          206,
+          207,
+          208,
+          209,
+          214,
+          215,
+          220,
+          221
+        ];
+      }
+    } catch (error) {
+    }
+    exports2.inspectOpts = Object.keys(process.env).filter((key) => {
+      return /^debug_/i.test(key);
+    }).reduce((obj2, key) => {
+      const prop = key.substring(6).toLowerCase().replace(/_([a-z])/g, (_3, k2) => {
+        return k2.toUpperCase();
+      });
+      let val = process.env[key];
+      if (/^(yes|on|true|enabled)$/i.test(val)) {
+        val = true;
+      } else if (/^(no|off|false|disabled)$/i.test(val)) {
+        val = false;
+      } else if (val === "null") {
+        val = null;
+      } else {
+        val = Number(val);
+      }
+      obj2[prop] = val;
+      return obj2;
+    }, {});
+    function useColors() {
+      return "colors" in exports2.inspectOpts ? Boolean(exports2.inspectOpts.colors) : tty.isatty(process.stderr.fd);
+    }
+    function formatArgs(args) {
+      const { namespace: name, useColors: useColors2 } = this;
+      if (useColors2) {
+        const c3 = this.color;
+        const colorCode = "\x1B[3" + (c3 < 8 ? c3 : "8;5;" + c3);
+        const prefix = `  ${colorCode};1m${name} \x1B[0m`;
+        args[0] = prefix + args[0].split("\n").join("\n" + prefix);
+        args.push(colorCode + "m+" + module2.exports.humanize(this.diff) + "\x1B[0m");
+      } else {
+        args[0] = getDate() + name + " " + args[0];
+      }
+    }
+    function getDate() {
+      if (exports2.inspectOpts.hideDate) {
+        return "";
+      }
+      return (/* @__PURE__ */ new Date()).toISOString() + " ";
+    }
+    function log(...args) {
+      return process.stderr.write(util2.formatWithOptions(exports2.inspectOpts, ...args) + "\n");
+    }
+    function save(namespaces) {
+      if (namespaces) {
+        process.env.DEBUG = namespaces;
+      } else {
+        delete process.env.DEBUG;
+      }
+    }
+    function load() {
+      return process.env.DEBUG;
+    }
+    function init(debug2) {
+      debug2.inspectOpts = {};
+      const keys = Object.keys(exports2.inspectOpts);
+      for (let i = 0; i < keys.length; i++) {
+        debug2.inspectOpts[keys[i]] = exports2.inspectOpts[keys[i]];
+      }
+    }
+    module2.exports = require_common2()(exports2);
+    var { formatters: formatters2 } = module2.exports;
+    formatters2.o = function(v2) {
+      this.inspectOpts.colors = this.useColors;
+      return util2.inspect(v2, this.inspectOpts).split("\n").map((str2) => str2.trim()).join(" ");
+    };
+    formatters2.O = function(v2) {
+      this.inspectOpts.colors = this.useColors;
+      return util2.inspect(v2, this.inspectOpts);
+    };
+  }
+});
+
+// node_modules/debug/src/index.js
+var require_src = __commonJS({
+  "node_modules/debug/src/index.js"(exports2, module2) {
+    if (typeof process === "undefined" || process.type === "renderer" || process.browser === true || process.__nwjs) {
+      module2.exports = require_browser();
+    } else {
+      module2.exports = require_node();
+    }
+  }
+});
+
+// node_modules/@kwsites/file-exists/dist/src/index.js
+var require_src2 = __commonJS({
+  "node_modules/@kwsites/file-exists/dist/src/index.js"(exports2) {
+    "use strict";
+    var __importDefault = exports2 && exports2.__importDefault || function(mod) {
+      return mod && mod.__esModule ? mod : { "default": mod };
+    };
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    var fs_1 = __require("fs");
+    var debug_1 = __importDefault(require_src());
+    var log = debug_1.default("@kwsites/file-exists");
+    function check(path11, isFile, isDirectory) {
+      log(`checking %s`, path11);
+      try {
+        const stat4 = fs_1.statSync(path11);
+        if (stat4.isFile() && isFile) {
+          log(`[OK] path represents a file`);
+          return true;
+        }
+        if (stat4.isDirectory() && isDirectory) {
+          log(`[OK] path represents a directory`);
+          return true;
+        }
+        log(`[FAIL] path represents something other than a file or directory`);
+        return false;
+      } catch (e) {
+        if (e.code === "ENOENT") {
+          log(`[FAIL] path is not accessible: %o`, e);
+          return false;
+        }
+        log(`[FATAL] %o`, e);
+        throw e;
+      }
+    }
+    function exists(path11, type = exports2.READABLE) {
+      return check(path11, (type & exports2.FILE) > 0, (type & exports2.FOLDER) > 0);
+    }
+    exports2.exists = exists;
+    exports2.FILE = 1;
+    exports2.FOLDER = 2;
+    exports2.READABLE = exports2.FILE + exports2.FOLDER;
+  }
+});
+
+// node_modules/@kwsites/file-exists/dist/index.js
+var require_dist2 = __commonJS({
+  "node_modules/@kwsites/file-exists/dist/index.js"(exports2) {
+    "use strict";
+    function __export2(m2) {
+      for (var p3 in m2) if (!exports2.hasOwnProperty(p3)) exports2[p3] = m2[p3];
+    }
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    __export2(require_src2());
+  }
+});
+
+// node_modules/@kwsites/promise-deferred/dist/index.js
+var require_dist3 = __commonJS({
+  "node_modules/@kwsites/promise-deferred/dist/index.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.createDeferred = exports2.deferred = void 0;
+    function deferred() {
+      let done;
+      let fail2;
+      let status = "pending";
+      const promise = new Promise((_done, _fail) => {
+        done = _done;
+        fail2 = _fail;
+      });
+      return {
+        promise,
+        done(result) {
+          if (status === "pending") {
+            status = "resolved";
+            done(result);
+          }
+        },
+        fail(error) {
+          if (status === "pending") {
+            status = "rejected";
+            fail2(error);
+          }
+        },
+        get fulfilled() {
+          return status !== "pending";
+        },
+        get status() {
+          return status;
+        }
+      };
+    }
+    exports2.deferred = deferred;
+    exports2.createDeferred = deferred;
+    exports2.default = deferred;
+  }
+});
+
 // src/cli.ts
 import { parseArgs } from "node:util";
 import { createHash } from "node:crypto";
@@ -40959,6 +40959,138 @@ function costUsd(model, usage) {
   return (input * pr2.input + output * pr2.output + cacheWrite * pr2.cacheWrite + cacheRead * pr2.cacheRead) / M;
 }
 
+// src/agent/provider.ts
+var PROVIDER_IDS = {
+  "claude-opus-5-5": { bedrock: "global.anthropic.claude-opus-5-5", vertex: "claude-opus-5-5" },
+  "claude-sonnet-5-5": { bedrock: "global.anthropic.claude-sonnet-5-5", vertex: "claude-sonnet-5-5" },
+  "claude-haiku-5-5": { bedrock: "global.anthropic.claude-haiku-5-5", vertex: "claude-haiku-5-5" },
+  "claude-fable-5-2": { bedrock: "global.anthropic.claude-fable-5-2", vertex: "claude-fable-5-2" },
+  "claude-fable-5-1": { bedrock: "global.anthropic.claude-fable-5-1", vertex: "claude-fable-5-1" },
+  "claude-opus-5": { bedrock: "global.anthropic.claude-opus-5", vertex: "claude-opus-5" },
+  "claude-sonnet-5": { bedrock: "global.anthropic.claude-sonnet-5", vertex: "claude-sonnet-5" },
+  "claude-sonnet-4-6": { bedrock: "global.anthropic.claude-sonnet-4-6", vertex: "claude-sonnet-4-6" },
+  "claude-sonnet-4-5": { bedrock: "global.anthropic.claude-sonnet-4-5-20250929-v1:0", vertex: "claude-sonnet-4-5@20250929" },
+  "claude-haiku-4-5": { bedrock: "global.anthropic.claude-haiku-4-5-20251001-v1:0", vertex: "claude-haiku-4-5@20251001" }
+};
+var BEDROCK_NATIVE = /^(?:arn:|(?:[a-z-]+\.)?anthropic\.)/;
+var DATED = /^(claude-.+)-(\d{8})$/;
+function providerModelId(provider, modelId) {
+  if (provider === "anthropic") return modelId;
+  const known = PROVIDER_IDS[modelId];
+  if (known) return known[provider];
+  if (provider === "bedrock") {
+    if (BEDROCK_NATIVE.test(modelId)) return modelId;
+    return `global.anthropic.${modelId}${DATED.test(modelId) ? "-v1:0" : ""}`;
+  }
+  if (modelId.includes("@")) return modelId;
+  const dated = DATED.exec(modelId);
+  if (dated) return `${dated[1]}@${dated[2]}`;
+  return modelId;
+}
+function providerSecrets(provider, env) {
+  const names = provider === "bedrock" ? ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK"] : provider === "vertex" ? ["ANTHROPIC_VERTEX_ACCESS_TOKEN"] : [];
+  return names.map((n) => env[n]?.trim() ?? "").filter(Boolean);
+}
+function checkProviderSettings(o2) {
+  if (o2.provider === "anthropic") {
+    if (!o2.apiKey) {
+      throw new UserError(
+        "Input 'anthropic-api-key' is empty: add `anthropic-api-key: ${{ secrets.ANTHROPIC_API_KEY }}` to the step's `with:` and store the key as a repository secret."
+      );
+    }
+    return;
+  }
+  if (o2.provider === "bedrock") {
+    bedrockRegion(o2);
+    const access = read(o2.env, "AWS_ACCESS_KEY_ID");
+    const secret = read(o2.env, "AWS_SECRET_ACCESS_KEY");
+    if (!read(o2.env, "AWS_BEARER_TOKEN_BEDROCK") && Boolean(access) !== Boolean(secret)) {
+      throw new UserError(
+        `provider bedrock: ${access ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID"} is not set while ${access ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY"} is. Set both, or use aws-actions/configure-aws-credentials before this step.`
+      );
+    }
+    return;
+  }
+  vertexRegion(o2);
+}
+async function createModelClient(o2) {
+  checkProviderSettings(o2);
+  const maxRetries = o2.maxRetries ?? 2;
+  if (o2.provider === "anthropic") {
+    const { default: Anthropic2 } = await Promise.resolve().then(() => (init_sdk(), sdk_exports));
+    return new Anthropic2({ apiKey: o2.apiKey, baseURL: o2.baseUrl || null, maxRetries });
+  }
+  if (o2.provider === "bedrock") return mapModelIds("bedrock", await bedrockClient(o2, maxRetries));
+  return mapModelIds("vertex", await vertexClient(o2, maxRetries));
+}
+async function bedrockClient(o2, maxRetries) {
+  const region = bedrockRegion(o2);
+  const accessKeyId = read(o2.env, "AWS_ACCESS_KEY_ID");
+  const secretAccessKey = read(o2.env, "AWS_SECRET_ACCESS_KEY");
+  const sessionToken = read(o2.env, "AWS_SESSION_TOKEN");
+  const bearer = read(o2.env, "AWS_BEARER_TOKEN_BEDROCK");
+  const { bedrockSdkClient } = await import("./provider-bedrock.js");
+  const r2 = await bedrockSdkClient({
+    region,
+    baseURL: read(o2.env, "ANTHROPIC_BEDROCK_BASE_URL") ?? `https://bedrock-runtime.${region}.amazonaws.com`,
+    maxRetries,
+    ...bearer ? { bearer } : {},
+    ...accessKeyId && secretAccessKey ? { keys: { accessKeyId, secretAccessKey, ...sessionToken ? { sessionToken } : {} } } : {}
+  });
+  if ("client" in r2) return r2.client;
+  throw new UserError(
+    `provider bedrock: no AWS credentials found. Add aws-actions/configure-aws-credentials before this step (it sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN), or set AWS_BEARER_TOKEN_BEDROCK to a Bedrock API key. (${r2.noCredentials})`
+  );
+}
+async function vertexClient(o2, maxRetries) {
+  const region = vertexRegion(o2);
+  const projectId = o2.projectId || firstOf(o2.env, PROJECT_VARS);
+  const baseURL = read(o2.env, "ANTHROPIC_VERTEX_BASE_URL");
+  const token = read(o2.env, "ANTHROPIC_VERTEX_ACCESS_TOKEN");
+  const { vertexSdkClient } = await import("./provider-vertex.js");
+  const r2 = await vertexSdkClient({ region, maxRetries, ...projectId ? { projectId } : {}, ...baseURL ? { baseURL } : {}, ...token ? { token } : {} });
+  if ("client" in r2) return r2.client;
+  if (r2.problem === "credentials") {
+    throw new UserError(
+      `provider vertex: no Google credentials found. Add google-github-actions/auth before this step (it sets GOOGLE_APPLICATION_CREDENTIALS), or set ANTHROPIC_VERTEX_ACCESS_TOKEN to an OAuth access token. (${r2.detail})`
+    );
+  }
+  throw new UserError(
+    "provider vertex: no Google Cloud project. Set ANTHROPIC_VERTEX_PROJECT_ID or GOOGLE_CLOUD_PROJECT (google-github-actions/auth sets it when it knows the project)."
+  );
+}
+var PROJECT_VARS = ["ANTHROPIC_VERTEX_PROJECT_ID", "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT"];
+function bedrockRegion(o2) {
+  const region = o2.region || firstOf(o2.env, ["AWS_REGION", "AWS_DEFAULT_REGION"]);
+  if (!region) {
+    throw new UserError(
+      "provider bedrock: no AWS region. Set AWS_REGION (aws-actions/configure-aws-credentials sets it from its `aws-region` input)."
+    );
+  }
+  return region;
+}
+function vertexRegion(o2) {
+  const region = o2.region || read(o2.env, "CLOUD_ML_REGION");
+  if (!region) {
+    throw new UserError("provider vertex: no region. Set CLOUD_ML_REGION in the step's `env:` (e.g. `global` or `us-east5`).");
+  }
+  return region;
+}
+function read(env, name) {
+  return env[name]?.trim() || void 0;
+}
+function firstOf(env, names) {
+  for (const n of names) {
+    const v2 = read(env, n);
+    if (v2) return v2;
+  }
+  return void 0;
+}
+function mapModelIds(provider, client) {
+  const stream2 = ((params, options2) => client.messages.stream({ ...params, model: providerModelId(provider, params.model) }, options2));
+  return { messages: { stream: stream2 } };
+}
+
 // src/agent/status.ts
 var KEY_NAMES = [
   [/^status$/i, "STATUS"],
@@ -40999,7 +41131,7 @@ function parseStatus(text) {
     if (!current) continue;
     if (current === "FILES") {
       if (line.item || !/\s/.test(line.value)) files.push(...splitFiles(line.value));
-    } else fields[current] = join(fields[current], line.value);
+    } else fields[current] = join2(fields[current], line.value);
   }
   const summary = clean(fields.SUMMARY ?? "");
   if (!summary) return null;
@@ -41013,11 +41145,11 @@ function parseStatus(text) {
 function formatStatus(block) {
   const lines = [
     `STATUS: ${block.status}`,
-    `SUMMARY: ${oneLine(block.summary)}`,
+    `SUMMARY: ${oneLine2(block.summary)}`,
     `FILES: ${block.files.length ? block.files.join(", ") : "none"}`
   ];
-  if (block.next) lines.push(`NEXT: ${oneLine(block.next)}`);
-  if (block.blocker) lines.push(`BLOCKER: ${oneLine(block.blocker)}`);
+  if (block.next) lines.push(`NEXT: ${oneLine2(block.next)}`);
+  if (block.blocker) lines.push(`BLOCKER: ${oneLine2(block.blocker)}`);
   return lines.join("\n");
 }
 function readLine(raw) {
@@ -41048,11 +41180,11 @@ function readLine(raw) {
 }
 function statusWord(value) {
   const words = value.toUpperCase().match(/[A-Z]+/g) ?? [];
-  if (new Set(words.filter((w2) => isStatus(w2))).size > 1) return null;
+  if (new Set(words.filter((w2) => isStatus2(w2))).size > 1) return null;
   const first = words[0];
-  return first !== void 0 && isStatus(first) ? first : null;
+  return first !== void 0 && isStatus2(first) ? first : null;
 }
-function isStatus(word) {
+function isStatus2(word) {
   return STATUSES.includes(word);
 }
 function splitFiles(value) {
@@ -41066,17 +41198,17 @@ function stripEmphasis(s) {
   return s.trim().replace(/^[*_`]+(?=\S)/, "").replace(/(?<=\S)[*_`]+$/, "").trim();
 }
 function clean(s) {
-  return stripEmphasis(oneLine(s));
+  return stripEmphasis(oneLine2(s));
 }
 function optional(s) {
   if (s === void 0) return void 0;
   const v2 = clean(s);
   return NO_FILES.test(v2) ? void 0 : v2;
 }
-function join(a, b3) {
+function join2(a, b3) {
   return a ? `${a} ${b3}` : b3;
 }
-function oneLine(s) {
+function oneLine2(s) {
   return s.replace(/\s+/g, " ").trim();
 }
 function dedupe(xs2) {
@@ -41087,8 +41219,8 @@ function dedupe(xs2) {
 var import_ignore = __toESM(require_ignore(), 1);
 import { execFile } from "node:child_process";
 import { existsSync as existsSync2 } from "node:fs";
-import { open, readdir as readdir2 } from "node:fs/promises";
-import { join as join2 } from "node:path";
+import { open, readdir as readdir3 } from "node:fs/promises";
+import { join as join3 } from "node:path";
 var DEFAULT_CONTEXT_CHARS = 8e3;
 var SKIPPED_DIRS = /* @__PURE__ */ new Set([
   "node_modules",
@@ -41123,7 +41255,7 @@ var SKIPPED_DIRS = /* @__PURE__ */ new Set([
   ".pnpm-store",
   "site-packages"
 ]);
-var WALK_MAX_DEPTH = 12;
+var WALK_MAX_DEPTH2 = 12;
 var WALK_MAX_FILES = 5e4;
 var MANIFEST_MAX_BYTES = 64 * 1024;
 var MANIFEST_MAX_DEPTH = 2;
@@ -41141,14 +41273,14 @@ async function repoContext(workspace, opts = {}) {
   return { text, ms: Math.round(performance.now() - started), files: listing.files.length };
 }
 async function listFiles(workspace) {
-  if (existsSync2(join2(workspace, ".git"))) {
+  if (existsSync2(join3(workspace, ".git"))) {
     const fromGit = await gitLsFiles(workspace);
     if (fromGit && fromGit.length > 0) {
       const split = dirCache();
       return { files: fromGit.filter((f3) => !split(f3).info.skipped), source: "git", truncated: false };
     }
   }
-  return walk(workspace);
+  return walk3(workspace);
 }
 function gitLsFiles(cwd) {
   return new Promise((resolve4) => {
@@ -41165,21 +41297,21 @@ function gitLsFiles(cwd) {
     );
   });
 }
-async function walk(workspace) {
+async function walk3(workspace) {
   const files = [];
   let truncated = false;
   let level = [{ dir: "", scopes: [] }];
   for (let depth2 = 0; level.length > 0; depth2++) {
-    if (depth2 > WALK_MAX_DEPTH) {
+    if (depth2 > WALK_MAX_DEPTH2) {
       truncated = true;
       break;
     }
     const entries = await Promise.all(
       level.map(async ({ dir, scopes }) => {
-        const list = await readdir2(join2(workspace, dir), { withFileTypes: true }).catch(() => []);
+        const list = await readdir3(join3(workspace, dir), { withFileTypes: true }).catch(() => []);
         let own = scopes;
         if (list.some((e) => e.name === ".gitignore" && e.isFile())) {
-          const rules = await readHead(join2(workspace, dir, ".gitignore"), MANIFEST_MAX_BYTES);
+          const rules = await readHead2(join3(workspace, dir, ".gitignore"), MANIFEST_MAX_BYTES);
           if (rules) own = [...scopes, { base: dir, ig: (0, import_ignore.default)().add(rules) }];
         }
         return { dir, scopes: own, list };
@@ -41213,7 +41345,7 @@ function isIgnored(scopes, rel, isDir2) {
   }
   return false;
 }
-async function readHead(path11, maxBytes) {
+async function readHead2(path11, maxBytes) {
   try {
     const fh = await open(path11, "r");
     try {
@@ -41547,9 +41679,9 @@ var PHP_PACKAGES = [
 var NPM_DEFAULT_TEST = /no test specified/;
 async function readManifests(workspace, paths) {
   const out = /* @__PURE__ */ new Map();
-  const read = await Promise.all(paths.map((p3) => readHead(join2(workspace, p3), MANIFEST_MAX_BYTES)));
+  const read2 = await Promise.all(paths.map((p3) => readHead2(join3(workspace, p3), MANIFEST_MAX_BYTES)));
   paths.forEach((p3, i) => {
-    const text = read[i];
+    const text = read2[i];
     if (text != null) out.set(p3, text);
   });
   return out;
@@ -41662,7 +41794,7 @@ function escapeRegExp(s) {
 }
 async function readDocs(workspace, paths) {
   const docs = await Promise.all(
-    paths.map(async (path11) => ({ path: path11, text: await readHead(join2(workspace, path11), DOC_MAX_CHARS * 4) ?? "" }))
+    paths.map(async (path11) => ({ path: path11, text: await readHead2(join3(workspace, path11), DOC_MAX_CHARS * 4) ?? "" }))
   );
   return docs.filter((d2) => d2.text.trim());
 }
@@ -41692,7 +41824,7 @@ function render(listing, facts, manifests, docs, maxChars) {
     const parts = [...facts.migrations].map(([dir, set]) => {
       const names = [...set].sort();
       const span = names.length === 1 ? names[0] : `${names[0]} \u2026 ${names[names.length - 1]}`;
-      return `${code(dir)} (${names.length}: ${oneLine2(span ?? "", 120)})`;
+      return `${code(dir)} (${names.length}: ${oneLine3(span ?? "", 120)})`;
     });
     db.push(`migrations ${capList(parts, 4)}`);
   }
@@ -41710,7 +41842,7 @@ function render(listing, facts, manifests, docs, maxChars) {
   }
   if (facts.docker.length) lines.push(`- Docker: ${capList(facts.docker.map(code), 6)}`);
   if (facts.ci.length) lines.push(`- CI: ${capList(facts.ci.map(code), 6)}`);
-  if (listing.truncated) lines.push(`- Note: the listing stopped at ${WALK_MAX_FILES} files or depth ${WALK_MAX_DEPTH}; there is more.`);
+  if (listing.truncated) lines.push(`- Note: the listing stopped at ${WALK_MAX_FILES} files or depth ${WALK_MAX_DEPTH2}; there is more.`);
   const summary = lines.join("\n");
   let text = summary;
   for (const doc of docs) {
@@ -41744,12 +41876,12 @@ function capList(items, max, sep4 = ", ") {
   return `${items.slice(0, max).join(sep4)}${sep4}\u2026 and ${items.length - max} more`;
 }
 function code(s) {
-  return `\`${oneLine2(s, 160).replace(/`/g, "'")}\``;
+  return `\`${oneLine3(s, 160).replace(/`/g, "'")}\``;
 }
 function plain(s) {
-  return oneLine2(s, 120).replace(/`/g, "'");
+  return oneLine3(s, 120).replace(/`/g, "'");
 }
-function oneLine2(s, max) {
+function oneLine3(s, max) {
   const flat = s.replace(/[\u0000-\u001f\u007f]/g, " ");
   return flat.length > max ? `${cut(flat, max - 1)}\u2026` : flat;
 }
@@ -42170,11 +42302,11 @@ async function runSession(s) {
 }
 
 // src/agent/replay.ts
-import { readFile as readFile2 } from "node:fs/promises";
+import { readFile as readFile3 } from "node:fs/promises";
 async function readRecording(path11) {
   let text;
   try {
-    text = await readFile2(path11, "utf8");
+    text = await readFile3(path11, "utf8");
   } catch (e) {
     throw new UserError(`Cannot read the transcript ${path11} (${e.code}): pass the file the run's 'transcript' output named.`);
   }
@@ -42227,7 +42359,7 @@ function createRedactor(secrets) {
 
 // src/tools/result.ts
 var MAX_RESULT_CHARS = 3e4;
-var ToolError = class extends Error {
+var ToolError2 = class extends Error {
   name = "ToolError";
 };
 function ok(content) {
@@ -42252,16 +42384,16 @@ function countLines(s) {
 }
 
 // src/tools/sandbox.ts
-import { spawn as spawn2, spawnSync } from "node:child_process";
+import { spawn as spawn3, spawnSync } from "node:child_process";
 import { existsSync as existsSync3, statSync } from "node:fs";
-import * as path4 from "node:path";
+import * as path7 from "node:path";
 import { StringDecoder } from "node:string_decoder";
 
 // src/tools/proxy.ts
-import * as fsp from "node:fs/promises";
+import * as fsp2 from "node:fs/promises";
 import * as net from "node:net";
-import * as os2 from "node:os";
-import * as path2 from "node:path";
+import * as os3 from "node:os";
+import * as path5 from "node:path";
 var DEFAULT_ALLOWED_DOMAINS = [
   "registry.npmjs.org",
   "registry.yarnpkg.com",
@@ -42297,8 +42429,8 @@ function hostAllowed(host, port, allowed) {
   });
 }
 async function startDomainProxy(allowed) {
-  const dir = await fsp.mkdtemp(path2.join(os2.tmpdir(), "bda-proxy-"));
-  const socketPath = path2.join(dir, "proxy.sock");
+  const dir = await fsp2.mkdtemp(path5.join(os3.tmpdir(), "bda-proxy-"));
+  const socketPath = path5.join(dir, "proxy.sock");
   const refused = /* @__PURE__ */ new Set();
   const sockets = /* @__PURE__ */ new Set();
   const server = net.createServer((client) => {
@@ -42380,14 +42512,14 @@ ${why}`);
     server.once("error", reject);
     server.listen(socketPath, () => resolve4());
   });
-  await fsp.chmod(socketPath, 438);
+  await fsp2.chmod(socketPath, 438);
   return {
     socketPath,
     refused,
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise((resolve4) => server.close(() => resolve4()));
-      await fsp.rm(dir, { recursive: true, force: true });
+      await fsp2.rm(dir, { recursive: true, force: true });
     }
   };
 }
@@ -42395,16 +42527,16 @@ ${why}`);
 // src/tools/search.ts
 var import_ignore2 = __toESM(require_ignore(), 1);
 var import_picomatch = __toESM(require_picomatch2(), 1);
-import { spawn } from "node:child_process";
-import { accessSync, constants as C } from "node:fs";
-import * as fsp2 from "node:fs/promises";
-import * as path3 from "node:path";
+import { spawn as spawn2 } from "node:child_process";
+import { accessSync, constants as C2 } from "node:fs";
+import * as fsp3 from "node:fs/promises";
+import * as path6 from "node:path";
 function which(cmd, env = process.env) {
-  for (const dir of (env.PATH ?? "").split(path3.delimiter)) {
+  for (const dir of (env.PATH ?? "").split(path6.delimiter)) {
     if (!dir) continue;
-    const p3 = path3.join(dir, cmd);
+    const p3 = path6.join(dir, cmd);
     try {
-      accessSync(p3, C.X_OK);
+      accessSync(p3, C2.X_OK);
       return p3;
     } catch {
     }
@@ -42413,7 +42545,7 @@ function which(cmd, env = process.env) {
 }
 function runProcess(file, args, cwd, signal, maxBytes = 32 * 1024 * 1024) {
   return new Promise((resolve4, reject) => {
-    const child = spawn(file, args, { cwd, stdio: ["ignore", "pipe", "pipe"], signal });
+    const child = spawn2(file, args, { cwd, stdio: ["ignore", "pipe", "pipe"], signal });
     const out = [];
     const err = [];
     let size = 0;
@@ -42439,23 +42571,23 @@ async function walkFiles(root, dir, signal) {
   const files = [];
   const rules = [];
   const chain = [];
-  for (let d2 = dir; ; d2 = path3.dirname(d2)) {
+  for (let d2 = dir; ; d2 = path6.dirname(d2)) {
     chain.unshift(d2);
-    if (d2 === root || path3.dirname(d2) === d2 || !d2.startsWith(root)) break;
+    if (d2 === root || path6.dirname(d2) === d2 || !d2.startsWith(root)) break;
   }
   for (const d2 of chain.slice(0, -1)) await addRules(rules, d2);
   const visit = async (abs) => {
     signal?.throwIfAborted();
     const added = await addRules(rules, abs);
-    const entries = await fsp2.readdir(abs, { withFileTypes: true }).catch(() => []);
+    const entries = await fsp3.readdir(abs, { withFileTypes: true }).catch(() => []);
     for (const e of entries) {
       if (e.name === ".git") continue;
-      const full = path3.join(abs, e.name);
+      const full = path6.join(abs, e.name);
       const isDir2 = e.isDirectory();
       if (!isDir2 && !e.isFile()) continue;
       if (ignored(rules, full, isDir2)) continue;
       if (isDir2) await visit(full);
-      else files.push(path3.relative(dir, full).split(path3.sep).join("/"));
+      else files.push(path6.relative(dir, full).split(path6.sep).join("/"));
     }
     if (added) rules.pop();
   };
@@ -42463,14 +42595,14 @@ async function walkFiles(root, dir, signal) {
   return files;
 }
 async function addRules(rules, d2) {
-  const text = await fsp2.readFile(path3.join(d2, ".gitignore"), "utf8").catch(() => null);
+  const text = await fsp3.readFile(path6.join(d2, ".gitignore"), "utf8").catch(() => null);
   if (text === null) return false;
   rules.push({ base: d2, ig: (0, import_ignore2.default)().add(text) });
   return true;
 }
 function ignored(rules, full, isDir2) {
   for (const { base, ig } of rules) {
-    const rel = path3.relative(base, full).split(path3.sep).join("/");
+    const rel = path6.relative(base, full).split(path6.sep).join("/");
     if (rel && !rel.startsWith("..") && ig.ignores(isDir2 ? `${rel}/` : rel)) return true;
   }
   return false;
@@ -42578,7 +42710,7 @@ function probeBwrap(bwrap) {
   let p3 = probes.get(bwrap);
   if (!p3) {
     p3 = new Promise((resolve4) => {
-      const child = spawn2(bwrap, ["--cap-drop", "ALL", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--unshare-pid", "--unshare-net", "--die-with-parent", "--new-session", "--", "true"], {
+      const child = spawn3(bwrap, ["--cap-drop", "ALL", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--unshare-pid", "--unshare-net", "--die-with-parent", "--new-session", "--", "true"], {
         stdio: ["ignore", "ignore", "pipe"]
       });
       let err = "";
@@ -42704,25 +42836,25 @@ function bwrapArgs(plan) {
   for (const sock of ["/var/run/docker.sock"]) if (existsSync3(sock) && !sock.startsWith("/run/")) a.push("--ro-bind", "/dev/null", sock);
   const hide = /* @__PURE__ */ new Set();
   const home = plan.env.HOME;
-  if (home && path4.isAbsolute(home) && home !== "/" && isDir(home)) hide.add(home);
+  if (home && path7.isAbsolute(home) && home !== "/" && isDir(home)) hide.add(home);
   const runnerTemp = plan.env.RUNNER_TEMP;
   if (runnerTemp && isDir(runnerTemp)) {
     hide.add(runnerTemp);
-    const actions = path4.join(path4.dirname(runnerTemp), "_actions");
+    const actions = path7.join(path7.dirname(runnerTemp), "_actions");
     if (isDir(actions)) hide.add(actions);
   }
   for (const h3 of hide) a.push("--tmpfs", h3);
   if (home && hide.has(home)) {
     const keep = /* @__PURE__ */ new Set();
-    for (const dir of (plan.env.PATH ?? "").split(":")) if (dir.startsWith(home + path4.sep)) keep.add(dir);
+    for (const dir of (plan.env.PATH ?? "").split(":")) if (dir.startsWith(home + path7.sep)) keep.add(dir);
     for (const k2 of ["CARGO_HOME", "RUSTUP_HOME", "GOPATH", "GOROOT", "JAVA_HOME", "NVM_DIR", "PNPM_HOME", "VIRTUAL_ENV", "pythonLocation"]) {
       const v2 = plan.env[k2];
-      if (v2 && v2.startsWith(home + path4.sep)) keep.add(v2);
+      if (v2 && v2.startsWith(home + path7.sep)) keep.add(v2);
     }
-    for (const dir of [...keep].sort()) if (isDir(dir) && ![...hide].some((h3) => h3 !== home && (dir === h3 || dir.startsWith(h3 + path4.sep)))) a.push("--ro-bind", dir, dir);
+    for (const dir of [...keep].sort()) if (isDir(dir) && ![...hide].some((h3) => h3 !== home && (dir === h3 || dir.startsWith(h3 + path7.sep)))) a.push("--ro-bind", dir, dir);
   }
   a.push("--bind", ws2, ws2);
-  const git = path4.join(ws2, ".git");
+  const git = path7.join(ws2, ".git");
   if (existsSync3(git)) a.push("--ro-bind", git, git);
   if (plan.proxySocket) a.push("--ro-bind", plan.proxySocket, PROXY_SOCKET_IN_SANDBOX);
   a.push("--chdir", ws2, "--clearenv");
@@ -42740,7 +42872,7 @@ function execCommand(command, opts) {
       resolve4({ exitCode: null, output: "", timedOut: false, aborted: true, durationMs: 0 });
       return;
     }
-    const child = spawn2(file, args, { cwd: opts.workspace, env: spawnEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn3(file, args, { cwd: opts.workspace, env: spawnEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     const pid = child.pid;
     let timedOut = false;
     let aborted = false;
@@ -42902,7 +43034,7 @@ var writeTool = {
   readOnly: false,
   async run(input, ctx) {
     const r2 = await ctx.workspace.resolve(input.file_path, "write");
-    if (r2.stat?.isDirectory()) throw new ToolError(`${r2.display} is a folder; give a file path.`);
+    if (r2.stat?.isDirectory()) throw new ToolError2(`${r2.display} is a folder; give a file path.`);
     if (r2.stat) assertSeenCurrent(r2, ctx, "overwrite");
     const bytes = await writeWhole(r2, input.content, ctx);
     return ok(`${r2.stat ? "Overwrote" : "Created"} ${r2.display} (${bytes} bytes, ${lineCount(input.content)} lines).`);
@@ -42910,9 +43042,9 @@ var writeTool = {
 };
 function assertSeenCurrent(r2, ctx, verb) {
   const seen = ctx.seen.get(r2.path);
-  if (!seen) throw new ToolError(`refusing to ${verb} ${r2.display}: you have not Read it in this run. Read it first (so nothing you have not seen is lost), then try again.`);
+  if (!seen) throw new ToolError2(`refusing to ${verb} ${r2.display}: you have not Read it in this run. Read it first (so nothing you have not seen is lost), then try again.`);
   if (r2.stat && (r2.stat.mtimeMs !== seen.mtimeMs || r2.stat.size !== seen.size)) {
-    throw new ToolError(`refusing to ${verb} ${r2.display}: it changed since you last Read it (perhaps by a Bash command). Read it again, then try again.`);
+    throw new ToolError2(`refusing to ${verb} ${r2.display}: it changed since you last Read it (perhaps by a Bash command). Read it again, then try again.`);
   }
 }
 async function writeWhole(r2, content, ctx) {
@@ -42954,27 +43086,27 @@ var editTool = {
   definition: editDefinition,
   readOnly: false,
   async run(input, ctx) {
-    if (input.old_string === input.new_string) throw new ToolError("old_string and new_string are identical; nothing to change.");
-    if (input.old_string === "") throw new ToolError("old_string is empty; to create a file use Write.");
+    if (input.old_string === input.new_string) throw new ToolError2("old_string and new_string are identical; nothing to change.");
+    if (input.old_string === "") throw new ToolError2("old_string is empty; to create a file use Write.");
     const r2 = await ctx.workspace.resolve(input.file_path, "write");
-    if (!r2.stat) throw new ToolError(`${r2.display} does not exist; use Write to create it.`);
-    if (r2.stat.isDirectory()) throw new ToolError(`${r2.display} is a folder; give a file path.`);
-    if (r2.stat.size > MAX_EDIT_BYTES) throw new ToolError(`${r2.display} is too large to edit (${r2.stat.size} bytes); use Bash (e.g. sed) instead.`);
+    if (!r2.stat) throw new ToolError2(`${r2.display} does not exist; use Write to create it.`);
+    if (r2.stat.isDirectory()) throw new ToolError2(`${r2.display} is a folder; give a file path.`);
+    if (r2.stat.size > MAX_EDIT_BYTES) throw new ToolError2(`${r2.display} is too large to edit (${r2.stat.size} bytes); use Bash (e.g. sed) instead.`);
     const fh = await ctx.workspace.openRead(r2);
     let text;
     try {
       const buf = await fh.readFile();
-      if (buf.subarray(0, 8192).includes(0)) throw new ToolError(`${r2.display} is a binary file; it cannot be edited as text.`);
+      if (buf.subarray(0, 8192).includes(0)) throw new ToolError2(`${r2.display} is a binary file; it cannot be edited as text.`);
       text = buf.toString("utf8");
     } finally {
       await fh.close();
     }
     const count2 = occurrences(text, input.old_string);
     if (count2 === 0) {
-      throw new ToolError(`old_string was not found in ${r2.display}. Read the file and copy the text exactly (whitespace and indentation included).`);
+      throw new ToolError2(`old_string was not found in ${r2.display}. Read the file and copy the text exactly (whitespace and indentation included).`);
     }
     if (count2 > 1 && !input.replace_all) {
-      throw new ToolError(`old_string occurs ${count2} times in ${r2.display}. Add surrounding lines to make it unique, or set replace_all to true.`);
+      throw new ToolError2(`old_string occurs ${count2} times in ${r2.display}. Add surrounding lines to make it unique, or set replace_all to true.`);
     }
     const updated = input.replace_all ? text.split(input.old_string).join(input.new_string) : text.replace(input.old_string, () => input.new_string);
     await writeWhole(r2, updated, ctx);
@@ -42990,7 +43122,7 @@ function occurrences(text, needle) {
 
 // src/tools/glob.ts
 import { statSync as statSync2 } from "node:fs";
-import * as path5 from "node:path";
+import * as path8 from "node:path";
 var MAX_GLOB_RESULTS = 500;
 var MAX_SORTED = 5e3;
 var globDefinition = {
@@ -43011,9 +43143,9 @@ var globTool = {
   readOnly: true,
   async run(input, c3) {
     const ctx = c3;
-    if (input.pattern.trim() === "") throw new ToolError('pattern is empty; use e.g. "**/*".');
+    if (input.pattern.trim() === "") throw new ToolError2('pattern is empty; use e.g. "**/*".');
     const dir = await ctx.workspace.resolve(input.path ?? ".", "read");
-    if (!dir.stat?.isDirectory()) throw new ToolError(`${dir.display} is not a folder${dir.stat ? "" : " (it does not exist)"}.`);
+    if (!dir.stat?.isDirectory()) throw new ToolError2(`${dir.display} is not a folder${dir.stat ? "" : " (it does not exist)"}.`);
     let rels;
     if (ctx.rg) {
       const args = ["--files", "--hidden", "--no-require-git", "--no-messages", "-g", "!.git"];
@@ -43033,7 +43165,7 @@ var globTool = {
       const entries2 = rels.map((rel) => {
         let mtime = 0;
         try {
-          mtime = statSync2(path5.join(dir.path, rel)).mtimeMs;
+          mtime = statSync2(path8.join(dir.path, rel)).mtimeMs;
         } catch {
         }
         return { rel, mtime };
@@ -43044,7 +43176,7 @@ var globTool = {
       ordered = rels.sort();
     }
     const entries = ordered;
-    const shown = entries.slice(0, MAX_GLOB_RESULTS).map((rel) => ctx.workspace.display(path5.join(dir.path, rel)));
+    const shown = entries.slice(0, MAX_GLOB_RESULTS).map((rel) => ctx.workspace.display(path8.join(dir.path, rel)));
     if (entries.length > MAX_GLOB_RESULTS) {
       shown.push(
         `[${entries.length - MAX_GLOB_RESULTS} more of ${entries.length} files not shown (${sortByTime ? "oldest" : "too many to sort by time; listed by path"}). Narrow the pattern or the path to see them.]`
@@ -43056,8 +43188,8 @@ var globTool = {
 
 // src/tools/grep.ts
 import { lstatSync } from "node:fs";
-import * as fsp3 from "node:fs/promises";
-import * as path6 from "node:path";
+import * as fsp4 from "node:fs/promises";
+import * as path9 from "node:path";
 var MODES = ["content", "files_with_matches", "count"];
 var FALLBACK_MAX_FILE = 20 * 1024 * 1024;
 var grepDefinition = {
@@ -43090,7 +43222,7 @@ var grepTool = {
     const ctx = c3;
     const mode = input.output_mode ?? "files_with_matches";
     const target = await ctx.workspace.resolve(input.path ?? ".", "read");
-    if (!target.stat) throw new ToolError(`${target.display} does not exist.`);
+    if (!target.stat) throw new ToolError2(`${target.display} does not exist.`);
     const lines = ctx.rg ? await withRipgrep(ctx.rg, input, mode, target.display, ctx) : await withJs(input, mode, target.path, ctx);
     if (lines.length === 0) return ok(`No matches for ${JSON.stringify(input.pattern)} in ${target.display}.`);
     if (mode !== "content") lines.sort();
@@ -43126,8 +43258,8 @@ async function withRipgrep(rg, input, mode, shown, ctx) {
   const res = await runProcess(rg, args, ctx.workspace.root, ctx.signal);
   if (res.code === 2 && res.stderr.trim()) {
     const msg = res.stderr.trim();
-    if (/unrecognized file type/i.test(msg)) throw new ToolError(`${msg}. Use a ripgrep type name (e.g. js, ts, py, go, rust) or the glob parameter.`);
-    if (!res.stdout) throw new ToolError(`invalid search: ${msg}`);
+    if (/unrecognized file type/i.test(msg)) throw new ToolError2(`${msg}. Use a ripgrep type name (e.g. js, ts, py, go, rust) or the glob parameter.`);
+    if (!res.stdout) throw new ToolError2(`invalid search: ${msg}`);
   }
   const lines = res.stdout.split(mode === "files_with_matches" ? "\0" : "\n");
   if (lines.at(-1) === "") lines.pop();
@@ -43136,7 +43268,7 @@ async function withRipgrep(rg, input, mode, shown, ctx) {
     let v2 = linked.get(p3);
     if (v2 === void 0) {
       try {
-        const st2 = lstatSync(path6.resolve(ctx.workspace.root, p3));
+        const st2 = lstatSync(path9.resolve(ctx.workspace.root, p3));
         v2 = st2.isFile() && st2.nlink > 1;
       } catch {
         v2 = true;
@@ -43170,23 +43302,23 @@ async function withJs(input, mode, target, ctx) {
   try {
     re3 = new RegExp(input.pattern, `${input["-i"] ? "i" : ""}${input.multiline ? "gms" : "g"}u`);
   } catch (e) {
-    throw new ToolError(`invalid regex: ${e.message}`);
+    throw new ToolError2(`invalid regex: ${e.message}`);
   }
   let filters = [];
   if (input.glob) filters.push(globMatcher(input.glob));
   if (input.type) {
     const globs = FILE_TYPES[input.type];
-    if (!globs) throw new ToolError(`unrecognized file type '${input.type}'. Known: ${Object.keys(FILE_TYPES).join(", ")}; or use the glob parameter.`);
+    if (!globs) throw new ToolError2(`unrecognized file type '${input.type}'. Known: ${Object.keys(FILE_TYPES).join(", ")}; or use the glob parameter.`);
     const ms2 = globs.map(globMatcher);
     filters.push((rel) => ms2.some((m2) => m2(rel)));
   }
-  const st2 = await fsp3.stat(target);
+  const st2 = await fsp4.stat(target);
   let files;
   if (st2.isDirectory()) {
-    files = (await walkFiles(ctx.workspace.root, target, ctx.signal)).filter((rel) => filters.every((f3) => f3(rel))).map((rel) => ({ abs: path6.join(target, rel), rel }));
+    files = (await walkFiles(ctx.workspace.root, target, ctx.signal)).filter((rel) => filters.every((f3) => f3(rel))).map((rel) => ({ abs: path9.join(target, rel), rel }));
   } else {
     filters = [];
-    files = [{ abs: target, rel: path6.basename(target) }];
+    files = [{ abs: target, rel: path9.basename(target) }];
   }
   const out = [];
   const before = input["-B"] ?? input["-C"] ?? 0;
@@ -43194,9 +43326,9 @@ async function withJs(input, mode, target, ctx) {
   const numbers = input["-n"] !== false;
   for (const f3 of files) {
     ctx.signal?.throwIfAborted();
-    const st3 = await fsp3.lstat(f3.abs).catch(() => null);
+    const st3 = await fsp4.lstat(f3.abs).catch(() => null);
     if (!st3?.isFile() || st3.nlink > 1) continue;
-    const buf = await fsp3.readFile(f3.abs).catch(() => null);
+    const buf = await fsp4.readFile(f3.abs).catch(() => null);
     if (!buf || buf.length > FALLBACK_MAX_FILE || buf.subarray(0, 8192).includes(0)) continue;
     const text = buf.toString("utf8");
     const name = ctx.workspace.display(f3.abs);
@@ -43248,7 +43380,7 @@ async function withJs(input, mode, target, ctx) {
 }
 
 // src/tools/read.ts
-import { createInterface } from "node:readline";
+import { createInterface as createInterface2 } from "node:readline";
 var DEFAULT_READ_LINES = 2e3;
 var MAX_LINE_CHARS = 2e3;
 var readDefinition = {
@@ -43270,8 +43402,8 @@ var readTool = {
   readOnly: true,
   async run(input, ctx) {
     const r2 = await ctx.workspace.resolve(input.file_path, "read");
-    if (!r2.stat) throw new ToolError(`${r2.display} does not exist. Use Glob to find the right path.`);
-    if (r2.stat.isDirectory()) throw new ToolError(`${r2.display} is a folder, not a file; use Glob or Bash \`ls\` to list it.`);
+    if (!r2.stat) throw new ToolError2(`${r2.display} does not exist. Use Glob to find the right path.`);
+    if (r2.stat.isDirectory()) throw new ToolError2(`${r2.display} is a folder, not a file; use Glob or Bash \`ls\` to list it.`);
     const offset = input.offset ?? 1;
     const limit2 = input.limit ?? DEFAULT_READ_LINES;
     const fh = await ctx.workspace.openRead(r2);
@@ -43281,7 +43413,7 @@ var readTool = {
       const head = Buffer.alloc(Math.min(8192, stat4.size));
       const { bytesRead } = await fh.read(head, 0, head.length, 0);
       if (head.subarray(0, bytesRead).includes(0)) {
-        throw new ToolError(`${r2.display} is a binary file (${stat4.size} bytes) and cannot be shown as text; use Bash (e.g. \`file\`, \`xxd | head\`) to inspect it.`);
+        throw new ToolError2(`${r2.display} is a binary file (${stat4.size} bytes) and cannot be shown as text; use Bash (e.g. \`file\`, \`xxd | head\`) to inspect it.`);
       }
       if (stat4.size === 0) {
         await fh.close();
@@ -43300,7 +43432,7 @@ var readTool = {
     let stoppedAt = null;
     let more = false;
     const stream2 = fh.createReadStream({ start: 0, encoding: "utf8", highWaterMark: 64 * 1024 });
-    const rl = createInterface({ input: stream2, crlfDelay: Infinity });
+    const rl = createInterface2({ input: stream2, crlfDelay: Infinity });
     try {
       for await (const raw of rl) {
         lineNo++;
@@ -43382,9 +43514,9 @@ function describe2(def) {
 }
 
 // src/tools/workspace.ts
-import { constants as C2 } from "node:fs";
-import * as fsp4 from "node:fs/promises";
-import * as path7 from "node:path";
+import { constants as C3 } from "node:fs";
+import * as fsp5 from "node:fs/promises";
+import * as path10 from "node:path";
 var LOOK_ALIKES = /[\u2024\u2215\u2044\u29F8\u2571\u2216\u29F5\u223C\u02DC\u2053\u301C\u00B7\u2027\u0338\u0337]/u;
 var INVISIBLE2 = /[\p{Cc}\p{Cf}]/u;
 var SPECIAL = /[./\\~]/g;
@@ -43401,21 +43533,21 @@ var Workspace = class _Workspace {
     this.#given = given;
   }
   static async create(opts) {
-    if (!path7.isAbsolute(opts.root)) throw new Error(`Workspace root must be absolute: ${opts.root}`);
-    const root = await fsp4.realpath(opts.root);
-    const given = /* @__PURE__ */ new Map([[path7.resolve(opts.root), root]]);
+    if (!path10.isAbsolute(opts.root)) throw new Error(`Workspace root must be absolute: ${opts.root}`);
+    const root = await fsp5.realpath(opts.root);
+    const given = /* @__PURE__ */ new Map([[path10.resolve(opts.root), root]]);
     const ro2 = [];
     for (const r2 of opts.readOnlyRoots ?? []) {
-      const real = await fsp4.realpath(r2).catch(() => null);
+      const real = await fsp5.realpath(r2).catch(() => null);
       if (!real) continue;
       ro2.push(real);
-      given.set(path7.resolve(r2), real);
+      given.set(path10.resolve(r2), real);
     }
     return new _Workspace(root, ro2, opts.allowWorkflowChanges ?? false, given);
   }
   /** Workspace-relative path for display ('.' for the root), or the absolute path outside it. */
   display(real) {
-    if (inside(real, this.root)) return path7.relative(this.root, real) || ".";
+    if (inside(real, this.root)) return path10.relative(this.root, real) || ".";
     return real;
   }
   /**
@@ -43423,53 +43555,53 @@ var Workspace = class _Workspace {
    * Throws ToolError saying what was refused and what to do instead.
    */
   async resolve(input, access, base) {
-    if (typeof input !== "string" || input.trim() === "") throw new ToolError("a path is required.");
+    if (typeof input !== "string" || input.trim() === "") throw new ToolError2("a path is required.");
     const p3 = input;
-    if (p3.includes("\0")) throw new ToolError("the path contains a NUL character; give a plain path inside the workspace.");
-    if (INVISIBLE2.test(p3)) throw new ToolError("the path contains control or invisible characters; give a plain path inside the workspace.");
+    if (p3.includes("\0")) throw new ToolError2("the path contains a NUL character; give a plain path inside the workspace.");
+    if (INVISIBLE2.test(p3)) throw new ToolError2("the path contains control or invisible characters; give a plain path inside the workspace.");
     if (LOOK_ALIKES.test(p3) || specials(p3.normalize("NFKC")) !== specials(p3)) {
-      throw new ToolError('the path contains look-alike characters for ".", "/" or "~"; type the path with plain ASCII punctuation.');
+      throw new ToolError2('the path contains look-alike characters for ".", "/" or "~"; type the path with plain ASCII punctuation.');
     }
-    if (p3.startsWith("~")) throw new ToolError(`'~' is not expanded and home folders are outside the workspace; use a path relative to the workspace root (${this.root}).`);
+    if (p3.startsWith("~")) throw new ToolError2(`'~' is not expanded and home folders are outside the workspace; use a path relative to the workspace root (${this.root}).`);
     const segments = p3.split("/");
-    if (segments.includes("..")) throw new ToolError(`'..' is not allowed in paths; use a path relative to the workspace root (${this.root}) or an absolute path inside it.`);
-    if (segments.some(isGitSegment)) throw new ToolError("paths under .git are off limits (repository internals are managed by the action).");
-    let lexical = path7.resolve(base ?? this.root, p3);
+    if (segments.includes("..")) throw new ToolError2(`'..' is not allowed in paths; use a path relative to the workspace root (${this.root}) or an absolute path inside it.`);
+    if (segments.some(isGitSegment)) throw new ToolError2("paths under .git are off limits (repository internals are managed by the action).");
+    let lexical = path10.resolve(base ?? this.root, p3);
     for (const [given, real2] of this.#given) {
-      if (given !== real2 && inside(lexical, given)) lexical = path7.join(real2, path7.relative(given, lexical));
+      if (given !== real2 && inside(lexical, given)) lexical = path10.join(real2, path10.relative(given, lexical));
     }
     const lexRoot = this.rootOf(lexical, access);
-    if (!lexRoot) throw new ToolError(this.outsideMessage(p3, access));
+    if (!lexRoot) throw new ToolError2(this.outsideMessage(p3, access));
     const real = await realpathDeepest(lexical);
     const realRoot = this.rootOf(real, access);
-    if (!realRoot) throw new ToolError(`${p3} resolves (through a symlink) to ${real}, outside the workspace; only files inside ${this.root} can be used.`);
-    const rel = path7.relative(realRoot, real);
-    if (rel.split(path7.sep).some(isGitSegment)) throw new ToolError(`${p3} resolves into a .git folder, which is off limits.`);
+    if (!realRoot) throw new ToolError2(`${p3} resolves (through a symlink) to ${real}, outside the workspace; only files inside ${this.root} can be used.`);
+    const rel = path10.relative(realRoot, real);
+    if (rel.split(path10.sep).some(isGitSegment)) throw new ToolError2(`${p3} resolves into a .git folder, which is off limits.`);
     const readOnly = realRoot !== this.root;
     if (access === "write") {
-      if (readOnly) throw new ToolError(`${p3} is in the agent's reference docs, which are read-only.`);
-      const lower = rel.split(path7.sep).join("/").toLowerCase();
+      if (readOnly) throw new ToolError2(`${p3} is in the agent's reference docs, which are read-only.`);
+      const lower = rel.split(path10.sep).join("/").toLowerCase();
       if (!this.allowWorkflowChanges && (lower === ".github/workflows" || lower.startsWith(".github/workflows/"))) {
-        throw new ToolError(`writing under .github/workflows/ is not allowed for this run (allow-workflow-changes is false); describe the workflow change in your summary instead.`);
+        throw new ToolError2(`writing under .github/workflows/ is not allowed for this run (allow-workflow-changes is false); describe the workflow change in your summary instead.`);
       }
     }
-    const stat4 = await fsp4.lstat(real).catch((e) => {
+    const stat4 = await fsp5.lstat(real).catch((e) => {
       if (e.code === "ENOENT") return null;
-      throw new ToolError(`cannot access ${p3}: ${e.code ?? e.message}.`);
+      throw new ToolError2(`cannot access ${p3}: ${e.code ?? e.message}.`);
     });
     if (stat4) {
-      if (stat4.isSymbolicLink()) throw new ToolError(`${p3} is a symlink that does not resolve (dangling, or swapped during the check); it is refused.`);
-      if (!stat4.isFile() && !stat4.isDirectory()) throw new ToolError(`${p3} is not a regular file or folder.`);
+      if (stat4.isSymbolicLink()) throw new ToolError2(`${p3} is a symlink that does not resolve (dangling, or swapped during the check); it is refused.`);
+      if (!stat4.isFile() && !stat4.isDirectory()) throw new ToolError2(`${p3} is not a regular file or folder.`);
       if (stat4.isFile() && stat4.nlink > 1) {
-        throw new ToolError(`${p3} is a hard link (${stat4.nlink} names for one file), which may point outside the workspace; it is refused. Use Bash to inspect it if you must.`);
+        throw new ToolError2(`${p3} is a hard link (${stat4.nlink} names for one file), which may point outside the workspace; it is refused. Use Bash to inspect it if you must.`);
       }
     }
     return { path: real, display: this.display(real), stat: stat4, readOnly };
   }
   /** Opens a resolved existing file for reading without following a symlink swapped in since the check. */
   async openRead(r2) {
-    const fh = await fsp4.open(r2.path, C2.O_RDONLY | C2.O_NOFOLLOW | C2.O_NONBLOCK).catch((e) => {
-      throw new ToolError(openErrorMessage(r2.display, e));
+    const fh = await fsp5.open(r2.path, C3.O_RDONLY | C3.O_NOFOLLOW | C3.O_NONBLOCK).catch((e) => {
+      throw new ToolError2(openErrorMessage(r2.display, e));
     });
     await this.#verifyOpened(fh, r2, false);
     return fh;
@@ -43483,15 +43615,15 @@ var Workspace = class _Workspace {
     let fh;
     try {
       if (r2.stat) {
-        fh = await fsp4.open(r2.path, C2.O_WRONLY | C2.O_NOFOLLOW | C2.O_NONBLOCK);
+        fh = await fsp5.open(r2.path, C3.O_WRONLY | C3.O_NOFOLLOW | C3.O_NONBLOCK);
       } else {
-        await this.#mkdirs(path7.dirname(r2.path));
-        fh = await fsp4.open(r2.path, C2.O_WRONLY | C2.O_CREAT | C2.O_EXCL | C2.O_NOFOLLOW, 420);
+        await this.#mkdirs(path10.dirname(r2.path));
+        fh = await fsp5.open(r2.path, C3.O_WRONLY | C3.O_CREAT | C3.O_EXCL | C3.O_NOFOLLOW, 420);
         created = true;
       }
     } catch (e) {
-      if (e instanceof ToolError) throw e;
-      throw new ToolError(openErrorMessage(r2.display, e));
+      if (e instanceof ToolError2) throw e;
+      throw new ToolError2(openErrorMessage(r2.display, e));
     }
     await this.#verifyOpened(fh, r2, created);
     return fh;
@@ -43500,16 +43632,16 @@ var Workspace = class _Workspace {
   async #mkdirs(dir) {
     const missing = [];
     let d2 = dir;
-    while (!await fsp4.lstat(d2).then(() => true, () => false)) {
+    while (!await fsp5.lstat(d2).then(() => true, () => false)) {
       missing.unshift(d2);
-      d2 = path7.dirname(d2);
+      d2 = path10.dirname(d2);
     }
     for (const m2 of missing) {
-      await fsp4.mkdir(m2).catch((e) => {
+      await fsp5.mkdir(m2).catch((e) => {
         if (e.code !== "EEXIST") throw e;
       });
-      const real = await fsp4.realpath(m2);
-      if (real !== m2 || !inside(real, this.root)) throw new ToolError(`folder ${this.display(m2)} changed while being created; try again.`);
+      const real = await fsp5.realpath(m2);
+      if (real !== m2 || !inside(real, this.root)) throw new ToolError2(`folder ${this.display(m2)} changed while being created; try again.`);
     }
   }
   /** After open: the descriptor must be a regular single-link file whose real path is the one checked. */
@@ -43517,15 +43649,15 @@ var Workspace = class _Workspace {
     const fail2 = async (why) => {
       await fh.close().catch(() => {
       });
-      if (created) await fsp4.unlink(r2.path).catch(() => {
+      if (created) await fsp5.unlink(r2.path).catch(() => {
       });
-      throw new ToolError(`${r2.display} ${why}`);
+      throw new ToolError2(`${r2.display} ${why}`);
     };
     const st2 = await fh.stat();
     if (st2.isDirectory()) await fail2("is a folder, not a file; use Glob or Bash `ls` to list it.");
     if (!st2.isFile()) await fail2("is not a regular file.");
     if (st2.nlink > 1) await fail2(`is a hard link (${st2.nlink} names for one file), which may point outside the workspace; it is refused.`);
-    const actual = await fsp4.readlink(`/proc/self/fd/${fh.fd}`).catch(() => null);
+    const actual = await fsp5.readlink(`/proc/self/fd/${fh.fd}`).catch(() => null);
     if (actual !== null && actual !== r2.path) await fail2("changed while being opened (a folder or file was swapped); try again.");
   }
   rootOf(p3, access) {
@@ -43539,8 +43671,8 @@ var Workspace = class _Workspace {
   }
 };
 function inside(child, parent) {
-  if (parent === path7.sep) return child.startsWith(path7.sep);
-  return child === parent || child.startsWith(parent + path7.sep);
+  if (parent === path10.sep) return child.startsWith(path10.sep);
+  return child === parent || child.startsWith(parent + path10.sep);
 }
 function specials(s) {
   return (s.match(SPECIAL) ?? []).join("");
@@ -43553,16 +43685,16 @@ async function realpathDeepest(p3) {
   let cur = p3;
   for (; ; ) {
     try {
-      const real = await fsp4.realpath(cur);
-      return tail.length ? path7.join(real, ...tail) : real;
+      const real = await fsp5.realpath(cur);
+      return tail.length ? path10.join(real, ...tail) : real;
     } catch (e) {
       const code2 = e.code;
-      if (code2 === "ELOOP") throw new ToolError(`${p3} contains a symlink loop.`);
-      if (code2 === "ENOTDIR") throw new ToolError(`${p3}: a part of the path is a file, not a folder.`);
-      if (code2 !== "ENOENT") throw new ToolError(`cannot resolve ${p3}: ${code2 ?? String(e)}.`);
-      const parent = path7.dirname(cur);
+      if (code2 === "ELOOP") throw new ToolError2(`${p3} contains a symlink loop.`);
+      if (code2 === "ENOTDIR") throw new ToolError2(`${p3}: a part of the path is a file, not a folder.`);
+      if (code2 !== "ENOENT") throw new ToolError2(`cannot resolve ${p3}: ${code2 ?? String(e)}.`);
+      const parent = path10.dirname(cur);
       if (parent === cur) return p3;
-      tail.unshift(path7.basename(cur));
+      tail.unshift(path10.basename(cur));
       cur = parent;
     }
   }
@@ -43652,7 +43784,7 @@ async function createToolbox(opts) {
       try {
         return masked(await tool.run(input, ctx));
       } catch (e) {
-        if (e instanceof ToolError) return masked(fail(name, e.message));
+        if (e instanceof ToolError2) return masked(fail(name, e.message));
         if (signal?.aborted) return fail(name, "cancelled.");
         return masked(fail(name, `unexpected failure: ${errorMessage(e)}`));
       }
@@ -43678,7 +43810,7 @@ function slugify(title) {
 // src/git/command.ts
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join9 } from "node:path";
+import { join as join10 } from "node:path";
 
 // node_modules/@simple-git/args-pathspec/dist/index.mjs
 var t = /* @__PURE__ */ new WeakMap();
@@ -43694,9 +43826,9 @@ function o(n) {
 }
 
 // node_modules/simple-git/dist/index.mjs
-var import_file_exists = __toESM(require_dist(), 1);
+var import_file_exists = __toESM(require_dist2(), 1);
 var import_debug = __toESM(require_src(), 1);
-var import_promise_deferred = __toESM(require_dist2(), 1);
+var import_promise_deferred = __toESM(require_dist3(), 1);
 import { spawn as ve } from "node:child_process";
 import { normalize as Se } from "node:path";
 
@@ -43812,7 +43944,7 @@ function L(e, n, t2) {
   const o2 = O(n, t2);
   t2.isWrite ? e.write.push(o2) : e.read.push(o2);
 }
-var C3 = {
+var C4 = {
   short: /* @__PURE__ */ new Map([
     ["c", true]
     //  -c <k=v>    set config key for this invocation
@@ -43830,7 +43962,7 @@ var I = {
     // -p          paginate
     ["v", false],
     // -v          version
-    ...C3.short.entries()
+    ...C4.short.entries()
   ]),
   long: /* @__PURE__ */ new Set([
     "attr-source",
@@ -43939,7 +44071,7 @@ var T = { short: /* @__PURE__ */ new Map(), long: /* @__PURE__ */ new Set() };
 function B(e) {
   const n = R[e ?? ""] ?? T;
   return {
-    short: new Map([...C3.short.entries(), ...n.short.entries()]),
+    short: new Map([...C4.short.entries(), ...n.short.entries()]),
     long: n.long
   };
 }
@@ -45428,7 +45560,7 @@ function cr(t2, e) {
     /* @__PURE__ */ Object.create({ diff: null })
   );
 }
-function re(t2 = ne2, e = ur, n = R2.NONE) {
+function re2(t2 = ne2, e = ur, n = R2.NONE) {
   const r2 = Zt(n);
   return function(s) {
     const o2 = H2(
@@ -45500,7 +45632,7 @@ function oe2(t2 = {}, e = []) {
   };
 }
 function mr(t2, e, n) {
-  const r2 = re(t2, e, pt(n));
+  const r2 = re2(t2, e, pt(n));
   return {
     commands: ["log", ...n],
     format: "utf-8",
@@ -46218,12 +46350,12 @@ var gt = (t2, e) => E2(new ts(), ss, [t2, e]);
 function de(t2, e) {
   return e === V2.ERROR && pe.test(t2);
 }
-function os3(t2) {
+function os4(t2) {
   const e = ["-d", "-D", "--delete"];
   return t2.some((n) => e.includes(n));
 }
 function is(t2) {
-  const e = os3(t2), n = t2.includes("--show-current"), r2 = ["branch", ...t2];
+  const e = os4(t2), n = t2.includes("--show-current"), r2 = ["branch", ...t2];
   return r2.length === 1 && r2.push("-a"), r2.includes("-v") || r2.splice(1, 0, "-v"), {
     format: "utf-8",
     commands: r2,
@@ -46273,7 +46405,7 @@ function cs(t2, e = false) {
   };
   return n;
 }
-function fs(t2) {
+function fs5(t2) {
   return {
     commands: ["check-ignore", ...t2],
     format: "utf-8",
@@ -46414,7 +46546,7 @@ function Os(t2) {
   return g(["remote", "remove", t2]);
 }
 function Cs(t2 = {}, e) {
-  const n = oe2(t2), r2 = ["stash", "list", ...n.commands, ...e], s = re(
+  const n = oe2(t2), r2 = ["stash", "list", ...n.commands, ...e], s = re2(
     n.splitter,
     n.fields,
     pt(r2)
@@ -46760,7 +46892,7 @@ f2.prototype.exec = function(t2) {
 };
 f2.prototype.checkIgnore = function(t2, e) {
   return this._runTask(
-    fs(v(d(t2, G2, []))),
+    fs5(v(d(t2, G2, []))),
     u(arguments)
   );
 };
@@ -47138,7 +47270,7 @@ var PASS_THROUGH = ["PATH", "TMPDIR", "SYSTEMROOT", "http_proxy", "https_proxy",
 var emptyHome;
 function gitHome() {
   if (!emptyHome) {
-    const dir = mkdtempSync(join9(tmpdir2(), "bda-git-home-"));
+    const dir = mkdtempSync(join10(tmpdir2(), "bda-git-home-"));
     emptyHome = dir;
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   }
@@ -47191,7 +47323,7 @@ function gitEnvironment(s, options2 = {}, base = process.env) {
     GIT_NO_REPLACE_OBJECTS: "1"
   });
   if (!options2.noRepo) {
-    env.GIT_DIR = s.gitDir ?? join9(s.workTree, ".git");
+    env.GIT_DIR = s.gitDir ?? join10(s.workTree, ".git");
     env.GIT_WORK_TREE = s.workTree;
   }
   const cfg = hardenedConfig(s, !!options2.auth);
@@ -47243,7 +47375,7 @@ function createCommandManager(settings) {
 
 // src/report/transcript.ts
 import { createWriteStream, mkdirSync } from "node:fs";
-import { dirname as dirname4 } from "node:path";
+import { dirname as dirname5 } from "node:path";
 var Transcript = class {
   path;
   stream;
@@ -47255,7 +47387,7 @@ var Transcript = class {
   }
   write(entry) {
     if (!this.stream) {
-      mkdirSync(dirname4(this.path), { recursive: true });
+      mkdirSync(dirname5(this.path), { recursive: true });
       this.stream = createWriteStream(this.path, { flags: "a", mode: 384 });
     }
     this.stream.write(this.redact(JSON.stringify({ t: Date.now() - this.t0, ...entry })) + "\n");
@@ -47280,10 +47412,13 @@ function figuresLine(f3) {
 // src/cli.ts
 var USAGE = `Usage:
   backend-developer-action run "<task>" [--agent NAME] [--model M] [--max-turns N] [--max-cost-usd N] [--sandbox auto|required|off]
+                                      [--provider anthropic|bedrock|vertex]
   backend-developer-action run --replay TRANSCRIPT.jsonl
 
 Runs an agent on the git checkout in the current directory, commits its work to a new local branch and prints
-its STATUS block. Needs ANTHROPIC_API_KEY (ANTHROPIC_BASE_URL is honoured), except with --replay.
+its STATUS block. Needs ANTHROPIC_API_KEY (ANTHROPIC_BASE_URL is honoured), except with --replay; with
+--provider bedrock, AWS credentials and AWS_REGION; with --provider vertex, Google credentials (ADC), CLOUD_ML_REGION
+and ANTHROPIC_VERTEX_PROJECT_ID or GOOGLE_CLOUD_PROJECT.
 Exit code: 0 for COMPLETE and WAITING, 1 for BLOCKED and ERROR (as the action's default fail-on), 2 for bad usage.`;
 function builtinAgentsDir() {
   const here = dirname6(fileURLToPath(import.meta.url));
@@ -47305,6 +47440,7 @@ async function main(argv) {
       "max-cost-usd": { type: "string", default: "10" },
       "timeout-minutes": { type: "string", default: "30" },
       sandbox: { type: "string", default: "auto" },
+      provider: { type: "string", default: "anthropic" },
       help: { type: "boolean", short: "h" }
     }
   });
@@ -47314,6 +47450,8 @@ async function main(argv) {
     return values.help ? 0 : 2;
   }
   if (!["auto", "required", "off"].includes(values.sandbox)) throw new UserError(`--sandbox must be auto, required or off, not '${values.sandbox}'.`);
+  if (!["anthropic", "bedrock", "vertex"].includes(values.provider)) throw new UserError(`--provider must be anthropic, bedrock or vertex, not '${values.provider}'.`);
+  const provider = values.provider;
   let workspace;
   try {
     workspace = userGit(process.cwd(), ["rev-parse", "--show-toplevel"]);
@@ -47325,9 +47463,11 @@ async function main(argv) {
   }
   const recording = values.replay ? await readRecording(values.replay) : void 0;
   const apiKey = process.env.ANTHROPIC_API_KEY ?? "";
-  if (!recording && !apiKey) {
+  if (!recording && provider === "anthropic" && !apiKey) {
     throw new UserError("ANTHROPIC_API_KEY is not set. Export your key (export ANTHROPIC_API_KEY=sk-ant-...), or replay a recorded run with --replay FILE.");
   }
+  const modelAccess = { provider, apiKey, baseUrl: process.env.ANTHROPIC_BASE_URL ?? "", env: process.env };
+  if (!recording) checkProviderSettings(modelAccess);
   const startSha = userGit(workspace, ["rev-parse", "HEAD"]);
   if (recording && recording.startSha !== startSha) {
     throw new UserError(`The transcript starts from commit ${recording.startSha.slice(0, 12)}, but HEAD is ${startSha.slice(0, 12)}. Check it out first: git checkout ${recording.startSha}`);
@@ -47356,7 +47496,7 @@ async function main(argv) {
   const stamp = (/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").slice(0, 15);
   const branch = `${agent.name}/local-${recording ? "replay" : slugify(task) || "task"}-${stamp}`.toLowerCase();
   await git.exec(["checkout", "-q", "-b", branch]);
-  const redact = createRedactor([apiKey]);
+  const redact = createRedactor([apiKey, ...providerSecrets(provider, process.env)]);
   const transcript = new Transcript(join11(process.env.RUNNER_TEMP || tmpdir3(), `backend-developer-cli-${stamp}.jsonl`), redact);
   const toolbox = await createToolbox({
     workspace,
@@ -47371,10 +47511,7 @@ async function main(argv) {
   console.error(`${recording ? "Replaying" : "Running"} /${agent.name} (${model.id}) on ${workspace}, branch ${branch}; Bash sandbox: ${toolbox.sandboxInfo}`);
   let client;
   if (recording) client = replayClient(recording.messages);
-  else {
-    const { default: Anthropic2 } = await Promise.resolve().then(() => (init_sdk(), sdk_exports));
-    client = new Anthropic2({ apiKey, maxRetries: 2 });
-  }
+  else client = await createModelClient(modelAccess);
   const result = await runSession({
     client,
     agent,

@@ -25,6 +25,21 @@ const sideEffectFree = {
   },
 };
 
+/**
+ * The Bedrock and Vertex SDKs (AWS and Google code, ~2 MB each with their copy of the Anthropic SDK) are bundled into
+ * files of their own, which src/agent/provider.ts imports only when `provider` names them: a run on the Anthropic
+ * API never parses them.
+ */
+/** @type {import('esbuild').Plugin} */
+const providerFiles = {
+  name: 'provider-files',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/provider-(bedrock|vertex)\.ts$/ }, (args) =>
+      args.kind === 'entry-point' ? undefined : { path: args.path.replace(/\.ts$/, '.js'), external: true },
+    );
+  },
+};
+
 await rm('dist', { recursive: true, force: true });
 await mkdir('dist', { recursive: true });
 const common = {
@@ -37,11 +52,16 @@ const common = {
   minifyWhitespace: false,
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [sideEffectFree],
+  plugins: [sideEffectFree, providerFiles],
   // CommonJS dependencies bundled into ESM still call require() for node built-ins.
   banner: { js: "import { createRequire as __bda_createRequire } from 'node:module'; const require = __bda_createRequire(import.meta.url);" },
 };
 await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist' });
+await build({
+  ...common,
+  entryPoints: { 'provider-bedrock': 'src/agent/provider-bedrock.ts', 'provider-vertex': 'src/agent/provider-vertex.ts' },
+  outdir: 'dist',
+});
 // The local CLI (npx backend-developer-action run "<task>"): the same pieces, its own entry.
 await build({ ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', banner: { js: `#!/usr/bin/env node\n${common.banner.js}` } });
 await chmod('dist/cli.js', 0o755);

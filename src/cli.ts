@@ -13,6 +13,8 @@ import { DEFAULT_MODEL } from './inputs.ts';
 import type { Status } from './constants.ts';
 import { loadAgents, findAgent } from './agent/definition.ts';
 import { resolveModel } from './agent/models.ts';
+import { createModelClient, checkProviderSettings, providerSecrets } from './agent/provider.ts';
+import type { Provider } from './inputs.ts';
 import { formatStatus, type StatusBlock } from './agent/status.ts';
 import { runSession } from './agent/session.ts';
 import { readRecording, replayClient } from './agent/replay.ts';
@@ -24,10 +26,13 @@ import { figuresLine } from './report/status-comment.ts';
 
 const USAGE = `Usage:
   backend-developer-action run "<task>" [--agent NAME] [--model M] [--max-turns N] [--max-cost-usd N] [--sandbox auto|required|off]
+                                      [--provider anthropic|bedrock|vertex]
   backend-developer-action run --replay TRANSCRIPT.jsonl
 
 Runs an agent on the git checkout in the current directory, commits its work to a new local branch and prints
-its STATUS block. Needs ANTHROPIC_API_KEY (ANTHROPIC_BASE_URL is honoured), except with --replay.
+its STATUS block. Needs ANTHROPIC_API_KEY (ANTHROPIC_BASE_URL is honoured), except with --replay; with
+--provider bedrock, AWS credentials and AWS_REGION; with --provider vertex, Google credentials (ADC), CLOUD_ML_REGION
+and ANTHROPIC_VERTEX_PROJECT_ID or GOOGLE_CLOUD_PROJECT.
 Exit code: 0 for COMPLETE and WAITING, 1 for BLOCKED and ERROR (as the action's default fail-on), 2 for bad usage.`;
 
 function builtinAgentsDir(): string {
@@ -53,6 +58,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       'max-cost-usd': { type: 'string', default: '10' },
       'timeout-minutes': { type: 'string', default: '30' },
       sandbox: { type: 'string', default: 'auto' },
+      provider: { type: 'string', default: 'anthropic' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -62,6 +68,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (!['auto', 'required', 'off'].includes(values.sandbox!)) throw new UserError(`--sandbox must be auto, required or off, not '${values.sandbox}'.`);
+  if (!['anthropic', 'bedrock', 'vertex'].includes(values.provider!)) throw new UserError(`--provider must be anthropic, bedrock or vertex, not '${values.provider}'.`);
+  const provider = values.provider as Provider;
 
   let workspace: string;
   try {
@@ -74,9 +82,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const recording = values.replay ? await readRecording(values.replay) : undefined;
   const apiKey = process.env.ANTHROPIC_API_KEY ?? '';
-  if (!recording && !apiKey) {
+  if (!recording && provider === 'anthropic' && !apiKey) {
     throw new UserError('ANTHROPIC_API_KEY is not set. Export your key (export ANTHROPIC_API_KEY=sk-ant-...), or replay a recorded run with --replay FILE.');
   }
+  const modelAccess = { provider, apiKey, baseUrl: process.env.ANTHROPIC_BASE_URL ?? '', env: process.env };
+  if (!recording) checkProviderSettings(modelAccess);
   const startSha = userGit(workspace, ['rev-parse', 'HEAD']);
   if (recording && recording.startSha !== startSha) {
     throw new UserError(`The transcript starts from commit ${recording.startSha.slice(0, 12)}, but HEAD is ${startSha.slice(0, 12)}. Check it out first: git checkout ${recording.startSha}`);
@@ -97,7 +107,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const branch = `${agent.name}/local-${recording ? 'replay' : slugify(task) || 'task'}-${stamp}`.toLowerCase();
   await git.exec(['checkout', '-q', '-b', branch]);
 
-  const redact = createRedactor([apiKey]);
+  const redact = createRedactor([apiKey, ...providerSecrets(provider, process.env)]);
   const transcript = new Transcript(join(process.env.RUNNER_TEMP || tmpdir(), `backend-developer-cli-${stamp}.jsonl`), redact);
   const toolbox = await createToolbox({
     workspace,
@@ -112,10 +122,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   console.error(`${recording ? 'Replaying' : 'Running'} /${agent.name} (${model.id}) on ${workspace}, branch ${branch}; Bash sandbox: ${toolbox.sandboxInfo}`);
   let client;
   if (recording) client = replayClient(recording.messages);
-  else {
-    const { default: Anthropic } = await import('@anthropic-ai/sdk');
-    client = new Anthropic({ apiKey, maxRetries: 2 });
-  }
+  else client = await createModelClient(modelAccess);
   const result = await runSession({
     client,
     agent,
@@ -151,7 +158,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   console.error(files.length ? `Committed to ${branch}.` : `Nothing changed; ${branch} has no new commit.`);
   console.error(`Transcript: ${transcript.path} (replay it with --replay)`);
   if (recording) {
-    const same = diffSha256 === recording.diffSha256 && (client as { remaining(): number }).remaining() === 0;
+    const same = diffSha256 === recording.diffSha256 && (client as unknown as { remaining(): number }).remaining() === 0;
     console.error(same ? 'Replay reproduced the recorded diff byte for byte.' : `Replay differs from the recording: diff sha256 ${diffSha256 ?? 'none'} vs recorded ${recording.diffSha256 ?? 'none'}.`);
     if (!same) return 1;
   }

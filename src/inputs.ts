@@ -88,9 +88,6 @@ export function readConfig(): Config {
     }
   }
   const provider = oneOf<Provider>(Input.Provider, ['anthropic', 'bedrock', 'vertex'], 'anthropic');
-  if (provider !== 'anthropic') {
-    throw new UserError(`Input '${Input.Provider}: ${provider}' is not supported yet; use 'anthropic' (the default).`);
-  }
   const timeoutMinutes = number(Input.TimeoutMinutes, 30, 0.01);
   return {
     anthropicApiKey: core.getInput(Input.AnthropicApiKey),

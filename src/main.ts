@@ -11,6 +11,7 @@ import { parseCommand, commandName, nearestName } from './trigger/command.ts';
 import { decidePermission } from './trigger/permission.ts';
 import { loadAgents, findAgent, type AgentDefinition } from './agent/definition.ts';
 import { resolveModel } from './agent/models.ts';
+import { createModelClient, checkProviderSettings, providerModelId, providerSecrets } from './agent/provider.ts';
 import type { LoopResult } from './agent/loop.ts';
 import { runSession } from './agent/session.ts';
 import { formatStatus, type StatusBlock } from './agent/status.ts';
@@ -97,7 +98,9 @@ export async function run(): Promise<void> {
     const read = readCommentEvent();
     if ('skip' in read) return skip(outputs, read.skip);
     const cfg = readConfig();
-    redact = createRedactor([cfg.githubToken, cfg.anthropicApiKey]);
+    const providerCredentials = providerSecrets(cfg.provider, process.env);
+    for (const s of providerCredentials) core.setSecret(s);
+    redact = createRedactor([cfg.githubToken, cfg.anthropicApiKey, ...providerCredentials]);
     const failed = await handleComment(cfg, read.event, outputs, cancel.signal, redact);
     if (failed) core.setFailed(redact(failed));
   } catch (e) {
@@ -144,9 +147,9 @@ async function handleComment(
     skip(outputs, `the comment is not a command for ${cfg.agent ? `/${cfg.agent}` : `any of ${names().map((n) => `/${n}`).join(', ')}`}.`);
     return null;
   }
-  if (!cfg.anthropicApiKey) {
-    throw new UserError("Input 'anthropic-api-key' is empty: add `anthropic-api-key: ${{ secrets.ANTHROPIC_API_KEY }}` to the step's `with:` and store the key as a repository secret.");
-  }
+  // The model provider's settings (key, region, project) from inputs and environment only: no network yet.
+  const modelAccess = { provider: cfg.provider, apiKey: cfg.anthropicApiKey, baseUrl: cfg.anthropicBaseUrl, env: process.env };
+  checkProviderSettings(modelAccess);
   if (!cfg.githubToken) throw new UserError("Input 'github-token' is empty: leave it at its default (${{ github.token }}) or pass an app token.");
   const gh = createGitHub(cfg.githubToken, env.apiUrl);
   const repo = env.repo;
@@ -273,7 +276,7 @@ async function handleComment(
     }
 
     // 6. The agent loop, with the checkout's persisted token out of reach.
-    phase(`Working (${agent.name}, ${model.id})`);
+    phase(`Working (${agent.name}, ${cfg.provider === 'anthropic' ? model.id : `${providerModelId(cfg.provider, model.id)} on ${cfg.provider}`})`);
     const restoreGit = await git.hideCredentials();
     const offered = agent.tools.filter((t) => !cfg.allowedTools || cfg.allowedTools.includes(t));
     let toolbox: Toolbox | undefined;
@@ -281,8 +284,8 @@ async function handleComment(
     const transcript = new Transcript(join(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? 'local'}-${comment.id}.jsonl`), redact);
     outputs.set(Output.Transcript, transcript.path);
     try {
-      // Independent waits, together: the sandbox probe, the thread from GitHub, loading the SDK.
-      const [tb, thread, { default: Anthropic }] = await Promise.all([
+      // Independent waits, together: the sandbox probe, the thread from GitHub, the model client (SDK and credentials).
+      const [tb, thread, client] = await Promise.all([
         createToolbox({
           workspace: env.workspace,
           tools: offered,
@@ -294,11 +297,11 @@ async function handleComment(
           log: (m) => core.info(m),
         }),
         listThread(gh, repo, issue.number),
-        import('@anthropic-ai/sdk'),
+        createModelClient(modelAccess),
       ]);
       toolbox = tb;
       result = await runSession({
-        client: new Anthropic({ apiKey: cfg.anthropicApiKey, baseURL: cfg.anthropicBaseUrl || null, maxRetries: 2 }),
+        client,
         agent,
         model,
         toolbox,

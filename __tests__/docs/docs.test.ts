@@ -48,7 +48,9 @@ function checkUsesOfAction(workflow: Obj, where: string, text: string): number {
     const given = Object.keys(step.with ?? {});
     const unknown = given.filter((k) => !INPUTS.has(k));
     assert.deepEqual(unknown, [], `${where}: passes inputs action.yml does not declare: ${unknown.join(', ')}`);
-    assert.ok(given.includes('anthropic-api-key'), `${where}: passes anthropic-api-key`);
+    // The Anthropic API needs the key; Bedrock and Vertex take their credentials from the auth actions.
+    const viaProvider = ['bedrock', 'vertex'].includes(String(step.with?.provider));
+    assert.ok(viaProvider || given.includes('anthropic-api-key'), `${where}: passes anthropic-api-key`);
     for (const [k, v] of Object.entries(step.with ?? {})) assert.equal(typeof v, 'string', `${where}: input ${k} is a string (quote numbers and booleans)`);
     if (step.id) {
       const re = new RegExp(`steps\\.${step.id.replace(/[-]/g, '\\-')}\\.outputs\\.([A-Za-z0-9_-]+)`, 'g');

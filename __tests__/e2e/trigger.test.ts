@@ -87,12 +87,6 @@ test('a bot is refused even with write permission unless listed in allowed-bots'
   assert.equal(s.anthropic.requests.length, 0);
 });
 
-test('provider bedrock is declared but not supported yet: a clear error', async () => {
-  const run = await s.run(s.comment({ body: '/backend-developer hi' }), { provider: 'bedrock' });
-  assert.equal(run.code, 1);
-  assert.match(oneLineError(run.stdout), /provider: bedrock' is not supported yet/);
-});
-
 test("the action's own comments never trigger it", async () => {
   const before = s.gh.requests.length;
   const run = await s.run(s.comment({ body: '/backend-developer hi\n\n<!-- backend-developer-action status=1 -->', login: 'alice' }));

@@ -1,9 +1,13 @@
 // A loopback stand-in for the Anthropic Messages API (POST /v1/messages), spoken to by the real @anthropic-ai/sdk.
 // It answers from a script of turns, streams them the way the API does (SSE split at arbitrary byte positions),
 // injects faults, emulates prompt caching in the usage it reports, and rejects what the real API rejects.
+// The same script also answers the providers' routes, spoken to by @anthropic-ai/bedrock-sdk and -vertex-sdk:
+// Amazon Bedrock (POST /model/{id}/invoke[-with-response-stream], SigV4, AWS event-stream framing) and Google Vertex AI
+// (POST …/projects/{p}/locations/{r}/publishers/anthropic/models/{id}:streamRawPredict|rawPredict, Bearer token, SSE).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { AssertionError } from 'node:assert';
 
 type Json = Record<string, any>;
@@ -76,15 +80,22 @@ export interface Usage {
   service_tier: 'standard';
 }
 
+export type ProviderRoute = 'anthropic' | 'bedrock' | 'vertex';
+
 export interface RecordedRequest {
   /** 0-based arrival order over every HTTP request, rejected ones included. */
   index: number;
   method: string;
   path: string;
+  /** Which API's route the path matched ('anthropic' also for unknown paths). */
+  provider: ProviderRoute;
+  /** The model id: from the path on the providers' routes (decoded), from the body on the Anthropic one. */
+  model: string | undefined;
   /** Lower-cased header names. */
   headers: Record<string, string>;
+  /** The anthropic-version header; on the providers' routes the body's `anthropic_version`. */
   anthropicVersion: string | undefined;
-  /** Parsed body; undefined when it was not JSON. */
+  /** Parsed body as sent (on the providers' routes without `model`); undefined when it was not JSON. */
   body: MessagesRequest | undefined;
   bytes: number;
   stream: boolean;
@@ -102,6 +113,10 @@ export interface RecordedRequest {
 export interface AnthropicStandIn {
   /** Root URL: give it to the SDK as `baseURL` (the SDK appends /v1/messages). */
   url: string;
+  /** For @anthropic-ai/bedrock-sdk (`baseURL` or ANTHROPIC_BEDROCK_BASE_URL): the root, as bedrock-runtime's. */
+  bedrockUrl: string;
+  /** For @anthropic-ai/vertex-sdk (`baseURL` or ANTHROPIC_VERTEX_BASE_URL): `<root>/v1`, as aiplatform's. */
+  vertexUrl: string;
   /** The key accepted; undefined when any non-empty key is. */
   apiKey: string | undefined;
   requests: RecordedRequest[];
@@ -122,6 +137,15 @@ export interface StartOptions {
   cacheMinTokens?: number;
   /** Seeds the chunk splitting, ping placement and ids. Default 1. */
   seed?: number;
+  /**
+   * What the Bedrock route accepts. A SigV4 `authorization` is always checked for form (AWS4-HMAC-SHA256, credential
+   * scope `<date>/<region>/bedrock/aws4_request`, x-amz-date, x-amz-content-sha256 = the body's hash); each field given
+   * is checked too, and with `secretAccessKey` the signature itself is verified. `apiKey`: a Bedrock API key accepted
+   * as `Authorization: Bearer` instead of SigV4.
+   */
+  bedrock?: { region?: string; accessKeyId?: string; secretAccessKey?: string; sessionToken?: string; apiKey?: string };
+  /** What the Vertex route accepts: the Bearer token (any non-empty one when undefined), the project and region in the path. */
+  vertex?: { token?: string; projectId?: string; region?: string };
 }
 
 /** The emulated token count of a value: ceil(JSON length / 4) (strings count their own length). */
@@ -175,15 +199,18 @@ export async function startAnthropic(opts: StartOptions): Promise<AnthropicStand
       body = undefined;
     }
     const path = (req.url ?? '/').split('?')[0]!;
+    const route = routeOf(req.method ?? 'GET', path);
     const rec: RecordedRequest = {
       index: requests.length,
       method: req.method ?? 'GET',
       path,
+      provider: route?.provider ?? 'anthropic',
+      model: route && route.provider !== 'anthropic' ? route.model : typeof body?.model === 'string' ? body.model : undefined,
       headers,
-      anthropicVersion: headers['anthropic-version'],
+      anthropicVersion: route && route.provider !== 'anthropic' ? (body?.anthropic_version as string | undefined) : headers['anthropic-version'],
       body,
       bytes: raw.length,
-      stream: body?.stream === true,
+      stream: route && route.provider !== 'anthropic' ? route.stream : body?.stream === true,
       status: 0,
     };
     requests.push(rec);
@@ -194,18 +221,43 @@ export async function startAnthropic(opts: StartOptions): Promise<AnthropicStand
       sendError(res, rec, requestId, status, type, message, extra);
     };
 
-    if (rec.method !== 'POST' || (path !== '/v1/messages' && path !== '/v1/messages/count_tokens')) {
-      return reject(404, 'not_found_error', `Not Found: ${rec.method} ${path}`);
+    if (!route) return reject(404, 'not_found_error', `Not Found: ${rec.method} ${path}`);
+    if (route.provider === 'anthropic') {
+      const authError = checkAuth(headers, opts.apiKey);
+      if (authError) return reject(401, 'authentication_error', authError);
+      if (!rec.anthropicVersion) return reject(400, 'invalid_request_error', 'anthropic-version: header is required');
+    } else if (route.provider === 'bedrock') {
+      const authError = checkBedrockAuth(headers, raw, path, req.url ?? '/', opts.bedrock);
+      if (authError) return reject(authError.status, authError.status === 401 ? 'authentication_error' : 'permission_error', authError.message);
+    } else {
+      const authError = checkVertexAuth(headers, opts.vertex?.token);
+      if (authError) return reject(401, 'authentication_error', authError);
+      if (opts.vertex?.projectId !== undefined && route.project !== opts.vertex.projectId) {
+        return reject(403, 'permission_error', `Permission denied on project '${route.project}' (expected '${opts.vertex.projectId}')`);
+      }
+      if (opts.vertex?.region !== undefined && route.region !== opts.vertex.region) {
+        return reject(404, 'not_found_error', `Location '${route.region}' is not the one expected ('${opts.vertex.region}')`);
+      }
     }
-    const authError = checkAuth(headers, opts.apiKey);
-    if (authError) return reject(401, 'authentication_error', authError);
-    if (!rec.anthropicVersion) return reject(400, 'invalid_request_error', 'anthropic-version: header is required');
     if (body === undefined) return reject(400, 'invalid_request_error', 'There was an error parsing the body of your request');
-    const invalid = validate(body, path.endsWith('count_tokens'));
+    if (route.provider !== 'anthropic' && !route.countTokens) {
+      // The providers take the model from the path and the version from the body; a `model` in the body is refused.
+      const b = body as Json;
+      if (typeof b.anthropic_version !== 'string' || b.anthropic_version === '') {
+        return reject(400, 'invalid_request_error', 'anthropic_version: Field required');
+      }
+      if ('model' in b) return reject(400, 'invalid_request_error', 'extraneous key [model] is not permitted');
+      if (route.provider === 'bedrock' && 'stream' in b) return reject(400, 'invalid_request_error', 'extraneous key [stream] is not permitted');
+      const badModel = checkProviderModel(route.provider, route.model);
+      if (badModel) return reject(badModel.status, badModel.status === 404 ? 'not_found_error' : 'invalid_request_error', badModel.message);
+      body = { ...body, model: route.model, stream: route.stream };
+    }
+    const countOnly = route.countTokens;
+    const invalid = validate(body, countOnly);
     if (invalid) return reject(400, 'invalid_request_error', invalid);
 
     const prompt = analysePrompt(body, cacheMin, cache);
-    if (path.endsWith('count_tokens')) {
+    if (countOnly) {
       rec.status = 200;
       return sendJson(res, 200, requestId, { input_tokens: prompt.total });
     }
@@ -292,12 +344,15 @@ export async function startAnthropic(opts: StartOptions): Promise<AnthropicStand
     }
 
     const events = streamEvents(message, content, usage, rng);
+    const bedrock = route.provider === 'bedrock';
+    const encode = bedrock ? eventStreamFrameOf : (e: SseEvent) => Buffer.from(frameOf(e));
     res.socket?.setNoDelay(true);
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      'request-id': requestId,
-    });
+    res.writeHead(
+      200,
+      bedrock
+        ? { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': requestId, 'x-amzn-bedrock-content-type': 'application/json' }
+        : { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': requestId },
+    );
     rec.status = 200;
     let limit = events.length;
     let tail: Buffer | undefined;
@@ -313,21 +368,22 @@ export async function startAnthropic(opts: StartOptions): Promise<AnthropicStand
       limit = cutAt;
       const next = events[cutAt];
       if (next && !fault.graceful) {
-        const frame = Buffer.from(frameOf(next));
+        const frame = encode(next);
         tail = frame.subarray(0, Math.max(1, Math.floor(frame.length / 2)));
       }
     }
-    let errorFrame: string | undefined;
+    let errorFrame: Buffer | undefined;
     if (fault && 'streamError' in fault) {
       rec.fault = 'stream-error';
       rec.error = fault.streamError;
       limit = indexAfterNonPing(events, fault.afterEvents);
-      errorFrame = `event: error\ndata: ${JSON.stringify({ type: 'error', error: fault.streamError, request_id: requestId })}\n\n`;
+      // On Bedrock an Anthropic error travels as a chunk too; the SDK turns it into the same `event: error`.
+      errorFrame = encode({ name: 'error', data: { type: 'error', error: fault.streamError, request_id: requestId } });
     }
-    let text = events.slice(0, limit).map(frameOf).join('');
-    if (errorFrame) text += errorFrame;
-    let buf = Buffer.from(text);
-    if (tail) buf = Buffer.concat([buf, tail]);
+    const parts = events.slice(0, limit).map(encode);
+    if (errorFrame) parts.push(errorFrame);
+    if (tail) parts.push(tail);
+    const buf = Buffer.concat(parts);
     const ok = await writeSplit(res, buf, rng);
     if (!ok) return;
     if (fault && 'cutAfterEvents' in fault && !fault.graceful) {
@@ -357,6 +413,8 @@ export async function startAnthropic(opts: StartOptions): Promise<AnthropicStand
 
   return {
     url: `http://127.0.0.1:${addr.port}`,
+    bedrockUrl: `http://127.0.0.1:${addr.port}`,
+    vertexUrl: `http://127.0.0.1:${addr.port}/v1`,
     apiKey: opts.apiKey,
     requests,
     violations,
@@ -401,7 +459,25 @@ function sendError(
 ): void {
   rec.status = status;
   rec.error = { type, message };
+  if (rec.provider === 'bedrock') {
+    // Bedrock's own error shape: `{message}` and the exception name in x-amzn-errortype.
+    sendJson(res, status, requestId, { message }, { 'x-amzn-errortype': `${bedrockException(status)}:http://internal.amazon.com/coral/com.amazon.bedrock/`, ...headers });
+    return;
+  }
   sendJson(res, status, requestId, { type: 'error', error: { type, message }, request_id: requestId }, headers);
+}
+
+function bedrockException(status: number): string {
+  const map: Record<number, string> = {
+    400: 'ValidationException',
+    403: 'AccessDeniedException',
+    404: 'ResourceNotFoundException',
+    408: 'ModelTimeoutException',
+    424: 'ModelErrorException',
+    429: 'ThrottlingException',
+    503: 'ServiceUnavailableException',
+  };
+  return map[status] ?? 'InternalServerException';
 }
 
 function statusForErrorType(type: string): number {
@@ -416,6 +492,157 @@ function statusForErrorType(type: string): number {
     overloaded_error: 529,
   };
   return map[type] ?? 500;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The providers' routes
+
+type Route =
+  | { provider: 'anthropic'; countTokens: boolean }
+  | { provider: 'bedrock'; model: string; stream: boolean; countTokens: false }
+  | { provider: 'vertex'; project: string; region: string; model: string; stream: boolean; countTokens: boolean };
+
+const BEDROCK_PATH = /^\/model\/([^/]+)\/(invoke|invoke-with-response-stream)$/;
+const VERTEX_PATH = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/anthropic\/models\/([^/]+):(streamRawPredict|rawPredict)$/;
+
+function routeOf(method: string, path: string): Route | undefined {
+  if (method !== 'POST') return undefined;
+  if (path === '/v1/messages') return { provider: 'anthropic', countTokens: false };
+  if (path === '/v1/messages/count_tokens') return { provider: 'anthropic', countTokens: true };
+  const b = BEDROCK_PATH.exec(path);
+  if (b) return { provider: 'bedrock', model: decode(b[1]!), stream: b[2] === 'invoke-with-response-stream', countTokens: false };
+  const v = VERTEX_PATH.exec(path);
+  if (v) {
+    const model = decode(v[3]!);
+    const countTokens = model === 'count-tokens';
+    if (countTokens && v[4] !== 'rawPredict') return undefined;
+    return { provider: 'vertex', project: decode(v[1]!), region: decode(v[2]!), model, stream: v[4] === 'streamRawPredict', countTokens };
+  }
+  return undefined;
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+const BEDROCK_MODEL = /^(?:(?:global|us|us-gov|eu|apac|jp|au|ca)\.)?anthropic\.claude-[a-z0-9.-]+(?::\d+)?$/;
+const BEDROCK_ARN = /^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d*:(?:foundation-model|inference-profile|application-inference-profile|provisioned-model)\/.+$/;
+const VERTEX_MODEL = /^claude-[a-z0-9-]+(?:@\d{8})?$/;
+
+/** The providers' own id spellings: an Anthropic API id such as `claude-sonnet-5-5` is not a Bedrock model id. */
+function checkProviderModel(provider: 'bedrock' | 'vertex', model: string): { status: number; message: string } | undefined {
+  if (provider === 'bedrock') {
+    return BEDROCK_MODEL.test(model) || BEDROCK_ARN.test(model) ? undefined : { status: 400, message: `The provided model identifier is invalid: ${model}` };
+  }
+  return VERTEX_MODEL.test(model) && !/-\d{8}$/.test(model)
+    ? undefined
+    : { status: 404, message: `Publisher Model \`publishers/anthropic/models/${model}\` not found.` };
+}
+
+function checkVertexAuth(headers: Record<string, string>, token: string | undefined): string | undefined {
+  const bearer = headers['authorization']?.match(/^Bearer\s+(.+)$/i)?.[1];
+  if (!bearer) return 'Request is missing required authentication credential. Expected OAuth 2 access token (Authorization: Bearer).';
+  if (token !== undefined && bearer !== token) return 'Request had invalid authentication credentials. Expected OAuth 2 access token.';
+  if (headers['x-api-key']) return 'x-api-key is not an authentication method of Vertex AI';
+  return undefined;
+}
+
+const SIGV4 =
+  /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request, ?SignedHeaders=([a-z0-9;._-]+), ?Signature=([0-9a-f]{64})$/;
+
+/** A Bedrock request's credentials: a Bedrock API key as Bearer, or a well-formed (and, given the secret, valid) SigV4. */
+function checkBedrockAuth(
+  headers: Record<string, string>,
+  raw: Buffer,
+  path: string,
+  url: string,
+  o: StartOptions['bedrock'],
+): { status: number; message: string } | undefined {
+  const deny = (message: string) => ({ status: 403, message });
+  const auth = headers['authorization'];
+  if (!auth) return deny('Missing Authentication Token');
+  const bearer = auth.match(/^Bearer\s+(.+)$/i)?.[1];
+  if (bearer !== undefined) {
+    if (o?.apiKey === undefined) return deny('Bearer token given, but this stand-in expects SigV4 (no bedrock.apiKey configured)');
+    return bearer === o.apiKey ? undefined : deny('Invalid API Key format: Must start with pre-defined prefix');
+  }
+  const m = SIGV4.exec(auth);
+  if (!m) return deny(`Authorization header is not a well-formed SigV4 header: ${auth.slice(0, 120)}`);
+  const [, keyId, date, region, service, signedList, signature] = m as unknown as [string, string, string, string, string, string, string];
+  if (service !== 'bedrock') return deny(`Credential should be scoped to correct service: 'bedrock', not '${service}'`);
+  if (o?.region !== undefined && region !== o.region) return deny(`Credential should be scoped to a valid region: '${o.region}', not '${region}'`);
+  if (o?.accessKeyId !== undefined && keyId !== o.accessKeyId) return deny('The security token included in the request is invalid.');
+  const amzDate = headers['x-amz-date'] ?? '';
+  if (!/^\d{8}T\d{6}Z$/.test(amzDate) || !amzDate.startsWith(date)) return deny(`x-amz-date '${amzDate}' is missing or does not match the credential date ${date}`);
+  const signed = signedList.split(';');
+  for (const h of ['host', 'x-amz-date']) if (!signed.includes(h)) return deny(`SignedHeaders does not include '${h}'`);
+  if ([...signed].sort().join(';') !== signedList) return deny('SignedHeaders is not sorted');
+  for (const h of signed) if (headers[h] === undefined) return deny(`signed header '${h}' is not in the request`);
+  const payloadHash = createHash('sha256').update(raw).digest('hex');
+  const declared = headers['x-amz-content-sha256'];
+  if (declared !== undefined && declared !== 'UNSIGNED-PAYLOAD' && declared !== payloadHash) {
+    return deny('x-amz-content-sha256 does not match the body: the request was changed after it was signed');
+  }
+  if (o?.sessionToken !== undefined) {
+    if (headers['x-amz-security-token'] !== o.sessionToken) return deny('The security token included in the request is invalid (x-amz-security-token).');
+    if (!signed.includes('x-amz-security-token')) return deny("SignedHeaders does not include 'x-amz-security-token'");
+  }
+  if (o?.secretAccessKey === undefined) return undefined;
+
+  // The signature itself (SigV4 for a service other than S3: the path is URI-encoded once more).
+  const escape = (x: string) => encodeURIComponent(x).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const canonicalPath = path.split('/').map(escape).join('/');
+  const query = new URL(url, 'http://x').searchParams;
+  const canonicalQuery = [...query.keys()]
+    .filter((k, i, all) => all.indexOf(k) === i)
+    .sort()
+    .flatMap((k) => query.getAll(k).sort().map((v) => `${escape(k)}=${escape(v)}`))
+    .join('&');
+  const canonicalHeaders = signed.map((h) => `${h}:${headers[h]!.trim().replace(/\s+/g, ' ')}\n`).join('');
+  const canonicalRequest = ['POST', canonicalPath, canonicalQuery, canonicalHeaders, signedList, declared ?? payloadHash].join('\n');
+  const scope = `${date}/${region}/${service}/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
+  let key: Buffer = Buffer.from(`AWS4${o.secretAccessKey}`);
+  for (const part of [date, region, service, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
+  const expected = createHmac('sha256', key).update(stringToSign).digest('hex');
+  if (expected !== signature) {
+    return deny(`The request signature we calculated does not match the signature you provided. Canonical request:\n${canonicalRequest}`);
+  }
+  return undefined;
+}
+
+/**
+ * One AWS event-stream message (application/vnd.amazon.eventstream) as Bedrock sends a stream chunk: a prelude (total
+ * length, headers length, CRC32 of both), string headers (`:event-type` chunk, `:content-type` application/json,
+ * `:message-type` event), the payload `{"bytes": base64(event JSON)}`, and a CRC32 of everything before it.
+ */
+function eventStreamFrameOf(e: SseEvent): Buffer {
+  const headers = Buffer.concat(
+    Object.entries({ ':event-type': 'chunk', ':content-type': 'application/json', ':message-type': 'event' }).map(([name, value]) => {
+      const n = Buffer.from(name);
+      const v = Buffer.from(value);
+      const h = Buffer.alloc(1 + n.length + 1 + 2 + v.length);
+      h.writeUInt8(n.length, 0);
+      n.copy(h, 1);
+      h.writeUInt8(7, 1 + n.length); // 7 = string
+      h.writeUInt16BE(v.length, 2 + n.length);
+      v.copy(h, 4 + n.length);
+      return h;
+    }),
+  );
+  const payload = Buffer.from(JSON.stringify({ bytes: Buffer.from(JSON.stringify(e.data)).toString('base64') }));
+  const prelude = Buffer.alloc(12);
+  prelude.writeUInt32BE(12 + headers.length + payload.length + 4, 0);
+  prelude.writeUInt32BE(headers.length, 4);
+  prelude.writeUInt32BE(crc32(prelude.subarray(0, 8)), 8);
+  const message = Buffer.concat([prelude, headers, payload]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(message), 0);
+  return Buffer.concat([message, crc]);
 }
 
 function checkAuth(headers: Record<string, string>, apiKey: string | undefined): string | undefined {
