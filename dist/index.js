@@ -54392,7 +54392,7 @@ async function handleComment(cfg, event, outputs, cancelled, redact) {
   const env = readEnv2();
   const started = Date.now();
   const { comment, issue: issue2 } = event;
-  if (comment.body.includes("<!-- backend-developer-action")) {
+  if (comment.body.includes(COMMENT_MARKER)) {
     skip(outputs, "the comment was written by this action.");
     return null;
   }
@@ -54778,7 +54778,7 @@ async function listThread(gh, repo, issue2) {
   const out = [];
   for await (const page of gh.paginate.iterator(gh.rest.issues.listComments, { ...repo, issue_number: issue2, per_page: 100 })) {
     for (const c3 of page.data) {
-      if (c3.body?.includes("<!-- backend-developer-action progress=") && !/^STATUS:/m.test(c3.body)) continue;
+      if (c3.body?.includes(`${COMMENT_MARKER} progress=`) && !/^STATUS:/m.test(c3.body)) continue;
       out.push({ id: c3.id, author: c3.user?.login ?? "ghost", body: c3.body ?? "" });
     }
     if (out.length > 500) break;

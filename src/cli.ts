@@ -91,10 +91,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (recording && recording.startSha !== startSha) {
     throw new UserError(`The transcript starts from commit ${recording.startSha.slice(0, 12)}, but HEAD is ${startSha.slice(0, 12)}. Check it out first: git checkout ${recording.startSha}`);
   }
-  const identity = {
-    name: (() => { try { return userGit(workspace, ['config', 'user.name']); } catch { return 'backend-developer-action'; } })(),
-    email: (() => { try { return userGit(workspace, ['config', 'user.email']); } catch { return 'backend-developer-action@localhost'; } })(),
+  const gitConfig = (key: string, fallback: string): string => {
+    try {
+      return userGit(workspace, ['config', key]) || fallback;
+    } catch {
+      return fallback;
+    }
   };
+  // Your identity, read before the agent runs, for the commit on the local branch.
+  const identity = { name: gitConfig('user.name', 'backend-developer-action'), email: gitConfig('user.email', 'backend-developer-action@localhost') };
 
   const catalog = await loadAgents({ workspace, agentsDir: '.claude/agents', builtinDir: builtinAgentsDir() });
   const agent = findAgent(catalog, recording?.agent ?? values.agent!);

@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Output, type Status } from './constants.ts';
+import { COMMENT_MARKER, Output, type Status } from './constants.ts';
 import { UserError, errorMessage } from './errors.ts';
 import { readConfig, DEFAULT_MODEL, type Config } from './inputs.ts';
 import { createRedactor } from './redact.ts';
@@ -129,7 +129,7 @@ async function handleComment(
   const { comment, issue } = event;
 
   // 1. Is it a command for us? Decided from the event and local files only: no API call yet.
-  if (comment.body.includes('<!-- backend-developer-action')) {
+  if (comment.body.includes(COMMENT_MARKER)) {
     skip(outputs, 'the comment was written by this action.');
     return null;
   }
@@ -548,7 +548,7 @@ async function listThread(gh: GitHub, repo: RepoRef, issue: number): Promise<Arr
   for await (const page of gh.paginate.iterator(gh.rest.issues.listComments, { ...repo, issue_number: issue, per_page: 100 })) {
     for (const c of page.data) {
       // Progress checklists are noise; a progress comment that became a STATUS report is history the agent needs.
-      if (c.body?.includes('<!-- backend-developer-action progress=') && !/^STATUS:/m.test(c.body)) continue;
+      if (c.body?.includes(`${COMMENT_MARKER} progress=`) && !/^STATUS:/m.test(c.body)) continue;
       out.push({ id: c.id, author: c.user?.login ?? 'ghost', body: c.body ?? '' });
     }
     if (out.length > 500) break;
