@@ -45027,10 +45027,12 @@ var globTool = {
     if (ctx.rg) {
       const args = ["--files", "--hidden", "--no-require-git", "--no-messages", "-g", "!.git"];
       const base = input.pattern.split("/").pop();
-      if (/^[\w.*?-]+$/.test(base) && base !== "*" && !base.includes("**")) args.push("--type-add", `pattern:${base}`, "-t", "pattern");
+      const prefiltered = /^[\w.*?-]+$/.test(base) && base !== "*" && !base.includes("**");
+      if (prefiltered) args.push("--type-add", `pattern:${base}`, "-t", "pattern");
       const res = await runProcess(ctx.rg, args, dir.path, ctx.signal);
-      const match = globMatcher(input.pattern);
-      rels = res.stdout.split("\n").filter((f3) => f3 && match(f3));
+      const listed = res.stdout.split("\n").filter(Boolean);
+      const match = prefiltered && (input.pattern === base || input.pattern === `**/${base}`) ? null : globMatcher(input.pattern);
+      rels = match ? listed.filter((f3) => match(f3)) : listed;
     } else {
       const match = globMatcher(input.pattern);
       rels = (await walkFiles(ctx.workspace.root, dir.path, ctx.signal)).filter(match);
@@ -49248,18 +49250,21 @@ var UNSAFE_ALLOWED = {
   // Only to unset the includeIf lines actions/checkout v6 adds for its credentials file.
   allowUnsafeInclude: true
 };
+function withoutTrace(stderr) {
+  return stderr.split("\n").filter((l3) => !/^\d\d:\d\d:\d\d\.\d+ \S+:\d+ +trace: /.test(l3)).join("\n");
+}
 function createCommandManager(settings) {
   return {
     settings,
     async exec(args, options2 = {}) {
-      const env = gitEnvironment(settings, options2);
+      const env = { ...gitEnvironment(settings, options2), GIT_TRACE: "2" };
       const git = wo({
         baseDir: options2.noRepo ? tmpdir2() : settings.workTree,
         allowEnvironment: Object.keys(env),
         unsafe: UNSAFE_ALLOWED,
         timeout: { block: options2.timeoutMs ?? (options2.auth ? NETWORK_TIMEOUT_MS : LOCAL_TIMEOUT_MS) },
         // Any non-zero exit is an error (simple-git alone lets an exit code with an empty stderr pass).
-        errors: (error2, result) => result.exitCode !== 0 ? new GitCommandError(args, result.exitCode, Buffer.concat(result.stdOut).toString("utf8"), Buffer.concat(result.stdErr).toString("utf8")) : error2
+        errors: (error2, result) => result.exitCode !== 0 ? new GitCommandError(args, result.exitCode, Buffer.concat(result.stdOut).toString("utf8"), withoutTrace(Buffer.concat(result.stdErr).toString("utf8"))) : error2
       }).env(env);
       try {
         return await git.raw([...args]);

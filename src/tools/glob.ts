@@ -52,10 +52,14 @@ export const globTool: Tool<GlobInput> = {
       // A plain file-name pattern as last segment (e.g. *.ts) lets ripgrep drop most names before they cross the
       // pipe: a --type filter, unlike -g, never overrides .gitignore. The full pattern is still matched below.
       const base = input.pattern.split('/').pop()!;
-      if (/^[\w.*?-]+$/.test(base) && base !== '*' && !base.includes('**')) args.push('--type-add', `pattern:${base}`, '-t', 'pattern');
+      const prefiltered = /^[\w.*?-]+$/.test(base) && base !== '*' && !base.includes('**');
+      if (prefiltered) args.push('--type-add', `pattern:${base}`, '-t', 'pattern');
       const res = await runProcess(ctx.rg, args, dir.path, ctx.signal);
-      const match = globMatcher(input.pattern);
-      rels = res.stdout.split('\n').filter((f) => f && match(f));
+      const listed = res.stdout.split('\n').filter(Boolean);
+      // A bare name pattern or `**/<name pattern>` (any depth, dotfiles included) is exactly what the type filter
+      // selected; anything else is matched here.
+      const match = prefiltered && (input.pattern === base || input.pattern === `**/${base}`) ? null : globMatcher(input.pattern);
+      rels = match ? listed.filter((f) => match(f)) : listed;
     } else {
       const match = globMatcher(input.pattern);
       rels = (await walkFiles(ctx.workspace.root, dir.path, ctx.signal)).filter(match);
