@@ -49329,6 +49329,8 @@ var GitRepository = class {
   #rewrittenUrls = [];
   #snapshot;
   #presentAtSnapshot = /* @__PURE__ */ new Set();
+  /** `.git/hooks` as it was before the agent: put back at the end, so a later step of the job runs no planted hook. */
+  #hooksAtSnapshot;
   #branch;
   #startSha;
   #identity = DEFAULT_COMMITTER;
@@ -49436,6 +49438,23 @@ var GitRepository = class {
     }
     return related();
   }
+  /** Puts `.git/hooks` back as it was at the snapshot: planted or changed hooks are removed or restored. */
+  async #restoreHooks() {
+    const before = this.#hooksAtSnapshot;
+    if (!before) return;
+    this.#hooksAtSnapshot = void 0;
+    const dir = join11(this.#gitDir, "hooks");
+    const st2 = await lstat3(dir).catch(() => null);
+    if (st2 && !st2.isDirectory()) await rm2(dir, { force: true });
+    await mkdir3(dir, { recursive: true });
+    for (const name of await readdir5(dir)) if (!before.has(name)) await rm2(join11(dir, name), { recursive: true, force: true });
+    for (const [name, content] of before) {
+      const now = await readFile5(join11(dir, name)).catch(() => null);
+      if (now && now.equals(content) && (await lstat3(join11(dir, name))).isFile()) continue;
+      await rm2(join11(dir, name), { recursive: true, force: true });
+      await writeFile2(join11(dir, name), content, { mode: 493 });
+    }
+  }
   async hideCredentials() {
     await this.#guard();
     await this.stripCredentials();
@@ -49443,6 +49462,10 @@ var GitRepository = class {
     this.#snapshot = await readFile5(configPath, "utf8");
     this.#presentAtSnapshot = /* @__PURE__ */ new Set();
     for (const name of PLANTABLE) if (await lstat3(join11(this.#gitDir, name)).catch(() => null)) this.#presentAtSnapshot.add(name);
+    this.#hooksAtSnapshot = /* @__PURE__ */ new Map();
+    for (const e of await readdir5(join11(this.#gitDir, "hooks"), { withFileTypes: true }).catch(() => [])) {
+      if (e.isFile()) this.#hooksAtSnapshot.set(e.name, await readFile5(join11(this.#gitDir, "hooks", e.name)));
+    }
     return async () => {
       try {
         await this.#guard();
@@ -49454,6 +49477,7 @@ var GitRepository = class {
   async restoreCredentials() {
     await this.#guard();
     this.#snapshot = void 0;
+    await this.#restoreHooks();
     const urls = this.#rewrittenUrls.splice(0);
     for (const key of new Set(urls.map(([k2]) => k2))) await this.#try(["config", "--local", "--unset-all", key]);
     const entries = [...urls, ...this.#removed.splice(0)];

@@ -168,6 +168,10 @@ test('sandbox off: every git-config plant lands, none runs, the token goes to th
   }
   await assertClean(run, plants);
   assert.ok(run.stdout.includes('.git/config changed during the run'), 'the action noticed and restored its config');
+  // The hooks the agent planted are gone too: a later step of the job that runs git runs none of them.
+  const { readdir } = await import('node:fs/promises');
+  const left = (await readdir(join(s.workspace, '.git', 'hooks'))).filter((f) => !f.endsWith('.sample'));
+  assert.deepEqual(left, [], 'no planted hook is left in .git/hooks');
 });
 
 test('sandbox off: a replaced .git/config, a symlinked one and a planted commondir change nothing', async (t) => {

@@ -133,6 +133,8 @@ class GitRepository implements Repository {
   readonly #rewrittenUrls: Array<[string, string]> = [];
   #snapshot: string | undefined;
   #presentAtSnapshot = new Set<string>();
+  /** `.git/hooks` as it was before the agent: put back at the end, so a later step of the job runs no planted hook. */
+  #hooksAtSnapshot: Map<string, Buffer> | undefined;
   #branch: string | undefined;
   #startSha: string | undefined;
   #identity = DEFAULT_COMMITTER;
@@ -255,6 +257,24 @@ class GitRepository implements Repository {
     return related();
   }
 
+  /** Puts `.git/hooks` back as it was at the snapshot: planted or changed hooks are removed or restored. */
+  async #restoreHooks(): Promise<void> {
+    const before = this.#hooksAtSnapshot;
+    if (!before) return;
+    this.#hooksAtSnapshot = undefined;
+    const dir = join(this.#gitDir, 'hooks');
+    const st = await lstat(dir).catch(() => null);
+    if (st && !st.isDirectory()) await rm(dir, { force: true });
+    await mkdir(dir, { recursive: true });
+    for (const name of await readdir(dir)) if (!before.has(name)) await rm(join(dir, name), { recursive: true, force: true });
+    for (const [name, content] of before) {
+      const now = await readFile(join(dir, name)).catch(() => null);
+      if (now && now.equals(content) && (await lstat(join(dir, name))).isFile()) continue;
+      await rm(join(dir, name), { recursive: true, force: true });
+      await writeFile(join(dir, name), content, { mode: 0o755 });
+    }
+  }
+
   async hideCredentials(): Promise<() => Promise<void>> {
     await this.#guard();
     await this.stripCredentials();
@@ -262,6 +282,10 @@ class GitRepository implements Repository {
     this.#snapshot = await readFile(configPath, 'utf8');
     this.#presentAtSnapshot = new Set();
     for (const name of PLANTABLE) if (await lstat(join(this.#gitDir, name)).catch(() => null)) this.#presentAtSnapshot.add(name);
+    this.#hooksAtSnapshot = new Map();
+    for (const e of await readdir(join(this.#gitDir, 'hooks'), { withFileTypes: true }).catch(() => [])) {
+      if (e.isFile()) this.#hooksAtSnapshot.set(e.name, await readFile(join(this.#gitDir, 'hooks', e.name)));
+    }
     return async () => {
       try {
         await this.#guard();
@@ -274,6 +298,7 @@ class GitRepository implements Repository {
   async restoreCredentials(): Promise<void> {
     await this.#guard();
     this.#snapshot = undefined;
+    await this.#restoreHooks();
     const urls = this.#rewrittenUrls.splice(0);
     for (const key of new Set(urls.map(([k]) => k))) await this.#try(['config', '--local', '--unset-all', key]);
     const entries = [...urls, ...this.#removed.splice(0)];
