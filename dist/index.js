@@ -54128,7 +54128,7 @@ ${mark}`;
 async function findOpenPull(gh, repo, head, base) {
   const { data } = await gh.rest.pulls.list({ ...repo, head: `${repo.owner}:${head}`, base, state: "open", per_page: 1 });
   const pr2 = data[0];
-  return pr2 ? { number: pr2.number, url: pr2.html_url, created: false } : null;
+  return pr2 ? { number: pr2.number, url: pr2.html_url, created: false, draft: !!pr2.draft, nodeId: pr2.node_id } : null;
 }
 async function ensurePullRequest(gh, repo, spec) {
   const existing = await findOpenPull(gh, repo, spec.head, spec.base);
@@ -54138,7 +54138,7 @@ async function ensurePullRequest(gh, repo, spec) {
 
 \u2026` : spec.body;
     const { data } = await gh.rest.pulls.create({ ...repo, ...spec, body });
-    return { number: data.number, url: data.html_url, created: true };
+    return { number: data.number, url: data.html_url, created: true, draft: !!data.draft, nodeId: data.node_id };
   } catch (e) {
     const err = e;
     if (err.status === 422 && /already exists/i.test(err.message ?? "")) {
@@ -54152,6 +54152,9 @@ async function ensurePullRequest(gh, repo, spec) {
     }
     throw e;
   }
+}
+async function markReadyForReview(gh, pr2) {
+  await gh.graphql("mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }", { id: pr2.nodeId });
 }
 
 // src/github/checks.ts
@@ -54526,7 +54529,7 @@ async function handleComment(cfg, event, outputs, cancelled, redact) {
       }
       branch = pr3.head.ref;
       base = pr3.base.ref;
-      existingPr = { number: pr3.number, url: pr3.html_url };
+      existingPr = { number: pr3.number, url: pr3.html_url, created: false, draft: !!pr3.draft, nodeId: pr3.node_id };
     } else {
       branch = slugBranch(cfg.branchPrefix || `${agentName}/`, issue2.number, issue2.title);
     }
@@ -54702,6 +54705,9 @@ Closes #${issue2.number}`),
       } catch (e) {
         notes.push(`Opening the pull request failed: ${redact(errorMessage(e))}`);
       }
+    }
+    if (pr2?.draft && status.status === "COMPLETE" && !cancelled.aborted) {
+      await markReadyForReview(gh, pr2).catch((e) => notes.push(`Marking the pull request ready for review failed: ${redact(errorMessage(e))}`));
     }
     if (pr2) {
       outputs.set(Output.PrNumber, pr2.number);

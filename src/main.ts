@@ -19,7 +19,7 @@ import { createToolbox, type Toolbox } from './tools/index.ts';
 import { openRepository, slugBranch, type Repository } from './git/index.ts';
 import { createGitHub, type GitHub, type RepoRef } from './github/client.ts';
 import { marker, upsertComment, findComment, type PostedComment } from './github/comments.ts';
-import { ensurePullRequest, findOpenPull } from './github/pulls.ts';
+import { ensurePullRequest, findOpenPull, markReadyForReview, type PullRef } from './github/pulls.ts';
 import { reportCheckRun } from './github/checks.ts';
 import { Progress } from './report/progress.ts';
 import { Outputs } from './report/outputs.ts';
@@ -235,7 +235,7 @@ async function handleComment(
     const isPr = issue.pull_request !== undefined;
     let base = cfg.baseBranch || event.repository.default_branch;
     let branch: string;
-    let existingPr: { number: number; url: string } | null = null;
+    let existingPr: PullRef | null = null;
     if (isPr) {
       const { data: pr } = await gh.rest.pulls.get({ ...repo, pull_number: issue.number });
       if (pr.head.repo?.full_name !== env.repoFullName) {
@@ -248,7 +248,7 @@ async function handleComment(
       }
       branch = pr.head.ref;
       base = pr.base.ref;
-      existingPr = { number: pr.number, url: pr.html_url };
+      existingPr = { number: pr.number, url: pr.html_url, created: false, draft: !!pr.draft, nodeId: pr.node_id };
     } else {
       branch = slugBranch(cfg.branchPrefix || `${agentName}/`, issue.number, issue.title);
     }
@@ -439,6 +439,10 @@ async function handleComment(
       } catch (e) {
         notes.push(`Opening the pull request failed: ${redact(errorMessage(e))}`);
       }
+    }
+    if (pr?.draft && status.status === 'COMPLETE' && !cancelled.aborted) {
+      // A draft from an earlier WAITING or BLOCKED run is now complete.
+      await markReadyForReview(gh, pr).catch((e) => notes.push(`Marking the pull request ready for review failed: ${redact(errorMessage(e))}`));
     }
     if (pr) {
       outputs.set(Output.PrNumber, pr.number);

@@ -62,6 +62,7 @@ test('WAITING asks a question; the answer resumes on the same branch with the qu
   const question = statusComments(s, pr.number)[0]!;
   assert.match(question.body, /waiting for an answer:\*\* Should this use PostgreSQL or SQLite\?/);
   assert.equal(s.gh.state.checkRuns[0]!.conclusion, 'neutral');
+  assert.equal(pr.pull!.draft, true, 'WAITING opens a draft');
   const branch = first.outputs['branch']!;
   const before = await readBranch(s.origin, branch);
 
@@ -73,6 +74,9 @@ test('WAITING asks a question; the answer resumes on the same branch with the qu
   assert.equal(after!.log.length, before!.log.length + 1, 'one new commit on the same branch');
   assert.match(after!.files['db/schema.sql']!, /CREATE TABLE users/);
   assert.equal(s.gh.state.pulls.length, 1, 'no second PR');
+  assert.equal(pr.pull!.draft, false, 'the draft opened while WAITING is marked ready once COMPLETE');
+  assert.ok(s.gh.requests.some((r) => r.operationId === 'graphql' && r.status === 200));
+  s.gh.assertNoViolations();
   assert.equal(s.anthropic.remaining(), 0);
   s.anthropic.assertNoViolations();
 });

@@ -881,6 +881,22 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...h }).end(JSON.stringify(body));
   }
 
+  function graphql(body: { query?: string; variables?: Json }, headers: Record<string, string>, entry: LoggedRequest, reply: (status: number, body: unknown) => void) {
+    entry.operationId = 'graphql';
+    const auth = headers.authorization?.match(/^(?:token|bearer)\s+(\S+)$/i)?.[1];
+    if (!auth || !state.tokens[auth]) return reply(401, { message: 'Bad credentials', documentation_url: REST_DOCS });
+    const m = /mutation[^{]*\{\s*markPullRequestReadyForReview\s*\(\s*input\s*:\s*\{\s*pullRequestId\s*:\s*\$(\w+)\s*\}\s*\)/.exec(body?.query ?? '');
+    if (!m) {
+      violations.push(`graphql: the stand-in answers only markPullRequestReadyForReview, got: ${String(body?.query).slice(0, 120)}`);
+      return reply(200, { errors: [{ message: 'unsupported by the stand-in' }] });
+    }
+    const id = String(body.variables?.[m[1]!] ?? '');
+    const pr = state.issues.find((i) => i.pull && `PR_kwDO${i.pull.id.toString(36).toUpperCase()}` === id);
+    if (!pr) return reply(200, { data: null, errors: [{ type: 'NOT_FOUND', message: `Could not resolve to a node with the global id of '${id}'` }] });
+    pr.pull!.draft = false;
+    return reply(200, { data: { markPullRequestReadyForReview: { pullRequest: { isDraft: false, number: pr.number } } } });
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const u = new URL(req.url ?? '/', 'http://stand-in');
     const method = (req.method ?? 'GET').toUpperCase();
@@ -910,6 +926,8 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
       }
     }
     entry.body = body;
+    // GraphQL is not in the REST description: the one mutation the action uses (REST cannot mark a PR ready).
+    if (method === 'POST' && u.pathname === '/graphql') return graphql(body as { query?: string; variables?: Json }, headers, entry, reply);
     const check: RequestToCheck = { method, path: u.pathname, query, headers, body };
     const op = openapi.match(check);
     if (!op) {

@@ -5,6 +5,9 @@ export interface PullRef {
   readonly number: number;
   readonly url: string;
   readonly created: boolean;
+  readonly draft: boolean;
+  /** GraphQL id, to mark a draft ready. */
+  readonly nodeId: string;
 }
 
 export interface PullRequestSpec {
@@ -19,10 +22,10 @@ export interface PullRequestSpec {
 export async function findOpenPull(gh: GitHub, repo: RepoRef, head: string, base: string): Promise<PullRef | null> {
   const { data } = await gh.rest.pulls.list({ ...repo, head: `${repo.owner}:${head}`, base, state: 'open', per_page: 1 });
   const pr = data[0];
-  return pr ? { number: pr.number, url: pr.html_url, created: false } : null;
+  return pr ? { number: pr.number, url: pr.html_url, created: false, draft: !!pr.draft, nodeId: pr.node_id } : null;
 }
 
-/** Opens the PR for the branch, or reuses the open one as it is (a draft stays a draft: REST cannot mark it ready). */
+/** Opens the PR for the branch, or reuses the open one. */
 export async function ensurePullRequest(gh: GitHub, repo: RepoRef, spec: PullRequestSpec): Promise<PullRef> {
   const existing = await findOpenPull(gh, repo, spec.head, spec.base);
   if (existing) return existing;
@@ -30,7 +33,7 @@ export async function ensurePullRequest(gh: GitHub, repo: RepoRef, spec: PullReq
     // GitHub refuses a body over 65536 characters; the summary in it comes from the model.
     const body = spec.body.length > 65_000 ? `${spec.body.slice(0, 65_000)}\n\n…` : spec.body;
     const { data } = await gh.rest.pulls.create({ ...repo, ...spec, body });
-    return { number: data.number, url: data.html_url, created: true };
+    return { number: data.number, url: data.html_url, created: true, draft: !!data.draft, nodeId: data.node_id };
   } catch (e) {
     const err = e as { status?: number; message?: string };
     if (err.status === 422 && /already exists/i.test(err.message ?? '')) {
@@ -45,4 +48,9 @@ export async function ensurePullRequest(gh: GitHub, repo: RepoRef, spec: PullReq
     }
     throw e;
   }
+}
+
+/** Marks a draft PR ready for review: the work it holds is now COMPLETE. REST cannot do this; GraphQL can. */
+export async function markReadyForReview(gh: GitHub, pr: PullRef): Promise<void> {
+  await gh.graphql('mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }', { id: pr.nodeId });
 }
