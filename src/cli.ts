@@ -4,14 +4,12 @@
 import { parseArgs } from 'node:util';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { UserError, errorMessage } from './errors.ts';
 import { DEFAULT_MODEL } from './inputs.ts';
 import type { Status } from './constants.ts';
-import { loadAgents, findAgent } from './agent/definition.ts';
+import { loadAgents, findAgent, builtinAgentsDir, DEFAULT_AGENTS_DIR } from './agent/definition.ts';
 import { resolveModel } from './agent/models.ts';
 import { createModelClient, checkProviderSettings, providerSecrets } from './agent/provider.ts';
 import type { Provider } from './inputs.ts';
@@ -35,11 +33,6 @@ its STATUS block. Needs ANTHROPIC_API_KEY (ANTHROPIC_BASE_URL is honoured), exce
 and ANTHROPIC_VERTEX_PROJECT_ID or GOOGLE_CLOUD_PROJECT.
 Exit code: 0 for COMPLETE and WAITING, 1 for BLOCKED and ERROR (as the action's default fail-on), 2 for bad usage.`;
 
-function builtinAgentsDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const dir of [join(here, 'agents'), join(here, '..', 'agents')]) if (existsSync(dir)) return dir;
-  return join(here, 'agents');
-}
 
 /** Plain git for reading the user's own settings (identity, top level) before the agent runs. */
 function userGit(cwd: string, args: string[]): string {
@@ -101,7 +94,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   // Your identity, read before the agent runs, for the commit on the local branch.
   const identity = { name: gitConfig('user.name', 'backend-developer-action'), email: gitConfig('user.email', 'backend-developer-action@localhost') };
 
-  const catalog = await loadAgents({ workspace, agentsDir: '.claude/agents', builtinDir: builtinAgentsDir() });
+  const catalog = await loadAgents({ workspace, agentsDir: DEFAULT_AGENTS_DIR, builtinDir: builtinAgentsDir(import.meta.url) });
   const agent = findAgent(catalog, recording?.agent ?? values.agent!);
   const model = resolveModel(recording?.model ?? (values.model || agent.model), DEFAULT_MODEL);
   const task = rest.join(' ').trim();

@@ -51,5 +51,11 @@ export type ToolName = (typeof TOOL_NAMES)[number];
 export const STATUSES = ['COMPLETE', 'BLOCKED', 'WAITING', 'ERROR'] as const;
 export type Status = (typeof STATUSES)[number];
 
+/** Where a repository's agent files are looked up first (the `agents-dir` input's default). */
+export const DEFAULT_AGENTS_DIR = '.claude/agents';
+
+/** Who commits the agent's work (the commenter is a Co-authored-by). */
+export const BOT_IDENTITY = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' } as const;
+
 /** Hidden marker in every comment the action writes: it never answers its own comments, and finds them again on a re-run. */
 export const COMMENT_MARKER = '<!-- backend-developer-action';

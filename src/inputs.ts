@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { Input, STATUSES, TOOL_NAMES, type Status, type ToolName } from './constants.ts';
+import { DEFAULT_AGENTS_DIR, Input, STATUSES, TOOL_NAMES, type Status, type ToolName } from './constants.ts';
 import { UserError } from './errors.ts';
 
 export type SandboxMode = 'auto' | 'required' | 'off';
@@ -93,7 +93,7 @@ export function readConfig(): Config {
     anthropicApiKey: core.getInput(Input.AnthropicApiKey),
     githubToken: core.getInput(Input.GithubToken),
     agent: core.getInput(Input.Agent).replace(/^\//, ''),
-    agentsDir: core.getInput(Input.AgentsDir) || '.claude/agents',
+    agentsDir: core.getInput(Input.AgentsDir) || DEFAULT_AGENTS_DIR,
     model: core.getInput(Input.Model),
     maxTurns: Math.floor(number(Input.MaxTurns, 50, 1)),
     maxCostUsd: number(Input.MaxCostUsd, 10, 0),

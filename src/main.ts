@@ -1,15 +1,14 @@
 import * as core from '@actions/core';
 import { existsSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { COMMENT_MARKER, Output, type Status } from './constants.ts';
+import { join } from 'node:path';
+import { BOT_IDENTITY, COMMENT_MARKER, Output, type Status } from './constants.ts';
 import { UserError, errorMessage } from './errors.ts';
 import { readConfig, DEFAULT_MODEL, type Config } from './inputs.ts';
 import { createRedactor } from './redact.ts';
 import { readCommentEvent, type CommentEvent } from './trigger/event.ts';
 import { parseCommand, commandName, nearestName } from './trigger/command.ts';
 import { decidePermission } from './trigger/permission.ts';
-import { loadAgents, findAgent, type AgentDefinition } from './agent/definition.ts';
+import { loadAgents, findAgent, builtinAgentsDir, type AgentDefinition } from './agent/definition.ts';
 import { resolveModel } from './agent/models.ts';
 import { createModelClient, checkProviderSettings, providerModelId, providerSecrets } from './agent/provider.ts';
 import type { LoopResult } from './agent/loop.ts';
@@ -27,18 +26,11 @@ import { renderStatusComment, figuresLine, fenced, type RunFigures } from './rep
 import { writeJobSummary } from './report/summary.ts';
 import { Transcript } from './report/transcript.ts';
 
-const BOT = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' };
 /** verify-command may run this long at most (and never past timeout-minutes). */
 const VERIFY_MAX_MS = 30 * 60_000;
 /** After a cancel signal the run has this long to push and report before it exits anyway. */
 const CANCEL_GRACE_MS = 4_500;
 
-/** The built-in agents ship beside the bundle (dist/agents) or, from sources, at the repository root. */
-function builtinAgentsDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const dir of [join(here, 'agents'), join(here, '..', 'agents')]) if (existsSync(dir)) return dir;
-  return join(here, 'agents');
-}
 
 interface Env {
   readonly workspace: string;
@@ -133,7 +125,7 @@ async function handleComment(
     skip(outputs, 'the comment was written by this action.');
     return null;
   }
-  const builtinDir = builtinAgentsDir();
+  const builtinDir = builtinAgentsDir(import.meta.url);
   const hasCheckout = existsSync(join(env.workspace, '.git'));
   let catalog = await loadAgents({ workspace: hasCheckout ? env.workspace : builtinDir, agentsDir: cfg.agentsDir, builtinDir });
   const names = () => [...catalog.agents.keys(), ...catalog.errors.map((x) => x.name).filter((n): n is string => !!n)];
@@ -230,6 +222,8 @@ async function handleComment(
   }
 
   // Everything after the acknowledgement reports through the progress comment, even an unexpected failure.
+  // Opening the repository takes actions/checkout's credentials out of .git/config; every way out puts them back.
+  let opened: Repository | undefined;
   const work = async (): Promise<string | null> => {
     // 4. The repository and the branch.
     const isPr = issue.pull_request !== undefined;
@@ -256,6 +250,7 @@ async function handleComment(
     let git: Repository;
     try {
       git = await openRepository(env.workspace, { token: cfg.githubToken, serverUrl: env.serverUrl, repoFullName: env.repoFullName });
+      opened = git;
       if (!hasCheckout) catalog = await loadAgents({ workspace: env.workspace, agentsDir: cfg.agentsDir, builtinDir });
       await git.prepareBranch({ branch, base, mode: isPr ? 'pr' : 'issue' });
     } catch (e) {
@@ -280,26 +275,24 @@ async function handleComment(
     const restoreGit = await git.hideCredentials();
     const offered = agent.tools.filter((t) => !cfg.allowedTools || cfg.allowedTools.includes(t));
     let toolbox: Toolbox | undefined;
+    let opening: Promise<Toolbox> | undefined;
     let result: LoopResult;
     const transcript = new Transcript(join(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? 'local'}-${comment.id}.jsonl`), redact);
     outputs.set(Output.Transcript, transcript.path);
     try {
       // Independent waits, together: the sandbox probe, the thread from GitHub, the model client (SDK and credentials).
-      const [tb, thread, client] = await Promise.all([
-        createToolbox({
-          workspace: env.workspace,
-          tools: offered,
-          readOnlyRoots: agent.referenceRoots,
-          allowWorkflowChanges: cfg.allowWorkflowChanges,
-          sandbox: cfg.sandbox,
-          allowedDomains: cfg.allowedDomains,
-          env: process.env,
-          log: (m) => core.info(m),
-        }),
-        listThread(gh, repo, issue.number),
-        createModelClient(modelAccess),
-      ]);
-      toolbox = tb;
+      opening = createToolbox({
+        workspace: env.workspace,
+        tools: offered,
+        readOnlyRoots: agent.referenceRoots,
+        allowWorkflowChanges: cfg.allowWorkflowChanges,
+        sandbox: cfg.sandbox,
+        allowedDomains: cfg.allowedDomains,
+        env: process.env,
+        log: (m) => core.info(m),
+      });
+      const [, thread, client] = await Promise.all([opening, listThread(gh, repo, issue.number), createModelClient(modelAccess)]);
+      toolbox = await opening;
       result = await runSession({
         client,
         agent,
@@ -329,6 +322,8 @@ async function handleComment(
       });
     } catch (e) {
       if (!(e instanceof UserError)) core.debug(String((e as Error).stack));
+      // A toolbox that did open is closed below, whatever failed beside it (its proxy would keep the process alive).
+      toolbox ??= await opening?.catch(() => undefined);
       result = {
         status: errorStatus('The agent could not start.', redact(errorMessage(e))),
         endedBy: 'api-error',
@@ -350,15 +345,21 @@ async function handleComment(
     if (status.status === 'COMPLETE' && cfg.verifyCommand && toolbox) {
       phase(`Verifying: ${cfg.verifyCommand}`);
       // Sandboxed like Bash; an agent without Bash still gets its work verified, in a sandbox of its own.
-      const verifier = offered.includes('Bash')
-        ? toolbox
-        : await createToolbox({ workspace: env.workspace, tools: ['Bash'], sandbox: cfg.sandbox, allowedDomains: cfg.allowedDomains, env: process.env, log: (m) => core.info(m) });
-      const v = await verifier
-        .runCommand(cfg.verifyCommand, { signal: cancelled, timeoutMs: Math.min(cfg.timeoutMs, VERIFY_MAX_MS) })
-        .finally(() => (verifier === toolbox ? undefined : verifier.close()));
+      let v: { exitCode: number | null; timedOut: boolean; output: string };
+      try {
+        const verifier = offered.includes('Bash')
+          ? toolbox
+          : await createToolbox({ workspace: env.workspace, tools: ['Bash'], sandbox: cfg.sandbox, allowedDomains: cfg.allowedDomains, env: process.env, log: (m) => core.info(m) });
+        v = await verifier
+          .runCommand(cfg.verifyCommand, { signal: cancelled, timeoutMs: Math.min(cfg.timeoutMs, VERIFY_MAX_MS) })
+          .finally(() => (verifier === toolbox ? undefined : verifier.close()));
+      } catch (e) {
+        // Could not even start (no usable sandbox): the work is still committed and pushed, as ERROR.
+        v = { exitCode: null, timedOut: false, output: `verify-command could not start: ${errorMessage(e)}` };
+      }
       if (v.exitCode !== 0) {
         verifyOutput = redact(v.output.slice(-3000));
-        status = { ...status, status: 'ERROR', blocker: `verify-command \`${cfg.verifyCommand}\` failed (${v.timedOut ? 'timed out' : `exit ${v.exitCode}`})` };
+        status = { ...status, status: 'ERROR', blocker: `verify-command \`${cfg.verifyCommand}\` failed (${v.timedOut ? 'timed out' : v.exitCode === null ? 'could not start' : `exit ${v.exitCode}`})` };
       }
     }
     await toolbox?.close();
@@ -396,8 +397,8 @@ async function handleComment(
       try {
         const sha = await git.commitAll({
           message: redact(`${status.summary.split('\n')[0]!.slice(0, 72) || `/${agentName} changes`}\n\n/${agentName} for #${issue.number}: ${status.status}`),
-          authorName: BOT.name,
-          authorEmail: BOT.email,
+          authorName: BOT_IDENTITY.name,
+          authorEmail: BOT_IDENTITY.email,
           coAuthors: [`${comment.user.login} <${comment.user.id}+${comment.user.login}@users.noreply.github.com>`],
         });
         const p = await git.push(branch);
@@ -412,8 +413,6 @@ async function handleComment(
     }
     outputs.set(Output.Branch, pushedBranch);
     transcript.write({ type: 'end', endedBy: result.endedBy, status, commit: pushed ? headSha : null, diffSha256: await diffHash(git) });
-    // Later steps of the job get actions/checkout's credentials back.
-    await git.restoreCredentials().catch((e) => core.warning(`Could not restore the checkout's credentials: ${redact(errorMessage(e))}`));
     const mismatch = [...claimed].sort().join(',') !== [...changed].sort().join(',');
 
     // 9. The pull request.
@@ -440,8 +439,9 @@ async function handleComment(
         notes.push(`Opening the pull request failed: ${redact(errorMessage(e))}`);
       }
     }
-    if (pr?.draft && status.status === 'COMPLETE' && !cancelled.aborted) {
-      // A draft from an earlier WAITING or BLOCKED run is now complete.
+    if (!isPr && pr?.draft && status.status === 'COMPLETE' && !cancelled.aborted) {
+      // A draft this action opened for the issue (an earlier WAITING or BLOCKED run) is now complete. A draft a
+      // human opened and asked about on the PR stays theirs to mark.
       await markReadyForReview(gh, pr).catch((e) => notes.push(`Marking the pull request ready for review failed: ${redact(errorMessage(e))}`));
     }
     if (pr) {
@@ -481,6 +481,8 @@ async function handleComment(
         }
       } catch (e) {
         core.warning(`Could not post the STATUS comment: ${redact(errorMessage(e))}`);
+        // On the PR it failed: the issue's progress comment carries the report instead.
+        if (target !== issue.number) await progress.flush(body).then(() => (statusComment = progressComment), () => {});
       }
       if (statusComment) outputs.set(Output.CommentUrl, statusComment.url);
     };
@@ -513,6 +515,8 @@ async function handleComment(
   } catch (e) {
     await reportEarly(errorStatus('The run failed unexpectedly.', redact(errorMessage(e)))).catch(() => {});
     throw e;
+  } finally {
+    await opened?.restoreCredentials().catch((e) => core.warning(`Could not restore the checkout's credentials: ${redact(errorMessage(e))}`));
   }
 }
 
@@ -534,7 +538,8 @@ function setStatusOutputs(outputs: Outputs, s: StatusBlock, f: RunFigures): void
 async function diffHash(git: Repository): Promise<string | undefined> {
   try {
     const { createHash } = await import('node:crypto');
-    return createHash('sha256').update(await git.diffSinceStart()).digest('hex');
+    const diff = await git.diffSinceStart();
+    return diff ? createHash('sha256').update(diff).digest('hex') : undefined;
   } catch {
     return undefined;
   }
@@ -555,8 +560,8 @@ async function listThread(gh: GitHub, repo: RepoRef, issue: number): Promise<Arr
       if (c.body?.includes(`${COMMENT_MARKER} progress=`) && !/^STATUS:/m.test(c.body)) continue;
       out.push({ id: c.id, author: c.user?.login ?? 'ghost', body: c.body ?? '' });
     }
-    if (out.length > 500) break;
+    if (out.length > 50) out.splice(0, out.length - 50);
   }
-  return out.slice(-50);
+  return out;
 }
 

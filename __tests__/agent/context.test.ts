@@ -281,3 +281,27 @@ test('a 50k-file git repository: the fixture is still found among them (timing i
   }
   assert.ok(!ctx.text.includes('node_modules'));
 });
+
+describe('links', () => {
+  test('CLAUDE.md or a manifest that is a symlink out of the workspace is never read (the action runs unsandboxed)', async () => {
+    const { symlinkSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'bda-ctx-link-'));
+    const outside = mkdtempSync(join(tmpdir(), 'bda-ctx-outside-'));
+    try {
+      writeFileSync(join(outside, 'secret.txt'), 'TOP-SECRET-VALUE-123\n');
+      symlinkSync(join(outside, 'secret.txt'), join(dir, 'CLAUDE.md'));
+      symlinkSync('/proc/self/environ', join(dir, 'AGENTS.md'));
+      symlinkSync(join(outside, 'secret.txt'), join(dir, 'package.json'));
+      writeFileSync(join(dir, 'README.md'), '# x\n');
+      // Tracked, as a link committed by an earlier run would be.
+      execFileSync('git', ['init', '-q'], { cwd: dir });
+      execFileSync('git', ['add', '-A'], { cwd: dir });
+      const ctx = await repoContext(dir);
+      assert.ok(!ctx.text.includes('TOP-SECRET-VALUE-123'), ctx.text);
+      assert.ok(!/PATH=|HOME=/.test(ctx.text), 'no environment from /proc');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+});

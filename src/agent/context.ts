@@ -2,7 +2,7 @@
 // API and the schema live, and how tests run. Computed from the file list (git ls-files when it can) plus a few
 // manifests; it reads no other file contents, so it stays fast on large repositories.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { constants as fsConstants, existsSync } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
@@ -72,13 +72,16 @@ export async function listFiles(workspace: string): Promise<FileListing> {
   return walk(workspace);
 }
 
+const GIT_ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', HOME: '/nonexistent', LC_ALL: 'C' };
+
 /** Tracked files (what a fresh checkout holds); null when git cannot tell (not a repo, dubious ownership, no git). */
 function gitLsFiles(cwd: string): Promise<string[] | null> {
   return new Promise((resolve) => {
     execFile(
       'git',
-      ['-c', 'core.quotepath=off', 'ls-files', '-z'],
-      { cwd, maxBuffer: 256 * 1024 * 1024, timeout: GIT_TIMEOUT_MS, encoding: 'utf8', windowsHide: true },
+      ['-c', 'core.quotepath=off', '-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', '-c', 'safe.directory=*', 'ls-files', '-z'],
+      // No user or system config and none of the action's secrets: only what git needs to list the index.
+      { cwd, env: GIT_ENV, maxBuffer: 256 * 1024 * 1024, timeout: GIT_TIMEOUT_MS, encoding: 'utf8', windowsHide: true },
       (err, stdout) => {
         if (err) return resolve(null);
         const files: string[] = [];
@@ -149,8 +152,11 @@ function isIgnored(scopes: readonly IgnoreScope[], rel: string, isDir: boolean):
 
 async function readHead(path: string, maxBytes: number): Promise<string | null> {
   try {
-    const fh = await open(path, 'r');
+    // Never through a symlink, nor from anything but a regular file: this runs in the action's process, outside the
+    // sandbox, and a link planted by an earlier run (CLAUDE.md -> /proc/self/environ) must not reach the model.
+    const fh = await open(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
     try {
+      if (!(await fh.stat()).isFile()) return null;
       const buf = Buffer.alloc(maxBytes);
       const { bytesRead } = await fh.read(buf, 0, maxBytes, 0);
       return buf.subarray(0, bytesRead).toString('utf8');

@@ -5,6 +5,7 @@ import { lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, errorMessage } from '../errors.ts';
+import { BOT_IDENTITY } from '../constants.ts';
 import { isValidBranchName } from './branch-name.ts';
 import { createCommandManager, GitCommandError, type GitCommandManager, type GitExecOptions } from './command.ts';
 
@@ -78,7 +79,7 @@ export interface Repository {
 const CREDENTIAL_KEYS = /^(http\..*\.?extraheader|include\.path|includeif\..*\.path|credential\..*)$/;
 /** Files that would make git read another config or repository if planted in .git. */
 const PLANTABLE = ['commondir', 'config.worktree', 'index.lock'] as const;
-const DEFAULT_COMMITTER = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' };
+const DEFAULT_COMMITTER: { name: string; email: string } = BOT_IDENTITY;
 
 function protocolsFor(url: string): string[] {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
@@ -417,7 +418,9 @@ class GitRepository implements Repository {
 
   /** Tracked changes (staged or not) and untracked files not ignored, relative to the workspace. */
   async #statusPaths(): Promise<string[]> {
-    const out = await this.#run(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--ignore-submodules=none']);
+    // `dirty`, not `none`: git would otherwise run status inside a nested repository, under its config, which lives
+    // in the workspace where the agent could have written a filter driver. A moved gitlink is still reported.
+    const out = await this.#run(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--ignore-submodules=dirty']);
     return out
       .split('\0')
       .filter((e) => e.length > 3)

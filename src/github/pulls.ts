@@ -36,6 +36,10 @@ export async function ensurePullRequest(gh: GitHub, repo: RepoRef, spec: PullReq
     return { number: data.number, url: data.html_url, created: true, draft: !!data.draft, nodeId: data.node_id };
   } catch (e) {
     const err = e as { status?: number; message?: string };
+    if (err.status === 422 && spec.draft && /draft/i.test(err.message ?? '')) {
+      // Draft pull requests are not available on this plan for private repositories: open it ready instead.
+      return ensurePullRequest(gh, repo, { ...spec, draft: false });
+    }
     if (err.status === 422 && /already exists/i.test(err.message ?? '')) {
       // Created by an earlier attempt whose answer we lost.
       const again = await findOpenPull(gh, repo, spec.head, spec.base);

@@ -52,13 +52,17 @@ export class Progress {
     this.timer.unref();
   }
 
-  /** Publishes now (after any update in flight); errors are swallowed: progress must never break the run. */
+  /**
+   * Publishes now (after any update in flight). A checklist update that fails is dropped: progress must never break
+   * the run. A final body given explicitly rejects on failure, so the caller can report it another way.
+   */
   flush(body?: string): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.lastPublished = Date.now();
     const text = body ?? this.render();
-    this.pending = this.pending.then(() => this.publish(text)).catch(() => {});
-    return this.pending;
+    const published = this.pending.then(() => this.publish(text));
+    this.pending = published.catch(() => {});
+    return body === undefined ? this.pending : published;
   }
 }

@@ -1,5 +1,6 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
+import * as core from '@actions/core';
 
 /**
  * The run as JSONL — model requests and answers, tool calls and results, timings — with secrets redacted.
@@ -20,6 +21,8 @@ export class Transcript {
     if (!this.stream) {
       mkdirSync(dirname(this.path), { recursive: true });
       this.stream = createWriteStream(this.path, { flags: 'a', mode: 0o600 });
+      // A full or read-only RUNNER_TEMP loses the transcript, never the run.
+      this.stream.on('error', (e) => core.warning(`Transcript ${this.path}: ${e.message}`));
     }
     this.stream.write(this.redact(JSON.stringify({ t: Date.now() - this.t0, ...entry })) + '\n');
   }

@@ -60,8 +60,10 @@ export class Workspace {
     const given = new Map<string, string>([[path.resolve(opts.root), root]]);
     const ro: string[] = [];
     for (const r of opts.readOnlyRoots ?? []) {
+      // Roots arrive resolved (checked against the repository when the agent file was loaded). If one resolves
+      // elsewhere now — the work branch replaced a folder by a symlink — it is dropped, not followed.
       const real = await fsp.realpath(r).catch(() => null);
-      if (!real) continue;
+      if (!real || real !== path.resolve(r)) continue;
       ro.push(real);
       given.set(path.resolve(r), real);
     }

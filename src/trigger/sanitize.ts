@@ -126,7 +126,8 @@ function truncate(s: string, maxChars: number): string {
   return end > 0 ? s.slice(0, end).trimEnd() + note : s.slice(0, max);
 }
 
-const TAG = 'untrusted-content';
+export const UNTRUSTED_TAG = 'untrusted-content';
+const TAG = UNTRUSTED_TAG;
 /** A closing or opening marker inside the text, however spaced or cased. */
 const MARKER_IN_TEXT = new RegExp(`<(\\s*/?\\s*${TAG})`, 'gi');
 
