@@ -10,6 +10,7 @@ import { runFault, explain, cancelWhenPushStarts, type FaultContext, type FaultS
 import { healthTurns } from '../__tests__/harness/health-scenario.ts';
 import { git, pushAsHuman } from '../__tests__/harness/git.ts';
 import { REPO, type Turn } from '../__tests__/harness/scenario.ts';
+import { mulberry32 } from '../__tests__/harness/anthropic-server.ts';
 
 const { values } = parseArgs({
   options: {
@@ -25,16 +26,6 @@ const BASE_SEED = Number(values.seed) >>> 0;
 const CONCURRENCY = Math.max(1, Number(values.concurrency));
 const MAX_WALL_MS = 60_000;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rng = () => number;
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;

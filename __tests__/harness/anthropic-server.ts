@@ -1011,7 +1011,8 @@ function withoutCacheControl(block: Json): Json {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-function mulberry32(seed: number): () => number {
+/** A small seeded PRNG (mulberry32): the same seed, the same chunking and ids — and the same soak run. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
