@@ -54571,20 +54571,12 @@ async function handleComment(cfg, event, outputs, cancelled, redact) {
     const offered = agent.tools.filter((t2) => !cfg.allowedTools || cfg.allowedTools.includes(t2));
     let toolbox;
     let opening;
+    const sandboxed = { workspace: env.workspace, sandbox: cfg.sandbox, allowedDomains: cfg.allowedDomains, env: process.env, log: (m2) => info(m2) };
     let result;
     const transcript = new Transcript(join12(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? "local"}-${comment.id}.jsonl`), redact);
     outputs.set(Output.Transcript, transcript.path);
     try {
-      opening = createToolbox({
-        workspace: env.workspace,
-        tools: offered,
-        readOnlyRoots: agent.referenceRoots,
-        allowWorkflowChanges: cfg.allowWorkflowChanges,
-        sandbox: cfg.sandbox,
-        allowedDomains: cfg.allowedDomains,
-        env: process.env,
-        log: (m2) => info(m2)
-      });
+      opening = createToolbox({ ...sandboxed, tools: offered, readOnlyRoots: agent.referenceRoots, allowWorkflowChanges: cfg.allowWorkflowChanges });
       const [, thread, client] = await Promise.all([opening, listThread(gh, repo, issue2.number), createModelClient(modelAccess)]);
       toolbox = await opening;
       result = await runSession({
@@ -54637,7 +54629,7 @@ async function handleComment(cfg, event, outputs, cancelled, redact) {
       phase(`Verifying: ${cfg.verifyCommand}`);
       let v2;
       try {
-        const verifier = offered.includes("Bash") ? toolbox : await createToolbox({ workspace: env.workspace, tools: ["Bash"], sandbox: cfg.sandbox, allowedDomains: cfg.allowedDomains, env: process.env, log: (m2) => info(m2) });
+        const verifier = offered.includes("Bash") ? toolbox : await createToolbox({ ...sandboxed, tools: ["Bash"] });
         v2 = await verifier.runCommand(cfg.verifyCommand, { signal: cancelled, timeoutMs: Math.min(cfg.timeoutMs, VERIFY_MAX_MS) }).finally(() => verifier === toolbox ? void 0 : verifier.close());
       } catch (e) {
         v2 = { exitCode: null, timedOut: false, output: `verify-command could not start: ${errorMessage(e)}` };

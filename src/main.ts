@@ -276,21 +276,14 @@ async function handleComment(
     const offered = agent.tools.filter((t) => !cfg.allowedTools || cfg.allowedTools.includes(t));
     let toolbox: Toolbox | undefined;
     let opening: Promise<Toolbox> | undefined;
+    // Where and how commands run: the same for the agent's Bash and for verify-command.
+    const sandboxed = { workspace: env.workspace, sandbox: cfg.sandbox, allowedDomains: cfg.allowedDomains, env: process.env, log: (m: string) => core.info(m) };
     let result: LoopResult;
     const transcript = new Transcript(join(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? 'local'}-${comment.id}.jsonl`), redact);
     outputs.set(Output.Transcript, transcript.path);
     try {
       // Independent waits, together: the sandbox probe, the thread from GitHub, the model client (SDK and credentials).
-      opening = createToolbox({
-        workspace: env.workspace,
-        tools: offered,
-        readOnlyRoots: agent.referenceRoots,
-        allowWorkflowChanges: cfg.allowWorkflowChanges,
-        sandbox: cfg.sandbox,
-        allowedDomains: cfg.allowedDomains,
-        env: process.env,
-        log: (m) => core.info(m),
-      });
+      opening = createToolbox({ ...sandboxed, tools: offered, readOnlyRoots: agent.referenceRoots, allowWorkflowChanges: cfg.allowWorkflowChanges });
       const [, thread, client] = await Promise.all([opening, listThread(gh, repo, issue.number), createModelClient(modelAccess)]);
       toolbox = await opening;
       result = await runSession({
@@ -349,7 +342,7 @@ async function handleComment(
       try {
         const verifier = offered.includes('Bash')
           ? toolbox
-          : await createToolbox({ workspace: env.workspace, tools: ['Bash'], sandbox: cfg.sandbox, allowedDomains: cfg.allowedDomains, env: process.env, log: (m) => core.info(m) });
+          : await createToolbox({ ...sandboxed, tools: ['Bash'] });
         v = await verifier
           .runCommand(cfg.verifyCommand, { signal: cancelled, timeoutMs: Math.min(cfg.timeoutMs, VERIFY_MAX_MS) })
           .finally(() => (verifier === toolbox ? undefined : verifier.close()));
