@@ -1,12 +1,12 @@
-// Regenerates the README's tables from their sources, so the docs cannot drift from the code:
+// Regenerates the documentation's tables from their sources, so the docs cannot drift from the code:
 //   inputs, outputs  ← action.yml
 //   models           ← src/agent/models.ts (aliases, ids, windows, prices)
 //   domains          ← src/tools/proxy.ts (the default allowed-domains)
-// Each table sits between `<!-- NAME:start -->` and `<!-- NAME:end -->`.
+// Each table sits between `<!-- NAME:start -->` and `<!-- NAME:end -->`, on exactly one of README.md and docs/*.md.
 //
-//   node scripts/docs.ts           rewrite README.md
-//   node scripts/docs.ts --check   exit 1 when README.md is stale (CI, and __tests__/docs/docs.test.ts)
-import { readFileSync, writeFileSync } from 'node:fs';
+//   node scripts/docs.ts           rewrite the stale pages
+//   node scripts/docs.ts --check   exit 1 when a page is stale (CI, and __tests__/docs/docs.test.ts)
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,7 +127,7 @@ function domainsList(): string {
   return DEFAULT_ALLOWED_DOMAINS.map(code).join(', ');
 }
 
-/** Every generated section of the README, by marker name. */
+/** Every generated section of the docs, by marker name. */
 export function generatedSections(actionYml: string): Record<string, string> {
   const contract = readContract(actionYml);
   return {
@@ -138,7 +138,7 @@ export function generatedSections(actionYml: string): Record<string, string> {
   };
 }
 
-/** The README with every marked section replaced. Throws when a marker pair is missing or doubled. */
+/** A page with every given marked section replaced. Throws when a marker pair is missing or doubled. */
 export function updateReadme(readme: string, sections: Readonly<Record<string, string>>): string {
   let out = readme;
   for (const [name, body] of Object.entries(sections)) {
@@ -146,8 +146,8 @@ export function updateReadme(readme: string, sections: Readonly<Record<string, s
     const end = `<!-- ${name}:end -->`;
     const i = out.indexOf(start);
     const j = out.indexOf(end);
-    if (i < 0 || j < 0 || j < i) throw new Error(`README.md lacks the markers ${start} … ${end}`);
-    if (out.indexOf(start, i + 1) >= 0 || out.indexOf(end, j + 1) >= 0) throw new Error(`README.md has the markers for "${name}" twice`);
+    if (i < 0 || j < 0 || j < i) throw new Error(`the page lacks the markers ${start} … ${end}`);
+    if (out.indexOf(start, i + 1) >= 0 || out.indexOf(end, j + 1) >= 0) throw new Error(`the page has the markers for "${name}" twice`);
     out = `${out.slice(0, i + start.length)}\n${body}\n${out.slice(j)}`;
   }
   return out;
@@ -160,24 +160,55 @@ export interface DocsResult {
   readonly expected: string;
 }
 
-/** Compares the README with freshly generated sections; writes it when `write` is set. */
-export function syncReadme(opts: { root?: string; write?: boolean } = {}): DocsResult {
+/** The documentation pages, README first: the README's first screen and the pages under docs/. */
+export function docPages(root: string = ROOT): string[] {
+  const dir = join(root, 'docs');
+  const pages = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`) : [];
+  return ['README.md', ...pages];
+}
+
+/** All documentation as one text (README first), for checks that a thing is documented somewhere. */
+export function readDocs(root: string = ROOT): string {
+  return docPages(root).map((p) => readFileSync(join(root, p), 'utf8')).join('\n\n');
+}
+
+export interface DocsResult {
+  /** Names of the sections whose text differs from what the generator produces. */
+  readonly stale: readonly string[];
+  /** The pages holding a stale section, relative to the root. */
+  readonly pages: readonly string[];
+}
+
+/**
+ * Compares each page with freshly generated sections (every section lives in exactly one page); writes the stale
+ * pages when `write` is set. Throws when a section's markers are on no page or on several.
+ */
+export function syncDocs(opts: { root?: string; write?: boolean } = {}): DocsResult {
   const root = opts.root ?? ROOT;
-  const readmePath = join(root, 'README.md');
-  const current = readFileSync(readmePath, 'utf8');
   const sections = generatedSections(readFileSync(join(root, 'action.yml'), 'utf8'));
-  const expected = updateReadme(current, sections);
-  const stale = Object.keys(sections).filter((name) => updateReadme(current, { [name]: sections[name]! }) !== current);
-  if (opts.write && expected !== current) writeFileSync(readmePath, expected);
-  return { stale, current, expected };
+  const texts = new Map(docPages(root).map((p) => [p, readFileSync(join(root, p), 'utf8')]));
+  const stale: string[] = [];
+  const pages = new Set<string>();
+  for (const [name, body] of Object.entries(sections)) {
+    const holders = [...texts].filter(([, t]) => t.includes(`<!-- ${name}:start -->`));
+    if (holders.length !== 1) throw new Error(`The markers <!-- ${name}:start --> must be on exactly one page (found on ${holders.length}).`);
+    const [page, current] = holders[0]!;
+    const expected = updateReadme(current, { [name]: body });
+    if (expected === current) continue;
+    stale.push(name);
+    pages.add(page);
+    texts.set(page, expected);
+  }
+  if (opts.write) for (const p of pages) writeFileSync(join(root, p), texts.get(p)!);
+  return { stale, pages: [...pages] };
 }
 
 if (import.meta.main) {
   const check = process.argv.includes('--check');
-  const { stale } = syncReadme({ write: !check });
+  const { stale, pages } = syncDocs({ write: !check });
   if (check && stale.length) {
-    console.error(`README.md is stale (${stale.join(', ')}): run \`npm run docs\` and commit README.md.`);
+    console.error(`${pages.join(', ')} stale (${stale.join(', ')}): run \`npm run docs\` and commit the pages.`);
     process.exit(1);
   }
-  console.log(check ? 'README.md is up to date.' : stale.length ? `README.md: rewrote ${stale.join(', ')}.` : 'README.md was already up to date.');
+  console.log(check ? 'The docs are up to date.' : stale.length ? `${pages.join(', ')}: rewrote ${stale.join(', ')}.` : 'The docs were already up to date.');
 }

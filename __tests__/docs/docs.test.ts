@@ -1,12 +1,14 @@
-// The README and the examples against the code: generated tables current, every input and output documented, and
+// The README, the docs/ pages and the examples against the code: generated tables current, every input and output documented, and
 // every workflow we hand out valid YAML that passes only inputs action.yml declares.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT, generatedSections, parseYaml, readContract, syncReadme, updateReadme, type ActionContract } from '../../scripts/docs.ts';
+import { dirname, join } from 'node:path';
+import { ROOT, docPages, generatedSections, parseYaml, readContract, readDocs, syncDocs, updateReadme, type ActionContract } from '../../scripts/docs.ts';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+/** The README and every page under docs/, as one text. */
+const DOCS = readDocs();
 const ACTION_YML = readFileSync(join(ROOT, 'action.yml'), 'utf8');
 const contract: ActionContract = readContract(ACTION_YML);
 const INPUTS = new Set(contract.inputs.map((i) => i.name));
@@ -65,40 +67,40 @@ function readmeYamlBlocks(): string[] {
   return [...README.matchAll(/^```ya?ml\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
 }
 
-describe('README generated sections', () => {
+describe('generated sections of the docs', () => {
   test('are current (scripts/docs.ts --check)', () => {
-    const { stale } = syncReadme();
-    assert.deepEqual(stale, [], `README.md is stale in: ${stale.join(', ')}. Run \`node scripts/docs.ts\` (npm run docs).`);
+    const { stale, pages } = syncDocs();
+    assert.deepEqual(stale, [], `${pages.join(', ')} stale in: ${stale.join(', ')}. Run \`node scripts/docs.ts\` (npm run docs).`);
   });
 
   test('regenerating is idempotent and leaves text outside the markers alone', () => {
     const sections = generatedSections(ACTION_YML);
-    const once = updateReadme(README, sections);
+    const once = updateReadme(DOCS, sections);
     assert.equal(updateReadme(once, sections), once);
     const strip = (s: string) => s.replace(/<!-- (\w+):start -->[\s\S]*?<!-- \1:end -->/g, '<!-- $1 -->');
-    assert.equal(strip(once), strip(README));
+    assert.equal(strip(once), strip(DOCS));
   });
 
   test('the check notices a stale table', () => {
     const sections = generatedSections(ACTION_YML);
-    const tampered = README.replace('| `max-turns` | `50` |', '| `max-turns` | `40` |');
-    assert.notEqual(tampered, README);
+    const tampered = DOCS.replace('| `max-turns` | `50` |', '| `max-turns` | `40` |');
+    assert.notEqual(tampered, DOCS);
     assert.notEqual(updateReadme(tampered, sections), tampered);
   });
 
   test('a missing marker is an error, not a silent skip', () => {
-    assert.throws(() => updateReadme(README.replace('<!-- outputs:end -->', ''), generatedSections(ACTION_YML)), /outputs:start/);
+    assert.throws(() => updateReadme(DOCS.replace('<!-- outputs:end -->', ''), generatedSections(ACTION_YML)), /outputs:start/);
   });
 });
 
-describe('README covers the contract', () => {
-  test('every input of action.yml appears in the README', () => {
-    const missing = [...INPUTS].filter((n) => !README.includes(`\`${n}\``));
+describe('the docs cover the contract', () => {
+  test('every input of action.yml is documented', () => {
+    const missing = [...INPUTS].filter((n) => !DOCS.includes(`\`${n}\``));
     assert.deepEqual(missing, []);
   });
 
-  test('every output of action.yml appears in the README', () => {
-    const missing = [...OUTPUTS].filter((n) => !README.includes(`\`${n}\``));
+  test('every output of action.yml is documented', () => {
+    const missing = [...OUTPUTS].filter((n) => !DOCS.includes(`\`${n}\``));
     assert.deepEqual(missing, []);
   });
 
@@ -112,20 +114,30 @@ describe('README covers the contract', () => {
     }
   });
 
-  test('the README links only files that exist', () => {
+  test('the README and the docs link only files that exist', () => {
     const missing: string[] = [];
-    const prose = README.replace(/^```[\s\S]*?^```$/gm, '').replace(/`[^`\n]*`/g, '');
-    const links = [...prose.matchAll(/\]\(((?!https?:|#)[^)\s]+)\)/g)];
-    assert.ok(links.length >= 10, 'the scan finds the relative links');
-    for (const m of links) {
-      const target = m[1]!.replace(/#.*$/, '');
-      try {
-        readFileSync(join(ROOT, target));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EISDIR') missing.push(target);
+    let count = 0;
+    for (const page of docPages()) {
+      const text = readFileSync(join(ROOT, page), 'utf8');
+      const prose = text.replace(/^```[\s\S]*?^```$/gm, '').replace(/`[^`\n]*`/g, '');
+      for (const m of prose.matchAll(/\]\(((?!https?:|#)[^)\s]+)\)/g)) {
+        count++;
+        const target = join(ROOT, dirname(page), m[1]!.replace(/#.*$/, ''));
+        try {
+          readFileSync(target);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EISDIR') missing.push(`${page}: ${m[1]}`);
+        }
       }
     }
+    assert.ok(count >= 20, 'the scan finds the relative links');
     assert.deepEqual(missing, []);
+  });
+
+  test('the README keeps the first screen short and links every docs page', () => {
+    assert.ok(README.length < 8_000, `README.md is ${README.length} characters: move detail to docs/`);
+    for (const page of docPages().slice(1)) assert.ok(README.includes(`](${page})`), `README.md links ${page}`);
+    assert.ok(docPages().length >= 8, 'the docs pages exist');
   });
 });
 

@@ -6,9 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { ROOT } from '../../scripts/docs.ts';
+import { ROOT, readDocs } from '../../scripts/docs.ts';
 
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8').replace(/\\`/g, '`');
+/** The README and the docs/ pages. */
+const README = readDocs().replace(/\\`/g, '`');
 
 /** Calls whose first argument is a message a user can see. */
 const CALL = /\b(?:new UserError|core\.setFailed|core\.warning|core\.notice|new Error|fail)\(\s*/g;
