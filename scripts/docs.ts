@@ -153,13 +153,6 @@ export function updateReadme(readme: string, sections: Readonly<Record<string, s
   return out;
 }
 
-export interface DocsResult {
-  /** Names of the sections whose text differs from what the generator produces. */
-  readonly stale: readonly string[];
-  readonly current: string;
-  readonly expected: string;
-}
-
 /** The documentation pages, README first: the README's first screen and the pages under docs/. */
 export function docPages(root: string = ROOT): string[] {
   const dir = join(root, 'docs');

@@ -7,12 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { UserError, errorMessage } from './errors.ts';
-import { DEFAULT_MODEL } from './inputs.ts';
-import type { Status } from './constants.ts';
+import { DEFAULT_MODEL, type Provider, type Status } from './constants.ts';
 import { loadAgents, findAgent, builtinAgentsDir, DEFAULT_AGENTS_DIR } from './agent/definition.ts';
 import { resolveModel } from './agent/models.ts';
 import { createModelClient, checkProviderSettings, providerSecrets } from './agent/provider.ts';
-import type { Provider } from './inputs.ts';
 import { formatStatus, type StatusBlock } from './agent/status.ts';
 import { runSession } from './agent/session.ts';
 import { readRecording, replayClient } from './agent/replay.ts';
@@ -20,6 +18,7 @@ import { createToolbox, type SandboxMode } from './tools/index.ts';
 import { createCommandManager, slugify } from './git/index.ts';
 import { Transcript } from './report/transcript.ts';
 import { createRedactor } from './redact.ts';
+import { consoleLogger } from './log.ts';
 import { figuresLine } from './report/status-comment.ts';
 
 const USAGE = `Usage:
@@ -94,7 +93,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   // Your identity, read before the agent runs, for the commit on the local branch.
   const identity = { name: gitConfig('user.name', 'backend-developer-action'), email: gitConfig('user.email', 'backend-developer-action@localhost') };
 
-  const catalog = await loadAgents({ workspace, agentsDir: DEFAULT_AGENTS_DIR, builtinDir: builtinAgentsDir(import.meta.url) });
+  const catalog = await loadAgents({ workspace, agentsDir: DEFAULT_AGENTS_DIR, builtinDir: builtinAgentsDir(import.meta.url), log: consoleLogger });
   const agent = findAgent(catalog, recording?.agent ?? values.agent!);
   const model = resolveModel(recording?.model ?? (values.model || agent.model), DEFAULT_MODEL);
   const task = rest.join(' ').trim();
@@ -106,7 +105,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   await git.exec(['checkout', '-q', '-b', branch]);
 
   const redact = createRedactor([apiKey, ...providerSecrets(provider, process.env)]);
-  const transcript = new Transcript(join(process.env.RUNNER_TEMP || tmpdir(), `backend-developer-cli-${stamp}.jsonl`), redact);
+  const transcript = new Transcript(join(process.env.RUNNER_TEMP || tmpdir(), `backend-developer-cli-${stamp}.jsonl`), redact, consoleLogger);
   const toolbox = await createToolbox({
     workspace,
     tools: recording ? (recording.tools as typeof agent.tools) : agent.tools,

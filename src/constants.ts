@@ -48,6 +48,15 @@ export const Output = {
 export const TOOL_NAMES = ['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep'] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
+/** How Bash runs: sandboxed when possible, always, or never (the `sandbox` input). */
+export type SandboxMode = 'auto' | 'required' | 'off';
+
+/** Where the model runs (the `provider` input). */
+export type Provider = 'anthropic' | 'bedrock' | 'vertex';
+
+/** The model alias used when neither the `model` input nor the agent file names one. */
+export const DEFAULT_MODEL = 'sonnet';
+
 export const STATUSES = ['COMPLETE', 'BLOCKED', 'WAITING', 'ERROR'] as const;
 export type Status = (typeof STATUSES)[number];
 

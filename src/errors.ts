@@ -10,3 +10,9 @@ export class UserError extends Error {
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/** The HTTP status of an Octokit/fetch error (RequestError has `status`), or undefined. */
+export function httpStatus(e: unknown): number | undefined {
+  const status = (e as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}

@@ -2,9 +2,9 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as core from '@actions/core';
 import matter from 'gray-matter';
 import { UserError } from '../errors.ts';
+import { silentLogger, type Logger } from '../log.ts';
 import { DEFAULT_AGENTS_DIR, TOOL_NAMES, type ToolName } from '../constants.ts';
 export { TOOL_NAMES, type ToolName };
 
@@ -76,6 +76,7 @@ export interface ParseOptions {
   /** Links resolving outside this folder are dropped from `referenceRoots`. Default: the agent file's folder. */
   confineTo?: string;
   builtin?: boolean;
+  log?: Logger;
 }
 
 /** Parses one agent file. Throws AgentFileError (a UserError) naming the file, the field and the fix. */
@@ -185,7 +186,7 @@ export function parseAgentFile(file: string, text: string, opts: ParseOptions = 
   }
 
   const unknown = Object.keys(data).filter((k) => !KNOWN_FIELDS.has(k));
-  if (unknown.length) core.debug(`Agent file ${shown}: ignoring frontmatter field(s) ${unknown.join(', ')}.`);
+  if (unknown.length) (opts.log ?? silentLogger).debug(`Agent file ${shown}: ignoring frontmatter field(s) ${unknown.join(', ')}.`);
 
   const body = content.trim();
   if (body === '') {
@@ -199,7 +200,7 @@ export function parseAgentFile(file: string, text: string, opts: ParseOptions = 
     ...(model !== undefined ? { model } : {}),
     body,
     file: abs,
-    referenceRoots: referenceRoots(abs, body, opts.confineTo ?? path.dirname(abs)),
+    referenceRoots: referenceRoots(abs, body, opts.confineTo ?? path.dirname(abs), opts.log ?? silentLogger),
     builtin: opts.builtin ?? false,
   };
 }
@@ -214,7 +215,9 @@ export async function loadAgents(opts: {
   workspace: string;
   agentsDir?: string;
   builtinDir: string;
+  log?: Logger;
 }): Promise<AgentCatalog> {
+  const log = opts.log ?? silentLogger;
   const workspace = path.resolve(opts.workspace);
   const agentsDir = opts.agentsDir?.trim() || DEFAULT_AGENTS_DIR;
   const first = path.resolve(workspace, agentsDir);
@@ -235,7 +238,7 @@ export async function loadAgents(opts: {
       let def: AgentDefinition;
       try {
         const text = await readFile(file, 'utf8');
-        def = parseAgentFile(file, text, { confineTo, builtin });
+        def = parseAgentFile(file, text, { confineTo, builtin, log });
       } catch (e) {
         const problem: AgentFileProblem =
           e instanceof AgentFileError
@@ -244,12 +247,12 @@ export async function loadAgents(opts: {
         if (!taken.has(problem.name.toLowerCase())) {
           taken.add(problem.name.toLowerCase());
           catalog.errors.push(problem);
-          core.warning(problem.message);
+          log.warning(problem.message);
         }
         continue;
       }
       if (taken.has(def.name.toLowerCase())) {
-        core.debug(`Agent file ${file}: "${def.name}" is already defined by an earlier file; ignoring this one.`);
+        log.debug(`Agent file ${file}: "${def.name}" is already defined by an earlier file; ignoring this one.`);
         continue;
       }
       taken.add(def.name.toLowerCase());
@@ -291,7 +294,7 @@ async function markdownFiles(dir: string): Promise<string[]> {
 }
 
 /** Relative Markdown link targets in the body that exist inside `root`, as absolute real paths. */
-function referenceRoots(file: string, body: string, root: string): string[] {
+function referenceRoots(file: string, body: string, root: string, log: Logger): string[] {
   const out: string[] = [];
   let realRoot: string;
   try {
@@ -319,7 +322,7 @@ function referenceRoots(file: string, body: string, root: string): string[] {
       continue;
     }
     if (!isInside(real, realRoot) || real.split(path.sep).includes('.git')) {
-      core.debug(`Agent file ${file}: link "${target}" leaves ${root}; it will not be readable.`);
+      log.debug(`Agent file ${file}: link "${target}" leaves ${root}; it will not be readable.`);
       continue;
     }
     if (!out.includes(real)) out.push(real);

@@ -3,7 +3,7 @@
 // loads AWS or Google code. The loop and the cost figures keep the Anthropic model ids; the client returned here maps
 // them to the provider's ids on the wire. Settings and credentials are read from `env`, except what the AWS default
 // chain and Google ADC read by nature (process.env, profiles, GOOGLE_APPLICATION_CREDENTIALS, metadata servers).
-import type { Provider } from '../inputs.ts';
+import type { Provider } from '../constants.ts';
 import { UserError } from '../errors.ts';
 import type { LoopOptions } from './loop.ts';
 

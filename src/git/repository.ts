@@ -1,11 +1,11 @@
 // The repository as the action sees it: checkout and branch before the agent, commit and push after it.
 // Every git command goes through the hardened command manager; the token is supplied per command, never stored.
-import * as core from '@actions/core';
 import { lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, errorMessage } from '../errors.ts';
 import { BOT_IDENTITY } from '../constants.ts';
+import { silentLogger, type Logger } from '../log.ts';
 import { isValidBranchName } from './branch-name.ts';
 import { createCommandManager, GitCommandError, type GitCommandManager, type GitExecOptions } from './command.ts';
 
@@ -18,6 +18,8 @@ export interface OpenOptions {
   readonly repoFullName: string;
   /** The remote to use instead of `${serverUrl}/${repoFullName}.git` — tests pass a local bare repository. */
   readonly remoteUrl?: string;
+  /** Where the repository says what it did on its own (restored config, rebases, fallbacks). */
+  readonly log?: Logger;
 }
 
 export interface PrepareOptions {
@@ -139,11 +141,13 @@ class GitRepository implements Repository {
   #branch: string | undefined;
   #startSha: string | undefined;
   #identity = DEFAULT_COMMITTER;
+  readonly #log: Logger;
 
-  constructor(dir: string, remoteUrl: string, git: GitCommandManager) {
+  constructor(dir: string, remoteUrl: string, git: GitCommandManager, log: Logger) {
     this.dir = dir;
     this.remoteUrl = remoteUrl;
     this.#git = git;
+    this.#log = log;
     this.#gitDir = join(dir, '.git');
   }
 
@@ -172,7 +176,7 @@ class GitRepository implements Repository {
       // Unlink first: writing through a planted symlink or hard link would change a file elsewhere.
       await rm(configPath, { recursive: true, force: true });
       await writeFile(configPath, this.#snapshot, { flag: 'wx', mode: 0o644 });
-      core.info('.git/config changed during the run; the action restored its own copy before using git.');
+      this.#log.info('.git/config changed during the run; the action restored its own copy before using git.');
     }
     for (const name of PLANTABLE) {
       if (this.#presentAtSnapshot.has(name)) continue;
@@ -291,7 +295,7 @@ class GitRepository implements Repository {
       try {
         await this.#guard();
       } catch (e) {
-        core.warning(`Could not restore the repository's git config: ${errorMessage(e)}`);
+        this.#log.warning(`Could not restore the repository's git config: ${errorMessage(e)}`);
       }
     };
   }
@@ -350,14 +354,14 @@ class GitRepository implements Repository {
     } catch (e) {
       if (!isNonFastForward(e)) throw this.#pushError(branch, e);
     }
-    core.info(`${branch} moved on meanwhile: rebasing onto it once.`);
+    this.#log.info(`${branch} moved on meanwhile: rebasing onto it once.`);
     await this.#fetch([branch]);
     let rebased = false;
     try {
       await this.#run(['rebase', '-q', '--no-verify', '--no-autostash', `refs/remotes/origin/${branch}`], { env: this.#identityEnv() });
       rebased = true;
     } catch (e) {
-      core.info(`Rebasing onto ${branch} failed (${errorMessage(e).split('\n')[0]}); pushing to a new branch instead.`);
+      this.#log.info(`Rebasing onto ${branch} failed (${errorMessage(e).split('\n')[0]}); pushing to a new branch instead.`);
       await this.#try(['rebase', '--abort']);
     }
     if (rebased) {
@@ -440,7 +444,7 @@ class GitRepository implements Repository {
       if (at) await this.#run(['update-ref', ref, at]);
     }
     await this.#run(['symbolic-ref', 'HEAD', ref]);
-    core.info(`HEAD was moved off ${branch} during the run; committing the workspace as it is onto ${branch}.`);
+    this.#log.info(`HEAD was moved off ${branch} during the run; committing the workspace as it is onto ${branch}.`);
   }
 
   async #remoteHeads(names: readonly string[]): Promise<Map<string, string>> {
@@ -503,7 +507,7 @@ export async function openRepository(dir: string, options: OpenOptions): Promise
   } else if (!dotGit.isDirectory()) {
     throw new UserError(`${join(workTree, '.git')} is not a directory (a worktree or submodule checkout): check the repository out with actions/checkout.`);
   }
-  const repo = new GitRepository(workTree, remoteUrl, git);
+  const repo = new GitRepository(workTree, remoteUrl, git, options.log ?? silentLogger);
   const origin = (await git.exec(['config', '--local', '--get', 'remote.origin.url']).catch(() => '')).trim();
   if (!origin || normalizeUrl(origin) !== normalizeUrl(remoteUrl)) {
     throw new UserError(

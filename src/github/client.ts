@@ -1,7 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
-import * as core from '@actions/core';
+import type { Logger } from '../log.ts';
 
 /** Octokit with retries for 5xx and rate limits; every write the action makes is safe to repeat. */
 const GitHubClient = Octokit.plugin(retry, throttling);
@@ -19,22 +19,22 @@ export interface RepoRef {
  */
 const immediate = { key: () => ({ schedule: <T>(_options: unknown, job: () => Promise<T>) => job() }) };
 
-export function createGitHub(token: string, baseUrl: string): GitHub {
+export function createGitHub(token: string, baseUrl: string, log: Logger): GitHub {
   return new GitHubClient({
     auth: token,
     baseUrl,
     userAgent: 'backend-developer-action',
-    log: { debug: () => {}, info: () => {}, warn: (m: string) => core.debug(m), error: (m: string) => core.debug(m) },
+    log: { debug: () => {}, info: () => {}, warn: (m: string) => log.debug(m), error: (m: string) => log.debug(m) },
     retry: { retries: 3 },
     throttle: {
       write: immediate as never, // the plugin only calls key().schedule()
       notifications: immediate as never,
       onRateLimit: (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
-        core.warning(`GitHub rate limit on ${options.method} ${options.url}; retrying in ${retryAfter} s`);
+        log.warning(`GitHub rate limit on ${options.method} ${options.url}; retrying in ${retryAfter} s`);
         return retryCount < 2;
       },
       onSecondaryRateLimit: (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
-        core.warning(`GitHub secondary rate limit on ${options.method} ${options.url}; retrying in ${retryAfter} s`);
+        log.warning(`GitHub secondary rate limit on ${options.method} ${options.url}; retrying in ${retryAfter} s`);
         return retryCount < 2;
       },
     },

@@ -1,5 +1,6 @@
 import type { GitHub, RepoRef } from './client.ts';
 import { COMMENT_MARKER } from '../constants.ts';
+import { httpStatus } from '../errors.ts';
 import { createOnce, NO_RETRY } from './create-once.ts';
 
 /** GitHub refuses a comment body longer than this (422 "body is too long"). */
@@ -42,7 +43,7 @@ export async function upsertComment(
       return { id: data.id, url: data.html_url };
     } catch (e) {
       // Deleted by a human meanwhile: post it again rather than lose the report.
-      if ((e as { status?: number }).status !== 404) throw e;
+      if (httpStatus(e) !== 404) throw e;
     }
   }
   return createOnce(
@@ -69,4 +70,24 @@ export function fitComment(body: string, mark: string): string {
     else if (m[1]!.length >= open.length) open = undefined;
   }
   return `${kept}\n${open ? `${open}\n` : ''}\n${CUT_NOTE}\n\n${mark}`;
+}
+
+export interface ThreadComment {
+  readonly id: number;
+  readonly author: string;
+  readonly body: string;
+}
+
+/** The thread's comments, oldest first, at most the newest 50; our progress checklists are noise and left out. */
+export async function listThread(gh: GitHub, repo: RepoRef, issue: number): Promise<ThreadComment[]> {
+  const out: ThreadComment[] = [];
+  for await (const page of gh.paginate.iterator(gh.rest.issues.listComments, { ...repo, issue_number: issue, per_page: 100 })) {
+    for (const c of page.data) {
+      // Progress checklists are noise; a progress comment that became a STATUS report is history the agent needs.
+      if (c.body?.includes(`${COMMENT_MARKER} progress=`) && !/^STATUS:/m.test(c.body)) continue;
+      out.push({ id: c.id, author: c.user?.login ?? 'ghost', body: c.body ?? '' });
+    }
+    if (out.length > 50) out.splice(0, out.length - 50);
+  }
+  return out;
 }

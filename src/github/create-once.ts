@@ -4,6 +4,7 @@
  * sent without the plugin's retries, and after a transient failure the caller's `find` looks for what the lost
  * answer would have returned before the create is sent again.
  */
+import { httpStatus } from '../errors.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Per-request option that turns plugin-retry off for one call (its rate-limit handling stays). */
@@ -12,7 +13,7 @@ export const NO_RETRY = { retries: 0 } as const;
 const ATTEMPTS = 3;
 
 function isTransient(e: unknown): boolean {
-  const status = (e as { status?: number })?.status;
+  const status = httpStatus(e);
   // octokit reports a network failure as status 500; 408/429/5xx are GitHub's "try again".
   return status === undefined || status >= 500 || status === 408 || status === 429;
 }

@@ -1,5 +1,5 @@
 import type { GitHub, RepoRef } from './client.ts';
-import { UserError } from '../errors.ts';
+import { UserError, errorMessage, httpStatus } from '../errors.ts';
 
 export interface PullRef {
   readonly number: number;
@@ -35,17 +35,18 @@ export async function ensurePullRequest(gh: GitHub, repo: RepoRef, spec: PullReq
     const { data } = await gh.rest.pulls.create({ ...repo, ...spec, body });
     return { number: data.number, url: data.html_url, created: true, draft: !!data.draft, nodeId: data.node_id };
   } catch (e) {
-    const err = e as { status?: number; message?: string };
-    if (err.status === 422 && spec.draft && /draft/i.test(err.message ?? '')) {
+    const status = httpStatus(e);
+    const message = errorMessage(e);
+    if (status === 422 && spec.draft && /draft/i.test(message)) {
       // Draft pull requests are not available on this plan for private repositories: open it ready instead.
       return ensurePullRequest(gh, repo, { ...spec, draft: false });
     }
-    if (err.status === 422 && /already exists/i.test(err.message ?? '')) {
+    if (status === 422 && /already exists/i.test(message)) {
       // Created by an earlier attempt whose answer we lost.
       const again = await findOpenPull(gh, repo, spec.head, spec.base);
       if (again) return again;
     }
-    if (err.status === 403 && /not permitted to create or approve pull requests/i.test(err.message ?? '')) {
+    if (status === 403 && /not permitted to create or approve pull requests/i.test(message)) {
       throw new UserError(
         'GitHub Actions may not open pull requests in this repository. Enable "Allow GitHub Actions to create and approve pull requests" in Settings → Actions → General, use a GitHub App token, or set create-pr: false.',
       );

@@ -1,9 +1,7 @@
 import * as core from '@actions/core';
-import { DEFAULT_AGENTS_DIR, Input, STATUSES, TOOL_NAMES, type Status, type ToolName } from './constants.ts';
-import { UserError } from './errors.ts';
+import { DEFAULT_AGENTS_DIR, Input, STATUSES, TOOL_NAMES, type Provider, type SandboxMode, type Status, type ToolName } from '../constants.ts';
+import { UserError } from '../errors.ts';
 
-export type SandboxMode = 'auto' | 'required' | 'off';
-export type Provider = 'anthropic' | 'bedrock' | 'vertex';
 
 /** Everything the run is configured with: read once, validated, then passed down read-only. */
 export interface Config {
@@ -34,8 +32,6 @@ export interface Config {
   readonly anthropicBaseUrl: string;
   readonly provider: Provider;
 }
-
-export const DEFAULT_MODEL = 'sonnet';
 
 function list(name: string): string[] {
   return core

@@ -1,0 +1,125 @@
+/**
+ * Steps 8 and 9: commit and push whatever changed, whatever the status (work is never lost), then open or reuse
+ * the pull request. Workflow files are out of bounds unless allowed: the file tools refuse them, and whatever
+ * wrote them anyway (Bash) is undone here, before anything is committed.
+ */
+import { createHash } from 'node:crypto';
+import { BOT_IDENTITY, Output } from '../constants.ts';
+import { errorMessage } from '../errors.ts';
+import type { Repository } from '../git/index.ts';
+import { ensurePullRequest, findOpenPull, markReadyForReview, type PullRef } from '../github/pulls.ts';
+import type { Transcript } from '../report/transcript.ts';
+import type { EndedBy } from '../agent/loop.ts';
+import { setStatusOutputs } from './report.ts';
+import { worsen, type Run } from './run.ts';
+
+export interface Pushed {
+  readonly branch: string;
+  readonly pushed: boolean;
+  readonly headSha: string;
+  /** What the agent's FILES claimed, before git's view replaced it. */
+  readonly claimed: readonly string[];
+}
+
+/** Step 8. */
+export async function commitAndPush(run: Run, git: Repository, branch: string, transcript: Transcript, endedBy: EndedBy): Promise<Pushed> {
+  const { redact, notes, cfg } = run;
+  run.channel.phase('Committing and pushing');
+  const claimed = run.status.files;
+  let changed: string[] = [];
+  let headSha = '';
+  try {
+    changed = await git.changedFiles();
+    headSha = await git.headSha();
+  } catch (e) {
+    notes.push(`Reading the workspace's changes failed: ${redact(errorMessage(e))}`);
+    worsen(run, 'ERROR', 'the workspace repository could not be read after the run');
+  }
+  const workflows = cfg.allowWorkflowChanges ? [] : changed.filter((f) => f.startsWith('.github/workflows/'));
+  if (workflows.length) {
+    try {
+      await git.discard(workflows);
+      changed = changed.filter((f) => !workflows.includes(f));
+      notes.push(`Changes to ${workflows.join(', ')} were discarded: set allow-workflow-changes: true to let the agent change workflows.`);
+    } catch (e) {
+      notes.push(`Discarding workflow changes failed: ${redact(errorMessage(e))}; nothing was committed.`);
+      changed = [];
+      worsen(run, 'ERROR', 'the agent changed workflow files and they could not be discarded');
+    }
+  }
+  run.status = { ...run.status, files: changed };
+  let pushedBranch = branch;
+  let pushed = false;
+  if (changed.length) {
+    const { comment, issue } = run.event;
+    try {
+      const sha = await git.commitAll({
+        message: redact(`${run.status.summary.split('\n')[0]!.slice(0, 72) || `/${run.agentName} changes`}\n\n/${run.agentName} for #${issue.number}: ${run.status.status}`),
+        authorName: BOT_IDENTITY.name,
+        authorEmail: BOT_IDENTITY.email,
+        coAuthors: [`${comment.user.login} <${comment.user.id}+${comment.user.login}@users.noreply.github.com>`],
+      });
+      const p = await git.push(branch);
+      headSha = p.sha || sha || headSha;
+      pushedBranch = p.branch;
+      pushed = true;
+      if (p.fallback) notes.push(`${branch} moved on meanwhile and could not be rebased cleanly; the work is on ${p.branch}.`);
+    } catch (e) {
+      notes.push(`Pushing failed: ${redact(errorMessage(e))}. The commit stays in the runner's workspace only.`);
+      worsen(run, 'ERROR', `push failed: ${redact(errorMessage(e))}`);
+    }
+  }
+  run.outputs.set(Output.Branch, pushedBranch);
+  transcript.write({ type: 'end', endedBy, status: run.status, commit: pushed ? headSha : null, diffSha256: await diffHash(git) });
+  return { branch: pushedBranch, pushed, headSha, claimed };
+}
+
+/** Step 9: the pull request for an issue (opened as a draft unless COMPLETE), or the one the command was made on. */
+export async function openPullRequest(run: Run, p: Pushed, base: string, existing: PullRef | null): Promise<PullRef | null> {
+  const { cfg, redact, notes, event } = run;
+  const { issue, comment } = event;
+  run.channel.phase('Opening the pull request');
+  // Outputs first: if the job is cancelled meanwhile, the grace timer still writes the final status.
+  setStatusOutputs(run.outputs, run.status, run.figures);
+  let pr = existing;
+  if (run.cancelled.aborted) {
+    // A cancelled job has seconds left: the pushed branch and the STATUS comment matter, a new PR can wait.
+    notes.push(`The job was cancelled; no pull request was opened. The work is on ${p.branch}.`);
+  } else if (!pr && cfg.createPr && !p.pushed) {
+    // Nothing new to push (e.g. a re-run): report on the branch's open PR if there is one.
+    pr = await findOpenPull(run.gh, run.env.repo, p.branch, base).catch(() => null);
+  } else if (!pr && cfg.createPr && p.pushed) {
+    try {
+      pr = await ensurePullRequest(run.gh, run.env.repo, {
+        head: p.branch,
+        base,
+        title: issue.title || `/${run.agentName} for #${issue.number}`,
+        body: redact(`${run.status.summary}\n\nRequested by @${comment.user.login} in #${issue.number}:\n\n> ${run.task.split('\n').join('\n> ')}\n\nCloses #${issue.number}`),
+        draft: run.status.status !== 'COMPLETE',
+      });
+    } catch (e) {
+      notes.push(`Opening the pull request failed: ${redact(errorMessage(e))}`);
+    }
+  }
+  if (issue.pull_request === undefined && pr?.draft && run.status.status === 'COMPLETE' && !run.cancelled.aborted) {
+    // A draft this action opened for the issue (an earlier WAITING or BLOCKED run) is now complete. A draft a
+    // human opened and asked about on the PR stays theirs to mark.
+    await markReadyForReview(run.gh, pr).catch((e) => notes.push(`Marking the pull request ready for review failed: ${redact(errorMessage(e))}`));
+  }
+  if (pr) {
+    run.outputs.set(Output.PrNumber, pr.number);
+    run.outputs.set(Output.PrUrl, pr.url);
+  }
+  if (!run.status.files.length) notes.push('Nothing changed in the repository, so nothing was committed.');
+  return pr;
+}
+
+/** sha256 of the run's diff, for replays to compare against; undefined when it cannot be read. */
+async function diffHash(git: Repository): Promise<string | undefined> {
+  try {
+    const diff = await git.diffSinceStart();
+    return diff ? createHash('sha256').update(diff).digest('hex') : undefined;
+  } catch {
+    return undefined;
+  }
+}
