@@ -11686,7 +11686,7 @@ __export(node_exports, {
   child_process: () => child_process,
   crypto: () => crypto,
   fs: () => fs,
-  os: () => os2,
+  os: () => os,
   path: () => path3,
   stream: () => stream,
   util: () => util
@@ -11694,7 +11694,7 @@ __export(node_exports, {
 import * as child_process from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
-import * as os2 from "node:os";
+import * as os from "node:os";
 import * as path3 from "node:path";
 import * as stream from "node:stream";
 import * as util from "node:util";
@@ -34863,8 +34863,8 @@ var init_credentials2 = __esm({
       if (configDir) {
         return configDir;
       }
-      const os5 = getPlatformHeaders()["X-Stainless-OS"];
-      if (os5 === "Windows") {
+      const os4 = getPlatformHeaders()["X-Stainless-OS"];
+      if (os4 === "Windows") {
         const appData = readEnv("APPDATA");
         if (appData) {
           return path11.join(appData, "Anthropic");
@@ -39915,11 +39915,11 @@ var require_common2 = __commonJS({
         let enableOverride = null;
         let namespacesCache;
         let enabledCache;
-        function debug2(...args) {
-          if (!debug2.enabled) {
+        function debug(...args) {
+          if (!debug.enabled) {
             return;
           }
-          const self2 = debug2;
+          const self2 = debug;
           const curr = Number(/* @__PURE__ */ new Date());
           const ms2 = curr - (prevTime || curr);
           self2.diff = ms2;
@@ -39949,12 +39949,12 @@ var require_common2 = __commonJS({
           const logFn = self2.log || createDebug.log;
           logFn.apply(self2, args);
         }
-        debug2.namespace = namespace;
-        debug2.useColors = createDebug.useColors();
-        debug2.color = createDebug.selectColor(namespace);
-        debug2.extend = extend;
-        debug2.destroy = createDebug.destroy;
-        Object.defineProperty(debug2, "enabled", {
+        debug.namespace = namespace;
+        debug.useColors = createDebug.useColors();
+        debug.color = createDebug.selectColor(namespace);
+        debug.extend = extend;
+        debug.destroy = createDebug.destroy;
+        Object.defineProperty(debug, "enabled", {
           enumerable: true,
           configurable: false,
           get: () => {
@@ -39972,9 +39972,9 @@ var require_common2 = __commonJS({
           }
         });
         if (typeof createDebug.init === "function") {
-          createDebug.init(debug2);
+          createDebug.init(debug);
         }
-        return debug2;
+        return debug;
       }
       function extend(namespace, delimiter2) {
         const newDebug = createDebug(this.namespace + (typeof delimiter2 === "undefined" ? ":" : delimiter2) + namespace);
@@ -40384,11 +40384,11 @@ var require_node = __commonJS({
     function load() {
       return process.env.DEBUG;
     }
-    function init(debug2) {
-      debug2.inspectOpts = {};
+    function init(debug) {
+      debug.inspectOpts = {};
       const keys = Object.keys(exports2.inspectOpts);
       for (let i = 0; i < keys.length; i++) {
-        debug2.inspectOpts[keys[i]] = exports2.inspectOpts[keys[i]];
+        debug.inspectOpts[keys[i]] = exports2.inspectOpts[keys[i]];
       }
     }
     module2.exports = require_common2()(exports2);
@@ -40528,104 +40528,26 @@ function errorMessage(e) {
   return e instanceof Error ? e.message : String(e);
 }
 
-// node_modules/@actions/core/lib/command.js
-import * as os from "os";
-
-// node_modules/@actions/core/lib/utils.js
-function toCommandValue(input) {
-  if (input === null || input === void 0) {
-    return "";
-  } else if (typeof input === "string" || input instanceof String) {
-    return input;
-  }
-  return JSON.stringify(input);
-}
-function toCommandProperties(annotationProperties) {
-  if (!Object.keys(annotationProperties).length) {
-    return {};
-  }
-  return {
-    title: annotationProperties.title,
-    file: annotationProperties.file,
-    line: annotationProperties.startLine,
-    endLine: annotationProperties.endLine,
-    col: annotationProperties.startColumn,
-    endColumn: annotationProperties.endColumn
-  };
-}
-
-// node_modules/@actions/core/lib/command.js
-function issueCommand(command, properties, message) {
-  const cmd = new Command(command, properties, message);
-  process.stdout.write(cmd.toString() + os.EOL);
-}
-var CMD_STRING = "::";
-var Command = class {
-  constructor(command, properties, message) {
-    if (!command) {
-      command = "missing.command";
-    }
-    this.command = command;
-    this.properties = properties;
-    this.message = message;
-  }
-  toString() {
-    let cmdStr = CMD_STRING + this.command;
-    if (this.properties && Object.keys(this.properties).length > 0) {
-      cmdStr += " ";
-      let first = true;
-      for (const key in this.properties) {
-        if (this.properties.hasOwnProperty(key)) {
-          const val = this.properties[key];
-          if (val) {
-            if (first) {
-              first = false;
-            } else {
-              cmdStr += ",";
-            }
-            cmdStr += `${key}=${escapeProperty(val)}`;
-          }
-        }
-      }
-    }
-    cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-    return cmdStr;
-  }
-};
-function escapeData(s) {
-  return toCommandValue(s).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-}
-function escapeProperty(s) {
-  return toCommandValue(s).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A").replace(/:/g, "%3A").replace(/,/g, "%2C");
-}
-
-// node_modules/@actions/core/lib/core.js
-var ExitCode;
-(function(ExitCode2) {
-  ExitCode2[ExitCode2["Success"] = 0] = "Success";
-  ExitCode2[ExitCode2["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-function debug(message) {
-  issueCommand("debug", {}, message);
-}
-function warning(message, properties = {}) {
-  issueCommand("warning", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-
 // src/constants.ts
 var TOOL_NAMES = ["Read", "Write", "Edit", "Bash", "Glob", "Grep"];
+var DEFAULT_MODEL = "sonnet";
 var STATUSES = ["COMPLETE", "BLOCKED", "WAITING", "ERROR"];
 var DEFAULT_AGENTS_DIR = ".claude/agents";
 
-// src/inputs.ts
-var DEFAULT_MODEL = "sonnet";
-
 // src/agent/definition.ts
+var import_gray_matter = __toESM(require_gray_matter(), 1);
 import { readFile, readdir, stat } from "node:fs/promises";
 import { existsSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-var import_gray_matter = __toESM(require_gray_matter(), 1);
+
+// src/log.ts
+var silentLogger = { debug: () => {
+}, info: () => {
+}, warning: () => {
+} };
+
+// src/agent/definition.ts
 function builtinAgentsDir(entryUrl) {
   const here = path.dirname(fileURLToPath(entryUrl));
   const candidates = [path.join(here, "agents"), path.join(here, "..", "agents")];
@@ -40735,7 +40657,7 @@ function parseAgentFile(file, text, opts = {}) {
     model = m2 === "" || m2.toLowerCase() === "inherit" ? void 0 : m2;
   }
   const unknown = Object.keys(data).filter((k2) => !KNOWN_FIELDS.has(k2));
-  if (unknown.length) debug(`Agent file ${shown}: ignoring frontmatter field(s) ${unknown.join(", ")}.`);
+  if (unknown.length) (opts.log ?? silentLogger).debug(`Agent file ${shown}: ignoring frontmatter field(s) ${unknown.join(", ")}.`);
   const body = content.trim();
   if (body === "") {
     fail2(`has no instructions after the frontmatter. Write the agent's instructions below the closing "---".`);
@@ -40747,11 +40669,12 @@ function parseAgentFile(file, text, opts = {}) {
     ...model !== void 0 ? { model } : {},
     body,
     file: abs,
-    referenceRoots: referenceRoots(abs, body, opts.confineTo ?? path.dirname(abs)),
+    referenceRoots: referenceRoots(abs, body, opts.confineTo ?? path.dirname(abs), opts.log ?? silentLogger),
     builtin: opts.builtin ?? false
   };
 }
 async function loadAgents(opts) {
+  const log = opts.log ?? silentLogger;
   const workspace = path.resolve(opts.workspace);
   const agentsDir = opts.agentsDir?.trim() || DEFAULT_AGENTS_DIR;
   const first = path.resolve(workspace, agentsDir);
@@ -40771,18 +40694,18 @@ async function loadAgents(opts) {
       let def;
       try {
         const text = await readFile(file, "utf8");
-        def = parseAgentFile(file, text, { confineTo, builtin });
+        def = parseAgentFile(file, text, { confineTo, builtin, log });
       } catch (e) {
         const problem = e instanceof AgentFileError ? { file, name: e.agentName, message: e.message } : { file, name: path.basename(file, ".md"), message: `Agent file ${file}: cannot be read (${e.message}).` };
         if (!taken.has(problem.name.toLowerCase())) {
           taken.add(problem.name.toLowerCase());
           catalog.errors.push(problem);
-          warning(problem.message);
+          log.warning(problem.message);
         }
         continue;
       }
       if (taken.has(def.name.toLowerCase())) {
-        debug(`Agent file ${file}: "${def.name}" is already defined by an earlier file; ignoring this one.`);
+        log.debug(`Agent file ${file}: "${def.name}" is already defined by an earlier file; ignoring this one.`);
         continue;
       }
       taken.add(def.name.toLowerCase());
@@ -40818,7 +40741,7 @@ async function markdownFiles(dir) {
   }
   return files;
 }
-function referenceRoots(file, body, root) {
+function referenceRoots(file, body, root, log) {
   const out = [];
   let realRoot;
   try {
@@ -40844,7 +40767,7 @@ function referenceRoots(file, body, root) {
       continue;
     }
     if (!isInside(real, realRoot) || real.split(path.sep).includes(".git")) {
-      debug(`Agent file ${file}: link "${target}" leaves ${root}; it will not be readable.`);
+      log.debug(`Agent file ${file}: link "${target}" leaves ${root}; it will not be readable.`);
       continue;
     }
     if (!out.includes(real)) out.push(real);
@@ -40929,8 +40852,8 @@ function resolveModel(spec, fallback) {
     if (known) return info(chosen, id, known, oneM ? M : known.contextWindow);
     const tier = tierOf(id);
     const guess = UNKNOWN_TIER[tier];
-    const warning2 = `Model "${id}" is not in this action's model table: cost and context figures are guesses (${tier} tier, $${guess.prices.input}/$${guess.prices.output} per million tokens, ${guess.contextWindow / K}K window).`;
-    return { ...info(chosen, id, guess, oneM ? M : guess.contextWindow), warning: warning2 };
+    const warning = `Model "${id}" is not in this action's model table: cost and context figures are guesses (${tier} tier, $${guess.prices.input}/$${guess.prices.output} per million tokens, ${guess.contextWindow / K}K window).`;
+    return { ...info(chosen, id, guess, oneM ? M : guess.contextWindow), warning };
   }
   throw new UserError(
     `Unknown model "${chosen}". Use one of the aliases ${MODEL_ALIASES.join(", ")} or a full model id starting with "claude-".`
@@ -42400,7 +42323,7 @@ import { StringDecoder } from "node:string_decoder";
 // src/tools/proxy.ts
 import * as fsp2 from "node:fs/promises";
 import * as net from "node:net";
-import * as os3 from "node:os";
+import * as os2 from "node:os";
 import * as path5 from "node:path";
 var DEFAULT_ALLOWED_DOMAINS = [
   "registry.npmjs.org",
@@ -42437,7 +42360,7 @@ function hostAllowed(host, port, allowed) {
   });
 }
 async function startDomainProxy(allowed) {
-  const dir = await fsp2.mkdtemp(path5.join(os3.tmpdir(), "bda-proxy-"));
+  const dir = await fsp2.mkdtemp(path5.join(os2.tmpdir(), "bda-proxy-"));
   const socketPath = path5.join(dir, "proxy.sock");
   const refused = /* @__PURE__ */ new Set();
   const sockets = /* @__PURE__ */ new Set();
@@ -46360,12 +46283,12 @@ var gt = (t2, e) => E2(new ts(), ss, [t2, e]);
 function de(t2, e) {
   return e === V2.ERROR && pe.test(t2);
 }
-function os4(t2) {
+function os3(t2) {
   const e = ["-d", "-D", "--delete"];
   return t2.some((n) => e.includes(n));
 }
 function is(t2) {
-  const e = os4(t2), n = t2.includes("--show-current"), r2 = ["branch", ...t2];
+  const e = os3(t2), n = t2.includes("--show-current"), r2 = ["branch", ...t2];
   return r2.length === 1 && r2.push("-a"), r2.includes("-v") || r2.splice(1, 0, "-v"), {
     format: "utf-8",
     commands: r2,
@@ -47394,15 +47317,17 @@ var Transcript = class {
   stream;
   redact;
   t0 = Date.now();
-  constructor(path11, redact) {
+  log;
+  constructor(path11, redact, log = silentLogger) {
     this.path = path11;
     this.redact = redact;
+    this.log = log;
   }
   write(entry) {
     if (!this.stream) {
       mkdirSync(dirname5(this.path), { recursive: true });
       this.stream = createWriteStream(this.path, { flags: "a", mode: 384 });
-      this.stream.on("error", (e) => warning(`Transcript ${this.path}: ${e.message}`));
+      this.stream.on("error", (e) => this.log.warning(`Transcript ${this.path}: ${e.message}`));
     }
     this.stream.write(this.redact(JSON.stringify({ t: Date.now() - this.t0, ...entry })) + "\n");
   }
