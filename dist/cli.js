@@ -40542,6 +40542,16 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 // src/log.ts
+var consoleLogger = {
+  debug: (m2) => {
+    if (process.env.DEBUG) process.stderr.write(`debug: ${m2}
+`);
+  },
+  info: (m2) => process.stderr.write(`${m2}
+`),
+  warning: (m2) => process.stderr.write(`warning: ${m2}
+`)
+};
 var silentLogger = { debug: () => {
 }, info: () => {
 }, warning: () => {
@@ -47414,7 +47424,7 @@ async function main(argv) {
     }
   };
   const identity = { name: gitConfig("user.name", "backend-developer-action"), email: gitConfig("user.email", "backend-developer-action@localhost") };
-  const catalog = await loadAgents({ workspace, agentsDir: DEFAULT_AGENTS_DIR, builtinDir: builtinAgentsDir(import.meta.url) });
+  const catalog = await loadAgents({ workspace, agentsDir: DEFAULT_AGENTS_DIR, builtinDir: builtinAgentsDir(import.meta.url), log: consoleLogger });
   const agent = findAgent(catalog, recording?.agent ?? values.agent);
   const model = resolveModel(recording?.model ?? (values.model || agent.model), DEFAULT_MODEL);
   const task = rest.join(" ").trim();
@@ -47423,7 +47433,7 @@ async function main(argv) {
   const branch = `${agent.name}/local-${recording ? "replay" : slugify(task) || "task"}-${stamp}`.toLowerCase();
   await git.exec(["checkout", "-q", "-b", branch]);
   const redact = createRedactor([apiKey, ...providerSecrets(provider, process.env)]);
-  const transcript = new Transcript(join11(process.env.RUNNER_TEMP || tmpdir3(), `backend-developer-cli-${stamp}.jsonl`), redact);
+  const transcript = new Transcript(join11(process.env.RUNNER_TEMP || tmpdir3(), `backend-developer-cli-${stamp}.jsonl`), redact, consoleLogger);
   const toolbox = await createToolbox({
     workspace,
     tools: recording ? recording.tools : agent.tools,

@@ -1,11 +1,13 @@
-import { Octokit } from '@octokit/rest';
+import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import type { Logger } from '../log.ts';
 
-/** Octokit with retries for 5xx and rate limits; every write the action makes is safe to repeat. */
-const GitHubClient = Octokit.plugin(retry, throttling);
-export type GitHub = InstanceType<typeof GitHubClient>;
+/**
+ * The REST and GraphQL client: @actions/github's Octokit (the runner's proxy settings, GHES-aware defaults), with
+ * the retry and throttling plugins: retries for 5xx and rate limits; every write the action makes is safe to repeat.
+ */
+export type GitHub = ReturnType<typeof getOctokit>;
 
 export interface RepoRef {
   readonly owner: string;
@@ -20,8 +22,7 @@ export interface RepoRef {
 const immediate = { key: () => ({ schedule: <T>(_options: unknown, job: () => Promise<T>) => job() }) };
 
 export function createGitHub(token: string, baseUrl: string, log: Logger): GitHub {
-  return new GitHubClient({
-    auth: token,
+  const options = {
     baseUrl,
     userAgent: 'backend-developer-action',
     log: { debug: () => {}, info: () => {}, warn: (m: string) => log.debug(m), error: (m: string) => log.debug(m) },
@@ -38,5 +39,6 @@ export function createGitHub(token: string, baseUrl: string, log: Logger): GitHu
         return retryCount < 2;
       },
     },
-  });
+  };
+  return getOctokit(token, options, retry, throttling);
 }
