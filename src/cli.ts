@@ -16,7 +16,7 @@ import { runSession } from './agent/session.ts';
 import { readRecording, replayClient } from './agent/replay.ts';
 import { createToolbox, type SandboxMode } from './tools/index.ts';
 import { createCommandManager, slugify } from './git/index.ts';
-import { Transcript } from './report/transcript.ts';
+import { Transcript } from './agent/transcript.ts';
 import { createRedactor } from './redact.ts';
 import { consoleLogger } from './log.ts';
 import { figuresLine } from './report/status-comment.ts';

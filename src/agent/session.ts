@@ -5,7 +5,7 @@ import { repoContext } from './context.ts';
 import { systemPrompt, taskMessage, type TaskInput } from './prompt.ts';
 import { runAgentLoop, type LoopEvent, type LoopOptions, type LoopResult } from './loop.ts';
 import type { Toolbox } from '../tools/index.ts';
-import type { Transcript } from '../report/transcript.ts';
+import type { Transcript } from './transcript.ts';
 
 export interface SessionInput {
   readonly client: LoopOptions['client'];

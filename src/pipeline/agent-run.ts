@@ -13,7 +13,7 @@ import type { StatusBlock } from '../agent/status.ts';
 import type { Repository } from '../git/index.ts';
 import { listThread } from '../github/comments.ts';
 import { DEFAULT_MODEL, Output, type ToolName } from '../constants.ts';
-import { Transcript } from '../report/transcript.ts';
+import { Transcript } from '../agent/transcript.ts';
 import { createToolbox, type Toolbox, type ToolboxOptions } from '../tools/index.ts';
 import { errorStatus, type Run } from './run.ts';
 

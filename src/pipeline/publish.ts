@@ -8,7 +8,7 @@ import { BOT_IDENTITY, Output } from '../constants.ts';
 import { errorMessage } from '../errors.ts';
 import type { Repository } from '../git/index.ts';
 import { ensurePullRequest, findOpenPull, markReadyForReview, type PullRef } from '../github/pulls.ts';
-import type { Transcript } from '../report/transcript.ts';
+import type { Transcript } from '../agent/transcript.ts';
 import type { EndedBy } from '../agent/loop.ts';
 import { setStatusOutputs } from './report.ts';
 import { worsen, type Run } from './run.ts';

@@ -1,0 +1,81 @@
+// The shape of src/: every module sits in a layer, imports only from its own layer or below, and no two modules
+// import each other round (type imports count too: a type cycle is still a cycle a reader has to untangle).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { globSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { ROOT } from '../scripts/docs.ts';
+
+/** Layers, lowest first. A module's layer is the first entry whose prefix matches its path under src/. */
+const LAYERS: ReadonlyArray<readonly [string, number]> = [
+  ['constants.ts', 0],
+  ['errors.ts', 0],
+  ['log.ts', 0],
+  ['redact.ts', 0],
+  ['security/', 1],
+  ['config/', 1],
+  ['tools/', 1],
+  ['git/', 1],
+  ['github/', 1],
+  ['trigger/', 1],
+  ['agent/', 2],
+  ['report/', 3],
+  ['pipeline/', 4],
+  ['main.ts', 5],
+  ['cli.ts', 5],
+  ['index.ts', 5],
+];
+
+function layerOf(module: string): number {
+  const hit = LAYERS.find(([prefix]) => module === prefix || module.startsWith(prefix));
+  assert.ok(hit, `src/${module} has no layer: add its folder to LAYERS in __tests__/architecture.test.ts`);
+  return hit[1];
+}
+
+/** module (relative to src/) → the modules it imports (relative to src/). */
+function importGraph(): Map<string, string[]> {
+  const src = join(ROOT, 'src');
+  const graph = new Map<string, string[]>();
+  for (const file of globSync('**/*.ts', { cwd: src })) {
+    const text = readFileSync(join(src, file), 'utf8');
+    const targets = [...text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+'(\.{1,2}\/[^']+)'/gm)].map((m) =>
+      relative(src, normalize(join(src, dirname(file), m[1]!))),
+    );
+    graph.set(file, targets);
+  }
+  return graph;
+}
+
+test('the import scan sees the modules and their imports (sanity)', () => {
+  const graph = importGraph();
+  assert.ok(graph.size > 40, `found ${graph.size} modules`);
+  assert.ok(graph.get('main.ts')?.includes('pipeline/index.ts'), 'main.ts imports the pipeline');
+});
+
+test('no module imports from a layer above its own', () => {
+  const upward: string[] = [];
+  for (const [from, targets] of importGraph()) {
+    for (const to of targets) if (layerOf(to) > layerOf(from)) upward.push(`src/${from} (layer ${layerOf(from)}) imports src/${to} (layer ${layerOf(to)})`);
+  }
+  assert.deepEqual(upward, []);
+});
+
+test('no import cycles between folders', () => {
+  const folders = new Map<string, Set<string>>();
+  for (const [from, targets] of importGraph()) {
+    const a = dirname(from);
+    for (const to of targets) {
+      const b = dirname(to);
+      if (a !== b && a !== '.' && b !== '.') (folders.get(a) ?? folders.set(a, new Set()).get(a)!).add(b);
+    }
+  }
+  const cycles: string[] = [];
+  const visit = (node: string, path: string[]): void => {
+    for (const next of folders.get(node) ?? []) {
+      if (next === path[0]) cycles.push([...path, next].join(' → '));
+      else if (!path.includes(next) && next > path[0]!) visit(next, [...path, next]);
+    }
+  };
+  for (const start of folders.keys()) visit(start, [start]);
+  assert.deepEqual(cycles, []);
+});
