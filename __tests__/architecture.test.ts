@@ -38,9 +38,9 @@ function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of globSync('**/*.ts', { cwd: src })) {
     const text = readFileSync(join(src, file), 'utf8');
-    const targets = [...text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+'(\.{1,2}\/[^']+)'/gm)].map((m) =>
-      relative(src, normalize(join(src, dirname(file), m[1]!))),
-    );
+    const statics = [...text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+'(\.{1,2}\/[^']+)'/gm)];
+    const dynamics = [...text.matchAll(/\bimport\(\s*'(\.{1,2}\/[^']+)'\s*\)/g)];
+    const targets = [...statics, ...dynamics].map((m) => relative(src, normalize(join(src, dirname(file), m[1]!))));
     graph.set(file, targets);
   }
   return graph;
@@ -77,5 +77,20 @@ test('no import cycles between folders', () => {
     }
   };
   for (const start of folders.keys()) visit(start, [start]);
+  assert.deepEqual(cycles, []);
+});
+
+test('no import cycles between modules (dynamic imports included)', () => {
+  const graph = importGraph();
+  const cycles: string[] = [];
+  const done = new Set<string>();
+  const visit = (node: string, path: string[]): void => {
+    for (const next of graph.get(node) ?? []) {
+      if (path.includes(next)) cycles.push([...path.slice(path.indexOf(next)), next].join(' → '));
+      else if (!done.has(next)) visit(next, [...path, next]);
+    }
+    done.add(node);
+  };
+  for (const start of graph.keys()) if (!done.has(start)) visit(start, [start]);
   assert.deepEqual(cycles, []);
 });

@@ -39,6 +39,9 @@ export type LoopEvent =
   | { type: 'tool'; turn: number; name: string; input: unknown; result: ToolResult; ms: number }
   | { type: 'note'; message: string };
 
+/** What the loop needs of a model client: the SDK's streaming Messages call (any provider). */
+export type ModelClient = LoopOptions['client'];
+
 export interface LoopOptions {
   readonly client: { messages: Pick<Anthropic['messages'], 'stream'> };
   readonly model: LoopModel;

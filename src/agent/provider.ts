@@ -5,10 +5,10 @@
 // chain and Google ADC read by nature (process.env, profiles, GOOGLE_APPLICATION_CREDENTIALS, metadata servers).
 import type { Provider } from '../constants.ts';
 import { UserError } from '../errors.ts';
-import type { LoopOptions } from './loop.ts';
 
 /** What the loop needs of a model client: `messages.stream(params, { signal })`. */
-export type ModelClient = LoopOptions['client'];
+export type { ModelClient } from './loop.ts';
+import type { ModelClient } from './loop.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
