@@ -1,3 +1,4 @@
+import type Anthropic from '@anthropic-ai/sdk';
 import { UserError } from '../errors.ts';
 
 /** US dollars per million tokens. `cacheWrite` is the 5-minute cache write, the only one the loop uses. */
@@ -26,12 +27,9 @@ export interface ModelInfo {
   readonly warning?: string;
 }
 
-export interface Usage {
-  input_tokens: number;
-  output_tokens: number;
-  cache_creation_input_tokens?: number | null;
-  cache_read_input_tokens?: number | null;
-}
+/** Token counts as the API reports them (the cache counters may be absent or null) or as the loop sums them. */
+type Usage = Pick<Anthropic.Messages.Usage, 'input_tokens' | 'output_tokens'> &
+  Partial<Pick<Anthropic.Messages.Usage, 'cache_creation_input_tokens' | 'cache_read_input_tokens'>>;
 
 interface ModelFigures {
   readonly tier: ModelTier;

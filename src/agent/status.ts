@@ -89,11 +89,11 @@ export function parseStatus(text: string): StatusBlock | null {
 export function formatStatus(block: StatusBlock): string {
   const lines = [
     `STATUS: ${block.status}`,
-    `SUMMARY: ${oneLine(block.summary)}`,
+    `SUMMARY: ${collapseSpace(block.summary)}`,
     `FILES: ${block.files.length ? block.files.join(', ') : 'none'}`,
   ];
-  if (block.next) lines.push(`NEXT: ${oneLine(block.next)}`);
-  if (block.blocker) lines.push(`BLOCKER: ${oneLine(block.blocker)}`);
+  if (block.next) lines.push(`NEXT: ${collapseSpace(block.next)}`);
+  if (block.blocker) lines.push(`BLOCKER: ${collapseSpace(block.blocker)}`);
   return lines.join('\n');
 }
 
@@ -160,7 +160,7 @@ function stripEmphasis(s: string): string {
 }
 
 function clean(s: string): string {
-  return stripEmphasis(oneLine(s));
+  return stripEmphasis(collapseSpace(s));
 }
 
 function optional(s: string | undefined): string | undefined {
@@ -173,7 +173,7 @@ function join(a: string | undefined, b: string): string {
   return a ? `${a} ${b}` : b;
 }
 
-function oneLine(s: string): string {
+function collapseSpace(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
 }
 
