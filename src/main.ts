@@ -16,8 +16,8 @@ import { runSession } from './agent/session.ts';
 import { formatStatus, type StatusBlock } from './agent/status.ts';
 import { createToolbox, type Toolbox } from './tools/index.ts';
 import { openRepository, slugBranch, type Repository } from './git/index.ts';
-import { createGitHub, type GitHub, type RepoRef } from './github/client.ts';
-import { marker, upsertComment, findComment, type PostedComment } from './github/comments.ts';
+import { createGitHub, type RepoRef } from './github/client.ts';
+import { marker, upsertComment, findComment, listThread, Identity, type PostedComment } from './github/comments.ts';
 import { ensurePullRequest, findOpenPull, markReadyForReview, type PullRef } from './github/pulls.ts';
 import { reportCheckRun } from './github/checks.ts';
 import { Progress } from './report/progress.ts';
@@ -121,8 +121,10 @@ async function handleComment(
   const { comment, issue } = event;
 
   // 1. Is it a command for us? Decided from the event and local files only: no API call yet.
+  // Our own comments carry the marker; with no API call the author cannot be checked, so any marked comment is
+  // skipped. Harmless: a marker stops only the comment that carries it, never anyone else's command.
   if (comment.body.includes(COMMENT_MARKER)) {
-    skip(outputs, 'the comment was written by this action.');
+    skip(outputs, `the comment carries this action's hidden marker (${COMMENT_MARKER}), so it is taken as the action's own and never run; remove the marker to run it.`);
     return null;
   }
   const builtinDir = builtinAgentsDir(import.meta.url);
@@ -145,6 +147,8 @@ async function handleComment(
   if (!cfg.githubToken) throw new UserError("Input 'github-token' is empty: leave it at its default (${{ github.token }}) or pass an app token.");
   const gh = createGitHub(cfg.githubToken, env.apiUrl);
   const repo = env.repo;
+  // Who the action posts as, learnt from its first write: only comments by that account are ever updated.
+  const me = new Identity((m) => core.warning(m));
   const agentName = command.agent;
 
   // 2. Who may ask: decided before anything else is spent.
@@ -167,7 +171,7 @@ async function handleComment(
   });
   if (!decision.allowed) {
     core.warning(`@${comment.user.login} may not run /${agentName}: ${decision.reason}`);
-    await upsertComment(gh, repo, issue.number, marker('refused', String(comment.id)), `@${comment.user.login} ${decision.reason}`).catch((e) =>
+    await upsertComment(gh, repo, issue.number, marker('refused', String(comment.id)), `@${comment.user.login} ${decision.reason}`, me).catch((e) =>
       core.warning(`Could not post the refusal: ${errorMessage(e)}`),
     );
     skip(outputs, decision.reason);
@@ -175,19 +179,20 @@ async function handleComment(
   }
 
   // 3. Acknowledge and show progress.
-  // The reaction and the lookup of an earlier progress comment (a re-run) go out together.
-  const reacted = gh.rest.reactions
-    .createForIssueComment({ ...repo, comment_id: comment.id, content: 'eyes' })
+  // The reaction and the lookup of an earlier progress comment (a re-run) go out together; the reaction's answer
+  // names the account we post as, which the lookup waits for before it trusts any comment as ours.
+  const reacted = me
+    .learnFrom(gh.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: 'eyes' }))
     .catch((e) => core.warning(`Could not react: ${errorMessage(e)}`));
   const progressMark = marker('progress', String(comment.id));
   let progressComment: PostedComment | null = null;
-  const found = findComment(gh, repo, issue.number, progressMark).then(
+  const found = findComment(gh, repo, issue.number, progressMark, me).then(
     (c) => void (progressComment = c),
     () => {},
   );
   const progress = new Progress(`🛠️ \`/${agentName}\` is working on this ([run](${env.runUrl})).`, async (body) => {
     await found;
-    progressComment = await upsertComment(gh, repo, issue.number, progressMark, redact(body), progressComment);
+    progressComment = await upsertComment(gh, repo, issue.number, progressMark, redact(body), me, progressComment);
   });
   const phase = (name: string): void => {
     core.info(`▸ ${name} (+${((Date.now() - started) / 1000).toFixed(2)} s)`);
@@ -284,7 +289,7 @@ async function handleComment(
     try {
       // Independent waits, together: the sandbox probe, the thread from GitHub, the model client (SDK and credentials).
       opening = createToolbox({ ...sandboxed, tools: offered, readOnlyRoots: agent.referenceRoots, allowWorkflowChanges: cfg.allowWorkflowChanges });
-      const [, thread, client] = await Promise.all([opening, listThread(gh, repo, issue.number), createModelClient(modelAccess)]);
+      const [, thread, client] = await Promise.all([opening, listThread(gh, repo, issue.number, me), createModelClient(modelAccess)]);
       toolbox = await opening;
       result = await runSession({
         client,
@@ -469,7 +474,7 @@ async function handleComment(
           await progress.flush(body);
           statusComment = progressComment;
         } else {
-          statusComment = await upsertComment(gh, repo, target, marker('status', String(comment.id)), body);
+          statusComment = await upsertComment(gh, repo, target, marker('status', String(comment.id)), body, me);
           await progress.flush(redact(`\`/${agentName}\` finished: **${status.status}**\n\n${fenced(formatStatus(status))}\n\nReport: ${statusComment.url}`));
         }
       } catch (e) {
@@ -543,18 +548,3 @@ function summarizeInput(input: unknown): string {
   const v = i.file_path ?? i.command ?? i.pattern ?? '';
   return String(v).split('\n', 1)[0]!;
 }
-
-/** The thread's comments, oldest first, bounded; our progress comments are noise and left out. */
-async function listThread(gh: GitHub, repo: RepoRef, issue: number): Promise<Array<{ id: number; author: string; body: string }>> {
-  const out: Array<{ id: number; author: string; body: string }> = [];
-  for await (const page of gh.paginate.iterator(gh.rest.issues.listComments, { ...repo, issue_number: issue, per_page: 100 })) {
-    for (const c of page.data) {
-      // Progress checklists are noise; a progress comment that became a STATUS report is history the agent needs.
-      if (c.body?.includes(`${COMMENT_MARKER} progress=`) && !/^STATUS:/m.test(c.body)) continue;
-      out.push({ id: c.id, author: c.user?.login ?? 'ghost', body: c.body ?? '' });
-    }
-    if (out.length > 50) out.splice(0, out.length - 50);
-  }
-  return out;
-}
-
