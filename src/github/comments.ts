@@ -54,8 +54,9 @@ export class Identity {
     return learnt;
   }
 
-  /** Our account once the writes in flight have answered; undefined when none succeeded. */
+  /** Our account; until it is known, waits for the writes in flight to answer. Undefined when none succeeded. */
   async known(): Promise<Account | undefined> {
+    if (this.#me) return this.#me;
     await this.#pending;
     return this.#me;
   }
