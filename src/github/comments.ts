@@ -79,10 +79,10 @@ export class Identity {
       this.#warn(
         me
           ? `Ignoring ${where}: it carries this action's hidden marker but was not written by this action ` +
-              `(@${me.login}). It is left untouched, not counted as ours; the action posts its own comment.`
-          : `Ignoring ${where}: it carries this action's hidden marker, but this run could not learn its own ` +
-              'account (its first write failed), so it cannot tell whether the comment is its own. It is left ' +
-              'untouched and a new comment is posted.',
+              `(@${me.login}). It is left untouched and never counted as the action's own.`
+          : `Ignoring ${where}: it carries this action's hidden marker, but no write of this run has answered yet ` +
+              '(the reaction failed, or none was made), so the run cannot tell whether the comment is its own. It ' +
+              'is left untouched and a new comment is posted.',
       );
     }
     return false;
