@@ -59,7 +59,7 @@ export async function runAgent(run: Run, catalog: AgentCatalog, git: Repository,
   try {
     // Independent waits, together: the sandbox probe, the thread from GitHub, the model client (SDK and credentials).
     opening = createToolbox({ ...sandboxSettings(run), tools: offered, readOnlyRoots: agent.referenceRoots, allowWorkflowChanges: cfg.allowWorkflowChanges });
-    const [, thread, client] = await Promise.all([opening, listThread(run.gh, env.repo, event.issue.number), createModelClient(modelAccess)]);
+    const [, thread, client] = await Promise.all([opening, listThread(run.gh, env.repo, event.issue.number, run.me), createModelClient(modelAccess)]);
     toolbox = await opening;
     const { comment, issue } = event;
     result = await runSession({

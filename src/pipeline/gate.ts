@@ -12,7 +12,7 @@ import { commandName, nearestName, parseCommand, type Command } from '../trigger
 import { decidePermission } from '../trigger/permission.ts';
 import type { CommentEvent } from '../trigger/event.ts';
 import type { GitHub, RepoRef } from '../github/client.ts';
-import { marker, upsertComment } from '../github/comments.ts';
+import { marker, upsertComment, type Identity } from '../github/comments.ts';
 import { errorMessage, httpStatus } from '../errors.ts';
 
 export interface Accepted {
@@ -30,7 +30,11 @@ export type Gate = { readonly skip: string } | Accepted;
 /** Step 1: the command in the comment, or why this comment is not for us. */
 export async function readCommand(cfg: Config, event: CommentEvent, workspace: string, log: Logger): Promise<Gate> {
   const { comment } = event;
-  if (comment.body.includes(COMMENT_MARKER)) return { skip: 'the comment was written by this action.' };
+  // Our own comments carry the marker; with no API call the author cannot be checked, so any marked comment is
+  // skipped. Harmless: a marker stops only the comment that carries it, never anyone else's command.
+  if (comment.body.includes(COMMENT_MARKER)) {
+    return { skip: `the comment carries this action's hidden marker (${COMMENT_MARKER}), so it is taken as the action's own and never run; remove the marker to run it.` };
+  }
   const builtinDir = builtinAgentsDir(import.meta.url);
   const hasCheckout = existsSync(join(workspace, '.git'));
   const catalog = await loadAgents({ workspace: hasCheckout ? workspace : builtinDir, agentsDir: cfg.agentsDir, builtinDir, log });
@@ -56,7 +60,13 @@ export function agentNames(catalog: AgentCatalog): string[] {
  * Step 2: may the commenter run the agent? A refusal is answered on the issue and logged; returns the reason, or
  * null when allowed.
  */
-export async function checkPermission(gh: GitHub, repo: RepoRef, cfg: Config, event: CommentEvent, agentName: string, log: Logger): Promise<string | null> {
+export async function checkPermission(
+  gh: GitHub,
+  me: Identity,
+  repo: RepoRef,
+  o: { cfg: Config; event: CommentEvent; agentName: string; log: Logger },
+): Promise<string | null> {
+  const { cfg, event, agentName, log } = o;
   const { comment, issue } = event;
   let permission = 'none';
   let roleName: string | undefined;
@@ -77,7 +87,7 @@ export async function checkPermission(gh: GitHub, repo: RepoRef, cfg: Config, ev
   });
   if (decision.allowed) return null;
   log.warning(`@${comment.user.login} may not run /${agentName}: ${decision.reason}`);
-  await upsertComment(gh, repo, issue.number, marker('refused', String(comment.id)), `@${comment.user.login} ${decision.reason}`).catch((e) =>
+  await upsertComment(gh, repo, issue.number, marker('refused', String(comment.id)), `@${comment.user.login} ${decision.reason}`, me).catch((e) =>
     log.warning(`Could not post the refusal: ${errorMessage(e)}`),
   );
   return decision.reason;

@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import { checkProviderSettings } from '../agent/provider.ts';
 import type { CommentEvent } from '../trigger/event.ts';
 import { createGitHub } from '../github/client.ts';
+import { Identity } from '../github/comments.ts';
 import type { Repository } from '../git/index.ts';
 import type { Outputs } from './outputs.ts';
 import { runAgent } from './agent-run.ts';
@@ -46,22 +47,24 @@ export async function runPipeline(i: PipelineInput): Promise<string | null> {
   checkProviderSettings({ provider: cfg.provider, apiKey: cfg.anthropicApiKey, baseUrl: cfg.anthropicBaseUrl, env: process.env });
   if (!cfg.githubToken) throw new UserError("Input 'github-token' is empty: leave it at its default (${{ github.token }}) or pass an app token.");
   const gh = createGitHub(cfg.githubToken, env.apiUrl, log);
+  const me = new Identity((m) => log.warning(m));
   const agentName = gate.command.agent;
 
   // 2. Who may ask: decided before anything else is spent.
-  const refused = await checkPermission(gh, env.repo, cfg, event, agentName, log);
+  const refused = await checkPermission(gh, me, env.repo, { cfg, event, agentName, log });
   if (refused) {
     i.skip(refused);
     return null;
   }
 
   // 3. Acknowledge; from here on every outcome is reported through the progress comment.
-  const channel = await acknowledge(gh, env.repo, { issue: event.issue.number, commentId: event.comment.id, agentName, runUrl: env.runUrl, redact, log, started });
+  const channel = await acknowledge(gh, me, env.repo, { issue: event.issue.number, commentId: event.comment.id, agentName, runUrl: env.runUrl, redact, log, started });
   const run: Run = {
     cfg,
     env,
     event,
     gh,
+    me,
     log,
     redact,
     outputs: i.outputs,

@@ -7,7 +7,7 @@ import { Output, type Status } from '../constants.ts';
 import { errorMessage } from '../errors.ts';
 import { formatStatus, type StatusBlock } from '../agent/status.ts';
 import type { GitHub, RepoRef } from '../github/client.ts';
-import { findComment, marker, upsertComment, type PostedComment } from '../github/comments.ts';
+import { findComment, marker, upsertComment, type Identity, type PostedComment } from '../github/comments.ts';
 import { reportCheckRun } from '../github/checks.ts';
 import type { PullRef } from '../github/pulls.ts';
 import type { Outputs } from './outputs.ts';
@@ -19,25 +19,27 @@ import { failureOf, type ProgressChannel, type Redact, type Run } from './run.ts
 
 /**
  * Step 3: react 👀 and open the progress comment. The reaction and the lookup of an earlier progress comment (a
- * re-run) go out together.
+ * re-run) go out together; the reaction's answer names the account we post as, which the lookup waits for before
+ * it trusts any comment as ours.
  */
 export async function acknowledge(
   gh: GitHub,
+  me: Identity,
   repo: RepoRef,
   o: { issue: number; commentId: number; agentName: string; runUrl: string; redact: Redact; log: Logger; started: number },
 ): Promise<ProgressChannel> {
-  const reacted = gh.rest.reactions
-    .createForIssueComment({ ...repo, comment_id: o.commentId, content: 'eyes' })
+  const reacted = me
+    .learnFrom(gh.rest.reactions.createForIssueComment({ ...repo, comment_id: o.commentId, content: 'eyes' }))
     .catch((e) => o.log.warning(`Could not react: ${errorMessage(e)}`));
   const mark = marker('progress', String(o.commentId));
   let posted: PostedComment | null = null;
-  const found = findComment(gh, repo, o.issue, mark).then(
+  const found = findComment(gh, repo, o.issue, mark, me).then(
     (c) => void (posted = c),
     () => {},
   );
   const progress = new Progress(`🛠️ \`/${o.agentName}\` is working on this ([run](${o.runUrl})).`, async (body) => {
     await found;
-    posted = await upsertComment(gh, repo, o.issue, mark, o.redact(body), posted);
+    posted = await upsertComment(gh, repo, o.issue, mark, o.redact(body), me, posted);
   });
   const channel: ProgressChannel = {
     progress,
@@ -118,7 +120,7 @@ async function postStatus(run: Run, body: string, target: number): Promise<void>
       await channel.progress.flush(body);
       posted = channel.comment();
     } else {
-      posted = await upsertComment(gh, env.repo, target, marker('status', String(event.comment.id)), body);
+      posted = await upsertComment(gh, env.repo, target, marker('status', String(event.comment.id)), body, run.me);
       const short = `\`/${run.agentName}\` finished: **${run.status.status}**\n\n${fenced(formatStatus(run.status))}\n\nReport: ${posted.url}`;
       await channel.progress.flush(redact(short));
     }

@@ -6,7 +6,7 @@
 import type { Config } from '../config/inputs.ts';
 import type { CommentEvent } from '../trigger/event.ts';
 import type { GitHub, RepoRef } from '../github/client.ts';
-import type { PostedComment } from '../github/comments.ts';
+import type { Identity, PostedComment } from '../github/comments.ts';
 import type { StatusBlock } from '../agent/status.ts';
 import type { Status } from '../constants.ts';
 import type { Logger } from '../log.ts';
@@ -59,6 +59,8 @@ export interface Run {
   readonly env: RunEnv;
   readonly event: CommentEvent;
   readonly gh: GitHub;
+  /** Who the action posts as, learnt from its first write: only comments by that account are ever updated. */
+  readonly me: Identity;
   readonly log: Logger;
   readonly redact: Redact;
   readonly outputs: Outputs;
