@@ -25,6 +25,7 @@ import { Outputs } from './report/outputs.ts';
 import { renderStatusComment, figuresLine, fenced, type RunFigures } from './report/status-comment.ts';
 import { writeJobSummary } from './report/summary.ts';
 import { Transcript } from './report/transcript.ts';
+import { findCredentialFiles, leaveOutCredentials, type CredentialFiles } from './security/credential-files.ts';
 
 /** verify-command may run this long at most (and never past timeout-minutes). */
 const VERIFY_MAX_MS = 30 * 60_000;
@@ -91,9 +92,11 @@ export async function run(): Promise<void> {
     if ('skip' in read) return skip(outputs, read.skip);
     const cfg = readConfig();
     const providerCredentials = providerSecrets(cfg.provider, process.env);
-    for (const s of providerCredentials) core.setSecret(s);
-    redact = createRedactor([cfg.githubToken, cfg.anthropicApiKey, ...providerCredentials]);
-    const failed = await handleComment(cfg, read.event, outputs, cancel.signal, redact);
+    const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+    const credentials = await findCredentialFiles({ workspace, home: process.env.HOME, env: process.env, log: (m) => core.info(m) });
+    for (const s of [...providerCredentials, ...credentials.secrets]) if (!s.includes('\n')) core.setSecret(s);
+    redact = createRedactor([cfg.githubToken, cfg.anthropicApiKey, ...providerCredentials, ...credentials.secrets]);
+    const failed = await handleComment(cfg, read.event, outputs, cancel.signal, redact, credentials);
     if (failed) core.setFailed(redact(failed));
   } catch (e) {
     if (e instanceof UserError) core.setFailed(redact(e.message));
@@ -115,6 +118,7 @@ async function handleComment(
   outputs: Outputs,
   cancelled: AbortSignal,
   redact: (s: string) => string,
+  credentials: CredentialFiles,
 ): Promise<string | null> {
   const env = readEnv();
   const started = Date.now();
@@ -277,7 +281,16 @@ async function handleComment(
     let toolbox: Toolbox | undefined;
     let opening: Promise<Toolbox> | undefined;
     // Where and how commands run: the same for the agent's Bash and for verify-command.
-    const sandboxed = { workspace: env.workspace, sandbox: cfg.sandbox, allowedDomains: cfg.allowedDomains, env: process.env, log: (m: string) => core.info(m) };
+    // The run's credential files are hidden from every tool (and Bash's sandbox), their values masked in results.
+    const sandboxed = {
+      workspace: env.workspace,
+      sandbox: cfg.sandbox,
+      allowedDomains: cfg.allowedDomains,
+      env: process.env,
+      log: (m: string) => core.info(m),
+      hiddenPaths: credentials.paths,
+      secrets: credentials.secrets,
+    };
     let result: LoopResult;
     const transcript = new Transcript(join(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? 'local'}-${comment.id}.jsonl`), redact);
     outputs.set(Output.Transcript, transcript.path);
@@ -385,6 +398,9 @@ async function handleComment(
         status = { ...status, status: 'ERROR', blocker: 'the agent changed workflow files and they could not be discarded' };
       }
     }
+    const leftOut = await leaveOutCredentials(changed, env.workspace, credentials.paths);
+    changed = leftOut.changed;
+    if (leftOut.note) notes.push(leftOut.note);
     status = { ...status, files: changed };
     if (changed.length) {
       try {
@@ -393,6 +409,7 @@ async function handleComment(
           authorName: BOT_IDENTITY.name,
           authorEmail: BOT_IDENTITY.email,
           coAuthors: [`${comment.user.login} <${comment.user.id}+${comment.user.login}@users.noreply.github.com>`],
+          exclude: leftOut.excluded,
         });
         const p = await git.push(branch);
         headSha = p.sha || sha || headSha;
