@@ -140,13 +140,19 @@ describe('credential files named by the environment', () => {
     assert.ok(!r.secrets.includes('AKIAEXAMPLE'), 'an access key id is not the secret');
   });
 
-  it('a credential file reached through a symlink is hidden by its real path', async () => {
+  it('a credential file reached through a symlink is hidden by its real path; found by name, only inside the workspace', async () => {
     const ws = tempDir('cred-');
     const out = tempDir('cred-out-');
     writeFiles(out, { 'real-creds.json': serviceAccount() });
     fs.symlinkSync(path.join(out, 'real-creds.json'), path.join(ws, 'gha-creds-link.json'));
     const r = await find(ws, { env: { GOOGLE_APPLICATION_CREDENTIALS: path.join(ws, 'gha-creds-link.json') } });
     assert.deepEqual(r.paths, [path.join(out, 'real-creds.json')]);
+    // Found by name only, a link is followed inside the workspace, never out of it: a repository cannot make the
+    // action hide (and the sandbox cover) a system file.
+    assert.deepEqual((await find(ws)).paths, []);
+    writeFiles(ws, { 'keys/sa.json': serviceAccount() });
+    fs.symlinkSync('keys/sa.json', path.join(ws, 'gha-creds-inside.json'));
+    assert.deepEqual((await find(ws)).paths, [path.join(ws, 'keys/sa.json')]);
   });
 });
 

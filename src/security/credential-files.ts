@@ -49,7 +49,9 @@ export const SCAN_MAX_DEPTH = 6;
 /** … and looks at this many directory entries at most (a 20k-file checkout is walked in well under a second). */
 export const SCAN_MAX_ENTRIES = 50_000;
 /** Folders never walked: dependencies, VCS internals, caches — nothing a workflow step writes credentials into. */
-const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '.venv', 'venv', '__pycache__', '.tox', '.gradle', 'bower_components', '.terraform']);
+const SKIP_DIRS = new Set([
+  'node_modules', '.git', '.hg', '.svn', '.venv', 'venv', '__pycache__', '.tox', '.gradle', 'bower_components', '.terraform',
+]);
 /** Files bigger than this are still hidden when named, but not parsed for secrets. */
 const MAX_PARSE_BYTES = 1024 * 1024;
 /** The whole content of a credential file up to this size is a secret of its own (catches `cat`, `base64 -w0`). */
@@ -104,12 +106,12 @@ function patternOf(name: string, parent: string): Pattern | null {
   if (/^gha-creds-[\w.-]*\.json$/i.test(name)) return { kind: 'json', always: true };
   if (name === 'application_default_credentials.json') return { kind: 'json', always: true };
   if (name === '.git-credentials') return { kind: 'text', always: true };
-  if (parent === '.cargo' && (name === 'credentials.toml' || name === 'credentials')) return { kind: 'text', always: true };
+  if (parent === '.cargo' && /^credentials(\.toml)?$/.test(name)) return { kind: 'text', always: true };
   if (name === 'credentials.toml') return { kind: 'text', always: false };
   if (parent === '.aws' && name === 'credentials') return { kind: 'text', always: true };
   if (parent === '.docker' && name === 'config.json') return { kind: 'json', always: false };
   if (name === '.netrc' || name === '_netrc') return { kind: 'netrc', always: false };
-  if (name === '.npmrc' || name === '.pypirc' || name === '.yarnrc.yml' || name === '.yarnrc.yaml') return { kind: 'text', always: false };
+  if (['.npmrc', '.pypirc', '.yarnrc.yml', '.yarnrc.yaml'].includes(name)) return { kind: 'text', always: false };
   if (parent === 'gh' && name === 'hosts.yml') return { kind: 'text', always: false };
   return null;
 }
@@ -117,9 +119,11 @@ function patternOf(name: string, parent: string): Pattern | null {
 export async function findCredentialFiles(opts: FindOptions): Promise<CredentialFiles> {
   const found = new Map<string, { reason: string; secrets: string[] }>();
   const workspace = await realpath(opts.workspace).catch(() => path.resolve(opts.workspace));
-  const consider = async (p: string, reason: string, pattern: Pattern): Promise<void> => {
+  // `within`: a file found by its name in a folder is followed through a symlink only inside that folder, so a
+  // repository cannot make the action hide (and Bash's sandbox cover) an arbitrary system file.
+  const consider = async (p: string, reason: string, pattern: Pattern, within?: string): Promise<void> => {
     const real = await regularFile(p);
-    if (!real || found.has(real) || real === workspace) return;
+    if (!real || found.has(real) || (within && !real.startsWith(within + path.sep))) return;
     const secrets = await secretsOfFile(real, pattern);
     if (!pattern.always && secrets.length === 0) return;
     found.set(real, { reason, secrets });
@@ -132,9 +136,11 @@ export async function findCredentialFiles(opts: FindOptions): Promise<Credential
   for (const [name, value] of Object.entries(env)) {
     if (!usable(value)) continue;
     const why = `named by ${name}`;
-    const kindOf = (p: string): Kind => (path.basename(p) === '.netrc' || path.basename(p) === '_netrc' ? 'netrc' : p.endsWith('.json') ? 'json' : 'text');
+    const kindOf = (p: string): Kind => (/^[._]netrc$/.test(path.basename(p)) ? 'netrc' : p.endsWith('.json') ? 'json' : 'text');
     if (ENV_LISTS.includes(name)) {
-      for (const part of value.split(path.delimiter).filter(Boolean)) await consider(resolveIn(part), why, { kind: 'text', always: true });
+      for (const part of value.split(path.delimiter).filter(Boolean)) {
+        await consider(resolveIn(part), why, { kind: 'text', always: true });
+      }
     } else if (ENV_DIRS[name]) {
       for (const f of ENV_DIRS[name]) {
         const p = path.join(resolveIn(value), f);
@@ -149,15 +155,16 @@ export async function findCredentialFiles(opts: FindOptions): Promise<Credential
 
   // 2. Well-known names in HOME: its top level, and fixed places below it. HOME is never walked (it can be huge).
   if (opts.home) {
-    const home = path.resolve(opts.home);
+    const home = await realpath(opts.home).catch(() => path.resolve(opts.home!));
+    const why = 'a well-known credential file in HOME';
     for (const e of await readdir(home, { withFileTypes: true }).catch(() => [])) {
       const pattern = patternOf(e.name, path.basename(home));
-      if (pattern && (e.isFile() || e.isSymbolicLink())) await consider(path.join(home, e.name), 'a well-known credential file in HOME', pattern);
+      if (pattern && (e.isFile() || e.isSymbolicLink())) await consider(path.join(home, e.name), why, pattern, home);
     }
     for (const rel of HOME_FILES) {
       const p = path.join(home, rel);
       const pattern = patternOf(path.basename(p), path.basename(path.dirname(p))) ?? { kind: 'text', always: !rel.endsWith('.yml') };
-      await consider(p, 'a well-known credential file in HOME', pattern);
+      await consider(p, why, pattern, home);
     }
   }
 
@@ -171,7 +178,9 @@ export async function findCredentialFiles(opts: FindOptions): Promise<Credential
   for (let depth = 0; depth <= maxDepth && level.length && !truncated; depth++) {
     const next: string[] = [];
     // One level at a time, its folders read together: the walk is bound by syscalls, not by JavaScript.
-    const listings = await Promise.all(level.map((d) => readdir(d, { withFileTypes: true }).then((es) => ({ d, es }), () => ({ d, es: [] }))));
+    const listings = await Promise.all(
+      level.map((d) => readdir(d, { withFileTypes: true }).then((es) => ({ d, es }), () => ({ d, es: [] }))),
+    );
     for (const { d, es } of listings) {
       if (scanned + es.length > maxEntries) {
         truncated = true;
@@ -190,13 +199,17 @@ export async function findCredentialFiles(opts: FindOptions): Promise<Credential
     level = next;
   }
   if (!truncated && level.length) truncated = true; // folders left below maxDepth
-  for (const h of hits) await consider(h.p, 'a well-known credential file in the workspace', h.pattern);
+  for (const h of hits) await consider(h.p, 'a well-known credential file in the workspace', h.pattern, workspace);
 
   const paths = [...found.keys()].sort();
   const secrets = [...new Set([...found.values()].flatMap((f) => f.secrets))];
   const reasons = new Map([...found].map(([p, f]) => [p, f.reason]));
-  if (paths.length) opts.log?.(`Credential files hidden from the agent: ${paths.map((p) => `${p} (${reasons.get(p)})`).join(', ')}.`);
-  if (truncated) opts.log?.(`The scan for credential files stopped at ${scanned} entries / depth ${maxDepth}; deeper files were not checked.`);
+  if (paths.length) {
+    opts.log?.(`Credential files hidden from the agent: ${paths.map((p) => `${p} (${reasons.get(p)})`).join(', ')}.`);
+  }
+  if (truncated) {
+    opts.log?.(`The scan for credential files stopped at ${scanned} entries / depth ${maxDepth}; deeper files were not checked.`);
+  }
   return { paths, secrets, reasons, truncated, scanned };
 }
 
@@ -204,7 +217,11 @@ export async function findCredentialFiles(opts: FindOptions): Promise<Credential
  * The changed files (workspace-relative, as git lists them) that are credential files: they are left out of the
  * commit. Compared by real path, so a changed path spelled through a symlinked folder still matches.
  */
-export async function credentialChanges(changed: readonly string[], workspace: string, paths: readonly string[]): Promise<string[]> {
+export async function credentialChanges(
+  changed: readonly string[],
+  workspace: string,
+  paths: readonly string[],
+): Promise<string[]> {
   if (!paths.length) return [];
   const hidden = new Set(paths);
   const root = await realpath(workspace).catch(() => path.resolve(workspace));
@@ -228,11 +245,11 @@ export async function leaveOutCredentials(
 ): Promise<{ changed: string[]; excluded: string[]; note: string | null }> {
   const excluded = await credentialChanges(changed, workspace, paths);
   if (!excluded.length) return { changed: [...changed], excluded, note: null };
-  return {
-    changed: changed.filter((f) => !excluded.includes(f)),
-    excluded,
-    note: `${excluded.join(', ')} ${excluded.length === 1 ? 'is a credential file' : 'are credential files'} of this run and ${excluded.length === 1 ? 'was' : 'were'} left out of the commit (credential files are never committed; ${excluded.length === 1 ? 'it stays' : 'they stay'} in the runner's workspace).`,
-  };
+  const one = excluded.length === 1;
+  const note =
+    `${excluded.join(', ')} ${one ? 'is a credential file' : 'are credential files'} of this run and ${one ? 'was' : 'were'} ` +
+    `left out of the commit (credential files are never committed; ${one ? 'it stays' : 'they stay'} in the runner's workspace).`;
+  return { changed: changed.filter((f) => !excluded.includes(f)), excluded, note };
 }
 
 /** The real path when `p` is (or links to) a regular file, else null. */
@@ -256,7 +273,8 @@ async function secretsOfFile(real: string, pattern: Pattern): Promise<string[]> 
 // ------------------------------------------------------------------------------------------------- secret values
 
 /** Keys whose values are secrets, by how the key ends (JSON, INI, TOML, YAML, .npmrc alike). */
-const SECRET_KEY = /(?:secret|secret[-_]?key|password|passwd|token|private[-_]?key|authorization|auth|authident|api[-_]?key|access[-_]?key|key[-_]?data)$/i;
+const SECRET_KEY =
+  /(?:secret|secret[-_]?key|password|passwd|token|private[-_]?key|authorization|auth|authident|api[-_]?key|access[-_]?key|key[-_]?data)$/i;
 /** A value that refers to a secret instead of holding one: ${NPM_TOKEN}, $TOKEN, <your token>. */
 const REFERENCE = /\$\{[^}]*\}|^\$[A-Za-z_]\w*$|^<[^>]*>$/;
 /** user:password@ in a URL. */
