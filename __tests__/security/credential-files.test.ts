@@ -131,7 +131,6 @@ after(async () => {
 });
 
 test('the run ended, posted its STATUS and logged which credential files it hid', { timeout: 60_000 }, () => {
-  if (process.env.SHOW_RESULTS) for (const [id, r] of toolResults(s.anthropic.requests)) console.log(id, r.text.slice(0, 1500));
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.equal(s.anthropic.remaining(), 0, 'every scripted turn was used');
   assert.ok(s.gh.state.comments.some((x) => /STATUS: /.test(x.body)), 'a STATUS comment was posted');
