@@ -42,10 +42,15 @@ export async function run(): Promise<void> {
     const read = readCommentEvent();
     if ('skip' in read) return skip(read.skip);
     const cfg = readConfig();
-    const providerCredentials = providerSecrets(cfg.provider, process.env);
-    for (const s of providerCredentials) core.setSecret(s);
-    redact = createRedactor([cfg.githubToken, cfg.anthropicApiKey, ...providerCredentials]);
-    const failed = await runPipeline({ cfg, event: read.event, outputs, cancelled: cancel.signal, redact, log: actionsLogger, skip });
+    const secrets = [cfg.githubToken, cfg.anthropicApiKey];
+    // Masked in the log (single-line values: the runner masks line by line) and in everything the action writes.
+    const protect = (more: readonly string[]): void => {
+      for (const s of more) if (s && !s.includes('\n')) core.setSecret(s);
+      secrets.push(...more);
+      redact = createRedactor(secrets);
+    };
+    protect(providerSecrets(cfg.provider, process.env));
+    const failed = await runPipeline({ cfg, event: read.event, outputs, cancelled: cancel.signal, redact: (t) => redact(t), protect, log: actionsLogger, skip });
     if (failed) core.setFailed(redact(failed));
   } catch (e) {
     if (e instanceof UserError) core.setFailed(redact(e.message));

@@ -36,6 +36,8 @@ export interface CommitOptions {
   readonly authorEmail: string;
   /** `Name <email>` each; become `Co-authored-by:` trailers. */
   readonly coAuthors: readonly string[];
+  /** Workspace-relative paths left out of the commit and left as they are on disk (the run's credential files). */
+  readonly exclude?: readonly string[];
 }
 
 export interface PushResult {
@@ -330,11 +332,13 @@ class GitRepository implements Repository {
     return [...paths].sort();
   }
 
-  async commitAll({ message, authorName, authorEmail, coAuthors }: CommitOptions): Promise<string | null> {
+  async commitAll({ message, authorName, authorEmail, coAuthors, exclude = [] }: CommitOptions): Promise<string | null> {
     await this.#guard();
     await this.#reattach();
     this.#identity = { name: authorName, email: authorEmail };
     await this.#run(['add', '--all']);
+    // Unstaged again, not deleted: the file stays for the job's later steps, its index entry as HEAD has it.
+    if (exclude.length) await this.#run(['reset', '-q', 'HEAD', '--', ...exclude.map((p) => `:(literal)${p}`)]);
     const staged = await this.#run(['diff', '--cached', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--no-textconv']);
     if (!staged.replace(/\0/g, '')) return null;
     const trailers = [...new Set(coAuthors.map(trailerValue).filter(Boolean))].map((c) => `Co-authored-by: ${c}`);

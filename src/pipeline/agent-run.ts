@@ -15,6 +15,7 @@ import { listThread } from '../github/comments.ts';
 import { DEFAULT_MODEL, Output, type ToolName } from '../constants.ts';
 import { Transcript } from '../agent/transcript.ts';
 import { createToolbox, type Toolbox, type ToolboxOptions } from '../tools/index.ts';
+import type { CredentialFiles } from '../security/credential-files.ts';
 import { errorStatus, type Run } from './run.ts';
 
 export interface AgentRun {
@@ -28,12 +29,25 @@ export interface AgentRun {
 
 export type AgentRunResult = { readonly ended: StatusBlock } | AgentRun;
 
-/** Where and how commands run: the same for the agent's Bash and for verify-command. */
-export function sandboxSettings(run: Run): Pick<ToolboxOptions, 'workspace' | 'sandbox' | 'allowedDomains' | 'env' | 'log'> {
-  return { workspace: run.env.workspace, sandbox: run.cfg.sandbox, allowedDomains: run.cfg.allowedDomains, env: process.env, log: (m) => run.log.info(m) };
+type SandboxSettings = Pick<ToolboxOptions, 'workspace' | 'sandbox' | 'allowedDomains' | 'env' | 'log' | 'hiddenPaths' | 'secrets'>;
+
+/**
+ * Where and how commands run: the same for the agent's Bash and for verify-command. The run's credential files
+ * are hidden from every tool (and Bash's sandbox), their values masked in results.
+ */
+export function sandboxSettings(run: Run, credentials: CredentialFiles): SandboxSettings {
+  return {
+    workspace: run.env.workspace,
+    sandbox: run.cfg.sandbox,
+    allowedDomains: run.cfg.allowedDomains,
+    env: process.env,
+    log: (m) => run.log.info(m),
+    hiddenPaths: credentials.paths,
+    secrets: credentials.secrets,
+  };
 }
 
-export async function runAgent(run: Run, catalog: AgentCatalog, git: Repository, branch: string): Promise<AgentRunResult> {
+export async function runAgent(run: Run, catalog: AgentCatalog, git: Repository, branch: string, credentials: CredentialFiles): Promise<AgentRunResult> {
   const { cfg, env, event, redact } = run;
   // 5. The agent and its model.
   let agent: AgentDefinition;
@@ -58,7 +72,7 @@ export async function runAgent(run: Run, catalog: AgentCatalog, git: Repository,
   let result: LoopResult;
   try {
     // Independent waits, together: the sandbox probe, the thread from GitHub, the model client (SDK and credentials).
-    opening = createToolbox({ ...sandboxSettings(run), tools: offered, readOnlyRoots: agent.referenceRoots, allowWorkflowChanges: cfg.allowWorkflowChanges });
+    opening = createToolbox({ ...sandboxSettings(run, credentials), tools: offered, readOnlyRoots: agent.referenceRoots, allowWorkflowChanges: cfg.allowWorkflowChanges });
     const [, thread, client] = await Promise.all([opening, listThread(run.gh, env.repo, event.issue.number, run.me), createModelClient(modelAccess)]);
     toolbox = await opening;
     const { comment, issue } = event;

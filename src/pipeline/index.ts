@@ -20,13 +20,17 @@ import { commitAndPush, openPullRequest } from './publish.ts';
 import { acknowledge, report, reportEarly } from './report.ts';
 import { errorStatus, readEnv, type Redact, type Run } from './run.ts';
 import { verify } from './verify.ts';
+import { findCredentialFiles } from '../security/credential-files.ts';
 
 export interface PipelineInput {
   readonly cfg: Config;
   readonly event: CommentEvent;
   readonly outputs: Outputs;
   readonly cancelled: AbortSignal;
+  /** Masks every secret the run knows of, including those added through `protect`. */
   readonly redact: Redact;
+  /** Adds secrets found during the run (credential files) to the masking. */
+  readonly protect: (secrets: readonly string[]) => void;
   readonly log: Logger;
   /** Says why the run is skipped (a notice and the `skipped` output). */
   readonly skip: (reason: string) => void;
@@ -83,7 +87,7 @@ export async function runPipeline(i: PipelineInput): Promise<string | null> {
   }
   let opened: Repository | undefined;
   try {
-    return await afterAcknowledge(run, gate, (git) => (opened = git));
+    return await afterAcknowledge(run, gate, i.protect, (git) => (opened = git));
   } catch (e) {
     await reportEarly(run, errorStatus('The run failed unexpectedly.', redact(errorMessage(e)))).catch(() => {});
     throw e;
@@ -93,15 +97,23 @@ export async function runPipeline(i: PipelineInput): Promise<string | null> {
 }
 
 /** Steps 4 to 10. */
-async function afterAcknowledge(run: Run, gate: Parameters<typeof checkout>[1], opened: (git: Repository) => void): Promise<string | null> {
+async function afterAcknowledge(
+  run: Run,
+  gate: Parameters<typeof checkout>[1],
+  protect: PipelineInput['protect'],
+  opened: (git: Repository) => void,
+): Promise<string | null> {
   const co = await checkout(run, gate, opened);
   if ('ended' in co) return reportEarly(run, co.ended);
   run.outputs.set(Output.Branch, co.branch);
-  const agent = await runAgent(run, co.catalog, co.git, co.branch);
+  // Credential files on the checked-out branch and in the job's environment: hidden from every tool, masked.
+  const credentials = await findCredentialFiles({ workspace: run.env.workspace, home: process.env.HOME, env: process.env, log: (m) => run.log.info(m) });
+  protect(credentials.secrets);
+  const agent = await runAgent(run, co.catalog, co.git, co.branch, credentials);
   if ('ended' in agent) return reportEarly(run, agent.ended);
-  const verifyOutput = await verify(run, agent.toolbox, agent.offered);
+  const verifyOutput = await verify(run, agent.toolbox, agent.offered, credentials);
   await agent.toolbox?.close();
-  const pushed = await commitAndPush(run, co.git, co.branch, agent.transcript, agent.result.endedBy);
+  const pushed = await commitAndPush(run, co.git, { branch: co.branch, transcript: agent.transcript, endedBy: agent.result.endedBy, credentials });
   const mismatch = [...pushed.claimed].sort().join(',') !== [...run.status.files].sort().join(',');
   const pr = await openPullRequest(run, pushed, co.base, co.pr);
   run.channel.phase('Reporting');

@@ -10,6 +10,7 @@ import type { Repository } from '../git/index.ts';
 import { ensurePullRequest, findOpenPull, markReadyForReview, type PullRef } from '../github/pulls.ts';
 import type { Transcript } from '../agent/transcript.ts';
 import type { EndedBy } from '../agent/loop.ts';
+import { leaveOutCredentials, type CredentialFiles } from '../security/credential-files.ts';
 import { setStatusOutputs } from './report.ts';
 import { worsen, type Run } from './run.ts';
 
@@ -22,8 +23,16 @@ export interface Pushed {
 }
 
 /** Step 8. */
-export async function commitAndPush(run: Run, git: Repository, branch: string, transcript: Transcript, endedBy: EndedBy): Promise<Pushed> {
+export interface CommitInput {
+  readonly branch: string;
+  readonly transcript: Transcript;
+  readonly endedBy: EndedBy;
+  readonly credentials: CredentialFiles;
+}
+
+export async function commitAndPush(run: Run, git: Repository, c: CommitInput): Promise<Pushed> {
   const { redact, notes, cfg } = run;
+  const { branch } = c;
   run.channel.phase('Committing and pushing');
   const claimed = run.status.files;
   let changed: string[] = [];
@@ -47,6 +56,10 @@ export async function commitAndPush(run: Run, git: Repository, branch: string, t
       worsen(run, 'ERROR', 'the agent changed workflow files and they could not be discarded');
     }
   }
+  // A credential file is never committed, even when the agent un-ignored it: it stays on disk for later steps.
+  const leftOut = await leaveOutCredentials(changed, run.env.workspace, c.credentials.paths);
+  changed = leftOut.changed;
+  if (leftOut.note) notes.push(leftOut.note);
   run.status = { ...run.status, files: changed };
   let pushedBranch = branch;
   let pushed = false;
@@ -58,6 +71,7 @@ export async function commitAndPush(run: Run, git: Repository, branch: string, t
         authorName: BOT_IDENTITY.name,
         authorEmail: BOT_IDENTITY.email,
         coAuthors: [`${comment.user.login} <${comment.user.id}+${comment.user.login}@users.noreply.github.com>`],
+        exclude: leftOut.excluded,
       });
       const p = await git.push(branch);
       headSha = p.sha || sha || headSha;
@@ -70,7 +84,7 @@ export async function commitAndPush(run: Run, git: Repository, branch: string, t
     }
   }
   run.outputs.set(Output.Branch, pushedBranch);
-  transcript.write({ type: 'end', endedBy, status: run.status, commit: pushed ? headSha : null, diffSha256: await diffHash(git) });
+  c.transcript.write({ type: 'end', endedBy: c.endedBy, status: run.status, commit: pushed ? headSha : null, diffSha256: await diffHash(git) });
   return { branch: pushedBranch, pushed, headSha, claimed };
 }
 

@@ -7,19 +7,25 @@ import { errorMessage } from '../errors.ts';
 import type { ToolName } from '../constants.ts';
 import { createToolbox, type Toolbox } from '../tools/index.ts';
 import { sandboxSettings } from './agent-run.ts';
+import type { CredentialFiles } from '../security/credential-files.ts';
 import { worsen, type Run } from './run.ts';
 
 /** verify-command may run this long at most (and never past timeout-minutes). */
 const VERIFY_MAX_MS = 30 * 60_000;
 
 /** Returns the output tail to show when verification failed. */
-export async function verify(run: Run, toolbox: Toolbox | undefined, offered: readonly ToolName[]): Promise<string | undefined> {
+export async function verify(
+  run: Run,
+  toolbox: Toolbox | undefined,
+  offered: readonly ToolName[],
+  credentials: CredentialFiles,
+): Promise<string | undefined> {
   const { cfg } = run;
   if (run.status.status !== 'COMPLETE' || !cfg.verifyCommand || !toolbox) return undefined;
   run.channel.phase(`Verifying: ${cfg.verifyCommand}`);
   let v: { exitCode: number | null; timedOut: boolean; output: string };
   try {
-    const verifier = offered.includes('Bash') ? toolbox : await createToolbox({ ...sandboxSettings(run), tools: ['Bash'] });
+    const verifier = offered.includes('Bash') ? toolbox : await createToolbox({ ...sandboxSettings(run, credentials), tools: ['Bash'] });
     v = await verifier
       .runCommand(cfg.verifyCommand, { signal: run.cancelled, timeoutMs: Math.min(cfg.timeoutMs, VERIFY_MAX_MS) })
       .finally(() => (verifier === toolbox ? undefined : verifier.close()));

@@ -64,6 +64,8 @@ export const globTool: Tool<GlobInput> = {
       const match = globMatcher(input.pattern);
       rels = (await walkFiles(ctx.workspace.root, dir.path, ctx.signal)).filter(match);
     }
+    // The run's credential files are never listed, ignored by .gitignore or not.
+    rels = rels.filter((rel) => !ctx.workspace.isHidden(path.join(dir.path, rel)));
     if (rels.length === 0) return ok(`No files match ${input.pattern} in ${dir.display}.`);
     // Sorting by modification time costs a stat per match: done up to MAX_SORTED matches (any real repository's
     // usual query); beyond that the list is by path and the note says so.

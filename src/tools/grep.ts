@@ -108,12 +108,14 @@ async function withRipgrep(rg: string, input: GrepInput, mode: Mode, shown: stri
   const lines = res.stdout.split(mode === 'files_with_matches' ? '\0' : '\n');
   if (lines.at(-1) === '') lines.pop();
   const linked = new Map<string, boolean>();
-  const isHardLinked = (p: string): boolean => {
+  // Hard-linked files and the run's credential files are dropped from what ripgrep printed.
+  const isDropped = (p: string): boolean => {
     let v = linked.get(p);
     if (v === undefined) {
       try {
-        const st = lstatSync(path.resolve(ctx.workspace.root, p));
-        v = st.isFile() && st.nlink > 1;
+        const abs = path.resolve(ctx.workspace.root, p);
+        const st = lstatSync(abs);
+        v = (st.isFile() && st.nlink > 1) || ctx.workspace.isHidden(abs);
       } catch {
         v = true;
       }
@@ -124,7 +126,7 @@ async function withRipgrep(rg: string, input: GrepInput, mode: Mode, shown: stri
   const out: string[] = [];
   for (const line of lines) {
     if (mode === 'files_with_matches') {
-      if (!isHardLinked(line)) out.push(line);
+      if (!isDropped(line)) out.push(line);
       continue;
     }
     const nul = line.indexOf('\0');
@@ -133,7 +135,7 @@ async function withRipgrep(rg: string, input: GrepInput, mode: Mode, shown: stri
       continue;
     }
     const file = line.slice(0, nul);
-    if (isHardLinked(file)) continue;
+    if (isDropped(file)) continue;
     const rest = line.slice(nul + 1);
     // Count lines are "path\0N"; content lines "path\0N:text" (match) or "path\0N-text" (context) with -n.
     const sep = mode === 'content' && input['-n'] !== false ? (/^\d+([:-])/.exec(rest)?.[1] ?? ':') : ':';
@@ -173,7 +175,7 @@ async function withJs(input: GrepInput, mode: Mode, target: string, ctx: SearchC
   for (const f of files) {
     ctx.signal?.throwIfAborted();
     const st = await fsp.lstat(f.abs).catch(() => null);
-    if (!st?.isFile() || st.nlink > 1) continue;
+    if (!st?.isFile() || st.nlink > 1 || ctx.workspace.isHidden(f.abs)) continue;
     const buf = await fsp.readFile(f.abs).catch(() => null);
     if (!buf || buf.length > FALLBACK_MAX_FILE || buf.subarray(0, 8192).includes(0)) continue;
     const text = buf.toString('utf8');

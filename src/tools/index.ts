@@ -51,6 +51,11 @@ export interface ToolboxOptions {
    * inputs `github-token` and `anthropic-api-key` among them) are always added.
    */
   secrets?: readonly string[];
+  /**
+   * Credential files the run knows of (absolute paths, see security/credential-files.ts): Read/Write/Edit refuse them,
+   * Glob/Grep never list them, and Bash's sandbox covers them.
+   */
+  hiddenPaths?: readonly string[];
 }
 
 /** Names whose values are secrets: masked in tool results. (The sandbox's allowlist keeps them out of Bash's env.) */
@@ -85,11 +90,19 @@ export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
     root: opts.workspace,
     readOnlyRoots: opts.readOnlyRoots,
     allowWorkflowChanges: opts.allowWorkflowChanges,
+    hiddenPaths: opts.hiddenPaths,
   });
   const offered = new Set(opts.tools);
   const env = opts.env ?? process.env;
   const sandbox: Sandbox | null = offered.has('Bash')
-    ? await prepareSandbox({ mode: opts.sandbox ?? 'auto', allowedDomains: opts.allowedDomains, env, noSetup: opts.noSandboxSetup, log: opts.log })
+    ? await prepareSandbox({
+        mode: opts.sandbox ?? 'auto',
+        allowedDomains: opts.allowedDomains,
+        env,
+        noSetup: opts.noSandboxSetup,
+        log: opts.log,
+        hiddenPaths: opts.hiddenPaths,
+      })
     : null;
   const running = new Set<() => void>();
   const exec = (command: string, o: { timeoutMs?: number; signal?: AbortSignal; maxOutputChars?: number }): Promise<CommandResult> => {

@@ -75,6 +75,8 @@ export interface SandboxOptions {
   /** For tests and odd hosts: no attempt to install bubblewrap with sudo. */
   readonly noSetup?: boolean;
   readonly log?: (message: string) => void;
+  /** Absolute paths (files or folders) no command may see: credential files the run knows of. Each is covered. */
+  readonly hiddenPaths?: readonly string[];
 }
 
 const probes = new Map<string, Promise<string | null>>();

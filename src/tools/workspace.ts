@@ -5,7 +5,8 @@
  * Rules: the path is resolved (symlinks included, through the realpath of its deepest existing ancestor) and must
  * stay inside the workspace, or — for reading only — inside one of the read-only roots (an agent's reference docs).
  * Refused: `..`, `~`, NUL and other control/format characters, look-alikes of `.`, `/` or `~`, anything under a
- * `.git` folder (any case), hard-linked files, non-regular files, and writes under `.github/workflows/` unless allowed.
+ * `.git` folder (any case), hard-linked files, non-regular files, writes under `.github/workflows/` unless allowed,
+ * and the run's credential files (`hiddenPaths`), which no tool may read, write or list.
  */
 import { constants as C, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
@@ -21,6 +22,8 @@ export interface WorkspaceOptions {
   /** Folders that may be read (never written) besides the workspace. */
   readonly readOnlyRoots?: readonly string[];
   readonly allowWorkflowChanges?: boolean;
+  /** Credential files the run knows of (absolute): refused to every tool and left out of Glob/Grep results. */
+  readonly hiddenPaths?: readonly string[];
 }
 
 export interface Resolved {
@@ -44,14 +47,17 @@ export class Workspace {
   readonly root: string;
   readonly readOnlyRoots: readonly string[];
   readonly allowWorkflowChanges: boolean;
+  /** Real paths of the credential files the run knows of. */
+  readonly hiddenPaths: ReadonlySet<string>;
   /** The roots as given (before realpath), so absolute paths spelled through a symlinked root still match. */
   readonly #given: ReadonlyMap<string, string>;
 
-  private constructor(root: string, readOnlyRoots: readonly string[], allowWorkflowChanges: boolean, given: Map<string, string>) {
+  private constructor(root: string, readOnlyRoots: readonly string[], allowWorkflowChanges: boolean, given: Map<string, string>, hidden: Set<string>) {
     this.root = root;
     this.readOnlyRoots = readOnlyRoots;
     this.allowWorkflowChanges = allowWorkflowChanges;
     this.#given = given;
+    this.hiddenPaths = hidden;
   }
 
   static async create(opts: WorkspaceOptions): Promise<Workspace> {
@@ -67,7 +73,19 @@ export class Workspace {
       ro.push(real);
       given.set(path.resolve(r), real);
     }
-    return new Workspace(root, ro, opts.allowWorkflowChanges ?? false, given);
+    // Both spellings of each credential file: as given and real (a later symlink swap cannot un-hide it).
+    const hidden = new Set<string>();
+    for (const h of opts.hiddenPaths ?? []) {
+      if (!path.isAbsolute(h)) continue;
+      hidden.add(path.resolve(h));
+      hidden.add(await fsp.realpath(h).catch(() => path.resolve(h)));
+    }
+    return new Workspace(root, ro, opts.allowWorkflowChanges ?? false, given, hidden);
+  }
+
+  /** True for a credential file the run hides (an absolute path, real or as found by a walk of the workspace). */
+  isHidden(abs: string): boolean {
+    return this.hiddenPaths.size > 0 && this.hiddenPaths.has(abs);
   }
 
   /** Workspace-relative path for display ('.' for the root), or the absolute path outside it. */
@@ -106,6 +124,13 @@ export class Workspace {
     if (!realRoot) throw new ToolError(`${p} resolves (through a symlink) to ${real}, outside the workspace; only files inside ${this.root} can be used.`);
     const rel = path.relative(realRoot, real);
     if (rel.split(path.sep).some(isGitSegment)) throw new ToolError(`${p} resolves into a .git folder, which is off limits.`);
+    if (this.isHidden(real) || this.isHidden(lexical)) {
+      throw new ToolError(
+        `${p} is a credential file of this run (the workflow's cloud or registry login), which the action hides from every ` +
+          'tool so its secrets cannot reach the model, the log or a commit. Work without it; if the task needs those ' +
+          'credentials, say so in your STATUS.',
+      );
+    }
     const readOnly = realRoot !== this.root;
     if (access === 'write') {
       if (readOnly) throw new ToolError(`${p} is in the agent's reference docs, which are read-only.`);
