@@ -133,9 +133,10 @@ export function prepareLimits(opts: LimitOptions = {}): Limits {
     async close() {
       // Whatever is still in the cgroup escaped its command's kill (bwrap's --die-with-parent cannot act when the
       // command is killed before bwrap set it up): it dies with the sandbox.
-      if (cgroup) killAll(cgroup);
-      // Killed tasks take a moment to leave the cgroup; an empty cgroup left behind after that is harmless.
-      for (let i = 0; cgroup && i < 20; i++) {
+      // Killed tasks take a moment to leave the cgroup (a thousand of them, seconds); an empty cgroup left behind
+      // after that is harmless.
+      for (let i = 0; cgroup && i < 100; i++) {
+        killAll(cgroup);
         try {
           rmdirSync(cgroup);
           cgroup = null;

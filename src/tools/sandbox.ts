@@ -62,7 +62,7 @@ export function allowedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
 export interface Sandbox {
   readonly kind: 'bwrap' | 'off';
   readonly network: NetworkMode;
-  /** e.g. 'bwrap (network: proxy to 17 domains)' or 'off'. */
+  /** e.g. 'bwrap (network via proxy to 14 domain(s); at most 1024 processes (pids cgroup), files up to 1 GiB)' or 'off'. */
   readonly info: string;
   /** Builds the argv to run `command` (file + args), and the env to spawn it with. */
   wrap(command: string, workspace: string, env: Record<string, string>): { file: string; args: string[]; env: Record<string, string> };
