@@ -179,7 +179,9 @@ describe('the sandbox view through a real bwrap', { skip: !bwrap && 'bwrap is no
   it('hiddenPaths covers files and folders, also inside the workspace and a system folder; names outside the view stay unnamed', () => {
     const sysFile = path.join(l.opt, 'some-tool', 'token.txt');
     fs.writeFileSync(sysFile, WS_SECRET);
-    const hiddenPaths = [path.join(l.ws, '.env'), path.join(l.ws, 'private'), sysFile, path.join(l.home, '.npmrc'), '/nonexistent/x', 'relative/x'];
+    const hiddenPaths = [
+      path.join(l.ws, '.env'), path.join(l.ws, 'private'), sysFile, path.join(l.home, '.npmrc'), '/nonexistent/x', 'relative/x', path.dirname(l.ws),
+    ];
     const p = plan(l, { hiddenPaths });
     const { args, notes } = bwrapArgs(p);
     const at = (...xs: string[]): number => args.findIndex((_, i) => xs.every((x, j) => args[i + j] === x));
@@ -190,6 +192,7 @@ describe('the sandbox view through a real bwrap', { skip: !bwrap && 'bwrap is no
     assert.equal(args.indexOf(path.join(l.home, '.npmrc')), -1, 'under the empty HOME: nothing to cover, no name to leak');
     assert.equal(args.indexOf('/nonexistent/x'), -1);
     assert.ok(notes.some((n) => /relative\/x is ignored: it must be absolute/.test(n)), notes.join('\n'));
+    assert.ok(notes.some((n) => n === `hidden path ${path.dirname(l.ws)} is ignored: it holds the workspace.`), notes.join('\n'));
     const r = inView(p, `cat .env private/key.pem ${sysFile} 2>&1; echo "[$(cat .env)]"; ls -A private; echo x > private/y 2>&1; echo x > .env 2>&1; cat src/a.txt`);
     assert.ok(!r.out.includes(WS_SECRET), r.out);
     assert.match(r.out, /^\[\]$/m);

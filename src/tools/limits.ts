@@ -117,7 +117,8 @@ export function prepareLimits(opts: LimitOptions = {}): Limits {
     }
   }
   const cgroupDir = cgroup;
-  const procInfo = kind === 'none' ? 'process count NOT limited' : `at most ${max} processes (${kind === 'cgroup' ? 'pids cgroup' : 'RLIMIT_NPROC'})`;
+  const how = kind === 'cgroup' ? 'pids cgroup' : 'RLIMIT_NPROC';
+  const procInfo = kind === 'none' ? 'process count NOT limited' : `at most ${max} processes (${how})`;
   return {
     processes: { kind, max, ...(why ? { why } : {}) },
     maxFileBytes: maxFile,
@@ -127,7 +128,8 @@ export function prepareLimits(opts: LimitOptions = {}): Limits {
       if (!cgroupDir) return { file, args };
       // Enter the cgroup, then become bwrap (same pid, so the caller's process-group kill still reaches it). Not
       // entering it is fatal: the command would run without the limit the info promises.
-      const enter = 'echo $$ > "$0" || { echo "sandbox: cannot enter the process-limit cgroup $0" >&2; exit 126; }; exec "$@"';
+      const enter =
+        'echo $$ > "$0" || { echo "sandbox: cannot enter the process-limit cgroup $0" >&2; exit 126; }; exec "$@"';
       return { file: '/bin/sh', args: ['-c', enter, path.join(cgroupDir, 'cgroup.procs'), file, ...args] };
     },
     async close() {

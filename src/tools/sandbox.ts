@@ -167,7 +167,7 @@ export async function prepareSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const limits = prepareLimits();
   if (limits.processes.kind === 'none') log(`The Bash sandbox cannot limit its process count: ${limits.processes.why}.`);
   const tmpfsBytes = bwrapSupportsSize(bwrap) ? MAX_TMPFS_BYTES : null;
-  if (!tmpfsBytes) log('This bwrap cannot cap the size of /tmp and HOME in the sandbox (--size needs bubblewrap 0.7 or later).');
+  if (!tmpfsBytes) log('This bwrap cannot cap the size of /tmp and HOME in the sandbox (--size needs bubblewrap 0.7+).');
   const net = network === 'proxy' ? `via proxy to ${allowList.length} domain(s)` : network;
   const info = `bwrap (network ${net}; ${limits.info}${tmpfsBytes ? '' : ', tmpfs size NOT capped'})`;
   const bwrapPath = bwrap;
@@ -180,7 +180,8 @@ export async function prepareSandbox(opts: SandboxOptions): Promise<Sandbox> {
     info,
     wrap(command, workspace, baseEnv) {
       const inner: Record<string, string> = { ...baseEnv, TMPDIR: '/tmp' };
-      const { args, notes } = bwrapArgs({ workspace, env, inner, network, proxySocket: proxy?.socketPath ?? null, hiddenPaths, tmpfsBytes });
+      const proxySocket = proxy?.socketPath ?? null;
+      const { args, notes } = bwrapArgs({ workspace, env, inner, network, proxySocket, hiddenPaths, tmpfsBytes });
       if (!noted) for (const n of notes) log(n);
       noted = true;
       // The limits are set inside the sandbox, where the user namespace already exists (see limits.ts).

@@ -22,10 +22,14 @@ import * as path from 'node:path';
  * memory limits from /sys/fs/cgroup. Not bound: /home, /root, /var, /srv, /mnt, /media, /boot and anything else —
  * user data, other runners' work folders, service state (/var/lib), caches and disks that may hold anything.
  */
-export const SYSTEM_DIRS: readonly string[] = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc', '/opt', '/sys'];
+export const SYSTEM_DIRS: readonly string[] = [
+  '/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc', '/opt', '/sys',
+];
 
 /** System files no build reads, holding password hashes and the host's SSH identity (readable when run as root). */
-const SYSTEM_SECRET_FILES = ['/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-', '/etc/sudoers', '/etc/sudoers.d'];
+const SYSTEM_SECRET_FILES = [
+  '/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-', '/etc/sudoers', '/etc/sudoers.d',
+];
 
 /** The runner's own folders under `_temp`, written by the runner and holding tokens (file commands, event, HOME). */
 const RUNNER_TEMP_PRIVATE = /^_/;
@@ -65,7 +69,8 @@ export function runnerPaths(env: NodeJS.ProcessEnv): RunnerPaths {
   const toolCache = abs(env.RUNNER_TOOL_CACHE);
   let root: string | null = null;
   for (const [p, name] of [[temp, '_temp'], [toolCache, '_tool']] as const) {
-    if (!root && p && path.basename(p) === name && path.basename(path.dirname(p)) === '_work') root = path.dirname(path.dirname(p));
+    const work = p ? path.dirname(p) : null;
+    if (!root && p && work && path.basename(p) === name && path.basename(work) === '_work') root = path.dirname(work);
   }
   const work = root ? path.join(root, '_work') : temp && path.basename(temp) === '_temp' ? path.dirname(temp) : null;
   return { root, work, temp, toolCache };
@@ -161,6 +166,12 @@ export class ViewBuilder {
   }
 }
 
+/** Installations (a JDK, a Go or Python build, the .NET SDK): exposed whole, as a system folder would be. */
+const INSTALLATION_VARS = new RegExp(
+  '^(GOROOT|JAVA_HOME.*|pythonLocation|Python[23]?_ROOT_DIR|DOTNET_ROOT|GRADLE_HOME|MAVEN_HOME|M2_HOME|' +
+    'ANDROID_HOME|ANDROID_SDK_ROOT|CONDA|PNPM_HOME)$',
+);
+
 /** Toolchain folders to expose read-only: bin and package caches, never the root (credentials, config). */
 export function toolchainDirs(env: NodeJS.ProcessEnv): { dirs: string[]; secrets: string[] } {
   const home = abs(env.HOME);
@@ -194,9 +205,8 @@ export function toolchainDirs(env: NodeJS.ProcessEnv): { dirs: string[]; secrets
   if (venv) dirs.push(...['bin', 'lib', 'lib64', 'include', 'pyvenv.cfg'].map((d) => path.join(venv, d)));
   const gomodcache = abs(env.GOMODCACHE);
   if (gomodcache) dirs.push(gomodcache);
-  // Installations (a JDK, a Go or Python build, the .NET SDK): whole, as a system folder would be; no user data.
   for (const [k, v] of Object.entries(env)) {
-    if (!/^(GOROOT|JAVA_HOME.*|pythonLocation|Python[23]?_ROOT_DIR|DOTNET_ROOT|GRADLE_HOME|MAVEN_HOME|M2_HOME|ANDROID_HOME|ANDROID_SDK_ROOT|CONDA|PNPM_HOME)$/.test(k)) continue;
+    if (!INSTALLATION_VARS.test(k)) continue;
     const p = abs(v);
     if (p) dirs.push(p);
   }
@@ -231,7 +241,9 @@ export function viewArgs(plan: ViewPlan): { args: string[]; notes: string[] } {
   if (home && home !== '/') v.tmpfs(home);
   const runner = runnerPaths(plan.env);
   const zones = [runner.root, runner.work, runner.temp].filter((p): p is string => !!p && p !== '/');
-  for (const z of zones) for (const q of new Set([z, real(z)])) if (statKind(q) === 'dir' && v.visible(q)) v.emptyDir(q);
+  for (const z of zones) {
+    for (const q of new Set([z, real(z)])) if (statKind(q) === 'dir' && v.visible(q)) v.emptyDir(q);
+  }
 
   /** A folder may be bound back when it holds none of the hidden places and is not a runner folder of its own. */
   const guarded = [...(home ? [home] : []), ...zones];
@@ -241,13 +253,17 @@ export function viewArgs(plan: ViewPlan): { args: string[]; notes: string[] } {
     if (path.dirname(p) === '/' && p !== runner.toolCache) return 'a top-level folder is never bound whole';
     const inRunner = [runner.root, runner.work].find((z) => z && within(p, z));
     const inTemp = runner.temp && within(p, runner.temp);
-    if (inTemp && RUNNER_TEMP_PRIVATE.test(path.relative(runner.temp!, p).split(path.sep)[0] ?? '')) return "it is one of the runner's own folders";
-    if (inRunner && !inTemp && !(runner.toolCache && within(p, runner.toolCache))) return "it is inside the runner's folder";
+    const inToolCache = runner.toolCache && within(p, runner.toolCache);
+    if (inTemp && RUNNER_TEMP_PRIVATE.test(path.relative(runner.temp!, p).split(path.sep)[0] ?? '')) {
+      return "it is one of the runner's own folders";
+    }
+    if (inRunner && !inTemp && !inToolCache) return "it is inside the runner's folder";
     return null;
   };
   const exposed = new Set<string>();
   const expose = (p: string, why: string): void => {
-    if (exposed.has(p) || !statKind(p) || v.visible(p)) return;
+    // Inside the workspace it shows once the workspace is bound (below), read-write as the rest of it.
+    if (exposed.has(p) || !statKind(p) || v.visible(p) || within(p, ws)) return;
     const no = exposable(p);
     if (no) {
       v.notes.push(`${why} ${p} is not visible to Bash: ${no}.`);
@@ -269,10 +285,13 @@ export function viewArgs(plan: ViewPlan): { args: string[]; notes: string[] } {
   if (existsSync(git)) v.bind(git, 'ro');
 
   // Last, so nothing above (a toolchain folder, the workspace) can show them again.
-  const sshKeys = statKind('/etc/ssh') === 'dir' ? readdirSync('/etc/ssh').filter((f) => /^ssh_host_.*_key$/.test(f)).map((f) => `/etc/ssh/${f}`) : [];
+  const sshKeys = statKind('/etc/ssh') === 'dir'
+    ? readdirSync('/etc/ssh').filter((f) => /^ssh_host_.*_key$/.test(f)).map((f) => `/etc/ssh/${f}`)
+    : [];
   for (const p of [...SYSTEM_SECRET_FILES, ...sshKeys, ...tc.secrets, ...(plan.hiddenPaths ?? [])]) {
-    if (path.isAbsolute(p)) v.cover(p);
-    else v.notes.push(`hidden path ${p} is ignored: it must be absolute.`);
+    if (!path.isAbsolute(p)) v.notes.push(`hidden path ${p} is ignored: it must be absolute.`);
+    else if (within(ws, path.resolve(p))) v.notes.push(`hidden path ${p} is ignored: it holds the workspace.`);
+    else v.cover(p);
   }
   return { args: v.finish(), notes: v.notes };
 }
