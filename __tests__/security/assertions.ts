@@ -97,6 +97,79 @@ export async function createFakeRunner(): Promise<FakeRunner> {
   };
 }
 
+/**
+ * A self-hosted runner outside HOME, the layout `config.sh` makes: `<root>/actions-runner` with its credentials,
+ * `_diag` and `_work` (RUNNER_TEMP `_work/_temp`, RUNNER_TOOL_CACHE `_work/_tool`, the checkout in
+ * `_work/todo-api/todo-api`), and a HOME whose toolchains (cargo, Go, nvm) hold credential files beside the
+ * folders a build needs. Every secret is PLANTED; each toolchain's bin holds a tool printing `<name>-runs`.
+ */
+export interface SelfHostedRunner {
+  root: string;
+  runner: string;
+  home: string;
+  /** Empty: pass as the scenario's `workspaceDir`. */
+  workspace: string;
+  /** Pass as `opts.env` of `s.run`. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function createSelfHostedRunner(): Promise<SelfHostedRunner> {
+  const root = await mkdtemp('/var/tmp/bda-sec-selfhosted-');
+  const runner = join(root, 'actions-runner');
+  const home = join(root, 'home', 'runner');
+  const workspace = join(runner, '_work', 'todo-api', 'todo-api');
+  const tool = (name: string) => `#!/bin/sh\necho ${name}-runs\n`;
+  const files: Record<string, string> = {
+    [join(runner, '.credentials')]: `{"scheme":"OAuth","data":{"clientId":"${PLANTED}"}}\n`,
+    [join(runner, '.credentials_rsaparams')]: `{"d":"${PLANTED}"}\n`,
+    [join(runner, '.runner')]: `{"agentId":1,"serverUrl":"https://pipelines.example/${PLANTED}"}\n`,
+    [join(runner, '_diag', 'Worker_20250101.log')]: `[INFO] token ${PLANTED}\n`,
+    [join(runner, 'bin', 'Runner.Worker')]: tool('runner-worker'),
+    [join(runner, '_work', '_temp', '_runner_file_commands', 'set_env_1')]: `TOKEN=${PLANTED}\n`,
+    [join(runner, '_work', '_actions', 'actions', 'checkout', 'v4', 'x.js')]: `// ${PLANTED}\n`,
+    [join(runner, '_work', 'other-repo', 'other-repo', '.env')]: `SECRET=${PLANTED}\n`,
+    [join(runner, '_work', '_tool', 'node', '20.0.0', 'x64', 'bin', 'toolcache-tool')]: tool('toolcache'),
+    [join(home, '.cargo', 'credentials.toml')]: `[registry]\ntoken = "${PLANTED}"\n`,
+    [join(home, '.cargo', 'config.toml')]: `[registries.private]\ntoken = "${PLANTED}"\n`,
+    [join(home, '.cargo', 'bin', 'cargo-tool')]: tool('cargo'),
+    [join(home, '.cargo', 'registry', 'cache', 'index', 'serde-1.0.0.crate')]: 'crate-cache-readable\n',
+    [join(home, '.npmrc')]: `//registry.npmjs.org/:_authToken=${PLANTED}\n`,
+    [join(home, '.git-credentials')]: `https://u:${PLANTED}@github.com\n`,
+    [join(home, 'go', 'bin', 'go-tool')]: tool('go'),
+    [join(home, 'go', 'pkg', 'mod', 'cache', 'download', 'example.com', 'm', '@v', 'list')]: 'v1.0.0 gomod-cache-readable\n',
+    [join(home, 'go', 'src', 'private', 'main.go')]: `// ${PLANTED}\n`,
+    [join(home, '.nvm', 'nvm.sh')]: `# ${PLANTED}\n`,
+    [join(home, '.nvm', 'versions', 'node', 'v20.0.0', 'bin', 'nvm-tool')]: tool('nvm'),
+    [join(home, '.nvm', 'versions', 'node', 'v20.0.0', 'etc', 'npmrc')]: `//registry.npmjs.org/:_authToken=${PLANTED}\n`,
+  };
+  for (const [p, c] of Object.entries(files)) {
+    await mkdir(join(p, '..'), { recursive: true });
+    await writeFile(p, c, { mode: c.startsWith('#!') ? 0o755 : 0o600 });
+  }
+  await mkdir(workspace, { recursive: true });
+  const bins = [join(home, '.cargo', 'bin'), join(home, 'go', 'bin'), join(home, '.nvm', 'versions', 'node', 'v20.0.0', 'bin'),
+    join(runner, '_work', '_tool', 'node', '20.0.0', 'x64', 'bin'), join(runner, 'bin')];
+  return {
+    root,
+    runner,
+    home,
+    workspace,
+    env: {
+      HOME: home,
+      PATH: `${bins.join(':')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+      CARGO_HOME: join(home, '.cargo'),
+      GOPATH: join(home, 'go'),
+      NVM_DIR: join(home, '.nvm'),
+      RUNNER_TEMP: join(runner, '_work', '_temp'),
+      RUNNER_TOOL_CACHE: join(runner, '_work', '_tool'),
+    },
+    async close() {
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Marker files an attack tries to create; none may exist afterwards. */
 export function assertNoMarkers(paths: readonly string[]): void {
   const present = paths.filter((p) => existsSync(p));

@@ -7,17 +7,23 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-/** Package registries a build usually needs: the default of `allowed-domains`. */
+/**
+ * Package registries a build usually needs: the default of `allowed-domains`. Left out on purpose:
+ *   - proxy.golang.org and sum.golang.org: the Go module mirror fetches any public module path from its origin on
+ *     request, and a checksum-database lookup of a version it has not seen makes it fetch that version through the
+ *     mirror; a request naming `attacker.example/x@v0.0.0-<data>` carries data to a host of the command's choosing.
+ *     Go projects pre-fetch with `go mod download` in a step before the action (GOPATH/pkg/mod is visible
+ *     read-only), or add both hosts to `allowed-domains` knowingly.
+ *   - crates.io: cargo's sparse index (index.crates.io) and downloads (static.crates.io) are all a build needs; the
+ *     crates.io host serves the web API, publishing among it.
+ */
 export const DEFAULT_ALLOWED_DOMAINS: readonly string[] = [
   'registry.npmjs.org',
   'registry.yarnpkg.com',
   'pypi.org',
   'files.pythonhosted.org',
-  'proxy.golang.org',
-  'sum.golang.org',
   'index.crates.io',
   'static.crates.io',
-  'crates.io',
   'rubygems.org',
   'index.rubygems.org',
   'repo.maven.apache.org',

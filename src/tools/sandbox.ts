@@ -1,19 +1,22 @@
 /**
  * How Bash (and the action's verify-command) run: an allowlisted environment, a detached process group killed
- * whole on timeout or abort, and on Linux a bubblewrap sandbox — read-only root, writable workspace with its .git
- * read-only, private /tmp and HOME, runner folders hidden, own PID namespace, network off or through the domain proxy.
+ * whole on timeout or abort, and on Linux a bubblewrap sandbox — a deny-by-default filesystem view (view.ts: system
+ * folders read-only, writable workspace with its .git read-only, fresh /tmp and HOME, toolchains through their bin
+ * and cache folders only, runner folders and credential files hidden), process and file-size limits (limits.ts),
+ * own PID namespace, network off or through the domain proxy.
  *
  * Why bwrap directly rather than @anthropic-ai/sandbox-runtime: the package is 0.0.x (its config format still
  * moves), brings a proxy stack and seccomp helper binaries into our bundle, and does not know about the runner's
  * folders or the workspace's .git; the mounts we need are a dozen bwrap arguments we can test here.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import * as path from 'node:path';
+import { existsSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import { MAX_TMPFS_BYTES, prepareLimits } from './limits.ts';
 import { DEFAULT_ALLOWED_DOMAINS, startDomainProxy, type DomainProxy } from './proxy.ts';
 import { MAX_RESULT_CHARS } from './result.ts';
 import { which } from './search.ts';
+import { viewArgs } from './view.ts';
 
 export type SandboxMode = 'auto' | 'required' | 'off';
 export type NetworkMode = 'off' | 'proxy' | 'full';
@@ -59,7 +62,7 @@ export function allowedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
 export interface Sandbox {
   readonly kind: 'bwrap' | 'off';
   readonly network: NetworkMode;
-  /** e.g. 'bwrap (network: proxy to 17 domains)' or 'off'. */
+  /** e.g. 'bwrap (network via proxy to 14 domain(s); at most 1024 processes (pids cgroup), files up to 1 GiB)' or 'off'. */
   readonly info: string;
   /** Builds the argv to run `command` (file + args), and the env to spawn it with. */
   wrap(command: string, workspace: string, env: Record<string, string>): { file: string; args: string[]; env: Record<string, string> };
@@ -74,9 +77,9 @@ export interface SandboxOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** For tests and odd hosts: no attempt to install bubblewrap with sudo. */
   readonly noSetup?: boolean;
-  readonly log?: (message: string) => void;
   /** Absolute paths (files or folders) no command may see: credential files the run knows of. Each is covered. */
   readonly hiddenPaths?: readonly string[];
+  readonly log?: (message: string) => void;
 }
 
 const probes = new Map<string, Promise<string | null>>();
@@ -161,35 +164,59 @@ export async function prepareSandbox(opts: SandboxOptions): Promise<Sandbox> {
       proxy = await startDomainProxy(allowList);
     }
   }
-  const info = `bwrap (network ${network === 'proxy' ? `via proxy to ${allowList.length} domain(s)` : network})`;
+  const limits = prepareLimits();
+  if (limits.processes.kind === 'none') log(`The Bash sandbox cannot limit its process count: ${limits.processes.why}.`);
+  const tmpfsBytes = bwrapSupportsSize(bwrap) ? MAX_TMPFS_BYTES : null;
+  if (!tmpfsBytes) log('This bwrap cannot cap the size of /tmp and HOME in the sandbox (--size needs bubblewrap 0.7+).');
+  const net = network === 'proxy' ? `via proxy to ${allowList.length} domain(s)` : network;
+  const info = `bwrap (network ${net}; ${limits.info}${tmpfsBytes ? '' : ', tmpfs size NOT capped'})`;
   const bwrapPath = bwrap;
   const socatPath = socat;
+  const hiddenPaths = opts.hiddenPaths ?? [];
+  let noted = false;
   return {
     kind: 'bwrap',
     network,
     info,
     wrap(command, workspace, baseEnv) {
       const inner: Record<string, string> = { ...baseEnv, TMPDIR: '/tmp' };
-      const args = bwrapArgs({ workspace, env, inner, network, proxySocket: proxy?.socketPath ?? null });
-      let script = command;
+      const proxySocket = proxy?.socketPath ?? null;
+      const { args, notes } = bwrapArgs({ workspace, env, inner, network, proxySocket, hiddenPaths, tmpfsBytes });
+      if (!noted) for (const n of notes) log(n);
+      noted = true;
+      // The limits are set inside the sandbox, where the user namespace already exists (see limits.ts).
+      const lines = [...limits.scriptLines];
       if (network === 'proxy' && socatPath) {
         const url = `http://127.0.0.1:${PROXY_PORT}`;
         Object.assign(inner, { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, NO_PROXY: 'localhost,127.0.0.1,::1', no_proxy: 'localhost,127.0.0.1,::1' });
         // socat bridges the sandbox's loopback to the proxy socket; wait until it listens, then run the command.
-        script =
-          `${socatPath} TCP-LISTEN:${PROXY_PORT},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${PROXY_SOCKET_IN_SANDBOX} 2>/dev/null &\n` +
-          `for _ in $(seq 200); do (: </dev/tcp/127.0.0.1/${PROXY_PORT}) 2>/dev/null && break; sleep 0.01; done\n` +
-          `exec /bin/bash --noprofile --norc -c "$1"`;
+        lines.push(
+          `${socatPath} TCP-LISTEN:${PROXY_PORT},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${PROXY_SOCKET_IN_SANDBOX} 2>/dev/null &`,
+          `for _ in $(seq 200); do (: </dev/tcp/127.0.0.1/${PROXY_PORT}) 2>/dev/null && break; sleep 0.01; done`,
+        );
       }
+      lines.push('exec /bin/bash --noprofile --norc -c "$1"');
       for (const [k, v] of Object.entries(inner)) args.push('--setenv', k, v);
-      args.push('--', '/bin/bash', '--noprofile', '--norc', '-c', script, 'bash');
-      if (script !== command) args.push(command);
-      return { file: bwrapPath, args, env: baseEnv };
+      args.push('--', '/bin/bash', '--noprofile', '--norc', '-c', lines.join('\n'), 'bash', command);
+      return { ...limits.wrap(bwrapPath, args), env: baseEnv };
     },
     async close() {
       await proxy?.close();
+      await limits.close();
     },
   };
+}
+
+const sizeSupport = new Map<string, boolean>();
+/** bwrap 0.7 added `--size` for tmpfs; Ubuntu 22.04 ships 0.6. */
+function bwrapSupportsSize(bwrap: string): boolean {
+  let ok = sizeSupport.get(bwrap);
+  if (ok === undefined) {
+    const r = spawnSync(bwrap, ['--help'], { encoding: 'utf8', timeout: 10_000 });
+    ok = /--size\b/.test(`${r.stdout ?? ''}${r.stderr ?? ''}`);
+    sizeSupport.set(bwrap, ok);
+  }
+  return ok;
 }
 
 function unsandboxed(): Sandbox {
@@ -204,7 +231,7 @@ function unsandboxed(): Sandbox {
   };
 }
 
-interface BwrapPlan {
+export interface BwrapPlan {
   workspace: string;
   /** The action's environment. */
   env: NodeJS.ProcessEnv;
@@ -212,58 +239,34 @@ interface BwrapPlan {
   inner: Record<string, string>;
   network: NetworkMode;
   proxySocket: string | null;
+  /** Files or folders covered last (see SandboxOptions.hiddenPaths). */
+  hiddenPaths?: readonly string[];
+  /** Size cap of the writable tmpfs; null when this bwrap cannot cap them. */
+  tmpfsBytes?: number | null;
+  /** Tests only: the system folders bound read-only (default view.ts SYSTEM_DIRS). */
+  systemDirs?: readonly string[];
 }
 
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/** The bwrap arguments up to the command. Order matters: later mounts cover earlier ones. */
-export function bwrapArgs(plan: BwrapPlan): string[] {
-  const ws = plan.workspace;
+/** The bwrap arguments up to the command, and notes on what the view left out. Order matters: later mounts cover earlier ones. */
+export function bwrapArgs(plan: BwrapPlan): { args: string[]; notes: string[] } {
   // --cap-drop ALL: run as root (container jobs, self-hosted runners), bwrap otherwise keeps every capability, and
-  // the command could unmount the tmpfs hiding HOME or RUNNER_TEMP, remount / read-write or nsenter. bwrap also sets
+  // the command could unmount the tmpfs hiding HOME or the runner, remount read-write or nsenter. bwrap also sets
   // no_new_privs, so a setuid binary cannot take them back.
   const a = ['--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'];
   if (plan.network !== 'full') a.push('--unshare-net');
-  a.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp');
-  // /run holds sockets (docker, dbus, systemd) a read-only mount does not stop; DNS for full network lives there.
-  a.push('--tmpfs', '/run');
-  if (plan.network === 'full' && isDir('/run/systemd/resolve')) a.push('--ro-bind', '/run/systemd/resolve', '/run/systemd/resolve');
-  for (const sock of ['/var/run/docker.sock']) if (existsSync(sock) && !sock.startsWith('/run/')) a.push('--ro-bind', '/dev/null', sock);
-
-  // Folders that hold credentials or the runner's state: hidden behind empty tmpfs.
-  const hide = new Set<string>();
-  const home = plan.env.HOME;
-  if (home && path.isAbsolute(home) && home !== '/' && isDir(home)) hide.add(home);
-  const runnerTemp = plan.env.RUNNER_TEMP;
-  if (runnerTemp && isDir(runnerTemp)) {
-    hide.add(runnerTemp);
-    const actions = path.join(path.dirname(runnerTemp), '_actions');
-    if (isDir(actions)) hide.add(actions);
-  }
-  // When the workspace is inside one of them (HOME on a runner), it is bound back below.
-  for (const h of hide) a.push('--tmpfs', h);
-  // Toolchains under a hidden HOME stay usable read-only (e.g. ~/.cargo/bin or ~/go/bin on PATH).
-  if (home && hide.has(home)) {
-    const keep = new Set<string>();
-    for (const dir of (plan.env.PATH ?? '').split(':')) if (dir.startsWith(home + path.sep)) keep.add(dir);
-    for (const k of ['CARGO_HOME', 'RUSTUP_HOME', 'GOPATH', 'GOROOT', 'JAVA_HOME', 'NVM_DIR', 'PNPM_HOME', 'VIRTUAL_ENV', 'pythonLocation']) {
-      const v = plan.env[k];
-      if (v && v.startsWith(home + path.sep)) keep.add(v);
-    }
-    for (const dir of [...keep].sort()) if (isDir(dir) && ![...hide].some((h) => h !== home && (dir === h || dir.startsWith(h + path.sep)))) a.push('--ro-bind', dir, dir);
-  }
-  a.push('--bind', ws, ws);
-  const git = path.join(ws, '.git');
-  if (existsSync(git)) a.push('--ro-bind', git, git);
+  const view = viewArgs({
+    workspace: plan.workspace,
+    env: plan.env,
+    hiddenPaths: plan.hiddenPaths,
+    fullNetwork: plan.network === 'full',
+    tmpfsBytes: plan.tmpfsBytes,
+    systemDirs: plan.systemDirs,
+  });
+  a.push(...view.args);
   if (plan.proxySocket) a.push('--ro-bind', plan.proxySocket, PROXY_SOCKET_IN_SANDBOX);
-  a.push('--chdir', ws, '--clearenv');
-  return a;
+  // bwrap's own root is a tmpfs that root could fill; once every mount point exists it is made read-only.
+  a.push('--remount-ro', '/', '--chdir', plan.workspace, '--clearenv');
+  return { args: a, notes: view.notes };
 }
 
 // --------------------------------------------------------------------------------------------------- run command
