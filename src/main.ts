@@ -25,6 +25,7 @@ import { Outputs } from './report/outputs.ts';
 import { renderStatusComment, figuresLine, fenced, type RunFigures } from './report/status-comment.ts';
 import { writeJobSummary } from './report/summary.ts';
 import { Transcript } from './report/transcript.ts';
+import { installShutdown } from './shutdown.ts';
 
 /** verify-command may run this long at most (and never past timeout-minutes). */
 const VERIFY_MAX_MS = 30 * 60_000;
@@ -73,18 +74,16 @@ export async function run(): Promise<void> {
   outputs.set(Output.Skipped, false);
   let redact = createRedactor([]);
   const cancel = new AbortController();
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (cancel.signal.aborted) return;
-    core.warning(`Received ${sig}: stopping the agent, pushing what exists and reporting.`);
-    cancel.abort(new Error(`the job was cancelled (${sig})`));
-    setTimeout(() => {
+  // A cancel signal or an internal fault stops the agent; the run then pushes and reports, or exits after the grace.
+  const shutdown = installShutdown({
+    controller: cancel,
+    graceMs: CANCEL_GRACE_MS,
+    warn: (m) => core.warning(redact(m)),
+    giveUp: (what) => {
       outputs.flush(redact);
-      core.setFailed(`Cancelled (${sig}); the report may be incomplete.`);
-      process.exit(1);
-    }, CANCEL_GRACE_MS).unref();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+      core.setFailed(redact(`${what}; the report may be incomplete.`));
+    },
+  });
   try {
     // The event first: a run that is not for us is skipped even when an input is wrong.
     const read = readCommentEvent();
@@ -94,7 +93,7 @@ export async function run(): Promise<void> {
     for (const s of providerCredentials) core.setSecret(s);
     redact = createRedactor([cfg.githubToken, cfg.anthropicApiKey, ...providerCredentials]);
     const failed = await handleComment(cfg, read.event, outputs, cancel.signal, redact);
-    if (failed) core.setFailed(redact(failed));
+    if (failed || shutdown.fault) core.setFailed(redact(failed ?? `Internal error: ${shutdown.fault}`));
   } catch (e) {
     if (e instanceof UserError) core.setFailed(redact(e.message));
     else {
@@ -103,8 +102,7 @@ export async function run(): Promise<void> {
     }
   } finally {
     outputs.flush(redact);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    shutdown.dispose();
   }
 }
 

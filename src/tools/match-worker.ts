@@ -10,11 +10,16 @@ export interface MatchRequest {
   task: MatchTask;
 }
 
-export type MatchReply = { id: number; ok: true; value: string[] } | { id: number; ok: false; error: string };
+/** `started` first (the deadline counts from there, not from the worker's own start-up), then the answer. */
+export type MatchReply =
+  | { id: number; started: true }
+  | { id: number; ok: true; value: string[] }
+  | { id: number; ok: false; error: string };
 
 const port = parentPort;
 if (!port) throw new Error('match-worker.ts runs as a worker thread only.');
 port.on('message', async ({ id, task }: MatchRequest) => {
+  port.postMessage({ id, started: true } satisfies MatchReply);
   let reply: MatchReply;
   try {
     reply = { id, ok: true, value: await runMatchTask(task) };

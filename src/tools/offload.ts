@@ -17,6 +17,8 @@ export const MATCH_TIMEOUT_MS = 10_000;
 const KEEP_IDLE = 2;
 /** A task that blows up memory (a huge match list) ends the worker, not the action. */
 const WORKER_HEAP_MB = 512;
+/** A worker that has not picked up its task by then is broken (start-up on a loaded runner takes well under 1 s). */
+const START_TIMEOUT_MS = 30_000;
 
 /** The task ran past its deadline and was stopped. */
 export class MatchTimeoutError extends Error {
@@ -85,12 +87,18 @@ export function createMatcher(opts: { timeoutMs?: number } = {}): Matcher {
         };
         const onMessage = (m: MatchReply): void => {
           if (m.id !== id) return;
+          if ('started' in m) {
+            clearTimeout(timer);
+            timer = setTimeout(() => settle(false, () => reject(new MatchTimeoutError(timeoutMs))), timeoutMs);
+            return;
+          }
           settle(true, () => (m.ok ? resolve(m.value) : reject(new Error(m.error))));
         };
         const onError = (e: Error): void => settle(false, () => reject(e));
         const onExit = (code: number): void => settle(false, () => reject(new Error(`the matching worker exited (code ${code})`)));
         const onAbort = (): void => settle(false, () => reject(signal?.reason));
-        const timer = setTimeout(() => settle(false, () => reject(new MatchTimeoutError(timeoutMs))), timeoutMs);
+        // Until the worker picks the task up, only a broken worker is timed; then the task's own deadline runs.
+        let timer = setTimeout(() => settle(false, () => reject(new Error('the matching worker did not start'))), START_TIMEOUT_MS);
         w.on('message', onMessage);
         w.on('error', onError);
         w.on('exit', onExit);
