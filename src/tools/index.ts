@@ -130,6 +130,8 @@ export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
   };
   const rg = opts.ripgrep === false ? null : (opts.ripgrep ?? which('rg', env) ?? which('rg'));
   const matcher = createMatcher({ timeoutMs: opts.matchTimeoutMs });
+  // Its start-up (tens of milliseconds) overlaps the model's first answer instead of delaying the first Glob/Grep.
+  if (offered.has('Glob') || offered.has('Grep')) matcher.warm();
 
   return {
     definitions: tools.map((t) => t.definition),

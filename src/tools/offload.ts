@@ -33,6 +33,8 @@ export class MatchTimeoutError extends Error {
 export interface Matcher {
   /** Runs the task in a worker; rejects with MatchTimeoutError at the deadline, or with the signal's reason. */
   run(task: MatchTask, signal?: AbortSignal): Promise<string[]>;
+  /** Starts a worker ahead of the first task (in the background, e.g. while the model answers its first turn). */
+  warm(): void;
   /** Terminates every worker. */
   close(): Promise<void>;
 }
@@ -52,8 +54,19 @@ export function createMatcher(opts: { timeoutMs?: number } = {}): Matcher {
   let seq = 0;
   let closed = false;
 
+  const spawn = (): Worker => {
+    const w = new Worker(workerUrl(), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    // An idle worker that dies (it failed to start) leaves the pool; its error is reported by the task, if any, that
+    // it was running, and never thrown as an unhandled 'error' event.
+    w.on('error', () => {});
+    w.on('exit', () => {
+      const i = idle.indexOf(w);
+      if (i >= 0) idle.splice(i, 1);
+    });
+    return w;
+  };
   const take = (): Worker => {
-    const w = idle.pop() ?? new Worker(workerUrl(), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    const w = idle.pop() ?? spawn();
     w.ref();
     busy.add(w);
     return w;
@@ -105,6 +118,12 @@ export function createMatcher(opts: { timeoutMs?: number } = {}): Matcher {
         signal?.addEventListener('abort', onAbort, { once: true });
         w.postMessage({ id, task } satisfies MatchRequest);
       });
+    },
+    warm() {
+      if (closed || idle.length || busy.size) return;
+      const w = spawn();
+      w.unref();
+      idle.push(w);
     },
     async close() {
       closed = true;
