@@ -31,6 +31,8 @@ import { installShutdown } from './shutdown.ts';
 const VERIFY_MAX_MS = 30 * 60_000;
 /** After a cancel signal the run has this long to push and report before it exits anyway. */
 const CANCEL_GRACE_MS = 4_500;
+/** After an internal fault the run has this long to push and report (no runner kill is coming). */
+const FAULT_GRACE_MS = 30_000;
 
 
 interface Env {
@@ -78,6 +80,7 @@ export async function run(): Promise<void> {
   const shutdown = installShutdown({
     controller: cancel,
     graceMs: CANCEL_GRACE_MS,
+    faultGraceMs: FAULT_GRACE_MS,
     warn: (m) => core.warning(redact(m)),
     giveUp: (what) => {
       outputs.flush(redact);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { installShutdown } from '../../src/shutdown.ts';
 
-function setup(graceMs = 80) {
+function setup(graceMs = 80, faultGraceMs?: number) {
   const proc = new EventEmitter();
   const controller = new AbortController();
   const warnings: string[] = [];
@@ -14,6 +14,7 @@ function setup(graceMs = 80) {
   const shutdown = installShutdown({
     controller,
     graceMs,
+    ...(faultGraceMs !== undefined ? { faultGraceMs } : {}),
     warn: (m) => warnings.push(m),
     giveUp: (what) => gaveUp.push(what),
     proc: proc as unknown as Pick<NodeJS.Process, 'on' | 'off'>,
@@ -90,4 +91,17 @@ test('dispose removes the handlers and the grace timer: a finished run is not ex
   await sleep(150);
   assert.deepEqual(t.exits, []);
   assert.deepEqual(t.gaveUp, []);
+});
+
+test('a fault gets the longer fault grace; a cancel signal after it shortens the wait to the cancel grace', { timeout: 10_000 }, async () => {
+  const t = setup(50, 10_000);
+  t.proc.emit('uncaughtException', new Error('stuck'));
+  await sleep(150);
+  assert.deepEqual(t.exits, [], 'still pushing and reporting within the fault grace');
+  t.proc.emit('SIGTERM', 'SIGTERM');
+  assert.equal(t.warnings.length, 1, 'already stopping: the signal only shortens the wait');
+  await sleep(150);
+  assert.deepEqual(t.gaveUp, ['Cancelled (SIGTERM)']);
+  assert.deepEqual(t.exits, [1]);
+  t.shutdown.dispose();
 });
