@@ -11,7 +11,7 @@ import { errorMessage } from './errors.ts';
 export interface ShutdownOptions {
   /** The run's controller: the same one its signal is handed to the agent with. */
   controller: AbortController;
-  /** After a cancel signal: the runner kills the process soon after (SIGINT, then SIGTERM 7.5 s later, then SIGKILL). */
+  /** After a cancel signal: the runner kills the process soon after (SIGINT, SIGTERM 7.5 s later, then SIGKILL). */
   graceMs: number;
   /**
    * After an internal fault (default graceMs): nothing outside is about to kill the process, and the ordinary push

@@ -2,6 +2,7 @@
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Tool, ToolContext } from './context.ts';
+import type { MatchTask } from './match-tasks.ts';
 import { MatchTimeoutError, type Matcher } from './offload.ts';
 import { ok, ToolError } from './result.ts';
 import type { ToolDefinition } from './schema.ts';
@@ -43,7 +44,7 @@ export interface SearchContext extends ToolContext {
  * Runs a matching task in the worker; past the deadline, a refusal telling the model that the pattern was too
  * expensive and what to do instead.
  */
-export async function offloaded(ctx: SearchContext, task: Parameters<Matcher['run']>[0], what: string, instead: string): Promise<string[]> {
+export async function offloaded(ctx: SearchContext, task: MatchTask, what: string, instead: string): Promise<string[]> {
   try {
     return await ctx.matcher.run(task, ctx.signal);
   } catch (e) {
@@ -65,6 +66,7 @@ export const globTool: Tool<GlobInput> = {
     const dir = await ctx.workspace.resolve(input.path ?? '.', 'read');
     if (!dir.stat?.isDirectory()) throw new ToolError(`${dir.display} is not a folder${dir.stat ? '' : ' (it does not exist)'}.`);
     let rels: string[];
+    const what = `The pattern ${JSON.stringify(input.pattern)}`;
     if (ctx.rg) {
       // The pattern is matched here, not with rg -g: an include glob that matches an ignored folder (e.g. "**/*")
       // would override .gitignore in ripgrep.
@@ -80,10 +82,10 @@ export const globTool: Tool<GlobInput> = {
       const exact = prefiltered && (input.pattern === base || input.pattern === `**/${base}`);
       rels = exact
         ? res.stdout.split('\n').filter(Boolean)
-        : await offloaded(ctx, { kind: 'filter', pattern: input.pattern, listing: res.stdout }, `The pattern ${JSON.stringify(input.pattern)}`, GLOB_INSTEAD);
+        : await offloaded(ctx, { kind: 'filter', pattern: input.pattern, listing: res.stdout }, what, GLOB_INSTEAD);
     } else {
       const task = { kind: 'walk', root: ctx.workspace.root, dir: dir.path, pattern: input.pattern } as const;
-      rels = await offloaded(ctx, task, `The pattern ${JSON.stringify(input.pattern)}`, GLOB_INSTEAD);
+      rels = await offloaded(ctx, task, what, GLOB_INSTEAD);
     }
     if (rels.length === 0) return ok(`No files match ${input.pattern} in ${dir.display}.`);
     // Sorting by modification time costs a stat per match: done up to MAX_SORTED matches (any real repository's

@@ -148,7 +148,7 @@ async function withRipgrep(rg: string, input: GrepInput, mode: Mode, shown: stri
 }
 
 /** Without ripgrep: checked here, then walked and matched in the worker (match-tasks.ts), under its deadline. */
-async function withJs(input: GrepInput, mode: Mode, target: string, isDir: boolean, ctx: SearchContext): Promise<string[]> {
+async function withJs(input: GrepInput, mode: Mode, target: string, isDir: boolean, ctx: SearchContext) {
   const flags = `${input['-i'] ? 'i' : ''}${input.multiline ? 'gms' : 'g'}u`;
   try {
     new RegExp(input.pattern, flags);
@@ -156,7 +156,8 @@ async function withJs(input: GrepInput, mode: Mode, target: string, isDir: boole
     throw new ToolError(`invalid regex: ${(e as Error).message}`);
   }
   if (input.type && !FILE_TYPES[input.type]) {
-    throw new ToolError(`unrecognized file type '${input.type}'. Known: ${Object.keys(FILE_TYPES).join(', ')}; or use the glob parameter.`);
+    const known = Object.keys(FILE_TYPES).join(', ');
+    throw new ToolError(`unrecognized file type '${input.type}'. Known: ${known}; or use the glob parameter.`);
   }
   const task: GrepJsTask = {
     kind: 'grep',

@@ -64,9 +64,8 @@ export async function grepJs(t: GrepJsTask): Promise<string[]> {
     const ms = (FILE_TYPES[t.type] ?? []).map(globMatcher);
     filters.push((rel) => ms.some((m) => m(rel)));
   }
-  const files = t.isDir
-    ? (await walkFiles(t.root, t.target)).filter((rel) => filters.every((f) => f(rel))).map((rel) => path.join(t.target, rel))
-    : [t.target];
+  const walked = t.isDir ? await walkFiles(t.root, t.target) : [];
+  const files = t.isDir ? walked.filter((rel) => filters.every((f) => f(rel))).map((rel) => path.join(t.target, rel)) : [t.target];
   const out: string[] = [];
   for (const abs of files) {
     let buf: Buffer;
@@ -119,7 +118,9 @@ function searchText(text: string, name: string, re: RegExp, t: GrepJsTask, out: 
   else if (t.mode === 'count') out.push(`${name}:${hit.size}`);
   else {
     const show = new Set<number>();
-    for (const i of hit) for (let j = Math.max(0, i - t.before); j <= Math.min(lines.length - 1, i + t.after); j++) show.add(j);
+    for (const i of hit) {
+      for (let j = Math.max(0, i - t.before); j <= Math.min(lines.length - 1, i + t.after); j++) show.add(j);
+    }
     let prev = -2;
     for (const i of [...show].sort((a, b) => a - b)) {
       if (prev >= 0 && i !== prev + 1 && (t.before || t.after)) out.push('--');

@@ -108,10 +108,12 @@ export function createMatcher(opts: { timeoutMs?: number } = {}): Matcher {
           settle(true, () => (m.ok ? resolve(m.value) : reject(new Error(m.error))));
         };
         const onError = (e: Error): void => settle(false, () => reject(e));
-        const onExit = (code: number): void => settle(false, () => reject(new Error(`the matching worker exited (code ${code})`)));
+        const onExit = (code: number): void =>
+          settle(false, () => reject(new Error(`the matching worker exited (code ${code})`)));
         const onAbort = (): void => settle(false, () => reject(signal?.reason));
         // Until the worker picks the task up, only a broken worker is timed; then the task's own deadline runs.
-        let timer = setTimeout(() => settle(false, () => reject(new Error('the matching worker did not start'))), START_TIMEOUT_MS);
+        const notStarted = (): void => settle(false, () => reject(new Error('the matching worker did not start')));
+        let timer = setTimeout(notStarted, START_TIMEOUT_MS);
         w.on('message', onMessage);
         w.on('error', onError);
         w.on('exit', onExit);

@@ -75,8 +75,9 @@ export const readTool: Tool<ReadInput> = {
     ctx.seen.set(r.path, { mtimeMs: stat.mtimeMs, size: stat.size });
     if (out.length === 0 && w.scanStopped) {
       return ok(
-        `${r.display}: line ${offset} is past the first ${mib(w.scanned)} (${lineNo} lines), as far as one Read goes. ` +
-          `Use Bash (e.g. \`sed -n '${offset},${offset + 99}p' ${r.display} | cut -c1-${MAX_LINE_CHARS}\`) to read that far.`,
+        `${r.display}: line ${offset} is past the first ${mib(w.scanned)} (${lineNo} lines), as far as one Read ` +
+          `goes. Use Bash (e.g. \`sed -n '${offset},${offset + 99}p' ${r.display} | cut -c1-${MAX_LINE_CHARS}\`) ` +
+          'to read that far.',
       );
     }
     if (out.length === 0) {
@@ -87,8 +88,10 @@ export const readTool: Tool<ReadInput> = {
     if (w.scanStopped) {
       notes.push(
         w.partialLast
-          ? `[Stopped after reading ${mib(w.scanned)} of ${mib(w.size)}: line ${lineNo} goes on past that. Use Bash (e.g. \`head -c\`, \`cut -c\`, \`fold\`) for the rest.]`
-          : `[Stopped after reading ${mib(w.scanned)} of ${mib(w.size)}, as far as one Read goes. Continue with offset=${next}, or use Bash (\`sed -n\`).]`,
+          ? `[Stopped after reading ${mib(w.scanned)} of ${mib(w.size)}: line ${lineNo} goes on past that. ` +
+              'Use Bash (e.g. `head -c`, `cut -c`, `fold`) for the rest.]'
+          : `[Stopped after reading ${mib(w.scanned)} of ${mib(w.size)}, as far as one Read goes. ` +
+              `Continue with offset=${next}, or use Bash (\`sed -n\`).]`,
       );
     } else if (more) {
       notes.push(
@@ -141,7 +144,19 @@ export async function readLineWindow(fh: FileHandle, o: WindowOptions, signal?: 
   const maxScan = o.maxScanBytes ?? MAX_SCAN_BYTES;
   // A UTF-8 character is at most 4 bytes: this many bytes always hold maxLineChars characters and one more.
   const keepBytes = (maxLineChars + 1) * 4;
-  const w: LineWindow = { out: [], chars: 0, lineNo: 0, cutLines: 0, stoppedAt: null, more: false, scanned: 0, size: (await fh.stat()).size, scanStopped: false, partialLast: false };
+  const size = (await fh.stat()).size;
+  const w: LineWindow = {
+    out: [],
+    chars: 0,
+    lineNo: 0,
+    cutLines: 0,
+    stoppedAt: null,
+    more: false,
+    scanned: 0,
+    size,
+    scanStopped: false,
+    partialLast: false,
+  };
   const buf = Buffer.alloc(CHUNK_BYTES);
   let kept: Buffer[] = [];
   let keptBytes = 0;
