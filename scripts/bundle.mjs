@@ -57,6 +57,9 @@ const common = {
   banner: { js: "import { createRequire as __bda_createRequire } from 'node:module'; const require = __bda_createRequire(import.meta.url);" },
 };
 await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist' });
+// Glob/Grep's matching worker (src/tools/offload.ts starts it from the file beside the bundle): a thread that a
+// deadline can terminate when a pathological pattern would otherwise block the action's event loop.
+await build({ ...common, entryPoints: { 'match-worker': 'src/tools/match-worker.ts' }, outdir: 'dist' });
 await build({
   ...common,
   entryPoints: { 'provider-bedrock': 'src/agent/provider-bedrock.ts', 'provider-vertex': 'src/agent/provider-vertex.ts' },

@@ -12,9 +12,12 @@ import { readCommentEvent } from './trigger/event.ts';
 import { Outputs } from './pipeline/outputs.ts';
 import { runPipeline } from './pipeline/index.ts';
 import { actionsLogger } from './pipeline/log.ts';
+import { installShutdown } from './shutdown.ts';
 
 /** After a cancel signal the run has this long to push and report before it exits anyway. */
 const CANCEL_GRACE_MS = 4_500;
+/** After an internal fault the run has this long to push and report (no runner kill is coming). */
+const FAULT_GRACE_MS = 30_000;
 
 export async function run(): Promise<void> {
   const outputs = new Outputs();
@@ -25,18 +28,17 @@ export async function run(): Promise<void> {
     outputs.set(Output.Skipped, true);
   };
   const cancel = new AbortController();
-  const onSignal = (sig: NodeJS.Signals): void => {
-    if (cancel.signal.aborted) return;
-    core.warning(`Received ${sig}: stopping the agent, pushing what exists and reporting.`);
-    cancel.abort(new Error(`the job was cancelled (${sig})`));
-    setTimeout(() => {
+  // A cancel signal or an internal fault stops the agent; the run then pushes and reports, or exits after the grace.
+  const shutdown = installShutdown({
+    controller: cancel,
+    graceMs: CANCEL_GRACE_MS,
+    faultGraceMs: FAULT_GRACE_MS,
+    warn: (m) => core.warning(redact(m)),
+    giveUp: (what) => {
       outputs.flush(redact);
-      core.setFailed(`Cancelled (${sig}); the report may be incomplete.`);
-      process.exit(1);
-    }, CANCEL_GRACE_MS).unref();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+      core.setFailed(redact(`${what}; the report may be incomplete.`));
+    },
+  });
   try {
     // The event first: a run that is not for us is skipped even when an input is wrong.
     const read = readCommentEvent();
@@ -51,7 +53,7 @@ export async function run(): Promise<void> {
     };
     protect(providerSecrets(cfg.provider, process.env));
     const failed = await runPipeline({ cfg, event: read.event, outputs, cancelled: cancel.signal, redact: (t) => redact(t), protect, log: actionsLogger, skip });
-    if (failed) core.setFailed(redact(failed));
+    if (failed || shutdown.fault) core.setFailed(redact(failed ?? `Internal error: ${shutdown.fault}`));
   } catch (e) {
     if (e instanceof UserError) core.setFailed(redact(e.message));
     else {
@@ -60,7 +62,6 @@ export async function run(): Promise<void> {
     }
   } finally {
     outputs.flush(redact);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    shutdown.dispose();
   }
 }

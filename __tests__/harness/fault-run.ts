@@ -25,6 +25,8 @@ export interface FaultSpec {
   turns: (ctx: FaultContext) => Turn[];
   files?: Record<string, string>;
   inputs?: Record<string, string>;
+  /** Extra environment of the action's process (e.g. a PATH without ripgrep, NODE_OPTIONS planting a fault). */
+  env?: Record<string, string>;
   /** Before the run: inject GitHub faults, prepare the origin or the workspace. */
   setup?: (ctx: FaultContext) => Promise<void> | void;
   onStart?: (ctx: FaultContext) => void;
@@ -61,6 +63,7 @@ export async function runFault(spec: FaultSpec): Promise<FaultOutcome> {
     const before = await snapshotTree(s.workspace);
     const t0 = Date.now();
     const run = await s.run(event, spec.inputs ?? {}, {
+      ...(spec.env ? { env: spec.env } : {}),
       onStart(child) {
         ctx.child = child;
         spec.onStart?.(ctx);

@@ -2,9 +2,11 @@
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Tool, ToolContext } from './context.ts';
+import type { MatchTask } from './match-tasks.ts';
+import { MatchTimeoutError, type Matcher } from './offload.ts';
 import { ok, ToolError } from './result.ts';
 import type { ToolDefinition } from './schema.ts';
-import { globMatcher, runProcess, walkFiles } from './search.ts';
+import { runProcess } from './search.ts';
 
 export const MAX_GLOB_RESULTS = 500;
 /** Above this many matches, results are listed by path instead of newest first. */
@@ -34,7 +36,26 @@ export interface GlobInput {
 export interface SearchContext extends ToolContext {
   /** ripgrep's path, or null for the pure-JS fallback. */
   readonly rg: string | null;
+  /** Runs model-controlled globs and regexes in a worker with a deadline (offload.ts). */
+  readonly matcher: Matcher;
 }
+
+/**
+ * Runs a matching task in the worker; past the deadline, a refusal telling the model that the pattern was too
+ * expensive and what to do instead.
+ */
+export async function offloaded(ctx: SearchContext, task: MatchTask, what: string, instead: string): Promise<string[]> {
+  try {
+    return await ctx.matcher.run(task, ctx.signal);
+  } catch (e) {
+    if (!(e instanceof MatchTimeoutError)) throw e;
+    throw new ToolError(`${what} is too expensive: the search was stopped after ${e.timeoutMs / 1000} s. ${instead}`);
+  }
+}
+
+const GLOB_INSTEAD =
+  'Use a simpler pattern: few `*` in one path segment and no {a,b} set after many wildcards (e.g. "**/*.ts", ' +
+  '"src/**/user*"), or a narrower path; Bash `find` with -name also works.';
 
 export const globTool: Tool<GlobInput> = {
   definition: globDefinition,
@@ -45,6 +66,7 @@ export const globTool: Tool<GlobInput> = {
     const dir = await ctx.workspace.resolve(input.path ?? '.', 'read');
     if (!dir.stat?.isDirectory()) throw new ToolError(`${dir.display} is not a folder${dir.stat ? '' : ' (it does not exist)'}.`);
     let rels: string[];
+    const what = `The pattern ${JSON.stringify(input.pattern)}`;
     if (ctx.rg) {
       // The pattern is matched here, not with rg -g: an include glob that matches an ignored folder (e.g. "**/*")
       // would override .gitignore in ripgrep.
@@ -55,14 +77,15 @@ export const globTool: Tool<GlobInput> = {
       const prefiltered = /^[\w.*?-]+$/.test(base) && base !== '*' && !base.includes('**');
       if (prefiltered) args.push('--type-add', `pattern:${base}`, '-t', 'pattern');
       const res = await runProcess(ctx.rg, args, dir.path, ctx.signal);
-      const listed = res.stdout.split('\n').filter(Boolean);
       // A bare name pattern or `**/<name pattern>` (any depth, dotfiles included) is exactly what the type filter
-      // selected; anything else is matched here.
-      const match = prefiltered && (input.pattern === base || input.pattern === `**/${base}`) ? null : globMatcher(input.pattern);
-      rels = match ? listed.filter((f) => match(f)) : listed;
+      // selected; anything else is matched in the worker.
+      const exact = prefiltered && (input.pattern === base || input.pattern === `**/${base}`);
+      rels = exact
+        ? res.stdout.split('\n').filter(Boolean)
+        : await offloaded(ctx, { kind: 'filter', pattern: input.pattern, listing: res.stdout }, what, GLOB_INSTEAD);
     } else {
-      const match = globMatcher(input.pattern);
-      rels = (await walkFiles(ctx.workspace.root, dir.path, ctx.signal)).filter(match);
+      const task = { kind: 'walk', root: ctx.workspace.root, dir: dir.path, pattern: input.pattern } as const;
+      rels = await offloaded(ctx, task, what, GLOB_INSTEAD);
     }
     // The run's credential files are never listed, ignored by .gitignore or not.
     rels = rels.filter((rel) => !ctx.workspace.isHidden(path.join(dir.path, rel)));

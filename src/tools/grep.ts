@@ -1,17 +1,19 @@
 /** Grep: regex search over files (ripgrep syntax), honouring .gitignore. */
 import { lstatSync } from 'node:fs';
-import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Tool } from './context.ts';
-import type { SearchContext } from './glob.ts';
+import { offloaded, type SearchContext } from './glob.ts';
+import type { GrepJsTask } from './match-tasks.ts';
 import { capText, ok, ToolError } from './result.ts';
 import type { ToolDefinition } from './schema.ts';
-import { FILE_TYPES, globMatcher, runProcess, walkFiles } from './search.ts';
+import { FILE_TYPES, runProcess } from './search.ts';
 
 const MODES = ['content', 'files_with_matches', 'count'] as const;
 type Mode = (typeof MODES)[number];
-/** Files bigger than this are skipped by the JS fallback (ripgrep has no such limit). */
-const FALLBACK_MAX_FILE = 20 * 1024 * 1024;
+/** What to do when a search without ripgrep runs past its deadline. */
+const GREP_INSTEAD =
+  'Simplify the regex: no nested or adjacent quantifiers over the same text (e.g. (a+)+, (a|a)*, .*.*=), anchor it ' +
+  'or use a literal prefix; narrow path, glob or type.';
 
 export const grepDefinition: ToolDefinition = {
   name: 'Grep',
@@ -62,7 +64,9 @@ export const grepTool: Tool<GrepInput> = {
     const mode: Mode = input.output_mode ?? 'files_with_matches';
     const target = await ctx.workspace.resolve(input.path ?? '.', 'read');
     if (!target.stat) throw new ToolError(`${target.display} does not exist.`);
-    const lines = ctx.rg ? await withRipgrep(ctx.rg, input, mode, target.display, ctx) : await withJs(input, mode, target.path, ctx);
+    const lines = ctx.rg
+      ? await withRipgrep(ctx.rg, input, mode, target.display, ctx)
+      : await withJs(input, mode, target.path, target.stat.isDirectory(), ctx);
     if (lines.length === 0) return ok(`No matches for ${JSON.stringify(input.pattern)} in ${target.display}.`);
     if (mode !== 'content') lines.sort();
     let shown = lines;
@@ -145,85 +149,33 @@ async function withRipgrep(rg: string, input: GrepInput, mode: Mode, shown: stri
   return out;
 }
 
-async function withJs(input: GrepInput, mode: Mode, target: string, ctx: SearchContext): Promise<string[]> {
-  let re: RegExp;
+/** Without ripgrep: checked here, then walked and matched in the worker (match-tasks.ts), under its deadline. */
+async function withJs(input: GrepInput, mode: Mode, target: string, isDir: boolean, ctx: SearchContext) {
+  const flags = `${input['-i'] ? 'i' : ''}${input.multiline ? 'gms' : 'g'}u`;
   try {
-    re = new RegExp(input.pattern, `${input['-i'] ? 'i' : ''}${input.multiline ? 'gms' : 'g'}u`);
+    new RegExp(input.pattern, flags);
   } catch (e) {
     throw new ToolError(`invalid regex: ${(e as Error).message}`);
   }
-  let filters: ((rel: string) => boolean)[] = [];
-  if (input.glob) filters.push(globMatcher(input.glob));
-  if (input.type) {
-    const globs = FILE_TYPES[input.type];
-    if (!globs) throw new ToolError(`unrecognized file type '${input.type}'. Known: ${Object.keys(FILE_TYPES).join(', ')}; or use the glob parameter.`);
-    const ms = globs.map(globMatcher);
-    filters.push((rel) => ms.some((m) => m(rel)));
+  if (input.type && !FILE_TYPES[input.type]) {
+    const known = Object.keys(FILE_TYPES).join(', ');
+    throw new ToolError(`unrecognized file type '${input.type}'. Known: ${known}; or use the glob parameter.`);
   }
-  const st = await fsp.stat(target);
-  let files: { abs: string; rel: string }[];
-  if (st.isDirectory()) {
-    files = (await walkFiles(ctx.workspace.root, target, ctx.signal)).filter((rel) => filters.every((f) => f(rel))).map((rel) => ({ abs: path.join(target, rel), rel }));
-  } else {
-    filters = [];
-    files = [{ abs: target, rel: path.basename(target) }];
-  }
-  const out: string[] = [];
-  const before = input['-B'] ?? input['-C'] ?? 0;
-  const after = input['-A'] ?? input['-C'] ?? 0;
-  const numbers = input['-n'] !== false;
-  for (const f of files) {
-    ctx.signal?.throwIfAborted();
-    const st = await fsp.lstat(f.abs).catch(() => null);
-    if (!st?.isFile() || st.nlink > 1 || ctx.workspace.isHidden(f.abs)) continue;
-    const buf = await fsp.readFile(f.abs).catch(() => null);
-    if (!buf || buf.length > FALLBACK_MAX_FILE || buf.subarray(0, 8192).includes(0)) continue;
-    const text = buf.toString('utf8');
-    const name = ctx.workspace.display(f.abs);
-    const lines = text.split('\n');
-    if (lines.at(-1) === '') lines.pop();
-    // Matching line indexes (a multiline match marks every line it spans).
-    const hit = new Set<number>();
-    if (input.multiline) {
-      const starts = [0];
-      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-      const lineOf = (off: number): number => {
-        let lo = 0;
-        let hi = starts.length - 1;
-        while (lo < hi) {
-          const mid = (lo + hi + 1) >> 1;
-          if ((starts[mid] ?? 0) <= off) lo = mid;
-          else hi = mid - 1;
-        }
-        return lo;
-      };
-      re.lastIndex = 0;
-      for (let m = re.exec(text); m; m = re.exec(text)) {
-        const a = lineOf(m.index);
-        const b = lineOf(m.index + Math.max(0, m[0].length - 1));
-        for (let i = a; i <= b; i++) hit.add(i);
-        if (m[0].length === 0) re.lastIndex++;
-      }
-    } else {
-      lines.forEach((l, i) => {
-        re.lastIndex = 0;
-        if (re.test(l)) hit.add(i);
-      });
-    }
-    if (hit.size === 0) continue;
-    if (mode === 'files_with_matches') out.push(name);
-    else if (mode === 'count') out.push(`${name}:${hit.size}`);
-    else {
-      const show = new Set<number>();
-      for (const i of hit) for (let j = Math.max(0, i - before); j <= Math.min(lines.length - 1, i + after); j++) show.add(j);
-      let prev = -2;
-      for (const i of [...show].sort((a, b) => a - b)) {
-        if (prev >= 0 && i !== prev + 1 && (before || after)) out.push('--');
-        const sep = hit.has(i) ? ':' : '-';
-        out.push(`${name}${sep}${numbers ? `${i + 1}${sep}` : ''}${lines[i]}`);
-        prev = i;
-      }
-    }
-  }
-  return out;
+  const task: GrepJsTask = {
+    kind: 'grep',
+    root: ctx.workspace.root,
+    target,
+    isDir,
+    pattern: input.pattern,
+    flags,
+    multiline: input.multiline === true,
+    ...(input.glob ? { glob: input.glob } : {}),
+    ...(input.type ? { type: input.type } : {}),
+    mode,
+    before: input['-B'] ?? input['-C'] ?? 0,
+    after: input['-A'] ?? input['-C'] ?? 0,
+    numbers: input['-n'] !== false,
+    hidden: [...ctx.workspace.hiddenPaths],
+  };
+  return offloaded(ctx, task, `The search for ${JSON.stringify(input.pattern)}`, GREP_INSTEAD);
 }

@@ -10,6 +10,7 @@ import type { FileVersion, Tool, ToolContext } from './context.ts';
 import { editTool } from './edit.ts';
 import { globTool, type SearchContext } from './glob.ts';
 import { grepTool } from './grep.ts';
+import { createMatcher } from './offload.ts';
 import { readTool } from './read.ts';
 import { fail, ToolError, type ToolResult } from './result.ts';
 import { execCommand, prepareSandbox, type CommandResult, type Sandbox, type SandboxMode } from './sandbox.ts';
@@ -42,6 +43,8 @@ export interface ToolboxOptions {
   env?: NodeJS.ProcessEnv;
   /** ripgrep to use for Glob/Grep: a path, false for the pure-JS fallback, undefined to look on PATH. */
   ripgrep?: string | false;
+  /** How long one Glob/Grep may spend matching in its worker (default MATCH_TIMEOUT_MS, 10 s). */
+  matchTimeoutMs?: number;
   /** Progress/diagnostic messages (sandbox setup). */
   log?: (message: string) => void;
   /** Skip installing bubblewrap with sudo (tests). */
@@ -139,6 +142,9 @@ export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
     return content === r.content ? r : { ...r, content };
   };
   const rg = opts.ripgrep === false ? null : (opts.ripgrep ?? which('rg', env) ?? which('rg'));
+  const matcher = createMatcher({ timeoutMs: opts.matchTimeoutMs });
+  // Its start-up (tens of milliseconds) overlaps the model's first answer instead of delaying the first Glob/Grep.
+  if (offered.has('Glob') || offered.has('Grep')) matcher.warm();
 
   return {
     definitions: tools.map((t) => t.definition),
@@ -151,9 +157,9 @@ export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
       }
       const invalid = validateInput(tool.definition, input);
       if (invalid) return fail(name, invalid);
-      const ctx: SearchContext & ToolContext = { workspace, seen, signal, rg };
+      const ctx: SearchContext & ToolContext = { workspace, seen, signal, rg, matcher };
       try {
-        return masked(await tool.run(input as never, ctx));
+        return masked(await untilAborted(tool.run(input as never, ctx), signal));
       } catch (e) {
         if (e instanceof ToolError) return masked(fail(name, e.message));
         if (signal?.aborted) return fail(name, 'cancelled.');
@@ -163,9 +169,32 @@ export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
     runCommand: (command, o = {}) => exec(command, o),
     async close() {
       for (const kill of running) kill();
-      await sandbox?.close();
+      await Promise.all([sandbox?.close(), matcher.close()]);
     },
   };
+}
+
+/** After a cancel, how long a tool has to settle by itself (Bash: its process group killed) before it is abandoned. */
+const ABANDON_AFTER_MS = 1000;
+
+/**
+ * The tool's promise, or a rejection soon after the run is cancelled: a tool stuck on a promise that never settles
+ * (a fault in a stream callback) cannot hold the run past its timeout or a SIGTERM. A late failure of the abandoned
+ * promise is swallowed: it must not come back as an unhandled rejection.
+ */
+function untilAborted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  p.catch(() => {});
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => void (timer = setTimeout(() => reject(signal.reason), ABANDON_AFTER_MS));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    });
+  });
 }
 
 export interface RunCommandOptions {

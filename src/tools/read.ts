@@ -1,11 +1,17 @@
-/** Read: numbered lines of a file, streamed so a large file is never loaded whole. */
-import { createInterface } from 'node:readline';
+/**
+ * Read: numbered lines of a file, read in bounded chunks: at most MAX_LINE_CHARS of a line is kept (a 300 MB line is
+ * skipped through, never held), and at most MAX_SCAN_BYTES of the file are read per call.
+ */
+import type { FileHandle } from 'node:fs/promises';
 import type { Tool } from './context.ts';
 import { MAX_RESULT_CHARS, ok, ToolError } from './result.ts';
 import type { ToolDefinition } from './schema.ts';
 
 export const DEFAULT_READ_LINES = 2000;
 export const MAX_LINE_CHARS = 2000;
+/** One Read reads at most this much of a file (lines before the offset included); Bash reads further. */
+export const MAX_SCAN_BYTES = 128 * 1024 * 1024;
+const CHUNK_BYTES = 64 * 1024;
 
 export const readDefinition: ToolDefinition = {
   name: 'Read',
@@ -59,48 +65,35 @@ export const readTool: Tool<ReadInput> = {
       throw e;
     }
 
-    const out: string[] = [];
-    let chars = 0;
-    let lineNo = 0;
-    let cutLines = 0;
-    let stoppedAt: number | null = null; // first line not shown because of the character cap
-    let more = false;
-    const stream = fh.createReadStream({ start: 0, encoding: 'utf8', highWaterMark: 64 * 1024 });
-    const rl = createInterface({ input: stream, crlfDelay: Infinity });
+    let w: LineWindow;
     try {
-      for await (const raw of rl) {
-        lineNo++;
-        if (lineNo < offset) continue;
-        if (lineNo >= offset + limit) {
-          more = true;
-          break;
-        }
-        let line = raw;
-        if (line.length > MAX_LINE_CHARS) {
-          line = `${line.slice(0, MAX_LINE_CHARS)}… [line cut: ${line.length} chars]`;
-          cutLines++;
-        }
-        const entry = `${String(lineNo).padStart(6)}\t${line}`;
-        if (chars + entry.length + 1 > MAX_RESULT_CHARS) {
-          stoppedAt = lineNo;
-          more = true;
-          break;
-        }
-        out.push(entry);
-        chars += entry.length + 1;
-      }
+      w = await readLineWindow(fh, { offset, limit }, ctx.signal);
     } finally {
-      rl.close();
-      stream.destroy();
       await fh.close().catch(() => {});
     }
+    const { out, lineNo, cutLines, stoppedAt, more } = w;
     ctx.seen.set(r.path, { mtimeMs: stat.mtimeMs, size: stat.size });
+    if (out.length === 0 && w.scanStopped) {
+      return ok(
+        `${r.display}: line ${offset} is past the first ${mib(w.scanned)} (${lineNo} lines), as far as one Read ` +
+          `goes. Use Bash (e.g. \`sed -n '${offset},${offset + 99}p' ${r.display} | cut -c1-${MAX_LINE_CHARS}\`) ` +
+          'to read that far.',
+      );
+    }
     if (out.length === 0) {
       return ok(`${r.display} has ${lineNo} lines; offset ${offset} is past the end. Use a smaller offset.`);
     }
     const notes: string[] = [];
     const next = stoppedAt ?? offset + out.length;
-    if (more) {
+    if (w.scanStopped) {
+      notes.push(
+        w.partialLast
+          ? `[Stopped after reading ${mib(w.scanned)} of ${mib(w.size)}: line ${lineNo} goes on past that. ` +
+              'Use Bash (e.g. `head -c`, `cut -c`, `fold`) for the rest.]'
+          : `[Stopped after reading ${mib(w.scanned)} of ${mib(w.size)}, as far as one Read goes. ` +
+              `Continue with offset=${next}, or use Bash (\`sed -n\`).]`,
+      );
+    } else if (more) {
       notes.push(
         stoppedAt
           ? `[Stopped at line ${stoppedAt}: output cap of ${MAX_RESULT_CHARS} characters reached. Continue with offset=${next}.]`
@@ -111,3 +104,142 @@ export const readTool: Tool<ReadInput> = {
     return ok([...out, ...notes].join('\n'));
   },
 };
+
+export interface LineWindow {
+  /** Numbered lines, as shown. */
+  out: string[];
+  /** Characters of `out` with their newlines. */
+  chars: number;
+  /** Lines started (the last one may be unfinished when scanStopped). */
+  lineNo: number;
+  cutLines: number;
+  /** First line not shown because of the character cap. */
+  stoppedAt: number | null;
+  /** The file has lines after those shown. */
+  more: boolean;
+  /** Bytes read, and the file's size at open. */
+  scanned: number;
+  size: number;
+  /** maxScanBytes was reached before the window was complete. */
+  scanStopped: boolean;
+  /** The last line shown is the head of a line that goes on past maxScanBytes. */
+  partialLast: boolean;
+}
+
+export interface WindowOptions {
+  offset: number;
+  limit: number;
+  maxLineChars?: number;
+  maxChars?: number;
+  maxScanBytes?: number;
+}
+
+/**
+ * Lines offset..offset+limit-1 of an open file, numbered like `cat -n`, reading chunk by chunk: of each line, only its
+ * first bytes (enough for maxLineChars characters) are kept; lines are split at '\n' and a trailing '\r' dropped.
+ */
+export async function readLineWindow(fh: FileHandle, o: WindowOptions, signal?: AbortSignal): Promise<LineWindow> {
+  const maxLineChars = o.maxLineChars ?? MAX_LINE_CHARS;
+  const maxChars = o.maxChars ?? MAX_RESULT_CHARS;
+  const maxScan = o.maxScanBytes ?? MAX_SCAN_BYTES;
+  // A UTF-8 character is at most 4 bytes: this many bytes always hold maxLineChars characters and one more.
+  const keepBytes = (maxLineChars + 1) * 4;
+  const size = (await fh.stat()).size;
+  const w: LineWindow = {
+    out: [],
+    chars: 0,
+    lineNo: 0,
+    cutLines: 0,
+    stoppedAt: null,
+    more: false,
+    scanned: 0,
+    size,
+    scanStopped: false,
+    partialLast: false,
+  };
+  const buf = Buffer.alloc(CHUNK_BYTES);
+  let kept: Buffer[] = [];
+  let keptBytes = 0;
+  let lineBytes = 0;
+  let inLine = false; // bytes of the current line have been read
+  let done = false;
+
+  // Ends the current line; returns false when the window is complete.
+  const endLine = (): boolean => {
+    const n = ++w.lineNo;
+    inLine = false;
+    const parts = kept;
+    const total = lineBytes;
+    kept = [];
+    keptBytes = 0;
+    lineBytes = 0;
+    if (n < o.offset) return true;
+    if (n >= o.offset + o.limit) {
+      w.more = true;
+      return false;
+    }
+    let line = Buffer.concat(parts).toString('utf8');
+    const whole = parts.reduce((a, p) => a + p.length, 0) === total;
+    if (whole && line.endsWith('\r')) line = line.slice(0, -1);
+    if (!whole || line.length > maxLineChars) {
+      const size = whole ? `${line.length} chars` : `${w.partialLast ? 'over ' : ''}${total} bytes`;
+      line = `${line.slice(0, maxLineChars)}… [line cut: ${size}]`;
+      w.cutLines++;
+    }
+    const entry = `${String(n).padStart(6)}\t${line}`;
+    if (w.chars + entry.length + 1 > maxChars) {
+      w.stoppedAt = n;
+      w.more = true;
+      return false;
+    }
+    w.out.push(entry);
+    w.chars += entry.length + 1;
+    return true;
+  };
+  // Takes bytes of the current line, keeping only the head of a line that will be shown.
+  const take = (chunk: Buffer): void => {
+    inLine = true;
+    lineBytes += chunk.length;
+    const shown = w.lineNo + 1 >= o.offset;
+    if (shown && keptBytes < keepBytes) {
+      const part = Buffer.from(chunk.subarray(0, keepBytes - keptBytes)); // a copy: buf is reused
+      kept.push(part);
+      keptBytes += part.length;
+    }
+  };
+
+  while (!done) {
+    signal?.throwIfAborted();
+    if (w.scanned >= maxScan) {
+      w.scanStopped = true;
+      break;
+    }
+    const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK_BYTES, maxScan - w.scanned), w.scanned);
+    if (bytesRead === 0) {
+      if (inLine) endLine();
+      break;
+    }
+    w.scanned += bytesRead;
+    const chunk = buf.subarray(0, bytesRead);
+    let from = 0;
+    for (let nl = chunk.indexOf(10, from); nl !== -1; nl = chunk.indexOf(10, from)) {
+      take(chunk.subarray(from, nl));
+      from = nl + 1;
+      if (!endLine()) {
+        done = true;
+        break;
+      }
+    }
+    if (!done && from < chunk.length) take(chunk.subarray(from));
+  }
+  // Stopped inside a line that is to be shown: show its head.
+  if (w.scanStopped && inLine && w.lineNo + 1 >= o.offset && w.lineNo + 1 < o.offset + o.limit) {
+    w.partialLast = true;
+    endLine();
+  }
+  return w;
+}
+
+function mib(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(0)} MiB` : `${bytes} bytes`;
+}

@@ -90,8 +90,7 @@ export class Workspace {
 
   /** Workspace-relative path for display ('.' for the root), or the absolute path outside it. */
   display(real: string): string {
-    if (inside(real, this.root)) return path.relative(this.root, real) || '.';
-    return real;
+    return displayPath(this.root, real);
   }
 
   /**
@@ -227,6 +226,12 @@ export class Workspace {
     const ro = access === 'read' && this.readOnlyRoots.length ? ` (or, read-only, inside ${this.readOnlyRoots.join(', ')})` : '';
     return `${p} is outside the workspace; use a path relative to the workspace root (${this.root}) or an absolute path inside it${ro}.`;
   }
+}
+
+/** How a real path is shown to the model: relative to the workspace root inside it, absolute elsewhere. */
+export function displayPath(root: string, real: string): string {
+  if (inside(real, root)) return path.relative(root, real) || '.';
+  return real;
 }
 
 export function inside(child: string, parent: string): boolean {
