@@ -34,8 +34,9 @@ export const VISIBLE_SCHEMA: Schema = {
     td: ['align'],
     th: ['align'],
   },
-  // `script` is dropped with its content by GitHub; so are `style` and `noscript` here (GitHub shows them escaped,
-  // or not at all: either way nothing a reader sees is lost). Other tags off the list are unwrapped: content kept.
+  // `script` is dropped with its content by GitHub; so are `style`, `noscript` and `template` here (GitHub shows
+  // them escaped or not at all: at worst the model misses text the reader saw, never the reverse). Other tags off
+  // the list are unwrapped: their content is kept, as GitHub shows it.
   strip: ['script', 'style', 'noscript', 'template'],
 };
 
