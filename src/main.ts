@@ -12,7 +12,7 @@ import { readCommentEvent } from './trigger/event.ts';
 import { Outputs } from './pipeline/outputs.ts';
 import { runPipeline } from './pipeline/index.ts';
 import { actionsLogger } from './pipeline/log.ts';
-import { installShutdown } from './shutdown.ts';
+import { installShutdown } from './pipeline/shutdown.ts';
 
 /** After a cancel signal the run has this long to push and report before it exits anyway. */
 const CANCEL_GRACE_MS = 4_500;

@@ -1,9 +1,9 @@
-// src/shutdown.ts on a stand-in process: a signal or a fault aborts the run's controller once; the grace timer gives
+// src/pipeline/shutdown.ts on a stand-in process: a signal or a fault aborts the run's controller once; the grace timer gives
 // up and exits; a second fault or signal changes nothing; dispose removes everything.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { installShutdown } from '../../src/shutdown.ts';
+import { installShutdown } from '../../src/pipeline/shutdown.ts';
 
 function setup(graceMs = 80, faultGraceMs?: number) {
   const proc = new EventEmitter();

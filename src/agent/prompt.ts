@@ -1,4 +1,4 @@
-import { sanitizeUntrusted, wrapUntrusted, UNTRUSTED_TAG } from '../trigger/sanitize.ts';
+import { sanitizePlainText, sanitizeUntrusted, wrapUntrusted, UNTRUSTED_TAG } from '../trigger/sanitize.ts';
 
 export interface PromptInput {
   readonly agentBody: string;
@@ -56,7 +56,8 @@ export function taskMessage(t: TaskInput): string {
     t.task.trim() || '(no task text: read the thread below and do what it asks)',
     '',
     `## ${t.kind === 'issue' ? 'Issue' : 'Pull request'} #${t.number}`,
-    wrapUntrusted('title', sanitizeUntrusted(t.title, 300)),
+    // GitHub shows a title as it is, not as Markdown: `Array<string>` there is text, not a tag.
+    wrapUntrusted('title', sanitizePlainText(t.title, 300)),
   ];
   if (t.body?.trim()) parts.push(wrapUntrusted('description', sanitizeUntrusted(t.body, 8_000)));
   const comments: string[] = [];

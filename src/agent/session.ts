@@ -2,7 +2,7 @@ import type { AgentDefinition } from './definition.ts';
 import type { ModelInfo } from './models.ts';
 import { costUsd } from './models.ts';
 import { repoContext } from './context.ts';
-import { systemPrompt, taskMessage, type TaskInput } from './prompt.ts';
+import type { TaskInput } from './prompt.ts';
 import { runAgentLoop, type LoopEvent, type LoopOptions, type LoopResult } from './loop.ts';
 import type { Toolbox } from '../tools/index.ts';
 import type { Transcript } from './transcript.ts';
@@ -26,6 +26,9 @@ export interface SessionInput {
 
 /** One agent session, the same in the action and the CLI: context, prompts, the loop, and the transcript. */
 export async function runSession(s: SessionInput): Promise<LoopResult> {
+  // Loaded here, not at startup (dist/prompt.js, see scripts/bundle.mjs): the prompt's Markdown renderer (GFM and
+  // HTML parsers, GitHub's sanitizer allowlist: ~850 KB) would cost every run that stops early ~0.1 s to parse.
+  const { systemPrompt, taskMessage } = await import('./prompt.ts');
   const ctx = await repoContext(s.workspace);
   const system = systemPrompt({
     agentBody: s.agent.body,

@@ -1,6 +1,7 @@
 // Text written by GitHub users (issue bodies, comments, PR descriptions) goes to the model only after this: what a
 // reader of the rendered page cannot see is removed, so a hidden instruction cannot ride along; then it is marked as
 // data, not instructions. The trusted command itself does not pass through here.
+import { visibleMarkdown, UnrenderableText } from './visible-markdown.ts';
 
 export const DEFAULT_UNTRUSTED_CHARS = 20_000;
 
@@ -14,106 +15,35 @@ export const DEFAULT_UNTRUSTED_CHARS = 20_000;
 const INVISIBLE =
   /[\u00AD\u034F\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFE00-\uFE0E\uFEFF\uFFF9-\uFFFB\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu;
 
-/** Tags GitHub renders from Markdown; others are shown as text, so they are left alone (they may be code). */
-const HTML_TAGS =
-  'a|abbr|b|bdi|bdo|blockquote|br|caption|cite|code|dd|del|details|dfn|div|dl|dt|em|figcaption|figure|h[1-6]|hr|i|img|ins|kbd|li|mark|ol|p|picture|pre|q|rp|rt|ruby|s|samp|section|small|source|span|strike|strong|sub|summary|sup|table|tbody|td|tfoot|th|thead|time|tr|tt|u|ul|var|video|wbr';
-/** Attributes kept on those tags: the rest (alt, title, aria-label, data-*) are never shown as text. */
-const KEPT_ATTRIBUTES = new Set(['href', 'src', 'srcset', 'open', 'colspan', 'rowspan', 'align']);
-
 /**
- * Removes what a reader of the rendered Markdown does not see, collapses long blank runs and bounds the length.
- * The result is at most `maxChars` long, a truncation note included.
+ * The part of a GitHub Markdown text (issue body, comment, PR description) a reader of the rendered page sees, as
+ * Markdown: see visible-markdown.ts. Invisible characters go afterwards, so they cannot change how the text parses
+ * (`<!-- a -\u200B-> b -->` is one comment on GitHub and stays one), and neither can characters GitHub decodes from
+ * entities (`&#8203;`). Long blank runs collapse; the result is at most `maxChars` long, a truncation note included.
+ * A text that cannot be rendered safely is withheld whole, with a note saying why.
  */
 export function sanitizeUntrusted(text: string, maxChars: number = DEFAULT_UNTRUSTED_CHARS): string {
-  let s = text.replace(/\r\n?/g, '\n');
-  // Invisible characters first, so `<!\u200B-- … -->` cannot dodge the comment rule below.
-  s = s.replace(INVISIBLE, '');
-  // Comments and hidden elements hide whatever they span, fenced code included, so they go first and everywhere.
-  s = removeHtmlComments(s);
-  s = removeHiddenElements(s);
-  // Attributes and Markdown titles are visible inside code blocks (JSX, HTML samples): only touched outside them.
-  s = outsideFences(s, (prose) => stripHiddenMarkdown(stripTagAttributes(prose)));
-  // Trailing spaces, then runs of blank lines: at most two in a row.
-  s = s.replace(/[ \t]+$/gm, '').replace(/\n{4,}/g, '\n\n\n').trim();
-  return truncate(s, maxChars);
-}
-
-/** Applies `fn` to the text outside fenced code blocks (``` or ~~~, closed by the same fence or the end). */
-function outsideFences(s: string, fn: (prose: string) => string): string {
-  const lines = s.split('\n');
-  const out: string[] = [];
-  let prose: string[] = [];
-  let fence: string | null = null;
-  for (const line of lines) {
-    if (fence === null) {
-      const open = /^ {0,3}(`{3,}|~{3,})/.exec(line);
-      if (open?.[1] && !(open[1][0] === '`' && line.slice(open[0].length).includes('`'))) {
-        if (prose.length) out.push(fn(prose.join('\n')));
-        prose = [];
-        fence = open[1];
-        out.push(line);
-      } else prose.push(line);
-    } else {
-      out.push(line);
-      const close = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(line);
-      if (close?.[1] && close[1][0] === fence[0] && close[1].length >= fence.length) fence = null;
-    }
+  let visible: string;
+  try {
+    visible = visibleMarkdown(text.replace(/\r\n?/g, '\n'));
+  } catch (e) {
+    const why = e instanceof UnrenderableText ? e.message : String(e);
+    return truncate(`[text withheld: it could not be rendered safely (${why}); read it on GitHub]`, maxChars);
   }
-  if (prose.length) out.push(fn(prose.join('\n')));
-  return out.join('\n');
+  return truncate(tidy(visible), maxChars);
 }
 
-/** `<!-- … -->`, and an unterminated `<!--` hides everything after it. */
-function removeHtmlComments(s: string): string {
-  return s.replace(/<!--[\s\S]*?(?:-->|$)/g, '');
+/**
+ * Text GitHub shows as it is, not as Markdown (issue and PR titles): only invisible characters go, and line breaks
+ * become spaces; then the length bound applies.
+ */
+export function sanitizePlainText(text: string, maxChars: number): string {
+  return truncate(text.replace(INVISIBLE, '').replace(/\s*[\r\n]+\s*/g, ' ').trim(), maxChars);
 }
 
-/** Elements a browser does not show: `<x hidden>…</x>`, `<template>`, `<style>`, `<script>` (GitHub drops the last ones). */
-function removeHiddenElements(s: string): string {
-  let out = s;
-  for (let i = 0; i < 5; i++) {
-    const before = out;
-    out = out
-      .replace(/<([a-z][a-z0-9]*)\b[^<>]*?\shidden\b[^<>]*>[\s\S]*?<\/\1\s*>/gi, '')
-      .replace(/<(template|style|script|noscript)\b[^<>]*>[\s\S]*?(?:<\/\1\s*>|$)/gi, '');
-    if (out === before) break;
-  }
-  // An opening `hidden` tag left without its closing tag hides the rest.
-  return out.replace(/<([a-z][a-z0-9]*)\b[^<>]*?\shidden\b[^<>]*>[\s\S]*$/i, '');
-}
-
-/** `<img alt="…" title="…" src="x">` → `<img src="x">`: attribute text never shows, so it goes. */
-function stripTagAttributes(s: string): string {
-  const tag = new RegExp(`<(${HTML_TAGS})(\\s[^<>]*?)?(/?)>`, 'gi');
-  return s.replace(tag, (_m, name: string, attrs: string | undefined, selfClose: string) => {
-    const kept: string[] = [];
-    if (attrs) {
-      for (const a of attrs.matchAll(/([^\s=/]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+))?/g)) {
-        const key = (a[1] ?? '').toLowerCase();
-        if (KEPT_ATTRIBUTES.has(key)) kept.push(a[2] ? `${key}=${a[2]}` : key);
-      }
-    }
-    return `<${name}${kept.length ? ` ${kept.join(' ')}` : ''}${selfClose ? ' /' : ''}>`;
-  });
-}
-
-/** Image alt text, link titles and unused link reference definitions (`[//]: # (hidden)`). */
-function stripHiddenMarkdown(s: string): string {
-  // Image alt text: ![hidden](url) → ![](url); ![hidden][ref] → ![][ref]. Nested brackets included.
-  let out = s.replace(/!\[(?:[^\[\]]|\[[^\[\]]*\])*\](?=[(\[])/g, '![]');
-  // Link and image titles: [x](url "hidden") / 'hidden' / (hidden) → [x](url).
-  out = out.replace(/\]\(\s*(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)\s+(?:"[^"]*"|'[^']*'|\([^()]*\))\s*\)/g, ']($1)');
-  // Reference definitions render as nothing. Keep used ones (minus their title); drop the rest with their text.
-  const defs = /^ {0,3}\[([^\]\n]+)\]:[ \t]*(\S+)(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*$/gm;
-  const labels = new Set<string>();
-  const body = out.replace(defs, '');
-  for (const m of body.matchAll(/\]\[([^\]\n]*)\]|\[([^\]\n]+)\](?!\()/g)) labels.add(normLabel(m[1] || m[2] || ''));
-  out = out.replace(defs, (_m, label: string, url: string) => (labels.has(normLabel(label)) ? `[${label}]: ${url}` : ''));
-  return out;
-}
-
-function normLabel(label: string): string {
-  return label.trim().replace(/\s+/g, ' ').toLowerCase();
+/** Invisible characters out, trailing spaces out, then runs of blank lines: at most two in a row. */
+function tidy(s: string): string {
+  return s.replace(INVISIBLE, '').replace(/[ \t]+$/gm, '').replace(/\n{4,}/g, '\n\n\n').trim();
 }
 
 function truncate(s: string, maxChars: number): string {

@@ -6,7 +6,7 @@
  * logged: the grace timer is already running, so a fault loop can neither keep the process alive nor start over; a
  * cancel signal after a fault shortens the wait to the cancel's grace.
  */
-import { errorMessage } from './errors.ts';
+import { errorMessage } from '../errors.ts';
 
 export interface ShutdownOptions {
   /** The run's controller: the same one its signal is handed to the agent with. */
