@@ -18,7 +18,12 @@ const LAYERS: ReadonlyArray<readonly [string, number]> = [
   ['git/', 1],
   ['github/', 1],
   ['trigger/', 1],
-  ['agent/', 2],
+  // What one agent session is made of: the agent files, the model and its providers, the repository summary.
+  ['agents/', 1],
+  ['model/', 1],
+  ['repo-context/', 1],
+  // One session: prompt, loop, STATUS, transcript; it puts the pieces above together.
+  ['session/', 2],
   ['report/', 3],
   ['pipeline/', 4],
   ['main.ts', 5],

@@ -27,7 +27,7 @@ const sideEffectFree = {
 
 /**
  * The Bedrock and Vertex SDKs (AWS and Google code, ~2 MB each with their copy of the Anthropic SDK) are bundled into
- * files of their own, which src/agent/provider.ts imports only when `provider` names them: a run on the Anthropic
+ * files of their own, which src/model/provider.ts imports only when `provider` names them: a run on the Anthropic
  * API never parses them.
  */
 /** @type {import('esbuild').Plugin} */
@@ -59,7 +59,7 @@ const common = {
 await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist' });
 await build({
   ...common,
-  entryPoints: { 'provider-bedrock': 'src/agent/provider-bedrock.ts', 'provider-vertex': 'src/agent/provider-vertex.ts' },
+  entryPoints: { 'provider-bedrock': 'src/model/provider-bedrock.ts', 'provider-vertex': 'src/model/provider-vertex.ts' },
   outdir: 'dist',
 });
 // The local CLI (npx backend-developer-action run "<task>"): the same pieces, its own entry.

@@ -1,7 +1,6 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import matter from 'gray-matter';
 import { UserError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
@@ -10,15 +9,6 @@ export { TOOL_NAMES, type ToolName };
 
 export { DEFAULT_AGENTS_DIR };
 
-/**
- * Where the built-in agents are: beside the bundle (dist/agents, for dist/index.js and dist/cli.js) or, running from
- * sources, at the repository root. `entryUrl` is the running entry's import.meta.url.
- */
-export function builtinAgentsDir(entryUrl: string): string {
-  const here = path.dirname(fileURLToPath(entryUrl));
-  const candidates = [path.join(here, 'agents'), path.join(here, '..', 'agents')];
-  return candidates.find((d) => existsSync(d)) ?? candidates[0]!;
-}
 export const GITHUB_AGENTS_DIR = '.github/agents';
 
 /** One agent: a Markdown file with YAML frontmatter; the body is its instructions. */

@@ -2,6 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { Status } from '../constants.ts';
 import { errorMessage } from '../errors.ts';
 import type { Toolbox, ToolResult } from '../tools/index.ts';
+import type { ModelClient } from '../model/client.ts';
 import { parseStatus, type StatusBlock } from './status.ts';
 
 type MessageParam = Anthropic.Messages.MessageParam;
@@ -39,11 +40,8 @@ export type LoopEvent =
   | { type: 'tool'; turn: number; name: string; input: unknown; result: ToolResult; ms: number }
   | { type: 'note'; message: string };
 
-/** What the loop needs of a model client: the SDK's streaming Messages call (any provider). */
-export type ModelClient = LoopOptions['client'];
-
 export interface LoopOptions {
-  readonly client: { messages: Pick<Anthropic['messages'], 'stream'> };
+  readonly client: ModelClient;
   readonly model: LoopModel;
   /** USD cost of one response's usage, from the model's prices (long-prompt pricing is per request). */
   readonly price: (u: Usage) => number;
