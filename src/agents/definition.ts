@@ -154,7 +154,7 @@ function nameField(rawName: unknown, fallbackName: string, fail: Fail): string {
   if (typeof rawName !== 'string') {
     fail(`field "name" must be a string, got ${describe(rawName)}. Quote it: name: "${slug(String(rawName)) || 'my-agent'}".`);
   }
-  const name = (rawName as string).trim();
+  const name = rawName.trim();
   if (!NAME_RE.test(name)) {
     fail(
       `field "name" is "${name}"; a name may contain only letters, digits and "-" and must not start with "-" (it is the command /<name>). Use e.g. "name: ${slug(name) || 'my-agent'}".`,
@@ -170,7 +170,7 @@ function descriptionField(raw: unknown, fail: Fail): string {
   if (typeof raw !== 'string') {
     fail(`field "description" must be a string, got ${describe(raw)}. Write one sentence saying what the agent does (quote it if it contains ":").`);
   }
-  return (raw as string).trim();
+  return raw.trim();
 }
 
 /** Field `tools`: a comma-separated string or a YAML list of tool names; all six when absent. */
@@ -187,13 +187,13 @@ function toolsField(raw: unknown, fail: Fail): ToolName[] {
     if (typeof entry !== 'string') {
       fail(`field "tools" has an entry that is ${describe(entry)}; entries must be tool names: ${TOOL_NAMES.join(', ')}.`);
     }
-    const t = (entry as string).trim();
+    const t = entry.trim();
     if (t === '') continue;
     const tool = TOOL_NAMES.find((n) => n.toLowerCase() === t.toLowerCase());
     if (!tool) {
       fail(`field "tools" names an unknown tool "${t}". Valid tools: ${TOOL_NAMES.join(', ')} (remove "tools" to allow all six).`);
     }
-    if (!picked.includes(tool!)) picked.push(tool!);
+    if (!picked.includes(tool)) picked.push(tool);
   }
   if (picked.length === 0) {
     fail(`field "tools" lists no tools. Name at least one of ${TOOL_NAMES.join(', ')}, or remove the field to allow all six.`);
@@ -207,7 +207,7 @@ function modelField(raw: unknown, fail: Fail): string | undefined {
   if (typeof raw !== 'string') {
     fail(`field "model" must be a string, got ${describe(raw)}. Use an alias (sonnet, opus, haiku, sonnet[1m], opus[1m]), a full model id, or "inherit".`);
   }
-  const m = (raw as string).trim();
+  const m = raw.trim();
   return m === '' || m.toLowerCase() === 'inherit' ? undefined : m;
 }
 
