@@ -4,7 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { globSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
+import ts from 'typescript';
 import { ROOT } from '../scripts/docs.ts';
+
+/** The longest a function in src/ may be, in lines from its first token to its closing brace. */
+const MAX_FUNCTION_LINES = 120;
 
 /** Layers, lowest first. A module's layer is the first entry whose prefix matches its path under src/. */
 const LAYERS: ReadonlyArray<readonly [string, number]> = [
@@ -18,7 +22,12 @@ const LAYERS: ReadonlyArray<readonly [string, number]> = [
   ['git/', 1],
   ['github/', 1],
   ['trigger/', 1],
-  ['agent/', 2],
+  // What one agent session is made of: the agent files, the model and its providers, the repository summary.
+  ['agents/', 1],
+  ['model/', 1],
+  ['repo-context/', 1],
+  // One session: prompt, loop, STATUS, transcript; it puts the pieces above together.
+  ['session/', 2],
   ['report/', 3],
   ['pipeline/', 4],
   ['main.ts', 5],
@@ -93,4 +102,42 @@ test('no import cycles between modules (dynamic imports included)', () => {
   };
   for (const start of graph.keys()) if (!done.has(start)) visit(start, [start]);
   assert.deepEqual(cycles, []);
+});
+
+/** Every function in `text` longer than `max` lines: its name (or what it is assigned to), line and length. */
+function longFunctions(file: string, text: string, max: number): string[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const found: string[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isFunctionLike(n) && 'body' in n && n.body) {
+      const first = source.getLineAndCharacterOfPosition(n.getStart(source)).line;
+      const lines = source.getLineAndCharacterOfPosition(n.getEnd()).line - first + 1;
+      if (lines > max) found.push(`${functionName(n)} in src/${file}:${first + 1} is ${lines} lines`);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(source);
+  return found;
+}
+
+function functionName(n: ts.SignatureDeclaration): string {
+  if (n.name) return n.name.getText();
+  const parent = n.parent;
+  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent)) && parent.name) return parent.name.getText();
+  return '(anonymous function)';
+}
+
+test('no function in src/ is over 120 lines (split it into named helpers)', () => {
+  const src = join(ROOT, 'src');
+  const files = globSync('**/*.ts', { cwd: src });
+  assert.ok(files.length > 40, `found ${files.length} modules`);
+  const offenders = files.flatMap((file) => longFunctions(file, readFileSync(join(src, file), 'utf8'), MAX_FUNCTION_LINES));
+  assert.deepEqual(offenders, []);
+});
+
+test('the function-length check sees a long function (sanity)', () => {
+  const body = Array.from({ length: MAX_FUNCTION_LINES }, (_, i) => `  x += ${i};`).join('\n');
+  const text = `export function long(): number {\n  let x = 0;\n${body}\n  return x;\n}\nconst short = () => 1;\n`;
+  assert.deepEqual(longFunctions('probe.ts', text, MAX_FUNCTION_LINES), [`long in src/probe.ts:1 is ${MAX_FUNCTION_LINES + 4} lines`]);
+  assert.deepEqual(longFunctions('probe.ts', text, MAX_FUNCTION_LINES + 4), []);
 });

@@ -22,7 +22,7 @@ import { issueCommentEvent } from '../__tests__/harness/payloads.ts';
 import { launchAction, DIST, type ActionRun } from '../__tests__/harness/launcher.ts';
 import { SERVICE_FILES } from '../__tests__/harness/health-scenario.ts';
 import { createToolbox, prepareSandbox, runCommand } from '../src/tools/index.ts';
-import { repoContext } from '../src/agent/context.ts';
+import { repoContext } from '../src/repo-context/index.ts';
 
 const args = process.argv.slice(2);
 const SMOKE = args.includes('--smoke');

@@ -27,9 +27,9 @@ const sideEffectFree = {
 
 /**
  * The Bedrock and Vertex SDKs (AWS and Google code, ~2 MB each with their copy of the Anthropic SDK) are bundled into
- * files of their own, which src/agent/provider.ts imports only when `provider` names them: a run on the Anthropic
+ * files of their own, which src/model/provider.ts imports only when `provider` names them: a run on the Anthropic
  * API never parses them. So is the prompt with its Markdown renderer (GFM and HTML parsers, GitHub's sanitizer
- * allowlist: ~850 KB), which src/agent/session.ts imports when a run reaches the model: a comment that is not a
+ * allowlist: ~850 KB), which src/session/session.ts imports when a run reaches the model: a comment that is not a
  * command, or is refused, never parses it (~0.1 s less at every start).
  */
 /** @type {import('esbuild').Plugin} */
@@ -65,9 +65,9 @@ await build({ ...common, entryPoints: { 'match-worker': 'src/tools/match-worker.
 await build({
   ...common,
   entryPoints: {
-    'provider-bedrock': 'src/agent/provider-bedrock.ts',
-    'provider-vertex': 'src/agent/provider-vertex.ts',
-    prompt: 'src/agent/prompt.ts',
+    'provider-bedrock': 'src/model/provider-bedrock.ts',
+    'provider-vertex': 'src/model/provider-vertex.ts',
+    prompt: 'src/session/prompt.ts',
   },
   outdir: 'dist',
 });

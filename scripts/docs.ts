@@ -1,6 +1,6 @@
 // Regenerates the documentation's tables from their sources, so the docs cannot drift from the code:
 //   inputs, outputs  ← action.yml
-//   models           ← src/agent/models.ts (aliases, ids, windows, prices)
+//   models           ← src/model/models.ts (aliases, ids, windows, prices)
 //   domains          ← src/tools/proxy.ts (the default allowed-domains)
 // Each table sits between `<!-- NAME:start -->` and `<!-- NAME:end -->`, on exactly one of README.md and docs/*.md.
 //
@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MODEL_ALIASES, resolveModel } from '../src/agent/models.ts';
+import { MODEL_ALIASES, resolveModel } from '../src/model/models.ts';
 import { DEFAULT_ALLOWED_DOMAINS } from '../src/tools/proxy.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

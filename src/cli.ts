@@ -8,15 +8,17 @@ import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { UserError, errorMessage } from './errors.ts';
 import { DEFAULT_MODEL, type Provider, type Status } from './constants.ts';
-import { loadAgents, findAgent, builtinAgentsDir, DEFAULT_AGENTS_DIR } from './agent/definition.ts';
-import { resolveModel } from './agent/models.ts';
-import { createModelClient, checkProviderSettings, providerSecrets } from './agent/provider.ts';
-import { formatStatus, type StatusBlock } from './agent/status.ts';
-import { runSession } from './agent/session.ts';
-import { readRecording, replayClient } from './agent/replay.ts';
+import { loadAgents, findAgent, DEFAULT_AGENTS_DIR } from './agents/definition.ts';
+import { builtinAgentsDir } from './agents/builtin.ts';
+import { resolveModel } from './model/models.ts';
+import { createModelClient, checkProviderSettings, providerSecrets } from './model/provider.ts';
+import { formatStatus, type StatusBlock } from './session/status.ts';
+import { runSession } from './session/session.ts';
+import type { LoopResult } from './session/loop.ts';
+import { readRecording, replayClient } from './model/replay.ts';
 import { createToolbox, type SandboxMode } from './tools/index.ts';
-import { createCommandManager, slugify } from './git/index.ts';
-import { Transcript } from './agent/transcript.ts';
+import { createCommandManager, slugify, type GitCommandManager } from './git/index.ts';
+import { Transcript } from './session/transcript.ts';
 import { createRedactor } from './redact.ts';
 import { consoleLogger } from './log.ts';
 import { figuresLine } from './report/status-comment.ts';
@@ -38,7 +40,8 @@ function userGit(cwd: string, args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+/** The command line, checked; a number when there is nothing to run (usage was printed): the exit code. */
+function readArgs(argv: readonly string[]) {
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
@@ -61,8 +64,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (!['auto', 'required', 'off'].includes(values.sandbox!)) throw new UserError(`--sandbox must be auto, required or off, not '${values.sandbox}'.`);
   if (!['anthropic', 'bedrock', 'vertex'].includes(values.provider!)) throw new UserError(`--provider must be anthropic, bedrock or vertex, not '${values.provider}'.`);
-  const provider = values.provider as Provider;
+  return { values, task: rest.join(' ').trim(), provider: values.provider as Provider };
+}
 
+/** The top level of the checkout in the current directory, which must have no uncommitted changes. */
+function cleanCheckout(): string {
   let workspace: string;
   try {
     workspace = userGit(process.cwd(), ['rev-parse', '--show-toplevel']);
@@ -72,6 +78,47 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (userGit(workspace, ['status', '--porcelain'])) {
     throw new UserError('The checkout has uncommitted changes. Commit or stash them first, so the agent\'s work can be told apart from yours.');
   }
+  return workspace;
+}
+
+/** Your identity, read before the agent runs, for the commit on the local branch. */
+function userIdentity(workspace: string): { name: string; email: string } {
+  const gitConfig = (key: string, fallback: string): string => {
+    try {
+      return userGit(workspace, ['config', key]) || fallback;
+    } catch {
+      return fallback;
+    }
+  };
+  return { name: gitConfig('user.name', 'backend-developer-action'), email: gitConfig('user.email', 'backend-developer-action@localhost') };
+}
+
+/**
+ * Commits the agent's work on the local branch as you, and ends the transcript with the outcome: the files changed
+ * since `startSha` and the sha256 of the diff (what a replay must reproduce).
+ */
+async function commitWork(
+  git: GitCommandManager,
+  o: { startSha: string; agentName: string; result: LoopResult; identity: { name: string; email: string }; transcript: Transcript },
+): Promise<{ status: StatusBlock; diffSha256: string | undefined }> {
+  const { startSha, result, identity, transcript } = o;
+  const env = { GIT_AUTHOR_NAME: identity.name, GIT_AUTHOR_EMAIL: identity.email, GIT_COMMITTER_NAME: identity.name, GIT_COMMITTER_EMAIL: identity.email };
+  await git.exec(['add', '--all']);
+  const files = (await git.exec(['diff', '--cached', '--name-only', '-z', startSha])).split('\0').filter(Boolean);
+  if (files.length) await git.exec(['commit', '-q', '--no-verify', '-m', result.status.summary.split('\n')[0] || `/${o.agentName} changes`], { env });
+  const diff = await git.exec(['diff', '--binary', '--full-index', '--no-ext-diff', '--no-textconv', '--no-color', startSha, 'HEAD', '--']);
+  const diffSha256 = files.length ? createHash('sha256').update(diff).digest('hex') : undefined;
+  const status: StatusBlock = { ...result.status, files };
+  transcript.write({ type: 'end', endedBy: result.endedBy, status, commit: files.length ? await git.exec(['rev-parse', 'HEAD']) : null, diffSha256 });
+  await transcript.close();
+  return { status, diffSha256 };
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const args = readArgs(argv);
+  if (typeof args === 'number') return args;
+  const { values, task, provider } = args;
+  const workspace = cleanCheckout();
   const recording = values.replay ? await readRecording(values.replay) : undefined;
   const apiKey = process.env.ANTHROPIC_API_KEY ?? '';
   if (!recording && provider === 'anthropic' && !apiKey) {
@@ -83,20 +130,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (recording && recording.startSha !== startSha) {
     throw new UserError(`The transcript starts from commit ${recording.startSha.slice(0, 12)}, but HEAD is ${startSha.slice(0, 12)}. Check it out first: git checkout ${recording.startSha}`);
   }
-  const gitConfig = (key: string, fallback: string): string => {
-    try {
-      return userGit(workspace, ['config', key]) || fallback;
-    } catch {
-      return fallback;
-    }
-  };
-  // Your identity, read before the agent runs, for the commit on the local branch.
-  const identity = { name: gitConfig('user.name', 'backend-developer-action'), email: gitConfig('user.email', 'backend-developer-action@localhost') };
+  const identity = userIdentity(workspace);
 
   const catalog = await loadAgents({ workspace, agentsDir: DEFAULT_AGENTS_DIR, builtinDir: builtinAgentsDir(import.meta.url), log: consoleLogger });
   const agent = findAgent(catalog, recording?.agent ?? values.agent!);
   const model = resolveModel(recording?.model ?? (values.model || agent.model), DEFAULT_MODEL);
-  const task = rest.join(' ').trim();
 
   // The hardened git of the action: no hooks, no config the agent could have planted, no user HOME.
   const git = createCommandManager({ workTree: workspace, gitDir: join(workspace, '.git'), token: '', serverUrl: 'https://github.com', protocols: [] });
@@ -139,20 +177,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     },
   });
   await toolbox.close();
-
-  const env = { GIT_AUTHOR_NAME: identity.name, GIT_AUTHOR_EMAIL: identity.email, GIT_COMMITTER_NAME: identity.name, GIT_COMMITTER_EMAIL: identity.email };
-  await git.exec(['add', '--all']);
-  const files = (await git.exec(['diff', '--cached', '--name-only', '-z', startSha])).split('\0').filter(Boolean);
-  if (files.length) await git.exec(['commit', '-q', '--no-verify', '-m', result.status.summary.split('\n')[0] || `/${agent.name} changes`], { env });
-  const diff = await git.exec(['diff', '--binary', '--full-index', '--no-ext-diff', '--no-textconv', '--no-color', startSha, 'HEAD', '--']);
-  const diffSha256 = files.length ? createHash('sha256').update(diff).digest('hex') : undefined;
-  const status: StatusBlock = { ...result.status, files };
-  transcript.write({ type: 'end', endedBy: result.endedBy, status, commit: files.length ? await git.exec(['rev-parse', 'HEAD']) : null, diffSha256 });
-  await transcript.close();
+  const { status, diffSha256 } = await commitWork(git, { startSha, agentName: agent.name, result, identity, transcript });
 
   console.log(formatStatus(status));
   console.error(`\n${figuresLine({ ...result })}`);
-  console.error(files.length ? `Committed to ${branch}.` : `Nothing changed; ${branch} has no new commit.`);
+  console.error(status.files.length ? `Committed to ${branch}.` : `Nothing changed; ${branch} has no new commit.`);
   console.error(`Transcript: ${transcript.path} (replay it with --replay)`);
   if (recording) {
     const same = diffSha256 === recording.diffSha256 && (client as unknown as { remaining(): number }).remaining() === 0;

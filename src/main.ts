@@ -7,7 +7,7 @@ import { Output } from './constants.ts';
 import { UserError, errorMessage } from './errors.ts';
 import { readConfig } from './config/inputs.ts';
 import { createRedactor } from './redact.ts';
-import { providerSecrets } from './agent/provider.ts';
+import { providerSecrets } from './model/provider.ts';
 import { readCommentEvent } from './trigger/event.ts';
 import { Outputs } from './pipeline/outputs.ts';
 import { runPipeline } from './pipeline/index.ts';

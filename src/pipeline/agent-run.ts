@@ -4,16 +4,16 @@
  */
 import { join } from 'node:path';
 import { UserError, errorMessage } from '../errors.ts';
-import { findAgent, type AgentCatalog, type AgentDefinition } from '../agent/definition.ts';
-import type { LoopResult } from '../agent/loop.ts';
-import { resolveModel } from '../agent/models.ts';
-import { createModelClient, providerModelId } from '../agent/provider.ts';
-import { runSession } from '../agent/session.ts';
-import type { StatusBlock } from '../agent/status.ts';
+import { findAgent, type AgentCatalog, type AgentDefinition } from '../agents/definition.ts';
+import type { LoopResult } from '../session/loop.ts';
+import { resolveModel } from '../model/models.ts';
+import { createModelClient, providerModelId } from '../model/provider.ts';
+import { runSession } from '../session/session.ts';
+import type { StatusBlock } from '../session/status.ts';
 import type { Repository } from '../git/index.ts';
 import { listThread } from '../github/comments.ts';
 import { DEFAULT_MODEL, Output, type ToolName } from '../constants.ts';
-import { Transcript } from '../agent/transcript.ts';
+import { Transcript } from '../session/transcript.ts';
 import { createToolbox, type Toolbox, type ToolboxOptions } from '../tools/index.ts';
 import type { CredentialFiles } from '../security/credential-files.ts';
 import { errorStatus, type Run } from './run.ts';

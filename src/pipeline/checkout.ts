@@ -4,10 +4,10 @@
  * actions/checkout's credentials out of .git/config; the caller puts them back on every way out.
  */
 import { UserError, errorMessage } from '../errors.ts';
-import { loadAgents, type AgentCatalog } from '../agent/definition.ts';
+import { loadAgents, type AgentCatalog } from '../agents/definition.ts';
 import { openRepository, slugBranch, type Repository } from '../git/index.ts';
 import type { PullRef } from '../github/pulls.ts';
-import type { StatusBlock } from '../agent/status.ts';
+import type { StatusBlock } from '../session/status.ts';
 import { errorStatus, type Run } from './run.ts';
 
 export interface Checkout {

@@ -7,7 +7,7 @@ import type { Config } from '../config/inputs.ts';
 import { Output } from '../constants.ts';
 import { UserError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { checkProviderSettings } from '../agent/provider.ts';
+import { checkProviderSettings } from '../model/provider.ts';
 import type { CommentEvent } from '../trigger/event.ts';
 import { createGitHub } from '../github/client.ts';
 import { Identity } from '../github/comments.ts';

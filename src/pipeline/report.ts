@@ -5,7 +5,7 @@
  */
 import { Output, type Status } from '../constants.ts';
 import { errorMessage } from '../errors.ts';
-import { formatStatus, type StatusBlock } from '../agent/status.ts';
+import { formatStatus, type StatusBlock } from '../session/status.ts';
 import type { GitHub, RepoRef } from '../github/client.ts';
 import { findComment, marker, upsertComment, type Identity, type PostedComment } from '../github/comments.ts';
 import { reportCheckRun } from '../github/checks.ts';

@@ -7,7 +7,7 @@ import type { Config } from '../config/inputs.ts';
 import type { CommentEvent } from '../trigger/event.ts';
 import type { GitHub, RepoRef } from '../github/client.ts';
 import type { Identity, PostedComment } from '../github/comments.ts';
-import type { StatusBlock } from '../agent/status.ts';
+import type { StatusBlock } from '../session/status.ts';
 import type { Status } from '../constants.ts';
 import type { Logger } from '../log.ts';
 import type { Outputs } from './outputs.ts';

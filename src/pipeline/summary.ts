@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import type { StatusBlock } from '../agent/status.ts';
+import type { StatusBlock } from '../session/status.ts';
 import { fenced, formatDuration, type RunFigures } from '../report/status-comment.ts';
 
 /** The job summary: one table of figures and a collapsed excerpt of the agent's last words. */

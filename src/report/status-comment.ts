@@ -1,5 +1,5 @@
-import type { StatusBlock } from '../agent/status.ts';
-import { formatStatus } from '../agent/status.ts';
+import type { StatusBlock } from '../session/status.ts';
+import { formatStatus } from '../session/status.ts';
 
 export interface RunFigures {
   readonly turns: number;

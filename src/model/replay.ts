@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type Anthropic from '@anthropic-ai/sdk';
 import { UserError } from '../errors.ts';
-import type { LoopOptions } from './loop.ts';
+import type { ModelClient } from './client.ts';
 
 export interface Recording {
   readonly agent: string;
@@ -43,7 +43,7 @@ export async function readRecording(path: string): Promise<Recording> {
 }
 
 /** A model that answers with the recorded messages, in order, and fails on a call the recording does not hold. */
-export function replayClient(messages: readonly Anthropic.Messages.Message[]): LoopOptions['client'] & { remaining(): number } {
+export function replayClient(messages: readonly Anthropic.Messages.Message[]): ModelClient & { remaining(): number } {
   const queue = [...messages];
   const stream = () => ({
     finalMessage: async () => {

@@ -1,7 +1,7 @@
-import type { AgentDefinition } from './definition.ts';
-import type { ModelInfo } from './models.ts';
-import { costUsd } from './models.ts';
-import { repoContext } from './context.ts';
+import type { AgentDefinition } from '../agents/definition.ts';
+import type { ModelInfo } from '../model/models.ts';
+import { costUsd } from '../model/models.ts';
+import { repoContext } from '../repo-context/index.ts';
 import type { TaskInput } from './prompt.ts';
 import { runAgentLoop, type LoopEvent, type LoopOptions, type LoopResult } from './loop.ts';
 import type { Toolbox } from '../tools/index.ts';

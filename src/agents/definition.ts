@@ -1,7 +1,6 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import matter from 'gray-matter';
 import { UserError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
@@ -10,15 +9,6 @@ export { TOOL_NAMES, type ToolName };
 
 export { DEFAULT_AGENTS_DIR };
 
-/**
- * Where the built-in agents are: beside the bundle (dist/agents, for dist/index.js and dist/cli.js) or, running from
- * sources, at the repository root. `entryUrl` is the running entry's import.meta.url.
- */
-export function builtinAgentsDir(entryUrl: string): string {
-  const here = path.dirname(fileURLToPath(entryUrl));
-  const candidates = [path.join(here, 'agents'), path.join(here, '..', 'agents')];
-  return candidates.find((d) => existsSync(d)) ?? candidates[0]!;
-}
 export const GITHUB_AGENTS_DIR = '.github/agents';
 
 /** One agent: a Markdown file with YAML frontmatter; the body is its instructions. */
@@ -79,20 +69,51 @@ export interface ParseOptions {
   log?: Logger;
 }
 
+/** Throws the file's AgentFileError; `asName` overrides the agent name it is filed under. */
+type Fail = (message: string, asName?: string) => never;
+
 /** Parses one agent file. Throws AgentFileError (a UserError) naming the file, the field and the fix. */
 export function parseAgentFile(file: string, text: string, opts: ParseOptions = {}): AgentDefinition {
   const abs = path.resolve(file);
   const shown = opts.builtin ? path.basename(abs) : displayPath(abs, opts.confineTo);
   const fallbackName = path.basename(abs).replace(/\.md$/i, '');
   let agentName = fallbackName;
-  const fail = (message: string): never => {
-    throw new AgentFileError(abs, agentName, `Agent file ${shown}: ${message}`);
+  const fail: Fail = (message, asName) => {
+    throw new AgentFileError(abs, asName ?? agentName, `Agent file ${shown}: ${message}`);
   };
 
   if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
     fail(`is ${Math.ceil(Buffer.byteLength(text) / 1024)} KB; keep agent files under ${MAX_FILE_BYTES / 1024} KB (move long material into linked documents).`);
   }
+  const { data, content } = readFrontmatter(text, fail);
+  const name = nameField(data.name, fallbackName, fail);
+  agentName = name; // every later problem is filed under the name the file declares
+  const description = descriptionField(data.description, fail);
+  const tools = toolsField(data.tools, fail);
+  const model = modelField(data.model, fail);
 
+  const unknown = Object.keys(data).filter((k) => !KNOWN_FIELDS.has(k));
+  if (unknown.length) (opts.log ?? silentLogger).debug(`Agent file ${shown}: ignoring frontmatter field(s) ${unknown.join(', ')}.`);
+
+  const body = content.trim();
+  if (body === '') {
+    fail('has no instructions after the frontmatter. Write the agent\'s instructions below the closing "---".');
+  }
+
+  return {
+    name,
+    description,
+    tools,
+    ...(model !== undefined ? { model } : {}),
+    body,
+    file: abs,
+    referenceRoots: referenceRoots(abs, body, opts.confineTo ?? path.dirname(abs), opts.log ?? silentLogger),
+    builtin: opts.builtin ?? false,
+  };
+}
+
+/** The YAML frontmatter's fields and the Markdown after it. */
+function readFrontmatter(text: string, fail: Fail): { data: Record<string, unknown>; content: string } {
   // Frontmatter must be the very first thing, opened and closed by a line of exactly `---` (this also keeps
   // gray-matter's `---js` executable frontmatter out).
   const src = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
@@ -122,87 +143,72 @@ export function parseAgentFile(file: string, text: string, opts: ParseOptions = 
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     fail('the frontmatter must be YAML fields ("name: …"), not a list or a single value.');
   }
+  return { data, content };
+}
 
-  // name
-  const rawName = data.name;
+/** Field `name`: required, the command `/<name>`. */
+function nameField(rawName: unknown, fallbackName: string, fail: Fail): string {
   if (rawName === undefined || rawName === null || (typeof rawName === 'string' && rawName.trim() === '')) {
     fail(`field "name" is missing or empty. Add "name: ${slug(fallbackName)}" to the frontmatter (letters, digits and "-"; it is the command /<name>).`);
   }
   if (typeof rawName !== 'string') {
     fail(`field "name" must be a string, got ${describe(rawName)}. Quote it: name: "${slug(String(rawName)) || 'my-agent'}".`);
   }
-  const name = (rawName as string).trim();
+  const name = rawName.trim();
   if (!NAME_RE.test(name)) {
-    agentName = slug(name) || fallbackName;
-    fail(`field "name" is "${name}"; a name may contain only letters, digits and "-" and must not start with "-" (it is the command /<name>). Use e.g. "name: ${slug(name) || 'my-agent'}".`);
+    fail(
+      `field "name" is "${name}"; a name may contain only letters, digits and "-" and must not start with "-" (it is the command /<name>). Use e.g. "name: ${slug(name) || 'my-agent'}".`,
+      slug(name) || fallbackName,
+    );
   }
-  agentName = name;
+  return name;
+}
 
-  // description
-  let description = '';
-  if (data.description !== undefined && data.description !== null) {
-    if (typeof data.description !== 'string') {
-      fail(`field "description" must be a string, got ${describe(data.description)}. Write one sentence saying what the agent does (quote it if it contains ":").`);
-    }
-    description = (data.description as string).trim();
+/** Field `description`: optional, one sentence. */
+function descriptionField(raw: unknown, fail: Fail): string {
+  if (raw === undefined || raw === null) return '';
+  if (typeof raw !== 'string') {
+    fail(`field "description" must be a string, got ${describe(raw)}. Write one sentence saying what the agent does (quote it if it contains ":").`);
   }
+  return raw.trim();
+}
 
-  // tools
-  let tools: ToolName[] = [...TOOL_NAMES];
-  if (data.tools !== undefined && data.tools !== null) {
-    let list: unknown[];
-    if (typeof data.tools === 'string') list = data.tools.split(',');
-    else if (Array.isArray(data.tools)) list = data.tools;
-    else {
-      return fail(`field "tools" must be a comma-separated string or a YAML list, got ${describe(data.tools)}. Example: "tools: Read, Grep, Glob".`);
-    }
-    const picked: ToolName[] = [];
-    for (const entry of list) {
-      if (typeof entry !== 'string') {
-        fail(`field "tools" has an entry that is ${describe(entry)}; entries must be tool names: ${TOOL_NAMES.join(', ')}.`);
-      }
-      const t = (entry as string).trim();
-      if (t === '') continue;
-      const tool = TOOL_NAMES.find((n) => n.toLowerCase() === t.toLowerCase());
-      if (!tool) {
-        fail(`field "tools" names an unknown tool "${t}". Valid tools: ${TOOL_NAMES.join(', ')} (remove "tools" to allow all six).`);
-      }
-      if (!picked.includes(tool!)) picked.push(tool!);
-    }
-    if (picked.length === 0) {
-      fail(`field "tools" lists no tools. Name at least one of ${TOOL_NAMES.join(', ')}, or remove the field to allow all six.`);
-    }
-    tools = picked;
+/** Field `tools`: a comma-separated string or a YAML list of tool names; all six when absent. */
+function toolsField(raw: unknown, fail: Fail): ToolName[] {
+  if (raw === undefined || raw === null) return [...TOOL_NAMES];
+  let list: unknown[];
+  if (typeof raw === 'string') list = raw.split(',');
+  else if (Array.isArray(raw)) list = raw;
+  else {
+    return fail(`field "tools" must be a comma-separated string or a YAML list, got ${describe(raw)}. Example: "tools: Read, Grep, Glob".`);
   }
-
-  // model
-  let model: string | undefined;
-  if (data.model !== undefined && data.model !== null) {
-    if (typeof data.model !== 'string') {
-      fail(`field "model" must be a string, got ${describe(data.model)}. Use an alias (sonnet, opus, haiku, sonnet[1m], opus[1m]), a full model id, or "inherit".`);
+  const picked: ToolName[] = [];
+  for (const entry of list) {
+    if (typeof entry !== 'string') {
+      fail(`field "tools" has an entry that is ${describe(entry)}; entries must be tool names: ${TOOL_NAMES.join(', ')}.`);
     }
-    const m = (data.model as string).trim();
-    model = m === '' || m.toLowerCase() === 'inherit' ? undefined : m;
+    const t = entry.trim();
+    if (t === '') continue;
+    const tool = TOOL_NAMES.find((n) => n.toLowerCase() === t.toLowerCase());
+    if (!tool) {
+      fail(`field "tools" names an unknown tool "${t}". Valid tools: ${TOOL_NAMES.join(', ')} (remove "tools" to allow all six).`);
+    }
+    if (!picked.includes(tool)) picked.push(tool);
   }
-
-  const unknown = Object.keys(data).filter((k) => !KNOWN_FIELDS.has(k));
-  if (unknown.length) (opts.log ?? silentLogger).debug(`Agent file ${shown}: ignoring frontmatter field(s) ${unknown.join(', ')}.`);
-
-  const body = content.trim();
-  if (body === '') {
-    fail('has no instructions after the frontmatter. Write the agent\'s instructions below the closing "---".');
+  if (picked.length === 0) {
+    fail(`field "tools" lists no tools. Name at least one of ${TOOL_NAMES.join(', ')}, or remove the field to allow all six.`);
   }
+  return picked;
+}
 
-  return {
-    name,
-    description,
-    tools,
-    ...(model !== undefined ? { model } : {}),
-    body,
-    file: abs,
-    referenceRoots: referenceRoots(abs, body, opts.confineTo ?? path.dirname(abs), opts.log ?? silentLogger),
-    builtin: opts.builtin ?? false,
-  };
+/** Field `model`: an alias or a full id; undefined when absent, empty or `inherit` (the action's default applies). */
+function modelField(raw: unknown, fail: Fail): string | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'string') {
+    fail(`field "model" must be a string, got ${describe(raw)}. Use an alias (sonnet, opus, haiku, sonnet[1m], opus[1m]), a full model id, or "inherit".`);
+  }
+  const m = raw.trim();
+  return m === '' || m.toLowerCase() === 'inherit' ? undefined : m;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatStatus, parseStatus, type StatusBlock } from '../../src/agent/status.ts';
+import { formatStatus, parseStatus, type StatusBlock } from '../../src/session/status.ts';
 
 const fence = '```';
 

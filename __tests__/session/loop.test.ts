@@ -1,8 +1,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
-import { runAgentLoop, type LoopOptions } from '../../src/agent/loop.ts';
-import { resolveModel, costUsd } from '../../src/agent/models.ts';
+import { runAgentLoop, type LoopOptions } from '../../src/session/loop.ts';
+import { resolveModel, costUsd } from '../../src/model/models.ts';
 import type { Toolbox, ToolResult } from '../../src/tools/index.ts';
 import { startAnthropic, type Turn, type AnthropicStandIn } from '../harness/anthropic-server.ts';
 

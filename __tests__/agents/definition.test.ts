@@ -11,7 +11,7 @@ import {
   findAgent,
   loadAgents,
   parseAgentFile,
-} from '../../src/agent/definition.ts';
+} from '../../src/agents/definition.ts';
 import { UserError } from '../../src/errors.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

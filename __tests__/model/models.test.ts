@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODEL_ALIASES, costUsd, resolveModel } from '../../src/agent/models.ts';
+import { MODEL_ALIASES, costUsd, resolveModel } from '../../src/model/models.ts';
 import { UserError } from '../../src/errors.ts';
 
 describe('resolveModel', () => {

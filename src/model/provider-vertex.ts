@@ -3,7 +3,7 @@
 // UserError, and provider.ts words them.
 import { AnthropicVertex } from '@anthropic-ai/vertex-sdk';
 import { GoogleAuth, OAuth2Client, type AuthClient } from 'google-auth-library';
-import type { ModelClient } from './loop.ts';
+import type { ModelClient } from './client.ts';
 
 export interface VertexSettings {
   readonly region: string;

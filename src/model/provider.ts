@@ -7,8 +7,8 @@ import type { Provider } from '../constants.ts';
 import { UserError } from '../errors.ts';
 
 /** What the loop needs of a model client: `messages.stream(params, { signal })`. */
-export type { ModelClient } from './loop.ts';
-import type { ModelClient } from './loop.ts';
+export type { ModelClient } from './client.ts';
+import type { ModelClient } from './client.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

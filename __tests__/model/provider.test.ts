@@ -9,9 +9,9 @@ import { crc32 } from 'node:zlib';
 import { AnthropicBedrock } from '@anthropic-ai/bedrock-sdk';
 import { AnthropicVertex } from '@anthropic-ai/vertex-sdk';
 import { OAuth2Client } from 'google-auth-library';
-import { runAgentLoop } from '../../src/agent/loop.ts';
-import { resolveModel, costUsd } from '../../src/agent/models.ts';
-import { createModelClient, providerModelId, providerSecrets, checkProviderSettings, type Env, type ModelClient } from '../../src/agent/provider.ts';
+import { runAgentLoop } from '../../src/session/loop.ts';
+import { resolveModel, costUsd } from '../../src/model/models.ts';
+import { createModelClient, providerModelId, providerSecrets, checkProviderSettings, type Env, type ModelClient } from '../../src/model/provider.ts';
 import { UserError } from '../../src/errors.ts';
 import type { Toolbox, ToolResult } from '../../src/tools/index.ts';
 import { startAnthropic, type AnthropicStandIn, type StartOptions, type Turn } from '../harness/anthropic-server.ts';
@@ -366,7 +366,7 @@ describe('settings and credentials', () => {
   test('an anthropic client loads neither the AWS nor the Google SDK', () => {
     const script = `
       import { createRequire } from 'node:module';
-      const { createModelClient } = await import(${JSON.stringify(new URL('../../src/agent/provider.ts', import.meta.url).href)});
+      const { createModelClient } = await import(${JSON.stringify(new URL('../../src/model/provider.ts', import.meta.url).href)});
       const provider = process.argv[1];
       const env = provider === 'anthropic' ? {} : { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' };
       await createModelClient({ provider, apiKey: 'k', baseUrl: 'http://127.0.0.1:9', env });

@@ -5,7 +5,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { repoContext, listFiles, DEFAULT_CONTEXT_CHARS } from '../../src/agent/context.ts';
+import { repoContext, listFiles, DEFAULT_CONTEXT_CHARS } from '../../src/repo-context/index.ts';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'repos');
 const temps: string[] = [];

@@ -3,7 +3,7 @@
 // another file would fail `instanceof`), it reports what is missing and provider.ts words the error.
 import { AnthropicBedrock } from '@anthropic-ai/bedrock-sdk';
 import { createCredentialChain, fromEnv, fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import type { ModelClient } from './loop.ts';
+import type { ModelClient } from './client.ts';
 
 export interface BedrockSettings {
   readonly region: string;
