@@ -365,7 +365,10 @@ async function handleComment(
     let pushedBranch = branch;
     let pushed = false;
     try {
-      changed = await git.changedFiles();
+      const found = await git.changedFiles();
+      changed = found.files;
+      // Nested repositories, submodule pointers, files git cannot add: left out, each named in the report.
+      notes.push(...found.skipped.map((k) => k.reason));
       headSha = await git.headSha();
     } catch (e) {
       notes.push(`Reading the workspace's changes failed: ${redact(errorMessage(e))}`);

@@ -8,6 +8,7 @@ import { UserError, errorMessage } from '../errors.ts';
 import { BOT_IDENTITY } from '../constants.ts';
 import { isValidBranchName } from './branch-name.ts';
 import { createCommandManager, GitCommandError, type GitCommandManager, type GitExecOptions } from './command.ts';
+import { parseStatus, sortChanges, STATUS_ARGS, type StatusEntry, type WorkspaceChanges } from './status.ts';
 
 export interface OpenOptions {
   /** Used only as an HTTP header on fetch/push/clone, scoped to serverUrl. */
@@ -58,9 +59,12 @@ export interface Repository {
   hideCredentials(): Promise<() => Promise<void>>;
   /** Puts back what actions/checkout persisted, for later steps of the job. Call after the last push. */
   restoreCredentials(): Promise<void>;
-  /** Paths changed since prepareBranch: modified, deleted, untracked-not-ignored, and in commits made meanwhile. */
-  changedFiles(): Promise<string[]>;
-  /** Commits everything; null when there is nothing to commit. */
+  /**
+   * Paths changed since prepareBranch (modified, deleted, untracked-not-ignored, and in commits made meanwhile), and
+   * the ones commitAll leaves out with the reason: nested repositories, submodule pointers, files git cannot add.
+   */
+  changedFiles(): Promise<WorkspaceChanges>;
+  /** Commits everything changedFiles lists in `files`; null when there is nothing to commit. */
   commitAll(options: CommitOptions): Promise<string | null>;
   /** Pushes HEAD to `branch`; rebases once on non-fast-forward; falls back to a new branch on conflict. */
   push(branch: string): Promise<PushResult>;
@@ -80,6 +84,34 @@ const CREDENTIAL_KEYS = /^(http\..*\.?extraheader|include\.path|includeif\..*\.p
 /** Files that would make git read another config or repository if planted in .git. */
 const PLANTABLE = ['commondir', 'config.worktree', 'index.lock'] as const;
 const DEFAULT_COMMITTER: { name: string; email: string } = BOT_IDENTITY;
+/**
+ * On every diff: with an explicit `--ignore-submodules`, git takes no per-submodule setting from `.gitmodules`, so a
+ * hostile one (`update = !cmd`, which git refuses with a fatal error) cannot fail the command. `dirty` still shows a
+ * moved gitlink and never looks inside a nested repository.
+ */
+const NO_SUBMODULE_CONFIG = '--ignore-submodules=dirty';
+/** Paths the action passes are names, not patterns: `*` or `:(glob)` in a file name matches only that file. */
+const LITERAL_PATHSPECS: Readonly<Record<string, string>> = { GIT_LITERAL_PATHSPECS: '1' };
+const GITLINK_MODE = '160000';
+/** Bytes of paths per `git add`, well under the kernel's argument limits. */
+const ADD_CHUNK_BYTES = 64 * 1024;
+
+function chunked(paths: readonly string[]): string[][] {
+  const out: string[][] = [];
+  let cur: string[] = [];
+  let size = 0;
+  for (const p of paths) {
+    if (cur.length && size + p.length + 1 > ADD_CHUNK_BYTES) {
+      out.push(cur);
+      cur = [];
+      size = 0;
+    }
+    cur.push(p);
+    size += p.length + 1;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
 
 function protocolsFor(url: string): string[] {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
@@ -312,32 +344,71 @@ class GitRepository implements Repository {
     await writeFile(configPath, text, { flag: 'wx', mode: 0o644 });
   }
 
-  async changedFiles(): Promise<string[]> {
+  async changedFiles(): Promise<WorkspaceChanges> {
     await this.#guard();
     await this.#reattach();
-    const paths = new Set(await this.#statusPaths());
+    const { files, skipped } = await sortChanges(this.dir, await this.#status());
+    const paths = new Set(files);
     if (this.#startSha) {
       const head = await this.headSha();
       if (head !== this.#startSha) {
-        const out = await this.#run(['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', this.#startSha, head, '--']);
+        const out = await this.#run(['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', NO_SUBMODULE_CONFIG, this.#startSha, head, '--']);
         for (const p of out.split('\0')) if (p) paths.add(p);
       }
     }
-    return [...paths].sort();
+    return { files: [...paths].sort(), skipped: [...skipped].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
   }
 
   async commitAll({ message, authorName, authorEmail, coAuthors }: CommitOptions): Promise<string | null> {
     await this.#guard();
     await this.#reattach();
     this.#identity = { name: authorName, email: authorEmail };
-    await this.#run(['add', '--all']);
-    const staged = await this.#run(['diff', '--cached', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--no-textconv']);
+    await this.#stage((await sortChanges(this.dir, await this.#status())).files);
+    const staged = await this.#run(['diff', '--cached', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', NO_SUBMODULE_CONFIG]);
     if (!staged.replace(/\0/g, '')) return null;
     const trailers = [...new Set(coAuthors.map(trailerValue).filter(Boolean))].map((c) => `Co-authored-by: ${c}`);
     const body = message.replace(/\r\n?/g, '\n').trim() || 'Agent changes';
     const full = trailers.length ? `${body}\n\n${trailers.join('\n')}\n` : `${body}\n`;
     await this.#run(['commit', '-q', '--no-verify', '--no-gpg-sign', '--cleanup=whitespace', '-m', full], { env: this.#identityEnv() });
     return this.headSha();
+  }
+
+  /**
+   * `git add` of exactly these paths (literal pathspecs, never `--all` over the tree, so a nested repository is never
+   * picked up), in chunks that fit a command line. A path git refuses does not stop the others (`--ignore-errors`,
+   * then one by one if git still gives up). Gitlink changes in the index are put back as in HEAD afterwards.
+   */
+  async #stage(paths: readonly string[]): Promise<void> {
+    const errors: string[] = [];
+    const add = async (chunk: readonly string[]): Promise<void> => {
+      try {
+        await this.#run(['add', '--all', '--ignore-errors', '--', ...chunk], { env: LITERAL_PATHSPECS });
+      } catch (e) {
+        if (!(e instanceof GitCommandError) || e.exitCode <= 0) throw e;
+        if (e.exitCode !== 1 && chunk.length > 1) for (const p of chunk) await add([p]);
+        else errors.push(...e.stderr.split('\n').filter((l) => /^(error|fatal):/.test(l)));
+      }
+    };
+    for (const chunk of chunked(paths)) await add(chunk);
+    await this.#unstageGitlinks();
+    if (!errors.length) return;
+    const wanted = new Set(paths);
+    const left = (await this.#status()).filter((e) => wanted.has(e.path) && (e.kind !== 'tracked' || e.xy[1] !== '.')).map((e) => e.path);
+    if (left.length) core.warning(`git could not add ${left.join(', ')}; they were not committed. ${errors.slice(0, 3).join(' ')}`);
+  }
+
+  /** The action never changes a gitlink: each one the index holds differently from HEAD goes back to HEAD's entry. */
+  async #unstageGitlinks(): Promise<void> {
+    const out = await this.#run(['diff-index', '--cached', '--raw', '-z', '--no-renames', NO_SUBMODULE_CONFIG, 'HEAD', '--']);
+    const t = out.split('\0');
+    for (let i = 0; i + 1 < t.length; i += 2) {
+      // `:<src mode> <dst mode> <src sha> <dst sha> <status>` then the path.
+      const [srcMode, dstMode, srcSha] = t[i]!.replace(/^:/, '').split(' ');
+      const path = t[i + 1]!;
+      if (srcMode !== GITLINK_MODE && dstMode !== GITLINK_MODE) continue;
+      if (srcMode === '000000') await this.#run(['update-index', '--force-remove', '--', path]);
+      else await this.#run(['update-index', '--add', '--replace', '--cacheinfo', `${srcMode},${srcSha},${path}`]);
+    }
   }
 
   async push(branch: string): Promise<PushResult> {
@@ -393,17 +464,17 @@ class GitRepository implements Repository {
     await this.#guard();
     const start = this.startSha();
     const existed = new Set(
-      (await this.#run(['ls-tree', '-r', '-z', '--name-only', start, '--', ...paths])).split('\0').filter(Boolean),
+      (await this.#run(['ls-tree', '-r', '-z', '--name-only', start, '--', ...paths], { env: LITERAL_PATHSPECS })).split('\0').filter(Boolean),
     );
     const restore = paths.filter((p) => existed.has(p));
     const remove = paths.filter((p) => !existed.has(p));
-    if (restore.length) await this.#run(['checkout', '-q', start, '--', ...restore]);
-    if (remove.length) await this.#run(['rm', '-q', '-r', '-f', '--cached', '--ignore-unmatch', '--', ...remove]);
+    if (restore.length) await this.#run(['checkout', '-q', start, '--', ...restore], { env: LITERAL_PATHSPECS });
+    if (remove.length) await this.#run(['rm', '-q', '-r', '-f', '--cached', '--ignore-unmatch', '--', ...remove], { env: LITERAL_PATHSPECS });
     for (const p of remove) await rm(join(this.dir, p), { force: true, recursive: true });
   }
 
   diffSinceStart(): Promise<string> {
-    return this.#run(['diff', '--binary', '--full-index', '--no-ext-diff', '--no-textconv', '--no-color', this.startSha(), 'HEAD', '--']);
+    return this.#run(['diff', '--binary', '--full-index', '--no-ext-diff', '--no-textconv', '--no-color', NO_SUBMODULE_CONFIG, this.startSha(), 'HEAD', '--']);
   }
 
   async currentBranch(): Promise<string | null> {
@@ -418,13 +489,16 @@ class GitRepository implements Repository {
 
   /** Tracked changes (staged or not) and untracked files not ignored, relative to the workspace. */
   async #statusPaths(): Promise<string[]> {
-    // `dirty`, not `none`: git would otherwise run status inside a nested repository, under its config, which lives
-    // in the workspace where the agent could have written a filter driver. A moved gitlink is still reported.
-    const out = await this.#run(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--ignore-submodules=dirty']);
-    return out
-      .split('\0')
-      .filter((e) => e.length > 3)
-      .map((e) => e.slice(3));
+    return (await this.#status()).map((e) => e.path);
+  }
+
+  /**
+   * `git status`, porcelain v2: it tells gitlinks apart. `--ignore-submodules=dirty`, not `none`: git would
+   * otherwise run status inside a nested repository, under its config, which lives in the workspace where the agent
+   * could have written a filter driver. A moved gitlink is still reported, and `.gitmodules` is never read.
+   */
+  async #status(): Promise<StatusEntry[]> {
+    return parseStatus(await this.#run(STATUS_ARGS));
   }
 
   /** If the agent left HEAD elsewhere (another branch, detached), point it back at the prepared branch, keeping the worktree. */
