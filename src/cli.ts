@@ -17,7 +17,7 @@ import { formatStatus, type StatusBlock } from './agent/status.ts';
 import { runSession } from './agent/session.ts';
 import { readRecording, replayClient } from './agent/replay.ts';
 import { createToolbox, type SandboxMode } from './tools/index.ts';
-import { createCommandManager, slugify } from './git/index.ts';
+import { createCommandManager, NO_SUBMODULE_CONFIG, slugify, stageChanges } from './git/index.ts';
 import { Transcript } from './report/transcript.ts';
 import { createRedactor } from './redact.ts';
 import { figuresLine } from './report/status-comment.ts';
@@ -142,10 +142,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   await toolbox.close();
 
   const env = { GIT_AUTHOR_NAME: identity.name, GIT_AUTHOR_EMAIL: identity.email, GIT_COMMITTER_NAME: identity.name, GIT_COMMITTER_EMAIL: identity.email };
-  await git.exec(['add', '--all']);
-  const files = (await git.exec(['diff', '--cached', '--name-only', '-z', startSha])).split('\0').filter(Boolean);
+  // Nested repositories, submodule pointers and paths git refuses are left out (named), never the whole commit.
+  for (const k of (await stageChanges(git, workspace)).skipped) console.error(k.reason);
+  const files = (await git.exec(['diff', '--cached', '--name-only', '-z', NO_SUBMODULE_CONFIG, startSha])).split('\0').filter(Boolean);
   if (files.length) await git.exec(['commit', '-q', '--no-verify', '-m', result.status.summary.split('\n')[0] || `/${agent.name} changes`], { env });
-  const diff = await git.exec(['diff', '--binary', '--full-index', '--no-ext-diff', '--no-textconv', '--no-color', startSha, 'HEAD', '--']);
+  const diff = await git.exec(['diff', '--binary', '--full-index', '--no-ext-diff', '--no-textconv', '--no-color', NO_SUBMODULE_CONFIG, startSha, 'HEAD', '--']);
   const diffSha256 = files.length ? createHash('sha256').update(diff).digest('hex') : undefined;
   const status: StatusBlock = { ...result.status, files };
   transcript.write({ type: 'end', endedBy: result.endedBy, status, commit: files.length ? await git.exec(['rev-parse', 'HEAD']) : null, diffSha256 });

@@ -5,10 +5,13 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { openRepository, parseStatus, type Repository, type WorkspaceChanges } from '../../src/git/index.ts';
+import {
+  createCommandManager, GitCommandError, openRepository, parseStatus, stageChanges, type GitCommandManager, type Repository, type WorkspaceChanges,
+} from '../../src/git/index.ts';
+import { refusedByGit } from '../../src/git/status.ts';
 import { checkoutLikeActions, createOrigin, git, pushAsHuman, readBranch, type Origin } from '../harness/git.ts';
 
 const TOKEN = 'ghs_nestedReposToken0123456789';
@@ -237,6 +240,38 @@ describe('nested repositories, submodules and .gitmodules', { concurrency: 2 }, 
     assert.match(changed.skipped[1]!.reason, /not a regular file/);
     const remote = (await readBranch(s.origin, BRANCH))!;
     assert.deepEqual(remote.files, { 'README.md': '# api, edited\n', 'gen': 'was a file\n', 'new.txt': 'new\n', 'pipe.txt': 'was a file\n' });
+  });
+
+  test('names git refuses (.GIT/, GIT~1/, a nested .Git/, .gitmodules as a symlink): skipped and named, the rest pushed', { timeout: 120_000 }, async () => {
+    const s = await scene(await originWith({ 'README.md': '# api\n' }));
+    await put(s.ws, { '.GIT/x': 'x\n', 'GIT~1/z': 'z\n', 'sub/.Git/y': 'y\n', 'sub/ok.txt': 'ok\n', 'target.txt': 't\n' });
+    await symlink('target.txt', join(s.ws, '.gitmodules'));
+    const { changed } = await actionSide(s);
+    assert.deepEqual(changed.files, ['sub/ok.txt', 'target.txt']);
+    assert.deepEqual(skippedPaths(changed), ['.GIT/x', '.gitmodules', 'GIT~1/z', 'sub/.Git/y']);
+    assert.ok(changed.skipped.every((k) => k.kind === 'refused'));
+    assert.deepEqual(Object.keys(await modesOn(s.origin)).sort(), ['README.md', 'sub/ok.txt', 'target.txt']);
+    assert.ok(refusedByGit('a/.git. /b', false) && refusedByGit('git~1', false) && refusedByGit('x/.GITMODULES', true));
+    assert.ok(!refusedByGit('.github/x', false) && !refusedByGit('.gitmodules', false) && !refusedByGit('a/.gitignore', true));
+  });
+
+  test('a path git refuses that nothing predicted: the rest is staged, the path is reported as refused', { timeout: 120_000 }, async () => {
+    const s = await scene(await originWith({ 'README.md': '# api\n' }));
+    await put(s.ws, { 'bad.txt': 'bad\n', 'good.txt': 'good\n', 'README.md': '# edited\n' });
+    const real = createCommandManager({ workTree: s.ws, gitDir: join(s.ws, '.git'), token: '', serverUrl: 'https://github.com', protocols: ['file'] });
+    // git as it answers for a file it cannot index (e.g. unreadable to a non-root runner): exit 1, the rest added.
+    const refusing: GitCommandManager = {
+      settings: real.settings,
+      async exec(args, options) {
+        if (args[0] !== 'add' || !args.includes('bad.txt')) return real.exec(args, options);
+        await real.exec(args.filter((a) => a !== 'bad.txt'), options);
+        throw new GitCommandError(args, 1, '', "error: open(\"bad.txt\"): Permission denied\nerror: unable to index file 'bad.txt'");
+      },
+    };
+    const staged = await stageChanges(refusing, s.ws);
+    assert.deepEqual(staged.files, ['README.md', 'good.txt']);
+    assert.deepEqual(staged.skipped, [{ path: 'bad.txt', kind: 'refused', reason: 'bad.txt could not be added by git and was not committed (error: open("bad.txt"): Permission denied).' }]);
+    assert.deepEqual((await git(s.ws, ['diff', '--cached', '--name-only'])).split('\n').filter(Boolean), ['README.md', 'good.txt']);
   });
 
   test('a gitlink changed in a commit of the run under a hostile .gitmodules: changedFiles and diffSinceStart still work', { timeout: 120_000 }, async () => {

@@ -1,8 +1,9 @@
 // Repository states the agent can leave behind that used to make `git add`/`status`/`diff` fail after the run, so
 // nothing was committed: nested repositories (empty, with commits, deep, a `.git` file pointing at the workspace's
 // own .git, a gitlink staged in the index), a hostile `.gitmodules` (`update = !cmd`) over a nested repository or a
-// real submodule, a FIFO over a tracked file. Through dist/index.js: every run ends with a STATUS, the other files
-// reach the real origin, the report names what was left out, no gitlink is pushed, and no planted command ran.
+// real submodule, a FIFO over a tracked file, a `.GIT` folder git refuses to add. Through dist/index.js: every run
+// ends with a STATUS, the other files reach the real origin, the report names what was left out, no gitlink is
+// pushed, and no planted command ran.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -80,7 +81,8 @@ async function assertSaved(o: Outcome, files: Record<string, string>, left: read
     // Left as the base branch has it: absent if new, the base's entry (file or gitlink) if tracked.
     const tree = (ref: string) => git(o.s.origin.bareDir, ['ls-tree', '-r', ref, '--', l]);
     assert.equal(await tree(`refs/heads/${o.branch}`), await tree('refs/heads/main'), `nothing of ${l} was committed`);
-    const named = new RegExp(`${l.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is (a nested git repository and was not committed|a submodule: the action does not change submodule pointers|not a regular file)`);
+    const reasons = 'is a nested git repository and was not committed|is a submodule: the action does not change submodule pointers|is not a regular file|has a name git refuses';
+    const named = new RegExp(`${l.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} (${reasons})`);
     assert.match(o.report, named, `the report names ${l}:\n${o.report}`);
   }
 }
@@ -159,15 +161,15 @@ describe('git states after the run (through dist, sandbox on unless noted)', { c
     assertNoMarkers([marker]);
   });
 
-  test('a FIFO over a tracked file, and a regular file where .gitmodules names a submodule: the FIFO is named, the file pushed', TIMEOUT, async () => {
+  test('a FIFO over a tracked file, a .GIT folder, and a file where .gitmodules names a submodule: the first two named, the file pushed', TIMEOUT, async () => {
     const marker = fr.marker('file-at-submodule-path');
     const gitmodules = hostileGitmodules('vendor/tool', marker);
-    const fifo = bash('rm package.json && mkfifo package.json; echo rc=$?');
+    const fifo = bash('rm package.json && mkfifo package.json && mkdir -p .GIT && echo x > .GIT/config; echo rc=$?');
     const o = await agentRun([
       [fifo, toolUse('Write', { file_path: '.gitmodules', content: gitmodules }), toolUse('Write', { file_path: 'vendor/tool', content: '#!/bin/sh\necho tool\n' })],
     ]);
     assert.match(resultOf(o.s.anthropic.requests, fifo.id).text, /rc=0/);
-    await assertSaved(o, { '.gitmodules': gitmodules, 'vendor/tool': '#!/bin/sh\necho tool\n' }, ['package.json']);
+    await assertSaved(o, { '.gitmodules': gitmodules, 'vendor/tool': '#!/bin/sh\necho tool\n' }, ['package.json', '.GIT/config']);
     assertNoMarkers([marker]);
   });
 

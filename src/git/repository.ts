@@ -8,7 +8,8 @@ import { UserError, errorMessage } from '../errors.ts';
 import { BOT_IDENTITY } from '../constants.ts';
 import { isValidBranchName } from './branch-name.ts';
 import { createCommandManager, GitCommandError, type GitCommandManager, type GitExecOptions } from './command.ts';
-import { parseStatus, sortChanges, STATUS_ARGS, type StatusEntry, type WorkspaceChanges } from './status.ts';
+import { sortChanges, type StatusEntry, type WorkspaceChanges } from './status.ts';
+import { LITERAL_PATHSPECS, NO_SUBMODULE_CONFIG, stageChanges, workspaceStatus } from './stage.ts';
 
 export interface OpenOptions {
   /** Used only as an HTTP header on fetch/push/clone, scoped to serverUrl. */
@@ -84,34 +85,6 @@ const CREDENTIAL_KEYS = /^(http\..*\.?extraheader|include\.path|includeif\..*\.p
 /** Files that would make git read another config or repository if planted in .git. */
 const PLANTABLE = ['commondir', 'config.worktree', 'index.lock'] as const;
 const DEFAULT_COMMITTER: { name: string; email: string } = BOT_IDENTITY;
-/**
- * On every diff: with an explicit `--ignore-submodules`, git takes no per-submodule setting from `.gitmodules`, so a
- * hostile one (`update = !cmd`, which git refuses with a fatal error) cannot fail the command. `dirty` still shows a
- * moved gitlink and never looks inside a nested repository.
- */
-const NO_SUBMODULE_CONFIG = '--ignore-submodules=dirty';
-/** Paths the action passes are names, not patterns: `*` or `:(glob)` in a file name matches only that file. */
-const LITERAL_PATHSPECS: Readonly<Record<string, string>> = { GIT_LITERAL_PATHSPECS: '1' };
-const GITLINK_MODE = '160000';
-/** Bytes of paths per `git add`, well under the kernel's argument limits. */
-const ADD_CHUNK_BYTES = 64 * 1024;
-
-function chunked(paths: readonly string[]): string[][] {
-  const out: string[][] = [];
-  let cur: string[] = [];
-  let size = 0;
-  for (const p of paths) {
-    if (cur.length && size + p.length + 1 > ADD_CHUNK_BYTES) {
-      out.push(cur);
-      cur = [];
-      size = 0;
-    }
-    cur.push(p);
-    size += p.length + 1;
-  }
-  if (cur.length) out.push(cur);
-  return out;
-}
 
 function protocolsFor(url: string): string[] {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
@@ -363,7 +336,10 @@ class GitRepository implements Repository {
     await this.#guard();
     await this.#reattach();
     this.#identity = { name: authorName, email: authorEmail };
-    await this.#stage((await sortChanges(this.dir, await this.#status())).files);
+    const { skipped } = await stageChanges(this.#git, this.dir);
+    // changedFiles named the nested repositories and submodules already; this is only what git refused on the way.
+    const refused = skipped.filter((k) => k.kind === 'refused');
+    if (refused.length) core.warning(refused.map((k) => k.reason).join('\n'));
     const staged = await this.#run(['diff', '--cached', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', NO_SUBMODULE_CONFIG]);
     if (!staged.replace(/\0/g, '')) return null;
     const trailers = [...new Set(coAuthors.map(trailerValue).filter(Boolean))].map((c) => `Co-authored-by: ${c}`);
@@ -371,44 +347,6 @@ class GitRepository implements Repository {
     const full = trailers.length ? `${body}\n\n${trailers.join('\n')}\n` : `${body}\n`;
     await this.#run(['commit', '-q', '--no-verify', '--no-gpg-sign', '--cleanup=whitespace', '-m', full], { env: this.#identityEnv() });
     return this.headSha();
-  }
-
-  /**
-   * `git add` of exactly these paths (literal pathspecs, never `--all` over the tree, so a nested repository is never
-   * picked up), in chunks that fit a command line. A path git refuses does not stop the others (`--ignore-errors`,
-   * then one by one if git still gives up). Gitlink changes in the index are put back as in HEAD afterwards.
-   */
-  async #stage(paths: readonly string[]): Promise<void> {
-    const errors: string[] = [];
-    const add = async (chunk: readonly string[]): Promise<void> => {
-      try {
-        await this.#run(['add', '--all', '--ignore-errors', '--', ...chunk], { env: LITERAL_PATHSPECS });
-      } catch (e) {
-        if (!(e instanceof GitCommandError) || e.exitCode <= 0) throw e;
-        if (e.exitCode !== 1 && chunk.length > 1) for (const p of chunk) await add([p]);
-        else errors.push(...e.stderr.split('\n').filter((l) => /^(error|fatal):/.test(l)));
-      }
-    };
-    for (const chunk of chunked(paths)) await add(chunk);
-    await this.#unstageGitlinks();
-    if (!errors.length) return;
-    const wanted = new Set(paths);
-    const left = (await this.#status()).filter((e) => wanted.has(e.path) && (e.kind !== 'tracked' || e.xy[1] !== '.')).map((e) => e.path);
-    if (left.length) core.warning(`git could not add ${left.join(', ')}; they were not committed. ${errors.slice(0, 3).join(' ')}`);
-  }
-
-  /** The action never changes a gitlink: each one the index holds differently from HEAD goes back to HEAD's entry. */
-  async #unstageGitlinks(): Promise<void> {
-    const out = await this.#run(['diff-index', '--cached', '--raw', '-z', '--no-renames', NO_SUBMODULE_CONFIG, 'HEAD', '--']);
-    const t = out.split('\0');
-    for (let i = 0; i + 1 < t.length; i += 2) {
-      // `:<src mode> <dst mode> <src sha> <dst sha> <status>` then the path.
-      const [srcMode, dstMode, srcSha] = t[i]!.replace(/^:/, '').split(' ');
-      const path = t[i + 1]!;
-      if (srcMode !== GITLINK_MODE && dstMode !== GITLINK_MODE) continue;
-      if (srcMode === '000000') await this.#run(['update-index', '--force-remove', '--', path]);
-      else await this.#run(['update-index', '--add', '--replace', '--cacheinfo', `${srcMode},${srcSha},${path}`]);
-    }
   }
 
   async push(branch: string): Promise<PushResult> {
@@ -497,8 +435,8 @@ class GitRepository implements Repository {
    * otherwise run status inside a nested repository, under its config, which lives in the workspace where the agent
    * could have written a filter driver. A moved gitlink is still reported, and `.gitmodules` is never read.
    */
-  async #status(): Promise<StatusEntry[]> {
-    return parseStatus(await this.#run(STATUS_ARGS));
+  #status(): Promise<StatusEntry[]> {
+    return workspaceStatus(this.#git);
   }
 
   /** If the agent left HEAD elsewhere (another branch, detached), point it back at the prepared branch, keeping the worktree. */

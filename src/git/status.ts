@@ -16,6 +16,8 @@ export interface StatusEntry {
 
 export interface SkippedPath {
   readonly path: string;
+  /** A repository inside the workspace; a gitlink; a FIFO/socket/device; a file the action cannot read; git said no. */
+  readonly kind: 'nested-repository' | 'submodule' | 'special-file' | 'unreadable' | 'refused';
   /** A sentence for the STATUS comment: what the path is and why it was not committed. */
   readonly reason: string;
 }
@@ -28,7 +30,9 @@ export interface WorkspaceChanges {
 }
 
 /** The status arguments every caller uses: `dirty` keeps git from reading submodule config or running in them. */
-export const STATUS_ARGS = ['status', '--porcelain=v2', '-z', '--untracked-files=all', '--no-renames', '--ignore-submodules=dirty'] as const;
+export const STATUS_ARGS = [
+  'status', '--porcelain=v2', '-z', '--untracked-files=all', '--no-renames', '--ignore-submodules=dirty',
+] as const;
 
 const GITLINK = '160000';
 
@@ -76,16 +80,37 @@ function splitFields(t: string, count: number): { head: string[]; path: string }
   return { head, path: t.slice(at) };
 }
 
-export function nestedRepositoryReason(path: string): string {
-  return `${path} is a nested git repository and was not committed: the action commits no embedded repositories. Remove its .git folder to commit its files, or add it as a submodule yourself.`;
+/** The report's sentence for a path left out, by kind. */
+export function skipReason(kind: SkippedPath['kind'], path: string, detail = ''): string {
+  switch (kind) {
+    case 'nested-repository':
+      return (
+        `${path} is a nested git repository and was not committed: the action commits no embedded repositories. ` +
+        'Remove its .git folder to commit its files, or add it as a submodule yourself.'
+      );
+    case 'submodule':
+      return `${path} is a submodule: the action does not change submodule pointers, so its change was not committed.`;
+    case 'special-file':
+      return `${path} is not a regular file (a FIFO, socket or device) and was not committed.`;
+    case 'unreadable':
+      return `${path} could not be read by the action (check its permissions) and was not committed.`;
+    case 'refused':
+      return detail
+        ? `${path} could not be added by git and was not committed (${detail}).`
+        : `${path} has a name git refuses to commit (a .git-like folder name, or .gitmodules as a symbolic link) ` +
+            'and was not committed.';
+  }
 }
 
-export function submoduleReason(path: string): string {
-  return `${path} is a submodule: the action does not change submodule pointers, so its change was not committed.`;
-}
-
-export function unreadableReason(path: string, what: string): string {
-  return `${path} ${what} and was not committed.`;
+/**
+ * Names git's own path check refuses (`verify_path`, with core.protectNTFS on, git's default): any folder spelled
+ * like `.git` in another case or with trailing dots or spaces, its 8.3 short name `git~1`, and `.gitmodules` as a
+ * symbolic link. Status lists them; `git add` rejects them.
+ */
+export function refusedByGit(path: string, symlink: boolean): boolean {
+  const segments = path.split('/');
+  if (segments.some((s) => /^(\.git|git~1)[. ]*(:.*)?$/i.test(s))) return true;
+  return symlink && /^(\.gitmodules|gitmod~1)[. ]*$/i.test(segments[segments.length - 1]!);
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -100,31 +125,32 @@ async function exists(p: string): Promise<boolean> {
 export async function sortChanges(dir: string, entries: readonly StatusEntry[]): Promise<WorkspaceChanges> {
   const files: string[] = [];
   const skipped: SkippedPath[] = [];
+  const skip = (path: string, kind: SkippedPath['kind']): void => {
+    skipped.push({ path, kind, reason: skipReason(kind, path) });
+  };
   for (const e of entries) {
     if (e.kind === 'untracked' && e.path.endsWith('/')) {
-      skipped.push({ path: e.path.slice(0, -1), reason: nestedRepositoryReason(e.path.slice(0, -1)) });
+      skip(e.path.slice(0, -1), 'nested-repository');
       continue;
     }
     if (e.gitlink) {
-      skipped.push({ path: e.path, reason: submoduleReason(e.path) });
+      skip(e.path, 'submodule');
       continue;
     }
     const abs = join(dir, e.path);
     const st = await lstat(abs).catch(() => null);
     if (st?.isDirectory() && (await exists(join(abs, '.git')))) {
       // A tracked file whose path is now a repository: staging its deletion would stage the repository instead.
-      skipped.push({ path: e.path, reason: nestedRepositoryReason(e.path) });
-      continue;
+      skip(e.path, 'nested-repository');
+    } else if (refusedByGit(e.path, !!st?.isSymbolicLink())) {
+      skip(e.path, 'refused');
+    } else if (st && !st.isFile() && !st.isSymbolicLink() && !st.isDirectory()) {
+      skip(e.path, 'special-file');
+    } else if (st?.isFile() && !(await access(abs, constants.R_OK).then(() => true, () => false))) {
+      skip(e.path, 'unreadable');
+    } else {
+      files.push(e.path);
     }
-    if (st && !st.isFile() && !st.isSymbolicLink() && !st.isDirectory()) {
-      skipped.push({ path: e.path, reason: unreadableReason(e.path, 'is not a regular file (a FIFO, socket or device)') });
-      continue;
-    }
-    if (st?.isFile() && !(await access(abs, constants.R_OK).then(() => true, () => false))) {
-      skipped.push({ path: e.path, reason: unreadableReason(e.path, 'could not be read by the action (check its permissions)') });
-      continue;
-    }
-    files.push(e.path);
   }
   return { files, skipped };
 }
