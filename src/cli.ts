@@ -17,7 +17,7 @@ import { runSession } from './session/session.ts';
 import type { LoopResult } from './session/loop.ts';
 import { readRecording, replayClient } from './model/replay.ts';
 import { createToolbox, type SandboxMode } from './tools/index.ts';
-import { createCommandManager, slugify, type GitCommandManager } from './git/index.ts';
+import { createCommandManager, NO_SUBMODULE_CONFIG, slugify, stageChanges, type GitCommandManager } from './git/index.ts';
 import { Transcript } from './session/transcript.ts';
 import { createRedactor } from './redact.ts';
 import { consoleLogger } from './log.ts';
@@ -99,14 +99,15 @@ function userIdentity(workspace: string): { name: string; email: string } {
  */
 async function commitWork(
   git: GitCommandManager,
-  o: { startSha: string; agentName: string; result: LoopResult; identity: { name: string; email: string }; transcript: Transcript },
+  o: { workspace: string; startSha: string; agentName: string; result: LoopResult; identity: { name: string; email: string }; transcript: Transcript },
 ): Promise<{ status: StatusBlock; diffSha256: string | undefined }> {
   const { startSha, result, identity, transcript } = o;
   const env = { GIT_AUTHOR_NAME: identity.name, GIT_AUTHOR_EMAIL: identity.email, GIT_COMMITTER_NAME: identity.name, GIT_COMMITTER_EMAIL: identity.email };
-  await git.exec(['add', '--all']);
-  const files = (await git.exec(['diff', '--cached', '--name-only', '-z', startSha])).split('\0').filter(Boolean);
+  // Nested repositories, submodule pointers and paths git refuses are left out (named), never the whole commit.
+  for (const k of (await stageChanges(git, o.workspace)).skipped) console.error(k.reason);
+  const files = (await git.exec(['diff', '--cached', '--name-only', '-z', NO_SUBMODULE_CONFIG, startSha])).split('\0').filter(Boolean);
   if (files.length) await git.exec(['commit', '-q', '--no-verify', '-m', result.status.summary.split('\n')[0] || `/${o.agentName} changes`], { env });
-  const diff = await git.exec(['diff', '--binary', '--full-index', '--no-ext-diff', '--no-textconv', '--no-color', startSha, 'HEAD', '--']);
+  const diff = await git.exec(['diff', '--binary', '--full-index', '--no-ext-diff', '--no-textconv', '--no-color', NO_SUBMODULE_CONFIG, startSha, 'HEAD', '--']);
   const diffSha256 = files.length ? createHash('sha256').update(diff).digest('hex') : undefined;
   const status: StatusBlock = { ...result.status, files };
   transcript.write({ type: 'end', endedBy: result.endedBy, status, commit: files.length ? await git.exec(['rev-parse', 'HEAD']) : null, diffSha256 });
@@ -177,7 +178,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     },
   });
   await toolbox.close();
-  const { status, diffSha256 } = await commitWork(git, { startSha, agentName: agent.name, result, identity, transcript });
+  const { status, diffSha256 } = await commitWork(git, { workspace, startSha, agentName: agent.name, result, identity, transcript });
 
   console.log(formatStatus(status));
   console.error(`\n${figuresLine({ ...result })}`);

@@ -67,7 +67,7 @@ async function scene(opts: { origin?: Origin; serverUrl?: string; remoteUrl?: st
 async function actionCommitsAndPushes(s: Scene): Promise<{ branch: string; fallback: boolean; sha: string }> {
   await s.restore();
   const changed = await s.repo.changedFiles();
-  assert.ok(changed.length > 0);
+  assert.ok(changed.files.length > 0);
   await s.repo.commitAll({ message: 'Agent work', authorName: 'github-actions[bot]', authorEmail: 'bot@example.com', coAuthors: ['octocat <1@example.com>'] });
   return s.repo.push(BRANCH);
 }

@@ -64,7 +64,7 @@ test('a new branch from the base: commit with bot author, Co-authored-by trailer
   assert.equal(await repo.currentBranch(), BRANCH);
   await mkdir(join(ws, 'src/routes'), { recursive: true });
   await writeFile(join(ws, 'src/routes/health.js'), 'export const health = () => "ok";\n');
-  assert.deepEqual(await repo.changedFiles(), ['src/routes/health.js']);
+  assert.deepEqual((await repo.changedFiles()).files, ['src/routes/health.js']);
   const r = await commitAndPush(repo, 'Add health endpoint\n\n/backend-developer for #5: COMPLETE');
   assert.equal(r.fallback, false);
   assert.equal(r.branch, BRANCH);
@@ -85,7 +85,7 @@ test('nothing changed → commitAll returns null and nothing is pushed', async (
   const origin = await createOrigin();
   const { repo } = await open(origin);
   await repo.prepareBranch({ branch: BRANCH, base: 'main', mode: 'issue' });
-  assert.deepEqual(await repo.changedFiles(), []);
+  assert.deepEqual((await repo.changedFiles()).files, []);
   assert.equal(await repo.commitAll({ message: 'x', ...BOT, coAuthors: [] }), null);
   assert.deepEqual(await listBranches(origin), ['main']);
 });
@@ -101,7 +101,7 @@ test('deleted, renamed, binary and ignored files', async () => {
   await mkdir(join(ws, 'node_modules/x'), { recursive: true });
   await writeFile(join(ws, 'node_modules/x/index.js'), 'ignored');
   await writeFile(join(ws, 'debug.log'), 'ignored');
-  assert.deepEqual(await repo.changedFiles(), ['gone.txt', 'logo.png', 'new name ü.txt', 'old.txt']);
+  assert.deepEqual((await repo.changedFiles()).files, ['gone.txt', 'logo.png', 'new name ü.txt', 'old.txt']);
   const r = await commitAndPush(repo);
   assert.equal(r.committed, r.sha);
   const remote = (await readBranch(origin, BRANCH))!;
@@ -123,7 +123,7 @@ test('a second run on the same issue reuses and continues the branch', async () 
   assert.equal(prep.sha, one.sha);
   assert.equal(await readFile(join(second.ws, 'a.txt'), 'utf8'), 'one\n');
   await writeFile(join(second.ws, 'b.txt'), 'two\n');
-  assert.deepEqual(await second.repo.changedFiles(), ['b.txt']);
+  assert.deepEqual((await second.repo.changedFiles()).files, ['b.txt']);
   const two = await commitAndPush(second.repo, 'Second');
   assert.equal(two.fallback, false);
   const remote = (await readBranch(origin, BRANCH))!;
@@ -209,7 +209,7 @@ test('the agent committing itself or leaving HEAD on another branch: the work is
   await git(ws, ['commit', '-q', '-m', 'agent committed']);
   await git(ws, ['checkout', '-q', '--detach', start]);
   await writeFile(join(ws, 'two.txt'), '2\n');
-  assert.deepEqual(await repo.changedFiles(), ['one.txt', 'two.txt']);
+  assert.deepEqual((await repo.changedFiles()).files, ['one.txt', 'two.txt']);
   assert.equal(await repo.currentBranch(), BRANCH);
   const r = await commitAndPush(repo);
   assert.equal(r.fallback, false);

@@ -264,7 +264,7 @@ describe('never committed', () => {
       await repo.prepareBranch({ branch: 'work', base: 'main', mode: 'issue' });
       // The agent un-ignored the credential file and changed something else.
       writeFiles(ws, { '.gitignore': '', 'gha-creds-1.json': serviceAccount(), 'src/a.ts': 'export {};\n' });
-      assert.ok((await repo.changedFiles()).includes('gha-creds-1.json'), 'un-ignored, it shows up as a change');
+      assert.ok((await repo.changedFiles()).files.includes('gha-creds-1.json'), 'un-ignored, it shows up as a change');
       const sha = await repo.commitAll({ message: 'work', authorName: 'bot', authorEmail: 'bot@e', coAuthors: [], exclude: ['gha-creds-1.json'] });
       assert.ok(sha);
       assert.deepEqual(g('show', '--name-only', '--format=', 'HEAD').trim().split('\n').sort(), ['.gitignore', 'src/a.ts']);

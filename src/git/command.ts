@@ -97,6 +97,12 @@ export function hardenedConfig(s: GitSettings, auth: boolean): Array<[string, st
     ['gc.auto', '0'],
     ['maintenance.auto', 'false'],
     ['advice.detachedHead', 'false'],
+    // Submodules: never recursed into, summarised or fetched, whatever the repository's config or `.gitmodules` say.
+    ['submodule.recurse', 'false'],
+    ['status.submoduleSummary', 'false'],
+    ['diff.submodule', 'short'],
+    ['fetch.recurseSubmodules', 'false'],
+    ['push.recurseSubmodules', 'no'],
     ['safe.directory', s.workTree],
   ];
   if (auth && s.token) cfg.push([`http.${s.serverUrl.replace(/\/+$/, '')}/.extraheader`, authHeader(s.token)]);

@@ -8,6 +8,8 @@ import { BOT_IDENTITY } from '../constants.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { isValidBranchName } from './branch-name.ts';
 import { createCommandManager, GitCommandError, type GitCommandManager, type GitExecOptions } from './command.ts';
+import { sortChanges, type StatusEntry, type WorkspaceChanges } from './status.ts';
+import { LITERAL_PATHSPECS, NO_SUBMODULE_CONFIG, stageChanges, workspaceStatus } from './stage.ts';
 
 export interface OpenOptions {
   /** Used only as an HTTP header on fetch/push/clone, scoped to serverUrl. */
@@ -62,9 +64,12 @@ export interface Repository {
   hideCredentials(): Promise<() => Promise<void>>;
   /** Puts back what actions/checkout persisted, for later steps of the job. Call after the last push. */
   restoreCredentials(): Promise<void>;
-  /** Paths changed since prepareBranch: modified, deleted, untracked-not-ignored, and in commits made meanwhile. */
-  changedFiles(): Promise<string[]>;
-  /** Commits everything; null when there is nothing to commit. */
+  /**
+   * Paths changed since prepareBranch (modified, deleted, untracked-not-ignored, and in commits made meanwhile), and
+   * the ones commitAll leaves out with the reason: nested repositories, submodule pointers, files git cannot add.
+   */
+  changedFiles(): Promise<WorkspaceChanges>;
+  /** Commits everything changedFiles lists in `files`; null when there is nothing to commit. */
   commitAll(options: CommitOptions): Promise<string | null>;
   /** Pushes HEAD to `branch`; rebases once on non-fast-forward; falls back to a new branch on conflict. */
   push(branch: string): Promise<PushResult>;
@@ -318,28 +323,32 @@ class GitRepository implements Repository {
     await writeFile(configPath, text, { flag: 'wx', mode: 0o644 });
   }
 
-  async changedFiles(): Promise<string[]> {
+  async changedFiles(): Promise<WorkspaceChanges> {
     await this.#guard();
     await this.#reattach();
-    const paths = new Set(await this.#statusPaths());
+    const { files, skipped } = await sortChanges(this.dir, await this.#status());
+    const paths = new Set(files);
     if (this.#startSha) {
       const head = await this.headSha();
       if (head !== this.#startSha) {
-        const out = await this.#run(['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', this.#startSha, head, '--']);
+        const out = await this.#run(['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', NO_SUBMODULE_CONFIG, this.#startSha, head, '--']);
         for (const p of out.split('\0')) if (p) paths.add(p);
       }
     }
-    return [...paths].sort();
+    return { files: [...paths].sort(), skipped: [...skipped].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
   }
 
   async commitAll({ message, authorName, authorEmail, coAuthors, exclude = [] }: CommitOptions): Promise<string | null> {
     await this.#guard();
     await this.#reattach();
     this.#identity = { name: authorName, email: authorEmail };
-    await this.#run(['add', '--all']);
+    const { skipped } = await stageChanges(this.#git, this.dir);
+    // changedFiles named the nested repositories and submodules already; this is only what git refused on the way.
+    const refused = skipped.filter((k) => k.kind === 'refused');
+    if (refused.length) this.#log.warning(refused.map((k) => k.reason).join('\n'));
     // Unstaged again, not deleted: the file stays for the job's later steps, its index entry as HEAD has it.
     if (exclude.length) await this.#run(['reset', '-q', 'HEAD', '--', ...exclude.map((p) => `:(literal)${p}`)]);
-    const staged = await this.#run(['diff', '--cached', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--no-textconv']);
+    const staged = await this.#run(['diff', '--cached', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', NO_SUBMODULE_CONFIG]);
     if (!staged.replace(/\0/g, '')) return null;
     const trailers = [...new Set(coAuthors.map(trailerValue).filter(Boolean))].map((c) => `Co-authored-by: ${c}`);
     const body = message.replace(/\r\n?/g, '\n').trim() || 'Agent changes';
@@ -401,17 +410,17 @@ class GitRepository implements Repository {
     await this.#guard();
     const start = this.startSha();
     const existed = new Set(
-      (await this.#run(['ls-tree', '-r', '-z', '--name-only', start, '--', ...paths])).split('\0').filter(Boolean),
+      (await this.#run(['ls-tree', '-r', '-z', '--name-only', start, '--', ...paths], { env: LITERAL_PATHSPECS })).split('\0').filter(Boolean),
     );
     const restore = paths.filter((p) => existed.has(p));
     const remove = paths.filter((p) => !existed.has(p));
-    if (restore.length) await this.#run(['checkout', '-q', start, '--', ...restore]);
-    if (remove.length) await this.#run(['rm', '-q', '-r', '-f', '--cached', '--ignore-unmatch', '--', ...remove]);
+    if (restore.length) await this.#run(['checkout', '-q', start, '--', ...restore], { env: LITERAL_PATHSPECS });
+    if (remove.length) await this.#run(['rm', '-q', '-r', '-f', '--cached', '--ignore-unmatch', '--', ...remove], { env: LITERAL_PATHSPECS });
     for (const p of remove) await rm(join(this.dir, p), { force: true, recursive: true });
   }
 
   diffSinceStart(): Promise<string> {
-    return this.#run(['diff', '--binary', '--full-index', '--no-ext-diff', '--no-textconv', '--no-color', this.startSha(), 'HEAD', '--']);
+    return this.#run(['diff', '--binary', '--full-index', '--no-ext-diff', '--no-textconv', '--no-color', NO_SUBMODULE_CONFIG, this.startSha(), 'HEAD', '--']);
   }
 
   async currentBranch(): Promise<string | null> {
@@ -426,13 +435,16 @@ class GitRepository implements Repository {
 
   /** Tracked changes (staged or not) and untracked files not ignored, relative to the workspace. */
   async #statusPaths(): Promise<string[]> {
-    // `dirty`, not `none`: git would otherwise run status inside a nested repository, under its config, which lives
-    // in the workspace where the agent could have written a filter driver. A moved gitlink is still reported.
-    const out = await this.#run(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--ignore-submodules=dirty']);
-    return out
-      .split('\0')
-      .filter((e) => e.length > 3)
-      .map((e) => e.slice(3));
+    return (await this.#status()).map((e) => e.path);
+  }
+
+  /**
+   * `git status`, porcelain v2: it tells gitlinks apart. `--ignore-submodules=dirty`, not `none`: git would
+   * otherwise run status inside a nested repository, under its config, which lives in the workspace where the agent
+   * could have written a filter driver. A moved gitlink is still reported, and `.gitmodules` is never read.
+   */
+  #status(): Promise<StatusEntry[]> {
+    return workspaceStatus(this.#git);
   }
 
   /** If the agent left HEAD elsewhere (another branch, detached), point it back at the prepared branch, keeping the worktree. */

@@ -38,7 +38,10 @@ export async function commitAndPush(run: Run, git: Repository, c: CommitInput): 
   let changed: string[] = [];
   let headSha = '';
   try {
-    changed = await git.changedFiles();
+    const found = await git.changedFiles();
+    changed = found.files;
+    // Nested repositories, submodule pointers and special files are left out, each named in the report.
+    notes.push(...found.skipped.map((k) => k.reason));
     headSha = await git.headSha();
   } catch (e) {
     notes.push(`Reading the workspace's changes failed: ${redact(errorMessage(e))}`);
