@@ -25,6 +25,7 @@ import { Outputs } from './report/outputs.ts';
 import { renderStatusComment, figuresLine, fenced, type RunFigures } from './report/status-comment.ts';
 import { writeJobSummary } from './report/summary.ts';
 import { Transcript } from './report/transcript.ts';
+import { secretGate } from './security/secret-gate.ts';
 
 /** verify-command may run this long at most (and never past timeout-minutes). */
 const VERIFY_MAX_MS = 30 * 60_000;
@@ -92,8 +93,10 @@ export async function run(): Promise<void> {
     const cfg = readConfig();
     const providerCredentials = providerSecrets(cfg.provider, process.env);
     for (const s of providerCredentials) core.setSecret(s);
-    redact = createRedactor([cfg.githubToken, cfg.anthropicApiKey, ...providerCredentials]);
-    const failed = await handleComment(cfg, read.event, outputs, cancel.signal, redact);
+    // Every secret the run holds: masked in whatever it writes, and kept out of whatever it commits.
+    const secrets = [cfg.githubToken, cfg.anthropicApiKey, ...providerCredentials];
+    redact = createRedactor(secrets);
+    const failed = await handleComment(cfg, read.event, outputs, cancel.signal, redact, secrets);
     if (failed) core.setFailed(redact(failed));
   } catch (e) {
     if (e instanceof UserError) core.setFailed(redact(e.message));
@@ -115,6 +118,7 @@ async function handleComment(
   outputs: Outputs,
   cancelled: AbortSignal,
   redact: (s: string) => string,
+  secrets: readonly string[],
 ): Promise<string | null> {
   const env = readEnv();
   const started = Date.now();
@@ -386,7 +390,13 @@ async function handleComment(
       }
     }
     status = { ...status, files: changed };
-    if (changed.length) {
+    // The secret gate: a secret the run holds (in any encoding) or one secretlint recognises stops the commit.
+    const gate = changed.length ? await secretGate({ repo: git, knownSecrets: secrets, log: (m) => core.info(m) }) : null;
+    if (gate && !gate.pass) {
+      status = gate.apply(status);
+      notes.push(...gate.notes);
+    }
+    if (changed.length && gate?.pass) {
       try {
         const sha = await git.commitAll({
           message: redact(`${status.summary.split('\n')[0]!.slice(0, 72) || `/${agentName} changes`}\n\n/${agentName} for #${issue.number}: ${status.status}`),
@@ -498,7 +508,7 @@ async function handleComment(
     };
     await Promise.all([postStatus(), postCheck()]);
     setStatusOutputs(outputs, status, figures);
-    await writeJobSummary(agentName, status, figures, result.lastText, redact).catch((e) => core.warning(`Job summary: ${errorMessage(e)}`));
+    await writeJobSummary(agentName, status, figures, result.lastText, redact, notes).catch((e) => core.warning(`Job summary: ${errorMessage(e)}`));
     core.info(redact(`/${agentName}: ${status.status} — ${status.summary} (${figuresLine(figures)})`));
     await transcript.close();
     return cfg.failOn.includes(status.status) ? `${status.status}: ${status.blocker ?? status.summary}` : null;

@@ -1,3 +1,3 @@
-export { openRepository, type Repository, type OpenOptions, type PrepareOptions, type CommitOptions, type PushResult } from './repository.ts';
+export { openRepository, type Repository, type PendingChanges, type OpenOptions, type PrepareOptions, type CommitOptions, type PushResult } from './repository.ts';
 export { slugBranch, slugify, isValidBranchName } from './branch-name.ts';
 export { createCommandManager, gitEnvironment, hardenedConfig, authHeader, GitCommandError, type GitCommandManager, type GitSettings, type GitExecOptions } from './command.ts';

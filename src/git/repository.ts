@@ -1,7 +1,8 @@
 // The repository as the action sees it: checkout and branch before the agent, commit and push after it.
 // Every git command goes through the hardened command manager; the token is supplied per command, never stored.
 import * as core from '@actions/core';
-import { lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, errorMessage } from '../errors.ts';
@@ -44,6 +45,20 @@ export interface PushResult {
   readonly sha: string;
 }
 
+/** What committing and pushing now would publish; read by the secret gate before anything is committed. */
+export interface PendingChanges {
+  /**
+   * `git log -p` of the run's own commits (startSha..HEAD, each against its first parent, headed `commit <sha>`);
+   * empty when the agent made none. Like `workspace`: `-U0 --text` (binary files as bytes too), no renames, no
+   * external diff or textconv, `a/` and `b/` prefixes.
+   */
+  readonly history: string;
+  /** The workspace against HEAD as `git add --all` would stage it, untracked files included. */
+  readonly workspace: string;
+  /** Message, then author and committer, of each of the run's own commits: they are pushed along with the files. */
+  readonly commits: ReadonlyArray<{ readonly sha: string; readonly text: string }>;
+}
+
 export interface Repository {
   /** The workspace (absolute). */
   readonly dir: string;
@@ -69,6 +84,11 @@ export interface Repository {
   startSha(): string;
   /** `git diff --binary` from the start to HEAD: what a replay of the run must reproduce byte for byte. */
   diffSinceStart(): Promise<string>;
+  /**
+   * The run's changes as a commit now would publish them, computed in a scratch index: the real index and the
+   * workspace are left exactly as they are.
+   */
+  pendingChanges(): Promise<PendingChanges>;
   /** Puts these paths back as they were at the start: restored if they existed, deleted if they are new. */
   discard(paths: readonly string[]): Promise<void>;
   /** null when HEAD is detached. */
@@ -404,6 +424,39 @@ class GitRepository implements Repository {
 
   diffSinceStart(): Promise<string> {
     return this.#run(['diff', '--binary', '--full-index', '--no-ext-diff', '--no-textconv', '--no-color', this.startSha(), 'HEAD', '--']);
+  }
+
+  async pendingChanges(): Promise<PendingChanges> {
+    await this.#guard();
+    await this.#reattach();
+    const start = this.startSha();
+    // Every byte as text, so neither a `.gitattributes` (`* -diff`, `binary`) nor a textconv driver hides a file.
+    const flags = ['-U0', '--text', '--no-color', '--no-renames', '--no-ext-diff', '--no-textconv', '--src-prefix=a/', '--dst-prefix=b/'];
+    const head = await this.headSha();
+    let history = '';
+    const commits: Array<{ sha: string; text: string }> = [];
+    if (head !== start) {
+      history = await this.#run(['log', '-p', ...flags, '-m', '--first-parent', '--format=commit %H', `${start}..${head}`, '--']);
+      const meta = await this.#run(['log', '-z', '--format=%H%n%B%n%an <%ae>%n%cn <%ce>', `${start}..${head}`, '--']);
+      for (const entry of meta.split('\0').filter(Boolean)) {
+        const nl = entry.indexOf('\n');
+        commits.push({ sha: entry.slice(0, nl), text: entry.slice(nl + 1) });
+      }
+    }
+    // A copy of the index keeps its stat cache (only changed files are hashed) and its flags, so `add --all` stages
+    // exactly what commitAll's would.
+    const scratch = await mkdtemp(join(tmpdir(), 'bda-pending-'));
+    try {
+      const index = join(scratch, 'index');
+      const real = join(this.#gitDir, 'index');
+      if ((await lstat(real).catch(() => null))?.isFile()) await copyFile(real, index);
+      const env = { GIT_INDEX_FILE: index };
+      await this.#run(['add', '--all'], { env });
+      const workspace = await this.#run(['diff', '--cached', ...flags, head, '--'], { env });
+      return { history, workspace, commits };
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
   }
 
   async currentBranch(): Promise<string | null> {
