@@ -181,11 +181,15 @@ test("hiding places: the agent's own commits (secret since removed), a commit me
 });
 
 test('a scan that fails blocks the commit as ERROR (fails closed)', async () => {
-  const v = await secretGate({ repo: { pendingChanges: () => Promise.reject(new Error('git diff failed: out of memory')) }, knownSecrets: KNOWN });
+  const failing = (message: string) => ({ pendingChanges: () => Promise.reject(new Error(message)) });
+  const v = await secretGate({ repo: failing('git diff failed: out of memory'), knownSecrets: KNOWN });
   assert.equal(v.pass, false);
   const s = v.apply({ status: 'COMPLETE', summary: 's', files: ['a'] });
   assert.equal(s.status, 'ERROR');
   assert.match(s.blocker!, /could not scan the changes \(git diff failed: out of memory\), so nothing was committed or pushed/);
+  // A reason that names a path holding a secret (in a form the redactor does not know) shows it masked.
+  const named = await secretGate({ repo: failing(`cannot read keys/${Buffer.from(TOKEN).toString('hex').toUpperCase()}.txt`), knownSecrets: KNOWN });
+  assert.match(named.apply({ status: 'COMPLETE', summary: 's', files: [] }).blocker!, /cannot read keys\/\*\*\*\.txt/);
 });
 
 test('bounds: the rules read the first bytes of a file; a known secret past the bound is still found', { timeout: 60_000 }, async () => {

@@ -31,7 +31,7 @@ export interface ScanResult {
   readonly findings: Finding[];
   /** Every path the changes touch, with line counts summed over the commits and the workspace. */
   readonly files: FileChange[];
-  /** What the secretlint rules did not see (binary files, bytes past a bound). Known secrets are searched everywhere. */
+  /** What the secretlint rules did not read (binary files, bytes past a bound); known secrets are searched in all. */
   readonly skipped: string[];
   /** Added bytes searched for known secrets, and the part of them secretlint's rules read. */
   readonly scannedBytes: number;
@@ -48,7 +48,11 @@ export interface ScanLimits {
   readonly findingsPerFile: number;
 }
 
-export const DEFAULT_LIMITS: ScanLimits = { lintBytesPerFile: 1_000_000, lintBytesTotal: 32_000_000, findingsPerFile: 5 };
+export const DEFAULT_LIMITS: ScanLimits = {
+  lintBytesPerFile: 1_000_000,
+  lintBytesTotal: 32_000_000,
+  findingsPerFile: 5,
+};
 
 /** A known secret shorter than this is not searched for: its forms would match ordinary text. */
 export const MIN_SECRET_LENGTH = 8;
@@ -105,9 +109,8 @@ function loadLinter(): Promise<Linter> {
       import('@secretlint/secretlint-rule-preset-recommend'),
     ]);
     secretLintProfiler.setEnabled(false);
-    const config = {
-      rules: rules.filter((r) => r.meta.id !== '@secretlint/secretlint-rule-filter-comments').map((rule) => ({ id: rule.meta.id, rule })),
-    };
+    const kept = rules.filter((r) => r.meta.id !== '@secretlint/secretlint-rule-filter-comments');
+    const config = { rules: kept.map((rule) => ({ id: rule.meta.id, rule })) };
     // A path under /dev/null cannot exist: the one rule that reads a file from disk (GCP .p12) finds nothing there,
     // while the rules that look at the name (.npmrc, package.json) and the extension still see them.
     return (text, path) =>
@@ -223,7 +226,8 @@ export function* parseDiff(diff: string): Generator<FileLines> {
     } else if (line.startsWith('diff --git ')) {
       const ended = done();
       if (ended) yield ended;
-      file = { path: pathOfHeader(line.slice('diff --git '.length)), ...(commit ? { commit } : {}), raw: '', hunks: [], added: 0, removed: 0 };
+      const path = pathOfHeader(line.slice('diff --git '.length));
+      file = { path, ...(commit ? { commit } : {}), raw: '', hunks: [], added: 0, removed: 0 };
     } else if (/^commit [0-9a-f]{7,64}$/.test(line)) {
       const ended = done();
       if (ended) yield ended;
@@ -233,6 +237,16 @@ export function* parseDiff(diff: string): Generator<FileLines> {
   }
   const ended = done();
   if (ended) yield ended;
+}
+
+/** `text` with every form of a secret replaced by `***`. */
+function mask(text: string, forms: readonly Form[]): string {
+  let out = text;
+  for (const f of forms) {
+    const re = new RegExp(f.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), f.caseless ? 'gi' : 'g');
+    out = out.replace(re, '***');
+  }
+  return out;
 }
 
 /**
@@ -306,14 +320,17 @@ async function scan({ changes, knownSecrets, limits }: ScanInput): Promise<{ res
   const nameText = names.join('\n');
   for (const h of knownHits(nameText, forms, Infinity)) badNames.add(names[h.line - 1]!);
   for (const h of await lintHits(nameText, 'file-names.txt')) badNames.add(names[h.line - 1]!);
-  if (badNames.size) report({ file: WITHHELD_NAME, line: 0, rule: `${badNames.size} file name${badNames.size === 1 ? '' : 's'}` });
+  if (badNames.size) report({ file: WITHHELD_NAME, line: 0, rule: plural(badNames.size, 'file name') });
   const shown = (path: string): string => (badNames.has(path) ? WITHHELD_NAME : path);
 
   for (const f of parsed) {
     const text = f.raw;
     const binary = text.slice(0, 8000).includes('\0');
     const counts = files.get(f.path) ?? { added: 0, removed: 0, binary: false };
-    files.set(f.path, { added: counts.added + f.added, removed: counts.removed + f.removed, binary: counts.binary || binary });
+    counts.added += f.added;
+    counts.removed += f.removed;
+    counts.binary ||= binary;
+    files.set(f.path, counts);
     if (!text) continue;
     scannedBytes += text.length - f.added;
     const where = { file: shown(f.path), ...(f.commit ? { commit: f.commit } : {}) };
@@ -329,12 +346,14 @@ async function scan({ changes, knownSecrets, limits }: ScanInput): Promise<{ res
     }
     const room = Math.min(lim.lintBytesPerFile, lintBudget);
     if (room <= 0) {
-      skipped.push(`${label}: past the ${lim.lintBytesTotal} bytes the rules read in one scan, searched for known secrets only`);
+      skipped.push(`${label}: past the ${lim.lintBytesTotal} bytes the rules read per scan, known secrets only`);
       continue;
     }
     const bytes = text.length - f.added; // without the `+` of each line
     const linted = addedText(f, room);
-    if (linted.length < bytes) skipped.push(`${label}: the rules read the first ${linted.length} of ${bytes} added bytes`);
+    if (linted.length < bytes) {
+      skipped.push(`${label}: the rules read the first ${linted.length} of ${bytes} added bytes`);
+    }
     lintBudget -= linted.length;
     for (const h of await lintHits(linted, f.path)) {
       if (hits++ >= lim.findingsPerFile) break;
@@ -346,22 +365,30 @@ async function scan({ changes, knownSecrets, limits }: ScanInput): Promise<{ res
   for (const c of changes.commits) {
     const file = `the message of commit ${c.sha.slice(0, 7)}`;
     scannedBytes += c.text.length;
-    for (const h of knownHits(c.text, forms, lim.findingsPerFile)) report({ file, line: h.line, rule: `known secret (${h.form})`, commit: c.sha });
+    for (const h of knownHits(c.text, forms, lim.findingsPerFile)) {
+      report({ file, line: h.line, rule: `known secret (${h.form})`, commit: c.sha });
+    }
     for (const h of await lintHits(c.text, 'COMMIT_EDITMSG')) report({ file, line: h.line, rule: h.rule, commit: c.sha });
   }
   const lintedBytes = lim.lintBytesTotal - lintBudget;
   const changed = [...files].map(([file, c]) => ({ file: shown(file), ...c })).sort((a, b) => a.file.localeCompare(b.file));
-  return { result: { findings, files: changed, skipped, scannedBytes, lintedBytes, ms: Date.now() - started }, badNames };
+  const result = { findings, files: changed, skipped, scannedBytes, lintedBytes, ms: Date.now() - started };
+  return { result, badNames };
 }
 
 /** `NOTES.md:3 known secret (base64)`; `a.txt:12 in commit 1a2b3c4 secretlint aws (AWSSecretAccessKey)`. */
 export function formatFinding(f: Finding): string {
   const at = f.line > 0 ? `${f.file}:${f.line}` : f.file;
-  return `${at}${f.commit && !f.file.includes(f.commit.slice(0, 7)) ? ` in commit ${f.commit.slice(0, 7)}` : ''}: ${f.rule}`;
+  const short = f.commit?.slice(0, 7);
+  return `${at}${short && !f.file.includes(short) ? ` in commit ${short}` : ''}: ${f.rule}`;
 }
 
 const LIST_MAX = 10;
 const FILES_MAX = 40;
+
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
 
 function listed(items: readonly string[], max: number): string {
   const head = items.slice(0, max).join('; ');
@@ -372,14 +399,14 @@ function listed(items: readonly string[], max: number): string {
 export function formatBlocked(result: ScanResult): { blocker: string; notes: string[] } {
   const n = result.findings.length;
   const blocker =
-    `The secret gate found ${n} likely secret${n === 1 ? '' : 's'} in the changes, so nothing was committed or pushed: ` +
-    `${listed(result.findings.map(formatFinding), LIST_MAX)}. ` +
-    'Rotate any real credential among them; then ask again for the work without it (a test fixture can use an obvious placeholder instead).';
+    `The secret gate found ${plural(n, 'likely secret')} in the changes, so nothing was committed or pushed: ` +
+    `${listed(result.findings.map(formatFinding), LIST_MAX)}. Rotate any real credential among them; then ask again ` +
+    'for the work without it (a test fixture can use an obvious placeholder instead).';
   const added = result.files.reduce((a, f) => a + f.added, 0);
   const removed = result.files.reduce((a, f) => a + f.removed, 0);
   const files = result.files.map((f) => `${f.file} (${f.binary ? 'binary' : `+${f.added} −${f.removed}`})`);
   const notes = [
-    `Not committed: ${result.files.length} file${result.files.length === 1 ? '' : 's'} changed, +${added} −${removed} lines, ` +
+    `Not committed: ${plural(result.files.length, 'file')} changed, +${added} −${removed} lines, ` +
       `left in the runner's workspace until the job ends: ${listed(files, FILES_MAX)}.`,
   ];
   if (result.skipped.length) notes.push(`Secret gate: ${listed(result.skipped, 5)}.`);
@@ -389,7 +416,7 @@ export function formatBlocked(result: ScanResult): { blocker: string; notes: str
 export interface GateVerdict {
   /** True when the changes may be committed and pushed. */
   readonly pass: boolean;
-  /** Apply to the run's STATUS when `pass` is false: BLOCKED (findings) or ERROR (the scan failed); files shown safely. */
+  /** The run's STATUS after the gate: BLOCKED (findings) or ERROR (no scan), files shown safely; as is on a pass. */
   apply(status: StatusBlock): StatusBlock;
   readonly notes: string[];
   readonly result?: ScanResult;
@@ -412,13 +439,16 @@ export async function secretGate({ repo, knownSecrets, log, limits }: GateInput)
   try {
     ({ result, badNames } = await scan({ changes: await repo.pendingChanges(), knownSecrets, limits }));
   } catch (e) {
-    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    // The reason can name a path, and a path can hold a secret: its forms are masked like the redactor's.
+    const why = mask(e instanceof Error ? e.message.split('\n')[0]! : String(e), secretForms(knownSecrets));
     const blocker = `the secret gate could not scan the changes (${why}), so nothing was committed or pushed`;
-    return { pass: false, notes: [`The changes stay in the runner's workspace until the job ends.`], apply: (s) => ({ ...s, status: 'ERROR', blocker }) };
+    const notes = [`The changes stay in the runner's workspace until the job ends.`];
+    return { pass: false, notes, apply: (s) => ({ ...s, status: 'ERROR', blocker }) };
   }
   log?.(
-    `Secret gate: ${result.files.length} files, ${result.scannedBytes} added bytes searched for ${knownSecrets.length} known secrets, ` +
-      `${result.lintedBytes} read by the secretlint rules, ${result.findings.length} findings, ${result.ms} ms.`,
+    `Secret gate: ${result.files.length} files, ${result.scannedBytes} added bytes searched for ` +
+      `${knownSecrets.filter((k) => k.length >= MIN_SECRET_LENGTH).length} known secrets, ${result.lintedBytes} read ` +
+      `by the secretlint rules, ${result.findings.length} findings, ${result.ms} ms.`,
   );
   if (!result.findings.length) return { pass: true, notes: [], result, apply: (s) => s };
   const { blocker, notes } = formatBlocked(result);
