@@ -13,7 +13,7 @@ export interface Finding {
   readonly file: string;
   /** 1-based, in the file as the commit or the workspace has it; 0 when there is no line (a file name). */
   readonly line: number;
-  /** `known-secret (base64)`, `secretlint aws (AWSSecretAccessKey)`… */
+  /** `known secret (base64)`, `secretlint aws (AWSSecretAccessKey)`… */
   readonly rule: string;
   /** Set when the line is in one of the agent's own commits rather than in the workspace. */
   readonly commit?: string;
