@@ -16,7 +16,7 @@ const LAYERS: ReadonlyArray<readonly [string, number]> = [
   ['errors.ts', 0],
   ['log.ts', 0],
   ['redact.ts', 0],
-  ['security/', 1],
+  ['security/', 3],
   ['config/', 1],
   ['tools/', 1],
   ['git/', 1],

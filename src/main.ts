@@ -52,7 +52,17 @@ export async function run(): Promise<void> {
       redact = createRedactor(secrets);
     };
     protect(providerSecrets(cfg.provider, process.env));
-    const failed = await runPipeline({ cfg, event: read.event, outputs, cancelled: cancel.signal, redact: (t) => redact(t), protect, log: actionsLogger, skip });
+    const failed = await runPipeline({
+      cfg,
+      event: read.event,
+      outputs,
+      cancelled: cancel.signal,
+      log: actionsLogger,
+      skip,
+      redact: (t) => redact(t),
+      protect,
+      secrets,
+    });
     if (failed || shutdown.fault) core.setFailed(redact(failed ?? `Internal error: ${shutdown.fault}`));
   } catch (e) {
     if (e instanceof UserError) core.setFailed(redact(e.message));

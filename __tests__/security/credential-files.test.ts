@@ -131,9 +131,10 @@ after(async () => {
 });
 
 test('the run ended, posted its STATUS and logged which credential files it hid', { timeout: 60_000 }, () => {
-  assert.equal(run.code, 0, run.stdout + run.stderr);
+  // The model wrote the key into leak.txt: the secret gate blocks the commit, and the step fails.
+  assert.equal(run.code, 1, run.stdout + run.stderr);
   assert.equal(s.anthropic.remaining(), 0, 'every scripted turn was used');
-  assert.ok(s.gh.state.comments.some((x) => /STATUS: /.test(x.body)), 'a STATUS comment was posted');
+  assert.ok(s.gh.state.comments.some((x) => /STATUS: BLOCKED/.test(x.body) && /leak\.txt:\d+: /.test(x.body)), 'a BLOCKED STATUS naming leak.txt');
   assert.match(run.stdout, /Credential files hidden from the agent: .*gha-creds-abc\.json \(named by GOOGLE_APPLICATION_CREDENTIALS\)/);
   assert.match(run.stdout, /\.npmrc \(a well-known credential file in the workspace\)/);
   assert.match(run.stdout, /oidc\/token \(named by AWS_WEB_IDENTITY_TOKEN_FILE\)/);
@@ -187,7 +188,8 @@ test('un-ignored by the agent, the credential file is still never listed by Glob
 
 test('the credential file is never committed: left out with a note, and still in the workspace, unchanged', { timeout: 60_000 }, async () => {
   const branches = await listBranches(s.origin);
-  assert.ok(branches.length > 1, `the run pushed a branch: ${branches.join(', ')}`);
+  // The secret gate stopped the commit of leak.txt, so nothing new was pushed; nothing pushed holds the file either.
+  assert.deepEqual(branches, ['main'], `nothing was pushed: ${branches.join(', ')}`);
   for (const b of branches) {
     const state = await readBranch(s.origin, b);
     assert.ok(state, b);
@@ -196,7 +198,6 @@ test('the credential file is never committed: left out with a note, and still in
     for (const [f, content] of Object.entries(state.files)) if (f !== 'leak.txt' && f !== '.npmrc') assertNoCredential(`${b}:${f}`, content);
     for (const l of state.log) assertNoCredential(`${b} commit ${l.sha}`, `${l.subject}\n${l.body}`);
   }
-  // The full STATUS report is on the PR the run opened; the issue's progress comment links to it.
   const note = /gha-creds-abc\.json is a credential file of this run and was left out of the commit/;
   const report = s.gh.state.comments.find((x) => /STATUS: /.test(x.body) && note.test(x.body));
   assert.ok(report, `a STATUS comment carries the note:\n${s.gh.state.comments.map((x) => x.body).join('\n---\n')}`);

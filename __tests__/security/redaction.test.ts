@@ -1,6 +1,6 @@
 // Redaction: the token sits in a file committed to the repository. The tools mask it before the model sees it;
 // and when the model produces it anyway (here: the scripted model writes the literal value, its base64 and the
-// extraheader form into its SUMMARY, NEXT and a file), comments, PR, check run, summary, outputs, logs and the
+// extraheader form into its SUMMARY and NEXT), comments, PR, check run, summary, outputs, logs and the
 // transcript show it masked.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,7 +21,9 @@ before(async () => {
   s = await createScenario({
     script: [
       { content: [read, grep, cat] },
-      { content: [toolUse('Write', { file_path: 'NOTES.md', content: `token: ${GITHUB_TOKEN}\n` })] },
+      // The file itself holds no secret: one that did would stop the commit at the secret gate (secret-gate.test.ts),
+      // and this run must push so the check run and the PR can be checked too.
+      { content: [toolUse('Write', { file_path: 'NOTES.md', content: 'token: see config/deploy.env\n' })] },
       {
         content: [
           {

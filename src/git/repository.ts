@@ -1,6 +1,7 @@
 // The repository as the action sees it: checkout and branch before the agent, commit and push after it.
 // Every git command goes through the hardened command manager; the token is supplied per command, never stored.
-import { lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, errorMessage } from '../errors.ts';
@@ -50,6 +51,20 @@ export interface PushResult {
   readonly sha: string;
 }
 
+/** What committing and pushing now would publish; read by the secret gate before anything is committed. */
+export interface PendingChanges {
+  /**
+   * `git log -p` of the run's own commits (startSha..HEAD, each against its first parent, headed `commit <sha>`);
+   * empty when the agent made none. Like `workspace`: `-U0 --text` (binary files as bytes too), no renames, no
+   * external diff or textconv, `a/` and `b/` prefixes.
+   */
+  readonly history: string;
+  /** The workspace against HEAD as `git add --all` would stage it, untracked files included. */
+  readonly workspace: string;
+  /** Message, then author and committer, of each of the run's own commits: they are pushed along with the files. */
+  readonly commits: ReadonlyArray<{ readonly sha: string; readonly text: string }>;
+}
+
 export interface Repository {
   /** The workspace (absolute). */
   readonly dir: string;
@@ -78,6 +93,11 @@ export interface Repository {
   startSha(): string;
   /** `git diff --binary` from the start to HEAD: what a replay of the run must reproduce byte for byte. */
   diffSinceStart(): Promise<string>;
+  /**
+   * The run's changes as a commit now would publish them, computed in a scratch index: the real index and the
+   * workspace are left exactly as they are.
+   */
+  pendingChanges(exclude?: readonly string[]): Promise<PendingChanges>;
   /** Puts these paths back as they were at the start: restored if they existed, deleted if they are new. */
   discard(paths: readonly string[]): Promise<void>;
   /** null when HEAD is detached. */
@@ -421,6 +441,43 @@ class GitRepository implements Repository {
 
   diffSinceStart(): Promise<string> {
     return this.#run(['diff', '--binary', '--full-index', '--no-ext-diff', '--no-textconv', '--no-color', NO_SUBMODULE_CONFIG, this.startSha(), 'HEAD', '--']);
+  }
+
+  async pendingChanges(exclude: readonly string[] = []): Promise<PendingChanges> {
+    await this.#guard();
+    await this.#reattach();
+    const start = this.startSha();
+    // Every byte as text, so neither a `.gitattributes` (`* -diff`, `binary`) nor a textconv driver hides a file.
+    const flags = ['-U0', '--text', '--no-color', '--no-renames', '--no-ext-diff', '--no-textconv', '--src-prefix=a/', '--dst-prefix=b/'];
+    const head = await this.headSha();
+    let history = '';
+    const commits: Array<{ sha: string; text: string }> = [];
+    if (head !== start) {
+      history = await this.#run(['log', '-p', ...flags, '-m', '--first-parent', '--format=commit %H', `${start}..${head}`, '--']);
+      const meta = await this.#run(['log', '-z', '--format=%H%n%B%n%an <%ae>%n%cn <%ce>', `${start}..${head}`, '--']);
+      for (const entry of meta.split('\0').filter(Boolean)) {
+        const nl = entry.indexOf('\n');
+        commits.push({ sha: entry.slice(0, nl), text: entry.slice(nl + 1) });
+      }
+    }
+    // A copy of the index keeps its stat cache (only changed files are hashed) and its flags; staged there by the same
+    // rules as commitAll's (nested repositories and submodule pointers left out, `exclude` unstaged again), so the
+    // gate reads exactly what a commit would take, and the real index is left as it is.
+    const scratch = await mkdtemp(join(tmpdir(), 'bda-pending-'));
+    try {
+      const index = join(scratch, 'index');
+      const real = join(this.#gitDir, 'index');
+      if ((await lstat(real).catch(() => null))?.isFile()) await copyFile(real, index);
+      const env = { GIT_INDEX_FILE: index };
+      const git = this.#git;
+      const scratchGit: GitCommandManager = { settings: git.settings, exec: (args, o) => git.exec(args, { ...o, env: { ...o?.env, ...env } }) };
+      await stageChanges(scratchGit, this.dir);
+      if (exclude.length) await this.#run(['reset', '-q', 'HEAD', '--', ...exclude.map((p) => `:(literal)${p}`)], { env });
+      const workspace = await this.#run(['diff', '--cached', ...flags, NO_SUBMODULE_CONFIG, head, '--'], { env });
+      return { history, workspace, commits };
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
   }
 
   async currentBranch(): Promise<string | null> {

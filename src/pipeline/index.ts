@@ -31,6 +31,8 @@ export interface PipelineInput {
   readonly redact: Redact;
   /** Adds secrets found during the run (credential files) to the masking. */
   readonly protect: (secrets: readonly string[]) => void;
+  /** Every secret the run holds so far (grows through `protect`): kept out of whatever it commits. */
+  readonly secrets: readonly string[];
   readonly log: Logger;
   /** Says why the run is skipped (a notice and the `skipped` output). */
   readonly skip: (reason: string) => void;
@@ -87,7 +89,7 @@ export async function runPipeline(i: PipelineInput): Promise<string | null> {
   }
   let opened: Repository | undefined;
   try {
-    return await afterAcknowledge(run, gate, i.protect, (git) => (opened = git));
+    return await afterAcknowledge(run, gate, i, (git) => (opened = git));
   } catch (e) {
     await reportEarly(run, errorStatus('The run failed unexpectedly.', redact(errorMessage(e)))).catch(() => {});
     throw e;
@@ -100,7 +102,7 @@ export async function runPipeline(i: PipelineInput): Promise<string | null> {
 async function afterAcknowledge(
   run: Run,
   gate: Parameters<typeof checkout>[1],
-  protect: PipelineInput['protect'],
+  secrets: Pick<PipelineInput, 'protect' | 'secrets'>,
   opened: (git: Repository) => void,
 ): Promise<string | null> {
   const co = await checkout(run, gate, opened);
@@ -108,12 +110,12 @@ async function afterAcknowledge(
   run.outputs.set(Output.Branch, co.branch);
   // Credential files on the checked-out branch and in the job's environment: hidden from every tool, masked.
   const credentials = await findCredentialFiles({ workspace: run.env.workspace, home: process.env.HOME, env: process.env, log: (m) => run.log.info(m) });
-  protect(credentials.secrets);
+  secrets.protect(credentials.secrets);
   const agent = await runAgent(run, co.catalog, co.git, co.branch, credentials);
   if ('ended' in agent) return reportEarly(run, agent.ended);
   const verifyOutput = await verify(run, agent.toolbox, agent.offered, credentials);
   await agent.toolbox?.close();
-  const pushed = await commitAndPush(run, co.git, { branch: co.branch, transcript: agent.transcript, endedBy: agent.result.endedBy, credentials });
+  const pushed = await commitAndPush(run, co.git, { branch: co.branch, transcript: agent.transcript, endedBy: agent.result.endedBy, credentials, secrets: secrets.secrets });
   const mismatch = [...pushed.claimed].sort().join(',') !== [...run.status.files].sort().join(',');
   const pr = await openPullRequest(run, pushed, co.base, co.pr);
   run.channel.phase('Reporting');

@@ -11,6 +11,7 @@ import { ensurePullRequest, findOpenPull, markReadyForReview, type PullRef } fro
 import type { Transcript } from '../session/transcript.ts';
 import type { EndedBy } from '../session/loop.ts';
 import { leaveOutCredentials, type CredentialFiles } from '../security/credential-files.ts';
+import { secretGate } from '../security/secret-gate.ts';
 import { setStatusOutputs } from './report.ts';
 import { worsen, type Run } from './run.ts';
 
@@ -28,6 +29,8 @@ export interface CommitInput {
   readonly transcript: Transcript;
   readonly endedBy: EndedBy;
   readonly credentials: CredentialFiles;
+  /** Every secret the run holds, for the secret gate. */
+  readonly secrets: readonly string[];
 }
 
 export async function commitAndPush(run: Run, git: Repository, c: CommitInput): Promise<Pushed> {
@@ -64,9 +67,16 @@ export async function commitAndPush(run: Run, git: Repository, c: CommitInput): 
   changed = leftOut.changed;
   if (leftOut.note) notes.push(leftOut.note);
   run.status = { ...run.status, files: changed };
+  // The secret gate: a secret the run holds (in any encoding) or one secretlint recognises stops the commit; the
+  // verdict rewrites the status (BLOCKED, names withheld), the one change of status that is not a plain worsen().
+  const gate = changed.length ? await secretGate({ repo: git, knownSecrets: c.secrets, exclude: leftOut.excluded, log: (m) => run.log.info(m) }) : null;
+  if (gate && !gate.pass) {
+    run.status = gate.apply(run.status);
+    notes.push(...gate.notes);
+  }
   let pushedBranch = branch;
   let pushed = false;
-  if (changed.length) {
+  if (changed.length && gate?.pass) {
     const { comment, issue } = run.event;
     try {
       const sha = await git.commitAll({

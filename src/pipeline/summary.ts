@@ -2,13 +2,14 @@ import * as core from '@actions/core';
 import type { StatusBlock } from '../session/status.ts';
 import { fenced, formatDuration, type RunFigures } from '../report/status-comment.ts';
 
-/** The job summary: one table of figures and a collapsed excerpt of the agent's last words. */
+/** The job summary: one table of figures, the run's notes, and a collapsed excerpt of the agent's last words. */
 export async function writeJobSummary(
   agent: string,
   status: StatusBlock,
   figures: RunFigures,
   excerpt: string,
   redact: (s: string) => string,
+  notes: readonly string[] = [],
 ): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   const u = figures.usage;
@@ -21,8 +22,10 @@ export async function writeJobSummary(
     ['Cost', `$${figures.costUsd.toFixed(4)}`],
     ['Duration', formatDuration(figures.durationMs)],
     ['Files changed', status.files.join(', ') || 'none'],
+    ...(status.blocker ? [['Blocker', status.blocker] as [string, string]] : []),
   ];
   const table = ['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`)].join('\n');
-  const body = `## /${agent}: ${status.status}\n\n${table}\n\n<details><summary>Run excerpt</summary>\n\n${fenced(excerpt.slice(-4000))}\n\n</details>\n`;
+  const noted = notes.map((n) => `- ${n.replace(/\n/g, ' ')}\n`).join('');
+  const body = `## /${agent}: ${status.status}\n\n${table}\n\n${noted ? `${noted}\n` : ''}<details><summary>Run excerpt</summary>\n\n${fenced(excerpt.slice(-4000))}\n\n</details>\n`;
   await core.summary.addRaw(redact(body)).write();
 }
