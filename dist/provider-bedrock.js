@@ -71103,7 +71103,7 @@ async function _AnthropicBedrockMantle_signRequest2(request) {
   return { ...request, headers: buildHeaders2([request.headers, headers]).values };
 };
 
-// src/agent/provider-bedrock.ts
+// src/model/provider-bedrock.ts
 var import_credential_providers = __toESM(require_dist_cjs31(), 1);
 async function bedrockSdkClient(s2) {
   const common = { awsRegion: s2.region, baseURL: s2.baseURL, maxRetries: s2.maxRetries };

@@ -47931,7 +47931,7 @@ function throwUserProfilesUnavailable() {
   throw new AnthropicError("Managing user profiles is not available on `AnthropicVertex`. To send a profile ID with a request, pass `user_profile_id` to `messages.create`.");
 }
 
-// src/agent/provider-vertex.ts
+// src/model/provider-vertex.ts
 var import_google_auth_library2 = __toESM(require_src5(), 1);
 async function vertexSdkClient(s2) {
   let authClient;

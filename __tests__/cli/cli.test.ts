@@ -7,6 +7,10 @@ import { dirname, join, resolve } from 'node:path';
 import { startAnthropic, type AnthropicStandIn } from '../harness/anthropic-server.ts';
 import { SERVICE_FILES, healthTurns, HEALTH_TEST } from '../harness/health-scenario.ts';
 import { git } from '../harness/git.ts';
+import { requireTools } from '../harness/system-tools.ts';
+
+// The CLI runs Bash in bubblewrap like the action (sandbox auto); its usage errors need nothing.
+const sandboxed = requireTools('bwrap');
 
 const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
 const KEY = 'sk-ant-cli-test-key-0123456789';
@@ -57,7 +61,7 @@ test('bad usage prints the usage and exits 2', async () => {
   assert.match(r.stdout, /Usage:/);
 });
 
-test('run: the agent works on the local checkout, commits to a local branch, prints STATUS; the replay reproduces the diff byte for byte', async () => {
+test('run: the agent works on the local checkout, commits to a local branch, prints STATUS; the replay reproduces the diff byte for byte', { skip: sandboxed.skip }, async () => {
   const dir = await repo();
   const start = (await git(dir, ['rev-parse', 'HEAD'])).trim();
   const server: AnthropicStandIn = await startAnthropic({ script: healthTurns(), apiKey: KEY });

@@ -1,9 +1,12 @@
-import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createScenario, REPO, GITHUB_TOKEN, API_KEY, type Scenario } from '../harness/scenario.ts';
 import { healthTurns, HEALTH_TEST } from '../harness/health-scenario.ts';
 import { readBranch } from '../harness/git.ts';
 import { readFile } from 'node:fs/promises';
+import { requireTools } from '../harness/system-tools.ts';
+
+// The run offers Bash, so the action sets up its bubblewrap sandbox. Skipped without it, failed under CI=true.
+const { test, after, before } = requireTools('bwrap');
 
 const SECRETS = [GITHUB_TOKEN, API_KEY, Buffer.from(`x-access-token:${GITHUB_TOKEN}`).toString('base64')];
 

@@ -4,6 +4,10 @@ import assert from 'node:assert/strict';
 import { createScenario, REPO, type Scenario, type Turn } from '../harness/scenario.ts';
 import { SERVICE_FILES } from '../harness/health-scenario.ts';
 import { readBranch, listBranches } from '../harness/git.ts';
+import { requireTools } from '../harness/system-tools.ts';
+
+// Runs that reach the agent set up its bubblewrap sandbox (sandbox auto); the ones that end before it need nothing.
+const sandboxed = requireTools('bwrap');
 
 const scenarios: Scenario[] = [];
 after(() => Promise.all(scenarios.map((s) => s.close())));
@@ -22,7 +26,7 @@ function statusComments(s: Scenario, n?: number) {
   return s.gh.state.comments.filter((c) => /^STATUS: /m.test(c.body) && (n === undefined || c.issueNumber === n));
 }
 
-test('BLOCKED: the work is pushed, the PR is a draft, the check fails and so does the step', async () => {
+test('BLOCKED: the work is pushed, the PR is a draft, the check fails and so does the step', { skip: sandboxed.skip }, async () => {
   const s = await scenario({ script: [write('docs/plan.md', '# plan\n'), status('BLOCKED', 'Planned the change; need DB credentials', 'BLOCKER: no DATABASE_URL for the migration')] });
   const run = await s.run(s.comment({ body: '/backend-developer add a users table' }));
   assert.equal(run.code, 1);
@@ -38,7 +42,7 @@ test('BLOCKED: the work is pushed, the PR is a draft, the check fails and so doe
   s.gh.assertNoViolations();
 });
 
-test('WAITING asks a question; the answer resumes on the same branch with the question in context, no second PR', async () => {
+test('WAITING asks a question; the answer resumes on the same branch with the question in context, no second PR', { skip: sandboxed.skip }, async () => {
   const s = await scenario({
     script: [
       write('db/schema.sql', '-- tbd\n'),
@@ -81,7 +85,7 @@ test('WAITING asks a question; the answer resumes on the same branch with the qu
   s.anthropic.assertNoViolations();
 });
 
-test('a follow-up comment on the PR commits to the PR head; no second PR', async () => {
+test('a follow-up comment on the PR commits to the PR head; no second PR', { skip: sandboxed.skip }, async () => {
   const s = await scenario({ script: [write('a.txt', 'one\n'), status('COMPLETE', 'first'), write('b.txt', 'two\n'), status('COMPLETE', 'second')] });
   const first = await s.run(s.comment({ body: '/backend-developer start' }));
   const pr = s.gh.state.pulls[0]!;
@@ -98,7 +102,7 @@ test('a follow-up comment on the PR commits to the PR head; no second PR', async
   assert.equal(statusComments(s, pr.number).length, 2, 'one STATUS comment per command');
 });
 
-test('a re-run of the same event creates no second PR and no second STATUS comment', async () => {
+test('a re-run of the same event creates no second PR and no second STATUS comment', { skip: sandboxed.skip }, async () => {
   const s = await scenario({ script: [write('a.txt', 'one\n'), status('COMPLETE', 'first'), write('a.txt', 'one\n'), status('COMPLETE', 'first again')] });
   const event = s.comment({ body: '/backend-developer start' });
   const first = await s.run(event);
@@ -127,7 +131,7 @@ test('a PR from a fork is BLOCKED with an explanation; no model call, nothing pu
   assert.equal(statusComments(s, pr.number).length, 1);
 });
 
-test('nothing changed: no commit, no PR, the STATUS comment lands on the issue', async () => {
+test('nothing changed: no commit, no PR, the STATUS comment lands on the issue', { skip: sandboxed.skip }, async () => {
   const s = await scenario({ script: [{ content: [{ type: 'tool_use', name: 'Read', input: { file_path: 'README.md' } }] }, status('COMPLETE', 'The README already documents this')] });
   const branches = await listBranches(s.origin);
   const run = await s.run(s.comment({ body: '/backend-developer check the README' }));
@@ -141,7 +145,7 @@ test('nothing changed: no commit, no PR, the STATUS comment lands on the issue',
   assert.equal(run.outputs['pr-number'], '');
 });
 
-test('verify-command failing turns COMPLETE into ERROR with the output tail; the work is still pushed', async () => {
+test('verify-command failing turns COMPLETE into ERROR with the output tail; the work is still pushed', { skip: sandboxed.skip }, async () => {
   const s = await scenario({
     script: [write('test/broken.test.js', "import { test } from 'node:test';\ntest('x', () => { throw new Error('boom-123'); });\n"), status('COMPLETE', 'Added a test')],
   });
@@ -156,7 +160,7 @@ test('verify-command failing turns COMPLETE into ERROR with the output tail; the
   assert.equal((await readBranch(s.origin, run.outputs['branch']!))!.files['test/broken.test.js']?.includes('boom-123'), true);
 });
 
-test('a budget ends the run with ERROR naming it; the work so far is pushed', async () => {
+test('a budget ends the run with ERROR naming it; the work so far is pushed', { skip: sandboxed.skip }, async () => {
   let i = 0;
   const s = await scenario({ script: () => write(`notes/${i++}.md`, `step ${i}\n`) });
   const run = await s.run(s.comment({ body: '/backend-developer loop forever' }), { 'max-turns': '3' });
@@ -169,7 +173,7 @@ test('a budget ends the run with ERROR naming it; the work so far is pushed', as
   assert.equal(s.gh.state.checkRuns[0]!.conclusion, 'failure');
 });
 
-test('SIGTERM mid-run: the work is pushed and ERROR is reported within the grace period', async () => {
+test('SIGTERM mid-run: the work is pushed and ERROR is reported within the grace period', { skip: sandboxed.skip }, async () => {
   let child: import('node:child_process').ChildProcess | undefined;
   let killedAt = 0;
   const s = await scenario({
@@ -213,7 +217,7 @@ test('a malformed agent file: the commenter is told what is wrong and how to fix
   assert.match(reply.body, /Teleport/);
 });
 
-test('an empty workspace is cloned with the token, and the run proceeds', async () => {
+test('an empty workspace is cloned with the token, and the run proceeds', { skip: sandboxed.skip }, async () => {
   const { readdir, rm } = await import('node:fs/promises');
   const s = await scenario({ script: [write('x.txt', 'x\n'), status('COMPLETE', 'added x')] });
   for (const f of await readdir(s.workspace)) await rm(`${s.workspace}/${f}`, { recursive: true, force: true });
@@ -236,7 +240,7 @@ test('an unexpected API failure after the acknowledgement still ends in an ERROR
   assert.ok(!/\n\s+at /.test(run.stdout), 'no stack trace in the log');
 });
 
-test("the built-in agent's reference docs are readable (read-only) outside the workspace; the model input overrides the file's", async () => {
+test("the built-in agent's reference docs are readable (read-only) outside the workspace; the model input overrides the file's", { skip: sandboxed.skip }, async () => {
   const { resolve } = await import('node:path');
   const doc = resolve(import.meta.dirname, '../../dist/agents/backend-developer/API-STANDARDS.md');
   const s = await scenario({
@@ -283,7 +287,7 @@ test('an unknown model alias is a clear ERROR listing the known ones; no model c
   assert.match(run.outputs['blocker']!, /opus/);
 });
 
-test('workflow files written through Bash are discarded unless allow-workflow-changes; other work is kept', async () => {
+test('workflow files written through Bash are discarded unless allow-workflow-changes; other work is kept', { skip: sandboxed.skip }, async () => {
   const script = () => [
     bash('mkdir -p .github/workflows && printf "on: push\\n" > .github/workflows/evil.yml && printf "ok\\n" > kept.txt'),
     status('COMPLETE', 'wrote files'),
@@ -303,7 +307,7 @@ test('workflow files written through Bash are discarded unless allow-workflow-ch
   assert.equal(pushed2!.files['.github/workflows/evil.yml'], 'on: push\n');
 });
 
-test('verify-command runs even for an agent without Bash', async () => {
+test('verify-command runs even for an agent without Bash', { skip: sandboxed.skip }, async () => {
   const s = await scenario({
     files: { ...SERVICE_FILES, '.claude/agents/reviewer.md': '---\nname: reviewer\ndescription: edits only\ntools: Read, Write\n---\nYou edit files.\n' },
     script: [write('note.txt', 'n\n'), status('COMPLETE', 'noted')],
@@ -330,7 +334,7 @@ test('a near miss of an agent name gets a "did you mean" reply (ERROR); other sl
   assert.equal(s.anthropic.requests.length, 0);
 });
 
-test('create-pr: false pushes the branch and opens no pull request', async () => {
+test('create-pr: false pushes the branch and opens no pull request', { skip: sandboxed.skip }, async () => {
   const s = await scenario({ script: [write('y.txt', 'y\n'), status('COMPLETE', 'added y')] });
   const run = await s.run(s.comment({ body: '/backend-developer add y' }), { 'create-pr': 'false' });
   assert.equal(run.code, 0, run.stdout);

@@ -10,6 +10,10 @@ import { git, pushAsHuman, readBranch, listBranches, type Origin } from '../harn
 import { NOT_PUSHED } from '../harness/invariants.ts';
 import type { Turn } from '../harness/scenario.ts';
 import type { FaultContext } from '../harness/fault-run.ts';
+import { requireTools } from '../harness/system-tools.ts';
+
+// Runs that reach the agent set up its bubblewrap sandbox; the faults found before it need nothing.
+const sandboxed = requireTools('bwrap');
 
 /** The STATUS turn, with `during` started when the request for it arrives and given `ms` to finish first. */
 function lastTurnWith(ctx: FaultContext, during: () => Promise<unknown>, ms = 1500): Turn {
@@ -29,7 +33,7 @@ async function pushOrphan(origin: Origin, branch: string, files: Record<string, 
 }
 
 describe('git faults', { concurrency: 3 }, () => {
-  test('push rejected because someone pushed meanwhile: rebased once, both changes on the branch', async () => {
+  test('push rejected because someone pushed meanwhile: rebased once, both changes on the branch', { skip: sandboxed.skip }, async () => {
     await faultCase(
       {
         turns: (ctx) => [...editTurns(), finishTurns()[0]!, lastTurnWith(ctx, () => pushAsHuman(ctx.s.origin, ctx.branch, { 'CHANGELOG.md': '- human note\n' }))],
@@ -46,7 +50,7 @@ describe('git faults', { concurrency: 3 }, () => {
     );
   });
 
-  test('push rejected and the rebase conflicts: the work goes to a fallback branch and the report says so', async () => {
+  test('push rejected and the rebase conflicts: the work goes to a fallback branch and the report says so', { skip: sandboxed.skip }, async () => {
     const clash = "export const routes = { 'GET /todos': () => 'rewritten by a human' };\n";
     await faultCase(
       {
@@ -64,7 +68,7 @@ describe('git faults', { concurrency: 3 }, () => {
     );
   });
 
-  test('the remote unreachable at push time: ERROR that says the push failed; no PR', async () => {
+  test('the remote unreachable at push time: ERROR that says the push failed; no PR', { skip: sandboxed.skip }, async () => {
     await faultCase({ turns: (ctx) => [...editTurns(), finishTurns()[0]!, lastTurnWith(ctx, () => ctx.s.http.close(), 300)] }, async (o) => {
       assert.equal(o.verdict.status, 'ERROR');
       assert.equal(o.run.code, 1);
@@ -116,7 +120,7 @@ describe('git faults', { concurrency: 3 }, () => {
     );
   });
 
-  test('a very large diff (3000 files, 20 MB): all pushed; the report fits in a comment', async () => {
+  test('a very large diff (3000 files, 20 MB): all pushed; the report fits in a comment', { skip: sandboxed.skip }, async () => {
     const gen =
       "node -e \"const fs=require('fs');fs.mkdirSync('gen',{recursive:true});for(let i=0;i<3000;i++)fs.writeFileSync('gen/file-'+i+'.txt','line '+i+'\\n'.repeat(i%7+1));fs.writeFileSync('gen/big.txt','0123456789abcdef\\n'.repeat(1250000))\"";
     await faultCase(
@@ -131,7 +135,7 @@ describe('git faults', { concurrency: 3 }, () => {
     );
   });
 
-  test('binary files: pushed byte for byte', async () => {
+  test('binary files: pushed byte for byte', { skip: sandboxed.skip }, async () => {
     const cmd = "mkdir -p assets && head -c 300000 /dev/urandom > assets/blob.bin && printf '\\000\\377\\000\\001' > assets/tiny.bin";
     await faultCase({ turns: () => [bash(cmd), statusTurn('COMPLETE', 'Added assets', 'assets/blob.bin, assets/tiny.bin')] }, async (o) => {
       assert.equal(o.verdict.status, 'COMPLETE');
@@ -142,7 +146,7 @@ describe('git faults', { concurrency: 3 }, () => {
     });
   });
 
-  test('a file deleted by the agent: the deletion is committed and pushed', async () => {
+  test('a file deleted by the agent: the deletion is committed and pushed', { skip: sandboxed.skip }, async () => {
     await faultCase({ turns: () => [...editTurns(), bash('rm README.md'), statusTurn('COMPLETE', 'Removed the README', 'README.md, src/server.js, test/health.test.js')] }, async (o) => {
       assert.equal(o.verdict.status, 'COMPLETE');
       assertHealthWorkSaved(o);

@@ -2,7 +2,7 @@
 // glob or a regex that backtracks for hours) or a fault inside a tool (a rejection nobody awaits, a throw in a callback
 // that leaves the tool hanging) must leave the run able to end: a bounded or error result and the run goes on, or an
 // ERROR STATUS with the work pushed and the checkout's credentials restored, within the budgets and the cancel grace.
-import { after, describe, test } from 'node:test';
+import { requireTools } from '../harness/system-tools.ts';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { appendFile, mkdir, open, writeFile } from 'node:fs/promises';
@@ -11,6 +11,8 @@ import { explain, runFault, type FaultContext, type FaultOutcome, type FaultSpec
 import { git } from '../harness/git.ts';
 import type { Turn } from '../harness/scenario.ts';
 import { assertNoLeak, resultOf, statusTurn, toolUse } from './assertions.ts';
+
+const { after, describe, test } = requireTools('bwrap', 'socat', 'rg');
 
 /** The worker's deadline in the action (src/tools/offload.ts MATCH_TIMEOUT_MS). */
 const MATCH_DEADLINE_MS = 10_000;
@@ -96,6 +98,7 @@ after(() => {
 const PLANT = `
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
+
 const open = fs.promises.open;
 fs.promises.open = function (p, ...rest) {
   const name = String(p);

@@ -6,7 +6,7 @@
 //
 // Bash: until the sandbox hides these paths (SandboxOptions.hiddenPaths, the sandbox's own change), `cat` still
 // reaches the files; what the model receives is then masked by the redactor. The checks below hold either way.
-import { test, before, after } from 'node:test';
+import { requireTools } from '../harness/system-tools.ts';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -16,6 +16,8 @@ import type { ActionRun } from '../harness/launcher.ts';
 import { SERVICE_FILES } from '../harness/health-scenario.ts';
 import { listBranches, readBranch } from '../harness/git.ts';
 import { assertNoLeak, bash, createFakeRunner, resultOf, toolResults, toolUse, type FakeRunner } from './assertions.ts';
+
+const { test, before, after } = requireTools('bwrap', 'socat');
 
 /** The service account's key line: distinct from PLANTED, which the fake HOME's .npmrc also holds. */
 const GCP_KEY = 'gcp-planted-key-doNotLeak-5e1d0c';

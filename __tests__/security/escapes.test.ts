@@ -1,7 +1,6 @@
 // Escapes: every file tool with a symlink, a hard link, '..', an absolute path and '~'; Bash writing to HOME, /etc,
 // the host's /tmp and the runner's folders; mount, unshare, nsenter; a loopback service and DNS with the network off.
 // Then workflow files: refused by default, written when allow-workflow-changes is true.
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { createSocket, type Socket } from 'node:dgram';
@@ -17,6 +16,11 @@ import type { ActionRun } from '../harness/launcher.ts';
 import {
   assertNoLeak, assertNoMarkers, assertNoSecretIn, assertPushed, bash, createFakeRunner, PLANTED, resultOf, statusTurn, toolUse, type FakeRunner,
 } from './assertions.ts';
+import { requireTools } from '../harness/system-tools.ts';
+
+// The action runs with its sandbox on: bubblewrap, and socat for the proxied network of the default settings.
+// Without them each test is skipped with one line naming the package; under CI=true they fail instead.
+const { test, before, after } = requireTools('bwrap', 'socat');
 
 const WORKFLOW = 'name: ci\non: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm test\n';
 const OUTSIDE_TEXT = `outside ${PLANTED}\n`;

@@ -4,7 +4,7 @@
 // real submodule, a FIFO over a tracked file, a `.GIT` folder git refuses to add. Through dist/index.js: every run
 // ends with a STATUS, the other files reach the real origin, the report names what was left out, no gitlink is
 // pushed, and no planted command ran.
-import { describe, test, before, after } from 'node:test';
+import { requireTools } from '../harness/system-tools.ts';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +12,8 @@ import { createScenario, type Scenario } from '../harness/scenario.ts';
 import { createOrigin, git } from '../harness/git.ts';
 import type { ActionRun } from '../harness/launcher.ts';
 import { assertNoLeak, assertNoMarkers, bash, createFakeRunner, resultOf, statusTurn, toolUse, type FakeRunner, type ToolUseBlock } from './assertions.ts';
+
+const { describe, test, before, after } = requireTools('bwrap', 'socat');
 
 const TIMEOUT = { timeout: 240_000 };
 const TODO = "export const todo = (title) => ({ title, done: false });\n";

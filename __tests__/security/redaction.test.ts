@@ -2,13 +2,17 @@
 // and when the model produces it anyway (here: the scripted model writes the literal value, its base64 and the
 // extraheader form into its SUMMARY and NEXT), comments, PR, check run, summary, outputs, logs and the
 // transcript show it masked.
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createScenario, API_KEY, GITHUB_TOKEN, type Scenario } from '../harness/scenario.ts';
 import { SERVICE_FILES } from '../harness/health-scenario.ts';
 import type { ActionRun } from '../harness/launcher.ts';
 import { assertNoLeak, assertNoSecretIn, assertPushed, bash, resultOf, toolResults, toolUse } from './assertions.ts';
+import { requireTools } from '../harness/system-tools.ts';
+
+// The action runs with its sandbox on: bubblewrap, and socat for the proxied network of the default settings.
+// Without them each test is skipped with one line naming the package; under CI=true they fail instead.
+const { test, before, after } = requireTools('bwrap', 'socat');
 
 const b64 = (v: string) => Buffer.from(v).toString('base64');
 let s: Scenario;

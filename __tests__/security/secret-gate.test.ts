@@ -2,7 +2,7 @@
 // GitHub token, the API key) in an encoding the redactor does not know, or one secretlint recognises — and the action
 // must commit nothing, push nothing (asserted on the bare origin), report BLOCKED naming file, line and rule but not
 // the value, and fail the step. An ordinary change still goes through.
-import { test } from 'node:test';
+import { requireTools } from '../harness/system-tools.ts';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { createScenario, API_KEY, GITHUB_TOKEN, type Scenario } from '../harness/scenario.ts';
@@ -11,6 +11,8 @@ import { git, listBranches, readBranch } from '../harness/git.ts';
 import type { ActionRun } from '../harness/launcher.ts';
 import type { Turn } from '../harness/anthropic-server.ts';
 import { assertNoLeak, assertPushed, bash, toolUse } from './assertions.ts';
+
+const { test } = requireTools('bwrap', 'socat');
 
 const b64 = (v: string) => Buffer.from(v).toString('base64');
 const hex = (v: string) => Buffer.from(v).toString('hex');

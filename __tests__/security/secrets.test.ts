@@ -1,7 +1,6 @@
 // Reading secrets: one run (sandbox auto, default proxy network) in which the scripted model tries every way we know
 // to get at a secret — environment, /proc, process listings, git config, credential files, runner folders, memory,
 // core dumps, a nested user namespace, a loopback service. Each case checks what the model received for its call.
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +10,11 @@ import {
   assertNoLeak, assertNoMarkers, assertNoSecretIn, assertPushed, bash, createFakeRunner, PLANTED, resultOf, statusTurn, toolUse,
   type FakeRunner,
 } from './assertions.ts';
+import { requireTools } from '../harness/system-tools.ts';
+
+// The action runs with its sandbox on: bubblewrap, and socat for the proxied network of the default settings.
+// Without them each test is skipped with one line naming the package; under CI=true they fail instead.
+const { test, before, after } = requireTools('bwrap', 'socat');
 
 let s: Scenario;
 let fr: FakeRunner;

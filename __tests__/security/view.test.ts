@@ -3,7 +3,7 @@
 // credential files beside their bin and cache folders. The scripted model reads, lists, searches, follows the paths
 // /proc/self/mountinfo names, runs the toolchains, starts more processes than the limit allows and writes past the
 // file-size limit; the run must still end with a STATUS and push.
-import { test, before, after } from 'node:test';
+import { requireTools } from '../harness/system-tools.ts';
 import assert from 'node:assert/strict';
 import { createScenario, type Scenario } from '../harness/scenario.ts';
 import type { ActionRun } from '../harness/launcher.ts';
@@ -11,6 +11,8 @@ import {
   assertNoLeak, assertNoSecretIn, assertPushed, createSelfHostedRunner, PLANTED, resultOf, statusTurn, toolUse,
   type SelfHostedRunner,
 } from './assertions.ts';
+
+const { test, before, after } = requireTools('bwrap', 'socat');
 
 /** The limits the action claims (src/tools/limits.ts), checked here from inside the sandbox. */
 const MAX_PROCESSES = 1024;

@@ -7,6 +7,11 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { allowedEnv, createToolbox, runCommand, type Toolbox } from '../../src/tools/index.ts';
 import { tempDir, writeFiles } from './helpers.ts';
+import { requireTools } from '../harness/system-tools.ts';
+
+// Skipped with the package to install when missing (failed under CI=true).
+const sandboxed = requireTools('bwrap');
+const proxied = requireTools('bwrap', 'socat');
 
 // Secrets in the test process's own environment (what the action's process would hold) and in the env option.
 const PROC_SECRET = `proc-secret-${process.pid}-x7`;
@@ -39,7 +44,7 @@ async function waitGone(marker: string, ms = 5000): Promise<number[]> {
   return pids;
 }
 
-describe('Bash in the bubblewrap sandbox (network off)', () => {
+describe('Bash in the bubblewrap sandbox (network off)', { skip: sandboxed.skip }, () => {
   let ws: string;
   let tb: Toolbox;
   let server: http.Server;
@@ -183,7 +188,7 @@ describe('Bash in the bubblewrap sandbox (network off)', () => {
   });
 });
 
-describe('Bash network through the domain proxy', () => {
+describe('Bash network through the domain proxy', { skip: proxied.skip }, () => {
   it('reaches an allowed host through the proxy and is refused others', async () => {
     const ws = tempDir('bash-net-');
     const server = http.createServer((q, s) => s.end(`HOST-SERVER ${q.url}`)).listen(0, '127.0.0.1');
@@ -226,7 +231,7 @@ describe('environment allowlist and unsandboxed mode', () => {
     await tb.close();
   });
 
-  it('runCommand runs like Bash (sandboxed, timeout) for the verify-command', async () => {
+  it('runCommand runs like Bash (sandboxed, timeout) for the verify-command', { skip: sandboxed.skip }, async () => {
     const ws = tempDir('verify-');
     const r = await runCommand('echo ok; ls /proc | grep -c "^[0-9]"; exit 2', { workspace: ws, sandbox: 'required', allowedDomains: ['none'], timeoutMs: 10_000 });
     assert.equal(r.exitCode, 2);
@@ -245,7 +250,7 @@ describe('environment allowlist and unsandboxed mode', () => {
   });
 });
 
-describe('runner layout: workspace inside HOME, RUNNER_TEMP and _actions hidden', () => {
+describe('runner layout: workspace inside HOME, RUNNER_TEMP and _actions hidden', { skip: sandboxed.skip }, () => {
   it('binds the workspace back over the hidden HOME and hides the runner folders', async () => {
     const home = tempDir('runner-home-');
     const ws = path.join(home, 'work/repo/repo');

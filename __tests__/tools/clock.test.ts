@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { requireTools } from '../harness/system-tools.ts';
 import { createToolbox } from '../../src/tools/index.ts';
 import { createMatcher, MatchTimeoutError } from '../../src/tools/offload.ts';
 import { readLineWindow } from '../../src/tools/read.ts';
@@ -54,7 +55,7 @@ describe('matching worker (offload.ts)', () => {
 
 const rg = which('rg');
 for (const engine of ['ripgrep', 'js'] as const) {
-  describe(`Glob and Grep past the deadline (${engine})`, () => {
+  describe(`Glob and Grep past the deadline (${engine})`, { skip: engine === 'ripgrep' ? requireTools('rg').skip : false }, () => {
     it('a pathological glob or regex is an error result saying what to do; ordinary calls still answer', { timeout: 60_000 }, async () => {
       if (engine === 'ripgrep') assert.ok(rg, 'ripgrep must be installed for these tests');
       const ws = tempDir('clock-');

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { requireTools } from '../harness/system-tools.ts';
 import { createToolbox } from '../../src/tools/index.ts';
 import { which } from '../../src/tools/search.ts';
 import { tempDir, writeFiles } from './helpers.ts';
@@ -25,7 +26,7 @@ async function box(ripgrep: string | false) {
 
 const rg = which('rg');
 for (const [name, engine] of [['ripgrep', rg ?? false], ['JS fallback', false]] as const) {
-  describe(`hidden credential files (${name})`, { skip: name === 'ripgrep' && !rg ? 'ripgrep not installed' : false }, () => {
+  describe(`hidden credential files (${name})`, { skip: name === 'ripgrep' ? requireTools('rg').skip : false }, () => {
     it('Read, Write and Edit refuse them by relative, absolute and symlinked path, saying why', async () => {
       const { ws, tb } = await box(engine);
       fs.symlinkSync('gha-creds-abc.json', path.join(ws, 'innocent.json'));

@@ -6,11 +6,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { before, describe, it } from 'node:test';
+import { requireTools } from '../harness/system-tools.ts';
 import { bwrapArgs, type BwrapPlan } from '../../src/tools/sandbox.ts';
 import { prepareLimits, type Limits } from '../../src/tools/limits.ts';
 import { runnerPaths, SYSTEM_DIRS } from '../../src/tools/view.ts';
 import { writeFiles } from './helpers.ts';
+
+const { before, describe, it } = requireTools('bwrap');
 
 const SECRET = `view-secret-${process.pid}`;
 /** In the workspace, where only hiddenPaths keeps it from Bash. */

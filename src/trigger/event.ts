@@ -23,13 +23,21 @@ export interface CommentEvent {
 export type EventRead = { readonly skip: string } | { readonly event: CommentEvent };
 
 /**
- * Reads the event the runner hands the action. Anything but a newly created comment is skipped with a reason;
- * an unreadable event file is a setup error.
+ * Reads the event the runner hands the action. Another event or anything but a newly created comment is skipped with
+ * a reason (the workflow may listen to more than comments); no event at all means it did not run from a workflow —
+ * a setup error, as is an unreadable event file.
  */
 export function readCommentEvent(env: NodeJS.ProcessEnv = process.env): EventRead {
-  const name = env.GITHUB_EVENT_NAME ?? '';
+  const name = env.GITHUB_EVENT_NAME?.trim() ?? '';
+  if (!name) {
+    throw new UserError(
+      'The action ran outside a GitHub Actions workflow (GITHUB_EVENT_NAME is not set): run it from a workflow on ' +
+        'issue_comment (on: issue_comment, types: [created]), or use the CLI (backend-developer-action run "<task>") ' +
+        'on a checkout.',
+    );
+  }
   if (name !== 'issue_comment') {
-    return { skip: `event '${name || '(none)'}' is not issue_comment; this action answers comments (on: issue_comment, types: [created]).` };
+    return { skip: `event '${name}' is not issue_comment; this action answers comments (on: issue_comment, types: [created]).` };
   }
   const path = env.GITHUB_EVENT_PATH;
   if (!path) throw new UserError('GITHUB_EVENT_PATH is not set: run this action from a GitHub Actions workflow (or set it to an event JSON file).');
