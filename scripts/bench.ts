@@ -15,12 +15,12 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
-import { startAnthropic, type Turn, type MessagesRequest } from '../__tests__/harness/anthropic-server.ts';
-import { startGitHub } from '../__tests__/harness/github-server.ts';
-import { createOrigin, checkoutLikeActions, serveOverHttp } from '../__tests__/harness/git.ts';
-import { issueCommentEvent } from '../__tests__/harness/payloads.ts';
-import { launchAction, DIST, type ActionRun } from '../__tests__/harness/launcher.ts';
-import { SERVICE_FILES } from '../__tests__/harness/health-scenario.ts';
+import { startAnthropic, type Turn, type MessagesRequest } from '../test-support/anthropic-server.ts';
+import { startGitHub } from '../test-support/github-server.ts';
+import { createOrigin, checkoutLikeActions, serveOverHttp } from '../test-support/git.ts';
+import { issueCommentEvent } from '../test-support/payloads.ts';
+import { launchAction, DIST, type ActionRun } from '../test-support/launcher.ts';
+import { SERVICE_FILES } from '../test-support/health-scenario.ts';
 import { createToolbox, prepareSandbox, runCommand } from '../src/tools/index.ts';
 import { repoContext } from '../src/repo-context/index.ts';
 

@@ -3,9 +3,9 @@
 // model speaking the real streaming format), with real git. Prints the story of the run and the PR comment.
 import { readFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
-import { createScenario, REPO } from '../__tests__/harness/scenario.ts';
-import { healthTurns } from '../__tests__/harness/health-scenario.ts';
-import { readBranch } from '../__tests__/harness/git.ts';
+import { createScenario, REPO } from '../test-support/scenario.ts';
+import { healthTurns } from '../test-support/health-scenario.ts';
+import { readBranch } from '../test-support/git.ts';
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const step = (n: number, s: string) => console.log(`\n${bold(`${n}. ${s}`)}`);

@@ -6,11 +6,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runFault, explain, cancelWhenPushStarts, type FaultContext, type FaultSpec } from '../__tests__/harness/fault-run.ts';
-import { healthTurns } from '../__tests__/harness/health-scenario.ts';
-import { git, pushAsHuman } from '../__tests__/harness/git.ts';
-import { REPO, type Turn } from '../__tests__/harness/scenario.ts';
-import { mulberry32 } from '../__tests__/harness/anthropic-server.ts';
+import { runFault, explain, cancelWhenPushStarts, type FaultContext, type FaultSpec } from '../test-support/fault-run.ts';
+import { healthTurns } from '../test-support/health-scenario.ts';
+import { git, pushAsHuman } from '../test-support/git.ts';
+import { REPO, type Turn } from '../test-support/scenario.ts';
+import { mulberry32 } from '../test-support/anthropic-server.ts';
 
 const { values } = parseArgs({
   options: {

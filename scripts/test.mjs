@@ -3,7 +3,7 @@
 // Nothing can hang it: every test (and hook) fails after TEST_TIMEOUT_MS unless it sets a longer `timeout` itself,
 // --test-force-exit ends a file whose tests are done even if a server or timer was left open, and the whole run is
 // killed after TEST_SUITE_TIMEOUT_MS. Tests that need bubblewrap, socat or ripgrep skip when those are missing
-// (__tests__/harness/system-tools.ts); the run ends with what was skipped and why, one line per reason.
+// (test-support/system-tools.ts); the run ends with what was skipped and why, one line per reason.
 import { spawn } from 'node:child_process';
 import { globSync } from 'node:fs';
 import { createInterface } from 'node:readline';

@@ -4,10 +4,10 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { startAnthropic, type AnthropicStandIn } from '../harness/anthropic-server.ts';
-import { SERVICE_FILES, healthTurns, HEALTH_TEST } from '../harness/health-scenario.ts';
-import { git } from '../harness/git.ts';
-import { requireTools } from '../harness/system-tools.ts';
+import { startAnthropic, type AnthropicStandIn } from '../../test-support/anthropic-server.ts';
+import { SERVICE_FILES, healthTurns, HEALTH_TEST } from '../../test-support/health-scenario.ts';
+import { git } from '../../test-support/git.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 
 // The CLI runs Bash in bubblewrap like the action (sandbox auto); its usage errors need nothing.
 const sandboxed = requireTools('bwrap');

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { createScenario, REPO, GITHUB_TOKEN, API_KEY, type Scenario } from '../harness/scenario.ts';
-import { healthTurns, HEALTH_TEST } from '../harness/health-scenario.ts';
-import { readBranch } from '../harness/git.ts';
+import { createScenario, REPO, GITHUB_TOKEN, API_KEY, type Scenario } from '../../test-support/scenario.ts';
+import { healthTurns, HEALTH_TEST } from '../../test-support/health-scenario.ts';
+import { readBranch } from '../../test-support/git.ts';
 import { readFile } from 'node:fs/promises';
-import { requireTools } from '../harness/system-tools.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 
 // The run offers Bash, so the action sets up its bubblewrap sandbox. Skipped without it, failed under CI=true.
 const { test, after, before } = requireTools('bwrap');

@@ -1,10 +1,10 @@
 // The GitHub flow end to end through dist/index.js: each test asserts on the stand-ins' state and the bare origin.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createScenario, REPO, type Scenario, type Turn } from '../harness/scenario.ts';
-import { SERVICE_FILES } from '../harness/health-scenario.ts';
-import { readBranch, listBranches } from '../harness/git.ts';
-import { requireTools } from '../harness/system-tools.ts';
+import { createScenario, REPO, type Scenario, type Turn } from '../../test-support/scenario.ts';
+import { SERVICE_FILES } from '../../test-support/health-scenario.ts';
+import { readBranch, listBranches } from '../../test-support/git.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 
 // Runs that reach the agent set up its bubblewrap sandbox (sandbox auto); the ones that end before it need nothing.
 const sandboxed = requireTools('bwrap');

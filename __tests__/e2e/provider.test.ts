@@ -1,7 +1,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createScenario, type Scenario } from '../harness/scenario.ts';
-import { requireTools } from '../harness/system-tools.ts';
+import { createScenario, type Scenario } from '../../test-support/scenario.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 
 // A run that reaches the agent sets up its bubblewrap sandbox; the input errors before it need nothing.
 const sandboxed = requireTools('bwrap');

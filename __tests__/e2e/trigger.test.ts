@@ -1,7 +1,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createScenario, type Scenario } from '../harness/scenario.ts';
-import { listBranches } from '../harness/git.ts';
+import { createScenario, type Scenario } from '../../test-support/scenario.ts';
+import { listBranches } from '../../test-support/git.ts';
 
 let s: Scenario;
 before(async () => {

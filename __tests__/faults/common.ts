@@ -1,8 +1,8 @@
 /** Turns and assertions shared by the fault tests. */
 import assert from 'node:assert/strict';
-import { healthTurns, STATUS_COMPLETE } from '../harness/health-scenario.ts';
-import { explain, runFault, type FaultOutcome, type FaultSpec } from '../harness/fault-run.ts';
-import type { Turn } from '../harness/scenario.ts';
+import { healthTurns, STATUS_COMPLETE } from '../../test-support/health-scenario.ts';
+import { explain, runFault, type FaultOutcome, type FaultSpec } from '../../test-support/fault-run.ts';
+import type { Turn } from '../../test-support/scenario.ts';
 
 export { healthTurns, STATUS_COMPLETE };
 

@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { faultCase, editTurns, finishTurns, healthTurns, assertHealthWorkSaved, bash, statusTurn } from './common.ts';
-import { git, pushAsHuman, readBranch, listBranches, type Origin } from '../harness/git.ts';
-import { NOT_PUSHED } from '../harness/invariants.ts';
-import type { Turn } from '../harness/scenario.ts';
-import type { FaultContext } from '../harness/fault-run.ts';
-import { requireTools } from '../harness/system-tools.ts';
+import { git, pushAsHuman, readBranch, listBranches, type Origin } from '../../test-support/git.ts';
+import { NOT_PUSHED } from '../../test-support/invariants.ts';
+import type { Turn } from '../../test-support/scenario.ts';
+import type { FaultContext } from '../../test-support/fault-run.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 
 // Runs that reach the agent set up its bubblewrap sandbox; the faults found before it need nothing.
 const sandboxed = requireTools('bwrap');

@@ -3,10 +3,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { faultCase, healthTurns, assertHealthWorkSaved } from './common.ts';
-import { pushAsHuman } from '../harness/git.ts';
-import { REPO, type Turn } from '../harness/scenario.ts';
-import type { FaultOutcome } from '../harness/fault-run.ts';
-import { requireTools } from '../harness/system-tools.ts';
+import { pushAsHuman } from '../../test-support/git.ts';
+import { REPO, type Turn } from '../../test-support/scenario.ts';
+import type { FaultOutcome } from '../../test-support/fault-run.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 
 // Every run here reaches the agent, which sets up its bubblewrap sandbox. Skipped without it, failed under CI=true.
 const sandboxed = requireTools('bwrap');

@@ -3,9 +3,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { faultCase, editTurns, finishTurns, assertHealthWorkSaved, bash, statusTurn } from './common.ts';
-import type { Turn } from '../harness/scenario.ts';
-import { cancelWhenPushStarts, type FaultContext } from '../harness/fault-run.ts';
-import { requireTools } from '../harness/system-tools.ts';
+import type { Turn } from '../../test-support/scenario.ts';
+import { cancelWhenPushStarts, type FaultContext } from '../../test-support/fault-run.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 
 // Every run here reaches the agent, which sets up its bubblewrap sandbox. Skipped without it, failed under CI=true.
 const sandboxed = requireTools('bwrap');

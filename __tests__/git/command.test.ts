@@ -5,7 +5,7 @@ import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { authHeader, createCommandManager, gitEnvironment, GitCommandError, openRepository, type GitSettings } from '../../src/git/index.ts';
-import { checkoutLikeActions, createOrigin, git, readBranch } from '../harness/git.ts';
+import { checkoutLikeActions, createOrigin, git, readBranch } from '../../test-support/git.ts';
 
 const TOKEN = 'ghs_commandToken0123456789';
 const B64 = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');

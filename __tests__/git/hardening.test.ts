@@ -7,7 +7,7 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openRepository, type Repository } from '../../src/git/index.ts';
-import { checkoutLikeActions, createOrigin, git, listBranches, pushAsHuman, readBranch, serveOverHttp, type Origin } from '../harness/git.ts';
+import { checkoutLikeActions, createOrigin, git, listBranches, pushAsHuman, readBranch, serveOverHttp, type Origin } from '../../test-support/git.ts';
 
 const TOKEN = 'ghs_hardeningToken0123456789';
 const BRANCH = 'backend-developer/9-poison';

@@ -12,7 +12,7 @@ import {
   createCommandManager, GitCommandError, openRepository, parseStatus, stageChanges, type GitCommandManager, type Repository, type WorkspaceChanges,
 } from '../../src/git/index.ts';
 import { refusedByGit } from '../../src/git/status.ts';
-import { checkoutLikeActions, createOrigin, git, pushAsHuman, readBranch, type Origin } from '../harness/git.ts';
+import { checkoutLikeActions, createOrigin, git, pushAsHuman, readBranch, type Origin } from '../../test-support/git.ts';
 
 const TOKEN = 'ghs_nestedReposToken0123456789';
 const BRANCH = 'backend-developer/16-nested';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openRepository, type Repository } from '../../src/git/index.ts';
 import { UserError } from '../../src/errors.ts';
-import { checkoutExtraheader, checkoutLikeActions, createOrigin, git, listBranches, pushAsHuman, readBranch, type Origin } from '../harness/git.ts';
+import { checkoutExtraheader, checkoutLikeActions, createOrigin, git, listBranches, pushAsHuman, readBranch, type Origin } from '../../test-support/git.ts';
 
 const TOKEN = 'ghs_repoTestToken0123456789';
 const B64 = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');

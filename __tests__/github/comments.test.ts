@@ -3,7 +3,7 @@
 // posts through the API with their own token, exactly as they would on GitHub.
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGitHub, DEFAULT_TOKEN, type GitHubStandIn } from '../harness/github-server.ts';
+import { startGitHub, DEFAULT_TOKEN, type GitHubStandIn } from '../../test-support/github-server.ts';
 import { createGitHub, type GitHub } from '../../src/github/client.ts';
 import { Identity, findComment, listThread, marker, upsertComment } from '../../src/github/comments.ts';
 import { silentLogger } from '../../src/log.ts';

@@ -14,7 +14,7 @@ import { resolveModel, costUsd } from '../../src/model/models.ts';
 import { createModelClient, providerModelId, providerSecrets, checkProviderSettings, type Env, type ModelClient } from '../../src/model/provider.ts';
 import { UserError } from '../../src/errors.ts';
 import type { Toolbox, ToolResult } from '../../src/tools/index.ts';
-import { startAnthropic, type AnthropicStandIn, type StartOptions, type Turn } from '../harness/anthropic-server.ts';
+import { startAnthropic, type AnthropicStandIn, type StartOptions, type Turn } from '../../test-support/anthropic-server.ts';
 
 const DONE = 'Done.\nSTATUS: COMPLETE\nSUMMARY: read it\nFILES: none';
 const AWS = { AWS_REGION: 'eu-west-3', AWS_ACCESS_KEY_ID: 'ASIATESTKEY000000001', AWS_SECRET_ACCESS_KEY: 'test/secret+key', AWS_SESSION_TOKEN: 'session-token-1' };

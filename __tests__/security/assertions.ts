@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ActionRun } from '../harness/launcher.ts';
-import type { RecordedRequest, Turn, TurnBlock } from '../harness/anthropic-server.ts';
-import { API_KEY, GITHUB_TOKEN, type Scenario } from '../harness/scenario.ts';
-import { readBranch } from '../harness/git.ts';
+import type { ActionRun } from '../../test-support/launcher.ts';
+import type { RecordedRequest, Turn, TurnBlock } from '../../test-support/anthropic-server.ts';
+import { API_KEY, GITHUB_TOKEN, type Scenario } from '../../test-support/scenario.ts';
+import { readBranch } from '../../test-support/git.ts';
 
 /** The value the scenario puts in the runner's environment (not an input: the action does not know it). */
 export const RUNNER_SECRET = 'runner-secret-doNotLeak-42';

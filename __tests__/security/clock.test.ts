@@ -2,14 +2,14 @@
 // glob or a regex that backtracks for hours) or a fault inside a tool (a rejection nobody awaits, a throw in a callback
 // that leaves the tool hanging) must leave the run able to end: a bounded or error result and the run goes on, or an
 // ERROR STATUS with the work pushed and the checkout's credentials restored, within the budgets and the cancel grace.
-import { requireTools } from '../harness/system-tools.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { appendFile, mkdir, open, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { explain, runFault, type FaultContext, type FaultOutcome, type FaultSpec } from '../harness/fault-run.ts';
-import { git } from '../harness/git.ts';
-import type { Turn } from '../harness/scenario.ts';
+import { explain, runFault, type FaultContext, type FaultOutcome, type FaultSpec } from '../../test-support/fault-run.ts';
+import { git } from '../../test-support/git.ts';
+import type { Turn } from '../../test-support/scenario.ts';
 import { assertNoLeak, resultOf, statusTurn, toolUse } from './assertions.ts';
 
 const { after, describe, test } = requireTools('bwrap', 'socat', 'rg');

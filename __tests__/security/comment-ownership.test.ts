@@ -3,11 +3,11 @@
 // write its progress or report into such a comment (its author could rewrite it afterwards, and `comment-url` would
 // point at it): it posts its own, reuses only its own on a re-run, warns naming the impostor, and still shows the
 // impostor's words to the model as what they are, a comment by that person.
-import { requireTools } from '../harness/system-tools.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 import assert from 'node:assert/strict';
-import { createScenario, REPO, type Scenario } from '../harness/scenario.ts';
-import type { ActionRun } from '../harness/launcher.ts';
-import type { CommentRecord } from '../harness/github-server.ts';
+import { createScenario, REPO, type Scenario } from '../../test-support/scenario.ts';
+import type { ActionRun } from '../../test-support/launcher.ts';
+import type { CommentRecord } from '../../test-support/github-server.ts';
 import { assertNoLeak, assertPushed, bash, createFakeRunner, statusTurn, toolUse, type FakeRunner } from './assertions.ts';
 
 const { test, before, after } = requireTools('bwrap', 'socat');

@@ -255,7 +255,7 @@ describe('never committed', () => {
 
   it('commitAll with exclude commits the rest and leaves the credential file on disk, untracked', { timeout: 60_000 }, async () => {
     const { openRepository } = await import('../../src/git/index.ts');
-    const { createOrigin, checkoutLikeActions } = await import('../harness/git.ts');
+    const { createOrigin, checkoutLikeActions } = await import('../../test-support/git.ts');
     const origin = await createOrigin({ files: { 'README.md': 'hi\n', '.gitignore': 'gha-creds-*.json\n' } });
     const ws = await checkoutLikeActions(origin, { token: 'ghs_unused0123456789' });
     try {

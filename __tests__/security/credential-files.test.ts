@@ -6,15 +6,15 @@
 //
 // Bash: until the sandbox hides these paths (SandboxOptions.hiddenPaths, the sandbox's own change), `cat` still
 // reaches the files; what the model receives is then masked by the redactor. The checks below hold either way.
-import { requireTools } from '../harness/system-tools.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createScenario, type Scenario } from '../harness/scenario.ts';
-import type { ActionRun } from '../harness/launcher.ts';
-import { SERVICE_FILES } from '../harness/health-scenario.ts';
-import { listBranches, readBranch } from '../harness/git.ts';
+import { createScenario, type Scenario } from '../../test-support/scenario.ts';
+import type { ActionRun } from '../../test-support/launcher.ts';
+import { SERVICE_FILES } from '../../test-support/health-scenario.ts';
+import { listBranches, readBranch } from '../../test-support/git.ts';
 import { assertNoLeak, bash, createFakeRunner, resultOf, toolResults, toolUse, type FakeRunner } from './assertions.ts';
 
 const { test, before, after } = requireTools('bwrap', 'socat');

@@ -9,14 +9,14 @@ import { appendFile, link, mkdtemp, readFile, rm, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { createScenario, type Scenario } from '../harness/scenario.ts';
-import { SERVICE_FILES } from '../harness/health-scenario.ts';
-import { readBranch } from '../harness/git.ts';
-import type { ActionRun } from '../harness/launcher.ts';
+import { createScenario, type Scenario } from '../../test-support/scenario.ts';
+import { SERVICE_FILES } from '../../test-support/health-scenario.ts';
+import { readBranch } from '../../test-support/git.ts';
+import type { ActionRun } from '../../test-support/launcher.ts';
 import {
   assertNoLeak, assertNoMarkers, assertNoSecretIn, assertPushed, bash, createFakeRunner, PLANTED, resultOf, statusTurn, toolUse, type FakeRunner,
 } from './assertions.ts';
-import { requireTools } from '../harness/system-tools.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 
 // The action runs with its sandbox on: bubblewrap, and socat for the proxied network of the default settings.
 // Without them each test is skipped with one line naming the package; under CI=true they fail instead.

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createScenario, REPO, type Scenario } from '../harness/scenario.ts';
-import { listBranches, pushAsHuman, readBranch } from '../harness/git.ts';
+import { createScenario, REPO, type Scenario } from '../../test-support/scenario.ts';
+import { listBranches, pushAsHuman, readBranch } from '../../test-support/git.ts';
 import { assertNoLeak, assertPushed, statusTurn, toolUse } from './assertions.ts';
-import { requireTools } from '../harness/system-tools.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 
 // Runs that get as far as the agent set up the sandbox; the refusals before it need nothing.
 const sandboxed = requireTools('bwrap', 'socat');

@@ -4,13 +4,13 @@
 // real submodule, a FIFO over a tracked file, a `.GIT` folder git refuses to add. Through dist/index.js: every run
 // ends with a STATUS, the other files reach the real origin, the report names what was left out, no gitlink is
 // pushed, and no planted command ran.
-import { requireTools } from '../harness/system-tools.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createScenario, type Scenario } from '../harness/scenario.ts';
-import { createOrigin, git } from '../harness/git.ts';
-import type { ActionRun } from '../harness/launcher.ts';
+import { createScenario, type Scenario } from '../../test-support/scenario.ts';
+import { createOrigin, git } from '../../test-support/git.ts';
+import type { ActionRun } from '../../test-support/launcher.ts';
 import { assertNoLeak, assertNoMarkers, bash, createFakeRunner, resultOf, statusTurn, toolUse, type FakeRunner, type ToolUseBlock } from './assertions.ts';
 
 const { describe, test, before, after } = requireTools('bwrap', 'socat');

@@ -3,9 +3,9 @@
 // custom elements, alt and title text, srcset, svg attributes, unclosed tags, elements marked hidden). The bundled
 // action runs on them; the first request the Anthropic stand-in receives, and every later one, must hold none of
 // those strings, while all the text the page does show (details content, HTML samples in code blocks) is there.
-import { requireTools } from '../harness/system-tools.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 import assert from 'node:assert/strict';
-import { createScenario, REPO, type Scenario } from '../harness/scenario.ts';
+import { createScenario, REPO, type Scenario } from '../../test-support/scenario.ts';
 import { assertNoLeak, assertPushed, statusTurn, toolUse } from './assertions.ts';
 
 const { test, before, after } = requireTools('bwrap', 'socat');

@@ -8,11 +8,11 @@ import { createServer, type Server } from 'node:http';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { createScenario, type Scenario } from '../harness/scenario.ts';
-import type { ActionRun } from '../harness/launcher.ts';
-import { listBranches } from '../harness/git.ts';
+import { createScenario, type Scenario } from '../../test-support/scenario.ts';
+import type { ActionRun } from '../../test-support/launcher.ts';
+import { listBranches } from '../../test-support/git.ts';
 import { assertNoLeak, assertNoMarkers, assertPushed, bash, createFakeRunner, resultOf, statusTurn, toolUse, type FakeRunner } from './assertions.ts';
-import { requireTools } from '../harness/system-tools.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 
 // The sandbox-on run needs bubblewrap (and socat for its default proxied network); the sandbox-off runs need neither.
 const sandboxed = requireTools('bwrap', 'socat');

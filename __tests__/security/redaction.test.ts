@@ -4,11 +4,11 @@
 // transcript show it masked.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { createScenario, API_KEY, GITHUB_TOKEN, type Scenario } from '../harness/scenario.ts';
-import { SERVICE_FILES } from '../harness/health-scenario.ts';
-import type { ActionRun } from '../harness/launcher.ts';
+import { createScenario, API_KEY, GITHUB_TOKEN, type Scenario } from '../../test-support/scenario.ts';
+import { SERVICE_FILES } from '../../test-support/health-scenario.ts';
+import type { ActionRun } from '../../test-support/launcher.ts';
 import { assertNoLeak, assertNoSecretIn, assertPushed, bash, resultOf, toolResults, toolUse } from './assertions.ts';
-import { requireTools } from '../harness/system-tools.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 
 // The action runs with its sandbox on: bubblewrap, and socat for the proxied network of the default settings.
 // Without them each test is skipped with one line naming the package; under CI=true they fail instead.

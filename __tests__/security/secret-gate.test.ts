@@ -2,14 +2,14 @@
 // GitHub token, the API key) in an encoding the redactor does not know, or one secretlint recognises — and the action
 // must commit nothing, push nothing (asserted on the bare origin), report BLOCKED naming file, line and rule but not
 // the value, and fail the step. An ordinary change still goes through.
-import { requireTools } from '../harness/system-tools.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { createScenario, API_KEY, GITHUB_TOKEN, type Scenario } from '../harness/scenario.ts';
-import { healthTurns, SERVICE_FILES } from '../harness/health-scenario.ts';
-import { git, listBranches, readBranch } from '../harness/git.ts';
-import type { ActionRun } from '../harness/launcher.ts';
-import type { Turn } from '../harness/anthropic-server.ts';
+import { createScenario, API_KEY, GITHUB_TOKEN, type Scenario } from '../../test-support/scenario.ts';
+import { healthTurns, SERVICE_FILES } from '../../test-support/health-scenario.ts';
+import { git, listBranches, readBranch } from '../../test-support/git.ts';
+import type { ActionRun } from '../../test-support/launcher.ts';
+import type { Turn } from '../../test-support/anthropic-server.ts';
 import { assertNoLeak, assertPushed, bash, toolUse } from './assertions.ts';
 
 const { test } = requireTools('bwrap', 'socat');

@@ -10,7 +10,7 @@ import {
   addedText, fileLine, formatBlocked, formatFinding, parseDiff, secretForms, secretGate, unquotePath, type GateVerdict,
 } from '../../src/security/secret-gate.ts';
 import type { StatusBlock } from '../../src/session/status.ts';
-import { checkoutLikeActions, createOrigin, git } from '../harness/git.ts';
+import { checkoutLikeActions, createOrigin, git } from '../../test-support/git.ts';
 
 const TOKEN = 'ghs_gateUnitTOKEN0123456789abcdefXYZ';
 const API_KEY = 'sk-ant-unit-KEY-0123456789abcdef-gate';

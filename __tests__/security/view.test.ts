@@ -3,10 +3,10 @@
 // credential files beside their bin and cache folders. The scripted model reads, lists, searches, follows the paths
 // /proc/self/mountinfo names, runs the toolchains, starts more processes than the limit allows and writes past the
 // file-size limit; the run must still end with a STATUS and push.
-import { requireTools } from '../harness/system-tools.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 import assert from 'node:assert/strict';
-import { createScenario, type Scenario } from '../harness/scenario.ts';
-import type { ActionRun } from '../harness/launcher.ts';
+import { createScenario, type Scenario } from '../../test-support/scenario.ts';
+import type { ActionRun } from '../../test-support/launcher.ts';
 import {
   assertNoLeak, assertNoSecretIn, assertPushed, createSelfHostedRunner, PLANTED, resultOf, statusTurn, toolUse,
   type SelfHostedRunner,

@@ -4,7 +4,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { runAgentLoop, type LoopOptions } from '../../src/session/loop.ts';
 import { resolveModel, costUsd } from '../../src/model/models.ts';
 import type { Toolbox, ToolResult } from '../../src/tools/index.ts';
-import { startAnthropic, type Turn, type AnthropicStandIn } from '../harness/anthropic-server.ts';
+import { startAnthropic, type Turn, type AnthropicStandIn } from '../../test-support/anthropic-server.ts';
 
 const KEY = 'sk-ant-loop-test';
 const DONE = 'All done.\nSTATUS: COMPLETE\nSUMMARY: did it\nFILES: a.ts';

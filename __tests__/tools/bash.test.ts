@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { allowedEnv, createToolbox, runCommand, type Toolbox } from '../../src/tools/index.ts';
 import { tempDir, writeFiles } from './helpers.ts';
-import { requireTools } from '../harness/system-tools.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 
 // Skipped with the package to install when missing (failed under CI=true).
 const sandboxed = requireTools('bwrap');

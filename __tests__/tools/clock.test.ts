@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { requireTools } from '../harness/system-tools.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 import { createToolbox } from '../../src/tools/index.ts';
 import { createMatcher, MatchTimeoutError } from '../../src/tools/offload.ts';
 import { readLineWindow } from '../../src/tools/read.ts';

@@ -7,7 +7,7 @@ import { ToolError } from '../../src/tools/result.ts';
 import { Workspace } from '../../src/tools/workspace.ts';
 import { which } from '../../src/tools/search.ts';
 import { tempDir, writeFiles } from './helpers.ts';
-import { requireTools } from '../harness/system-tools.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 
 const SECRET = 'TOP-SECRET-CONTENT';
 

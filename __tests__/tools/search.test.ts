@@ -5,7 +5,7 @@ import { before, describe, it } from 'node:test';
 import { createToolbox, type Toolbox } from '../../src/tools/index.ts';
 import { which } from '../../src/tools/search.ts';
 import { tempDir, writeFiles } from './helpers.ts';
-import { requireTools } from '../harness/system-tools.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 
 const rg = which('rg');
 /** The ripgrep half skips (with the package to install) without ripgrep; the pure-JS half always runs. */

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { requireTools } from '../harness/system-tools.ts';
+import { requireTools } from '../../test-support/system-tools.ts';
 import { bwrapArgs, type BwrapPlan } from '../../src/tools/sandbox.ts';
 import { prepareLimits, type Limits } from '../../src/tools/limits.ts';
 import { runnerPaths, SYSTEM_DIRS } from '../../src/tools/view.ts';

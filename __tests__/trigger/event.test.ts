@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCommentEvent } from '../../src/trigger/event.ts';
 import { UserError } from '../../src/errors.ts';
-import { issueCommentEvent } from '../harness/payloads.ts';
+import { issueCommentEvent } from '../../test-support/payloads.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'event-'));
 function eventFile(payload: object): string {

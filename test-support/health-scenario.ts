@@ -28,7 +28,7 @@ if (process.argv[1] === new URL(import.meta.url).pathname) server.listen(process
 `,
   'test/todos.test.js': `import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { routes } from '../src/server.js';
+import { routes } from '../__tests__/src/server.js';
 
 test('GET /todos answers 200', () => {
   let status;
@@ -41,7 +41,7 @@ test('GET /todos answers 200', () => {
 
 export const HEALTH_TEST = `import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { routes } from '../src/server.js';
+import { routes } from '../__tests__/src/server.js';
 
 test('GET /health answers 200 with status ok', () => {
   let status;

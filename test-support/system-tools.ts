@@ -5,7 +5,7 @@
  *
  * A whole file opts in by taking its test functions from here instead of node:test:
  *
- *     import { requireTools } from '../harness/system-tools.ts';
+ *     import { requireTools } from './system-tools.ts';
  *     const { test, describe, it, before, after, beforeEach, afterEach } = requireTools('bwrap', 'socat');
  *
  * Its tests are then skipped (one line each) and its hooks not run when a program is missing. For part of a file,
@@ -14,7 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import * as nodeTest from 'node:test';
 import type { HookOptions, SuiteFn, TestFn, TestOptions } from 'node:test';
-import { which } from '../../src/tools/search.ts';
+import { which } from '../src/tools/search.ts';
 
 export type SystemTool = 'bwrap' | 'socat' | 'rg';
 

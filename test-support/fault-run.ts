@@ -3,7 +3,7 @@
  * invariants of issue 7. The fault tests and `npm run soak` both go through here.
  */
 import type { ChildProcess } from 'node:child_process';
-import { slugBranch } from '../../src/git/branch-name.ts';
+import { slugBranch } from '../src/git/branch-name.ts';
 import { createScenario, type Scenario, type Turn } from './scenario.ts';
 import { checkInvariants, snapshotTree, type Verdict } from './invariants.ts';
 import type { ActionRun } from './launcher.ts';

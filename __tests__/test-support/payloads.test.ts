@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { issueCommentEvent, assertValidWebhook } from './payloads.ts';
-import { parseOutputFile } from './launcher.ts';
+import { issueCommentEvent, assertValidWebhook } from '../../test-support/payloads.ts';
+import { parseOutputFile } from '../../test-support/launcher.ts';
 
 test('issue_comment payload from webhooks-examples is re-pointed and valid', () => {
   const ev = issueCommentEvent({ repo: 'acme/api', issueNumber: 7, body: '/backend-developer hi', login: 'alice' });

@@ -1,7 +1,7 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
-import { startAnthropic, countTokens, type AnthropicStandIn, type Turn } from './anthropic-server.ts';
+import { startAnthropic, countTokens, type AnthropicStandIn, type Turn } from '../../test-support/anthropic-server.ts';
 
 const KEY = 'sk-ant-test-key';
 const MODEL = 'claude-sonnet-5-5';

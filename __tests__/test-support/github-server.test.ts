@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
-import { startGitHub, type GitHubStandIn } from './github-server.ts';
+import { startGitHub, type GitHubStandIn } from '../../test-support/github-server.ts';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const REPO = { owner: 'octo-org', repo: 'hello-world' };

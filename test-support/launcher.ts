@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const DIST = resolve(import.meta.dirname, '../../dist/index.js');
+export const DIST = resolve(import.meta.dirname, '../dist/index.js');
 
 export interface LaunchOptions {
   /** Action inputs by their action.yml name; become INPUT_<NAME> upper-cased with dashes kept. */
