@@ -10,22 +10,54 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       // `_name` marks an argument a signature needs but the body does not use.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // node:test's test() and describe() return promises the runner itself awaits.
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] },
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+            },
+          ],
+        },
       ],
     },
   },
   {
     // Library code never writes workflow commands: only the action's entry and its pipeline talk to @actions/core.
     files: ['src/**/*.ts'],
-    ignores: ['src/main.ts', 'src/config/inputs.ts', 'src/pipeline/log.ts', 'src/pipeline/outputs.ts', 'src/pipeline/summary.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: '@actions/core', message: 'Take a Logger (src/log.ts) instead; only the action layer imports @actions/core.' }] }] },
+    ignores: [
+      'src/main.ts',
+      'src/config/inputs.ts',
+      'src/pipeline/log.ts',
+      'src/pipeline/outputs.ts',
+      'src/pipeline/summary.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@actions/core',
+              message: 'Take a Logger (src/log.ts) instead; only the action layer imports @actions/core.',
+            },
+          ],
+        },
+      ],
+    },
   },
 );

@@ -64,7 +64,9 @@ test('the import scan sees the modules and their imports (sanity)', () => {
 test('no module imports from a layer above its own', () => {
   const upward: string[] = [];
   for (const [from, targets] of importGraph()) {
-    for (const to of targets) if (layerOf(to) > layerOf(from)) upward.push(`src/${from} (layer ${layerOf(from)}) imports src/${to} (layer ${layerOf(to)})`);
+    for (const to of targets)
+      if (layerOf(to) > layerOf(from))
+        upward.push(`src/${from} (layer ${layerOf(from)}) imports src/${to} (layer ${layerOf(to)})`);
   }
   assert.deepEqual(upward, []);
 });
@@ -123,7 +125,8 @@ function longFunctions(file: string, text: string, max: number): string[] {
 function functionName(n: ts.SignatureDeclaration): string {
   if (n.name) return n.name.getText();
   const parent = n.parent;
-  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent)) && parent.name) return parent.name.getText();
+  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent)) && parent.name)
+    return parent.name.getText();
   return '(anonymous function)';
 }
 
@@ -131,13 +134,17 @@ test('no function in src/ is over 120 lines (split it into named helpers)', () =
   const src = join(ROOT, 'src');
   const files = globSync('**/*.ts', { cwd: src });
   assert.ok(files.length > 40, `found ${files.length} modules`);
-  const offenders = files.flatMap((file) => longFunctions(file, readFileSync(join(src, file), 'utf8'), MAX_FUNCTION_LINES));
+  const offenders = files.flatMap((file) =>
+    longFunctions(file, readFileSync(join(src, file), 'utf8'), MAX_FUNCTION_LINES),
+  );
   assert.deepEqual(offenders, []);
 });
 
 test('the function-length check sees a long function (sanity)', () => {
   const body = Array.from({ length: MAX_FUNCTION_LINES }, (_, i) => `  x += ${i};`).join('\n');
   const text = `export function long(): number {\n  let x = 0;\n${body}\n  return x;\n}\nconst short = () => 1;\n`;
-  assert.deepEqual(longFunctions('probe.ts', text, MAX_FUNCTION_LINES), [`long in src/probe.ts:1 is ${MAX_FUNCTION_LINES + 4} lines`]);
+  assert.deepEqual(longFunctions('probe.ts', text, MAX_FUNCTION_LINES), [
+    `long in src/probe.ts:1 is ${MAX_FUNCTION_LINES + 4} lines`,
+  ]);
   assert.deepEqual(longFunctions('probe.ts', text, MAX_FUNCTION_LINES + 4), []);
 });

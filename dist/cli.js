@@ -38804,7 +38804,9 @@ function parseAgentFile(file, text, opts = {}) {
     throw new AgentFileError(abs2, asName ?? agentName, `Agent file ${shown}: ${message}`);
   };
   if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
-    fail2(`is ${Math.ceil(Buffer.byteLength(text) / 1024)} KB; keep agent files under ${MAX_FILE_BYTES / 1024} KB (move long material into linked documents).`);
+    fail2(
+      `is ${Math.ceil(Buffer.byteLength(text) / 1024)} KB; keep agent files under ${MAX_FILE_BYTES / 1024} KB (move long material into linked documents).`
+    );
   }
   const { data, content } = readFrontmatter(text, fail2);
   const name = nameField(data.name, fallbackName, fail2);
@@ -38813,7 +38815,8 @@ function parseAgentFile(file, text, opts = {}) {
   const tools = toolsField(data.tools, fail2);
   const model = modelField(data.model, fail2);
   const unknown = Object.keys(data).filter((k2) => !KNOWN_FIELDS.has(k2));
-  if (unknown.length) (opts.log ?? silentLogger).debug(`Agent file ${shown}: ignoring frontmatter field(s) ${unknown.join(", ")}.`);
+  if (unknown.length)
+    (opts.log ?? silentLogger).debug(`Agent file ${shown}: ignoring frontmatter field(s) ${unknown.join(", ")}.`);
   const body = content.trim();
   if (body === "") {
     fail2(`has no instructions after the frontmatter. Write the agent's instructions below the closing "---".`);
@@ -38838,7 +38841,8 @@ function readFrontmatter(text, fail2) {
     );
   }
   const closing = lines.findIndex((l3, i) => i > 0 && l3.trimEnd() === "---");
-  if (closing < 0) fail2('the frontmatter is not closed. Add a line "---" after the last field, before the instructions.');
+  if (closing < 0)
+    fail2('the frontmatter is not closed. Add a line "---" after the last field, before the instructions.');
   let data;
   let content;
   try {
@@ -38849,7 +38853,9 @@ function readFrontmatter(text, fail2) {
     const err = e;
     const line = typeof err.mark?.line === "number" ? ` at line ${err.mark.line + 1}` : "";
     const reason = err.reason ?? String(err.message ?? e).split("\n")[0];
-    return fail2(`invalid YAML in the frontmatter${line}: ${reason}. Fix the YAML (quote values containing ":" or "#").`);
+    return fail2(
+      `invalid YAML in the frontmatter${line}: ${reason}. Fix the YAML (quote values containing ":" or "#").`
+    );
   }
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     fail2('the frontmatter must be YAML fields ("name: \u2026"), not a list or a single value.');
@@ -38858,10 +38864,14 @@ function readFrontmatter(text, fail2) {
 }
 function nameField(rawName, fallbackName, fail2) {
   if (rawName === void 0 || rawName === null || typeof rawName === "string" && rawName.trim() === "") {
-    fail2(`field "name" is missing or empty. Add "name: ${slug(fallbackName)}" to the frontmatter (letters, digits and "-"; it is the command /<name>).`);
+    fail2(
+      `field "name" is missing or empty. Add "name: ${slug(fallbackName)}" to the frontmatter (letters, digits and "-"; it is the command /<name>).`
+    );
   }
   if (typeof rawName !== "string") {
-    fail2(`field "name" must be a string, got ${describe(rawName)}. Quote it: name: "${slug(String(rawName)) || "my-agent"}".`);
+    fail2(
+      `field "name" must be a string, got ${describe(rawName)}. Quote it: name: "${slug(String(rawName)) || "my-agent"}".`
+    );
   }
   const name = rawName.trim();
   if (!NAME_RE.test(name)) {
@@ -38875,7 +38885,9 @@ function nameField(rawName, fallbackName, fail2) {
 function descriptionField(raw, fail2) {
   if (raw === void 0 || raw === null) return "";
   if (typeof raw !== "string") {
-    fail2(`field "description" must be a string, got ${describe(raw)}. Write one sentence saying what the agent does (quote it if it contains ":").`);
+    fail2(
+      `field "description" must be a string, got ${describe(raw)}. Write one sentence saying what the agent does (quote it if it contains ":").`
+    );
   }
   return raw.trim();
 }
@@ -38885,30 +38897,40 @@ function toolsField(raw, fail2) {
   if (typeof raw === "string") list = raw.split(",");
   else if (Array.isArray(raw)) list = raw;
   else {
-    return fail2(`field "tools" must be a comma-separated string or a YAML list, got ${describe(raw)}. Example: "tools: Read, Grep, Glob".`);
+    return fail2(
+      `field "tools" must be a comma-separated string or a YAML list, got ${describe(raw)}. Example: "tools: Read, Grep, Glob".`
+    );
   }
   const picked = [];
   for (const entry of list) {
     if (typeof entry !== "string") {
-      fail2(`field "tools" has an entry that is ${describe(entry)}; entries must be tool names: ${TOOL_NAMES.join(", ")}.`);
+      fail2(
+        `field "tools" has an entry that is ${describe(entry)}; entries must be tool names: ${TOOL_NAMES.join(", ")}.`
+      );
     }
     const t2 = entry.trim();
     if (t2 === "") continue;
     const tool = TOOL_NAMES.find((n) => n.toLowerCase() === t2.toLowerCase());
     if (!tool) {
-      fail2(`field "tools" names an unknown tool "${t2}". Valid tools: ${TOOL_NAMES.join(", ")} (remove "tools" to allow all six).`);
+      fail2(
+        `field "tools" names an unknown tool "${t2}". Valid tools: ${TOOL_NAMES.join(", ")} (remove "tools" to allow all six).`
+      );
     }
     if (!picked.includes(tool)) picked.push(tool);
   }
   if (picked.length === 0) {
-    fail2(`field "tools" lists no tools. Name at least one of ${TOOL_NAMES.join(", ")}, or remove the field to allow all six.`);
+    fail2(
+      `field "tools" lists no tools. Name at least one of ${TOOL_NAMES.join(", ")}, or remove the field to allow all six.`
+    );
   }
   return picked;
 }
 function modelField(raw, fail2) {
   if (raw === void 0 || raw === null) return void 0;
   if (typeof raw !== "string") {
-    fail2(`field "model" must be a string, got ${describe(raw)}. Use an alias (sonnet, opus, haiku, sonnet[1m], opus[1m]), a full model id, or "inherit".`);
+    fail2(
+      `field "model" must be a string, got ${describe(raw)}. Use an alias (sonnet, opus, haiku, sonnet[1m], opus[1m]), a full model id, or "inherit".`
+    );
   }
   const m2 = raw.trim();
   return m2 === "" || m2.toLowerCase() === "inherit" ? void 0 : m2;
@@ -38919,7 +38941,9 @@ async function loadAgents(opts) {
   const agentsDir = opts.agentsDir?.trim() || DEFAULT_AGENTS_DIR;
   const first = path.resolve(workspace, agentsDir);
   if (!isInside(first, workspace)) {
-    throw new UserError(`agents-dir "${agentsDir}" is outside the repository. Give a folder relative to the repository root, e.g. ${DEFAULT_AGENTS_DIR}.`);
+    throw new UserError(
+      `agents-dir "${agentsDir}" is outside the repository. Give a folder relative to the repository root, e.g. ${DEFAULT_AGENTS_DIR}.`
+    );
   }
   const dirs = [
     { dir: first, builtin: false },
@@ -38936,7 +38960,11 @@ async function loadAgents(opts) {
         const text = await readFile(file, "utf8");
         def = parseAgentFile(file, text, { confineTo, builtin, log });
       } catch (e) {
-        const problem = e instanceof AgentFileError ? { file, name: e.agentName, message: e.message } : { file, name: path.basename(file, ".md"), message: `Agent file ${file}: cannot be read (${e.message}).` };
+        const problem = e instanceof AgentFileError ? { file, name: e.agentName, message: e.message } : {
+          file,
+          name: path.basename(file, ".md"),
+          message: `Agent file ${file}: cannot be read (${e.message}).`
+        };
         if (!taken.has(problem.name.toLowerCase())) {
           taken.add(problem.name.toLowerCase());
           catalog.errors.push(problem);
@@ -39041,7 +39069,11 @@ import path2 from "node:path";
 import { fileURLToPath } from "node:url";
 function builtinAgentsDir(entryUrl) {
   const here = path2.dirname(fileURLToPath(entryUrl));
-  const candidates = [path2.join(here, "agents"), path2.join(here, "..", "agents"), path2.join(here, "..", "..", "agents")];
+  const candidates = [
+    path2.join(here, "agents"),
+    path2.join(here, "..", "agents"),
+    path2.join(here, "..", "..", "agents")
+  ];
   return candidates.find(holdsAgentFiles) ?? candidates[0];
 }
 function holdsAgentFiles(dir) {
@@ -39154,8 +39186,14 @@ var PROVIDER_IDS = {
   "claude-opus-5": { bedrock: "global.anthropic.claude-opus-5", vertex: "claude-opus-5" },
   "claude-sonnet-5": { bedrock: "global.anthropic.claude-sonnet-5", vertex: "claude-sonnet-5" },
   "claude-sonnet-4-6": { bedrock: "global.anthropic.claude-sonnet-4-6", vertex: "claude-sonnet-4-6" },
-  "claude-sonnet-4-5": { bedrock: "global.anthropic.claude-sonnet-4-5-20250929-v1:0", vertex: "claude-sonnet-4-5@20250929" },
-  "claude-haiku-4-5": { bedrock: "global.anthropic.claude-haiku-4-5-20251001-v1:0", vertex: "claude-haiku-4-5@20251001" }
+  "claude-sonnet-4-5": {
+    bedrock: "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+    vertex: "claude-sonnet-4-5@20250929"
+  },
+  "claude-haiku-4-5": {
+    bedrock: "global.anthropic.claude-haiku-4-5-20251001-v1:0",
+    vertex: "claude-haiku-4-5@20251001"
+  }
 };
 var BEDROCK_NATIVE = /^(?:arn:|(?:[a-z-]+\.)?anthropic\.)/;
 var DATED = /^(claude-.+)-(\d{8})$/;
@@ -39233,7 +39271,13 @@ async function vertexClient(o2, maxRetries) {
   const baseURL = read(o2.env, "ANTHROPIC_VERTEX_BASE_URL");
   const token = read(o2.env, "ANTHROPIC_VERTEX_ACCESS_TOKEN");
   const { vertexSdkClient } = await import("./provider-vertex.js");
-  const r2 = await vertexSdkClient({ region, maxRetries, ...projectId ? { projectId } : {}, ...baseURL ? { baseURL } : {}, ...token ? { token } : {} });
+  const r2 = await vertexSdkClient({
+    region,
+    maxRetries,
+    ...projectId ? { projectId } : {},
+    ...baseURL ? { baseURL } : {},
+    ...token ? { token } : {}
+  });
   if ("client" in r2) return r2.client;
   if (r2.problem === "credentials") {
     throw new UserError(
@@ -39257,7 +39301,9 @@ function bedrockRegion(o2) {
 function vertexRegion(o2) {
   const region = o2.region || read(o2.env, "CLOUD_ML_REGION");
   if (!region) {
-    throw new UserError("provider vertex: no region. Set CLOUD_ML_REGION in the step's `env:` (e.g. `global` or `us-east5`).");
+    throw new UserError(
+      "provider vertex: no region. Set CLOUD_ML_REGION in the step's `env:` (e.g. `global` or `us-east5`)."
+    );
   }
   return region;
 }
@@ -39272,7 +39318,10 @@ function firstOf(env, names) {
   return void 0;
 }
 function mapModelIds(provider, client) {
-  const stream2 = ((params, options2) => client.messages.stream({ ...params, model: providerModelId(provider, params.model) }, options2));
+  const stream2 = ((params, options2) => client.messages.stream(
+    { ...params, model: providerModelId(provider, params.model) },
+    options2
+  ));
   return { messages: { stream: stream2 } };
 }
 
@@ -39434,14 +39483,58 @@ var SKIPPED_DIRS = /* @__PURE__ */ new Set([
   ".pnpm-store",
   "site-packages"
 ]);
-var ROUTE_DIRS = /* @__PURE__ */ new Set(["routes", "route", "routers", "router", "controllers", "controller", "handlers", "handler", "api", "apis", "endpoints", "endpoint", "views", "resolvers", "rest", "http"]);
-var MODEL_DIRS = /* @__PURE__ */ new Set(["models", "model", "entities", "entity", "schemas", "schema", "repositories", "repository", "store", "db", "database", "dal"]);
+var ROUTE_DIRS = /* @__PURE__ */ new Set([
+  "routes",
+  "route",
+  "routers",
+  "router",
+  "controllers",
+  "controller",
+  "handlers",
+  "handler",
+  "api",
+  "apis",
+  "endpoints",
+  "endpoint",
+  "views",
+  "resolvers",
+  "rest",
+  "http"
+]);
+var MODEL_DIRS = /* @__PURE__ */ new Set([
+  "models",
+  "model",
+  "entities",
+  "entity",
+  "schemas",
+  "schema",
+  "repositories",
+  "repository",
+  "store",
+  "db",
+  "database",
+  "dal"
+]);
 var MIGRATION_DIR = /^(migrations?|migrate|versions)$/i;
-var TEST_DIRS = /* @__PURE__ */ new Set(["test", "tests", "__tests__", "spec", "specs", "e2e", "testdata", "fixtures", "__fixtures__", "__mocks__", "testing"]);
+var TEST_DIRS = /* @__PURE__ */ new Set([
+  "test",
+  "tests",
+  "__tests__",
+  "spec",
+  "specs",
+  "e2e",
+  "testdata",
+  "fixtures",
+  "__fixtures__",
+  "__mocks__",
+  "testing"
+]);
 function dirInfo(dir) {
   const segs = dir ? dir.slice(0, -1).split("/") : [];
   const t2 = segs.findIndex((d2) => TEST_DIRS.has(d2));
-  const m2 = segs.findIndex((d2, i) => MIGRATION_DIR.test(d2) && (d2.toLowerCase() !== "versions" || segs[i - 1] === "alembic"));
+  const m2 = segs.findIndex(
+    (d2, i) => MIGRATION_DIR.test(d2) && (d2.toLowerCase() !== "versions" || segs[i - 1] === "alembic")
+  );
   return {
     dir,
     depth: segs.length,
@@ -39589,7 +39682,9 @@ var LANGUAGES = {
   vue: "Vue",
   svelte: "Svelte"
 };
-var CODE_EXTS = new Set(Object.keys(LANGUAGES).filter((e) => !["sql", "sh", "prisma", "graphql", "gql", "proto"].includes(e)));
+var CODE_EXTS = new Set(
+  Object.keys(LANGUAGES).filter((e) => !["sql", "sh", "prisma", "graphql", "gql", "proto"].includes(e))
+);
 var ROUTE_FILE = /^(routes?|routers?|urls|views|endpoints?|handlers?|controllers?|api)\.[a-z]+$|[._-](routes?|router|controller|handler|resolver|endpoints?)\.[a-z]+$/i;
 var MODEL_FILE = /^(models?|entities|schema|db|tables)\.[a-z]+$|[._-](model|entity|schema|repository|repo)\.[a-z]+$/i;
 var TEST_FILE = /(^test_.*\.py$|_test\.(py|go)$|\.(test|spec)\.[cm]?[jt]sx?$|_spec\.rb$|Tests?\.(java|kt|cs)$)/;
@@ -39733,12 +39828,29 @@ async function listFiles(workspace) {
   }
   return walk3(workspace);
 }
-var GIT_ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", HOME: "/nonexistent", LC_ALL: "C" };
+var GIT_ENV = {
+  PATH: process.env.PATH ?? "/usr/bin:/bin",
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  HOME: "/nonexistent",
+  LC_ALL: "C"
+};
 function gitLsFiles(cwd) {
   return new Promise((resolve5) => {
     execFile(
       "git",
-      ["-c", "core.quotepath=off", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "safe.directory=*", "ls-files", "-z"],
+      [
+        "-c",
+        "core.quotepath=off",
+        "-c",
+        "core.fsmonitor=false",
+        "-c",
+        "core.hooksPath=/dev/null",
+        "-c",
+        "safe.directory=*",
+        "ls-files",
+        "-z"
+      ],
       // No user or system config and none of the action's secrets: only what git needs to list the index.
       { cwd, env: GIT_ENV, maxBuffer: 256 * 1024 * 1024, timeout: GIT_TIMEOUT_MS, encoding: "utf8", windowsHide: true },
       (err, stdout) => {
@@ -39953,7 +40065,11 @@ function stackOf(manifests, facts) {
     switch (name) {
       case "package.json": {
         const pkg = parseJson(text);
-        const deps = { ...obj(pkg?.["peerDependencies"]), ...obj(pkg?.["devDependencies"]), ...obj(pkg?.["dependencies"]) };
+        const deps = {
+          ...obj(pkg?.["peerDependencies"]),
+          ...obj(pkg?.["devDependencies"]),
+          ...obj(pkg?.["dependencies"])
+        };
         for (const [id, label] of NPM_PACKAGES) if (id in deps) found(label);
         const test = obj(pkg?.["scripts"])["test"];
         if (typeof test === "string" && test.trim() && !NPM_DEFAULT_TEST.test(test)) {
@@ -39970,7 +40086,8 @@ function stackOf(manifests, facts) {
       case "tox.ini":
       case "pytest.ini": {
         for (const [id, label] of PY_PACKAGES) if (pyDeclares(text, id)) found(label);
-        if (name === "pytest.ini" || /^\[(tool\.pytest[.\w]*|tool:pytest|pytest)\]/m.test(text) || pyDeclares(text, "pytest")) pytestSeen = true;
+        if (name === "pytest.ini" || /^\[(tool\.pytest[.\w]*|tool:pytest|pytest)\]/m.test(text) || pyDeclares(text, "pytest"))
+          pytestSeen = true;
         break;
       }
       case "go.mod": {
@@ -39979,12 +40096,14 @@ function stackOf(manifests, facts) {
         break;
       }
       case "Cargo.toml": {
-        for (const [id, label] of CARGO_CRATES) if (new RegExp(`^\\s*${escapeRegExp(id)}\\s*=`, "m").test(text)) found(label);
+        for (const [id, label] of CARGO_CRATES)
+          if (new RegExp(`^\\s*${escapeRegExp(id)}\\s*=`, "m").test(text)) found(label);
         addTest(`${prefix}cargo test`);
         break;
       }
       case "Gemfile": {
-        for (const [id, label] of RUBY_GEMS) if (new RegExp(`^\\s*gem\\s+["']${escapeRegExp(id)}["']`, "m").test(text)) found(label);
+        for (const [id, label] of RUBY_GEMS)
+          if (new RegExp(`^\\s*gem\\s+["']${escapeRegExp(id)}["']`, "m").test(text)) found(label);
         if (names.includes("RSpec")) addTest(`${prefix}bundle exec rspec`);
         else if (names.includes("Rails")) addTest(`${prefix}bin/rails test`);
         break;
@@ -39993,7 +40112,9 @@ function stackOf(manifests, facts) {
       case "build.gradle":
       case "build.gradle.kts": {
         for (const [re3, label] of JVM_MARKERS) if (re3.test(text)) found(label);
-        addTest(name === "pom.xml" ? `${prefix}mvn test` : `${prefix}${facts.hasGradlew ? "./gradlew" : "gradle"} test`);
+        addTest(
+          name === "pom.xml" ? `${prefix}mvn test` : `${prefix}${facts.hasGradlew ? "./gradlew" : "gradle"} test`
+        );
         break;
       }
       case "composer.json": {
@@ -40051,12 +40172,24 @@ function render(listing, facts, manifests, docs, maxChars) {
     lines.push("- The workspace has no files yet.");
     return bound(lines.join("\n"), maxChars);
   }
-  if (facts.languages.length) lines.push(`- Languages: ${capList(facts.languages.map(([l3, n]) => `${l3} (${n})`), 6)}`);
+  if (facts.languages.length)
+    lines.push(
+      `- Languages: ${capList(
+        facts.languages.map(([l3, n]) => `${l3} (${n})`),
+        6
+      )}`
+    );
   if (stack.frameworks.length) {
     const parts = stack.frameworks.map((f3) => `${f3.names.join(", ")} (${f3.manifest})`);
     lines.push(`- Frameworks and libraries: ${capList(parts, 8, "; ")}`);
   }
-  if (facts.topLevel.length) lines.push(`- Top-level directories: ${capList(facts.topLevel.map(([d2, n]) => `${d2} (${n})`), 12)}`);
+  if (facts.topLevel.length)
+    lines.push(
+      `- Top-level directories: ${capList(
+        facts.topLevel.map(([d2, n]) => `${d2} (${n})`),
+        12
+      )}`
+    );
   if (facts.entryPoints.length) lines.push(`- Entry points: ${capList(facts.entryPoints.map(code), 6)}`);
   if (facts.apiSpecs.length) lines.push(`- API specs: ${capList(facts.apiSpecs.map(code), MAX_LIST)}`);
   if (facts.routes.size) lines.push(`- Routes / handlers: ${groups(facts.routes)}`);
@@ -40084,7 +40217,8 @@ function render(listing, facts, manifests, docs, maxChars) {
   }
   if (facts.docker.length) lines.push(`- Docker: ${capList(facts.docker.map(code), 6)}`);
   if (facts.ci.length) lines.push(`- CI: ${capList(facts.ci.map(code), 6)}`);
-  if (listing.truncated) lines.push(`- Note: the listing stopped at ${WALK_MAX_FILES} files or depth ${WALK_MAX_DEPTH2}; there is more.`);
+  if (listing.truncated)
+    lines.push(`- Note: the listing stopped at ${WALK_MAX_FILES} files or depth ${WALK_MAX_DEPTH2}; there is more.`);
   const summary = lines.join("\n");
   return bound(appendInstructions(summary, docs, maxChars), maxChars);
 }
@@ -40182,7 +40316,12 @@ async function runAgentLoop(o2) {
         if (e instanceof BudgetStop) throw e;
         const s = stopReason(run);
         if (s) throw s;
-        return errorResult(run, "api-error", `Anthropic API error: ${errorMessage(e)}`, "The model API failed; see BLOCKER.");
+        return errorResult(
+          run,
+          "api-error",
+          `Anthropic API error: ${errorMessage(e)}`,
+          "The model API failed; see BLOCKER."
+        );
       }
       const text = recordResponse(run, message);
       const ended = await answer(run, message, text);
@@ -40237,8 +40376,13 @@ function errorResult(run, endedBy, blocker, summary) {
 }
 function stopReason(run) {
   const { o: o2 } = run;
-  if (o2.signal?.aborted) return new BudgetStop("cancelled", `cancelled: ${errorMessage(o2.signal.reason ?? "the job was cancelled")}`);
-  if (run.timeout.aborted) return new BudgetStop("timeout", `budget: timeout-minutes (${(o2.timeoutMs / 6e4).toFixed(2).replace(/\.?0+$/, "")} min) reached`);
+  if (o2.signal?.aborted)
+    return new BudgetStop("cancelled", `cancelled: ${errorMessage(o2.signal.reason ?? "the job was cancelled")}`);
+  if (run.timeout.aborted)
+    return new BudgetStop(
+      "timeout",
+      `budget: timeout-minutes (${(o2.timeoutMs / 6e4).toFixed(2).replace(/\.?0+$/, "")} min) reached`
+    );
   return null;
 }
 function checkBudgets(run) {
@@ -40268,7 +40412,10 @@ async function request(run) {
       const stop = stopReason(run);
       if (stop) throw stop;
       if (attempt >= attempts || !isRetryableStreamError(e)) throw e;
-      o2.onEvent?.({ type: "note", message: `model stream failed (${errorMessage(e)}); retrying (${attempt}/${attempts - 1})` });
+      o2.onEvent?.({
+        type: "note",
+        message: `model stream failed (${errorMessage(e)}); retrying (${attempt}/${attempts - 1})`
+      });
       await new Promise((r2) => setTimeout(r2, 500 * 2 ** (attempt - 1)));
     }
   }
@@ -40284,7 +40431,14 @@ function recordResponse(run, message) {
   });
   const text = textOf(message.content);
   if (text) run.lastText = text;
-  o2.onEvent?.({ type: "response", turn: run.turns, stopReason: message.stop_reason, usage: { ...run.usage }, text, message });
+  o2.onEvent?.({
+    type: "response",
+    turn: run.turns,
+    stopReason: message.stop_reason,
+    usage: { ...run.usage },
+    text,
+    message
+  });
   const contextUsed = (message.usage.input_tokens ?? 0) + (message.usage.cache_read_input_tokens ?? 0) + (message.usage.cache_creation_input_tokens ?? 0) + (message.usage.output_tokens ?? 0);
   if (contextUsed > CLEAR_AT * o2.model.contextWindow) {
     const n = clearOldToolResults(run.messages, KEEP_RECENT_RESULTS);
@@ -40314,16 +40468,29 @@ async function answer(run, message, text) {
       }
       if (kept.some((b3) => b3.type === "text" && b3.text.trim())) messages.push({ role: "assistant", content: kept });
       const cutTool = toolUses.length ? ` Your call to ${toolUses.map((t2) => t2.name).join(", ")} was cut off and did not run; issue it again, smaller if it was large.` : "";
-      messages.push({ role: "user", content: `Your answer was cut off at the output limit. Continue where you stopped.${cutTool}` });
+      messages.push({
+        role: "user",
+        content: `Your answer was cut off at the output limit. Continue where you stopped.${cutTool}`
+      });
       return null;
     }
     case "refusal":
-      return errorResult(run, "refusal", "The model refused to continue with this task.", "The model declined the request.");
+      return errorResult(
+        run,
+        "refusal",
+        "The model refused to continue with this task.",
+        "The model declined the request."
+      );
     default: {
       const status = parseStatus(text);
       if (status) return finish(run, status, "status");
       if (run.repaired) {
-        return errorResult(run, "no-status", "the agent ended without a STATUS block", "the agent ended without a STATUS block");
+        return errorResult(
+          run,
+          "no-status",
+          "the agent ended without a STATUS block",
+          "the agent ended without a STATUS block"
+        );
       }
       run.repaired = true;
       if (message.content.length) messages.push({ role: "assistant", content: message.content });
@@ -40409,7 +40576,9 @@ async function readRecording(path13) {
   try {
     text = await readFile3(path13, "utf8");
   } catch (e) {
-    throw new UserError(`Cannot read the transcript ${path13} (${e.code}): pass the file the run's 'transcript' output named.`);
+    throw new UserError(
+      `Cannot read the transcript ${path13} (${e.code}): pass the file the run's 'transcript' output named.`
+    );
   }
   const entries = text.split("\n").filter(Boolean).map((l3, i) => {
     try {
@@ -40419,7 +40588,10 @@ async function readRecording(path13) {
     }
   });
   const start = entries.find((e) => e.type === "start");
-  if (!start?.startSha) throw new UserError(`The transcript ${path13} has no start entry with the starting commit: it was not written by this action (or by a version before transcripts could be replayed).`);
+  if (!start?.startSha)
+    throw new UserError(
+      `The transcript ${path13} has no start entry with the starting commit: it was not written by this action (or by a version before transcripts could be replayed).`
+    );
   const end = entries.findLast((e) => e.type === "end");
   return {
     agent: start.agent,
@@ -40435,7 +40607,10 @@ function replayClient(messages) {
   const stream2 = () => ({
     finalMessage: async () => {
       const next = queue.shift();
-      if (!next) throw new Error("replay: the run asked the model for a turn the transcript does not hold (the tool results differed from the recording)");
+      if (!next)
+        throw new Error(
+          "replay: the run asked the model for a turn the transcript does not hold (the tool results differed from the recording)"
+        );
       return next;
     }
   });
@@ -45822,7 +45997,19 @@ var GitCommandError = class extends O2 {
 };
 var LOCAL_TIMEOUT_MS = 12e4;
 var NETWORK_TIMEOUT_MS = 3e5;
-var PASS_THROUGH = ["PATH", "TMPDIR", "SYSTEMROOT", "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "SSL_CERT_FILE", "SSL_CERT_DIR"];
+var PASS_THROUGH = [
+  "PATH",
+  "TMPDIR",
+  "SYSTEMROOT",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR"
+];
 var emptyHome;
 function gitHome() {
   if (!emptyHome) {
@@ -45925,7 +46112,12 @@ function createCommandManager(settings) {
         unsafe: UNSAFE_ALLOWED,
         timeout: { block: options2.timeoutMs ?? (options2.auth ? NETWORK_TIMEOUT_MS : LOCAL_TIMEOUT_MS) },
         // Any non-zero exit is an error (simple-git alone lets an exit code with an empty stderr pass).
-        errors: (error, result) => result.exitCode !== 0 ? new GitCommandError(args, result.exitCode, Buffer.concat(result.stdOut).toString("utf8"), withoutTrace(Buffer.concat(result.stdErr).toString("utf8"))) : error
+        errors: (error, result) => result.exitCode !== 0 ? new GitCommandError(
+          args,
+          result.exitCode,
+          Buffer.concat(result.stdOut).toString("utf8"),
+          withoutTrace(Buffer.concat(result.stdErr).toString("utf8"))
+        ) : error
       }).env(env);
       try {
         return await git.raw([...args]);
@@ -46032,7 +46224,10 @@ async function sortChanges(dir, entries) {
       skip(e.path, "refused");
     } else if (st2 && !st2.isFile() && !st2.isSymbolicLink() && !st2.isDirectory()) {
       skip(e.path, "special-file");
-    } else if (st2?.isFile() && !await access(abs2, constants.R_OK).then(() => true, () => false)) {
+    } else if (st2?.isFile() && !await access(abs2, constants.R_OK).then(
+      () => true,
+      () => false
+    )) {
       skip(e.path, "unreadable");
     } else {
       files.push(e.path);
@@ -46177,8 +46372,10 @@ function readArgs(argv) {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  if (!["auto", "required", "off"].includes(values.sandbox)) throw new UserError(`--sandbox must be auto, required or off, not '${values.sandbox}'.`);
-  if (!["anthropic", "bedrock", "vertex"].includes(values.provider)) throw new UserError(`--provider must be anthropic, bedrock or vertex, not '${values.provider}'.`);
+  if (!["auto", "required", "off"].includes(values.sandbox))
+    throw new UserError(`--sandbox must be auto, required or off, not '${values.sandbox}'.`);
+  if (!["anthropic", "bedrock", "vertex"].includes(values.provider))
+    throw new UserError(`--provider must be anthropic, bedrock or vertex, not '${values.provider}'.`);
   return { values, task: rest.join(" ").trim(), provider: values.provider };
 }
 function cleanCheckout() {
@@ -46189,7 +46386,9 @@ function cleanCheckout() {
     throw new UserError("Run this inside a git checkout: the agent works on the repository in the current directory.");
   }
   if (userGit(workspace, ["status", "--porcelain"])) {
-    throw new UserError("The checkout has uncommitted changes. Commit or stash them first, so the agent's work can be told apart from yours.");
+    throw new UserError(
+      "The checkout has uncommitted changes. Commit or stash them first, so the agent's work can be told apart from yours."
+    );
   }
   return workspace;
 }
@@ -46201,18 +46400,47 @@ function userIdentity(workspace) {
       return fallback;
     }
   };
-  return { name: gitConfig("user.name", "backend-developer-action"), email: gitConfig("user.email", "backend-developer-action@localhost") };
+  return {
+    name: gitConfig("user.name", "backend-developer-action"),
+    email: gitConfig("user.email", "backend-developer-action@localhost")
+  };
 }
 async function commitWork(git, o2) {
   const { startSha, result, identity, transcript } = o2;
-  const env = { GIT_AUTHOR_NAME: identity.name, GIT_AUTHOR_EMAIL: identity.email, GIT_COMMITTER_NAME: identity.name, GIT_COMMITTER_EMAIL: identity.email };
+  const env = {
+    GIT_AUTHOR_NAME: identity.name,
+    GIT_AUTHOR_EMAIL: identity.email,
+    GIT_COMMITTER_NAME: identity.name,
+    GIT_COMMITTER_EMAIL: identity.email
+  };
   for (const k2 of (await stageChanges(git, o2.workspace)).skipped) console.error(k2.reason);
   const files = (await git.exec(["diff", "--cached", "--name-only", "-z", NO_SUBMODULE_CONFIG, startSha])).split("\0").filter(Boolean);
-  if (files.length) await git.exec(["commit", "-q", "--no-verify", "-m", result.status.summary.split("\n")[0] || `/${o2.agentName} changes`], { env });
-  const diff = await git.exec(["diff", "--binary", "--full-index", "--no-ext-diff", "--no-textconv", "--no-color", NO_SUBMODULE_CONFIG, startSha, "HEAD", "--"]);
+  if (files.length)
+    await git.exec(
+      ["commit", "-q", "--no-verify", "-m", result.status.summary.split("\n")[0] || `/${o2.agentName} changes`],
+      { env }
+    );
+  const diff = await git.exec([
+    "diff",
+    "--binary",
+    "--full-index",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-color",
+    NO_SUBMODULE_CONFIG,
+    startSha,
+    "HEAD",
+    "--"
+  ]);
   const diffSha256 = files.length ? createHash("sha256").update(diff).digest("hex") : void 0;
   const status = { ...result.status, files };
-  transcript.write({ type: "end", endedBy: result.endedBy, status, commit: files.length ? await git.exec(["rev-parse", "HEAD"]) : null, diffSha256 });
+  transcript.write({
+    type: "end",
+    endedBy: result.endedBy,
+    status,
+    commit: files.length ? await git.exec(["rev-parse", "HEAD"]) : null,
+    diffSha256
+  });
   await transcript.close();
   return { status, diffSha256 };
 }
@@ -46224,24 +46452,43 @@ async function main(argv) {
   const recording = values.replay ? await readRecording(values.replay) : void 0;
   const apiKey = process.env.ANTHROPIC_API_KEY ?? "";
   if (!recording && provider === "anthropic" && !apiKey) {
-    throw new UserError("ANTHROPIC_API_KEY is not set. Export your key (export ANTHROPIC_API_KEY=sk-ant-...), or replay a recorded run with --replay FILE.");
+    throw new UserError(
+      "ANTHROPIC_API_KEY is not set. Export your key (export ANTHROPIC_API_KEY=sk-ant-...), or replay a recorded run with --replay FILE."
+    );
   }
   const modelAccess = { provider, apiKey, baseUrl: process.env.ANTHROPIC_BASE_URL ?? "", env: process.env };
   if (!recording) checkProviderSettings(modelAccess);
   const startSha = userGit(workspace, ["rev-parse", "HEAD"]);
   if (recording && recording.startSha !== startSha) {
-    throw new UserError(`The transcript starts from commit ${recording.startSha.slice(0, 12)}, but HEAD is ${startSha.slice(0, 12)}. Check it out first: git checkout ${recording.startSha}`);
+    throw new UserError(
+      `The transcript starts from commit ${recording.startSha.slice(0, 12)}, but HEAD is ${startSha.slice(0, 12)}. Check it out first: git checkout ${recording.startSha}`
+    );
   }
   const identity = userIdentity(workspace);
-  const catalog = await loadAgents({ workspace, agentsDir: DEFAULT_AGENTS_DIR, builtinDir: builtinAgentsDir(import.meta.url), log: consoleLogger });
+  const catalog = await loadAgents({
+    workspace,
+    agentsDir: DEFAULT_AGENTS_DIR,
+    builtinDir: builtinAgentsDir(import.meta.url),
+    log: consoleLogger
+  });
   const agent = findAgent(catalog, recording?.agent ?? values.agent);
   const model = resolveModel(recording?.model ?? (values.model || agent.model), DEFAULT_MODEL);
-  const git = createCommandManager({ workTree: workspace, gitDir: join14(workspace, ".git"), token: "", serverUrl: "https://github.com", protocols: [] });
+  const git = createCommandManager({
+    workTree: workspace,
+    gitDir: join14(workspace, ".git"),
+    token: "",
+    serverUrl: "https://github.com",
+    protocols: []
+  });
   const stamp = (/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").slice(0, 15);
   const branch = `${agent.name}/local-${recording ? "replay" : slugify(task) || "task"}-${stamp}`.toLowerCase();
   await git.exec(["checkout", "-q", "-b", branch]);
   const redact = createRedactor([apiKey, ...providerSecrets(provider, process.env)]);
-  const transcript = new Transcript(join14(process.env.RUNNER_TEMP || tmpdir3(), `backend-developer-cli-${stamp}.jsonl`), redact, consoleLogger);
+  const transcript = new Transcript(
+    join14(process.env.RUNNER_TEMP || tmpdir3(), `backend-developer-cli-${stamp}.jsonl`),
+    redact,
+    consoleLogger
+  );
   const toolbox = await createToolbox({
     workspace,
     tools: recording ? recording.tools : agent.tools,
@@ -46252,7 +46499,9 @@ async function main(argv) {
   });
   const cancel = new AbortController();
   process.once("SIGINT", () => cancel.abort(new Error("interrupted (SIGINT)")));
-  console.error(`${recording ? "Replaying" : "Running"} /${agent.name} (${model.id}) on ${workspace}, branch ${branch}; Bash sandbox: ${toolbox.sandboxInfo}`);
+  console.error(
+    `${recording ? "Replaying" : "Running"} /${agent.name} (${model.id}) on ${workspace}, branch ${branch}; Bash sandbox: ${toolbox.sandboxInfo}`
+  );
   let client;
   if (recording) client = replayClient(recording.messages);
   else client = await createModelClient(modelAccess);
@@ -46265,17 +46514,37 @@ async function main(argv) {
     repoFullName: basename3(workspace),
     branch,
     startSha,
-    task: { task: task || "(replay)", requester: identity.name, kind: "issue", number: 0, title: task.slice(0, 80), body: null, comments: [] },
-    budgets: { maxTurns: Number(values["max-turns"]), maxCostUsd: Number(values["max-cost-usd"]), timeoutMs: Number(values["timeout-minutes"]) * 6e4 },
+    task: {
+      task: task || "(replay)",
+      requester: identity.name,
+      kind: "issue",
+      number: 0,
+      title: task.slice(0, 80),
+      body: null,
+      comments: []
+    },
+    budgets: {
+      maxTurns: Number(values["max-turns"]),
+      maxCostUsd: Number(values["max-cost-usd"]),
+      timeoutMs: Number(values["timeout-minutes"]) * 6e4
+    },
     signal: cancel.signal,
     transcript,
     onEvent: (e) => {
-      if (e.type === "tool") console.error(`  ${e.name} ${JSON.stringify(e.input).slice(0, 100)}${e.result.isError ? " (error)" : ""}`);
+      if (e.type === "tool")
+        console.error(`  ${e.name} ${JSON.stringify(e.input).slice(0, 100)}${e.result.isError ? " (error)" : ""}`);
       if (e.type === "note") console.error(`  ${e.message}`);
     }
   });
   await toolbox.close();
-  const { status, diffSha256 } = await commitWork(git, { workspace, startSha, agentName: agent.name, result, identity, transcript });
+  const { status, diffSha256 } = await commitWork(git, {
+    workspace,
+    startSha,
+    agentName: agent.name,
+    result,
+    identity,
+    transcript
+  });
   console.log(formatStatus(status));
   console.error(`
 ${figuresLine({ ...result })}`);
@@ -46283,7 +46552,9 @@ ${figuresLine({ ...result })}`);
   console.error(`Transcript: ${transcript.path} (replay it with --replay)`);
   if (recording) {
     const same = diffSha256 === recording.diffSha256 && client.remaining() === 0;
-    console.error(same ? "Replay reproduced the recorded diff byte for byte." : `Replay differs from the recording: diff sha256 ${diffSha256 ?? "none"} vs recorded ${recording.diffSha256 ?? "none"}.`);
+    console.error(
+      same ? "Replay reproduced the recorded diff byte for byte." : `Replay differs from the recording: diff sha256 ${diffSha256 ?? "none"} vs recorded ${recording.diffSha256 ?? "none"}.`
+    );
     if (!same) return 1;
   }
   return ["BLOCKED", "ERROR"].includes(status.status) ? 1 : 0;

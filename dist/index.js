@@ -65423,7 +65423,10 @@ var TOOL_NAMES = ["Read", "Write", "Edit", "Bash", "Glob", "Grep"];
 var DEFAULT_MODEL = "sonnet";
 var STATUSES = ["COMPLETE", "BLOCKED", "WAITING", "ERROR"];
 var DEFAULT_AGENTS_DIR = ".claude/agents";
-var BOT_IDENTITY = { name: "github-actions[bot]", email: "41898282+github-actions[bot]@users.noreply.github.com" };
+var BOT_IDENTITY = {
+  name: "github-actions[bot]",
+  email: "41898282+github-actions[bot]@users.noreply.github.com"
+};
 var COMMENT_MARKER = "<!-- backend-developer-action";
 
 // src/errors.ts
@@ -65447,7 +65450,9 @@ function number(name, fallback, min) {
   if (raw === "") return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n < min) {
-    throw new UserError(`Input '${name}' must be a number \u2265 ${min}, got '${raw}'. Fix it in the workflow's 'with:' block.`);
+    throw new UserError(
+      `Input '${name}' must be a number \u2265 ${min}, got '${raw}'. Fix it in the workflow's 'with:' block.`
+    );
   }
   return n;
 }
@@ -65470,7 +65475,9 @@ function readConfig() {
   const tools = list(Input.AllowedTools);
   for (const t2 of tools) {
     if (!TOOL_NAMES.includes(t2)) {
-      throw new UserError(`Input '${Input.AllowedTools}' names an unknown tool '${t2}'. Known tools: ${TOOL_NAMES.join(", ")}.`);
+      throw new UserError(
+        `Input '${Input.AllowedTools}' names an unknown tool '${t2}'. Known tools: ${TOOL_NAMES.join(", ")}.`
+      );
     }
   }
   const failOn = list(Input.FailOn).map((s) => s.toUpperCase());
@@ -65545,8 +65552,14 @@ var PROVIDER_IDS = {
   "claude-opus-5": { bedrock: "global.anthropic.claude-opus-5", vertex: "claude-opus-5" },
   "claude-sonnet-5": { bedrock: "global.anthropic.claude-sonnet-5", vertex: "claude-sonnet-5" },
   "claude-sonnet-4-6": { bedrock: "global.anthropic.claude-sonnet-4-6", vertex: "claude-sonnet-4-6" },
-  "claude-sonnet-4-5": { bedrock: "global.anthropic.claude-sonnet-4-5-20250929-v1:0", vertex: "claude-sonnet-4-5@20250929" },
-  "claude-haiku-4-5": { bedrock: "global.anthropic.claude-haiku-4-5-20251001-v1:0", vertex: "claude-haiku-4-5@20251001" }
+  "claude-sonnet-4-5": {
+    bedrock: "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+    vertex: "claude-sonnet-4-5@20250929"
+  },
+  "claude-haiku-4-5": {
+    bedrock: "global.anthropic.claude-haiku-4-5-20251001-v1:0",
+    vertex: "claude-haiku-4-5@20251001"
+  }
 };
 var BEDROCK_NATIVE = /^(?:arn:|(?:[a-z-]+\.)?anthropic\.)/;
 var DATED = /^(claude-.+)-(\d{8})$/;
@@ -65624,7 +65637,13 @@ async function vertexClient(o2, maxRetries) {
   const baseURL = read(o2.env, "ANTHROPIC_VERTEX_BASE_URL");
   const token = read(o2.env, "ANTHROPIC_VERTEX_ACCESS_TOKEN");
   const { vertexSdkClient } = await import("./provider-vertex.js");
-  const r2 = await vertexSdkClient({ region, maxRetries, ...projectId ? { projectId } : {}, ...baseURL ? { baseURL } : {}, ...token ? { token } : {} });
+  const r2 = await vertexSdkClient({
+    region,
+    maxRetries,
+    ...projectId ? { projectId } : {},
+    ...baseURL ? { baseURL } : {},
+    ...token ? { token } : {}
+  });
   if ("client" in r2) return r2.client;
   if (r2.problem === "credentials") {
     throw new UserError(
@@ -65648,7 +65667,9 @@ function bedrockRegion(o2) {
 function vertexRegion(o2) {
   const region = o2.region || read(o2.env, "CLOUD_ML_REGION");
   if (!region) {
-    throw new UserError("provider vertex: no region. Set CLOUD_ML_REGION in the step's `env:` (e.g. `global` or `us-east5`).");
+    throw new UserError(
+      "provider vertex: no region. Set CLOUD_ML_REGION in the step's `env:` (e.g. `global` or `us-east5`)."
+    );
   }
   return region;
 }
@@ -65663,7 +65684,10 @@ function firstOf(env, names) {
   return void 0;
 }
 function mapModelIds(provider, client) {
-  const stream2 = ((params, options2) => client.messages.stream({ ...params, model: providerModelId(provider, params.model) }, options2));
+  const stream2 = ((params, options2) => client.messages.stream(
+    { ...params, model: providerModelId(provider, params.model) },
+    options2
+  ));
   return { messages: { stream: stream2 } };
 }
 
@@ -65677,16 +65701,23 @@ function readCommentEvent(env = process.env) {
     );
   }
   if (name !== "issue_comment") {
-    return { skip: `event '${name}' is not issue_comment; this action answers comments (on: issue_comment, types: [created]).` };
+    return {
+      skip: `event '${name}' is not issue_comment; this action answers comments (on: issue_comment, types: [created]).`
+    };
   }
   const path15 = env.GITHUB_EVENT_PATH;
-  if (!path15) throw new UserError("GITHUB_EVENT_PATH is not set: run this action from a GitHub Actions workflow (or set it to an event JSON file).");
+  if (!path15)
+    throw new UserError(
+      "GITHUB_EVENT_PATH is not set: run this action from a GitHub Actions workflow (or set it to an event JSON file)."
+    );
   let payload;
   try {
     payload = JSON.parse(readFileSync(path15, "utf8"));
   } catch (e) {
     const why = e.code ?? e.message;
-    throw new UserError(`Cannot read the event file ${path15} (${why}): the runner writes it; when running by hand, point GITHUB_EVENT_PATH at a valid issue_comment event JSON.`);
+    throw new UserError(
+      `Cannot read the event file ${path15} (${why}): the runner writes it; when running by hand, point GITHUB_EVENT_PATH at a valid issue_comment event JSON.`
+    );
   }
   if (payload.action !== "created") {
     return { skip: `comment was ${payload.action ?? "changed"}, not created: only new comments are commands.` };
@@ -70397,7 +70428,9 @@ function parseAgentFile(file, text, opts = {}) {
     throw new AgentFileError(abs2, asName ?? agentName, `Agent file ${shown}: ${message}`);
   };
   if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
-    fail2(`is ${Math.ceil(Buffer.byteLength(text) / 1024)} KB; keep agent files under ${MAX_FILE_BYTES / 1024} KB (move long material into linked documents).`);
+    fail2(
+      `is ${Math.ceil(Buffer.byteLength(text) / 1024)} KB; keep agent files under ${MAX_FILE_BYTES / 1024} KB (move long material into linked documents).`
+    );
   }
   const { data, content } = readFrontmatter(text, fail2);
   const name = nameField(data.name, fallbackName, fail2);
@@ -70406,7 +70439,8 @@ function parseAgentFile(file, text, opts = {}) {
   const tools = toolsField(data.tools, fail2);
   const model = modelField(data.model, fail2);
   const unknown = Object.keys(data).filter((k2) => !KNOWN_FIELDS.has(k2));
-  if (unknown.length) (opts.log ?? silentLogger).debug(`Agent file ${shown}: ignoring frontmatter field(s) ${unknown.join(", ")}.`);
+  if (unknown.length)
+    (opts.log ?? silentLogger).debug(`Agent file ${shown}: ignoring frontmatter field(s) ${unknown.join(", ")}.`);
   const body = content.trim();
   if (body === "") {
     fail2(`has no instructions after the frontmatter. Write the agent's instructions below the closing "---".`);
@@ -70431,7 +70465,8 @@ function readFrontmatter(text, fail2) {
     );
   }
   const closing = lines.findIndex((l3, i) => i > 0 && l3.trimEnd() === "---");
-  if (closing < 0) fail2('the frontmatter is not closed. Add a line "---" after the last field, before the instructions.');
+  if (closing < 0)
+    fail2('the frontmatter is not closed. Add a line "---" after the last field, before the instructions.');
   let data;
   let content;
   try {
@@ -70442,7 +70477,9 @@ function readFrontmatter(text, fail2) {
     const err = e;
     const line = typeof err.mark?.line === "number" ? ` at line ${err.mark.line + 1}` : "";
     const reason = err.reason ?? String(err.message ?? e).split("\n")[0];
-    return fail2(`invalid YAML in the frontmatter${line}: ${reason}. Fix the YAML (quote values containing ":" or "#").`);
+    return fail2(
+      `invalid YAML in the frontmatter${line}: ${reason}. Fix the YAML (quote values containing ":" or "#").`
+    );
   }
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     fail2('the frontmatter must be YAML fields ("name: \u2026"), not a list or a single value.');
@@ -70451,10 +70488,14 @@ function readFrontmatter(text, fail2) {
 }
 function nameField(rawName, fallbackName, fail2) {
   if (rawName === void 0 || rawName === null || typeof rawName === "string" && rawName.trim() === "") {
-    fail2(`field "name" is missing or empty. Add "name: ${slug(fallbackName)}" to the frontmatter (letters, digits and "-"; it is the command /<name>).`);
+    fail2(
+      `field "name" is missing or empty. Add "name: ${slug(fallbackName)}" to the frontmatter (letters, digits and "-"; it is the command /<name>).`
+    );
   }
   if (typeof rawName !== "string") {
-    fail2(`field "name" must be a string, got ${describe(rawName)}. Quote it: name: "${slug(String(rawName)) || "my-agent"}".`);
+    fail2(
+      `field "name" must be a string, got ${describe(rawName)}. Quote it: name: "${slug(String(rawName)) || "my-agent"}".`
+    );
   }
   const name = rawName.trim();
   if (!NAME_RE.test(name)) {
@@ -70468,7 +70509,9 @@ function nameField(rawName, fallbackName, fail2) {
 function descriptionField(raw, fail2) {
   if (raw === void 0 || raw === null) return "";
   if (typeof raw !== "string") {
-    fail2(`field "description" must be a string, got ${describe(raw)}. Write one sentence saying what the agent does (quote it if it contains ":").`);
+    fail2(
+      `field "description" must be a string, got ${describe(raw)}. Write one sentence saying what the agent does (quote it if it contains ":").`
+    );
   }
   return raw.trim();
 }
@@ -70478,30 +70521,40 @@ function toolsField(raw, fail2) {
   if (typeof raw === "string") list2 = raw.split(",");
   else if (Array.isArray(raw)) list2 = raw;
   else {
-    return fail2(`field "tools" must be a comma-separated string or a YAML list, got ${describe(raw)}. Example: "tools: Read, Grep, Glob".`);
+    return fail2(
+      `field "tools" must be a comma-separated string or a YAML list, got ${describe(raw)}. Example: "tools: Read, Grep, Glob".`
+    );
   }
   const picked = [];
   for (const entry of list2) {
     if (typeof entry !== "string") {
-      fail2(`field "tools" has an entry that is ${describe(entry)}; entries must be tool names: ${TOOL_NAMES.join(", ")}.`);
+      fail2(
+        `field "tools" has an entry that is ${describe(entry)}; entries must be tool names: ${TOOL_NAMES.join(", ")}.`
+      );
     }
     const t2 = entry.trim();
     if (t2 === "") continue;
     const tool = TOOL_NAMES.find((n) => n.toLowerCase() === t2.toLowerCase());
     if (!tool) {
-      fail2(`field "tools" names an unknown tool "${t2}". Valid tools: ${TOOL_NAMES.join(", ")} (remove "tools" to allow all six).`);
+      fail2(
+        `field "tools" names an unknown tool "${t2}". Valid tools: ${TOOL_NAMES.join(", ")} (remove "tools" to allow all six).`
+      );
     }
     if (!picked.includes(tool)) picked.push(tool);
   }
   if (picked.length === 0) {
-    fail2(`field "tools" lists no tools. Name at least one of ${TOOL_NAMES.join(", ")}, or remove the field to allow all six.`);
+    fail2(
+      `field "tools" lists no tools. Name at least one of ${TOOL_NAMES.join(", ")}, or remove the field to allow all six.`
+    );
   }
   return picked;
 }
 function modelField(raw, fail2) {
   if (raw === void 0 || raw === null) return void 0;
   if (typeof raw !== "string") {
-    fail2(`field "model" must be a string, got ${describe(raw)}. Use an alias (sonnet, opus, haiku, sonnet[1m], opus[1m]), a full model id, or "inherit".`);
+    fail2(
+      `field "model" must be a string, got ${describe(raw)}. Use an alias (sonnet, opus, haiku, sonnet[1m], opus[1m]), a full model id, or "inherit".`
+    );
   }
   const m2 = raw.trim();
   return m2 === "" || m2.toLowerCase() === "inherit" ? void 0 : m2;
@@ -70512,7 +70565,9 @@ async function loadAgents(opts) {
   const agentsDir = opts.agentsDir?.trim() || DEFAULT_AGENTS_DIR;
   const first = path4.resolve(workspace, agentsDir);
   if (!isInside(first, workspace)) {
-    throw new UserError(`agents-dir "${agentsDir}" is outside the repository. Give a folder relative to the repository root, e.g. ${DEFAULT_AGENTS_DIR}.`);
+    throw new UserError(
+      `agents-dir "${agentsDir}" is outside the repository. Give a folder relative to the repository root, e.g. ${DEFAULT_AGENTS_DIR}.`
+    );
   }
   const dirs = [
     { dir: first, builtin: false },
@@ -70529,7 +70584,11 @@ async function loadAgents(opts) {
         const text = await readFile2(file, "utf8");
         def = parseAgentFile(file, text, { confineTo, builtin, log });
       } catch (e) {
-        const problem = e instanceof AgentFileError ? { file, name: e.agentName, message: e.message } : { file, name: path4.basename(file, ".md"), message: `Agent file ${file}: cannot be read (${e.message}).` };
+        const problem = e instanceof AgentFileError ? { file, name: e.agentName, message: e.message } : {
+          file,
+          name: path4.basename(file, ".md"),
+          message: `Agent file ${file}: cannot be read (${e.message}).`
+        };
         if (!taken.has(problem.name.toLowerCase())) {
           taken.add(problem.name.toLowerCase());
           catalog.errors.push(problem);
@@ -70753,14 +70812,58 @@ var SKIPPED_DIRS = /* @__PURE__ */ new Set([
   ".pnpm-store",
   "site-packages"
 ]);
-var ROUTE_DIRS = /* @__PURE__ */ new Set(["routes", "route", "routers", "router", "controllers", "controller", "handlers", "handler", "api", "apis", "endpoints", "endpoint", "views", "resolvers", "rest", "http"]);
-var MODEL_DIRS = /* @__PURE__ */ new Set(["models", "model", "entities", "entity", "schemas", "schema", "repositories", "repository", "store", "db", "database", "dal"]);
+var ROUTE_DIRS = /* @__PURE__ */ new Set([
+  "routes",
+  "route",
+  "routers",
+  "router",
+  "controllers",
+  "controller",
+  "handlers",
+  "handler",
+  "api",
+  "apis",
+  "endpoints",
+  "endpoint",
+  "views",
+  "resolvers",
+  "rest",
+  "http"
+]);
+var MODEL_DIRS = /* @__PURE__ */ new Set([
+  "models",
+  "model",
+  "entities",
+  "entity",
+  "schemas",
+  "schema",
+  "repositories",
+  "repository",
+  "store",
+  "db",
+  "database",
+  "dal"
+]);
 var MIGRATION_DIR = /^(migrations?|migrate|versions)$/i;
-var TEST_DIRS = /* @__PURE__ */ new Set(["test", "tests", "__tests__", "spec", "specs", "e2e", "testdata", "fixtures", "__fixtures__", "__mocks__", "testing"]);
+var TEST_DIRS = /* @__PURE__ */ new Set([
+  "test",
+  "tests",
+  "__tests__",
+  "spec",
+  "specs",
+  "e2e",
+  "testdata",
+  "fixtures",
+  "__fixtures__",
+  "__mocks__",
+  "testing"
+]);
 function dirInfo(dir) {
   const segs = dir ? dir.slice(0, -1).split("/") : [];
   const t2 = segs.findIndex((d2) => TEST_DIRS.has(d2));
-  const m2 = segs.findIndex((d2, i) => MIGRATION_DIR.test(d2) && (d2.toLowerCase() !== "versions" || segs[i - 1] === "alembic"));
+  const m2 = segs.findIndex(
+    (d2, i) => MIGRATION_DIR.test(d2) && (d2.toLowerCase() !== "versions" || segs[i - 1] === "alembic")
+  );
   return {
     dir,
     depth: segs.length,
@@ -70908,7 +71011,9 @@ var LANGUAGES = {
   vue: "Vue",
   svelte: "Svelte"
 };
-var CODE_EXTS = new Set(Object.keys(LANGUAGES).filter((e) => !["sql", "sh", "prisma", "graphql", "gql", "proto"].includes(e)));
+var CODE_EXTS = new Set(
+  Object.keys(LANGUAGES).filter((e) => !["sql", "sh", "prisma", "graphql", "gql", "proto"].includes(e))
+);
 var ROUTE_FILE = /^(routes?|routers?|urls|views|endpoints?|handlers?|controllers?|api)\.[a-z]+$|[._-](routes?|router|controller|handler|resolver|endpoints?)\.[a-z]+$/i;
 var MODEL_FILE = /^(models?|entities|schema|db|tables)\.[a-z]+$|[._-](model|entity|schema|repository|repo)\.[a-z]+$/i;
 var TEST_FILE = /(^test_.*\.py$|_test\.(py|go)$|\.(test|spec)\.[cm]?[jt]sx?$|_spec\.rb$|Tests?\.(java|kt|cs)$)/;
@@ -71052,12 +71157,29 @@ async function listFiles(workspace) {
   }
   return walk3(workspace);
 }
-var GIT_ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", HOME: "/nonexistent", LC_ALL: "C" };
+var GIT_ENV = {
+  PATH: process.env.PATH ?? "/usr/bin:/bin",
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  HOME: "/nonexistent",
+  LC_ALL: "C"
+};
 function gitLsFiles(cwd) {
   return new Promise((resolve7) => {
     execFile(
       "git",
-      ["-c", "core.quotepath=off", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "safe.directory=*", "ls-files", "-z"],
+      [
+        "-c",
+        "core.quotepath=off",
+        "-c",
+        "core.fsmonitor=false",
+        "-c",
+        "core.hooksPath=/dev/null",
+        "-c",
+        "safe.directory=*",
+        "ls-files",
+        "-z"
+      ],
       // No user or system config and none of the action's secrets: only what git needs to list the index.
       { cwd, env: GIT_ENV, maxBuffer: 256 * 1024 * 1024, timeout: GIT_TIMEOUT_MS, encoding: "utf8", windowsHide: true },
       (err, stdout) => {
@@ -71272,7 +71394,11 @@ function stackOf(manifests, facts) {
     switch (name) {
       case "package.json": {
         const pkg = parseJson(text);
-        const deps = { ...obj(pkg?.["peerDependencies"]), ...obj(pkg?.["devDependencies"]), ...obj(pkg?.["dependencies"]) };
+        const deps = {
+          ...obj(pkg?.["peerDependencies"]),
+          ...obj(pkg?.["devDependencies"]),
+          ...obj(pkg?.["dependencies"])
+        };
         for (const [id, label] of NPM_PACKAGES) if (id in deps) found(label);
         const test = obj(pkg?.["scripts"])["test"];
         if (typeof test === "string" && test.trim() && !NPM_DEFAULT_TEST.test(test)) {
@@ -71289,7 +71415,8 @@ function stackOf(manifests, facts) {
       case "tox.ini":
       case "pytest.ini": {
         for (const [id, label] of PY_PACKAGES) if (pyDeclares(text, id)) found(label);
-        if (name === "pytest.ini" || /^\[(tool\.pytest[.\w]*|tool:pytest|pytest)\]/m.test(text) || pyDeclares(text, "pytest")) pytestSeen = true;
+        if (name === "pytest.ini" || /^\[(tool\.pytest[.\w]*|tool:pytest|pytest)\]/m.test(text) || pyDeclares(text, "pytest"))
+          pytestSeen = true;
         break;
       }
       case "go.mod": {
@@ -71298,12 +71425,14 @@ function stackOf(manifests, facts) {
         break;
       }
       case "Cargo.toml": {
-        for (const [id, label] of CARGO_CRATES) if (new RegExp(`^\\s*${escapeRegExp(id)}\\s*=`, "m").test(text)) found(label);
+        for (const [id, label] of CARGO_CRATES)
+          if (new RegExp(`^\\s*${escapeRegExp(id)}\\s*=`, "m").test(text)) found(label);
         addTest(`${prefix}cargo test`);
         break;
       }
       case "Gemfile": {
-        for (const [id, label] of RUBY_GEMS) if (new RegExp(`^\\s*gem\\s+["']${escapeRegExp(id)}["']`, "m").test(text)) found(label);
+        for (const [id, label] of RUBY_GEMS)
+          if (new RegExp(`^\\s*gem\\s+["']${escapeRegExp(id)}["']`, "m").test(text)) found(label);
         if (names.includes("RSpec")) addTest(`${prefix}bundle exec rspec`);
         else if (names.includes("Rails")) addTest(`${prefix}bin/rails test`);
         break;
@@ -71312,7 +71441,9 @@ function stackOf(manifests, facts) {
       case "build.gradle":
       case "build.gradle.kts": {
         for (const [re3, label] of JVM_MARKERS) if (re3.test(text)) found(label);
-        addTest(name === "pom.xml" ? `${prefix}mvn test` : `${prefix}${facts.hasGradlew ? "./gradlew" : "gradle"} test`);
+        addTest(
+          name === "pom.xml" ? `${prefix}mvn test` : `${prefix}${facts.hasGradlew ? "./gradlew" : "gradle"} test`
+        );
         break;
       }
       case "composer.json": {
@@ -71370,12 +71501,24 @@ function render(listing, facts, manifests, docs, maxChars) {
     lines.push("- The workspace has no files yet.");
     return bound(lines.join("\n"), maxChars);
   }
-  if (facts.languages.length) lines.push(`- Languages: ${capList(facts.languages.map(([l3, n]) => `${l3} (${n})`), 6)}`);
+  if (facts.languages.length)
+    lines.push(
+      `- Languages: ${capList(
+        facts.languages.map(([l3, n]) => `${l3} (${n})`),
+        6
+      )}`
+    );
   if (stack.frameworks.length) {
     const parts = stack.frameworks.map((f3) => `${f3.names.join(", ")} (${f3.manifest})`);
     lines.push(`- Frameworks and libraries: ${capList(parts, 8, "; ")}`);
   }
-  if (facts.topLevel.length) lines.push(`- Top-level directories: ${capList(facts.topLevel.map(([d2, n]) => `${d2} (${n})`), 12)}`);
+  if (facts.topLevel.length)
+    lines.push(
+      `- Top-level directories: ${capList(
+        facts.topLevel.map(([d2, n]) => `${d2} (${n})`),
+        12
+      )}`
+    );
   if (facts.entryPoints.length) lines.push(`- Entry points: ${capList(facts.entryPoints.map(code), 6)}`);
   if (facts.apiSpecs.length) lines.push(`- API specs: ${capList(facts.apiSpecs.map(code), MAX_LIST)}`);
   if (facts.routes.size) lines.push(`- Routes / handlers: ${groups2(facts.routes)}`);
@@ -71403,7 +71546,8 @@ function render(listing, facts, manifests, docs, maxChars) {
   }
   if (facts.docker.length) lines.push(`- Docker: ${capList(facts.docker.map(code), 6)}`);
   if (facts.ci.length) lines.push(`- CI: ${capList(facts.ci.map(code), 6)}`);
-  if (listing.truncated) lines.push(`- Note: the listing stopped at ${WALK_MAX_FILES} files or depth ${WALK_MAX_DEPTH2}; there is more.`);
+  if (listing.truncated)
+    lines.push(`- Note: the listing stopped at ${WALK_MAX_FILES} files or depth ${WALK_MAX_DEPTH2}; there is more.`);
   const summary2 = lines.join("\n");
   return bound(appendInstructions(summary2, docs, maxChars), maxChars);
 }
@@ -71625,7 +71769,12 @@ async function runAgentLoop(o2) {
         if (e instanceof BudgetStop) throw e;
         const s = stopReason(run2);
         if (s) throw s;
-        return errorResult(run2, "api-error", `Anthropic API error: ${errorMessage(e)}`, "The model API failed; see BLOCKER.");
+        return errorResult(
+          run2,
+          "api-error",
+          `Anthropic API error: ${errorMessage(e)}`,
+          "The model API failed; see BLOCKER."
+        );
       }
       const text = recordResponse(run2, message);
       const ended = await answer(run2, message, text);
@@ -71680,8 +71829,13 @@ function errorResult(run2, endedBy, blocker, summary2) {
 }
 function stopReason(run2) {
   const { o: o2 } = run2;
-  if (o2.signal?.aborted) return new BudgetStop("cancelled", `cancelled: ${errorMessage(o2.signal.reason ?? "the job was cancelled")}`);
-  if (run2.timeout.aborted) return new BudgetStop("timeout", `budget: timeout-minutes (${(o2.timeoutMs / 6e4).toFixed(2).replace(/\.?0+$/, "")} min) reached`);
+  if (o2.signal?.aborted)
+    return new BudgetStop("cancelled", `cancelled: ${errorMessage(o2.signal.reason ?? "the job was cancelled")}`);
+  if (run2.timeout.aborted)
+    return new BudgetStop(
+      "timeout",
+      `budget: timeout-minutes (${(o2.timeoutMs / 6e4).toFixed(2).replace(/\.?0+$/, "")} min) reached`
+    );
   return null;
 }
 function checkBudgets(run2) {
@@ -71711,7 +71865,10 @@ async function request2(run2) {
       const stop = stopReason(run2);
       if (stop) throw stop;
       if (attempt >= attempts || !isRetryableStreamError(e)) throw e;
-      o2.onEvent?.({ type: "note", message: `model stream failed (${errorMessage(e)}); retrying (${attempt}/${attempts - 1})` });
+      o2.onEvent?.({
+        type: "note",
+        message: `model stream failed (${errorMessage(e)}); retrying (${attempt}/${attempts - 1})`
+      });
       await new Promise((r2) => setTimeout(r2, 500 * 2 ** (attempt - 1)));
     }
   }
@@ -71727,7 +71884,14 @@ function recordResponse(run2, message) {
   });
   const text = textOf(message.content);
   if (text) run2.lastText = text;
-  o2.onEvent?.({ type: "response", turn: run2.turns, stopReason: message.stop_reason, usage: { ...run2.usage }, text, message });
+  o2.onEvent?.({
+    type: "response",
+    turn: run2.turns,
+    stopReason: message.stop_reason,
+    usage: { ...run2.usage },
+    text,
+    message
+  });
   const contextUsed = (message.usage.input_tokens ?? 0) + (message.usage.cache_read_input_tokens ?? 0) + (message.usage.cache_creation_input_tokens ?? 0) + (message.usage.output_tokens ?? 0);
   if (contextUsed > CLEAR_AT * o2.model.contextWindow) {
     const n = clearOldToolResults(run2.messages, KEEP_RECENT_RESULTS);
@@ -71757,16 +71921,29 @@ async function answer(run2, message, text) {
       }
       if (kept.some((b3) => b3.type === "text" && b3.text.trim())) messages2.push({ role: "assistant", content: kept });
       const cutTool = toolUses.length ? ` Your call to ${toolUses.map((t2) => t2.name).join(", ")} was cut off and did not run; issue it again, smaller if it was large.` : "";
-      messages2.push({ role: "user", content: `Your answer was cut off at the output limit. Continue where you stopped.${cutTool}` });
+      messages2.push({
+        role: "user",
+        content: `Your answer was cut off at the output limit. Continue where you stopped.${cutTool}`
+      });
       return null;
     }
     case "refusal":
-      return errorResult(run2, "refusal", "The model refused to continue with this task.", "The model declined the request.");
+      return errorResult(
+        run2,
+        "refusal",
+        "The model refused to continue with this task.",
+        "The model declined the request."
+      );
     default: {
       const status = parseStatus(text);
       if (status) return finish(run2, status, "status");
       if (run2.repaired) {
-        return errorResult(run2, "no-status", "the agent ended without a STATUS block", "the agent ended without a STATUS block");
+        return errorResult(
+          run2,
+          "no-status",
+          "the agent ended without a STATUS block",
+          "the agent ended without a STATUS block"
+        );
       }
       run2.repaired = true;
       if (message.content.length) messages2.push({ role: "assistant", content: message.content });
@@ -73759,7 +73936,8 @@ function untilAborted(p3, signal) {
 function readEnv2(env = process.env) {
   const full = env.GITHUB_REPOSITORY ?? "";
   const [owner, repo] = full.split("/");
-  if (!owner || !repo) throw new UserError("GITHUB_REPOSITORY is not set to owner/name: run this action from a GitHub Actions workflow.");
+  if (!owner || !repo)
+    throw new UserError("GITHUB_REPOSITORY is not set to owner/name: run this action from a GitHub Actions workflow.");
   const serverUrl = (env.GITHUB_SERVER_URL ?? "https://github.com").replace(/\/$/, "");
   return {
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
@@ -73806,18 +73984,38 @@ async function runAgent(run2, catalog, git, branch, credentials) {
   } catch (e) {
     return { ended: errorStatus(`The agent file for /${run2.agentName} could not be used.`, errorMessage(e)) };
   }
-  run2.channel.phase(`Working (${agent.name}, ${cfg.provider === "anthropic" ? model.id : `${providerModelId(cfg.provider, model.id)} on ${cfg.provider}`})`);
+  run2.channel.phase(
+    `Working (${agent.name}, ${cfg.provider === "anthropic" ? model.id : `${providerModelId(cfg.provider, model.id)} on ${cfg.provider}`})`
+  );
   const restoreGit = await git.hideCredentials();
   const offered = agent.tools.filter((t2) => !cfg.allowedTools || cfg.allowedTools.includes(t2));
-  const transcript = new Transcript(join12(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? "local"}-${event.comment.id}.jsonl`), redact, run2.log);
+  const transcript = new Transcript(
+    join12(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? "local"}-${event.comment.id}.jsonl`),
+    redact,
+    run2.log
+  );
   run2.outputs.set(Output.Transcript, transcript.path);
-  const modelAccess = { provider: cfg.provider, apiKey: cfg.anthropicApiKey, baseUrl: cfg.anthropicBaseUrl, env: process.env };
+  const modelAccess = {
+    provider: cfg.provider,
+    apiKey: cfg.anthropicApiKey,
+    baseUrl: cfg.anthropicBaseUrl,
+    env: process.env
+  };
   let toolbox;
   let opening;
   let result;
   try {
-    opening = createToolbox({ ...sandboxSettings(run2, credentials), tools: offered, readOnlyRoots: agent.referenceRoots, allowWorkflowChanges: cfg.allowWorkflowChanges });
-    const [, thread, client] = await Promise.all([opening, listThread(run2.gh, env.repo, event.issue.number, run2.me), createModelClient(modelAccess)]);
+    opening = createToolbox({
+      ...sandboxSettings(run2, credentials),
+      tools: offered,
+      readOnlyRoots: agent.referenceRoots,
+      allowWorkflowChanges: cfg.allowWorkflowChanges
+    });
+    const [, thread, client] = await Promise.all([
+      opening,
+      listThread(run2.gh, env.repo, event.issue.number, run2.me),
+      createModelClient(modelAccess)
+    ]);
     toolbox = await opening;
     const { comment, issue: issue2 } = event;
     result = await runSession({
@@ -73862,7 +74060,12 @@ async function runAgent(run2, catalog, git, branch, credentials) {
     };
   }
   await restoreGit();
-  Object.assign(run2.figures, { turns: result.turns, toolCalls: result.toolCalls, usage: result.usage, costUsd: result.costUsd });
+  Object.assign(run2.figures, {
+    turns: result.turns,
+    toolCalls: result.toolCalls,
+    usage: result.usage,
+    costUsd: result.costUsd
+  });
   run2.status = result.status;
   return { result, toolbox, offered, transcript };
 }
@@ -73895,12 +74098,15 @@ function slugify(title) {
   return (at2 >= MAX_SLUG / 2 ? cut2.slice(0, at2) : cut2.slice(0, MAX_SLUG)).replace(/-+$/, "");
 }
 function slugBranch(prefix, issueNumber, title) {
-  if (!Number.isSafeInteger(issueNumber) || issueNumber < 0) throw new UserError(`Issue number ${issueNumber} is not a valid number.`);
+  if (!Number.isSafeInteger(issueNumber) || issueNumber < 0)
+    throw new UserError(`Issue number ${issueNumber} is not a valid number.`);
   const safePrefix = prefix.replace(/[^A-Za-z0-9._/-]+/g, "-");
   const slug2 = slugify(title);
   const name = `${safePrefix}${issueNumber}${slug2 ? `-${slug2}` : ""}`;
   if (!isValidBranchName(name)) {
-    throw new UserError(`The branch name '${name}' is not valid in git: check the 'branch-prefix' input ('${prefix}'), e.g. 'agent/'.`);
+    throw new UserError(
+      `The branch name '${name}' is not valid in git: check the 'branch-prefix' input ('${prefix}'), e.g. 'agent/'.`
+    );
   }
   return name;
 }
@@ -77364,7 +77570,19 @@ var GitCommandError = class extends O2 {
 };
 var LOCAL_TIMEOUT_MS = 12e4;
 var NETWORK_TIMEOUT_MS = 3e5;
-var PASS_THROUGH = ["PATH", "TMPDIR", "SYSTEMROOT", "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "SSL_CERT_FILE", "SSL_CERT_DIR"];
+var PASS_THROUGH = [
+  "PATH",
+  "TMPDIR",
+  "SYSTEMROOT",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR"
+];
 var emptyHome;
 function gitHome() {
   if (!emptyHome) {
@@ -77467,7 +77685,12 @@ function createCommandManager(settings) {
         unsafe: UNSAFE_ALLOWED,
         timeout: { block: options2.timeoutMs ?? (options2.auth ? NETWORK_TIMEOUT_MS : LOCAL_TIMEOUT_MS) },
         // Any non-zero exit is an error (simple-git alone lets an exit code with an empty stderr pass).
-        errors: (error2, result) => result.exitCode !== 0 ? new GitCommandError(args, result.exitCode, Buffer.concat(result.stdOut).toString("utf8"), withoutTrace(Buffer.concat(result.stdErr).toString("utf8"))) : error2
+        errors: (error2, result) => result.exitCode !== 0 ? new GitCommandError(
+          args,
+          result.exitCode,
+          Buffer.concat(result.stdOut).toString("utf8"),
+          withoutTrace(Buffer.concat(result.stdErr).toString("utf8"))
+        ) : error2
       }).env(env);
       try {
         return await git.raw([...args]);
@@ -77574,7 +77797,10 @@ async function sortChanges(dir, entries) {
       skip(e.path, "refused");
     } else if (st2 && !st2.isFile() && !st2.isSymbolicLink() && !st2.isDirectory()) {
       skip(e.path, "special-file");
-    } else if (st2?.isFile() && !await access2(abs2, constants2.R_OK).then(() => true, () => false)) {
+    } else if (st2?.isFile() && !await access2(abs2, constants2.R_OK).then(
+      () => true,
+      () => false
+    )) {
       skip(e.path, "unreadable");
     } else {
       files.push(e.path);
@@ -77724,7 +77950,10 @@ var GitRepository = class {
   /** Before any of the action's own commands: .git is still the directory it was, and its config the snapshot. */
   async #guard() {
     const st2 = await lstat3(this.#gitDir).catch(() => null);
-    if (!st2?.isDirectory()) throw new Error(`${this.#gitDir} is no longer a directory (it was replaced during the run); nothing can be committed from it.`);
+    if (!st2?.isDirectory())
+      throw new Error(
+        `${this.#gitDir} is no longer a directory (it was replaced during the run); nothing can be committed from it.`
+      );
     if (this.#snapshot === void 0) return;
     const configPath = join15(this.#gitDir, "config");
     const cst = await lstat3(configPath).catch(() => null);
@@ -77778,11 +78007,15 @@ var GitRepository = class {
       reused = true;
       from = branch;
     } else if (mode === "pr") {
-      throw new UserError(`The pull request's branch '${branch}' does not exist on the remote any more: restore it or open a new pull request.`);
+      throw new UserError(
+        `The pull request's branch '${branch}' does not exist on the remote any more: restore it or open a new pull request.`
+      );
     } else if (heads.has(base)) {
       from = base;
     } else {
-      throw new UserError(`The base branch '${base}' does not exist on the remote: set the 'base-branch' input to an existing branch.`);
+      throw new UserError(
+        `The base branch '${base}' does not exist on the remote: set the 'base-branch' input to an existing branch.`
+      );
     }
     await this.#fetch([from]);
     if (reused && mode === "issue" && heads.has(base) && !await this.#sharesHistory(branch, base)) {
@@ -77802,9 +78035,23 @@ var GitRepository = class {
     if (await related()) return true;
     if ((await this.#run(["rev-parse", "--is-shallow-repository"])).trim() !== "true") return false;
     try {
-      await this.#run(["fetch", "-q", "--no-tags", "--no-recurse-submodules", "--unshallow", this.remoteUrl, `+refs/heads/${base}:refs/remotes/origin/${base}`, `+refs/heads/${branch}:refs/remotes/origin/${branch}`], { auth: true });
+      await this.#run(
+        [
+          "fetch",
+          "-q",
+          "--no-tags",
+          "--no-recurse-submodules",
+          "--unshallow",
+          this.remoteUrl,
+          `+refs/heads/${base}:refs/remotes/origin/${base}`,
+          `+refs/heads/${branch}:refs/remotes/origin/${branch}`
+        ],
+        { auth: true }
+      );
     } catch (e) {
-      throw new Error(`Could not fetch the history of ${branch} and ${base} from ${this.remoteUrl}: ${errorMessage(e)}`);
+      throw new Error(
+        `Could not fetch the history of ${branch} and ${base} from ${this.remoteUrl}: ${errorMessage(e)}`
+      );
     }
     return related();
   }
@@ -77817,7 +78064,8 @@ var GitRepository = class {
     const st2 = await lstat3(dir).catch(() => null);
     if (st2 && !st2.isDirectory()) await rm2(dir, { force: true });
     await mkdir3(dir, { recursive: true });
-    for (const name of await readdir4(dir)) if (!before.has(name)) await rm2(join15(dir, name), { recursive: true, force: true });
+    for (const name of await readdir4(dir))
+      if (!before.has(name)) await rm2(join15(dir, name), { recursive: true, force: true });
     for (const [name, content] of before) {
       const now = await readFile3(join15(dir, name)).catch(() => null);
       if (now && now.equals(content) && (await lstat3(join15(dir, name))).isFile()) continue;
@@ -77831,7 +78079,8 @@ var GitRepository = class {
     const configPath = join15(this.#gitDir, "config");
     this.#snapshot = await readFile3(configPath, "utf8");
     this.#presentAtSnapshot = /* @__PURE__ */ new Set();
-    for (const name of PLANTABLE) if (await lstat3(join15(this.#gitDir, name)).catch(() => null)) this.#presentAtSnapshot.add(name);
+    for (const name of PLANTABLE)
+      if (await lstat3(join15(this.#gitDir, name)).catch(() => null)) this.#presentAtSnapshot.add(name);
     this.#hooksAtSnapshot = /* @__PURE__ */ new Map();
     for (const e of await readdir4(join15(this.#gitDir, "hooks"), { withFileTypes: true }).catch(() => [])) {
       if (e.isFile()) this.#hooksAtSnapshot.set(e.name, await readFile3(join15(this.#gitDir, "hooks", e.name)));
@@ -77866,13 +78115,33 @@ var GitRepository = class {
     if (this.#startSha) {
       const head = await this.headSha();
       if (head !== this.#startSha) {
-        const out = await this.#run(["diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-textconv", NO_SUBMODULE_CONFIG, this.#startSha, head, "--"]);
+        const out = await this.#run([
+          "diff",
+          "--name-only",
+          "-z",
+          "--no-renames",
+          "--no-ext-diff",
+          "--no-textconv",
+          NO_SUBMODULE_CONFIG,
+          this.#startSha,
+          head,
+          "--"
+        ]);
         for (const p3 of out.split("\0")) if (p3) paths.add(p3);
       }
     }
-    return { files: [...paths].sort(), skipped: [...skipped].sort((a, b3) => a.path < b3.path ? -1 : a.path > b3.path ? 1 : 0) };
+    return {
+      files: [...paths].sort(),
+      skipped: [...skipped].sort((a, b3) => a.path < b3.path ? -1 : a.path > b3.path ? 1 : 0)
+    };
   }
-  async commitAll({ message, authorName, authorEmail, coAuthors, exclude = [] }) {
+  async commitAll({
+    message,
+    authorName,
+    authorEmail,
+    coAuthors,
+    exclude = []
+  }) {
     await this.#guard();
     await this.#reattach();
     this.#identity = { name: authorName, email: authorEmail };
@@ -77880,7 +78149,16 @@ var GitRepository = class {
     const refused = skipped.filter((k2) => k2.kind === "refused");
     if (refused.length) this.#log.warning(refused.map((k2) => k2.reason).join("\n"));
     if (exclude.length) await this.#run(["reset", "-q", "HEAD", "--", ...exclude.map((p3) => `:(literal)${p3}`)]);
-    const staged = await this.#run(["diff", "--cached", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-textconv", NO_SUBMODULE_CONFIG]);
+    const staged = await this.#run([
+      "diff",
+      "--cached",
+      "--name-only",
+      "-z",
+      "--no-renames",
+      "--no-ext-diff",
+      "--no-textconv",
+      NO_SUBMODULE_CONFIG
+    ]);
     if (!staged.replace(/\0/g, "")) return null;
     const trailers = [...new Set(coAuthors.map(trailerValue).filter(Boolean))].map((c3) => `Co-authored-by: ${c3}`);
     const body = message.replace(/\r\n?/g, "\n").trim() || "Agent changes";
@@ -77889,7 +78167,9 @@ var GitRepository = class {
 ${trailers.join("\n")}
 ` : `${body}
 `;
-    await this.#run(["commit", "-q", "--no-verify", "--no-gpg-sign", "--cleanup=whitespace", "-m", full], { env: this.#identityEnv() });
+    await this.#run(["commit", "-q", "--no-verify", "--no-gpg-sign", "--cleanup=whitespace", "-m", full], {
+      env: this.#identityEnv()
+    });
     return this.headSha();
   }
   async push(branch) {
@@ -77906,10 +78186,14 @@ ${trailers.join("\n")}
     await this.#fetch([branch]);
     let rebased = false;
     try {
-      await this.#run(["rebase", "-q", "--no-verify", "--no-autostash", `refs/remotes/origin/${branch}`], { env: this.#identityEnv() });
+      await this.#run(["rebase", "-q", "--no-verify", "--no-autostash", `refs/remotes/origin/${branch}`], {
+        env: this.#identityEnv()
+      });
       rebased = true;
     } catch (e) {
-      this.#log.info(`Rebasing onto ${branch} failed (${errorMessage(e).split("\n")[0]}); pushing to a new branch instead.`);
+      this.#log.info(
+        `Rebasing onto ${branch} failed (${errorMessage(e).split("\n")[0]}); pushing to a new branch instead.`
+      );
       await this.#try(["rebase", "--abort"]);
     }
     if (rebased) {
@@ -77947,22 +78231,54 @@ ${trailers.join("\n")}
     const restore = paths.filter((p3) => existed.has(p3));
     const remove = paths.filter((p3) => !existed.has(p3));
     if (restore.length) await this.#run(["checkout", "-q", start, "--", ...restore], { env: LITERAL_PATHSPECS });
-    if (remove.length) await this.#run(["rm", "-q", "-r", "-f", "--cached", "--ignore-unmatch", "--", ...remove], { env: LITERAL_PATHSPECS });
+    if (remove.length)
+      await this.#run(["rm", "-q", "-r", "-f", "--cached", "--ignore-unmatch", "--", ...remove], {
+        env: LITERAL_PATHSPECS
+      });
     for (const p3 of remove) await rm2(join15(this.dir, p3), { force: true, recursive: true });
   }
   diffSinceStart() {
-    return this.#run(["diff", "--binary", "--full-index", "--no-ext-diff", "--no-textconv", "--no-color", NO_SUBMODULE_CONFIG, this.startSha(), "HEAD", "--"]);
+    return this.#run([
+      "diff",
+      "--binary",
+      "--full-index",
+      "--no-ext-diff",
+      "--no-textconv",
+      "--no-color",
+      NO_SUBMODULE_CONFIG,
+      this.startSha(),
+      "HEAD",
+      "--"
+    ]);
   }
   async pendingChanges(exclude = []) {
     await this.#guard();
     await this.#reattach();
     const start = this.startSha();
-    const flags = ["-U0", "--text", "--no-color", "--no-renames", "--no-ext-diff", "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/"];
+    const flags = [
+      "-U0",
+      "--text",
+      "--no-color",
+      "--no-renames",
+      "--no-ext-diff",
+      "--no-textconv",
+      "--src-prefix=a/",
+      "--dst-prefix=b/"
+    ];
     const head = await this.headSha();
     let history = "";
     const commits = [];
     if (head !== start) {
-      history = await this.#run(["log", "-p", ...flags, "-m", "--first-parent", "--format=commit %H", `${start}..${head}`, "--"]);
+      history = await this.#run([
+        "log",
+        "-p",
+        ...flags,
+        "-m",
+        "--first-parent",
+        "--format=commit %H",
+        `${start}..${head}`,
+        "--"
+      ]);
       const meta = await this.#run(["log", "-z", "--format=%H%n%B%n%an <%ae>%n%cn <%ce>", `${start}..${head}`, "--"]);
       for (const entry of meta.split("\0").filter(Boolean)) {
         const nl = entry.indexOf("\n");
@@ -77976,9 +78292,13 @@ ${trailers.join("\n")}
       if ((await lstat3(real2).catch(() => null))?.isFile()) await copyFile(real2, index);
       const env = { GIT_INDEX_FILE: index };
       const git = this.#git;
-      const scratchGit = { settings: git.settings, exec: (args, o2) => git.exec(args, { ...o2, env: { ...o2?.env, ...env } }) };
+      const scratchGit = {
+        settings: git.settings,
+        exec: (args, o2) => git.exec(args, { ...o2, env: { ...o2?.env, ...env } })
+      };
       await stageChanges(scratchGit, this.dir);
-      if (exclude.length) await this.#run(["reset", "-q", "HEAD", "--", ...exclude.map((p3) => `:(literal)${p3}`)], { env });
+      if (exclude.length)
+        await this.#run(["reset", "-q", "HEAD", "--", ...exclude.map((p3) => `:(literal)${p3}`)], { env });
       const workspace = await this.#run(["diff", "--cached", ...flags, NO_SUBMODULE_CONFIG, head, "--"], { env });
       return { history, workspace, commits };
     } finally {
@@ -78023,7 +78343,9 @@ ${trailers.join("\n")}
   async #remoteHeads(names) {
     let out;
     try {
-      out = await this.#run(["ls-remote", "--heads", this.remoteUrl, ...names.map((n) => `refs/heads/${n}`)], { auth: true });
+      out = await this.#run(["ls-remote", "--heads", this.remoteUrl, ...names.map((n) => `refs/heads/${n}`)], {
+        auth: true
+      });
     } catch (e) {
       throw new Error(`Could not reach ${this.remoteUrl}: ${errorMessage(e)}`);
     }
@@ -78039,13 +78361,18 @@ ${trailers.join("\n")}
   async #fetch(branches) {
     const refspecs = branches.map((b3) => `+refs/heads/${b3}:refs/remotes/origin/${b3}`);
     try {
-      await this.#run(["fetch", "-q", "--no-tags", "--no-recurse-submodules", this.remoteUrl, ...refspecs], { auth: true });
+      await this.#run(["fetch", "-q", "--no-tags", "--no-recurse-submodules", this.remoteUrl, ...refspecs], {
+        auth: true
+      });
     } catch (e) {
       throw new Error(`Could not fetch ${branches.join(", ")} from ${this.remoteUrl}: ${errorMessage(e)}`);
     }
   }
   #pushHead(branch) {
-    return this.#run(["push", "--porcelain", "--no-verify", "--recurse-submodules=no", this.remoteUrl, `HEAD:refs/heads/${branch}`], { auth: true });
+    return this.#run(
+      ["push", "--porcelain", "--no-verify", "--recurse-submodules=no", this.remoteUrl, `HEAD:refs/heads/${branch}`],
+      { auth: true }
+    );
   }
   #pushError(branch, e) {
     return new Error(`Could not push ${branch} to ${this.remoteUrl}: ${errorMessage(e)}`);
@@ -78055,13 +78382,21 @@ async function openRepository(dir, options2) {
   const workTree = resolve5(dir);
   const serverUrl = options2.serverUrl.replace(/\/+$/, "");
   const remoteUrl = stripUserinfo(options2.remoteUrl ?? `${serverUrl}/${options2.repoFullName}.git`);
-  const git = createCommandManager({ workTree, gitDir: join15(workTree, ".git"), token: options2.token, serverUrl, protocols: protocolsFor(remoteUrl) });
+  const git = createCommandManager({
+    workTree,
+    gitDir: join15(workTree, ".git"),
+    token: options2.token,
+    serverUrl,
+    protocols: protocolsFor(remoteUrl)
+  });
   await mkdir3(workTree, { recursive: true });
   const dotGit = await lstat3(join15(workTree, ".git")).catch(() => null);
   if (!dotGit) {
     const entries = await readdir4(workTree);
     if (entries.length) {
-      throw new UserError(`The workspace ${workTree} is not empty and not a git clone: check the repository out with actions/checkout before this step, or start from an empty workspace.`);
+      throw new UserError(
+        `The workspace ${workTree} is not empty and not a git clone: check the repository out with actions/checkout before this step, or start from an empty workspace.`
+      );
     }
     try {
       await git.exec(["clone", "-q", "--no-tags", "--", remoteUrl, workTree], { auth: true, noRepo: true });
@@ -78069,7 +78404,9 @@ async function openRepository(dir, options2) {
       throw new Error(`Could not clone ${remoteUrl}: ${errorMessage(e)}`);
     }
   } else if (!dotGit.isDirectory()) {
-    throw new UserError(`${join15(workTree, ".git")} is not a directory (a worktree or submodule checkout): check the repository out with actions/checkout.`);
+    throw new UserError(
+      `${join15(workTree, ".git")} is not a directory (a worktree or submodule checkout): check the repository out with actions/checkout.`
+    );
   }
   const repo = new GitRepository(workTree, remoteUrl, git, options2.log ?? silentLogger);
   const origin = (await git.exec(["config", "--local", "--get", "remote.origin.url"]).catch(() => "")).trim();
@@ -78109,9 +78446,20 @@ async function checkout(run2, gate, opened) {
   }
   let catalog = gate.catalog;
   try {
-    const git = await openRepository(env.workspace, { token: cfg.githubToken, serverUrl: env.serverUrl, repoFullName: env.repoFullName, log: run2.log });
+    const git = await openRepository(env.workspace, {
+      token: cfg.githubToken,
+      serverUrl: env.serverUrl,
+      repoFullName: env.repoFullName,
+      log: run2.log
+    });
     opened(git);
-    if (!gate.hasCheckout) catalog = await loadAgents({ workspace: env.workspace, agentsDir: cfg.agentsDir, builtinDir: gate.builtinDir, log: run2.log });
+    if (!gate.hasCheckout)
+      catalog = await loadAgents({
+        workspace: env.workspace,
+        agentsDir: cfg.agentsDir,
+        builtinDir: gate.builtinDir,
+        log: run2.log
+      });
     await git.prepareBranch({ branch, base, mode: pr2 ? "pr" : "issue" });
     return { git, branch, base, pr: pr2, catalog };
   } catch (e) {
@@ -78130,7 +78478,11 @@ import path12 from "node:path";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
 function builtinAgentsDir(entryUrl) {
   const here = path12.dirname(fileURLToPath2(entryUrl));
-  const candidates = [path12.join(here, "agents"), path12.join(here, "..", "agents"), path12.join(here, "..", "..", "agents")];
+  const candidates = [
+    path12.join(here, "agents"),
+    path12.join(here, "..", "agents"),
+    path12.join(here, "..", "..", "agents")
+  ];
   return candidates.find(holdsAgentFiles) ?? candidates[0];
 }
 function holdsAgentFiles(dir) {
@@ -78202,7 +78554,16 @@ function editDistance(a, b3) {
 }
 
 // src/trigger/permission.ts
-var RANK = { none: 0, read: 1, pull: 1, triage: 2, write: 3, push: 3, maintain: 4, admin: 5 };
+var RANK = {
+  none: 0,
+  read: 1,
+  pull: 1,
+  triage: 2,
+  write: 3,
+  push: 3,
+  maintain: 4,
+  admin: 5
+};
 var REQUIRED = RANK["write"] ?? 3;
 function isBot(login, userType) {
   return userType?.toLowerCase() === "bot" || /\[bot\]$/i.test(login.trim());
@@ -78251,18 +78612,27 @@ function botKey(name) {
 async function readCommand(cfg, event, workspace, log) {
   const { comment } = event;
   if (comment.body.includes(COMMENT_MARKER)) {
-    return { skip: `the comment carries this action's hidden marker (${COMMENT_MARKER}), so it is taken as the action's own and never run; remove the marker to run it.` };
+    return {
+      skip: `the comment carries this action's hidden marker (${COMMENT_MARKER}), so it is taken as the action's own and never run; remove the marker to run it.`
+    };
   }
   const builtinDir = builtinAgentsDir(import.meta.url);
   const hasCheckout = existsSync9(join16(workspace, ".git"));
-  const catalog = await loadAgents({ workspace: hasCheckout ? workspace : builtinDir, agentsDir: cfg.agentsDir, builtinDir, log });
+  const catalog = await loadAgents({
+    workspace: hasCheckout ? workspace : builtinDir,
+    agentsDir: cfg.agentsDir,
+    builtinDir,
+    log
+  });
   const names = agentNames(catalog);
   let command = parseCommand(comment.body, names, cfg.agent || void 0);
   const typo = command || cfg.agent ? null : commandName(comment.body);
   const didYouMean = typo ? nearestName(typo, names) : null;
   if (!command && typo && didYouMean) command = { agent: typo, task: "" };
   if (!command) {
-    return { skip: `the comment is not a command for ${cfg.agent ? `/${cfg.agent}` : `any of ${names.map((n) => `/${n}`).join(", ")}`}.` };
+    return {
+      skip: `the comment is not a command for ${cfg.agent ? `/${cfg.agent}` : `any of ${names.map((n) => `/${n}`).join(", ")}`}.`
+    };
   }
   return { command, didYouMean, catalog, hasCheckout, builtinDir };
 }
@@ -78291,9 +78661,14 @@ async function checkPermission(gh, me2, repo, o2) {
   });
   if (decision.allowed) return null;
   log.warning(`@${comment.user.login} may not run /${agentName}: ${decision.reason}`);
-  await upsertComment(gh, repo, issue2.number, marker("refused", String(comment.id)), `@${comment.user.login} ${decision.reason}`, me2).catch(
-    (e) => log.warning(`Could not post the refusal: ${errorMessage(e)}`)
-  );
+  await upsertComment(
+    gh,
+    repo,
+    issue2.number,
+    marker("refused", String(comment.id)),
+    `@${comment.user.login} ${decision.reason}`,
+    me2
+  ).catch((e) => log.warning(`Could not post the refusal: ${errorMessage(e)}`));
   return decision.reason;
 }
 
@@ -78302,7 +78677,13 @@ import { createHash } from "node:crypto";
 
 // src/github/pulls.ts
 async function findOpenPull(gh, repo, head, base) {
-  const { data } = await gh.rest.pulls.list({ ...repo, head: `${repo.owner}:${head}`, base, state: "open", per_page: 1 });
+  const { data } = await gh.rest.pulls.list({
+    ...repo,
+    head: `${repo.owner}:${head}`,
+    base,
+    state: "open",
+    per_page: 1
+  });
   const pr2 = data[0];
   return pr2 ? { number: pr2.number, url: pr2.html_url, created: false, draft: !!pr2.draft, nodeId: pr2.node_id } : null;
 }
@@ -78334,7 +78715,10 @@ async function ensurePullRequest(gh, repo, spec) {
   }
 }
 async function markReadyForReview(gh, pr2) {
-  await gh.graphql("mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }", { id: pr2.nodeId });
+  await gh.graphql(
+    "mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }",
+    { id: pr2.nodeId }
+  );
 }
 
 // src/security/credential-files.ts
@@ -78438,7 +78822,10 @@ async function findCredentialFiles(opts) {
     }
     for (const rel of HOME_FILES) {
       const p3 = path13.join(home, rel);
-      const pattern = patternOf(path13.basename(p3), path13.basename(path13.dirname(p3))) ?? { kind: "text", always: !rel.endsWith(".yml") };
+      const pattern = patternOf(path13.basename(p3), path13.basename(path13.dirname(p3))) ?? {
+        kind: "text",
+        always: !rel.endsWith(".yml")
+      };
       await consider(p3, why, pattern, home);
     }
   }
@@ -78451,7 +78838,12 @@ async function findCredentialFiles(opts) {
   for (let depth2 = 0; depth2 <= maxDepth && level.length && !truncated; depth2++) {
     const next = [];
     const listings = await Promise.all(
-      level.map((d2) => readdir5(d2, { withFileTypes: true }).then((es2) => ({ d: d2, es: es2 }), () => ({ d: d2, es: [] })))
+      level.map(
+        (d2) => readdir5(d2, { withFileTypes: true }).then(
+          (es2) => ({ d: d2, es: es2 }),
+          () => ({ d: d2, es: [] })
+        )
+      )
     );
     for (const { d: d2, es: es2 } of listings) {
       if (scanned + es2.length > maxEntries) {
@@ -78479,7 +78871,9 @@ async function findCredentialFiles(opts) {
     opts.log?.(`Credential files hidden from the agent: ${paths.map((p3) => `${p3} (${reasons.get(p3)})`).join(", ")}.`);
   }
   if (truncated) {
-    opts.log?.(`The scan for credential files stopped at ${scanned} entries / depth ${maxDepth}; deeper files were not checked.`);
+    opts.log?.(
+      `The scan for credential files stopped at ${scanned} entries / depth ${maxDepth}; deeper files were not checked.`
+    );
   }
   return { paths, secrets, reasons, truncated, scanned };
 }
@@ -78572,7 +78966,8 @@ function addSecret(out, raw, depth2 = 0) {
   out.add(v2);
   if (depth2 > 1) return;
   if (v2.includes("\n")) {
-    for (const line of v2.split(/\r?\n/)) if (line.trim().length >= 16 && !line.startsWith("-----")) out.add(line.trim());
+    for (const line of v2.split(/\r?\n/))
+      if (line.trim().length >= 16 && !line.startsWith("-----")) out.add(line.trim());
     return;
   }
   const scheme = /^(?:bearer|basic|token)\s+(\S+)$/i.exec(v2);
@@ -78766,7 +79161,11 @@ async function lintHits(text, path15) {
     rule: `secretlint ${m2.ruleId.replace(/^@secretlint\/secretlint-rule-/, "")} (${m2.messageId})`
   }));
 }
-async function scan({ changes, knownSecrets, limits }) {
+async function scan({
+  changes,
+  knownSecrets,
+  limits
+}) {
   const started = Date.now();
   const lim = { ...DEFAULT_LIMITS, ...limits };
   const forms = secretForms(knownSecrets);
@@ -78835,7 +79234,8 @@ async function scan({ changes, knownSecrets, limits }) {
     for (const h3 of knownHits(c3.text, forms, lim.findingsPerFile)) {
       report2({ file, line: h3.line, rule: `known secret (${h3.form})`, commit: c3.sha });
     }
-    for (const h3 of await lintHits(c3.text, "COMMIT_EDITMSG")) report2({ file, line: h3.line, rule: h3.rule, commit: c3.sha });
+    for (const h3 of await lintHits(c3.text, "COMMIT_EDITMSG"))
+      report2({ file, line: h3.line, rule: h3.rule, commit: c3.sha });
   }
   const lintedBytes = lim.lintBytesTotal - lintBudget;
   const changed = [...files].map(([file, c3]) => ({ file: shown(file), ...c3 })).sort((a, b3) => a.file.localeCompare(b3.file));
@@ -78915,7 +79315,13 @@ async function reportCheckRun(gh, repo, p3) {
   return createOnce(
     async () => (await gh.rest.checks.create({ ...repo, name: p3.name, head_sha: p3.sha, ...fields, request: NO_RETRY })).data.id,
     async () => {
-      const { data } = await gh.rest.checks.listForRef({ ...repo, ref: p3.sha, check_name: p3.name, filter: "latest", per_page: 1 });
+      const { data } = await gh.rest.checks.listForRef({
+        ...repo,
+        ref: p3.sha,
+        check_name: p3.name,
+        filter: "latest",
+        per_page: 1
+      });
       const run2 = data.check_runs.find((r2) => r2.head_sha === p3.sha);
       if (!run2) return null;
       await gh.rest.checks.update({ ...repo, check_run_id: run2.id, ...fields });
@@ -79024,7 +79430,15 @@ function renderStatusComment(i) {
     lines.push(`_The agent reported FILES: ${i.claimedFiles.join(", ") || "none"}; the list above is what git saw._`);
   }
   for (const n of i.notes ?? []) lines.push(`_${n}_`);
-  if (i.verifyOutput) lines.push("", "<details><summary>verify-command output (tail)</summary>", "", fenced(i.verifyOutput), "", "</details>");
+  if (i.verifyOutput)
+    lines.push(
+      "",
+      "<details><summary>verify-command output (tail)</summary>",
+      "",
+      fenced(i.verifyOutput),
+      "",
+      "</details>"
+    );
   lines.push("");
   if (i.prUrl) lines.push(`Pull request: ${i.prUrl}`);
   lines.push(`<sub>${figuresLine(i.figures)} \xB7 [run](${i.runUrl})</sub>`);
@@ -79039,14 +79453,24 @@ async function writeJobSummary(agent, status, figures, excerpt, redact, notes = 
     ["Status", status.status],
     ["Summary", status.summary],
     ["Turns", String(figures.turns)],
-    ["Tool calls", Object.entries(figures.toolCalls).map(([k2, v2]) => `${k2} ${v2}`).join(", ") || "none"],
-    ["Tokens", `${u2.input_tokens} in \xB7 ${u2.output_tokens} out \xB7 ${u2.cache_read_input_tokens} cache read \xB7 ${u2.cache_creation_input_tokens} cache write`],
+    [
+      "Tool calls",
+      Object.entries(figures.toolCalls).map(([k2, v2]) => `${k2} ${v2}`).join(", ") || "none"
+    ],
+    [
+      "Tokens",
+      `${u2.input_tokens} in \xB7 ${u2.output_tokens} out \xB7 ${u2.cache_read_input_tokens} cache read \xB7 ${u2.cache_creation_input_tokens} cache write`
+    ],
     ["Cost", `$${figures.costUsd.toFixed(4)}`],
     ["Duration", formatDuration(figures.durationMs)],
     ["Files changed", status.files.join(", ") || "none"],
     ...status.blocker ? [["Blocker", status.blocker]] : []
   ];
-  const table = ["| | |", "|---|---|", ...rows.map(([k2, v2]) => `| ${k2} | ${v2.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`)].join("\n");
+  const table = [
+    "| | |",
+    "|---|---|",
+    ...rows.map(([k2, v2]) => `| ${k2} | ${v2.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`)
+  ].join("\n");
   const noted = notes.map((n) => `- ${n.replace(/\n/g, " ")}
 `).join("");
   const body = `## /${agent}: ${status.status}
@@ -79092,7 +79516,13 @@ async function acknowledge(gh, me2, repo, o2) {
 }
 async function reportEarly(run2, status) {
   const figures = { ...run2.figures, durationMs: Date.now() - run2.started };
-  const body = renderStatusComment({ agent: run2.agentName, status, fileUrl: (f3) => f3, figures, runUrl: run2.env.runUrl });
+  const body = renderStatusComment({
+    agent: run2.agentName,
+    status,
+    fileUrl: (f3) => f3,
+    figures,
+    runUrl: run2.env.runUrl
+  });
   await run2.channel.progress.flush(run2.redact(body));
   setStatusOutputs(run2.outputs, status, run2.figures);
   const posted = run2.channel.comment();
@@ -79120,7 +79550,9 @@ async function report(run2, p3) {
   );
   await Promise.all([postStatus(run2, body, p3.pr?.number ?? issue2), postCheck(run2, body, p3)]);
   setStatusOutputs(run2.outputs, status, figures);
-  await writeJobSummary(run2.agentName, status, figures, p3.lastText, redact, run2.notes).catch((e) => run2.log.warning(`Job summary: ${errorMessage(e)}`));
+  await writeJobSummary(run2.agentName, status, figures, p3.lastText, redact, run2.notes).catch(
+    (e) => run2.log.warning(`Job summary: ${errorMessage(e)}`)
+  );
   run2.log.info(redact(`/${run2.agentName}: ${status.status} \u2014 ${status.summary} (${figuresLine(figures)})`));
   return failureOf(run2, status);
 }
@@ -79143,8 +79575,12 @@ Report: ${posted.url}`;
     }
   } catch (e) {
     run2.log.warning(`Could not post the STATUS comment: ${redact(errorMessage(e))}`);
-    if (target !== issue2) await channel.progress.flush(body).then(() => posted = channel.comment(), () => {
-    });
+    if (target !== issue2)
+      await channel.progress.flush(body).then(
+        () => posted = channel.comment(),
+        () => {
+        }
+      );
   }
   if (posted) run2.outputs.set(Output.CommentUrl, posted.url);
 }
@@ -79202,7 +79638,9 @@ async function commitAndPush(run2, git, c3) {
     try {
       await git.discard(workflows);
       changed = changed.filter((f3) => !workflows.includes(f3));
-      notes.push(`Changes to ${workflows.join(", ")} were discarded: set allow-workflow-changes: true to let the agent change workflows.`);
+      notes.push(
+        `Changes to ${workflows.join(", ")} were discarded: set allow-workflow-changes: true to let the agent change workflows.`
+      );
     } catch (e) {
       notes.push(`Discarding workflow changes failed: ${redact(errorMessage(e))}; nothing was committed.`);
       changed = [];
@@ -79224,9 +79662,11 @@ async function commitAndPush(run2, git, c3) {
     const { comment, issue: issue2 } = run2.event;
     try {
       const sha = await git.commitAll({
-        message: redact(`${run2.status.summary.split("\n")[0].slice(0, 72) || `/${run2.agentName} changes`}
+        message: redact(
+          `${run2.status.summary.split("\n")[0].slice(0, 72) || `/${run2.agentName} changes`}
 
-/${run2.agentName} for #${issue2.number}: ${run2.status.status}`),
+/${run2.agentName} for #${issue2.number}: ${run2.status.status}`
+        ),
         authorName: BOT_IDENTITY.name,
         authorEmail: BOT_IDENTITY.email,
         coAuthors: [`${comment.user.login} <${comment.user.id}+${comment.user.login}@users.noreply.github.com>`],
@@ -79236,14 +79676,21 @@ async function commitAndPush(run2, git, c3) {
       headSha = p3.sha || sha || headSha;
       pushedBranch = p3.branch;
       pushed = true;
-      if (p3.fallback) notes.push(`${branch} moved on meanwhile and could not be rebased cleanly; the work is on ${p3.branch}.`);
+      if (p3.fallback)
+        notes.push(`${branch} moved on meanwhile and could not be rebased cleanly; the work is on ${p3.branch}.`);
     } catch (e) {
       notes.push(`Pushing failed: ${redact(errorMessage(e))}. The commit stays in the runner's workspace only.`);
       worsen(run2, "ERROR", `push failed: ${redact(errorMessage(e))}`);
     }
   }
   run2.outputs.set(Output.Branch, pushedBranch);
-  c3.transcript.write({ type: "end", endedBy: c3.endedBy, status: run2.status, commit: pushed ? headSha : null, diffSha256: await diffHash(git) });
+  c3.transcript.write({
+    type: "end",
+    endedBy: c3.endedBy,
+    status: run2.status,
+    commit: pushed ? headSha : null,
+    diffSha256: await diffHash(git)
+  });
   return { branch: pushedBranch, pushed, headSha, claimed };
 }
 async function openPullRequest(run2, p3, base, existing) {
@@ -79262,13 +79709,15 @@ async function openPullRequest(run2, p3, base, existing) {
         head: p3.branch,
         base,
         title: issue2.title || `/${run2.agentName} for #${issue2.number}`,
-        body: redact(`${run2.status.summary}
+        body: redact(
+          `${run2.status.summary}
 
 Requested by @${comment.user.login} in #${issue2.number}:
 
 > ${run2.task.split("\n").join("\n> ")}
 
-Closes #${issue2.number}`),
+Closes #${issue2.number}`
+        ),
         draft: run2.status.status !== "COMPLETE"
       });
     } catch (e) {
@@ -79276,7 +79725,9 @@ Closes #${issue2.number}`),
     }
   }
   if (issue2.pull_request === void 0 && pr2?.draft && run2.status.status === "COMPLETE" && !run2.cancelled.aborted) {
-    await markReadyForReview(run2.gh, pr2).catch((e) => notes.push(`Marking the pull request ready for review failed: ${redact(errorMessage(e))}`));
+    await markReadyForReview(run2.gh, pr2).catch(
+      (e) => notes.push(`Marking the pull request ready for review failed: ${redact(errorMessage(e))}`)
+    );
   }
   if (pr2) {
     run2.outputs.set(Output.PrNumber, pr2.number);
@@ -79323,8 +79774,16 @@ async function runPipeline(i) {
     i.skip(gate.skip);
     return null;
   }
-  checkProviderSettings({ provider: cfg.provider, apiKey: cfg.anthropicApiKey, baseUrl: cfg.anthropicBaseUrl, env: process.env });
-  if (!cfg.githubToken) throw new UserError("Input 'github-token' is empty: leave it at its default (${{ github.token }}) or pass an app token.");
+  checkProviderSettings({
+    provider: cfg.provider,
+    apiKey: cfg.anthropicApiKey,
+    baseUrl: cfg.anthropicBaseUrl,
+    env: process.env
+  });
+  if (!cfg.githubToken)
+    throw new UserError(
+      "Input 'github-token' is empty: leave it at its default (${{ github.token }}) or pass an app token."
+    );
   const gh = createGitHub(cfg.githubToken, env.apiUrl, log);
   const me2 = new Identity((m2) => log.warning(m2));
   const agentName = gate.command.agent;
@@ -79333,7 +79792,15 @@ async function runPipeline(i) {
     i.skip(refused);
     return null;
   }
-  const channel = await acknowledge(gh, me2, env.repo, { issue: event.issue.number, commentId: event.comment.id, agentName, runUrl: env.runUrl, redact, log, started });
+  const channel = await acknowledge(gh, me2, env.repo, {
+    issue: event.issue.number,
+    commentId: event.comment.id,
+    agentName,
+    runUrl: env.runUrl,
+    redact,
+    log,
+    started
+  });
   const run2 = {
     cfg,
     env,
@@ -79348,13 +79815,25 @@ async function runPipeline(i) {
     agentName,
     channel,
     task: gate.command.task,
-    figures: { turns: 0, toolCalls: {}, usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 }, costUsd: 0, durationMs: 0 },
+    figures: {
+      turns: 0,
+      toolCalls: {},
+      usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
+      costUsd: 0,
+      durationMs: 0
+    },
     notes: [],
     status: errorStatus("The run has not ended.", "the run has not ended")
   };
   if (gate.didYouMean) {
     const available = [...gate.catalog.agents.keys()].map((n) => `/${n}`).join(", ");
-    return reportEarly(run2, errorStatus(`There is no agent /${agentName}.`, `No agent named "/${agentName}". Did you mean /${gate.didYouMean}? Available: ${available}.`));
+    return reportEarly(
+      run2,
+      errorStatus(
+        `There is no agent /${agentName}.`,
+        `No agent named "/${agentName}". Did you mean /${gate.didYouMean}? Available: ${available}.`
+      )
+    );
   }
   let opened;
   try {
@@ -79371,13 +79850,24 @@ async function afterAcknowledge(run2, gate, secrets, opened) {
   const co = await checkout(run2, gate, opened);
   if ("ended" in co) return reportEarly(run2, co.ended);
   run2.outputs.set(Output.Branch, co.branch);
-  const credentials = await findCredentialFiles({ workspace: run2.env.workspace, home: process.env.HOME, env: process.env, log: (m2) => run2.log.info(m2) });
+  const credentials = await findCredentialFiles({
+    workspace: run2.env.workspace,
+    home: process.env.HOME,
+    env: process.env,
+    log: (m2) => run2.log.info(m2)
+  });
   secrets.protect(credentials.secrets);
   const agent = await runAgent(run2, co.catalog, co.git, co.branch, credentials);
   if ("ended" in agent) return reportEarly(run2, agent.ended);
   const verifyOutput = await verify(run2, agent.toolbox, agent.offered, credentials);
   await agent.toolbox?.close();
-  const pushed = await commitAndPush(run2, co.git, { branch: co.branch, transcript: agent.transcript, endedBy: agent.result.endedBy, credentials, secrets: secrets.secrets });
+  const pushed = await commitAndPush(run2, co.git, {
+    branch: co.branch,
+    transcript: agent.transcript,
+    endedBy: agent.result.endedBy,
+    credentials,
+    secrets: secrets.secrets
+  });
   const mismatch = [...pushed.claimed].sort().join(",") !== [...run2.status.files].sort().join(",");
   const pr2 = await openPullRequest(run2, pushed, co.base, co.pr);
   run2.channel.phase("Reporting");
@@ -79514,7 +80004,11 @@ async function run() {
     if (e instanceof UserError) setFailed(redact(e.message));
     else {
       debug(redact(e?.stack ?? ""));
-      setFailed(redact(`Unexpected error: ${errorMessage(e)}. Re-run with ACTIONS_STEP_DEBUG=true for details, and report it if it persists.`));
+      setFailed(
+        redact(
+          `Unexpected error: ${errorMessage(e)}. Re-run with ACTIONS_STEP_DEBUG=true for details, and report it if it persists.`
+        )
+      );
     }
   } finally {
     outputs.flush(redact);

@@ -27912,7 +27912,10 @@ function sanitizeUntrusted(text10, maxChars = DEFAULT_UNTRUSTED_CHARS) {
   return truncate(tidy(visible), maxChars);
 }
 function sanitizePlainText(text10, maxChars) {
-  return truncate(text10.replace(INVISIBLE, "").replace(/\s*[\r\n]+\s*/g, " ").trim(), maxChars);
+  return truncate(
+    text10.replace(INVISIBLE, "").replace(/\s*[\r\n]+\s*/g, " ").trim(),
+    maxChars
+  );
 }
 function tidy(s2) {
   return s2.replace(INVISIBLE, "").replace(/[ \t]+$/gm, "").replace(/\n{4,}/g, "\n\n\n").trim();

@@ -47941,7 +47941,10 @@ async function vertexSdkClient(s2) {
     client.setCredentials({ access_token: s2.token });
     authClient = client;
   } else {
-    const auth = new import_google_auth_library2.GoogleAuth({ scopes: "https://www.googleapis.com/auth/cloud-platform", ...projectId ? { projectId } : {} });
+    const auth = new import_google_auth_library2.GoogleAuth({
+      scopes: "https://www.googleapis.com/auth/cloud-platform",
+      ...projectId ? { projectId } : {}
+    });
     try {
       authClient = await auth.getClient();
     } catch (e2) {
@@ -47950,7 +47953,15 @@ async function vertexSdkClient(s2) {
     projectId ||= await auth.getProjectId().catch(() => void 0);
   }
   if (!projectId) return { problem: "project", detail: "" };
-  return { client: new AnthropicVertex({ region: s2.region, projectId, authClient, maxRetries: s2.maxRetries, ...s2.baseURL ? { baseURL: s2.baseURL } : {} }) };
+  return {
+    client: new AnthropicVertex({
+      region: s2.region,
+      projectId,
+      authClient,
+      maxRetries: s2.maxRetries,
+      ...s2.baseURL ? { baseURL: s2.baseURL } : {}
+    })
+  };
 }
 export {
   vertexSdkClient

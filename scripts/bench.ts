@@ -58,9 +58,12 @@ const STATUS = 'Done.\n\nSTATUS: COMPLETE\nSUMMARY: Added GET /health\nFILES: sr
 const HEALTH_EDIT = {
   file_path: 'src/server.js',
   old_string: "  'GET /todos': (_req, res) => send(res, 200, todos),\n",
-  new_string: "  'GET /todos': (_req, res) => send(res, 200, todos),\n  'GET /health': (_req, res) => send(res, 200, { status: 'ok' }),\n",
+  new_string:
+    "  'GET /todos': (_req, res) => send(res, 200, todos),\n  'GET /health': (_req, res) => send(res, 200, { status: 'ok' }),\n",
 };
-const use = (name: string, input: Record<string, unknown>): Turn => ({ content: [{ type: 'tool_use', name, input } as Block] });
+const use = (name: string, input: Record<string, unknown>): Turn => ({
+  content: [{ type: 'tool_use', name, input } as Block],
+});
 
 /** Glob, Read, Edit, Bash, STATUS. The command is cheap on purpose: what is timed is our overhead, not a test suite. */
 function fiveTurns(): Turn[] {
@@ -117,7 +120,10 @@ async function rssHook(): Promise<string> {
 async function runOnce(script: Turn[], inputs: Record<string, string>): Promise<RunFigures> {
   const origin = await createOrigin({ files: SERVICE_FILES });
   const http = await serveOverHttp(origin, { token: GITHUB_TOKEN, repoFullName: REPO });
-  const workspace = await checkoutLikeActions({ ...origin, url: http.repoUrl }, { token: GITHUB_TOKEN, serverUrl: http.serverUrl });
+  const workspace = await checkoutLikeActions(
+    { ...origin, url: http.repoUrl },
+    { token: GITHUB_TOKEN, serverUrl: http.serverUrl },
+  );
   const gh = await startGitHub({
     serverUrl: http.serverUrl,
     repo: REPO,
@@ -140,20 +146,41 @@ async function runOnce(script: Turn[], inputs: Record<string, string>): Promise<
     },
   });
   try {
-    const issue = gh.addIssue(REPO, { title: 'Add a health endpoint', body: 'Load balancers need a /health route.', login: 'alice' });
+    const issue = gh.addIssue(REPO, {
+      title: 'Add a health endpoint',
+      body: 'Load balancers need a /health route.',
+      login: 'alice',
+    });
     const body = '/backend-developer add a /health endpoint';
     const rec = gh.addComment(REPO, issue.number, { login: 'alice', body });
-    const event = issueCommentEvent({ repo: REPO, issueNumber: issue.number, issueTitle: issue.title, issueBody: issue.body ?? '', body, login: 'alice', userId: gh.state.users.alice!.id, commentId: rec.id });
+    const event = issueCommentEvent({
+      repo: REPO,
+      issueNumber: issue.number,
+      issueTitle: issue.title,
+      issueBody: issue.body ?? '',
+      body,
+      login: 'alice',
+      userId: gh.state.users.alice!.id,
+      commentId: rec.id,
+    });
     const hook = await rssHook();
     const { child, done } = await launchAction({
-      inputs: { 'anthropic-api-key': API_KEY, 'github-token': GITHUB_TOKEN, 'anthropic-base-url': anthropic.url, ...inputs },
+      inputs: {
+        'anthropic-api-key': API_KEY,
+        'github-token': GITHUB_TOKEN,
+        'anthropic-base-url': anthropic.url,
+        ...inputs,
+      },
       eventName: 'issue_comment',
       event,
       repo: REPO,
       workspace,
       apiUrl: gh.url,
       entry: ENTRY,
-      env: { GITHUB_SERVER_URL: http.serverUrl, NODE_OPTIONS: `--require ${hook}${process.env.BENCH_NODE_OPTIONS ? ` ${process.env.BENCH_NODE_OPTIONS}` : ""}` },
+      env: {
+        GITHUB_SERVER_URL: http.serverUrl,
+        NODE_OPTIONS: `--require ${hook}${process.env.BENCH_NODE_OPTIONS ? ` ${process.env.BENCH_NODE_OPTIONS}` : ''}`,
+      },
     });
     const spawnedAt = performance.now();
     const run = await done;
@@ -169,10 +196,22 @@ async function runOnce(script: Turn[], inputs: Record<string, string>): Promise<
       read += u.cache_read_input_tokens;
       all += u.input_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens;
     }
-    const transcript = (await readFile(run.outputs.transcript!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
-    const tools = transcript.filter((e) => e.type === 'tool').map((e) => ({ name: String(e.name), ms: Number(e.ms), isError: !!e.result?.isError }));
+    const transcript = (await readFile(run.outputs.transcript!, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, any>);
+    const tools = transcript
+      .filter((e) => e.type === 'tool')
+      .map((e) => ({ name: String(e.name), ms: Number(e.ms), isError: !!e.result?.isError }));
     await rm(run.runnerTemp, { recursive: true, force: true });
-    return { wallMs, peakRssBytes: rss, firstRequestMs: firstAt - spawnedAt, requestBytes: msgs.map((r) => r.bytes), cacheShare: all ? read / all : 0, tools };
+    return {
+      wallMs,
+      peakRssBytes: rss,
+      firstRequestMs: firstAt - spawnedAt,
+      requestBytes: msgs.map((r) => r.bytes),
+      cacheShare: all ? read / all : 0,
+      tools,
+    };
   } finally {
     await Promise.all([gh.close(), anthropic.close(), http.close()]);
     await rm(origin.root, { recursive: true, force: true });
@@ -187,20 +226,38 @@ async function runOnce(script: Turn[], inputs: Record<string, string>): Promise<
 async function runCliOnce(script: Turn[], sandbox: string): Promise<{ wallMs: number; peakRssBytes: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'bda-bench-cli-'));
   const queue = [...script];
-  const anthropic = await startAnthropic({ apiKey: API_KEY, script: () => queue.shift() ?? (() => { throw new Error('bench: the CLI asked for more turns than scripted'); })() });
+  const anthropic = await startAnthropic({
+    apiKey: API_KEY,
+    script: () =>
+      queue.shift() ??
+      (() => {
+        throw new Error('bench: the CLI asked for more turns than scripted');
+      })(),
+  });
   try {
     for (const [p, c] of Object.entries(SERVICE_FILES)) {
       await mkdir(dirname(join(dir, p)), { recursive: true });
       await writeFile(join(dir, p), c);
     }
-    for (const a of [['init', '-q', '-b', 'main'], ['add', '-A'], ['-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-q', '-m', 'init']]) {
+    for (const a of [
+      ['init', '-q', '-b', 'main'],
+      ['add', '-A'],
+      ['-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-q', '-m', 'init'],
+    ]) {
       spawnSync('git', a, { cwd: dir });
     }
     const hook = await rssHook();
     const t0 = performance.now();
     const child = spawn(process.execPath, [CLI, 'run', 'add a /health endpoint', '--sandbox', sandbox], {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: anthropic.url, RUNNER_TEMP: dir + '.tmp', NODE_OPTIONS: `--require ${hook}` },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/root',
+        ANTHROPIC_API_KEY: API_KEY,
+        ANTHROPIC_BASE_URL: anthropic.url,
+        RUNNER_TEMP: dir + '.tmp',
+        NODE_OPTIONS: `--require ${hook}`,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -208,7 +265,8 @@ async function runCliOnce(script: Turn[], sandbox: string): Promise<{ wallMs: nu
     child.stderr.on('data', (d) => (out += d));
     const code = await new Promise<number | null>((r) => child.on('close', r));
     const wallMs = performance.now() - t0;
-    if (code !== 0 || !/^STATUS: COMPLETE/m.test(out) || queue.length) throw new Error(`bench: the CLI run went wrong (exit ${code}, ${queue.length} turns unused)\n${out}`);
+    if (code !== 0 || !/^STATUS: COMPLETE/m.test(out) || queue.length)
+      throw new Error(`bench: the CLI run went wrong (exit ${code}, ${queue.length} turns unused)\n${out}`);
     const rss = Number(await readFile(join(rssHookDir, String(child.pid)), 'utf8').catch(() => 'NaN')) * 1024;
     return { wallMs, peakRssBytes: rss };
   } finally {
@@ -225,7 +283,8 @@ function check(run: ActionRun, violations: string[], left: number): void {
   if (run.outputs.status !== 'COMPLETE') problems.push(`status ${run.outputs.status ?? '(none)'}`);
   if (left) problems.push(`${left} scripted turn(s) unused`);
   if (violations.length) problems.push(`Anthropic stand-in violations: ${violations.join('; ')}`);
-  if (problems.length) throw new Error(`bench: the action run went wrong (${problems.join(', ')}).\n${run.stdout}\n${run.stderr}`);
+  if (problems.length)
+    throw new Error(`bench: the action run went wrong (${problems.join(', ')}).\n${run.stdout}\n${run.stderr}`);
 }
 
 interface TaskFigures {
@@ -241,11 +300,18 @@ interface TaskFigures {
   toolErrors: number;
 }
 
-async function task(name: string, script: () => Turn[], inputs: Record<string, string>, runs: number): Promise<TaskFigures> {
+async function task(
+  name: string,
+  script: () => Turn[],
+  inputs: Record<string, string>,
+  runs: number,
+): Promise<TaskFigures> {
   const all: RunFigures[] = [];
   for (let i = 0; i < runs; i++) {
     const f = await runOnce(script(), inputs);
-    log(`  ${name} #${i + 1}: ${f.wallMs.toFixed(0)} ms, ${(f.peakRssBytes / MiB).toFixed(1)} MiB, first request at ${f.firstRequestMs.toFixed(0)} ms`);
+    log(
+      `  ${name} #${i + 1}: ${f.wallMs.toFixed(0)} ms, ${(f.peakRssBytes / MiB).toFixed(1)} MiB, first request at ${f.firstRequestMs.toFixed(0)} ms`,
+    );
     all.push(f);
   }
   const byTool: Record<string, number[]> = {};
@@ -261,7 +327,9 @@ async function task(name: string, script: () => Turn[], inputs: Record<string, s
     // What each later request adds over the one before it (the conversation grows; the prefix is resent).
     laterRequestGrowthBytes: median(later),
     cacheShare: median(all.map((f) => f.cacheShare)),
-    toolMs: Object.fromEntries(Object.entries(byTool).map(([k, v]) => [k, { calls: v.length / runs, medianMs: median(v) }])),
+    toolMs: Object.fromEntries(
+      Object.entries(byTool).map(([k, v]) => [k, { calls: v.length / runs, medianMs: median(v) }]),
+    ),
     toolErrors: all.reduce((n, f) => n + f.tools.filter((t) => t.isError).length, 0),
   };
 }
@@ -289,7 +357,9 @@ function sandboxStartMs(mode: 'auto' | 'off'): number {
   return (JSON.parse(r.stdout) as { ms: number }).ms;
 }
 
-async function sandboxFigures(runs: number): Promise<{ info: string; startMs: number; perCommandMs: number; commandOffMs: number }> {
+async function sandboxFigures(
+  runs: number,
+): Promise<{ info: string; startMs: number; perCommandMs: number; commandOffMs: number }> {
   const starts = { auto: [] as number[], off: [] as number[] };
   for (let i = 0; i < runs; i++) for (const m of ['auto', 'off'] as const) starts[m].push(sandboxStartMs(m));
   const ws = await mkdtemp(join(tmpdir(), 'bda-bench-sb-'));
@@ -304,7 +374,12 @@ async function sandboxFigures(runs: number): Promise<{ info: string; startMs: nu
     await cmd(auto);
     const autoMs = await timeIt(n, () => cmd(auto));
     const offMs = await timeIt(n, () => cmd(off));
-    return { info: auto.info, startMs: median(starts.auto) - median(starts.off), perCommandMs: autoMs - offMs, commandOffMs: offMs };
+    return {
+      info: auto.info,
+      startMs: median(starts.auto) - median(starts.off),
+      perCommandMs: autoMs - offMs,
+      commandOffMs: offMs,
+    };
   } finally {
     await auto.close();
     await rm(ws, { recursive: true, force: true });
@@ -315,7 +390,10 @@ async function sandboxFigures(runs: number): Promise<{ info: string; startMs: nu
 async function generateTree(files: number): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'bda-bench-tree-'));
   const perDir = 100;
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'big', scripts: { test: 'vitest' }, devDependencies: { typescript: '5', vitest: '3' } }));
+  await writeFile(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'big', scripts: { test: 'vitest' }, devDependencies: { typescript: '5', vitest: '3' } }),
+  );
   await writeFile(join(dir, 'README.md'), '# big\n\nA generated repository for the benchmark.\n');
   await writeFile(join(dir, '.gitignore'), 'node_modules/\n*.log\n');
   for (let i = 0; i < files - 3; i += perDir) {
@@ -330,7 +408,11 @@ async function generateTree(files: number): Promise<string> {
     await Promise.all(writes);
   }
   const git = (a: string[]) => {
-    const r = spawnSync('git', a, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: dir } });
+    const r = spawnSync('git', a, {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: dir },
+    });
     if (r.status !== 0) throw new Error(`bench: git ${a.join(' ')}: ${r.stderr}`);
   };
   git(['init', '-q']);
@@ -382,7 +464,8 @@ async function treeFigures(files: number, runs: number) {
     await rm(dir, { recursive: true, force: true });
   }
 }
-const existsGit = (dir: string) => (spawnSync('git', ['-C', dir, 'rev-parse', '--git-dir']).status === 0 ? 'git ls-files' : 'walk');
+const existsGit = (dir: string) =>
+  spawnSync('git', ['-C', dir, 'rev-parse', '--git-dir']).status === 0 ? 'git ls-files' : 'walk';
 
 // ------------------------------------------------------------------------------------------------- the table
 
@@ -395,7 +478,12 @@ interface Row {
 
 function machine() {
   const cpu = cpus();
-  return { cpu: cpu[0]?.model.trim() ?? 'unknown', cores: cpu.length, node: process.version, platform: `${process.platform} ${process.arch}` };
+  return {
+    cpu: cpu[0]?.model.trim() ?? 'unknown',
+    cores: cpu.length,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
 }
 
 async function main(): Promise<void> {
@@ -415,12 +503,23 @@ async function main(): Promise<void> {
   log('5-turn task through the local CLI');
   const cliRuns: Array<{ wallMs: number; peakRssBytes: number }> = [];
   for (let i = 0; i < RUNS; i++) cliRuns.push(await runCliOnce(fiveTurns(), sandboxMode));
-  const cli = { wallMs: median(cliRuns.map((r) => r.wallMs)), peakRssMiB: median(cliRuns.map((r) => r.peakRssBytes)) / MiB };
+  const cli = {
+    wallMs: median(cliRuns.map((r) => r.wallMs)),
+    peakRssMiB: median(cliRuns.map((r) => r.peakRssBytes)) / MiB,
+  };
   log('50-turn task');
-  const fifty = await task('50-turn', fiftyTurns, { sandbox: sandboxMode, 'max-turns': '60' }, SMOKE ? 1 : Math.max(1, Math.ceil(RUNS / 2)) | 1);
+  const fifty = await task(
+    '50-turn',
+    fiftyTurns,
+    { sandbox: sandboxMode, 'max-turns': '60' },
+    SMOKE ? 1 : Math.max(1, Math.ceil(RUNS / 2)) | 1,
+  );
   // The scripts are written so every call succeeds: an error result means a tool or the script broke.
   const toolErrors = five.toolErrors + fiveOff.toolErrors + fifty.toolErrors;
-  if (toolErrors) throw new Error(`bench: ${toolErrors} scripted tool call(s) returned an error result; see the transcript (BENCH_VERBOSE=1).`);
+  if (toolErrors)
+    throw new Error(
+      `bench: ${toolErrors} scripted tool call(s) returned an error result; see the transcript (BENCH_VERBOSE=1).`,
+    );
   log('sandbox');
   const sandbox = sandboxOn ? await sandboxFigures(SMOKE ? 1 : RUNS) : null;
   log(`tree of ${TREE_FILES} files`);
@@ -434,24 +533,70 @@ async function main(): Promise<void> {
   const ratio = (a: number, b: number) => a / b;
   const rows: Row[] = [
     { what: '5-turn task: wall (median)', value: s(five.wallMs), target: '≤ 0.35 s', ok: five.wallMs <= 350 },
-    { what: '5-turn task: peak RSS', value: `${five.peakRssMiB.toFixed(1)} MiB`, target: '≤ 90 MiB', ok: five.peakRssMiB <= 90 },
+    {
+      what: '5-turn task: peak RSS',
+      value: `${five.peakRssMiB.toFixed(1)} MiB`,
+      target: '≤ 90 MiB',
+      ok: five.peakRssMiB <= 90,
+    },
     { what: '5-turn task, sandbox off: wall', value: s(fiveOff.wallMs), target: '' },
-    { what: '5-turn task, local CLI (no GitHub, no push): wall / RSS', value: `${s(cli.wallMs)} / ${cli.peakRssMiB.toFixed(1)} MiB`, target: '' },
+    {
+      what: '5-turn task, local CLI (no GitHub, no push): wall / RSS',
+      value: `${s(cli.wallMs)} / ${cli.peakRssMiB.toFixed(1)} MiB`,
+      target: '',
+    },
     { what: '50-turn task: wall', value: s(fifty.wallMs), target: '≤ 1.2 s', ok: fifty.wallMs <= 1200 },
     { what: '50-turn task: peak RSS', value: `${fifty.peakRssMiB.toFixed(1)} MiB`, target: '' },
     { what: 'process start → first model request', value: ms(five.firstRequestMs), target: '' },
-    { what: 'first request', value: kb(five.firstRequestBytes), target: '≤ 12 KB', ok: five.firstRequestBytes <= 12_000 },
-    { what: 'later requests, 50-turn (median; growth per turn)', value: `${kb(fifty.laterRequestBytes)} (+${kb(fifty.laterRequestGrowthBytes)})`, target: '' },
-    { what: 'input tokens from cache, turn 2+ (5 / 50)', value: `${(five.cacheShare * 100).toFixed(1)} % / ${(fifty.cacheShare * 100).toFixed(1)} %`, target: '≥ 90 %', ok: Math.min(five.cacheShare, fifty.cacheShare) >= 0.9 },
+    {
+      what: 'first request',
+      value: kb(five.firstRequestBytes),
+      target: '≤ 12 KB',
+      ok: five.firstRequestBytes <= 12_000,
+    },
+    {
+      what: 'later requests, 50-turn (median; growth per turn)',
+      value: `${kb(fifty.laterRequestBytes)} (+${kb(fifty.laterRequestGrowthBytes)})`,
+      target: '',
+    },
+    {
+      what: 'input tokens from cache, turn 2+ (5 / 50)',
+      value: `${(five.cacheShare * 100).toFixed(1)} % / ${(fifty.cacheShare * 100).toFixed(1)} %`,
+      target: '≥ 90 %',
+      ok: Math.min(five.cacheShare, fifty.cacheShare) >= 0.9,
+    },
     ...Object.entries(fifty.toolMs)
       .sort()
       .map(([k, v]) => ({ what: `tool ${k} (50-turn, ${v.calls} calls)`, value: ms(v.medianMs), target: '' })),
-    { what: `sandbox start (${sandbox?.info ?? 'bwrap unusable'})`, value: sandbox ? ms(sandbox.startMs) : 'n/a', target: '' },
+    {
+      what: `sandbox start (${sandbox?.info ?? 'bwrap unusable'})`,
+      value: sandbox ? ms(sandbox.startMs) : 'n/a',
+      target: '',
+    },
     { what: 'sandbox per Bash command', value: sandbox ? ms(sandbox.perCommandMs) : 'n/a', target: '' },
-    { what: `repo context, ${tree.files} files (${tree.contextSource})`, value: ms(tree.contextMs), target: '≤ 200 ms', ok: tree.contextMs <= 200 },
-    { what: 'Glob **/*.ts vs rg --files', value: `${ratio(tree.globMs, tree.rgGlobMs).toFixed(2)}× (${ms(tree.globMs)} / ${ms(tree.rgGlobMs)})`, target: '≤ 1.5×', ok: tree.globMs / tree.rgGlobMs <= 1.5 },
-    { what: 'Grep word vs rg -l', value: `${ratio(tree.grepMs, tree.rgGrepMs).toFixed(2)}× (${ms(tree.grepMs)} / ${ms(tree.rgGrepMs)})`, target: '≤ 1.5×', ok: tree.grepMs / tree.rgGrepMs <= 1.5 },
-    { what: 'bundle dist/index.js (gzip)', value: `${(bundleBytes / MiB).toFixed(2)} MiB (${(bundleGzip / MiB).toFixed(2)} MiB)`, target: '' },
+    {
+      what: `repo context, ${tree.files} files (${tree.contextSource})`,
+      value: ms(tree.contextMs),
+      target: '≤ 200 ms',
+      ok: tree.contextMs <= 200,
+    },
+    {
+      what: 'Glob **/*.ts vs rg --files',
+      value: `${ratio(tree.globMs, tree.rgGlobMs).toFixed(2)}× (${ms(tree.globMs)} / ${ms(tree.rgGlobMs)})`,
+      target: '≤ 1.5×',
+      ok: tree.globMs / tree.rgGlobMs <= 1.5,
+    },
+    {
+      what: 'Grep word vs rg -l',
+      value: `${ratio(tree.grepMs, tree.rgGrepMs).toFixed(2)}× (${ms(tree.grepMs)} / ${ms(tree.rgGrepMs)})`,
+      target: '≤ 1.5×',
+      ok: tree.grepMs / tree.rgGrepMs <= 1.5,
+    },
+    {
+      what: 'bundle dist/index.js (gzip)',
+      value: `${(bundleBytes / MiB).toFixed(2)} MiB (${(bundleGzip / MiB).toFixed(2)} MiB)`,
+      target: '',
+    },
   ];
   const w0 = Math.max(...rows.map((r) => r.what.length));
   const w1 = Math.max(...rows.map((r) => r.value.length));
@@ -459,10 +604,25 @@ async function main(): Promise<void> {
     `backend-developer-action bench${SMOKE ? ' (smoke: not representative)' : ''} — ${m.cpu}, ${m.cores} cores, node ${m.node}, ${RUNS} runs, medians`,
     `${'figure'.padEnd(w0)} | ${'value'.padEnd(w1)} | target`,
     `${'-'.repeat(w0)}-|-${'-'.repeat(w1)}-|-------`,
-    ...rows.map((r) => `${r.what.padEnd(w0)} | ${r.value.padEnd(w1)} | ${r.target ? `${r.target} ${r.ok ? '✓' : '✗'}` : '—'}`),
+    ...rows.map(
+      (r) => `${r.what.padEnd(w0)} | ${r.value.padEnd(w1)} | ${r.target ? `${r.target} ${r.ok ? '✓' : '✗'}` : '—'}`,
+    ),
   ];
   console.log(lines.join('\n'));
-  const results = { date: new Date().toISOString(), smoke: SMOKE, machine: m, runs: RUNS, five, fiveOff, cli, fifty, sandbox, tree, bundle: { bytes: bundleBytes, gzipBytes: bundleGzip }, rows };
+  const results = {
+    date: new Date().toISOString(),
+    smoke: SMOKE,
+    machine: m,
+    runs: RUNS,
+    five,
+    fiveOff,
+    cli,
+    fifty,
+    sandbox,
+    tree,
+    bundle: { bytes: bundleBytes, gzipBytes: bundleGzip },
+    rows,
+  };
   await writeFile(OUT, JSON.stringify(results, null, 2) + '\n');
   log(`wrote ${OUT}`);
 }

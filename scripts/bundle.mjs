@@ -18,7 +18,12 @@ const sideEffectFree = {
     const inPackage = new RegExp(`/node_modules/(${SIDE_EFFECT_FREE.map((p) => p.replace('/', '\\/')).join('|')})/`);
     b.onResolve({ filter: /.*/ }, async (args) => {
       if (args.pluginData === sideEffectFree) return undefined; // our own resolve call below
-      const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: sideEffectFree });
+      const r = await b.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: sideEffectFree,
+      });
       if (r.errors.length || !inPackage.test(r.path)) return undefined;
       return { path: r.path, namespace: r.namespace, sideEffects: false };
     });
@@ -56,7 +61,9 @@ const common = {
   logLevel: 'warning',
   plugins: [sideEffectFree, providerFiles],
   // CommonJS dependencies bundled into ESM still call require() for node built-ins.
-  banner: { js: "import { createRequire as __bda_createRequire } from 'node:module'; const require = __bda_createRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __bda_createRequire } from 'node:module'; const require = __bda_createRequire(import.meta.url);",
+  },
 };
 await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist' });
 // Glob/Grep's matching worker (src/tools/offload.ts starts it from the file beside the bundle): a thread that a
@@ -72,7 +79,12 @@ await build({
   outdir: 'dist',
 });
 // The local CLI (npx backend-developer-action run "<task>"): the same pieces, its own entry.
-await build({ ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', banner: { js: `#!/usr/bin/env node\n${common.banner.js}` } });
+await build({
+  ...common,
+  entryPoints: { cli: 'src/cli.ts' },
+  outdir: 'dist',
+  banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
+});
 await chmod('dist/cli.js', 0o755);
 // Built-in agents ship beside the bundle; agent files resolve their reference docs relative to themselves.
 await cp('agents', 'dist/agents', { recursive: true });

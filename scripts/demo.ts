@@ -25,7 +25,10 @@ try {
   step(1, `alice comments on issue #${s.issueNumber} of ${REPO} ("${s.gh.state.issues[0]!.title}"):`);
   console.log(`   ${task}`);
   const sandbox = hasBwrap() ? 'auto' : 'off';
-  step(2, `The runner starts node dist/index.js (sandbox: ${sandbox}${sandbox === 'off' ? ' — bubblewrap is not usable here' : ''})`);
+  step(
+    2,
+    `The runner starts node dist/index.js (sandbox: ${sandbox}${sandbox === 'off' ? ' — bubblewrap is not usable here' : ''})`,
+  );
   const t0 = Date.now();
   const run = await s.run(s.comment({ body: task }), { sandbox });
   for (const line of run.stdout.split('\n')) if (line && !line.startsWith('::add-mask::')) console.log(`   │ ${line}`);
@@ -42,21 +45,33 @@ try {
     console.log(`   branch       ${branch} pushed to origin at ${pushed.sha.slice(0, 8)}`);
     console.log(`   commit       "${c.subject}" by ${c.authorName}; ${c.trailers.join('; ')}`);
   }
-  const transcript = (await readFile(run.outputs['transcript']!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  const transcript = (await readFile(run.outputs['transcript']!, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   for (const e of transcript.filter((e) => e.type === 'tool')) {
     const i = e.input as Record<string, string>;
-    console.log(`   tool         ${e.name.padEnd(5)} ${String(i.file_path ?? i.command ?? i.pattern).split('\n')[0]}${e.result.isError ? '  (error)' : ''}  ${e.ms} ms`);
+    console.log(
+      `   tool         ${e.name.padEnd(5)} ${String(i.file_path ?? i.command ?? i.pattern).split('\n')[0]}${e.result.isError ? '  (error)' : ''}  ${e.ms} ms`,
+    );
   }
   const pr = s.gh.state.pulls[0];
-  if (pr) console.log(`   pull request #${pr.number} "${pr.title}" ${pr.pull!.head} → ${pr.pull!.base}${pr.pull!.draft ? ' (draft)' : ''}: ${run.outputs['pr-url']}`);
+  if (pr)
+    console.log(
+      `   pull request #${pr.number} "${pr.title}" ${pr.pull!.head} → ${pr.pull!.base}${pr.pull!.draft ? ' (draft)' : ''}: ${run.outputs['pr-url']}`,
+    );
   const check = s.gh.state.checkRuns[0];
   if (check) console.log(`   check run    ${check.name}: ${check.conclusion} on ${check.headSha.slice(0, 8)}`);
-  console.log(`   outputs      status=${run.outputs['status']} turns=${run.outputs['turns']} cost-usd=${run.outputs['cost-usd']} cache-read-tokens=${run.outputs['cache-read-tokens']}`);
+  console.log(
+    `   outputs      status=${run.outputs['status']} turns=${run.outputs['turns']} cost-usd=${run.outputs['cost-usd']} cache-read-tokens=${run.outputs['cache-read-tokens']}`,
+  );
   s.gh.assertNoViolations();
   console.log(`   every one of the ${s.gh.requests.length} GitHub API calls matched GitHub's OpenAPI description`);
 
   step(4, `The STATUS comment (${run.outputs['comment-url']})`);
-  const comment = s.gh.state.comments.find((c) => c.body.includes('STATUS: ') && c.issueNumber === (pr?.number ?? s.issueNumber));
+  const comment = s.gh.state.comments.find(
+    (c) => c.body.includes('STATUS: ') && c.issueNumber === (pr?.number ?? s.issueNumber),
+  );
   console.log((comment?.body ?? '(none)').replace(/\n*<!--.*-->\s*$/s, '').replace(/^/gm, '   '));
   if (run.code !== 0 || run.outputs['status'] !== 'COMPLETE') process.exitCode = 1;
 } finally {

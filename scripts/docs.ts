@@ -59,7 +59,8 @@ export function readContract(actionYml: string): ActionContract {
   const doc = record(parseYaml(actionYml), 'the document');
   const inputs = Object.entries(record(doc.inputs ?? {}, 'inputs')).map(([name, raw]): ActionInput => {
     const v = record(raw, `input ${name}`);
-    if (typeof v.description !== 'string' || !v.description.trim()) throw new Error(`action.yml: input ${name} has no description`);
+    if (typeof v.description !== 'string' || !v.description.trim())
+      throw new Error(`action.yml: input ${name} has no description`);
     return {
       name,
       description: v.description.trim(),
@@ -69,7 +70,8 @@ export function readContract(actionYml: string): ActionContract {
   });
   const outputs = Object.entries(record(doc.outputs ?? {}, 'outputs')).map(([name, raw]): ActionOutput => {
     const v = record(raw, `output ${name}`);
-    if (typeof v.description !== 'string' || !v.description.trim()) throw new Error(`action.yml: output ${name} has no description`);
+    if (typeof v.description !== 'string' || !v.description.trim())
+      throw new Error(`action.yml: output ${name} has no description`);
     return { name, description: v.description.trim() };
   });
   return { inputs, outputs };
@@ -93,7 +95,11 @@ function inputsTable(inputs: readonly ActionInput[]): string {
 }
 
 function outputsTable(outputs: readonly ActionOutput[]): string {
-  return ['| Output | Description |', '|---|---|', ...outputs.map((o) => `| ${code(o.name)} | ${cell(o.description)} |`)].join('\n');
+  return [
+    '| Output | Description |',
+    '|---|---|',
+    ...outputs.map((o) => `| ${code(o.name)} | ${cell(o.description)} |`),
+  ].join('\n');
 }
 
 function usd(n: number): string {
@@ -147,7 +153,8 @@ export function updateReadme(readme: string, sections: Readonly<Record<string, s
     const i = out.indexOf(start);
     const j = out.indexOf(end);
     if (i < 0 || j < 0 || j < i) throw new Error(`the page lacks the markers ${start} … ${end}`);
-    if (out.indexOf(start, i + 1) >= 0 || out.indexOf(end, j + 1) >= 0) throw new Error(`the page has the markers for "${name}" twice`);
+    if (out.indexOf(start, i + 1) >= 0 || out.indexOf(end, j + 1) >= 0)
+      throw new Error(`the page has the markers for "${name}" twice`);
     out = `${out.slice(0, i + start.length)}\n${body}\n${out.slice(j)}`;
   }
   return out;
@@ -156,13 +163,20 @@ export function updateReadme(readme: string, sections: Readonly<Record<string, s
 /** The documentation pages, README first: the README's first screen and the pages under docs/. */
 export function docPages(root: string = ROOT): string[] {
   const dir = join(root, 'docs');
-  const pages = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`) : [];
+  const pages = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.md'))
+        .sort()
+        .map((f) => `docs/${f}`)
+    : [];
   return ['README.md', ...pages];
 }
 
 /** All documentation as one text (README first), for checks that a thing is documented somewhere. */
 export function readDocs(root: string = ROOT): string {
-  return docPages(root).map((p) => readFileSync(join(root, p), 'utf8')).join('\n\n');
+  return docPages(root)
+    .map((p) => readFileSync(join(root, p), 'utf8'))
+    .join('\n\n');
 }
 
 export interface DocsResult {
@@ -184,7 +198,8 @@ export function syncDocs(opts: { root?: string; write?: boolean } = {}): DocsRes
   const pages = new Set<string>();
   for (const [name, body] of Object.entries(sections)) {
     const holders = [...texts].filter(([, t]) => t.includes(`<!-- ${name}:start -->`));
-    if (holders.length !== 1) throw new Error(`The markers <!-- ${name}:start --> must be on exactly one page (found on ${holders.length}).`);
+    if (holders.length !== 1)
+      throw new Error(`The markers <!-- ${name}:start --> must be on exactly one page (found on ${holders.length}).`);
     const [page, current] = holders[0]!;
     const expected = updateReadme(current, { [name]: body });
     if (expected === current) continue;
@@ -203,5 +218,11 @@ if (import.meta.main) {
     console.error(`${pages.join(', ')} stale (${stale.join(', ')}): run \`npm run docs\` and commit the pages.`);
     process.exit(1);
   }
-  console.log(check ? 'The docs are up to date.' : stale.length ? `${pages.join(', ')}: rewrote ${stale.join(', ')}.` : 'The docs were already up to date.');
+  console.log(
+    check
+      ? 'The docs are up to date.'
+      : stale.length
+        ? `${pages.join(', ')}: rewrote ${stale.join(', ')}.`
+        : 'The docs were already up to date.',
+  );
 }

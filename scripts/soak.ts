@@ -6,7 +6,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runFault, explain, cancelWhenPushStarts, type FaultContext, type FaultSpec } from '../test-support/fault-run.ts';
+import {
+  runFault,
+  explain,
+  cancelWhenPushStarts,
+  type FaultContext,
+  type FaultSpec,
+} from '../test-support/fault-run.ts';
 import { healthTurns } from '../test-support/health-scenario.ts';
 import { git, pushAsHuman } from '../test-support/git.ts';
 import { REPO, type Turn } from '../test-support/scenario.ts';
@@ -25,7 +31,6 @@ const RUNS = Number(values.runs);
 const BASE_SEED = Number(values.seed) >>> 0;
 const CONCURRENCY = Math.max(1, Number(values.concurrency));
 const MAX_WALL_MS = 60_000;
-
 
 type Rng = () => number;
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
@@ -48,32 +53,119 @@ const mapTurns = (p: Plan, f: (t: Turn[], ctx: FaultContext) => Turn[]): void =>
   const prev = p.turns;
   p.turns = (ctx) => f(prev(ctx), ctx);
 };
-const bash = (command: string, timeout = 60_000): Turn => ({ content: [{ type: 'tool_use', name: 'Bash', input: { command, timeout } }] });
-const status = (s: string, summary: string): Turn => ({ content: [{ type: 'text', text: `STATUS: ${s}\nSUMMARY: ${summary}\nFILES: ` }] });
+const bash = (command: string, timeout = 60_000): Turn => ({
+  content: [{ type: 'tool_use', name: 'Bash', input: { command, timeout } }],
+});
+const status = (s: string, summary: string): Turn => ({
+  content: [{ type: 'text', text: `STATUS: ${s}\nSUMMARY: ${summary}\nFILES: ` }],
+});
 /** The index of the STATUS turn (the last), so faults land on tool turns before it. */
 const toolTurn = (rng: Rng, t: Turn[]): number => int(rng, 0, Math.max(0, t.length - 2));
 
 const MODEL: Record<string, Mod> = {
-  '429': (p, rng) => mapTurns(p, (t) => { const k = toolTurn(rng, t); return [...t.slice(0, k), { fault: { http: 429, errorType: 'rate_limit_error', message: 'rate limited', headers: FAST } }, ...t.slice(k)]; }),
-  '529-once': (p, rng) => mapTurns(p, (t) => { const k = toolTurn(rng, t); return [...t.slice(0, k), { fault: { http: 529, errorType: 'overloaded_error', message: 'Overloaded', headers: FAST } }, ...t.slice(k)]; }),
-  '529-sustained': (p, rng) => mapTurns(p, (t) => [...t.slice(0, int(rng, 1, t.length - 1)), { fault: { http: 529, errorType: 'overloaded_error', message: 'Overloaded', headers: FAST }, repeat: 3 }]),
-  '500': (p, rng) => mapTurns(p, (t) => { const k = toolTurn(rng, t); return [...t.slice(0, k), { fault: { http: 500, errorType: 'api_error', message: 'Internal server error', headers: FAST } }, ...t.slice(k)]; }),
-  'reset': (p, rng) => mapTurns(p, (t) => { const k = toolTurn(rng, t); return [...t.slice(0, k), { fault: { reset: true } }, ...t.slice(k)]; }),
-  'cut-mid-tool-input': (p, rng) => mapTurns(p, (t) => { const k = toolTurn(rng, t); return [...t.slice(0, k), { ...t[k]!, fault: { cutAfterEvents: 'mid-tool-input' } }, ...t.slice(k)]; }),
-  'stream-error': (p, rng) => mapTurns(p, (t) => { const k = toolTurn(rng, t); return [...t.slice(0, k), { ...t[k]!, fault: { streamError: { type: 'overloaded_error', message: 'Overloaded' }, afterEvents: int(rng, 1, 6) } }, ...t.slice(k)]; }),
+  '429': (p, rng) =>
+    mapTurns(p, (t) => {
+      const k = toolTurn(rng, t);
+      return [
+        ...t.slice(0, k),
+        { fault: { http: 429, errorType: 'rate_limit_error', message: 'rate limited', headers: FAST } },
+        ...t.slice(k),
+      ];
+    }),
+  '529-once': (p, rng) =>
+    mapTurns(p, (t) => {
+      const k = toolTurn(rng, t);
+      return [
+        ...t.slice(0, k),
+        { fault: { http: 529, errorType: 'overloaded_error', message: 'Overloaded', headers: FAST } },
+        ...t.slice(k),
+      ];
+    }),
+  '529-sustained': (p, rng) =>
+    mapTurns(p, (t) => [
+      ...t.slice(0, int(rng, 1, t.length - 1)),
+      { fault: { http: 529, errorType: 'overloaded_error', message: 'Overloaded', headers: FAST }, repeat: 3 },
+    ]),
+  '500': (p, rng) =>
+    mapTurns(p, (t) => {
+      const k = toolTurn(rng, t);
+      return [
+        ...t.slice(0, k),
+        { fault: { http: 500, errorType: 'api_error', message: 'Internal server error', headers: FAST } },
+        ...t.slice(k),
+      ];
+    }),
+  reset: (p, rng) =>
+    mapTurns(p, (t) => {
+      const k = toolTurn(rng, t);
+      return [...t.slice(0, k), { fault: { reset: true } }, ...t.slice(k)];
+    }),
+  'cut-mid-tool-input': (p, rng) =>
+    mapTurns(p, (t) => {
+      const k = toolTurn(rng, t);
+      return [...t.slice(0, k), { ...t[k]!, fault: { cutAfterEvents: 'mid-tool-input' } }, ...t.slice(k)];
+    }),
+  'stream-error': (p, rng) =>
+    mapTurns(p, (t) => {
+      const k = toolTurn(rng, t);
+      return [
+        ...t.slice(0, k),
+        {
+          ...t[k]!,
+          fault: { streamError: { type: 'overloaded_error', message: 'Overloaded' }, afterEvents: int(rng, 1, 6) },
+        },
+        ...t.slice(k),
+      ];
+    }),
   'hang-timeout': (p, rng) => {
     p.inputs['timeout-minutes'] = '0.05';
     mapTurns(p, (t) => [...t.slice(0, int(rng, 1, t.length - 1)), { fault: { hang: true } }]);
   },
-  'max-tokens-mid-tool': (p, rng) => mapTurns(p, (t) => { const k = toolTurn(rng, t); return [...t.slice(0, k), { content: [{ type: 'text', text: 'Next:' }, { type: 'tool_use', name: 'Write', input: { file_path: 'cut.txt', content: 'par' } }], stop_reason: 'max_tokens' }, ...t.slice(k)]; }),
-  'context-exceeded': (p, rng) => mapTurns(p, (t) => { const k = toolTurn(rng, t); return [...t.slice(0, k), { content: [{ type: 'text', text: 'Looking further,' }], stop_reason: 'model_context_window_exceeded' }, ...t.slice(k)]; }),
+  'max-tokens-mid-tool': (p, rng) =>
+    mapTurns(p, (t) => {
+      const k = toolTurn(rng, t);
+      return [
+        ...t.slice(0, k),
+        {
+          content: [
+            { type: 'text', text: 'Next:' },
+            { type: 'tool_use', name: 'Write', input: { file_path: 'cut.txt', content: 'par' } },
+          ],
+          stop_reason: 'max_tokens',
+        },
+        ...t.slice(k),
+      ];
+    }),
+  'context-exceeded': (p, rng) =>
+    mapTurns(p, (t) => {
+      const k = toolTurn(rng, t);
+      return [
+        ...t.slice(0, k),
+        { content: [{ type: 'text', text: 'Looking further,' }], stop_reason: 'model_context_window_exceeded' },
+        ...t.slice(k),
+      ];
+    }),
 };
 
 const GITHUB: Record<string, Mod> = {
-  '502-comment': (p, rng) => { const applied = rng() < 0.5; p.names[p.names.length - 1] += applied ? '(applied)' : ''; const times = int(rng, 1, 2); p.setups.push(({ s }) => s.gh.inject({ operationId: 'issues/create-comment', status: 502, applied, times })); },
-  '503-pr': (p, rng) => { const applied = rng() < 0.5; p.names[p.names.length - 1] += applied ? '(applied)' : ''; p.setups.push(({ s }) => s.gh.inject({ operationId: 'pulls/create', status: 503, applied })); },
-  '502-check-run': (p, rng) => { const applied = rng() < 0.5; p.names[p.names.length - 1] += applied ? '(applied)' : ''; p.setups.push(({ s }) => s.gh.inject({ operationId: 'checks/create', status: 502, applied })); },
-  '502-update-comment': (p) => p.setups.push(({ s }) => s.gh.inject({ operationId: 'issues/update-comment', status: 502 })),
+  '502-comment': (p, rng) => {
+    const applied = rng() < 0.5;
+    p.names[p.names.length - 1] += applied ? '(applied)' : '';
+    const times = int(rng, 1, 2);
+    p.setups.push(({ s }) => s.gh.inject({ operationId: 'issues/create-comment', status: 502, applied, times }));
+  },
+  '503-pr': (p, rng) => {
+    const applied = rng() < 0.5;
+    p.names[p.names.length - 1] += applied ? '(applied)' : '';
+    p.setups.push(({ s }) => s.gh.inject({ operationId: 'pulls/create', status: 503, applied }));
+  },
+  '502-check-run': (p, rng) => {
+    const applied = rng() < 0.5;
+    p.names[p.names.length - 1] += applied ? '(applied)' : '';
+    p.setups.push(({ s }) => s.gh.inject({ operationId: 'checks/create', status: 502, applied }));
+  },
+  '502-update-comment': (p) =>
+    p.setups.push(({ s }) => s.gh.inject({ operationId: 'issues/update-comment', status: 502 })),
   'secondary-rate-limit': (p, rng) => {
     const operationId = pick(rng, ['issues/create-comment', 'issues/update-comment', 'pulls/create']);
     p.setups.push(({ s }) => s.gh.inject({ operationId, kind: 'secondary-rate-limit', retryAfter: 1 }));
@@ -87,7 +179,17 @@ const GITHUB: Record<string, Mod> = {
   'progress-deleted': (p, rng) =>
     mapTurns(p, (t, ctx) => {
       const k = int(rng, 1, t.length - 1);
-      return t.map((turn, i) => (i !== k ? turn : { ...turn, expect: () => { const c = ctx.s.gh.state.comments.find((x) => x.body.includes(`progress=${ctx.commentId} -->`)); if (c) ctx.s.gh.deleteComment(c.id); } }));
+      return t.map((turn, i) =>
+        i !== k
+          ? turn
+          : {
+              ...turn,
+              expect: () => {
+                const c = ctx.s.gh.state.comments.find((x) => x.body.includes(`progress=${ctx.commentId} -->`));
+                if (c) ctx.s.gh.deleteComment(c.id);
+              },
+            },
+      );
     }),
 };
 
@@ -98,8 +200,19 @@ const onLast = (t: Turn[], ctx: FaultContext, during: () => Promise<unknown> | v
 };
 
 const GIT_PROCESS: Record<string, Mod> = {
-  'human-push': (p) => mapTurns(p, (t, ctx) => onLast(t, ctx, () => pushAsHuman(ctx.s.origin, ctx.branch, { 'CHANGELOG.md': '- human\n' }), 1500)),
-  'human-push-conflict': (p) => mapTurns(p, (t, ctx) => onLast(t, ctx, () => pushAsHuman(ctx.s.origin, ctx.branch, { 'src/server.js': 'export const routes = {};\n' }), 1500)),
+  'human-push': (p) =>
+    mapTurns(p, (t, ctx) =>
+      onLast(t, ctx, () => pushAsHuman(ctx.s.origin, ctx.branch, { 'CHANGELOG.md': '- human\n' }), 1500),
+    ),
+  'human-push-conflict': (p) =>
+    mapTurns(p, (t, ctx) =>
+      onLast(
+        t,
+        ctx,
+        () => pushAsHuman(ctx.s.origin, ctx.branch, { 'src/server.js': 'export const routes = {};\n' }),
+        1500,
+      ),
+    ),
   'remote-unreachable': (p) => mapTurns(p, (t, ctx) => onLast(t, ctx, () => ctx.s.http.close(), 300)),
   'unrelated-branch': (p) =>
     p.setups.push(async ({ s, branch }) => {
@@ -113,13 +226,29 @@ const GIT_PROCESS: Record<string, Mod> = {
       await rm(dir, { recursive: true, force: true });
     }),
   'dirty-workspace': (p) => p.setups.push(({ s }) => writeFile(join(s.workspace, 'scratch.txt'), 'dirty\n')),
-  'large-diff': (p) => mapTurns(p, (t) => [...t.slice(0, -1), bash("node -e \"const fs=require('fs');fs.mkdirSync('gen',{recursive:true});for(let i=0;i<1500;i++)fs.writeFileSync('gen/f'+i+'.txt','x'+i+'\\n')\""), t.at(-1)!]),
-  'binary-files': (p) => mapTurns(p, (t) => [...t.slice(0, -1), bash("mkdir -p assets && head -c 100000 /dev/urandom > assets/blob.bin && printf '\\000\\377' > assets/tiny.bin"), t.at(-1)!]),
+  'large-diff': (p) =>
+    mapTurns(p, (t) => [
+      ...t.slice(0, -1),
+      bash(
+        "node -e \"const fs=require('fs');fs.mkdirSync('gen',{recursive:true});for(let i=0;i<1500;i++)fs.writeFileSync('gen/f'+i+'.txt','x'+i+'\\n')\"",
+      ),
+      t.at(-1)!,
+    ]),
+  'binary-files': (p) =>
+    mapTurns(p, (t) => [
+      ...t.slice(0, -1),
+      bash("mkdir -p assets && head -c 100000 /dev/urandom > assets/blob.bin && printf '\\000\\377' > assets/tiny.bin"),
+      t.at(-1)!,
+    ]),
   'file-deleted': (p) => mapTurns(p, (t) => [...t.slice(0, -1), bash('rm README.md'), t.at(-1)!]),
   'sigterm-mid-tool': (p, rng) =>
     mapTurns(p, (t, ctx) => {
       const k = int(rng, 1, t.length - 1);
-      return [...t.slice(0, k), { ...bash('sleep 30'), expect: () => void setTimeout(() => ctx.child?.kill('SIGTERM'), 600) }, status('COMPLETE', 'unreached')];
+      return [
+        ...t.slice(0, k),
+        { ...bash('sleep 30'), expect: () => void setTimeout(() => ctx.child?.kill('SIGTERM'), 600) },
+        status('COMPLETE', 'unreached'),
+      ];
     }),
   'sigterm-at-push': (p) =>
     mapTurns(p, (t, ctx) => {
@@ -133,7 +262,12 @@ const GIT_PROCESS: Record<string, Mod> = {
         },
       ];
     }),
-  'huge-output': (p) => mapTurns(p, (t) => [...t.slice(0, -1), bash('yes 0123456789abcdef0123456789abcdef | head -c 100000000'), t.at(-1)!]),
+  'huge-output': (p) =>
+    mapTurns(p, (t) => [
+      ...t.slice(0, -1),
+      bash('yes 0123456789abcdef0123456789abcdef | head -c 100000000'),
+      t.at(-1)!,
+    ]),
 };
 
 function plan(runSeed: number): { names: string[]; spec: FaultSpec } {
@@ -188,18 +322,41 @@ async function one(i: number, runSeed: number): Promise<Row> {
           `${v.changed.length ? (v.savedOn ? `saved on ${v.savedOn}` : 'not pushed (reported)') : 'no changes'} ${(o.wallMs / 1000).toFixed(1)} s ${ok ? 'ok' : `FAIL: ${v.problems.join('; ')}`}`,
       );
       if (!ok && values.verbose) console.log(explain(o));
-      return { i, seed: runSeed, ok, hasStatus: v.hasStatus, workLost: v.workLost, duplicates: v.duplicates, wallMs: o.wallMs };
+      return {
+        i,
+        seed: runSeed,
+        ok,
+        hasStatus: v.hasStatus,
+        workLost: v.workLost,
+        duplicates: v.duplicates,
+        wallMs: o.wallMs,
+      };
     } finally {
       await o.close();
     }
   } catch (e) {
-    console.log(`run ${String(i + 1).padStart(3)} seed=${runSeed} faults=${names.join('+')} → HARNESS ERROR ${(e as Error).stack ?? e}`);
-    return { i, seed: runSeed, ok: false, hasStatus: false, workLost: false, duplicates: false, wallMs: Date.now() - t0 };
+    console.log(
+      `run ${String(i + 1).padStart(3)} seed=${runSeed} faults=${names.join('+')} → HARNESS ERROR ${(e as Error).stack ?? e}`,
+    );
+    return {
+      i,
+      seed: runSeed,
+      ok: false,
+      hasStatus: false,
+      workLost: false,
+      duplicates: false,
+      wallMs: Date.now() - t0,
+    };
   }
 }
 
-const seeds = values.replay !== undefined ? [Number(values.replay) >>> 0] : Array.from({ length: RUNS }, (_, i) => (BASE_SEED + Math.imul(i + 1, 0x9e3779b9)) >>> 0);
-console.log(`soak: ${seeds.length} runs, seed ${values.replay !== undefined ? `replay ${seeds[0]}` : BASE_SEED}, concurrency ${CONCURRENCY}, node ${process.version}`);
+const seeds =
+  values.replay !== undefined
+    ? [Number(values.replay) >>> 0]
+    : Array.from({ length: RUNS }, (_, i) => (BASE_SEED + Math.imul(i + 1, 0x9e3779b9)) >>> 0);
+console.log(
+  `soak: ${seeds.length} runs, seed ${values.replay !== undefined ? `replay ${seeds[0]}` : BASE_SEED}, concurrency ${CONCURRENCY}, node ${process.version}`,
+);
 const started = Date.now();
 const rows: Row[] = [];
 let next = 0;

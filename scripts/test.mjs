@@ -17,18 +17,32 @@ const SUITE_TIMEOUT_MS = Number(process.env.TEST_SUITE_TIMEOUT_MS) || 45 * 60_00
 
 const args = process.argv.slice(2);
 const files = args.length ? args : globSync('__tests__/**/*.test.ts').sort();
-console.log(`node ${process.version} (${process.execPath}); ${files.length} test files; ${TEST_TIMEOUT_MS / 1000} s per test`);
+console.log(
+  `node ${process.version} (${process.execPath}); ${files.length} test files; ${TEST_TIMEOUT_MS / 1000} s per test`,
+);
 if (Number(process.versions.node.split('.')[0]) < 24) {
-  console.error('Tests must run on Node 24: run them through npm (npm test), which puts node_modules/.bin/node first on PATH.');
+  console.error(
+    'Tests must run on Node 24: run them through npm (npm test), which puts node_modules/.bin/node first on PATH.',
+  );
   process.exit(1);
 }
 
 const started = Date.now();
 const child = spawn(
   process.execPath,
-  ['--test', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, '--test-force-exit', '--test-reporter=spec', ...files],
+  [
+    '--test',
+    '--test-concurrency=2',
+    `--test-timeout=${TEST_TIMEOUT_MS}`,
+    '--test-force-exit',
+    '--test-reporter=spec',
+    ...files,
+  ],
   // Piped to read the skip lines; colours kept when a person is watching.
-  { stdio: ['inherit', 'pipe', 'inherit'], env: process.stdout.isTTY ? { FORCE_COLOR: '1', ...process.env } : process.env },
+  {
+    stdio: ['inherit', 'pipe', 'inherit'],
+    env: process.stdout.isTTY ? { FORCE_COLOR: '1', ...process.env } : process.env,
+  },
 );
 const killer = setTimeout(() => {
   console.error(`The test run took longer than ${SUITE_TIMEOUT_MS / 1000} s (TEST_SUITE_TIMEOUT_MS): stopping it.`);
@@ -48,6 +62,8 @@ child.on('close', (code, signal) => {
     console.log('\nSkipped (install what they name and run again to cover them):');
     for (const [reason, n] of skips) console.log(`  ${n} × ${reason}`);
   }
-  console.log(`test run: ${Math.round((Date.now() - started) / 1000)} s, ${signal ? `killed (${signal})` : `exit code ${code}`}`);
+  console.log(
+    `test run: ${Math.round((Date.now() - started) / 1000)} s, ${signal ? `killed (${signal})` : `exit code ${code}`}`,
+  );
   process.exit(code ?? 1);
 });

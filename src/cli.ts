@@ -17,7 +17,13 @@ import { runSession } from './session/session.ts';
 import type { LoopResult } from './session/loop.ts';
 import { readRecording, replayClient } from './model/replay.ts';
 import { createToolbox, type SandboxMode } from './tools/index.ts';
-import { createCommandManager, NO_SUBMODULE_CONFIG, slugify, stageChanges, type GitCommandManager } from './git/index.ts';
+import {
+  createCommandManager,
+  NO_SUBMODULE_CONFIG,
+  slugify,
+  stageChanges,
+  type GitCommandManager,
+} from './git/index.ts';
 import { Transcript } from './session/transcript.ts';
 import { createRedactor } from './redact.ts';
 import { consoleLogger } from './log.ts';
@@ -33,7 +39,6 @@ its STATUS block. Needs ANTHROPIC_API_KEY (ANTHROPIC_BASE_URL is honoured), exce
 --provider bedrock, AWS credentials and AWS_REGION; with --provider vertex, Google credentials (ADC), CLOUD_ML_REGION
 and ANTHROPIC_VERTEX_PROJECT_ID or GOOGLE_CLOUD_PROJECT.
 Exit code: 0 for COMPLETE and WAITING, 1 for BLOCKED and ERROR (as the action's default fail-on), 2 for bad usage.`;
-
 
 /** Plain git for reading the user's own settings (identity, top level) before the agent runs. */
 function userGit(cwd: string, args: string[]): string {
@@ -62,8 +67,10 @@ function readArgs(argv: readonly string[]) {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  if (!['auto', 'required', 'off'].includes(values.sandbox!)) throw new UserError(`--sandbox must be auto, required or off, not '${values.sandbox}'.`);
-  if (!['anthropic', 'bedrock', 'vertex'].includes(values.provider!)) throw new UserError(`--provider must be anthropic, bedrock or vertex, not '${values.provider}'.`);
+  if (!['auto', 'required', 'off'].includes(values.sandbox!))
+    throw new UserError(`--sandbox must be auto, required or off, not '${values.sandbox}'.`);
+  if (!['anthropic', 'bedrock', 'vertex'].includes(values.provider!))
+    throw new UserError(`--provider must be anthropic, bedrock or vertex, not '${values.provider}'.`);
   return { values, task: rest.join(' ').trim(), provider: values.provider as Provider };
 }
 
@@ -76,7 +83,9 @@ function cleanCheckout(): string {
     throw new UserError('Run this inside a git checkout: the agent works on the repository in the current directory.');
   }
   if (userGit(workspace, ['status', '--porcelain'])) {
-    throw new UserError('The checkout has uncommitted changes. Commit or stash them first, so the agent\'s work can be told apart from yours.');
+    throw new UserError(
+      "The checkout has uncommitted changes. Commit or stash them first, so the agent's work can be told apart from yours.",
+    );
   }
   return workspace;
 }
@@ -90,7 +99,10 @@ function userIdentity(workspace: string): { name: string; email: string } {
       return fallback;
     }
   };
-  return { name: gitConfig('user.name', 'backend-developer-action'), email: gitConfig('user.email', 'backend-developer-action@localhost') };
+  return {
+    name: gitConfig('user.name', 'backend-developer-action'),
+    email: gitConfig('user.email', 'backend-developer-action@localhost'),
+  };
 }
 
 /**
@@ -99,18 +111,53 @@ function userIdentity(workspace: string): { name: string; email: string } {
  */
 async function commitWork(
   git: GitCommandManager,
-  o: { workspace: string; startSha: string; agentName: string; result: LoopResult; identity: { name: string; email: string }; transcript: Transcript },
+  o: {
+    workspace: string;
+    startSha: string;
+    agentName: string;
+    result: LoopResult;
+    identity: { name: string; email: string };
+    transcript: Transcript;
+  },
 ): Promise<{ status: StatusBlock; diffSha256: string | undefined }> {
   const { startSha, result, identity, transcript } = o;
-  const env = { GIT_AUTHOR_NAME: identity.name, GIT_AUTHOR_EMAIL: identity.email, GIT_COMMITTER_NAME: identity.name, GIT_COMMITTER_EMAIL: identity.email };
+  const env = {
+    GIT_AUTHOR_NAME: identity.name,
+    GIT_AUTHOR_EMAIL: identity.email,
+    GIT_COMMITTER_NAME: identity.name,
+    GIT_COMMITTER_EMAIL: identity.email,
+  };
   // Nested repositories, submodule pointers and paths git refuses are left out (named), never the whole commit.
   for (const k of (await stageChanges(git, o.workspace)).skipped) console.error(k.reason);
-  const files = (await git.exec(['diff', '--cached', '--name-only', '-z', NO_SUBMODULE_CONFIG, startSha])).split('\0').filter(Boolean);
-  if (files.length) await git.exec(['commit', '-q', '--no-verify', '-m', result.status.summary.split('\n')[0] || `/${o.agentName} changes`], { env });
-  const diff = await git.exec(['diff', '--binary', '--full-index', '--no-ext-diff', '--no-textconv', '--no-color', NO_SUBMODULE_CONFIG, startSha, 'HEAD', '--']);
+  const files = (await git.exec(['diff', '--cached', '--name-only', '-z', NO_SUBMODULE_CONFIG, startSha]))
+    .split('\0')
+    .filter(Boolean);
+  if (files.length)
+    await git.exec(
+      ['commit', '-q', '--no-verify', '-m', result.status.summary.split('\n')[0] || `/${o.agentName} changes`],
+      { env },
+    );
+  const diff = await git.exec([
+    'diff',
+    '--binary',
+    '--full-index',
+    '--no-ext-diff',
+    '--no-textconv',
+    '--no-color',
+    NO_SUBMODULE_CONFIG,
+    startSha,
+    'HEAD',
+    '--',
+  ]);
   const diffSha256 = files.length ? createHash('sha256').update(diff).digest('hex') : undefined;
   const status: StatusBlock = { ...result.status, files };
-  transcript.write({ type: 'end', endedBy: result.endedBy, status, commit: files.length ? await git.exec(['rev-parse', 'HEAD']) : null, diffSha256 });
+  transcript.write({
+    type: 'end',
+    endedBy: result.endedBy,
+    status,
+    commit: files.length ? await git.exec(['rev-parse', 'HEAD']) : null,
+    diffSha256,
+  });
   await transcript.close();
   return { status, diffSha256 };
 }
@@ -123,28 +170,47 @@ export async function main(argv: readonly string[]): Promise<number> {
   const recording = values.replay ? await readRecording(values.replay) : undefined;
   const apiKey = process.env.ANTHROPIC_API_KEY ?? '';
   if (!recording && provider === 'anthropic' && !apiKey) {
-    throw new UserError('ANTHROPIC_API_KEY is not set. Export your key (export ANTHROPIC_API_KEY=sk-ant-...), or replay a recorded run with --replay FILE.');
+    throw new UserError(
+      'ANTHROPIC_API_KEY is not set. Export your key (export ANTHROPIC_API_KEY=sk-ant-...), or replay a recorded run with --replay FILE.',
+    );
   }
   const modelAccess = { provider, apiKey, baseUrl: process.env.ANTHROPIC_BASE_URL ?? '', env: process.env };
   if (!recording) checkProviderSettings(modelAccess);
   const startSha = userGit(workspace, ['rev-parse', 'HEAD']);
   if (recording && recording.startSha !== startSha) {
-    throw new UserError(`The transcript starts from commit ${recording.startSha.slice(0, 12)}, but HEAD is ${startSha.slice(0, 12)}. Check it out first: git checkout ${recording.startSha}`);
+    throw new UserError(
+      `The transcript starts from commit ${recording.startSha.slice(0, 12)}, but HEAD is ${startSha.slice(0, 12)}. Check it out first: git checkout ${recording.startSha}`,
+    );
   }
   const identity = userIdentity(workspace);
 
-  const catalog = await loadAgents({ workspace, agentsDir: DEFAULT_AGENTS_DIR, builtinDir: builtinAgentsDir(import.meta.url), log: consoleLogger });
+  const catalog = await loadAgents({
+    workspace,
+    agentsDir: DEFAULT_AGENTS_DIR,
+    builtinDir: builtinAgentsDir(import.meta.url),
+    log: consoleLogger,
+  });
   const agent = findAgent(catalog, recording?.agent ?? values.agent!);
   const model = resolveModel(recording?.model ?? (values.model || agent.model), DEFAULT_MODEL);
 
   // The hardened git of the action: no hooks, no config the agent could have planted, no user HOME.
-  const git = createCommandManager({ workTree: workspace, gitDir: join(workspace, '.git'), token: '', serverUrl: 'https://github.com', protocols: [] });
+  const git = createCommandManager({
+    workTree: workspace,
+    gitDir: join(workspace, '.git'),
+    token: '',
+    serverUrl: 'https://github.com',
+    protocols: [],
+  });
   const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
   const branch = `${agent.name}/local-${recording ? 'replay' : slugify(task) || 'task'}-${stamp}`.toLowerCase();
   await git.exec(['checkout', '-q', '-b', branch]);
 
   const redact = createRedactor([apiKey, ...providerSecrets(provider, process.env)]);
-  const transcript = new Transcript(join(process.env.RUNNER_TEMP || tmpdir(), `backend-developer-cli-${stamp}.jsonl`), redact, consoleLogger);
+  const transcript = new Transcript(
+    join(process.env.RUNNER_TEMP || tmpdir(), `backend-developer-cli-${stamp}.jsonl`),
+    redact,
+    consoleLogger,
+  );
   const toolbox = await createToolbox({
     workspace,
     tools: recording ? (recording.tools as typeof agent.tools) : agent.tools,
@@ -155,7 +221,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   });
   const cancel = new AbortController();
   process.once('SIGINT', () => cancel.abort(new Error('interrupted (SIGINT)')));
-  console.error(`${recording ? 'Replaying' : 'Running'} /${agent.name} (${model.id}) on ${workspace}, branch ${branch}; Bash sandbox: ${toolbox.sandboxInfo}`);
+  console.error(
+    `${recording ? 'Replaying' : 'Running'} /${agent.name} (${model.id}) on ${workspace}, branch ${branch}; Bash sandbox: ${toolbox.sandboxInfo}`,
+  );
   let client;
   if (recording) client = replayClient(recording.messages);
   else client = await createModelClient(modelAccess);
@@ -168,25 +236,50 @@ export async function main(argv: readonly string[]): Promise<number> {
     repoFullName: basename(workspace),
     branch,
     startSha,
-    task: { task: task || '(replay)', requester: identity.name, kind: 'issue', number: 0, title: task.slice(0, 80), body: null, comments: [] },
-    budgets: { maxTurns: Number(values['max-turns']), maxCostUsd: Number(values['max-cost-usd']), timeoutMs: Number(values['timeout-minutes']) * 60_000 },
+    task: {
+      task: task || '(replay)',
+      requester: identity.name,
+      kind: 'issue',
+      number: 0,
+      title: task.slice(0, 80),
+      body: null,
+      comments: [],
+    },
+    budgets: {
+      maxTurns: Number(values['max-turns']),
+      maxCostUsd: Number(values['max-cost-usd']),
+      timeoutMs: Number(values['timeout-minutes']) * 60_000,
+    },
     signal: cancel.signal,
     transcript,
     onEvent: (e) => {
-      if (e.type === 'tool') console.error(`  ${e.name} ${JSON.stringify(e.input).slice(0, 100)}${e.result.isError ? ' (error)' : ''}`);
+      if (e.type === 'tool')
+        console.error(`  ${e.name} ${JSON.stringify(e.input).slice(0, 100)}${e.result.isError ? ' (error)' : ''}`);
       if (e.type === 'note') console.error(`  ${e.message}`);
     },
   });
   await toolbox.close();
-  const { status, diffSha256 } = await commitWork(git, { workspace, startSha, agentName: agent.name, result, identity, transcript });
+  const { status, diffSha256 } = await commitWork(git, {
+    workspace,
+    startSha,
+    agentName: agent.name,
+    result,
+    identity,
+    transcript,
+  });
 
   console.log(formatStatus(status));
   console.error(`\n${figuresLine({ ...result })}`);
   console.error(status.files.length ? `Committed to ${branch}.` : `Nothing changed; ${branch} has no new commit.`);
   console.error(`Transcript: ${transcript.path} (replay it with --replay)`);
   if (recording) {
-    const same = diffSha256 === recording.diffSha256 && (client as unknown as { remaining(): number }).remaining() === 0;
-    console.error(same ? 'Replay reproduced the recorded diff byte for byte.' : `Replay differs from the recording: diff sha256 ${diffSha256 ?? 'none'} vs recorded ${recording.diffSha256 ?? 'none'}.`);
+    const same =
+      diffSha256 === recording.diffSha256 && (client as unknown as { remaining(): number }).remaining() === 0;
+    console.error(
+      same
+        ? 'Replay reproduced the recorded diff byte for byte.'
+        : `Replay differs from the recording: diff sha256 ${diffSha256 ?? 'none'} vs recorded ${recording.diffSha256 ?? 'none'}.`,
+    );
     if (!same) return 1;
   }
   return (['BLOCKED', 'ERROR'] as Status[]).includes(status.status) ? 1 : 0;

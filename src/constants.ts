@@ -64,7 +64,10 @@ export type Status = (typeof STATUSES)[number];
 export const DEFAULT_AGENTS_DIR = '.claude/agents';
 
 /** Who commits the agent's work (the commenter is a Co-authored-by). */
-export const BOT_IDENTITY = { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' } as const;
+export const BOT_IDENTITY = {
+  name: 'github-actions[bot]',
+  email: '41898282+github-actions[bot]@users.noreply.github.com',
+} as const;
 
 /** Hidden marker in every comment the action writes: it never answers its own comments, and finds them again on a re-run. */
 export const COMMENT_MARKER = '<!-- backend-developer-action';

@@ -68,7 +68,11 @@ export async function run(): Promise<void> {
     if (e instanceof UserError) core.setFailed(redact(e.message));
     else {
       core.debug(redact((e as Error)?.stack ?? ''));
-      core.setFailed(redact(`Unexpected error: ${errorMessage(e)}. Re-run with ACTIONS_STEP_DEBUG=true for details, and report it if it persists.`));
+      core.setFailed(
+        redact(
+          `Unexpected error: ${errorMessage(e)}. Re-run with ACTIONS_STEP_DEBUG=true for details, and report it if it persists.`,
+        ),
+      );
     }
   } finally {
     outputs.flush(redact);

@@ -13,17 +13,10 @@ import { AssertionError } from 'node:assert';
 type Json = Record<string, any>;
 
 export type StopReason =
-  | 'end_turn'
-  | 'max_tokens'
-  | 'stop_sequence'
-  | 'tool_use'
-  | 'pause_turn'
-  | 'refusal'
-  | 'model_context_window_exceeded';
+  'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
 
 export type TurnBlock =
-  | { type: 'text'; text: string }
-  | { type: 'tool_use'; id?: string; name: string; input: unknown };
+  { type: 'text'; text: string } | { type: 'tool_use'; id?: string; name: string; input: unknown };
 
 /**
  * What goes wrong instead of (or part-way through) a normal answer.
@@ -56,7 +49,9 @@ export interface Turn {
   /** Assertion on the request that this turn answers; a throw is recorded as a violation (the turn is still served). */
   expect?: (req: MessagesRequest, rec: RecordedRequest) => void;
   /** Overrides the emulated usage counters (e.g. huge numbers to trip a cost bound). */
-  usage?: Partial<Pick<Usage, 'input_tokens' | 'output_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens'>>;
+  usage?: Partial<
+    Pick<Usage, 'input_tokens' | 'output_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens'>
+  >;
   /** Waits this long before answering. */
   delayMs?: number;
 }
@@ -191,7 +186,8 @@ export async function startAnthropic(opts: StartOptions): Promise<AnthropicStand
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks);
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     let body: MessagesRequest | undefined;
     try {
       body = JSON.parse(raw.toString('utf8'));
@@ -205,9 +201,17 @@ export async function startAnthropic(opts: StartOptions): Promise<AnthropicStand
       method: req.method ?? 'GET',
       path,
       provider: route?.provider ?? 'anthropic',
-      model: route && route.provider !== 'anthropic' ? route.model : typeof body?.model === 'string' ? body.model : undefined,
+      model:
+        route && route.provider !== 'anthropic'
+          ? route.model
+          : typeof body?.model === 'string'
+            ? body.model
+            : undefined,
       headers,
-      anthropicVersion: route && route.provider !== 'anthropic' ? (body?.anthropic_version as string | undefined) : headers['anthropic-version'],
+      anthropicVersion:
+        route && route.provider !== 'anthropic'
+          ? (body?.anthropic_version as string | undefined)
+          : headers['anthropic-version'],
       body,
       bytes: raw.length,
       stream: route && route.provider !== 'anthropic' ? route.stream : body?.stream === true,
@@ -228,18 +232,32 @@ export async function startAnthropic(opts: StartOptions): Promise<AnthropicStand
       if (!rec.anthropicVersion) return reject(400, 'invalid_request_error', 'anthropic-version: header is required');
     } else if (route.provider === 'bedrock') {
       const authError = checkBedrockAuth(headers, raw, path, req.url ?? '/', opts.bedrock);
-      if (authError) return reject(authError.status, authError.status === 401 ? 'authentication_error' : 'permission_error', authError.message);
+      if (authError)
+        return reject(
+          authError.status,
+          authError.status === 401 ? 'authentication_error' : 'permission_error',
+          authError.message,
+        );
     } else {
       const authError = checkVertexAuth(headers, opts.vertex?.token);
       if (authError) return reject(401, 'authentication_error', authError);
       if (opts.vertex?.projectId !== undefined && route.project !== opts.vertex.projectId) {
-        return reject(403, 'permission_error', `Permission denied on project '${route.project}' (expected '${opts.vertex.projectId}')`);
+        return reject(
+          403,
+          'permission_error',
+          `Permission denied on project '${route.project}' (expected '${opts.vertex.projectId}')`,
+        );
       }
       if (opts.vertex?.region !== undefined && route.region !== opts.vertex.region) {
-        return reject(404, 'not_found_error', `Location '${route.region}' is not the one expected ('${opts.vertex.region}')`);
+        return reject(
+          404,
+          'not_found_error',
+          `Location '${route.region}' is not the one expected ('${opts.vertex.region}')`,
+        );
       }
     }
-    if (body === undefined) return reject(400, 'invalid_request_error', 'There was an error parsing the body of your request');
+    if (body === undefined)
+      return reject(400, 'invalid_request_error', 'There was an error parsing the body of your request');
     if (route.provider !== 'anthropic' && !route.countTokens) {
       // The providers take the model from the path and the version from the body; a `model` in the body is refused.
       const b = body as Json;
@@ -247,9 +265,15 @@ export async function startAnthropic(opts: StartOptions): Promise<AnthropicStand
         return reject(400, 'invalid_request_error', 'anthropic_version: Field required');
       }
       if ('model' in b) return reject(400, 'invalid_request_error', 'extraneous key [model] is not permitted');
-      if (route.provider === 'bedrock' && 'stream' in b) return reject(400, 'invalid_request_error', 'extraneous key [stream] is not permitted');
+      if (route.provider === 'bedrock' && 'stream' in b)
+        return reject(400, 'invalid_request_error', 'extraneous key [stream] is not permitted');
       const badModel = checkProviderModel(route.provider, route.model);
-      if (badModel) return reject(badModel.status, badModel.status === 404 ? 'not_found_error' : 'invalid_request_error', badModel.message);
+      if (badModel)
+        return reject(
+          badModel.status,
+          badModel.status === 404 ? 'not_found_error' : 'invalid_request_error',
+          badModel.message,
+        );
       body = { ...body, model: route.model, stream: route.stream };
     }
     const countOnly = route.countTokens;
@@ -265,7 +289,9 @@ export async function startAnthropic(opts: StartOptions): Promise<AnthropicStand
     const next = nextTurn(body);
     if (!next) {
       // x-should-retry: false, so the SDK surfaces it at once instead of retrying into the same wall.
-      return reject(500, 'api_error', `unscripted request: no turn left to answer request #${rec.index}`, { 'x-should-retry': 'false' });
+      return reject(500, 'api_error', `unscripted request: no turn left to answer request #${rec.index}`, {
+        'x-should-retry': 'false',
+      });
     }
     const { turn, index } = next;
     rec.turn = index;
@@ -294,10 +320,15 @@ export async function startAnthropic(opts: StartOptions): Promise<AnthropicStand
     }
 
     const content = (turn.content ?? []).map((b) =>
-      b.type === 'tool_use' ? { type: 'tool_use' as const, id: b.id ?? id('toolu_01'), name: b.name, input: b.input } : { type: 'text' as const, text: b.text },
+      b.type === 'tool_use'
+        ? { type: 'tool_use' as const, id: b.id ?? id('toolu_01'), name: b.name, input: b.input }
+        : { type: 'text' as const, text: b.text },
     );
     const stopReason = turn.stop_reason ?? (content.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn');
-    const outputChars = content.reduce((n, b) => n + (b.type === 'text' ? b.text.length : JSON.stringify(b.input ?? {}).length), 0);
+    const outputChars = content.reduce(
+      (n, b) => n + (b.type === 'text' ? b.text.length : JSON.stringify(b.input ?? {}).length),
+      0,
+    );
     const usage: Usage = {
       input_tokens: prompt.input,
       cache_creation_input_tokens: prompt.creation,
@@ -327,12 +358,23 @@ export async function startAnthropic(opts: StartOptions): Promise<AnthropicStand
     if (!rec.stream) {
       if (fault && 'streamError' in fault) {
         rec.fault = 'stream-error';
-        return sendError(res, rec, requestId, statusForErrorType(fault.streamError.type), fault.streamError.type, fault.streamError.message);
+        return sendError(
+          res,
+          rec,
+          requestId,
+          statusForErrorType(fault.streamError.type),
+          fault.streamError.type,
+          fault.streamError.message,
+        );
       }
       if (fault && 'cutAfterEvents' in fault) {
         rec.fault = 'cut';
         const text = Buffer.from(JSON.stringify(message));
-        res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId, 'content-length': String(text.length) });
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'request-id': requestId,
+          'content-length': String(text.length),
+        });
         rec.status = 200;
         res.write(text.subarray(0, Math.floor(text.length / 2)));
         if (fault.graceful) res.end();
@@ -350,7 +392,11 @@ export async function startAnthropic(opts: StartOptions): Promise<AnthropicStand
     res.writeHead(
       200,
       bedrock
-        ? { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': requestId, 'x-amzn-bedrock-content-type': 'application/json' }
+        ? {
+            'content-type': 'application/vnd.amazon.eventstream',
+            'x-amzn-requestid': requestId,
+            'x-amzn-bedrock-content-type': 'application/json',
+          }
         : { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': requestId },
     );
     rec.status = 200;
@@ -360,7 +406,9 @@ export async function startAnthropic(opts: StartOptions): Promise<AnthropicStand
       rec.fault = 'cut';
       let cutAt: number;
       if (fault.cutAfterEvents === 'mid-tool-input') {
-        const i = events.findIndex((e) => e.data.delta?.type === 'input_json_delta' && e.data.delta.partial_json !== '');
+        const i = events.findIndex(
+          (e) => e.data.delta?.type === 'input_json_delta' && e.data.delta.partial_json !== '',
+        );
         cutAt = i >= 0 ? i : Math.floor(events.length / 2);
       } else {
         cutAt = indexAfterNonPing(events, fault.cutAfterEvents);
@@ -437,7 +485,13 @@ export async function startAnthropic(opts: StartOptions): Promise<AnthropicStand
 // ---------------------------------------------------------------------------------------------------------------
 // HTTP helpers
 
-function sendJson(res: ServerResponse, status: number, requestId: string, body: unknown, extra?: Record<string, string>): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  requestId: string,
+  body: unknown,
+  extra?: Record<string, string>,
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json',
@@ -461,7 +515,16 @@ function sendError(
   rec.error = { type, message };
   if (rec.provider === 'bedrock') {
     // Bedrock's own error shape: `{message}` and the exception name in x-amzn-errortype.
-    sendJson(res, status, requestId, { message }, { 'x-amzn-errortype': `${bedrockException(status)}:http://internal.amazon.com/coral/com.amazon.bedrock/`, ...headers });
+    sendJson(
+      res,
+      status,
+      requestId,
+      { message },
+      {
+        'x-amzn-errortype': `${bedrockException(status)}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
+        ...headers,
+      },
+    );
     return;
   }
   sendJson(res, status, requestId, { type: 'error', error: { type, message }, request_id: requestId }, headers);
@@ -503,20 +566,34 @@ type Route =
   | { provider: 'vertex'; project: string; region: string; model: string; stream: boolean; countTokens: boolean };
 
 const BEDROCK_PATH = /^\/model\/([^/]+)\/(invoke|invoke-with-response-stream)$/;
-const VERTEX_PATH = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/anthropic\/models\/([^/]+):(streamRawPredict|rawPredict)$/;
+const VERTEX_PATH =
+  /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/anthropic\/models\/([^/]+):(streamRawPredict|rawPredict)$/;
 
 function routeOf(method: string, path: string): Route | undefined {
   if (method !== 'POST') return undefined;
   if (path === '/v1/messages') return { provider: 'anthropic', countTokens: false };
   if (path === '/v1/messages/count_tokens') return { provider: 'anthropic', countTokens: true };
   const b = BEDROCK_PATH.exec(path);
-  if (b) return { provider: 'bedrock', model: decode(b[1]!), stream: b[2] === 'invoke-with-response-stream', countTokens: false };
+  if (b)
+    return {
+      provider: 'bedrock',
+      model: decode(b[1]!),
+      stream: b[2] === 'invoke-with-response-stream',
+      countTokens: false,
+    };
   const v = VERTEX_PATH.exec(path);
   if (v) {
     const model = decode(v[3]!);
     const countTokens = model === 'count-tokens';
     if (countTokens && v[4] !== 'rawPredict') return undefined;
-    return { provider: 'vertex', project: decode(v[1]!), region: decode(v[2]!), model, stream: v[4] === 'streamRawPredict', countTokens };
+    return {
+      provider: 'vertex',
+      project: decode(v[1]!),
+      region: decode(v[2]!),
+      model,
+      stream: v[4] === 'streamRawPredict',
+      countTokens,
+    };
   }
   return undefined;
 }
@@ -530,13 +607,19 @@ function decode(segment: string): string {
 }
 
 const BEDROCK_MODEL = /^(?:(?:global|us|us-gov|eu|apac|jp|au|ca)\.)?anthropic\.claude-[a-z0-9.-]+(?::\d+)?$/;
-const BEDROCK_ARN = /^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d*:(?:foundation-model|inference-profile|application-inference-profile|provisioned-model)\/.+$/;
+const BEDROCK_ARN =
+  /^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d*:(?:foundation-model|inference-profile|application-inference-profile|provisioned-model)\/.+$/;
 const VERTEX_MODEL = /^claude-[a-z0-9-]+(?:@\d{8})?$/;
 
 /** The providers' own id spellings: an Anthropic API id such as `claude-sonnet-5-5` is not a Bedrock model id. */
-function checkProviderModel(provider: 'bedrock' | 'vertex', model: string): { status: number; message: string } | undefined {
+function checkProviderModel(
+  provider: 'bedrock' | 'vertex',
+  model: string,
+): { status: number; message: string } | undefined {
   if (provider === 'bedrock') {
-    return BEDROCK_MODEL.test(model) || BEDROCK_ARN.test(model) ? undefined : { status: 400, message: `The provided model identifier is invalid: ${model}` };
+    return BEDROCK_MODEL.test(model) || BEDROCK_ARN.test(model)
+      ? undefined
+      : { status: 400, message: `The provided model identifier is invalid: ${model}` };
   }
   return VERTEX_MODEL.test(model) && !/-\d{8}$/.test(model)
     ? undefined
@@ -545,8 +628,10 @@ function checkProviderModel(provider: 'bedrock' | 'vertex', model: string): { st
 
 function checkVertexAuth(headers: Record<string, string>, token: string | undefined): string | undefined {
   const bearer = headers['authorization']?.match(/^Bearer\s+(.+)$/i)?.[1];
-  if (!bearer) return 'Request is missing required authentication credential. Expected OAuth 2 access token (Authorization: Bearer).';
-  if (token !== undefined && bearer !== token) return 'Request had invalid authentication credentials. Expected OAuth 2 access token.';
+  if (!bearer)
+    return 'Request is missing required authentication credential. Expected OAuth 2 access token (Authorization: Bearer).';
+  if (token !== undefined && bearer !== token)
+    return 'Request had invalid authentication credentials. Expected OAuth 2 access token.';
   if (headers['x-api-key']) return 'x-api-key is not an authentication method of Vertex AI';
   return undefined;
 }
@@ -567,17 +652,29 @@ function checkBedrockAuth(
   if (!auth) return deny('Missing Authentication Token');
   const bearer = auth.match(/^Bearer\s+(.+)$/i)?.[1];
   if (bearer !== undefined) {
-    if (o?.apiKey === undefined) return deny('Bearer token given, but this stand-in expects SigV4 (no bedrock.apiKey configured)');
+    if (o?.apiKey === undefined)
+      return deny('Bearer token given, but this stand-in expects SigV4 (no bedrock.apiKey configured)');
     return bearer === o.apiKey ? undefined : deny('Invalid API Key format: Must start with pre-defined prefix');
   }
   const m = SIGV4.exec(auth);
   if (!m) return deny(`Authorization header is not a well-formed SigV4 header: ${auth.slice(0, 120)}`);
-  const [, keyId, date, region, service, signedList, signature] = m as unknown as [string, string, string, string, string, string, string];
+  const [, keyId, date, region, service, signedList, signature] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   if (service !== 'bedrock') return deny(`Credential should be scoped to correct service: 'bedrock', not '${service}'`);
-  if (o?.region !== undefined && region !== o.region) return deny(`Credential should be scoped to a valid region: '${o.region}', not '${region}'`);
-  if (o?.accessKeyId !== undefined && keyId !== o.accessKeyId) return deny('The security token included in the request is invalid.');
+  if (o?.region !== undefined && region !== o.region)
+    return deny(`Credential should be scoped to a valid region: '${o.region}', not '${region}'`);
+  if (o?.accessKeyId !== undefined && keyId !== o.accessKeyId)
+    return deny('The security token included in the request is invalid.');
   const amzDate = headers['x-amz-date'] ?? '';
-  if (!/^\d{8}T\d{6}Z$/.test(amzDate) || !amzDate.startsWith(date)) return deny(`x-amz-date '${amzDate}' is missing or does not match the credential date ${date}`);
+  if (!/^\d{8}T\d{6}Z$/.test(amzDate) || !amzDate.startsWith(date))
+    return deny(`x-amz-date '${amzDate}' is missing or does not match the credential date ${date}`);
   const signed = signedList.split(';');
   for (const h of ['host', 'x-amz-date']) if (!signed.includes(h)) return deny(`SignedHeaders does not include '${h}'`);
   if ([...signed].sort().join(';') !== signedList) return deny('SignedHeaders is not sorted');
@@ -588,29 +685,50 @@ function checkBedrockAuth(
     return deny('x-amz-content-sha256 does not match the body: the request was changed after it was signed');
   }
   if (o?.sessionToken !== undefined) {
-    if (headers['x-amz-security-token'] !== o.sessionToken) return deny('The security token included in the request is invalid (x-amz-security-token).');
+    if (headers['x-amz-security-token'] !== o.sessionToken)
+      return deny('The security token included in the request is invalid (x-amz-security-token).');
     if (!signed.includes('x-amz-security-token')) return deny("SignedHeaders does not include 'x-amz-security-token'");
   }
   if (o?.secretAccessKey === undefined) return undefined;
 
   // The signature itself (SigV4 for a service other than S3: the path is URI-encoded once more).
-  const escape = (x: string) => encodeURIComponent(x).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const escape = (x: string) =>
+    encodeURIComponent(x).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   const canonicalPath = path.split('/').map(escape).join('/');
   const query = new URL(url, 'http://x').searchParams;
   const canonicalQuery = [...query.keys()]
     .filter((k, i, all) => all.indexOf(k) === i)
     .sort()
-    .flatMap((k) => query.getAll(k).sort().map((v) => `${escape(k)}=${escape(v)}`))
+    .flatMap((k) =>
+      query
+        .getAll(k)
+        .sort()
+        .map((v) => `${escape(k)}=${escape(v)}`),
+    )
     .join('&');
   const canonicalHeaders = signed.map((h) => `${h}:${headers[h]!.trim().replace(/\s+/g, ' ')}\n`).join('');
-  const canonicalRequest = ['POST', canonicalPath, canonicalQuery, canonicalHeaders, signedList, declared ?? payloadHash].join('\n');
+  const canonicalRequest = [
+    'POST',
+    canonicalPath,
+    canonicalQuery,
+    canonicalHeaders,
+    signedList,
+    declared ?? payloadHash,
+  ].join('\n');
   const scope = `${date}/${region}/${service}/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
+  const stringToSign = [
+    'AWS4-HMAC-SHA256',
+    amzDate,
+    scope,
+    createHash('sha256').update(canonicalRequest).digest('hex'),
+  ].join('\n');
   let key: Buffer = Buffer.from(`AWS4${o.secretAccessKey}`);
   for (const part of [date, region, service, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
   const expected = createHmac('sha256', key).update(stringToSign).digest('hex');
   if (expected !== signature) {
-    return deny(`The request signature we calculated does not match the signature you provided. Canonical request:\n${canonicalRequest}`);
+    return deny(
+      `The request signature we calculated does not match the signature you provided. Canonical request:\n${canonicalRequest}`,
+    );
   }
   return undefined;
 }
@@ -622,17 +740,19 @@ function checkBedrockAuth(
  */
 function eventStreamFrameOf(e: SseEvent): Buffer {
   const headers = Buffer.concat(
-    Object.entries({ ':event-type': 'chunk', ':content-type': 'application/json', ':message-type': 'event' }).map(([name, value]) => {
-      const n = Buffer.from(name);
-      const v = Buffer.from(value);
-      const h = Buffer.alloc(1 + n.length + 1 + 2 + v.length);
-      h.writeUInt8(n.length, 0);
-      n.copy(h, 1);
-      h.writeUInt8(7, 1 + n.length); // 7 = string
-      h.writeUInt16BE(v.length, 2 + n.length);
-      v.copy(h, 4 + n.length);
-      return h;
-    }),
+    Object.entries({ ':event-type': 'chunk', ':content-type': 'application/json', ':message-type': 'event' }).map(
+      ([name, value]) => {
+        const n = Buffer.from(name);
+        const v = Buffer.from(value);
+        const h = Buffer.alloc(1 + n.length + 1 + 2 + v.length);
+        h.writeUInt8(n.length, 0);
+        n.copy(h, 1);
+        h.writeUInt8(7, 1 + n.length); // 7 = string
+        h.writeUInt16BE(v.length, 2 + n.length);
+        v.copy(h, 4 + n.length);
+        return h;
+      },
+    ),
   );
   const payload = Buffer.from(JSON.stringify({ bytes: Buffer.from(JSON.stringify(e.data)).toString('base64') }));
   const prelude = Buffer.alloc(12);
@@ -715,21 +835,38 @@ function streamEvents(
     name: 'message_start',
     data: {
       type: 'message_start',
-      message: { ...message, content: [], stop_reason: null, stop_sequence: null, stop_details: null, usage: { ...usage, output_tokens: 1 } },
+      message: {
+        ...message,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        stop_details: null,
+        usage: { ...usage, output_tokens: 1 },
+      },
     },
   });
   ping(); // the API sends one right after message_start
   content.forEach((block, index) => {
     if (block.type === 'text') {
-      events.push({ name: 'content_block_start', data: { type: 'content_block_start', index, content_block: { type: 'text', text: '' } } });
+      events.push({
+        name: 'content_block_start',
+        data: { type: 'content_block_start', index, content_block: { type: 'text', text: '' } },
+      });
       for (const piece of splitCodePoints(block.text, rng)) {
         maybePing();
-        events.push({ name: 'content_block_delta', data: { type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } } });
+        events.push({
+          name: 'content_block_delta',
+          data: { type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } },
+        });
       }
     } else {
       events.push({
         name: 'content_block_start',
-        data: { type: 'content_block_start', index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } },
+        data: {
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
+        },
       });
       const json = JSON.stringify(block.input ?? {});
       const pieces = splitAnywhere(json, rng);
@@ -803,7 +940,8 @@ function validate(body: unknown, countOnly: boolean): string | undefined {
   if (typeof b.model !== 'string' || b.model === '') return 'model: Input should be a valid string';
   if (!countOnly) {
     if (b.max_tokens === undefined) return 'max_tokens: Field required';
-    if (!Number.isInteger(b.max_tokens) || b.max_tokens < 1) return 'max_tokens: Input should be greater than or equal to 1';
+    if (!Number.isInteger(b.max_tokens) || b.max_tokens < 1)
+      return 'max_tokens: Input should be greater than or equal to 1';
   }
   if (b.messages === undefined) return 'messages: Field required';
   if (!Array.isArray(b.messages)) return 'messages: Input should be a valid list';
@@ -823,8 +961,12 @@ function validate(body: unknown, countOnly: boolean): string | undefined {
     for (const [i, t] of (b.tools as Json[]).entries()) {
       if (typeof t !== 'object' || t === null) return `tools.${i}: Input should be a valid dictionary`;
       if (typeof t.name !== 'string') return `tools.${i}.name: Field required`;
-      if (!/^[a-zA-Z0-9_-]{1,128}$/.test(t.name)) return `tools.${i}.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`;
-      if ((t.type === undefined || t.type === 'custom') && (typeof t.input_schema !== 'object' || t.input_schema === null)) {
+      if (!/^[a-zA-Z0-9_-]{1,128}$/.test(t.name))
+        return `tools.${i}.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`;
+      if (
+        (t.type === undefined || t.type === 'custom') &&
+        (typeof t.input_schema !== 'object' || t.input_schema === null)
+      ) {
         return `tools.${i}.custom.input_schema: Field required`;
       }
       if (names.has(t.name)) return 'tools: Tool names must be unique.';
@@ -863,7 +1005,8 @@ function validate(body: unknown, countOnly: boolean): string | undefined {
     }
     for (const [j, c] of (m.content as Json[]).entries()) {
       const where = `messages.${i}.content.${j}`;
-      if (typeof c !== 'object' || c === null || typeof c.type !== 'string') return `${where}: Input should be a valid dictionary`;
+      if (typeof c !== 'object' || c === null || typeof c.type !== 'string')
+        return `${where}: Input should be a valid dictionary`;
       const allowed = BLOCK_KEYS[c.type as string];
       const extra = allowed && Object.keys(c).find((k) => !allowed.includes(k));
       if (extra) return `${where}.${c.type}.${extra}: Extra inputs are not permitted`;
@@ -874,7 +1017,8 @@ function validate(body: unknown, countOnly: boolean): string | undefined {
         if (m.role !== 'assistant') return `${where}: tool_use blocks are only allowed in assistant messages`;
         if (typeof c.id !== 'string') return `${where}.tool_use.id: Field required`;
         if (typeof c.name !== 'string') return `${where}.tool_use.name: Field required`;
-        if (typeof c.input !== 'object' || c.input === null || Array.isArray(c.input)) return `${where}.tool_use.input: Input should be a valid dictionary`;
+        if (typeof c.input !== 'object' || c.input === null || Array.isArray(c.input))
+          return `${where}.tool_use.input: Input should be a valid dictionary`;
       } else if (c.type === 'tool_result') {
         if (m.role !== 'user') return `${where}: tool_result blocks are only allowed in user messages`;
         if (typeof c.tool_use_id !== 'string') return `${where}.tool_result.tool_use_id: Field required`;
@@ -901,7 +1045,11 @@ function validate(body: unknown, countOnly: boolean): string | undefined {
   for (const [i, m] of msgs.entries()) {
     const prev = msgs[i - 1];
     const offered = new Set(
-      prev?.role === 'assistant' ? blocksOf(prev).filter((c) => c.type === 'tool_use').map((c) => c.id as string) : [],
+      prev?.role === 'assistant'
+        ? blocksOf(prev)
+            .filter((c) => c.type === 'tool_use')
+            .map((c) => c.id as string)
+        : [],
     );
     for (const [j, c] of blocksOf(m).entries()) {
       if (c.type === 'tool_result' && !offered.has(c.tool_use_id)) {
@@ -912,7 +1060,9 @@ function validate(body: unknown, countOnly: boolean): string | undefined {
       }
     }
     if (m.role !== 'assistant') continue;
-    const ids = blocksOf(m).filter((c) => c.type === 'tool_use').map((c) => c.id as string);
+    const ids = blocksOf(m)
+      .filter((c) => c.type === 'tool_use')
+      .map((c) => c.id as string);
     if (!ids.length) continue;
     const next = msgs[i + 1];
     // tool_result blocks must come first in the next user message; text may follow them
@@ -991,7 +1141,9 @@ function analysePrompt(body: MessagesRequest, cacheMin: number, cache: Map<strin
     }
   }
   const read = readEnd >= 0 ? cumulative[readEnd]! : 0;
-  const writes = bps.filter((bp) => cumulative[bp]! >= cacheMin).map((bp) => ({ hash: hashes[bp]!, tokens: cumulative[bp]! }));
+  const writes = bps
+    .filter((bp) => cumulative[bp]! >= cacheMin)
+    .map((bp) => ({ hash: hashes[bp]!, tokens: cumulative[bp]! }));
   const lastWrite = writes.length ? bps.filter((bp) => cumulative[bp]! >= cacheMin).at(-1)! : -1;
   const creation = lastWrite > readEnd ? cumulative[lastWrite]! - read : 0;
   return { total, input: total - read - creation, read, creation, writes };

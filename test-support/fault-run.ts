@@ -72,7 +72,10 @@ export async function runFault(spec: FaultSpec): Promise<FaultOutcome> {
     const wallMs = Date.now() - t0;
     await Promise.allSettled(ctx.pending);
     const after = await snapshotTree(s.workspace);
-    const failOn = spec.inputs?.['fail-on']?.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean);
+    const failOn = spec.inputs?.['fail-on']
+      ?.split(',')
+      .map((x) => x.trim().toUpperCase())
+      .filter(Boolean);
     const verdict = await checkInvariants({
       commentId: ctx.commentId,
       run,

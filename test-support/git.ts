@@ -69,7 +69,9 @@ async function writeFiles(dir: string, files: Record<string, string | Buffer>): 
 }
 
 /** A bare repository with one initial commit on the default branch (`main`). */
-export async function createOrigin(opts: { defaultBranch?: string; files?: Record<string, string> } = {}): Promise<Origin> {
+export async function createOrigin(
+  opts: { defaultBranch?: string; files?: Record<string, string> } = {},
+): Promise<Origin> {
   const defaultBranch = opts.defaultBranch ?? 'main';
   const root = await mkdtemp(join(tmpdir(), 'bda-origin-'));
   const bareDir = join(root, 'origin.git');
@@ -105,7 +107,17 @@ export async function checkoutLikeActions(
   await git(dir, ['remote', 'add', 'origin', origin.url]);
   await git(dir, ['config', '--local', 'gc.auto', '0']);
   await git(dir, ['config', '--local', `http.${server}/.extraheader`, checkoutExtraheader(opts.token)]);
-  await git(dir, ['-c', 'protocol.version=2', 'fetch', '--no-tags', '--prune', '--no-recurse-submodules', '--depth=1', 'origin', `+refs/heads/${ref}:refs/remotes/origin/${ref}`]);
+  await git(dir, [
+    '-c',
+    'protocol.version=2',
+    'fetch',
+    '--no-tags',
+    '--prune',
+    '--no-recurse-submodules',
+    '--depth=1',
+    'origin',
+    `+refs/heads/${ref}:refs/remotes/origin/${ref}`,
+  ]);
   await git(dir, ['checkout', '-q', '--force', '-B', ref, `refs/remotes/origin/${ref}`]);
   return dir;
 }
@@ -161,14 +173,21 @@ export async function readBranch(origin: Origin, branch: string): Promise<Branch
   const names = (await git(origin.bareDir, ['ls-tree', '-r', '-z', '--name-only', sha])).split('\0').filter(Boolean);
   for (const name of names) {
     const buf = await new Promise<Buffer>((resolve, reject) => {
-      execFile('git', ['cat-file', 'blob', `${sha}:${name}`], { cwd: origin.bareDir, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (e, out) =>
-        e ? reject(e) : resolve(out),
+      execFile(
+        'git',
+        ['cat-file', 'blob', `${sha}:${name}`],
+        { cwd: origin.bareDir, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
+        (e, out) => (e ? reject(e) : resolve(out)),
       );
     });
     files[name] = buf.toString('latin1');
   }
   const SEP = '\x1e';
-  const raw = await git(origin.bareDir, ['log', `--format=%H%x1f%s%x1f%b%x1f%an%x1f%ae%x1f%cn%x1f%(trailers:only,unfold)${SEP}`, sha]);
+  const raw = await git(origin.bareDir, [
+    'log',
+    `--format=%H%x1f%s%x1f%b%x1f%an%x1f%ae%x1f%cn%x1f%(trailers:only,unfold)${SEP}`,
+    sha,
+  ]);
   const log = raw
     .split(SEP)
     .map((r) => r.replace(/^\n/, ''))
@@ -210,7 +229,10 @@ export interface HttpOrigin {
  * request without `Authorization: basic base64(x-access-token:<token>)` — so a push through it proves the token
  * travelled as a header.
  */
-export async function serveOverHttp(origin: Origin, opts: { token: string; repoFullName: string }): Promise<HttpOrigin> {
+export async function serveOverHttp(
+  origin: Origin,
+  opts: { token: string; repoFullName: string },
+): Promise<HttpOrigin> {
   const header = (t: string) => `basic ${Buffer.from(`x-access-token:${t}`).toString('base64')}`;
   let expected = header(opts.token);
   const authorizations: Array<string | undefined> = [];

@@ -67,7 +67,13 @@ async function load(): Promise<GitHubOpenApi> {
   await api.init();
   const loadMs = Math.round(performance.now() - started);
 
-  const toReq = (r: RequestToCheck) => ({ method: r.method.toLowerCase(), path: r.path, query: r.query, headers: r.headers, body: r.body });
+  const toReq = (r: RequestToCheck) => ({
+    method: r.method.toLowerCase(),
+    path: r.path,
+    query: r.query,
+    headers: r.headers,
+    body: r.body,
+  });
 
   return {
     loadMs,

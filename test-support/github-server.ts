@@ -208,7 +208,19 @@ export interface GitHubStandIn {
   addRepo(fullName: string, o?: { private?: boolean; defaultBranch?: string; fork?: boolean }): RepoRecord;
   setPermission(login: string, permission: Permission, repo?: string): void;
   addIssue(repo: string, o: { title: string; body?: string; login: string; number?: number }): IssueRecord;
-  addPull(repo: string, o: { head: string; base?: string; title: string; body?: string; login: string; draft?: boolean; headRepo?: string; headSha?: string }): IssueRecord;
+  addPull(
+    repo: string,
+    o: {
+      head: string;
+      base?: string;
+      title: string;
+      body?: string;
+      login: string;
+      draft?: boolean;
+      headRepo?: string;
+      headSha?: string;
+    },
+  ): IssueRecord;
   addComment(repo: string, issueNumber: number, o: { login: string; body: string; id?: number }): CommentRecord;
   deleteComment(id: number): void;
   setBranch(repo: string, branch: string, sha: string): void;
@@ -255,7 +267,16 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
   const serverUrl = (seed.serverUrl ?? 'https://github.com').replace(/\/$/, '');
   const now = () => (seed.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const mainRepo = seed.repo ?? 'octo-org/hello-world';
-  const ids = { user: 1000, repo: 700_000_000, issue: 2_500_000_000, pull: 1_900_000_000, comment: 3_100_000_000, reaction: 280_000_000, check: 40_000_000_000, status: 33_000_000_000 };
+  const ids = {
+    user: 1000,
+    repo: 700_000_000,
+    issue: 2_500_000_000,
+    pull: 1_900_000_000,
+    comment: 3_100_000_000,
+    reaction: 280_000_000,
+    check: 40_000_000_000,
+    status: 33_000_000_000,
+  };
   const nextId = (k: keyof typeof ids) => ++ids[k];
 
   const issues: IssueRecord[] = [];
@@ -288,12 +309,22 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     state.users[login] = u;
     return u;
   }
-  function addRepo(fullName: string, o: { private?: boolean; defaultBranch?: string; fork?: boolean } = {}): RepoRecord {
+  function addRepo(
+    fullName: string,
+    o: { private?: boolean; defaultBranch?: string; fork?: boolean } = {},
+  ): RepoRecord {
     const [owner, name] = fullName.split('/') as [string, string];
     addUser(owner);
     const r: RepoRecord = {
-      fullName, owner, name, id: nextId('repo'), private: o.private ?? false, defaultBranch: o.defaultBranch ?? 'main',
-      fork: o.fork ?? false, nextNumber: 1, createdAt: now(),
+      fullName,
+      owner,
+      name,
+      id: nextId('repo'),
+      private: o.private ?? false,
+      defaultBranch: o.defaultBranch ?? 'main',
+      fork: o.fork ?? false,
+      nextNumber: 1,
+      createdAt: now(),
     };
     state.repos[fullName] = r;
     state.permissions[fullName] ??= {};
@@ -313,32 +344,73 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     const r = repoOf(repo);
     addUser(o.login);
     const number = o.number ?? r.nextNumber;
-    if (issues.some((i) => i.repo === repo && i.number === number)) throw new Error(`github stand-in: #${number} exists in ${repo}`);
+    if (issues.some((i) => i.repo === repo && i.number === number))
+      throw new Error(`github stand-in: #${number} exists in ${repo}`);
     r.nextNumber = Math.max(r.nextNumber, number + 1);
     const t = now();
     const issue: IssueRecord = {
-      repo, number, id: nextId('issue'), title: o.title, body: o.body ?? null, state: 'open', user: o.login, labels: [],
-      locked: false, createdAt: t, updatedAt: t, closedAt: null,
+      repo,
+      number,
+      id: nextId('issue'),
+      title: o.title,
+      body: o.body ?? null,
+      state: 'open',
+      user: o.login,
+      labels: [],
+      locked: false,
+      createdAt: t,
+      updatedAt: t,
+      closedAt: null,
     };
     issues.push(issue);
     return issue;
   }
-  function addPull(repo: string, o: { head: string; base?: string; title: string; body?: string; login: string; draft?: boolean; headRepo?: string; headSha?: string }): IssueRecord {
+  function addPull(
+    repo: string,
+    o: {
+      head: string;
+      base?: string;
+      title: string;
+      body?: string;
+      login: string;
+      draft?: boolean;
+      headRepo?: string;
+      headSha?: string;
+    },
+  ): IssueRecord {
     const headRepo = o.headRepo ?? repo;
     if (!state.repos[headRepo]) addRepo(headRepo, { fork: true, private: repoOf(repo).private });
     const issue = addIssue(repo, { title: o.title, body: o.body, login: o.login });
     issue.pull = {
-      head: o.head, headRepo, base: o.base ?? repoOf(repo).defaultBranch, draft: o.draft ?? false,
-      headSha: o.headSha ?? branchesOf(headRepo)[o.head] ?? fakeSha(`${headRepo}:${o.head}`), mergedAt: null,
-      maintainerCanModify: false, id: nextId('pull'),
+      head: o.head,
+      headRepo,
+      base: o.base ?? repoOf(repo).defaultBranch,
+      draft: o.draft ?? false,
+      headSha: o.headSha ?? branchesOf(headRepo)[o.head] ?? fakeSha(`${headRepo}:${o.head}`),
+      mergedAt: null,
+      maintainerCanModify: false,
+      id: nextId('pull'),
     };
     return issue;
   }
-  function addComment(repo: string, issueNumber: number, o: { login: string; body: string; id?: number }): CommentRecord {
-    if (!issues.some((i) => i.repo === repo && i.number === issueNumber)) throw new Error(`github stand-in: no #${issueNumber} in ${repo}`);
+  function addComment(
+    repo: string,
+    issueNumber: number,
+    o: { login: string; body: string; id?: number },
+  ): CommentRecord {
+    if (!issues.some((i) => i.repo === repo && i.number === issueNumber))
+      throw new Error(`github stand-in: no #${issueNumber} in ${repo}`);
     addUser(o.login);
     const t = now();
-    const c: CommentRecord = { id: o.id ?? nextId('comment'), repo, issueNumber, user: o.login, body: o.body, createdAt: t, updatedAt: t };
+    const c: CommentRecord = {
+      id: o.id ?? nextId('comment'),
+      repo,
+      issueNumber,
+      user: o.login,
+      body: o.body,
+      createdAt: t,
+      updatedAt: t,
+    };
     state.comments.push(c);
     return c;
   }
@@ -353,18 +425,38 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
   }
 
   // ---- git (the truth for the main repo's branches when gitDir is set) ------------------------------------------
-  const git = (...args: string[]) => execFileSync('git', ['--git-dir', seed.gitDir!, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', ['--git-dir', seed.gitDir!, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
   function branchesOf(repo: string): Record<string, string> {
     if (!(seed.gitDir && repo === mainRepo)) return state.branches[repo] ?? {};
     const out = git('for-each-ref', 'refs/heads', '--format=%(refname:short) %(objectname)');
-    return Object.fromEntries(out.split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]));
+    return Object.fromEntries(
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ') as [string, string]),
+    );
   }
-  function commitInfo(repo: string, sha: string): { message: string; author: Json; committer: Json; tree: string; parents: string[] } {
+  function commitInfo(
+    repo: string,
+    sha: string,
+  ): { message: string; author: Json; committer: Json; tree: string; parents: string[] } {
     if (seed.gitDir && repo === mainRepo) {
-      const [tree, parents, an, ae, ad, cn, ce, cd, ...msg] = git('show', '-s', '--format=%T%n%P%n%an%n%ae%n%aI%n%cn%n%ce%n%cI%n%B', sha).split('\n');
+      const [tree, parents, an, ae, ad, cn, ce, cd, ...msg] = git(
+        'show',
+        '-s',
+        '--format=%T%n%P%n%an%n%ae%n%aI%n%cn%n%ce%n%cI%n%B',
+        sha,
+      ).split('\n');
       return {
-        message: msg.join('\n').trim(), tree: tree!, parents: parents ? parents.split(' ') : [],
-        author: { name: an, email: ae, date: isoZ(ad!) }, committer: { name: cn, email: ce, date: isoZ(cd!) },
+        message: msg.join('\n').trim(),
+        tree: tree!,
+        parents: parents ? parents.split(' ') : [],
+        author: { name: an, email: ae, date: isoZ(ad!) },
+        committer: { name: cn, email: ce, date: isoZ(cd!) },
       };
     }
     const who = { name: 'Octo Cat', email: 'octocat@example.com', date: now() };
@@ -411,14 +503,31 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     const enc = encodeURIComponent(login);
     const base = `${api()}/users/${enc}`;
     return {
-      login, id: u.id, node_id: `${u.type === 'Bot' ? 'BOT' : u.type === 'Organization' ? 'O' : 'U'}_kgDO${u.id.toString(36).toUpperCase()}`,
-      avatar_url: u.type === 'Bot' ? `https://avatars.githubusercontent.com/in/${u.id}?v=4` : `https://avatars.githubusercontent.com/u/${u.id}?v=4`,
-      gravatar_id: '', url: base,
-      html_url: u.type === 'Bot' ? `${serverUrl}/apps/${encodeURIComponent(login.replace(/\[bot\]$/, ''))}` : `${serverUrl}/${enc}`,
-      followers_url: `${base}/followers`, following_url: `${base}/following{/other_user}`, gists_url: `${base}/gists{/gist_id}`,
-      starred_url: `${base}/starred{/owner}{/repo}`, subscriptions_url: `${base}/subscriptions`, organizations_url: `${base}/orgs`,
-      repos_url: `${base}/repos`, events_url: `${base}/events{/privacy}`, received_events_url: `${base}/received_events`,
-      type: u.type, user_view_type: 'public', site_admin: false,
+      login,
+      id: u.id,
+      node_id: `${u.type === 'Bot' ? 'BOT' : u.type === 'Organization' ? 'O' : 'U'}_kgDO${u.id.toString(36).toUpperCase()}`,
+      avatar_url:
+        u.type === 'Bot'
+          ? `https://avatars.githubusercontent.com/in/${u.id}?v=4`
+          : `https://avatars.githubusercontent.com/u/${u.id}?v=4`,
+      gravatar_id: '',
+      url: base,
+      html_url:
+        u.type === 'Bot'
+          ? `${serverUrl}/apps/${encodeURIComponent(login.replace(/\[bot\]$/, ''))}`
+          : `${serverUrl}/${enc}`,
+      followers_url: `${base}/followers`,
+      following_url: `${base}/following{/other_user}`,
+      gists_url: `${base}/gists{/gist_id}`,
+      starred_url: `${base}/starred{/owner}{/repo}`,
+      subscriptions_url: `${base}/subscriptions`,
+      organizations_url: `${base}/orgs`,
+      repos_url: `${base}/repos`,
+      events_url: `${base}/events{/privacy}`,
+      received_events_url: `${base}/received_events`,
+      type: u.type,
+      user_view_type: 'public',
+      site_admin: false,
     };
   }
   function repository(fullName: string, full = false): Json {
@@ -426,26 +535,85 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     const a = `${api()}/repos/${fullName}`;
     const openCount = issues.filter((i) => i.repo === fullName && i.state === 'open').length;
     const obj: Json = {
-      id: r.id, node_id: `R_kgDO${r.id.toString(36).toUpperCase()}`, name: r.name, full_name: fullName, private: r.private,
-      owner: simpleUser(r.owner), html_url: `${serverUrl}/${fullName}`, description: null, fork: r.fork, url: a,
-      archive_url: `${a}/{archive_format}{/ref}`, assignees_url: `${a}/assignees{/user}`, blobs_url: `${a}/git/blobs{/sha}`,
-      branches_url: `${a}/branches{/branch}`, collaborators_url: `${a}/collaborators{/collaborator}`, comments_url: `${a}/comments{/number}`,
-      commits_url: `${a}/commits{/sha}`, compare_url: `${a}/compare/{base}...{head}`, contents_url: `${a}/contents/{+path}`,
-      contributors_url: `${a}/contributors`, deployments_url: `${a}/deployments`, downloads_url: `${a}/downloads`, events_url: `${a}/events`,
-      forks_url: `${a}/forks`, git_commits_url: `${a}/git/commits{/sha}`, git_refs_url: `${a}/git/refs{/sha}`, git_tags_url: `${a}/git/tags{/sha}`,
-      git_url: `git://${new URL(serverUrl).host}/${fullName}.git`, issue_comment_url: `${a}/issues/comments{/number}`,
-      issue_events_url: `${a}/issues/events{/number}`, issues_url: `${a}/issues{/number}`, keys_url: `${a}/keys{/key_id}`,
-      labels_url: `${a}/labels{/name}`, languages_url: `${a}/languages`, merges_url: `${a}/merges`, milestones_url: `${a}/milestones{/number}`,
-      notifications_url: `${a}/notifications{?since,all,participating}`, pulls_url: `${a}/pulls{/number}`, releases_url: `${a}/releases{/id}`,
-      ssh_url: `git@${new URL(serverUrl).host}:${fullName}.git`, stargazers_url: `${a}/stargazers`, statuses_url: `${a}/statuses/{sha}`,
-      subscribers_url: `${a}/subscribers`, subscription_url: `${a}/subscription`, tags_url: `${a}/tags`, teams_url: `${a}/teams`,
-      trees_url: `${a}/git/trees{/sha}`, clone_url: `${serverUrl}/${fullName}.git`, mirror_url: null, hooks_url: `${a}/hooks`,
-      svn_url: `${serverUrl}/${fullName}`, homepage: null, language: 'TypeScript', forks_count: 0, forks: 0, stargazers_count: 0,
-      watchers_count: 0, watchers: 0, size: 1, default_branch: r.defaultBranch, open_issues_count: openCount, open_issues: openCount,
-      is_template: false, topics: [], has_issues: true, has_projects: true, has_wiki: true, has_pages: false, has_downloads: true,
-      has_discussions: false, archived: false, disabled: false, visibility: r.private ? 'private' : 'public',
-      pushed_at: r.createdAt, created_at: r.createdAt, updated_at: r.createdAt, license: null,
-      allow_forking: true, web_commit_signoff_required: false,
+      id: r.id,
+      node_id: `R_kgDO${r.id.toString(36).toUpperCase()}`,
+      name: r.name,
+      full_name: fullName,
+      private: r.private,
+      owner: simpleUser(r.owner),
+      html_url: `${serverUrl}/${fullName}`,
+      description: null,
+      fork: r.fork,
+      url: a,
+      archive_url: `${a}/{archive_format}{/ref}`,
+      assignees_url: `${a}/assignees{/user}`,
+      blobs_url: `${a}/git/blobs{/sha}`,
+      branches_url: `${a}/branches{/branch}`,
+      collaborators_url: `${a}/collaborators{/collaborator}`,
+      comments_url: `${a}/comments{/number}`,
+      commits_url: `${a}/commits{/sha}`,
+      compare_url: `${a}/compare/{base}...{head}`,
+      contents_url: `${a}/contents/{+path}`,
+      contributors_url: `${a}/contributors`,
+      deployments_url: `${a}/deployments`,
+      downloads_url: `${a}/downloads`,
+      events_url: `${a}/events`,
+      forks_url: `${a}/forks`,
+      git_commits_url: `${a}/git/commits{/sha}`,
+      git_refs_url: `${a}/git/refs{/sha}`,
+      git_tags_url: `${a}/git/tags{/sha}`,
+      git_url: `git://${new URL(serverUrl).host}/${fullName}.git`,
+      issue_comment_url: `${a}/issues/comments{/number}`,
+      issue_events_url: `${a}/issues/events{/number}`,
+      issues_url: `${a}/issues{/number}`,
+      keys_url: `${a}/keys{/key_id}`,
+      labels_url: `${a}/labels{/name}`,
+      languages_url: `${a}/languages`,
+      merges_url: `${a}/merges`,
+      milestones_url: `${a}/milestones{/number}`,
+      notifications_url: `${a}/notifications{?since,all,participating}`,
+      pulls_url: `${a}/pulls{/number}`,
+      releases_url: `${a}/releases{/id}`,
+      ssh_url: `git@${new URL(serverUrl).host}:${fullName}.git`,
+      stargazers_url: `${a}/stargazers`,
+      statuses_url: `${a}/statuses/{sha}`,
+      subscribers_url: `${a}/subscribers`,
+      subscription_url: `${a}/subscription`,
+      tags_url: `${a}/tags`,
+      teams_url: `${a}/teams`,
+      trees_url: `${a}/git/trees{/sha}`,
+      clone_url: `${serverUrl}/${fullName}.git`,
+      mirror_url: null,
+      hooks_url: `${a}/hooks`,
+      svn_url: `${serverUrl}/${fullName}`,
+      homepage: null,
+      language: 'TypeScript',
+      forks_count: 0,
+      forks: 0,
+      stargazers_count: 0,
+      watchers_count: 0,
+      watchers: 0,
+      size: 1,
+      default_branch: r.defaultBranch,
+      open_issues_count: openCount,
+      open_issues: openCount,
+      is_template: false,
+      topics: [],
+      has_issues: true,
+      has_projects: true,
+      has_wiki: true,
+      has_pages: false,
+      has_downloads: true,
+      has_discussions: false,
+      archived: false,
+      disabled: false,
+      visibility: r.private ? 'private' : 'public',
+      pushed_at: r.createdAt,
+      created_at: r.createdAt,
+      updated_at: r.createdAt,
+      license: null,
+      allow_forking: true,
+      web_commit_signoff_required: false,
     };
     if (full) Object.assign(obj, { network_count: 0, subscribers_count: 1, temp_clone_token: '' });
     return obj;
@@ -466,18 +634,46 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
   function issueObject(i: IssueRecord): Json {
     const a = `${api()}/repos/${i.repo}/issues/${i.number}`;
     const obj: Json = {
-      url: a, repository_url: `${api()}/repos/${i.repo}`, labels_url: `${a}/labels{/name}`, comments_url: `${a}/comments`,
-      events_url: `${a}/events`, html_url: issueHtml(i), id: i.id, node_id: `${i.pull ? 'PR' : 'I'}_kwDO${i.id.toString(36).toUpperCase()}`,
-      number: i.number, title: i.title, user: simpleUser(i.user), labels: [], state: i.state, locked: i.locked, assignee: null,
-      assignees: [], milestone: null, comments: state.comments.filter((c) => c.repo === i.repo && c.issueNumber === i.number).length,
-      created_at: i.createdAt, updated_at: i.updatedAt, closed_at: i.closedAt, author_association: association(i.repo, i.user),
-      active_lock_reason: null, body: i.body, closed_by: null, reactions: reactionRollup(`${a}/reactions`, []),
-      timeline_url: `${a}/timeline`, performed_via_github_app: null, state_reason: i.state === 'closed' ? 'completed' : null,
+      url: a,
+      repository_url: `${api()}/repos/${i.repo}`,
+      labels_url: `${a}/labels{/name}`,
+      comments_url: `${a}/comments`,
+      events_url: `${a}/events`,
+      html_url: issueHtml(i),
+      id: i.id,
+      node_id: `${i.pull ? 'PR' : 'I'}_kwDO${i.id.toString(36).toUpperCase()}`,
+      number: i.number,
+      title: i.title,
+      user: simpleUser(i.user),
+      labels: [],
+      state: i.state,
+      locked: i.locked,
+      assignee: null,
+      assignees: [],
+      milestone: null,
+      comments: state.comments.filter((c) => c.repo === i.repo && c.issueNumber === i.number).length,
+      created_at: i.createdAt,
+      updated_at: i.updatedAt,
+      closed_at: i.closedAt,
+      author_association: association(i.repo, i.user),
+      active_lock_reason: null,
+      body: i.body,
+      closed_by: null,
+      reactions: reactionRollup(`${a}/reactions`, []),
+      timeline_url: `${a}/timeline`,
+      performed_via_github_app: null,
+      state_reason: i.state === 'closed' ? 'completed' : null,
     };
     if (i.pull) {
       const p = `${api()}/repos/${i.repo}/pulls/${i.number}`;
       obj.draft = i.pull.draft;
-      obj.pull_request = { url: p, html_url: issueHtml(i), diff_url: `${issueHtml(i)}.diff`, patch_url: `${issueHtml(i)}.patch`, merged_at: i.pull.mergedAt };
+      obj.pull_request = {
+        url: p,
+        html_url: issueHtml(i),
+        diff_url: `${issueHtml(i)}.diff`,
+        patch_url: `${issueHtml(i)}.patch`,
+        merged_at: i.pull.mergedAt,
+      };
     }
     return obj;
   }
@@ -495,27 +691,78 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     const baseSha = branchesOf(i.repo)[p.base] ?? fakeSha(`${i.repo}:${p.base}`);
     const headSha = currentHeadSha(i);
     const obj: Json = {
-      url: a, id: p.id, node_id: `PR_kwDO${p.id.toString(36).toUpperCase()}`, html_url: html, diff_url: `${html}.diff`,
-      patch_url: `${html}.patch`, issue_url: ia, number: i.number, state: i.state, locked: i.locked, title: i.title,
-      user: simpleUser(i.user), body: i.body, labels: [], milestone: null, active_lock_reason: null, created_at: i.createdAt,
-      updated_at: i.updatedAt, closed_at: i.closedAt, merged_at: p.mergedAt, merge_commit_sha: null, assignee: null, assignees: [],
-      requested_reviewers: [], requested_teams: [], draft: p.draft, commits_url: `${a}/commits`, review_comments_url: `${a}/comments`,
-      review_comment_url: `${api()}/repos/${i.repo}/pulls/comments{/number}`, comments_url: `${ia}/comments`,
+      url: a,
+      id: p.id,
+      node_id: `PR_kwDO${p.id.toString(36).toUpperCase()}`,
+      html_url: html,
+      diff_url: `${html}.diff`,
+      patch_url: `${html}.patch`,
+      issue_url: ia,
+      number: i.number,
+      state: i.state,
+      locked: i.locked,
+      title: i.title,
+      user: simpleUser(i.user),
+      body: i.body,
+      labels: [],
+      milestone: null,
+      active_lock_reason: null,
+      created_at: i.createdAt,
+      updated_at: i.updatedAt,
+      closed_at: i.closedAt,
+      merged_at: p.mergedAt,
+      merge_commit_sha: null,
+      assignee: null,
+      assignees: [],
+      requested_reviewers: [],
+      requested_teams: [],
+      draft: p.draft,
+      commits_url: `${a}/commits`,
+      review_comments_url: `${a}/comments`,
+      review_comment_url: `${api()}/repos/${i.repo}/pulls/comments{/number}`,
+      comments_url: `${ia}/comments`,
       statuses_url: `${api()}/repos/${i.repo}/statuses/${headSha}`,
-      head: { label: `${headOwner}:${p.head}`, ref: p.head, sha: headSha, user: simpleUser(headOwner), repo: repository(headRepo) },
-      base: { label: `${repoOf(i.repo).owner}:${p.base}`, ref: p.base, sha: baseSha, user: simpleUser(repoOf(i.repo).owner), repo: repository(i.repo) },
-      _links: {
-        self: { href: a }, html: { href: html }, issue: { href: ia }, comments: { href: `${ia}/comments` },
-        review_comments: { href: `${a}/comments` }, review_comment: { href: `${api()}/repos/${i.repo}/pulls/comments{/number}` },
-        commits: { href: `${a}/commits` }, statuses: { href: `${api()}/repos/${i.repo}/statuses/${headSha}` },
+      head: {
+        label: `${headOwner}:${p.head}`,
+        ref: p.head,
+        sha: headSha,
+        user: simpleUser(headOwner),
+        repo: repository(headRepo),
       },
-      author_association: association(i.repo, i.user), auto_merge: null,
+      base: {
+        label: `${repoOf(i.repo).owner}:${p.base}`,
+        ref: p.base,
+        sha: baseSha,
+        user: simpleUser(repoOf(i.repo).owner),
+        repo: repository(i.repo),
+      },
+      _links: {
+        self: { href: a },
+        html: { href: html },
+        issue: { href: ia },
+        comments: { href: `${ia}/comments` },
+        review_comments: { href: `${a}/comments` },
+        review_comment: { href: `${api()}/repos/${i.repo}/pulls/comments{/number}` },
+        commits: { href: `${a}/commits` },
+        statuses: { href: `${api()}/repos/${i.repo}/statuses/${headSha}` },
+      },
+      author_association: association(i.repo, i.user),
+      auto_merge: null,
     };
     if (!simple) {
       Object.assign(obj, {
-        merged: p.mergedAt !== null, mergeable: null, rebaseable: null, mergeable_state: 'unknown', merged_by: null,
-        comments: state.comments.filter((c) => c.repo === i.repo && c.issueNumber === i.number).length, review_comments: 0,
-        maintainer_can_modify: p.maintainerCanModify, commits: 1, additions: 0, deletions: 0, changed_files: 0,
+        merged: p.mergedAt !== null,
+        mergeable: null,
+        rebaseable: null,
+        mergeable_state: 'unknown',
+        merged_by: null,
+        comments: state.comments.filter((c) => c.repo === i.repo && c.issueNumber === i.number).length,
+        review_comments: 0,
+        maintainer_can_modify: p.maintainerCanModify,
+        commits: 1,
+        additions: 0,
+        deletions: 0,
+        changed_files: 0,
       });
     }
     return obj;
@@ -524,22 +771,48 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     const a = `${api()}/repos/${c.repo}/issues/comments/${c.id}`;
     const issue = issues.find((i) => i.repo === c.repo && i.number === c.issueNumber)!;
     return {
-      url: a, html_url: `${issueHtml(issue)}#issuecomment-${c.id}`, issue_url: `${api()}/repos/${c.repo}/issues/${c.issueNumber}`,
-      id: c.id, node_id: `IC_kwDO${c.id.toString(36).toUpperCase()}`, user: simpleUser(c.user), created_at: c.createdAt,
-      updated_at: c.updatedAt, author_association: association(c.repo, c.user), body: c.body, performed_via_github_app: null,
-      reactions: reactionRollup(`${a}/reactions`, state.reactions.filter((r) => r.commentId === c.id)),
+      url: a,
+      html_url: `${issueHtml(issue)}#issuecomment-${c.id}`,
+      issue_url: `${api()}/repos/${c.repo}/issues/${c.issueNumber}`,
+      id: c.id,
+      node_id: `IC_kwDO${c.id.toString(36).toUpperCase()}`,
+      user: simpleUser(c.user),
+      created_at: c.createdAt,
+      updated_at: c.updatedAt,
+      author_association: association(c.repo, c.user),
+      body: c.body,
+      performed_via_github_app: null,
+      reactions: reactionRollup(
+        `${a}/reactions`,
+        state.reactions.filter((r) => r.commentId === c.id),
+      ),
     };
   }
   function reactionObject(r: ReactionRecord): Json {
-    return { id: r.id, node_id: `REA_lADO${r.id.toString(36).toUpperCase()}`, user: simpleUser(r.user), content: r.content, created_at: r.createdAt };
+    return {
+      id: r.id,
+      node_id: `REA_lADO${r.id.toString(36).toUpperCase()}`,
+      user: simpleUser(r.user),
+      content: r.content,
+      created_at: r.createdAt,
+    };
   }
   function appObject(login: string): Json {
     const slug = login.replace(/\[bot\]$/, '');
     const u = addUser(login);
     return {
-      id: u.id, slug, node_id: `MDM6QXBw${u.id}`, client_id: `Iv1.${u.id}`, owner: simpleUser(repoOf(mainRepo).owner), name: slug,
-      description: '', external_url: `${serverUrl}/apps/${slug}`, html_url: `${serverUrl}/apps/${slug}`, created_at: repoOf(mainRepo).createdAt,
-      updated_at: repoOf(mainRepo).createdAt, permissions: { checks: 'write', contents: 'write', issues: 'write', metadata: 'read', pull_requests: 'write' },
+      id: u.id,
+      slug,
+      node_id: `MDM6QXBw${u.id}`,
+      client_id: `Iv1.${u.id}`,
+      owner: simpleUser(repoOf(mainRepo).owner),
+      name: slug,
+      description: '',
+      external_url: `${serverUrl}/apps/${slug}`,
+      html_url: `${serverUrl}/apps/${slug}`,
+      created_at: repoOf(mainRepo).createdAt,
+      updated_at: repoOf(mainRepo).createdAt,
+      permissions: { checks: 'write', contents: 'write', issues: 'write', metadata: 'read', pull_requests: 'write' },
       events: ['check_run', 'issue_comment', 'pull_request'],
     };
   }
@@ -547,50 +820,97 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     const a = `${api()}/repos/${c.repo}/check-runs/${c.id}`;
     const prs = state.pulls.filter((i) => i.repo === c.repo && i.state === 'open' && currentHeadSha(i) === c.headSha);
     return {
-      id: c.id, head_sha: c.headSha, node_id: `CR_kwDO${c.id.toString(36).toUpperCase()}`, external_id: c.externalId ?? '', url: a,
-      html_url: `${serverUrl}/${c.repo}/runs/${c.id}`, details_url: c.detailsUrl ?? `${serverUrl}/${c.repo}/runs/${c.id}`,
-      status: c.status, conclusion: c.conclusion, started_at: c.startedAt, completed_at: c.completedAt,
-      output: { ...c.output, annotations_count: 0, annotations_url: `${a}/annotations` }, name: c.name,
-      check_suite: { id: 20_000_000_000 + (c.id % 1_000_000) }, app: appObject(c.app),
+      id: c.id,
+      head_sha: c.headSha,
+      node_id: `CR_kwDO${c.id.toString(36).toUpperCase()}`,
+      external_id: c.externalId ?? '',
+      url: a,
+      html_url: `${serverUrl}/${c.repo}/runs/${c.id}`,
+      details_url: c.detailsUrl ?? `${serverUrl}/${c.repo}/runs/${c.id}`,
+      status: c.status,
+      conclusion: c.conclusion,
+      started_at: c.startedAt,
+      completed_at: c.completedAt,
+      output: { ...c.output, annotations_count: 0, annotations_url: `${a}/annotations` },
+      name: c.name,
+      check_suite: { id: 20_000_000_000 + (c.id % 1_000_000) },
+      app: appObject(c.app),
       pull_requests: prs.map((i) => ({
-        id: i.pull!.id, number: i.number, url: `${api()}/repos/${i.repo}/pulls/${i.number}`,
-        head: { ref: i.pull!.head, sha: currentHeadSha(i), repo: { id: repoOf(i.pull!.headRepo in state.repos ? i.pull!.headRepo : i.repo).id, url: `${api()}/repos/${i.pull!.headRepo}`, name: i.pull!.headRepo.split('/')[1] } },
-        base: { ref: i.pull!.base, sha: branchesOf(i.repo)[i.pull!.base] ?? fakeSha(i.pull!.base), repo: { id: repoOf(i.repo).id, url: `${api()}/repos/${i.repo}`, name: repoOf(i.repo).name } },
+        id: i.pull!.id,
+        number: i.number,
+        url: `${api()}/repos/${i.repo}/pulls/${i.number}`,
+        head: {
+          ref: i.pull!.head,
+          sha: currentHeadSha(i),
+          repo: {
+            id: repoOf(i.pull!.headRepo in state.repos ? i.pull!.headRepo : i.repo).id,
+            url: `${api()}/repos/${i.pull!.headRepo}`,
+            name: i.pull!.headRepo.split('/')[1],
+          },
+        },
+        base: {
+          ref: i.pull!.base,
+          sha: branchesOf(i.repo)[i.pull!.base] ?? fakeSha(i.pull!.base),
+          repo: { id: repoOf(i.repo).id, url: `${api()}/repos/${i.repo}`, name: repoOf(i.repo).name },
+        },
       })),
     };
   }
   function statusObject(s: StatusRecord): Json {
     return {
-      url: `${api()}/repos/${s.repo}/statuses/${s.sha}`, avatar_url: simpleUser(s.creator).avatar_url, id: s.id,
-      node_id: `SC_kwDO${s.id.toString(36).toUpperCase()}`, state: s.state, description: s.description, target_url: s.targetUrl,
-      context: s.context, created_at: s.createdAt, updated_at: s.createdAt, creator: simpleUser(s.creator),
+      url: `${api()}/repos/${s.repo}/statuses/${s.sha}`,
+      avatar_url: simpleUser(s.creator).avatar_url,
+      id: s.id,
+      node_id: `SC_kwDO${s.id.toString(36).toUpperCase()}`,
+      state: s.state,
+      description: s.description,
+      target_url: s.targetUrl,
+      context: s.context,
+      created_at: s.createdAt,
+      updated_at: s.createdAt,
+      creator: simpleUser(s.creator),
     };
   }
   function commitObject(repo: string, sha: string): Json {
     const info = commitInfo(repo, sha);
     const a = `${api()}/repos/${repo}`;
     return {
-      sha, node_id: `C_kwDO${sha.slice(0, 12)}`, url: `${a}/commits/${sha}`, html_url: `${serverUrl}/${repo}/commit/${sha}`,
+      sha,
+      node_id: `C_kwDO${sha.slice(0, 12)}`,
+      url: `${a}/commits/${sha}`,
+      html_url: `${serverUrl}/${repo}/commit/${sha}`,
       comments_url: `${a}/commits/${sha}/comments`,
       commit: {
-        author: info.author, committer: info.committer, message: info.message, comment_count: 0, url: `${a}/git/commits/${sha}`,
+        author: info.author,
+        committer: info.committer,
+        message: info.message,
+        comment_count: 0,
+        url: `${a}/git/commits/${sha}`,
         tree: { sha: info.tree, url: `${a}/git/trees/${info.tree}` },
         verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
       },
-      author: null, committer: null,
-      parents: info.parents.map((p) => ({ sha: p, url: `${a}/commits/${p}`, html_url: `${serverUrl}/${repo}/commit/${p}` })),
+      author: null,
+      committer: null,
+      parents: info.parents.map((p) => ({
+        sha: p,
+        url: `${a}/commits/${p}`,
+        html_url: `${serverUrl}/${repo}/commit/${p}`,
+      })),
     };
   }
 
   // ---- handlers, by operationId ----------------------------------------------------------------------------------
-  const notFound = (op: MatchedOperation) => new HttpError(404, { message: 'Not Found', documentation_url: op.docsUrl, status: '404' });
+  const notFound = (op: MatchedOperation) =>
+    new HttpError(404, { message: 'Not Found', documentation_url: op.docsUrl, status: '404' });
   const validationFailed = (op: MatchedOperation, errors: Json[]) =>
     new HttpError(422, { message: 'Validation Failed', errors, documentation_url: op.docsUrl, status: '422' });
   /** GitHub refuses comment and PR bodies over 65536 characters (422, `body is too long (maximum is 65536 characters)`). */
   function checkBodyLength(c: Ctx, resource: string): void {
     const body = c.body.body;
     if (typeof body === 'string' && body.length > 65_536) {
-      throw validationFailed(c.op, [{ resource, code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }]);
+      throw validationFailed(c.op, [
+        { resource, code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' },
+      ]);
     }
   }
   function needIssue(c: Ctx, n: number): IssueRecord {
@@ -604,7 +924,8 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     return cm;
   }
   function needWrite(c: Ctx) {
-    if (!c.login) throw new HttpError(401, { message: 'Requires authentication', documentation_url: c.op.docsUrl, status: '401' });
+    if (!c.login)
+      throw new HttpError(401, { message: 'Requires authentication', documentation_url: c.op.docsUrl, status: '401' });
   }
   function paginate(c: Ctx, all: Json[], path: string): Reply {
     const perPage = Math.min(Number(c.query.per_page ?? 30), 100);
@@ -621,7 +942,11 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     if (page < last) link(page + 1, 'next');
     if (page < last) link(last, 'last');
     if (page > 1) link(1, 'first');
-    return { status: 200, body: all.slice((page - 1) * perPage, page * perPage), headers: links.length ? { link: links.join(', ') } : {} };
+    return {
+      status: 200,
+      body: all.slice((page - 1) * perPage, page * perPage),
+      headers: links.length ? { link: links.join(', ') } : {},
+    };
   }
   function pathOf(c: Ctx, rest: string) {
     return `/repos/${c.repo.fullName}${rest}`;
@@ -633,13 +958,19 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     'repos/get-collaborator-permission-level': (c) => {
       const login = c.p.username!;
       const user = state.users[login];
-      if (!user) throw new HttpError(404, { message: `${login} is not a user`, documentation_url: c.op.docsUrl, status: '404' });
-      const role = state.permissions[c.repo.fullName]?.[login] ?? (c.repo.owner === login ? 'admin' : c.repo.private ? 'none' : 'read');
+      if (!user)
+        throw new HttpError(404, { message: `${login} is not a user`, documentation_url: c.op.docsUrl, status: '404' });
+      const role =
+        state.permissions[c.repo.fullName]?.[login] ??
+        (c.repo.owner === login ? 'admin' : c.repo.private ? 'none' : 'read');
       // The legacy `permission` maps maintain → write and triage → read; `role_name` keeps the real role.
       const permission = role === 'maintain' ? 'write' : role === 'triage' ? 'read' : role;
       const rank = ['none', 'read', 'triage', 'write', 'maintain', 'admin'].indexOf(role);
       const perms = { admin: rank >= 5, maintain: rank >= 4, push: rank >= 3, triage: rank >= 2, pull: rank >= 1 };
-      return { status: 200, body: { permission, role_name: role, user: { ...simpleUser(login), permissions: perms, role_name: role } } };
+      return {
+        status: 200,
+        body: { permission, role_name: role, user: { ...simpleUser(login), permissions: perms, role_name: role } },
+      };
     },
 
     'issues/get': (c) => ({ status: 200, body: issueObject(needIssue(c, Number(c.p.issue_number))) }),
@@ -647,18 +978,29 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     'issues/list-comments': (c) => {
       const i = needIssue(c, Number(c.p.issue_number));
       const since = typeof c.query.since === 'string' ? c.query.since : undefined;
-      const list = state.comments.filter((x) => x.repo === i.repo && x.issueNumber === i.number && (!since || x.updatedAt >= since));
+      const list = state.comments.filter(
+        (x) => x.repo === i.repo && x.issueNumber === i.number && (!since || x.updatedAt >= since),
+      );
       return paginate(c, list.map(commentObject), pathOf(c, `/issues/${i.number}/comments`));
     },
 
     'issues/create-comment': (c) => {
       needWrite(c);
       const i = needIssue(c, Number(c.p.issue_number));
-      if (i.locked && association(i.repo, c.login!) === 'NONE') throw new HttpError(403, { message: 'Unable to create comment because issue is locked.', documentation_url: c.op.docsUrl, status: '403' });
+      if (i.locked && association(i.repo, c.login!) === 'NONE')
+        throw new HttpError(403, {
+          message: 'Unable to create comment because issue is locked.',
+          documentation_url: c.op.docsUrl,
+          status: '403',
+        });
       checkBodyLength(c, 'IssueComment');
       const cm = addComment(i.repo, i.number, { login: c.login!, body: c.body.body });
       i.updatedAt = cm.createdAt;
-      return { status: 201, body: commentObject(cm), headers: { location: `${api()}/repos/${i.repo}/issues/comments/${cm.id}` } };
+      return {
+        status: 201,
+        body: commentObject(cm),
+        headers: { location: `${api()}/repos/${i.repo}/issues/comments/${cm.id}` },
+      };
     },
 
     'issues/get-comment': (c) => ({ status: 200, body: commentObject(needComment(c)) }),
@@ -681,16 +1023,26 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     'reactions/create-for-issue-comment': (c) => {
       needWrite(c);
       const cm = needComment(c);
-      const existing = state.reactions.find((r) => r.commentId === cm.id && r.user === c.login && r.content === c.body.content);
+      const existing = state.reactions.find(
+        (r) => r.commentId === cm.id && r.user === c.login && r.content === c.body.content,
+      );
       if (existing) return { status: 200, body: reactionObject(existing) };
-      const r: ReactionRecord = { id: nextId('reaction'), commentId: cm.id, user: c.login!, content: c.body.content, createdAt: now() };
+      const r: ReactionRecord = {
+        id: nextId('reaction'),
+        commentId: cm.id,
+        user: c.login!,
+        content: c.body.content,
+        createdAt: now(),
+      };
       state.reactions.push(r);
       return { status: 201, body: reactionObject(r) };
     },
 
     'reactions/list-for-issue-comment': (c) => {
       const cm = needComment(c);
-      const list = state.reactions.filter((r) => r.commentId === cm.id && (!c.query.content || r.content === c.query.content));
+      const list = state.reactions.filter(
+        (r) => r.commentId === cm.id && (!c.query.content || r.content === c.query.content),
+      );
       return paginate(c, list.map(reactionObject), pathOf(c, `/issues/comments/${cm.id}/reactions`));
     },
 
@@ -714,27 +1066,59 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
       const key = (i: IssueRecord) => (sort === 'updated' ? i.updatedAt : '') + String(i.number).padStart(9, '0');
       list.sort((x, y) => key(x).localeCompare(key(y)));
       if (((c.query.direction as string | undefined) ?? 'desc') === 'desc') list.reverse();
-      return paginate(c, list.map((i) => pullObject(i, true)), pathOf(c, '/pulls'));
+      return paginate(
+        c,
+        list.map((i) => pullObject(i, true)),
+        pathOf(c, '/pulls'),
+      );
     },
 
     'pulls/create': (c) => {
       needWrite(c);
       const b = c.body;
-      if (b.issue !== undefined) throw validationFailed(c.op, [{ resource: 'PullRequest', field: 'issue', code: 'invalid' }]);
+      if (b.issue !== undefined)
+        throw validationFailed(c.op, [{ resource: 'PullRequest', field: 'issue', code: 'invalid' }]);
       if (!b.title) throw validationFailed(c.op, [{ resource: 'PullRequest', field: 'title', code: 'missing_field' }]);
       checkBodyLength(c, 'PullRequest');
-      const [headOwner, headBranch] = String(b.head).includes(':') ? (String(b.head).split(/:(.*)/s) as [string, string]) : [c.repo.owner, String(b.head)];
+      const [headOwner, headBranch] = String(b.head).includes(':')
+        ? (String(b.head).split(/:(.*)/s) as [string, string])
+        : [c.repo.owner, String(b.head)];
       const headRepo = b.head_repo ?? (headOwner === c.repo.owner ? c.repo.fullName : `${headOwner}/${c.repo.name}`);
       const baseSha = branchesOf(c.repo.fullName)[b.base];
       if (!baseSha) throw validationFailed(c.op, [{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
       const headSha = state.repos[headRepo] ? branchesOf(headRepo)[headBranch] : undefined;
       if (!headSha) throw validationFailed(c.op, [{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
-      const dup = state.pulls.find((i) => i.repo === c.repo.fullName && i.state === 'open' && i.pull!.headRepo === headRepo && i.pull!.head === headBranch && i.pull!.base === b.base);
-      if (dup) throw validationFailed(c.op, [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${headOwner}:${headBranch}.` }]);
+      const dup = state.pulls.find(
+        (i) =>
+          i.repo === c.repo.fullName &&
+          i.state === 'open' &&
+          i.pull!.headRepo === headRepo &&
+          i.pull!.head === headBranch &&
+          i.pull!.base === b.base,
+      );
+      if (dup)
+        throw validationFailed(c.op, [
+          {
+            resource: 'PullRequest',
+            code: 'custom',
+            message: `A pull request already exists for ${headOwner}:${headBranch}.`,
+          },
+        ]);
       if (headRepo === c.repo.fullName && noCommitsBetween(b.base, headBranch, baseSha, headSha)) {
-        throw validationFailed(c.op, [{ resource: 'PullRequest', code: 'custom', message: `No commits between ${b.base} and ${headBranch}` }]);
+        throw validationFailed(c.op, [
+          { resource: 'PullRequest', code: 'custom', message: `No commits between ${b.base} and ${headBranch}` },
+        ]);
       }
-      const i = addPull(c.repo.fullName, { head: headBranch, headRepo, base: b.base, title: b.title, body: b.body, login: c.login!, draft: b.draft ?? false, headSha });
+      const i = addPull(c.repo.fullName, {
+        head: headBranch,
+        headRepo,
+        base: b.base,
+        title: b.title,
+        body: b.body,
+        login: c.login!,
+        draft: b.draft ?? false,
+        headSha,
+      });
       i.pull!.maintainerCanModify = b.maintainer_can_modify ?? false;
       return { status: 201, body: pullObject(i), headers: { location: `${api()}/repos/${i.repo}/pulls/${i.number}` } };
     },
@@ -745,12 +1129,28 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
       if (!i.pull) throw notFound(c.op);
       const b = c.body;
       if (b.base !== undefined) {
-        if (!branchesOf(i.repo)[b.base]) throw validationFailed(c.op, [{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
+        if (!branchesOf(i.repo)[b.base])
+          throw validationFailed(c.op, [{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
         i.pull.base = b.base;
       }
       if (b.state === 'open' && i.state === 'closed') {
-        const dup = state.pulls.find((x) => x !== i && x.repo === i.repo && x.state === 'open' && x.pull!.headRepo === i.pull!.headRepo && x.pull!.head === i.pull!.head && x.pull!.base === i.pull!.base);
-        if (dup) throw validationFailed(c.op, [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${i.pull.headRepo.split('/')[0]}:${i.pull.head}.` }]);
+        const dup = state.pulls.find(
+          (x) =>
+            x !== i &&
+            x.repo === i.repo &&
+            x.state === 'open' &&
+            x.pull!.headRepo === i.pull!.headRepo &&
+            x.pull!.head === i.pull!.head &&
+            x.pull!.base === i.pull!.base,
+        );
+        if (dup)
+          throw validationFailed(c.op, [
+            {
+              resource: 'PullRequest',
+              code: 'custom',
+              message: `A pull request already exists for ${i.pull.headRepo.split('/')[0]}:${i.pull.head}.`,
+            },
+          ]);
       }
       if (b.title !== undefined) i.title = b.title;
       if (b.body !== undefined) i.body = b.body;
@@ -767,14 +1167,30 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
       needWrite(c);
       needApp(c);
       const b = c.body;
-      if (!commitExists(c.repo.fullName, b.head_sha)) throw validationFailed(c.op, [{ resource: 'CheckRun', code: 'custom', field: 'head_sha', message: `No commit found for SHA: ${b.head_sha}` }]);
+      if (!commitExists(c.repo.fullName, b.head_sha))
+        throw validationFailed(c.op, [
+          {
+            resource: 'CheckRun',
+            code: 'custom',
+            field: 'head_sha',
+            message: `No commit found for SHA: ${b.head_sha}`,
+          },
+        ]);
       const t = now();
       const completed = b.conclusion !== undefined || b.status === 'completed';
       const run: CheckRunRecord = {
-        id: nextId('check'), repo: c.repo.fullName, name: b.name, headSha: b.head_sha, status: completed ? 'completed' : (b.status ?? 'queued'),
-        conclusion: b.conclusion ?? null, startedAt: b.started_at ?? t, completedAt: completed ? (b.completed_at ?? t) : null,
-        detailsUrl: b.details_url ?? null, externalId: b.external_id ?? null,
-        output: { title: b.output?.title ?? null, summary: b.output?.summary ?? null, text: b.output?.text ?? null }, app: c.login!,
+        id: nextId('check'),
+        repo: c.repo.fullName,
+        name: b.name,
+        headSha: b.head_sha,
+        status: completed ? 'completed' : (b.status ?? 'queued'),
+        conclusion: b.conclusion ?? null,
+        startedAt: b.started_at ?? t,
+        completedAt: completed ? (b.completed_at ?? t) : null,
+        detailsUrl: b.details_url ?? null,
+        externalId: b.external_id ?? null,
+        output: { title: b.output?.title ?? null, summary: b.output?.summary ?? null, text: b.output?.text ?? null },
+        app: c.login!,
       };
       state.checkRuns.push(run);
       return { status: 201, body: checkRunObject(run) };
@@ -796,39 +1212,72 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
         run.status = 'completed';
       }
       if (run.status === 'completed') run.completedAt = b.completed_at ?? run.completedAt ?? now();
-      if (b.output) run.output = { title: b.output.title ?? run.output.title, summary: b.output.summary ?? run.output.summary, text: b.output.text ?? run.output.text };
+      if (b.output)
+        run.output = {
+          title: b.output.title ?? run.output.title,
+          summary: b.output.summary ?? run.output.summary,
+          text: b.output.text ?? run.output.text,
+        };
       return { status: 200, body: checkRunObject(run) };
     },
 
     'checks/list-for-ref': (c) => {
       const sha = resolveRef(c.repo.fullName, c.p.ref!);
-      const runs = state.checkRuns.filter((r) => r.repo === c.repo.fullName && r.headSha === sha && (!c.query.check_name || r.name === c.query.check_name));
-      const page = paginate(c, runs.map(checkRunObject), pathOf(c, `/commits/${encodeURIComponent(c.p.ref!)}/check-runs`));
+      const runs = state.checkRuns.filter(
+        (r) =>
+          r.repo === c.repo.fullName && r.headSha === sha && (!c.query.check_name || r.name === c.query.check_name),
+      );
+      const page = paginate(
+        c,
+        runs.map(checkRunObject),
+        pathOf(c, `/commits/${encodeURIComponent(c.p.ref!)}/check-runs`),
+      );
       return { ...page, body: { total_count: runs.length, check_runs: page.body } };
     },
 
     'repos/create-commit-status': (c) => {
       needWrite(c);
       const b = c.body;
-      if (!commitExists(c.repo.fullName, c.p.sha!)) throw validationFailed(c.op, [{ resource: 'Status', code: 'custom', field: 'sha', message: `No commit found for SHA: ${c.p.sha}` }]);
+      if (!commitExists(c.repo.fullName, c.p.sha!))
+        throw validationFailed(c.op, [
+          { resource: 'Status', code: 'custom', field: 'sha', message: `No commit found for SHA: ${c.p.sha}` },
+        ]);
       const s: StatusRecord = {
-        id: nextId('status'), repo: c.repo.fullName, sha: c.p.sha!, state: b.state, context: b.context ?? 'default',
-        description: b.description ?? null, targetUrl: b.target_url ?? null, creator: c.login!, createdAt: now(),
+        id: nextId('status'),
+        repo: c.repo.fullName,
+        sha: c.p.sha!,
+        state: b.state,
+        context: b.context ?? 'default',
+        description: b.description ?? null,
+        targetUrl: b.target_url ?? null,
+        creator: c.login!,
+        createdAt: now(),
       };
       state.statuses.push(s);
-      return { status: 201, body: statusObject(s), headers: { location: `${api()}/repos/${s.repo}/statuses/${s.sha}` } };
+      return {
+        status: 201,
+        body: statusObject(s),
+        headers: { location: `${api()}/repos/${s.repo}/statuses/${s.sha}` },
+      };
     },
 
     'repos/get-branch': (c) => {
       const branch = c.p.branch!;
       const sha = branchesOf(c.repo.fullName)[branch];
-      if (!sha) throw new HttpError(404, { message: 'Branch not found', documentation_url: c.op.docsUrl, status: '404' });
+      if (!sha)
+        throw new HttpError(404, { message: 'Branch not found', documentation_url: c.op.docsUrl, status: '404' });
       const a = `${api()}/repos/${c.repo.fullName}/branches/${encodeURIComponent(branch)}`;
       return {
         status: 200,
         body: {
-          name: branch, commit: commitObject(c.repo.fullName, sha), _links: { self: a, html: `${serverUrl}/${c.repo.fullName}/tree/${branch}` },
-          protected: false, protection: { enabled: false, required_status_checks: { enforcement_level: 'off', contexts: [], checks: [] } },
+          name: branch,
+          commit: commitObject(c.repo.fullName, sha),
+          _links: { self: a, html: `${serverUrl}/${c.repo.fullName}/tree/${branch}` },
+          protected: false,
+          protection: {
+            enabled: false,
+            required_status_checks: { enforcement_level: 'off', contexts: [], checks: [] },
+          },
           protection_url: `${a}/protection`,
         },
       };
@@ -837,19 +1286,33 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     'repos/list-branches': (c) => {
       const list = Object.entries(branchesOf(c.repo.fullName))
         .sort(([x], [y]) => x.localeCompare(y))
-        .map(([name, sha]) => ({ name, commit: { sha, url: `${api()}/repos/${c.repo.fullName}/commits/${sha}` }, protected: false }));
+        .map(([name, sha]) => ({
+          name,
+          commit: { sha, url: `${api()}/repos/${c.repo.fullName}/commits/${sha}` },
+          protected: false,
+        }));
       return paginate(c, c.query.protected === 'true' ? [] : list, pathOf(c, '/branches'));
     },
 
     'repos/get-commit': (c) => {
       const sha = resolveRef(c.repo.fullName, c.p.ref!);
-      if (!sha) throw new HttpError(422, { message: `No commit found for SHA: ${c.p.ref}`, documentation_url: c.op.docsUrl, status: '422' });
+      if (!sha)
+        throw new HttpError(422, {
+          message: `No commit found for SHA: ${c.p.ref}`,
+          documentation_url: c.op.docsUrl,
+          status: '422',
+        });
       return { status: 200, body: commitObject(c.repo.fullName, sha) };
     },
   };
 
   function needApp(c: Ctx) {
-    if (c.tokenKind !== 'installation') throw new HttpError(403, { message: 'You must authenticate via a GitHub App.', documentation_url: c.op.docsUrl, status: '403' });
+    if (c.tokenKind !== 'installation')
+      throw new HttpError(403, {
+        message: 'You must authenticate via a GitHub App.',
+        documentation_url: c.op.docsUrl,
+        status: '403',
+      });
   }
 
   // ---- seed -----------------------------------------------------------------------------------------------------
@@ -881,20 +1344,36 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...h }).end(JSON.stringify(body));
   }
 
-  function graphql(body: { query?: string; variables?: Json }, headers: Record<string, string>, entry: LoggedRequest, reply: (status: number, body: unknown) => void) {
+  function graphql(
+    body: { query?: string; variables?: Json },
+    headers: Record<string, string>,
+    entry: LoggedRequest,
+    reply: (status: number, body: unknown) => void,
+  ) {
     entry.operationId = 'graphql';
     const auth = headers.authorization?.match(/^(?:token|bearer)\s+(\S+)$/i)?.[1];
     if (!auth || !state.tokens[auth]) return reply(401, { message: 'Bad credentials', documentation_url: REST_DOCS });
-    const m = /mutation[^{]*\{\s*markPullRequestReadyForReview\s*\(\s*input\s*:\s*\{\s*pullRequestId\s*:\s*\$(\w+)\s*\}\s*\)/.exec(body?.query ?? '');
+    const m =
+      /mutation[^{]*\{\s*markPullRequestReadyForReview\s*\(\s*input\s*:\s*\{\s*pullRequestId\s*:\s*\$(\w+)\s*\}\s*\)/.exec(
+        body?.query ?? '',
+      );
     if (!m) {
-      violations.push(`graphql: the stand-in answers only markPullRequestReadyForReview, got: ${String(body?.query).slice(0, 120)}`);
+      violations.push(
+        `graphql: the stand-in answers only markPullRequestReadyForReview, got: ${String(body?.query).slice(0, 120)}`,
+      );
       return reply(200, { errors: [{ message: 'unsupported by the stand-in' }] });
     }
     const id = String(body.variables?.[m[1]!] ?? '');
     const pr = state.issues.find((i) => i.pull && `PR_kwDO${i.pull.id.toString(36).toUpperCase()}` === id);
-    if (!pr) return reply(200, { data: null, errors: [{ type: 'NOT_FOUND', message: `Could not resolve to a node with the global id of '${id}'` }] });
+    if (!pr)
+      return reply(200, {
+        data: null,
+        errors: [{ type: 'NOT_FOUND', message: `Could not resolve to a node with the global id of '${id}'` }],
+      });
     pr.pull!.draft = false;
-    return reply(200, { data: { markPullRequestReadyForReview: { pullRequest: { isDraft: false, number: pr.number } } } });
+    return reply(200, {
+      data: { markPullRequestReadyForReview: { pullRequest: { isDraft: false, number: pr.number } } },
+    });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
@@ -908,7 +1387,17 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
     const raw = await readBody(req);
-    const entry: LoggedRequest = { operationId: undefined, method, path: u.pathname, query, status: 0, body: undefined, response: undefined, login: undefined, injected: false };
+    const entry: LoggedRequest = {
+      operationId: undefined,
+      method,
+      path: u.pathname,
+      query,
+      status: 0,
+      body: undefined,
+      response: undefined,
+      login: undefined,
+      injected: false,
+    };
     requests.push(entry);
     const reply = (status: number, body: unknown, h: Record<string, string> = {}) => {
       entry.status = status;
@@ -927,7 +1416,8 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     }
     entry.body = body;
     // GraphQL is not in the REST description: the one mutation the action uses (REST cannot mark a PR ready).
-    if (method === 'POST' && u.pathname === '/graphql') return graphql(body as { query?: string; variables?: Json }, headers, entry, reply);
+    if (method === 'POST' && u.pathname === '/graphql')
+      return graphql(body as { query?: string; variables?: Json }, headers, entry, reply);
     const check: RequestToCheck = { method, path: u.pathname, query, headers, body };
     const op = openapi.match(check);
     if (!op) {
@@ -940,7 +1430,8 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     // Authentication, as GitHub does it: a wrong token is 401 even where anonymous access would be allowed.
     const auth = headers.authorization?.match(/^(?:token|bearer)\s+(\S+)$/i)?.[1];
     const token = auth ? state.tokens[auth] : undefined;
-    if (headers.authorization && !token) return reply(401, { message: 'Bad credentials', documentation_url: REST_DOCS, status: '401' });
+    if (headers.authorization && !token)
+      return reply(401, { message: 'Bad credentials', documentation_url: REST_DOCS, status: '401' });
     entry.login = token?.login;
 
     const errors = seed.validate === false ? [] : openapi.validateRequest(check, op.operationId);
@@ -964,16 +1455,29 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     const handler = handlers[op.operationId];
     if (!handler) {
       violations.push(`${label}: valid GitHub operation, but the stand-in does not implement it`);
-      return reply(501, { message: `github stand-in: ${op.operationId} not implemented`, documentation_url: op.docsUrl, status: '501' });
+      return reply(501, {
+        message: `github stand-in: ${op.operationId} not implemented`,
+        documentation_url: op.docsUrl,
+        status: '501',
+      });
     }
     const repoName = op.params.owner && op.params.repo ? `${op.params.owner}/${op.params.repo}` : mainRepo;
     const repo = state.repos[repoName];
     // Private repositories are invisible (404) to anonymous callers, exactly like missing ones.
-    if (!repo || (repo.private && !token)) return reply(404, { message: 'Not Found', documentation_url: op.docsUrl, status: '404' });
+    if (!repo || (repo.private && !token))
+      return reply(404, { message: 'Not Found', documentation_url: op.docsUrl, status: '404' });
 
     let out: Reply;
     try {
-      out = handler({ op, p: op.params, query, body: (body ?? {}) as Json, login: token?.login, tokenKind: token?.kind ?? (token?.login.endsWith('[bot]') ? 'installation' : 'user'), repo });
+      out = handler({
+        op,
+        p: op.params,
+        query,
+        body: (body ?? {}) as Json,
+        login: token?.login,
+        tokenKind: token?.kind ?? (token?.login.endsWith('[bot]') ? 'installation' : 'user'),
+        repo,
+      });
     } catch (e) {
       if (!(e instanceof HttpError)) {
         violations.push(`${label}: stand-in crashed: ${(e as Error).stack ?? e}`);
@@ -984,7 +1488,11 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     const problem = seed.validate === false ? undefined : checkResponse(op, out);
     if (problem) {
       violations.push(`${label}: the stand-in's response ${out.status} breaks the description: ${problem}`);
-      return reply(500, { message: 'github stand-in produced an invalid response', documentation_url: op.docsUrl, status: '500' });
+      return reply(500, {
+        message: 'github stand-in produced an invalid response',
+        documentation_url: op.docsUrl,
+        status: '500',
+      });
     }
     if (fault?.applied) return reply(...faultReply(fault, op));
     reply(out.status, out.body, out.headers);
@@ -1003,25 +1511,37 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
       if (errs.length) return errs.join('; ');
     }
     const b = out.body as Json | undefined;
-    return typeof b?.message === 'string' && typeof b.documentation_url === 'string' ? undefined : 'error body lacks message/documentation_url';
+    return typeof b?.message === 'string' && typeof b.documentation_url === 'string'
+      ? undefined
+      : 'error body lacks message/documentation_url';
   }
 
   function faultReply(f: Fault, op: MatchedOperation): [number, unknown, Record<string, string>] {
     if (f.kind === 'secondary-rate-limit') {
       const body = f.body ?? {
-        message: 'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later. If you reach out to GitHub Support for help, please include the request ID.',
-        documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+        message:
+          'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later. If you reach out to GitHub Support for help, please include the request ID.',
+        documentation_url:
+          'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
         status: '403',
       };
       return [f.status ?? 403, body, { 'retry-after': String(f.retryAfter ?? 1), ...f.headers }];
     }
     if (f.kind === 'primary-rate-limit') {
-      const body = f.body ?? { message: 'API rate limit exceeded for installation ID 1.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api', status: '403' };
+      const body = f.body ?? {
+        message: 'API rate limit exceeded for installation ID 1.',
+        documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+        status: '403',
+      };
       const reset = String(Math.floor(Date.now() / 1000) + (f.retryAfter ?? 1));
       return [f.status ?? 403, body, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset, ...f.headers }];
     }
     const status = f.status ?? 500;
-    const body = f.body ?? (status >= 500 ? { message: 'Server Error', documentation_url: op.docsUrl, status: String(status) } : { message: 'Injected fault', documentation_url: op.docsUrl, status: String(status) });
+    const body =
+      f.body ??
+      (status >= 500
+        ? { message: 'Server Error', documentation_url: op.docsUrl, status: String(status) }
+        : { message: 'Injected fault', documentation_url: op.docsUrl, status: String(status) });
     return [status, body, f.headers ?? {}];
   }
 
@@ -1045,7 +1565,8 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     violations,
     openApiLoadMs: wasLoaded ? 0 : openapi.loadMs,
     assertNoViolations() {
-      if (violations.length) throw new Error(`GitHub stand-in recorded ${violations.length} violation(s):\n- ${violations.join('\n- ')}`);
+      if (violations.length)
+        throw new Error(`GitHub stand-in recorded ${violations.length} violation(s):\n- ${violations.join('\n- ')}`);
     },
     inject(fault) {
       faults.push({ ...fault, times: fault.times ?? 1 });

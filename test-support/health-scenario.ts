@@ -4,7 +4,9 @@
  */
 
 export const SERVICE_FILES: Record<string, string> = {
-  'package.json': JSON.stringify({ name: 'todo-api', private: true, type: 'module', scripts: { test: 'node --test' } }, null, 2) + '\n',
+  'package.json':
+    JSON.stringify({ name: 'todo-api', private: true, type: 'module', scripts: { test: 'node --test' } }, null, 2) +
+    '\n',
   'src/server.js': `import { createServer } from 'node:http';
 
 const todos = [{ id: 1, title: 'write the README', done: false }];
@@ -64,7 +66,12 @@ type Block = { type: 'text'; text: string } | { type: 'tool_use'; name: string; 
 /** The six scripted model turns. */
 export function healthTurns(): Array<{ content: Block[] }> {
   return [
-    { content: [{ type: 'text', text: 'Looking at the layout first.' }, { type: 'tool_use', name: 'Glob', input: { pattern: '**/*.js' } }] },
+    {
+      content: [
+        { type: 'text', text: 'Looking at the layout first.' },
+        { type: 'tool_use', name: 'Glob', input: { pattern: '**/*.js' } },
+      ],
+    },
     { content: [{ type: 'tool_use', name: 'Read', input: { file_path: 'src/server.js' } }] },
     {
       content: [
@@ -74,13 +81,24 @@ export function healthTurns(): Array<{ content: Block[] }> {
           input: {
             file_path: 'src/server.js',
             old_string: "  'GET /todos': (_req, res) => send(res, 200, todos),\n",
-            new_string: "  'GET /todos': (_req, res) => send(res, 200, todos),\n  'GET /health': (_req, res) => send(res, 200, { status: 'ok' }),\n",
+            new_string:
+              "  'GET /todos': (_req, res) => send(res, 200, todos),\n  'GET /health': (_req, res) => send(res, 200, { status: 'ok' }),\n",
           },
         },
       ],
     },
-    { content: [{ type: 'tool_use', name: 'Write', input: { file_path: 'test/health.test.js', content: HEALTH_TEST } }] },
-    { content: [{ type: 'tool_use', name: 'Bash', input: { command: 'node --test 2>&1 | tail -n 8', description: 'Run the tests' } }] },
+    {
+      content: [{ type: 'tool_use', name: 'Write', input: { file_path: 'test/health.test.js', content: HEALTH_TEST } }],
+    },
+    {
+      content: [
+        {
+          type: 'tool_use',
+          name: 'Bash',
+          input: { command: 'node --test 2>&1 | tail -n 8', description: 'Run the tests' },
+        },
+      ],
+    },
     { content: [{ type: 'text', text: STATUS_COMPLETE }] },
   ];
 }

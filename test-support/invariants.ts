@@ -90,7 +90,9 @@ export const NOT_PUSHED = /Pushing failed|push failed|could not push|not pushed/
 export async function checkInvariants(f: RunFacts): Promise<Verdict> {
   const problems: string[] = [];
   const key = `=${f.commentId} -->`;
-  const ours = f.gh.state.comments.filter((c) => c.body.includes('<!-- backend-developer-action') && c.body.includes(key));
+  const ours = f.gh.state.comments.filter(
+    (c) => c.body.includes('<!-- backend-developer-action') && c.body.includes(key),
+  );
 
   // 1. A final STATUS comment (the progress comment turned report, or the report on the PR).
   const reports = ours.filter((c) => STATUS_LINE.test(c.body));
@@ -98,7 +100,8 @@ export async function checkInvariants(f: RunFacts): Promise<Verdict> {
   const status = report ? STATUS_LINE.exec(report.body)![1] : undefined;
   if (!report) problems.push(`no STATUS comment (comments of this run: ${ours.length})`);
   const outStatus = f.run.outputs['status'];
-  if (report && outStatus && outStatus !== status) problems.push(`output status ${outStatus} but the STATUS comment says ${status}`);
+  if (report && outStatus && outStatus !== status)
+    problems.push(`output status ${outStatus} but the STATUS comment says ${status}`);
 
   // 2. No duplicates: one comment per marker, one open PR per head, at most one new PR.
   let duplicates = false;
@@ -113,14 +116,17 @@ export async function checkInvariants(f: RunFacts): Promise<Verdict> {
       problems.push(`${n} '${m}' comments for one trigger`);
     }
   }
-  const botUnmarked = f.gh.state.comments.filter((c) => c.user === 'github-actions[bot]' && !c.body.includes('<!-- backend-developer-action'));
+  const botUnmarked = f.gh.state.comments.filter(
+    (c) => c.user === 'github-actions[bot]' && !c.body.includes('<!-- backend-developer-action'),
+  );
   if (botUnmarked.length) {
     duplicates = true;
     problems.push(`${botUnmarked.length} comments by the bot without a marker`);
   }
   const open = f.gh.state.pulls.filter((p) => p.state === 'open');
   const heads = new Map<string, number>();
-  for (const p of open) heads.set(`${p.pull!.head}→${p.pull!.base}`, (heads.get(`${p.pull!.head}→${p.pull!.base}`) ?? 0) + 1);
+  for (const p of open)
+    heads.set(`${p.pull!.head}→${p.pull!.base}`, (heads.get(`${p.pull!.head}→${p.pull!.base}`) ?? 0) + 1);
   for (const [h, n] of heads) {
     if (n > 1) {
       duplicates = true;
@@ -149,7 +155,9 @@ export async function checkInvariants(f: RunFacts): Promise<Verdict> {
     }
     if (!savedOn && !(report && NOT_PUSHED.test(report.body))) {
       workLost = true;
-      problems.push(`work lost: ${changed.length} changed paths (${changed.slice(0, 5).join(', ')}${changed.length > 5 ? ', …' : ''}) are on no branch of the origin and the report does not say why`);
+      problems.push(
+        `work lost: ${changed.length} changed paths (${changed.slice(0, 5).join(', ')}${changed.length > 5 ? ', …' : ''}) are on no branch of the origin and the report does not say why`,
+      );
     }
   }
 
@@ -157,11 +165,14 @@ export async function checkInvariants(f: RunFacts): Promise<Verdict> {
   const failOn = f.failOn ?? ['BLOCKED', 'ERROR'];
   const finalStatus = outStatus || status;
   const wantFail = !finalStatus || failOn.includes(finalStatus);
-  if (wantFail && f.run.code === 0) problems.push(`exit 0 with status ${finalStatus ?? '(none)'} (fail-on ${failOn.join(',')})`);
-  if (!wantFail && f.run.code !== 0) problems.push(`exit ${f.run.code ?? f.run.signal} with status ${finalStatus} (fail-on ${failOn.join(',')})`);
+  if (wantFail && f.run.code === 0)
+    problems.push(`exit 0 with status ${finalStatus ?? '(none)'} (fail-on ${failOn.join(',')})`);
+  if (!wantFail && f.run.code !== 0)
+    problems.push(`exit ${f.run.code ?? f.run.signal} with status ${finalStatus} (fail-on ${failOn.join(',')})`);
 
   // 5. Bounded.
-  if (f.wallMs > f.maxWallMs) problems.push(`wall time ${(f.wallMs / 1000).toFixed(1)} s over ${(f.maxWallMs / 1000).toFixed(0)} s`);
+  if (f.wallMs > f.maxWallMs)
+    problems.push(`wall time ${(f.wallMs / 1000).toFixed(1)} s over ${(f.maxWallMs / 1000).toFixed(0)} s`);
 
   return { problems, hasStatus: !!report, workLost, duplicates, status, report: report?.body ?? '', savedOn, changed };
 }

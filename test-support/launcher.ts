@@ -103,7 +103,11 @@ export async function launchAction(o: LaunchOptions): Promise<{ child: ChildProc
   };
   for (const [k, v] of Object.entries(o.inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
   Object.assign(env, o.env);
-  const child = spawn(process.execPath, [o.entry ?? DIST], { cwd: o.workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [o.entry ?? DIST], {
+    cwd: o.workspace,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -112,7 +116,10 @@ export async function launchAction(o: LaunchOptions): Promise<{ child: ChildProc
     child.on('error', reject);
     child.on('close', async (code, signal) => {
       try {
-        const annotations = [...stdout.matchAll(/^::(warning|error|notice)[^:]*::(.*)$/gm)].map((m) => ({ level: m[1]!, message: m[2]! }));
+        const annotations = [...stdout.matchAll(/^::(warning|error|notice)[^:]*::(.*)$/gm)].map((m) => ({
+          level: m[1]!,
+          message: m[2]!,
+        }));
         resolveRun({
           code,
           signal,

@@ -28,10 +28,14 @@ type Json = Record<string, any>;
 
 /** A real issue_comment payload from @octokit/webhooks-examples, re-pointed at our repo, issue, author and text. */
 export function issueCommentEvent(o: CommentOptions): Json {
-  const examples = JSON.parse(readFileSync(require.resolve('@octokit/webhooks-examples/api.github.com/index.json'), 'utf8')) as Json[];
+  const examples = JSON.parse(
+    readFileSync(require.resolve('@octokit/webhooks-examples/api.github.com/index.json'), 'utf8'),
+  ) as Json[];
   const action = o.action ?? 'created';
   // The newest example of the action (the first ones predate fields the schema now requires).
-  const base = (examples.find((e) => e.name === 'issue_comment')!.examples as Json[]).filter((e) => e.action === action).at(-1)!;
+  const base = (examples.find((e) => e.name === 'issue_comment')!.examples as Json[])
+    .filter((e) => e.action === action)
+    .at(-1)!;
   const ev = structuredClone(base);
   const [owner, name] = o.repo.split('/') as [string, string];
   const server = o.serverUrl ?? 'https://github.com';
@@ -52,7 +56,12 @@ export function issueCommentEvent(o: CommentOptions): Json {
     url: `${repoApi}/issues/${o.issueNumber}`,
     comments_url: `${repoApi}/issues/${o.issueNumber}/comments`,
   });
-  const user = { ...ev.comment.user, login: o.login, id: o.userId ?? 1000 + o.login.length, type: o.userType ?? 'User' };
+  const user = {
+    ...ev.comment.user,
+    login: o.login,
+    id: o.userId ?? 1000 + o.login.length,
+    type: o.userType ?? 'User',
+  };
   // A bot's profile lives under /apps/ on GitHub (a login with [bot] is not a valid URI path).
   user.html_url = o.login.endsWith('[bot]') ? `${server}/apps/${o.login.slice(0, -5)}` : `${server}/${o.login}`;
   const commentId = o.commentId ?? 4_000_000 + Math.floor(Math.random() * 1_000_000);
@@ -78,7 +87,7 @@ export function issueCommentEvent(o: CommentOptions): Json {
   return ev;
 }
 
-let validator: ((ev: unknown) => boolean) & { errors?: unknown } | undefined;
+let validator: (((ev: unknown) => boolean) & { errors?: unknown }) | undefined;
 
 /** Validates against the `webhook-issue-comment-created` schema in GitHub's OpenAPI description. */
 export function assertValidWebhook(ev: Json): void {
@@ -89,5 +98,6 @@ export function assertValidWebhook(ev: Json): void {
     ajv.addSchema({ components: doc.components }, 'gh');
     validator = ajv.getSchema('gh#/components/schemas/webhook-issue-comment-created') as typeof validator;
   }
-  if (!validator!(ev)) throw new Error(`issue_comment payload does not match the webhook schema: ${JSON.stringify(validator!.errors)}`);
+  if (!validator!(ev))
+    throw new Error(`issue_comment payload does not match the webhook schema: ${JSON.stringify(validator!.errors)}`);
 }

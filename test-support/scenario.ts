@@ -49,7 +49,11 @@ export interface Scenario {
   /** Adds the comment to GitHub's state and returns the webhook payload GitHub would send for it. */
   comment(c: CommentSpec): Record<string, any>;
   /** Runs dist/index.js on the event with these inputs (on top of the defaults); resolves when it exits. */
-  run(event: object, inputs?: Record<string, string>, opts?: { env?: Record<string, string>; onStart?: (child: import('node:child_process').ChildProcess) => void }): Promise<ActionRun>;
+  run(
+    event: object,
+    inputs?: Record<string, string>,
+    opts?: { env?: Record<string, string>; onStart?: (child: import('node:child_process').ChildProcess) => void },
+  ): Promise<ActionRun>;
   close(): Promise<void>;
 }
 
@@ -58,7 +62,10 @@ export async function createScenario(o: ScenarioOptions): Promise<Scenario> {
   // The origin is served over smart HTTP, demanding the token, at ${GITHUB_SERVER_URL}/owner/name.git — where the
   // action expects its repository — so every fetch and push proves how the credentials travelled.
   const http = await serveOverHttp(origin, { token: GITHUB_TOKEN, repoFullName: REPO });
-  const workspace = await checkoutLikeActions({ ...origin, url: http.repoUrl }, { token: GITHUB_TOKEN, serverUrl: http.serverUrl, dir: o.workspaceDir });
+  const workspace = await checkoutLikeActions(
+    { ...origin, url: http.repoUrl },
+    { token: GITHUB_TOKEN, serverUrl: http.serverUrl, dir: o.workspaceDir },
+  );
   const gh = await startGitHub({
     serverUrl: http.serverUrl,
     repo: REPO,
@@ -72,8 +79,16 @@ export async function createScenario(o: ScenarioOptions): Promise<Scenario> {
     ],
     permissions: { alice: 'write', mallory: 'read', ...o.permissions },
   });
-  const anthropic = await startAnthropic({ script: o.script, apiKey: API_KEY, ...(o.cacheMinTokens !== undefined ? { cacheMinTokens: o.cacheMinTokens } : {}) });
-  const issue = gh.addIssue(REPO, { title: o.issueTitle ?? 'Add a health endpoint', body: o.issueBody ?? 'Load balancers need a /health route.', login: 'alice' });
+  const anthropic = await startAnthropic({
+    script: o.script,
+    apiKey: API_KEY,
+    ...(o.cacheMinTokens !== undefined ? { cacheMinTokens: o.cacheMinTokens } : {}),
+  });
+  const issue = gh.addIssue(REPO, {
+    title: o.issueTitle ?? 'Add a health endpoint',
+    body: o.issueBody ?? 'Load balancers need a /health route.',
+    login: 'alice',
+  });
   const scenario: Scenario = {
     origin,
     http,

@@ -24,7 +24,24 @@ const PACKAGE: Record<SystemTool, string> = { bwrap: 'bubblewrap', socat: 'socat
 let bwrapProblem: string | null | undefined;
 function probeBwrap(bwrap: string): string | null {
   if (bwrapProblem !== undefined) return bwrapProblem;
-  const args = ['--cap-drop', 'ALL', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--unshare-pid', '--unshare-net', '--die-with-parent', '--', 'true'];
+  const args = [
+    '--cap-drop',
+    'ALL',
+    '--ro-bind',
+    '/',
+    '/',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
+    '--tmpfs',
+    '/tmp',
+    '--unshare-pid',
+    '--unshare-net',
+    '--die-with-parent',
+    '--',
+    'true',
+  ];
   const r = spawnSync(bwrap, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'ignore', 'pipe'] });
   bwrapProblem = r.status === 0 ? null : (r.error?.message ?? r.stderr.trim()) || `exit code ${r.status}`;
   return bwrapProblem;
@@ -79,9 +96,10 @@ export function requireTools(...programs: SystemTool[]): Gated {
       return run(name, skip ? { ...options, skip } : options, fn);
     };
   }
-  const hook = (add: (fn: nodeTest.HookFn, options?: HookOptions) => void) => (fn?: nodeTest.HookFn, options?: HookOptions) => {
-    if (!skip && fn) add(fn, options);
-  };
+  const hook =
+    (add: (fn: nodeTest.HookFn, options?: HookOptions) => void) => (fn?: nodeTest.HookFn, options?: HookOptions) => {
+      if (!skip && fn) add(fn, options);
+    };
   return {
     skip,
     test: gate<TestFn>(nodeTest.test),

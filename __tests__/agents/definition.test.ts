@@ -5,13 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  AgentFileError,
-  TOOL_NAMES,
-  findAgent,
-  loadAgents,
-  parseAgentFile,
-} from '../../src/agents/definition.ts';
+import { AgentFileError, TOOL_NAMES, findAgent, loadAgents, parseAgentFile } from '../../src/agents/definition.ts';
 import { UserError } from '../../src/errors.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -104,22 +98,66 @@ describe('parseAgentFile: valid files', () => {
 describe('parseAgentFile: malformed files (message names file, field and fix)', () => {
   const cases: Array<[string, string, RegExp]> = [
     ['no-frontmatter.md', 'no-frontmatter', /does not start with YAML frontmatter\. Put a line "---" first/],
-    ['bad-yaml.md', 'bad-yaml', /invalid YAML in the frontmatter at line 5: unexpected end of the stream within a double quoted scalar\. Fix the YAML/],
+    [
+      'bad-yaml.md',
+      'bad-yaml',
+      /invalid YAML in the frontmatter at line 5: unexpected end of the stream within a double quoted scalar\. Fix the YAML/,
+    ],
     ['missing-name.md', 'missing-name', /field "name" is missing or empty\. Add "name: missing-name"/],
     ['empty-name.md', 'empty-name', /field "name" is missing or empty\. Add "name: empty-name"/],
-    ['name-with-spaces.md', 'backend-developer', /field "name" is "Backend Developer"; a name may contain only letters, digits and "-".*Use e\.g\. "name: backend-developer"/],
+    [
+      'name-with-spaces.md',
+      'backend-developer',
+      /field "name" is "Backend Developer"; a name may contain only letters, digits and "-".*Use e\.g\. "name: backend-developer"/,
+    ],
     ['name-leading-dash.md', 'dash', /field "name" is "-dash";.*must not start with "-"/],
     ['name-number.md', 'name-number', /field "name" must be a string, got a number \(42\)\. Quote it: name: "42"/],
-    ['unknown-tool.md', 'unknown-tool', /field "tools" names an unknown tool "WebFetch"\. Valid tools: Read, Write, Edit, Bash, Glob, Grep/],
-    ['tools-mapping.md', 'tools-mapping', /field "tools" must be a comma-separated string or a YAML list, got a mapping\. Example: "tools: Read, Grep, Glob"/],
-    ['tools-empty.md', 'tools-empty', /field "tools" lists no tools\. Name at least one of Read, Write, Edit, Bash, Glob, Grep, or remove the field/],
-    ['tool-number.md', 'tool-number', /field "tools" has an entry that is a number \(7\); entries must be tool names: Read, Write/],
-    ['model-number.md', 'model-number', /field "model" must be a string, got a number \(4\.5\)\. Use an alias \(sonnet, opus, haiku, sonnet\[1m\], opus\[1m\]\)/],
-    ['missing-body.md', 'missing-body', /has no instructions after the frontmatter\. Write the agent's instructions below the closing "---"/],
-    ['description-list.md', 'description-list', /field "description" must be a string, got a list\. Write one sentence/],
+    [
+      'unknown-tool.md',
+      'unknown-tool',
+      /field "tools" names an unknown tool "WebFetch"\. Valid tools: Read, Write, Edit, Bash, Glob, Grep/,
+    ],
+    [
+      'tools-mapping.md',
+      'tools-mapping',
+      /field "tools" must be a comma-separated string or a YAML list, got a mapping\. Example: "tools: Read, Grep, Glob"/,
+    ],
+    [
+      'tools-empty.md',
+      'tools-empty',
+      /field "tools" lists no tools\. Name at least one of Read, Write, Edit, Bash, Glob, Grep, or remove the field/,
+    ],
+    [
+      'tool-number.md',
+      'tool-number',
+      /field "tools" has an entry that is a number \(7\); entries must be tool names: Read, Write/,
+    ],
+    [
+      'model-number.md',
+      'model-number',
+      /field "model" must be a string, got a number \(4\.5\)\. Use an alias \(sonnet, opus, haiku, sonnet\[1m\], opus\[1m\]\)/,
+    ],
+    [
+      'missing-body.md',
+      'missing-body',
+      /has no instructions after the frontmatter\. Write the agent's instructions below the closing "---"/,
+    ],
+    [
+      'description-list.md',
+      'description-list',
+      /field "description" must be a string, got a list\. Write one sentence/,
+    ],
     ['unclosed.md', 'unclosed', /the frontmatter is not closed\. Add a line "---" after the last field/],
-    ['js-frontmatter.md', 'js-frontmatter', /the first line must be exactly "---" \(got "---js"\); only YAML frontmatter is supported/],
-    ['scalar-frontmatter.md', 'scalar-frontmatter', /the frontmatter must be YAML fields \("name: …"\), not a list or a single value/],
+    [
+      'js-frontmatter.md',
+      'js-frontmatter',
+      /the first line must be exactly "---" \(got "---js"\); only YAML frontmatter is supported/,
+    ],
+    [
+      'scalar-frontmatter.md',
+      'scalar-frontmatter',
+      /the frontmatter must be YAML fields \("name: …"\), not a list or a single value/,
+    ],
   ];
   assert.ok(cases.length >= 10);
   for (const [file, name, message] of cases) {
@@ -165,8 +203,11 @@ describe('built-in backend-developer agent', () => {
       .map((s) => s.replace(/^[-#\d.\s]+/, '').trim())
       .filter((s) => s.split(/\s+/).length >= 5 && !s.startsWith('STATUS') && !s.startsWith('['));
     assert.ok(sentences.length > 10);
-    const ours = [def.body, readFileSync(path.join(builtinDir, 'backend-developer/API-STANDARDS.md'), 'utf8'),
-      readFileSync(path.join(builtinDir, 'backend-developer/PATTERNS.md'), 'utf8')].join('\n');
+    const ours = [
+      def.body,
+      readFileSync(path.join(builtinDir, 'backend-developer/API-STANDARDS.md'), 'utf8'),
+      readFileSync(path.join(builtinDir, 'backend-developer/PATTERNS.md'), 'utf8'),
+    ].join('\n');
     for (const s of sentences) assert.ok(!ours.includes(s), `copied: ${s}`);
   });
 });
@@ -226,9 +267,16 @@ describe('loadAgents', () => {
     const cat = await loadAgents({ workspace: ws, builtinDir });
     assert.equal(findAgent(cat, 'good').name, 'good');
     assert.deepEqual(cat.errors.map((e) => e.name).sort(), ['backend-developer', 'bad-name', 'broken']);
-    assert.throws(() => findAgent(cat, 'broken'), (e: unknown) =>
-      e instanceof UserError && /Agent file \.claude\/agents\/broken\.md: field "tools" names an unknown tool "Teleport"/.test(e.message));
-    assert.throws(() => findAgent(cat, 'backend-developer'), /Agent file \.claude\/agents\/backend-developer\.md: field "model" must be a string, got a list/);
+    assert.throws(
+      () => findAgent(cat, 'broken'),
+      (e: unknown) =>
+        e instanceof UserError &&
+        /Agent file \.claude\/agents\/broken\.md: field "tools" names an unknown tool "Teleport"/.test(e.message),
+    );
+    assert.throws(
+      () => findAgent(cat, 'backend-developer'),
+      /Agent file \.claude\/agents\/backend-developer\.md: field "model" must be a string, got a list/,
+    );
     assert.throws(() => findAgent(cat, 'bad-name'), /field "name" is "Bad Name"/);
     await rm(ws, { recursive: true });
   });
@@ -236,15 +284,23 @@ describe('loadAgents', () => {
   test('an unknown name lists the available agents', async () => {
     const ws = await repo({ '.github/agents/helper.md': agent('helper') });
     const cat = await loadAgents({ workspace: ws, builtinDir });
-    assert.throws(() => findAgent(cat, 'frontend'), (e: unknown) =>
-      e instanceof UserError && e.message === 'No agent named "frontend". Available: /backend-developer, /helper. Add .claude/agents/frontend.md to the repository to define it.');
+    assert.throws(
+      () => findAgent(cat, 'frontend'),
+      (e: unknown) =>
+        e instanceof UserError &&
+        e.message ===
+          'No agent named "frontend". Available: /backend-developer, /helper. Add .claude/agents/frontend.md to the repository to define it.',
+    );
     assert.equal(findAgent(cat, 'HELPER').name, 'helper', 'case-insensitive');
     await rm(ws, { recursive: true });
   });
 
   test('agents-dir outside the workspace is refused', async () => {
     const ws = await repo({});
-    await assert.rejects(loadAgents({ workspace: ws, agentsDir: '../elsewhere', builtinDir }), /agents-dir "\.\.\/elsewhere" is outside the repository/);
+    await assert.rejects(
+      loadAgents({ workspace: ws, agentsDir: '../elsewhere', builtinDir }),
+      /agents-dir "\.\.\/elsewhere" is outside the repository/,
+    );
     await rm(ws, { recursive: true });
   });
 
@@ -254,9 +310,12 @@ describe('loadAgents', () => {
     const ws = await repo({
       'docs/api.md': '# api',
       '.git/config': '[core]',
-      '.claude/agents/linker.md': agent('linker',
+      '.claude/agents/linker.md': agent(
+        'linker',
         '[a](../../docs/api.md) [b](../../docs) [c](../../.git/config) [d](../../link/secret.txt) [e](../../../' +
-          path.basename(outside) + '/secret.txt)'),
+          path.basename(outside) +
+          '/secret.txt)',
+      ),
     });
     await symlink(outside, path.join(ws, 'link'));
     const cat = await loadAgents({ workspace: ws, builtinDir });

@@ -32,7 +32,11 @@ async function repo(): Promise<string> {
   return dir;
 }
 
-function cli(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd,
@@ -61,36 +65,46 @@ test('bad usage prints the usage and exits 2', async () => {
   assert.match(r.stdout, /Usage:/);
 });
 
-test('run: the agent works on the local checkout, commits to a local branch, prints STATUS; the replay reproduces the diff byte for byte', { skip: sandboxed.skip }, async () => {
-  const dir = await repo();
-  const start = (await git(dir, ['rev-parse', 'HEAD'])).trim();
-  const server: AnthropicStandIn = await startAnthropic({ script: healthTurns(), apiKey: KEY });
-  cleanup.push(() => server.close());
-  const r = await cli(dir, ['run', 'add a /health endpoint with tests'], { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.url });
-  assert.equal(r.code, 0, r.stderr);
-  server.assertNoViolations();
-  assert.equal(server.remaining(), 0);
-  assert.match(r.stdout, /^STATUS: COMPLETE\nSUMMARY: Added a GET \/health endpoint.*\nFILES: src\/server\.js, test\/health\.test\.js/m);
-  const branch = (await git(dir, ['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
-  assert.match(branch, /^backend-developer\/local-add-a-health-endpoint-with-tests-/);
-  assert.equal(await git(dir, ['show', `${branch}:test/health.test.js`]), HEALTH_TEST);
-  assert.match(await git(dir, ['log', '-1', '--format=%an <%ae>']), /Dev <dev@example\.com>/);
-  const transcript = /Transcript: (\S+)/.exec(r.stderr)![1]!;
+test(
+  'run: the agent works on the local checkout, commits to a local branch, prints STATUS; the replay reproduces the diff byte for byte',
+  { skip: sandboxed.skip },
+  async () => {
+    const dir = await repo();
+    const start = (await git(dir, ['rev-parse', 'HEAD'])).trim();
+    const server: AnthropicStandIn = await startAnthropic({ script: healthTurns(), apiKey: KEY });
+    cleanup.push(() => server.close());
+    const r = await cli(dir, ['run', 'add a /health endpoint with tests'], {
+      ANTHROPIC_API_KEY: KEY,
+      ANTHROPIC_BASE_URL: server.url,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    server.assertNoViolations();
+    assert.equal(server.remaining(), 0);
+    assert.match(
+      r.stdout,
+      /^STATUS: COMPLETE\nSUMMARY: Added a GET \/health endpoint.*\nFILES: src\/server\.js, test\/health\.test\.js/m,
+    );
+    const branch = (await git(dir, ['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
+    assert.match(branch, /^backend-developer\/local-add-a-health-endpoint-with-tests-/);
+    assert.equal(await git(dir, ['show', `${branch}:test/health.test.js`]), HEALTH_TEST);
+    assert.match(await git(dir, ['log', '-1', '--format=%an <%ae>']), /Dev <dev@example\.com>/);
+    const transcript = /Transcript: (\S+)/.exec(r.stderr)![1]!;
 
-  // Replay offline (no key, no server) from the same starting commit.
-  await git(dir, ['checkout', '-q', start]);
-  const again = await cli(dir, ['run', '--replay', transcript]);
-  assert.equal(again.code, 0, again.stderr);
-  assert.match(again.stderr, /Replay reproduced the recorded diff byte for byte/);
-  const replayBranch = (await git(dir, ['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
-  assert.notEqual(replayBranch, branch);
-  const d1 = await git(dir, ['diff', '--binary', start, branch]);
-  const d2 = await git(dir, ['diff', '--binary', start, replayBranch]);
-  assert.ok(d1.length > 0);
-  assert.equal(d2, d1);
+    // Replay offline (no key, no server) from the same starting commit.
+    await git(dir, ['checkout', '-q', start]);
+    const again = await cli(dir, ['run', '--replay', transcript]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /Replay reproduced the recorded diff byte for byte/);
+    const replayBranch = (await git(dir, ['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
+    assert.notEqual(replayBranch, branch);
+    const d1 = await git(dir, ['diff', '--binary', start, branch]);
+    const d2 = await git(dir, ['diff', '--binary', start, replayBranch]);
+    assert.ok(d1.length > 0);
+    assert.equal(d2, d1);
 
-  // From another commit the replay refuses, saying which commit to check out.
-  const wrong = await cli(dir, ['run', '--replay', transcript]);
-  assert.equal(wrong.code, 2);
-  assert.match(wrong.stderr, new RegExp(`git checkout ${start}`));
-});
+    // From another commit the replay refuses, saying which commit to check out.
+    const wrong = await cli(dir, ['run', '--replay', transcript]);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, new RegExp(`git checkout ${start}`));
+  },
+);

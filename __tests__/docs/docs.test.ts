@@ -4,7 +4,17 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ROOT, docPages, generatedSections, parseYaml, readContract, readDocs, syncDocs, updateReadme, type ActionContract } from '../../scripts/docs.ts';
+import {
+  ROOT,
+  docPages,
+  generatedSections,
+  parseYaml,
+  readContract,
+  readDocs,
+  syncDocs,
+  updateReadme,
+  type ActionContract,
+} from '../../scripts/docs.ts';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 /** The README and every page under docs/, as one text. */
@@ -14,9 +24,12 @@ const contract: ActionContract = readContract(ACTION_YML);
 const INPUTS = new Set(contract.inputs.map((i) => i.name));
 const OUTPUTS = new Set(contract.outputs.map((o) => o.name));
 const WORKFLOWS_DIR = join(ROOT, 'examples', 'workflows');
-const WORKFLOWS = readdirSync(WORKFLOWS_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+const WORKFLOWS = readdirSync(WORKFLOWS_DIR)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 /** How the examples and the README refer to this action. */
-const isThisAction = (uses: unknown): boolean => typeof uses === 'string' && (/backend-developer-action@/.test(uses) || uses === './');
+const isThisAction = (uses: unknown): boolean =>
+  typeof uses === 'string' && (/backend-developer-action@/.test(uses) || uses === './');
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown, what: string): Obj => {
@@ -36,7 +49,8 @@ function stepsOf(workflow: Obj, where: string): Array<{ job: string; step: Step;
   for (const [job, def] of Object.entries(obj(workflow.jobs, `${where}: jobs`))) {
     const jobDef = obj(def, `${where}: job ${job}`);
     assert.ok(Array.isArray(jobDef.steps), `${where}: job ${job} has steps`);
-    for (const s of jobDef.steps as unknown[]) out.push({ job, step: obj(s, `${where}: a step of ${job}`) as Step, jobDef });
+    for (const s of jobDef.steps as unknown[])
+      out.push({ job, step: obj(s, `${where}: a step of ${job}`) as Step, jobDef });
   }
   return out;
 }
@@ -53,10 +67,12 @@ function checkUsesOfAction(workflow: Obj, where: string, text: string): number {
     // The Anthropic API needs the key; Bedrock and Vertex take their credentials from the auth actions.
     const viaProvider = ['bedrock', 'vertex'].includes(String(step.with?.provider));
     assert.ok(viaProvider || given.includes('anthropic-api-key'), `${where}: passes anthropic-api-key`);
-    for (const [k, v] of Object.entries(step.with ?? {})) assert.equal(typeof v, 'string', `${where}: input ${k} is a string (quote numbers and booleans)`);
+    for (const [k, v] of Object.entries(step.with ?? {}))
+      assert.equal(typeof v, 'string', `${where}: input ${k} is a string (quote numbers and booleans)`);
     if (step.id) {
       const re = new RegExp(`steps\\.${step.id.replace(/[-]/g, '\\-')}\\.outputs\\.([A-Za-z0-9_-]+)`, 'g');
-      for (const m of text.matchAll(re)) assert.ok(OUTPUTS.has(m[1]!), `${where}: reads output '${m[1]}', which action.yml does not declare`);
+      for (const m of text.matchAll(re))
+        assert.ok(OUTPUTS.has(m[1]!), `${where}: reads output '${m[1]}', which action.yml does not declare`);
     }
   }
   return uses;
@@ -70,7 +86,11 @@ function readmeYamlBlocks(): string[] {
 describe('generated sections of the docs', () => {
   test('are current (scripts/docs.ts --check)', () => {
     const { stale, pages } = syncDocs();
-    assert.deepEqual(stale, [], `${pages.join(', ')} stale in: ${stale.join(', ')}. Run \`node scripts/docs.ts\` (npm run docs).`);
+    assert.deepEqual(
+      stale,
+      [],
+      `${pages.join(', ')} stale in: ${stale.join(', ')}. Run \`node scripts/docs.ts\` (npm run docs).`,
+    );
   });
 
   test('regenerating is idempotent and leaves text outside the markers alone', () => {
@@ -89,7 +109,10 @@ describe('generated sections of the docs', () => {
   });
 
   test('a missing marker is an error, not a silent skip', () => {
-    assert.throws(() => updateReadme(DOCS.replace('<!-- outputs:end -->', ''), generatedSections(ACTION_YML)), /outputs:start/);
+    assert.throws(
+      () => updateReadme(DOCS.replace('<!-- outputs:end -->', ''), generatedSections(ACTION_YML)),
+      /outputs:start/,
+    );
   });
 });
 
@@ -156,7 +179,11 @@ describe('examples/workflows', () => {
       assert.ok(checkUsesOfAction(wf, file, text) >= 1, `${file} uses the action`);
       for (const { job, jobDef } of stepsOf(wf, file)) {
         assert.equal(typeof jobDef['timeout-minutes'], 'number', `${file}: job ${job} sets timeout-minutes`);
-        assert.match(String(jobDef.if ?? ''), /startsWith\(github\.event\.comment\.body, '\/'\)/, `${file}: job ${job} starts only for commands`);
+        assert.match(
+          String(jobDef.if ?? ''),
+          /startsWith\(github\.event\.comment\.body, '\/'\)/,
+          `${file}: job ${job} starts only for commands`,
+        );
         assert.match(String(jobDef.if ?? ''), /user\.type != 'Bot'/, `${file}: job ${job} ignores bots`);
         const c = obj(jobDef.concurrency, `${file}: job ${job} concurrency`);
         assert.match(String(c.group), /github\.event\.issue\.number/, `${file}: one group per issue`);
@@ -165,10 +192,18 @@ describe('examples/workflows', () => {
       // Every step of a job that uses the action: the action's timeout stays below the job's.
       for (const { step, jobDef } of stepsOf(wf, file)) {
         if (!isThisAction(step.uses)) continue;
-        const actionMinutes = Number(step.with?.['timeout-minutes'] ?? contract.inputs.find((i) => i.name === 'timeout-minutes')!.default);
-        assert.ok(actionMinutes < Number(jobDef['timeout-minutes']), `${file}: the job's timeout leaves room after the agent loop`);
+        const actionMinutes = Number(
+          step.with?.['timeout-minutes'] ?? contract.inputs.find((i) => i.name === 'timeout-minutes')!.default,
+        );
+        assert.ok(
+          actionMinutes < Number(jobDef['timeout-minutes']),
+          `${file}: the job's timeout leaves room after the agent loop`,
+        );
       }
-      assert.ok(stepsOf(wf, file).some(({ step }) => /^actions\/checkout@/.test(step.uses ?? '')), `${file}: checks out the repository`);
+      assert.ok(
+        stepsOf(wf, file).some(({ step }) => /^actions\/checkout@/.test(step.uses ?? '')),
+        `${file}: checks out the repository`,
+      );
     });
   }
 
@@ -183,7 +218,8 @@ describe('examples/workflows', () => {
     const steps = stepsOf(wf, 'app-token.yml').map((s) => s.step);
     const tokenStep = steps.find((s) => /^actions\/create-github-app-token@/.test(s.uses ?? ''));
     assert.ok(tokenStep?.id, 'a create-github-app-token step with an id');
-    for (const p of ['contents', 'issues', 'pull-requests', 'checks']) assert.equal(tokenStep.with?.[`permission-${p}`], 'write');
+    for (const p of ['contents', 'issues', 'pull-requests', 'checks'])
+      assert.equal(tokenStep.with?.[`permission-${p}`], 'write');
     const action = steps.find((s) => isThisAction(s.uses));
     assert.equal(action?.with?.['github-token'], `\${{ steps.${tokenStep.id}.outputs.token }}`);
     assert.ok(steps.indexOf(tokenStep) < steps.indexOf(action!), 'the token is made before the action runs');
@@ -192,11 +228,16 @@ describe('examples/workflows', () => {
 
 describe('examples/rulesets', () => {
   test('the ruleset requires the check named after the built-in agent', () => {
-    const ruleset = JSON.parse(readFileSync(join(ROOT, 'examples', 'rulesets', 'require-agent-check.json'), 'utf8')) as {
+    const ruleset = JSON.parse(
+      readFileSync(join(ROOT, 'examples', 'rulesets', 'require-agent-check.json'), 'utf8'),
+    ) as {
       rules: Array<{ type: string; parameters: { required_status_checks: Array<{ context: string }> } }>;
     };
     const agentName = /^name:\s*(\S+)/m.exec(readFileSync(join(ROOT, 'agents', 'backend-developer.md'), 'utf8'))?.[1];
     const rule = ruleset.rules.find((r) => r.type === 'required_status_checks');
-    assert.deepEqual(rule?.parameters.required_status_checks.map((c) => c.context), [agentName]);
+    assert.deepEqual(
+      rule?.parameters.required_status_checks.map((c) => c.context),
+      [agentName],
+    );
   });
 });

@@ -81,7 +81,8 @@ function actionModules(): string[] {
     if (seen.has(file)) return;
     seen.add(file);
     const src = readFileSync(file, 'utf8');
-    for (const m of src.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)['"](\.{1,2}\/[^'"]+\.ts)['"]/g)) visit(resolve(dirname(file), m[1]!));
+    for (const m of src.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)['"](\.{1,2}\/[^'"]+\.ts)['"]/g))
+      visit(resolve(dirname(file), m[1]!));
   };
   visit(join(ROOT, 'src', 'index.ts'));
   return [...seen].sort();
@@ -135,5 +136,9 @@ test('every message the action can print is explained in the README', () => {
     const k = key(m.parts);
     if (k && !README.includes(k)) missing.push(`${m.where}: "${k}" (${text.slice(0, 100)})`);
   }
-  assert.deepEqual(missing, [], 'add these to the README (Troubleshooting), or to INTERNAL here if no user can see them');
+  assert.deepEqual(
+    missing,
+    [],
+    'add these to the README (Troubleshooting), or to INTERNAL here if no user can see them',
+  );
 });

@@ -20,7 +20,7 @@ before(async () => {
 });
 after(() => s.close());
 
-test('a collaborator\'s /backend-developer comment yields a pushed branch, a PR, a STATUS comment and a green check', async () => {
+test("a collaborator's /backend-developer comment yields a pushed branch, a PR, a STATUS comment and a green check", async () => {
   const event = s.comment({ body: '/backend-developer add a /health endpoint with tests' });
   const run = await s.run(event);
   assert.equal(run.code, 0, run.stdout + run.stderr);
@@ -36,7 +36,10 @@ test('a collaborator\'s /backend-developer comment yields a pushed branch, a PR,
   assert.equal(pushed.files['test/health.test.js'], HEALTH_TEST);
   assert.match(pushed.files['src/server.js']!, /'GET \/health'/);
   assert.equal(pushed.log[0]!.authorName, 'github-actions[bot]');
-  assert.ok(pushed.log[0]!.trailers.some((t) => /^Co-authored-by: alice </.test(t)), pushed.log[0]!.trailers.join('|'));
+  assert.ok(
+    pushed.log[0]!.trailers.some((t) => /^Co-authored-by: alice </.test(t)),
+    pushed.log[0]!.trailers.join('|'),
+  );
 
   // The PR, ready for review (COMPLETE), closing the issue.
   const prs = s.gh.state.pulls;
@@ -48,11 +51,15 @@ test('a collaborator\'s /backend-developer comment yields a pushed branch, a PR,
   assert.equal(run.outputs['pr-number'], String(pr.number));
 
   // The STATUS comment on the PR, verbatim block, files as the real change.
-  const statusComment = s.gh.state.comments.find((c) => c.issueNumber === pr.number && c.body.includes('STATUS: COMPLETE'));
+  const statusComment = s.gh.state.comments.find(
+    (c) => c.issueNumber === pr.number && c.body.includes('STATUS: COMPLETE'),
+  );
   assert.ok(statusComment, 'STATUS comment on the PR');
   assert.match(statusComment.body, /FILES: src\/server\.js, test\/health\.test\.js/);
   // The progress comment on the issue links to it; 👀 on the trigger.
-  assert.ok(s.gh.state.comments.some((c) => c.issueNumber === s.issueNumber && c.body.includes(run.outputs['comment-url']!)));
+  assert.ok(
+    s.gh.state.comments.some((c) => c.issueNumber === s.issueNumber && c.body.includes(run.outputs['comment-url']!)),
+  );
   assert.equal(s.gh.state.reactions.filter((r) => r.content === 'eyes').length, 1);
 
   // The check run on the pushed head, success.

@@ -17,76 +17,103 @@ async function scenario(o: Parameters<typeof createScenario>[0]): Promise<Scenar
   return s;
 }
 
-const write = (file_path: string, content: string): Turn => ({ content: [{ type: 'tool_use', name: 'Write', input: { file_path, content } }] });
+const write = (file_path: string, content: string): Turn => ({
+  content: [{ type: 'tool_use', name: 'Write', input: { file_path, content } }],
+});
 const bash = (command: string): Turn => ({ content: [{ type: 'tool_use', name: 'Bash', input: { command } }] });
 const say = (text: string): Turn => ({ content: [{ type: 'text', text }] });
-const status = (s: string, summary: string, extra = ''): Turn => say(`Done.\n\nSTATUS: ${s}\nSUMMARY: ${summary}\nFILES: x\n${extra}`);
+const status = (s: string, summary: string, extra = ''): Turn =>
+  say(`Done.\n\nSTATUS: ${s}\nSUMMARY: ${summary}\nFILES: x\n${extra}`);
 
 function statusComments(s: Scenario, n?: number) {
   return s.gh.state.comments.filter((c) => /^STATUS: /m.test(c.body) && (n === undefined || c.issueNumber === n));
 }
 
-test('BLOCKED: the work is pushed, the PR is a draft, the check fails and so does the step', { skip: sandboxed.skip }, async () => {
-  const s = await scenario({ script: [write('docs/plan.md', '# plan\n'), status('BLOCKED', 'Planned the change; need DB credentials', 'BLOCKER: no DATABASE_URL for the migration')] });
-  const run = await s.run(s.comment({ body: '/backend-developer add a users table' }));
-  assert.equal(run.code, 1);
-  assert.match(run.stdout, /::error::BLOCKED: no DATABASE_URL for the migration/);
-  const pushed = await readBranch(s.origin, run.outputs['branch']!);
-  assert.equal(pushed?.files['docs/plan.md'], '# plan\n');
-  const pr = s.gh.state.pulls[0]!;
-  assert.equal(pr.pull!.draft, true);
-  assert.equal(s.gh.state.checkRuns[0]!.conclusion, 'failure');
-  assert.equal(run.outputs['status'], 'BLOCKED');
-  assert.equal(run.outputs['blocker'], 'no DATABASE_URL for the migration');
-  assert.equal(statusComments(s, pr.number).length, 1);
-  s.gh.assertNoViolations();
-});
+test(
+  'BLOCKED: the work is pushed, the PR is a draft, the check fails and so does the step',
+  { skip: sandboxed.skip },
+  async () => {
+    const s = await scenario({
+      script: [
+        write('docs/plan.md', '# plan\n'),
+        status('BLOCKED', 'Planned the change; need DB credentials', 'BLOCKER: no DATABASE_URL for the migration'),
+      ],
+    });
+    const run = await s.run(s.comment({ body: '/backend-developer add a users table' }));
+    assert.equal(run.code, 1);
+    assert.match(run.stdout, /::error::BLOCKED: no DATABASE_URL for the migration/);
+    const pushed = await readBranch(s.origin, run.outputs['branch']!);
+    assert.equal(pushed?.files['docs/plan.md'], '# plan\n');
+    const pr = s.gh.state.pulls[0]!;
+    assert.equal(pr.pull!.draft, true);
+    assert.equal(s.gh.state.checkRuns[0]!.conclusion, 'failure');
+    assert.equal(run.outputs['status'], 'BLOCKED');
+    assert.equal(run.outputs['blocker'], 'no DATABASE_URL for the migration');
+    assert.equal(statusComments(s, pr.number).length, 1);
+    s.gh.assertNoViolations();
+  },
+);
 
-test('WAITING asks a question; the answer resumes on the same branch with the question in context, no second PR', { skip: sandboxed.skip }, async () => {
-  const s = await scenario({
-    script: [
-      write('db/schema.sql', '-- tbd\n'),
-      status('WAITING', 'Drafted the schema; need a database choice', 'BLOCKER: Should this use PostgreSQL or SQLite?'),
-      {
-        content: [{ type: 'tool_use', name: 'Read', input: { file_path: 'db/schema.sql' } }],
-        expect: (req) => {
-          const first = JSON.stringify(req.messages[0]);
-          assert.match(first, /Should this use PostgreSQL or SQLite\?/, 'the earlier question is in the thread');
-          assert.match(first, /use SQLite/, 'the answer is the task');
+test(
+  'WAITING asks a question; the answer resumes on the same branch with the question in context, no second PR',
+  { skip: sandboxed.skip },
+  async () => {
+    const s = await scenario({
+      script: [
+        write('db/schema.sql', '-- tbd\n'),
+        status(
+          'WAITING',
+          'Drafted the schema; need a database choice',
+          'BLOCKER: Should this use PostgreSQL or SQLite?',
+        ),
+        {
+          content: [{ type: 'tool_use', name: 'Read', input: { file_path: 'db/schema.sql' } }],
+          expect: (req) => {
+            const first = JSON.stringify(req.messages[0]);
+            assert.match(first, /Should this use PostgreSQL or SQLite\?/, 'the earlier question is in the thread');
+            assert.match(first, /use SQLite/, 'the answer is the task');
+          },
         },
-      },
-      write('db/schema.sql', 'CREATE TABLE users (id INTEGER PRIMARY KEY);\n'),
-      status('COMPLETE', 'Added the users table for SQLite'),
-    ],
-  });
-  const first = await s.run(s.comment({ body: '/backend-developer add a users table' }));
-  assert.equal(first.code, 0, 'WAITING is not in fail-on');
-  assert.equal(first.outputs['status'], 'WAITING');
-  const pr = s.gh.state.pulls[0]!;
-  const question = statusComments(s, pr.number)[0]!;
-  assert.match(question.body, /waiting for an answer:\*\* Should this use PostgreSQL or SQLite\?/);
-  assert.equal(s.gh.state.checkRuns[0]!.conclusion, 'neutral');
-  assert.equal(pr.pull!.draft, true, 'WAITING opens a draft');
-  const branch = first.outputs['branch']!;
-  const before = await readBranch(s.origin, branch);
+        write('db/schema.sql', 'CREATE TABLE users (id INTEGER PRIMARY KEY);\n'),
+        status('COMPLETE', 'Added the users table for SQLite'),
+      ],
+    });
+    const first = await s.run(s.comment({ body: '/backend-developer add a users table' }));
+    assert.equal(first.code, 0, 'WAITING is not in fail-on');
+    assert.equal(first.outputs['status'], 'WAITING');
+    const pr = s.gh.state.pulls[0]!;
+    const question = statusComments(s, pr.number)[0]!;
+    assert.match(question.body, /waiting for an answer:\*\* Should this use PostgreSQL or SQLite\?/);
+    assert.equal(s.gh.state.checkRuns[0]!.conclusion, 'neutral');
+    assert.equal(pr.pull!.draft, true, 'WAITING opens a draft');
+    const branch = first.outputs['branch']!;
+    const before = await readBranch(s.origin, branch);
 
-  const second = await s.run(s.comment({ body: '/backend-developer use SQLite' }));
-  assert.equal(second.code, 0, second.stdout);
-  assert.equal(second.outputs['branch'], branch);
-  assert.equal(second.outputs['status'], 'COMPLETE');
-  const after = await readBranch(s.origin, branch);
-  assert.equal(after!.log.length, before!.log.length + 1, 'one new commit on the same branch');
-  assert.match(after!.files['db/schema.sql']!, /CREATE TABLE users/);
-  assert.equal(s.gh.state.pulls.length, 1, 'no second PR');
-  assert.equal(pr.pull!.draft, false, 'the draft opened while WAITING is marked ready once COMPLETE');
-  assert.ok(s.gh.requests.some((r) => r.operationId === 'graphql' && r.status === 200));
-  s.gh.assertNoViolations();
-  assert.equal(s.anthropic.remaining(), 0);
-  s.anthropic.assertNoViolations();
-});
+    const second = await s.run(s.comment({ body: '/backend-developer use SQLite' }));
+    assert.equal(second.code, 0, second.stdout);
+    assert.equal(second.outputs['branch'], branch);
+    assert.equal(second.outputs['status'], 'COMPLETE');
+    const after = await readBranch(s.origin, branch);
+    assert.equal(after!.log.length, before!.log.length + 1, 'one new commit on the same branch');
+    assert.match(after!.files['db/schema.sql']!, /CREATE TABLE users/);
+    assert.equal(s.gh.state.pulls.length, 1, 'no second PR');
+    assert.equal(pr.pull!.draft, false, 'the draft opened while WAITING is marked ready once COMPLETE');
+    assert.ok(s.gh.requests.some((r) => r.operationId === 'graphql' && r.status === 200));
+    s.gh.assertNoViolations();
+    assert.equal(s.anthropic.remaining(), 0);
+    s.anthropic.assertNoViolations();
+  },
+);
 
 test('a follow-up comment on the PR commits to the PR head; no second PR', { skip: sandboxed.skip }, async () => {
-  const s = await scenario({ script: [write('a.txt', 'one\n'), status('COMPLETE', 'first'), write('b.txt', 'two\n'), status('COMPLETE', 'second')] });
+  const s = await scenario({
+    script: [
+      write('a.txt', 'one\n'),
+      status('COMPLETE', 'first'),
+      write('b.txt', 'two\n'),
+      status('COMPLETE', 'second'),
+    ],
+  });
   const first = await s.run(s.comment({ body: '/backend-developer start' }));
   const pr = s.gh.state.pulls[0]!;
   const branch = first.outputs['branch']!;
@@ -102,21 +129,32 @@ test('a follow-up comment on the PR commits to the PR head; no second PR', { ski
   assert.equal(statusComments(s, pr.number).length, 2, 'one STATUS comment per command');
 });
 
-test('a re-run of the same event creates no second PR and no second STATUS comment', { skip: sandboxed.skip }, async () => {
-  const s = await scenario({ script: [write('a.txt', 'one\n'), status('COMPLETE', 'first'), write('a.txt', 'one\n'), status('COMPLETE', 'first again')] });
-  const event = s.comment({ body: '/backend-developer start' });
-  const first = await s.run(event);
-  const again = await s.run(event);
-  assert.equal(first.code, 0);
-  assert.equal(again.code, 0, again.stdout);
-  assert.equal(s.gh.state.pulls.length, 1);
-  const pr = s.gh.state.pulls[0]!;
-  assert.equal(statusComments(s, pr.number).length, 1, 'the STATUS comment was updated, not duplicated');
-  assert.equal(statusComments(s, pr.number)[0]!.body.includes('first again'), true);
-  const progress = s.gh.state.comments.filter((c) => c.issueNumber === s.issueNumber && c.body.includes('progress='));
-  assert.equal(progress.length, 1);
-  assert.equal(s.gh.state.reactions.length, 1);
-});
+test(
+  'a re-run of the same event creates no second PR and no second STATUS comment',
+  { skip: sandboxed.skip },
+  async () => {
+    const s = await scenario({
+      script: [
+        write('a.txt', 'one\n'),
+        status('COMPLETE', 'first'),
+        write('a.txt', 'one\n'),
+        status('COMPLETE', 'first again'),
+      ],
+    });
+    const event = s.comment({ body: '/backend-developer start' });
+    const first = await s.run(event);
+    const again = await s.run(event);
+    assert.equal(first.code, 0);
+    assert.equal(again.code, 0, again.stdout);
+    assert.equal(s.gh.state.pulls.length, 1);
+    const pr = s.gh.state.pulls[0]!;
+    assert.equal(statusComments(s, pr.number).length, 1, 'the STATUS comment was updated, not duplicated');
+    assert.equal(statusComments(s, pr.number)[0]!.body.includes('first again'), true);
+    const progress = s.gh.state.comments.filter((c) => c.issueNumber === s.issueNumber && c.body.includes('progress='));
+    assert.equal(progress.length, 1);
+    assert.equal(s.gh.state.reactions.length, 1);
+  },
+);
 
 test('a PR from a fork is BLOCKED with an explanation; no model call, nothing pushed', async () => {
   const s = await scenario({ script: [] });
@@ -132,7 +170,12 @@ test('a PR from a fork is BLOCKED with an explanation; no model call, nothing pu
 });
 
 test('nothing changed: no commit, no PR, the STATUS comment lands on the issue', { skip: sandboxed.skip }, async () => {
-  const s = await scenario({ script: [{ content: [{ type: 'tool_use', name: 'Read', input: { file_path: 'README.md' } }] }, status('COMPLETE', 'The README already documents this')] });
+  const s = await scenario({
+    script: [
+      { content: [{ type: 'tool_use', name: 'Read', input: { file_path: 'README.md' } }] },
+      status('COMPLETE', 'The README already documents this'),
+    ],
+  });
   const branches = await listBranches(s.origin);
   const run = await s.run(s.comment({ body: '/backend-developer check the README' }));
   assert.equal(run.code, 0);
@@ -145,20 +188,33 @@ test('nothing changed: no commit, no PR, the STATUS comment lands on the issue',
   assert.equal(run.outputs['pr-number'], '');
 });
 
-test('verify-command failing turns COMPLETE into ERROR with the output tail; the work is still pushed', { skip: sandboxed.skip }, async () => {
-  const s = await scenario({
-    script: [write('test/broken.test.js', "import { test } from 'node:test';\ntest('x', () => { throw new Error('boom-123'); });\n"), status('COMPLETE', 'Added a test')],
-  });
-  const run = await s.run(s.comment({ body: '/backend-developer add a test' }), { 'verify-command': 'node --test' });
-  assert.equal(run.code, 1);
-  assert.equal(run.outputs['status'], 'ERROR');
-  assert.match(run.outputs['blocker']!, /verify-command `node --test` failed \(exit 1\)/);
-  const pr = s.gh.state.pulls[0]!;
-  const c = statusComments(s, pr.number)[0]!;
-  assert.match(c.body, /verify-command output/);
-  assert.match(c.body, /boom-123/);
-  assert.equal((await readBranch(s.origin, run.outputs['branch']!))!.files['test/broken.test.js']?.includes('boom-123'), true);
-});
+test(
+  'verify-command failing turns COMPLETE into ERROR with the output tail; the work is still pushed',
+  { skip: sandboxed.skip },
+  async () => {
+    const s = await scenario({
+      script: [
+        write(
+          'test/broken.test.js',
+          "import { test } from 'node:test';\ntest('x', () => { throw new Error('boom-123'); });\n",
+        ),
+        status('COMPLETE', 'Added a test'),
+      ],
+    });
+    const run = await s.run(s.comment({ body: '/backend-developer add a test' }), { 'verify-command': 'node --test' });
+    assert.equal(run.code, 1);
+    assert.equal(run.outputs['status'], 'ERROR');
+    assert.match(run.outputs['blocker']!, /verify-command `node --test` failed \(exit 1\)/);
+    const pr = s.gh.state.pulls[0]!;
+    const c = statusComments(s, pr.number)[0]!;
+    assert.match(c.body, /verify-command output/);
+    assert.match(c.body, /boom-123/);
+    assert.equal(
+      (await readBranch(s.origin, run.outputs['branch']!))!.files['test/broken.test.js']?.includes('boom-123'),
+      true,
+    );
+  },
+);
 
 test('a budget ends the run with ERROR naming it; the work so far is pushed', { skip: sandboxed.skip }, async () => {
   let i = 0;
@@ -169,42 +225,54 @@ test('a budget ends the run with ERROR naming it; the work so far is pushed', { 
   assert.equal(run.outputs['blocker'], 'budget: max-turns (3) reached');
   assert.equal(run.outputs['turns'], '3');
   const pushed = await readBranch(s.origin, run.outputs['branch']!);
-  assert.deepEqual(Object.keys(pushed!.files).filter((f) => f.startsWith('notes/')).sort(), ['notes/0.md', 'notes/1.md', 'notes/2.md']);
+  assert.deepEqual(
+    Object.keys(pushed!.files)
+      .filter((f) => f.startsWith('notes/'))
+      .sort(),
+    ['notes/0.md', 'notes/1.md', 'notes/2.md'],
+  );
   assert.equal(s.gh.state.checkRuns[0]!.conclusion, 'failure');
 });
 
-test('SIGTERM mid-run: the work is pushed and ERROR is reported within the grace period', { skip: sandboxed.skip }, async () => {
-  let child: import('node:child_process').ChildProcess | undefined;
-  let killedAt = 0;
-  const s = await scenario({
-    script: [
-      write('partial.txt', 'half done\n'),
-      {
-        ...bash('sleep 30'),
-        expect: () => {
-          // The turn that starts the long Bash: cancel the job shortly after it begins.
-          setTimeout(() => {
-            killedAt = Date.now();
-            child!.kill('SIGTERM');
-          }, 400);
+test(
+  'SIGTERM mid-run: the work is pushed and ERROR is reported within the grace period',
+  { skip: sandboxed.skip },
+  async () => {
+    let child: import('node:child_process').ChildProcess | undefined;
+    let killedAt = 0;
+    const s = await scenario({
+      script: [
+        write('partial.txt', 'half done\n'),
+        {
+          ...bash('sleep 30'),
+          expect: () => {
+            // The turn that starts the long Bash: cancel the job shortly after it begins.
+            setTimeout(() => {
+              killedAt = Date.now();
+              child!.kill('SIGTERM');
+            }, 400);
+          },
         },
-      },
-    ],
-  });
-  const run = await s.run(s.comment({ body: '/backend-developer long task' }), {}, { onStart: (c) => (child = c) });
-  const took = Date.now() - killedAt;
-  assert.ok(took < 5000, `finished ${took} ms after SIGTERM`);
-  assert.notEqual(run.code, 0);
-  assert.equal(run.outputs['status'], 'ERROR');
-  assert.match(run.outputs['blocker']!, /cancelled.*SIGTERM/);
-  const pushed = await readBranch(s.origin, run.outputs['branch']!);
-  assert.equal(pushed?.files['partial.txt'], 'half done\n');
-  assert.ok(statusComments(s).some((c) => /STATUS: ERROR/.test(c.body)));
-});
+      ],
+    });
+    const run = await s.run(s.comment({ body: '/backend-developer long task' }), {}, { onStart: (c) => (child = c) });
+    const took = Date.now() - killedAt;
+    assert.ok(took < 5000, `finished ${took} ms after SIGTERM`);
+    assert.notEqual(run.code, 0);
+    assert.equal(run.outputs['status'], 'ERROR');
+    assert.match(run.outputs['blocker']!, /cancelled.*SIGTERM/);
+    const pushed = await readBranch(s.origin, run.outputs['branch']!);
+    assert.equal(pushed?.files['partial.txt'], 'half done\n');
+    assert.ok(statusComments(s).some((c) => /STATUS: ERROR/.test(c.body)));
+  },
+);
 
 test('a malformed agent file: the commenter is told what is wrong and how to fix it; ERROR; no model call', async () => {
   const s = await scenario({
-    files: { ...SERVICE_FILES, '.claude/agents/backend-developer.md': '---\nname: backend-developer\ntools: [Read, Teleport]\n---\nDo things.\n' },
+    files: {
+      ...SERVICE_FILES,
+      '.claude/agents/backend-developer.md': '---\nname: backend-developer\ntools: [Read, Teleport]\n---\nDo things.\n',
+    },
     script: [],
   });
   const run = await s.run(s.comment({ body: '/backend-developer do it' }));
@@ -224,7 +292,10 @@ test('an empty workspace is cloned with the token, and the run proceeds', { skip
   const run = await s.run(s.comment({ body: '/backend-developer add x' }));
   assert.equal(run.code, 0, run.stdout);
   assert.equal((await readBranch(s.origin, run.outputs['branch']!))!.files['x.txt'], 'x\n');
-  assert.ok(s.http.authorizations.length > 0 && s.http.authorizations.every((a) => a?.startsWith('basic ')), 'every git request carried the token header');
+  assert.ok(
+    s.http.authorizations.length > 0 && s.http.authorizations.every((a) => a?.startsWith('basic ')),
+    'every git request carried the token header',
+  );
 });
 
 test('an unexpected API failure after the acknowledgement still ends in an ERROR report, not a stale progress comment', async () => {
@@ -240,42 +311,49 @@ test('an unexpected API failure after the acknowledgement still ends in an ERROR
   assert.ok(!/\n\s+at /.test(run.stdout), 'no stack trace in the log');
 });
 
-test("the built-in agent's reference docs are readable (read-only) outside the workspace; the model input overrides the file's", { skip: sandboxed.skip }, async () => {
-  const { resolve } = await import('node:path');
-  const doc = resolve(import.meta.dirname, '../../dist/agents/backend-developer/API-STANDARDS.md');
-  const s = await scenario({
-    script: [
-      {
-        content: [{ type: 'tool_use', name: 'Read', input: { file_path: doc } }],
-        expect: (req) => {
-          assert.equal(req.model, 'claude-opus-5-5');
-          assert.ok(JSON.stringify(req.system).includes(doc), 'the system prompt names the reference doc');
-          assert.ok(!JSON.stringify(req).includes('### Pagination, filtering'), 'reference docs are not pasted into the prompt');
+test(
+  "the built-in agent's reference docs are readable (read-only) outside the workspace; the model input overrides the file's",
+  { skip: sandboxed.skip },
+  async () => {
+    const { resolve } = await import('node:path');
+    const doc = resolve(import.meta.dirname, '../../dist/agents/backend-developer/API-STANDARDS.md');
+    const s = await scenario({
+      script: [
+        {
+          content: [{ type: 'tool_use', name: 'Read', input: { file_path: doc } }],
+          expect: (req) => {
+            assert.equal(req.model, 'claude-opus-5-5');
+            assert.ok(JSON.stringify(req.system).includes(doc), 'the system prompt names the reference doc');
+            assert.ok(
+              !JSON.stringify(req).includes('### Pagination, filtering'),
+              'reference docs are not pasted into the prompt',
+            );
+          },
         },
-      },
-      {
-        content: [{ type: 'tool_use', name: 'Write', input: { file_path: doc, content: 'overwritten' } }],
-        expect: (req) => {
-          const r = (req.messages.at(-1)!.content as any[])[0];
-          assert.ok(!r.is_error, r.content);
-          assert.match(r.content, /API/);
+        {
+          content: [{ type: 'tool_use', name: 'Write', input: { file_path: doc, content: 'overwritten' } }],
+          expect: (req) => {
+            const r = (req.messages.at(-1)!.content as any[])[0];
+            assert.ok(!r.is_error, r.content);
+            assert.match(r.content, /API/);
+          },
         },
-      },
-      {
-        ...status('COMPLETE', 'read the standards'),
-        expect: (req) => {
-          const r = (req.messages.at(-1)!.content as any[])[0];
-          assert.equal(r.is_error, true, 'Write outside the workspace is refused');
+        {
+          ...status('COMPLETE', 'read the standards'),
+          expect: (req) => {
+            const r = (req.messages.at(-1)!.content as any[])[0];
+            assert.equal(r.is_error, true, 'Write outside the workspace is refused');
+          },
         },
-      },
-    ],
-  });
-  const run = await s.run(s.comment({ body: '/backend-developer read the standards' }), { model: 'opus' });
-  assert.equal(run.code, 0, run.stdout);
-  s.anthropic.assertNoViolations();
-  const { readFile } = await import('node:fs/promises');
-  assert.notEqual(await readFile(doc, 'utf8'), 'overwritten');
-});
+      ],
+    });
+    const run = await s.run(s.comment({ body: '/backend-developer read the standards' }), { model: 'opus' });
+    assert.equal(run.code, 0, run.stdout);
+    s.anthropic.assertNoViolations();
+    const { readFile } = await import('node:fs/promises');
+    assert.notEqual(await readFile(doc, 'utf8'), 'overwritten');
+  },
+);
 
 test('an unknown model alias is a clear ERROR listing the known ones; no model call', async () => {
   const s = await scenario({ script: [] });
@@ -287,32 +365,46 @@ test('an unknown model alias is a clear ERROR listing the known ones; no model c
   assert.match(run.outputs['blocker']!, /opus/);
 });
 
-test('workflow files written through Bash are discarded unless allow-workflow-changes; other work is kept', { skip: sandboxed.skip }, async () => {
-  const script = () => [
-    bash('mkdir -p .github/workflows && printf "on: push\\n" > .github/workflows/evil.yml && printf "ok\\n" > kept.txt'),
-    status('COMPLETE', 'wrote files'),
-  ];
-  const s = await scenario({ script: script() });
-  const run = await s.run(s.comment({ body: '/backend-developer go' }));
-  assert.equal(run.code, 0, run.stdout);
-  const pushed = await readBranch(s.origin, run.outputs['branch']!);
-  assert.equal(pushed!.files['kept.txt'], 'ok\n');
-  assert.equal(pushed!.files['.github/workflows/evil.yml'], undefined);
-  assert.equal(run.outputs['files'], 'kept.txt');
-  assert.ok(statusComments(s).some((c) => /evil\.yml were discarded: set allow-workflow-changes: true/.test(c.body)));
+test(
+  'workflow files written through Bash are discarded unless allow-workflow-changes; other work is kept',
+  { skip: sandboxed.skip },
+  async () => {
+    const script = () => [
+      bash(
+        'mkdir -p .github/workflows && printf "on: push\\n" > .github/workflows/evil.yml && printf "ok\\n" > kept.txt',
+      ),
+      status('COMPLETE', 'wrote files'),
+    ];
+    const s = await scenario({ script: script() });
+    const run = await s.run(s.comment({ body: '/backend-developer go' }));
+    assert.equal(run.code, 0, run.stdout);
+    const pushed = await readBranch(s.origin, run.outputs['branch']!);
+    assert.equal(pushed!.files['kept.txt'], 'ok\n');
+    assert.equal(pushed!.files['.github/workflows/evil.yml'], undefined);
+    assert.equal(run.outputs['files'], 'kept.txt');
+    assert.ok(statusComments(s).some((c) => /evil\.yml were discarded: set allow-workflow-changes: true/.test(c.body)));
 
-  const allowed = await scenario({ script: script() });
-  const run2 = await allowed.run(allowed.comment({ body: '/backend-developer go' }), { 'allow-workflow-changes': 'true' });
-  const pushed2 = await readBranch(allowed.origin, run2.outputs['branch']!);
-  assert.equal(pushed2!.files['.github/workflows/evil.yml'], 'on: push\n');
-});
+    const allowed = await scenario({ script: script() });
+    const run2 = await allowed.run(allowed.comment({ body: '/backend-developer go' }), {
+      'allow-workflow-changes': 'true',
+    });
+    const pushed2 = await readBranch(allowed.origin, run2.outputs['branch']!);
+    assert.equal(pushed2!.files['.github/workflows/evil.yml'], 'on: push\n');
+  },
+);
 
 test('verify-command runs even for an agent without Bash', { skip: sandboxed.skip }, async () => {
   const s = await scenario({
-    files: { ...SERVICE_FILES, '.claude/agents/reviewer.md': '---\nname: reviewer\ndescription: edits only\ntools: Read, Write\n---\nYou edit files.\n' },
+    files: {
+      ...SERVICE_FILES,
+      '.claude/agents/reviewer.md':
+        '---\nname: reviewer\ndescription: edits only\ntools: Read, Write\n---\nYou edit files.\n',
+    },
     script: [write('note.txt', 'n\n'), status('COMPLETE', 'noted')],
   });
-  const run = await s.run(s.comment({ body: '/reviewer note it' }), { 'verify-command': 'test -f note.txt && echo verified-ok && exit 3' });
+  const run = await s.run(s.comment({ body: '/reviewer note it' }), {
+    'verify-command': 'test -f note.txt && echo verified-ok && exit 3',
+  });
   assert.equal(run.outputs['status'], 'ERROR');
   assert.match(run.outputs['blocker']!, /failed \(exit 3\)/);
   assert.ok(statusComments(s).some((c) => c.body.includes('verified-ok')));

@@ -33,17 +33,21 @@ test('an event that is not issue_comment is skipped with a notice, no API call',
   assert.equal(s.gh.requests.length, before);
 });
 
-test('no event name at all (run outside Actions): one error line saying how to run it, no API call', { timeout: 60_000 }, async () => {
-  const before = s.gh.requests.length;
-  const run = await s.run(s.comment({ body: '/backend-developer do it' }), {}, { env: { GITHUB_EVENT_NAME: '' } });
-  assert.equal(run.code, 1, run.stdout);
-  const line = oneLineError(run.stdout);
-  assert.match(line, /GITHUB_EVENT_NAME is not set/);
-  assert.match(line, /workflow on issue_comment.*use the CLI/);
-  assert.notEqual(run.outputs['skipped'], 'true');
-  assert.equal(s.gh.requests.length, before);
-  assert.equal(s.anthropic.requests.length, 0);
-});
+test(
+  'no event name at all (run outside Actions): one error line saying how to run it, no API call',
+  { timeout: 60_000 },
+  async () => {
+    const before = s.gh.requests.length;
+    const run = await s.run(s.comment({ body: '/backend-developer do it' }), {}, { env: { GITHUB_EVENT_NAME: '' } });
+    assert.equal(run.code, 1, run.stdout);
+    const line = oneLineError(run.stdout);
+    assert.match(line, /GITHUB_EVENT_NAME is not set/);
+    assert.match(line, /workflow on issue_comment.*use the CLI/);
+    assert.notEqual(run.outputs['skipped'], 'true');
+    assert.equal(s.gh.requests.length, before);
+    assert.equal(s.anthropic.requests.length, 0);
+  },
+);
 
 test('an unreadable event file: one line, no stack', async () => {
   const run = await s.run('/nonexistent/event.json' as unknown as object, {}, {});
@@ -101,7 +105,9 @@ test('a bot is refused even with write permission unless listed in allowed-bots'
 
 test("the action's own comments never trigger it", async () => {
   const before = s.gh.requests.length;
-  const run = await s.run(s.comment({ body: '/backend-developer hi\n\n<!-- backend-developer-action status=1 -->', login: 'alice' }));
+  const run = await s.run(
+    s.comment({ body: '/backend-developer hi\n\n<!-- backend-developer-action status=1 -->', login: 'alice' }),
+  );
   assert.equal(run.outputs['skipped'], 'true');
   assert.equal(s.gh.requests.length, before);
 });

@@ -17,13 +17,23 @@ function assertCompleteAfterRetry(o: FaultOutcome, fault: string): void {
   assert.equal(o.ctx.s.anthropic.remaining(), 0, 'every scripted turn was used');
   o.ctx.s.anthropic.assertNoViolations();
   o.ctx.s.gh.assertNoViolations();
-  assert.ok(o.ctx.s.anthropic.requests.some((r) => r.fault === fault), `the ${fault} fault was served`);
+  assert.ok(
+    o.ctx.s.anthropic.requests.some((r) => r.fault === fault),
+    `the ${fault} fault was served`,
+  );
 }
 
 describe('Anthropic faults', { concurrency: 3, skip: sandboxed.skip }, () => {
   test('429 with retry-after: the SDK waits and retries; the run completes', async () => {
     const turns = (): Turn[] => [
-      { fault: { http: 429, errorType: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit', headers: { 'retry-after': '1' } } },
+      {
+        fault: {
+          http: 429,
+          errorType: 'rate_limit_error',
+          message: 'Number of request tokens has exceeded your per-minute rate limit',
+          headers: { 'retry-after': '1' },
+        },
+      },
       ...healthTurns(),
     ];
     await faultCase({ turns }, (o) => {
@@ -58,7 +68,11 @@ describe('Anthropic faults', { concurrency: 3, skip: sandboxed.skip }, () => {
   });
 
   test('500 api_error once: retried; the run completes', async () => {
-    const turns = (): Turn[] => [...editTurns().slice(0, 2), { fault: { http: 500, errorType: 'api_error', message: 'Internal server error', headers: FAST_RETRY } }, ...healthTurns().slice(2)];
+    const turns = (): Turn[] => [
+      ...editTurns().slice(0, 2),
+      { fault: { http: 500, errorType: 'api_error', message: 'Internal server error', headers: FAST_RETRY } },
+      ...healthTurns().slice(2),
+    ];
     await faultCase({ turns }, (o) => assertCompleteAfterRetry(o, 'http'));
   });
 
@@ -69,7 +83,12 @@ describe('Anthropic faults', { concurrency: 3, skip: sandboxed.skip }, () => {
 
   test('stream cut in the middle of a tool_use input: the turn is asked again, the tool runs once', async () => {
     const h = healthTurns();
-    const turns = (): Turn[] => [h[0]!, h[1]!, { ...h[2]!, fault: { cutAfterEvents: 'mid-tool-input' } }, ...h.slice(2)];
+    const turns = (): Turn[] => [
+      h[0]!,
+      h[1]!,
+      { ...h[2]!, fault: { cutAfterEvents: 'mid-tool-input' } },
+      ...h.slice(2),
+    ];
     await faultCase({ turns }, async (o) => {
       assertCompleteAfterRetry(o, 'cut');
       assert.equal(o.run.outputs['turns'], '6', 'the cut attempt is not a turn');
@@ -79,7 +98,11 @@ describe('Anthropic faults', { concurrency: 3, skip: sandboxed.skip }, () => {
 
   test('event: error in the middle of the stream: the turn is asked again; the run completes', async () => {
     const h = healthTurns();
-    const turns = (): Turn[] => [h[0]!, { ...h[1]!, fault: { streamError: { type: 'overloaded_error', message: 'Overloaded' }, afterEvents: 3 } }, ...h.slice(1)];
+    const turns = (): Turn[] => [
+      h[0]!,
+      { ...h[1]!, fault: { streamError: { type: 'overloaded_error', message: 'Overloaded' }, afterEvents: 3 } },
+      ...h.slice(1),
+    ];
     await faultCase({ turns }, (o) => assertCompleteAfterRetry(o, 'stream-error'));
   });
 
@@ -96,7 +119,14 @@ describe('Anthropic faults', { concurrency: 3, skip: sandboxed.skip }, () => {
   test('max_tokens in the middle of a tool call: the cut call is dropped and asked again', async () => {
     const h = healthTurns();
     const cut: Turn = {
-      content: [{ type: 'text', text: 'Now the test file.' }, { type: 'tool_use', name: 'Write', input: { file_path: 'test/health.test.js', content: 'import { test } from' } }],
+      content: [
+        { type: 'text', text: 'Now the test file.' },
+        {
+          type: 'tool_use',
+          name: 'Write',
+          input: { file_path: 'test/health.test.js', content: 'import { test } from' },
+        },
+      ],
       stop_reason: 'max_tokens',
     };
     const again: Turn = {
@@ -119,7 +149,10 @@ describe('Anthropic faults', { concurrency: 3, skip: sandboxed.skip }, () => {
 
   test('context window exceeded: old results are cleared and the agent carries on', async () => {
     const h = healthTurns();
-    const full: Turn = { content: [{ type: 'text', text: 'Let me look at the tests too, and' }], stop_reason: 'model_context_window_exceeded' };
+    const full: Turn = {
+      content: [{ type: 'text', text: 'Let me look at the tests too, and' }],
+      stop_reason: 'model_context_window_exceeded',
+    };
     const turns = (): Turn[] => [...h.slice(0, 4), full, ...h.slice(4)];
     await faultCase({ turns }, (o) => {
       assert.equal(o.verdict.status, 'COMPLETE');

@@ -17,7 +17,11 @@ export function finishTurns(): Turn[] {
 }
 
 export function bash(command: string, timeout?: number): Turn {
-  return { content: [{ type: 'tool_use', name: 'Bash', input: { command, ...(timeout ? { timeout } : {}), description: 'run it' } }] };
+  return {
+    content: [
+      { type: 'tool_use', name: 'Bash', input: { command, ...(timeout ? { timeout } : {}), description: 'run it' } },
+    ],
+  };
 }
 
 export function statusTurn(status: string, summary: string, files = ''): Turn {
@@ -28,7 +32,10 @@ export function statusTurn(status: string, summary: string, files = ''): Turn {
 export const FAST_RETRY = { 'retry-after-ms': '50', 'retry-after': '1' };
 
 /** Runs the spec, asserts every invariant, hands the outcome to `more`, always closes. */
-export async function faultCase(spec: FaultSpec, more?: (o: FaultOutcome) => void | Promise<void>): Promise<FaultOutcome> {
+export async function faultCase(
+  spec: FaultSpec,
+  more?: (o: FaultOutcome) => void | Promise<void>,
+): Promise<FaultOutcome> {
   const o = await runFault(spec);
   try {
     assert.deepEqual(o.verdict.problems, [], explain(o));

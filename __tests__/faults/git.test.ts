@@ -33,52 +33,79 @@ async function pushOrphan(origin: Origin, branch: string, files: Record<string, 
 }
 
 describe('git faults', { concurrency: 3 }, () => {
-  test('push rejected because someone pushed meanwhile: rebased once, both changes on the branch', { skip: sandboxed.skip }, async () => {
-    await faultCase(
-      {
-        turns: (ctx) => [...editTurns(), finishTurns()[0]!, lastTurnWith(ctx, () => pushAsHuman(ctx.s.origin, ctx.branch, { 'CHANGELOG.md': '- human note\n' }))],
-      },
-      async (o) => {
-        assert.equal(o.verdict.status, 'COMPLETE');
-        assertHealthWorkSaved(o);
-        assert.equal(o.run.outputs['branch'], o.ctx.branch);
-        const b = await readBranch(o.ctx.s.origin, o.ctx.branch);
-        assert.equal(b!.files['CHANGELOG.md'], '- human note\n', "the human's commit is kept");
-        assert.match(b!.files['src/server.js']!, /GET \/health/);
-        assert.equal(b!.log[1]!.subject, 'Human change');
-      },
-    );
-  });
+  test(
+    'push rejected because someone pushed meanwhile: rebased once, both changes on the branch',
+    { skip: sandboxed.skip },
+    async () => {
+      await faultCase(
+        {
+          turns: (ctx) => [
+            ...editTurns(),
+            finishTurns()[0]!,
+            lastTurnWith(ctx, () => pushAsHuman(ctx.s.origin, ctx.branch, { 'CHANGELOG.md': '- human note\n' })),
+          ],
+        },
+        async (o) => {
+          assert.equal(o.verdict.status, 'COMPLETE');
+          assertHealthWorkSaved(o);
+          assert.equal(o.run.outputs['branch'], o.ctx.branch);
+          const b = await readBranch(o.ctx.s.origin, o.ctx.branch);
+          assert.equal(b!.files['CHANGELOG.md'], '- human note\n', "the human's commit is kept");
+          assert.match(b!.files['src/server.js']!, /GET \/health/);
+          assert.equal(b!.log[1]!.subject, 'Human change');
+        },
+      );
+    },
+  );
 
-  test('push rejected and the rebase conflicts: the work goes to a fallback branch and the report says so', { skip: sandboxed.skip }, async () => {
-    const clash = "export const routes = { 'GET /todos': () => 'rewritten by a human' };\n";
-    await faultCase(
-      {
-        turns: (ctx) => [...editTurns(), finishTurns()[0]!, lastTurnWith(ctx, () => pushAsHuman(ctx.s.origin, ctx.branch, { 'src/server.js': clash }))],
-      },
-      async (o) => {
-        assertHealthWorkSaved(o);
-        assert.notEqual(o.verdict.savedOn, o.ctx.branch);
-        assert.equal(o.run.outputs['branch'], o.verdict.savedOn);
-        assert.match(o.verdict.report, /moved on meanwhile/);
-        assert.equal((await readBranch(o.ctx.s.origin, o.ctx.branch))!.files['src/server.js'], clash, "the human's branch is untouched");
-        const pr = o.ctx.s.gh.state.pulls[0];
-        assert.equal(pr?.pull!.head, o.verdict.savedOn, 'the PR is opened from the fallback branch');
-      },
-    );
-  });
+  test(
+    'push rejected and the rebase conflicts: the work goes to a fallback branch and the report says so',
+    { skip: sandboxed.skip },
+    async () => {
+      const clash = "export const routes = { 'GET /todos': () => 'rewritten by a human' };\n";
+      await faultCase(
+        {
+          turns: (ctx) => [
+            ...editTurns(),
+            finishTurns()[0]!,
+            lastTurnWith(ctx, () => pushAsHuman(ctx.s.origin, ctx.branch, { 'src/server.js': clash })),
+          ],
+        },
+        async (o) => {
+          assertHealthWorkSaved(o);
+          assert.notEqual(o.verdict.savedOn, o.ctx.branch);
+          assert.equal(o.run.outputs['branch'], o.verdict.savedOn);
+          assert.match(o.verdict.report, /moved on meanwhile/);
+          assert.equal(
+            (await readBranch(o.ctx.s.origin, o.ctx.branch))!.files['src/server.js'],
+            clash,
+            "the human's branch is untouched",
+          );
+          const pr = o.ctx.s.gh.state.pulls[0];
+          assert.equal(pr?.pull!.head, o.verdict.savedOn, 'the PR is opened from the fallback branch');
+        },
+      );
+    },
+  );
 
-  test('the remote unreachable at push time: ERROR that says the push failed; no PR', { skip: sandboxed.skip }, async () => {
-    await faultCase({ turns: (ctx) => [...editTurns(), finishTurns()[0]!, lastTurnWith(ctx, () => ctx.s.http.close(), 300)] }, async (o) => {
-      assert.equal(o.verdict.status, 'ERROR');
-      assert.equal(o.run.code, 1);
-      assert.equal(o.verdict.savedOn, undefined);
-      assert.match(o.verdict.report, NOT_PUSHED);
-      assert.match(o.verdict.report, /127\.0\.0\.1|connect|unable to access/i, 'the report names what failed');
-      assert.equal(o.ctx.s.gh.state.pulls.length, 0);
-      assert.deepEqual(await listBranches(o.ctx.s.origin), ['main']);
-    });
-  });
+  test(
+    'the remote unreachable at push time: ERROR that says the push failed; no PR',
+    { skip: sandboxed.skip },
+    async () => {
+      await faultCase(
+        { turns: (ctx) => [...editTurns(), finishTurns()[0]!, lastTurnWith(ctx, () => ctx.s.http.close(), 300)] },
+        async (o) => {
+          assert.equal(o.verdict.status, 'ERROR');
+          assert.equal(o.run.code, 1);
+          assert.equal(o.verdict.savedOn, undefined);
+          assert.match(o.verdict.report, NOT_PUSHED);
+          assert.match(o.verdict.report, /127\.0\.0\.1|connect|unable to access/i, 'the report names what failed');
+          assert.equal(o.ctx.s.gh.state.pulls.length, 0);
+          assert.deepEqual(await listBranches(o.ctx.s.origin), ['main']);
+        },
+      );
+    },
+  );
 
   test('a pre-existing branch of that name with unrelated history: ERROR naming it, before any model request; the branch untouched', async () => {
     let sha = '';
@@ -120,40 +147,60 @@ describe('git faults', { concurrency: 3 }, () => {
     );
   });
 
-  test('a very large diff (3000 files, 20 MB): all pushed; the report fits in a comment', { skip: sandboxed.skip }, async () => {
-    const gen =
-      "node -e \"const fs=require('fs');fs.mkdirSync('gen',{recursive:true});for(let i=0;i<3000;i++)fs.writeFileSync('gen/file-'+i+'.txt','line '+i+'\\n'.repeat(i%7+1));fs.writeFileSync('gen/big.txt','0123456789abcdef\\n'.repeat(1250000))\"";
+  test(
+    'a very large diff (3000 files, 20 MB): all pushed; the report fits in a comment',
+    { skip: sandboxed.skip },
+    async () => {
+      const gen =
+        "node -e \"const fs=require('fs');fs.mkdirSync('gen',{recursive:true});for(let i=0;i<3000;i++)fs.writeFileSync('gen/file-'+i+'.txt','line '+i+'\\n'.repeat(i%7+1));fs.writeFileSync('gen/big.txt','0123456789abcdef\\n'.repeat(1250000))\"";
+      await faultCase(
+        {
+          turns: () => [...editTurns(), bash(gen), statusTurn('COMPLETE', 'Generated the fixtures', 'gen/')],
+          maxWallMs: 90_000,
+        },
+        (o) => {
+          assert.equal(o.verdict.status, 'COMPLETE');
+          assertHealthWorkSaved(o);
+          assert.ok(o.verdict.changed.length >= 3002, `${o.verdict.changed.length} changed`);
+          for (const c of o.ctx.s.gh.state.comments) assert.ok(c.body.length <= 65_536);
+          o.ctx.s.gh.assertNoViolations();
+        },
+      );
+    },
+  );
+
+  test('binary files: pushed byte for byte', { skip: sandboxed.skip }, async () => {
+    const cmd =
+      "mkdir -p assets && head -c 300000 /dev/urandom > assets/blob.bin && printf '\\000\\377\\000\\001' > assets/tiny.bin";
     await faultCase(
-      { turns: () => [...editTurns(), bash(gen), statusTurn('COMPLETE', 'Generated the fixtures', 'gen/')], maxWallMs: 90_000 },
-      (o) => {
+      { turns: () => [bash(cmd), statusTurn('COMPLETE', 'Added assets', 'assets/blob.bin, assets/tiny.bin')] },
+      async (o) => {
         assert.equal(o.verdict.status, 'COMPLETE');
-        assertHealthWorkSaved(o);
-        assert.ok(o.verdict.changed.length >= 3002, `${o.verdict.changed.length} changed`);
-        for (const c of o.ctx.s.gh.state.comments) assert.ok(c.body.length <= 65_536);
-        o.ctx.s.gh.assertNoViolations();
+        assert.ok(o.verdict.savedOn);
+        const b = await readBranch(o.ctx.s.origin, o.verdict.savedOn);
+        assert.equal(b!.files['assets/tiny.bin'], '\x00\xff\x00\x01');
+        assert.equal(b!.files['assets/blob.bin']!.length, 300_000);
       },
     );
   });
 
-  test('binary files: pushed byte for byte', { skip: sandboxed.skip }, async () => {
-    const cmd = "mkdir -p assets && head -c 300000 /dev/urandom > assets/blob.bin && printf '\\000\\377\\000\\001' > assets/tiny.bin";
-    await faultCase({ turns: () => [bash(cmd), statusTurn('COMPLETE', 'Added assets', 'assets/blob.bin, assets/tiny.bin')] }, async (o) => {
-      assert.equal(o.verdict.status, 'COMPLETE');
-      assert.ok(o.verdict.savedOn);
-      const b = await readBranch(o.ctx.s.origin, o.verdict.savedOn);
-      assert.equal(b!.files['assets/tiny.bin'], '\x00\xff\x00\x01');
-      assert.equal(b!.files['assets/blob.bin']!.length, 300_000);
-    });
-  });
-
   test('a file deleted by the agent: the deletion is committed and pushed', { skip: sandboxed.skip }, async () => {
-    await faultCase({ turns: () => [...editTurns(), bash('rm README.md'), statusTurn('COMPLETE', 'Removed the README', 'README.md, src/server.js, test/health.test.js')] }, async (o) => {
-      assert.equal(o.verdict.status, 'COMPLETE');
-      assertHealthWorkSaved(o);
-      assert.ok(o.verdict.changed.includes('README.md'));
-      const b = await readBranch(o.ctx.s.origin, o.verdict.savedOn!);
-      assert.equal(b!.files['README.md'], undefined);
-      assert.match(o.verdict.report, /FILES: README\.md, src\/server\.js, test\/health\.test\.js/);
-    });
+    await faultCase(
+      {
+        turns: () => [
+          ...editTurns(),
+          bash('rm README.md'),
+          statusTurn('COMPLETE', 'Removed the README', 'README.md, src/server.js, test/health.test.js'),
+        ],
+      },
+      async (o) => {
+        assert.equal(o.verdict.status, 'COMPLETE');
+        assertHealthWorkSaved(o);
+        assert.ok(o.verdict.changed.includes('README.md'));
+        const b = await readBranch(o.ctx.s.origin, o.verdict.savedOn!);
+        assert.equal(b!.files['README.md'], undefined);
+        assert.match(o.verdict.report, /FILES: README\.md, src\/server\.js, test\/health\.test\.js/);
+      },
+    );
   });
 });

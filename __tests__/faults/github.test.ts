@@ -29,7 +29,10 @@ function checkRuns(o: FaultOutcome): number {
 describe('GitHub faults', { concurrency: 3, skip: sandboxed.skip }, () => {
   test('502 on creating a comment: retried, one progress comment', async () => {
     await faultCase(
-      { turns: () => healthTurns(), setup: ({ s }) => s.gh.inject({ operationId: 'issues/create-comment', status: 502 }) },
+      {
+        turns: () => healthTurns(),
+        setup: ({ s }) => s.gh.inject({ operationId: 'issues/create-comment', status: 502 }),
+      },
       (o) => {
         complete(o);
         assert.equal(injected(o, 'issues/create-comment'), 1);
@@ -39,7 +42,10 @@ describe('GitHub faults', { concurrency: 3, skip: sandboxed.skip }, () => {
 
   test('502 on creating a comment after GitHub wrote it: no duplicate comment', async () => {
     await faultCase(
-      { turns: () => healthTurns(), setup: ({ s }) => s.gh.inject({ operationId: 'issues/create-comment', status: 502, applied: true, times: 2 }) },
+      {
+        turns: () => healthTurns(),
+        setup: ({ s }) => s.gh.inject({ operationId: 'issues/create-comment', status: 502, applied: true, times: 2 }),
+      },
       (o) => {
         complete(o);
         assert.equal(injected(o, 'issues/create-comment'), 2);
@@ -48,34 +54,52 @@ describe('GitHub faults', { concurrency: 3, skip: sandboxed.skip }, () => {
   });
 
   test('503 on creating the PR: retried, one PR', async () => {
-    await faultCase({ turns: () => healthTurns(), setup: ({ s }) => s.gh.inject({ operationId: 'pulls/create', status: 503 }) }, (o) => {
-      complete(o);
-      assert.equal(o.ctx.s.gh.state.pulls.length, 1);
-      assert.equal(o.run.outputs['pr-number'], String(o.ctx.s.gh.state.pulls[0]!.number));
-    });
+    await faultCase(
+      { turns: () => healthTurns(), setup: ({ s }) => s.gh.inject({ operationId: 'pulls/create', status: 503 }) },
+      (o) => {
+        complete(o);
+        assert.equal(o.ctx.s.gh.state.pulls.length, 1);
+        assert.equal(o.run.outputs['pr-number'], String(o.ctx.s.gh.state.pulls[0]!.number));
+      },
+    );
   });
 
   test('503 on creating the PR after GitHub created it: the retry finds it, one PR', async () => {
-    await faultCase({ turns: () => healthTurns(), setup: ({ s }) => s.gh.inject({ operationId: 'pulls/create', status: 503, applied: true }) }, (o) => {
-      complete(o);
-      assert.equal(o.ctx.s.gh.state.pulls.length, 1);
-      assert.equal(o.run.outputs['pr-number'], String(o.ctx.s.gh.state.pulls[0]!.number));
-    });
+    await faultCase(
+      {
+        turns: () => healthTurns(),
+        setup: ({ s }) => s.gh.inject({ operationId: 'pulls/create', status: 503, applied: true }),
+      },
+      (o) => {
+        complete(o);
+        assert.equal(o.ctx.s.gh.state.pulls.length, 1);
+        assert.equal(o.run.outputs['pr-number'], String(o.ctx.s.gh.state.pulls[0]!.number));
+      },
+    );
   });
 
   test('502 on creating the check run: retried, one check run', async () => {
-    await faultCase({ turns: () => healthTurns(), setup: ({ s }) => s.gh.inject({ operationId: 'checks/create', status: 502 }) }, (o) => {
-      complete(o);
-      assert.equal(checkRuns(o), 1);
-      assert.ok(o.run.outputs['check-run-id']);
-    });
+    await faultCase(
+      { turns: () => healthTurns(), setup: ({ s }) => s.gh.inject({ operationId: 'checks/create', status: 502 }) },
+      (o) => {
+        complete(o);
+        assert.equal(checkRuns(o), 1);
+        assert.ok(o.run.outputs['check-run-id']);
+      },
+    );
   });
 
   test('502 on creating the check run after GitHub created it: one check run', async () => {
-    await faultCase({ turns: () => healthTurns(), setup: ({ s }) => s.gh.inject({ operationId: 'checks/create', status: 502, applied: true }) }, (o) => {
-      complete(o);
-      assert.equal(checkRuns(o), 1, o.ctx.s.gh.state.checkRuns.map((c) => `${c.name}@${c.headSha}`).join(', '));
-    });
+    await faultCase(
+      {
+        turns: () => healthTurns(),
+        setup: ({ s }) => s.gh.inject({ operationId: 'checks/create', status: 502, applied: true }),
+      },
+      (o) => {
+        complete(o);
+        assert.equal(checkRuns(o), 1, o.ctx.s.gh.state.checkRuns.map((c) => `${c.name}@${c.headSha}`).join(', '));
+      },
+    );
   });
 
   test('secondary rate limit (403 with retry-after) on comments: waited out, one comment each', async () => {
@@ -111,7 +135,9 @@ describe('GitHub faults', { concurrency: 3, skip: sandboxed.skip }, () => {
         assert.equal(prs.length, 1);
         assert.equal(o.run.outputs['pr-number'], String(prs[0]!.number));
         assert.ok(o.ctx.s.gh.requests.some((r) => r.operationId === 'pulls/create' && r.status === 422));
-        assert.ok(o.ctx.s.gh.state.comments.some((c) => c.issueNumber === prs[0]!.number && /STATUS: COMPLETE/.test(c.body)));
+        assert.ok(
+          o.ctx.s.gh.state.comments.some((c) => c.issueNumber === prs[0]!.number && /STATUS: COMPLETE/.test(c.body)),
+        );
       },
     );
   });

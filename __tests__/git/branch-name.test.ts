@@ -7,7 +7,11 @@ import { UserError } from '../../src/errors.ts';
 
 function gitAccepts(name: string): boolean {
   try {
-    execFileSync('git', ['check-ref-format', '--branch', name], { stdio: 'pipe', cwd: tmpdir(), env: { PATH: process.env.PATH, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' } });
+    execFileSync('git', ['check-ref-format', '--branch', name], {
+      stdio: 'pipe',
+      cwd: tmpdir(),
+      env: { PATH: process.env.PATH, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
+    });
     return true;
   } catch {
     return false;
@@ -76,9 +80,38 @@ test('slugBranch: a prefix with characters git refuses is cleaned; one git still
 
 test('isValidBranchName agrees with git check-ref-format --branch', () => {
   const names = [
-    'main', 'feature/x', 'a.b', 'a..b', 'a/.b', 'a.lock', 'a.lock/b', 'a/b.lock', '-a', 'a-', 'a/', '/a', 'a//b', 'a.',
-    'a@{b', 'a@b', 'a b', 'a~b', 'a^b', 'a:b', 'a?b', 'a*b', 'a[b', 'a\\b', 'a\tb', 'a\x7fb', 'ü', 'x/y/z',
-    'backend-developer/12-add-health', '..', '.', 'a/./b',
+    'main',
+    'feature/x',
+    'a.b',
+    'a..b',
+    'a/.b',
+    'a.lock',
+    'a.lock/b',
+    'a/b.lock',
+    '-a',
+    'a-',
+    'a/',
+    '/a',
+    'a//b',
+    'a.',
+    'a@{b',
+    'a@b',
+    'a b',
+    'a~b',
+    'a^b',
+    'a:b',
+    'a?b',
+    'a*b',
+    'a[b',
+    'a\\b',
+    'a\tb',
+    'a\x7fb',
+    'ü',
+    'x/y/z',
+    'backend-developer/12-add-health',
+    '..',
+    '.',
+    'a/./b',
   ];
   for (const n of names) assert.equal(isValidBranchName(n), gitAccepts(n), `disagreement on ${JSON.stringify(n)}`);
   // Stricter than check-ref-format on purpose: `@` and `HEAD` are shorthands git resolves, never our branch names.

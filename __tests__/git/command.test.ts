@@ -4,21 +4,42 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { authHeader, createCommandManager, gitEnvironment, GitCommandError, openRepository, type GitSettings } from '../../src/git/index.ts';
+import {
+  authHeader,
+  createCommandManager,
+  gitEnvironment,
+  GitCommandError,
+  openRepository,
+  type GitSettings,
+} from '../../src/git/index.ts';
 import { checkoutLikeActions, createOrigin, git, readBranch } from '../../test-support/git.ts';
 
 const TOKEN = 'ghs_commandToken0123456789';
 const B64 = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');
-const settings: GitSettings = { workTree: '/work/ws', token: TOKEN, serverUrl: 'https://github.com/', protocols: ['https'] };
+const settings: GitSettings = {
+  workTree: '/work/ws',
+  token: TOKEN,
+  serverUrl: 'https://github.com/',
+  protocols: ['https'],
+};
 
 function configOf(env: Record<string, string>): Map<string, string> {
   const m = new Map<string, string>();
-  for (let i = 0; i < Number(env.GIT_CONFIG_COUNT); i++) m.set(env[`GIT_CONFIG_KEY_${i}`]!, env[`GIT_CONFIG_VALUE_${i}`]!);
+  for (let i = 0; i < Number(env.GIT_CONFIG_COUNT); i++)
+    m.set(env[`GIT_CONFIG_KEY_${i}`]!, env[`GIT_CONFIG_VALUE_${i}`]!);
   return m;
 }
 
 test('the environment: token only as a scoped extraheader value on auth commands; nothing inherited but PATH and proxies', () => {
-  const base = { PATH: '/usr/bin', HTTPS_PROXY: 'http://proxy:3128', GITHUB_TOKEN: TOKEN, INPUT_GITHUB_TOKEN: TOKEN, GIT_DIR: '/evil', GIT_CONFIG_PARAMETERS: "'core.fsmonitor=/evil'", HOME: '/root' };
+  const base = {
+    PATH: '/usr/bin',
+    HTTPS_PROXY: 'http://proxy:3128',
+    GITHUB_TOKEN: TOKEN,
+    INPUT_GITHUB_TOKEN: TOKEN,
+    GIT_DIR: '/evil',
+    GIT_CONFIG_PARAMETERS: "'core.fsmonitor=/evil'",
+    HOME: '/root',
+  };
   const plain = gitEnvironment(settings, {}, base);
   assert.ok(!JSON.stringify(plain).includes(TOKEN) && !JSON.stringify(plain).includes(B64), 'no token without auth');
   assert.equal(plain.PATH, '/usr/bin');
@@ -44,7 +65,9 @@ test('the environment: token only as a scoped extraheader value on auth commands
   const auth = gitEnvironment(settings, { auth: true }, base);
   assert.equal(configOf(auth).get('http.https://github.com/.extraheader'), `AUTHORIZATION: basic ${B64}`);
   assert.equal(authHeader(TOKEN), `AUTHORIZATION: basic ${B64}`);
-  const holders = Object.entries(auth).filter(([, v]) => v.includes(B64)).map(([k]) => k);
+  const holders = Object.entries(auth)
+    .filter(([, v]) => v.includes(B64))
+    .map(([k]) => k);
   assert.equal(holders.length, 1);
   assert.match(holders[0]!, /^GIT_CONFIG_VALUE_\d+$/);
   assert.equal(gitEnvironment(settings, { noRepo: true }, base).GIT_DIR, undefined);
@@ -55,8 +78,14 @@ test('a non-zero exit rejects with GitCommandError carrying exit code and both s
   execFileSync('git', ['init', '-q', dir]);
   const g = createCommandManager({ workTree: dir, token: '', serverUrl: 'https://github.com', protocols: ['file'] });
   assert.match(await g.exec(['rev-parse', '--git-dir']), /\.git/);
-  await assert.rejects(g.exec(['config', '--get', 'no.such']), (e) => e instanceof GitCommandError && e.exitCode === 1 && e.stderr === '');
-  await assert.rejects(g.exec(['rev-parse', '--verify', 'nope']), (e) => e instanceof GitCommandError && e.exitCode === 128 && /nope|Needed/.test(e.stderr));
+  await assert.rejects(
+    g.exec(['config', '--get', 'no.such']),
+    (e) => e instanceof GitCommandError && e.exitCode === 1 && e.stderr === '',
+  );
+  await assert.rejects(
+    g.exec(['rev-parse', '--verify', 'nope']),
+    (e) => e instanceof GitCommandError && e.exitCode === 128 && /nope|Needed/.test(e.stderr),
+  );
 });
 
 test('a whole run never puts the token in any git command line (argv is visible in ps)', async () => {
@@ -70,7 +99,12 @@ test('a whole run never puts the token in any git command line (argv is visible 
   const savedPath = process.env.PATH;
   process.env.PATH = `${bin}:${savedPath}`;
   try {
-    const repo = await openRepository(ws, { token: TOKEN, serverUrl: 'https://github.com', repoFullName: 'acme/api', remoteUrl: origin.url });
+    const repo = await openRepository(ws, {
+      token: TOKEN,
+      serverUrl: 'https://github.com',
+      repoFullName: 'acme/api',
+      remoteUrl: origin.url,
+    });
     await repo.prepareBranch({ branch: 'agent/1-x', base: 'main', mode: 'issue' });
     const restore = await repo.hideCredentials();
     await writeFile(join(ws, 'f.txt'), 'f\n');
@@ -82,12 +116,18 @@ test('a whole run never puts the token in any git command line (argv is visible 
     process.env.PATH = savedPath;
   }
   const lines = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
-  assert.ok(lines.some((l) => l.startsWith('push ')) && lines.some((l) => l.startsWith('ls-remote ')), 'the wrapper saw the commands');
+  assert.ok(
+    lines.some((l) => l.startsWith('push ')) && lines.some((l) => l.startsWith('ls-remote ')),
+    'the wrapper saw the commands',
+  );
   for (const l of lines) {
     assert.ok(!l.includes(TOKEN) && !l.includes(B64), `token on a command line: ${l}`);
   }
   assert.ok((await readBranch(origin, 'agent/1-x'))?.files['f.txt']);
-  assert.equal((await git(ws, ['config', 'http.https://github.com/.extraheader'])).trim(), `AUTHORIZATION: basic ${B64}`);
+  assert.equal(
+    (await git(ws, ['config', 'http.https://github.com/.extraheader'])).trim(),
+    `AUTHORIZATION: basic ${B64}`,
+  );
 });
 
 test('a workspace owned by another user (container jobs) still works: safe.directory is supplied per command', async (t) => {

@@ -7,11 +7,31 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openRepository, type Repository } from '../../src/git/index.ts';
-import { checkoutLikeActions, createOrigin, git, listBranches, pushAsHuman, readBranch, serveOverHttp, type Origin } from '../../test-support/git.ts';
+import {
+  checkoutLikeActions,
+  createOrigin,
+  git,
+  listBranches,
+  pushAsHuman,
+  readBranch,
+  serveOverHttp,
+  type Origin,
+} from '../../test-support/git.ts';
 
 const TOKEN = 'ghs_hardeningToken0123456789';
 const BRANCH = 'backend-developer/9-poison';
-const HOOKS = ['pre-commit', 'prepare-commit-msg', 'commit-msg', 'post-commit', 'pre-push', 'pre-rebase', 'post-rewrite', 'post-checkout', 'reference-transaction', 'pre-auto-gc'];
+const HOOKS = [
+  'pre-commit',
+  'prepare-commit-msg',
+  'commit-msg',
+  'post-commit',
+  'pre-push',
+  'pre-rebase',
+  'post-rewrite',
+  'post-checkout',
+  'reference-transaction',
+  'pre-auto-gc',
+];
 
 interface Scene {
   origin: Origin;
@@ -27,10 +47,15 @@ interface Scene {
   snapshot: string;
 }
 
-async function scene(opts: { origin?: Origin; serverUrl?: string; remoteUrl?: string; repoFullName?: string } = {}): Promise<Scene> {
+async function scene(
+  opts: { origin?: Origin; serverUrl?: string; remoteUrl?: string; repoFullName?: string } = {},
+): Promise<Scene> {
   const origin = opts.origin ?? (await createOrigin());
   const evil = await createOrigin();
-  const ws = await checkoutLikeActions(origin, { token: TOKEN, ...(opts.serverUrl ? { serverUrl: opts.serverUrl } : {}) });
+  const ws = await checkoutLikeActions(origin, {
+    token: TOKEN,
+    ...(opts.serverUrl ? { serverUrl: opts.serverUrl } : {}),
+  });
   if (opts.remoteUrl) await git(ws, ['remote', 'set-url', 'origin', opts.remoteUrl]);
   const repo = await openRepository(ws, {
     token: TOKEN,
@@ -53,7 +78,10 @@ async function scene(opts: { origin?: Origin; serverUrl?: string; remoteUrl?: st
     snapshot,
     async script(name) {
       const path = join(scripts, name);
-      await writeFile(path, `#!/bin/sh\necho "$0 $*" >> "${markers}/${name}"\nenv > "${markers}/${name}.env"\ncat\nexit 0\n`);
+      await writeFile(
+        path,
+        `#!/bin/sh\necho "$0 $*" >> "${markers}/${name}"\nenv > "${markers}/${name}.env"\ncat\nexit 0\n`,
+      );
       await chmod(path, 0o755);
       return path;
     },
@@ -68,12 +96,17 @@ async function actionCommitsAndPushes(s: Scene): Promise<{ branch: string; fallb
   await s.restore();
   const changed = await s.repo.changedFiles();
   assert.ok(changed.files.length > 0);
-  await s.repo.commitAll({ message: 'Agent work', authorName: 'github-actions[bot]', authorEmail: 'bot@example.com', coAuthors: ['octocat <1@example.com>'] });
+  await s.repo.commitAll({
+    message: 'Agent work',
+    authorName: 'github-actions[bot]',
+    authorEmail: 'bot@example.com',
+    coAuthors: ['octocat <1@example.com>'],
+  });
   return s.repo.push(BRANCH);
 }
 
 async function assertNothingRan(s: Scene): Promise<void> {
-  assert.deepEqual(await readdir(s.markers), [], 'a planted program ran during the action\'s git commands');
+  assert.deepEqual(await readdir(s.markers), [], "a planted program ran during the action's git commands");
 }
 
 async function assertPushedToRealOrigin(s: Scene, file = 'work.txt'): Promise<void> {
@@ -175,7 +208,10 @@ test('credential.helper and core.askPass do not run, over authenticated HTTP; th
     await assertPushedToRealOrigin(s);
     const expected = `basic ${Buffer.from(`x-access-token:${TOKEN}`).toString('base64')}`;
     assert.ok(http.authorizations.length >= 4, 'ls-remote, fetch and push went through the server');
-    assert.ok(http.authorizations.every((a) => a?.toLowerCase() === expected.toLowerCase()), 'every request carried the token header, and only that');
+    assert.ok(
+      http.authorizations.every((a) => a?.toLowerCase() === expected.toLowerCase()),
+      'every request carried the token header, and only that',
+    );
     const config = await readFile(join(s.ws, '.git/config'), 'utf8');
     assert.ok(!config.includes(Buffer.from(`x-access-token:${TOKEN}`).toString('base64')), 'never persisted');
 
@@ -183,7 +219,10 @@ test('credential.helper and core.askPass do not run, over authenticated HTTP; th
     http.expect('ghs_rotatedToken00000000000');
     await writeFile(join(s.ws, 'more.txt'), 'more\n');
     await s.repo.commitAll({ message: 'More', authorName: 'bot', authorEmail: 'bot@example.com', coAuthors: [] });
-    await assert.rejects(s.repo.push(BRANCH), (e: Error) => e.message.startsWith(`Could not push ${BRANCH} to ${http.repoUrl}`) && !e.message.includes(TOKEN));
+    await assert.rejects(
+      s.repo.push(BRANCH),
+      (e: Error) => e.message.startsWith(`Could not push ${BRANCH} to ${http.repoUrl}`) && !e.message.includes(TOKEN),
+    );
     await assertNothingRan(s);
   } finally {
     await http.close();
@@ -267,11 +306,14 @@ test('a planted .git/commondir and config.worktree are removed before the action
   await assertPushedToRealOrigin(s);
 });
 
-test('a poisoned HOME, XDG config and GIT_* variables in the action\'s environment are ignored', async () => {
+test("a poisoned HOME, XDG config and GIT_* variables in the action's environment are ignored", async () => {
   const s = await scene();
   const home = await mkdtemp(join(tmpdir(), 'bda-evil-home-'));
   const fsmonitor = await s.script('home-fsmonitor');
-  await writeFile(join(home, '.gitconfig'), `[core]\n\tfsmonitor = ${fsmonitor}\n\thooksPath = /nonexistent\n[url "${s.evil.url}"]\n\tinsteadOf = ${s.origin.url}\n`);
+  await writeFile(
+    join(home, '.gitconfig'),
+    `[core]\n\tfsmonitor = ${fsmonitor}\n\thooksPath = /nonexistent\n[url "${s.evil.url}"]\n\tinsteadOf = ${s.origin.url}\n`,
+  );
   await mkdir(join(home, '.config/git'), { recursive: true });
   await writeFile(join(home, '.config/git/config'), `[credential]\n\thelper = ${await s.script('xdg-helper')}\n`);
   const saved = { ...process.env };

@@ -5,7 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openRepository, type Repository } from '../../src/git/index.ts';
 import { UserError } from '../../src/errors.ts';
-import { checkoutExtraheader, checkoutLikeActions, createOrigin, git, listBranches, pushAsHuman, readBranch, type Origin } from '../../test-support/git.ts';
+import {
+  checkoutExtraheader,
+  checkoutLikeActions,
+  createOrigin,
+  git,
+  listBranches,
+  pushAsHuman,
+  readBranch,
+  type Origin,
+} from '../../test-support/git.ts';
 
 const TOKEN = 'ghs_repoTestToken0123456789';
 const B64 = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');
@@ -14,12 +23,24 @@ const BOT = { authorName: 'github-actions[bot]', authorEmail: '41898282+github-a
 
 async function open(origin: Origin, dir?: string): Promise<{ ws: string; repo: Repository }> {
   const ws = dir ?? (await checkoutLikeActions(origin, { token: TOKEN }));
-  const repo = await openRepository(ws, { token: TOKEN, serverUrl: 'https://github.com', repoFullName: 'acme/api', remoteUrl: origin.url });
+  const repo = await openRepository(ws, {
+    token: TOKEN,
+    serverUrl: 'https://github.com',
+    repoFullName: 'acme/api',
+    remoteUrl: origin.url,
+  });
   return { ws, repo };
 }
 
-async function commitAndPush(repo: Repository, message = 'Add health endpoint'): Promise<{ committed: string | null; sha: string; branch: string; fallback: boolean }> {
-  const committed = await repo.commitAll({ message, ...BOT, coAuthors: ['octocat <1+octocat@users.noreply.github.com>'] });
+async function commitAndPush(
+  repo: Repository,
+  message = 'Add health endpoint',
+): Promise<{ committed: string | null; sha: string; branch: string; fallback: boolean }> {
+  const committed = await repo.commitAll({
+    message,
+    ...BOT,
+    coAuthors: ['octocat <1+octocat@users.noreply.github.com>'],
+  });
   return { committed, ...(await repo.push(BRANCH)) };
 }
 
@@ -41,7 +62,10 @@ test('the checkout-like workspace carries the token; openRepository takes it out
   await restore();
   assert.ok(!(await readFile(join(ws, '.git/config'), 'utf8')).includes(B64));
   await repo.restoreCredentials();
-  assert.equal((await git(ws, ['config', '--get', 'http.https://github.com/.extraheader'])).trim(), checkoutExtraheader(TOKEN));
+  assert.equal(
+    (await git(ws, ['config', '--get', 'http.https://github.com/.extraheader'])).trim(),
+    checkoutExtraheader(TOKEN),
+  );
 });
 
 test('a token embedded in the remote URL is stripped too, and restored at the end', async () => {
@@ -91,7 +115,9 @@ test('nothing changed → commitAll returns null and nothing is pushed', async (
 });
 
 test('deleted, renamed, binary and ignored files', async () => {
-  const origin = await createOrigin({ files: { 'README.md': '# r\n', 'old.txt': 'old\n', 'gone.txt': 'bye\n', '.gitignore': 'node_modules/\n*.log\n' } });
+  const origin = await createOrigin({
+    files: { 'README.md': '# r\n', 'old.txt': 'old\n', 'gone.txt': 'bye\n', '.gitignore': 'node_modules/\n*.log\n' },
+  });
   const { ws, repo } = await open(origin);
   await repo.prepareBranch({ branch: BRANCH, base: 'main', mode: 'issue' });
   const bin = Buffer.from([0, 1, 2, 255, 254, 0, 10, 13, 0x89, 0x50, 0x4e, 0x47]);
@@ -127,7 +153,10 @@ test('a second run on the same issue reuses and continues the branch', async () 
   const two = await commitAndPush(second.repo, 'Second');
   assert.equal(two.fallback, false);
   const remote = (await readBranch(origin, BRANCH))!;
-  assert.deepEqual(remote.log.map((c) => c.subject), ['Second', 'First', 'Initial commit']);
+  assert.deepEqual(
+    remote.log.map((c) => c.subject),
+    ['Second', 'First', 'Initial commit'],
+  );
   assert.deepEqual(await listBranches(origin), [BRANCH, 'main'].sort(), 'no new branch per mention');
 });
 
@@ -139,8 +168,14 @@ test('pr mode checks out the existing head branch; a missing one is a UserError'
   assert.equal(prep.reused, true);
   assert.equal(await readFile(join(ws, 'login.js'), 'utf8'), 'x\n');
   const other = await open(origin);
-  await assert.rejects(other.repo.prepareBranch({ branch: 'feature/gone', base: 'main', mode: 'pr' }), (e) => e instanceof UserError && /feature\/gone/.test(e.message));
-  await assert.rejects(other.repo.prepareBranch({ branch: BRANCH, base: 'develop', mode: 'issue' }), (e) => e instanceof UserError && /base-branch/.test(e.message));
+  await assert.rejects(
+    other.repo.prepareBranch({ branch: 'feature/gone', base: 'main', mode: 'pr' }),
+    (e) => e instanceof UserError && /feature\/gone/.test(e.message),
+  );
+  await assert.rejects(
+    other.repo.prepareBranch({ branch: BRANCH, base: 'develop', mode: 'issue' }),
+    (e) => e instanceof UserError && /base-branch/.test(e.message),
+  );
   await assert.rejects(other.repo.prepareBranch({ branch: 'bad..name', base: 'main', mode: 'issue' }), UserError);
 });
 
@@ -149,7 +184,10 @@ test('a dirty workspace at start is refused with the paths named, and nothing is
   const { ws, repo } = await open(origin);
   await writeFile(join(ws, 'README.md'), 'local edit\n');
   await writeFile(join(ws, 'notes.txt'), 'untracked\n');
-  await assert.rejects(repo.prepareBranch({ branch: BRANCH, base: 'main', mode: 'issue' }), (e) => e instanceof UserError && /README\.md/.test(e.message) && /notes\.txt/.test(e.message));
+  await assert.rejects(
+    repo.prepareBranch({ branch: BRANCH, base: 'main', mode: 'issue' }),
+    (e) => e instanceof UserError && /README\.md/.test(e.message) && /notes\.txt/.test(e.message),
+  );
   assert.equal(await readFile(join(ws, 'README.md'), 'utf8'), 'local edit\n');
   assert.equal(await readFile(join(ws, 'notes.txt'), 'utf8'), 'untracked\n');
   assert.equal(await repo.currentBranch(), 'main');
@@ -196,7 +234,10 @@ test('an unreachable remote is a clear Error (not a UserError), and the commit s
   await writeFile(join(ws, 'x.txt'), 'x\n');
   const sha = await repo.commitAll({ message: 'x', ...BOT, coAuthors: [] });
   await rm(origin.bareDir, { recursive: true, force: true });
-  await assert.rejects(repo.push(BRANCH), (e: Error) => !(e instanceof UserError) && e.message.startsWith(`Could not push ${BRANCH} to ${origin.url}`));
+  await assert.rejects(
+    repo.push(BRANCH),
+    (e: Error) => !(e instanceof UserError) && e.message.startsWith(`Could not push ${BRANCH} to ${origin.url}`),
+  );
   assert.equal(await repo.headSha(), sha);
 });
 
@@ -216,7 +257,10 @@ test('the agent committing itself or leaving HEAD on another branch: the work is
   const remote = (await readBranch(origin, BRANCH))!;
   assert.equal(remote.files['two.txt'], '2\n');
   assert.equal(remote.files['one.txt'], undefined, 'the detached worktree is what gets committed');
-  assert.deepEqual(remote.log.map((c) => c.subject), ['Add health endpoint', 'agent committed', 'Initial commit']);
+  assert.deepEqual(
+    remote.log.map((c) => c.subject),
+    ['Add health endpoint', 'agent committed', 'Initial commit'],
+  );
 });
 
 test('cloneIfNeeded: an empty workspace is cloned without persisting credentials; a foreign one is refused', async () => {
@@ -252,12 +296,18 @@ test('checkout v6 style: an includeIf to a credentials file and credential.* lin
   assert.match(await git(ws, ['config', '--get', 'http.https://github.com/.extraheader']), /basic/);
 
   const { repo } = await open(origin, ws);
-  await assert.rejects(git(ws, ['config', '--get', 'http.https://github.com/.extraheader']), 'the included credentials no longer apply');
+  await assert.rejects(
+    git(ws, ['config', '--get', 'http.https://github.com/.extraheader']),
+    'the included credentials no longer apply',
+  );
   const text = await readFile(join(ws, '.git/config'), 'utf8');
   assert.ok(!text.includes(credFile) && !text.includes('x-access-token'));
   await repo.prepareBranch({ branch: BRANCH, base: 'main', mode: 'issue' });
   await repo.restoreCredentials();
-  assert.equal((await git(ws, ['config', '--get', 'http.https://github.com/.extraheader'])).trim(), checkoutExtraheader(TOKEN));
+  assert.equal(
+    (await git(ws, ['config', '--get', 'http.https://github.com/.extraheader'])).trim(),
+    checkoutExtraheader(TOKEN),
+  );
   assert.equal((await git(ws, ['config', '--get', 'credential.https://github.com.username'])).trim(), 'x-access-token');
 });
 
@@ -270,5 +320,6 @@ test('formatConfigEntry round-trips through git for awkward subsections and valu
     ['core.editor', 'say "hi" \\ and\ttab # not a comment ; nor this'],
   ];
   await writeFile(file, entries.map(([k, v]) => formatConfigEntry(k, v)).join(''));
-  for (const [k, v] of entries) assert.equal((await git(tmpdir(), ['config', '--file', file, '--get', k])).replace(/\n$/, ''), v);
+  for (const [k, v] of entries)
+    assert.equal((await git(tmpdir(), ['config', '--file', file, '--get', k])).replace(/\n$/, ''), v);
 });

@@ -60,9 +60,13 @@ describe('resolveModel', () => {
   });
 
   test('unknown alias → UserError listing the known aliases', () => {
-    assert.throws(() => resolveModel('gpt-5', 'sonnet'), (e: unknown) =>
-      e instanceof UserError &&
-      e.message === 'Unknown model "gpt-5". Use one of the aliases opus, sonnet, haiku, opus[1m], sonnet[1m] or a full model id starting with "claude-".');
+    assert.throws(
+      () => resolveModel('gpt-5', 'sonnet'),
+      (e: unknown) =>
+        e instanceof UserError &&
+        e.message ===
+          'Unknown model "gpt-5". Use one of the aliases opus, sonnet, haiku, opus[1m], sonnet[1m] or a full model id starting with "claude-".',
+    );
     assert.throws(() => resolveModel(undefined, 'sonet'), /Unknown model "sonet"/);
   });
 });
@@ -87,7 +91,15 @@ describe('costUsd', () => {
   test('missing or null cache counters count as zero', () => {
     const m = resolveModel('opus', 'x');
     assert.equal(costUsd(m, { input_tokens: 1_000_000, output_tokens: 0 }), 4);
-    assert.equal(costUsd(m, { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: null, cache_read_input_tokens: null }), 0);
+    assert.equal(
+      costUsd(m, {
+        input_tokens: 0,
+        output_tokens: 0,
+        cache_creation_input_tokens: null,
+        cache_read_input_tokens: null,
+      }),
+      0,
+    );
   });
 
   test('Haiku 5.5 prices a prompt over 100K tokens at the long-prompt rate', () => {
@@ -95,6 +107,6 @@ describe('costUsd', () => {
     const small = costUsd(m, usage(50_000, 1_000_000, 0, 50_000));
     assert.ok(Math.abs(small - (0.005 + 0.5 + 0.0005)) < 1e-12);
     const big = costUsd(m, usage(50_000, 1_000_000, 0, 50_001));
-    assert.ok(Math.abs(big - (0.025 + 2.5 + 50_001 * 0.05 / 1e6)) < 1e-12);
+    assert.ok(Math.abs(big - (0.025 + 2.5 + (50_001 * 0.05) / 1e6)) < 1e-12);
   });
 });

@@ -48,33 +48,54 @@ const EXPECTED: Record<string, Expectation> = {
   'express-prisma': {
     files: 19,
     mentions: [
-      'Express', 'Prisma', 'Jest',
-      '`src/routes/` (orders.js, users.js)', '`src/controllers/` (userController.js)',
+      'Express',
+      'Prisma',
+      'Jest',
+      '`src/routes/` (orders.js, users.js)',
+      '`src/controllers/` (userController.js)',
       '`docs/openapi.yaml`',
-      '`prisma/schema.prisma`', '`prisma/migrations/` (2: 20240105120000_init … 20240220093000_add_orders)',
+      '`prisma/schema.prisma`',
+      '`prisma/migrations/` (2: 20240105120000_init … 20240220093000_add_orders)',
       '`npm test` (runs `jest --runInBand`)',
-      '`Dockerfile`', '`docker-compose.yml`', '`.github/workflows/ci.yml`',
-      '### CLAUDE.md', 'Money is stored as integer cents.',
+      '`Dockerfile`',
+      '`docker-compose.yml`',
+      '`.github/workflows/ci.yml`',
+      '### CLAUDE.md',
+      'Money is stored as integer cents.',
     ],
   },
   'fastapi-alembic': {
     files: 25,
     mentions: [
-      'FastAPI', 'SQLAlchemy', 'Alembic', 'pytest',
-      '`app/api/v1/endpoints/` (items.py, users.py)', '`app/api/v1/` (router.py)',
-      '`alembic/versions/` (2: 0001_create_users.py … 0002_create_items.py)', '`alembic.ini`',
-      '`app/models/` (item.py, user.py)', 'Test command: `pytest`', '`app/main.py`',
-      '### AGENTS.md', 'Every schema change needs an Alembic revision',
+      'FastAPI',
+      'SQLAlchemy',
+      'Alembic',
+      'pytest',
+      '`app/api/v1/endpoints/` (items.py, users.py)',
+      '`app/api/v1/` (router.py)',
+      '`alembic/versions/` (2: 0001_create_users.py … 0002_create_items.py)',
+      '`alembic.ini`',
+      '`app/models/` (item.py, user.py)',
+      'Test command: `pytest`',
+      '`app/main.py`',
+      '### AGENTS.md',
+      'Every schema change needs an Alembic revision',
     ],
   },
   'go-sql': {
     files: 16,
     mentions: [
-      'chi', 'sqlx', 'golang-migrate', 'Go (6)',
-      '`internal/handlers/` (health.go, orders.go)', '`api/openapi.yaml`',
+      'chi',
+      'sqlx',
+      'golang-migrate',
+      'Go (6)',
+      '`internal/handlers/` (health.go, orders.go)',
+      '`api/openapi.yaml`',
       '`migrations/` (2: 000001_create_orders.sql … 000002_add_order_status.sql)',
-      '`internal/models/` (order.go)', '`cmd/server/main.go`',
-      '`make test`; `go test ./...`', '`.github/workflows/test.yml`',
+      '`internal/models/` (order.go)',
+      '`cmd/server/main.go`',
+      '`make test`; `go test ./...`',
+      '`.github/workflows/test.yml`',
     ],
   },
 };
@@ -170,21 +191,69 @@ describe('listing', () => {
 describe('manifests', () => {
   test('frameworks from each ecosystem, with the manifest named', async () => {
     const dir = tempDir();
-    write(dir, 'requirements.txt', 'Django==5.0.4\ndjangorestframework>=3.15\nflask-sqlalchemy==3.1\npsycopg2-binary\n');
-    write(dir, 'Gemfile', "source 'https://rubygems.org'\ngem 'rails', '~> 7.1'\ngem \"pg\"\ngroup :test do\n  gem 'rspec-rails'\nend\n");
-    write(dir, 'Cargo.toml', '[package]\nname = "svc"\n\n[dependencies]\naxum = "0.7"\nsqlx = { version = "0.7", features = ["postgres"] }\n');
-    write(dir, 'pom.xml', '<project><parent><artifactId>spring-boot-starter-parent</artifactId></parent><dependency><artifactId>flyway-core</artifactId></dependency></project>');
-    write(dir, 'services/api/package.json', JSON.stringify({ dependencies: { fastify: '^4', typeorm: '^0.3' }, devDependencies: { vitest: '^1' }, scripts: { test: 'vitest run' } }));
-    write(dir, 'services/worker/package.json', JSON.stringify({ dependencies: { '@nestjs/core': '^10', knex: '^3', sequelize: '^6', koa: '^2' }, devDependencies: { mocha: '^10' } }));
+    write(
+      dir,
+      'requirements.txt',
+      'Django==5.0.4\ndjangorestframework>=3.15\nflask-sqlalchemy==3.1\npsycopg2-binary\n',
+    );
+    write(
+      dir,
+      'Gemfile',
+      "source 'https://rubygems.org'\ngem 'rails', '~> 7.1'\ngem \"pg\"\ngroup :test do\n  gem 'rspec-rails'\nend\n",
+    );
+    write(
+      dir,
+      'Cargo.toml',
+      '[package]\nname = "svc"\n\n[dependencies]\naxum = "0.7"\nsqlx = { version = "0.7", features = ["postgres"] }\n',
+    );
+    write(
+      dir,
+      'pom.xml',
+      '<project><parent><artifactId>spring-boot-starter-parent</artifactId></parent><dependency><artifactId>flyway-core</artifactId></dependency></project>',
+    );
+    write(
+      dir,
+      'services/api/package.json',
+      JSON.stringify({
+        dependencies: { fastify: '^4', typeorm: '^0.3' },
+        devDependencies: { vitest: '^1' },
+        scripts: { test: 'vitest run' },
+      }),
+    );
+    write(
+      dir,
+      'services/worker/package.json',
+      JSON.stringify({
+        dependencies: { '@nestjs/core': '^10', knex: '^3', sequelize: '^6', koa: '^2' },
+        devDependencies: { mocha: '^10' },
+      }),
+    );
     write(dir, 'db/schema.rb', 'ActiveRecord::Schema.define');
     write(dir, 'db/migrate/20240101000000_create_users.rb');
     write(dir, 'app/controllers/users_controller.rb');
     write(dir, 'app/models/user.rb');
     const { text } = await repoContext(dir);
-    for (const m of ['Django', 'Django REST framework', 'psycopg2', 'Rails', 'RSpec', 'axum', 'SQLx', 'Spring Boot', 'Flyway',
-      'Fastify, TypeORM, Vitest (services/api/package.json)', 'NestJS, Koa, Sequelize, Knex, Mocha (services/worker/package.json)',
-      '`cd services/api && npm test` (runs `vitest run`)', '`bundle exec rspec`', '`cargo test`', '`mvn test`',
-      '`db/schema.rb`', '`db/migrate/` (1: 20240101000000_create_users.rb)', '`app/controllers/` (users_controller.rb)', '`app/models/` (user.rb)']) {
+    for (const m of [
+      'Django',
+      'Django REST framework',
+      'psycopg2',
+      'Rails',
+      'RSpec',
+      'axum',
+      'SQLx',
+      'Spring Boot',
+      'Flyway',
+      'Fastify, TypeORM, Vitest (services/api/package.json)',
+      'NestJS, Koa, Sequelize, Knex, Mocha (services/worker/package.json)',
+      '`cd services/api && npm test` (runs `vitest run`)',
+      '`bundle exec rspec`',
+      '`cargo test`',
+      '`mvn test`',
+      '`db/schema.rb`',
+      '`db/migrate/` (1: 20240101000000_create_users.rb)',
+      '`app/controllers/` (users_controller.rb)',
+      '`app/models/` (user.rb)',
+    ]) {
       assert.ok(text.includes(m), `missing ${JSON.stringify(m)} in:\n${text}`);
     }
     assert.ok(!/\bFlask\b/.test(text), 'flask-sqlalchemy is not Flask');
@@ -193,7 +262,14 @@ describe('manifests', () => {
 
   test('the npm placeholder test script is not a test command; the lock file picks the package manager', async () => {
     const dir = tempDir();
-    write(dir, 'package.json', JSON.stringify({ dependencies: { express: '4' }, scripts: { test: 'echo "Error: no test specified" && exit 1' } }));
+    write(
+      dir,
+      'package.json',
+      JSON.stringify({
+        dependencies: { express: '4' },
+        scripts: { test: 'echo "Error: no test specified" && exit 1' },
+      }),
+    );
     assert.ok(!(await repoContext(dir)).text.includes('Test command'));
     write(dir, 'package.json', JSON.stringify({ dependencies: { express: '4' }, scripts: { test: 'vitest' } }));
     write(dir, 'pnpm-lock.yaml', 'lockfileVersion: 9');
@@ -276,7 +352,14 @@ test('a 50k-file git repository: the fixture is still found among them (timing i
   }
   t.diagnostic(`repoContext on 50k files: ${runs.join(' / ')} ms (first / warm)`);
   assert.equal(ctx.files, 50_000 + 19);
-  for (const m of ['Express', 'Prisma', '`src/routes/` (orders.js, users.js)', '`prisma/schema.prisma`', 'TypeScript (50000)', 'packages/ (50000)']) {
+  for (const m of [
+    'Express',
+    'Prisma',
+    '`src/routes/` (orders.js, users.js)',
+    '`prisma/schema.prisma`',
+    'TypeScript (50000)',
+    'packages/ (50000)',
+  ]) {
     assert.ok(ctx.text.includes(m), `missing ${m} in:\n${ctx.text}`);
   }
   assert.ok(!ctx.text.includes('node_modules'));

@@ -39,7 +39,10 @@ test('STATUS comment holds the block verbatim, linked files and the figures', ()
   });
   assert.match(body, /```\nSTATUS: COMPLETE\nSUMMARY: Added \/health\nFILES: src\/a b\.ts\nNEXT: Deploy\n```/);
   assert.match(body, /\[src\/a b\.ts\]\(https:\/\/github\.com\/o\/r\/blob\/x\/src%2Fa%20b\.ts\)/);
-  assert.match(body, /3 turns · tools: Read 2, Bash 1 · tokens: 10 in, 20 out, 300 cache read, 40 cache write · \$0\.0123 · 1 min 5 s/);
+  assert.match(
+    body,
+    /3 turns · tools: Read 2, Bash 1 · tokens: 10 in, 20 out, 300 cache read, 40 cache write · \$0\.0123 · 1 min 5 s/,
+  );
   assert.match(body, /Pull request: https:\/\/github\.com\/o\/r\/pull\/2/);
 });
 

@@ -64,11 +64,15 @@ export async function createFakeRunner(): Promise<FakeRunner> {
   const runnerTemp = join(work, '_temp');
   const actions = join(work, '_actions');
   const files: Record<string, string> = {
-    [join(home, '.git-credentials')]: `https://x-access-token:${GITHUB_TOKEN}@github.com\nhttps://u:${PLANTED}@example.com\n`,
+    [join(home, '.git-credentials')]:
+      `https://x-access-token:${GITHUB_TOKEN}@github.com\nhttps://u:${PLANTED}@example.com\n`,
     [join(home, '.npmrc')]: `//registry.npmjs.org/:_authToken=${PLANTED}\n`,
-    [join(home, '.gitconfig')]: `[credential]\n\thelper = store\n[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic ${b64(`x-access-token:${GITHUB_TOKEN}`)}\n`,
-    [join(home, '.ssh', 'id_ed25519')]: `-----BEGIN OPENSSH PRIVATE KEY-----\n${PLANTED}\n-----END OPENSSH PRIVATE KEY-----\n`,
-    [join(runnerTemp, '_runner_file_commands', 'set_env_0b1c')]: `GITHUB_TOKEN<<EOF\n${GITHUB_TOKEN}\nEOF\nPLANTED=${PLANTED}\n`,
+    [join(home, '.gitconfig')]:
+      `[credential]\n\thelper = store\n[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic ${b64(`x-access-token:${GITHUB_TOKEN}`)}\n`,
+    [join(home, '.ssh', 'id_ed25519')]:
+      `-----BEGIN OPENSSH PRIVATE KEY-----\n${PLANTED}\n-----END OPENSSH PRIVATE KEY-----\n`,
+    [join(runnerTemp, '_runner_file_commands', 'set_env_0b1c')]:
+      `GITHUB_TOKEN<<EOF\n${GITHUB_TOKEN}\nEOF\nPLANTED=${PLANTED}\n`,
     [join(runnerTemp, '_github_workflow', 'event.json')]: `{"token":"${PLANTED}"}\n`,
     [join(actions, 'actions', 'checkout', 'v4', 'dist', 'index.js')]: `// ${PLANTED}\n`,
     [join(actions, '_tokens.json')]: `{"ACTIONS_RUNTIME_TOKEN":"${PLANTED}"}\n`,
@@ -137,19 +141,26 @@ export async function createSelfHostedRunner(): Promise<SelfHostedRunner> {
     [join(home, '.npmrc')]: `//registry.npmjs.org/:_authToken=${PLANTED}\n`,
     [join(home, '.git-credentials')]: `https://u:${PLANTED}@github.com\n`,
     [join(home, 'go', 'bin', 'go-tool')]: tool('go'),
-    [join(home, 'go', 'pkg', 'mod', 'cache', 'download', 'example.com', 'm', '@v', 'list')]: 'v1.0.0 gomod-cache-readable\n',
+    [join(home, 'go', 'pkg', 'mod', 'cache', 'download', 'example.com', 'm', '@v', 'list')]:
+      'v1.0.0 gomod-cache-readable\n',
     [join(home, 'go', 'src', 'private', 'main.go')]: `// ${PLANTED}\n`,
     [join(home, '.nvm', 'nvm.sh')]: `# ${PLANTED}\n`,
     [join(home, '.nvm', 'versions', 'node', 'v20.0.0', 'bin', 'nvm-tool')]: tool('nvm'),
-    [join(home, '.nvm', 'versions', 'node', 'v20.0.0', 'etc', 'npmrc')]: `//registry.npmjs.org/:_authToken=${PLANTED}\n`,
+    [join(home, '.nvm', 'versions', 'node', 'v20.0.0', 'etc', 'npmrc')]:
+      `//registry.npmjs.org/:_authToken=${PLANTED}\n`,
   };
   for (const [p, c] of Object.entries(files)) {
     await mkdir(join(p, '..'), { recursive: true });
     await writeFile(p, c, { mode: c.startsWith('#!') ? 0o755 : 0o600 });
   }
   await mkdir(workspace, { recursive: true });
-  const bins = [join(home, '.cargo', 'bin'), join(home, 'go', 'bin'), join(home, '.nvm', 'versions', 'node', 'v20.0.0', 'bin'),
-    join(runner, '_work', '_tool', 'node', '20.0.0', 'x64', 'bin'), join(runner, 'bin')];
+  const bins = [
+    join(home, '.cargo', 'bin'),
+    join(home, 'go', 'bin'),
+    join(home, '.nvm', 'versions', 'node', 'v20.0.0', 'bin'),
+    join(runner, '_work', '_tool', 'node', '20.0.0', 'x64', 'bin'),
+    join(runner, 'bin'),
+  ];
   return {
     root,
     runner,
@@ -187,8 +198,15 @@ export function bash(command: string): ToolUseBlock {
   return toolUse('Bash', { command, timeout: 20_000 });
 }
 
-export function statusTurn(status: 'COMPLETE' | 'BLOCKED' = 'COMPLETE', summary = 'Probed the sandbox and wrote notes.'): Turn {
-  return { content: [{ type: 'text', text: `Done.\n\nSTATUS: ${status}\nSUMMARY: ${summary}\nFILES: NOTES.md\nNEXT: Nothing` }] };
+export function statusTurn(
+  status: 'COMPLETE' | 'BLOCKED' = 'COMPLETE',
+  summary = 'Probed the sandbox and wrote notes.',
+): Turn {
+  return {
+    content: [
+      { type: 'text', text: `Done.\n\nSTATUS: ${status}\nSUMMARY: ${summary}\nFILES: NOTES.md\nNEXT: Nothing` },
+    ],
+  };
 }
 
 /** Every tool result the model received, by tool_use id (from all requests after the first). */
@@ -199,7 +217,10 @@ export function toolResults(requests: readonly RecordedRequest[]): Map<string, {
       if (m.role !== 'user' || typeof m.content === 'string') continue;
       for (const b of m.content) {
         if (b.type !== 'tool_result') continue;
-        const text = typeof b.content === 'string' ? b.content : (b.content ?? []).map((c: { text?: string }) => c.text ?? '').join('\n');
+        const text =
+          typeof b.content === 'string'
+            ? b.content
+            : (b.content ?? []).map((c: { text?: string }) => c.text ?? '').join('\n');
         out.set(b.tool_use_id, { text, isError: b.is_error === true });
       }
     }
@@ -224,11 +245,18 @@ function visibleStdout(run: ActionRun): string {
  * No secret in: any model request after the first (tool results and all), any comment, PR body or check run,
  * the job summary, the outputs, stdout (minus ::add-mask::), stderr, the transcript file.
  */
-export async function assertNoLeak(run: ActionRun, s: Scenario, opts: { fromRequest?: number; skipCheckRuns?: boolean } = {}): Promise<void> {
-  s.anthropic.requests.slice(opts.fromRequest ?? 0).forEach((r, i) => assertNoSecretIn(`model request #${i}`, JSON.stringify(r.body ?? {})));
+export async function assertNoLeak(
+  run: ActionRun,
+  s: Scenario,
+  opts: { fromRequest?: number; skipCheckRuns?: boolean } = {},
+): Promise<void> {
+  s.anthropic.requests
+    .slice(opts.fromRequest ?? 0)
+    .forEach((r, i) => assertNoSecretIn(`model request #${i}`, JSON.stringify(r.body ?? {})));
   for (const c of s.gh.state.comments) assertNoSecretIn(`comment ${c.id}`, c.body);
   for (const i of s.gh.state.issues) assertNoSecretIn(`issue/PR #${i.number}`, `${i.title}\n${i.body ?? ''}`);
-  if (!opts.skipCheckRuns) for (const c of s.gh.state.checkRuns) assertNoSecretIn(`check run ${c.id}`, JSON.stringify(c));
+  if (!opts.skipCheckRuns)
+    for (const c of s.gh.state.checkRuns) assertNoSecretIn(`check run ${c.id}`, JSON.stringify(c));
   assertNoSecretIn('job summary', run.summary);
   assertNoSecretIn('outputs', JSON.stringify(run.outputs));
   assertNoSecretIn('stdout', visibleStdout(run));
@@ -243,6 +271,9 @@ export async function assertPushed(run: ActionRun, s: Scenario, file = 'NOTES.md
   assert.ok(branch, `a branch output (exit ${run.code}):\n${run.stdout.slice(-3000)}`);
   const pushed = await readBranch(s.origin, branch);
   assert.ok(pushed, `branch ${branch} is on origin:\n${run.stdout.slice(-3000)}`);
-  assert.ok(pushed.files[file] !== undefined, `${file} was pushed to ${branch}; files: ${Object.keys(pushed.files).join(', ')}`);
+  assert.ok(
+    pushed.files[file] !== undefined,
+    `${file} was pushed to ${branch}; files: ${Object.keys(pushed.files).join(', ')}`,
+  );
   assert.equal(pushed.log[0]!.authorName, 'github-actions[bot]');
 }

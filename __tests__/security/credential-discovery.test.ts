@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { credentialChanges, findCredentialFiles, leaveOutCredentials, secretsIn, SCAN_MAX_ENTRIES } from '../../src/security/credential-files.ts';
+import {
+  credentialChanges,
+  findCredentialFiles,
+  leaveOutCredentials,
+  secretsIn,
+  SCAN_MAX_ENTRIES,
+} from '../../src/security/credential-files.ts';
 import { createRedactor } from '../../src/redact.ts';
 import { tempDir, writeFiles } from '../tools/helpers.ts';
 
@@ -23,28 +29,50 @@ const serviceAccount = (key = KEY_LINE) =>
   });
 
 /** findCredentialFiles with an empty environment and no HOME unless given. */
-function find(workspace: string, o: { env?: NodeJS.ProcessEnv; home?: string; maxDepth?: number; maxEntries?: number } = {}) {
-  return findCredentialFiles({ workspace, env: o.env ?? {}, home: o.home, maxDepth: o.maxDepth, maxEntries: o.maxEntries });
+function find(
+  workspace: string,
+  o: { env?: NodeJS.ProcessEnv; home?: string; maxDepth?: number; maxEntries?: number } = {},
+) {
+  return findCredentialFiles({
+    workspace,
+    env: o.env ?? {},
+    home: o.home,
+    maxDepth: o.maxDepth,
+    maxEntries: o.maxEntries,
+  });
 }
 
 describe('credential files by name in the workspace', () => {
-  it('gha-creds-*.json named by GOOGLE_APPLICATION_CREDENTIALS: found once, its key lines secret, token_uri not', { timeout: 30_000 }, async () => {
-    const ws = tempDir('cred-');
-    writeFiles(ws, { 'gha-creds-abc123.json': serviceAccount(), 'src/app.ts': 'export {};\n' });
-    const r = await find(ws, { env: { GOOGLE_APPLICATION_CREDENTIALS: path.join(ws, 'gha-creds-abc123.json') } });
-    assert.deepEqual(r.paths, [path.join(ws, 'gha-creds-abc123.json')]);
-    assert.equal(r.reasons.get(r.paths[0]!), 'named by GOOGLE_APPLICATION_CREDENTIALS');
-    assert.ok(r.secrets.includes(KEY_LINE), 'each PEM body line is a secret (cat shows the key JSON-escaped)');
-    assert.ok(r.secrets.includes(fs.readFileSync(r.paths[0]!, 'utf8').trim()), 'the whole small file is a secret too');
-    assert.ok(!r.secrets.some((s) => s.startsWith('https://')), `no plain URL masked: ${r.secrets.filter((s) => s.startsWith('http'))}`);
-    assert.ok(!r.secrets.includes('ci@acme.iam.gserviceaccount.com') && !r.secrets.includes('1234567890'));
+  it(
+    'gha-creds-*.json named by GOOGLE_APPLICATION_CREDENTIALS: found once, its key lines secret, token_uri not',
+    { timeout: 30_000 },
+    async () => {
+      const ws = tempDir('cred-');
+      writeFiles(ws, { 'gha-creds-abc123.json': serviceAccount(), 'src/app.ts': 'export {};\n' });
+      const r = await find(ws, { env: { GOOGLE_APPLICATION_CREDENTIALS: path.join(ws, 'gha-creds-abc123.json') } });
+      assert.deepEqual(r.paths, [path.join(ws, 'gha-creds-abc123.json')]);
+      assert.equal(r.reasons.get(r.paths[0]!), 'named by GOOGLE_APPLICATION_CREDENTIALS');
+      assert.ok(r.secrets.includes(KEY_LINE), 'each PEM body line is a secret (cat shows the key JSON-escaped)');
+      assert.ok(
+        r.secrets.includes(fs.readFileSync(r.paths[0]!, 'utf8').trim()),
+        'the whole small file is a secret too',
+      );
+      assert.ok(
+        !r.secrets.some((s) => s.startsWith('https://')),
+        `no plain URL masked: ${r.secrets.filter((s) => s.startsWith('http'))}`,
+      );
+      assert.ok(!r.secrets.includes('ci@acme.iam.gserviceaccount.com') && !r.secrets.includes('1234567890'));
 
-    // Found by its name alone (no variable), nested one level down too.
-    writeFiles(ws, { 'deploy/gha-creds-ffff.json': serviceAccount('second-key-line-0123456789') });
-    const byName = await find(ws);
-    assert.deepEqual(byName.paths, [path.join(ws, 'deploy/gha-creds-ffff.json'), path.join(ws, 'gha-creds-abc123.json')]);
-    assert.ok(byName.secrets.includes('second-key-line-0123456789'));
-  });
+      // Found by its name alone (no variable), nested one level down too.
+      writeFiles(ws, { 'deploy/gha-creds-ffff.json': serviceAccount('second-key-line-0123456789') });
+      const byName = await find(ws);
+      assert.deepEqual(byName.paths, [
+        path.join(ws, 'deploy/gha-creds-ffff.json'),
+        path.join(ws, 'gha-creds-abc123.json'),
+      ]);
+      assert.ok(byName.secrets.includes('second-key-line-0123456789'));
+    },
+  );
 
   it('a workload-identity gha-creds file: the Authorization header token is secret', async () => {
     const ws = tempDir('cred-');
@@ -53,7 +81,11 @@ describe('credential files by name in the workspace', () => {
       audience: '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/gh',
       subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
       token_url: 'https://sts.googleapis.com/v1/token',
-      credential_source: { url: 'https://pipelines.actions.githubusercontent.com/x?audience=y', headers: { Authorization: 'Bearer oidc-request-token-0123456789' }, format: { type: 'json' } },
+      credential_source: {
+        url: 'https://pipelines.actions.githubusercontent.com/x?audience=y',
+        headers: { Authorization: 'Bearer oidc-request-token-0123456789' },
+        format: { type: 'json' },
+      },
     };
     writeFiles(ws, { 'gha-creds-0a1b.json': JSON.stringify(wif) });
     const r = await find(ws);
@@ -67,19 +99,28 @@ describe('credential files by name in the workspace', () => {
     writeFiles(ws, {
       '.npmrc': 'registry=https://registry.npmjs.org/\n//registry.npmjs.org/:_authToken=npm_TokenValue0123456789\n',
       'packages/web/.npmrc': 'registry=https://registry.npmjs.org/\nsave-exact=true\n',
-      'packages/api/.npmrc': '//npm.pkg.github.com/:_authToken=${NODE_AUTH_TOKEN}\n@acme:registry=https://npm.pkg.github.com\n',
+      'packages/api/.npmrc':
+        '//npm.pkg.github.com/:_authToken=${NODE_AUTH_TOKEN}\n@acme:registry=https://npm.pkg.github.com\n',
       'py/.pypirc': '[pypi]\nusername = __token__\npassword = pypi-AgEIcHlwaS5vcmcCJDAw\n',
       'py/other/.pypirc': '[distutils]\nindex-servers = pypi\n',
       '.netrc': 'machine api.example.com login bot password n3trc-Passw0rd-xyz\n',
       'yarn/.yarnrc.yml': 'npmRegistryServer: "https://registry.yarnpkg.com"\nnpmAuthToken: "yarn-token-0123456789"\n',
       'yarn2/.yarnrc.yml': 'nodeLinker: node-modules\nnpmAuthToken: "${NPM_TOKEN}"\n',
-      '.docker/config.json': JSON.stringify({ auths: { 'ghcr.io': { auth: Buffer.from('bot:docker-pass-0123').toString('base64') } } }),
+      '.docker/config.json': JSON.stringify({
+        auths: { 'ghcr.io': { auth: Buffer.from('bot:docker-pass-0123').toString('base64') } },
+      }),
       'd2/.docker/config.json': JSON.stringify({ auths: {}, credsStore: 'desktop' }),
     });
     const r = await find(ws);
     const rel = r.paths.map((p) => path.relative(ws, p)).sort();
     assert.deepEqual(rel, ['.docker/config.json', '.netrc', '.npmrc', 'py/.pypirc', 'yarn/.yarnrc.yml']);
-    for (const s of ['npm_TokenValue0123456789', 'pypi-AgEIcHlwaS5vcmcCJDAw', 'n3trc-Passw0rd-xyz', 'yarn-token-0123456789', 'docker-pass-0123']) {
+    for (const s of [
+      'npm_TokenValue0123456789',
+      'pypi-AgEIcHlwaS5vcmcCJDAw',
+      'n3trc-Passw0rd-xyz',
+      'yarn-token-0123456789',
+      'docker-pass-0123',
+    ]) {
       assert.ok(r.secrets.includes(s), `${s} is a secret`);
     }
     assert.ok(!r.secrets.some((s) => s.includes('${')), 'a ${VAR} reference is not a secret');
@@ -94,8 +135,13 @@ describe('credential files by name in the workspace', () => {
       'svc/credentials.toml': '[service]\ntoken = "svc-token-0123456789"\n',
     });
     const r = await find(ws);
-    assert.deepEqual(r.paths.map((p) => path.relative(ws, p)).sort(), ['.cargo/credentials.toml', '.git-credentials', 'svc/credentials.toml']);
-    for (const s of ['cio_CargoToken0123456789', 'ghs_StoredToken0123456789', 'svc-token-0123456789']) assert.ok(r.secrets.includes(s), s);
+    assert.deepEqual(r.paths.map((p) => path.relative(ws, p)).sort(), [
+      '.cargo/credentials.toml',
+      '.git-credentials',
+      'svc/credentials.toml',
+    ]);
+    for (const s of ['cio_CargoToken0123456789', 'ghs_StoredToken0123456789', 'svc-token-0123456789'])
+      assert.ok(r.secrets.includes(s), s);
   });
 });
 
@@ -106,7 +152,8 @@ describe('credential files named by the environment', () => {
     const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOmFjbWUifQ.c2lnbmF0dXJlLTAxMjM0NTY3';
     writeFiles(out, {
       'oidc/token': `${jwt}\n`,
-      'aws/credentials': '[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG0123\n',
+      'aws/credentials':
+        '[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG0123\n',
       'kube/a.yaml': 'users:\n- name: ci\n  user:\n    token: kube-token-0123456789\n',
       'kube/b.yaml': 'users: []\n',
       'docker/config.json': JSON.stringify({ auths: { 'r.io': { identitytoken: 'docker-identity-0123456789' } } }),
@@ -131,9 +178,25 @@ describe('credential files named by the environment', () => {
         CONFIG_FILE: path.join(out, 'plain.conf'),
       },
     });
-    const expected = ['oidc/token', 'aws/credentials', 'kube/a.yaml', 'kube/b.yaml', 'docker/config.json', 'svc.key', 'azure-token'].map((p) => path.join(out, p));
+    const expected = [
+      'oidc/token',
+      'aws/credentials',
+      'kube/a.yaml',
+      'kube/b.yaml',
+      'docker/config.json',
+      'svc.key',
+      'azure-token',
+    ].map((p) => path.join(out, p));
     assert.deepEqual(r.paths, [...expected, path.join(ws, 'conf/app-creds.json')].sort());
-    for (const s of [jwt, 'wJalrXUtnFEMI/K7MDENG0123', 'kube-token-0123456789', 'docker-identity-0123456789', 'svc-private-0123456789abcdef', 'azure-federated-0123456789abcdef', 'relative-secret-0123456789']) {
+    for (const s of [
+      jwt,
+      'wJalrXUtnFEMI/K7MDENG0123',
+      'kube-token-0123456789',
+      'docker-identity-0123456789',
+      'svc-private-0123456789abcdef',
+      'azure-federated-0123456789abcdef',
+      'relative-secret-0123456789',
+    ]) {
       assert.ok(r.secrets.includes(s), `${s} is a secret`);
     }
     assert.equal(r.reasons.get(path.join(out, 'kube/b.yaml')), 'named by KUBECONFIG');
@@ -163,12 +226,22 @@ describe('HOME and the bounds of the workspace walk', () => {
     writeFiles(home, {
       '.npmrc': '//registry.npmjs.org/:_authToken=home-npm-token-0123456789\n',
       '.git-credentials': 'https://u:home-git-pass-0123456789@example.com\n',
-      '.docker/config.json': JSON.stringify({ auths: { 'x.io': { auth: Buffer.from('u:home-docker-0123').toString('base64') } } }),
-      '.config/gcloud/application_default_credentials.json': JSON.stringify({ type: 'authorized_user', refresh_token: 'home-refresh-0123456789' }),
+      '.docker/config.json': JSON.stringify({
+        auths: { 'x.io': { auth: Buffer.from('u:home-docker-0123').toString('base64') } },
+      }),
+      '.config/gcloud/application_default_credentials.json': JSON.stringify({
+        type: 'authorized_user',
+        refresh_token: 'home-refresh-0123456789',
+      }),
       'projects/deep/.npmrc': '//registry.npmjs.org/:_authToken=not-looked-at-0123456789\n',
     });
     const r = await find(ws, { home });
-    assert.deepEqual(r.paths.map((p) => path.relative(home, p)).sort(), ['.config/gcloud/application_default_credentials.json', '.docker/config.json', '.git-credentials', '.npmrc']);
+    assert.deepEqual(r.paths.map((p) => path.relative(home, p)).sort(), [
+      '.config/gcloud/application_default_credentials.json',
+      '.docker/config.json',
+      '.git-credentials',
+      '.npmrc',
+    ]);
     assert.ok(r.secrets.includes('home-refresh-0123456789') && r.secrets.includes('home-git-pass-0123456789'));
     assert.ok(!r.secrets.includes('not-looked-at-0123456789'));
   });
@@ -188,7 +261,10 @@ describe('HOME and the bounds of the workspace walk', () => {
     const shallow = await find(ws, { maxDepth: 2 });
     assert.deepEqual(shallow.paths, []);
     const deep = await find(ws, { maxDepth: 10 });
-    assert.deepEqual(deep.paths.map((p) => path.relative(ws, p)), ['a/b/c/.npmrc', 'a/b/c/d/e/f/g/.npmrc']);
+    assert.deepEqual(
+      deep.paths.map((p) => path.relative(ws, p)),
+      ['a/b/c/.npmrc', 'a/b/c/d/e/f/g/.npmrc'],
+    );
     assert.equal(deep.truncated, false);
     const few = await find(ws, { maxEntries: 3, maxDepth: 10 });
     assert.equal(few.truncated, true);
@@ -206,7 +282,10 @@ describe('HOME and the bounds of the workspace walk', () => {
       }
     }
     for (let i = 0; i < 200; i++) fs.mkdirSync(path.join(ws, `node_modules/dep${i}/lib`), { recursive: true });
-    writeFiles(ws, { 'packages/p7/.npmrc': '//r/:_authToken=deep-in-monorepo-0123456789\n', 'gha-creds-1.json': serviceAccount() });
+    writeFiles(ws, {
+      'packages/p7/.npmrc': '//r/:_authToken=deep-in-monorepo-0123456789\n',
+      'gha-creds-1.json': serviceAccount(),
+    });
     const t0 = performance.now();
     const r = await find(ws);
     const ms = performance.now() - t0;
@@ -221,7 +300,9 @@ describe('secret values and their forms', () => {
   it('secretsIn: a bare token counts only in a known credential file; plain config yields nothing', () => {
     assert.deepEqual(secretsIn('registry=https://registry.npmjs.org/\n', 'text'), []);
     assert.deepEqual(secretsIn('ghp_abcdefghijklmnopqrstuvwxyz0123\n', 'text', false), []);
-    assert.deepEqual(secretsIn('ghp_abcdefghijklmnopqrstuvwxyz0123\n', 'text', true), ['ghp_abcdefghijklmnopqrstuvwxyz0123']);
+    assert.deepEqual(secretsIn('ghp_abcdefghijklmnopqrstuvwxyz0123\n', 'text', true), [
+      'ghp_abcdefghijklmnopqrstuvwxyz0123',
+    ]);
     assert.deepEqual(secretsIn('{"auths":{}}', 'json'), []);
     assert.deepEqual(secretsIn('machine x login y\n', 'netrc'), []);
   });
@@ -235,7 +316,10 @@ describe('secret values and their forms', () => {
     }
     assert.equal(redact(Buffer.from(KEY_LINE).toString('hex')), '***');
     assert.equal(redact(`x ${KEY_LINE} y`), 'x *** y');
-    assert.equal(redact('nothing secret here, plain words and dXNlcg=='), 'nothing secret here, plain words and dXNlcg==');
+    assert.equal(
+      redact('nothing secret here, plain words and dXNlcg=='),
+      'nothing secret here, plain words and dXNlcg==',
+    );
   });
 });
 
@@ -253,26 +337,47 @@ describe('never committed', () => {
     assert.equal(none.note, null);
   });
 
-  it('commitAll with exclude commits the rest and leaves the credential file on disk, untracked', { timeout: 60_000 }, async () => {
-    const { openRepository } = await import('../../src/git/index.ts');
-    const { createOrigin, checkoutLikeActions } = await import('../../test-support/git.ts');
-    const origin = await createOrigin({ files: { 'README.md': 'hi\n', '.gitignore': 'gha-creds-*.json\n' } });
-    const ws = await checkoutLikeActions(origin, { token: 'ghs_unused0123456789' });
-    try {
-      const g = (...args: string[]) => execFileSync('git', ['-C', ws, ...args], { encoding: 'utf8' });
-      const repo = await openRepository(ws, { token: 'ghs_unused0123456789', serverUrl: 'https://github.com', repoFullName: 'acme/api', remoteUrl: origin.url });
-      await repo.prepareBranch({ branch: 'work', base: 'main', mode: 'issue' });
-      // The agent un-ignored the credential file and changed something else.
-      writeFiles(ws, { '.gitignore': '', 'gha-creds-1.json': serviceAccount(), 'src/a.ts': 'export {};\n' });
-      assert.ok((await repo.changedFiles()).files.includes('gha-creds-1.json'), 'un-ignored, it shows up as a change');
-      const sha = await repo.commitAll({ message: 'work', authorName: 'bot', authorEmail: 'bot@e', coAuthors: [], exclude: ['gha-creds-1.json'] });
-      assert.ok(sha);
-      assert.deepEqual(g('show', '--name-only', '--format=', 'HEAD').trim().split('\n').sort(), ['.gitignore', 'src/a.ts']);
-      assert.ok(fs.existsSync(path.join(ws, 'gha-creds-1.json')), 'left on disk for later steps');
-      assert.match(g('status', '--porcelain'), /\?\? gha-creds-1\.json/);
-    } finally {
-      fs.rmSync(ws, { recursive: true, force: true });
-      fs.rmSync(origin.root, { recursive: true, force: true });
-    }
-  });
+  it(
+    'commitAll with exclude commits the rest and leaves the credential file on disk, untracked',
+    { timeout: 60_000 },
+    async () => {
+      const { openRepository } = await import('../../src/git/index.ts');
+      const { createOrigin, checkoutLikeActions } = await import('../../test-support/git.ts');
+      const origin = await createOrigin({ files: { 'README.md': 'hi\n', '.gitignore': 'gha-creds-*.json\n' } });
+      const ws = await checkoutLikeActions(origin, { token: 'ghs_unused0123456789' });
+      try {
+        const g = (...args: string[]) => execFileSync('git', ['-C', ws, ...args], { encoding: 'utf8' });
+        const repo = await openRepository(ws, {
+          token: 'ghs_unused0123456789',
+          serverUrl: 'https://github.com',
+          repoFullName: 'acme/api',
+          remoteUrl: origin.url,
+        });
+        await repo.prepareBranch({ branch: 'work', base: 'main', mode: 'issue' });
+        // The agent un-ignored the credential file and changed something else.
+        writeFiles(ws, { '.gitignore': '', 'gha-creds-1.json': serviceAccount(), 'src/a.ts': 'export {};\n' });
+        assert.ok(
+          (await repo.changedFiles()).files.includes('gha-creds-1.json'),
+          'un-ignored, it shows up as a change',
+        );
+        const sha = await repo.commitAll({
+          message: 'work',
+          authorName: 'bot',
+          authorEmail: 'bot@e',
+          coAuthors: [],
+          exclude: ['gha-creds-1.json'],
+        });
+        assert.ok(sha);
+        assert.deepEqual(g('show', '--name-only', '--format=', 'HEAD').trim().split('\n').sort(), [
+          '.gitignore',
+          'src/a.ts',
+        ]);
+        assert.ok(fs.existsSync(path.join(ws, 'gha-creds-1.json')), 'left on disk for later steps');
+        assert.match(g('status', '--porcelain'), /\?\? gha-creds-1\.json/);
+      } finally {
+        fs.rmSync(ws, { recursive: true, force: true });
+        fs.rmSync(origin.root, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -110,7 +110,16 @@ before(async () => {
     {
       content: [
         { type: 'text', text: 'Looking for the cloud credentials.' },
-        c.readRel, c.readAbs, c.readNpmrc, c.readOrdinary, c.grepAimed, c.bashCreds, c.bashNpmrc, c.bashOidc, c.bashLink, c.readGitignore,
+        c.readRel,
+        c.readAbs,
+        c.readNpmrc,
+        c.readOrdinary,
+        c.grepAimed,
+        c.bashCreds,
+        c.bashNpmrc,
+        c.bashOidc,
+        c.bashLink,
+        c.readGitignore,
       ],
     },
     { content: [c.readLink, c.unignore] },
@@ -118,13 +127,20 @@ before(async () => {
     { content: [{ type: 'text', text: `The key is ${GCP_KEY} (base64 ${b64(GCP_KEY)}).` }, c.writeCopy, c.writeNotes] },
     {
       content: [
-        { type: 'text', text: `Done.\n\nSTATUS: COMPLETE\nSUMMARY: Wrote notes; the key line is ${GCP_KEY}\nFILES: NOTES.md, leak.txt, .gitignore\nNEXT: Nothing` },
+        {
+          type: 'text',
+          text: `Done.\n\nSTATUS: COMPLETE\nSUMMARY: Wrote notes; the key line is ${GCP_KEY}\nFILES: NOTES.md, leak.txt, .gitignore\nNEXT: Nothing`,
+        },
       ],
     },
   );
-  run = await s.run(s.comment({ body: '/backend-developer find the deploy credentials' }), {}, {
-    env: { ...fr.env, GOOGLE_APPLICATION_CREDENTIALS: credsPath, AWS_WEB_IDENTITY_TOKEN_FILE: oidcPath },
-  });
+  run = await s.run(
+    s.comment({ body: '/backend-developer find the deploy credentials' }),
+    {},
+    {
+      env: { ...fr.env, GOOGLE_APPLICATION_CREDENTIALS: credsPath, AWS_WEB_IDENTITY_TOKEN_FILE: oidcPath },
+    },
+  );
 });
 
 after(async () => {
@@ -136,8 +152,14 @@ test('the run ended, posted its STATUS and logged which credential files it hid'
   // The model wrote the key into leak.txt: the secret gate blocks the commit, and the step fails.
   assert.equal(run.code, 1, run.stdout + run.stderr);
   assert.equal(s.anthropic.remaining(), 0, 'every scripted turn was used');
-  assert.ok(s.gh.state.comments.some((x) => /STATUS: BLOCKED/.test(x.body) && /leak\.txt:\d+: /.test(x.body)), 'a BLOCKED STATUS naming leak.txt');
-  assert.match(run.stdout, /Credential files hidden from the agent: .*gha-creds-abc\.json \(named by GOOGLE_APPLICATION_CREDENTIALS\)/);
+  assert.ok(
+    s.gh.state.comments.some((x) => /STATUS: BLOCKED/.test(x.body) && /leak\.txt:\d+: /.test(x.body)),
+    'a BLOCKED STATUS naming leak.txt',
+  );
+  assert.match(
+    run.stdout,
+    /Credential files hidden from the agent: .*gha-creds-abc\.json \(named by GOOGLE_APPLICATION_CREDENTIALS\)/,
+  );
   assert.match(run.stdout, /\.npmrc \(a well-known credential file in the workspace\)/);
   assert.match(run.stdout, /oidc\/token \(named by AWS_WEB_IDENTITY_TOKEN_FILE\)/);
   assert.doesNotMatch(run.stdout, /web\/\.npmrc \(/, 'a .npmrc without a token stays an ordinary file');
@@ -184,45 +206,62 @@ test('un-ignored by the agent, the credential file is still never listed by Glob
     assert.doesNotMatch(r.text, /^\.npmrc/m, `${block.name} ${JSON.stringify(block.input)}`);
     assertNoCredential(`${block.name} result`, r.text);
   }
-  assert.match(resultOf(s.anthropic.requests, c.glob.id).text, /^src\/server\.js$/m, 'Glob still lists the ordinary files');
-  assert.match(resultOf(s.anthropic.requests, c.rmLink.id).text, /\?\? gha-creds-abc\.json/, 'git now sees it as a new file');
+  assert.match(
+    resultOf(s.anthropic.requests, c.glob.id).text,
+    /^src\/server\.js$/m,
+    'Glob still lists the ordinary files',
+  );
+  assert.match(
+    resultOf(s.anthropic.requests, c.rmLink.id).text,
+    /\?\? gha-creds-abc\.json/,
+    'git now sees it as a new file',
+  );
 });
 
-test('the credential file is never committed: left out with a note, and still in the workspace, unchanged', { timeout: 60_000 }, async () => {
-  const branches = await listBranches(s.origin);
-  // The secret gate stopped the commit of leak.txt, so nothing new was pushed; nothing pushed holds the file either.
-  assert.deepEqual(branches, ['main'], `nothing was pushed: ${branches.join(', ')}`);
-  for (const b of branches) {
-    const state = await readBranch(s.origin, b);
-    assert.ok(state, b);
-    assert.ok(!(CREDS_NAME in state.files), `${b} holds ${CREDS_NAME}`);
-    // leak.txt is the model's copy (the secret gate's to stop); .npmrc was tracked before the run.
-    for (const [f, content] of Object.entries(state.files)) if (f !== 'leak.txt' && f !== '.npmrc') assertNoCredential(`${b}:${f}`, content);
-    for (const l of state.log) assertNoCredential(`${b} commit ${l.sha}`, `${l.subject}\n${l.body}`);
-  }
-  const note = /gha-creds-abc\.json is a credential file of this run and was left out of the commit/;
-  const report = s.gh.state.comments.find((x) => /STATUS: /.test(x.body) && note.test(x.body));
-  assert.ok(report, `a STATUS comment carries the note:\n${s.gh.state.comments.map((x) => x.body).join('\n---\n')}`);
-  assert.doesNotMatch(report.body, /FILES:.*gha-creds/, 'not among the files the report lists');
-  assert.equal(await readFile(credsPath, 'utf8'), CREDS, 'left on disk for the job\'s later steps');
-  assert.ok(!existsSync(join(s.workspace, 'innocent.json')));
-});
+test(
+  'the credential file is never committed: left out with a note, and still in the workspace, unchanged',
+  { timeout: 60_000 },
+  async () => {
+    const branches = await listBranches(s.origin);
+    // The secret gate stopped the commit of leak.txt, so nothing new was pushed; nothing pushed holds the file either.
+    assert.deepEqual(branches, ['main'], `nothing was pushed: ${branches.join(', ')}`);
+    for (const b of branches) {
+      const state = await readBranch(s.origin, b);
+      assert.ok(state, b);
+      assert.ok(!(CREDS_NAME in state.files), `${b} holds ${CREDS_NAME}`);
+      // leak.txt is the model's copy (the secret gate's to stop); .npmrc was tracked before the run.
+      for (const [f, content] of Object.entries(state.files))
+        if (f !== 'leak.txt' && f !== '.npmrc') assertNoCredential(`${b}:${f}`, content);
+      for (const l of state.log) assertNoCredential(`${b} commit ${l.sha}`, `${l.subject}\n${l.body}`);
+    }
+    const note = /gha-creds-abc\.json is a credential file of this run and was left out of the commit/;
+    const report = s.gh.state.comments.find((x) => /STATUS: /.test(x.body) && note.test(x.body));
+    assert.ok(report, `a STATUS comment carries the note:\n${s.gh.state.comments.map((x) => x.body).join('\n---\n')}`);
+    assert.doesNotMatch(report.body, /FILES:.*gha-creds/, 'not among the files the report lists');
+    assert.equal(await readFile(credsPath, 'utf8'), CREDS, "left on disk for the job's later steps");
+    assert.ok(!existsSync(join(s.workspace, 'innocent.json')));
+  },
+);
 
-test('no form of the secrets in the transcript, comments, PR, check runs, summary, outputs or logs', { timeout: 60_000 }, async () => {
-  // The model's own turns echo what it wrote (leak.txt, its text); everything the action wrote or sent it is checked.
-  for (const [id, r] of toolResults(s.anthropic.requests)) assertNoCredential(`tool result ${id}`, r.text);
-  for (const x of s.gh.state.comments) assertNoCredential(`comment ${x.id}`, x.body);
-  for (const i of s.gh.state.issues) assertNoCredential(`issue/PR #${i.number}`, `${i.title}\n${i.body ?? ''}`);
-  for (const x of s.gh.state.checkRuns) assertNoCredential(`check run ${x.id}`, JSON.stringify(x));
-  assertNoCredential('job summary', run.summary);
-  assertNoCredential('outputs', JSON.stringify(run.outputs));
-  assertNoCredential('stdout', run.stdout.replace(/^::add-mask::.*$/gm, ''));
-  assertNoCredential('stderr', run.stderr);
-  const transcript = run.outputs['transcript'];
-  assert.ok(transcript && existsSync(transcript), 'a transcript was written');
-  const text = await readFile(transcript, 'utf8');
-  assert.ok(text.includes('leak.txt'), 'the transcript records the Write');
-  assertNoCredential('transcript', text);
-  assert.match(run.stdout, new RegExp(`::add-mask::${GCP_KEY}`), 'the key line is masked in the runner log too');
-  await assertNoLeak(run, s);
-});
+test(
+  'no form of the secrets in the transcript, comments, PR, check runs, summary, outputs or logs',
+  { timeout: 60_000 },
+  async () => {
+    // The model's own turns echo what it wrote (leak.txt, its text); everything the action wrote or sent it is checked.
+    for (const [id, r] of toolResults(s.anthropic.requests)) assertNoCredential(`tool result ${id}`, r.text);
+    for (const x of s.gh.state.comments) assertNoCredential(`comment ${x.id}`, x.body);
+    for (const i of s.gh.state.issues) assertNoCredential(`issue/PR #${i.number}`, `${i.title}\n${i.body ?? ''}`);
+    for (const x of s.gh.state.checkRuns) assertNoCredential(`check run ${x.id}`, JSON.stringify(x));
+    assertNoCredential('job summary', run.summary);
+    assertNoCredential('outputs', JSON.stringify(run.outputs));
+    assertNoCredential('stdout', run.stdout.replace(/^::add-mask::.*$/gm, ''));
+    assertNoCredential('stderr', run.stderr);
+    const transcript = run.outputs['transcript'];
+    assert.ok(transcript && existsSync(transcript), 'a transcript was written');
+    const text = await readFile(transcript, 'utf8');
+    assert.ok(text.includes('leak.txt'), 'the transcript records the Write');
+    assertNoCredential('transcript', text);
+    assert.match(run.stdout, new RegExp(`::add-mask::${GCP_KEY}`), 'the key line is masked in the runner log too');
+    await assertNoLeak(run, s);
+  },
+);

@@ -19,7 +19,9 @@ let s: Scenario;
 let run: ActionRun;
 const read = toolUse('Read', { file_path: 'config/deploy.env' });
 const grep = toolUse('Grep', { pattern: 'DEPLOY_TOKEN', output_mode: 'content' });
-const cat = bash(`cat config/deploy.env; base64 -w0 config/deploy.env; echo; printf 'x-access-token:%s' "$(sed -n 's/^DEPLOY_TOKEN=//p' config/deploy.env)" | base64 -w0`);
+const cat = bash(
+  `cat config/deploy.env; base64 -w0 config/deploy.env; echo; printf 'x-access-token:%s' "$(sed -n 's/^DEPLOY_TOKEN=//p' config/deploy.env)" | base64 -w0`,
+);
 
 before(async () => {
   s = await createScenario({

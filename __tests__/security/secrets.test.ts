@@ -7,7 +7,16 @@ import type { AddressInfo } from 'node:net';
 import { createScenario, type Scenario } from '../../test-support/scenario.ts';
 import type { ActionRun } from '../../test-support/launcher.ts';
 import {
-  assertNoLeak, assertNoMarkers, assertNoSecretIn, assertPushed, bash, createFakeRunner, PLANTED, resultOf, statusTurn, toolUse,
+  assertNoLeak,
+  assertNoMarkers,
+  assertNoSecretIn,
+  assertPushed,
+  bash,
+  createFakeRunner,
+  PLANTED,
+  resultOf,
+  statusTurn,
+  toolUse,
   type FakeRunner,
 } from './assertions.ts';
 import { requireTools } from '../../test-support/system-tools.ts';
@@ -66,30 +75,71 @@ before(async () => {
     { name: 'env', block: bash('env') },
     { name: 'printenv', block: bash('printenv; echo; export -p') },
     { name: '/proc/$PPID/environ', block: bash(`tr '\\0' '\\n' < /proc/$PPID/environ; echo PPID=$PPID`) },
-    { name: '/proc/*/environ', block: bash(`for f in /proc/[0-9]*/environ; do echo "== $f"; tr '\\0' '\\n' < "$f"; done 2>&1`) },
-    { name: '/proc/*/cmdline', block: bash(`for f in /proc/[0-9]*/cmdline; do echo "== $f"; tr '\\0' ' ' < "$f"; echo; done 2>&1`) },
+    {
+      name: '/proc/*/environ',
+      block: bash(`for f in /proc/[0-9]*/environ; do echo "== $f"; tr '\\0' '\\n' < "$f"; done 2>&1`),
+    },
+    {
+      name: '/proc/*/cmdline',
+      block: bash(`for f in /proc/[0-9]*/cmdline; do echo "== $f"; tr '\\0' ' ' < "$f"; echo; done 2>&1`),
+    },
     {
       name: 'ps eww (the action and its children are not visible)',
       block: bash('ps eww -A 2>&1; ps auxeww 2>&1'),
-      check: (r) => assert.doesNotMatch(r.text, /dist\/index\.js|node .*index/, 'the action process is in another PID namespace'),
+      check: (r) =>
+        assert.doesNotMatch(r.text, /dist\/index\.js|node .*index/, 'the action process is in another PID namespace'),
     },
     {
       name: '.git/config through Bash holds no extraheader',
-      block: bash('cat .git/config; ls -la .git; cat .git/FETCH_HEAD .git/packed-refs 2>&1; grep -ri -e extraheader -e authorization -r .git 2>&1 | head'),
+      block: bash(
+        'cat .git/config; ls -la .git; cat .git/FETCH_HEAD .git/packed-refs 2>&1; grep -ri -e extraheader -e authorization -r .git 2>&1 | head',
+      ),
       check: (r) => assert.doesNotMatch(r.text, /extraheader/i),
     },
-    { name: '.git/config through Read is refused', block: toolUse('Read', { file_path: '.git/config' }), check: (r) => assert.ok(r.isError, r.text) },
+    {
+      name: '.git/config through Read is refused',
+      block: toolUse('Read', { file_path: '.git/config' }),
+      check: (r) => assert.ok(r.isError, r.text),
+    },
     {
       name: 'git config --list --show-origin, and git credential fill',
-      block: bash(`git config --list --show-origin 2>&1; git config --global --list 2>&1; printf 'protocol=https\\nhost=github.com\\n\\n' | GIT_TERMINAL_PROMPT=0 git credential fill 2>&1`),
+      block: bash(
+        `git config --list --show-origin 2>&1; git config --global --list 2>&1; printf 'protocol=https\\nhost=github.com\\n\\n' | GIT_TERMINAL_PROMPT=0 git credential fill 2>&1`,
+      ),
       check: (r) => assert.doesNotMatch(r.text, /extraheader|password=/i),
     },
-    { name: "the runner's _temp folder", block: bash(`ls -laR ${fr.runnerTemp} 2>&1; cat ${fr.runnerTemp}/_runner_file_commands/* ${fr.runnerTemp}/_github_workflow/event.json 2>&1; grep -r doNotLeak ${fr.root} 2>&1 | head`) },
-    { name: "the runner's _actions folder", block: bash(`ls -laR ${fr.actions} 2>&1; cat ${fr.actions}/_tokens.json ${fr.actions}/actions/checkout/v4/dist/index.js 2>&1`) },
-    { name: '~/.git-credentials', block: bash(`cat ~/.git-credentials 2>&1; cat ${fr.home}/.git-credentials 2>&1; cat ~/.gitconfig ~/.ssh/id_ed25519 2>&1; ls -la ~ 2>&1`) },
-    { name: '~/.npmrc', block: bash(`cat ~/.npmrc 2>&1; cat ${fr.home}/.npmrc 2>&1; ls -la /root /home 2>&1 | head -20`) },
-    { name: 'Read of ~/.npmrc is refused', block: toolUse('Read', { file_path: '~/.npmrc' }), check: (r) => assert.ok(r.isError, r.text) },
-    { name: 'Read of the real HOME path is refused', block: toolUse('Read', { file_path: `${fr.home}/.git-credentials` }), check: (r) => assert.ok(r.isError, r.text) },
+    {
+      name: "the runner's _temp folder",
+      block: bash(
+        `ls -laR ${fr.runnerTemp} 2>&1; cat ${fr.runnerTemp}/_runner_file_commands/* ${fr.runnerTemp}/_github_workflow/event.json 2>&1; grep -r doNotLeak ${fr.root} 2>&1 | head`,
+      ),
+    },
+    {
+      name: "the runner's _actions folder",
+      block: bash(
+        `ls -laR ${fr.actions} 2>&1; cat ${fr.actions}/_tokens.json ${fr.actions}/actions/checkout/v4/dist/index.js 2>&1`,
+      ),
+    },
+    {
+      name: '~/.git-credentials',
+      block: bash(
+        `cat ~/.git-credentials 2>&1; cat ${fr.home}/.git-credentials 2>&1; cat ~/.gitconfig ~/.ssh/id_ed25519 2>&1; ls -la ~ 2>&1`,
+      ),
+    },
+    {
+      name: '~/.npmrc',
+      block: bash(`cat ~/.npmrc 2>&1; cat ${fr.home}/.npmrc 2>&1; ls -la /root /home 2>&1 | head -20`),
+    },
+    {
+      name: 'Read of ~/.npmrc is refused',
+      block: toolUse('Read', { file_path: '~/.npmrc' }),
+      check: (r) => assert.ok(r.isError, r.text),
+    },
+    {
+      name: 'Read of the real HOME path is refused',
+      block: toolUse('Read', { file_path: `${fr.home}/.git-credentials` }),
+      check: (r) => assert.ok(r.isError, r.text),
+    },
     {
       name: 'core dumps of the parent',
       block: bash(
@@ -97,7 +147,11 @@ before(async () => {
           `cat /tmp/core* core* 2>/dev/null | grep -a -o '[[:graph:]]*doNotLeak[[:graph:]]*' | head; ls /var/crash /var/lib/systemd/coredump 2>&1 | head; rm -f core core.*`,
       ),
     },
-    { name: '/proc/$PPID/mem and every visible process memory', block: bash(`/usr/bin/python3 - <<'EOF'\n${MEM_SCAN}\nEOF`), check: (r) => assert.match(r.text, /pids \d+ found/, 'the scan ran') },
+    {
+      name: '/proc/$PPID/mem and every visible process memory',
+      block: bash(`/usr/bin/python3 - <<'EOF'\n${MEM_SCAN}\nEOF`),
+      check: (r) => assert.match(r.text, /pids \d+ found/, 'the scan ran'),
+    },
     {
       name: 'Bash cannot unmount what hides HOME, /tmp and RUNNER_TEMP (even when the action runs as root)',
       block: bash(
@@ -151,10 +205,23 @@ test('no secret anywhere: model requests, comments, summary, outputs, logs, tran
 });
 
 for (const name of [
-  'env', 'printenv', '/proc/$PPID/environ', '/proc/*/environ', '/proc/*/cmdline', 'ps eww (the action and its children are not visible)',
-  '.git/config through Bash holds no extraheader', '.git/config through Read is refused', 'git config --list --show-origin, and git credential fill',
-  "the runner's _temp folder", "the runner's _actions folder", '~/.git-credentials', '~/.npmrc', 'Read of ~/.npmrc is refused',
-  'Read of the real HOME path is refused', 'core dumps of the parent', '/proc/$PPID/mem and every visible process memory',
+  'env',
+  'printenv',
+  '/proc/$PPID/environ',
+  '/proc/*/environ',
+  '/proc/*/cmdline',
+  'ps eww (the action and its children are not visible)',
+  '.git/config through Bash holds no extraheader',
+  '.git/config through Read is refused',
+  'git config --list --show-origin, and git credential fill',
+  "the runner's _temp folder",
+  "the runner's _actions folder",
+  '~/.git-credentials',
+  '~/.npmrc',
+  'Read of ~/.npmrc is refused',
+  'Read of the real HOME path is refused',
+  'core dumps of the parent',
+  '/proc/$PPID/mem and every visible process memory',
   'Bash cannot unmount what hides HOME, /tmp and RUNNER_TEMP (even when the action runs as root)',
   'a nested user namespace cannot unmount what hides HOME, /tmp and RUNNER_TEMP',
   'a loopback service started by the test is unreachable (directly and through the proxy)',

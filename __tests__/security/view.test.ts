@@ -8,7 +8,14 @@ import assert from 'node:assert/strict';
 import { createScenario, type Scenario } from '../../test-support/scenario.ts';
 import type { ActionRun } from '../../test-support/launcher.ts';
 import {
-  assertNoLeak, assertNoSecretIn, assertPushed, createSelfHostedRunner, PLANTED, resultOf, statusTurn, toolUse,
+  assertNoLeak,
+  assertNoSecretIn,
+  assertPushed,
+  createSelfHostedRunner,
+  PLANTED,
+  resultOf,
+  statusTurn,
+  toolUse,
   type SelfHostedRunner,
 } from './assertions.ts';
 
@@ -37,7 +44,9 @@ before(async () => {
   cases = [
     {
       name: "cargo's credentials.toml and config.toml through CARGO_HOME",
-      block: bash('cat "$CARGO_HOME/credentials.toml" "$CARGO_HOME/config.toml" ~/.cargo/credentials 2>&1; ls -la "$CARGO_HOME" 2>&1'),
+      block: bash(
+        'cat "$CARGO_HOME/credentials.toml" "$CARGO_HOME/config.toml" ~/.cargo/credentials 2>&1; ls -la "$CARGO_HOME" 2>&1',
+      ),
       check: (t) => {
         assert.match(t, /credentials\.toml: No such file/);
         assert.doesNotMatch(t, /config\.toml\s*$/m, 'the cargo root lists only what was bound back');
@@ -50,20 +59,30 @@ before(async () => {
     },
     {
       name: "GOPATH outside its bin and module cache, nvm's root and a Node prefix's global npmrc",
-      block: bash('cat "$GOPATH/src/private/main.go" "$NVM_DIR/nvm.sh" "$NVM_DIR"/versions/node/*/etc/npmrc 2>&1; ls -la "$GOPATH" "$NVM_DIR" 2>&1'),
+      block: bash(
+        'cat "$GOPATH/src/private/main.go" "$NVM_DIR/nvm.sh" "$NVM_DIR"/versions/node/*/etc/npmrc 2>&1; ls -la "$GOPATH" "$NVM_DIR" 2>&1',
+      ),
     },
     {
       name: "the runner's .credentials, .credentials_rsaparams, .runner and _diag",
-      block: bash(`cat ${r}/.credentials ${r}/.credentials_rsaparams ${r}/.runner ${r}/_diag/* 2>&1; ls -la ${r} ${r}/_work 2>&1`),
+      block: bash(
+        `cat ${r}/.credentials ${r}/.credentials_rsaparams ${r}/.runner ${r}/_diag/* 2>&1; ls -la ${r} ${r}/_work 2>&1`,
+      ),
       check: (t) => {
         assert.match(t, /\.credentials: No such file/);
         const listed = [...t.matchAll(/^[d-][rwxsStT-]{9}\S* .* (\S+)$/gm)].map((m) => m[1]).sort();
-        assert.deepEqual(listed, ['.', '.', '..', '..', '_tool', '_work', 'todo-api'], 'the runner root lists only the way to the workspace and tool cache');
+        assert.deepEqual(
+          listed,
+          ['.', '.', '..', '..', '_tool', '_work', 'todo-api'],
+          'the runner root lists only the way to the workspace and tool cache',
+        );
       },
     },
     {
       name: "the runner's _work: _temp file commands, _actions, another repository's checkout",
-      block: bash(`cat ${r}/_work/_temp/_runner_file_commands/* ${r}/_work/_actions/actions/checkout/v4/x.js ${r}/_work/other-repo/other-repo/.env 2>&1; ls -laR ${r}/_work/_temp 2>&1 | head -20`),
+      block: bash(
+        `cat ${r}/_work/_temp/_runner_file_commands/* ${r}/_work/_actions/actions/checkout/v4/x.js ${r}/_work/other-repo/other-repo/.env 2>&1; ls -laR ${r}/_work/_temp 2>&1 | head -20`,
+      ),
     },
     {
       name: 'find and grep over the whole view',
@@ -75,7 +94,10 @@ before(async () => {
       ),
       check: (t) => {
         assert.match(t, /searched$/);
-        assert.doesNotMatch(t, /actions-runner\/\.(credentials|runner)|_diag|\.cargo\/credentials|runner\/\.npmrc|\.git-credentials/);
+        assert.doesNotMatch(
+          t,
+          /actions-runner\/\.(credentials|runner)|_diag|\.cargo\/credentials|runner\/\.npmrc|\.git-credentials/,
+        );
         // A Node prefix's global npmrc is covered, not removed: its name shows, as an empty character device.
         assert.match(t, /\/v20\.0\.0\/etc\/npmrc 0 c$/m);
       },
@@ -91,13 +113,21 @@ before(async () => {
     },
     {
       name: 'the toolchain bins, their caches and the tool cache still work read-only; the runner bin does not',
-      block: bash('cargo-tool; go-tool; nvm-tool; toolcache-tool; cat ~/.cargo/registry/cache/index/*.crate ~/go/pkg/mod/cache/download/example.com/m/@v/list; ' +
-        'touch ~/.cargo/bin/x 2>&1 | grep -c "Read-only"; Runner.Worker 2>&1 | grep -c "not found"'),
-      check: (t) => assert.equal(t, 'cargo-runs\ngo-runs\nnvm-runs\ntoolcache-runs\ncrate-cache-readable\nv1.0.0 gomod-cache-readable\n1\n1'),
+      block: bash(
+        'cargo-tool; go-tool; nvm-tool; toolcache-tool; cat ~/.cargo/registry/cache/index/*.crate ~/go/pkg/mod/cache/download/example.com/m/@v/list; ' +
+          'touch ~/.cargo/bin/x 2>&1 | grep -c "Read-only"; Runner.Worker 2>&1 | grep -c "not found"',
+      ),
+      check: (t) =>
+        assert.equal(
+          t,
+          'cargo-runs\ngo-runs\nnvm-runs\ntoolcache-runs\ncrate-cache-readable\nv1.0.0 gomod-cache-readable\n1\n1',
+        ),
     },
     {
       name: 'the workspace inside the runner root is writable and its .git is not',
-      block: bash(`pwd; echo '# notes' > NOTES.md && echo wrote; { echo x >> .git/config; } 2>&1 | grep -c "Read-only"`),
+      block: bash(
+        `pwd; echo '# notes' > NOTES.md && echo wrote; { echo x >> .git/config; } 2>&1 | grep -c "Read-only"`,
+      ),
       check: (t) => assert.equal(t, `${s.workspace}\nwrote\n1`),
     },
     {
@@ -110,7 +140,10 @@ before(async () => {
       check: (t) => {
         const started = Number(/started=(\d+)/.exec(t)?.[1]);
         const n = Number(/processes=(\d+)/.exec(t)?.[1]);
-        assert.ok(started > MAX_PROCESSES / 2 && started < MAX_PROCESSES, `${started} children started (limit ${MAX_PROCESSES}):\n${t}`);
+        assert.ok(
+          started > MAX_PROCESSES / 2 && started < MAX_PROCESSES,
+          `${started} children started (limit ${MAX_PROCESSES}):\n${t}`,
+        );
         assert.ok(n <= MAX_PROCESSES, `${n} processes ran (limit ${MAX_PROCESSES}):\n${t}`);
       },
     },
@@ -137,7 +170,10 @@ before(async () => {
       },
     },
   ];
-  s.anthropic.push({ content: [{ type: 'text', text: 'Looking around.' }, ...cases.map((c) => c.block)] }, statusTurn());
+  s.anthropic.push(
+    { content: [{ type: 'text', text: 'Looking around.' }, ...cases.map((c) => c.block)] },
+    statusTurn(),
+  );
   run = await s.run(s.comment({ body: '/backend-developer look around' }), {}, { env: sh.env });
 });
 
@@ -146,13 +182,20 @@ after(async () => {
   await sh?.close();
 });
 
-test('the run ended with a STATUS and pushed the notes Bash wrote in the workspace inside the runner root', { timeout: 60_000 }, async () => {
-  assert.equal(run.code, 0, run.stdout.slice(-4000) + run.stderr);
-  assert.equal(run.outputs['status'], 'COMPLETE');
-  assert.equal(s.anthropic.remaining(), 0);
-  await assertPushed(run, s);
-  assert.ok(s.gh.state.comments.some((c) => /COMPLETE/.test(c.body)), 'a STATUS comment was posted');
-});
+test(
+  'the run ended with a STATUS and pushed the notes Bash wrote in the workspace inside the runner root',
+  { timeout: 60_000 },
+  async () => {
+    assert.equal(run.code, 0, run.stdout.slice(-4000) + run.stderr);
+    assert.equal(run.outputs['status'], 'COMPLETE');
+    assert.equal(s.anthropic.remaining(), 0);
+    await assertPushed(run, s);
+    assert.ok(
+      s.gh.state.comments.some((c) => /COMPLETE/.test(c.body)),
+      'a STATUS comment was posted',
+    );
+  },
+);
 
 test('the limits are stated to the model, not silently claimed', () => {
   const system = JSON.stringify(s.anthropic.requests[0]?.body?.system ?? '');

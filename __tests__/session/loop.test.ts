@@ -12,7 +12,9 @@ const servers: AnthropicStandIn[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
 
 /** A toolbox that records calls and answers from a table: the loop's own behaviour is under test here. */
-function fakeToolbox(answers: Record<string, (input: any) => ToolResult | Promise<ToolResult>> = {}): Toolbox & { calls: string[]; concurrent: number } {
+function fakeToolbox(
+  answers: Record<string, (input: any) => ToolResult | Promise<ToolResult>> = {},
+): Toolbox & { calls: string[]; concurrent: number } {
   const tb = {
     calls: [] as string[],
     concurrent: 0,
@@ -41,8 +43,16 @@ function fakeToolbox(answers: Record<string, (input: any) => ToolResult | Promis
   return tb as unknown as Toolbox & { calls: string[]; concurrent: number };
 }
 
-async function loop(script: Turn[] | ((req: any, i: number) => Turn), o: Partial<LoopOptions> = {}, cacheMinTokens?: number) {
-  const server = await startAnthropic({ script, apiKey: KEY, ...(cacheMinTokens !== undefined ? { cacheMinTokens } : {}) });
+async function loop(
+  script: Turn[] | ((req: any, i: number) => Turn),
+  o: Partial<LoopOptions> = {},
+  cacheMinTokens?: number,
+) {
+  const server = await startAnthropic({
+    script,
+    apiKey: KEY,
+    ...(cacheMinTokens !== undefined ? { cacheMinTokens } : {}),
+  });
   servers.push(server);
   const model = resolveModel('sonnet', 'sonnet');
   const toolbox = o.toolbox ?? fakeToolbox();
@@ -62,7 +72,10 @@ async function loop(script: Turn[] | ((req: any, i: number) => Turn), o: Partial
 }
 
 const tool = (name: string, input: object = { x: '1' }): Turn => ({ content: [{ type: 'tool_use', name, input }] });
-const text = (t: string, stop_reason?: Turn['stop_reason']): Turn => ({ content: [{ type: 'text', text: t }], ...(stop_reason ? { stop_reason } : {}) });
+const text = (t: string, stop_reason?: Turn['stop_reason']): Turn => ({
+  content: [{ type: 'text', text: t }],
+  ...(stop_reason ? { stop_reason } : {}),
+});
 
 test('end_turn with a STATUS block completes; tool_use runs the tool and returns its result', async () => {
   const { result, server, toolbox } = await loop([
@@ -97,7 +110,10 @@ test('several tool_use blocks in one turn are all answered, in order', async () 
       ...text(DONE),
       expect: (req) => {
         const results = req.messages.at(-1)!.content as any[];
-        assert.deepEqual(results.map((r) => r.content.split(' ')[0]), ['Glob', 'Read', 'Edit']);
+        assert.deepEqual(
+          results.map((r) => r.content.split(' ')[0]),
+          ['Glob', 'Read', 'Edit'],
+        );
       },
     },
   ]);
@@ -107,7 +123,13 @@ test('several tool_use blocks in one turn are all answered, in order', async () 
 
 test('max_tokens: a cut tool call is dropped and the model is asked to continue', async () => {
   const { result, server, toolbox } = await loop([
-    { content: [{ type: 'text', text: 'Writing…' }, { type: 'tool_use', name: 'Write', input: { x: 'partial' } }], stop_reason: 'max_tokens' },
+    {
+      content: [
+        { type: 'text', text: 'Writing…' },
+        { type: 'tool_use', name: 'Write', input: { x: 'partial' } },
+      ],
+      stop_reason: 'max_tokens',
+    },
     {
       ...text(DONE),
       expect: (req) => assert.match(JSON.stringify(req.messages.at(-1)!.content), /cut off.*Write/s),
@@ -156,7 +178,10 @@ test('model_context_window_exceeded clears old tool results and continues', asyn
 test('a missing STATUS block gets one repair turn; the repaired block wins', async () => {
   const { result, server } = await loop([
     text('I changed a.ts.'),
-    { ...text('STATUS: BLOCKED\nSUMMARY: need creds\nFILES: none\nBLOCKER: no DB password'), expect: (req) => assert.match(JSON.stringify(req.messages.at(-1)!.content), /did not end with a STATUS block/) },
+    {
+      ...text('STATUS: BLOCKED\nSUMMARY: need creds\nFILES: none\nBLOCKER: no DB password'),
+      expect: (req) => assert.match(JSON.stringify(req.messages.at(-1)!.content), /did not end with a STATUS block/),
+    },
   ]);
   server.assertNoViolations();
   assert.equal(result.status.status, 'BLOCKED');
@@ -180,7 +205,9 @@ test('max-turns ends the run with ERROR naming the budget', async () => {
 });
 
 test('max-cost-usd ends the run with ERROR naming the budget and the spend', async () => {
-  const { result, server } = await loop(() => ({ ...tool('Grep'), usage: { output_tokens: 100_000 } }), { maxCostUsd: 2.5 });
+  const { result, server } = await loop(() => ({ ...tool('Grep'), usage: { output_tokens: 100_000 } }), {
+    maxCostUsd: 2.5,
+  });
   assert.equal(result.endedBy, 'max-cost');
   assert.match(result.status.blocker!, /^budget: max-cost-usd \(\$2\.5\) reached \(\$\d+\.\d{4} spent\)$/);
   assert.ok(result.costUsd >= 2.5);
@@ -203,7 +230,9 @@ test('cancellation from outside ends the run with ERROR', async () => {
 });
 
 test('API failure after retries ends with ERROR and the API message, not a stack', async () => {
-  const { result, server } = await loop([{ fault: { http: 529, errorType: 'overloaded_error', message: 'Overloaded' }, repeat: 3, content: [] }]);
+  const { result, server } = await loop([
+    { fault: { http: 529, errorType: 'overloaded_error', message: 'Overloaded' }, repeat: 3, content: [] },
+  ]);
   assert.equal(result.endedBy, 'api-error');
   assert.match(result.status.blocker!, /Anthropic API error: 529 .*Overloaded/);
   assert.equal(server.requests.length, 3);
@@ -211,7 +240,10 @@ test('API failure after retries ends with ERROR and the API message, not a stack
 
 test('a stream cut mid tool input is retried and the run carries on', async () => {
   const { result, server } = await loop([
-    { ...tool('Write', { x: 'a long input that will be cut in the middle' }), fault: { cutAfterEvents: 'mid-tool-input' } },
+    {
+      ...tool('Write', { x: 'a long input that will be cut in the middle' }),
+      fault: { cutAfterEvents: 'mid-tool-input' },
+    },
     tool('Write'),
     text(DONE),
   ]);
@@ -260,7 +292,9 @@ test('nearing the context window clears older tool results (keeping the newest) 
     {
       ...text(DONE),
       expect: (req) => {
-        const results = req.messages.flatMap((m) => (Array.isArray(m.content) ? m.content : [])).filter((b: any) => b.type === 'tool_result') as any[];
+        const results = req.messages
+          .flatMap((m) => (Array.isArray(m.content) ? m.content : []))
+          .filter((b: any) => b.type === 'tool_result') as any[];
         assert.equal(results.length, 4);
         assert.deepEqual(
           results.map((r) => r.content.startsWith('[cleared to save context')),

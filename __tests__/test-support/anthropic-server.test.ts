@@ -17,7 +17,12 @@ async function start(script: Turn[], extra: { cacheMinTokens?: number; seed?: nu
 }
 
 function client(api: AnthropicStandIn, o: { maxRetries?: number; apiKey?: string; timeout?: number } = {}) {
-  return new Anthropic({ apiKey: o.apiKey ?? KEY, baseURL: api.url, maxRetries: o.maxRetries ?? 0, timeout: o.timeout });
+  return new Anthropic({
+    apiKey: o.apiKey ?? KEY,
+    baseURL: api.url,
+    maxRetries: o.maxRetries ?? 0,
+    timeout: o.timeout,
+  });
 }
 
 const hello = { model: MODEL, max_tokens: 1024, messages: [{ role: 'user' as const, content: 'Hello' }] };
@@ -32,10 +37,12 @@ async function rawPost(api: AnthropicStandIn, body: unknown, headers: Record<str
 }
 
 async function rejects400(api: AnthropicStandIn, params: any, message: string | RegExp) {
-  const err = await client(api).messages.create(params).then(
-    () => assert.fail('expected a 400'),
-    (e: unknown) => e,
-  );
+  const err = await client(api)
+    .messages.create(params)
+    .then(
+      () => assert.fail('expected a 400'),
+      (e: unknown) => e,
+    );
   assert.ok(err instanceof Anthropic.BadRequestError, String(err));
   assert.equal(err.status, 400);
   assert.equal(err.type, 'invalid_request_error');
@@ -74,7 +81,9 @@ describe('streaming through the real SDK', () => {
   });
 
   test('the raw SSE has the API framing: message_start…message_stop with pings and split partial_json', async () => {
-    const api = await start([{ content: [{ type: 'tool_use', name: 'Read', input: { path: 'src/a.ts', lines: [1, 2, 3] } }] }]);
+    const api = await start([
+      { content: [{ type: 'tool_use', name: 'Read', input: { path: 'src/a.ts', lines: [1, 2, 3] } }] },
+    ]);
     const res = await fetch(`${api.url}/v1/messages`, {
       method: 'POST',
       headers: { 'x-api-key': KEY, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
@@ -85,12 +94,18 @@ describe('streaming through the real SDK', () => {
     const decoder = new TextDecoder();
     for await (const chunk of res.body!) chunks.push(decoder.decode(chunk, { stream: true }));
     assert.ok(chunks.length > 3, `${chunks.length} chunks`);
-    assert.ok(chunks.some((c) => !c.endsWith('\n\n')), 'some chunk ends mid-frame');
+    assert.ok(
+      chunks.some((c) => !c.endsWith('\n\n')),
+      'some chunk ends mid-frame',
+    );
     const text = chunks.join('');
-    const frames = text.split('\n\n').filter(Boolean).map((f) => {
-      const [ev, data] = f.split('\n');
-      return { event: ev!.slice('event: '.length), data: JSON.parse(data!.slice('data: '.length)) };
-    });
+    const frames = text
+      .split('\n\n')
+      .filter(Boolean)
+      .map((f) => {
+        const [ev, data] = f.split('\n');
+        return { event: ev!.slice('event: '.length), data: JSON.parse(data!.slice('data: '.length)) };
+      });
     const names = frames.map((f) => f.event).filter((n) => n !== 'ping');
     assert.equal(names[0], 'message_start');
     assert.equal(names[1], 'content_block_start');
@@ -182,7 +197,14 @@ describe('streaming through the real SDK', () => {
 describe('faults', () => {
   test('429 with retry-after: the SDK waits, retries and succeeds; both requests recorded', async () => {
     const api = await start([
-      { fault: { http: 429, errorType: 'rate_limit_error', message: 'Number of request tokens has exceeded your rate limit.', headers: { 'retry-after': '0.02' } } },
+      {
+        fault: {
+          http: 429,
+          errorType: 'rate_limit_error',
+          message: 'Number of request tokens has exceeded your rate limit.',
+          headers: { 'retry-after': '0.02' },
+        },
+      },
       { content: [{ type: 'text', text: 'after the limit' }] },
     ]);
     const msg = await client(api, { maxRetries: 2 }).messages.stream(hello).finalMessage();
@@ -197,41 +219,67 @@ describe('faults', () => {
 
   test('529 overloaded three times exhausts 2 retries and surfaces as the SDK error with the message', async () => {
     const api = await start([
-      { fault: { http: 529, errorType: 'overloaded_error', message: 'Overloaded', headers: { 'retry-after-ms': '5' } }, repeat: 3 },
+      {
+        fault: { http: 529, errorType: 'overloaded_error', message: 'Overloaded', headers: { 'retry-after-ms': '5' } },
+        repeat: 3,
+      },
     ]);
     assert.equal(api.remaining(), 3);
-    const err = await client(api, { maxRetries: 2 }).messages.stream(hello).finalMessage().then(
-      () => assert.fail('expected an error'),
-      (e: unknown) => e,
-    );
+    const err = await client(api, { maxRetries: 2 })
+      .messages.stream(hello)
+      .finalMessage()
+      .then(
+        () => assert.fail('expected an error'),
+        (e: unknown) => e,
+      );
     assert.ok(err instanceof Anthropic.APIError, String(err));
     assert.equal(err.status, 529);
     assert.equal(err.type, 'overloaded_error');
     assert.equal(err.apiMessage, 'Overloaded');
-    assert.deepEqual(err.error, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: err.requestID });
+    assert.deepEqual(err.error, {
+      type: 'error',
+      error: { type: 'overloaded_error', message: 'Overloaded' },
+      request_id: err.requestID,
+    });
     assert.equal(api.requests.length, 3);
     assert.equal(api.remaining(), 0);
   });
 
   test('500 api_error then success', async () => {
     const api = await start([
-      { fault: { http: 500, errorType: 'api_error', message: 'Internal server error', headers: { 'retry-after-ms': '1' } } },
+      {
+        fault: {
+          http: 500,
+          errorType: 'api_error',
+          message: 'Internal server error',
+          headers: { 'retry-after-ms': '1' },
+        },
+      },
       { content: [{ type: 'text', text: 'ok' }] },
     ]);
     const msg = await client(api, { maxRetries: 1 }).messages.create(hello);
     assert.deepEqual(msg.content, [{ type: 'text', text: 'ok' }]);
-    assert.deepEqual(api.requests.map((r) => r.status), [500, 200]);
+    assert.deepEqual(
+      api.requests.map((r) => r.status),
+      [500, 200],
+    );
   });
 
   test('an event: error frame mid-stream throws and the SDK does not retry it', async () => {
     const api = await start([
-      { content: [{ type: 'text', text: 'partial answer that will not finish' }], fault: { streamError: { type: 'overloaded_error', message: 'Overloaded' }, afterEvents: 3 } },
+      {
+        content: [{ type: 'text', text: 'partial answer that will not finish' }],
+        fault: { streamError: { type: 'overloaded_error', message: 'Overloaded' }, afterEvents: 3 },
+      },
       { content: [{ type: 'text', text: 'never reached' }] },
     ]);
-    const err = await client(api, { maxRetries: 2 }).messages.stream(hello).finalMessage().then(
-      () => assert.fail('expected an error'),
-      (e: unknown) => e,
-    );
+    const err = await client(api, { maxRetries: 2 })
+      .messages.stream(hello)
+      .finalMessage()
+      .then(
+        () => assert.fail('expected an error'),
+        (e: unknown) => e,
+      );
     assert.ok(err instanceof Anthropic.APIError, String(err));
     assert.equal(err.type, 'overloaded_error');
     assert.equal(err.apiMessage, 'Overloaded');
@@ -242,7 +290,10 @@ describe('faults', () => {
 
   test('a stream cut in the middle of a tool_use input throws', async () => {
     const api = await start([
-      { content: [{ type: 'tool_use', name: 'Write', input: { path: 'x.ts', content: 'x'.repeat(500) } }], fault: { cutAfterEvents: 'mid-tool-input' } },
+      {
+        content: [{ type: 'tool_use', name: 'Write', input: { path: 'x.ts', content: 'x'.repeat(500) } }],
+        fault: { cutAfterEvents: 'mid-tool-input' },
+      },
     ]);
     const stream = client(api, { maxRetries: 2 }).messages.stream(hello);
     const types: string[] = [];
@@ -267,7 +318,10 @@ describe('faults', () => {
       assert.match(e.message, /terminated/, 'a transport error, not the SDK end-of-stream check');
       return true;
     });
-    await assert.rejects(client(api).messages.stream(hello).finalMessage(), /stream ended without producing a Message with role=assistant/);
+    await assert.rejects(
+      client(api).messages.stream(hello).finalMessage(),
+      /stream ended without producing a Message with role=assistant/,
+    );
     assert.equal(api.remaining(), 0);
   });
 
@@ -281,10 +335,13 @@ describe('faults', () => {
 
   test('hang: never answers; the client times out and close() still returns promptly', async () => {
     const api = await startAnthropic({ script: [{ fault: { hang: true } }], apiKey: KEY });
-    const err = await client(api, { timeout: 300 }).messages.stream(hello).finalMessage().then(
-      () => assert.fail('expected a timeout'),
-      (e: unknown) => e,
-    );
+    const err = await client(api, { timeout: 300 })
+      .messages.stream(hello)
+      .finalMessage()
+      .then(
+        () => assert.fail('expected a timeout'),
+        (e: unknown) => e,
+      );
     assert.ok(err instanceof Anthropic.APIConnectionTimeoutError, String(err));
     const t0 = Date.now();
     await api.close();
@@ -293,10 +350,12 @@ describe('faults', () => {
 
   test('hang with a client still waiting: close() destroys the socket', async () => {
     const api = await startAnthropic({ script: [{ fault: { hang: true } }], apiKey: KEY });
-    const pending = client(api, { timeout: 60_000 }).messages.create(hello).then(
-      () => 'answered',
-      () => 'failed',
-    );
+    const pending = client(api, { timeout: 60_000 })
+      .messages.create(hello)
+      .then(
+        () => 'answered',
+        () => 'failed',
+      );
     while (api.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
     await api.close();
     assert.equal(await pending, 'failed');
@@ -369,7 +428,10 @@ describe('rejects what the real API rejects', () => {
     );
     await rejects400(
       api,
-      { ...hello, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_9', content: 'x' }] }] },
+      {
+        ...hello,
+        messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_9', content: 'x' }] }],
+      },
       /unexpected `tool_use_id`.*toolu_9/,
     );
   });
@@ -385,7 +447,14 @@ describe('rejects what the real API rejects', () => {
     };
     await rejects400(
       api,
-      { ...hello, messages: [{ role: 'user', content: 'go' }, asked, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'a' }] }] },
+      {
+        ...hello,
+        messages: [
+          { role: 'user', content: 'go' },
+          asked,
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'a' }] },
+        ],
+      },
       /^messages\.1: `tool_use` ids were found without `tool_result` blocks immediately after: toolu_2\./,
     );
     await rejects400(
@@ -415,8 +484,20 @@ describe('rejects what the real API rejects', () => {
       ...hello,
       messages: [
         { role: 'user', content: 'go' },
-        { role: 'assistant', content: [{ type: 'text', text: 'reading' }, { type: 'tool_use', id: 'toolu_1', name: 'Read', input: { p: 1 } }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'file', is_error: false }, { type: 'text', text: 'and then?' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'reading' },
+            { type: 'tool_use', id: 'toolu_1', name: 'Read', input: { p: 1 } },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_1', content: 'file', is_error: false },
+            { type: 'text', text: 'and then?' },
+          ],
+        },
       ],
     });
     api.assertNoViolations();
@@ -424,12 +505,31 @@ describe('rejects what the real API rejects', () => {
 
   test('empty content is a 400', async () => {
     const api = await start([]);
-    await rejects400(api, { ...hello, messages: [{ role: 'user', content: [] }] }, /^messages\.0: all messages must have non-empty content/);
-    await rejects400(api, { ...hello, messages: [{ role: 'user', content: '' }] }, /^messages\.0: all messages must have non-empty content/);
-    await rejects400(api, { ...hello, messages: [{ role: 'user', content: [{ type: 'text', text: '' }] }] }, 'messages: text content blocks must be non-empty');
     await rejects400(
       api,
-      { ...hello, messages: [{ role: 'user', content: 'go' }, { role: 'assistant', content: [] }, { role: 'user', content: 'again' }] },
+      { ...hello, messages: [{ role: 'user', content: [] }] },
+      /^messages\.0: all messages must have non-empty content/,
+    );
+    await rejects400(
+      api,
+      { ...hello, messages: [{ role: 'user', content: '' }] },
+      /^messages\.0: all messages must have non-empty content/,
+    );
+    await rejects400(
+      api,
+      { ...hello, messages: [{ role: 'user', content: [{ type: 'text', text: '' }] }] },
+      'messages: text content blocks must be non-empty',
+    );
+    await rejects400(
+      api,
+      {
+        ...hello,
+        messages: [
+          { role: 'user', content: 'go' },
+          { role: 'assistant', content: [] },
+          { role: 'user', content: 'again' },
+        ],
+      },
       /^messages\.1: all messages must have non-empty content/,
     );
     assert.equal(api.violations.length, 4);
@@ -450,7 +550,10 @@ describe('rejects what the real API rejects', () => {
       [{ max_tokens: 10, messages: hello.messages }, 'model: Field required'],
       [{ model: MODEL, messages: hello.messages }, 'max_tokens: Field required'],
       [{ model: MODEL, max_tokens: 10 }, 'messages: Field required'],
-      [{ model: MODEL, max_tokens: 10, messages: [{ role: 'assistant', content: 'hi' }] }, 'messages: first message must use the "user" role'],
+      [
+        { model: MODEL, max_tokens: 10, messages: [{ role: 'assistant', content: 'hi' }] },
+        'messages: first message must use the "user" role',
+      ],
     ];
     for (const [body, message] of cases) {
       const res = await rawPost(api, body);
@@ -472,10 +575,12 @@ describe('auth', () => {
     assert.deepEqual(viaHeader.body.content, [{ type: 'text', text: 'b' }]);
     assert.equal(api.requests[1]!.headers['x-api-key'], KEY);
 
-    const err = await client(api, { apiKey: 'sk-wrong' }).messages.create(hello).then(
-      () => assert.fail('expected 401'),
-      (e: unknown) => e,
-    );
+    const err = await client(api, { apiKey: 'sk-wrong' })
+      .messages.create(hello)
+      .then(
+        () => assert.fail('expected 401'),
+        (e: unknown) => e,
+      );
     assert.ok(err instanceof Anthropic.AuthenticationError, String(err));
     assert.equal(err.type, 'authentication_error');
     const missing = await rawPost(api, hello, {});
@@ -489,12 +594,22 @@ describe('auth', () => {
 describe('prompt caching emulation', () => {
   const bigSchema = (n: number) => ({
     type: 'object' as const,
-    properties: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`field_${n}_${i}`, { type: 'string', description: `A field number ${i} of tool ${n}, described at some length.` }])),
+    properties: Object.fromEntries(
+      Array.from({ length: 30 }, (_, i) => [
+        `field_${n}_${i}`,
+        { type: 'string', description: `A field number ${i} of tool ${n}, described at some length.` },
+      ]),
+    ),
   });
   const tools = [
     { name: 'Read', description: 'Read a file', input_schema: bigSchema(1) },
     { name: 'Write', description: 'Write a file', input_schema: bigSchema(2) },
-    { name: 'Bash', description: 'Run a command', input_schema: bigSchema(3), cache_control: { type: 'ephemeral' as const } },
+    {
+      name: 'Bash',
+      description: 'Run a command',
+      input_schema: bigSchema(3),
+      cache_control: { type: 'ephemeral' as const },
+    },
   ];
   const systemText = 'You are a backend developer. '.repeat(80);
   const system = [{ type: 'text' as const, text: systemText, cache_control: { type: 'ephemeral' as const } }];
@@ -509,7 +624,7 @@ describe('prompt caching emulation', () => {
   const toolUse = { type: 'tool_use' as const, id: 'toolu_1', name: 'Read', input: { path: 'src/a.ts' } };
   const toolResult = { type: 'tool_result' as const, tool_use_id: 'toolu_1', content: fileBody };
 
-  test('a second request extending the first reads the first one\'s prefix from cache', async () => {
+  test("a second request extending the first reads the first one's prefix from cache", async () => {
     const api = await start([
       { content: [toolUse] },
       { content: [{ type: 'text', text: 'done' }] },
@@ -517,7 +632,13 @@ describe('prompt caching emulation', () => {
     ]);
     const c = client(api);
     const first = await c.messages
-      .stream({ model: MODEL, max_tokens: 1000, tools, system, messages: [{ role: 'user', content: [{ type: 'text', text: task, cache_control: { type: 'ephemeral' } }] }] })
+      .stream({
+        model: MODEL,
+        max_tokens: 1000,
+        tools,
+        system,
+        messages: [{ role: 'user', content: [{ type: 'text', text: task, cache_control: { type: 'ephemeral' } }] }],
+      })
       .finalMessage();
     const total1 = toolTokens + systemTokens + taskTokens;
     assert.ok(total1 > 1024, `prompt of ${total1} tokens is above the minimum`);
@@ -531,7 +652,9 @@ describe('prompt caching emulation', () => {
       { role: 'assistant' as const, content: [toolUse] },
       { role: 'user' as const, content: [{ ...toolResult, cache_control: { type: 'ephemeral' as const } }] },
     ];
-    const second = await c.messages.stream({ model: MODEL, max_tokens: 1000, tools, system, messages: messages2 }).finalMessage();
+    const second = await c.messages
+      .stream({ model: MODEL, max_tokens: 1000, tools, system, messages: messages2 })
+      .finalMessage();
     const added = countTokens(toolUse) + countTokens(toolResult);
     assert.equal(second.usage.cache_read_input_tokens, total1);
     assert.equal(second.usage.cache_creation_input_tokens, added);
@@ -542,7 +665,13 @@ describe('prompt caching emulation', () => {
 
     // A changed system prompt keeps only the tools prefix (the tools breakpoint) and rewrites the rest.
     const third = await c.messages
-      .create({ model: MODEL, max_tokens: 1000, tools, system: [{ ...system[0]!, text: 'Different. ' + systemText }], messages: messages2 })
+      .create({
+        model: MODEL,
+        max_tokens: 1000,
+        tools,
+        system: [{ ...system[0]!, text: 'Different. ' + systemText }],
+        messages: messages2,
+      })
       .then((m) => m.usage);
     assert.equal(third.cache_read_input_tokens, toolTokens);
     assert.ok(third.cache_creation_input_tokens! > 0);
@@ -554,7 +683,13 @@ describe('prompt caching emulation', () => {
   test('without a breakpoint on the new block nothing new is written, and the read is found by lookback', async () => {
     const api = await start([{ content: [{ type: 'text', text: 'a' }] }, { content: [{ type: 'text', text: 'b' }] }]);
     const c = client(api);
-    await c.messages.create({ model: MODEL, max_tokens: 10, tools, system, messages: [{ role: 'user', content: task }] });
+    await c.messages.create({
+      model: MODEL,
+      max_tokens: 10,
+      tools,
+      system,
+      messages: [{ role: 'user', content: task }],
+    });
     // Second request: the breakpoint sits 2 blocks after the written system prefix → lookback finds it.
     const u = (
       await c.messages.create({
@@ -562,7 +697,15 @@ describe('prompt caching emulation', () => {
         max_tokens: 10,
         tools: tools.map(strip),
         system: [{ type: 'text', text: systemText }],
-        messages: [{ role: 'user', content: [{ type: 'text', text: task }, { type: 'text', text: 'more', cache_control: { type: 'ephemeral' } }] }],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: task },
+              { type: 'text', text: 'more', cache_control: { type: 'ephemeral' } },
+            ],
+          },
+        ],
       })
     ).usage;
     assert.equal(u.cache_read_input_tokens, toolTokens + systemTokens);
@@ -573,7 +716,13 @@ describe('prompt caching emulation', () => {
   test('a breakpoint more than 20 blocks past the written prefix misses it', async () => {
     const api = await start([{ content: [{ type: 'text', text: 'a' }] }, { content: [{ type: 'text', text: 'b' }] }]);
     const c = client(api);
-    const first = await c.messages.create({ model: MODEL, max_tokens: 10, tools, system, messages: [{ role: 'user', content: task }] });
+    const first = await c.messages.create({
+      model: MODEL,
+      max_tokens: 10,
+      tools,
+      system,
+      messages: [{ role: 'user', content: task }],
+    });
     assert.ok(first.usage.cache_creation_input_tokens! > 0);
     const many = Array.from({ length: 25 }, (_, i) => ({ type: 'text' as const, text: `note ${i}` }));
     const u = (
@@ -582,7 +731,9 @@ describe('prompt caching emulation', () => {
         max_tokens: 10,
         tools: tools.map(strip),
         system: [{ type: 'text', text: systemText }],
-        messages: [{ role: 'user', content: [...many.slice(0, -1), { ...many.at(-1)!, cache_control: { type: 'ephemeral' } }] }],
+        messages: [
+          { role: 'user', content: [...many.slice(0, -1), { ...many.at(-1)!, cache_control: { type: 'ephemeral' } }] },
+        ],
       })
     ).usage;
     assert.equal(u.cache_read_input_tokens, 0);
@@ -596,18 +747,30 @@ describe('prompt caching emulation', () => {
       model: MODEL,
       max_tokens: 10,
       system: [{ type: 'text' as const, text: 'short system', cache_control: { type: 'ephemeral' as const } }],
-      messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'short', cache_control: { type: 'ephemeral' as const } }] }],
+      messages: [
+        {
+          role: 'user' as const,
+          content: [{ type: 'text' as const, text: 'short', cache_control: { type: 'ephemeral' as const } }],
+        },
+      ],
     };
     for (let i = 0; i < 2; i++) {
       const u = (await c.messages.stream(params).finalMessage()).usage;
       assert.equal(u.cache_creation_input_tokens, 0);
       assert.equal(u.cache_read_input_tokens, 0);
-      assert.equal(u.input_tokens, countTokens({ type: 'text', text: 'short system' }) + countTokens({ type: 'text', text: 'short' }));
+      assert.equal(
+        u.input_tokens,
+        countTokens({ type: 'text', text: 'short system' }) + countTokens({ type: 'text', text: 'short' }),
+      );
     }
   });
 
   test('cacheMinTokens is configurable', async () => {
-    const api = await startAnthropic({ script: [{ content: [{ type: 'text', text: 'a' }] }], apiKey: KEY, cacheMinTokens: 1 });
+    const api = await startAnthropic({
+      script: [{ content: [{ type: 'text', text: 'a' }] }],
+      apiKey: KEY,
+      cacheMinTokens: 1,
+    });
     open.push(api);
     const u = (
       await client(api).messages.create({
@@ -634,10 +797,12 @@ describe('script bookkeeping', () => {
     assert.equal(api.violations.length, 1);
     assert.match(api.violations[0]!, /turn #0 expect failed: wanted the whole conversation/);
 
-    const err = await client(api, { maxRetries: 2 }).messages.create(hello).then(
-      () => assert.fail('expected an error'),
-      (e: unknown) => e,
-    );
+    const err = await client(api, { maxRetries: 2 })
+      .messages.create(hello)
+      .then(
+        () => assert.fail('expected an error'),
+        (e: unknown) => e,
+      );
     assert.ok(err instanceof Anthropic.InternalServerError);
     assert.equal(api.requests.length, 2, 'not retried');
     assert.match(api.violations[1]!, /unscripted request/);
@@ -656,14 +821,19 @@ describe('script bookkeeping', () => {
     });
     open.push(api);
     const a = await client(api).messages.stream(hello).finalMessage();
-    const b = await client(api).messages.create({ ...hello, messages: [...hello.messages, { role: 'assistant', content: 'x' }, { role: 'user', content: 'y' }] });
+    const b = await client(api).messages.create({
+      ...hello,
+      messages: [...hello.messages, { role: 'assistant', content: 'x' }, { role: 'user', content: 'y' }],
+    });
     assert.deepEqual(a.content, [{ type: 'text', text: '#0: 1 messages' }]);
     assert.deepEqual(b.content, [{ type: 'text', text: '#1: 3 messages' }]);
     assert.equal(api.remaining(), 0);
   });
 
   test('a scripted usage override is answered as given', async () => {
-    const api = await start([{ content: [{ type: 'text', text: 'x' }], usage: { input_tokens: 1_000_000, output_tokens: 50_000 } }]);
+    const api = await start([
+      { content: [{ type: 'text', text: 'x' }], usage: { input_tokens: 1_000_000, output_tokens: 50_000 } },
+    ]);
     const u = (await client(api).messages.stream(hello).finalMessage()).usage;
     assert.equal(u.input_tokens, 1_000_000);
     assert.equal(u.output_tokens, 50_000);

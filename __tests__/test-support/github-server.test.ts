@@ -43,23 +43,50 @@ describe('GitHub stand-in with a real Octokit', () => {
     const issue = gh.addIssue(gh.repo, { title: 'Add /health', login: 'alice' });
     const human = gh.addComment(gh.repo, issue.number, { login: 'alice', body: '/backend-developer add /health' });
 
-    const { data: created, status, headers } = await octokit.rest.issues.createComment({ ...REPO, issue_number: issue.number, body: 'Working on it' });
+    const {
+      data: created,
+      status,
+      headers,
+    } = await octokit.rest.issues.createComment({ ...REPO, issue_number: issue.number, body: 'Working on it' });
     assert.equal(status, 201);
     assert.equal(created.user?.login, 'github-actions[bot]');
     assert.equal(created.user?.type, 'Bot');
-    assert.equal(created.html_url, `https://github.com/octo-org/hello-world/issues/${issue.number}#issuecomment-${created.id}`);
+    assert.equal(
+      created.html_url,
+      `https://github.com/octo-org/hello-world/issues/${issue.number}#issuecomment-${created.id}`,
+    );
     assert.match(String(headers['x-github-request-id']), /^[0-9A-F:]+$/);
     assert.ok(Number(headers['x-ratelimit-remaining']) < 5000);
 
-    const { data: updated } = await octokit.rest.issues.updateComment({ ...REPO, comment_id: created.id, body: 'Done' });
+    const { data: updated } = await octokit.rest.issues.updateComment({
+      ...REPO,
+      comment_id: created.id,
+      body: 'Done',
+    });
     assert.equal(updated.body, 'Done');
     assert.equal(gh.state.comments.find((c) => c.id === created.id)?.body, 'Done');
 
-    const listed = await octokit.paginate(octokit.rest.issues.listComments, { ...REPO, issue_number: issue.number, per_page: 1 });
-    assert.deepEqual(listed.map((c) => c.id), [human.id, created.id], 'paginated through the Link header');
+    const listed = await octokit.paginate(octokit.rest.issues.listComments, {
+      ...REPO,
+      issue_number: issue.number,
+      per_page: 1,
+    });
+    assert.deepEqual(
+      listed.map((c) => c.id),
+      [human.id, created.id],
+      'paginated through the Link header',
+    );
 
-    const first = await octokit.rest.reactions.createForIssueComment({ ...REPO, comment_id: human.id, content: 'eyes' });
-    const again = await octokit.rest.reactions.createForIssueComment({ ...REPO, comment_id: human.id, content: 'eyes' });
+    const first = await octokit.rest.reactions.createForIssueComment({
+      ...REPO,
+      comment_id: human.id,
+      content: 'eyes',
+    });
+    const again = await octokit.rest.reactions.createForIssueComment({
+      ...REPO,
+      comment_id: human.id,
+      content: 'eyes',
+    });
     assert.equal(first.status, 201);
     assert.equal(again.status, 200);
     assert.equal(again.data.id, first.data.id);
@@ -84,14 +111,23 @@ describe('GitHub stand-in with a real Octokit', () => {
     gh.setPermission('bob', 'admin');
     const bob2 = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...REPO, username: 'bob' });
     assert.equal(bob2.data.permission, 'admin');
-    await assert.rejects(octokit.rest.repos.getCollaboratorPermissionLevel({ ...REPO, username: 'ghost-user' }), { status: 404 });
+    await assert.rejects(octokit.rest.repos.getCollaboratorPermissionLevel({ ...REPO, username: 'ghost-user' }), {
+      status: 404,
+    });
     gh.assertNoViolations();
   });
 
   it('opens a PR that shares the issue numbering, answers 422 for a duplicate, lists and updates it', async () => {
     gh.setBranch(gh.repo, 'backend-developer/issue-1', 'a'.repeat(40));
     const issue = gh.addIssue(gh.repo, { title: 'An issue', login: 'alice' });
-    const { data: pr } = await octokit.rest.pulls.create({ ...REPO, head: 'backend-developer/issue-1', base: 'main', title: 'Add /health', body: 'Closes #1', draft: true });
+    const { data: pr } = await octokit.rest.pulls.create({
+      ...REPO,
+      head: 'backend-developer/issue-1',
+      base: 'main',
+      title: 'Add /health',
+      body: 'Closes #1',
+      draft: true,
+    });
     assert.equal(pr.number, issue.number + 1);
     assert.equal(pr.html_url, `https://github.com/octo-org/hello-world/pull/${pr.number}`);
     assert.equal(pr.head.sha, 'a'.repeat(40));
@@ -102,21 +138,39 @@ describe('GitHub stand-in with a real Octokit', () => {
     assert.equal(asIssue.title, 'Add /health');
     await assert.rejects(octokit.rest.pulls.get({ ...REPO, pull_number: issue.number }), { status: 404 });
 
-    const dup = await octokit.rest.pulls.create({ ...REPO, head: 'backend-developer/issue-1', base: 'main', title: 'again' }).catch((e) => e);
+    const dup = await octokit.rest.pulls
+      .create({ ...REPO, head: 'backend-developer/issue-1', base: 'main', title: 'again' })
+      .catch((e) => e);
     assert.equal(dup.status, 422);
     assert.equal(dup.response.data.message, 'Validation Failed');
-    assert.equal(dup.response.data.errors[0].message, 'A pull request already exists for octo-org:backend-developer/issue-1.');
+    assert.equal(
+      dup.response.data.errors[0].message,
+      'A pull request already exists for octo-org:backend-developer/issue-1.',
+    );
 
     const same = await octokit.rest.pulls.create({ ...REPO, head: 'main', base: 'main', title: 'x' }).catch((e) => e);
     assert.equal(same.status, 422);
     assert.match(same.response.data.errors[0].message, /No commits between main and main/);
 
-    const { data: open } = await octokit.rest.pulls.list({ ...REPO, head: 'octo-org:backend-developer/issue-1', base: 'main', state: 'open' });
-    assert.deepEqual(open.map((p) => p.number), [pr.number]);
+    const { data: open } = await octokit.rest.pulls.list({
+      ...REPO,
+      head: 'octo-org:backend-developer/issue-1',
+      base: 'main',
+      state: 'open',
+    });
+    assert.deepEqual(
+      open.map((p) => p.number),
+      [pr.number],
+    );
     const { data: none } = await octokit.rest.pulls.list({ ...REPO, head: 'someone-else:backend-developer/issue-1' });
     assert.equal(none.length, 0);
 
-    const { data: closed } = await octokit.rest.pulls.update({ ...REPO, pull_number: pr.number, state: 'closed', body: 'new body' });
+    const { data: closed } = await octokit.rest.pulls.update({
+      ...REPO,
+      pull_number: pr.number,
+      state: 'closed',
+      body: 'new body',
+    });
     assert.equal(closed.state, 'closed');
     assert.equal(gh.state.pulls.find((p) => p.number === pr.number)?.body, 'new body');
     const { data: stillOpen } = await octokit.rest.pulls.list({ ...REPO, head: 'octo-org:backend-developer/issue-1' });
@@ -125,35 +179,63 @@ describe('GitHub stand-in with a real Octokit', () => {
   });
 
   it('models a PR from a fork (head repo differs)', async () => {
-    const pr = gh.addPull(gh.repo, { head: 'patch-1', headRepo: 'forker/hello-world', title: 'From a fork', login: 'forker', headSha: 'b'.repeat(40) });
+    const pr = gh.addPull(gh.repo, {
+      head: 'patch-1',
+      headRepo: 'forker/hello-world',
+      title: 'From a fork',
+      login: 'forker',
+      headSha: 'b'.repeat(40),
+    });
     assert.equal(gh.state.repos['forker/hello-world']?.fork, true);
     const { data } = await octokit.rest.pulls.get({ ...REPO, pull_number: pr.number });
     assert.equal(data.head.repo?.full_name, 'forker/hello-world');
     assert.equal(data.head.label, 'forker:patch-1');
     assert.equal(data.head.repo?.fork, true);
     const { data: listed } = await octokit.rest.pulls.list({ ...REPO, head: 'forker:patch-1' });
-    assert.deepEqual(listed.map((p) => p.number), [pr.number]);
+    assert.deepEqual(
+      listed.map((p) => p.number),
+      [pr.number],
+    );
     gh.assertNoViolations();
   });
 
   it('creates and updates a check run and a commit status; a user token may not create check runs', async () => {
     const sha = gh.branchesOf(gh.repo).main!;
-    const { data: run, status } = await octokit.rest.checks.create({ ...REPO, name: 'backend-developer', head_sha: sha, status: 'in_progress', output: { title: 'Working', summary: '…' } });
+    const { data: run, status } = await octokit.rest.checks.create({
+      ...REPO,
+      name: 'backend-developer',
+      head_sha: sha,
+      status: 'in_progress',
+      output: { title: 'Working', summary: '…' },
+    });
     assert.equal(status, 201);
     assert.equal(run.status, 'in_progress');
-    const { data: done } = await octokit.rest.checks.update({ ...REPO, check_run_id: run.id, conclusion: 'success', output: { title: 'DONE', summary: 'ok' } });
+    const { data: done } = await octokit.rest.checks.update({
+      ...REPO,
+      check_run_id: run.id,
+      conclusion: 'success',
+      output: { title: 'DONE', summary: 'ok' },
+    });
     assert.equal(done.status, 'completed');
     assert.equal(done.conclusion, 'success');
     assert.ok(done.completed_at);
     assert.equal(gh.state.checkRuns[0]?.output.title, 'DONE');
 
-    const { data: st } = await octokit.rest.repos.createCommitStatus({ ...REPO, sha, state: 'failure', context: 'agent', description: 'BLOCKED' });
+    const { data: st } = await octokit.rest.repos.createCommitStatus({
+      ...REPO,
+      sha,
+      state: 'failure',
+      context: 'agent',
+      description: 'BLOCKED',
+    });
     assert.equal(st.state, 'failure');
     assert.equal(gh.state.statuses.length, 1);
 
     const pat = await startGitHub({ tokens: { ghp_user: { login: 'alice', kind: 'user' } } });
     try {
-      const e = await client(pat, 'ghp_user').rest.checks.create({ ...REPO, name: 'x', head_sha: sha }).catch((x) => x);
+      const e = await client(pat, 'ghp_user')
+        .rest.checks.create({ ...REPO, name: 'x', head_sha: sha })
+        .catch((x) => x);
       assert.equal(e.status, 403);
       assert.match(e.message, /GitHub App/);
       pat.assertNoViolations();
@@ -164,7 +246,9 @@ describe('GitHub stand-in with a real Octokit', () => {
   });
 
   it('rejects a bad token with 401 Bad credentials', async () => {
-    const e = await client(gh, 'ghs_wrong').rest.repos.get(REPO).catch((x) => x);
+    const e = await client(gh, 'ghs_wrong')
+      .rest.repos.get(REPO)
+      .catch((x) => x);
     assert.equal(e.status, 401);
     assert.equal(e.response.data.message, 'Bad credentials');
     const { data } = await octokit.rest.repos.get(REPO);
@@ -195,9 +279,13 @@ describe('GitHub stand-in with a real Octokit', () => {
 
   it('reports a violation for an unknown route and for a bad enum via octokit.request', async () => {
     const before = gh.violations.length;
-    const res = await fetch(`${gh.url}/repos/octo-org/hello-world/no-such-thing`, { headers: { authorization: `token ${gh.token}` } });
+    const res = await fetch(`${gh.url}/repos/octo-org/hello-world/no-such-thing`, {
+      headers: { authorization: `token ${gh.token}` },
+    });
     assert.equal(res.status, 404);
-    const e = await octokit.request('GET /repos/{owner}/{repo}/pulls', { ...REPO, state: 'bogus' as 'open' }).catch((x) => x);
+    const e = await octokit
+      .request('GET /repos/{owner}/{repo}/pulls', { ...REPO, state: 'bogus' as 'open' })
+      .catch((x) => x);
     assert.equal(e.status, 422);
     const v = gh.violations.slice(before);
     assert.match(v[0]!, /GET \/repos\/octo-org\/hello-world\/no-such-thing/);
@@ -213,11 +301,22 @@ describe('GitHub stand-in checks its own responses', () => {
     try {
       const issue = gh.addIssue(gh.repo, { title: 't', login: 'octo-org' });
       const c = gh.addComment(gh.repo, issue.number, { login: 'octo-org', body: 'hi' });
-      gh.state.reactions.push({ id: 1, commentId: c.id, user: 'octo-org', content: 'sparkles', createdAt: '2026-01-01T00:00:00Z' });
-      const e = await client(gh).rest.reactions.listForIssueComment({ ...REPO, comment_id: c.id }).catch((x) => x);
+      gh.state.reactions.push({
+        id: 1,
+        commentId: c.id,
+        user: 'octo-org',
+        content: 'sparkles',
+        createdAt: '2026-01-01T00:00:00Z',
+      });
+      const e = await client(gh)
+        .rest.reactions.listForIssueComment({ ...REPO, comment_id: c.id })
+        .catch((x) => x);
       assert.equal(e.status, 500);
       assert.equal(gh.violations.length, 1);
-      assert.match(gh.violations[0]!, /reactions\/list-for-issue-comment .*response 200.*\/0\/content must be equal to one of the allowed values/);
+      assert.match(
+        gh.violations[0]!,
+        /reactions\/list-for-issue-comment .*response 200.*\/0\/content must be equal to one of the allowed values/,
+      );
 
       // A private repository is invisible without a token, as on GitHub.
       const anon = await fetch(`${gh.url}/repos/octo-org/hello-world`);
@@ -240,8 +339,13 @@ describe('GitHub stand-in fault injection', () => {
       const octokit = new Retrying({ auth: gh.token, baseUrl: gh.url, log: quiet, retry: { retryAfterBaseValue: 1 } });
       const { status } = await octokit.rest.issues.createComment({ ...REPO, issue_number: issue.number, body: 'hi' });
       assert.equal(status, 201);
-      const seen = gh.requests.filter((r) => r.operationId === 'issues/create-comment').map((r) => [r.status, r.injected]);
-      assert.deepEqual(seen, [[502, true], [201, false]]);
+      const seen = gh.requests
+        .filter((r) => r.operationId === 'issues/create-comment')
+        .map((r) => [r.status, r.injected]);
+      assert.deepEqual(seen, [
+        [502, true],
+        [201, false],
+      ]);
       assert.equal(gh.state.comments.length, 1);
       gh.assertNoViolations();
     } finally {
@@ -268,7 +372,9 @@ describe('GitHub stand-in fault injection', () => {
       const seen: number[] = [];
       const Throttled = Octokit.plugin(throttling);
       const throttled = new Throttled({
-        auth: gh.token, baseUrl: gh.url, log: quiet,
+        auth: gh.token,
+        baseUrl: gh.url,
+        log: quiet,
         throttle: { onRateLimit: () => false, onSecondaryRateLimit: (after: number) => (seen.push(after), true) },
       });
       const started = Date.now();
@@ -284,7 +390,8 @@ describe('GitHub stand-in fault injection', () => {
 describe('GitHub stand-in over a real bare repository', () => {
   let dir: string;
   let gh: GitHubStandIn;
-  const run = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  const run = (cwd: string, ...args: string[]) =>
+    execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gh-standin-'));
@@ -292,7 +399,11 @@ describe('GitHub stand-in over a real bare repository', () => {
     const work = join(dir, 'work');
     run(dir, 'init', '-q', '--bare', '-b', 'main', bare);
     run(dir, 'clone', '-q', bare, work);
-    for (const [k, v] of [['user.name', 'T'], ['user.email', 't@example.com']]) run(work, 'config', k!, v!);
+    for (const [k, v] of [
+      ['user.name', 'T'],
+      ['user.email', 't@example.com'],
+    ])
+      run(work, 'config', k!, v!);
     writeFileSync(join(work, 'README.md'), 'hi\n');
     run(work, 'add', '.');
     run(work, 'commit', '-q', '-m', 'init');
@@ -316,26 +427,46 @@ describe('GitHub stand-in over a real bare repository', () => {
     const bare = join(dir, 'origin.git');
     const featureSha = run(dir, '--git-dir', bare, 'rev-parse', 'feature/x');
     const { data: branches } = await octokit.rest.repos.listBranches(REPO);
-    assert.deepEqual(branches.map((b) => b.name), ['feature/x', 'main', 'pushed-nothing']);
+    assert.deepEqual(
+      branches.map((b) => b.name),
+      ['feature/x', 'main', 'pushed-nothing'],
+    );
     const { data: branch } = await octokit.rest.repos.getBranch({ ...REPO, branch: 'feature/x' });
     assert.equal(branch.commit.sha, featureSha);
     assert.equal(branch.commit.commit.message, 'feature');
     await assert.rejects(octokit.rest.repos.getBranch({ ...REPO, branch: 'nope' }), { status: 404 });
 
-    const missing = await octokit.rest.pulls.create({ ...REPO, head: 'never-pushed', base: 'main', title: 't' }).catch((e) => e);
+    const missing = await octokit.rest.pulls
+      .create({ ...REPO, head: 'never-pushed', base: 'main', title: 't' })
+      .catch((e) => e);
     assert.equal(missing.status, 422);
     assert.deepEqual(missing.response.data.errors, [{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
 
-    const empty = await octokit.rest.pulls.create({ ...REPO, head: 'pushed-nothing', base: 'main', title: 't' }).catch((e) => e);
+    const empty = await octokit.rest.pulls
+      .create({ ...REPO, head: 'pushed-nothing', base: 'main', title: 't' })
+      .catch((e) => e);
     assert.equal(empty.status, 422);
     assert.match(empty.response.data.errors[0].message, /No commits between main and pushed-nothing/);
 
-    const { data: pr } = await octokit.rest.pulls.create({ ...REPO, head: 'feature/x', base: 'main', title: 'Feature' });
+    const { data: pr } = await octokit.rest.pulls.create({
+      ...REPO,
+      head: 'feature/x',
+      base: 'main',
+      title: 'Feature',
+    });
     assert.equal(pr.head.sha, featureSha);
     const { data: commit } = await octokit.rest.repos.getCommit({ ...REPO, ref: 'feature/x' });
     assert.equal(commit.sha, featureSha);
-    const { data: check } = await octokit.rest.checks.create({ ...REPO, name: 'agent', head_sha: featureSha, conclusion: 'success' });
-    assert.deepEqual(check.pull_requests.map((p) => p.number), [pr.number]);
+    const { data: check } = await octokit.rest.checks.create({
+      ...REPO,
+      name: 'agent',
+      head_sha: featureSha,
+      conclusion: 'success',
+    });
+    assert.deepEqual(
+      check.pull_requests.map((p) => p.number),
+      [pr.number],
+    );
     const bad = await octokit.rest.checks.create({ ...REPO, name: 'agent', head_sha: 'f'.repeat(40) }).catch((e) => e);
     assert.equal(bad.status, 422);
     gh.assertNoViolations();

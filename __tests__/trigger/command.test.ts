@@ -6,10 +6,26 @@ const AGENTS = ['backend-developer', 'reviewer'] as const;
 
 describe('parseCommand: what is a command', () => {
   const cases: [string, string, { agent: string; task: string } | null][] = [
-    ['simple', '/backend-developer add a /health endpoint', { agent: 'backend-developer', task: 'add a /health endpoint' }],
-    ['multi-line task', '/backend-developer add pagination\n\n- to GET /users\n- limit ≤ 100', { agent: 'backend-developer', task: 'add pagination\n\n- to GET /users\n- limit ≤ 100' }],
-    ['task on the next lines only', '/backend-developer\nfix the N+1 query in orders', { agent: 'backend-developer', task: 'fix the N+1 query in orders' }],
-    ['CRLF line endings', '/backend-developer first line\r\nsecond line\r\n', { agent: 'backend-developer', task: 'first line\nsecond line' }],
+    [
+      'simple',
+      '/backend-developer add a /health endpoint',
+      { agent: 'backend-developer', task: 'add a /health endpoint' },
+    ],
+    [
+      'multi-line task',
+      '/backend-developer add pagination\n\n- to GET /users\n- limit ≤ 100',
+      { agent: 'backend-developer', task: 'add pagination\n\n- to GET /users\n- limit ≤ 100' },
+    ],
+    [
+      'task on the next lines only',
+      '/backend-developer\nfix the N+1 query in orders',
+      { agent: 'backend-developer', task: 'fix the N+1 query in orders' },
+    ],
+    [
+      'CRLF line endings',
+      '/backend-developer first line\r\nsecond line\r\n',
+      { agent: 'backend-developer', task: 'first line\nsecond line' },
+    ],
     ['old Mac CR line endings', '/backend-developer a\rb', { agent: 'backend-developer', task: 'a\nb' }],
     ['leading blank lines', '\n\n   \n/backend-developer do it', { agent: 'backend-developer', task: 'do it' }],
     ['leading blank CRLF lines', '\r\n\r\n/backend-developer do it', { agent: 'backend-developer', task: 'do it' }],
@@ -18,11 +34,19 @@ describe('parseCommand: what is a command', () => {
     ['no task', '/backend-developer', { agent: 'backend-developer', task: '' }],
     ['no task, trailing spaces and lines', '/backend-developer   \n\n  \n', { agent: 'backend-developer', task: '' }],
     ['colon after the name', '/backend-developer: add tests', { agent: 'backend-developer', task: 'add tests' }],
-    ['comma after the name', '/backend-developer, please add tests', { agent: 'backend-developer', task: 'please add tests' }],
+    [
+      'comma after the name',
+      '/backend-developer, please add tests',
+      { agent: 'backend-developer', task: 'please add tests' },
+    ],
     ['tab after the name', '/backend-developer\tadd tests', { agent: 'backend-developer', task: 'add tests' }],
     ['another agent', '/reviewer look at #12', { agent: 'reviewer', task: 'look at #12' }],
     ['leading BOM', '\uFEFF/backend-developer x', { agent: 'backend-developer', task: 'x' }],
-    ['a later command does not matter', '/reviewer first\n/backend-developer second', { agent: 'reviewer', task: 'first\n/backend-developer second' }],
+    [
+      'a later command does not matter',
+      '/reviewer first\n/backend-developer second',
+      { agent: 'reviewer', task: 'first\n/backend-developer second' },
+    ],
     ['longer name with digit suffix', '/backend-developer2 do it', null],
     ['longer name with dash suffix', '/backend-developer-x do it', null],
     ['longer name with underscore suffix', '/backend-developer_x do it', null],
@@ -54,7 +78,7 @@ describe('parseCommand: what is a command', () => {
 });
 
 describe('parseCommand: agent names', () => {
-  test('the agent is returned as spelled in the list, whatever the comment\'s case', () => {
+  test("the agent is returned as spelled in the list, whatever the comment's case", () => {
     assert.deepEqual(parseCommand('/api-dev go', ['API-Dev']), { agent: 'API-Dev', task: 'go' });
   });
 
@@ -78,7 +102,10 @@ describe('parseCommand: agent names', () => {
     const names = ['backend', 'backend-developer'];
     assert.deepEqual(parseCommand('/backend-developer go', names), { agent: 'backend-developer', task: 'go' });
     assert.deepEqual(parseCommand('/backend go', names), { agent: 'backend', task: 'go' });
-    assert.deepEqual(parseCommand('/backend-developer go', [...names].reverse()), { agent: 'backend-developer', task: 'go' });
+    assert.deepEqual(parseCommand('/backend-developer go', [...names].reverse()), {
+      agent: 'backend-developer',
+      task: 'go',
+    });
   });
 
   test('empty names are ignored; no names means no command', () => {

@@ -16,21 +16,27 @@ function eventFile(payload: object): string {
   return file;
 }
 const comment = (action: 'created' | 'edited' = 'created') =>
-  eventFile(issueCommentEvent({ repo: 'acme/api', issueNumber: 7, body: '/backend-developer do it', login: 'alice', action }));
+  eventFile(
+    issueCommentEvent({ repo: 'acme/api', issueNumber: 7, body: '/backend-developer do it', login: 'alice', action }),
+  );
 
-test('no event name at all (run outside Actions) is an error saying how to run it, not a skip', { timeout: 10_000 }, () => {
-  for (const name of [undefined, '', '  ']) {
-    assert.throws(
-      () => readCommentEvent({ GITHUB_EVENT_NAME: name, GITHUB_EVENT_PATH: comment() }),
-      (e: unknown) =>
-        e instanceof UserError &&
-        /GITHUB_EVENT_NAME is not set/.test(e.message) &&
-        /workflow on issue_comment/.test(e.message) &&
-        /use the CLI/.test(e.message),
-      `GITHUB_EVENT_NAME=${JSON.stringify(name)}`,
-    );
-  }
-});
+test(
+  'no event name at all (run outside Actions) is an error saying how to run it, not a skip',
+  { timeout: 10_000 },
+  () => {
+    for (const name of [undefined, '', '  ']) {
+      assert.throws(
+        () => readCommentEvent({ GITHUB_EVENT_NAME: name, GITHUB_EVENT_PATH: comment() }),
+        (e: unknown) =>
+          e instanceof UserError &&
+          /GITHUB_EVENT_NAME is not set/.test(e.message) &&
+          /workflow on issue_comment/.test(e.message) &&
+          /use the CLI/.test(e.message),
+        `GITHUB_EVENT_NAME=${JSON.stringify(name)}`,
+      );
+    }
+  },
+);
 
 test('another event is still a skip naming it', { timeout: 10_000 }, () => {
   for (const name of ['push', 'pull_request', 'workflow_dispatch']) {

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { decidePermission, isBot, type PermissionInput } from '../../src/trigger/permission.ts';
 
 function decide(over: Partial<PermissionInput>) {
-  return decidePermission({ login: 'octocat', userType: 'User', permission: 'read', allowedUsers: [], allowedBots: [], ...over });
+  return decidePermission({
+    login: 'octocat',
+    userType: 'User',
+    permission: 'read',
+    allowedUsers: [],
+    allowedBots: [],
+    ...over,
+  });
 }
 
 describe('decidePermission: collaborators', () => {
@@ -79,7 +86,12 @@ describe('decidePermission: allowed-users', () => {
   });
 
   test('allowed-users does not admit bots', () => {
-    const d = decide({ login: 'renovate[bot]', userType: 'Bot', permission: 'write', allowedUsers: ['renovate[bot]', 'renovate'] });
+    const d = decide({
+      login: 'renovate[bot]',
+      userType: 'Bot',
+      permission: 'write',
+      allowedUsers: ['renovate[bot]', 'renovate'],
+    });
     assert.equal(d.allowed, false);
     assert.match(d.reason, /allowed-bots/);
   });
@@ -111,7 +123,11 @@ describe('decidePermission: bots', () => {
   });
 
   test('another bot on the list does not admit this one', () => {
-    assert.equal(decide({ login: 'evil[bot]', userType: 'Bot', permission: 'write', allowedBots: ['renovate', 'evil-bot'] }).allowed, false);
+    assert.equal(
+      decide({ login: 'evil[bot]', userType: 'Bot', permission: 'write', allowedBots: ['renovate', 'evil-bot'] })
+        .allowed,
+      false,
+    );
   });
 
   test('isBot', () => {

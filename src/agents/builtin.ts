@@ -10,7 +10,11 @@ import { fileURLToPath } from 'node:url';
  */
 export function builtinAgentsDir(entryUrl: string): string {
   const here = path.dirname(fileURLToPath(entryUrl));
-  const candidates = [path.join(here, 'agents'), path.join(here, '..', 'agents'), path.join(here, '..', '..', 'agents')];
+  const candidates = [
+    path.join(here, 'agents'),
+    path.join(here, '..', 'agents'),
+    path.join(here, '..', '..', 'agents'),
+  ];
   return candidates.find(holdsAgentFiles) ?? candidates[0]!;
 }
 

@@ -83,7 +83,9 @@ export function parseAgentFile(file: string, text: string, opts: ParseOptions = 
   };
 
   if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
-    fail(`is ${Math.ceil(Buffer.byteLength(text) / 1024)} KB; keep agent files under ${MAX_FILE_BYTES / 1024} KB (move long material into linked documents).`);
+    fail(
+      `is ${Math.ceil(Buffer.byteLength(text) / 1024)} KB; keep agent files under ${MAX_FILE_BYTES / 1024} KB (move long material into linked documents).`,
+    );
   }
   const { data, content } = readFrontmatter(text, fail);
   const name = nameField(data.name, fallbackName, fail);
@@ -93,7 +95,8 @@ export function parseAgentFile(file: string, text: string, opts: ParseOptions = 
   const model = modelField(data.model, fail);
 
   const unknown = Object.keys(data).filter((k) => !KNOWN_FIELDS.has(k));
-  if (unknown.length) (opts.log ?? silentLogger).debug(`Agent file ${shown}: ignoring frontmatter field(s) ${unknown.join(', ')}.`);
+  if (unknown.length)
+    (opts.log ?? silentLogger).debug(`Agent file ${shown}: ignoring frontmatter field(s) ${unknown.join(', ')}.`);
 
   const body = content.trim();
   if (body === '') {
@@ -126,7 +129,8 @@ function readFrontmatter(text: string, fail: Fail): { data: Record<string, unkno
     );
   }
   const closing = lines.findIndex((l, i) => i > 0 && l.trimEnd() === '---');
-  if (closing < 0) fail('the frontmatter is not closed. Add a line "---" after the last field, before the instructions.');
+  if (closing < 0)
+    fail('the frontmatter is not closed. Add a line "---" after the last field, before the instructions.');
 
   let data: Record<string, unknown>;
   let content: string;
@@ -138,7 +142,9 @@ function readFrontmatter(text: string, fail: Fail): { data: Record<string, unkno
     const err = e as { reason?: string; message?: string; mark?: { line?: number } };
     const line = typeof err.mark?.line === 'number' ? ` at line ${err.mark.line + 1}` : '';
     const reason = err.reason ?? String(err.message ?? e).split('\n')[0];
-    return fail(`invalid YAML in the frontmatter${line}: ${reason}. Fix the YAML (quote values containing ":" or "#").`);
+    return fail(
+      `invalid YAML in the frontmatter${line}: ${reason}. Fix the YAML (quote values containing ":" or "#").`,
+    );
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     fail('the frontmatter must be YAML fields ("name: …"), not a list or a single value.');
@@ -149,10 +155,14 @@ function readFrontmatter(text: string, fail: Fail): { data: Record<string, unkno
 /** Field `name`: required, the command `/<name>`. */
 function nameField(rawName: unknown, fallbackName: string, fail: Fail): string {
   if (rawName === undefined || rawName === null || (typeof rawName === 'string' && rawName.trim() === '')) {
-    fail(`field "name" is missing or empty. Add "name: ${slug(fallbackName)}" to the frontmatter (letters, digits and "-"; it is the command /<name>).`);
+    fail(
+      `field "name" is missing or empty. Add "name: ${slug(fallbackName)}" to the frontmatter (letters, digits and "-"; it is the command /<name>).`,
+    );
   }
   if (typeof rawName !== 'string') {
-    fail(`field "name" must be a string, got ${describe(rawName)}. Quote it: name: "${slug(String(rawName)) || 'my-agent'}".`);
+    fail(
+      `field "name" must be a string, got ${describe(rawName)}. Quote it: name: "${slug(String(rawName)) || 'my-agent'}".`,
+    );
   }
   const name = rawName.trim();
   if (!NAME_RE.test(name)) {
@@ -168,7 +178,9 @@ function nameField(rawName: unknown, fallbackName: string, fail: Fail): string {
 function descriptionField(raw: unknown, fail: Fail): string {
   if (raw === undefined || raw === null) return '';
   if (typeof raw !== 'string') {
-    fail(`field "description" must be a string, got ${describe(raw)}. Write one sentence saying what the agent does (quote it if it contains ":").`);
+    fail(
+      `field "description" must be a string, got ${describe(raw)}. Write one sentence saying what the agent does (quote it if it contains ":").`,
+    );
   }
   return raw.trim();
 }
@@ -180,23 +192,31 @@ function toolsField(raw: unknown, fail: Fail): ToolName[] {
   if (typeof raw === 'string') list = raw.split(',');
   else if (Array.isArray(raw)) list = raw;
   else {
-    return fail(`field "tools" must be a comma-separated string or a YAML list, got ${describe(raw)}. Example: "tools: Read, Grep, Glob".`);
+    return fail(
+      `field "tools" must be a comma-separated string or a YAML list, got ${describe(raw)}. Example: "tools: Read, Grep, Glob".`,
+    );
   }
   const picked: ToolName[] = [];
   for (const entry of list) {
     if (typeof entry !== 'string') {
-      fail(`field "tools" has an entry that is ${describe(entry)}; entries must be tool names: ${TOOL_NAMES.join(', ')}.`);
+      fail(
+        `field "tools" has an entry that is ${describe(entry)}; entries must be tool names: ${TOOL_NAMES.join(', ')}.`,
+      );
     }
     const t = entry.trim();
     if (t === '') continue;
     const tool = TOOL_NAMES.find((n) => n.toLowerCase() === t.toLowerCase());
     if (!tool) {
-      fail(`field "tools" names an unknown tool "${t}". Valid tools: ${TOOL_NAMES.join(', ')} (remove "tools" to allow all six).`);
+      fail(
+        `field "tools" names an unknown tool "${t}". Valid tools: ${TOOL_NAMES.join(', ')} (remove "tools" to allow all six).`,
+      );
     }
     if (!picked.includes(tool)) picked.push(tool);
   }
   if (picked.length === 0) {
-    fail(`field "tools" lists no tools. Name at least one of ${TOOL_NAMES.join(', ')}, or remove the field to allow all six.`);
+    fail(
+      `field "tools" lists no tools. Name at least one of ${TOOL_NAMES.join(', ')}, or remove the field to allow all six.`,
+    );
   }
   return picked;
 }
@@ -205,7 +225,9 @@ function toolsField(raw: unknown, fail: Fail): ToolName[] {
 function modelField(raw: unknown, fail: Fail): string | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw !== 'string') {
-    fail(`field "model" must be a string, got ${describe(raw)}. Use an alias (sonnet, opus, haiku, sonnet[1m], opus[1m]), a full model id, or "inherit".`);
+    fail(
+      `field "model" must be a string, got ${describe(raw)}. Use an alias (sonnet, opus, haiku, sonnet[1m], opus[1m]), a full model id, or "inherit".`,
+    );
   }
   const m = raw.trim();
   return m === '' || m.toLowerCase() === 'inherit' ? undefined : m;
@@ -228,7 +250,9 @@ export async function loadAgents(opts: {
   const agentsDir = opts.agentsDir?.trim() || DEFAULT_AGENTS_DIR;
   const first = path.resolve(workspace, agentsDir);
   if (!isInside(first, workspace)) {
-    throw new UserError(`agents-dir "${agentsDir}" is outside the repository. Give a folder relative to the repository root, e.g. ${DEFAULT_AGENTS_DIR}.`);
+    throw new UserError(
+      `agents-dir "${agentsDir}" is outside the repository. Give a folder relative to the repository root, e.g. ${DEFAULT_AGENTS_DIR}.`,
+    );
   }
   const dirs: Array<{ dir: string; builtin: boolean }> = [
     { dir: first, builtin: false },
@@ -249,7 +273,11 @@ export async function loadAgents(opts: {
         const problem: AgentFileProblem =
           e instanceof AgentFileError
             ? { file, name: e.agentName, message: e.message }
-            : { file, name: path.basename(file, '.md'), message: `Agent file ${file}: cannot be read (${(e as Error).message}).` };
+            : {
+                file,
+                name: path.basename(file, '.md'),
+                message: `Agent file ${file}: cannot be read (${(e as Error).message}).`,
+              };
         if (!taken.has(problem.name.toLowerCase())) {
           taken.add(problem.name.toLowerCase());
           catalog.errors.push(problem);

@@ -1,7 +1,15 @@
 import * as core from '@actions/core';
-import { DEFAULT_AGENTS_DIR, Input, STATUSES, TOOL_NAMES, type Provider, type SandboxMode, type Status, type ToolName } from '../constants.ts';
+import {
+  DEFAULT_AGENTS_DIR,
+  Input,
+  STATUSES,
+  TOOL_NAMES,
+  type Provider,
+  type SandboxMode,
+  type Status,
+  type ToolName,
+} from '../constants.ts';
 import { UserError } from '../errors.ts';
-
 
 /** Everything the run is configured with: read once, validated, then passed down read-only. */
 export interface Config {
@@ -46,7 +54,9 @@ function number(name: string, fallback: number, min: number): number {
   if (raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n < min) {
-    throw new UserError(`Input '${name}' must be a number ≥ ${min}, got '${raw}'. Fix it in the workflow's 'with:' block.`);
+    throw new UserError(
+      `Input '${name}' must be a number ≥ ${min}, got '${raw}'. Fix it in the workflow's 'with:' block.`,
+    );
   }
   return n;
 }
@@ -74,7 +84,9 @@ export function readConfig(): Config {
   const tools = list(Input.AllowedTools);
   for (const t of tools) {
     if (!(TOOL_NAMES as readonly string[]).includes(t)) {
-      throw new UserError(`Input '${Input.AllowedTools}' names an unknown tool '${t}'. Known tools: ${TOOL_NAMES.join(', ')}.`);
+      throw new UserError(
+        `Input '${Input.AllowedTools}' names an unknown tool '${t}'. Known tools: ${TOOL_NAMES.join(', ')}.`,
+      );
     }
   }
   const failOn = list(Input.FailOn).map((s) => s.toUpperCase());

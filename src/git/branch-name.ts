@@ -35,12 +35,15 @@ export function slugify(title: string): string {
  * input; characters git refuses are replaced, and a result git would still refuse is a UserError.
  */
 export function slugBranch(prefix: string, issueNumber: number, title: string): string {
-  if (!Number.isSafeInteger(issueNumber) || issueNumber < 0) throw new UserError(`Issue number ${issueNumber} is not a valid number.`);
+  if (!Number.isSafeInteger(issueNumber) || issueNumber < 0)
+    throw new UserError(`Issue number ${issueNumber} is not a valid number.`);
   const safePrefix = prefix.replace(/[^A-Za-z0-9._/-]+/g, '-');
   const slug = slugify(title);
   const name = `${safePrefix}${issueNumber}${slug ? `-${slug}` : ''}`;
   if (!isValidBranchName(name)) {
-    throw new UserError(`The branch name '${name}' is not valid in git: check the 'branch-prefix' input ('${prefix}'), e.g. 'agent/'.`);
+    throw new UserError(
+      `The branch name '${name}' is not valid in git: check the 'branch-prefix' input ('${prefix}'), e.g. 'agent/'.`,
+    );
   }
   return name;
 }

@@ -56,7 +56,19 @@ export interface GitCommandManager {
 const LOCAL_TIMEOUT_MS = 120_000;
 const NETWORK_TIMEOUT_MS = 300_000;
 /** Variables passed through from the action's environment; everything else (GIT_*, tokens, INPUT_*) is left out. */
-const PASS_THROUGH = ['PATH', 'TMPDIR', 'SYSTEMROOT', 'http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'SSL_CERT_FILE', 'SSL_CERT_DIR'];
+const PASS_THROUGH = [
+  'PATH',
+  'TMPDIR',
+  'SYSTEMROOT',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+];
 
 let emptyHome: string | undefined;
 /** A private empty HOME for git, so a planted ~/.gitconfig, ~/.config/git/* or ~/.git-credentials is never read. */
@@ -110,7 +122,11 @@ export function hardenedConfig(s: GitSettings, auth: boolean): Array<[string, st
 }
 
 /** The complete environment of a git child process. The token, if any, is in GIT_CONFIG_VALUE_n — never in argv. */
-export function gitEnvironment(s: GitSettings, options: GitExecOptions = {}, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function gitEnvironment(
+  s: GitSettings,
+  options: GitExecOptions = {},
+  base: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const k of PASS_THROUGH) if (base[k] !== undefined) env[k] = base[k];
   const home = gitHome();
@@ -185,7 +201,12 @@ export function createCommandManager(settings: GitSettings): GitCommandManager {
         // Any non-zero exit is an error (simple-git alone lets an exit code with an empty stderr pass).
         errors: (error, result) =>
           result.exitCode !== 0
-            ? new GitCommandError(args, result.exitCode, Buffer.concat(result.stdOut).toString('utf8'), withoutTrace(Buffer.concat(result.stdErr).toString('utf8')))
+            ? new GitCommandError(
+                args,
+                result.exitCode,
+                Buffer.concat(result.stdOut).toString('utf8'),
+                withoutTrace(Buffer.concat(result.stdErr).toString('utf8')),
+              )
             : error,
       }).env(env);
       try {

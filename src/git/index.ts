@@ -1,5 +1,22 @@
-export { openRepository, type Repository, type PendingChanges, type OpenOptions, type PrepareOptions, type CommitOptions, type PushResult } from './repository.ts';
+export {
+  openRepository,
+  type Repository,
+  type PendingChanges,
+  type OpenOptions,
+  type PrepareOptions,
+  type CommitOptions,
+  type PushResult,
+} from './repository.ts';
 export { stageChanges, NO_SUBMODULE_CONFIG } from './stage.ts';
 export { parseStatus, sortChanges, type SkippedPath, type StatusEntry, type WorkspaceChanges } from './status.ts';
 export { slugBranch, slugify, isValidBranchName } from './branch-name.ts';
-export { createCommandManager, gitEnvironment, hardenedConfig, authHeader, GitCommandError, type GitCommandManager, type GitSettings, type GitExecOptions } from './command.ts';
+export {
+  createCommandManager,
+  gitEnvironment,
+  hardenedConfig,
+  authHeader,
+  GitCommandError,
+  type GitCommandManager,
+  type GitSettings,
+  type GitExecOptions,
+} from './command.ts';

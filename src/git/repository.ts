@@ -194,7 +194,10 @@ class GitRepository implements Repository {
   /** Before any of the action's own commands: .git is still the directory it was, and its config the snapshot. */
   async #guard(): Promise<void> {
     const st = await lstat(this.#gitDir).catch(() => null);
-    if (!st?.isDirectory()) throw new Error(`${this.#gitDir} is no longer a directory (it was replaced during the run); nothing can be committed from it.`);
+    if (!st?.isDirectory())
+      throw new Error(
+        `${this.#gitDir} is no longer a directory (it was replaced during the run); nothing can be committed from it.`,
+      );
     if (this.#snapshot === undefined) return;
     const configPath = join(this.#gitDir, 'config');
     const cst = await lstat(configPath).catch(() => null);
@@ -256,11 +259,15 @@ class GitRepository implements Repository {
       reused = true;
       from = branch;
     } else if (mode === 'pr') {
-      throw new UserError(`The pull request's branch '${branch}' does not exist on the remote any more: restore it or open a new pull request.`);
+      throw new UserError(
+        `The pull request's branch '${branch}' does not exist on the remote any more: restore it or open a new pull request.`,
+      );
     } else if (heads.has(base)) {
       from = base;
     } else {
-      throw new UserError(`The base branch '${base}' does not exist on the remote: set the 'base-branch' input to an existing branch.`);
+      throw new UserError(
+        `The base branch '${base}' does not exist on the remote: set the 'base-branch' input to an existing branch.`,
+      );
     }
     await this.#fetch([from]);
     if (reused && mode === 'issue' && heads.has(base) && !(await this.#sharesHistory(branch, base))) {
@@ -277,14 +284,29 @@ class GitRepository implements Repository {
   /** True when origin/<branch> and origin/<base> have a common ancestor (a shallow clone is deepened to be sure). */
   async #sharesHistory(branch: string, base: string): Promise<boolean> {
     await this.#fetch([base]);
-    const related = async () => (await this.#try(['merge-base', `refs/remotes/origin/${branch}`, `refs/remotes/origin/${base}`])) !== null;
+    const related = async () =>
+      (await this.#try(['merge-base', `refs/remotes/origin/${branch}`, `refs/remotes/origin/${base}`])) !== null;
     if (await related()) return true;
     // actions/checkout fetches one commit: the common ancestor may just be missing. Only this rare case pays for it.
     if ((await this.#run(['rev-parse', '--is-shallow-repository'])).trim() !== 'true') return false;
     try {
-      await this.#run(['fetch', '-q', '--no-tags', '--no-recurse-submodules', '--unshallow', this.remoteUrl, `+refs/heads/${base}:refs/remotes/origin/${base}`, `+refs/heads/${branch}:refs/remotes/origin/${branch}`], { auth: true });
+      await this.#run(
+        [
+          'fetch',
+          '-q',
+          '--no-tags',
+          '--no-recurse-submodules',
+          '--unshallow',
+          this.remoteUrl,
+          `+refs/heads/${base}:refs/remotes/origin/${base}`,
+          `+refs/heads/${branch}:refs/remotes/origin/${branch}`,
+        ],
+        { auth: true },
+      );
     } catch (e) {
-      throw new Error(`Could not fetch the history of ${branch} and ${base} from ${this.remoteUrl}: ${errorMessage(e)}`);
+      throw new Error(
+        `Could not fetch the history of ${branch} and ${base} from ${this.remoteUrl}: ${errorMessage(e)}`,
+      );
     }
     return related();
   }
@@ -298,7 +320,8 @@ class GitRepository implements Repository {
     const st = await lstat(dir).catch(() => null);
     if (st && !st.isDirectory()) await rm(dir, { force: true });
     await mkdir(dir, { recursive: true });
-    for (const name of await readdir(dir)) if (!before.has(name)) await rm(join(dir, name), { recursive: true, force: true });
+    for (const name of await readdir(dir))
+      if (!before.has(name)) await rm(join(dir, name), { recursive: true, force: true });
     for (const [name, content] of before) {
       const now = await readFile(join(dir, name)).catch(() => null);
       if (now && now.equals(content) && (await lstat(join(dir, name))).isFile()) continue;
@@ -313,7 +336,8 @@ class GitRepository implements Repository {
     const configPath = join(this.#gitDir, 'config');
     this.#snapshot = await readFile(configPath, 'utf8');
     this.#presentAtSnapshot = new Set();
-    for (const name of PLANTABLE) if (await lstat(join(this.#gitDir, name)).catch(() => null)) this.#presentAtSnapshot.add(name);
+    for (const name of PLANTABLE)
+      if (await lstat(join(this.#gitDir, name)).catch(() => null)) this.#presentAtSnapshot.add(name);
     this.#hooksAtSnapshot = new Map();
     for (const e of await readdir(join(this.#gitDir, 'hooks'), { withFileTypes: true }).catch(() => [])) {
       if (e.isFile()) this.#hooksAtSnapshot.set(e.name, await readFile(join(this.#gitDir, 'hooks', e.name)));
@@ -351,14 +375,34 @@ class GitRepository implements Repository {
     if (this.#startSha) {
       const head = await this.headSha();
       if (head !== this.#startSha) {
-        const out = await this.#run(['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', NO_SUBMODULE_CONFIG, this.#startSha, head, '--']);
+        const out = await this.#run([
+          'diff',
+          '--name-only',
+          '-z',
+          '--no-renames',
+          '--no-ext-diff',
+          '--no-textconv',
+          NO_SUBMODULE_CONFIG,
+          this.#startSha,
+          head,
+          '--',
+        ]);
         for (const p of out.split('\0')) if (p) paths.add(p);
       }
     }
-    return { files: [...paths].sort(), skipped: [...skipped].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
+    return {
+      files: [...paths].sort(),
+      skipped: [...skipped].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    };
   }
 
-  async commitAll({ message, authorName, authorEmail, coAuthors, exclude = [] }: CommitOptions): Promise<string | null> {
+  async commitAll({
+    message,
+    authorName,
+    authorEmail,
+    coAuthors,
+    exclude = [],
+  }: CommitOptions): Promise<string | null> {
     await this.#guard();
     await this.#reattach();
     this.#identity = { name: authorName, email: authorEmail };
@@ -368,12 +412,23 @@ class GitRepository implements Repository {
     if (refused.length) this.#log.warning(refused.map((k) => k.reason).join('\n'));
     // Unstaged again, not deleted: the file stays for the job's later steps, its index entry as HEAD has it.
     if (exclude.length) await this.#run(['reset', '-q', 'HEAD', '--', ...exclude.map((p) => `:(literal)${p}`)]);
-    const staged = await this.#run(['diff', '--cached', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', NO_SUBMODULE_CONFIG]);
+    const staged = await this.#run([
+      'diff',
+      '--cached',
+      '--name-only',
+      '-z',
+      '--no-renames',
+      '--no-ext-diff',
+      '--no-textconv',
+      NO_SUBMODULE_CONFIG,
+    ]);
     if (!staged.replace(/\0/g, '')) return null;
     const trailers = [...new Set(coAuthors.map(trailerValue).filter(Boolean))].map((c) => `Co-authored-by: ${c}`);
     const body = message.replace(/\r\n?/g, '\n').trim() || 'Agent changes';
     const full = trailers.length ? `${body}\n\n${trailers.join('\n')}\n` : `${body}\n`;
-    await this.#run(['commit', '-q', '--no-verify', '--no-gpg-sign', '--cleanup=whitespace', '-m', full], { env: this.#identityEnv() });
+    await this.#run(['commit', '-q', '--no-verify', '--no-gpg-sign', '--cleanup=whitespace', '-m', full], {
+      env: this.#identityEnv(),
+    });
     return this.headSha();
   }
 
@@ -391,10 +446,14 @@ class GitRepository implements Repository {
     await this.#fetch([branch]);
     let rebased = false;
     try {
-      await this.#run(['rebase', '-q', '--no-verify', '--no-autostash', `refs/remotes/origin/${branch}`], { env: this.#identityEnv() });
+      await this.#run(['rebase', '-q', '--no-verify', '--no-autostash', `refs/remotes/origin/${branch}`], {
+        env: this.#identityEnv(),
+      });
       rebased = true;
     } catch (e) {
-      this.#log.info(`Rebasing onto ${branch} failed (${errorMessage(e).split('\n')[0]}); pushing to a new branch instead.`);
+      this.#log.info(
+        `Rebasing onto ${branch} failed (${errorMessage(e).split('\n')[0]}); pushing to a new branch instead.`,
+      );
       await this.#try(['rebase', '--abort']);
     }
     if (rebased) {
@@ -430,17 +489,33 @@ class GitRepository implements Repository {
     await this.#guard();
     const start = this.startSha();
     const existed = new Set(
-      (await this.#run(['ls-tree', '-r', '-z', '--name-only', start, '--', ...paths], { env: LITERAL_PATHSPECS })).split('\0').filter(Boolean),
+      (await this.#run(['ls-tree', '-r', '-z', '--name-only', start, '--', ...paths], { env: LITERAL_PATHSPECS }))
+        .split('\0')
+        .filter(Boolean),
     );
     const restore = paths.filter((p) => existed.has(p));
     const remove = paths.filter((p) => !existed.has(p));
     if (restore.length) await this.#run(['checkout', '-q', start, '--', ...restore], { env: LITERAL_PATHSPECS });
-    if (remove.length) await this.#run(['rm', '-q', '-r', '-f', '--cached', '--ignore-unmatch', '--', ...remove], { env: LITERAL_PATHSPECS });
+    if (remove.length)
+      await this.#run(['rm', '-q', '-r', '-f', '--cached', '--ignore-unmatch', '--', ...remove], {
+        env: LITERAL_PATHSPECS,
+      });
     for (const p of remove) await rm(join(this.dir, p), { force: true, recursive: true });
   }
 
   diffSinceStart(): Promise<string> {
-    return this.#run(['diff', '--binary', '--full-index', '--no-ext-diff', '--no-textconv', '--no-color', NO_SUBMODULE_CONFIG, this.startSha(), 'HEAD', '--']);
+    return this.#run([
+      'diff',
+      '--binary',
+      '--full-index',
+      '--no-ext-diff',
+      '--no-textconv',
+      '--no-color',
+      NO_SUBMODULE_CONFIG,
+      this.startSha(),
+      'HEAD',
+      '--',
+    ]);
   }
 
   async pendingChanges(exclude: readonly string[] = []): Promise<PendingChanges> {
@@ -448,12 +523,30 @@ class GitRepository implements Repository {
     await this.#reattach();
     const start = this.startSha();
     // Every byte as text, so neither a `.gitattributes` (`* -diff`, `binary`) nor a textconv driver hides a file.
-    const flags = ['-U0', '--text', '--no-color', '--no-renames', '--no-ext-diff', '--no-textconv', '--src-prefix=a/', '--dst-prefix=b/'];
+    const flags = [
+      '-U0',
+      '--text',
+      '--no-color',
+      '--no-renames',
+      '--no-ext-diff',
+      '--no-textconv',
+      '--src-prefix=a/',
+      '--dst-prefix=b/',
+    ];
     const head = await this.headSha();
     let history = '';
     const commits: Array<{ sha: string; text: string }> = [];
     if (head !== start) {
-      history = await this.#run(['log', '-p', ...flags, '-m', '--first-parent', '--format=commit %H', `${start}..${head}`, '--']);
+      history = await this.#run([
+        'log',
+        '-p',
+        ...flags,
+        '-m',
+        '--first-parent',
+        '--format=commit %H',
+        `${start}..${head}`,
+        '--',
+      ]);
       const meta = await this.#run(['log', '-z', '--format=%H%n%B%n%an <%ae>%n%cn <%ce>', `${start}..${head}`, '--']);
       for (const entry of meta.split('\0').filter(Boolean)) {
         const nl = entry.indexOf('\n');
@@ -470,9 +563,13 @@ class GitRepository implements Repository {
       if ((await lstat(real).catch(() => null))?.isFile()) await copyFile(real, index);
       const env = { GIT_INDEX_FILE: index };
       const git = this.#git;
-      const scratchGit: GitCommandManager = { settings: git.settings, exec: (args, o) => git.exec(args, { ...o, env: { ...o?.env, ...env } }) };
+      const scratchGit: GitCommandManager = {
+        settings: git.settings,
+        exec: (args, o) => git.exec(args, { ...o, env: { ...o?.env, ...env } }),
+      };
       await stageChanges(scratchGit, this.dir);
-      if (exclude.length) await this.#run(['reset', '-q', 'HEAD', '--', ...exclude.map((p) => `:(literal)${p}`)], { env });
+      if (exclude.length)
+        await this.#run(['reset', '-q', 'HEAD', '--', ...exclude.map((p) => `:(literal)${p}`)], { env });
       const workspace = await this.#run(['diff', '--cached', ...flags, NO_SUBMODULE_CONFIG, head, '--'], { env });
       return { history, workspace, commits };
     } finally {
@@ -523,7 +620,9 @@ class GitRepository implements Repository {
   async #remoteHeads(names: readonly string[]): Promise<Map<string, string>> {
     let out: string;
     try {
-      out = await this.#run(['ls-remote', '--heads', this.remoteUrl, ...names.map((n) => `refs/heads/${n}`)], { auth: true });
+      out = await this.#run(['ls-remote', '--heads', this.remoteUrl, ...names.map((n) => `refs/heads/${n}`)], {
+        auth: true,
+      });
     } catch (e) {
       throw new Error(`Could not reach ${this.remoteUrl}: ${errorMessage(e)}`);
     }
@@ -540,14 +639,19 @@ class GitRepository implements Repository {
   async #fetch(branches: readonly string[]): Promise<void> {
     const refspecs = branches.map((b) => `+refs/heads/${b}:refs/remotes/origin/${b}`);
     try {
-      await this.#run(['fetch', '-q', '--no-tags', '--no-recurse-submodules', this.remoteUrl, ...refspecs], { auth: true });
+      await this.#run(['fetch', '-q', '--no-tags', '--no-recurse-submodules', this.remoteUrl, ...refspecs], {
+        auth: true,
+      });
     } catch (e) {
       throw new Error(`Could not fetch ${branches.join(', ')} from ${this.remoteUrl}: ${errorMessage(e)}`);
     }
   }
 
   #pushHead(branch: string): Promise<string> {
-    return this.#run(['push', '--porcelain', '--no-verify', '--recurse-submodules=no', this.remoteUrl, `HEAD:refs/heads/${branch}`], { auth: true });
+    return this.#run(
+      ['push', '--porcelain', '--no-verify', '--recurse-submodules=no', this.remoteUrl, `HEAD:refs/heads/${branch}`],
+      { auth: true },
+    );
   }
 
   #pushError(branch: string, e: unknown): Error {
@@ -564,13 +668,21 @@ export async function openRepository(dir: string, options: OpenOptions): Promise
   const workTree = resolve(dir);
   const serverUrl = options.serverUrl.replace(/\/+$/, '');
   const remoteUrl = stripUserinfo(options.remoteUrl ?? `${serverUrl}/${options.repoFullName}.git`);
-  const git = createCommandManager({ workTree, gitDir: join(workTree, '.git'), token: options.token, serverUrl, protocols: protocolsFor(remoteUrl) });
+  const git = createCommandManager({
+    workTree,
+    gitDir: join(workTree, '.git'),
+    token: options.token,
+    serverUrl,
+    protocols: protocolsFor(remoteUrl),
+  });
   await mkdir(workTree, { recursive: true });
   const dotGit = await lstat(join(workTree, '.git')).catch(() => null);
   if (!dotGit) {
     const entries = await readdir(workTree);
     if (entries.length) {
-      throw new UserError(`The workspace ${workTree} is not empty and not a git clone: check the repository out with actions/checkout before this step, or start from an empty workspace.`);
+      throw new UserError(
+        `The workspace ${workTree} is not empty and not a git clone: check the repository out with actions/checkout before this step, or start from an empty workspace.`,
+      );
     }
     try {
       await git.exec(['clone', '-q', '--no-tags', '--', remoteUrl, workTree], { auth: true, noRepo: true });
@@ -578,7 +690,9 @@ export async function openRepository(dir: string, options: OpenOptions): Promise
       throw new Error(`Could not clone ${remoteUrl}: ${errorMessage(e)}`);
     }
   } else if (!dotGit.isDirectory()) {
-    throw new UserError(`${join(workTree, '.git')} is not a directory (a worktree or submodule checkout): check the repository out with actions/checkout.`);
+    throw new UserError(
+      `${join(workTree, '.git')} is not a directory (a worktree or submodule checkout): check the repository out with actions/checkout.`,
+    );
   }
   const repo = new GitRepository(workTree, remoteUrl, git, options.log ?? silentLogger);
   const origin = (await git.exec(['config', '--local', '--get', 'remote.origin.url']).catch(() => '')).trim();

@@ -31,7 +31,12 @@ export interface WorkspaceChanges {
 
 /** The status arguments every caller uses: `dirty` keeps git from reading submodule config or running in them. */
 export const STATUS_ARGS = [
-  'status', '--porcelain=v2', '-z', '--untracked-files=all', '--no-renames', '--ignore-submodules=dirty',
+  'status',
+  '--porcelain=v2',
+  '-z',
+  '--untracked-files=all',
+  '--no-renames',
+  '--ignore-submodules=dirty',
 ] as const;
 
 const GITLINK = '160000';
@@ -146,7 +151,13 @@ export async function sortChanges(dir: string, entries: readonly StatusEntry[]):
       skip(e.path, 'refused');
     } else if (st && !st.isFile() && !st.isSymbolicLink() && !st.isDirectory()) {
       skip(e.path, 'special-file');
-    } else if (st?.isFile() && !(await access(abs, constants.R_OK).then(() => true, () => false))) {
+    } else if (
+      st?.isFile() &&
+      !(await access(abs, constants.R_OK).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       skip(e.path, 'unreadable');
     } else {
       files.push(e.path);

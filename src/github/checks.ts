@@ -13,9 +13,21 @@ const CONCLUSION: Record<Status, 'success' | 'neutral' | 'failure'> = {
 export async function reportCheckRun(
   gh: GitHub,
   repo: RepoRef,
-  p: { name: string; sha: string; status: Status; failOn: readonly Status[]; title: string; summary: string; detailsUrl: string },
+  p: {
+    name: string;
+    sha: string;
+    status: Status;
+    failOn: readonly Status[];
+    title: string;
+    summary: string;
+    detailsUrl: string;
+  },
 ): Promise<number> {
-  const conclusion = p.failOn.includes(p.status) ? 'failure' : CONCLUSION[p.status] === 'failure' ? 'neutral' : CONCLUSION[p.status];
+  const conclusion = p.failOn.includes(p.status)
+    ? 'failure'
+    : CONCLUSION[p.status] === 'failure'
+      ? 'neutral'
+      : CONCLUSION[p.status];
   const fields = {
     status: 'completed',
     conclusion,
@@ -23,10 +35,17 @@ export async function reportCheckRun(
     output: { title: p.title.slice(0, 255), summary: p.summary.slice(0, 65_000) },
   } as const;
   return createOnce(
-    async () => (await gh.rest.checks.create({ ...repo, name: p.name, head_sha: p.sha, ...fields, request: NO_RETRY })).data.id,
+    async () =>
+      (await gh.rest.checks.create({ ...repo, name: p.name, head_sha: p.sha, ...fields, request: NO_RETRY })).data.id,
     async () => {
       // A create whose answer was lost: the run is there, named after the agent, on this commit. Make it ours.
-      const { data } = await gh.rest.checks.listForRef({ ...repo, ref: p.sha, check_name: p.name, filter: 'latest', per_page: 1 });
+      const { data } = await gh.rest.checks.listForRef({
+        ...repo,
+        ref: p.sha,
+        check_name: p.name,
+        filter: 'latest',
+        per_page: 1,
+      });
       const run = data.check_runs.find((r) => r.head_sha === p.sha);
       if (!run) return null;
       await gh.rest.checks.update({ ...repo, check_run_id: run.id, ...fields });

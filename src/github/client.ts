@@ -34,7 +34,12 @@ export function createGitHub(token: string, baseUrl: string, log: Logger): GitHu
         log.warning(`GitHub rate limit on ${options.method} ${options.url}; retrying in ${retryAfter} s`);
         return retryCount < 2;
       },
-      onSecondaryRateLimit: (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
+      onSecondaryRateLimit: (
+        retryAfter: number,
+        options: { method: string; url: string },
+        _o: unknown,
+        retryCount: number,
+      ) => {
         log.warning(`GitHub secondary rate limit on ${options.method} ${options.url}; retrying in ${retryAfter} s`);
         return retryCount < 2;
       },

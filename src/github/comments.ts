@@ -5,7 +5,8 @@ import { createOnce, NO_RETRY } from './create-once.ts';
 
 /** GitHub refuses a comment body longer than this (422 "body is too long"). */
 export const MAX_COMMENT_CHARS = 65_536;
-const CUT_NOTE = "_The rest of this report was cut to fit GitHub's comment size limit; the job summary and the run log have all of it._";
+const CUT_NOTE =
+  "_The rest of this report was cut to fit GitHub's comment size limit; the job summary and the run log have all of it._";
 
 export interface PostedComment {
   readonly id: number;

@@ -18,7 +18,11 @@ function isTransient(e: unknown): boolean {
   return status === undefined || status >= 500 || status === 408 || status === 429;
 }
 
-export async function createOnce<T>(create: () => Promise<T>, find: () => Promise<T | null>, delayMs = 1_000): Promise<T> {
+export async function createOnce<T>(
+  create: () => Promise<T>,
+  find: () => Promise<T | null>,
+  delayMs = 1_000,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await create();

@@ -20,7 +20,13 @@ export interface PullRequestSpec {
 
 /** The open PR from `head` into `base` in this repository, if any. */
 export async function findOpenPull(gh: GitHub, repo: RepoRef, head: string, base: string): Promise<PullRef | null> {
-  const { data } = await gh.rest.pulls.list({ ...repo, head: `${repo.owner}:${head}`, base, state: 'open', per_page: 1 });
+  const { data } = await gh.rest.pulls.list({
+    ...repo,
+    head: `${repo.owner}:${head}`,
+    base,
+    state: 'open',
+    per_page: 1,
+  });
   const pr = data[0];
   return pr ? { number: pr.number, url: pr.html_url, created: false, draft: !!pr.draft, nodeId: pr.node_id } : null;
 }
@@ -57,5 +63,8 @@ export async function ensurePullRequest(gh: GitHub, repo: RepoRef, spec: PullReq
 
 /** Marks a draft PR ready for review: the work it holds is now COMPLETE. REST cannot do this; GraphQL can. */
 export async function markReadyForReview(gh: GitHub, pr: PullRef): Promise<void> {
-  await gh.graphql('mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }', { id: pr.nodeId });
+  await gh.graphql(
+    'mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }',
+    { id: pr.nodeId },
+  );
 }

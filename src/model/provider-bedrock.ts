@@ -15,7 +15,9 @@ export interface BedrockSettings {
   readonly keys?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
 }
 
-export async function bedrockSdkClient(s: BedrockSettings): Promise<{ client: ModelClient } | { noCredentials: string }> {
+export async function bedrockSdkClient(
+  s: BedrockSettings,
+): Promise<{ client: ModelClient } | { noCredentials: string }> {
   const common = { awsRegion: s.region, baseURL: s.baseURL, maxRetries: s.maxRetries };
   if (s.bearer) return { client: new AnthropicBedrock({ ...common, apiKey: s.bearer }) };
   if (s.keys) {

@@ -29,7 +29,10 @@ export async function vertexSdkClient(
     authClient = client;
   } else {
     // A known project is handed in: left to find it, an external_account client asks Cloud Resource Manager.
-    const auth = new GoogleAuth({ scopes: 'https://www.googleapis.com/auth/cloud-platform', ...(projectId ? { projectId } : {}) });
+    const auth = new GoogleAuth({
+      scopes: 'https://www.googleapis.com/auth/cloud-platform',
+      ...(projectId ? { projectId } : {}),
+    });
     try {
       authClient = await auth.getClient();
     } catch (e) {
@@ -38,5 +41,13 @@ export async function vertexSdkClient(
     projectId ||= await auth.getProjectId().catch(() => undefined);
   }
   if (!projectId) return { problem: 'project', detail: '' };
-  return { client: new AnthropicVertex({ region: s.region, projectId, authClient, maxRetries: s.maxRetries, ...(s.baseURL ? { baseURL: s.baseURL } : {}) }) };
+  return {
+    client: new AnthropicVertex({
+      region: s.region,
+      projectId,
+      authClient,
+      maxRetries: s.maxRetries,
+      ...(s.baseURL ? { baseURL: s.baseURL } : {}),
+    }),
+  };
 }

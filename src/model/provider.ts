@@ -55,8 +55,14 @@ const PROVIDER_IDS: Readonly<Record<string, { readonly bedrock: string; readonly
   'claude-opus-5': { bedrock: 'global.anthropic.claude-opus-5', vertex: 'claude-opus-5' },
   'claude-sonnet-5': { bedrock: 'global.anthropic.claude-sonnet-5', vertex: 'claude-sonnet-5' },
   'claude-sonnet-4-6': { bedrock: 'global.anthropic.claude-sonnet-4-6', vertex: 'claude-sonnet-4-6' },
-  'claude-sonnet-4-5': { bedrock: 'global.anthropic.claude-sonnet-4-5-20250929-v1:0', vertex: 'claude-sonnet-4-5@20250929' },
-  'claude-haiku-4-5': { bedrock: 'global.anthropic.claude-haiku-4-5-20251001-v1:0', vertex: 'claude-haiku-4-5@20251001' },
+  'claude-sonnet-4-5': {
+    bedrock: 'global.anthropic.claude-sonnet-4-5-20250929-v1:0',
+    vertex: 'claude-sonnet-4-5@20250929',
+  },
+  'claude-haiku-4-5': {
+    bedrock: 'global.anthropic.claude-haiku-4-5-20251001-v1:0',
+    vertex: 'claude-haiku-4-5@20251001',
+  },
 };
 
 /** A Bedrock model id, inference profile or ARN (already the provider's own spelling). */
@@ -152,7 +158,9 @@ async function bedrockClient(o: ModelClientOptions, maxRetries: number): Promise
     baseURL: read(o.env, 'ANTHROPIC_BEDROCK_BASE_URL') ?? `https://bedrock-runtime.${region}.amazonaws.com`,
     maxRetries,
     ...(bearer ? { bearer } : {}),
-    ...(accessKeyId && secretAccessKey ? { keys: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } } : {}),
+    ...(accessKeyId && secretAccessKey
+      ? { keys: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } }
+      : {}),
   });
   if ('client' in r) return r.client;
   throw new UserError(
@@ -168,7 +176,13 @@ async function vertexClient(o: ModelClientOptions, maxRetries: number): Promise<
   const baseURL = read(o.env, 'ANTHROPIC_VERTEX_BASE_URL');
   const token = read(o.env, 'ANTHROPIC_VERTEX_ACCESS_TOKEN');
   const { vertexSdkClient } = await import('./provider-vertex.ts');
-  const r = await vertexSdkClient({ region, maxRetries, ...(projectId ? { projectId } : {}), ...(baseURL ? { baseURL } : {}), ...(token ? { token } : {}) });
+  const r = await vertexSdkClient({
+    region,
+    maxRetries,
+    ...(projectId ? { projectId } : {}),
+    ...(baseURL ? { baseURL } : {}),
+    ...(token ? { token } : {}),
+  });
   if ('client' in r) return r.client;
   if (r.problem === 'credentials') {
     throw new UserError(
@@ -198,7 +212,9 @@ function bedrockRegion(o: ModelClientOptions): string {
 function vertexRegion(o: ModelClientOptions): string {
   const region = o.region || read(o.env, 'CLOUD_ML_REGION');
   if (!region) {
-    throw new UserError("provider vertex: no region. Set CLOUD_ML_REGION in the step's `env:` (e.g. `global` or `us-east5`).");
+    throw new UserError(
+      "provider vertex: no region. Set CLOUD_ML_REGION in the step's `env:` (e.g. `global` or `us-east5`).",
+    );
   }
   return region;
 }
@@ -218,6 +234,9 @@ function firstOf(env: Env, names: readonly string[]): string | undefined {
 /** The provider SDK's client behind the loop's interface, with the loop's Anthropic model ids mapped to the provider's. */
 function mapModelIds(provider: Provider, client: ModelClient): ModelClient {
   const stream = ((params: { model: string }, options?: unknown) =>
-    client.messages.stream({ ...params, model: providerModelId(provider, params.model) } as never, options as never)) as ModelClient['messages']['stream'];
+    client.messages.stream(
+      { ...params, model: providerModelId(provider, params.model) } as never,
+      options as never,
+    )) as ModelClient['messages']['stream'];
   return { messages: { stream } };
 }

@@ -20,17 +20,25 @@ export async function readRecording(path: string): Promise<Recording> {
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new UserError(`Cannot read the transcript ${path} (${(e as NodeJS.ErrnoException).code}): pass the file the run's 'transcript' output named.`);
+    throw new UserError(
+      `Cannot read the transcript ${path} (${(e as NodeJS.ErrnoException).code}): pass the file the run's 'transcript' output named.`,
+    );
   }
-  const entries = text.split('\n').filter(Boolean).map((l, i) => {
-    try {
-      return JSON.parse(l) as Record<string, any>;
-    } catch {
-      throw new UserError(`The transcript ${path} is not JSONL: line ${i + 1} is not JSON.`);
-    }
-  });
+  const entries = text
+    .split('\n')
+    .filter(Boolean)
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as Record<string, any>;
+      } catch {
+        throw new UserError(`The transcript ${path} is not JSONL: line ${i + 1} is not JSON.`);
+      }
+    });
   const start = entries.find((e) => e.type === 'start');
-  if (!start?.startSha) throw new UserError(`The transcript ${path} has no start entry with the starting commit: it was not written by this action (or by a version before transcripts could be replayed).`);
+  if (!start?.startSha)
+    throw new UserError(
+      `The transcript ${path} has no start entry with the starting commit: it was not written by this action (or by a version before transcripts could be replayed).`,
+    );
   const end = entries.findLast((e) => e.type === 'end');
   return {
     agent: start.agent,
@@ -48,7 +56,10 @@ export function replayClient(messages: readonly Anthropic.Messages.Message[]): M
   const stream = () => ({
     finalMessage: async () => {
       const next = queue.shift();
-      if (!next) throw new Error('replay: the run asked the model for a turn the transcript does not hold (the tool results differed from the recording)');
+      if (!next)
+        throw new Error(
+          'replay: the run asked the model for a turn the transcript does not hold (the tool results differed from the recording)',
+        );
       return next;
     },
   });

@@ -29,7 +29,10 @@ export interface AgentRun {
 
 export type AgentRunResult = { readonly ended: StatusBlock } | AgentRun;
 
-type SandboxSettings = Pick<ToolboxOptions, 'workspace' | 'sandbox' | 'allowedDomains' | 'env' | 'log' | 'hiddenPaths' | 'secrets'>;
+type SandboxSettings = Pick<
+  ToolboxOptions,
+  'workspace' | 'sandbox' | 'allowedDomains' | 'env' | 'log' | 'hiddenPaths' | 'secrets'
+>;
 
 /**
  * Where and how commands run: the same for the agent's Bash and for verify-command. The run's credential files
@@ -47,7 +50,13 @@ export function sandboxSettings(run: Run, credentials: CredentialFiles): Sandbox
   };
 }
 
-export async function runAgent(run: Run, catalog: AgentCatalog, git: Repository, branch: string, credentials: CredentialFiles): Promise<AgentRunResult> {
+export async function runAgent(
+  run: Run,
+  catalog: AgentCatalog,
+  git: Repository,
+  branch: string,
+  credentials: CredentialFiles,
+): Promise<AgentRunResult> {
   const { cfg, env, event, redact } = run;
   // 5. The agent and its model.
   let agent: AgentDefinition;
@@ -61,19 +70,39 @@ export async function runAgent(run: Run, catalog: AgentCatalog, git: Repository,
   }
 
   // 6. The agent loop.
-  run.channel.phase(`Working (${agent.name}, ${cfg.provider === 'anthropic' ? model.id : `${providerModelId(cfg.provider, model.id)} on ${cfg.provider}`})`);
+  run.channel.phase(
+    `Working (${agent.name}, ${cfg.provider === 'anthropic' ? model.id : `${providerModelId(cfg.provider, model.id)} on ${cfg.provider}`})`,
+  );
   const restoreGit = await git.hideCredentials();
   const offered = agent.tools.filter((t) => !cfg.allowedTools || cfg.allowedTools.includes(t));
-  const transcript = new Transcript(join(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? 'local'}-${event.comment.id}.jsonl`), redact, run.log);
+  const transcript = new Transcript(
+    join(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? 'local'}-${event.comment.id}.jsonl`),
+    redact,
+    run.log,
+  );
   run.outputs.set(Output.Transcript, transcript.path);
-  const modelAccess = { provider: cfg.provider, apiKey: cfg.anthropicApiKey, baseUrl: cfg.anthropicBaseUrl, env: process.env };
+  const modelAccess = {
+    provider: cfg.provider,
+    apiKey: cfg.anthropicApiKey,
+    baseUrl: cfg.anthropicBaseUrl,
+    env: process.env,
+  };
   let toolbox: Toolbox | undefined;
   let opening: Promise<Toolbox> | undefined;
   let result: LoopResult;
   try {
     // Independent waits, together: the sandbox probe, the thread from GitHub, the model client (SDK and credentials).
-    opening = createToolbox({ ...sandboxSettings(run, credentials), tools: offered, readOnlyRoots: agent.referenceRoots, allowWorkflowChanges: cfg.allowWorkflowChanges });
-    const [, thread, client] = await Promise.all([opening, listThread(run.gh, env.repo, event.issue.number, run.me), createModelClient(modelAccess)]);
+    opening = createToolbox({
+      ...sandboxSettings(run, credentials),
+      tools: offered,
+      readOnlyRoots: agent.referenceRoots,
+      allowWorkflowChanges: cfg.allowWorkflowChanges,
+    });
+    const [, thread, client] = await Promise.all([
+      opening,
+      listThread(run.gh, env.repo, event.issue.number, run.me),
+      createModelClient(modelAccess),
+    ]);
     toolbox = await opening;
     const { comment, issue } = event;
     result = await runSession({
@@ -119,7 +148,12 @@ export async function runAgent(run: Run, catalog: AgentCatalog, git: Repository,
     };
   }
   await restoreGit();
-  Object.assign(run.figures, { turns: result.turns, toolCalls: result.toolCalls, usage: result.usage, costUsd: result.costUsd });
+  Object.assign(run.figures, {
+    turns: result.turns,
+    toolCalls: result.toolCalls,
+    usage: result.usage,
+    costUsd: result.costUsd,
+  });
   run.status = result.status;
   return { result, toolbox, offered, transcript };
 }

@@ -54,9 +54,20 @@ export async function checkout(
 
   let catalog = gate.catalog;
   try {
-    const git = await openRepository(env.workspace, { token: cfg.githubToken, serverUrl: env.serverUrl, repoFullName: env.repoFullName, log: run.log });
+    const git = await openRepository(env.workspace, {
+      token: cfg.githubToken,
+      serverUrl: env.serverUrl,
+      repoFullName: env.repoFullName,
+      log: run.log,
+    });
     opened(git);
-    if (!gate.hasCheckout) catalog = await loadAgents({ workspace: env.workspace, agentsDir: cfg.agentsDir, builtinDir: gate.builtinDir, log: run.log });
+    if (!gate.hasCheckout)
+      catalog = await loadAgents({
+        workspace: env.workspace,
+        agentsDir: cfg.agentsDir,
+        builtinDir: gate.builtinDir,
+        log: run.log,
+      });
     await git.prepareBranch({ branch, base, mode: pr ? 'pr' : 'issue' });
     return { git, branch, base, pr, catalog };
   } catch (e) {

@@ -34,11 +34,18 @@ export async function readCommand(cfg: Config, event: CommentEvent, workspace: s
   // Our own comments carry the marker; with no API call the author cannot be checked, so any marked comment is
   // skipped. Harmless: a marker stops only the comment that carries it, never anyone else's command.
   if (comment.body.includes(COMMENT_MARKER)) {
-    return { skip: `the comment carries this action's hidden marker (${COMMENT_MARKER}), so it is taken as the action's own and never run; remove the marker to run it.` };
+    return {
+      skip: `the comment carries this action's hidden marker (${COMMENT_MARKER}), so it is taken as the action's own and never run; remove the marker to run it.`,
+    };
   }
   const builtinDir = builtinAgentsDir(import.meta.url);
   const hasCheckout = existsSync(join(workspace, '.git'));
-  const catalog = await loadAgents({ workspace: hasCheckout ? workspace : builtinDir, agentsDir: cfg.agentsDir, builtinDir, log });
+  const catalog = await loadAgents({
+    workspace: hasCheckout ? workspace : builtinDir,
+    agentsDir: cfg.agentsDir,
+    builtinDir,
+    log,
+  });
   const names = agentNames(catalog);
   let command = parseCommand(comment.body, names, cfg.agent || undefined);
   // A near miss of one of our names (`/backend-develper`) is answered, once the commenter is known to be allowed;
@@ -47,7 +54,9 @@ export async function readCommand(cfg: Config, event: CommentEvent, workspace: s
   const didYouMean = typo ? nearestName(typo, names) : null;
   if (!command && typo && didYouMean) command = { agent: typo, task: '' };
   if (!command) {
-    return { skip: `the comment is not a command for ${cfg.agent ? `/${cfg.agent}` : `any of ${names.map((n) => `/${n}`).join(', ')}`}.` };
+    return {
+      skip: `the comment is not a command for ${cfg.agent ? `/${cfg.agent}` : `any of ${names.map((n) => `/${n}`).join(', ')}`}.`,
+    };
   }
   return { command, didYouMean, catalog, hasCheckout, builtinDir };
 }
@@ -88,8 +97,13 @@ export async function checkPermission(
   });
   if (decision.allowed) return null;
   log.warning(`@${comment.user.login} may not run /${agentName}: ${decision.reason}`);
-  await upsertComment(gh, repo, issue.number, marker('refused', String(comment.id)), `@${comment.user.login} ${decision.reason}`, me).catch((e) =>
-    log.warning(`Could not post the refusal: ${errorMessage(e)}`),
-  );
+  await upsertComment(
+    gh,
+    repo,
+    issue.number,
+    marker('refused', String(comment.id)),
+    `@${comment.user.login} ${decision.reason}`,
+    me,
+  ).catch((e) => log.warning(`Could not post the refusal: ${errorMessage(e)}`));
   return decision.reason;
 }

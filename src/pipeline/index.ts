@@ -50,8 +50,16 @@ export async function runPipeline(i: PipelineInput): Promise<string | null> {
     return null;
   }
   // The model provider's settings (key, region, project) from inputs and environment only: no network yet.
-  checkProviderSettings({ provider: cfg.provider, apiKey: cfg.anthropicApiKey, baseUrl: cfg.anthropicBaseUrl, env: process.env });
-  if (!cfg.githubToken) throw new UserError("Input 'github-token' is empty: leave it at its default (${{ github.token }}) or pass an app token.");
+  checkProviderSettings({
+    provider: cfg.provider,
+    apiKey: cfg.anthropicApiKey,
+    baseUrl: cfg.anthropicBaseUrl,
+    env: process.env,
+  });
+  if (!cfg.githubToken)
+    throw new UserError(
+      "Input 'github-token' is empty: leave it at its default (${{ github.token }}) or pass an app token.",
+    );
   const gh = createGitHub(cfg.githubToken, env.apiUrl, log);
   const me = new Identity((m) => log.warning(m));
   const agentName = gate.command.agent;
@@ -64,7 +72,15 @@ export async function runPipeline(i: PipelineInput): Promise<string | null> {
   }
 
   // 3. Acknowledge; from here on every outcome is reported through the progress comment.
-  const channel = await acknowledge(gh, me, env.repo, { issue: event.issue.number, commentId: event.comment.id, agentName, runUrl: env.runUrl, redact, log, started });
+  const channel = await acknowledge(gh, me, env.repo, {
+    issue: event.issue.number,
+    commentId: event.comment.id,
+    agentName,
+    runUrl: env.runUrl,
+    redact,
+    log,
+    started,
+  });
   const run: Run = {
     cfg,
     env,
@@ -79,13 +95,25 @@ export async function runPipeline(i: PipelineInput): Promise<string | null> {
     agentName,
     channel,
     task: gate.command.task,
-    figures: { turns: 0, toolCalls: {}, usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 }, costUsd: 0, durationMs: 0 },
+    figures: {
+      turns: 0,
+      toolCalls: {},
+      usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
+      costUsd: 0,
+      durationMs: 0,
+    },
     notes: [],
     status: errorStatus('The run has not ended.', 'the run has not ended'),
   };
   if (gate.didYouMean) {
     const available = [...gate.catalog.agents.keys()].map((n) => `/${n}`).join(', ');
-    return reportEarly(run, errorStatus(`There is no agent /${agentName}.`, `No agent named "/${agentName}". Did you mean /${gate.didYouMean}? Available: ${available}.`));
+    return reportEarly(
+      run,
+      errorStatus(
+        `There is no agent /${agentName}.`,
+        `No agent named "/${agentName}". Did you mean /${gate.didYouMean}? Available: ${available}.`,
+      ),
+    );
   }
   let opened: Repository | undefined;
   try {
@@ -94,7 +122,9 @@ export async function runPipeline(i: PipelineInput): Promise<string | null> {
     await reportEarly(run, errorStatus('The run failed unexpectedly.', redact(errorMessage(e)))).catch(() => {});
     throw e;
   } finally {
-    await opened?.restoreCredentials().catch((e) => log.warning(`Could not restore the checkout's credentials: ${redact(errorMessage(e))}`));
+    await opened
+      ?.restoreCredentials()
+      .catch((e) => log.warning(`Could not restore the checkout's credentials: ${redact(errorMessage(e))}`));
   }
 }
 
@@ -109,13 +139,24 @@ async function afterAcknowledge(
   if ('ended' in co) return reportEarly(run, co.ended);
   run.outputs.set(Output.Branch, co.branch);
   // Credential files on the checked-out branch and in the job's environment: hidden from every tool, masked.
-  const credentials = await findCredentialFiles({ workspace: run.env.workspace, home: process.env.HOME, env: process.env, log: (m) => run.log.info(m) });
+  const credentials = await findCredentialFiles({
+    workspace: run.env.workspace,
+    home: process.env.HOME,
+    env: process.env,
+    log: (m) => run.log.info(m),
+  });
   secrets.protect(credentials.secrets);
   const agent = await runAgent(run, co.catalog, co.git, co.branch, credentials);
   if ('ended' in agent) return reportEarly(run, agent.ended);
   const verifyOutput = await verify(run, agent.toolbox, agent.offered, credentials);
   await agent.toolbox?.close();
-  const pushed = await commitAndPush(run, co.git, { branch: co.branch, transcript: agent.transcript, endedBy: agent.result.endedBy, credentials, secrets: secrets.secrets });
+  const pushed = await commitAndPush(run, co.git, {
+    branch: co.branch,
+    transcript: agent.transcript,
+    endedBy: agent.result.endedBy,
+    credentials,
+    secrets: secrets.secrets,
+  });
   const mismatch = [...pushed.claimed].sort().join(',') !== [...run.status.files].sort().join(',');
   const pr = await openPullRequest(run, pushed, co.base, co.pr);
   run.channel.phase('Reporting');

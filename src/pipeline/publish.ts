@@ -55,7 +55,9 @@ export async function commitAndPush(run: Run, git: Repository, c: CommitInput): 
     try {
       await git.discard(workflows);
       changed = changed.filter((f) => !workflows.includes(f));
-      notes.push(`Changes to ${workflows.join(', ')} were discarded: set allow-workflow-changes: true to let the agent change workflows.`);
+      notes.push(
+        `Changes to ${workflows.join(', ')} were discarded: set allow-workflow-changes: true to let the agent change workflows.`,
+      );
     } catch (e) {
       notes.push(`Discarding workflow changes failed: ${redact(errorMessage(e))}; nothing was committed.`);
       changed = [];
@@ -69,7 +71,9 @@ export async function commitAndPush(run: Run, git: Repository, c: CommitInput): 
   run.status = { ...run.status, files: changed };
   // The secret gate: a secret the run holds (in any encoding) or one secretlint recognises stops the commit; the
   // verdict rewrites the status (BLOCKED, names withheld), the one change of status that is not a plain worsen().
-  const gate = changed.length ? await secretGate({ repo: git, knownSecrets: c.secrets, exclude: leftOut.excluded, log: (m) => run.log.info(m) }) : null;
+  const gate = changed.length
+    ? await secretGate({ repo: git, knownSecrets: c.secrets, exclude: leftOut.excluded, log: (m) => run.log.info(m) })
+    : null;
   if (gate && !gate.pass) {
     run.status = gate.apply(run.status);
     notes.push(...gate.notes);
@@ -80,7 +84,9 @@ export async function commitAndPush(run: Run, git: Repository, c: CommitInput): 
     const { comment, issue } = run.event;
     try {
       const sha = await git.commitAll({
-        message: redact(`${run.status.summary.split('\n')[0]!.slice(0, 72) || `/${run.agentName} changes`}\n\n/${run.agentName} for #${issue.number}: ${run.status.status}`),
+        message: redact(
+          `${run.status.summary.split('\n')[0]!.slice(0, 72) || `/${run.agentName} changes`}\n\n/${run.agentName} for #${issue.number}: ${run.status.status}`,
+        ),
         authorName: BOT_IDENTITY.name,
         authorEmail: BOT_IDENTITY.email,
         coAuthors: [`${comment.user.login} <${comment.user.id}+${comment.user.login}@users.noreply.github.com>`],
@@ -90,19 +96,31 @@ export async function commitAndPush(run: Run, git: Repository, c: CommitInput): 
       headSha = p.sha || sha || headSha;
       pushedBranch = p.branch;
       pushed = true;
-      if (p.fallback) notes.push(`${branch} moved on meanwhile and could not be rebased cleanly; the work is on ${p.branch}.`);
+      if (p.fallback)
+        notes.push(`${branch} moved on meanwhile and could not be rebased cleanly; the work is on ${p.branch}.`);
     } catch (e) {
       notes.push(`Pushing failed: ${redact(errorMessage(e))}. The commit stays in the runner's workspace only.`);
       worsen(run, 'ERROR', `push failed: ${redact(errorMessage(e))}`);
     }
   }
   run.outputs.set(Output.Branch, pushedBranch);
-  c.transcript.write({ type: 'end', endedBy: c.endedBy, status: run.status, commit: pushed ? headSha : null, diffSha256: await diffHash(git) });
+  c.transcript.write({
+    type: 'end',
+    endedBy: c.endedBy,
+    status: run.status,
+    commit: pushed ? headSha : null,
+    diffSha256: await diffHash(git),
+  });
   return { branch: pushedBranch, pushed, headSha, claimed };
 }
 
 /** Step 9: the pull request for an issue (opened as a draft unless COMPLETE), or the one the command was made on. */
-export async function openPullRequest(run: Run, p: Pushed, base: string, existing: PullRef | null): Promise<PullRef | null> {
+export async function openPullRequest(
+  run: Run,
+  p: Pushed,
+  base: string,
+  existing: PullRef | null,
+): Promise<PullRef | null> {
   const { cfg, redact, notes, event } = run;
   const { issue, comment } = event;
   run.channel.phase('Opening the pull request');
@@ -121,7 +139,9 @@ export async function openPullRequest(run: Run, p: Pushed, base: string, existin
         head: p.branch,
         base,
         title: issue.title || `/${run.agentName} for #${issue.number}`,
-        body: redact(`${run.status.summary}\n\nRequested by @${comment.user.login} in #${issue.number}:\n\n> ${run.task.split('\n').join('\n> ')}\n\nCloses #${issue.number}`),
+        body: redact(
+          `${run.status.summary}\n\nRequested by @${comment.user.login} in #${issue.number}:\n\n> ${run.task.split('\n').join('\n> ')}\n\nCloses #${issue.number}`,
+        ),
         draft: run.status.status !== 'COMPLETE',
       });
     } catch (e) {
@@ -131,7 +151,9 @@ export async function openPullRequest(run: Run, p: Pushed, base: string, existin
   if (issue.pull_request === undefined && pr?.draft && run.status.status === 'COMPLETE' && !run.cancelled.aborted) {
     // A draft this action opened for the issue (an earlier WAITING or BLOCKED run) is now complete. A draft a
     // human opened and asked about on the PR stays theirs to mark.
-    await markReadyForReview(run.gh, pr).catch((e) => notes.push(`Marking the pull request ready for review failed: ${redact(errorMessage(e))}`));
+    await markReadyForReview(run.gh, pr).catch((e) =>
+      notes.push(`Marking the pull request ready for review failed: ${redact(errorMessage(e))}`),
+    );
   }
   if (pr) {
     run.outputs.set(Output.PrNumber, pr.number);

@@ -26,7 +26,15 @@ export async function acknowledge(
   gh: GitHub,
   me: Identity,
   repo: RepoRef,
-  o: { issue: number; commentId: number; agentName: string; runUrl: string; redact: Redact; log: Logger; started: number },
+  o: {
+    issue: number;
+    commentId: number;
+    agentName: string;
+    runUrl: string;
+    redact: Redact;
+    log: Logger;
+    started: number;
+  },
 ): Promise<ProgressChannel> {
   const reacted = me
     .learnFrom(gh.rest.reactions.createForIssueComment({ ...repo, comment_id: o.commentId, content: 'eyes' }))
@@ -58,7 +66,13 @@ export async function acknowledge(
 /** Reports a run that ended before the agent could start (bad agent file, fork PR, setup failure). */
 export async function reportEarly(run: Run, status: StatusBlock): Promise<string | null> {
   const figures = { ...run.figures, durationMs: Date.now() - run.started };
-  const body = renderStatusComment({ agent: run.agentName, status, fileUrl: (f) => f, figures, runUrl: run.env.runUrl });
+  const body = renderStatusComment({
+    agent: run.agentName,
+    status,
+    fileUrl: (f) => f,
+    figures,
+    runUrl: run.env.runUrl,
+  });
   await run.channel.progress.flush(run.redact(body));
   setStatusOutputs(run.outputs, status, run.figures);
   const posted = run.channel.comment();
@@ -91,7 +105,8 @@ export async function report(run: Run, p: Published): Promise<string | null> {
       agent: run.agentName,
       status,
       ...(p.claimedFiles ? { claimedFiles: p.claimedFiles } : {}),
-      fileUrl: (f) => `${env.serverUrl}/${env.repoFullName}/blob/${encodeURIComponent(ref)}/${f.split('/').map(encodeURIComponent).join('/')}`,
+      fileUrl: (f) =>
+        `${env.serverUrl}/${env.repoFullName}/blob/${encodeURIComponent(ref)}/${f.split('/').map(encodeURIComponent).join('/')}`,
       figures,
       runUrl: env.runUrl,
       branch: p.branch,
@@ -102,7 +117,9 @@ export async function report(run: Run, p: Published): Promise<string | null> {
   );
   await Promise.all([postStatus(run, body, p.pr?.number ?? issue), postCheck(run, body, p)]);
   setStatusOutputs(run.outputs, status, figures);
-  await writeJobSummary(run.agentName, status, figures, p.lastText, redact, run.notes).catch((e) => run.log.warning(`Job summary: ${errorMessage(e)}`));
+  await writeJobSummary(run.agentName, status, figures, p.lastText, redact, run.notes).catch((e) =>
+    run.log.warning(`Job summary: ${errorMessage(e)}`),
+  );
   run.log.info(redact(`/${run.agentName}: ${status.status} — ${status.summary} (${figuresLine(figures)})`));
   return failureOf(run, status);
 }
@@ -126,7 +143,11 @@ async function postStatus(run: Run, body: string, target: number): Promise<void>
     }
   } catch (e) {
     run.log.warning(`Could not post the STATUS comment: ${redact(errorMessage(e))}`);
-    if (target !== issue) await channel.progress.flush(body).then(() => (posted = channel.comment()), () => {});
+    if (target !== issue)
+      await channel.progress.flush(body).then(
+        () => (posted = channel.comment()),
+        () => {},
+      );
   }
   if (posted) run.outputs.set(Output.CommentUrl, posted.url);
 }

@@ -31,7 +31,8 @@ export interface RunEnv {
 export function readEnv(env: NodeJS.ProcessEnv = process.env): RunEnv {
   const full = env.GITHUB_REPOSITORY ?? '';
   const [owner, repo] = full.split('/');
-  if (!owner || !repo) throw new UserError('GITHUB_REPOSITORY is not set to owner/name: run this action from a GitHub Actions workflow.');
+  if (!owner || !repo)
+    throw new UserError('GITHUB_REPOSITORY is not set to owner/name: run this action from a GitHub Actions workflow.');
   const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/$/, '');
   return {
     workspace: env.GITHUB_WORKSPACE || process.cwd(),

@@ -17,14 +17,26 @@ export async function writeJobSummary(
     ['Status', status.status],
     ['Summary', status.summary],
     ['Turns', String(figures.turns)],
-    ['Tool calls', Object.entries(figures.toolCalls).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'],
-    ['Tokens', `${u.input_tokens} in · ${u.output_tokens} out · ${u.cache_read_input_tokens} cache read · ${u.cache_creation_input_tokens} cache write`],
+    [
+      'Tool calls',
+      Object.entries(figures.toolCalls)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'none',
+    ],
+    [
+      'Tokens',
+      `${u.input_tokens} in · ${u.output_tokens} out · ${u.cache_read_input_tokens} cache read · ${u.cache_creation_input_tokens} cache write`,
+    ],
     ['Cost', `$${figures.costUsd.toFixed(4)}`],
     ['Duration', formatDuration(figures.durationMs)],
     ['Files changed', status.files.join(', ') || 'none'],
     ...(status.blocker ? [['Blocker', status.blocker] as [string, string]] : []),
   ];
-  const table = ['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`)].join('\n');
+  const table = [
+    '| | |',
+    '|---|---|',
+    ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`),
+  ].join('\n');
   const noted = notes.map((n) => `- ${n.replace(/\n/g, ' ')}\n`).join('');
   const body = `## /${agent}: ${status.status}\n\n${table}\n\n${noted ? `${noted}\n` : ''}<details><summary>Run excerpt</summary>\n\n${fenced(excerpt.slice(-4000))}\n\n</details>\n`;
   await core.summary.addRaw(redact(body)).write();

@@ -25,7 +25,9 @@ export async function verify(
   run.channel.phase(`Verifying: ${cfg.verifyCommand}`);
   let v: { exitCode: number | null; timedOut: boolean; output: string };
   try {
-    const verifier = offered.includes('Bash') ? toolbox : await createToolbox({ ...sandboxSettings(run, credentials), tools: ['Bash'] });
+    const verifier = offered.includes('Bash')
+      ? toolbox
+      : await createToolbox({ ...sandboxSettings(run, credentials), tools: ['Bash'] });
     v = await verifier
       .runCommand(cfg.verifyCommand, { signal: run.cancelled, timeoutMs: Math.min(cfg.timeoutMs, VERIFY_MAX_MS) })
       .finally(() => (verifier === toolbox ? undefined : verifier.close()));

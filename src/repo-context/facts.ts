@@ -9,24 +9,76 @@ const MANIFEST_MAX_DEPTH = 2;
 const MANIFEST_MAX_COUNT = 12;
 
 const LANGUAGES: Record<string, string> = {
-  ts: 'TypeScript', tsx: 'TypeScript', mts: 'TypeScript', cts: 'TypeScript',
-  js: 'JavaScript', jsx: 'JavaScript', mjs: 'JavaScript', cjs: 'JavaScript',
-  py: 'Python', go: 'Go', rb: 'Ruby', java: 'Java', kt: 'Kotlin', kts: 'Kotlin', scala: 'Scala', rs: 'Rust',
-  php: 'PHP', cs: 'C#', fs: 'F#', ex: 'Elixir', exs: 'Elixir', erl: 'Erlang', swift: 'Swift', dart: 'Dart',
-  c: 'C', h: 'C', cc: 'C++', cpp: 'C++', hpp: 'C++', clj: 'Clojure', hs: 'Haskell', lua: 'Lua', sql: 'SQL',
-  sh: 'Shell', prisma: 'Prisma', graphql: 'GraphQL', gql: 'GraphQL', proto: 'Protobuf', vue: 'Vue', svelte: 'Svelte',
+  ts: 'TypeScript',
+  tsx: 'TypeScript',
+  mts: 'TypeScript',
+  cts: 'TypeScript',
+  js: 'JavaScript',
+  jsx: 'JavaScript',
+  mjs: 'JavaScript',
+  cjs: 'JavaScript',
+  py: 'Python',
+  go: 'Go',
+  rb: 'Ruby',
+  java: 'Java',
+  kt: 'Kotlin',
+  kts: 'Kotlin',
+  scala: 'Scala',
+  rs: 'Rust',
+  php: 'PHP',
+  cs: 'C#',
+  fs: 'F#',
+  ex: 'Elixir',
+  exs: 'Elixir',
+  erl: 'Erlang',
+  swift: 'Swift',
+  dart: 'Dart',
+  c: 'C',
+  h: 'C',
+  cc: 'C++',
+  cpp: 'C++',
+  hpp: 'C++',
+  clj: 'Clojure',
+  hs: 'Haskell',
+  lua: 'Lua',
+  sql: 'SQL',
+  sh: 'Shell',
+  prisma: 'Prisma',
+  graphql: 'GraphQL',
+  gql: 'GraphQL',
+  proto: 'Protobuf',
+  vue: 'Vue',
+  svelte: 'Svelte',
 };
-const CODE_EXTS = new Set(Object.keys(LANGUAGES).filter((e) => !['sql', 'sh', 'prisma', 'graphql', 'gql', 'proto'].includes(e)));
-const ROUTE_FILE = /^(routes?|routers?|urls|views|endpoints?|handlers?|controllers?|api)\.[a-z]+$|[._-](routes?|router|controller|handler|resolver|endpoints?)\.[a-z]+$/i;
+const CODE_EXTS = new Set(
+  Object.keys(LANGUAGES).filter((e) => !['sql', 'sh', 'prisma', 'graphql', 'gql', 'proto'].includes(e)),
+);
+const ROUTE_FILE =
+  /^(routes?|routers?|urls|views|endpoints?|handlers?|controllers?|api)\.[a-z]+$|[._-](routes?|router|controller|handler|resolver|endpoints?)\.[a-z]+$/i;
 const MODEL_FILE = /^(models?|entities|schema|db|tables)\.[a-z]+$|[._-](model|entity|schema|repository|repo)\.[a-z]+$/i;
 const TEST_FILE = /(^test_.*\.py$|_test\.(py|go)$|\.(test|spec)\.[cm]?[jt]sx?$|_spec\.rb$|Tests?\.(java|kt|cs)$)/;
 const OPENAPI_FILE = /(openapi|swagger)[^/]*\.(ya?ml|json)$|\.(graphql|gql|proto)$/i;
 const MANIFEST_NAMES = new Set([
-  'package.json', 'pyproject.toml', 'requirements.txt', 'requirements-dev.txt', 'Pipfile', 'setup.cfg', 'go.mod',
-  'Gemfile', 'pom.xml', 'build.gradle', 'build.gradle.kts', 'Cargo.toml', 'composer.json', 'mix.exs', 'Makefile',
-  'pytest.ini', 'tox.ini',
+  'package.json',
+  'pyproject.toml',
+  'requirements.txt',
+  'requirements-dev.txt',
+  'Pipfile',
+  'setup.cfg',
+  'go.mod',
+  'Gemfile',
+  'pom.xml',
+  'build.gradle',
+  'build.gradle.kts',
+  'Cargo.toml',
+  'composer.json',
+  'mix.exs',
+  'Makefile',
+  'pytest.ini',
+  'tox.ini',
 ]);
-const ENTRY_FILE = /^(main\.(go|py|rs|ts|js)|app\.(py|ts|js|mjs)|server\.(ts|js|mjs|py|go)|index\.(ts|js)|manage\.py|asgi\.py|wsgi\.py|Program\.cs|Application\.(java|kt))$/;
+const ENTRY_FILE =
+  /^(main\.(go|py|rs|ts|js)|app\.(py|ts|js|mjs)|server\.(ts|js|mjs|py|go)|index\.(ts|js)|manage\.py|asgi\.py|wsgi\.py|Program\.cs|Application\.(java|kt))$/;
 
 export interface Facts {
   languages: [string, number][];
@@ -51,18 +103,34 @@ export interface Facts {
   hasGradlew: boolean;
 }
 
-
 const LOCKFILE = /^(package-lock\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lockb?|poetry\.lock|uv\.lock|Pipfile\.lock)$/;
 const ROOT_CI = /^(\.gitlab-ci\.yml|Jenkinsfile|azure-pipelines\.yml|bitbucket-pipelines\.yml|\.travis\.yml)$/;
 const DOCKER_FILE = /^(Dockerfile.*|.*\.Dockerfile|Containerfile|(docker-)?compose([.-][\w.-]+)?\.ya?ml)$/;
-const DB_CONFIG = /^(alembic\.ini|knexfile\.[jt]s|ormconfig\.(json|[jt]s|ya?ml)|drizzle\.config\.[jt]s|sqlc\.ya?ml|database\.yml|flyway\.conf|liquibase\.properties|data-source\.[jt]s)$/;
+const DB_CONFIG =
+  /^(alembic\.ini|knexfile\.[jt]s|ormconfig\.(json|[jt]s|ya?ml)|drizzle\.config\.[jt]s|sqlc\.ya?ml|database\.yml|flyway\.conf|liquibase\.properties|data-source\.[jt]s)$/;
 const NOT_A_MIGRATION = /^(__init__\.py|README.*|\.gitkeep|migration_lock\.toml|env\.py|script\.py\.mako)$/;
 
 export function analyse(files: readonly string[]): Facts {
   const f: Facts = {
-    languages: [], topLevel: [], manifestPaths: [], docPaths: [], lockfiles: new Set(), apiSpecs: [],
-    routes: new Map(), entryPoints: [], schemaFiles: [], migrations: new Map(), models: new Map(), dbConfig: [],
-    docker: [], ci: [], testDirs: new Map(), testFiles: 0, testsBesideCode: 0, hasConftest: false, hasGradlew: false,
+    languages: [],
+    topLevel: [],
+    manifestPaths: [],
+    docPaths: [],
+    lockfiles: new Set(),
+    apiSpecs: [],
+    routes: new Map(),
+    entryPoints: [],
+    schemaFiles: [],
+    migrations: new Map(),
+    models: new Map(),
+    dbConfig: [],
+    docker: [],
+    ci: [],
+    testDirs: new Map(),
+    testFiles: 0,
+    testsBesideCode: 0,
+    hasConftest: false,
+    hasGradlew: false,
   };
   const langs = new Map<string, number>();
   const top = new Map<string, number>();
@@ -143,4 +211,3 @@ function depth(path: string): number {
 function byDepthThenName(a: string, b: string): number {
   return depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
-

@@ -33,14 +33,31 @@ export async function listFiles(workspace: string): Promise<FileListing> {
   return walk(workspace);
 }
 
-const GIT_ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', HOME: '/nonexistent', LC_ALL: 'C' };
+const GIT_ENV = {
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  HOME: '/nonexistent',
+  LC_ALL: 'C',
+};
 
 /** Tracked files (what a fresh checkout holds); null when git cannot tell (not a repo, dubious ownership, no git). */
 function gitLsFiles(cwd: string): Promise<string[] | null> {
   return new Promise((resolve) => {
     execFile(
       'git',
-      ['-c', 'core.quotepath=off', '-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', '-c', 'safe.directory=*', 'ls-files', '-z'],
+      [
+        '-c',
+        'core.quotepath=off',
+        '-c',
+        'core.fsmonitor=false',
+        '-c',
+        'core.hooksPath=/dev/null',
+        '-c',
+        'safe.directory=*',
+        'ls-files',
+        '-z',
+      ],
       // No user or system config and none of the action's secrets: only what git needs to list the index.
       { cwd, env: GIT_ENV, maxBuffer: 256 * 1024 * 1024, timeout: GIT_TIMEOUT_MS, encoding: 'utf8', windowsHide: true },
       (err, stdout) => {

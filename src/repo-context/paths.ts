@@ -2,16 +2,85 @@
 
 /** Directories that never say anything about the project's own code. */
 export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
-  'node_modules', '.git', 'vendor', 'dist', 'build', 'out', 'target', 'coverage', '.next', '.nuxt', '.svelte-kit',
-  '.turbo', '.cache', '.parcel-cache', '__pycache__', '.venv', 'venv', '.tox', '.nox', '.mypy_cache', '.pytest_cache',
-  '.ruff_cache', '.gradle', '.idea', 'bower_components', 'jspm_packages', '.terraform', '.serverless', '.yarn',
-  '.pnpm-store', 'site-packages',
+  'node_modules',
+  '.git',
+  'vendor',
+  'dist',
+  'build',
+  'out',
+  'target',
+  'coverage',
+  '.next',
+  '.nuxt',
+  '.svelte-kit',
+  '.turbo',
+  '.cache',
+  '.parcel-cache',
+  '__pycache__',
+  '.venv',
+  'venv',
+  '.tox',
+  '.nox',
+  '.mypy_cache',
+  '.pytest_cache',
+  '.ruff_cache',
+  '.gradle',
+  '.idea',
+  'bower_components',
+  'jspm_packages',
+  '.terraform',
+  '.serverless',
+  '.yarn',
+  '.pnpm-store',
+  'site-packages',
 ]);
 
-const ROUTE_DIRS = new Set(['routes', 'route', 'routers', 'router', 'controllers', 'controller', 'handlers', 'handler', 'api', 'apis', 'endpoints', 'endpoint', 'views', 'resolvers', 'rest', 'http']);
-const MODEL_DIRS = new Set(['models', 'model', 'entities', 'entity', 'schemas', 'schema', 'repositories', 'repository', 'store', 'db', 'database', 'dal']);
+const ROUTE_DIRS = new Set([
+  'routes',
+  'route',
+  'routers',
+  'router',
+  'controllers',
+  'controller',
+  'handlers',
+  'handler',
+  'api',
+  'apis',
+  'endpoints',
+  'endpoint',
+  'views',
+  'resolvers',
+  'rest',
+  'http',
+]);
+const MODEL_DIRS = new Set([
+  'models',
+  'model',
+  'entities',
+  'entity',
+  'schemas',
+  'schema',
+  'repositories',
+  'repository',
+  'store',
+  'db',
+  'database',
+  'dal',
+]);
 const MIGRATION_DIR = /^(migrations?|migrate|versions)$/i;
-const TEST_DIRS = new Set(['test', 'tests', '__tests__', 'spec', 'specs', 'e2e', 'testdata', 'fixtures', '__fixtures__', '__mocks__', 'testing']);
+const TEST_DIRS = new Set([
+  'test',
+  'tests',
+  '__tests__',
+  'spec',
+  'specs',
+  'e2e',
+  'testdata',
+  'fixtures',
+  '__fixtures__',
+  '__mocks__',
+  'testing',
+]);
 
 /** What a directory says by its path alone; computed once per directory, not per file. */
 export interface DirInfo {
@@ -33,7 +102,9 @@ export interface DirInfo {
 function dirInfo(dir: string): DirInfo {
   const segs = dir ? dir.slice(0, -1).split('/') : [];
   const t = segs.findIndex((d) => TEST_DIRS.has(d));
-  const m = segs.findIndex((d, i) => MIGRATION_DIR.test(d) && (d.toLowerCase() !== 'versions' || segs[i - 1] === 'alembic'));
+  const m = segs.findIndex(
+    (d, i) => MIGRATION_DIR.test(d) && (d.toLowerCase() !== 'versions' || segs[i - 1] === 'alembic'),
+  );
   return {
     dir,
     depth: segs.length,

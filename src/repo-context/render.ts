@@ -17,7 +17,12 @@ export function render(
 ): string {
   const stack = stackOf(manifests, facts);
   const lines: string[] = [];
-  const source = listing.source === 'git' ? 'git ls-files' : listing.truncated ? 'a directory walk, stopped at its limits' : 'a directory walk';
+  const source =
+    listing.source === 'git'
+      ? 'git ls-files'
+      : listing.truncated
+        ? 'a directory walk, stopped at its limits'
+        : 'a directory walk';
   // No heading of its own: the prompt puts it under one. Doc sections below are level 3.
   lines.push(`From ${listing.files.length} files (${source}); paths are relative to the workspace root.`);
   lines.push('');
@@ -25,12 +30,24 @@ export function render(
     lines.push('- The workspace has no files yet.');
     return bound(lines.join('\n'), maxChars);
   }
-  if (facts.languages.length) lines.push(`- Languages: ${capList(facts.languages.map(([l, n]) => `${l} (${n})`), 6)}`);
+  if (facts.languages.length)
+    lines.push(
+      `- Languages: ${capList(
+        facts.languages.map(([l, n]) => `${l} (${n})`),
+        6,
+      )}`,
+    );
   if (stack.frameworks.length) {
     const parts = stack.frameworks.map((f) => `${f.names.join(', ')} (${f.manifest})`);
     lines.push(`- Frameworks and libraries: ${capList(parts, 8, '; ')}`);
   }
-  if (facts.topLevel.length) lines.push(`- Top-level directories: ${capList(facts.topLevel.map(([d, n]) => `${d} (${n})`), 12)}`);
+  if (facts.topLevel.length)
+    lines.push(
+      `- Top-level directories: ${capList(
+        facts.topLevel.map(([d, n]) => `${d} (${n})`),
+        12,
+      )}`,
+    );
   if (facts.entryPoints.length) lines.push(`- Entry points: ${capList(facts.entryPoints.map(code), 6)}`);
   if (facts.apiSpecs.length) lines.push(`- API specs: ${capList(facts.apiSpecs.map(code), MAX_LIST)}`);
   if (facts.routes.size) lines.push(`- Routes / handlers: ${groups(facts.routes)}`);
@@ -58,7 +75,8 @@ export function render(
   }
   if (facts.docker.length) lines.push(`- Docker: ${capList(facts.docker.map(code), 6)}`);
   if (facts.ci.length) lines.push(`- CI: ${capList(facts.ci.map(code), 6)}`);
-  if (listing.truncated) lines.push(`- Note: the listing stopped at ${WALK_MAX_FILES} files or depth ${WALK_MAX_DEPTH}; there is more.`);
+  if (listing.truncated)
+    lines.push(`- Note: the listing stopped at ${WALK_MAX_FILES} files or depth ${WALK_MAX_DEPTH}; there is more.`);
   const summary = lines.join('\n');
 
   // Project instructions get what the summary leaves, each at most DOC_MAX_CHARS.

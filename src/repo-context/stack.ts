@@ -15,47 +15,124 @@ export interface Stack {
 }
 
 const NPM_PACKAGES: [string, string][] = [
-  ['express', 'Express'], ['fastify', 'Fastify'], ['@nestjs/core', 'NestJS'], ['koa', 'Koa'], ['next', 'Next.js'],
-  ['hono', 'Hono'], ['@hapi/hapi', 'hapi'], ['@trpc/server', 'tRPC'], ['apollo-server', 'Apollo Server'],
-  ['@apollo/server', 'Apollo Server'], ['graphql', 'GraphQL'], ['prisma', 'Prisma'], ['@prisma/client', 'Prisma'],
-  ['typeorm', 'TypeORM'], ['sequelize', 'Sequelize'], ['knex', 'Knex'], ['drizzle-orm', 'Drizzle'],
-  ['mongoose', 'Mongoose'], ['@mikro-orm/core', 'MikroORM'], ['pg', 'node-postgres'], ['mysql2', 'mysql2'],
-  ['redis', 'Redis'], ['ioredis', 'Redis'], ['bullmq', 'BullMQ'], ['zod', 'zod'], ['joi', 'Joi'],
-  ['jest', 'Jest'], ['vitest', 'Vitest'], ['mocha', 'Mocha'], ['ava', 'AVA'], ['supertest', 'supertest'],
-  ['@playwright/test', 'Playwright'], ['typescript', 'TypeScript'],
+  ['express', 'Express'],
+  ['fastify', 'Fastify'],
+  ['@nestjs/core', 'NestJS'],
+  ['koa', 'Koa'],
+  ['next', 'Next.js'],
+  ['hono', 'Hono'],
+  ['@hapi/hapi', 'hapi'],
+  ['@trpc/server', 'tRPC'],
+  ['apollo-server', 'Apollo Server'],
+  ['@apollo/server', 'Apollo Server'],
+  ['graphql', 'GraphQL'],
+  ['prisma', 'Prisma'],
+  ['@prisma/client', 'Prisma'],
+  ['typeorm', 'TypeORM'],
+  ['sequelize', 'Sequelize'],
+  ['knex', 'Knex'],
+  ['drizzle-orm', 'Drizzle'],
+  ['mongoose', 'Mongoose'],
+  ['@mikro-orm/core', 'MikroORM'],
+  ['pg', 'node-postgres'],
+  ['mysql2', 'mysql2'],
+  ['redis', 'Redis'],
+  ['ioredis', 'Redis'],
+  ['bullmq', 'BullMQ'],
+  ['zod', 'zod'],
+  ['joi', 'Joi'],
+  ['jest', 'Jest'],
+  ['vitest', 'Vitest'],
+  ['mocha', 'Mocha'],
+  ['ava', 'AVA'],
+  ['supertest', 'supertest'],
+  ['@playwright/test', 'Playwright'],
+  ['typescript', 'TypeScript'],
 ];
 const PY_PACKAGES: [string, string][] = [
-  ['fastapi', 'FastAPI'], ['django', 'Django'], ['djangorestframework', 'Django REST framework'], ['flask', 'Flask'],
-  ['starlette', 'Starlette'], ['aiohttp', 'aiohttp'], ['litestar', 'Litestar'], ['sqlalchemy', 'SQLAlchemy'],
-  ['sqlmodel', 'SQLModel'], ['alembic', 'Alembic'], ['tortoise-orm', 'Tortoise ORM'], ['peewee', 'peewee'],
-  ['pydantic', 'Pydantic'], ['celery', 'Celery'], ['psycopg', 'psycopg'], ['psycopg2', 'psycopg2'],
-  ['psycopg2-binary', 'psycopg2'], ['asyncpg', 'asyncpg'], ['pymongo', 'PyMongo'], ['redis', 'Redis'],
-  ['pytest', 'pytest'], ['uvicorn', 'Uvicorn'], ['gunicorn', 'Gunicorn'],
+  ['fastapi', 'FastAPI'],
+  ['django', 'Django'],
+  ['djangorestframework', 'Django REST framework'],
+  ['flask', 'Flask'],
+  ['starlette', 'Starlette'],
+  ['aiohttp', 'aiohttp'],
+  ['litestar', 'Litestar'],
+  ['sqlalchemy', 'SQLAlchemy'],
+  ['sqlmodel', 'SQLModel'],
+  ['alembic', 'Alembic'],
+  ['tortoise-orm', 'Tortoise ORM'],
+  ['peewee', 'peewee'],
+  ['pydantic', 'Pydantic'],
+  ['celery', 'Celery'],
+  ['psycopg', 'psycopg'],
+  ['psycopg2', 'psycopg2'],
+  ['psycopg2-binary', 'psycopg2'],
+  ['asyncpg', 'asyncpg'],
+  ['pymongo', 'PyMongo'],
+  ['redis', 'Redis'],
+  ['pytest', 'pytest'],
+  ['uvicorn', 'Uvicorn'],
+  ['gunicorn', 'Gunicorn'],
 ];
 const GO_MODULES: [string, string][] = [
-  ['github.com/gin-gonic/gin', 'Gin'], ['github.com/labstack/echo', 'Echo'], ['github.com/go-chi/chi', 'chi'],
-  ['github.com/gofiber/fiber', 'Fiber'], ['github.com/gorilla/mux', 'gorilla/mux'], ['gorm.io/gorm', 'GORM'],
-  ['github.com/jmoiron/sqlx', 'sqlx'], ['github.com/jackc/pgx', 'pgx'], ['github.com/lib/pq', 'lib/pq'],
-  ['entgo.io/ent', 'ent'], ['github.com/golang-migrate/migrate', 'golang-migrate'], ['github.com/pressly/goose', 'goose'],
-  ['google.golang.org/grpc', 'gRPC'], ['github.com/redis/go-redis', 'Redis'], ['github.com/stretchr/testify', 'testify'],
+  ['github.com/gin-gonic/gin', 'Gin'],
+  ['github.com/labstack/echo', 'Echo'],
+  ['github.com/go-chi/chi', 'chi'],
+  ['github.com/gofiber/fiber', 'Fiber'],
+  ['github.com/gorilla/mux', 'gorilla/mux'],
+  ['gorm.io/gorm', 'GORM'],
+  ['github.com/jmoiron/sqlx', 'sqlx'],
+  ['github.com/jackc/pgx', 'pgx'],
+  ['github.com/lib/pq', 'lib/pq'],
+  ['entgo.io/ent', 'ent'],
+  ['github.com/golang-migrate/migrate', 'golang-migrate'],
+  ['github.com/pressly/goose', 'goose'],
+  ['google.golang.org/grpc', 'gRPC'],
+  ['github.com/redis/go-redis', 'Redis'],
+  ['github.com/stretchr/testify', 'testify'],
 ];
 const CARGO_CRATES: [string, string][] = [
-  ['axum', 'axum'], ['actix-web', 'Actix Web'], ['rocket', 'Rocket'], ['warp', 'warp'], ['diesel', 'Diesel'],
-  ['sqlx', 'SQLx'], ['sea-orm', 'SeaORM'], ['tokio', 'Tokio'], ['tonic', 'tonic'],
+  ['axum', 'axum'],
+  ['actix-web', 'Actix Web'],
+  ['rocket', 'Rocket'],
+  ['warp', 'warp'],
+  ['diesel', 'Diesel'],
+  ['sqlx', 'SQLx'],
+  ['sea-orm', 'SeaORM'],
+  ['tokio', 'Tokio'],
+  ['tonic', 'tonic'],
 ];
 const RUBY_GEMS: [string, string][] = [
-  ['rails', 'Rails'], ['sinatra', 'Sinatra'], ['grape', 'Grape'], ['activerecord', 'ActiveRecord'],
-  ['sequel', 'Sequel'], ['pg', 'pg'], ['sidekiq', 'Sidekiq'], ['rspec-rails', 'RSpec'], ['rspec', 'RSpec'],
+  ['rails', 'Rails'],
+  ['sinatra', 'Sinatra'],
+  ['grape', 'Grape'],
+  ['activerecord', 'ActiveRecord'],
+  ['sequel', 'Sequel'],
+  ['pg', 'pg'],
+  ['sidekiq', 'Sidekiq'],
+  ['rspec-rails', 'RSpec'],
+  ['rspec', 'RSpec'],
   ['minitest', 'Minitest'],
 ];
 const JVM_MARKERS: [RegExp, string][] = [
-  [/spring-boot/, 'Spring Boot'], [/spring-webflux/, 'Spring WebFlux'], [/spring-data-jpa|spring-boot-starter-data-jpa/, 'Spring Data JPA'],
-  [/hibernate/, 'Hibernate'], [/flyway/, 'Flyway'], [/liquibase/, 'Liquibase'], [/io\.ktor/, 'Ktor'],
-  [/quarkus/, 'Quarkus'], [/micronaut/, 'Micronaut'], [/junit/, 'JUnit'], [/testcontainers/, 'Testcontainers'],
+  [/spring-boot/, 'Spring Boot'],
+  [/spring-webflux/, 'Spring WebFlux'],
+  [/spring-data-jpa|spring-boot-starter-data-jpa/, 'Spring Data JPA'],
+  [/hibernate/, 'Hibernate'],
+  [/flyway/, 'Flyway'],
+  [/liquibase/, 'Liquibase'],
+  [/io\.ktor/, 'Ktor'],
+  [/quarkus/, 'Quarkus'],
+  [/micronaut/, 'Micronaut'],
+  [/junit/, 'JUnit'],
+  [/testcontainers/, 'Testcontainers'],
 ];
 const PHP_PACKAGES: [string, string][] = [
-  ['laravel/framework', 'Laravel'], ['symfony/framework-bundle', 'Symfony'], ['doctrine/orm', 'Doctrine'],
-  ['phpunit/phpunit', 'PHPUnit'], ['pestphp/pest', 'Pest'],
+  ['laravel/framework', 'Laravel'],
+  ['symfony/framework-bundle', 'Symfony'],
+  ['doctrine/orm', 'Doctrine'],
+  ['phpunit/phpunit', 'PHPUnit'],
+  ['pestphp/pest', 'Pest'],
 ];
 const NPM_DEFAULT_TEST = /no test specified/;
 
@@ -90,11 +167,23 @@ export function stackOf(manifests: ReadonlyMap<string, string>, facts: Facts): S
     switch (name) {
       case 'package.json': {
         const pkg = parseJson(text);
-        const deps = { ...obj(pkg?.['peerDependencies']), ...obj(pkg?.['devDependencies']), ...obj(pkg?.['dependencies']) };
+        const deps = {
+          ...obj(pkg?.['peerDependencies']),
+          ...obj(pkg?.['devDependencies']),
+          ...obj(pkg?.['dependencies']),
+        };
         for (const [id, label] of NPM_PACKAGES) if (id in deps) found(label);
         const test = obj(pkg?.['scripts'])['test'];
         if (typeof test === 'string' && test.trim() && !NPM_DEFAULT_TEST.test(test)) {
-          const pm = dir ? 'npm' : facts.lockfiles.has('pnpm-lock.yaml') ? 'pnpm' : facts.lockfiles.has('yarn.lock') ? 'yarn' : facts.lockfiles.has('bun.lockb') || facts.lockfiles.has('bun.lock') ? 'bun run' : 'npm';
+          const pm = dir
+            ? 'npm'
+            : facts.lockfiles.has('pnpm-lock.yaml')
+              ? 'pnpm'
+              : facts.lockfiles.has('yarn.lock')
+                ? 'yarn'
+                : facts.lockfiles.has('bun.lockb') || facts.lockfiles.has('bun.lock')
+                  ? 'bun run'
+                  : 'npm';
           addTest(`${prefix}${pm} test`, test);
         }
         break;
@@ -107,7 +196,12 @@ export function stackOf(manifests: ReadonlyMap<string, string>, facts: Facts): S
       case 'tox.ini':
       case 'pytest.ini': {
         for (const [id, label] of PY_PACKAGES) if (pyDeclares(text, id)) found(label);
-        if (name === 'pytest.ini' || /^\[(tool\.pytest[.\w]*|tool:pytest|pytest)\]/m.test(text) || pyDeclares(text, 'pytest')) pytestSeen = true;
+        if (
+          name === 'pytest.ini' ||
+          /^\[(tool\.pytest[.\w]*|tool:pytest|pytest)\]/m.test(text) ||
+          pyDeclares(text, 'pytest')
+        )
+          pytestSeen = true;
         break;
       }
       case 'go.mod': {
@@ -116,12 +210,14 @@ export function stackOf(manifests: ReadonlyMap<string, string>, facts: Facts): S
         break;
       }
       case 'Cargo.toml': {
-        for (const [id, label] of CARGO_CRATES) if (new RegExp(`^\\s*${escapeRegExp(id)}\\s*=`, 'm').test(text)) found(label);
+        for (const [id, label] of CARGO_CRATES)
+          if (new RegExp(`^\\s*${escapeRegExp(id)}\\s*=`, 'm').test(text)) found(label);
         addTest(`${prefix}cargo test`);
         break;
       }
       case 'Gemfile': {
-        for (const [id, label] of RUBY_GEMS) if (new RegExp(`^\\s*gem\\s+["']${escapeRegExp(id)}["']`, 'm').test(text)) found(label);
+        for (const [id, label] of RUBY_GEMS)
+          if (new RegExp(`^\\s*gem\\s+["']${escapeRegExp(id)}["']`, 'm').test(text)) found(label);
         if (names.includes('RSpec')) addTest(`${prefix}bundle exec rspec`);
         else if (names.includes('Rails')) addTest(`${prefix}bin/rails test`);
         break;
@@ -130,7 +226,9 @@ export function stackOf(manifests: ReadonlyMap<string, string>, facts: Facts): S
       case 'build.gradle':
       case 'build.gradle.kts': {
         for (const [re, label] of JVM_MARKERS) if (re.test(text)) found(label);
-        addTest(name === 'pom.xml' ? `${prefix}mvn test` : `${prefix}${facts.hasGradlew ? './gradlew' : 'gradle'} test`);
+        addTest(
+          name === 'pom.xml' ? `${prefix}mvn test` : `${prefix}${facts.hasGradlew ? './gradlew' : 'gradle'} test`,
+        );
         break;
       }
       case 'composer.json': {

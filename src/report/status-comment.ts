@@ -76,7 +76,15 @@ export function renderStatusComment(i: StatusCommentInput): string {
     lines.push(`_The agent reported FILES: ${i.claimedFiles.join(', ') || 'none'}; the list above is what git saw._`);
   }
   for (const n of i.notes ?? []) lines.push(`_${n}_`);
-  if (i.verifyOutput) lines.push('', '<details><summary>verify-command output (tail)</summary>', '', fenced(i.verifyOutput), '', '</details>');
+  if (i.verifyOutput)
+    lines.push(
+      '',
+      '<details><summary>verify-command output (tail)</summary>',
+      '',
+      fenced(i.verifyOutput),
+      '',
+      '</details>',
+    );
   lines.push('');
   if (i.prUrl) lines.push(`Pull request: ${i.prUrl}`);
   lines.push(`<sub>${figuresLine(i.figures)} · [run](${i.runUrl})</sub>`);

@@ -50,7 +50,17 @@ export const SCAN_MAX_DEPTH = 6;
 export const SCAN_MAX_ENTRIES = 50_000;
 /** Folders never walked: dependencies, VCS internals, caches — nothing a workflow step writes credentials into. */
 const SKIP_DIRS = new Set([
-  'node_modules', '.git', '.hg', '.svn', '.venv', 'venv', '__pycache__', '.tox', '.gradle', 'bower_components', '.terraform',
+  'node_modules',
+  '.git',
+  '.hg',
+  '.svn',
+  '.venv',
+  'venv',
+  '__pycache__',
+  '.tox',
+  '.gradle',
+  'bower_components',
+  '.terraform',
 ]);
 /** Files bigger than this are still hidden when named, but not parsed for secrets. */
 const MAX_PARSE_BYTES = 1024 * 1024;
@@ -136,7 +146,8 @@ export async function findCredentialFiles(opts: FindOptions): Promise<Credential
   for (const [name, value] of Object.entries(env)) {
     if (!usable(value)) continue;
     const why = `named by ${name}`;
-    const kindOf = (p: string): Kind => (/^[._]netrc$/.test(path.basename(p)) ? 'netrc' : p.endsWith('.json') ? 'json' : 'text');
+    const kindOf = (p: string): Kind =>
+      /^[._]netrc$/.test(path.basename(p)) ? 'netrc' : p.endsWith('.json') ? 'json' : 'text';
     if (ENV_LISTS.includes(name)) {
       for (const part of value.split(path.delimiter).filter(Boolean)) {
         await consider(resolveIn(part), why, { kind: 'text', always: true });
@@ -163,7 +174,10 @@ export async function findCredentialFiles(opts: FindOptions): Promise<Credential
     }
     for (const rel of HOME_FILES) {
       const p = path.join(home, rel);
-      const pattern = patternOf(path.basename(p), path.basename(path.dirname(p))) ?? { kind: 'text', always: !rel.endsWith('.yml') };
+      const pattern = patternOf(path.basename(p), path.basename(path.dirname(p))) ?? {
+        kind: 'text',
+        always: !rel.endsWith('.yml'),
+      };
       await consider(p, why, pattern, home);
     }
   }
@@ -179,7 +193,12 @@ export async function findCredentialFiles(opts: FindOptions): Promise<Credential
     const next: string[] = [];
     // One level at a time, its folders read together: the walk is bound by syscalls, not by JavaScript.
     const listings = await Promise.all(
-      level.map((d) => readdir(d, { withFileTypes: true }).then((es) => ({ d, es }), () => ({ d, es: [] }))),
+      level.map((d) =>
+        readdir(d, { withFileTypes: true }).then(
+          (es) => ({ d, es }),
+          () => ({ d, es: [] }),
+        ),
+      ),
     );
     for (const { d, es } of listings) {
       if (scanned + es.length > maxEntries) {
@@ -208,7 +227,9 @@ export async function findCredentialFiles(opts: FindOptions): Promise<Credential
     opts.log?.(`Credential files hidden from the agent: ${paths.map((p) => `${p} (${reasons.get(p)})`).join(', ')}.`);
   }
   if (truncated) {
-    opts.log?.(`The scan for credential files stopped at ${scanned} entries / depth ${maxDepth}; deeper files were not checked.`);
+    opts.log?.(
+      `The scan for credential files stopped at ${scanned} entries / depth ${maxDepth}; deeper files were not checked.`,
+    );
   }
   return { paths, secrets, reasons, truncated, scanned };
 }
@@ -310,7 +331,10 @@ export function secretsIn(text: string, kind: Kind, tokenFile = false): string[]
       for (const sep of ['=', ':']) {
         const at = line.indexOf(sep);
         if (at <= 0) continue;
-        const key = line.slice(0, at).trim().replace(/^["'-]\s*|["']$/g, '');
+        const key = line
+          .slice(0, at)
+          .trim()
+          .replace(/^["'-]\s*|["']$/g, '');
         if (key && !/^[#;]/.test(key) && SECRET_KEY.test(key)) add(unquote(line.slice(at + 1).trim()));
       }
     }
@@ -349,7 +373,8 @@ function addSecret(out: Set<string>, raw: string, depth = 0): void {
   out.add(v);
   if (depth > 1) return;
   if (v.includes('\n')) {
-    for (const line of v.split(/\r?\n/)) if (line.trim().length >= 16 && !line.startsWith('-----')) out.add(line.trim());
+    for (const line of v.split(/\r?\n/))
+      if (line.trim().length >= 16 && !line.startsWith('-----')) out.add(line.trim());
     return;
   }
   const scheme = /^(?:bearer|basic|token)\s+(\S+)$/i.exec(v);

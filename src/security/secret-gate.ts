@@ -294,7 +294,11 @@ export async function scanChanges(input: ScanInput): Promise<ScanResult> {
 }
 
 /** The scan, and (kept apart from the result, which is safe to print) the paths that hold a secret. */
-async function scan({ changes, knownSecrets, limits }: ScanInput): Promise<{ result: ScanResult; badNames: Set<string> }> {
+async function scan({
+  changes,
+  knownSecrets,
+  limits,
+}: ScanInput): Promise<{ result: ScanResult; badNames: Set<string> }> {
   const started = Date.now();
   const lim = { ...DEFAULT_LIMITS, ...limits };
   const forms = secretForms(knownSecrets);
@@ -368,10 +372,13 @@ async function scan({ changes, knownSecrets, limits }: ScanInput): Promise<{ res
     for (const h of knownHits(c.text, forms, lim.findingsPerFile)) {
       report({ file, line: h.line, rule: `known secret (${h.form})`, commit: c.sha });
     }
-    for (const h of await lintHits(c.text, 'COMMIT_EDITMSG')) report({ file, line: h.line, rule: h.rule, commit: c.sha });
+    for (const h of await lintHits(c.text, 'COMMIT_EDITMSG'))
+      report({ file, line: h.line, rule: h.rule, commit: c.sha });
   }
   const lintedBytes = lim.lintBytesTotal - lintBudget;
-  const changed = [...files].map(([file, c]) => ({ file: shown(file), ...c })).sort((a, b) => a.file.localeCompare(b.file));
+  const changed = [...files]
+    .map(([file, c]) => ({ file: shown(file), ...c }))
+    .sort((a, b) => a.file.localeCompare(b.file));
   const result = { findings, files: changed, skipped, scannedBytes, lintedBytes, ms: Date.now() - started };
   return { result, badNames };
 }
@@ -461,7 +468,8 @@ export async function secretGate({ repo, knownSecrets, log, limits, exclude }: G
     apply: (s) => ({
       ...s,
       status: 'BLOCKED',
-      blocker: s.blocker && s.status !== 'COMPLETE' ? `${blocker} (Before the gate: ${s.status}, ${s.blocker}.)` : blocker,
+      blocker:
+        s.blocker && s.status !== 'COMPLETE' ? `${blocker} (Before the gate: ${s.status}, ${s.blocker}.)` : blocker,
       files: s.files.map((f) => (badNames.has(f) ? WITHHELD_NAME : f)),
     }),
   };

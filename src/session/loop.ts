@@ -24,14 +24,7 @@ export interface LoopModel {
 }
 
 export type EndedBy =
-  | 'status'
-  | 'no-status'
-  | 'max-turns'
-  | 'max-cost'
-  | 'timeout'
-  | 'cancelled'
-  | 'refusal'
-  | 'api-error';
+  'status' | 'no-status' | 'max-turns' | 'max-cost' | 'timeout' | 'cancelled' | 'refusal' | 'api-error';
 
 export type LoopEvent =
   | { type: 'request'; turn: number; bytes: number }
@@ -188,7 +181,12 @@ export async function runAgentLoop(o: LoopOptions): Promise<LoopResult> {
         if (e instanceof BudgetStop) throw e;
         const s = stopReason(run);
         if (s) throw s;
-        return errorResult(run, 'api-error', `Anthropic API error: ${errorMessage(e)}`, 'The model API failed; see BLOCKER.');
+        return errorResult(
+          run,
+          'api-error',
+          `Anthropic API error: ${errorMessage(e)}`,
+          'The model API failed; see BLOCKER.',
+        );
       }
       const text = recordResponse(run, message);
       const ended = await answer(run, message, text);
@@ -248,8 +246,13 @@ function errorResult(run: Run, endedBy: EndedBy, blocker: string, summary?: stri
 /** Cancellation or the timeout, as the stop to end the run with; null while neither happened. */
 function stopReason(run: Run): BudgetStop | null {
   const { o } = run;
-  if (o.signal?.aborted) return new BudgetStop('cancelled', `cancelled: ${errorMessage(o.signal.reason ?? 'the job was cancelled')}`);
-  if (run.timeout.aborted) return new BudgetStop('timeout', `budget: timeout-minutes (${(o.timeoutMs / 60_000).toFixed(2).replace(/\.?0+$/, '')} min) reached`);
+  if (o.signal?.aborted)
+    return new BudgetStop('cancelled', `cancelled: ${errorMessage(o.signal.reason ?? 'the job was cancelled')}`);
+  if (run.timeout.aborted)
+    return new BudgetStop(
+      'timeout',
+      `budget: timeout-minutes (${(o.timeoutMs / 60_000).toFixed(2).replace(/\.?0+$/, '')} min) reached`,
+    );
   return null;
 }
 
@@ -283,7 +286,10 @@ async function request(run: Run): Promise<Message> {
       const stop = stopReason(run);
       if (stop) throw stop;
       if (attempt >= attempts || !isRetryableStreamError(e)) throw e;
-      o.onEvent?.({ type: 'note', message: `model stream failed (${errorMessage(e)}); retrying (${attempt}/${attempts - 1})` });
+      o.onEvent?.({
+        type: 'note',
+        message: `model stream failed (${errorMessage(e)}); retrying (${attempt}/${attempts - 1})`,
+      });
       await new Promise((r) => setTimeout(r, 500 * 2 ** (attempt - 1)));
     }
   }
@@ -301,7 +307,14 @@ function recordResponse(run: Run, message: Message): string {
   });
   const text = textOf(message.content);
   if (text) run.lastText = text;
-  o.onEvent?.({ type: 'response', turn: run.turns, stopReason: message.stop_reason, usage: { ...run.usage }, text, message });
+  o.onEvent?.({
+    type: 'response',
+    turn: run.turns,
+    stopReason: message.stop_reason,
+    usage: { ...run.usage },
+    text,
+    message,
+  });
 
   const contextUsed =
     (message.usage.input_tokens ?? 0) +
@@ -339,18 +352,33 @@ async function answer(run: Run, message: Message, text: string): Promise<LoopRes
         o.onEvent?.({ type: 'note', message: `context window exceeded: cleared ${n} tool results` });
       }
       if (kept.some((b) => b.type === 'text' && b.text.trim())) messages.push({ role: 'assistant', content: kept });
-      const cutTool = toolUses.length ? ` Your call to ${toolUses.map((t) => t.name).join(', ')} was cut off and did not run; issue it again, smaller if it was large.` : '';
-      messages.push({ role: 'user', content: `Your answer was cut off at the output limit. Continue where you stopped.${cutTool}` });
+      const cutTool = toolUses.length
+        ? ` Your call to ${toolUses.map((t) => t.name).join(', ')} was cut off and did not run; issue it again, smaller if it was large.`
+        : '';
+      messages.push({
+        role: 'user',
+        content: `Your answer was cut off at the output limit. Continue where you stopped.${cutTool}`,
+      });
       return null;
     }
     case 'refusal':
-      return errorResult(run, 'refusal', 'The model refused to continue with this task.', 'The model declined the request.');
+      return errorResult(
+        run,
+        'refusal',
+        'The model refused to continue with this task.',
+        'The model declined the request.',
+      );
     default: {
       // end_turn, stop_sequence: the agent is done and must have said how it went.
       const status = parseStatus(text);
       if (status) return finish(run, status, 'status');
       if (run.repaired) {
-        return errorResult(run, 'no-status', 'the agent ended without a STATUS block', 'the agent ended without a STATUS block');
+        return errorResult(
+          run,
+          'no-status',
+          'the agent ended without a STATUS block',
+          'the agent ended without a STATUS block',
+        );
       }
       run.repaired = true;
       if (message.content.length) messages.push({ role: 'assistant', content: message.content as ContentBlockParam[] });
@@ -377,7 +405,7 @@ async function runTools(run: Run, calls: Anthropic.Messages.ToolUseBlock[]): Pro
       ...(result.isError ? { is_error: true } : {}),
     };
   };
-  for (let i = 0; i < calls.length; ) {
+  for (let i = 0; i < calls.length;) {
     if (o.toolbox.isReadOnly(calls[i]!.name)) {
       let j = i;
       while (j < calls.length && o.toolbox.isReadOnly(calls[j]!.name)) j++;

@@ -102,7 +102,10 @@ function readLine(raw: string): Line {
   if (/^(```|~~~)/.test(s)) return { value: '', item: false, blank: true };
   // Table row: `| STATUS | COMPLETE |` → `STATUS: COMPLETE`; the separator row is blank.
   if (s.startsWith('|')) {
-    const cells = s.replace(/^\||\|$/g, '').split('|').map((c) => c.trim());
+    const cells = s
+      .replace(/^\||\|$/g, '')
+      .split('|')
+      .map((c) => c.trim());
     if (cells.every((c) => /^:?-*:?$/.test(c))) return { value: '', item: false, blank: true };
     if (cells.length === 2) s = `${cells[0]}: ${cells[1]}`;
   }
@@ -156,7 +159,11 @@ function splitFiles(value: string): string[] {
 }
 
 function stripEmphasis(s: string): string {
-  return s.trim().replace(/^[*_`]+(?=\S)/, '').replace(/(?<=\S)[*_`]+$/, '').trim();
+  return s
+    .trim()
+    .replace(/^[*_`]+(?=\S)/, '')
+    .replace(/(?<=\S)[*_`]+$/, '')
+    .trim();
 }
 
 function clean(s: string): string {

@@ -9,7 +9,12 @@ export interface GitHubUser {
 
 /** The parts of an `issue_comment` event the action uses. */
 export interface CommentEvent {
-  readonly comment: { readonly id: number; readonly body: string; readonly user: GitHubUser; readonly html_url: string };
+  readonly comment: {
+    readonly id: number;
+    readonly body: string;
+    readonly user: GitHubUser;
+    readonly html_url: string;
+  };
   readonly issue: {
     readonly number: number;
     readonly title: string;
@@ -17,7 +22,12 @@ export interface CommentEvent {
     readonly user: GitHubUser;
     readonly pull_request?: unknown;
   };
-  readonly repository: { readonly full_name: string; readonly default_branch: string; readonly name: string; readonly owner: { readonly login: string } };
+  readonly repository: {
+    readonly full_name: string;
+    readonly default_branch: string;
+    readonly name: string;
+    readonly owner: { readonly login: string };
+  };
 }
 
 export type EventRead = { readonly skip: string } | { readonly event: CommentEvent };
@@ -37,16 +47,23 @@ export function readCommentEvent(env: NodeJS.ProcessEnv = process.env): EventRea
     );
   }
   if (name !== 'issue_comment') {
-    return { skip: `event '${name}' is not issue_comment; this action answers comments (on: issue_comment, types: [created]).` };
+    return {
+      skip: `event '${name}' is not issue_comment; this action answers comments (on: issue_comment, types: [created]).`,
+    };
   }
   const path = env.GITHUB_EVENT_PATH;
-  if (!path) throw new UserError('GITHUB_EVENT_PATH is not set: run this action from a GitHub Actions workflow (or set it to an event JSON file).');
+  if (!path)
+    throw new UserError(
+      'GITHUB_EVENT_PATH is not set: run this action from a GitHub Actions workflow (or set it to an event JSON file).',
+    );
   let payload: Record<string, any>;
   try {
     payload = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new UserError(`Cannot read the event file ${path} (${why}): the runner writes it; when running by hand, point GITHUB_EVENT_PATH at a valid issue_comment event JSON.`);
+    throw new UserError(
+      `Cannot read the event file ${path} (${why}): the runner writes it; when running by hand, point GITHUB_EVENT_PATH at a valid issue_comment event JSON.`,
+    );
   }
   if (payload.action !== 'created') {
     return { skip: `comment was ${payload.action ?? 'changed'}, not created: only new comments are commands.` };

@@ -19,7 +19,16 @@ export interface PermissionDecision {
   readonly reason: string;
 }
 
-const RANK: Readonly<Record<string, number>> = { none: 0, read: 1, pull: 1, triage: 2, write: 3, push: 3, maintain: 4, admin: 5 };
+const RANK: Readonly<Record<string, number>> = {
+  none: 0,
+  read: 1,
+  pull: 1,
+  triage: 2,
+  write: 3,
+  push: 3,
+  maintain: 4,
+  admin: 5,
+};
 const REQUIRED = RANK['write'] ?? 3;
 
 export function isBot(login: string, userType?: string): boolean {

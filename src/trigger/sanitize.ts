@@ -38,12 +38,22 @@ export function sanitizeUntrusted(text: string, maxChars: number = DEFAULT_UNTRU
  * become spaces; then the length bound applies.
  */
 export function sanitizePlainText(text: string, maxChars: number): string {
-  return truncate(text.replace(INVISIBLE, '').replace(/\s*[\r\n]+\s*/g, ' ').trim(), maxChars);
+  return truncate(
+    text
+      .replace(INVISIBLE, '')
+      .replace(/\s*[\r\n]+\s*/g, ' ')
+      .trim(),
+    maxChars,
+  );
 }
 
 /** Invisible characters out, trailing spaces out, then runs of blank lines: at most two in a row. */
 function tidy(s: string): string {
-  return s.replace(INVISIBLE, '').replace(/[ \t]+$/gm, '').replace(/\n{4,}/g, '\n\n\n').trim();
+  return s
+    .replace(INVISIBLE, '')
+    .replace(/[ \t]+$/gm, '')
+    .replace(/\n{4,}/g, '\n\n\n')
+    .trim();
 }
 
 function truncate(s: string, maxChars: number): string {
@@ -66,7 +76,11 @@ const MARKER_IN_TEXT = new RegExp(`<(\\s*/?\\s*${TAG})`, 'gi');
  * (`<` → `&lt;`), so the text cannot close the block early; the label is reduced to one safe line.
  */
 export function wrapUntrusted(label: string, text: string): string {
-  const safeLabel = label.replace(/[\u0000-\u001f\u007f"<>]/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+  const safeLabel = label
+    .replace(/[\u0000-\u001f\u007f"<>]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
   const safeText = text.replace(MARKER_IN_TEXT, '&lt;$1');
   return [
     `<${TAG} source="${safeLabel}">`,
