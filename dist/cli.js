@@ -46444,20 +46444,24 @@ async function commitWork(git, o2) {
   await transcript.close();
   return { status, diffSha256 };
 }
+function modelSettings(provider, replaying) {
+  const apiKey = process.env.ANTHROPIC_API_KEY ?? "";
+  if (!replaying && provider === "anthropic" && !apiKey) {
+    throw new UserError(
+      "ANTHROPIC_API_KEY is not set. Export your key (export ANTHROPIC_API_KEY=sk-ant-...), or replay a recorded run with --replay FILE."
+    );
+  }
+  const modelAccess = { provider, apiKey, baseUrl: process.env.ANTHROPIC_BASE_URL ?? "", env: process.env };
+  if (!replaying) checkProviderSettings(modelAccess);
+  return { apiKey, modelAccess };
+}
 async function main(argv) {
   const args = readArgs(argv);
   if (typeof args === "number") return args;
   const { values, task, provider } = args;
   const workspace = cleanCheckout();
   const recording = values.replay ? await readRecording(values.replay) : void 0;
-  const apiKey = process.env.ANTHROPIC_API_KEY ?? "";
-  if (!recording && provider === "anthropic" && !apiKey) {
-    throw new UserError(
-      "ANTHROPIC_API_KEY is not set. Export your key (export ANTHROPIC_API_KEY=sk-ant-...), or replay a recorded run with --replay FILE."
-    );
-  }
-  const modelAccess = { provider, apiKey, baseUrl: process.env.ANTHROPIC_BASE_URL ?? "", env: process.env };
-  if (!recording) checkProviderSettings(modelAccess);
+  const { apiKey, modelAccess } = modelSettings(provider, !!recording);
   const startSha = userGit(workspace, ["rev-parse", "HEAD"]);
   if (recording && recording.startSha !== startSha) {
     throw new UserError(
