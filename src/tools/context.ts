@@ -1,7 +1,5 @@
 /** What a tool's `run` receives besides its input: the confined workspace and the per-run state shared by tools. */
 import type { Workspace } from './workspace.ts';
-import type { ToolDefinition } from './schema.ts';
-import type { ToolResult } from './result.ts';
 
 export interface FileVersion {
   readonly mtimeMs: number;
@@ -15,9 +13,3 @@ export interface ToolContext {
   readonly signal?: AbortSignal;
 }
 
-export interface Tool<I> {
-  readonly definition: ToolDefinition;
-  readonly readOnly: boolean;
-  /** Input has been validated against the definition. Throw ToolError for a refusal the model can act on. */
-  run(input: I, ctx: ToolContext): Promise<ToolResult>;
-}

@@ -1,39 +1,27 @@
 /** Edit: exact string replacement in one file. */
-import type { Tool } from './context.ts';
+import { z } from 'zod';
+import { FILE_PATH } from './read.ts';
 import { ok, ToolError } from './result.ts';
-import type { ToolDefinition } from './schema.ts';
+import { defineTool } from './schema.ts';
 import { writeWhole } from './write.ts';
 
 /** Files above this size are not edited in memory (use Bash tools for those). */
 export const MAX_EDIT_BYTES = 10 * 1024 * 1024;
 
-export const editDefinition: ToolDefinition = {
+export const EditInput = z.strictObject({
+  file_path: FILE_PATH,
+  old_string: z.string().describe('Exact text to replace'),
+  new_string: z.string().describe('Replacement text (must differ)'),
+  replace_all: z.boolean().optional().describe('Replace every occurrence (default false)'),
+});
+export type EditInput = z.infer<typeof EditInput>;
+
+export const editTool = defineTool({
   name: 'Edit',
   description:
     'Replace an exact string in a file. old_string must match exactly (whitespace included) and be unique unless ' +
     'replace_all is true; include surrounding lines to make it unique.',
-  input_schema: {
-    type: 'object',
-    properties: {
-      file_path: { type: 'string', description: 'Path relative to the workspace root, or absolute inside it' },
-      old_string: { type: 'string', description: 'Exact text to replace' },
-      new_string: { type: 'string', description: 'Replacement text (must differ)' },
-      replace_all: { type: 'boolean', description: 'Replace every occurrence (default false)' },
-    },
-    required: ['file_path', 'old_string', 'new_string'],
-    additionalProperties: false,
-  },
-};
-
-export interface EditInput {
-  file_path: string;
-  old_string: string;
-  new_string: string;
-  replace_all?: boolean;
-}
-
-export const editTool: Tool<EditInput> = {
-  definition: editDefinition,
+  input: EditInput,
   readOnly: false,
   async run(input, ctx) {
     if (input.old_string === input.new_string) throw new ToolError('old_string and new_string are identical; nothing to change.');
@@ -65,7 +53,7 @@ export const editTool: Tool<EditInput> = {
     const firstLine = text.slice(0, text.indexOf(input.old_string)).split('\n').length;
     return ok(`Edited ${r.display}: replaced ${input.replace_all ? count : 1} occurrence(s) (first at line ${firstLine}).`);
   },
-};
+});
 
 function occurrences(text: string, needle: string): number {
   let n = 0;

@@ -6,7 +6,7 @@
 import { errorMessage } from '../errors.ts';
 import { createRedactor } from '../redact.ts';
 import { bashTool } from './bash.ts';
-import type { FileVersion, Tool, ToolContext } from './context.ts';
+import type { FileVersion, ToolContext } from './context.ts';
 import { editTool } from './edit.ts';
 import { globTool, type SearchContext } from './glob.ts';
 import { grepTool } from './grep.ts';
@@ -14,7 +14,7 @@ import { createMatcher } from './offload.ts';
 import { readTool } from './read.ts';
 import { fail, ToolError, type ToolResult } from './result.ts';
 import { execCommand, prepareSandbox, type CommandResult, type Sandbox, type SandboxMode } from './sandbox.ts';
-import { validateInput, type ToolDefinition, type ToolName } from './schema.ts';
+import type { Tool, ToolDefinition, ToolName } from './schema.ts';
 import { which } from './search.ts';
 import { writeTool } from './write.ts';
 import { Workspace } from './workspace.ts';
@@ -123,7 +123,7 @@ export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
       },
     });
   };
-  const all: Record<ToolName, Tool<never>> = {
+  const all: Record<ToolName, Tool<SearchContext>> = {
     Read: readTool,
     Write: writeTool,
     Edit: editTool,
@@ -132,7 +132,7 @@ export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
     Grep: grepTool,
   };
   const tools = TOOL_NAMES.filter((n) => offered.has(n)).map((n) => all[n]);
-  const byName = new Map<string, Tool<never>>(tools.map((t) => [t.definition.name, t]));
+  const byName = new Map<string, Tool<SearchContext>>(tools.map((t) => [t.definition.name, t]));
   const seen = new Map<string, FileVersion>();
   // A secret that reached a file or an output anyway (committed by mistake, printed by a tool) is masked here, before
   // the model — and the transcript, which records what the model saw — can carry it anywhere.
@@ -155,11 +155,10 @@ export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
       if (!tool) {
         return fail(name, `no such tool in this run. Available tools: ${[...byName.keys()].join(', ') || 'none'}.`);
       }
-      const invalid = validateInput(tool.definition, input);
-      if (invalid) return fail(name, invalid);
       const ctx: SearchContext & ToolContext = { workspace, seen, signal, rg, matcher };
       try {
-        return masked(await untilAborted(tool.run(input as never, ctx), signal));
+        // call() validates the input first: a malformed call comes back as an error result naming every problem.
+        return masked(await untilAborted(tool.call(input, ctx), signal));
       } catch (e) {
         if (e instanceof ToolError) return masked(fail(name, e.message));
         if (signal?.aborted) return fail(name, 'cancelled.');
