@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { createToolbox } from '../../src/tools/index.ts';
 import { defineTool, toInputSchema } from '../../src/tools/schema.ts';
 import { tempDir, writeFiles } from './helpers.ts';
@@ -47,9 +47,9 @@ describe('tool input validation (zod)', () => {
 
   it('derives the JSON schema sent: no $schema, no ±2^53 bounds, key order as before', () => {
     const s = toInputSchema(z.strictObject({
-      n: z.int().optional().describe('N'),
-      m: z.int().min(1).max(9).describe('M'),
-      e: z.enum(['a', 'b']).optional(),
+      n: z.optional(z.int().check(z.describe('N'))),
+      m: z.int().check(z.minimum(1), z.maximum(9), z.describe('M')),
+      e: z.optional(z.enum(['a', 'b'])),
     }));
     assert.equal(JSON.stringify(s), JSON.stringify({
       type: 'object',

@@ -1,13 +1,13 @@
 /** Bash: one shell command in the workspace, sandboxed, with a timeout. */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ok, type ToolResult } from './result.ts';
 import { DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, type CommandResult } from './sandbox.ts';
 import { defineTool, type Tool } from './schema.ts';
 
 export const BashInput = z.strictObject({
-  command: z.string().describe('The command'),
-  timeout: z.int().min(1000).max(MAX_TIMEOUT_MS).optional().describe('Timeout in ms'),
-  description: z.string().optional().describe('What it does, in 5-10 words'),
+  command: z.string().check(z.describe('The command')),
+  timeout: z.optional(z.int().check(z.minimum(1000), z.maximum(MAX_TIMEOUT_MS), z.describe('Timeout in ms'))),
+  description: z.optional(z.string().check(z.describe('What it does, in 5-10 words'))),
 });
 export type BashInput = z.infer<typeof BashInput>;
 

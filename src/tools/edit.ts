@@ -1,5 +1,5 @@
 /** Edit: exact string replacement in one file. */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { FILE_PATH } from './read.ts';
 import { ok, ToolError } from './result.ts';
 import { defineTool } from './schema.ts';
@@ -10,9 +10,9 @@ export const MAX_EDIT_BYTES = 10 * 1024 * 1024;
 
 export const EditInput = z.strictObject({
   file_path: FILE_PATH,
-  old_string: z.string().describe('Exact text to replace'),
-  new_string: z.string().describe('Replacement text (must differ)'),
-  replace_all: z.boolean().optional().describe('Replace every occurrence (default false)'),
+  old_string: z.string().check(z.describe('Exact text to replace')),
+  new_string: z.string().check(z.describe('Replacement text (must differ)')),
+  replace_all: z.optional(z.boolean().check(z.describe('Replace every occurrence (default false)'))),
 });
 export type EditInput = z.infer<typeof EditInput>;
 

@@ -1,7 +1,7 @@
 /** Glob: files matching a pattern, newest first, honouring .gitignore. */
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ToolContext } from './context.ts';
 import type { MatchTask } from './match-tasks.ts';
 import { MatchTimeoutError, type Matcher } from './offload.ts';
@@ -14,8 +14,8 @@ export const MAX_GLOB_RESULTS = 500;
 export const MAX_SORTED = 5000;
 
 export const GlobInput = z.strictObject({
-  pattern: z.string().describe('Glob pattern, relative to path'),
-  path: z.string().optional().describe('Folder to search (default: workspace root)'),
+  pattern: z.string().check(z.describe('Glob pattern, relative to path')),
+  path: z.optional(z.string().check(z.describe('Folder to search (default: workspace root)'))),
 });
 export type GlobInput = z.infer<typeof GlobInput>;
 

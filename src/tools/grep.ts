@@ -1,7 +1,7 @@
 /** Grep: regex search over files (ripgrep syntax), honouring .gitignore. */
 import { lstatSync } from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { offloaded, type SearchContext } from './glob.ts';
 import type { GrepJsTask } from './match-tasks.ts';
 import { capText, ok, ToolError } from './result.ts';
@@ -16,18 +16,18 @@ const GREP_INSTEAD =
   'or use a literal prefix; narrow path, glob or type.';
 
 export const GrepInput = z.strictObject({
-  pattern: z.string().describe('Regular expression'),
-  path: z.string().optional().describe('File or folder to search (default: workspace root)'),
-  glob: z.string().optional().describe('Only files matching this glob, e.g. "*.ts"'),
-  type: z.string().optional().describe('File type, e.g. js, py, go, rust'),
-  output_mode: z.enum(MODES).optional(),
-  '-i': z.boolean().optional().describe('Case insensitive'),
-  '-n': z.boolean().optional().describe('Line numbers (content mode, default true)'),
-  '-A': z.int().min(0).optional().describe('Lines after each match'),
-  '-B': z.int().min(0).optional().describe('Lines before each match'),
-  '-C': z.int().min(0).optional().describe('Lines around each match'),
-  multiline: z.boolean().optional().describe('Let patterns span lines; . matches newlines'),
-  head_limit: z.int().min(1).optional().describe('Only the first N lines/entries'),
+  pattern: z.string().check(z.describe('Regular expression')),
+  path: z.optional(z.string().check(z.describe('File or folder to search (default: workspace root)'))),
+  glob: z.optional(z.string().check(z.describe('Only files matching this glob, e.g. "*.ts"'))),
+  type: z.optional(z.string().check(z.describe('File type, e.g. js, py, go, rust'))),
+  output_mode: z.optional(z.enum(MODES)),
+  '-i': z.optional(z.boolean().check(z.describe('Case insensitive'))),
+  '-n': z.optional(z.boolean().check(z.describe('Line numbers (content mode, default true)'))),
+  '-A': z.optional(z.int().check(z.minimum(0), z.describe('Lines after each match'))),
+  '-B': z.optional(z.int().check(z.minimum(0), z.describe('Lines before each match'))),
+  '-C': z.optional(z.int().check(z.minimum(0), z.describe('Lines around each match'))),
+  multiline: z.optional(z.boolean().check(z.describe('Let patterns span lines; . matches newlines'))),
+  head_limit: z.optional(z.int().check(z.minimum(1), z.describe('Only the first N lines/entries'))),
 });
 export type GrepInput = z.infer<typeof GrepInput>;
 

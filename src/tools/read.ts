@@ -3,7 +3,7 @@
  * skipped through, never held), and at most MAX_SCAN_BYTES of the file are read per call.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { MAX_RESULT_CHARS, ok, ToolError } from './result.ts';
 import { defineTool } from './schema.ts';
 
@@ -14,12 +14,12 @@ export const MAX_SCAN_BYTES = 128 * 1024 * 1024;
 const CHUNK_BYTES = 64 * 1024;
 
 /** Shared by Read, Write and Edit. */
-export const FILE_PATH = z.string().describe('Path relative to the workspace root, or absolute inside it');
+export const FILE_PATH = z.string().check(z.describe('Path relative to the workspace root, or absolute inside it'));
 
 export const ReadInput = z.strictObject({
   file_path: FILE_PATH,
-  offset: z.int().min(1).optional().describe('Line number to start at (1-based)'),
-  limit: z.int().min(1).optional().describe('Number of lines to read'),
+  offset: z.optional(z.int().check(z.minimum(1), z.describe('Line number to start at (1-based)'))),
+  limit: z.optional(z.int().check(z.minimum(1), z.describe('Number of lines to read'))),
 });
 export type ReadInput = z.infer<typeof ReadInput>;
 

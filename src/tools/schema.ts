@@ -3,7 +3,7 @@
  * (derived here, shaped like the hand-written one it replaced) and the validation that turns a malformed call into a
  * result the model can fix (every problem named, the accepted parameters listed).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ToolName } from '../constants.ts';
 import type { ToolContext } from './context.ts';
 import { fail, type ToolResult } from './result.ts';
@@ -39,17 +39,17 @@ export interface Tool<C extends ToolContext = ToolContext> {
   call(input: unknown, ctx: C): Promise<ToolResult>;
 }
 
-export interface ToolSpec<S extends z.ZodObject, C extends ToolContext> {
+export interface ToolSpec<S extends z.ZodMiniObject, C extends ToolContext> {
   name: ToolName;
   description: string;
-  /** A z.strictObject of string/integer/boolean/enum properties with .describe() texts. */
+  /** A z.strictObject of string/integer/boolean/enum properties with z.describe() texts. */
   input: S;
   /** Read-only tools may run concurrently. */
   readOnly: boolean;
   run(input: z.infer<S>, ctx: C): Promise<ToolResult>;
 }
 
-export function defineTool<S extends z.ZodObject, C extends ToolContext = ToolContext>(spec: ToolSpec<S, C>): Tool<C> {
+export function defineTool<S extends z.ZodMiniObject, C extends ToolContext = ToolContext>(spec: ToolSpec<S, C>): Tool<C> {
   const definition: ToolDefinition = {
     name: spec.name,
     description: spec.description,
@@ -74,7 +74,7 @@ const PROPERTY_KEYS = ['type', 'enum', 'minimum', 'maximum', 'description'] as c
  * kept, integers as `type: integer` with their bounds, but without the ±2^53-1 bounds zod adds to every z.int() (they
  * say nothing to the model and would grow every request).
  */
-export function toInputSchema(schema: z.ZodObject): ToolDefinition['input_schema'] {
+export function toInputSchema(schema: z.ZodMiniObject): ToolDefinition['input_schema'] {
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'throw' }) as {
     type?: unknown;
     properties?: Record<string, Record<string, unknown>>;
@@ -109,7 +109,7 @@ type Parsed<T> = { ok: true; data: T } | { ok: false; message: string };
  * safeParse with a message naming every problem in the model's terms. A null for an optional parameter counts as
  * absent (models send it for "not set"); a null for a required one is reported.
  */
-export function parseInput<S extends z.ZodObject>(schema: S, def: ToolDefinition, input: unknown): Parsed<z.infer<S>> {
+export function parseInput<S extends z.ZodMiniObject>(schema: S, def: ToolDefinition, input: unknown): Parsed<z.infer<S>> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, message: 'the input must be a JSON object.' };
   }
@@ -132,7 +132,8 @@ export function parseInput<S extends z.ZodObject>(schema: S, def: ToolDefinition
 
 function describeIssue(issue: z.core.$ZodIssue, key: string, value: unknown, s: PropertySchema | undefined): string {
   const known = ['invalid_type', 'invalid_value', 'too_small', 'too_big'].includes(issue.code);
-  if (!s || !known) return `'${key}': ${issue.message}`;
+  // zod/mini carries no locale, so its own messages are a bare "Invalid input": name the failed check instead.
+  if (!s || !known) return `'${key}' is invalid (${issue.code})`;
   if (value === undefined) return `'${key}' is required`;
   if (value === null) return `'${key}' must not be null`;
   if (issue.code === 'too_small' && s.minimum !== undefined) return `'${key}' must be at least ${s.minimum}`;

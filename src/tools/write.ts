@@ -1,5 +1,5 @@
 /** Write: create or overwrite a whole file; overwriting needs a Read of the current version first. */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ToolContext } from './context.ts';
 import { FILE_PATH } from './read.ts';
 import { ok, ToolError } from './result.ts';
@@ -8,7 +8,7 @@ import type { Resolved } from './workspace.ts';
 
 export const WriteInput = z.strictObject({
   file_path: FILE_PATH,
-  content: z.string().describe('The full file content'),
+  content: z.string().check(z.describe('The full file content')),
 });
 export type WriteInput = z.infer<typeof WriteInput>;
 
