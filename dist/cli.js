@@ -183,15 +183,15 @@ var require_is_extendable = __commonJS({
 var require_extend_shallow = __commonJS({
   "node_modules/extend-shallow/index.js"(exports2, module2) {
     "use strict";
-    var isObject = require_is_extendable();
-    module2.exports = function extend(o2) {
-      if (!isObject(o2)) {
+    var isObject2 = require_is_extendable();
+    module2.exports = function extend2(o2) {
+      if (!isObject2(o2)) {
         o2 = {};
       }
       var len = arguments.length;
       for (var i = 1; i < len; i++) {
         var obj2 = arguments[i];
-        if (isObject(obj2)) {
+        if (isObject2(obj2)) {
           assign(o2, obj2);
         }
       }
@@ -215,14 +215,14 @@ var require_section_matter = __commonJS({
   "node_modules/section-matter/index.js"(exports2, module2) {
     "use strict";
     var typeOf = require_kind_of();
-    var extend = require_extend_shallow();
+    var extend2 = require_extend_shallow();
     module2.exports = function(input, options2) {
       if (typeof options2 === "function") {
         options2 = { parse: options2 };
       }
       var file = toObject(input);
       var defaults2 = { section_delimiter: "---", parse: identity };
-      var opts = extend({}, defaults2, options2);
+      var opts = extend2({}, defaults2, options2);
       var delim = opts.section_delimiter;
       var lines = file.content.split(/\r?\n/);
       var sections = null;
@@ -324,7 +324,7 @@ var require_common = __commonJS({
     function isNothing(subject) {
       return typeof subject === "undefined" || subject === null;
     }
-    function isObject(subject) {
+    function isObject2(subject) {
       return typeof subject === "object" && subject !== null;
     }
     function toArray(sequence) {
@@ -332,7 +332,7 @@ var require_common = __commonJS({
       else if (isNothing(sequence)) return [];
       return [sequence];
     }
-    function extend(target, source) {
+    function extend2(target, source) {
       var index, length, key, sourceKeys;
       if (source) {
         sourceKeys = Object.keys(source);
@@ -343,22 +343,22 @@ var require_common = __commonJS({
       }
       return target;
     }
-    function repeat(string, count2) {
+    function repeat(string3, count2) {
       var result = "", cycle;
       for (cycle = 0; cycle < count2; cycle += 1) {
-        result += string;
+        result += string3;
       }
       return result;
     }
-    function isNegativeZero(number) {
-      return number === 0 && Number.NEGATIVE_INFINITY === 1 / number;
+    function isNegativeZero(number2) {
+      return number2 === 0 && Number.NEGATIVE_INFINITY === 1 / number2;
     }
     module2.exports.isNothing = isNothing;
-    module2.exports.isObject = isObject;
+    module2.exports.isObject = isObject2;
     module2.exports.toArray = toArray;
     module2.exports.repeat = repeat;
     module2.exports.isNegativeZero = isNegativeZero;
-    module2.exports.extend = extend;
+    module2.exports.extend = extend2;
   }
 });
 
@@ -1009,7 +1009,7 @@ var require_timestamp = __commonJS({
       return false;
     }
     function constructYamlTimestamp(data) {
-      var match, year, month, day, hour, minute, second, fraction = 0, delta = null, tz_hour, tz_minute, date;
+      var match, year, month, day, hour, minute, second, fraction = 0, delta = null, tz_hour, tz_minute, date2;
       match = YAML_DATE_REGEXP.exec(data);
       if (match === null) match = YAML_TIMESTAMP_REGEXP.exec(data);
       if (match === null) throw new Error("Date resolve error");
@@ -1035,9 +1035,9 @@ var require_timestamp = __commonJS({
         delta = (tz_hour * 60 + tz_minute) * 6e4;
         if (match[9] === "-") delta = -delta;
       }
-      date = new Date(Date.UTC(year, month, day, hour, minute, second, fraction));
-      if (delta) date.setTime(date.getTime() - delta);
-      return date;
+      date2 = new Date(Date.UTC(year, month, day, hour, minute, second, fraction));
+      if (delta) date2.setTime(date2.getTime() - delta);
+      return date2;
     }
     function representYamlTimestamp(object) {
       return object.toISOString();
@@ -1603,11 +1603,11 @@ var require_loader = __commonJS({
       }
     };
     function captureSegment(state, start, end, checkJson) {
-      var _position, _length, _character, _result;
+      var _position, _length2, _character, _result;
       if (start < end) {
         _result = state.input.slice(start, end);
         if (checkJson) {
-          for (_position = 0, _length = _result.length; _position < _length; _position += 1) {
+          for (_position = 0, _length2 = _result.length; _position < _length2; _position += 1) {
             _character = _result.charCodeAt(_position);
             if (!(_character === 9 || 32 <= _character && _character <= 1114111)) {
               throwError(state, "expected valid JSON character");
@@ -2649,8 +2649,8 @@ var require_dumper = __commonJS({
       return result;
     }
     function encodeHex(character) {
-      var string, handle, length;
-      string = character.toString(16).toUpperCase();
+      var string3, handle, length;
+      string3 = character.toString(16).toUpperCase();
       if (character <= 255) {
         handle = "x";
         length = 2;
@@ -2663,7 +2663,7 @@ var require_dumper = __commonJS({
       } else {
         throw new YAMLException("code point within a string may not be greater than 0xFFFFFFFF");
       }
-      return "\\" + handle + common.repeat("0", length - string.length) + string;
+      return "\\" + handle + common.repeat("0", length - string3.length) + string3;
     }
     function State(options2) {
       this.schema = options2["schema"] || DEFAULT_FULL_SCHEMA;
@@ -2684,15 +2684,15 @@ var require_dumper = __commonJS({
       this.duplicates = [];
       this.usedDuplicates = null;
     }
-    function indentString(string, spaces) {
-      var ind = common.repeat(" ", spaces), position = 0, next = -1, result = "", line, length = string.length;
+    function indentString(string3, spaces) {
+      var ind = common.repeat(" ", spaces), position = 0, next = -1, result = "", line, length = string3.length;
       while (position < length) {
-        next = string.indexOf("\n", position);
+        next = string3.indexOf("\n", position);
         if (next === -1) {
-          line = string.slice(position);
+          line = string3.slice(position);
           position = length;
         } else {
-          line = string.slice(position, next + 1);
+          line = string3.slice(position, next + 1);
           position = next + 1;
         }
         if (line.length && line !== "\n") result += ind;
@@ -2728,110 +2728,110 @@ var require_dumper = __commonJS({
     function isPlainSafeFirst(c3) {
       return isPrintable(c3) && c3 !== 65279 && !isWhitespace2(c3) && c3 !== CHAR_MINUS && c3 !== CHAR_QUESTION && c3 !== CHAR_COLON && c3 !== CHAR_COMMA && c3 !== CHAR_LEFT_SQUARE_BRACKET && c3 !== CHAR_RIGHT_SQUARE_BRACKET && c3 !== CHAR_LEFT_CURLY_BRACKET && c3 !== CHAR_RIGHT_CURLY_BRACKET && c3 !== CHAR_SHARP && c3 !== CHAR_AMPERSAND && c3 !== CHAR_ASTERISK && c3 !== CHAR_EXCLAMATION && c3 !== CHAR_VERTICAL_LINE && c3 !== CHAR_EQUALS && c3 !== CHAR_GREATER_THAN && c3 !== CHAR_SINGLE_QUOTE && c3 !== CHAR_DOUBLE_QUOTE && c3 !== CHAR_PERCENT && c3 !== CHAR_COMMERCIAL_AT && c3 !== CHAR_GRAVE_ACCENT;
     }
-    function needIndentIndicator(string) {
+    function needIndentIndicator(string3) {
       var leadingSpaceRe = /^\n* /;
-      return leadingSpaceRe.test(string);
+      return leadingSpaceRe.test(string3);
     }
     var STYLE_PLAIN = 1;
     var STYLE_SINGLE = 2;
     var STYLE_LITERAL = 3;
     var STYLE_FOLDED = 4;
     var STYLE_DOUBLE = 5;
-    function chooseScalarStyle(string, singleLineOnly, indentPerLevel, lineWidth, testAmbiguousType) {
+    function chooseScalarStyle(string3, singleLineOnly, indentPerLevel, lineWidth, testAmbiguousType) {
       var i;
       var char, prev_char;
       var hasLineBreak = false;
       var hasFoldableLine = false;
       var shouldTrackWidth = lineWidth !== -1;
       var previousLineBreak = -1;
-      var plain2 = isPlainSafeFirst(string.charCodeAt(0)) && !isWhitespace2(string.charCodeAt(string.length - 1));
+      var plain2 = isPlainSafeFirst(string3.charCodeAt(0)) && !isWhitespace2(string3.charCodeAt(string3.length - 1));
       if (singleLineOnly) {
-        for (i = 0; i < string.length; i++) {
-          char = string.charCodeAt(i);
+        for (i = 0; i < string3.length; i++) {
+          char = string3.charCodeAt(i);
           if (!isPrintable(char)) {
             return STYLE_DOUBLE;
           }
-          prev_char = i > 0 ? string.charCodeAt(i - 1) : null;
+          prev_char = i > 0 ? string3.charCodeAt(i - 1) : null;
           plain2 = plain2 && isPlainSafe(char, prev_char);
         }
       } else {
-        for (i = 0; i < string.length; i++) {
-          char = string.charCodeAt(i);
+        for (i = 0; i < string3.length; i++) {
+          char = string3.charCodeAt(i);
           if (char === CHAR_LINE_FEED) {
             hasLineBreak = true;
             if (shouldTrackWidth) {
               hasFoldableLine = hasFoldableLine || // Foldable line = too long, and not more-indented.
-              i - previousLineBreak - 1 > lineWidth && string[previousLineBreak + 1] !== " ";
+              i - previousLineBreak - 1 > lineWidth && string3[previousLineBreak + 1] !== " ";
               previousLineBreak = i;
             }
           } else if (!isPrintable(char)) {
             return STYLE_DOUBLE;
           }
-          prev_char = i > 0 ? string.charCodeAt(i - 1) : null;
+          prev_char = i > 0 ? string3.charCodeAt(i - 1) : null;
           plain2 = plain2 && isPlainSafe(char, prev_char);
         }
-        hasFoldableLine = hasFoldableLine || shouldTrackWidth && (i - previousLineBreak - 1 > lineWidth && string[previousLineBreak + 1] !== " ");
+        hasFoldableLine = hasFoldableLine || shouldTrackWidth && (i - previousLineBreak - 1 > lineWidth && string3[previousLineBreak + 1] !== " ");
       }
       if (!hasLineBreak && !hasFoldableLine) {
-        return plain2 && !testAmbiguousType(string) ? STYLE_PLAIN : STYLE_SINGLE;
+        return plain2 && !testAmbiguousType(string3) ? STYLE_PLAIN : STYLE_SINGLE;
       }
-      if (indentPerLevel > 9 && needIndentIndicator(string)) {
+      if (indentPerLevel > 9 && needIndentIndicator(string3)) {
         return STYLE_DOUBLE;
       }
       return hasFoldableLine ? STYLE_FOLDED : STYLE_LITERAL;
     }
-    function writeScalar(state, string, level, iskey) {
+    function writeScalar(state, string3, level, iskey) {
       state.dump = (function() {
-        if (string.length === 0) {
+        if (string3.length === 0) {
           return "''";
         }
-        if (!state.noCompatMode && DEPRECATED_BOOLEANS_SYNTAX.indexOf(string) !== -1) {
-          return "'" + string + "'";
+        if (!state.noCompatMode && DEPRECATED_BOOLEANS_SYNTAX.indexOf(string3) !== -1) {
+          return "'" + string3 + "'";
         }
         var indent = state.indent * Math.max(1, level);
         var lineWidth = state.lineWidth === -1 ? -1 : Math.max(Math.min(state.lineWidth, 40), state.lineWidth - indent);
         var singleLineOnly = iskey || state.flowLevel > -1 && level >= state.flowLevel;
-        function testAmbiguity(string2) {
-          return testImplicitResolving(state, string2);
+        function testAmbiguity(string4) {
+          return testImplicitResolving(state, string4);
         }
-        switch (chooseScalarStyle(string, singleLineOnly, state.indent, lineWidth, testAmbiguity)) {
+        switch (chooseScalarStyle(string3, singleLineOnly, state.indent, lineWidth, testAmbiguity)) {
           case STYLE_PLAIN:
-            return string;
+            return string3;
           case STYLE_SINGLE:
-            return "'" + string.replace(/'/g, "''") + "'";
+            return "'" + string3.replace(/'/g, "''") + "'";
           case STYLE_LITERAL:
-            return "|" + blockHeader(string, state.indent) + dropEndingNewline(indentString(string, indent));
+            return "|" + blockHeader(string3, state.indent) + dropEndingNewline(indentString(string3, indent));
           case STYLE_FOLDED:
-            return ">" + blockHeader(string, state.indent) + dropEndingNewline(indentString(foldString(string, lineWidth), indent));
+            return ">" + blockHeader(string3, state.indent) + dropEndingNewline(indentString(foldString(string3, lineWidth), indent));
           case STYLE_DOUBLE:
-            return '"' + escapeString(string, lineWidth) + '"';
+            return '"' + escapeString(string3, lineWidth) + '"';
           default:
             throw new YAMLException("impossible error: invalid scalar style");
         }
       })();
     }
-    function blockHeader(string, indentPerLevel) {
-      var indentIndicator = needIndentIndicator(string) ? String(indentPerLevel) : "";
-      var clip = string[string.length - 1] === "\n";
-      var keep = clip && (string[string.length - 2] === "\n" || string === "\n");
+    function blockHeader(string3, indentPerLevel) {
+      var indentIndicator = needIndentIndicator(string3) ? String(indentPerLevel) : "";
+      var clip = string3[string3.length - 1] === "\n";
+      var keep = clip && (string3[string3.length - 2] === "\n" || string3 === "\n");
       var chomp = keep ? "+" : clip ? "" : "-";
       return indentIndicator + chomp + "\n";
     }
-    function dropEndingNewline(string) {
-      return string[string.length - 1] === "\n" ? string.slice(0, -1) : string;
+    function dropEndingNewline(string3) {
+      return string3[string3.length - 1] === "\n" ? string3.slice(0, -1) : string3;
     }
-    function foldString(string, width) {
+    function foldString(string3, width) {
       var lineRe = /(\n+)([^\n]*)/g;
       var result = (function() {
-        var nextLF = string.indexOf("\n");
-        nextLF = nextLF !== -1 ? nextLF : string.length;
+        var nextLF = string3.indexOf("\n");
+        nextLF = nextLF !== -1 ? nextLF : string3.length;
         lineRe.lastIndex = nextLF;
-        return foldLine(string.slice(0, nextLF), width);
+        return foldLine(string3.slice(0, nextLF), width);
       })();
-      var prevMoreIndented = string[0] === "\n" || string[0] === " ";
+      var prevMoreIndented = string3[0] === "\n" || string3[0] === " ";
       var moreIndented;
       var match;
-      while (match = lineRe.exec(string)) {
+      while (match = lineRe.exec(string3)) {
         var prefix = match[1], line = match[2];
         moreIndented = line[0] === " ";
         result += prefix + (!prevMoreIndented && !moreIndented && line !== "" ? "\n" : "") + foldLine(line, width);
@@ -2862,14 +2862,14 @@ var require_dumper = __commonJS({
       }
       return result.slice(1);
     }
-    function escapeString(string) {
+    function escapeString(string3) {
       var result = "";
       var char, nextChar;
       var escapeSeq;
-      for (var i = 0; i < string.length; i++) {
-        char = string.charCodeAt(i);
+      for (var i = 0; i < string3.length; i++) {
+        char = string3.charCodeAt(i);
         if (char >= 55296 && char <= 56319) {
-          nextChar = string.charCodeAt(i + 1);
+          nextChar = string3.charCodeAt(i + 1);
           if (nextChar >= 56320 && nextChar <= 57343) {
             result += encodeHex((char - 55296) * 1024 + nextChar - 56320 + 65536);
             i++;
@@ -2877,7 +2877,7 @@ var require_dumper = __commonJS({
           }
         }
         escapeSeq = ESCAPE_SEQUENCES[char];
-        result += !escapeSeq && isPrintable(char) ? string[i] : escapeSeq || encodeHex(char);
+        result += !escapeSeq && isPrintable(char) ? string3[i] : escapeSeq || encodeHex(char);
       }
       return result;
     }
@@ -3439,18 +3439,18 @@ var require_gray_matter = __commonJS({
     var excerpt = require_excerpt();
     var engines2 = require_engines();
     var toFile2 = require_to_file();
-    var parse2 = require_parse();
+    var parse3 = require_parse();
     var utils = require_utils();
     function matter2(input, options2) {
       if (input === "") {
         return { data: {}, content: input, excerpt: "", orig: input };
       }
       let file = toFile2(input);
-      const cached = matter2.cache[file.content];
+      const cached2 = matter2.cache[file.content];
       if (!options2) {
-        if (cached) {
-          file = Object.assign({}, cached);
-          file.orig = cached.orig;
+        if (cached2) {
+          file = Object.assign({}, cached2);
+          file.orig = cached2.orig;
           return file;
         }
         matter2.cache[file.content] = file;
@@ -3491,7 +3491,7 @@ var require_gray_matter = __commonJS({
         file.empty = file.content;
         file.data = {};
       } else {
-        file.data = parse2(file.language, file.matter, opts);
+        file.data = parse3(file.language, file.matter, opts);
       }
       if (closeIndex === len) {
         file.content = "";
@@ -4923,10 +4923,10 @@ var init_ProxyTracer = __esm({
     init_NoopTracer();
     NOOP_TRACER = new NoopTracer();
     ProxyTracer = class {
-      constructor(provider, name, version, options2) {
+      constructor(provider, name, version2, options2) {
         this._provider = provider;
         this.name = name;
-        this.version = version;
+        this.version = version2;
         this.options = options2;
       }
       startSpan(name, options2, context2) {
@@ -5003,9 +5003,9 @@ var init_ProxyTracerProvider = __esm({
       /**
       * Get a {@link ProxyTracer}
       */
-      getTracer(name, version, options2) {
+      getTracer(name, version2, options2) {
         var _this$getDelegateTrac;
-        return (_this$getDelegateTrac = this.getDelegateTracer(name, version, options2)) !== null && _this$getDelegateTrac !== void 0 ? _this$getDelegateTrac : new ProxyTracer(this, name, version, options2);
+        return (_this$getDelegateTrac = this.getDelegateTracer(name, version2, options2)) !== null && _this$getDelegateTrac !== void 0 ? _this$getDelegateTrac : new ProxyTracer(this, name, version2, options2);
       }
       getDelegate() {
         var _this$_delegate;
@@ -5017,9 +5017,9 @@ var init_ProxyTracerProvider = __esm({
       setDelegate(delegate) {
         this._delegate = delegate;
       }
-      getDelegateTracer(name, version, options2) {
+      getDelegateTracer(name, version2, options2) {
         var _this$_delegate2;
-        return (_this$_delegate2 = this._delegate) === null || _this$_delegate2 === void 0 ? void 0 : _this$_delegate2.getTracer(name, version, options2);
+        return (_this$_delegate2 = this._delegate) === null || _this$_delegate2 === void 0 ? void 0 : _this$_delegate2.getTracer(name, version2, options2);
       }
     };
   }
@@ -5202,8 +5202,8 @@ var init_trace = __esm({
       /**
       * Returns a tracer from the global tracer provider.
       */
-      getTracer(name, version) {
-        return this.getTracerProvider().getTracer(name, version);
+      getTracer(name, version2) {
+        return this.getTracerProvider().getTracer(name, version2);
       }
       /** Remove the global tracer provider */
       disable() {
@@ -5833,12 +5833,12 @@ function optionFromEnv() {
     }
   };
 }
-function getTracer(option, version, platform) {
+function getTracer(option, version2, platform) {
   if (!option.traces.enabled) {
     return void 0;
   }
   const scope = platform !== void 0 ? `${INSTRUMENTATION_SCOPE}.${platform}` : INSTRUMENTATION_SCOPE;
-  return (option.tracerProvider ?? trace.getTracerProvider()).getTracer(scope, version);
+  return (option.tracerProvider ?? trace.getTracerProvider()).getTracer(scope, version2);
 }
 function guardTracing(client, step) {
   try {
@@ -6310,20 +6310,20 @@ var init_utils2 = __esm({
       if (str2.length === 0) {
         return str2;
       }
-      let string = str2;
+      let string3 = str2;
       if (typeof str2 === "symbol") {
-        string = Symbol.prototype.toString.call(str2);
+        string3 = Symbol.prototype.toString.call(str2);
       } else if (typeof str2 !== "string") {
-        string = String(str2);
+        string3 = String(str2);
       }
       if (charset === "iso-8859-1") {
-        return escape(string).replace(/%u[0-9a-f]{4}/gi, function($0) {
+        return escape(string3).replace(/%u[0-9a-f]{4}/gi, function($0) {
           return "%26%23" + parseInt($0.slice(2), 16) + "%3B";
         });
       }
       let out = "";
-      for (let j3 = 0; j3 < string.length; j3 += limit) {
-        const segment = string.length >= limit ? string.slice(j3, j3 + limit) : string;
+      for (let j3 = 0; j3 < string3.length; j3 += limit) {
+        const segment = string3.length >= limit ? string3.slice(j3, j3 + limit) : string3;
         const arr = [];
         for (let i = 0; i < segment.length; ++i) {
           let c3 = segment.charCodeAt(i);
@@ -6636,8 +6636,8 @@ var init_stringify = __esm({
       formatter: default_formatter,
       /** @deprecated */
       indices: false,
-      serializeDate(date) {
-        return (toISOString ?? (toISOString = Function.prototype.call.bind(Date.prototype.toISOString)))(date);
+      serializeDate(date2) {
+        return (toISOString ?? (toISOString = Function.prototype.call.bind(Date.prototype.toISOString)))(date2);
       },
       skipNulls: false,
       strictNullHandling: false
@@ -6737,9 +6737,9 @@ function getName(value, stripPath) {
 }
 function supportsFormData(fetchObject) {
   const fetch2 = typeof fetchObject === "function" ? fetchObject : fetchObject.fetch;
-  const cached = supportsFormDataMap.get(fetch2);
-  if (cached)
-    return cached;
+  const cached2 = supportsFormDataMap.get(fetch2);
+  if (cached2)
+    return cached2;
   const promise = (async () => {
     try {
       const FetchResponse = "Response" in fetch2 ? fetch2.Response : (await fetch2("data:,")).constructor;
@@ -7375,14 +7375,14 @@ function endMessagesCreateSpanWhenStreamEnds(client, span, stream2, props) {
       } catch (problem) {
         loggerFor(client).debug("could not record the stream on its span", problem);
       }
-      const failure = call?.failure;
-      if (!sawStop && call?.streamed && failure === void 0) {
+      const failure2 = call?.failure;
+      if (!sawStop && call?.streamed && failure2 === void 0) {
         recordStreamedMessageContent(client, call, call.streamed.body, call.streamed.message);
       }
       if (end.reason === "failed") {
         setErrorStatus(span, end.error);
-      } else if (failure !== void 0) {
-        setErrorStatus(span, failure, "client_error");
+      } else if (failure2 !== void 0) {
+        setErrorStatus(span, failure2, "client_error");
       } else if (end.reason === "completed") {
         if (sawStop) {
           span.setStatus({ code: SpanStatusCode.OK });
@@ -9333,14 +9333,14 @@ var require_base64 = __commonJS({
     );
     exports2.Coder = Coder;
     var stdCoder = new Coder();
-    function encode2(data) {
+    function encode3(data) {
       return stdCoder.encode(data);
     }
-    exports2.encode = encode2;
-    function decode(s) {
+    exports2.encode = encode3;
+    function decode2(s) {
       return stdCoder.decode(s);
     }
-    exports2.decode = decode;
+    exports2.decode = decode2;
     var URLSafeCoder = (
       /** @class */
       (function(_super) {
@@ -9855,7 +9855,7 @@ var require_dist = __commonJS({
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.Webhook = exports2.WebhookVerificationError = void 0;
-    var base64 = require_base64();
+    var base642 = require_base64();
     var sha256 = require_sha256();
     var timing_safe_equal_1 = require_timing_safe_equal();
     var WEBHOOK_TOLERANCE_IN_SECONDS = 5 * 60;
@@ -9890,15 +9890,15 @@ var require_dist = __commonJS({
           if (secret.startsWith(_Webhook.prefix)) {
             secret = secret.substring(_Webhook.prefix.length);
           }
-          this.key = base64.decode(secret);
+          this.key = base642.decode(secret);
         }
         if (this.key.length === 0) {
           throw new Error("Secret can't be empty.");
         }
       }
       verify(payload, headers, options2) {
-        var _a2;
-        const jsonParse = (_a2 = options2 === null || options2 === void 0 ? void 0 : options2.jsonParse) !== null && _a2 !== void 0 ? _a2 : true;
+        var _a4;
+        const jsonParse = (_a4 = options2 === null || options2 === void 0 ? void 0 : options2.jsonParse) !== null && _a4 !== void 0 ? _a4 : true;
         const normalizedHeaders = {};
         for (const key of Object.keys(headers)) {
           normalizedHeaders[key.toLowerCase()] = headers[key];
@@ -9915,8 +9915,8 @@ var require_dist = __commonJS({
         const passedSignatures = msgSignature.split(" ");
         const encoder2 = new globalThis.TextEncoder();
         for (const versionedSignature of passedSignatures) {
-          const [version, signature] = versionedSignature.split(",");
-          if (version !== "v1") {
+          const [version2, signature] = versionedSignature.split(",");
+          if (version2 !== "v1") {
             continue;
           }
           if ((0, timing_safe_equal_1.timingSafeEqual)(encoder2.encode(signature), encoder2.encode(expectedSignature))) {
@@ -9943,7 +9943,7 @@ var require_dist = __commonJS({
         const encoder2 = new TextEncoder();
         const timestampNumber = Math.floor(timestamp.getTime() / 1e3);
         const toSign = encoder2.encode(`${msgId}.${timestampNumber}.${payload}`);
-        const expectedSignature = base64.encode(sha256.hmac(this.key, toSign));
+        const expectedSignature = base642.encode(sha256.hmac(this.key, toSign));
         return `v1,${expectedSignature}`;
       }
       verifyTimestamp(timestampHeader) {
@@ -11487,7 +11487,7 @@ var init_SessionToolRunner = __esm({
         __classPrivateFieldGet(this, _SessionToolRunner_results, "f").push(call);
       }, _SessionToolRunner_execute = // ===== tool execution =====
       async function _SessionToolRunner_execute2(ev, confirmation) {
-        var _a2, _b;
+        var _a4, _b;
         if (__classPrivateFieldGet(this, _SessionToolRunner_answered, "f").has(ev.id))
           return;
         __classPrivateFieldGet(this, _SessionToolRunner_logger, "f").info("executing tool", {
@@ -11496,7 +11496,7 @@ var init_SessionToolRunner = __esm({
           tool: ev.name,
           tool_use_id: ev.id
         });
-        __classPrivateFieldSet(this, _SessionToolRunner_inFlightCount, (_a2 = __classPrivateFieldGet(this, _SessionToolRunner_inFlightCount, "f"), _a2++, _a2), "f");
+        __classPrivateFieldSet(this, _SessionToolRunner_inFlightCount, (_a4 = __classPrivateFieldGet(this, _SessionToolRunner_inFlightCount, "f"), _a4++, _a4), "f");
         try {
           const tool = __classPrivateFieldGet(this, _SessionToolRunner_toolByName, "f").get(ev.name);
           if (!tool) {
@@ -11906,19 +11906,19 @@ async function setupSkills(ctx) {
   const created = [];
   for (const skill of session.agent.skills) {
     try {
-      const version = await client.beta.skills.versions.retrieve(skill.version, { skill_id: skill.skill_id });
-      let dirname6 = path4.basename(version.name.trim());
+      const version2 = await client.beta.skills.versions.retrieve(skill.version, { skill_id: skill.skill_id });
+      let dirname6 = path4.basename(version2.name.trim());
       if (dirname6 === "" || dirname6 === "." || dirname6 === "..")
         dirname6 = skill.skill_id;
       const dest = path4.resolve(skillsRoot, dirname6);
       if (dest !== skillsRoot && !dest.startsWith(skillsRoot + path4.sep)) {
         log.warn("skill name escapes the skills dir; skipping", {
           component: "agent-tool-context",
-          name: version.name
+          name: version2.name
         });
         continue;
       }
-      const resp = await client.beta.skills.versions.download(version.id, { skill_id: skill.skill_id });
+      const resp = await client.beta.skills.versions.download(version2.id, { skill_id: skill.skill_id });
       await fs3.rm(dest, { recursive: true, force: true });
       await fs3.mkdir(dest, { recursive: true, mode: DIR_CREATE_MODE });
       created.push(dest);
@@ -11926,7 +11926,7 @@ async function setupSkills(ctx) {
       log.info("downloaded skill", {
         component: "agent-tool-context",
         skill_id: skill.skill_id,
-        version: version.id,
+        version: version2.id,
         dest
       });
     } catch (e) {
@@ -12324,8 +12324,8 @@ async function walk(base, visit) {
     }
   }
 }
-function unchangedSinceHashed(cached, st2) {
-  return st2.mtimeNs === cached.mtimeNs && st2.ctimeNs === cached.ctimeNs && st2.size === cached.size;
+function unchangedSinceHashed(cached2, st2) {
+  return st2.mtimeNs === cached2.mtimeNs && st2.ctimeNs === cached2.ctimeNs && st2.size === cached2.size;
 }
 function oldEnoughToCache(st2, walkStartNs) {
   const newestNs = st2.mtimeNs > st2.ctimeNs ? st2.mtimeNs : st2.ctimeNs;
@@ -12556,10 +12556,10 @@ var init_file_store = __esm({
           }
           if (!st2.isFile())
             return null;
-          const cached = this.hashes.get(rel);
+          const cached2 = this.hashes.get(rel);
           let sha;
-          if (cached !== void 0 && unchangedSinceHashed(cached, st2)) {
-            sha = cached.sha;
+          if (cached2 !== void 0 && unchangedSinceHashed(cached2, st2)) {
+            sha = cached2.sha;
           } else {
             try {
               sha = await _internals.hashFile(full);
@@ -12613,14 +12613,14 @@ async function settledOrAborted(p3, signal) {
     return;
   }
   let onAbort;
-  const aborted = new Promise((resolve5) => {
+  const aborted2 = new Promise((resolve5) => {
     onAbort = resolve5;
     if (signal.aborted)
       resolve5();
   });
   signal.addEventListener("abort", onAbort, { once: true });
   try {
-    await Promise.race([p3, aborted]);
+    await Promise.race([p3, aborted2]);
   } finally {
     signal.removeEventListener("abort", onAbort);
   }
@@ -14105,7 +14105,7 @@ ${out}`;
           return __classPrivateFieldGet(this, _LineRangeCollector_line, "f") >= __classPrivateFieldGet(this, _LineRangeCollector_end, "f");
         }
         collectFrom(chunk) {
-          var _a2;
+          var _a4;
           let lineStart = 0;
           while (lineStart < chunk.length && !this.rangeIsCollected()) {
             const newline = chunk.indexOf(10, lineStart);
@@ -14115,7 +14115,7 @@ ${out}`;
             }
             if (newline < 0)
               break;
-            __classPrivateFieldSet(this, _LineRangeCollector_line, (_a2 = __classPrivateFieldGet(this, _LineRangeCollector_line, "f"), _a2++, _a2), "f");
+            __classPrivateFieldSet(this, _LineRangeCollector_line, (_a4 = __classPrivateFieldGet(this, _LineRangeCollector_line, "f"), _a4++, _a4), "f");
             lineStart = newline + 1;
           }
         }
@@ -21870,9 +21870,9 @@ var init_versions2 = __esm({
        *   );
        * ```
        */
-      retrieve(version, params, options2) {
+      retrieve(version2, params, options2) {
         const { plugin_id, betas, ...query } = params;
-        return this._client.get(path3`/v1/organizations/plugins/${plugin_id}/versions/${version}`, {
+        return this._client.get(path3`/v1/organizations/plugins/${plugin_id}/versions/${version2}`, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -21885,7 +21885,7 @@ var init_versions2 = __esm({
             queryParams: ["organization_id"],
             attributes: {
               "anthropic.organization.plugin.id": plugin_id,
-              "anthropic.organization.plugin.version.id": version
+              "anthropic.organization.plugin.version.id": version2
             }
           })
         });
@@ -21983,9 +21983,9 @@ var init_versions2 = __esm({
        * console.log(content);
        * ```
        */
-      download(version, params, options2) {
+      download(version2, params, options2) {
         const { plugin_id, betas, ...query } = params;
-        return this._client.get(path3`/v1/organizations/plugins/${plugin_id}/versions/${version}/content`, {
+        return this._client.get(path3`/v1/organizations/plugins/${plugin_id}/versions/${version2}/content`, {
           query,
           ...options2,
           headers: buildHeaders([
@@ -22002,7 +22002,7 @@ var init_versions2 = __esm({
             queryParams: ["organization_id"],
             attributes: {
               "anthropic.organization.plugin.id": plugin_id,
-              "anthropic.organization.plugin.version.id": version
+              "anthropic.organization.plugin.version.id": version2
             }
           })
         });
@@ -25718,9 +25718,9 @@ var init_versions3 = __esm({
        *   });
        * ```
        */
-      retrieve(version, params, options2) {
+      retrieve(version2, params, options2) {
         const { skill_id, betas, workspace_id } = params;
-        return this._client.get(path3`/v1/skills/${skill_id}/versions/${version}`, {
+        return this._client.get(path3`/v1/skills/${skill_id}/versions/${version2}`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -25732,7 +25732,7 @@ var init_versions3 = __esm({
           __qualifiers: { beta: "true" },
           __span: startApiCallSpan(this._client, "anthropic.skills.versions.retrieve", options2, {
             route: "/v1/skills/{skill_id}/versions/{version}",
-            attributes: { "anthropic.skill.id": skill_id, "anthropic.skill.version.id": version }
+            attributes: { "anthropic.skill.id": skill_id, "anthropic.skill.version.id": version2 }
           })
         });
       }
@@ -25786,9 +25786,9 @@ var init_versions3 = __esm({
        *   });
        * ```
        */
-      delete(version, params, options2) {
+      delete(version2, params, options2) {
         const { skill_id, betas, workspace_id } = params;
-        return this._client.delete(path3`/v1/skills/${skill_id}/versions/${version}`, {
+        return this._client.delete(path3`/v1/skills/${skill_id}/versions/${version2}`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -25800,7 +25800,7 @@ var init_versions3 = __esm({
           __qualifiers: { beta: "true" },
           __span: startApiCallSpan(this._client, "anthropic.skills.versions.delete", options2, {
             route: "/v1/skills/{skill_id}/versions/{version}",
-            attributes: { "anthropic.skill.id": skill_id, "anthropic.skill.version.id": version }
+            attributes: { "anthropic.skill.id": skill_id, "anthropic.skill.version.id": version2 }
           })
         });
       }
@@ -25818,9 +25818,9 @@ var init_versions3 = __esm({
        * console.log(content);
        * ```
        */
-      download(version, params, options2) {
+      download(version2, params, options2) {
         const { skill_id, betas, workspace_id } = params;
-        return this._client.get(path3`/v1/skills/${skill_id}/versions/${version}/content`, {
+        return this._client.get(path3`/v1/skills/${skill_id}/versions/${version2}/content`, {
           ...options2,
           headers: buildHeaders([
             {
@@ -25834,7 +25834,7 @@ var init_versions3 = __esm({
           __binaryResponse: true,
           __span: startApiCallSpan(this._client, "anthropic.skills.versions.download", options2, {
             route: "/v1/skills/{skill_id}/versions/{version}/content",
-            attributes: { "anthropic.skill.id": skill_id, "anthropic.skill.version.id": version }
+            attributes: { "anthropic.skill.id": skill_id, "anthropic.skill.version.id": version2 }
           })
         });
       }
@@ -27273,8 +27273,8 @@ var init_BetaToolRunnerStream = __esm({
           return __classPrivateFieldGet(this, _BetaToolRunnerStream_toolCalls, "f");
         }
         _deliverEvent(event, snapshot) {
-          var _a2;
-          __classPrivateFieldSet(this, _BetaToolRunnerStream_emitted, (_a2 = __classPrivateFieldGet(this, _BetaToolRunnerStream_emitted, "f"), _a2++, _a2), "f");
+          var _a4;
+          __classPrivateFieldSet(this, _BetaToolRunnerStream_emitted, (_a4 = __classPrivateFieldGet(this, _BetaToolRunnerStream_emitted, "f"), _a4++, _a4), "f");
           const block = event.type === "content_block_stop" ? snapshot?.content[event.index] : void 0;
           const closed = block?.type === "tool_use" ? block : void 0;
           if (closed) {
@@ -27743,11 +27743,11 @@ var init_ThreadState = __esm({
         if (this.previousMessageId !== null)
           __classPrivateFieldGet(this, _ThreadState_instances, "m", _ThreadState_startNewThread).call(this, "refusal");
         return true;
-      }, _ThreadState_storeTurn = function _ThreadState_storeTurn2(reply, { partial }) {
+      }, _ThreadState_storeTurn = function _ThreadState_storeTurn2(reply, { partial: partial2 }) {
         __classPrivateFieldGet(this, _ThreadState_stored, "f").push(...__classPrivateFieldGet(this, _ThreadState_staged, "f"));
         __classPrivateFieldSet(this, _ThreadState_staged, [], "f");
         if (reply)
-          __classPrivateFieldGet(this, _ThreadState_stored, "f").push({ param: toMessageParam(reply), reply, partial });
+          __classPrivateFieldGet(this, _ThreadState_stored, "f").push({ param: toMessageParam(reply), reply, partial: partial2 });
       }, _ThreadState_adoptContainer = function _ThreadState_adoptContainer2(containerId) {
         const { container } = __classPrivateFieldGet(this, _ThreadState_fields, "f");
         if (container == null) {
@@ -28121,7 +28121,7 @@ var init_BetaToolRunner = __esm({
           }
           return context.with(__classPrivateFieldGet(this, _BetaToolRunner_toolRunnerOtelContext, "f"), fn2);
         }, Symbol.asyncIterator)]() {
-          var _a2;
+          var _a4;
           if (__classPrivateFieldGet(this, _BetaToolRunner_consumed, "f")) {
             throw new AnthropicError("Cannot iterate over a consumed stream");
           }
@@ -28143,7 +28143,7 @@ var init_BetaToolRunner = __esm({
                 }
                 __classPrivateFieldSet(this, _BetaToolRunner_mutated, false, "f");
                 __classPrivateFieldSet(this, _BetaToolRunner_toolResponse, void 0, "f");
-                __classPrivateFieldSet(this, _BetaToolRunner_iterationCount, (_a2 = __classPrivateFieldGet(this, _BetaToolRunner_iterationCount, "f"), _a2++, _a2), "f");
+                __classPrivateFieldSet(this, _BetaToolRunner_iterationCount, (_a4 = __classPrivateFieldGet(this, _BetaToolRunner_iterationCount, "f"), _a4++, _a4), "f");
                 __classPrivateFieldSet(this, _BetaToolRunner_message, void 0, "f");
                 yield* __classPrivateFieldGet(this, _BetaToolRunner_instances, "m", _BetaToolRunner_send).call(this, __classPrivateFieldGet(this, _BetaToolRunner_thread, "f"));
                 const callerMessages = __classPrivateFieldGet(this, _BetaToolRunner_messagesWithoutReply, "f");
@@ -33817,9 +33817,9 @@ var init_versions4 = __esm({
        * );
        * ```
        */
-      retrieve(version, params, options2) {
+      retrieve(version2, params, options2) {
         const { skill_id, workspace_id } = params;
-        return this._client.get(path3`/v1/skills/${skill_id}/versions/${version}`, {
+        return this._client.get(path3`/v1/skills/${skill_id}/versions/${version2}`, {
           ...options2,
           headers: buildHeaders([
             { ...workspace_id != null ? { "anthropic-workspace-id": workspace_id } : void 0 },
@@ -33827,7 +33827,7 @@ var init_versions4 = __esm({
           ]),
           __span: startApiCallSpan(this._client, "anthropic.skills.versions.retrieve", options2, {
             route: "/v1/skills/{skill_id}/versions/{version}",
-            attributes: { "anthropic.skill.id": skill_id, "anthropic.skill.version.id": version }
+            attributes: { "anthropic.skill.id": skill_id, "anthropic.skill.version.id": version2 }
           })
         });
       }
@@ -33877,9 +33877,9 @@ var init_versions4 = __esm({
        *   });
        * ```
        */
-      delete(version, params, options2) {
+      delete(version2, params, options2) {
         const { skill_id, workspace_id } = params;
-        return this._client.delete(path3`/v1/skills/${skill_id}/versions/${version}`, {
+        return this._client.delete(path3`/v1/skills/${skill_id}/versions/${version2}`, {
           ...options2,
           headers: buildHeaders([
             { ...workspace_id != null ? { "anthropic-workspace-id": workspace_id } : void 0 },
@@ -33887,7 +33887,7 @@ var init_versions4 = __esm({
           ]),
           __span: startApiCallSpan(this._client, "anthropic.skills.versions.delete", options2, {
             route: "/v1/skills/{skill_id}/versions/{version}",
-            attributes: { "anthropic.skill.id": skill_id, "anthropic.skill.version.id": version }
+            attributes: { "anthropic.skill.id": skill_id, "anthropic.skill.version.id": version2 }
           })
         });
       }
@@ -34647,21 +34647,21 @@ var init_token_cache = __esm({
       async getToken() {
         const force = this.nextForce;
         this.nextForce = false;
-        const cached = this.cached;
-        if (force || cached == null) {
+        const cached2 = this.cached;
+        if (force || cached2 == null) {
           const token2 = await this.refresh(force);
           return token2.token;
         }
-        if (cached.expiresAt == null) {
-          return cached.token;
+        if (cached2.expiresAt == null) {
+          return cached2.token;
         }
-        const remaining = cached.expiresAt - nowAsSeconds();
+        const remaining = cached2.expiresAt - nowAsSeconds();
         if (remaining > ADVISORY_REFRESH_THRESHOLD_IN_SECONDS) {
-          return cached.token;
+          return cached2.token;
         }
         if (remaining > MANDATORY_REFRESH_THRESHOLD_IN_SECONDS) {
           this.backgroundRefresh();
-          return cached.token;
+          return cached2.token;
         }
         const token = await this.refresh();
         return token.token;
@@ -34749,7 +34749,7 @@ var init_credentials2 = __esm({
     CREDENTIALS_FILE_VERSION = "1.0";
     PROFILE_NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
     loadConfigWithSource = async (profile) => {
-      var _a2, _b;
+      var _a4, _b;
       const rootConfigPath = await getRootConfigPath();
       if (rootConfigPath === null) {
         return null;
@@ -34804,43 +34804,43 @@ var init_credentials2 = __esm({
         }
         return fromEnv;
       }
-      let config;
+      let config2;
       try {
-        config = JSON.parse(configRaw);
+        config2 = JSON.parse(configRaw);
       } catch (err) {
         throw new Error(`failed to parse config file ${configPath}: ${err}`);
       }
-      if (!config.authentication) {
+      if (!config2.authentication) {
         throw new Error(`config file ${configPath} is missing "authentication"`);
       }
-      const authType = config.authentication.type;
+      const authType = config2.authentication.type;
       if (authType !== "oidc_federation" && authType !== "user_oauth") {
         throw new Error(`authentication.type "${authType}" is not a known authentication type`);
       }
-      config.organization_id ?? (config.organization_id = readEnv("ANTHROPIC_ORGANIZATION_ID"));
-      config.workspace_id ?? (config.workspace_id = readEnv("ANTHROPIC_WORKSPACE_ID"));
-      config.base_url ?? (config.base_url = readEnv("ANTHROPIC_BASE_URL"));
-      (_a2 = config.authentication).scope ?? (_a2.scope = readEnv("ANTHROPIC_SCOPE"));
-      if (config.authentication.type === "oidc_federation") {
-        if (!config.authentication.identity_token) {
+      config2.organization_id ?? (config2.organization_id = readEnv("ANTHROPIC_ORGANIZATION_ID"));
+      config2.workspace_id ?? (config2.workspace_id = readEnv("ANTHROPIC_WORKSPACE_ID"));
+      config2.base_url ?? (config2.base_url = readEnv("ANTHROPIC_BASE_URL"));
+      (_a4 = config2.authentication).scope ?? (_a4.scope = readEnv("ANTHROPIC_SCOPE"));
+      if (config2.authentication.type === "oidc_federation") {
+        if (!config2.authentication.identity_token) {
           const identityTokenFile = readEnv("ANTHROPIC_IDENTITY_TOKEN_FILE");
           if (identityTokenFile) {
-            config.authentication.identity_token = {
+            config2.authentication.identity_token = {
               source: "file",
               path: identityTokenFile
             };
           }
         }
-        if (!config.authentication.federation_rule_id) {
-          config.authentication.federation_rule_id = readEnv("ANTHROPIC_FEDERATION_RULE_ID") ?? "";
+        if (!config2.authentication.federation_rule_id) {
+          config2.authentication.federation_rule_id = readEnv("ANTHROPIC_FEDERATION_RULE_ID") ?? "";
         }
-        (_b = config.authentication).service_account_id ?? (_b.service_account_id = readEnv("ANTHROPIC_SERVICE_ACCOUNT_ID"));
+        (_b = config2.authentication).service_account_id ?? (_b.service_account_id = readEnv("ANTHROPIC_SERVICE_ACCOUNT_ID"));
       }
-      return { config, fromFile: true };
+      return { config: config2, fromFile: true };
     };
-    getCredentialsPath = async (config, profile) => {
-      if (config?.authentication.credentials_path) {
-        return config.authentication.credentials_path;
+    getCredentialsPath = async (config2, profile) => {
+      if (config2?.authentication.credentials_path) {
+        return config2.authentication.credentials_path;
       }
       const rootConfigPath = await getRootConfigPath();
       if (!rootConfigPath) {
@@ -34945,35 +34945,35 @@ var init_identity_token = __esm({
 });
 
 // node_modules/@anthropic-ai/sdk/lib/credentials/oidc-federation.mjs
-function oidcFederationProvider(config) {
+function oidcFederationProvider(config2) {
   return async () => {
-    requireSecureTokenEndpoint(config.baseURL);
-    const jwt = await config.identityTokenProvider();
+    requireSecureTokenEndpoint(config2.baseURL);
+    const jwt = await config2.identityTokenProvider();
     if (jwt.length > 16 * 1024) {
       throw new WorkloadIdentityError(`Identity token is ${Math.ceil(jwt.length / 1024)} KiB, exceeds the 16 KiB assertion limit`);
     }
     const body = {
       grant_type: GRANT_TYPE_JWT_BEARER,
       assertion: jwt,
-      federation_rule_id: config.federationRuleId,
-      organization_id: config.organizationId
+      federation_rule_id: config2.federationRuleId,
+      organization_id: config2.organizationId
     };
-    if (config.serviceAccountId) {
-      body["service_account_id"] = config.serviceAccountId;
+    if (config2.serviceAccountId) {
+      body["service_account_id"] = config2.serviceAccountId;
     }
-    if (config.workspaceId) {
-      body["workspace_id"] = config.workspaceId;
+    if (config2.workspaceId) {
+      body["workspace_id"] = config2.workspaceId;
     }
-    const url = `${config.baseURL}${TOKEN_ENDPOINT}`;
+    const url = `${config2.baseURL}${TOKEN_ENDPOINT}`;
     let resp;
     try {
-      resp = await config.fetch(url, {
+      resp = await config2.fetch(url, {
         method: "POST",
         redirect: "manual",
         headers: {
           "Content-Type": "application/json",
           "anthropic-beta": `${OAUTH_API_BETA_HEADER},${FEDERATION_BETA_HEADER}`,
-          "User-Agent": config.userAgent || `anthropic-sdk-typescript/${VERSION} oidcFederationProvider`
+          "User-Agent": config2.userAgent || `anthropic-sdk-typescript/${VERSION} oidcFederationProvider`
         },
         body: JSON.stringify(body)
       });
@@ -34986,7 +34986,7 @@ function oidcFederationProvider(config) {
       const redacted = redactSensitive(text);
       let hint = "";
       if (resp.status === 401) {
-        const hintMiddle = config.workspaceId ? "" : "If your federation rule is scoped to multiple workspaces, set the ANTHROPIC_WORKSPACE_ID environment variable, the 'workspace_id' config key, or the `workspaceId` option. ";
+        const hintMiddle = config2.workspaceId ? "" : "If your federation rule is scoped to multiple workspaces, set the ANTHROPIC_WORKSPACE_ID environment variable, the 'workspace_id' config key, or the `workspaceId` option. ";
         hint = ` Ensure your federation rule matches your identity token. ${hintMiddle}View your authentication events in the Workload identity page of Claude Console for more details.`;
       }
       throw new WorkloadIdentityError(`Token exchange failed with status ${resp.status}${requestId ? ` (request-id ${requestId})` : ""}: ${redacted}${hint}`, resp.status, redacted, requestId);
@@ -35011,50 +35011,50 @@ var init_oidc_federation = __esm({
 });
 
 // node_modules/@anthropic-ai/sdk/lib/credentials/user-oauth.mjs
-function userOAuthProvider(config) {
+function userOAuthProvider(config2) {
   return async (opts) => {
     const { fs: fs6 } = await Promise.resolve().then(() => (init_node(), node_exports));
-    await checkCredentialsFileSafety(config.credentialsPath, config.onSafetyWarning);
+    await checkCredentialsFileSafety(config2.credentialsPath, config2.onSafetyWarning);
     let raw;
     try {
-      raw = await fs6.promises.readFile(config.credentialsPath, "utf-8");
+      raw = await fs6.promises.readFile(config2.credentialsPath, "utf-8");
     } catch (err) {
-      throw new WorkloadIdentityError(`Credentials file not found at ${config.credentialsPath}: ${err}`);
+      throw new WorkloadIdentityError(`Credentials file not found at ${config2.credentialsPath}: ${err}`);
     }
     let creds;
     try {
       creds = JSON.parse(raw);
     } catch (err) {
-      throw new WorkloadIdentityError(`Credentials file at ${config.credentialsPath} is not valid JSON: ${err}`);
+      throw new WorkloadIdentityError(`Credentials file at ${config2.credentialsPath} is not valid JSON: ${err}`);
     }
     const accessToken = creds.access_token;
     if (!accessToken) {
-      throw new WorkloadIdentityError(`Credentials file at ${config.credentialsPath} must include 'access_token'`);
+      throw new WorkloadIdentityError(`Credentials file at ${config2.credentialsPath} must include 'access_token'`);
     }
     const expiresAt = creds.expires_at;
     if (!opts?.forceRefresh && (expiresAt == null || nowAsSeconds() < expiresAt - MANDATORY_REFRESH_THRESHOLD_IN_SECONDS)) {
       return { token: accessToken, expiresAt: expiresAt ?? null };
     }
     const refreshToken = creds.refresh_token;
-    if (!config.clientId || !refreshToken) {
-      throw new WorkloadIdentityError(`Access token at ${config.credentialsPath} has expired and no refresh is available (client_id ${config.clientId ? "set" : "empty"}, refresh_token ${refreshToken ? "set" : "empty"})`);
+    if (!config2.clientId || !refreshToken) {
+      throw new WorkloadIdentityError(`Access token at ${config2.credentialsPath} has expired and no refresh is available (client_id ${config2.clientId ? "set" : "empty"}, refresh_token ${refreshToken ? "set" : "empty"})`);
     }
-    requireSecureTokenEndpoint(config.baseURL);
+    requireSecureTokenEndpoint(config2.baseURL);
     const body = {
       grant_type: GRANT_TYPE_REFRESH_TOKEN,
       refresh_token: refreshToken,
-      client_id: config.clientId
+      client_id: config2.clientId
     };
-    const url = `${config.baseURL}${TOKEN_ENDPOINT}`;
+    const url = `${config2.baseURL}${TOKEN_ENDPOINT}`;
     let resp;
     try {
-      resp = await config.fetch(url, {
+      resp = await config2.fetch(url, {
         method: "POST",
         redirect: "manual",
         headers: {
           "Content-Type": "application/json",
           "anthropic-beta": OAUTH_API_BETA_HEADER,
-          "User-Agent": config.userAgent || `anthropic-sdk-typescript/${VERSION} userOAuthProvider`
+          "User-Agent": config2.userAgent || `anthropic-sdk-typescript/${VERSION} userOAuthProvider`
         },
         body: JSON.stringify(body)
       });
@@ -35073,7 +35073,7 @@ function userOAuthProvider(config) {
     }
     const newExpiresAt = nowAsSeconds() + expiresIn;
     const newRefreshToken = data.refresh_token || refreshToken;
-    await writeCredentialsFileAtomic(config.credentialsPath, {
+    await writeCredentialsFileAtomic(config2.credentialsPath, {
       ...creds,
       version: CREDENTIALS_FILE_VERSION,
       type: "oauth_token",
@@ -35094,35 +35094,35 @@ var init_user_oauth = __esm({
 });
 
 // node_modules/@anthropic-ai/sdk/lib/credentials/credential-chain.mjs
-function resolveCredentialsFromConfig(config, options2) {
-  const credentialsPath = config.authentication.credentials_path ?? null;
-  const effectiveBaseURL = (config.base_url || options2.baseURL).replace(/\/+$/, "");
-  const provider = buildProvider(config, credentialsPath, effectiveBaseURL, options2);
+function resolveCredentialsFromConfig(config2, options2) {
+  const credentialsPath = config2.authentication.credentials_path ?? null;
+  const effectiveBaseURL = (config2.base_url || options2.baseURL).replace(/\/+$/, "");
+  const provider = buildProvider(config2, credentialsPath, effectiveBaseURL, options2);
   const extraHeaders = {};
-  if (config.workspace_id && config.authentication.type === "user_oauth") {
-    extraHeaders["anthropic-workspace-id"] = config.workspace_id;
+  if (config2.workspace_id && config2.authentication.type === "user_oauth") {
+    extraHeaders["anthropic-workspace-id"] = config2.workspace_id;
   }
-  return { provider, extraHeaders, baseURL: config.base_url || void 0 };
+  return { provider, extraHeaders, baseURL: config2.base_url || void 0 };
 }
 async function defaultCredentials(options2, profile) {
   const loaded = await loadConfigWithSource(profile);
   if (!loaded) {
     return null;
   }
-  const { config, fromFile } = loaded;
-  const withPath = config.authentication.credentials_path || !fromFile ? config : {
-    ...config,
+  const { config: config2, fromFile } = loaded;
+  const withPath = config2.authentication.credentials_path || !fromFile ? config2 : {
+    ...config2,
     authentication: {
-      ...config.authentication,
-      credentials_path: await getCredentialsPath(config, profile) ?? void 0
+      ...config2.authentication,
+      credentials_path: await getCredentialsPath(config2, profile) ?? void 0
     }
   };
   return resolveCredentialsFromConfig(withPath, options2);
 }
-function buildProvider(config, credentialsPath, baseURL, options2) {
-  switch (config.authentication.type) {
+function buildProvider(config2, credentialsPath, baseURL, options2) {
+  switch (config2.authentication.type) {
     case "oidc_federation": {
-      const auth = config.authentication;
+      const auth = config2.authentication;
       const identityProvider = resolveIdentityTokenProvider(auth);
       if (!identityProvider) {
         throw new WorkloadIdentityError("oidc_federation config requires an identity token (set authentication.identity_token, ANTHROPIC_IDENTITY_TOKEN_FILE, or ANTHROPIC_IDENTITY_TOKEN)");
@@ -35130,15 +35130,15 @@ function buildProvider(config, credentialsPath, baseURL, options2) {
       if (!auth.federation_rule_id) {
         throw new WorkloadIdentityError("oidc_federation config requires 'federation_rule_id'. Set it in authentication.federation_rule_id in your profile, or via ANTHROPIC_FEDERATION_RULE_ID (profile takes precedence).");
       }
-      if (!config.organization_id) {
+      if (!config2.organization_id) {
         throw new WorkloadIdentityError("oidc_federation config requires organization_id (set ANTHROPIC_ORGANIZATION_ID or config.organization_id)");
       }
       const exchange = oidcFederationProvider({
         identityTokenProvider: identityProvider,
         federationRuleId: auth.federation_rule_id,
-        organizationId: config.organization_id,
+        organizationId: config2.organization_id,
         serviceAccountId: auth.service_account_id,
-        workspaceId: config.workspace_id,
+        workspaceId: config2.workspace_id,
         baseURL,
         fetch: options2.fetch,
         userAgent: options2.userAgent
@@ -35154,7 +35154,7 @@ function buildProvider(config, credentialsPath, baseURL, options2) {
       }
       return userOAuthProvider({
         credentialsPath,
-        clientId: config.authentication.client_id,
+        clientId: config2.authentication.client_id,
         baseURL,
         fetch: options2.fetch,
         userAgent: options2.userAgent,
@@ -35162,7 +35162,7 @@ function buildProvider(config, credentialsPath, baseURL, options2) {
       });
     }
     default: {
-      const t2 = config.authentication.type;
+      const t2 = config2.authentication.type;
       throw new WorkloadIdentityError(`authentication.type "${t2}" is not a known authentication type`);
     }
   }
@@ -36687,7 +36687,7 @@ async function* splicedEvents({ request: request2, response, next, ctx, fallback
   let nextIndex = a.nextIndex;
   let token = a.refused.token;
   let base = [];
-  let partial = a.refused.hasPrefillClaim ? toPrefillBlocks(a.blocks) : [];
+  let partial2 = a.refused.hasPrefillClaim ? toPrefillBlocks(a.blocks) : [];
   let fromModel = a.model ?? "";
   let lastUsage = a.refused.usage;
   let refusalDetails = a.refused.stopDetails;
@@ -36716,9 +36716,9 @@ async function* splicedEvents({ request: request2, response, next, ctx, fallback
       type: "content_block_stop",
       index: fbIndex
     });
-    let continuation = [...base, ...partial];
+    let continuation = [...base, ...partial2];
     let resB = null;
-    let failure = null;
+    let failure2 = null;
     for (let attempt = 0; attempt < 2; attempt++) {
       const reqB = buildFallbackRequest(request2, { model, speed, creditToken: token, continuation });
       reqB.signal = controller.signal;
@@ -36730,7 +36730,7 @@ async function* splicedEvents({ request: request2, response, next, ctx, fallback
       } catch (err) {
         if (isAbortError(err))
           throw err;
-        failure = {
+        failure2 = {
           kind: "request_failed",
           message: `fallback request failed: ${err}`,
           model,
@@ -36742,13 +36742,13 @@ async function* splicedEvents({ request: request2, response, next, ctx, fallback
       if (resB.ok)
         break;
       const errBody = await ctx.parse(resB).catch(() => null);
-      if (attempt === 0 && resB.status === 400 && partial.length) {
+      if (attempt === 0 && resB.status === 400 && partial2.length) {
         ctx.logger.warn(`anthropic-sdk: betaRefusalFallbackMiddleware: fallback request with the partial output appended was rejected (HTTP 400: ${JSON.stringify(errBody)}); retrying without it`);
         continuation = base;
         resB = null;
         continue;
       }
-      failure = {
+      failure2 = {
         kind: "request_failed",
         message: `fallback request failed: HTTP ${resB.status}: ${JSON.stringify(errBody)}`,
         model,
@@ -36757,8 +36757,8 @@ async function* splicedEvents({ request: request2, response, next, ctx, fallback
       };
       break;
     }
-    if (failure) {
-      onError(failure);
+    if (failure2) {
+      onError(failure2);
       if (hasNext)
         continue;
       const stopDetails = {
@@ -36796,7 +36796,7 @@ async function* splicedEvents({ request: request2, response, next, ctx, fallback
     refusalDetails = b3.refused.stopDetails;
     refusalInputTransformations = b3.refused.inputTransformations;
     base = continuation;
-    partial = b3.refused.hasPrefillClaim ? toPrefillBlocks(b3.blocks) : [];
+    partial2 = b3.refused.hasPrefillClaim ? toPrefillBlocks(b3.blocks) : [];
     iterations.push(toIterationUsage("message", model, b3.refused.usage));
     lastUsage = b3.refused.usage;
     fromModel = model;
@@ -37601,11 +37601,11 @@ var require_ignore = __commonJS({
         //   given, so asking first costs a search and saves a rewrite. Ten of the
         //   fifteen passes never fire for a typical .gitignore line, and between
         //   them they were 45% of this chain.
-        (prev, [matcher, replacer, required]) => {
+        (prev, [matcher, replacer, required2]) => {
           if (matcher === DIRECT) {
             return replacer(prev, pattern);
           }
-          if (required !== UNDEFINED && prev.indexOf(required) < 0) {
+          if (required2 !== UNDEFINED && prev.indexOf(required2) < 0) {
             return prev;
           }
           return matcher.test(prev) ? prev.replace(matcher, replacer.bind(pattern)) : prev;
@@ -38004,7 +38004,7 @@ var require_ms = __commonJS({
       options2 = options2 || {};
       var type = typeof val;
       if (type === "string" && val.length > 0) {
-        return parse2(val);
+        return parse3(val);
       } else if (type === "number" && isFinite(val)) {
         return options2.long ? fmtLong(val) : fmtShort(val);
       }
@@ -38012,7 +38012,7 @@ var require_ms = __commonJS({
         "val is not a non-empty string or a valid number. val=" + JSON.stringify(val)
       );
     };
-    function parse2(str2) {
+    function parse3(str2) {
       str2 = String(str2);
       if (str2.length > 100) {
         return;
@@ -38176,7 +38176,7 @@ var require_common2 = __commonJS({
         debug.namespace = namespace;
         debug.useColors = createDebug.useColors();
         debug.color = createDebug.selectColor(namespace);
-        debug.extend = extend;
+        debug.extend = extend2;
         debug.destroy = createDebug.destroy;
         Object.defineProperty(debug, "enabled", {
           enumerable: true,
@@ -38200,7 +38200,7 @@ var require_common2 = __commonJS({
         }
         return debug;
       }
-      function extend(namespace, delimiter2) {
+      function extend2(namespace, delimiter2) {
         const newDebug = createDebug(this.namespace + (typeof delimiter2 === "undefined" ? ":" : delimiter2) + namespace);
         newDebug.log = this.log;
         return newDebug;
@@ -39874,12 +39874,12 @@ async function walk3(workspace) {
     const entries = await Promise.all(
       level.map(async ({ dir, scopes }) => {
         const list = await readdir3(join4(workspace, dir), { withFileTypes: true }).catch(() => []);
-        let own = scopes;
+        let own2 = scopes;
         if (list.some((e) => e.name === ".gitignore" && e.isFile())) {
           const rules = await readHead2(join4(workspace, dir, ".gitignore"), GITIGNORE_MAX_BYTES);
-          if (rules) own = [...scopes, { base: dir, ig: (0, import_ignore.default)().add(rules) }];
+          if (rules) own2 = [...scopes, { base: dir, ig: (0, import_ignore.default)().add(rules) }];
         }
-        return { dir, scopes: own, list };
+        return { dir, scopes: own2, list };
       })
     );
     const next = [];
@@ -40646,6 +40646,2567 @@ function base64Cores(s) {
   return out;
 }
 
+// node_modules/zod/v4/core/util.js
+function getEnumValues(entries) {
+  const numericValues = Object.values(entries).filter((v2) => typeof v2 === "number");
+  const values = Object.entries(entries).filter(([k2, _3]) => numericValues.indexOf(+k2) === -1).map(([_3, v2]) => v2);
+  return values;
+}
+function jsonStringifyReplacer(_3, value) {
+  if (typeof value === "bigint")
+    return value.toString();
+  return value;
+}
+var Cached = class {
+  constructor(getter) {
+    this._getter = getter;
+    this._value = void 0;
+  }
+  get value() {
+    const getter = this._getter;
+    if (getter !== void 0) {
+      this._value = getter();
+      this._getter = void 0;
+    }
+    return this._value;
+  }
+};
+function cached(getter) {
+  return new Cached(getter);
+}
+function cleanRegex(source) {
+  const start = source.startsWith("^") ? 1 : 0;
+  const end = source.endsWith("$") ? source.length - 1 : source.length;
+  return source.slice(start, end);
+}
+function assignProp(target, prop, value) {
+  Object.defineProperty(target, prop, {
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true
+  });
+}
+var captureStackTrace = "captureStackTrace" in Error ? Error.captureStackTrace : (..._args) => {
+};
+function isObject(data) {
+  return typeof data === "object" && data !== null && !Array.isArray(data);
+}
+var propertyKeyTypes = /* @__PURE__ */ new Set(["string", "number", "symbol"]);
+function escapeRegex(str2) {
+  return str2.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+function clone(inst, def, params) {
+  const cl = new inst._zod.constr(def ?? inst._zod.def);
+  if (!def || params?.parent)
+    cl._zod.parent = inst;
+  return cl;
+}
+function normalizeParams(_params) {
+  const params = _params;
+  if (!params)
+    return {};
+  if (typeof params === "string")
+    return { error: () => params };
+  if (params?.message !== void 0) {
+    if (params?.error !== void 0)
+      throw new Error("Cannot specify both `message` and `error` params");
+    params.error = params.message;
+  }
+  delete params.message;
+  if (typeof params.error === "string")
+    return { ...params, error: () => params.error };
+  return params;
+}
+function optionalKeys(shape) {
+  return Object.keys(shape).filter((k2) => {
+    return shape[k2]._zod.optin !== void 0 && shape[k2]._zod.optout === "optional";
+  });
+}
+var NUMBER_FORMAT_RANGES = /* @__PURE__ */ (() => ({
+  safeint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  int32: [-2147483648, 2147483647],
+  uint32: [0, 4294967295],
+  float32: [-34028234663852886e22, 34028234663852886e22],
+  float64: [-Number.MAX_VALUE, Number.MAX_VALUE]
+}))();
+var BIGINT_FORMAT_RANGES = {
+  int64: [/* @__PURE__ */ BigInt("-9223372036854775808"), /* @__PURE__ */ BigInt("9223372036854775807")],
+  uint64: [/* @__PURE__ */ BigInt(0), /* @__PURE__ */ BigInt("18446744073709551615")]
+};
+function aborted(x3, startIndex = 0) {
+  if (x3.aborted === true)
+    return true;
+  for (let i = startIndex; i < x3.issues.length; i++) {
+    if (x3.issues[i]?.continue !== true) {
+      return true;
+    }
+  }
+  return false;
+}
+function explicitlyAborted(x3, startIndex = 0) {
+  if (x3.aborted === true)
+    return true;
+  for (let i = startIndex; i < x3.issues.length; i++) {
+    if (x3.issues[i]?.continue === false) {
+      return true;
+    }
+  }
+  return false;
+}
+function prefixIssues(path13, issues) {
+  return issues.map((iss) => {
+    var _a4;
+    (_a4 = iss).path ?? (_a4.path = []);
+    iss.path.unshift(path13);
+    return iss;
+  });
+}
+function unwrapMessage(message) {
+  return typeof message === "string" ? message : message?.message;
+}
+function attachSchema(issues, start, inst) {
+  var _a4;
+  for (let i = start; i < issues.length; i++) {
+    (_a4 = issues[i]).schema ?? (_a4.schema = inst);
+  }
+}
+function finalizeIssue(iss, ctx, config2) {
+  var _a4;
+  const traits = iss.inst?._zod?.traits;
+  if (traits?.has("$ZodType")) {
+    if (traits.has("$ZodCheck"))
+      (_a4 = iss).schema ?? (_a4.schema = iss.inst);
+    else
+      iss.schema = iss.inst;
+  }
+  const schemaError = iss.schema !== iss.inst ? iss.schema?._zod.def?.error : void 0;
+  const message = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input";
+  const full = {};
+  for (const k2 of Object.keys(iss)) {
+    if (k2 === "inst" || k2 === "schema" || k2 === "continue" || k2 === "input" || k2 === "__proto__")
+      continue;
+    full[k2] = iss[k2];
+  }
+  full.path ?? (full.path = []);
+  full.message = message;
+  if (ctx?.reportInput) {
+    full.input = iss.input;
+  }
+  return full;
+}
+function members(proto, table) {
+  for (const key in table) {
+    const desc = Object.getOwnPropertyDescriptor(table, key);
+    if (desc.get)
+      Object.defineProperty(proto, key, { ...desc, enumerable: false });
+    else
+      defineBound(proto, key, desc.value);
+  }
+}
+function own(inst, key, value, enumerable = true) {
+  Object.defineProperty(inst, key, { configurable: true, writable: true, enumerable, value });
+  return value;
+}
+function hide(inst, key, value) {
+  return own(inst, key, value, false);
+}
+function defineBound(proto, key, fn2) {
+  Object.defineProperty(proto, key, {
+    configurable: true,
+    get() {
+      return this == null ? fn2 : own(this, key, fn2.bind(this));
+    },
+    set(value) {
+      own(this, key, value);
+    }
+  });
+}
+function claim(inst, sentinel2) {
+  const proto = Object.getPrototypeOf(inst);
+  return sentinel2 in proto ? void 0 : proto;
+}
+var installing;
+var broke = false;
+var breaker = {
+  configurable: true,
+  get() {
+    broke = true;
+    return void 0;
+  }
+};
+function defineLazyInternal(inst, key, compute) {
+  const proto = Object.getPrototypeOf(inst._zod);
+  if (key in proto && installing !== inst._zod) {
+    installing = void 0;
+    return;
+  }
+  installing = inst._zod;
+  Object.defineProperty(proto, key, {
+    configurable: true,
+    get() {
+      Object.defineProperty(this, key, breaker);
+      const outer = broke;
+      broke = false;
+      try {
+        const value = compute(this);
+        if (broke)
+          delete this[key];
+        else
+          Object.defineProperty(this, key, { configurable: true, writable: true, value });
+        broke = broke || outer;
+        return value;
+      } catch (err) {
+        delete this[key];
+        broke = broke || outer;
+        throw err;
+      }
+    },
+    set(value) {
+      Object.defineProperty(this, key, { configurable: true, writable: true, value });
+    }
+  });
+}
+function installLazyProp(inst, key, make, enumerable) {
+  const proto = claim(inst, key);
+  if (!proto)
+    return;
+  Object.defineProperty(proto, key, {
+    configurable: true,
+    get() {
+      const desc = { configurable: true, writable: true, enumerable, value: void 0 };
+      Object.defineProperty(this, key, desc);
+      desc.value = make(this);
+      Object.defineProperty(this, key, desc);
+      return desc.value;
+    },
+    set(value) {
+      Object.defineProperty(this, key, { configurable: true, writable: true, enumerable, value });
+    }
+  });
+}
+
+// node_modules/zod/v4/core/core.js
+var _a2;
+var _zodDesc = { value: void 0, enumerable: false };
+var _E = "captureStackTrace" in Error ? Error : null;
+function newError(Definition) {
+  const E3 = _E;
+  if (E3) {
+    const saved = E3.stackTraceLimit;
+    if (typeof saved === "number") {
+      try {
+        E3.stackTraceLimit = 0;
+      } catch {
+        _E = null;
+        return new Definition();
+      }
+      try {
+        return new Definition();
+      } finally {
+        E3.stackTraceLimit = saved;
+      }
+    }
+  }
+  return new Definition();
+}
+// @__NO_SIDE_EFFECTS__
+function $constructor(name, initializer2, proto, params) {
+  const zodProto = {};
+  function Internals(def) {
+    this.def = def;
+    this.constr = _3;
+    this.traits = /* @__PURE__ */ new Set();
+  }
+  Internals.prototype = zodProto;
+  const protoMembers = proto;
+  const initialized = protoMembers && /* @__PURE__ */ new WeakSet();
+  function init(inst, def) {
+    if (!inst._zod) {
+      _zodDesc.value = new Internals(def);
+      try {
+        Object.defineProperty(inst, "_zod", _zodDesc);
+      } finally {
+        _zodDesc.value = void 0;
+      }
+    } else if (inst._zod.traits.has(name)) {
+      return;
+    }
+    inst._zod.traits.add(name);
+    initializer2(inst, def);
+    if (initialized) {
+      const own2 = Object.getPrototypeOf(inst);
+      const ctorProto = inst._zod.constr.prototype;
+      let up = own2;
+      while (up && up !== ctorProto)
+        up = Object.getPrototypeOf(up);
+      const target = up ?? own2;
+      if (!initialized.has(target)) {
+        initialized.add(target);
+        members(target, protoMembers);
+      }
+    }
+    const proto2 = _3.prototype;
+    for (const k2 in proto2) {
+      if (!Object.prototype.hasOwnProperty.call(proto2, k2))
+        continue;
+      if (!(k2 in inst)) {
+        inst[k2] = proto2[k2].bind(inst);
+      }
+    }
+  }
+  const Parent = params?.Parent ?? Object;
+  class Definition extends Parent {
+  }
+  Object.defineProperty(Definition, "name", { value: name });
+  function _3(def) {
+    const inst = params?.Parent ? newError(Definition) : this;
+    init(inst, def);
+    const deferred = inst._zod.deferred;
+    if (deferred) {
+      for (const fn2 of deferred) {
+        fn2();
+      }
+      inst._zod.deferred = void 0;
+    }
+    const pp = globalThis.__zod_globalConfig?.postProcessor;
+    if (pp)
+      pp(inst);
+    return inst;
+  }
+  Object.defineProperty(_3, "init", { value: init });
+  Object.defineProperty(_3, Symbol.hasInstance, {
+    value: (inst) => {
+      if (params?.Parent && inst instanceof params.Parent)
+        return true;
+      return inst?._zod?.traits?.has(name);
+    }
+  });
+  Object.defineProperty(_3, "name", { value: name });
+  return _3;
+}
+var $ZodAsyncError = class extends Error {
+  constructor() {
+    super(`Encountered Promise during synchronous parse. Use .parseAsync() instead.`);
+  }
+};
+(_a2 = globalThis).__zod_globalConfig ?? (_a2.__zod_globalConfig = {});
+var globalConfig = globalThis.__zod_globalConfig;
+function config(newConfig) {
+  if (newConfig)
+    Object.assign(globalConfig, newConfig);
+  return globalConfig;
+}
+
+// node_modules/zod/v4/core/errors.js
+function _getMessage() {
+  const internals = this._zod;
+  internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
+  return internals.message;
+}
+function _setMessage(value) {
+  this._zod.message = value;
+}
+var _messageDesc = {
+  get: _getMessage,
+  set: _setMessage,
+  enumerable: true,
+  configurable: true
+};
+var _issuesDesc = { value: void 0, enumerable: false };
+var _installedToString = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]);
+var initializer = (inst, def) => {
+  inst.name = "$ZodError";
+  _issuesDesc.value = def;
+  Object.defineProperty(inst, "issues", _issuesDesc);
+  _issuesDesc.value = void 0;
+  Object.defineProperty(inst, "message", _messageDesc);
+  const proto = Object.getPrototypeOf(inst);
+  if (!_installedToString.has(proto)) {
+    _installedToString.add(proto);
+    Object.defineProperty(proto, "toString", {
+      configurable: true,
+      enumerable: false,
+      get() {
+        const value = () => this.message;
+        Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
+        return value;
+      },
+      set(value) {
+        Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
+      }
+    });
+  }
+};
+var $ZodError = $constructor("$ZodError", initializer);
+var $ZodRealError = $constructor("$ZodError", initializer, void 0, {
+  Parent: Error
+});
+
+// node_modules/zod/v4/core/parse.js
+var _parse = (_Err) => {
+  const fn2 = (schema, value, _ctx, _params) => {
+    const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
+    const result = schema._zod.run({ value, issues: [] }, ctx);
+    if (result instanceof Promise) {
+      throw new $ZodAsyncError();
+    }
+    if (result.issues.length) {
+      const e = new (_params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
+      captureStackTrace(e, _params?.callee ?? fn2);
+      throw e;
+    }
+    return result.value;
+  };
+  return fn2;
+};
+var parse2 = /* @__PURE__ */ _parse($ZodRealError);
+var _parseAsync = (_Err) => {
+  const fn2 = async (schema, value, _ctx, params) => {
+    const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
+    let result = schema._zod.run({ value, issues: [] }, ctx);
+    if (result instanceof Promise)
+      result = await result;
+    if (result.issues.length) {
+      const e = new (params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
+      captureStackTrace(e, params?.callee ?? fn2);
+      throw e;
+    }
+    return result.value;
+  };
+  return fn2;
+};
+var parseAsync = /* @__PURE__ */ _parseAsync($ZodRealError);
+var _safeParse = (_Err) => (schema, value, _ctx) => {
+  const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
+  const result = schema._zod.run({ value, issues: [] }, ctx);
+  if (result instanceof Promise) {
+    throw new $ZodAsyncError();
+  }
+  return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
+};
+var safeParse = /* @__PURE__ */ _safeParse($ZodRealError);
+function failure(Err, issues, ctx) {
+  let error;
+  return {
+    success: false,
+    get error() {
+      if (!error) {
+        error = new Err(issues.map((iss) => finalizeIssue(iss, ctx, config())));
+        issues = void 0;
+        ctx = void 0;
+      }
+      return error;
+    },
+    set error(e) {
+      error = e;
+      issues = void 0;
+      ctx = void 0;
+    }
+  };
+}
+var _safeParseAsync = (_Err) => async (schema, value, _ctx) => {
+  const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
+  let result = schema._zod.run({ value, issues: [] }, ctx);
+  if (result instanceof Promise)
+    result = await result;
+  return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
+};
+var safeParseAsync = /* @__PURE__ */ _safeParseAsync($ZodRealError);
+
+// node_modules/zod/v4/core/regexes.js
+var base64 = /^$|^(?:[0-9a-zA-Z+/]{4})*(?:(?:[0-9a-zA-Z+/]{2}==)|(?:[0-9a-zA-Z+/]{3}=))?$/;
+var base64url = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$/;
+var anyString = /^[\s\S]{0,}$/;
+var integer = /^-?\d+$/;
+var number = /^-?\d+(?:\.\d+)?$/;
+var boolean = /^(?:true|false)$/i;
+
+// node_modules/zod/v4/core/checks.js
+var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
+  var _a4;
+  inst._zod ?? (inst._zod = {});
+  inst._zod.def = def;
+  (_a4 = inst._zod).onattach ?? (_a4.onattach = []);
+});
+var numericOriginMap = {
+  number: "number",
+  bigint: "bigint",
+  object: "date"
+};
+var $ZodCheckLessThan = /* @__PURE__ */ $constructor("$ZodCheckLessThan", (inst, def) => {
+  $ZodCheck.init(inst, def);
+  const origin = numericOriginMap[typeof def.value];
+  inst._zod.check = (payload) => {
+    if (def.inclusive ? payload.value <= def.value : payload.value < def.value) {
+      return;
+    }
+    payload.issues.push({
+      origin: numericOriginMap[typeof payload.value] ?? origin,
+      code: "too_big",
+      maximum: typeof def.value === "object" ? def.value.getTime() : def.value,
+      input: payload.value,
+      inclusive: def.inclusive,
+      inst,
+      continue: !def.abort
+    });
+  };
+});
+var $ZodCheckGreaterThan = /* @__PURE__ */ $constructor("$ZodCheckGreaterThan", (inst, def) => {
+  $ZodCheck.init(inst, def);
+  const origin = numericOriginMap[typeof def.value];
+  inst._zod.check = (payload) => {
+    if (def.inclusive ? payload.value >= def.value : payload.value > def.value) {
+      return;
+    }
+    payload.issues.push({
+      origin: numericOriginMap[typeof payload.value] ?? origin,
+      code: "too_small",
+      minimum: typeof def.value === "object" ? def.value.getTime() : def.value,
+      input: payload.value,
+      inclusive: def.inclusive,
+      inst,
+      continue: !def.abort
+    });
+  };
+});
+var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat", (inst, def) => {
+  $ZodCheck.init(inst, def);
+  def.format = def.format || "float64";
+  const isInt = def.format?.includes("int");
+  const origin = isInt ? "int" : "number";
+  const [minimum, maximum] = NUMBER_FORMAT_RANGES[def.format];
+  inst._zod.check = (payload) => {
+    const input = payload.value;
+    if (isInt) {
+      if (!Number.isInteger(input)) {
+        payload.issues.push({
+          expected: origin,
+          format: def.format,
+          code: "invalid_type",
+          continue: false,
+          input,
+          inst
+        });
+        return;
+      }
+      if (!Number.isSafeInteger(input)) {
+        if (input > 0) {
+          payload.issues.push({
+            input,
+            code: "too_big",
+            maximum: Number.MAX_SAFE_INTEGER,
+            note: "Integers must be within the safe integer range.",
+            inst,
+            origin,
+            inclusive: true,
+            continue: !def.abort
+          });
+        } else {
+          payload.issues.push({
+            input,
+            code: "too_small",
+            minimum: Number.MIN_SAFE_INTEGER,
+            note: "Integers must be within the safe integer range.",
+            inst,
+            origin,
+            inclusive: true,
+            continue: !def.abort
+          });
+        }
+        return;
+      }
+    }
+    if (input < minimum) {
+      payload.issues.push({
+        origin: "number",
+        input,
+        code: "too_small",
+        minimum,
+        inclusive: true,
+        inst,
+        continue: !def.abort
+      });
+    }
+    if (input > maximum) {
+      payload.issues.push({
+        origin: "number",
+        input,
+        code: "too_big",
+        maximum,
+        inclusive: true,
+        inst,
+        continue: !def.abort
+      });
+    }
+  };
+});
+
+// node_modules/zod/v4/core/versions.js
+var version = {
+  major: 4,
+  minor: 6,
+  patch: 7
+};
+
+// node_modules/zod/v4/core/schemas.js
+var $ZodType = /* @__PURE__ */ $constructor("$ZodType", (inst, def) => {
+  var _a4;
+  inst ?? (inst = {});
+  inst._zod.def = def;
+  inst._zod.bag = inst._zod.bag || {};
+  inst._zod.version = version;
+  const defChecks = inst._zod.def.checks;
+  const checks = inst._zod.traits.has("$ZodCheck") ? [inst, ...defChecks ?? []] : defChecks?.length ? [...defChecks] : [];
+  for (const ch of checks) {
+    for (const fn2 of ch._zod.onattach) {
+      fn2(inst);
+    }
+  }
+  if (checks.length === 0) {
+    (_a4 = inst._zod).deferred ?? (_a4.deferred = []);
+    inst._zod.deferred?.push(() => {
+      inst._zod.run = inst._zod.parse;
+    });
+  } else {
+    const runChecks = (payload, checks2, ctx) => {
+      if (payload.memo)
+        return payload;
+      let isAborted = aborted(payload);
+      let asyncResult;
+      for (const ch of checks2) {
+        if (ch._zod.def.when) {
+          if (explicitlyAborted(payload))
+            continue;
+          const shouldRun = ch._zod.def.when(payload);
+          if (!shouldRun)
+            continue;
+        } else if (isAborted) {
+          continue;
+        }
+        const currLen = payload.issues.length;
+        const _3 = ch._zod.check(payload);
+        if (_3 instanceof Promise && ctx?.async === false) {
+          throw new $ZodAsyncError();
+        }
+        if (asyncResult || _3 instanceof Promise) {
+          asyncResult = (asyncResult ?? Promise.resolve()).then(async () => {
+            await _3;
+            const nextLen = payload.issues.length;
+            if (nextLen === currLen)
+              return;
+            attachSchema(payload.issues, currLen, inst);
+            if (!isAborted)
+              isAborted = aborted(payload, currLen);
+          });
+        } else {
+          const nextLen = payload.issues.length;
+          if (nextLen === currLen)
+            continue;
+          attachSchema(payload.issues, currLen, inst);
+          if (!isAborted)
+            isAborted = aborted(payload, currLen);
+        }
+      }
+      if (asyncResult) {
+        return asyncResult.then(() => {
+          return payload;
+        });
+      }
+      return payload;
+    };
+    const handleCanaryResult = (canary, payload, ctx) => {
+      if (aborted(canary)) {
+        canary.aborted = true;
+        return canary;
+      }
+      const checkResult = runChecks(payload, checks, ctx);
+      if (checkResult instanceof Promise) {
+        if (ctx.async === false)
+          throw new $ZodAsyncError();
+        return checkResult.then((checkResult2) => inst._zod.parse(checkResult2, ctx));
+      }
+      return inst._zod.parse(checkResult, ctx);
+    };
+    inst._zod.run = (payload, ctx) => {
+      if (ctx.skipChecks) {
+        return inst._zod.parse(payload, ctx);
+      }
+      if (ctx.direction === "backward") {
+        const canary = inst._zod.parse({ value: payload.value, issues: [] }, { ...ctx, skipChecks: true });
+        if (canary instanceof Promise) {
+          return canary.then((canary2) => {
+            return handleCanaryResult(canary2, payload, ctx);
+          });
+        }
+        return handleCanaryResult(canary, payload, ctx);
+      }
+      const result = inst._zod.parse(payload, ctx);
+      if (result instanceof Promise) {
+        if (ctx.async === false)
+          throw new $ZodAsyncError();
+        return result.then((result2) => runChecks(result2, checks, ctx));
+      }
+      return runChecks(result, checks, ctx);
+    };
+  }
+}, {
+  // Wrappers extend this by installing a richer factory over it; reading it eagerly would defeat the laziness.
+  get "~standard"() {
+    return hide(this, "~standard", standardProps(this));
+  },
+  set "~standard"(value) {
+    own(this, "~standard", value);
+  }
+});
+var toStandardResult = (r2, ctx) => r2.issues.length ? { issues: r2.issues.map((iss) => finalizeIssue(iss, ctx, config())) } : { value: r2.value };
+async function validateAsync(inst, value) {
+  const ctx = { async: true };
+  return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
+}
+function standardProps(inst) {
+  return {
+    validate: (value) => {
+      const ctx = { async: false };
+      try {
+        const r2 = inst._zod.run({ value, issues: [] }, ctx);
+        if (!(r2 instanceof Promise))
+          return toStandardResult(r2, ctx);
+      } catch (_3) {
+      }
+      return validateAsync(inst, value);
+    },
+    vendor: "zod",
+    version: 1
+  };
+}
+var $ZodString = /* @__PURE__ */ $constructor("$ZodString", (inst, def) => {
+  $ZodType.init(inst, def);
+  inst._zod.pattern = def.pattern ?? anyString;
+  inst._zod.parse = (payload, _3) => {
+    if (def.coerce)
+      try {
+        payload.value = String(payload.value);
+      } catch (_4) {
+      }
+    if (typeof payload.value === "string")
+      return payload;
+    payload.issues.push({
+      expected: "string",
+      code: "invalid_type",
+      input: payload.value,
+      inst
+    });
+    return payload;
+  };
+});
+var base64Charset = /^[0-9a-zA-Z+/]*={0,2}$/;
+var base64urlCharset = /^[A-Za-z0-9_-]*$/;
+var $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
+  $ZodType.init(inst, def);
+  inst._zod.pattern = number;
+  inst._zod.parse = (payload, _ctx) => {
+    if (def.coerce)
+      try {
+        payload.value = Number(payload.value);
+      } catch (_3) {
+      }
+    const input = payload.value;
+    if (typeof input === "number" && !Number.isNaN(input) && Number.isFinite(input)) {
+      return payload;
+    }
+    const received = typeof input === "number" ? Number.isNaN(input) ? "NaN" : !Number.isFinite(input) ? String(input) : void 0 : void 0;
+    payload.issues.push({
+      expected: "number",
+      code: "invalid_type",
+      input,
+      inst,
+      ...received ? { received } : {}
+    });
+    return payload;
+  };
+});
+var $ZodNumberFormat = /* @__PURE__ */ $constructor("$ZodNumberFormat", (inst, def) => {
+  $ZodCheckNumberFormat.init(inst, def);
+  $ZodNumber.init(inst, def);
+});
+var $ZodBoolean = /* @__PURE__ */ $constructor("$ZodBoolean", (inst, def) => {
+  $ZodType.init(inst, def);
+  inst._zod.pattern = boolean;
+  inst._zod.parse = (payload, _ctx) => {
+    if (def.coerce)
+      try {
+        payload.value = Boolean(payload.value);
+      } catch (_3) {
+      }
+    const input = payload.value;
+    if (typeof input === "boolean")
+      return payload;
+    payload.issues.push({
+      expected: "boolean",
+      code: "invalid_type",
+      input,
+      inst
+    });
+    return payload;
+  };
+});
+var $ZodNever = /* @__PURE__ */ $constructor("$ZodNever", (inst, def) => {
+  $ZodType.init(inst, def);
+  inst._zod.parse = (payload, _ctx) => {
+    payload.issues.push({
+      expected: "never",
+      code: "invalid_type",
+      input: payload.value,
+      inst
+    });
+    return payload;
+  };
+});
+function handlePropertyResult(result, final, key, input, optin, optout) {
+  const isPresent = key in input;
+  const isOptionalOut = optout === "optional";
+  if (!isPresent && isOptionalOut && optin === "optional") {
+    return;
+  }
+  if (result.issues.length) {
+    if (optin !== void 0 && isOptionalOut && !isPresent) {
+      return;
+    }
+    final.issues.push(...prefixIssues(key, result.issues));
+  }
+  if (!isPresent && optin === void 0) {
+    if (!result.issues.length) {
+      final.issues.push({
+        code: "invalid_type",
+        expected: "nonoptional",
+        input: void 0,
+        path: [key]
+      });
+    }
+    return;
+  }
+  if (result.value === void 0) {
+    if (isPresent || optin === "defaulted" && !isOptionalOut) {
+      final.value[key] = void 0;
+    }
+  } else {
+    final.value[key] = result.value;
+  }
+}
+var NO_SYMBOL_KEYS = [];
+function normalizeDef(def) {
+  const keys = Object.keys(def.shape);
+  const ownSymbols = Object.getOwnPropertySymbols(def.shape);
+  const symbolKeys = ownSymbols.length ? ownSymbols : NO_SYMBOL_KEYS;
+  const allKeys = symbolKeys.length ? [...keys, ...symbolKeys] : keys;
+  for (const k2 of allKeys) {
+    if (!def.shape?.[k2]?._zod?.traits?.has("$ZodType")) {
+      throw new Error(`Invalid element at key "${String(k2)}": expected a Zod schema`);
+    }
+  }
+  const okeys = optionalKeys(def.shape);
+  return {
+    ...def,
+    allKeys,
+    symbolKeys,
+    // string-only: handleCatchall matches it against `for...in`, which never yields a symbol
+    keySet: new Set(keys),
+    numKeys: keys.length,
+    optionalKeys: new Set(okeys)
+  };
+}
+function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
+  const unrecognized = [];
+  const keySet = def.keySet;
+  const _catchall = def.catchall._zod;
+  const t2 = _catchall.def.type;
+  const optin = _catchall.optin;
+  const optout = _catchall.optout;
+  let seen = 0;
+  for (const key in input) {
+    if (abortEarly && payload.issues.length !== seen) {
+      if (aborted(payload, seen))
+        break;
+      seen = payload.issues.length;
+    }
+    if (keySet.has(key))
+      continue;
+    if (key === "__proto__") {
+      if (t2 === "never")
+        unrecognized.push(key);
+      continue;
+    }
+    if (t2 === "never") {
+      unrecognized.push(key);
+      continue;
+    }
+    const r2 = _catchall.run({ value: input[key], issues: [] }, ctx);
+    if (r2 instanceof Promise) {
+      proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input, optin, optout)));
+    } else {
+      handlePropertyResult(r2, payload, key, input, optin, optout);
+    }
+  }
+  if (unrecognized.length) {
+    payload.issues.push({
+      code: "unrecognized_keys",
+      keys: unrecognized,
+      input,
+      inst,
+      // Describes the shape of the input, not the validity of the parsed value, so it never aborts. The parse still fails; the schema's own checks just get to run first, and an enclosing intersection can reconcile the key against a sibling operand.
+      continue: true
+    });
+  }
+  if (!proms.length)
+    return payload;
+  return Promise.all(proms).then(() => {
+    return payload;
+  });
+}
+var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
+  $ZodType.init(inst, def);
+  const desc = Object.getOwnPropertyDescriptor(def, "shape");
+  const sh = desc?.get ? desc.get.raw : def.shape ?? {};
+  if (sh) {
+    const get = () => {
+      const newSh = { ...sh };
+      Object.defineProperty(def, "shape", { value: newSh });
+      get.raw = newSh;
+      return newSh;
+    };
+    get.raw = sh;
+    Object.defineProperty(def, "shape", { get });
+  }
+  const _normalized = cached(() => normalizeDef(def));
+  defineLazyInternal(inst, "propValues", (zod) => {
+    const shape = zod.def.shape;
+    const propValues = {};
+    for (const key in shape) {
+      const field = shape[key]._zod;
+      if (field.values) {
+        if (!Object.prototype.hasOwnProperty.call(propValues, key)) {
+          assignProp(propValues, key, /* @__PURE__ */ new Set());
+        }
+        for (const v2 of field.values)
+          propValues[key].add(v2);
+        if (field.optin !== void 0)
+          propValues[key].add(void 0);
+      }
+    }
+    return propValues;
+  });
+  const isObject2 = isObject;
+  const catchall = def.catchall;
+  let value;
+  const memo = globalConfig.memoizer;
+  memo?.attach(inst);
+  inst._zod.parse = (payload, ctx) => {
+    value ?? (value = _normalized.value);
+    const input = payload.value;
+    if (!isObject2(input)) {
+      payload.issues.push({
+        expected: "object",
+        code: "invalid_type",
+        input,
+        inst
+      });
+      return payload;
+    }
+    payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
+    const proms = [];
+    const shape = value.shape;
+    const abortEarly = ctx?.abortEarly;
+    let seen = payload.issues.length;
+    for (const key of value.allKeys) {
+      if (abortEarly && payload.issues.length !== seen) {
+        if (aborted(payload, seen))
+          break;
+        seen = payload.issues.length;
+      }
+      if (key === "__proto__")
+        continue;
+      const el = shape[key];
+      const optin = el._zod.optin;
+      const optout = el._zod.optout;
+      const r2 = el._zod.run({ value: input[key], issues: [] }, ctx);
+      if (r2 instanceof Promise) {
+        proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input, optin, optout)));
+      } else {
+        handlePropertyResult(r2, payload, key, input, optin, optout);
+      }
+    }
+    if (!catchall) {
+      return proms.length ? Promise.all(proms).then(() => payload) : payload;
+    }
+    return handleCatchall(proms, input, payload, ctx, _normalized.value, inst, abortEarly === true);
+  };
+});
+var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
+  $ZodType.init(inst, def);
+  const values = getEnumValues(def.entries);
+  const valuesSet = new Set(values);
+  inst._zod.values = valuesSet;
+  defineLazyInternal(inst, "pattern", (zod) => {
+    const patternValues = getEnumValues(zod.def.entries).filter((k2) => propertyKeyTypes.has(typeof k2));
+    return new RegExp(patternValues.length ? `^(${patternValues.map((o2) => escapeRegex(o2.toString())).join("|")})$` : "^[^\\s\\S]$");
+  });
+  inst._zod.parse = (payload, _ctx) => {
+    const input = payload.value;
+    if (valuesSet.has(input)) {
+      return payload;
+    }
+    payload.issues.push({
+      code: "invalid_value",
+      values,
+      input,
+      inst
+    });
+    return payload;
+  };
+});
+function handleOptionalResult(payload, result) {
+  payload.value = result.issues.length ? void 0 : result.value;
+  return payload;
+}
+var $ZodOptional = /* @__PURE__ */ $constructor("$ZodOptional", (inst, def) => {
+  $ZodType.init(inst, def);
+  defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin === "defaulted" ? "defaulted" : "optional");
+  inst._zod.optout = "optional";
+  defineLazyInternal(inst, "values", (zod) => {
+    const values = zod.def.innerType._zod.values;
+    return values ? /* @__PURE__ */ new Set([...values, void 0]) : void 0;
+  });
+  defineLazyInternal(inst, "pattern", (zod) => {
+    const pattern = zod.def.innerType._zod.pattern;
+    return pattern ? new RegExp(`^(${cleanRegex(pattern.source)})?$`) : void 0;
+  });
+  inst._zod.parse = (payload, ctx) => {
+    if (payload.value === void 0) {
+      if (def.innerType._zod.optin !== "defaulted")
+        return payload;
+      const result = def.innerType._zod.run({ value: payload.value, issues: [] }, ctx);
+      if (result instanceof Promise)
+        return result.then((result2) => handleOptionalResult(payload, result2));
+      return handleOptionalResult(payload, result);
+    }
+    return def.innerType._zod.run(payload, ctx);
+  };
+});
+
+// node_modules/zod/v4/core/registries.js
+var _a3;
+var $ZodRegistry = class {
+  constructor() {
+    this._map = /* @__PURE__ */ new WeakMap();
+    this._idmap = /* @__PURE__ */ new Map();
+  }
+  add(schema, ..._meta) {
+    const meta2 = _meta[0];
+    this._map.set(schema, meta2);
+    if (meta2 && typeof meta2 === "object" && "id" in meta2) {
+      this._idmap.set(meta2.id, schema);
+    }
+    return this;
+  }
+  clear() {
+    this._map = /* @__PURE__ */ new WeakMap();
+    this._idmap = /* @__PURE__ */ new Map();
+    return this;
+  }
+  remove(schema) {
+    const meta2 = this._map.get(schema);
+    if (meta2 && typeof meta2 === "object" && "id" in meta2) {
+      this._idmap.delete(meta2.id);
+    }
+    this._map.delete(schema);
+    return this;
+  }
+  get(schema) {
+    const p3 = schema._zod.parent;
+    if (p3) {
+      const pm = { ...this.get(p3) ?? {} };
+      delete pm.id;
+      const f3 = { ...pm, ...this._map.get(schema) };
+      return Object.keys(f3).length ? f3 : void 0;
+    }
+    return this._map.get(schema);
+  }
+  has(schema) {
+    return this._map.has(schema);
+  }
+};
+function registry2() {
+  return new $ZodRegistry();
+}
+(_a3 = globalThis).__zod_globalRegistry ?? (_a3.__zod_globalRegistry = registry2());
+var globalRegistry = globalThis.__zod_globalRegistry;
+
+// node_modules/zod/v4/core/api.js
+function snapshotChecks(def) {
+  if (def.checks)
+    def.checks = [...def.checks];
+  return def;
+}
+// @__NO_SIDE_EFFECTS__
+function _string(Class, params) {
+  return new Class(snapshotChecks({ type: "string", ...normalizeParams(params) }));
+}
+// @__NO_SIDE_EFFECTS__
+function _int(Class, params) {
+  return new Class({
+    type: "number",
+    check: "number_format",
+    abort: false,
+    format: "safeint",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _boolean(Class, params) {
+  return new Class({
+    type: "boolean",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _never(Class, params) {
+  return new Class({
+    type: "never",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _lte(value, params) {
+  return new $ZodCheckLessThan({
+    check: "less_than",
+    ...normalizeParams(params),
+    value,
+    inclusive: true
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _gte(value, params) {
+  return new $ZodCheckGreaterThan({
+    check: "greater_than",
+    ...normalizeParams(params),
+    value,
+    inclusive: true
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function describe2(description) {
+  const ch = new $ZodCheck({ check: "describe" });
+  ch._zod.onattach = [
+    (inst) => {
+      const existing = globalRegistry.get(inst) ?? {};
+      globalRegistry.add(inst, { ...existing, description });
+    }
+  ];
+  ch._zod.check = () => {
+  };
+  return ch;
+}
+
+// node_modules/zod/v4/core/to-json-schema.js
+function assignProps(target, ...sources) {
+  for (const source of sources) {
+    for (const key of Reflect.ownKeys(source)) {
+      if (Object.prototype.propertyIsEnumerable.call(source, key)) {
+        assignProp(target, key, source[key]);
+      }
+    }
+  }
+  return target;
+}
+function initializeContext(params) {
+  let target = params?.target ?? "draft-2020-12";
+  if (target === "draft-4")
+    target = "draft-04";
+  if (target === "draft-7")
+    target = "draft-07";
+  return {
+    processors: params.processors ?? {},
+    metadataRegistry: params?.metadata ?? globalRegistry,
+    target,
+    unrepresentable: params?.unrepresentable ?? "throw",
+    override: params?.override ?? (() => {
+    }),
+    io: params?.io ?? "output",
+    counter: 0,
+    seen: /* @__PURE__ */ new Map(),
+    sharedDefsExtractedFor: void 0,
+    sharedEmitDoneFor: void 0,
+    cycles: params?.cycles ?? "ref",
+    reused: params?.reused ?? "inline",
+    intersections: [],
+    deferred: [],
+    external: params?.external ?? void 0
+  };
+}
+function handleUnrepresentable(schema, ctx, json, params, message) {
+  const result = typeof ctx.unrepresentable === "function" ? ctx.unrepresentable({ zodSchema: schema, path: params.path, message }) : ctx.unrepresentable;
+  if (result === "any")
+    return false;
+  if (result === void 0 || result === "throw")
+    throw new Error(message);
+  Object.assign(json, result);
+  return true;
+}
+function processSchema(schema, ctx, _params = { path: [], schemaPath: [] }) {
+  var _a4;
+  const def = schema._zod.def;
+  const seen = ctx.seen.get(schema);
+  if (seen) {
+    seen.count++;
+    const isCycle = _params.schemaPath.includes(schema);
+    if (isCycle) {
+      seen.cycle = _params.path;
+    }
+    return seen.schema;
+  }
+  const result = { schema: {}, count: 1, cycle: void 0, path: _params.path };
+  ctx.seen.set(schema, result);
+  ctx.sharedDefsExtractedFor = void 0;
+  ctx.sharedEmitDoneFor = void 0;
+  const overrideSchema = schema._zod.toJSONSchema?.();
+  if (overrideSchema) {
+    result.schema = overrideSchema;
+  } else {
+    const params = {
+      ..._params,
+      schemaPath: [..._params.schemaPath, schema],
+      path: _params.path
+    };
+    if (schema._zod.processJSONSchema) {
+      schema._zod.processJSONSchema(ctx, result.schema, params);
+    } else {
+      const _json = result.schema;
+      const processor = ctx.processors[def.type];
+      if (!processor) {
+        throw new Error(`[toJSONSchema]: Non-representable type encountered: ${def.type}`);
+      }
+      processor(schema, ctx, _json, params);
+    }
+    const parent = schema._zod.parent;
+    if (parent) {
+      if (!result.ref)
+        result.ref = parent;
+      processSchema(parent, ctx, params);
+      ctx.seen.get(parent).isParent = true;
+    }
+  }
+  const meta2 = ctx.metadataRegistry.get(schema);
+  if (meta2)
+    assignProps(result.schema, meta2);
+  if (ctx.io === "input" && isTransforming(schema)) {
+    delete result.schema.examples;
+    delete result.schema.default;
+  }
+  if (ctx.io === "input" && "_prefault" in result.schema)
+    (_a4 = result.schema).default ?? (_a4.default = result.schema._prefault);
+  delete result.schema._prefault;
+  const _result = ctx.seen.get(schema);
+  return _result.schema;
+}
+function encodeJSONPointerSegment(segment) {
+  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+function extractDefs(ctx, schema) {
+  const root = ctx.seen.get(schema);
+  if (!root)
+    throw new Error("Unprocessed schema. This is a bug in Zod.");
+  if (ctx.external && ctx.sharedDefsExtractedFor === ctx.external)
+    return;
+  const idToSchema = /* @__PURE__ */ new Map();
+  for (const entry of ctx.seen.entries()) {
+    const id = ctx.metadataRegistry.get(entry[0])?.id;
+    if (id) {
+      const existing = idToSchema.get(id);
+      if (existing && existing !== entry[0]) {
+        throw new Error(`Duplicate schema id "${id}" detected during JSON Schema conversion. Two different schemas cannot share the same id when converted together.`);
+      }
+      idToSchema.set(id, entry[0]);
+    }
+  }
+  const makeURI = (entry) => {
+    const defsSegment = ctx.target === "draft-2020-12" ? "$defs" : "definitions";
+    if (ctx.external) {
+      const externalId = ctx.external.registry.get(entry[0])?.id;
+      const uriGenerator = ctx.external.uri ?? ((id2) => id2);
+      if (externalId) {
+        return { ref: uriGenerator(externalId) };
+      }
+      const id = entry[1].defId ?? entry[1].schema.id ?? `schema${ctx.counter++}`;
+      entry[1].defId = id;
+      return { defId: id, ref: `${uriGenerator("__shared")}#/${defsSegment}/${encodeJSONPointerSegment(id)}` };
+    }
+    const uriPrefix = `#`;
+    const defUriPrefix = `${uriPrefix}/${defsSegment}/`;
+    if (entry[1] === root && !entry[1].schema.id) {
+      return { ref: uriPrefix };
+    }
+    const defId = entry[1].schema.id ?? `__schema${ctx.counter++}`;
+    return { defId, ref: defUriPrefix + encodeJSONPointerSegment(defId) };
+  };
+  const extractToDef = (entry) => {
+    if (entry[1].schema.$ref) {
+      return;
+    }
+    const seen = entry[1];
+    const { ref, defId } = makeURI(entry);
+    seen.def = { ...seen.schema };
+    if (defId)
+      seen.defId = defId;
+    const schema2 = seen.schema;
+    for (const key in schema2) {
+      delete schema2[key];
+    }
+    schema2.$ref = ref;
+  };
+  if (ctx.cycles === "throw") {
+    for (const entry of ctx.seen.entries()) {
+      const seen = entry[1];
+      if (seen.cycle) {
+        throw new Error(`Cycle detected: #/${seen.cycle?.join("/")}/<root>
+
+Set the \`cycles\` parameter to \`"ref"\` to resolve cyclical schemas with defs.`);
+      }
+    }
+  }
+  for (const entry of ctx.seen.entries()) {
+    const seen = entry[1];
+    if (schema === entry[0]) {
+      extractToDef(entry);
+      continue;
+    }
+    if (ctx.external) {
+      const ext = ctx.external.registry.get(entry[0])?.id;
+      if (schema !== entry[0] && ext) {
+        extractToDef(entry);
+        continue;
+      }
+    }
+    const id = ctx.metadataRegistry.get(entry[0])?.id;
+    if (id) {
+      extractToDef(entry);
+      continue;
+    }
+    if (seen.cycle) {
+      extractToDef(entry);
+      continue;
+    }
+    if (seen.count > 1) {
+      if (ctx.reused === "ref") {
+        extractToDef(entry);
+      }
+    }
+  }
+  if (ctx.external)
+    ctx.sharedDefsExtractedFor = ctx.external;
+}
+function compactTypeUnion(schema) {
+  const options2 = schema.anyOf;
+  if (!Array.isArray(options2) || options2.length === 0 || schema.type !== void 0)
+    return;
+  const types = [];
+  for (const option of options2) {
+    if (!option || typeof option !== "object")
+      return;
+    compactTypeUnion(option);
+    const keys = Object.keys(option);
+    if (keys.length !== 1 || keys[0] !== "type")
+      return;
+    const type = option.type;
+    for (const member of Array.isArray(type) ? type : [type]) {
+      if (typeof member !== "string")
+        return;
+      if (!types.includes(member))
+        types.push(member);
+    }
+  }
+  delete schema.anyOf;
+  schema.type = types.length === 1 ? types[0] : types;
+}
+var FOLDABLE_KEYS = /* @__PURE__ */ new Set(["type", "properties", "required", "additionalProperties"]);
+var UNION_KEYS = ["oneOf", "anyOf"];
+function undeclaredConstraint(member) {
+  const extra = member.additionalProperties;
+  if (extra === void 0 || extra === false || typeof extra !== "object" || extra === null)
+    return null;
+  return Object.keys(extra).length ? extra : null;
+}
+function foldObjects(members2) {
+  const objects = [];
+  for (const member of members2) {
+    if (typeof member !== "object" || member.type !== "object")
+      return null;
+    for (const key in member) {
+      if (!FOLDABLE_KEYS.has(key))
+        return null;
+    }
+    objects.push(member);
+  }
+  const properties = {};
+  const required2 = /* @__PURE__ */ new Set();
+  for (const object of objects) {
+    for (const key in object.properties) {
+      if (Object.prototype.hasOwnProperty.call(properties, key))
+        continue;
+      const parts = [];
+      for (const other of objects) {
+        const part = other.properties?.[key] ?? undeclaredConstraint(other);
+        if (part === null || part === void 0)
+          continue;
+        if (!parts.some((seen) => JSON.stringify(seen) === JSON.stringify(part)))
+          parts.push(part);
+      }
+      const merged = parts.length === 1 ? parts[0] : foldObjects(parts) ?? { allOf: parts };
+      assignProp(properties, key, merged);
+    }
+    for (const key of object.required ?? [])
+      required2.add(key);
+  }
+  const folded = { type: "object", properties };
+  if (required2.size)
+    folded.required = [...required2];
+  if (objects.every((object) => object.additionalProperties === false)) {
+    folded.additionalProperties = false;
+  } else {
+    const constraints = [];
+    for (const object of objects) {
+      const constraint = undeclaredConstraint(object);
+      if (constraint && !constraints.some((seen) => JSON.stringify(seen) === JSON.stringify(constraint)))
+        constraints.push(constraint);
+    }
+    if (constraints.length === 1)
+      folded.additionalProperties = constraints[0];
+    else if (constraints.length > 1)
+      folded.additionalProperties = { allOf: constraints };
+  }
+  return folded;
+}
+function foldIntersection(json) {
+  const allOf = json.allOf;
+  if (!Array.isArray(allOf) || allOf.length < 2)
+    return;
+  for (const key of FOLDABLE_KEYS)
+    if (key in json)
+      return;
+  const unions = allOf.filter((m2) => UNION_KEYS.some((k2) => Array.isArray(m2[k2])));
+  let folded = null;
+  if (!unions.length) {
+    folded = foldObjects(allOf);
+  } else {
+    const union = unions[0];
+    const keyword = UNION_KEYS.find((k2) => Array.isArray(union[k2]));
+    if (Object.keys(union).length !== 1)
+      return;
+    const rest = allOf.filter((m2) => m2 !== union);
+    const branches = union[keyword].map((branch) => foldObjects([...rest, branch]));
+    if (branches.some((b3) => !b3))
+      return;
+    folded = { [keyword]: branches };
+  }
+  if (!folded)
+    return;
+  delete json.allOf;
+  assignProps(json, folded);
+}
+function finalize(ctx, schema) {
+  const root = ctx.seen.get(schema);
+  if (!root)
+    throw new Error("Unprocessed schema. This is a bug in Zod.");
+  const flattenRef = (zodSchema) => {
+    const seen = ctx.seen.get(zodSchema);
+    if (seen.ref === null)
+      return;
+    const schema2 = seen.def ?? seen.schema;
+    const _cached = { ...schema2 };
+    const ref = seen.ref;
+    seen.ref = null;
+    if (ref) {
+      flattenRef(ref);
+      const refSeen = ctx.seen.get(ref);
+      const refSchema = refSeen.schema;
+      if (refSchema.$ref && (ctx.target === "draft-07" || ctx.target === "draft-04" || ctx.target === "openapi-3.0")) {
+        schema2.allOf = schema2.allOf ?? [];
+        schema2.allOf.push(refSchema);
+      } else {
+        assignProps(schema2, refSchema);
+      }
+      assignProps(schema2, _cached);
+      const isParentRef = zodSchema._zod.parent === ref;
+      if (isParentRef) {
+        for (const key in schema2) {
+          if (key === "$ref" || key === "allOf")
+            continue;
+          if (!(key in _cached)) {
+            delete schema2[key];
+          }
+        }
+      }
+      if (refSchema.$ref && refSeen.def) {
+        for (const key in schema2) {
+          if (key === "$ref" || key === "allOf")
+            continue;
+          if (key in refSeen.def && JSON.stringify(schema2[key]) === JSON.stringify(refSeen.def[key])) {
+            delete schema2[key];
+          }
+        }
+      }
+    }
+    const parent = zodSchema._zod.parent;
+    if (parent && parent !== ref) {
+      flattenRef(parent);
+      const parentSeen = ctx.seen.get(parent);
+      if (parentSeen?.schema.$ref) {
+        schema2.$ref = parentSeen.schema.$ref;
+        if (parentSeen.def) {
+          for (const key in schema2) {
+            if (key === "$ref" || key === "allOf")
+              continue;
+            if (key in parentSeen.def && JSON.stringify(schema2[key]) === JSON.stringify(parentSeen.def[key])) {
+              delete schema2[key];
+            }
+          }
+        }
+      }
+    }
+    ctx.override({
+      zodSchema,
+      jsonSchema: schema2,
+      path: seen.path ?? []
+    });
+  };
+  if (!ctx.external || ctx.sharedEmitDoneFor !== ctx.external) {
+    for (const entry of [...ctx.seen.entries()].reverse()) {
+      flattenRef(entry[0]);
+    }
+    if (ctx.target !== "openapi-3.0") {
+      for (const entry of ctx.seen.entries()) {
+        compactTypeUnion(entry[1].def ?? entry[1].schema);
+      }
+    }
+    for (const rewrite of ctx.deferred)
+      rewrite();
+    if (ctx.intersections.length) {
+      const carriers = /* @__PURE__ */ new Map();
+      for (const seen of ctx.seen.values()) {
+        for (const json of [seen.schema, seen.def]) {
+          const allOf = json?.allOf;
+          if (!Array.isArray(allOf))
+            continue;
+          const existing = carriers.get(allOf);
+          if (existing)
+            existing.push(json);
+          else
+            carriers.set(allOf, [json]);
+        }
+      }
+      for (const allOf of ctx.intersections) {
+        for (const json of carriers.get(allOf) ?? [])
+          foldIntersection(json);
+      }
+    }
+  }
+  const result = {};
+  if (ctx.target === "draft-2020-12") {
+    result.$schema = "https://json-schema.org/draft/2020-12/schema";
+  } else if (ctx.target === "draft-07") {
+    result.$schema = "http://json-schema.org/draft-07/schema#";
+  } else if (ctx.target === "draft-04") {
+    result.$schema = "http://json-schema.org/draft-04/schema#";
+  } else if (ctx.target === "openapi-3.0") {
+  } else {
+  }
+  if (ctx.external?.uri) {
+    const id = ctx.external.registry.get(schema)?.id;
+    if (!id)
+      throw new Error("Schema is missing an `id` property");
+    result.$id = ctx.external.uri(id);
+  }
+  assignProps(result, root.defId ? root.schema : root.def ?? root.schema);
+  const rootMetaId = ctx.metadataRegistry.get(schema)?.id;
+  if (rootMetaId !== void 0 && result.id === rootMetaId)
+    delete result.id;
+  const defs = ctx.external?.defs ?? {};
+  if (!ctx.external || ctx.sharedEmitDoneFor !== ctx.external) {
+    for (const entry of ctx.seen.entries()) {
+      const seen = entry[1];
+      if (seen.def && seen.defId) {
+        if (seen.def.id === seen.defId)
+          delete seen.def.id;
+        assignProp(defs, seen.defId, seen.def);
+      }
+    }
+  }
+  if (ctx.external)
+    ctx.sharedEmitDoneFor = ctx.external;
+  if (ctx.external) {
+  } else {
+    if (Object.keys(defs).length > 0) {
+      if (ctx.target === "draft-2020-12") {
+        result.$defs = defs;
+      } else {
+        result.definitions = defs;
+      }
+    }
+  }
+  try {
+    const finalized = JSON.parse(JSON.stringify(result));
+    Object.defineProperty(finalized, "~standard", {
+      value: {
+        ...schema["~standard"],
+        jsonSchema: {
+          input: createStandardJSONSchemaMethod(schema, "input", ctx.processors),
+          output: createStandardJSONSchemaMethod(schema, "output", ctx.processors)
+        }
+      },
+      enumerable: false,
+      writable: false
+    });
+    return finalized;
+  } catch (_err) {
+    throw new Error("Error converting schema to JSON.");
+  }
+}
+function isTransforming(_schema, _ctx) {
+  const ctx = _ctx ?? { seen: /* @__PURE__ */ new Set() };
+  if (ctx.seen.has(_schema))
+    return false;
+  ctx.seen.add(_schema);
+  const def = _schema._zod.def;
+  if (def.type === "transform")
+    return true;
+  if (def.type === "array")
+    return isTransforming(def.element, ctx);
+  if (def.type === "set")
+    return isTransforming(def.valueType, ctx);
+  if (def.type === "lazy")
+    return isTransforming(def.getter(), ctx);
+  if (def.type === "promise" || def.type === "optional" || def.type === "nonoptional" || def.type === "nullable" || def.type === "readonly" || def.type === "default" || def.type === "prefault" || def.type === "catch") {
+    return isTransforming(def.innerType, ctx);
+  }
+  if (def.type === "intersection") {
+    return isTransforming(def.left, ctx) || isTransforming(def.right, ctx);
+  }
+  if (def.type === "record" || def.type === "map") {
+    return isTransforming(def.keyType, ctx) || isTransforming(def.valueType, ctx);
+  }
+  if (def.type === "pipe") {
+    if (_schema._zod.traits.has("$ZodCodec"))
+      return true;
+    return isTransforming(def.in, ctx) || isTransforming(def.out, ctx);
+  }
+  if (def.type === "object") {
+    for (const key in def.shape) {
+      if (isTransforming(def.shape[key], ctx))
+        return true;
+    }
+    return false;
+  }
+  if (def.type === "union") {
+    for (const option of def.options) {
+      if (isTransforming(option, ctx))
+        return true;
+    }
+    return false;
+  }
+  if (def.type === "tuple") {
+    for (const item of def.items) {
+      if (isTransforming(item, ctx))
+        return true;
+    }
+    if (def.rest && isTransforming(def.rest, ctx))
+      return true;
+    return false;
+  }
+  return false;
+}
+var createStandardJSONSchemaMethod = (schema, io2, processors = {}) => (params) => {
+  const { libraryOptions, target } = params ?? {};
+  const ctx = initializeContext({ ...libraryOptions ?? {}, target, io: io2, processors });
+  processSchema(schema, ctx);
+  extractDefs(ctx, schema);
+  return finalize(ctx, schema);
+};
+
+// node_modules/zod/v4/core/json-schema-processors.js
+var narrowMin = (agg, key, value) => {
+  if (agg[key] === void 0 || value > agg[key])
+    agg[key] = value;
+};
+var narrowMax = (agg, key, value) => {
+  if (agg[key] === void 0 || value < agg[key])
+    agg[key] = value;
+};
+var narrowBoth = (agg, value) => {
+  narrowMin(agg, "minimum", value);
+  narrowMax(agg, "maximum", value);
+};
+var addDivisor = (agg, value) => {
+  agg.multipleOf ?? (agg.multipleOf = []);
+  if (!agg.multipleOf.includes(value))
+    agg.multipleOf.push(value);
+};
+var addPattern = (agg, pattern) => {
+  agg.patterns ?? (agg.patterns = /* @__PURE__ */ new Set());
+  agg.patterns.add(pattern);
+};
+var intersectMime = (agg, mime) => {
+  agg.mime = agg.mime ? agg.mime.filter((m2) => mime.includes(m2)) : [...mime];
+};
+var setFormat = (agg, format) => {
+  agg.format = format;
+  if (format.includes("int"))
+    agg.isInt = true;
+};
+var minContributor = (agg, def) => narrowMin(agg, "minimum", def.minimum);
+var maxContributor = (agg, def) => narrowMax(agg, "maximum", def.maximum);
+var formatContributor = (ranges) => (agg, def) => {
+  setFormat(agg, def.format);
+  const [minimum, maximum] = ranges[def.format];
+  narrowMin(agg, "minimum", minimum);
+  narrowMax(agg, "maximum", maximum);
+};
+var contributors = {
+  greater_than: (agg, def) => narrowMin(agg, def.inclusive ? "minimum" : "exclusiveMinimum", def.value),
+  less_than: (agg, def) => narrowMax(agg, def.inclusive ? "maximum" : "exclusiveMaximum", def.value),
+  multiple_of: (agg, def) => addDivisor(agg, def.value),
+  number_format: formatContributor(NUMBER_FORMAT_RANGES),
+  bigint_format: formatContributor(BIGINT_FORMAT_RANGES),
+  min_length: minContributor,
+  max_length: maxContributor,
+  length_equals: (agg, def) => narrowBoth(agg, def.length),
+  min_size: minContributor,
+  max_size: maxContributor,
+  size_equals: (agg, def) => narrowBoth(agg, def.size),
+  string_format: (agg, def) => {
+    setFormat(agg, def.format);
+    if (def.pattern)
+      addPattern(agg, def.pattern);
+    if (def.format === "base64" || def.format === "base64url")
+      agg.contentEncoding = def.format;
+    if (def.local || def.precision === -1)
+      agg.laxFormat = true;
+  },
+  mime_type: (agg, def) => intersectMime(agg, def.mime)
+};
+function aggregateChecks(schema) {
+  const agg = {};
+  const def = schema._zod.def;
+  const list = schema._zod.traits.has("$ZodCheck") ? [schema, ...def.checks ?? []] : def.checks ?? [];
+  for (const ch of list)
+    contributors[ch._zod.def.check]?.(agg, ch._zod.def);
+  const bag = schema._zod.bag;
+  if (bag.minimum !== void 0)
+    narrowMin(agg, "minimum", bag.minimum);
+  if (bag.exclusiveMinimum !== void 0)
+    narrowMin(agg, "exclusiveMinimum", bag.exclusiveMinimum);
+  if (bag.maximum !== void 0)
+    narrowMax(agg, "maximum", bag.maximum);
+  if (bag.exclusiveMaximum !== void 0)
+    narrowMax(agg, "exclusiveMaximum", bag.exclusiveMaximum);
+  if (bag.multipleOf !== void 0)
+    addDivisor(agg, bag.multipleOf);
+  if (bag.format !== void 0) {
+    agg.format ?? (agg.format = bag.format);
+    if (bag.format.includes("int"))
+      agg.isInt = true;
+  }
+  if (bag.mime)
+    intersectMime(agg, bag.mime);
+  for (const pattern of bag.patterns ?? [])
+    addPattern(agg, pattern);
+  return agg;
+}
+var formatMap = {
+  guid: "uuid",
+  url: "uri",
+  datetime: "date-time",
+  json_string: "json-string",
+  regex: ""
+  // do not set
+};
+var exactPatterns = /* @__PURE__ */ new Map([
+  [base64Charset, base64],
+  [base64urlCharset, base64url]
+]);
+var exactPattern = (p3) => exactPatterns.get(p3) ?? p3;
+var stringProcessor = (schema, ctx, _json, _params) => {
+  const json = _json;
+  json.type = "string";
+  const { minimum, maximum, format, patterns, contentEncoding, laxFormat } = aggregateChecks(schema);
+  if (typeof minimum === "number")
+    json.minLength = minimum;
+  if (typeof maximum === "number")
+    json.maxLength = maximum;
+  if (format) {
+    json.format = formatMap[format] ?? format;
+    if (json.format === "")
+      delete json.format;
+    if (format === "time" || laxFormat) {
+      delete json.format;
+    }
+  }
+  if (contentEncoding)
+    json.contentEncoding = contentEncoding;
+  if (patterns && patterns.size > 0) {
+    const patternList = [...patterns].map(exactPattern);
+    if (patternList.length === 1)
+      json.pattern = patternList[0].source;
+    else if (patternList.length > 1) {
+      json.allOf = [
+        ...patternList.map((regex) => ({
+          ...ctx.target === "draft-07" || ctx.target === "draft-04" || ctx.target === "openapi-3.0" ? { type: "string" } : {},
+          pattern: regex.source
+        }))
+      ];
+    }
+  }
+};
+var numberProcessor = (schema, ctx, _json, params) => {
+  const json = _json;
+  const { minimum, maximum, multipleOf, exclusiveMaximum, exclusiveMinimum, isInt } = aggregateChecks(schema);
+  json.type = isInt ? "integer" : "number";
+  const exMin = typeof exclusiveMinimum === "number" && exclusiveMinimum >= (minimum ?? Number.NEGATIVE_INFINITY);
+  const exMax = typeof exclusiveMaximum === "number" && exclusiveMaximum <= (maximum ?? Number.POSITIVE_INFINITY);
+  const legacy = ctx.target === "draft-04" || ctx.target === "openapi-3.0";
+  if (exMin) {
+    if (legacy) {
+      json.minimum = exclusiveMinimum;
+      json.exclusiveMinimum = true;
+    } else {
+      json.exclusiveMinimum = exclusiveMinimum;
+    }
+  } else if (typeof minimum === "number") {
+    json.minimum = minimum;
+  }
+  if (exMax) {
+    if (legacy) {
+      json.maximum = exclusiveMaximum;
+      json.exclusiveMaximum = true;
+    } else {
+      json.exclusiveMaximum = exclusiveMaximum;
+    }
+  } else if (typeof maximum === "number") {
+    json.maximum = maximum;
+  }
+  if (multipleOf) {
+    const divisors = /* @__PURE__ */ new Set();
+    for (const divisor of multipleOf) {
+      if (Number.isFinite(divisor) && divisor !== 0)
+        divisors.add(Math.abs(divisor));
+      else
+        handleUnrepresentable(schema, ctx, json, params, `A multipleOf divisor of ${divisor} cannot be represented in JSON Schema`);
+    }
+    const [first, ...rest] = divisors;
+    if (first !== void 0)
+      json.multipleOf = first;
+    if (rest.length)
+      json.allOf = [...json.allOf ?? [], ...rest.map((m2) => ({ multipleOf: m2 }))];
+  }
+};
+var booleanProcessor = (_schema, _ctx, json, _params) => {
+  json.type = "boolean";
+};
+var bigintProcessor = (schema, ctx, json, params) => {
+  handleUnrepresentable(schema, ctx, json, params, "BigInt cannot be represented in JSON Schema");
+};
+var symbolProcessor = (schema, ctx, json, params) => {
+  handleUnrepresentable(schema, ctx, json, params, "Symbols cannot be represented in JSON Schema");
+};
+var nullProcessor = (_schema, ctx, json, _params) => {
+  if (ctx.target === "openapi-3.0") {
+    json.type = "string";
+    json.nullable = true;
+    json.enum = [null];
+  } else {
+    json.type = "null";
+  }
+};
+var undefinedProcessor = (schema, ctx, json, params) => {
+  handleUnrepresentable(schema, ctx, json, params, "Undefined cannot be represented in JSON Schema");
+};
+var voidProcessor = (schema, ctx, json, params) => {
+  handleUnrepresentable(schema, ctx, json, params, "Void cannot be represented in JSON Schema");
+};
+var neverProcessor = (_schema, _ctx, json, _params) => {
+  json.not = {};
+};
+var anyProcessor = (_schema, _ctx, _json, _params) => {
+};
+var unknownProcessor = (_schema, _ctx, _json, _params) => {
+};
+var dateProcessor = (schema, ctx, json, params) => {
+  handleUnrepresentable(schema, ctx, json, params, "Date cannot be represented in JSON Schema");
+};
+var enumProcessor = (schema, _ctx, json, _params) => {
+  const def = schema._zod.def;
+  const values = getEnumValues(def.entries);
+  if (values.length === 0) {
+    json.not = {};
+    return;
+  }
+  if (values.every((v2) => typeof v2 === "number"))
+    json.type = "number";
+  if (values.every((v2) => typeof v2 === "string"))
+    json.type = "string";
+  json.enum = values;
+};
+var literalProcessor = (schema, ctx, json, params) => {
+  const def = schema._zod.def;
+  if (def.values.length === 0) {
+    json.not = {};
+    return;
+  }
+  const vals = [];
+  for (const val of def.values) {
+    if (val === void 0) {
+      if (handleUnrepresentable(schema, ctx, json, params, "Literal `undefined` cannot be represented in JSON Schema"))
+        return;
+    } else if (typeof val === "bigint") {
+      if (handleUnrepresentable(schema, ctx, json, params, "BigInt literals cannot be represented in JSON Schema"))
+        return;
+      vals.push(Number(val));
+    } else {
+      vals.push(val);
+    }
+  }
+  if (vals.length === 0) {
+  } else if (vals.length === 1) {
+    const val = vals[0];
+    json.type = val === null ? "null" : typeof val;
+    if (ctx.target === "draft-04" || ctx.target === "openapi-3.0") {
+      json.enum = [val];
+    } else {
+      json.const = val;
+    }
+  } else {
+    if (vals.every((v2) => typeof v2 === "number"))
+      json.type = "number";
+    if (vals.every((v2) => typeof v2 === "string"))
+      json.type = "string";
+    if (vals.every((v2) => typeof v2 === "boolean"))
+      json.type = "boolean";
+    if (vals.every((v2) => v2 === null))
+      json.type = "null";
+    json.enum = vals;
+  }
+};
+var nanProcessor = (schema, ctx, json, params) => {
+  handleUnrepresentable(schema, ctx, json, params, "NaN cannot be represented in JSON Schema");
+};
+var templateLiteralProcessor = (schema, _ctx, json, _params) => {
+  const _json = json;
+  const pattern = schema._zod.pattern;
+  if (!pattern)
+    throw new Error("Pattern not found in template literal");
+  _json.type = "string";
+  _json.pattern = pattern.source;
+};
+var fileProcessor = (schema, _ctx, json, _params) => {
+  const _json = json;
+  _json.type = "string";
+  _json.format = "binary";
+  _json.contentEncoding = "binary";
+  const { minimum, maximum, mime } = aggregateChecks(schema);
+  if (minimum !== void 0)
+    _json.minLength = minimum;
+  if (maximum !== void 0)
+    _json.maxLength = maximum;
+  if (!mime)
+    return;
+  if (mime.length === 0)
+    _json.not = {};
+  else if (mime.length === 1)
+    _json.contentMediaType = mime[0];
+  else
+    _json.anyOf = mime.map((m2) => ({ contentMediaType: m2 }));
+};
+var successProcessor = (_schema, _ctx, json, _params) => {
+  json.type = "boolean";
+};
+var customProcessor = (schema, ctx, json, params) => {
+  handleUnrepresentable(schema, ctx, json, params, "Custom types cannot be represented in JSON Schema");
+};
+var functionProcessor = (schema, ctx, json, params) => {
+  handleUnrepresentable(schema, ctx, json, params, "Function types cannot be represented in JSON Schema");
+};
+var transformProcessor = (schema, ctx, json, params) => {
+  handleUnrepresentable(schema, ctx, json, params, "Transforms cannot be represented in JSON Schema");
+};
+var mapProcessor = (schema, ctx, json, params) => {
+  handleUnrepresentable(schema, ctx, json, params, "Map cannot be represented in JSON Schema");
+};
+var setProcessor = (schema, ctx, json, params) => {
+  handleUnrepresentable(schema, ctx, json, params, "Set cannot be represented in JSON Schema");
+};
+var arrayProcessor = (schema, ctx, _json, params) => {
+  const json = _json;
+  const def = schema._zod.def;
+  const { minimum, maximum } = aggregateChecks(schema);
+  if (typeof minimum === "number")
+    json.minItems = minimum;
+  if (typeof maximum === "number")
+    json.maxItems = maximum;
+  json.type = "array";
+  json.items = processSchema(def.element, ctx, {
+    ...params,
+    path: [...params.path, "items"]
+  });
+};
+function inputOptin(schema) {
+  const def = schema._zod.def;
+  if (def.type === "pipe" && def.in._zod.traits.has("$ZodTransform")) {
+    return inputOptin(def.out);
+  }
+  if (def.type === "catch") {
+    return inputOptin(def.innerType);
+  }
+  return schema._zod.optin;
+}
+var objectProcessor = (schema, ctx, _json, params) => {
+  const json = _json;
+  const def = schema._zod.def;
+  const shape = def.shape;
+  const symbolKeys = Object.getOwnPropertySymbols(shape);
+  if (symbolKeys.length && handleUnrepresentable(schema, ctx, json, params, "Symbol keys cannot be represented in JSON Schema")) {
+    return;
+  }
+  json.type = "object";
+  json.properties = {};
+  for (const key in shape) {
+    assignProp(json.properties, key, processSchema(shape[key], ctx, {
+      ...params,
+      path: [...params.path, "properties", key]
+    }));
+  }
+  const requiredKeys = [];
+  for (const key of Object.keys(shape)) {
+    const field = def.shape[key];
+    if (ctx.io === "input" ? inputOptin(field) === void 0 : field._zod.optout === void 0) {
+      requiredKeys.push(key);
+    }
+  }
+  if (requiredKeys.length > 0) {
+    json.required = requiredKeys;
+  }
+  if (def.catchall?._zod.def.type === "never") {
+    json.additionalProperties = false;
+  } else if (!def.catchall) {
+    if (ctx.io === "output")
+      json.additionalProperties = false;
+  } else if (def.catchall) {
+    json.additionalProperties = processSchema(def.catchall, ctx, {
+      ...params,
+      path: [...params.path, "additionalProperties"]
+    });
+  }
+};
+var unionProcessor = (schema, ctx, json, params) => {
+  const def = schema._zod.def;
+  const isExclusive = def.inclusive === false;
+  const options2 = def.options.map((x3, i) => processSchema(x3, ctx, {
+    ...params,
+    path: [...params.path, isExclusive ? "oneOf" : "anyOf", i]
+  }));
+  if (isExclusive) {
+    json.oneOf = options2;
+  } else {
+    json.anyOf = options2;
+  }
+};
+var intersectionProcessor = (schema, ctx, json, params) => {
+  const def = schema._zod.def;
+  const a = processSchema(def.left, ctx, {
+    ...params,
+    path: [...params.path, "allOf", 0]
+  });
+  const b3 = processSchema(def.right, ctx, {
+    ...params,
+    path: [...params.path, "allOf", 1]
+  });
+  const isSimpleIntersection = (val) => "allOf" in val && Object.keys(val).length === 1;
+  const allOf = [
+    ...isSimpleIntersection(a) ? a.allOf : [a],
+    ...isSimpleIntersection(b3) ? b3.allOf : [b3]
+  ];
+  json.allOf = allOf;
+  ctx.intersections.push(allOf);
+};
+var tupleProcessor = (schema, ctx, _json, params) => {
+  const json = _json;
+  const def = schema._zod.def;
+  json.type = "array";
+  const prefixPath = ctx.target === "draft-2020-12" ? "prefixItems" : "items";
+  const restPath = ctx.target === "draft-2020-12" ? "items" : ctx.target === "openapi-3.0" ? "items" : "additionalItems";
+  const prefixItems = def.items.map((x3, i) => processSchema(x3, ctx, {
+    ...params,
+    path: [...params.path, prefixPath, i]
+  }));
+  const rest = def.rest ? processSchema(def.rest, ctx, {
+    ...params,
+    path: [...params.path, restPath, ...ctx.target === "openapi-3.0" ? [def.items.length] : []]
+  }) : null;
+  let minItems = def.items.length;
+  while (minItems > 0) {
+    const item = def.items[minItems - 1];
+    const optional3 = ctx.io === "input" ? inputOptin(item) !== void 0 : item._zod.optout === "optional";
+    if (!optional3)
+      break;
+    minItems--;
+  }
+  const maxItems = def.items.length;
+  const isClosed = !def.rest;
+  if (ctx.target === "draft-2020-12") {
+    json.prefixItems = prefixItems;
+    if (isClosed) {
+      json.items = false;
+    } else if (rest) {
+      json.items = rest;
+    }
+    if (minItems > 0)
+      json.minItems = minItems;
+    if (isClosed)
+      json.maxItems = maxItems;
+  } else if (ctx.target === "openapi-3.0") {
+    json.items = {
+      anyOf: prefixItems
+    };
+    if (rest) {
+      json.items.anyOf.push(rest);
+    }
+    if (minItems > 0)
+      json.minItems = minItems;
+    if (isClosed)
+      json.maxItems = maxItems;
+  } else {
+    json.items = prefixItems;
+    if (isClosed) {
+      json.additionalItems = false;
+    } else if (rest) {
+      json.additionalItems = rest;
+    }
+    if (minItems > 0)
+      json.minItems = minItems;
+    if (isClosed)
+      json.maxItems = maxItems;
+  }
+  const { minimum, maximum } = aggregateChecks(schema);
+  if (typeof minimum === "number")
+    json.minItems = minimum;
+  if (typeof maximum === "number")
+    json.maxItems = maximum;
+};
+function stringifyKeyNames(bySchema, json, visited) {
+  if (json.$ref) {
+    if (visited.has(json))
+      return json;
+    visited.add(json);
+    const def = bySchema.get(json)?.def;
+    if (!def)
+      return json;
+    const inlined = stringifyKeyNames(bySchema, def, visited);
+    return inlined === def ? json : inlined;
+  }
+  for (const keyword of ["anyOf", "oneOf"]) {
+    const branches = json[keyword];
+    if (!Array.isArray(branches))
+      continue;
+    const mapped = branches.map((branch) => stringifyKeyNames(bySchema, branch, visited));
+    if (mapped.some((branch, i) => branch !== branches[i]))
+      json = { ...json, [keyword]: mapped };
+  }
+  const types = Array.isArray(json.type) ? json.type : [json.type];
+  const numericType = !types.includes("string") && types.some((t2) => t2 === "number" || t2 === "integer");
+  const values = json.enum ?? (json.const !== void 0 ? [json.const] : void 0);
+  if (!numericType && !values?.some((v2) => typeof v2 === "number"))
+    return json;
+  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, format, id, ...rest } = json;
+  if (rest.enum)
+    rest.enum = rest.enum.map((v2) => typeof v2 === "number" ? String(v2) : v2);
+  else if (typeof rest.const === "number")
+    rest.const = String(rest.const);
+  if (!numericType)
+    return rest;
+  rest.type = "string";
+  if (!values)
+    rest.pattern = (types.includes("number") ? number : integer).source;
+  return rest;
+}
+var pendingRecords = /* @__PURE__ */ new WeakMap();
+function rewriteKeyNames(ctx) {
+  const bySchema = /* @__PURE__ */ new Map();
+  for (const entry of ctx.seen.values()) {
+    if (entry.def && !bySchema.has(entry.schema))
+      bySchema.set(entry.schema, entry);
+  }
+  const rewrites = /* @__PURE__ */ new Map();
+  for (const record of pendingRecords.get(ctx) ?? []) {
+    const seen = ctx.seen.get(record);
+    const names = (seen?.def ?? seen?.schema)?.propertyNames;
+    if (!names || names === true || rewrites.has(names))
+      continue;
+    const rewritten = stringifyKeyNames(bySchema, names, /* @__PURE__ */ new Set());
+    if (rewritten !== names)
+      rewrites.set(names, rewritten);
+  }
+  if (!rewrites.size)
+    return;
+  for (const entry of ctx.seen.values()) {
+    for (const carrier of [entry.schema, entry.def]) {
+      const rewritten = carrier && rewrites.get(carrier.propertyNames);
+      if (rewritten)
+        carrier.propertyNames = rewritten;
+    }
+  }
+}
+var recordProcessor = (schema, ctx, _json, params) => {
+  const json = _json;
+  const def = schema._zod.def;
+  json.type = "object";
+  const keyType = def.keyType;
+  const patterns = aggregateChecks(keyType).patterns;
+  if (def.mode === "loose" && patterns && patterns.size > 0) {
+    const valueSchema = processSchema(def.valueType, ctx, {
+      ...params,
+      path: [...params.path, "patternProperties", "*"]
+    });
+    json.patternProperties = {};
+    for (const pattern of patterns) {
+      assignProp(json.patternProperties, exactPattern(pattern).source, valueSchema);
+    }
+  } else {
+    if (ctx.target === "draft-07" || ctx.target === "draft-2020-12") {
+      json.propertyNames = processSchema(def.keyType, ctx, {
+        ...params,
+        path: [...params.path, "propertyNames"]
+      });
+      let pending = pendingRecords.get(ctx);
+      if (!pending) {
+        pending = [];
+        pendingRecords.set(ctx, pending);
+        ctx.deferred.push(() => rewriteKeyNames(ctx));
+      }
+      pending.push(schema);
+    }
+    json.additionalProperties = processSchema(def.valueType, ctx, {
+      ...params,
+      path: [...params.path, "additionalProperties"]
+    });
+  }
+  const keyValues = keyType._zod.values;
+  const omittableOnInput = ctx.io === "input" && inputOptin(def.valueType) !== void 0;
+  if (keyValues && !def.partial && !omittableOnInput) {
+    const validKeyValues = [...keyValues].filter((v2) => typeof v2 === "string" || typeof v2 === "number");
+    if (validKeyValues.length > 0) {
+      json.required = validKeyValues.map(String);
+    }
+  }
+};
+var nullableProcessor = (schema, ctx, json, params) => {
+  const def = schema._zod.def;
+  const inner = processSchema(def.innerType, ctx, params);
+  const seen = ctx.seen.get(schema);
+  if (ctx.target === "openapi-3.0") {
+    seen.ref = def.innerType;
+    json.nullable = true;
+  } else {
+    json.anyOf = [inner, { type: "null" }];
+  }
+};
+var nonoptionalProcessor = (schema, ctx, _json, params) => {
+  const def = schema._zod.def;
+  processSchema(def.innerType, ctx, params);
+  const seen = ctx.seen.get(schema);
+  seen.ref = def.innerType;
+};
+var UNREPRESENTABLE_DEFAULT = /* @__PURE__ */ Symbol();
+function serializeDefaultValue(value, schema, ctx, json, params) {
+  let unrepresentable = false;
+  const serialized = JSON.stringify(value, (_3, val) => {
+    if (typeof val !== "bigint")
+      return val;
+    unrepresentable = true;
+    return null;
+  });
+  if (!unrepresentable)
+    return JSON.parse(serialized);
+  handleUnrepresentable(schema, ctx, json, params, "BigInt defaults cannot be represented in JSON Schema");
+  return UNREPRESENTABLE_DEFAULT;
+}
+var defaultProcessor = (schema, ctx, json, params) => {
+  const def = schema._zod.def;
+  processSchema(def.innerType, ctx, params);
+  const seen = ctx.seen.get(schema);
+  seen.ref = def.innerType;
+  const value = serializeDefaultValue(def.defaultValue, schema, ctx, json, params);
+  if (value !== UNREPRESENTABLE_DEFAULT)
+    json.default = value;
+};
+var prefaultProcessor = (schema, ctx, json, params) => {
+  const def = schema._zod.def;
+  processSchema(def.innerType, ctx, params);
+  const seen = ctx.seen.get(schema);
+  seen.ref = def.innerType;
+  if (ctx.io !== "input")
+    return;
+  const value = serializeDefaultValue(def.defaultValue, schema, ctx, json, params);
+  if (value !== UNREPRESENTABLE_DEFAULT)
+    json._prefault = value;
+};
+var catchProcessor = (schema, ctx, json, params) => {
+  const def = schema._zod.def;
+  processSchema(def.innerType, ctx, params);
+  const seen = ctx.seen.get(schema);
+  seen.ref = def.innerType;
+  let catchValue;
+  try {
+    catchValue = def.catchValue(void 0);
+  } catch {
+    handleUnrepresentable(schema, ctx, json, params, "Dynamic catch values are not supported in JSON Schema");
+    return;
+  }
+  json.default = catchValue;
+};
+var pipeProcessor = (schema, ctx, _json, params) => {
+  const def = schema._zod.def;
+  const inIsTransform = def.in._zod.traits.has("$ZodTransform");
+  const innerType = ctx.io === "input" ? inIsTransform ? def.out : def.in : def.out;
+  processSchema(innerType, ctx, params);
+  const seen = ctx.seen.get(schema);
+  seen.ref = innerType;
+};
+var readonlyProcessor = (schema, ctx, json, params) => {
+  const def = schema._zod.def;
+  processSchema(def.innerType, ctx, params);
+  const seen = ctx.seen.get(schema);
+  seen.ref = def.innerType;
+  json.readOnly = true;
+};
+var promiseProcessor = (schema, ctx, _json, params) => {
+  const def = schema._zod.def;
+  processSchema(def.innerType, ctx, params);
+  const seen = ctx.seen.get(schema);
+  seen.ref = def.innerType;
+};
+var optionalProcessor = (schema, ctx, _json, params) => {
+  const def = schema._zod.def;
+  processSchema(def.innerType, ctx, params);
+  const seen = ctx.seen.get(schema);
+  seen.ref = def.innerType;
+};
+var lazyProcessor = (schema, ctx, _json, params) => {
+  const innerType = schema._zod.innerType;
+  processSchema(innerType, ctx, params);
+  const seen = ctx.seen.get(schema);
+  seen.ref = innerType;
+};
+var allProcessors = {
+  string: stringProcessor,
+  number: numberProcessor,
+  boolean: booleanProcessor,
+  bigint: bigintProcessor,
+  symbol: symbolProcessor,
+  null: nullProcessor,
+  undefined: undefinedProcessor,
+  void: voidProcessor,
+  never: neverProcessor,
+  any: anyProcessor,
+  unknown: unknownProcessor,
+  date: dateProcessor,
+  enum: enumProcessor,
+  literal: literalProcessor,
+  nan: nanProcessor,
+  template_literal: templateLiteralProcessor,
+  file: fileProcessor,
+  success: successProcessor,
+  custom: customProcessor,
+  function: functionProcessor,
+  transform: transformProcessor,
+  map: mapProcessor,
+  set: setProcessor,
+  array: arrayProcessor,
+  object: objectProcessor,
+  union: unionProcessor,
+  intersection: intersectionProcessor,
+  tuple: tupleProcessor,
+  record: recordProcessor,
+  nullable: nullableProcessor,
+  nonoptional: nonoptionalProcessor,
+  default: defaultProcessor,
+  prefault: prefaultProcessor,
+  catch: catchProcessor,
+  pipe: pipeProcessor,
+  readonly: readonlyProcessor,
+  promise: promiseProcessor,
+  optional: optionalProcessor,
+  lazy: lazyProcessor
+};
+function toJSONSchema(input, params) {
+  if ("_idmap" in input) {
+    const registry3 = input;
+    const ctx2 = initializeContext({ ...params, processors: allProcessors });
+    const defs = {};
+    for (const entry of registry3._idmap.entries()) {
+      const [_3, schema] = entry;
+      processSchema(schema, ctx2);
+    }
+    const schemas = {};
+    const external = {
+      registry: registry3,
+      uri: params?.uri,
+      defs
+    };
+    ctx2.external = external;
+    for (const entry of registry3._idmap.entries()) {
+      const [key, schema] = entry;
+      extractDefs(ctx2, schema);
+      assignProp(schemas, key, finalize(ctx2, schema));
+    }
+    if (Object.keys(defs).length > 0) {
+      const defsSegment = ctx2.target === "draft-2020-12" ? "$defs" : "definitions";
+      schemas.__shared = {
+        [defsSegment]: defs
+      };
+    }
+    return { schemas };
+  }
+  const ctx = initializeContext({ ...params, processors: allProcessors });
+  processSchema(input, ctx);
+  extractDefs(ctx, input);
+  return finalize(ctx, input);
+}
+
+// node_modules/zod/v4/mini/schemas.js
+var ZodMiniType = /* @__PURE__ */ $constructor("ZodMiniType", (inst, def) => {
+  if (!inst._zod)
+    throw new Error("Uninitialized schema in ZodMiniType.");
+  $ZodType.init(inst, def);
+  inst.def = def;
+  inst.type = def.type;
+}, {
+  // `with` is an alias for `check`: the same function object, not a wrapper.
+  get with() {
+    return this.check;
+  },
+  set with(value) {
+    own(this, "with", value);
+  },
+  parse(data, params) {
+    return parse2(this, data, params, { callee: this.parse });
+  },
+  parseAsync(data, params) {
+    return parseAsync(this, data, params, { callee: this.parseAsync });
+  },
+  safeParse(data, params) {
+    return safeParse(this, data, params);
+  },
+  safeParseAsync(data, params) {
+    return safeParseAsync(this, data, params);
+  },
+  check(...checks) {
+    const def = this.def;
+    return this.clone({
+      ...def,
+      checks: [
+        ...def.checks ?? [],
+        ...checks.map((ch) => typeof ch === "function" ? { _zod: { check: ch, def: { check: "custom" }, onattach: [] } } : ch)
+      ]
+    }, { parent: true });
+  },
+  clone(_def, params) {
+    return clone(this, _def, params);
+  },
+  brand() {
+    return this;
+  },
+  register(reg, meta2) {
+    reg.add(this, meta2);
+    return this;
+  },
+  apply(fn2, ...args) {
+    return args.length === 0 ? fn2(this) : fn2(this, ...args);
+  }
+});
+var ZodMiniString = /* @__PURE__ */ $constructor("ZodMiniString", (inst, def) => {
+  $ZodString.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function string2(params) {
+  return _string(ZodMiniString, params);
+}
+var ZodMiniNumber = /* @__PURE__ */ $constructor("ZodMiniNumber", (inst, def) => {
+  $ZodNumber.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+var ZodMiniNumberFormat = /* @__PURE__ */ $constructor("ZodMiniNumberFormat", (inst, def) => {
+  $ZodNumberFormat.init(inst, def);
+  ZodMiniNumber.init(inst, def);
+});
+function int(params) {
+  return _int(ZodMiniNumberFormat, params);
+}
+var ZodMiniBoolean = /* @__PURE__ */ $constructor("ZodMiniBoolean", (inst, def) => {
+  $ZodBoolean.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function boolean2(params) {
+  return _boolean(ZodMiniBoolean, params);
+}
+var ZodMiniNever = /* @__PURE__ */ $constructor("ZodMiniNever", (inst, def) => {
+  $ZodNever.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function never(params) {
+  return _never(ZodMiniNever, params);
+}
+var ZodMiniObject = /* @__PURE__ */ $constructor("ZodMiniObject", (inst, def) => {
+  $ZodObject.init(inst, def);
+  ZodMiniType.init(inst, def);
+  installLazyProp(inst, "shape", (self2) => self2._zod.def.shape, false);
+});
+// @__NO_SIDE_EFFECTS__
+function strictObject(shape, params) {
+  return new ZodMiniObject({
+    type: "object",
+    shape,
+    catchall: /* @__PURE__ */ never(),
+    ...normalizeParams(params)
+  });
+}
+var ZodMiniEnum = /* @__PURE__ */ $constructor("ZodMiniEnum", (inst, def) => {
+  $ZodEnum.init(inst, def);
+  ZodMiniType.init(inst, def);
+  inst.options = [...inst._zod.values];
+});
+// @__NO_SIDE_EFFECTS__
+function _enum(values, params) {
+  const entries = Array.isArray(values) ? Object.fromEntries(values.map((v2) => [v2, v2])) : values;
+  return new ZodMiniEnum({
+    type: "enum",
+    entries,
+    ...normalizeParams(params)
+  });
+}
+var ZodMiniOptional = /* @__PURE__ */ $constructor("ZodMiniOptional", (inst, def) => {
+  $ZodOptional.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function optional2(innerType) {
+  return new ZodMiniOptional({
+    type: "optional",
+    innerType
+  });
+}
+var describe3 = describe2;
+
 // src/tools/result.ts
 var MAX_RESULT_CHARS = 3e4;
 var ToolError2 = class extends Error {
@@ -40827,12 +43388,14 @@ async function startDomainProxy(allowed) {
     client.on("data", onData);
   });
   const deny = (client, status, why) => {
-    client.end(`HTTP/1.1 ${status}\r
+    client.end(
+      `HTTP/1.1 ${status}\r
 Content-Type: text/plain\r
 Connection: close\r
 Content-Length: ${Buffer.byteLength(why)}\r
 \r
-${why}`);
+${why}`
+    );
   };
   const handle = (client, headBuf, rest) => {
     const headText = headBuf.toString("latin1");
@@ -40870,7 +43433,8 @@ ${why}`);
     sockets.add(upstream);
     upstream.on("close", () => sockets.delete(upstream));
     upstream.on("error", (e) => {
-      if (!client.destroyed && client.bytesWritten === 0) deny(client, "502 Bad Gateway", `Cannot reach ${host}:${port}: ${e.message}
+      if (!client.destroyed && client.bytesWritten === 0)
+        deny(client, "502 Bad Gateway", `Cannot reach ${host}:${port}: ${e.message}
 `);
       else client.destroy();
     });
@@ -40997,7 +43561,10 @@ function runnerPaths(env) {
   const temp = abs(env.RUNNER_TEMP);
   const toolCache = abs(env.RUNNER_TOOL_CACHE);
   let root = null;
-  for (const [p3, name] of [[temp, "_temp"], [toolCache, "_tool"]]) {
+  for (const [p3, name] of [
+    [temp, "_temp"],
+    [toolCache, "_tool"]
+  ]) {
     const work2 = p3 ? path9.dirname(p3) : null;
     if (!root && p3 && work2 && path9.basename(p3) === name && path9.basename(work2) === "_work") root = path9.dirname(work2);
   }
@@ -41255,9 +43822,31 @@ function probeBwrap(bwrap) {
   let p3 = probes.get(bwrap);
   if (!p3) {
     p3 = new Promise((resolve5) => {
-      const child = spawn3(bwrap, ["--cap-drop", "ALL", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--unshare-pid", "--unshare-net", "--die-with-parent", "--new-session", "--", "true"], {
-        stdio: ["ignore", "ignore", "pipe"]
-      });
+      const child = spawn3(
+        bwrap,
+        [
+          "--cap-drop",
+          "ALL",
+          "--ro-bind",
+          "/",
+          "/",
+          "--dev",
+          "/dev",
+          "--proc",
+          "/proc",
+          "--tmpfs",
+          "/tmp",
+          "--unshare-pid",
+          "--unshare-net",
+          "--die-with-parent",
+          "--new-session",
+          "--",
+          "true"
+        ],
+        {
+          stdio: ["ignore", "ignore", "pipe"]
+        }
+      );
       let err = "";
       child.stderr.on("data", (d2) => err += d2.toString());
       child.on("error", (e) => resolve5(e.message));
@@ -41272,7 +43861,11 @@ function trySetup(log, missing) {
   if (!sudo || spawnSync(sudo, ["-n", "true"], { stdio: "ignore" }).status !== 0) return false;
   const run = (args) => {
     log(`sandbox setup: sudo -n ${args.join(" ")}`);
-    return spawnSync(sudo, ["-n", ...args], { stdio: "ignore", timeout: 3e5, env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } }).status === 0;
+    return spawnSync(sudo, ["-n", ...args], {
+      stdio: "ignore",
+      timeout: 3e5,
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" }
+    }).status === 0;
   };
   if (missing.length) {
     if (!run(["apt-get", "install", "-y", "-q", ...missing])) {
@@ -41295,7 +43888,10 @@ async function prepareSandbox(opts) {
   const allowList = domains.length ? domains : DEFAULT_ALLOWED_DOMAINS;
   if (opts.mode === "off") return unsandboxed();
   if (process.platform !== "linux") {
-    if (opts.mode === "required") throw new Error(`sandbox: required, but the bubblewrap sandbox only exists on Linux (this is ${process.platform}). Run on a Linux runner, or set sandbox: off (Bash then runs unconfined).`);
+    if (opts.mode === "required")
+      throw new Error(
+        `sandbox: required, but the bubblewrap sandbox only exists on Linux (this is ${process.platform}). Run on a Linux runner, or set sandbox: off (Bash then runs unconfined).`
+      );
     log(`The Bash sandbox needs Linux; running unsandboxed on ${process.platform} (environment allowlist only).`);
     return unsandboxed();
   }
@@ -41325,9 +43921,11 @@ async function prepareSandbox(opts) {
     }
   }
   const limits = prepareLimits();
-  if (limits.processes.kind === "none") log(`The Bash sandbox cannot limit its process count: ${limits.processes.why}.`);
+  if (limits.processes.kind === "none")
+    log(`The Bash sandbox cannot limit its process count: ${limits.processes.why}.`);
   const tmpfsBytes = bwrapSupportsSize(bwrap) ? MAX_TMPFS_BYTES : null;
-  if (!tmpfsBytes) log("This bwrap cannot cap the size of /tmp and HOME in the sandbox (--size needs bubblewrap 0.7+).");
+  if (!tmpfsBytes)
+    log("This bwrap cannot cap the size of /tmp and HOME in the sandbox (--size needs bubblewrap 0.7+).");
   const net2 = network === "proxy" ? `via proxy to ${allowList.length} domain(s)` : network;
   const info2 = `bwrap (network ${net2}; ${limits.info}${tmpfsBytes ? "" : ", tmpfs size NOT capped"})`;
   const bwrapPath = bwrap;
@@ -41347,7 +43945,14 @@ async function prepareSandbox(opts) {
       const lines = [...limits.scriptLines];
       if (network === "proxy" && socatPath) {
         const url = `http://127.0.0.1:${PROXY_PORT}`;
-        Object.assign(inner, { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, NO_PROXY: "localhost,127.0.0.1,::1", no_proxy: "localhost,127.0.0.1,::1" });
+        Object.assign(inner, {
+          HTTP_PROXY: url,
+          HTTPS_PROXY: url,
+          http_proxy: url,
+          https_proxy: url,
+          NO_PROXY: "localhost,127.0.0.1,::1",
+          no_proxy: "localhost,127.0.0.1,::1"
+        });
         lines.push(
           `${socatPath} TCP-LISTEN:${PROXY_PORT},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${PROXY_SOCKET_IN_SANDBOX} 2>/dev/null &`,
           `for _ in $(seq 200); do (: </dev/tcp/127.0.0.1/${PROXY_PORT}) 2>/dev/null && break; sleep 0.01; done`
@@ -41387,7 +43992,16 @@ function unsandboxed() {
   };
 }
 function bwrapArgs(plan) {
-  const a = ["--die-with-parent", "--new-session", "--cap-drop", "ALL", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"];
+  const a = [
+    "--die-with-parent",
+    "--new-session",
+    "--cap-drop",
+    "ALL",
+    "--unshare-pid",
+    "--unshare-ipc",
+    "--unshare-uts",
+    "--unshare-cgroup-try"
+  ];
   if (plan.network !== "full") a.push("--unshare-net");
   const view = viewArgs({
     workspace: plan.workspace,
@@ -41414,10 +44028,15 @@ function execCommand(command, opts) {
       resolve5({ exitCode: null, output: "", timedOut: false, aborted: true, durationMs: 0 });
       return;
     }
-    const child = spawn3(file, args, { cwd: opts.workspace, env: spawnEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn3(file, args, {
+      cwd: opts.workspace,
+      env: spawnEnv,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"]
+    });
     const pid = child.pid;
     let timedOut = false;
-    let aborted = false;
+    let aborted2 = false;
     let killTimer;
     const killGroup = (sig) => {
       if (pid === void 0) return;
@@ -41431,7 +44050,7 @@ function execCommand(command, opts) {
       killTimer ??= setTimeout(() => killGroup("SIGKILL"), KILL_GRACE_MS);
     };
     const untrack = opts.track?.(() => {
-      aborted = true;
+      aborted2 = true;
       stop();
     });
     const timer = setTimeout(() => {
@@ -41439,7 +44058,7 @@ function execCommand(command, opts) {
       stop();
     }, timeoutMs);
     const onAbort = () => {
-      aborted = true;
+      aborted2 = true;
       stop();
     };
     opts.signal?.addEventListener("abort", onAbort, { once: true });
@@ -41464,7 +44083,7 @@ function execCommand(command, opts) {
         signal: exit?.signal ?? null,
         output: out.text(),
         timedOut,
-        aborted,
+        aborted: aborted2,
         durationMs: Date.now() - started
       });
     };
@@ -41515,37 +44134,112 @@ ${this.#tail}`;
   }
 };
 
-// src/tools/bash.ts
-var bashDefinition = {
-  name: "Bash",
-  description: `Run a bash command in the workspace root (sandboxed; stdin closed; no secrets in env). Timeout in ms, default ${DEFAULT_TIMEOUT_MS}, max ${MAX_TIMEOUT_MS}. Output is capped; redirect long output to a file. Use Read/Edit/Glob/Grep rather than cat/sed/find/grep.`,
-  input_schema: {
-    type: "object",
-    properties: {
-      command: { type: "string", description: "The command" },
-      timeout: { type: "integer", minimum: 1e3, maximum: MAX_TIMEOUT_MS, description: "Timeout in ms" },
-      description: { type: "string", description: "What it does, in 5-10 words" }
-    },
-    required: ["command"],
-    additionalProperties: false
-  }
-};
-function bashTool(runner) {
+// src/tools/schema.ts
+function defineTool(spec) {
+  const definition = {
+    name: spec.name,
+    description: spec.description,
+    input_schema: toInputSchema(spec.input)
+  };
   return {
-    definition: bashDefinition,
+    definition,
+    readOnly: spec.readOnly,
+    async call(input, ctx) {
+      const parsed = parseInput(spec.input, definition, input);
+      if (!parsed.ok) return fail(spec.name, parsed.message);
+      return spec.run(parsed.data, ctx);
+    }
+  };
+}
+var PROPERTY_KEYS = ["type", "enum", "minimum", "maximum", "description"];
+function toInputSchema(schema) {
+  const json = toJSONSchema(schema, { io: "input", unrepresentable: "throw" });
+  if (json.type !== "object") throw new Error("a tool input schema must be an object");
+  const properties = {};
+  for (const [key, prop] of Object.entries(json.properties ?? {})) {
+    const out = {};
+    for (const k2 of PROPERTY_KEYS) {
+      const v2 = prop[k2];
+      if (v2 === void 0) continue;
+      if ((k2 === "minimum" || k2 === "maximum") && Math.abs(v2) === Number.MAX_SAFE_INTEGER) continue;
+      out[k2] = v2;
+    }
+    const extra = Object.keys(prop).filter((k2) => !PROPERTY_KEYS.includes(k2));
+    if (extra.length) throw new Error(`tool input '${key}' uses ${extra.join(", ")}, outside the supported subset`);
+    properties[key] = out;
+  }
+  return {
+    type: "object",
+    properties,
+    ...json.required?.length ? { required: json.required } : {},
+    ...json.additionalProperties === false ? { additionalProperties: false } : {}
+  };
+}
+function parseInput(schema, def, input) {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    return { ok: false, message: "the input must be a JSON object." };
+  }
+  const required2 = new Set(def.input_schema.required ?? []);
+  const obj2 = Object.fromEntries(Object.entries(input).filter(([k2, v2]) => v2 !== null || required2.has(k2)));
+  const r2 = schema.safeParse(obj2);
+  if (r2.success) return { ok: true, data: r2.data };
+  const problems = [];
+  for (const issue2 of r2.error.issues) {
+    if (issue2.code === "unrecognized_keys") {
+      for (const k2 of issue2.keys) problems.push(`unknown parameter '${k2}'`);
+      continue;
+    }
+    const key = String(issue2.path[0] ?? "");
+    const problem = describeIssue(issue2, key, obj2[key], def.input_schema.properties[key]);
+    if (!problems.includes(problem)) problems.push(problem);
+  }
+  return { ok: false, message: `invalid input: ${problems.join("; ")}. Expected parameters: ${describeParams(def)}.` };
+}
+function describeIssue(issue2, key, value, s) {
+  const known = ["invalid_type", "invalid_value", "too_small", "too_big"].includes(issue2.code);
+  if (!s || !known) return `'${key}' is invalid (${issue2.code})`;
+  if (value === void 0) return `'${key}' is required`;
+  if (value === null) return `'${key}' must not be null`;
+  if (issue2.code === "too_small" && s.minimum !== void 0) return `'${key}' must be at least ${s.minimum}`;
+  if (issue2.code === "too_big" && s.maximum !== void 0) return `'${key}' must be at most ${s.maximum}`;
+  if (s.enum) return `'${key}' must be one of ${s.enum.join(", ")}`;
+  if (s.type === "string") return `'${key}' must be a string`;
+  if (s.type === "boolean") return `'${key}' must be true or false`;
+  return `'${key}' must be an integer`;
+}
+function describeParams(def) {
+  const req = new Set(def.input_schema.required ?? []);
+  return Object.entries(def.input_schema.properties).map(([k2, s]) => `${k2}${req.has(k2) ? "" : "?"}: ${s.enum ? s.enum.join("|") : s.type}`).join(", ");
+}
+
+// src/tools/bash.ts
+var BashInput = strictObject({
+  command: string2().check(describe3("The command")),
+  timeout: optional2(int().check(_gte(1e3), _lte(MAX_TIMEOUT_MS), describe3("Timeout in ms"))),
+  description: optional2(string2().check(describe3("What it does, in 5-10 words")))
+});
+var BASH_DESCRIPTION = `Run a bash command in the workspace root (sandboxed; stdin closed; no secrets in env). Timeout in ms, default ${DEFAULT_TIMEOUT_MS}, max ${MAX_TIMEOUT_MS}. Output is capped; redirect long output to a file. Use Read/Edit/Glob/Grep rather than cat/sed/find/grep.`;
+function bashTool(runner) {
+  return defineTool({
+    name: "Bash",
+    description: BASH_DESCRIPTION,
+    input: BashInput,
     readOnly: false,
     async run(input, ctx) {
       const timeout = input.timeout ?? DEFAULT_TIMEOUT_MS;
       const r2 = await runner.run(input.command, timeout, ctx.signal);
       return formatCommandResult(r2, timeout);
     }
-  };
+  });
 }
 function formatCommandResult(r2, timeoutMs) {
   const out = r2.output.replace(/\s+$/, "");
   if (r2.timedOut) {
-    return { content: `${out}
-[Bash: timed out after ${timeoutMs} ms; the command and its child processes were killed. Use a larger timeout (max ${MAX_TIMEOUT_MS}) or a faster command.]`.trimStart(), isError: true };
+    return {
+      content: `${out}
+[Bash: timed out after ${timeoutMs} ms; the command and its child processes were killed. Use a larger timeout (max ${MAX_TIMEOUT_MS}) or a faster command.]`.trimStart(),
+      isError: true
+    };
   }
   if (r2.aborted) return { content: `${out}
 [Bash: cancelled; the command was killed.]`.trimStart(), isError: true };
@@ -41557,22 +44251,193 @@ function formatCommandResult(r2, timeoutMs) {
   return ok(out || "(no output)");
 }
 
+// src/tools/read.ts
+var DEFAULT_READ_LINES = 2e3;
+var MAX_LINE_CHARS = 2e3;
+var MAX_SCAN_BYTES = 128 * 1024 * 1024;
+var CHUNK_BYTES = 64 * 1024;
+var FILE_PATH = string2().check(describe3("Path relative to the workspace root, or absolute inside it"));
+var ReadInput = strictObject({
+  file_path: FILE_PATH,
+  offset: optional2(int().check(_gte(1), describe3("Line number to start at (1-based)"))),
+  limit: optional2(int().check(_gte(1), describe3("Number of lines to read")))
+});
+var readTool = defineTool({
+  name: "Read",
+  description: `Read a file in the workspace (or the agent reference docs). Returns lines numbered like \`cat -n\`, ${DEFAULT_READ_LINES} lines from offset by default; lines over ${MAX_LINE_CHARS} chars are cut. Binary files are refused. Read a file before overwriting it with Write.`,
+  input: ReadInput,
+  readOnly: true,
+  async run(input, ctx) {
+    const r2 = await ctx.workspace.resolve(input.file_path, "read");
+    if (!r2.stat) throw new ToolError2(`${r2.display} does not exist. Use Glob to find the right path.`);
+    if (r2.stat.isDirectory())
+      throw new ToolError2(`${r2.display} is a folder, not a file; use Glob or Bash \`ls\` to list it.`);
+    const offset = input.offset ?? 1;
+    const limit2 = input.limit ?? DEFAULT_READ_LINES;
+    const fh = await ctx.workspace.openRead(r2);
+    let stat3;
+    try {
+      stat3 = await fh.stat();
+      const head = Buffer.alloc(Math.min(8192, stat3.size));
+      const { bytesRead } = await fh.read(head, 0, head.length, 0);
+      if (head.subarray(0, bytesRead).includes(0)) {
+        throw new ToolError2(
+          `${r2.display} is a binary file (${stat3.size} bytes) and cannot be shown as text; use Bash (e.g. \`file\`, \`xxd | head\`) to inspect it.`
+        );
+      }
+      if (stat3.size === 0) {
+        await fh.close();
+        ctx.seen.set(r2.path, { mtimeMs: stat3.mtimeMs, size: 0 });
+        return ok(`${r2.display} is empty.`);
+      }
+    } catch (e) {
+      await fh.close().catch(() => {
+      });
+      throw e;
+    }
+    let w2;
+    try {
+      w2 = await readLineWindow(fh, { offset, limit: limit2 }, ctx.signal);
+    } finally {
+      await fh.close().catch(() => {
+      });
+    }
+    const { out, lineNo, cutLines, stoppedAt, more } = w2;
+    ctx.seen.set(r2.path, { mtimeMs: stat3.mtimeMs, size: stat3.size });
+    if (out.length === 0 && w2.scanStopped) {
+      return ok(
+        `${r2.display}: line ${offset} is past the first ${mib(w2.scanned)} (${lineNo} lines), as far as one Read goes. Use Bash (e.g. \`sed -n '${offset},${offset + 99}p' ${r2.display} | cut -c1-${MAX_LINE_CHARS}\`) to read that far.`
+      );
+    }
+    if (out.length === 0) {
+      return ok(`${r2.display} has ${lineNo} lines; offset ${offset} is past the end. Use a smaller offset.`);
+    }
+    const notes = [];
+    const next = stoppedAt ?? offset + out.length;
+    if (w2.scanStopped) {
+      notes.push(
+        w2.partialLast ? `[Stopped after reading ${mib(w2.scanned)} of ${mib(w2.size)}: line ${lineNo} goes on past that. Use Bash (e.g. \`head -c\`, \`cut -c\`, \`fold\`) for the rest.]` : `[Stopped after reading ${mib(w2.scanned)} of ${mib(w2.size)}, as far as one Read goes. Continue with offset=${next}, or use Bash (\`sed -n\`).]`
+      );
+    } else if (more) {
+      notes.push(
+        stoppedAt ? `[Stopped at line ${stoppedAt}: output cap of ${MAX_RESULT_CHARS} characters reached. Continue with offset=${next}.]` : `[Showing lines ${offset}-${next - 1}; the file has more. Continue with offset=${next}.]`
+      );
+    }
+    if (cutLines)
+      notes.push(
+        `[${cutLines} long line(s) cut at ${MAX_LINE_CHARS} characters; use Bash (e.g. \`cut\`, \`fold\`) for the full text.]`
+      );
+    return ok([...out, ...notes].join("\n"));
+  }
+});
+async function readLineWindow(fh, o2, signal) {
+  const maxLineChars = o2.maxLineChars ?? MAX_LINE_CHARS;
+  const maxChars = o2.maxChars ?? MAX_RESULT_CHARS;
+  const maxScan = o2.maxScanBytes ?? MAX_SCAN_BYTES;
+  const keepBytes = (maxLineChars + 1) * 4;
+  const size = (await fh.stat()).size;
+  const w2 = {
+    out: [],
+    chars: 0,
+    lineNo: 0,
+    cutLines: 0,
+    stoppedAt: null,
+    more: false,
+    scanned: 0,
+    size,
+    scanStopped: false,
+    partialLast: false
+  };
+  const buf = Buffer.alloc(CHUNK_BYTES);
+  let kept = [];
+  let keptBytes = 0;
+  let lineBytes = 0;
+  let inLine = false;
+  let done = false;
+  const endLine = () => {
+    const n = ++w2.lineNo;
+    inLine = false;
+    const parts = kept;
+    const total = lineBytes;
+    kept = [];
+    keptBytes = 0;
+    lineBytes = 0;
+    if (n < o2.offset) return true;
+    if (n >= o2.offset + o2.limit) {
+      w2.more = true;
+      return false;
+    }
+    let line = Buffer.concat(parts).toString("utf8");
+    const whole = parts.reduce((a, p3) => a + p3.length, 0) === total;
+    if (whole && line.endsWith("\r")) line = line.slice(0, -1);
+    if (!whole || line.length > maxLineChars) {
+      const size2 = whole ? `${line.length} chars` : `${w2.partialLast ? "over " : ""}${total} bytes`;
+      line = `${line.slice(0, maxLineChars)}\u2026 [line cut: ${size2}]`;
+      w2.cutLines++;
+    }
+    const entry = `${String(n).padStart(6)}	${line}`;
+    if (w2.chars + entry.length + 1 > maxChars) {
+      w2.stoppedAt = n;
+      w2.more = true;
+      return false;
+    }
+    w2.out.push(entry);
+    w2.chars += entry.length + 1;
+    return true;
+  };
+  const take = (chunk) => {
+    inLine = true;
+    lineBytes += chunk.length;
+    const shown = w2.lineNo + 1 >= o2.offset;
+    if (shown && keptBytes < keepBytes) {
+      const part = Buffer.from(chunk.subarray(0, keepBytes - keptBytes));
+      kept.push(part);
+      keptBytes += part.length;
+    }
+  };
+  while (!done) {
+    signal?.throwIfAborted();
+    if (w2.scanned >= maxScan) {
+      w2.scanStopped = true;
+      break;
+    }
+    const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK_BYTES, maxScan - w2.scanned), w2.scanned);
+    if (bytesRead === 0) {
+      if (inLine) endLine();
+      break;
+    }
+    w2.scanned += bytesRead;
+    const chunk = buf.subarray(0, bytesRead);
+    let from = 0;
+    for (let nl = chunk.indexOf(10, from); nl !== -1; nl = chunk.indexOf(10, from)) {
+      take(chunk.subarray(from, nl));
+      from = nl + 1;
+      if (!endLine()) {
+        done = true;
+        break;
+      }
+    }
+    if (!done && from < chunk.length) take(chunk.subarray(from));
+  }
+  if (w2.scanStopped && inLine && w2.lineNo + 1 >= o2.offset && w2.lineNo + 1 < o2.offset + o2.limit) {
+    w2.partialLast = true;
+    endLine();
+  }
+  return w2;
+}
+function mib(bytes2) {
+  return bytes2 >= 1024 * 1024 ? `${(bytes2 / 1024 / 1024).toFixed(0)} MiB` : `${bytes2} bytes`;
+}
+
 // src/tools/write.ts
-var writeDefinition = {
+var WriteInput = strictObject({
+  file_path: FILE_PATH,
+  content: string2().check(describe3("The full file content"))
+});
+var writeTool = defineTool({
   name: "Write",
   description: "Create or overwrite a file in the workspace with the given content; parent folders are created. An existing file must be Read first. Prefer Edit for changes to existing files.",
-  input_schema: {
-    type: "object",
-    properties: {
-      file_path: { type: "string", description: "Path relative to the workspace root, or absolute inside it" },
-      content: { type: "string", description: "The full file content" }
-    },
-    required: ["file_path", "content"],
-    additionalProperties: false
-  }
-};
-var writeTool = {
-  definition: writeDefinition,
+  input: WriteInput,
   readOnly: false,
   async run(input, ctx) {
     const r2 = await ctx.workspace.resolve(input.file_path, "write");
@@ -41581,12 +44446,17 @@ var writeTool = {
     const bytes2 = await writeWhole(r2, input.content, ctx);
     return ok(`${r2.stat ? "Overwrote" : "Created"} ${r2.display} (${bytes2} bytes, ${lineCount(input.content)} lines).`);
   }
-};
+});
 function assertSeenCurrent(r2, ctx, verb) {
   const seen = ctx.seen.get(r2.path);
-  if (!seen) throw new ToolError2(`refusing to ${verb} ${r2.display}: you have not Read it in this run. Read it first (so nothing you have not seen is lost), then try again.`);
+  if (!seen)
+    throw new ToolError2(
+      `refusing to ${verb} ${r2.display}: you have not Read it in this run. Read it first (so nothing you have not seen is lost), then try again.`
+    );
   if (r2.stat && (r2.stat.mtimeMs !== seen.mtimeMs || r2.stat.size !== seen.size)) {
-    throw new ToolError2(`refusing to ${verb} ${r2.display}: it changed since you last Read it (perhaps by a Bash command). Read it again, then try again.`);
+    throw new ToolError2(
+      `refusing to ${verb} ${r2.display}: it changed since you last Read it (perhaps by a Bash command). Read it again, then try again.`
+    );
   }
 }
 async function writeWhole(r2, content, ctx) {
@@ -41609,53 +44479,55 @@ function lineCount(s) {
 
 // src/tools/edit.ts
 var MAX_EDIT_BYTES = 10 * 1024 * 1024;
-var editDefinition = {
+var EditInput = strictObject({
+  file_path: FILE_PATH,
+  old_string: string2().check(describe3("Exact text to replace")),
+  new_string: string2().check(describe3("Replacement text (must differ)")),
+  replace_all: optional2(boolean2().check(describe3("Replace every occurrence (default false)")))
+});
+var editTool = defineTool({
   name: "Edit",
   description: "Replace an exact string in a file. old_string must match exactly (whitespace included) and be unique unless replace_all is true; include surrounding lines to make it unique.",
-  input_schema: {
-    type: "object",
-    properties: {
-      file_path: { type: "string", description: "Path relative to the workspace root, or absolute inside it" },
-      old_string: { type: "string", description: "Exact text to replace" },
-      new_string: { type: "string", description: "Replacement text (must differ)" },
-      replace_all: { type: "boolean", description: "Replace every occurrence (default false)" }
-    },
-    required: ["file_path", "old_string", "new_string"],
-    additionalProperties: false
-  }
-};
-var editTool = {
-  definition: editDefinition,
+  input: EditInput,
   readOnly: false,
   async run(input, ctx) {
-    if (input.old_string === input.new_string) throw new ToolError2("old_string and new_string are identical; nothing to change.");
+    if (input.old_string === input.new_string)
+      throw new ToolError2("old_string and new_string are identical; nothing to change.");
     if (input.old_string === "") throw new ToolError2("old_string is empty; to create a file use Write.");
     const r2 = await ctx.workspace.resolve(input.file_path, "write");
     if (!r2.stat) throw new ToolError2(`${r2.display} does not exist; use Write to create it.`);
     if (r2.stat.isDirectory()) throw new ToolError2(`${r2.display} is a folder; give a file path.`);
-    if (r2.stat.size > MAX_EDIT_BYTES) throw new ToolError2(`${r2.display} is too large to edit (${r2.stat.size} bytes); use Bash (e.g. sed) instead.`);
+    if (r2.stat.size > MAX_EDIT_BYTES)
+      throw new ToolError2(`${r2.display} is too large to edit (${r2.stat.size} bytes); use Bash (e.g. sed) instead.`);
     const fh = await ctx.workspace.openRead(r2);
     let text;
     try {
       const buf = await fh.readFile();
-      if (buf.subarray(0, 8192).includes(0)) throw new ToolError2(`${r2.display} is a binary file; it cannot be edited as text.`);
+      if (buf.subarray(0, 8192).includes(0))
+        throw new ToolError2(`${r2.display} is a binary file; it cannot be edited as text.`);
       text = buf.toString("utf8");
     } finally {
       await fh.close();
     }
     const count2 = occurrences(text, input.old_string);
     if (count2 === 0) {
-      throw new ToolError2(`old_string was not found in ${r2.display}. Read the file and copy the text exactly (whitespace and indentation included).`);
+      throw new ToolError2(
+        `old_string was not found in ${r2.display}. Read the file and copy the text exactly (whitespace and indentation included).`
+      );
     }
     if (count2 > 1 && !input.replace_all) {
-      throw new ToolError2(`old_string occurs ${count2} times in ${r2.display}. Add surrounding lines to make it unique, or set replace_all to true.`);
+      throw new ToolError2(
+        `old_string occurs ${count2} times in ${r2.display}. Add surrounding lines to make it unique, or set replace_all to true.`
+      );
     }
     const updated = input.replace_all ? text.split(input.old_string).join(input.new_string) : text.replace(input.old_string, () => input.new_string);
     await writeWhole(r2, updated, ctx);
     const firstLine = text.slice(0, text.indexOf(input.old_string)).split("\n").length;
-    return ok(`Edited ${r2.display}: replaced ${input.replace_all ? count2 : 1} occurrence(s) (first at line ${firstLine}).`);
+    return ok(
+      `Edited ${r2.display}: replaced ${input.replace_all ? count2 : 1} occurrence(s) (first at line ${firstLine}).`
+    );
   }
-};
+});
 function occurrences(text, needle) {
   let n = 0;
   for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + needle.length)) n++;
@@ -41769,19 +44641,10 @@ function createMatcher(opts = {}) {
 // src/tools/glob.ts
 var MAX_GLOB_RESULTS = 500;
 var MAX_SORTED = 5e3;
-var globDefinition = {
-  name: "Glob",
-  description: `Find files by glob pattern (e.g. "**/*.ts", "src/**/test_*.py"), newest first; .gitignored files are skipped. At most ${MAX_GLOB_RESULTS} paths are listed.`,
-  input_schema: {
-    type: "object",
-    properties: {
-      pattern: { type: "string", description: "Glob pattern, relative to path" },
-      path: { type: "string", description: "Folder to search (default: workspace root)" }
-    },
-    required: ["pattern"],
-    additionalProperties: false
-  }
-};
+var GlobInput = strictObject({
+  pattern: string2().check(describe3("Glob pattern, relative to path")),
+  path: optional2(string2().check(describe3("Folder to search (default: workspace root)")))
+});
 async function offloaded(ctx, task, what, instead) {
   try {
     return await ctx.matcher.run(task, ctx.signal);
@@ -41791,14 +44654,16 @@ async function offloaded(ctx, task, what, instead) {
   }
 }
 var GLOB_INSTEAD = 'Use a simpler pattern: few `*` in one path segment and no {a,b} set after many wildcards (e.g. "**/*.ts", "src/**/user*"), or a narrower path; Bash `find` with -name also works.';
-var globTool = {
-  definition: globDefinition,
+var globTool = defineTool({
+  name: "Glob",
+  description: `Find files by glob pattern (e.g. "**/*.ts", "src/**/test_*.py"), newest first; .gitignored files are skipped. At most ${MAX_GLOB_RESULTS} paths are listed.`,
+  input: GlobInput,
   readOnly: true,
-  async run(input, c3) {
-    const ctx = c3;
+  async run(input, ctx) {
     if (input.pattern.trim() === "") throw new ToolError2('pattern is empty; use e.g. "**/*".');
     const dir = await ctx.workspace.resolve(input.path ?? ".", "read");
-    if (!dir.stat?.isDirectory()) throw new ToolError2(`${dir.display} is not a folder${dir.stat ? "" : " (it does not exist)"}.`);
+    if (!dir.stat?.isDirectory())
+      throw new ToolError2(`${dir.display} is not a folder${dir.stat ? "" : " (it does not exist)"}.`);
     let rels;
     const what = `The pattern ${JSON.stringify(input.pattern)}`;
     if (ctx.rg) {
@@ -41840,41 +44705,33 @@ var globTool = {
     }
     return ok(shown.join("\n"));
   }
-};
+});
 
 // src/tools/grep.ts
 import { lstatSync as lstatSync2 } from "node:fs";
 import * as path11 from "node:path";
 var MODES = ["content", "files_with_matches", "count"];
 var GREP_INSTEAD = "Simplify the regex: no nested or adjacent quantifiers over the same text (e.g. (a+)+, (a|a)*, .*.*=), anchor it or use a literal prefix; narrow path, glob or type.";
-var grepDefinition = {
+var GrepInput = strictObject({
+  pattern: string2().check(describe3("Regular expression")),
+  path: optional2(string2().check(describe3("File or folder to search (default: workspace root)"))),
+  glob: optional2(string2().check(describe3('Only files matching this glob, e.g. "*.ts"'))),
+  type: optional2(string2().check(describe3("File type, e.g. js, py, go, rust"))),
+  output_mode: optional2(_enum(MODES)),
+  "-i": optional2(boolean2().check(describe3("Case insensitive"))),
+  "-n": optional2(boolean2().check(describe3("Line numbers (content mode, default true)"))),
+  "-A": optional2(int().check(_gte(0), describe3("Lines after each match"))),
+  "-B": optional2(int().check(_gte(0), describe3("Lines before each match"))),
+  "-C": optional2(int().check(_gte(0), describe3("Lines around each match"))),
+  multiline: optional2(boolean2().check(describe3("Let patterns span lines; . matches newlines"))),
+  head_limit: optional2(int().check(_gte(1), describe3("Only the first N lines/entries")))
+});
+var grepTool = defineTool({
   name: "Grep",
   description: "Search file contents with a regex (ripgrep syntax); .gitignored files are skipped. output_mode: files_with_matches (default), content (matching lines; -n/-A/-B/-C apply) or count.",
-  input_schema: {
-    type: "object",
-    properties: {
-      pattern: { type: "string", description: "Regular expression" },
-      path: { type: "string", description: "File or folder to search (default: workspace root)" },
-      glob: { type: "string", description: 'Only files matching this glob, e.g. "*.ts"' },
-      type: { type: "string", description: "File type, e.g. js, py, go, rust" },
-      output_mode: { type: "string", enum: MODES },
-      "-i": { type: "boolean", description: "Case insensitive" },
-      "-n": { type: "boolean", description: "Line numbers (content mode, default true)" },
-      "-A": { type: "integer", minimum: 0, description: "Lines after each match" },
-      "-B": { type: "integer", minimum: 0, description: "Lines before each match" },
-      "-C": { type: "integer", minimum: 0, description: "Lines around each match" },
-      multiline: { type: "boolean", description: "Let patterns span lines; . matches newlines" },
-      head_limit: { type: "integer", minimum: 1, description: "Only the first N lines/entries" }
-    },
-    required: ["pattern"],
-    additionalProperties: false
-  }
-};
-var grepTool = {
-  definition: grepDefinition,
+  input: GrepInput,
   readOnly: true,
-  async run(input, c3) {
-    const ctx = c3;
+  async run(input, ctx) {
     const mode = input.output_mode ?? "files_with_matches";
     const target = await ctx.workspace.resolve(input.path ?? ".", "read");
     if (!target.stat) throw new ToolError2(`${target.display} does not exist.`);
@@ -41888,11 +44745,23 @@ var grepTool = {
       notes.push(`[head_limit ${input.head_limit}: ${lines.length - input.head_limit} more lines not shown.]`);
     }
     const text = [...shown, ...notes].join("\n");
-    return ok(capText(text, 'Narrow the search with path, glob or type, or use head_limit / output_mode "files_with_matches".'));
+    return ok(
+      capText(text, 'Narrow the search with path, glob or type, or use head_limit / output_mode "files_with_matches".')
+    );
   }
-};
+});
 async function withRipgrep(rg, input, mode, shown, ctx) {
-  const args = ["--null", "--no-require-git", "--hidden", "--color", "never", "--no-messages", "--max-columns", "1000", "--max-columns-preview"];
+  const args = [
+    "--null",
+    "--no-require-git",
+    "--hidden",
+    "--color",
+    "never",
+    "--no-messages",
+    "--max-columns",
+    "1000",
+    "--max-columns-preview"
+  ];
   if (mode === "files_with_matches") args.push("-l");
   else if (mode === "count") args.push("-c", "--with-filename");
   else {
@@ -41904,7 +44773,8 @@ async function withRipgrep(rg, input, mode, shown, ctx) {
   }
   if (input["-i"]) args.push("-i");
   if (input.multiline) args.push("-U", "--multiline-dotall");
-  if (input.glob && !input.glob.includes("/") && !input.glob.startsWith("!")) args.push("--type-add", `glob:${input.glob}`, "-t", "glob");
+  if (input.glob && !input.glob.includes("/") && !input.glob.startsWith("!"))
+    args.push("--type-add", `glob:${input.glob}`, "-t", "glob");
   else if (input.glob) args.push("-g", input.glob);
   args.push("-g", "!.git");
   if (input.type) args.push("--type", input.type);
@@ -41913,7 +44783,8 @@ async function withRipgrep(rg, input, mode, shown, ctx) {
   const res = await runProcess(rg, args, ctx.workspace.root, ctx.signal);
   if (res.code === 2 && res.stderr.trim()) {
     const msg = res.stderr.trim();
-    if (/unrecognized file type/i.test(msg)) throw new ToolError2(`${msg}. Use a ripgrep type name (e.g. js, ts, py, go, rust) or the glob parameter.`);
+    if (/unrecognized file type/i.test(msg))
+      throw new ToolError2(`${msg}. Use a ripgrep type name (e.g. js, ts, py, go, rust) or the glob parameter.`);
     if (!res.stdout) throw new ToolError2(`invalid search: ${msg}`);
   }
   const lines = res.stdout.split(mode === "files_with_matches" ? "\0" : "\n");
@@ -41983,220 +44854,6 @@ async function withJs(input, mode, target, isDir, ctx) {
   return offloaded(ctx, task, `The search for ${JSON.stringify(input.pattern)}`, GREP_INSTEAD);
 }
 
-// src/tools/read.ts
-var DEFAULT_READ_LINES = 2e3;
-var MAX_LINE_CHARS = 2e3;
-var MAX_SCAN_BYTES = 128 * 1024 * 1024;
-var CHUNK_BYTES = 64 * 1024;
-var readDefinition = {
-  name: "Read",
-  description: `Read a file in the workspace (or the agent reference docs). Returns lines numbered like \`cat -n\`, ${DEFAULT_READ_LINES} lines from offset by default; lines over ${MAX_LINE_CHARS} chars are cut. Binary files are refused. Read a file before overwriting it with Write.`,
-  input_schema: {
-    type: "object",
-    properties: {
-      file_path: { type: "string", description: "Path relative to the workspace root, or absolute inside it" },
-      offset: { type: "integer", minimum: 1, description: "Line number to start at (1-based)" },
-      limit: { type: "integer", minimum: 1, description: "Number of lines to read" }
-    },
-    required: ["file_path"],
-    additionalProperties: false
-  }
-};
-var readTool = {
-  definition: readDefinition,
-  readOnly: true,
-  async run(input, ctx) {
-    const r2 = await ctx.workspace.resolve(input.file_path, "read");
-    if (!r2.stat) throw new ToolError2(`${r2.display} does not exist. Use Glob to find the right path.`);
-    if (r2.stat.isDirectory()) throw new ToolError2(`${r2.display} is a folder, not a file; use Glob or Bash \`ls\` to list it.`);
-    const offset = input.offset ?? 1;
-    const limit2 = input.limit ?? DEFAULT_READ_LINES;
-    const fh = await ctx.workspace.openRead(r2);
-    let stat3;
-    try {
-      stat3 = await fh.stat();
-      const head = Buffer.alloc(Math.min(8192, stat3.size));
-      const { bytesRead } = await fh.read(head, 0, head.length, 0);
-      if (head.subarray(0, bytesRead).includes(0)) {
-        throw new ToolError2(`${r2.display} is a binary file (${stat3.size} bytes) and cannot be shown as text; use Bash (e.g. \`file\`, \`xxd | head\`) to inspect it.`);
-      }
-      if (stat3.size === 0) {
-        await fh.close();
-        ctx.seen.set(r2.path, { mtimeMs: stat3.mtimeMs, size: 0 });
-        return ok(`${r2.display} is empty.`);
-      }
-    } catch (e) {
-      await fh.close().catch(() => {
-      });
-      throw e;
-    }
-    let w2;
-    try {
-      w2 = await readLineWindow(fh, { offset, limit: limit2 }, ctx.signal);
-    } finally {
-      await fh.close().catch(() => {
-      });
-    }
-    const { out, lineNo, cutLines, stoppedAt, more } = w2;
-    ctx.seen.set(r2.path, { mtimeMs: stat3.mtimeMs, size: stat3.size });
-    if (out.length === 0 && w2.scanStopped) {
-      return ok(
-        `${r2.display}: line ${offset} is past the first ${mib(w2.scanned)} (${lineNo} lines), as far as one Read goes. Use Bash (e.g. \`sed -n '${offset},${offset + 99}p' ${r2.display} | cut -c1-${MAX_LINE_CHARS}\`) to read that far.`
-      );
-    }
-    if (out.length === 0) {
-      return ok(`${r2.display} has ${lineNo} lines; offset ${offset} is past the end. Use a smaller offset.`);
-    }
-    const notes = [];
-    const next = stoppedAt ?? offset + out.length;
-    if (w2.scanStopped) {
-      notes.push(
-        w2.partialLast ? `[Stopped after reading ${mib(w2.scanned)} of ${mib(w2.size)}: line ${lineNo} goes on past that. Use Bash (e.g. \`head -c\`, \`cut -c\`, \`fold\`) for the rest.]` : `[Stopped after reading ${mib(w2.scanned)} of ${mib(w2.size)}, as far as one Read goes. Continue with offset=${next}, or use Bash (\`sed -n\`).]`
-      );
-    } else if (more) {
-      notes.push(
-        stoppedAt ? `[Stopped at line ${stoppedAt}: output cap of ${MAX_RESULT_CHARS} characters reached. Continue with offset=${next}.]` : `[Showing lines ${offset}-${next - 1}; the file has more. Continue with offset=${next}.]`
-      );
-    }
-    if (cutLines) notes.push(`[${cutLines} long line(s) cut at ${MAX_LINE_CHARS} characters; use Bash (e.g. \`cut\`, \`fold\`) for the full text.]`);
-    return ok([...out, ...notes].join("\n"));
-  }
-};
-async function readLineWindow(fh, o2, signal) {
-  const maxLineChars = o2.maxLineChars ?? MAX_LINE_CHARS;
-  const maxChars = o2.maxChars ?? MAX_RESULT_CHARS;
-  const maxScan = o2.maxScanBytes ?? MAX_SCAN_BYTES;
-  const keepBytes = (maxLineChars + 1) * 4;
-  const size = (await fh.stat()).size;
-  const w2 = {
-    out: [],
-    chars: 0,
-    lineNo: 0,
-    cutLines: 0,
-    stoppedAt: null,
-    more: false,
-    scanned: 0,
-    size,
-    scanStopped: false,
-    partialLast: false
-  };
-  const buf = Buffer.alloc(CHUNK_BYTES);
-  let kept = [];
-  let keptBytes = 0;
-  let lineBytes = 0;
-  let inLine = false;
-  let done = false;
-  const endLine = () => {
-    const n = ++w2.lineNo;
-    inLine = false;
-    const parts = kept;
-    const total = lineBytes;
-    kept = [];
-    keptBytes = 0;
-    lineBytes = 0;
-    if (n < o2.offset) return true;
-    if (n >= o2.offset + o2.limit) {
-      w2.more = true;
-      return false;
-    }
-    let line = Buffer.concat(parts).toString("utf8");
-    const whole = parts.reduce((a, p3) => a + p3.length, 0) === total;
-    if (whole && line.endsWith("\r")) line = line.slice(0, -1);
-    if (!whole || line.length > maxLineChars) {
-      const size2 = whole ? `${line.length} chars` : `${w2.partialLast ? "over " : ""}${total} bytes`;
-      line = `${line.slice(0, maxLineChars)}\u2026 [line cut: ${size2}]`;
-      w2.cutLines++;
-    }
-    const entry = `${String(n).padStart(6)}	${line}`;
-    if (w2.chars + entry.length + 1 > maxChars) {
-      w2.stoppedAt = n;
-      w2.more = true;
-      return false;
-    }
-    w2.out.push(entry);
-    w2.chars += entry.length + 1;
-    return true;
-  };
-  const take = (chunk) => {
-    inLine = true;
-    lineBytes += chunk.length;
-    const shown = w2.lineNo + 1 >= o2.offset;
-    if (shown && keptBytes < keepBytes) {
-      const part = Buffer.from(chunk.subarray(0, keepBytes - keptBytes));
-      kept.push(part);
-      keptBytes += part.length;
-    }
-  };
-  while (!done) {
-    signal?.throwIfAborted();
-    if (w2.scanned >= maxScan) {
-      w2.scanStopped = true;
-      break;
-    }
-    const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK_BYTES, maxScan - w2.scanned), w2.scanned);
-    if (bytesRead === 0) {
-      if (inLine) endLine();
-      break;
-    }
-    w2.scanned += bytesRead;
-    const chunk = buf.subarray(0, bytesRead);
-    let from = 0;
-    for (let nl = chunk.indexOf(10, from); nl !== -1; nl = chunk.indexOf(10, from)) {
-      take(chunk.subarray(from, nl));
-      from = nl + 1;
-      if (!endLine()) {
-        done = true;
-        break;
-      }
-    }
-    if (!done && from < chunk.length) take(chunk.subarray(from));
-  }
-  if (w2.scanStopped && inLine && w2.lineNo + 1 >= o2.offset && w2.lineNo + 1 < o2.offset + o2.limit) {
-    w2.partialLast = true;
-    endLine();
-  }
-  return w2;
-}
-function mib(bytes2) {
-  return bytes2 >= 1024 * 1024 ? `${(bytes2 / 1024 / 1024).toFixed(0)} MiB` : `${bytes2} bytes`;
-}
-
-// src/tools/schema.ts
-function validateInput(def, input) {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) return "the input must be a JSON object.";
-  const obj2 = input;
-  const props = def.input_schema.properties;
-  const problems = [];
-  for (const key of def.input_schema.required ?? []) {
-    if (obj2[key] === void 0) problems.push(`'${key}' is required`);
-  }
-  for (const [key, value] of Object.entries(obj2)) {
-    const s = props[key];
-    if (!s) {
-      if (def.input_schema.additionalProperties === false) problems.push(`unknown parameter '${key}'`);
-      continue;
-    }
-    if (value === void 0 || value === null) {
-      if ((def.input_schema.required ?? []).includes(key)) problems.push(`'${key}' must not be null`);
-      continue;
-    }
-    if (s.type === "string" && typeof value !== "string") problems.push(`'${key}' must be a string`);
-    else if (s.type === "boolean" && typeof value !== "boolean") problems.push(`'${key}' must be true or false`);
-    else if (s.type === "integer" && !Number.isInteger(value)) problems.push(`'${key}' must be an integer`);
-    else if (s.enum && !s.enum.includes(value)) problems.push(`'${key}' must be one of ${s.enum.join(", ")}`);
-    else if (typeof value === "number") {
-      if (s.minimum !== void 0 && value < s.minimum) problems.push(`'${key}' must be at least ${s.minimum}`);
-      if (s.maximum !== void 0 && value > s.maximum) problems.push(`'${key}' must be at most ${s.maximum}`);
-    }
-  }
-  return problems.length ? `invalid input: ${problems.join("; ")}. Expected parameters: ${describe2(def)}.` : null;
-}
-function describe2(def) {
-  const req = new Set(def.input_schema.required ?? []);
-  const props = def.input_schema.properties;
-  return Object.entries(props).map(([k2, s]) => `${k2}${req.has(k2) ? "" : "?"}: ${s.enum ? s.enum.join("|") : s.type}`).join(", ");
-}
-
 // src/tools/workspace.ts
 import { constants as C3 } from "node:fs";
 import * as fsp3 from "node:fs/promises";
@@ -42253,15 +44910,26 @@ var Workspace = class _Workspace {
   async resolve(input, access2, base) {
     if (typeof input !== "string" || input.trim() === "") throw new ToolError2("a path is required.");
     const p3 = input;
-    if (p3.includes("\0")) throw new ToolError2("the path contains a NUL character; give a plain path inside the workspace.");
-    if (INVISIBLE.test(p3)) throw new ToolError2("the path contains control or invisible characters; give a plain path inside the workspace.");
+    if (p3.includes("\0"))
+      throw new ToolError2("the path contains a NUL character; give a plain path inside the workspace.");
+    if (INVISIBLE.test(p3))
+      throw new ToolError2("the path contains control or invisible characters; give a plain path inside the workspace.");
     if (LOOK_ALIKES.test(p3) || specials(p3.normalize("NFKC")) !== specials(p3)) {
-      throw new ToolError2('the path contains look-alike characters for ".", "/" or "~"; type the path with plain ASCII punctuation.');
+      throw new ToolError2(
+        'the path contains look-alike characters for ".", "/" or "~"; type the path with plain ASCII punctuation.'
+      );
     }
-    if (p3.startsWith("~")) throw new ToolError2(`'~' is not expanded and home folders are outside the workspace; use a path relative to the workspace root (${this.root}).`);
+    if (p3.startsWith("~"))
+      throw new ToolError2(
+        `'~' is not expanded and home folders are outside the workspace; use a path relative to the workspace root (${this.root}).`
+      );
     const segments = p3.split("/");
-    if (segments.includes("..")) throw new ToolError2(`'..' is not allowed in paths; use a path relative to the workspace root (${this.root}) or an absolute path inside it.`);
-    if (segments.some(isGitSegment)) throw new ToolError2("paths under .git are off limits (repository internals are managed by the action).");
+    if (segments.includes(".."))
+      throw new ToolError2(
+        `'..' is not allowed in paths; use a path relative to the workspace root (${this.root}) or an absolute path inside it.`
+      );
+    if (segments.some(isGitSegment))
+      throw new ToolError2("paths under .git are off limits (repository internals are managed by the action).");
     let lexical = path12.resolve(base ?? this.root, p3);
     for (const [given, real3] of this.#given) {
       if (given !== real3 && inside(lexical, given)) lexical = path12.join(real3, path12.relative(given, lexical));
@@ -42270,9 +44938,13 @@ var Workspace = class _Workspace {
     if (!lexRoot) throw new ToolError2(this.outsideMessage(p3, access2));
     const real2 = await realpathDeepest(lexical);
     const realRoot = this.rootOf(real2, access2);
-    if (!realRoot) throw new ToolError2(`${p3} resolves (through a symlink) to ${real2}, outside the workspace; only files inside ${this.root} can be used.`);
+    if (!realRoot)
+      throw new ToolError2(
+        `${p3} resolves (through a symlink) to ${real2}, outside the workspace; only files inside ${this.root} can be used.`
+      );
     const rel = path12.relative(realRoot, real2);
-    if (rel.split(path12.sep).some(isGitSegment)) throw new ToolError2(`${p3} resolves into a .git folder, which is off limits.`);
+    if (rel.split(path12.sep).some(isGitSegment))
+      throw new ToolError2(`${p3} resolves into a .git folder, which is off limits.`);
     if (this.isHidden(real2) || this.isHidden(lexical)) {
       throw new ToolError2(
         `${p3} is a credential file of this run (the workflow's cloud or registry login), which the action hides from every tool so its secrets cannot reach the model, the log or a commit. Work without it; if the task needs those credentials, say so in your STATUS.`
@@ -42283,7 +44955,9 @@ var Workspace = class _Workspace {
       if (readOnly) throw new ToolError2(`${p3} is in the agent's reference docs, which are read-only.`);
       const lower = rel.split(path12.sep).join("/").toLowerCase();
       if (!this.allowWorkflowChanges && (lower === ".github/workflows" || lower.startsWith(".github/workflows/"))) {
-        throw new ToolError2(`writing under .github/workflows/ is not allowed for this run (allow-workflow-changes is false); describe the workflow change in your summary instead.`);
+        throw new ToolError2(
+          `writing under .github/workflows/ is not allowed for this run (allow-workflow-changes is false); describe the workflow change in your summary instead.`
+        );
       }
     }
     const stat3 = await fsp3.lstat(real2).catch((e) => {
@@ -42291,10 +44965,15 @@ var Workspace = class _Workspace {
       throw new ToolError2(`cannot access ${p3}: ${e.code ?? e.message}.`);
     });
     if (stat3) {
-      if (stat3.isSymbolicLink()) throw new ToolError2(`${p3} is a symlink that does not resolve (dangling, or swapped during the check); it is refused.`);
+      if (stat3.isSymbolicLink())
+        throw new ToolError2(
+          `${p3} is a symlink that does not resolve (dangling, or swapped during the check); it is refused.`
+        );
       if (!stat3.isFile() && !stat3.isDirectory()) throw new ToolError2(`${p3} is not a regular file or folder.`);
       if (stat3.isFile() && stat3.nlink > 1) {
-        throw new ToolError2(`${p3} is a hard link (${stat3.nlink} names for one file), which may point outside the workspace; it is refused. Use Bash to inspect it if you must.`);
+        throw new ToolError2(
+          `${p3} is a hard link (${stat3.nlink} names for one file), which may point outside the workspace; it is refused. Use Bash to inspect it if you must.`
+        );
       }
     }
     return { path: real2, display: this.display(real2), stat: stat3, readOnly };
@@ -42333,7 +45012,10 @@ var Workspace = class _Workspace {
   async #mkdirs(dir) {
     const missing = [];
     let d2 = dir;
-    while (!await fsp3.lstat(d2).then(() => true, () => false)) {
+    while (!await fsp3.lstat(d2).then(
+      () => true,
+      () => false
+    )) {
       missing.unshift(d2);
       d2 = path12.dirname(d2);
     }
@@ -42342,7 +45024,8 @@ var Workspace = class _Workspace {
         if (e.code !== "EEXIST") throw e;
       });
       const real2 = await fsp3.realpath(m2);
-      if (real2 !== m2 || !inside(real2, this.root)) throw new ToolError2(`folder ${this.display(m2)} changed while being created; try again.`);
+      if (real2 !== m2 || !inside(real2, this.root))
+        throw new ToolError2(`folder ${this.display(m2)} changed while being created; try again.`);
     }
   }
   /** After open: the descriptor must be a regular single-link file whose real path is the one checked. */
@@ -42357,9 +45040,13 @@ var Workspace = class _Workspace {
     const st2 = await fh.stat();
     if (st2.isDirectory()) await fail2("is a folder, not a file; use Glob or Bash `ls` to list it.");
     if (!st2.isFile()) await fail2("is not a regular file.");
-    if (st2.nlink > 1) await fail2(`is a hard link (${st2.nlink} names for one file), which may point outside the workspace; it is refused.`);
+    if (st2.nlink > 1)
+      await fail2(
+        `is a hard link (${st2.nlink} names for one file), which may point outside the workspace; it is refused.`
+      );
     const actual = await fsp3.readlink(`/proc/self/fd/${fh.fd}`).catch(() => null);
-    if (actual !== null && actual !== r2.path) await fail2("changed while being opened (a folder or file was swapped); try again.");
+    if (actual !== null && actual !== r2.path)
+      await fail2("changed while being opened (a folder or file was swapped); try again.");
   }
   rootOf(p3, access2) {
     if (inside(p3, this.root)) return this.root;
@@ -42493,11 +45180,9 @@ async function createToolbox(opts) {
       if (!tool) {
         return fail(name, `no such tool in this run. Available tools: ${[...byName.keys()].join(", ") || "none"}.`);
       }
-      const invalid = validateInput(tool.definition, input);
-      if (invalid) return fail(name, invalid);
       const ctx = { workspace, seen, signal, rg, matcher };
       try {
-        return masked(await untilAborted(tool.run(input, ctx), signal));
+        return masked(await untilAborted(tool.call(input, ctx), signal));
       } catch (e) {
         if (e instanceof ToolError2) return masked(fail(name, e.message));
         if (signal?.aborted) return fail(name, "cancelled.");
@@ -42530,7 +45215,7 @@ function untilAborted(p3, signal) {
 
 // src/git/branch-name.ts
 var MAX_SLUG = 40;
-function slugify(title) {
+function slugify2(title) {
   const ascii = title.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
   if (ascii.length <= MAX_SLUG) return ascii;
   const cut2 = ascii.slice(0, MAX_SLUG + 1);
@@ -46485,7 +49170,7 @@ async function main(argv) {
     protocols: []
   });
   const stamp = (/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").slice(0, 15);
-  const branch = `${agent.name}/local-${recording ? "replay" : slugify(task) || "task"}-${stamp}`.toLowerCase();
+  const branch = `${agent.name}/local-${recording ? "replay" : slugify2(task) || "task"}-${stamp}`.toLowerCase();
   await git.exec(["checkout", "-q", "-b", branch]);
   const redact = createRedactor([apiKey, ...providerSecrets(provider, process.env)]);
   const transcript = new Transcript(

@@ -64,7 +64,13 @@ describe('Bash in the bubblewrap sandbox (network off)', { skip: sandboxed.skip 
       sandbox: 'required',
       allowedDomains: ['none'],
       noSandboxSetup: true,
-      env: { ...process.env, MY_API_KEY: OPT_SECRET, DEPLOY_PASSWORD: OPT_SECRET, ANTHROPIC_API_KEY: OPT_SECRET, HARMLESS_LOOKING: OPT_SECRET },
+      env: {
+        ...process.env,
+        MY_API_KEY: OPT_SECRET,
+        DEPLOY_PASSWORD: OPT_SECRET,
+        ANTHROPIC_API_KEY: OPT_SECRET,
+        HARMLESS_LOOKING: OPT_SECRET,
+      },
     });
   });
   after(async () => {
@@ -76,7 +82,10 @@ describe('Bash in the bubblewrap sandbox (network off)', { skip: sandboxed.skip 
   const bash = (command: string, timeout?: number) => tb.run('Bash', timeout ? { command, timeout } : { command });
 
   it('is really sandboxed with the network off', () => {
-    assert.match(tb.sandboxInfo, /^bwrap \(network off; (at most 1024 processes \((pids cgroup|RLIMIT_NPROC)\)|process count NOT limited), files up to 1 GiB\)$/);
+    assert.match(
+      tb.sandboxInfo,
+      /^bwrap \(network off; (at most 1024 processes \((pids cgroup|RLIMIT_NPROC)\)|process count NOT limited), files up to 1 GiB\)$/,
+    );
   });
 
   it('runs in the workspace and can write there', async () => {
@@ -134,7 +143,9 @@ describe('Bash in the bubblewrap sandbox (network off)', { skip: sandboxed.skip 
   });
 
   it('cannot reach a loopback server started by the test', async () => {
-    const r = await bash(`curl -sS --max-time 3 http://127.0.0.1:${port}/ || (exec 3<>/dev/tcp/127.0.0.1/${port}) 2>&1 || echo unreachable`);
+    const r = await bash(
+      `curl -sS --max-time 3 http://127.0.0.1:${port}/ || (exec 3<>/dev/tcp/127.0.0.1/${port}) 2>&1 || echo unreachable`,
+    );
     assert.ok(!r.content.includes('LOOPBACK-REACHED'), r.content);
     assert.match(r.content, /unreachable/);
   });
@@ -194,13 +205,23 @@ describe('Bash network through the domain proxy', { skip: proxied.skip }, () => 
     const server = http.createServer((q, s) => s.end(`HOST-SERVER ${q.url}`)).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const port = (server.address() as AddressInfo).port;
-    const tb = await createToolbox({ workspace: ws, tools: ['Bash'], sandbox: 'required', allowedDomains: [`127.0.0.1:${port}`], noSandboxSetup: true });
+    const tb = await createToolbox({
+      workspace: ws,
+      tools: ['Bash'],
+      sandbox: 'required',
+      allowedDomains: [`127.0.0.1:${port}`],
+      noSandboxSetup: true,
+    });
     try {
       assert.match(tb.sandboxInfo, /proxy/);
       // --noproxy '' makes curl use the proxy even for 127.0.0.1 (which NO_PROXY exempts for in-sandbox servers).
-      const ok = await tb.run('Bash', { command: `curl -sS --max-time 5 --noproxy '' http://127.0.0.1:${port}/a; echo; curl -sS -p --max-time 5 --noproxy '' http://127.0.0.1:${port}/b` });
+      const ok = await tb.run('Bash', {
+        command: `curl -sS --max-time 5 --noproxy '' http://127.0.0.1:${port}/a; echo; curl -sS -p --max-time 5 --noproxy '' http://127.0.0.1:${port}/b`,
+      });
       assert.equal(ok.content, 'HOST-SERVER /a\nHOST-SERVER /b', ok.content);
-      const denied = await tb.run('Bash', { command: `curl -sS --max-time 5 --noproxy '' http://127.0.0.2:${port}/c; curl -sS --max-time 5 --noproxy '' http://127.0.0.1:1/d` });
+      const denied = await tb.run('Bash', {
+        command: `curl -sS --max-time 5 --noproxy '' http://127.0.0.2:${port}/c; curl -sS --max-time 5 --noproxy '' http://127.0.0.1:1/d`,
+      });
       assert.match(denied.content, /127\.0\.0\.2:\d+ is not in allowed-domains/);
       assert.match(denied.content, /127\.0\.0\.1:1 is not in allowed-domains/);
       assert.ok(!denied.content.includes('HOST-SERVER'));
@@ -214,16 +235,41 @@ describe('Bash network through the domain proxy', { skip: proxied.skip }, () => 
 describe('environment allowlist and unsandboxed mode', () => {
   it('allowedEnv keeps tool variables and drops every secret-looking name', () => {
     const e = allowedEnv({
-      PATH: '/bin', HOME: '/h', LC_ALL: 'C', JAVA_HOME_17_X64: '/j', GOPATH: '/g', npm_config_cache: '/c',
-      GITHUB_TOKEN: 's', NPM_TOKEN: 's', AWS_SECRET_ACCESS_KEY: 's', ANTHROPIC_BASE_URL: 'u', ACTIONS_RUNTIME_URL: 'u',
-      INPUT_GITHUB_TOKEN: 's', DB_PASSWORD: 's', RANDOM_VAR: 'r', SSH_AUTH_SOCK: '/s',
+      PATH: '/bin',
+      HOME: '/h',
+      LC_ALL: 'C',
+      JAVA_HOME_17_X64: '/j',
+      GOPATH: '/g',
+      npm_config_cache: '/c',
+      GITHUB_TOKEN: 's',
+      NPM_TOKEN: 's',
+      AWS_SECRET_ACCESS_KEY: 's',
+      ANTHROPIC_BASE_URL: 'u',
+      ACTIONS_RUNTIME_URL: 'u',
+      INPUT_GITHUB_TOKEN: 's',
+      DB_PASSWORD: 's',
+      RANDOM_VAR: 'r',
+      SSH_AUTH_SOCK: '/s',
     });
-    assert.deepEqual(Object.keys(e).sort(), ['CI', 'GOPATH', 'HOME', 'JAVA_HOME_17_X64', 'LC_ALL', 'PATH', 'npm_config_cache']);
+    assert.deepEqual(Object.keys(e).sort(), [
+      'CI',
+      'GOPATH',
+      'HOME',
+      'JAVA_HOME_17_X64',
+      'LC_ALL',
+      'PATH',
+      'npm_config_cache',
+    ]);
   });
 
   it("sandbox 'off' still passes only the allowlist", async () => {
     const ws = tempDir('bash-off-');
-    const tb = await createToolbox({ workspace: ws, tools: ['Bash'], sandbox: 'off', env: { ...process.env, SOME_SECRET: OPT_SECRET } });
+    const tb = await createToolbox({
+      workspace: ws,
+      tools: ['Bash'],
+      sandbox: 'off',
+      env: { ...process.env, SOME_SECRET: OPT_SECRET },
+    });
     assert.equal(tb.sandboxInfo, 'off');
     const r = await tb.run('Bash', { command: 'env' });
     assert.ok(!r.content.includes(PROC_SECRET) && !r.content.includes(OPT_SECRET));
@@ -233,7 +279,12 @@ describe('environment allowlist and unsandboxed mode', () => {
 
   it('runCommand runs like Bash (sandboxed, timeout) for the verify-command', { skip: sandboxed.skip }, async () => {
     const ws = tempDir('verify-');
-    const r = await runCommand('echo ok; ls /proc | grep -c "^[0-9]"; exit 2', { workspace: ws, sandbox: 'required', allowedDomains: ['none'], timeoutMs: 10_000 });
+    const r = await runCommand('echo ok; ls /proc | grep -c "^[0-9]"; exit 2', {
+      workspace: ws,
+      sandbox: 'required',
+      allowedDomains: ['none'],
+      timeoutMs: 10_000,
+    });
     assert.equal(r.exitCode, 2);
     assert.equal(r.timedOut, false);
     assert.ok(Number(r.output.split('\n')[1]) < 10, r.output);
@@ -244,7 +295,13 @@ describe('environment allowlist and unsandboxed mode', () => {
   it("a missing bwrap fails with a message naming the fix (sandbox 'required')", async () => {
     const ws = tempDir('nobwrap-');
     await assert.rejects(
-      createToolbox({ workspace: ws, tools: ['Bash'], sandbox: 'required', noSandboxSetup: true, env: { PATH: '/nonexistent' } }),
+      createToolbox({
+        workspace: ws,
+        tools: ['Bash'],
+        sandbox: 'required',
+        noSandboxSetup: true,
+        env: { PATH: '/nonexistent' },
+      }),
       (e: unknown) => e instanceof Error && /install/i.test(e.message) && /sandbox: off/.test(e.message),
     );
   });
@@ -263,7 +320,14 @@ describe('runner layout: workspace inside HOME, RUNNER_TEMP and _actions hidden'
     });
     fs.chmodSync(path.join(home, '.cargo/bin/mytool'), 0o755);
     const env = { PATH: `${home}/.cargo/bin:/usr/bin:/bin`, HOME: home, RUNNER_TEMP: path.join(home, 'work/_temp') };
-    const tb = await createToolbox({ workspace: ws, tools: ['Bash'], sandbox: 'required', allowedDomains: ['none'], env, noSandboxSetup: true });
+    const tb = await createToolbox({
+      workspace: ws,
+      tools: ['Bash'],
+      sandbox: 'required',
+      allowedDomains: ['none'],
+      env,
+      noSandboxSetup: true,
+    });
     try {
       const r = await tb.run('Bash', {
         command: `cat src/a.txt; mytool; cat ~/.git-credentials ${home}/work/_temp/_runner_file_commands/set_env ${home}/work/_actions/owner/action/token.txt 2>&1; ls -A ~ ${home}/work; echo new > src/b.txt`,

@@ -14,7 +14,10 @@ describe('tool definitions', () => {
     const json = `${JSON.stringify(tb.definitions, null, 2)}\n`;
     if (process.env.UPDATE_SNAPSHOT) fs.writeFileSync(SNAPSHOT, json);
     assert.equal(json, fs.readFileSync(SNAPSHOT, 'utf8'));
-    assert.deepEqual(tb.definitions.map((d) => d.name), ['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep']);
+    assert.deepEqual(
+      tb.definitions.map((d) => d.name),
+      ['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep'],
+    );
   });
 
   it('stay small: all six under 4.5 KB as sent', async () => {
@@ -25,7 +28,10 @@ describe('tool definitions', () => {
 
   it('offer only the requested tools, in the canonical order', async () => {
     const tb = await createToolbox({ workspace: tempDir('defs-'), tools: ['Grep', 'Read'] });
-    assert.deepEqual(tb.definitions.map((d) => d.name), ['Read', 'Grep']);
+    assert.deepEqual(
+      tb.definitions.map((d) => d.name),
+      ['Read', 'Grep'],
+    );
     assert.equal(tb.sandboxInfo, 'off (Bash not offered)');
   });
 });

@@ -20,7 +20,10 @@ describe('Read', () => {
     assert.equal(all.content.split('\n')[0], '     1\tline 1');
     assert.equal(all.content.split('\n').length, 10);
     const part = await tb.run('Read', { file_path: 'a.txt', offset: 3, limit: 2 });
-    assert.equal(part.content, '     3\tline 3\n     4\tline 4\n[Showing lines 3-4; the file has more. Continue with offset=5.]');
+    assert.equal(
+      part.content,
+      '     3\tline 3\n     4\tline 4\n[Showing lines 3-4; the file has more. Continue with offset=5.]',
+    );
     const past = await tb.run('Read', { file_path: 'a.txt', offset: 50 });
     assert.match(past.content, /has 10 lines; offset 50 is past the end/);
   });
@@ -49,7 +52,10 @@ describe('Read', () => {
     const started = Date.now();
     const r = await tb.run('Read', { file_path: 'huge.log', offset: 500, limit: 3 });
     assert.equal(r.isError, false, r.content);
-    assert.equal(r.content.split('\n').slice(0, 3).join('\n'), '   500\tentry 500\n   501\tentry 501\n   502\tentry 502');
+    assert.equal(
+      r.content.split('\n').slice(0, 3).join('\n'),
+      '   500\tentry 500\n   501\tentry 501\n   502\tentry 502',
+    );
     assert.ok(Date.now() - started < 2000);
   });
 
@@ -110,7 +116,10 @@ describe('Edit', () => {
     const all = await tb.run('Edit', { file_path: 'a.txt', old_string: 'x', new_string: '$&z', replace_all: true });
     assert.equal(all.isError, false);
     assert.equal(fs.readFileSync(path.join(ws, 'a.txt'), 'utf8'), '$&z $&z $&z\n');
-    assert.match((await tb.run('Edit', { file_path: 'none.txt', old_string: 'a', new_string: 'b' })).content, /use Write/);
+    assert.match(
+      (await tb.run('Edit', { file_path: 'none.txt', old_string: 'a', new_string: 'b' })).content,
+      /use Write/,
+    );
   });
 });
 

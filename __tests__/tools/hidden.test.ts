@@ -20,12 +20,20 @@ async function box(ripgrep: string | false) {
     'src/app.ts': `// mentions private_key and _authToken in ordinary code\n`,
   });
   const hiddenPaths = [path.join(ws, 'gha-creds-abc.json'), path.join(ws, 'deploy/.npmrc')];
-  const tb = await createToolbox({ workspace: ws, tools: ['Read', 'Write', 'Edit', 'Glob', 'Grep'], hiddenPaths, ripgrep });
+  const tb = await createToolbox({
+    workspace: ws,
+    tools: ['Read', 'Write', 'Edit', 'Glob', 'Grep'],
+    hiddenPaths,
+    ripgrep,
+  });
   return { ws, tb };
 }
 
 const rg = which('rg');
-for (const [name, engine] of [['ripgrep', rg ?? false], ['JS fallback', false]] as const) {
+for (const [name, engine] of [
+  ['ripgrep', rg ?? false],
+  ['JS fallback', false],
+] as const) {
   describe(`hidden credential files (${name})`, { skip: name === 'ripgrep' ? requireTools('rg').skip : false }, () => {
     it('Read, Write and Edit refuse them by relative, absolute and symlinked path, saying why', async () => {
       const { ws, tb } = await box(engine);
@@ -44,7 +52,11 @@ for (const [name, engine] of [['ripgrep', rg ?? false], ['JS fallback', false]] 
         assert.match(r.content, /credential file of this run/);
         assert.ok(!r.content.includes(SECRET));
       }
-      assert.equal(fs.readFileSync(path.join(ws, 'gha-creds-abc.json'), 'utf8'), `{"private_key": "${SECRET}"}\n`, 'not overwritten');
+      assert.equal(
+        fs.readFileSync(path.join(ws, 'gha-creds-abc.json'), 'utf8'),
+        `{"private_key": "${SECRET}"}\n`,
+        'not overwritten',
+      );
       const ordinary = await tb.run('Read', { file_path: 'web/.npmrc' });
       assert.equal(ordinary.isError, false, ordinary.content);
       assert.match(ordinary.content, /registry=/);

@@ -30,8 +30,13 @@ for (const engine of ['ripgrep', 'js'] as const) {
         '.git/config': 'hello = git\n',
       });
       const old = new Date(Date.now() - 3600_000);
-      for (const f of ['README.md', 'src/util.js', 'src/nested/deep.ts', '.gitignore', '.github/ci.yml']) fs.utimesSync(path.join(ws, f), old, old);
-      tb = await createToolbox({ workspace: ws, tools: ['Glob', 'Grep'], ripgrep: engine === 'ripgrep' ? (rg as string) : false });
+      for (const f of ['README.md', 'src/util.js', 'src/nested/deep.ts', '.gitignore', '.github/ci.yml'])
+        fs.utimesSync(path.join(ws, f), old, old);
+      tb = await createToolbox({
+        workspace: ws,
+        tools: ['Glob', 'Grep'],
+        ripgrep: engine === 'ripgrep' ? (rg as string) : false,
+      });
     });
 
     it('Glob matches, newest first, honours .gitignore and skips .git', async () => {
@@ -49,7 +54,11 @@ for (const engine of ['ripgrep', 'js'] as const) {
     it('Glob caps long lists with a note', async () => {
       const big = tempDir('glob-many-');
       writeFiles(big, Object.fromEntries(Array.from({ length: 520 }, (_, i) => [`f${i}.txt`, ''])));
-      const t = await createToolbox({ workspace: big, tools: ['Glob'], ripgrep: engine === 'ripgrep' ? (rg as string) : false });
+      const t = await createToolbox({
+        workspace: big,
+        tools: ['Glob'],
+        ripgrep: engine === 'ripgrep' ? (rg as string) : false,
+      });
       const r = await t.run('Glob', { pattern: '*.txt' });
       const lines = r.content.split('\n');
       assert.equal(lines.length, 501);
@@ -58,8 +67,14 @@ for (const engine of ['ripgrep', 'js'] as const) {
 
     it('Grep modes: files_with_matches (default), content, count', async () => {
       assert.equal((await tb.run('Grep', { pattern: 'Hello' })).content, 'README.md\nsrc/app.ts');
-      assert.equal((await tb.run('Grep', { pattern: 'hello', '-i': true })).content, '.github/ci.yml\nREADME.md\nsrc/app.ts\nsrc/util.js');
-      assert.equal((await tb.run('Grep', { pattern: 'hello', output_mode: 'count' })).content, '.github/ci.yml:1\nsrc/util.js:2');
+      assert.equal(
+        (await tb.run('Grep', { pattern: 'hello', '-i': true })).content,
+        '.github/ci.yml\nREADME.md\nsrc/app.ts\nsrc/util.js',
+      );
+      assert.equal(
+        (await tb.run('Grep', { pattern: 'hello', output_mode: 'count' })).content,
+        '.github/ci.yml:1\nsrc/util.js:2',
+      );
       const c = await tb.run('Grep', { pattern: 'return', output_mode: 'content', '-B': 1 });
       assert.equal(c.content, 'src/app.ts-1-export function handler() {\nsrc/app.ts:2:  return "Hello";');
       const noNum = await tb.run('Grep', { pattern: 'TODO', output_mode: 'content', '-n': false });
@@ -70,7 +85,10 @@ for (const engine of ['ripgrep', 'js'] as const) {
       assert.equal((await tb.run('Grep', { pattern: 'hello', glob: '*.js' })).content, 'src/util.js');
       assert.equal((await tb.run('Grep', { pattern: 'export', type: 'ts' })).content, 'src/app.ts\nsrc/nested/deep.ts');
       assert.equal((await tb.run('Grep', { pattern: 'export', path: 'src/nested' })).content, 'src/nested/deep.ts');
-      assert.equal((await tb.run('Grep', { pattern: 'export', path: 'src/app.ts', output_mode: 'count' })).content, 'src/app.ts:1');
+      assert.equal(
+        (await tb.run('Grep', { pattern: 'export', path: 'src/app.ts', output_mode: 'count' })).content,
+        'src/app.ts:1',
+      );
       const head = await tb.run('Grep', { pattern: 'e', head_limit: 2 });
       assert.equal(head.content.split('\n').length, 3);
       assert.match(head.content, /head_limit 2: \d+ more lines not shown/);

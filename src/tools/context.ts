@@ -1,7 +1,5 @@
 /** What a tool's `run` receives besides its input: the confined workspace and the per-run state shared by tools. */
 import type { Workspace } from './workspace.ts';
-import type { ToolDefinition } from './schema.ts';
-import type { ToolResult } from './result.ts';
 
 export interface FileVersion {
   readonly mtimeMs: number;
@@ -13,11 +11,4 @@ export interface ToolContext {
   /** Real paths the agent has Read (or written) in this run, with the version it saw: Write may overwrite only these. */
   readonly seen: Map<string, FileVersion>;
   readonly signal?: AbortSignal;
-}
-
-export interface Tool<I> {
-  readonly definition: ToolDefinition;
-  readonly readOnly: boolean;
-  /** Input has been validated against the definition. Throw ToolError for a refusal the model can act on. */
-  run(input: I, ctx: ToolContext): Promise<ToolResult>;
 }

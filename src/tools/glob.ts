@@ -1,37 +1,23 @@
 /** Glob: files matching a pattern, newest first, honouring .gitignore. */
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Tool, ToolContext } from './context.ts';
+import * as z from 'zod/mini';
+import type { ToolContext } from './context.ts';
 import type { MatchTask } from './match-tasks.ts';
 import { MatchTimeoutError, type Matcher } from './offload.ts';
 import { ok, ToolError } from './result.ts';
-import type { ToolDefinition } from './schema.ts';
+import { defineTool } from './schema.ts';
 import { runProcess } from './search.ts';
 
 export const MAX_GLOB_RESULTS = 500;
 /** Above this many matches, results are listed by path instead of newest first. */
 export const MAX_SORTED = 5000;
 
-export const globDefinition: ToolDefinition = {
-  name: 'Glob',
-  description:
-    'Find files by glob pattern (e.g. "**/*.ts", "src/**/test_*.py"), newest first; .gitignored files are skipped. ' +
-    `At most ${MAX_GLOB_RESULTS} paths are listed.`,
-  input_schema: {
-    type: 'object',
-    properties: {
-      pattern: { type: 'string', description: 'Glob pattern, relative to path' },
-      path: { type: 'string', description: 'Folder to search (default: workspace root)' },
-    },
-    required: ['pattern'],
-    additionalProperties: false,
-  },
-};
-
-export interface GlobInput {
-  pattern: string;
-  path?: string;
-}
+export const GlobInput = z.strictObject({
+  pattern: z.string().check(z.describe('Glob pattern, relative to path')),
+  path: z.optional(z.string().check(z.describe('Folder to search (default: workspace root)'))),
+});
+export type GlobInput = z.infer<typeof GlobInput>;
 
 export interface SearchContext extends ToolContext {
   /** ripgrep's path, or null for the pure-JS fallback. */
@@ -57,14 +43,18 @@ const GLOB_INSTEAD =
   'Use a simpler pattern: few `*` in one path segment and no {a,b} set after many wildcards (e.g. "**/*.ts", ' +
   '"src/**/user*"), or a narrower path; Bash `find` with -name also works.';
 
-export const globTool: Tool<GlobInput> = {
-  definition: globDefinition,
+export const globTool = defineTool({
+  name: 'Glob',
+  description:
+    'Find files by glob pattern (e.g. "**/*.ts", "src/**/test_*.py"), newest first; .gitignored files are skipped. ' +
+    `At most ${MAX_GLOB_RESULTS} paths are listed.`,
+  input: GlobInput,
   readOnly: true,
-  async run(input, c) {
-    const ctx = c as SearchContext;
+  async run(input, ctx: SearchContext) {
     if (input.pattern.trim() === '') throw new ToolError('pattern is empty; use e.g. "**/*".');
     const dir = await ctx.workspace.resolve(input.path ?? '.', 'read');
-    if (!dir.stat?.isDirectory()) throw new ToolError(`${dir.display} is not a folder${dir.stat ? '' : ' (it does not exist)'}.`);
+    if (!dir.stat?.isDirectory())
+      throw new ToolError(`${dir.display} is not a folder${dir.stat ? '' : ' (it does not exist)'}.`);
     let rels: string[];
     const what = `The pattern ${JSON.stringify(input.pattern)}`;
     if (ctx.rg) {
@@ -119,4 +109,4 @@ export const globTool: Tool<GlobInput> = {
     }
     return ok(shown.join('\n'));
   },
-};
+});

@@ -1,11 +1,11 @@
 /** Grep: regex search over files (ripgrep syntax), honouring .gitignore. */
 import { lstatSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Tool } from './context.ts';
+import * as z from 'zod/mini';
 import { offloaded, type SearchContext } from './glob.ts';
 import type { GrepJsTask } from './match-tasks.ts';
 import { capText, ok, ToolError } from './result.ts';
-import type { ToolDefinition } from './schema.ts';
+import { defineTool } from './schema.ts';
 import { FILE_TYPES, runProcess } from './search.ts';
 
 const MODES = ['content', 'files_with_matches', 'count'] as const;
@@ -15,52 +15,30 @@ const GREP_INSTEAD =
   'Simplify the regex: no nested or adjacent quantifiers over the same text (e.g. (a+)+, (a|a)*, .*.*=), anchor it ' +
   'or use a literal prefix; narrow path, glob or type.';
 
-export const grepDefinition: ToolDefinition = {
+export const GrepInput = z.strictObject({
+  pattern: z.string().check(z.describe('Regular expression')),
+  path: z.optional(z.string().check(z.describe('File or folder to search (default: workspace root)'))),
+  glob: z.optional(z.string().check(z.describe('Only files matching this glob, e.g. "*.ts"'))),
+  type: z.optional(z.string().check(z.describe('File type, e.g. js, py, go, rust'))),
+  output_mode: z.optional(z.enum(MODES)),
+  '-i': z.optional(z.boolean().check(z.describe('Case insensitive'))),
+  '-n': z.optional(z.boolean().check(z.describe('Line numbers (content mode, default true)'))),
+  '-A': z.optional(z.int().check(z.minimum(0), z.describe('Lines after each match'))),
+  '-B': z.optional(z.int().check(z.minimum(0), z.describe('Lines before each match'))),
+  '-C': z.optional(z.int().check(z.minimum(0), z.describe('Lines around each match'))),
+  multiline: z.optional(z.boolean().check(z.describe('Let patterns span lines; . matches newlines'))),
+  head_limit: z.optional(z.int().check(z.minimum(1), z.describe('Only the first N lines/entries'))),
+});
+export type GrepInput = z.infer<typeof GrepInput>;
+
+export const grepTool = defineTool({
   name: 'Grep',
   description:
     'Search file contents with a regex (ripgrep syntax); .gitignored files are skipped. output_mode: ' +
     'files_with_matches (default), content (matching lines; -n/-A/-B/-C apply) or count.',
-  input_schema: {
-    type: 'object',
-    properties: {
-      pattern: { type: 'string', description: 'Regular expression' },
-      path: { type: 'string', description: 'File or folder to search (default: workspace root)' },
-      glob: { type: 'string', description: 'Only files matching this glob, e.g. "*.ts"' },
-      type: { type: 'string', description: 'File type, e.g. js, py, go, rust' },
-      output_mode: { type: 'string', enum: MODES },
-      '-i': { type: 'boolean', description: 'Case insensitive' },
-      '-n': { type: 'boolean', description: 'Line numbers (content mode, default true)' },
-      '-A': { type: 'integer', minimum: 0, description: 'Lines after each match' },
-      '-B': { type: 'integer', minimum: 0, description: 'Lines before each match' },
-      '-C': { type: 'integer', minimum: 0, description: 'Lines around each match' },
-      multiline: { type: 'boolean', description: 'Let patterns span lines; . matches newlines' },
-      head_limit: { type: 'integer', minimum: 1, description: 'Only the first N lines/entries' },
-    },
-    required: ['pattern'],
-    additionalProperties: false,
-  },
-};
-
-export interface GrepInput {
-  pattern: string;
-  path?: string;
-  glob?: string;
-  type?: string;
-  output_mode?: Mode;
-  '-i'?: boolean;
-  '-n'?: boolean;
-  '-A'?: number;
-  '-B'?: number;
-  '-C'?: number;
-  multiline?: boolean;
-  head_limit?: number;
-}
-
-export const grepTool: Tool<GrepInput> = {
-  definition: grepDefinition,
+  input: GrepInput,
   readOnly: true,
-  async run(input, c) {
-    const ctx = c as SearchContext;
+  async run(input, ctx: SearchContext) {
     const mode: Mode = input.output_mode ?? 'files_with_matches';
     const target = await ctx.workspace.resolve(input.path ?? '.', 'read');
     if (!target.stat) throw new ToolError(`${target.display} does not exist.`);
@@ -76,12 +54,30 @@ export const grepTool: Tool<GrepInput> = {
       notes.push(`[head_limit ${input.head_limit}: ${lines.length - input.head_limit} more lines not shown.]`);
     }
     const text = [...shown, ...notes].join('\n');
-    return ok(capText(text, 'Narrow the search with path, glob or type, or use head_limit / output_mode "files_with_matches".'));
+    return ok(
+      capText(text, 'Narrow the search with path, glob or type, or use head_limit / output_mode "files_with_matches".'),
+    );
   },
-};
+});
 
-async function withRipgrep(rg: string, input: GrepInput, mode: Mode, shown: string, ctx: SearchContext): Promise<string[]> {
-  const args = ['--null', '--no-require-git', '--hidden', '--color', 'never', '--no-messages', '--max-columns', '1000', '--max-columns-preview'];
+async function withRipgrep(
+  rg: string,
+  input: GrepInput,
+  mode: Mode,
+  shown: string,
+  ctx: SearchContext,
+): Promise<string[]> {
+  const args = [
+    '--null',
+    '--no-require-git',
+    '--hidden',
+    '--color',
+    'never',
+    '--no-messages',
+    '--max-columns',
+    '1000',
+    '--max-columns-preview',
+  ];
   if (mode === 'files_with_matches') args.push('-l');
   else if (mode === 'count') args.push('-c', '--with-filename');
   else {
@@ -94,7 +90,8 @@ async function withRipgrep(rg: string, input: GrepInput, mode: Mode, shown: stri
   if (input['-i']) args.push('-i');
   if (input.multiline) args.push('-U', '--multiline-dotall');
   // A glob without '/' goes in as a file type, which (unlike -g) cannot override .gitignore.
-  if (input.glob && !input.glob.includes('/') && !input.glob.startsWith('!')) args.push('--type-add', `glob:${input.glob}`, '-t', 'glob');
+  if (input.glob && !input.glob.includes('/') && !input.glob.startsWith('!'))
+    args.push('--type-add', `glob:${input.glob}`, '-t', 'glob');
   else if (input.glob) args.push('-g', input.glob);
   args.push('-g', '!.git'); // last, so a broad glob cannot bring .git back
   if (input.type) args.push('--type', input.type);
@@ -104,7 +101,8 @@ async function withRipgrep(rg: string, input: GrepInput, mode: Mode, shown: stri
   const res = await runProcess(rg, args, ctx.workspace.root, ctx.signal);
   if (res.code === 2 && res.stderr.trim()) {
     const msg = res.stderr.trim();
-    if (/unrecognized file type/i.test(msg)) throw new ToolError(`${msg}. Use a ripgrep type name (e.g. js, ts, py, go, rust) or the glob parameter.`);
+    if (/unrecognized file type/i.test(msg))
+      throw new ToolError(`${msg}. Use a ripgrep type name (e.g. js, ts, py, go, rust) or the glob parameter.`);
     if (!res.stdout) throw new ToolError(`invalid search: ${msg}`);
   }
   // --null puts a NUL after each path, so paths parse reliably; hard-linked files (which may be another name for a

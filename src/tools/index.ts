@@ -6,7 +6,7 @@
 import { errorMessage } from '../errors.ts';
 import { createRedactor } from '../redact.ts';
 import { bashTool } from './bash.ts';
-import type { FileVersion, Tool, ToolContext } from './context.ts';
+import type { FileVersion, ToolContext } from './context.ts';
 import { editTool } from './edit.ts';
 import { globTool, type SearchContext } from './glob.ts';
 import { grepTool } from './grep.ts';
@@ -14,7 +14,7 @@ import { createMatcher } from './offload.ts';
 import { readTool } from './read.ts';
 import { fail, ToolError, type ToolResult } from './result.ts';
 import { execCommand, prepareSandbox, type CommandResult, type Sandbox, type SandboxMode } from './sandbox.ts';
-import { validateInput, type ToolDefinition, type ToolName } from './schema.ts';
+import type { Tool, ToolDefinition, ToolName } from './schema.ts';
 import { which } from './search.ts';
 import { writeTool } from './write.ts';
 import { Workspace } from './workspace.ts';
@@ -83,7 +83,10 @@ export interface Toolbox {
   /** e.g. 'bwrap (network off)' or 'off'. */
   readonly sandboxInfo: string;
   /** Runs a command exactly like Bash (same sandbox, env and kill rules), e.g. the verify-command. */
-  runCommand(command: string, opts?: { timeoutMs?: number; signal?: AbortSignal; maxOutputChars?: number }): Promise<CommandResult>;
+  runCommand(
+    command: string,
+    opts?: { timeoutMs?: number; signal?: AbortSignal; maxOutputChars?: number },
+  ): Promise<CommandResult>;
   /** Kills any running Bash process group and stops the domain proxy. */
   close(): Promise<void>;
 }
@@ -108,7 +111,10 @@ export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
       })
     : null;
   const running = new Set<() => void>();
-  const exec = (command: string, o: { timeoutMs?: number; signal?: AbortSignal; maxOutputChars?: number }): Promise<CommandResult> => {
+  const exec = (
+    command: string,
+    o: { timeoutMs?: number; signal?: AbortSignal; maxOutputChars?: number },
+  ): Promise<CommandResult> => {
     if (!sandbox) throw new Error('Bash is not offered, so no sandbox was prepared.');
     return execCommand(command, {
       workspace: workspace.root,
@@ -123,7 +129,7 @@ export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
       },
     });
   };
-  const all: Record<ToolName, Tool<never>> = {
+  const all: Record<ToolName, Tool<SearchContext>> = {
     Read: readTool,
     Write: writeTool,
     Edit: editTool,
@@ -132,7 +138,7 @@ export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
     Grep: grepTool,
   };
   const tools = TOOL_NAMES.filter((n) => offered.has(n)).map((n) => all[n]);
-  const byName = new Map<string, Tool<never>>(tools.map((t) => [t.definition.name, t]));
+  const byName = new Map<string, Tool<SearchContext>>(tools.map((t) => [t.definition.name, t]));
   const seen = new Map<string, FileVersion>();
   // A secret that reached a file or an output anyway (committed by mistake, printed by a tool) is masked here, before
   // the model — and the transcript, which records what the model saw — can carry it anywhere.
@@ -155,11 +161,10 @@ export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
       if (!tool) {
         return fail(name, `no such tool in this run. Available tools: ${[...byName.keys()].join(', ') || 'none'}.`);
       }
-      const invalid = validateInput(tool.definition, input);
-      if (invalid) return fail(name, invalid);
       const ctx: SearchContext & ToolContext = { workspace, seen, signal, rg, matcher };
       try {
-        return masked(await untilAborted(tool.run(input as never, ctx), signal));
+        // call() validates the input first: a malformed call comes back as an error result naming every problem.
+        return masked(await untilAborted(tool.call(input, ctx), signal));
       } catch (e) {
         if (e instanceof ToolError) return masked(fail(name, e.message));
         if (signal?.aborted) return fail(name, 'cancelled.');
@@ -211,7 +216,13 @@ export interface RunCommandOptions {
 /** Runs a command exactly like Bash: sandboxed, allowlisted env, timeout, whole process group killed. */
 export async function runCommand(command: string, opts: RunCommandOptions): Promise<CommandResult> {
   const given = typeof opts.sandbox === 'object' ? opts.sandbox : null;
-  const sandbox = given ?? (await prepareSandbox({ mode: (opts.sandbox as SandboxMode | undefined) ?? 'auto', allowedDomains: opts.allowedDomains, env: opts.env }));
+  const sandbox =
+    given ??
+    (await prepareSandbox({
+      mode: (opts.sandbox as SandboxMode | undefined) ?? 'auto',
+      allowedDomains: opts.allowedDomains,
+      env: opts.env,
+    }));
   try {
     return await execCommand(command, { ...opts, sandbox });
   } finally {

@@ -67,7 +67,9 @@ export async function grepJs(t: GrepJsTask): Promise<string[]> {
     filters.push((rel) => ms.some((m) => m(rel)));
   }
   const walked = t.isDir ? await walkFiles(t.root, t.target) : [];
-  const files = t.isDir ? walked.filter((rel) => filters.every((f) => f(rel))).map((rel) => path.join(t.target, rel)) : [t.target];
+  const files = t.isDir
+    ? walked.filter((rel) => filters.every((f) => f(rel))).map((rel) => path.join(t.target, rel))
+    : [t.target];
   const out: string[] = [];
   const hidden = new Set(t.hidden);
   for (const abs of files) {

@@ -12,9 +12,7 @@ export interface MatchRequest {
 
 /** `started` first (the deadline counts from there, not from the worker's own start-up), then the answer. */
 export type MatchReply =
-  | { id: number; started: true }
-  | { id: number; ok: true; value: string[] }
-  | { id: number; ok: false; error: string };
+  { id: number; started: true } | { id: number; ok: true; value: string[] } | { id: number; ok: false; error: string };
 
 const port = parentPort;
 if (!port) throw new Error('match-worker.ts runs as a worker thread only.');

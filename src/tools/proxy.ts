@@ -87,7 +87,9 @@ export async function startDomainProxy(allowed: readonly string[]): Promise<Doma
     client.on('data', onData);
   });
   const deny = (client: net.Socket, status: string, why: string): void => {
-    client.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(why)}\r\n\r\n${why}`);
+    client.end(
+      `HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(why)}\r\n\r\n${why}`,
+    );
   };
   const handle = (client: net.Socket, headBuf: Buffer, rest: Buffer): void => {
     const headText = headBuf.toString('latin1');
@@ -124,7 +126,8 @@ export async function startDomainProxy(allowed: readonly string[]): Promise<Doma
     sockets.add(upstream);
     upstream.on('close', () => sockets.delete(upstream));
     upstream.on('error', (e) => {
-      if (!client.destroyed && client.bytesWritten === 0) deny(client, '502 Bad Gateway', `Cannot reach ${host}:${port}: ${e.message}\n`);
+      if (!client.destroyed && client.bytesWritten === 0)
+        deny(client, '502 Bad Gateway', `Cannot reach ${host}:${port}: ${e.message}\n`);
       else client.destroy();
     });
     upstream.on('connect', () => {

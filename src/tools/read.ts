@@ -3,9 +3,9 @@
  * skipped through, never held), and at most MAX_SCAN_BYTES of the file are read per call.
  */
 import type { FileHandle } from 'node:fs/promises';
-import type { Tool } from './context.ts';
+import * as z from 'zod/mini';
 import { MAX_RESULT_CHARS, ok, ToolError } from './result.ts';
-import type { ToolDefinition } from './schema.ts';
+import { defineTool } from './schema.ts';
 
 export const DEFAULT_READ_LINES = 2000;
 export const MAX_LINE_CHARS = 2000;
@@ -13,37 +13,29 @@ export const MAX_LINE_CHARS = 2000;
 export const MAX_SCAN_BYTES = 128 * 1024 * 1024;
 const CHUNK_BYTES = 64 * 1024;
 
-export const readDefinition: ToolDefinition = {
+/** Shared by Read, Write and Edit. */
+export const FILE_PATH = z.string().check(z.describe('Path relative to the workspace root, or absolute inside it'));
+
+export const ReadInput = z.strictObject({
+  file_path: FILE_PATH,
+  offset: z.optional(z.int().check(z.minimum(1), z.describe('Line number to start at (1-based)'))),
+  limit: z.optional(z.int().check(z.minimum(1), z.describe('Number of lines to read'))),
+});
+export type ReadInput = z.infer<typeof ReadInput>;
+
+export const readTool = defineTool({
   name: 'Read',
   description:
     'Read a file in the workspace (or the agent reference docs). Returns lines numbered like `cat -n`, ' +
     `${DEFAULT_READ_LINES} lines from offset by default; lines over ${MAX_LINE_CHARS} chars are cut. Binary files are refused. ` +
     'Read a file before overwriting it with Write.',
-  input_schema: {
-    type: 'object',
-    properties: {
-      file_path: { type: 'string', description: 'Path relative to the workspace root, or absolute inside it' },
-      offset: { type: 'integer', minimum: 1, description: 'Line number to start at (1-based)' },
-      limit: { type: 'integer', minimum: 1, description: 'Number of lines to read' },
-    },
-    required: ['file_path'],
-    additionalProperties: false,
-  },
-};
-
-export interface ReadInput {
-  file_path: string;
-  offset?: number;
-  limit?: number;
-}
-
-export const readTool: Tool<ReadInput> = {
-  definition: readDefinition,
+  input: ReadInput,
   readOnly: true,
   async run(input, ctx) {
     const r = await ctx.workspace.resolve(input.file_path, 'read');
     if (!r.stat) throw new ToolError(`${r.display} does not exist. Use Glob to find the right path.`);
-    if (r.stat.isDirectory()) throw new ToolError(`${r.display} is a folder, not a file; use Glob or Bash \`ls\` to list it.`);
+    if (r.stat.isDirectory())
+      throw new ToolError(`${r.display} is a folder, not a file; use Glob or Bash \`ls\` to list it.`);
     const offset = input.offset ?? 1;
     const limit = input.limit ?? DEFAULT_READ_LINES;
     const fh = await ctx.workspace.openRead(r);
@@ -53,7 +45,9 @@ export const readTool: Tool<ReadInput> = {
       const head = Buffer.alloc(Math.min(8192, stat.size));
       const { bytesRead } = await fh.read(head, 0, head.length, 0);
       if (head.subarray(0, bytesRead).includes(0)) {
-        throw new ToolError(`${r.display} is a binary file (${stat.size} bytes) and cannot be shown as text; use Bash (e.g. \`file\`, \`xxd | head\`) to inspect it.`);
+        throw new ToolError(
+          `${r.display} is a binary file (${stat.size} bytes) and cannot be shown as text; use Bash (e.g. \`file\`, \`xxd | head\`) to inspect it.`,
+        );
       }
       if (stat.size === 0) {
         await fh.close();
@@ -100,10 +94,13 @@ export const readTool: Tool<ReadInput> = {
           : `[Showing lines ${offset}-${next - 1}; the file has more. Continue with offset=${next}.]`,
       );
     }
-    if (cutLines) notes.push(`[${cutLines} long line(s) cut at ${MAX_LINE_CHARS} characters; use Bash (e.g. \`cut\`, \`fold\`) for the full text.]`);
+    if (cutLines)
+      notes.push(
+        `[${cutLines} long line(s) cut at ${MAX_LINE_CHARS} characters; use Bash (e.g. \`cut\`, \`fold\`) for the full text.]`,
+      );
     return ok([...out, ...notes].join('\n'));
   },
-};
+});
 
 export interface LineWindow {
   /** Numbered lines, as shown. */

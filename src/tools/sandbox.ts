@@ -32,18 +32,56 @@ const PROXY_SOCKET_IN_SANDBOX = '/tmp/.sandbox-proxy.sock';
 // ---------------------------------------------------------------------------------------------------- environment
 
 const ENV_EXACT = new Set([
-  'PATH', 'HOME', 'LANG', 'LANGUAGE', 'TERM', 'TZ', 'CI', 'USER', 'LOGNAME', 'SHELL',
-  'GITHUB_ACTIONS', 'RUNNER_OS', 'RUNNER_ARCH',
-  'GOROOT', 'GOPATH', 'GOMODCACHE', 'GOCACHE', 'GOFLAGS', 'GOTOOLCHAIN',
-  'CARGO_HOME', 'RUSTUP_HOME', 'RUSTUP_TOOLCHAIN',
-  'npm_config_cache', 'NPM_CONFIG_CACHE', 'PIP_CACHE_DIR', 'YARN_CACHE_FOLDER', 'PNPM_HOME',
-  'VIRTUAL_ENV', 'pythonLocation', 'Python_ROOT_DIR', 'Python2_ROOT_DIR', 'Python3_ROOT_DIR', 'PKG_CONFIG_PATH', 'LD_LIBRARY_PATH',
-  'DOTNET_ROOT', 'ANDROID_HOME', 'ANDROID_SDK_ROOT', 'GRADLE_HOME', 'MAVEN_HOME', 'M2_HOME', 'NVM_DIR', 'CONDA', 'BUNDLE_PATH',
-  'ImageOS', 'ImageVersion',
+  'PATH',
+  'HOME',
+  'LANG',
+  'LANGUAGE',
+  'TERM',
+  'TZ',
+  'CI',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'GITHUB_ACTIONS',
+  'RUNNER_OS',
+  'RUNNER_ARCH',
+  'GOROOT',
+  'GOPATH',
+  'GOMODCACHE',
+  'GOCACHE',
+  'GOFLAGS',
+  'GOTOOLCHAIN',
+  'CARGO_HOME',
+  'RUSTUP_HOME',
+  'RUSTUP_TOOLCHAIN',
+  'npm_config_cache',
+  'NPM_CONFIG_CACHE',
+  'PIP_CACHE_DIR',
+  'YARN_CACHE_FOLDER',
+  'PNPM_HOME',
+  'VIRTUAL_ENV',
+  'pythonLocation',
+  'Python_ROOT_DIR',
+  'Python2_ROOT_DIR',
+  'Python3_ROOT_DIR',
+  'PKG_CONFIG_PATH',
+  'LD_LIBRARY_PATH',
+  'DOTNET_ROOT',
+  'ANDROID_HOME',
+  'ANDROID_SDK_ROOT',
+  'GRADLE_HOME',
+  'MAVEN_HOME',
+  'M2_HOME',
+  'NVM_DIR',
+  'CONDA',
+  'BUNDLE_PATH',
+  'ImageOS',
+  'ImageVersion',
 ]);
 const ENV_PREFIXES = ['LC_', 'JAVA_HOME', 'GOROOT_'];
 /** Never passed, whatever the allowlist says. */
-const ENV_DENY = /TOKEN|SECRET|KEY|PASSWORD|PASSWD|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE|^ANTHROPIC_|^ACTIONS_|^INPUT_|^GITHUB_TOKEN$/i;
+const ENV_DENY =
+  /TOKEN|SECRET|KEY|PASSWORD|PASSWD|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE|^ANTHROPIC_|^ACTIONS_|^INPUT_|^GITHUB_TOKEN$/i;
 
 /** The environment Bash gets: allowlisted names only, never a secret-looking one. */
 export function allowedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -65,7 +103,11 @@ export interface Sandbox {
   /** e.g. 'bwrap (network via proxy to 14 domain(s); at most 1024 processes (pids cgroup), files up to 1 GiB)' or 'off'. */
   readonly info: string;
   /** Builds the argv to run `command` (file + args), and the env to spawn it with. */
-  wrap(command: string, workspace: string, env: Record<string, string>): { file: string; args: string[]; env: Record<string, string> };
+  wrap(
+    command: string,
+    workspace: string,
+    env: Record<string, string>,
+  ): { file: string; args: string[]; env: Record<string, string> };
   close(): Promise<void>;
 }
 
@@ -89,9 +131,31 @@ function probeBwrap(bwrap: string): Promise<string | null> {
   let p = probes.get(bwrap);
   if (!p) {
     p = new Promise((resolve) => {
-      const child = spawn(bwrap, ['--cap-drop', 'ALL', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--unshare-pid', '--unshare-net', '--die-with-parent', '--new-session', '--', 'true'], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
+      const child = spawn(
+        bwrap,
+        [
+          '--cap-drop',
+          'ALL',
+          '--ro-bind',
+          '/',
+          '/',
+          '--dev',
+          '/dev',
+          '--proc',
+          '/proc',
+          '--tmpfs',
+          '/tmp',
+          '--unshare-pid',
+          '--unshare-net',
+          '--die-with-parent',
+          '--new-session',
+          '--',
+          'true',
+        ],
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       child.on('error', (e) => resolve(e.message));
@@ -108,7 +172,13 @@ function trySetup(log: (m: string) => void, missing: string[]): boolean {
   if (!sudo || spawnSync(sudo, ['-n', 'true'], { stdio: 'ignore' }).status !== 0) return false;
   const run = (args: string[]): boolean => {
     log(`sandbox setup: sudo -n ${args.join(' ')}`);
-    return spawnSync(sudo, ['-n', ...args], { stdio: 'ignore', timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
+    return (
+      spawnSync(sudo, ['-n', ...args], {
+        stdio: 'ignore',
+        timeout: 300_000,
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      }).status === 0
+    );
   };
   if (missing.length) {
     if (!run(['apt-get', 'install', '-y', '-q', ...missing])) {
@@ -128,12 +198,19 @@ export async function prepareSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const env = opts.env ?? process.env;
   const log = opts.log ?? (() => {});
   const domains = opts.allowedDomains?.filter((d) => d.trim()) ?? [];
-  let network: NetworkMode = domains.includes('*') ? 'full' : domains.length === 1 && domains[0] === 'none' ? 'off' : 'proxy';
+  let network: NetworkMode = domains.includes('*')
+    ? 'full'
+    : domains.length === 1 && domains[0] === 'none'
+      ? 'off'
+      : 'proxy';
   const allowList = domains.length ? domains : DEFAULT_ALLOWED_DOMAINS;
 
   if (opts.mode === 'off') return unsandboxed();
   if (process.platform !== 'linux') {
-    if (opts.mode === 'required') throw new Error(`sandbox: required, but the bubblewrap sandbox only exists on Linux (this is ${process.platform}). Run on a Linux runner, or set sandbox: off (Bash then runs unconfined).`);
+    if (opts.mode === 'required')
+      throw new Error(
+        `sandbox: required, but the bubblewrap sandbox only exists on Linux (this is ${process.platform}). Run on a Linux runner, or set sandbox: off (Bash then runs unconfined).`,
+      );
     log(`The Bash sandbox needs Linux; running unsandboxed on ${process.platform} (environment allowlist only).`);
     return unsandboxed();
   }
@@ -165,9 +242,11 @@ export async function prepareSandbox(opts: SandboxOptions): Promise<Sandbox> {
     }
   }
   const limits = prepareLimits();
-  if (limits.processes.kind === 'none') log(`The Bash sandbox cannot limit its process count: ${limits.processes.why}.`);
+  if (limits.processes.kind === 'none')
+    log(`The Bash sandbox cannot limit its process count: ${limits.processes.why}.`);
   const tmpfsBytes = bwrapSupportsSize(bwrap) ? MAX_TMPFS_BYTES : null;
-  if (!tmpfsBytes) log('This bwrap cannot cap the size of /tmp and HOME in the sandbox (--size needs bubblewrap 0.7+).');
+  if (!tmpfsBytes)
+    log('This bwrap cannot cap the size of /tmp and HOME in the sandbox (--size needs bubblewrap 0.7+).');
   const net = network === 'proxy' ? `via proxy to ${allowList.length} domain(s)` : network;
   const info = `bwrap (network ${net}; ${limits.info}${tmpfsBytes ? '' : ', tmpfs size NOT capped'})`;
   const bwrapPath = bwrap;
@@ -188,7 +267,14 @@ export async function prepareSandbox(opts: SandboxOptions): Promise<Sandbox> {
       const lines = [...limits.scriptLines];
       if (network === 'proxy' && socatPath) {
         const url = `http://127.0.0.1:${PROXY_PORT}`;
-        Object.assign(inner, { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, NO_PROXY: 'localhost,127.0.0.1,::1', no_proxy: 'localhost,127.0.0.1,::1' });
+        Object.assign(inner, {
+          HTTP_PROXY: url,
+          HTTPS_PROXY: url,
+          http_proxy: url,
+          https_proxy: url,
+          NO_PROXY: 'localhost,127.0.0.1,::1',
+          no_proxy: 'localhost,127.0.0.1,::1',
+        });
         // socat bridges the sandbox's loopback to the proxy socket; wait until it listens, then run the command.
         lines.push(
           `${socatPath} TCP-LISTEN:${PROXY_PORT},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${PROXY_SOCKET_IN_SANDBOX} 2>/dev/null &`,
@@ -252,7 +338,16 @@ export function bwrapArgs(plan: BwrapPlan): { args: string[]; notes: string[] } 
   // --cap-drop ALL: run as root (container jobs, self-hosted runners), bwrap otherwise keeps every capability, and
   // the command could unmount the tmpfs hiding HOME or the runner, remount read-write or nsenter. bwrap also sets
   // no_new_privs, so a setuid binary cannot take them back.
-  const a = ['--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'];
+  const a = [
+    '--die-with-parent',
+    '--new-session',
+    '--cap-drop',
+    'ALL',
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+  ];
   if (plan.network !== 'full') a.push('--unshare-net');
   const view = viewArgs({
     workspace: plan.workspace,
@@ -306,7 +401,12 @@ export function execCommand(command: string, opts: ExecOptions): Promise<Command
       resolve({ exitCode: null, output: '', timedOut: false, aborted: true, durationMs: 0 });
       return;
     }
-    const child = spawn(file, args, { cwd: opts.workspace, env: spawnEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, {
+      cwd: opts.workspace,
+      env: spawnEnv,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const pid = child.pid;
     let timedOut = false;
     let aborted = false;

@@ -1,9 +1,12 @@
 /**
- * Tool definitions and the small JSON-Schema subset they use (object of string/integer/boolean properties,
- * enums, minimum/maximum), validated here so a malformed call becomes a result the model can fix.
+ * One source per tool input: a zod object schema gives the TypeScript type (z.infer), the JSON schema the model sees
+ * (derived here, shaped like the hand-written one it replaced) and the validation that turns a malformed call into a
+ * result the model can fix (every problem named, the accepted parameters listed).
  */
-
+import * as z from 'zod/mini';
 import type { ToolName } from '../constants.ts';
+import type { ToolContext } from './context.ts';
+import { fail, type ToolResult } from './result.ts';
 export type { ToolName };
 
 export interface PropertySchema {
@@ -19,47 +22,137 @@ export interface ToolDefinition {
   description: string;
   input_schema: {
     type: 'object';
-    properties: Record<string, unknown>;
+    properties: Record<string, PropertySchema>;
     required?: string[];
     additionalProperties?: boolean;
   };
 }
 
-/** Checks `input` against the definition's schema; returns a message naming every problem, or null when valid. */
-export function validateInput(def: ToolDefinition, input: unknown): string | null {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'the input must be a JSON object.';
-  const obj = input as Record<string, unknown>;
-  const props = def.input_schema.properties as Record<string, PropertySchema>;
-  const problems: string[] = [];
-  for (const key of def.input_schema.required ?? []) {
-    if (obj[key] === undefined) problems.push(`'${key}' is required`);
-  }
-  for (const [key, value] of Object.entries(obj)) {
-    const s = props[key];
-    if (!s) {
-      if (def.input_schema.additionalProperties === false) problems.push(`unknown parameter '${key}'`);
-      continue;
-    }
-    if (value === undefined || value === null) {
-      if ((def.input_schema.required ?? []).includes(key)) problems.push(`'${key}' must not be null`);
-      continue;
-    }
-    if (s.type === 'string' && typeof value !== 'string') problems.push(`'${key}' must be a string`);
-    else if (s.type === 'boolean' && typeof value !== 'boolean') problems.push(`'${key}' must be true or false`);
-    else if (s.type === 'integer' && !Number.isInteger(value)) problems.push(`'${key}' must be an integer`);
-    else if (s.enum && !s.enum.includes(value as string)) problems.push(`'${key}' must be one of ${s.enum.join(', ')}`);
-    else if (typeof value === 'number') {
-      if (s.minimum !== undefined && value < s.minimum) problems.push(`'${key}' must be at least ${s.minimum}`);
-      if (s.maximum !== undefined && value > s.maximum) problems.push(`'${key}' must be at most ${s.maximum}`);
-    }
-  }
-  return problems.length ? `invalid input: ${problems.join('; ')}. Expected parameters: ${describe(def)}.` : null;
+/** A tool as the toolbox holds it: the input type is closed over, so no cast is needed to call it. */
+export interface Tool<C extends ToolContext = ToolContext> {
+  readonly definition: ToolDefinition;
+  readonly readOnly: boolean;
+  /**
+   * Validates `input` against the tool's schema and runs it. Invalid input comes back as an error result; a refusal
+   * the model can act on is thrown as ToolError by the tool.
+   */
+  call(input: unknown, ctx: C): Promise<ToolResult>;
 }
 
-function describe(def: ToolDefinition): string {
+export interface ToolSpec<S extends z.ZodMiniObject, C extends ToolContext> {
+  name: ToolName;
+  description: string;
+  /** A z.strictObject of string/integer/boolean/enum properties with z.describe() texts. */
+  input: S;
+  /** Read-only tools may run concurrently. */
+  readOnly: boolean;
+  run(input: z.infer<S>, ctx: C): Promise<ToolResult>;
+}
+
+export function defineTool<S extends z.ZodMiniObject, C extends ToolContext = ToolContext>(
+  spec: ToolSpec<S, C>,
+): Tool<C> {
+  const definition: ToolDefinition = {
+    name: spec.name,
+    description: spec.description,
+    input_schema: toInputSchema(spec.input),
+  };
+  return {
+    definition,
+    readOnly: spec.readOnly,
+    async call(input, ctx) {
+      const parsed = parseInput(spec.input, definition, input);
+      if (!parsed.ok) return fail(spec.name, parsed.message);
+      return spec.run(parsed.data, ctx);
+    },
+  };
+}
+
+/** Key order of a property as sent (and as in the committed snapshot): type first, the description last. */
+const PROPERTY_KEYS = ['type', 'enum', 'minimum', 'maximum', 'description'] as const;
+
+/**
+ * The JSON schema of a zod object, in the small subset the model is sent: no `$schema`, `additionalProperties: false`
+ * kept, integers as `type: integer` with their bounds, but without the ±2^53-1 bounds zod adds to every z.int() (they
+ * say nothing to the model and would grow every request).
+ */
+export function toInputSchema(schema: z.ZodMiniObject): ToolDefinition['input_schema'] {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'throw' }) as {
+    type?: unknown;
+    properties?: Record<string, Record<string, unknown>>;
+    required?: string[];
+    additionalProperties?: unknown;
+  };
+  if (json.type !== 'object') throw new Error('a tool input schema must be an object');
+  const properties: Record<string, PropertySchema> = {};
+  for (const [key, prop] of Object.entries(json.properties ?? {})) {
+    const out: Record<string, unknown> = {};
+    for (const k of PROPERTY_KEYS) {
+      const v = prop[k];
+      if (v === undefined) continue;
+      if ((k === 'minimum' || k === 'maximum') && Math.abs(v as number) === Number.MAX_SAFE_INTEGER) continue;
+      out[k] = v;
+    }
+    const extra = Object.keys(prop).filter((k) => !(PROPERTY_KEYS as readonly string[]).includes(k));
+    if (extra.length) throw new Error(`tool input '${key}' uses ${extra.join(', ')}, outside the supported subset`);
+    properties[key] = out as unknown as PropertySchema;
+  }
+  return {
+    type: 'object',
+    properties,
+    ...(json.required?.length ? { required: json.required } : {}),
+    ...(json.additionalProperties === false ? { additionalProperties: false } : {}),
+  };
+}
+
+type Parsed<T> = { ok: true; data: T } | { ok: false; message: string };
+
+/**
+ * safeParse with a message naming every problem in the model's terms. A null for an optional parameter counts as
+ * absent (models send it for "not set"); a null for a required one is reported.
+ */
+export function parseInput<S extends z.ZodMiniObject>(
+  schema: S,
+  def: ToolDefinition,
+  input: unknown,
+): Parsed<z.infer<S>> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, message: 'the input must be a JSON object.' };
+  }
+  const required = new Set(def.input_schema.required ?? []);
+  const obj = Object.fromEntries(Object.entries(input).filter(([k, v]) => v !== null || required.has(k)));
+  const r = schema.safeParse(obj);
+  if (r.success) return { ok: true, data: r.data };
+  const problems: string[] = [];
+  for (const issue of r.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const k of issue.keys) problems.push(`unknown parameter '${k}'`);
+      continue;
+    }
+    const key = String(issue.path[0] ?? '');
+    const problem = describeIssue(issue, key, obj[key], def.input_schema.properties[key]);
+    if (!problems.includes(problem)) problems.push(problem);
+  }
+  return { ok: false, message: `invalid input: ${problems.join('; ')}. Expected parameters: ${describeParams(def)}.` };
+}
+
+function describeIssue(issue: z.core.$ZodIssue, key: string, value: unknown, s: PropertySchema | undefined): string {
+  const known = ['invalid_type', 'invalid_value', 'too_small', 'too_big'].includes(issue.code);
+  // zod/mini carries no locale, so its own messages are a bare "Invalid input": name the failed check instead.
+  if (!s || !known) return `'${key}' is invalid (${issue.code})`;
+  if (value === undefined) return `'${key}' is required`;
+  if (value === null) return `'${key}' must not be null`;
+  if (issue.code === 'too_small' && s.minimum !== undefined) return `'${key}' must be at least ${s.minimum}`;
+  if (issue.code === 'too_big' && s.maximum !== undefined) return `'${key}' must be at most ${s.maximum}`;
+  if (s.enum) return `'${key}' must be one of ${s.enum.join(', ')}`;
+  if (s.type === 'string') return `'${key}' must be a string`;
+  if (s.type === 'boolean') return `'${key}' must be true or false`;
+  return `'${key}' must be an integer`;
+}
+
+function describeParams(def: ToolDefinition): string {
   const req = new Set(def.input_schema.required ?? []);
-  const props = def.input_schema.properties as Record<string, PropertySchema>;
-  return Object.entries(props)
+  return Object.entries(def.input_schema.properties)
     .map(([k, s]) => `${k}${req.has(k) ? '' : '?'}: ${s.enum ? s.enum.join('|') : s.type}`)
     .join(', ');
 }

@@ -33,7 +33,13 @@ export interface ProcOutput {
 }
 
 /** Runs a helper (ripgrep) with no shell, collecting output up to maxBytes. */
-export function runProcess(file: string, args: string[], cwd: string, signal?: AbortSignal, maxBytes = 32 * 1024 * 1024): Promise<ProcOutput> {
+export function runProcess(
+  file: string,
+  args: string[],
+  cwd: string,
+  signal?: AbortSignal,
+  maxBytes = 32 * 1024 * 1024,
+): Promise<ProcOutput> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], signal });
     const out: Buffer[] = [];

@@ -23,12 +23,26 @@ import * as path from 'node:path';
  * user data, other runners' work folders, service state (/var/lib), caches and disks that may hold anything.
  */
 export const SYSTEM_DIRS: readonly string[] = [
-  '/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc', '/opt', '/sys',
+  '/usr',
+  '/bin',
+  '/sbin',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/etc',
+  '/opt',
+  '/sys',
 ];
 
 /** System files no build reads, holding password hashes and the host's SSH identity (readable when run as root). */
 const SYSTEM_SECRET_FILES = [
-  '/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-', '/etc/sudoers', '/etc/sudoers.d',
+  '/etc/shadow',
+  '/etc/shadow-',
+  '/etc/gshadow',
+  '/etc/gshadow-',
+  '/etc/sudoers',
+  '/etc/sudoers.d',
 ];
 
 /** The runner's own folders under `_temp`, written by the runner and holding tokens (file commands, event, HOME). */
@@ -68,7 +82,10 @@ export function runnerPaths(env: NodeJS.ProcessEnv): RunnerPaths {
   const temp = abs(env.RUNNER_TEMP);
   const toolCache = abs(env.RUNNER_TOOL_CACHE);
   let root: string | null = null;
-  for (const [p, name] of [[temp, '_temp'], [toolCache, '_tool']] as const) {
+  for (const [p, name] of [
+    [temp, '_temp'],
+    [toolCache, '_tool'],
+  ] as const) {
     const work = p ? path.dirname(p) : null;
     if (!root && p && work && path.basename(p) === name && path.basename(work) === '_work') root = path.dirname(work);
   }
@@ -285,9 +302,12 @@ export function viewArgs(plan: ViewPlan): { args: string[]; notes: string[] } {
   if (existsSync(git)) v.bind(git, 'ro');
 
   // Last, so nothing above (a toolchain folder, the workspace) can show them again.
-  const sshKeys = statKind('/etc/ssh') === 'dir'
-    ? readdirSync('/etc/ssh').filter((f) => /^ssh_host_.*_key$/.test(f)).map((f) => `/etc/ssh/${f}`)
-    : [];
+  const sshKeys =
+    statKind('/etc/ssh') === 'dir'
+      ? readdirSync('/etc/ssh')
+          .filter((f) => /^ssh_host_.*_key$/.test(f))
+          .map((f) => `/etc/ssh/${f}`)
+      : [];
   for (const p of [...SYSTEM_SECRET_FILES, ...sshKeys, ...tc.secrets, ...(plan.hiddenPaths ?? [])]) {
     if (!path.isAbsolute(p)) v.notes.push(`hidden path ${p} is ignored: it must be absolute.`);
     else if (within(ws, path.resolve(p))) v.notes.push(`hidden path ${p} is ignored: it holds the workspace.`);

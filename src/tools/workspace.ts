@@ -52,7 +52,13 @@ export class Workspace {
   /** The roots as given (before realpath), so absolute paths spelled through a symlinked root still match. */
   readonly #given: ReadonlyMap<string, string>;
 
-  private constructor(root: string, readOnlyRoots: readonly string[], allowWorkflowChanges: boolean, given: Map<string, string>, hidden: Set<string>) {
+  private constructor(
+    root: string,
+    readOnlyRoots: readonly string[],
+    allowWorkflowChanges: boolean,
+    given: Map<string, string>,
+    hidden: Set<string>,
+  ) {
     this.root = root;
     this.readOnlyRoots = readOnlyRoots;
     this.allowWorkflowChanges = allowWorkflowChanges;
@@ -100,15 +106,26 @@ export class Workspace {
   async resolve(input: unknown, access: Access, base?: string): Promise<Resolved> {
     if (typeof input !== 'string' || input.trim() === '') throw new ToolError('a path is required.');
     const p = input;
-    if (p.includes('\0')) throw new ToolError('the path contains a NUL character; give a plain path inside the workspace.');
-    if (INVISIBLE.test(p)) throw new ToolError('the path contains control or invisible characters; give a plain path inside the workspace.');
+    if (p.includes('\0'))
+      throw new ToolError('the path contains a NUL character; give a plain path inside the workspace.');
+    if (INVISIBLE.test(p))
+      throw new ToolError('the path contains control or invisible characters; give a plain path inside the workspace.');
     if (LOOK_ALIKES.test(p) || specials(p.normalize('NFKC')) !== specials(p)) {
-      throw new ToolError('the path contains look-alike characters for ".", "/" or "~"; type the path with plain ASCII punctuation.');
+      throw new ToolError(
+        'the path contains look-alike characters for ".", "/" or "~"; type the path with plain ASCII punctuation.',
+      );
     }
-    if (p.startsWith('~')) throw new ToolError(`'~' is not expanded and home folders are outside the workspace; use a path relative to the workspace root (${this.root}).`);
+    if (p.startsWith('~'))
+      throw new ToolError(
+        `'~' is not expanded and home folders are outside the workspace; use a path relative to the workspace root (${this.root}).`,
+      );
     const segments = p.split('/');
-    if (segments.includes('..')) throw new ToolError(`'..' is not allowed in paths; use a path relative to the workspace root (${this.root}) or an absolute path inside it.`);
-    if (segments.some(isGitSegment)) throw new ToolError('paths under .git are off limits (repository internals are managed by the action).');
+    if (segments.includes('..'))
+      throw new ToolError(
+        `'..' is not allowed in paths; use a path relative to the workspace root (${this.root}) or an absolute path inside it.`,
+      );
+    if (segments.some(isGitSegment))
+      throw new ToolError('paths under .git are off limits (repository internals are managed by the action).');
 
     let lexical = path.resolve(base ?? this.root, p);
     // An absolute path spelled through the root as given (e.g. a symlinked /tmp) maps onto the real root.
@@ -120,9 +137,13 @@ export class Workspace {
 
     const real = await realpathDeepest(lexical);
     const realRoot = this.rootOf(real, access);
-    if (!realRoot) throw new ToolError(`${p} resolves (through a symlink) to ${real}, outside the workspace; only files inside ${this.root} can be used.`);
+    if (!realRoot)
+      throw new ToolError(
+        `${p} resolves (through a symlink) to ${real}, outside the workspace; only files inside ${this.root} can be used.`,
+      );
     const rel = path.relative(realRoot, real);
-    if (rel.split(path.sep).some(isGitSegment)) throw new ToolError(`${p} resolves into a .git folder, which is off limits.`);
+    if (rel.split(path.sep).some(isGitSegment))
+      throw new ToolError(`${p} resolves into a .git folder, which is off limits.`);
     if (this.isHidden(real) || this.isHidden(lexical)) {
       throw new ToolError(
         `${p} is a credential file of this run (the workflow's cloud or registry login), which the action hides from every ` +
@@ -135,7 +156,9 @@ export class Workspace {
       if (readOnly) throw new ToolError(`${p} is in the agent's reference docs, which are read-only.`);
       const lower = rel.split(path.sep).join('/').toLowerCase();
       if (!this.allowWorkflowChanges && (lower === '.github/workflows' || lower.startsWith('.github/workflows/'))) {
-        throw new ToolError(`writing under .github/workflows/ is not allowed for this run (allow-workflow-changes is false); describe the workflow change in your summary instead.`);
+        throw new ToolError(
+          `writing under .github/workflows/ is not allowed for this run (allow-workflow-changes is false); describe the workflow change in your summary instead.`,
+        );
       }
     }
     const stat = await fsp.lstat(real).catch((e: NodeJS.ErrnoException) => {
@@ -143,10 +166,15 @@ export class Workspace {
       throw new ToolError(`cannot access ${p}: ${e.code ?? e.message}.`);
     });
     if (stat) {
-      if (stat.isSymbolicLink()) throw new ToolError(`${p} is a symlink that does not resolve (dangling, or swapped during the check); it is refused.`);
+      if (stat.isSymbolicLink())
+        throw new ToolError(
+          `${p} is a symlink that does not resolve (dangling, or swapped during the check); it is refused.`,
+        );
       if (!stat.isFile() && !stat.isDirectory()) throw new ToolError(`${p} is not a regular file or folder.`);
       if (stat.isFile() && stat.nlink > 1) {
-        throw new ToolError(`${p} is a hard link (${stat.nlink} names for one file), which may point outside the workspace; it is refused. Use Bash to inspect it if you must.`);
+        throw new ToolError(
+          `${p} is a hard link (${stat.nlink} names for one file), which may point outside the workspace; it is refused. Use Bash to inspect it if you must.`,
+        );
       }
     }
     return { path: real, display: this.display(real), stat, readOnly };
@@ -188,7 +216,12 @@ export class Workspace {
   async #mkdirs(dir: string): Promise<void> {
     const missing: string[] = [];
     let d = dir;
-    while (!(await fsp.lstat(d).then(() => true, () => false))) {
+    while (
+      !(await fsp.lstat(d).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       missing.unshift(d);
       d = path.dirname(d);
     }
@@ -197,7 +230,8 @@ export class Workspace {
         if (e.code !== 'EEXIST') throw e;
       });
       const real = await fsp.realpath(m);
-      if (real !== m || !inside(real, this.root)) throw new ToolError(`folder ${this.display(m)} changed while being created; try again.`);
+      if (real !== m || !inside(real, this.root))
+        throw new ToolError(`folder ${this.display(m)} changed while being created; try again.`);
     }
   }
 
@@ -211,9 +245,13 @@ export class Workspace {
     const st = await fh.stat();
     if (st.isDirectory()) await fail('is a folder, not a file; use Glob or Bash `ls` to list it.');
     if (!st.isFile()) await fail('is not a regular file.');
-    if (st.nlink > 1) await fail(`is a hard link (${st.nlink} names for one file), which may point outside the workspace; it is refused.`);
+    if (st.nlink > 1)
+      await fail(
+        `is a hard link (${st.nlink} names for one file), which may point outside the workspace; it is refused.`,
+      );
     const actual = await fsp.readlink(`/proc/self/fd/${fh.fd}`).catch(() => null);
-    if (actual !== null && actual !== r.path) await fail('changed while being opened (a folder or file was swapped); try again.');
+    if (actual !== null && actual !== r.path)
+      await fail('changed while being opened (a folder or file was swapped); try again.');
   }
 
   private rootOf(p: string, access: Access): string | null {
@@ -223,7 +261,8 @@ export class Workspace {
   }
 
   private outsideMessage(p: string, access: Access): string {
-    const ro = access === 'read' && this.readOnlyRoots.length ? ` (or, read-only, inside ${this.readOnlyRoots.join(', ')})` : '';
+    const ro =
+      access === 'read' && this.readOnlyRoots.length ? ` (or, read-only, inside ${this.readOnlyRoots.join(', ')})` : '';
     return `${p} is outside the workspace; use a path relative to the workspace root (${this.root}) or an absolute path inside it${ro}.`;
   }
 }
@@ -245,7 +284,12 @@ function specials(s: string): string {
 
 function isGitSegment(seg: string): boolean {
   // Case-folding and trailing dots/spaces: '.GIT', '.git.' and '.git ' name the same folder on some filesystems.
-  return seg.normalize('NFKC').toLowerCase().replace(/[. ]+$/, '') === '.git';
+  return (
+    seg
+      .normalize('NFKC')
+      .toLowerCase()
+      .replace(/[. ]+$/, '') === '.git'
+  );
 }
 
 /** Realpath of the deepest existing ancestor, with the missing tail appended. */

@@ -1,32 +1,23 @@
 /** Write: create or overwrite a whole file; overwriting needs a Read of the current version first. */
-import type { Tool, ToolContext } from './context.ts';
+import * as z from 'zod/mini';
+import type { ToolContext } from './context.ts';
+import { FILE_PATH } from './read.ts';
 import { ok, ToolError } from './result.ts';
-import type { ToolDefinition } from './schema.ts';
+import { defineTool } from './schema.ts';
 import type { Resolved } from './workspace.ts';
 
-export const writeDefinition: ToolDefinition = {
+export const WriteInput = z.strictObject({
+  file_path: FILE_PATH,
+  content: z.string().check(z.describe('The full file content')),
+});
+export type WriteInput = z.infer<typeof WriteInput>;
+
+export const writeTool = defineTool({
   name: 'Write',
   description:
     'Create or overwrite a file in the workspace with the given content; parent folders are created. ' +
     'An existing file must be Read first. Prefer Edit for changes to existing files.',
-  input_schema: {
-    type: 'object',
-    properties: {
-      file_path: { type: 'string', description: 'Path relative to the workspace root, or absolute inside it' },
-      content: { type: 'string', description: 'The full file content' },
-    },
-    required: ['file_path', 'content'],
-    additionalProperties: false,
-  },
-};
-
-export interface WriteInput {
-  file_path: string;
-  content: string;
-}
-
-export const writeTool: Tool<WriteInput> = {
-  definition: writeDefinition,
+  input: WriteInput,
   readOnly: false,
   async run(input, ctx) {
     const r = await ctx.workspace.resolve(input.file_path, 'write');
@@ -35,14 +26,19 @@ export const writeTool: Tool<WriteInput> = {
     const bytes = await writeWhole(r, input.content, ctx);
     return ok(`${r.stat ? 'Overwrote' : 'Created'} ${r.display} (${bytes} bytes, ${lineCount(input.content)} lines).`);
   },
-};
+});
 
 /** An existing file may be replaced only in the version the agent last saw. */
 export function assertSeenCurrent(r: Resolved, ctx: ToolContext, verb: string): void {
   const seen = ctx.seen.get(r.path);
-  if (!seen) throw new ToolError(`refusing to ${verb} ${r.display}: you have not Read it in this run. Read it first (so nothing you have not seen is lost), then try again.`);
+  if (!seen)
+    throw new ToolError(
+      `refusing to ${verb} ${r.display}: you have not Read it in this run. Read it first (so nothing you have not seen is lost), then try again.`,
+    );
   if (r.stat && (r.stat.mtimeMs !== seen.mtimeMs || r.stat.size !== seen.size)) {
-    throw new ToolError(`refusing to ${verb} ${r.display}: it changed since you last Read it (perhaps by a Bash command). Read it again, then try again.`);
+    throw new ToolError(
+      `refusing to ${verb} ${r.display}: it changed since you last Read it (perhaps by a Bash command). Read it again, then try again.`,
+    );
   }
 }
 

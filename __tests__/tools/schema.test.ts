@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as z from 'zod/mini';
+import { createToolbox } from '../../src/tools/index.ts';
+import { defineTool, toInputSchema } from '../../src/tools/schema.ts';
+import { tempDir, writeFiles } from './helpers.ts';
+
+// The zod schema of each tool input is the one source of its type, its JSON schema and its validation: these check
+// that a malformed call still comes back naming every problem in the model's terms, with the accepted parameters.
+async function box() {
+  const ws = tempDir('schema-');
+  writeFiles(ws, { 'a.txt': 'one\ntwo\n' });
+  return createToolbox({ workspace: ws, tools: ['Read', 'Edit', 'Grep'], sandbox: 'off' });
+}
+
+describe('tool input validation (zod)', () => {
+  it('names every problem and lists the accepted parameters', { timeout: 60_000 }, async () => {
+    const tb = await box();
+    const r = await tb.run('Grep', {
+      pattern: 7,
+      output_mode: 'lines',
+      '-i': 'yes',
+      '-A': -1,
+      head_limit: 2.5,
+      bogus: 1,
+      other: 'x',
+    });
+    assert.equal(r.isError, true);
+    assert.equal(
+      r.content,
+      "Grep: invalid input: 'pattern' must be a string; " +
+        "'output_mode' must be one of content, files_with_matches, count; '-i' must be true or false; " +
+        "'-A' must be at least 0; 'head_limit' must be an integer; " +
+        "unknown parameter 'bogus'; unknown parameter 'other'. Expected parameters: pattern: string, path?: string, " +
+        'glob?: string, type?: string, output_mode?: content|files_with_matches|count, -i?: boolean, -n?: boolean, ' +
+        '-A?: integer, -B?: integer, -C?: integer, multiline?: boolean, head_limit?: integer.',
+    );
+  });
+
+  it('null is "not set" for an optional parameter, reported for a required one', { timeout: 60_000 }, async () => {
+    const tb = await box();
+    const ok = await tb.run('Read', { file_path: 'a.txt', offset: null, limit: null });
+    assert.equal(ok.isError, false, ok.content);
+    assert.match(ok.content, /1\tone/);
+    const bad = await tb.run('Edit', { file_path: null, old_string: 'one' });
+    assert.equal(
+      bad.content,
+      "Edit: invalid input: 'file_path' must not be null; 'new_string' is required. " +
+        'Expected parameters: file_path: string, old_string: string, new_string: string, replace_all?: boolean.',
+    );
+    assert.match((await tb.run('Read', [])).content, /the input must be a JSON object\.$/);
+  });
+
+  it('derives the JSON schema sent: no $schema, no ±2^53 bounds, key order as before', () => {
+    const s = toInputSchema(
+      z.strictObject({
+        n: z.optional(z.int().check(z.describe('N'))),
+        m: z.int().check(z.minimum(1), z.maximum(9), z.describe('M')),
+        e: z.optional(z.enum(['a', 'b'])),
+      }),
+    );
+    assert.equal(
+      JSON.stringify(s),
+      JSON.stringify({
+        type: 'object',
+        properties: {
+          n: { type: 'integer', description: 'N' },
+          m: { type: 'integer', minimum: 1, maximum: 9, description: 'M' },
+          e: { type: 'string', enum: ['a', 'b'] },
+        },
+        required: ['m'],
+        additionalProperties: false,
+      }),
+    );
+  });
+
+  it('refuses, at definition time, a schema outside the subset the messages can describe', () => {
+    const nested = z.strictObject({ o: z.strictObject({ a: z.string() }) });
+    assert.throws(() => toInputSchema(nested), /tool input 'o' uses properties, required, additionalProperties/);
+    const run = (): Promise<never> => Promise.reject(new Error('not reached'));
+    const define = (): unknown => defineTool({ name: 'Read', description: 'x', input: nested, readOnly: true, run });
+    assert.throws(define, /outside the supported subset/);
+  });
+});
