@@ -65436,6 +65436,10 @@ var UserError = class extends Error {
 function errorMessage(e) {
   return e instanceof Error ? e.message : String(e);
 }
+function abortReason(signal) {
+  const r2 = signal?.reason;
+  return r2 instanceof Error ? r2 : new Error(r2 === void 0 ? "aborted" : String(r2));
+}
 function httpStatus(e) {
   const status = e?.status;
   return typeof status === "number" ? status : void 0;
@@ -75993,7 +75997,7 @@ function createMatcher(opts = {}) {
   return {
     run(task, signal) {
       if (closed) return Promise.reject(new Error("the matcher is closed"));
-      if (signal?.aborted) return Promise.reject(signal.reason);
+      if (signal?.aborted) return Promise.reject(abortReason(signal));
       return new Promise((resolve7, reject) => {
         const w2 = take();
         const id = ++seq;
@@ -76017,7 +76021,7 @@ function createMatcher(opts = {}) {
         };
         const onError = (e) => settle(false, () => reject(e));
         const onExit = (code2) => settle(false, () => reject(new Error(`the matching worker exited (code ${code2})`)));
-        const onAbort = () => settle(false, () => reject(signal?.reason));
+        const onAbort = () => settle(false, () => reject(abortReason(signal)));
         const notStarted = () => settle(false, () => reject(new Error("the matching worker did not start")));
         let timer = setTimeout(notStarted, START_TIMEOUT_MS);
         w2.on("message", onMessage);
@@ -76607,7 +76611,7 @@ function untilAborted(p3, signal) {
   });
   return new Promise((resolve7, reject) => {
     let timer;
-    const onAbort = () => void (timer = setTimeout(() => reject(signal.reason), ABANDON_AFTER_MS));
+    const onAbort = () => void (timer = setTimeout(() => reject(abortReason(signal)), ABANDON_AFTER_MS));
     if (signal.aborted) onAbort();
     else signal.addEventListener("abort", onAbort, { once: true });
     p3.then(resolve7, reject).finally(() => {

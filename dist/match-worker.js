@@ -2859,7 +2859,8 @@ function searchText(text, name, re, t, out) {
 // src/tools/match-worker.ts
 var port = parentPort;
 if (!port) throw new Error("match-worker.ts runs as a worker thread only.");
-port.on("message", async ({ id, task }) => {
+port.on("message", (request) => void answer(request));
+async function answer({ id, task }) {
   port.postMessage({ id, started: true });
   let reply;
   try {
@@ -2868,4 +2869,4 @@ port.on("message", async ({ id, task }) => {
     reply = { id, ok: false, error: e instanceof Error ? e.message : String(e) };
   }
   port.postMessage(reply);
-});
+}

@@ -11,6 +11,12 @@ export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** Why a signal was aborted, as an Error (AbortSignal.reason may be any value). */
+export function abortReason(signal: AbortSignal | undefined): Error {
+  const r: unknown = signal?.reason;
+  return r instanceof Error ? r : new Error(r === undefined ? 'aborted' : String(r));
+}
+
 /** The HTTP status of an Octokit/fetch error (RequestError has `status`), or undefined. */
 export function httpStatus(e: unknown): number | undefined {
   const status = (e as { status?: unknown } | null)?.status;

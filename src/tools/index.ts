@@ -3,7 +3,7 @@
  * throws for a tool fault — an unknown tool, invalid input or a refusal comes back as an error result saying what
  * to do. Paths are confined by workspace.ts; Bash runs through sandbox.ts.
  */
-import { errorMessage } from '../errors.ts';
+import { errorMessage, abortReason } from '../errors.ts';
 import { createRedactor } from '../redact.ts';
 import { bashTool } from './bash.ts';
 import type { FileVersion, ToolContext } from './context.ts';
@@ -192,7 +192,7 @@ function untilAborted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
   p.catch(() => {});
   return new Promise<T>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
-    const onAbort = (): void => void (timer = setTimeout(() => reject(signal.reason), ABANDON_AFTER_MS));
+    const onAbort = (): void => void (timer = setTimeout(() => reject(abortReason(signal)), ABANDON_AFTER_MS));
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
     p.then(resolve, reject).finally(() => {

@@ -16,13 +16,15 @@ export type MatchReply =
 
 const port = parentPort;
 if (!port) throw new Error('match-worker.ts runs as a worker thread only.');
-port.on('message', async ({ id, task }: MatchRequest) => {
-  port.postMessage({ id, started: true } satisfies MatchReply);
+port.on('message', (request: MatchRequest) => void answer(request));
+
+async function answer({ id, task }: MatchRequest): Promise<void> {
+  port!.postMessage({ id, started: true } satisfies MatchReply);
   let reply: MatchReply;
   try {
     reply = { id, ok: true, value: await runMatchTask(task) };
   } catch (e) {
     reply = { id, ok: false, error: e instanceof Error ? e.message : String(e) };
   }
-  port.postMessage(reply);
-});
+  port!.postMessage(reply);
+}

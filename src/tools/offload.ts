@@ -7,6 +7,7 @@
  * Workers are kept warm between calls (starting one costs tens of milliseconds); each runs one task at a time, so a
  * slow task never delays another and terminating it loses nothing else.
  */
+import { abortReason } from '../errors.ts';
 import { Worker } from 'node:worker_threads';
 import type { MatchReply, MatchRequest } from './match-worker.ts';
 import type { MatchTask } from './match-tasks.ts';
@@ -85,7 +86,7 @@ export function createMatcher(opts: { timeoutMs?: number } = {}): Matcher {
   return {
     run(task, signal) {
       if (closed) return Promise.reject(new Error('the matcher is closed'));
-      if (signal?.aborted) return Promise.reject(signal.reason);
+      if (signal?.aborted) return Promise.reject(abortReason(signal));
       return new Promise<string[]>((resolve, reject) => {
         const w = take();
         const id = ++seq;
@@ -110,7 +111,7 @@ export function createMatcher(opts: { timeoutMs?: number } = {}): Matcher {
         const onError = (e: Error): void => settle(false, () => reject(e));
         const onExit = (code: number): void =>
           settle(false, () => reject(new Error(`the matching worker exited (code ${code})`)));
-        const onAbort = (): void => settle(false, () => reject(signal?.reason));
+        const onAbort = (): void => settle(false, () => reject(abortReason(signal)));
         // Until the worker picks the task up, only a broken worker is timed; then the task's own deadline runs.
         const notStarted = (): void => settle(false, () => reject(new Error('the matching worker did not start')));
         let timer = setTimeout(notStarted, START_TIMEOUT_MS);

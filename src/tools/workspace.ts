@@ -38,6 +38,7 @@ export interface Resolved {
 }
 
 /** Characters that render like `.`, `/`, `\` or `~` without NFKC mapping them to those. */
+// eslint-disable-next-line no-misleading-character-class -- the combining overlays (U+0337, U+0338) are listed on purpose, each on its own
 const LOOK_ALIKES = /[\u2024\u2215\u2044\u29F8\u2571\u2216\u29F5\u223C\u02DC\u2053\u301C\u00B7\u2027\u0338\u0337]/u;
 /** Control and invisible format characters (NUL, newlines, zero-width, bidi overrides). */
 const INVISIBLE = /[\p{Cc}\p{Cf}]/u;
