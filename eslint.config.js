@@ -2,6 +2,7 @@
 // formatting (so no stylistic rules here). Rules are relaxed only where a whole folder's nature asks for it, and
 // each relaxation says why.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -35,6 +36,12 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // Plain JavaScript files (this config, scripts/*.mjs) run on Node: give them its globals (process, console...),
+    // which TypeScript files get from @types/node instead.
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: globals.node },
   },
   {
     // Library code never writes workflow commands: only the action's entry and its pipeline talk to @actions/core.

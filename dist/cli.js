@@ -38874,7 +38874,7 @@ function nameField(rawName, fallbackName, fail2) {
   }
   if (typeof rawName !== "string") {
     fail2(
-      `field "name" must be a string, got ${describe(rawName)}. Quote it: name: "${slug(String(rawName)) || "my-agent"}".`
+      `field "name" must be a string, got ${describe(rawName)}. Quote it: name: "${slug(scalarText(rawName)) || "my-agent"}".`
     );
   }
   const name = rawName.trim();
@@ -39064,7 +39064,11 @@ function describe(v2) {
   if (Array.isArray(v2)) return "a list";
   if (v2 === null) return "nothing";
   if (v2 instanceof Date) return "a date";
-  return typeof v2 === "object" ? "a mapping" : `a ${typeof v2} (${String(v2)})`;
+  return typeof v2 === "object" ? "a mapping" : `a ${typeof v2} (${scalarText(v2)})`;
+}
+function scalarText(v2) {
+  const scalar = v2 === void 0 || typeof v2 === "string" || typeof v2 === "number" || typeof v2 === "boolean" || typeof v2 === "bigint";
+  return scalar ? String(v2) : "";
 }
 
 // src/agents/builtin.ts
@@ -40609,13 +40613,15 @@ async function readRecording(path13) {
 function replayClient(messages) {
   const queue = [...messages];
   const stream2 = () => ({
-    finalMessage: async () => {
+    finalMessage: () => {
       const next = queue.shift();
       if (!next)
-        throw new Error(
-          "replay: the run asked the model for a turn the transcript does not hold (the tool results differed from the recording)"
+        return Promise.reject(
+          new Error(
+            "replay: the run asked the model for a turn the transcript does not hold (the tool results differed from the recording)"
+          )
         );
-      return next;
+      return Promise.resolve(next);
     }
   });
   return { messages: { stream: stream2 }, remaining: () => queue.length };

@@ -70498,7 +70498,7 @@ function nameField(rawName, fallbackName, fail2) {
   }
   if (typeof rawName !== "string") {
     fail2(
-      `field "name" must be a string, got ${describe(rawName)}. Quote it: name: "${slug(String(rawName)) || "my-agent"}".`
+      `field "name" must be a string, got ${describe(rawName)}. Quote it: name: "${slug(scalarText(rawName)) || "my-agent"}".`
     );
   }
   const name = rawName.trim();
@@ -70688,7 +70688,11 @@ function describe(v2) {
   if (Array.isArray(v2)) return "a list";
   if (v2 === null) return "nothing";
   if (v2 instanceof Date) return "a date";
-  return typeof v2 === "object" ? "a mapping" : `a ${typeof v2} (${String(v2)})`;
+  return typeof v2 === "object" ? "a mapping" : `a ${typeof v2} (${scalarText(v2)})`;
+}
+function scalarText(v2) {
+  const scalar = v2 === void 0 || typeof v2 === "string" || typeof v2 === "number" || typeof v2 === "boolean" || typeof v2 === "bigint";
+  return scalar ? String(v2) : "";
 }
 
 // src/model/models.ts
@@ -76761,7 +76765,7 @@ async function runAgent(run2, catalog, git, branch, credentials) {
 function summarizeInput(input) {
   const i = input ?? {};
   const v2 = i.file_path ?? i.command ?? i.pattern ?? "";
-  return String(v2).split("\n", 1)[0];
+  return (typeof v2 === "string" ? v2 : JSON.stringify(v2)).split("\n", 1)[0];
 }
 
 // src/git/repository.ts
@@ -80739,7 +80743,8 @@ var GitRepository = class {
       );
     } catch (e) {
       throw new Error(
-        `Could not fetch the history of ${branch} and ${base} from ${this.remoteUrl}: ${errorMessage(e)}`
+        `Could not fetch the history of ${branch} and ${base} from ${this.remoteUrl}: ${errorMessage(e)}`,
+        { cause: e }
       );
     }
     return related();
@@ -81036,7 +81041,7 @@ ${trailers.join("\n")}
         auth: true
       });
     } catch (e) {
-      throw new Error(`Could not reach ${this.remoteUrl}: ${errorMessage(e)}`);
+      throw new Error(`Could not reach ${this.remoteUrl}: ${errorMessage(e)}`, { cause: e });
     }
     const wanted = new Set(names);
     const heads = /* @__PURE__ */ new Map();
@@ -81054,7 +81059,9 @@ ${trailers.join("\n")}
         auth: true
       });
     } catch (e) {
-      throw new Error(`Could not fetch ${branches.join(", ")} from ${this.remoteUrl}: ${errorMessage(e)}`);
+      throw new Error(`Could not fetch ${branches.join(", ")} from ${this.remoteUrl}: ${errorMessage(e)}`, {
+        cause: e
+      });
     }
   }
   #pushHead(branch) {
@@ -81090,7 +81097,7 @@ async function openRepository(dir, options2) {
     try {
       await git.exec(["clone", "-q", "--no-tags", "--", remoteUrl, workTree], { auth: true, noRepo: true });
     } catch (e) {
-      throw new Error(`Could not clone ${remoteUrl}: ${errorMessage(e)}`);
+      throw new Error(`Could not clone ${remoteUrl}: ${errorMessage(e)}`, { cause: e });
     }
   } else if (!dotGit.isDirectory()) {
     throw new UserError(
@@ -82060,7 +82067,7 @@ var Progress = class {
     const wait = Math.max(0, this.lastPublished + this.minIntervalMs - Date.now());
     this.timer = setTimeout(() => {
       this.timer = void 0;
-      this.flush();
+      void this.flush();
     }, wait);
     this.timer.unref();
   }

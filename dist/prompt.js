@@ -27894,13 +27894,16 @@ function visibleMarkdown(markdown) {
   try {
     return String(processor.processSync(markdown));
   } catch (e) {
-    throw new UnrenderableText(e instanceof RangeError ? "elements nested too deeply to render" : `${e}`);
+    throw new UnrenderableText(e instanceof RangeError ? "elements nested too deeply to render" : String(e));
   }
 }
 
 // src/trigger/sanitize.ts
 var DEFAULT_UNTRUSTED_CHARS = 2e4;
-var INVISIBLE = /[\u00AD\u034F\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFE00-\uFE0E\uFEFF\uFFF9-\uFFFB\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu;
+var INVISIBLE = (
+  // eslint-disable-next-line no-misleading-character-class -- these joiners and combining marks are matched on purpose
+  /[\u00AD\u034F\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFE00-\uFE0E\uFEFF\uFFF9-\uFFFB\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu
+);
 function sanitizeUntrusted(text10, maxChars = DEFAULT_UNTRUSTED_CHARS) {
   let visible;
   try {

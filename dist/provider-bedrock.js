@@ -71126,7 +71126,9 @@ async function bedrockSdkClient(s2) {
   } catch (e6) {
     return { noCredentials: e6 instanceof Error ? e6.message : String(e6) };
   }
-  return { client: new AnthropicBedrock({ ...common, apiKey: null, providerChainResolver: async () => provider }) };
+  return {
+    client: new AnthropicBedrock({ ...common, apiKey: null, providerChainResolver: () => Promise.resolve(provider) })
+  };
 }
 export {
   bedrockSdkClient

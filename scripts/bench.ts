@@ -53,7 +53,6 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 
 // ------------------------------------------------------------------------------------------------- the scripted tasks
 
-type Block = NonNullable<Turn['content']>[number];
 const STATUS = 'Done.\n\nSTATUS: COMPLETE\nSUMMARY: Added GET /health\nFILES: src/server.js\nNEXT: none';
 const HEALTH_EDIT = {
   file_path: 'src/server.js',
@@ -62,8 +61,16 @@ const HEALTH_EDIT = {
     "  'GET /todos': (_req, res) => send(res, 200, todos),\n  'GET /health': (_req, res) => send(res, 200, { status: 'ok' }),\n",
 };
 const use = (name: string, input: Record<string, unknown>): Turn => ({
-  content: [{ type: 'tool_use', name, input } as Block],
+  content: [{ type: 'tool_use', name, input }],
 });
+
+/** The fields read here of one line of the action's JSONL transcript (the loop's `tool` events among others). */
+interface TranscriptLine {
+  readonly type?: string;
+  readonly name?: unknown;
+  readonly ms?: unknown;
+  readonly result?: { readonly isError?: boolean };
+}
 
 /** Glob, Read, Edit, Bash, STATUS. The command is cheap on purpose: what is timed is our overhead, not a test suite. */
 function fiveTurns(): Turn[] {
@@ -199,7 +206,7 @@ async function runOnce(script: Turn[], inputs: Record<string, string>): Promise<
     const transcript = (await readFile(run.outputs.transcript!, 'utf8'))
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, any>);
+      .map((l) => JSON.parse(l) as TranscriptLine);
     const tools = transcript
       .filter((e) => e.type === 'tool')
       .map((e) => ({ name: String(e.name), ms: Number(e.ms), isError: !!e.result?.isError }));

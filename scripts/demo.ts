@@ -7,6 +7,15 @@ import { createScenario, REPO } from '../test-support/scenario.ts';
 import { healthTurns } from '../test-support/health-scenario.ts';
 import { readBranch } from '../test-support/git.ts';
 
+/** The fields read here of one line of the action's JSONL transcript (the loop's `tool` events among others). */
+interface TranscriptLine {
+  readonly type: string;
+  readonly name: string;
+  readonly input: unknown;
+  readonly result: { readonly isError: boolean };
+  readonly ms: number;
+}
+
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const step = (n: number, s: string) => console.log(`\n${bold(`${n}. ${s}`)}`);
 
@@ -48,7 +57,7 @@ try {
   const transcript = (await readFile(run.outputs['transcript']!, 'utf8'))
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l));
+    .map((l) => JSON.parse(l) as TranscriptLine);
   for (const e of transcript.filter((e) => e.type === 'tool')) {
     const i = e.input as Record<string, string>;
     console.log(

@@ -54,6 +54,12 @@ function record(v: unknown, what: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
+/** A YAML scalar as action.yml text; a mapping or list where a scalar belongs is an error, not `[object Object]`. */
+function scalar(v: unknown, what: string): string {
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  throw new Error(`action.yml: ${what} must be a string, number or boolean`);
+}
+
 /** The inputs and outputs action.yml declares, in file order. */
 export function readContract(actionYml: string): ActionContract {
   const doc = record(parseYaml(actionYml), 'the document');
@@ -65,7 +71,7 @@ export function readContract(actionYml: string): ActionContract {
       name,
       description: v.description.trim(),
       required: v.required === true,
-      ...(v.default !== undefined ? { default: String(v.default) } : {}),
+      ...(v.default !== undefined ? { default: scalar(v.default, `the default of input ${name}`) } : {}),
     };
   });
   const outputs = Object.entries(record(doc.outputs ?? {}, 'outputs')).map(([name, raw]): ActionOutput => {

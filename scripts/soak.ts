@@ -336,7 +336,7 @@ async function one(i: number, runSeed: number): Promise<Row> {
     }
   } catch (e) {
     console.log(
-      `run ${String(i + 1).padStart(3)} seed=${runSeed} faults=${names.join('+')} → HARNESS ERROR ${(e as Error).stack ?? e}`,
+      `run ${String(i + 1).padStart(3)} seed=${runSeed} faults=${names.join('+')} → HARNESS ERROR ${(e as Error).stack ?? String(e)}`,
     );
     return {
       i,

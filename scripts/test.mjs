@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { globSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { stripVTControlCharacters } from 'node:util';
 
 /**
  * Above the slowest test: 143 s measured (a fault run on 2 cores shared with 20+ busy processes; ~50 s on a quiet
@@ -53,7 +54,7 @@ const killer = setTimeout(() => {
 const skips = new Map();
 createInterface({ input: child.stdout }).on('line', (line) => {
   process.stdout.write(`${line}\n`);
-  const m = /^\s*﹣ .* # (.+)$/.exec(line.replace(/\x1b\[[0-9;]*m/g, ''));
+  const m = /^\s*﹣ .* # (.+)$/.exec(stripVTControlCharacters(line));
   if (m) skips.set(m[1], (skips.get(m[1]) ?? 0) + 1);
 });
 child.on('close', (code, signal) => {

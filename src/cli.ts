@@ -67,9 +67,9 @@ function readArgs(argv: readonly string[]) {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  if (!['auto', 'required', 'off'].includes(values.sandbox!))
+  if (!['auto', 'required', 'off'].includes(values.sandbox))
     throw new UserError(`--sandbox must be auto, required or off, not '${values.sandbox}'.`);
-  if (!['anthropic', 'bedrock', 'vertex'].includes(values.provider!))
+  if (!['anthropic', 'bedrock', 'vertex'].includes(values.provider))
     throw new UserError(`--provider must be anthropic, bedrock or vertex, not '${values.provider}'.`);
   return { values, task: rest.join(' ').trim(), provider: values.provider as Provider };
 }
@@ -196,7 +196,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     builtinDir: builtinAgentsDir(import.meta.url),
     log: consoleLogger,
   });
-  const agent = findAgent(catalog, recording?.agent ?? values.agent!);
+  const agent = findAgent(catalog, recording?.agent ?? values.agent);
   const model = resolveModel(recording?.model ?? (values.model || agent.model), DEFAULT_MODEL);
 
   // The hardened git of the action: no hooks, no config the agent could have planted, no user HOME.

@@ -136,7 +136,7 @@ function readFrontmatter(text: string, fail: Fail): { data: Record<string, unkno
   let content: string;
   try {
     const parsed = matter(src, { language: 'yaml' });
-    data = (parsed.data ?? {}) as Record<string, unknown>;
+    data = parsed.data ?? {};
     content = parsed.content;
   } catch (e) {
     const err = e as { reason?: string; message?: string; mark?: { line?: number } };
@@ -161,7 +161,7 @@ function nameField(rawName: unknown, fallbackName: string, fail: Fail): string {
   }
   if (typeof rawName !== 'string') {
     fail(
-      `field "name" must be a string, got ${describe(rawName)}. Quote it: name: "${slug(String(rawName)) || 'my-agent'}".`,
+      `field "name" must be a string, got ${describe(rawName)}. Quote it: name: "${slug(scalarText(rawName)) || 'my-agent'}".`,
     );
   }
   const name = rawName.trim();
@@ -389,5 +389,16 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   if (v === null) return 'nothing';
   if (v instanceof Date) return 'a date';
-  return typeof v === 'object' ? 'a mapping' : `a ${typeof v} (${String(v)})`;
+  return typeof v === 'object' ? 'a mapping' : `a ${typeof v} (${scalarText(v)})`;
+}
+
+/** A YAML scalar's text; '' for a mapping or list, whose String() would only say "[object Object]". */
+function scalarText(v: unknown): string {
+  const scalar =
+    v === undefined ||
+    typeof v === 'string' ||
+    typeof v === 'number' ||
+    typeof v === 'boolean' ||
+    typeof v === 'bigint';
+  return scalar ? String(v) : '';
 }

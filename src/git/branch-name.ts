@@ -9,6 +9,7 @@ const MAX_SLUG = 40;
  */
 export function isValidBranchName(name: string): boolean {
   if (!name || name === '@' || name === 'HEAD' || name.startsWith('-')) return false;
+  // eslint-disable-next-line no-control-regex -- git refuses control characters in ref names; so must this check
   if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) return false;
   if (name.includes('..') || name.includes('@{') || name.includes('//')) return false;
   if (name.startsWith('/') || name.endsWith('/') || name.endsWith('.')) return false;

@@ -150,6 +150,7 @@ export function formatConfigEntry(key: string, value: string): string {
 }
 
 function trailerValue(s: string): string {
+  // eslint-disable-next-line no-control-regex -- a trailer is one line: control characters become spaces on purpose
   return s.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
 }
 
@@ -306,6 +307,7 @@ class GitRepository implements Repository {
     } catch (e) {
       throw new Error(
         `Could not fetch the history of ${branch} and ${base} from ${this.remoteUrl}: ${errorMessage(e)}`,
+        { cause: e },
       );
     }
     return related();
@@ -624,7 +626,7 @@ class GitRepository implements Repository {
         auth: true,
       });
     } catch (e) {
-      throw new Error(`Could not reach ${this.remoteUrl}: ${errorMessage(e)}`);
+      throw new Error(`Could not reach ${this.remoteUrl}: ${errorMessage(e)}`, { cause: e });
     }
     const wanted = new Set(names);
     const heads = new Map<string, string>();
@@ -643,7 +645,9 @@ class GitRepository implements Repository {
         auth: true,
       });
     } catch (e) {
-      throw new Error(`Could not fetch ${branches.join(', ')} from ${this.remoteUrl}: ${errorMessage(e)}`);
+      throw new Error(`Could not fetch ${branches.join(', ')} from ${this.remoteUrl}: ${errorMessage(e)}`, {
+        cause: e,
+      });
     }
   }
 
@@ -687,7 +691,7 @@ export async function openRepository(dir: string, options: OpenOptions): Promise
     try {
       await git.exec(['clone', '-q', '--no-tags', '--', remoteUrl, workTree], { auth: true, noRepo: true });
     } catch (e) {
-      throw new Error(`Could not clone ${remoteUrl}: ${errorMessage(e)}`);
+      throw new Error(`Could not clone ${remoteUrl}: ${errorMessage(e)}`, { cause: e });
     }
   } else if (!dotGit.isDirectory()) {
     throw new UserError(

@@ -39,5 +39,7 @@ export async function bedrockSdkClient(
   } catch (e) {
     return { noCredentials: e instanceof Error ? e.message : String(e) };
   }
-  return { client: new AnthropicBedrock({ ...common, apiKey: null, providerChainResolver: async () => provider }) };
+  return {
+    client: new AnthropicBedrock({ ...common, apiKey: null, providerChainResolver: () => Promise.resolve(provider) }),
+  };
 }

@@ -162,5 +162,6 @@ export async function runAgent(
 function summarizeInput(input: unknown): string {
   const i = (input ?? {}) as Record<string, unknown>;
   const v = i.file_path ?? i.command ?? i.pattern ?? '';
-  return String(v).split('\n', 1)[0]!;
+  // Strings as they are; anything else the model sent (a number, a mapping) as JSON, not "[object Object]".
+  return (typeof v === 'string' ? v : JSON.stringify(v)).split('\n', 1)[0]!;
 }

@@ -20,6 +20,7 @@ export function plain(s: string): string {
 }
 
 export function oneLine(s: string, max: number): string {
+  // eslint-disable-next-line no-control-regex -- control characters (newlines, tabs, escapes) become spaces on purpose
   const flat = s.replace(/[\u0000-\u001f\u007f]/g, ' ');
   return flat.length > max ? `${cut(flat, max - 1)}…` : flat;
 }

@@ -47,7 +47,8 @@ export class Progress {
     const wait = Math.max(0, this.lastPublished + this.minIntervalMs - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.flush();
+      // Without a body, flush() never rejects: a failed checklist update is dropped there.
+      void this.flush();
     }, wait);
     this.timer.unref();
   }

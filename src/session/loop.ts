@@ -391,7 +391,7 @@ async function answer(run: Run, message: Message, text: string): Promise<LoopRes
 /** Runs the answer's tool calls: consecutive read-only calls together, anything that writes alone, in order. */
 async function runTools(run: Run, calls: Anthropic.Messages.ToolUseBlock[]): Promise<ToolResultBlockParam[]> {
   const { o } = run;
-  const results: ToolResultBlockParam[] = new Array(calls.length);
+  const results = new Array<ToolResultBlockParam>(calls.length);
   const runOne = async (i: number): Promise<void> => {
     const call = calls[i]!;
     run.toolCalls[call.name] = (run.toolCalls[call.name] ?? 0) + 1;

@@ -30,6 +30,17 @@ export interface CommentEvent {
   };
 }
 
+/**
+ * An event file as read, before readCommentEvent has looked: the runner writes it, so fields are trusted to have their
+ * GitHub types; the optional ones are those readCommentEvent checks or defaults (another event, a hand-written file).
+ */
+interface EventPayload {
+  readonly action?: string;
+  readonly comment?: Partial<CommentEvent['comment']> & Pick<CommentEvent['comment'], 'html_url'>;
+  readonly issue?: Partial<CommentEvent['issue']> & Pick<CommentEvent['issue'], 'user'>;
+  readonly repository?: CommentEvent['repository'];
+}
+
 export type EventRead = { readonly skip: string } | { readonly event: CommentEvent };
 
 /**
@@ -56,9 +67,9 @@ export function readCommentEvent(env: NodeJS.ProcessEnv = process.env): EventRea
     throw new UserError(
       'GITHUB_EVENT_PATH is not set: run this action from a GitHub Actions workflow (or set it to an event JSON file).',
     );
-  let payload: Record<string, any>;
+  let payload: EventPayload;
   try {
-    payload = JSON.parse(readFileSync(path, 'utf8'));
+    payload = JSON.parse(readFileSync(path, 'utf8')) as EventPayload;
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new UserError(

@@ -13,6 +13,7 @@ export const DEFAULT_UNTRUSTED_CHARS = 20_000;
  * and variation selectors that can carry hidden bytes (U+FE00–U+FE0E, U+E0100–U+E01EF; U+FE0F, the emoji one, stays).
  */
 const INVISIBLE =
+  // eslint-disable-next-line no-misleading-character-class -- these joiners and combining marks are matched on purpose
   /[\u00AD\u034F\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFE00-\uFE0E\uFEFF\uFFF9-\uFFFB\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu;
 
 /**
@@ -77,6 +78,7 @@ const MARKER_IN_TEXT = new RegExp(`<(\\s*/?\\s*${TAG})`, 'gi');
  */
 export function wrapUntrusted(label: string, text: string): string {
   const safeLabel = label
+    // eslint-disable-next-line no-control-regex -- control characters are what the label must lose
     .replace(/[\u0000-\u001f\u007f"<>]/g, ' ')
     .replace(/\s+/g, ' ')
     .trim()

@@ -119,6 +119,6 @@ export function visibleMarkdown(markdown: string): string {
     return String(processor.processSync(markdown));
   } catch (e) {
     // A RangeError is the call stack: some converters recurse once per level of nesting.
-    throw new UnrenderableText(e instanceof RangeError ? 'elements nested too deeply to render' : `${e}`);
+    throw new UnrenderableText(e instanceof RangeError ? 'elements nested too deeply to render' : String(e));
   }
 }
