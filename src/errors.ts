@@ -14,7 +14,8 @@ export function errorMessage(e: unknown): string {
 /** Why a signal was aborted, as an Error (AbortSignal.reason may be any value). */
 export function abortReason(signal: AbortSignal | undefined): Error {
   const r: unknown = signal?.reason;
-  return r instanceof Error ? r : new Error(r === undefined ? 'aborted' : String(r));
+  if (r instanceof Error) return r;
+  return new Error(typeof r === 'string' ? r : r === undefined ? 'aborted' : JSON.stringify(r));
 }
 
 /** The HTTP status of an Octokit/fetch error (RequestError has `status`), or undefined. */
