@@ -38753,7 +38753,8 @@ function errorMessage(e) {
 }
 function abortReason(signal) {
   const r2 = signal?.reason;
-  return r2 instanceof Error ? r2 : new Error(r2 === void 0 ? "aborted" : String(r2));
+  if (r2 instanceof Error) return r2;
+  return new Error(typeof r2 === "string" ? r2 : r2 === void 0 ? "aborted" : JSON.stringify(r2));
 }
 
 // src/constants.ts
