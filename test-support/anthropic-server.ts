@@ -10,7 +10,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { AssertionError } from 'node:assert';
 
-type Json = Record<string, any>;
+type Json = Record<string, unknown>;
 
 export type StopReason =
   'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
@@ -190,7 +190,9 @@ export async function startAnthropic(opts: StartOptions): Promise<AnthropicStand
       if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     let body: MessagesRequest | undefined;
     try {
-      body = JSON.parse(raw.toString('utf8'));
+      // The client's body, not yet known to be a Messages request: until validate() below has passed it, only
+      // typeof-guarded fields are read, and the request log keeps it as sent.
+      body = JSON.parse(raw.toString('utf8')) as MessagesRequest;
     } catch {
       body = undefined;
     }
@@ -406,9 +408,11 @@ export async function startAnthropic(opts: StartOptions): Promise<AnthropicStand
       rec.fault = 'cut';
       let cutAt: number;
       if (fault.cutAfterEvents === 'mid-tool-input') {
-        const i = events.findIndex(
-          (e) => e.data.delta?.type === 'input_json_delta' && e.data.delta.partial_json !== '',
-        );
+        const i = events.findIndex((e) => {
+          // The stand-in's own events: a content_block_delta carries { type, partial_json } for tool input.
+          const delta = e.data.delta as { type?: string; partial_json?: string } | undefined;
+          return delta?.type === 'input_json_delta' && delta.partial_json !== '';
+        });
         cutAt = i >= 0 ? i : Math.floor(events.length / 2);
       } else {
         cutAt = indexAfterNonPing(events, fault.cutAfterEvents);
@@ -940,7 +944,7 @@ function validate(body: unknown, countOnly: boolean): string | undefined {
   if (typeof b.model !== 'string' || b.model === '') return 'model: Input should be a valid string';
   if (!countOnly) {
     if (b.max_tokens === undefined) return 'max_tokens: Field required';
-    if (!Number.isInteger(b.max_tokens) || b.max_tokens < 1)
+    if (typeof b.max_tokens !== 'number' || !Number.isInteger(b.max_tokens) || b.max_tokens < 1)
       return 'max_tokens: Input should be greater than or equal to 1';
   }
   if (b.messages === undefined) return 'messages: Field required';
@@ -950,7 +954,9 @@ function validate(body: unknown, countOnly: boolean): string | undefined {
   let breakpoints = 0;
   const countCache = (block: Json, where: string): string | undefined => {
     if (block.cache_control === undefined || block.cache_control === null) return undefined;
-    if (block.cache_control?.type !== 'ephemeral') return `${where}.cache_control.type: Input should be 'ephemeral'`;
+    const cc = block.cache_control;
+    if (typeof cc !== 'object' || (cc as Json).type !== 'ephemeral')
+      return `${where}.cache_control.type: Input should be 'ephemeral'`;
     breakpoints++;
     return undefined;
   };
@@ -1007,7 +1013,7 @@ function validate(body: unknown, countOnly: boolean): string | undefined {
       const where = `messages.${i}.content.${j}`;
       if (typeof c !== 'object' || c === null || typeof c.type !== 'string')
         return `${where}: Input should be a valid dictionary`;
-      const allowed = BLOCK_KEYS[c.type as string];
+      const allowed = BLOCK_KEYS[c.type];
       const extra = allowed && Object.keys(c).find((k) => !allowed.includes(k));
       if (extra) return `${where}.${c.type}.${extra}: Extra inputs are not permitted`;
       if (c.type === 'text') {
@@ -1041,7 +1047,8 @@ function validate(body: unknown, countOnly: boolean): string | undefined {
   }
 
   // tool_use ↔ tool_result pairing
-  const blocksOf = (m: Json): Json[] => (Array.isArray(m.content) ? m.content : []);
+  // The loop above has checked every block is an object and every tool_result names a string tool_use_id.
+  const blocksOf = (m: Json): Json[] => (Array.isArray(m.content) ? (m.content as Json[]) : []);
   for (const [i, m] of msgs.entries()) {
     const prev = msgs[i - 1];
     const offered = new Set(
@@ -1052,9 +1059,10 @@ function validate(body: unknown, countOnly: boolean): string | undefined {
         : [],
     );
     for (const [j, c] of blocksOf(m).entries()) {
-      if (c.type === 'tool_result' && !offered.has(c.tool_use_id)) {
+      const id = c.tool_use_id as string;
+      if (c.type === 'tool_result' && !offered.has(id)) {
         return (
-          `messages.${i}.content.${j}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${c.tool_use_id}. ` +
+          `messages.${i}.content.${j}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${id}. ` +
           'Each `tool_result` block must have a corresponding `tool_use` block in the previous message.'
         );
       }
@@ -1070,7 +1078,7 @@ function validate(body: unknown, countOnly: boolean): string | undefined {
     if (next?.role === 'user') {
       for (const c of blocksOf(next)) {
         if (c.type !== 'tool_result') break;
-        answered.add(c.tool_use_id);
+        answered.add(c.tool_use_id as string);
       }
     }
     const missing = ids.filter((x) => !answered.has(x));

@@ -53,7 +53,7 @@ export async function runFault(spec: FaultSpec): Promise<FaultOutcome> {
     const ctx: FaultContext = {
       s,
       branch: slugBranch('backend-developer/', s.issueNumber, 'Add a health endpoint'),
-      commentId: event.comment.id as number,
+      commentId: event.comment.id,
       child: undefined,
       pending: [],
     };

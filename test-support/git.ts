@@ -177,6 +177,7 @@ export async function readBranch(origin: Origin, branch: string): Promise<Branch
         'git',
         ['cat-file', 'blob', `${sha}:${name}`],
         { cwd: origin.bareDir, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- ExecFileException is an Error (built from Omit<> types the rule does not see through)
         (e, out) => (e ? reject(e) : resolve(out)),
       );
     });

@@ -2,13 +2,13 @@
 // route a request to its operation, validate the request, validate the stand-in's own response.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { OpenAPIBackend } from 'openapi-backend';
+import { OpenAPIBackend, type Document } from 'openapi-backend';
 import addFormats from 'ajv-formats';
 import type { Ajv } from 'ajv';
 
 const require = createRequire(import.meta.url);
 
-type Json = Record<string, any>;
+type Json = Record<string, unknown>;
 
 export interface MatchedOperation {
   operationId: string;
@@ -49,15 +49,16 @@ export function loadGitHubOpenApi(): Promise<GitHubOpenApi> {
 async function load(): Promise<GitHubOpenApi> {
   const started = performance.now();
   const file = require.resolve('@octokit/openapi/generated/api.github.com.json');
-  const definition = JSON.parse(readFileSync(file, 'utf8')) as Json;
+  // GitHub's published description, an OpenAPI 3.0 document.
+  const definition = JSON.parse(readFileSync(file, 'utf8')) as Document;
   normalizeNullable(definition);
   const api = new OpenAPIBackend({
-    definition: definition as any,
+    definition,
     quick: true, // skip validating the description itself and compile validators lazily, per operation
     coerceTypes: true,
     ajvOpts: { strict: false },
     customizeAjv: (ajv) => {
-      (addFormats as unknown as (a: Ajv) => void)(ajv as unknown as Ajv);
+      (addFormats as unknown as (a: Ajv) => void)(ajv);
       // Formats only GitHub's description uses.
       ajv.addFormat('repo.nwo', /^[\w.-]+\/[\w.-]+$/);
       ajv.addFormat('timestamp', true);
@@ -78,14 +79,15 @@ async function load(): Promise<GitHubOpenApi> {
   return {
     loadMs,
     match(r) {
-      const op = api.matchOperation(toReq(r)) as Json | undefined;
+      const op = api.matchOperation(toReq(r));
       if (!op?.operationId) return undefined;
-      const parsed = api.router.parseRequest(toReq(r), op as any);
+      const parsed = api.router.parseRequest(toReq(r), op);
       const params: Record<string, string> = {};
-      for (const [k, v] of Object.entries(parsed.params ?? {})) params[k] = decodeURIComponent(String(v));
+      for (const [k, v] of Object.entries((parsed.params ?? {}) as Record<string, unknown>))
+        params[k] = decodeURIComponent(String(v));
       return {
-        operationId: op.operationId as string,
-        docsUrl: (op.externalDocs?.url as string | undefined) ?? 'https://docs.github.com/rest',
+        operationId: op.operationId,
+        docsUrl: op.externalDocs?.url ?? 'https://docs.github.com/rest',
         statuses: Object.keys(op.responses ?? {}),
         params,
       };

@@ -5,9 +5,58 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadGitHubOpenApi, type GitHubOpenApi, type MatchedOperation, type RequestToCheck } from './github-openapi.ts';
+import { loadGitHubOpenApi, type MatchedOperation, type RequestToCheck } from './github-openapi.ts';
 
-type Json = Record<string, any>;
+type Json = Record<string, unknown>;
+
+// Request bodies as the handlers read them. The request has been validated against GitHub's OpenAPI description
+// before a handler runs (unless a test turned validation off to probe the stand-in), so each handler takes its
+// operation's body as the narrow shape below: the fields it reads, as the description types them.
+interface CommentBody {
+  body: string;
+}
+interface ReactionBody {
+  content: string;
+}
+interface PullCreateBody {
+  title?: string;
+  head: string;
+  head_repo?: string;
+  base: string;
+  body?: string;
+  maintainer_can_modify?: boolean;
+  draft?: boolean;
+  issue?: number;
+}
+interface PullUpdateBody {
+  title?: string;
+  body?: string;
+  state?: 'open' | 'closed';
+  base?: string;
+  maintainer_can_modify?: boolean;
+}
+interface CheckOutputBody {
+  title?: string;
+  summary?: string;
+  text?: string;
+}
+interface CheckRunBody {
+  name: string;
+  head_sha: string;
+  details_url?: string;
+  external_id?: string;
+  status?: string;
+  started_at?: string;
+  conclusion?: string;
+  completed_at?: string;
+  output?: CheckOutputBody;
+}
+interface CommitStatusBody {
+  state: string;
+  target_url?: string | null;
+  description?: string | null;
+  context?: string;
+}
 
 export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
 
@@ -249,7 +298,8 @@ interface Ctx {
   op: MatchedOperation;
   p: Record<string, string>;
   query: Record<string, string | string[]>;
-  body: Json;
+  /** The JSON request body (`{}` when none); each handler reads it as its operation's body type above. */
+  body: unknown;
   login: string | undefined;
   tokenKind: TokenInfo['kind'];
   repo: RepoRecord;
@@ -906,7 +956,7 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     new HttpError(422, { message: 'Validation Failed', errors, documentation_url: op.docsUrl, status: '422' });
   /** GitHub refuses comment and PR bodies over 65536 characters (422, `body is too long (maximum is 65536 characters)`). */
   function checkBodyLength(c: Ctx, resource: string): void {
-    const body = c.body.body;
+    const body = (c.body as Partial<CommentBody>).body;
     if (typeof body === 'string' && body.length > 65_536) {
       throw validationFailed(c.op, [
         { resource, code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' },
@@ -936,7 +986,7 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
       const q = new URLSearchParams(c.query as Record<string, string>);
       q.set('per_page', String(perPage));
       q.set('page', String(n));
-      links.push(`<${api()}${path}?${q}>; rel="${rel}"`);
+      links.push(`<${api()}${path}?${q.toString()}>; rel="${rel}"`);
     };
     if (page > 1) link(page - 1, 'prev');
     if (page < last) link(page + 1, 'next');
@@ -994,7 +1044,7 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
           status: '403',
         });
       checkBodyLength(c, 'IssueComment');
-      const cm = addComment(i.repo, i.number, { login: c.login!, body: c.body.body });
+      const cm = addComment(i.repo, i.number, { login: c.login!, body: (c.body as CommentBody).body });
       i.updatedAt = cm.createdAt;
       return {
         status: 201,
@@ -1009,7 +1059,7 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
       needWrite(c);
       const cm = needComment(c);
       checkBodyLength(c, 'IssueComment');
-      cm.body = c.body.body;
+      cm.body = (c.body as CommentBody).body;
       cm.updatedAt = now();
       return { status: 200, body: commentObject(cm) };
     },
@@ -1023,15 +1073,16 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     'reactions/create-for-issue-comment': (c) => {
       needWrite(c);
       const cm = needComment(c);
+      const { content } = c.body as ReactionBody;
       const existing = state.reactions.find(
-        (r) => r.commentId === cm.id && r.user === c.login && r.content === c.body.content,
+        (r) => r.commentId === cm.id && r.user === c.login && r.content === content,
       );
       if (existing) return { status: 200, body: reactionObject(existing) };
       const r: ReactionRecord = {
         id: nextId('reaction'),
         commentId: cm.id,
         user: c.login!,
-        content: c.body.content,
+        content,
         createdAt: now(),
       };
       state.reactions.push(r);
@@ -1075,7 +1126,7 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
 
     'pulls/create': (c) => {
       needWrite(c);
-      const b = c.body;
+      const b = c.body as PullCreateBody;
       if (b.issue !== undefined)
         throw validationFailed(c.op, [{ resource: 'PullRequest', field: 'issue', code: 'invalid' }]);
       if (!b.title) throw validationFailed(c.op, [{ resource: 'PullRequest', field: 'title', code: 'missing_field' }]);
@@ -1127,7 +1178,7 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
       needWrite(c);
       const i = needIssue(c, Number(c.p.pull_number));
       if (!i.pull) throw notFound(c.op);
-      const b = c.body;
+      const b = c.body as PullUpdateBody;
       if (b.base !== undefined) {
         if (!branchesOf(i.repo)[b.base])
           throw validationFailed(c.op, [{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
@@ -1166,7 +1217,7 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     'checks/create': (c) => {
       needWrite(c);
       needApp(c);
-      const b = c.body;
+      const b = c.body as CheckRunBody;
       if (!commitExists(c.repo.fullName, b.head_sha))
         throw validationFailed(c.op, [
           {
@@ -1201,7 +1252,7 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
       needApp(c);
       const run = state.checkRuns.find((r) => r.repo === c.repo.fullName && r.id === Number(c.p.check_run_id));
       if (!run) throw notFound(c.op);
-      const b = c.body;
+      const b = c.body as Partial<CheckRunBody>;
       if (b.name !== undefined) run.name = b.name;
       if (b.details_url !== undefined) run.detailsUrl = b.details_url;
       if (b.external_id !== undefined) run.externalId = b.external_id;
@@ -1237,7 +1288,7 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
 
     'repos/create-commit-status': (c) => {
       needWrite(c);
-      const b = c.body;
+      const b = c.body as CommitStatusBody;
       if (!commitExists(c.repo.fullName, c.p.sha!))
         throw validationFailed(c.op, [
           { resource: 'Status', code: 'custom', field: 'sha', message: `No commit found for SHA: ${c.p.sha}` },
@@ -1363,7 +1414,9 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
       );
       return reply(200, { errors: [{ message: 'unsupported by the stand-in' }] });
     }
-    const id = String(body.variables?.[m[1]!] ?? '');
+    // The variables come from the caller: a string id as sent, anything else shown as JSON in the NOT_FOUND message.
+    const v = body.variables?.[m[1]!];
+    const id = v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
     const pr = state.issues.find((i) => i.pull && `PR_kwDO${i.pull.id.toString(36).toUpperCase()}` === id);
     if (!pr)
       return reply(200, {
@@ -1473,14 +1526,14 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
         op,
         p: op.params,
         query,
-        body: (body ?? {}) as Json,
+        body: body ?? {},
         login: token?.login,
         tokenKind: token?.kind ?? (token?.login.endsWith('[bot]') ? 'installation' : 'user'),
         repo,
       });
     } catch (e) {
       if (!(e instanceof HttpError)) {
-        violations.push(`${label}: stand-in crashed: ${(e as Error).stack ?? e}`);
+        violations.push(`${label}: stand-in crashed: ${e instanceof Error ? (e.stack ?? String(e)) : String(e)}`);
         return reply(500, { message: 'Server Error', documentation_url: op.docsUrl, status: '500' });
       }
       out = { status: e.status, body: e.body, headers: e.headers };

@@ -110,29 +110,23 @@ export async function launchAction(o: LaunchOptions): Promise<{ child: ChildProc
   });
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const done = new Promise<ActionRun>((resolveRun, reject) => {
     child.on('error', reject);
-    child.on('close', async (code, signal) => {
-      try {
-        const annotations = [...stdout.matchAll(/^::(warning|error|notice)[^:]*::(.*)$/gm)].map((m) => ({
-          level: m[1]!,
-          message: m[2]!,
-        }));
-        resolveRun({
-          code,
-          signal,
-          stdout,
-          stderr,
-          outputs: parseOutputFile(await readFile(files.GITHUB_OUTPUT, 'utf8')),
-          summary: await readFile(files.GITHUB_STEP_SUMMARY, 'utf8'),
-          annotations,
-          runnerTemp,
-        });
-      } catch (e) {
-        reject(e);
-      }
+    // The listener returns nothing: reading the output files is a promise chain whose failure rejects the run.
+    child.on('close', (code, signal) => {
+      const annotations = [...stdout.matchAll(/^::(warning|error|notice)[^:]*::(.*)$/gm)].map((m) => ({
+        level: m[1]!,
+        message: m[2]!,
+      }));
+      readFile(files.GITHUB_OUTPUT, 'utf8')
+        .then(async (output) => {
+          const outputs = parseOutputFile(output);
+          const summary = await readFile(files.GITHUB_STEP_SUMMARY, 'utf8');
+          resolveRun({ code, signal, stdout, stderr, outputs, summary, annotations, runnerTemp });
+        })
+        .catch(reject);
     });
   });
   return { child, done };

@@ -24,17 +24,51 @@ interface CommentOptions {
   apiUrl?: string;
 }
 
-type Json = Record<string, any>;
+/** A webhook user as the payload carries it: the fields the tests set and read, the rest as GitHub sends them. */
+export interface WebhookUser {
+  login: string;
+  id: number;
+  type: string;
+  html_url: string;
+  [field: string]: unknown;
+}
+
+/** The issue_comment payload: the fields set here and read by the tests and the action, the rest kept as is. */
+export interface IssueCommentEvent {
+  action: string;
+  repository: {
+    name: string;
+    full_name: string;
+    owner: { login: string; [field: string]: unknown };
+    html_url: string;
+    url: string;
+    default_branch: string;
+    [field: string]: unknown;
+  };
+  issue: {
+    number: number;
+    title: string;
+    body: string | null;
+    html_url: string;
+    url: string;
+    pull_request?: { url: string; html_url: string; diff_url: string; patch_url: string; merged_at: string | null };
+    [field: string]: unknown;
+  };
+  comment: { id: number; body: string; user: WebhookUser; html_url: string; url: string; [field: string]: unknown };
+  sender: WebhookUser;
+  [field: string]: unknown;
+}
 
 /** A real issue_comment payload from @octokit/webhooks-examples, re-pointed at our repo, issue, author and text. */
-export function issueCommentEvent(o: CommentOptions): Json {
+export function issueCommentEvent(o: CommentOptions): IssueCommentEvent {
   const examples = JSON.parse(
     readFileSync(require.resolve('@octokit/webhooks-examples/api.github.com/index.json'), 'utf8'),
-  ) as Json[];
+  ) as Array<{ name: string; examples: IssueCommentEvent[] }>;
   const action = o.action ?? 'created';
   // The newest example of the action (the first ones predate fields the schema now requires).
-  const base = (examples.find((e) => e.name === 'issue_comment')!.examples as Json[])
-    .filter((e) => e.action === action)
+  const base = examples
+    .find((e) => e.name === 'issue_comment')!
+    .examples.filter((e) => e.action === action)
     .at(-1)!;
   const ev = structuredClone(base);
   const [owner, name] = o.repo.split('/') as [string, string];
@@ -56,7 +90,7 @@ export function issueCommentEvent(o: CommentOptions): Json {
     url: `${repoApi}/issues/${o.issueNumber}`,
     comments_url: `${repoApi}/issues/${o.issueNumber}/comments`,
   });
-  const user = {
+  const user: WebhookUser = {
     ...ev.comment.user,
     login: o.login,
     id: o.userId ?? 1000 + o.login.length,
@@ -90,9 +124,10 @@ export function issueCommentEvent(o: CommentOptions): Json {
 let validator: (((ev: unknown) => boolean) & { errors?: unknown }) | undefined;
 
 /** Validates against the `webhook-issue-comment-created` schema in GitHub's OpenAPI description. */
-export function assertValidWebhook(ev: Json): void {
+export function assertValidWebhook(ev: unknown): void {
   if (!validator) {
-    const doc = JSON.parse(readFileSync(require.resolve('@octokit/openapi/generated/api.github.com.json'), 'utf8'));
+    const file = require.resolve('@octokit/openapi/generated/api.github.com.json');
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { components: unknown };
     const ajv = new Ajv({ strict: false, allErrors: false });
     (addFormats as unknown as (a: Ajv) => void)(ajv);
     ajv.addSchema({ components: doc.components }, 'gh');

@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { startAnthropic, type AnthropicStandIn, type Turn, type StartOptions } from './anthropic-server.ts';
 import { startGitHub, type GitHubStandIn, type Permission } from './github-server.ts';
 import { createOrigin, checkoutLikeActions, serveOverHttp, type Origin, type HttpOrigin } from './git.ts';
-import { issueCommentEvent } from './payloads.ts';
+import { issueCommentEvent, type IssueCommentEvent } from './payloads.ts';
 import { launchAction, type ActionRun } from './launcher.ts';
 import { SERVICE_FILES } from './health-scenario.ts';
 
@@ -47,7 +47,7 @@ export interface Scenario {
   anthropic: AnthropicStandIn;
   issueNumber: number;
   /** Adds the comment to GitHub's state and returns the webhook payload GitHub would send for it. */
-  comment(c: CommentSpec): Record<string, any>;
+  comment(c: CommentSpec): IssueCommentEvent;
   /** Runs dist/index.js on the event with these inputs (on top of the defaults); resolves when it exits. */
   run(
     event: object,

@@ -315,8 +315,8 @@ test(
   "the built-in agent's reference docs are readable (read-only) outside the workspace; the model input overrides the file's",
   { skip: sandboxed.skip },
   async () => {
-    const { resolve } = await import('node:path');
-    const doc = resolve(import.meta.dirname, '../../dist/agents/backend-developer/API-STANDARDS.md');
+    const path = await import('node:path');
+    const doc = path.resolve(import.meta.dirname, '../../dist/agents/backend-developer/API-STANDARDS.md');
     const s = await scenario({
       script: [
         {
@@ -333,7 +333,7 @@ test(
         {
           content: [{ type: 'tool_use', name: 'Write', input: { file_path: doc, content: 'overwritten' } }],
           expect: (req) => {
-            const r = (req.messages.at(-1)!.content as any[])[0];
+            const r = (req.messages.at(-1)!.content as { is_error?: boolean; content: string }[])[0]!;
             assert.ok(!r.is_error, r.content);
             assert.match(r.content, /API/);
           },
@@ -341,7 +341,7 @@ test(
         {
           ...status('COMPLETE', 'read the standards'),
           expect: (req) => {
-            const r = (req.messages.at(-1)!.content as any[])[0];
+            const r = (req.messages.at(-1)!.content as { is_error?: boolean; content: string }[])[0]!;
             assert.equal(r.is_error, true, 'Write outside the workspace is refused');
           },
         },

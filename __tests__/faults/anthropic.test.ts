@@ -89,7 +89,7 @@ describe('Anthropic faults', { concurrency: 3, skip: sandboxed.skip }, () => {
       { ...h[2]!, fault: { cutAfterEvents: 'mid-tool-input' } },
       ...h.slice(2),
     ];
-    await faultCase({ turns }, async (o) => {
+    await faultCase({ turns }, (o) => {
       assertCompleteAfterRetry(o, 'cut');
       assert.equal(o.run.outputs['turns'], '6', 'the cut attempt is not a turn');
       assert.match(o.verdict.report, /Edit 1/, 'the cut Edit did not run twice');

@@ -57,9 +57,9 @@ function toolbox(): Toolbox & { calls: Array<{ name: string; input: unknown }> }
     ],
     sandboxInfo: 'test',
     isReadOnly: () => true,
-    async run(name: string, input: unknown): Promise<ToolResult> {
+    run(name: string, input: unknown): Promise<ToolResult> {
       calls.push({ name, input });
-      return { content: `contents of ${(input as { path: string }).path}`, isError: false };
+      return Promise.resolve({ content: `contents of ${(input as { path: string }).path}`, isError: false });
     },
     async close() {},
   } as unknown as Toolbox & { calls: Array<{ name: string; input: unknown }> };
@@ -248,7 +248,8 @@ describe('bedrock through the stand-in', () => {
         ':message-type': 'event',
       });
       const payload = JSON.parse(buf.toString('utf8', at + 12 + headersLength, at + total - 4)) as { bytes: string };
-      events.push(JSON.parse(Buffer.from(payload.bytes, 'base64').toString('utf8')));
+      // The stand-in's own event, framed by it: a JSON object with a type.
+      events.push(JSON.parse(Buffer.from(payload.bytes, 'base64').toString('utf8')) as { type: string });
       at += total;
     }
     const types = events.map((e) => e.type).filter((t) => t !== 'ping');

@@ -61,7 +61,14 @@ test('WAITING puts the question first and says how to answer', () => {
 
 test('Progress publishes a checklist, throttled, and flushes the final body', async () => {
   const published: string[] = [];
-  const p = new Progress('head', async (b) => void published.push(b), 60_000);
+  const p = new Progress(
+    'head',
+    (b) => {
+      published.push(b);
+      return Promise.resolve();
+    },
+    60_000,
+  );
   await p.flush();
   p.phase('one');
   p.tool('Read', 'src/x.ts');

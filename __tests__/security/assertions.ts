@@ -215,8 +215,11 @@ export function toolResults(requests: readonly RecordedRequest[]): Map<string, {
   for (const r of requests) {
     for (const m of r.body?.messages ?? []) {
       if (m.role !== 'user' || typeof m.content === 'string') continue;
-      for (const b of m.content) {
-        if (b.type !== 'tool_result') continue;
+      for (const block of m.content) {
+        if (block.type !== 'tool_result') continue;
+        // The stand-in refused any request whose tool_result lacked a string tool_use_id; content is a string or
+        // a list of blocks, as the Messages API takes it.
+        const b = block as { tool_use_id: string; content?: string | { text?: string }[]; is_error?: boolean };
         const text =
           typeof b.content === 'string'
             ? b.content

@@ -59,7 +59,7 @@ describe('credential files by name in the workspace', () => {
       );
       assert.ok(
         !r.secrets.some((s) => s.startsWith('https://')),
-        `no plain URL masked: ${r.secrets.filter((s) => s.startsWith('http'))}`,
+        `no plain URL masked: ${r.secrets.filter((s) => s.startsWith('http')).join(',')}`,
       );
       assert.ok(!r.secrets.includes('ci@acme.iam.gserviceaccount.com') && !r.secrets.includes('1234567890'));
 

@@ -228,7 +228,7 @@ test('sandbox off: every git-config plant lands, none runs, the token goes to th
   const plants = await gitConfigPlants('off');
   const { run, ids } = await poisonRun(plants, { sandbox: 'off' }, 'poison git (unsandboxed)');
   for (const [i, p] of plants.entries()) {
-    await t.test(p.vector, async () => {
+    await t.test(p.vector, () => {
       assert.match(resultOf(s.anthropic.requests, ids[i]!).text, /rc=0/, 'the plant landed (sandbox off)');
       assertNoMarkers(p.markers);
     });

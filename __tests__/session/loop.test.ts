@@ -4,7 +4,22 @@ import Anthropic from '@anthropic-ai/sdk';
 import { runAgentLoop, type LoopOptions } from '../../src/session/loop.ts';
 import { resolveModel, costUsd } from '../../src/model/models.ts';
 import type { Toolbox, ToolResult } from '../../src/tools/index.ts';
-import { startAnthropic, type Turn, type AnthropicStandIn } from '../../test-support/anthropic-server.ts';
+import {
+  startAnthropic,
+  type Turn,
+  type AnthropicStandIn,
+  type MessagesRequest,
+} from '../../test-support/anthropic-server.ts';
+
+/** A tool_result block as the loop sends it back (the stand-in has validated its shape). */
+interface ToolResultBlock {
+  type: 'tool_result';
+  tool_use_id: string;
+  content: string;
+  is_error?: boolean;
+  [field: string]: unknown;
+}
+type FakeToolbox = Toolbox & { calls: string[]; concurrent: number };
 
 const KEY = 'sk-ant-loop-test';
 const DONE = 'All done.\nSTATUS: COMPLETE\nSUMMARY: did it\nFILES: a.ts';
@@ -13,8 +28,9 @@ after(() => Promise.all(servers.map((s) => s.close())));
 
 /** A toolbox that records calls and answers from a table: the loop's own behaviour is under test here. */
 function fakeToolbox(
-  answers: Record<string, (input: any) => ToolResult | Promise<ToolResult>> = {},
+  answers: Record<string, (input: unknown) => ToolResult | Promise<ToolResult>> = {},
 ): Toolbox & { calls: string[]; concurrent: number } {
+  let running = 0;
   const tb = {
     calls: [] as string[],
     concurrent: 0,
@@ -27,7 +43,6 @@ function fakeToolbox(
     isReadOnly: (n: string) => ['Read', 'Glob', 'Grep'].includes(n),
     async run(name: string, input: unknown): Promise<ToolResult> {
       tb.calls.push(name);
-      let running = 0;
       running++;
       tb.concurrent = Math.max(tb.concurrent, running);
       try {
@@ -44,7 +59,7 @@ function fakeToolbox(
 }
 
 async function loop(
-  script: Turn[] | ((req: any, i: number) => Turn),
+  script: Turn[] | ((req: MessagesRequest, i: number) => Turn),
   o: Partial<LoopOptions> = {},
   cacheMinTokens?: number,
 ) {
@@ -83,9 +98,9 @@ test('end_turn with a STATUS block completes; tool_use runs the tool and returns
     {
       ...text(DONE),
       expect: (req) => {
-        const last = req.messages.at(-1)!.content as any[];
-        assert.equal(last[0].type, 'tool_result');
-        assert.match(last[0].content, /^Read ok/);
+        const last = req.messages.at(-1)!.content as ToolResultBlock[];
+        assert.equal(last[0]!.type, 'tool_result');
+        assert.match(last[0]!.content, /^Read ok/);
       },
     },
   ]);
@@ -94,7 +109,7 @@ test('end_turn with a STATUS block completes; tool_use runs the tool and returns
   assert.equal(result.endedBy, 'status');
   assert.equal(result.turns, 2);
   assert.deepEqual(result.toolCalls, { Read: 1 });
-  assert.deepEqual((toolbox as any).calls, ['Read']);
+  assert.deepEqual((toolbox as FakeToolbox).calls, ['Read']);
 });
 
 test('several tool_use blocks in one turn are all answered, in order', async () => {
@@ -109,7 +124,7 @@ test('several tool_use blocks in one turn are all answered, in order', async () 
     {
       ...text(DONE),
       expect: (req) => {
-        const results = req.messages.at(-1)!.content as any[];
+        const results = req.messages.at(-1)!.content as ToolResultBlock[];
         assert.deepEqual(
           results.map((r) => r.content.split(' ')[0]),
           ['Glob', 'Read', 'Edit'],
@@ -119,6 +134,27 @@ test('several tool_use blocks in one turn are all answered, in order', async () 
   ]);
   server.assertNoViolations();
   assert.deepEqual(result.toolCalls, { Glob: 1, Read: 1, Edit: 1 });
+});
+
+test('read-only tools of one turn run together; a writing tool runs alone', async () => {
+  const tick = (): Promise<ToolResult> =>
+    new Promise((r) => setTimeout(() => r({ content: 'ok', isError: false }), 20));
+  const together = fakeToolbox({ Glob: tick, Read: tick, Grep: tick });
+  await loop(
+    [{ content: ['Glob', 'Read', 'Grep'].map((name) => ({ type: 'tool_use' as const, name, input: {} })) }, text(DONE)],
+    {
+      toolbox: together,
+    },
+  );
+  assert.equal(together.concurrent, 3, 'three read-only calls overlapped');
+  const alone = fakeToolbox({ Edit: tick, Write: tick });
+  await loop(
+    [{ content: ['Edit', 'Write'].map((name) => ({ type: 'tool_use' as const, name, input: {} })) }, text(DONE)],
+    {
+      toolbox: alone,
+    },
+  );
+  assert.equal(alone.concurrent, 1, 'writing tools never overlap');
 });
 
 test('max_tokens: a cut tool call is dropped and the model is asked to continue', async () => {
@@ -137,7 +173,7 @@ test('max_tokens: a cut tool call is dropped and the model is asked to continue'
   ]);
   server.assertNoViolations();
   assert.equal(result.status.status, 'COMPLETE');
-  assert.deepEqual((toolbox as any).calls, [], 'the incomplete Write never ran');
+  assert.deepEqual((toolbox as FakeToolbox).calls, [], 'the incomplete Write never ran');
 });
 
 test('pause_turn sends the turn back and continues', async () => {
@@ -294,7 +330,7 @@ test('nearing the context window clears older tool results (keeping the newest) 
       expect: (req) => {
         const results = req.messages
           .flatMap((m) => (Array.isArray(m.content) ? m.content : []))
-          .filter((b: any) => b.type === 'tool_result') as any[];
+          .filter((b) => b.type === 'tool_result') as ToolResultBlock[];
         assert.equal(results.length, 4);
         assert.deepEqual(
           results.map((r) => r.content.startsWith('[cleared to save context')),

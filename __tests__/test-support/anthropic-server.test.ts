@@ -27,18 +27,36 @@ function client(api: AnthropicStandIn, o: { maxRetries?: number; apiKey?: string
 
 const hello = { model: MODEL, max_tokens: 1024, messages: [{ role: 'user' as const, content: 'Hello' }] };
 
+/** The stand-in's JSON answer to a raw POST: a message, or an error body. */
+interface RawBody {
+  type: string;
+  content?: unknown[];
+  error?: { type: string; message: string };
+  request_id?: string;
+}
+
+/** One server-sent event's data, as the stand-in streams a message: the fields these tests read. */
+interface StreamData {
+  type: string;
+  message?: { content: unknown[]; stop_reason: string | null; usage: Record<string, number> };
+  content_block?: { input: unknown; name: string };
+  delta?: { type?: string; partial_json?: string; stop_reason?: string };
+  usage?: Record<string, number>;
+}
+
 async function rawPost(api: AnthropicStandIn, body: unknown, headers: Record<string, string> = { 'x-api-key': KEY }) {
   const res = await fetch(`${api.url}/v1/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', ...headers },
     body: JSON.stringify(body),
   });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+  return { status: res.status, headers: res.headers, body: (await res.json()) as RawBody };
 }
 
-async function rejects400(api: AnthropicStandIn, params: any, message: string | RegExp) {
+/** `params` is often deliberately malformed: the request the SDK sends as given, for the stand-in to refuse. */
+async function rejects400(api: AnthropicStandIn, params: unknown, message: string | RegExp) {
   const err = await client(api)
-    .messages.create(params)
+    .messages.create(params as Anthropic.MessageCreateParamsNonStreaming)
     .then(
       () => assert.fail('expected a 400'),
       (e: unknown) => e,
@@ -92,7 +110,8 @@ describe('streaming through the real SDK', () => {
     assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
     const chunks: string[] = [];
     const decoder = new TextDecoder();
-    for await (const chunk of res.body!) chunks.push(decoder.decode(chunk, { stream: true }));
+    // fetch's body yields Uint8Array chunks (the DOM-less lib types leave them untyped).
+    for await (const chunk of res.body!) chunks.push(decoder.decode(chunk as Uint8Array, { stream: true }));
     assert.ok(chunks.length > 3, `${chunks.length} chunks`);
     assert.ok(
       chunks.some((c) => !c.endsWith('\n\n')),
@@ -104,7 +123,7 @@ describe('streaming through the real SDK', () => {
       .filter(Boolean)
       .map((f) => {
         const [ev, data] = f.split('\n');
-        return { event: ev!.slice('event: '.length), data: JSON.parse(data!.slice('data: '.length)) };
+        return { event: ev!.slice('event: '.length), data: JSON.parse(data!.slice('data: '.length)) as StreamData };
       });
     const names = frames.map((f) => f.event).filter((n) => n !== 'ping');
     assert.equal(names[0], 'message_start');
@@ -114,22 +133,24 @@ describe('streaming through the real SDK', () => {
     assert.equal(names.at(-1), 'message_stop');
     assert.ok(frames.some((f) => f.event === 'ping'));
     for (const f of frames) assert.equal(f.data.type, f.event);
-    const started = frames[0]!.data.message;
+    const started = frames[0]!.data.message!;
     assert.deepEqual(started.content, []);
     assert.equal(started.stop_reason, null);
     for (const k of ['input_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens', 'output_tokens']) {
       assert.equal(typeof started.usage[k], 'number', k);
     }
-    const blockStart = frames.find((f) => f.event === 'content_block_start')!.data.content_block;
+    const blockStart = frames.find((f) => f.event === 'content_block_start')!.data.content_block!;
     assert.deepEqual(blockStart.input, {});
     assert.equal(blockStart.name, 'Read');
-    const parts = frames.filter((f) => f.data.delta?.type === 'input_json_delta').map((f) => f.data.delta.partial_json);
+    const parts = frames
+      .filter((f) => f.data.delta?.type === 'input_json_delta')
+      .map((f) => f.data.delta!.partial_json);
     assert.ok(parts.length > 1, 'partial_json is split');
     assert.deepEqual(JSON.parse(parts.join('')), { path: 'src/a.ts', lines: [1, 2, 3] });
     const delta = frames.find((f) => f.event === 'message_delta')!.data;
     assert.deepEqual(delta.delta, { stop_reason: 'tool_use', stop_sequence: null, stop_details: null });
-    assert.equal(typeof delta.usage.output_tokens, 'number');
-    assert.equal(typeof delta.usage.cache_read_input_tokens, 'number');
+    assert.equal(typeof delta.usage!.output_tokens, 'number');
+    assert.equal(typeof delta.usage!.cache_read_input_tokens, 'number');
   });
 
   test('a tool_use input is rebuilt exactly from split partial_json, across seeds', async () => {
@@ -585,7 +606,7 @@ describe('auth', () => {
     assert.equal(err.type, 'authentication_error');
     const missing = await rawPost(api, hello, {});
     assert.equal(missing.status, 401);
-    assert.equal(missing.body.error.type, 'authentication_error');
+    assert.equal(missing.body.error?.type, 'authentication_error');
     assert.equal(api.remaining(), 0);
     assert.equal(api.violations.length, 2);
   });
@@ -617,7 +638,7 @@ describe('prompt caching emulation', () => {
   const fileBody = 'export const x = 1;\n'.repeat(200);
 
   // The test's own count of the blocks, in cache order, without cache_control.
-  const strip = ({ cache_control: _c, ...rest }: any) => rest;
+  const strip = <T extends { cache_control?: unknown }>({ cache_control: _c, ...rest }: T) => rest;
   const toolTokens = tools.reduce((n, t) => n + countTokens(strip(t)), 0);
   const systemTokens = countTokens({ type: 'text', text: systemText });
   const taskTokens = countTokens({ type: 'text', text: task });
@@ -660,7 +681,7 @@ describe('prompt caching emulation', () => {
     assert.equal(second.usage.cache_creation_input_tokens, added);
     assert.equal(second.usage.input_tokens, 0);
     const all = total1 + added;
-    assert.ok(second.usage.cache_read_input_tokens! / all > 0.5, 'most of the input is read from cache');
+    assert.ok(second.usage.cache_read_input_tokens / all > 0.5, 'most of the input is read from cache');
     assert.deepEqual(api.requests[1]!.usage?.cache_read_input_tokens, total1);
 
     // A changed system prompt keeps only the tools prefix (the tools breakpoint) and rewrites the rest.

@@ -9,6 +9,27 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { startGitHub, type GitHubStandIn } from '../../test-support/github-server.ts';
 
+/** What an Octokit call rejects with on an error response: its status and message, the response's headers and body. */
+interface ApiError {
+  status: number;
+  message: string;
+  response: {
+    headers: Record<string, string | undefined>;
+    data: { message: string; errors: { message: string; [field: string]: unknown }[] };
+  };
+}
+
+/** The error response a call must end in; a call that succeeds fails the test. */
+async function failure(call: Promise<unknown>): Promise<ApiError> {
+  try {
+    await call;
+  } catch (e) {
+    assert.ok(e instanceof Error && 'status' in e && 'response' in e, `not an Octokit RequestError: ${String(e)}`);
+    return e as unknown as ApiError;
+  }
+  assert.fail('the call succeeded where an error response was expected');
+}
+
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const REPO = { owner: 'octo-org', repo: 'hello-world' };
 
@@ -138,19 +159,19 @@ describe('GitHub stand-in with a real Octokit', () => {
     assert.equal(asIssue.title, 'Add /health');
     await assert.rejects(octokit.rest.pulls.get({ ...REPO, pull_number: issue.number }), { status: 404 });
 
-    const dup = await octokit.rest.pulls
-      .create({ ...REPO, head: 'backend-developer/issue-1', base: 'main', title: 'again' })
-      .catch((e) => e);
+    const dup = await failure(
+      octokit.rest.pulls.create({ ...REPO, head: 'backend-developer/issue-1', base: 'main', title: 'again' }),
+    );
     assert.equal(dup.status, 422);
     assert.equal(dup.response.data.message, 'Validation Failed');
     assert.equal(
-      dup.response.data.errors[0].message,
+      dup.response.data.errors[0]!.message,
       'A pull request already exists for octo-org:backend-developer/issue-1.',
     );
 
-    const same = await octokit.rest.pulls.create({ ...REPO, head: 'main', base: 'main', title: 'x' }).catch((e) => e);
+    const same = await failure(octokit.rest.pulls.create({ ...REPO, head: 'main', base: 'main', title: 'x' }));
     assert.equal(same.status, 422);
-    assert.match(same.response.data.errors[0].message, /No commits between main and main/);
+    assert.match(same.response.data.errors[0]!.message, /No commits between main and main/);
 
     const { data: open } = await octokit.rest.pulls.list({
       ...REPO,
@@ -233,9 +254,7 @@ describe('GitHub stand-in with a real Octokit', () => {
 
     const pat = await startGitHub({ tokens: { ghp_user: { login: 'alice', kind: 'user' } } });
     try {
-      const e = await client(pat, 'ghp_user')
-        .rest.checks.create({ ...REPO, name: 'x', head_sha: sha })
-        .catch((x) => x);
+      const e = await failure(client(pat, 'ghp_user').rest.checks.create({ ...REPO, name: 'x', head_sha: sha }));
       assert.equal(e.status, 403);
       assert.match(e.message, /GitHub App/);
       pat.assertNoViolations();
@@ -246,9 +265,7 @@ describe('GitHub stand-in with a real Octokit', () => {
   });
 
   it('rejects a bad token with 401 Bad credentials', async () => {
-    const e = await client(gh, 'ghs_wrong')
-      .rest.repos.get(REPO)
-      .catch((x) => x);
+    const e = await failure(client(gh, 'ghs_wrong').rest.repos.get(REPO));
     assert.equal(e.status, 401);
     assert.equal(e.response.data.message, 'Bad credentials');
     const { data } = await octokit.rest.repos.get(REPO);
@@ -283,9 +300,7 @@ describe('GitHub stand-in with a real Octokit', () => {
       headers: { authorization: `token ${gh.token}` },
     });
     assert.equal(res.status, 404);
-    const e = await octokit
-      .request('GET /repos/{owner}/{repo}/pulls', { ...REPO, state: 'bogus' as 'open' })
-      .catch((x) => x);
+    const e = await failure(octokit.request('GET /repos/{owner}/{repo}/pulls', { ...REPO, state: 'bogus' as 'open' }));
     assert.equal(e.status, 422);
     const v = gh.violations.slice(before);
     assert.match(v[0]!, /GET \/repos\/octo-org\/hello-world\/no-such-thing/);
@@ -308,9 +323,7 @@ describe('GitHub stand-in checks its own responses', () => {
         content: 'sparkles',
         createdAt: '2026-01-01T00:00:00Z',
       });
-      const e = await client(gh)
-        .rest.reactions.listForIssueComment({ ...REPO, comment_id: c.id })
-        .catch((x) => x);
+      const e = await failure(client(gh).rest.reactions.listForIssueComment({ ...REPO, comment_id: c.id }));
       assert.equal(e.status, 500);
       assert.equal(gh.violations.length, 1);
       assert.match(
@@ -359,7 +372,7 @@ describe('GitHub stand-in fault injection', () => {
       gh.inject({ operationId: 'pulls/list', kind: 'secondary-rate-limit', retryAfter: 7, times: 2 });
       const octokit = client(gh);
       for (let i = 0; i < 2; i++) {
-        const e = await octokit.rest.pulls.list(REPO).catch((x) => x);
+        const e = await failure(octokit.rest.pulls.list(REPO));
         assert.equal(e.status, 403);
         assert.equal(e.response.headers['retry-after'], '7');
         assert.match(e.message, /You have exceeded a secondary rate limit/);
@@ -436,17 +449,17 @@ describe('GitHub stand-in over a real bare repository', () => {
     assert.equal(branch.commit.commit.message, 'feature');
     await assert.rejects(octokit.rest.repos.getBranch({ ...REPO, branch: 'nope' }), { status: 404 });
 
-    const missing = await octokit.rest.pulls
-      .create({ ...REPO, head: 'never-pushed', base: 'main', title: 't' })
-      .catch((e) => e);
+    const missing = await failure(
+      octokit.rest.pulls.create({ ...REPO, head: 'never-pushed', base: 'main', title: 't' }),
+    );
     assert.equal(missing.status, 422);
     assert.deepEqual(missing.response.data.errors, [{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
 
-    const empty = await octokit.rest.pulls
-      .create({ ...REPO, head: 'pushed-nothing', base: 'main', title: 't' })
-      .catch((e) => e);
+    const empty = await failure(
+      octokit.rest.pulls.create({ ...REPO, head: 'pushed-nothing', base: 'main', title: 't' }),
+    );
     assert.equal(empty.status, 422);
-    assert.match(empty.response.data.errors[0].message, /No commits between main and pushed-nothing/);
+    assert.match(empty.response.data.errors[0]!.message, /No commits between main and pushed-nothing/);
 
     const { data: pr } = await octokit.rest.pulls.create({
       ...REPO,
@@ -467,7 +480,7 @@ describe('GitHub stand-in over a real bare repository', () => {
       check.pull_requests.map((p) => p.number),
       [pr.number],
     );
-    const bad = await octokit.rest.checks.create({ ...REPO, name: 'agent', head_sha: 'f'.repeat(40) }).catch((e) => e);
+    const bad = await failure(octokit.rest.checks.create({ ...REPO, name: 'agent', head_sha: 'f'.repeat(40) }));
     assert.equal(bad.status, 422);
     gh.assertNoViolations();
   });

@@ -14,13 +14,14 @@ test('issue_comment payload from webhooks-examples is re-pointed and valid', () 
 
 test('PR-comment variant carries issue.pull_request and passes the webhook schema', () => {
   const ev = issueCommentEvent({ repo: 'acme/api', issueNumber: 8, body: 'x', login: 'bob', pullRequest: true });
+  assert.ok(ev.issue.pull_request, 'issue.pull_request is set');
   assert.match(ev.issue.pull_request.url, /\/pulls\/8$/);
   assertValidWebhook(ev);
 });
 
 test('the webhook schema check rejects a broken payload', () => {
   const ev = issueCommentEvent({ repo: 'acme/api', issueNumber: 9, body: 'x', login: 'c' });
-  delete ev.comment.user;
+  Reflect.deleteProperty(ev.comment, 'user');
   assert.throws(() => assertValidWebhook(ev), /does not match the webhook schema/);
 });
 
