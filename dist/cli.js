@@ -48934,6 +48934,20 @@ async function sortChanges(dir, entries) {
 
 // src/git/stage.ts
 var NO_SUBMODULE_CONFIG = "--ignore-submodules=dirty";
+function replayDiffArgs(from) {
+  return [
+    "diff",
+    "--binary",
+    "--full-index",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-color",
+    NO_SUBMODULE_CONFIG,
+    from,
+    "HEAD",
+    "--"
+  ];
+}
 var LITERAL_PATHSPECS = { GIT_LITERAL_PATHSPECS: "1" };
 var GITLINK_MODE = "160000";
 var ADD_CHUNK_CHARS = 64 * 1024;
@@ -49116,18 +49130,7 @@ async function commitWork(git, o2) {
       ["commit", "-q", "--no-verify", "-m", result.status.summary.split("\n")[0] || `/${o2.agentName} changes`],
       { env }
     );
-  const diff = await git.exec([
-    "diff",
-    "--binary",
-    "--full-index",
-    "--no-ext-diff",
-    "--no-textconv",
-    "--no-color",
-    NO_SUBMODULE_CONFIG,
-    startSha,
-    "HEAD",
-    "--"
-  ]);
+  const diff = await git.exec(replayDiffArgs(startSha));
   const diffSha256 = files.length ? createHash("sha256").update(diff).digest("hex") : void 0;
   const status = { ...result.status, files };
   transcript.write({

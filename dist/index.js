@@ -80505,6 +80505,29 @@ async function sortChanges(dir, entries) {
 
 // src/git/stage.ts
 var NO_SUBMODULE_CONFIG = "--ignore-submodules=dirty";
+var NAMES_DIFF = [
+  "diff",
+  "--name-only",
+  "-z",
+  "--no-renames",
+  "--no-ext-diff",
+  "--no-textconv",
+  NO_SUBMODULE_CONFIG
+];
+function replayDiffArgs(from) {
+  return [
+    "diff",
+    "--binary",
+    "--full-index",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-color",
+    NO_SUBMODULE_CONFIG,
+    from,
+    "HEAD",
+    "--"
+  ];
+}
 var LITERAL_PATHSPECS = { GIT_LITERAL_PATHSPECS: "1" };
 var GITLINK_MODE = "160000";
 var ADD_CHUNK_CHARS = 64 * 1024;
@@ -80810,18 +80833,7 @@ var GitRepository = class {
     if (this.#startSha) {
       const head = await this.headSha();
       if (head !== this.#startSha) {
-        const out = await this.#run([
-          "diff",
-          "--name-only",
-          "-z",
-          "--no-renames",
-          "--no-ext-diff",
-          "--no-textconv",
-          NO_SUBMODULE_CONFIG,
-          this.#startSha,
-          head,
-          "--"
-        ]);
+        const out = await this.#run([...NAMES_DIFF, this.#startSha, head, "--"]);
         for (const p3 of out.split("\0")) if (p3) paths.add(p3);
       }
     }
@@ -80844,16 +80856,7 @@ var GitRepository = class {
     const refused = skipped.filter((k2) => k2.kind === "refused");
     if (refused.length) this.#log.warning(refused.map((k2) => k2.reason).join("\n"));
     if (exclude.length) await this.#run(["reset", "-q", "HEAD", "--", ...exclude.map((p3) => `:(literal)${p3}`)]);
-    const staged = await this.#run([
-      "diff",
-      "--cached",
-      "--name-only",
-      "-z",
-      "--no-renames",
-      "--no-ext-diff",
-      "--no-textconv",
-      NO_SUBMODULE_CONFIG
-    ]);
+    const staged = await this.#run([...NAMES_DIFF, "--cached"]);
     if (!staged.replace(/\0/g, "")) return null;
     const trailers = [...new Set(coAuthors.map(trailerValue).filter(Boolean))].map((c3) => `Co-authored-by: ${c3}`);
     const body = message.replace(/\r\n?/g, "\n").trim() || "Agent changes";
@@ -80933,18 +80936,7 @@ ${trailers.join("\n")}
     for (const p3 of remove) await rm2(join15(this.dir, p3), { force: true, recursive: true });
   }
   diffSinceStart() {
-    return this.#run([
-      "diff",
-      "--binary",
-      "--full-index",
-      "--no-ext-diff",
-      "--no-textconv",
-      "--no-color",
-      NO_SUBMODULE_CONFIG,
-      this.startSha(),
-      "HEAD",
-      "--"
-    ]);
+    return this.#run(replayDiffArgs(this.startSha()));
   }
   async pendingChanges(exclude = []) {
     await this.#guard();

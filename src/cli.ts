@@ -20,6 +20,7 @@ import { createToolbox, type SandboxMode } from './tools/index.ts';
 import {
   createCommandManager,
   NO_SUBMODULE_CONFIG,
+  replayDiffArgs,
   slugify,
   stageChanges,
   type GitCommandManager,
@@ -137,18 +138,7 @@ async function commitWork(
       ['commit', '-q', '--no-verify', '-m', result.status.summary.split('\n')[0] || `/${o.agentName} changes`],
       { env },
     );
-  const diff = await git.exec([
-    'diff',
-    '--binary',
-    '--full-index',
-    '--no-ext-diff',
-    '--no-textconv',
-    '--no-color',
-    NO_SUBMODULE_CONFIG,
-    startSha,
-    'HEAD',
-    '--',
-  ]);
+  const diff = await git.exec(replayDiffArgs(startSha));
   const diffSha256 = files.length ? createHash('sha256').update(diff).digest('hex') : undefined;
   const status: StatusBlock = { ...result.status, files };
   transcript.write({

@@ -7,7 +7,7 @@ export {
   type CommitOptions,
   type PushResult,
 } from './repository.ts';
-export { stageChanges, NO_SUBMODULE_CONFIG } from './stage.ts';
+export { stageChanges, NO_SUBMODULE_CONFIG, replayDiffArgs } from './stage.ts';
 export { parseStatus, sortChanges, type SkippedPath, type StatusEntry, type WorkspaceChanges } from './status.ts';
 export { slugBranch, slugify, isValidBranchName } from './branch-name.ts';
 export {

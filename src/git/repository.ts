@@ -10,7 +10,14 @@ import { silentLogger, type Logger } from '../log.ts';
 import { isValidBranchName } from './branch-name.ts';
 import { createCommandManager, GitCommandError, type GitCommandManager, type GitExecOptions } from './command.ts';
 import { sortChanges, type StatusEntry, type WorkspaceChanges } from './status.ts';
-import { LITERAL_PATHSPECS, NO_SUBMODULE_CONFIG, stageChanges, workspaceStatus } from './stage.ts';
+import {
+  LITERAL_PATHSPECS,
+  NAMES_DIFF,
+  NO_SUBMODULE_CONFIG,
+  replayDiffArgs,
+  stageChanges,
+  workspaceStatus,
+} from './stage.ts';
 
 export interface OpenOptions {
   /** Used only as an HTTP header on fetch/push/clone, scoped to serverUrl. */
@@ -377,18 +384,7 @@ class GitRepository implements Repository {
     if (this.#startSha) {
       const head = await this.headSha();
       if (head !== this.#startSha) {
-        const out = await this.#run([
-          'diff',
-          '--name-only',
-          '-z',
-          '--no-renames',
-          '--no-ext-diff',
-          '--no-textconv',
-          NO_SUBMODULE_CONFIG,
-          this.#startSha,
-          head,
-          '--',
-        ]);
+        const out = await this.#run([...NAMES_DIFF, this.#startSha, head, '--']);
         for (const p of out.split('\0')) if (p) paths.add(p);
       }
     }
@@ -414,16 +410,7 @@ class GitRepository implements Repository {
     if (refused.length) this.#log.warning(refused.map((k) => k.reason).join('\n'));
     // Unstaged again, not deleted: the file stays for the job's later steps, its index entry as HEAD has it.
     if (exclude.length) await this.#run(['reset', '-q', 'HEAD', '--', ...exclude.map((p) => `:(literal)${p}`)]);
-    const staged = await this.#run([
-      'diff',
-      '--cached',
-      '--name-only',
-      '-z',
-      '--no-renames',
-      '--no-ext-diff',
-      '--no-textconv',
-      NO_SUBMODULE_CONFIG,
-    ]);
+    const staged = await this.#run([...NAMES_DIFF, '--cached']);
     if (!staged.replace(/\0/g, '')) return null;
     const trailers = [...new Set(coAuthors.map(trailerValue).filter(Boolean))].map((c) => `Co-authored-by: ${c}`);
     const body = message.replace(/\r\n?/g, '\n').trim() || 'Agent changes';
@@ -506,18 +493,7 @@ class GitRepository implements Repository {
   }
 
   diffSinceStart(): Promise<string> {
-    return this.#run([
-      'diff',
-      '--binary',
-      '--full-index',
-      '--no-ext-diff',
-      '--no-textconv',
-      '--no-color',
-      NO_SUBMODULE_CONFIG,
-      this.startSha(),
-      'HEAD',
-      '--',
-    ]);
+    return this.#run(replayDiffArgs(this.startSha()));
   }
 
   async pendingChanges(exclude: readonly string[] = []): Promise<PendingChanges> {

@@ -11,6 +11,36 @@ import type { SkippedPath, StatusEntry, WorkspaceChanges } from './status.ts';
  * moved gitlink and never looks inside a nested repository.
  */
 export const NO_SUBMODULE_CONFIG = '--ignore-submodules=dirty';
+
+/** `git diff` naming changed paths, NUL-separated, with no driver, textconv or submodule config of the repository's. */
+export const NAMES_DIFF = [
+  'diff',
+  '--name-only',
+  '-z',
+  '--no-renames',
+  '--no-ext-diff',
+  '--no-textconv',
+  NO_SUBMODULE_CONFIG,
+];
+
+/**
+ * The run's diff from `from` to HEAD, byte for byte: what a replay must reproduce. The action and the CLI hash the
+ * same text, so it is spelled once.
+ */
+export function replayDiffArgs(from: string): string[] {
+  return [
+    'diff',
+    '--binary',
+    '--full-index',
+    '--no-ext-diff',
+    '--no-textconv',
+    '--no-color',
+    NO_SUBMODULE_CONFIG,
+    from,
+    'HEAD',
+    '--',
+  ];
+}
 /** Paths the action passes are names, not patterns: `*` or `:(glob)x` as a file name matches only that file. */
 export const LITERAL_PATHSPECS: Readonly<Record<string, string>> = { GIT_LITERAL_PATHSPECS: '1' };
 const GITLINK_MODE = '160000';
