@@ -43829,35 +43829,32 @@ function allowedEnv(env) {
   return out;
 }
 var probes = /* @__PURE__ */ new Map();
+var PROBE_ARGS = [
+  "--cap-drop",
+  "ALL",
+  "--ro-bind",
+  "/",
+  "/",
+  "--dev",
+  "/dev",
+  "--proc",
+  "/proc",
+  "--tmpfs",
+  "/tmp",
+  "--unshare-pid",
+  "--unshare-net",
+  "--die-with-parent",
+  "--new-session",
+  "--",
+  "true"
+];
 function probeBwrap(bwrap) {
   let p3 = probes.get(bwrap);
   if (!p3) {
     p3 = new Promise((resolve5) => {
-      const child = spawn3(
-        bwrap,
-        [
-          "--cap-drop",
-          "ALL",
-          "--ro-bind",
-          "/",
-          "/",
-          "--dev",
-          "/dev",
-          "--proc",
-          "/proc",
-          "--tmpfs",
-          "/tmp",
-          "--unshare-pid",
-          "--unshare-net",
-          "--die-with-parent",
-          "--new-session",
-          "--",
-          "true"
-        ],
-        {
-          stdio: ["ignore", "ignore", "pipe"]
-        }
-      );
+      const child = spawn3(bwrap, PROBE_ARGS, {
+        stdio: ["ignore", "ignore", "pipe"]
+      });
       let err = "";
       child.stderr.on("data", (d2) => err += d2.toString());
       child.on("error", (e) => resolve5(e.message));

@@ -11,6 +11,7 @@
  * Its tests are then skipped (one line each) and its hooks not run when a program is missing. For part of a file,
  * use the reason alone as the skip option: `describe('…', { skip: requireTools('rg').skip }, () => …)`.
  */
+import { PROBE_ARGS } from '../src/tools/sandbox.ts';
 import { spawnSync } from 'node:child_process';
 import * as nodeTest from 'node:test';
 import type { HookOptions, SuiteFn, TestFn, TestOptions } from 'node:test';
@@ -24,24 +25,7 @@ const PACKAGE: Record<SystemTool, string> = { bwrap: 'bubblewrap', socat: 'socat
 let bwrapProblem: string | null | undefined;
 function probeBwrap(bwrap: string): string | null {
   if (bwrapProblem !== undefined) return bwrapProblem;
-  const args = [
-    '--cap-drop',
-    'ALL',
-    '--ro-bind',
-    '/',
-    '/',
-    '--dev',
-    '/dev',
-    '--proc',
-    '/proc',
-    '--tmpfs',
-    '/tmp',
-    '--unshare-pid',
-    '--unshare-net',
-    '--die-with-parent',
-    '--',
-    'true',
-  ];
+  const args = [...PROBE_ARGS];
   const r = spawnSync(bwrap, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'ignore', 'pipe'] });
   bwrapProblem = r.status === 0 ? null : (r.error?.message ?? r.stderr.trim()) || `exit code ${r.status}`;
   return bwrapProblem;

@@ -126,36 +126,35 @@ export interface SandboxOptions {
 
 const probes = new Map<string, Promise<string | null>>();
 
+/** `bwrap … true` with the features the sandbox uses: whether bwrap works here (tests gate on the same probe). */
+export const PROBE_ARGS: readonly string[] = [
+  '--cap-drop',
+  'ALL',
+  '--ro-bind',
+  '/',
+  '/',
+  '--dev',
+  '/dev',
+  '--proc',
+  '/proc',
+  '--tmpfs',
+  '/tmp',
+  '--unshare-pid',
+  '--unshare-net',
+  '--die-with-parent',
+  '--new-session',
+  '--',
+  'true',
+];
+
 /** Runs `bwrap … true` with the features we use; null when it works, else the error text. */
 function probeBwrap(bwrap: string): Promise<string | null> {
   let p = probes.get(bwrap);
   if (!p) {
     p = new Promise((resolve) => {
-      const child = spawn(
-        bwrap,
-        [
-          '--cap-drop',
-          'ALL',
-          '--ro-bind',
-          '/',
-          '/',
-          '--dev',
-          '/dev',
-          '--proc',
-          '/proc',
-          '--tmpfs',
-          '/tmp',
-          '--unshare-pid',
-          '--unshare-net',
-          '--die-with-parent',
-          '--new-session',
-          '--',
-          'true',
-        ],
-        {
-          stdio: ['ignore', 'ignore', 'pipe'],
-        },
-      );
+      const child = spawn(bwrap, PROBE_ARGS, {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       child.on('error', (e) => resolve(e.message));
