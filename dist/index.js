@@ -82642,7 +82642,7 @@ function installShutdown(o2) {
 }
 
 // src/main.ts
-var CANCEL_GRACE_MS = 4500;
+var CANCEL_GRACE_MS = 7e3;
 var FAULT_GRACE_MS = 3e4;
 async function run() {
   const outputs = new Outputs();

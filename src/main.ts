@@ -14,8 +14,12 @@ import { runPipeline } from './pipeline/index.ts';
 import { actionsLogger } from './pipeline/log.ts';
 import { installShutdown } from './pipeline/shutdown.ts';
 
-/** After a cancel signal the run has this long to push and report before it exits anyway. */
-const CANCEL_GRACE_MS = 4_500;
+/**
+ * After a cancel signal the run has this long to push and report before it exits anyway. The runner sends SIGINT,
+ * then SIGTERM 7.5 s later and SIGKILL 2.5 s after that: 7 s uses most of that window (the secret gate and the push
+ * now come before the report) and still ends before SIGTERM.
+ */
+const CANCEL_GRACE_MS = 7_000;
 /** After an internal fault the run has this long to push and report (no runner kill is coming). */
 const FAULT_GRACE_MS = 30_000;
 
