@@ -40299,9 +40299,11 @@ function clearOldToolResults(messages, keep) {
     if (!m2.content.some((b3) => b3.type === "tool_result")) continue;
     if (seen++ < keep) continue;
     m2.content = m2.content.map((b3) => {
-      if (b3.type !== "tool_result" || typeof b3.content !== "string" || b3.content.startsWith("[cleared")) return b3;
+      if (b3.type !== "tool_result" || b3.content === void 0) return b3;
+      const text = typeof b3.content === "string" ? b3.content : b3.content.find((c3) => c3.type === "text")?.text ?? "";
+      if (text.startsWith("[cleared")) return b3;
       cleared++;
-      const first = b3.content.split("\n", 1)[0].slice(0, 120);
+      const first = text.split("\n", 1)[0].slice(0, 120);
       return { ...b3, content: `[cleared to save context; it began: ${first}] Run the tool again if you need it.` };
     });
   }
@@ -40520,7 +40522,13 @@ async function runTools(run, calls) {
     results[i] = {
       type: "tool_result",
       tool_use_id: call.id,
-      content: result.content || "(no output)",
+      content: result.images?.length ? [
+        { type: "text", text: result.content || "(no output)" },
+        ...result.images.map((img) => ({
+          type: "image",
+          source: { type: "base64", media_type: img.mediaType, data: img.data }
+        }))
+      ] : result.content || "(no output)",
       ...result.isError ? { is_error: true } : {}
     };
   };
@@ -44217,7 +44225,10 @@ function describeIssue(issue2, key, value, s) {
 }
 function describeParams(def) {
   const req = new Set(def.input_schema.required ?? []);
-  return Object.entries(def.input_schema.properties).map(([k2, s]) => `${k2}${req.has(k2) ? "" : "?"}: ${s.enum ? s.enum.join("|") : s.type}`).join(", ");
+  return Object.entries(def.input_schema.properties).map(([k2, p3]) => {
+    const s = p3;
+    return `${k2}${req.has(k2) ? "" : "?"}: ${s.enum ? s.enum.join("|") : s.type ?? "any"}`;
+  }).join(", ");
 }
 
 // src/tools/bash.ts
@@ -45168,7 +45179,10 @@ async function createToolbox(opts) {
     Glob: globTool,
     Grep: grepTool
   };
-  const tools = TOOL_NAMES.filter((n) => offered.has(n)).map((n) => all[n]);
+  const tools = [
+    ...TOOL_NAMES.filter((n) => offered.has(n)).map((n) => all[n]),
+    ...(opts.extraTools ?? []).filter((t2) => offered.has(t2.definition.name))
+  ];
   const byName = new Map(tools.map((t2) => [t2.definition.name, t2]));
   const seen = /* @__PURE__ */ new Map();
   const mask = createRedactor([...opts.secrets ?? [], ...secretValues(env)]);

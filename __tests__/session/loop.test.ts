@@ -345,3 +345,33 @@ test('nearing the context window clears older tool results (keeping the newest) 
   server.assertNoViolations();
   assert.equal(result.status.status, 'COMPLETE');
 });
+
+test('a result with images is sent as a text block then image blocks in the same tool_result', async () => {
+  const png = Buffer.from('89504e470d0a1a0a', 'hex').toString('base64');
+  const { result, server } = await loop(
+    [
+      tool('Read'),
+      {
+        ...text(DONE),
+        expect: (req) => {
+          const last = req.messages.at(-1)!.content as Array<{ content: unknown }>;
+          assert.deepEqual(last[0]!.content, [
+            { type: 'text', text: 'shot.png (8 bytes)' },
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: png } },
+          ]);
+        },
+      },
+    ],
+    {
+      toolbox: fakeToolbox({
+        Read: () => ({
+          content: 'shot.png (8 bytes)',
+          isError: false,
+          images: [{ mediaType: 'image/png', data: png }],
+        }),
+      }),
+    },
+  );
+  server.assertNoViolations();
+  assert.equal(result.status.status, 'COMPLETE');
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as z from 'zod/mini';
-import { createToolbox } from '../../src/tools/index.ts';
+import { createToolbox, ok } from '../../src/tools/index.ts';
 import { defineTool, toInputSchema } from '../../src/tools/schema.ts';
 import { tempDir, writeFiles } from './helpers.ts';
 
@@ -81,4 +81,42 @@ describe('tool input validation (zod)', () => {
     const define = (): unknown => defineTool({ name: 'Read', description: 'x', input: nested, readOnly: true, run });
     assert.throws(define, /outside the supported subset/);
   });
+});
+
+it('extraTools: offered only when named, after the built-ins, with the toolbox masking and fault handling', async () => {
+  const echo = defineTool({
+    name: 'Echo',
+    description: 'Echoes.',
+    input: z.strictObject({ say: z.string() }),
+    readOnly: true,
+    run: async ({ say }) => (say === 'boom' ? Promise.reject(new Error('kaput')) : ok(`echo ${say}`)),
+  });
+  const hidden = defineTool({
+    ...echo.definition,
+    name: 'Hidden',
+    input: z.strictObject({}),
+    readOnly: false,
+    run: () => Promise.resolve(ok('')),
+  });
+  const tb = await createToolbox({
+    workspace: tempDir('extra-'),
+    tools: ['Read', 'Echo'],
+    extraTools: [echo, hidden],
+    env: { MY_TOKEN: 'supersecretvalue123' },
+  });
+  try {
+    assert.deepEqual(
+      tb.definitions.map((d) => d.name),
+      ['Read', 'Echo'],
+    );
+    assert.equal(tb.isReadOnly('Echo'), true);
+    assert.deepEqual(await tb.run('Echo', { say: 'supersecretvalue123' }), { content: 'echo ***', isError: false });
+    const boom = await tb.run('Echo', { say: 'boom' });
+    assert.equal(boom.isError, true);
+    assert.match(boom.content, /kaput/);
+    assert.match((await tb.run('Echo', { loud: true })).content, /unknown parameter 'loud'/);
+    assert.match((await tb.run('Hidden', {})).content, /no such tool/);
+  } finally {
+    await tb.close();
+  }
 });

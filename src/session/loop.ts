@@ -128,9 +128,12 @@ function clearOldToolResults(messages: MessageParam[], keep: number): number {
     if (!m.content.some((b) => b.type === 'tool_result')) continue;
     if (seen++ < keep) continue;
     m.content = m.content.map((b) => {
-      if (b.type !== 'tool_result' || typeof b.content !== 'string' || b.content.startsWith('[cleared')) return b;
+      if (b.type !== 'tool_result' || b.content === undefined) return b;
+      // A result with images is a list of blocks: its text is the first one.
+      const text = typeof b.content === 'string' ? b.content : (b.content.find((c) => c.type === 'text')?.text ?? '');
+      if (text.startsWith('[cleared')) return b;
       cleared++;
-      const first = b.content.split('\n', 1)[0]!.slice(0, 120);
+      const first = text.split('\n', 1)[0]!.slice(0, 120);
       return { ...b, content: `[cleared to save context; it began: ${first}] Run the tool again if you need it.` };
     });
   }
@@ -401,7 +404,15 @@ async function runTools(run: Run, calls: Anthropic.Messages.ToolUseBlock[]): Pro
     results[i] = {
       type: 'tool_result',
       tool_use_id: call.id,
-      content: result.content || '(no output)',
+      content: result.images?.length
+        ? [
+            { type: 'text', text: result.content || '(no output)' },
+            ...result.images.map((img) => ({
+              type: 'image' as const,
+              source: { type: 'base64' as const, media_type: img.mediaType, data: img.data },
+            })),
+          ]
+        : result.content || '(no output)',
       ...(result.isError ? { is_error: true } : {}),
     };
   };

@@ -21,8 +21,11 @@ import { Workspace } from './workspace.ts';
 
 import { TOOL_NAMES } from '../constants.ts';
 export { TOOL_NAMES };
-export type { ToolDefinition, ToolName } from './schema.ts';
-export type { ToolResult } from './result.ts';
+export type { Tool, ToolDefinition, ToolName } from './schema.ts';
+export { defineTool } from './schema.ts';
+export type { ToolContext } from './context.ts';
+export { ok, fail, ToolError } from './result.ts';
+export type { ToolImage, ToolResult } from './result.ts';
 export type { CommandResult, Sandbox, SandboxMode } from './sandbox.ts';
 export { allowedEnv, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, prepareSandbox } from './sandbox.ts';
 export { DEFAULT_ALLOWED_DOMAINS } from './proxy.ts';
@@ -31,8 +34,13 @@ export { MAX_RESULT_CHARS } from './result.ts';
 export interface ToolboxOptions {
   /** Absolute path of the checkout. */
   workspace: string;
-  /** The offered set (already intersected by the caller). */
-  tools: readonly ToolName[];
+  /** The offered set (already intersected by the caller): built-in names, and names of `extraTools` to offer. */
+  tools: readonly string[];
+  /**
+   * Tools from outside the toolbox (the session's Agent/TodoWrite/Skill, MCP servers' tools), offered after the
+   * built-ins when `tools` names them. They run with the same masking, abort and error handling as the built-ins.
+   */
+  extraTools?: readonly Tool<ToolContext>[];
   /** Agent reference-doc folders that Read/Glob/Grep may read, read-only. */
   readOnlyRoots?: readonly string[];
   allowWorkflowChanges?: boolean;
@@ -137,7 +145,10 @@ export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
     Glob: globTool,
     Grep: grepTool,
   };
-  const tools = TOOL_NAMES.filter((n) => offered.has(n)).map((n) => all[n]);
+  const tools: Tool<SearchContext>[] = [
+    ...TOOL_NAMES.filter((n) => offered.has(n)).map((n) => all[n]),
+    ...(opts.extraTools ?? []).filter((t) => offered.has(t.definition.name)),
+  ];
   const byName = new Map<string, Tool<SearchContext>>(tools.map((t) => [t.definition.name, t]));
   const seen = new Map<string, FileVersion>();
   // A secret that reached a file or an output anyway (committed by mistake, printed by a tool) is masked here, before

@@ -1,8 +1,18 @@
 /** What every tool returns, and the helpers that cap and shape results. */
 
+/** An image the model sees beside a result's text (a Read of a PNG, an MCP image content), already within the API's limits. */
+export interface ToolImage {
+  readonly mediaType: 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp';
+  /** Base64 data. */
+  readonly data: string;
+}
+
 export interface ToolResult {
+  /** The text the model sees (masked for secrets by the toolbox). */
   content: string;
   isError: boolean;
+  /** Images sent after the text in the same tool_result. */
+  images?: readonly ToolImage[];
 }
 
 /** Cap on the characters of one tool result (about 30k), so one call cannot flood the context. */

@@ -18,11 +18,13 @@ export interface PropertySchema {
 }
 
 export interface ToolDefinition {
-  name: ToolName;
+  /** A built-in ToolName, or the name of a tool from outside the toolbox (the session's Agent, an MCP server's tool). */
+  name: string;
   description: string;
   input_schema: {
     type: 'object';
-    properties: Record<string, PropertySchema>;
+    /** defineTool's tools send PropertySchema; a tool from outside (MCP) may carry any JSON schema. */
+    properties: Record<string, PropertySchema | Record<string, unknown>>;
     required?: string[];
     additionalProperties?: boolean;
   };
@@ -40,7 +42,7 @@ export interface Tool<C extends ToolContext = ToolContext> {
 }
 
 export interface ToolSpec<S extends z.ZodMiniObject, C extends ToolContext> {
-  name: ToolName;
+  name: string;
   description: string;
   /** A z.strictObject of string/integer/boolean/enum properties with z.describe() texts. */
   input: S;
@@ -130,7 +132,7 @@ export function parseInput<S extends z.ZodMiniObject>(
       continue;
     }
     const key = String(issue.path[0] ?? '');
-    const problem = describeIssue(issue, key, obj[key], def.input_schema.properties[key]);
+    const problem = describeIssue(issue, key, obj[key], def.input_schema.properties[key] as PropertySchema | undefined);
     if (!problems.includes(problem)) problems.push(problem);
   }
   return { ok: false, message: `invalid input: ${problems.join('; ')}. Expected parameters: ${describeParams(def)}.` };
@@ -153,6 +155,9 @@ function describeIssue(issue: z.core.$ZodIssue, key: string, value: unknown, s: 
 function describeParams(def: ToolDefinition): string {
   const req = new Set(def.input_schema.required ?? []);
   return Object.entries(def.input_schema.properties)
-    .map(([k, s]) => `${k}${req.has(k) ? '' : '?'}: ${s.enum ? s.enum.join('|') : s.type}`)
+    .map(([k, p]) => {
+      const s = p as Partial<PropertySchema>;
+      return `${k}${req.has(k) ? '' : '?'}: ${s.enum ? s.enum.join('|') : (s.type ?? 'any')}`;
+    })
     .join(', ');
 }
