@@ -82141,12 +82141,13 @@ function renderStatusComment(i) {
     );
   lines.push("");
   if (i.prUrl) lines.push(`Pull request: ${i.prUrl}`);
+  for (const f3 of i.footer ?? []) lines.push(`<sub>${f3}</sub><br>`);
   lines.push(`<sub>${figuresLine(i.figures)} \xB7 [run](${i.runUrl})</sub>`);
   return lines.join("\n");
 }
 
 // src/pipeline/summary.ts
-async function writeJobSummary(agent, status, figures, excerpt, redact, notes = []) {
+async function writeJobSummary(agent, status, figures, excerpt, redact, notes = [], footer = []) {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   const u2 = figures.usage;
   const rows = [
@@ -82164,6 +82165,7 @@ async function writeJobSummary(agent, status, figures, excerpt, redact, notes = 
     ["Cost", `$${figures.costUsd.toFixed(4)}`],
     ["Duration", formatDuration(figures.durationMs)],
     ["Files changed", status.files.join(", ") || "none"],
+    ...footer.map((f3) => ["Used", f3]),
     ...status.blocker ? [["Blocker", status.blocker]] : []
   ];
   const table = [
@@ -82245,12 +82247,13 @@ async function report(run2, p3) {
       branch: p3.branch,
       ...p3.pr && p3.pr.number !== issue3 ? { prUrl: p3.pr.url } : {},
       notes: run2.notes,
+      footer: run2.footer,
       ...p3.verifyOutput ? { verifyOutput: p3.verifyOutput } : {}
     })
   );
   await Promise.all([postStatus(run2, body, p3.pr?.number ?? issue3), postCheck(run2, body, p3)]);
   setStatusOutputs(run2.outputs, status, figures);
-  await writeJobSummary(run2.agentName, status, figures, p3.lastText, redact, run2.notes).catch(
+  await writeJobSummary(run2.agentName, status, figures, p3.lastText, redact, run2.notes, run2.footer).catch(
     (e) => run2.log.warning(`Job summary: ${errorMessage(e)}`)
   );
   run2.log.info(redact(`/${run2.agentName}: ${status.status} \u2014 ${status.summary} (${figuresLine(figures)})`));
@@ -82523,6 +82526,7 @@ async function runPipeline(i) {
       durationMs: 0
     },
     notes: [],
+    footer: [],
     status: errorStatus("The run has not ended.", "the run has not ended")
   };
   if (gate.didYouMean) {

@@ -82,3 +82,19 @@ test('Progress publishes a checklist, throttled, and flushes the final body', as
   await p.flush('final');
   assert.equal(published.at(-1), 'final');
 });
+
+test('footer lines sit in the small print, above the figures, one each', () => {
+  const body = renderStatusComment({
+    agent: 'a',
+    status: { status: 'COMPLETE', summary: 's', files: [] },
+    fileUrl: (f) => f,
+    figures,
+    runUrl: 'u',
+    footer: ['not available here: WebSearch', 'delegated: context-manager (2 turns, $0.0010)'],
+  });
+  const lines = body.split('\n');
+  const at = (re: RegExp): number => lines.findIndex((l) => re.test(l));
+  assert.equal(lines[at(/not available/)], '<sub>not available here: WebSearch</sub><br>');
+  assert.equal(at(/delegated/), at(/not available/) + 1);
+  assert.equal(at(/3 turns/), at(/delegated/) + 1);
+});

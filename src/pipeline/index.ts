@@ -103,6 +103,7 @@ export async function runPipeline(i: PipelineInput): Promise<string | null> {
       durationMs: 0,
     },
     notes: [],
+    footer: [],
     status: errorStatus('The run has not ended.', 'the run has not ended'),
   };
   if (gate.didYouMean) {

@@ -112,12 +112,13 @@ export async function report(run: Run, p: Published): Promise<string | null> {
       branch: p.branch,
       ...(p.pr && p.pr.number !== issue ? { prUrl: p.pr.url } : {}),
       notes: run.notes,
+      footer: run.footer,
       ...(p.verifyOutput ? { verifyOutput: p.verifyOutput } : {}),
     }),
   );
   await Promise.all([postStatus(run, body, p.pr?.number ?? issue), postCheck(run, body, p)]);
   setStatusOutputs(run.outputs, status, figures);
-  await writeJobSummary(run.agentName, status, figures, p.lastText, redact, run.notes).catch((e) =>
+  await writeJobSummary(run.agentName, status, figures, p.lastText, redact, run.notes, run.footer).catch((e) =>
     run.log.warning(`Job summary: ${errorMessage(e)}`),
   );
   run.log.info(redact(`/${run.agentName}: ${status.status} — ${status.summary} (${figuresLine(figures)})`));

@@ -73,6 +73,11 @@ export interface Run {
   readonly figures: RunFigures;
   /** Italic notes under the STATUS in the report. */
   readonly notes: string[];
+  /**
+   * Facts about what the run used, one line each, in the report's small print above the figures and in the job
+   * summary: "not available here: WebSearch", a delegation with its turns and cost, MCP servers and their calls.
+   */
+  readonly footer: string[];
   status: StatusBlock;
 }
 

@@ -10,6 +10,7 @@ export async function writeJobSummary(
   excerpt: string,
   redact: (s: string) => string,
   notes: readonly string[] = [],
+  footer: readonly string[] = [],
 ): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   const u = figures.usage;
@@ -30,6 +31,7 @@ export async function writeJobSummary(
     ['Cost', `$${figures.costUsd.toFixed(4)}`],
     ['Duration', formatDuration(figures.durationMs)],
     ['Files changed', status.files.join(', ') || 'none'],
+    ...footer.map((f): [string, string] => ['Used', f]),
     ...(status.blocker ? [['Blocker', status.blocker] as [string, string]] : []),
   ];
   const table = [

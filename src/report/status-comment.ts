@@ -25,6 +25,8 @@ export interface StatusCommentInput {
   readonly branch?: string;
   readonly prUrl?: string;
   readonly notes?: readonly string[];
+  /** Small-print lines above the figures (what the run used: delegations, unavailable tools, MCP servers). */
+  readonly footer?: readonly string[];
   readonly verifyOutput?: string;
 }
 
@@ -87,6 +89,7 @@ export function renderStatusComment(i: StatusCommentInput): string {
     );
   lines.push('');
   if (i.prUrl) lines.push(`Pull request: ${i.prUrl}`);
+  for (const f of i.footer ?? []) lines.push(`<sub>${f}</sub><br>`);
   lines.push(`<sub>${figuresLine(i.figures)} · [run](${i.runUrl})</sub>`);
   return lines.join('\n');
 }
