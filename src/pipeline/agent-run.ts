@@ -8,7 +8,7 @@ import { findAgent, type AgentCatalog, type AgentDefinition } from '../agents/de
 import type { LoopResult } from '../session/loop.ts';
 import { resolveModel } from '../model/models.ts';
 import { createModelClient, providerModelId } from '../model/provider.ts';
-import { runSession } from '../session/session.ts';
+import { fetchThreadImages, runSession } from '../session/session.ts';
 import type { StatusBlock } from '../session/status.ts';
 import type { Repository } from '../git/index.ts';
 import { listThread } from '../github/comments.ts';
@@ -98,13 +98,24 @@ export async function runAgent(
       readOnlyRoots: agent.referenceRoots,
       allowWorkflowChanges: cfg.allowWorkflowChanges,
     });
-    const [, thread, client] = await Promise.all([
-      opening,
-      listThread(run.gh, env.repo, event.issue.number, run.me),
-      createModelClient(modelAccess),
-    ]);
-    toolbox = await opening;
     const { comment, issue } = event;
+    // The thread's images are fetched as soon as the thread is known, beside the other waits (never failing them).
+    const prepared = listThread(run.gh, env.repo, event.issue.number, run.me).then(async (thread) => {
+      const task = {
+        task: run.task,
+        requester: comment.user.login,
+        kind: issue.pull_request !== undefined ? ('pull request' as const) : ('issue' as const),
+        number: issue.number,
+        title: issue.title,
+        body: issue.body,
+        comments: thread.filter((c) => c.id !== comment.id),
+      };
+      const access = { serverUrl: env.serverUrl, token: cfg.githubToken, signal: run.cancelled };
+      return { task, ...(await fetchThreadImages(task, access)) };
+    });
+    const [, { task, images, notes }, client] = await Promise.all([opening, prepared, createModelClient(modelAccess)]);
+    for (const n of notes) run.log.info(redact(n));
+    toolbox = await opening;
     result = await runSession({
       client,
       agent,
@@ -114,15 +125,8 @@ export async function runAgent(
       repoFullName: env.repoFullName,
       branch,
       startSha: git.startSha(),
-      task: {
-        task: run.task,
-        requester: comment.user.login,
-        kind: issue.pull_request !== undefined ? 'pull request' : 'issue',
-        number: issue.number,
-        title: issue.title,
-        body: issue.body,
-        comments: thread.filter((c) => c.id !== comment.id),
-      },
+      task,
+      images,
       budgets: { maxTurns: cfg.maxTurns, maxCostUsd: cfg.maxCostUsd, timeoutMs: cfg.timeoutMs },
       signal: run.cancelled,
       transcript,

@@ -39,7 +39,8 @@ export interface LoopOptions {
   /** USD cost of one response's usage, from the model's prices (long-prompt pricing is per request). */
   readonly price: (u: Usage) => number;
   readonly system: string;
-  readonly task: string;
+  /** The first user message: text, or text and image blocks (the thread's images). */
+  readonly task: string | readonly ContentBlockParam[];
   readonly toolbox: Toolbox;
   readonly maxTurns: number;
   readonly maxCostUsd: number;
@@ -208,7 +209,7 @@ function startRun(o: LoopOptions): Run {
     started: Date.now(),
     usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
     toolCalls: {},
-    messages: [{ role: 'user', content: o.task }],
+    messages: [{ role: 'user', content: typeof o.task === 'string' ? o.task : [...o.task] }],
     timeout,
     signal: o.signal ? AbortSignal.any([o.signal, timeout]) : timeout,
     maxTokens: Math.min(o.maxTokens ?? 16_000, o.model.maxOutput),

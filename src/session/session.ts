@@ -2,7 +2,9 @@ import type { AgentDefinition } from '../agents/definition.ts';
 import type { ModelInfo } from '../model/models.ts';
 import { costUsd } from '../model/models.ts';
 import { repoContext } from '../repo-context/index.ts';
-import type { TaskInput } from './prompt.ts';
+import type { TaskImages, TaskInput } from './prompt.ts';
+import { fetchImages, type ImageAccess } from '../github/images.ts';
+import { errorMessage } from '../errors.ts';
 import { runAgentLoop, type LoopEvent, type LoopOptions, type LoopResult } from './loop.ts';
 import type { Toolbox } from '../tools/index.ts';
 import type { Transcript } from './transcript.ts';
@@ -18,6 +20,8 @@ export interface SessionInput {
   /** The commit the run starts from; a replay must start from the same one. */
   readonly startSha: string;
   readonly task: Omit<TaskInput, 'repoContext'>;
+  /** The thread's images, fetched beforehand ({@link fetchThreadImages}); none when absent. */
+  readonly images?: TaskImages;
   readonly budgets: Pick<LoopOptions, 'maxTurns' | 'maxCostUsd' | 'timeoutMs'>;
   readonly signal?: AbortSignal;
   readonly transcript: Transcript;
@@ -28,7 +32,7 @@ export interface SessionInput {
 export async function runSession(s: SessionInput): Promise<LoopResult> {
   // Loaded here, not at startup (dist/prompt.js, see scripts/bundle.mjs): the prompt's Markdown renderer (GFM and
   // HTML parsers, GitHub's sanitizer allowlist: ~850 KB) would cost every run that stops early ~0.1 s to parse.
-  const { systemPrompt, taskMessage } = await import('./prompt.ts');
+  const { systemPrompt, taskContent } = await import('./prompt.ts');
   const ctx = await repoContext(s.workspace);
   const system = systemPrompt({
     agentBody: s.agent.body,
@@ -38,7 +42,7 @@ export async function runSession(s: SessionInput): Promise<LoopResult> {
     sandboxInfo: s.toolbox.sandboxInfo,
     referenceDocs: s.agent.referenceRoots,
   });
-  const task = taskMessage({ ...s.task, repoContext: ctx.text });
+  const task = taskContent({ ...s.task, repoContext: ctx.text }, s.images);
   s.transcript.write({
     type: 'start',
     version: 1,
@@ -47,7 +51,9 @@ export async function runSession(s: SessionInput): Promise<LoopResult> {
     tools: s.toolbox.definitions.map((d) => d.name),
     startSha: s.startSha,
     system,
-    task,
+    // The text only: the images' bytes would make the transcript megabytes long; their sizes say what was sent.
+    task: typeof task === 'string' ? task : task[0]!.type === 'text' ? task[0]!.text : '',
+    ...(s.images?.fetched.length ? { images: s.images.fetched.map(describeImage) } : {}),
   });
   return runAgentLoop({
     client: s.client,
@@ -63,4 +69,32 @@ export async function runSession(s: SessionInput): Promise<LoopResult> {
       s.onEvent?.(e);
     },
   });
+}
+
+/**
+ * Fetches the images the task message will show (see prompt.ts threadImageLinks and src/github/images.ts). Never
+ * throws: a failure is a note, and the run goes on without images.
+ */
+export async function fetchThreadImages(
+  task: Omit<TaskInput, 'repoContext'>,
+  access: ImageAccess,
+): Promise<{ images: TaskImages; notes: string[] }> {
+  try {
+    const { threadImageLinks } = await import('./prompt.ts');
+    const links = threadImageLinks(task, access.serverUrl);
+    const fetched = links.length ? await fetchImages(links, access) : [];
+    const notes = fetched.flatMap((f, i) => (f.ok ? [] : [`image ${i + 1} from the thread skipped: ${f.reason}`]));
+    return { images: { serverUrl: access.serverUrl, fetched }, notes };
+  } catch (e) {
+    return {
+      images: { serverUrl: access.serverUrl, fetched: [] },
+      notes: [`images from the thread skipped: ${errorMessage(e)}`],
+    };
+  }
+}
+
+function describeImage(f: TaskImages['fetched'][number], i: number): object {
+  return f.ok
+    ? { n: i + 1, mediaType: f.mediaType, bytes: f.data.length, width: f.width, height: f.height }
+    : { n: i + 1, skipped: f.reason };
 }
