@@ -935,7 +935,23 @@ const BLOCK_KEYS: Record<string, string[]> = {
   text: ['type', 'text', 'cache_control', 'citations'],
   tool_use: ['type', 'id', 'name', 'input', 'cache_control', 'caller'],
   tool_result: ['type', 'tool_use_id', 'content', 'is_error', 'cache_control'],
+  image: ['type', 'source', 'cache_control'],
 };
+
+/** The API's image checks: a base64 source of one of four media types, at most 5 MB of base64, in user turns. */
+function imageProblem(c: Json, where: string, role: unknown): string | undefined {
+  if (role !== 'user') return `${where}: image blocks are only allowed in user messages`;
+  const src = c.source as Json | undefined;
+  if (typeof src !== 'object' || src === null) return `${where}.image.source: Field required`;
+  if (src.type !== 'base64') return `${where}.image.source.type: the stand-in knows only 'base64'`;
+  if (!['image/png', 'image/jpeg', 'image/gif', 'image/webp'].includes(src.media_type as string))
+    return `${where}.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`;
+  if (typeof src.data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(src.data))
+    return `${where}.image.source.base64.data: Input should be a valid base64 string`;
+  if (src.data.length > 5 * 1024 * 1024)
+    return `${where}: image exceeds 5 MB maximum: ${src.data.length} bytes > 5242880 bytes`;
+  return undefined;
+}
 
 function validate(body: unknown, countOnly: boolean): string | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'Input should be a valid dictionary';
@@ -1025,6 +1041,9 @@ function validate(body: unknown, countOnly: boolean): string | undefined {
         if (typeof c.name !== 'string') return `${where}.tool_use.name: Field required`;
         if (typeof c.input !== 'object' || c.input === null || Array.isArray(c.input))
           return `${where}.tool_use.input: Input should be a valid dictionary`;
+      } else if (c.type === 'image') {
+        const e = imageProblem(c, where, m.role);
+        if (e) return e;
       } else if (c.type === 'tool_result') {
         if (m.role !== 'user') return `${where}: tool_result blocks are only allowed in user messages`;
         if (typeof c.tool_use_id !== 'string') return `${where}.tool_result.tool_use_id: Field required`;

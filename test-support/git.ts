@@ -220,6 +220,8 @@ export interface HttpOrigin {
   repoUrl: string;
   /** The Authorization header of every request, in order. */
   authorizations: Array<string | undefined>;
+  /** Requests for uploads (`/user-attachments/assets/<id>`), with their Authorization header. */
+  assetRequests: Array<{ path: string; authorization: string | undefined }>;
   /** From now on, accept only this token. */
   expect(token: string): void;
   close(): Promise<void>;
@@ -228,12 +230,14 @@ export interface HttpOrigin {
 /**
  * Serves the origin over smart HTTP (git http-backend) at `${serverUrl}/${repoFullName}.git`, answering 401 to any
  * request without `Authorization: basic base64(x-access-token:<token>)` — so a push through it proves the token
- * travelled as a header.
+ * travelled as a header. It also serves the images pasted into issues, as github.com does for a private
+ * repository at `${serverUrl}/user-attachments/assets/<id>`: to `Authorization: token <token>` only, else 404.
  */
 export async function serveOverHttp(
   origin: Origin,
-  opts: { token: string; repoFullName: string },
+  opts: { token: string; repoFullName: string; assets?: Record<string, Buffer> },
 ): Promise<HttpOrigin> {
+  const assetRequests: HttpOrigin['assetRequests'] = [];
   const header = (t: string) => `basic ${Buffer.from(`x-access-token:${t}`).toString('base64')}`;
   let expected = header(opts.token);
   const authorizations: Array<string | undefined> = [];
@@ -245,6 +249,14 @@ export async function serveOverHttp(
   const server: Server = createServer((req, res) => {
     const auth = req.headers.authorization;
     authorizations.push(auth);
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path.startsWith('/user-attachments/')) {
+      assetRequests.push({ path, authorization: auth });
+      const body = opts.assets?.[path.slice('/user-attachments/assets/'.length)];
+      if (!body || auth !== `token ${opts.token}`) return void res.writeHead(404).end('Not Found');
+      res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(body.length) });
+      return void res.end(body);
+    }
     if (auth?.toLowerCase() !== expected.toLowerCase()) {
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="test"' });
       res.end('unauthorized');
@@ -297,6 +309,7 @@ export async function serveOverHttp(
     serverUrl,
     repoUrl: `${serverUrl}/${opts.repoFullName}.git`,
     authorizations,
+    assetRequests,
     expect: (t) => {
       expected = header(t);
     },

@@ -25,6 +25,8 @@ export interface ScenarioOptions {
   issueTitle?: string;
   issueBody?: string;
   privateRepo?: boolean;
+  /** Images uploaded to the server: id → bytes, served at `${GITHUB_SERVER_URL}/user-attachments/assets/<id>`. */
+  attachments?: Record<string, Buffer>;
   /** An empty folder to check out into (default a fresh temp folder), e.g. inside a fake runner's _work. */
   workspaceDir?: string;
 }
@@ -61,7 +63,7 @@ export async function createScenario(o: ScenarioOptions): Promise<Scenario> {
   const origin = await createOrigin({ files: o.files ?? SERVICE_FILES });
   // The origin is served over smart HTTP, demanding the token, at ${GITHUB_SERVER_URL}/owner/name.git — where the
   // action expects its repository — so every fetch and push proves how the credentials travelled.
-  const http = await serveOverHttp(origin, { token: GITHUB_TOKEN, repoFullName: REPO });
+  const http = await serveOverHttp(origin, { token: GITHUB_TOKEN, repoFullName: REPO, assets: o.attachments });
   const workspace = await checkoutLikeActions(
     { ...origin, url: http.repoUrl },
     { token: GITHUB_TOKEN, serverUrl: http.serverUrl, dir: o.workspaceDir },

@@ -1,5 +1,6 @@
 import { sanitizePlainText, sanitizeUntrusted, wrapUntrusted, UNTRUSTED_TAG } from '../trigger/sanitize.ts';
-import { isFetchableImageLink, type FetchedImage, type ImageMediaType } from '../github/images.ts';
+import { isFetchableImageLink } from '../github/image-links.ts';
+import type { FetchedImage, ImageMediaType } from '../github/images.ts';
 import { imagesIn, markImages } from './thread-images.ts';
 
 export interface PromptInput {
