@@ -209,7 +209,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   );
   const toolbox = await createToolbox({
     workspace,
-    tools: recording ? (recording.tools as typeof agent.tools) : agent.tools,
+    tools: recording ? recording.tools : agent.tools,
     readOnlyRoots: agent.referenceRoots,
     sandbox: values.sandbox as SandboxMode,
     env: process.env,
