@@ -19161,6 +19161,1782 @@ var require_undici = __commonJS({
   }
 });
 
+// node_modules/picomatch/lib/constants.js
+var require_constants6 = __commonJS({
+  "node_modules/picomatch/lib/constants.js"(exports2, module2) {
+    "use strict";
+    var WIN_SLASH = "\\\\/";
+    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
+    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
+    var DOT_LITERAL = "\\.";
+    var PLUS_LITERAL = "\\+";
+    var QMARK_LITERAL = "\\?";
+    var SLASH_LITERAL = "\\/";
+    var ONE_CHAR = "(?=.)";
+    var QMARK = "[^/]";
+    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
+    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
+    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
+    var NO_DOT = `(?!${DOT_LITERAL})`;
+    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
+    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
+    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
+    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
+    var STAR = `${QMARK}*?`;
+    var SEP = "/";
+    var POSIX_CHARS = {
+      DOT_LITERAL,
+      PLUS_LITERAL,
+      QMARK_LITERAL,
+      SLASH_LITERAL,
+      ONE_CHAR,
+      QMARK,
+      END_ANCHOR,
+      DOTS_SLASH,
+      NO_DOT,
+      NO_DOTS,
+      NO_DOT_SLASH,
+      NO_DOTS_SLASH,
+      QMARK_NO_DOT,
+      STAR,
+      START_ANCHOR,
+      SEP
+    };
+    var WINDOWS_CHARS = {
+      ...POSIX_CHARS,
+      SLASH_LITERAL: `[${WIN_SLASH}]`,
+      QMARK: WIN_NO_SLASH,
+      STAR: `${WIN_NO_SLASH}*?`,
+      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
+      NO_DOT: `(?!${DOT_LITERAL})`,
+      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
+      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
+      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
+      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
+      SEP: "\\"
+    };
+    var POSIX_REGEX_SOURCE = {
+      __proto__: null,
+      alnum: "a-zA-Z0-9",
+      alpha: "a-zA-Z",
+      ascii: "\\x00-\\x7F",
+      blank: " \\t",
+      cntrl: "\\x00-\\x1F\\x7F",
+      digit: "0-9",
+      graph: "\\x21-\\x7E",
+      lower: "a-z",
+      print: "\\x20-\\x7E ",
+      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
+      space: " \\t\\r\\n\\v\\f",
+      upper: "A-Z",
+      word: "A-Za-z0-9_",
+      xdigit: "A-Fa-f0-9"
+    };
+    module2.exports = {
+      DEFAULT_MAX_EXTGLOB_RECURSION,
+      MAX_LENGTH: 1024 * 64,
+      POSIX_REGEX_SOURCE,
+      // regular expressions
+      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
+      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
+      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
+      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
+      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
+      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
+      // Replace globs with equivalent patterns to reduce parsing time.
+      REPLACEMENTS: {
+        __proto__: null,
+        "***": "*",
+        "**/**": "**",
+        "**/**/**": "**"
+      },
+      // Digits
+      CHAR_0: 48,
+      /* 0 */
+      CHAR_9: 57,
+      /* 9 */
+      // Alphabet chars.
+      CHAR_UPPERCASE_A: 65,
+      /* A */
+      CHAR_LOWERCASE_A: 97,
+      /* a */
+      CHAR_UPPERCASE_Z: 90,
+      /* Z */
+      CHAR_LOWERCASE_Z: 122,
+      /* z */
+      CHAR_LEFT_PARENTHESES: 40,
+      /* ( */
+      CHAR_RIGHT_PARENTHESES: 41,
+      /* ) */
+      CHAR_ASTERISK: 42,
+      /* * */
+      // Non-alphabetic chars.
+      CHAR_AMPERSAND: 38,
+      /* & */
+      CHAR_AT: 64,
+      /* @ */
+      CHAR_BACKWARD_SLASH: 92,
+      /* \ */
+      CHAR_CARRIAGE_RETURN: 13,
+      /* \r */
+      CHAR_CIRCUMFLEX_ACCENT: 94,
+      /* ^ */
+      CHAR_COLON: 58,
+      /* : */
+      CHAR_COMMA: 44,
+      /* , */
+      CHAR_DOT: 46,
+      /* . */
+      CHAR_DOUBLE_QUOTE: 34,
+      /* " */
+      CHAR_EQUAL: 61,
+      /* = */
+      CHAR_EXCLAMATION_MARK: 33,
+      /* ! */
+      CHAR_FORM_FEED: 12,
+      /* \f */
+      CHAR_FORWARD_SLASH: 47,
+      /* / */
+      CHAR_GRAVE_ACCENT: 96,
+      /* ` */
+      CHAR_HASH: 35,
+      /* # */
+      CHAR_HYPHEN_MINUS: 45,
+      /* - */
+      CHAR_LEFT_ANGLE_BRACKET: 60,
+      /* < */
+      CHAR_LEFT_CURLY_BRACE: 123,
+      /* { */
+      CHAR_LEFT_SQUARE_BRACKET: 91,
+      /* [ */
+      CHAR_LINE_FEED: 10,
+      /* \n */
+      CHAR_NO_BREAK_SPACE: 160,
+      /* \u00A0 */
+      CHAR_PERCENT: 37,
+      /* % */
+      CHAR_PLUS: 43,
+      /* + */
+      CHAR_QUESTION_MARK: 63,
+      /* ? */
+      CHAR_RIGHT_ANGLE_BRACKET: 62,
+      /* > */
+      CHAR_RIGHT_CURLY_BRACE: 125,
+      /* } */
+      CHAR_RIGHT_SQUARE_BRACKET: 93,
+      /* ] */
+      CHAR_SEMICOLON: 59,
+      /* ; */
+      CHAR_SINGLE_QUOTE: 39,
+      /* ' */
+      CHAR_SPACE: 32,
+      /*   */
+      CHAR_TAB: 9,
+      /* \t */
+      CHAR_UNDERSCORE: 95,
+      /* _ */
+      CHAR_VERTICAL_LINE: 124,
+      /* | */
+      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
+      /* \uFEFF */
+      /**
+       * Create EXTGLOB_CHARS
+       */
+      extglobChars(chars) {
+        return {
+          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
+          "?": { type: "qmark", open: "(?:", close: ")?" },
+          "+": { type: "plus", open: "(?:", close: ")+" },
+          "*": { type: "star", open: "(?:", close: ")*" },
+          "@": { type: "at", open: "(?:", close: ")" }
+        };
+      },
+      /**
+       * Create GLOB_CHARS
+       */
+      globChars(win32) {
+        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
+      }
+    };
+  }
+});
+
+// node_modules/picomatch/lib/utils.js
+var require_utils2 = __commonJS({
+  "node_modules/picomatch/lib/utils.js"(exports2) {
+    "use strict";
+    var {
+      REGEX_BACKSLASH,
+      REGEX_REMOVE_BACKSLASH,
+      REGEX_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_GLOBAL
+    } = require_constants6();
+    exports2.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
+    exports2.hasRegexChars = (str2) => REGEX_SPECIAL_CHARS.test(str2);
+    exports2.isRegexChar = (str2) => str2.length === 1 && exports2.hasRegexChars(str2);
+    exports2.escapeRegex = (str2) => str2.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
+    exports2.toPosixSlashes = (str2) => str2.replace(REGEX_BACKSLASH, "/");
+    exports2.isWindows = () => {
+      if (typeof navigator !== "undefined" && navigator.platform) {
+        const platform = navigator.platform.toLowerCase();
+        return platform === "win32" || platform === "windows";
+      }
+      if (typeof process !== "undefined" && process.platform) {
+        return process.platform === "win32";
+      }
+      return false;
+    };
+    exports2.removeBackslashes = (str2) => {
+      return str2.replace(REGEX_REMOVE_BACKSLASH, (match) => {
+        return match === "\\" ? "" : match;
+      });
+    };
+    exports2.escapeLast = (input, char, lastIdx) => {
+      const idx = input.lastIndexOf(char, lastIdx);
+      if (idx === -1) return input;
+      if (input[idx - 1] === "\\") return exports2.escapeLast(input, char, idx - 1);
+      return `${input.slice(0, idx)}\\${input.slice(idx)}`;
+    };
+    exports2.removePrefix = (input, state = {}) => {
+      let output = input;
+      if (output.startsWith("./")) {
+        output = output.slice(2);
+        state.prefix = "./";
+      }
+      return output;
+    };
+    exports2.wrapOutput = (input, state = {}, options2 = {}) => {
+      const prepend = options2.contains ? "" : "^";
+      const append = options2.contains ? "" : "$";
+      let output = `${prepend}(?:${input})${append}`;
+      if (state.negated === true) {
+        output = `(?:^(?!${output}).*$)`;
+      }
+      return output;
+    };
+    exports2.basename = (path15, { windows } = {}) => {
+      const segs = path15.split(windows ? /[\\/]/ : "/");
+      const last = segs[segs.length - 1];
+      if (last === "") {
+        return segs[segs.length - 2];
+      }
+      return last;
+    };
+  }
+});
+
+// node_modules/picomatch/lib/scan.js
+var require_scan = __commonJS({
+  "node_modules/picomatch/lib/scan.js"(exports2, module2) {
+    "use strict";
+    var utils = require_utils2();
+    var {
+      CHAR_ASTERISK,
+      /* * */
+      CHAR_AT,
+      /* @ */
+      CHAR_BACKWARD_SLASH,
+      /* \ */
+      CHAR_COMMA,
+      /* , */
+      CHAR_DOT,
+      /* . */
+      CHAR_EXCLAMATION_MARK,
+      /* ! */
+      CHAR_FORWARD_SLASH,
+      /* / */
+      CHAR_LEFT_CURLY_BRACE,
+      /* { */
+      CHAR_LEFT_PARENTHESES,
+      /* ( */
+      CHAR_LEFT_SQUARE_BRACKET,
+      /* [ */
+      CHAR_PLUS,
+      /* + */
+      CHAR_QUESTION_MARK,
+      /* ? */
+      CHAR_RIGHT_CURLY_BRACE,
+      /* } */
+      CHAR_RIGHT_PARENTHESES,
+      /* ) */
+      CHAR_RIGHT_SQUARE_BRACKET
+      /* ] */
+    } = require_constants6();
+    var isPathSeparator = (code2) => {
+      return code2 === CHAR_FORWARD_SLASH || code2 === CHAR_BACKWARD_SLASH;
+    };
+    var depth2 = (token) => {
+      if (token.isPrefix !== true) {
+        token.depth = token.isGlobstar ? Infinity : 1;
+      }
+    };
+    var scan2 = (input, options2) => {
+      const opts = options2 || {};
+      const length = input.length - 1;
+      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
+      const slashes = [];
+      const tokens = [];
+      const parts = [];
+      let str2 = input;
+      let index = -1;
+      let start = 0;
+      let lastIndex = 0;
+      let isBrace = false;
+      let isBracket = false;
+      let isGlob = false;
+      let isExtglob = false;
+      let isGlobstar = false;
+      let braceEscaped = false;
+      let backslashes = false;
+      let negated = false;
+      let negatedExtglob = false;
+      let finished = false;
+      let braces = 0;
+      let prev;
+      let code2;
+      let token = { value: "", depth: 0, isGlob: false };
+      const eos = () => index >= length;
+      const peek = () => str2.charCodeAt(index + 1);
+      const advance = () => {
+        prev = code2;
+        return str2.charCodeAt(++index);
+      };
+      while (index < length) {
+        code2 = advance();
+        let next;
+        if (code2 === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          code2 = advance();
+          if (code2 === CHAR_LEFT_CURLY_BRACE) {
+            braceEscaped = true;
+          }
+          continue;
+        }
+        if (braceEscaped === true || code2 === CHAR_LEFT_CURLY_BRACE) {
+          braces++;
+          while (eos() !== true && (code2 = advance())) {
+            if (code2 === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (code2 === CHAR_LEFT_CURLY_BRACE) {
+              braces++;
+              continue;
+            }
+            if (braceEscaped !== true && code2 === CHAR_DOT && (code2 = advance()) === CHAR_DOT) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (braceEscaped !== true && code2 === CHAR_COMMA) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (code2 === CHAR_RIGHT_CURLY_BRACE) {
+              braces--;
+              if (braces === 0) {
+                braceEscaped = false;
+                isBrace = token.isBrace = true;
+                finished = true;
+                break;
+              }
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code2 === CHAR_FORWARD_SLASH) {
+          slashes.push(index);
+          tokens.push(token);
+          token = { value: "", depth: 0, isGlob: false };
+          if (finished === true) continue;
+          if (prev === CHAR_DOT && index === start + 1) {
+            start += 2;
+            continue;
+          }
+          lastIndex = index + 1;
+          continue;
+        }
+        if (opts.noext !== true) {
+          const isExtglobChar = code2 === CHAR_PLUS || code2 === CHAR_AT || code2 === CHAR_ASTERISK || code2 === CHAR_QUESTION_MARK || code2 === CHAR_EXCLAMATION_MARK;
+          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
+            isGlob = token.isGlob = true;
+            isExtglob = token.isExtglob = true;
+            finished = true;
+            if (code2 === CHAR_EXCLAMATION_MARK && index === start) {
+              negatedExtglob = true;
+            }
+            if (scanToEnd === true) {
+              let parens = 0;
+              while (eos() !== true && (code2 = advance())) {
+                if (code2 === CHAR_BACKWARD_SLASH) {
+                  backslashes = token.backslashes = true;
+                  advance();
+                  continue;
+                }
+                if (code2 === CHAR_LEFT_PARENTHESES) {
+                  parens++;
+                  continue;
+                }
+                if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                  finished = true;
+                  break;
+                }
+              }
+              continue;
+            }
+            break;
+          }
+        }
+        if (code2 === CHAR_ASTERISK) {
+          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code2 === CHAR_QUESTION_MARK) {
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code2 === CHAR_LEFT_SQUARE_BRACKET) {
+          while (eos() !== true && (next = advance())) {
+            if (next === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
+              isBracket = token.isBracket = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              break;
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (opts.nonegate !== true && code2 === CHAR_EXCLAMATION_MARK && index === start) {
+          negated = token.negated = true;
+          start++;
+          continue;
+        }
+        if (opts.noparen !== true && code2 === CHAR_LEFT_PARENTHESES) {
+          isGlob = token.isGlob = true;
+          if (scanToEnd === true) {
+            let parens = 1;
+            while (eos() !== true && (code2 = advance())) {
+              if (code2 === CHAR_BACKWARD_SLASH) {
+                backslashes = token.backslashes = true;
+                advance();
+                continue;
+              }
+              if (code2 === CHAR_LEFT_PARENTHESES) {
+                parens++;
+                continue;
+              }
+              if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                finished = true;
+                break;
+              }
+            }
+            continue;
+          }
+          break;
+        }
+        if (isGlob === true) {
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+      }
+      if (opts.noext === true) {
+        isExtglob = false;
+        isGlob = false;
+      }
+      let base = str2;
+      let prefix = "";
+      let glob2 = "";
+      if (start > 0) {
+        prefix = str2.slice(0, start);
+        str2 = str2.slice(start);
+        lastIndex -= start;
+      }
+      if (base && isGlob === true && lastIndex > 0) {
+        base = str2.slice(0, lastIndex);
+        glob2 = str2.slice(lastIndex);
+      } else if (isGlob === true) {
+        base = "";
+        glob2 = str2;
+      } else {
+        base = str2;
+      }
+      if (base && base !== "" && base !== "/" && base !== str2) {
+        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
+          base = base.slice(0, -1);
+        }
+      }
+      if (opts.unescape === true) {
+        if (glob2) glob2 = utils.removeBackslashes(glob2);
+        if (base && backslashes === true) {
+          base = utils.removeBackslashes(base);
+        }
+      }
+      const state = {
+        prefix,
+        input,
+        start,
+        base,
+        glob: glob2,
+        isBrace,
+        isBracket,
+        isGlob,
+        isExtglob,
+        isGlobstar,
+        negated,
+        negatedExtglob
+      };
+      if (opts.tokens === true) {
+        state.maxDepth = 0;
+        if (!isPathSeparator(code2)) {
+          tokens.push(token);
+        }
+        state.tokens = tokens;
+      }
+      if (opts.parts === true || opts.tokens === true) {
+        let prevIndex;
+        for (let idx = 0; idx < slashes.length; idx++) {
+          const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
+          const i = slashes[idx];
+          const value2 = input.slice(n2, i);
+          if (opts.tokens) {
+            if (idx === 0 && start !== 0) {
+              tokens[idx].isPrefix = true;
+              tokens[idx].value = prefix;
+            } else {
+              tokens[idx].value = value2;
+            }
+            depth2(tokens[idx]);
+            state.maxDepth += tokens[idx].depth;
+          }
+          if (i >= start) {
+            parts.push(value2);
+            prevIndex = i;
+          }
+        }
+        const n = prevIndex !== void 0 ? prevIndex + 1 : start;
+        const value = input.slice(n);
+        parts.push(value);
+        if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
+          tokens[tokens.length - 1].value = value;
+          depth2(tokens[tokens.length - 1]);
+          state.maxDepth += tokens[tokens.length - 1].depth;
+        }
+        state.slashes = slashes;
+        state.parts = parts;
+      }
+      return state;
+    };
+    module2.exports = scan2;
+  }
+});
+
+// node_modules/picomatch/lib/parse.js
+var require_parse2 = __commonJS({
+  "node_modules/picomatch/lib/parse.js"(exports2, module2) {
+    "use strict";
+    var constants3 = require_constants6();
+    var utils = require_utils2();
+    var {
+      MAX_LENGTH,
+      POSIX_REGEX_SOURCE,
+      REGEX_NON_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_BACKREF,
+      REPLACEMENTS
+    } = constants3;
+    var expandRange = (args, options2) => {
+      if (typeof options2.expandRange === "function") {
+        return options2.expandRange(...args, options2);
+      }
+      args.sort();
+      const value = `[${args.join("-")}]`;
+      try {
+        new RegExp(value);
+      } catch (ex) {
+        return args.map((v2) => utils.escapeRegex(v2)).join("..");
+      }
+      return value;
+    };
+    var syntaxError = (type, char) => {
+      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
+    };
+    var splitTopLevel = (input) => {
+      const parts = [];
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let value = "";
+      let escaped = false;
+      for (const ch of input) {
+        if (escaped === true) {
+          value += ch;
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          value += ch;
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          value += ch;
+          continue;
+        }
+        if (quote === 0) {
+          if (ch === "[") {
+            bracket++;
+          } else if (ch === "]" && bracket > 0) {
+            bracket--;
+          } else if (bracket === 0) {
+            if (ch === "(") {
+              paren++;
+            } else if (ch === ")" && paren > 0) {
+              paren--;
+            } else if (ch === "|" && paren === 0) {
+              parts.push(value);
+              value = "";
+              continue;
+            }
+          }
+        }
+        value += ch;
+      }
+      parts.push(value);
+      return parts;
+    };
+    var isPlainBranch = (branch) => {
+      let escaped = false;
+      for (const ch of branch) {
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (/[?*+@!()[\]{}]/.test(ch)) {
+          return false;
+        }
+      }
+      return true;
+    };
+    var normalizeSimpleBranch = (branch) => {
+      let value = branch.trim();
+      let changed = true;
+      while (changed === true) {
+        changed = false;
+        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
+          value = value.slice(2, -1);
+          changed = true;
+        }
+      }
+      if (!isPlainBranch(value)) {
+        return;
+      }
+      return value.replace(/\\(.)/g, "$1");
+    };
+    var hasRepeatedCharPrefixOverlap = (branches) => {
+      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
+      for (let i = 0; i < values.length; i++) {
+        for (let j3 = i + 1; j3 < values.length; j3++) {
+          const a = values[i];
+          const b3 = values[j3];
+          const char = a[0];
+          if (!char || a !== char.repeat(a.length) || b3 !== char.repeat(b3.length)) {
+            continue;
+          }
+          if (a === b3 || a.startsWith(b3) || b3.startsWith(a)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    };
+    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
+      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
+        return;
+      }
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let escaped = false;
+      for (let i = 1; i < pattern.length; i++) {
+        const ch = pattern[i];
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          continue;
+        }
+        if (quote === 1) {
+          continue;
+        }
+        if (ch === "[") {
+          bracket++;
+          continue;
+        }
+        if (ch === "]" && bracket > 0) {
+          bracket--;
+          continue;
+        }
+        if (bracket > 0) {
+          continue;
+        }
+        if (ch === "(") {
+          paren++;
+          continue;
+        }
+        if (ch === ")") {
+          paren--;
+          if (paren === 0) {
+            if (requireEnd === true && i !== pattern.length - 1) {
+              return;
+            }
+            return {
+              type: pattern[0],
+              body: pattern.slice(2, i),
+              end: i
+            };
+          }
+        }
+      }
+    };
+    var buildCharClassStar = (chars) => {
+      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
+      return `${source}*`;
+    };
+    var getStarExtglobSequenceChars = (pattern) => {
+      let index = 0;
+      const chars = [];
+      while (index < pattern.length) {
+        const match = parseRepeatedExtglob(pattern.slice(index), false);
+        if (!match || match.type !== "*") {
+          return;
+        }
+        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
+        if (branches.length !== 1) {
+          return;
+        }
+        const branch = normalizeSimpleBranch(branches[0]);
+        if (!branch || branch.length !== 1) {
+          return;
+        }
+        chars.push(branch);
+        index += match.end + 1;
+      }
+      if (chars.length < 1) {
+        return;
+      }
+      return chars;
+    };
+    var repeatedExtglobRecursion = (pattern) => {
+      let depth2 = 0;
+      let value = pattern.trim();
+      let match = parseRepeatedExtglob(value);
+      while (match) {
+        depth2++;
+        value = match.body.trim();
+        match = parseRepeatedExtglob(value);
+      }
+      return depth2;
+    };
+    var analyzeRepeatedExtglob = (body, options2) => {
+      if (options2.maxExtglobRecursion === false) {
+        return { risky: false };
+      }
+      const max = typeof options2.maxExtglobRecursion === "number" ? options2.maxExtglobRecursion : constants3.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const branches = splitTopLevel(body).map((branch) => branch.trim());
+      if (branches.length > 1) {
+        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
+          return { risky: true };
+        }
+      }
+      const safeChars = [];
+      let sawStarSequence = false;
+      let combinable = true;
+      for (const branch of branches) {
+        const chars = getStarExtglobSequenceChars(branch);
+        if (chars) {
+          sawStarSequence = true;
+          safeChars.push(...chars);
+          continue;
+        }
+        const literal = normalizeSimpleBranch(branch);
+        if (literal && literal.length === 1) {
+          safeChars.push(literal);
+          continue;
+        }
+        combinable = false;
+        if (repeatedExtglobRecursion(branch) > max) {
+          return { risky: true };
+        }
+      }
+      if (sawStarSequence) {
+        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
+      }
+      return { risky: false };
+    };
+    var parse6 = (input, options2) => {
+      if (typeof input !== "string") {
+        throw new TypeError("Expected a string");
+      }
+      input = REPLACEMENTS[input] || input;
+      const opts = { ...options2 };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      let len = input.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      const bos = { type: "bos", value: "", output: opts.prepend || "" };
+      const tokens = [bos];
+      const capture = opts.capture ? "" : "?:";
+      const PLATFORM_CHARS = constants3.globChars(opts.windows);
+      const EXTGLOB_CHARS = constants3.extglobChars(PLATFORM_CHARS);
+      const {
+        DOT_LITERAL,
+        PLUS_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOT_SLASH,
+        NO_DOTS_SLASH,
+        QMARK,
+        QMARK_NO_DOT,
+        STAR,
+        START_ANCHOR
+      } = PLATFORM_CHARS;
+      const globstar = (opts2) => {
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const nodot = opts.dot ? "" : NO_DOT;
+      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
+      let star = opts.bash === true ? globstar(opts) : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      if (typeof opts.noext === "boolean") {
+        opts.noextglob = opts.noext;
+      }
+      const state = {
+        input,
+        index: -1,
+        start: 0,
+        dot: opts.dot === true,
+        consumed: "",
+        output: "",
+        prefix: "",
+        backtrack: false,
+        negated: false,
+        brackets: 0,
+        braces: 0,
+        parens: 0,
+        quotes: 0,
+        globstar: false,
+        tokens
+      };
+      input = utils.removePrefix(input, state);
+      len = input.length;
+      const extglobs = [];
+      const braces = [];
+      const stack = [];
+      let prev = bos;
+      let value;
+      const eos = () => state.index === len - 1;
+      const peek = state.peek = (n = 1) => input[state.index + n];
+      const advance = state.advance = () => input[++state.index] || "";
+      const remaining = () => input.slice(state.index + 1);
+      const consume = (value2 = "", num = 0) => {
+        state.consumed += value2;
+        state.index += num;
+      };
+      const append = (token) => {
+        state.output += token.output != null ? token.output : token.value;
+        consume(token.value);
+      };
+      const negate = () => {
+        let count2 = 1;
+        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
+          advance();
+          state.start++;
+          count2++;
+        }
+        if (count2 % 2 === 0) {
+          return false;
+        }
+        state.negated = true;
+        state.start++;
+        return true;
+      };
+      const increment = (type) => {
+        state[type]++;
+        stack.push(type);
+      };
+      const decrement = (type) => {
+        state[type]--;
+        stack.pop();
+      };
+      const push2 = (tok) => {
+        if (prev.type === "globstar") {
+          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
+          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
+          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
+            state.output = state.output.slice(0, -prev.output.length);
+            prev.type = "star";
+            prev.value = "*";
+            prev.output = star;
+            state.output += prev.output;
+          }
+        }
+        if (extglobs.length && tok.type !== "paren") {
+          extglobs[extglobs.length - 1].inner += tok.value;
+        }
+        if (tok.value || tok.output) append(tok);
+        if (prev && prev.type === "text" && tok.type === "text") {
+          prev.output = (prev.output || prev.value) + tok.value;
+          prev.value += tok.value;
+          return;
+        }
+        tok.prev = prev;
+        tokens.push(tok);
+        prev = tok;
+      };
+      const extglobOpen = (type, value2) => {
+        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
+        token.prev = prev;
+        token.parens = state.parens;
+        token.output = state.output;
+        token.startIndex = state.index;
+        token.tokensIndex = tokens.length;
+        const output = (opts.capture ? "(" : "") + token.open;
+        increment("parens");
+        push2({ type, value: value2, output: state.output ? "" : ONE_CHAR });
+        push2({ type: "paren", extglob: true, value: advance(), output });
+        extglobs.push(token);
+      };
+      const extglobClose = (token) => {
+        const literal = input.slice(token.startIndex, state.index + 1);
+        const body = input.slice(token.startIndex + 2, state.index);
+        const analysis = analyzeRepeatedExtglob(body, opts);
+        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
+          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
+          const open3 = tokens[token.tokensIndex];
+          open3.type = "text";
+          open3.value = literal;
+          open3.output = safeOutput || utils.escapeRegex(literal);
+          for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
+            tokens[i].value = "";
+            tokens[i].output = "";
+            delete tokens[i].suffix;
+          }
+          state.output = token.output + open3.output;
+          state.backtrack = true;
+          push2({ type: "paren", extglob: true, value, output: "" });
+          decrement("parens");
+          return;
+        }
+        let output = token.close + (opts.capture ? ")" : "");
+        let rest;
+        if (token.type === "negate") {
+          let extglobStar = star;
+          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
+            extglobStar = globstar(opts);
+          }
+          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
+            output = token.close = `)$))${extglobStar}`;
+          }
+          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
+            const expression = parse6(rest, { ...options2, fastpaths: false }).output;
+            output = token.close = `)${expression})${extglobStar})`;
+          }
+          if (token.prev.type === "bos") {
+            state.negatedExtglob = true;
+          }
+        }
+        push2({ type: "paren", extglob: true, value, output });
+        decrement("parens");
+      };
+      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
+        let backslashes = false;
+        let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc2, chars, first, rest, index) => {
+          if (first === "\\") {
+            backslashes = true;
+            return m2;
+          }
+          if (first === "?") {
+            if (esc2) {
+              return esc2 + first + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            if (index === 0) {
+              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            return QMARK.repeat(chars.length);
+          }
+          if (first === ".") {
+            return DOT_LITERAL.repeat(chars.length);
+          }
+          if (first === "*") {
+            if (esc2) {
+              return esc2 + first + (rest ? star : "");
+            }
+            return star;
+          }
+          return esc2 ? m2 : `\\${m2}`;
+        });
+        if (backslashes === true) {
+          if (opts.unescape === true) {
+            output = output.replace(/\\/g, "");
+          } else {
+            output = output.replace(/\\+/g, (m2) => {
+              return m2.length % 2 === 0 ? "\\\\" : m2 ? "\\" : "";
+            });
+          }
+        }
+        if (output === input && opts.contains === true) {
+          state.output = input;
+          return state;
+        }
+        state.output = utils.wrapOutput(output, state, options2);
+        return state;
+      }
+      while (!eos()) {
+        value = advance();
+        if (value === "\0") {
+          continue;
+        }
+        if (value === "\\") {
+          const next = peek();
+          if (next === "/" && opts.bash !== true) {
+            continue;
+          }
+          if (next === "." || next === ";") {
+            continue;
+          }
+          if (!next) {
+            value += "\\";
+            push2({ type: "text", value });
+            continue;
+          }
+          const match = /^\\+/.exec(remaining());
+          let slashes = 0;
+          if (match && match[0].length > 2) {
+            slashes = match[0].length;
+            state.index += slashes;
+            if (slashes % 2 !== 0) {
+              value += "\\";
+            }
+          }
+          if (opts.unescape === true) {
+            value = advance();
+          } else {
+            value += advance();
+          }
+          if (state.brackets === 0) {
+            push2({ type: "text", value });
+            continue;
+          }
+        }
+        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
+          if (opts.posix !== false && value === ":") {
+            const inner = prev.value.slice(1);
+            if (inner.includes("[")) {
+              prev.posix = true;
+              if (inner.includes(":")) {
+                const idx = prev.value.lastIndexOf("[");
+                const pre = prev.value.slice(0, idx);
+                const rest2 = prev.value.slice(idx + 2);
+                const posix = POSIX_REGEX_SOURCE[rest2];
+                if (posix) {
+                  prev.value = pre + posix;
+                  state.backtrack = true;
+                  advance();
+                  if (!bos.output && tokens.indexOf(prev) === 1) {
+                    bos.output = ONE_CHAR;
+                  }
+                  continue;
+                }
+              }
+            }
+          }
+          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
+            value = `\\${value}`;
+          }
+          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
+            value = `\\${value}`;
+          }
+          if (opts.posix === true && value === "!" && prev.value === "[") {
+            value = "^";
+          }
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (state.quotes === 1 && value !== '"') {
+          value = utils.escapeRegex(value);
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (value === '"') {
+          state.quotes = state.quotes === 1 ? 0 : 1;
+          if (opts.keepQuotes === true) {
+            push2({ type: "text", value });
+          }
+          continue;
+        }
+        if (value === "(") {
+          increment("parens");
+          push2({ type: "paren", value });
+          continue;
+        }
+        if (value === ")") {
+          if (state.parens === 0 && opts.strictBrackets === true) {
+            throw new SyntaxError(syntaxError("opening", "("));
+          }
+          const extglob = extglobs[extglobs.length - 1];
+          if (extglob && state.parens === extglob.parens + 1) {
+            extglobClose(extglobs.pop());
+            continue;
+          }
+          push2({ type: "paren", value, output: state.parens ? ")" : "\\)" });
+          decrement("parens");
+          continue;
+        }
+        if (value === "[") {
+          if (opts.nobracket === true || !remaining().includes("]")) {
+            if (opts.nobracket !== true && opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("closing", "]"));
+            }
+            value = `\\${value}`;
+          } else {
+            increment("brackets");
+          }
+          push2({ type: "bracket", value });
+          continue;
+        }
+        if (value === "]") {
+          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
+            push2({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          if (state.brackets === 0) {
+            if (opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("opening", "["));
+            }
+            push2({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          decrement("brackets");
+          const prevValue = prev.value.slice(1);
+          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
+            value = `/${value}`;
+          }
+          prev.value += value;
+          append({ value });
+          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
+            continue;
+          }
+          const escaped = utils.escapeRegex(prev.value);
+          state.output = state.output.slice(0, -prev.value.length);
+          if (opts.literalBrackets === true) {
+            state.output += escaped;
+            prev.value = escaped;
+            continue;
+          }
+          prev.value = `(${capture}${escaped}|${prev.value})`;
+          state.output += prev.value;
+          continue;
+        }
+        if (value === "{" && opts.nobrace !== true) {
+          increment("braces");
+          const open3 = {
+            type: "brace",
+            value,
+            output: "(",
+            outputIndex: state.output.length,
+            tokensIndex: state.tokens.length
+          };
+          braces.push(open3);
+          push2(open3);
+          continue;
+        }
+        if (value === "}") {
+          const brace = braces[braces.length - 1];
+          if (opts.nobrace === true || !brace) {
+            push2({ type: "text", value, output: value });
+            continue;
+          }
+          let output = ")";
+          if (brace.dots === true) {
+            const arr = tokens.slice();
+            const range = [];
+            for (let i = arr.length - 1; i >= 0; i--) {
+              tokens.pop();
+              if (arr[i].type === "brace") {
+                break;
+              }
+              if (arr[i].type !== "dots") {
+                range.unshift(arr[i].value);
+              }
+            }
+            output = expandRange(range, opts);
+            state.backtrack = true;
+          }
+          if (brace.comma !== true && brace.dots !== true) {
+            const out = state.output.slice(0, brace.outputIndex);
+            const toks = state.tokens.slice(brace.tokensIndex);
+            brace.value = brace.output = "\\{";
+            value = output = "\\}";
+            state.output = out;
+            for (const t2 of toks) {
+              state.output += t2.output || t2.value;
+            }
+          }
+          push2({ type: "brace", value, output });
+          decrement("braces");
+          braces.pop();
+          continue;
+        }
+        if (value === "|") {
+          if (extglobs.length > 0) {
+            extglobs[extglobs.length - 1].conditions++;
+          }
+          push2({ type: "text", value });
+          continue;
+        }
+        if (value === ",") {
+          let output = value;
+          const brace = braces[braces.length - 1];
+          if (brace && stack[stack.length - 1] === "braces") {
+            brace.comma = true;
+            output = "|";
+          }
+          push2({ type: "comma", value, output });
+          continue;
+        }
+        if (value === "/") {
+          if (prev.type === "dot" && state.index === state.start + 1) {
+            state.start = state.index + 1;
+            state.consumed = "";
+            state.output = "";
+            tokens.pop();
+            prev = bos;
+            continue;
+          }
+          push2({ type: "slash", value, output: SLASH_LITERAL });
+          continue;
+        }
+        if (value === ".") {
+          if (state.braces > 0 && prev.type === "dot") {
+            if (prev.value === ".") prev.output = DOT_LITERAL;
+            const brace = braces[braces.length - 1];
+            prev.type = "dots";
+            prev.output += value;
+            prev.value += value;
+            brace.dots = true;
+            continue;
+          }
+          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
+            push2({ type: "text", value, output: DOT_LITERAL });
+            continue;
+          }
+          push2({ type: "dot", value, output: DOT_LITERAL });
+          continue;
+        }
+        if (value === "?") {
+          const isGroup = prev && prev.value === "(";
+          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("qmark", value);
+            continue;
+          }
+          if (prev && prev.type === "paren") {
+            const next = peek();
+            let output = value;
+            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
+              output = `\\${value}`;
+            }
+            push2({ type: "text", value, output });
+            continue;
+          }
+          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
+            push2({ type: "qmark", value, output: QMARK_NO_DOT });
+            continue;
+          }
+          push2({ type: "qmark", value, output: QMARK });
+          continue;
+        }
+        if (value === "!") {
+          if (opts.noextglob !== true && peek() === "(") {
+            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
+              extglobOpen("negate", value);
+              continue;
+            }
+          }
+          if (opts.nonegate !== true && state.index === 0) {
+            negate();
+            continue;
+          }
+        }
+        if (value === "+") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("plus", value);
+            continue;
+          }
+          if (prev && prev.value === "(" || opts.regex === false) {
+            push2({ type: "plus", value, output: PLUS_LITERAL });
+            continue;
+          }
+          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
+            push2({ type: "plus", value });
+            continue;
+          }
+          push2({ type: "plus", value: PLUS_LITERAL });
+          continue;
+        }
+        if (value === "@") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            push2({ type: "at", extglob: true, value, output: "" });
+            continue;
+          }
+          push2({ type: "text", value });
+          continue;
+        }
+        if (value !== "*") {
+          if (value === "$" || value === "^") {
+            value = `\\${value}`;
+          }
+          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
+          if (match) {
+            value += match[0];
+            state.index += match[0].length;
+          }
+          push2({ type: "text", value });
+          continue;
+        }
+        if (prev && (prev.type === "globstar" || prev.star === true)) {
+          prev.type = "star";
+          prev.star = true;
+          prev.value += value;
+          prev.output = star;
+          state.backtrack = true;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        let rest = remaining();
+        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
+          extglobOpen("star", value);
+          continue;
+        }
+        if (prev.type === "star") {
+          if (opts.noglobstar === true) {
+            consume(value);
+            continue;
+          }
+          const prior = prev.prev;
+          const before = prior.prev;
+          const isStart = prior.type === "slash" || prior.type === "bos";
+          const afterStar = before && (before.type === "star" || before.type === "globstar");
+          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
+            push2({ type: "star", value, output: "" });
+            continue;
+          }
+          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
+          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
+          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
+            push2({ type: "star", value, output: "" });
+            continue;
+          }
+          while (rest.slice(0, 3) === "/**") {
+            const after = input[state.index + 4];
+            if (after && after !== "/") {
+              break;
+            }
+            rest = rest.slice(3);
+            consume("/**", 3);
+          }
+          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
+          if (prior.type === "bos" && eos()) {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = globstar(opts);
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
+            prev.value += value;
+            state.globstar = true;
+            state.output += prior.output + prev.output;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
+            const end = rest[1] !== void 0 ? "|$" : "";
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
+            prev.value += value;
+            state.output += prior.output + prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push2({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          if (prior.type === "bos" && rest[0] === "/") {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push2({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          state.output = state.output.slice(0, -prev.output.length);
+          prev.type = "globstar";
+          prev.output = globstar(opts);
+          prev.value += value;
+          state.output += prev.output;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        const token = { type: "star", value, output: star };
+        if (opts.bash === true) {
+          token.output = ".*?";
+          if (prev.type === "bos" || prev.type === "slash") {
+            token.output = nodot + token.output;
+          }
+          push2(token);
+          continue;
+        }
+        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
+          token.output = value;
+          push2(token);
+          continue;
+        }
+        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
+          if (prev.type === "dot") {
+            state.output += NO_DOT_SLASH;
+            prev.output += NO_DOT_SLASH;
+          } else if (opts.dot === true) {
+            state.output += NO_DOTS_SLASH;
+            prev.output += NO_DOTS_SLASH;
+          } else {
+            state.output += nodot;
+            prev.output += nodot;
+          }
+          if (peek() !== "*") {
+            state.output += ONE_CHAR;
+            prev.output += ONE_CHAR;
+          }
+        }
+        push2(token);
+      }
+      while (state.brackets > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
+        state.output = utils.escapeLast(state.output, "[");
+        decrement("brackets");
+      }
+      while (state.parens > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
+        state.output = utils.escapeLast(state.output, "(");
+        decrement("parens");
+      }
+      while (state.braces > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
+        state.output = utils.escapeLast(state.output, "{");
+        decrement("braces");
+      }
+      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
+        push2({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
+      }
+      if (state.backtrack === true) {
+        state.output = "";
+        for (const token of state.tokens) {
+          state.output += token.output != null ? token.output : token.value;
+          if (token.suffix) {
+            state.output += token.suffix;
+          }
+        }
+      }
+      return state;
+    };
+    parse6.fastpaths = (input, options2) => {
+      const opts = { ...options2 };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      const len = input.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      input = REPLACEMENTS[input] || input;
+      const {
+        DOT_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOTS,
+        NO_DOTS_SLASH,
+        STAR,
+        START_ANCHOR
+      } = constants3.globChars(opts.windows);
+      const nodot = opts.dot ? NO_DOTS : NO_DOT;
+      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
+      const capture = opts.capture ? "" : "?:";
+      const state = { negated: false, prefix: "" };
+      let star = opts.bash === true ? ".*?" : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      const globstar = (opts2) => {
+        if (opts2.noglobstar === true) return star;
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const create = (str2) => {
+        switch (str2) {
+          case "*":
+            return `${nodot}${ONE_CHAR}${star}`;
+          case ".*":
+            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*.*":
+            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*/*":
+            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
+          case "**":
+            return nodot + globstar(opts);
+          case "**/*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
+          case "**/*.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "**/.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
+          default: {
+            const match = /^(.*?)\.(\w+)$/.exec(str2);
+            if (!match) return;
+            const source2 = create(match[1]);
+            if (!source2) return;
+            return source2 + DOT_LITERAL + match[2];
+          }
+        }
+      };
+      const output = utils.removePrefix(input, state);
+      let source = create(output);
+      if (source && opts.strictSlashes !== true) {
+        source += `${SLASH_LITERAL}?`;
+      }
+      return source;
+    };
+    module2.exports = parse6;
+  }
+});
+
+// node_modules/picomatch/lib/picomatch.js
+var require_picomatch = __commonJS({
+  "node_modules/picomatch/lib/picomatch.js"(exports2, module2) {
+    "use strict";
+    var scan2 = require_scan();
+    var parse6 = require_parse2();
+    var utils = require_utils2();
+    var constants3 = require_constants6();
+    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var picomatch2 = (glob2, options2, returnState = false) => {
+      if (Array.isArray(glob2)) {
+        const fns = glob2.map((input) => picomatch2(input, options2, returnState));
+        const arrayMatcher = (str2) => {
+          for (const isMatch of fns) {
+            const state2 = isMatch(str2);
+            if (state2) return state2;
+          }
+          return false;
+        };
+        return arrayMatcher;
+      }
+      const isState = isObject2(glob2) && glob2.tokens && glob2.input;
+      if (glob2 === "" || typeof glob2 !== "string" && !isState) {
+        throw new TypeError("Expected pattern to be a non-empty string");
+      }
+      const opts = options2 || {};
+      const posix = opts.windows;
+      const regex2 = isState ? picomatch2.compileRe(glob2, options2) : picomatch2.makeRe(glob2, options2, false, true);
+      const state = regex2.state;
+      delete regex2.state;
+      let isIgnored2 = () => false;
+      if (opts.ignore) {
+        const ignoreOpts = { ...options2, ignore: null, onMatch: null, onResult: null };
+        isIgnored2 = picomatch2(opts.ignore, ignoreOpts, returnState);
+      }
+      const matcher = (input, returnObject = false) => {
+        const { isMatch, match, output } = picomatch2.test(input, regex2, options2, { glob: glob2, posix });
+        const result = { glob: glob2, state, regex: regex2, posix, input, output, match, isMatch };
+        if (typeof opts.onResult === "function") {
+          opts.onResult(result);
+        }
+        if (isMatch === false) {
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (isIgnored2(input)) {
+          if (typeof opts.onIgnore === "function") {
+            opts.onIgnore(result);
+          }
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (typeof opts.onMatch === "function") {
+          opts.onMatch(result);
+        }
+        return returnObject ? result : true;
+      };
+      if (returnState) {
+        matcher.state = state;
+      }
+      return matcher;
+    };
+    picomatch2.test = (input, regex2, options2, { glob: glob2, posix } = {}) => {
+      if (typeof input !== "string") {
+        throw new TypeError("Expected input to be a string");
+      }
+      if (input === "") {
+        return { isMatch: false, output: "" };
+      }
+      const opts = options2 || {};
+      const format = opts.format || (posix ? utils.toPosixSlashes : null);
+      let match = input === glob2;
+      let output = match && format ? format(input) : input;
+      if (match === false) {
+        output = format ? format(input) : input;
+        match = output === glob2;
+      }
+      if (match === false || opts.capture === true) {
+        if (opts.matchBase === true || opts.basename === true) {
+          match = picomatch2.matchBase(input, regex2, options2, posix);
+        } else {
+          match = regex2.exec(output);
+        }
+      }
+      return { isMatch: Boolean(match), match, output };
+    };
+    picomatch2.matchBase = (input, glob2, options2, posix = options2 && options2.windows) => {
+      const regex2 = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options2);
+      return regex2.test(utils.basename(input, { windows: posix }));
+    };
+    picomatch2.isMatch = (str2, patterns, options2) => picomatch2(patterns, options2)(str2);
+    picomatch2.parse = (pattern, options2) => {
+      if (Array.isArray(pattern)) return pattern.map((p3) => picomatch2.parse(p3, options2));
+      return parse6(pattern, { ...options2, fastpaths: false });
+    };
+    picomatch2.scan = (input, options2) => scan2(input, options2);
+    picomatch2.compileRe = (state, options2, returnOutput = false, returnState = false) => {
+      if (returnOutput === true) {
+        return state.output;
+      }
+      const opts = options2 || {};
+      const prepend = opts.contains ? "" : "^";
+      const append = opts.contains ? "" : "$";
+      let source = `${prepend}(?:${state.output})${append}`;
+      if (state && state.negated === true) {
+        source = `^(?!${source}).*$`;
+      }
+      const regex2 = picomatch2.toRegex(source, options2);
+      if (returnState === true) {
+        regex2.state = state;
+      }
+      return regex2;
+    };
+    picomatch2.makeRe = (input, options2 = {}, returnOutput = false, returnState = false) => {
+      if (!input || typeof input !== "string") {
+        throw new TypeError("Expected a non-empty string");
+      }
+      let parsed = { negated: false, fastpaths: true };
+      if (options2.fastpaths !== false && (input[0] === "." || input[0] === "*")) {
+        parsed.output = parse6.fastpaths(input, options2);
+      }
+      if (!parsed.output) {
+        parsed = parse6(input, options2);
+      }
+      return picomatch2.compileRe(parsed, options2, returnOutput, returnState);
+    };
+    picomatch2.toRegex = (source, options2) => {
+      try {
+        const opts = options2 || {};
+        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
+      } catch (err) {
+        if (options2 && options2.debug === true) throw err;
+        return /$^/;
+      }
+    };
+    picomatch2.constants = constants3;
+    module2.exports = picomatch2;
+  }
+});
+
+// node_modules/picomatch/index.js
+var require_picomatch2 = __commonJS({
+  "node_modules/picomatch/index.js"(exports2, module2) {
+    "use strict";
+    var pico = require_picomatch();
+    var utils = require_utils2();
+    function picomatch2(glob2, options2, returnState = false) {
+      if (options2 && (options2.windows === null || options2.windows === void 0)) {
+        options2 = { ...options2, windows: utils.isWindows() };
+      }
+      return pico(glob2, options2, returnState);
+    }
+    Object.assign(picomatch2, pico);
+    module2.exports = picomatch2;
+  }
+});
+
 // node_modules/@anthropic-ai/sdk/internal/tslib.mjs
 function __classPrivateFieldSet(receiver, state, value, kind, f3) {
   if (kind === "m")
@@ -56687,15 +58463,15 @@ var require_loader = __commonJS({
       throwError(state, "unexpected end of the stream within a double quoted scalar");
     }
     function readFlowCollection(state, nodeIndent) {
-      var readNext = true, _line, _tag = state.tag, _result, _anchor = state.anchor, following, terminator, isPair, isExplicitPair, isMapping, overridableKeys = {}, keyNode, keyTag, valueNode, ch;
+      var readNext = true, _line, _tag = state.tag, _result, _anchor = state.anchor, following, terminator, isPair, isExplicitPair, isMapping2, overridableKeys = {}, keyNode, keyTag, valueNode, ch;
       ch = state.input.charCodeAt(state.position);
       if (ch === 91) {
         terminator = 93;
-        isMapping = false;
+        isMapping2 = false;
         _result = [];
       } else if (ch === 123) {
         terminator = 125;
-        isMapping = true;
+        isMapping2 = true;
         _result = {};
       } else {
         return false;
@@ -56711,7 +58487,7 @@ var require_loader = __commonJS({
           state.position++;
           state.tag = _tag;
           state.anchor = _anchor;
-          state.kind = isMapping ? "mapping" : "sequence";
+          state.kind = isMapping2 ? "mapping" : "sequence";
           state.result = _result;
           return true;
         } else if (!readNext) {
@@ -56740,7 +58516,7 @@ var require_loader = __commonJS({
           composeNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true);
           valueNode = state.result;
         }
-        if (isMapping) {
+        if (isMapping2) {
           storeMappingPair(state, _result, overridableKeys, keyTag, keyNode, valueNode);
         } else if (isPair) {
           _result.push(storeMappingPair(state, null, overridableKeys, keyTag, keyNode, valueNode));
@@ -57992,7 +59768,7 @@ var require_strip_bom_string = __commonJS({
 });
 
 // node_modules/gray-matter/lib/utils.js
-var require_utils2 = __commonJS({
+var require_utils3 = __commonJS({
   "node_modules/gray-matter/lib/utils.js"(exports2) {
     "use strict";
     var stripBom = require_strip_bom_string();
@@ -58036,7 +59812,7 @@ var require_defaults = __commonJS({
   "node_modules/gray-matter/lib/defaults.js"(exports2, module2) {
     "use strict";
     var engines2 = require_engines();
-    var utils = require_utils2();
+    var utils = require_utils3();
     module2.exports = function(options2) {
       const opts = Object.assign({}, options2);
       opts.delimiters = utils.arrayify(opts.delims || opts.delimiters || "---");
@@ -58170,7 +59946,7 @@ var require_to_file = __commonJS({
     "use strict";
     var typeOf = require_kind_of();
     var stringify2 = require_stringify();
-    var utils = require_utils2();
+    var utils = require_utils3();
     module2.exports = function(file) {
       if (typeOf(file) !== "object") {
         file = { content: file };
@@ -58199,7 +59975,7 @@ var require_to_file = __commonJS({
 });
 
 // node_modules/gray-matter/lib/parse.js
-var require_parse2 = __commonJS({
+var require_parse3 = __commonJS({
   "node_modules/gray-matter/lib/parse.js"(exports2, module2) {
     "use strict";
     var getEngine = require_engine();
@@ -58226,8 +60002,8 @@ var require_gray_matter = __commonJS({
     var excerpt = require_excerpt();
     var engines2 = require_engines();
     var toFile2 = require_to_file();
-    var parse6 = require_parse2();
-    var utils = require_utils2();
+    var parse6 = require_parse3();
+    var utils = require_utils3();
     function matter2(input, options2) {
       if (input === "") {
         return { data: {}, content: input, excerpt: "", orig: input };
@@ -65446,6 +67222,117 @@ function httpStatus(e) {
   return typeof status === "number" ? status : void 0;
 }
 
+// src/agents/tool-names.ts
+var import_picomatch = __toESM(require_picomatch2(), 1);
+var CLAUDE_TOOL_NAMES = [
+  "Read",
+  "Write",
+  "Edit",
+  "MultiEdit",
+  "Bash",
+  "BashOutput",
+  "KillShell",
+  "Glob",
+  "Grep",
+  "WebFetch",
+  "WebSearch",
+  "TodoWrite",
+  "Agent",
+  "Skill",
+  "NotebookEdit"
+];
+var ALIASES = {
+  // Claude Code: the delegation tool was Task; KillBash became KillShell; LS is gone (Glob lists).
+  task: ["Agent"],
+  killbash: ["KillShell"],
+  ls: ["Glob"],
+  // GitHub Copilot custom agents.
+  read: ["Read"],
+  notebookread: ["Read"],
+  edit: ["Edit", "Write"],
+  search: ["Grep", "Glob"],
+  execute: ["Bash"],
+  shell: ["Bash"],
+  powershell: ["Bash"],
+  "custom-agent": ["Agent"],
+  web: ["WebFetch", "WebSearch"],
+  todo: ["TodoWrite"],
+  // VS Code chat modes and Copilot agents written for it.
+  codebase: ["Grep", "Glob"],
+  editfiles: ["Edit", "Write"],
+  createfile: ["Write"],
+  runcommands: ["Bash"],
+  runinterminal: ["Bash"],
+  terminal: ["Bash"],
+  fetch: ["WebFetch"],
+  todos: ["TodoWrite"],
+  findtestfiles: ["Glob"],
+  textsearch: ["Grep"],
+  filesearch: ["Glob"],
+  readfile: ["Read"],
+  // Gemini CLI: tool names, then display names.
+  read_file: ["Read"],
+  read_many_files: ["Read"],
+  write_file: ["Write"],
+  replace: ["Edit"],
+  run_shell_command: ["Bash"],
+  search_file_content: ["Grep"],
+  grep_search: ["Grep"],
+  list_directory: ["Glob"],
+  web_fetch: ["WebFetch"],
+  google_web_search: ["WebSearch"],
+  web_search: ["WebSearch"],
+  write_todos: ["TodoWrite"],
+  activate_skill: ["Skill"],
+  writefile: ["Write"],
+  findfiles: ["Glob"],
+  searchtext: ["Grep"],
+  readfolder: ["Glob"],
+  readmanyfiles: ["Read"],
+  googlesearch: ["WebSearch"]
+};
+var BY_LOWER = new Map([
+  ...CLAUDE_TOOL_NAMES.map((n) => [n.toLowerCase(), [n]]),
+  ...Object.entries(ALIASES)
+]);
+var MCP_NAME = /^mcp__[A-Za-z0-9_.-]+$/;
+function canonicalToolNames(entry) {
+  const t2 = entry.trim().replace(/^(['"])(.*)\1$/, "$2");
+  if (t2 === "") return [];
+  if (t2.startsWith("mcp__")) return [t2];
+  const perm = /^([A-Za-z_][\w-]*)\s*\(.*\)$/.exec(t2);
+  if (perm) return canonicalToolNames(perm[1]);
+  if (CLAUDE_TOOL_NAMES.includes(t2)) return [t2];
+  const known = BY_LOWER.get(t2.toLowerCase());
+  if (known) return [...known];
+  const slash = /^([^/\s]+)\/([^/\s]+)$/.exec(t2);
+  if (slash) {
+    const [, server, tool] = slash;
+    const inner = BY_LOWER.get(tool.toLowerCase()) ?? BY_LOWER.get(server.toLowerCase());
+    if (inner) return [...inner];
+    return [tool === "*" ? `mcp__${server}` : `mcp__${server}__${tool}`];
+  }
+  return [t2];
+}
+function isKnownToolName(name) {
+  return MCP_NAME.test(name) || BY_LOWER.has(name.trim().toLowerCase());
+}
+function toolMatches(pattern, name) {
+  if (pattern === name) return true;
+  if (pattern.startsWith("mcp__") && !pattern.slice(5).includes("__") && name.startsWith(`${pattern}__`)) return true;
+  return pattern.includes("*") && import_picomatch.default.isMatch(name, pattern, { dot: true });
+}
+function offeredTools(agent, available, allowed = null) {
+  const asked = agent.tools ?? ["*"];
+  const unavailable = asked.filter((p3) => !available.some((n) => toolMatches(p3, n)));
+  const denied = agent.disallowedTools ?? [];
+  const allow = allowed?.flatMap(canonicalToolNames) ?? null;
+  const offered = available.filter(
+    (n, i) => available.indexOf(n) === i && asked.some((p3) => toolMatches(p3, n)) && !denied.some((p3) => toolMatches(p3, n)) && (allow === null || allow.some((p3) => toolMatches(p3, n)))
+  );
+  return { offered, unavailable: [...new Set(unavailable)] };
+}
+
 // src/config/inputs.ts
 function list(name) {
   return getInput(name).split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
@@ -65479,9 +67366,9 @@ function readConfig() {
   for (const s of secrets) if (s) setSecret(s);
   const tools = list(Input.AllowedTools);
   for (const t2 of tools) {
-    if (!TOOL_NAMES.includes(t2)) {
+    if (!isKnownToolName(t2)) {
       throw new UserError(
-        `Input '${Input.AllowedTools}' names an unknown tool '${t2}'. Known tools: ${TOOL_NAMES.join(", ")}.`
+        `Input '${Input.AllowedTools}' names an unknown tool '${t2}'. Known tools: ${CLAUDE_TOOL_NAMES.join(", ")}, and mcp__<server> or mcp__<server>__<tool> for MCP servers' tools.`
       );
     }
   }
@@ -65504,7 +67391,7 @@ function readConfig() {
     timeoutMs: Math.round(timeoutMinutes * 6e4),
     baseBranch: getInput(Input.BaseBranch),
     branchPrefix: getInput(Input.BranchPrefix),
-    allowedTools: tools.length ? tools : null,
+    allowedTools: tools.length ? [...new Set(tools.flatMap(canonicalToolNames))] : null,
     allowWorkflowChanges: bool(Input.AllowWorkflowChanges, false),
     sandbox: oneOf(Input.Sandbox, ["auto", "required", "off"], "auto"),
     allowedDomains: list(Input.AllowedDomains),
@@ -70398,7 +72285,6 @@ ${mark}`;
 import { join as join12 } from "node:path";
 
 // src/agents/definition.ts
-var import_gray_matter = __toESM(require_gray_matter(), 1);
 import { readFile as readFile2, readdir as readdir2, stat as stat2 } from "node:fs/promises";
 import { existsSync as existsSync3, realpathSync } from "node:fs";
 import path4 from "node:path";
@@ -70409,8 +72295,155 @@ var silentLogger = { debug: () => {
 }, warning: () => {
 } };
 
+// src/agents/frontmatter.ts
+var import_gray_matter = __toESM(require_gray_matter(), 1);
+var FrontmatterMissing = class extends Error {
+  line;
+  constructor(message, line) {
+    super(message);
+    this.line = line;
+  }
+};
+function normalKey(key) {
+  return key.replace(/[-_]/g, "").toLowerCase();
+}
+function readFrontmatter(text) {
+  const src = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
+  const all = src.split("\n");
+  if (all[0]?.trimEnd() !== "---") {
+    throw new FrontmatterMissing(
+      all[0]?.startsWith("---") ? `the first line must be exactly "---" (got "${all[0].slice(0, 40)}"); only YAML frontmatter is supported.` : 'does not start with YAML frontmatter. Put a line "---" first, then "name: <agent-name>" and "description: \u2026", then "---", then the instructions.',
+      1
+    );
+  }
+  const closing = all.findIndex((l3, i) => i > 0 && l3.trimEnd() === "---");
+  if (closing < 0) {
+    throw new FrontmatterMissing(
+      'the frontmatter is not closed. Add a line "---" after the last field, before the instructions.',
+      all.length
+    );
+  }
+  const block = all.slice(1, closing);
+  const content = all.slice(closing + 1).join("\n");
+  const form = lineForm(block);
+  let mode = "yaml";
+  let yamlError;
+  let parsed = tryYaml(block.join("\n"));
+  if ("error" in parsed) {
+    yamlError = parsed.error;
+    if (yamlError.line !== void 0) yamlError = { ...yamlError, line: yamlError.line + 1 };
+    parsed = tryYaml(repair(block).join("\n"));
+    mode = "repaired";
+  }
+  let data;
+  let notMapping = false;
+  if ("value" in parsed && isMapping(parsed.value)) {
+    data = normalised(parsed.value);
+  } else {
+    notMapping = "value" in parsed && parsed.value !== null && parsed.value !== void 0;
+    mode = "lines";
+    data = form.data;
+  }
+  return { data, text: form.text, lines: form.lines, content, mode, ...yamlError ? { yamlError } : {}, notMapping };
+}
+function tryYaml(yaml2) {
+  try {
+    return { value: (0, import_gray_matter.default)(`---
+${yaml2}
+---
+`, { language: "yaml" }).data };
+  } catch (e) {
+    const err = e;
+    const reason = err.reason ?? String(err.message ?? e).split("\n")[0];
+    return { error: { reason, ...typeof err.mark?.line === "number" ? { line: err.mark.line + 1 } : {} } };
+  }
+}
+var YAML_TRIPS = /[{}[\]*&#!|>%@`]|: /;
+function repair(block) {
+  return block.map((line) => {
+    const m2 = /^([a-zA-Z_-]+):\s+(.+)$/.exec(line);
+    let out = line;
+    if (m2) {
+      const [, key, value] = m2;
+      const quoted = /^(".*"|'.*')$/.test(value);
+      const flowList = value.startsWith("[") && value.endsWith("]") && Array.isArray(tryValue(value));
+      if (!quoted && !flowList && YAML_TRIPS.test(value)) {
+        out = `${key}: "${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+      }
+    }
+    return out.replace(/^\t+/, (tabs) => "  ".repeat(tabs.length));
+  });
+}
+function tryValue(yaml2) {
+  const r2 = tryYaml(`v: ${yaml2}`);
+  return "value" in r2 && isMapping(r2.value) ? r2.value.v : void 0;
+}
+function lineForm(block) {
+  const form = { data: {}, text: {}, lines: {} };
+  let key = null;
+  let items = null;
+  let parts = [];
+  const flush = () => {
+    if (key === null) return;
+    const text = parts.join(" ").trim();
+    form.text[key] = items ? items.join(", ") : text;
+    form.data[key] = items ?? scalar(text);
+  };
+  block.forEach((raw, i) => {
+    const line = raw.replace(/\t/g, "  ");
+    if (/^\s*#/.test(line) || line.trim() === "") return;
+    const field = /^([A-Za-z_][\w.-]*)\s*:(?:\s+(.*)|\s*$)/.exec(line);
+    if (field) {
+      flush();
+      key = normalKey(field[1]);
+      if (key in form.lines) {
+        key = null;
+        return;
+      }
+      form.lines[key] = i + 2;
+      items = null;
+      const value = (field[2] ?? "").trim();
+      parts = /^[|>][+-]?\d*$/.test(value) ? [] : [value];
+      return;
+    }
+    if (key === null) return;
+    const item = /^\s*-\s+(.*)$/.exec(line) ?? /^\s*-$/.exec(line);
+    if (item && (items || parts.join("").trim() === "")) {
+      items ??= [];
+      const v2 = unquote((item[1] ?? "").trim());
+      if (v2 !== "") items.push(v2);
+    } else parts.push(line.trim());
+  });
+  flush();
+  return form;
+}
+function scalar(text) {
+  if (text === "" || text === "~" || text === "null") return null;
+  if (text.startsWith("[") && text.endsWith("]")) {
+    return text.slice(1, -1).split(",").map((s) => unquote(s.trim())).filter((s) => s !== "");
+  }
+  return unquote(text);
+}
+function unquote(s) {
+  const m2 = /^"(.*)"$/.exec(s) ?? /^'(.*)'$/.exec(s);
+  if (!m2) return s.replace(/\s+#.*$/, "");
+  return s.startsWith('"') ? m2[1].replace(/\\(["\\])/g, "$1") : m2[1].replace(/''/g, "'");
+}
+function isMapping(v2) {
+  return typeof v2 === "object" && v2 !== null && !Array.isArray(v2) && !(v2 instanceof Date);
+}
+function normalised(data) {
+  const out = {};
+  for (const [k2, v2] of Object.entries(data)) {
+    const key = normalKey(k2);
+    if (!(key in out)) out[key] = v2;
+  }
+  return out;
+}
+
 // src/agents/definition.ts
 var GITHUB_AGENTS_DIR = ".github/agents";
+var GEMINI_AGENTS_DIR = ".gemini/agents";
 var AgentFileError = class extends UserError {
   name = "AgentFileError";
   file;
@@ -70421,149 +72454,184 @@ var AgentFileError = class extends UserError {
     this.agentName = agentName;
   }
 };
-var NAME_RE = /^[a-z0-9][a-z0-9-]*$/i;
-var KNOWN_FIELDS = /* @__PURE__ */ new Set(["name", "description", "tools", "model"]);
-var MAX_FILE_BYTES = 100 * 1024;
+var NAME_RE = /^[a-z0-9](?:[a-z0-9_-]|\.(?=[a-z0-9_-]))*$/i;
+var MAX_FILE_BYTES = 1024 * 1024;
+var KNOWN_FIELDS = /* @__PURE__ */ new Set(["name", "description", "tools", "disallowedtools", "model", "maxturns", "timeoutmins"]);
+function fileStem(file) {
+  return path4.basename(file).replace(/(\.agent)?\.md$/i, "");
+}
 function parseAgentFile(file, text, opts = {}) {
   const abs2 = path4.resolve(file);
-  const shown = opts.builtin ? path4.basename(abs2) : displayPath(abs2, opts.confineTo);
-  const fallbackName = path4.basename(abs2).replace(/\.md$/i, "");
-  let agentName = fallbackName;
-  const fail2 = (message, asName) => {
-    throw new AgentFileError(abs2, asName ?? agentName, `Agent file ${shown}: ${message}`);
-  };
+  const shown2 = opts.builtin ? path4.basename(abs2) : displayPath(abs2, opts.confineTo);
+  const format = opts.format ?? (opts.builtin ? "builtin" : "claude");
+  const stem = fileStem(abs2);
+  const at2 = (line) => `Agent file ${shown2}${line ? `:${line}` : ""}`;
   if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
-    fail2(
-      `is ${Math.ceil(Buffer.byteLength(text) / 1024)} KB; keep agent files under ${MAX_FILE_BYTES / 1024} KB (move long material into linked documents).`
+    throw new AgentFileError(
+      abs2,
+      stem,
+      `${at2(void 0)}: is ${Math.ceil(Buffer.byteLength(text) / 1024)} KB; keep agent files under ${MAX_FILE_BYTES / 1024} KB (move long material into linked documents).`
     );
   }
-  const { data, content } = readFrontmatter(text, fail2);
-  const name = nameField(data.name, fallbackName, fail2);
-  agentName = name;
-  const description = descriptionField(data.description, fail2);
-  const tools = toolsField(data.tools, fail2);
-  const model = modelField(data.model, fail2);
-  const unknown = Object.keys(data).filter((k2) => !KNOWN_FIELDS.has(k2));
-  if (unknown.length)
-    (opts.log ?? silentLogger).debug(`Agent file ${shown}: ignoring frontmatter field(s) ${unknown.join(", ")}.`);
-  const body = content.trim();
-  if (body === "") {
-    fail2(`has no instructions after the frontmatter. Write the agent's instructions below the closing "---".`);
+  let fm;
+  try {
+    fm = readFrontmatter(text);
+  } catch (e) {
+    if (e instanceof FrontmatterMissing) throw new AgentFileError(abs2, stem, `${at2(e.line)}: ${e.message}`);
+    throw e;
   }
+  const name = nameField(fm, {
+    stem,
+    format,
+    fail: (line, m2, asName) => new AgentFileError(abs2, asName ?? stem, `${at2(line)}: ${m2}`)
+  });
+  const warnings = [];
+  const warn = (field, message) => void warnings.push(`${at2(fm.lines[field])}: ${message}`);
+  const log = opts.log ?? silentLogger;
+  if (fm.mode !== "yaml") {
+    log.debug(
+      `${at2(fm.yamlError?.line)}: not strict YAML (${fm.yamlError?.reason ?? "not fields"}); read as ${fm.mode === "repaired" ? "Claude Code repairs it" : 'plain "key: value" lines'}.`
+    );
+  }
+  const unknown = Object.keys(fm.data).filter((k2) => !KNOWN_FIELDS.has(k2));
+  if (unknown.length) log.debug(`${at2(void 0)}: ignoring frontmatter field(s) ${unknown.join(", ")}.`);
+  const body = fm.content.trim();
+  if (body === "") {
+    warnings.push(
+      `${at2(void 0)}: has no instructions after the frontmatter; the agent runs with only the action's own prompt. Write its instructions below the closing "---".`
+    );
+  }
+  const model = modelField(fm, warn);
+  const maxTurns = positiveField(fm, "maxturns", "maxTurns", warn);
+  const timeoutMinutes = positiveField(fm, "timeoutmins", "timeout_mins", warn);
   return {
     name,
-    description,
-    tools,
+    description: descriptionField(fm, warn),
+    tools: toolsField(fm.data.tools, "tools", warn),
+    disallowedTools: toolsField(fm.data.disallowedtools, "disallowedtools", warn) ?? [],
     ...model !== void 0 ? { model } : {},
+    ...maxTurns !== void 0 ? { maxTurns: Math.floor(maxTurns) } : {},
+    ...timeoutMinutes !== void 0 ? { timeoutMinutes } : {},
     body,
     file: abs2,
-    referenceRoots: referenceRoots(abs2, body, opts.confineTo ?? path4.dirname(abs2), opts.log ?? silentLogger),
-    builtin: opts.builtin ?? false
+    referenceRoots: referenceRoots(abs2, body, opts.confineTo ?? path4.dirname(abs2), log),
+    builtin: opts.builtin ?? false,
+    format,
+    warnings
   };
 }
-function readFrontmatter(text, fail2) {
-  const src = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
-  const lines = src.split("\n");
-  if (lines[0]?.trimEnd() !== "---") {
-    fail2(
-      lines[0]?.startsWith("---") ? `the first line must be exactly "---" (got "${lines[0].slice(0, 40)}"); only YAML frontmatter is supported.` : 'does not start with YAML frontmatter. Put a line "---" first, then "name: <agent-name>" and "description: \u2026", then "---", then the instructions.'
+function nameField(fm, o2) {
+  const raw = fm.data.name;
+  const line = fm.lines.name;
+  const written = typeof raw === "string" ? raw.trim() : isScalar2(raw) ? (fm.text.name ?? String(raw)).trim() : void 0;
+  if (written !== void 0 && NAME_RE.test(written)) return written;
+  if (o2.format === "copilot" && NAME_RE.test(o2.stem)) return o2.stem;
+  if (written === void 0 && raw !== void 0 && raw !== null) {
+    throw o2.fail(
+      line,
+      `field "name" must be one word, got ${describe(raw)}. Write it as "name: ${slug(o2.stem) || "my-agent"}".`
     );
   }
-  const closing = lines.findIndex((l3, i) => i > 0 && l3.trimEnd() === "---");
-  if (closing < 0)
-    fail2('the frontmatter is not closed. Add a line "---" after the last field, before the instructions.');
-  let data;
-  let content;
-  try {
-    const parsed = (0, import_gray_matter.default)(src, { language: "yaml" });
-    data = parsed.data ?? {};
-    content = parsed.content;
-  } catch (e) {
-    const err = e;
-    const line = typeof err.mark?.line === "number" ? ` at line ${err.mark.line + 1}` : "";
-    const reason = err.reason ?? String(err.message ?? e).split("\n")[0];
-    return fail2(
-      `invalid YAML in the frontmatter${line}: ${reason}. Fix the YAML (quote values containing ":" or "#").`
+  if (written === void 0 || written === "") {
+    if (fm.notMapping) {
+      throw o2.fail(
+        2,
+        'the frontmatter must be YAML fields ("name: \u2026"), not a list or a single value. Write "name: ' + (slug(o2.stem) || "my-agent") + '" as its first line.'
+      );
+    }
+    throw o2.fail(
+      line ?? 1,
+      `field "name" is missing or empty. Add "name: ${slug(o2.stem) || "my-agent"}" to the frontmatter (letters, digits, "-", "_" and "."; it is the command /<name>).`
     );
   }
-  if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    fail2('the frontmatter must be YAML fields ("name: \u2026"), not a list or a single value.');
-  }
-  return { data, content };
+  throw o2.fail(
+    line,
+    `field "name" is "${written}"; a name may contain only letters, digits, "-", "_" and "." and must start with a letter or digit (it is the command /<name>). Use e.g. "name: ${slug(written) || "my-agent"}".`,
+    slug(written) || o2.stem
+  );
 }
-function nameField(rawName, fallbackName, fail2) {
-  if (rawName === void 0 || rawName === null || typeof rawName === "string" && rawName.trim() === "") {
-    fail2(
-      `field "name" is missing or empty. Add "name: ${slug(fallbackName)}" to the frontmatter (letters, digits and "-"; it is the command /<name>).`
-    );
-  }
-  if (typeof rawName !== "string") {
-    fail2(
-      `field "name" must be a string, got ${describe(rawName)}. Quote it: name: "${slug(scalarText(rawName)) || "my-agent"}".`
-    );
-  }
-  const name = rawName.trim();
-  if (!NAME_RE.test(name)) {
-    fail2(
-      `field "name" is "${name}"; a name may contain only letters, digits and "-" and must not start with "-" (it is the command /<name>). Use e.g. "name: ${slug(name) || "my-agent"}".`,
-      slug(name) || fallbackName
-    );
-  }
-  return name;
-}
-function descriptionField(raw, fail2) {
+function descriptionField(fm, warn) {
+  const raw = fm.data.description;
   if (raw === void 0 || raw === null) return "";
-  if (typeof raw !== "string") {
-    fail2(
-      `field "description" must be a string, got ${describe(raw)}. Write one sentence saying what the agent does (quote it if it contains ":").`
-    );
-  }
-  return raw.trim();
+  if (typeof raw === "string") return raw.replaceAll("\\n", "\n").trim();
+  if (isScalar2(raw)) return (fm.text.description ?? String(raw)).trim();
+  if (Array.isArray(raw)) return raw.filter(isScalar2).map(String).join(" ").trim();
+  warn(
+    "description",
+    'field "description" is a mapping, not text; it is ignored. Write one sentence saying what the agent does.'
+  );
+  return "";
 }
-function toolsField(raw, fail2) {
-  if (raw === void 0 || raw === null) return [...TOOL_NAMES];
-  let list2;
-  if (typeof raw === "string") list2 = raw.split(",");
-  else if (Array.isArray(raw)) list2 = raw;
-  else {
-    return fail2(
-      `field "tools" must be a comma-separated string or a YAML list, got ${describe(raw)}. Example: "tools: Read, Grep, Glob".`
-    );
-  }
-  const picked = [];
-  for (const entry of list2) {
-    if (typeof entry !== "string") {
-      fail2(
-        `field "tools" has an entry that is ${describe(entry)}; entries must be tool names: ${TOOL_NAMES.join(", ")}.`
+function toolsField(raw, field, warn) {
+  if (raw === void 0 || raw === null) return null;
+  let entries;
+  if (typeof raw === "string") entries = splitToolList(raw);
+  else if (Array.isArray(raw)) {
+    const bad = raw.filter((e) => typeof e !== "string");
+    if (bad.length) {
+      warn(
+        field,
+        `field "${field === "tools" ? "tools" : "disallowedTools"}" has entries that are not tool names (${bad.map(describe).join(", ")}); they are ignored.`
       );
     }
-    const t2 = entry.trim();
-    if (t2 === "") continue;
-    const tool = TOOL_NAMES.find((n) => n.toLowerCase() === t2.toLowerCase());
-    if (!tool) {
-      fail2(
-        `field "tools" names an unknown tool "${t2}". Valid tools: ${TOOL_NAMES.join(", ")} (remove "tools" to allow all six).`
-      );
-    }
-    if (!picked.includes(tool)) picked.push(tool);
-  }
-  if (picked.length === 0) {
-    fail2(
-      `field "tools" lists no tools. Name at least one of ${TOOL_NAMES.join(", ")}, or remove the field to allow all six.`
+    entries = raw.filter((e) => typeof e === "string").flatMap(splitToolList);
+  } else if (typeof raw === "object" && !(raw instanceof Date)) {
+    entries = Object.entries(raw).filter(([, on2]) => on2 === true || on2 === "true").map(([k2]) => k2);
+  } else {
+    warn(
+      field,
+      `field "${field === "tools" ? "tools" : "disallowedTools"}" is ${describe(raw)}, not tool names; it is ignored. Example: "tools: Read, Grep, Glob".`
     );
+    return field === "tools" ? [] : null;
   }
-  return picked;
+  const names = [...new Set(entries.flatMap(canonicalToolNames))];
+  return names.includes("*") ? null : names;
 }
-function modelField(raw, fail2) {
+function splitToolList(s) {
+  const out = [];
+  let cur = "";
+  let depth2 = 0;
+  for (const c3 of s) {
+    if (c3 === "(" || c3 === "{") depth2++;
+    if (c3 === ")" || c3 === "}") depth2 = Math.max(0, depth2 - 1);
+    if (c3 === "," && depth2 === 0) {
+      out.push(cur);
+      cur = "";
+    } else cur += c3;
+  }
+  out.push(cur);
+  const items = out.map((x3) => x3.trim()).filter(Boolean);
+  if (items.length === 1 && !/[()]/.test(items[0])) return items[0].split(/\s+/);
+  return items;
+}
+function modelField(fm, warn) {
+  const raw = fm.data.model;
   if (raw === void 0 || raw === null) return void 0;
-  if (typeof raw !== "string") {
-    fail2(
-      `field "model" must be a string, got ${describe(raw)}. Use an alias (sonnet, opus, haiku, sonnet[1m], opus[1m]), a full model id, or "inherit".`
+  const m2 = typeof raw === "string" ? raw.trim() : isScalar2(raw) ? (fm.text.model ?? String(raw)).trim() : void 0;
+  if (m2 === void 0) {
+    warn(
+      "model",
+      `field "model" is ${describe(raw)}, not a model name; the default model is used. Use an alias (sonnet, opus, haiku), a full model id, or "inherit".`
     );
+    return void 0;
   }
-  const m2 = raw.trim();
   return m2 === "" || m2.toLowerCase() === "inherit" ? void 0 : m2;
 }
+function positiveField(fm, key, shown2, warn) {
+  const raw = fm.data[key];
+  if (raw === void 0 || raw === null || raw === "") return void 0;
+  const n = typeof raw === "number" ? raw : typeof raw === "string" ? Number(raw.trim()) : NaN;
+  if (Number.isFinite(n) && n > 0 && (key !== "maxturns" || n >= 1)) return n;
+  warn(key, `field "${shown2}" is ${describe(raw)}; it must be a positive number, so it is ignored.`);
+  return void 0;
+}
+function isScalar2(v2) {
+  return ["string", "number", "boolean", "bigint"].includes(typeof v2) || v2 instanceof Date;
+}
+var OTHER_SOURCES = [
+  { dir: GITHUB_AGENTS_DIR, format: "copilot" },
+  { dir: GEMINI_AGENTS_DIR, format: "gemini" }
+];
 async function loadAgents(opts) {
   const log = opts.log ?? silentLogger;
   const workspace = path4.resolve(opts.workspace);
@@ -70574,24 +72642,31 @@ async function loadAgents(opts) {
       `agents-dir "${agentsDir}" is outside the repository. Give a folder relative to the repository root, e.g. ${DEFAULT_AGENTS_DIR}.`
     );
   }
-  const dirs = [
-    { dir: first, builtin: false },
-    { dir: path4.resolve(workspace, GITHUB_AGENTS_DIR), builtin: false },
-    { dir: path4.resolve(opts.builtinDir), builtin: true }
+  const others = OTHER_SOURCES.map((s) => ({ dir: path4.resolve(workspace, s.dir), format: s.format }));
+  const sources = [
+    // agents-dir pointed at Copilot's or Gemini's folder reads it in that format.
+    { dir: first, format: others.find((o2) => o2.dir === first)?.format ?? "claude", depth: 4 },
+    ...others.map((o2) => ({ ...o2, depth: 0 })),
+    { dir: path4.resolve(opts.builtinDir), format: "builtin", depth: 0 }
   ].filter((d2, i, all) => all.findIndex((o2) => o2.dir === d2.dir) === i);
   const catalog = { agents: /* @__PURE__ */ new Map(), errors: [] };
   const taken = /* @__PURE__ */ new Set();
-  for (const { dir, builtin } of dirs) {
-    for (const file of await markdownFiles(dir)) {
+  for (const { dir, format, depth: depth2 } of sources) {
+    const builtin = format === "builtin";
+    for (const file of await markdownFiles(dir, depth2, format === "copilot")) {
       const confineTo = builtin ? path4.resolve(opts.builtinDir) : workspace;
       let def;
       try {
         const text = await readFile2(file, "utf8");
-        def = parseAgentFile(file, text, { confineTo, builtin, log });
+        def = parseAgentFile(file, text, { confineTo, builtin, format, log });
       } catch (e) {
+        if (e instanceof AgentFileError && notAnAgent(e, file, dir)) {
+          log.debug(`${file}: no frontmatter, so not an agent file; skipped.`);
+          continue;
+        }
         const problem = e instanceof AgentFileError ? { file, name: e.agentName, message: e.message } : {
           file,
-          name: path4.basename(file, ".md"),
+          name: fileStem(file),
           message: `Agent file ${file}: cannot be read (${e.message}).`
         };
         if (!taken.has(problem.name.toLowerCase())) {
@@ -70605,11 +72680,16 @@ async function loadAgents(opts) {
         log.debug(`Agent file ${file}: "${def.name}" is already defined by an earlier file; ignoring this one.`);
         continue;
       }
+      for (const w2 of def.warnings) log.debug(w2);
       taken.add(def.name.toLowerCase());
       catalog.agents.set(def.name, def);
     }
   }
   return catalog;
+}
+function notAnAgent(e, file, dir) {
+  if (!/does not start with YAML frontmatter/.test(e.message)) return false;
+  return path4.dirname(file) !== dir || /^[A-Z0-9_-]+$/.test(fileStem(file));
 }
 function findAgent(catalog, name) {
   const wanted = name.toLowerCase();
@@ -70621,20 +72701,27 @@ function findAgent(catalog, name) {
     `No agent named "${name}". Available: ${known.join(", ") || "none"}. Add ${DEFAULT_AGENTS_DIR}/${name}.md to the repository to define it.`
   );
 }
-async function markdownFiles(dir) {
-  let names;
+async function markdownFiles(dir, depth2, agentFirst = false) {
+  let entries;
   try {
-    names = await readdir2(dir);
+    entries = await readdir2(dir, { withFileTypes: true });
   } catch {
     return [];
   }
   const files = [];
-  for (const n of names.filter((x3) => x3.toLowerCase().endsWith(".md")).sort()) {
+  const md = entries.filter((x3) => x3.name.toLowerCase().endsWith(".md")).map((x3) => x3.name);
+  const rank2 = (n) => agentFirst && n.toLowerCase().endsWith(".agent.md") ? 0 : 1;
+  md.sort((a, b3) => rank2(a) - rank2(b3) || (a < b3 ? -1 : a > b3 ? 1 : 0));
+  for (const n of md) {
     const file = path4.join(dir, n);
     try {
       if ((await stat2(file)).isFile()) files.push(file);
     } catch {
     }
+  }
+  if (depth2 > 0) {
+    const subdirs = entries.filter((x3) => x3.isDirectory() && !x3.name.startsWith(".")).map((x3) => x3.name);
+    for (const sub of subdirs.sort()) files.push(...await markdownFiles(path4.join(dir, sub), depth2 - 1));
   }
   return files;
 }
@@ -70692,8 +72779,17 @@ function describe(v2) {
   return typeof v2 === "object" ? "a mapping" : `a ${typeof v2} (${scalarText(v2)})`;
 }
 function scalarText(v2) {
-  const scalar = v2 === void 0 || typeof v2 === "string" || typeof v2 === "number" || typeof v2 === "boolean" || typeof v2 === "bigint";
-  return scalar ? String(v2) : "";
+  const scalar2 = v2 === void 0 || typeof v2 === "string" || typeof v2 === "number" || typeof v2 === "boolean" || typeof v2 === "bigint";
+  return scalar2 ? String(v2) : "";
+}
+function agentBudgets(agent, budgets) {
+  return {
+    maxTurns: Math.min(budgets.maxTurns, agent.maxTurns ?? Infinity),
+    timeoutMs: Math.min(
+      budgets.timeoutMs,
+      agent.timeoutMinutes !== void 0 ? Math.round(agent.timeoutMinutes * 6e4) : Infinity
+    )
+  };
 }
 
 // src/model/models.ts
@@ -70718,14 +72814,14 @@ var MODELS = {
   "claude-sonnet-4-5": { tier: "sonnet", contextWindow: 200 * K, maxOutput: 64 * K, prices: p(3, 15) },
   "claude-haiku-4-5": { tier: "haiku", contextWindow: 200 * K, maxOutput: 64 * K, prices: p(1, 5) }
 };
-var ALIASES = {
+var ALIASES2 = {
   opus: { id: "claude-opus-5-5", contextWindow: STANDARD_WINDOW },
   sonnet: { id: "claude-sonnet-5-5", contextWindow: STANDARD_WINDOW },
   haiku: { id: "claude-haiku-5-5", contextWindow: STANDARD_WINDOW },
   "opus[1m]": { id: "claude-opus-5-5" },
   "sonnet[1m]": { id: "claude-sonnet-5-5" }
 };
-var MODEL_ALIASES = Object.keys(ALIASES);
+var MODEL_ALIASES = Object.keys(ALIASES2);
 var UNKNOWN_TIER = {
   opus: { tier: "opus", contextWindow: 200 * K, maxOutput: 32 * K, prices: p(15, 75) },
   sonnet: { tier: "sonnet", contextWindow: 200 * K, maxOutput: 32 * K, prices: p(3, 15) },
@@ -70741,7 +72837,7 @@ function resolveModel(spec, fallback) {
   const trimmed = spec?.trim();
   const chosen = trimmed && trimmed.toLowerCase() !== "inherit" ? trimmed : fallback.trim();
   const key = chosen.toLowerCase();
-  const alias = ALIASES[key];
+  const alias = ALIASES2[key];
   if (alias) {
     const figures = MODELS[alias.id];
     return info2(key, alias.id, figures, alias.contextWindow);
@@ -70759,6 +72855,15 @@ function resolveModel(spec, fallback) {
   throw new UserError(
     `Unknown model "${chosen}". Use one of the aliases ${MODEL_ALIASES.join(", ")} or a full model id starting with "claude-".`
   );
+}
+function resolveRunModel(input, fileModel, fallback) {
+  if (input?.trim()) return { model: resolveModel(input, fallback) };
+  try {
+    return { model: resolveModel(fileModel, fallback) };
+  } catch (e) {
+    if (!(e instanceof UserError) || !fileModel) throw e;
+    return { model: resolveModel(fallback, fallback), unknownFileModel: fileModel.trim() };
+  }
 }
 function info2(spec, id, f3, contextWindow = f3.contextWindow) {
   return {
@@ -70965,12 +73070,12 @@ function appendInstructions(summary2, docs, maxChars) {
     if (room < 200) break;
     const limit2 = Math.min(DOC_MAX_CHARS, room);
     const body = doc.text.replace(/\r\n?/g, "\n").trim();
-    const shown = body.length > limit2 ? `${cut(body, limit2)}
+    const shown2 = body.length > limit2 ? `${cut(body, limit2)}
 [\u2026 ${doc.path} continues; read it for the rest]` : body;
     text += `
 
 ### ${doc.path}
-${shown}`;
+${shown2}`;
   }
   return text;
 }
@@ -76761,9 +78866,9 @@ var OutputCollector = class {
     if (s) this.#tail = (this.#tail + s).slice(-half);
   }
   text() {
-    const shown = this.#head.length + this.#tail.length;
-    if (this.#total <= shown) return this.#head + this.#tail;
-    const cut2 = this.#total - shown;
+    const shown2 = this.#head.length + this.#tail.length;
+    if (this.#total <= shown2) return this.#head + this.#tail;
+    const cut2 = this.#total - shown2;
     return `${this.#head}
 [\u2026 ${cut2} characters of output cut from the middle; redirect to a file and Read or Grep it to see all \u2026]
 ${this.#tail}`;
@@ -77027,8 +79132,8 @@ async function readLineWindow(fh, o2, signal) {
   const take = (chunk) => {
     inLine = true;
     lineBytes += chunk.length;
-    const shown = w2.lineNo + 1 >= o2.offset;
-    if (shown && keptBytes < keepBytes) {
+    const shown2 = w2.lineNo + 1 >= o2.offset;
+    if (shown2 && keptBytes < keepBytes) {
       const part = Buffer.from(chunk.subarray(0, keepBytes - keptBytes));
       kept.push(part);
       keptBytes += part.length;
@@ -77336,13 +79441,13 @@ var globTool = defineTool({
       ordered = rels.sort();
     }
     const entries = ordered;
-    const shown = entries.slice(0, MAX_GLOB_RESULTS).map((rel) => ctx.workspace.display(path9.join(dir.path, rel)));
+    const shown2 = entries.slice(0, MAX_GLOB_RESULTS).map((rel) => ctx.workspace.display(path9.join(dir.path, rel)));
     if (entries.length > MAX_GLOB_RESULTS) {
-      shown.push(
+      shown2.push(
         `[${entries.length - MAX_GLOB_RESULTS} more of ${entries.length} files not shown (${sortByTime ? "oldest" : "too many to sort by time; listed by path"}). Narrow the pattern or the path to see them.]`
       );
     }
-    return ok(shown.join("\n"));
+    return ok(shown2.join("\n"));
   }
 });
 
@@ -77377,19 +79482,19 @@ var grepTool = defineTool({
     const lines = ctx.rg ? await withRipgrep(ctx.rg, input, mode, target.display, ctx) : await withJs(input, mode, target.path, target.stat.isDirectory(), ctx);
     if (lines.length === 0) return ok(`No matches for ${JSON.stringify(input.pattern)} in ${target.display}.`);
     if (mode !== "content") lines.sort();
-    let shown = lines;
+    let shown2 = lines;
     const notes = [];
     if (input.head_limit && lines.length > input.head_limit) {
-      shown = lines.slice(0, input.head_limit);
+      shown2 = lines.slice(0, input.head_limit);
       notes.push(`[head_limit ${input.head_limit}: ${lines.length - input.head_limit} more lines not shown.]`);
     }
-    const text = [...shown, ...notes].join("\n");
+    const text = [...shown2, ...notes].join("\n");
     return ok(
       capText(text, 'Narrow the search with path, glob or type, or use head_limit / output_mode "files_with_matches".')
     );
   }
 });
-async function withRipgrep(rg, input, mode, shown, ctx) {
+async function withRipgrep(rg, input, mode, shown2, ctx) {
   const args = [
     "--null",
     "--no-require-git",
@@ -77418,7 +79523,7 @@ async function withRipgrep(rg, input, mode, shown, ctx) {
   args.push("-g", "!.git");
   if (input.type) args.push("--type", input.type);
   args.push("-e", input.pattern);
-  if (shown !== ".") args.push("--", shown);
+  if (shown2 !== ".") args.push("--", shown2);
   const res = await runProcess(rg, args, ctx.workspace.root, ctx.signal);
   if (res.code === 2 && res.stderr.trim()) {
     const msg = res.stderr.trim();
@@ -77884,6 +79989,37 @@ function failureOf(run2, status) {
   return run2.cfg.failOn.includes(status.status) ? `${status.status}: ${status.blocker ?? status.summary}` : null;
 }
 
+// src/pipeline/agent-setup.ts
+import { relative as relative4 } from "node:path";
+function shown(run2, agent) {
+  return agent.builtin ? `built-in ${agent.name}` : relative4(run2.env.workspace, agent.file).split("\\").join("/");
+}
+function agentModel(run2, agent) {
+  const { model, unknownFileModel } = resolveRunModel(run2.cfg.model, agent.model, DEFAULT_MODEL);
+  for (const w2 of agent.warnings) run2.log.warning(w2);
+  if (unknownFileModel !== void 0) {
+    run2.log.warning(
+      `Agent file ${shown(run2, agent)}: model "${unknownFileModel}" is not a model this action knows; using ${DEFAULT_MODEL} (${model.id}). Use one of ${MODEL_ALIASES.join(", ")}, a full id starting with "claude-", or "inherit".`
+    );
+  }
+  if (model.warning) run2.log.warning(model.warning);
+  return model;
+}
+function agentTools(run2, agent, available) {
+  const { offered, unavailable } = offeredTools(agent, available, run2.cfg.allowedTools);
+  if (unavailable.length) {
+    run2.log.warning(
+      `Agent file ${shown(run2, agent)}: not available here, left out: ${unavailable.join(", ")}. The agent runs with ${offered.join(", ") || "no tools"}.`
+    );
+    run2.footer.push(`not available here: ${unavailable.join(", ")}`);
+  }
+  return offered;
+}
+function runBudgets(run2, agent) {
+  const { cfg } = run2;
+  return { ...agentBudgets(agent, { maxTurns: cfg.maxTurns, timeoutMs: cfg.timeoutMs }), maxCostUsd: cfg.maxCostUsd };
+}
+
 // src/pipeline/agent-run.ts
 function sandboxSettings(run2, credentials) {
   return {
@@ -77902,8 +80038,7 @@ async function runAgent(run2, catalog, git, branch, credentials) {
   let model;
   try {
     agent = findAgent(catalog, run2.agentName);
-    model = resolveModel(cfg.model || agent.model, DEFAULT_MODEL);
-    if (model.warning) run2.log.warning(model.warning);
+    model = agentModel(run2, agent);
   } catch (e) {
     return { ended: errorStatus(`The agent file for /${run2.agentName} could not be used.`, errorMessage(e)) };
   }
@@ -77911,7 +80046,7 @@ async function runAgent(run2, catalog, git, branch, credentials) {
     `Working (${agent.name}, ${cfg.provider === "anthropic" ? model.id : `${providerModelId(cfg.provider, model.id)} on ${cfg.provider}`})`
   );
   const restoreGit = await git.hideCredentials();
-  const offered = agent.tools.filter((t2) => !cfg.allowedTools || cfg.allowedTools.includes(t2));
+  const offered = agentTools(run2, agent, [...TOOL_NAMES]);
   const transcript = new Transcript(
     join12(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? "local"}-${event.comment.id}.jsonl`),
     redact,
@@ -77962,7 +80097,7 @@ async function runAgent(run2, catalog, git, branch, credentials) {
       startSha: git.startSha(),
       task,
       images,
-      budgets: { maxTurns: cfg.maxTurns, maxCostUsd: cfg.maxCostUsd, timeoutMs: cfg.timeoutMs },
+      budgets: runBudgets(run2, agent),
       signal: run2.cancelled,
       transcript,
       onEvent: (e) => {
@@ -82502,13 +84637,13 @@ function decidePermission(input) {
     };
   }
   const level = Math.max(rank(input.permission), rank(input.roleName));
-  const shown = levelName(input.permission, input.roleName);
-  if (level >= REQUIRED) return { allowed: true, reason: `${login} has ${shown} permission on the repository.` };
+  const shown2 = levelName(input.permission, input.roleName);
+  if (level >= REQUIRED) return { allowed: true, reason: `${login} has ${shown2} permission on the repository.` };
   const wanted = userKey(login);
   if (input.allowedUsers.some((u2) => userKey(u2) === wanted)) {
     return { allowed: true, reason: `${login} is listed in \`${Input.AllowedUsers}\`.` };
   }
-  const has2 = level <= 0 ? "no access to this repository" : `${shown} permission on this repository`;
+  const has2 = level <= 0 ? "no access to this repository" : `${shown2} permission on this repository`;
   return {
     allowed: false,
     reason: `Only people with write, maintain or admin permission can run this agent, and ${login} has ${has2}. A maintainer can add them to \`${Input.AllowedUsers}\` in the workflow.`
@@ -82858,7 +84993,7 @@ function secretsIn(text, kind, tokenFile = false) {
         const at2 = line.indexOf(sep6);
         if (at2 <= 0) continue;
         const key = line.slice(0, at2).trim().replace(/^["'-]\s*|["']$/g, "");
-        if (key && !/^[#;]/.test(key) && SECRET_KEY.test(key)) add(unquote(line.slice(at2 + 1).trim()));
+        if (key && !/^[#;]/.test(key) && SECRET_KEY.test(key)) add(unquote2(line.slice(at2 + 1).trim()));
       }
     }
     for (const m2 of text.matchAll(URL_CREDENTIALS)) {
@@ -82900,7 +85035,7 @@ function addSecret(out, raw, depth2 = 0) {
     if (/^[\x20-\x7e]+$/.test(decoded)) addSecret(out, decoded, depth2 + 1);
   }
 }
-function unquote(v2) {
+function unquote2(v2) {
   const q3 = v2[0];
   if ((q3 === '"' || q3 === "'") && v2.indexOf(q3, 1) > 0) return v2.slice(1, v2.indexOf(q3, 1));
   return v2.replace(/\s+[#;].*$/, "");
@@ -83111,7 +85246,7 @@ async function scan({
   for (const h3 of knownHits(nameText, forms, Infinity)) badNames.add(names[h3.line - 1]);
   for (const h3 of await lintHits(nameText, "file-names.txt")) badNames.add(names[h3.line - 1]);
   if (badNames.size) report2({ file: WITHHELD_NAME, line: 0, rule: plural2(badNames.size, "file name") });
-  const shown = (path15) => badNames.has(path15) ? WITHHELD_NAME : path15;
+  const shown2 = (path15) => badNames.has(path15) ? WITHHELD_NAME : path15;
   for (const f3 of parsed) {
     const text = f3.raw;
     const binary = text.slice(0, 8e3).includes("\0");
@@ -83122,8 +85257,8 @@ async function scan({
     files.set(f3.path, counts);
     if (!text) continue;
     scannedBytes += text.length - f3.added;
-    const where = { file: shown(f3.path), ...f3.commit ? { commit: f3.commit } : {} };
-    const label = `${shown(f3.path)}${f3.commit ? ` (commit ${f3.commit.slice(0, 7)})` : ""}`;
+    const where = { file: shown2(f3.path), ...f3.commit ? { commit: f3.commit } : {} };
+    const label = `${shown2(f3.path)}${f3.commit ? ` (commit ${f3.commit.slice(0, 7)})` : ""}`;
     let hits = 0;
     for (const h3 of knownHits(text, forms, lim.findingsPerFile)) {
       report2({ ...where, line: fileLine(f3, h3.line), rule: `known secret (${h3.form})` });
@@ -83159,7 +85294,7 @@ async function scan({
       report2({ file, line: h3.line, rule: h3.rule, commit: c3.sha });
   }
   const lintedBytes = lim.lintBytesTotal - lintBudget;
-  const changed = [...files].map(([file, c3]) => ({ file: shown(file), ...c3 })).sort((a, b3) => a.file.localeCompare(b3.file));
+  const changed = [...files].map(([file, c3]) => ({ file: shown2(file), ...c3 })).sort((a, b3) => a.file.localeCompare(b3.file));
   const result = { findings, files: changed, skipped, scannedBytes, lintedBytes, ms: Date.now() - started };
   return { result, badNames };
 }

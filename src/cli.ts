@@ -7,10 +7,17 @@ import { execFileSync } from 'node:child_process';
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { UserError, errorMessage } from './errors.ts';
-import { DEFAULT_MODEL, type Provider, type Status } from './constants.ts';
-import { loadAgents, findAgent, DEFAULT_AGENTS_DIR } from './agents/definition.ts';
+import { DEFAULT_MODEL, TOOL_NAMES, type Provider, type Status } from './constants.ts';
+import {
+  loadAgents,
+  findAgent,
+  agentBudgets,
+  offeredTools,
+  DEFAULT_AGENTS_DIR,
+  type AgentDefinition,
+} from './agents/definition.ts';
 import { builtinAgentsDir } from './agents/builtin.ts';
-import { resolveModel } from './model/models.ts';
+import { resolveRunModel } from './model/models.ts';
 import { createModelClient, checkProviderSettings, providerSecrets } from './model/provider.ts';
 import { formatStatus, type StatusBlock } from './session/status.ts';
 import { runSession } from './session/session.ts';
@@ -152,6 +159,20 @@ async function commitWork(
   return { status, diffSha256 };
 }
 
+/** The agent's model and tools for a local run; what the file asks for and cannot have here is a warning. */
+function agentSetup(agent: AgentDefinition, modelFlag: string | undefined) {
+  const chosen = resolveRunModel(modelFlag, agent.model, DEFAULT_MODEL);
+  for (const w of agent.warnings) consoleLogger.warning(w);
+  if (chosen.unknownFileModel) {
+    consoleLogger.warning(
+      `the agent file's model "${chosen.unknownFileModel}" is not a model this action knows; using ${DEFAULT_MODEL}.`,
+    );
+  }
+  const tools = offeredTools(agent, TOOL_NAMES);
+  if (tools.unavailable.length) consoleLogger.warning(`not available here, left out: ${tools.unavailable.join(', ')}`);
+  return { model: chosen.model, tools };
+}
+
 /** The model provider's settings from the environment, checked unless a recording answers instead. */
 function modelSettings(provider: Provider, replaying: boolean) {
   const apiKey = process.env.ANTHROPIC_API_KEY ?? '';
@@ -187,7 +208,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     log: consoleLogger,
   });
   const agent = findAgent(catalog, recording?.agent ?? values.agent);
-  const model = resolveModel(recording?.model ?? (values.model || agent.model), DEFAULT_MODEL);
+  const { model, tools } = agentSetup(agent, recording?.model ?? values.model);
 
   // The hardened git of the action: no hooks, no config the agent could have planted, no user HOME.
   const git = createCommandManager({
@@ -209,7 +230,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   );
   const toolbox = await createToolbox({
     workspace,
-    tools: recording ? recording.tools : agent.tools,
+    tools: recording ? recording.tools : tools.offered,
     readOnlyRoots: agent.referenceRoots,
     sandbox: values.sandbox as SandboxMode,
     env: process.env,
@@ -242,9 +263,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       comments: [],
     },
     budgets: {
-      maxTurns: Number(values['max-turns']),
+      ...agentBudgets(agent, {
+        maxTurns: Number(values['max-turns']),
+        timeoutMs: Number(values['timeout-minutes']) * 60_000,
+      }),
       maxCostUsd: Number(values['max-cost-usd']),
-      timeoutMs: Number(values['timeout-minutes']) * 60_000,
     },
     signal: cancel.signal,
     transcript,

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AgentFileError, TOOL_NAMES, findAgent, loadAgents, parseAgentFile } from '../../src/agents/definition.ts';
+import { AgentFileError, findAgent, loadAgents, parseAgentFile } from '../../src/agents/definition.ts';
 import { UserError } from '../../src/errors.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -24,7 +24,7 @@ function badFixture(rel: string): AgentFileError {
   } catch (e) {
     assert.ok(e instanceof AgentFileError, `expected AgentFileError, got ${String(e)}`);
     assert.ok(e instanceof UserError);
-    assert.match(e.message, new RegExp(`^Agent file ${rel.replace('.', '\\.')}: `), 'names the file');
+    assert.match(e.message, new RegExp(`^Agent file ${rel.replace('.', '\\.')}:\\d+: `), 'names the file and the line');
     return e;
   }
   assert.fail(`${rel} parsed but should not`);
@@ -68,11 +68,11 @@ describe('parseAgentFile: valid files', () => {
     assert.deepEqual(def.referenceRoots, [path.join(fixtures, 'valid/docs/guide.md')]);
   });
 
-  test('minimal file: no description, no tools → all six, mixed-case name allowed', () => {
+  test('minimal file: no description, no tools → null (every tool the run has), mixed-case name allowed', () => {
     const def = parseFixture('valid/minimal.md');
     assert.equal(def.name, 'Minimal-1');
     assert.equal(def.description, '');
-    assert.deepEqual(def.tools, [...TOOL_NAMES]);
+    assert.equal(def.tools, null);
     assert.equal(def.body, 'Just do the task.');
   });
 
@@ -86,80 +86,36 @@ describe('parseAgentFile: valid files', () => {
 
   test('tools: (null) counts as absent', () => {
     const def = parseAgentFile('/tmp/y.md', '---\nname: y\ntools:\n---\nGo.\n');
-    assert.deepEqual(def.tools, [...TOOL_NAMES]);
-  });
-
-  test('a file larger than 100 KB is refused', () => {
-    const text = `---\nname: big\n---\n${'x'.repeat(101 * 1024)}`;
-    assert.throws(() => parseAgentFile('/tmp/big.md', text), /big\.md: is 102 KB; keep agent files under 100 KB/);
+    assert.equal(def.tools, null);
   });
 });
 
 describe('parseAgentFile: malformed files (message names file, field and fix)', () => {
+  // Only a file that cannot be a command is refused; the files earlier versions refused for other reasons load now
+  // (see wild.test.ts).
   const cases: Array<[string, string, RegExp]> = [
-    ['no-frontmatter.md', 'no-frontmatter', /does not start with YAML frontmatter\. Put a line "---" first/],
-    [
-      'bad-yaml.md',
-      'bad-yaml',
-      /invalid YAML in the frontmatter at line 5: unexpected end of the stream within a double quoted scalar\. Fix the YAML/,
-    ],
-    ['missing-name.md', 'missing-name', /field "name" is missing or empty\. Add "name: missing-name"/],
-    ['empty-name.md', 'empty-name', /field "name" is missing or empty\. Add "name: empty-name"/],
+    ['no-frontmatter.md', 'no-frontmatter', /:1: does not start with YAML frontmatter\. Put a line "---" first/],
+    ['missing-name.md', 'missing-name', /:1: field "name" is missing or empty\. Add "name: missing-name"/],
+    ['empty-name.md', 'empty-name', /:2: field "name" is missing or empty\. Add "name: empty-name"/],
     [
       'name-with-spaces.md',
       'backend-developer',
-      /field "name" is "Backend Developer"; a name may contain only letters, digits and "-".*Use e\.g\. "name: backend-developer"/,
+      /:2: field "name" is "Backend Developer"; a name may contain only letters, digits, "-", "_" and "\.".*Use e\.g\. "name: backend-developer"/,
     ],
-    ['name-leading-dash.md', 'dash', /field "name" is "-dash";.*must not start with "-"/],
-    ['name-number.md', 'name-number', /field "name" must be a string, got a number \(42\)\. Quote it: name: "42"/],
-    [
-      'unknown-tool.md',
-      'unknown-tool',
-      /field "tools" names an unknown tool "WebFetch"\. Valid tools: Read, Write, Edit, Bash, Glob, Grep/,
-    ],
-    [
-      'tools-mapping.md',
-      'tools-mapping',
-      /field "tools" must be a comma-separated string or a YAML list, got a mapping\. Example: "tools: Read, Grep, Glob"/,
-    ],
-    [
-      'tools-empty.md',
-      'tools-empty',
-      /field "tools" lists no tools\. Name at least one of Read, Write, Edit, Bash, Glob, Grep, or remove the field/,
-    ],
-    [
-      'tool-number.md',
-      'tool-number',
-      /field "tools" has an entry that is a number \(7\); entries must be tool names: Read, Write/,
-    ],
-    [
-      'model-number.md',
-      'model-number',
-      /field "model" must be a string, got a number \(4\.5\)\. Use an alias \(sonnet, opus, haiku, sonnet\[1m\], opus\[1m\]\)/,
-    ],
-    [
-      'missing-body.md',
-      'missing-body',
-      /has no instructions after the frontmatter\. Write the agent's instructions below the closing "---"/,
-    ],
-    [
-      'description-list.md',
-      'description-list',
-      /field "description" must be a string, got a list\. Write one sentence/,
-    ],
-    ['unclosed.md', 'unclosed', /the frontmatter is not closed\. Add a line "---" after the last field/],
+    ['name-leading-dash.md', 'dash', /:2: field "name" is "-dash";.*must start with a letter or digit/],
+    ['unclosed.md', 'unclosed', /:5: the frontmatter is not closed\. Add a line "---" after the last field/],
     [
       'js-frontmatter.md',
       'js-frontmatter',
-      /the first line must be exactly "---" \(got "---js"\); only YAML frontmatter is supported/,
+      /:1: the first line must be exactly "---" \(got "---js"\); only YAML frontmatter is supported/,
     ],
     [
       'scalar-frontmatter.md',
       'scalar-frontmatter',
-      /the frontmatter must be YAML fields \("name: …"\), not a list or a single value/,
+      /:2: the frontmatter must be YAML fields \("name: …"\), not a list or a single value/,
     ],
   ];
-  assert.ok(cases.length >= 10);
+  assert.ok(cases.length >= 8);
   for (const [file, name, message] of cases) {
     test(file, () => {
       const e = badFixture(file);
@@ -257,25 +213,27 @@ describe('loadAgents', () => {
     await rm(ws, { recursive: true });
   });
 
-  test('a malformed file does not break others and shadows the built-in of its name', async () => {
+  test('a file that cannot be a command does not break others and shadows the built-in of its name', async () => {
     const ws = await repo({
       '.claude/agents/good.md': agent('good'),
-      '.claude/agents/broken.md': '---\nname: broken\ntools: Read, Teleport\n---\nx\n',
-      '.claude/agents/backend-developer.md': '---\nname: backend-developer\nmodel: [a]\n---\nx\n',
+      // Unknown tools and a model that is a list no longer stop a file: it loads with a warning for the run.
+      '.claude/agents/teleporter.md': '---\nname: teleporter\ntools: Read, Teleport\nmodel: [a]\n---\nx\n',
+      '.claude/agents/backend-developer.md': '---\nname: Backend Developer\n---\nx\n',
       '.claude/agents/Bad Name.md': '---\nname: Bad Name\n---\nx\n',
     });
     const cat = await loadAgents({ workspace: ws, builtinDir });
     assert.equal(findAgent(cat, 'good').name, 'good');
-    assert.deepEqual(cat.errors.map((e) => e.name).sort(), ['backend-developer', 'bad-name', 'broken']);
-    assert.throws(
-      () => findAgent(cat, 'broken'),
-      (e: unknown) =>
-        e instanceof UserError &&
-        /Agent file \.claude\/agents\/broken\.md: field "tools" names an unknown tool "Teleport"/.test(e.message),
-    );
+    assert.deepEqual(findAgent(cat, 'teleporter').tools, ['Read', 'Teleport']);
+    assert.deepEqual(findAgent(cat, 'teleporter').warnings, [
+      'Agent file .claude/agents/teleporter.md:4: field "model" is a list, not a model name; the default model is used. Use an alias (sonnet, opus, haiku), a full model id, or "inherit".',
+    ]);
+    assert.deepEqual(cat.errors.map((e) => e.name).sort(), ['backend-developer', 'bad-name']);
     assert.throws(
       () => findAgent(cat, 'backend-developer'),
-      /Agent file \.claude\/agents\/backend-developer\.md: field "model" must be a string, got a list/,
+      (e: unknown) =>
+        e instanceof UserError &&
+        /^Agent file \.claude\/agents\/backend-developer\.md:2: field "name" is "Backend Developer"/.test(e.message),
+      'the broken file shadows the built-in rather than letting it run in its place',
     );
     assert.throws(() => findAgent(cat, 'bad-name'), /field "name" is "Bad Name"/);
     await rm(ws, { recursive: true });

@@ -14,7 +14,7 @@ const README = readDocs().replace(/\\`/g, '`');
 /** Calls whose first argument is a message a user can see. */
 const CALL = /\b(?:new UserError|core\.setFailed|core\.warning|core\.notice|new Error|fail)\(\s*/g;
 /** Where `new Error(…)` and the local `fail(…)` carry messages that end up in a report. */
-const ERROR_FILES = /^src\/(git\/repository|tools\/sandbox|agent\/definition)\.ts$/;
+const ERROR_FILES = /^src\/(git\/repository|tools\/sandbox|agents\/definition)\.ts$/;
 /** Messages that never reach a user (programming errors, or text only the model sees). */
 const INTERNAL = [
   /^Workspace root must be absolute/,

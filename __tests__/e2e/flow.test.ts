@@ -267,11 +267,12 @@ test(
   },
 );
 
-test('a malformed agent file: the commenter is told what is wrong and how to fix it; ERROR; no model call', async () => {
+test('an agent file that cannot be a command: the commenter is told the file, line and fix; ERROR; no model call', async () => {
   const s = await scenario({
     files: {
       ...SERVICE_FILES,
-      '.claude/agents/backend-developer.md': '---\nname: backend-developer\ntools: [Read, Teleport]\n---\nDo things.\n',
+      // A name with a space is no command; filed under its slug, it shadows the built-in rather than run it instead.
+      '.claude/agents/backend-developer.md': '---\ndescription: d\nname: backend developer\n---\nDo things.\n',
     },
     script: [],
   });
@@ -281,8 +282,8 @@ test('a malformed agent file: the commenter is told what is wrong and how to fix
   assert.equal(s.anthropic.requests.length, 0);
   const reply = statusComments(s, s.issueNumber)[0];
   assert.ok(reply, 'a reply on the issue');
-  assert.match(reply.body, /\.claude\/agents\/backend-developer\.md/);
-  assert.match(reply.body, /Teleport/);
+  assert.match(reply.body, /\.claude\/agents\/backend-developer\.md:3: field "name" is "backend developer"/);
+  assert.match(reply.body, /Use e\.g\. "name: backend-developer"/);
 });
 
 test('an empty workspace is cloned with the token, and the run proceeds', { skip: sandboxed.skip }, async () => {

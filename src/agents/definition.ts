@@ -1,25 +1,40 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import matter from 'gray-matter';
 import { UserError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { DEFAULT_AGENTS_DIR, TOOL_NAMES, type ToolName } from '../constants.ts';
+import { FrontmatterMissing, readFrontmatter, type Frontmatter } from './frontmatter.ts';
+import { canonicalToolNames } from './tool-names.ts';
 export { TOOL_NAMES, type ToolName };
+export { offeredTools, canonicalToolNames, isKnownToolName, CLAUDE_TOOL_NAMES } from './tool-names.ts';
 
 export { DEFAULT_AGENTS_DIR };
 
 export const GITHUB_AGENTS_DIR = '.github/agents';
+export const GEMINI_AGENTS_DIR = '.gemini/agents';
+
+/** Which tool's convention a file follows: where it was found decides (fields are read the same way). */
+export type AgentFormat = 'claude' | 'copilot' | 'gemini' | 'builtin';
 
 /** One agent: a Markdown file with YAML frontmatter; the body is its instructions. */
 export interface AgentDefinition {
   /** The command: `/<name>`. */
   name: string;
   description: string;
-  /** Tools the agent may use; all six when the file does not say. */
-  tools: ToolName[];
-  /** Alias or full id; undefined when absent or `inherit` (the action's default applies). */
+  /**
+   * The tools the file asks for, as Claude Code's names (aliases mapped, `mcp__…` and wildcards as written);
+   * null when the file has no tools line: every tool the run has. `[]`: no tools.
+   */
+  tools: readonly string[] | null;
+  /** Tools the file takes away (`disallowedTools`), as canonical names; [] when none. */
+  disallowedTools: readonly string[];
+  /** Alias or id as written; undefined when absent or `inherit` (the action's default applies). */
   model?: string;
+  /** `maxTurns` / `max_turns`: at most this many turns (the `max-turns` input still caps it). */
+  maxTurns?: number;
+  /** Gemini's `timeout_mins`: at most this many minutes (the `timeout-minutes` input still caps it). */
+  timeoutMinutes?: number;
   body: string;
   /** Absolute path of the agent file. */
   file: string;
@@ -30,6 +45,9 @@ export interface AgentDefinition {
    */
   referenceRoots: string[];
   builtin: boolean;
+  format: AgentFormat;
+  /** What in the file was ignored or replaced, each naming the file and line; logged when this agent runs. */
+  warnings: readonly string[];
 }
 
 export interface AgentFileProblem {
@@ -42,11 +60,11 @@ export interface AgentFileProblem {
 
 export interface AgentCatalog {
   agents: Map<string, AgentDefinition>;
-  /** Malformed files. They never break other agents; one shadows later files (and built-ins) of the same name. */
+  /** Files that cannot be a command. They never break other agents; one shadows later files (and built-ins) of the same name. */
   errors: AgentFileProblem[];
 }
 
-/** A malformed agent file; `agentName` is what `/<name>` would have been. */
+/** An agent file that cannot be a command; `agentName` is what `/<name>` would have been. */
 export class AgentFileError extends UserError {
   override name = 'AgentFileError';
   readonly file: string;
@@ -58,186 +76,252 @@ export class AgentFileError extends UserError {
   }
 }
 
-const NAME_RE = /^[a-z0-9][a-z0-9-]*$/i;
-const KNOWN_FIELDS = new Set(['name', 'description', 'tools', 'model']);
-const MAX_FILE_BYTES = 100 * 1024;
+/**
+ * A command name: letters, digits, `-`, `_` and `.`, starting with a letter or digit. A dot must be followed by
+ * another character that is not a dot: the name starts the branch name, and git refuses `..` and a trailing `.`.
+ */
+const NAME_RE = /^[a-z0-9](?:[a-z0-9_-]|\.(?=[a-z0-9_-]))*$/i;
+/** Claude Code's limit: it skips larger files. */
+const MAX_FILE_BYTES = 1024 * 1024;
+/** Fields read here (normalised keys); others are ignored (debug log). */
+const KNOWN_FIELDS = new Set(['name', 'description', 'tools', 'disallowedtools', 'model', 'maxturns', 'timeoutmins']);
 
 export interface ParseOptions {
   /** Links resolving outside this folder are dropped from `referenceRoots`. Default: the agent file's folder. */
   confineTo?: string;
   builtin?: boolean;
+  /** Default 'claude' ('builtin' when `builtin`). Copilot files may leave out `name`: the file name is used. */
+  format?: AgentFormat;
   log?: Logger;
 }
 
-/** Throws the file's AgentFileError; `asName` overrides the agent name it is filed under. */
-type Fail = (message: string, asName?: string) => never;
-
-/** Parses one agent file. Throws AgentFileError (a UserError) naming the file, the field and the fix. */
-export function parseAgentFile(file: string, text: string, opts: ParseOptions = {}): AgentDefinition {
-  const abs = path.resolve(file);
-  const shown = opts.builtin ? path.basename(abs) : displayPath(abs, opts.confineTo);
-  const fallbackName = path.basename(abs).replace(/\.md$/i, '');
-  let agentName = fallbackName;
-  const fail: Fail = (message, asName) => {
-    throw new AgentFileError(abs, asName ?? agentName, `Agent file ${shown}: ${message}`);
-  };
-
-  if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
-    fail(
-      `is ${Math.ceil(Buffer.byteLength(text) / 1024)} KB; keep agent files under ${MAX_FILE_BYTES / 1024} KB (move long material into linked documents).`,
-    );
-  }
-  const { data, content } = readFrontmatter(text, fail);
-  const name = nameField(data.name, fallbackName, fail);
-  agentName = name; // every later problem is filed under the name the file declares
-  const description = descriptionField(data.description, fail);
-  const tools = toolsField(data.tools, fail);
-  const model = modelField(data.model, fail);
-
-  const unknown = Object.keys(data).filter((k) => !KNOWN_FIELDS.has(k));
-  if (unknown.length)
-    (opts.log ?? silentLogger).debug(`Agent file ${shown}: ignoring frontmatter field(s) ${unknown.join(', ')}.`);
-
-  const body = content.trim();
-  if (body === '') {
-    fail('has no instructions after the frontmatter. Write the agent\'s instructions below the closing "---".');
-  }
-
-  return {
-    name,
-    description,
-    tools,
-    ...(model !== undefined ? { model } : {}),
-    body,
-    file: abs,
-    referenceRoots: referenceRoots(abs, body, opts.confineTo ?? path.dirname(abs), opts.log ?? silentLogger),
-    builtin: opts.builtin ?? false,
-  };
-}
-
-/** The YAML frontmatter's fields and the Markdown after it. */
-function readFrontmatter(text: string, fail: Fail): { data: Record<string, unknown>; content: string } {
-  // Frontmatter must be the very first thing, opened and closed by a line of exactly `---` (this also keeps
-  // gray-matter's `---js` executable frontmatter out).
-  const src = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
-  const lines = src.split('\n');
-  if (lines[0]?.trimEnd() !== '---') {
-    fail(
-      lines[0]?.startsWith('---')
-        ? `the first line must be exactly "---" (got "${lines[0].slice(0, 40)}"); only YAML frontmatter is supported.`
-        : 'does not start with YAML frontmatter. Put a line "---" first, then "name: <agent-name>" and "description: …", then "---", then the instructions.',
-    );
-  }
-  const closing = lines.findIndex((l, i) => i > 0 && l.trimEnd() === '---');
-  if (closing < 0)
-    fail('the frontmatter is not closed. Add a line "---" after the last field, before the instructions.');
-
-  let data: Record<string, unknown>;
-  let content: string;
-  try {
-    const parsed = matter(src, { language: 'yaml' });
-    data = parsed.data ?? {};
-    content = parsed.content;
-  } catch (e) {
-    const err = e as { reason?: string; message?: string; mark?: { line?: number } };
-    const line = typeof err.mark?.line === 'number' ? ` at line ${err.mark.line + 1}` : '';
-    const reason = err.reason ?? String(err.message ?? e).split('\n')[0];
-    return fail(
-      `invalid YAML in the frontmatter${line}: ${reason}. Fix the YAML (quote values containing ":" or "#").`,
-    );
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    fail('the frontmatter must be YAML fields ("name: …"), not a list or a single value.');
-  }
-  return { data, content };
-}
-
-/** Field `name`: required, the command `/<name>`. */
-function nameField(rawName: unknown, fallbackName: string, fail: Fail): string {
-  if (rawName === undefined || rawName === null || (typeof rawName === 'string' && rawName.trim() === '')) {
-    fail(
-      `field "name" is missing or empty. Add "name: ${slug(fallbackName)}" to the frontmatter (letters, digits and "-"; it is the command /<name>).`,
-    );
-  }
-  if (typeof rawName !== 'string') {
-    fail(
-      `field "name" must be a string, got ${describe(rawName)}. Quote it: name: "${slug(scalarText(rawName)) || 'my-agent'}".`,
-    );
-  }
-  const name = rawName.trim();
-  if (!NAME_RE.test(name)) {
-    fail(
-      `field "name" is "${name}"; a name may contain only letters, digits and "-" and must not start with "-" (it is the command /<name>). Use e.g. "name: ${slug(name) || 'my-agent'}".`,
-      slug(name) || fallbackName,
-    );
-  }
-  return name;
-}
-
-/** Field `description`: optional, one sentence. */
-function descriptionField(raw: unknown, fail: Fail): string {
-  if (raw === undefined || raw === null) return '';
-  if (typeof raw !== 'string') {
-    fail(
-      `field "description" must be a string, got ${describe(raw)}. Write one sentence saying what the agent does (quote it if it contains ":").`,
-    );
-  }
-  return raw.trim();
-}
-
-/** Field `tools`: a comma-separated string or a YAML list of tool names; all six when absent. */
-function toolsField(raw: unknown, fail: Fail): ToolName[] {
-  if (raw === undefined || raw === null) return [...TOOL_NAMES];
-  let list: unknown[];
-  if (typeof raw === 'string') list = raw.split(',');
-  else if (Array.isArray(raw)) list = raw;
-  else {
-    return fail(
-      `field "tools" must be a comma-separated string or a YAML list, got ${describe(raw)}. Example: "tools: Read, Grep, Glob".`,
-    );
-  }
-  const picked: ToolName[] = [];
-  for (const entry of list) {
-    if (typeof entry !== 'string') {
-      fail(
-        `field "tools" has an entry that is ${describe(entry)}; entries must be tool names: ${TOOL_NAMES.join(', ')}.`,
-      );
-    }
-    const t = entry.trim();
-    if (t === '') continue;
-    const tool = TOOL_NAMES.find((n) => n.toLowerCase() === t.toLowerCase());
-    if (!tool) {
-      fail(
-        `field "tools" names an unknown tool "${t}". Valid tools: ${TOOL_NAMES.join(', ')} (remove "tools" to allow all six).`,
-      );
-    }
-    if (!picked.includes(tool)) picked.push(tool);
-  }
-  if (picked.length === 0) {
-    fail(
-      `field "tools" lists no tools. Name at least one of ${TOOL_NAMES.join(', ')}, or remove the field to allow all six.`,
-    );
-  }
-  return picked;
-}
-
-/** Field `model`: an alias or a full id; undefined when absent, empty or `inherit` (the action's default applies). */
-function modelField(raw: unknown, fail: Fail): string | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  if (typeof raw !== 'string') {
-    fail(
-      `field "model" must be a string, got ${describe(raw)}. Use an alias (sonnet, opus, haiku, sonnet[1m], opus[1m]), a full model id, or "inherit".`,
-    );
-  }
-  const m = raw.trim();
-  return m === '' || m.toLowerCase() === 'inherit' ? undefined : m;
+/** The file name without `.agent.md` / `.md`: Copilot's default name. */
+export function fileStem(file: string): string {
+  return path.basename(file).replace(/(\.agent)?\.md$/i, '');
 }
 
 /**
- * Loads every agent: `agentsDir` (relative to the workspace), then `.github/agents`, then the built-ins. The first
- * file of a name wins, so a repository's file overrides a built-in one. A malformed file is recorded in `errors`
- * and shadows later files of the name it would have had, so asking for it reports its error instead of silently
- * running another agent.
+ * Parses one agent file. Only a file that cannot be a command (no frontmatter, no usable name, over 1 MB) throws
+ * AgentFileError (a UserError) naming the file, the line and the fix; anything else that is off is replaced or
+ * ignored and said in `warnings`.
+ */
+export function parseAgentFile(file: string, text: string, opts: ParseOptions = {}): AgentDefinition {
+  const abs = path.resolve(file);
+  const shown = opts.builtin ? path.basename(abs) : displayPath(abs, opts.confineTo);
+  const format: AgentFormat = opts.format ?? (opts.builtin ? 'builtin' : 'claude');
+  const stem = fileStem(abs);
+  const at = (line: number | undefined): string => `Agent file ${shown}${line ? `:${line}` : ''}`;
+
+  if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
+    throw new AgentFileError(
+      abs,
+      stem,
+      `${at(undefined)}: is ${Math.ceil(Buffer.byteLength(text) / 1024)} KB; keep agent files under ${MAX_FILE_BYTES / 1024} KB (move long material into linked documents).`,
+    );
+  }
+  let fm: Frontmatter;
+  try {
+    fm = readFrontmatter(text);
+  } catch (e) {
+    if (e instanceof FrontmatterMissing) throw new AgentFileError(abs, stem, `${at(e.line)}: ${e.message}`);
+    throw e;
+  }
+  const name = nameField(fm, {
+    stem,
+    format,
+    fail: (line, m, asName) => new AgentFileError(abs, asName ?? stem, `${at(line)}: ${m}`),
+  });
+  const warnings: string[] = [];
+  const warn = (field: string, message: string): void => void warnings.push(`${at(fm.lines[field])}: ${message}`);
+  const log = opts.log ?? silentLogger;
+  if (fm.mode !== 'yaml') {
+    log.debug(
+      `${at(fm.yamlError?.line)}: not strict YAML (${fm.yamlError?.reason ?? 'not fields'}); read as ${fm.mode === 'repaired' ? 'Claude Code repairs it' : 'plain "key: value" lines'}.`,
+    );
+  }
+  const unknown = Object.keys(fm.data).filter((k) => !KNOWN_FIELDS.has(k));
+  if (unknown.length) log.debug(`${at(undefined)}: ignoring frontmatter field(s) ${unknown.join(', ')}.`);
+
+  const body = fm.content.trim();
+  if (body === '') {
+    warnings.push(
+      `${at(undefined)}: has no instructions after the frontmatter; the agent runs with only the action's own prompt. Write its instructions below the closing "---".`,
+    );
+  }
+  const model = modelField(fm, warn);
+  const maxTurns = positiveField(fm, 'maxturns', 'maxTurns', warn);
+  const timeoutMinutes = positiveField(fm, 'timeoutmins', 'timeout_mins', warn);
+  return {
+    name,
+    description: descriptionField(fm, warn),
+    tools: toolsField(fm.data.tools, 'tools', warn),
+    disallowedTools: toolsField(fm.data.disallowedtools, 'disallowedtools', warn) ?? [],
+    ...(model !== undefined ? { model } : {}),
+    ...(maxTurns !== undefined ? { maxTurns: Math.floor(maxTurns) } : {}),
+    ...(timeoutMinutes !== undefined ? { timeoutMinutes } : {}),
+    body,
+    file: abs,
+    referenceRoots: referenceRoots(abs, body, opts.confineTo ?? path.dirname(abs), log),
+    builtin: opts.builtin ?? false,
+    format,
+    warnings,
+  };
+}
+
+type Warn = (field: string, message: string) => void;
+
+/**
+ * Field `name`: the command `/<name>`. A number is taken as written; Copilot files may leave it out (or give a
+ * display name) and are then named after the file. Anything else that cannot be a command is the one error.
+ */
+function nameField(
+  fm: Frontmatter,
+  o: {
+    stem: string;
+    format: AgentFormat;
+    fail: (line: number | undefined, message: string, asName?: string) => AgentFileError;
+  },
+): string {
+  const raw = fm.data.name;
+  const line = fm.lines.name;
+  const written =
+    typeof raw === 'string' ? raw.trim() : isScalar(raw) ? (fm.text.name ?? String(raw)).trim() : undefined;
+  if (written !== undefined && NAME_RE.test(written)) return written;
+  if (o.format === 'copilot' && NAME_RE.test(o.stem)) return o.stem;
+  if (written === undefined && raw !== undefined && raw !== null) {
+    throw o.fail(
+      line,
+      `field "name" must be one word, got ${describe(raw)}. Write it as "name: ${slug(o.stem) || 'my-agent'}".`,
+    );
+  }
+  if (written === undefined || written === '') {
+    if (fm.notMapping) {
+      throw o.fail(
+        2,
+        'the frontmatter must be YAML fields ("name: …"), not a list or a single value. Write "name: ' +
+          (slug(o.stem) || 'my-agent') +
+          '" as its first line.',
+      );
+    }
+    throw o.fail(
+      line ?? 1,
+      `field "name" is missing or empty. Add "name: ${slug(o.stem) || 'my-agent'}" to the frontmatter (letters, digits, "-", "_" and "."; it is the command /<name>).`,
+    );
+  }
+  throw o.fail(
+    line,
+    `field "name" is "${written}"; a name may contain only letters, digits, "-", "_" and "." and must start with a letter or digit (it is the command /<name>). Use e.g. "name: ${slug(written) || 'my-agent'}".`,
+    slug(written) || o.stem,
+  );
+}
+
+/** Field `description`: optional, one sentence; `\n` written in it is a line break (as in Claude Code). */
+function descriptionField(fm: Frontmatter, warn: Warn): string {
+  const raw = fm.data.description;
+  if (raw === undefined || raw === null) return '';
+  if (typeof raw === 'string') return raw.replaceAll('\\n', '\n').trim();
+  if (isScalar(raw)) return (fm.text.description ?? String(raw)).trim();
+  if (Array.isArray(raw)) return raw.filter(isScalar).map(String).join(' ').trim();
+  warn(
+    'description',
+    'field "description" is a mapping, not text; it is ignored. Write one sentence saying what the agent does.',
+  );
+  return '';
+}
+
+/**
+ * Fields `tools` and `disallowedTools`: a comma-separated string or a YAML list, as Claude Code's names
+ * (see canonicalToolNames), or OpenCode's mapping of names to true/false. Absent or empty (`tools:`): null.
+ * `[]` or `""`: no tools. `*` anywhere: null (every tool).
+ */
+function toolsField(raw: unknown, field: string, warn: Warn): string[] | null {
+  if (raw === undefined || raw === null) return null;
+  let entries: string[];
+  if (typeof raw === 'string') entries = splitToolList(raw);
+  else if (Array.isArray(raw)) {
+    const bad = raw.filter((e) => typeof e !== 'string');
+    if (bad.length) {
+      warn(
+        field,
+        `field "${field === 'tools' ? 'tools' : 'disallowedTools'}" has entries that are not tool names (${bad.map(describe).join(', ')}); they are ignored.`,
+      );
+    }
+    entries = raw.filter((e): e is string => typeof e === 'string').flatMap(splitToolList);
+  } else if (typeof raw === 'object' && !(raw instanceof Date)) {
+    entries = Object.entries(raw as Record<string, unknown>)
+      .filter(([, on]) => on === true || on === 'true')
+      .map(([k]) => k);
+  } else {
+    warn(
+      field,
+      `field "${field === 'tools' ? 'tools' : 'disallowedTools'}" is ${describe(raw)}, not tool names; it is ignored. Example: "tools: Read, Grep, Glob".`,
+    );
+    return field === 'tools' ? [] : null;
+  }
+  const names = [...new Set(entries.flatMap(canonicalToolNames))];
+  return names.includes('*') ? null : names;
+}
+
+/** A tools string: split at commas outside parentheses (`Bash(git add:*)`); a list without commas at spaces. */
+function splitToolList(s: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let depth = 0;
+  for (const c of s) {
+    if (c === '(' || c === '{') depth++;
+    if (c === ')' || c === '}') depth = Math.max(0, depth - 1);
+    if (c === ',' && depth === 0) {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  out.push(cur);
+  const items = out.map((x) => x.trim()).filter(Boolean);
+  if (items.length === 1 && !/[()]/.test(items[0]!)) return items[0]!.split(/\s+/);
+  return items;
+}
+
+/** Field `model`: as written; undefined when absent, empty or `inherit`. Whether it is a model is decided at run time. */
+function modelField(fm: Frontmatter, warn: Warn): string | undefined {
+  const raw = fm.data.model;
+  if (raw === undefined || raw === null) return undefined;
+  const m = typeof raw === 'string' ? raw.trim() : isScalar(raw) ? (fm.text.model ?? String(raw)).trim() : undefined;
+  if (m === undefined) {
+    warn(
+      'model',
+      `field "model" is ${describe(raw)}, not a model name; the default model is used. Use an alias (sonnet, opus, haiku), a full model id, or "inherit".`,
+    );
+    return undefined;
+  }
+  return m === '' || m.toLowerCase() === 'inherit' ? undefined : m;
+}
+
+/** A positive number field (`maxTurns`, `timeout_mins`); anything else is ignored with a warning. */
+function positiveField(fm: Frontmatter, key: string, shown: string, warn: Warn): number | undefined {
+  const raw = fm.data[key];
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : NaN;
+  if (Number.isFinite(n) && n > 0 && (key !== 'maxturns' || n >= 1)) return n;
+  warn(key, `field "${shown}" is ${describe(raw)}; it must be a positive number, so it is ignored.`);
+  return undefined;
+}
+
+function isScalar(v: unknown): v is string | number | boolean | bigint | Date {
+  return ['string', 'number', 'boolean', 'bigint'].includes(typeof v) || v instanceof Date;
+}
+
+/** Where agent files are looked up after `agents-dir`, and how: Copilot's, then Gemini CLI's. */
+const OTHER_SOURCES: ReadonlyArray<{ dir: string; format: AgentFormat }> = [
+  { dir: GITHUB_AGENTS_DIR, format: 'copilot' },
+  { dir: GEMINI_AGENTS_DIR, format: 'gemini' },
+];
+
+/**
+ * Loads every agent: `agentsDir` (relative to the workspace, with its subfolders, as Claude Code reads
+ * `.claude/agents`), then `.github/agents` (`*.agent.md` before `*.md`), then `.gemini/agents`, then the built-ins.
+ * The first file of a name wins, so a repository's file overrides a built-in one. A file that cannot be a command is
+ * recorded in `errors` (one warning) and shadows later files of the name it would have had, so asking for it
+ * reports its error instead of silently running another agent.
  */
 export async function loadAgents(opts: {
   workspace: string;
@@ -254,28 +338,35 @@ export async function loadAgents(opts: {
       `agents-dir "${agentsDir}" is outside the repository. Give a folder relative to the repository root, e.g. ${DEFAULT_AGENTS_DIR}.`,
     );
   }
-  const dirs: Array<{ dir: string; builtin: boolean }> = [
-    { dir: first, builtin: false },
-    { dir: path.resolve(workspace, GITHUB_AGENTS_DIR), builtin: false },
-    { dir: path.resolve(opts.builtinDir), builtin: true },
+  const others = OTHER_SOURCES.map((s) => ({ dir: path.resolve(workspace, s.dir), format: s.format }));
+  const sources: Array<{ dir: string; format: AgentFormat; depth: number }> = [
+    // agents-dir pointed at Copilot's or Gemini's folder reads it in that format.
+    { dir: first, format: others.find((o) => o.dir === first)?.format ?? 'claude', depth: 4 },
+    ...others.map((o) => ({ ...o, depth: 0 })),
+    { dir: path.resolve(opts.builtinDir), format: 'builtin' as const, depth: 0 },
   ].filter((d, i, all) => all.findIndex((o) => o.dir === d.dir) === i);
 
   const catalog: AgentCatalog = { agents: new Map(), errors: [] };
   const taken = new Set<string>();
-  for (const { dir, builtin } of dirs) {
-    for (const file of await markdownFiles(dir)) {
+  for (const { dir, format, depth } of sources) {
+    const builtin = format === 'builtin';
+    for (const file of await markdownFiles(dir, depth, format === 'copilot')) {
       const confineTo = builtin ? path.resolve(opts.builtinDir) : workspace;
       let def: AgentDefinition;
       try {
         const text = await readFile(file, 'utf8');
-        def = parseAgentFile(file, text, { confineTo, builtin, log });
+        def = parseAgentFile(file, text, { confineTo, builtin, format, log });
       } catch (e) {
+        if (e instanceof AgentFileError && notAnAgent(e, file, dir)) {
+          log.debug(`${file}: no frontmatter, so not an agent file; skipped.`);
+          continue;
+        }
         const problem: AgentFileProblem =
           e instanceof AgentFileError
             ? { file, name: e.agentName, message: e.message }
             : {
                 file,
-                name: path.basename(file, '.md'),
+                name: fileStem(file),
                 message: `Agent file ${file}: cannot be read (${(e as Error).message}).`,
               };
         if (!taken.has(problem.name.toLowerCase())) {
@@ -289,11 +380,22 @@ export async function loadAgents(opts: {
         log.debug(`Agent file ${file}: "${def.name}" is already defined by an earlier file; ignoring this one.`);
         continue;
       }
+      for (const w of def.warnings) log.debug(w);
       taken.add(def.name.toLowerCase());
       catalog.agents.set(def.name, def);
     }
   }
   return catalog;
+}
+
+/**
+ * A Markdown file with no frontmatter at all that is plainly documentation, not a broken agent: one in a subfolder
+ * (a reference document beside its agent) or one named in capitals (README.md, CONTRIBUTING.md of a collection).
+ * Claude Code skips files without a name silently; these are skipped with a debug line.
+ */
+function notAnAgent(e: AgentFileError, file: string, dir: string): boolean {
+  if (!/does not start with YAML frontmatter/.test(e.message)) return false;
+  return path.dirname(file) !== dir || /^[A-Z0-9_-]+$/.test(fileStem(file));
 }
 
 /** The agent asked for, or a UserError: its file's problem, or the list of agents there are. Names match case-insensitively. */
@@ -308,21 +410,32 @@ export function findAgent(catalog: AgentCatalog, name: string): AgentDefinition 
   );
 }
 
-async function markdownFiles(dir: string): Promise<string[]> {
-  let names: string[];
+/**
+ * The `*.md` files of `dir`, sorted, then those of its subfolders down to `depth` levels (folders reached through
+ * links and dot-folders are not entered). With `agentFirst`, `*.agent.md` files come before the other `*.md`.
+ */
+async function markdownFiles(dir: string, depth: number, agentFirst = false): Promise<string[]> {
+  let entries: import('node:fs').Dirent[];
   try {
-    names = await readdir(dir);
+    entries = await readdir(dir, { withFileTypes: true });
   } catch {
     return [];
   }
   const files: string[] = [];
-  for (const n of names.filter((x) => x.toLowerCase().endsWith('.md')).sort()) {
+  const md = entries.filter((x) => x.name.toLowerCase().endsWith('.md')).map((x) => x.name);
+  const rank = (n: string): number => (agentFirst && n.toLowerCase().endsWith('.agent.md') ? 0 : 1);
+  md.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  for (const n of md) {
     const file = path.join(dir, n);
     try {
       if ((await stat(file)).isFile()) files.push(file);
     } catch {
       // a dangling link: not an agent
     }
+  }
+  if (depth > 0) {
+    const subdirs = entries.filter((x) => x.isDirectory() && !x.name.startsWith('.')).map((x) => x.name);
+    for (const sub of subdirs.sort()) files.push(...(await markdownFiles(path.join(dir, sub), depth - 1)));
   }
   return files;
 }
@@ -401,4 +514,18 @@ function scalarText(v: unknown): string {
     typeof v === 'boolean' ||
     typeof v === 'bigint';
   return scalar ? String(v) : '';
+}
+
+/** The run's turn and time budgets narrowed by the file's `maxTurns` / `timeout_mins`: the smaller wins. */
+export function agentBudgets(
+  agent: Pick<AgentDefinition, 'maxTurns' | 'timeoutMinutes'>,
+  budgets: { maxTurns: number; timeoutMs: number },
+): { maxTurns: number; timeoutMs: number } {
+  return {
+    maxTurns: Math.min(budgets.maxTurns, agent.maxTurns ?? Infinity),
+    timeoutMs: Math.min(
+      budgets.timeoutMs,
+      agent.timeoutMinutes !== undefined ? Math.round(agent.timeoutMinutes * 60_000) : Infinity,
+    ),
+  };
 }

@@ -1,15 +1,7 @@
 import * as core from '@actions/core';
-import {
-  DEFAULT_AGENTS_DIR,
-  Input,
-  STATUSES,
-  TOOL_NAMES,
-  type Provider,
-  type SandboxMode,
-  type Status,
-  type ToolName,
-} from '../constants.ts';
+import { DEFAULT_AGENTS_DIR, Input, STATUSES, type Provider, type SandboxMode, type Status } from '../constants.ts';
 import { UserError } from '../errors.ts';
+import { canonicalToolNames, isKnownToolName, CLAUDE_TOOL_NAMES } from '../agents/tool-names.ts';
 
 /** Everything the run is configured with: read once, validated, then passed down read-only. */
 export interface Config {
@@ -27,8 +19,8 @@ export interface Config {
   readonly baseBranch: string;
   /** '' = "<agent>/". */
   readonly branchPrefix: string;
-  /** null = no restriction beyond the agent file. */
-  readonly allowedTools: readonly ToolName[] | null;
+  /** Claude Code's tool names (aliases mapped; `mcp__…` as written); null = no restriction beyond the agent file. */
+  readonly allowedTools: readonly string[] | null;
   readonly allowWorkflowChanges: boolean;
   readonly sandbox: SandboxMode;
   readonly allowedDomains: readonly string[];
@@ -83,9 +75,9 @@ export function readConfig(): Config {
 
   const tools = list(Input.AllowedTools);
   for (const t of tools) {
-    if (!(TOOL_NAMES as readonly string[]).includes(t)) {
+    if (!isKnownToolName(t)) {
       throw new UserError(
-        `Input '${Input.AllowedTools}' names an unknown tool '${t}'. Known tools: ${TOOL_NAMES.join(', ')}.`,
+        `Input '${Input.AllowedTools}' names an unknown tool '${t}'. Known tools: ${CLAUDE_TOOL_NAMES.join(', ')}, and mcp__<server> or mcp__<server>__<tool> for MCP servers' tools.`,
       );
     }
   }
@@ -108,7 +100,7 @@ export function readConfig(): Config {
     timeoutMs: Math.round(timeoutMinutes * 60_000),
     baseBranch: core.getInput(Input.BaseBranch),
     branchPrefix: core.getInput(Input.BranchPrefix),
-    allowedTools: tools.length ? (tools as ToolName[]) : null,
+    allowedTools: tools.length ? [...new Set(tools.flatMap(canonicalToolNames))] : null,
     allowWorkflowChanges: bool(Input.AllowWorkflowChanges, false),
     sandbox: oneOf<SandboxMode>(Input.Sandbox, ['auto', 'required', 'off'], 'auto'),
     allowedDomains: list(Input.AllowedDomains),

@@ -135,6 +135,25 @@ export function resolveModel(spec: string | undefined, fallback: string): ModelI
   );
 }
 
+/**
+ * The model of a run: the `model` input when set (an unknown one is the workflow author's typo: an error), else the
+ * agent file's `model`, else `fallback`. A file's model that is no alias or id this action knows (`model: fable`,
+ * a Copilot or Gemini model name) does not stop the agent: `fallback` is used and `unknownFileModel` says so.
+ */
+export function resolveRunModel(
+  input: string | undefined,
+  fileModel: string | undefined,
+  fallback: string,
+): { model: ModelInfo; unknownFileModel?: string } {
+  if (input?.trim()) return { model: resolveModel(input, fallback) };
+  try {
+    return { model: resolveModel(fileModel, fallback) };
+  } catch (e) {
+    if (!(e instanceof UserError) || !fileModel) throw e;
+    return { model: resolveModel(fallback, fallback), unknownFileModel: fileModel.trim() };
+  }
+}
+
 function info(spec: string, id: string, f: ModelFigures, contextWindow = f.contextWindow): ModelInfo {
   return {
     spec,

@@ -6,24 +6,25 @@ import { join } from 'node:path';
 import { UserError, errorMessage } from '../errors.ts';
 import { findAgent, type AgentCatalog, type AgentDefinition } from '../agents/definition.ts';
 import type { LoopResult } from '../session/loop.ts';
-import { resolveModel } from '../model/models.ts';
+import type { ModelInfo } from '../model/models.ts';
 import { createModelClient, providerModelId } from '../model/provider.ts';
 import { fetchThreadImages, runSession } from '../session/session.ts';
 import type { StatusBlock } from '../session/status.ts';
 import type { Repository } from '../git/index.ts';
 import { listThread } from '../github/comments.ts';
-import { DEFAULT_MODEL, Output, type ToolName } from '../constants.ts';
+import { Output, TOOL_NAMES } from '../constants.ts';
 import { Transcript } from '../session/transcript.ts';
 import { createToolbox, type Toolbox, type ToolboxOptions } from '../tools/index.ts';
 import type { CredentialFiles } from '../security/credential-files.ts';
 import { errorStatus, type Run } from './run.ts';
+import { agentModel, agentTools, runBudgets } from './agent-setup.ts';
 
 export interface AgentRun {
   readonly result: LoopResult;
   /** Open until the caller closes it (verify-command runs in it). */
   readonly toolbox: Toolbox | undefined;
   /** The tools the agent was offered. */
-  readonly offered: readonly ToolName[];
+  readonly offered: readonly string[];
   readonly transcript: Transcript;
 }
 
@@ -60,11 +61,10 @@ export async function runAgent(
   const { cfg, env, event, redact } = run;
   // 5. The agent and its model.
   let agent: AgentDefinition;
-  let model: ReturnType<typeof resolveModel>;
+  let model: ModelInfo;
   try {
     agent = findAgent(catalog, run.agentName);
-    model = resolveModel(cfg.model || agent.model, DEFAULT_MODEL);
-    if (model.warning) run.log.warning(model.warning);
+    model = agentModel(run, agent);
   } catch (e) {
     return { ended: errorStatus(`The agent file for /${run.agentName} could not be used.`, errorMessage(e)) };
   }
@@ -74,7 +74,8 @@ export async function runAgent(
     `Working (${agent.name}, ${cfg.provider === 'anthropic' ? model.id : `${providerModelId(cfg.provider, model.id)} on ${cfg.provider}`})`,
   );
   const restoreGit = await git.hideCredentials();
-  const offered = agent.tools.filter((t) => !cfg.allowedTools || cfg.allowedTools.includes(t));
+  // The names this run has: the built-ins, and the tools from outside the toolbox (session, MCP) once they exist.
+  const offered = agentTools(run, agent, [...TOOL_NAMES]);
   const transcript = new Transcript(
     join(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? 'local'}-${event.comment.id}.jsonl`),
     redact,
@@ -127,7 +128,7 @@ export async function runAgent(
       startSha: git.startSha(),
       task,
       images,
-      budgets: { maxTurns: cfg.maxTurns, maxCostUsd: cfg.maxCostUsd, timeoutMs: cfg.timeoutMs },
+      budgets: runBudgets(run, agent),
       signal: run.cancelled,
       transcript,
       onEvent: (e) => {

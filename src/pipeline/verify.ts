@@ -4,7 +4,6 @@
  * the output's tail. The work is committed either way.
  */
 import { errorMessage } from '../errors.ts';
-import type { ToolName } from '../constants.ts';
 import { createToolbox, type Toolbox } from '../tools/index.ts';
 import { sandboxSettings } from './agent-run.ts';
 import type { CredentialFiles } from '../security/credential-files.ts';
@@ -17,7 +16,7 @@ const VERIFY_MAX_MS = 30 * 60_000;
 export async function verify(
   run: Run,
   toolbox: Toolbox | undefined,
-  offered: readonly ToolName[],
+  offered: readonly string[],
   credentials: CredentialFiles,
 ): Promise<string | undefined> {
   const { cfg } = run;
