@@ -17,6 +17,7 @@ import { Transcript } from '../session/transcript.ts';
 import { createToolbox, type Toolbox, type ToolboxOptions } from '../tools/index.ts';
 import type { CredentialFiles } from '../security/credential-files.ts';
 import { errorStatus, type Run } from './run.ts';
+import { webSearchBackend, webUse } from './web.ts';
 
 export interface AgentRun {
   readonly result: LoopResult;
@@ -90,18 +91,21 @@ export async function runAgent(
   let toolbox: Toolbox | undefined;
   let opening: Promise<Toolbox> | undefined;
   let result: LoopResult;
+  const web = webUse();
   try {
     // Independent waits, together: the sandbox probe, the thread from GitHub, the model client (SDK and credentials).
+    const clientReady = createModelClient(modelAccess);
     opening = createToolbox({
       ...sandboxSettings(run, credentials),
       tools: offered,
       readOnlyRoots: agent.referenceRoots,
       allowWorkflowChanges: cfg.allowWorkflowChanges,
+      webSearch: webSearchBackend(cfg.provider, model, clientReady),
     });
     const [, thread, client] = await Promise.all([
       opening,
       listThread(run.gh, env.repo, event.issue.number, run.me),
-      createModelClient(modelAccess),
+      clientReady,
     ]);
     toolbox = await opening;
     const { comment, issue } = event;
@@ -128,6 +132,7 @@ export async function runAgent(
       transcript,
       onEvent: (e) => {
         if (e.type === 'tool') run.channel.progress.tool(e.name, summarizeInput(e.input));
+        if (e.type === 'tool') web.record(e);
         if (e.type === 'note') run.log.info(redact(e.message));
         if (e.type === 'response') run.log.info(redact(`turn ${e.turn}: ${e.stopReason}`));
       },
@@ -148,6 +153,7 @@ export async function runAgent(
     };
   }
   await restoreGit();
+  run.footer.push(...web.lines());
   Object.assign(run.figures, {
     turns: result.turns,
     toolCalls: result.toolCalls,
@@ -161,7 +167,7 @@ export async function runAgent(
 /** One line for the progress checklist: the path, command or pattern a tool call is about. */
 function summarizeInput(input: unknown): string {
   const i = (input ?? {}) as Record<string, unknown>;
-  const v = i.file_path ?? i.command ?? i.pattern ?? '';
+  const v = i.file_path ?? i.command ?? i.pattern ?? i.url ?? i.query ?? '';
   // Strings as they are; anything else the model sent (a number, a mapping) as JSON, not "[object Object]".
   return (typeof v === 'string' ? v : JSON.stringify(v)).split('\n', 1)[0]!;
 }
