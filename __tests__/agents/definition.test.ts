@@ -68,7 +68,7 @@ describe('parseAgentFile: valid files', () => {
     assert.deepEqual(def.referenceRoots, [path.join(fixtures, 'valid/docs/guide.md')]);
   });
 
-  test('minimal file: no description, no tools → all six, mixed-case name allowed', () => {
+  test('minimal file: no description, no tools → all of them, mixed-case name allowed', () => {
     const def = parseFixture('valid/minimal.md');
     assert.equal(def.name, 'Minimal-1');
     assert.equal(def.description, '');
@@ -115,7 +115,7 @@ describe('parseAgentFile: malformed files (message names file, field and fix)', 
     [
       'unknown-tool.md',
       'unknown-tool',
-      /field "tools" names an unknown tool "WebFetch"\. Valid tools: Read, Write, Edit, Bash, Glob, Grep/,
+      /field "tools" names an unknown tool "NotebookEdit"\. Valid tools: Read, Write, Edit, Bash, Glob, Grep, WebFetch, WebSearch/,
     ],
     [
       'tools-mapping.md',
@@ -125,7 +125,7 @@ describe('parseAgentFile: malformed files (message names file, field and fix)', 
     [
       'tools-empty.md',
       'tools-empty',
-      /field "tools" lists no tools\. Name at least one of Read, Write, Edit, Bash, Glob, Grep, or remove the field/,
+      /field "tools" lists no tools\. Name at least one of Read, Write, Edit, Bash, Glob, Grep, WebFetch, WebSearch, or remove the field/,
     ],
     [
       'tool-number.md',

@@ -71,7 +71,8 @@ export function webUse(): WebUse {
         parts.push(`${fetches} ${fetches === 1 ? 'fetch' : 'fetches'}${notes ? ` (${notes})` : ''}`);
       }
       if (searchCalls) {
-        const billed = searches === searchCalls ? '' : ` (${searches} web ${searches === 1 ? 'search' : 'searches'} billed)`;
+        const billed =
+          searches === searchCalls ? '' : ` (${searches} web ${searches === 1 ? 'search' : 'searches'} billed)`;
         parts.push(`${searchCalls} ${searchCalls === 1 ? 'search' : 'searches'}${billed}`);
       }
       return parts.length ? [`web: ${parts.join(', ')}`] : [];

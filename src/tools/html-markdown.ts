@@ -119,6 +119,6 @@ function prune(node: Root | Element, dropFurniture: boolean): void {
     if (DROPPED.has(c.tagName) || hidden(c)) return false;
     if (dropFurniture && FURNITURE.has(c.tagName)) return false;
     return true;
-  }) as typeof node.children;
+  });
   for (const c of node.children) if (isElement(c)) prune(c, dropFurniture);
 }

@@ -12,7 +12,8 @@ const port = parentPort;
 if (!port) throw new Error('html-worker.ts runs as a worker thread only.');
 let reply: HtmlReply;
 try {
-  reply = { ok: true, page: htmlToMarkdown(String((workerData as { html?: unknown }).html ?? '')) };
+  const { html } = workerData as { html?: unknown };
+  reply = { ok: true, page: htmlToMarkdown(typeof html === 'string' ? html : '') };
 } catch (e) {
   reply = { ok: false, error: e instanceof Error ? e.message : String(e) };
 }

@@ -96,7 +96,9 @@ export function toInputSchema(schema: z.ZodMiniObject): ToolDefinition['input_sc
       if (v === undefined) continue;
       if ((k === 'minimum' || k === 'maximum') && Math.abs(v as number) === Number.MAX_SAFE_INTEGER) continue;
       if (k === 'items' && JSON.stringify(v) !== '{"type":"string"}')
-        throw new Error(`tool input '${key}' is an array of something other than strings, outside the supported subset`);
+        throw new Error(
+          `tool input '${key}' is an array of something other than strings, outside the supported subset`,
+        );
       out[k] = v;
     }
     const extra = Object.keys(prop).filter((k) => !(PROPERTY_KEYS as readonly string[]).includes(k));

@@ -172,17 +172,17 @@ function request(target: WebTarget, maxBytes: number, signal: AbortSignal): Prom
         const contentType = (res.headers['content-type'] ?? '').trim();
         if (isBinaryType(contentType)) {
           res.destroy();
-          return settle(() =>
-            resolve({ kind: 'binary', status, contentType, length: res.headers['content-length'] }),
-          );
+          return settle(() => resolve({ kind: 'binary', status, contentType, length: res.headers['content-length'] }));
         }
         readCapped(decoded(res), maxBytes, () => res.destroy()).then(
           ({ body, cut }) => {
             if (!contentType && looksBinary(body))
-              return settle(() => resolve({ kind: 'binary', status, contentType: 'binary content', length: undefined }));
+              return settle(() =>
+                resolve({ kind: 'binary', status, contentType: 'binary content', length: undefined }),
+              );
             settle(() => resolve({ kind: 'page', status, statusText, contentType, body, cut }));
           },
-          (e: unknown) => settle(() => reject(e)),
+          (e: Error) => settle(() => reject(e)),
         );
       },
     );
@@ -264,7 +264,10 @@ function decodeText(body: Buffer, charset: string): string {
 
 async function render(target: WebTarget, page: Page, prompt: string, signal: AbortSignal): Promise<ToolResult> {
   const type = page.contentType.split(';')[0]!.trim().toLowerCase();
-  const html = type === 'text/html' || type === 'application/xhtml+xml' || (!type && /^\s*<(!doctype|html)/i.test(page.body.subarray(0, 512).toString('latin1')));
+  const html =
+    type === 'text/html' ||
+    type === 'application/xhtml+xml' ||
+    (!type && /^\s*<(!doctype|html)/i.test(page.body.subarray(0, 512).toString('latin1')));
   const text = decodeText(page.body, charsetOf(page.contentType, page.body, html));
   const converted: PageMarkdown = html ? await convertHtml(text, signal) : { title: '', markdown: text };
   const size = page.body.length < 1024 ? `${page.body.length} bytes` : `${Math.round(page.body.length / 1024)} KB`;
@@ -276,7 +279,10 @@ async function render(target: WebTarget, page: Page, prompt: string, signal: Abo
     ...(page.cut ? [`[The body is larger than ${page.body.length / 1024 / 1024} MB; only its start was read.]`] : []),
   ].join('\n');
   if (page.status >= 400) {
-    return fail('WebFetch', `${head}\nThe server answered with an error. Its page:\n\n${capText(converted.markdown, '', 2000)}`);
+    return fail(
+      'WebFetch',
+      `${head}\nThe server answered with an error. Its page:\n\n${capText(converted.markdown, '', 2000)}`,
+    );
   }
   const intro = `${head}\nThe page follows${html ? ' as Markdown' : ''}; find in it what the prompt asks.\n\n`;
   return ok(
@@ -323,7 +329,7 @@ function convertHtml(html: string, signal: AbortSignal): Promise<PageMarkdown> {
     w.on('message', (m: HtmlReply) =>
       end(() => (m.ok ? resolve(m.page) : reject(new Error(`the page could not be converted: ${m.error}`)))),
     );
-    w.on('error', (e) => end(() => reject(e)));
+    w.on('error', (e: Error) => end(() => reject(e)));
     w.on('exit', (code) => end(() => reject(new Error(`the HTML converter exited (code ${code})`))));
   });
 }

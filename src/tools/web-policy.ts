@@ -83,7 +83,8 @@ export function checkTarget(raw: string, allowed: readonly string[] | null): Web
 /** May a redirect from `from` to `to` be followed without asking: the same host (give or take `www.`) and port. */
 export function sameSite(from: URL, to: URL): boolean {
   const bare = (u: URL) => hostOf(u).replace(/^www\./, '');
-  return bare(from) === bare(to) && portOf(from) === portOf(to) && (from.protocol === to.protocol || to.protocol === 'https:');
+  const upgrade = from.protocol === 'http:' && to.protocol === 'https:' && !from.port && !to.port;
+  return bare(from) === bare(to) && (from.protocol === to.protocol ? portOf(from) === portOf(to) : upgrade);
 }
 
 /** Ranges that are not the public internet (RFC 6890 and friends). */
@@ -102,10 +103,10 @@ for (const [a, p] of [
   ['240.0.0.0', 4],
 ] as const)
   NON_PUBLIC.addSubnet(a, p, 'ipv4');
+// No ::ffff:0:0/96 rule: BlockList checks an IPv4 address against IPv6 rules in its mapped form, so that rule would
+// match every IPv4 address. Mapped addresses are unwrapped in isPublicAddress instead.
 for (const [a, p] of [
   ['::', 127],
-  ['::ffff:0:0', 96],
-  ['64:ff9b::', 96],
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
@@ -115,6 +116,15 @@ for (const [a, p] of [
 export function isPublicAddress(address: string): boolean {
   const family = net.isIP(address);
   if (!family) return false;
+  if (family === 6) {
+    // An IPv4-mapped IPv6 address (::ffff:127.0.0.1, which URLs spell ::ffff:7f00:1) is the IPv4 address it maps.
+    const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+    const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+    const v4 =
+      dotted ??
+      (hex ? [hex[1]!, hex[2]!].flatMap((h) => [parseInt(h, 16) >> 8, parseInt(h, 16) & 255]).join('.') : null);
+    if (v4) return isPublicAddress(v4);
+  }
   return !NON_PUBLIC.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 

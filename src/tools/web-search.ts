@@ -11,7 +11,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import * as z from 'zod/mini';
 import { abortReason, errorMessage, httpStatus } from '../errors.ts';
-import { fail, ok, ToolError, type ToolResult, type ToolSpend } from './result.ts';
+import { fail, ok, ToolError, type ToolSpend } from './result.ts';
 import { defineTool, type Tool } from './schema.ts';
 import { searchDomains, webAllowlist } from './web-policy.ts';
 
@@ -41,12 +41,8 @@ export interface WebSearchOptions {
 
 const input = z.strictObject({
   query: z.string().check(z.describe('The search query to use')),
-  allowed_domains: z.optional(
-    z.array(z.string()).check(z.describe('Only include search results from these domains')),
-  ),
-  blocked_domains: z.optional(
-    z.array(z.string()).check(z.describe('Never include search results from these domains')),
-  ),
+  allowed_domains: z.optional(z.array(z.string()).check(z.describe('Only include search results from these domains'))),
+  blocked_domains: z.optional(z.array(z.string()).check(z.describe('Never include search results from these domains'))),
 });
 
 export function webSearchTool(opts: WebSearchOptions = {}): Tool {
