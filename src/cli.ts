@@ -17,6 +17,7 @@ import { runSession } from './session/session.ts';
 import type { LoopResult } from './session/loop.ts';
 import { readRecording, replayClient } from './model/replay.ts';
 import { createToolbox, type SandboxMode } from './tools/index.ts';
+import { webSearchBackend } from './pipeline/web.ts';
 import {
   createCommandManager,
   NO_SUBMODULE_CONFIG,
@@ -207,22 +208,26 @@ export async function main(argv: readonly string[]): Promise<number> {
     redact,
     consoleLogger,
   );
+  // Started beside the toolbox; WebSearch waits for it. A replay answers from the recording and never searches.
+  const clientReady = recording ? Promise.resolve(replayClient(recording.messages)) : createModelClient(modelAccess);
+  clientReady.catch(() => {});
   const toolbox = await createToolbox({
     workspace,
-    tools: recording ? (recording.tools as typeof agent.tools) : agent.tools,
+    tools: recording ? recording.tools : agent.tools,
     readOnlyRoots: agent.referenceRoots,
     sandbox: values.sandbox as SandboxMode,
     env: process.env,
     log: (m) => console.error(m),
+    webSearch: recording
+      ? { unavailable: 'a replay does not search the web' }
+      : webSearchBackend(provider, model, clientReady),
   });
   const cancel = new AbortController();
   process.once('SIGINT', () => cancel.abort(new Error('interrupted (SIGINT)')));
   console.error(
     `${recording ? 'Replaying' : 'Running'} /${agent.name} (${model.id}) on ${workspace}, branch ${branch}; Bash sandbox: ${toolbox.sandboxInfo}`,
   );
-  let client;
-  if (recording) client = replayClient(recording.messages);
-  else client = await createModelClient(modelAccess);
+  const client = await clientReady;
   const result = await runSession({
     client,
     agent,
