@@ -216,11 +216,11 @@ var require_section_matter = __commonJS({
     "use strict";
     var typeOf = require_kind_of();
     var extend2 = require_extend_shallow();
-    module2.exports = function(input, options2) {
+    module2.exports = function(input3, options2) {
       if (typeof options2 === "function") {
         options2 = { parse: options2 };
       }
-      var file = toObject(input);
+      var file = toObject(input3);
       var defaults2 = { section_delimiter: "---", parse: identity };
       var opts = extend2({}, defaults2, options2);
       var delim = opts.section_delimiter;
@@ -288,16 +288,16 @@ var require_section_matter = __commonJS({
       }
       return true;
     }
-    function toObject(input) {
-      if (typeOf(input) !== "object") {
-        input = { content: input };
+    function toObject(input3) {
+      if (typeOf(input3) !== "object") {
+        input3 = { content: input3 };
       }
-      if (typeof input.content !== "string" && !isBuffer(input.content)) {
+      if (typeof input3.content !== "string" && !isBuffer(input3.content)) {
         throw new TypeError("expected a buffer or string");
       }
-      input.content = input.content.toString();
-      input.sections = [];
-      return input;
+      input3.content = input3.content.toString();
+      input3.sections = [];
+      return input3;
     }
     function getKey(val, delim) {
       return val ? val.slice(delim.length).trim() : "";
@@ -1092,14 +1092,14 @@ var require_binary = __commonJS({
       return bitlen % 8 === 0;
     }
     function constructYamlBinary(data) {
-      var idx, tailbits, input = data.replace(/[\r\n=]/g, ""), max = input.length, map = BASE64_MAP, bits = 0, result = [];
+      var idx, tailbits, input3 = data.replace(/[\r\n=]/g, ""), max = input3.length, map = BASE64_MAP, bits = 0, result = [];
       for (idx = 0; idx < max; idx++) {
         if (idx % 4 === 0 && idx) {
           result.push(bits >> 16 & 255);
           result.push(bits >> 8 & 255);
           result.push(bits & 255);
         }
-        bits = bits << 6 | map.indexOf(input.charAt(idx));
+        bits = bits << 6 | map.indexOf(input3.charAt(idx));
       }
       tailbits = max % 4 * 6;
       if (tailbits === 0) {
@@ -1526,8 +1526,8 @@ var require_loader = __commonJS({
       simpleEscapeMap[i] = simpleEscapeSequence(i);
     }
     var i;
-    function State(input, options2) {
-      this.input = input;
+    function State(input3, options2) {
+      this.input = input3;
       this.filename = options2["filename"] || null;
       this.schema = options2["schema"] || DEFAULT_FULL_SCHEMA;
       this.onWarning = options2["onWarning"] || null;
@@ -1537,7 +1537,7 @@ var require_loader = __commonJS({
       this.maxTotalMergeKeys = typeof options2["maxTotalMergeKeys"] === "number" ? options2["maxTotalMergeKeys"] : 1e4;
       this.implicitTypes = this.schema.compiledImplicit;
       this.typeMap = this.schema.compiledTypeMap;
-      this.length = input.length;
+      this.length = input3.length;
       this.position = 0;
       this.line = 0;
       this.lineStart = 0;
@@ -2495,19 +2495,19 @@ var require_loader = __commonJS({
         return;
       }
     }
-    function loadDocuments(input, options2) {
-      input = String(input);
+    function loadDocuments(input3, options2) {
+      input3 = String(input3);
       options2 = options2 || {};
-      if (input.length !== 0) {
-        if (input.charCodeAt(input.length - 1) !== 10 && input.charCodeAt(input.length - 1) !== 13) {
-          input += "\n";
+      if (input3.length !== 0) {
+        if (input3.charCodeAt(input3.length - 1) !== 10 && input3.charCodeAt(input3.length - 1) !== 13) {
+          input3 += "\n";
         }
-        if (input.charCodeAt(0) === 65279) {
-          input = input.slice(1);
+        if (input3.charCodeAt(0) === 65279) {
+          input3 = input3.slice(1);
         }
       }
-      var state = new State(input, options2);
-      var nullpos = input.indexOf("\0");
+      var state = new State(input3, options2);
+      var nullpos = input3.indexOf("\0");
       if (nullpos !== -1) {
         state.position = nullpos;
         throwError(state, "null byte is not allowed in input");
@@ -2522,12 +2522,12 @@ var require_loader = __commonJS({
       }
       return state.documents;
     }
-    function loadAll(input, iterator, options2) {
+    function loadAll(input3, iterator, options2) {
       if (iterator !== null && typeof iterator === "object" && typeof options2 === "undefined") {
         options2 = iterator;
         iterator = null;
       }
-      var documents = loadDocuments(input, options2);
+      var documents = loadDocuments(input3, options2);
       if (typeof iterator !== "function") {
         return documents;
       }
@@ -2535,8 +2535,8 @@ var require_loader = __commonJS({
         iterator(documents[index]);
       }
     }
-    function load(input, options2) {
-      var documents = loadDocuments(input, options2);
+    function load(input3, options2) {
+      var documents = loadDocuments(input3, options2);
       if (documents.length === 0) {
         return void 0;
       } else if (documents.length === 1) {
@@ -2544,15 +2544,15 @@ var require_loader = __commonJS({
       }
       throw new YAMLException("expected a single document in the stream, but found more");
     }
-    function safeLoadAll(input, iterator, options2) {
+    function safeLoadAll(input3, iterator, options2) {
       if (typeof iterator === "object" && iterator !== null && typeof options2 === "undefined") {
         options2 = iterator;
         iterator = null;
       }
-      return loadAll(input, iterator, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
+      return loadAll(input3, iterator, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
     }
-    function safeLoad(input, options2) {
-      return load(input, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
+    function safeLoad(input3, options2) {
+      return load(input3, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
     }
     module2.exports.loadAll = loadAll;
     module2.exports.load = load;
@@ -3094,15 +3094,15 @@ var require_dumper = __commonJS({
         }
       }
     }
-    function dump(input, options2) {
+    function dump(input3, options2) {
       options2 = options2 || {};
       var state = new State(options2);
-      if (!state.noRefs) getDuplicateReferences(input, state);
-      if (writeNode(state, 0, input, true, true)) return state.dump + "\n";
+      if (!state.noRefs) getDuplicateReferences(input3, state);
+      if (writeNode(state, 0, input3, true, true)) return state.dump + "\n";
       return "";
     }
-    function safeDump(input, options2) {
-      return dump(input, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
+    function safeDump(input3, options2) {
+      return dump(input3, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
     }
     module2.exports.dump = dump;
     module2.exports.safeDump = safeDump;
@@ -3224,15 +3224,15 @@ var require_utils = __commonJS({
     exports2.isObject = function(val) {
       return typeOf(val) === "object";
     };
-    exports2.toBuffer = function(input) {
-      return typeof input === "string" ? Buffer.from(input) : input;
+    exports2.toBuffer = function(input3) {
+      return typeof input3 === "string" ? Buffer.from(input3) : input3;
     };
-    exports2.toString = function(input) {
-      if (exports2.isBuffer(input)) return stripBom(String(input));
-      if (typeof input !== "string") {
+    exports2.toString = function(input3) {
+      if (exports2.isBuffer(input3)) return stripBom(String(input3));
+      if (typeof input3 !== "string") {
         throw new TypeError("expected input to be a string or buffer");
       }
-      return stripBom(input);
+      return stripBom(input3);
     };
     exports2.arrayify = function(val) {
       return val ? Array.isArray(val) ? val : [val] : [];
@@ -3441,11 +3441,11 @@ var require_gray_matter = __commonJS({
     var toFile2 = require_to_file();
     var parse4 = require_parse();
     var utils = require_utils();
-    function matter2(input, options2) {
-      if (input === "") {
-        return { data: {}, content: input, excerpt: "", orig: input };
+    function matter2(input3, options2) {
+      if (input3 === "") {
+        return { data: {}, content: input3, excerpt: "", orig: input3 };
       }
-      let file = toFile2(input);
+      let file = toFile2(input3);
       const cached2 = matter2.cache[file.content];
       if (!options2) {
         if (cached2) {
@@ -3776,24 +3776,24 @@ var require_utils2 = __commonJS({
         return match === "\\" ? "" : match;
       });
     };
-    exports2.escapeLast = (input, char, lastIdx) => {
-      const idx = input.lastIndexOf(char, lastIdx);
-      if (idx === -1) return input;
-      if (input[idx - 1] === "\\") return exports2.escapeLast(input, char, idx - 1);
-      return `${input.slice(0, idx)}\\${input.slice(idx)}`;
+    exports2.escapeLast = (input3, char, lastIdx) => {
+      const idx = input3.lastIndexOf(char, lastIdx);
+      if (idx === -1) return input3;
+      if (input3[idx - 1] === "\\") return exports2.escapeLast(input3, char, idx - 1);
+      return `${input3.slice(0, idx)}\\${input3.slice(idx)}`;
     };
-    exports2.removePrefix = (input, state = {}) => {
-      let output = input;
+    exports2.removePrefix = (input3, state = {}) => {
+      let output = input3;
       if (output.startsWith("./")) {
         output = output.slice(2);
         state.prefix = "./";
       }
       return output;
     };
-    exports2.wrapOutput = (input, state = {}, options2 = {}) => {
+    exports2.wrapOutput = (input3, state = {}, options2 = {}) => {
       const prepend = options2.contains ? "" : "^";
       const append = options2.contains ? "" : "$";
-      let output = `${prepend}(?:${input})${append}`;
+      let output = `${prepend}(?:${input3})${append}`;
       if (state.negated === true) {
         output = `(?:^(?!${output}).*$)`;
       }
@@ -3855,14 +3855,14 @@ var require_scan = __commonJS({
         token.depth = token.isGlobstar ? Infinity : 1;
       }
     };
-    var scan = (input, options2) => {
+    var scan = (input3, options2) => {
       const opts = options2 || {};
-      const length = input.length - 1;
+      const length = input3.length - 1;
       const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
       const slashes = [];
       const tokens = [];
       const parts = [];
-      let str2 = input;
+      let str2 = input3;
       let index = -1;
       let start = 0;
       let lastIndex = 0;
@@ -4091,7 +4091,7 @@ var require_scan = __commonJS({
       }
       const state = {
         prefix,
-        input,
+        input: input3,
         start,
         base,
         glob: glob2,
@@ -4115,7 +4115,7 @@ var require_scan = __commonJS({
         for (let idx = 0; idx < slashes.length; idx++) {
           const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
           const i = slashes[idx];
-          const value2 = input.slice(n2, i);
+          const value2 = input3.slice(n2, i);
           if (opts.tokens) {
             if (idx === 0 && start !== 0) {
               tokens[idx].isPrefix = true;
@@ -4132,9 +4132,9 @@ var require_scan = __commonJS({
           }
         }
         const n = prevIndex !== void 0 ? prevIndex + 1 : start;
-        const value = input.slice(n);
+        const value = input3.slice(n);
         parts.push(value);
-        if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
+        if (opts.tokens && prevIndex && prevIndex + 1 < input3.length) {
           tokens[tokens.length - 1].value = value;
           depth2(tokens[tokens.length - 1]);
           state.maxDepth += tokens[tokens.length - 1].depth;
@@ -4177,14 +4177,14 @@ var require_parse2 = __commonJS({
     var syntaxError = (type, char) => {
       return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
     };
-    var splitTopLevel = (input) => {
+    var splitTopLevel = (input3) => {
       const parts = [];
       let bracket = 0;
       let paren = 0;
       let quote = 0;
       let value = "";
       let escaped = false;
-      for (const ch of input) {
+      for (const ch of input3) {
         if (escaped === true) {
           value += ch;
           escaped = false;
@@ -4401,14 +4401,14 @@ var require_parse2 = __commonJS({
       }
       return { risky: false };
     };
-    var parse4 = (input, options2) => {
-      if (typeof input !== "string") {
+    var parse4 = (input3, options2) => {
+      if (typeof input3 !== "string") {
         throw new TypeError("Expected a string");
       }
-      input = REPLACEMENTS[input] || input;
+      input3 = REPLACEMENTS[input3] || input3;
       const opts = { ...options2 };
       const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      let len = input.length;
+      let len = input3.length;
       if (len > max) {
         throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
       }
@@ -4444,7 +4444,7 @@ var require_parse2 = __commonJS({
         opts.noextglob = opts.noext;
       }
       const state = {
-        input,
+        input: input3,
         index: -1,
         start: 0,
         dot: opts.dot === true,
@@ -4460,17 +4460,17 @@ var require_parse2 = __commonJS({
         globstar: false,
         tokens
       };
-      input = utils.removePrefix(input, state);
-      len = input.length;
+      input3 = utils.removePrefix(input3, state);
+      len = input3.length;
       const extglobs = [];
       const braces = [];
       const stack = [];
       let prev = bos;
       let value;
       const eos = () => state.index === len - 1;
-      const peek = state.peek = (n = 1) => input[state.index + n];
-      const advance = state.advance = () => input[++state.index] || "";
-      const remaining = () => input.slice(state.index + 1);
+      const peek = state.peek = (n = 1) => input3[state.index + n];
+      const advance = state.advance = () => input3[++state.index] || "";
+      const remaining = () => input3.slice(state.index + 1);
       const consume = (value2 = "", num = 0) => {
         state.consumed += value2;
         state.index += num;
@@ -4540,8 +4540,8 @@ var require_parse2 = __commonJS({
         extglobs.push(token);
       };
       const extglobClose = (token) => {
-        const literal = input.slice(token.startIndex, state.index + 1);
-        const body = input.slice(token.startIndex + 2, state.index);
+        const literal = input3.slice(token.startIndex, state.index + 1);
+        const body = input3.slice(token.startIndex + 2, state.index);
         const analysis = analyzeRepeatedExtglob(body, opts);
         if ((token.type === "plus" || token.type === "star") && analysis.risky) {
           const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
@@ -4581,9 +4581,9 @@ var require_parse2 = __commonJS({
         push2({ type: "paren", extglob: true, value, output });
         decrement("parens");
       };
-      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
+      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input3)) {
         let backslashes = false;
-        let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc2, chars, first, rest, index) => {
+        let output = input3.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc2, chars, first, rest, index) => {
           if (first === "\\") {
             backslashes = true;
             return m2;
@@ -4617,8 +4617,8 @@ var require_parse2 = __commonJS({
             });
           }
         }
-        if (output === input && opts.contains === true) {
-          state.output = input;
+        if (output === input3 && opts.contains === true) {
+          state.output = input3;
           return state;
         }
         state.output = utils.wrapOutput(output, state, options2);
@@ -4973,7 +4973,7 @@ var require_parse2 = __commonJS({
             continue;
           }
           while (rest.slice(0, 3) === "/**") {
-            const after = input[state.index + 4];
+            const after = input3[state.index + 4];
             if (after && after !== "/") {
               break;
             }
@@ -5094,14 +5094,14 @@ var require_parse2 = __commonJS({
       }
       return state;
     };
-    parse4.fastpaths = (input, options2) => {
+    parse4.fastpaths = (input3, options2) => {
       const opts = { ...options2 };
       const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      const len = input.length;
+      const len = input3.length;
       if (len > max) {
         throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
       }
-      input = REPLACEMENTS[input] || input;
+      input3 = REPLACEMENTS[input3] || input3;
       const {
         DOT_LITERAL,
         SLASH_LITERAL,
@@ -5152,7 +5152,7 @@ var require_parse2 = __commonJS({
           }
         }
       };
-      const output = utils.removePrefix(input, state);
+      const output = utils.removePrefix(input3, state);
       let source = create(output);
       if (source && opts.strictSlashes !== true) {
         source += `${SLASH_LITERAL}?`;
@@ -5174,7 +5174,7 @@ var require_picomatch = __commonJS({
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
     var picomatch2 = (glob2, options2, returnState = false) => {
       if (Array.isArray(glob2)) {
-        const fns = glob2.map((input) => picomatch2(input, options2, returnState));
+        const fns = glob2.map((input3) => picomatch2(input3, options2, returnState));
         const arrayMatcher = (str2) => {
           for (const isMatch of fns) {
             const state2 = isMatch(str2);
@@ -5198,9 +5198,9 @@ var require_picomatch = __commonJS({
         const ignoreOpts = { ...options2, ignore: null, onMatch: null, onResult: null };
         isIgnored2 = picomatch2(opts.ignore, ignoreOpts, returnState);
       }
-      const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch2.test(input, regex, options2, { glob: glob2, posix });
-        const result = { glob: glob2, state, regex, posix, input, output, match, isMatch };
+      const matcher = (input3, returnObject = false) => {
+        const { isMatch, match, output } = picomatch2.test(input3, regex, options2, { glob: glob2, posix });
+        const result = { glob: glob2, state, regex, posix, input: input3, output, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -5208,7 +5208,7 @@ var require_picomatch = __commonJS({
           result.isMatch = false;
           return returnObject ? result : false;
         }
-        if (isIgnored2(input)) {
+        if (isIgnored2(input3)) {
           if (typeof opts.onIgnore === "function") {
             opts.onIgnore(result);
           }
@@ -5225,40 +5225,40 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch2.test = (input, regex, options2, { glob: glob2, posix } = {}) => {
-      if (typeof input !== "string") {
+    picomatch2.test = (input3, regex, options2, { glob: glob2, posix } = {}) => {
+      if (typeof input3 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
-      if (input === "") {
+      if (input3 === "") {
         return { isMatch: false, output: "" };
       }
       const opts = options2 || {};
       const format = opts.format || (posix ? utils.toPosixSlashes : null);
-      let match = input === glob2;
-      let output = match && format ? format(input) : input;
+      let match = input3 === glob2;
+      let output = match && format ? format(input3) : input3;
       if (match === false) {
-        output = format ? format(input) : input;
+        output = format ? format(input3) : input3;
         match = output === glob2;
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch2.matchBase(input, regex, options2, posix);
+          match = picomatch2.matchBase(input3, regex, options2, posix);
         } else {
           match = regex.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
-    picomatch2.matchBase = (input, glob2, options2, posix = options2 && options2.windows) => {
+    picomatch2.matchBase = (input3, glob2, options2, posix = options2 && options2.windows) => {
       const regex = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options2);
-      return regex.test(utils.basename(input, { windows: posix }));
+      return regex.test(utils.basename(input3, { windows: posix }));
     };
     picomatch2.isMatch = (str2, patterns, options2) => picomatch2(patterns, options2)(str2);
     picomatch2.parse = (pattern, options2) => {
       if (Array.isArray(pattern)) return pattern.map((p3) => picomatch2.parse(p3, options2));
       return parse4(pattern, { ...options2, fastpaths: false });
     };
-    picomatch2.scan = (input, options2) => scan(input, options2);
+    picomatch2.scan = (input3, options2) => scan(input3, options2);
     picomatch2.compileRe = (state, options2, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
@@ -5276,16 +5276,16 @@ var require_picomatch = __commonJS({
       }
       return regex;
     };
-    picomatch2.makeRe = (input, options2 = {}, returnOutput = false, returnState = false) => {
-      if (!input || typeof input !== "string") {
+    picomatch2.makeRe = (input3, options2 = {}, returnOutput = false, returnState = false) => {
+      if (!input3 || typeof input3 !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
       let parsed = { negated: false, fastpaths: true };
-      if (options2.fastpaths !== false && (input[0] === "." || input[0] === "*")) {
-        parsed.output = parse4.fastpaths(input, options2);
+      if (options2.fastpaths !== false && (input3[0] === "." || input3[0] === "*")) {
+        parsed.output = parse4.fastpaths(input3, options2);
       }
       if (!parsed.output) {
-        parsed = parse4(input, options2);
+        parsed = parse4(input3, options2);
       }
       return picomatch2.compileRe(parsed, options2, returnOutput, returnState);
     };
@@ -7266,9 +7266,9 @@ async function* _iterSSEMessages(response, controller) {
   for await (const chunk of ReadableStreamToAsyncIterable(response.body)) {
     if (chunk == null)
       continue;
-    const decoded = decoder2.decode(typeof chunk === "string" ? encodeUTF8(chunk) : chunk, { stream: true });
-    text += decoded;
-    if (!endsWithCR && !decoded.includes("\n") && !decoded.includes("\r"))
+    const decoded2 = decoder2.decode(typeof chunk === "string" ? encodeUTF8(chunk) : chunk, { stream: true });
+    text += decoded2;
+    if (!endsWithCR && !decoded2.includes("\n") && !decoded2.includes("\r"))
       continue;
     let start = 0;
     if (!text.includes("\r")) {
@@ -7666,14 +7666,14 @@ function setCreatedIDAttribute(call, data) {
     call.span.setAttribute(call.createdIDAttribute, id);
   }
 }
-function requestAttributes(client, name, request2) {
+function requestAttributes(client, name, request3) {
   const table = SPAN_ATTRIBUTES[name];
   if (!table) {
     return {};
   }
   const attributes = { ...table.constants };
   for (const [attribute, path13, type] of table.request ?? []) {
-    const value = guardTracing(client, () => attributeValue(dig(request2?.body, path13), type));
+    const value = guardTracing(client, () => attributeValue(dig(request3?.body, path13), type));
     if (value !== void 0) {
       attributes[attribute] = value;
     }
@@ -7681,7 +7681,7 @@ function requestAttributes(client, name, request2) {
   const { requestHeaders } = table;
   if (requestHeaders) {
     guardTracing(client, () => {
-      const headers = buildHeaders([client["_options"].defaultHeaders, request2?.headers]).values;
+      const headers = buildHeaders([client["_options"].defaultHeaders, request3?.headers]).values;
       for (const [attribute, header, type] of requestHeaders) {
         const value = headerValue(headers.get(header), type);
         if (value !== void 0) {
@@ -7690,7 +7690,7 @@ function requestAttributes(client, name, request2) {
       }
     });
   }
-  if (table.stream !== void 0 && request2?.stream) {
+  if (table.stream !== void 0 && request3?.stream) {
     attributes[table.stream] = true;
   }
   return attributes;
@@ -8075,11 +8075,11 @@ var init_utils2 = __esm({
     init_values();
     has = (obj2, key) => (has = Object.hasOwn ?? Function.prototype.call.bind(Object.prototype.hasOwnProperty), has(obj2, key));
     hex_table = /* @__PURE__ */ (() => {
-      const array = [];
+      const array2 = [];
       for (let i = 0; i < 256; ++i) {
-        array.push("%" + ((i < 16 ? "0" : "") + i.toString(16)).toUpperCase());
+        array2.push("%" + ((i < 16 ? "0" : "") + i.toString(16)).toUpperCase());
       }
-      return array;
+      return array2;
     })();
     limit = 1024;
     encode = (str2, _defaultEncoder, charset, _kind, format) => {
@@ -8758,10 +8758,10 @@ function withoutLeftOutFields(value) {
   return Object.fromEntries(Object.entries(value).filter(([name]) => !name.startsWith("encrypted_") && !(name === "content" && isImageOrDocumentView)).map(([name, field]) => [name, withoutLeftOutFields(field)]));
 }
 function setContentAttributes(span, attributes, limit2) {
-  const { [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: stopSequences, [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions, [ATTR_GEN_AI_INPUT_MESSAGES]: input, [ATTR_GEN_AI_OUTPUT_MESSAGES]: output, [ATTR_ANTHROPIC_TOOL_RESULT_CONTENT]: toolResult, ...others } = attributes;
+  const { [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: stopSequences, [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions, [ATTR_GEN_AI_INPUT_MESSAGES]: input3, [ATTR_GEN_AI_OUTPUT_MESSAGES]: output, [ATTR_ANTHROPIC_TOOL_RESULT_CONTENT]: toolResult, ...others } = attributes;
   const messages = {
     [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions,
-    [ATTR_GEN_AI_INPUT_MESSAGES]: input,
+    [ATTR_GEN_AI_INPUT_MESSAGES]: input3,
     [ATTR_GEN_AI_OUTPUT_MESSAGES]: output
   };
   const values = {};
@@ -8820,9 +8820,9 @@ function serialize(attributes, values) {
 function withoutFirstParts(attributes, excess) {
   const withOwnParts = (messages) => messages?.map((message) => ({ ...message, parts: [...message.parts] }));
   const instructions = attributes[ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]?.slice();
-  const input = withOwnParts(attributes[ATTR_GEN_AI_INPUT_MESSAGES]);
+  const input3 = withOwnParts(attributes[ATTR_GEN_AI_INPUT_MESSAGES]);
   const output = withOwnParts(attributes[ATTR_GEN_AI_OUTPUT_MESSAGES]);
-  const lists = [instructions ?? [], ...[...input ?? [], ...output ?? []].map(({ parts }) => parts)];
+  const lists = [instructions ?? [], ...[...input3 ?? [], ...output ?? []].map(({ parts }) => parts)];
   let left = lists.reduce((sum, parts) => sum + parts.length, 0);
   let truncated = false;
   for (const parts of lists) {
@@ -8848,7 +8848,7 @@ function withoutFirstParts(attributes, excess) {
   }
   return {
     [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions,
-    [ATTR_GEN_AI_INPUT_MESSAGES]: input,
+    [ATTR_GEN_AI_INPUT_MESSAGES]: input3,
     [ATTR_GEN_AI_OUTPUT_MESSAGES]: output,
     truncated
   };
@@ -8948,13 +8948,13 @@ var init_response = __esm({
 });
 
 // node_modules/@anthropic-ai/sdk/lib/internal/tracing/api-call.mjs
-function messagesCreateSpanSettings(client, request2) {
+function messagesCreateSpanSettings(client, request3) {
   const attributes = guardTracing(client, () => {
-    const outputConfig = isObj(request2.body) ? request2.body["output_config"] : void 0;
+    const outputConfig = isObj(request3.body) ? request3.body["output_config"] : void 0;
     const format = isObj(outputConfig) ? outputConfig["format"] : void 0;
     return isObj(format) && format["type"] === "json_schema" ? { [ATTR_GEN_AI_OUTPUT_TYPE]: GEN_AI_OUTPUT_TYPE_VALUE_JSON } : {};
   });
-  return { route: "/v1/messages", request: request2, attributes };
+  return { route: "/v1/messages", request: request3, attributes };
 }
 function sessionsCreateSpanAttributes(body) {
   return guardTracing(void 0, () => {
@@ -9032,10 +9032,10 @@ function takeTraceHeaders(headers) {
   return taken;
 }
 function withoutTraceHeaders(middleware) {
-  return (request2, next, ctx) => {
-    const headers = new Headers(request2.headers);
+  return (request3, next, ctx) => {
+    const headers = new Headers(request3.headers);
     const traceHeaders = takeTraceHeaders(headers);
-    return middleware({ ...request2, headers }, (inner) => {
+    return middleware({ ...request3, headers }, (inner) => {
       const restored = new Headers(inner.headers);
       for (const [name, value] of traceHeaders)
         restored.set(name, value);
@@ -9151,14 +9151,14 @@ function endMessagesCreateSpanWhenStreamEnds(client, span, stream2, props) {
       } catch (problem) {
         loggerFor(client).debug("could not record the stream on its span", problem);
       }
-      const failure2 = call?.failure;
-      if (!sawStop && call?.streamed && failure2 === void 0) {
+      const failure3 = call?.failure;
+      if (!sawStop && call?.streamed && failure3 === void 0) {
         recordStreamedMessageContent(client, call, call.streamed.body, call.streamed.message);
       }
       if (end.reason === "failed") {
         setErrorStatus(span, end.error);
-      } else if (failure2 !== void 0) {
-        setErrorStatus(span, failure2, "client_error");
+      } else if (failure3 !== void 0) {
+        setErrorStatus(span, failure3, "client_error");
       } else if (end.reason === "completed") {
         if (sawStop) {
           span.setStatus({ code: SpanStatusCode.OK });
@@ -9587,8 +9587,8 @@ var init_pagination = __esm({
     })();
     PagePromise = /* @__PURE__ */ (() => {
       class PagePromise2 extends APIPromise {
-        constructor(client, request2, Page2) {
-          super(client, request2, async (client2, props) => new Page2(client2, props.response, await defaultParseResponse(client2, props), props.options));
+        constructor(client, request3, Page2) {
+          super(client, request3, async (client2, props) => new Page2(client2, props.response, await defaultParseResponse(client2, props), props.options));
         }
         /**
          * Allow auto-paginating iteration on an unawaited list call, eg:
@@ -12748,8 +12748,8 @@ function toolErrorContent(e) {
 }
 async function runRunnableTool(tool, rawInput, context2) {
   try {
-    const input = tool.parse ? tool.parse(rawInput) : rawInput;
-    const content = await tool.run(input, context2);
+    const input3 = tool.parse ? tool.parse(rawInput) : rawInput;
+    const content = await tool.run(input3, context2);
     return { content, isError: false };
   } catch (e) {
     return { content: toolErrorContent(e), isError: true };
@@ -15588,12 +15588,12 @@ async function grepFile(file, match, push2, signal) {
   }
   return true;
 }
-async function* lineBatches(input) {
+async function* lineBatches(input3) {
   let i = 0;
   let numbers = [];
   let lines = [];
   try {
-    for await (const line of input) {
+    for await (const line of input3) {
       i++;
       if (line.length > GREP_MAX_LINE_LENGTH)
         continue;
@@ -18009,11 +18009,11 @@ var init_parser = __esm({
     LITERALS = ["true", "false", "null"];
     isWhitespace = (char) => char === " " || char === "	" || char === "\n" || char === "\r";
     isTruncatedLiteral = (word, rest) => LITERALS.some((literal) => literal !== word && literal.startsWith(word)) && [...rest].every(isWhitespace);
-    tokenize = (input) => {
+    tokenize = (input3) => {
       let current = 0;
       let tokens = [];
-      while (current < input.length) {
-        let char = input[current];
+      while (current < input3.length) {
+        let char = input3[current];
         if (char === "{") {
           tokens.push({
             type: "brace",
@@ -18067,14 +18067,14 @@ var init_parser = __esm({
           let end = start;
           let danglingQuote = false;
           while (true) {
-            end = input.indexOf('"', end);
+            end = input3.indexOf('"', end);
             if (end === -1) {
               danglingQuote = true;
               break;
             }
             let backslashes = 0;
             let i = end - 1;
-            while (i >= start && input[i] === "\\") {
+            while (i >= start && input3[i] === "\\") {
               backslashes++;
               i--;
             }
@@ -18083,11 +18083,11 @@ var init_parser = __esm({
             end++;
           }
           if (danglingQuote) {
-            current = input.length;
+            current = input3.length;
           } else {
             tokens.push({
               type: "string",
-              value: input.slice(start, end)
+              value: input3.slice(start, end)
             });
             current = end + 1;
           }
@@ -18102,18 +18102,18 @@ var init_parser = __esm({
           let value = "";
           if (char === "-") {
             value += char;
-            char = input[++current];
+            char = input3[++current];
           }
           while (char && (NUMBERS.test(char) || char === "." || // exponent marker, e.g. `1e10` or `1.5E-9`
           char === "e" || char === "E" || // exponent sign, only valid immediately after the exponent marker
           (char === "-" || char === "+") && (value[value.length - 1] === "e" || value[value.length - 1] === "E"))) {
             value += char;
-            char = input[++current];
+            char = input3[++current];
           }
           tokens.push({
             type: "number",
             value,
-            unterminated: current === input.length
+            unterminated: current === input3.length
           });
           continue;
         }
@@ -18121,18 +18121,18 @@ var init_parser = __esm({
         if (char && LETTERS.test(char)) {
           let value = "";
           while (char && LETTERS.test(char)) {
-            if (current === input.length) {
+            if (current === input3.length) {
               break;
             }
             value += char;
-            char = input[++current];
+            char = input3[++current];
           }
           if (LITERALS.includes(value)) {
             tokens.push({
               type: "name",
               value
             });
-          } else if (!isTruncatedLiteral(value, input.slice(current))) {
+          } else if (!isTruncatedLiteral(value, input3.slice(current))) {
             return null;
           }
           continue;
@@ -18231,10 +18231,10 @@ var init_parser = __esm({
       });
       return output;
     };
-    partialParse = (input) => {
-      const tokens = tokenize(input);
+    partialParse = (input3) => {
+      const tokens = tokenize(input3);
       const completed = tokens && unstrip(strip(tokens));
-      return JSON.parse(completed ? generate(completed) : input);
+      return JSON.parse(completed ? generate(completed) : input3);
     };
   }
 });
@@ -18247,17 +18247,17 @@ function withLazyInput(prev, jsonBuf) {
       next[key] = prev[key];
   }
   Object.defineProperty(next, JSON_BUF_PROPERTY, { value: jsonBuf, enumerable: false, writable: true });
-  let input;
+  let input3;
   let parsed = false;
   Object.defineProperty(next, "input", {
     enumerable: true,
     configurable: true,
     get() {
       if (!parsed) {
-        input = jsonBuf ? partialParse(jsonBuf) : {};
+        input3 = jsonBuf ? partialParse(jsonBuf) : {};
         parsed = true;
       }
-      return input;
+      return input3;
     }
   });
   return next;
@@ -18889,15 +18889,15 @@ var init_BetaMessageStream = __esm({
             case "content_block_stop": {
               const snapshotContent = snapshot.content.at(event.index);
               if (snapshotContent && tracksToolInput(snapshotContent) && JSON_BUF_PROPERTY in snapshotContent) {
-                let input;
+                let input3;
                 try {
-                  input = snapshotContent.input;
+                  input3 = snapshotContent.input;
                 } catch (err) {
-                  input = {};
+                  input3 = {};
                   __classPrivateFieldGet(this, _BetaMessageStream_handleError, "f").call(this, __classPrivateFieldGet(this, _BetaMessageStream_instances, "m", _BetaMessageStream_toolInputParseError).call(this, snapshotContent, err));
                 }
                 Object.defineProperty(snapshotContent, "input", {
-                  value: input,
+                  value: input3,
                   enumerable: true,
                   configurable: true,
                   writable: true
@@ -27239,7 +27239,7 @@ var init_sessions = __esm({
          */
         create(params, options2) {
           const { betas, workspace_id, ...body } = params;
-          const request2 = {
+          const request3 = {
             body,
             ...options2,
             headers: buildHeaders([
@@ -27252,12 +27252,12 @@ var init_sessions = __esm({
             __qualifiers: { beta: "true" }
           };
           return this._client.post("/v1/sessions", {
-            ...request2,
+            ...request3,
             __span: startApiCallSpan(this._client, "anthropic.sessions.create", options2, {
               route: "/v1/sessions",
               attributes: sessionsCreateSpanAttributes(body),
               createdIDAttribute: "anthropic.session.id",
-              request: request2
+              request: request3
             })
           });
         }
@@ -29197,10 +29197,10 @@ function sameMessage(a, b3) {
 function toMessageParam(message) {
   return "id" in message ? { role: message.role, content: message.content } : message;
 }
-function toMessageList(input) {
-  if (input === void 0)
+function toMessageList(input3) {
+  if (input3 === void 0)
     return [];
-  return isReadonlyArray(input) ? input : [input];
+  return isReadonlyArray(input3) ? input3 : [input3];
 }
 var _ThreadState_instances, _ThreadState_fields, _ThreadState_stored, _ThreadState_staged, _ThreadState_anchor, _ThreadState_turn, _ThreadState_logger, _ThreadState_lastReply_get, _ThreadState_repeatsLastReply, _ThreadState_startNewThread, _ThreadState_retryPartialTurn, _ThreadState_dropsRefusedTurn, _ThreadState_storeTurn, _ThreadState_adoptContainer, _ThreadState_checkCreateOnly, _ThreadState_requestOptions, Turn, ThreadState, UNFINISHED_STOP_REASONS, MESSAGE_THREADS_BETA, CREATE_ONLY_FIELDS, REPLAY_ERROR_CODES;
 var init_ThreadState = __esm({
@@ -29758,8 +29758,8 @@ function malformedToolsetCallResult(toolUse) {
     is_error: true
   };
 }
-function malformedActions(input) {
-  const fields = typeof input === "object" && input !== null ? input : {};
+function malformedActions(input3) {
+  const fields = typeof input3 === "object" && input3 !== null ? input3 : {};
   if (!("actions" in fields)) {
     const action = "action" in fields ? fields.action : void 0;
     return typeof action === "string" ? `: the call has no 'actions' list (action: '${quotedName(action)}')` : ": the call has no 'actions' list";
@@ -30527,8 +30527,8 @@ var init_BetaMessageThread = __esm({
         const turn = this._state.startTurn(toMessageList(messages), params);
         const received = (async () => {
           try {
-            const { request: request2, props } = await this._createWithRecovery(turn, options2, { stream: false });
-            const reply = await request2;
+            const { request: request3, props } = await this._createWithRecovery(turn, options2, { stream: false });
+            const reply = await request3;
             this._state.recordReply(turn, reply);
             return { props, reply };
           } finally {
@@ -30607,9 +30607,9 @@ var init_BetaMessageThread = __esm({
       async _createWithRecovery(turn, turnOptions, { stream: stream2 }) {
         for (; ; ) {
           const { params, options: options2 } = this._state.buildCreateArguments(turn, turnOptions, { stream: stream2 });
-          const request2 = this._client.beta.messages.create({ ...params, stream: stream2 }, options2);
+          const request3 = this._client.beta.messages.create({ ...params, stream: stream2 }, options2);
           try {
-            return { request: request2, props: await request2._responseProps() };
+            return { request: request3, props: await request3._responseProps() };
           } catch (error) {
             if (!this._state.recoversFrom(error))
               throw error;
@@ -30662,7 +30662,7 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
             const maxNonstreamingTokens = MODEL_NONSTREAMING_TOKENS[body.model] ?? void 0;
             timeout = this._client.calculateNonstreamingTimeout(body.max_tokens, maxNonstreamingTokens);
           }
-          const request2 = {
+          const request3 = {
             body,
             timeout: timeout ?? 6e5,
             ...options2,
@@ -30670,10 +30670,10 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
             stream: modifiedParams.stream ?? false,
             __qualifiers: { beta: "true" }
           };
-          const call = this._client._tracer && startApiCallSpan(this._client, "anthropic.messages.create", options2, messagesCreateSpanSettings(this._client, request2));
+          const call = this._client._tracer && startApiCallSpan(this._client, "anthropic.messages.create", options2, messagesCreateSpanSettings(this._client, request3));
           recordMessagesCreateRequest(this._client, call, body);
           const promise = this._client.post("/v1/messages", {
-            ...request2,
+            ...request3,
             __span: call
           });
           return call ? promise._thenUnwrap((data) => {
@@ -30751,7 +30751,7 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
         countTokens(params, options2) {
           const modifiedParams = transformOutputFormat(params);
           const { betas, user_profile_id, workspace_id, ...body } = modifiedParams;
-          const request2 = {
+          const request3 = {
             body,
             ...options2,
             headers: buildHeaders([
@@ -30765,10 +30765,10 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
             __qualifiers: { beta: "true" }
           };
           return this._client.post("/v1/messages/count_tokens", {
-            ...request2,
+            ...request3,
             __span: startApiCallSpan(this._client, "anthropic.messages.count_tokens", options2, {
               route: "/v1/messages/count_tokens",
-              request: request2
+              request: request3
             })
           });
         }
@@ -32122,17 +32122,17 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
             const maxNonstreamingTokens = MODEL_NONSTREAMING_TOKENS[body.model] ?? void 0;
             timeout = this._client.calculateNonstreamingTimeout(body.max_tokens, maxNonstreamingTokens);
           }
-          const request2 = {
+          const request3 = {
             body,
             timeout: timeout ?? 6e5,
             ...options2,
             headers: messagesCreateHeaders2(params, options2),
             stream: params.stream ?? false
           };
-          const call = this._client._tracer && startApiCallSpan(this._client, "anthropic.messages.create", options2, messagesCreateSpanSettings(this._client, request2));
+          const call = this._client._tracer && startApiCallSpan(this._client, "anthropic.messages.create", options2, messagesCreateSpanSettings(this._client, request3));
           recordMessagesCreateRequest(this._client, call, body);
           const promise = this._client.post("/v1/messages", {
-            ...request2,
+            ...request3,
             __span: call
           });
           return call ? promise._thenUnwrap((data) => {
@@ -32226,7 +32226,7 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
          */
         countTokens(params, options2) {
           const { user_profile_id, workspace_id, ...body } = params;
-          const request2 = {
+          const request3 = {
             body,
             ...options2,
             headers: buildHeaders([
@@ -32238,10 +32238,10 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
             ])
           };
           return this._client.post("/v1/messages/count_tokens", {
-            ...request2,
+            ...request3,
             __span: startApiCallSpan(this._client, "anthropic.messages.count_tokens", options2, {
               route: "/v1/messages/count_tokens",
-              request: request2
+              request: request3
             })
           });
         }
@@ -37102,7 +37102,7 @@ function applyMiddleware(fetchFn, middleware, options2, client) {
   for (let i = middleware.length - 1; i >= 0; i--) {
     const mw = middleware[i];
     const nextInner = next;
-    next = async (request2) => mw(request2, nextInner, ctx);
+    next = async (request3) => mw(request3, nextInner, ctx);
   }
   return next;
 }
@@ -37748,9 +37748,9 @@ var init_client = __esm({
          * overrides must be idempotent and overwrite headers from a previous
          * invocation rather than append to them.
          */
-        async prepareRequest(request2, { url, options: options2 }) {
+        async prepareRequest(request3, { url, options: options2 }) {
           if (this._authState.tokenCache && this.apiKey == null) {
-            const headers = request2.headers instanceof Headers ? request2.headers : new Headers(request2.headers);
+            const headers = request3.headers instanceof Headers ? request3.headers : new Headers(request3.headers);
             for (const [k2, v2] of Object.entries(this._authState.extraHeaders)) {
               if (!headers.has(k2))
                 headers.set(k2, v2);
@@ -37759,7 +37759,7 @@ var init_client = __esm({
             if (!existing?.includes(OAUTH_API_BETA_HEADER)) {
               headers.set("anthropic-beta", [...existing ?? [], OAUTH_API_BETA_HEADER].join(","));
             }
-            request2.headers = headers;
+            request3.headers = headers;
           }
         }
         /**
@@ -37952,11 +37952,11 @@ var init_client = __esm({
         }
         requestAPIList(Page2, options2) {
           if (!this._tracer) {
-            const request3 = this.makeRequest(options2, null, void 0);
-            return new PagePromise(this, request3, Page2);
+            const request4 = this.makeRequest(options2, null, void 0);
+            return new PagePromise(this, request4, Page2);
           }
-          const request2 = this.makeTracedRequest(options2, null);
-          return new PagePromise(this, request2, Page2);
+          const request3 = this.makeTracedRequest(options2, null);
+          return new PagePromise(this, request3, Page2);
         }
         async fetchWithTimeout(url, init, ms2, controller, requestOptions, logCtx) {
           const { signal, method, ...options2 } = init || {};
@@ -38329,16 +38329,16 @@ function patchField(target, key, value) {
 }
 function betaRefusalFallbackMiddleware(fallbacks, options2 = {}) {
   let warnedMissingState = false;
-  return async (request2, next, ctx) => {
+  return async (request3, next, ctx) => {
     const [path13] = (ctx.options?.path ?? "").split("?");
     if (fallbacks.length === 0 || ctx.options?.method !== "post" || path13 !== "/v1/messages" || ctx.options.__qualifiers?.["beta"] !== "true" || typeof ctx.options.body !== "object" || ctx.options.body == null) {
-      return next(request2);
+      return next(request3);
     }
     if (ctx.options.body.fallbacks != null) {
       throw new AnthropicError("Sending the `fallbacks:` request param is not supported when using the `betaRefusalFallbackMiddleware`. You should either remove the middleware and send `fallbacks:` with the `server-side-fallback-2026-07-01` beta header to let the API handle refusal fallbacks, or omit the `fallbacks:` param if you'd like `betaRefusalFallbackMiddleware` to handle fallbacks on the client side.");
     }
     const onError = options2.onError ?? ((error) => ctx.logger.error(`anthropic-sdk: betaRefusalFallbackMiddleware: ${error.message}`));
-    request2 = withMiddlewareHeaders(request2, options2.betas ?? DEFAULT_BETAS);
+    request3 = withMiddlewareHeaders(request3, options2.betas ?? DEFAULT_BETAS);
     const body = stripFallbackBlocks(ctx.options.body);
     const state = ctx.options.fallbackState;
     const startIndex = state?.index ?? -1;
@@ -38354,7 +38354,7 @@ function betaRefusalFallbackMiddleware(fallbacks, options2 = {}) {
       }
     };
     const initialBody = startIndex === -1 ? body : applyFallbackPatch(body, fallbacks[startIndex]);
-    const initialRequest = typeof request2.body !== "string" ? request2 : { ...request2, body: JSON.stringify(initialBody) };
+    const initialRequest = typeof request3.body !== "string" ? request3 : { ...request3, body: JSON.stringify(initialBody) };
     const response = startIndex === -1 ? await next(initialRequest) : (await sendHop(next, ctx, fallbacks[startIndex], initialRequest)).response;
     if (!response.ok) {
       return response;
@@ -38398,7 +38398,7 @@ function betaRefusalFallbackMiddleware(fallbacks, options2 = {}) {
       });
       requestedModel = entry.model;
       ({ response: res } = await sendHop(next, ctx, entry, {
-        ...request2,
+        ...request3,
         body: JSON.stringify({
           ...applyFallbackPatch(body, entry),
           ...details?.fallback_credit_token ? { fallback_credit_token: creditTokenParam(details.fallback_credit_token) } : void 0
@@ -38448,7 +38448,7 @@ function spliceFallbackStream(args) {
   });
   return new Response(body, args.response);
 }
-async function* splicedEvents({ request: request2, response, next, ctx, fallbacks, firstHop, onError, pin }, controller) {
+async function* splicedEvents({ request: request3, response, next, ctx, fallbacks, firstHop, onError, pin }, controller) {
   const a = yield* consumeHop({
     response,
     controller,
@@ -38494,9 +38494,9 @@ async function* splicedEvents({ request: request2, response, next, ctx, fallback
     });
     let continuation = [...base, ...partial2];
     let resB = null;
-    let failure2 = null;
+    let failure3 = null;
     for (let attempt = 0; attempt < 2; attempt++) {
-      const reqB = buildFallbackRequest(request2, { model, speed, creditToken: token, continuation });
+      const reqB = buildFallbackRequest(request3, { model, speed, creditToken: token, continuation });
       reqB.signal = controller.signal;
       try {
         const sent = await sendHop(next, ctx, entry, reqB);
@@ -38506,7 +38506,7 @@ async function* splicedEvents({ request: request2, response, next, ctx, fallback
       } catch (err) {
         if (isAbortError(err))
           throw err;
-        failure2 = {
+        failure3 = {
           kind: "request_failed",
           message: `fallback request failed: ${err}`,
           model,
@@ -38524,7 +38524,7 @@ async function* splicedEvents({ request: request2, response, next, ctx, fallback
         resB = null;
         continue;
       }
-      failure2 = {
+      failure3 = {
         kind: "request_failed",
         message: `fallback request failed: HTTP ${resB.status}: ${JSON.stringify(errBody)}`,
         model,
@@ -38533,8 +38533,8 @@ async function* splicedEvents({ request: request2, response, next, ctx, fallback
       };
       break;
     }
-    if (failure2) {
-      onError(failure2);
+    if (failure3) {
+      onError(failure3);
       if (hasNext)
         continue;
       const stopDetails = {
@@ -38690,17 +38690,17 @@ function buildFallbackRequest(orig, { model, speed, creditToken, continuation })
   }
   return { ...orig, headers: new Headers(orig.headers), body: JSON.stringify(body) };
 }
-async function sendHop(next, ctx, entry, request2) {
-  const response = await next(request2);
-  if (response.status !== 429 && response.status !== 529 || entry.speed !== void 0 || typeof request2.body !== "string") {
+async function sendHop(next, ctx, entry, request3) {
+  const response = await next(request3);
+  if (response.status !== 429 && response.status !== 529 || entry.speed !== void 0 || typeof request3.body !== "string") {
     return { response, droppedSpeed: false };
   }
-  const { speed, ...body } = JSON.parse(request2.body);
+  const { speed, ...body } = JSON.parse(request3.body);
   if (speed !== "fast")
     return { response, droppedSpeed: false };
   ctx.logger.info(`anthropic-sdk: betaRefusalFallbackMiddleware: fast fallback request to ${entry.model} was rejected (HTTP ${response.status}); retrying without \`speed\``);
   await CancelReadableStream(response.body);
-  return { response: await next({ ...request2, body: JSON.stringify(body) }), droppedSpeed: true };
+  return { response: await next({ ...request3, body: JSON.stringify(body) }), droppedSpeed: true };
 }
 function applyDelta(blocks, index, delta) {
   const block = blocks.find((x3) => x3.index === index)?.block;
@@ -38746,8 +38746,8 @@ function toPrefillBlocks(responseBlocks) {
     return { ...block, input: safeJSON(_partial_json) ?? block.input };
   });
 }
-function withMiddlewareHeaders(request2, betas) {
-  const headers = new Headers(request2.headers);
+function withMiddlewareHeaders(request3, betas) {
+  const headers = new Headers(request3.headers);
   const existing = new Set(headers.get("anthropic-beta")?.split(",").map((s) => s.trim()));
   for (const beta of betas) {
     if (!existing.has(beta)) {
@@ -38756,7 +38756,7 @@ function withMiddlewareHeaders(request2, betas) {
     }
   }
   headers.set(STAINLESS_HELPER_HEADER, appendHeaderValue(headers.get(STAINLESS_HELPER_HEADER), "fallback-refusal-middleware"));
-  return { ...request2, headers };
+  return { ...request3, headers };
 }
 function emit(event, payload) {
   const sse = { event, data: JSON.stringify(payload), raw: [] };
@@ -40532,9 +40532,13 @@ function abortReason(signal) {
   if (r2 instanceof Error) return r2;
   return new Error(typeof r2 === "string" ? r2 : r2 === void 0 ? "aborted" : JSON.stringify(r2));
 }
+function httpStatus(e) {
+  const status = e?.status;
+  return typeof status === "number" ? status : void 0;
+}
 
 // src/constants.ts
-var TOOL_NAMES = ["Read", "Write", "Edit", "Bash", "Glob", "Grep"];
+var TOOL_NAMES = ["Read", "Write", "Edit", "Bash", "Glob", "Grep", "WebFetch", "WebSearch"];
 var DEFAULT_MODEL = "sonnet";
 var STATUSES = ["COMPLETE", "BLOCKED", "WAITING", "ERROR"];
 var DEFAULT_AGENTS_DIR = ".claude/agents";
@@ -41187,6 +41191,7 @@ function holdsAgentFiles(dir) {
 }
 
 // src/model/models.ts
+var WEB_SEARCH_USD = 10 / 1e3;
 var K = 1e3;
 var M = 1e6;
 var STANDARD_WINDOW = 200 * K;
@@ -41224,8 +41229,8 @@ var UNKNOWN_TIER = {
   mythos: { tier: "mythos", contextWindow: 200 * K, maxOutput: 32 * K, prices: p(25, 125) },
   unknown: { tier: "unknown", contextWindow: 200 * K, maxOutput: 32 * K, prices: p(25, 125) }
 };
-function p(input, output) {
-  return { input, output, cacheWrite: input * 1.25, cacheRead: input / 10 };
+function p(input3, output) {
+  return { input: input3, output, cacheWrite: input3 * 1.25, cacheRead: input3 / 10 };
 }
 function resolveModel(spec, fallback) {
   const trimmed = spec?.trim();
@@ -41250,8 +41255,8 @@ function resolveModel(spec, fallback) {
     `Unknown model "${chosen}". Use one of the aliases ${MODEL_ALIASES.join(", ")} or a full model id starting with "claude-".`
   );
 }
-function resolveRunModel(input, fileModel, fallback) {
-  if (input?.trim()) return { model: resolveModel(input, fallback) };
+function resolveRunModel(input3, fileModel, fallback) {
+  if (input3?.trim()) return { model: resolveModel(input3, fallback) };
   try {
     return { model: resolveModel(fileModel, fallback) };
   } catch (e) {
@@ -41277,13 +41282,14 @@ function tierOf(id) {
   return "unknown";
 }
 function costUsd(model, usage) {
-  const input = usage.input_tokens || 0;
+  const input3 = usage.input_tokens || 0;
   const output = usage.output_tokens || 0;
   const cacheWrite = usage.cache_creation_input_tokens || 0;
   const cacheRead = usage.cache_read_input_tokens || 0;
-  const prompt = input + cacheWrite + cacheRead;
+  const prompt = input3 + cacheWrite + cacheRead;
   const pr2 = model.longPrompt && prompt > model.longPrompt.above ? model.longPrompt : model.prices;
-  return (input * pr2.input + output * pr2.output + cacheWrite * pr2.cacheWrite + cacheRead * pr2.cacheRead) / M;
+  const searches = usage.server_tool_use?.web_search_requests || 0;
+  return (input3 * pr2.input + output * pr2.output + cacheWrite * pr2.cacheWrite + cacheRead * pr2.cacheRead) / M + searches * WEB_SEARCH_USD;
 }
 
 // src/model/provider.ts
@@ -42357,36 +42363,36 @@ async function repoContext(workspace, opts = {}) {
 
 // node_modules/image-size/dist/esm/types/utils.js
 var decoder = new TextDecoder();
-var toUTF8String = (input, start = 0, end = input.length) => decoder.decode(input.slice(start, end));
-var toHexString = (input, start = 0, end = input.length) => input.slice(start, end).reduce((memo, i) => memo + `0${i.toString(16)}`.slice(-2), "");
-var getView = (input, offset) => new DataView(input.buffer, input.byteOffset + offset);
-var readInt16LE = (input, offset = 0) => getView(input, offset).getInt16(0, true);
-var readUInt16BE = (input, offset = 0) => getView(input, offset).getUint16(0, false);
-var readUInt16LE = (input, offset = 0) => getView(input, offset).getUint16(0, true);
-var readUInt24LE = (input, offset = 0) => {
-  const view = getView(input, offset);
+var toUTF8String = (input3, start = 0, end = input3.length) => decoder.decode(input3.slice(start, end));
+var toHexString = (input3, start = 0, end = input3.length) => input3.slice(start, end).reduce((memo, i) => memo + `0${i.toString(16)}`.slice(-2), "");
+var getView = (input3, offset) => new DataView(input3.buffer, input3.byteOffset + offset);
+var readInt16LE = (input3, offset = 0) => getView(input3, offset).getInt16(0, true);
+var readUInt16BE = (input3, offset = 0) => getView(input3, offset).getUint16(0, false);
+var readUInt16LE = (input3, offset = 0) => getView(input3, offset).getUint16(0, true);
+var readUInt24LE = (input3, offset = 0) => {
+  const view = getView(input3, offset);
   return view.getUint16(0, true) + (view.getUint8(2) << 16);
 };
-var readInt32LE = (input, offset = 0) => getView(input, offset).getInt32(0, true);
-var readUInt32BE = (input, offset = 0) => getView(input, offset).getUint32(0, false);
-var readUInt32LE = (input, offset = 0) => getView(input, offset).getUint32(0, true);
+var readInt32LE = (input3, offset = 0) => getView(input3, offset).getInt32(0, true);
+var readUInt32BE = (input3, offset = 0) => getView(input3, offset).getUint32(0, false);
+var readUInt32LE = (input3, offset = 0) => getView(input3, offset).getUint32(0, true);
 var methods = {
   readUInt16BE,
   readUInt16LE,
   readUInt32BE,
   readUInt32LE
 };
-function readUInt(input, bits, offset = 0, isBigEndian = false) {
+function readUInt(input3, bits, offset = 0, isBigEndian = false) {
   const endian = isBigEndian ? "BE" : "LE";
   const methodName = `readUInt${bits}${endian}`;
-  return methods[methodName](input, offset);
+  return methods[methodName](input3, offset);
 }
 var BOX_HEADER_SIZE = 8;
-function readBox(input, view, base, offset, boxCode) {
-  if (input.length - offset < BOX_HEADER_SIZE)
+function readBox(input3, view, base, offset, boxCode) {
+  if (input3.length - offset < BOX_HEADER_SIZE)
     return void 0;
   const boxSize = view.getUint32(base + offset, false);
-  if (input.length - offset < boxSize)
+  if (input3.length - offset < boxSize)
     return void 0;
   return {
     offset,
@@ -42395,27 +42401,27 @@ function readBox(input, view, base, offset, boxCode) {
   };
 }
 var boxViews = /* @__PURE__ */ new WeakMap();
-function getBoxView(input) {
-  let view = boxViews.get(input.buffer);
+function getBoxView(input3) {
+  let view = boxViews.get(input3.buffer);
   if (!view) {
-    view = new DataView(input.buffer);
-    boxViews.set(input.buffer, view);
+    view = new DataView(input3.buffer);
+    boxViews.set(input3.buffer, view);
   }
   return view;
 }
-function findBox(input, boxName, startOffset) {
-  const view = getBoxView(input);
+function findBox(input3, boxName, startOffset) {
+  const view = getBoxView(input3);
   const boxCode = boxName.charCodeAt(0) << 24 | boxName.charCodeAt(1) << 16 | boxName.charCodeAt(2) << 8 | boxName.charCodeAt(3);
-  const base = input.byteOffset;
+  const base = input3.byteOffset;
   let currentOffset = startOffset;
-  while (currentOffset < input.length) {
-    if (input.length - currentOffset < 4)
+  while (currentOffset < input3.length) {
+    if (input3.length - currentOffset < 4)
       break;
     if (view.getUint32(base + currentOffset, false) < BOX_HEADER_SIZE) {
       currentOffset += BOX_HEADER_SIZE;
       continue;
     }
-    const box = readBox(input, view, base, currentOffset, boxCode);
+    const box = readBox(input3, view, base, currentOffset, boxCode);
     if (!box)
       break;
     if (box.matches) {
@@ -42428,10 +42434,10 @@ function findBox(input, boxName, startOffset) {
 
 // node_modules/image-size/dist/esm/types/bmp.js
 var BMP = {
-  validate: (input) => toUTF8String(input, 0, 2) === "BM",
-  calculate: (input) => ({
-    height: Math.abs(readInt32LE(input, 22)),
-    width: readUInt32LE(input, 18)
+  validate: (input3) => toUTF8String(input3, 0, 2) === "BM",
+  calculate: (input3) => ({
+    height: Math.abs(readInt32LE(input3, 22)),
+    width: readUInt32LE(input3, 18)
   })
 };
 
@@ -42439,37 +42445,37 @@ var BMP = {
 var TYPE_ICON = 1;
 var SIZE_HEADER = 2 + 2 + 2;
 var SIZE_IMAGE_ENTRY = 1 + 1 + 1 + 1 + 2 + 2 + 4 + 4;
-function getSizeFromOffset(input, offset) {
-  const value = input[offset];
+function getSizeFromOffset(input3, offset) {
+  const value = input3[offset];
   return value === 0 ? 256 : value;
 }
-function getImageSize(input, imageIndex) {
+function getImageSize(input3, imageIndex) {
   const offset = SIZE_HEADER + imageIndex * SIZE_IMAGE_ENTRY;
   return {
-    height: getSizeFromOffset(input, offset + 1),
-    width: getSizeFromOffset(input, offset)
+    height: getSizeFromOffset(input3, offset + 1),
+    width: getSizeFromOffset(input3, offset)
   };
 }
 var ICO = {
-  validate(input) {
-    const reserved = readUInt16LE(input, 0);
-    const imageCount = readUInt16LE(input, 4);
+  validate(input3) {
+    const reserved = readUInt16LE(input3, 0);
+    const imageCount = readUInt16LE(input3, 4);
     if (reserved !== 0 || imageCount === 0)
       return false;
-    const imageType = readUInt16LE(input, 2);
+    const imageType = readUInt16LE(input3, 2);
     return imageType === TYPE_ICON;
   },
-  calculate(input) {
-    const nbImages = readUInt16LE(input, 4);
-    if (SIZE_HEADER + nbImages * SIZE_IMAGE_ENTRY > input.length) {
+  calculate(input3) {
+    const nbImages = readUInt16LE(input3, 4);
+    if (SIZE_HEADER + nbImages * SIZE_IMAGE_ENTRY > input3.length) {
       throw new TypeError("Invalid ICO");
     }
-    const imageSize2 = getImageSize(input, 0);
+    const imageSize2 = getImageSize(input3, 0);
     if (nbImages === 1)
       return imageSize2;
     const images = [];
     for (let imageIndex = 0; imageIndex < nbImages; imageIndex += 1) {
-      images.push(getImageSize(input, imageIndex));
+      images.push(getImageSize(input3, imageIndex));
     }
     return {
       width: imageSize2.width,
@@ -42482,33 +42488,33 @@ var ICO = {
 // node_modules/image-size/dist/esm/types/cur.js
 var TYPE_CURSOR = 2;
 var CUR = {
-  validate(input) {
-    const reserved = readUInt16LE(input, 0);
-    const imageCount = readUInt16LE(input, 4);
+  validate(input3) {
+    const reserved = readUInt16LE(input3, 0);
+    const imageCount = readUInt16LE(input3, 4);
     if (reserved !== 0 || imageCount === 0)
       return false;
-    const imageType = readUInt16LE(input, 2);
+    const imageType = readUInt16LE(input3, 2);
     return imageType === TYPE_CURSOR;
   },
-  calculate: (input) => ICO.calculate(input)
+  calculate: (input3) => ICO.calculate(input3)
 };
 
 // node_modules/image-size/dist/esm/types/dds.js
 var DDS = {
-  validate: (input) => readUInt32LE(input, 0) === 542327876,
-  calculate: (input) => ({
-    height: readUInt32LE(input, 12),
-    width: readUInt32LE(input, 16)
+  validate: (input3) => readUInt32LE(input3, 0) === 542327876,
+  calculate: (input3) => ({
+    height: readUInt32LE(input3, 12),
+    width: readUInt32LE(input3, 16)
   })
 };
 
 // node_modules/image-size/dist/esm/types/gif.js
 var gifRegexp = /^GIF8[79]a/;
 var GIF = {
-  validate: (input) => gifRegexp.test(toUTF8String(input, 0, 6)),
-  calculate: (input) => ({
-    height: readUInt16LE(input, 8),
-    width: readUInt16LE(input, 6)
+  validate: (input3) => gifRegexp.test(toUTF8String(input3, 0, 6)),
+  calculate: (input3) => ({
+    height: readUInt16LE(input3, 8),
+    width: readUInt16LE(input3, 6)
   })
 };
 
@@ -42523,40 +42529,40 @@ var brandMap = {
   hevx: "heic"
 };
 var HEIF = {
-  validate(input) {
-    const boxType = toUTF8String(input, 4, 8);
+  validate(input3) {
+    const boxType = toUTF8String(input3, 4, 8);
     if (boxType !== "ftyp")
       return false;
-    const ftypBox = findBox(input, "ftyp", 0);
+    const ftypBox = findBox(input3, "ftyp", 0);
     if (!ftypBox)
       return false;
-    const brand = toUTF8String(input, ftypBox.offset + 8, ftypBox.offset + 12);
+    const brand = toUTF8String(input3, ftypBox.offset + 8, ftypBox.offset + 12);
     return brand in brandMap;
   },
-  calculate(input) {
-    const metaBox = findBox(input, "meta", 0);
-    const iprpBox = metaBox && findBox(input, "iprp", metaBox.offset + 12);
-    const ipcoBox = iprpBox && findBox(input, "ipco", iprpBox.offset + 8);
+  calculate(input3) {
+    const metaBox = findBox(input3, "meta", 0);
+    const iprpBox = metaBox && findBox(input3, "iprp", metaBox.offset + 12);
+    const ipcoBox = iprpBox && findBox(input3, "ipco", iprpBox.offset + 8);
     if (!ipcoBox) {
       throw new TypeError("Invalid HEIF, no ipco box found");
     }
-    const type = toUTF8String(input, 8, 12);
+    const type = toUTF8String(input3, 8, 12);
     const images = [];
     let currentOffset = ipcoBox.offset + 8;
     while (currentOffset < ipcoBox.offset + ipcoBox.size) {
-      const ispeBox = findBox(input, "ispe", currentOffset);
+      const ispeBox = findBox(input3, "ispe", currentOffset);
       if (!ispeBox)
         break;
       if (ispeBox.size < 20) {
         throw new TypeError("Invalid HEIF");
       }
-      const rawWidth = readUInt32BE(input, ispeBox.offset + 12);
-      const rawHeight = readUInt32BE(input, ispeBox.offset + 16);
-      const clapBox = findBox(input, "clap", currentOffset);
+      const rawWidth = readUInt32BE(input3, ispeBox.offset + 12);
+      const rawHeight = readUInt32BE(input3, ispeBox.offset + 16);
+      const clapBox = findBox(input3, "clap", currentOffset);
       let width = rawWidth;
       const height = rawHeight;
       if (clapBox && clapBox.size >= 16 && clapBox.offset < ipcoBox.offset + ipcoBox.size) {
-        const cropRight = readUInt32BE(input, clapBox.offset + 12);
+        const cropRight = readUInt32BE(input3, clapBox.offset + 12);
         width = rawWidth - cropRight;
       }
       images.push({ height, width });
@@ -42615,14 +42621,14 @@ var ICON_TYPE_SIZE = {
   ic14: 512,
   ic10: 1024
 };
-function readImageHeader(input, imageOffset) {
+function readImageHeader(input3, imageOffset) {
   const imageLengthOffset = imageOffset + ENTRY_LENGTH_OFFSET;
-  if (imageLengthOffset + 4 > input.length) {
+  if (imageLengthOffset + 4 > input3.length) {
     throw new TypeError("Invalid ICNS");
   }
   return [
-    toUTF8String(input, imageOffset, imageLengthOffset),
-    readUInt32BE(input, imageLengthOffset)
+    toUTF8String(input3, imageOffset, imageLengthOffset),
+    readUInt32BE(input3, imageLengthOffset)
   ];
 }
 function getImageSize2(type) {
@@ -42630,14 +42636,14 @@ function getImageSize2(type) {
   return { width: size, height: size, type };
 }
 var ICNS = {
-  validate: (input) => toUTF8String(input, 0, 4) === "icns",
-  calculate(input) {
-    const inputLength = input.length;
-    const fileLength = readUInt32BE(input, FILE_LENGTH_OFFSET);
+  validate: (input3) => toUTF8String(input3, 0, 4) === "icns",
+  calculate(input3) {
+    const inputLength = input3.length;
+    const fileLength = readUInt32BE(input3, FILE_LENGTH_OFFSET);
     let imageOffset = SIZE_HEADER2;
     const images = [];
     while (imageOffset < fileLength && imageOffset < inputLength) {
-      const imageHeader = readImageHeader(input, imageOffset);
+      const imageHeader = readImageHeader(input3, imageOffset);
       const entryLength = imageHeader[1];
       if (entryLength < 8) {
         throw new TypeError("Invalid ICNS");
@@ -42659,32 +42665,32 @@ var ICNS = {
 
 // node_modules/image-size/dist/esm/types/j2c.js
 var J2C = {
-  validate: (input) => readUInt32BE(input, 0) === 4283432785,
-  calculate: (input) => ({
-    height: readUInt32BE(input, 12),
-    width: readUInt32BE(input, 8)
+  validate: (input3) => readUInt32BE(input3, 0) === 4283432785,
+  calculate: (input3) => ({
+    height: readUInt32BE(input3, 12),
+    width: readUInt32BE(input3, 8)
   })
 };
 
 // node_modules/image-size/dist/esm/types/jp2.js
 var JP2 = {
-  validate(input) {
-    const boxType = toUTF8String(input, 4, 8);
+  validate(input3) {
+    const boxType = toUTF8String(input3, 4, 8);
     if (boxType !== "jP  ")
       return false;
-    const ftypBox = findBox(input, "ftyp", 0);
+    const ftypBox = findBox(input3, "ftyp", 0);
     if (!ftypBox)
       return false;
-    const brand = toUTF8String(input, ftypBox.offset + 8, ftypBox.offset + 12);
+    const brand = toUTF8String(input3, ftypBox.offset + 8, ftypBox.offset + 12);
     return brand === "jp2 ";
   },
-  calculate(input) {
-    const jp2hBox = findBox(input, "jp2h", 0);
-    const ihdrBox = jp2hBox && findBox(input, "ihdr", jp2hBox.offset + 8);
+  calculate(input3) {
+    const jp2hBox = findBox(input3, "jp2h", 0);
+    const ihdrBox = jp2hBox && findBox(input3, "ihdr", jp2hBox.offset + 8);
     if (ihdrBox) {
       return {
-        height: readUInt32BE(input, ihdrBox.offset + 8),
-        width: readUInt32BE(input, ihdrBox.offset + 12)
+        height: readUInt32BE(input3, ihdrBox.offset + 8),
+        width: readUInt32BE(input3, ihdrBox.offset + 12)
       };
     }
     throw new TypeError("Unsupported JPEG 2000 format");
@@ -42700,13 +42706,13 @@ var BIG_ENDIAN_BYTE_ALIGN = "4d4d";
 var LITTLE_ENDIAN_BYTE_ALIGN = "4949";
 var IDF_ENTRY_BYTES = 12;
 var NUM_DIRECTORY_ENTRIES_BYTES = 2;
-function isEXIF(input) {
-  return toHexString(input, 2, 6) === EXIF_MARKER;
+function isEXIF(input3) {
+  return toHexString(input3, 2, 6) === EXIF_MARKER;
 }
-function extractSize(input, index) {
+function extractSize(input3, index) {
   return {
-    height: readUInt16BE(input, index),
-    width: readUInt16BE(input, index + 2)
+    height: readUInt16BE(input3, index),
+    width: readUInt16BE(input3, index + 2)
   };
 }
 function extractOrientation(exifBlock, isBigEndian) {
@@ -42734,8 +42740,8 @@ function extractOrientation(exifBlock, isBigEndian) {
     }
   }
 }
-function validateExifBlock(input, index) {
-  const exifBlock = input.slice(APP1_DATA_SIZE_BYTES, index);
+function validateExifBlock(input3, index) {
+  const exifBlock = input3.slice(APP1_DATA_SIZE_BYTES, index);
   const byteAlign = toHexString(exifBlock, EXIF_HEADER_BYTES, EXIF_HEADER_BYTES + TIFF_BYTE_ALIGN_BYTES);
   const isBigEndian = byteAlign === BIG_ENDIAN_BYTE_ALIGN;
   const isLittleEndian = byteAlign === LITTLE_ENDIAN_BYTE_ALIGN;
@@ -42743,30 +42749,30 @@ function validateExifBlock(input, index) {
     return extractOrientation(exifBlock, isBigEndian);
   }
 }
-function validateInput(input, index) {
-  if (index > input.length) {
+function validateInput(input3, index) {
+  if (index > input3.length) {
     throw new TypeError("Corrupt JPG, exceeded buffer limits");
   }
 }
 var JPG = {
-  validate: (input) => toHexString(input, 0, 2) === "ffd8",
+  validate: (input3) => toHexString(input3, 0, 2) === "ffd8",
   calculate(_input) {
-    let input = _input.slice(4);
+    let input3 = _input.slice(4);
     let orientation;
     let next;
-    while (input.length) {
-      const i = readUInt16BE(input, 0);
-      validateInput(input, i);
-      if (input[i] !== 255) {
-        input = input.subarray(1);
+    while (input3.length) {
+      const i = readUInt16BE(input3, 0);
+      validateInput(input3, i);
+      if (input3[i] !== 255) {
+        input3 = input3.subarray(1);
         continue;
       }
-      if (isEXIF(input)) {
-        orientation = validateExifBlock(input, i);
+      if (isEXIF(input3)) {
+        orientation = validateExifBlock(input3, i);
       }
-      next = input[i + 1];
+      next = input3[i + 1];
       if (next === 192 || next === 193 || next === 194) {
-        const size = extractSize(input, i + 5);
+        const size = extractSize(input3, i + 5);
         if (!orientation) {
           return size;
         }
@@ -42776,7 +42782,7 @@ var JPG = {
           width: size.width
         };
       }
-      input = input.subarray(i + 2);
+      input3 = input3.subarray(i + 2);
     }
     throw new TypeError("Invalid JPG, no size found");
   }
@@ -42788,8 +42794,8 @@ var BitReader = class {
   endianness;
   byteOffset = 2;
   bitOffset = 0;
-  constructor(input, endianness) {
-    this.input = input;
+  constructor(input3, endianness) {
+    this.input = input3;
     this.endianness = endianness;
   }
   getBits(length = 1) {
@@ -42842,11 +42848,11 @@ function calculateImageWidth(reader, isSmallImage, widthMode, height) {
   return Math.floor(height * aspectRatios[widthMode - 1]);
 }
 var JXLStream = {
-  validate: (input) => {
-    return toHexString(input, 0, 2) === "ff0a";
+  validate: (input3) => {
+    return toHexString(input3, 0, 2) === "ff0a";
   },
-  calculate(input) {
-    const reader = new BitReader(input, "little-endian");
+  calculate(input3) {
+    const reader = new BitReader(input3, "little-endian");
     const isSmallImage = reader.getBits(1) === 1;
     const height = calculateImageDimension(reader, isSmallImage);
     const widthMode = reader.getBits(3);
@@ -42856,28 +42862,28 @@ var JXLStream = {
 };
 
 // node_modules/image-size/dist/esm/types/jxl.js
-function extractCodestream(input) {
-  const jxlcBox = findBox(input, "jxlc", 0);
+function extractCodestream(input3) {
+  const jxlcBox = findBox(input3, "jxlc", 0);
   if (jxlcBox) {
-    return input.subarray(jxlcBox.offset + 8, jxlcBox.offset + jxlcBox.size);
+    return input3.subarray(jxlcBox.offset + 8, jxlcBox.offset + jxlcBox.size);
   }
-  const partialStreams = extractPartialStreams(input);
+  const partialStreams = extractPartialStreams(input3);
   if (partialStreams.length > 0) {
     return concatenateCodestreams(partialStreams);
   }
   return void 0;
 }
-function extractPartialStreams(input) {
+function extractPartialStreams(input3) {
   const partialStreams = [];
   let offset = 0;
-  while (offset < input.length) {
-    const jxlpBox = findBox(input, "jxlp", offset);
+  while (offset < input3.length) {
+    const jxlpBox = findBox(input3, "jxlp", offset);
     if (!jxlpBox)
       break;
     if (jxlpBox.size < 12) {
       throw new TypeError("Invalid JXL");
     }
-    partialStreams.push(input.slice(jxlpBox.offset + 12, jxlpBox.offset + jxlpBox.size));
+    partialStreams.push(input3.slice(jxlpBox.offset + 12, jxlpBox.offset + jxlpBox.size));
     offset = jxlpBox.offset + jxlpBox.size;
   }
   return partialStreams;
@@ -42896,18 +42902,18 @@ function concatenateCodestreams(partialCodestreams) {
   return codestream;
 }
 var JXL = {
-  validate: (input) => {
-    const boxType = toUTF8String(input, 4, 8);
+  validate: (input3) => {
+    const boxType = toUTF8String(input3, 4, 8);
     if (boxType !== "JXL ")
       return false;
-    const ftypBox = findBox(input, "ftyp", 0);
+    const ftypBox = findBox(input3, "ftyp", 0);
     if (!ftypBox)
       return false;
-    const brand = toUTF8String(input, ftypBox.offset + 8, ftypBox.offset + 12);
+    const brand = toUTF8String(input3, ftypBox.offset + 8, ftypBox.offset + 12);
     return brand === "jxl ";
   },
-  calculate(input) {
-    const codestream = extractCodestream(input);
+  calculate(input3) {
+    const codestream = extractCodestream(input3);
     if (codestream)
       return JXLStream.calculate(codestream);
     throw new TypeError("Invalid JXL");
@@ -42916,16 +42922,16 @@ var JXL = {
 
 // node_modules/image-size/dist/esm/types/ktx.js
 var KTX = {
-  validate: (input) => {
-    const signature = toUTF8String(input, 1, 7);
+  validate: (input3) => {
+    const signature = toUTF8String(input3, 1, 7);
     return ["KTX 11", "KTX 20"].includes(signature);
   },
-  calculate: (input) => {
-    const type = input[5] === 49 ? "ktx" : "ktx2";
+  calculate: (input3) => {
+    const type = input3[5] === 49 ? "ktx" : "ktx2";
     const offset = type === "ktx" ? 36 : 20;
     return {
-      height: readUInt32LE(input, offset + 4),
-      width: readUInt32LE(input, offset),
+      height: readUInt32LE(input3, offset + 4),
+      width: readUInt32LE(input3, offset),
       type
     };
   }
@@ -42936,11 +42942,11 @@ var pngSignature = "PNG\r\n\n";
 var pngImageHeaderChunkName = "IHDR";
 var pngFriedChunkName = "CgBI";
 var PNG = {
-  validate(input) {
-    if (pngSignature === toUTF8String(input, 1, 8)) {
-      let chunkName = toUTF8String(input, 12, 16);
+  validate(input3) {
+    if (pngSignature === toUTF8String(input3, 1, 8)) {
+      let chunkName = toUTF8String(input3, 12, 16);
       if (chunkName === pngFriedChunkName) {
-        chunkName = toUTF8String(input, 28, 32);
+        chunkName = toUTF8String(input3, 28, 32);
       }
       if (chunkName !== pngImageHeaderChunkName) {
         throw new TypeError("Invalid PNG");
@@ -42949,16 +42955,16 @@ var PNG = {
     }
     return false;
   },
-  calculate(input) {
-    if (toUTF8String(input, 12, 16) === pngFriedChunkName) {
+  calculate(input3) {
+    if (toUTF8String(input3, 12, 16) === pngFriedChunkName) {
       return {
-        height: readUInt32BE(input, 36),
-        width: readUInt32BE(input, 32)
+        height: readUInt32BE(input3, 36),
+        width: readUInt32BE(input3, 32)
       };
     }
     return {
-      height: readUInt32BE(input, 20),
-      width: readUInt32BE(input, 16)
+      height: readUInt32BE(input3, 20),
+      width: readUInt32BE(input3, 16)
     };
   }
 };
@@ -42979,13 +42985,13 @@ var PAM_HEADER_LIMIT = 256;
 var isWhitespace2 = (byte) => byte === 32 || byte === 9 || byte === 10 || byte === 13;
 var isEndOfLine = (byte) => byte === 10 || byte === 13;
 var handlers = {
-  default: (input) => {
-    const end = Math.min(input.length, HEADER_SCAN_LIMIT);
+  default: (input3) => {
+    const end = Math.min(input3.length, HEADER_SCAN_LIMIT);
     const tokens = [];
     let token = "";
     let inComment = false;
     for (let i = 2; i < end && tokens.length < 2; i++) {
-      const byte = input[i];
+      const byte = input3[i];
       if (inComment) {
         inComment = !isEndOfLine(byte);
       } else if (byte === 35) {
@@ -43009,8 +43015,8 @@ var handlers = {
       height: Number.parseInt(tokens[1], 10)
     };
   },
-  pam: (input) => {
-    const header = toUTF8String(input, 0, Math.min(input.length, PAM_HEADER_LIMIT));
+  pam: (input3) => {
+    const header = toUTF8String(input3, 0, Math.min(input3.length, PAM_HEADER_LIMIT));
     const size = {};
     for (const line of header.split(/[\r\n]+/)) {
       if (line.length > 16 || line.charCodeAt(0) > 128) {
@@ -43034,21 +43040,21 @@ var handlers = {
   }
 };
 var PNM = {
-  validate: (input) => toUTF8String(input, 0, 2) in PNMTypes,
-  calculate(input) {
-    const signature = toUTF8String(input, 0, 2);
+  validate: (input3) => toUTF8String(input3, 0, 2) in PNMTypes,
+  calculate(input3) {
+    const signature = toUTF8String(input3, 0, 2);
     const type = PNMTypes[signature];
     const handler = handlers[type] || handlers.default;
-    return handler(input);
+    return handler(input3);
   }
 };
 
 // node_modules/image-size/dist/esm/types/psd.js
 var PSD = {
-  validate: (input) => toUTF8String(input, 0, 4) === "8BPS",
-  calculate: (input) => ({
-    height: readUInt32BE(input, 14),
-    width: readUInt32BE(input, 18)
+  validate: (input3) => toUTF8String(input3, 0, 4) === "8BPS",
+  calculate: (input3) => ({
+    height: readUInt32BE(input3, 14),
+    width: readUInt32BE(input3, 18)
   })
 };
 
@@ -43123,9 +43129,9 @@ function calculateByViewbox(attrs, viewbox) {
   };
 }
 var SVG = {
-  validate: (input) => svgReg.test(toUTF8String(input, 0, 1e3)),
-  calculate(input) {
-    const root = toUTF8String(input).match(extractorRegExps.root);
+  validate: (input3) => svgReg.test(toUTF8String(input3, 0, 1e3)),
+  calculate(input3) {
+    const root = toUTF8String(input3).match(extractorRegExps.root);
     if (root) {
       const attrs = parseAttributes(root[0]);
       if (attrs.width && attrs.height) {
@@ -43141,13 +43147,13 @@ var SVG = {
 
 // node_modules/image-size/dist/esm/types/tga.js
 var TGA = {
-  validate(input) {
-    return readUInt16LE(input, 0) === 0 && readUInt16LE(input, 4) === 0;
+  validate(input3) {
+    return readUInt16LE(input3, 0) === 0 && readUInt16LE(input3, 4) === 0;
   },
-  calculate(input) {
+  calculate(input3) {
     return {
-      height: readUInt16LE(input, 14),
-      width: readUInt16LE(input, 12)
+      height: readUInt16LE(input3, 14),
+      width: readUInt16LE(input3, 12)
     };
   }
 };
@@ -43173,12 +43179,12 @@ var CONSTANTS = {
     BIG: 8
   }
 };
-function readIFD(input, { isBigEndian, isBigTiff }) {
-  const view = new DataView(input.buffer, input.byteOffset);
+function readIFD(input3, { isBigEndian, isBigTiff }) {
+  const view = new DataView(input3.buffer, input3.byteOffset);
   const le2 = !isBigEndian;
   const ifdOffset = isBigTiff ? Number(view.getBigUint64(8, le2)) : view.getUint32(4, le2);
   const entryCountSize = isBigTiff ? CONSTANTS.COUNT_SIZE.BIG : CONSTANTS.COUNT_SIZE.STANDARD;
-  return input.slice(ifdOffset + entryCountSize);
+  return input3.slice(ifdOffset + entryCountSize);
 }
 function readTagValue(view, type, offset, le2) {
   switch (type) {
@@ -43197,13 +43203,13 @@ function readTagValue(view, type, offset, le2) {
       return 0;
   }
 }
-function extractTags(input, { isBigEndian, isBigTiff }) {
+function extractTags(input3, { isBigEndian, isBigTiff }) {
   const tags = {};
   const entrySize = isBigTiff ? CONSTANTS.ENTRY_SIZE.BIG : CONSTANTS.ENTRY_SIZE.STANDARD;
   const valueOffset = isBigTiff ? 12 : 8;
-  const view = new DataView(input.buffer, input.byteOffset);
+  const view = new DataView(input3.buffer, input3.byteOffset);
   const le2 = !isBigEndian;
-  for (let offset = 0; offset + entrySize < input.length; offset += entrySize) {
+  for (let offset = 0; offset + entrySize < input3.length; offset += entrySize) {
     const code2 = view.getUint16(offset, le2);
     const type = view.getUint16(offset + 2, le2);
     const length = isBigTiff ? Number(view.getBigUint64(offset + 4, le2)) : view.getUint32(offset + 4, le2);
@@ -43215,18 +43221,18 @@ function extractTags(input, { isBigEndian, isBigTiff }) {
   }
   return tags;
 }
-function determineFormat(input) {
-  const signature = toUTF8String(input, 0, 2);
+function determineFormat(input3) {
+  const signature = toUTF8String(input3, 0, 2);
   const isBigEndian = signature === "MM";
-  const view = new DataView(input.buffer, input.byteOffset);
+  const view = new DataView(input3.buffer, input3.byteOffset);
   const version2 = view.getUint16(2, !isBigEndian);
   return {
     isBigEndian,
     isBigTiff: version2 === 43
   };
 }
-function validateBigTIFFHeader(input, isBigEndian) {
-  const view = new DataView(input.buffer, input.byteOffset);
+function validateBigTIFFHeader(input3, isBigEndian) {
+  const view = new DataView(input3.buffer, input3.byteOffset);
   const le2 = !isBigEndian;
   const byteSize = view.getUint16(4, le2);
   const reserved = view.getUint16(6, le2);
@@ -43241,16 +43247,16 @@ var signatures = /* @__PURE__ */ new Set([
   "4d4d002b"
 ]);
 var TIFF = {
-  validate: (input) => {
-    const signature = toHexString(input, 0, 4);
+  validate: (input3) => {
+    const signature = toHexString(input3, 0, 4);
     return signatures.has(signature);
   },
-  calculate(input) {
-    const format = determineFormat(input);
+  calculate(input3) {
+    const format = determineFormat(input3);
     if (format.isBigTiff) {
-      validateBigTIFFHeader(input, format.isBigEndian);
+      validateBigTIFFHeader(input3, format.isBigEndian);
     }
-    const ifdBuffer = readIFD(input, format);
+    const ifdBuffer = readIFD(input3, format);
     const tags = extractTags(ifdBuffer, format);
     const info2 = {
       height: tags[CONSTANTS.TAG.HEIGHT],
@@ -43268,49 +43274,49 @@ var TIFF = {
 };
 
 // node_modules/image-size/dist/esm/types/webp.js
-function calculateExtended(input) {
+function calculateExtended(input3) {
   return {
-    height: 1 + readUInt24LE(input, 7),
-    width: 1 + readUInt24LE(input, 4)
+    height: 1 + readUInt24LE(input3, 7),
+    width: 1 + readUInt24LE(input3, 4)
   };
 }
-function calculateLossless(input) {
+function calculateLossless(input3) {
   return {
-    height: 1 + ((input[4] & 15) << 10 | input[3] << 2 | (input[2] & 192) >> 6),
-    width: 1 + ((input[2] & 63) << 8 | input[1])
+    height: 1 + ((input3[4] & 15) << 10 | input3[3] << 2 | (input3[2] & 192) >> 6),
+    width: 1 + ((input3[2] & 63) << 8 | input3[1])
   };
 }
-function calculateLossy(input) {
+function calculateLossy(input3) {
   return {
-    height: readInt16LE(input, 8) & 16383,
-    width: readInt16LE(input, 6) & 16383
+    height: readInt16LE(input3, 8) & 16383,
+    width: readInt16LE(input3, 6) & 16383
   };
 }
 var WEBP = {
-  validate(input) {
-    const riffHeader = "RIFF" === toUTF8String(input, 0, 4);
-    const webpHeader = "WEBP" === toUTF8String(input, 8, 12);
-    const vp8Header = "VP8" === toUTF8String(input, 12, 15);
+  validate(input3) {
+    const riffHeader = "RIFF" === toUTF8String(input3, 0, 4);
+    const webpHeader = "WEBP" === toUTF8String(input3, 8, 12);
+    const vp8Header = "VP8" === toUTF8String(input3, 12, 15);
     return riffHeader && webpHeader && vp8Header;
   },
   calculate(_input) {
     const chunkHeader = toUTF8String(_input, 12, 16);
-    const input = _input.slice(20, 30);
+    const input3 = _input.slice(20, 30);
     if (chunkHeader === "VP8X") {
-      const extendedHeader = input[0];
+      const extendedHeader = input3[0];
       const validStart = (extendedHeader & 192) === 0;
       const validEnd = (extendedHeader & 1) === 0;
       if (validStart && validEnd) {
-        return calculateExtended(input);
+        return calculateExtended(input3);
       }
       throw new TypeError("Invalid WebP");
     }
-    if (chunkHeader === "VP8 " && input[0] !== 47) {
-      return calculateLossy(input);
+    if (chunkHeader === "VP8 " && input3[0] !== 47) {
+      return calculateLossy(input3);
     }
-    const signature = toHexString(input, 3, 6);
+    const signature = toHexString(input3, 3, 6);
     if (chunkHeader === "VP8L" && signature !== "9d012a") {
-      return calculateLossless(input);
+      return calculateLossless(input3);
     }
     throw new TypeError("Invalid WebP");
   }
@@ -43362,11 +43368,11 @@ var BudgetStop = class extends Error {
     this.endedBy = endedBy;
   }
 };
-function addUsage(total, u2) {
-  total.input_tokens += u2.input_tokens ?? 0;
-  total.output_tokens += u2.output_tokens ?? 0;
-  total.cache_creation_input_tokens += u2.cache_creation_input_tokens ?? 0;
-  total.cache_read_input_tokens += u2.cache_read_input_tokens ?? 0;
+function addUsage(total2, u2) {
+  total2.input_tokens += u2.input_tokens ?? 0;
+  total2.output_tokens += u2.output_tokens ?? 0;
+  total2.cache_creation_input_tokens += u2.cache_creation_input_tokens ?? 0;
+  total2.cache_read_input_tokens += u2.cache_read_input_tokens ?? 0;
 }
 function textOf(content) {
   return content.filter((b3) => b3.type === "text").map((b3) => b3.text).join("\n");
@@ -43615,6 +43621,10 @@ async function runTools(run, calls) {
     run.toolCalls[call.name] = (run.toolCalls[call.name] ?? 0) + 1;
     const t0 = Date.now();
     const result = await o2.toolbox.run(call.name, call.input, run.signal);
+    if (result.spent) {
+      addUsage(run.usage, result.spent.usage);
+      run.cost += result.spent.costUsd;
+    }
     o2.onEvent?.({ type: "tool", turn: run.turns, name: call.name, input: call.input, result, ms: Date.now() - t0 });
     results[i] = {
       type: "tool_result",
@@ -43885,6 +43895,18 @@ function prefixIssues(path13, issues) {
 }
 function unwrapMessage(message) {
   return typeof message === "string" ? message : message?.message;
+}
+function sizeCaps(defChecks) {
+  const caps = [];
+  for (const ch of defChecks ?? []) {
+    const d2 = ch._zod.def;
+    if (!/_(length|size)$|_equals$/.test(d2.check))
+      break;
+    const max = d2.maximum ?? d2.length ?? d2.size;
+    if (max >= 0)
+      caps.push([max, ch]);
+  }
+  return caps;
 }
 function attachSchema(issues, start, inst) {
   var _a4;
@@ -44298,23 +44320,23 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
   const origin = isInt ? "int" : "number";
   const [minimum, maximum] = NUMBER_FORMAT_RANGES[def.format];
   inst._zod.check = (payload) => {
-    const input = payload.value;
+    const input3 = payload.value;
     if (isInt) {
-      if (!Number.isInteger(input)) {
+      if (!Number.isInteger(input3)) {
         payload.issues.push({
           expected: origin,
           format: def.format,
           code: "invalid_type",
           continue: false,
-          input,
+          input: input3,
           inst
         });
         return;
       }
-      if (!Number.isSafeInteger(input)) {
-        if (input > 0) {
+      if (!Number.isSafeInteger(input3)) {
+        if (input3 > 0) {
           payload.issues.push({
-            input,
+            input: input3,
             code: "too_big",
             maximum: Number.MAX_SAFE_INTEGER,
             note: "Integers must be within the safe integer range.",
@@ -44325,7 +44347,7 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
           });
         } else {
           payload.issues.push({
-            input,
+            input: input3,
             code: "too_small",
             minimum: Number.MIN_SAFE_INTEGER,
             note: "Integers must be within the safe integer range.",
@@ -44338,10 +44360,10 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
         return;
       }
     }
-    if (input < minimum) {
+    if (input3 < minimum) {
       payload.issues.push({
         origin: "number",
-        input,
+        input: input3,
         code: "too_small",
         minimum,
         inclusive: true,
@@ -44349,10 +44371,10 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
         continue: !def.abort
       });
     }
-    if (input > maximum) {
+    if (input3 > maximum) {
       payload.issues.push({
         origin: "number",
-        input,
+        input: input3,
         code: "too_big",
         maximum,
         inclusive: true,
@@ -44532,15 +44554,15 @@ var $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
         payload.value = Number(payload.value);
       } catch (_3) {
       }
-    const input = payload.value;
-    if (typeof input === "number" && !Number.isNaN(input) && Number.isFinite(input)) {
+    const input3 = payload.value;
+    if (typeof input3 === "number" && !Number.isNaN(input3) && Number.isFinite(input3)) {
       return payload;
     }
-    const received = typeof input === "number" ? Number.isNaN(input) ? "NaN" : !Number.isFinite(input) ? String(input) : void 0 : void 0;
+    const received = typeof input3 === "number" ? Number.isNaN(input3) ? "NaN" : !Number.isFinite(input3) ? String(input3) : void 0 : void 0;
     payload.issues.push({
       expected: "number",
       code: "invalid_type",
-      input,
+      input: input3,
       inst,
       ...received ? { received } : {}
     });
@@ -44560,13 +44582,13 @@ var $ZodBoolean = /* @__PURE__ */ $constructor("$ZodBoolean", (inst, def) => {
         payload.value = Boolean(payload.value);
       } catch (_3) {
       }
-    const input = payload.value;
-    if (typeof input === "boolean")
+    const input3 = payload.value;
+    if (typeof input3 === "boolean")
       return payload;
     payload.issues.push({
       expected: "boolean",
       code: "invalid_type",
-      input,
+      input: input3,
       inst
     });
     return payload;
@@ -44584,8 +44606,76 @@ var $ZodNever = /* @__PURE__ */ $constructor("$ZodNever", (inst, def) => {
     return payload;
   };
 });
-function handlePropertyResult(result, final, key, input, optin, optout) {
-  const isPresent = key in input;
+function capSize(inst, size) {
+  const caps = sizeCaps(inst._zod.def.checks);
+  if (!caps.length)
+    return;
+  const cap = Math.min(...caps.map((c3) => c3[0]));
+  const parse4 = inst._zod.parse;
+  inst._zod.parse = (payload, ctx) => {
+    const n = size(payload.value);
+    if (n > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
+      for (const [max, ch] of sizeCaps(inst._zod.def.checks)) {
+        if (n > max && ch._zod.def.when(payload)) {
+          const start = payload.issues.length;
+          ch._zod.check(payload);
+          payload.issues[start].continue = false;
+          attachSchema(payload.issues, start, inst);
+          return payload;
+        }
+      }
+    }
+    return parse4(payload, ctx);
+  };
+}
+var arraySize = (input3) => Array.isArray(input3) ? input3.length : -1;
+function handleArrayResult(result, final, index) {
+  if (result.issues.length) {
+    final.issues.push(...prefixIssues(index, result.issues));
+  }
+  final.value[index] = result.value;
+}
+var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
+  $ZodType.init(inst, def);
+  const memo = globalConfig.memoizer;
+  memo?.attach(inst);
+  inst._zod.parse = (payload, ctx) => {
+    const input3 = payload.value;
+    if (!Array.isArray(input3)) {
+      payload.issues.push({
+        expected: "array",
+        code: "invalid_type",
+        input: input3,
+        inst
+      });
+      return payload;
+    }
+    payload.value = memo ? memo.alloc(inst, payload, Array(input3.length), ctx) : Array(input3.length);
+    const proms = [];
+    const abortEarly = ctx?.abortEarly;
+    for (let i = 0; i < input3.length; i++) {
+      const item = input3[i];
+      const result = def.element._zod.run({
+        value: item,
+        issues: []
+      }, ctx);
+      if (result instanceof Promise) {
+        proms.push(result.then((result2) => handleArrayResult(result2, payload, i)));
+      } else {
+        handleArrayResult(result, payload, i);
+        if (abortEarly && result.issues.length !== 0 && aborted(result))
+          break;
+      }
+    }
+    if (proms.length) {
+      return Promise.all(proms).then(() => payload);
+    }
+    return payload;
+  };
+  capSize(inst, arraySize);
+});
+function handlePropertyResult(result, final, key, input3, optin, optout) {
+  const isPresent = key in input3;
   const isOptionalOut = optout === "optional";
   if (!isPresent && isOptionalOut && optin === "optional") {
     return;
@@ -44637,7 +44727,7 @@ function normalizeDef(def) {
     optionalKeys: new Set(okeys)
   };
 }
-function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
+function handleCatchall(proms, input3, payload, ctx, def, inst, abortEarly) {
   const unrecognized = [];
   const keySet = def.keySet;
   const _catchall = def.catchall._zod;
@@ -44645,7 +44735,7 @@ function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
   const optin = _catchall.optin;
   const optout = _catchall.optout;
   let seen = 0;
-  for (const key in input) {
+  for (const key in input3) {
     if (abortEarly && payload.issues.length !== seen) {
       if (aborted(payload, seen))
         break;
@@ -44662,18 +44752,18 @@ function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
       unrecognized.push(key);
       continue;
     }
-    const r2 = _catchall.run({ value: input[key], issues: [] }, ctx);
+    const r2 = _catchall.run({ value: input3[key], issues: [] }, ctx);
     if (r2 instanceof Promise) {
-      proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input, optin, optout)));
+      proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input3, optin, optout)));
     } else {
-      handlePropertyResult(r2, payload, key, input, optin, optout);
+      handlePropertyResult(r2, payload, key, input3, optin, optout);
     }
   }
   if (unrecognized.length) {
     payload.issues.push({
       code: "unrecognized_keys",
       keys: unrecognized,
-      input,
+      input: input3,
       inst,
       // Describes the shape of the input, not the validity of the parsed value, so it never aborts. The parse still fails; the schema's own checks just get to run first, and an enclosing intersection can reconcile the key against a sibling operand.
       continue: true
@@ -44724,12 +44814,12 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
   memo?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
     value ?? (value = _normalized.value);
-    const input = payload.value;
-    if (!isObject2(input)) {
+    const input3 = payload.value;
+    if (!isObject2(input3)) {
       payload.issues.push({
         expected: "object",
         code: "invalid_type",
-        input,
+        input: input3,
         inst
       });
       return payload;
@@ -44750,17 +44840,17 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
       const el = shape[key];
       const optin = el._zod.optin;
       const optout = el._zod.optout;
-      const r2 = el._zod.run({ value: input[key], issues: [] }, ctx);
+      const r2 = el._zod.run({ value: input3[key], issues: [] }, ctx);
       if (r2 instanceof Promise) {
-        proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input, optin, optout)));
+        proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input3, optin, optout)));
       } else {
-        handlePropertyResult(r2, payload, key, input, optin, optout);
+        handlePropertyResult(r2, payload, key, input3, optin, optout);
       }
     }
     if (!catchall) {
       return proms.length ? Promise.all(proms).then(() => payload) : payload;
     }
-    return handleCatchall(proms, input, payload, ctx, _normalized.value, inst, abortEarly === true);
+    return handleCatchall(proms, input3, payload, ctx, _normalized.value, inst, abortEarly === true);
   };
 });
 var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
@@ -44773,14 +44863,14 @@ var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
     return new RegExp(patternValues.length ? `^(${patternValues.map((o2) => escapeRegex(o2.toString())).join("|")})$` : "^[^\\s\\S]$");
   });
   inst._zod.parse = (payload, _ctx) => {
-    const input = payload.value;
-    if (valuesSet.has(input)) {
+    const input3 = payload.value;
+    if (valuesSet.has(input3)) {
       return payload;
     }
     payload.issues.push({
       code: "invalid_value",
       values,
-      input,
+      input: input3,
       inst
     });
     return payload;
@@ -46166,9 +46256,9 @@ var allProcessors = {
   optional: optionalProcessor,
   lazy: lazyProcessor
 };
-function toJSONSchema(input, params) {
-  if ("_idmap" in input) {
-    const registry3 = input;
+function toJSONSchema(input3, params) {
+  if ("_idmap" in input3) {
+    const registry3 = input3;
     const ctx2 = initializeContext({ ...params, processors: allProcessors });
     const defs = {};
     for (const entry of registry3._idmap.entries()) {
@@ -46196,9 +46286,9 @@ function toJSONSchema(input, params) {
     return { schemas };
   }
   const ctx = initializeContext({ ...params, processors: allProcessors });
-  processSchema(input, ctx);
-  extractDefs(ctx, input);
-  return finalize(ctx, input);
+  processSchema(input3, ctx);
+  extractDefs(ctx, input3);
+  return finalize(ctx, input3);
 }
 
 // node_modules/zod/v4/mini/schemas.js
@@ -46286,6 +46376,18 @@ var ZodMiniNever = /* @__PURE__ */ $constructor("ZodMiniNever", (inst, def) => {
 // @__NO_SIDE_EFFECTS__
 function never(params) {
   return _never(ZodMiniNever, params);
+}
+var ZodMiniArray = /* @__PURE__ */ $constructor("ZodMiniArray", (inst, def) => {
+  $ZodArray.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function array(element, params) {
+  return new ZodMiniArray({
+    type: "array",
+    element,
+    ...normalizeParams(params)
+  });
 }
 var ZodMiniObject = /* @__PURE__ */ $constructor("ZodMiniObject", (inst, def) => {
   $ZodObject.init(inst, def);
@@ -47044,8 +47146,8 @@ async function prepareSandbox(opts) {
   const tmpfsBytes = bwrapSupportsSize(bwrap) ? MAX_TMPFS_BYTES : null;
   if (!tmpfsBytes)
     log("This bwrap cannot cap the size of /tmp and HOME in the sandbox (--size needs bubblewrap 0.7+).");
-  const net2 = network === "proxy" ? `via proxy to ${allowList.length} domain(s)` : network;
-  const info2 = `bwrap (network ${net2}; ${limits.info}${tmpfsBytes ? "" : ", tmpfs size NOT capped"})`;
+  const net3 = network === "proxy" ? `via proxy to ${allowList.length} domain(s)` : network;
+  const info2 = `bwrap (network ${net3}; ${limits.info}${tmpfsBytes ? "" : ", tmpfs size NOT capped"})`;
   const bwrapPath = bwrap;
   const socatPath = socat;
   const hiddenPaths = opts.hiddenPaths ?? [];
@@ -47262,14 +47364,14 @@ function defineTool(spec) {
   return {
     definition,
     readOnly: spec.readOnly,
-    async call(input, ctx) {
-      const parsed = parseInput(spec.input, definition, input);
+    async call(input3, ctx) {
+      const parsed = parseInput(spec.input, definition, input3);
       if (!parsed.ok) return fail(spec.name, parsed.message);
       return spec.run(parsed.data, ctx);
     }
   };
 }
-var PROPERTY_KEYS = ["type", "enum", "minimum", "maximum", "description"];
+var PROPERTY_KEYS = ["type", "enum", "minimum", "maximum", "items", "description"];
 function toInputSchema(schema) {
   const json = toJSONSchema(schema, { io: "input", unrepresentable: "throw" });
   if (json.type !== "object") throw new Error("a tool input schema must be an object");
@@ -47280,6 +47382,10 @@ function toInputSchema(schema) {
       const v2 = prop[k2];
       if (v2 === void 0) continue;
       if ((k2 === "minimum" || k2 === "maximum") && Math.abs(v2) === Number.MAX_SAFE_INTEGER) continue;
+      if (k2 === "items" && JSON.stringify(v2) !== '{"type":"string"}')
+        throw new Error(
+          `tool input '${key}' is an array of something other than strings, outside the supported subset`
+        );
       out[k2] = v2;
     }
     const extra = Object.keys(prop).filter((k2) => !PROPERTY_KEYS.includes(k2));
@@ -47293,12 +47399,12 @@ function toInputSchema(schema) {
     ...json.additionalProperties === false ? { additionalProperties: false } : {}
   };
 }
-function parseInput(schema, def, input) {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+function parseInput(schema, def, input3) {
+  if (typeof input3 !== "object" || input3 === null || Array.isArray(input3)) {
     return { ok: false, message: "the input must be a JSON object." };
   }
   const required2 = new Set(def.input_schema.required ?? []);
-  const obj2 = Object.fromEntries(Object.entries(input).filter(([k2, v2]) => v2 !== null || required2.has(k2)));
+  const obj2 = Object.fromEntries(Object.entries(input3).filter(([k2, v2]) => v2 !== null || required2.has(k2)));
   const r2 = schema.safeParse(obj2);
   if (r2.success) return { ok: true, data: r2.data };
   const problems = [];
@@ -47323,13 +47429,15 @@ function describeIssue(issue2, key, value, s) {
   if (s.enum) return `'${key}' must be one of ${s.enum.join(", ")}`;
   if (s.type === "string") return `'${key}' must be a string`;
   if (s.type === "boolean") return `'${key}' must be true or false`;
+  if (s.type === "array") return `'${key}' must be a list of strings`;
   return `'${key}' must be an integer`;
 }
 function describeParams(def) {
   const req = new Set(def.input_schema.required ?? []);
   return Object.entries(def.input_schema.properties).map(([k2, p3]) => {
     const s = p3;
-    return `${k2}${req.has(k2) ? "" : "?"}: ${s.enum ? s.enum.join("|") : s.type ?? "any"}`;
+    const type = s.type === "array" ? "string[]" : s.type ?? "any";
+    return `${k2}${req.has(k2) ? "" : "?"}: ${s.enum ? s.enum.join("|") : type}`;
   }).join(", ");
 }
 
@@ -47346,9 +47454,9 @@ function bashTool(runner) {
     description: BASH_DESCRIPTION,
     input: BashInput,
     readOnly: false,
-    async run(input, ctx) {
-      const timeout = input.timeout ?? DEFAULT_TIMEOUT_MS;
-      const r2 = await runner.run(input.command, timeout, ctx.signal);
+    async run(input3, ctx) {
+      const timeout = input3.timeout ?? DEFAULT_TIMEOUT_MS;
+      const r2 = await runner.run(input3.command, timeout, ctx.signal);
       return formatCommandResult(r2, timeout);
     }
   });
@@ -47388,13 +47496,13 @@ var readTool = defineTool({
   description: `Read a file in the workspace (or the agent reference docs). Returns lines numbered like \`cat -n\`, ${DEFAULT_READ_LINES} lines from offset by default; lines over ${MAX_LINE_CHARS} chars are cut. Binary files are refused. Read a file before overwriting it with Write.`,
   input: ReadInput,
   readOnly: true,
-  async run(input, ctx) {
-    const r2 = await ctx.workspace.resolve(input.file_path, "read");
+  async run(input3, ctx) {
+    const r2 = await ctx.workspace.resolve(input3.file_path, "read");
     if (!r2.stat) throw new ToolError2(`${r2.display} does not exist. Use Glob to find the right path.`);
     if (r2.stat.isDirectory())
       throw new ToolError2(`${r2.display} is a folder, not a file; use Glob or Bash \`ls\` to list it.`);
-    const offset = input.offset ?? 1;
-    const limit2 = input.limit ?? DEFAULT_READ_LINES;
+    const offset = input3.offset ?? 1;
+    const limit2 = input3.limit ?? DEFAULT_READ_LINES;
     const fh = await ctx.workspace.openRead(r2);
     let stat3;
     try {
@@ -47479,7 +47587,7 @@ async function readLineWindow(fh, o2, signal) {
     const n = ++w2.lineNo;
     inLine = false;
     const parts = kept;
-    const total = lineBytes;
+    const total2 = lineBytes;
     kept = [];
     keptBytes = 0;
     lineBytes = 0;
@@ -47489,10 +47597,10 @@ async function readLineWindow(fh, o2, signal) {
       return false;
     }
     let line = Buffer.concat(parts).toString("utf8");
-    const whole = parts.reduce((a, p3) => a + p3.length, 0) === total;
+    const whole = parts.reduce((a, p3) => a + p3.length, 0) === total2;
     if (whole && line.endsWith("\r")) line = line.slice(0, -1);
     if (!whole || line.length > maxLineChars) {
-      const size2 = whole ? `${line.length} chars` : `${w2.partialLast ? "over " : ""}${total} bytes`;
+      const size2 = whole ? `${line.length} chars` : `${w2.partialLast ? "over " : ""}${total2} bytes`;
       line = `${line.slice(0, maxLineChars)}\u2026 [line cut: ${size2}]`;
       w2.cutLines++;
     }
@@ -47560,12 +47668,12 @@ var writeTool = defineTool({
   description: "Create or overwrite a file in the workspace with the given content; parent folders are created. An existing file must be Read first. Prefer Edit for changes to existing files.",
   input: WriteInput,
   readOnly: false,
-  async run(input, ctx) {
-    const r2 = await ctx.workspace.resolve(input.file_path, "write");
+  async run(input3, ctx) {
+    const r2 = await ctx.workspace.resolve(input3.file_path, "write");
     if (r2.stat?.isDirectory()) throw new ToolError2(`${r2.display} is a folder; give a file path.`);
     if (r2.stat) assertSeenCurrent(r2, ctx, "overwrite");
-    const bytes2 = await writeWhole(r2, input.content, ctx);
-    return ok(`${r2.stat ? "Overwrote" : "Created"} ${r2.display} (${bytes2} bytes, ${lineCount(input.content)} lines).`);
+    const bytes2 = await writeWhole(r2, input3.content, ctx);
+    return ok(`${r2.stat ? "Overwrote" : "Created"} ${r2.display} (${bytes2} bytes, ${lineCount(input3.content)} lines).`);
   }
 });
 function assertSeenCurrent(r2, ctx, verb) {
@@ -47611,11 +47719,11 @@ var editTool = defineTool({
   description: "Replace an exact string in a file. old_string must match exactly (whitespace included) and be unique unless replace_all is true; include surrounding lines to make it unique.",
   input: EditInput,
   readOnly: false,
-  async run(input, ctx) {
-    if (input.old_string === input.new_string)
+  async run(input3, ctx) {
+    if (input3.old_string === input3.new_string)
       throw new ToolError2("old_string and new_string are identical; nothing to change.");
-    if (input.old_string === "") throw new ToolError2("old_string is empty; to create a file use Write.");
-    const r2 = await ctx.workspace.resolve(input.file_path, "write");
+    if (input3.old_string === "") throw new ToolError2("old_string is empty; to create a file use Write.");
+    const r2 = await ctx.workspace.resolve(input3.file_path, "write");
     if (!r2.stat) throw new ToolError2(`${r2.display} does not exist; use Write to create it.`);
     if (r2.stat.isDirectory()) throw new ToolError2(`${r2.display} is a folder; give a file path.`);
     if (r2.stat.size > MAX_EDIT_BYTES)
@@ -47630,22 +47738,22 @@ var editTool = defineTool({
     } finally {
       await fh.close();
     }
-    const count2 = occurrences(text, input.old_string);
+    const count2 = occurrences(text, input3.old_string);
     if (count2 === 0) {
       throw new ToolError2(
         `old_string was not found in ${r2.display}. Read the file and copy the text exactly (whitespace and indentation included).`
       );
     }
-    if (count2 > 1 && !input.replace_all) {
+    if (count2 > 1 && !input3.replace_all) {
       throw new ToolError2(
         `old_string occurs ${count2} times in ${r2.display}. Add surrounding lines to make it unique, or set replace_all to true.`
       );
     }
-    const updated = input.replace_all ? text.split(input.old_string).join(input.new_string) : text.replace(input.old_string, () => input.new_string);
+    const updated = input3.replace_all ? text.split(input3.old_string).join(input3.new_string) : text.replace(input3.old_string, () => input3.new_string);
     await writeWhole(r2, updated, ctx);
-    const firstLine = text.slice(0, text.indexOf(input.old_string)).split("\n").length;
+    const firstLine = text.slice(0, text.indexOf(input3.old_string)).split("\n").length;
     return ok(
-      `Edited ${r2.display}: replaced ${input.replace_all ? count2 : 1} occurrence(s) (first at line ${firstLine}).`
+      `Edited ${r2.display}: replaced ${input3.replace_all ? count2 : 1} occurrence(s) (first at line ${firstLine}).`
     );
   }
 });
@@ -47780,27 +47888,27 @@ var globTool = defineTool({
   description: `Find files by glob pattern (e.g. "**/*.ts", "src/**/test_*.py"), newest first; .gitignored files are skipped. At most ${MAX_GLOB_RESULTS} paths are listed.`,
   input: GlobInput,
   readOnly: true,
-  async run(input, ctx) {
-    if (input.pattern.trim() === "") throw new ToolError2('pattern is empty; use e.g. "**/*".');
-    const dir = await ctx.workspace.resolve(input.path ?? ".", "read");
+  async run(input3, ctx) {
+    if (input3.pattern.trim() === "") throw new ToolError2('pattern is empty; use e.g. "**/*".');
+    const dir = await ctx.workspace.resolve(input3.path ?? ".", "read");
     if (!dir.stat?.isDirectory())
       throw new ToolError2(`${dir.display} is not a folder${dir.stat ? "" : " (it does not exist)"}.`);
     let rels;
-    const what = `The pattern ${JSON.stringify(input.pattern)}`;
+    const what = `The pattern ${JSON.stringify(input3.pattern)}`;
     if (ctx.rg) {
       const args = ["--files", "--hidden", "--no-require-git", "--no-messages", "-g", "!.git"];
-      const base = input.pattern.split("/").pop();
+      const base = input3.pattern.split("/").pop();
       const prefiltered = /^[\w.*?-]+$/.test(base) && base !== "*" && !base.includes("**");
       if (prefiltered) args.push("--type-add", `pattern:${base}`, "-t", "pattern");
       const res = await runProcess(ctx.rg, args, dir.path, ctx.signal);
-      const exact = prefiltered && (input.pattern === base || input.pattern === `**/${base}`);
-      rels = exact ? res.stdout.split("\n").filter(Boolean) : await offloaded(ctx, { kind: "filter", pattern: input.pattern, listing: res.stdout }, what, GLOB_INSTEAD);
+      const exact = prefiltered && (input3.pattern === base || input3.pattern === `**/${base}`);
+      rels = exact ? res.stdout.split("\n").filter(Boolean) : await offloaded(ctx, { kind: "filter", pattern: input3.pattern, listing: res.stdout }, what, GLOB_INSTEAD);
     } else {
-      const task = { kind: "walk", root: ctx.workspace.root, dir: dir.path, pattern: input.pattern };
+      const task = { kind: "walk", root: ctx.workspace.root, dir: dir.path, pattern: input3.pattern };
       rels = await offloaded(ctx, task, what, GLOB_INSTEAD);
     }
     rels = rels.filter((rel) => !ctx.workspace.isHidden(path10.join(dir.path, rel)));
-    if (rels.length === 0) return ok(`No files match ${input.pattern} in ${dir.display}.`);
+    if (rels.length === 0) return ok(`No files match ${input3.pattern} in ${dir.display}.`);
     const sortByTime = rels.length <= MAX_SORTED;
     let ordered;
     if (sortByTime) {
@@ -47852,18 +47960,18 @@ var grepTool = defineTool({
   description: "Search file contents with a regex (ripgrep syntax); .gitignored files are skipped. output_mode: files_with_matches (default), content (matching lines; -n/-A/-B/-C apply) or count.",
   input: GrepInput,
   readOnly: true,
-  async run(input, ctx) {
-    const mode = input.output_mode ?? "files_with_matches";
-    const target = await ctx.workspace.resolve(input.path ?? ".", "read");
+  async run(input3, ctx) {
+    const mode = input3.output_mode ?? "files_with_matches";
+    const target = await ctx.workspace.resolve(input3.path ?? ".", "read");
     if (!target.stat) throw new ToolError2(`${target.display} does not exist.`);
-    const lines = ctx.rg ? await withRipgrep(ctx.rg, input, mode, target.display, ctx) : await withJs(input, mode, target.path, target.stat.isDirectory(), ctx);
-    if (lines.length === 0) return ok(`No matches for ${JSON.stringify(input.pattern)} in ${target.display}.`);
+    const lines = ctx.rg ? await withRipgrep(ctx.rg, input3, mode, target.display, ctx) : await withJs(input3, mode, target.path, target.stat.isDirectory(), ctx);
+    if (lines.length === 0) return ok(`No matches for ${JSON.stringify(input3.pattern)} in ${target.display}.`);
     if (mode !== "content") lines.sort();
     let shown = lines;
     const notes = [];
-    if (input.head_limit && lines.length > input.head_limit) {
-      shown = lines.slice(0, input.head_limit);
-      notes.push(`[head_limit ${input.head_limit}: ${lines.length - input.head_limit} more lines not shown.]`);
+    if (input3.head_limit && lines.length > input3.head_limit) {
+      shown = lines.slice(0, input3.head_limit);
+      notes.push(`[head_limit ${input3.head_limit}: ${lines.length - input3.head_limit} more lines not shown.]`);
     }
     const text = [...shown, ...notes].join("\n");
     return ok(
@@ -47871,7 +47979,7 @@ var grepTool = defineTool({
     );
   }
 });
-async function withRipgrep(rg, input, mode, shown, ctx) {
+async function withRipgrep(rg, input3, mode, shown, ctx) {
   const args = [
     "--null",
     "--no-require-git",
@@ -47887,19 +47995,19 @@ async function withRipgrep(rg, input, mode, shown, ctx) {
   else if (mode === "count") args.push("-c", "--with-filename");
   else {
     args.push("--no-heading", "--with-filename");
-    if (input["-n"] !== false) args.push("-n");
-    if (input["-C"] !== void 0) args.push("-C", String(input["-C"]));
-    if (input["-A"] !== void 0) args.push("-A", String(input["-A"]));
-    if (input["-B"] !== void 0) args.push("-B", String(input["-B"]));
+    if (input3["-n"] !== false) args.push("-n");
+    if (input3["-C"] !== void 0) args.push("-C", String(input3["-C"]));
+    if (input3["-A"] !== void 0) args.push("-A", String(input3["-A"]));
+    if (input3["-B"] !== void 0) args.push("-B", String(input3["-B"]));
   }
-  if (input["-i"]) args.push("-i");
-  if (input.multiline) args.push("-U", "--multiline-dotall");
-  if (input.glob && !input.glob.includes("/") && !input.glob.startsWith("!"))
-    args.push("--type-add", `glob:${input.glob}`, "-t", "glob");
-  else if (input.glob) args.push("-g", input.glob);
+  if (input3["-i"]) args.push("-i");
+  if (input3.multiline) args.push("-U", "--multiline-dotall");
+  if (input3.glob && !input3.glob.includes("/") && !input3.glob.startsWith("!"))
+    args.push("--type-add", `glob:${input3.glob}`, "-t", "glob");
+  else if (input3.glob) args.push("-g", input3.glob);
   args.push("-g", "!.git");
-  if (input.type) args.push("--type", input.type);
-  args.push("-e", input.pattern);
+  if (input3.type) args.push("--type", input3.type);
+  args.push("-e", input3.pattern);
   if (shown !== ".") args.push("--", shown);
   const res = await runProcess(rg, args, ctx.workspace.root, ctx.signal);
   if (res.code === 2 && res.stderr.trim()) {
@@ -47939,40 +48047,527 @@ async function withRipgrep(rg, input, mode, shown, ctx) {
     const file = line.slice(0, nul);
     if (isDropped(file)) continue;
     const rest = line.slice(nul + 1);
-    const sep4 = mode === "content" && input["-n"] !== false ? /^\d+([:-])/.exec(rest)?.[1] ?? ":" : ":";
+    const sep4 = mode === "content" && input3["-n"] !== false ? /^\d+([:-])/.exec(rest)?.[1] ?? ":" : ":";
     out.push(`${file}${sep4}${rest}`);
   }
   while (out.at(-1) === "--") out.pop();
   return out;
 }
-async function withJs(input, mode, target, isDir, ctx) {
-  const flags = `${input["-i"] ? "i" : ""}${input.multiline ? "gms" : "g"}u`;
+async function withJs(input3, mode, target, isDir, ctx) {
+  const flags = `${input3["-i"] ? "i" : ""}${input3.multiline ? "gms" : "g"}u`;
   try {
-    new RegExp(input.pattern, flags);
+    new RegExp(input3.pattern, flags);
   } catch (e) {
     throw new ToolError2(`invalid regex: ${e.message}`);
   }
-  if (input.type && !FILE_TYPES[input.type]) {
+  if (input3.type && !FILE_TYPES[input3.type]) {
     const known = Object.keys(FILE_TYPES).join(", ");
-    throw new ToolError2(`unrecognized file type '${input.type}'. Known: ${known}; or use the glob parameter.`);
+    throw new ToolError2(`unrecognized file type '${input3.type}'. Known: ${known}; or use the glob parameter.`);
   }
   const task = {
     kind: "grep",
     root: ctx.workspace.root,
     target,
     isDir,
-    pattern: input.pattern,
+    pattern: input3.pattern,
     flags,
-    multiline: input.multiline === true,
-    ...input.glob ? { glob: input.glob } : {},
-    ...input.type ? { type: input.type } : {},
+    multiline: input3.multiline === true,
+    ...input3.glob ? { glob: input3.glob } : {},
+    ...input3.type ? { type: input3.type } : {},
     mode,
-    before: input["-B"] ?? input["-C"] ?? 0,
-    after: input["-A"] ?? input["-C"] ?? 0,
-    numbers: input["-n"] !== false,
+    before: input3["-B"] ?? input3["-C"] ?? 0,
+    after: input3["-A"] ?? input3["-C"] ?? 0,
+    numbers: input3["-n"] !== false,
     hidden: [...ctx.workspace.hiddenPaths]
   };
-  return offloaded(ctx, task, `The search for ${JSON.stringify(input.pattern)}`, GREP_INSTEAD);
+  return offloaded(ctx, task, `The search for ${JSON.stringify(input3.pattern)}`, GREP_INSTEAD);
+}
+
+// src/tools/web-fetch.ts
+import * as http from "node:http";
+import * as https from "node:https";
+import * as zlib from "node:zlib";
+import { Worker as Worker3 } from "node:worker_threads";
+
+// src/tools/web-policy.ts
+import * as dns from "node:dns";
+import * as net2 from "node:net";
+function webAllowlist(domains) {
+  const list = (domains ?? []).map((d2) => d2.trim()).filter(Boolean);
+  if (list.length === 1 && list[0].toLowerCase() === "none") return null;
+  return list.length ? list : DEFAULT_ALLOWED_DOMAINS;
+}
+function portOf(u2) {
+  return Number(u2.port || (u2.protocol === "https:" ? 443 : 80));
+}
+function hostOf(u2) {
+  return u2.hostname.toLowerCase().replace(/^\[|\]$/g, "");
+}
+function admitting(host, port, allowed) {
+  return allowed.filter((e) => hostAllowed(host, port, [e]));
+}
+function checkTarget(raw, allowed) {
+  let url;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ToolError2(`'${raw}' is not a valid URL. Give a full URL such as https://docs.python.org/3/.`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new ToolError2(`only http:// and https:// URLs can be fetched, not ${url.protocol}// URLs.`);
+  if (url.username || url.password)
+    throw new ToolError2("URLs with a user name or password are refused; fetch the page without them.");
+  if (!allowed) throw new ToolError2("the network is off for this run (allowed-domains: none).");
+  const host = hostOf(url);
+  let matches = admitting(host, portOf(url), allowed);
+  let upgraded = false;
+  if (url.protocol === "http:" && !matches.some((e) => /:\d+$/.test(e.trim()))) {
+    url = new URL(url.href);
+    url.protocol = "https:";
+    upgraded = true;
+    matches = admitting(host, portOf(url), allowed);
+  }
+  if (!matches.length) {
+    const shown = allowed.slice(0, 8).join(", ") + (allowed.length > 8 ? `, \u2026 (${allowed.length - 8} more)` : "");
+    throw new ToolError2(
+      `${host}${url.port ? `:${url.port}` : ""} is not in allowed-domains, so it cannot be fetched (allowed: ${shown}). Use a page on an allowed host, or ask the workflow's maintainer to add this one to the action's allowed-domains input.`
+    );
+  }
+  const exact = matches.some((e) => e.trim() !== "*" && !e.trim().startsWith("*."));
+  if (!exact && net2.isIP(host) && !isPublicAddress(host)) throw new ToolError2(nonPublic(host, host));
+  return { url, host, port: portOf(url), exact, upgraded };
+}
+function sameSite(from, to2) {
+  const bare = (u2) => hostOf(u2).replace(/^www\./, "");
+  const upgrade = from.protocol === "http:" && to2.protocol === "https:" && !from.port && !to2.port;
+  return bare(from) === bare(to2) && (from.protocol === to2.protocol ? portOf(from) === portOf(to2) : upgrade);
+}
+var NON_PUBLIC = new net2.BlockList();
+for (const [a, p3] of [
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15],
+  ["224.0.0.0", 4],
+  ["240.0.0.0", 4]
+])
+  NON_PUBLIC.addSubnet(a, p3, "ipv4");
+for (const [a, p3] of [
+  ["::", 127],
+  ["fc00::", 7],
+  ["fe80::", 10],
+  ["ff00::", 8]
+])
+  NON_PUBLIC.addSubnet(a, p3, "ipv6");
+function isPublicAddress(address) {
+  const family = net2.isIP(address);
+  if (!family) return false;
+  if (family === 6) {
+    const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+    const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+    const v4 = dotted ?? (hex ? [hex[1], hex[2]].flatMap((h3) => [parseInt(h3, 16) >> 8, parseInt(h3, 16) & 255]).join(".") : null);
+    if (v4) return isPublicAddress(v4);
+  }
+  return !NON_PUBLIC.check(address, family === 4 ? "ipv4" : "ipv6");
+}
+function nonPublic(host, address) {
+  return `${host} ${host === address ? "is" : `resolves to ${address},`} a private, loopback or link-local address, which is reached only when allowed-domains names the host exactly (a wildcard or * does not open it).`;
+}
+function guardedLookup(target) {
+  return (hostname, options2, callback) => {
+    dns.lookup(hostname, { ...options2, all: true }, (err, addresses) => {
+      if (err) return callback(err, "", 0);
+      const bad = target.exact ? void 0 : addresses.find((a) => !isPublicAddress(a.address));
+      if (bad) return callback(new ToolError2(nonPublic(hostname, bad.address)), "", 0);
+      if (options2.all) return callback(null, addresses);
+      const first = addresses[0];
+      if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: "ENOTFOUND" }), "", 0);
+      callback(null, first.address, first.family);
+    });
+  };
+}
+function searchDomains(run, call) {
+  const bare = (d2) => d2.trim().toLowerCase().replace(/^https?:\/\//, "").replace(/[/:].*$/, "").replace(/^\*\./, "").replace(/\.$/, "");
+  const within2 = (inner, outer) => hostAllowed(inner, 443, [`*.${outer}`]);
+  const anyHost = run.some((e) => e.trim() === "*");
+  const runDomains = anyHost ? [] : [...new Set(run.map(bare).filter(Boolean))];
+  const callDomains = call?.length ? [...new Set(call.map(bare).filter(Boolean))] : null;
+  if (anyHost) return callDomains;
+  if (!callDomains) return runDomains;
+  const out = /* @__PURE__ */ new Set();
+  for (const c3 of callDomains)
+    for (const r2 of runDomains) {
+      if (within2(c3, r2)) out.add(c3);
+      else if (within2(r2, c3)) out.add(r2);
+    }
+  return [...out];
+}
+
+// src/tools/web-fetch.ts
+var MAX_FETCH_BYTES = 5 * 1024 * 1024;
+var FETCH_TIMEOUT_MS = 6e4;
+var CONVERT_TIMEOUT_MS = 3e4;
+var MAX_REDIRECTS = 10;
+var HEADERS = {
+  "user-agent": "backend-developer-action (WebFetch)",
+  accept: "text/html,application/xhtml+xml,text/markdown,text/plain;q=0.9,application/json;q=0.9,*/*;q=0.5",
+  "accept-encoding": "gzip, deflate, br"
+};
+var input = strictObject({
+  url: string2().check(describe3("The URL to fetch (http:// is upgraded to https://)")),
+  prompt: string2().check(describe3("What you want to learn from the page"))
+});
+function webFetchTool(opts = {}) {
+  const allowed = webAllowlist(opts.allowedDomains);
+  return defineTool({
+    name: "WebFetch",
+    description: "Fetches a URL from a host in allowed-domains and returns the page as Markdown (cut at about 30k characters), with your prompt, so you can find what it asks. A redirect to another host is reported, not followed: fetch the new URL if you want it. Read-only.",
+    input,
+    readOnly: true,
+    async run({ url, prompt }, ctx) {
+      const deadline = AbortSignal.timeout(opts.timeoutMs ?? FETCH_TIMEOUT_MS);
+      const signal = ctx.signal ? AbortSignal.any([ctx.signal, deadline]) : deadline;
+      try {
+        return await fetchPage(url, prompt, allowed, opts.maxBytes ?? MAX_FETCH_BYTES, signal);
+      } catch (e) {
+        if (e instanceof ToolError2) throw e;
+        if (deadline.aborted && !ctx.signal?.aborted)
+          throw new ToolError2(`${url} did not answer within ${(opts.timeoutMs ?? FETCH_TIMEOUT_MS) / 1e3} s.`);
+        if (ctx.signal?.aborted) throw abortReason(ctx.signal);
+        throw new ToolError2(`cannot fetch ${url}: ${errorMessage(e)}.`);
+      }
+    }
+  });
+}
+async function fetchPage(raw, prompt, allowed, maxBytes, signal) {
+  let target = checkTarget(raw, allowed);
+  for (let hop = 0; ; hop++) {
+    const got = await request2(target, maxBytes, signal);
+    if (got.kind === "binary") {
+      throw new ToolError2(
+        `${target.url.href} is ${got.contentType || "binary content"}${got.length ? ` (${got.length} bytes)` : ""}, not a text page: WebFetch returns text and HTML only.`
+      );
+    }
+    if (got.kind === "page") return render2(target, got, prompt, signal);
+    const next = new URL(got.location, target.url);
+    if (!sameSite(target.url, next)) return reportRedirect(target.url, next, got, prompt, allowed);
+    if (hop >= MAX_REDIRECTS) throw new ToolError2(`${raw} redirected more than ${MAX_REDIRECTS} times; giving up.`);
+    target = checkTarget(next.href, allowed);
+  }
+}
+function reportRedirect(from, to2, got, prompt, allowed) {
+  let outside = null;
+  try {
+    checkTarget(to2.href, allowed);
+  } catch (e) {
+    outside = errorMessage(e);
+  }
+  const lines = [
+    "REDIRECT DETECTED: The URL redirects to a different host.",
+    `Original URL: ${from.href}`,
+    `Redirect URL: ${to2.href}`,
+    `Status: ${got.status} ${got.statusText}`
+  ];
+  if (outside) return fail("WebFetch", `${lines.join("\n")}
+It was not followed: ${outside}`);
+  return ok(
+    `${lines.join("\n")}
+It was not followed; fetch it if you want: call WebFetch again with url: "${to2.href}" and prompt: "${prompt}".`
+  );
+}
+function request2(target, maxBytes, signal) {
+  const mod = target.url.protocol === "https:" ? https : http;
+  return new Promise((resolve5, reject) => {
+    let settled = false;
+    const settle = (f3) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+      f3();
+    };
+    const onAbort = () => settle(() => reject(abortReason(signal)));
+    signal.addEventListener("abort", onAbort, { once: true });
+    const req = mod.get(
+      target.url,
+      { agent: false, lookup: guardedLookup(target), headers: HEADERS, signal },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        const statusText = res.statusMessage ?? "";
+        const location = res.headers.location;
+        if (status >= 300 && status < 400 && location) {
+          res.destroy();
+          return settle(() => resolve5({ kind: "redirect", status, statusText, location }));
+        }
+        const contentType = (res.headers["content-type"] ?? "").trim();
+        if (isBinaryType(contentType)) {
+          res.destroy();
+          return settle(() => resolve5({ kind: "binary", status, contentType, length: res.headers["content-length"] }));
+        }
+        readCapped(decoded(res), maxBytes, () => res.destroy()).then(
+          ({ body, cut: cut2 }) => {
+            if (!contentType && looksBinary(body))
+              return settle(
+                () => resolve5({ kind: "binary", status, contentType: "binary content", length: void 0 })
+              );
+            settle(() => resolve5({ kind: "page", status, statusText, contentType, body, cut: cut2 }));
+          },
+          (e) => settle(() => reject(e))
+        );
+      }
+    );
+    req.on("error", (e) => settle(() => reject(e)));
+  });
+}
+function decoded(res) {
+  const enc = (res.headers["content-encoding"] ?? "").trim().toLowerCase();
+  if (enc === "gzip" || enc === "x-gzip") return res.pipe(zlib.createGunzip());
+  if (enc === "deflate") return res.pipe(zlib.createInflate());
+  if (enc === "br") return res.pipe(zlib.createBrotliDecompress());
+  return res;
+}
+function readCapped(stream2, max, stop) {
+  return new Promise((resolve5, reject) => {
+    const chunks = [];
+    let size = 0;
+    let done = false;
+    const finish2 = (cut2) => {
+      if (done) return;
+      done = true;
+      resolve5({ body: Buffer.concat(chunks, size), cut: cut2 });
+    };
+    stream2.on("data", (c3) => {
+      if (done) return;
+      const room = max - size;
+      chunks.push(c3.length > room ? c3.subarray(0, room) : c3);
+      size += Math.min(c3.length, room);
+      if (c3.length >= room && size >= max) {
+        finish2(true);
+        stop();
+        stream2.destroy();
+      }
+    });
+    stream2.on("end", () => finish2(false));
+    stream2.on("error", (e) => {
+      if (!done) {
+        done = true;
+        reject(e);
+      }
+    });
+  });
+}
+var TEXT_TYPES = /^(text\/|application\/(json|xml|xhtml\+xml|javascript|ecmascript|x-javascript|yaml|x-yaml|toml|x-sh|x-httpd-php|sql|graphql|ld\+json|x-ndjson)\b|application\/[\w.+-]+\+(json|xml)\b)/i;
+function isBinaryType(contentType) {
+  const type = contentType.split(";")[0].trim().toLowerCase();
+  if (!type) return false;
+  return !TEXT_TYPES.test(type);
+}
+function looksBinary(body) {
+  return body.subarray(0, 4096).includes(0);
+}
+function charsetOf(contentType, body, html) {
+  const fromHeader = /charset\s*=\s*"?([\w.:-]+)/i.exec(contentType)?.[1];
+  if (fromHeader) return fromHeader;
+  if (html) {
+    const head = body.subarray(0, 2048).toString("latin1");
+    const meta2 = /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i.exec(head)?.[1];
+    if (meta2) return meta2;
+  }
+  return "utf-8";
+}
+function decodeText(body, charset) {
+  try {
+    return new TextDecoder(charset).decode(body);
+  } catch {
+    return new TextDecoder("utf-8").decode(body);
+  }
+}
+async function render2(target, page, prompt, signal) {
+  const type = page.contentType.split(";")[0].trim().toLowerCase();
+  const html = type === "text/html" || type === "application/xhtml+xml" || !type && /^\s*<(!doctype|html)/i.test(page.body.subarray(0, 512).toString("latin1"));
+  const text = decodeText(page.body, charsetOf(page.contentType, page.body, html));
+  const converted = html ? await convertHtml(text, signal) : { title: "", markdown: text };
+  const size = page.body.length < 1024 ? `${page.body.length} bytes` : `${Math.round(page.body.length / 1024)} KB`;
+  const head = [
+    `URL: ${target.url.href} (${page.status} ${page.statusText}, ${type || "no content type"}, ${page.cut ? "first " : ""}${size})`,
+    ...target.upgraded ? ["(http:// was upgraded to https://)"] : [],
+    ...converted.title ? [`Title: ${converted.title}`] : [],
+    `Prompt: ${prompt}`,
+    ...page.cut ? [`[The body is larger than ${page.body.length / 1024 / 1024} MB; only its start was read.]`] : []
+  ].join("\n");
+  if (page.status >= 400) {
+    return fail(
+      "WebFetch",
+      `${head}
+The server answered with an error. Its page:
+
+${capText(converted.markdown, "", 2e3)}`
+    );
+  }
+  const intro = `${head}
+The page follows${html ? " as Markdown" : ""}; find in it what the prompt asks.
+
+`;
+  return ok(
+    intro + capText(
+      converted.markdown || "(the page has no text)",
+      "The rest of the page was not shown: fetch a more specific URL (a subpage or anchor target) for it.",
+      MAX_RESULT_CHARS - intro.length
+    )
+  );
+}
+function htmlWorkerUrl() {
+  return new URL(import.meta.url.endsWith(".ts") ? "./html-worker.ts" : "./html-worker.js", import.meta.url);
+}
+function convertHtml(html, signal) {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise((resolve5, reject) => {
+    const w2 = new Worker3(htmlWorkerUrl(), { workerData: { html }, resourceLimits: { maxOldGenerationSizeMb: 512 } });
+    let done = false;
+    const end = (f3) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      void w2.terminate();
+      f3();
+    };
+    const onAbort = () => end(() => reject(abortReason(signal)));
+    const timer = setTimeout(
+      () => end(
+        () => reject(
+          new ToolError2(
+            `converting the page to Markdown took over ${CONVERT_TIMEOUT_MS / 1e3} s; fetch a smaller or more specific page.`
+          )
+        )
+      ),
+      CONVERT_TIMEOUT_MS
+    );
+    signal.addEventListener("abort", onAbort, { once: true });
+    w2.on(
+      "message",
+      (m2) => end(() => m2.ok ? resolve5(m2.page) : reject(new Error(`the page could not be converted: ${m2.error}`)))
+    );
+    w2.on("error", (e) => end(() => reject(e)));
+    w2.on("exit", (code2) => end(() => reject(new Error(`the HTML converter exited (code ${code2})`))));
+  });
+}
+
+// src/tools/web-search.ts
+var WEB_SEARCH_TOOL_TYPE = "web_search_20250305";
+var MAX_SEARCHES_PER_CALL = 8;
+var MAX_CONTINUATIONS = 3;
+var input2 = strictObject({
+  query: string2().check(describe3("The search query to use")),
+  allowed_domains: optional2(array(string2()).check(describe3("Only include search results from these domains"))),
+  blocked_domains: optional2(array(string2()).check(describe3("Never include search results from these domains")))
+});
+function webSearchTool(opts = {}) {
+  const allowed = webAllowlist(opts.allowedDomains);
+  return defineTool({
+    name: "WebSearch",
+    description: "Searches the web and returns result titles and URLs with a short answer. Results come only from the run's allowed-domains. Each search costs $0.01, counted in the run. Read-only.",
+    input: input2,
+    readOnly: true,
+    async run(call, ctx) {
+      const backend = opts.backend;
+      if (!backend) throw new ToolError2("web search is not available in this run (no model client for it).");
+      if ("unavailable" in backend) throw new ToolError2(`web search is not available here: ${backend.unavailable}.`);
+      const query = call.query.trim();
+      if (query.length < 2) throw new ToolError2("the query must be at least 2 characters.");
+      if (call.allowed_domains?.length && call.blocked_domains?.length)
+        throw new ToolError2("give allowed_domains or blocked_domains, not both in the same call.");
+      if (!allowed) throw new ToolError2("the network is off for this run (allowed-domains: none).");
+      const tool = searchTool(allowed, call.allowed_domains, call.blocked_domains);
+      const spent = [];
+      try {
+        const messages = [
+          { role: "user", content: `Perform a web search for the query: ${query}` }
+        ];
+        const content = [];
+        for (let i = 0; ; i++) {
+          const { message, spent: s } = await backend.ask(
+            {
+              max_tokens: 4096,
+              system: "You are an assistant for performing a web search tool use",
+              messages,
+              tools: [tool],
+              tool_choice: { type: "tool", name: "web_search" }
+            },
+            ctx.signal
+          );
+          spent.push(s);
+          content.push(...message.content);
+          if (message.stop_reason !== "pause_turn" || i >= MAX_CONTINUATIONS) break;
+          messages.push({ role: "assistant", content: message.content });
+        }
+        return { ...ok(formatResults(query, tool, content)), spent: total(spent) };
+      } catch (e) {
+        if (ctx.signal?.aborted) throw abortReason(ctx.signal);
+        const result = fail("WebSearch", failure2(e));
+        return spent.length ? { ...result, spent: total(spent) } : result;
+      }
+    }
+  });
+}
+function searchTool(run, allowedDomains, blockedDomains) {
+  const base = { type: WEB_SEARCH_TOOL_TYPE, name: "web_search", max_uses: MAX_SEARCHES_PER_CALL };
+  const domains = searchDomains(run, allowedDomains);
+  if (domains === null) return blockedDomains?.length ? { ...base, blocked_domains: [...blockedDomains] } : base;
+  const blocked = (blockedDomains ?? []).map((d2) => d2.trim().toLowerCase());
+  const kept = domains.filter((d2) => !blocked.some((b3) => d2 === b3 || d2.endsWith(`.${b3}`)));
+  if (!kept.length) {
+    throw new ToolError2(
+      allowedDomains?.length ? `none of allowed_domains (${allowedDomains.join(", ")}) is within the run's allowed-domains (${run.join(", ")}); search within those.` : `every domain of the run's allowed-domains is in blocked_domains; nothing is left to search.`
+    );
+  }
+  return { ...base, allowed_domains: kept };
+}
+function formatResults(query, tool, content) {
+  const out = [`Web search results for query: "${query}"`];
+  if (tool.allowed_domains) out.push(`(results limited to: ${tool.allowed_domains.join(", ")})`);
+  let text = "";
+  const flush = () => {
+    if (text.trim()) out.push(text.trim());
+    text = "";
+  };
+  for (const block of content) {
+    if (block.type === "text") text += block.text;
+    else if (block.type === "web_search_tool_result") {
+      flush();
+      if (!Array.isArray(block.content)) out.push(`Web search error: ${block.content.error_code}`);
+      else if (!block.content.length) out.push("Links: none found.");
+      else out.push(`Links: ${JSON.stringify(block.content.map((r2) => ({ title: r2.title, url: r2.url })))}`);
+    }
+  }
+  flush();
+  return out.join("\n\n");
+}
+function failure2(e) {
+  if (e instanceof ToolError2) return e.message;
+  const status = httpStatus(e);
+  const message = errorMessage(e);
+  if (status === 400 && /web[_ ]search|server[_ ]tool|tool type|not supported/i.test(message))
+    return `web search is not available with this provider or model: the API answered "${message}".`;
+  return `the search request failed${status ? ` (HTTP ${status})` : ""}: ${message}`;
+}
+function total(parts) {
+  const usage = { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+  let costUsd2 = 0;
+  let webSearches = 0;
+  for (const p3 of parts) {
+    usage.input_tokens += p3.usage.input_tokens;
+    usage.output_tokens += p3.usage.output_tokens;
+    usage.cache_creation_input_tokens += p3.usage.cache_creation_input_tokens;
+    usage.cache_read_input_tokens += p3.usage.cache_read_input_tokens;
+    costUsd2 += p3.costUsd;
+    webSearches += p3.webSearches ?? 0;
+  }
+  return { usage, costUsd: costUsd2, webSearches };
 }
 
 // src/tools/workspace.ts
@@ -48028,9 +48623,9 @@ var Workspace = class _Workspace {
    * Resolves a path the model gave (relative to `base`, default the workspace root) and checks it.
    * Throws ToolError saying what was refused and what to do instead.
    */
-  async resolve(input, access2, base) {
-    if (typeof input !== "string" || input.trim() === "") throw new ToolError2("a path is required.");
-    const p3 = input;
+  async resolve(input3, access2, base) {
+    if (typeof input3 !== "string" || input3.trim() === "") throw new ToolError2("a path is required.");
+    const p3 = input3;
     if (p3.includes("\0"))
       throw new ToolError2("the path contains a NUL character; give a plain path inside the workspace.");
     if (INVISIBLE.test(p3))
@@ -48279,7 +48874,9 @@ async function createToolbox(opts) {
     Edit: editTool,
     Bash: bashTool({ run: (command, timeoutMs, signal) => exec(command, { timeoutMs, signal }) }),
     Glob: globTool,
-    Grep: grepTool
+    Grep: grepTool,
+    WebFetch: webFetchTool({ allowedDomains: opts.allowedDomains }),
+    WebSearch: webSearchTool({ allowedDomains: opts.allowedDomains, backend: opts.webSearch })
   };
   const tools = [
     ...TOOL_NAMES.filter((n) => offered.has(n)).map((n) => all[n]),
@@ -48299,14 +48896,14 @@ async function createToolbox(opts) {
     definitions: tools.map((t2) => t2.definition),
     sandboxInfo: sandbox?.info ?? "off (Bash not offered)",
     isReadOnly: (name) => byName.get(name)?.readOnly ?? false,
-    async run(name, input, signal) {
+    async run(name, input3, signal) {
       const tool = byName.get(name);
       if (!tool) {
         return fail(name, `no such tool in this run. Available tools: ${[...byName.keys()].join(", ") || "none"}.`);
       }
       const ctx = { workspace, seen, signal, rg, matcher };
       try {
-        return masked(await untilAborted(tool.call(input, ctx), signal));
+        return masked(await untilAborted(tool.call(input3, ctx), signal));
       } catch (e) {
         if (e instanceof ToolError2) return masked(fail(name, e.message));
         if (signal?.aborted) return fail(name, "cancelled.");
@@ -48335,6 +48932,31 @@ function untilAborted(p3, signal) {
       signal.removeEventListener("abort", onAbort);
     });
   });
+}
+
+// src/pipeline/web.ts
+function webSearchBackend(provider, model, client) {
+  if (provider === "bedrock") return { unavailable: "Amazon Bedrock does not offer the server-side web search tool" };
+  return {
+    async ask(request3, signal) {
+      const c3 = await client;
+      const message = await c3.messages.stream({ ...request3, model: model.id }, { signal }).finalMessage();
+      const u2 = message.usage;
+      return {
+        message,
+        spent: {
+          usage: {
+            input_tokens: u2.input_tokens ?? 0,
+            output_tokens: u2.output_tokens ?? 0,
+            cache_creation_input_tokens: u2.cache_creation_input_tokens ?? 0,
+            cache_read_input_tokens: u2.cache_read_input_tokens ?? 0
+          },
+          costUsd: costUsd(model, u2),
+          webSearches: u2.server_tool_use?.web_search_requests ?? 0
+        }
+      };
+    }
+  };
 }
 
 // src/git/branch-name.ts
@@ -52317,22 +52939,24 @@ async function main(argv) {
     redact,
     consoleLogger
   );
+  const clientReady = recording ? Promise.resolve(replayClient(recording.messages)) : createModelClient(modelAccess);
+  clientReady.catch(() => {
+  });
   const toolbox = await createToolbox({
     workspace,
     tools: recording ? recording.tools : tools.offered,
     readOnlyRoots: agent.referenceRoots,
     sandbox: values.sandbox,
     env: process.env,
-    log: (m2) => console.error(m2)
+    log: (m2) => console.error(m2),
+    webSearch: recording ? { unavailable: "a replay does not search the web" } : webSearchBackend(provider, model, clientReady)
   });
   const cancel = new AbortController();
   process.once("SIGINT", () => cancel.abort(new Error("interrupted (SIGINT)")));
   console.error(
     `${recording ? "Replaying" : "Running"} /${agent.name} (${model.id}) on ${workspace}, branch ${branch}; Bash sandbox: ${toolbox.sandboxInfo}`
   );
-  let client;
-  if (recording) client = replayClient(recording.messages);
-  else client = await createModelClient(modelAccess);
+  const client = await clientReady;
   const result = await runSession({
     client,
     agent,
@@ -52375,6 +52999,10 @@ async function main(argv) {
     identity,
     transcript
   });
+  return reportEnd({ status, result, branch, transcript, recording, client, diffSha256 });
+}
+function reportEnd(o2) {
+  const { status, result, branch, transcript, recording, client, diffSha256 } = o2;
   console.log(formatStatus(status));
   console.error(`
 ${figuresLine({ ...result })}`);

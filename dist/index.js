@@ -51,10 +51,10 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 var require_tunnel = __commonJS({
   "node_modules/tunnel/lib/tunnel.js"(exports2) {
     "use strict";
-    var net2 = __require("net");
+    var net3 = __require("net");
     var tls = __require("tls");
-    var http = __require("http");
-    var https = __require("https");
+    var http2 = __require("http");
+    var https2 = __require("https");
     var events = __require("events");
     var assert = __require("assert");
     var util2 = __require("util");
@@ -64,24 +64,24 @@ var require_tunnel = __commonJS({
     exports2.httpsOverHttps = httpsOverHttps;
     function httpOverHttp(options2) {
       var agent = new TunnelingAgent(options2);
-      agent.request = http.request;
+      agent.request = http2.request;
       return agent;
     }
     function httpsOverHttp(options2) {
       var agent = new TunnelingAgent(options2);
-      agent.request = http.request;
+      agent.request = http2.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
     }
     function httpOverHttps(options2) {
       var agent = new TunnelingAgent(options2);
-      agent.request = https.request;
+      agent.request = https2.request;
       return agent;
     }
     function httpsOverHttps(options2) {
       var agent = new TunnelingAgent(options2);
-      agent.request = https.request;
+      agent.request = https2.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
@@ -90,7 +90,7 @@ var require_tunnel = __commonJS({
       var self2 = this;
       self2.options = options2 || {};
       self2.proxyOptions = self2.options.proxy || {};
-      self2.maxSockets = self2.options.maxSockets || http.Agent.defaultMaxSockets;
+      self2.maxSockets = self2.options.maxSockets || http2.Agent.defaultMaxSockets;
       self2.requests = [];
       self2.sockets = [];
       self2.on("free", function onFree(socket, host, port, localAddress) {
@@ -978,7 +978,7 @@ var require_util = __commonJS({
     var { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols();
     var { IncomingMessage } = __require("node:http");
     var stream2 = __require("node:stream");
-    var net2 = __require("node:net");
+    var net3 = __require("node:net");
     var { Blob: Blob2 } = __require("node:buffer");
     var nodeUtil = __require("node:util");
     var { stringify: stringify2 } = __require("node:querystring");
@@ -1123,7 +1123,7 @@ var require_util = __commonJS({
       }
       assert(typeof host === "string");
       const servername = getHostname(host);
-      if (net2.isIP(servername)) {
+      if (net3.isIP(servername)) {
         return "";
       }
       return servername;
@@ -1395,10 +1395,10 @@ var require_util = __commonJS({
       }
       obj2[kListeners] = null;
     }
-    function errorRequest2(client, request3, err) {
+    function errorRequest2(client, request4, err) {
       try {
-        request3.onError(err);
-        assert(request3.aborted);
+        request4.onError(err);
+        assert(request4.aborted);
       } catch (err2) {
         client.emit("error", err2);
       }
@@ -1972,7 +1972,7 @@ var require_request = __commonJS({
         return this;
       }
     };
-    function processHeader(request3, key, val) {
+    function processHeader(request4, key, val) {
       if (val && (typeof val === "object" && !Array.isArray(val))) {
         throw new InvalidArgumentError(`invalid ${key} header`);
       } else if (val === void 0) {
@@ -2019,24 +2019,24 @@ var require_request = __commonJS({
         }
       }
       if (headerName === "host") {
-        if (request3.host !== null) {
+        if (request4.host !== null) {
           throw new InvalidArgumentError("duplicate host header");
         }
         if (typeof val !== "string") {
           throw new InvalidArgumentError("invalid host header");
         }
-        request3.host = val;
+        request4.host = val;
       } else if (headerName === "content-length") {
-        if (request3.contentLength !== null) {
+        if (request4.contentLength !== null) {
           throw new InvalidArgumentError("duplicate content-length header");
         }
-        request3.contentLength = parseInt(val, 10);
-        if (!Number.isFinite(request3.contentLength)) {
+        request4.contentLength = parseInt(val, 10);
+        if (!Number.isFinite(request4.contentLength)) {
           throw new InvalidArgumentError("invalid content-length header");
         }
-      } else if (request3.contentType === null && headerName === "content-type") {
-        request3.contentType = val;
-        request3.headers.push(key, val);
+      } else if (request4.contentType === null && headerName === "content-type") {
+        request4.contentType = val;
+        request4.headers.push(key, val);
       } else if (headerName === "transfer-encoding" || headerName === "keep-alive" || headerName === "upgrade") {
         throw new InvalidArgumentError(`invalid ${headerName} header`);
       } else if (headerName === "connection") {
@@ -2045,12 +2045,12 @@ var require_request = __commonJS({
           throw new InvalidArgumentError("invalid connection header");
         }
         if (value === "close") {
-          request3.reset = true;
+          request4.reset = true;
         }
       } else if (headerName === "expect") {
         throw new NotSupportedError("expect header not supported");
       } else {
-        request3.headers.push(key, val);
+        request4.headers.push(key, val);
       }
     }
     module2.exports = Request;
@@ -2524,7 +2524,7 @@ var require_timers = __commonJS({
 var require_connect = __commonJS({
   "node_modules/undici/lib/core/connect.js"(exports2, module2) {
     "use strict";
-    var net2 = __require("node:net");
+    var net3 = __require("node:net");
     var assert = __require("node:assert");
     var util2 = require_util();
     var { InvalidArgumentError, ConnectTimeoutError } = require_errors();
@@ -2620,7 +2620,7 @@ var require_connect = __commonJS({
         } else {
           assert(!httpSocket, "httpSocket can only be sent on TLS update");
           port = port || 80;
-          socket = net2.connect({
+          socket = net3.connect({
             highWaterMark: 64 * 1024,
             // Same as nodejs fs streams.
             ...options2,
@@ -3325,21 +3325,21 @@ var require_data_url = __commonJS({
     var HTTP_QUOTED_STRING_TOKENS = /^[\u0009\u0020-\u007E\u0080-\u00FF]+$/;
     function dataURLProcessor(dataURL) {
       assert(dataURL.protocol === "data:");
-      let input = URLSerializer(dataURL, true);
-      input = input.slice(5);
+      let input3 = URLSerializer(dataURL, true);
+      input3 = input3.slice(5);
       const position = { position: 0 };
       let mimeType = collectASequenceOfCodePointsFast(
         ",",
-        input,
+        input3,
         position
       );
       const mimeTypeLength = mimeType.length;
       mimeType = removeASCIIWhitespace(mimeType, true, true);
-      if (position.position >= input.length) {
+      if (position.position >= input3.length) {
         return "failure";
       }
       position.position++;
-      const encodedBody = input.slice(mimeTypeLength + 1);
+      const encodedBody = input3.slice(mimeTypeLength + 1);
       let body = stringPercentDecode(encodedBody);
       if (/;(\u0020){0,}base64$/i.test(mimeType)) {
         const stringBody = isomorphicDecode(body);
@@ -3372,26 +3372,26 @@ var require_data_url = __commonJS({
       }
       return serialized;
     }
-    function collectASequenceOfCodePoints(condition, input, position) {
+    function collectASequenceOfCodePoints(condition, input3, position) {
       let result = "";
-      while (position.position < input.length && condition(input[position.position])) {
-        result += input[position.position];
+      while (position.position < input3.length && condition(input3[position.position])) {
+        result += input3[position.position];
         position.position++;
       }
       return result;
     }
-    function collectASequenceOfCodePointsFast(char, input, position) {
-      const idx = input.indexOf(char, position.position);
+    function collectASequenceOfCodePointsFast(char, input3, position) {
+      const idx = input3.indexOf(char, position.position);
       const start = position.position;
       if (idx === -1) {
-        position.position = input.length;
-        return input.slice(start);
+        position.position = input3.length;
+        return input3.slice(start);
       }
       position.position = idx;
-      return input.slice(start, position.position);
+      return input3.slice(start, position.position);
     }
-    function stringPercentDecode(input) {
-      const bytes2 = encoder2.encode(input);
+    function stringPercentDecode(input3) {
+      const bytes2 = encoder2.encode(input3);
       return percentDecode(bytes2);
     }
     function isHexCharByte(byte) {
@@ -3403,41 +3403,41 @@ var require_data_url = __commonJS({
         byte >= 48 && byte <= 57 ? byte - 48 : (byte & 223) - 55
       );
     }
-    function percentDecode(input) {
-      const length = input.length;
+    function percentDecode(input3) {
+      const length = input3.length;
       const output = new Uint8Array(length);
       let j3 = 0;
       for (let i = 0; i < length; ++i) {
-        const byte = input[i];
+        const byte = input3[i];
         if (byte !== 37) {
           output[j3++] = byte;
-        } else if (byte === 37 && !(isHexCharByte(input[i + 1]) && isHexCharByte(input[i + 2]))) {
+        } else if (byte === 37 && !(isHexCharByte(input3[i + 1]) && isHexCharByte(input3[i + 2]))) {
           output[j3++] = 37;
         } else {
-          output[j3++] = hexByteToNumber(input[i + 1]) << 4 | hexByteToNumber(input[i + 2]);
+          output[j3++] = hexByteToNumber(input3[i + 1]) << 4 | hexByteToNumber(input3[i + 2]);
           i += 2;
         }
       }
       return length === j3 ? output : output.subarray(0, j3);
     }
-    function parseMIMEType(input) {
-      input = removeHTTPWhitespace(input, true, true);
+    function parseMIMEType(input3) {
+      input3 = removeHTTPWhitespace(input3, true, true);
       const position = { position: 0 };
       const type = collectASequenceOfCodePointsFast(
         "/",
-        input,
+        input3,
         position
       );
       if (type.length === 0 || !HTTP_TOKEN_CODEPOINTS.test(type)) {
         return "failure";
       }
-      if (position.position > input.length) {
+      if (position.position > input3.length) {
         return "failure";
       }
       position.position++;
       let subtype = collectASequenceOfCodePointsFast(
         ";",
-        input,
+        input3,
         position
       );
       subtype = removeHTTPWhitespace(subtype, false, true);
@@ -3454,41 +3454,41 @@ var require_data_url = __commonJS({
         // https://mimesniff.spec.whatwg.org/#mime-type-essence
         essence: `${typeLowercase}/${subtypeLowercase}`
       };
-      while (position.position < input.length) {
+      while (position.position < input3.length) {
         position.position++;
         collectASequenceOfCodePoints(
           // https://fetch.spec.whatwg.org/#http-whitespace
           (char) => HTTP_WHITESPACE_REGEX.test(char),
-          input,
+          input3,
           position
         );
         let parameterName = collectASequenceOfCodePoints(
           (char) => char !== ";" && char !== "=",
-          input,
+          input3,
           position
         );
         parameterName = parameterName.toLowerCase();
-        if (position.position < input.length) {
-          if (input[position.position] === ";") {
+        if (position.position < input3.length) {
+          if (input3[position.position] === ";") {
             continue;
           }
           position.position++;
         }
-        if (position.position > input.length) {
+        if (position.position > input3.length) {
           break;
         }
         let parameterValue = null;
-        if (input[position.position] === '"') {
-          parameterValue = collectAnHTTPQuotedString(input, position, true);
+        if (input3[position.position] === '"') {
+          parameterValue = collectAnHTTPQuotedString(input3, position, true);
           collectASequenceOfCodePointsFast(
             ";",
-            input,
+            input3,
             position
           );
         } else {
           parameterValue = collectASequenceOfCodePointsFast(
             ";",
-            input,
+            input3,
             position
           );
           parameterValue = removeHTTPWhitespace(parameterValue, false, true);
@@ -3522,28 +3522,28 @@ var require_data_url = __commonJS({
       const buffer = Buffer.from(data, "base64");
       return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     }
-    function collectAnHTTPQuotedString(input, position, extractValue) {
+    function collectAnHTTPQuotedString(input3, position, extractValue) {
       const positionStart = position.position;
       let value = "";
-      assert(input[position.position] === '"');
+      assert(input3[position.position] === '"');
       position.position++;
       while (true) {
         value += collectASequenceOfCodePoints(
           (char) => char !== '"' && char !== "\\",
-          input,
+          input3,
           position
         );
-        if (position.position >= input.length) {
+        if (position.position >= input3.length) {
           break;
         }
-        const quoteOrBackslash = input[position.position];
+        const quoteOrBackslash = input3[position.position];
         position.position++;
         if (quoteOrBackslash === "\\") {
-          if (position.position >= input.length) {
+          if (position.position >= input3.length) {
             value += "\\";
             break;
           }
-          value += input[position.position];
+          value += input3[position.position];
           position.position++;
         } else {
           assert(quoteOrBackslash === '"');
@@ -3553,7 +3553,7 @@ var require_data_url = __commonJS({
       if (extractValue) {
         return value;
       }
-      return input.slice(positionStart, position.position);
+      return input3.slice(positionStart, position.position);
     }
     function serializeAMimeType(mimeType) {
       assert(mimeType !== "failure");
@@ -3595,10 +3595,10 @@ var require_data_url = __commonJS({
       }
       return lead === 0 && trail === str2.length - 1 ? str2 : str2.slice(lead, trail + 1);
     }
-    function isomorphicDecode(input) {
-      const length = input.length;
+    function isomorphicDecode(input3) {
+      const length = input3.length;
       if ((2 << 15) - 1 > length) {
-        return String.fromCharCode.apply(null, input);
+        return String.fromCharCode.apply(null, input3);
       }
       let result = "";
       let i = 0;
@@ -3607,7 +3607,7 @@ var require_data_url = __commonJS({
         if (i + addition > length) {
           addition = length - i;
         }
-        result += String.fromCharCode.apply(null, input.subarray(i, i += addition));
+        result += String.fromCharCode.apply(null, input3.subarray(i, i += addition));
       }
       return result;
     }
@@ -4089,7 +4089,7 @@ var require_util2 = __commonJS({
   "node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
     var { Transform } = __require("node:stream");
-    var zlib = __require("node:zlib");
+    var zlib2 = __require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
     var { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = require_data_url();
@@ -4140,11 +4140,11 @@ var require_util2 = __commonJS({
     function normalizeBinaryStringToUtf8(value) {
       return Buffer.from(value, "binary").toString("utf8");
     }
-    function requestCurrentURL(request3) {
-      return request3.urlList[request3.urlList.length - 1];
+    function requestCurrentURL(request4) {
+      return request4.urlList[request4.urlList.length - 1];
     }
-    function requestBadPort(request3) {
-      const url = requestCurrentURL(request3);
+    function requestBadPort(request4) {
+      const url = requestCurrentURL(request4);
       if (urlIsHttpHttpsScheme(url) && badPortsSet.has(url.port)) {
         return "blocked";
       }
@@ -4168,7 +4168,7 @@ var require_util2 = __commonJS({
     function isValidHeaderValue(potentialValue) {
       return (potentialValue[0] === "	" || potentialValue[0] === " " || potentialValue[potentialValue.length - 1] === "	" || potentialValue[potentialValue.length - 1] === " " || potentialValue.includes("\n") || potentialValue.includes("\r") || potentialValue.includes("\0")) === false;
     }
-    function setRequestReferrerPolicyOnRedirect(request3, actualResponse) {
+    function setRequestReferrerPolicyOnRedirect(request4, actualResponse) {
       const { headersList } = actualResponse;
       const policyHeader = (headersList.get("referrer-policy", true) ?? "").split(",");
       let policy = "";
@@ -4182,7 +4182,7 @@ var require_util2 = __commonJS({
         }
       }
       if (policy !== "") {
-        request3.referrerPolicy = policy;
+        request4.referrerPolicy = policy;
       }
     }
     function crossOriginResourcePolicyCheck() {
@@ -4199,33 +4199,33 @@ var require_util2 = __commonJS({
       header = httpRequest.mode;
       httpRequest.headersList.set("sec-fetch-mode", header, true);
     }
-    function appendRequestOriginHeader(request3) {
-      let serializedOrigin = request3.origin;
+    function appendRequestOriginHeader(request4) {
+      let serializedOrigin = request4.origin;
       if (serializedOrigin === "client" || serializedOrigin === void 0) {
         return;
       }
-      if (request3.responseTainting === "cors" || request3.mode === "websocket") {
-        request3.headersList.append("origin", serializedOrigin, true);
-      } else if (request3.method !== "GET" && request3.method !== "HEAD") {
-        switch (request3.referrerPolicy) {
+      if (request4.responseTainting === "cors" || request4.mode === "websocket") {
+        request4.headersList.append("origin", serializedOrigin, true);
+      } else if (request4.method !== "GET" && request4.method !== "HEAD") {
+        switch (request4.referrerPolicy) {
           case "no-referrer":
             serializedOrigin = null;
             break;
           case "no-referrer-when-downgrade":
           case "strict-origin":
           case "strict-origin-when-cross-origin":
-            if (request3.origin && urlHasHttpsScheme(request3.origin) && !urlHasHttpsScheme(requestCurrentURL(request3))) {
+            if (request4.origin && urlHasHttpsScheme(request4.origin) && !urlHasHttpsScheme(requestCurrentURL(request4))) {
               serializedOrigin = null;
             }
             break;
           case "same-origin":
-            if (!sameOrigin(request3, requestCurrentURL(request3))) {
+            if (!sameOrigin(request4, requestCurrentURL(request4))) {
               serializedOrigin = null;
             }
             break;
           default:
         }
-        request3.headersList.append("origin", serializedOrigin, true);
+        request4.headersList.append("origin", serializedOrigin, true);
       }
     }
     function coarsenTime(timestamp, crossOriginIsolatedCapability) {
@@ -4279,26 +4279,26 @@ var require_util2 = __commonJS({
         referrerPolicy: policyContainer.referrerPolicy
       };
     }
-    function determineRequestsReferrer(request3) {
-      const policy = request3.referrerPolicy;
+    function determineRequestsReferrer(request4) {
+      const policy = request4.referrerPolicy;
       assert(policy);
       let referrerSource = null;
-      if (request3.referrer === "client") {
+      if (request4.referrer === "client") {
         const globalOrigin = getGlobalOrigin();
         if (!globalOrigin || globalOrigin.origin === "null") {
           return "no-referrer";
         }
         referrerSource = new URL(globalOrigin);
-      } else if (request3.referrer instanceof URL) {
-        referrerSource = request3.referrer;
+      } else if (request4.referrer instanceof URL) {
+        referrerSource = request4.referrer;
       }
       let referrerURL = stripURLForReferrer(referrerSource);
       const referrerOrigin = stripURLForReferrer(referrerSource, true);
       if (referrerURL.toString().length > 4096) {
         referrerURL = referrerOrigin;
       }
-      const areSameOrigin = sameOrigin(request3, referrerURL);
-      const isNonPotentiallyTrustWorthy = isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(request3.url);
+      const areSameOrigin = sameOrigin(request4, referrerURL);
+      const isNonPotentiallyTrustWorthy = isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(request4.url);
       switch (policy) {
         case "origin":
           return referrerOrigin != null ? referrerOrigin : stripURLForReferrer(referrerSource, true);
@@ -4309,7 +4309,7 @@ var require_util2 = __commonJS({
         case "origin-when-cross-origin":
           return areSameOrigin ? referrerURL : referrerOrigin;
         case "strict-origin-when-cross-origin": {
-          const currentURL = requestCurrentURL(request3);
+          const currentURL = requestCurrentURL(request4);
           if (sameOrigin(referrerURL, currentURL)) {
             return referrerURL;
           }
@@ -4470,7 +4470,7 @@ var require_util2 = __commonJS({
       }
       return true;
     }
-    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request3) {
+    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request4) {
     }
     function sameOrigin(A3, B3) {
       if (A3.origin === B3.origin && A3.origin === "null") {
@@ -4664,9 +4664,9 @@ var require_util2 = __commonJS({
       }
     }
     var invalidIsomorphicEncodeValueRegex = /[^\x00-\xFF]/;
-    function isomorphicEncode(input) {
-      assert(!invalidIsomorphicEncodeValueRegex.test(input));
-      return input;
+    function isomorphicEncode(input3) {
+      assert(!invalidIsomorphicEncodeValueRegex.test(input3));
+      return input3;
     }
     async function readAllBytes(reader) {
       const bytes2 = [];
@@ -4789,7 +4789,7 @@ var require_util2 = __commonJS({
             callback();
             return;
           }
-          this._inflateStream = (chunk[0] & 15) === 8 ? zlib.createInflate(this.#zlibOptions) : zlib.createInflateRaw(this.#zlibOptions);
+          this._inflateStream = (chunk[0] & 15) === 8 ? zlib2.createInflate(this.#zlibOptions) : zlib2.createInflateRaw(this.#zlibOptions);
           this._inflateStream.on("data", this.push.bind(this));
           this._inflateStream.on("end", () => this.push(null));
           this._inflateStream.on("error", (err) => this.destroy(err));
@@ -4804,7 +4804,7 @@ var require_util2 = __commonJS({
         callback();
       }
     };
-    function createInflate(zlibOptions) {
+    function createInflate2(zlibOptions) {
       return new InflateStream(zlibOptions);
     }
     function extractMimeType(headers) {
@@ -4837,27 +4837,27 @@ var require_util2 = __commonJS({
       return mimeType;
     }
     function gettingDecodingSplitting(value) {
-      const input = value;
+      const input3 = value;
       const position = { position: 0 };
       const values = [];
       let temporaryValue = "";
-      while (position.position < input.length) {
+      while (position.position < input3.length) {
         temporaryValue += collectASequenceOfCodePoints(
           (char) => char !== '"' && char !== ",",
-          input,
+          input3,
           position
         );
-        if (position.position < input.length) {
-          if (input.charCodeAt(position.position) === 34) {
+        if (position.position < input3.length) {
+          if (input3.charCodeAt(position.position) === 34) {
             temporaryValue += collectAnHTTPQuotedString(
-              input,
+              input3,
               position
             );
-            if (position.position < input.length) {
+            if (position.position < input3.length) {
               continue;
             }
           } else {
-            assert(input.charCodeAt(position.position) === 44);
+            assert(input3.charCodeAt(position.position) === 44);
             position.position++;
           }
         }
@@ -4945,7 +4945,7 @@ var require_util2 = __commonJS({
       simpleRangeHeaderValue,
       buildContentRange,
       parseMetadata,
-      createInflate,
+      createInflate: createInflate2,
       extractMimeType,
       getDecodeSplit,
       utf8DecodeBytes,
@@ -5215,7 +5215,7 @@ var require_formdata_parser = __commonJS({
       }
       return true;
     }
-    function multipartFormDataParser(input, mimeType) {
+    function multipartFormDataParser(input3, mimeType) {
       assert(mimeType !== "failure" && mimeType.essence === "multipart/form-data");
       const boundaryString = mimeType.parameters.get("boundary");
       if (boundaryString === void 0) {
@@ -5224,30 +5224,30 @@ var require_formdata_parser = __commonJS({
       const boundary = Buffer.from(`--${boundaryString}`, "utf8");
       const entryList = [];
       const position = { position: 0 };
-      while (input[position.position] === 13 && input[position.position + 1] === 10) {
+      while (input3[position.position] === 13 && input3[position.position + 1] === 10) {
         position.position += 2;
       }
-      let trailing = input.length;
-      while (input[trailing - 1] === 10 && input[trailing - 2] === 13) {
+      let trailing = input3.length;
+      while (input3[trailing - 1] === 10 && input3[trailing - 2] === 13) {
         trailing -= 2;
       }
-      if (trailing !== input.length) {
-        input = input.subarray(0, trailing);
+      if (trailing !== input3.length) {
+        input3 = input3.subarray(0, trailing);
       }
       while (true) {
-        if (input.subarray(position.position, position.position + boundary.length).equals(boundary)) {
+        if (input3.subarray(position.position, position.position + boundary.length).equals(boundary)) {
           position.position += boundary.length;
         } else {
           return "failure";
         }
-        if (position.position === input.length - 2 && bufferStartsWith(input, dd, position) || position.position === input.length - 4 && bufferStartsWith(input, ddcrlf, position)) {
+        if (position.position === input3.length - 2 && bufferStartsWith(input3, dd, position) || position.position === input3.length - 4 && bufferStartsWith(input3, ddcrlf, position)) {
           return entryList;
         }
-        if (input[position.position] !== 13 || input[position.position + 1] !== 10) {
+        if (input3[position.position] !== 13 || input3[position.position + 1] !== 10) {
           return "failure";
         }
         position.position += 2;
-        const result = parseMultipartFormDataHeaders(input, position);
+        const result = parseMultipartFormDataHeaders(input3, position);
         if (result === "failure") {
           return "failure";
         }
@@ -5255,17 +5255,17 @@ var require_formdata_parser = __commonJS({
         position.position += 2;
         let body;
         {
-          const boundaryIndex = input.indexOf(boundary.subarray(2), position.position);
+          const boundaryIndex = input3.indexOf(boundary.subarray(2), position.position);
           if (boundaryIndex === -1) {
             return "failure";
           }
-          body = input.subarray(position.position, boundaryIndex - 4);
+          body = input3.subarray(position.position, boundaryIndex - 4);
           position.position += body.length;
           if (encoding === "base64") {
             body = Buffer.from(body.toString(), "base64");
           }
         }
-        if (input[position.position] !== 13 || input[position.position + 1] !== 10) {
+        if (input3[position.position] !== 13 || input3[position.position + 1] !== 10) {
           return "failure";
         } else {
           position.position += 2;
@@ -5285,13 +5285,13 @@ var require_formdata_parser = __commonJS({
         entryList.push(makeEntry(name, value, filename));
       }
     }
-    function parseMultipartFormDataHeaders(input, position) {
+    function parseMultipartFormDataHeaders(input3, position) {
       let name = null;
       let filename = null;
       let contentType = null;
       let encoding = null;
       while (true) {
-        if (input[position.position] === 13 && input[position.position + 1] === 10) {
+        if (input3[position.position] === 13 && input3[position.position + 1] === 10) {
           if (name === null) {
             return "failure";
           }
@@ -5299,44 +5299,44 @@ var require_formdata_parser = __commonJS({
         }
         let headerName = collectASequenceOfBytes(
           (char) => char !== 10 && char !== 13 && char !== 58,
-          input,
+          input3,
           position
         );
         headerName = removeChars(headerName, true, true, (char) => char === 9 || char === 32);
         if (!HTTP_TOKEN_CODEPOINTS.test(headerName.toString())) {
           return "failure";
         }
-        if (input[position.position] !== 58) {
+        if (input3[position.position] !== 58) {
           return "failure";
         }
         position.position++;
         collectASequenceOfBytes(
           (char) => char === 32 || char === 9,
-          input,
+          input3,
           position
         );
         switch (bufferToLowerCasedHeaderName(headerName)) {
           case "content-disposition": {
             name = filename = null;
-            if (!bufferStartsWith(input, formDataNameBuffer, position)) {
+            if (!bufferStartsWith(input3, formDataNameBuffer, position)) {
               return "failure";
             }
             position.position += 17;
-            name = parseMultipartFormDataName(input, position);
+            name = parseMultipartFormDataName(input3, position);
             if (name === null) {
               return "failure";
             }
-            if (bufferStartsWith(input, filenameBuffer, position)) {
+            if (bufferStartsWith(input3, filenameBuffer, position)) {
               let check = position.position + filenameBuffer.length;
-              if (input[check] === 42) {
+              if (input3[check] === 42) {
                 position.position += 1;
                 check += 1;
               }
-              if (input[check] !== 61 || input[check + 1] !== 34) {
+              if (input3[check] !== 61 || input3[check + 1] !== 34) {
                 return "failure";
               }
               position.position += 12;
-              filename = parseMultipartFormDataName(input, position);
+              filename = parseMultipartFormDataName(input3, position);
               if (filename === null) {
                 return "failure";
               }
@@ -5346,7 +5346,7 @@ var require_formdata_parser = __commonJS({
           case "content-type": {
             let headerValue2 = collectASequenceOfBytes(
               (char) => char !== 10 && char !== 13,
-              input,
+              input3,
               position
             );
             headerValue2 = removeChars(headerValue2, false, true, (char) => char === 9 || char === 32);
@@ -5356,7 +5356,7 @@ var require_formdata_parser = __commonJS({
           case "content-transfer-encoding": {
             let headerValue2 = collectASequenceOfBytes(
               (char) => char !== 10 && char !== 13,
-              input,
+              input3,
               position
             );
             headerValue2 = removeChars(headerValue2, false, true, (char) => char === 9 || char === 32);
@@ -5366,26 +5366,26 @@ var require_formdata_parser = __commonJS({
           default: {
             collectASequenceOfBytes(
               (char) => char !== 10 && char !== 13,
-              input,
+              input3,
               position
             );
           }
         }
-        if (input[position.position] !== 13 && input[position.position + 1] !== 10) {
+        if (input3[position.position] !== 13 && input3[position.position + 1] !== 10) {
           return "failure";
         } else {
           position.position += 2;
         }
       }
     }
-    function parseMultipartFormDataName(input, position) {
-      assert(input[position.position - 1] === 34);
+    function parseMultipartFormDataName(input3, position) {
+      assert(input3[position.position - 1] === 34);
       let name = collectASequenceOfBytes(
         (char) => char !== 10 && char !== 13 && char !== 34,
-        input,
+        input3,
         position
       );
-      if (input[position.position] !== 34) {
+      if (input3[position.position] !== 34) {
         return null;
       } else {
         position.position++;
@@ -5393,12 +5393,12 @@ var require_formdata_parser = __commonJS({
       name = new TextDecoder().decode(name).replace(/%0A/ig, "\n").replace(/%0D/ig, "\r").replace(/%22/g, '"');
       return name;
     }
-    function collectASequenceOfBytes(condition, input, position) {
+    function collectASequenceOfBytes(condition, input3, position) {
       let start = position.position;
-      while (start < input.length && condition(input[start])) {
+      while (start < input3.length && condition(input3[start])) {
         ++start;
       }
-      return input.subarray(position.position, position.position = start);
+      return input3.subarray(position.position, position.position = start);
     }
     function removeChars(buf, leading, trailing, predicate) {
       let lead = 0;
@@ -6039,11 +6039,11 @@ var require_client_h1 = __commonJS({
           util2.destroy(socket, new SocketError("bad response", util2.getSocketInfo(socket)));
           return -1;
         }
-        const request3 = client[kQueue][client[kRunningIdx]];
-        if (!request3) {
+        const request4 = client[kQueue][client[kRunningIdx]];
+        if (!request4) {
           return -1;
         }
-        request3.onResponseStarted();
+        request4.onResponseStarted();
       }
       onHeaderField(buf) {
         const len = this.headers.length;
@@ -6088,9 +6088,9 @@ var require_client_h1 = __commonJS({
         assert(!socket.destroyed);
         assert(!this.paused);
         assert((headers.length & 1) === 0);
-        const request3 = client[kQueue][client[kRunningIdx]];
-        assert(request3);
-        assert(request3.upgrade || request3.method === "CONNECT");
+        const request4 = client[kQueue][client[kRunningIdx]];
+        assert(request4);
+        assert(request4.upgrade || request4.method === "CONNECT");
         this.statusCode = null;
         this.statusText = "";
         this.shouldKeepAlive = null;
@@ -6107,9 +6107,9 @@ var require_client_h1 = __commonJS({
         client[kQueue][client[kRunningIdx]++] = null;
         client.emit("disconnect", client[kUrl], [client], new InformationalError("upgrade"));
         try {
-          request3.onUpgrade(statusCode, headers, socket, statusText);
+          request4.onUpgrade(statusCode, headers, socket, statusText);
         } catch (error2) {
-          util2.errorRequest(client, request3, error2);
+          util2.errorRequest(client, request4, error2);
           util2.destroy(socket, error2);
         }
         client[kResume]();
@@ -6123,8 +6123,8 @@ var require_client_h1 = __commonJS({
           util2.destroy(socket, new SocketError("bad response", util2.getSocketInfo(socket)));
           return -1;
         }
-        const request3 = client[kQueue][client[kRunningIdx]];
-        if (!request3) {
+        const request4 = client[kQueue][client[kRunningIdx]];
+        if (!request4) {
           return -1;
         }
         assert(!this.upgrade);
@@ -6133,23 +6133,23 @@ var require_client_h1 = __commonJS({
           util2.destroy(socket, new SocketError("bad response", util2.getSocketInfo(socket)));
           return -1;
         }
-        if (upgrade && !request3.upgrade) {
+        if (upgrade && !request4.upgrade) {
           util2.destroy(socket, new SocketError("bad upgrade", util2.getSocketInfo(socket)));
           return -1;
         }
         assert(this.timeoutType === TIMEOUT_HEADERS);
         this.statusCode = statusCode;
         this.shouldKeepAlive = shouldKeepAlive || // Override llhttp value which does not allow keepAlive for HEAD.
-        request3.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
+        request4.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
         if (this.statusCode >= 200) {
-          const bodyTimeout = request3.bodyTimeout != null ? request3.bodyTimeout : client[kBodyTimeout];
+          const bodyTimeout = request4.bodyTimeout != null ? request4.bodyTimeout : client[kBodyTimeout];
           this.setTimeout(bodyTimeout, TIMEOUT_BODY);
         } else if (this.timeout) {
           if (this.timeout.refresh) {
             this.timeout.refresh();
           }
         }
-        if (request3.method === "CONNECT") {
+        if (request4.method === "CONNECT") {
           assert(client[kRunning] === 1);
           this.upgrade = true;
           return 2;
@@ -6180,11 +6180,11 @@ var require_client_h1 = __commonJS({
         } else {
           socket[kReset] = true;
         }
-        const pause = request3.onHeaders(statusCode, headers, this.resume, statusText) === false;
-        if (request3.aborted) {
+        const pause = request4.onHeaders(statusCode, headers, this.resume, statusText) === false;
+        if (request4.aborted) {
           return -1;
         }
-        if (request3.method === "HEAD") {
+        if (request4.method === "HEAD") {
           return 1;
         }
         if (statusCode < 200) {
@@ -6201,8 +6201,8 @@ var require_client_h1 = __commonJS({
         if (socket.destroyed) {
           return -1;
         }
-        const request3 = client[kQueue][client[kRunningIdx]];
-        assert(request3);
+        const request4 = client[kQueue][client[kRunningIdx]];
+        assert(request4);
         assert(this.timeoutType === TIMEOUT_BODY);
         if (this.timeout) {
           if (this.timeout.refresh) {
@@ -6215,7 +6215,7 @@ var require_client_h1 = __commonJS({
           return -1;
         }
         this.bytesRead += buf.length;
-        if (request3.onData(buf) === false) {
+        if (request4.onData(buf) === false) {
           return constants3.ERROR.PAUSED;
         }
       }
@@ -6229,8 +6229,8 @@ var require_client_h1 = __commonJS({
         }
         assert(statusCode >= 100);
         assert((this.headers.length & 1) === 0);
-        const request3 = client[kQueue][client[kRunningIdx]];
-        assert(request3);
+        const request4 = client[kQueue][client[kRunningIdx]];
+        assert(request4);
         this.statusCode = null;
         this.statusText = "";
         this.bytesRead = 0;
@@ -6242,11 +6242,11 @@ var require_client_h1 = __commonJS({
         if (statusCode < 200) {
           return;
         }
-        if (request3.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
+        if (request4.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
           util2.destroy(socket, new ResponseContentLengthMismatchError());
           return -1;
         }
-        request3.onComplete(headers);
+        request4.onComplete(headers);
         client[kQueue][client[kRunningIdx]++] = null;
         socket[kSocketUsed] = true;
         if (socket[kWriting]) {
@@ -6344,13 +6344,13 @@ var require_client_h1 = __commonJS({
           assert(client2[kPending] === 0);
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request3 = requests[i];
-            util2.errorRequest(client2, request3, err);
+            const request4 = requests[i];
+            util2.errorRequest(client2, request4, err);
           }
         } else if (client2[kRunning] > 0 && err.code !== "UND_ERR_INFO") {
-          const request3 = client2[kQueue][client2[kRunningIdx]];
+          const request4 = client2[kQueue][client2[kRunningIdx]];
           client2[kQueue][client2[kRunningIdx]++] = null;
-          util2.errorRequest(client2, request3, err);
+          util2.errorRequest(client2, request4, err);
         }
         client2[kPendingIdx] = client2[kRunningIdx];
         assert(client2[kRunning] === 0);
@@ -6380,18 +6380,18 @@ var require_client_h1 = __commonJS({
         get destroyed() {
           return socket.destroyed;
         },
-        busy(request3) {
+        busy(request4) {
           if (socket[kWriting] || socket[kReset] || socket[kBlocking] || socket[kIdleSocketValidation] === 1) {
             return true;
           }
-          if (request3) {
-            if (client[kRunning] > 0 && !request3.idempotent) {
+          if (request4) {
+            if (client[kRunning] > 0 && !request4.idempotent) {
               return true;
             }
-            if (client[kRunning] > 0 && (request3.upgrade || request3.method === "CONNECT")) {
+            if (client[kRunning] > 0 && (request4.upgrade || request4.method === "CONNECT")) {
               return true;
             }
-            if (client[kRunning] > 0 && util2.bodyLength(request3.body) !== 0 && (util2.isStream(request3.body) || util2.isAsyncIterable(request3.body) || util2.isFormDataLike(request3.body))) {
+            if (client[kRunning] > 0 && util2.bodyLength(request4.body) !== 0 && (util2.isStream(request4.body) || util2.isAsyncIterable(request4.body) || util2.isFormDataLike(request4.body))) {
               return true;
             }
           }
@@ -6457,8 +6457,8 @@ var require_client_h1 = __commonJS({
           }
         } else if (client[kRunning] > 0 && socket[kParser].statusCode < 200) {
           if (socket[kParser].timeoutType !== TIMEOUT_HEADERS) {
-            const request3 = client[kQueue][client[kRunningIdx]];
-            const headersTimeout = request3.headersTimeout != null ? request3.headersTimeout : client[kHeadersTimeout];
+            const request4 = client[kQueue][client[kRunningIdx]];
+            const headersTimeout = request4.headersTimeout != null ? request4.headersTimeout : client[kHeadersTimeout];
             socket[kParser].setTimeout(headersTimeout, TIMEOUT_HEADERS);
           }
         }
@@ -6467,26 +6467,26 @@ var require_client_h1 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH1(client, request3) {
-      const { method, path: path15, host, upgrade, blocking, reset } = request3;
-      let { body, headers, contentLength } = request3;
+    function writeH1(client, request4) {
+      const { method, path: path15, host, upgrade, blocking, reset } = request4;
+      let { body, headers, contentLength } = request4;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util2.isFormDataLike(body)) {
         if (!extractBody) {
           extractBody = require_body().extractBody;
         }
         const [bodyStream, contentType] = extractBody(body);
-        if (request3.contentType == null) {
+        if (request4.contentType == null) {
           headers.push("content-type", contentType);
         }
         body = bodyStream.stream;
         contentLength = bodyStream.length;
-      } else if (util2.isBlobLike(body) && request3.contentType == null) {
+      } else if (util2.isBlobLike(body) && request4.contentType == null) {
         const contentType = body.type;
         if (contentType) {
           const contentTypeValue = `${contentType}`;
           if (!util2.isValidHeaderValue(contentTypeValue)) {
-            util2.errorRequest(client, request3, new InvalidArgumentError("invalid content-type header"));
+            util2.errorRequest(client, request4, new InvalidArgumentError("invalid content-type header"));
             return false;
           }
           headers.push("content-type", contentTypeValue);
@@ -6498,14 +6498,14 @@ var require_client_h1 = __commonJS({
       const bodyLength = util2.bodyLength(body);
       contentLength = bodyLength ?? contentLength;
       if (contentLength === null) {
-        contentLength = request3.contentLength;
+        contentLength = request4.contentLength;
       }
       if (contentLength === 0 && !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request3.contentLength !== null && request3.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request4.contentLength !== null && request4.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util2.errorRequest(client, request3, new RequestContentLengthMismatchError());
+          util2.errorRequest(client, request4, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -6513,25 +6513,25 @@ var require_client_h1 = __commonJS({
       const socket = client[kSocket];
       clearIdleSocketValidation(socket);
       const abort = (error2) => {
-        if (request3.aborted) {
+        if (request4.aborted) {
           return;
         }
-        if (request3.completed) {
-          if (request3.upgrade || request3.method === "CONNECT") {
+        if (request4.completed) {
+          if (request4.upgrade || request4.method === "CONNECT") {
             util2.destroy(socket, new InformationalError("aborted"));
           }
           return;
         }
-        util2.errorRequest(client, request3, error2 || new RequestAbortedError());
+        util2.errorRequest(client, request4, error2 || new RequestAbortedError());
         util2.destroy(body);
         util2.destroy(socket, new InformationalError("aborted"));
       };
       try {
-        request3.onConnect(abort);
+        request4.onConnect(abort);
       } catch (err) {
-        util2.errorRequest(client, request3, err);
+        util2.errorRequest(client, request4, err);
       }
-      if (request3.aborted) {
+      if (request4.aborted) {
         return false;
       }
       if (method === "HEAD") {
@@ -6582,31 +6582,31 @@ upgrade: ${upgrade}\r
         }
       }
       if (channels.sendHeaders.hasSubscribers) {
-        channels.sendHeaders.publish({ request: request3, headers: header, socket });
+        channels.sendHeaders.publish({ request: request4, headers: header, socket });
       }
       if (!body || bodyLength === 0) {
-        writeBuffer(abort, null, client, request3, socket, contentLength, header, expectsPayload);
+        writeBuffer(abort, null, client, request4, socket, contentLength, header, expectsPayload);
       } else if (util2.isBuffer(body)) {
-        writeBuffer(abort, body, client, request3, socket, contentLength, header, expectsPayload);
+        writeBuffer(abort, body, client, request4, socket, contentLength, header, expectsPayload);
       } else if (util2.isBlobLike(body)) {
         if (typeof body.stream === "function") {
-          writeIterable(abort, body.stream(), client, request3, socket, contentLength, header, expectsPayload);
+          writeIterable(abort, body.stream(), client, request4, socket, contentLength, header, expectsPayload);
         } else {
-          writeBlob(abort, body, client, request3, socket, contentLength, header, expectsPayload);
+          writeBlob(abort, body, client, request4, socket, contentLength, header, expectsPayload);
         }
       } else if (util2.isStream(body)) {
-        writeStream(abort, body, client, request3, socket, contentLength, header, expectsPayload);
+        writeStream(abort, body, client, request4, socket, contentLength, header, expectsPayload);
       } else if (util2.isIterable(body)) {
-        writeIterable(abort, body, client, request3, socket, contentLength, header, expectsPayload);
+        writeIterable(abort, body, client, request4, socket, contentLength, header, expectsPayload);
       } else {
         assert(false);
       }
       return true;
     }
-    function writeStream(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
+    function writeStream(abort, body, client, request4, socket, contentLength, header, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       let finished = false;
-      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header });
+      const writer = new AsyncWriter({ abort, socket, request: request4, contentLength, client, expectsPayload, header });
       const onData = function(chunk) {
         if (finished) {
           return;
@@ -6672,7 +6672,7 @@ upgrade: ${upgrade}\r
         setImmediate(onClose);
       }
     }
-    function writeBuffer(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
+    function writeBuffer(abort, body, client, request4, socket, contentLength, header, expectsPayload) {
       try {
         if (!body) {
           if (contentLength === 0) {
@@ -6692,18 +6692,18 @@ upgrade: ${upgrade}\r
 `, "latin1");
           socket.write(body);
           socket.uncork();
-          request3.onBodySent(body);
-          if (!expectsPayload && request3.reset !== false) {
+          request4.onBodySent(body);
+          if (!expectsPayload && request4.reset !== false) {
             socket[kReset] = true;
           }
         }
-        request3.onRequestSent();
+        request4.onRequestSent();
         client[kResume]();
       } catch (err) {
         abort(err);
       }
     }
-    async function writeBlob(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
+    async function writeBlob(abort, body, client, request4, socket, contentLength, header, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -6716,9 +6716,9 @@ upgrade: ${upgrade}\r
 `, "latin1");
         socket.write(buffer);
         socket.uncork();
-        request3.onBodySent(buffer);
-        request3.onRequestSent();
-        if (!expectsPayload && request3.reset !== false) {
+        request4.onBodySent(buffer);
+        request4.onRequestSent();
+        if (!expectsPayload && request4.reset !== false) {
           socket[kReset] = true;
         }
         client[kResume]();
@@ -6726,7 +6726,7 @@ upgrade: ${upgrade}\r
         abort(err);
       }
     }
-    async function writeIterable(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
+    async function writeIterable(abort, body, client, request4, socket, contentLength, header, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -6745,7 +6745,7 @@ upgrade: ${upgrade}\r
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header });
+      const writer = new AsyncWriter({ abort, socket, request: request4, contentLength, client, expectsPayload, header });
       try {
         for await (const chunk of body) {
           if (socket[kError]) {
@@ -6763,9 +6763,9 @@ upgrade: ${upgrade}\r
       }
     }
     var AsyncWriter = class {
-      constructor({ abort, socket, request: request3, contentLength, client, expectsPayload, header }) {
+      constructor({ abort, socket, request: request4, contentLength, client, expectsPayload, header }) {
         this.socket = socket;
-        this.request = request3;
+        this.request = request4;
         this.contentLength = contentLength;
         this.client = client;
         this.bytesWritten = 0;
@@ -6775,7 +6775,7 @@ upgrade: ${upgrade}\r
         socket[kWriting] = true;
       }
       write(chunk) {
-        const { socket, request: request3, contentLength, client, bytesWritten, expectsPayload, header } = this;
+        const { socket, request: request4, contentLength, client, bytesWritten, expectsPayload, header } = this;
         if (socket[kError]) {
           throw socket[kError];
         }
@@ -6794,7 +6794,7 @@ upgrade: ${upgrade}\r
         }
         socket.cork();
         if (bytesWritten === 0) {
-          if (!expectsPayload && request3.reset !== false) {
+          if (!expectsPayload && request4.reset !== false) {
             socket[kReset] = true;
           }
           if (contentLength === null) {
@@ -6814,7 +6814,7 @@ ${len.toString(16)}\r
         this.bytesWritten += len;
         const ret = socket.write(chunk);
         socket.uncork();
-        request3.onBodySent(chunk);
+        request4.onBodySent(chunk);
         if (!ret) {
           if (socket[kParser].timeout && socket[kParser].timeoutType === TIMEOUT_HEADERS) {
             if (socket[kParser].timeout.refresh) {
@@ -6825,8 +6825,8 @@ ${len.toString(16)}\r
         return ret;
       }
       end() {
-        const { socket, contentLength, client, bytesWritten, expectsPayload, header, request: request3 } = this;
-        request3.onRequestSent();
+        const { socket, contentLength, client, bytesWritten, expectsPayload, header, request: request4 } = this;
+        request4.onRequestSent();
         socket[kWriting] = false;
         if (socket[kError]) {
           throw socket[kError];
@@ -6971,8 +6971,8 @@ var require_client_h2 = __commonJS({
           assert(client2[kPending] === 0);
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request3 = requests[i];
-            util2.errorRequest(client2, request3, err);
+            const request4 = requests[i];
+            util2.errorRequest(client2, request4, err);
           }
         }
       });
@@ -7064,9 +7064,9 @@ var require_client_h2 = __commonJS({
       }
       util2.destroy(this[kSocket], err);
       if (client[kRunningIdx] < client[kQueue].length) {
-        const request3 = client[kQueue][client[kRunningIdx]];
+        const request4 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        util2.errorRequest(client, request3, err);
+        util2.errorRequest(client, request4, err);
         client[kPendingIdx] = client[kRunningIdx];
       }
       assert(client[kRunning] === 0);
@@ -7076,12 +7076,12 @@ var require_client_h2 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH2(client, request3) {
+    function writeH2(client, request4) {
       const session = client[kHTTP2Session];
-      const { method, path: path15, host, upgrade, expectContinue, signal, headers: reqHeaders } = request3;
-      let { body } = request3;
+      const { method, path: path15, host, upgrade, expectContinue, signal, headers: reqHeaders } = request4;
+      let { body } = request4;
       if (upgrade) {
-        util2.errorRequest(client, request3, new Error("Upgrade not supported for H2"));
+        util2.errorRequest(client, request4, new Error("Upgrade not supported for H2"));
         return false;
       }
       const headers = {};
@@ -7105,17 +7105,17 @@ var require_client_h2 = __commonJS({
       headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
       const abort = (error2) => {
-        if (request3.aborted) {
+        if (request4.aborted) {
           return;
         }
-        if (request3.completed) {
+        if (request4.completed) {
           if (method === "CONNECT" && stream2 != null) {
             util2.destroy(stream2, error2 || new RequestAbortedError());
           }
           return;
         }
         error2 = error2 || new RequestAbortedError();
-        util2.errorRequest(client, request3, error2);
+        util2.errorRequest(client, request4, error2);
         if (stream2 != null) {
           util2.destroy(stream2, error2);
         }
@@ -7124,11 +7124,11 @@ var require_client_h2 = __commonJS({
         client[kResume]();
       };
       try {
-        request3.onConnect(abort);
+        request4.onConnect(abort);
       } catch (err) {
-        util2.errorRequest(client, request3, err);
+        util2.errorRequest(client, request4, err);
       }
-      if (request3.aborted) {
+      if (request4.aborted) {
         return false;
       }
       if (method === "CONNECT") {
@@ -7138,22 +7138,22 @@ var require_client_h2 = __commonJS({
         const onResponse = (headers2) => {
           upgradeResponseFinished = true;
           stream2.off(errorMonitor, onUpgradeError);
-          request3.onUpgradeResponse(Number(headers2[HTTP2_HEADER_STATUS]), headers2, parseH2ResponseHeaders);
+          request4.onUpgradeResponse(Number(headers2[HTTP2_HEADER_STATUS]), headers2, parseH2ResponseHeaders);
         };
         const onUpgradeError = (error2) => {
           upgradeResponseFinished = true;
           stream2.off("response", onResponse);
-          request3.onUpgradeError(error2);
+          request4.onUpgradeError(error2);
         };
         const onReady = () => {
           try {
-            request3.onUpgrade(null, null, stream2);
+            request4.onUpgrade(null, null, stream2);
           } catch (error2) {
             stream2.off("response", onResponse);
             abort(error2);
             return;
           }
-          if (request3.aborted) {
+          if (request4.aborted) {
             return;
           }
           stream2.off("error", abort);
@@ -7165,10 +7165,10 @@ var require_client_h2 = __commonJS({
         ++session[kOpenStreams];
         onReady();
         stream2.once("close", () => {
-          if (!upgradeResponseFinished && request3.completed) {
+          if (!upgradeResponseFinished && request4.completed) {
             stream2.off("response", onResponse);
             stream2.off(errorMonitor, onUpgradeError);
-            request3.onUpgradeError(new InformationalError(`HTTP/2: "stream error" received - code ${stream2.rstCode}`));
+            request4.onUpgradeError(new InformationalError(`HTTP/2: "stream error" received - code ${stream2.rstCode}`));
           }
           session[kOpenStreams] -= 1;
           if (session[kOpenStreams] === 0) session.unref();
@@ -7190,14 +7190,14 @@ var require_client_h2 = __commonJS({
         contentLength = bodyStream.length;
       }
       if (contentLength == null) {
-        contentLength = request3.contentLength;
+        contentLength = request4.contentLength;
       }
       if (contentLength === 0 || !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request3.contentLength != null && request3.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request4.contentLength != null && request4.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util2.errorRequest(client, request3, new RequestContentLengthMismatchError());
+          util2.errorRequest(client, request4, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -7222,25 +7222,25 @@ var require_client_h2 = __commonJS({
       ++session[kOpenStreams];
       stream2.once("response", (headers2) => {
         const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
-        request3.onResponseStarted();
-        if (request3.aborted) {
+        request4.onResponseStarted();
+        if (request4.aborted) {
           const err = new RequestAbortedError();
-          util2.errorRequest(client, request3, err);
+          util2.errorRequest(client, request4, err);
           util2.destroy(stream2, err);
           return;
         }
-        if (request3.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream2.resume.bind(stream2), "") === false) {
+        if (request4.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream2.resume.bind(stream2), "") === false) {
           stream2.pause();
         }
         stream2.on("data", (chunk) => {
-          if (request3.onData(chunk) === false) {
+          if (request4.onData(chunk) === false) {
             stream2.pause();
           }
         });
       });
       stream2.once("end", () => {
         if (stream2.state?.state == null || stream2.state.state < 6) {
-          request3.onComplete([]);
+          request4.onComplete([]);
         }
         if (session[kOpenStreams] === 0) {
           session.unref();
@@ -7270,7 +7270,7 @@ var require_client_h2 = __commonJS({
             stream2,
             null,
             client,
-            request3,
+            request4,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -7281,7 +7281,7 @@ var require_client_h2 = __commonJS({
             stream2,
             body,
             client,
-            request3,
+            request4,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -7293,7 +7293,7 @@ var require_client_h2 = __commonJS({
               stream2,
               body.stream(),
               client,
-              request3,
+              request4,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -7304,7 +7304,7 @@ var require_client_h2 = __commonJS({
               stream2,
               body,
               client,
-              request3,
+              request4,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -7318,7 +7318,7 @@ var require_client_h2 = __commonJS({
             stream2,
             body,
             client,
-            request3,
+            request4,
             contentLength
           );
         } else if (util2.isIterable(body)) {
@@ -7327,7 +7327,7 @@ var require_client_h2 = __commonJS({
             stream2,
             body,
             client,
-            request3,
+            request4,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -7337,7 +7337,7 @@ var require_client_h2 = __commonJS({
         }
       }
     }
-    function writeBuffer(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
+    function writeBuffer(abort, h2stream, body, client, request4, socket, contentLength, expectsPayload) {
       try {
         if (body != null && util2.isBuffer(body)) {
           assert(contentLength === body.byteLength, "buffer body must have content length");
@@ -7345,18 +7345,18 @@ var require_client_h2 = __commonJS({
           h2stream.write(body);
           h2stream.uncork();
           h2stream.end();
-          request3.onBodySent(body);
+          request4.onBodySent(body);
         }
         if (!expectsPayload) {
           socket[kReset] = true;
         }
-        request3.onRequestSent();
+        request4.onRequestSent();
         client[kResume]();
       } catch (error2) {
         abort(error2);
       }
     }
-    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request3, contentLength) {
+    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request4, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       const pipe = pipeline(
         body,
@@ -7367,7 +7367,7 @@ var require_client_h2 = __commonJS({
             abort(err);
           } else {
             util2.removeAllListeners(pipe);
-            request3.onRequestSent();
+            request4.onRequestSent();
             if (!expectsPayload) {
               socket[kReset] = true;
             }
@@ -7377,10 +7377,10 @@ var require_client_h2 = __commonJS({
       );
       util2.addListener(pipe, "data", onPipeData);
       function onPipeData(chunk) {
-        request3.onBodySent(chunk);
+        request4.onBodySent(chunk);
       }
     }
-    async function writeBlob(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
+    async function writeBlob(abort, h2stream, body, client, request4, socket, contentLength, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -7391,8 +7391,8 @@ var require_client_h2 = __commonJS({
         h2stream.write(buffer);
         h2stream.uncork();
         h2stream.end();
-        request3.onBodySent(buffer);
-        request3.onRequestSent();
+        request4.onBodySent(buffer);
+        request4.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -7401,7 +7401,7 @@ var require_client_h2 = __commonJS({
         abort(err);
       }
     }
-    async function writeIterable(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
+    async function writeIterable(abort, h2stream, body, client, request4, socket, contentLength, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -7426,13 +7426,13 @@ var require_client_h2 = __commonJS({
             throw socket[kError];
           }
           const res = h2stream.write(chunk);
-          request3.onBodySent(chunk);
+          request4.onBodySent(chunk);
           if (!res) {
             await waitForDrain();
           }
         }
         h2stream.end();
-        request3.onRequestSent();
+        request4.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -7633,8 +7633,8 @@ var require_client = __commonJS({
   "node_modules/undici/lib/dispatcher/client.js"(exports2, module2) {
     "use strict";
     var assert = __require("node:assert");
-    var net2 = __require("node:net");
-    var http = __require("node:http");
+    var net3 = __require("node:net");
+    var http2 = __require("node:http");
     var util2 = require_util();
     var { channels } = require_diagnostics();
     var Request = require_request();
@@ -7783,7 +7783,7 @@ var require_client = __commonJS({
         if (maxRequestsPerClient != null && (!Number.isInteger(maxRequestsPerClient) || maxRequestsPerClient < 0)) {
           throw new InvalidArgumentError("maxRequestsPerClient must be a positive number");
         }
-        if (localAddress != null && (typeof localAddress !== "string" || net2.isIP(localAddress) === 0)) {
+        if (localAddress != null && (typeof localAddress !== "string" || net3.isIP(localAddress) === 0)) {
           throw new InvalidArgumentError("localAddress must be valid string IP address");
         }
         if (maxResponseSize != null && (!Number.isInteger(maxResponseSize) || maxResponseSize < -1)) {
@@ -7823,7 +7823,7 @@ var require_client = __commonJS({
         this[kUrl] = util2.parseOrigin(url);
         this[kConnector] = connect3;
         this[kPipelining] = pipelining != null ? pipelining : 1;
-        this[kMaxHeadersSize] = maxHeaderSize || http.maxHeaderSize;
+        this[kMaxHeadersSize] = maxHeaderSize || http2.maxHeaderSize;
         this[kKeepAliveDefaultTimeout] = keepAliveTimeout == null ? 4e3 : keepAliveTimeout;
         this[kKeepAliveMaxTimeout] = keepAliveMaxTimeout == null ? 6e5 : keepAliveMaxTimeout;
         this[kKeepAliveTimeoutThreshold] = keepAliveTimeoutThreshold == null ? 2e3 : keepAliveTimeoutThreshold;
@@ -7880,10 +7880,10 @@ var require_client = __commonJS({
       }
       [kDispatch](opts, handler2) {
         const origin = opts.origin || this[kUrl].origin;
-        const request3 = new Request(origin, opts, handler2);
-        this[kQueue].push(request3);
+        const request4 = new Request(origin, opts, handler2);
+        this[kQueue].push(request4);
         if (this[kResuming]) {
-        } else if (util2.bodyLength(request3.body) == null && util2.isIterable(request3.body)) {
+        } else if (util2.bodyLength(request4.body) == null && util2.isIterable(request4.body)) {
           this[kResuming] = 1;
           queueMicrotask(() => resume(this));
         } else {
@@ -7907,8 +7907,8 @@ var require_client = __commonJS({
         return new Promise((resolve7) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request3 = requests[i];
-            util2.errorRequest(this, request3, err);
+            const request4 = requests[i];
+            util2.errorRequest(this, request4, err);
           }
           const callback = () => {
             if (this[kClosedResolve]) {
@@ -7933,8 +7933,8 @@ var require_client = __commonJS({
         assert(client[kPendingIdx] === client[kRunningIdx]);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request3 = requests[i];
-          util2.errorRequest(client, request3, err);
+          const request4 = requests[i];
+          util2.errorRequest(client, request4, err);
         }
         assert(client[kSize] === 0);
       }
@@ -7947,7 +7947,7 @@ var require_client = __commonJS({
         const idx = hostname.indexOf("]");
         assert(idx !== -1);
         const ip = hostname.substring(1, idx);
-        assert(net2.isIP(ip));
+        assert(net3.isIP(ip));
         hostname = ip;
       }
       client[kConnecting] = true;
@@ -8037,8 +8037,8 @@ var require_client = __commonJS({
         if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
           assert(client[kRunning] === 0);
           while (client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]) {
-            const request3 = client[kQueue][client[kPendingIdx]++];
-            util2.errorRequest(client, request3, err);
+            const request4 = client[kQueue][client[kPendingIdx]++];
+            util2.errorRequest(client, request4, err);
           }
         } else {
           onError(client, err);
@@ -8095,12 +8095,12 @@ var require_client = __commonJS({
         if (client[kRunning] >= (getPipelining(client) || 1)) {
           return;
         }
-        const request3 = client[kQueue][client[kPendingIdx]];
-        if (client[kUrl].protocol === "https:" && client[kServerName] !== request3.servername) {
+        const request4 = client[kQueue][client[kPendingIdx]];
+        if (client[kUrl].protocol === "https:" && client[kServerName] !== request4.servername) {
           if (client[kRunning] > 0) {
             return;
           }
-          client[kServerName] = request3.servername;
+          client[kServerName] = request4.servername;
           client[kHTTPContext]?.destroy(new InformationalError("servername changed"), () => {
             client[kHTTPContext] = null;
             resume(client);
@@ -8116,10 +8116,10 @@ var require_client = __commonJS({
         if (client[kHTTPContext].destroyed) {
           return;
         }
-        if (client[kHTTPContext].busy(request3)) {
+        if (client[kHTTPContext].busy(request4)) {
           return;
         }
-        if (!request3.aborted && client[kHTTPContext].write(request3)) {
+        if (!request4.aborted && client[kHTTPContext].write(request4)) {
           client[kPendingIdx]++;
         } else {
           client[kQueue].splice(client[kPendingIdx], 1);
@@ -9969,10 +9969,10 @@ var require_api_request = __commonJS({
         }
       }
     };
-    function request3(opts, callback) {
+    function request4(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve7, reject) => {
-          request3.call(this, opts, (err, data) => {
+          request4.call(this, opts, (err, data) => {
             return err ? reject(err) : resolve7(data);
           });
         });
@@ -9987,7 +9987,7 @@ var require_api_request = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module2.exports = request3;
+    module2.exports = request4;
     module2.exports.RequestHandler = RequestHandler;
   }
 });
@@ -11652,8 +11652,8 @@ var require_dump = __commonJS({
 var require_dns = __commonJS({
   "node_modules/undici/lib/interceptor/dns.js"(exports2, module2) {
     "use strict";
-    var { isIP } = __require("node:net");
-    var { lookup } = __require("node:dns");
+    var { isIP: isIP2 } = __require("node:net");
+    var { lookup: lookup2 } = __require("node:dns");
     var DecoratorHandler = require_decorator_handler();
     var { InvalidArgumentError, InformationalError } = require_errors();
     var maxInt = Math.pow(2, 31) - 1;
@@ -11743,7 +11743,7 @@ var require_dns = __commonJS({
         }
       }
       #defaultLookup(origin, opts, cb) {
-        lookup(
+        lookup2(
           origin.hostname,
           {
             all: true,
@@ -11907,7 +11907,7 @@ var require_dns = __commonJS({
       return (dispatch) => {
         return function dnsInterceptor(origDispatchOpts, handler2) {
           const origin = origDispatchOpts.origin.constructor === URL ? origDispatchOpts.origin : new URL(origDispatchOpts.origin);
-          if (isIP(origin.hostname) !== 0) {
+          if (isIP2(origin.hostname) !== 0) {
             return dispatch(origDispatchOpts, handler2);
           }
           instance.runLookup(origin, origDispatchOpts, (err, newOrigin) => {
@@ -12131,24 +12131,24 @@ var require_headers = __commonJS({
       // https://fetch.spec.whatwg.org/#convert-header-names-to-a-sorted-lowercase-set
       toSortedArray() {
         const size = this[kHeadersMap].size;
-        const array = new Array(size);
+        const array2 = new Array(size);
         if (size <= 32) {
           if (size === 0) {
-            return array;
+            return array2;
           }
           const iterator2 = this[kHeadersMap][Symbol.iterator]();
           const firstValue = iterator2.next().value;
-          array[0] = [firstValue[0], firstValue[1].value];
+          array2[0] = [firstValue[0], firstValue[1].value];
           assert(firstValue[1].value !== null);
           for (let i = 1, j3 = 0, right = 0, left = 0, pivot = 0, x3, value; i < size; ++i) {
             value = iterator2.next().value;
-            x3 = array[i] = [value[0], value[1].value];
+            x3 = array2[i] = [value[0], value[1].value];
             assert(x3[1] !== null);
             left = 0;
             right = i;
             while (left < right) {
               pivot = left + (right - left >> 1);
-              if (array[pivot][0] <= x3[0]) {
+              if (array2[pivot][0] <= x3[0]) {
                 left = pivot + 1;
               } else {
                 right = pivot;
@@ -12157,22 +12157,22 @@ var require_headers = __commonJS({
             if (i !== pivot) {
               j3 = i;
               while (j3 > left) {
-                array[j3] = array[--j3];
+                array2[j3] = array2[--j3];
               }
-              array[left] = x3;
+              array2[left] = x3;
             }
           }
           if (!iterator2.next().done) {
             throw new TypeError("Unreachable");
           }
-          return array;
+          return array2;
         } else {
           let i = 0;
           for (const { 0: name, 1: { value } } of this[kHeadersMap]) {
-            array[i++] = [name, value];
+            array2[i++] = [name, value];
             assert(value !== null);
           }
-          return array.sort(compareHeaderName);
+          return array2.sort(compareHeaderName);
         }
       }
     };
@@ -12885,44 +12885,44 @@ var require_request2 = __commonJS({
     var patchMethodWarning = false;
     var Request = class _Request {
       // https://fetch.spec.whatwg.org/#dom-request
-      constructor(input, init = {}) {
+      constructor(input3, init = {}) {
         webidl.util.markAsUncloneable(this);
-        if (input === kConstruct) {
+        if (input3 === kConstruct) {
           return;
         }
         const prefix = "Request constructor";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        input = webidl.converters.RequestInfo(input, prefix, "input");
+        input3 = webidl.converters.RequestInfo(input3, prefix, "input");
         init = webidl.converters.RequestInit(init, prefix, "init");
-        let request3 = null;
+        let request4 = null;
         let fallbackMode = null;
         const baseUrl2 = environmentSettingsObject.settingsObject.baseUrl;
         let signal = null;
-        if (typeof input === "string") {
+        if (typeof input3 === "string") {
           this[kDispatcher] = init.dispatcher;
           let parsedURL;
           try {
-            parsedURL = new URL(input, baseUrl2);
+            parsedURL = new URL(input3, baseUrl2);
           } catch (err) {
-            throw new TypeError("Failed to parse URL from " + input, { cause: err });
+            throw new TypeError("Failed to parse URL from " + input3, { cause: err });
           }
           if (parsedURL.username || parsedURL.password) {
             throw new TypeError(
-              "Request cannot be constructed from a URL that includes credentials: " + input
+              "Request cannot be constructed from a URL that includes credentials: " + input3
             );
           }
-          request3 = makeRequest({ urlList: [parsedURL] });
+          request4 = makeRequest({ urlList: [parsedURL] });
           fallbackMode = "cors";
         } else {
-          this[kDispatcher] = init.dispatcher || input[kDispatcher];
-          assert(input instanceof _Request);
-          request3 = input[kState];
-          signal = input[kSignal];
+          this[kDispatcher] = init.dispatcher || input3[kDispatcher];
+          assert(input3 instanceof _Request);
+          request4 = input3[kState];
+          signal = input3[kSignal];
         }
         const origin = environmentSettingsObject.settingsObject.origin;
         let window2 = "client";
-        if (request3.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request3.window, origin)) {
-          window2 = request3.window;
+        if (request4.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request4.window, origin)) {
+          window2 = request4.window;
         }
         if (init.window != null) {
           throw new TypeError(`'window' option '${window2}' must be null`);
@@ -12930,66 +12930,66 @@ var require_request2 = __commonJS({
         if ("window" in init) {
           window2 = "no-window";
         }
-        request3 = makeRequest({
+        request4 = makeRequest({
           // URL request’s URL.
           // undici implementation note: this is set as the first item in request's urlList in makeRequest
           // method request’s method.
-          method: request3.method,
+          method: request4.method,
           // header list A copy of request’s header list.
           // undici implementation note: headersList is cloned in makeRequest
-          headersList: request3.headersList,
+          headersList: request4.headersList,
           // unsafe-request flag Set.
-          unsafeRequest: request3.unsafeRequest,
+          unsafeRequest: request4.unsafeRequest,
           // client This’s relevant settings object.
           client: environmentSettingsObject.settingsObject,
           // window window.
           window: window2,
           // priority request’s priority.
-          priority: request3.priority,
+          priority: request4.priority,
           // origin request’s origin. The propagation of the origin is only significant for navigation requests
           // being handled by a service worker. In this scenario a request can have an origin that is different
           // from the current client.
-          origin: request3.origin,
+          origin: request4.origin,
           // referrer request’s referrer.
-          referrer: request3.referrer,
+          referrer: request4.referrer,
           // referrer policy request’s referrer policy.
-          referrerPolicy: request3.referrerPolicy,
+          referrerPolicy: request4.referrerPolicy,
           // mode request’s mode.
-          mode: request3.mode,
+          mode: request4.mode,
           // credentials mode request’s credentials mode.
-          credentials: request3.credentials,
+          credentials: request4.credentials,
           // cache mode request’s cache mode.
-          cache: request3.cache,
+          cache: request4.cache,
           // redirect mode request’s redirect mode.
-          redirect: request3.redirect,
+          redirect: request4.redirect,
           // integrity metadata request’s integrity metadata.
-          integrity: request3.integrity,
+          integrity: request4.integrity,
           // keepalive request’s keepalive.
-          keepalive: request3.keepalive,
+          keepalive: request4.keepalive,
           // reload-navigation flag request’s reload-navigation flag.
-          reloadNavigation: request3.reloadNavigation,
+          reloadNavigation: request4.reloadNavigation,
           // history-navigation flag request’s history-navigation flag.
-          historyNavigation: request3.historyNavigation,
+          historyNavigation: request4.historyNavigation,
           // URL list A clone of request’s URL list.
-          urlList: [...request3.urlList]
+          urlList: [...request4.urlList]
         });
         const initHasKey = Object.keys(init).length !== 0;
         if (initHasKey) {
-          if (request3.mode === "navigate") {
-            request3.mode = "same-origin";
+          if (request4.mode === "navigate") {
+            request4.mode = "same-origin";
           }
-          request3.reloadNavigation = false;
-          request3.historyNavigation = false;
-          request3.origin = "client";
-          request3.referrer = "client";
-          request3.referrerPolicy = "";
-          request3.url = request3.urlList[request3.urlList.length - 1];
-          request3.urlList = [request3.url];
+          request4.reloadNavigation = false;
+          request4.historyNavigation = false;
+          request4.origin = "client";
+          request4.referrer = "client";
+          request4.referrerPolicy = "";
+          request4.url = request4.urlList[request4.urlList.length - 1];
+          request4.urlList = [request4.url];
         }
         if (init.referrer !== void 0) {
           const referrer = init.referrer;
           if (referrer === "") {
-            request3.referrer = "no-referrer";
+            request4.referrer = "no-referrer";
           } else {
             let parsedReferrer;
             try {
@@ -12998,14 +12998,14 @@ var require_request2 = __commonJS({
               throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err });
             }
             if (parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl)) {
-              request3.referrer = "client";
+              request4.referrer = "client";
             } else {
-              request3.referrer = parsedReferrer;
+              request4.referrer = parsedReferrer;
             }
           }
         }
         if (init.referrerPolicy !== void 0) {
-          request3.referrerPolicy = init.referrerPolicy;
+          request4.referrerPolicy = init.referrerPolicy;
         }
         let mode;
         if (init.mode !== void 0) {
@@ -13020,33 +13020,33 @@ var require_request2 = __commonJS({
           });
         }
         if (mode != null) {
-          request3.mode = mode;
+          request4.mode = mode;
         }
         if (init.credentials !== void 0) {
-          request3.credentials = init.credentials;
+          request4.credentials = init.credentials;
         }
         if (init.cache !== void 0) {
-          request3.cache = init.cache;
+          request4.cache = init.cache;
         }
-        if (request3.cache === "only-if-cached" && request3.mode !== "same-origin") {
+        if (request4.cache === "only-if-cached" && request4.mode !== "same-origin") {
           throw new TypeError(
             "'only-if-cached' can be set only with 'same-origin' mode"
           );
         }
         if (init.redirect !== void 0) {
-          request3.redirect = init.redirect;
+          request4.redirect = init.redirect;
         }
         if (init.integrity != null) {
-          request3.integrity = String(init.integrity);
+          request4.integrity = String(init.integrity);
         }
         if (init.keepalive !== void 0) {
-          request3.keepalive = Boolean(init.keepalive);
+          request4.keepalive = Boolean(init.keepalive);
         }
         if (init.method !== void 0) {
           let method = init.method;
           const mayBeNormalized = normalizedMethodRecords[method];
           if (mayBeNormalized !== void 0) {
-            request3.method = mayBeNormalized;
+            request4.method = mayBeNormalized;
           } else {
             if (!isValidHTTPToken(method)) {
               throw new TypeError(`'${method}' is not a valid HTTP method.`);
@@ -13056,9 +13056,9 @@ var require_request2 = __commonJS({
               throw new TypeError(`'${method}' HTTP method is unsupported.`);
             }
             method = normalizedMethodRecordsBase[upperCase] ?? method;
-            request3.method = method;
+            request4.method = method;
           }
-          if (!patchMethodWarning && request3.method === "patch") {
+          if (!patchMethodWarning && request4.method === "patch") {
             process.emitWarning("Using `patch` is highly likely to result in a `405 Method Not Allowed`. `PATCH` is much more likely to succeed.", {
               code: "UNDICI-FETCH-patch"
             });
@@ -13068,7 +13068,7 @@ var require_request2 = __commonJS({
         if (init.signal !== void 0) {
           signal = init.signal;
         }
-        this[kState] = request3;
+        this[kState] = request4;
         const ac = new AbortController();
         this[kSignal] = ac.signal;
         if (signal != null) {
@@ -13096,12 +13096,12 @@ var require_request2 = __commonJS({
           }
         }
         this[kHeaders] = new Headers2(kConstruct);
-        setHeadersList(this[kHeaders], request3.headersList);
+        setHeadersList(this[kHeaders], request4.headersList);
         setHeadersGuard(this[kHeaders], "request");
         if (mode === "no-cors") {
-          if (!corsSafeListedMethodsSet.has(request3.method)) {
+          if (!corsSafeListedMethodsSet.has(request4.method)) {
             throw new TypeError(
-              `'${request3.method} is unsupported in no-cors mode.`
+              `'${request4.method} is unsupported in no-cors mode.`
             );
           }
           setHeadersGuard(this[kHeaders], "request-no-cors");
@@ -13119,15 +13119,15 @@ var require_request2 = __commonJS({
             fillHeaders(this[kHeaders], headers);
           }
         }
-        const inputBody = input instanceof _Request ? input[kState].body : null;
-        if ((init.body != null || inputBody != null) && (request3.method === "GET" || request3.method === "HEAD")) {
+        const inputBody = input3 instanceof _Request ? input3[kState].body : null;
+        if ((init.body != null || inputBody != null) && (request4.method === "GET" || request4.method === "HEAD")) {
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         }
         let initBody = null;
         if (init.body != null) {
           const [extractedBody, contentType] = extractBody(
             init.body,
-            request3.keepalive
+            request4.keepalive
           );
           initBody = extractedBody;
           if (contentType && !getHeadersList(this[kHeaders]).contains("content-type", true)) {
@@ -13139,16 +13139,16 @@ var require_request2 = __commonJS({
           if (initBody != null && init.duplex == null) {
             throw new TypeError("RequestInit: duplex option is required when sending a body.");
           }
-          if (request3.mode !== "same-origin" && request3.mode !== "cors") {
+          if (request4.mode !== "same-origin" && request4.mode !== "cors") {
             throw new TypeError(
               'If request is made from ReadableStream, mode should be "same-origin" or "cors"'
             );
           }
-          request3.useCORSPreflightFlag = true;
+          request4.useCORSPreflightFlag = true;
         }
         let finalBody = inputOrInitBody;
         if (initBody == null && inputBody != null) {
-          if (bodyUnusable(input)) {
+          if (bodyUnusable(input3)) {
             throw new TypeError(
               "Cannot construct a Request with a Request object that has already been used."
             );
@@ -13373,21 +13373,21 @@ var require_request2 = __commonJS({
         headersList: init.headersList ? new HeadersList(init.headersList) : new HeadersList()
       };
     }
-    function cloneRequest(request3) {
-      const newRequest = makeRequest({ ...request3, body: null });
-      if (request3.body != null) {
-        newRequest.body = cloneBody(newRequest, request3.body);
+    function cloneRequest(request4) {
+      const newRequest = makeRequest({ ...request4, body: null });
+      if (request4.body != null) {
+        newRequest.body = cloneBody(newRequest, request4.body);
       }
       return newRequest;
     }
     function fromInnerRequest(innerRequest, signal, guard) {
-      const request3 = new Request(kConstruct);
-      request3[kState] = innerRequest;
-      request3[kSignal] = signal;
-      request3[kHeaders] = new Headers2(kConstruct);
-      setHeadersList(request3[kHeaders], innerRequest.headersList);
-      setHeadersGuard(request3[kHeaders], guard);
-      return request3;
+      const request4 = new Request(kConstruct);
+      request4[kState] = innerRequest;
+      request4[kSignal] = signal;
+      request4[kHeaders] = new Headers2(kConstruct);
+      setHeadersList(request4[kHeaders], innerRequest.headersList);
+      setHeadersGuard(request4[kHeaders], guard);
+      return request4;
     }
     Object.defineProperties(Request.prototype, {
       method: kEnumerableProperty,
@@ -13530,7 +13530,7 @@ var require_fetch = __commonJS({
     } = require_response();
     var { HeadersList } = require_headers();
     var { Request, cloneRequest } = require_request2();
-    var zlib = __require("node:zlib");
+    var zlib2 = __require("node:zlib");
     var {
       bytesMatch,
       makePolicyContainer,
@@ -13563,7 +13563,7 @@ var require_fetch = __commonJS({
       clampAndCoarsenConnectionTimingInfo,
       simpleRangeHeaderValue,
       buildContentRange,
-      createInflate,
+      createInflate: createInflate2,
       extractMimeType
     } = require_util2();
     var { kState, kDispatcher } = require_symbols2();
@@ -13619,24 +13619,24 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch3(input, init = void 0) {
+    function fetch3(input3, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p3 = createDeferredPromise();
       let requestObject;
       try {
-        requestObject = new Request(input, init);
+        requestObject = new Request(input3, init);
       } catch (e) {
         p3.reject(e);
         return p3.promise;
       }
-      const request3 = requestObject[kState];
+      const request4 = requestObject[kState];
       if (requestObject.signal.aborted) {
-        abortFetch(p3, request3, null, requestObject.signal.reason);
+        abortFetch(p3, request4, null, requestObject.signal.reason);
         return p3.promise;
       }
-      const globalObject = request3.client.globalObject;
+      const globalObject = request4.client.globalObject;
       if (globalObject?.constructor?.name === "ServiceWorkerGlobalScope") {
-        request3.serviceWorkers = "none";
+        request4.serviceWorkers = "none";
       }
       let responseObject = null;
       let locallyAborted = false;
@@ -13648,7 +13648,7 @@ var require_fetch = __commonJS({
           assert(controller != null);
           controller.abort(requestObject.signal.reason);
           const realResponse = responseObject?.deref();
-          abortFetch(p3, request3, realResponse, requestObject.signal.reason);
+          abortFetch(p3, request4, realResponse, requestObject.signal.reason);
         }
       );
       const processResponse = (response) => {
@@ -13656,7 +13656,7 @@ var require_fetch = __commonJS({
           return;
         }
         if (response.aborted) {
-          abortFetch(p3, request3, responseObject, controller.serializedAbortReason);
+          abortFetch(p3, request4, responseObject, controller.serializedAbortReason);
           return;
         }
         if (response.type === "error") {
@@ -13668,7 +13668,7 @@ var require_fetch = __commonJS({
         p3 = null;
       };
       controller = fetching({
-        request: request3,
+        request: request4,
         processResponseEndOfBody: handleFetchDone,
         processResponse,
         dispatcher: requestObject[kDispatcher]
@@ -13709,12 +13709,12 @@ var require_fetch = __commonJS({
       );
     }
     var markResourceTiming = performance.markResourceTiming;
-    function abortFetch(p3, request3, responseObject, error2) {
+    function abortFetch(p3, request4, responseObject, error2) {
       if (p3) {
         p3.reject(error2);
       }
-      if (request3.body != null && isReadable(request3.body?.stream)) {
-        request3.body.stream.cancel(error2).catch((err) => {
+      if (request4.body != null && isReadable(request4.body?.stream)) {
+        request4.body.stream.cancel(error2).catch((err) => {
           if (err.code === "ERR_INVALID_STATE") {
             return;
           }
@@ -13735,7 +13735,7 @@ var require_fetch = __commonJS({
       }
     }
     function fetching({
-      request: request3,
+      request: request4,
       processRequestBodyChunkLength,
       processRequestEndOfBody,
       processResponse,
@@ -13748,9 +13748,9 @@ var require_fetch = __commonJS({
       assert(dispatcher);
       let taskDestination = null;
       let crossOriginIsolatedCapability = false;
-      if (request3.client != null) {
-        taskDestination = request3.client.globalObject;
-        crossOriginIsolatedCapability = request3.client.crossOriginIsolatedCapability;
+      if (request4.client != null) {
+        taskDestination = request4.client.globalObject;
+        crossOriginIsolatedCapability = request4.client.crossOriginIsolatedCapability;
       }
       const currentTime = coarsenedSharedCurrentTime(crossOriginIsolatedCapability);
       const timingInfo = createOpaqueTimingInfo({
@@ -13758,7 +13758,7 @@ var require_fetch = __commonJS({
       });
       const fetchParams = {
         controller: new Fetch(dispatcher),
-        request: request3,
+        request: request4,
         timingInfo,
         processRequestBodyChunkLength,
         processRequestEndOfBody,
@@ -13768,32 +13768,32 @@ var require_fetch = __commonJS({
         taskDestination,
         crossOriginIsolatedCapability
       };
-      assert(!request3.body || request3.body.stream);
-      if (request3.window === "client") {
-        request3.window = request3.client?.globalObject?.constructor?.name === "Window" ? request3.client : "no-window";
+      assert(!request4.body || request4.body.stream);
+      if (request4.window === "client") {
+        request4.window = request4.client?.globalObject?.constructor?.name === "Window" ? request4.client : "no-window";
       }
-      if (request3.origin === "client") {
-        request3.origin = request3.client.origin;
+      if (request4.origin === "client") {
+        request4.origin = request4.client.origin;
       }
-      if (request3.policyContainer === "client") {
-        if (request3.client != null) {
-          request3.policyContainer = clonePolicyContainer(
-            request3.client.policyContainer
+      if (request4.policyContainer === "client") {
+        if (request4.client != null) {
+          request4.policyContainer = clonePolicyContainer(
+            request4.client.policyContainer
           );
         } else {
-          request3.policyContainer = makePolicyContainer();
+          request4.policyContainer = makePolicyContainer();
         }
       }
-      if (!request3.headersList.contains("accept", true)) {
+      if (!request4.headersList.contains("accept", true)) {
         const value = "*/*";
-        request3.headersList.append("accept", value, true);
+        request4.headersList.append("accept", value, true);
       }
-      if (!request3.headersList.contains("accept-language", true)) {
-        request3.headersList.append("accept-language", "*", true);
+      if (!request4.headersList.contains("accept-language", true)) {
+        request4.headersList.append("accept-language", "*", true);
       }
-      if (request3.priority === null) {
+      if (request4.priority === null) {
       }
-      if (subresourceSet.has(request3.destination)) {
+      if (subresourceSet.has(request4.destination)) {
       }
       mainFetch(fetchParams).catch((err) => {
         fetchParams.controller.terminate(err);
@@ -13801,50 +13801,50 @@ var require_fetch = __commonJS({
       return fetchParams.controller;
     }
     async function mainFetch(fetchParams, recursive = false) {
-      const request3 = fetchParams.request;
+      const request4 = fetchParams.request;
       let response = null;
-      if (request3.localURLsOnly && !urlIsLocal(requestCurrentURL(request3))) {
+      if (request4.localURLsOnly && !urlIsLocal(requestCurrentURL(request4))) {
         response = makeNetworkError("local URLs only");
       }
-      tryUpgradeRequestToAPotentiallyTrustworthyURL(request3);
-      if (requestBadPort(request3) === "blocked") {
+      tryUpgradeRequestToAPotentiallyTrustworthyURL(request4);
+      if (requestBadPort(request4) === "blocked") {
         response = makeNetworkError("bad port");
       }
-      if (request3.referrerPolicy === "") {
-        request3.referrerPolicy = request3.policyContainer.referrerPolicy;
+      if (request4.referrerPolicy === "") {
+        request4.referrerPolicy = request4.policyContainer.referrerPolicy;
       }
-      if (request3.referrer !== "no-referrer") {
-        request3.referrer = determineRequestsReferrer(request3);
+      if (request4.referrer !== "no-referrer") {
+        request4.referrer = determineRequestsReferrer(request4);
       }
       if (response === null) {
         response = await (async () => {
-          const currentURL = requestCurrentURL(request3);
+          const currentURL = requestCurrentURL(request4);
           if (
             // - request’s current URL’s origin is same origin with request’s origin,
             //   and request’s response tainting is "basic"
-            sameOrigin(currentURL, request3.url) && request3.responseTainting === "basic" || // request’s current URL’s scheme is "data"
+            sameOrigin(currentURL, request4.url) && request4.responseTainting === "basic" || // request’s current URL’s scheme is "data"
             currentURL.protocol === "data:" || // - request’s mode is "navigate" or "websocket"
-            (request3.mode === "navigate" || request3.mode === "websocket")
+            (request4.mode === "navigate" || request4.mode === "websocket")
           ) {
-            request3.responseTainting = "basic";
+            request4.responseTainting = "basic";
             return await schemeFetch(fetchParams);
           }
-          if (request3.mode === "same-origin") {
+          if (request4.mode === "same-origin") {
             return makeNetworkError('request mode cannot be "same-origin"');
           }
-          if (request3.mode === "no-cors") {
-            if (request3.redirect !== "follow") {
+          if (request4.mode === "no-cors") {
+            if (request4.redirect !== "follow") {
               return makeNetworkError(
                 'redirect mode cannot be "follow" for "no-cors" request'
               );
             }
-            request3.responseTainting = "opaque";
+            request4.responseTainting = "opaque";
             return await schemeFetch(fetchParams);
           }
-          if (!urlIsHttpHttpsScheme(requestCurrentURL(request3))) {
+          if (!urlIsHttpHttpsScheme(requestCurrentURL(request4))) {
             return makeNetworkError("URL scheme must be a HTTP(S) scheme");
           }
-          request3.responseTainting = "cors";
+          request4.responseTainting = "cors";
           return await httpFetch(fetchParams);
         })();
       }
@@ -13852,13 +13852,13 @@ var require_fetch = __commonJS({
         return response;
       }
       if (response.status !== 0 && !response.internalResponse) {
-        if (request3.responseTainting === "cors") {
+        if (request4.responseTainting === "cors") {
         }
-        if (request3.responseTainting === "basic") {
+        if (request4.responseTainting === "basic") {
           response = filterResponse(response, "basic");
-        } else if (request3.responseTainting === "cors") {
+        } else if (request4.responseTainting === "cors") {
           response = filterResponse(response, "cors");
-        } else if (request3.responseTainting === "opaque") {
+        } else if (request4.responseTainting === "opaque") {
           response = filterResponse(response, "opaque");
         } else {
           assert(false);
@@ -13866,26 +13866,26 @@ var require_fetch = __commonJS({
       }
       let internalResponse = response.status === 0 ? response : response.internalResponse;
       if (internalResponse.urlList.length === 0) {
-        internalResponse.urlList.push(...request3.urlList);
+        internalResponse.urlList.push(...request4.urlList);
       }
-      if (!request3.timingAllowFailed) {
+      if (!request4.timingAllowFailed) {
         response.timingAllowPassed = true;
       }
-      if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request3.headers.contains("range", true)) {
+      if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request4.headers.contains("range", true)) {
         response = internalResponse = makeNetworkError();
       }
-      if (response.status !== 0 && (request3.method === "HEAD" || request3.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
+      if (response.status !== 0 && (request4.method === "HEAD" || request4.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
         internalResponse.body = null;
         fetchParams.controller.dump = true;
       }
-      if (request3.integrity) {
+      if (request4.integrity) {
         const processBodyError = (reason) => fetchFinale(fetchParams, makeNetworkError(reason));
-        if (request3.responseTainting === "opaque" || response.body == null) {
+        if (request4.responseTainting === "opaque" || response.body == null) {
           processBodyError(response.error);
           return;
         }
         const processBody = (bytes2) => {
-          if (!bytesMatch(bytes2, request3.integrity)) {
+          if (!bytesMatch(bytes2, request4.integrity)) {
             processBodyError("integrity mismatch");
             return;
           }
@@ -13901,8 +13901,8 @@ var require_fetch = __commonJS({
       if (isCancelled(fetchParams) && fetchParams.request.redirectCount === 0) {
         return Promise.resolve(makeAppropriateNetworkError(fetchParams));
       }
-      const { request: request3 } = fetchParams;
-      const { protocol: scheme } = requestCurrentURL(request3);
+      const { request: request4 } = fetchParams;
+      const { protocol: scheme } = requestCurrentURL(request4);
       switch (scheme) {
         case "about:": {
           return Promise.resolve(makeNetworkError("about scheme is not supported"));
@@ -13911,19 +13911,19 @@ var require_fetch = __commonJS({
           if (!resolveObjectURL) {
             resolveObjectURL = __require("node:buffer").resolveObjectURL;
           }
-          const blobURLEntry = requestCurrentURL(request3);
+          const blobURLEntry = requestCurrentURL(request4);
           if (blobURLEntry.search.length !== 0) {
             return Promise.resolve(makeNetworkError("NetworkError when attempting to fetch resource."));
           }
           const blob = resolveObjectURL(blobURLEntry.toString());
-          if (request3.method !== "GET" || !isBlobLike2(blob)) {
+          if (request4.method !== "GET" || !isBlobLike2(blob)) {
             return Promise.resolve(makeNetworkError("invalid method"));
           }
           const response = makeResponse();
           const fullLength = blob.size;
           const serializedFullLength = isomorphicEncode(`${fullLength}`);
           const type = blob.type;
-          if (!request3.headersList.contains("range", true)) {
+          if (!request4.headersList.contains("range", true)) {
             const bodyWithType = extractBody(blob);
             response.statusText = "OK";
             response.body = bodyWithType[0];
@@ -13931,7 +13931,7 @@ var require_fetch = __commonJS({
             response.headersList.set("content-type", type, true);
           } else {
             response.rangeRequested = true;
-            const rangeHeader = request3.headersList.get("range", true);
+            const rangeHeader = request4.headersList.get("range", true);
             const rangeValue = simpleRangeHeaderValue(rangeHeader, true);
             if (rangeValue === "failure") {
               return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -13962,7 +13962,7 @@ var require_fetch = __commonJS({
           return Promise.resolve(response);
         }
         case "data:": {
-          const currentURL = requestCurrentURL(request3);
+          const currentURL = requestCurrentURL(request4);
           const dataURLStruct = dataURLProcessor(currentURL);
           if (dataURLStruct === "failure") {
             return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -14051,41 +14051,41 @@ var require_fetch = __commonJS({
       }
     }
     async function httpFetch(fetchParams) {
-      const request3 = fetchParams.request;
+      const request4 = fetchParams.request;
       let response = null;
       let actualResponse = null;
       const timingInfo = fetchParams.timingInfo;
-      if (request3.serviceWorkers === "all") {
+      if (request4.serviceWorkers === "all") {
       }
       if (response === null) {
-        if (request3.redirect === "follow") {
-          request3.serviceWorkers = "none";
+        if (request4.redirect === "follow") {
+          request4.serviceWorkers = "none";
         }
         actualResponse = response = await httpNetworkOrCacheFetch(fetchParams);
-        if (request3.responseTainting === "cors" && corsCheck(request3, response) === "failure") {
+        if (request4.responseTainting === "cors" && corsCheck(request4, response) === "failure") {
           return makeNetworkError("cors failure");
         }
-        if (TAOCheck(request3, response) === "failure") {
-          request3.timingAllowFailed = true;
+        if (TAOCheck(request4, response) === "failure") {
+          request4.timingAllowFailed = true;
         }
       }
-      if ((request3.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
-        request3.origin,
-        request3.client,
-        request3.destination,
+      if ((request4.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
+        request4.origin,
+        request4.client,
+        request4.destination,
         actualResponse
       ) === "blocked") {
         return makeNetworkError("blocked");
       }
       if (redirectStatusSet.has(actualResponse.status)) {
-        if (request3.redirect !== "manual") {
+        if (request4.redirect !== "manual") {
           fetchParams.controller.connection.destroy(void 0, false);
         }
-        if (request3.redirect === "error") {
+        if (request4.redirect === "error") {
           response = makeNetworkError("unexpected redirect");
-        } else if (request3.redirect === "manual") {
+        } else if (request4.redirect === "manual") {
           response = actualResponse;
-        } else if (request3.redirect === "follow") {
+        } else if (request4.redirect === "follow") {
           response = await httpRedirectFetch(fetchParams, response);
         } else {
           assert(false);
@@ -14095,13 +14095,13 @@ var require_fetch = __commonJS({
       return response;
     }
     function httpRedirectFetch(fetchParams, response) {
-      const request3 = fetchParams.request;
+      const request4 = fetchParams.request;
       const actualResponse = response.internalResponse ? response.internalResponse : response;
       let locationURL;
       try {
         locationURL = responseLocationURL(
           actualResponse,
-          requestCurrentURL(request3).hash
+          requestCurrentURL(request4).hash
         );
         if (locationURL == null) {
           return response;
@@ -14112,63 +14112,63 @@ var require_fetch = __commonJS({
       if (!urlIsHttpHttpsScheme(locationURL)) {
         return Promise.resolve(makeNetworkError("URL scheme must be a HTTP(S) scheme"));
       }
-      if (request3.redirectCount === 20) {
+      if (request4.redirectCount === 20) {
         return Promise.resolve(makeNetworkError("redirect count exceeded"));
       }
-      request3.redirectCount += 1;
-      if (request3.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request3, locationURL)) {
+      request4.redirectCount += 1;
+      if (request4.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request4, locationURL)) {
         return Promise.resolve(makeNetworkError('cross origin not allowed for request mode "cors"'));
       }
-      if (request3.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
+      if (request4.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
         return Promise.resolve(makeNetworkError(
           'URL cannot contain credentials for request mode "cors"'
         ));
       }
-      if (actualResponse.status !== 303 && request3.body != null && request3.body.source == null) {
+      if (actualResponse.status !== 303 && request4.body != null && request4.body.source == null) {
         return Promise.resolve(makeNetworkError());
       }
-      if ([301, 302].includes(actualResponse.status) && request3.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request3.method)) {
-        request3.method = "GET";
-        request3.body = null;
+      if ([301, 302].includes(actualResponse.status) && request4.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request4.method)) {
+        request4.method = "GET";
+        request4.body = null;
         for (const headerName of requestBodyHeader) {
-          request3.headersList.delete(headerName);
+          request4.headersList.delete(headerName);
         }
       }
-      if (!sameOrigin(requestCurrentURL(request3), locationURL)) {
-        request3.headersList.delete("authorization", true);
-        request3.headersList.delete("proxy-authorization", true);
-        request3.headersList.delete("cookie", true);
-        request3.headersList.delete("host", true);
+      if (!sameOrigin(requestCurrentURL(request4), locationURL)) {
+        request4.headersList.delete("authorization", true);
+        request4.headersList.delete("proxy-authorization", true);
+        request4.headersList.delete("cookie", true);
+        request4.headersList.delete("host", true);
       }
-      if (request3.body != null) {
-        assert(request3.body.source != null);
-        request3.body = safelyExtractBody(request3.body.source)[0];
+      if (request4.body != null) {
+        assert(request4.body.source != null);
+        request4.body = safelyExtractBody(request4.body.source)[0];
       }
       const timingInfo = fetchParams.timingInfo;
       timingInfo.redirectEndTime = timingInfo.postRedirectStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability);
       if (timingInfo.redirectStartTime === 0) {
         timingInfo.redirectStartTime = timingInfo.startTime;
       }
-      request3.urlList.push(locationURL);
-      setRequestReferrerPolicyOnRedirect(request3, actualResponse);
+      request4.urlList.push(locationURL);
+      setRequestReferrerPolicyOnRedirect(request4, actualResponse);
       return mainFetch(fetchParams, true);
     }
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
-      const request3 = fetchParams.request;
+      const request4 = fetchParams.request;
       let httpFetchParams = null;
       let httpRequest = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
-      if (request3.window === "no-window" && request3.redirect === "error") {
+      if (request4.window === "no-window" && request4.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest = request3;
+        httpRequest = request4;
       } else {
-        httpRequest = cloneRequest(request3);
+        httpRequest = cloneRequest(request4);
         httpFetchParams = { ...fetchParams };
         httpFetchParams.request = httpRequest;
       }
-      const includeCredentials = request3.credentials === "include" || request3.credentials === "same-origin" && request3.responseTainting === "basic";
+      const includeCredentials = request4.credentials === "include" || request4.credentials === "same-origin" && request4.responseTainting === "basic";
       const contentLength = httpRequest.body ? httpRequest.body.length : null;
       let contentLengthHeaderValue = null;
       if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method)) {
@@ -14245,7 +14245,7 @@ var require_fetch = __commonJS({
       }
       response.requestIncludesCredentials = includeCredentials;
       if (response.status === 407) {
-        if (request3.window === "no-window") {
+        if (request4.window === "no-window") {
           return makeNetworkError();
         }
         if (isCancelled(fetchParams)) {
@@ -14257,7 +14257,7 @@ var require_fetch = __commonJS({
         // response’s status is 421
         response.status === 421 && // isNewConnectionFetch is false
         !isNewConnectionFetch && // request’s body is null, or request’s body is non-null and request’s body’s source is non-null
-        (request3.body == null || request3.body.source != null)
+        (request4.body == null || request4.body.source != null)
       ) {
         if (isCancelled(fetchParams)) {
           return makeAppropriateNetworkError(fetchParams);
@@ -14287,21 +14287,21 @@ var require_fetch = __commonJS({
           }
         }
       };
-      const request3 = fetchParams.request;
+      const request4 = fetchParams.request;
       let response = null;
       const timingInfo = fetchParams.timingInfo;
       const httpCache = null;
       if (httpCache == null) {
-        request3.cache = "no-store";
+        request4.cache = "no-store";
       }
       const newConnection = forceNewConnection ? "yes" : "no";
-      if (request3.mode === "websocket") {
+      if (request4.mode === "websocket") {
       } else {
       }
       let requestBody = null;
-      if (request3.body == null && fetchParams.processRequestEndOfBody) {
+      if (request4.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
-      } else if (request3.body != null) {
+      } else if (request4.body != null) {
         const processBodyChunk = async function* (bytes2) {
           if (isCancelled(fetchParams)) {
             return;
@@ -14329,7 +14329,7 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes2 of request3.body.stream) {
+            for await (const bytes2 of request4.body.stream) {
               yield* processBodyChunk(bytes2);
             }
             processEndOfBody();
@@ -14440,17 +14440,17 @@ var require_fetch = __commonJS({
       }
       return response;
       function dispatch({ body }) {
-        const url = requestCurrentURL(request3);
+        const url = requestCurrentURL(request4);
         const agent = fetchParams.controller.dispatcher;
         return new Promise((resolve7, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
-            method: request3.method,
-            body: agent.isMockActive ? request3.body && (request3.body.source || request3.body.stream) : body,
-            headers: request3.headersList.entries,
+            method: request4.method,
+            body: agent.isMockActive ? request4.body && (request4.body.source || request4.body.stream) : body,
+            headers: request4.headersList.entries,
             maxRedirections: 0,
-            upgrade: request3.mode === "websocket" ? "websocket" : void 0
+            upgrade: request4.mode === "websocket" ? "websocket" : void 0
           },
           {
             body: null,
@@ -14480,8 +14480,8 @@ var require_fetch = __commonJS({
               }
               location = headersList.get("location", true);
               const decoders = [];
-              const willFollow = location && request3.redirect === "follow" && redirectStatusSet.has(status);
-              if (request3.method !== "HEAD" && request3.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
+              const willFollow = location && request4.redirect === "follow" && redirectStatusSet.has(status);
+              if (request4.method !== "HEAD" && request4.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
                 const contentEncoding = headersList.get("content-encoding", true);
                 const codings = contentEncoding ? contentEncoding.toLowerCase().split(",") : [];
                 const maxContentEncodings = 5;
@@ -14492,23 +14492,23 @@ var require_fetch = __commonJS({
                 for (let i = codings.length - 1; i >= 0; --i) {
                   const coding = codings[i].trim();
                   if (coding === "x-gzip" || coding === "gzip") {
-                    decoders.push(zlib.createGunzip({
+                    decoders.push(zlib2.createGunzip({
                       // Be less strict when decoding compressed responses, since sometimes
                       // servers send slightly invalid responses that are still accepted
                       // by common browsers.
                       // Always using Z_SYNC_FLUSH is what cURL does.
-                      flush: zlib.constants.Z_SYNC_FLUSH,
-                      finishFlush: zlib.constants.Z_SYNC_FLUSH
+                      flush: zlib2.constants.Z_SYNC_FLUSH,
+                      finishFlush: zlib2.constants.Z_SYNC_FLUSH
                     }));
                   } else if (coding === "deflate") {
-                    decoders.push(createInflate({
-                      flush: zlib.constants.Z_SYNC_FLUSH,
-                      finishFlush: zlib.constants.Z_SYNC_FLUSH
+                    decoders.push(createInflate2({
+                      flush: zlib2.constants.Z_SYNC_FLUSH,
+                      finishFlush: zlib2.constants.Z_SYNC_FLUSH
                     }));
                   } else if (coding === "br") {
-                    decoders.push(zlib.createBrotliDecompress({
-                      flush: zlib.constants.BROTLI_OPERATION_FLUSH,
-                      finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH
+                    decoders.push(zlib2.createBrotliDecompress({
+                      flush: zlib2.constants.BROTLI_OPERATION_FLUSH,
+                      finishFlush: zlib2.constants.BROTLI_OPERATION_FLUSH
                     }));
                   } else {
                     decoders.length = 0;
@@ -15462,31 +15462,31 @@ var require_cache = __commonJS({
         webidl.util.markAsUncloneable(this);
         this.#relevantRequestResponseList = arguments[1];
       }
-      async match(request3, options2 = {}) {
+      async match(request4, options2 = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.match";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request3 = webidl.converters.RequestInfo(request3, prefix, "request");
+        request4 = webidl.converters.RequestInfo(request4, prefix, "request");
         options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options");
-        const p3 = this.#internalMatchAll(request3, options2, 1);
+        const p3 = this.#internalMatchAll(request4, options2, 1);
         if (p3.length === 0) {
           return;
         }
         return p3[0];
       }
-      async matchAll(request3 = void 0, options2 = {}) {
+      async matchAll(request4 = void 0, options2 = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.matchAll";
-        if (request3 !== void 0) request3 = webidl.converters.RequestInfo(request3, prefix, "request");
+        if (request4 !== void 0) request4 = webidl.converters.RequestInfo(request4, prefix, "request");
         options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options");
-        return this.#internalMatchAll(request3, options2);
+        return this.#internalMatchAll(request4, options2);
       }
-      async add(request3) {
+      async add(request4) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.add";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request3 = webidl.converters.RequestInfo(request3, prefix, "request");
-        const requests = [request3];
+        request4 = webidl.converters.RequestInfo(request4, prefix, "request");
+        const requests = [request4];
         const responseArrayPromise = this.addAll(requests);
         return await responseArrayPromise;
       }
@@ -15496,19 +15496,19 @@ var require_cache = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         const responsePromises = [];
         const requestList = [];
-        for (let request3 of requests) {
-          if (request3 === void 0) {
+        for (let request4 of requests) {
+          if (request4 === void 0) {
             throw webidl.errors.conversionFailed({
               prefix,
               argument: "Argument 1",
               types: ["undefined is not allowed"]
             });
           }
-          request3 = webidl.converters.RequestInfo(request3);
-          if (typeof request3 === "string") {
+          request4 = webidl.converters.RequestInfo(request4);
+          if (typeof request4 === "string") {
             continue;
           }
-          const r2 = request3[kState];
+          const r2 = request4[kState];
           if (!urlIsHttpHttpsScheme(r2.url) || r2.method !== "GET") {
             throw webidl.errors.exception({
               header: prefix,
@@ -15517,8 +15517,8 @@ var require_cache = __commonJS({
           }
         }
         const fetchControllers = [];
-        for (const request3 of requests) {
-          const r2 = new Request(request3)[kState];
+        for (const request4 of requests) {
+          const r2 = new Request(request4)[kState];
           if (!urlIsHttpHttpsScheme(r2.url)) {
             throw webidl.errors.exception({
               header: prefix,
@@ -15595,17 +15595,17 @@ var require_cache = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async put(request3, response) {
+      async put(request4, response) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.put";
         webidl.argumentLengthCheck(arguments, 2, prefix);
-        request3 = webidl.converters.RequestInfo(request3, prefix, "request");
+        request4 = webidl.converters.RequestInfo(request4, prefix, "request");
         response = webidl.converters.Response(response, prefix, "response");
         let innerRequest = null;
-        if (request3 instanceof Request) {
-          innerRequest = request3[kState];
+        if (request4 instanceof Request) {
+          innerRequest = request4[kState];
         } else {
-          innerRequest = new Request(request3)[kState];
+          innerRequest = new Request(request4)[kState];
         }
         if (!urlIsHttpHttpsScheme(innerRequest.url) || innerRequest.method !== "GET") {
           throw webidl.errors.exception({
@@ -15676,21 +15676,21 @@ var require_cache = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async delete(request3, options2 = {}) {
+      async delete(request4, options2 = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.delete";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request3 = webidl.converters.RequestInfo(request3, prefix, "request");
+        request4 = webidl.converters.RequestInfo(request4, prefix, "request");
         options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options");
         let r2 = null;
-        if (request3 instanceof Request) {
-          r2 = request3[kState];
+        if (request4 instanceof Request) {
+          r2 = request4[kState];
           if (r2.method !== "GET" && !options2.ignoreMethod) {
             return false;
           }
         } else {
-          assert(typeof request3 === "string");
-          r2 = new Request(request3)[kState];
+          assert(typeof request4 === "string");
+          r2 = new Request(request4)[kState];
         }
         const operations = [];
         const operation = {
@@ -15722,25 +15722,25 @@ var require_cache = __commonJS({
        * @param {import('../../types/cache').CacheQueryOptions} options
        * @returns {Promise<readonly Request[]>}
        */
-      async keys(request3 = void 0, options2 = {}) {
+      async keys(request4 = void 0, options2 = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.keys";
-        if (request3 !== void 0) request3 = webidl.converters.RequestInfo(request3, prefix, "request");
+        if (request4 !== void 0) request4 = webidl.converters.RequestInfo(request4, prefix, "request");
         options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options");
         let r2 = null;
-        if (request3 !== void 0) {
-          if (request3 instanceof Request) {
-            r2 = request3[kState];
+        if (request4 !== void 0) {
+          if (request4 instanceof Request) {
+            r2 = request4[kState];
             if (r2.method !== "GET" && !options2.ignoreMethod) {
               return [];
             }
-          } else if (typeof request3 === "string") {
-            r2 = new Request(request3)[kState];
+          } else if (typeof request4 === "string") {
+            r2 = new Request(request4)[kState];
           }
         }
         const promise = createDeferredPromise();
         const requests = [];
-        if (request3 === void 0) {
+        if (request4 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             requests.push(requestResponse[0]);
           }
@@ -15752,9 +15752,9 @@ var require_cache = __commonJS({
         }
         queueMicrotask(() => {
           const requestList = [];
-          for (const request4 of requests) {
+          for (const request5 of requests) {
             const requestObject = fromInnerRequest(
-              request4,
+              request5,
               new AbortController().signal,
               "immutable"
             );
@@ -15872,9 +15872,9 @@ var require_cache = __commonJS({
        * @param {import('../../types/cache').CacheQueryOptions | undefined} options
        * @returns {boolean}
        */
-      #requestMatchesCachedItem(requestQuery, request3, response = null, options2) {
+      #requestMatchesCachedItem(requestQuery, request4, response = null, options2) {
         const queryURL = new URL(requestQuery.url);
-        const cachedURL = new URL(request3.url);
+        const cachedURL = new URL(request4.url);
         if (options2?.ignoreSearch) {
           cachedURL.search = "";
           queryURL.search = "";
@@ -15890,7 +15890,7 @@ var require_cache = __commonJS({
           if (fieldValue === "*") {
             return false;
           }
-          const requestValue = request3.headersList.get(fieldValue);
+          const requestValue = request4.headersList.get(fieldValue);
           const queryValue = requestQuery.headersList.get(fieldValue);
           if (requestValue !== queryValue) {
             return false;
@@ -15898,20 +15898,20 @@ var require_cache = __commonJS({
         }
         return true;
       }
-      #internalMatchAll(request3, options2, maxResponses = Infinity) {
+      #internalMatchAll(request4, options2, maxResponses = Infinity) {
         let r2 = null;
-        if (request3 !== void 0) {
-          if (request3 instanceof Request) {
-            r2 = request3[kState];
+        if (request4 !== void 0) {
+          if (request4 instanceof Request) {
+            r2 = request4[kState];
             if (r2.method !== "GET" && !options2.ignoreMethod) {
               return [];
             }
-          } else if (typeof request3 === "string") {
-            r2 = new Request(request3)[kState];
+          } else if (typeof request4 === "string") {
+            r2 = new Request(request4)[kState];
           }
         }
         const responses = [];
-        if (request3 === void 0) {
+        if (request4 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             responses.push(requestResponse[1]);
           }
@@ -16000,21 +16000,21 @@ var require_cachestorage = __commonJS({
         }
         webidl.util.markAsUncloneable(this);
       }
-      async match(request3, options2 = {}) {
+      async match(request4, options2 = {}) {
         webidl.brandCheck(this, _CacheStorage);
         webidl.argumentLengthCheck(arguments, 1, "CacheStorage.match");
-        request3 = webidl.converters.RequestInfo(request3);
+        request4 = webidl.converters.RequestInfo(request4);
         options2 = webidl.converters.MultiCacheQueryOptions(options2);
         if (options2.cacheName != null) {
           if (this.#caches.has(options2.cacheName)) {
             const cacheList = this.#caches.get(options2.cacheName);
             const cache = new Cache(kConstruct, cacheList);
-            return await cache.match(request3, options2);
+            return await cache.match(request4, options2);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
             const cache = new Cache(kConstruct, cacheList);
-            const response = await cache.match(request3, options2);
+            const response = await cache.match(request4, options2);
             if (response !== void 0) {
               return response;
             }
@@ -17194,7 +17194,7 @@ var require_connection = __commonJS({
     function establishWebSocketConnection(url, protocols, client, ws2, onEstablish, options2) {
       const requestURL = url;
       requestURL.protocol = url.protocol === "ws:" ? "http:" : "https:";
-      const request3 = makeRequest({
+      const request4 = makeRequest({
         urlList: [requestURL],
         client,
         serviceWorkers: "none",
@@ -17206,18 +17206,18 @@ var require_connection = __commonJS({
       });
       if (options2.headers) {
         const headersList = getHeadersList(new Headers2(options2.headers));
-        request3.headersList = headersList;
+        request4.headersList = headersList;
       }
       const keyValue = crypto4.randomBytes(16).toString("base64");
-      request3.headersList.append("sec-websocket-key", keyValue);
-      request3.headersList.append("sec-websocket-version", "13");
+      request4.headersList.append("sec-websocket-key", keyValue);
+      request4.headersList.append("sec-websocket-version", "13");
       for (const protocol of protocols) {
-        request3.headersList.append("sec-websocket-protocol", protocol);
+        request4.headersList.append("sec-websocket-protocol", protocol);
       }
       const permessageDeflate = "permessage-deflate; client_max_window_bits";
-      request3.headersList.append("sec-websocket-extensions", permessageDeflate);
+      request4.headersList.append("sec-websocket-extensions", permessageDeflate);
       const controller = fetching({
-        request: request3,
+        request: request4,
         useParallelQueue: true,
         dispatcher: options2.dispatcher,
         processResponse(response) {
@@ -17254,7 +17254,7 @@ var require_connection = __commonJS({
           }
           const secProtocol = response.headersList.get("Sec-WebSocket-Protocol");
           if (secProtocol !== null) {
-            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request3.headersList);
+            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request4.headersList);
             if (requestProtocols === null || !requestProtocols.includes(secProtocol)) {
               failWebsocketConnection(ws2, "Protocol was not set in the opening handshake.");
               return;
@@ -19393,24 +19393,24 @@ var require_utils2 = __commonJS({
         return match === "\\" ? "" : match;
       });
     };
-    exports2.escapeLast = (input, char, lastIdx) => {
-      const idx = input.lastIndexOf(char, lastIdx);
-      if (idx === -1) return input;
-      if (input[idx - 1] === "\\") return exports2.escapeLast(input, char, idx - 1);
-      return `${input.slice(0, idx)}\\${input.slice(idx)}`;
+    exports2.escapeLast = (input3, char, lastIdx) => {
+      const idx = input3.lastIndexOf(char, lastIdx);
+      if (idx === -1) return input3;
+      if (input3[idx - 1] === "\\") return exports2.escapeLast(input3, char, idx - 1);
+      return `${input3.slice(0, idx)}\\${input3.slice(idx)}`;
     };
-    exports2.removePrefix = (input, state = {}) => {
-      let output = input;
+    exports2.removePrefix = (input3, state = {}) => {
+      let output = input3;
       if (output.startsWith("./")) {
         output = output.slice(2);
         state.prefix = "./";
       }
       return output;
     };
-    exports2.wrapOutput = (input, state = {}, options2 = {}) => {
+    exports2.wrapOutput = (input3, state = {}, options2 = {}) => {
       const prepend = options2.contains ? "" : "^";
       const append = options2.contains ? "" : "$";
-      let output = `${prepend}(?:${input})${append}`;
+      let output = `${prepend}(?:${input3})${append}`;
       if (state.negated === true) {
         output = `(?:^(?!${output}).*$)`;
       }
@@ -19472,14 +19472,14 @@ var require_scan = __commonJS({
         token.depth = token.isGlobstar ? Infinity : 1;
       }
     };
-    var scan2 = (input, options2) => {
+    var scan2 = (input3, options2) => {
       const opts = options2 || {};
-      const length = input.length - 1;
+      const length = input3.length - 1;
       const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
       const slashes = [];
       const tokens = [];
       const parts = [];
-      let str2 = input;
+      let str2 = input3;
       let index = -1;
       let start = 0;
       let lastIndex = 0;
@@ -19708,7 +19708,7 @@ var require_scan = __commonJS({
       }
       const state = {
         prefix,
-        input,
+        input: input3,
         start,
         base,
         glob: glob2,
@@ -19732,7 +19732,7 @@ var require_scan = __commonJS({
         for (let idx = 0; idx < slashes.length; idx++) {
           const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
           const i = slashes[idx];
-          const value2 = input.slice(n2, i);
+          const value2 = input3.slice(n2, i);
           if (opts.tokens) {
             if (idx === 0 && start !== 0) {
               tokens[idx].isPrefix = true;
@@ -19749,9 +19749,9 @@ var require_scan = __commonJS({
           }
         }
         const n = prevIndex !== void 0 ? prevIndex + 1 : start;
-        const value = input.slice(n);
+        const value = input3.slice(n);
         parts.push(value);
-        if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
+        if (opts.tokens && prevIndex && prevIndex + 1 < input3.length) {
           tokens[tokens.length - 1].value = value;
           depth2(tokens[tokens.length - 1]);
           state.maxDepth += tokens[tokens.length - 1].depth;
@@ -19794,14 +19794,14 @@ var require_parse2 = __commonJS({
     var syntaxError = (type, char) => {
       return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
     };
-    var splitTopLevel = (input) => {
+    var splitTopLevel = (input3) => {
       const parts = [];
       let bracket = 0;
       let paren = 0;
       let quote = 0;
       let value = "";
       let escaped = false;
-      for (const ch of input) {
+      for (const ch of input3) {
         if (escaped === true) {
           value += ch;
           escaped = false;
@@ -20018,14 +20018,14 @@ var require_parse2 = __commonJS({
       }
       return { risky: false };
     };
-    var parse6 = (input, options2) => {
-      if (typeof input !== "string") {
+    var parse6 = (input3, options2) => {
+      if (typeof input3 !== "string") {
         throw new TypeError("Expected a string");
       }
-      input = REPLACEMENTS[input] || input;
+      input3 = REPLACEMENTS[input3] || input3;
       const opts = { ...options2 };
       const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      let len = input.length;
+      let len = input3.length;
       if (len > max) {
         throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
       }
@@ -20061,7 +20061,7 @@ var require_parse2 = __commonJS({
         opts.noextglob = opts.noext;
       }
       const state = {
-        input,
+        input: input3,
         index: -1,
         start: 0,
         dot: opts.dot === true,
@@ -20077,17 +20077,17 @@ var require_parse2 = __commonJS({
         globstar: false,
         tokens
       };
-      input = utils.removePrefix(input, state);
-      len = input.length;
+      input3 = utils.removePrefix(input3, state);
+      len = input3.length;
       const extglobs = [];
       const braces = [];
       const stack = [];
       let prev = bos;
       let value;
       const eos = () => state.index === len - 1;
-      const peek = state.peek = (n = 1) => input[state.index + n];
-      const advance = state.advance = () => input[++state.index] || "";
-      const remaining = () => input.slice(state.index + 1);
+      const peek = state.peek = (n = 1) => input3[state.index + n];
+      const advance = state.advance = () => input3[++state.index] || "";
+      const remaining = () => input3.slice(state.index + 1);
       const consume = (value2 = "", num = 0) => {
         state.consumed += value2;
         state.index += num;
@@ -20157,8 +20157,8 @@ var require_parse2 = __commonJS({
         extglobs.push(token);
       };
       const extglobClose = (token) => {
-        const literal = input.slice(token.startIndex, state.index + 1);
-        const body = input.slice(token.startIndex + 2, state.index);
+        const literal = input3.slice(token.startIndex, state.index + 1);
+        const body = input3.slice(token.startIndex + 2, state.index);
         const analysis = analyzeRepeatedExtglob(body, opts);
         if ((token.type === "plus" || token.type === "star") && analysis.risky) {
           const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
@@ -20198,9 +20198,9 @@ var require_parse2 = __commonJS({
         push2({ type: "paren", extglob: true, value, output });
         decrement("parens");
       };
-      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
+      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input3)) {
         let backslashes = false;
-        let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc2, chars, first, rest, index) => {
+        let output = input3.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc2, chars, first, rest, index) => {
           if (first === "\\") {
             backslashes = true;
             return m2;
@@ -20234,8 +20234,8 @@ var require_parse2 = __commonJS({
             });
           }
         }
-        if (output === input && opts.contains === true) {
-          state.output = input;
+        if (output === input3 && opts.contains === true) {
+          state.output = input3;
           return state;
         }
         state.output = utils.wrapOutput(output, state, options2);
@@ -20590,7 +20590,7 @@ var require_parse2 = __commonJS({
             continue;
           }
           while (rest.slice(0, 3) === "/**") {
-            const after = input[state.index + 4];
+            const after = input3[state.index + 4];
             if (after && after !== "/") {
               break;
             }
@@ -20711,14 +20711,14 @@ var require_parse2 = __commonJS({
       }
       return state;
     };
-    parse6.fastpaths = (input, options2) => {
+    parse6.fastpaths = (input3, options2) => {
       const opts = { ...options2 };
       const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      const len = input.length;
+      const len = input3.length;
       if (len > max) {
         throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
       }
-      input = REPLACEMENTS[input] || input;
+      input3 = REPLACEMENTS[input3] || input3;
       const {
         DOT_LITERAL,
         SLASH_LITERAL,
@@ -20769,7 +20769,7 @@ var require_parse2 = __commonJS({
           }
         }
       };
-      const output = utils.removePrefix(input, state);
+      const output = utils.removePrefix(input3, state);
       let source = create(output);
       if (source && opts.strictSlashes !== true) {
         source += `${SLASH_LITERAL}?`;
@@ -20791,7 +20791,7 @@ var require_picomatch = __commonJS({
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
     var picomatch2 = (glob2, options2, returnState = false) => {
       if (Array.isArray(glob2)) {
-        const fns = glob2.map((input) => picomatch2(input, options2, returnState));
+        const fns = glob2.map((input3) => picomatch2(input3, options2, returnState));
         const arrayMatcher = (str2) => {
           for (const isMatch of fns) {
             const state2 = isMatch(str2);
@@ -20815,9 +20815,9 @@ var require_picomatch = __commonJS({
         const ignoreOpts = { ...options2, ignore: null, onMatch: null, onResult: null };
         isIgnored2 = picomatch2(opts.ignore, ignoreOpts, returnState);
       }
-      const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch2.test(input, regex2, options2, { glob: glob2, posix });
-        const result = { glob: glob2, state, regex: regex2, posix, input, output, match, isMatch };
+      const matcher = (input3, returnObject = false) => {
+        const { isMatch, match, output } = picomatch2.test(input3, regex2, options2, { glob: glob2, posix });
+        const result = { glob: glob2, state, regex: regex2, posix, input: input3, output, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -20825,7 +20825,7 @@ var require_picomatch = __commonJS({
           result.isMatch = false;
           return returnObject ? result : false;
         }
-        if (isIgnored2(input)) {
+        if (isIgnored2(input3)) {
           if (typeof opts.onIgnore === "function") {
             opts.onIgnore(result);
           }
@@ -20842,40 +20842,40 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch2.test = (input, regex2, options2, { glob: glob2, posix } = {}) => {
-      if (typeof input !== "string") {
+    picomatch2.test = (input3, regex2, options2, { glob: glob2, posix } = {}) => {
+      if (typeof input3 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
-      if (input === "") {
+      if (input3 === "") {
         return { isMatch: false, output: "" };
       }
       const opts = options2 || {};
       const format = opts.format || (posix ? utils.toPosixSlashes : null);
-      let match = input === glob2;
-      let output = match && format ? format(input) : input;
+      let match = input3 === glob2;
+      let output = match && format ? format(input3) : input3;
       if (match === false) {
-        output = format ? format(input) : input;
+        output = format ? format(input3) : input3;
         match = output === glob2;
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch2.matchBase(input, regex2, options2, posix);
+          match = picomatch2.matchBase(input3, regex2, options2, posix);
         } else {
           match = regex2.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
-    picomatch2.matchBase = (input, glob2, options2, posix = options2 && options2.windows) => {
+    picomatch2.matchBase = (input3, glob2, options2, posix = options2 && options2.windows) => {
       const regex2 = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options2);
-      return regex2.test(utils.basename(input, { windows: posix }));
+      return regex2.test(utils.basename(input3, { windows: posix }));
     };
     picomatch2.isMatch = (str2, patterns, options2) => picomatch2(patterns, options2)(str2);
     picomatch2.parse = (pattern, options2) => {
       if (Array.isArray(pattern)) return pattern.map((p3) => picomatch2.parse(p3, options2));
       return parse6(pattern, { ...options2, fastpaths: false });
     };
-    picomatch2.scan = (input, options2) => scan2(input, options2);
+    picomatch2.scan = (input3, options2) => scan2(input3, options2);
     picomatch2.compileRe = (state, options2, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
@@ -20893,16 +20893,16 @@ var require_picomatch = __commonJS({
       }
       return regex2;
     };
-    picomatch2.makeRe = (input, options2 = {}, returnOutput = false, returnState = false) => {
-      if (!input || typeof input !== "string") {
+    picomatch2.makeRe = (input3, options2 = {}, returnOutput = false, returnState = false) => {
+      if (!input3 || typeof input3 !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
       let parsed = { negated: false, fastpaths: true };
-      if (options2.fastpaths !== false && (input[0] === "." || input[0] === "*")) {
-        parsed.output = parse6.fastpaths(input, options2);
+      if (options2.fastpaths !== false && (input3[0] === "." || input3[0] === "*")) {
+        parsed.output = parse6.fastpaths(input3, options2);
       }
       if (!parsed.output) {
-        parsed = parse6(input, options2);
+        parsed = parse6(input3, options2);
       }
       return picomatch2.compileRe(parsed, options2, returnOutput, returnState);
     };
@@ -22883,9 +22883,9 @@ async function* _iterSSEMessages(response, controller) {
   for await (const chunk of ReadableStreamToAsyncIterable(response.body)) {
     if (chunk == null)
       continue;
-    const decoded = decoder2.decode(typeof chunk === "string" ? encodeUTF8(chunk) : chunk, { stream: true });
-    text += decoded;
-    if (!endsWithCR && !decoded.includes("\n") && !decoded.includes("\r"))
+    const decoded2 = decoder2.decode(typeof chunk === "string" ? encodeUTF8(chunk) : chunk, { stream: true });
+    text += decoded2;
+    if (!endsWithCR && !decoded2.includes("\n") && !decoded2.includes("\r"))
       continue;
     let start = 0;
     if (!text.includes("\r")) {
@@ -23283,14 +23283,14 @@ function setCreatedIDAttribute(call, data) {
     call.span.setAttribute(call.createdIDAttribute, id);
   }
 }
-function requestAttributes(client, name, request3) {
+function requestAttributes(client, name, request4) {
   const table = SPAN_ATTRIBUTES[name];
   if (!table) {
     return {};
   }
   const attributes = { ...table.constants };
   for (const [attribute, path15, type] of table.request ?? []) {
-    const value = guardTracing(client, () => attributeValue(dig(request3?.body, path15), type));
+    const value = guardTracing(client, () => attributeValue(dig(request4?.body, path15), type));
     if (value !== void 0) {
       attributes[attribute] = value;
     }
@@ -23298,7 +23298,7 @@ function requestAttributes(client, name, request3) {
   const { requestHeaders } = table;
   if (requestHeaders) {
     guardTracing(client, () => {
-      const headers = buildHeaders([client["_options"].defaultHeaders, request3?.headers]).values;
+      const headers = buildHeaders([client["_options"].defaultHeaders, request4?.headers]).values;
       for (const [attribute, header, type] of requestHeaders) {
         const value = headerValue(headers.get(header), type);
         if (value !== void 0) {
@@ -23307,7 +23307,7 @@ function requestAttributes(client, name, request3) {
       }
     });
   }
-  if (table.stream !== void 0 && request3?.stream) {
+  if (table.stream !== void 0 && request4?.stream) {
     attributes[table.stream] = true;
   }
   return attributes;
@@ -23692,11 +23692,11 @@ var init_utils2 = __esm({
     init_values();
     has = (obj2, key) => (has = Object.hasOwn ?? Function.prototype.call.bind(Object.prototype.hasOwnProperty), has(obj2, key));
     hex_table = /* @__PURE__ */ (() => {
-      const array = [];
+      const array2 = [];
       for (let i = 0; i < 256; ++i) {
-        array.push("%" + ((i < 16 ? "0" : "") + i.toString(16)).toUpperCase());
+        array2.push("%" + ((i < 16 ? "0" : "") + i.toString(16)).toUpperCase());
       }
-      return array;
+      return array2;
     })();
     limit = 1024;
     encode = (str2, _defaultEncoder, charset, _kind, format) => {
@@ -24375,10 +24375,10 @@ function withoutLeftOutFields(value) {
   return Object.fromEntries(Object.entries(value).filter(([name]) => !name.startsWith("encrypted_") && !(name === "content" && isImageOrDocumentView)).map(([name, field]) => [name, withoutLeftOutFields(field)]));
 }
 function setContentAttributes(span, attributes, limit2) {
-  const { [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: stopSequences, [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions, [ATTR_GEN_AI_INPUT_MESSAGES]: input, [ATTR_GEN_AI_OUTPUT_MESSAGES]: output, [ATTR_ANTHROPIC_TOOL_RESULT_CONTENT]: toolResult, ...others } = attributes;
+  const { [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: stopSequences, [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions, [ATTR_GEN_AI_INPUT_MESSAGES]: input3, [ATTR_GEN_AI_OUTPUT_MESSAGES]: output, [ATTR_ANTHROPIC_TOOL_RESULT_CONTENT]: toolResult, ...others } = attributes;
   const messages2 = {
     [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions,
-    [ATTR_GEN_AI_INPUT_MESSAGES]: input,
+    [ATTR_GEN_AI_INPUT_MESSAGES]: input3,
     [ATTR_GEN_AI_OUTPUT_MESSAGES]: output
   };
   const values = {};
@@ -24437,9 +24437,9 @@ function serialize(attributes, values) {
 function withoutFirstParts(attributes, excess) {
   const withOwnParts = (messages2) => messages2?.map((message) => ({ ...message, parts: [...message.parts] }));
   const instructions = attributes[ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]?.slice();
-  const input = withOwnParts(attributes[ATTR_GEN_AI_INPUT_MESSAGES]);
+  const input3 = withOwnParts(attributes[ATTR_GEN_AI_INPUT_MESSAGES]);
   const output = withOwnParts(attributes[ATTR_GEN_AI_OUTPUT_MESSAGES]);
-  const lists = [instructions ?? [], ...[...input ?? [], ...output ?? []].map(({ parts }) => parts)];
+  const lists = [instructions ?? [], ...[...input3 ?? [], ...output ?? []].map(({ parts }) => parts)];
   let left = lists.reduce((sum, parts) => sum + parts.length, 0);
   let truncated = false;
   for (const parts of lists) {
@@ -24465,7 +24465,7 @@ function withoutFirstParts(attributes, excess) {
   }
   return {
     [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions,
-    [ATTR_GEN_AI_INPUT_MESSAGES]: input,
+    [ATTR_GEN_AI_INPUT_MESSAGES]: input3,
     [ATTR_GEN_AI_OUTPUT_MESSAGES]: output,
     truncated
   };
@@ -24565,13 +24565,13 @@ var init_response = __esm({
 });
 
 // node_modules/@anthropic-ai/sdk/lib/internal/tracing/api-call.mjs
-function messagesCreateSpanSettings(client, request3) {
+function messagesCreateSpanSettings(client, request4) {
   const attributes = guardTracing(client, () => {
-    const outputConfig = isObj(request3.body) ? request3.body["output_config"] : void 0;
+    const outputConfig = isObj(request4.body) ? request4.body["output_config"] : void 0;
     const format = isObj(outputConfig) ? outputConfig["format"] : void 0;
     return isObj(format) && format["type"] === "json_schema" ? { [ATTR_GEN_AI_OUTPUT_TYPE]: GEN_AI_OUTPUT_TYPE_VALUE_JSON } : {};
   });
-  return { route: "/v1/messages", request: request3, attributes };
+  return { route: "/v1/messages", request: request4, attributes };
 }
 function sessionsCreateSpanAttributes(body) {
   return guardTracing(void 0, () => {
@@ -24649,10 +24649,10 @@ function takeTraceHeaders(headers) {
   return taken;
 }
 function withoutTraceHeaders(middleware) {
-  return (request3, next, ctx) => {
-    const headers = new Headers(request3.headers);
+  return (request4, next, ctx) => {
+    const headers = new Headers(request4.headers);
     const traceHeaders = takeTraceHeaders(headers);
-    return middleware({ ...request3, headers }, (inner) => {
+    return middleware({ ...request4, headers }, (inner) => {
       const restored = new Headers(inner.headers);
       for (const [name, value] of traceHeaders)
         restored.set(name, value);
@@ -24768,14 +24768,14 @@ function endMessagesCreateSpanWhenStreamEnds(client, span, stream2, props) {
       } catch (problem) {
         loggerFor(client).debug("could not record the stream on its span", problem);
       }
-      const failure2 = call?.failure;
-      if (!sawStop && call?.streamed && failure2 === void 0) {
+      const failure3 = call?.failure;
+      if (!sawStop && call?.streamed && failure3 === void 0) {
         recordStreamedMessageContent(client, call, call.streamed.body, call.streamed.message);
       }
       if (end.reason === "failed") {
         setErrorStatus(span, end.error);
-      } else if (failure2 !== void 0) {
-        setErrorStatus(span, failure2, "client_error");
+      } else if (failure3 !== void 0) {
+        setErrorStatus(span, failure3, "client_error");
       } else if (end.reason === "completed") {
         if (sawStop) {
           span.setStatus({ code: SpanStatusCode.OK });
@@ -25204,8 +25204,8 @@ var init_pagination = __esm({
     })();
     PagePromise = /* @__PURE__ */ (() => {
       class PagePromise2 extends APIPromise {
-        constructor(client, request3, Page2) {
-          super(client, request3, async (client2, props) => new Page2(client2, props.response, await defaultParseResponse(client2, props), props.options));
+        constructor(client, request4, Page2) {
+          super(client, request4, async (client2, props) => new Page2(client2, props.response, await defaultParseResponse(client2, props), props.options));
         }
         /**
          * Allow auto-paginating iteration on an unawaited list call, eg:
@@ -28365,8 +28365,8 @@ function toolErrorContent(e) {
 }
 async function runRunnableTool(tool, rawInput, context4) {
   try {
-    const input = tool.parse ? tool.parse(rawInput) : rawInput;
-    const content = await tool.run(input, context4);
+    const input3 = tool.parse ? tool.parse(rawInput) : rawInput;
+    const content = await tool.run(input3, context4);
     return { content, isError: false };
   } catch (e) {
     return { content: toolErrorContent(e), isError: true };
@@ -31205,12 +31205,12 @@ async function grepFile(file, match, push2, signal) {
   }
   return true;
 }
-async function* lineBatches(input) {
+async function* lineBatches(input3) {
   let i = 0;
   let numbers = [];
   let lines = [];
   try {
-    for await (const line of input) {
+    for await (const line of input3) {
       i++;
       if (line.length > GREP_MAX_LINE_LENGTH)
         continue;
@@ -33626,11 +33626,11 @@ var init_parser = __esm({
     LITERALS = ["true", "false", "null"];
     isWhitespace = (char) => char === " " || char === "	" || char === "\n" || char === "\r";
     isTruncatedLiteral = (word, rest) => LITERALS.some((literal) => literal !== word && literal.startsWith(word)) && [...rest].every(isWhitespace);
-    tokenize = (input) => {
+    tokenize = (input3) => {
       let current = 0;
       let tokens = [];
-      while (current < input.length) {
-        let char = input[current];
+      while (current < input3.length) {
+        let char = input3[current];
         if (char === "{") {
           tokens.push({
             type: "brace",
@@ -33684,14 +33684,14 @@ var init_parser = __esm({
           let end = start;
           let danglingQuote = false;
           while (true) {
-            end = input.indexOf('"', end);
+            end = input3.indexOf('"', end);
             if (end === -1) {
               danglingQuote = true;
               break;
             }
             let backslashes = 0;
             let i = end - 1;
-            while (i >= start && input[i] === "\\") {
+            while (i >= start && input3[i] === "\\") {
               backslashes++;
               i--;
             }
@@ -33700,11 +33700,11 @@ var init_parser = __esm({
             end++;
           }
           if (danglingQuote) {
-            current = input.length;
+            current = input3.length;
           } else {
             tokens.push({
               type: "string",
-              value: input.slice(start, end)
+              value: input3.slice(start, end)
             });
             current = end + 1;
           }
@@ -33719,18 +33719,18 @@ var init_parser = __esm({
           let value = "";
           if (char === "-") {
             value += char;
-            char = input[++current];
+            char = input3[++current];
           }
           while (char && (NUMBERS.test(char) || char === "." || // exponent marker, e.g. `1e10` or `1.5E-9`
           char === "e" || char === "E" || // exponent sign, only valid immediately after the exponent marker
           (char === "-" || char === "+") && (value[value.length - 1] === "e" || value[value.length - 1] === "E"))) {
             value += char;
-            char = input[++current];
+            char = input3[++current];
           }
           tokens.push({
             type: "number",
             value,
-            unterminated: current === input.length
+            unterminated: current === input3.length
           });
           continue;
         }
@@ -33738,18 +33738,18 @@ var init_parser = __esm({
         if (char && LETTERS.test(char)) {
           let value = "";
           while (char && LETTERS.test(char)) {
-            if (current === input.length) {
+            if (current === input3.length) {
               break;
             }
             value += char;
-            char = input[++current];
+            char = input3[++current];
           }
           if (LITERALS.includes(value)) {
             tokens.push({
               type: "name",
               value
             });
-          } else if (!isTruncatedLiteral(value, input.slice(current))) {
+          } else if (!isTruncatedLiteral(value, input3.slice(current))) {
             return null;
           }
           continue;
@@ -33848,10 +33848,10 @@ var init_parser = __esm({
       });
       return output;
     };
-    partialParse = (input) => {
-      const tokens = tokenize(input);
+    partialParse = (input3) => {
+      const tokens = tokenize(input3);
       const completed = tokens && unstrip(strip(tokens));
-      return JSON.parse(completed ? generate(completed) : input);
+      return JSON.parse(completed ? generate(completed) : input3);
     };
   }
 });
@@ -33864,17 +33864,17 @@ function withLazyInput(prev, jsonBuf) {
       next[key] = prev[key];
   }
   Object.defineProperty(next, JSON_BUF_PROPERTY, { value: jsonBuf, enumerable: false, writable: true });
-  let input;
+  let input3;
   let parsed = false;
   Object.defineProperty(next, "input", {
     enumerable: true,
     configurable: true,
     get() {
       if (!parsed) {
-        input = jsonBuf ? partialParse(jsonBuf) : {};
+        input3 = jsonBuf ? partialParse(jsonBuf) : {};
         parsed = true;
       }
-      return input;
+      return input3;
     }
   });
   return next;
@@ -34506,15 +34506,15 @@ var init_BetaMessageStream = __esm({
             case "content_block_stop": {
               const snapshotContent = snapshot.content.at(event.index);
               if (snapshotContent && tracksToolInput(snapshotContent) && JSON_BUF_PROPERTY in snapshotContent) {
-                let input;
+                let input3;
                 try {
-                  input = snapshotContent.input;
+                  input3 = snapshotContent.input;
                 } catch (err) {
-                  input = {};
+                  input3 = {};
                   __classPrivateFieldGet(this, _BetaMessageStream_handleError, "f").call(this, __classPrivateFieldGet(this, _BetaMessageStream_instances, "m", _BetaMessageStream_toolInputParseError).call(this, snapshotContent, err));
                 }
                 Object.defineProperty(snapshotContent, "input", {
-                  value: input,
+                  value: input3,
                   enumerable: true,
                   configurable: true,
                   writable: true
@@ -42856,7 +42856,7 @@ var init_sessions = __esm({
          */
         create(params, options2) {
           const { betas, workspace_id, ...body } = params;
-          const request3 = {
+          const request4 = {
             body,
             ...options2,
             headers: buildHeaders([
@@ -42869,12 +42869,12 @@ var init_sessions = __esm({
             __qualifiers: { beta: "true" }
           };
           return this._client.post("/v1/sessions", {
-            ...request3,
+            ...request4,
             __span: startApiCallSpan(this._client, "anthropic.sessions.create", options2, {
               route: "/v1/sessions",
               attributes: sessionsCreateSpanAttributes(body),
               createdIDAttribute: "anthropic.session.id",
-              request: request3
+              request: request4
             })
           });
         }
@@ -44814,10 +44814,10 @@ function sameMessage(a, b3) {
 function toMessageParam(message) {
   return "id" in message ? { role: message.role, content: message.content } : message;
 }
-function toMessageList(input) {
-  if (input === void 0)
+function toMessageList(input3) {
+  if (input3 === void 0)
     return [];
-  return isReadonlyArray(input) ? input : [input];
+  return isReadonlyArray(input3) ? input3 : [input3];
 }
 var _ThreadState_instances, _ThreadState_fields, _ThreadState_stored, _ThreadState_staged, _ThreadState_anchor, _ThreadState_turn, _ThreadState_logger, _ThreadState_lastReply_get, _ThreadState_repeatsLastReply, _ThreadState_startNewThread, _ThreadState_retryPartialTurn, _ThreadState_dropsRefusedTurn, _ThreadState_storeTurn, _ThreadState_adoptContainer, _ThreadState_checkCreateOnly, _ThreadState_requestOptions, Turn, ThreadState, UNFINISHED_STOP_REASONS, MESSAGE_THREADS_BETA, CREATE_ONLY_FIELDS, REPLAY_ERROR_CODES;
 var init_ThreadState = __esm({
@@ -45375,8 +45375,8 @@ function malformedToolsetCallResult(toolUse) {
     is_error: true
   };
 }
-function malformedActions(input) {
-  const fields = typeof input === "object" && input !== null ? input : {};
+function malformedActions(input3) {
+  const fields = typeof input3 === "object" && input3 !== null ? input3 : {};
   if (!("actions" in fields)) {
     const action = "action" in fields ? fields.action : void 0;
     return typeof action === "string" ? `: the call has no 'actions' list (action: '${quotedName(action)}')` : ": the call has no 'actions' list";
@@ -46144,8 +46144,8 @@ var init_BetaMessageThread = __esm({
         const turn = this._state.startTurn(toMessageList(messages2), params);
         const received = (async () => {
           try {
-            const { request: request3, props } = await this._createWithRecovery(turn, options2, { stream: false });
-            const reply = await request3;
+            const { request: request4, props } = await this._createWithRecovery(turn, options2, { stream: false });
+            const reply = await request4;
             this._state.recordReply(turn, reply);
             return { props, reply };
           } finally {
@@ -46224,9 +46224,9 @@ var init_BetaMessageThread = __esm({
       async _createWithRecovery(turn, turnOptions, { stream: stream2 }) {
         for (; ; ) {
           const { params, options: options2 } = this._state.buildCreateArguments(turn, turnOptions, { stream: stream2 });
-          const request3 = this._client.beta.messages.create({ ...params, stream: stream2 }, options2);
+          const request4 = this._client.beta.messages.create({ ...params, stream: stream2 }, options2);
           try {
-            return { request: request3, props: await request3._responseProps() };
+            return { request: request4, props: await request4._responseProps() };
           } catch (error2) {
             if (!this._state.recoversFrom(error2))
               throw error2;
@@ -46279,7 +46279,7 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
             const maxNonstreamingTokens = MODEL_NONSTREAMING_TOKENS[body.model] ?? void 0;
             timeout = this._client.calculateNonstreamingTimeout(body.max_tokens, maxNonstreamingTokens);
           }
-          const request3 = {
+          const request4 = {
             body,
             timeout: timeout ?? 6e5,
             ...options2,
@@ -46287,10 +46287,10 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
             stream: modifiedParams.stream ?? false,
             __qualifiers: { beta: "true" }
           };
-          const call = this._client._tracer && startApiCallSpan(this._client, "anthropic.messages.create", options2, messagesCreateSpanSettings(this._client, request3));
+          const call = this._client._tracer && startApiCallSpan(this._client, "anthropic.messages.create", options2, messagesCreateSpanSettings(this._client, request4));
           recordMessagesCreateRequest(this._client, call, body);
           const promise = this._client.post("/v1/messages", {
-            ...request3,
+            ...request4,
             __span: call
           });
           return call ? promise._thenUnwrap((data) => {
@@ -46368,7 +46368,7 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
         countTokens(params, options2) {
           const modifiedParams = transformOutputFormat(params);
           const { betas, user_profile_id, workspace_id, ...body } = modifiedParams;
-          const request3 = {
+          const request4 = {
             body,
             ...options2,
             headers: buildHeaders([
@@ -46382,10 +46382,10 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
             __qualifiers: { beta: "true" }
           };
           return this._client.post("/v1/messages/count_tokens", {
-            ...request3,
+            ...request4,
             __span: startApiCallSpan(this._client, "anthropic.messages.count_tokens", options2, {
               route: "/v1/messages/count_tokens",
-              request: request3
+              request: request4
             })
           });
         }
@@ -47739,17 +47739,17 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
             const maxNonstreamingTokens = MODEL_NONSTREAMING_TOKENS[body.model] ?? void 0;
             timeout = this._client.calculateNonstreamingTimeout(body.max_tokens, maxNonstreamingTokens);
           }
-          const request3 = {
+          const request4 = {
             body,
             timeout: timeout ?? 6e5,
             ...options2,
             headers: messagesCreateHeaders2(params, options2),
             stream: params.stream ?? false
           };
-          const call = this._client._tracer && startApiCallSpan(this._client, "anthropic.messages.create", options2, messagesCreateSpanSettings(this._client, request3));
+          const call = this._client._tracer && startApiCallSpan(this._client, "anthropic.messages.create", options2, messagesCreateSpanSettings(this._client, request4));
           recordMessagesCreateRequest(this._client, call, body);
           const promise = this._client.post("/v1/messages", {
-            ...request3,
+            ...request4,
             __span: call
           });
           return call ? promise._thenUnwrap((data) => {
@@ -47843,7 +47843,7 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
          */
         countTokens(params, options2) {
           const { user_profile_id, workspace_id, ...body } = params;
-          const request3 = {
+          const request4 = {
             body,
             ...options2,
             headers: buildHeaders([
@@ -47855,10 +47855,10 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
             ])
           };
           return this._client.post("/v1/messages/count_tokens", {
-            ...request3,
+            ...request4,
             __span: startApiCallSpan(this._client, "anthropic.messages.count_tokens", options2, {
               route: "/v1/messages/count_tokens",
-              request: request3
+              request: request4
             })
           });
         }
@@ -52719,7 +52719,7 @@ function applyMiddleware(fetchFn, middleware, options2, client) {
   for (let i = middleware.length - 1; i >= 0; i--) {
     const mw = middleware[i];
     const nextInner = next;
-    next = async (request3) => mw(request3, nextInner, ctx);
+    next = async (request4) => mw(request4, nextInner, ctx);
   }
   return next;
 }
@@ -53365,9 +53365,9 @@ var init_client = __esm({
          * overrides must be idempotent and overwrite headers from a previous
          * invocation rather than append to them.
          */
-        async prepareRequest(request3, { url, options: options2 }) {
+        async prepareRequest(request4, { url, options: options2 }) {
           if (this._authState.tokenCache && this.apiKey == null) {
-            const headers = request3.headers instanceof Headers ? request3.headers : new Headers(request3.headers);
+            const headers = request4.headers instanceof Headers ? request4.headers : new Headers(request4.headers);
             for (const [k2, v2] of Object.entries(this._authState.extraHeaders)) {
               if (!headers.has(k2))
                 headers.set(k2, v2);
@@ -53376,7 +53376,7 @@ var init_client = __esm({
             if (!existing?.includes(OAUTH_API_BETA_HEADER)) {
               headers.set("anthropic-beta", [...existing ?? [], OAUTH_API_BETA_HEADER].join(","));
             }
-            request3.headers = headers;
+            request4.headers = headers;
           }
         }
         /**
@@ -53569,11 +53569,11 @@ var init_client = __esm({
         }
         requestAPIList(Page2, options2) {
           if (!this._tracer) {
-            const request4 = this.makeRequest(options2, null, void 0);
-            return new PagePromise(this, request4, Page2);
+            const request5 = this.makeRequest(options2, null, void 0);
+            return new PagePromise(this, request5, Page2);
           }
-          const request3 = this.makeTracedRequest(options2, null);
-          return new PagePromise(this, request3, Page2);
+          const request4 = this.makeTracedRequest(options2, null);
+          return new PagePromise(this, request4, Page2);
         }
         async fetchWithTimeout(url, init, ms2, controller, requestOptions, logCtx) {
           const { signal, method, ...options2 } = init || {};
@@ -53946,16 +53946,16 @@ function patchField(target, key, value) {
 }
 function betaRefusalFallbackMiddleware(fallbacks, options2 = {}) {
   let warnedMissingState = false;
-  return async (request3, next, ctx) => {
+  return async (request4, next, ctx) => {
     const [path15] = (ctx.options?.path ?? "").split("?");
     if (fallbacks.length === 0 || ctx.options?.method !== "post" || path15 !== "/v1/messages" || ctx.options.__qualifiers?.["beta"] !== "true" || typeof ctx.options.body !== "object" || ctx.options.body == null) {
-      return next(request3);
+      return next(request4);
     }
     if (ctx.options.body.fallbacks != null) {
       throw new AnthropicError("Sending the `fallbacks:` request param is not supported when using the `betaRefusalFallbackMiddleware`. You should either remove the middleware and send `fallbacks:` with the `server-side-fallback-2026-07-01` beta header to let the API handle refusal fallbacks, or omit the `fallbacks:` param if you'd like `betaRefusalFallbackMiddleware` to handle fallbacks on the client side.");
     }
     const onError = options2.onError ?? ((error2) => ctx.logger.error(`anthropic-sdk: betaRefusalFallbackMiddleware: ${error2.message}`));
-    request3 = withMiddlewareHeaders(request3, options2.betas ?? DEFAULT_BETAS);
+    request4 = withMiddlewareHeaders(request4, options2.betas ?? DEFAULT_BETAS);
     const body = stripFallbackBlocks(ctx.options.body);
     const state = ctx.options.fallbackState;
     const startIndex = state?.index ?? -1;
@@ -53971,7 +53971,7 @@ function betaRefusalFallbackMiddleware(fallbacks, options2 = {}) {
       }
     };
     const initialBody = startIndex === -1 ? body : applyFallbackPatch(body, fallbacks[startIndex]);
-    const initialRequest = typeof request3.body !== "string" ? request3 : { ...request3, body: JSON.stringify(initialBody) };
+    const initialRequest = typeof request4.body !== "string" ? request4 : { ...request4, body: JSON.stringify(initialBody) };
     const response = startIndex === -1 ? await next(initialRequest) : (await sendHop(next, ctx, fallbacks[startIndex], initialRequest)).response;
     if (!response.ok) {
       return response;
@@ -54015,7 +54015,7 @@ function betaRefusalFallbackMiddleware(fallbacks, options2 = {}) {
       });
       requestedModel = entry.model;
       ({ response: res } = await sendHop(next, ctx, entry, {
-        ...request3,
+        ...request4,
         body: JSON.stringify({
           ...applyFallbackPatch(body, entry),
           ...details?.fallback_credit_token ? { fallback_credit_token: creditTokenParam(details.fallback_credit_token) } : void 0
@@ -54065,7 +54065,7 @@ function spliceFallbackStream(args) {
   });
   return new Response(body, args.response);
 }
-async function* splicedEvents({ request: request3, response, next, ctx, fallbacks, firstHop, onError, pin }, controller) {
+async function* splicedEvents({ request: request4, response, next, ctx, fallbacks, firstHop, onError, pin }, controller) {
   const a = yield* consumeHop({
     response,
     controller,
@@ -54111,9 +54111,9 @@ async function* splicedEvents({ request: request3, response, next, ctx, fallback
     });
     let continuation = [...base, ...partial2];
     let resB = null;
-    let failure2 = null;
+    let failure3 = null;
     for (let attempt = 0; attempt < 2; attempt++) {
-      const reqB = buildFallbackRequest(request3, { model, speed, creditToken: token, continuation });
+      const reqB = buildFallbackRequest(request4, { model, speed, creditToken: token, continuation });
       reqB.signal = controller.signal;
       try {
         const sent = await sendHop(next, ctx, entry, reqB);
@@ -54123,7 +54123,7 @@ async function* splicedEvents({ request: request3, response, next, ctx, fallback
       } catch (err) {
         if (isAbortError(err))
           throw err;
-        failure2 = {
+        failure3 = {
           kind: "request_failed",
           message: `fallback request failed: ${err}`,
           model,
@@ -54141,7 +54141,7 @@ async function* splicedEvents({ request: request3, response, next, ctx, fallback
         resB = null;
         continue;
       }
-      failure2 = {
+      failure3 = {
         kind: "request_failed",
         message: `fallback request failed: HTTP ${resB.status}: ${JSON.stringify(errBody)}`,
         model,
@@ -54150,8 +54150,8 @@ async function* splicedEvents({ request: request3, response, next, ctx, fallback
       };
       break;
     }
-    if (failure2) {
-      onError(failure2);
+    if (failure3) {
+      onError(failure3);
       if (hasNext)
         continue;
       const stopDetails = {
@@ -54307,17 +54307,17 @@ function buildFallbackRequest(orig, { model, speed, creditToken, continuation })
   }
   return { ...orig, headers: new Headers(orig.headers), body: JSON.stringify(body) };
 }
-async function sendHop(next, ctx, entry, request3) {
-  const response = await next(request3);
-  if (response.status !== 429 && response.status !== 529 || entry.speed !== void 0 || typeof request3.body !== "string") {
+async function sendHop(next, ctx, entry, request4) {
+  const response = await next(request4);
+  if (response.status !== 429 && response.status !== 529 || entry.speed !== void 0 || typeof request4.body !== "string") {
     return { response, droppedSpeed: false };
   }
-  const { speed, ...body } = JSON.parse(request3.body);
+  const { speed, ...body } = JSON.parse(request4.body);
   if (speed !== "fast")
     return { response, droppedSpeed: false };
   ctx.logger.info(`anthropic-sdk: betaRefusalFallbackMiddleware: fast fallback request to ${entry.model} was rejected (HTTP ${response.status}); retrying without \`speed\``);
   await CancelReadableStream(response.body);
-  return { response: await next({ ...request3, body: JSON.stringify(body) }), droppedSpeed: true };
+  return { response: await next({ ...request4, body: JSON.stringify(body) }), droppedSpeed: true };
 }
 function applyDelta(blocks, index, delta) {
   const block = blocks.find((x3) => x3.index === index)?.block;
@@ -54363,8 +54363,8 @@ function toPrefillBlocks(responseBlocks) {
     return { ...block, input: safeJSON(_partial_json) ?? block.input };
   });
 }
-function withMiddlewareHeaders(request3, betas) {
-  const headers = new Headers(request3.headers);
+function withMiddlewareHeaders(request4, betas) {
+  const headers = new Headers(request4.headers);
   const existing = new Set(headers.get("anthropic-beta")?.split(",").map((s) => s.trim()));
   for (const beta of betas) {
     if (!existing.has(beta)) {
@@ -54373,7 +54373,7 @@ function withMiddlewareHeaders(request3, betas) {
     }
   }
   headers.set(STAINLESS_HELPER_HEADER, appendHeaderValue(headers.get(STAINLESS_HELPER_HEADER), "fallback-refusal-middleware"));
-  return { ...request3, headers };
+  return { ...request4, headers };
 }
 function emit(event, payload) {
   const sse = { event, data: JSON.stringify(payload), raw: [] };
@@ -54673,8 +54673,8 @@ var require_lib = __commonJS({
     exports2.HttpClient = exports2.HttpClientResponse = exports2.HttpClientError = exports2.MediaTypes = exports2.Headers = exports2.HttpCodes = void 0;
     exports2.getProxyUrl = getProxyUrl;
     exports2.isHttps = isHttps;
-    var http = __importStar(__require("http"));
-    var https = __importStar(__require("https"));
+    var http2 = __importStar(__require("http"));
+    var https2 = __importStar(__require("https"));
     var pm = __importStar(require_proxy());
     var tunnel = __importStar(require_tunnel2());
     var undici_1 = require_undici();
@@ -55063,7 +55063,7 @@ var require_lib = __commonJS({
         const info3 = {};
         info3.parsedUrl = requestUrl;
         const usingSsl = info3.parsedUrl.protocol === "https:";
-        info3.httpModule = usingSsl ? https : http;
+        info3.httpModule = usingSsl ? https2 : http2;
         const defaultPort = usingSsl ? 443 : 80;
         info3.options = {};
         info3.options.host = info3.parsedUrl.hostname;
@@ -55164,7 +55164,7 @@ var require_lib = __commonJS({
         const usingSsl = parsedUrl.protocol === "https:";
         let maxSockets = 100;
         if (this.requestOptions) {
-          maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+          maxSockets = this.requestOptions.maxSockets || http2.globalAgent.maxSockets;
         }
         if (proxyUrl && proxyUrl.hostname) {
           const agentOptions = {
@@ -55186,7 +55186,7 @@ var require_lib = __commonJS({
         }
         if (!agent) {
           const options2 = { keepAlive: this._keepAlive, maxSockets };
-          agent = usingSsl ? new https.Agent(options2) : new http.Agent(options2);
+          agent = usingSsl ? new https2.Agent(options2) : new http2.Agent(options2);
           this._agent = agent;
         }
         if (usingSsl && this._ignoreSslError) {
@@ -56359,14 +56359,14 @@ var require_light = __commonJS({
               });
             });
           }
-          _drainAll(capacity, total = 0) {
+          _drainAll(capacity, total2 = 0) {
             return this._drainOne(capacity).then((drained) => {
               var newCapacity;
               if (drained != null) {
                 newCapacity = capacity != null ? capacity - drained : capacity;
-                return this._drainAll(newCapacity, total + drained);
+                return this._drainAll(newCapacity, total2 + drained);
               } else {
-                return this.Promise.resolve(total);
+                return this.Promise.resolve(total2);
               }
             }).catch((e) => {
               return this.Events.trigger("error", e);
@@ -56779,11 +56779,11 @@ var require_section_matter = __commonJS({
     "use strict";
     var typeOf = require_kind_of();
     var extend2 = require_extend_shallow();
-    module2.exports = function(input, options2) {
+    module2.exports = function(input3, options2) {
       if (typeof options2 === "function") {
         options2 = { parse: options2 };
       }
-      var file = toObject(input);
+      var file = toObject(input3);
       var defaults3 = { section_delimiter: "---", parse: identity };
       var opts = extend2({}, defaults3, options2);
       var delim = opts.section_delimiter;
@@ -56851,16 +56851,16 @@ var require_section_matter = __commonJS({
       }
       return true;
     }
-    function toObject(input) {
-      if (typeOf(input) !== "object") {
-        input = { content: input };
+    function toObject(input3) {
+      if (typeOf(input3) !== "object") {
+        input3 = { content: input3 };
       }
-      if (typeof input.content !== "string" && !isBuffer(input.content)) {
+      if (typeof input3.content !== "string" && !isBuffer(input3.content)) {
         throw new TypeError("expected a buffer or string");
       }
-      input.content = input.content.toString();
-      input.sections = [];
-      return input;
+      input3.content = input3.content.toString();
+      input3.sections = [];
+      return input3;
     }
     function getKey(val, delim) {
       return val ? val.slice(delim.length).trim() : "";
@@ -57655,14 +57655,14 @@ var require_binary = __commonJS({
       return bitlen % 8 === 0;
     }
     function constructYamlBinary(data) {
-      var idx, tailbits, input = data.replace(/[\r\n=]/g, ""), max = input.length, map = BASE64_MAP, bits = 0, result = [];
+      var idx, tailbits, input3 = data.replace(/[\r\n=]/g, ""), max = input3.length, map = BASE64_MAP, bits = 0, result = [];
       for (idx = 0; idx < max; idx++) {
         if (idx % 4 === 0 && idx) {
           result.push(bits >> 16 & 255);
           result.push(bits >> 8 & 255);
           result.push(bits & 255);
         }
-        bits = bits << 6 | map.indexOf(input.charAt(idx));
+        bits = bits << 6 | map.indexOf(input3.charAt(idx));
       }
       tailbits = max % 4 * 6;
       if (tailbits === 0) {
@@ -58089,8 +58089,8 @@ var require_loader = __commonJS({
       simpleEscapeMap[i] = simpleEscapeSequence(i);
     }
     var i;
-    function State(input, options2) {
-      this.input = input;
+    function State(input3, options2) {
+      this.input = input3;
       this.filename = options2["filename"] || null;
       this.schema = options2["schema"] || DEFAULT_FULL_SCHEMA;
       this.onWarning = options2["onWarning"] || null;
@@ -58100,7 +58100,7 @@ var require_loader = __commonJS({
       this.maxTotalMergeKeys = typeof options2["maxTotalMergeKeys"] === "number" ? options2["maxTotalMergeKeys"] : 1e4;
       this.implicitTypes = this.schema.compiledImplicit;
       this.typeMap = this.schema.compiledTypeMap;
-      this.length = input.length;
+      this.length = input3.length;
       this.position = 0;
       this.line = 0;
       this.lineStart = 0;
@@ -59058,19 +59058,19 @@ var require_loader = __commonJS({
         return;
       }
     }
-    function loadDocuments(input, options2) {
-      input = String(input);
+    function loadDocuments(input3, options2) {
+      input3 = String(input3);
       options2 = options2 || {};
-      if (input.length !== 0) {
-        if (input.charCodeAt(input.length - 1) !== 10 && input.charCodeAt(input.length - 1) !== 13) {
-          input += "\n";
+      if (input3.length !== 0) {
+        if (input3.charCodeAt(input3.length - 1) !== 10 && input3.charCodeAt(input3.length - 1) !== 13) {
+          input3 += "\n";
         }
-        if (input.charCodeAt(0) === 65279) {
-          input = input.slice(1);
+        if (input3.charCodeAt(0) === 65279) {
+          input3 = input3.slice(1);
         }
       }
-      var state = new State(input, options2);
-      var nullpos = input.indexOf("\0");
+      var state = new State(input3, options2);
+      var nullpos = input3.indexOf("\0");
       if (nullpos !== -1) {
         state.position = nullpos;
         throwError(state, "null byte is not allowed in input");
@@ -59085,12 +59085,12 @@ var require_loader = __commonJS({
       }
       return state.documents;
     }
-    function loadAll(input, iterator2, options2) {
+    function loadAll(input3, iterator2, options2) {
       if (iterator2 !== null && typeof iterator2 === "object" && typeof options2 === "undefined") {
         options2 = iterator2;
         iterator2 = null;
       }
-      var documents = loadDocuments(input, options2);
+      var documents = loadDocuments(input3, options2);
       if (typeof iterator2 !== "function") {
         return documents;
       }
@@ -59098,8 +59098,8 @@ var require_loader = __commonJS({
         iterator2(documents[index]);
       }
     }
-    function load(input, options2) {
-      var documents = loadDocuments(input, options2);
+    function load(input3, options2) {
+      var documents = loadDocuments(input3, options2);
       if (documents.length === 0) {
         return void 0;
       } else if (documents.length === 1) {
@@ -59107,15 +59107,15 @@ var require_loader = __commonJS({
       }
       throw new YAMLException("expected a single document in the stream, but found more");
     }
-    function safeLoadAll(input, iterator2, options2) {
+    function safeLoadAll(input3, iterator2, options2) {
       if (typeof iterator2 === "object" && iterator2 !== null && typeof options2 === "undefined") {
         options2 = iterator2;
         iterator2 = null;
       }
-      return loadAll(input, iterator2, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
+      return loadAll(input3, iterator2, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
     }
-    function safeLoad(input, options2) {
-      return load(input, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
+    function safeLoad(input3, options2) {
+      return load(input3, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
     }
     module2.exports.loadAll = loadAll;
     module2.exports.load = load;
@@ -59657,15 +59657,15 @@ var require_dumper = __commonJS({
         }
       }
     }
-    function dump(input, options2) {
+    function dump(input3, options2) {
       options2 = options2 || {};
       var state = new State(options2);
-      if (!state.noRefs) getDuplicateReferences(input, state);
-      if (writeNode(state, 0, input, true, true)) return state.dump + "\n";
+      if (!state.noRefs) getDuplicateReferences(input3, state);
+      if (writeNode(state, 0, input3, true, true)) return state.dump + "\n";
       return "";
     }
-    function safeDump(input, options2) {
-      return dump(input, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
+    function safeDump(input3, options2) {
+      return dump(input3, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
     }
     module2.exports.dump = dump;
     module2.exports.safeDump = safeDump;
@@ -59787,15 +59787,15 @@ var require_utils3 = __commonJS({
     exports2.isObject = function(val) {
       return typeOf(val) === "object";
     };
-    exports2.toBuffer = function(input) {
-      return typeof input === "string" ? Buffer.from(input) : input;
+    exports2.toBuffer = function(input3) {
+      return typeof input3 === "string" ? Buffer.from(input3) : input3;
     };
-    exports2.toString = function(input) {
-      if (exports2.isBuffer(input)) return stripBom(String(input));
-      if (typeof input !== "string") {
+    exports2.toString = function(input3) {
+      if (exports2.isBuffer(input3)) return stripBom(String(input3));
+      if (typeof input3 !== "string") {
         throw new TypeError("expected input to be a string or buffer");
       }
-      return stripBom(input);
+      return stripBom(input3);
     };
     exports2.arrayify = function(val) {
       return val ? Array.isArray(val) ? val : [val] : [];
@@ -60004,11 +60004,11 @@ var require_gray_matter = __commonJS({
     var toFile2 = require_to_file();
     var parse6 = require_parse3();
     var utils = require_utils3();
-    function matter2(input, options2) {
-      if (input === "") {
-        return { data: {}, content: input, excerpt: "", orig: input };
+    function matter2(input3, options2) {
+      if (input3 === "") {
+        return { data: {}, content: input3, excerpt: "", orig: input3 };
       }
-      let file = toFile2(input);
+      let file = toFile2(input3);
       const cached2 = matter2.cache[file.content];
       if (!options2) {
         if (cached2) {
@@ -61727,13 +61727,13 @@ var require_lib2 = __commonJS({
       return v1 < v2;
     }
     exports2.compare = compare;
-    function upperBound(array, value, comp = compare) {
-      let len = array.length;
+    function upperBound(array2, value, comp = compare) {
+      let len = array2.length;
       let i = 0;
       while (len) {
         let diff = len >>> 1;
         let cursor = i + diff;
-        if (comp(value, array[cursor])) {
+        if (comp(value, array2[cursor])) {
           len = diff;
         } else {
           i = cursor + 1;
@@ -61743,13 +61743,13 @@ var require_lib2 = __commonJS({
       return i;
     }
     exports2.upperBound = upperBound;
-    function lowerBound(array, value, comp = compare) {
-      let len = array.length;
+    function lowerBound(array2, value, comp = compare) {
+      let len = array2.length;
       let i = 0;
       while (len) {
         let diff = len >>> 1;
         let cursor = i + diff;
-        if (comp(array[cursor], value)) {
+        if (comp(array2[cursor], value)) {
           i = cursor + 1;
           len -= diff + 1;
         } else {
@@ -61759,9 +61759,9 @@ var require_lib2 = __commonJS({
       return i;
     }
     exports2.lowerBound = lowerBound;
-    function binarySearch(array, value, comp = compare) {
-      let cursor = lowerBound(array, value, comp);
-      return cursor !== array.length && !comp(value, array[cursor]);
+    function binarySearch(array2, value, comp = compare) {
+      let cursor = lowerBound(array2, value, comp);
+      return cursor !== array2.length && !comp(value, array2[cursor]);
     }
     exports2.binarySearch = binarySearch;
   }
@@ -62802,26 +62802,26 @@ function requireLodash_uniq() {
   var freeGlobal = typeof commonjsGlobal == "object" && commonjsGlobal && commonjsGlobal.Object === Object && commonjsGlobal;
   var freeSelf = typeof self == "object" && self && self.Object === Object && self;
   var root = freeGlobal || freeSelf || Function("return this")();
-  function arrayIncludes(array, value) {
-    var length = array ? array.length : 0;
-    return !!length && baseIndexOf(array, value, 0) > -1;
+  function arrayIncludes(array2, value) {
+    var length = array2 ? array2.length : 0;
+    return !!length && baseIndexOf(array2, value, 0) > -1;
   }
-  function baseFindIndex(array, predicate, fromIndex, fromRight) {
-    var length = array.length, index = fromIndex + -1;
+  function baseFindIndex(array2, predicate, fromIndex, fromRight) {
+    var length = array2.length, index = fromIndex + -1;
     while (++index < length) {
-      if (predicate(array[index], index, array)) {
+      if (predicate(array2[index], index, array2)) {
         return index;
       }
     }
     return -1;
   }
-  function baseIndexOf(array, value, fromIndex) {
+  function baseIndexOf(array2, value, fromIndex) {
     if (value !== value) {
-      return baseFindIndex(array, baseIsNaN, fromIndex);
+      return baseFindIndex(array2, baseIsNaN, fromIndex);
     }
-    var index = fromIndex - 1, length = array.length;
+    var index = fromIndex - 1, length = array2.length;
     while (++index < length) {
-      if (array[index] === value) {
+      if (array2[index] === value) {
         return index;
       }
     }
@@ -62997,10 +62997,10 @@ function requireLodash_uniq() {
   }
   SetCache.prototype.add = SetCache.prototype.push = setCacheAdd;
   SetCache.prototype.has = setCacheHas;
-  function assocIndexOf(array, key) {
-    var length = array.length;
+  function assocIndexOf(array2, key) {
+    var length = array2.length;
     while (length--) {
-      if (eq(array[length][0], key)) {
+      if (eq(array2[length][0], key)) {
         return length;
       }
     }
@@ -63013,10 +63013,10 @@ function requireLodash_uniq() {
     var pattern = isFunction(value) || isHostObject(value) ? reIsNative : reIsHostCtor;
     return pattern.test(toSource(value));
   }
-  function baseUniq(array, iteratee, comparator) {
-    var index = -1, includes = arrayIncludes, length = array.length, isCommon = true, result = [], seen = result;
+  function baseUniq(array2, iteratee, comparator) {
+    var index = -1, includes = arrayIncludes, length = array2.length, isCommon = true, result = [], seen = result;
     if (length >= LARGE_ARRAY_SIZE) {
-      var set = createSet(array);
+      var set = createSet(array2);
       if (set) {
         return setToArray(set);
       }
@@ -63028,7 +63028,7 @@ function requireLodash_uniq() {
     }
     outer:
       while (++index < length) {
-        var value = array[index], computed = value;
+        var value = array2[index], computed = value;
         value = value !== 0 ? value : 0;
         if (isCommon && computed === computed) {
           var seenIndex = seen.length;
@@ -63078,8 +63078,8 @@ function requireLodash_uniq() {
     }
     return "";
   }
-  function uniq(array) {
-    return array && array.length ? baseUniq(array) : [];
+  function uniq(array2) {
+    return array2 && array2.length ? baseUniq(array2) : [];
   }
   function eq(value, other) {
     return value === other || value !== value && other !== other;
@@ -63109,35 +63109,35 @@ function requireLodash_uniqwith() {
   var freeGlobal = typeof commonjsGlobal == "object" && commonjsGlobal && commonjsGlobal.Object === Object && commonjsGlobal;
   var freeSelf = typeof self == "object" && self && self.Object === Object && self;
   var root = freeGlobal || freeSelf || Function("return this")();
-  function arrayIncludes(array, value) {
-    var length = array ? array.length : 0;
-    return !!length && baseIndexOf(array, value, 0) > -1;
+  function arrayIncludes(array2, value) {
+    var length = array2 ? array2.length : 0;
+    return !!length && baseIndexOf(array2, value, 0) > -1;
   }
-  function arrayIncludesWith(array, value, comparator) {
-    var index = -1, length = array ? array.length : 0;
+  function arrayIncludesWith(array2, value, comparator) {
+    var index = -1, length = array2 ? array2.length : 0;
     while (++index < length) {
-      if (comparator(value, array[index])) {
+      if (comparator(value, array2[index])) {
         return true;
       }
     }
     return false;
   }
-  function baseFindIndex(array, predicate, fromIndex, fromRight) {
-    var length = array.length, index = fromIndex + -1;
+  function baseFindIndex(array2, predicate, fromIndex, fromRight) {
+    var length = array2.length, index = fromIndex + -1;
     while (++index < length) {
-      if (predicate(array[index], index, array)) {
+      if (predicate(array2[index], index, array2)) {
         return index;
       }
     }
     return -1;
   }
-  function baseIndexOf(array, value, fromIndex) {
+  function baseIndexOf(array2, value, fromIndex) {
     if (value !== value) {
-      return baseFindIndex(array, baseIsNaN, fromIndex);
+      return baseFindIndex(array2, baseIsNaN, fromIndex);
     }
-    var index = fromIndex - 1, length = array.length;
+    var index = fromIndex - 1, length = array2.length;
     while (++index < length) {
-      if (array[index] === value) {
+      if (array2[index] === value) {
         return index;
       }
     }
@@ -63313,10 +63313,10 @@ function requireLodash_uniqwith() {
   }
   SetCache.prototype.add = SetCache.prototype.push = setCacheAdd;
   SetCache.prototype.has = setCacheHas;
-  function assocIndexOf(array, key) {
-    var length = array.length;
+  function assocIndexOf(array2, key) {
+    var length = array2.length;
     while (length--) {
-      if (eq(array[length][0], key)) {
+      if (eq(array2[length][0], key)) {
         return length;
       }
     }
@@ -63329,13 +63329,13 @@ function requireLodash_uniqwith() {
     var pattern = isFunction(value) || isHostObject(value) ? reIsNative : reIsHostCtor;
     return pattern.test(toSource(value));
   }
-  function baseUniq(array, iteratee, comparator) {
-    var index = -1, includes = arrayIncludes, length = array.length, isCommon = true, result = [], seen = result;
+  function baseUniq(array2, iteratee, comparator) {
+    var index = -1, includes = arrayIncludes, length = array2.length, isCommon = true, result = [], seen = result;
     if (comparator) {
       isCommon = false;
       includes = arrayIncludesWith;
     } else if (length >= LARGE_ARRAY_SIZE) {
-      var set = createSet(array);
+      var set = createSet(array2);
       if (set) {
         return setToArray(set);
       }
@@ -63347,7 +63347,7 @@ function requireLodash_uniqwith() {
     }
     outer:
       while (++index < length) {
-        var value = array[index], computed = value;
+        var value = array2[index], computed = value;
         value = comparator || value !== 0 ? value : 0;
         if (isCommon && computed === computed) {
           var seenIndex = seen.length;
@@ -63397,8 +63397,8 @@ function requireLodash_uniqwith() {
     }
     return "";
   }
-  function uniqWith(array, comparator) {
-    return array && array.length ? baseUniq(array, void 0, comparator) : [];
+  function uniqWith(array2, comparator) {
+    return array2 && array2.length ? baseUniq(array2, void 0, comparator) : [];
   }
   function eq(value, other) {
     return value === other || value !== value && other !== other;
@@ -63462,24 +63462,24 @@ function requireLodash_sortby() {
       }
       return func.apply(thisArg, args);
     }
-    function arrayMap(array, iteratee) {
-      var index = -1, length = array ? array.length : 0, result = Array(length);
+    function arrayMap(array2, iteratee) {
+      var index = -1, length = array2 ? array2.length : 0, result = Array(length);
       while (++index < length) {
-        result[index] = iteratee(array[index], index, array);
+        result[index] = iteratee(array2[index], index, array2);
       }
       return result;
     }
-    function arrayPush(array, values) {
-      var index = -1, length = values.length, offset = array.length;
+    function arrayPush(array2, values) {
+      var index = -1, length = values.length, offset = array2.length;
       while (++index < length) {
-        array[offset + index] = values[index];
+        array2[offset + index] = values[index];
       }
-      return array;
+      return array2;
     }
-    function arraySome(array, predicate) {
-      var index = -1, length = array ? array.length : 0;
+    function arraySome(array2, predicate) {
+      var index = -1, length = array2 ? array2.length : 0;
       while (++index < length) {
-        if (predicate(array[index], index, array)) {
+        if (predicate(array2[index], index, array2)) {
           return true;
         }
       }
@@ -63490,13 +63490,13 @@ function requireLodash_sortby() {
         return object == null ? void 0 : object[key];
       };
     }
-    function baseSortBy(array, comparer) {
-      var length = array.length;
-      array.sort(comparer);
+    function baseSortBy(array2, comparer) {
+      var length = array2.length;
+      array2.sort(comparer);
       while (length--) {
-        array[length] = array[length].value;
+        array2[length] = array2[length].value;
       }
-      return array;
+      return array2;
     }
     function baseTimes(n, iteratee) {
       var index = -1, result = Array(n);
@@ -63732,22 +63732,22 @@ function requireLodash_sortby() {
       }
       return result;
     }
-    function assocIndexOf(array, key) {
-      var length = array.length;
+    function assocIndexOf(array2, key) {
+      var length = array2.length;
       while (length--) {
-        if (eq(array[length][0], key)) {
+        if (eq(array2[length][0], key)) {
           return length;
         }
       }
       return -1;
     }
     var baseEach = createBaseEach(baseForOwn);
-    function baseFlatten(array, depth2, predicate, isStrict, result) {
-      var index = -1, length = array.length;
+    function baseFlatten(array2, depth2, predicate, isStrict, result) {
+      var index = -1, length = array2.length;
       predicate || (predicate = isFlattenable);
       result || (result = []);
       while (++index < length) {
-        var value = array[index];
+        var value = array2[index];
         if (predicate(value)) {
           {
             arrayPush(result, value);
@@ -63923,16 +63923,16 @@ function requireLodash_sortby() {
     function baseRest(func, start) {
       start = nativeMax(start === void 0 ? func.length - 1 : start, 0);
       return function() {
-        var args = arguments, index = -1, length = nativeMax(args.length - start, 0), array = Array(length);
+        var args = arguments, index = -1, length = nativeMax(args.length - start, 0), array2 = Array(length);
         while (++index < length) {
-          array[index] = args[start + index];
+          array2[index] = args[start + index];
         }
         index = -1;
         var otherArgs = Array(start + 1);
         while (++index < start) {
           otherArgs[index] = args[index];
         }
-        otherArgs[start] = array;
+        otherArgs[start] = array2;
         return apply(func, this, otherArgs);
       };
     }
@@ -64005,22 +64005,22 @@ function requireLodash_sortby() {
         return object;
       };
     }
-    function equalArrays(array, other, equalFunc, customizer, bitmask, stack) {
-      var isPartial = bitmask & PARTIAL_COMPARE_FLAG, arrLength = array.length, othLength = other.length;
+    function equalArrays(array2, other, equalFunc, customizer, bitmask, stack) {
+      var isPartial = bitmask & PARTIAL_COMPARE_FLAG, arrLength = array2.length, othLength = other.length;
       if (arrLength != othLength && !(isPartial && othLength > arrLength)) {
         return false;
       }
-      var stacked = stack.get(array);
+      var stacked = stack.get(array2);
       if (stacked && stack.get(other)) {
         return stacked == other;
       }
       var index = -1, result = true, seen = bitmask & UNORDERED_COMPARE_FLAG ? new SetCache() : void 0;
-      stack.set(array, other);
-      stack.set(other, array);
+      stack.set(array2, other);
+      stack.set(other, array2);
       while (++index < arrLength) {
-        var arrValue = array[index], othValue = other[index];
+        var arrValue = array2[index], othValue = other[index];
         if (customizer) {
-          var compared = isPartial ? customizer(othValue, arrValue, index, other, array, stack) : customizer(arrValue, othValue, index, array, other, stack);
+          var compared = isPartial ? customizer(othValue, arrValue, index, other, array2, stack) : customizer(arrValue, othValue, index, array2, other, stack);
         }
         if (compared !== void 0) {
           if (compared) {
@@ -64043,7 +64043,7 @@ function requireLodash_sortby() {
           break;
         }
       }
-      stack["delete"](array);
+      stack["delete"](array2);
       stack["delete"](other);
       return result;
     }
@@ -66721,13 +66721,13 @@ var init_module3 = __esm({
 import * as os from "os";
 
 // node_modules/@actions/core/lib/utils.js
-function toCommandValue(input) {
-  if (input === null || input === void 0) {
+function toCommandValue(input3) {
+  if (input3 === null || input3 === void 0) {
     return "";
-  } else if (typeof input === "string" || input instanceof String) {
-    return input;
+  } else if (typeof input3 === "string" || input3 instanceof String) {
+    return input3;
   }
-  return JSON.stringify(input);
+  return JSON.stringify(input3);
 }
 function toCommandProperties(annotationProperties) {
   if (!Object.keys(annotationProperties).length) {
@@ -67195,7 +67195,7 @@ var Output = {
   CostUsd: "cost-usd",
   Transcript: "transcript"
 };
-var TOOL_NAMES = ["Read", "Write", "Edit", "Bash", "Glob", "Grep"];
+var TOOL_NAMES = ["Read", "Write", "Edit", "Bash", "Glob", "Grep", "WebFetch", "WebSearch"];
 var DEFAULT_MODEL = "sonnet";
 var STATUSES = ["COMPLETE", "BLOCKED", "WAITING", "ERROR"];
 var DEFAULT_AGENTS_DIR = ".claude/agents";
@@ -69067,13 +69067,13 @@ function withAuthorizationPrefix(token) {
   }
   return `token ${token}`;
 }
-async function hook(token, request3, route, parameters) {
-  const endpoint2 = request3.endpoint.merge(
+async function hook(token, request4, route, parameters) {
+  const endpoint2 = request4.endpoint.merge(
     route,
     parameters
   );
   endpoint2.headers.authorization = withAuthorizationPrefix(token);
-  return request3(endpoint2);
+  return request4(endpoint2);
 }
 var createTokenAuth = function createTokenAuth2(token) {
   if (!token) {
@@ -71826,7 +71826,7 @@ async function errorRequest(state, octokit, error2, options2) {
   }
   throw error2;
 }
-async function wrapRequest(state, octokit, request3, options2) {
+async function wrapRequest(state, octokit, request4, options2) {
   const limiter = new import_light.default();
   limiter.on("failed", function(error2, info3) {
     const maxRetries = ~~error2.request.request?.retries;
@@ -71837,12 +71837,12 @@ async function wrapRequest(state, octokit, request3, options2) {
     }
   });
   return limiter.schedule(
-    requestWithGraphqlErrorHandling.bind(null, state, octokit, request3),
+    requestWithGraphqlErrorHandling.bind(null, state, octokit, request4),
     options2
   );
 }
-async function requestWithGraphqlErrorHandling(state, octokit, request3, options2) {
-  const response = await request3(options2);
+async function requestWithGraphqlErrorHandling(state, octokit, request4, options2) {
+  const response = await request4(options2);
   if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
     response.data.errors[0].message
   )) {
@@ -71887,16 +71887,16 @@ retry.VERSION = VERSION9;
 var import_light2 = __toESM(require_light(), 1);
 var VERSION10 = "0.0.0-development";
 var noop4 = () => Promise.resolve();
-function wrapRequest2(state, request3, options2) {
-  return state.retryLimiter.schedule(doRequest, state, request3, options2);
+function wrapRequest2(state, request4, options2) {
+  return state.retryLimiter.schedule(doRequest, state, request4, options2);
 }
-async function doRequest(state, request3, options2) {
+async function doRequest(state, request4, options2) {
   const { pathname } = new URL(options2.url, "http://github.test");
   const isAuth = isAuthRequest(options2.method, pathname);
   const isWrite = !isAuth && options2.method !== "GET" && options2.method !== "HEAD";
   const isSearch = options2.method === "GET" && pathname.startsWith("/search/");
   const isGraphQL = pathname.startsWith("/graphql");
-  const retryCount = ~~request3.retryCount;
+  const retryCount = ~~request4.retryCount;
   const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
   if (state.clustering) {
     jobOptions.expiration = 1e3 * 60;
@@ -71910,7 +71910,7 @@ async function doRequest(state, request3, options2) {
   if (isSearch) {
     await state.search.key(state.id).schedule(jobOptions, noop4);
   }
-  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request3, options2);
+  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request4, options2);
   if (isGraphQL) {
     const res = await req;
     if (res.data.errors != null && res.data.errors.some((error2) => error2.type === "RATE_LIMITED")) {
@@ -72054,14 +72054,14 @@ function throttling(octokit, octokitOptions) {
       (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
     );
     state.retryLimiter.on("failed", async function(error2, info3) {
-      const [state2, request3, options2] = info3.args;
+      const [state2, request4, options2] = info3.args;
       const { pathname } = new URL(options2.url, "http://github.test");
       const shouldRetryGraphQL = pathname.startsWith("/graphql") && error2.status !== 401;
       if (!(shouldRetryGraphQL || error2.status === 403 || error2.status === 429)) {
         return;
       }
-      const retryCount = ~~request3.retryCount;
-      request3.retryCount = retryCount;
+      const retryCount = ~~request4.retryCount;
+      request4.retryCount = retryCount;
       options2.request.retryCount = retryCount;
       const { wantRetry, retryAfter = 0 } = await (async function() {
         if (/\bsecondary rate\b/i.test(error2.message)) {
@@ -72099,14 +72099,14 @@ function throttling(octokit, octokitOptions) {
         return {};
       })();
       if (wantRetry) {
-        request3.retryCount++;
+        request4.retryCount++;
         return retryAfter * state2.retryAfterBaseValue;
       }
     });
   };
-  octokit.hook.wrap("request", (request3, options2) => {
+  octokit.hook.wrap("request", (request4, options2) => {
     initializeBottleneck();
-    return wrapRequest2(state, request3, options2);
+    return wrapRequest2(state, request4, options2);
   });
   return {};
 }
@@ -72793,6 +72793,7 @@ function agentBudgets(agent, budgets) {
 }
 
 // src/model/models.ts
+var WEB_SEARCH_USD = 10 / 1e3;
 var K = 1e3;
 var M = 1e6;
 var STANDARD_WINDOW = 200 * K;
@@ -72830,8 +72831,8 @@ var UNKNOWN_TIER = {
   mythos: { tier: "mythos", contextWindow: 200 * K, maxOutput: 32 * K, prices: p(25, 125) },
   unknown: { tier: "unknown", contextWindow: 200 * K, maxOutput: 32 * K, prices: p(25, 125) }
 };
-function p(input, output) {
-  return { input, output, cacheWrite: input * 1.25, cacheRead: input / 10 };
+function p(input3, output) {
+  return { input: input3, output, cacheWrite: input3 * 1.25, cacheRead: input3 / 10 };
 }
 function resolveModel(spec, fallback) {
   const trimmed = spec?.trim();
@@ -72856,8 +72857,8 @@ function resolveModel(spec, fallback) {
     `Unknown model "${chosen}". Use one of the aliases ${MODEL_ALIASES.join(", ")} or a full model id starting with "claude-".`
   );
 }
-function resolveRunModel(input, fileModel, fallback) {
-  if (input?.trim()) return { model: resolveModel(input, fallback) };
+function resolveRunModel(input3, fileModel, fallback) {
+  if (input3?.trim()) return { model: resolveModel(input3, fallback) };
   try {
     return { model: resolveModel(fileModel, fallback) };
   } catch (e) {
@@ -72883,13 +72884,14 @@ function tierOf(id) {
   return "unknown";
 }
 function costUsd(model, usage) {
-  const input = usage.input_tokens || 0;
+  const input3 = usage.input_tokens || 0;
   const output = usage.output_tokens || 0;
   const cacheWrite = usage.cache_creation_input_tokens || 0;
   const cacheRead = usage.cache_read_input_tokens || 0;
-  const prompt = input + cacheWrite + cacheRead;
+  const prompt = input3 + cacheWrite + cacheRead;
   const pr2 = model.longPrompt && prompt > model.longPrompt.above ? model.longPrompt : model.prices;
-  return (input * pr2.input + output * pr2.output + cacheWrite * pr2.cacheWrite + cacheRead * pr2.cacheRead) / M;
+  const searches = usage.server_tool_use?.web_search_requests || 0;
+  return (input3 * pr2.input + output * pr2.output + cacheWrite * pr2.cacheWrite + cacheRead * pr2.cacheRead) / M + searches * WEB_SEARCH_USD;
 }
 
 // src/repo-context/paths.ts
@@ -73690,36 +73692,36 @@ async function repoContext(workspace, opts = {}) {
 
 // node_modules/image-size/dist/esm/types/utils.js
 var decoder = new TextDecoder();
-var toUTF8String = (input, start = 0, end = input.length) => decoder.decode(input.slice(start, end));
-var toHexString = (input, start = 0, end = input.length) => input.slice(start, end).reduce((memo, i) => memo + `0${i.toString(16)}`.slice(-2), "");
-var getView = (input, offset) => new DataView(input.buffer, input.byteOffset + offset);
-var readInt16LE = (input, offset = 0) => getView(input, offset).getInt16(0, true);
-var readUInt16BE = (input, offset = 0) => getView(input, offset).getUint16(0, false);
-var readUInt16LE = (input, offset = 0) => getView(input, offset).getUint16(0, true);
-var readUInt24LE = (input, offset = 0) => {
-  const view = getView(input, offset);
+var toUTF8String = (input3, start = 0, end = input3.length) => decoder.decode(input3.slice(start, end));
+var toHexString = (input3, start = 0, end = input3.length) => input3.slice(start, end).reduce((memo, i) => memo + `0${i.toString(16)}`.slice(-2), "");
+var getView = (input3, offset) => new DataView(input3.buffer, input3.byteOffset + offset);
+var readInt16LE = (input3, offset = 0) => getView(input3, offset).getInt16(0, true);
+var readUInt16BE = (input3, offset = 0) => getView(input3, offset).getUint16(0, false);
+var readUInt16LE = (input3, offset = 0) => getView(input3, offset).getUint16(0, true);
+var readUInt24LE = (input3, offset = 0) => {
+  const view = getView(input3, offset);
   return view.getUint16(0, true) + (view.getUint8(2) << 16);
 };
-var readInt32LE = (input, offset = 0) => getView(input, offset).getInt32(0, true);
-var readUInt32BE = (input, offset = 0) => getView(input, offset).getUint32(0, false);
-var readUInt32LE = (input, offset = 0) => getView(input, offset).getUint32(0, true);
+var readInt32LE = (input3, offset = 0) => getView(input3, offset).getInt32(0, true);
+var readUInt32BE = (input3, offset = 0) => getView(input3, offset).getUint32(0, false);
+var readUInt32LE = (input3, offset = 0) => getView(input3, offset).getUint32(0, true);
 var methods = {
   readUInt16BE,
   readUInt16LE,
   readUInt32BE,
   readUInt32LE
 };
-function readUInt(input, bits, offset = 0, isBigEndian = false) {
+function readUInt(input3, bits, offset = 0, isBigEndian = false) {
   const endian = isBigEndian ? "BE" : "LE";
   const methodName = `readUInt${bits}${endian}`;
-  return methods[methodName](input, offset);
+  return methods[methodName](input3, offset);
 }
 var BOX_HEADER_SIZE = 8;
-function readBox(input, view, base, offset, boxCode) {
-  if (input.length - offset < BOX_HEADER_SIZE)
+function readBox(input3, view, base, offset, boxCode) {
+  if (input3.length - offset < BOX_HEADER_SIZE)
     return void 0;
   const boxSize = view.getUint32(base + offset, false);
-  if (input.length - offset < boxSize)
+  if (input3.length - offset < boxSize)
     return void 0;
   return {
     offset,
@@ -73728,27 +73730,27 @@ function readBox(input, view, base, offset, boxCode) {
   };
 }
 var boxViews = /* @__PURE__ */ new WeakMap();
-function getBoxView(input) {
-  let view = boxViews.get(input.buffer);
+function getBoxView(input3) {
+  let view = boxViews.get(input3.buffer);
   if (!view) {
-    view = new DataView(input.buffer);
-    boxViews.set(input.buffer, view);
+    view = new DataView(input3.buffer);
+    boxViews.set(input3.buffer, view);
   }
   return view;
 }
-function findBox(input, boxName, startOffset) {
-  const view = getBoxView(input);
+function findBox(input3, boxName, startOffset) {
+  const view = getBoxView(input3);
   const boxCode = boxName.charCodeAt(0) << 24 | boxName.charCodeAt(1) << 16 | boxName.charCodeAt(2) << 8 | boxName.charCodeAt(3);
-  const base = input.byteOffset;
+  const base = input3.byteOffset;
   let currentOffset = startOffset;
-  while (currentOffset < input.length) {
-    if (input.length - currentOffset < 4)
+  while (currentOffset < input3.length) {
+    if (input3.length - currentOffset < 4)
       break;
     if (view.getUint32(base + currentOffset, false) < BOX_HEADER_SIZE) {
       currentOffset += BOX_HEADER_SIZE;
       continue;
     }
-    const box = readBox(input, view, base, currentOffset, boxCode);
+    const box = readBox(input3, view, base, currentOffset, boxCode);
     if (!box)
       break;
     if (box.matches) {
@@ -73761,10 +73763,10 @@ function findBox(input, boxName, startOffset) {
 
 // node_modules/image-size/dist/esm/types/bmp.js
 var BMP = {
-  validate: (input) => toUTF8String(input, 0, 2) === "BM",
-  calculate: (input) => ({
-    height: Math.abs(readInt32LE(input, 22)),
-    width: readUInt32LE(input, 18)
+  validate: (input3) => toUTF8String(input3, 0, 2) === "BM",
+  calculate: (input3) => ({
+    height: Math.abs(readInt32LE(input3, 22)),
+    width: readUInt32LE(input3, 18)
   })
 };
 
@@ -73772,37 +73774,37 @@ var BMP = {
 var TYPE_ICON = 1;
 var SIZE_HEADER = 2 + 2 + 2;
 var SIZE_IMAGE_ENTRY = 1 + 1 + 1 + 1 + 2 + 2 + 4 + 4;
-function getSizeFromOffset(input, offset) {
-  const value = input[offset];
+function getSizeFromOffset(input3, offset) {
+  const value = input3[offset];
   return value === 0 ? 256 : value;
 }
-function getImageSize(input, imageIndex) {
+function getImageSize(input3, imageIndex) {
   const offset = SIZE_HEADER + imageIndex * SIZE_IMAGE_ENTRY;
   return {
-    height: getSizeFromOffset(input, offset + 1),
-    width: getSizeFromOffset(input, offset)
+    height: getSizeFromOffset(input3, offset + 1),
+    width: getSizeFromOffset(input3, offset)
   };
 }
 var ICO = {
-  validate(input) {
-    const reserved = readUInt16LE(input, 0);
-    const imageCount = readUInt16LE(input, 4);
+  validate(input3) {
+    const reserved = readUInt16LE(input3, 0);
+    const imageCount = readUInt16LE(input3, 4);
     if (reserved !== 0 || imageCount === 0)
       return false;
-    const imageType = readUInt16LE(input, 2);
+    const imageType = readUInt16LE(input3, 2);
     return imageType === TYPE_ICON;
   },
-  calculate(input) {
-    const nbImages = readUInt16LE(input, 4);
-    if (SIZE_HEADER + nbImages * SIZE_IMAGE_ENTRY > input.length) {
+  calculate(input3) {
+    const nbImages = readUInt16LE(input3, 4);
+    if (SIZE_HEADER + nbImages * SIZE_IMAGE_ENTRY > input3.length) {
       throw new TypeError("Invalid ICO");
     }
-    const imageSize2 = getImageSize(input, 0);
+    const imageSize2 = getImageSize(input3, 0);
     if (nbImages === 1)
       return imageSize2;
     const images = [];
     for (let imageIndex = 0; imageIndex < nbImages; imageIndex += 1) {
-      images.push(getImageSize(input, imageIndex));
+      images.push(getImageSize(input3, imageIndex));
     }
     return {
       width: imageSize2.width,
@@ -73815,33 +73817,33 @@ var ICO = {
 // node_modules/image-size/dist/esm/types/cur.js
 var TYPE_CURSOR = 2;
 var CUR = {
-  validate(input) {
-    const reserved = readUInt16LE(input, 0);
-    const imageCount = readUInt16LE(input, 4);
+  validate(input3) {
+    const reserved = readUInt16LE(input3, 0);
+    const imageCount = readUInt16LE(input3, 4);
     if (reserved !== 0 || imageCount === 0)
       return false;
-    const imageType = readUInt16LE(input, 2);
+    const imageType = readUInt16LE(input3, 2);
     return imageType === TYPE_CURSOR;
   },
-  calculate: (input) => ICO.calculate(input)
+  calculate: (input3) => ICO.calculate(input3)
 };
 
 // node_modules/image-size/dist/esm/types/dds.js
 var DDS = {
-  validate: (input) => readUInt32LE(input, 0) === 542327876,
-  calculate: (input) => ({
-    height: readUInt32LE(input, 12),
-    width: readUInt32LE(input, 16)
+  validate: (input3) => readUInt32LE(input3, 0) === 542327876,
+  calculate: (input3) => ({
+    height: readUInt32LE(input3, 12),
+    width: readUInt32LE(input3, 16)
   })
 };
 
 // node_modules/image-size/dist/esm/types/gif.js
 var gifRegexp = /^GIF8[79]a/;
 var GIF = {
-  validate: (input) => gifRegexp.test(toUTF8String(input, 0, 6)),
-  calculate: (input) => ({
-    height: readUInt16LE(input, 8),
-    width: readUInt16LE(input, 6)
+  validate: (input3) => gifRegexp.test(toUTF8String(input3, 0, 6)),
+  calculate: (input3) => ({
+    height: readUInt16LE(input3, 8),
+    width: readUInt16LE(input3, 6)
   })
 };
 
@@ -73856,40 +73858,40 @@ var brandMap = {
   hevx: "heic"
 };
 var HEIF = {
-  validate(input) {
-    const boxType = toUTF8String(input, 4, 8);
+  validate(input3) {
+    const boxType = toUTF8String(input3, 4, 8);
     if (boxType !== "ftyp")
       return false;
-    const ftypBox = findBox(input, "ftyp", 0);
+    const ftypBox = findBox(input3, "ftyp", 0);
     if (!ftypBox)
       return false;
-    const brand = toUTF8String(input, ftypBox.offset + 8, ftypBox.offset + 12);
+    const brand = toUTF8String(input3, ftypBox.offset + 8, ftypBox.offset + 12);
     return brand in brandMap;
   },
-  calculate(input) {
-    const metaBox = findBox(input, "meta", 0);
-    const iprpBox = metaBox && findBox(input, "iprp", metaBox.offset + 12);
-    const ipcoBox = iprpBox && findBox(input, "ipco", iprpBox.offset + 8);
+  calculate(input3) {
+    const metaBox = findBox(input3, "meta", 0);
+    const iprpBox = metaBox && findBox(input3, "iprp", metaBox.offset + 12);
+    const ipcoBox = iprpBox && findBox(input3, "ipco", iprpBox.offset + 8);
     if (!ipcoBox) {
       throw new TypeError("Invalid HEIF, no ipco box found");
     }
-    const type = toUTF8String(input, 8, 12);
+    const type = toUTF8String(input3, 8, 12);
     const images = [];
     let currentOffset = ipcoBox.offset + 8;
     while (currentOffset < ipcoBox.offset + ipcoBox.size) {
-      const ispeBox = findBox(input, "ispe", currentOffset);
+      const ispeBox = findBox(input3, "ispe", currentOffset);
       if (!ispeBox)
         break;
       if (ispeBox.size < 20) {
         throw new TypeError("Invalid HEIF");
       }
-      const rawWidth = readUInt32BE(input, ispeBox.offset + 12);
-      const rawHeight = readUInt32BE(input, ispeBox.offset + 16);
-      const clapBox = findBox(input, "clap", currentOffset);
+      const rawWidth = readUInt32BE(input3, ispeBox.offset + 12);
+      const rawHeight = readUInt32BE(input3, ispeBox.offset + 16);
+      const clapBox = findBox(input3, "clap", currentOffset);
       let width = rawWidth;
       const height = rawHeight;
       if (clapBox && clapBox.size >= 16 && clapBox.offset < ipcoBox.offset + ipcoBox.size) {
-        const cropRight = readUInt32BE(input, clapBox.offset + 12);
+        const cropRight = readUInt32BE(input3, clapBox.offset + 12);
         width = rawWidth - cropRight;
       }
       images.push({ height, width });
@@ -73948,14 +73950,14 @@ var ICON_TYPE_SIZE = {
   ic14: 512,
   ic10: 1024
 };
-function readImageHeader(input, imageOffset) {
+function readImageHeader(input3, imageOffset) {
   const imageLengthOffset = imageOffset + ENTRY_LENGTH_OFFSET;
-  if (imageLengthOffset + 4 > input.length) {
+  if (imageLengthOffset + 4 > input3.length) {
     throw new TypeError("Invalid ICNS");
   }
   return [
-    toUTF8String(input, imageOffset, imageLengthOffset),
-    readUInt32BE(input, imageLengthOffset)
+    toUTF8String(input3, imageOffset, imageLengthOffset),
+    readUInt32BE(input3, imageLengthOffset)
   ];
 }
 function getImageSize2(type) {
@@ -73963,14 +73965,14 @@ function getImageSize2(type) {
   return { width: size, height: size, type };
 }
 var ICNS = {
-  validate: (input) => toUTF8String(input, 0, 4) === "icns",
-  calculate(input) {
-    const inputLength = input.length;
-    const fileLength = readUInt32BE(input, FILE_LENGTH_OFFSET);
+  validate: (input3) => toUTF8String(input3, 0, 4) === "icns",
+  calculate(input3) {
+    const inputLength = input3.length;
+    const fileLength = readUInt32BE(input3, FILE_LENGTH_OFFSET);
     let imageOffset = SIZE_HEADER2;
     const images = [];
     while (imageOffset < fileLength && imageOffset < inputLength) {
-      const imageHeader = readImageHeader(input, imageOffset);
+      const imageHeader = readImageHeader(input3, imageOffset);
       const entryLength = imageHeader[1];
       if (entryLength < 8) {
         throw new TypeError("Invalid ICNS");
@@ -73992,32 +73994,32 @@ var ICNS = {
 
 // node_modules/image-size/dist/esm/types/j2c.js
 var J2C = {
-  validate: (input) => readUInt32BE(input, 0) === 4283432785,
-  calculate: (input) => ({
-    height: readUInt32BE(input, 12),
-    width: readUInt32BE(input, 8)
+  validate: (input3) => readUInt32BE(input3, 0) === 4283432785,
+  calculate: (input3) => ({
+    height: readUInt32BE(input3, 12),
+    width: readUInt32BE(input3, 8)
   })
 };
 
 // node_modules/image-size/dist/esm/types/jp2.js
 var JP2 = {
-  validate(input) {
-    const boxType = toUTF8String(input, 4, 8);
+  validate(input3) {
+    const boxType = toUTF8String(input3, 4, 8);
     if (boxType !== "jP  ")
       return false;
-    const ftypBox = findBox(input, "ftyp", 0);
+    const ftypBox = findBox(input3, "ftyp", 0);
     if (!ftypBox)
       return false;
-    const brand = toUTF8String(input, ftypBox.offset + 8, ftypBox.offset + 12);
+    const brand = toUTF8String(input3, ftypBox.offset + 8, ftypBox.offset + 12);
     return brand === "jp2 ";
   },
-  calculate(input) {
-    const jp2hBox = findBox(input, "jp2h", 0);
-    const ihdrBox = jp2hBox && findBox(input, "ihdr", jp2hBox.offset + 8);
+  calculate(input3) {
+    const jp2hBox = findBox(input3, "jp2h", 0);
+    const ihdrBox = jp2hBox && findBox(input3, "ihdr", jp2hBox.offset + 8);
     if (ihdrBox) {
       return {
-        height: readUInt32BE(input, ihdrBox.offset + 8),
-        width: readUInt32BE(input, ihdrBox.offset + 12)
+        height: readUInt32BE(input3, ihdrBox.offset + 8),
+        width: readUInt32BE(input3, ihdrBox.offset + 12)
       };
     }
     throw new TypeError("Unsupported JPEG 2000 format");
@@ -74033,13 +74035,13 @@ var BIG_ENDIAN_BYTE_ALIGN = "4d4d";
 var LITTLE_ENDIAN_BYTE_ALIGN = "4949";
 var IDF_ENTRY_BYTES = 12;
 var NUM_DIRECTORY_ENTRIES_BYTES = 2;
-function isEXIF(input) {
-  return toHexString(input, 2, 6) === EXIF_MARKER;
+function isEXIF(input3) {
+  return toHexString(input3, 2, 6) === EXIF_MARKER;
 }
-function extractSize(input, index) {
+function extractSize(input3, index) {
   return {
-    height: readUInt16BE(input, index),
-    width: readUInt16BE(input, index + 2)
+    height: readUInt16BE(input3, index),
+    width: readUInt16BE(input3, index + 2)
   };
 }
 function extractOrientation(exifBlock, isBigEndian) {
@@ -74067,8 +74069,8 @@ function extractOrientation(exifBlock, isBigEndian) {
     }
   }
 }
-function validateExifBlock(input, index) {
-  const exifBlock = input.slice(APP1_DATA_SIZE_BYTES, index);
+function validateExifBlock(input3, index) {
+  const exifBlock = input3.slice(APP1_DATA_SIZE_BYTES, index);
   const byteAlign = toHexString(exifBlock, EXIF_HEADER_BYTES, EXIF_HEADER_BYTES + TIFF_BYTE_ALIGN_BYTES);
   const isBigEndian = byteAlign === BIG_ENDIAN_BYTE_ALIGN;
   const isLittleEndian = byteAlign === LITTLE_ENDIAN_BYTE_ALIGN;
@@ -74076,30 +74078,30 @@ function validateExifBlock(input, index) {
     return extractOrientation(exifBlock, isBigEndian);
   }
 }
-function validateInput(input, index) {
-  if (index > input.length) {
+function validateInput(input3, index) {
+  if (index > input3.length) {
     throw new TypeError("Corrupt JPG, exceeded buffer limits");
   }
 }
 var JPG = {
-  validate: (input) => toHexString(input, 0, 2) === "ffd8",
+  validate: (input3) => toHexString(input3, 0, 2) === "ffd8",
   calculate(_input) {
-    let input = _input.slice(4);
+    let input3 = _input.slice(4);
     let orientation;
     let next;
-    while (input.length) {
-      const i = readUInt16BE(input, 0);
-      validateInput(input, i);
-      if (input[i] !== 255) {
-        input = input.subarray(1);
+    while (input3.length) {
+      const i = readUInt16BE(input3, 0);
+      validateInput(input3, i);
+      if (input3[i] !== 255) {
+        input3 = input3.subarray(1);
         continue;
       }
-      if (isEXIF(input)) {
-        orientation = validateExifBlock(input, i);
+      if (isEXIF(input3)) {
+        orientation = validateExifBlock(input3, i);
       }
-      next = input[i + 1];
+      next = input3[i + 1];
       if (next === 192 || next === 193 || next === 194) {
-        const size = extractSize(input, i + 5);
+        const size = extractSize(input3, i + 5);
         if (!orientation) {
           return size;
         }
@@ -74109,7 +74111,7 @@ var JPG = {
           width: size.width
         };
       }
-      input = input.subarray(i + 2);
+      input3 = input3.subarray(i + 2);
     }
     throw new TypeError("Invalid JPG, no size found");
   }
@@ -74121,8 +74123,8 @@ var BitReader = class {
   endianness;
   byteOffset = 2;
   bitOffset = 0;
-  constructor(input, endianness) {
-    this.input = input;
+  constructor(input3, endianness) {
+    this.input = input3;
     this.endianness = endianness;
   }
   getBits(length = 1) {
@@ -74175,11 +74177,11 @@ function calculateImageWidth(reader, isSmallImage, widthMode, height) {
   return Math.floor(height * aspectRatios[widthMode - 1]);
 }
 var JXLStream = {
-  validate: (input) => {
-    return toHexString(input, 0, 2) === "ff0a";
+  validate: (input3) => {
+    return toHexString(input3, 0, 2) === "ff0a";
   },
-  calculate(input) {
-    const reader = new BitReader(input, "little-endian");
+  calculate(input3) {
+    const reader = new BitReader(input3, "little-endian");
     const isSmallImage = reader.getBits(1) === 1;
     const height = calculateImageDimension(reader, isSmallImage);
     const widthMode = reader.getBits(3);
@@ -74189,28 +74191,28 @@ var JXLStream = {
 };
 
 // node_modules/image-size/dist/esm/types/jxl.js
-function extractCodestream(input) {
-  const jxlcBox = findBox(input, "jxlc", 0);
+function extractCodestream(input3) {
+  const jxlcBox = findBox(input3, "jxlc", 0);
   if (jxlcBox) {
-    return input.subarray(jxlcBox.offset + 8, jxlcBox.offset + jxlcBox.size);
+    return input3.subarray(jxlcBox.offset + 8, jxlcBox.offset + jxlcBox.size);
   }
-  const partialStreams = extractPartialStreams(input);
+  const partialStreams = extractPartialStreams(input3);
   if (partialStreams.length > 0) {
     return concatenateCodestreams(partialStreams);
   }
   return void 0;
 }
-function extractPartialStreams(input) {
+function extractPartialStreams(input3) {
   const partialStreams = [];
   let offset = 0;
-  while (offset < input.length) {
-    const jxlpBox = findBox(input, "jxlp", offset);
+  while (offset < input3.length) {
+    const jxlpBox = findBox(input3, "jxlp", offset);
     if (!jxlpBox)
       break;
     if (jxlpBox.size < 12) {
       throw new TypeError("Invalid JXL");
     }
-    partialStreams.push(input.slice(jxlpBox.offset + 12, jxlpBox.offset + jxlpBox.size));
+    partialStreams.push(input3.slice(jxlpBox.offset + 12, jxlpBox.offset + jxlpBox.size));
     offset = jxlpBox.offset + jxlpBox.size;
   }
   return partialStreams;
@@ -74229,18 +74231,18 @@ function concatenateCodestreams(partialCodestreams) {
   return codestream;
 }
 var JXL = {
-  validate: (input) => {
-    const boxType = toUTF8String(input, 4, 8);
+  validate: (input3) => {
+    const boxType = toUTF8String(input3, 4, 8);
     if (boxType !== "JXL ")
       return false;
-    const ftypBox = findBox(input, "ftyp", 0);
+    const ftypBox = findBox(input3, "ftyp", 0);
     if (!ftypBox)
       return false;
-    const brand = toUTF8String(input, ftypBox.offset + 8, ftypBox.offset + 12);
+    const brand = toUTF8String(input3, ftypBox.offset + 8, ftypBox.offset + 12);
     return brand === "jxl ";
   },
-  calculate(input) {
-    const codestream = extractCodestream(input);
+  calculate(input3) {
+    const codestream = extractCodestream(input3);
     if (codestream)
       return JXLStream.calculate(codestream);
     throw new TypeError("Invalid JXL");
@@ -74249,16 +74251,16 @@ var JXL = {
 
 // node_modules/image-size/dist/esm/types/ktx.js
 var KTX = {
-  validate: (input) => {
-    const signature = toUTF8String(input, 1, 7);
+  validate: (input3) => {
+    const signature = toUTF8String(input3, 1, 7);
     return ["KTX 11", "KTX 20"].includes(signature);
   },
-  calculate: (input) => {
-    const type = input[5] === 49 ? "ktx" : "ktx2";
+  calculate: (input3) => {
+    const type = input3[5] === 49 ? "ktx" : "ktx2";
     const offset = type === "ktx" ? 36 : 20;
     return {
-      height: readUInt32LE(input, offset + 4),
-      width: readUInt32LE(input, offset),
+      height: readUInt32LE(input3, offset + 4),
+      width: readUInt32LE(input3, offset),
       type
     };
   }
@@ -74269,11 +74271,11 @@ var pngSignature = "PNG\r\n\n";
 var pngImageHeaderChunkName = "IHDR";
 var pngFriedChunkName = "CgBI";
 var PNG = {
-  validate(input) {
-    if (pngSignature === toUTF8String(input, 1, 8)) {
-      let chunkName = toUTF8String(input, 12, 16);
+  validate(input3) {
+    if (pngSignature === toUTF8String(input3, 1, 8)) {
+      let chunkName = toUTF8String(input3, 12, 16);
       if (chunkName === pngFriedChunkName) {
-        chunkName = toUTF8String(input, 28, 32);
+        chunkName = toUTF8String(input3, 28, 32);
       }
       if (chunkName !== pngImageHeaderChunkName) {
         throw new TypeError("Invalid PNG");
@@ -74282,16 +74284,16 @@ var PNG = {
     }
     return false;
   },
-  calculate(input) {
-    if (toUTF8String(input, 12, 16) === pngFriedChunkName) {
+  calculate(input3) {
+    if (toUTF8String(input3, 12, 16) === pngFriedChunkName) {
       return {
-        height: readUInt32BE(input, 36),
-        width: readUInt32BE(input, 32)
+        height: readUInt32BE(input3, 36),
+        width: readUInt32BE(input3, 32)
       };
     }
     return {
-      height: readUInt32BE(input, 20),
-      width: readUInt32BE(input, 16)
+      height: readUInt32BE(input3, 20),
+      width: readUInt32BE(input3, 16)
     };
   }
 };
@@ -74312,13 +74314,13 @@ var PAM_HEADER_LIMIT = 256;
 var isWhitespace2 = (byte) => byte === 32 || byte === 9 || byte === 10 || byte === 13;
 var isEndOfLine = (byte) => byte === 10 || byte === 13;
 var handlers = {
-  default: (input) => {
-    const end = Math.min(input.length, HEADER_SCAN_LIMIT);
+  default: (input3) => {
+    const end = Math.min(input3.length, HEADER_SCAN_LIMIT);
     const tokens = [];
     let token = "";
     let inComment = false;
     for (let i = 2; i < end && tokens.length < 2; i++) {
-      const byte = input[i];
+      const byte = input3[i];
       if (inComment) {
         inComment = !isEndOfLine(byte);
       } else if (byte === 35) {
@@ -74342,8 +74344,8 @@ var handlers = {
       height: Number.parseInt(tokens[1], 10)
     };
   },
-  pam: (input) => {
-    const header = toUTF8String(input, 0, Math.min(input.length, PAM_HEADER_LIMIT));
+  pam: (input3) => {
+    const header = toUTF8String(input3, 0, Math.min(input3.length, PAM_HEADER_LIMIT));
     const size = {};
     for (const line of header.split(/[\r\n]+/)) {
       if (line.length > 16 || line.charCodeAt(0) > 128) {
@@ -74367,21 +74369,21 @@ var handlers = {
   }
 };
 var PNM = {
-  validate: (input) => toUTF8String(input, 0, 2) in PNMTypes,
-  calculate(input) {
-    const signature = toUTF8String(input, 0, 2);
+  validate: (input3) => toUTF8String(input3, 0, 2) in PNMTypes,
+  calculate(input3) {
+    const signature = toUTF8String(input3, 0, 2);
     const type = PNMTypes[signature];
     const handler2 = handlers[type] || handlers.default;
-    return handler2(input);
+    return handler2(input3);
   }
 };
 
 // node_modules/image-size/dist/esm/types/psd.js
 var PSD = {
-  validate: (input) => toUTF8String(input, 0, 4) === "8BPS",
-  calculate: (input) => ({
-    height: readUInt32BE(input, 14),
-    width: readUInt32BE(input, 18)
+  validate: (input3) => toUTF8String(input3, 0, 4) === "8BPS",
+  calculate: (input3) => ({
+    height: readUInt32BE(input3, 14),
+    width: readUInt32BE(input3, 18)
   })
 };
 
@@ -74456,9 +74458,9 @@ function calculateByViewbox(attrs, viewbox) {
   };
 }
 var SVG = {
-  validate: (input) => svgReg.test(toUTF8String(input, 0, 1e3)),
-  calculate(input) {
-    const root = toUTF8String(input).match(extractorRegExps.root);
+  validate: (input3) => svgReg.test(toUTF8String(input3, 0, 1e3)),
+  calculate(input3) {
+    const root = toUTF8String(input3).match(extractorRegExps.root);
     if (root) {
       const attrs = parseAttributes(root[0]);
       if (attrs.width && attrs.height) {
@@ -74474,13 +74476,13 @@ var SVG = {
 
 // node_modules/image-size/dist/esm/types/tga.js
 var TGA = {
-  validate(input) {
-    return readUInt16LE(input, 0) === 0 && readUInt16LE(input, 4) === 0;
+  validate(input3) {
+    return readUInt16LE(input3, 0) === 0 && readUInt16LE(input3, 4) === 0;
   },
-  calculate(input) {
+  calculate(input3) {
     return {
-      height: readUInt16LE(input, 14),
-      width: readUInt16LE(input, 12)
+      height: readUInt16LE(input3, 14),
+      width: readUInt16LE(input3, 12)
     };
   }
 };
@@ -74506,12 +74508,12 @@ var CONSTANTS = {
     BIG: 8
   }
 };
-function readIFD(input, { isBigEndian, isBigTiff }) {
-  const view = new DataView(input.buffer, input.byteOffset);
+function readIFD(input3, { isBigEndian, isBigTiff }) {
+  const view = new DataView(input3.buffer, input3.byteOffset);
   const le2 = !isBigEndian;
   const ifdOffset = isBigTiff ? Number(view.getBigUint64(8, le2)) : view.getUint32(4, le2);
   const entryCountSize = isBigTiff ? CONSTANTS.COUNT_SIZE.BIG : CONSTANTS.COUNT_SIZE.STANDARD;
-  return input.slice(ifdOffset + entryCountSize);
+  return input3.slice(ifdOffset + entryCountSize);
 }
 function readTagValue(view, type, offset, le2) {
   switch (type) {
@@ -74530,13 +74532,13 @@ function readTagValue(view, type, offset, le2) {
       return 0;
   }
 }
-function extractTags(input, { isBigEndian, isBigTiff }) {
+function extractTags(input3, { isBigEndian, isBigTiff }) {
   const tags = {};
   const entrySize = isBigTiff ? CONSTANTS.ENTRY_SIZE.BIG : CONSTANTS.ENTRY_SIZE.STANDARD;
   const valueOffset = isBigTiff ? 12 : 8;
-  const view = new DataView(input.buffer, input.byteOffset);
+  const view = new DataView(input3.buffer, input3.byteOffset);
   const le2 = !isBigEndian;
-  for (let offset = 0; offset + entrySize < input.length; offset += entrySize) {
+  for (let offset = 0; offset + entrySize < input3.length; offset += entrySize) {
     const code2 = view.getUint16(offset, le2);
     const type = view.getUint16(offset + 2, le2);
     const length = isBigTiff ? Number(view.getBigUint64(offset + 4, le2)) : view.getUint32(offset + 4, le2);
@@ -74548,18 +74550,18 @@ function extractTags(input, { isBigEndian, isBigTiff }) {
   }
   return tags;
 }
-function determineFormat(input) {
-  const signature = toUTF8String(input, 0, 2);
+function determineFormat(input3) {
+  const signature = toUTF8String(input3, 0, 2);
   const isBigEndian = signature === "MM";
-  const view = new DataView(input.buffer, input.byteOffset);
+  const view = new DataView(input3.buffer, input3.byteOffset);
   const version2 = view.getUint16(2, !isBigEndian);
   return {
     isBigEndian,
     isBigTiff: version2 === 43
   };
 }
-function validateBigTIFFHeader(input, isBigEndian) {
-  const view = new DataView(input.buffer, input.byteOffset);
+function validateBigTIFFHeader(input3, isBigEndian) {
+  const view = new DataView(input3.buffer, input3.byteOffset);
   const le2 = !isBigEndian;
   const byteSize = view.getUint16(4, le2);
   const reserved = view.getUint16(6, le2);
@@ -74574,16 +74576,16 @@ var signatures = /* @__PURE__ */ new Set([
   "4d4d002b"
 ]);
 var TIFF = {
-  validate: (input) => {
-    const signature = toHexString(input, 0, 4);
+  validate: (input3) => {
+    const signature = toHexString(input3, 0, 4);
     return signatures.has(signature);
   },
-  calculate(input) {
-    const format = determineFormat(input);
+  calculate(input3) {
+    const format = determineFormat(input3);
     if (format.isBigTiff) {
-      validateBigTIFFHeader(input, format.isBigEndian);
+      validateBigTIFFHeader(input3, format.isBigEndian);
     }
-    const ifdBuffer = readIFD(input, format);
+    const ifdBuffer = readIFD(input3, format);
     const tags = extractTags(ifdBuffer, format);
     const info3 = {
       height: tags[CONSTANTS.TAG.HEIGHT],
@@ -74601,49 +74603,49 @@ var TIFF = {
 };
 
 // node_modules/image-size/dist/esm/types/webp.js
-function calculateExtended(input) {
+function calculateExtended(input3) {
   return {
-    height: 1 + readUInt24LE(input, 7),
-    width: 1 + readUInt24LE(input, 4)
+    height: 1 + readUInt24LE(input3, 7),
+    width: 1 + readUInt24LE(input3, 4)
   };
 }
-function calculateLossless(input) {
+function calculateLossless(input3) {
   return {
-    height: 1 + ((input[4] & 15) << 10 | input[3] << 2 | (input[2] & 192) >> 6),
-    width: 1 + ((input[2] & 63) << 8 | input[1])
+    height: 1 + ((input3[4] & 15) << 10 | input3[3] << 2 | (input3[2] & 192) >> 6),
+    width: 1 + ((input3[2] & 63) << 8 | input3[1])
   };
 }
-function calculateLossy(input) {
+function calculateLossy(input3) {
   return {
-    height: readInt16LE(input, 8) & 16383,
-    width: readInt16LE(input, 6) & 16383
+    height: readInt16LE(input3, 8) & 16383,
+    width: readInt16LE(input3, 6) & 16383
   };
 }
 var WEBP = {
-  validate(input) {
-    const riffHeader = "RIFF" === toUTF8String(input, 0, 4);
-    const webpHeader = "WEBP" === toUTF8String(input, 8, 12);
-    const vp8Header = "VP8" === toUTF8String(input, 12, 15);
+  validate(input3) {
+    const riffHeader = "RIFF" === toUTF8String(input3, 0, 4);
+    const webpHeader = "WEBP" === toUTF8String(input3, 8, 12);
+    const vp8Header = "VP8" === toUTF8String(input3, 12, 15);
     return riffHeader && webpHeader && vp8Header;
   },
   calculate(_input) {
     const chunkHeader = toUTF8String(_input, 12, 16);
-    const input = _input.slice(20, 30);
+    const input3 = _input.slice(20, 30);
     if (chunkHeader === "VP8X") {
-      const extendedHeader = input[0];
+      const extendedHeader = input3[0];
       const validStart = (extendedHeader & 192) === 0;
       const validEnd = (extendedHeader & 1) === 0;
       if (validStart && validEnd) {
-        return calculateExtended(input);
+        return calculateExtended(input3);
       }
       throw new TypeError("Invalid WebP");
     }
-    if (chunkHeader === "VP8 " && input[0] !== 47) {
-      return calculateLossy(input);
+    if (chunkHeader === "VP8 " && input3[0] !== 47) {
+      return calculateLossy(input3);
     }
-    const signature = toHexString(input, 3, 6);
+    const signature = toHexString(input3, 3, 6);
     if (chunkHeader === "VP8L" && signature !== "9d012a") {
-      return calculateLossless(input);
+      return calculateLossless(input3);
     }
     throw new TypeError("Invalid WebP");
   }
@@ -74691,10 +74693,10 @@ var firstBytes = /* @__PURE__ */ new Map([
   [171, ["ktx"]],
   [255, ["j2c", "jpg", "jxl-stream"]]
 ]);
-function detector(input) {
-  const byte = input[0];
+function detector(input3) {
+  const byte = input3[0];
   const candidates = firstBytes.get(byte);
-  const predicate = (type) => typeHandlers.get(type)?.validate(input);
+  const predicate = (type) => typeHandlers.get(type)?.validate(input3);
   return candidates?.find(predicate) || types.find(predicate);
 }
 
@@ -74702,13 +74704,13 @@ function detector(input) {
 var globalOptions = {
   disabledTypes: []
 };
-function imageSize(input) {
-  const type = detector(input);
+function imageSize(input3) {
+  const type = detector(input3);
   if (typeof type !== "undefined") {
     if (globalOptions.disabledTypes.indexOf(type) > -1) {
       throw new TypeError(`disabled file type: ${type}`);
     }
-    const size = typeHandlers.get(type)?.calculate(input);
+    const size = typeHandlers.get(type)?.calculate(input3);
     if (size !== void 0) {
       size.type = size.type ?? type;
       if (size.images && size.images.length > 1) {
@@ -74787,14 +74789,14 @@ async function readCapped(res, cap) {
     throw new Skip(`too large (${mib(declared)}, over the ${mib(cap)} cap for an image)`);
   }
   const chunks = [];
-  let total = 0;
+  let total2 = 0;
   if (!res.body) return Buffer.alloc(0);
   const reader = res.body.getReader();
   for (; ; ) {
     const { done, value } = await reader.read();
     if (done) break;
-    total += value.byteLength;
-    if (total > cap) {
+    total2 += value.byteLength;
+    if (total2 > cap) {
       await reader.cancel().catch(() => {
       });
       throw new Skip(`too large (over the ${mib(cap)} cap for an image)`);
@@ -74877,12 +74879,12 @@ async function fetchImages(urls, access3) {
       return fetchOne(url, access3, server, signal);
     })
   );
-  let total = 0;
+  let total2 = 0;
   return results.map((r2) => {
     if (!r2.ok) return r2;
-    if (total + r2.data.length > IMAGE_LIMITS.bytesTotal)
+    if (total2 + r2.data.length > IMAGE_LIMITS.bytesTotal)
       return { ok: false, url: r2.url, reason: `the images together would exceed ${mib(IMAGE_LIMITS.bytesTotal)}` };
-    total += r2.data.length;
+    total2 += r2.data.length;
     return r2;
   });
 }
@@ -75022,11 +75024,11 @@ var BudgetStop = class extends Error {
     this.endedBy = endedBy;
   }
 };
-function addUsage(total, u2) {
-  total.input_tokens += u2.input_tokens ?? 0;
-  total.output_tokens += u2.output_tokens ?? 0;
-  total.cache_creation_input_tokens += u2.cache_creation_input_tokens ?? 0;
-  total.cache_read_input_tokens += u2.cache_read_input_tokens ?? 0;
+function addUsage(total2, u2) {
+  total2.input_tokens += u2.input_tokens ?? 0;
+  total2.output_tokens += u2.output_tokens ?? 0;
+  total2.cache_creation_input_tokens += u2.cache_creation_input_tokens ?? 0;
+  total2.cache_read_input_tokens += u2.cache_read_input_tokens ?? 0;
 }
 function textOf(content) {
   return content.filter((b3) => b3.type === "text").map((b3) => b3.text).join("\n");
@@ -75275,6 +75277,10 @@ async function runTools(run2, calls) {
     run2.toolCalls[call.name] = (run2.toolCalls[call.name] ?? 0) + 1;
     const t0 = Date.now();
     const result = await o2.toolbox.run(call.name, call.input, run2.signal);
+    if (result.spent) {
+      addUsage(run2.usage, result.spent.usage);
+      run2.cost += result.spent.costUsd;
+    }
     o2.onEvent?.({ type: "tool", turn: run2.turns, name: call.name, input: call.input, result, ms: Date.now() - t0 });
     results[i] = {
       type: "tool_result",
@@ -75508,6 +75514,18 @@ function prefixIssues(path15, issues) {
 }
 function unwrapMessage(message) {
   return typeof message === "string" ? message : message?.message;
+}
+function sizeCaps(defChecks) {
+  const caps = [];
+  for (const ch of defChecks ?? []) {
+    const d2 = ch._zod.def;
+    if (!/_(length|size)$|_equals$/.test(d2.check))
+      break;
+    const max = d2.maximum ?? d2.length ?? d2.size;
+    if (max >= 0)
+      caps.push([max, ch]);
+  }
+  return caps;
 }
 function attachSchema(issues, start, inst) {
   var _a4;
@@ -75921,23 +75939,23 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
   const origin = isInt ? "int" : "number";
   const [minimum, maximum] = NUMBER_FORMAT_RANGES[def.format];
   inst._zod.check = (payload) => {
-    const input = payload.value;
+    const input3 = payload.value;
     if (isInt) {
-      if (!Number.isInteger(input)) {
+      if (!Number.isInteger(input3)) {
         payload.issues.push({
           expected: origin,
           format: def.format,
           code: "invalid_type",
           continue: false,
-          input,
+          input: input3,
           inst
         });
         return;
       }
-      if (!Number.isSafeInteger(input)) {
-        if (input > 0) {
+      if (!Number.isSafeInteger(input3)) {
+        if (input3 > 0) {
           payload.issues.push({
-            input,
+            input: input3,
             code: "too_big",
             maximum: Number.MAX_SAFE_INTEGER,
             note: "Integers must be within the safe integer range.",
@@ -75948,7 +75966,7 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
           });
         } else {
           payload.issues.push({
-            input,
+            input: input3,
             code: "too_small",
             minimum: Number.MIN_SAFE_INTEGER,
             note: "Integers must be within the safe integer range.",
@@ -75961,10 +75979,10 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
         return;
       }
     }
-    if (input < minimum) {
+    if (input3 < minimum) {
       payload.issues.push({
         origin: "number",
-        input,
+        input: input3,
         code: "too_small",
         minimum,
         inclusive: true,
@@ -75972,10 +75990,10 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
         continue: !def.abort
       });
     }
-    if (input > maximum) {
+    if (input3 > maximum) {
       payload.issues.push({
         origin: "number",
-        input,
+        input: input3,
         code: "too_big",
         maximum,
         inclusive: true,
@@ -76155,15 +76173,15 @@ var $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
         payload.value = Number(payload.value);
       } catch (_3) {
       }
-    const input = payload.value;
-    if (typeof input === "number" && !Number.isNaN(input) && Number.isFinite(input)) {
+    const input3 = payload.value;
+    if (typeof input3 === "number" && !Number.isNaN(input3) && Number.isFinite(input3)) {
       return payload;
     }
-    const received = typeof input === "number" ? Number.isNaN(input) ? "NaN" : !Number.isFinite(input) ? String(input) : void 0 : void 0;
+    const received = typeof input3 === "number" ? Number.isNaN(input3) ? "NaN" : !Number.isFinite(input3) ? String(input3) : void 0 : void 0;
     payload.issues.push({
       expected: "number",
       code: "invalid_type",
-      input,
+      input: input3,
       inst,
       ...received ? { received } : {}
     });
@@ -76183,13 +76201,13 @@ var $ZodBoolean = /* @__PURE__ */ $constructor("$ZodBoolean", (inst, def) => {
         payload.value = Boolean(payload.value);
       } catch (_3) {
       }
-    const input = payload.value;
-    if (typeof input === "boolean")
+    const input3 = payload.value;
+    if (typeof input3 === "boolean")
       return payload;
     payload.issues.push({
       expected: "boolean",
       code: "invalid_type",
-      input,
+      input: input3,
       inst
     });
     return payload;
@@ -76207,8 +76225,76 @@ var $ZodNever = /* @__PURE__ */ $constructor("$ZodNever", (inst, def) => {
     return payload;
   };
 });
-function handlePropertyResult(result, final, key, input, optin, optout) {
-  const isPresent = key in input;
+function capSize(inst, size) {
+  const caps = sizeCaps(inst._zod.def.checks);
+  if (!caps.length)
+    return;
+  const cap = Math.min(...caps.map((c3) => c3[0]));
+  const parse6 = inst._zod.parse;
+  inst._zod.parse = (payload, ctx) => {
+    const n = size(payload.value);
+    if (n > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
+      for (const [max, ch] of sizeCaps(inst._zod.def.checks)) {
+        if (n > max && ch._zod.def.when(payload)) {
+          const start = payload.issues.length;
+          ch._zod.check(payload);
+          payload.issues[start].continue = false;
+          attachSchema(payload.issues, start, inst);
+          return payload;
+        }
+      }
+    }
+    return parse6(payload, ctx);
+  };
+}
+var arraySize = (input3) => Array.isArray(input3) ? input3.length : -1;
+function handleArrayResult(result, final, index) {
+  if (result.issues.length) {
+    final.issues.push(...prefixIssues(index, result.issues));
+  }
+  final.value[index] = result.value;
+}
+var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
+  $ZodType.init(inst, def);
+  const memo = globalConfig.memoizer;
+  memo?.attach(inst);
+  inst._zod.parse = (payload, ctx) => {
+    const input3 = payload.value;
+    if (!Array.isArray(input3)) {
+      payload.issues.push({
+        expected: "array",
+        code: "invalid_type",
+        input: input3,
+        inst
+      });
+      return payload;
+    }
+    payload.value = memo ? memo.alloc(inst, payload, Array(input3.length), ctx) : Array(input3.length);
+    const proms = [];
+    const abortEarly = ctx?.abortEarly;
+    for (let i = 0; i < input3.length; i++) {
+      const item = input3[i];
+      const result = def.element._zod.run({
+        value: item,
+        issues: []
+      }, ctx);
+      if (result instanceof Promise) {
+        proms.push(result.then((result2) => handleArrayResult(result2, payload, i)));
+      } else {
+        handleArrayResult(result, payload, i);
+        if (abortEarly && result.issues.length !== 0 && aborted(result))
+          break;
+      }
+    }
+    if (proms.length) {
+      return Promise.all(proms).then(() => payload);
+    }
+    return payload;
+  };
+  capSize(inst, arraySize);
+});
+function handlePropertyResult(result, final, key, input3, optin, optout) {
+  const isPresent = key in input3;
   const isOptionalOut = optout === "optional";
   if (!isPresent && isOptionalOut && optin === "optional") {
     return;
@@ -76260,7 +76346,7 @@ function normalizeDef(def) {
     optionalKeys: new Set(okeys)
   };
 }
-function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
+function handleCatchall(proms, input3, payload, ctx, def, inst, abortEarly) {
   const unrecognized = [];
   const keySet = def.keySet;
   const _catchall = def.catchall._zod;
@@ -76268,7 +76354,7 @@ function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
   const optin = _catchall.optin;
   const optout = _catchall.optout;
   let seen = 0;
-  for (const key in input) {
+  for (const key in input3) {
     if (abortEarly && payload.issues.length !== seen) {
       if (aborted(payload, seen))
         break;
@@ -76285,18 +76371,18 @@ function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
       unrecognized.push(key);
       continue;
     }
-    const r2 = _catchall.run({ value: input[key], issues: [] }, ctx);
+    const r2 = _catchall.run({ value: input3[key], issues: [] }, ctx);
     if (r2 instanceof Promise) {
-      proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input, optin, optout)));
+      proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input3, optin, optout)));
     } else {
-      handlePropertyResult(r2, payload, key, input, optin, optout);
+      handlePropertyResult(r2, payload, key, input3, optin, optout);
     }
   }
   if (unrecognized.length) {
     payload.issues.push({
       code: "unrecognized_keys",
       keys: unrecognized,
-      input,
+      input: input3,
       inst,
       // Describes the shape of the input, not the validity of the parsed value, so it never aborts. The parse still fails; the schema's own checks just get to run first, and an enclosing intersection can reconcile the key against a sibling operand.
       continue: true
@@ -76347,12 +76433,12 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
   memo?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
     value ?? (value = _normalized.value);
-    const input = payload.value;
-    if (!isObject2(input)) {
+    const input3 = payload.value;
+    if (!isObject2(input3)) {
       payload.issues.push({
         expected: "object",
         code: "invalid_type",
-        input,
+        input: input3,
         inst
       });
       return payload;
@@ -76373,17 +76459,17 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
       const el = shape[key];
       const optin = el._zod.optin;
       const optout = el._zod.optout;
-      const r2 = el._zod.run({ value: input[key], issues: [] }, ctx);
+      const r2 = el._zod.run({ value: input3[key], issues: [] }, ctx);
       if (r2 instanceof Promise) {
-        proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input, optin, optout)));
+        proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input3, optin, optout)));
       } else {
-        handlePropertyResult(r2, payload, key, input, optin, optout);
+        handlePropertyResult(r2, payload, key, input3, optin, optout);
       }
     }
     if (!catchall) {
       return proms.length ? Promise.all(proms).then(() => payload) : payload;
     }
-    return handleCatchall(proms, input, payload, ctx, _normalized.value, inst, abortEarly === true);
+    return handleCatchall(proms, input3, payload, ctx, _normalized.value, inst, abortEarly === true);
   };
 });
 var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
@@ -76396,14 +76482,14 @@ var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
     return new RegExp(patternValues.length ? `^(${patternValues.map((o2) => escapeRegex(o2.toString())).join("|")})$` : "^[^\\s\\S]$");
   });
   inst._zod.parse = (payload, _ctx) => {
-    const input = payload.value;
-    if (valuesSet.has(input)) {
+    const input3 = payload.value;
+    if (valuesSet.has(input3)) {
       return payload;
     }
     payload.issues.push({
       code: "invalid_value",
       values,
-      input,
+      input: input3,
       inst
     });
     return payload;
@@ -77789,9 +77875,9 @@ var allProcessors = {
   optional: optionalProcessor,
   lazy: lazyProcessor
 };
-function toJSONSchema(input, params) {
-  if ("_idmap" in input) {
-    const registry3 = input;
+function toJSONSchema(input3, params) {
+  if ("_idmap" in input3) {
+    const registry3 = input3;
     const ctx2 = initializeContext({ ...params, processors: allProcessors });
     const defs = {};
     for (const entry of registry3._idmap.entries()) {
@@ -77819,9 +77905,9 @@ function toJSONSchema(input, params) {
     return { schemas };
   }
   const ctx = initializeContext({ ...params, processors: allProcessors });
-  processSchema(input, ctx);
-  extractDefs(ctx, input);
-  return finalize(ctx, input);
+  processSchema(input3, ctx);
+  extractDefs(ctx, input3);
+  return finalize(ctx, input3);
 }
 
 // node_modules/zod/v4/mini/schemas.js
@@ -77909,6 +77995,18 @@ var ZodMiniNever = /* @__PURE__ */ $constructor("ZodMiniNever", (inst, def) => {
 // @__NO_SIDE_EFFECTS__
 function never(params) {
   return _never(ZodMiniNever, params);
+}
+var ZodMiniArray = /* @__PURE__ */ $constructor("ZodMiniArray", (inst, def) => {
+  $ZodArray.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function array(element, params) {
+  return new ZodMiniArray({
+    type: "array",
+    element,
+    ...normalizeParams(params)
+  });
 }
 var ZodMiniObject = /* @__PURE__ */ $constructor("ZodMiniObject", (inst, def) => {
   $ZodObject.init(inst, def);
@@ -78667,8 +78765,8 @@ async function prepareSandbox(opts) {
   const tmpfsBytes = bwrapSupportsSize(bwrap) ? MAX_TMPFS_BYTES : null;
   if (!tmpfsBytes)
     log("This bwrap cannot cap the size of /tmp and HOME in the sandbox (--size needs bubblewrap 0.7+).");
-  const net2 = network === "proxy" ? `via proxy to ${allowList.length} domain(s)` : network;
-  const info3 = `bwrap (network ${net2}; ${limits.info}${tmpfsBytes ? "" : ", tmpfs size NOT capped"})`;
+  const net3 = network === "proxy" ? `via proxy to ${allowList.length} domain(s)` : network;
+  const info3 = `bwrap (network ${net3}; ${limits.info}${tmpfsBytes ? "" : ", tmpfs size NOT capped"})`;
   const bwrapPath = bwrap;
   const socatPath = socat;
   const hiddenPaths = opts.hiddenPaths ?? [];
@@ -78885,14 +78983,14 @@ function defineTool(spec) {
   return {
     definition,
     readOnly: spec.readOnly,
-    async call(input, ctx) {
-      const parsed = parseInput(spec.input, definition, input);
+    async call(input3, ctx) {
+      const parsed = parseInput(spec.input, definition, input3);
       if (!parsed.ok) return fail(spec.name, parsed.message);
       return spec.run(parsed.data, ctx);
     }
   };
 }
-var PROPERTY_KEYS = ["type", "enum", "minimum", "maximum", "description"];
+var PROPERTY_KEYS = ["type", "enum", "minimum", "maximum", "items", "description"];
 function toInputSchema(schema) {
   const json = toJSONSchema(schema, { io: "input", unrepresentable: "throw" });
   if (json.type !== "object") throw new Error("a tool input schema must be an object");
@@ -78903,6 +79001,10 @@ function toInputSchema(schema) {
       const v2 = prop[k2];
       if (v2 === void 0) continue;
       if ((k2 === "minimum" || k2 === "maximum") && Math.abs(v2) === Number.MAX_SAFE_INTEGER) continue;
+      if (k2 === "items" && JSON.stringify(v2) !== '{"type":"string"}')
+        throw new Error(
+          `tool input '${key}' is an array of something other than strings, outside the supported subset`
+        );
       out[k2] = v2;
     }
     const extra = Object.keys(prop).filter((k2) => !PROPERTY_KEYS.includes(k2));
@@ -78916,12 +79018,12 @@ function toInputSchema(schema) {
     ...json.additionalProperties === false ? { additionalProperties: false } : {}
   };
 }
-function parseInput(schema, def, input) {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+function parseInput(schema, def, input3) {
+  if (typeof input3 !== "object" || input3 === null || Array.isArray(input3)) {
     return { ok: false, message: "the input must be a JSON object." };
   }
   const required2 = new Set(def.input_schema.required ?? []);
-  const obj2 = Object.fromEntries(Object.entries(input).filter(([k2, v2]) => v2 !== null || required2.has(k2)));
+  const obj2 = Object.fromEntries(Object.entries(input3).filter(([k2, v2]) => v2 !== null || required2.has(k2)));
   const r2 = schema.safeParse(obj2);
   if (r2.success) return { ok: true, data: r2.data };
   const problems = [];
@@ -78946,13 +79048,15 @@ function describeIssue(issue3, key, value, s) {
   if (s.enum) return `'${key}' must be one of ${s.enum.join(", ")}`;
   if (s.type === "string") return `'${key}' must be a string`;
   if (s.type === "boolean") return `'${key}' must be true or false`;
+  if (s.type === "array") return `'${key}' must be a list of strings`;
   return `'${key}' must be an integer`;
 }
 function describeParams(def) {
   const req = new Set(def.input_schema.required ?? []);
   return Object.entries(def.input_schema.properties).map(([k2, p3]) => {
     const s = p3;
-    return `${k2}${req.has(k2) ? "" : "?"}: ${s.enum ? s.enum.join("|") : s.type ?? "any"}`;
+    const type = s.type === "array" ? "string[]" : s.type ?? "any";
+    return `${k2}${req.has(k2) ? "" : "?"}: ${s.enum ? s.enum.join("|") : type}`;
   }).join(", ");
 }
 
@@ -78969,9 +79073,9 @@ function bashTool(runner) {
     description: BASH_DESCRIPTION,
     input: BashInput,
     readOnly: false,
-    async run(input, ctx) {
-      const timeout = input.timeout ?? DEFAULT_TIMEOUT_MS;
-      const r2 = await runner.run(input.command, timeout, ctx.signal);
+    async run(input3, ctx) {
+      const timeout = input3.timeout ?? DEFAULT_TIMEOUT_MS;
+      const r2 = await runner.run(input3.command, timeout, ctx.signal);
       return formatCommandResult(r2, timeout);
     }
   });
@@ -79011,13 +79115,13 @@ var readTool = defineTool({
   description: `Read a file in the workspace (or the agent reference docs). Returns lines numbered like \`cat -n\`, ${DEFAULT_READ_LINES} lines from offset by default; lines over ${MAX_LINE_CHARS} chars are cut. Binary files are refused. Read a file before overwriting it with Write.`,
   input: ReadInput,
   readOnly: true,
-  async run(input, ctx) {
-    const r2 = await ctx.workspace.resolve(input.file_path, "read");
+  async run(input3, ctx) {
+    const r2 = await ctx.workspace.resolve(input3.file_path, "read");
     if (!r2.stat) throw new ToolError2(`${r2.display} does not exist. Use Glob to find the right path.`);
     if (r2.stat.isDirectory())
       throw new ToolError2(`${r2.display} is a folder, not a file; use Glob or Bash \`ls\` to list it.`);
-    const offset = input.offset ?? 1;
-    const limit2 = input.limit ?? DEFAULT_READ_LINES;
+    const offset = input3.offset ?? 1;
+    const limit2 = input3.limit ?? DEFAULT_READ_LINES;
     const fh = await ctx.workspace.openRead(r2);
     let stat4;
     try {
@@ -79102,7 +79206,7 @@ async function readLineWindow(fh, o2, signal) {
     const n = ++w2.lineNo;
     inLine = false;
     const parts = kept;
-    const total = lineBytes;
+    const total2 = lineBytes;
     kept = [];
     keptBytes = 0;
     lineBytes = 0;
@@ -79112,10 +79216,10 @@ async function readLineWindow(fh, o2, signal) {
       return false;
     }
     let line = Buffer.concat(parts).toString("utf8");
-    const whole = parts.reduce((a, p3) => a + p3.length, 0) === total;
+    const whole = parts.reduce((a, p3) => a + p3.length, 0) === total2;
     if (whole && line.endsWith("\r")) line = line.slice(0, -1);
     if (!whole || line.length > maxLineChars) {
-      const size2 = whole ? `${line.length} chars` : `${w2.partialLast ? "over " : ""}${total} bytes`;
+      const size2 = whole ? `${line.length} chars` : `${w2.partialLast ? "over " : ""}${total2} bytes`;
       line = `${line.slice(0, maxLineChars)}\u2026 [line cut: ${size2}]`;
       w2.cutLines++;
     }
@@ -79183,12 +79287,12 @@ var writeTool = defineTool({
   description: "Create or overwrite a file in the workspace with the given content; parent folders are created. An existing file must be Read first. Prefer Edit for changes to existing files.",
   input: WriteInput,
   readOnly: false,
-  async run(input, ctx) {
-    const r2 = await ctx.workspace.resolve(input.file_path, "write");
+  async run(input3, ctx) {
+    const r2 = await ctx.workspace.resolve(input3.file_path, "write");
     if (r2.stat?.isDirectory()) throw new ToolError2(`${r2.display} is a folder; give a file path.`);
     if (r2.stat) assertSeenCurrent(r2, ctx, "overwrite");
-    const bytes2 = await writeWhole(r2, input.content, ctx);
-    return ok(`${r2.stat ? "Overwrote" : "Created"} ${r2.display} (${bytes2} bytes, ${lineCount(input.content)} lines).`);
+    const bytes2 = await writeWhole(r2, input3.content, ctx);
+    return ok(`${r2.stat ? "Overwrote" : "Created"} ${r2.display} (${bytes2} bytes, ${lineCount(input3.content)} lines).`);
   }
 });
 function assertSeenCurrent(r2, ctx, verb) {
@@ -79234,11 +79338,11 @@ var editTool = defineTool({
   description: "Replace an exact string in a file. old_string must match exactly (whitespace included) and be unique unless replace_all is true; include surrounding lines to make it unique.",
   input: EditInput,
   readOnly: false,
-  async run(input, ctx) {
-    if (input.old_string === input.new_string)
+  async run(input3, ctx) {
+    if (input3.old_string === input3.new_string)
       throw new ToolError2("old_string and new_string are identical; nothing to change.");
-    if (input.old_string === "") throw new ToolError2("old_string is empty; to create a file use Write.");
-    const r2 = await ctx.workspace.resolve(input.file_path, "write");
+    if (input3.old_string === "") throw new ToolError2("old_string is empty; to create a file use Write.");
+    const r2 = await ctx.workspace.resolve(input3.file_path, "write");
     if (!r2.stat) throw new ToolError2(`${r2.display} does not exist; use Write to create it.`);
     if (r2.stat.isDirectory()) throw new ToolError2(`${r2.display} is a folder; give a file path.`);
     if (r2.stat.size > MAX_EDIT_BYTES)
@@ -79253,22 +79357,22 @@ var editTool = defineTool({
     } finally {
       await fh.close();
     }
-    const count2 = occurrences(text, input.old_string);
+    const count2 = occurrences(text, input3.old_string);
     if (count2 === 0) {
       throw new ToolError2(
         `old_string was not found in ${r2.display}. Read the file and copy the text exactly (whitespace and indentation included).`
       );
     }
-    if (count2 > 1 && !input.replace_all) {
+    if (count2 > 1 && !input3.replace_all) {
       throw new ToolError2(
         `old_string occurs ${count2} times in ${r2.display}. Add surrounding lines to make it unique, or set replace_all to true.`
       );
     }
-    const updated = input.replace_all ? text.split(input.old_string).join(input.new_string) : text.replace(input.old_string, () => input.new_string);
+    const updated = input3.replace_all ? text.split(input3.old_string).join(input3.new_string) : text.replace(input3.old_string, () => input3.new_string);
     await writeWhole(r2, updated, ctx);
-    const firstLine2 = text.slice(0, text.indexOf(input.old_string)).split("\n").length;
+    const firstLine2 = text.slice(0, text.indexOf(input3.old_string)).split("\n").length;
     return ok(
-      `Edited ${r2.display}: replaced ${input.replace_all ? count2 : 1} occurrence(s) (first at line ${firstLine2}).`
+      `Edited ${r2.display}: replaced ${input3.replace_all ? count2 : 1} occurrence(s) (first at line ${firstLine2}).`
     );
   }
 });
@@ -79403,27 +79507,27 @@ var globTool = defineTool({
   description: `Find files by glob pattern (e.g. "**/*.ts", "src/**/test_*.py"), newest first; .gitignored files are skipped. At most ${MAX_GLOB_RESULTS} paths are listed.`,
   input: GlobInput,
   readOnly: true,
-  async run(input, ctx) {
-    if (input.pattern.trim() === "") throw new ToolError2('pattern is empty; use e.g. "**/*".');
-    const dir = await ctx.workspace.resolve(input.path ?? ".", "read");
+  async run(input3, ctx) {
+    if (input3.pattern.trim() === "") throw new ToolError2('pattern is empty; use e.g. "**/*".');
+    const dir = await ctx.workspace.resolve(input3.path ?? ".", "read");
     if (!dir.stat?.isDirectory())
       throw new ToolError2(`${dir.display} is not a folder${dir.stat ? "" : " (it does not exist)"}.`);
     let rels;
-    const what = `The pattern ${JSON.stringify(input.pattern)}`;
+    const what = `The pattern ${JSON.stringify(input3.pattern)}`;
     if (ctx.rg) {
       const args = ["--files", "--hidden", "--no-require-git", "--no-messages", "-g", "!.git"];
-      const base = input.pattern.split("/").pop();
+      const base = input3.pattern.split("/").pop();
       const prefiltered = /^[\w.*?-]+$/.test(base) && base !== "*" && !base.includes("**");
       if (prefiltered) args.push("--type-add", `pattern:${base}`, "-t", "pattern");
       const res = await runProcess(ctx.rg, args, dir.path, ctx.signal);
-      const exact = prefiltered && (input.pattern === base || input.pattern === `**/${base}`);
-      rels = exact ? res.stdout.split("\n").filter(Boolean) : await offloaded(ctx, { kind: "filter", pattern: input.pattern, listing: res.stdout }, what, GLOB_INSTEAD);
+      const exact = prefiltered && (input3.pattern === base || input3.pattern === `**/${base}`);
+      rels = exact ? res.stdout.split("\n").filter(Boolean) : await offloaded(ctx, { kind: "filter", pattern: input3.pattern, listing: res.stdout }, what, GLOB_INSTEAD);
     } else {
-      const task = { kind: "walk", root: ctx.workspace.root, dir: dir.path, pattern: input.pattern };
+      const task = { kind: "walk", root: ctx.workspace.root, dir: dir.path, pattern: input3.pattern };
       rels = await offloaded(ctx, task, what, GLOB_INSTEAD);
     }
     rels = rels.filter((rel) => !ctx.workspace.isHidden(path9.join(dir.path, rel)));
-    if (rels.length === 0) return ok(`No files match ${input.pattern} in ${dir.display}.`);
+    if (rels.length === 0) return ok(`No files match ${input3.pattern} in ${dir.display}.`);
     const sortByTime = rels.length <= MAX_SORTED;
     let ordered;
     if (sortByTime) {
@@ -79475,18 +79579,18 @@ var grepTool = defineTool({
   description: "Search file contents with a regex (ripgrep syntax); .gitignored files are skipped. output_mode: files_with_matches (default), content (matching lines; -n/-A/-B/-C apply) or count.",
   input: GrepInput,
   readOnly: true,
-  async run(input, ctx) {
-    const mode = input.output_mode ?? "files_with_matches";
-    const target = await ctx.workspace.resolve(input.path ?? ".", "read");
+  async run(input3, ctx) {
+    const mode = input3.output_mode ?? "files_with_matches";
+    const target = await ctx.workspace.resolve(input3.path ?? ".", "read");
     if (!target.stat) throw new ToolError2(`${target.display} does not exist.`);
-    const lines = ctx.rg ? await withRipgrep(ctx.rg, input, mode, target.display, ctx) : await withJs(input, mode, target.path, target.stat.isDirectory(), ctx);
-    if (lines.length === 0) return ok(`No matches for ${JSON.stringify(input.pattern)} in ${target.display}.`);
+    const lines = ctx.rg ? await withRipgrep(ctx.rg, input3, mode, target.display, ctx) : await withJs(input3, mode, target.path, target.stat.isDirectory(), ctx);
+    if (lines.length === 0) return ok(`No matches for ${JSON.stringify(input3.pattern)} in ${target.display}.`);
     if (mode !== "content") lines.sort();
     let shown2 = lines;
     const notes = [];
-    if (input.head_limit && lines.length > input.head_limit) {
-      shown2 = lines.slice(0, input.head_limit);
-      notes.push(`[head_limit ${input.head_limit}: ${lines.length - input.head_limit} more lines not shown.]`);
+    if (input3.head_limit && lines.length > input3.head_limit) {
+      shown2 = lines.slice(0, input3.head_limit);
+      notes.push(`[head_limit ${input3.head_limit}: ${lines.length - input3.head_limit} more lines not shown.]`);
     }
     const text = [...shown2, ...notes].join("\n");
     return ok(
@@ -79494,7 +79598,7 @@ var grepTool = defineTool({
     );
   }
 });
-async function withRipgrep(rg, input, mode, shown2, ctx) {
+async function withRipgrep(rg, input3, mode, shown2, ctx) {
   const args = [
     "--null",
     "--no-require-git",
@@ -79510,19 +79614,19 @@ async function withRipgrep(rg, input, mode, shown2, ctx) {
   else if (mode === "count") args.push("-c", "--with-filename");
   else {
     args.push("--no-heading", "--with-filename");
-    if (input["-n"] !== false) args.push("-n");
-    if (input["-C"] !== void 0) args.push("-C", String(input["-C"]));
-    if (input["-A"] !== void 0) args.push("-A", String(input["-A"]));
-    if (input["-B"] !== void 0) args.push("-B", String(input["-B"]));
+    if (input3["-n"] !== false) args.push("-n");
+    if (input3["-C"] !== void 0) args.push("-C", String(input3["-C"]));
+    if (input3["-A"] !== void 0) args.push("-A", String(input3["-A"]));
+    if (input3["-B"] !== void 0) args.push("-B", String(input3["-B"]));
   }
-  if (input["-i"]) args.push("-i");
-  if (input.multiline) args.push("-U", "--multiline-dotall");
-  if (input.glob && !input.glob.includes("/") && !input.glob.startsWith("!"))
-    args.push("--type-add", `glob:${input.glob}`, "-t", "glob");
-  else if (input.glob) args.push("-g", input.glob);
+  if (input3["-i"]) args.push("-i");
+  if (input3.multiline) args.push("-U", "--multiline-dotall");
+  if (input3.glob && !input3.glob.includes("/") && !input3.glob.startsWith("!"))
+    args.push("--type-add", `glob:${input3.glob}`, "-t", "glob");
+  else if (input3.glob) args.push("-g", input3.glob);
   args.push("-g", "!.git");
-  if (input.type) args.push("--type", input.type);
-  args.push("-e", input.pattern);
+  if (input3.type) args.push("--type", input3.type);
+  args.push("-e", input3.pattern);
   if (shown2 !== ".") args.push("--", shown2);
   const res = await runProcess(rg, args, ctx.workspace.root, ctx.signal);
   if (res.code === 2 && res.stderr.trim()) {
@@ -79562,40 +79666,527 @@ async function withRipgrep(rg, input, mode, shown2, ctx) {
     const file = line.slice(0, nul);
     if (isDropped(file)) continue;
     const rest = line.slice(nul + 1);
-    const sep6 = mode === "content" && input["-n"] !== false ? /^\d+([:-])/.exec(rest)?.[1] ?? ":" : ":";
+    const sep6 = mode === "content" && input3["-n"] !== false ? /^\d+([:-])/.exec(rest)?.[1] ?? ":" : ":";
     out.push(`${file}${sep6}${rest}`);
   }
   while (out.at(-1) === "--") out.pop();
   return out;
 }
-async function withJs(input, mode, target, isDir, ctx) {
-  const flags = `${input["-i"] ? "i" : ""}${input.multiline ? "gms" : "g"}u`;
+async function withJs(input3, mode, target, isDir, ctx) {
+  const flags = `${input3["-i"] ? "i" : ""}${input3.multiline ? "gms" : "g"}u`;
   try {
-    new RegExp(input.pattern, flags);
+    new RegExp(input3.pattern, flags);
   } catch (e) {
     throw new ToolError2(`invalid regex: ${e.message}`);
   }
-  if (input.type && !FILE_TYPES[input.type]) {
+  if (input3.type && !FILE_TYPES[input3.type]) {
     const known = Object.keys(FILE_TYPES).join(", ");
-    throw new ToolError2(`unrecognized file type '${input.type}'. Known: ${known}; or use the glob parameter.`);
+    throw new ToolError2(`unrecognized file type '${input3.type}'. Known: ${known}; or use the glob parameter.`);
   }
   const task = {
     kind: "grep",
     root: ctx.workspace.root,
     target,
     isDir,
-    pattern: input.pattern,
+    pattern: input3.pattern,
     flags,
-    multiline: input.multiline === true,
-    ...input.glob ? { glob: input.glob } : {},
-    ...input.type ? { type: input.type } : {},
+    multiline: input3.multiline === true,
+    ...input3.glob ? { glob: input3.glob } : {},
+    ...input3.type ? { type: input3.type } : {},
     mode,
-    before: input["-B"] ?? input["-C"] ?? 0,
-    after: input["-A"] ?? input["-C"] ?? 0,
-    numbers: input["-n"] !== false,
+    before: input3["-B"] ?? input3["-C"] ?? 0,
+    after: input3["-A"] ?? input3["-C"] ?? 0,
+    numbers: input3["-n"] !== false,
     hidden: [...ctx.workspace.hiddenPaths]
   };
-  return offloaded(ctx, task, `The search for ${JSON.stringify(input.pattern)}`, GREP_INSTEAD);
+  return offloaded(ctx, task, `The search for ${JSON.stringify(input3.pattern)}`, GREP_INSTEAD);
+}
+
+// src/tools/web-fetch.ts
+import * as http from "node:http";
+import * as https from "node:https";
+import * as zlib from "node:zlib";
+import { Worker as Worker3 } from "node:worker_threads";
+
+// src/tools/web-policy.ts
+import * as dns from "node:dns";
+import * as net2 from "node:net";
+function webAllowlist(domains) {
+  const list2 = (domains ?? []).map((d2) => d2.trim()).filter(Boolean);
+  if (list2.length === 1 && list2[0].toLowerCase() === "none") return null;
+  return list2.length ? list2 : DEFAULT_ALLOWED_DOMAINS;
+}
+function portOf(u2) {
+  return Number(u2.port || (u2.protocol === "https:" ? 443 : 80));
+}
+function hostOf(u2) {
+  return u2.hostname.toLowerCase().replace(/^\[|\]$/g, "");
+}
+function admitting(host, port, allowed) {
+  return allowed.filter((e) => hostAllowed(host, port, [e]));
+}
+function checkTarget(raw, allowed) {
+  let url;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ToolError2(`'${raw}' is not a valid URL. Give a full URL such as https://docs.python.org/3/.`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new ToolError2(`only http:// and https:// URLs can be fetched, not ${url.protocol}// URLs.`);
+  if (url.username || url.password)
+    throw new ToolError2("URLs with a user name or password are refused; fetch the page without them.");
+  if (!allowed) throw new ToolError2("the network is off for this run (allowed-domains: none).");
+  const host = hostOf(url);
+  let matches = admitting(host, portOf(url), allowed);
+  let upgraded = false;
+  if (url.protocol === "http:" && !matches.some((e) => /:\d+$/.test(e.trim()))) {
+    url = new URL(url.href);
+    url.protocol = "https:";
+    upgraded = true;
+    matches = admitting(host, portOf(url), allowed);
+  }
+  if (!matches.length) {
+    const shown2 = allowed.slice(0, 8).join(", ") + (allowed.length > 8 ? `, \u2026 (${allowed.length - 8} more)` : "");
+    throw new ToolError2(
+      `${host}${url.port ? `:${url.port}` : ""} is not in allowed-domains, so it cannot be fetched (allowed: ${shown2}). Use a page on an allowed host, or ask the workflow's maintainer to add this one to the action's allowed-domains input.`
+    );
+  }
+  const exact = matches.some((e) => e.trim() !== "*" && !e.trim().startsWith("*."));
+  if (!exact && net2.isIP(host) && !isPublicAddress(host)) throw new ToolError2(nonPublic(host, host));
+  return { url, host, port: portOf(url), exact, upgraded };
+}
+function sameSite(from, to2) {
+  const bare = (u2) => hostOf(u2).replace(/^www\./, "");
+  const upgrade = from.protocol === "http:" && to2.protocol === "https:" && !from.port && !to2.port;
+  return bare(from) === bare(to2) && (from.protocol === to2.protocol ? portOf(from) === portOf(to2) : upgrade);
+}
+var NON_PUBLIC = new net2.BlockList();
+for (const [a, p3] of [
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15],
+  ["224.0.0.0", 4],
+  ["240.0.0.0", 4]
+])
+  NON_PUBLIC.addSubnet(a, p3, "ipv4");
+for (const [a, p3] of [
+  ["::", 127],
+  ["fc00::", 7],
+  ["fe80::", 10],
+  ["ff00::", 8]
+])
+  NON_PUBLIC.addSubnet(a, p3, "ipv6");
+function isPublicAddress(address) {
+  const family = net2.isIP(address);
+  if (!family) return false;
+  if (family === 6) {
+    const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+    const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+    const v4 = dotted ?? (hex ? [hex[1], hex[2]].flatMap((h3) => [parseInt(h3, 16) >> 8, parseInt(h3, 16) & 255]).join(".") : null);
+    if (v4) return isPublicAddress(v4);
+  }
+  return !NON_PUBLIC.check(address, family === 4 ? "ipv4" : "ipv6");
+}
+function nonPublic(host, address) {
+  return `${host} ${host === address ? "is" : `resolves to ${address},`} a private, loopback or link-local address, which is reached only when allowed-domains names the host exactly (a wildcard or * does not open it).`;
+}
+function guardedLookup(target) {
+  return (hostname, options2, callback) => {
+    dns.lookup(hostname, { ...options2, all: true }, (err, addresses) => {
+      if (err) return callback(err, "", 0);
+      const bad = target.exact ? void 0 : addresses.find((a) => !isPublicAddress(a.address));
+      if (bad) return callback(new ToolError2(nonPublic(hostname, bad.address)), "", 0);
+      if (options2.all) return callback(null, addresses);
+      const first = addresses[0];
+      if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: "ENOTFOUND" }), "", 0);
+      callback(null, first.address, first.family);
+    });
+  };
+}
+function searchDomains(run2, call) {
+  const bare = (d2) => d2.trim().toLowerCase().replace(/^https?:\/\//, "").replace(/[/:].*$/, "").replace(/^\*\./, "").replace(/\.$/, "");
+  const within2 = (inner, outer) => hostAllowed(inner, 443, [`*.${outer}`]);
+  const anyHost = run2.some((e) => e.trim() === "*");
+  const runDomains = anyHost ? [] : [...new Set(run2.map(bare).filter(Boolean))];
+  const callDomains = call?.length ? [...new Set(call.map(bare).filter(Boolean))] : null;
+  if (anyHost) return callDomains;
+  if (!callDomains) return runDomains;
+  const out = /* @__PURE__ */ new Set();
+  for (const c3 of callDomains)
+    for (const r2 of runDomains) {
+      if (within2(c3, r2)) out.add(c3);
+      else if (within2(r2, c3)) out.add(r2);
+    }
+  return [...out];
+}
+
+// src/tools/web-fetch.ts
+var MAX_FETCH_BYTES = 5 * 1024 * 1024;
+var FETCH_TIMEOUT_MS = 6e4;
+var CONVERT_TIMEOUT_MS = 3e4;
+var MAX_REDIRECTS = 10;
+var HEADERS = {
+  "user-agent": "backend-developer-action (WebFetch)",
+  accept: "text/html,application/xhtml+xml,text/markdown,text/plain;q=0.9,application/json;q=0.9,*/*;q=0.5",
+  "accept-encoding": "gzip, deflate, br"
+};
+var input = strictObject({
+  url: string2().check(describe3("The URL to fetch (http:// is upgraded to https://)")),
+  prompt: string2().check(describe3("What you want to learn from the page"))
+});
+function webFetchTool(opts = {}) {
+  const allowed = webAllowlist(opts.allowedDomains);
+  return defineTool({
+    name: "WebFetch",
+    description: "Fetches a URL from a host in allowed-domains and returns the page as Markdown (cut at about 30k characters), with your prompt, so you can find what it asks. A redirect to another host is reported, not followed: fetch the new URL if you want it. Read-only.",
+    input,
+    readOnly: true,
+    async run({ url, prompt }, ctx) {
+      const deadline = AbortSignal.timeout(opts.timeoutMs ?? FETCH_TIMEOUT_MS);
+      const signal = ctx.signal ? AbortSignal.any([ctx.signal, deadline]) : deadline;
+      try {
+        return await fetchPage(url, prompt, allowed, opts.maxBytes ?? MAX_FETCH_BYTES, signal);
+      } catch (e) {
+        if (e instanceof ToolError2) throw e;
+        if (deadline.aborted && !ctx.signal?.aborted)
+          throw new ToolError2(`${url} did not answer within ${(opts.timeoutMs ?? FETCH_TIMEOUT_MS) / 1e3} s.`);
+        if (ctx.signal?.aborted) throw abortReason(ctx.signal);
+        throw new ToolError2(`cannot fetch ${url}: ${errorMessage(e)}.`);
+      }
+    }
+  });
+}
+async function fetchPage(raw, prompt, allowed, maxBytes, signal) {
+  let target = checkTarget(raw, allowed);
+  for (let hop = 0; ; hop++) {
+    const got = await request3(target, maxBytes, signal);
+    if (got.kind === "binary") {
+      throw new ToolError2(
+        `${target.url.href} is ${got.contentType || "binary content"}${got.length ? ` (${got.length} bytes)` : ""}, not a text page: WebFetch returns text and HTML only.`
+      );
+    }
+    if (got.kind === "page") return render2(target, got, prompt, signal);
+    const next = new URL(got.location, target.url);
+    if (!sameSite(target.url, next)) return reportRedirect(target.url, next, got, prompt, allowed);
+    if (hop >= MAX_REDIRECTS) throw new ToolError2(`${raw} redirected more than ${MAX_REDIRECTS} times; giving up.`);
+    target = checkTarget(next.href, allowed);
+  }
+}
+function reportRedirect(from, to2, got, prompt, allowed) {
+  let outside = null;
+  try {
+    checkTarget(to2.href, allowed);
+  } catch (e) {
+    outside = errorMessage(e);
+  }
+  const lines = [
+    "REDIRECT DETECTED: The URL redirects to a different host.",
+    `Original URL: ${from.href}`,
+    `Redirect URL: ${to2.href}`,
+    `Status: ${got.status} ${got.statusText}`
+  ];
+  if (outside) return fail("WebFetch", `${lines.join("\n")}
+It was not followed: ${outside}`);
+  return ok(
+    `${lines.join("\n")}
+It was not followed; fetch it if you want: call WebFetch again with url: "${to2.href}" and prompt: "${prompt}".`
+  );
+}
+function request3(target, maxBytes, signal) {
+  const mod = target.url.protocol === "https:" ? https : http;
+  return new Promise((resolve7, reject) => {
+    let settled = false;
+    const settle = (f3) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+      f3();
+    };
+    const onAbort = () => settle(() => reject(abortReason(signal)));
+    signal.addEventListener("abort", onAbort, { once: true });
+    const req = mod.get(
+      target.url,
+      { agent: false, lookup: guardedLookup(target), headers: HEADERS, signal },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        const statusText = res.statusMessage ?? "";
+        const location = res.headers.location;
+        if (status >= 300 && status < 400 && location) {
+          res.destroy();
+          return settle(() => resolve7({ kind: "redirect", status, statusText, location }));
+        }
+        const contentType = (res.headers["content-type"] ?? "").trim();
+        if (isBinaryType(contentType)) {
+          res.destroy();
+          return settle(() => resolve7({ kind: "binary", status, contentType, length: res.headers["content-length"] }));
+        }
+        readCapped2(decoded(res), maxBytes, () => res.destroy()).then(
+          ({ body, cut: cut2 }) => {
+            if (!contentType && looksBinary(body))
+              return settle(
+                () => resolve7({ kind: "binary", status, contentType: "binary content", length: void 0 })
+              );
+            settle(() => resolve7({ kind: "page", status, statusText, contentType, body, cut: cut2 }));
+          },
+          (e) => settle(() => reject(e))
+        );
+      }
+    );
+    req.on("error", (e) => settle(() => reject(e)));
+  });
+}
+function decoded(res) {
+  const enc = (res.headers["content-encoding"] ?? "").trim().toLowerCase();
+  if (enc === "gzip" || enc === "x-gzip") return res.pipe(zlib.createGunzip());
+  if (enc === "deflate") return res.pipe(zlib.createInflate());
+  if (enc === "br") return res.pipe(zlib.createBrotliDecompress());
+  return res;
+}
+function readCapped2(stream2, max, stop) {
+  return new Promise((resolve7, reject) => {
+    const chunks = [];
+    let size = 0;
+    let done = false;
+    const finish2 = (cut2) => {
+      if (done) return;
+      done = true;
+      resolve7({ body: Buffer.concat(chunks, size), cut: cut2 });
+    };
+    stream2.on("data", (c3) => {
+      if (done) return;
+      const room = max - size;
+      chunks.push(c3.length > room ? c3.subarray(0, room) : c3);
+      size += Math.min(c3.length, room);
+      if (c3.length >= room && size >= max) {
+        finish2(true);
+        stop();
+        stream2.destroy();
+      }
+    });
+    stream2.on("end", () => finish2(false));
+    stream2.on("error", (e) => {
+      if (!done) {
+        done = true;
+        reject(e);
+      }
+    });
+  });
+}
+var TEXT_TYPES = /^(text\/|application\/(json|xml|xhtml\+xml|javascript|ecmascript|x-javascript|yaml|x-yaml|toml|x-sh|x-httpd-php|sql|graphql|ld\+json|x-ndjson)\b|application\/[\w.+-]+\+(json|xml)\b)/i;
+function isBinaryType(contentType) {
+  const type = contentType.split(";")[0].trim().toLowerCase();
+  if (!type) return false;
+  return !TEXT_TYPES.test(type);
+}
+function looksBinary(body) {
+  return body.subarray(0, 4096).includes(0);
+}
+function charsetOf(contentType, body, html) {
+  const fromHeader = /charset\s*=\s*"?([\w.:-]+)/i.exec(contentType)?.[1];
+  if (fromHeader) return fromHeader;
+  if (html) {
+    const head = body.subarray(0, 2048).toString("latin1");
+    const meta2 = /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i.exec(head)?.[1];
+    if (meta2) return meta2;
+  }
+  return "utf-8";
+}
+function decodeText(body, charset) {
+  try {
+    return new TextDecoder(charset).decode(body);
+  } catch {
+    return new TextDecoder("utf-8").decode(body);
+  }
+}
+async function render2(target, page, prompt, signal) {
+  const type = page.contentType.split(";")[0].trim().toLowerCase();
+  const html = type === "text/html" || type === "application/xhtml+xml" || !type && /^\s*<(!doctype|html)/i.test(page.body.subarray(0, 512).toString("latin1"));
+  const text = decodeText(page.body, charsetOf(page.contentType, page.body, html));
+  const converted = html ? await convertHtml(text, signal) : { title: "", markdown: text };
+  const size = page.body.length < 1024 ? `${page.body.length} bytes` : `${Math.round(page.body.length / 1024)} KB`;
+  const head = [
+    `URL: ${target.url.href} (${page.status} ${page.statusText}, ${type || "no content type"}, ${page.cut ? "first " : ""}${size})`,
+    ...target.upgraded ? ["(http:// was upgraded to https://)"] : [],
+    ...converted.title ? [`Title: ${converted.title}`] : [],
+    `Prompt: ${prompt}`,
+    ...page.cut ? [`[The body is larger than ${page.body.length / 1024 / 1024} MB; only its start was read.]`] : []
+  ].join("\n");
+  if (page.status >= 400) {
+    return fail(
+      "WebFetch",
+      `${head}
+The server answered with an error. Its page:
+
+${capText(converted.markdown, "", 2e3)}`
+    );
+  }
+  const intro = `${head}
+The page follows${html ? " as Markdown" : ""}; find in it what the prompt asks.
+
+`;
+  return ok(
+    intro + capText(
+      converted.markdown || "(the page has no text)",
+      "The rest of the page was not shown: fetch a more specific URL (a subpage or anchor target) for it.",
+      MAX_RESULT_CHARS - intro.length
+    )
+  );
+}
+function htmlWorkerUrl() {
+  return new URL(import.meta.url.endsWith(".ts") ? "./html-worker.ts" : "./html-worker.js", import.meta.url);
+}
+function convertHtml(html, signal) {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise((resolve7, reject) => {
+    const w2 = new Worker3(htmlWorkerUrl(), { workerData: { html }, resourceLimits: { maxOldGenerationSizeMb: 512 } });
+    let done = false;
+    const end = (f3) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      void w2.terminate();
+      f3();
+    };
+    const onAbort = () => end(() => reject(abortReason(signal)));
+    const timer = setTimeout(
+      () => end(
+        () => reject(
+          new ToolError2(
+            `converting the page to Markdown took over ${CONVERT_TIMEOUT_MS / 1e3} s; fetch a smaller or more specific page.`
+          )
+        )
+      ),
+      CONVERT_TIMEOUT_MS
+    );
+    signal.addEventListener("abort", onAbort, { once: true });
+    w2.on(
+      "message",
+      (m2) => end(() => m2.ok ? resolve7(m2.page) : reject(new Error(`the page could not be converted: ${m2.error}`)))
+    );
+    w2.on("error", (e) => end(() => reject(e)));
+    w2.on("exit", (code2) => end(() => reject(new Error(`the HTML converter exited (code ${code2})`))));
+  });
+}
+
+// src/tools/web-search.ts
+var WEB_SEARCH_TOOL_TYPE = "web_search_20250305";
+var MAX_SEARCHES_PER_CALL = 8;
+var MAX_CONTINUATIONS = 3;
+var input2 = strictObject({
+  query: string2().check(describe3("The search query to use")),
+  allowed_domains: optional2(array(string2()).check(describe3("Only include search results from these domains"))),
+  blocked_domains: optional2(array(string2()).check(describe3("Never include search results from these domains")))
+});
+function webSearchTool(opts = {}) {
+  const allowed = webAllowlist(opts.allowedDomains);
+  return defineTool({
+    name: "WebSearch",
+    description: "Searches the web and returns result titles and URLs with a short answer. Results come only from the run's allowed-domains. Each search costs $0.01, counted in the run. Read-only.",
+    input: input2,
+    readOnly: true,
+    async run(call, ctx) {
+      const backend = opts.backend;
+      if (!backend) throw new ToolError2("web search is not available in this run (no model client for it).");
+      if ("unavailable" in backend) throw new ToolError2(`web search is not available here: ${backend.unavailable}.`);
+      const query = call.query.trim();
+      if (query.length < 2) throw new ToolError2("the query must be at least 2 characters.");
+      if (call.allowed_domains?.length && call.blocked_domains?.length)
+        throw new ToolError2("give allowed_domains or blocked_domains, not both in the same call.");
+      if (!allowed) throw new ToolError2("the network is off for this run (allowed-domains: none).");
+      const tool = searchTool(allowed, call.allowed_domains, call.blocked_domains);
+      const spent = [];
+      try {
+        const messages2 = [
+          { role: "user", content: `Perform a web search for the query: ${query}` }
+        ];
+        const content = [];
+        for (let i = 0; ; i++) {
+          const { message, spent: s } = await backend.ask(
+            {
+              max_tokens: 4096,
+              system: "You are an assistant for performing a web search tool use",
+              messages: messages2,
+              tools: [tool],
+              tool_choice: { type: "tool", name: "web_search" }
+            },
+            ctx.signal
+          );
+          spent.push(s);
+          content.push(...message.content);
+          if (message.stop_reason !== "pause_turn" || i >= MAX_CONTINUATIONS) break;
+          messages2.push({ role: "assistant", content: message.content });
+        }
+        return { ...ok(formatResults(query, tool, content)), spent: total(spent) };
+      } catch (e) {
+        if (ctx.signal?.aborted) throw abortReason(ctx.signal);
+        const result = fail("WebSearch", failure2(e));
+        return spent.length ? { ...result, spent: total(spent) } : result;
+      }
+    }
+  });
+}
+function searchTool(run2, allowedDomains, blockedDomains) {
+  const base = { type: WEB_SEARCH_TOOL_TYPE, name: "web_search", max_uses: MAX_SEARCHES_PER_CALL };
+  const domains = searchDomains(run2, allowedDomains);
+  if (domains === null) return blockedDomains?.length ? { ...base, blocked_domains: [...blockedDomains] } : base;
+  const blocked = (blockedDomains ?? []).map((d2) => d2.trim().toLowerCase());
+  const kept = domains.filter((d2) => !blocked.some((b3) => d2 === b3 || d2.endsWith(`.${b3}`)));
+  if (!kept.length) {
+    throw new ToolError2(
+      allowedDomains?.length ? `none of allowed_domains (${allowedDomains.join(", ")}) is within the run's allowed-domains (${run2.join(", ")}); search within those.` : `every domain of the run's allowed-domains is in blocked_domains; nothing is left to search.`
+    );
+  }
+  return { ...base, allowed_domains: kept };
+}
+function formatResults(query, tool, content) {
+  const out = [`Web search results for query: "${query}"`];
+  if (tool.allowed_domains) out.push(`(results limited to: ${tool.allowed_domains.join(", ")})`);
+  let text = "";
+  const flush = () => {
+    if (text.trim()) out.push(text.trim());
+    text = "";
+  };
+  for (const block of content) {
+    if (block.type === "text") text += block.text;
+    else if (block.type === "web_search_tool_result") {
+      flush();
+      if (!Array.isArray(block.content)) out.push(`Web search error: ${block.content.error_code}`);
+      else if (!block.content.length) out.push("Links: none found.");
+      else out.push(`Links: ${JSON.stringify(block.content.map((r2) => ({ title: r2.title, url: r2.url })))}`);
+    }
+  }
+  flush();
+  return out.join("\n\n");
+}
+function failure2(e) {
+  if (e instanceof ToolError2) return e.message;
+  const status = httpStatus(e);
+  const message = errorMessage(e);
+  if (status === 400 && /web[_ ]search|server[_ ]tool|tool type|not supported/i.test(message))
+    return `web search is not available with this provider or model: the API answered "${message}".`;
+  return `the search request failed${status ? ` (HTTP ${status})` : ""}: ${message}`;
+}
+function total(parts) {
+  const usage = { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+  let costUsd2 = 0;
+  let webSearches = 0;
+  for (const p3 of parts) {
+    usage.input_tokens += p3.usage.input_tokens;
+    usage.output_tokens += p3.usage.output_tokens;
+    usage.cache_creation_input_tokens += p3.usage.cache_creation_input_tokens;
+    usage.cache_read_input_tokens += p3.usage.cache_read_input_tokens;
+    costUsd2 += p3.costUsd;
+    webSearches += p3.webSearches ?? 0;
+  }
+  return { usage, costUsd: costUsd2, webSearches };
 }
 
 // src/tools/workspace.ts
@@ -79651,9 +80242,9 @@ var Workspace = class _Workspace {
    * Resolves a path the model gave (relative to `base`, default the workspace root) and checks it.
    * Throws ToolError saying what was refused and what to do instead.
    */
-  async resolve(input, access3, base) {
-    if (typeof input !== "string" || input.trim() === "") throw new ToolError2("a path is required.");
-    const p3 = input;
+  async resolve(input3, access3, base) {
+    if (typeof input3 !== "string" || input3.trim() === "") throw new ToolError2("a path is required.");
+    const p3 = input3;
     if (p3.includes("\0"))
       throw new ToolError2("the path contains a NUL character; give a plain path inside the workspace.");
     if (INVISIBLE.test(p3))
@@ -79902,7 +80493,9 @@ async function createToolbox(opts) {
     Edit: editTool,
     Bash: bashTool({ run: (command, timeoutMs, signal) => exec(command, { timeoutMs, signal }) }),
     Glob: globTool,
-    Grep: grepTool
+    Grep: grepTool,
+    WebFetch: webFetchTool({ allowedDomains: opts.allowedDomains }),
+    WebSearch: webSearchTool({ allowedDomains: opts.allowedDomains, backend: opts.webSearch })
   };
   const tools = [
     ...TOOL_NAMES.filter((n) => offered.has(n)).map((n) => all[n]),
@@ -79922,14 +80515,14 @@ async function createToolbox(opts) {
     definitions: tools.map((t2) => t2.definition),
     sandboxInfo: sandbox?.info ?? "off (Bash not offered)",
     isReadOnly: (name) => byName.get(name)?.readOnly ?? false,
-    async run(name, input, signal) {
+    async run(name, input3, signal) {
       const tool = byName.get(name);
       if (!tool) {
         return fail(name, `no such tool in this run. Available tools: ${[...byName.keys()].join(", ") || "none"}.`);
       }
       const ctx = { workspace, seen, signal, rg, matcher };
       try {
-        return masked(await untilAborted(tool.call(input, ctx), signal));
+        return masked(await untilAborted(tool.call(input3, ctx), signal));
       } catch (e) {
         if (e instanceof ToolError2) return masked(fail(name, e.message));
         if (signal?.aborted) return fail(name, "cancelled.");
@@ -80020,6 +80613,72 @@ function runBudgets(run2, agent) {
   return { ...agentBudgets(agent, { maxTurns: cfg.maxTurns, timeoutMs: cfg.timeoutMs }), maxCostUsd: cfg.maxCostUsd };
 }
 
+// src/pipeline/web.ts
+function webSearchBackend(provider, model, client) {
+  if (provider === "bedrock") return { unavailable: "Amazon Bedrock does not offer the server-side web search tool" };
+  return {
+    async ask(request4, signal) {
+      const c3 = await client;
+      const message = await c3.messages.stream({ ...request4, model: model.id }, { signal }).finalMessage();
+      const u2 = message.usage;
+      return {
+        message,
+        spent: {
+          usage: {
+            input_tokens: u2.input_tokens ?? 0,
+            output_tokens: u2.output_tokens ?? 0,
+            cache_creation_input_tokens: u2.cache_creation_input_tokens ?? 0,
+            cache_read_input_tokens: u2.cache_read_input_tokens ?? 0
+          },
+          costUsd: costUsd(model, u2),
+          webSearches: u2.server_tool_use?.web_search_requests ?? 0
+        }
+      };
+    }
+  };
+}
+var SHOWN_HOSTS = 5;
+function webUse() {
+  const hosts = /* @__PURE__ */ new Set();
+  let fetches = 0;
+  let failed = 0;
+  let searchCalls = 0;
+  let searches = 0;
+  return {
+    record({ name, input: input3, result }) {
+      if (name === "WebFetch") {
+        fetches++;
+        if (result.isError) failed++;
+        else hosts.add(hostOf2(input3?.url));
+      } else if (name === "WebSearch") {
+        searchCalls++;
+        searches += result.spent?.webSearches ?? 0;
+      }
+    },
+    lines() {
+      const parts = [];
+      if (fetches) {
+        const shown2 = [...hosts].filter(Boolean);
+        const list2 = shown2.slice(0, SHOWN_HOSTS).join(", ") + (shown2.length > SHOWN_HOSTS ? ", \u2026" : "");
+        const notes = [list2, failed ? `${failed} failed or refused` : ""].filter(Boolean).join("; ");
+        parts.push(`${fetches} ${fetches === 1 ? "fetch" : "fetches"}${notes ? ` (${notes})` : ""}`);
+      }
+      if (searchCalls) {
+        const billed = searches === searchCalls ? "" : ` (${searches} web ${searches === 1 ? "search" : "searches"} billed)`;
+        parts.push(`${searchCalls} ${searchCalls === 1 ? "search" : "searches"}${billed}`);
+      }
+      return parts.length ? [`web: ${parts.join(", ")}`] : [];
+    }
+  };
+}
+function hostOf2(url) {
+  try {
+    return typeof url === "string" ? new URL(url).hostname : "";
+  } catch {
+    return "";
+  }
+}
+
 // src/pipeline/agent-run.ts
 function sandboxSettings(run2, credentials) {
   return {
@@ -80062,12 +80721,15 @@ async function runAgent(run2, catalog, git, branch, credentials) {
   let toolbox;
   let opening;
   let result;
+  const web = webUse();
   try {
+    const clientReady = createModelClient(modelAccess);
     opening = createToolbox({
       ...sandboxSettings(run2, credentials),
       tools: offered,
       readOnlyRoots: agent.referenceRoots,
-      allowWorkflowChanges: cfg.allowWorkflowChanges
+      allowWorkflowChanges: cfg.allowWorkflowChanges,
+      webSearch: webSearchBackend(cfg.provider, model, clientReady)
     });
     const { comment, issue: issue3 } = event;
     const prepared = listThread(run2.gh, env.repo, event.issue.number, run2.me).then(async (thread) => {
@@ -80083,7 +80745,7 @@ async function runAgent(run2, catalog, git, branch, credentials) {
       const access3 = { serverUrl: env.serverUrl, token: cfg.githubToken, signal: run2.cancelled };
       return { task: task2, ...await fetchThreadImages(task2, access3) };
     });
-    const [, { task, images, notes }, client] = await Promise.all([opening, prepared, createModelClient(modelAccess)]);
+    const [, { task, images, notes }, client] = await Promise.all([opening, prepared, clientReady]);
     for (const n of notes) run2.log.info(redact(n));
     toolbox = await opening;
     result = await runSession({
@@ -80102,6 +80764,7 @@ async function runAgent(run2, catalog, git, branch, credentials) {
       transcript,
       onEvent: (e) => {
         if (e.type === "tool") run2.channel.progress.tool(e.name, summarizeInput(e.input));
+        if (e.type === "tool") web.record(e);
         if (e.type === "note") run2.log.info(redact(e.message));
         if (e.type === "response") run2.log.info(redact(`turn ${e.turn}: ${e.stopReason}`));
       }
@@ -80121,6 +80784,7 @@ async function runAgent(run2, catalog, git, branch, credentials) {
     };
   }
   await restoreGit();
+  run2.footer.push(...web.lines());
   Object.assign(run2.figures, {
     turns: result.turns,
     toolCalls: result.toolCalls,
@@ -80130,9 +80794,9 @@ async function runAgent(run2, catalog, git, branch, credentials) {
   run2.status = result.status;
   return { result, toolbox, offered, transcript };
 }
-function summarizeInput(input) {
-  const i = input ?? {};
-  const v2 = i.file_path ?? i.command ?? i.pattern ?? "";
+function summarizeInput(input3) {
+  const i = input3 ?? {};
+  const v2 = i.file_path ?? i.command ?? i.pattern ?? i.url ?? i.query ?? "";
   return (typeof v2 === "string" ? v2 : JSON.stringify(v2)).split("\n", 1)[0];
 }
 
@@ -84624,11 +85288,11 @@ var REQUIRED = RANK["write"] ?? 3;
 function isBot(login, userType) {
   return userType?.toLowerCase() === "bot" || /\[bot\]$/i.test(login.trim());
 }
-function decidePermission(input) {
-  const login = input.login.trim();
-  if (isBot(login, input.userType)) {
+function decidePermission(input3) {
+  const login = input3.login.trim();
+  if (isBot(login, input3.userType)) {
     const wanted2 = botKey(login);
-    if (input.allowedBots.some((b3) => botKey(b3) === wanted2)) {
+    if (input3.allowedBots.some((b3) => botKey(b3) === wanted2)) {
       return { allowed: true, reason: `${login} is a bot listed in \`${Input.AllowedBots}\`.` };
     }
     return {
@@ -84636,11 +85300,11 @@ function decidePermission(input) {
       reason: `Bots cannot run this agent unless they are listed in \`${Input.AllowedBots}\`, and ${login} is not, whatever its permission on the repository.`
     };
   }
-  const level = Math.max(rank(input.permission), rank(input.roleName));
-  const shown2 = levelName(input.permission, input.roleName);
+  const level = Math.max(rank(input3.permission), rank(input3.roleName));
+  const shown2 = levelName(input3.permission, input3.roleName);
   if (level >= REQUIRED) return { allowed: true, reason: `${login} has ${shown2} permission on the repository.` };
   const wanted = userKey(login);
-  if (input.allowedUsers.some((u2) => userKey(u2) === wanted)) {
+  if (input3.allowedUsers.some((u2) => userKey(u2) === wanted)) {
     return { allowed: true, reason: `${login} is listed in \`${Input.AllowedUsers}\`.` };
   }
   const has2 = level <= 0 ? "no access to this repository" : `${shown2} permission on this repository`;
@@ -85031,8 +85695,8 @@ function addSecret(out, raw, depth2 = 0) {
   const colon = v2.indexOf(":");
   if (colon > 0 && !v2.includes("/") && !/\s/.test(v2)) addSecret(out, v2.slice(colon + 1), depth2 + 1);
   if (/^[A-Za-z0-9+/]+={0,2}$/.test(v2) && v2.length % 4 === 0) {
-    const decoded = Buffer.from(v2, "base64").toString("utf8");
-    if (/^[\x20-\x7e]+$/.test(decoded)) addSecret(out, decoded, depth2 + 1);
+    const decoded2 = Buffer.from(v2, "base64").toString("utf8");
+    if (/^[\x20-\x7e]+$/.test(decoded2)) addSecret(out, decoded2, depth2 + 1);
   }
 }
 function unquote2(v2) {

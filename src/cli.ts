@@ -22,8 +22,10 @@ import { createModelClient, checkProviderSettings, providerSecrets } from './mod
 import { formatStatus, type StatusBlock } from './session/status.ts';
 import { runSession } from './session/session.ts';
 import type { LoopResult } from './session/loop.ts';
-import { readRecording, replayClient } from './model/replay.ts';
+import { readRecording, replayClient, type Recording } from './model/replay.ts';
+import type { ModelClient } from './model/client.ts';
 import { createToolbox, type SandboxMode } from './tools/index.ts';
+import { webSearchBackend } from './pipeline/web.ts';
 import {
   createCommandManager,
   NO_SUBMODULE_CONFIG,
@@ -228,6 +230,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     redact,
     consoleLogger,
   );
+  // Started beside the toolbox; WebSearch waits for it. A replay answers from the recording and never searches.
+  const clientReady = recording ? Promise.resolve(replayClient(recording.messages)) : createModelClient(modelAccess);
+  clientReady.catch(() => {});
   const toolbox = await createToolbox({
     workspace,
     tools: recording ? recording.tools : tools.offered,
@@ -235,15 +240,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     sandbox: values.sandbox as SandboxMode,
     env: process.env,
     log: (m) => console.error(m),
+    webSearch: recording
+      ? { unavailable: 'a replay does not search the web' }
+      : webSearchBackend(provider, model, clientReady),
   });
   const cancel = new AbortController();
   process.once('SIGINT', () => cancel.abort(new Error('interrupted (SIGINT)')));
   console.error(
     `${recording ? 'Replaying' : 'Running'} /${agent.name} (${model.id}) on ${workspace}, branch ${branch}; Bash sandbox: ${toolbox.sandboxInfo}`,
   );
-  let client;
-  if (recording) client = replayClient(recording.messages);
-  else client = await createModelClient(modelAccess);
+  const client = await clientReady;
   const result = await runSession({
     client,
     agent,
@@ -287,6 +293,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     transcript,
   });
 
+  return reportEnd({ status, result, branch, transcript, recording, client, diffSha256 });
+}
+
+/** What the CLI prints at the end, and its exit code: 1 for BLOCKED/ERROR, or a replay that did not reproduce. */
+function reportEnd(o: {
+  status: StatusBlock;
+  result: LoopResult;
+  branch: string;
+  transcript: Transcript;
+  recording: Recording | undefined;
+  client: ModelClient;
+  diffSha256: string | null | undefined;
+}): number {
+  const { status, result, branch, transcript, recording, client, diffSha256 } = o;
   console.log(formatStatus(status));
   console.error(`\n${figuresLine({ ...result })}`);
   console.error(status.files.length ? `Committed to ${branch}.` : `Nothing changed; ${branch} has no new commit.`);

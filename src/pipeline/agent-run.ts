@@ -18,6 +18,7 @@ import { createToolbox, type Toolbox, type ToolboxOptions } from '../tools/index
 import type { CredentialFiles } from '../security/credential-files.ts';
 import { errorStatus, type Run } from './run.ts';
 import { agentModel, agentTools, runBudgets } from './agent-setup.ts';
+import { webSearchBackend, webUse } from './web.ts';
 
 export interface AgentRun {
   readonly result: LoopResult;
@@ -91,13 +92,16 @@ export async function runAgent(
   let toolbox: Toolbox | undefined;
   let opening: Promise<Toolbox> | undefined;
   let result: LoopResult;
+  const web = webUse();
   try {
     // Independent waits, together: the sandbox probe, the thread from GitHub, the model client (SDK and credentials).
+    const clientReady = createModelClient(modelAccess);
     opening = createToolbox({
       ...sandboxSettings(run, credentials),
       tools: offered,
       readOnlyRoots: agent.referenceRoots,
       allowWorkflowChanges: cfg.allowWorkflowChanges,
+      webSearch: webSearchBackend(cfg.provider, model, clientReady),
     });
     const { comment, issue } = event;
     // The thread's images are fetched as soon as the thread is known, beside the other waits (never failing them).
@@ -114,7 +118,7 @@ export async function runAgent(
       const access = { serverUrl: env.serverUrl, token: cfg.githubToken, signal: run.cancelled };
       return { task, ...(await fetchThreadImages(task, access)) };
     });
-    const [, { task, images, notes }, client] = await Promise.all([opening, prepared, createModelClient(modelAccess)]);
+    const [, { task, images, notes }, client] = await Promise.all([opening, prepared, clientReady]);
     for (const n of notes) run.log.info(redact(n));
     toolbox = await opening;
     result = await runSession({
@@ -133,6 +137,7 @@ export async function runAgent(
       transcript,
       onEvent: (e) => {
         if (e.type === 'tool') run.channel.progress.tool(e.name, summarizeInput(e.input));
+        if (e.type === 'tool') web.record(e);
         if (e.type === 'note') run.log.info(redact(e.message));
         if (e.type === 'response') run.log.info(redact(`turn ${e.turn}: ${e.stopReason}`));
       },
@@ -153,6 +158,7 @@ export async function runAgent(
     };
   }
   await restoreGit();
+  run.footer.push(...web.lines());
   Object.assign(run.figures, {
     turns: result.turns,
     toolCalls: result.toolCalls,
@@ -166,7 +172,7 @@ export async function runAgent(
 /** One line for the progress checklist: the path, command or pattern a tool call is about. */
 function summarizeInput(input: unknown): string {
   const i = (input ?? {}) as Record<string, unknown>;
-  const v = i.file_path ?? i.command ?? i.pattern ?? '';
+  const v = i.file_path ?? i.command ?? i.pattern ?? i.url ?? i.query ?? '';
   // Strings as they are; anything else the model sent (a number, a mapping) as JSON, not "[object Object]".
   return (typeof v === 'string' ? v : JSON.stringify(v)).split('\n', 1)[0]!;
 }

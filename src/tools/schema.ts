@@ -10,7 +10,9 @@ import { fail, type ToolResult } from './result.ts';
 export type { ToolName };
 
 export interface PropertySchema {
-  type: 'string' | 'integer' | 'boolean';
+  type: 'string' | 'integer' | 'boolean' | 'array';
+  /** Arrays are of strings only (WebSearch's domain lists). */
+  items?: { type: 'string' };
   description?: string;
   enum?: readonly string[];
   minimum?: number;
@@ -44,7 +46,7 @@ export interface Tool<C extends ToolContext = ToolContext> {
 export interface ToolSpec<S extends z.ZodMiniObject, C extends ToolContext> {
   name: string;
   description: string;
-  /** A z.strictObject of string/integer/boolean/enum properties with z.describe() texts. */
+  /** A z.strictObject of string/integer/boolean/enum/string-array properties with z.describe() texts. */
   input: S;
   /** Read-only tools may run concurrently. */
   readOnly: boolean;
@@ -71,7 +73,7 @@ export function defineTool<S extends z.ZodMiniObject, C extends ToolContext = To
 }
 
 /** Key order of a property as sent (and as in the committed snapshot): type first, the description last. */
-const PROPERTY_KEYS = ['type', 'enum', 'minimum', 'maximum', 'description'] as const;
+const PROPERTY_KEYS = ['type', 'enum', 'minimum', 'maximum', 'items', 'description'] as const;
 
 /**
  * The JSON schema of a zod object, in the small subset the model is sent: no `$schema`, `additionalProperties: false`
@@ -93,6 +95,10 @@ export function toInputSchema(schema: z.ZodMiniObject): ToolDefinition['input_sc
       const v = prop[k];
       if (v === undefined) continue;
       if ((k === 'minimum' || k === 'maximum') && Math.abs(v as number) === Number.MAX_SAFE_INTEGER) continue;
+      if (k === 'items' && JSON.stringify(v) !== '{"type":"string"}')
+        throw new Error(
+          `tool input '${key}' is an array of something other than strings, outside the supported subset`,
+        );
       out[k] = v;
     }
     const extra = Object.keys(prop).filter((k) => !(PROPERTY_KEYS as readonly string[]).includes(k));
@@ -149,6 +155,7 @@ function describeIssue(issue: z.core.$ZodIssue, key: string, value: unknown, s: 
   if (s.enum) return `'${key}' must be one of ${s.enum.join(', ')}`;
   if (s.type === 'string') return `'${key}' must be a string`;
   if (s.type === 'boolean') return `'${key}' must be true or false`;
+  if (s.type === 'array') return `'${key}' must be a list of strings`;
   return `'${key}' must be an integer`;
 }
 
@@ -157,7 +164,8 @@ function describeParams(def: ToolDefinition): string {
   return Object.entries(def.input_schema.properties)
     .map(([k, p]) => {
       const s = p as Partial<PropertySchema>;
-      return `${k}${req.has(k) ? '' : '?'}: ${s.enum ? s.enum.join('|') : (s.type ?? 'any')}`;
+      const type = s.type === 'array' ? 'string[]' : (s.type ?? 'any');
+      return `${k}${req.has(k) ? '' : '?'}: ${s.enum ? s.enum.join('|') : type}`;
     })
     .join(', ');
 }
