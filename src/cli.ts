@@ -8,12 +8,13 @@ import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { UserError, errorMessage } from './errors.ts';
 import { DEFAULT_MODEL, type Provider, type Status } from './constants.ts';
-import { loadAgents, findAgent, DEFAULT_AGENTS_DIR } from './agents/definition.ts';
+import { loadAgents, findAgent, DEFAULT_AGENTS_DIR, type AgentDefinition } from './agents/definition.ts';
 import { builtinAgentsDir } from './agents/builtin.ts';
 import { resolveModel } from './model/models.ts';
 import { createModelClient, checkProviderSettings, providerSecrets } from './model/provider.ts';
 import { formatStatus, type StatusBlock } from './session/status.ts';
 import { runSession } from './session/session.ts';
+import { declaredTools, sessionTools } from './session/session-tools.ts';
 import type { LoopResult } from './session/loop.ts';
 import { readRecording, replayClient } from './model/replay.ts';
 import { createToolbox, type SandboxMode } from './tools/index.ts';
@@ -29,6 +30,7 @@ import { Transcript } from './session/transcript.ts';
 import { createRedactor } from './redact.ts';
 import { consoleLogger } from './log.ts';
 import { figuresLine } from './report/status-comment.ts';
+import { renderPlan } from './report/progress.ts';
 
 const USAGE = `Usage:
   backend-developer-action run "<task>" [--agent NAME] [--model M] [--max-turns N] [--max-cost-usd N] [--sandbox auto|required|off]
@@ -165,6 +167,16 @@ function modelSettings(provider: Provider, replaying: boolean) {
   return { apiKey, modelAccess };
 }
 
+/** TodoWrite and Skill for the CLI: the plan is printed as it changes, a skill that cannot be used is a warning. */
+function cliSessionTools(workspace: string, agent: AgentDefinition) {
+  return sessionTools({
+    workspace,
+    declared: declaredTools(agent),
+    onTodos: (todos) => console.error(`  ${renderPlan(todos).replace(/\n+/g, '\n  ')}`),
+    warn: (m) => console.error(`Warning: ${m}`),
+  });
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const args = readArgs(argv);
   if (typeof args === 'number') return args;
@@ -207,9 +219,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     redact,
     consoleLogger,
   );
+  // A replay offers what the recording offered.
+  const extra = await cliSessionTools(workspace, agent);
   const toolbox = await createToolbox({
     workspace,
-    tools: recording ? (recording.tools as typeof agent.tools) : agent.tools,
+    tools: recording ? recording.tools : [...agent.tools, ...extra.names],
+    extraTools: extra.tools,
     readOnlyRoots: agent.referenceRoots,
     sandbox: values.sandbox as SandboxMode,
     env: process.env,
@@ -248,6 +263,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     },
     signal: cancel.signal,
     transcript,
+    skills: extra.skills,
     onEvent: (e) => {
       if (e.type === 'tool')
         console.error(`  ${e.name} ${JSON.stringify(e.input).slice(0, 100)}${e.result.isError ? ' (error)' : ''}`);

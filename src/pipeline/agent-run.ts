@@ -9,6 +9,7 @@ import type { LoopResult } from '../session/loop.ts';
 import { resolveModel } from '../model/models.ts';
 import { createModelClient, providerModelId } from '../model/provider.ts';
 import { runSession } from '../session/session.ts';
+import { declaredTools, sessionTools } from '../session/session-tools.ts';
 import type { StatusBlock } from '../session/status.ts';
 import type { Repository } from '../git/index.ts';
 import { listThread } from '../github/comments.ts';
@@ -91,10 +92,18 @@ export async function runAgent(
   let opening: Promise<Toolbox> | undefined;
   let result: LoopResult;
   try {
+    // TodoWrite's plan becomes the progress comment's checklist; a skill that cannot be used is a warning.
+    const extra = await sessionTools({
+      workspace: env.workspace,
+      declared: declaredTools(agent),
+      onTodos: (todos) => run.channel.progress.plan(todos),
+      warn: (m) => run.log.warning(redact(m)),
+    });
     // Independent waits, together: the sandbox probe, the thread from GitHub, the model client (SDK and credentials).
     opening = createToolbox({
       ...sandboxSettings(run, credentials),
-      tools: offered,
+      tools: [...offered, ...extra.names],
+      extraTools: extra.tools,
       readOnlyRoots: agent.referenceRoots,
       allowWorkflowChanges: cfg.allowWorkflowChanges,
     });
@@ -126,6 +135,7 @@ export async function runAgent(
       budgets: { maxTurns: cfg.maxTurns, maxCostUsd: cfg.maxCostUsd, timeoutMs: cfg.timeoutMs },
       signal: run.cancelled,
       transcript,
+      skills: extra.skills,
       onEvent: (e) => {
         if (e.type === 'tool') run.channel.progress.tool(e.name, summarizeInput(e.input));
         if (e.type === 'note') run.log.info(redact(e.message));

@@ -1,7 +1,8 @@
 import type { AgentDefinition } from '../agents/definition.ts';
 import type { ModelInfo } from '../model/models.ts';
 import { costUsd } from '../model/models.ts';
-import { repoContext } from '../repo-context/index.ts';
+import { repoContext, type Skill } from '../repo-context/index.ts';
+import { skillAccess } from './project-prompt.ts';
 import type { TaskInput } from './prompt.ts';
 import { runAgentLoop, type LoopEvent, type LoopOptions, type LoopResult } from './loop.ts';
 import type { Toolbox } from '../tools/index.ts';
@@ -22,6 +23,8 @@ export interface SessionInput {
   readonly signal?: AbortSignal;
   readonly transcript: Transcript;
   readonly onEvent?: (e: LoopEvent) => void;
+  /** The repository's skills (session-tools.ts finds them), listed in the system prompt. */
+  readonly skills?: readonly Skill[];
 }
 
 /** One agent session, the same in the action and the CLI: context, prompts, the loop, and the transcript. */
@@ -37,6 +40,8 @@ export async function runSession(s: SessionInput): Promise<LoopResult> {
     branch: s.branch,
     sandboxInfo: s.toolbox.sandboxInfo,
     referenceDocs: s.agent.referenceRoots,
+    instructions: ctx.instructions,
+    skills: { list: s.skills ?? [], via: skillAccess(s.toolbox.definitions.map((d) => d.name)) },
   });
   const task = taskMessage({ ...s.task, repoContext: ctx.text });
   s.transcript.write({
