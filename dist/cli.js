@@ -216,11 +216,11 @@ var require_section_matter = __commonJS({
     "use strict";
     var typeOf = require_kind_of();
     var extend2 = require_extend_shallow();
-    module2.exports = function(input3, options2) {
+    module2.exports = function(input5, options2) {
       if (typeof options2 === "function") {
         options2 = { parse: options2 };
       }
-      var file = toObject(input3);
+      var file = toObject(input5);
       var defaults2 = { section_delimiter: "---", parse: identity };
       var opts = extend2({}, defaults2, options2);
       var delim = opts.section_delimiter;
@@ -288,16 +288,16 @@ var require_section_matter = __commonJS({
       }
       return true;
     }
-    function toObject(input3) {
-      if (typeOf(input3) !== "object") {
-        input3 = { content: input3 };
+    function toObject(input5) {
+      if (typeOf(input5) !== "object") {
+        input5 = { content: input5 };
       }
-      if (typeof input3.content !== "string" && !isBuffer(input3.content)) {
+      if (typeof input5.content !== "string" && !isBuffer(input5.content)) {
         throw new TypeError("expected a buffer or string");
       }
-      input3.content = input3.content.toString();
-      input3.sections = [];
-      return input3;
+      input5.content = input5.content.toString();
+      input5.sections = [];
+      return input5;
     }
     function getKey(val, delim) {
       return val ? val.slice(delim.length).trim() : "";
@@ -433,18 +433,18 @@ var require_mark = __commonJS({
       return common.repeat(" ", indent) + head + snippet + tail + "\n" + common.repeat(" ", indent + this.position - start + head.length) + "^";
     };
     Mark.prototype.toString = function toString(compact) {
-      var snippet, where = "";
+      var snippet, where2 = "";
       if (this.name) {
-        where += 'in "' + this.name + '" ';
+        where2 += 'in "' + this.name + '" ';
       }
-      where += "at line " + (this.line + 1) + ", column " + (this.column + 1);
+      where2 += "at line " + (this.line + 1) + ", column " + (this.column + 1);
       if (!compact) {
         snippet = this.getSnippet();
         if (snippet) {
-          where += ":\n" + snippet;
+          where2 += ":\n" + snippet;
         }
       }
-      return where;
+      return where2;
     };
     module2.exports = Mark;
   }
@@ -667,8 +667,8 @@ var require_null = __commonJS({
     function constructYamlNull() {
       return null;
     }
-    function isNull(object) {
-      return object === null;
+    function isNull(object2) {
+      return object2 === null;
     }
     module2.exports = new Type("tag:yaml.org,2002:null", {
       kind: "scalar",
@@ -707,8 +707,8 @@ var require_bool = __commonJS({
     function constructYamlBoolean(data) {
       return data === "true" || data === "True" || data === "TRUE";
     }
-    function isBoolean(object) {
-      return Object.prototype.toString.call(object) === "[object Boolean]";
+    function isBoolean(object2) {
+      return Object.prototype.toString.call(object2) === "[object Boolean]";
     }
     module2.exports = new Type("tag:yaml.org,2002:bool", {
       kind: "scalar",
@@ -716,14 +716,14 @@ var require_bool = __commonJS({
       construct: constructYamlBoolean,
       predicate: isBoolean,
       represent: {
-        lowercase: function(object) {
-          return object ? "true" : "false";
+        lowercase: function(object2) {
+          return object2 ? "true" : "false";
         },
-        uppercase: function(object) {
-          return object ? "TRUE" : "FALSE";
+        uppercase: function(object2) {
+          return object2 ? "TRUE" : "FALSE";
         },
-        camelcase: function(object) {
-          return object ? "True" : "False";
+        camelcase: function(object2) {
+          return object2 ? "True" : "False";
         }
       },
       defaultStyle: "lowercase"
@@ -830,8 +830,8 @@ var require_int = __commonJS({
       }
       return sign * parseInt(value, 10);
     }
-    function isInteger(object) {
-      return Object.prototype.toString.call(object) === "[object Number]" && (object % 1 === 0 && !common.isNegativeZero(object));
+    function isInteger(object2) {
+      return Object.prototype.toString.call(object2) === "[object Number]" && (object2 % 1 === 0 && !common.isNegativeZero(object2));
     }
     module2.exports = new Type("tag:yaml.org,2002:int", {
       kind: "scalar",
@@ -910,9 +910,9 @@ var require_float = __commonJS({
       return sign * parseFloat(value, 10);
     }
     var SCIENTIFIC_WITHOUT_DOT = /^[-+]?[0-9]+e/;
-    function representYamlFloat(object, style) {
+    function representYamlFloat(object2, style) {
       var res;
-      if (isNaN(object)) {
+      if (isNaN(object2)) {
         switch (style) {
           case "lowercase":
             return ".nan";
@@ -921,7 +921,7 @@ var require_float = __commonJS({
           case "camelcase":
             return ".NaN";
         }
-      } else if (Number.POSITIVE_INFINITY === object) {
+      } else if (Number.POSITIVE_INFINITY === object2) {
         switch (style) {
           case "lowercase":
             return ".inf";
@@ -930,7 +930,7 @@ var require_float = __commonJS({
           case "camelcase":
             return ".Inf";
         }
-      } else if (Number.NEGATIVE_INFINITY === object) {
+      } else if (Number.NEGATIVE_INFINITY === object2) {
         switch (style) {
           case "lowercase":
             return "-.inf";
@@ -939,14 +939,14 @@ var require_float = __commonJS({
           case "camelcase":
             return "-.Inf";
         }
-      } else if (common.isNegativeZero(object)) {
+      } else if (common.isNegativeZero(object2)) {
         return "-0.0";
       }
-      res = object.toString(10);
+      res = object2.toString(10);
       return SCIENTIFIC_WITHOUT_DOT.test(res) ? res.replace("e", ".e") : res;
     }
-    function isFloat(object) {
-      return Object.prototype.toString.call(object) === "[object Number]" && (object % 1 !== 0 || common.isNegativeZero(object));
+    function isFloat(object2) {
+      return Object.prototype.toString.call(object2) === "[object Number]" && (object2 % 1 !== 0 || common.isNegativeZero(object2));
     }
     module2.exports = new Type("tag:yaml.org,2002:float", {
       kind: "scalar",
@@ -1039,8 +1039,8 @@ var require_timestamp = __commonJS({
       if (delta) date2.setTime(date2.getTime() - delta);
       return date2;
     }
-    function representYamlTimestamp(object) {
-      return object.toISOString();
+    function representYamlTimestamp(object2) {
+      return object2.toISOString();
     }
     module2.exports = new Type("tag:yaml.org,2002:timestamp", {
       kind: "scalar",
@@ -1092,14 +1092,14 @@ var require_binary = __commonJS({
       return bitlen % 8 === 0;
     }
     function constructYamlBinary(data) {
-      var idx, tailbits, input3 = data.replace(/[\r\n=]/g, ""), max = input3.length, map = BASE64_MAP, bits = 0, result = [];
+      var idx, tailbits, input5 = data.replace(/[\r\n=]/g, ""), max = input5.length, map = BASE64_MAP, bits = 0, result = [];
       for (idx = 0; idx < max; idx++) {
         if (idx % 4 === 0 && idx) {
           result.push(bits >> 16 & 255);
           result.push(bits >> 8 & 255);
           result.push(bits & 255);
         }
-        bits = bits << 6 | map.indexOf(input3.charAt(idx));
+        bits = bits << 6 | map.indexOf(input5.charAt(idx));
       }
       tailbits = max % 4 * 6;
       if (tailbits === 0) {
@@ -1117,8 +1117,8 @@ var require_binary = __commonJS({
       }
       return result;
     }
-    function representYamlBinary(object) {
-      var result = "", bits = 0, idx, tail, max = object.length, map = BASE64_MAP;
+    function representYamlBinary(object2) {
+      var result = "", bits = 0, idx, tail, max = object2.length, map = BASE64_MAP;
       for (idx = 0; idx < max; idx++) {
         if (idx % 3 === 0 && idx) {
           result += map[bits >> 18 & 63];
@@ -1126,7 +1126,7 @@ var require_binary = __commonJS({
           result += map[bits >> 6 & 63];
           result += map[bits & 63];
         }
-        bits = (bits << 8) + object[idx];
+        bits = (bits << 8) + object2[idx];
       }
       tail = max % 3;
       if (tail === 0) {
@@ -1147,8 +1147,8 @@ var require_binary = __commonJS({
       }
       return result;
     }
-    function isBinary(object) {
-      return NodeBuffer && NodeBuffer.isBuffer(object);
+    function isBinary(object2) {
+      return NodeBuffer && NodeBuffer.isBuffer(object2);
     }
     module2.exports = new Type("tag:yaml.org,2002:binary", {
       kind: "scalar",
@@ -1169,9 +1169,9 @@ var require_omap = __commonJS({
     var _toString = Object.prototype.toString;
     function resolveYamlOmap(data) {
       if (data === null) return true;
-      var objectKeys = {}, index, length, pair, pairKey, pairHasKey, object = data;
-      for (index = 0, length = object.length; index < length; index += 1) {
-        pair = object[index];
+      var objectKeys = {}, index, length, pair, pairKey, pairHasKey, object2 = data;
+      for (index = 0, length = object2.length; index < length; index += 1) {
+        pair = object2[index];
         pairHasKey = false;
         if (_toString.call(pair) !== "[object Object]") return false;
         for (pairKey in pair) {
@@ -1205,10 +1205,10 @@ var require_pairs = __commonJS({
     var _toString = Object.prototype.toString;
     function resolveYamlPairs(data) {
       if (data === null) return true;
-      var index, length, pair, keys, result, object = data;
-      result = new Array(object.length);
-      for (index = 0, length = object.length; index < length; index += 1) {
-        pair = object[index];
+      var index, length, pair, keys, result, object2 = data;
+      result = new Array(object2.length);
+      for (index = 0, length = object2.length; index < length; index += 1) {
+        pair = object2[index];
         if (_toString.call(pair) !== "[object Object]") return false;
         keys = Object.keys(pair);
         if (keys.length !== 1) return false;
@@ -1218,10 +1218,10 @@ var require_pairs = __commonJS({
     }
     function constructYamlPairs(data) {
       if (data === null) return [];
-      var index, length, pair, keys, result, object = data;
-      result = new Array(object.length);
-      for (index = 0, length = object.length; index < length; index += 1) {
-        pair = object[index];
+      var index, length, pair, keys, result, object2 = data;
+      result = new Array(object2.length);
+      for (index = 0, length = object2.length; index < length; index += 1) {
+        pair = object2[index];
         keys = Object.keys(pair);
         result[index] = [keys[0], pair[keys[0]]];
       }
@@ -1243,10 +1243,10 @@ var require_set = __commonJS({
     var _hasOwnProperty = Object.prototype.hasOwnProperty;
     function resolveYamlSet(data) {
       if (data === null) return true;
-      var key, object = data;
-      for (key in object) {
-        if (_hasOwnProperty.call(object, key)) {
-          if (object[key] !== null) return false;
+      var key, object2 = data;
+      for (key in object2) {
+        if (_hasOwnProperty.call(object2, key)) {
+          if (object2[key] !== null) return false;
         }
       }
       return true;
@@ -1299,8 +1299,8 @@ var require_undefined = __commonJS({
     function representJavascriptUndefined() {
       return "";
     }
-    function isUndefined(object) {
-      return typeof object === "undefined";
+    function isUndefined(object2) {
+      return typeof object2 === "undefined";
     }
     module2.exports = new Type("tag:yaml.org,2002:js/undefined", {
       kind: "scalar",
@@ -1336,15 +1336,15 @@ var require_regexp = __commonJS({
       }
       return new RegExp(regexp, modifiers);
     }
-    function representJavascriptRegExp(object) {
-      var result = "/" + object.source + "/";
-      if (object.global) result += "g";
-      if (object.multiline) result += "m";
-      if (object.ignoreCase) result += "i";
+    function representJavascriptRegExp(object2) {
+      var result = "/" + object2.source + "/";
+      if (object2.global) result += "g";
+      if (object2.multiline) result += "m";
+      if (object2.ignoreCase) result += "i";
       return result;
     }
-    function isRegExp(object) {
-      return Object.prototype.toString.call(object) === "[object RegExp]";
+    function isRegExp(object2) {
+      return Object.prototype.toString.call(object2) === "[object RegExp]";
     }
     module2.exports = new Type("tag:yaml.org,2002:js/regexp", {
       kind: "scalar",
@@ -1395,11 +1395,11 @@ var require_function = __commonJS({
       }
       return new Function(params, "return " + source.slice(body[0], body[1]));
     }
-    function representJavascriptFunction(object) {
-      return object.toString();
+    function representJavascriptFunction(object2) {
+      return object2.toString();
     }
-    function isFunction(object) {
-      return Object.prototype.toString.call(object) === "[object Function]";
+    function isFunction(object2) {
+      return Object.prototype.toString.call(object2) === "[object Function]";
     }
     module2.exports = new Type("tag:yaml.org,2002:js/function", {
       kind: "scalar",
@@ -1507,16 +1507,16 @@ var require_loader = __commonJS({
         (c3 - 65536 & 1023) + 56320
       );
     }
-    function setProperty(object, key, value) {
+    function setProperty(object2, key, value) {
       if (key === "__proto__") {
-        Object.defineProperty(object, key, {
+        Object.defineProperty(object2, key, {
           configurable: true,
           enumerable: true,
           writable: true,
           value
         });
       } else {
-        object[key] = value;
+        object2[key] = value;
       }
     }
     var simpleEscapeCheck = new Array(256);
@@ -1526,8 +1526,8 @@ var require_loader = __commonJS({
       simpleEscapeMap[i] = simpleEscapeSequence(i);
     }
     var i;
-    function State(input3, options2) {
-      this.input = input3;
+    function State(input5, options2) {
+      this.input = input5;
       this.filename = options2["filename"] || null;
       this.schema = options2["schema"] || DEFAULT_FULL_SCHEMA;
       this.onWarning = options2["onWarning"] || null;
@@ -1537,7 +1537,7 @@ var require_loader = __commonJS({
       this.maxTotalMergeKeys = typeof options2["maxTotalMergeKeys"] === "number" ? options2["maxTotalMergeKeys"] : 1e4;
       this.implicitTypes = this.schema.compiledImplicit;
       this.typeMap = this.schema.compiledTypeMap;
-      this.length = input3.length;
+      this.length = input5.length;
       this.position = 0;
       this.line = 0;
       this.lineStart = 0;
@@ -2495,19 +2495,19 @@ var require_loader = __commonJS({
         return;
       }
     }
-    function loadDocuments(input3, options2) {
-      input3 = String(input3);
+    function loadDocuments(input5, options2) {
+      input5 = String(input5);
       options2 = options2 || {};
-      if (input3.length !== 0) {
-        if (input3.charCodeAt(input3.length - 1) !== 10 && input3.charCodeAt(input3.length - 1) !== 13) {
-          input3 += "\n";
+      if (input5.length !== 0) {
+        if (input5.charCodeAt(input5.length - 1) !== 10 && input5.charCodeAt(input5.length - 1) !== 13) {
+          input5 += "\n";
         }
-        if (input3.charCodeAt(0) === 65279) {
-          input3 = input3.slice(1);
+        if (input5.charCodeAt(0) === 65279) {
+          input5 = input5.slice(1);
         }
       }
-      var state = new State(input3, options2);
-      var nullpos = input3.indexOf("\0");
+      var state = new State(input5, options2);
+      var nullpos = input5.indexOf("\0");
       if (nullpos !== -1) {
         state.position = nullpos;
         throwError(state, "null byte is not allowed in input");
@@ -2522,12 +2522,12 @@ var require_loader = __commonJS({
       }
       return state.documents;
     }
-    function loadAll(input3, iterator, options2) {
+    function loadAll(input5, iterator, options2) {
       if (iterator !== null && typeof iterator === "object" && typeof options2 === "undefined") {
         options2 = iterator;
         iterator = null;
       }
-      var documents = loadDocuments(input3, options2);
+      var documents = loadDocuments(input5, options2);
       if (typeof iterator !== "function") {
         return documents;
       }
@@ -2535,8 +2535,8 @@ var require_loader = __commonJS({
         iterator(documents[index]);
       }
     }
-    function load(input3, options2) {
-      var documents = loadDocuments(input3, options2);
+    function load(input5, options2) {
+      var documents = loadDocuments(input5, options2);
       if (documents.length === 0) {
         return void 0;
       } else if (documents.length === 1) {
@@ -2544,15 +2544,15 @@ var require_loader = __commonJS({
       }
       throw new YAMLException("expected a single document in the stream, but found more");
     }
-    function safeLoadAll(input3, iterator, options2) {
+    function safeLoadAll(input5, iterator, options2) {
       if (typeof iterator === "object" && iterator !== null && typeof options2 === "undefined") {
         options2 = iterator;
         iterator = null;
       }
-      return loadAll(input3, iterator, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
+      return loadAll(input5, iterator, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
     }
-    function safeLoad(input3, options2) {
-      return load(input3, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
+    function safeLoad(input5, options2) {
+      return load(input5, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
     }
     module2.exports.loadAll = loadAll;
     module2.exports.load = load;
@@ -2881,10 +2881,10 @@ var require_dumper = __commonJS({
       }
       return result;
     }
-    function writeFlowSequence(state, level, object) {
+    function writeFlowSequence(state, level, object2) {
       var _result = "", _tag = state.tag, index, length;
-      for (index = 0, length = object.length; index < length; index += 1) {
-        if (writeNode(state, level, object[index], false, false)) {
+      for (index = 0, length = object2.length; index < length; index += 1) {
+        if (writeNode(state, level, object2[index], false, false)) {
           if (index !== 0) _result += "," + (!state.condenseFlow ? " " : "");
           _result += state.dump;
         }
@@ -2892,10 +2892,10 @@ var require_dumper = __commonJS({
       state.tag = _tag;
       state.dump = "[" + _result + "]";
     }
-    function writeBlockSequence(state, level, object, compact) {
+    function writeBlockSequence(state, level, object2, compact) {
       var _result = "", _tag = state.tag, index, length;
-      for (index = 0, length = object.length; index < length; index += 1) {
-        if (writeNode(state, level + 1, object[index], true, true)) {
+      for (index = 0, length = object2.length; index < length; index += 1) {
+        if (writeNode(state, level + 1, object2[index], true, true)) {
           if (!compact || index !== 0) {
             _result += generateNextLine(state, level);
           }
@@ -2910,14 +2910,14 @@ var require_dumper = __commonJS({
       state.tag = _tag;
       state.dump = _result || "[]";
     }
-    function writeFlowMapping(state, level, object) {
-      var _result = "", _tag = state.tag, objectKeyList = Object.keys(object), index, length, objectKey, objectValue, pairBuffer;
+    function writeFlowMapping(state, level, object2) {
+      var _result = "", _tag = state.tag, objectKeyList = Object.keys(object2), index, length, objectKey, objectValue, pairBuffer;
       for (index = 0, length = objectKeyList.length; index < length; index += 1) {
         pairBuffer = "";
         if (index !== 0) pairBuffer += ", ";
         if (state.condenseFlow) pairBuffer += '"';
         objectKey = objectKeyList[index];
-        objectValue = object[objectKey];
+        objectValue = object2[objectKey];
         if (!writeNode(state, level, objectKey, false, false)) {
           continue;
         }
@@ -2932,8 +2932,8 @@ var require_dumper = __commonJS({
       state.tag = _tag;
       state.dump = "{" + _result + "}";
     }
-    function writeBlockMapping(state, level, object, compact) {
-      var _result = "", _tag = state.tag, objectKeyList = Object.keys(object), index, length, objectKey, objectValue, explicitPair, pairBuffer;
+    function writeBlockMapping(state, level, object2, compact) {
+      var _result = "", _tag = state.tag, objectKeyList = Object.keys(object2), index, length, objectKey, objectValue, explicitPair, pairBuffer;
       if (state.sortKeys === true) {
         objectKeyList.sort();
       } else if (typeof state.sortKeys === "function") {
@@ -2947,7 +2947,7 @@ var require_dumper = __commonJS({
           pairBuffer += generateNextLine(state, level);
         }
         objectKey = objectKeyList[index];
-        objectValue = object[objectKey];
+        objectValue = object2[objectKey];
         if (!writeNode(state, level + 1, objectKey, true, true, true)) {
           continue;
         }
@@ -2977,19 +2977,19 @@ var require_dumper = __commonJS({
       state.tag = _tag;
       state.dump = _result || "{}";
     }
-    function detectType(state, object, explicit) {
+    function detectType(state, object2, explicit) {
       var _result, typeList, index, length, type, style;
       typeList = explicit ? state.explicitTypes : state.implicitTypes;
       for (index = 0, length = typeList.length; index < length; index += 1) {
         type = typeList[index];
-        if ((type.instanceOf || type.predicate) && (!type.instanceOf || typeof object === "object" && object instanceof type.instanceOf) && (!type.predicate || type.predicate(object))) {
+        if ((type.instanceOf || type.predicate) && (!type.instanceOf || typeof object2 === "object" && object2 instanceof type.instanceOf) && (!type.predicate || type.predicate(object2))) {
           state.tag = explicit ? type.tag : "?";
           if (type.represent) {
             style = state.styleMap[type.tag] || type.defaultStyle;
             if (_toString.call(type.represent) === "[object Function]") {
-              _result = type.represent(object, style);
+              _result = type.represent(object2, style);
             } else if (_hasOwnProperty.call(type.represent, style)) {
-              _result = type.represent[style](object, style);
+              _result = type.represent[style](object2, style);
             } else {
               throw new YAMLException("!<" + type.tag + '> tag resolver accepts not "' + style + '" style');
             }
@@ -3000,11 +3000,11 @@ var require_dumper = __commonJS({
       }
       return false;
     }
-    function writeNode(state, level, object, block, compact, iskey) {
+    function writeNode(state, level, object2, block, compact, iskey) {
       state.tag = null;
-      state.dump = object;
-      if (!detectType(state, object, false)) {
-        detectType(state, object, true);
+      state.dump = object2;
+      if (!detectType(state, object2, false)) {
+        detectType(state, object2, true);
       }
       var type = _toString.call(state.dump);
       if (block) {
@@ -3012,7 +3012,7 @@ var require_dumper = __commonJS({
       }
       var objectOrArray = type === "[object Object]" || type === "[object Array]", duplicateIndex, duplicate;
       if (objectOrArray) {
-        duplicateIndex = state.duplicates.indexOf(object);
+        duplicateIndex = state.duplicates.indexOf(object2);
         duplicate = duplicateIndex !== -1;
       }
       if (state.tag !== null && state.tag !== "?" || duplicate || state.indent !== 2 && level > 0) {
@@ -3063,46 +3063,46 @@ var require_dumper = __commonJS({
       }
       return true;
     }
-    function getDuplicateReferences(object, state) {
+    function getDuplicateReferences(object2, state) {
       var objects = [], duplicatesIndexes = [], index, length;
-      inspectNode(object, objects, duplicatesIndexes);
+      inspectNode(object2, objects, duplicatesIndexes);
       for (index = 0, length = duplicatesIndexes.length; index < length; index += 1) {
         state.duplicates.push(objects[duplicatesIndexes[index]]);
       }
       state.usedDuplicates = new Array(length);
     }
-    function inspectNode(object, objects, duplicatesIndexes) {
+    function inspectNode(object2, objects, duplicatesIndexes) {
       var objectKeyList, index, length;
-      if (object !== null && typeof object === "object") {
-        index = objects.indexOf(object);
+      if (object2 !== null && typeof object2 === "object") {
+        index = objects.indexOf(object2);
         if (index !== -1) {
           if (duplicatesIndexes.indexOf(index) === -1) {
             duplicatesIndexes.push(index);
           }
         } else {
-          objects.push(object);
-          if (Array.isArray(object)) {
-            for (index = 0, length = object.length; index < length; index += 1) {
-              inspectNode(object[index], objects, duplicatesIndexes);
+          objects.push(object2);
+          if (Array.isArray(object2)) {
+            for (index = 0, length = object2.length; index < length; index += 1) {
+              inspectNode(object2[index], objects, duplicatesIndexes);
             }
           } else {
-            objectKeyList = Object.keys(object);
+            objectKeyList = Object.keys(object2);
             for (index = 0, length = objectKeyList.length; index < length; index += 1) {
-              inspectNode(object[objectKeyList[index]], objects, duplicatesIndexes);
+              inspectNode(object2[objectKeyList[index]], objects, duplicatesIndexes);
             }
           }
         }
       }
     }
-    function dump(input3, options2) {
+    function dump(input5, options2) {
       options2 = options2 || {};
       var state = new State(options2);
-      if (!state.noRefs) getDuplicateReferences(input3, state);
-      if (writeNode(state, 0, input3, true, true)) return state.dump + "\n";
+      if (!state.noRefs) getDuplicateReferences(input5, state);
+      if (writeNode(state, 0, input5, true, true)) return state.dump + "\n";
       return "";
     }
-    function safeDump(input3, options2) {
-      return dump(input3, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
+    function safeDump(input5, options2) {
+      return dump(input5, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
     }
     module2.exports.dump = dump;
     module2.exports.safeDump = safeDump;
@@ -3224,15 +3224,15 @@ var require_utils = __commonJS({
     exports2.isObject = function(val) {
       return typeOf(val) === "object";
     };
-    exports2.toBuffer = function(input3) {
-      return typeof input3 === "string" ? Buffer.from(input3) : input3;
+    exports2.toBuffer = function(input5) {
+      return typeof input5 === "string" ? Buffer.from(input5) : input5;
     };
-    exports2.toString = function(input3) {
-      if (exports2.isBuffer(input3)) return stripBom(String(input3));
-      if (typeof input3 !== "string") {
+    exports2.toString = function(input5) {
+      if (exports2.isBuffer(input5)) return stripBom(String(input5));
+      if (typeof input5 !== "string") {
         throw new TypeError("expected input to be a string or buffer");
       }
-      return stripBom(input3);
+      return stripBom(input5);
     };
     exports2.arrayify = function(val) {
       return val ? Array.isArray(val) ? val : [val] : [];
@@ -3332,10 +3332,10 @@ var require_stringify = __commonJS({
       data = Object.assign({}, file.data, data);
       const open3 = opts.delimiters[0];
       const close = opts.delimiters[1];
-      const matter2 = engine.stringify(data, options2).trim();
+      const matter3 = engine.stringify(data, options2).trim();
       let buf = "";
-      if (matter2 !== "{}") {
-        buf = newline(open3) + newline(matter2) + newline(close);
+      if (matter3 !== "{}") {
+        buf = newline(open3) + newline(matter3) + newline(close);
       }
       if (typeof file.excerpt === "string" && file.excerpt !== "") {
         if (str2.indexOf(file.excerpt.trim()) === -1) {
@@ -3363,11 +3363,11 @@ var require_excerpt = __commonJS({
       if (typeof opts.excerpt === "function") {
         return opts.excerpt(file, opts);
       }
-      const sep4 = file.data.excerpt_separator || opts.excerpt_separator;
-      if (sep4 == null && (opts.excerpt === false || opts.excerpt == null)) {
+      const sep5 = file.data.excerpt_separator || opts.excerpt_separator;
+      if (sep5 == null && (opts.excerpt === false || opts.excerpt == null)) {
         return file;
       }
-      const delimiter2 = typeof opts.excerpt === "string" ? opts.excerpt : sep4 || opts.delimiters[0];
+      const delimiter2 = typeof opts.excerpt === "string" ? opts.excerpt : sep5 || opts.delimiters[0];
       const idx = file.content.indexOf(delimiter2);
       if (idx !== -1) {
         file.excerpt = file.content.slice(0, idx);
@@ -3441,19 +3441,19 @@ var require_gray_matter = __commonJS({
     var toFile2 = require_to_file();
     var parse4 = require_parse();
     var utils = require_utils();
-    function matter2(input3, options2) {
-      if (input3 === "") {
-        return { data: {}, content: input3, excerpt: "", orig: input3 };
+    function matter3(input5, options2) {
+      if (input5 === "") {
+        return { data: {}, content: input5, excerpt: "", orig: input5 };
       }
-      let file = toFile2(input3);
-      const cached2 = matter2.cache[file.content];
+      let file = toFile2(input5);
+      const cached2 = matter3.cache[file.content];
       if (!options2) {
         if (cached2) {
           file = Object.assign({}, cached2);
           file.orig = cached2.orig;
           return file;
         }
-        matter2.cache[file.content] = file;
+        matter3.cache[file.content] = file;
       }
       return parseMatter(file, options2);
     }
@@ -3475,7 +3475,7 @@ var require_gray_matter = __commonJS({
       }
       str2 = str2.slice(openLen);
       const len = str2.length;
-      const language = matter2.language(str2, opts);
+      const language = matter3.language(str2, opts);
       if (language.name) {
         file.language = language.name;
         str2 = str2.slice(language.raw.length);
@@ -3510,24 +3510,24 @@ var require_gray_matter = __commonJS({
       }
       return file;
     }
-    matter2.engines = engines2;
-    matter2.stringify = function(file, data, options2) {
-      if (typeof file === "string") file = matter2(file, options2);
+    matter3.engines = engines2;
+    matter3.stringify = function(file, data, options2) {
+      if (typeof file === "string") file = matter3(file, options2);
       return stringify2(file, data, options2);
     };
-    matter2.read = function(filepath, options2) {
+    matter3.read = function(filepath, options2) {
       const str2 = fs6.readFileSync(filepath, "utf8");
-      const file = matter2(str2, options2);
+      const file = matter3(str2, options2);
       file.path = filepath;
       return file;
     };
-    matter2.test = function(str2, options2) {
+    matter3.test = function(str2, options2) {
       return utils.startsWith(str2, defaults2(options2).delimiters[0]);
     };
-    matter2.language = function(str2, options2) {
+    matter3.language = function(str2, options2) {
       const opts = defaults2(options2);
       const open3 = opts.delimiters[0];
-      if (matter2.test(str2)) {
+      if (matter3.test(str2)) {
         str2 = str2.slice(open3.length);
       }
       const language = str2.slice(0, str2.search(/\r?\n/));
@@ -3536,11 +3536,11 @@ var require_gray_matter = __commonJS({
         name: language ? language.trim() : ""
       };
     };
-    matter2.cache = {};
-    matter2.clearCache = function() {
-      matter2.cache = {};
+    matter3.cache = {};
+    matter3.clearCache = function() {
+      matter3.cache = {};
     };
-    module2.exports = matter2;
+    module2.exports = matter3;
   }
 });
 
@@ -3776,24 +3776,24 @@ var require_utils2 = __commonJS({
         return match === "\\" ? "" : match;
       });
     };
-    exports2.escapeLast = (input3, char, lastIdx) => {
-      const idx = input3.lastIndexOf(char, lastIdx);
-      if (idx === -1) return input3;
-      if (input3[idx - 1] === "\\") return exports2.escapeLast(input3, char, idx - 1);
-      return `${input3.slice(0, idx)}\\${input3.slice(idx)}`;
+    exports2.escapeLast = (input5, char, lastIdx) => {
+      const idx = input5.lastIndexOf(char, lastIdx);
+      if (idx === -1) return input5;
+      if (input5[idx - 1] === "\\") return exports2.escapeLast(input5, char, idx - 1);
+      return `${input5.slice(0, idx)}\\${input5.slice(idx)}`;
     };
-    exports2.removePrefix = (input3, state = {}) => {
-      let output = input3;
+    exports2.removePrefix = (input5, state = {}) => {
+      let output = input5;
       if (output.startsWith("./")) {
         output = output.slice(2);
         state.prefix = "./";
       }
       return output;
     };
-    exports2.wrapOutput = (input3, state = {}, options2 = {}) => {
+    exports2.wrapOutput = (input5, state = {}, options2 = {}) => {
       const prepend = options2.contains ? "" : "^";
       const append = options2.contains ? "" : "$";
-      let output = `${prepend}(?:${input3})${append}`;
+      let output = `${prepend}(?:${input5})${append}`;
       if (state.negated === true) {
         output = `(?:^(?!${output}).*$)`;
       }
@@ -3855,14 +3855,14 @@ var require_scan = __commonJS({
         token.depth = token.isGlobstar ? Infinity : 1;
       }
     };
-    var scan = (input3, options2) => {
+    var scan = (input5, options2) => {
       const opts = options2 || {};
-      const length = input3.length - 1;
+      const length = input5.length - 1;
       const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
       const slashes = [];
       const tokens = [];
       const parts = [];
-      let str2 = input3;
+      let str2 = input5;
       let index = -1;
       let start = 0;
       let lastIndex = 0;
@@ -4091,7 +4091,7 @@ var require_scan = __commonJS({
       }
       const state = {
         prefix,
-        input: input3,
+        input: input5,
         start,
         base,
         glob: glob2,
@@ -4115,7 +4115,7 @@ var require_scan = __commonJS({
         for (let idx = 0; idx < slashes.length; idx++) {
           const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
           const i = slashes[idx];
-          const value2 = input3.slice(n2, i);
+          const value2 = input5.slice(n2, i);
           if (opts.tokens) {
             if (idx === 0 && start !== 0) {
               tokens[idx].isPrefix = true;
@@ -4132,9 +4132,9 @@ var require_scan = __commonJS({
           }
         }
         const n = prevIndex !== void 0 ? prevIndex + 1 : start;
-        const value = input3.slice(n);
+        const value = input5.slice(n);
         parts.push(value);
-        if (opts.tokens && prevIndex && prevIndex + 1 < input3.length) {
+        if (opts.tokens && prevIndex && prevIndex + 1 < input5.length) {
           tokens[tokens.length - 1].value = value;
           depth2(tokens[tokens.length - 1]);
           state.maxDepth += tokens[tokens.length - 1].depth;
@@ -4177,14 +4177,14 @@ var require_parse2 = __commonJS({
     var syntaxError = (type, char) => {
       return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
     };
-    var splitTopLevel = (input3) => {
+    var splitTopLevel = (input5) => {
       const parts = [];
       let bracket = 0;
       let paren = 0;
       let quote = 0;
       let value = "";
       let escaped = false;
-      for (const ch of input3) {
+      for (const ch of input5) {
         if (escaped === true) {
           value += ch;
           escaped = false;
@@ -4401,14 +4401,14 @@ var require_parse2 = __commonJS({
       }
       return { risky: false };
     };
-    var parse4 = (input3, options2) => {
-      if (typeof input3 !== "string") {
+    var parse4 = (input5, options2) => {
+      if (typeof input5 !== "string") {
         throw new TypeError("Expected a string");
       }
-      input3 = REPLACEMENTS[input3] || input3;
+      input5 = REPLACEMENTS[input5] || input5;
       const opts = { ...options2 };
       const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      let len = input3.length;
+      let len = input5.length;
       if (len > max) {
         throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
       }
@@ -4444,7 +4444,7 @@ var require_parse2 = __commonJS({
         opts.noextglob = opts.noext;
       }
       const state = {
-        input: input3,
+        input: input5,
         index: -1,
         start: 0,
         dot: opts.dot === true,
@@ -4460,17 +4460,17 @@ var require_parse2 = __commonJS({
         globstar: false,
         tokens
       };
-      input3 = utils.removePrefix(input3, state);
-      len = input3.length;
+      input5 = utils.removePrefix(input5, state);
+      len = input5.length;
       const extglobs = [];
       const braces = [];
       const stack = [];
       let prev = bos;
       let value;
       const eos = () => state.index === len - 1;
-      const peek = state.peek = (n = 1) => input3[state.index + n];
-      const advance = state.advance = () => input3[++state.index] || "";
-      const remaining = () => input3.slice(state.index + 1);
+      const peek = state.peek = (n = 1) => input5[state.index + n];
+      const advance = state.advance = () => input5[++state.index] || "";
+      const remaining = () => input5.slice(state.index + 1);
       const consume = (value2 = "", num = 0) => {
         state.consumed += value2;
         state.index += num;
@@ -4540,8 +4540,8 @@ var require_parse2 = __commonJS({
         extglobs.push(token);
       };
       const extglobClose = (token) => {
-        const literal = input3.slice(token.startIndex, state.index + 1);
-        const body = input3.slice(token.startIndex + 2, state.index);
+        const literal = input5.slice(token.startIndex, state.index + 1);
+        const body = input5.slice(token.startIndex + 2, state.index);
         const analysis = analyzeRepeatedExtglob(body, opts);
         if ((token.type === "plus" || token.type === "star") && analysis.risky) {
           const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
@@ -4581,9 +4581,9 @@ var require_parse2 = __commonJS({
         push2({ type: "paren", extglob: true, value, output });
         decrement("parens");
       };
-      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input3)) {
+      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input5)) {
         let backslashes = false;
-        let output = input3.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc2, chars, first, rest, index) => {
+        let output = input5.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc2, chars, first, rest, index) => {
           if (first === "\\") {
             backslashes = true;
             return m2;
@@ -4617,8 +4617,8 @@ var require_parse2 = __commonJS({
             });
           }
         }
-        if (output === input3 && opts.contains === true) {
-          state.output = input3;
+        if (output === input5 && opts.contains === true) {
+          state.output = input5;
           return state;
         }
         state.output = utils.wrapOutput(output, state, options2);
@@ -4973,7 +4973,7 @@ var require_parse2 = __commonJS({
             continue;
           }
           while (rest.slice(0, 3) === "/**") {
-            const after = input3[state.index + 4];
+            const after = input5[state.index + 4];
             if (after && after !== "/") {
               break;
             }
@@ -5094,14 +5094,14 @@ var require_parse2 = __commonJS({
       }
       return state;
     };
-    parse4.fastpaths = (input3, options2) => {
+    parse4.fastpaths = (input5, options2) => {
       const opts = { ...options2 };
       const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      const len = input3.length;
+      const len = input5.length;
       if (len > max) {
         throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
       }
-      input3 = REPLACEMENTS[input3] || input3;
+      input5 = REPLACEMENTS[input5] || input5;
       const {
         DOT_LITERAL,
         SLASH_LITERAL,
@@ -5152,7 +5152,7 @@ var require_parse2 = __commonJS({
           }
         }
       };
-      const output = utils.removePrefix(input3, state);
+      const output = utils.removePrefix(input5, state);
       let source = create(output);
       if (source && opts.strictSlashes !== true) {
         source += `${SLASH_LITERAL}?`;
@@ -5174,7 +5174,7 @@ var require_picomatch = __commonJS({
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
     var picomatch2 = (glob2, options2, returnState = false) => {
       if (Array.isArray(glob2)) {
-        const fns = glob2.map((input3) => picomatch2(input3, options2, returnState));
+        const fns = glob2.map((input5) => picomatch2(input5, options2, returnState));
         const arrayMatcher = (str2) => {
           for (const isMatch of fns) {
             const state2 = isMatch(str2);
@@ -5198,9 +5198,9 @@ var require_picomatch = __commonJS({
         const ignoreOpts = { ...options2, ignore: null, onMatch: null, onResult: null };
         isIgnored2 = picomatch2(opts.ignore, ignoreOpts, returnState);
       }
-      const matcher = (input3, returnObject = false) => {
-        const { isMatch, match, output } = picomatch2.test(input3, regex, options2, { glob: glob2, posix });
-        const result = { glob: glob2, state, regex, posix, input: input3, output, match, isMatch };
+      const matcher = (input5, returnObject = false) => {
+        const { isMatch, match, output } = picomatch2.test(input5, regex, options2, { glob: glob2, posix });
+        const result = { glob: glob2, state, regex, posix, input: input5, output, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -5208,7 +5208,7 @@ var require_picomatch = __commonJS({
           result.isMatch = false;
           return returnObject ? result : false;
         }
-        if (isIgnored2(input3)) {
+        if (isIgnored2(input5)) {
           if (typeof opts.onIgnore === "function") {
             opts.onIgnore(result);
           }
@@ -5225,40 +5225,40 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch2.test = (input3, regex, options2, { glob: glob2, posix } = {}) => {
-      if (typeof input3 !== "string") {
+    picomatch2.test = (input5, regex, options2, { glob: glob2, posix } = {}) => {
+      if (typeof input5 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
-      if (input3 === "") {
+      if (input5 === "") {
         return { isMatch: false, output: "" };
       }
       const opts = options2 || {};
       const format = opts.format || (posix ? utils.toPosixSlashes : null);
-      let match = input3 === glob2;
-      let output = match && format ? format(input3) : input3;
+      let match = input5 === glob2;
+      let output = match && format ? format(input5) : input5;
       if (match === false) {
-        output = format ? format(input3) : input3;
+        output = format ? format(input5) : input5;
         match = output === glob2;
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch2.matchBase(input3, regex, options2, posix);
+          match = picomatch2.matchBase(input5, regex, options2, posix);
         } else {
           match = regex.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
-    picomatch2.matchBase = (input3, glob2, options2, posix = options2 && options2.windows) => {
+    picomatch2.matchBase = (input5, glob2, options2, posix = options2 && options2.windows) => {
       const regex = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options2);
-      return regex.test(utils.basename(input3, { windows: posix }));
+      return regex.test(utils.basename(input5, { windows: posix }));
     };
     picomatch2.isMatch = (str2, patterns, options2) => picomatch2(patterns, options2)(str2);
     picomatch2.parse = (pattern, options2) => {
       if (Array.isArray(pattern)) return pattern.map((p3) => picomatch2.parse(p3, options2));
       return parse4(pattern, { ...options2, fastpaths: false });
     };
-    picomatch2.scan = (input3, options2) => scan(input3, options2);
+    picomatch2.scan = (input5, options2) => scan(input5, options2);
     picomatch2.compileRe = (state, options2, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
@@ -5276,16 +5276,16 @@ var require_picomatch = __commonJS({
       }
       return regex;
     };
-    picomatch2.makeRe = (input3, options2 = {}, returnOutput = false, returnState = false) => {
-      if (!input3 || typeof input3 !== "string") {
+    picomatch2.makeRe = (input5, options2 = {}, returnOutput = false, returnState = false) => {
+      if (!input5 || typeof input5 !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
       let parsed = { negated: false, fastpaths: true };
-      if (options2.fastpaths !== false && (input3[0] === "." || input3[0] === "*")) {
-        parsed.output = parse4.fastpaths(input3, options2);
+      if (options2.fastpaths !== false && (input5[0] === "." || input5[0] === "*")) {
+        parsed.output = parse4.fastpaths(input5, options2);
       }
       if (!parsed.output) {
-        parsed = parse4(input3, options2);
+        parsed = parse4(input5, options2);
       }
       return picomatch2.compileRe(parsed, options2, returnOutput, returnState);
     };
@@ -8141,13 +8141,13 @@ var init_utils2 = __esm({
 function is_non_nullish_primitive(v2) {
   return typeof v2 === "string" || typeof v2 === "number" || typeof v2 === "boolean" || typeof v2 === "symbol" || typeof v2 === "bigint";
 }
-function inner_stringify(object, prefix, generateArrayPrefix, commaRoundTrip, allowEmptyArrays, strictNullHandling, skipNulls, encodeDotInKeys, encoder2, filter, sort, allowDots, serializeDate, format, formatter, encodeValuesOnly, charset, sideChannel) {
-  let obj2 = object;
+function inner_stringify(object2, prefix, generateArrayPrefix, commaRoundTrip, allowEmptyArrays, strictNullHandling, skipNulls, encodeDotInKeys, encoder2, filter, sort, allowDots, serializeDate, format, formatter, encodeValuesOnly, charset, sideChannel) {
+  let obj2 = object2;
   let tmp_sc = sideChannel;
   let step = 0;
   let find_flag = false;
   while ((tmp_sc = tmp_sc.get(sentinel)) !== void 0 && !find_flag) {
-    const pos = tmp_sc.get(object);
+    const pos = tmp_sc.get(object2);
     step += 1;
     if (typeof pos !== "undefined") {
       if (pos === step) {
@@ -8223,7 +8223,7 @@ function inner_stringify(object, prefix, generateArrayPrefix, commaRoundTrip, al
     }
     const encoded_key = allowDots && encodeDotInKeys ? key.replace(/\./g, "%2E") : key;
     const key_prefix = isArray(obj2) ? typeof generateArrayPrefix === "function" ? generateArrayPrefix(adjusted_prefix, encoded_key) : adjusted_prefix : adjusted_prefix + (allowDots ? "." + encoded_key : "[" + encoded_key + "]");
-    sideChannel.set(object, step);
+    sideChannel.set(object2, step);
     const valueSideChannel = /* @__PURE__ */ new WeakMap();
     valueSideChannel.set(sentinel, sideChannel);
     push_to_array(values, inner_stringify(
@@ -8312,8 +8312,8 @@ function normalize_stringify_options(opts = defaults) {
     strictNullHandling: typeof opts.strictNullHandling === "boolean" ? opts.strictNullHandling : defaults.strictNullHandling
   };
 }
-function stringify(object, opts = {}) {
-  let obj2 = object;
+function stringify(object2, opts = {}) {
+  let obj2 = object2;
   const options2 = normalize_stringify_options(opts);
   let obj_keys;
   let filter;
@@ -8758,10 +8758,10 @@ function withoutLeftOutFields(value) {
   return Object.fromEntries(Object.entries(value).filter(([name]) => !name.startsWith("encrypted_") && !(name === "content" && isImageOrDocumentView)).map(([name, field]) => [name, withoutLeftOutFields(field)]));
 }
 function setContentAttributes(span, attributes, limit2) {
-  const { [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: stopSequences, [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions, [ATTR_GEN_AI_INPUT_MESSAGES]: input3, [ATTR_GEN_AI_OUTPUT_MESSAGES]: output, [ATTR_ANTHROPIC_TOOL_RESULT_CONTENT]: toolResult, ...others } = attributes;
+  const { [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: stopSequences, [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions, [ATTR_GEN_AI_INPUT_MESSAGES]: input5, [ATTR_GEN_AI_OUTPUT_MESSAGES]: output, [ATTR_ANTHROPIC_TOOL_RESULT_CONTENT]: toolResult, ...others } = attributes;
   const messages = {
     [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions,
-    [ATTR_GEN_AI_INPUT_MESSAGES]: input3,
+    [ATTR_GEN_AI_INPUT_MESSAGES]: input5,
     [ATTR_GEN_AI_OUTPUT_MESSAGES]: output
   };
   const values = {};
@@ -8820,9 +8820,9 @@ function serialize(attributes, values) {
 function withoutFirstParts(attributes, excess) {
   const withOwnParts = (messages) => messages?.map((message) => ({ ...message, parts: [...message.parts] }));
   const instructions = attributes[ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]?.slice();
-  const input3 = withOwnParts(attributes[ATTR_GEN_AI_INPUT_MESSAGES]);
+  const input5 = withOwnParts(attributes[ATTR_GEN_AI_INPUT_MESSAGES]);
   const output = withOwnParts(attributes[ATTR_GEN_AI_OUTPUT_MESSAGES]);
-  const lists = [instructions ?? [], ...[...input3 ?? [], ...output ?? []].map(({ parts }) => parts)];
+  const lists = [instructions ?? [], ...[...input5 ?? [], ...output ?? []].map(({ parts }) => parts)];
   let left = lists.reduce((sum, parts) => sum + parts.length, 0);
   let truncated = false;
   for (const parts of lists) {
@@ -8848,7 +8848,7 @@ function withoutFirstParts(attributes, excess) {
   }
   return {
     [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions,
-    [ATTR_GEN_AI_INPUT_MESSAGES]: input3,
+    [ATTR_GEN_AI_INPUT_MESSAGES]: input5,
     [ATTR_GEN_AI_OUTPUT_MESSAGES]: output,
     truncated
   };
@@ -12748,8 +12748,8 @@ function toolErrorContent(e) {
 }
 async function runRunnableTool(tool, rawInput, context2) {
   try {
-    const input3 = tool.parse ? tool.parse(rawInput) : rawInput;
-    const content = await tool.run(input3, context2);
+    const input5 = tool.parse ? tool.parse(rawInput) : rawInput;
+    const content = await tool.run(input5, context2);
     return { content, isError: false };
   } catch (e) {
     return { content: toolErrorContent(e), isError: true };
@@ -13683,10 +13683,10 @@ async function setupSkills(ctx) {
   for (const skill of session.agent.skills) {
     try {
       const version2 = await client.beta.skills.versions.retrieve(skill.version, { skill_id: skill.skill_id });
-      let dirname6 = path4.basename(version2.name.trim());
-      if (dirname6 === "" || dirname6 === "." || dirname6 === "..")
-        dirname6 = skill.skill_id;
-      const dest = path4.resolve(skillsRoot, dirname6);
+      let dirname7 = path4.basename(version2.name.trim());
+      if (dirname7 === "" || dirname7 === "." || dirname7 === "..")
+        dirname7 = skill.skill_id;
+      const dest = path4.resolve(skillsRoot, dirname7);
       if (dest !== skillsRoot && !dest.startsWith(skillsRoot + path4.sep)) {
         log.warn("skill name escapes the skills dir; skipping", {
           component: "agent-tool-context",
@@ -15588,12 +15588,12 @@ async function grepFile(file, match, push2, signal) {
   }
   return true;
 }
-async function* lineBatches(input3) {
+async function* lineBatches(input5) {
   let i = 0;
   let numbers = [];
   let lines = [];
   try {
-    for await (const line of input3) {
+    for await (const line of input5) {
       i++;
       if (line.length > GREP_MAX_LINE_LENGTH)
         continue;
@@ -18009,11 +18009,11 @@ var init_parser = __esm({
     LITERALS = ["true", "false", "null"];
     isWhitespace = (char) => char === " " || char === "	" || char === "\n" || char === "\r";
     isTruncatedLiteral = (word, rest) => LITERALS.some((literal) => literal !== word && literal.startsWith(word)) && [...rest].every(isWhitespace);
-    tokenize = (input3) => {
+    tokenize = (input5) => {
       let current = 0;
       let tokens = [];
-      while (current < input3.length) {
-        let char = input3[current];
+      while (current < input5.length) {
+        let char = input5[current];
         if (char === "{") {
           tokens.push({
             type: "brace",
@@ -18067,14 +18067,14 @@ var init_parser = __esm({
           let end = start;
           let danglingQuote = false;
           while (true) {
-            end = input3.indexOf('"', end);
+            end = input5.indexOf('"', end);
             if (end === -1) {
               danglingQuote = true;
               break;
             }
             let backslashes = 0;
             let i = end - 1;
-            while (i >= start && input3[i] === "\\") {
+            while (i >= start && input5[i] === "\\") {
               backslashes++;
               i--;
             }
@@ -18083,11 +18083,11 @@ var init_parser = __esm({
             end++;
           }
           if (danglingQuote) {
-            current = input3.length;
+            current = input5.length;
           } else {
             tokens.push({
               type: "string",
-              value: input3.slice(start, end)
+              value: input5.slice(start, end)
             });
             current = end + 1;
           }
@@ -18102,18 +18102,18 @@ var init_parser = __esm({
           let value = "";
           if (char === "-") {
             value += char;
-            char = input3[++current];
+            char = input5[++current];
           }
           while (char && (NUMBERS.test(char) || char === "." || // exponent marker, e.g. `1e10` or `1.5E-9`
           char === "e" || char === "E" || // exponent sign, only valid immediately after the exponent marker
           (char === "-" || char === "+") && (value[value.length - 1] === "e" || value[value.length - 1] === "E"))) {
             value += char;
-            char = input3[++current];
+            char = input5[++current];
           }
           tokens.push({
             type: "number",
             value,
-            unterminated: current === input3.length
+            unterminated: current === input5.length
           });
           continue;
         }
@@ -18121,18 +18121,18 @@ var init_parser = __esm({
         if (char && LETTERS.test(char)) {
           let value = "";
           while (char && LETTERS.test(char)) {
-            if (current === input3.length) {
+            if (current === input5.length) {
               break;
             }
             value += char;
-            char = input3[++current];
+            char = input5[++current];
           }
           if (LITERALS.includes(value)) {
             tokens.push({
               type: "name",
               value
             });
-          } else if (!isTruncatedLiteral(value, input3.slice(current))) {
+          } else if (!isTruncatedLiteral(value, input5.slice(current))) {
             return null;
           }
           continue;
@@ -18231,10 +18231,10 @@ var init_parser = __esm({
       });
       return output;
     };
-    partialParse = (input3) => {
-      const tokens = tokenize(input3);
+    partialParse = (input5) => {
+      const tokens = tokenize(input5);
       const completed = tokens && unstrip(strip(tokens));
-      return JSON.parse(completed ? generate(completed) : input3);
+      return JSON.parse(completed ? generate(completed) : input5);
     };
   }
 });
@@ -18247,17 +18247,17 @@ function withLazyInput(prev, jsonBuf) {
       next[key] = prev[key];
   }
   Object.defineProperty(next, JSON_BUF_PROPERTY, { value: jsonBuf, enumerable: false, writable: true });
-  let input3;
+  let input5;
   let parsed = false;
   Object.defineProperty(next, "input", {
     enumerable: true,
     configurable: true,
     get() {
       if (!parsed) {
-        input3 = jsonBuf ? partialParse(jsonBuf) : {};
+        input5 = jsonBuf ? partialParse(jsonBuf) : {};
         parsed = true;
       }
-      return input3;
+      return input5;
     }
   });
   return next;
@@ -18889,15 +18889,15 @@ var init_BetaMessageStream = __esm({
             case "content_block_stop": {
               const snapshotContent = snapshot.content.at(event.index);
               if (snapshotContent && tracksToolInput(snapshotContent) && JSON_BUF_PROPERTY in snapshotContent) {
-                let input3;
+                let input5;
                 try {
-                  input3 = snapshotContent.input;
+                  input5 = snapshotContent.input;
                 } catch (err) {
-                  input3 = {};
+                  input5 = {};
                   __classPrivateFieldGet(this, _BetaMessageStream_handleError, "f").call(this, __classPrivateFieldGet(this, _BetaMessageStream_instances, "m", _BetaMessageStream_toolInputParseError).call(this, snapshotContent, err));
                 }
                 Object.defineProperty(snapshotContent, "input", {
-                  value: input3,
+                  value: input5,
                   enumerable: true,
                   configurable: true,
                   writable: true
@@ -29163,8 +29163,8 @@ function rejectThreadField(fields) {
     throw new TypeError("`thread` cannot be set here. The message thread sets it for each request itself.");
   }
 }
-function definedEntries(object) {
-  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== void 0));
+function definedEntries(object2) {
+  return Object.fromEntries(Object.entries(object2).filter(([, value]) => value !== void 0));
 }
 function partialReply(snapshot, completedBlocks) {
   const content = snapshot.content.slice(0, completedBlocks);
@@ -29197,10 +29197,10 @@ function sameMessage(a, b3) {
 function toMessageParam(message) {
   return "id" in message ? { role: message.role, content: message.content } : message;
 }
-function toMessageList(input3) {
-  if (input3 === void 0)
+function toMessageList(input5) {
+  if (input5 === void 0)
     return [];
-  return isReadonlyArray(input3) ? input3 : [input3];
+  return isReadonlyArray(input5) ? input5 : [input5];
 }
 var _ThreadState_instances, _ThreadState_fields, _ThreadState_stored, _ThreadState_staged, _ThreadState_anchor, _ThreadState_turn, _ThreadState_logger, _ThreadState_lastReply_get, _ThreadState_repeatsLastReply, _ThreadState_startNewThread, _ThreadState_retryPartialTurn, _ThreadState_dropsRefusedTurn, _ThreadState_storeTurn, _ThreadState_adoptContainer, _ThreadState_checkCreateOnly, _ThreadState_requestOptions, Turn, ThreadState, UNFINISHED_STOP_REASONS, MESSAGE_THREADS_BETA, CREATE_ONLY_FIELDS, REPLAY_ERROR_CODES;
 var init_ThreadState = __esm({
@@ -29758,8 +29758,8 @@ function malformedToolsetCallResult(toolUse) {
     is_error: true
   };
 }
-function malformedActions(input3) {
-  const fields = typeof input3 === "object" && input3 !== null ? input3 : {};
+function malformedActions(input5) {
+  const fields = typeof input5 === "object" && input5 !== null ? input5 : {};
   if (!("actions" in fields)) {
     const action = "action" in fields ? fields.action : void 0;
     return typeof action === "string" ? `: the call has no 'actions' list (action: '${quotedName(action)}')` : ": the call has no 'actions' list";
@@ -38928,8 +38928,8 @@ var require_ignore = __commonJS({
       TMP_KEY_IGNORE = /* @__PURE__ */ Symbol.for("node-ignore");
     }
     var KEY_IGNORE = TMP_KEY_IGNORE;
-    var define2 = (object, key, value) => {
-      Object.defineProperty(object, key, { value });
+    var define2 = (object2, key, value) => {
+      Object.defineProperty(object2, key, { value });
       return value;
     };
     var RETURN_FALSE = () => false;
@@ -39607,11 +39607,11 @@ var require_ignore = __commonJS({
         const rules = this._rules;
         const { length } = rules;
         const shortcut = this._basenameCount * 2 >= length;
-        const basename4 = shortcut ? basenameOf(path13) : path13;
+        const basename5 = shortcut ? basenameOf(path13) : path13;
         for (let index = length - 1; index >= 0; index--) {
           const rule = rules[index];
           if (rule[mode].test(
-            shortcut && rule._basenameOnly ? basename4 : path13
+            shortcut && rule._basenameOnly ? basename5 : path13
           )) {
             const { negative } = rule;
             const ret = {
@@ -40517,7 +40517,7 @@ var require_dist3 = __commonJS({
 import { parseArgs } from "node:util";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { basename as basename3, join as join14 } from "node:path";
+import { basename as basename4, join as join15 } from "node:path";
 import { tmpdir as tmpdir3 } from "node:os";
 
 // src/errors.ts
@@ -41229,8 +41229,8 @@ var UNKNOWN_TIER = {
   mythos: { tier: "mythos", contextWindow: 200 * K, maxOutput: 32 * K, prices: p(25, 125) },
   unknown: { tier: "unknown", contextWindow: 200 * K, maxOutput: 32 * K, prices: p(25, 125) }
 };
-function p(input3, output) {
-  return { input: input3, output, cacheWrite: input3 * 1.25, cacheRead: input3 / 10 };
+function p(input5, output) {
+  return { input: input5, output, cacheWrite: input5 * 1.25, cacheRead: input5 / 10 };
 }
 function resolveModel(spec, fallback) {
   const trimmed = spec?.trim();
@@ -41255,8 +41255,8 @@ function resolveModel(spec, fallback) {
     `Unknown model "${chosen}". Use one of the aliases ${MODEL_ALIASES.join(", ")} or a full model id starting with "claude-".`
   );
 }
-function resolveRunModel(input3, fileModel, fallback) {
-  if (input3?.trim()) return { model: resolveModel(input3, fallback) };
+function resolveRunModel(input5, fileModel, fallback) {
+  if (input5?.trim()) return { model: resolveModel(input5, fallback) };
   try {
     return { model: resolveModel(fileModel, fallback) };
   } catch (e) {
@@ -41282,14 +41282,14 @@ function tierOf(id) {
   return "unknown";
 }
 function costUsd(model, usage) {
-  const input3 = usage.input_tokens || 0;
+  const input5 = usage.input_tokens || 0;
   const output = usage.output_tokens || 0;
   const cacheWrite = usage.cache_creation_input_tokens || 0;
   const cacheRead = usage.cache_read_input_tokens || 0;
-  const prompt = input3 + cacheWrite + cacheRead;
+  const prompt = input5 + cacheWrite + cacheRead;
   const pr2 = model.longPrompt && prompt > model.longPrompt.above ? model.longPrompt : model.prices;
   const searches = usage.server_tool_use?.web_search_requests || 0;
-  return (input3 * pr2.input + output * pr2.output + cacheWrite * pr2.cacheWrite + cacheRead * pr2.cacheRead) / M + searches * WEB_SEARCH_USD;
+  return (input5 * pr2.input + output * pr2.output + cacheWrite * pr2.cacheWrite + cacheRead * pr2.cacheRead) / M + searches * WEB_SEARCH_USD;
 }
 
 // src/model/provider.ts
@@ -41565,6 +41565,1002 @@ function dedupe(xs2) {
   return [...new Set(xs2)];
 }
 
+// node_modules/image-size/dist/esm/types/utils.js
+var decoder = new TextDecoder();
+var toUTF8String = (input5, start = 0, end = input5.length) => decoder.decode(input5.slice(start, end));
+var toHexString = (input5, start = 0, end = input5.length) => input5.slice(start, end).reduce((memo, i) => memo + `0${i.toString(16)}`.slice(-2), "");
+var getView = (input5, offset) => new DataView(input5.buffer, input5.byteOffset + offset);
+var readInt16LE = (input5, offset = 0) => getView(input5, offset).getInt16(0, true);
+var readUInt16BE = (input5, offset = 0) => getView(input5, offset).getUint16(0, false);
+var readUInt16LE = (input5, offset = 0) => getView(input5, offset).getUint16(0, true);
+var readUInt24LE = (input5, offset = 0) => {
+  const view = getView(input5, offset);
+  return view.getUint16(0, true) + (view.getUint8(2) << 16);
+};
+var readInt32LE = (input5, offset = 0) => getView(input5, offset).getInt32(0, true);
+var readUInt32BE = (input5, offset = 0) => getView(input5, offset).getUint32(0, false);
+var readUInt32LE = (input5, offset = 0) => getView(input5, offset).getUint32(0, true);
+var methods = {
+  readUInt16BE,
+  readUInt16LE,
+  readUInt32BE,
+  readUInt32LE
+};
+function readUInt(input5, bits, offset = 0, isBigEndian = false) {
+  const endian = isBigEndian ? "BE" : "LE";
+  const methodName = `readUInt${bits}${endian}`;
+  return methods[methodName](input5, offset);
+}
+var BOX_HEADER_SIZE = 8;
+function readBox(input5, view, base, offset, boxCode) {
+  if (input5.length - offset < BOX_HEADER_SIZE)
+    return void 0;
+  const boxSize = view.getUint32(base + offset, false);
+  if (input5.length - offset < boxSize)
+    return void 0;
+  return {
+    offset,
+    size: boxSize,
+    matches: view.getUint32(base + 4 + offset, false) === boxCode
+  };
+}
+var boxViews = /* @__PURE__ */ new WeakMap();
+function getBoxView(input5) {
+  let view = boxViews.get(input5.buffer);
+  if (!view) {
+    view = new DataView(input5.buffer);
+    boxViews.set(input5.buffer, view);
+  }
+  return view;
+}
+function findBox(input5, boxName, startOffset) {
+  const view = getBoxView(input5);
+  const boxCode = boxName.charCodeAt(0) << 24 | boxName.charCodeAt(1) << 16 | boxName.charCodeAt(2) << 8 | boxName.charCodeAt(3);
+  const base = input5.byteOffset;
+  let currentOffset = startOffset;
+  while (currentOffset < input5.length) {
+    if (input5.length - currentOffset < 4)
+      break;
+    if (view.getUint32(base + currentOffset, false) < BOX_HEADER_SIZE) {
+      currentOffset += BOX_HEADER_SIZE;
+      continue;
+    }
+    const box = readBox(input5, view, base, currentOffset, boxCode);
+    if (!box)
+      break;
+    if (box.matches) {
+      return { name: boxName, offset: box.offset, size: box.size };
+    }
+    currentOffset += box.size;
+  }
+  return void 0;
+}
+
+// node_modules/image-size/dist/esm/types/bmp.js
+var BMP = {
+  validate: (input5) => toUTF8String(input5, 0, 2) === "BM",
+  calculate: (input5) => ({
+    height: Math.abs(readInt32LE(input5, 22)),
+    width: readUInt32LE(input5, 18)
+  })
+};
+
+// node_modules/image-size/dist/esm/types/ico.js
+var TYPE_ICON = 1;
+var SIZE_HEADER = 2 + 2 + 2;
+var SIZE_IMAGE_ENTRY = 1 + 1 + 1 + 1 + 2 + 2 + 4 + 4;
+function getSizeFromOffset(input5, offset) {
+  const value = input5[offset];
+  return value === 0 ? 256 : value;
+}
+function getImageSize(input5, imageIndex) {
+  const offset = SIZE_HEADER + imageIndex * SIZE_IMAGE_ENTRY;
+  return {
+    height: getSizeFromOffset(input5, offset + 1),
+    width: getSizeFromOffset(input5, offset)
+  };
+}
+var ICO = {
+  validate(input5) {
+    const reserved = readUInt16LE(input5, 0);
+    const imageCount = readUInt16LE(input5, 4);
+    if (reserved !== 0 || imageCount === 0)
+      return false;
+    const imageType = readUInt16LE(input5, 2);
+    return imageType === TYPE_ICON;
+  },
+  calculate(input5) {
+    const nbImages = readUInt16LE(input5, 4);
+    if (SIZE_HEADER + nbImages * SIZE_IMAGE_ENTRY > input5.length) {
+      throw new TypeError("Invalid ICO");
+    }
+    const imageSize2 = getImageSize(input5, 0);
+    if (nbImages === 1)
+      return imageSize2;
+    const images = [];
+    for (let imageIndex = 0; imageIndex < nbImages; imageIndex += 1) {
+      images.push(getImageSize(input5, imageIndex));
+    }
+    return {
+      width: imageSize2.width,
+      height: imageSize2.height,
+      images
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/cur.js
+var TYPE_CURSOR = 2;
+var CUR = {
+  validate(input5) {
+    const reserved = readUInt16LE(input5, 0);
+    const imageCount = readUInt16LE(input5, 4);
+    if (reserved !== 0 || imageCount === 0)
+      return false;
+    const imageType = readUInt16LE(input5, 2);
+    return imageType === TYPE_CURSOR;
+  },
+  calculate: (input5) => ICO.calculate(input5)
+};
+
+// node_modules/image-size/dist/esm/types/dds.js
+var DDS = {
+  validate: (input5) => readUInt32LE(input5, 0) === 542327876,
+  calculate: (input5) => ({
+    height: readUInt32LE(input5, 12),
+    width: readUInt32LE(input5, 16)
+  })
+};
+
+// node_modules/image-size/dist/esm/types/gif.js
+var gifRegexp = /^GIF8[79]a/;
+var GIF = {
+  validate: (input5) => gifRegexp.test(toUTF8String(input5, 0, 6)),
+  calculate: (input5) => ({
+    height: readUInt16LE(input5, 8),
+    width: readUInt16LE(input5, 6)
+  })
+};
+
+// node_modules/image-size/dist/esm/types/heif.js
+var brandMap = {
+  avif: "avif",
+  mif1: "heif",
+  msf1: "heif",
+  heic: "heic",
+  heix: "heic",
+  hevc: "heic",
+  hevx: "heic"
+};
+var HEIF = {
+  validate(input5) {
+    const boxType = toUTF8String(input5, 4, 8);
+    if (boxType !== "ftyp")
+      return false;
+    const ftypBox = findBox(input5, "ftyp", 0);
+    if (!ftypBox)
+      return false;
+    const brand = toUTF8String(input5, ftypBox.offset + 8, ftypBox.offset + 12);
+    return brand in brandMap;
+  },
+  calculate(input5) {
+    const metaBox = findBox(input5, "meta", 0);
+    const iprpBox = metaBox && findBox(input5, "iprp", metaBox.offset + 12);
+    const ipcoBox = iprpBox && findBox(input5, "ipco", iprpBox.offset + 8);
+    if (!ipcoBox) {
+      throw new TypeError("Invalid HEIF, no ipco box found");
+    }
+    const type = toUTF8String(input5, 8, 12);
+    const images = [];
+    let currentOffset = ipcoBox.offset + 8;
+    while (currentOffset < ipcoBox.offset + ipcoBox.size) {
+      const ispeBox = findBox(input5, "ispe", currentOffset);
+      if (!ispeBox)
+        break;
+      if (ispeBox.size < 20) {
+        throw new TypeError("Invalid HEIF");
+      }
+      const rawWidth = readUInt32BE(input5, ispeBox.offset + 12);
+      const rawHeight = readUInt32BE(input5, ispeBox.offset + 16);
+      const clapBox = findBox(input5, "clap", currentOffset);
+      let width = rawWidth;
+      const height = rawHeight;
+      if (clapBox && clapBox.size >= 16 && clapBox.offset < ipcoBox.offset + ipcoBox.size) {
+        const cropRight = readUInt32BE(input5, clapBox.offset + 12);
+        width = rawWidth - cropRight;
+      }
+      images.push({ height, width });
+      const nextOffset = ispeBox.offset + ispeBox.size;
+      if (nextOffset <= currentOffset) {
+        throw new TypeError("Invalid HEIF");
+      }
+      currentOffset = nextOffset;
+    }
+    if (images.length === 0) {
+      throw new TypeError("Invalid HEIF, no sizes found");
+    }
+    return {
+      width: images[0].width,
+      height: images[0].height,
+      type,
+      ...images.length > 1 ? { images } : {}
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/icns.js
+var SIZE_HEADER2 = 4 + 4;
+var FILE_LENGTH_OFFSET = 4;
+var ENTRY_LENGTH_OFFSET = 4;
+var ICON_TYPE_SIZE = {
+  ICON: 32,
+  "ICN#": 32,
+  "icm#": 16,
+  icm4: 16,
+  icm8: 16,
+  "ics#": 16,
+  ics4: 16,
+  ics8: 16,
+  is32: 16,
+  s8mk: 16,
+  icp4: 16,
+  icl4: 32,
+  icl8: 32,
+  il32: 32,
+  l8mk: 32,
+  icp5: 32,
+  ic11: 32,
+  ich4: 48,
+  ich8: 48,
+  ih32: 48,
+  h8mk: 48,
+  icp6: 64,
+  ic12: 32,
+  it32: 128,
+  t8mk: 128,
+  ic07: 128,
+  ic08: 256,
+  ic13: 256,
+  ic09: 512,
+  ic14: 512,
+  ic10: 1024
+};
+function readImageHeader(input5, imageOffset) {
+  const imageLengthOffset = imageOffset + ENTRY_LENGTH_OFFSET;
+  if (imageLengthOffset + 4 > input5.length) {
+    throw new TypeError("Invalid ICNS");
+  }
+  return [
+    toUTF8String(input5, imageOffset, imageLengthOffset),
+    readUInt32BE(input5, imageLengthOffset)
+  ];
+}
+function getImageSize2(type) {
+  const size = ICON_TYPE_SIZE[type];
+  return { width: size, height: size, type };
+}
+var ICNS = {
+  validate: (input5) => toUTF8String(input5, 0, 4) === "icns",
+  calculate(input5) {
+    const inputLength = input5.length;
+    const fileLength = readUInt32BE(input5, FILE_LENGTH_OFFSET);
+    let imageOffset = SIZE_HEADER2;
+    const images = [];
+    while (imageOffset < fileLength && imageOffset < inputLength) {
+      const imageHeader = readImageHeader(input5, imageOffset);
+      const entryLength = imageHeader[1];
+      if (entryLength < 8) {
+        throw new TypeError("Invalid ICNS");
+      }
+      const imageSize2 = getImageSize2(imageHeader[0]);
+      images.push(imageSize2);
+      imageOffset += entryLength;
+    }
+    if (images.length === 0) {
+      throw new TypeError("Invalid ICNS, no sizes found");
+    }
+    return {
+      width: images[0].width,
+      height: images[0].height,
+      ...images.length > 1 ? { images } : {}
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/j2c.js
+var J2C = {
+  validate: (input5) => readUInt32BE(input5, 0) === 4283432785,
+  calculate: (input5) => ({
+    height: readUInt32BE(input5, 12),
+    width: readUInt32BE(input5, 8)
+  })
+};
+
+// node_modules/image-size/dist/esm/types/jp2.js
+var JP2 = {
+  validate(input5) {
+    const boxType = toUTF8String(input5, 4, 8);
+    if (boxType !== "jP  ")
+      return false;
+    const ftypBox = findBox(input5, "ftyp", 0);
+    if (!ftypBox)
+      return false;
+    const brand = toUTF8String(input5, ftypBox.offset + 8, ftypBox.offset + 12);
+    return brand === "jp2 ";
+  },
+  calculate(input5) {
+    const jp2hBox = findBox(input5, "jp2h", 0);
+    const ihdrBox = jp2hBox && findBox(input5, "ihdr", jp2hBox.offset + 8);
+    if (ihdrBox) {
+      return {
+        height: readUInt32BE(input5, ihdrBox.offset + 8),
+        width: readUInt32BE(input5, ihdrBox.offset + 12)
+      };
+    }
+    throw new TypeError("Unsupported JPEG 2000 format");
+  }
+};
+
+// node_modules/image-size/dist/esm/types/jpg.js
+var EXIF_MARKER = "45786966";
+var APP1_DATA_SIZE_BYTES = 2;
+var EXIF_HEADER_BYTES = 6;
+var TIFF_BYTE_ALIGN_BYTES = 2;
+var BIG_ENDIAN_BYTE_ALIGN = "4d4d";
+var LITTLE_ENDIAN_BYTE_ALIGN = "4949";
+var IDF_ENTRY_BYTES = 12;
+var NUM_DIRECTORY_ENTRIES_BYTES = 2;
+function isEXIF(input5) {
+  return toHexString(input5, 2, 6) === EXIF_MARKER;
+}
+function extractSize(input5, index) {
+  return {
+    height: readUInt16BE(input5, index),
+    width: readUInt16BE(input5, index + 2)
+  };
+}
+function extractOrientation(exifBlock, isBigEndian) {
+  const idfOffset = 8;
+  const offset = EXIF_HEADER_BYTES + idfOffset;
+  const idfDirectoryEntries = readUInt(exifBlock, 16, offset, isBigEndian);
+  for (let directoryEntryNumber = 0; directoryEntryNumber < idfDirectoryEntries; directoryEntryNumber++) {
+    const start = offset + NUM_DIRECTORY_ENTRIES_BYTES + directoryEntryNumber * IDF_ENTRY_BYTES;
+    const end = start + IDF_ENTRY_BYTES;
+    if (start > exifBlock.length) {
+      return;
+    }
+    const block = exifBlock.slice(start, end);
+    const tagNumber = readUInt(block, 16, 0, isBigEndian);
+    if (tagNumber === 274) {
+      const dataFormat = readUInt(block, 16, 2, isBigEndian);
+      if (dataFormat !== 3) {
+        return;
+      }
+      const numberOfComponents = readUInt(block, 32, 4, isBigEndian);
+      if (numberOfComponents !== 1) {
+        return;
+      }
+      return readUInt(block, 16, 8, isBigEndian);
+    }
+  }
+}
+function validateExifBlock(input5, index) {
+  const exifBlock = input5.slice(APP1_DATA_SIZE_BYTES, index);
+  const byteAlign = toHexString(exifBlock, EXIF_HEADER_BYTES, EXIF_HEADER_BYTES + TIFF_BYTE_ALIGN_BYTES);
+  const isBigEndian = byteAlign === BIG_ENDIAN_BYTE_ALIGN;
+  const isLittleEndian = byteAlign === LITTLE_ENDIAN_BYTE_ALIGN;
+  if (isBigEndian || isLittleEndian) {
+    return extractOrientation(exifBlock, isBigEndian);
+  }
+}
+function validateInput(input5, index) {
+  if (index > input5.length) {
+    throw new TypeError("Corrupt JPG, exceeded buffer limits");
+  }
+}
+var JPG = {
+  validate: (input5) => toHexString(input5, 0, 2) === "ffd8",
+  calculate(_input) {
+    let input5 = _input.slice(4);
+    let orientation;
+    let next;
+    while (input5.length) {
+      const i = readUInt16BE(input5, 0);
+      validateInput(input5, i);
+      if (input5[i] !== 255) {
+        input5 = input5.subarray(1);
+        continue;
+      }
+      if (isEXIF(input5)) {
+        orientation = validateExifBlock(input5, i);
+      }
+      next = input5[i + 1];
+      if (next === 192 || next === 193 || next === 194) {
+        const size = extractSize(input5, i + 5);
+        if (!orientation) {
+          return size;
+        }
+        return {
+          height: size.height,
+          orientation,
+          width: size.width
+        };
+      }
+      input5 = input5.subarray(i + 2);
+    }
+    throw new TypeError("Invalid JPG, no size found");
+  }
+};
+
+// node_modules/image-size/dist/esm/utils/bit-reader.js
+var BitReader = class {
+  input;
+  endianness;
+  byteOffset = 2;
+  bitOffset = 0;
+  constructor(input5, endianness) {
+    this.input = input5;
+    this.endianness = endianness;
+  }
+  getBits(length = 1) {
+    let result = 0;
+    let bitsRead = 0;
+    while (bitsRead < length) {
+      if (this.byteOffset >= this.input.length) {
+        throw new Error("Reached end of input");
+      }
+      const currentByte = this.input[this.byteOffset];
+      const bitsLeft = 8 - this.bitOffset;
+      const bitsToRead = Math.min(length - bitsRead, bitsLeft);
+      if (this.endianness === "little-endian") {
+        const mask = (1 << bitsToRead) - 1;
+        const bits = currentByte >> this.bitOffset & mask;
+        result |= bits << bitsRead;
+      } else {
+        const mask = (1 << bitsToRead) - 1 << 8 - this.bitOffset - bitsToRead;
+        const bits = (currentByte & mask) >> 8 - this.bitOffset - bitsToRead;
+        result = result << bitsToRead | bits;
+      }
+      bitsRead += bitsToRead;
+      this.bitOffset += bitsToRead;
+      if (this.bitOffset === 8) {
+        this.byteOffset++;
+        this.bitOffset = 0;
+      }
+    }
+    return result;
+  }
+};
+
+// node_modules/image-size/dist/esm/types/jxl-stream.js
+function calculateImageDimension(reader, isSmallImage) {
+  if (isSmallImage) {
+    return 8 * (1 + reader.getBits(5));
+  }
+  const sizeClass = reader.getBits(2);
+  const extraBits = [9, 13, 18, 30][sizeClass];
+  return 1 + reader.getBits(extraBits);
+}
+function calculateImageWidth(reader, isSmallImage, widthMode, height) {
+  if (isSmallImage && widthMode === 0) {
+    return 8 * (1 + reader.getBits(5));
+  }
+  if (widthMode === 0) {
+    return calculateImageDimension(reader, false);
+  }
+  const aspectRatios = [1, 1.2, 4 / 3, 1.5, 16 / 9, 5 / 4, 2];
+  return Math.floor(height * aspectRatios[widthMode - 1]);
+}
+var JXLStream = {
+  validate: (input5) => {
+    return toHexString(input5, 0, 2) === "ff0a";
+  },
+  calculate(input5) {
+    const reader = new BitReader(input5, "little-endian");
+    const isSmallImage = reader.getBits(1) === 1;
+    const height = calculateImageDimension(reader, isSmallImage);
+    const widthMode = reader.getBits(3);
+    const width = calculateImageWidth(reader, isSmallImage, widthMode, height);
+    return { width, height };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/jxl.js
+function extractCodestream(input5) {
+  const jxlcBox = findBox(input5, "jxlc", 0);
+  if (jxlcBox) {
+    return input5.subarray(jxlcBox.offset + 8, jxlcBox.offset + jxlcBox.size);
+  }
+  const partialStreams = extractPartialStreams(input5);
+  if (partialStreams.length > 0) {
+    return concatenateCodestreams(partialStreams);
+  }
+  return void 0;
+}
+function extractPartialStreams(input5) {
+  const partialStreams = [];
+  let offset = 0;
+  while (offset < input5.length) {
+    const jxlpBox = findBox(input5, "jxlp", offset);
+    if (!jxlpBox)
+      break;
+    if (jxlpBox.size < 12) {
+      throw new TypeError("Invalid JXL");
+    }
+    partialStreams.push(input5.slice(jxlpBox.offset + 12, jxlpBox.offset + jxlpBox.size));
+    offset = jxlpBox.offset + jxlpBox.size;
+  }
+  return partialStreams;
+}
+function concatenateCodestreams(partialCodestreams) {
+  const totalLength = partialCodestreams.reduce((acc, curr) => acc + curr.length, 0);
+  const codestream = new Uint8Array(Math.min(16, totalLength));
+  let position = 0;
+  for (const partial2 of partialCodestreams) {
+    if (position >= codestream.length)
+      break;
+    const byteCount = Math.min(partial2.length, codestream.length - position);
+    codestream.set(partial2.subarray(0, byteCount), position);
+    position += byteCount;
+  }
+  return codestream;
+}
+var JXL = {
+  validate: (input5) => {
+    const boxType = toUTF8String(input5, 4, 8);
+    if (boxType !== "JXL ")
+      return false;
+    const ftypBox = findBox(input5, "ftyp", 0);
+    if (!ftypBox)
+      return false;
+    const brand = toUTF8String(input5, ftypBox.offset + 8, ftypBox.offset + 12);
+    return brand === "jxl ";
+  },
+  calculate(input5) {
+    const codestream = extractCodestream(input5);
+    if (codestream)
+      return JXLStream.calculate(codestream);
+    throw new TypeError("Invalid JXL");
+  }
+};
+
+// node_modules/image-size/dist/esm/types/ktx.js
+var KTX = {
+  validate: (input5) => {
+    const signature = toUTF8String(input5, 1, 7);
+    return ["KTX 11", "KTX 20"].includes(signature);
+  },
+  calculate: (input5) => {
+    const type = input5[5] === 49 ? "ktx" : "ktx2";
+    const offset = type === "ktx" ? 36 : 20;
+    return {
+      height: readUInt32LE(input5, offset + 4),
+      width: readUInt32LE(input5, offset),
+      type
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/png.js
+var pngSignature = "PNG\r\n\n";
+var pngImageHeaderChunkName = "IHDR";
+var pngFriedChunkName = "CgBI";
+var PNG = {
+  validate(input5) {
+    if (pngSignature === toUTF8String(input5, 1, 8)) {
+      let chunkName = toUTF8String(input5, 12, 16);
+      if (chunkName === pngFriedChunkName) {
+        chunkName = toUTF8String(input5, 28, 32);
+      }
+      if (chunkName !== pngImageHeaderChunkName) {
+        throw new TypeError("Invalid PNG");
+      }
+      return true;
+    }
+    return false;
+  },
+  calculate(input5) {
+    if (toUTF8String(input5, 12, 16) === pngFriedChunkName) {
+      return {
+        height: readUInt32BE(input5, 36),
+        width: readUInt32BE(input5, 32)
+      };
+    }
+    return {
+      height: readUInt32BE(input5, 20),
+      width: readUInt32BE(input5, 16)
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/pnm.js
+var PNMTypes = {
+  P1: "pbm/ascii",
+  P2: "pgm/ascii",
+  P3: "ppm/ascii",
+  P4: "pbm",
+  P5: "pgm",
+  P6: "ppm",
+  P7: "pam",
+  PF: "pfm"
+};
+var HEADER_SCAN_LIMIT = 64;
+var PAM_HEADER_LIMIT = 256;
+var isWhitespace2 = (byte) => byte === 32 || byte === 9 || byte === 10 || byte === 13;
+var isEndOfLine = (byte) => byte === 10 || byte === 13;
+var handlers = {
+  default: (input5) => {
+    const end = Math.min(input5.length, HEADER_SCAN_LIMIT);
+    const tokens = [];
+    let token = "";
+    let inComment = false;
+    for (let i = 2; i < end && tokens.length < 2; i++) {
+      const byte = input5[i];
+      if (inComment) {
+        inComment = !isEndOfLine(byte);
+      } else if (byte === 35) {
+        inComment = true;
+      } else if (isWhitespace2(byte)) {
+        if (token) {
+          tokens.push(token);
+          token = "";
+        }
+      } else {
+        token += String.fromCharCode(byte);
+      }
+    }
+    if (token && tokens.length < 2)
+      tokens.push(token);
+    if (tokens.length < 2) {
+      throw new TypeError("Invalid PNM");
+    }
+    return {
+      width: Number.parseInt(tokens[0], 10),
+      height: Number.parseInt(tokens[1], 10)
+    };
+  },
+  pam: (input5) => {
+    const header = toUTF8String(input5, 0, Math.min(input5.length, PAM_HEADER_LIMIT));
+    const size = {};
+    for (const line of header.split(/[\r\n]+/)) {
+      if (line.length > 16 || line.charCodeAt(0) > 128) {
+        continue;
+      }
+      const [key, value] = line.split(" ");
+      if (key && value) {
+        size[key.toLowerCase()] = Number.parseInt(value, 10);
+      }
+      if (size.height && size.width) {
+        break;
+      }
+    }
+    if (size.height && size.width) {
+      return {
+        height: size.height,
+        width: size.width
+      };
+    }
+    throw new TypeError("Invalid PAM");
+  }
+};
+var PNM = {
+  validate: (input5) => toUTF8String(input5, 0, 2) in PNMTypes,
+  calculate(input5) {
+    const signature = toUTF8String(input5, 0, 2);
+    const type = PNMTypes[signature];
+    const handler = handlers[type] || handlers.default;
+    return handler(input5);
+  }
+};
+
+// node_modules/image-size/dist/esm/types/psd.js
+var PSD = {
+  validate: (input5) => toUTF8String(input5, 0, 4) === "8BPS",
+  calculate: (input5) => ({
+    height: readUInt32BE(input5, 14),
+    width: readUInt32BE(input5, 18)
+  })
+};
+
+// node_modules/image-size/dist/esm/types/svg.js
+var svgReg = /<svg\s([^>"']|"[^"]*"|'[^']*')*>/;
+var extractorRegExps = {
+  height: /\sheight=(['"])([^%]+?)\1/,
+  root: svgReg,
+  viewbox: /\sviewBox=(['"])(.+?)\1/i,
+  width: /\swidth=(['"])([^%]+?)\1/
+};
+var INCH_CM = 2.54;
+var units = {
+  in: 96,
+  cm: 96 / INCH_CM,
+  em: 16,
+  ex: 8,
+  m: 96 / INCH_CM * 100,
+  mm: 96 / INCH_CM / 10,
+  pc: 96 / 72 / 12,
+  pt: 96 / 72,
+  px: 1
+};
+var unitsReg = new RegExp(`^([0-9.]+(?:e\\d+)?)(${Object.keys(units).join("|")})?$`);
+function parseLength(len) {
+  const m2 = unitsReg.exec(len);
+  if (!m2) {
+    return void 0;
+  }
+  return Math.round(Number(m2[1]) * (units[m2[2]] || 1));
+}
+function parseViewbox(viewbox) {
+  const bounds = viewbox.split(" ");
+  return {
+    height: parseLength(bounds[3]),
+    width: parseLength(bounds[2])
+  };
+}
+function parseAttributes(root) {
+  const width = root.match(extractorRegExps.width);
+  const height = root.match(extractorRegExps.height);
+  const viewbox = root.match(extractorRegExps.viewbox);
+  return {
+    height: height && parseLength(height[2]),
+    viewbox: viewbox && parseViewbox(viewbox[2]),
+    width: width && parseLength(width[2])
+  };
+}
+function calculateByDimensions(attrs) {
+  return {
+    height: attrs.height,
+    width: attrs.width
+  };
+}
+function calculateByViewbox(attrs, viewbox) {
+  const ratio = viewbox.width / viewbox.height;
+  if (attrs.width) {
+    return {
+      height: Math.floor(attrs.width / ratio),
+      width: attrs.width
+    };
+  }
+  if (attrs.height) {
+    return {
+      height: attrs.height,
+      width: Math.floor(attrs.height * ratio)
+    };
+  }
+  return {
+    height: viewbox.height,
+    width: viewbox.width
+  };
+}
+var SVG = {
+  validate: (input5) => svgReg.test(toUTF8String(input5, 0, 1e3)),
+  calculate(input5) {
+    const root = toUTF8String(input5).match(extractorRegExps.root);
+    if (root) {
+      const attrs = parseAttributes(root[0]);
+      if (attrs.width && attrs.height) {
+        return calculateByDimensions(attrs);
+      }
+      if (attrs.viewbox) {
+        return calculateByViewbox(attrs, attrs.viewbox);
+      }
+    }
+    throw new TypeError("Invalid SVG");
+  }
+};
+
+// node_modules/image-size/dist/esm/types/tga.js
+var TGA = {
+  validate(input5) {
+    return readUInt16LE(input5, 0) === 0 && readUInt16LE(input5, 4) === 0;
+  },
+  calculate(input5) {
+    return {
+      height: readUInt16LE(input5, 14),
+      width: readUInt16LE(input5, 12)
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/tiff.js
+var CONSTANTS = {
+  TAG: {
+    WIDTH: 256,
+    HEIGHT: 257,
+    COMPRESSION: 259
+  },
+  TYPE: {
+    SHORT: 3,
+    LONG: 4,
+    LONG8: 16
+  },
+  ENTRY_SIZE: {
+    STANDARD: 12,
+    BIG: 20
+  },
+  COUNT_SIZE: {
+    STANDARD: 2,
+    BIG: 8
+  }
+};
+function readIFD(input5, { isBigEndian, isBigTiff }) {
+  const view = new DataView(input5.buffer, input5.byteOffset);
+  const le2 = !isBigEndian;
+  const ifdOffset = isBigTiff ? Number(view.getBigUint64(8, le2)) : view.getUint32(4, le2);
+  const entryCountSize = isBigTiff ? CONSTANTS.COUNT_SIZE.BIG : CONSTANTS.COUNT_SIZE.STANDARD;
+  return input5.slice(ifdOffset + entryCountSize);
+}
+function readTagValue(view, type, offset, le2) {
+  switch (type) {
+    case CONSTANTS.TYPE.SHORT:
+      return view.getUint16(offset, le2);
+    case CONSTANTS.TYPE.LONG:
+      return view.getUint32(offset, le2);
+    case CONSTANTS.TYPE.LONG8: {
+      const value = Number(view.getBigUint64(offset, le2));
+      if (value > Number.MAX_SAFE_INTEGER) {
+        throw new TypeError("Value too large");
+      }
+      return value;
+    }
+    default:
+      return 0;
+  }
+}
+function extractTags(input5, { isBigEndian, isBigTiff }) {
+  const tags = {};
+  const entrySize = isBigTiff ? CONSTANTS.ENTRY_SIZE.BIG : CONSTANTS.ENTRY_SIZE.STANDARD;
+  const valueOffset = isBigTiff ? 12 : 8;
+  const view = new DataView(input5.buffer, input5.byteOffset);
+  const le2 = !isBigEndian;
+  for (let offset = 0; offset + entrySize < input5.length; offset += entrySize) {
+    const code2 = view.getUint16(offset, le2);
+    const type = view.getUint16(offset + 2, le2);
+    const length = isBigTiff ? Number(view.getBigUint64(offset + 4, le2)) : view.getUint32(offset + 4, le2);
+    if (code2 === 0)
+      break;
+    if (length === 1 && (type === CONSTANTS.TYPE.SHORT || type === CONSTANTS.TYPE.LONG || isBigTiff && type === CONSTANTS.TYPE.LONG8)) {
+      tags[code2] = readTagValue(view, type, offset + valueOffset, le2);
+    }
+  }
+  return tags;
+}
+function determineFormat(input5) {
+  const signature = toUTF8String(input5, 0, 2);
+  const isBigEndian = signature === "MM";
+  const view = new DataView(input5.buffer, input5.byteOffset);
+  const version2 = view.getUint16(2, !isBigEndian);
+  return {
+    isBigEndian,
+    isBigTiff: version2 === 43
+  };
+}
+function validateBigTIFFHeader(input5, isBigEndian) {
+  const view = new DataView(input5.buffer, input5.byteOffset);
+  const le2 = !isBigEndian;
+  const byteSize = view.getUint16(4, le2);
+  const reserved = view.getUint16(6, le2);
+  if (byteSize !== 8 || reserved !== 0) {
+    throw new TypeError("Invalid BigTIFF header");
+  }
+}
+var signatures = /* @__PURE__ */ new Set([
+  "49492a00",
+  "4d4d002a",
+  "49492b00",
+  "4d4d002b"
+]);
+var TIFF = {
+  validate: (input5) => {
+    const signature = toHexString(input5, 0, 4);
+    return signatures.has(signature);
+  },
+  calculate(input5) {
+    const format = determineFormat(input5);
+    if (format.isBigTiff) {
+      validateBigTIFFHeader(input5, format.isBigEndian);
+    }
+    const ifdBuffer = readIFD(input5, format);
+    const tags = extractTags(ifdBuffer, format);
+    const info2 = {
+      height: tags[CONSTANTS.TAG.HEIGHT],
+      width: tags[CONSTANTS.TAG.WIDTH],
+      type: format.isBigTiff ? "bigtiff" : "tiff"
+    };
+    if (tags[CONSTANTS.TAG.COMPRESSION]) {
+      info2.compression = tags[CONSTANTS.TAG.COMPRESSION];
+    }
+    if (!info2.width || !info2.height) {
+      throw new TypeError("Invalid Tiff. Missing tags");
+    }
+    return info2;
+  }
+};
+
+// node_modules/image-size/dist/esm/types/webp.js
+function calculateExtended(input5) {
+  return {
+    height: 1 + readUInt24LE(input5, 7),
+    width: 1 + readUInt24LE(input5, 4)
+  };
+}
+function calculateLossless(input5) {
+  return {
+    height: 1 + ((input5[4] & 15) << 10 | input5[3] << 2 | (input5[2] & 192) >> 6),
+    width: 1 + ((input5[2] & 63) << 8 | input5[1])
+  };
+}
+function calculateLossy(input5) {
+  return {
+    height: readInt16LE(input5, 8) & 16383,
+    width: readInt16LE(input5, 6) & 16383
+  };
+}
+var WEBP = {
+  validate(input5) {
+    const riffHeader = "RIFF" === toUTF8String(input5, 0, 4);
+    const webpHeader = "WEBP" === toUTF8String(input5, 8, 12);
+    const vp8Header = "VP8" === toUTF8String(input5, 12, 15);
+    return riffHeader && webpHeader && vp8Header;
+  },
+  calculate(_input) {
+    const chunkHeader = toUTF8String(_input, 12, 16);
+    const input5 = _input.slice(20, 30);
+    if (chunkHeader === "VP8X") {
+      const extendedHeader = input5[0];
+      const validStart = (extendedHeader & 192) === 0;
+      const validEnd = (extendedHeader & 1) === 0;
+      if (validStart && validEnd) {
+        return calculateExtended(input5);
+      }
+      throw new TypeError("Invalid WebP");
+    }
+    if (chunkHeader === "VP8 " && input5[0] !== 47) {
+      return calculateLossy(input5);
+    }
+    const signature = toHexString(input5, 3, 6);
+    if (chunkHeader === "VP8L" && signature !== "9d012a") {
+      return calculateLossless(input5);
+    }
+    throw new TypeError("Invalid WebP");
+  }
+};
+
+// node_modules/image-size/dist/esm/types/index.js
+var typeHandlers = /* @__PURE__ */ new Map([
+  ["bmp", BMP],
+  ["cur", CUR],
+  ["dds", DDS],
+  ["gif", GIF],
+  ["heif", HEIF],
+  ["icns", ICNS],
+  ["ico", ICO],
+  ["j2c", J2C],
+  ["jp2", JP2],
+  ["jpg", JPG],
+  ["jxl", JXL],
+  ["jxl-stream", JXLStream],
+  ["ktx", KTX],
+  ["png", PNG],
+  ["pnm", PNM],
+  ["psd", PSD],
+  ["svg", SVG],
+  ["tga", TGA],
+  ["tiff", TIFF],
+  ["webp", WEBP]
+]);
+var types = Array.from(typeHandlers.keys());
+
+// src/github/images.ts
+var IMAGE_LIMITS = {
+  count: 5,
+  bytesEach: 3932160,
+  bytesTotal: 10 * 1024 * 1024,
+  maxSide: 8e3,
+  redirects: 5,
+  timeoutMs: 2e4
+};
+
 // src/repo-context/paths.ts
 var SKIPPED_DIRS = /* @__PURE__ */ new Set([
   "node_modules",
@@ -41675,84 +42671,6 @@ function dirCache() {
   };
 }
 
-// src/repo-context/instructions.ts
-import { join as join3 } from "node:path";
-
-// src/repo-context/read.ts
-import { constants as fsConstants } from "node:fs";
-import { open } from "node:fs/promises";
-async function readHead2(path13, maxBytes) {
-  try {
-    const fh = await open(path13, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
-    try {
-      if (!(await fh.stat()).isFile()) return null;
-      const buf = Buffer.alloc(maxBytes);
-      const { bytesRead } = await fh.read(buf, 0, maxBytes, 0);
-      return buf.subarray(0, bytesRead).toString("utf8");
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return null;
-  }
-}
-
-// src/repo-context/text.ts
-function plural(n, noun) {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
-}
-function capList(items, max, sep4 = ", ") {
-  if (items.length <= max) return items.join(sep4);
-  return `${items.slice(0, max).join(sep4)}${sep4}\u2026 and ${items.length - max} more`;
-}
-function code(s) {
-  return `\`${oneLine2(s, 160).replace(/`/g, "'")}\``;
-}
-function plain(s) {
-  return oneLine2(s, 120).replace(/`/g, "'");
-}
-function oneLine2(s, max) {
-  const flat = s.replace(/[\u0000-\u001f\u007f]/g, " ");
-  return flat.length > max ? `${cut(flat, max - 1)}\u2026` : flat;
-}
-function cut(s, max) {
-  let end = Math.max(0, max);
-  const c3 = s.charCodeAt(end - 1);
-  if (c3 >= 55296 && c3 <= 56319) end--;
-  return s.slice(0, end);
-}
-function bound(text, maxChars) {
-  if (text.length <= maxChars) return text;
-  const note = "\n[\u2026 repository context truncated]";
-  return cut(text, maxChars - note.length) + note;
-}
-
-// src/repo-context/instructions.ts
-var DOC_NAMES = ["CLAUDE.md", "AGENTS.md", ".claude/CLAUDE.md"];
-var DOC_MAX_CHARS = 1500;
-async function readDocs(workspace, paths) {
-  const docs = await Promise.all(
-    paths.map(async (path13) => ({ path: path13, text: await readHead2(join3(workspace, path13), DOC_MAX_CHARS * 4) ?? "" }))
-  );
-  return docs.filter((d2) => d2.text.trim());
-}
-function appendInstructions(summary, docs, maxChars) {
-  let text = summary;
-  for (const doc of docs) {
-    const room = maxChars - text.length - doc.path.length - 40;
-    if (room < 200) break;
-    const limit2 = Math.min(DOC_MAX_CHARS, room);
-    const body = doc.text.replace(/\r\n?/g, "\n").trim();
-    const shown = body.length > limit2 ? `${cut(body, limit2)}
-[\u2026 ${doc.path} continues; read it for the rest]` : body;
-    text += `
-
-### ${doc.path}
-${shown}`;
-  }
-  return text;
-}
-
 // src/repo-context/facts.ts
 var MANIFEST_MAX_DEPTH = 2;
 var MANIFEST_MAX_COUNT = 12;
@@ -41835,7 +42753,6 @@ function analyse(files) {
     languages: [],
     topLevel: [],
     manifestPaths: [],
-    docPaths: [],
     lockfiles: /* @__PURE__ */ new Set(),
     apiSpecs: [],
     routes: /* @__PURE__ */ new Map(),
@@ -41869,7 +42786,6 @@ function analyse(files) {
       if (name === "gradlew") f3.hasGradlew = true;
       if (ROOT_CI.test(name)) f3.ci.push(path13);
     }
-    if (depth2 <= 1 && DOC_NAMES.includes(path13)) f3.docPaths.push(path13);
     if (name === "conftest.py" && depth2 <= 2) f3.hasConftest = true;
     if (info2.workflows && /\.ya?ml$/.test(name) || path13 === ".circleci/config.yml") f3.ci.push(path13);
     if (!info2.testDir && DOCKER_FILE.test(name)) f3.docker.push(path13);
@@ -41907,7 +42823,6 @@ function analyse(files) {
   f3.manifestPaths.sort(byDepthThenName);
   f3.manifestPaths.splice(MANIFEST_MAX_COUNT);
   f3.entryPoints.sort(byDepthThenName);
-  f3.docPaths.sort((a, b3) => DOC_NAMES.indexOf(a) - DOC_NAMES.indexOf(b3));
   return f3;
 }
 function push(map, key, value) {
@@ -41922,6 +42837,66 @@ function depth(path13) {
 }
 function byDepthThenName(a, b3) {
   return depth(a) - depth(b3) || (a < b3 ? -1 : a > b3 ? 1 : 0);
+}
+
+// src/repo-context/read.ts
+import { constants as fsConstants } from "node:fs";
+import { open, realpath as realpath2 } from "node:fs/promises";
+import { basename, dirname as dirname2, join as join3, sep } from "node:path";
+async function readHead2(path13, maxBytes) {
+  try {
+    const fh = await open(path13, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    try {
+      if (!(await fh.stat()).isFile()) return null;
+      const buf = Buffer.alloc(maxBytes);
+      const { bytesRead } = await fh.read(buf, 0, maxBytes, 0);
+      return buf.subarray(0, bytesRead).toString("utf8");
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return null;
+  }
+}
+async function readInside(root, rel, maxBytes) {
+  try {
+    const [realRoot, realDir] = await Promise.all([realpath2(root), realpath2(dirname2(join3(root, rel)))]);
+    if (realDir !== realRoot && !realDir.startsWith(realRoot + sep)) return null;
+    return await readHead2(join3(realDir, basename(rel)), maxBytes);
+  } catch {
+    return null;
+  }
+}
+
+// src/repo-context/instructions.ts
+var INSTRUCTION_FILES = ["CLAUDE.md", ".claude/CLAUDE.md", "AGENTS.md", ".github/copilot-instructions.md"];
+var INSTRUCTIONS_MAX_BYTES = 40 * 1024;
+async function loadInstructions(workspace, maxBytes = INSTRUCTIONS_MAX_BYTES) {
+  const texts = await Promise.all(INSTRUCTION_FILES.map((p3) => readInside(workspace, p3, maxBytes + 1)));
+  const files = [];
+  const left = [];
+  let room = maxBytes;
+  INSTRUCTION_FILES.forEach((path13, i) => {
+    const text = (texts[i] ?? "").replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").trim();
+    if (!text) return;
+    const same = files.find((f3) => !f3.sameAs && !f3.cut && f3.text === text);
+    if (same) return void files.push({ path: path13, text: "", cut: false, sameAs: same.path });
+    if (room <= 0) return void left.push(path13);
+    const bytes2 = Buffer.byteLength(text);
+    if (bytes2 <= room) {
+      files.push({ path: path13, text, cut: false });
+      room -= bytes2;
+      return;
+    }
+    files.push({ path: path13, text: cutBytes(text, room), cut: true });
+    room = 0;
+  });
+  return { files, left };
+}
+function cutBytes(text, max) {
+  const head = Buffer.from(text).subarray(0, max).toString("utf8").replace(/\uFFFD+$/, "");
+  const nl = head.lastIndexOf("\n");
+  return (nl > head.length * 0.8 ? head.slice(0, nl) : head).trimEnd();
 }
 
 // src/repo-context/listing.ts
@@ -42276,9 +43251,39 @@ function escapeRegExp(s) {
   return s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
 }
 
+// src/repo-context/text.ts
+function plural(n, noun) {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+function capList(items, max, sep5 = ", ") {
+  if (items.length <= max) return items.join(sep5);
+  return `${items.slice(0, max).join(sep5)}${sep5}\u2026 and ${items.length - max} more`;
+}
+function code(s) {
+  return `\`${oneLine2(s, 160).replace(/`/g, "'")}\``;
+}
+function plain(s) {
+  return oneLine2(s, 120).replace(/`/g, "'");
+}
+function oneLine2(s, max) {
+  const flat = s.replace(/[\u0000-\u001f\u007f]/g, " ");
+  return flat.length > max ? `${cut(flat, max - 1)}\u2026` : flat;
+}
+function cut(s, max) {
+  let end = Math.max(0, max);
+  const c3 = s.charCodeAt(end - 1);
+  if (c3 >= 55296 && c3 <= 56319) end--;
+  return s.slice(0, end);
+}
+function bound(text, maxChars) {
+  if (text.length <= maxChars) return text;
+  const note = "\n[\u2026 repository context truncated]";
+  return cut(text, maxChars - note.length) + note;
+}
+
 // src/repo-context/render.ts
 var MAX_LIST = 8;
-function render(listing, facts, manifests, docs, maxChars) {
+function render(listing, facts, manifests, maxChars) {
   const stack = stackOf(manifests, facts);
   const lines = [];
   const source = listing.source === "git" ? "git ls-files" : listing.truncated ? "a directory walk, stopped at its limits" : "a directory walk";
@@ -42327,16 +43332,15 @@ function render(listing, facts, manifests, docs, maxChars) {
     lines.push(`- Test command: ${capList(cmds, 4, "; ")}`);
   }
   if (facts.testFiles) {
-    const where = [...facts.testDirs].sort((a, b3) => b3[1] - a[1]).map(([d2, n]) => `${code(d2)} (${n})`);
-    if (facts.testsBesideCode) where.push(`${facts.testsBesideCode} beside the code`);
-    lines.push(`- Tests: ${plural(facts.testFiles, "file")}: ${capList(where, 5)}`);
+    const where2 = [...facts.testDirs].sort((a, b3) => b3[1] - a[1]).map(([d2, n]) => `${code(d2)} (${n})`);
+    if (facts.testsBesideCode) where2.push(`${facts.testsBesideCode} beside the code`);
+    lines.push(`- Tests: ${plural(facts.testFiles, "file")}: ${capList(where2, 5)}`);
   }
   if (facts.docker.length) lines.push(`- Docker: ${capList(facts.docker.map(code), 6)}`);
   if (facts.ci.length) lines.push(`- CI: ${capList(facts.ci.map(code), 6)}`);
   if (listing.truncated)
     lines.push(`- Note: the listing stopped at ${WALK_MAX_FILES} files or depth ${WALK_MAX_DEPTH2}; there is more.`);
-  const summary = lines.join("\n");
-  return bound(appendInstructions(summary, docs, maxChars), maxChars);
+  return bound(lines.join("\n"), maxChars);
 }
 function groups(map) {
   const entries = [...map].sort((a, b3) => b3[1].length - a[1].length || (a[0] < b3[0] ? -1 : 1));
@@ -42348,1014 +43352,136 @@ function groups(map) {
   return capList(parts, MAX_LIST, "; ");
 }
 
+// src/repo-context/skills.ts
+var import_gray_matter2 = __toESM(require_gray_matter(), 1);
+import { readdir as readdir4 } from "node:fs/promises";
+import { join as join6 } from "node:path";
+var SKILL_DIRS = [".claude/skills", ".agents/skills"];
+var HEAD_BYTES = 16 * 1024;
+var SKILL_MAX_BYTES = 256 * 1024;
+var MAX_SKILLS = 40;
+var DESCRIPTION_CHARS = 250;
+var NAME_RE2 = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
+async function findSkills(workspace) {
+  const skills = [];
+  const warnings = [];
+  for (const root of SKILL_DIRS) {
+    for (const folder of await subfolders(join6(workspace, root))) {
+      const dir = `${root}/${folder}`;
+      const file = `${dir}/SKILL.md`;
+      const head = await readInside(workspace, file, HEAD_BYTES);
+      if (head === null) {
+        warnings.push(`Skill ${dir}: no readable SKILL.md (a regular file, not a link); the skill is skipped.`);
+        continue;
+      }
+      const parsed = parseSkill(head, folder);
+      if ("problem" in parsed) {
+        warnings.push(`Skill ${file}: ${parsed.problem}; the skill is skipped.`);
+        continue;
+      }
+      const taken = skills.find((s) => s.name === parsed.name);
+      if (taken) {
+        warnings.push(`Skill ${file}: the name "${parsed.name}" is taken by ${taken.file}; this one is skipped.`);
+        continue;
+      }
+      skills.push({ ...parsed, dir, file });
+    }
+  }
+  skills.sort((a, b3) => a.name < b3.name ? -1 : a.name > b3.name ? 1 : 0);
+  if (skills.length > MAX_SKILLS) {
+    warnings.push(
+      `${skills.length} skills found; only the first ${MAX_SKILLS} by name are offered (${skills.slice(MAX_SKILLS).map((s) => s.name).join(", ")} are not).`
+    );
+  }
+  return { skills: skills.slice(0, MAX_SKILLS), warnings };
+}
+async function readSkill(workspace, skill) {
+  const text = await readInside(workspace, skill.file, SKILL_MAX_BYTES + 1);
+  if (text === null) return null;
+  const { content } = splitFrontmatter(normalise(text));
+  return { body: content.trim(), cut: Buffer.byteLength(text) > SKILL_MAX_BYTES };
+}
+async function subfolders(dir) {
+  try {
+    const entries = await readdir4(dir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  } catch {
+    return [];
+  }
+}
+function normalise(text) {
+  return text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
+}
+function splitFrontmatter(text) {
+  const lines = text.split("\n");
+  if (lines[0]?.trimEnd() !== "---") return { front: null, content: text };
+  const close = lines.findIndex((l3, i) => i > 0 && l3.trimEnd() === "---");
+  if (close < 0) return { front: null, content: "", unclosed: true };
+  return { front: lines.slice(1, close).join("\n"), content: lines.slice(close + 1).join("\n") };
+}
+function parseSkill(head, folder) {
+  const { front, content, unclosed } = splitFrontmatter(normalise(head));
+  if (unclosed) {
+    return {
+      problem: `the frontmatter is not closed within ${HEAD_BYTES / 1024} KB. Add a line "---" after the last field`
+    };
+  }
+  const data = front === null ? {} : readFields(front);
+  if (data === null) {
+    return { problem: 'the frontmatter is neither YAML nor "key: value" lines. Write "name: \u2026" and "description: \u2026"' };
+  }
+  const rawName = data.name ?? folder;
+  if (typeof rawName !== "string" || !NAME_RE2.test(rawName.trim())) {
+    const shown = typeof rawName === "string" ? `"${oneLine2(rawName, 40)}"` : `a ${typeof rawName}`;
+    return {
+      problem: `the name is ${shown}; use letters, digits, "-", "." and "_" (at most 64), e.g. "name: ${folder.toLowerCase().replace(/[^a-z0-9._-]+/g, "-")}"`
+    };
+  }
+  const raw = typeof data.description === "string" ? data.description : firstParagraph(content);
+  const description = oneLine2(raw.replace(/\s+/g, " ").trim(), DESCRIPTION_CHARS);
+  if (!description) return { problem: 'it has no description. Add "description: <when to use this skill>"' };
+  return { name: rawName.trim(), description };
+}
+function readFields(front) {
+  try {
+    const data = (0, import_gray_matter2.default)(`---
+${front}
+---
+`, { language: "yaml" }).data;
+    if (data && typeof data === "object" && !Array.isArray(data)) return data;
+  } catch {
+  }
+  const fields = {};
+  for (const line of front.split("\n")) {
+    const m2 = /^([A-Za-z][\w-]*):\s*(.*)$/.exec(line);
+    if (m2) fields[m2[1]] = m2[2].replace(/^(["'])(.*)\1$/, "$2").trim();
+  }
+  return Object.keys(fields).length ? fields : null;
+}
+function firstParagraph(body) {
+  const paragraphs = body.split(/\n\s*\n/).map((p3) => p3.trim());
+  return paragraphs.find((p3) => p3 && !p3.startsWith("#")) ?? "";
+}
+
 // src/repo-context/index.ts
 var DEFAULT_CONTEXT_CHARS = 8e3;
 async function repoContext(workspace, opts = {}) {
   const started = performance.now();
   const maxChars = Math.max(200, opts.maxChars ?? DEFAULT_CONTEXT_CHARS);
+  const loading = loadInstructions(workspace);
   const listing = await listFiles(workspace);
   const facts = analyse(listing.files);
-  const manifests = await readManifests(workspace, facts.manifestPaths);
-  const docs = await readDocs(workspace, facts.docPaths);
-  const text = render(listing, facts, manifests, docs, maxChars);
-  return { text, ms: Math.round(performance.now() - started), files: listing.files.length };
+  const [manifests, instructions] = await Promise.all([readManifests(workspace, facts.manifestPaths), loading]);
+  const text = render(listing, facts, manifests, maxChars);
+  return { text, ms: Math.round(performance.now() - started), files: listing.files.length, instructions };
 }
 
-// node_modules/image-size/dist/esm/types/utils.js
-var decoder = new TextDecoder();
-var toUTF8String = (input3, start = 0, end = input3.length) => decoder.decode(input3.slice(start, end));
-var toHexString = (input3, start = 0, end = input3.length) => input3.slice(start, end).reduce((memo, i) => memo + `0${i.toString(16)}`.slice(-2), "");
-var getView = (input3, offset) => new DataView(input3.buffer, input3.byteOffset + offset);
-var readInt16LE = (input3, offset = 0) => getView(input3, offset).getInt16(0, true);
-var readUInt16BE = (input3, offset = 0) => getView(input3, offset).getUint16(0, false);
-var readUInt16LE = (input3, offset = 0) => getView(input3, offset).getUint16(0, true);
-var readUInt24LE = (input3, offset = 0) => {
-  const view = getView(input3, offset);
-  return view.getUint16(0, true) + (view.getUint8(2) << 16);
-};
-var readInt32LE = (input3, offset = 0) => getView(input3, offset).getInt32(0, true);
-var readUInt32BE = (input3, offset = 0) => getView(input3, offset).getUint32(0, false);
-var readUInt32LE = (input3, offset = 0) => getView(input3, offset).getUint32(0, true);
-var methods = {
-  readUInt16BE,
-  readUInt16LE,
-  readUInt32BE,
-  readUInt32LE
-};
-function readUInt(input3, bits, offset = 0, isBigEndian = false) {
-  const endian = isBigEndian ? "BE" : "LE";
-  const methodName = `readUInt${bits}${endian}`;
-  return methods[methodName](input3, offset);
+// src/session/project-prompt.ts
+var KB = INSTRUCTIONS_MAX_BYTES / 1024;
+function skillAccess(tools) {
+  if (tools.includes("Skill")) return "Skill";
+  return tools.includes("Read") || tools.includes("Bash") ? "Read" : null;
 }
-var BOX_HEADER_SIZE = 8;
-function readBox(input3, view, base, offset, boxCode) {
-  if (input3.length - offset < BOX_HEADER_SIZE)
-    return void 0;
-  const boxSize = view.getUint32(base + offset, false);
-  if (input3.length - offset < boxSize)
-    return void 0;
-  return {
-    offset,
-    size: boxSize,
-    matches: view.getUint32(base + 4 + offset, false) === boxCode
-  };
-}
-var boxViews = /* @__PURE__ */ new WeakMap();
-function getBoxView(input3) {
-  let view = boxViews.get(input3.buffer);
-  if (!view) {
-    view = new DataView(input3.buffer);
-    boxViews.set(input3.buffer, view);
-  }
-  return view;
-}
-function findBox(input3, boxName, startOffset) {
-  const view = getBoxView(input3);
-  const boxCode = boxName.charCodeAt(0) << 24 | boxName.charCodeAt(1) << 16 | boxName.charCodeAt(2) << 8 | boxName.charCodeAt(3);
-  const base = input3.byteOffset;
-  let currentOffset = startOffset;
-  while (currentOffset < input3.length) {
-    if (input3.length - currentOffset < 4)
-      break;
-    if (view.getUint32(base + currentOffset, false) < BOX_HEADER_SIZE) {
-      currentOffset += BOX_HEADER_SIZE;
-      continue;
-    }
-    const box = readBox(input3, view, base, currentOffset, boxCode);
-    if (!box)
-      break;
-    if (box.matches) {
-      return { name: boxName, offset: box.offset, size: box.size };
-    }
-    currentOffset += box.size;
-  }
-  return void 0;
-}
-
-// node_modules/image-size/dist/esm/types/bmp.js
-var BMP = {
-  validate: (input3) => toUTF8String(input3, 0, 2) === "BM",
-  calculate: (input3) => ({
-    height: Math.abs(readInt32LE(input3, 22)),
-    width: readUInt32LE(input3, 18)
-  })
-};
-
-// node_modules/image-size/dist/esm/types/ico.js
-var TYPE_ICON = 1;
-var SIZE_HEADER = 2 + 2 + 2;
-var SIZE_IMAGE_ENTRY = 1 + 1 + 1 + 1 + 2 + 2 + 4 + 4;
-function getSizeFromOffset(input3, offset) {
-  const value = input3[offset];
-  return value === 0 ? 256 : value;
-}
-function getImageSize(input3, imageIndex) {
-  const offset = SIZE_HEADER + imageIndex * SIZE_IMAGE_ENTRY;
-  return {
-    height: getSizeFromOffset(input3, offset + 1),
-    width: getSizeFromOffset(input3, offset)
-  };
-}
-var ICO = {
-  validate(input3) {
-    const reserved = readUInt16LE(input3, 0);
-    const imageCount = readUInt16LE(input3, 4);
-    if (reserved !== 0 || imageCount === 0)
-      return false;
-    const imageType = readUInt16LE(input3, 2);
-    return imageType === TYPE_ICON;
-  },
-  calculate(input3) {
-    const nbImages = readUInt16LE(input3, 4);
-    if (SIZE_HEADER + nbImages * SIZE_IMAGE_ENTRY > input3.length) {
-      throw new TypeError("Invalid ICO");
-    }
-    const imageSize2 = getImageSize(input3, 0);
-    if (nbImages === 1)
-      return imageSize2;
-    const images = [];
-    for (let imageIndex = 0; imageIndex < nbImages; imageIndex += 1) {
-      images.push(getImageSize(input3, imageIndex));
-    }
-    return {
-      width: imageSize2.width,
-      height: imageSize2.height,
-      images
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/cur.js
-var TYPE_CURSOR = 2;
-var CUR = {
-  validate(input3) {
-    const reserved = readUInt16LE(input3, 0);
-    const imageCount = readUInt16LE(input3, 4);
-    if (reserved !== 0 || imageCount === 0)
-      return false;
-    const imageType = readUInt16LE(input3, 2);
-    return imageType === TYPE_CURSOR;
-  },
-  calculate: (input3) => ICO.calculate(input3)
-};
-
-// node_modules/image-size/dist/esm/types/dds.js
-var DDS = {
-  validate: (input3) => readUInt32LE(input3, 0) === 542327876,
-  calculate: (input3) => ({
-    height: readUInt32LE(input3, 12),
-    width: readUInt32LE(input3, 16)
-  })
-};
-
-// node_modules/image-size/dist/esm/types/gif.js
-var gifRegexp = /^GIF8[79]a/;
-var GIF = {
-  validate: (input3) => gifRegexp.test(toUTF8String(input3, 0, 6)),
-  calculate: (input3) => ({
-    height: readUInt16LE(input3, 8),
-    width: readUInt16LE(input3, 6)
-  })
-};
-
-// node_modules/image-size/dist/esm/types/heif.js
-var brandMap = {
-  avif: "avif",
-  mif1: "heif",
-  msf1: "heif",
-  heic: "heic",
-  heix: "heic",
-  hevc: "heic",
-  hevx: "heic"
-};
-var HEIF = {
-  validate(input3) {
-    const boxType = toUTF8String(input3, 4, 8);
-    if (boxType !== "ftyp")
-      return false;
-    const ftypBox = findBox(input3, "ftyp", 0);
-    if (!ftypBox)
-      return false;
-    const brand = toUTF8String(input3, ftypBox.offset + 8, ftypBox.offset + 12);
-    return brand in brandMap;
-  },
-  calculate(input3) {
-    const metaBox = findBox(input3, "meta", 0);
-    const iprpBox = metaBox && findBox(input3, "iprp", metaBox.offset + 12);
-    const ipcoBox = iprpBox && findBox(input3, "ipco", iprpBox.offset + 8);
-    if (!ipcoBox) {
-      throw new TypeError("Invalid HEIF, no ipco box found");
-    }
-    const type = toUTF8String(input3, 8, 12);
-    const images = [];
-    let currentOffset = ipcoBox.offset + 8;
-    while (currentOffset < ipcoBox.offset + ipcoBox.size) {
-      const ispeBox = findBox(input3, "ispe", currentOffset);
-      if (!ispeBox)
-        break;
-      if (ispeBox.size < 20) {
-        throw new TypeError("Invalid HEIF");
-      }
-      const rawWidth = readUInt32BE(input3, ispeBox.offset + 12);
-      const rawHeight = readUInt32BE(input3, ispeBox.offset + 16);
-      const clapBox = findBox(input3, "clap", currentOffset);
-      let width = rawWidth;
-      const height = rawHeight;
-      if (clapBox && clapBox.size >= 16 && clapBox.offset < ipcoBox.offset + ipcoBox.size) {
-        const cropRight = readUInt32BE(input3, clapBox.offset + 12);
-        width = rawWidth - cropRight;
-      }
-      images.push({ height, width });
-      const nextOffset = ispeBox.offset + ispeBox.size;
-      if (nextOffset <= currentOffset) {
-        throw new TypeError("Invalid HEIF");
-      }
-      currentOffset = nextOffset;
-    }
-    if (images.length === 0) {
-      throw new TypeError("Invalid HEIF, no sizes found");
-    }
-    return {
-      width: images[0].width,
-      height: images[0].height,
-      type,
-      ...images.length > 1 ? { images } : {}
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/icns.js
-var SIZE_HEADER2 = 4 + 4;
-var FILE_LENGTH_OFFSET = 4;
-var ENTRY_LENGTH_OFFSET = 4;
-var ICON_TYPE_SIZE = {
-  ICON: 32,
-  "ICN#": 32,
-  "icm#": 16,
-  icm4: 16,
-  icm8: 16,
-  "ics#": 16,
-  ics4: 16,
-  ics8: 16,
-  is32: 16,
-  s8mk: 16,
-  icp4: 16,
-  icl4: 32,
-  icl8: 32,
-  il32: 32,
-  l8mk: 32,
-  icp5: 32,
-  ic11: 32,
-  ich4: 48,
-  ich8: 48,
-  ih32: 48,
-  h8mk: 48,
-  icp6: 64,
-  ic12: 32,
-  it32: 128,
-  t8mk: 128,
-  ic07: 128,
-  ic08: 256,
-  ic13: 256,
-  ic09: 512,
-  ic14: 512,
-  ic10: 1024
-};
-function readImageHeader(input3, imageOffset) {
-  const imageLengthOffset = imageOffset + ENTRY_LENGTH_OFFSET;
-  if (imageLengthOffset + 4 > input3.length) {
-    throw new TypeError("Invalid ICNS");
-  }
-  return [
-    toUTF8String(input3, imageOffset, imageLengthOffset),
-    readUInt32BE(input3, imageLengthOffset)
-  ];
-}
-function getImageSize2(type) {
-  const size = ICON_TYPE_SIZE[type];
-  return { width: size, height: size, type };
-}
-var ICNS = {
-  validate: (input3) => toUTF8String(input3, 0, 4) === "icns",
-  calculate(input3) {
-    const inputLength = input3.length;
-    const fileLength = readUInt32BE(input3, FILE_LENGTH_OFFSET);
-    let imageOffset = SIZE_HEADER2;
-    const images = [];
-    while (imageOffset < fileLength && imageOffset < inputLength) {
-      const imageHeader = readImageHeader(input3, imageOffset);
-      const entryLength = imageHeader[1];
-      if (entryLength < 8) {
-        throw new TypeError("Invalid ICNS");
-      }
-      const imageSize2 = getImageSize2(imageHeader[0]);
-      images.push(imageSize2);
-      imageOffset += entryLength;
-    }
-    if (images.length === 0) {
-      throw new TypeError("Invalid ICNS, no sizes found");
-    }
-    return {
-      width: images[0].width,
-      height: images[0].height,
-      ...images.length > 1 ? { images } : {}
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/j2c.js
-var J2C = {
-  validate: (input3) => readUInt32BE(input3, 0) === 4283432785,
-  calculate: (input3) => ({
-    height: readUInt32BE(input3, 12),
-    width: readUInt32BE(input3, 8)
-  })
-};
-
-// node_modules/image-size/dist/esm/types/jp2.js
-var JP2 = {
-  validate(input3) {
-    const boxType = toUTF8String(input3, 4, 8);
-    if (boxType !== "jP  ")
-      return false;
-    const ftypBox = findBox(input3, "ftyp", 0);
-    if (!ftypBox)
-      return false;
-    const brand = toUTF8String(input3, ftypBox.offset + 8, ftypBox.offset + 12);
-    return brand === "jp2 ";
-  },
-  calculate(input3) {
-    const jp2hBox = findBox(input3, "jp2h", 0);
-    const ihdrBox = jp2hBox && findBox(input3, "ihdr", jp2hBox.offset + 8);
-    if (ihdrBox) {
-      return {
-        height: readUInt32BE(input3, ihdrBox.offset + 8),
-        width: readUInt32BE(input3, ihdrBox.offset + 12)
-      };
-    }
-    throw new TypeError("Unsupported JPEG 2000 format");
-  }
-};
-
-// node_modules/image-size/dist/esm/types/jpg.js
-var EXIF_MARKER = "45786966";
-var APP1_DATA_SIZE_BYTES = 2;
-var EXIF_HEADER_BYTES = 6;
-var TIFF_BYTE_ALIGN_BYTES = 2;
-var BIG_ENDIAN_BYTE_ALIGN = "4d4d";
-var LITTLE_ENDIAN_BYTE_ALIGN = "4949";
-var IDF_ENTRY_BYTES = 12;
-var NUM_DIRECTORY_ENTRIES_BYTES = 2;
-function isEXIF(input3) {
-  return toHexString(input3, 2, 6) === EXIF_MARKER;
-}
-function extractSize(input3, index) {
-  return {
-    height: readUInt16BE(input3, index),
-    width: readUInt16BE(input3, index + 2)
-  };
-}
-function extractOrientation(exifBlock, isBigEndian) {
-  const idfOffset = 8;
-  const offset = EXIF_HEADER_BYTES + idfOffset;
-  const idfDirectoryEntries = readUInt(exifBlock, 16, offset, isBigEndian);
-  for (let directoryEntryNumber = 0; directoryEntryNumber < idfDirectoryEntries; directoryEntryNumber++) {
-    const start = offset + NUM_DIRECTORY_ENTRIES_BYTES + directoryEntryNumber * IDF_ENTRY_BYTES;
-    const end = start + IDF_ENTRY_BYTES;
-    if (start > exifBlock.length) {
-      return;
-    }
-    const block = exifBlock.slice(start, end);
-    const tagNumber = readUInt(block, 16, 0, isBigEndian);
-    if (tagNumber === 274) {
-      const dataFormat = readUInt(block, 16, 2, isBigEndian);
-      if (dataFormat !== 3) {
-        return;
-      }
-      const numberOfComponents = readUInt(block, 32, 4, isBigEndian);
-      if (numberOfComponents !== 1) {
-        return;
-      }
-      return readUInt(block, 16, 8, isBigEndian);
-    }
-  }
-}
-function validateExifBlock(input3, index) {
-  const exifBlock = input3.slice(APP1_DATA_SIZE_BYTES, index);
-  const byteAlign = toHexString(exifBlock, EXIF_HEADER_BYTES, EXIF_HEADER_BYTES + TIFF_BYTE_ALIGN_BYTES);
-  const isBigEndian = byteAlign === BIG_ENDIAN_BYTE_ALIGN;
-  const isLittleEndian = byteAlign === LITTLE_ENDIAN_BYTE_ALIGN;
-  if (isBigEndian || isLittleEndian) {
-    return extractOrientation(exifBlock, isBigEndian);
-  }
-}
-function validateInput(input3, index) {
-  if (index > input3.length) {
-    throw new TypeError("Corrupt JPG, exceeded buffer limits");
-  }
-}
-var JPG = {
-  validate: (input3) => toHexString(input3, 0, 2) === "ffd8",
-  calculate(_input) {
-    let input3 = _input.slice(4);
-    let orientation;
-    let next;
-    while (input3.length) {
-      const i = readUInt16BE(input3, 0);
-      validateInput(input3, i);
-      if (input3[i] !== 255) {
-        input3 = input3.subarray(1);
-        continue;
-      }
-      if (isEXIF(input3)) {
-        orientation = validateExifBlock(input3, i);
-      }
-      next = input3[i + 1];
-      if (next === 192 || next === 193 || next === 194) {
-        const size = extractSize(input3, i + 5);
-        if (!orientation) {
-          return size;
-        }
-        return {
-          height: size.height,
-          orientation,
-          width: size.width
-        };
-      }
-      input3 = input3.subarray(i + 2);
-    }
-    throw new TypeError("Invalid JPG, no size found");
-  }
-};
-
-// node_modules/image-size/dist/esm/utils/bit-reader.js
-var BitReader = class {
-  input;
-  endianness;
-  byteOffset = 2;
-  bitOffset = 0;
-  constructor(input3, endianness) {
-    this.input = input3;
-    this.endianness = endianness;
-  }
-  getBits(length = 1) {
-    let result = 0;
-    let bitsRead = 0;
-    while (bitsRead < length) {
-      if (this.byteOffset >= this.input.length) {
-        throw new Error("Reached end of input");
-      }
-      const currentByte = this.input[this.byteOffset];
-      const bitsLeft = 8 - this.bitOffset;
-      const bitsToRead = Math.min(length - bitsRead, bitsLeft);
-      if (this.endianness === "little-endian") {
-        const mask = (1 << bitsToRead) - 1;
-        const bits = currentByte >> this.bitOffset & mask;
-        result |= bits << bitsRead;
-      } else {
-        const mask = (1 << bitsToRead) - 1 << 8 - this.bitOffset - bitsToRead;
-        const bits = (currentByte & mask) >> 8 - this.bitOffset - bitsToRead;
-        result = result << bitsToRead | bits;
-      }
-      bitsRead += bitsToRead;
-      this.bitOffset += bitsToRead;
-      if (this.bitOffset === 8) {
-        this.byteOffset++;
-        this.bitOffset = 0;
-      }
-    }
-    return result;
-  }
-};
-
-// node_modules/image-size/dist/esm/types/jxl-stream.js
-function calculateImageDimension(reader, isSmallImage) {
-  if (isSmallImage) {
-    return 8 * (1 + reader.getBits(5));
-  }
-  const sizeClass = reader.getBits(2);
-  const extraBits = [9, 13, 18, 30][sizeClass];
-  return 1 + reader.getBits(extraBits);
-}
-function calculateImageWidth(reader, isSmallImage, widthMode, height) {
-  if (isSmallImage && widthMode === 0) {
-    return 8 * (1 + reader.getBits(5));
-  }
-  if (widthMode === 0) {
-    return calculateImageDimension(reader, false);
-  }
-  const aspectRatios = [1, 1.2, 4 / 3, 1.5, 16 / 9, 5 / 4, 2];
-  return Math.floor(height * aspectRatios[widthMode - 1]);
-}
-var JXLStream = {
-  validate: (input3) => {
-    return toHexString(input3, 0, 2) === "ff0a";
-  },
-  calculate(input3) {
-    const reader = new BitReader(input3, "little-endian");
-    const isSmallImage = reader.getBits(1) === 1;
-    const height = calculateImageDimension(reader, isSmallImage);
-    const widthMode = reader.getBits(3);
-    const width = calculateImageWidth(reader, isSmallImage, widthMode, height);
-    return { width, height };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/jxl.js
-function extractCodestream(input3) {
-  const jxlcBox = findBox(input3, "jxlc", 0);
-  if (jxlcBox) {
-    return input3.subarray(jxlcBox.offset + 8, jxlcBox.offset + jxlcBox.size);
-  }
-  const partialStreams = extractPartialStreams(input3);
-  if (partialStreams.length > 0) {
-    return concatenateCodestreams(partialStreams);
-  }
-  return void 0;
-}
-function extractPartialStreams(input3) {
-  const partialStreams = [];
-  let offset = 0;
-  while (offset < input3.length) {
-    const jxlpBox = findBox(input3, "jxlp", offset);
-    if (!jxlpBox)
-      break;
-    if (jxlpBox.size < 12) {
-      throw new TypeError("Invalid JXL");
-    }
-    partialStreams.push(input3.slice(jxlpBox.offset + 12, jxlpBox.offset + jxlpBox.size));
-    offset = jxlpBox.offset + jxlpBox.size;
-  }
-  return partialStreams;
-}
-function concatenateCodestreams(partialCodestreams) {
-  const totalLength = partialCodestreams.reduce((acc, curr) => acc + curr.length, 0);
-  const codestream = new Uint8Array(Math.min(16, totalLength));
-  let position = 0;
-  for (const partial2 of partialCodestreams) {
-    if (position >= codestream.length)
-      break;
-    const byteCount = Math.min(partial2.length, codestream.length - position);
-    codestream.set(partial2.subarray(0, byteCount), position);
-    position += byteCount;
-  }
-  return codestream;
-}
-var JXL = {
-  validate: (input3) => {
-    const boxType = toUTF8String(input3, 4, 8);
-    if (boxType !== "JXL ")
-      return false;
-    const ftypBox = findBox(input3, "ftyp", 0);
-    if (!ftypBox)
-      return false;
-    const brand = toUTF8String(input3, ftypBox.offset + 8, ftypBox.offset + 12);
-    return brand === "jxl ";
-  },
-  calculate(input3) {
-    const codestream = extractCodestream(input3);
-    if (codestream)
-      return JXLStream.calculate(codestream);
-    throw new TypeError("Invalid JXL");
-  }
-};
-
-// node_modules/image-size/dist/esm/types/ktx.js
-var KTX = {
-  validate: (input3) => {
-    const signature = toUTF8String(input3, 1, 7);
-    return ["KTX 11", "KTX 20"].includes(signature);
-  },
-  calculate: (input3) => {
-    const type = input3[5] === 49 ? "ktx" : "ktx2";
-    const offset = type === "ktx" ? 36 : 20;
-    return {
-      height: readUInt32LE(input3, offset + 4),
-      width: readUInt32LE(input3, offset),
-      type
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/png.js
-var pngSignature = "PNG\r\n\n";
-var pngImageHeaderChunkName = "IHDR";
-var pngFriedChunkName = "CgBI";
-var PNG = {
-  validate(input3) {
-    if (pngSignature === toUTF8String(input3, 1, 8)) {
-      let chunkName = toUTF8String(input3, 12, 16);
-      if (chunkName === pngFriedChunkName) {
-        chunkName = toUTF8String(input3, 28, 32);
-      }
-      if (chunkName !== pngImageHeaderChunkName) {
-        throw new TypeError("Invalid PNG");
-      }
-      return true;
-    }
-    return false;
-  },
-  calculate(input3) {
-    if (toUTF8String(input3, 12, 16) === pngFriedChunkName) {
-      return {
-        height: readUInt32BE(input3, 36),
-        width: readUInt32BE(input3, 32)
-      };
-    }
-    return {
-      height: readUInt32BE(input3, 20),
-      width: readUInt32BE(input3, 16)
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/pnm.js
-var PNMTypes = {
-  P1: "pbm/ascii",
-  P2: "pgm/ascii",
-  P3: "ppm/ascii",
-  P4: "pbm",
-  P5: "pgm",
-  P6: "ppm",
-  P7: "pam",
-  PF: "pfm"
-};
-var HEADER_SCAN_LIMIT = 64;
-var PAM_HEADER_LIMIT = 256;
-var isWhitespace2 = (byte) => byte === 32 || byte === 9 || byte === 10 || byte === 13;
-var isEndOfLine = (byte) => byte === 10 || byte === 13;
-var handlers = {
-  default: (input3) => {
-    const end = Math.min(input3.length, HEADER_SCAN_LIMIT);
-    const tokens = [];
-    let token = "";
-    let inComment = false;
-    for (let i = 2; i < end && tokens.length < 2; i++) {
-      const byte = input3[i];
-      if (inComment) {
-        inComment = !isEndOfLine(byte);
-      } else if (byte === 35) {
-        inComment = true;
-      } else if (isWhitespace2(byte)) {
-        if (token) {
-          tokens.push(token);
-          token = "";
-        }
-      } else {
-        token += String.fromCharCode(byte);
-      }
-    }
-    if (token && tokens.length < 2)
-      tokens.push(token);
-    if (tokens.length < 2) {
-      throw new TypeError("Invalid PNM");
-    }
-    return {
-      width: Number.parseInt(tokens[0], 10),
-      height: Number.parseInt(tokens[1], 10)
-    };
-  },
-  pam: (input3) => {
-    const header = toUTF8String(input3, 0, Math.min(input3.length, PAM_HEADER_LIMIT));
-    const size = {};
-    for (const line of header.split(/[\r\n]+/)) {
-      if (line.length > 16 || line.charCodeAt(0) > 128) {
-        continue;
-      }
-      const [key, value] = line.split(" ");
-      if (key && value) {
-        size[key.toLowerCase()] = Number.parseInt(value, 10);
-      }
-      if (size.height && size.width) {
-        break;
-      }
-    }
-    if (size.height && size.width) {
-      return {
-        height: size.height,
-        width: size.width
-      };
-    }
-    throw new TypeError("Invalid PAM");
-  }
-};
-var PNM = {
-  validate: (input3) => toUTF8String(input3, 0, 2) in PNMTypes,
-  calculate(input3) {
-    const signature = toUTF8String(input3, 0, 2);
-    const type = PNMTypes[signature];
-    const handler = handlers[type] || handlers.default;
-    return handler(input3);
-  }
-};
-
-// node_modules/image-size/dist/esm/types/psd.js
-var PSD = {
-  validate: (input3) => toUTF8String(input3, 0, 4) === "8BPS",
-  calculate: (input3) => ({
-    height: readUInt32BE(input3, 14),
-    width: readUInt32BE(input3, 18)
-  })
-};
-
-// node_modules/image-size/dist/esm/types/svg.js
-var svgReg = /<svg\s([^>"']|"[^"]*"|'[^']*')*>/;
-var extractorRegExps = {
-  height: /\sheight=(['"])([^%]+?)\1/,
-  root: svgReg,
-  viewbox: /\sviewBox=(['"])(.+?)\1/i,
-  width: /\swidth=(['"])([^%]+?)\1/
-};
-var INCH_CM = 2.54;
-var units = {
-  in: 96,
-  cm: 96 / INCH_CM,
-  em: 16,
-  ex: 8,
-  m: 96 / INCH_CM * 100,
-  mm: 96 / INCH_CM / 10,
-  pc: 96 / 72 / 12,
-  pt: 96 / 72,
-  px: 1
-};
-var unitsReg = new RegExp(`^([0-9.]+(?:e\\d+)?)(${Object.keys(units).join("|")})?$`);
-function parseLength(len) {
-  const m2 = unitsReg.exec(len);
-  if (!m2) {
-    return void 0;
-  }
-  return Math.round(Number(m2[1]) * (units[m2[2]] || 1));
-}
-function parseViewbox(viewbox) {
-  const bounds = viewbox.split(" ");
-  return {
-    height: parseLength(bounds[3]),
-    width: parseLength(bounds[2])
-  };
-}
-function parseAttributes(root) {
-  const width = root.match(extractorRegExps.width);
-  const height = root.match(extractorRegExps.height);
-  const viewbox = root.match(extractorRegExps.viewbox);
-  return {
-    height: height && parseLength(height[2]),
-    viewbox: viewbox && parseViewbox(viewbox[2]),
-    width: width && parseLength(width[2])
-  };
-}
-function calculateByDimensions(attrs) {
-  return {
-    height: attrs.height,
-    width: attrs.width
-  };
-}
-function calculateByViewbox(attrs, viewbox) {
-  const ratio = viewbox.width / viewbox.height;
-  if (attrs.width) {
-    return {
-      height: Math.floor(attrs.width / ratio),
-      width: attrs.width
-    };
-  }
-  if (attrs.height) {
-    return {
-      height: attrs.height,
-      width: Math.floor(attrs.height * ratio)
-    };
-  }
-  return {
-    height: viewbox.height,
-    width: viewbox.width
-  };
-}
-var SVG = {
-  validate: (input3) => svgReg.test(toUTF8String(input3, 0, 1e3)),
-  calculate(input3) {
-    const root = toUTF8String(input3).match(extractorRegExps.root);
-    if (root) {
-      const attrs = parseAttributes(root[0]);
-      if (attrs.width && attrs.height) {
-        return calculateByDimensions(attrs);
-      }
-      if (attrs.viewbox) {
-        return calculateByViewbox(attrs, attrs.viewbox);
-      }
-    }
-    throw new TypeError("Invalid SVG");
-  }
-};
-
-// node_modules/image-size/dist/esm/types/tga.js
-var TGA = {
-  validate(input3) {
-    return readUInt16LE(input3, 0) === 0 && readUInt16LE(input3, 4) === 0;
-  },
-  calculate(input3) {
-    return {
-      height: readUInt16LE(input3, 14),
-      width: readUInt16LE(input3, 12)
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/tiff.js
-var CONSTANTS = {
-  TAG: {
-    WIDTH: 256,
-    HEIGHT: 257,
-    COMPRESSION: 259
-  },
-  TYPE: {
-    SHORT: 3,
-    LONG: 4,
-    LONG8: 16
-  },
-  ENTRY_SIZE: {
-    STANDARD: 12,
-    BIG: 20
-  },
-  COUNT_SIZE: {
-    STANDARD: 2,
-    BIG: 8
-  }
-};
-function readIFD(input3, { isBigEndian, isBigTiff }) {
-  const view = new DataView(input3.buffer, input3.byteOffset);
-  const le2 = !isBigEndian;
-  const ifdOffset = isBigTiff ? Number(view.getBigUint64(8, le2)) : view.getUint32(4, le2);
-  const entryCountSize = isBigTiff ? CONSTANTS.COUNT_SIZE.BIG : CONSTANTS.COUNT_SIZE.STANDARD;
-  return input3.slice(ifdOffset + entryCountSize);
-}
-function readTagValue(view, type, offset, le2) {
-  switch (type) {
-    case CONSTANTS.TYPE.SHORT:
-      return view.getUint16(offset, le2);
-    case CONSTANTS.TYPE.LONG:
-      return view.getUint32(offset, le2);
-    case CONSTANTS.TYPE.LONG8: {
-      const value = Number(view.getBigUint64(offset, le2));
-      if (value > Number.MAX_SAFE_INTEGER) {
-        throw new TypeError("Value too large");
-      }
-      return value;
-    }
-    default:
-      return 0;
-  }
-}
-function extractTags(input3, { isBigEndian, isBigTiff }) {
-  const tags = {};
-  const entrySize = isBigTiff ? CONSTANTS.ENTRY_SIZE.BIG : CONSTANTS.ENTRY_SIZE.STANDARD;
-  const valueOffset = isBigTiff ? 12 : 8;
-  const view = new DataView(input3.buffer, input3.byteOffset);
-  const le2 = !isBigEndian;
-  for (let offset = 0; offset + entrySize < input3.length; offset += entrySize) {
-    const code2 = view.getUint16(offset, le2);
-    const type = view.getUint16(offset + 2, le2);
-    const length = isBigTiff ? Number(view.getBigUint64(offset + 4, le2)) : view.getUint32(offset + 4, le2);
-    if (code2 === 0)
-      break;
-    if (length === 1 && (type === CONSTANTS.TYPE.SHORT || type === CONSTANTS.TYPE.LONG || isBigTiff && type === CONSTANTS.TYPE.LONG8)) {
-      tags[code2] = readTagValue(view, type, offset + valueOffset, le2);
-    }
-  }
-  return tags;
-}
-function determineFormat(input3) {
-  const signature = toUTF8String(input3, 0, 2);
-  const isBigEndian = signature === "MM";
-  const view = new DataView(input3.buffer, input3.byteOffset);
-  const version2 = view.getUint16(2, !isBigEndian);
-  return {
-    isBigEndian,
-    isBigTiff: version2 === 43
-  };
-}
-function validateBigTIFFHeader(input3, isBigEndian) {
-  const view = new DataView(input3.buffer, input3.byteOffset);
-  const le2 = !isBigEndian;
-  const byteSize = view.getUint16(4, le2);
-  const reserved = view.getUint16(6, le2);
-  if (byteSize !== 8 || reserved !== 0) {
-    throw new TypeError("Invalid BigTIFF header");
-  }
-}
-var signatures = /* @__PURE__ */ new Set([
-  "49492a00",
-  "4d4d002a",
-  "49492b00",
-  "4d4d002b"
-]);
-var TIFF = {
-  validate: (input3) => {
-    const signature = toHexString(input3, 0, 4);
-    return signatures.has(signature);
-  },
-  calculate(input3) {
-    const format = determineFormat(input3);
-    if (format.isBigTiff) {
-      validateBigTIFFHeader(input3, format.isBigEndian);
-    }
-    const ifdBuffer = readIFD(input3, format);
-    const tags = extractTags(ifdBuffer, format);
-    const info2 = {
-      height: tags[CONSTANTS.TAG.HEIGHT],
-      width: tags[CONSTANTS.TAG.WIDTH],
-      type: format.isBigTiff ? "bigtiff" : "tiff"
-    };
-    if (tags[CONSTANTS.TAG.COMPRESSION]) {
-      info2.compression = tags[CONSTANTS.TAG.COMPRESSION];
-    }
-    if (!info2.width || !info2.height) {
-      throw new TypeError("Invalid Tiff. Missing tags");
-    }
-    return info2;
-  }
-};
-
-// node_modules/image-size/dist/esm/types/webp.js
-function calculateExtended(input3) {
-  return {
-    height: 1 + readUInt24LE(input3, 7),
-    width: 1 + readUInt24LE(input3, 4)
-  };
-}
-function calculateLossless(input3) {
-  return {
-    height: 1 + ((input3[4] & 15) << 10 | input3[3] << 2 | (input3[2] & 192) >> 6),
-    width: 1 + ((input3[2] & 63) << 8 | input3[1])
-  };
-}
-function calculateLossy(input3) {
-  return {
-    height: readInt16LE(input3, 8) & 16383,
-    width: readInt16LE(input3, 6) & 16383
-  };
-}
-var WEBP = {
-  validate(input3) {
-    const riffHeader = "RIFF" === toUTF8String(input3, 0, 4);
-    const webpHeader = "WEBP" === toUTF8String(input3, 8, 12);
-    const vp8Header = "VP8" === toUTF8String(input3, 12, 15);
-    return riffHeader && webpHeader && vp8Header;
-  },
-  calculate(_input) {
-    const chunkHeader = toUTF8String(_input, 12, 16);
-    const input3 = _input.slice(20, 30);
-    if (chunkHeader === "VP8X") {
-      const extendedHeader = input3[0];
-      const validStart = (extendedHeader & 192) === 0;
-      const validEnd = (extendedHeader & 1) === 0;
-      if (validStart && validEnd) {
-        return calculateExtended(input3);
-      }
-      throw new TypeError("Invalid WebP");
-    }
-    if (chunkHeader === "VP8 " && input3[0] !== 47) {
-      return calculateLossy(input3);
-    }
-    const signature = toHexString(input3, 3, 6);
-    if (chunkHeader === "VP8L" && signature !== "9d012a") {
-      return calculateLossless(input3);
-    }
-    throw new TypeError("Invalid WebP");
-  }
-};
-
-// node_modules/image-size/dist/esm/types/index.js
-var typeHandlers = /* @__PURE__ */ new Map([
-  ["bmp", BMP],
-  ["cur", CUR],
-  ["dds", DDS],
-  ["gif", GIF],
-  ["heif", HEIF],
-  ["icns", ICNS],
-  ["ico", ICO],
-  ["j2c", J2C],
-  ["jp2", JP2],
-  ["jpg", JPG],
-  ["jxl", JXL],
-  ["jxl-stream", JXLStream],
-  ["ktx", KTX],
-  ["png", PNG],
-  ["pnm", PNM],
-  ["psd", PSD],
-  ["svg", SVG],
-  ["tga", TGA],
-  ["tiff", TIFF],
-  ["webp", WEBP]
-]);
-var types = Array.from(typeHandlers.keys());
-
-// src/github/images.ts
-var IMAGE_LIMITS = {
-  count: 5,
-  bytesEach: 3932160,
-  bytesTotal: 10 * 1024 * 1024,
-  maxSide: 8e3,
-  redirects: 5,
-  timeoutMs: 2e4
-};
 
 // src/session/loop.ts
 var CLEAR_AT = 0.75;
@@ -43664,7 +43790,9 @@ async function runSession(s) {
     workspace: s.workspace,
     branch: s.branch,
     sandboxInfo: s.toolbox.sandboxInfo,
-    referenceDocs: s.agent.referenceRoots
+    referenceDocs: s.agent.referenceRoots,
+    instructions: ctx.instructions,
+    skills: { list: s.skills ?? [], via: skillAccess(s.toolbox.definitions.map((d2) => d2.name)) }
   });
   const task = taskContent({ ...s.task, repoContext: ctx.text }, s.images);
   s.transcript.write({
@@ -43698,85 +43826,6 @@ function describeImage(f3, i) {
   return f3.ok ? { n: i + 1, mediaType: f3.mediaType, bytes: f3.data.length, width: f3.width, height: f3.height } : { n: i + 1, skipped: f3.reason };
 }
 
-// src/model/replay.ts
-import { readFile as readFile3 } from "node:fs/promises";
-async function readRecording(path13) {
-  let text;
-  try {
-    text = await readFile3(path13, "utf8");
-  } catch (e) {
-    throw new UserError(
-      `Cannot read the transcript ${path13} (${e.code}): pass the file the run's 'transcript' output named.`
-    );
-  }
-  const entries = text.split("\n").filter(Boolean).map((l3, i) => {
-    try {
-      return JSON.parse(l3);
-    } catch {
-      throw new UserError(`The transcript ${path13} is not JSONL: line ${i + 1} is not JSON.`);
-    }
-  });
-  const start = entries.find((e) => e.type === "start");
-  if (!start?.startSha)
-    throw new UserError(
-      `The transcript ${path13} has no start entry with the starting commit: it was not written by this action (or by a version before transcripts could be replayed).`
-    );
-  const end = entries.findLast((e) => e.type === "end");
-  return {
-    agent: start.agent,
-    model: start.model,
-    tools: start.tools,
-    startSha: start.startSha,
-    messages: entries.filter((e) => e.type === "response").map((e) => e.message),
-    diffSha256: end?.diffSha256
-  };
-}
-function replayClient(messages) {
-  const queue = [...messages];
-  const stream2 = () => ({
-    finalMessage: () => {
-      const next = queue.shift();
-      if (!next)
-        return Promise.reject(
-          new Error(
-            "replay: the run asked the model for a turn the transcript does not hold (the tool results differed from the recording)"
-          )
-        );
-      return Promise.resolve(next);
-    }
-  });
-  return { messages: { stream: stream2 }, remaining: () => queue.length };
-}
-
-// src/redact.ts
-function createRedactor(secrets) {
-  const forms = /* @__PURE__ */ new Set();
-  for (const s of secrets) {
-    if (!s || s.length < 6) continue;
-    forms.add(s);
-    forms.add(Buffer.from(s).toString("base64"));
-    forms.add(Buffer.from(`x-access-token:${s}`).toString("base64"));
-    forms.add(encodeURIComponent(s));
-    forms.add(Buffer.from(s).toString("hex"));
-    if (s.length >= 12) for (const core of base64Cores(s)) forms.add(core);
-  }
-  const list = [...forms].sort((a, b3) => b3.length - a.length);
-  if (!list.length) return (t2) => t2;
-  const re3 = new RegExp(list.map((f3) => f3.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
-  return (text) => text.replace(re3, "***");
-}
-function base64Cores(s) {
-  const bytes2 = Buffer.from(s);
-  const out = [];
-  for (let k2 = 0; k2 < 3; k2++) {
-    const b64 = Buffer.concat([Buffer.alloc(k2), bytes2]).toString("base64");
-    const first = Math.ceil(8 * k2 / 6);
-    const end = Math.floor(8 * (k2 + bytes2.length) / 6);
-    out.push(b64.slice(first, end));
-  }
-  return out;
-}
-
 // node_modules/zod/v4/core/util.js
 function getEnumValues(entries) {
   const numericValues = Object.values(entries).filter((v2) => typeof v2 === "number");
@@ -43804,6 +43853,9 @@ var Cached = class {
 };
 function cached(getter) {
   return new Cached(getter);
+}
+function nullish(input5) {
+  return input5 === null || input5 === void 0;
 }
 function cleanRegex(source) {
   const start = source.startsWith("^") ? 1 : 0;
@@ -43937,6 +43989,27 @@ function finalizeIssue(iss, ctx, config2) {
     full.input = iss.input;
   }
   return full;
+}
+var highSurrogate = /[\uD800-\uDBFF]/;
+function codePointLength(str2) {
+  const units2 = str2.length;
+  if (!highSurrogate.test(str2))
+    return units2;
+  let count2 = units2;
+  for (let i = 0; i < units2 - 1; i++) {
+    if ((str2.charCodeAt(i) & 64512) === 55296 && (str2.charCodeAt(i + 1) & 64512) === 56320) {
+      count2--;
+      i++;
+    }
+  }
+  return count2;
+}
+function getLengthableOrigin(input5) {
+  if (Array.isArray(input5))
+    return "array";
+  if (typeof input5 === "string")
+    return "string";
+  return "unknown";
 }
 function members(proto, table) {
   for (const key in table) {
@@ -44272,6 +44345,10 @@ var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
   inst._zod.def = def;
   (_a4 = inst._zod).onattach ?? (_a4.onattach = []);
 });
+var _whenHasLength = (payload) => {
+  const val = payload.value;
+  return !nullish(val) && val.length !== void 0;
+};
 var numericOriginMap = {
   number: "number",
   bigint: "bigint",
@@ -44320,23 +44397,23 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
   const origin = isInt ? "int" : "number";
   const [minimum, maximum] = NUMBER_FORMAT_RANGES[def.format];
   inst._zod.check = (payload) => {
-    const input3 = payload.value;
+    const input5 = payload.value;
     if (isInt) {
-      if (!Number.isInteger(input3)) {
+      if (!Number.isInteger(input5)) {
         payload.issues.push({
           expected: origin,
           format: def.format,
           code: "invalid_type",
           continue: false,
-          input: input3,
+          input: input5,
           inst
         });
         return;
       }
-      if (!Number.isSafeInteger(input3)) {
-        if (input3 > 0) {
+      if (!Number.isSafeInteger(input5)) {
+        if (input5 > 0) {
           payload.issues.push({
-            input: input3,
+            input: input5,
             code: "too_big",
             maximum: Number.MAX_SAFE_INTEGER,
             note: "Integers must be within the safe integer range.",
@@ -44347,7 +44424,7 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
           });
         } else {
           payload.issues.push({
-            input: input3,
+            input: input5,
             code: "too_small",
             minimum: Number.MIN_SAFE_INTEGER,
             note: "Integers must be within the safe integer range.",
@@ -44360,10 +44437,10 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
         return;
       }
     }
-    if (input3 < minimum) {
+    if (input5 < minimum) {
       payload.issues.push({
         origin: "number",
-        input: input3,
+        input: input5,
         code: "too_small",
         minimum,
         inclusive: true,
@@ -44371,10 +44448,10 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
         continue: !def.abort
       });
     }
-    if (input3 > maximum) {
+    if (input5 > maximum) {
       payload.issues.push({
         origin: "number",
-        input: input3,
+        input: input5,
         code: "too_big",
         maximum,
         inclusive: true,
@@ -44382,6 +44459,28 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
         continue: !def.abort
       });
     }
+  };
+});
+var $ZodCheckMinLength = /* @__PURE__ */ $constructor("$ZodCheckMinLength", (inst, def) => {
+  var _a4;
+  $ZodCheck.init(inst, def);
+  (_a4 = inst._zod.def).when ?? (_a4.when = _whenHasLength);
+  inst._zod.check = (payload) => {
+    const input5 = payload.value;
+    const units2 = input5.length;
+    const length = typeof input5 === "string" && units2 >= def.minimum && units2 < def.minimum * 2 ? codePointLength(input5) : units2;
+    if (length >= def.minimum)
+      return;
+    const origin = getLengthableOrigin(input5);
+    payload.issues.push({
+      origin,
+      code: "too_small",
+      minimum: def.minimum,
+      inclusive: true,
+      input: input5,
+      inst,
+      continue: !def.abort
+    });
   };
 });
 
@@ -44554,15 +44653,15 @@ var $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
         payload.value = Number(payload.value);
       } catch (_3) {
       }
-    const input3 = payload.value;
-    if (typeof input3 === "number" && !Number.isNaN(input3) && Number.isFinite(input3)) {
+    const input5 = payload.value;
+    if (typeof input5 === "number" && !Number.isNaN(input5) && Number.isFinite(input5)) {
       return payload;
     }
-    const received = typeof input3 === "number" ? Number.isNaN(input3) ? "NaN" : !Number.isFinite(input3) ? String(input3) : void 0 : void 0;
+    const received = typeof input5 === "number" ? Number.isNaN(input5) ? "NaN" : !Number.isFinite(input5) ? String(input5) : void 0 : void 0;
     payload.issues.push({
       expected: "number",
       code: "invalid_type",
-      input: input3,
+      input: input5,
       inst,
       ...received ? { received } : {}
     });
@@ -44582,13 +44681,13 @@ var $ZodBoolean = /* @__PURE__ */ $constructor("$ZodBoolean", (inst, def) => {
         payload.value = Boolean(payload.value);
       } catch (_3) {
       }
-    const input3 = payload.value;
-    if (typeof input3 === "boolean")
+    const input5 = payload.value;
+    if (typeof input5 === "boolean")
       return payload;
     payload.issues.push({
       expected: "boolean",
       code: "invalid_type",
-      input: input3,
+      input: input5,
       inst
     });
     return payload;
@@ -44628,7 +44727,7 @@ function capSize(inst, size) {
     return parse4(payload, ctx);
   };
 }
-var arraySize = (input3) => Array.isArray(input3) ? input3.length : -1;
+var arraySize = (input5) => Array.isArray(input5) ? input5.length : -1;
 function handleArrayResult(result, final, index) {
   if (result.issues.length) {
     final.issues.push(...prefixIssues(index, result.issues));
@@ -44640,21 +44739,21 @@ var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
   const memo = globalConfig.memoizer;
   memo?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
-    const input3 = payload.value;
-    if (!Array.isArray(input3)) {
+    const input5 = payload.value;
+    if (!Array.isArray(input5)) {
       payload.issues.push({
         expected: "array",
         code: "invalid_type",
-        input: input3,
+        input: input5,
         inst
       });
       return payload;
     }
-    payload.value = memo ? memo.alloc(inst, payload, Array(input3.length), ctx) : Array(input3.length);
+    payload.value = memo ? memo.alloc(inst, payload, Array(input5.length), ctx) : Array(input5.length);
     const proms = [];
     const abortEarly = ctx?.abortEarly;
-    for (let i = 0; i < input3.length; i++) {
-      const item = input3[i];
+    for (let i = 0; i < input5.length; i++) {
+      const item = input5[i];
       const result = def.element._zod.run({
         value: item,
         issues: []
@@ -44674,8 +44773,8 @@ var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
   };
   capSize(inst, arraySize);
 });
-function handlePropertyResult(result, final, key, input3, optin, optout) {
-  const isPresent = key in input3;
+function handlePropertyResult(result, final, key, input5, optin, optout) {
+  const isPresent = key in input5;
   const isOptionalOut = optout === "optional";
   if (!isPresent && isOptionalOut && optin === "optional") {
     return;
@@ -44727,7 +44826,7 @@ function normalizeDef(def) {
     optionalKeys: new Set(okeys)
   };
 }
-function handleCatchall(proms, input3, payload, ctx, def, inst, abortEarly) {
+function handleCatchall(proms, input5, payload, ctx, def, inst, abortEarly) {
   const unrecognized = [];
   const keySet = def.keySet;
   const _catchall = def.catchall._zod;
@@ -44735,7 +44834,7 @@ function handleCatchall(proms, input3, payload, ctx, def, inst, abortEarly) {
   const optin = _catchall.optin;
   const optout = _catchall.optout;
   let seen = 0;
-  for (const key in input3) {
+  for (const key in input5) {
     if (abortEarly && payload.issues.length !== seen) {
       if (aborted(payload, seen))
         break;
@@ -44752,18 +44851,18 @@ function handleCatchall(proms, input3, payload, ctx, def, inst, abortEarly) {
       unrecognized.push(key);
       continue;
     }
-    const r2 = _catchall.run({ value: input3[key], issues: [] }, ctx);
+    const r2 = _catchall.run({ value: input5[key], issues: [] }, ctx);
     if (r2 instanceof Promise) {
-      proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input3, optin, optout)));
+      proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input5, optin, optout)));
     } else {
-      handlePropertyResult(r2, payload, key, input3, optin, optout);
+      handlePropertyResult(r2, payload, key, input5, optin, optout);
     }
   }
   if (unrecognized.length) {
     payload.issues.push({
       code: "unrecognized_keys",
       keys: unrecognized,
-      input: input3,
+      input: input5,
       inst,
       // Describes the shape of the input, not the validity of the parsed value, so it never aborts. The parse still fails; the schema's own checks just get to run first, and an enclosing intersection can reconcile the key against a sibling operand.
       continue: true
@@ -44814,12 +44913,12 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
   memo?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
     value ?? (value = _normalized.value);
-    const input3 = payload.value;
-    if (!isObject2(input3)) {
+    const input5 = payload.value;
+    if (!isObject2(input5)) {
       payload.issues.push({
         expected: "object",
         code: "invalid_type",
-        input: input3,
+        input: input5,
         inst
       });
       return payload;
@@ -44840,17 +44939,17 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
       const el = shape[key];
       const optin = el._zod.optin;
       const optout = el._zod.optout;
-      const r2 = el._zod.run({ value: input3[key], issues: [] }, ctx);
+      const r2 = el._zod.run({ value: input5[key], issues: [] }, ctx);
       if (r2 instanceof Promise) {
-        proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input3, optin, optout)));
+        proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input5, optin, optout)));
       } else {
-        handlePropertyResult(r2, payload, key, input3, optin, optout);
+        handlePropertyResult(r2, payload, key, input5, optin, optout);
       }
     }
     if (!catchall) {
       return proms.length ? Promise.all(proms).then(() => payload) : payload;
     }
-    return handleCatchall(proms, input3, payload, ctx, _normalized.value, inst, abortEarly === true);
+    return handleCatchall(proms, input5, payload, ctx, _normalized.value, inst, abortEarly === true);
   };
 });
 var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
@@ -44863,14 +44962,14 @@ var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
     return new RegExp(patternValues.length ? `^(${patternValues.map((o2) => escapeRegex(o2.toString())).join("|")})$` : "^[^\\s\\S]$");
   });
   inst._zod.parse = (payload, _ctx) => {
-    const input3 = payload.value;
-    if (valuesSet.has(input3)) {
+    const input5 = payload.value;
+    if (valuesSet.has(input5)) {
       return payload;
     }
     payload.issues.push({
       code: "invalid_value",
       values,
-      input: input3,
+      input: input5,
       inst
     });
     return payload;
@@ -45003,6 +45102,14 @@ function _gte(value, params) {
     ...normalizeParams(params),
     value,
     inclusive: true
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _minLength(minimum, params) {
+  return new $ZodCheckMinLength({
+    check: "min_length",
+    ...normalizeParams(params),
+    minimum
   });
 }
 // @__NO_SIDE_EFFECTS__
@@ -45260,8 +45367,8 @@ function foldObjects(members2) {
   }
   const properties = {};
   const required2 = /* @__PURE__ */ new Set();
-  for (const object of objects) {
-    for (const key in object.properties) {
+  for (const object2 of objects) {
+    for (const key in object2.properties) {
       if (Object.prototype.hasOwnProperty.call(properties, key))
         continue;
       const parts = [];
@@ -45275,18 +45382,18 @@ function foldObjects(members2) {
       const merged = parts.length === 1 ? parts[0] : foldObjects(parts) ?? { allOf: parts };
       assignProp(properties, key, merged);
     }
-    for (const key of object.required ?? [])
+    for (const key of object2.required ?? [])
       required2.add(key);
   }
   const folded = { type: "object", properties };
   if (required2.size)
     folded.required = [...required2];
-  if (objects.every((object) => object.additionalProperties === false)) {
+  if (objects.every((object2) => object2.additionalProperties === false)) {
     folded.additionalProperties = false;
   } else {
     const constraints = [];
-    for (const object of objects) {
-      const constraint = undeclaredConstraint(object);
+    for (const object2 of objects) {
+      const constraint = undeclaredConstraint(object2);
       if (constraint && !constraints.some((seen) => JSON.stringify(seen) === JSON.stringify(constraint)))
         constraints.push(constraint);
     }
@@ -46256,9 +46363,9 @@ var allProcessors = {
   optional: optionalProcessor,
   lazy: lazyProcessor
 };
-function toJSONSchema(input3, params) {
-  if ("_idmap" in input3) {
-    const registry3 = input3;
+function toJSONSchema(input5, params) {
+  if ("_idmap" in input5) {
+    const registry3 = input5;
     const ctx2 = initializeContext({ ...params, processors: allProcessors });
     const defs = {};
     for (const entry of registry3._idmap.entries()) {
@@ -46286,9 +46393,9 @@ function toJSONSchema(input3, params) {
     return { schemas };
   }
   const ctx = initializeContext({ ...params, processors: allProcessors });
-  processSchema(input3, ctx);
-  extractDefs(ctx, input3);
-  return finalize(ctx, input3);
+  processSchema(input5, ctx);
+  extractDefs(ctx, input5);
+  return finalize(ctx, input5);
 }
 
 // node_modules/zod/v4/mini/schemas.js
@@ -46395,6 +46502,15 @@ var ZodMiniObject = /* @__PURE__ */ $constructor("ZodMiniObject", (inst, def) =>
   installLazyProp(inst, "shape", (self2) => self2._zod.def.shape, false);
 });
 // @__NO_SIDE_EFFECTS__
+function object(shape, params) {
+  const def = {
+    type: "object",
+    shape: shape ?? {},
+    ...normalizeParams(params)
+  };
+  return new ZodMiniObject(def);
+}
+// @__NO_SIDE_EFFECTS__
 function strictObject(shape, params) {
   return new ZodMiniObject({
     type: "object",
@@ -46429,6 +46545,35 @@ function optional2(innerType) {
   });
 }
 var describe3 = describe2;
+
+// src/redact.ts
+function createRedactor(secrets) {
+  const forms = /* @__PURE__ */ new Set();
+  for (const s of secrets) {
+    if (!s || s.length < 6) continue;
+    forms.add(s);
+    forms.add(Buffer.from(s).toString("base64"));
+    forms.add(Buffer.from(`x-access-token:${s}`).toString("base64"));
+    forms.add(encodeURIComponent(s));
+    forms.add(Buffer.from(s).toString("hex"));
+    if (s.length >= 12) for (const core of base64Cores(s)) forms.add(core);
+  }
+  const list = [...forms].sort((a, b3) => b3.length - a.length);
+  if (!list.length) return (t2) => t2;
+  const re3 = new RegExp(list.map((f3) => f3.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
+  return (text) => text.replace(re3, "***");
+}
+function base64Cores(s) {
+  const bytes2 = Buffer.from(s);
+  const out = [];
+  for (let k2 = 0; k2 < 3; k2++) {
+    const b64 = Buffer.concat([Buffer.alloc(k2), bytes2]).toString("base64");
+    const first = Math.ceil(8 * k2 / 6);
+    const end = Math.floor(8 * (k2 + bytes2.length) / 6);
+    out.push(b64.slice(first, end));
+  }
+  return out;
+}
 
 // src/tools/result.ts
 var MAX_RESULT_CHARS = 3e4;
@@ -47364,34 +47509,30 @@ function defineTool(spec) {
   return {
     definition,
     readOnly: spec.readOnly,
-    async call(input3, ctx) {
-      const parsed = parseInput(spec.input, definition, input3);
+    async call(input5, ctx) {
+      const parsed = parseInput(spec.input, definition, input5);
       if (!parsed.ok) return fail(spec.name, parsed.message);
       return spec.run(parsed.data, ctx);
     }
   };
 }
-var PROPERTY_KEYS = ["type", "enum", "minimum", "maximum", "items", "description"];
+var PROPERTY_KEYS = [
+  "type",
+  "enum",
+  "minimum",
+  "maximum",
+  "minLength",
+  "items",
+  "properties",
+  "required",
+  "additionalProperties",
+  "description"
+];
 function toInputSchema(schema) {
   const json = toJSONSchema(schema, { io: "input", unrepresentable: "throw" });
   if (json.type !== "object") throw new Error("a tool input schema must be an object");
   const properties = {};
-  for (const [key, prop] of Object.entries(json.properties ?? {})) {
-    const out = {};
-    for (const k2 of PROPERTY_KEYS) {
-      const v2 = prop[k2];
-      if (v2 === void 0) continue;
-      if ((k2 === "minimum" || k2 === "maximum") && Math.abs(v2) === Number.MAX_SAFE_INTEGER) continue;
-      if (k2 === "items" && JSON.stringify(v2) !== '{"type":"string"}')
-        throw new Error(
-          `tool input '${key}' is an array of something other than strings, outside the supported subset`
-        );
-      out[k2] = v2;
-    }
-    const extra = Object.keys(prop).filter((k2) => !PROPERTY_KEYS.includes(k2));
-    if (extra.length) throw new Error(`tool input '${key}' uses ${extra.join(", ")}, outside the supported subset`);
-    properties[key] = out;
-  }
+  for (const [key, prop] of Object.entries(json.properties ?? {})) properties[key] = toProperty(prop, key);
   return {
     type: "object",
     properties,
@@ -47399,25 +47540,64 @@ function toInputSchema(schema) {
     ...json.additionalProperties === false ? { additionalProperties: false } : {}
   };
 }
-function parseInput(schema, def, input3) {
-  if (typeof input3 !== "object" || input3 === null || Array.isArray(input3)) {
+function toProperty(prop, at2) {
+  const out = {};
+  for (const k2 of PROPERTY_KEYS) {
+    const v2 = prop[k2];
+    if (v2 === void 0) continue;
+    if ((k2 === "minimum" || k2 === "maximum") && Math.abs(v2) === Number.MAX_SAFE_INTEGER) continue;
+    if (k2 === "items") out[k2] = toProperty(v2, `${at2}[]`);
+    else if (k2 === "properties") {
+      const entries = Object.entries(v2);
+      out[k2] = Object.fromEntries(entries.map(([name, p3]) => [name, toProperty(p3, `${at2}.${name}`)]));
+    } else if (k2 === "required") {
+      if (v2.length) out[k2] = v2;
+    } else if (k2 === "additionalProperties") {
+      if (v2 === false) out[k2] = v2;
+    } else out[k2] = v2;
+  }
+  const extra = Object.keys(prop).filter((k2) => !PROPERTY_KEYS.includes(k2));
+  if (extra.length) throw new Error(`tool input '${at2}' uses ${extra.join(", ")}, outside the supported subset`);
+  if (!["string", "integer", "boolean", "array", "object"].includes(out.type))
+    throw new Error(`tool input '${at2}' has no type in the supported subset`);
+  if (out.type === "array" && !out.items) throw new Error(`tool input '${at2}' is an array without items`);
+  return out;
+}
+function parseInput(schema, def, input5) {
+  if (typeof input5 !== "object" || input5 === null || Array.isArray(input5)) {
     return { ok: false, message: "the input must be a JSON object." };
   }
   const required2 = new Set(def.input_schema.required ?? []);
-  const obj2 = Object.fromEntries(Object.entries(input3).filter(([k2, v2]) => v2 !== null || required2.has(k2)));
+  const obj2 = Object.fromEntries(Object.entries(input5).filter(([k2, v2]) => v2 !== null || required2.has(k2)));
   const r2 = schema.safeParse(obj2);
   if (r2.success) return { ok: true, data: r2.data };
   const problems = [];
   for (const issue2 of r2.error.issues) {
     if (issue2.code === "unrecognized_keys") {
-      for (const k2 of issue2.keys) problems.push(`unknown parameter '${k2}'`);
+      for (const k2 of issue2.keys) problems.push(`unknown parameter '${where([...issue2.path, k2])}'`);
       continue;
     }
-    const key = String(issue2.path[0] ?? "");
-    const problem = describeIssue(issue2, key, obj2[key], def.input_schema.properties[key]);
+    const at2 = schemaAt(def, issue2.path);
+    const problem = describeIssue(issue2, where(issue2.path), valueAt(obj2, issue2.path), at2);
     if (!problems.includes(problem)) problems.push(problem);
   }
   return { ok: false, message: `invalid input: ${problems.join("; ")}. Expected parameters: ${describeParams(def)}.` };
+}
+function where(path13) {
+  return path13.map((p3, i) => typeof p3 === "number" ? `[${p3}]` : i ? `.${String(p3)}` : String(p3)).join("");
+}
+function schemaAt(def, path13) {
+  let s = {
+    type: "object",
+    properties: def.input_schema.properties
+  };
+  for (const p3 of path13) s = typeof p3 === "number" ? s?.items : s?.properties?.[String(p3)];
+  return s;
+}
+function valueAt(input5, path13) {
+  let v2 = input5;
+  for (const p3 of path13) v2 = v2 !== null && typeof v2 === "object" ? v2[p3] : void 0;
+  return v2;
 }
 function describeIssue(issue2, key, value, s) {
   const known = ["invalid_type", "invalid_value", "too_small", "too_big"].includes(issue2.code);
@@ -47426,19 +47606,26 @@ function describeIssue(issue2, key, value, s) {
   if (value === null) return `'${key}' must not be null`;
   if (issue2.code === "too_small" && s.minimum !== void 0) return `'${key}' must be at least ${s.minimum}`;
   if (issue2.code === "too_big" && s.maximum !== void 0) return `'${key}' must be at most ${s.maximum}`;
+  if (issue2.code === "too_small" && s.minLength === 1) return `'${key}' must not be empty`;
+  if (issue2.code === "too_small" && s.minLength !== void 0)
+    return `'${key}' must be at least ${s.minLength} characters`;
   if (s.enum) return `'${key}' must be one of ${s.enum.join(", ")}`;
   if (s.type === "string") return `'${key}' must be a string`;
   if (s.type === "boolean") return `'${key}' must be true or false`;
-  if (s.type === "array") return `'${key}' must be a list of strings`;
+  if (s.type === "array") return `'${key}' must be an array`;
+  if (s.type === "object") return `'${key}' must be an object`;
   return `'${key}' must be an integer`;
 }
 function describeParams(def) {
-  const req = new Set(def.input_schema.required ?? []);
-  return Object.entries(def.input_schema.properties).map(([k2, p3]) => {
-    const s = p3;
-    const type = s.type === "array" ? "string[]" : s.type ?? "any";
-    return `${k2}${req.has(k2) ? "" : "?"}: ${s.enum ? s.enum.join("|") : type}`;
-  }).join(", ");
+  const obj2 = "input_schema" in def ? def.input_schema : def;
+  const req = new Set(obj2.required ?? []);
+  return Object.entries(obj2.properties ?? {}).map(([k2, p3]) => `${k2}${req.has(k2) ? "" : "?"}: ${describeType(p3)}`).join(", ");
+}
+function describeType(s) {
+  if (s.enum) return s.enum.join("|");
+  if (s.type === "array" && s.items) return `array of ${describeType(s.items)}`;
+  if (s.type === "object" && s.properties) return `{${describeParams(s)}}`;
+  return s.type ?? "any";
 }
 
 // src/tools/bash.ts
@@ -47454,9 +47641,9 @@ function bashTool(runner) {
     description: BASH_DESCRIPTION,
     input: BashInput,
     readOnly: false,
-    async run(input3, ctx) {
-      const timeout = input3.timeout ?? DEFAULT_TIMEOUT_MS;
-      const r2 = await runner.run(input3.command, timeout, ctx.signal);
+    async run(input5, ctx) {
+      const timeout = input5.timeout ?? DEFAULT_TIMEOUT_MS;
+      const r2 = await runner.run(input5.command, timeout, ctx.signal);
       return formatCommandResult(r2, timeout);
     }
   });
@@ -47496,13 +47683,13 @@ var readTool = defineTool({
   description: `Read a file in the workspace (or the agent reference docs). Returns lines numbered like \`cat -n\`, ${DEFAULT_READ_LINES} lines from offset by default; lines over ${MAX_LINE_CHARS} chars are cut. Binary files are refused. Read a file before overwriting it with Write.`,
   input: ReadInput,
   readOnly: true,
-  async run(input3, ctx) {
-    const r2 = await ctx.workspace.resolve(input3.file_path, "read");
+  async run(input5, ctx) {
+    const r2 = await ctx.workspace.resolve(input5.file_path, "read");
     if (!r2.stat) throw new ToolError2(`${r2.display} does not exist. Use Glob to find the right path.`);
     if (r2.stat.isDirectory())
       throw new ToolError2(`${r2.display} is a folder, not a file; use Glob or Bash \`ls\` to list it.`);
-    const offset = input3.offset ?? 1;
-    const limit2 = input3.limit ?? DEFAULT_READ_LINES;
+    const offset = input5.offset ?? 1;
+    const limit2 = input5.limit ?? DEFAULT_READ_LINES;
     const fh = await ctx.workspace.openRead(r2);
     let stat3;
     try {
@@ -47668,12 +47855,12 @@ var writeTool = defineTool({
   description: "Create or overwrite a file in the workspace with the given content; parent folders are created. An existing file must be Read first. Prefer Edit for changes to existing files.",
   input: WriteInput,
   readOnly: false,
-  async run(input3, ctx) {
-    const r2 = await ctx.workspace.resolve(input3.file_path, "write");
+  async run(input5, ctx) {
+    const r2 = await ctx.workspace.resolve(input5.file_path, "write");
     if (r2.stat?.isDirectory()) throw new ToolError2(`${r2.display} is a folder; give a file path.`);
     if (r2.stat) assertSeenCurrent(r2, ctx, "overwrite");
-    const bytes2 = await writeWhole(r2, input3.content, ctx);
-    return ok(`${r2.stat ? "Overwrote" : "Created"} ${r2.display} (${bytes2} bytes, ${lineCount(input3.content)} lines).`);
+    const bytes2 = await writeWhole(r2, input5.content, ctx);
+    return ok(`${r2.stat ? "Overwrote" : "Created"} ${r2.display} (${bytes2} bytes, ${lineCount(input5.content)} lines).`);
   }
 });
 function assertSeenCurrent(r2, ctx, verb) {
@@ -47719,11 +47906,11 @@ var editTool = defineTool({
   description: "Replace an exact string in a file. old_string must match exactly (whitespace included) and be unique unless replace_all is true; include surrounding lines to make it unique.",
   input: EditInput,
   readOnly: false,
-  async run(input3, ctx) {
-    if (input3.old_string === input3.new_string)
+  async run(input5, ctx) {
+    if (input5.old_string === input5.new_string)
       throw new ToolError2("old_string and new_string are identical; nothing to change.");
-    if (input3.old_string === "") throw new ToolError2("old_string is empty; to create a file use Write.");
-    const r2 = await ctx.workspace.resolve(input3.file_path, "write");
+    if (input5.old_string === "") throw new ToolError2("old_string is empty; to create a file use Write.");
+    const r2 = await ctx.workspace.resolve(input5.file_path, "write");
     if (!r2.stat) throw new ToolError2(`${r2.display} does not exist; use Write to create it.`);
     if (r2.stat.isDirectory()) throw new ToolError2(`${r2.display} is a folder; give a file path.`);
     if (r2.stat.size > MAX_EDIT_BYTES)
@@ -47738,22 +47925,22 @@ var editTool = defineTool({
     } finally {
       await fh.close();
     }
-    const count2 = occurrences(text, input3.old_string);
+    const count2 = occurrences(text, input5.old_string);
     if (count2 === 0) {
       throw new ToolError2(
         `old_string was not found in ${r2.display}. Read the file and copy the text exactly (whitespace and indentation included).`
       );
     }
-    if (count2 > 1 && !input3.replace_all) {
+    if (count2 > 1 && !input5.replace_all) {
       throw new ToolError2(
         `old_string occurs ${count2} times in ${r2.display}. Add surrounding lines to make it unique, or set replace_all to true.`
       );
     }
-    const updated = input3.replace_all ? text.split(input3.old_string).join(input3.new_string) : text.replace(input3.old_string, () => input3.new_string);
+    const updated = input5.replace_all ? text.split(input5.old_string).join(input5.new_string) : text.replace(input5.old_string, () => input5.new_string);
     await writeWhole(r2, updated, ctx);
-    const firstLine = text.slice(0, text.indexOf(input3.old_string)).split("\n").length;
+    const firstLine = text.slice(0, text.indexOf(input5.old_string)).split("\n").length;
     return ok(
-      `Edited ${r2.display}: replaced ${input3.replace_all ? count2 : 1} occurrence(s) (first at line ${firstLine}).`
+      `Edited ${r2.display}: replaced ${input5.replace_all ? count2 : 1} occurrence(s) (first at line ${firstLine}).`
     );
   }
 });
@@ -47888,27 +48075,27 @@ var globTool = defineTool({
   description: `Find files by glob pattern (e.g. "**/*.ts", "src/**/test_*.py"), newest first; .gitignored files are skipped. At most ${MAX_GLOB_RESULTS} paths are listed.`,
   input: GlobInput,
   readOnly: true,
-  async run(input3, ctx) {
-    if (input3.pattern.trim() === "") throw new ToolError2('pattern is empty; use e.g. "**/*".');
-    const dir = await ctx.workspace.resolve(input3.path ?? ".", "read");
+  async run(input5, ctx) {
+    if (input5.pattern.trim() === "") throw new ToolError2('pattern is empty; use e.g. "**/*".');
+    const dir = await ctx.workspace.resolve(input5.path ?? ".", "read");
     if (!dir.stat?.isDirectory())
       throw new ToolError2(`${dir.display} is not a folder${dir.stat ? "" : " (it does not exist)"}.`);
     let rels;
-    const what = `The pattern ${JSON.stringify(input3.pattern)}`;
+    const what = `The pattern ${JSON.stringify(input5.pattern)}`;
     if (ctx.rg) {
       const args = ["--files", "--hidden", "--no-require-git", "--no-messages", "-g", "!.git"];
-      const base = input3.pattern.split("/").pop();
+      const base = input5.pattern.split("/").pop();
       const prefiltered = /^[\w.*?-]+$/.test(base) && base !== "*" && !base.includes("**");
       if (prefiltered) args.push("--type-add", `pattern:${base}`, "-t", "pattern");
       const res = await runProcess(ctx.rg, args, dir.path, ctx.signal);
-      const exact = prefiltered && (input3.pattern === base || input3.pattern === `**/${base}`);
-      rels = exact ? res.stdout.split("\n").filter(Boolean) : await offloaded(ctx, { kind: "filter", pattern: input3.pattern, listing: res.stdout }, what, GLOB_INSTEAD);
+      const exact = prefiltered && (input5.pattern === base || input5.pattern === `**/${base}`);
+      rels = exact ? res.stdout.split("\n").filter(Boolean) : await offloaded(ctx, { kind: "filter", pattern: input5.pattern, listing: res.stdout }, what, GLOB_INSTEAD);
     } else {
-      const task = { kind: "walk", root: ctx.workspace.root, dir: dir.path, pattern: input3.pattern };
+      const task = { kind: "walk", root: ctx.workspace.root, dir: dir.path, pattern: input5.pattern };
       rels = await offloaded(ctx, task, what, GLOB_INSTEAD);
     }
     rels = rels.filter((rel) => !ctx.workspace.isHidden(path10.join(dir.path, rel)));
-    if (rels.length === 0) return ok(`No files match ${input3.pattern} in ${dir.display}.`);
+    if (rels.length === 0) return ok(`No files match ${input5.pattern} in ${dir.display}.`);
     const sortByTime = rels.length <= MAX_SORTED;
     let ordered;
     if (sortByTime) {
@@ -47960,18 +48147,18 @@ var grepTool = defineTool({
   description: "Search file contents with a regex (ripgrep syntax); .gitignored files are skipped. output_mode: files_with_matches (default), content (matching lines; -n/-A/-B/-C apply) or count.",
   input: GrepInput,
   readOnly: true,
-  async run(input3, ctx) {
-    const mode = input3.output_mode ?? "files_with_matches";
-    const target = await ctx.workspace.resolve(input3.path ?? ".", "read");
+  async run(input5, ctx) {
+    const mode = input5.output_mode ?? "files_with_matches";
+    const target = await ctx.workspace.resolve(input5.path ?? ".", "read");
     if (!target.stat) throw new ToolError2(`${target.display} does not exist.`);
-    const lines = ctx.rg ? await withRipgrep(ctx.rg, input3, mode, target.display, ctx) : await withJs(input3, mode, target.path, target.stat.isDirectory(), ctx);
-    if (lines.length === 0) return ok(`No matches for ${JSON.stringify(input3.pattern)} in ${target.display}.`);
+    const lines = ctx.rg ? await withRipgrep(ctx.rg, input5, mode, target.display, ctx) : await withJs(input5, mode, target.path, target.stat.isDirectory(), ctx);
+    if (lines.length === 0) return ok(`No matches for ${JSON.stringify(input5.pattern)} in ${target.display}.`);
     if (mode !== "content") lines.sort();
     let shown = lines;
     const notes = [];
-    if (input3.head_limit && lines.length > input3.head_limit) {
-      shown = lines.slice(0, input3.head_limit);
-      notes.push(`[head_limit ${input3.head_limit}: ${lines.length - input3.head_limit} more lines not shown.]`);
+    if (input5.head_limit && lines.length > input5.head_limit) {
+      shown = lines.slice(0, input5.head_limit);
+      notes.push(`[head_limit ${input5.head_limit}: ${lines.length - input5.head_limit} more lines not shown.]`);
     }
     const text = [...shown, ...notes].join("\n");
     return ok(
@@ -47979,7 +48166,7 @@ var grepTool = defineTool({
     );
   }
 });
-async function withRipgrep(rg, input3, mode, shown, ctx) {
+async function withRipgrep(rg, input5, mode, shown, ctx) {
   const args = [
     "--null",
     "--no-require-git",
@@ -47995,19 +48182,19 @@ async function withRipgrep(rg, input3, mode, shown, ctx) {
   else if (mode === "count") args.push("-c", "--with-filename");
   else {
     args.push("--no-heading", "--with-filename");
-    if (input3["-n"] !== false) args.push("-n");
-    if (input3["-C"] !== void 0) args.push("-C", String(input3["-C"]));
-    if (input3["-A"] !== void 0) args.push("-A", String(input3["-A"]));
-    if (input3["-B"] !== void 0) args.push("-B", String(input3["-B"]));
+    if (input5["-n"] !== false) args.push("-n");
+    if (input5["-C"] !== void 0) args.push("-C", String(input5["-C"]));
+    if (input5["-A"] !== void 0) args.push("-A", String(input5["-A"]));
+    if (input5["-B"] !== void 0) args.push("-B", String(input5["-B"]));
   }
-  if (input3["-i"]) args.push("-i");
-  if (input3.multiline) args.push("-U", "--multiline-dotall");
-  if (input3.glob && !input3.glob.includes("/") && !input3.glob.startsWith("!"))
-    args.push("--type-add", `glob:${input3.glob}`, "-t", "glob");
-  else if (input3.glob) args.push("-g", input3.glob);
+  if (input5["-i"]) args.push("-i");
+  if (input5.multiline) args.push("-U", "--multiline-dotall");
+  if (input5.glob && !input5.glob.includes("/") && !input5.glob.startsWith("!"))
+    args.push("--type-add", `glob:${input5.glob}`, "-t", "glob");
+  else if (input5.glob) args.push("-g", input5.glob);
   args.push("-g", "!.git");
-  if (input3.type) args.push("--type", input3.type);
-  args.push("-e", input3.pattern);
+  if (input5.type) args.push("--type", input5.type);
+  args.push("-e", input5.pattern);
   if (shown !== ".") args.push("--", shown);
   const res = await runProcess(rg, args, ctx.workspace.root, ctx.signal);
   if (res.code === 2 && res.stderr.trim()) {
@@ -48047,40 +48234,40 @@ async function withRipgrep(rg, input3, mode, shown, ctx) {
     const file = line.slice(0, nul);
     if (isDropped(file)) continue;
     const rest = line.slice(nul + 1);
-    const sep4 = mode === "content" && input3["-n"] !== false ? /^\d+([:-])/.exec(rest)?.[1] ?? ":" : ":";
-    out.push(`${file}${sep4}${rest}`);
+    const sep5 = mode === "content" && input5["-n"] !== false ? /^\d+([:-])/.exec(rest)?.[1] ?? ":" : ":";
+    out.push(`${file}${sep5}${rest}`);
   }
   while (out.at(-1) === "--") out.pop();
   return out;
 }
-async function withJs(input3, mode, target, isDir, ctx) {
-  const flags = `${input3["-i"] ? "i" : ""}${input3.multiline ? "gms" : "g"}u`;
+async function withJs(input5, mode, target, isDir, ctx) {
+  const flags = `${input5["-i"] ? "i" : ""}${input5.multiline ? "gms" : "g"}u`;
   try {
-    new RegExp(input3.pattern, flags);
+    new RegExp(input5.pattern, flags);
   } catch (e) {
     throw new ToolError2(`invalid regex: ${e.message}`);
   }
-  if (input3.type && !FILE_TYPES[input3.type]) {
+  if (input5.type && !FILE_TYPES[input5.type]) {
     const known = Object.keys(FILE_TYPES).join(", ");
-    throw new ToolError2(`unrecognized file type '${input3.type}'. Known: ${known}; or use the glob parameter.`);
+    throw new ToolError2(`unrecognized file type '${input5.type}'. Known: ${known}; or use the glob parameter.`);
   }
   const task = {
     kind: "grep",
     root: ctx.workspace.root,
     target,
     isDir,
-    pattern: input3.pattern,
+    pattern: input5.pattern,
     flags,
-    multiline: input3.multiline === true,
-    ...input3.glob ? { glob: input3.glob } : {},
-    ...input3.type ? { type: input3.type } : {},
+    multiline: input5.multiline === true,
+    ...input5.glob ? { glob: input5.glob } : {},
+    ...input5.type ? { type: input5.type } : {},
     mode,
-    before: input3["-B"] ?? input3["-C"] ?? 0,
-    after: input3["-A"] ?? input3["-C"] ?? 0,
-    numbers: input3["-n"] !== false,
+    before: input5["-B"] ?? input5["-C"] ?? 0,
+    after: input5["-A"] ?? input5["-C"] ?? 0,
+    numbers: input5["-n"] !== false,
     hidden: [...ctx.workspace.hiddenPaths]
   };
-  return offloaded(ctx, task, `The search for ${JSON.stringify(input3.pattern)}`, GREP_INSTEAD);
+  return offloaded(ctx, task, `The search for ${JSON.stringify(input5.pattern)}`, GREP_INSTEAD);
 }
 
 // src/tools/web-fetch.ts
@@ -48623,9 +48810,9 @@ var Workspace = class _Workspace {
    * Resolves a path the model gave (relative to `base`, default the workspace root) and checks it.
    * Throws ToolError saying what was refused and what to do instead.
    */
-  async resolve(input3, access2, base) {
-    if (typeof input3 !== "string" || input3.trim() === "") throw new ToolError2("a path is required.");
-    const p3 = input3;
+  async resolve(input5, access2, base) {
+    if (typeof input5 !== "string" || input5.trim() === "") throw new ToolError2("a path is required.");
+    const p3 = input5;
     if (p3.includes("\0"))
       throw new ToolError2("the path contains a NUL character; give a plain path inside the workspace.");
     if (INVISIBLE.test(p3))
@@ -48896,14 +49083,14 @@ async function createToolbox(opts) {
     definitions: tools.map((t2) => t2.definition),
     sandboxInfo: sandbox?.info ?? "off (Bash not offered)",
     isReadOnly: (name) => byName.get(name)?.readOnly ?? false,
-    async run(name, input3, signal) {
+    async run(name, input5, signal) {
       const tool = byName.get(name);
       if (!tool) {
         return fail(name, `no such tool in this run. Available tools: ${[...byName.keys()].join(", ") || "none"}.`);
       }
       const ctx = { workspace, seen, signal, rg, matcher };
       try {
-        return masked(await untilAborted(tool.call(input3, ctx), signal));
+        return masked(await untilAborted(tool.call(input5, ctx), signal));
       } catch (e) {
         if (e instanceof ToolError2) return masked(fail(name, e.message));
         if (signal?.aborted) return fail(name, "cancelled.");
@@ -48932,6 +49119,130 @@ function untilAborted(p3, signal) {
       signal.removeEventListener("abort", onAbort);
     });
   });
+}
+
+// src/session/skill-tool.ts
+var input3 = strictObject({
+  skill: string2().check(describe3("The name of a skill from the list in the system prompt.")),
+  args: optional2(string2().check(describe3("Optional arguments for the skill")))
+});
+function skillTool(workspace, skills) {
+  const byName = new Map(skills.map((s) => [s.name.toLowerCase(), s]));
+  return defineTool({
+    name: "Skill",
+    description: "Loads a skill's instructions (its SKILL.md). Skills are listed in the system prompt under Skills.",
+    input: input3,
+    readOnly: true,
+    run: async ({ skill, args }) => {
+      const name = skill.trim().replace(/^\//, "");
+      const found = byName.get(name.toLowerCase());
+      if (!found) {
+        throw new ToolError2(`no skill named "${name}". Available: ${skills.map((s) => s.name).join(", ") || "none"}.`);
+      }
+      const read2 = await readSkill(workspace, found);
+      if (!read2) throw new ToolError2(`${found.file} cannot be read any more (removed, or replaced by a link).`);
+      return ok(skillResult(found, read2.body, read2.cut, args));
+    }
+  });
+}
+function skillResult(skill, body, cut2, args) {
+  const a = args?.trim() ?? "";
+  const withArgs = body.includes("$ARGUMENTS") ? body.replaceAll("$ARGUMENTS", a) : a ? `${body}
+
+ARGUMENTS: ${a}` : body;
+  const head = `Base directory for this skill: ${skill.dir} (Read the files it mentions there).
+
+`;
+  const more = cut2 ? `
+
+[${skill.file} is longer; Read it for the rest.]` : "";
+  return capText(`${head}${withArgs}${more}`, `Read ${skill.file} with offset for the rest.`);
+}
+
+// src/session/todos.ts
+var TODO_STATUSES = ["pending", "in_progress", "completed"];
+var input4 = strictObject({
+  todos: array(
+    object({
+      content: string2().check(_minLength(1)),
+      status: _enum(TODO_STATUSES),
+      activeForm: string2().check(_minLength(1))
+    })
+  ).check(describe3("The updated todo list"))
+});
+var DESCRIPTION = 'Keep your plan as a checklist, shown live to the people following this run. Send the whole list each call; it replaces the previous one. content is imperative ("Add tests"), activeForm present continuous ("Adding tests"). Keep one item in_progress and mark items completed as you finish them.';
+function todoWriteTool(onChange) {
+  return defineTool({
+    name: "TodoWrite",
+    description: DESCRIPTION,
+    input: input4,
+    // It changes the plan others watch: calls run one at a time, in order, so the last list wins.
+    readOnly: false,
+    run: ({ todos }) => {
+      onChange(todos.map(({ content, status, activeForm }) => ({ content, status, activeForm })));
+      return Promise.resolve(ok("Todos updated"));
+    }
+  });
+}
+
+// src/session/session-tools.ts
+async function sessionTools(o2) {
+  const tools = [];
+  tools.push(todoWriteTool(o2.onTodos));
+  const found = await findSkills(o2.workspace);
+  for (const w2 of found.warnings) o2.warn(w2);
+  if (found.skills.length) tools.push(skillTool(o2.workspace, found.skills));
+  return { tools, names: tools.map((t2) => t2.definition.name), skills: found.skills };
+}
+
+// src/model/replay.ts
+import { readFile as readFile3 } from "node:fs/promises";
+async function readRecording(path13) {
+  let text;
+  try {
+    text = await readFile3(path13, "utf8");
+  } catch (e) {
+    throw new UserError(
+      `Cannot read the transcript ${path13} (${e.code}): pass the file the run's 'transcript' output named.`
+    );
+  }
+  const entries = text.split("\n").filter(Boolean).map((l3, i) => {
+    try {
+      return JSON.parse(l3);
+    } catch {
+      throw new UserError(`The transcript ${path13} is not JSONL: line ${i + 1} is not JSON.`);
+    }
+  });
+  const start = entries.find((e) => e.type === "start");
+  if (!start?.startSha)
+    throw new UserError(
+      `The transcript ${path13} has no start entry with the starting commit: it was not written by this action (or by a version before transcripts could be replayed).`
+    );
+  const end = entries.findLast((e) => e.type === "end");
+  return {
+    agent: start.agent,
+    model: start.model,
+    tools: start.tools,
+    startSha: start.startSha,
+    messages: entries.filter((e) => e.type === "response").map((e) => e.message),
+    diffSha256: end?.diffSha256
+  };
+}
+function replayClient(messages) {
+  const queue = [...messages];
+  const stream2 = () => ({
+    finalMessage: () => {
+      const next = queue.shift();
+      if (!next)
+        return Promise.reject(
+          new Error(
+            "replay: the run asked the model for a turn the transcript does not hold (the tool results differed from the recording)"
+          )
+        );
+      return Promise.resolve(next);
+    }
+  });
+  return { messages: { stream: stream2 }, remaining: () => queue.length };
 }
 
 // src/pipeline/web.ts
@@ -48972,7 +49283,7 @@ function slugify2(title) {
 // src/git/command.ts
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join12 } from "node:path";
+import { join as join13 } from "node:path";
 
 // node_modules/@simple-git/args-pathspec/dist/index.mjs
 var t = /* @__PURE__ */ new WeakMap();
@@ -52444,7 +52755,7 @@ var PASS_THROUGH = [
 var emptyHome;
 function gitHome() {
   if (!emptyHome) {
-    const dir = mkdtempSync(join12(tmpdir2(), "bda-git-home-"));
+    const dir = mkdtempSync(join13(tmpdir2(), "bda-git-home-"));
     emptyHome = dir;
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   }
@@ -52503,7 +52814,7 @@ function gitEnvironment(s, options2 = {}, base = process.env) {
     GIT_NO_REPLACE_OBJECTS: "1"
   });
   if (!options2.noRepo) {
-    env.GIT_DIR = s.gitDir ?? join12(s.workTree, ".git");
+    env.GIT_DIR = s.gitDir ?? join13(s.workTree, ".git");
     env.GIT_WORK_TREE = s.workTree;
   }
   const cfg = hardenedConfig(s, !!options2.auth);
@@ -52563,7 +52874,7 @@ function createCommandManager(settings) {
 
 // src/git/status.ts
 import { access, constants, lstat as lstat2 } from "node:fs/promises";
-import { join as join13 } from "node:path";
+import { join as join14 } from "node:path";
 var STATUS_ARGS = [
   "status",
   "--porcelain=v2",
@@ -52647,9 +52958,9 @@ async function sortChanges(dir, entries) {
       skip(e.path, "submodule");
       continue;
     }
-    const abs2 = join13(dir, e.path);
+    const abs2 = join14(dir, e.path);
     const st2 = await lstat2(abs2).catch(() => null);
-    if (st2?.isDirectory() && await exists(join13(abs2, ".git"))) {
+    if (st2?.isDirectory() && await exists(join14(abs2, ".git"))) {
       skip(e.path, "nested-repository");
     } else if (refusedByGit(e.path, !!st2?.isSymbolicLink())) {
       skip(e.path, "refused");
@@ -52745,7 +53056,7 @@ async function unstageGitlinks(git) {
 
 // src/session/transcript.ts
 import { createWriteStream, mkdirSync as mkdirSync2 } from "node:fs";
-import { dirname as dirname5 } from "node:path";
+import { dirname as dirname6 } from "node:path";
 var Transcript = class {
   path;
   stream;
@@ -52759,7 +53070,7 @@ var Transcript = class {
   }
   write(entry) {
     if (!this.stream) {
-      mkdirSync2(dirname5(this.path), { recursive: true });
+      mkdirSync2(dirname6(this.path), { recursive: true });
       this.stream = createWriteStream(this.path, { flags: "a", mode: 384 });
       this.stream.on("error", (e) => this.log.warning(`Transcript ${this.path}: ${e.message}`));
     }
@@ -52780,6 +53091,26 @@ function figuresLine(f3) {
   const tools = Object.entries(f3.toolCalls).map(([k2, v2]) => `${k2} ${v2}`).join(", ");
   const u2 = f3.usage;
   return `${f3.turns} turns \xB7 tools: ${tools || "none"} \xB7 tokens: ${u2.input_tokens} in, ${u2.output_tokens} out, ${u2.cache_read_input_tokens} cache read, ${u2.cache_creation_input_tokens} cache write \xB7 $${f3.costUsd.toFixed(4)} \xB7 ${formatDuration(f3.durationMs)}`;
+}
+
+// src/report/progress.ts
+var PLAN_MAX_ITEMS = 50;
+var ITEM_MAX_CHARS = 200;
+function renderPlan(todos) {
+  const done = todos.filter((t2) => t2.status === "completed").length;
+  const lines = [`**Plan** (${done}/${todos.length} done)`, ""];
+  for (const t2 of todos.slice(0, PLAN_MAX_ITEMS)) {
+    if (t2.status === "completed") lines.push(`- [x] ${itemText(t2.content)}`);
+    else if (t2.status === "in_progress") lines.push(`- [ ] **${itemText(t2.activeForm)}** \u23F3`);
+    else lines.push(`- [ ] ${itemText(t2.content)}`);
+  }
+  if (todos.length > PLAN_MAX_ITEMS) lines.push(`- \u2026 and ${todos.length - PLAN_MAX_ITEMS} more`);
+  return lines.join("\n");
+}
+function itemText(s) {
+  const flat = s.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  const short = flat.length > ITEM_MAX_CHARS ? `${flat.slice(0, ITEM_MAX_CHARS - 1)}\u2026` : flat;
+  return short.replace(/[<>]/g, (c3) => c3 === "<" ? "&lt;" : "&gt;").replace(/\*\*/g, "\\*\\*");
 }
 
 // src/cli.ts
@@ -52878,7 +53209,7 @@ async function commitWork(git, o2) {
   await transcript.close();
   return { status, diffSha256 };
 }
-function agentSetup(agent, modelFlag) {
+function agentSetup(agent, modelFlag, available) {
   const chosen = resolveRunModel(modelFlag, agent.model, DEFAULT_MODEL);
   for (const w2 of agent.warnings) consoleLogger.warning(w2);
   if (chosen.unknownFileModel) {
@@ -52886,7 +53217,7 @@ function agentSetup(agent, modelFlag) {
       `the agent file's model "${chosen.unknownFileModel}" is not a model this action knows; using ${DEFAULT_MODEL}.`
     );
   }
-  const tools = offeredTools(agent, TOOL_NAMES);
+  const tools = offeredTools(agent, available);
   if (tools.unavailable.length) consoleLogger.warning(`not available here, left out: ${tools.unavailable.join(", ")}`);
   return { model: chosen.model, tools };
 }
@@ -52900,6 +53231,13 @@ function modelSettings(provider, replaying) {
   const modelAccess = { provider, apiKey, baseUrl: process.env.ANTHROPIC_BASE_URL ?? "", env: process.env };
   if (!replaying) checkProviderSettings(modelAccess);
   return { apiKey, modelAccess };
+}
+function cliSessionTools(workspace) {
+  return sessionTools({
+    workspace,
+    onTodos: (todos) => console.error(`  ${renderPlan(todos).replace(/\n+/g, "\n  ")}`),
+    warn: (m2) => console.error(`Warning: ${m2}`)
+  });
 }
 async function main(argv) {
   const args = readArgs(argv);
@@ -52922,10 +53260,11 @@ async function main(argv) {
     log: consoleLogger
   });
   const agent = findAgent(catalog, recording?.agent ?? values.agent);
-  const { model, tools } = agentSetup(agent, recording?.model ?? values.model);
+  const extra = await cliSessionTools(workspace);
+  const { model, tools } = agentSetup(agent, recording?.model ?? values.model, [...TOOL_NAMES, ...extra.names]);
   const git = createCommandManager({
     workTree: workspace,
-    gitDir: join14(workspace, ".git"),
+    gitDir: join15(workspace, ".git"),
     token: "",
     serverUrl: "https://github.com",
     protocols: []
@@ -52935,7 +53274,7 @@ async function main(argv) {
   await git.exec(["checkout", "-q", "-b", branch]);
   const redact = createRedactor([apiKey, ...providerSecrets(provider, process.env)]);
   const transcript = new Transcript(
-    join14(process.env.RUNNER_TEMP || tmpdir3(), `backend-developer-cli-${stamp}.jsonl`),
+    join15(process.env.RUNNER_TEMP || tmpdir3(), `backend-developer-cli-${stamp}.jsonl`),
     redact,
     consoleLogger
   );
@@ -52945,6 +53284,7 @@ async function main(argv) {
   const toolbox = await createToolbox({
     workspace,
     tools: recording ? recording.tools : tools.offered,
+    extraTools: extra.tools,
     readOnlyRoots: agent.referenceRoots,
     sandbox: values.sandbox,
     env: process.env,
@@ -52963,7 +53303,7 @@ async function main(argv) {
     model,
     toolbox,
     workspace,
-    repoFullName: basename3(workspace),
+    repoFullName: basename4(workspace),
     branch,
     startSha,
     task: {
@@ -52984,6 +53324,7 @@ async function main(argv) {
     },
     signal: cancel.signal,
     transcript,
+    skills: extra.skills,
     onEvent: (e) => {
       if (e.type === "tool")
         console.error(`  ${e.name} ${JSON.stringify(e.input).slice(0, 100)}${e.result.isError ? " (error)" : ""}`);

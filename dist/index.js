@@ -1025,16 +1025,16 @@ var require_util = __commonJS({
     function isStream(obj2) {
       return obj2 && typeof obj2 === "object" && typeof obj2.pipe === "function" && typeof obj2.on === "function";
     }
-    function isBlobLike2(object) {
-      if (object === null) {
+    function isBlobLike2(object2) {
+      if (object2 === null) {
         return false;
-      } else if (object instanceof Blob2) {
+      } else if (object2 instanceof Blob2) {
         return true;
-      } else if (typeof object !== "object") {
+      } else if (typeof object2 !== "object") {
         return false;
       } else {
-        const sTag = object[Symbol.toStringTag];
-        return (sTag === "Blob" || sTag === "File") && ("stream" in object && typeof object.stream === "function" || "arrayBuffer" in object && typeof object.arrayBuffer === "function");
+        const sTag = object2[Symbol.toStringTag];
+        return (sTag === "Blob" || sTag === "File") && ("stream" in object2 && typeof object2.stream === "function" || "arrayBuffer" in object2 && typeof object2.arrayBuffer === "function");
       }
     }
     function buildURL(url, queryParams) {
@@ -1316,8 +1316,8 @@ var require_util = __commonJS({
         }
       );
     }
-    function isFormDataLike(object) {
-      return object && typeof object === "object" && typeof object.append === "function" && typeof object.delete === "function" && typeof object.get === "function" && typeof object.getAll === "function" && typeof object.has === "function" && typeof object.set === "function" && object[Symbol.toStringTag] === "FormData";
+    function isFormDataLike(object2) {
+      return object2 && typeof object2 === "object" && typeof object2.append === "function" && typeof object2.delete === "function" && typeof object2.get === "function" && typeof object2.getAll === "function" && typeof object2.has === "function" && typeof object2.set === "function" && object2[Symbol.toStringTag] === "FormData";
     }
     function addAbortListener(signal, listener) {
       if ("addEventListener" in signal) {
@@ -3325,21 +3325,21 @@ var require_data_url = __commonJS({
     var HTTP_QUOTED_STRING_TOKENS = /^[\u0009\u0020-\u007E\u0080-\u00FF]+$/;
     function dataURLProcessor(dataURL) {
       assert(dataURL.protocol === "data:");
-      let input3 = URLSerializer(dataURL, true);
-      input3 = input3.slice(5);
+      let input5 = URLSerializer(dataURL, true);
+      input5 = input5.slice(5);
       const position = { position: 0 };
       let mimeType = collectASequenceOfCodePointsFast(
         ",",
-        input3,
+        input5,
         position
       );
       const mimeTypeLength = mimeType.length;
       mimeType = removeASCIIWhitespace(mimeType, true, true);
-      if (position.position >= input3.length) {
+      if (position.position >= input5.length) {
         return "failure";
       }
       position.position++;
-      const encodedBody = input3.slice(mimeTypeLength + 1);
+      const encodedBody = input5.slice(mimeTypeLength + 1);
       let body = stringPercentDecode(encodedBody);
       if (/;(\u0020){0,}base64$/i.test(mimeType)) {
         const stringBody = isomorphicDecode(body);
@@ -3372,26 +3372,26 @@ var require_data_url = __commonJS({
       }
       return serialized;
     }
-    function collectASequenceOfCodePoints(condition, input3, position) {
+    function collectASequenceOfCodePoints(condition, input5, position) {
       let result = "";
-      while (position.position < input3.length && condition(input3[position.position])) {
-        result += input3[position.position];
+      while (position.position < input5.length && condition(input5[position.position])) {
+        result += input5[position.position];
         position.position++;
       }
       return result;
     }
-    function collectASequenceOfCodePointsFast(char, input3, position) {
-      const idx = input3.indexOf(char, position.position);
+    function collectASequenceOfCodePointsFast(char, input5, position) {
+      const idx = input5.indexOf(char, position.position);
       const start = position.position;
       if (idx === -1) {
-        position.position = input3.length;
-        return input3.slice(start);
+        position.position = input5.length;
+        return input5.slice(start);
       }
       position.position = idx;
-      return input3.slice(start, position.position);
+      return input5.slice(start, position.position);
     }
-    function stringPercentDecode(input3) {
-      const bytes2 = encoder2.encode(input3);
+    function stringPercentDecode(input5) {
+      const bytes2 = encoder2.encode(input5);
       return percentDecode(bytes2);
     }
     function isHexCharByte(byte) {
@@ -3403,41 +3403,41 @@ var require_data_url = __commonJS({
         byte >= 48 && byte <= 57 ? byte - 48 : (byte & 223) - 55
       );
     }
-    function percentDecode(input3) {
-      const length = input3.length;
+    function percentDecode(input5) {
+      const length = input5.length;
       const output = new Uint8Array(length);
       let j3 = 0;
       for (let i = 0; i < length; ++i) {
-        const byte = input3[i];
+        const byte = input5[i];
         if (byte !== 37) {
           output[j3++] = byte;
-        } else if (byte === 37 && !(isHexCharByte(input3[i + 1]) && isHexCharByte(input3[i + 2]))) {
+        } else if (byte === 37 && !(isHexCharByte(input5[i + 1]) && isHexCharByte(input5[i + 2]))) {
           output[j3++] = 37;
         } else {
-          output[j3++] = hexByteToNumber(input3[i + 1]) << 4 | hexByteToNumber(input3[i + 2]);
+          output[j3++] = hexByteToNumber(input5[i + 1]) << 4 | hexByteToNumber(input5[i + 2]);
           i += 2;
         }
       }
       return length === j3 ? output : output.subarray(0, j3);
     }
-    function parseMIMEType(input3) {
-      input3 = removeHTTPWhitespace(input3, true, true);
+    function parseMIMEType(input5) {
+      input5 = removeHTTPWhitespace(input5, true, true);
       const position = { position: 0 };
       const type = collectASequenceOfCodePointsFast(
         "/",
-        input3,
+        input5,
         position
       );
       if (type.length === 0 || !HTTP_TOKEN_CODEPOINTS.test(type)) {
         return "failure";
       }
-      if (position.position > input3.length) {
+      if (position.position > input5.length) {
         return "failure";
       }
       position.position++;
       let subtype = collectASequenceOfCodePointsFast(
         ";",
-        input3,
+        input5,
         position
       );
       subtype = removeHTTPWhitespace(subtype, false, true);
@@ -3454,41 +3454,41 @@ var require_data_url = __commonJS({
         // https://mimesniff.spec.whatwg.org/#mime-type-essence
         essence: `${typeLowercase}/${subtypeLowercase}`
       };
-      while (position.position < input3.length) {
+      while (position.position < input5.length) {
         position.position++;
         collectASequenceOfCodePoints(
           // https://fetch.spec.whatwg.org/#http-whitespace
           (char) => HTTP_WHITESPACE_REGEX.test(char),
-          input3,
+          input5,
           position
         );
         let parameterName = collectASequenceOfCodePoints(
           (char) => char !== ";" && char !== "=",
-          input3,
+          input5,
           position
         );
         parameterName = parameterName.toLowerCase();
-        if (position.position < input3.length) {
-          if (input3[position.position] === ";") {
+        if (position.position < input5.length) {
+          if (input5[position.position] === ";") {
             continue;
           }
           position.position++;
         }
-        if (position.position > input3.length) {
+        if (position.position > input5.length) {
           break;
         }
         let parameterValue = null;
-        if (input3[position.position] === '"') {
-          parameterValue = collectAnHTTPQuotedString(input3, position, true);
+        if (input5[position.position] === '"') {
+          parameterValue = collectAnHTTPQuotedString(input5, position, true);
           collectASequenceOfCodePointsFast(
             ";",
-            input3,
+            input5,
             position
           );
         } else {
           parameterValue = collectASequenceOfCodePointsFast(
             ";",
-            input3,
+            input5,
             position
           );
           parameterValue = removeHTTPWhitespace(parameterValue, false, true);
@@ -3522,28 +3522,28 @@ var require_data_url = __commonJS({
       const buffer = Buffer.from(data, "base64");
       return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     }
-    function collectAnHTTPQuotedString(input3, position, extractValue) {
+    function collectAnHTTPQuotedString(input5, position, extractValue) {
       const positionStart = position.position;
       let value = "";
-      assert(input3[position.position] === '"');
+      assert(input5[position.position] === '"');
       position.position++;
       while (true) {
         value += collectASequenceOfCodePoints(
           (char) => char !== '"' && char !== "\\",
-          input3,
+          input5,
           position
         );
-        if (position.position >= input3.length) {
+        if (position.position >= input5.length) {
           break;
         }
-        const quoteOrBackslash = input3[position.position];
+        const quoteOrBackslash = input5[position.position];
         position.position++;
         if (quoteOrBackslash === "\\") {
-          if (position.position >= input3.length) {
+          if (position.position >= input5.length) {
             value += "\\";
             break;
           }
-          value += input3[position.position];
+          value += input5[position.position];
           position.position++;
         } else {
           assert(quoteOrBackslash === '"');
@@ -3553,7 +3553,7 @@ var require_data_url = __commonJS({
       if (extractValue) {
         return value;
       }
-      return input3.slice(positionStart, position.position);
+      return input5.slice(positionStart, position.position);
     }
     function serializeAMimeType(mimeType) {
       assert(mimeType !== "failure");
@@ -3595,10 +3595,10 @@ var require_data_url = __commonJS({
       }
       return lead === 0 && trail === str2.length - 1 ? str2 : str2.slice(lead, trail + 1);
     }
-    function isomorphicDecode(input3) {
-      const length = input3.length;
+    function isomorphicDecode(input5) {
+      const length = input5.length;
       if ((2 << 15) - 1 > length) {
-        return String.fromCharCode.apply(null, input3);
+        return String.fromCharCode.apply(null, input5);
       }
       let result = "";
       let i = 0;
@@ -3607,7 +3607,7 @@ var require_data_url = __commonJS({
         if (i + addition > length) {
           addition = length - i;
         }
-        result += String.fromCharCode.apply(null, input3.subarray(i, i += addition));
+        result += String.fromCharCode.apply(null, input5.subarray(i, i += addition));
       }
       return result;
     }
@@ -4150,8 +4150,8 @@ var require_util2 = __commonJS({
       }
       return "allowed";
     }
-    function isErrorLike(object) {
-      return object instanceof Error || (object?.constructor?.name === "Error" || object?.constructor?.name === "DOMException");
+    function isErrorLike(object2) {
+      return object2 instanceof Error || (object2?.constructor?.name === "Error" || object2?.constructor?.name === "DOMException");
     }
     function isValidReasonPhrase(statusText) {
       for (let i = 0; i < statusText.length; ++i) {
@@ -4576,7 +4576,7 @@ var require_util2 = __commonJS({
         return new FastIterableIterator(target, kind);
       };
     }
-    function iteratorMixin(name, object, kInternalIterator, keyIndex = 0, valueIndex = 1) {
+    function iteratorMixin(name, object2, kInternalIterator, keyIndex = 0, valueIndex = 1) {
       const makeIterator = createIterator(name, kInternalIterator, keyIndex, valueIndex);
       const properties = {
         keys: {
@@ -4584,7 +4584,7 @@ var require_util2 = __commonJS({
           enumerable: true,
           configurable: true,
           value: function keys() {
-            webidl.brandCheck(this, object);
+            webidl.brandCheck(this, object2);
             return makeIterator(this, "key");
           }
         },
@@ -4593,7 +4593,7 @@ var require_util2 = __commonJS({
           enumerable: true,
           configurable: true,
           value: function values() {
-            webidl.brandCheck(this, object);
+            webidl.brandCheck(this, object2);
             return makeIterator(this, "value");
           }
         },
@@ -4602,7 +4602,7 @@ var require_util2 = __commonJS({
           enumerable: true,
           configurable: true,
           value: function entries() {
-            webidl.brandCheck(this, object);
+            webidl.brandCheck(this, object2);
             return makeIterator(this, "key+value");
           }
         },
@@ -4611,7 +4611,7 @@ var require_util2 = __commonJS({
           enumerable: true,
           configurable: true,
           value: function forEach(callbackfn, thisArg = globalThis) {
-            webidl.brandCheck(this, object);
+            webidl.brandCheck(this, object2);
             webidl.argumentLengthCheck(arguments, 1, `${name}.forEach`);
             if (typeof callbackfn !== "function") {
               throw new TypeError(
@@ -4624,7 +4624,7 @@ var require_util2 = __commonJS({
           }
         }
       };
-      return Object.defineProperties(object.prototype, {
+      return Object.defineProperties(object2.prototype, {
         ...properties,
         [Symbol.iterator]: {
           writable: true,
@@ -4664,9 +4664,9 @@ var require_util2 = __commonJS({
       }
     }
     var invalidIsomorphicEncodeValueRegex = /[^\x00-\xFF]/;
-    function isomorphicEncode(input3) {
-      assert(!invalidIsomorphicEncodeValueRegex.test(input3));
-      return input3;
+    function isomorphicEncode(input5) {
+      assert(!invalidIsomorphicEncodeValueRegex.test(input5));
+      return input5;
     }
     async function readAllBytes(reader) {
       const bytes2 = [];
@@ -4837,27 +4837,27 @@ var require_util2 = __commonJS({
       return mimeType;
     }
     function gettingDecodingSplitting(value) {
-      const input3 = value;
+      const input5 = value;
       const position = { position: 0 };
       const values = [];
       let temporaryValue = "";
-      while (position.position < input3.length) {
+      while (position.position < input5.length) {
         temporaryValue += collectASequenceOfCodePoints(
           (char) => char !== '"' && char !== ",",
-          input3,
+          input5,
           position
         );
-        if (position.position < input3.length) {
-          if (input3.charCodeAt(position.position) === 34) {
+        if (position.position < input5.length) {
+          if (input5.charCodeAt(position.position) === 34) {
             temporaryValue += collectAnHTTPQuotedString(
-              input3,
+              input5,
               position
             );
-            if (position.position < input3.length) {
+            if (position.position < input5.length) {
               continue;
             }
           } else {
-            assert(input3.charCodeAt(position.position) === 44);
+            assert(input5.charCodeAt(position.position) === 44);
             position.position++;
           }
         }
@@ -5024,8 +5024,8 @@ var require_file = __commonJS({
       }
     };
     webidl.converters.Blob = webidl.interfaceConverter(Blob2);
-    function isFileLike2(object) {
-      return object instanceof File2 || object && (typeof object.stream === "function" || typeof object.arrayBuffer === "function") && object[Symbol.toStringTag] === "File";
+    function isFileLike2(object2) {
+      return object2 instanceof File2 || object2 && (typeof object2.stream === "function" || typeof object2.arrayBuffer === "function") && object2[Symbol.toStringTag] === "File";
     }
     module2.exports = { FileLike, isFileLike: isFileLike2 };
   }
@@ -5215,7 +5215,7 @@ var require_formdata_parser = __commonJS({
       }
       return true;
     }
-    function multipartFormDataParser(input3, mimeType) {
+    function multipartFormDataParser(input5, mimeType) {
       assert(mimeType !== "failure" && mimeType.essence === "multipart/form-data");
       const boundaryString = mimeType.parameters.get("boundary");
       if (boundaryString === void 0) {
@@ -5224,30 +5224,30 @@ var require_formdata_parser = __commonJS({
       const boundary = Buffer.from(`--${boundaryString}`, "utf8");
       const entryList = [];
       const position = { position: 0 };
-      while (input3[position.position] === 13 && input3[position.position + 1] === 10) {
+      while (input5[position.position] === 13 && input5[position.position + 1] === 10) {
         position.position += 2;
       }
-      let trailing = input3.length;
-      while (input3[trailing - 1] === 10 && input3[trailing - 2] === 13) {
+      let trailing = input5.length;
+      while (input5[trailing - 1] === 10 && input5[trailing - 2] === 13) {
         trailing -= 2;
       }
-      if (trailing !== input3.length) {
-        input3 = input3.subarray(0, trailing);
+      if (trailing !== input5.length) {
+        input5 = input5.subarray(0, trailing);
       }
       while (true) {
-        if (input3.subarray(position.position, position.position + boundary.length).equals(boundary)) {
+        if (input5.subarray(position.position, position.position + boundary.length).equals(boundary)) {
           position.position += boundary.length;
         } else {
           return "failure";
         }
-        if (position.position === input3.length - 2 && bufferStartsWith(input3, dd, position) || position.position === input3.length - 4 && bufferStartsWith(input3, ddcrlf, position)) {
+        if (position.position === input5.length - 2 && bufferStartsWith(input5, dd, position) || position.position === input5.length - 4 && bufferStartsWith(input5, ddcrlf, position)) {
           return entryList;
         }
-        if (input3[position.position] !== 13 || input3[position.position + 1] !== 10) {
+        if (input5[position.position] !== 13 || input5[position.position + 1] !== 10) {
           return "failure";
         }
         position.position += 2;
-        const result = parseMultipartFormDataHeaders(input3, position);
+        const result = parseMultipartFormDataHeaders(input5, position);
         if (result === "failure") {
           return "failure";
         }
@@ -5255,17 +5255,17 @@ var require_formdata_parser = __commonJS({
         position.position += 2;
         let body;
         {
-          const boundaryIndex = input3.indexOf(boundary.subarray(2), position.position);
+          const boundaryIndex = input5.indexOf(boundary.subarray(2), position.position);
           if (boundaryIndex === -1) {
             return "failure";
           }
-          body = input3.subarray(position.position, boundaryIndex - 4);
+          body = input5.subarray(position.position, boundaryIndex - 4);
           position.position += body.length;
           if (encoding === "base64") {
             body = Buffer.from(body.toString(), "base64");
           }
         }
-        if (input3[position.position] !== 13 || input3[position.position + 1] !== 10) {
+        if (input5[position.position] !== 13 || input5[position.position + 1] !== 10) {
           return "failure";
         } else {
           position.position += 2;
@@ -5285,13 +5285,13 @@ var require_formdata_parser = __commonJS({
         entryList.push(makeEntry(name, value, filename));
       }
     }
-    function parseMultipartFormDataHeaders(input3, position) {
+    function parseMultipartFormDataHeaders(input5, position) {
       let name = null;
       let filename = null;
       let contentType = null;
       let encoding = null;
       while (true) {
-        if (input3[position.position] === 13 && input3[position.position + 1] === 10) {
+        if (input5[position.position] === 13 && input5[position.position + 1] === 10) {
           if (name === null) {
             return "failure";
           }
@@ -5299,44 +5299,44 @@ var require_formdata_parser = __commonJS({
         }
         let headerName = collectASequenceOfBytes(
           (char) => char !== 10 && char !== 13 && char !== 58,
-          input3,
+          input5,
           position
         );
         headerName = removeChars(headerName, true, true, (char) => char === 9 || char === 32);
         if (!HTTP_TOKEN_CODEPOINTS.test(headerName.toString())) {
           return "failure";
         }
-        if (input3[position.position] !== 58) {
+        if (input5[position.position] !== 58) {
           return "failure";
         }
         position.position++;
         collectASequenceOfBytes(
           (char) => char === 32 || char === 9,
-          input3,
+          input5,
           position
         );
         switch (bufferToLowerCasedHeaderName(headerName)) {
           case "content-disposition": {
             name = filename = null;
-            if (!bufferStartsWith(input3, formDataNameBuffer, position)) {
+            if (!bufferStartsWith(input5, formDataNameBuffer, position)) {
               return "failure";
             }
             position.position += 17;
-            name = parseMultipartFormDataName(input3, position);
+            name = parseMultipartFormDataName(input5, position);
             if (name === null) {
               return "failure";
             }
-            if (bufferStartsWith(input3, filenameBuffer, position)) {
+            if (bufferStartsWith(input5, filenameBuffer, position)) {
               let check = position.position + filenameBuffer.length;
-              if (input3[check] === 42) {
+              if (input5[check] === 42) {
                 position.position += 1;
                 check += 1;
               }
-              if (input3[check] !== 61 || input3[check + 1] !== 34) {
+              if (input5[check] !== 61 || input5[check + 1] !== 34) {
                 return "failure";
               }
               position.position += 12;
-              filename = parseMultipartFormDataName(input3, position);
+              filename = parseMultipartFormDataName(input5, position);
               if (filename === null) {
                 return "failure";
               }
@@ -5346,7 +5346,7 @@ var require_formdata_parser = __commonJS({
           case "content-type": {
             let headerValue2 = collectASequenceOfBytes(
               (char) => char !== 10 && char !== 13,
-              input3,
+              input5,
               position
             );
             headerValue2 = removeChars(headerValue2, false, true, (char) => char === 9 || char === 32);
@@ -5356,7 +5356,7 @@ var require_formdata_parser = __commonJS({
           case "content-transfer-encoding": {
             let headerValue2 = collectASequenceOfBytes(
               (char) => char !== 10 && char !== 13,
-              input3,
+              input5,
               position
             );
             headerValue2 = removeChars(headerValue2, false, true, (char) => char === 9 || char === 32);
@@ -5366,26 +5366,26 @@ var require_formdata_parser = __commonJS({
           default: {
             collectASequenceOfBytes(
               (char) => char !== 10 && char !== 13,
-              input3,
+              input5,
               position
             );
           }
         }
-        if (input3[position.position] !== 13 && input3[position.position + 1] !== 10) {
+        if (input5[position.position] !== 13 && input5[position.position + 1] !== 10) {
           return "failure";
         } else {
           position.position += 2;
         }
       }
     }
-    function parseMultipartFormDataName(input3, position) {
-      assert(input3[position.position - 1] === 34);
+    function parseMultipartFormDataName(input5, position) {
+      assert(input5[position.position - 1] === 34);
       let name = collectASequenceOfBytes(
         (char) => char !== 10 && char !== 13 && char !== 34,
-        input3,
+        input5,
         position
       );
-      if (input3[position.position] !== 34) {
+      if (input5[position.position] !== 34) {
         return null;
       } else {
         position.position++;
@@ -5393,12 +5393,12 @@ var require_formdata_parser = __commonJS({
       name = new TextDecoder().decode(name).replace(/%0A/ig, "\n").replace(/%0D/ig, "\r").replace(/%22/g, '"');
       return name;
     }
-    function collectASequenceOfBytes(condition, input3, position) {
+    function collectASequenceOfBytes(condition, input5, position) {
       let start = position.position;
-      while (start < input3.length && condition(input3[start])) {
+      while (start < input5.length && condition(input5[start])) {
         ++start;
       }
-      return input3.subarray(position.position, position.position = start);
+      return input5.subarray(position.position, position.position = start);
     }
     function removeChars(buf, leading, trailing, predicate) {
       let lead = 0;
@@ -5473,12 +5473,12 @@ var require_body = __commonJS({
         }
       });
     }
-    function extractBody(object, keepalive = false) {
+    function extractBody(object2, keepalive = false) {
       let stream2 = null;
-      if (object instanceof ReadableStream) {
-        stream2 = object;
-      } else if (isBlobLike2(object)) {
-        stream2 = object.stream();
+      if (object2 instanceof ReadableStream) {
+        stream2 = object2;
+      } else if (isBlobLike2(object2)) {
+        stream2 = object2.stream();
       } else {
         stream2 = new ReadableStream({
           async pull(controller) {
@@ -5498,17 +5498,17 @@ var require_body = __commonJS({
       let source = null;
       let length = null;
       let type = null;
-      if (typeof object === "string") {
-        source = object;
+      if (typeof object2 === "string") {
+        source = object2;
         type = "text/plain;charset=UTF-8";
-      } else if (object instanceof URLSearchParams) {
-        source = object.toString();
+      } else if (object2 instanceof URLSearchParams) {
+        source = object2.toString();
         type = "application/x-www-form-urlencoded;charset=UTF-8";
-      } else if (isArrayBuffer(object)) {
-        source = new Uint8Array(object.slice());
-      } else if (ArrayBuffer.isView(object)) {
-        source = new Uint8Array(object.buffer.slice(object.byteOffset, object.byteOffset + object.byteLength));
-      } else if (util2.isFormDataLike(object)) {
+      } else if (isArrayBuffer(object2)) {
+        source = new Uint8Array(object2.slice());
+      } else if (ArrayBuffer.isView(object2)) {
+        source = new Uint8Array(object2.buffer.slice(object2.byteOffset, object2.byteOffset + object2.byteLength));
+      } else if (util2.isFormDataLike(object2)) {
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
 Content-Disposition: form-data`;
@@ -5518,7 +5518,7 @@ Content-Disposition: form-data`;
         const rn2 = new Uint8Array([13, 10]);
         length = 0;
         let hasUnknownSizeValue = false;
-        for (const [name, value] of object) {
+        for (const [name, value] of object2) {
           if (typeof value === "string") {
             const chunk2 = textEncoder.encode(prefix + `; name="${escape2(normalizeLinefeeds(name))}"\r
 \r
@@ -5546,7 +5546,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         if (hasUnknownSizeValue) {
           length = null;
         }
-        source = object;
+        source = object2;
         action = async function* () {
           for (const part of blobParts) {
             if (part.stream) {
@@ -5557,22 +5557,22 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           }
         };
         type = `multipart/form-data; boundary=${boundary}`;
-      } else if (isBlobLike2(object)) {
-        source = object;
-        length = object.size;
-        if (object.type) {
-          type = object.type;
+      } else if (isBlobLike2(object2)) {
+        source = object2;
+        length = object2.size;
+        if (object2.type) {
+          type = object2.type;
         }
-      } else if (typeof object[Symbol.asyncIterator] === "function") {
+      } else if (typeof object2[Symbol.asyncIterator] === "function") {
         if (keepalive) {
           throw new TypeError("keepalive");
         }
-        if (util2.isDisturbed(object) || object.locked) {
+        if (util2.isDisturbed(object2) || object2.locked) {
           throw new TypeError(
             "Response body object should not be disturbed or locked"
           );
         }
-        stream2 = object instanceof ReadableStream ? object : ReadableStreamFrom2(object);
+        stream2 = object2 instanceof ReadableStream ? object2 : ReadableStreamFrom2(object2);
       }
       if (typeof source === "string" || util2.isBuffer(source)) {
         length = Buffer.byteLength(source);
@@ -5581,7 +5581,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         let iterator2;
         stream2 = new ReadableStream({
           async start() {
-            iterator2 = action(object)[Symbol.asyncIterator]();
+            iterator2 = action(object2)[Symbol.asyncIterator]();
           },
           async pull(controller) {
             const { value, done } = await iterator2.next();
@@ -5609,12 +5609,12 @@ Content-Type: ${value.type || "application/octet-stream"}\r
       const body = { stream: stream2, source, length };
       return [body, type];
     }
-    function safelyExtractBody(object, keepalive = false) {
-      if (object instanceof ReadableStream) {
-        assert(!util2.isDisturbed(object), "The body has already been consumed.");
-        assert(!object.locked, "The stream is locked.");
+    function safelyExtractBody(object2, keepalive = false) {
+      if (object2 instanceof ReadableStream) {
+        assert(!util2.isDisturbed(object2), "The body has already been consumed.");
+        assert(!object2.locked, "The stream is locked.");
       }
-      return extractBody(object, keepalive);
+      return extractBody(object2, keepalive);
     }
     function cloneBody(instance, body) {
       const [out1, out2] = body.stream.tee();
@@ -5694,12 +5694,12 @@ Content-Type: ${value.type || "application/octet-stream"}\r
     function mixinBody(prototype) {
       Object.assign(prototype.prototype, bodyMixinMethods(prototype));
     }
-    async function consumeBody(object, convertBytesToJSValue, instance) {
-      webidl.brandCheck(object, instance);
-      if (bodyUnusable(object)) {
+    async function consumeBody(object2, convertBytesToJSValue, instance) {
+      webidl.brandCheck(object2, instance);
+      if (bodyUnusable(object2)) {
         throw new TypeError("Body is unusable: Body has already been read");
       }
-      throwIfAborted2(object[kState]);
+      throwIfAborted2(object2[kState]);
       const promise = createDeferredPromise();
       const errorSteps = (error2) => promise.reject(error2);
       const successSteps = (data) => {
@@ -5709,15 +5709,15 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           errorSteps(e);
         }
       };
-      if (object[kState].body == null) {
+      if (object2[kState].body == null) {
         successSteps(Buffer.allocUnsafe(0));
         return promise.promise;
       }
-      await fullyReadBody(object[kState].body, successSteps, errorSteps);
+      await fullyReadBody(object2[kState].body, successSteps, errorSteps);
       return promise.promise;
     }
-    function bodyUnusable(object) {
-      const body = object[kState].body;
+    function bodyUnusable(object2) {
+      const body = object2[kState].body;
       return body != null && (body.stream.locked || util2.isDisturbed(body.stream));
     }
     function parseJSONFromBytes(bytes2) {
@@ -11963,10 +11963,10 @@ var require_headers = __commonJS({
       while (j3 > i && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(i))) ++i;
       return i === 0 && j3 === potentialValue.length ? potentialValue : potentialValue.substring(i, j3);
     }
-    function fill(headers, object) {
-      if (Array.isArray(object)) {
-        for (let i = 0; i < object.length; ++i) {
-          const header = object[i];
+    function fill(headers, object2) {
+      if (Array.isArray(object2)) {
+        for (let i = 0; i < object2.length; ++i) {
+          const header = object2[i];
           if (header.length !== 2) {
             throw webidl.errors.exception({
               header: "Headers constructor",
@@ -11975,10 +11975,10 @@ var require_headers = __commonJS({
           }
           appendHeader(headers, header[0], header[1]);
         }
-      } else if (typeof object === "object" && object !== null) {
-        const keys = Object.keys(object);
+      } else if (typeof object2 === "object" && object2 !== null) {
+        const keys = Object.keys(object2);
         for (let i = 0; i < keys.length; ++i) {
-          appendHeader(headers, keys[i], object[keys[i]]);
+          appendHeader(headers, keys[i], object2[keys[i]]);
         }
       } else {
         throw webidl.errors.conversionFailed({
@@ -12885,39 +12885,39 @@ var require_request2 = __commonJS({
     var patchMethodWarning = false;
     var Request = class _Request {
       // https://fetch.spec.whatwg.org/#dom-request
-      constructor(input3, init = {}) {
+      constructor(input5, init = {}) {
         webidl.util.markAsUncloneable(this);
-        if (input3 === kConstruct) {
+        if (input5 === kConstruct) {
           return;
         }
         const prefix = "Request constructor";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        input3 = webidl.converters.RequestInfo(input3, prefix, "input");
+        input5 = webidl.converters.RequestInfo(input5, prefix, "input");
         init = webidl.converters.RequestInit(init, prefix, "init");
         let request4 = null;
         let fallbackMode = null;
         const baseUrl2 = environmentSettingsObject.settingsObject.baseUrl;
         let signal = null;
-        if (typeof input3 === "string") {
+        if (typeof input5 === "string") {
           this[kDispatcher] = init.dispatcher;
           let parsedURL;
           try {
-            parsedURL = new URL(input3, baseUrl2);
+            parsedURL = new URL(input5, baseUrl2);
           } catch (err) {
-            throw new TypeError("Failed to parse URL from " + input3, { cause: err });
+            throw new TypeError("Failed to parse URL from " + input5, { cause: err });
           }
           if (parsedURL.username || parsedURL.password) {
             throw new TypeError(
-              "Request cannot be constructed from a URL that includes credentials: " + input3
+              "Request cannot be constructed from a URL that includes credentials: " + input5
             );
           }
           request4 = makeRequest({ urlList: [parsedURL] });
           fallbackMode = "cors";
         } else {
-          this[kDispatcher] = init.dispatcher || input3[kDispatcher];
-          assert(input3 instanceof _Request);
-          request4 = input3[kState];
-          signal = input3[kSignal];
+          this[kDispatcher] = init.dispatcher || input5[kDispatcher];
+          assert(input5 instanceof _Request);
+          request4 = input5[kState];
+          signal = input5[kSignal];
         }
         const origin = environmentSettingsObject.settingsObject.origin;
         let window2 = "client";
@@ -13119,7 +13119,7 @@ var require_request2 = __commonJS({
             fillHeaders(this[kHeaders], headers);
           }
         }
-        const inputBody = input3 instanceof _Request ? input3[kState].body : null;
+        const inputBody = input5 instanceof _Request ? input5[kState].body : null;
         if ((init.body != null || inputBody != null) && (request4.method === "GET" || request4.method === "HEAD")) {
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         }
@@ -13148,7 +13148,7 @@ var require_request2 = __commonJS({
         }
         let finalBody = inputOrInitBody;
         if (initBody == null && inputBody != null) {
-          if (bodyUnusable(input3)) {
+          if (bodyUnusable(input5)) {
             throw new TypeError(
               "Cannot construct a Request with a Request object that has already been used."
             );
@@ -13619,12 +13619,12 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch3(input3, init = void 0) {
+    function fetch3(input5, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p3 = createDeferredPromise();
       let requestObject;
       try {
-        requestObject = new Request(input3, init);
+        requestObject = new Request(input5, init);
       } catch (e) {
         p3.reject(e);
         return p3.promise;
@@ -19393,24 +19393,24 @@ var require_utils2 = __commonJS({
         return match === "\\" ? "" : match;
       });
     };
-    exports2.escapeLast = (input3, char, lastIdx) => {
-      const idx = input3.lastIndexOf(char, lastIdx);
-      if (idx === -1) return input3;
-      if (input3[idx - 1] === "\\") return exports2.escapeLast(input3, char, idx - 1);
-      return `${input3.slice(0, idx)}\\${input3.slice(idx)}`;
+    exports2.escapeLast = (input5, char, lastIdx) => {
+      const idx = input5.lastIndexOf(char, lastIdx);
+      if (idx === -1) return input5;
+      if (input5[idx - 1] === "\\") return exports2.escapeLast(input5, char, idx - 1);
+      return `${input5.slice(0, idx)}\\${input5.slice(idx)}`;
     };
-    exports2.removePrefix = (input3, state = {}) => {
-      let output = input3;
+    exports2.removePrefix = (input5, state = {}) => {
+      let output = input5;
       if (output.startsWith("./")) {
         output = output.slice(2);
         state.prefix = "./";
       }
       return output;
     };
-    exports2.wrapOutput = (input3, state = {}, options2 = {}) => {
+    exports2.wrapOutput = (input5, state = {}, options2 = {}) => {
       const prepend = options2.contains ? "" : "^";
       const append = options2.contains ? "" : "$";
-      let output = `${prepend}(?:${input3})${append}`;
+      let output = `${prepend}(?:${input5})${append}`;
       if (state.negated === true) {
         output = `(?:^(?!${output}).*$)`;
       }
@@ -19472,14 +19472,14 @@ var require_scan = __commonJS({
         token.depth = token.isGlobstar ? Infinity : 1;
       }
     };
-    var scan2 = (input3, options2) => {
+    var scan2 = (input5, options2) => {
       const opts = options2 || {};
-      const length = input3.length - 1;
+      const length = input5.length - 1;
       const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
       const slashes = [];
       const tokens = [];
       const parts = [];
-      let str2 = input3;
+      let str2 = input5;
       let index = -1;
       let start = 0;
       let lastIndex = 0;
@@ -19708,7 +19708,7 @@ var require_scan = __commonJS({
       }
       const state = {
         prefix,
-        input: input3,
+        input: input5,
         start,
         base,
         glob: glob2,
@@ -19732,7 +19732,7 @@ var require_scan = __commonJS({
         for (let idx = 0; idx < slashes.length; idx++) {
           const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
           const i = slashes[idx];
-          const value2 = input3.slice(n2, i);
+          const value2 = input5.slice(n2, i);
           if (opts.tokens) {
             if (idx === 0 && start !== 0) {
               tokens[idx].isPrefix = true;
@@ -19749,9 +19749,9 @@ var require_scan = __commonJS({
           }
         }
         const n = prevIndex !== void 0 ? prevIndex + 1 : start;
-        const value = input3.slice(n);
+        const value = input5.slice(n);
         parts.push(value);
-        if (opts.tokens && prevIndex && prevIndex + 1 < input3.length) {
+        if (opts.tokens && prevIndex && prevIndex + 1 < input5.length) {
           tokens[tokens.length - 1].value = value;
           depth2(tokens[tokens.length - 1]);
           state.maxDepth += tokens[tokens.length - 1].depth;
@@ -19794,14 +19794,14 @@ var require_parse2 = __commonJS({
     var syntaxError = (type, char) => {
       return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
     };
-    var splitTopLevel = (input3) => {
+    var splitTopLevel = (input5) => {
       const parts = [];
       let bracket = 0;
       let paren = 0;
       let quote = 0;
       let value = "";
       let escaped = false;
-      for (const ch of input3) {
+      for (const ch of input5) {
         if (escaped === true) {
           value += ch;
           escaped = false;
@@ -20018,14 +20018,14 @@ var require_parse2 = __commonJS({
       }
       return { risky: false };
     };
-    var parse6 = (input3, options2) => {
-      if (typeof input3 !== "string") {
+    var parse6 = (input5, options2) => {
+      if (typeof input5 !== "string") {
         throw new TypeError("Expected a string");
       }
-      input3 = REPLACEMENTS[input3] || input3;
+      input5 = REPLACEMENTS[input5] || input5;
       const opts = { ...options2 };
       const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      let len = input3.length;
+      let len = input5.length;
       if (len > max) {
         throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
       }
@@ -20061,7 +20061,7 @@ var require_parse2 = __commonJS({
         opts.noextglob = opts.noext;
       }
       const state = {
-        input: input3,
+        input: input5,
         index: -1,
         start: 0,
         dot: opts.dot === true,
@@ -20077,17 +20077,17 @@ var require_parse2 = __commonJS({
         globstar: false,
         tokens
       };
-      input3 = utils.removePrefix(input3, state);
-      len = input3.length;
+      input5 = utils.removePrefix(input5, state);
+      len = input5.length;
       const extglobs = [];
       const braces = [];
       const stack = [];
       let prev = bos;
       let value;
       const eos = () => state.index === len - 1;
-      const peek = state.peek = (n = 1) => input3[state.index + n];
-      const advance = state.advance = () => input3[++state.index] || "";
-      const remaining = () => input3.slice(state.index + 1);
+      const peek = state.peek = (n = 1) => input5[state.index + n];
+      const advance = state.advance = () => input5[++state.index] || "";
+      const remaining = () => input5.slice(state.index + 1);
       const consume = (value2 = "", num = 0) => {
         state.consumed += value2;
         state.index += num;
@@ -20157,8 +20157,8 @@ var require_parse2 = __commonJS({
         extglobs.push(token);
       };
       const extglobClose = (token) => {
-        const literal = input3.slice(token.startIndex, state.index + 1);
-        const body = input3.slice(token.startIndex + 2, state.index);
+        const literal = input5.slice(token.startIndex, state.index + 1);
+        const body = input5.slice(token.startIndex + 2, state.index);
         const analysis = analyzeRepeatedExtglob(body, opts);
         if ((token.type === "plus" || token.type === "star") && analysis.risky) {
           const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
@@ -20198,9 +20198,9 @@ var require_parse2 = __commonJS({
         push2({ type: "paren", extglob: true, value, output });
         decrement("parens");
       };
-      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input3)) {
+      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input5)) {
         let backslashes = false;
-        let output = input3.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc2, chars, first, rest, index) => {
+        let output = input5.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc2, chars, first, rest, index) => {
           if (first === "\\") {
             backslashes = true;
             return m2;
@@ -20234,8 +20234,8 @@ var require_parse2 = __commonJS({
             });
           }
         }
-        if (output === input3 && opts.contains === true) {
-          state.output = input3;
+        if (output === input5 && opts.contains === true) {
+          state.output = input5;
           return state;
         }
         state.output = utils.wrapOutput(output, state, options2);
@@ -20590,7 +20590,7 @@ var require_parse2 = __commonJS({
             continue;
           }
           while (rest.slice(0, 3) === "/**") {
-            const after = input3[state.index + 4];
+            const after = input5[state.index + 4];
             if (after && after !== "/") {
               break;
             }
@@ -20711,14 +20711,14 @@ var require_parse2 = __commonJS({
       }
       return state;
     };
-    parse6.fastpaths = (input3, options2) => {
+    parse6.fastpaths = (input5, options2) => {
       const opts = { ...options2 };
       const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      const len = input3.length;
+      const len = input5.length;
       if (len > max) {
         throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
       }
-      input3 = REPLACEMENTS[input3] || input3;
+      input5 = REPLACEMENTS[input5] || input5;
       const {
         DOT_LITERAL,
         SLASH_LITERAL,
@@ -20769,7 +20769,7 @@ var require_parse2 = __commonJS({
           }
         }
       };
-      const output = utils.removePrefix(input3, state);
+      const output = utils.removePrefix(input5, state);
       let source = create(output);
       if (source && opts.strictSlashes !== true) {
         source += `${SLASH_LITERAL}?`;
@@ -20791,7 +20791,7 @@ var require_picomatch = __commonJS({
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
     var picomatch2 = (glob2, options2, returnState = false) => {
       if (Array.isArray(glob2)) {
-        const fns = glob2.map((input3) => picomatch2(input3, options2, returnState));
+        const fns = glob2.map((input5) => picomatch2(input5, options2, returnState));
         const arrayMatcher = (str2) => {
           for (const isMatch of fns) {
             const state2 = isMatch(str2);
@@ -20815,9 +20815,9 @@ var require_picomatch = __commonJS({
         const ignoreOpts = { ...options2, ignore: null, onMatch: null, onResult: null };
         isIgnored2 = picomatch2(opts.ignore, ignoreOpts, returnState);
       }
-      const matcher = (input3, returnObject = false) => {
-        const { isMatch, match, output } = picomatch2.test(input3, regex2, options2, { glob: glob2, posix });
-        const result = { glob: glob2, state, regex: regex2, posix, input: input3, output, match, isMatch };
+      const matcher = (input5, returnObject = false) => {
+        const { isMatch, match, output } = picomatch2.test(input5, regex2, options2, { glob: glob2, posix });
+        const result = { glob: glob2, state, regex: regex2, posix, input: input5, output, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -20825,7 +20825,7 @@ var require_picomatch = __commonJS({
           result.isMatch = false;
           return returnObject ? result : false;
         }
-        if (isIgnored2(input3)) {
+        if (isIgnored2(input5)) {
           if (typeof opts.onIgnore === "function") {
             opts.onIgnore(result);
           }
@@ -20842,40 +20842,40 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch2.test = (input3, regex2, options2, { glob: glob2, posix } = {}) => {
-      if (typeof input3 !== "string") {
+    picomatch2.test = (input5, regex2, options2, { glob: glob2, posix } = {}) => {
+      if (typeof input5 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
-      if (input3 === "") {
+      if (input5 === "") {
         return { isMatch: false, output: "" };
       }
       const opts = options2 || {};
       const format = opts.format || (posix ? utils.toPosixSlashes : null);
-      let match = input3 === glob2;
-      let output = match && format ? format(input3) : input3;
+      let match = input5 === glob2;
+      let output = match && format ? format(input5) : input5;
       if (match === false) {
-        output = format ? format(input3) : input3;
+        output = format ? format(input5) : input5;
         match = output === glob2;
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch2.matchBase(input3, regex2, options2, posix);
+          match = picomatch2.matchBase(input5, regex2, options2, posix);
         } else {
           match = regex2.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
-    picomatch2.matchBase = (input3, glob2, options2, posix = options2 && options2.windows) => {
+    picomatch2.matchBase = (input5, glob2, options2, posix = options2 && options2.windows) => {
       const regex2 = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options2);
-      return regex2.test(utils.basename(input3, { windows: posix }));
+      return regex2.test(utils.basename(input5, { windows: posix }));
     };
     picomatch2.isMatch = (str2, patterns, options2) => picomatch2(patterns, options2)(str2);
     picomatch2.parse = (pattern, options2) => {
       if (Array.isArray(pattern)) return pattern.map((p3) => picomatch2.parse(p3, options2));
       return parse6(pattern, { ...options2, fastpaths: false });
     };
-    picomatch2.scan = (input3, options2) => scan2(input3, options2);
+    picomatch2.scan = (input5, options2) => scan2(input5, options2);
     picomatch2.compileRe = (state, options2, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
@@ -20893,16 +20893,16 @@ var require_picomatch = __commonJS({
       }
       return regex2;
     };
-    picomatch2.makeRe = (input3, options2 = {}, returnOutput = false, returnState = false) => {
-      if (!input3 || typeof input3 !== "string") {
+    picomatch2.makeRe = (input5, options2 = {}, returnOutput = false, returnState = false) => {
+      if (!input5 || typeof input5 !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
       let parsed = { negated: false, fastpaths: true };
-      if (options2.fastpaths !== false && (input3[0] === "." || input3[0] === "*")) {
-        parsed.output = parse6.fastpaths(input3, options2);
+      if (options2.fastpaths !== false && (input5[0] === "." || input5[0] === "*")) {
+        parsed.output = parse6.fastpaths(input5, options2);
       }
       if (!parsed.output) {
-        parsed = parse6(input3, options2);
+        parsed = parse6(input5, options2);
       }
       return picomatch2.compileRe(parsed, options2, returnOutput, returnState);
     };
@@ -23758,13 +23758,13 @@ var init_utils2 = __esm({
 function is_non_nullish_primitive(v2) {
   return typeof v2 === "string" || typeof v2 === "number" || typeof v2 === "boolean" || typeof v2 === "symbol" || typeof v2 === "bigint";
 }
-function inner_stringify(object, prefix, generateArrayPrefix, commaRoundTrip, allowEmptyArrays, strictNullHandling, skipNulls, encodeDotInKeys, encoder2, filter, sort, allowDots, serializeDate, format, formatter, encodeValuesOnly, charset, sideChannel) {
-  let obj2 = object;
+function inner_stringify(object2, prefix, generateArrayPrefix, commaRoundTrip, allowEmptyArrays, strictNullHandling, skipNulls, encodeDotInKeys, encoder2, filter, sort, allowDots, serializeDate, format, formatter, encodeValuesOnly, charset, sideChannel) {
+  let obj2 = object2;
   let tmp_sc = sideChannel;
   let step = 0;
   let find_flag = false;
   while ((tmp_sc = tmp_sc.get(sentinel)) !== void 0 && !find_flag) {
-    const pos = tmp_sc.get(object);
+    const pos = tmp_sc.get(object2);
     step += 1;
     if (typeof pos !== "undefined") {
       if (pos === step) {
@@ -23840,7 +23840,7 @@ function inner_stringify(object, prefix, generateArrayPrefix, commaRoundTrip, al
     }
     const encoded_key = allowDots && encodeDotInKeys ? key.replace(/\./g, "%2E") : key;
     const key_prefix = isArray(obj2) ? typeof generateArrayPrefix === "function" ? generateArrayPrefix(adjusted_prefix, encoded_key) : adjusted_prefix : adjusted_prefix + (allowDots ? "." + encoded_key : "[" + encoded_key + "]");
-    sideChannel.set(object, step);
+    sideChannel.set(object2, step);
     const valueSideChannel = /* @__PURE__ */ new WeakMap();
     valueSideChannel.set(sentinel, sideChannel);
     push_to_array(values, inner_stringify(
@@ -23929,8 +23929,8 @@ function normalize_stringify_options(opts = defaults) {
     strictNullHandling: typeof opts.strictNullHandling === "boolean" ? opts.strictNullHandling : defaults.strictNullHandling
   };
 }
-function stringify(object, opts = {}) {
-  let obj2 = object;
+function stringify(object2, opts = {}) {
+  let obj2 = object2;
   const options2 = normalize_stringify_options(opts);
   let obj_keys;
   let filter;
@@ -24375,10 +24375,10 @@ function withoutLeftOutFields(value) {
   return Object.fromEntries(Object.entries(value).filter(([name]) => !name.startsWith("encrypted_") && !(name === "content" && isImageOrDocumentView)).map(([name, field]) => [name, withoutLeftOutFields(field)]));
 }
 function setContentAttributes(span, attributes, limit2) {
-  const { [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: stopSequences, [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions, [ATTR_GEN_AI_INPUT_MESSAGES]: input3, [ATTR_GEN_AI_OUTPUT_MESSAGES]: output, [ATTR_ANTHROPIC_TOOL_RESULT_CONTENT]: toolResult, ...others } = attributes;
+  const { [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: stopSequences, [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions, [ATTR_GEN_AI_INPUT_MESSAGES]: input5, [ATTR_GEN_AI_OUTPUT_MESSAGES]: output, [ATTR_ANTHROPIC_TOOL_RESULT_CONTENT]: toolResult, ...others } = attributes;
   const messages2 = {
     [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions,
-    [ATTR_GEN_AI_INPUT_MESSAGES]: input3,
+    [ATTR_GEN_AI_INPUT_MESSAGES]: input5,
     [ATTR_GEN_AI_OUTPUT_MESSAGES]: output
   };
   const values = {};
@@ -24437,9 +24437,9 @@ function serialize(attributes, values) {
 function withoutFirstParts(attributes, excess) {
   const withOwnParts = (messages2) => messages2?.map((message) => ({ ...message, parts: [...message.parts] }));
   const instructions = attributes[ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]?.slice();
-  const input3 = withOwnParts(attributes[ATTR_GEN_AI_INPUT_MESSAGES]);
+  const input5 = withOwnParts(attributes[ATTR_GEN_AI_INPUT_MESSAGES]);
   const output = withOwnParts(attributes[ATTR_GEN_AI_OUTPUT_MESSAGES]);
-  const lists = [instructions ?? [], ...[...input3 ?? [], ...output ?? []].map(({ parts }) => parts)];
+  const lists = [instructions ?? [], ...[...input5 ?? [], ...output ?? []].map(({ parts }) => parts)];
   let left = lists.reduce((sum, parts) => sum + parts.length, 0);
   let truncated = false;
   for (const parts of lists) {
@@ -24465,7 +24465,7 @@ function withoutFirstParts(attributes, excess) {
   }
   return {
     [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions,
-    [ATTR_GEN_AI_INPUT_MESSAGES]: input3,
+    [ATTR_GEN_AI_INPUT_MESSAGES]: input5,
     [ATTR_GEN_AI_OUTPUT_MESSAGES]: output,
     truncated
   };
@@ -28365,8 +28365,8 @@ function toolErrorContent(e) {
 }
 async function runRunnableTool(tool, rawInput, context4) {
   try {
-    const input3 = tool.parse ? tool.parse(rawInput) : rawInput;
-    const content = await tool.run(input3, context4);
+    const input5 = tool.parse ? tool.parse(rawInput) : rawInput;
+    const content = await tool.run(input5, context4);
     return { content, isError: false };
   } catch (e) {
     return { content: toolErrorContent(e), isError: true };
@@ -29300,10 +29300,10 @@ async function setupSkills(ctx) {
   for (const skill of session.agent.skills) {
     try {
       const version2 = await client.beta.skills.versions.retrieve(skill.version, { skill_id: skill.skill_id });
-      let dirname7 = path2.basename(version2.name.trim());
-      if (dirname7 === "" || dirname7 === "." || dirname7 === "..")
-        dirname7 = skill.skill_id;
-      const dest = path2.resolve(skillsRoot, dirname7);
+      let dirname8 = path2.basename(version2.name.trim());
+      if (dirname8 === "" || dirname8 === "." || dirname8 === "..")
+        dirname8 = skill.skill_id;
+      const dest = path2.resolve(skillsRoot, dirname8);
       if (dest !== skillsRoot && !dest.startsWith(skillsRoot + path2.sep)) {
         log.warn("skill name escapes the skills dir; skipping", {
           component: "agent-tool-context",
@@ -31205,12 +31205,12 @@ async function grepFile(file, match, push2, signal) {
   }
   return true;
 }
-async function* lineBatches(input3) {
+async function* lineBatches(input5) {
   let i = 0;
   let numbers = [];
   let lines = [];
   try {
-    for await (const line of input3) {
+    for await (const line of input5) {
       i++;
       if (line.length > GREP_MAX_LINE_LENGTH)
         continue;
@@ -33626,11 +33626,11 @@ var init_parser = __esm({
     LITERALS = ["true", "false", "null"];
     isWhitespace = (char) => char === " " || char === "	" || char === "\n" || char === "\r";
     isTruncatedLiteral = (word, rest) => LITERALS.some((literal) => literal !== word && literal.startsWith(word)) && [...rest].every(isWhitespace);
-    tokenize = (input3) => {
+    tokenize = (input5) => {
       let current = 0;
       let tokens = [];
-      while (current < input3.length) {
-        let char = input3[current];
+      while (current < input5.length) {
+        let char = input5[current];
         if (char === "{") {
           tokens.push({
             type: "brace",
@@ -33684,14 +33684,14 @@ var init_parser = __esm({
           let end = start;
           let danglingQuote = false;
           while (true) {
-            end = input3.indexOf('"', end);
+            end = input5.indexOf('"', end);
             if (end === -1) {
               danglingQuote = true;
               break;
             }
             let backslashes = 0;
             let i = end - 1;
-            while (i >= start && input3[i] === "\\") {
+            while (i >= start && input5[i] === "\\") {
               backslashes++;
               i--;
             }
@@ -33700,11 +33700,11 @@ var init_parser = __esm({
             end++;
           }
           if (danglingQuote) {
-            current = input3.length;
+            current = input5.length;
           } else {
             tokens.push({
               type: "string",
-              value: input3.slice(start, end)
+              value: input5.slice(start, end)
             });
             current = end + 1;
           }
@@ -33719,18 +33719,18 @@ var init_parser = __esm({
           let value = "";
           if (char === "-") {
             value += char;
-            char = input3[++current];
+            char = input5[++current];
           }
           while (char && (NUMBERS.test(char) || char === "." || // exponent marker, e.g. `1e10` or `1.5E-9`
           char === "e" || char === "E" || // exponent sign, only valid immediately after the exponent marker
           (char === "-" || char === "+") && (value[value.length - 1] === "e" || value[value.length - 1] === "E"))) {
             value += char;
-            char = input3[++current];
+            char = input5[++current];
           }
           tokens.push({
             type: "number",
             value,
-            unterminated: current === input3.length
+            unterminated: current === input5.length
           });
           continue;
         }
@@ -33738,18 +33738,18 @@ var init_parser = __esm({
         if (char && LETTERS.test(char)) {
           let value = "";
           while (char && LETTERS.test(char)) {
-            if (current === input3.length) {
+            if (current === input5.length) {
               break;
             }
             value += char;
-            char = input3[++current];
+            char = input5[++current];
           }
           if (LITERALS.includes(value)) {
             tokens.push({
               type: "name",
               value
             });
-          } else if (!isTruncatedLiteral(value, input3.slice(current))) {
+          } else if (!isTruncatedLiteral(value, input5.slice(current))) {
             return null;
           }
           continue;
@@ -33848,10 +33848,10 @@ var init_parser = __esm({
       });
       return output;
     };
-    partialParse = (input3) => {
-      const tokens = tokenize(input3);
+    partialParse = (input5) => {
+      const tokens = tokenize(input5);
       const completed = tokens && unstrip(strip(tokens));
-      return JSON.parse(completed ? generate(completed) : input3);
+      return JSON.parse(completed ? generate(completed) : input5);
     };
   }
 });
@@ -33864,17 +33864,17 @@ function withLazyInput(prev, jsonBuf) {
       next[key] = prev[key];
   }
   Object.defineProperty(next, JSON_BUF_PROPERTY, { value: jsonBuf, enumerable: false, writable: true });
-  let input3;
+  let input5;
   let parsed = false;
   Object.defineProperty(next, "input", {
     enumerable: true,
     configurable: true,
     get() {
       if (!parsed) {
-        input3 = jsonBuf ? partialParse(jsonBuf) : {};
+        input5 = jsonBuf ? partialParse(jsonBuf) : {};
         parsed = true;
       }
-      return input3;
+      return input5;
     }
   });
   return next;
@@ -34506,15 +34506,15 @@ var init_BetaMessageStream = __esm({
             case "content_block_stop": {
               const snapshotContent = snapshot.content.at(event.index);
               if (snapshotContent && tracksToolInput(snapshotContent) && JSON_BUF_PROPERTY in snapshotContent) {
-                let input3;
+                let input5;
                 try {
-                  input3 = snapshotContent.input;
+                  input5 = snapshotContent.input;
                 } catch (err) {
-                  input3 = {};
+                  input5 = {};
                   __classPrivateFieldGet(this, _BetaMessageStream_handleError, "f").call(this, __classPrivateFieldGet(this, _BetaMessageStream_instances, "m", _BetaMessageStream_toolInputParseError).call(this, snapshotContent, err));
                 }
                 Object.defineProperty(snapshotContent, "input", {
-                  value: input3,
+                  value: input5,
                   enumerable: true,
                   configurable: true,
                   writable: true
@@ -44780,8 +44780,8 @@ function rejectThreadField(fields) {
     throw new TypeError("`thread` cannot be set here. The message thread sets it for each request itself.");
   }
 }
-function definedEntries(object) {
-  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== void 0));
+function definedEntries(object2) {
+  return Object.fromEntries(Object.entries(object2).filter(([, value]) => value !== void 0));
 }
 function partialReply(snapshot, completedBlocks) {
   const content = snapshot.content.slice(0, completedBlocks);
@@ -44814,10 +44814,10 @@ function sameMessage(a, b3) {
 function toMessageParam(message) {
   return "id" in message ? { role: message.role, content: message.content } : message;
 }
-function toMessageList(input3) {
-  if (input3 === void 0)
+function toMessageList(input5) {
+  if (input5 === void 0)
     return [];
-  return isReadonlyArray(input3) ? input3 : [input3];
+  return isReadonlyArray(input5) ? input5 : [input5];
 }
 var _ThreadState_instances, _ThreadState_fields, _ThreadState_stored, _ThreadState_staged, _ThreadState_anchor, _ThreadState_turn, _ThreadState_logger, _ThreadState_lastReply_get, _ThreadState_repeatsLastReply, _ThreadState_startNewThread, _ThreadState_retryPartialTurn, _ThreadState_dropsRefusedTurn, _ThreadState_storeTurn, _ThreadState_adoptContainer, _ThreadState_checkCreateOnly, _ThreadState_requestOptions, Turn, ThreadState, UNFINISHED_STOP_REASONS, MESSAGE_THREADS_BETA, CREATE_ONLY_FIELDS, REPLAY_ERROR_CODES;
 var init_ThreadState = __esm({
@@ -45375,8 +45375,8 @@ function malformedToolsetCallResult(toolUse) {
     is_error: true
   };
 }
-function malformedActions(input3) {
-  const fields = typeof input3 === "object" && input3 !== null ? input3 : {};
+function malformedActions(input5) {
+  const fields = typeof input5 === "object" && input5 !== null ? input5 : {};
   if (!("actions" in fields)) {
     const action = "action" in fields ? fields.action : void 0;
     return typeof action === "string" ? `: the call has no 'actions' list (action: '${quotedName(action)}')` : ": the call has no 'actions' list";
@@ -56779,11 +56779,11 @@ var require_section_matter = __commonJS({
     "use strict";
     var typeOf = require_kind_of();
     var extend2 = require_extend_shallow();
-    module2.exports = function(input3, options2) {
+    module2.exports = function(input5, options2) {
       if (typeof options2 === "function") {
         options2 = { parse: options2 };
       }
-      var file = toObject(input3);
+      var file = toObject(input5);
       var defaults3 = { section_delimiter: "---", parse: identity };
       var opts = extend2({}, defaults3, options2);
       var delim = opts.section_delimiter;
@@ -56851,16 +56851,16 @@ var require_section_matter = __commonJS({
       }
       return true;
     }
-    function toObject(input3) {
-      if (typeOf(input3) !== "object") {
-        input3 = { content: input3 };
+    function toObject(input5) {
+      if (typeOf(input5) !== "object") {
+        input5 = { content: input5 };
       }
-      if (typeof input3.content !== "string" && !isBuffer(input3.content)) {
+      if (typeof input5.content !== "string" && !isBuffer(input5.content)) {
         throw new TypeError("expected a buffer or string");
       }
-      input3.content = input3.content.toString();
-      input3.sections = [];
-      return input3;
+      input5.content = input5.content.toString();
+      input5.sections = [];
+      return input5;
     }
     function getKey(val, delim) {
       return val ? val.slice(delim.length).trim() : "";
@@ -56996,18 +56996,18 @@ var require_mark = __commonJS({
       return common.repeat(" ", indent) + head + snippet + tail + "\n" + common.repeat(" ", indent + this.position - start + head.length) + "^";
     };
     Mark.prototype.toString = function toString(compact) {
-      var snippet, where = "";
+      var snippet, where2 = "";
       if (this.name) {
-        where += 'in "' + this.name + '" ';
+        where2 += 'in "' + this.name + '" ';
       }
-      where += "at line " + (this.line + 1) + ", column " + (this.column + 1);
+      where2 += "at line " + (this.line + 1) + ", column " + (this.column + 1);
       if (!compact) {
         snippet = this.getSnippet();
         if (snippet) {
-          where += ":\n" + snippet;
+          where2 += ":\n" + snippet;
         }
       }
-      return where;
+      return where2;
     };
     module2.exports = Mark;
   }
@@ -57230,8 +57230,8 @@ var require_null = __commonJS({
     function constructYamlNull() {
       return null;
     }
-    function isNull(object) {
-      return object === null;
+    function isNull(object2) {
+      return object2 === null;
     }
     module2.exports = new Type("tag:yaml.org,2002:null", {
       kind: "scalar",
@@ -57270,8 +57270,8 @@ var require_bool = __commonJS({
     function constructYamlBoolean(data) {
       return data === "true" || data === "True" || data === "TRUE";
     }
-    function isBoolean(object) {
-      return Object.prototype.toString.call(object) === "[object Boolean]";
+    function isBoolean(object2) {
+      return Object.prototype.toString.call(object2) === "[object Boolean]";
     }
     module2.exports = new Type("tag:yaml.org,2002:bool", {
       kind: "scalar",
@@ -57279,14 +57279,14 @@ var require_bool = __commonJS({
       construct: constructYamlBoolean,
       predicate: isBoolean,
       represent: {
-        lowercase: function(object) {
-          return object ? "true" : "false";
+        lowercase: function(object2) {
+          return object2 ? "true" : "false";
         },
-        uppercase: function(object) {
-          return object ? "TRUE" : "FALSE";
+        uppercase: function(object2) {
+          return object2 ? "TRUE" : "FALSE";
         },
-        camelcase: function(object) {
-          return object ? "True" : "False";
+        camelcase: function(object2) {
+          return object2 ? "True" : "False";
         }
       },
       defaultStyle: "lowercase"
@@ -57393,8 +57393,8 @@ var require_int = __commonJS({
       }
       return sign * parseInt(value, 10);
     }
-    function isInteger(object) {
-      return Object.prototype.toString.call(object) === "[object Number]" && (object % 1 === 0 && !common.isNegativeZero(object));
+    function isInteger(object2) {
+      return Object.prototype.toString.call(object2) === "[object Number]" && (object2 % 1 === 0 && !common.isNegativeZero(object2));
     }
     module2.exports = new Type("tag:yaml.org,2002:int", {
       kind: "scalar",
@@ -57473,9 +57473,9 @@ var require_float = __commonJS({
       return sign * parseFloat(value, 10);
     }
     var SCIENTIFIC_WITHOUT_DOT = /^[-+]?[0-9]+e/;
-    function representYamlFloat(object, style) {
+    function representYamlFloat(object2, style) {
       var res;
-      if (isNaN(object)) {
+      if (isNaN(object2)) {
         switch (style) {
           case "lowercase":
             return ".nan";
@@ -57484,7 +57484,7 @@ var require_float = __commonJS({
           case "camelcase":
             return ".NaN";
         }
-      } else if (Number.POSITIVE_INFINITY === object) {
+      } else if (Number.POSITIVE_INFINITY === object2) {
         switch (style) {
           case "lowercase":
             return ".inf";
@@ -57493,7 +57493,7 @@ var require_float = __commonJS({
           case "camelcase":
             return ".Inf";
         }
-      } else if (Number.NEGATIVE_INFINITY === object) {
+      } else if (Number.NEGATIVE_INFINITY === object2) {
         switch (style) {
           case "lowercase":
             return "-.inf";
@@ -57502,14 +57502,14 @@ var require_float = __commonJS({
           case "camelcase":
             return "-.Inf";
         }
-      } else if (common.isNegativeZero(object)) {
+      } else if (common.isNegativeZero(object2)) {
         return "-0.0";
       }
-      res = object.toString(10);
+      res = object2.toString(10);
       return SCIENTIFIC_WITHOUT_DOT.test(res) ? res.replace("e", ".e") : res;
     }
-    function isFloat(object) {
-      return Object.prototype.toString.call(object) === "[object Number]" && (object % 1 !== 0 || common.isNegativeZero(object));
+    function isFloat(object2) {
+      return Object.prototype.toString.call(object2) === "[object Number]" && (object2 % 1 !== 0 || common.isNegativeZero(object2));
     }
     module2.exports = new Type("tag:yaml.org,2002:float", {
       kind: "scalar",
@@ -57602,8 +57602,8 @@ var require_timestamp = __commonJS({
       if (delta) date2.setTime(date2.getTime() - delta);
       return date2;
     }
-    function representYamlTimestamp(object) {
-      return object.toISOString();
+    function representYamlTimestamp(object2) {
+      return object2.toISOString();
     }
     module2.exports = new Type("tag:yaml.org,2002:timestamp", {
       kind: "scalar",
@@ -57655,14 +57655,14 @@ var require_binary = __commonJS({
       return bitlen % 8 === 0;
     }
     function constructYamlBinary(data) {
-      var idx, tailbits, input3 = data.replace(/[\r\n=]/g, ""), max = input3.length, map = BASE64_MAP, bits = 0, result = [];
+      var idx, tailbits, input5 = data.replace(/[\r\n=]/g, ""), max = input5.length, map = BASE64_MAP, bits = 0, result = [];
       for (idx = 0; idx < max; idx++) {
         if (idx % 4 === 0 && idx) {
           result.push(bits >> 16 & 255);
           result.push(bits >> 8 & 255);
           result.push(bits & 255);
         }
-        bits = bits << 6 | map.indexOf(input3.charAt(idx));
+        bits = bits << 6 | map.indexOf(input5.charAt(idx));
       }
       tailbits = max % 4 * 6;
       if (tailbits === 0) {
@@ -57680,8 +57680,8 @@ var require_binary = __commonJS({
       }
       return result;
     }
-    function representYamlBinary(object) {
-      var result = "", bits = 0, idx, tail, max = object.length, map = BASE64_MAP;
+    function representYamlBinary(object2) {
+      var result = "", bits = 0, idx, tail, max = object2.length, map = BASE64_MAP;
       for (idx = 0; idx < max; idx++) {
         if (idx % 3 === 0 && idx) {
           result += map[bits >> 18 & 63];
@@ -57689,7 +57689,7 @@ var require_binary = __commonJS({
           result += map[bits >> 6 & 63];
           result += map[bits & 63];
         }
-        bits = (bits << 8) + object[idx];
+        bits = (bits << 8) + object2[idx];
       }
       tail = max % 3;
       if (tail === 0) {
@@ -57710,8 +57710,8 @@ var require_binary = __commonJS({
       }
       return result;
     }
-    function isBinary(object) {
-      return NodeBuffer && NodeBuffer.isBuffer(object);
+    function isBinary(object2) {
+      return NodeBuffer && NodeBuffer.isBuffer(object2);
     }
     module2.exports = new Type("tag:yaml.org,2002:binary", {
       kind: "scalar",
@@ -57732,9 +57732,9 @@ var require_omap = __commonJS({
     var _toString = Object.prototype.toString;
     function resolveYamlOmap(data) {
       if (data === null) return true;
-      var objectKeys = {}, index, length, pair, pairKey, pairHasKey, object = data;
-      for (index = 0, length = object.length; index < length; index += 1) {
-        pair = object[index];
+      var objectKeys = {}, index, length, pair, pairKey, pairHasKey, object2 = data;
+      for (index = 0, length = object2.length; index < length; index += 1) {
+        pair = object2[index];
         pairHasKey = false;
         if (_toString.call(pair) !== "[object Object]") return false;
         for (pairKey in pair) {
@@ -57768,10 +57768,10 @@ var require_pairs = __commonJS({
     var _toString = Object.prototype.toString;
     function resolveYamlPairs(data) {
       if (data === null) return true;
-      var index, length, pair, keys, result, object = data;
-      result = new Array(object.length);
-      for (index = 0, length = object.length; index < length; index += 1) {
-        pair = object[index];
+      var index, length, pair, keys, result, object2 = data;
+      result = new Array(object2.length);
+      for (index = 0, length = object2.length; index < length; index += 1) {
+        pair = object2[index];
         if (_toString.call(pair) !== "[object Object]") return false;
         keys = Object.keys(pair);
         if (keys.length !== 1) return false;
@@ -57781,10 +57781,10 @@ var require_pairs = __commonJS({
     }
     function constructYamlPairs(data) {
       if (data === null) return [];
-      var index, length, pair, keys, result, object = data;
-      result = new Array(object.length);
-      for (index = 0, length = object.length; index < length; index += 1) {
-        pair = object[index];
+      var index, length, pair, keys, result, object2 = data;
+      result = new Array(object2.length);
+      for (index = 0, length = object2.length; index < length; index += 1) {
+        pair = object2[index];
         keys = Object.keys(pair);
         result[index] = [keys[0], pair[keys[0]]];
       }
@@ -57806,10 +57806,10 @@ var require_set = __commonJS({
     var _hasOwnProperty = Object.prototype.hasOwnProperty;
     function resolveYamlSet(data) {
       if (data === null) return true;
-      var key, object = data;
-      for (key in object) {
-        if (_hasOwnProperty.call(object, key)) {
-          if (object[key] !== null) return false;
+      var key, object2 = data;
+      for (key in object2) {
+        if (_hasOwnProperty.call(object2, key)) {
+          if (object2[key] !== null) return false;
         }
       }
       return true;
@@ -57862,8 +57862,8 @@ var require_undefined = __commonJS({
     function representJavascriptUndefined() {
       return "";
     }
-    function isUndefined(object) {
-      return typeof object === "undefined";
+    function isUndefined(object2) {
+      return typeof object2 === "undefined";
     }
     module2.exports = new Type("tag:yaml.org,2002:js/undefined", {
       kind: "scalar",
@@ -57899,15 +57899,15 @@ var require_regexp = __commonJS({
       }
       return new RegExp(regexp, modifiers);
     }
-    function representJavascriptRegExp(object) {
-      var result = "/" + object.source + "/";
-      if (object.global) result += "g";
-      if (object.multiline) result += "m";
-      if (object.ignoreCase) result += "i";
+    function representJavascriptRegExp(object2) {
+      var result = "/" + object2.source + "/";
+      if (object2.global) result += "g";
+      if (object2.multiline) result += "m";
+      if (object2.ignoreCase) result += "i";
       return result;
     }
-    function isRegExp(object) {
-      return Object.prototype.toString.call(object) === "[object RegExp]";
+    function isRegExp(object2) {
+      return Object.prototype.toString.call(object2) === "[object RegExp]";
     }
     module2.exports = new Type("tag:yaml.org,2002:js/regexp", {
       kind: "scalar",
@@ -57958,11 +57958,11 @@ var require_function = __commonJS({
       }
       return new Function(params, "return " + source.slice(body[0], body[1]));
     }
-    function representJavascriptFunction(object) {
-      return object.toString();
+    function representJavascriptFunction(object2) {
+      return object2.toString();
     }
-    function isFunction(object) {
-      return Object.prototype.toString.call(object) === "[object Function]";
+    function isFunction(object2) {
+      return Object.prototype.toString.call(object2) === "[object Function]";
     }
     module2.exports = new Type("tag:yaml.org,2002:js/function", {
       kind: "scalar",
@@ -58070,16 +58070,16 @@ var require_loader = __commonJS({
         (c3 - 65536 & 1023) + 56320
       );
     }
-    function setProperty(object, key, value) {
+    function setProperty(object2, key, value) {
       if (key === "__proto__") {
-        Object.defineProperty(object, key, {
+        Object.defineProperty(object2, key, {
           configurable: true,
           enumerable: true,
           writable: true,
           value
         });
       } else {
-        object[key] = value;
+        object2[key] = value;
       }
     }
     var simpleEscapeCheck = new Array(256);
@@ -58089,8 +58089,8 @@ var require_loader = __commonJS({
       simpleEscapeMap[i] = simpleEscapeSequence(i);
     }
     var i;
-    function State(input3, options2) {
-      this.input = input3;
+    function State(input5, options2) {
+      this.input = input5;
       this.filename = options2["filename"] || null;
       this.schema = options2["schema"] || DEFAULT_FULL_SCHEMA;
       this.onWarning = options2["onWarning"] || null;
@@ -58100,7 +58100,7 @@ var require_loader = __commonJS({
       this.maxTotalMergeKeys = typeof options2["maxTotalMergeKeys"] === "number" ? options2["maxTotalMergeKeys"] : 1e4;
       this.implicitTypes = this.schema.compiledImplicit;
       this.typeMap = this.schema.compiledTypeMap;
-      this.length = input3.length;
+      this.length = input5.length;
       this.position = 0;
       this.line = 0;
       this.lineStart = 0;
@@ -59058,19 +59058,19 @@ var require_loader = __commonJS({
         return;
       }
     }
-    function loadDocuments(input3, options2) {
-      input3 = String(input3);
+    function loadDocuments(input5, options2) {
+      input5 = String(input5);
       options2 = options2 || {};
-      if (input3.length !== 0) {
-        if (input3.charCodeAt(input3.length - 1) !== 10 && input3.charCodeAt(input3.length - 1) !== 13) {
-          input3 += "\n";
+      if (input5.length !== 0) {
+        if (input5.charCodeAt(input5.length - 1) !== 10 && input5.charCodeAt(input5.length - 1) !== 13) {
+          input5 += "\n";
         }
-        if (input3.charCodeAt(0) === 65279) {
-          input3 = input3.slice(1);
+        if (input5.charCodeAt(0) === 65279) {
+          input5 = input5.slice(1);
         }
       }
-      var state = new State(input3, options2);
-      var nullpos = input3.indexOf("\0");
+      var state = new State(input5, options2);
+      var nullpos = input5.indexOf("\0");
       if (nullpos !== -1) {
         state.position = nullpos;
         throwError(state, "null byte is not allowed in input");
@@ -59085,12 +59085,12 @@ var require_loader = __commonJS({
       }
       return state.documents;
     }
-    function loadAll(input3, iterator2, options2) {
+    function loadAll(input5, iterator2, options2) {
       if (iterator2 !== null && typeof iterator2 === "object" && typeof options2 === "undefined") {
         options2 = iterator2;
         iterator2 = null;
       }
-      var documents = loadDocuments(input3, options2);
+      var documents = loadDocuments(input5, options2);
       if (typeof iterator2 !== "function") {
         return documents;
       }
@@ -59098,8 +59098,8 @@ var require_loader = __commonJS({
         iterator2(documents[index]);
       }
     }
-    function load(input3, options2) {
-      var documents = loadDocuments(input3, options2);
+    function load(input5, options2) {
+      var documents = loadDocuments(input5, options2);
       if (documents.length === 0) {
         return void 0;
       } else if (documents.length === 1) {
@@ -59107,15 +59107,15 @@ var require_loader = __commonJS({
       }
       throw new YAMLException("expected a single document in the stream, but found more");
     }
-    function safeLoadAll(input3, iterator2, options2) {
+    function safeLoadAll(input5, iterator2, options2) {
       if (typeof iterator2 === "object" && iterator2 !== null && typeof options2 === "undefined") {
         options2 = iterator2;
         iterator2 = null;
       }
-      return loadAll(input3, iterator2, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
+      return loadAll(input5, iterator2, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
     }
-    function safeLoad(input3, options2) {
-      return load(input3, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
+    function safeLoad(input5, options2) {
+      return load(input5, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
     }
     module2.exports.loadAll = loadAll;
     module2.exports.load = load;
@@ -59444,10 +59444,10 @@ var require_dumper = __commonJS({
       }
       return result;
     }
-    function writeFlowSequence(state, level, object) {
+    function writeFlowSequence(state, level, object2) {
       var _result = "", _tag = state.tag, index, length;
-      for (index = 0, length = object.length; index < length; index += 1) {
-        if (writeNode(state, level, object[index], false, false)) {
+      for (index = 0, length = object2.length; index < length; index += 1) {
+        if (writeNode(state, level, object2[index], false, false)) {
           if (index !== 0) _result += "," + (!state.condenseFlow ? " " : "");
           _result += state.dump;
         }
@@ -59455,10 +59455,10 @@ var require_dumper = __commonJS({
       state.tag = _tag;
       state.dump = "[" + _result + "]";
     }
-    function writeBlockSequence(state, level, object, compact) {
+    function writeBlockSequence(state, level, object2, compact) {
       var _result = "", _tag = state.tag, index, length;
-      for (index = 0, length = object.length; index < length; index += 1) {
-        if (writeNode(state, level + 1, object[index], true, true)) {
+      for (index = 0, length = object2.length; index < length; index += 1) {
+        if (writeNode(state, level + 1, object2[index], true, true)) {
           if (!compact || index !== 0) {
             _result += generateNextLine(state, level);
           }
@@ -59473,14 +59473,14 @@ var require_dumper = __commonJS({
       state.tag = _tag;
       state.dump = _result || "[]";
     }
-    function writeFlowMapping(state, level, object) {
-      var _result = "", _tag = state.tag, objectKeyList = Object.keys(object), index, length, objectKey, objectValue, pairBuffer;
+    function writeFlowMapping(state, level, object2) {
+      var _result = "", _tag = state.tag, objectKeyList = Object.keys(object2), index, length, objectKey, objectValue, pairBuffer;
       for (index = 0, length = objectKeyList.length; index < length; index += 1) {
         pairBuffer = "";
         if (index !== 0) pairBuffer += ", ";
         if (state.condenseFlow) pairBuffer += '"';
         objectKey = objectKeyList[index];
-        objectValue = object[objectKey];
+        objectValue = object2[objectKey];
         if (!writeNode(state, level, objectKey, false, false)) {
           continue;
         }
@@ -59495,8 +59495,8 @@ var require_dumper = __commonJS({
       state.tag = _tag;
       state.dump = "{" + _result + "}";
     }
-    function writeBlockMapping(state, level, object, compact) {
-      var _result = "", _tag = state.tag, objectKeyList = Object.keys(object), index, length, objectKey, objectValue, explicitPair, pairBuffer;
+    function writeBlockMapping(state, level, object2, compact) {
+      var _result = "", _tag = state.tag, objectKeyList = Object.keys(object2), index, length, objectKey, objectValue, explicitPair, pairBuffer;
       if (state.sortKeys === true) {
         objectKeyList.sort();
       } else if (typeof state.sortKeys === "function") {
@@ -59510,7 +59510,7 @@ var require_dumper = __commonJS({
           pairBuffer += generateNextLine(state, level);
         }
         objectKey = objectKeyList[index];
-        objectValue = object[objectKey];
+        objectValue = object2[objectKey];
         if (!writeNode(state, level + 1, objectKey, true, true, true)) {
           continue;
         }
@@ -59540,19 +59540,19 @@ var require_dumper = __commonJS({
       state.tag = _tag;
       state.dump = _result || "{}";
     }
-    function detectType(state, object, explicit) {
+    function detectType(state, object2, explicit) {
       var _result, typeList, index, length, type, style;
       typeList = explicit ? state.explicitTypes : state.implicitTypes;
       for (index = 0, length = typeList.length; index < length; index += 1) {
         type = typeList[index];
-        if ((type.instanceOf || type.predicate) && (!type.instanceOf || typeof object === "object" && object instanceof type.instanceOf) && (!type.predicate || type.predicate(object))) {
+        if ((type.instanceOf || type.predicate) && (!type.instanceOf || typeof object2 === "object" && object2 instanceof type.instanceOf) && (!type.predicate || type.predicate(object2))) {
           state.tag = explicit ? type.tag : "?";
           if (type.represent) {
             style = state.styleMap[type.tag] || type.defaultStyle;
             if (_toString.call(type.represent) === "[object Function]") {
-              _result = type.represent(object, style);
+              _result = type.represent(object2, style);
             } else if (_hasOwnProperty.call(type.represent, style)) {
-              _result = type.represent[style](object, style);
+              _result = type.represent[style](object2, style);
             } else {
               throw new YAMLException("!<" + type.tag + '> tag resolver accepts not "' + style + '" style');
             }
@@ -59563,11 +59563,11 @@ var require_dumper = __commonJS({
       }
       return false;
     }
-    function writeNode(state, level, object, block, compact, iskey) {
+    function writeNode(state, level, object2, block, compact, iskey) {
       state.tag = null;
-      state.dump = object;
-      if (!detectType(state, object, false)) {
-        detectType(state, object, true);
+      state.dump = object2;
+      if (!detectType(state, object2, false)) {
+        detectType(state, object2, true);
       }
       var type = _toString.call(state.dump);
       if (block) {
@@ -59575,7 +59575,7 @@ var require_dumper = __commonJS({
       }
       var objectOrArray = type === "[object Object]" || type === "[object Array]", duplicateIndex, duplicate;
       if (objectOrArray) {
-        duplicateIndex = state.duplicates.indexOf(object);
+        duplicateIndex = state.duplicates.indexOf(object2);
         duplicate = duplicateIndex !== -1;
       }
       if (state.tag !== null && state.tag !== "?" || duplicate || state.indent !== 2 && level > 0) {
@@ -59626,46 +59626,46 @@ var require_dumper = __commonJS({
       }
       return true;
     }
-    function getDuplicateReferences(object, state) {
+    function getDuplicateReferences(object2, state) {
       var objects = [], duplicatesIndexes = [], index, length;
-      inspectNode(object, objects, duplicatesIndexes);
+      inspectNode(object2, objects, duplicatesIndexes);
       for (index = 0, length = duplicatesIndexes.length; index < length; index += 1) {
         state.duplicates.push(objects[duplicatesIndexes[index]]);
       }
       state.usedDuplicates = new Array(length);
     }
-    function inspectNode(object, objects, duplicatesIndexes) {
+    function inspectNode(object2, objects, duplicatesIndexes) {
       var objectKeyList, index, length;
-      if (object !== null && typeof object === "object") {
-        index = objects.indexOf(object);
+      if (object2 !== null && typeof object2 === "object") {
+        index = objects.indexOf(object2);
         if (index !== -1) {
           if (duplicatesIndexes.indexOf(index) === -1) {
             duplicatesIndexes.push(index);
           }
         } else {
-          objects.push(object);
-          if (Array.isArray(object)) {
-            for (index = 0, length = object.length; index < length; index += 1) {
-              inspectNode(object[index], objects, duplicatesIndexes);
+          objects.push(object2);
+          if (Array.isArray(object2)) {
+            for (index = 0, length = object2.length; index < length; index += 1) {
+              inspectNode(object2[index], objects, duplicatesIndexes);
             }
           } else {
-            objectKeyList = Object.keys(object);
+            objectKeyList = Object.keys(object2);
             for (index = 0, length = objectKeyList.length; index < length; index += 1) {
-              inspectNode(object[objectKeyList[index]], objects, duplicatesIndexes);
+              inspectNode(object2[objectKeyList[index]], objects, duplicatesIndexes);
             }
           }
         }
       }
     }
-    function dump(input3, options2) {
+    function dump(input5, options2) {
       options2 = options2 || {};
       var state = new State(options2);
-      if (!state.noRefs) getDuplicateReferences(input3, state);
-      if (writeNode(state, 0, input3, true, true)) return state.dump + "\n";
+      if (!state.noRefs) getDuplicateReferences(input5, state);
+      if (writeNode(state, 0, input5, true, true)) return state.dump + "\n";
       return "";
     }
-    function safeDump(input3, options2) {
-      return dump(input3, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
+    function safeDump(input5, options2) {
+      return dump(input5, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
     }
     module2.exports.dump = dump;
     module2.exports.safeDump = safeDump;
@@ -59787,15 +59787,15 @@ var require_utils3 = __commonJS({
     exports2.isObject = function(val) {
       return typeOf(val) === "object";
     };
-    exports2.toBuffer = function(input3) {
-      return typeof input3 === "string" ? Buffer.from(input3) : input3;
+    exports2.toBuffer = function(input5) {
+      return typeof input5 === "string" ? Buffer.from(input5) : input5;
     };
-    exports2.toString = function(input3) {
-      if (exports2.isBuffer(input3)) return stripBom(String(input3));
-      if (typeof input3 !== "string") {
+    exports2.toString = function(input5) {
+      if (exports2.isBuffer(input5)) return stripBom(String(input5));
+      if (typeof input5 !== "string") {
         throw new TypeError("expected input to be a string or buffer");
       }
-      return stripBom(input3);
+      return stripBom(input5);
     };
     exports2.arrayify = function(val) {
       return val ? Array.isArray(val) ? val : [val] : [];
@@ -59895,10 +59895,10 @@ var require_stringify = __commonJS({
       data = Object.assign({}, file.data, data);
       const open3 = opts.delimiters[0];
       const close = opts.delimiters[1];
-      const matter2 = engine.stringify(data, options2).trim();
+      const matter3 = engine.stringify(data, options2).trim();
       let buf = "";
-      if (matter2 !== "{}") {
-        buf = newline(open3) + newline(matter2) + newline(close);
+      if (matter3 !== "{}") {
+        buf = newline(open3) + newline(matter3) + newline(close);
       }
       if (typeof file.excerpt === "string" && file.excerpt !== "") {
         if (str2.indexOf(file.excerpt.trim()) === -1) {
@@ -59926,11 +59926,11 @@ var require_excerpt = __commonJS({
       if (typeof opts.excerpt === "function") {
         return opts.excerpt(file, opts);
       }
-      const sep6 = file.data.excerpt_separator || opts.excerpt_separator;
-      if (sep6 == null && (opts.excerpt === false || opts.excerpt == null)) {
+      const sep7 = file.data.excerpt_separator || opts.excerpt_separator;
+      if (sep7 == null && (opts.excerpt === false || opts.excerpt == null)) {
         return file;
       }
-      const delimiter3 = typeof opts.excerpt === "string" ? opts.excerpt : sep6 || opts.delimiters[0];
+      const delimiter3 = typeof opts.excerpt === "string" ? opts.excerpt : sep7 || opts.delimiters[0];
       const idx = file.content.indexOf(delimiter3);
       if (idx !== -1) {
         file.excerpt = file.content.slice(0, idx);
@@ -60004,19 +60004,19 @@ var require_gray_matter = __commonJS({
     var toFile2 = require_to_file();
     var parse6 = require_parse3();
     var utils = require_utils3();
-    function matter2(input3, options2) {
-      if (input3 === "") {
-        return { data: {}, content: input3, excerpt: "", orig: input3 };
+    function matter3(input5, options2) {
+      if (input5 === "") {
+        return { data: {}, content: input5, excerpt: "", orig: input5 };
       }
-      let file = toFile2(input3);
-      const cached2 = matter2.cache[file.content];
+      let file = toFile2(input5);
+      const cached2 = matter3.cache[file.content];
       if (!options2) {
         if (cached2) {
           file = Object.assign({}, cached2);
           file.orig = cached2.orig;
           return file;
         }
-        matter2.cache[file.content] = file;
+        matter3.cache[file.content] = file;
       }
       return parseMatter(file, options2);
     }
@@ -60038,7 +60038,7 @@ var require_gray_matter = __commonJS({
       }
       str2 = str2.slice(openLen);
       const len = str2.length;
-      const language = matter2.language(str2, opts);
+      const language = matter3.language(str2, opts);
       if (language.name) {
         file.language = language.name;
         str2 = str2.slice(language.raw.length);
@@ -60073,24 +60073,24 @@ var require_gray_matter = __commonJS({
       }
       return file;
     }
-    matter2.engines = engines2;
-    matter2.stringify = function(file, data, options2) {
-      if (typeof file === "string") file = matter2(file, options2);
+    matter3.engines = engines2;
+    matter3.stringify = function(file, data, options2) {
+      if (typeof file === "string") file = matter3(file, options2);
       return stringify2(file, data, options2);
     };
-    matter2.read = function(filepath, options2) {
+    matter3.read = function(filepath, options2) {
       const str2 = fs7.readFileSync(filepath, "utf8");
-      const file = matter2(str2, options2);
+      const file = matter3(str2, options2);
       file.path = filepath;
       return file;
     };
-    matter2.test = function(str2, options2) {
+    matter3.test = function(str2, options2) {
       return utils.startsWith(str2, defaults3(options2).delimiters[0]);
     };
-    matter2.language = function(str2, options2) {
+    matter3.language = function(str2, options2) {
       const opts = defaults3(options2);
       const open3 = opts.delimiters[0];
-      if (matter2.test(str2)) {
+      if (matter3.test(str2)) {
         str2 = str2.slice(open3.length);
       }
       const language = str2.slice(0, str2.search(/\r?\n/));
@@ -60099,11 +60099,11 @@ var require_gray_matter = __commonJS({
         name: language ? language.trim() : ""
       };
     };
-    matter2.cache = {};
-    matter2.clearCache = function() {
-      matter2.cache = {};
+    matter3.cache = {};
+    matter3.clearCache = function() {
+      matter3.cache = {};
     };
-    module2.exports = matter2;
+    module2.exports = matter3;
   }
 });
 
@@ -60132,8 +60132,8 @@ var require_ignore = __commonJS({
       TMP_KEY_IGNORE = /* @__PURE__ */ Symbol.for("node-ignore");
     }
     var KEY_IGNORE = TMP_KEY_IGNORE;
-    var define2 = (object, key, value) => {
-      Object.defineProperty(object, key, { value });
+    var define2 = (object2, key, value) => {
+      Object.defineProperty(object2, key, { value });
       return value;
     };
     var RETURN_FALSE = () => false;
@@ -60811,11 +60811,11 @@ var require_ignore = __commonJS({
         const rules2 = this._rules;
         const { length } = rules2;
         const shortcut = this._basenameCount * 2 >= length;
-        const basename4 = shortcut ? basenameOf(path15) : path15;
+        const basename5 = shortcut ? basenameOf(path15) : path15;
         for (let index = length - 1; index >= 0; index--) {
           const rule = rules2[index];
           if (rule[mode].test(
-            shortcut && rule._basenameOnly ? basename4 : path15
+            shortcut && rule._basenameOnly ? basename5 : path15
           )) {
             const { negative } = rule;
             const ret = {
@@ -62581,15 +62581,15 @@ var init_filter_message_id = __esm({
 var deepMask, createMaskValue, maskWithValues, filterMaskSecretsData;
 var init_filter_mask_secrets = __esm({
   "node_modules/@secretlint/core/module/messages/filter-mask-secrets.js"() {
-    deepMask = (object, handler2) => {
-      for (const key of Object.keys(object)) {
-        if (typeof object[key] === "object" && object[key] !== null) {
-          object[key] = deepMask(object[key], handler2);
-        } else if (typeof object[key] === "string") {
-          object[key] = handler2(object[key]);
+    deepMask = (object2, handler2) => {
+      for (const key of Object.keys(object2)) {
+        if (typeof object2[key] === "object" && object2[key] !== null) {
+          object2[key] = deepMask(object2[key], handler2);
+        } else if (typeof object2[key] === "string") {
+          object2[key] = handler2(object2[key]);
         }
       }
-      return object;
+      return object2;
     };
     createMaskValue = (value) => {
       return "*".repeat(value.length);
@@ -62833,8 +62833,8 @@ function requireLodash_uniq() {
   function cacheHas(cache, key) {
     return cache.has(key);
   }
-  function getValue(object, key) {
-    return object == null ? void 0 : object[key];
+  function getValue(object2, key) {
+    return object2 == null ? void 0 : object2[key];
   }
   function isHostObject(value) {
     var result = false;
@@ -63054,8 +63054,8 @@ function requireLodash_uniq() {
     var data = map.__data__;
     return isKeyable(key) ? data[typeof key == "string" ? "string" : "hash"] : data.map;
   }
-  function getNative(object, key) {
-    var value = getValue(object, key);
+  function getNative(object2, key) {
+    var value = getValue(object2, key);
     return baseIsNative(value) ? value : void 0;
   }
   function isKeyable(value) {
@@ -63149,8 +63149,8 @@ function requireLodash_uniqwith() {
   function cacheHas(cache, key) {
     return cache.has(key);
   }
-  function getValue(object, key) {
-    return object == null ? void 0 : object[key];
+  function getValue(object2, key) {
+    return object2 == null ? void 0 : object2[key];
   }
   function isHostObject(value) {
     var result = false;
@@ -63373,8 +63373,8 @@ function requireLodash_uniqwith() {
     var data = map.__data__;
     return isKeyable(key) ? data[typeof key == "string" ? "string" : "hash"] : data.map;
   }
-  function getNative(object, key) {
-    var value = getValue(object, key);
+  function getNative(object2, key) {
+    var value = getValue(object2, key);
     return baseIsNative(value) ? value : void 0;
   }
   function isKeyable(value) {
@@ -63486,8 +63486,8 @@ function requireLodash_sortby() {
       return false;
     }
     function baseProperty(key) {
-      return function(object) {
-        return object == null ? void 0 : object[key];
+      return function(object2) {
+        return object2 == null ? void 0 : object2[key];
       };
     }
     function baseSortBy(array2, comparer) {
@@ -63510,8 +63510,8 @@ function requireLodash_sortby() {
         return func(value);
       };
     }
-    function getValue(object, key) {
-      return object == null ? void 0 : object[key];
+    function getValue(object2, key) {
+      return object2 == null ? void 0 : object2[key];
     }
     function isHostObject(value) {
       var result = false;
@@ -63759,22 +63759,22 @@ function requireLodash_sortby() {
       return result;
     }
     var baseFor = createBaseFor();
-    function baseForOwn(object, iteratee) {
-      return object && baseFor(object, iteratee, keys);
+    function baseForOwn(object2, iteratee) {
+      return object2 && baseFor(object2, iteratee, keys);
     }
-    function baseGet(object, path15) {
-      path15 = isKey(path15, object) ? [path15] : castPath(path15);
+    function baseGet(object2, path15) {
+      path15 = isKey(path15, object2) ? [path15] : castPath(path15);
       var index = 0, length = path15.length;
-      while (object != null && index < length) {
-        object = object[toKey(path15[index++])];
+      while (object2 != null && index < length) {
+        object2 = object2[toKey(path15[index++])];
       }
-      return index && index == length ? object : void 0;
+      return index && index == length ? object2 : void 0;
     }
     function baseGetTag(value) {
       return objectToString.call(value);
     }
-    function baseHasIn(object, key) {
-      return object != null && key in Object(object);
+    function baseHasIn(object2, key) {
+      return object2 != null && key in Object(object2);
     }
     function baseIsEqual(value, other, customizer, bitmask, stack) {
       if (value === other) {
@@ -63785,25 +63785,25 @@ function requireLodash_sortby() {
       }
       return baseIsEqualDeep(value, other, baseIsEqual, customizer, bitmask, stack);
     }
-    function baseIsEqualDeep(object, other, equalFunc, customizer, bitmask, stack) {
-      var objIsArr = isArray2(object), othIsArr = isArray2(other), objTag = arrayTag, othTag = arrayTag;
+    function baseIsEqualDeep(object2, other, equalFunc, customizer, bitmask, stack) {
+      var objIsArr = isArray2(object2), othIsArr = isArray2(other), objTag = arrayTag, othTag = arrayTag;
       if (!objIsArr) {
-        objTag = getTag(object);
+        objTag = getTag(object2);
         objTag = objTag == argsTag ? objectTag : objTag;
       }
       if (!othIsArr) {
         othTag = getTag(other);
         othTag = othTag == argsTag ? objectTag : othTag;
       }
-      var objIsObj = objTag == objectTag && !isHostObject(object), othIsObj = othTag == objectTag && !isHostObject(other), isSameTag = objTag == othTag;
+      var objIsObj = objTag == objectTag && !isHostObject(object2), othIsObj = othTag == objectTag && !isHostObject(other), isSameTag = objTag == othTag;
       if (isSameTag && !objIsObj) {
         stack || (stack = new Stack());
-        return objIsArr || isTypedArray(object) ? equalArrays(object, other, equalFunc, customizer, bitmask, stack) : equalByTag(object, other, objTag, equalFunc, customizer, bitmask, stack);
+        return objIsArr || isTypedArray(object2) ? equalArrays(object2, other, equalFunc, customizer, bitmask, stack) : equalByTag(object2, other, objTag, equalFunc, customizer, bitmask, stack);
       }
       if (!(bitmask & PARTIAL_COMPARE_FLAG)) {
-        var objIsWrapped = objIsObj && hasOwnProperty.call(object, "__wrapped__"), othIsWrapped = othIsObj && hasOwnProperty.call(other, "__wrapped__");
+        var objIsWrapped = objIsObj && hasOwnProperty.call(object2, "__wrapped__"), othIsWrapped = othIsObj && hasOwnProperty.call(other, "__wrapped__");
         if (objIsWrapped || othIsWrapped) {
-          var objUnwrapped = objIsWrapped ? object.value() : object, othUnwrapped = othIsWrapped ? other.value() : other;
+          var objUnwrapped = objIsWrapped ? object2.value() : object2, othUnwrapped = othIsWrapped ? other.value() : other;
           stack || (stack = new Stack());
           return equalFunc(objUnwrapped, othUnwrapped, customizer, bitmask, stack);
         }
@@ -63812,25 +63812,25 @@ function requireLodash_sortby() {
         return false;
       }
       stack || (stack = new Stack());
-      return equalObjects(object, other, equalFunc, customizer, bitmask, stack);
+      return equalObjects(object2, other, equalFunc, customizer, bitmask, stack);
     }
-    function baseIsMatch(object, source, matchData, customizer) {
+    function baseIsMatch(object2, source, matchData, customizer) {
       var index = matchData.length, length = index;
-      if (object == null) {
+      if (object2 == null) {
         return !length;
       }
-      object = Object(object);
+      object2 = Object(object2);
       while (index--) {
         var data = matchData[index];
-        if (data[2] ? data[1] !== object[data[0]] : !(data[0] in object)) {
+        if (data[2] ? data[1] !== object2[data[0]] : !(data[0] in object2)) {
           return false;
         }
       }
       while (++index < length) {
         data = matchData[index];
-        var key = data[0], objValue = object[key], srcValue = data[1];
+        var key = data[0], objValue = object2[key], srcValue = data[1];
         if (data[2]) {
-          if (objValue === void 0 && !(key in object)) {
+          if (objValue === void 0 && !(key in object2)) {
             return false;
           }
         } else {
@@ -63865,13 +63865,13 @@ function requireLodash_sortby() {
       }
       return property(value);
     }
-    function baseKeys(object) {
-      if (!isPrototype(object)) {
-        return nativeKeys(object);
+    function baseKeys(object2) {
+      if (!isPrototype(object2)) {
+        return nativeKeys(object2);
       }
       var result = [];
-      for (var key in Object(object)) {
-        if (hasOwnProperty.call(object, key) && key != "constructor") {
+      for (var key in Object(object2)) {
+        if (hasOwnProperty.call(object2, key) && key != "constructor") {
           result.push(key);
         }
       }
@@ -63889,17 +63889,17 @@ function requireLodash_sortby() {
       if (matchData.length == 1 && matchData[0][2]) {
         return matchesStrictComparable(matchData[0][0], matchData[0][1]);
       }
-      return function(object) {
-        return object === source || baseIsMatch(object, source, matchData);
+      return function(object2) {
+        return object2 === source || baseIsMatch(object2, source, matchData);
       };
     }
     function baseMatchesProperty(path15, srcValue) {
       if (isKey(path15) && isStrictComparable(srcValue)) {
         return matchesStrictComparable(toKey(path15), srcValue);
       }
-      return function(object) {
-        var objValue = get(object, path15);
-        return objValue === void 0 && objValue === srcValue ? hasIn(object, path15) : baseIsEqual(srcValue, objValue, void 0, UNORDERED_COMPARE_FLAG | PARTIAL_COMPARE_FLAG);
+      return function(object2) {
+        var objValue = get(object2, path15);
+        return objValue === void 0 && objValue === srcValue ? hasIn(object2, path15) : baseIsEqual(srcValue, objValue, void 0, UNORDERED_COMPARE_FLAG | PARTIAL_COMPARE_FLAG);
       };
     }
     function baseOrderBy(collection, iteratees, orders) {
@@ -63911,13 +63911,13 @@ function requireLodash_sortby() {
         });
         return { "criteria": criteria, "index": ++index, "value": value };
       });
-      return baseSortBy(result, function(object, other) {
-        return compareMultiple(object, other, orders);
+      return baseSortBy(result, function(object2, other) {
+        return compareMultiple(object2, other, orders);
       });
     }
     function basePropertyDeep(path15) {
-      return function(object) {
-        return baseGet(object, path15);
+      return function(object2) {
+        return baseGet(object2, path15);
       };
     }
     function baseRest(func, start) {
@@ -63962,8 +63962,8 @@ function requireLodash_sortby() {
       }
       return 0;
     }
-    function compareMultiple(object, other, orders) {
-      var index = -1, objCriteria = object.criteria, othCriteria = other.criteria, length = objCriteria.length, ordersLength = orders.length;
+    function compareMultiple(object2, other, orders) {
+      var index = -1, objCriteria = object2.criteria, othCriteria = other.criteria, length = objCriteria.length, ordersLength = orders.length;
       while (++index < length) {
         var result = compareAscending(objCriteria[index], othCriteria[index]);
         if (result) {
@@ -63974,7 +63974,7 @@ function requireLodash_sortby() {
           return result * (order == "desc" ? -1 : 1);
         }
       }
-      return object.index - other.index;
+      return object2.index - other.index;
     }
     function createBaseEach(eachFunc, fromRight) {
       return function(collection, iteratee) {
@@ -63994,15 +63994,15 @@ function requireLodash_sortby() {
       };
     }
     function createBaseFor(fromRight) {
-      return function(object, iteratee, keysFunc) {
-        var index = -1, iterable = Object(object), props = keysFunc(object), length = props.length;
+      return function(object2, iteratee, keysFunc) {
+        var index = -1, iterable = Object(object2), props = keysFunc(object2), length = props.length;
         while (length--) {
           var key = props[++index];
           if (iteratee(iterable[key], key, iterable) === false) {
             break;
           }
         }
-        return object;
+        return object2;
       };
     }
     function equalArrays(array2, other, equalFunc, customizer, bitmask, stack) {
@@ -64047,54 +64047,54 @@ function requireLodash_sortby() {
       stack["delete"](other);
       return result;
     }
-    function equalByTag(object, other, tag, equalFunc, customizer, bitmask, stack) {
+    function equalByTag(object2, other, tag, equalFunc, customizer, bitmask, stack) {
       switch (tag) {
         case dataViewTag:
-          if (object.byteLength != other.byteLength || object.byteOffset != other.byteOffset) {
+          if (object2.byteLength != other.byteLength || object2.byteOffset != other.byteOffset) {
             return false;
           }
-          object = object.buffer;
+          object2 = object2.buffer;
           other = other.buffer;
         case arrayBufferTag:
-          if (object.byteLength != other.byteLength || !equalFunc(new Uint8Array2(object), new Uint8Array2(other))) {
+          if (object2.byteLength != other.byteLength || !equalFunc(new Uint8Array2(object2), new Uint8Array2(other))) {
             return false;
           }
           return true;
         case boolTag:
         case dateTag:
         case numberTag:
-          return eq(+object, +other);
+          return eq(+object2, +other);
         case errorTag:
-          return object.name == other.name && object.message == other.message;
+          return object2.name == other.name && object2.message == other.message;
         case regexpTag:
         case stringTag:
-          return object == other + "";
+          return object2 == other + "";
         case mapTag:
           var convert = mapToArray;
         case setTag:
           var isPartial = bitmask & PARTIAL_COMPARE_FLAG;
           convert || (convert = setToArray);
-          if (object.size != other.size && !isPartial) {
+          if (object2.size != other.size && !isPartial) {
             return false;
           }
-          var stacked = stack.get(object);
+          var stacked = stack.get(object2);
           if (stacked) {
             return stacked == other;
           }
           bitmask |= UNORDERED_COMPARE_FLAG;
-          stack.set(object, other);
-          var result = equalArrays(convert(object), convert(other), equalFunc, customizer, bitmask, stack);
-          stack["delete"](object);
+          stack.set(object2, other);
+          var result = equalArrays(convert(object2), convert(other), equalFunc, customizer, bitmask, stack);
+          stack["delete"](object2);
           return result;
         case symbolTag:
           if (symbolValueOf) {
-            return symbolValueOf.call(object) == symbolValueOf.call(other);
+            return symbolValueOf.call(object2) == symbolValueOf.call(other);
           }
       }
       return false;
     }
-    function equalObjects(object, other, equalFunc, customizer, bitmask, stack) {
-      var isPartial = bitmask & PARTIAL_COMPARE_FLAG, objProps = keys(object), objLength = objProps.length, othProps = keys(other), othLength = othProps.length;
+    function equalObjects(object2, other, equalFunc, customizer, bitmask, stack) {
+      var isPartial = bitmask & PARTIAL_COMPARE_FLAG, objProps = keys(object2), objLength = objProps.length, othProps = keys(other), othLength = othProps.length;
       if (objLength != othLength && !isPartial) {
         return false;
       }
@@ -64105,19 +64105,19 @@ function requireLodash_sortby() {
           return false;
         }
       }
-      var stacked = stack.get(object);
+      var stacked = stack.get(object2);
       if (stacked && stack.get(other)) {
         return stacked == other;
       }
       var result = true;
-      stack.set(object, other);
-      stack.set(other, object);
+      stack.set(object2, other);
+      stack.set(other, object2);
       var skipCtor = isPartial;
       while (++index < objLength) {
         key = objProps[index];
-        var objValue = object[key], othValue = other[key];
+        var objValue = object2[key], othValue = other[key];
         if (customizer) {
-          var compared = isPartial ? customizer(othValue, objValue, key, other, object, stack) : customizer(objValue, othValue, key, object, other, stack);
+          var compared = isPartial ? customizer(othValue, objValue, key, other, object2, stack) : customizer(objValue, othValue, key, object2, other, stack);
         }
         if (!(compared === void 0 ? objValue === othValue || equalFunc(objValue, othValue, customizer, bitmask, stack) : compared)) {
           result = false;
@@ -64126,12 +64126,12 @@ function requireLodash_sortby() {
         skipCtor || (skipCtor = key == "constructor");
       }
       if (result && !skipCtor) {
-        var objCtor = object.constructor, othCtor = other.constructor;
-        if (objCtor != othCtor && ("constructor" in object && "constructor" in other) && !(typeof objCtor == "function" && objCtor instanceof objCtor && typeof othCtor == "function" && othCtor instanceof othCtor)) {
+        var objCtor = object2.constructor, othCtor = other.constructor;
+        if (objCtor != othCtor && ("constructor" in object2 && "constructor" in other) && !(typeof objCtor == "function" && objCtor instanceof objCtor && typeof othCtor == "function" && othCtor instanceof othCtor)) {
           result = false;
         }
       }
-      stack["delete"](object);
+      stack["delete"](object2);
       stack["delete"](other);
       return result;
     }
@@ -64139,16 +64139,16 @@ function requireLodash_sortby() {
       var data = map.__data__;
       return isKeyable(key) ? data[typeof key == "string" ? "string" : "hash"] : data.map;
     }
-    function getMatchData(object) {
-      var result = keys(object), length = result.length;
+    function getMatchData(object2) {
+      var result = keys(object2), length = result.length;
       while (length--) {
-        var key = result[length], value = object[key];
+        var key = result[length], value = object2[key];
         result[length] = [key, value, isStrictComparable(value)];
       }
       return result;
     }
-    function getNative(object, key) {
-      var value = getValue(object, key);
+    function getNative(object2, key) {
+      var value = getValue(object2, key);
       return baseIsNative(value) ? value : void 0;
     }
     var getTag = baseGetTag;
@@ -64172,21 +64172,21 @@ function requireLodash_sortby() {
         return result;
       };
     }
-    function hasPath(object, path15, hasFunc) {
-      path15 = isKey(path15, object) ? [path15] : castPath(path15);
+    function hasPath(object2, path15, hasFunc) {
+      path15 = isKey(path15, object2) ? [path15] : castPath(path15);
       var result, index = -1, length = path15.length;
       while (++index < length) {
         var key = toKey(path15[index]);
-        if (!(result = object != null && hasFunc(object, key))) {
+        if (!(result = object2 != null && hasFunc(object2, key))) {
           break;
         }
-        object = object[key];
+        object2 = object2[key];
       }
       if (result) {
         return result;
       }
-      var length = object ? object.length : 0;
-      return !!length && isLength(length) && isIndex(key, length) && (isArray2(object) || isArguments(object));
+      var length = object2 ? object2.length : 0;
+      return !!length && isLength(length) && isIndex(key, length) && (isArray2(object2) || isArguments(object2));
     }
     function isFlattenable(value) {
       return isArray2(value) || isArguments(value) || !!(spreadableSymbol && value && value[spreadableSymbol]);
@@ -64195,17 +64195,17 @@ function requireLodash_sortby() {
       length = length == null ? MAX_SAFE_INTEGER : length;
       return !!length && (typeof value == "number" || reIsUint.test(value)) && (value > -1 && value % 1 == 0 && value < length);
     }
-    function isIterateeCall(value, index, object) {
-      if (!isObject2(object)) {
+    function isIterateeCall(value, index, object2) {
+      if (!isObject2(object2)) {
         return false;
       }
       var type = typeof index;
-      if (type == "number" ? isArrayLike(object) && isIndex(index, object.length) : type == "string" && index in object) {
-        return eq(object[index], value);
+      if (type == "number" ? isArrayLike(object2) && isIndex(index, object2.length) : type == "string" && index in object2) {
+        return eq(object2[index], value);
       }
       return false;
     }
-    function isKey(value, object) {
+    function isKey(value, object2) {
       if (isArray2(value)) {
         return false;
       }
@@ -64213,7 +64213,7 @@ function requireLodash_sortby() {
       if (type == "number" || type == "symbol" || type == "boolean" || value == null || isSymbol(value)) {
         return true;
       }
-      return reIsPlainProp.test(value) || !reIsDeepProp.test(value) || object != null && value in Object(object);
+      return reIsPlainProp.test(value) || !reIsDeepProp.test(value) || object2 != null && value in Object(object2);
     }
     function isKeyable(value) {
       var type = typeof value;
@@ -64230,11 +64230,11 @@ function requireLodash_sortby() {
       return value === value && !isObject2(value);
     }
     function matchesStrictComparable(key, srcValue) {
-      return function(object) {
-        if (object == null) {
+      return function(object2) {
+        if (object2 == null) {
           return false;
         }
-        return object[key] === srcValue && (srcValue !== void 0 || key in Object(object));
+        return object2[key] === srcValue && (srcValue !== void 0 || key in Object(object2));
       };
     }
     var stringToPath = memoize(function(string3) {
@@ -64331,15 +64331,15 @@ function requireLodash_sortby() {
     function toString(value) {
       return value == null ? "" : baseToString(value);
     }
-    function get(object, path15, defaultValue) {
-      var result = object == null ? void 0 : baseGet(object, path15);
+    function get(object2, path15, defaultValue) {
+      var result = object2 == null ? void 0 : baseGet(object2, path15);
       return result === void 0 ? defaultValue : result;
     }
-    function hasIn(object, path15) {
-      return object != null && hasPath(object, path15, baseHasIn);
+    function hasIn(object2, path15) {
+      return object2 != null && hasPath(object2, path15, baseHasIn);
     }
-    function keys(object) {
-      return isArrayLike(object) ? arrayLikeKeys(object) : baseKeys(object);
+    function keys(object2) {
+      return isArrayLike(object2) ? arrayLikeKeys(object2) : baseKeys(object2);
     }
     function identity(value) {
       return value;
@@ -66721,13 +66721,13 @@ var init_module3 = __esm({
 import * as os from "os";
 
 // node_modules/@actions/core/lib/utils.js
-function toCommandValue(input3) {
-  if (input3 === null || input3 === void 0) {
+function toCommandValue(input5) {
+  if (input5 === null || input5 === void 0) {
     return "";
-  } else if (typeof input3 === "string" || input3 instanceof String) {
-    return input3;
+  } else if (typeof input5 === "string" || input5 instanceof String) {
+    return input5;
   }
-  return JSON.stringify(input3);
+  return JSON.stringify(input5);
 }
 function toCommandProperties(annotationProperties) {
   if (!Object.keys(annotationProperties).length) {
@@ -67896,12 +67896,12 @@ var DEFAULTS = {
     format: ""
   }
 };
-function lowercaseKeys(object) {
-  if (!object) {
+function lowercaseKeys(object2) {
+  if (!object2) {
     return {};
   }
-  return Object.keys(object).reduce((newObj, key) => {
-    newObj[key.toLowerCase()] = object[key];
+  return Object.keys(object2).reduce((newObj, key) => {
+    newObj[key.toLowerCase()] = object2[key];
     return newObj;
   }, {});
 }
@@ -67978,11 +67978,11 @@ function extractUrlVariableNames(url) {
   }
   return matches.map(removeNonChars).reduce((a, b3) => a.concat(b3), []);
 }
-function omit(object, keysToOmit) {
+function omit(object2, keysToOmit) {
   const result = { __proto__: null };
-  for (const key of Object.keys(object)) {
+  for (const key of Object.keys(object2)) {
     if (keysToOmit.indexOf(key) === -1) {
-      result[key] = object[key];
+      result[key] = object2[key];
     }
   }
   return result;
@@ -72203,9 +72203,9 @@ var Identity = class {
     if (!this.#warned.has(c3.id) && c3.body?.includes(COMMENT_MARKER)) {
       this.#warned.add(c3.id);
       const author = c3.user ? `@${c3.user.login}` : "a deleted account";
-      const where = `comment ${c3.html_url} by ${author}`;
+      const where2 = `comment ${c3.html_url} by ${author}`;
       this.#warn(
-        me2 ? `Ignoring ${where}: it carries this action's hidden marker but was not written by this action (@${me2.login}). It is left untouched and never counted as the action's own.` : `Ignoring ${where}: it carries this action's hidden marker, but no write of this run has answered yet (the reaction failed, or none was made), so the run cannot tell whether the comment is its own. It is left untouched and a new comment is posted.`
+        me2 ? `Ignoring ${where2}: it carries this action's hidden marker but was not written by this action (@${me2.login}). It is left untouched and never counted as the action's own.` : `Ignoring ${where2}: it carries this action's hidden marker, but no write of this run has answered yet (the reaction failed, or none was made), so the run cannot tell whether the comment is its own. It is left untouched and a new comment is posted.`
       );
     }
     return false;
@@ -72282,7 +72282,7 @@ ${mark}`;
 }
 
 // src/pipeline/agent-run.ts
-import { join as join12 } from "node:path";
+import { join as join13 } from "node:path";
 
 // src/agents/definition.ts
 import { readFile as readFile2, readdir as readdir2, stat as stat2 } from "node:fs/promises";
@@ -72831,8 +72831,8 @@ var UNKNOWN_TIER = {
   mythos: { tier: "mythos", contextWindow: 200 * K, maxOutput: 32 * K, prices: p(25, 125) },
   unknown: { tier: "unknown", contextWindow: 200 * K, maxOutput: 32 * K, prices: p(25, 125) }
 };
-function p(input3, output) {
-  return { input: input3, output, cacheWrite: input3 * 1.25, cacheRead: input3 / 10 };
+function p(input5, output) {
+  return { input: input5, output, cacheWrite: input5 * 1.25, cacheRead: input5 / 10 };
 }
 function resolveModel(spec, fallback) {
   const trimmed = spec?.trim();
@@ -72857,8 +72857,8 @@ function resolveModel(spec, fallback) {
     `Unknown model "${chosen}". Use one of the aliases ${MODEL_ALIASES.join(", ")} or a full model id starting with "claude-".`
   );
 }
-function resolveRunModel(input3, fileModel, fallback) {
-  if (input3?.trim()) return { model: resolveModel(input3, fallback) };
+function resolveRunModel(input5, fileModel, fallback) {
+  if (input5?.trim()) return { model: resolveModel(input5, fallback) };
   try {
     return { model: resolveModel(fileModel, fallback) };
   } catch (e) {
@@ -72884,14 +72884,1213 @@ function tierOf(id) {
   return "unknown";
 }
 function costUsd(model, usage) {
-  const input3 = usage.input_tokens || 0;
+  const input5 = usage.input_tokens || 0;
   const output = usage.output_tokens || 0;
   const cacheWrite = usage.cache_creation_input_tokens || 0;
   const cacheRead = usage.cache_read_input_tokens || 0;
-  const prompt = input3 + cacheWrite + cacheRead;
+  const prompt = input5 + cacheWrite + cacheRead;
   const pr2 = model.longPrompt && prompt > model.longPrompt.above ? model.longPrompt : model.prices;
   const searches = usage.server_tool_use?.web_search_requests || 0;
-  return (input3 * pr2.input + output * pr2.output + cacheWrite * pr2.cacheWrite + cacheRead * pr2.cacheRead) / M + searches * WEB_SEARCH_USD;
+  return (input5 * pr2.input + output * pr2.output + cacheWrite * pr2.cacheWrite + cacheRead * pr2.cacheRead) / M + searches * WEB_SEARCH_USD;
+}
+
+// node_modules/image-size/dist/esm/types/utils.js
+var decoder = new TextDecoder();
+var toUTF8String = (input5, start = 0, end = input5.length) => decoder.decode(input5.slice(start, end));
+var toHexString = (input5, start = 0, end = input5.length) => input5.slice(start, end).reduce((memo, i) => memo + `0${i.toString(16)}`.slice(-2), "");
+var getView = (input5, offset) => new DataView(input5.buffer, input5.byteOffset + offset);
+var readInt16LE = (input5, offset = 0) => getView(input5, offset).getInt16(0, true);
+var readUInt16BE = (input5, offset = 0) => getView(input5, offset).getUint16(0, false);
+var readUInt16LE = (input5, offset = 0) => getView(input5, offset).getUint16(0, true);
+var readUInt24LE = (input5, offset = 0) => {
+  const view = getView(input5, offset);
+  return view.getUint16(0, true) + (view.getUint8(2) << 16);
+};
+var readInt32LE = (input5, offset = 0) => getView(input5, offset).getInt32(0, true);
+var readUInt32BE = (input5, offset = 0) => getView(input5, offset).getUint32(0, false);
+var readUInt32LE = (input5, offset = 0) => getView(input5, offset).getUint32(0, true);
+var methods = {
+  readUInt16BE,
+  readUInt16LE,
+  readUInt32BE,
+  readUInt32LE
+};
+function readUInt(input5, bits, offset = 0, isBigEndian = false) {
+  const endian = isBigEndian ? "BE" : "LE";
+  const methodName = `readUInt${bits}${endian}`;
+  return methods[methodName](input5, offset);
+}
+var BOX_HEADER_SIZE = 8;
+function readBox(input5, view, base, offset, boxCode) {
+  if (input5.length - offset < BOX_HEADER_SIZE)
+    return void 0;
+  const boxSize = view.getUint32(base + offset, false);
+  if (input5.length - offset < boxSize)
+    return void 0;
+  return {
+    offset,
+    size: boxSize,
+    matches: view.getUint32(base + 4 + offset, false) === boxCode
+  };
+}
+var boxViews = /* @__PURE__ */ new WeakMap();
+function getBoxView(input5) {
+  let view = boxViews.get(input5.buffer);
+  if (!view) {
+    view = new DataView(input5.buffer);
+    boxViews.set(input5.buffer, view);
+  }
+  return view;
+}
+function findBox(input5, boxName, startOffset) {
+  const view = getBoxView(input5);
+  const boxCode = boxName.charCodeAt(0) << 24 | boxName.charCodeAt(1) << 16 | boxName.charCodeAt(2) << 8 | boxName.charCodeAt(3);
+  const base = input5.byteOffset;
+  let currentOffset = startOffset;
+  while (currentOffset < input5.length) {
+    if (input5.length - currentOffset < 4)
+      break;
+    if (view.getUint32(base + currentOffset, false) < BOX_HEADER_SIZE) {
+      currentOffset += BOX_HEADER_SIZE;
+      continue;
+    }
+    const box = readBox(input5, view, base, currentOffset, boxCode);
+    if (!box)
+      break;
+    if (box.matches) {
+      return { name: boxName, offset: box.offset, size: box.size };
+    }
+    currentOffset += box.size;
+  }
+  return void 0;
+}
+
+// node_modules/image-size/dist/esm/types/bmp.js
+var BMP = {
+  validate: (input5) => toUTF8String(input5, 0, 2) === "BM",
+  calculate: (input5) => ({
+    height: Math.abs(readInt32LE(input5, 22)),
+    width: readUInt32LE(input5, 18)
+  })
+};
+
+// node_modules/image-size/dist/esm/types/ico.js
+var TYPE_ICON = 1;
+var SIZE_HEADER = 2 + 2 + 2;
+var SIZE_IMAGE_ENTRY = 1 + 1 + 1 + 1 + 2 + 2 + 4 + 4;
+function getSizeFromOffset(input5, offset) {
+  const value = input5[offset];
+  return value === 0 ? 256 : value;
+}
+function getImageSize(input5, imageIndex) {
+  const offset = SIZE_HEADER + imageIndex * SIZE_IMAGE_ENTRY;
+  return {
+    height: getSizeFromOffset(input5, offset + 1),
+    width: getSizeFromOffset(input5, offset)
+  };
+}
+var ICO = {
+  validate(input5) {
+    const reserved = readUInt16LE(input5, 0);
+    const imageCount = readUInt16LE(input5, 4);
+    if (reserved !== 0 || imageCount === 0)
+      return false;
+    const imageType = readUInt16LE(input5, 2);
+    return imageType === TYPE_ICON;
+  },
+  calculate(input5) {
+    const nbImages = readUInt16LE(input5, 4);
+    if (SIZE_HEADER + nbImages * SIZE_IMAGE_ENTRY > input5.length) {
+      throw new TypeError("Invalid ICO");
+    }
+    const imageSize2 = getImageSize(input5, 0);
+    if (nbImages === 1)
+      return imageSize2;
+    const images = [];
+    for (let imageIndex = 0; imageIndex < nbImages; imageIndex += 1) {
+      images.push(getImageSize(input5, imageIndex));
+    }
+    return {
+      width: imageSize2.width,
+      height: imageSize2.height,
+      images
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/cur.js
+var TYPE_CURSOR = 2;
+var CUR = {
+  validate(input5) {
+    const reserved = readUInt16LE(input5, 0);
+    const imageCount = readUInt16LE(input5, 4);
+    if (reserved !== 0 || imageCount === 0)
+      return false;
+    const imageType = readUInt16LE(input5, 2);
+    return imageType === TYPE_CURSOR;
+  },
+  calculate: (input5) => ICO.calculate(input5)
+};
+
+// node_modules/image-size/dist/esm/types/dds.js
+var DDS = {
+  validate: (input5) => readUInt32LE(input5, 0) === 542327876,
+  calculate: (input5) => ({
+    height: readUInt32LE(input5, 12),
+    width: readUInt32LE(input5, 16)
+  })
+};
+
+// node_modules/image-size/dist/esm/types/gif.js
+var gifRegexp = /^GIF8[79]a/;
+var GIF = {
+  validate: (input5) => gifRegexp.test(toUTF8String(input5, 0, 6)),
+  calculate: (input5) => ({
+    height: readUInt16LE(input5, 8),
+    width: readUInt16LE(input5, 6)
+  })
+};
+
+// node_modules/image-size/dist/esm/types/heif.js
+var brandMap = {
+  avif: "avif",
+  mif1: "heif",
+  msf1: "heif",
+  heic: "heic",
+  heix: "heic",
+  hevc: "heic",
+  hevx: "heic"
+};
+var HEIF = {
+  validate(input5) {
+    const boxType = toUTF8String(input5, 4, 8);
+    if (boxType !== "ftyp")
+      return false;
+    const ftypBox = findBox(input5, "ftyp", 0);
+    if (!ftypBox)
+      return false;
+    const brand = toUTF8String(input5, ftypBox.offset + 8, ftypBox.offset + 12);
+    return brand in brandMap;
+  },
+  calculate(input5) {
+    const metaBox = findBox(input5, "meta", 0);
+    const iprpBox = metaBox && findBox(input5, "iprp", metaBox.offset + 12);
+    const ipcoBox = iprpBox && findBox(input5, "ipco", iprpBox.offset + 8);
+    if (!ipcoBox) {
+      throw new TypeError("Invalid HEIF, no ipco box found");
+    }
+    const type = toUTF8String(input5, 8, 12);
+    const images = [];
+    let currentOffset = ipcoBox.offset + 8;
+    while (currentOffset < ipcoBox.offset + ipcoBox.size) {
+      const ispeBox = findBox(input5, "ispe", currentOffset);
+      if (!ispeBox)
+        break;
+      if (ispeBox.size < 20) {
+        throw new TypeError("Invalid HEIF");
+      }
+      const rawWidth = readUInt32BE(input5, ispeBox.offset + 12);
+      const rawHeight = readUInt32BE(input5, ispeBox.offset + 16);
+      const clapBox = findBox(input5, "clap", currentOffset);
+      let width = rawWidth;
+      const height = rawHeight;
+      if (clapBox && clapBox.size >= 16 && clapBox.offset < ipcoBox.offset + ipcoBox.size) {
+        const cropRight = readUInt32BE(input5, clapBox.offset + 12);
+        width = rawWidth - cropRight;
+      }
+      images.push({ height, width });
+      const nextOffset = ispeBox.offset + ispeBox.size;
+      if (nextOffset <= currentOffset) {
+        throw new TypeError("Invalid HEIF");
+      }
+      currentOffset = nextOffset;
+    }
+    if (images.length === 0) {
+      throw new TypeError("Invalid HEIF, no sizes found");
+    }
+    return {
+      width: images[0].width,
+      height: images[0].height,
+      type,
+      ...images.length > 1 ? { images } : {}
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/icns.js
+var SIZE_HEADER2 = 4 + 4;
+var FILE_LENGTH_OFFSET = 4;
+var ENTRY_LENGTH_OFFSET = 4;
+var ICON_TYPE_SIZE = {
+  ICON: 32,
+  "ICN#": 32,
+  "icm#": 16,
+  icm4: 16,
+  icm8: 16,
+  "ics#": 16,
+  ics4: 16,
+  ics8: 16,
+  is32: 16,
+  s8mk: 16,
+  icp4: 16,
+  icl4: 32,
+  icl8: 32,
+  il32: 32,
+  l8mk: 32,
+  icp5: 32,
+  ic11: 32,
+  ich4: 48,
+  ich8: 48,
+  ih32: 48,
+  h8mk: 48,
+  icp6: 64,
+  ic12: 32,
+  it32: 128,
+  t8mk: 128,
+  ic07: 128,
+  ic08: 256,
+  ic13: 256,
+  ic09: 512,
+  ic14: 512,
+  ic10: 1024
+};
+function readImageHeader(input5, imageOffset) {
+  const imageLengthOffset = imageOffset + ENTRY_LENGTH_OFFSET;
+  if (imageLengthOffset + 4 > input5.length) {
+    throw new TypeError("Invalid ICNS");
+  }
+  return [
+    toUTF8String(input5, imageOffset, imageLengthOffset),
+    readUInt32BE(input5, imageLengthOffset)
+  ];
+}
+function getImageSize2(type) {
+  const size = ICON_TYPE_SIZE[type];
+  return { width: size, height: size, type };
+}
+var ICNS = {
+  validate: (input5) => toUTF8String(input5, 0, 4) === "icns",
+  calculate(input5) {
+    const inputLength = input5.length;
+    const fileLength = readUInt32BE(input5, FILE_LENGTH_OFFSET);
+    let imageOffset = SIZE_HEADER2;
+    const images = [];
+    while (imageOffset < fileLength && imageOffset < inputLength) {
+      const imageHeader = readImageHeader(input5, imageOffset);
+      const entryLength = imageHeader[1];
+      if (entryLength < 8) {
+        throw new TypeError("Invalid ICNS");
+      }
+      const imageSize2 = getImageSize2(imageHeader[0]);
+      images.push(imageSize2);
+      imageOffset += entryLength;
+    }
+    if (images.length === 0) {
+      throw new TypeError("Invalid ICNS, no sizes found");
+    }
+    return {
+      width: images[0].width,
+      height: images[0].height,
+      ...images.length > 1 ? { images } : {}
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/j2c.js
+var J2C = {
+  validate: (input5) => readUInt32BE(input5, 0) === 4283432785,
+  calculate: (input5) => ({
+    height: readUInt32BE(input5, 12),
+    width: readUInt32BE(input5, 8)
+  })
+};
+
+// node_modules/image-size/dist/esm/types/jp2.js
+var JP2 = {
+  validate(input5) {
+    const boxType = toUTF8String(input5, 4, 8);
+    if (boxType !== "jP  ")
+      return false;
+    const ftypBox = findBox(input5, "ftyp", 0);
+    if (!ftypBox)
+      return false;
+    const brand = toUTF8String(input5, ftypBox.offset + 8, ftypBox.offset + 12);
+    return brand === "jp2 ";
+  },
+  calculate(input5) {
+    const jp2hBox = findBox(input5, "jp2h", 0);
+    const ihdrBox = jp2hBox && findBox(input5, "ihdr", jp2hBox.offset + 8);
+    if (ihdrBox) {
+      return {
+        height: readUInt32BE(input5, ihdrBox.offset + 8),
+        width: readUInt32BE(input5, ihdrBox.offset + 12)
+      };
+    }
+    throw new TypeError("Unsupported JPEG 2000 format");
+  }
+};
+
+// node_modules/image-size/dist/esm/types/jpg.js
+var EXIF_MARKER = "45786966";
+var APP1_DATA_SIZE_BYTES = 2;
+var EXIF_HEADER_BYTES = 6;
+var TIFF_BYTE_ALIGN_BYTES = 2;
+var BIG_ENDIAN_BYTE_ALIGN = "4d4d";
+var LITTLE_ENDIAN_BYTE_ALIGN = "4949";
+var IDF_ENTRY_BYTES = 12;
+var NUM_DIRECTORY_ENTRIES_BYTES = 2;
+function isEXIF(input5) {
+  return toHexString(input5, 2, 6) === EXIF_MARKER;
+}
+function extractSize(input5, index) {
+  return {
+    height: readUInt16BE(input5, index),
+    width: readUInt16BE(input5, index + 2)
+  };
+}
+function extractOrientation(exifBlock, isBigEndian) {
+  const idfOffset = 8;
+  const offset = EXIF_HEADER_BYTES + idfOffset;
+  const idfDirectoryEntries = readUInt(exifBlock, 16, offset, isBigEndian);
+  for (let directoryEntryNumber = 0; directoryEntryNumber < idfDirectoryEntries; directoryEntryNumber++) {
+    const start = offset + NUM_DIRECTORY_ENTRIES_BYTES + directoryEntryNumber * IDF_ENTRY_BYTES;
+    const end = start + IDF_ENTRY_BYTES;
+    if (start > exifBlock.length) {
+      return;
+    }
+    const block = exifBlock.slice(start, end);
+    const tagNumber = readUInt(block, 16, 0, isBigEndian);
+    if (tagNumber === 274) {
+      const dataFormat = readUInt(block, 16, 2, isBigEndian);
+      if (dataFormat !== 3) {
+        return;
+      }
+      const numberOfComponents = readUInt(block, 32, 4, isBigEndian);
+      if (numberOfComponents !== 1) {
+        return;
+      }
+      return readUInt(block, 16, 8, isBigEndian);
+    }
+  }
+}
+function validateExifBlock(input5, index) {
+  const exifBlock = input5.slice(APP1_DATA_SIZE_BYTES, index);
+  const byteAlign = toHexString(exifBlock, EXIF_HEADER_BYTES, EXIF_HEADER_BYTES + TIFF_BYTE_ALIGN_BYTES);
+  const isBigEndian = byteAlign === BIG_ENDIAN_BYTE_ALIGN;
+  const isLittleEndian = byteAlign === LITTLE_ENDIAN_BYTE_ALIGN;
+  if (isBigEndian || isLittleEndian) {
+    return extractOrientation(exifBlock, isBigEndian);
+  }
+}
+function validateInput(input5, index) {
+  if (index > input5.length) {
+    throw new TypeError("Corrupt JPG, exceeded buffer limits");
+  }
+}
+var JPG = {
+  validate: (input5) => toHexString(input5, 0, 2) === "ffd8",
+  calculate(_input) {
+    let input5 = _input.slice(4);
+    let orientation;
+    let next;
+    while (input5.length) {
+      const i = readUInt16BE(input5, 0);
+      validateInput(input5, i);
+      if (input5[i] !== 255) {
+        input5 = input5.subarray(1);
+        continue;
+      }
+      if (isEXIF(input5)) {
+        orientation = validateExifBlock(input5, i);
+      }
+      next = input5[i + 1];
+      if (next === 192 || next === 193 || next === 194) {
+        const size = extractSize(input5, i + 5);
+        if (!orientation) {
+          return size;
+        }
+        return {
+          height: size.height,
+          orientation,
+          width: size.width
+        };
+      }
+      input5 = input5.subarray(i + 2);
+    }
+    throw new TypeError("Invalid JPG, no size found");
+  }
+};
+
+// node_modules/image-size/dist/esm/utils/bit-reader.js
+var BitReader = class {
+  input;
+  endianness;
+  byteOffset = 2;
+  bitOffset = 0;
+  constructor(input5, endianness) {
+    this.input = input5;
+    this.endianness = endianness;
+  }
+  getBits(length = 1) {
+    let result = 0;
+    let bitsRead = 0;
+    while (bitsRead < length) {
+      if (this.byteOffset >= this.input.length) {
+        throw new Error("Reached end of input");
+      }
+      const currentByte = this.input[this.byteOffset];
+      const bitsLeft = 8 - this.bitOffset;
+      const bitsToRead = Math.min(length - bitsRead, bitsLeft);
+      if (this.endianness === "little-endian") {
+        const mask2 = (1 << bitsToRead) - 1;
+        const bits = currentByte >> this.bitOffset & mask2;
+        result |= bits << bitsRead;
+      } else {
+        const mask2 = (1 << bitsToRead) - 1 << 8 - this.bitOffset - bitsToRead;
+        const bits = (currentByte & mask2) >> 8 - this.bitOffset - bitsToRead;
+        result = result << bitsToRead | bits;
+      }
+      bitsRead += bitsToRead;
+      this.bitOffset += bitsToRead;
+      if (this.bitOffset === 8) {
+        this.byteOffset++;
+        this.bitOffset = 0;
+      }
+    }
+    return result;
+  }
+};
+
+// node_modules/image-size/dist/esm/types/jxl-stream.js
+function calculateImageDimension(reader, isSmallImage) {
+  if (isSmallImage) {
+    return 8 * (1 + reader.getBits(5));
+  }
+  const sizeClass = reader.getBits(2);
+  const extraBits = [9, 13, 18, 30][sizeClass];
+  return 1 + reader.getBits(extraBits);
+}
+function calculateImageWidth(reader, isSmallImage, widthMode, height) {
+  if (isSmallImage && widthMode === 0) {
+    return 8 * (1 + reader.getBits(5));
+  }
+  if (widthMode === 0) {
+    return calculateImageDimension(reader, false);
+  }
+  const aspectRatios = [1, 1.2, 4 / 3, 1.5, 16 / 9, 5 / 4, 2];
+  return Math.floor(height * aspectRatios[widthMode - 1]);
+}
+var JXLStream = {
+  validate: (input5) => {
+    return toHexString(input5, 0, 2) === "ff0a";
+  },
+  calculate(input5) {
+    const reader = new BitReader(input5, "little-endian");
+    const isSmallImage = reader.getBits(1) === 1;
+    const height = calculateImageDimension(reader, isSmallImage);
+    const widthMode = reader.getBits(3);
+    const width = calculateImageWidth(reader, isSmallImage, widthMode, height);
+    return { width, height };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/jxl.js
+function extractCodestream(input5) {
+  const jxlcBox = findBox(input5, "jxlc", 0);
+  if (jxlcBox) {
+    return input5.subarray(jxlcBox.offset + 8, jxlcBox.offset + jxlcBox.size);
+  }
+  const partialStreams = extractPartialStreams(input5);
+  if (partialStreams.length > 0) {
+    return concatenateCodestreams(partialStreams);
+  }
+  return void 0;
+}
+function extractPartialStreams(input5) {
+  const partialStreams = [];
+  let offset = 0;
+  while (offset < input5.length) {
+    const jxlpBox = findBox(input5, "jxlp", offset);
+    if (!jxlpBox)
+      break;
+    if (jxlpBox.size < 12) {
+      throw new TypeError("Invalid JXL");
+    }
+    partialStreams.push(input5.slice(jxlpBox.offset + 12, jxlpBox.offset + jxlpBox.size));
+    offset = jxlpBox.offset + jxlpBox.size;
+  }
+  return partialStreams;
+}
+function concatenateCodestreams(partialCodestreams) {
+  const totalLength = partialCodestreams.reduce((acc, curr) => acc + curr.length, 0);
+  const codestream = new Uint8Array(Math.min(16, totalLength));
+  let position = 0;
+  for (const partial2 of partialCodestreams) {
+    if (position >= codestream.length)
+      break;
+    const byteCount = Math.min(partial2.length, codestream.length - position);
+    codestream.set(partial2.subarray(0, byteCount), position);
+    position += byteCount;
+  }
+  return codestream;
+}
+var JXL = {
+  validate: (input5) => {
+    const boxType = toUTF8String(input5, 4, 8);
+    if (boxType !== "JXL ")
+      return false;
+    const ftypBox = findBox(input5, "ftyp", 0);
+    if (!ftypBox)
+      return false;
+    const brand = toUTF8String(input5, ftypBox.offset + 8, ftypBox.offset + 12);
+    return brand === "jxl ";
+  },
+  calculate(input5) {
+    const codestream = extractCodestream(input5);
+    if (codestream)
+      return JXLStream.calculate(codestream);
+    throw new TypeError("Invalid JXL");
+  }
+};
+
+// node_modules/image-size/dist/esm/types/ktx.js
+var KTX = {
+  validate: (input5) => {
+    const signature = toUTF8String(input5, 1, 7);
+    return ["KTX 11", "KTX 20"].includes(signature);
+  },
+  calculate: (input5) => {
+    const type = input5[5] === 49 ? "ktx" : "ktx2";
+    const offset = type === "ktx" ? 36 : 20;
+    return {
+      height: readUInt32LE(input5, offset + 4),
+      width: readUInt32LE(input5, offset),
+      type
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/png.js
+var pngSignature = "PNG\r\n\n";
+var pngImageHeaderChunkName = "IHDR";
+var pngFriedChunkName = "CgBI";
+var PNG = {
+  validate(input5) {
+    if (pngSignature === toUTF8String(input5, 1, 8)) {
+      let chunkName = toUTF8String(input5, 12, 16);
+      if (chunkName === pngFriedChunkName) {
+        chunkName = toUTF8String(input5, 28, 32);
+      }
+      if (chunkName !== pngImageHeaderChunkName) {
+        throw new TypeError("Invalid PNG");
+      }
+      return true;
+    }
+    return false;
+  },
+  calculate(input5) {
+    if (toUTF8String(input5, 12, 16) === pngFriedChunkName) {
+      return {
+        height: readUInt32BE(input5, 36),
+        width: readUInt32BE(input5, 32)
+      };
+    }
+    return {
+      height: readUInt32BE(input5, 20),
+      width: readUInt32BE(input5, 16)
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/pnm.js
+var PNMTypes = {
+  P1: "pbm/ascii",
+  P2: "pgm/ascii",
+  P3: "ppm/ascii",
+  P4: "pbm",
+  P5: "pgm",
+  P6: "ppm",
+  P7: "pam",
+  PF: "pfm"
+};
+var HEADER_SCAN_LIMIT = 64;
+var PAM_HEADER_LIMIT = 256;
+var isWhitespace2 = (byte) => byte === 32 || byte === 9 || byte === 10 || byte === 13;
+var isEndOfLine = (byte) => byte === 10 || byte === 13;
+var handlers = {
+  default: (input5) => {
+    const end = Math.min(input5.length, HEADER_SCAN_LIMIT);
+    const tokens = [];
+    let token = "";
+    let inComment = false;
+    for (let i = 2; i < end && tokens.length < 2; i++) {
+      const byte = input5[i];
+      if (inComment) {
+        inComment = !isEndOfLine(byte);
+      } else if (byte === 35) {
+        inComment = true;
+      } else if (isWhitespace2(byte)) {
+        if (token) {
+          tokens.push(token);
+          token = "";
+        }
+      } else {
+        token += String.fromCharCode(byte);
+      }
+    }
+    if (token && tokens.length < 2)
+      tokens.push(token);
+    if (tokens.length < 2) {
+      throw new TypeError("Invalid PNM");
+    }
+    return {
+      width: Number.parseInt(tokens[0], 10),
+      height: Number.parseInt(tokens[1], 10)
+    };
+  },
+  pam: (input5) => {
+    const header = toUTF8String(input5, 0, Math.min(input5.length, PAM_HEADER_LIMIT));
+    const size = {};
+    for (const line of header.split(/[\r\n]+/)) {
+      if (line.length > 16 || line.charCodeAt(0) > 128) {
+        continue;
+      }
+      const [key, value] = line.split(" ");
+      if (key && value) {
+        size[key.toLowerCase()] = Number.parseInt(value, 10);
+      }
+      if (size.height && size.width) {
+        break;
+      }
+    }
+    if (size.height && size.width) {
+      return {
+        height: size.height,
+        width: size.width
+      };
+    }
+    throw new TypeError("Invalid PAM");
+  }
+};
+var PNM = {
+  validate: (input5) => toUTF8String(input5, 0, 2) in PNMTypes,
+  calculate(input5) {
+    const signature = toUTF8String(input5, 0, 2);
+    const type = PNMTypes[signature];
+    const handler2 = handlers[type] || handlers.default;
+    return handler2(input5);
+  }
+};
+
+// node_modules/image-size/dist/esm/types/psd.js
+var PSD = {
+  validate: (input5) => toUTF8String(input5, 0, 4) === "8BPS",
+  calculate: (input5) => ({
+    height: readUInt32BE(input5, 14),
+    width: readUInt32BE(input5, 18)
+  })
+};
+
+// node_modules/image-size/dist/esm/types/svg.js
+var svgReg = /<svg\s([^>"']|"[^"]*"|'[^']*')*>/;
+var extractorRegExps = {
+  height: /\sheight=(['"])([^%]+?)\1/,
+  root: svgReg,
+  viewbox: /\sviewBox=(['"])(.+?)\1/i,
+  width: /\swidth=(['"])([^%]+?)\1/
+};
+var INCH_CM = 2.54;
+var units = {
+  in: 96,
+  cm: 96 / INCH_CM,
+  em: 16,
+  ex: 8,
+  m: 96 / INCH_CM * 100,
+  mm: 96 / INCH_CM / 10,
+  pc: 96 / 72 / 12,
+  pt: 96 / 72,
+  px: 1
+};
+var unitsReg = new RegExp(`^([0-9.]+(?:e\\d+)?)(${Object.keys(units).join("|")})?$`);
+function parseLength(len) {
+  const m2 = unitsReg.exec(len);
+  if (!m2) {
+    return void 0;
+  }
+  return Math.round(Number(m2[1]) * (units[m2[2]] || 1));
+}
+function parseViewbox(viewbox) {
+  const bounds = viewbox.split(" ");
+  return {
+    height: parseLength(bounds[3]),
+    width: parseLength(bounds[2])
+  };
+}
+function parseAttributes(root) {
+  const width = root.match(extractorRegExps.width);
+  const height = root.match(extractorRegExps.height);
+  const viewbox = root.match(extractorRegExps.viewbox);
+  return {
+    height: height && parseLength(height[2]),
+    viewbox: viewbox && parseViewbox(viewbox[2]),
+    width: width && parseLength(width[2])
+  };
+}
+function calculateByDimensions(attrs) {
+  return {
+    height: attrs.height,
+    width: attrs.width
+  };
+}
+function calculateByViewbox(attrs, viewbox) {
+  const ratio = viewbox.width / viewbox.height;
+  if (attrs.width) {
+    return {
+      height: Math.floor(attrs.width / ratio),
+      width: attrs.width
+    };
+  }
+  if (attrs.height) {
+    return {
+      height: attrs.height,
+      width: Math.floor(attrs.height * ratio)
+    };
+  }
+  return {
+    height: viewbox.height,
+    width: viewbox.width
+  };
+}
+var SVG = {
+  validate: (input5) => svgReg.test(toUTF8String(input5, 0, 1e3)),
+  calculate(input5) {
+    const root = toUTF8String(input5).match(extractorRegExps.root);
+    if (root) {
+      const attrs = parseAttributes(root[0]);
+      if (attrs.width && attrs.height) {
+        return calculateByDimensions(attrs);
+      }
+      if (attrs.viewbox) {
+        return calculateByViewbox(attrs, attrs.viewbox);
+      }
+    }
+    throw new TypeError("Invalid SVG");
+  }
+};
+
+// node_modules/image-size/dist/esm/types/tga.js
+var TGA = {
+  validate(input5) {
+    return readUInt16LE(input5, 0) === 0 && readUInt16LE(input5, 4) === 0;
+  },
+  calculate(input5) {
+    return {
+      height: readUInt16LE(input5, 14),
+      width: readUInt16LE(input5, 12)
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/tiff.js
+var CONSTANTS = {
+  TAG: {
+    WIDTH: 256,
+    HEIGHT: 257,
+    COMPRESSION: 259
+  },
+  TYPE: {
+    SHORT: 3,
+    LONG: 4,
+    LONG8: 16
+  },
+  ENTRY_SIZE: {
+    STANDARD: 12,
+    BIG: 20
+  },
+  COUNT_SIZE: {
+    STANDARD: 2,
+    BIG: 8
+  }
+};
+function readIFD(input5, { isBigEndian, isBigTiff }) {
+  const view = new DataView(input5.buffer, input5.byteOffset);
+  const le2 = !isBigEndian;
+  const ifdOffset = isBigTiff ? Number(view.getBigUint64(8, le2)) : view.getUint32(4, le2);
+  const entryCountSize = isBigTiff ? CONSTANTS.COUNT_SIZE.BIG : CONSTANTS.COUNT_SIZE.STANDARD;
+  return input5.slice(ifdOffset + entryCountSize);
+}
+function readTagValue(view, type, offset, le2) {
+  switch (type) {
+    case CONSTANTS.TYPE.SHORT:
+      return view.getUint16(offset, le2);
+    case CONSTANTS.TYPE.LONG:
+      return view.getUint32(offset, le2);
+    case CONSTANTS.TYPE.LONG8: {
+      const value = Number(view.getBigUint64(offset, le2));
+      if (value > Number.MAX_SAFE_INTEGER) {
+        throw new TypeError("Value too large");
+      }
+      return value;
+    }
+    default:
+      return 0;
+  }
+}
+function extractTags(input5, { isBigEndian, isBigTiff }) {
+  const tags = {};
+  const entrySize = isBigTiff ? CONSTANTS.ENTRY_SIZE.BIG : CONSTANTS.ENTRY_SIZE.STANDARD;
+  const valueOffset = isBigTiff ? 12 : 8;
+  const view = new DataView(input5.buffer, input5.byteOffset);
+  const le2 = !isBigEndian;
+  for (let offset = 0; offset + entrySize < input5.length; offset += entrySize) {
+    const code2 = view.getUint16(offset, le2);
+    const type = view.getUint16(offset + 2, le2);
+    const length = isBigTiff ? Number(view.getBigUint64(offset + 4, le2)) : view.getUint32(offset + 4, le2);
+    if (code2 === 0)
+      break;
+    if (length === 1 && (type === CONSTANTS.TYPE.SHORT || type === CONSTANTS.TYPE.LONG || isBigTiff && type === CONSTANTS.TYPE.LONG8)) {
+      tags[code2] = readTagValue(view, type, offset + valueOffset, le2);
+    }
+  }
+  return tags;
+}
+function determineFormat(input5) {
+  const signature = toUTF8String(input5, 0, 2);
+  const isBigEndian = signature === "MM";
+  const view = new DataView(input5.buffer, input5.byteOffset);
+  const version2 = view.getUint16(2, !isBigEndian);
+  return {
+    isBigEndian,
+    isBigTiff: version2 === 43
+  };
+}
+function validateBigTIFFHeader(input5, isBigEndian) {
+  const view = new DataView(input5.buffer, input5.byteOffset);
+  const le2 = !isBigEndian;
+  const byteSize = view.getUint16(4, le2);
+  const reserved = view.getUint16(6, le2);
+  if (byteSize !== 8 || reserved !== 0) {
+    throw new TypeError("Invalid BigTIFF header");
+  }
+}
+var signatures = /* @__PURE__ */ new Set([
+  "49492a00",
+  "4d4d002a",
+  "49492b00",
+  "4d4d002b"
+]);
+var TIFF = {
+  validate: (input5) => {
+    const signature = toHexString(input5, 0, 4);
+    return signatures.has(signature);
+  },
+  calculate(input5) {
+    const format = determineFormat(input5);
+    if (format.isBigTiff) {
+      validateBigTIFFHeader(input5, format.isBigEndian);
+    }
+    const ifdBuffer = readIFD(input5, format);
+    const tags = extractTags(ifdBuffer, format);
+    const info3 = {
+      height: tags[CONSTANTS.TAG.HEIGHT],
+      width: tags[CONSTANTS.TAG.WIDTH],
+      type: format.isBigTiff ? "bigtiff" : "tiff"
+    };
+    if (tags[CONSTANTS.TAG.COMPRESSION]) {
+      info3.compression = tags[CONSTANTS.TAG.COMPRESSION];
+    }
+    if (!info3.width || !info3.height) {
+      throw new TypeError("Invalid Tiff. Missing tags");
+    }
+    return info3;
+  }
+};
+
+// node_modules/image-size/dist/esm/types/webp.js
+function calculateExtended(input5) {
+  return {
+    height: 1 + readUInt24LE(input5, 7),
+    width: 1 + readUInt24LE(input5, 4)
+  };
+}
+function calculateLossless(input5) {
+  return {
+    height: 1 + ((input5[4] & 15) << 10 | input5[3] << 2 | (input5[2] & 192) >> 6),
+    width: 1 + ((input5[2] & 63) << 8 | input5[1])
+  };
+}
+function calculateLossy(input5) {
+  return {
+    height: readInt16LE(input5, 8) & 16383,
+    width: readInt16LE(input5, 6) & 16383
+  };
+}
+var WEBP = {
+  validate(input5) {
+    const riffHeader = "RIFF" === toUTF8String(input5, 0, 4);
+    const webpHeader = "WEBP" === toUTF8String(input5, 8, 12);
+    const vp8Header = "VP8" === toUTF8String(input5, 12, 15);
+    return riffHeader && webpHeader && vp8Header;
+  },
+  calculate(_input) {
+    const chunkHeader = toUTF8String(_input, 12, 16);
+    const input5 = _input.slice(20, 30);
+    if (chunkHeader === "VP8X") {
+      const extendedHeader = input5[0];
+      const validStart = (extendedHeader & 192) === 0;
+      const validEnd = (extendedHeader & 1) === 0;
+      if (validStart && validEnd) {
+        return calculateExtended(input5);
+      }
+      throw new TypeError("Invalid WebP");
+    }
+    if (chunkHeader === "VP8 " && input5[0] !== 47) {
+      return calculateLossy(input5);
+    }
+    const signature = toHexString(input5, 3, 6);
+    if (chunkHeader === "VP8L" && signature !== "9d012a") {
+      return calculateLossless(input5);
+    }
+    throw new TypeError("Invalid WebP");
+  }
+};
+
+// node_modules/image-size/dist/esm/types/index.js
+var typeHandlers = /* @__PURE__ */ new Map([
+  ["bmp", BMP],
+  ["cur", CUR],
+  ["dds", DDS],
+  ["gif", GIF],
+  ["heif", HEIF],
+  ["icns", ICNS],
+  ["ico", ICO],
+  ["j2c", J2C],
+  ["jp2", JP2],
+  ["jpg", JPG],
+  ["jxl", JXL],
+  ["jxl-stream", JXLStream],
+  ["ktx", KTX],
+  ["png", PNG],
+  ["pnm", PNM],
+  ["psd", PSD],
+  ["svg", SVG],
+  ["tga", TGA],
+  ["tiff", TIFF],
+  ["webp", WEBP]
+]);
+var types = Array.from(typeHandlers.keys());
+
+// node_modules/image-size/dist/esm/detector.js
+var firstBytes = /* @__PURE__ */ new Map([
+  [0, ["cur", "heif", "ico", "jp2", "jxl", "tga"]],
+  [56, ["psd"]],
+  [60, ["svg"]],
+  [66, ["bmp"]],
+  [68, ["dds"]],
+  [71, ["gif"]],
+  [73, ["tiff"]],
+  [77, ["tiff"]],
+  [80, ["pnm"]],
+  [82, ["webp"]],
+  [105, ["icns"]],
+  [137, ["png"]],
+  [171, ["ktx"]],
+  [255, ["j2c", "jpg", "jxl-stream"]]
+]);
+function detector(input5) {
+  const byte = input5[0];
+  const candidates = firstBytes.get(byte);
+  const predicate = (type) => typeHandlers.get(type)?.validate(input5);
+  return candidates?.find(predicate) || types.find(predicate);
+}
+
+// node_modules/image-size/dist/esm/lookup.js
+var globalOptions = {
+  disabledTypes: []
+};
+function imageSize(input5) {
+  const type = detector(input5);
+  if (typeof type !== "undefined") {
+    if (globalOptions.disabledTypes.indexOf(type) > -1) {
+      throw new TypeError(`disabled file type: ${type}`);
+    }
+    const size = typeHandlers.get(type)?.calculate(input5);
+    if (size !== void 0) {
+      size.type = size.type ?? type;
+      if (size.images && size.images.length > 1) {
+        const largestImage = size.images.reduce((largest, current) => {
+          return current.width * current.height > largest.width * largest.height ? current : largest;
+        }, size.images[0]);
+        size.width = largestImage.width;
+        size.height = largestImage.height;
+      }
+      return size;
+    }
+  }
+  throw new TypeError(`unsupported file type: ${type}`);
+}
+
+// src/github/image-links.ts
+var GITHUB_COM = "https://github.com";
+var USER_CONTENT_HOSTS = ["private-user-images.githubusercontent.com", "user-images.githubusercontent.com"];
+var ATTACHMENT_BUCKET = "github-production-user-asset-6210df.s3.amazonaws.com";
+function parse4(url) {
+  try {
+    return new URL(url);
+  } catch {
+    return void 0;
+  }
+}
+function serverOf(serverUrl) {
+  return parse4(serverUrl.replace(/\/+$/, "")) ?? new URL(GITHUB_COM);
+}
+function isGitHubCom(server) {
+  return server.origin === GITHUB_COM;
+}
+var SERVER_ASSET_PATH = /^\/(?:user-attachments\/assets\/[\w-]+|[\w.-]+\/[\w.-]+\/assets\/\d+\/[\w-]+)\/?$/;
+function isFetchableImageLink(url, serverUrl) {
+  const u2 = parse4(url);
+  const server = serverOf(serverUrl);
+  if (!u2 || u2.username || u2.password) return false;
+  if (u2.origin === server.origin) return SERVER_ASSET_PATH.test(u2.pathname);
+  return isGitHubCom(server) && u2.protocol === "https:" && !u2.port && USER_CONTENT_HOSTS.includes(u2.hostname);
+}
+function redirectAllowed(u2, server) {
+  if (u2.username || u2.password) return false;
+  if (u2.origin === server.origin) return true;
+  if (isGitHubCom(server))
+    return u2.protocol === "https:" && !u2.port && (USER_CONTENT_HOSTS.includes(u2.hostname) || u2.hostname === ATTACHMENT_BUCKET);
+  return u2.protocol === server.protocol && (u2.hostname === server.hostname || u2.hostname.endsWith(`.${server.hostname}`));
+}
+
+// src/github/images.ts
+var IMAGE_LIMITS = {
+  count: 5,
+  bytesEach: 3932160,
+  bytesTotal: 10 * 1024 * 1024,
+  maxSide: 8e3,
+  redirects: 5,
+  timeoutMs: 2e4
+};
+function sniffImageType(b3) {
+  const ascii = (from, to2) => Buffer.from(b3.subarray(from, to2)).toString("latin1");
+  if (b3.length >= 8 && ascii(0, 8) === "\x89PNG\r\n\n") return "image/png";
+  if (b3.length >= 3 && b3[0] === 255 && b3[1] === 216 && b3[2] === 255) return "image/jpeg";
+  if (b3.length >= 6 && (ascii(0, 6) === "GIF87a" || ascii(0, 6) === "GIF89a")) return "image/gif";
+  if (b3.length >= 12 && ascii(0, 4) === "RIFF" && ascii(8, 12) === "WEBP") return "image/webp";
+  return void 0;
+}
+function mib(n) {
+  return `${(n / 1024 / 1024).toFixed(2).replace(/\.?0+$/, "")} MiB`;
+}
+var Skip = class extends Error {
+};
+async function readCapped(res, cap) {
+  const declared = Number(res.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > cap) {
+    await res.body?.cancel().catch(() => {
+    });
+    throw new Skip(`too large (${mib(declared)}, over the ${mib(cap)} cap for an image)`);
+  }
+  const chunks = [];
+  let total2 = 0;
+  if (!res.body) return Buffer.alloc(0);
+  const reader = res.body.getReader();
+  for (; ; ) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total2 += value.byteLength;
+    if (total2 > cap) {
+      await reader.cancel().catch(() => {
+      });
+      throw new Skip(`too large (over the ${mib(cap)} cap for an image)`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+async function download(url, access3, server, signal) {
+  let current = new URL(url);
+  let tokenAllowed = true;
+  for (let hop = 0; ; hop++) {
+    tokenAllowed &&= current.origin === server.origin;
+    const headers = { "user-agent": "backend-developer-action", accept: "image/*" };
+    if (tokenAllowed && access3.token) headers.authorization = `token ${access3.token}`;
+    const res = await fetch(current, { headers, redirect: "manual", signal });
+    if (res.status >= 300 && res.status < 400 && res.headers.has("location")) {
+      await res.body?.cancel().catch(() => {
+      });
+      if (hop >= IMAGE_LIMITS.redirects) throw new Skip(`more than ${IMAGE_LIMITS.redirects} redirects`);
+      const next = parse4(new URL(res.headers.get("location"), current).href);
+      if (!next || !redirectAllowed(next, server))
+        throw new Skip(`redirected to a host that is not allowed (${next?.host ?? "an invalid URL"})`);
+      current = next;
+      continue;
+    }
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => {
+      });
+      throw new Skip(`the server answered HTTP ${res.status}`);
+    }
+    return readCapped(res, IMAGE_LIMITS.bytesEach);
+  }
+}
+async function fetchOne(url, access3, server, signal) {
+  try {
+    const data = await download(url, access3, server, signal);
+    const mediaType = sniffImageType(data);
+    if (!mediaType) return { ok: false, url, reason: "not a PNG, JPEG, GIF or WebP image" };
+    let size;
+    try {
+      size = imageSize(data);
+    } catch (e) {
+      return { ok: false, url, reason: `its size could not be read (${errorMessage(e)})` };
+    }
+    const width = size.width ?? 0;
+    const height = size.height ?? 0;
+    if (!width || !height) return { ok: false, url, reason: "its size could not be read" };
+    if (width > IMAGE_LIMITS.maxSide || height > IMAGE_LIMITS.maxSide) {
+      return {
+        ok: false,
+        url,
+        reason: `too large (${width}\xD7${height} px; the model takes at most ${IMAGE_LIMITS.maxSide} px a side)`
+      };
+    }
+    return { ok: true, url, mediaType, data, width, height };
+  } catch (e) {
+    if (e instanceof Skip) return { ok: false, url, reason: e.message };
+    if (access3.signal?.aborted) return { ok: false, url, reason: "the run was cancelled" };
+    if (signal.aborted)
+      return {
+        ok: false,
+        url,
+        reason: `not fetched in time (${(access3.timeoutMs ?? IMAGE_LIMITS.timeoutMs) / 1e3} s)`
+      };
+    return { ok: false, url, reason: `the fetch failed (${errorMessage(e)})` };
+  }
+}
+async function fetchImages(urls, access3) {
+  const server = serverOf(access3.serverUrl);
+  const timeout = AbortSignal.timeout(access3.timeoutMs ?? IMAGE_LIMITS.timeoutMs);
+  const signal = access3.signal ? AbortSignal.any([access3.signal, timeout]) : timeout;
+  let wanted = 0;
+  const results = await Promise.all(
+    urls.map(async (url) => {
+      if (!isFetchableImageLink(url, access3.serverUrl))
+        return { ok: false, url, reason: "its host is not allowed (only images uploaded to GitHub are fetched)" };
+      if (++wanted > IMAGE_LIMITS.count)
+        return { ok: false, url, reason: `at most ${IMAGE_LIMITS.count} images are fetched per run` };
+      return fetchOne(url, access3, server, signal);
+    })
+  );
+  let total2 = 0;
+  return results.map((r2) => {
+    if (!r2.ok) return r2;
+    if (total2 + r2.data.length > IMAGE_LIMITS.bytesTotal)
+      return { ok: false, url: r2.url, reason: `the images together would exceed ${mib(IMAGE_LIMITS.bytesTotal)}` };
+    total2 += r2.data.length;
+    return r2;
+  });
 }
 
 // src/repo-context/paths.ts
@@ -73004,84 +74203,6 @@ function dirCache() {
   };
 }
 
-// src/repo-context/instructions.ts
-import { join as join2 } from "node:path";
-
-// src/repo-context/read.ts
-import { constants as fsConstants } from "node:fs";
-import { open } from "node:fs/promises";
-async function readHead2(path15, maxBytes) {
-  try {
-    const fh = await open(path15, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
-    try {
-      if (!(await fh.stat()).isFile()) return null;
-      const buf = Buffer.alloc(maxBytes);
-      const { bytesRead } = await fh.read(buf, 0, maxBytes, 0);
-      return buf.subarray(0, bytesRead).toString("utf8");
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return null;
-  }
-}
-
-// src/repo-context/text.ts
-function plural(n, noun) {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
-}
-function capList(items, max, sep6 = ", ") {
-  if (items.length <= max) return items.join(sep6);
-  return `${items.slice(0, max).join(sep6)}${sep6}\u2026 and ${items.length - max} more`;
-}
-function code(s) {
-  return `\`${oneLine2(s, 160).replace(/`/g, "'")}\``;
-}
-function plain(s) {
-  return oneLine2(s, 120).replace(/`/g, "'");
-}
-function oneLine2(s, max) {
-  const flat = s.replace(/[\u0000-\u001f\u007f]/g, " ");
-  return flat.length > max ? `${cut(flat, max - 1)}\u2026` : flat;
-}
-function cut(s, max) {
-  let end = Math.max(0, max);
-  const c3 = s.charCodeAt(end - 1);
-  if (c3 >= 55296 && c3 <= 56319) end--;
-  return s.slice(0, end);
-}
-function bound(text, maxChars) {
-  if (text.length <= maxChars) return text;
-  const note = "\n[\u2026 repository context truncated]";
-  return cut(text, maxChars - note.length) + note;
-}
-
-// src/repo-context/instructions.ts
-var DOC_NAMES = ["CLAUDE.md", "AGENTS.md", ".claude/CLAUDE.md"];
-var DOC_MAX_CHARS = 1500;
-async function readDocs(workspace, paths) {
-  const docs = await Promise.all(
-    paths.map(async (path15) => ({ path: path15, text: await readHead2(join2(workspace, path15), DOC_MAX_CHARS * 4) ?? "" }))
-  );
-  return docs.filter((d2) => d2.text.trim());
-}
-function appendInstructions(summary2, docs, maxChars) {
-  let text = summary2;
-  for (const doc of docs) {
-    const room = maxChars - text.length - doc.path.length - 40;
-    if (room < 200) break;
-    const limit2 = Math.min(DOC_MAX_CHARS, room);
-    const body = doc.text.replace(/\r\n?/g, "\n").trim();
-    const shown2 = body.length > limit2 ? `${cut(body, limit2)}
-[\u2026 ${doc.path} continues; read it for the rest]` : body;
-    text += `
-
-### ${doc.path}
-${shown2}`;
-  }
-  return text;
-}
-
 // src/repo-context/facts.ts
 var MANIFEST_MAX_DEPTH = 2;
 var MANIFEST_MAX_COUNT = 12;
@@ -73164,7 +74285,6 @@ function analyse(files) {
     languages: [],
     topLevel: [],
     manifestPaths: [],
-    docPaths: [],
     lockfiles: /* @__PURE__ */ new Set(),
     apiSpecs: [],
     routes: /* @__PURE__ */ new Map(),
@@ -73198,7 +74318,6 @@ function analyse(files) {
       if (name === "gradlew") f3.hasGradlew = true;
       if (ROOT_CI.test(name)) f3.ci.push(path15);
     }
-    if (depth2 <= 1 && DOC_NAMES.includes(path15)) f3.docPaths.push(path15);
     if (name === "conftest.py" && depth2 <= 2) f3.hasConftest = true;
     if (info3.workflows && /\.ya?ml$/.test(name) || path15 === ".circleci/config.yml") f3.ci.push(path15);
     if (!info3.testDir && DOCKER_FILE.test(name)) f3.docker.push(path15);
@@ -73236,7 +74355,6 @@ function analyse(files) {
   f3.manifestPaths.sort(byDepthThenName);
   f3.manifestPaths.splice(MANIFEST_MAX_COUNT);
   f3.entryPoints.sort(byDepthThenName);
-  f3.docPaths.sort((a, b3) => DOC_NAMES.indexOf(a) - DOC_NAMES.indexOf(b3));
   return f3;
 }
 function push(map, key, value) {
@@ -73251,6 +74369,66 @@ function depth(path15) {
 }
 function byDepthThenName(a, b3) {
   return depth(a) - depth(b3) || (a < b3 ? -1 : a > b3 ? 1 : 0);
+}
+
+// src/repo-context/read.ts
+import { constants as fsConstants } from "node:fs";
+import { open, realpath as realpath2 } from "node:fs/promises";
+import { basename, dirname as dirname2, join as join2, sep as sep2 } from "node:path";
+async function readHead2(path15, maxBytes) {
+  try {
+    const fh = await open(path15, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    try {
+      if (!(await fh.stat()).isFile()) return null;
+      const buf = Buffer.alloc(maxBytes);
+      const { bytesRead } = await fh.read(buf, 0, maxBytes, 0);
+      return buf.subarray(0, bytesRead).toString("utf8");
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return null;
+  }
+}
+async function readInside(root, rel, maxBytes) {
+  try {
+    const [realRoot, realDir] = await Promise.all([realpath2(root), realpath2(dirname2(join2(root, rel)))]);
+    if (realDir !== realRoot && !realDir.startsWith(realRoot + sep2)) return null;
+    return await readHead2(join2(realDir, basename(rel)), maxBytes);
+  } catch {
+    return null;
+  }
+}
+
+// src/repo-context/instructions.ts
+var INSTRUCTION_FILES = ["CLAUDE.md", ".claude/CLAUDE.md", "AGENTS.md", ".github/copilot-instructions.md"];
+var INSTRUCTIONS_MAX_BYTES = 40 * 1024;
+async function loadInstructions(workspace, maxBytes = INSTRUCTIONS_MAX_BYTES) {
+  const texts = await Promise.all(INSTRUCTION_FILES.map((p3) => readInside(workspace, p3, maxBytes + 1)));
+  const files = [];
+  const left = [];
+  let room = maxBytes;
+  INSTRUCTION_FILES.forEach((path15, i) => {
+    const text = (texts[i] ?? "").replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").trim();
+    if (!text) return;
+    const same = files.find((f3) => !f3.sameAs && !f3.cut && f3.text === text);
+    if (same) return void files.push({ path: path15, text: "", cut: false, sameAs: same.path });
+    if (room <= 0) return void left.push(path15);
+    const bytes2 = Buffer.byteLength(text);
+    if (bytes2 <= room) {
+      files.push({ path: path15, text, cut: false });
+      room -= bytes2;
+      return;
+    }
+    files.push({ path: path15, text: cutBytes(text, room), cut: true });
+    room = 0;
+  });
+  return { files, left };
+}
+function cutBytes(text, max) {
+  const head = Buffer.from(text).subarray(0, max).toString("utf8").replace(/\uFFFD+$/, "");
+  const nl = head.lastIndexOf("\n");
+  return (nl > head.length * 0.8 ? head.slice(0, nl) : head).trimEnd();
 }
 
 // src/repo-context/listing.ts
@@ -73605,9 +74783,39 @@ function escapeRegExp(s) {
   return s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
 }
 
+// src/repo-context/text.ts
+function plural(n, noun) {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+function capList(items, max, sep7 = ", ") {
+  if (items.length <= max) return items.join(sep7);
+  return `${items.slice(0, max).join(sep7)}${sep7}\u2026 and ${items.length - max} more`;
+}
+function code(s) {
+  return `\`${oneLine2(s, 160).replace(/`/g, "'")}\``;
+}
+function plain(s) {
+  return oneLine2(s, 120).replace(/`/g, "'");
+}
+function oneLine2(s, max) {
+  const flat = s.replace(/[\u0000-\u001f\u007f]/g, " ");
+  return flat.length > max ? `${cut(flat, max - 1)}\u2026` : flat;
+}
+function cut(s, max) {
+  let end = Math.max(0, max);
+  const c3 = s.charCodeAt(end - 1);
+  if (c3 >= 55296 && c3 <= 56319) end--;
+  return s.slice(0, end);
+}
+function bound(text, maxChars) {
+  if (text.length <= maxChars) return text;
+  const note = "\n[\u2026 repository context truncated]";
+  return cut(text, maxChars - note.length) + note;
+}
+
 // src/repo-context/render.ts
 var MAX_LIST = 8;
-function render(listing, facts, manifests, docs, maxChars) {
+function render(listing, facts, manifests, maxChars) {
   const stack = stackOf(manifests, facts);
   const lines = [];
   const source = listing.source === "git" ? "git ls-files" : listing.truncated ? "a directory walk, stopped at its limits" : "a directory walk";
@@ -73656,16 +74864,15 @@ function render(listing, facts, manifests, docs, maxChars) {
     lines.push(`- Test command: ${capList(cmds, 4, "; ")}`);
   }
   if (facts.testFiles) {
-    const where = [...facts.testDirs].sort((a, b3) => b3[1] - a[1]).map(([d2, n]) => `${code(d2)} (${n})`);
-    if (facts.testsBesideCode) where.push(`${facts.testsBesideCode} beside the code`);
-    lines.push(`- Tests: ${plural(facts.testFiles, "file")}: ${capList(where, 5)}`);
+    const where2 = [...facts.testDirs].sort((a, b3) => b3[1] - a[1]).map(([d2, n]) => `${code(d2)} (${n})`);
+    if (facts.testsBesideCode) where2.push(`${facts.testsBesideCode} beside the code`);
+    lines.push(`- Tests: ${plural(facts.testFiles, "file")}: ${capList(where2, 5)}`);
   }
   if (facts.docker.length) lines.push(`- Docker: ${capList(facts.docker.map(code), 6)}`);
   if (facts.ci.length) lines.push(`- CI: ${capList(facts.ci.map(code), 6)}`);
   if (listing.truncated)
     lines.push(`- Note: the listing stopped at ${WALK_MAX_FILES} files or depth ${WALK_MAX_DEPTH2}; there is more.`);
-  const summary2 = lines.join("\n");
-  return bound(appendInstructions(summary2, docs, maxChars), maxChars);
+  return bound(lines.join("\n"), maxChars);
 }
 function groups2(map) {
   const entries = [...map].sort((a, b3) => b3[1].length - a[1].length || (a[0] < b3[0] ? -1 : 1));
@@ -73677,1216 +74884,135 @@ function groups2(map) {
   return capList(parts, MAX_LIST, "; ");
 }
 
+// src/repo-context/skills.ts
+var import_gray_matter2 = __toESM(require_gray_matter(), 1);
+import { readdir as readdir4 } from "node:fs/promises";
+import { join as join5 } from "node:path";
+var SKILL_DIRS = [".claude/skills", ".agents/skills"];
+var HEAD_BYTES = 16 * 1024;
+var SKILL_MAX_BYTES = 256 * 1024;
+var MAX_SKILLS = 40;
+var DESCRIPTION_CHARS = 250;
+var NAME_RE2 = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
+async function findSkills(workspace) {
+  const skills = [];
+  const warnings = [];
+  for (const root of SKILL_DIRS) {
+    for (const folder of await subfolders(join5(workspace, root))) {
+      const dir = `${root}/${folder}`;
+      const file = `${dir}/SKILL.md`;
+      const head = await readInside(workspace, file, HEAD_BYTES);
+      if (head === null) {
+        warnings.push(`Skill ${dir}: no readable SKILL.md (a regular file, not a link); the skill is skipped.`);
+        continue;
+      }
+      const parsed = parseSkill(head, folder);
+      if ("problem" in parsed) {
+        warnings.push(`Skill ${file}: ${parsed.problem}; the skill is skipped.`);
+        continue;
+      }
+      const taken = skills.find((s) => s.name === parsed.name);
+      if (taken) {
+        warnings.push(`Skill ${file}: the name "${parsed.name}" is taken by ${taken.file}; this one is skipped.`);
+        continue;
+      }
+      skills.push({ ...parsed, dir, file });
+    }
+  }
+  skills.sort((a, b3) => a.name < b3.name ? -1 : a.name > b3.name ? 1 : 0);
+  if (skills.length > MAX_SKILLS) {
+    warnings.push(
+      `${skills.length} skills found; only the first ${MAX_SKILLS} by name are offered (${skills.slice(MAX_SKILLS).map((s) => s.name).join(", ")} are not).`
+    );
+  }
+  return { skills: skills.slice(0, MAX_SKILLS), warnings };
+}
+async function readSkill(workspace, skill) {
+  const text = await readInside(workspace, skill.file, SKILL_MAX_BYTES + 1);
+  if (text === null) return null;
+  const { content } = splitFrontmatter(normalise(text));
+  return { body: content.trim(), cut: Buffer.byteLength(text) > SKILL_MAX_BYTES };
+}
+async function subfolders(dir) {
+  try {
+    const entries = await readdir4(dir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  } catch {
+    return [];
+  }
+}
+function normalise(text) {
+  return text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
+}
+function splitFrontmatter(text) {
+  const lines = text.split("\n");
+  if (lines[0]?.trimEnd() !== "---") return { front: null, content: text };
+  const close = lines.findIndex((l3, i) => i > 0 && l3.trimEnd() === "---");
+  if (close < 0) return { front: null, content: "", unclosed: true };
+  return { front: lines.slice(1, close).join("\n"), content: lines.slice(close + 1).join("\n") };
+}
+function parseSkill(head, folder) {
+  const { front, content, unclosed } = splitFrontmatter(normalise(head));
+  if (unclosed) {
+    return {
+      problem: `the frontmatter is not closed within ${HEAD_BYTES / 1024} KB. Add a line "---" after the last field`
+    };
+  }
+  const data = front === null ? {} : readFields(front);
+  if (data === null) {
+    return { problem: 'the frontmatter is neither YAML nor "key: value" lines. Write "name: \u2026" and "description: \u2026"' };
+  }
+  const rawName = data.name ?? folder;
+  if (typeof rawName !== "string" || !NAME_RE2.test(rawName.trim())) {
+    const shown2 = typeof rawName === "string" ? `"${oneLine2(rawName, 40)}"` : `a ${typeof rawName}`;
+    return {
+      problem: `the name is ${shown2}; use letters, digits, "-", "." and "_" (at most 64), e.g. "name: ${folder.toLowerCase().replace(/[^a-z0-9._-]+/g, "-")}"`
+    };
+  }
+  const raw = typeof data.description === "string" ? data.description : firstParagraph(content);
+  const description = oneLine2(raw.replace(/\s+/g, " ").trim(), DESCRIPTION_CHARS);
+  if (!description) return { problem: 'it has no description. Add "description: <when to use this skill>"' };
+  return { name: rawName.trim(), description };
+}
+function readFields(front) {
+  try {
+    const data = (0, import_gray_matter2.default)(`---
+${front}
+---
+`, { language: "yaml" }).data;
+    if (data && typeof data === "object" && !Array.isArray(data)) return data;
+  } catch {
+  }
+  const fields = {};
+  for (const line of front.split("\n")) {
+    const m2 = /^([A-Za-z][\w-]*):\s*(.*)$/.exec(line);
+    if (m2) fields[m2[1]] = m2[2].replace(/^(["'])(.*)\1$/, "$2").trim();
+  }
+  return Object.keys(fields).length ? fields : null;
+}
+function firstParagraph(body) {
+  const paragraphs = body.split(/\n\s*\n/).map((p3) => p3.trim());
+  return paragraphs.find((p3) => p3 && !p3.startsWith("#")) ?? "";
+}
+
 // src/repo-context/index.ts
 var DEFAULT_CONTEXT_CHARS = 8e3;
 async function repoContext(workspace, opts = {}) {
   const started = performance.now();
   const maxChars = Math.max(200, opts.maxChars ?? DEFAULT_CONTEXT_CHARS);
+  const loading = loadInstructions(workspace);
   const listing = await listFiles(workspace);
   const facts = analyse(listing.files);
-  const manifests = await readManifests(workspace, facts.manifestPaths);
-  const docs = await readDocs(workspace, facts.docPaths);
-  const text = render(listing, facts, manifests, docs, maxChars);
-  return { text, ms: Math.round(performance.now() - started), files: listing.files.length };
+  const [manifests, instructions] = await Promise.all([readManifests(workspace, facts.manifestPaths), loading]);
+  const text = render(listing, facts, manifests, maxChars);
+  return { text, ms: Math.round(performance.now() - started), files: listing.files.length, instructions };
 }
 
-// node_modules/image-size/dist/esm/types/utils.js
-var decoder = new TextDecoder();
-var toUTF8String = (input3, start = 0, end = input3.length) => decoder.decode(input3.slice(start, end));
-var toHexString = (input3, start = 0, end = input3.length) => input3.slice(start, end).reduce((memo, i) => memo + `0${i.toString(16)}`.slice(-2), "");
-var getView = (input3, offset) => new DataView(input3.buffer, input3.byteOffset + offset);
-var readInt16LE = (input3, offset = 0) => getView(input3, offset).getInt16(0, true);
-var readUInt16BE = (input3, offset = 0) => getView(input3, offset).getUint16(0, false);
-var readUInt16LE = (input3, offset = 0) => getView(input3, offset).getUint16(0, true);
-var readUInt24LE = (input3, offset = 0) => {
-  const view = getView(input3, offset);
-  return view.getUint16(0, true) + (view.getUint8(2) << 16);
-};
-var readInt32LE = (input3, offset = 0) => getView(input3, offset).getInt32(0, true);
-var readUInt32BE = (input3, offset = 0) => getView(input3, offset).getUint32(0, false);
-var readUInt32LE = (input3, offset = 0) => getView(input3, offset).getUint32(0, true);
-var methods = {
-  readUInt16BE,
-  readUInt16LE,
-  readUInt32BE,
-  readUInt32LE
-};
-function readUInt(input3, bits, offset = 0, isBigEndian = false) {
-  const endian = isBigEndian ? "BE" : "LE";
-  const methodName = `readUInt${bits}${endian}`;
-  return methods[methodName](input3, offset);
-}
-var BOX_HEADER_SIZE = 8;
-function readBox(input3, view, base, offset, boxCode) {
-  if (input3.length - offset < BOX_HEADER_SIZE)
-    return void 0;
-  const boxSize = view.getUint32(base + offset, false);
-  if (input3.length - offset < boxSize)
-    return void 0;
-  return {
-    offset,
-    size: boxSize,
-    matches: view.getUint32(base + 4 + offset, false) === boxCode
-  };
-}
-var boxViews = /* @__PURE__ */ new WeakMap();
-function getBoxView(input3) {
-  let view = boxViews.get(input3.buffer);
-  if (!view) {
-    view = new DataView(input3.buffer);
-    boxViews.set(input3.buffer, view);
-  }
-  return view;
-}
-function findBox(input3, boxName, startOffset) {
-  const view = getBoxView(input3);
-  const boxCode = boxName.charCodeAt(0) << 24 | boxName.charCodeAt(1) << 16 | boxName.charCodeAt(2) << 8 | boxName.charCodeAt(3);
-  const base = input3.byteOffset;
-  let currentOffset = startOffset;
-  while (currentOffset < input3.length) {
-    if (input3.length - currentOffset < 4)
-      break;
-    if (view.getUint32(base + currentOffset, false) < BOX_HEADER_SIZE) {
-      currentOffset += BOX_HEADER_SIZE;
-      continue;
-    }
-    const box = readBox(input3, view, base, currentOffset, boxCode);
-    if (!box)
-      break;
-    if (box.matches) {
-      return { name: boxName, offset: box.offset, size: box.size };
-    }
-    currentOffset += box.size;
-  }
-  return void 0;
-}
-
-// node_modules/image-size/dist/esm/types/bmp.js
-var BMP = {
-  validate: (input3) => toUTF8String(input3, 0, 2) === "BM",
-  calculate: (input3) => ({
-    height: Math.abs(readInt32LE(input3, 22)),
-    width: readUInt32LE(input3, 18)
-  })
-};
-
-// node_modules/image-size/dist/esm/types/ico.js
-var TYPE_ICON = 1;
-var SIZE_HEADER = 2 + 2 + 2;
-var SIZE_IMAGE_ENTRY = 1 + 1 + 1 + 1 + 2 + 2 + 4 + 4;
-function getSizeFromOffset(input3, offset) {
-  const value = input3[offset];
-  return value === 0 ? 256 : value;
-}
-function getImageSize(input3, imageIndex) {
-  const offset = SIZE_HEADER + imageIndex * SIZE_IMAGE_ENTRY;
-  return {
-    height: getSizeFromOffset(input3, offset + 1),
-    width: getSizeFromOffset(input3, offset)
-  };
-}
-var ICO = {
-  validate(input3) {
-    const reserved = readUInt16LE(input3, 0);
-    const imageCount = readUInt16LE(input3, 4);
-    if (reserved !== 0 || imageCount === 0)
-      return false;
-    const imageType = readUInt16LE(input3, 2);
-    return imageType === TYPE_ICON;
-  },
-  calculate(input3) {
-    const nbImages = readUInt16LE(input3, 4);
-    if (SIZE_HEADER + nbImages * SIZE_IMAGE_ENTRY > input3.length) {
-      throw new TypeError("Invalid ICO");
-    }
-    const imageSize2 = getImageSize(input3, 0);
-    if (nbImages === 1)
-      return imageSize2;
-    const images = [];
-    for (let imageIndex = 0; imageIndex < nbImages; imageIndex += 1) {
-      images.push(getImageSize(input3, imageIndex));
-    }
-    return {
-      width: imageSize2.width,
-      height: imageSize2.height,
-      images
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/cur.js
-var TYPE_CURSOR = 2;
-var CUR = {
-  validate(input3) {
-    const reserved = readUInt16LE(input3, 0);
-    const imageCount = readUInt16LE(input3, 4);
-    if (reserved !== 0 || imageCount === 0)
-      return false;
-    const imageType = readUInt16LE(input3, 2);
-    return imageType === TYPE_CURSOR;
-  },
-  calculate: (input3) => ICO.calculate(input3)
-};
-
-// node_modules/image-size/dist/esm/types/dds.js
-var DDS = {
-  validate: (input3) => readUInt32LE(input3, 0) === 542327876,
-  calculate: (input3) => ({
-    height: readUInt32LE(input3, 12),
-    width: readUInt32LE(input3, 16)
-  })
-};
-
-// node_modules/image-size/dist/esm/types/gif.js
-var gifRegexp = /^GIF8[79]a/;
-var GIF = {
-  validate: (input3) => gifRegexp.test(toUTF8String(input3, 0, 6)),
-  calculate: (input3) => ({
-    height: readUInt16LE(input3, 8),
-    width: readUInt16LE(input3, 6)
-  })
-};
-
-// node_modules/image-size/dist/esm/types/heif.js
-var brandMap = {
-  avif: "avif",
-  mif1: "heif",
-  msf1: "heif",
-  heic: "heic",
-  heix: "heic",
-  hevc: "heic",
-  hevx: "heic"
-};
-var HEIF = {
-  validate(input3) {
-    const boxType = toUTF8String(input3, 4, 8);
-    if (boxType !== "ftyp")
-      return false;
-    const ftypBox = findBox(input3, "ftyp", 0);
-    if (!ftypBox)
-      return false;
-    const brand = toUTF8String(input3, ftypBox.offset + 8, ftypBox.offset + 12);
-    return brand in brandMap;
-  },
-  calculate(input3) {
-    const metaBox = findBox(input3, "meta", 0);
-    const iprpBox = metaBox && findBox(input3, "iprp", metaBox.offset + 12);
-    const ipcoBox = iprpBox && findBox(input3, "ipco", iprpBox.offset + 8);
-    if (!ipcoBox) {
-      throw new TypeError("Invalid HEIF, no ipco box found");
-    }
-    const type = toUTF8String(input3, 8, 12);
-    const images = [];
-    let currentOffset = ipcoBox.offset + 8;
-    while (currentOffset < ipcoBox.offset + ipcoBox.size) {
-      const ispeBox = findBox(input3, "ispe", currentOffset);
-      if (!ispeBox)
-        break;
-      if (ispeBox.size < 20) {
-        throw new TypeError("Invalid HEIF");
-      }
-      const rawWidth = readUInt32BE(input3, ispeBox.offset + 12);
-      const rawHeight = readUInt32BE(input3, ispeBox.offset + 16);
-      const clapBox = findBox(input3, "clap", currentOffset);
-      let width = rawWidth;
-      const height = rawHeight;
-      if (clapBox && clapBox.size >= 16 && clapBox.offset < ipcoBox.offset + ipcoBox.size) {
-        const cropRight = readUInt32BE(input3, clapBox.offset + 12);
-        width = rawWidth - cropRight;
-      }
-      images.push({ height, width });
-      const nextOffset = ispeBox.offset + ispeBox.size;
-      if (nextOffset <= currentOffset) {
-        throw new TypeError("Invalid HEIF");
-      }
-      currentOffset = nextOffset;
-    }
-    if (images.length === 0) {
-      throw new TypeError("Invalid HEIF, no sizes found");
-    }
-    return {
-      width: images[0].width,
-      height: images[0].height,
-      type,
-      ...images.length > 1 ? { images } : {}
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/icns.js
-var SIZE_HEADER2 = 4 + 4;
-var FILE_LENGTH_OFFSET = 4;
-var ENTRY_LENGTH_OFFSET = 4;
-var ICON_TYPE_SIZE = {
-  ICON: 32,
-  "ICN#": 32,
-  "icm#": 16,
-  icm4: 16,
-  icm8: 16,
-  "ics#": 16,
-  ics4: 16,
-  ics8: 16,
-  is32: 16,
-  s8mk: 16,
-  icp4: 16,
-  icl4: 32,
-  icl8: 32,
-  il32: 32,
-  l8mk: 32,
-  icp5: 32,
-  ic11: 32,
-  ich4: 48,
-  ich8: 48,
-  ih32: 48,
-  h8mk: 48,
-  icp6: 64,
-  ic12: 32,
-  it32: 128,
-  t8mk: 128,
-  ic07: 128,
-  ic08: 256,
-  ic13: 256,
-  ic09: 512,
-  ic14: 512,
-  ic10: 1024
-};
-function readImageHeader(input3, imageOffset) {
-  const imageLengthOffset = imageOffset + ENTRY_LENGTH_OFFSET;
-  if (imageLengthOffset + 4 > input3.length) {
-    throw new TypeError("Invalid ICNS");
-  }
-  return [
-    toUTF8String(input3, imageOffset, imageLengthOffset),
-    readUInt32BE(input3, imageLengthOffset)
-  ];
-}
-function getImageSize2(type) {
-  const size = ICON_TYPE_SIZE[type];
-  return { width: size, height: size, type };
-}
-var ICNS = {
-  validate: (input3) => toUTF8String(input3, 0, 4) === "icns",
-  calculate(input3) {
-    const inputLength = input3.length;
-    const fileLength = readUInt32BE(input3, FILE_LENGTH_OFFSET);
-    let imageOffset = SIZE_HEADER2;
-    const images = [];
-    while (imageOffset < fileLength && imageOffset < inputLength) {
-      const imageHeader = readImageHeader(input3, imageOffset);
-      const entryLength = imageHeader[1];
-      if (entryLength < 8) {
-        throw new TypeError("Invalid ICNS");
-      }
-      const imageSize2 = getImageSize2(imageHeader[0]);
-      images.push(imageSize2);
-      imageOffset += entryLength;
-    }
-    if (images.length === 0) {
-      throw new TypeError("Invalid ICNS, no sizes found");
-    }
-    return {
-      width: images[0].width,
-      height: images[0].height,
-      ...images.length > 1 ? { images } : {}
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/j2c.js
-var J2C = {
-  validate: (input3) => readUInt32BE(input3, 0) === 4283432785,
-  calculate: (input3) => ({
-    height: readUInt32BE(input3, 12),
-    width: readUInt32BE(input3, 8)
-  })
-};
-
-// node_modules/image-size/dist/esm/types/jp2.js
-var JP2 = {
-  validate(input3) {
-    const boxType = toUTF8String(input3, 4, 8);
-    if (boxType !== "jP  ")
-      return false;
-    const ftypBox = findBox(input3, "ftyp", 0);
-    if (!ftypBox)
-      return false;
-    const brand = toUTF8String(input3, ftypBox.offset + 8, ftypBox.offset + 12);
-    return brand === "jp2 ";
-  },
-  calculate(input3) {
-    const jp2hBox = findBox(input3, "jp2h", 0);
-    const ihdrBox = jp2hBox && findBox(input3, "ihdr", jp2hBox.offset + 8);
-    if (ihdrBox) {
-      return {
-        height: readUInt32BE(input3, ihdrBox.offset + 8),
-        width: readUInt32BE(input3, ihdrBox.offset + 12)
-      };
-    }
-    throw new TypeError("Unsupported JPEG 2000 format");
-  }
-};
-
-// node_modules/image-size/dist/esm/types/jpg.js
-var EXIF_MARKER = "45786966";
-var APP1_DATA_SIZE_BYTES = 2;
-var EXIF_HEADER_BYTES = 6;
-var TIFF_BYTE_ALIGN_BYTES = 2;
-var BIG_ENDIAN_BYTE_ALIGN = "4d4d";
-var LITTLE_ENDIAN_BYTE_ALIGN = "4949";
-var IDF_ENTRY_BYTES = 12;
-var NUM_DIRECTORY_ENTRIES_BYTES = 2;
-function isEXIF(input3) {
-  return toHexString(input3, 2, 6) === EXIF_MARKER;
-}
-function extractSize(input3, index) {
-  return {
-    height: readUInt16BE(input3, index),
-    width: readUInt16BE(input3, index + 2)
-  };
-}
-function extractOrientation(exifBlock, isBigEndian) {
-  const idfOffset = 8;
-  const offset = EXIF_HEADER_BYTES + idfOffset;
-  const idfDirectoryEntries = readUInt(exifBlock, 16, offset, isBigEndian);
-  for (let directoryEntryNumber = 0; directoryEntryNumber < idfDirectoryEntries; directoryEntryNumber++) {
-    const start = offset + NUM_DIRECTORY_ENTRIES_BYTES + directoryEntryNumber * IDF_ENTRY_BYTES;
-    const end = start + IDF_ENTRY_BYTES;
-    if (start > exifBlock.length) {
-      return;
-    }
-    const block = exifBlock.slice(start, end);
-    const tagNumber = readUInt(block, 16, 0, isBigEndian);
-    if (tagNumber === 274) {
-      const dataFormat = readUInt(block, 16, 2, isBigEndian);
-      if (dataFormat !== 3) {
-        return;
-      }
-      const numberOfComponents = readUInt(block, 32, 4, isBigEndian);
-      if (numberOfComponents !== 1) {
-        return;
-      }
-      return readUInt(block, 16, 8, isBigEndian);
-    }
-  }
-}
-function validateExifBlock(input3, index) {
-  const exifBlock = input3.slice(APP1_DATA_SIZE_BYTES, index);
-  const byteAlign = toHexString(exifBlock, EXIF_HEADER_BYTES, EXIF_HEADER_BYTES + TIFF_BYTE_ALIGN_BYTES);
-  const isBigEndian = byteAlign === BIG_ENDIAN_BYTE_ALIGN;
-  const isLittleEndian = byteAlign === LITTLE_ENDIAN_BYTE_ALIGN;
-  if (isBigEndian || isLittleEndian) {
-    return extractOrientation(exifBlock, isBigEndian);
-  }
-}
-function validateInput(input3, index) {
-  if (index > input3.length) {
-    throw new TypeError("Corrupt JPG, exceeded buffer limits");
-  }
-}
-var JPG = {
-  validate: (input3) => toHexString(input3, 0, 2) === "ffd8",
-  calculate(_input) {
-    let input3 = _input.slice(4);
-    let orientation;
-    let next;
-    while (input3.length) {
-      const i = readUInt16BE(input3, 0);
-      validateInput(input3, i);
-      if (input3[i] !== 255) {
-        input3 = input3.subarray(1);
-        continue;
-      }
-      if (isEXIF(input3)) {
-        orientation = validateExifBlock(input3, i);
-      }
-      next = input3[i + 1];
-      if (next === 192 || next === 193 || next === 194) {
-        const size = extractSize(input3, i + 5);
-        if (!orientation) {
-          return size;
-        }
-        return {
-          height: size.height,
-          orientation,
-          width: size.width
-        };
-      }
-      input3 = input3.subarray(i + 2);
-    }
-    throw new TypeError("Invalid JPG, no size found");
-  }
-};
-
-// node_modules/image-size/dist/esm/utils/bit-reader.js
-var BitReader = class {
-  input;
-  endianness;
-  byteOffset = 2;
-  bitOffset = 0;
-  constructor(input3, endianness) {
-    this.input = input3;
-    this.endianness = endianness;
-  }
-  getBits(length = 1) {
-    let result = 0;
-    let bitsRead = 0;
-    while (bitsRead < length) {
-      if (this.byteOffset >= this.input.length) {
-        throw new Error("Reached end of input");
-      }
-      const currentByte = this.input[this.byteOffset];
-      const bitsLeft = 8 - this.bitOffset;
-      const bitsToRead = Math.min(length - bitsRead, bitsLeft);
-      if (this.endianness === "little-endian") {
-        const mask2 = (1 << bitsToRead) - 1;
-        const bits = currentByte >> this.bitOffset & mask2;
-        result |= bits << bitsRead;
-      } else {
-        const mask2 = (1 << bitsToRead) - 1 << 8 - this.bitOffset - bitsToRead;
-        const bits = (currentByte & mask2) >> 8 - this.bitOffset - bitsToRead;
-        result = result << bitsToRead | bits;
-      }
-      bitsRead += bitsToRead;
-      this.bitOffset += bitsToRead;
-      if (this.bitOffset === 8) {
-        this.byteOffset++;
-        this.bitOffset = 0;
-      }
-    }
-    return result;
-  }
-};
-
-// node_modules/image-size/dist/esm/types/jxl-stream.js
-function calculateImageDimension(reader, isSmallImage) {
-  if (isSmallImage) {
-    return 8 * (1 + reader.getBits(5));
-  }
-  const sizeClass = reader.getBits(2);
-  const extraBits = [9, 13, 18, 30][sizeClass];
-  return 1 + reader.getBits(extraBits);
-}
-function calculateImageWidth(reader, isSmallImage, widthMode, height) {
-  if (isSmallImage && widthMode === 0) {
-    return 8 * (1 + reader.getBits(5));
-  }
-  if (widthMode === 0) {
-    return calculateImageDimension(reader, false);
-  }
-  const aspectRatios = [1, 1.2, 4 / 3, 1.5, 16 / 9, 5 / 4, 2];
-  return Math.floor(height * aspectRatios[widthMode - 1]);
-}
-var JXLStream = {
-  validate: (input3) => {
-    return toHexString(input3, 0, 2) === "ff0a";
-  },
-  calculate(input3) {
-    const reader = new BitReader(input3, "little-endian");
-    const isSmallImage = reader.getBits(1) === 1;
-    const height = calculateImageDimension(reader, isSmallImage);
-    const widthMode = reader.getBits(3);
-    const width = calculateImageWidth(reader, isSmallImage, widthMode, height);
-    return { width, height };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/jxl.js
-function extractCodestream(input3) {
-  const jxlcBox = findBox(input3, "jxlc", 0);
-  if (jxlcBox) {
-    return input3.subarray(jxlcBox.offset + 8, jxlcBox.offset + jxlcBox.size);
-  }
-  const partialStreams = extractPartialStreams(input3);
-  if (partialStreams.length > 0) {
-    return concatenateCodestreams(partialStreams);
-  }
-  return void 0;
-}
-function extractPartialStreams(input3) {
-  const partialStreams = [];
-  let offset = 0;
-  while (offset < input3.length) {
-    const jxlpBox = findBox(input3, "jxlp", offset);
-    if (!jxlpBox)
-      break;
-    if (jxlpBox.size < 12) {
-      throw new TypeError("Invalid JXL");
-    }
-    partialStreams.push(input3.slice(jxlpBox.offset + 12, jxlpBox.offset + jxlpBox.size));
-    offset = jxlpBox.offset + jxlpBox.size;
-  }
-  return partialStreams;
-}
-function concatenateCodestreams(partialCodestreams) {
-  const totalLength = partialCodestreams.reduce((acc, curr) => acc + curr.length, 0);
-  const codestream = new Uint8Array(Math.min(16, totalLength));
-  let position = 0;
-  for (const partial2 of partialCodestreams) {
-    if (position >= codestream.length)
-      break;
-    const byteCount = Math.min(partial2.length, codestream.length - position);
-    codestream.set(partial2.subarray(0, byteCount), position);
-    position += byteCount;
-  }
-  return codestream;
-}
-var JXL = {
-  validate: (input3) => {
-    const boxType = toUTF8String(input3, 4, 8);
-    if (boxType !== "JXL ")
-      return false;
-    const ftypBox = findBox(input3, "ftyp", 0);
-    if (!ftypBox)
-      return false;
-    const brand = toUTF8String(input3, ftypBox.offset + 8, ftypBox.offset + 12);
-    return brand === "jxl ";
-  },
-  calculate(input3) {
-    const codestream = extractCodestream(input3);
-    if (codestream)
-      return JXLStream.calculate(codestream);
-    throw new TypeError("Invalid JXL");
-  }
-};
-
-// node_modules/image-size/dist/esm/types/ktx.js
-var KTX = {
-  validate: (input3) => {
-    const signature = toUTF8String(input3, 1, 7);
-    return ["KTX 11", "KTX 20"].includes(signature);
-  },
-  calculate: (input3) => {
-    const type = input3[5] === 49 ? "ktx" : "ktx2";
-    const offset = type === "ktx" ? 36 : 20;
-    return {
-      height: readUInt32LE(input3, offset + 4),
-      width: readUInt32LE(input3, offset),
-      type
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/png.js
-var pngSignature = "PNG\r\n\n";
-var pngImageHeaderChunkName = "IHDR";
-var pngFriedChunkName = "CgBI";
-var PNG = {
-  validate(input3) {
-    if (pngSignature === toUTF8String(input3, 1, 8)) {
-      let chunkName = toUTF8String(input3, 12, 16);
-      if (chunkName === pngFriedChunkName) {
-        chunkName = toUTF8String(input3, 28, 32);
-      }
-      if (chunkName !== pngImageHeaderChunkName) {
-        throw new TypeError("Invalid PNG");
-      }
-      return true;
-    }
-    return false;
-  },
-  calculate(input3) {
-    if (toUTF8String(input3, 12, 16) === pngFriedChunkName) {
-      return {
-        height: readUInt32BE(input3, 36),
-        width: readUInt32BE(input3, 32)
-      };
-    }
-    return {
-      height: readUInt32BE(input3, 20),
-      width: readUInt32BE(input3, 16)
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/pnm.js
-var PNMTypes = {
-  P1: "pbm/ascii",
-  P2: "pgm/ascii",
-  P3: "ppm/ascii",
-  P4: "pbm",
-  P5: "pgm",
-  P6: "ppm",
-  P7: "pam",
-  PF: "pfm"
-};
-var HEADER_SCAN_LIMIT = 64;
-var PAM_HEADER_LIMIT = 256;
-var isWhitespace2 = (byte) => byte === 32 || byte === 9 || byte === 10 || byte === 13;
-var isEndOfLine = (byte) => byte === 10 || byte === 13;
-var handlers = {
-  default: (input3) => {
-    const end = Math.min(input3.length, HEADER_SCAN_LIMIT);
-    const tokens = [];
-    let token = "";
-    let inComment = false;
-    for (let i = 2; i < end && tokens.length < 2; i++) {
-      const byte = input3[i];
-      if (inComment) {
-        inComment = !isEndOfLine(byte);
-      } else if (byte === 35) {
-        inComment = true;
-      } else if (isWhitespace2(byte)) {
-        if (token) {
-          tokens.push(token);
-          token = "";
-        }
-      } else {
-        token += String.fromCharCode(byte);
-      }
-    }
-    if (token && tokens.length < 2)
-      tokens.push(token);
-    if (tokens.length < 2) {
-      throw new TypeError("Invalid PNM");
-    }
-    return {
-      width: Number.parseInt(tokens[0], 10),
-      height: Number.parseInt(tokens[1], 10)
-    };
-  },
-  pam: (input3) => {
-    const header = toUTF8String(input3, 0, Math.min(input3.length, PAM_HEADER_LIMIT));
-    const size = {};
-    for (const line of header.split(/[\r\n]+/)) {
-      if (line.length > 16 || line.charCodeAt(0) > 128) {
-        continue;
-      }
-      const [key, value] = line.split(" ");
-      if (key && value) {
-        size[key.toLowerCase()] = Number.parseInt(value, 10);
-      }
-      if (size.height && size.width) {
-        break;
-      }
-    }
-    if (size.height && size.width) {
-      return {
-        height: size.height,
-        width: size.width
-      };
-    }
-    throw new TypeError("Invalid PAM");
-  }
-};
-var PNM = {
-  validate: (input3) => toUTF8String(input3, 0, 2) in PNMTypes,
-  calculate(input3) {
-    const signature = toUTF8String(input3, 0, 2);
-    const type = PNMTypes[signature];
-    const handler2 = handlers[type] || handlers.default;
-    return handler2(input3);
-  }
-};
-
-// node_modules/image-size/dist/esm/types/psd.js
-var PSD = {
-  validate: (input3) => toUTF8String(input3, 0, 4) === "8BPS",
-  calculate: (input3) => ({
-    height: readUInt32BE(input3, 14),
-    width: readUInt32BE(input3, 18)
-  })
-};
-
-// node_modules/image-size/dist/esm/types/svg.js
-var svgReg = /<svg\s([^>"']|"[^"]*"|'[^']*')*>/;
-var extractorRegExps = {
-  height: /\sheight=(['"])([^%]+?)\1/,
-  root: svgReg,
-  viewbox: /\sviewBox=(['"])(.+?)\1/i,
-  width: /\swidth=(['"])([^%]+?)\1/
-};
-var INCH_CM = 2.54;
-var units = {
-  in: 96,
-  cm: 96 / INCH_CM,
-  em: 16,
-  ex: 8,
-  m: 96 / INCH_CM * 100,
-  mm: 96 / INCH_CM / 10,
-  pc: 96 / 72 / 12,
-  pt: 96 / 72,
-  px: 1
-};
-var unitsReg = new RegExp(`^([0-9.]+(?:e\\d+)?)(${Object.keys(units).join("|")})?$`);
-function parseLength(len) {
-  const m2 = unitsReg.exec(len);
-  if (!m2) {
-    return void 0;
-  }
-  return Math.round(Number(m2[1]) * (units[m2[2]] || 1));
-}
-function parseViewbox(viewbox) {
-  const bounds = viewbox.split(" ");
-  return {
-    height: parseLength(bounds[3]),
-    width: parseLength(bounds[2])
-  };
-}
-function parseAttributes(root) {
-  const width = root.match(extractorRegExps.width);
-  const height = root.match(extractorRegExps.height);
-  const viewbox = root.match(extractorRegExps.viewbox);
-  return {
-    height: height && parseLength(height[2]),
-    viewbox: viewbox && parseViewbox(viewbox[2]),
-    width: width && parseLength(width[2])
-  };
-}
-function calculateByDimensions(attrs) {
-  return {
-    height: attrs.height,
-    width: attrs.width
-  };
-}
-function calculateByViewbox(attrs, viewbox) {
-  const ratio = viewbox.width / viewbox.height;
-  if (attrs.width) {
-    return {
-      height: Math.floor(attrs.width / ratio),
-      width: attrs.width
-    };
-  }
-  if (attrs.height) {
-    return {
-      height: attrs.height,
-      width: Math.floor(attrs.height * ratio)
-    };
-  }
-  return {
-    height: viewbox.height,
-    width: viewbox.width
-  };
-}
-var SVG = {
-  validate: (input3) => svgReg.test(toUTF8String(input3, 0, 1e3)),
-  calculate(input3) {
-    const root = toUTF8String(input3).match(extractorRegExps.root);
-    if (root) {
-      const attrs = parseAttributes(root[0]);
-      if (attrs.width && attrs.height) {
-        return calculateByDimensions(attrs);
-      }
-      if (attrs.viewbox) {
-        return calculateByViewbox(attrs, attrs.viewbox);
-      }
-    }
-    throw new TypeError("Invalid SVG");
-  }
-};
-
-// node_modules/image-size/dist/esm/types/tga.js
-var TGA = {
-  validate(input3) {
-    return readUInt16LE(input3, 0) === 0 && readUInt16LE(input3, 4) === 0;
-  },
-  calculate(input3) {
-    return {
-      height: readUInt16LE(input3, 14),
-      width: readUInt16LE(input3, 12)
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/tiff.js
-var CONSTANTS = {
-  TAG: {
-    WIDTH: 256,
-    HEIGHT: 257,
-    COMPRESSION: 259
-  },
-  TYPE: {
-    SHORT: 3,
-    LONG: 4,
-    LONG8: 16
-  },
-  ENTRY_SIZE: {
-    STANDARD: 12,
-    BIG: 20
-  },
-  COUNT_SIZE: {
-    STANDARD: 2,
-    BIG: 8
-  }
-};
-function readIFD(input3, { isBigEndian, isBigTiff }) {
-  const view = new DataView(input3.buffer, input3.byteOffset);
-  const le2 = !isBigEndian;
-  const ifdOffset = isBigTiff ? Number(view.getBigUint64(8, le2)) : view.getUint32(4, le2);
-  const entryCountSize = isBigTiff ? CONSTANTS.COUNT_SIZE.BIG : CONSTANTS.COUNT_SIZE.STANDARD;
-  return input3.slice(ifdOffset + entryCountSize);
-}
-function readTagValue(view, type, offset, le2) {
-  switch (type) {
-    case CONSTANTS.TYPE.SHORT:
-      return view.getUint16(offset, le2);
-    case CONSTANTS.TYPE.LONG:
-      return view.getUint32(offset, le2);
-    case CONSTANTS.TYPE.LONG8: {
-      const value = Number(view.getBigUint64(offset, le2));
-      if (value > Number.MAX_SAFE_INTEGER) {
-        throw new TypeError("Value too large");
-      }
-      return value;
-    }
-    default:
-      return 0;
-  }
-}
-function extractTags(input3, { isBigEndian, isBigTiff }) {
-  const tags = {};
-  const entrySize = isBigTiff ? CONSTANTS.ENTRY_SIZE.BIG : CONSTANTS.ENTRY_SIZE.STANDARD;
-  const valueOffset = isBigTiff ? 12 : 8;
-  const view = new DataView(input3.buffer, input3.byteOffset);
-  const le2 = !isBigEndian;
-  for (let offset = 0; offset + entrySize < input3.length; offset += entrySize) {
-    const code2 = view.getUint16(offset, le2);
-    const type = view.getUint16(offset + 2, le2);
-    const length = isBigTiff ? Number(view.getBigUint64(offset + 4, le2)) : view.getUint32(offset + 4, le2);
-    if (code2 === 0)
-      break;
-    if (length === 1 && (type === CONSTANTS.TYPE.SHORT || type === CONSTANTS.TYPE.LONG || isBigTiff && type === CONSTANTS.TYPE.LONG8)) {
-      tags[code2] = readTagValue(view, type, offset + valueOffset, le2);
-    }
-  }
-  return tags;
-}
-function determineFormat(input3) {
-  const signature = toUTF8String(input3, 0, 2);
-  const isBigEndian = signature === "MM";
-  const view = new DataView(input3.buffer, input3.byteOffset);
-  const version2 = view.getUint16(2, !isBigEndian);
-  return {
-    isBigEndian,
-    isBigTiff: version2 === 43
-  };
-}
-function validateBigTIFFHeader(input3, isBigEndian) {
-  const view = new DataView(input3.buffer, input3.byteOffset);
-  const le2 = !isBigEndian;
-  const byteSize = view.getUint16(4, le2);
-  const reserved = view.getUint16(6, le2);
-  if (byteSize !== 8 || reserved !== 0) {
-    throw new TypeError("Invalid BigTIFF header");
-  }
-}
-var signatures = /* @__PURE__ */ new Set([
-  "49492a00",
-  "4d4d002a",
-  "49492b00",
-  "4d4d002b"
-]);
-var TIFF = {
-  validate: (input3) => {
-    const signature = toHexString(input3, 0, 4);
-    return signatures.has(signature);
-  },
-  calculate(input3) {
-    const format = determineFormat(input3);
-    if (format.isBigTiff) {
-      validateBigTIFFHeader(input3, format.isBigEndian);
-    }
-    const ifdBuffer = readIFD(input3, format);
-    const tags = extractTags(ifdBuffer, format);
-    const info3 = {
-      height: tags[CONSTANTS.TAG.HEIGHT],
-      width: tags[CONSTANTS.TAG.WIDTH],
-      type: format.isBigTiff ? "bigtiff" : "tiff"
-    };
-    if (tags[CONSTANTS.TAG.COMPRESSION]) {
-      info3.compression = tags[CONSTANTS.TAG.COMPRESSION];
-    }
-    if (!info3.width || !info3.height) {
-      throw new TypeError("Invalid Tiff. Missing tags");
-    }
-    return info3;
-  }
-};
-
-// node_modules/image-size/dist/esm/types/webp.js
-function calculateExtended(input3) {
-  return {
-    height: 1 + readUInt24LE(input3, 7),
-    width: 1 + readUInt24LE(input3, 4)
-  };
-}
-function calculateLossless(input3) {
-  return {
-    height: 1 + ((input3[4] & 15) << 10 | input3[3] << 2 | (input3[2] & 192) >> 6),
-    width: 1 + ((input3[2] & 63) << 8 | input3[1])
-  };
-}
-function calculateLossy(input3) {
-  return {
-    height: readInt16LE(input3, 8) & 16383,
-    width: readInt16LE(input3, 6) & 16383
-  };
-}
-var WEBP = {
-  validate(input3) {
-    const riffHeader = "RIFF" === toUTF8String(input3, 0, 4);
-    const webpHeader = "WEBP" === toUTF8String(input3, 8, 12);
-    const vp8Header = "VP8" === toUTF8String(input3, 12, 15);
-    return riffHeader && webpHeader && vp8Header;
-  },
-  calculate(_input) {
-    const chunkHeader = toUTF8String(_input, 12, 16);
-    const input3 = _input.slice(20, 30);
-    if (chunkHeader === "VP8X") {
-      const extendedHeader = input3[0];
-      const validStart = (extendedHeader & 192) === 0;
-      const validEnd = (extendedHeader & 1) === 0;
-      if (validStart && validEnd) {
-        return calculateExtended(input3);
-      }
-      throw new TypeError("Invalid WebP");
-    }
-    if (chunkHeader === "VP8 " && input3[0] !== 47) {
-      return calculateLossy(input3);
-    }
-    const signature = toHexString(input3, 3, 6);
-    if (chunkHeader === "VP8L" && signature !== "9d012a") {
-      return calculateLossless(input3);
-    }
-    throw new TypeError("Invalid WebP");
-  }
-};
-
-// node_modules/image-size/dist/esm/types/index.js
-var typeHandlers = /* @__PURE__ */ new Map([
-  ["bmp", BMP],
-  ["cur", CUR],
-  ["dds", DDS],
-  ["gif", GIF],
-  ["heif", HEIF],
-  ["icns", ICNS],
-  ["ico", ICO],
-  ["j2c", J2C],
-  ["jp2", JP2],
-  ["jpg", JPG],
-  ["jxl", JXL],
-  ["jxl-stream", JXLStream],
-  ["ktx", KTX],
-  ["png", PNG],
-  ["pnm", PNM],
-  ["psd", PSD],
-  ["svg", SVG],
-  ["tga", TGA],
-  ["tiff", TIFF],
-  ["webp", WEBP]
-]);
-var types = Array.from(typeHandlers.keys());
-
-// node_modules/image-size/dist/esm/detector.js
-var firstBytes = /* @__PURE__ */ new Map([
-  [0, ["cur", "heif", "ico", "jp2", "jxl", "tga"]],
-  [56, ["psd"]],
-  [60, ["svg"]],
-  [66, ["bmp"]],
-  [68, ["dds"]],
-  [71, ["gif"]],
-  [73, ["tiff"]],
-  [77, ["tiff"]],
-  [80, ["pnm"]],
-  [82, ["webp"]],
-  [105, ["icns"]],
-  [137, ["png"]],
-  [171, ["ktx"]],
-  [255, ["j2c", "jpg", "jxl-stream"]]
-]);
-function detector(input3) {
-  const byte = input3[0];
-  const candidates = firstBytes.get(byte);
-  const predicate = (type) => typeHandlers.get(type)?.validate(input3);
-  return candidates?.find(predicate) || types.find(predicate);
-}
-
-// node_modules/image-size/dist/esm/lookup.js
-var globalOptions = {
-  disabledTypes: []
-};
-function imageSize(input3) {
-  const type = detector(input3);
-  if (typeof type !== "undefined") {
-    if (globalOptions.disabledTypes.indexOf(type) > -1) {
-      throw new TypeError(`disabled file type: ${type}`);
-    }
-    const size = typeHandlers.get(type)?.calculate(input3);
-    if (size !== void 0) {
-      size.type = size.type ?? type;
-      if (size.images && size.images.length > 1) {
-        const largestImage = size.images.reduce((largest, current) => {
-          return current.width * current.height > largest.width * largest.height ? current : largest;
-        }, size.images[0]);
-        size.width = largestImage.width;
-        size.height = largestImage.height;
-      }
-      return size;
-    }
-  }
-  throw new TypeError(`unsupported file type: ${type}`);
-}
-
-// src/github/image-links.ts
-var GITHUB_COM = "https://github.com";
-var USER_CONTENT_HOSTS = ["private-user-images.githubusercontent.com", "user-images.githubusercontent.com"];
-var ATTACHMENT_BUCKET = "github-production-user-asset-6210df.s3.amazonaws.com";
-function parse4(url) {
-  try {
-    return new URL(url);
-  } catch {
-    return void 0;
-  }
-}
-function serverOf(serverUrl) {
-  return parse4(serverUrl.replace(/\/+$/, "")) ?? new URL(GITHUB_COM);
-}
-function isGitHubCom(server) {
-  return server.origin === GITHUB_COM;
-}
-var SERVER_ASSET_PATH = /^\/(?:user-attachments\/assets\/[\w-]+|[\w.-]+\/[\w.-]+\/assets\/\d+\/[\w-]+)\/?$/;
-function isFetchableImageLink(url, serverUrl) {
-  const u2 = parse4(url);
-  const server = serverOf(serverUrl);
-  if (!u2 || u2.username || u2.password) return false;
-  if (u2.origin === server.origin) return SERVER_ASSET_PATH.test(u2.pathname);
-  return isGitHubCom(server) && u2.protocol === "https:" && !u2.port && USER_CONTENT_HOSTS.includes(u2.hostname);
-}
-function redirectAllowed(u2, server) {
-  if (u2.username || u2.password) return false;
-  if (u2.origin === server.origin) return true;
-  if (isGitHubCom(server))
-    return u2.protocol === "https:" && !u2.port && (USER_CONTENT_HOSTS.includes(u2.hostname) || u2.hostname === ATTACHMENT_BUCKET);
-  return u2.protocol === server.protocol && (u2.hostname === server.hostname || u2.hostname.endsWith(`.${server.hostname}`));
-}
-
-// src/github/images.ts
-var IMAGE_LIMITS = {
-  count: 5,
-  bytesEach: 3932160,
-  bytesTotal: 10 * 1024 * 1024,
-  maxSide: 8e3,
-  redirects: 5,
-  timeoutMs: 2e4
-};
-function sniffImageType(b3) {
-  const ascii = (from, to2) => Buffer.from(b3.subarray(from, to2)).toString("latin1");
-  if (b3.length >= 8 && ascii(0, 8) === "\x89PNG\r\n\n") return "image/png";
-  if (b3.length >= 3 && b3[0] === 255 && b3[1] === 216 && b3[2] === 255) return "image/jpeg";
-  if (b3.length >= 6 && (ascii(0, 6) === "GIF87a" || ascii(0, 6) === "GIF89a")) return "image/gif";
-  if (b3.length >= 12 && ascii(0, 4) === "RIFF" && ascii(8, 12) === "WEBP") return "image/webp";
-  return void 0;
-}
-function mib(n) {
-  return `${(n / 1024 / 1024).toFixed(2).replace(/\.?0+$/, "")} MiB`;
-}
-var Skip = class extends Error {
-};
-async function readCapped(res, cap) {
-  const declared = Number(res.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > cap) {
-    await res.body?.cancel().catch(() => {
-    });
-    throw new Skip(`too large (${mib(declared)}, over the ${mib(cap)} cap for an image)`);
-  }
-  const chunks = [];
-  let total2 = 0;
-  if (!res.body) return Buffer.alloc(0);
-  const reader = res.body.getReader();
-  for (; ; ) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total2 += value.byteLength;
-    if (total2 > cap) {
-      await reader.cancel().catch(() => {
-      });
-      throw new Skip(`too large (over the ${mib(cap)} cap for an image)`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
-}
-async function download(url, access3, server, signal) {
-  let current = new URL(url);
-  let tokenAllowed = true;
-  for (let hop = 0; ; hop++) {
-    tokenAllowed &&= current.origin === server.origin;
-    const headers = { "user-agent": "backend-developer-action", accept: "image/*" };
-    if (tokenAllowed && access3.token) headers.authorization = `token ${access3.token}`;
-    const res = await fetch(current, { headers, redirect: "manual", signal });
-    if (res.status >= 300 && res.status < 400 && res.headers.has("location")) {
-      await res.body?.cancel().catch(() => {
-      });
-      if (hop >= IMAGE_LIMITS.redirects) throw new Skip(`more than ${IMAGE_LIMITS.redirects} redirects`);
-      const next = parse4(new URL(res.headers.get("location"), current).href);
-      if (!next || !redirectAllowed(next, server))
-        throw new Skip(`redirected to a host that is not allowed (${next?.host ?? "an invalid URL"})`);
-      current = next;
-      continue;
-    }
-    if (!res.ok) {
-      await res.body?.cancel().catch(() => {
-      });
-      throw new Skip(`the server answered HTTP ${res.status}`);
-    }
-    return readCapped(res, IMAGE_LIMITS.bytesEach);
-  }
-}
-async function fetchOne(url, access3, server, signal) {
-  try {
-    const data = await download(url, access3, server, signal);
-    const mediaType = sniffImageType(data);
-    if (!mediaType) return { ok: false, url, reason: "not a PNG, JPEG, GIF or WebP image" };
-    let size;
-    try {
-      size = imageSize(data);
-    } catch (e) {
-      return { ok: false, url, reason: `its size could not be read (${errorMessage(e)})` };
-    }
-    const width = size.width ?? 0;
-    const height = size.height ?? 0;
-    if (!width || !height) return { ok: false, url, reason: "its size could not be read" };
-    if (width > IMAGE_LIMITS.maxSide || height > IMAGE_LIMITS.maxSide) {
-      return {
-        ok: false,
-        url,
-        reason: `too large (${width}\xD7${height} px; the model takes at most ${IMAGE_LIMITS.maxSide} px a side)`
-      };
-    }
-    return { ok: true, url, mediaType, data, width, height };
-  } catch (e) {
-    if (e instanceof Skip) return { ok: false, url, reason: e.message };
-    if (access3.signal?.aborted) return { ok: false, url, reason: "the run was cancelled" };
-    if (signal.aborted)
-      return {
-        ok: false,
-        url,
-        reason: `not fetched in time (${(access3.timeoutMs ?? IMAGE_LIMITS.timeoutMs) / 1e3} s)`
-      };
-    return { ok: false, url, reason: `the fetch failed (${errorMessage(e)})` };
-  }
-}
-async function fetchImages(urls, access3) {
-  const server = serverOf(access3.serverUrl);
-  const timeout = AbortSignal.timeout(access3.timeoutMs ?? IMAGE_LIMITS.timeoutMs);
-  const signal = access3.signal ? AbortSignal.any([access3.signal, timeout]) : timeout;
-  let wanted = 0;
-  const results = await Promise.all(
-    urls.map(async (url) => {
-      if (!isFetchableImageLink(url, access3.serverUrl))
-        return { ok: false, url, reason: "its host is not allowed (only images uploaded to GitHub are fetched)" };
-      if (++wanted > IMAGE_LIMITS.count)
-        return { ok: false, url, reason: `at most ${IMAGE_LIMITS.count} images are fetched per run` };
-      return fetchOne(url, access3, server, signal);
-    })
-  );
-  let total2 = 0;
-  return results.map((r2) => {
-    if (!r2.ok) return r2;
-    if (total2 + r2.data.length > IMAGE_LIMITS.bytesTotal)
-      return { ok: false, url: r2.url, reason: `the images together would exceed ${mib(IMAGE_LIMITS.bytesTotal)}` };
-    total2 += r2.data.length;
-    return r2;
-  });
+// src/session/project-prompt.ts
+var KB = INSTRUCTIONS_MAX_BYTES / 1024;
+function skillAccess(tools) {
+  if (tools.includes("Skill")) return "Skill";
+  return tools.includes("Read") || tools.includes("Bash") ? "Read" : null;
 }
 
 // src/session/status.ts
@@ -74929,7 +75055,7 @@ function parseStatus(text) {
     if (!current) continue;
     if (current === "FILES") {
       if (line.item || !/\s/.test(line.value)) files.push(...splitFiles(line.value));
-    } else fields[current] = join5(fields[current], line.value);
+    } else fields[current] = join6(fields[current], line.value);
   }
   const summary2 = clean(fields.SUMMARY ?? "");
   if (!summary2) return null;
@@ -75003,7 +75129,7 @@ function optional(s) {
   const v2 = clean(s);
   return NO_FILES.test(v2) ? void 0 : v2;
 }
-function join5(a, b3) {
+function join6(a, b3) {
   return a ? `${a} ${b3}` : b3;
 }
 function collapseSpace(s) {
@@ -75320,7 +75446,9 @@ async function runSession(s) {
     workspace: s.workspace,
     branch: s.branch,
     sandboxInfo: s.toolbox.sandboxInfo,
-    referenceDocs: s.agent.referenceRoots
+    referenceDocs: s.agent.referenceRoots,
+    instructions: ctx.instructions,
+    skills: { list: s.skills ?? [], via: skillAccess(s.toolbox.definitions.map((d2) => d2.name)) }
   });
   const task = taskContent({ ...s.task, repoContext: ctx.text }, s.images);
   s.transcript.write({
@@ -75368,34 +75496,6 @@ function describeImage(f3, i) {
   return f3.ok ? { n: i + 1, mediaType: f3.mediaType, bytes: f3.data.length, width: f3.width, height: f3.height } : { n: i + 1, skipped: f3.reason };
 }
 
-// src/session/transcript.ts
-import { createWriteStream, mkdirSync } from "node:fs";
-import { dirname as dirname2 } from "node:path";
-var Transcript = class {
-  path;
-  stream;
-  redact;
-  t0 = Date.now();
-  log;
-  constructor(path15, redact, log = silentLogger) {
-    this.path = path15;
-    this.redact = redact;
-    this.log = log;
-  }
-  write(entry) {
-    if (!this.stream) {
-      mkdirSync(dirname2(this.path), { recursive: true });
-      this.stream = createWriteStream(this.path, { flags: "a", mode: 384 });
-      this.stream.on("error", (e) => this.log.warning(`Transcript ${this.path}: ${e.message}`));
-    }
-    this.stream.write(this.redact(JSON.stringify({ t: Date.now() - this.t0, ...entry })) + "\n");
-  }
-  close() {
-    const s = this.stream;
-    return s ? new Promise((r2) => s.end(r2)) : Promise.resolve();
-  }
-};
-
 // node_modules/zod/v4/core/util.js
 function getEnumValues(entries) {
   const numericValues = Object.values(entries).filter((v2) => typeof v2 === "number");
@@ -75423,6 +75523,9 @@ var Cached = class {
 };
 function cached(getter) {
   return new Cached(getter);
+}
+function nullish(input5) {
+  return input5 === null || input5 === void 0;
 }
 function cleanRegex(source) {
   const start = source.startsWith("^") ? 1 : 0;
@@ -75556,6 +75659,27 @@ function finalizeIssue(iss, ctx, config2) {
     full.input = iss.input;
   }
   return full;
+}
+var highSurrogate = /[\uD800-\uDBFF]/;
+function codePointLength(str2) {
+  const units2 = str2.length;
+  if (!highSurrogate.test(str2))
+    return units2;
+  let count2 = units2;
+  for (let i = 0; i < units2 - 1; i++) {
+    if ((str2.charCodeAt(i) & 64512) === 55296 && (str2.charCodeAt(i + 1) & 64512) === 56320) {
+      count2--;
+      i++;
+    }
+  }
+  return count2;
+}
+function getLengthableOrigin(input5) {
+  if (Array.isArray(input5))
+    return "array";
+  if (typeof input5 === "string")
+    return "string";
+  return "unknown";
 }
 function members(proto, table) {
   for (const key in table) {
@@ -75891,6 +76015,10 @@ var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
   inst._zod.def = def;
   (_a4 = inst._zod).onattach ?? (_a4.onattach = []);
 });
+var _whenHasLength = (payload) => {
+  const val = payload.value;
+  return !nullish(val) && val.length !== void 0;
+};
 var numericOriginMap = {
   number: "number",
   bigint: "bigint",
@@ -75939,23 +76067,23 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
   const origin = isInt ? "int" : "number";
   const [minimum, maximum] = NUMBER_FORMAT_RANGES[def.format];
   inst._zod.check = (payload) => {
-    const input3 = payload.value;
+    const input5 = payload.value;
     if (isInt) {
-      if (!Number.isInteger(input3)) {
+      if (!Number.isInteger(input5)) {
         payload.issues.push({
           expected: origin,
           format: def.format,
           code: "invalid_type",
           continue: false,
-          input: input3,
+          input: input5,
           inst
         });
         return;
       }
-      if (!Number.isSafeInteger(input3)) {
-        if (input3 > 0) {
+      if (!Number.isSafeInteger(input5)) {
+        if (input5 > 0) {
           payload.issues.push({
-            input: input3,
+            input: input5,
             code: "too_big",
             maximum: Number.MAX_SAFE_INTEGER,
             note: "Integers must be within the safe integer range.",
@@ -75966,7 +76094,7 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
           });
         } else {
           payload.issues.push({
-            input: input3,
+            input: input5,
             code: "too_small",
             minimum: Number.MIN_SAFE_INTEGER,
             note: "Integers must be within the safe integer range.",
@@ -75979,10 +76107,10 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
         return;
       }
     }
-    if (input3 < minimum) {
+    if (input5 < minimum) {
       payload.issues.push({
         origin: "number",
-        input: input3,
+        input: input5,
         code: "too_small",
         minimum,
         inclusive: true,
@@ -75990,10 +76118,10 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
         continue: !def.abort
       });
     }
-    if (input3 > maximum) {
+    if (input5 > maximum) {
       payload.issues.push({
         origin: "number",
-        input: input3,
+        input: input5,
         code: "too_big",
         maximum,
         inclusive: true,
@@ -76001,6 +76129,28 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
         continue: !def.abort
       });
     }
+  };
+});
+var $ZodCheckMinLength = /* @__PURE__ */ $constructor("$ZodCheckMinLength", (inst, def) => {
+  var _a4;
+  $ZodCheck.init(inst, def);
+  (_a4 = inst._zod.def).when ?? (_a4.when = _whenHasLength);
+  inst._zod.check = (payload) => {
+    const input5 = payload.value;
+    const units2 = input5.length;
+    const length = typeof input5 === "string" && units2 >= def.minimum && units2 < def.minimum * 2 ? codePointLength(input5) : units2;
+    if (length >= def.minimum)
+      return;
+    const origin = getLengthableOrigin(input5);
+    payload.issues.push({
+      origin,
+      code: "too_small",
+      minimum: def.minimum,
+      inclusive: true,
+      input: input5,
+      inst,
+      continue: !def.abort
+    });
   };
 });
 
@@ -76173,15 +76323,15 @@ var $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
         payload.value = Number(payload.value);
       } catch (_3) {
       }
-    const input3 = payload.value;
-    if (typeof input3 === "number" && !Number.isNaN(input3) && Number.isFinite(input3)) {
+    const input5 = payload.value;
+    if (typeof input5 === "number" && !Number.isNaN(input5) && Number.isFinite(input5)) {
       return payload;
     }
-    const received = typeof input3 === "number" ? Number.isNaN(input3) ? "NaN" : !Number.isFinite(input3) ? String(input3) : void 0 : void 0;
+    const received = typeof input5 === "number" ? Number.isNaN(input5) ? "NaN" : !Number.isFinite(input5) ? String(input5) : void 0 : void 0;
     payload.issues.push({
       expected: "number",
       code: "invalid_type",
-      input: input3,
+      input: input5,
       inst,
       ...received ? { received } : {}
     });
@@ -76201,13 +76351,13 @@ var $ZodBoolean = /* @__PURE__ */ $constructor("$ZodBoolean", (inst, def) => {
         payload.value = Boolean(payload.value);
       } catch (_3) {
       }
-    const input3 = payload.value;
-    if (typeof input3 === "boolean")
+    const input5 = payload.value;
+    if (typeof input5 === "boolean")
       return payload;
     payload.issues.push({
       expected: "boolean",
       code: "invalid_type",
-      input: input3,
+      input: input5,
       inst
     });
     return payload;
@@ -76247,7 +76397,7 @@ function capSize(inst, size) {
     return parse6(payload, ctx);
   };
 }
-var arraySize = (input3) => Array.isArray(input3) ? input3.length : -1;
+var arraySize = (input5) => Array.isArray(input5) ? input5.length : -1;
 function handleArrayResult(result, final, index) {
   if (result.issues.length) {
     final.issues.push(...prefixIssues(index, result.issues));
@@ -76259,21 +76409,21 @@ var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
   const memo = globalConfig.memoizer;
   memo?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
-    const input3 = payload.value;
-    if (!Array.isArray(input3)) {
+    const input5 = payload.value;
+    if (!Array.isArray(input5)) {
       payload.issues.push({
         expected: "array",
         code: "invalid_type",
-        input: input3,
+        input: input5,
         inst
       });
       return payload;
     }
-    payload.value = memo ? memo.alloc(inst, payload, Array(input3.length), ctx) : Array(input3.length);
+    payload.value = memo ? memo.alloc(inst, payload, Array(input5.length), ctx) : Array(input5.length);
     const proms = [];
     const abortEarly = ctx?.abortEarly;
-    for (let i = 0; i < input3.length; i++) {
-      const item = input3[i];
+    for (let i = 0; i < input5.length; i++) {
+      const item = input5[i];
       const result = def.element._zod.run({
         value: item,
         issues: []
@@ -76293,8 +76443,8 @@ var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
   };
   capSize(inst, arraySize);
 });
-function handlePropertyResult(result, final, key, input3, optin, optout) {
-  const isPresent = key in input3;
+function handlePropertyResult(result, final, key, input5, optin, optout) {
+  const isPresent = key in input5;
   const isOptionalOut = optout === "optional";
   if (!isPresent && isOptionalOut && optin === "optional") {
     return;
@@ -76346,7 +76496,7 @@ function normalizeDef(def) {
     optionalKeys: new Set(okeys)
   };
 }
-function handleCatchall(proms, input3, payload, ctx, def, inst, abortEarly) {
+function handleCatchall(proms, input5, payload, ctx, def, inst, abortEarly) {
   const unrecognized = [];
   const keySet = def.keySet;
   const _catchall = def.catchall._zod;
@@ -76354,7 +76504,7 @@ function handleCatchall(proms, input3, payload, ctx, def, inst, abortEarly) {
   const optin = _catchall.optin;
   const optout = _catchall.optout;
   let seen = 0;
-  for (const key in input3) {
+  for (const key in input5) {
     if (abortEarly && payload.issues.length !== seen) {
       if (aborted(payload, seen))
         break;
@@ -76371,18 +76521,18 @@ function handleCatchall(proms, input3, payload, ctx, def, inst, abortEarly) {
       unrecognized.push(key);
       continue;
     }
-    const r2 = _catchall.run({ value: input3[key], issues: [] }, ctx);
+    const r2 = _catchall.run({ value: input5[key], issues: [] }, ctx);
     if (r2 instanceof Promise) {
-      proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input3, optin, optout)));
+      proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input5, optin, optout)));
     } else {
-      handlePropertyResult(r2, payload, key, input3, optin, optout);
+      handlePropertyResult(r2, payload, key, input5, optin, optout);
     }
   }
   if (unrecognized.length) {
     payload.issues.push({
       code: "unrecognized_keys",
       keys: unrecognized,
-      input: input3,
+      input: input5,
       inst,
       // Describes the shape of the input, not the validity of the parsed value, so it never aborts. The parse still fails; the schema's own checks just get to run first, and an enclosing intersection can reconcile the key against a sibling operand.
       continue: true
@@ -76433,12 +76583,12 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
   memo?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
     value ?? (value = _normalized.value);
-    const input3 = payload.value;
-    if (!isObject2(input3)) {
+    const input5 = payload.value;
+    if (!isObject2(input5)) {
       payload.issues.push({
         expected: "object",
         code: "invalid_type",
-        input: input3,
+        input: input5,
         inst
       });
       return payload;
@@ -76459,17 +76609,17 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
       const el = shape[key];
       const optin = el._zod.optin;
       const optout = el._zod.optout;
-      const r2 = el._zod.run({ value: input3[key], issues: [] }, ctx);
+      const r2 = el._zod.run({ value: input5[key], issues: [] }, ctx);
       if (r2 instanceof Promise) {
-        proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input3, optin, optout)));
+        proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input5, optin, optout)));
       } else {
-        handlePropertyResult(r2, payload, key, input3, optin, optout);
+        handlePropertyResult(r2, payload, key, input5, optin, optout);
       }
     }
     if (!catchall) {
       return proms.length ? Promise.all(proms).then(() => payload) : payload;
     }
-    return handleCatchall(proms, input3, payload, ctx, _normalized.value, inst, abortEarly === true);
+    return handleCatchall(proms, input5, payload, ctx, _normalized.value, inst, abortEarly === true);
   };
 });
 var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
@@ -76482,14 +76632,14 @@ var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
     return new RegExp(patternValues.length ? `^(${patternValues.map((o2) => escapeRegex(o2.toString())).join("|")})$` : "^[^\\s\\S]$");
   });
   inst._zod.parse = (payload, _ctx) => {
-    const input3 = payload.value;
-    if (valuesSet.has(input3)) {
+    const input5 = payload.value;
+    if (valuesSet.has(input5)) {
       return payload;
     }
     payload.issues.push({
       code: "invalid_value",
       values,
-      input: input3,
+      input: input5,
       inst
     });
     return payload;
@@ -76622,6 +76772,14 @@ function _gte(value, params) {
     ...normalizeParams(params),
     value,
     inclusive: true
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _minLength(minimum, params) {
+  return new $ZodCheckMinLength({
+    check: "min_length",
+    ...normalizeParams(params),
+    minimum
   });
 }
 // @__NO_SIDE_EFFECTS__
@@ -76879,8 +77037,8 @@ function foldObjects(members2) {
   }
   const properties = {};
   const required2 = /* @__PURE__ */ new Set();
-  for (const object of objects) {
-    for (const key in object.properties) {
+  for (const object2 of objects) {
+    for (const key in object2.properties) {
       if (Object.prototype.hasOwnProperty.call(properties, key))
         continue;
       const parts = [];
@@ -76894,18 +77052,18 @@ function foldObjects(members2) {
       const merged = parts.length === 1 ? parts[0] : foldObjects(parts) ?? { allOf: parts };
       assignProp(properties, key, merged);
     }
-    for (const key of object.required ?? [])
+    for (const key of object2.required ?? [])
       required2.add(key);
   }
   const folded = { type: "object", properties };
   if (required2.size)
     folded.required = [...required2];
-  if (objects.every((object) => object.additionalProperties === false)) {
+  if (objects.every((object2) => object2.additionalProperties === false)) {
     folded.additionalProperties = false;
   } else {
     const constraints = [];
-    for (const object of objects) {
-      const constraint = undeclaredConstraint(object);
+    for (const object2 of objects) {
+      const constraint = undeclaredConstraint(object2);
       if (constraint && !constraints.some((seen) => JSON.stringify(seen) === JSON.stringify(constraint)))
         constraints.push(constraint);
     }
@@ -77875,9 +78033,9 @@ var allProcessors = {
   optional: optionalProcessor,
   lazy: lazyProcessor
 };
-function toJSONSchema(input3, params) {
-  if ("_idmap" in input3) {
-    const registry3 = input3;
+function toJSONSchema(input5, params) {
+  if ("_idmap" in input5) {
+    const registry3 = input5;
     const ctx2 = initializeContext({ ...params, processors: allProcessors });
     const defs = {};
     for (const entry of registry3._idmap.entries()) {
@@ -77905,9 +78063,9 @@ function toJSONSchema(input3, params) {
     return { schemas };
   }
   const ctx = initializeContext({ ...params, processors: allProcessors });
-  processSchema(input3, ctx);
-  extractDefs(ctx, input3);
-  return finalize(ctx, input3);
+  processSchema(input5, ctx);
+  extractDefs(ctx, input5);
+  return finalize(ctx, input5);
 }
 
 // node_modules/zod/v4/mini/schemas.js
@@ -78014,6 +78172,15 @@ var ZodMiniObject = /* @__PURE__ */ $constructor("ZodMiniObject", (inst, def) =>
   installLazyProp(inst, "shape", (self2) => self2._zod.def.shape, false);
 });
 // @__NO_SIDE_EFFECTS__
+function object(shape, params) {
+  const def = {
+    type: "object",
+    shape: shape ?? {},
+    ...normalizeParams(params)
+  };
+  return new ZodMiniObject(def);
+}
+// @__NO_SIDE_EFFECTS__
 function strictObject(shape, params) {
   return new ZodMiniObject({
     type: "object",
@@ -78081,7 +78248,7 @@ import { existsSync as existsSync7 } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 
 // src/tools/limits.ts
-import { existsSync as existsSync5, mkdirSync as mkdirSync2, readFileSync as readFileSync3, rmdirSync, writeFileSync } from "node:fs";
+import { existsSync as existsSync5, mkdirSync, readFileSync as readFileSync3, rmdirSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import * as path5 from "node:path";
 var MAX_PROCESSES = 1024;
@@ -78099,7 +78266,7 @@ function createPidsCgroup(root, max) {
     }
     if (!v2 && !existsSync5(path5.join(base, "cgroup.procs"))) return { error: `no pids cgroup hierarchy at ${base}` };
     const dir = path5.join(base, `backend-developer-sandbox-${process.pid}-${randomBytes(4).toString("hex")}`);
-    mkdirSync2(dir);
+    mkdirSync(dir);
     try {
       writeFileSync(path5.join(dir, "pids.max"), String(max));
     } catch (e) {
@@ -78983,34 +79150,30 @@ function defineTool(spec) {
   return {
     definition,
     readOnly: spec.readOnly,
-    async call(input3, ctx) {
-      const parsed = parseInput(spec.input, definition, input3);
+    async call(input5, ctx) {
+      const parsed = parseInput(spec.input, definition, input5);
       if (!parsed.ok) return fail(spec.name, parsed.message);
       return spec.run(parsed.data, ctx);
     }
   };
 }
-var PROPERTY_KEYS = ["type", "enum", "minimum", "maximum", "items", "description"];
+var PROPERTY_KEYS = [
+  "type",
+  "enum",
+  "minimum",
+  "maximum",
+  "minLength",
+  "items",
+  "properties",
+  "required",
+  "additionalProperties",
+  "description"
+];
 function toInputSchema(schema) {
   const json = toJSONSchema(schema, { io: "input", unrepresentable: "throw" });
   if (json.type !== "object") throw new Error("a tool input schema must be an object");
   const properties = {};
-  for (const [key, prop] of Object.entries(json.properties ?? {})) {
-    const out = {};
-    for (const k2 of PROPERTY_KEYS) {
-      const v2 = prop[k2];
-      if (v2 === void 0) continue;
-      if ((k2 === "minimum" || k2 === "maximum") && Math.abs(v2) === Number.MAX_SAFE_INTEGER) continue;
-      if (k2 === "items" && JSON.stringify(v2) !== '{"type":"string"}')
-        throw new Error(
-          `tool input '${key}' is an array of something other than strings, outside the supported subset`
-        );
-      out[k2] = v2;
-    }
-    const extra = Object.keys(prop).filter((k2) => !PROPERTY_KEYS.includes(k2));
-    if (extra.length) throw new Error(`tool input '${key}' uses ${extra.join(", ")}, outside the supported subset`);
-    properties[key] = out;
-  }
+  for (const [key, prop] of Object.entries(json.properties ?? {})) properties[key] = toProperty(prop, key);
   return {
     type: "object",
     properties,
@@ -79018,25 +79181,64 @@ function toInputSchema(schema) {
     ...json.additionalProperties === false ? { additionalProperties: false } : {}
   };
 }
-function parseInput(schema, def, input3) {
-  if (typeof input3 !== "object" || input3 === null || Array.isArray(input3)) {
+function toProperty(prop, at2) {
+  const out = {};
+  for (const k2 of PROPERTY_KEYS) {
+    const v2 = prop[k2];
+    if (v2 === void 0) continue;
+    if ((k2 === "minimum" || k2 === "maximum") && Math.abs(v2) === Number.MAX_SAFE_INTEGER) continue;
+    if (k2 === "items") out[k2] = toProperty(v2, `${at2}[]`);
+    else if (k2 === "properties") {
+      const entries = Object.entries(v2);
+      out[k2] = Object.fromEntries(entries.map(([name, p3]) => [name, toProperty(p3, `${at2}.${name}`)]));
+    } else if (k2 === "required") {
+      if (v2.length) out[k2] = v2;
+    } else if (k2 === "additionalProperties") {
+      if (v2 === false) out[k2] = v2;
+    } else out[k2] = v2;
+  }
+  const extra = Object.keys(prop).filter((k2) => !PROPERTY_KEYS.includes(k2));
+  if (extra.length) throw new Error(`tool input '${at2}' uses ${extra.join(", ")}, outside the supported subset`);
+  if (!["string", "integer", "boolean", "array", "object"].includes(out.type))
+    throw new Error(`tool input '${at2}' has no type in the supported subset`);
+  if (out.type === "array" && !out.items) throw new Error(`tool input '${at2}' is an array without items`);
+  return out;
+}
+function parseInput(schema, def, input5) {
+  if (typeof input5 !== "object" || input5 === null || Array.isArray(input5)) {
     return { ok: false, message: "the input must be a JSON object." };
   }
   const required2 = new Set(def.input_schema.required ?? []);
-  const obj2 = Object.fromEntries(Object.entries(input3).filter(([k2, v2]) => v2 !== null || required2.has(k2)));
+  const obj2 = Object.fromEntries(Object.entries(input5).filter(([k2, v2]) => v2 !== null || required2.has(k2)));
   const r2 = schema.safeParse(obj2);
   if (r2.success) return { ok: true, data: r2.data };
   const problems = [];
   for (const issue3 of r2.error.issues) {
     if (issue3.code === "unrecognized_keys") {
-      for (const k2 of issue3.keys) problems.push(`unknown parameter '${k2}'`);
+      for (const k2 of issue3.keys) problems.push(`unknown parameter '${where([...issue3.path, k2])}'`);
       continue;
     }
-    const key = String(issue3.path[0] ?? "");
-    const problem = describeIssue(issue3, key, obj2[key], def.input_schema.properties[key]);
+    const at2 = schemaAt(def, issue3.path);
+    const problem = describeIssue(issue3, where(issue3.path), valueAt(obj2, issue3.path), at2);
     if (!problems.includes(problem)) problems.push(problem);
   }
   return { ok: false, message: `invalid input: ${problems.join("; ")}. Expected parameters: ${describeParams(def)}.` };
+}
+function where(path15) {
+  return path15.map((p3, i) => typeof p3 === "number" ? `[${p3}]` : i ? `.${String(p3)}` : String(p3)).join("");
+}
+function schemaAt(def, path15) {
+  let s = {
+    type: "object",
+    properties: def.input_schema.properties
+  };
+  for (const p3 of path15) s = typeof p3 === "number" ? s?.items : s?.properties?.[String(p3)];
+  return s;
+}
+function valueAt(input5, path15) {
+  let v2 = input5;
+  for (const p3 of path15) v2 = v2 !== null && typeof v2 === "object" ? v2[p3] : void 0;
+  return v2;
 }
 function describeIssue(issue3, key, value, s) {
   const known = ["invalid_type", "invalid_value", "too_small", "too_big"].includes(issue3.code);
@@ -79045,19 +79247,26 @@ function describeIssue(issue3, key, value, s) {
   if (value === null) return `'${key}' must not be null`;
   if (issue3.code === "too_small" && s.minimum !== void 0) return `'${key}' must be at least ${s.minimum}`;
   if (issue3.code === "too_big" && s.maximum !== void 0) return `'${key}' must be at most ${s.maximum}`;
+  if (issue3.code === "too_small" && s.minLength === 1) return `'${key}' must not be empty`;
+  if (issue3.code === "too_small" && s.minLength !== void 0)
+    return `'${key}' must be at least ${s.minLength} characters`;
   if (s.enum) return `'${key}' must be one of ${s.enum.join(", ")}`;
   if (s.type === "string") return `'${key}' must be a string`;
   if (s.type === "boolean") return `'${key}' must be true or false`;
-  if (s.type === "array") return `'${key}' must be a list of strings`;
+  if (s.type === "array") return `'${key}' must be an array`;
+  if (s.type === "object") return `'${key}' must be an object`;
   return `'${key}' must be an integer`;
 }
 function describeParams(def) {
-  const req = new Set(def.input_schema.required ?? []);
-  return Object.entries(def.input_schema.properties).map(([k2, p3]) => {
-    const s = p3;
-    const type = s.type === "array" ? "string[]" : s.type ?? "any";
-    return `${k2}${req.has(k2) ? "" : "?"}: ${s.enum ? s.enum.join("|") : type}`;
-  }).join(", ");
+  const obj2 = "input_schema" in def ? def.input_schema : def;
+  const req = new Set(obj2.required ?? []);
+  return Object.entries(obj2.properties ?? {}).map(([k2, p3]) => `${k2}${req.has(k2) ? "" : "?"}: ${describeType(p3)}`).join(", ");
+}
+function describeType(s) {
+  if (s.enum) return s.enum.join("|");
+  if (s.type === "array" && s.items) return `array of ${describeType(s.items)}`;
+  if (s.type === "object" && s.properties) return `{${describeParams(s)}}`;
+  return s.type ?? "any";
 }
 
 // src/tools/bash.ts
@@ -79073,9 +79282,9 @@ function bashTool(runner) {
     description: BASH_DESCRIPTION,
     input: BashInput,
     readOnly: false,
-    async run(input3, ctx) {
-      const timeout = input3.timeout ?? DEFAULT_TIMEOUT_MS;
-      const r2 = await runner.run(input3.command, timeout, ctx.signal);
+    async run(input5, ctx) {
+      const timeout = input5.timeout ?? DEFAULT_TIMEOUT_MS;
+      const r2 = await runner.run(input5.command, timeout, ctx.signal);
       return formatCommandResult(r2, timeout);
     }
   });
@@ -79115,13 +79324,13 @@ var readTool = defineTool({
   description: `Read a file in the workspace (or the agent reference docs). Returns lines numbered like \`cat -n\`, ${DEFAULT_READ_LINES} lines from offset by default; lines over ${MAX_LINE_CHARS} chars are cut. Binary files are refused. Read a file before overwriting it with Write.`,
   input: ReadInput,
   readOnly: true,
-  async run(input3, ctx) {
-    const r2 = await ctx.workspace.resolve(input3.file_path, "read");
+  async run(input5, ctx) {
+    const r2 = await ctx.workspace.resolve(input5.file_path, "read");
     if (!r2.stat) throw new ToolError2(`${r2.display} does not exist. Use Glob to find the right path.`);
     if (r2.stat.isDirectory())
       throw new ToolError2(`${r2.display} is a folder, not a file; use Glob or Bash \`ls\` to list it.`);
-    const offset = input3.offset ?? 1;
-    const limit2 = input3.limit ?? DEFAULT_READ_LINES;
+    const offset = input5.offset ?? 1;
+    const limit2 = input5.limit ?? DEFAULT_READ_LINES;
     const fh = await ctx.workspace.openRead(r2);
     let stat4;
     try {
@@ -79287,12 +79496,12 @@ var writeTool = defineTool({
   description: "Create or overwrite a file in the workspace with the given content; parent folders are created. An existing file must be Read first. Prefer Edit for changes to existing files.",
   input: WriteInput,
   readOnly: false,
-  async run(input3, ctx) {
-    const r2 = await ctx.workspace.resolve(input3.file_path, "write");
+  async run(input5, ctx) {
+    const r2 = await ctx.workspace.resolve(input5.file_path, "write");
     if (r2.stat?.isDirectory()) throw new ToolError2(`${r2.display} is a folder; give a file path.`);
     if (r2.stat) assertSeenCurrent(r2, ctx, "overwrite");
-    const bytes2 = await writeWhole(r2, input3.content, ctx);
-    return ok(`${r2.stat ? "Overwrote" : "Created"} ${r2.display} (${bytes2} bytes, ${lineCount(input3.content)} lines).`);
+    const bytes2 = await writeWhole(r2, input5.content, ctx);
+    return ok(`${r2.stat ? "Overwrote" : "Created"} ${r2.display} (${bytes2} bytes, ${lineCount(input5.content)} lines).`);
   }
 });
 function assertSeenCurrent(r2, ctx, verb) {
@@ -79338,11 +79547,11 @@ var editTool = defineTool({
   description: "Replace an exact string in a file. old_string must match exactly (whitespace included) and be unique unless replace_all is true; include surrounding lines to make it unique.",
   input: EditInput,
   readOnly: false,
-  async run(input3, ctx) {
-    if (input3.old_string === input3.new_string)
+  async run(input5, ctx) {
+    if (input5.old_string === input5.new_string)
       throw new ToolError2("old_string and new_string are identical; nothing to change.");
-    if (input3.old_string === "") throw new ToolError2("old_string is empty; to create a file use Write.");
-    const r2 = await ctx.workspace.resolve(input3.file_path, "write");
+    if (input5.old_string === "") throw new ToolError2("old_string is empty; to create a file use Write.");
+    const r2 = await ctx.workspace.resolve(input5.file_path, "write");
     if (!r2.stat) throw new ToolError2(`${r2.display} does not exist; use Write to create it.`);
     if (r2.stat.isDirectory()) throw new ToolError2(`${r2.display} is a folder; give a file path.`);
     if (r2.stat.size > MAX_EDIT_BYTES)
@@ -79357,22 +79566,22 @@ var editTool = defineTool({
     } finally {
       await fh.close();
     }
-    const count2 = occurrences(text, input3.old_string);
+    const count2 = occurrences(text, input5.old_string);
     if (count2 === 0) {
       throw new ToolError2(
         `old_string was not found in ${r2.display}. Read the file and copy the text exactly (whitespace and indentation included).`
       );
     }
-    if (count2 > 1 && !input3.replace_all) {
+    if (count2 > 1 && !input5.replace_all) {
       throw new ToolError2(
         `old_string occurs ${count2} times in ${r2.display}. Add surrounding lines to make it unique, or set replace_all to true.`
       );
     }
-    const updated = input3.replace_all ? text.split(input3.old_string).join(input3.new_string) : text.replace(input3.old_string, () => input3.new_string);
+    const updated = input5.replace_all ? text.split(input5.old_string).join(input5.new_string) : text.replace(input5.old_string, () => input5.new_string);
     await writeWhole(r2, updated, ctx);
-    const firstLine2 = text.slice(0, text.indexOf(input3.old_string)).split("\n").length;
+    const firstLine2 = text.slice(0, text.indexOf(input5.old_string)).split("\n").length;
     return ok(
-      `Edited ${r2.display}: replaced ${input3.replace_all ? count2 : 1} occurrence(s) (first at line ${firstLine2}).`
+      `Edited ${r2.display}: replaced ${input5.replace_all ? count2 : 1} occurrence(s) (first at line ${firstLine2}).`
     );
   }
 });
@@ -79507,27 +79716,27 @@ var globTool = defineTool({
   description: `Find files by glob pattern (e.g. "**/*.ts", "src/**/test_*.py"), newest first; .gitignored files are skipped. At most ${MAX_GLOB_RESULTS} paths are listed.`,
   input: GlobInput,
   readOnly: true,
-  async run(input3, ctx) {
-    if (input3.pattern.trim() === "") throw new ToolError2('pattern is empty; use e.g. "**/*".');
-    const dir = await ctx.workspace.resolve(input3.path ?? ".", "read");
+  async run(input5, ctx) {
+    if (input5.pattern.trim() === "") throw new ToolError2('pattern is empty; use e.g. "**/*".');
+    const dir = await ctx.workspace.resolve(input5.path ?? ".", "read");
     if (!dir.stat?.isDirectory())
       throw new ToolError2(`${dir.display} is not a folder${dir.stat ? "" : " (it does not exist)"}.`);
     let rels;
-    const what = `The pattern ${JSON.stringify(input3.pattern)}`;
+    const what = `The pattern ${JSON.stringify(input5.pattern)}`;
     if (ctx.rg) {
       const args = ["--files", "--hidden", "--no-require-git", "--no-messages", "-g", "!.git"];
-      const base = input3.pattern.split("/").pop();
+      const base = input5.pattern.split("/").pop();
       const prefiltered = /^[\w.*?-]+$/.test(base) && base !== "*" && !base.includes("**");
       if (prefiltered) args.push("--type-add", `pattern:${base}`, "-t", "pattern");
       const res = await runProcess(ctx.rg, args, dir.path, ctx.signal);
-      const exact = prefiltered && (input3.pattern === base || input3.pattern === `**/${base}`);
-      rels = exact ? res.stdout.split("\n").filter(Boolean) : await offloaded(ctx, { kind: "filter", pattern: input3.pattern, listing: res.stdout }, what, GLOB_INSTEAD);
+      const exact = prefiltered && (input5.pattern === base || input5.pattern === `**/${base}`);
+      rels = exact ? res.stdout.split("\n").filter(Boolean) : await offloaded(ctx, { kind: "filter", pattern: input5.pattern, listing: res.stdout }, what, GLOB_INSTEAD);
     } else {
-      const task = { kind: "walk", root: ctx.workspace.root, dir: dir.path, pattern: input3.pattern };
+      const task = { kind: "walk", root: ctx.workspace.root, dir: dir.path, pattern: input5.pattern };
       rels = await offloaded(ctx, task, what, GLOB_INSTEAD);
     }
     rels = rels.filter((rel) => !ctx.workspace.isHidden(path9.join(dir.path, rel)));
-    if (rels.length === 0) return ok(`No files match ${input3.pattern} in ${dir.display}.`);
+    if (rels.length === 0) return ok(`No files match ${input5.pattern} in ${dir.display}.`);
     const sortByTime = rels.length <= MAX_SORTED;
     let ordered;
     if (sortByTime) {
@@ -79579,18 +79788,18 @@ var grepTool = defineTool({
   description: "Search file contents with a regex (ripgrep syntax); .gitignored files are skipped. output_mode: files_with_matches (default), content (matching lines; -n/-A/-B/-C apply) or count.",
   input: GrepInput,
   readOnly: true,
-  async run(input3, ctx) {
-    const mode = input3.output_mode ?? "files_with_matches";
-    const target = await ctx.workspace.resolve(input3.path ?? ".", "read");
+  async run(input5, ctx) {
+    const mode = input5.output_mode ?? "files_with_matches";
+    const target = await ctx.workspace.resolve(input5.path ?? ".", "read");
     if (!target.stat) throw new ToolError2(`${target.display} does not exist.`);
-    const lines = ctx.rg ? await withRipgrep(ctx.rg, input3, mode, target.display, ctx) : await withJs(input3, mode, target.path, target.stat.isDirectory(), ctx);
-    if (lines.length === 0) return ok(`No matches for ${JSON.stringify(input3.pattern)} in ${target.display}.`);
+    const lines = ctx.rg ? await withRipgrep(ctx.rg, input5, mode, target.display, ctx) : await withJs(input5, mode, target.path, target.stat.isDirectory(), ctx);
+    if (lines.length === 0) return ok(`No matches for ${JSON.stringify(input5.pattern)} in ${target.display}.`);
     if (mode !== "content") lines.sort();
     let shown2 = lines;
     const notes = [];
-    if (input3.head_limit && lines.length > input3.head_limit) {
-      shown2 = lines.slice(0, input3.head_limit);
-      notes.push(`[head_limit ${input3.head_limit}: ${lines.length - input3.head_limit} more lines not shown.]`);
+    if (input5.head_limit && lines.length > input5.head_limit) {
+      shown2 = lines.slice(0, input5.head_limit);
+      notes.push(`[head_limit ${input5.head_limit}: ${lines.length - input5.head_limit} more lines not shown.]`);
     }
     const text = [...shown2, ...notes].join("\n");
     return ok(
@@ -79598,7 +79807,7 @@ var grepTool = defineTool({
     );
   }
 });
-async function withRipgrep(rg, input3, mode, shown2, ctx) {
+async function withRipgrep(rg, input5, mode, shown2, ctx) {
   const args = [
     "--null",
     "--no-require-git",
@@ -79614,19 +79823,19 @@ async function withRipgrep(rg, input3, mode, shown2, ctx) {
   else if (mode === "count") args.push("-c", "--with-filename");
   else {
     args.push("--no-heading", "--with-filename");
-    if (input3["-n"] !== false) args.push("-n");
-    if (input3["-C"] !== void 0) args.push("-C", String(input3["-C"]));
-    if (input3["-A"] !== void 0) args.push("-A", String(input3["-A"]));
-    if (input3["-B"] !== void 0) args.push("-B", String(input3["-B"]));
+    if (input5["-n"] !== false) args.push("-n");
+    if (input5["-C"] !== void 0) args.push("-C", String(input5["-C"]));
+    if (input5["-A"] !== void 0) args.push("-A", String(input5["-A"]));
+    if (input5["-B"] !== void 0) args.push("-B", String(input5["-B"]));
   }
-  if (input3["-i"]) args.push("-i");
-  if (input3.multiline) args.push("-U", "--multiline-dotall");
-  if (input3.glob && !input3.glob.includes("/") && !input3.glob.startsWith("!"))
-    args.push("--type-add", `glob:${input3.glob}`, "-t", "glob");
-  else if (input3.glob) args.push("-g", input3.glob);
+  if (input5["-i"]) args.push("-i");
+  if (input5.multiline) args.push("-U", "--multiline-dotall");
+  if (input5.glob && !input5.glob.includes("/") && !input5.glob.startsWith("!"))
+    args.push("--type-add", `glob:${input5.glob}`, "-t", "glob");
+  else if (input5.glob) args.push("-g", input5.glob);
   args.push("-g", "!.git");
-  if (input3.type) args.push("--type", input3.type);
-  args.push("-e", input3.pattern);
+  if (input5.type) args.push("--type", input5.type);
+  args.push("-e", input5.pattern);
   if (shown2 !== ".") args.push("--", shown2);
   const res = await runProcess(rg, args, ctx.workspace.root, ctx.signal);
   if (res.code === 2 && res.stderr.trim()) {
@@ -79666,40 +79875,40 @@ async function withRipgrep(rg, input3, mode, shown2, ctx) {
     const file = line.slice(0, nul);
     if (isDropped(file)) continue;
     const rest = line.slice(nul + 1);
-    const sep6 = mode === "content" && input3["-n"] !== false ? /^\d+([:-])/.exec(rest)?.[1] ?? ":" : ":";
-    out.push(`${file}${sep6}${rest}`);
+    const sep7 = mode === "content" && input5["-n"] !== false ? /^\d+([:-])/.exec(rest)?.[1] ?? ":" : ":";
+    out.push(`${file}${sep7}${rest}`);
   }
   while (out.at(-1) === "--") out.pop();
   return out;
 }
-async function withJs(input3, mode, target, isDir, ctx) {
-  const flags = `${input3["-i"] ? "i" : ""}${input3.multiline ? "gms" : "g"}u`;
+async function withJs(input5, mode, target, isDir, ctx) {
+  const flags = `${input5["-i"] ? "i" : ""}${input5.multiline ? "gms" : "g"}u`;
   try {
-    new RegExp(input3.pattern, flags);
+    new RegExp(input5.pattern, flags);
   } catch (e) {
     throw new ToolError2(`invalid regex: ${e.message}`);
   }
-  if (input3.type && !FILE_TYPES[input3.type]) {
+  if (input5.type && !FILE_TYPES[input5.type]) {
     const known = Object.keys(FILE_TYPES).join(", ");
-    throw new ToolError2(`unrecognized file type '${input3.type}'. Known: ${known}; or use the glob parameter.`);
+    throw new ToolError2(`unrecognized file type '${input5.type}'. Known: ${known}; or use the glob parameter.`);
   }
   const task = {
     kind: "grep",
     root: ctx.workspace.root,
     target,
     isDir,
-    pattern: input3.pattern,
+    pattern: input5.pattern,
     flags,
-    multiline: input3.multiline === true,
-    ...input3.glob ? { glob: input3.glob } : {},
-    ...input3.type ? { type: input3.type } : {},
+    multiline: input5.multiline === true,
+    ...input5.glob ? { glob: input5.glob } : {},
+    ...input5.type ? { type: input5.type } : {},
     mode,
-    before: input3["-B"] ?? input3["-C"] ?? 0,
-    after: input3["-A"] ?? input3["-C"] ?? 0,
-    numbers: input3["-n"] !== false,
+    before: input5["-B"] ?? input5["-C"] ?? 0,
+    after: input5["-A"] ?? input5["-C"] ?? 0,
+    numbers: input5["-n"] !== false,
     hidden: [...ctx.workspace.hiddenPaths]
   };
-  return offloaded(ctx, task, `The search for ${JSON.stringify(input3.pattern)}`, GREP_INSTEAD);
+  return offloaded(ctx, task, `The search for ${JSON.stringify(input5.pattern)}`, GREP_INSTEAD);
 }
 
 // src/tools/web-fetch.ts
@@ -80242,9 +80451,9 @@ var Workspace = class _Workspace {
    * Resolves a path the model gave (relative to `base`, default the workspace root) and checks it.
    * Throws ToolError saying what was refused and what to do instead.
    */
-  async resolve(input3, access3, base) {
-    if (typeof input3 !== "string" || input3.trim() === "") throw new ToolError2("a path is required.");
-    const p3 = input3;
+  async resolve(input5, access3, base) {
+    if (typeof input5 !== "string" || input5.trim() === "") throw new ToolError2("a path is required.");
+    const p3 = input5;
     if (p3.includes("\0"))
       throw new ToolError2("the path contains a NUL character; give a plain path inside the workspace.");
     if (INVISIBLE.test(p3))
@@ -80515,14 +80724,14 @@ async function createToolbox(opts) {
     definitions: tools.map((t2) => t2.definition),
     sandboxInfo: sandbox?.info ?? "off (Bash not offered)",
     isReadOnly: (name) => byName.get(name)?.readOnly ?? false,
-    async run(name, input3, signal) {
+    async run(name, input5, signal) {
       const tool = byName.get(name);
       if (!tool) {
         return fail(name, `no such tool in this run. Available tools: ${[...byName.keys()].join(", ") || "none"}.`);
       }
       const ctx = { workspace, seen, signal, rg, matcher };
       try {
-        return masked(await untilAborted(tool.call(input3, ctx), signal));
+        return masked(await untilAborted(tool.call(input5, ctx), signal));
       } catch (e) {
         if (e instanceof ToolError2) return masked(fail(name, e.message));
         if (signal?.aborted) return fail(name, "cancelled.");
@@ -80552,6 +80761,108 @@ function untilAborted(p3, signal) {
     });
   });
 }
+
+// src/session/skill-tool.ts
+var input3 = strictObject({
+  skill: string2().check(describe3("The name of a skill from the list in the system prompt.")),
+  args: optional2(string2().check(describe3("Optional arguments for the skill")))
+});
+function skillTool(workspace, skills) {
+  const byName = new Map(skills.map((s) => [s.name.toLowerCase(), s]));
+  return defineTool({
+    name: "Skill",
+    description: "Loads a skill's instructions (its SKILL.md). Skills are listed in the system prompt under Skills.",
+    input: input3,
+    readOnly: true,
+    run: async ({ skill, args }) => {
+      const name = skill.trim().replace(/^\//, "");
+      const found = byName.get(name.toLowerCase());
+      if (!found) {
+        throw new ToolError2(`no skill named "${name}". Available: ${skills.map((s) => s.name).join(", ") || "none"}.`);
+      }
+      const read2 = await readSkill(workspace, found);
+      if (!read2) throw new ToolError2(`${found.file} cannot be read any more (removed, or replaced by a link).`);
+      return ok(skillResult(found, read2.body, read2.cut, args));
+    }
+  });
+}
+function skillResult(skill, body, cut2, args) {
+  const a = args?.trim() ?? "";
+  const withArgs = body.includes("$ARGUMENTS") ? body.replaceAll("$ARGUMENTS", a) : a ? `${body}
+
+ARGUMENTS: ${a}` : body;
+  const head = `Base directory for this skill: ${skill.dir} (Read the files it mentions there).
+
+`;
+  const more = cut2 ? `
+
+[${skill.file} is longer; Read it for the rest.]` : "";
+  return capText(`${head}${withArgs}${more}`, `Read ${skill.file} with offset for the rest.`);
+}
+
+// src/session/todos.ts
+var TODO_STATUSES = ["pending", "in_progress", "completed"];
+var input4 = strictObject({
+  todos: array(
+    object({
+      content: string2().check(_minLength(1)),
+      status: _enum(TODO_STATUSES),
+      activeForm: string2().check(_minLength(1))
+    })
+  ).check(describe3("The updated todo list"))
+});
+var DESCRIPTION = 'Keep your plan as a checklist, shown live to the people following this run. Send the whole list each call; it replaces the previous one. content is imperative ("Add tests"), activeForm present continuous ("Adding tests"). Keep one item in_progress and mark items completed as you finish them.';
+function todoWriteTool(onChange) {
+  return defineTool({
+    name: "TodoWrite",
+    description: DESCRIPTION,
+    input: input4,
+    // It changes the plan others watch: calls run one at a time, in order, so the last list wins.
+    readOnly: false,
+    run: ({ todos }) => {
+      onChange(todos.map(({ content, status, activeForm }) => ({ content, status, activeForm })));
+      return Promise.resolve(ok("Todos updated"));
+    }
+  });
+}
+
+// src/session/session-tools.ts
+async function sessionTools(o2) {
+  const tools = [];
+  tools.push(todoWriteTool(o2.onTodos));
+  const found = await findSkills(o2.workspace);
+  for (const w2 of found.warnings) o2.warn(w2);
+  if (found.skills.length) tools.push(skillTool(o2.workspace, found.skills));
+  return { tools, names: tools.map((t2) => t2.definition.name), skills: found.skills };
+}
+
+// src/session/transcript.ts
+import { createWriteStream, mkdirSync as mkdirSync2 } from "node:fs";
+import { dirname as dirname6 } from "node:path";
+var Transcript = class {
+  path;
+  stream;
+  redact;
+  t0 = Date.now();
+  log;
+  constructor(path15, redact, log = silentLogger) {
+    this.path = path15;
+    this.redact = redact;
+    this.log = log;
+  }
+  write(entry) {
+    if (!this.stream) {
+      mkdirSync2(dirname6(this.path), { recursive: true });
+      this.stream = createWriteStream(this.path, { flags: "a", mode: 384 });
+      this.stream.on("error", (e) => this.log.warning(`Transcript ${this.path}: ${e.message}`));
+    }
+    this.stream.write(this.redact(JSON.stringify({ t: Date.now() - this.t0, ...entry })) + "\n");
+  }
+  close() {
+    const s = this.stream;
+    return s ? new Promise((r2) => s.end(r2)) : Promise.resolve();
+  }
+};
 
 // src/pipeline/run.ts
 function readEnv2(env = process.env) {
@@ -80645,11 +80956,11 @@ function webUse() {
   let searchCalls = 0;
   let searches = 0;
   return {
-    record({ name, input: input3, result }) {
+    record({ name, input: input5, result }) {
       if (name === "WebFetch") {
         fetches++;
         if (result.isError) failed++;
-        else hosts.add(hostOf2(input3?.url));
+        else hosts.add(hostOf2(input5?.url));
       } else if (name === "WebSearch") {
         searchCalls++;
         searches += result.spent?.webSearches ?? 0;
@@ -80705,9 +81016,14 @@ async function runAgent(run2, catalog, git, branch, credentials) {
     `Working (${agent.name}, ${cfg.provider === "anthropic" ? model.id : `${providerModelId(cfg.provider, model.id)} on ${cfg.provider}`})`
   );
   const restoreGit = await git.hideCredentials();
-  const offered = agentTools(run2, agent, [...TOOL_NAMES]);
+  const extra = await sessionTools({
+    workspace: env.workspace,
+    onTodos: (todos) => run2.channel.progress.plan(todos),
+    warn: (m2) => run2.log.warning(redact(m2))
+  });
+  const offered = agentTools(run2, agent, [...TOOL_NAMES, ...extra.names]);
   const transcript = new Transcript(
-    join12(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? "local"}-${event.comment.id}.jsonl`),
+    join13(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? "local"}-${event.comment.id}.jsonl`),
     redact,
     run2.log
   );
@@ -80727,24 +81043,12 @@ async function runAgent(run2, catalog, git, branch, credentials) {
     opening = createToolbox({
       ...sandboxSettings(run2, credentials),
       tools: offered,
+      extraTools: extra.tools,
       readOnlyRoots: agent.referenceRoots,
       allowWorkflowChanges: cfg.allowWorkflowChanges,
       webSearch: webSearchBackend(cfg.provider, model, clientReady)
     });
-    const { comment, issue: issue3 } = event;
-    const prepared = listThread(run2.gh, env.repo, event.issue.number, run2.me).then(async (thread) => {
-      const task2 = {
-        task: run2.task,
-        requester: comment.user.login,
-        kind: issue3.pull_request !== void 0 ? "pull request" : "issue",
-        number: issue3.number,
-        title: issue3.title,
-        body: issue3.body,
-        comments: thread.filter((c3) => c3.id !== comment.id)
-      };
-      const access3 = { serverUrl: env.serverUrl, token: cfg.githubToken, signal: run2.cancelled };
-      return { task: task2, ...await fetchThreadImages(task2, access3) };
-    });
+    const prepared = threadTask(run2);
     const [, { task, images, notes }, client] = await Promise.all([opening, prepared, clientReady]);
     for (const n of notes) run2.log.info(redact(n));
     toolbox = await opening;
@@ -80762,6 +81066,7 @@ async function runAgent(run2, catalog, git, branch, credentials) {
       budgets: runBudgets(run2, agent),
       signal: run2.cancelled,
       transcript,
+      skills: extra.skills,
       onEvent: (e) => {
         if (e.type === "tool") run2.channel.progress.tool(e.name, summarizeInput(e.input));
         if (e.type === "tool") web.record(e);
@@ -80794,16 +81099,32 @@ async function runAgent(run2, catalog, git, branch, credentials) {
   run2.status = result.status;
   return { result, toolbox, offered, transcript };
 }
-function summarizeInput(input3) {
-  const i = input3 ?? {};
+async function threadTask(run2) {
+  const { cfg, env, event } = run2;
+  const { comment, issue: issue3 } = event;
+  const thread = await listThread(run2.gh, env.repo, issue3.number, run2.me);
+  const task = {
+    task: run2.task,
+    requester: comment.user.login,
+    kind: issue3.pull_request !== void 0 ? "pull request" : "issue",
+    number: issue3.number,
+    title: issue3.title,
+    body: issue3.body,
+    comments: thread.filter((c3) => c3.id !== comment.id)
+  };
+  const access3 = { serverUrl: env.serverUrl, token: cfg.githubToken, signal: run2.cancelled };
+  return { task, ...await fetchThreadImages(task, access3) };
+}
+function summarizeInput(input5) {
+  const i = input5 ?? {};
   const v2 = i.file_path ?? i.command ?? i.pattern ?? i.url ?? i.query ?? "";
   return (typeof v2 === "string" ? v2 : JSON.stringify(v2)).split("\n", 1)[0];
 }
 
 // src/git/repository.ts
-import { copyFile, lstat as lstat3, mkdir as mkdir3, mkdtemp as mkdtemp2, readdir as readdir4, readFile as readFile3, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { copyFile, lstat as lstat3, mkdir as mkdir3, mkdtemp as mkdtemp2, readdir as readdir5, readFile as readFile3, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join15, resolve as resolve5 } from "node:path";
+import { join as join16, resolve as resolve5 } from "node:path";
 import { fileURLToPath } from "node:url";
 
 // src/git/branch-name.ts
@@ -80839,7 +81160,7 @@ function slugBranch(prefix, issueNumber, title) {
 // src/git/command.ts
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join13 } from "node:path";
+import { join as join14 } from "node:path";
 
 // node_modules/@simple-git/args-pathspec/dist/index.mjs
 var t = /* @__PURE__ */ new WeakMap();
@@ -84311,7 +84632,7 @@ var PASS_THROUGH = [
 var emptyHome;
 function gitHome() {
   if (!emptyHome) {
-    const dir = mkdtempSync(join13(tmpdir2(), "bda-git-home-"));
+    const dir = mkdtempSync(join14(tmpdir2(), "bda-git-home-"));
     emptyHome = dir;
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   }
@@ -84370,7 +84691,7 @@ function gitEnvironment(s, options2 = {}, base = process.env) {
     GIT_NO_REPLACE_OBJECTS: "1"
   });
   if (!options2.noRepo) {
-    env.GIT_DIR = s.gitDir ?? join13(s.workTree, ".git");
+    env.GIT_DIR = s.gitDir ?? join14(s.workTree, ".git");
     env.GIT_WORK_TREE = s.workTree;
   }
   const cfg = hardenedConfig(s, !!options2.auth);
@@ -84430,7 +84751,7 @@ function createCommandManager(settings) {
 
 // src/git/status.ts
 import { access as access2, constants as constants2, lstat as lstat2 } from "node:fs/promises";
-import { join as join14 } from "node:path";
+import { join as join15 } from "node:path";
 var STATUS_ARGS = [
   "status",
   "--porcelain=v2",
@@ -84514,9 +84835,9 @@ async function sortChanges(dir, entries) {
       skip(e.path, "submodule");
       continue;
     }
-    const abs2 = join14(dir, e.path);
+    const abs2 = join15(dir, e.path);
     const st2 = await lstat2(abs2).catch(() => null);
-    if (st2?.isDirectory() && await exists(join14(abs2, ".git"))) {
+    if (st2?.isDirectory() && await exists(join15(abs2, ".git"))) {
       skip(e.path, "nested-repository");
     } else if (refusedByGit(e.path, !!st2?.isSymbolicLink())) {
       skip(e.path, "refused");
@@ -84682,7 +85003,7 @@ var GitRepository = class {
     this.remoteUrl = remoteUrl;
     this.#git = git;
     this.#log = log;
-    this.#gitDir = join15(dir, ".git");
+    this.#gitDir = join16(dir, ".git");
   }
   #run(args, options2) {
     return this.#git.exec(args, options2);
@@ -84703,7 +85024,7 @@ var GitRepository = class {
         `${this.#gitDir} is no longer a directory (it was replaced during the run); nothing can be committed from it.`
       );
     if (this.#snapshot === void 0) return;
-    const configPath = join15(this.#gitDir, "config");
+    const configPath = join16(this.#gitDir, "config");
     const cst = await lstat3(configPath).catch(() => null);
     const current = cst?.isFile() ? await readFile3(configPath, "utf8") : void 0;
     if (current !== this.#snapshot) {
@@ -84713,7 +85034,7 @@ var GitRepository = class {
     }
     for (const name of PLANTABLE) {
       if (this.#presentAtSnapshot.has(name)) continue;
-      await rm2(join15(this.#gitDir, name), { recursive: true, force: true });
+      await rm2(join16(this.#gitDir, name), { recursive: true, force: true });
     }
   }
   async #configEntries(pattern) {
@@ -84809,30 +85130,30 @@ var GitRepository = class {
     const before = this.#hooksAtSnapshot;
     if (!before) return;
     this.#hooksAtSnapshot = void 0;
-    const dir = join15(this.#gitDir, "hooks");
+    const dir = join16(this.#gitDir, "hooks");
     const st2 = await lstat3(dir).catch(() => null);
     if (st2 && !st2.isDirectory()) await rm2(dir, { force: true });
     await mkdir3(dir, { recursive: true });
-    for (const name of await readdir4(dir))
-      if (!before.has(name)) await rm2(join15(dir, name), { recursive: true, force: true });
+    for (const name of await readdir5(dir))
+      if (!before.has(name)) await rm2(join16(dir, name), { recursive: true, force: true });
     for (const [name, content] of before) {
-      const now = await readFile3(join15(dir, name)).catch(() => null);
-      if (now && now.equals(content) && (await lstat3(join15(dir, name))).isFile()) continue;
-      await rm2(join15(dir, name), { recursive: true, force: true });
-      await writeFile2(join15(dir, name), content, { mode: 493 });
+      const now = await readFile3(join16(dir, name)).catch(() => null);
+      if (now && now.equals(content) && (await lstat3(join16(dir, name))).isFile()) continue;
+      await rm2(join16(dir, name), { recursive: true, force: true });
+      await writeFile2(join16(dir, name), content, { mode: 493 });
     }
   }
   async hideCredentials() {
     await this.#guard();
     await this.stripCredentials();
-    const configPath = join15(this.#gitDir, "config");
+    const configPath = join16(this.#gitDir, "config");
     this.#snapshot = await readFile3(configPath, "utf8");
     this.#presentAtSnapshot = /* @__PURE__ */ new Set();
     for (const name of PLANTABLE)
-      if (await lstat3(join15(this.#gitDir, name)).catch(() => null)) this.#presentAtSnapshot.add(name);
+      if (await lstat3(join16(this.#gitDir, name)).catch(() => null)) this.#presentAtSnapshot.add(name);
     this.#hooksAtSnapshot = /* @__PURE__ */ new Map();
-    for (const e of await readdir4(join15(this.#gitDir, "hooks"), { withFileTypes: true }).catch(() => [])) {
-      if (e.isFile()) this.#hooksAtSnapshot.set(e.name, await readFile3(join15(this.#gitDir, "hooks", e.name)));
+    for (const e of await readdir5(join16(this.#gitDir, "hooks"), { withFileTypes: true }).catch(() => [])) {
+      if (e.isFile()) this.#hooksAtSnapshot.set(e.name, await readFile3(join16(this.#gitDir, "hooks", e.name)));
     }
     return async () => {
       try {
@@ -84850,7 +85171,7 @@ var GitRepository = class {
     for (const key of new Set(urls.map(([k2]) => k2))) await this.#try(["config", "--local", "--unset-all", key]);
     const entries = [...urls, ...this.#removed.splice(0)];
     if (!entries.length) return;
-    const configPath = join15(this.#gitDir, "config");
+    const configPath = join16(this.#gitDir, "config");
     const current = await readFile3(configPath, "utf8");
     const text = `${current}${current.endsWith("\n") || !current ? "" : "\n"}${entries.map(([k2, v2]) => formatConfigEntry(k2, v2)).join("")}`;
     await rm2(configPath, { force: true });
@@ -84964,7 +85285,7 @@ ${trailers.join("\n")}
       await this.#run(["rm", "-q", "-r", "-f", "--cached", "--ignore-unmatch", "--", ...remove], {
         env: LITERAL_PATHSPECS
       });
-    for (const p3 of remove) await rm2(join15(this.dir, p3), { force: true, recursive: true });
+    for (const p3 of remove) await rm2(join16(this.dir, p3), { force: true, recursive: true });
   }
   diffSinceStart() {
     return this.#run(replayDiffArgs(this.startSha()));
@@ -85003,10 +85324,10 @@ ${trailers.join("\n")}
         commits.push({ sha: entry.slice(0, nl), text: entry.slice(nl + 1) });
       }
     }
-    const scratch = await mkdtemp2(join15(tmpdir3(), "bda-pending-"));
+    const scratch = await mkdtemp2(join16(tmpdir3(), "bda-pending-"));
     try {
-      const index = join15(scratch, "index");
-      const real2 = join15(this.#gitDir, "index");
+      const index = join16(scratch, "index");
+      const real2 = join16(this.#gitDir, "index");
       if ((await lstat3(real2).catch(() => null))?.isFile()) await copyFile(real2, index);
       const env = { GIT_INDEX_FILE: index };
       const git = this.#git;
@@ -85104,15 +85425,15 @@ async function openRepository(dir, options2) {
   const remoteUrl = stripUserinfo(options2.remoteUrl ?? `${serverUrl}/${options2.repoFullName}.git`);
   const git = createCommandManager({
     workTree,
-    gitDir: join15(workTree, ".git"),
+    gitDir: join16(workTree, ".git"),
     token: options2.token,
     serverUrl,
     protocols: protocolsFor(remoteUrl)
   });
   await mkdir3(workTree, { recursive: true });
-  const dotGit = await lstat3(join15(workTree, ".git")).catch(() => null);
+  const dotGit = await lstat3(join16(workTree, ".git")).catch(() => null);
   if (!dotGit) {
-    const entries = await readdir4(workTree);
+    const entries = await readdir5(workTree);
     if (entries.length) {
       throw new UserError(
         `The workspace ${workTree} is not empty and not a git clone: check the repository out with actions/checkout before this step, or start from an empty workspace.`
@@ -85125,7 +85446,7 @@ async function openRepository(dir, options2) {
     }
   } else if (!dotGit.isDirectory()) {
     throw new UserError(
-      `${join15(workTree, ".git")} is not a directory (a worktree or submodule checkout): check the repository out with actions/checkout.`
+      `${join16(workTree, ".git")} is not a directory (a worktree or submodule checkout): check the repository out with actions/checkout.`
     );
   }
   const repo = new GitRepository(workTree, remoteUrl, git, options2.log ?? silentLogger);
@@ -85190,7 +85511,7 @@ async function checkout(run2, gate, opened) {
 
 // src/pipeline/gate.ts
 import { existsSync as existsSync9 } from "node:fs";
-import { join as join16 } from "node:path";
+import { join as join17 } from "node:path";
 
 // src/agents/builtin.ts
 import { existsSync as existsSync8, readdirSync as readdirSync2 } from "node:fs";
@@ -85288,11 +85609,11 @@ var REQUIRED = RANK["write"] ?? 3;
 function isBot(login, userType) {
   return userType?.toLowerCase() === "bot" || /\[bot\]$/i.test(login.trim());
 }
-function decidePermission(input3) {
-  const login = input3.login.trim();
-  if (isBot(login, input3.userType)) {
+function decidePermission(input5) {
+  const login = input5.login.trim();
+  if (isBot(login, input5.userType)) {
     const wanted2 = botKey(login);
-    if (input3.allowedBots.some((b3) => botKey(b3) === wanted2)) {
+    if (input5.allowedBots.some((b3) => botKey(b3) === wanted2)) {
       return { allowed: true, reason: `${login} is a bot listed in \`${Input.AllowedBots}\`.` };
     }
     return {
@@ -85300,11 +85621,11 @@ function decidePermission(input3) {
       reason: `Bots cannot run this agent unless they are listed in \`${Input.AllowedBots}\`, and ${login} is not, whatever its permission on the repository.`
     };
   }
-  const level = Math.max(rank(input3.permission), rank(input3.roleName));
-  const shown2 = levelName(input3.permission, input3.roleName);
+  const level = Math.max(rank(input5.permission), rank(input5.roleName));
+  const shown2 = levelName(input5.permission, input5.roleName);
   if (level >= REQUIRED) return { allowed: true, reason: `${login} has ${shown2} permission on the repository.` };
   const wanted = userKey(login);
-  if (input3.allowedUsers.some((u2) => userKey(u2) === wanted)) {
+  if (input5.allowedUsers.some((u2) => userKey(u2) === wanted)) {
     return { allowed: true, reason: `${login} is listed in \`${Input.AllowedUsers}\`.` };
   }
   const has2 = level <= 0 ? "no access to this repository" : `${shown2} permission on this repository`;
@@ -85337,7 +85658,7 @@ async function readCommand(cfg, event, workspace, log) {
     };
   }
   const builtinDir = builtinAgentsDir(import.meta.url);
-  const hasCheckout = existsSync9(join16(workspace, ".git"));
+  const hasCheckout = existsSync9(join17(workspace, ".git"));
   const catalog = await loadAgents({
     workspace: hasCheckout ? workspace : builtinDir,
     agentsDir: cfg.agentsDir,
@@ -85442,7 +85763,7 @@ async function markReadyForReview(gh, pr2) {
 }
 
 // src/security/credential-files.ts
-import { lstat as lstat4, readdir as readdir5, readFile as readFile4, realpath as realpath3, stat as stat3 } from "node:fs/promises";
+import { lstat as lstat4, readdir as readdir6, readFile as readFile4, realpath as realpath4, stat as stat3 } from "node:fs/promises";
 import * as path13 from "node:path";
 var SCAN_MAX_DEPTH = 6;
 var SCAN_MAX_ENTRIES = 5e4;
@@ -85503,7 +85824,7 @@ function patternOf(name, parent) {
 }
 async function findCredentialFiles(opts) {
   const found = /* @__PURE__ */ new Map();
-  const workspace = await realpath3(opts.workspace).catch(() => path13.resolve(opts.workspace));
+  const workspace = await realpath4(opts.workspace).catch(() => path13.resolve(opts.workspace));
   const consider = async (p3, reason, pattern, within2) => {
     const real2 = await regularFile(p3);
     if (!real2 || found.has(real2) || within2 && !real2.startsWith(within2 + path13.sep)) return;
@@ -85534,9 +85855,9 @@ async function findCredentialFiles(opts) {
     }
   }
   if (opts.home) {
-    const home = await realpath3(opts.home).catch(() => path13.resolve(opts.home));
+    const home = await realpath4(opts.home).catch(() => path13.resolve(opts.home));
     const why = "a well-known credential file in HOME";
-    for (const e of await readdir5(home, { withFileTypes: true }).catch(() => [])) {
+    for (const e of await readdir6(home, { withFileTypes: true }).catch(() => [])) {
       const pattern = patternOf(e.name, path13.basename(home));
       if (pattern && (e.isFile() || e.isSymbolicLink())) await consider(path13.join(home, e.name), why, pattern, home);
     }
@@ -85559,7 +85880,7 @@ async function findCredentialFiles(opts) {
     const next = [];
     const listings = await Promise.all(
       level.map(
-        (d2) => readdir5(d2, { withFileTypes: true }).then(
+        (d2) => readdir6(d2, { withFileTypes: true }).then(
           (es2) => ({ d: d2, es: es2 }),
           () => ({ d: d2, es: [] })
         )
@@ -85600,11 +85921,11 @@ async function findCredentialFiles(opts) {
 async function credentialChanges(changed, workspace, paths) {
   if (!paths.length) return [];
   const hidden = new Set(paths);
-  const root = await realpath3(workspace).catch(() => path13.resolve(workspace));
+  const root = await realpath4(workspace).catch(() => path13.resolve(workspace));
   const out = [];
   for (const rel of changed) {
     const abs2 = path13.join(root, rel);
-    const real2 = await realpath3(abs2).catch(() => abs2);
+    const real2 = await realpath4(abs2).catch(() => abs2);
     if (hidden.has(abs2) || hidden.has(real2)) out.push(rel);
   }
   return out;
@@ -85618,7 +85939,7 @@ async function leaveOutCredentials(changed, workspace, paths) {
 }
 async function regularFile(p3) {
   try {
-    const real2 = await realpath3(p3);
+    const real2 = await realpath4(p3);
     const st2 = await stat3(real2);
     return st2.isFile() ? real2 : null;
   } catch {
@@ -85653,8 +85974,8 @@ function secretsIn(text, kind, tokenFile = false) {
       words.forEach((w2, i) => w2 === "password" && words[i + 1] ? add(words[i + 1]) : void 0);
     }
     for (const line of text.split(/\r?\n/)) {
-      for (const sep6 of ["=", ":"]) {
-        const at2 = line.indexOf(sep6);
+      for (const sep7 of ["=", ":"]) {
+        const at2 = line.indexOf(sep7);
         if (at2 <= 0) continue;
         const key = line.slice(0, at2).trim().replace(/^["'-]\s*|["']$/g, "");
         if (key && !/^[#;]/.test(key) && SECRET_KEY.test(key)) add(unquote2(line.slice(at2 + 1).trim()));
@@ -85921,11 +86242,11 @@ async function scan({
     files.set(f3.path, counts);
     if (!text) continue;
     scannedBytes += text.length - f3.added;
-    const where = { file: shown2(f3.path), ...f3.commit ? { commit: f3.commit } : {} };
+    const where2 = { file: shown2(f3.path), ...f3.commit ? { commit: f3.commit } : {} };
     const label = `${shown2(f3.path)}${f3.commit ? ` (commit ${f3.commit.slice(0, 7)})` : ""}`;
     let hits = 0;
     for (const h3 of knownHits(text, forms, lim.findingsPerFile)) {
-      report2({ ...where, line: fileLine(f3, h3.line), rule: `known secret (${h3.form})` });
+      report2({ ...where2, line: fileLine(f3, h3.line), rule: `known secret (${h3.form})` });
       hits++;
     }
     if (binary) {
@@ -85945,7 +86266,7 @@ async function scan({
     lintBudget -= linted.length;
     for (const h3 of await lintHits(linted, f3.path)) {
       if (hits++ >= lim.findingsPerFile) break;
-      report2({ ...where, line: fileLine(f3, h3.line), rule: h3.rule });
+      report2({ ...where2, line: fileLine(f3, h3.line), rule: h3.rule });
     }
   }
   for (const c3 of changes.commits) {
@@ -86055,6 +86376,7 @@ var Progress = class {
   phases = [];
   tools = /* @__PURE__ */ new Map();
   detail = "";
+  todos = [];
   lastPublished = 0;
   pending = Promise.resolve();
   timer;
@@ -86077,10 +86399,20 @@ var Progress = class {
     this.detail = `${name}: ${detail}`.slice(0, 120);
     this.schedule();
   }
+  /** The agent's new plan: it replaces the tool log in the comment. */
+  plan(todos) {
+    this.todos = todos;
+    this.schedule();
+  }
+  /** The latest plan (empty when the agent kept none), for the job summary. */
+  get latestPlan() {
+    return this.todos;
+  }
   render() {
     const lines = [this.header, ""];
     for (const p3 of this.phases) lines.push(`- [${p3.done ? "x" : " "}] ${p3.name}`);
-    if (this.tools.size) {
+    if (this.todos.length) lines.push("", renderPlan(this.todos));
+    else if (this.tools.size) {
       lines.push("", `Tools used: ${[...this.tools].map(([k2, v2]) => `${k2} \xD7${v2}`).join(", ")}`);
       if (this.detail) lines.push(`Latest: \`${this.detail.replace(/`/g, "'")}\``);
     }
@@ -86110,6 +86442,24 @@ var Progress = class {
     return body === void 0 ? this.pending : published;
   }
 };
+var PLAN_MAX_ITEMS = 50;
+var ITEM_MAX_CHARS = 200;
+function renderPlan(todos) {
+  const done = todos.filter((t2) => t2.status === "completed").length;
+  const lines = [`**Plan** (${done}/${todos.length} done)`, ""];
+  for (const t2 of todos.slice(0, PLAN_MAX_ITEMS)) {
+    if (t2.status === "completed") lines.push(`- [x] ${itemText(t2.content)}`);
+    else if (t2.status === "in_progress") lines.push(`- [ ] **${itemText(t2.activeForm)}** \u23F3`);
+    else lines.push(`- [ ] ${itemText(t2.content)}`);
+  }
+  if (todos.length > PLAN_MAX_ITEMS) lines.push(`- \u2026 and ${todos.length - PLAN_MAX_ITEMS} more`);
+  return lines.join("\n");
+}
+function itemText(s) {
+  const flat = s.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  const short = flat.length > ITEM_MAX_CHARS ? `${flat.slice(0, ITEM_MAX_CHARS - 1)}\u2026` : flat;
+  return short.replace(/[<>]/g, (c3) => c3 === "<" ? "&lt;" : "&gt;").replace(/\*\*/g, "\\*\\*");
+}
 
 // src/report/status-comment.ts
 var ICON = { COMPLETE: "\u2705", BLOCKED: "\u26D4", WAITING: "\u2753", ERROR: "\u274C" };
@@ -86167,7 +86517,7 @@ function renderStatusComment(i) {
 }
 
 // src/pipeline/summary.ts
-async function writeJobSummary(agent, status, figures, excerpt, redact, notes = [], footer = []) {
+async function writeJobSummary(agent, status, figures, excerpt, redact, notes = [], footer = [], plan = []) {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   const u2 = figures.usage;
   const rows = [
@@ -86195,12 +86545,15 @@ async function writeJobSummary(agent, status, figures, excerpt, redact, notes = 
   ].join("\n");
   const noted = notes.map((n) => `- ${n.replace(/\n/g, " ")}
 `).join("");
+  const planned = plan.length ? `${renderPlan(plan)}
+
+` : "";
   const body = `## /${agent}: ${status.status}
 
 ${table}
 
 ${noted ? `${noted}
-` : ""}<details><summary>Run excerpt</summary>
+` : ""}${planned}<details><summary>Run excerpt</summary>
 
 ${fenced(excerpt.slice(-4e3))}
 
@@ -86273,7 +86626,8 @@ async function report(run2, p3) {
   );
   await Promise.all([postStatus(run2, body, p3.pr?.number ?? issue3), postCheck(run2, body, p3)]);
   setStatusOutputs(run2.outputs, status, figures);
-  await writeJobSummary(run2.agentName, status, figures, p3.lastText, redact, run2.notes, run2.footer).catch(
+  const plan = run2.channel.progress.latestPlan;
+  await writeJobSummary(run2.agentName, status, figures, p3.lastText, redact, run2.notes, run2.footer, plan).catch(
     (e) => run2.log.warning(`Job summary: ${errorMessage(e)}`)
   );
   run2.log.info(redact(`/${run2.agentName}: ${status.status} \u2014 ${status.summary} (${figuresLine(figures)})`));

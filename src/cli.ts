@@ -21,6 +21,7 @@ import { resolveRunModel } from './model/models.ts';
 import { createModelClient, checkProviderSettings, providerSecrets } from './model/provider.ts';
 import { formatStatus, type StatusBlock } from './session/status.ts';
 import { runSession } from './session/session.ts';
+import { sessionTools } from './session/session-tools.ts';
 import type { LoopResult } from './session/loop.ts';
 import { readRecording, replayClient, type Recording } from './model/replay.ts';
 import type { ModelClient } from './model/client.ts';
@@ -38,6 +39,7 @@ import { Transcript } from './session/transcript.ts';
 import { createRedactor } from './redact.ts';
 import { consoleLogger } from './log.ts';
 import { figuresLine } from './report/status-comment.ts';
+import { renderPlan } from './report/progress.ts';
 
 const USAGE = `Usage:
   backend-developer-action run "<task>" [--agent NAME] [--model M] [--max-turns N] [--max-cost-usd N] [--sandbox auto|required|off]
@@ -162,7 +164,7 @@ async function commitWork(
 }
 
 /** The agent's model and tools for a local run; what the file asks for and cannot have here is a warning. */
-function agentSetup(agent: AgentDefinition, modelFlag: string | undefined) {
+function agentSetup(agent: AgentDefinition, modelFlag: string | undefined, available: readonly string[]) {
   const chosen = resolveRunModel(modelFlag, agent.model, DEFAULT_MODEL);
   for (const w of agent.warnings) consoleLogger.warning(w);
   if (chosen.unknownFileModel) {
@@ -170,7 +172,7 @@ function agentSetup(agent: AgentDefinition, modelFlag: string | undefined) {
       `the agent file's model "${chosen.unknownFileModel}" is not a model this action knows; using ${DEFAULT_MODEL}.`,
     );
   }
-  const tools = offeredTools(agent, TOOL_NAMES);
+  const tools = offeredTools(agent, available);
   if (tools.unavailable.length) consoleLogger.warning(`not available here, left out: ${tools.unavailable.join(', ')}`);
   return { model: chosen.model, tools };
 }
@@ -186,6 +188,15 @@ function modelSettings(provider: Provider, replaying: boolean) {
   const modelAccess = { provider, apiKey, baseUrl: process.env.ANTHROPIC_BASE_URL ?? '', env: process.env };
   if (!replaying) checkProviderSettings(modelAccess);
   return { apiKey, modelAccess };
+}
+
+/** TodoWrite and Skill for the CLI: the plan is printed as it changes, a skill that cannot be used is a warning. */
+function cliSessionTools(workspace: string) {
+  return sessionTools({
+    workspace,
+    onTodos: (todos) => console.error(`  ${renderPlan(todos).replace(/\n+/g, '\n  ')}`),
+    warn: (m) => console.error(`Warning: ${m}`),
+  });
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -210,7 +221,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     log: consoleLogger,
   });
   const agent = findAgent(catalog, recording?.agent ?? values.agent);
-  const { model, tools } = agentSetup(agent, recording?.model ?? values.model);
+  // TodoWrite's plan is printed; a skill that cannot be used is a warning. A replay offers what the recording offered.
+  const extra = await cliSessionTools(workspace);
+  const { model, tools } = agentSetup(agent, recording?.model ?? values.model, [...TOOL_NAMES, ...extra.names]);
 
   // The hardened git of the action: no hooks, no config the agent could have planted, no user HOME.
   const git = createCommandManager({
@@ -236,6 +249,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const toolbox = await createToolbox({
     workspace,
     tools: recording ? recording.tools : tools.offered,
+    extraTools: extra.tools,
     readOnlyRoots: agent.referenceRoots,
     sandbox: values.sandbox as SandboxMode,
     env: process.env,
@@ -277,6 +291,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     },
     signal: cancel.signal,
     transcript,
+    skills: extra.skills,
     onEvent: (e) => {
       if (e.type === 'tool')
         console.error(`  ${e.name} ${JSON.stringify(e.input).slice(0, 100)}${e.result.isError ? ' (error)' : ''}`);

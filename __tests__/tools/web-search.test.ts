@@ -181,7 +181,7 @@ describe('WebSearch', () => {
         /give allowed_domains or blocked_domains, not both/,
       ],
       [{ query: 'x' }, /the query must be at least 2 characters/],
-      [{ query: 'xy', allowed_domains: 'pypi.org' }, /'allowed_domains' must be a list of strings/],
+      [{ query: 'xy', allowed_domains: 'pypi.org' }, /'allowed_domains' must be an array/],
     ];
     for (const [input, why] of cases) {
       const r = await tb.run('WebSearch', input);

@@ -9,6 +9,7 @@ import type { LoopResult } from '../session/loop.ts';
 import type { ModelInfo } from '../model/models.ts';
 import { createModelClient, providerModelId } from '../model/provider.ts';
 import { fetchThreadImages, runSession } from '../session/session.ts';
+import { sessionTools } from '../session/session-tools.ts';
 import type { StatusBlock } from '../session/status.ts';
 import type { Repository } from '../git/index.ts';
 import { listThread } from '../github/comments.ts';
@@ -76,7 +77,13 @@ export async function runAgent(
   );
   const restoreGit = await git.hideCredentials();
   // The names this run has: the built-ins, and the tools from outside the toolbox (session, MCP) once they exist.
-  const offered = agentTools(run, agent, [...TOOL_NAMES]);
+  // TodoWrite's plan becomes the progress comment's checklist; a skill that cannot be used is a warning.
+  const extra = await sessionTools({
+    workspace: env.workspace,
+    onTodos: (todos) => run.channel.progress.plan(todos),
+    warn: (m) => run.log.warning(redact(m)),
+  });
+  const offered = agentTools(run, agent, [...TOOL_NAMES, ...extra.names]);
   const transcript = new Transcript(
     join(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? 'local'}-${event.comment.id}.jsonl`),
     redact,
@@ -99,25 +106,12 @@ export async function runAgent(
     opening = createToolbox({
       ...sandboxSettings(run, credentials),
       tools: offered,
+      extraTools: extra.tools,
       readOnlyRoots: agent.referenceRoots,
       allowWorkflowChanges: cfg.allowWorkflowChanges,
       webSearch: webSearchBackend(cfg.provider, model, clientReady),
     });
-    const { comment, issue } = event;
-    // The thread's images are fetched as soon as the thread is known, beside the other waits (never failing them).
-    const prepared = listThread(run.gh, env.repo, event.issue.number, run.me).then(async (thread) => {
-      const task = {
-        task: run.task,
-        requester: comment.user.login,
-        kind: issue.pull_request !== undefined ? ('pull request' as const) : ('issue' as const),
-        number: issue.number,
-        title: issue.title,
-        body: issue.body,
-        comments: thread.filter((c) => c.id !== comment.id),
-      };
-      const access = { serverUrl: env.serverUrl, token: cfg.githubToken, signal: run.cancelled };
-      return { task, ...(await fetchThreadImages(task, access)) };
-    });
+    const prepared = threadTask(run);
     const [, { task, images, notes }, client] = await Promise.all([opening, prepared, clientReady]);
     for (const n of notes) run.log.info(redact(n));
     toolbox = await opening;
@@ -135,6 +129,7 @@ export async function runAgent(
       budgets: runBudgets(run, agent),
       signal: run.cancelled,
       transcript,
+      skills: extra.skills,
       onEvent: (e) => {
         if (e.type === 'tool') run.channel.progress.tool(e.name, summarizeInput(e.input));
         if (e.type === 'tool') web.record(e);
@@ -167,6 +162,27 @@ export async function runAgent(
   });
   run.status = result.status;
   return { result, toolbox, offered, transcript };
+}
+
+/**
+ * The task as the model gets it: the comment, the issue and its thread, and the thread's images, which are fetched
+ * as soon as the thread is known, beside the other waits (never failing them).
+ */
+async function threadTask(run: Run) {
+  const { cfg, env, event } = run;
+  const { comment, issue } = event;
+  const thread = await listThread(run.gh, env.repo, issue.number, run.me);
+  const task = {
+    task: run.task,
+    requester: comment.user.login,
+    kind: issue.pull_request !== undefined ? ('pull request' as const) : ('issue' as const),
+    number: issue.number,
+    title: issue.title,
+    body: issue.body,
+    comments: thread.filter((c) => c.id !== comment.id),
+  };
+  const access = { serverUrl: env.serverUrl, token: cfg.githubToken, signal: run.cancelled };
+  return { task, ...(await fetchThreadImages(task, access)) };
 }
 
 /** One line for the progress checklist: the path, command or pattern a tool call is about. */

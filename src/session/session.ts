@@ -1,10 +1,11 @@
 import type { AgentDefinition } from '../agents/definition.ts';
 import type { ModelInfo } from '../model/models.ts';
 import { costUsd } from '../model/models.ts';
-import { repoContext } from '../repo-context/index.ts';
 import type { TaskImages, TaskInput } from './prompt.ts';
 import { fetchImages, type ImageAccess } from '../github/images.ts';
 import { errorMessage } from '../errors.ts';
+import { repoContext, type Skill } from '../repo-context/index.ts';
+import { skillAccess } from './project-prompt.ts';
 import { runAgentLoop, type LoopEvent, type LoopOptions, type LoopResult } from './loop.ts';
 import type { Toolbox } from '../tools/index.ts';
 import type { Transcript } from './transcript.ts';
@@ -26,6 +27,8 @@ export interface SessionInput {
   readonly signal?: AbortSignal;
   readonly transcript: Transcript;
   readonly onEvent?: (e: LoopEvent) => void;
+  /** The repository's skills (session-tools.ts finds them), listed in the system prompt. */
+  readonly skills?: readonly Skill[];
 }
 
 /** One agent session, the same in the action and the CLI: context, prompts, the loop, and the transcript. */
@@ -41,6 +44,8 @@ export async function runSession(s: SessionInput): Promise<LoopResult> {
     branch: s.branch,
     sandboxInfo: s.toolbox.sandboxInfo,
     referenceDocs: s.agent.referenceRoots,
+    instructions: ctx.instructions,
+    skills: { list: s.skills ?? [], via: skillAccess(s.toolbox.definitions.map((d) => d.name)) },
   });
   const task = taskContent({ ...s.task, repoContext: ctx.text }, s.images);
   s.transcript.write({
