@@ -44,8 +44,11 @@ export const Output = {
   Transcript: 'transcript',
 } as const;
 
-/** The six tools, named as Claude Code names them (agent files list these names). */
-export const TOOL_NAMES = ['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep'] as const;
+/**
+ * The built-in tools, named as Claude Code names them (agent files list these names). Bash brings BashOutput and
+ * KillShell with it (its background commands); MultiEdit is Claude Code's older several-edits tool.
+ */
+export const TOOL_NAMES = ['Read', 'Write', 'Edit', 'MultiEdit', 'Bash', 'Glob', 'Grep'] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
 /** How Bash runs: sandboxed when possible, always, or never (the `sandbox` input). */

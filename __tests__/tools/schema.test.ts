@@ -33,7 +33,8 @@ describe('tool input validation (zod)', () => {
         "'-A' must be at least 0; 'head_limit' must be an integer; " +
         "unknown parameter 'bogus'; unknown parameter 'other'. Expected parameters: pattern: string, path?: string, " +
         'glob?: string, type?: string, output_mode?: content|files_with_matches|count, -i?: boolean, -n?: boolean, ' +
-        '-A?: integer, -B?: integer, -C?: integer, multiline?: boolean, head_limit?: integer.',
+        '-A?: integer, -B?: integer, -C?: integer, context?: integer, -o?: boolean, multiline?: boolean, ' +
+        'head_limit?: integer, offset?: integer.',
     );
   });
 
