@@ -115,7 +115,7 @@ describe('parseAgentFile: malformed files (message names file, field and fix)', 
     [
       'unknown-tool.md',
       'unknown-tool',
-      /field "tools" names an unknown tool "WebFetch"\. Valid tools: Read, Write, Edit, Bash, Glob, Grep/,
+      /field "tools" names an unknown tool "WebFetch"\. Valid tools: Read, Write, Edit, MultiEdit, Bash, Glob, Grep/,
     ],
     [
       'tools-mapping.md',
@@ -125,7 +125,7 @@ describe('parseAgentFile: malformed files (message names file, field and fix)', 
     [
       'tools-empty.md',
       'tools-empty',
-      /field "tools" lists no tools\. Name at least one of Read, Write, Edit, Bash, Glob, Grep, or remove the field/,
+      /field "tools" lists no tools\. Name at least one of Read, Write, Edit, MultiEdit, Bash, Glob, Grep, or remove the field/,
     ],
     [
       'tool-number.md',

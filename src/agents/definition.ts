@@ -16,7 +16,7 @@ export interface AgentDefinition {
   /** The command: `/<name>`. */
   name: string;
   description: string;
-  /** Tools the agent may use; all six when the file does not say. */
+  /** Tools the agent may use; all of them when the file does not say. */
   tools: ToolName[];
   /** Alias or full id; undefined when absent or `inherit` (the action's default applies). */
   model?: string;
@@ -185,7 +185,7 @@ function descriptionField(raw: unknown, fail: Fail): string {
   return raw.trim();
 }
 
-/** Field `tools`: a comma-separated string or a YAML list of tool names; all six when absent. */
+/** Field `tools`: a comma-separated string or a YAML list of tool names; all of them when absent. */
 function toolsField(raw: unknown, fail: Fail): ToolName[] {
   if (raw === undefined || raw === null) return [...TOOL_NAMES];
   let list: unknown[];
@@ -208,14 +208,14 @@ function toolsField(raw: unknown, fail: Fail): ToolName[] {
     const tool = TOOL_NAMES.find((n) => n.toLowerCase() === t.toLowerCase());
     if (!tool) {
       fail(
-        `field "tools" names an unknown tool "${t}". Valid tools: ${TOOL_NAMES.join(', ')} (remove "tools" to allow all six).`,
+        `field "tools" names an unknown tool "${t}". Valid tools: ${TOOL_NAMES.join(', ')} (remove "tools" to allow all of them).`,
       );
     }
     if (!picked.includes(tool)) picked.push(tool);
   }
   if (picked.length === 0) {
     fail(
-      `field "tools" lists no tools. Name at least one of ${TOOL_NAMES.join(', ')}, or remove the field to allow all six.`,
+      `field "tools" lists no tools. Name at least one of ${TOOL_NAMES.join(', ')}, or remove the field to allow all of them.`,
     );
   }
   return picked;
