@@ -128,7 +128,7 @@ const CALLS: Call[] = [
       '-n': true,
     }),
     expect:
-      /^src\/server\.js-1-import .*\nsrc\/server\.js:2:import \{ listTodos \}.*\nsrc\/server\.js-3-\n--\nsrc\/server\.js-6-export function handler.*\nsrc\/server\.js:7:  if .*listTodos.*\nsrc\/server\.js-8-  return send\(res, 404/,
+      /^src\/server\.js-1-import .*\nsrc\/server\.js:2:import \{ listTodos \}.*\nsrc\/server\.js-3-\n--\nsrc\/server\.js-6-export function handler.*\nsrc\/server\.js:7: {2}if .*listTodos.*\nsrc\/server\.js-8- {2}return send\(res, 404/,
   },
   {
     tool: 'Grep',
@@ -175,7 +175,7 @@ const CALLS: Call[] = [
   {
     tool: 'Read',
     input: (ws) => ({ file_path: abs(ws, 'src/todos.js') }),
-    expect: /^     1\t\/\/ TODO: persist todos\n     2\tconst todos = \[\];\n/,
+    expect: /^ {5}1\t\/\/ TODO: persist todos\n {5}2\tconst todos = \[\];\n/,
   },
   {
     tool: 'Read',
@@ -215,7 +215,7 @@ const CALLS: Call[] = [
   {
     tool: 'Read',
     input: (ws) => ({ file_path: abs(ws, 'src/server.js') }),
-    expect: /^     1\timport \{ createServer \}/,
+    expect: /^ {5}1\timport \{ createServer \}/,
   },
   {
     tool: 'Edit',
@@ -364,7 +364,11 @@ const CALLS: Call[] = [
   { tool: 'BashOutput', input: () => ({ bash_id: 'bash_1' }), expect: /^<status>killed<\/status>/ },
   {
     tool: 'Bash',
-    input: () => ({ command: 'node --test test/*.test.js 2>&1 | tail -3', description: 'Run the tests', timeout: 120000 }),
+    input: () => ({
+      command: 'node --test test/*.test.js 2>&1 | tail -3',
+      description: 'Run the tests',
+      timeout: 120000,
+    }),
     expect: /duration_ms/,
   },
   { tool: 'Bash', input: () => ({ command: 'exit 2', description: 'Fail' }), error: true, expect: '[exit code 2]' },

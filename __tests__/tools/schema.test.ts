@@ -75,6 +75,36 @@ describe('tool input validation (zod)', () => {
     );
   });
 
+  it('derives arrays of flat properties or of objects of them (MultiEdit, TodoWrite), and refuses deeper', () => {
+    const s = toInputSchema(
+      z.strictObject({
+        tags: z.optional(z.array(z.string())),
+        items: z
+          .array(z.strictObject({ a: z.string().check(z.describe('A')), n: z.optional(z.int().check(z.minimum(0))) }))
+          .check(z.minLength(1), z.describe('Items')),
+      }),
+    );
+    assert.equal(
+      JSON.stringify(s.properties),
+      JSON.stringify({
+        tags: { type: 'array', items: { type: 'string' } },
+        items: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { a: { type: 'string', description: 'A' }, n: { type: 'integer', minimum: 0 } },
+            required: ['a'],
+            additionalProperties: false,
+          },
+          minItems: 1,
+          description: 'Items',
+        },
+      }),
+    );
+    const deep = z.strictObject({ x: z.array(z.strictObject({ y: z.array(z.string()) })) });
+    assert.throws(() => toInputSchema(deep), /tool input 'x\.y' uses items, outside the supported subset/);
+  });
+
   it('refuses, at definition time, a schema outside the subset the messages can describe', () => {
     const nested = z.strictObject({ o: z.strictObject({ a: z.string() }) });
     assert.throws(() => toInputSchema(nested), /tool input 'o' uses properties, required, additionalProperties/);
