@@ -3799,8 +3799,8 @@ var require_utils2 = __commonJS({
       }
       return output;
     };
-    exports2.basename = (path13, { windows } = {}) => {
-      const segs = path13.split(windows ? /[\\/]/ : "/");
+    exports2.basename = (path14, { windows } = {}) => {
+      const segs = path14.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -7672,8 +7672,8 @@ function requestAttributes(client, name, request3) {
     return {};
   }
   const attributes = { ...table.constants };
-  for (const [attribute, path13, type] of table.request ?? []) {
-    const value = guardTracing(client, () => attributeValue(dig(request3?.body, path13), type));
+  for (const [attribute, path14, type] of table.request ?? []) {
+    const value = guardTracing(client, () => attributeValue(dig(request3?.body, path14), type));
     if (value !== void 0) {
       attributes[attribute] = value;
     }
@@ -7696,9 +7696,9 @@ function requestAttributes(client, name, request3) {
   return attributes;
 }
 function setResponseAttributes(span, name, data) {
-  for (const [attribute, path13, type] of SPAN_ATTRIBUTES[name]?.response ?? []) {
+  for (const [attribute, path14, type] of SPAN_ATTRIBUTES[name]?.response ?? []) {
     try {
-      const value = attributeValue(dig(data, path13), type);
+      const value = attributeValue(dig(data, path14), type);
       if (value !== void 0) {
         span.setAttribute(attribute, value);
       }
@@ -7706,9 +7706,9 @@ function setResponseAttributes(span, name, data) {
     }
   }
 }
-function dig(data, path13) {
+function dig(data, path14) {
   let value = data;
-  for (const name of path13) {
+  for (const name of path14) {
     if (typeof value !== "object" || value === null) {
       return void 0;
     }
@@ -9141,8 +9141,8 @@ function endMessagesCreateSpanWhenStreamEnds(client, span, stream2, props) {
           const complete = sawMessageDelta || sawStop;
           let response = { ...message, usage };
           if (!complete) {
-            for (const path13 of FINAL_FROM_MESSAGE_DELTA) {
-              response = without(response, path13);
+            for (const path14 of FINAL_FROM_MESSAGE_DELTA) {
+              response = without(response, path14);
             }
           }
           setResponseAttributes(span, call.name, response);
@@ -9170,8 +9170,8 @@ function endMessagesCreateSpanWhenStreamEnds(client, span, stream2, props) {
     }
   });
 }
-function without(data, path13) {
-  const [name, ...rest] = path13;
+function without(data, path14) {
+  const [name, ...rest] = path14;
   if (name === void 0 || !(name in data)) {
     return data;
   }
@@ -9746,12 +9746,12 @@ var init_path = __esm({
   "node_modules/@anthropic-ai/sdk/internal/utils/path.mjs"() {
     init_error();
     EMPTY = /* @__PURE__ */ Object.freeze(/* @__PURE__ */ Object.create(null));
-    createPathTagFunction = (pathEncoder = encodeURIPath) => function path13(statics, ...params) {
+    createPathTagFunction = (pathEncoder = encodeURIPath) => function path14(statics, ...params) {
       if (statics.length === 1)
         return statics[0];
       let postPath = false;
       const invalidSegments = [];
-      const path14 = statics.reduce((previousValue, currentValue, index) => {
+      const path15 = statics.reduce((previousValue, currentValue, index) => {
         if (/[?#]/.test(currentValue)) {
           postPath = true;
         }
@@ -9775,7 +9775,7 @@ var init_path = __esm({
         }
         return previousValue + currentValue + (index === params.length ? "" : encoded);
       }, "");
-      const pathOnly = path14.split(/[?#]/, 1)[0];
+      const pathOnly = path15.split(/[?#]/, 1)[0];
       const invalidSegmentPattern = /(?<=^|\/)(?:\.|%2e){1,2}(?:;[^/]*)?(?=\/|$)/gi;
       let match;
       while ((match = invalidSegmentPattern.exec(pathOnly)) !== null) {
@@ -9796,10 +9796,10 @@ var init_path = __esm({
         const underline = Array.from(marks, (mark) => mark ?? " ").join("");
         throw new AnthropicError(`Path parameters result in path with invalid segments:
 ${invalidSegments.map((e) => e.error).join("\n")}
-${path14}
+${path15}
 ${underline}`);
       }
-      return path14;
+      return path15;
     };
     path3 = /* @__PURE__ */ createPathTagFunction(encodeURIPath);
   }
@@ -15541,8 +15541,8 @@ async function runWalkGrep(pattern, root, signal) {
   const match = lineMatcher(re3, stop.signal);
   const grepPath = (rel) => grepFile(path5.join(root, rel), match, push2, stop.signal);
   const search = async () => {
-    const stat3 = await fs4.stat(root).catch(() => null);
-    return stat3?.isFile() ? grepPath("") : walk2(root, "", grepPath, stop.signal);
+    const stat4 = await fs4.stat(root).catch(() => null);
+    return stat4?.isFile() ? grepPath("") : walk2(root, "", grepPath, stop.signal);
   };
   try {
     await Promise.race([search(), once(stop.signal, "abort")]);
@@ -36280,14 +36280,14 @@ function redactSensitive(body) {
   }
   return null;
 }
-async function checkCredentialsFileSafety(path13, onWarn = (m2) => console.warn(`anthropic-sdk: ${m2}`)) {
+async function checkCredentialsFileSafety(path14, onWarn = (m2) => console.warn(`anthropic-sdk: ${m2}`)) {
   if (typeof process === "undefined" || process.platform === "win32")
     return;
   const { fs: fs6 } = await Promise.resolve().then(() => (init_node(), node_exports));
-  let resolved = path13;
+  let resolved = path14;
   let st2;
   try {
-    resolved = await fs6.promises.realpath(path13);
+    resolved = await fs6.promises.realpath(path14);
     st2 = await fs6.promises.stat(resolved);
   } catch {
     return;
@@ -36304,8 +36304,8 @@ async function checkCredentialsFileSafety(path13, onWarn = (m2) => console.warn(
   }
 }
 async function writeCredentialsFileAtomic(targetPath, data) {
-  const { fs: fs6, path: path13 } = await Promise.resolve().then(() => (init_node(), node_exports));
-  const dir = path13.dirname(targetPath);
+  const { fs: fs6, path: path14 } = await Promise.resolve().then(() => (init_node(), node_exports));
+  const dir = path14.dirname(targetPath);
   await fs6.promises.mkdir(dir, { recursive: true, mode: 448 });
   const tmpPath = `${targetPath}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
@@ -36566,8 +36566,8 @@ var init_credentials2 = __esm({
         return null;
       }
       validateProfileName(profileName);
-      const { fs: fs6, path: path13 } = await Promise.resolve().then(() => (init_node(), node_exports));
-      const configPath = path13.join(rootConfigPath, "configs", `${profileName}.json`);
+      const { fs: fs6, path: path14 } = await Promise.resolve().then(() => (init_node(), node_exports));
+      const configPath = path14.join(rootConfigPath, "configs", `${profileName}.json`);
       let configRaw;
       try {
         configRaw = await fs6.promises.readFile(configPath, "utf-8");
@@ -36627,14 +36627,14 @@ var init_credentials2 = __esm({
         return null;
       }
       validateProfileName(profileName);
-      const { path: path13 } = await Promise.resolve().then(() => (init_node(), node_exports));
-      return path13.join(rootConfigPath, "credentials", `${profileName}.json`);
+      const { path: path14 } = await Promise.resolve().then(() => (init_node(), node_exports));
+      return path14.join(rootConfigPath, "credentials", `${profileName}.json`);
     };
     getRootConfigPath = async () => {
       if (!supportsLocalConfigFiles()) {
         return null;
       }
-      const { path: path13 } = await Promise.resolve().then(() => (init_node(), node_exports));
+      const { path: path14 } = await Promise.resolve().then(() => (init_node(), node_exports));
       const configDir = readEnv("ANTHROPIC_CONFIG_DIR");
       if (configDir) {
         return configDir;
@@ -36643,21 +36643,21 @@ var init_credentials2 = __esm({
       if (os4 === "Windows") {
         const appData = readEnv("APPDATA");
         if (appData) {
-          return path13.join(appData, "Anthropic");
+          return path14.join(appData, "Anthropic");
         }
         const userProfile = readEnv("USERPROFILE");
         if (userProfile) {
-          return path13.join(userProfile, "AppData", "Roaming", "Anthropic");
+          return path14.join(userProfile, "AppData", "Roaming", "Anthropic");
         }
         return null;
       }
       const xdgConfigHome = readEnv("XDG_CONFIG_HOME");
       if (xdgConfigHome) {
-        return path13.join(xdgConfigHome, "anthropic");
+        return path14.join(xdgConfigHome, "anthropic");
       }
       const home = readEnv("HOME");
       if (home) {
-        return path13.join(home, ".config", "anthropic");
+        return path14.join(home, ".config", "anthropic");
       }
       return null;
     };
@@ -36674,8 +36674,8 @@ var init_credentials2 = __esm({
       if (profileName) {
         return profileName;
       }
-      const { fs: fs6, path: path13 } = await Promise.resolve().then(() => (init_node(), node_exports));
-      const filePath = path13.join(rootConfigPath, "active_config");
+      const { fs: fs6, path: path14 } = await Promise.resolve().then(() => (init_node(), node_exports));
+      const filePath = path14.join(rootConfigPath, "active_config");
       try {
         return (await fs6.promises.readFile(filePath, "utf-8")).trim() || "default";
       } catch (err) {
@@ -36689,21 +36689,21 @@ var init_credentials2 = __esm({
 });
 
 // node_modules/@anthropic-ai/sdk/lib/credentials/identity-token.mjs
-function identityTokenFromFile(path13) {
-  if (!path13) {
+function identityTokenFromFile(path14) {
+  if (!path14) {
     throw new AnthropicError("Identity token file path is empty");
   }
   return async () => {
     const { fs: fs6 } = await Promise.resolve().then(() => (init_node(), node_exports));
     let content;
     try {
-      content = await fs6.promises.readFile(path13, "utf-8");
+      content = await fs6.promises.readFile(path14, "utf-8");
     } catch (err) {
-      throw new AnthropicError(`Failed to read identity token file at ${path13}: ${err}`);
+      throw new AnthropicError(`Failed to read identity token file at ${path14}: ${err}`);
     }
     const token = content.trim();
     if (!token) {
-      throw new AnthropicError(`Identity token file at ${path13} is empty`);
+      throw new AnthropicError(`Identity token file at ${path14} is empty`);
     }
     return token;
   };
@@ -37706,9 +37706,9 @@ var init_client = __esm({
           }
           return APIError.generate(status, error, message, headers);
         }
-        buildURL(path13, query, defaultBaseURL) {
+        buildURL(path14, query, defaultBaseURL) {
           const baseURL = !__classPrivateFieldGet(this, _BaseAnthropic_instances, "m", _BaseAnthropic_baseURLOverridden).call(this) && defaultBaseURL || this.baseURL;
-          const url = isAbsoluteURL(path13) ? new URL(path13) : new URL(baseURL + (baseURL.endsWith("/") && path13.startsWith("/") ? path13.slice(1) : path13));
+          const url = isAbsoluteURL(path14) ? new URL(path14) : new URL(baseURL + (baseURL.endsWith("/") && path14.startsWith("/") ? path14.slice(1) : path14));
           const defaultQuery = this.defaultQuery();
           const pathQuery = Object.fromEntries(url.searchParams);
           if (!isEmptyObj(defaultQuery) || !isEmptyObj(pathQuery)) {
@@ -37784,24 +37784,24 @@ var init_client = __esm({
         backendMiddleware() {
           return [];
         }
-        get(path13, opts) {
-          return this.methodRequest("get", path13, opts);
+        get(path14, opts) {
+          return this.methodRequest("get", path14, opts);
         }
-        post(path13, opts) {
-          return this.methodRequest("post", path13, opts);
+        post(path14, opts) {
+          return this.methodRequest("post", path14, opts);
         }
-        patch(path13, opts) {
-          return this.methodRequest("patch", path13, opts);
+        patch(path14, opts) {
+          return this.methodRequest("patch", path14, opts);
         }
-        put(path13, opts) {
-          return this.methodRequest("put", path13, opts);
+        put(path14, opts) {
+          return this.methodRequest("put", path14, opts);
         }
-        delete(path13, opts) {
-          return this.methodRequest("delete", path13, opts);
+        delete(path14, opts) {
+          return this.methodRequest("delete", path14, opts);
         }
-        methodRequest(method, path13, opts) {
+        methodRequest(method, path14, opts) {
           return this.request(Promise.resolve(opts).then((opts2) => {
-            return { method, path: path13, ...opts2 };
+            return { method, path: path14, ...opts2 };
           }));
         }
         request(options2, remainingRetries = null) {
@@ -37947,8 +37947,8 @@ var init_client = __esm({
           armAbandonmentBackstop(response.body ?? response, controller);
           return { response, options: options2, controller, requestLogID, retryOfRequestLogID, startTime };
         }
-        getAPIList(path13, Page2, opts) {
-          return this.requestAPIList(Page2, opts && "then" in opts ? opts.then((opts2) => ({ method: "get", path: path13, ...opts2 })) : { method: "get", path: path13, ...opts });
+        getAPIList(path14, Page2, opts) {
+          return this.requestAPIList(Page2, opts && "then" in opts ? opts.then((opts2) => ({ method: "get", path: path14, ...opts2 })) : { method: "get", path: path14, ...opts });
         }
         requestAPIList(Page2, options2) {
           if (!this._tracer) {
@@ -38082,14 +38082,14 @@ var init_client = __esm({
         }
         async buildRequest(inputOptions, { retryCount = 0 } = {}) {
           const options2 = { ...inputOptions };
-          const { method, path: path13, query, defaultBaseURL } = options2;
+          const { method, path: path14, query, defaultBaseURL } = options2;
           if (this._authState.resolution) {
             await this._authState.resolution;
           }
           if (!this._baseURLIsExplicit && this._authState.baseURL && this.baseURL !== this._authState.baseURL) {
             this.baseURL = this._authState.baseURL;
           }
-          const url = this.buildURL(path13, query, defaultBaseURL);
+          const url = this.buildURL(path14, query, defaultBaseURL);
           if ("timeout" in options2)
             validatePositiveInteger("timeout", options2.timeout);
           options2.timeout = options2.timeout ?? this.timeout;
@@ -38330,8 +38330,8 @@ function patchField(target, key, value) {
 function betaRefusalFallbackMiddleware(fallbacks, options2 = {}) {
   let warnedMissingState = false;
   return async (request3, next, ctx) => {
-    const [path13] = (ctx.options?.path ?? "").split("?");
-    if (fallbacks.length === 0 || ctx.options?.method !== "post" || path13 !== "/v1/messages" || ctx.options.__qualifiers?.["beta"] !== "true" || typeof ctx.options.body !== "object" || ctx.options.body == null) {
+    const [path14] = (ctx.options?.path ?? "").split("?");
+    if (fallbacks.length === 0 || ctx.options?.method !== "post" || path14 !== "/v1/messages" || ctx.options.__qualifiers?.["beta"] !== "true" || typeof ctx.options.body !== "object" || ctx.options.body == null) {
       return next(request3);
     }
     if (ctx.options.body.fallbacks != null) {
@@ -39405,26 +39405,26 @@ var require_ignore = __commonJS({
       const index = body.indexOf(SLASH);
       return index < 0 || index === body.length - 1;
     };
-    var basenameOf = (path13) => {
-      const end = path13.length - 1;
-      const index = path13.lastIndexOf(
+    var basenameOf = (path14) => {
+      const end = path14.length - 1;
+      const index = path14.lastIndexOf(
         SLASH,
-        path13[end] === SLASH ? end - 1 : end
+        path14[end] === SLASH ? end - 1 : end
       );
-      return index < 0 ? path13 : path13.slice(index + 1);
+      return index < 0 ? path14 : path14.slice(index + 1);
     };
-    var parentOf = (path13) => {
-      if (path13.charCodeAt(0) === SLASH_CODE || path13.indexOf(DOUBLE_SLASH) >= 0) {
-        const slices = path13.split(SLASH).filter(Boolean);
+    var parentOf = (path14) => {
+      if (path14.charCodeAt(0) === SLASH_CODE || path14.indexOf(DOUBLE_SLASH) >= 0) {
+        const slices = path14.split(SLASH).filter(Boolean);
         slices.pop();
         return slices.length ? slices.join(SLASH) + SLASH : EMPTY2;
       }
-      const end = path13.length - 1;
-      const cut2 = path13.lastIndexOf(
+      const end = path14.length - 1;
+      const cut2 = path14.lastIndexOf(
         SLASH,
-        path13.charCodeAt(end) === SLASH_CODE ? end - 1 : end
+        path14.charCodeAt(end) === SLASH_CODE ? end - 1 : end
       );
-      return cut2 < 0 ? EMPTY2 : path13.slice(0, cut2 + 1);
+      return cut2 < 0 ? EMPTY2 : path14.slice(0, cut2 + 1);
     };
     var isString = (subject) => typeof subject === "string";
     var checkPattern = (pattern) => pattern && isString(pattern);
@@ -39574,7 +39574,7 @@ var require_ignore = __commonJS({
       // Match the literal 'abc/' for `checkIgnore`, last rule wins. Only a rule
       //   ending in a wildcard can match it (see `checkSourceOf`), so the rest
       //   are left out once, rather than tested or compiled for every path.
-      testLiteral(path13) {
+      testLiteral(path14) {
         const rules = this._literalRules || (this._literalRules = this._rules.filter(
           ({ body }) => body[body.length - (body[body.length - 1] === SLASH ? 2 : 1)] === "*"
         ));
@@ -39583,7 +39583,7 @@ var require_ignore = __commonJS({
         let matchedRule;
         for (let index = rules.length - 1; index >= 0; index--) {
           const rule = rules[index];
-          if (rule.checkRegex.test(path13)) {
+          if (rule.checkRegex.test(path14)) {
             ignored = !rule.negative;
             unignored = rule.negative;
             matchedRule = rule.negative ? UNDEFINED : rule;
@@ -39603,15 +39603,15 @@ var require_ignore = __commonJS({
       //
       // - mode `string` either `MODE_IGNORE` or `MODE_CHECK_IGNORE`
       // @returns {TestResult}
-      test(path13, mode) {
+      test(path14, mode) {
         const rules = this._rules;
         const { length } = rules;
         const shortcut = this._basenameCount * 2 >= length;
-        const basename5 = shortcut ? basenameOf(path13) : path13;
+        const basename5 = shortcut ? basenameOf(path14) : path14;
         for (let index = length - 1; index >= 0; index--) {
           const rule = rules[index];
           if (rule[mode].test(
-            shortcut && rule._basenameOnly ? basename5 : path13
+            shortcut && rule._basenameOnly ? basename5 : path14
           )) {
             const { negative } = rule;
             const ret = {
@@ -39633,17 +39633,17 @@ var require_ignore = __commonJS({
     var throwError = (message, Ctor) => {
       throw new Ctor(message);
     };
-    var checkPath = (path13, originalPath, doThrow) => {
-      if (!isString(path13)) {
+    var checkPath = (path14, originalPath, doThrow) => {
+      if (!isString(path14)) {
         return doThrow(
           `path must be a string, but got \`${originalPath}\``,
           TypeError
         );
       }
-      if (!path13) {
+      if (!path14) {
         return doThrow(`path must not be empty`, TypeError);
       }
-      if (checkPath.isNotRelative(path13)) {
+      if (checkPath.isNotRelative(path14)) {
         const r2 = "`path.relative()`d";
         return doThrow(
           `path should be a ${r2} string, but got "${originalPath}"`,
@@ -39652,25 +39652,25 @@ var require_ignore = __commonJS({
       }
       return true;
     };
-    var isNotRelative = (path13) => {
-      const first = path13.charCodeAt(0);
+    var isNotRelative = (path14) => {
+      const first = path14.charCodeAt(0);
       if (first === SLASH_CODE) {
         return true;
       }
       if (first !== DOT_CODE) {
         return false;
       }
-      if (path13.length === 1) {
+      if (path14.length === 1) {
         return true;
       }
-      const second = path13.charCodeAt(1);
+      const second = path14.charCodeAt(1);
       if (second === SLASH_CODE) {
         return true;
       }
       if (second !== DOT_CODE) {
         return false;
       }
-      return path13.length === 2 || path13.charCodeAt(2) === SLASH_CODE;
+      return path14.length === 2 || path14.charCodeAt(2) === SLASH_CODE;
     };
     checkPath.isNotRelative = isNotRelative;
     checkPath.convert = (p3) => p3;
@@ -39701,58 +39701,58 @@ var require_ignore = __commonJS({
         return this.add(pattern);
       }
       // @returns {TestResult}
-      _test(originalPath, cache, path13) {
+      _test(originalPath, cache, path14) {
         checkPath(
-          path13,
+          path14,
           originalPath,
           this._strictPathCheck ? throwError : RETURN_FALSE
         );
-        return path13 ? this._t(path13, cache) : {
+        return path14 ? this._t(path14, cache) : {
           ignored: false,
           unignored: false
         };
       }
       checkIgnore(target) {
-        const path13 = convertPath(target);
-        if (!path13 || path13.charCodeAt(path13.length - 1) !== SLASH_CODE) {
-          return this._test(target, this._testCache, path13);
+        const path14 = convertPath(target);
+        if (!path14 || path14.charCodeAt(path14.length - 1) !== SLASH_CODE) {
+          return this._test(target, this._testCache, path14);
         }
-        const dir = this._t(path13, this._testCache);
+        const dir = this._t(path14, this._testCache);
         if (dir.ignored) {
           return dir;
         }
-        const literal = this._rules.testLiteral(path13);
+        const literal = this._rules.testLiteral(path14);
         return literal.ignored || literal.unignored ? literal : dir;
       }
-      _t(path13, cache) {
-        if (path13 in cache) {
-          return cache[path13];
+      _t(path14, cache) {
+        if (path14 in cache) {
+          return cache[path14];
         }
-        const parentPath = parentOf(path13);
+        const parentPath = parentOf(path14);
         const parent = parentPath ? this._t(parentPath, cache) : UNDEFINED;
-        return cache[path13] = parent && parent.ignored ? parent : this._rules.test(path13, MODE_IGNORE);
+        return cache[path14] = parent && parent.ignored ? parent : this._rules.test(path14, MODE_IGNORE);
       }
-      ignores(path13) {
-        return this._test(path13, this._ignoreCache, convertPath(path13)).ignored;
+      ignores(path14) {
+        return this._test(path14, this._ignoreCache, convertPath(path14)).ignored;
       }
       createFilter() {
-        return (path13) => !this.ignores(path13);
+        return (path14) => !this.ignores(path14);
       }
       filter(paths) {
         return makeArray(paths).filter(this.createFilter());
       }
       // @returns {TestResult}
-      test(path13) {
-        return this._test(path13, this._testCache, convertPath(path13));
+      test(path14) {
+        return this._test(path14, this._testCache, convertPath(path14));
       }
     };
     var factory = (options2) => new Ignore(options2);
-    var isPathValid = (path13) => checkPath(convertPath(path13), path13, RETURN_FALSE);
+    var isPathValid = (path14) => checkPath(convertPath(path14), path14, RETURN_FALSE);
     var setupWindows = () => {
       const makePosix = (str2) => /^\\\\\?\\/.test(str2) || /["<>|\u0000-\u001F]+/u.test(str2) ? str2 : str2.replace(/\\/g, "/");
       checkPath.convert = makePosix;
       const REGEX_TEST_WINDOWS_PATH_ABSOLUTE = /^[a-z]:\//i;
-      checkPath.isNotRelative = (path13) => REGEX_TEST_WINDOWS_PATH_ABSOLUTE.test(path13) || isNotRelative(path13);
+      checkPath.isNotRelative = (path14) => REGEX_TEST_WINDOWS_PATH_ABSOLUTE.test(path14) || isNotRelative(path14);
     };
     if (
       // Detect `process` so that it can run in browsers.
@@ -40426,15 +40426,15 @@ var require_src2 = __commonJS({
     var fs_1 = __require("fs");
     var debug_1 = __importDefault(require_src());
     var log = debug_1.default("@kwsites/file-exists");
-    function check(path13, isFile, isDirectory) {
-      log(`checking %s`, path13);
+    function check(path14, isFile, isDirectory) {
+      log(`checking %s`, path14);
       try {
-        const stat3 = fs_1.statSync(path13);
-        if (stat3.isFile() && isFile) {
+        const stat4 = fs_1.statSync(path14);
+        if (stat4.isFile() && isFile) {
           log(`[OK] path represents a file`);
           return true;
         }
-        if (stat3.isDirectory() && isDirectory) {
+        if (stat4.isDirectory() && isDirectory) {
           log(`[OK] path represents a directory`);
           return true;
         }
@@ -40449,8 +40449,8 @@ var require_src2 = __commonJS({
         throw e;
       }
     }
-    function exists2(path13, type = exports2.READABLE) {
-      return check(path13, (type & exports2.FILE) > 0, (type & exports2.FOLDER) > 0);
+    function exists2(path14, type = exports2.READABLE) {
+      return check(path14, (type & exports2.FILE) > 0, (type & exports2.FOLDER) > 0);
     }
     exports2.exists = exists2;
     exports2.FILE = 1;
@@ -40538,7 +40538,18 @@ function httpStatus(e) {
 }
 
 // src/constants.ts
-var TOOL_NAMES = ["Read", "Write", "Edit", "Bash", "Glob", "Grep", "WebFetch", "WebSearch"];
+var TOOL_NAMES = [
+  "Read",
+  "Write",
+  "Edit",
+  "MultiEdit",
+  "Bash",
+  "Glob",
+  "Grep",
+  "WebFetch",
+  "WebSearch"
+];
+var BASH_COMPANIONS = ["BashOutput", "KillShell"];
 var DEFAULT_MODEL = "sonnet";
 var STATUSES = ["COMPLETE", "BLOCKED", "WAITING", "ERROR"];
 var DEFAULT_AGENTS_DIR = ".claude/agents";
@@ -42551,6 +42562,56 @@ var typeHandlers = /* @__PURE__ */ new Map([
 ]);
 var types = Array.from(typeHandlers.keys());
 
+// node_modules/image-size/dist/esm/detector.js
+var firstBytes = /* @__PURE__ */ new Map([
+  [0, ["cur", "heif", "ico", "jp2", "jxl", "tga"]],
+  [56, ["psd"]],
+  [60, ["svg"]],
+  [66, ["bmp"]],
+  [68, ["dds"]],
+  [71, ["gif"]],
+  [73, ["tiff"]],
+  [77, ["tiff"]],
+  [80, ["pnm"]],
+  [82, ["webp"]],
+  [105, ["icns"]],
+  [137, ["png"]],
+  [171, ["ktx"]],
+  [255, ["j2c", "jpg", "jxl-stream"]]
+]);
+function detector(input5) {
+  const byte = input5[0];
+  const candidates = firstBytes.get(byte);
+  const predicate = (type) => typeHandlers.get(type)?.validate(input5);
+  return candidates?.find(predicate) || types.find(predicate);
+}
+
+// node_modules/image-size/dist/esm/lookup.js
+var globalOptions = {
+  disabledTypes: []
+};
+function imageSize(input5) {
+  const type = detector(input5);
+  if (typeof type !== "undefined") {
+    if (globalOptions.disabledTypes.indexOf(type) > -1) {
+      throw new TypeError(`disabled file type: ${type}`);
+    }
+    const size = typeHandlers.get(type)?.calculate(input5);
+    if (size !== void 0) {
+      size.type = size.type ?? type;
+      if (size.images && size.images.length > 1) {
+        const largestImage = size.images.reduce((largest, current) => {
+          return current.width * current.height > largest.width * largest.height ? current : largest;
+        }, size.images[0]);
+        size.width = largestImage.width;
+        size.height = largestImage.height;
+      }
+      return size;
+    }
+  }
+  throw new TypeError(`unsupported file type: ${type}`);
+}
+
 // src/github/images.ts
 var IMAGE_LIMITS = {
   count: 5,
@@ -42662,12 +42723,12 @@ function dirInfo(dir) {
 }
 function dirCache() {
   const cache = /* @__PURE__ */ new Map();
-  return (path13) => {
-    const slash = path13.lastIndexOf("/");
-    const dir = slash < 0 ? "" : path13.slice(0, slash + 1);
+  return (path14) => {
+    const slash = path14.lastIndexOf("/");
+    const dir = slash < 0 ? "" : path14.slice(0, slash + 1);
     let info2 = cache.get(dir);
     if (!info2) cache.set(dir, info2 = dirInfo(dir));
-    return { info: info2, name: path13.slice(slash + 1) };
+    return { info: info2, name: path14.slice(slash + 1) };
   };
 }
 
@@ -42772,30 +42833,30 @@ function analyse(files) {
   const langs = /* @__PURE__ */ new Map();
   const top = /* @__PURE__ */ new Map();
   const split = dirCache();
-  for (const path13 of files) {
-    const { info: info2, name } = split(path13);
+  for (const path14 of files) {
+    const { info: info2, name } = split(path14);
     const depth2 = info2.depth;
     const dot = name.lastIndexOf(".");
     const ext = dot > 0 ? name.slice(dot + 1).toLowerCase() : "";
     const lang = LANGUAGES[ext];
     if (lang) langs.set(lang, (langs.get(lang) ?? 0) + 1);
     if (info2.top) top.set(info2.top, (top.get(info2.top) ?? 0) + 1);
-    if (depth2 <= MANIFEST_MAX_DEPTH && MANIFEST_NAMES.has(name)) f3.manifestPaths.push(path13);
+    if (depth2 <= MANIFEST_MAX_DEPTH && MANIFEST_NAMES.has(name)) f3.manifestPaths.push(path14);
     if (depth2 === 0) {
       if (LOCKFILE.test(name)) f3.lockfiles.add(name);
       if (name === "gradlew") f3.hasGradlew = true;
-      if (ROOT_CI.test(name)) f3.ci.push(path13);
+      if (ROOT_CI.test(name)) f3.ci.push(path14);
     }
     if (name === "conftest.py" && depth2 <= 2) f3.hasConftest = true;
-    if (info2.workflows && /\.ya?ml$/.test(name) || path13 === ".circleci/config.yml") f3.ci.push(path13);
-    if (!info2.testDir && DOCKER_FILE.test(name)) f3.docker.push(path13);
+    if (info2.workflows && /\.ya?ml$/.test(name) || path14 === ".circleci/config.yml") f3.ci.push(path14);
+    if (!info2.testDir && DOCKER_FILE.test(name)) f3.docker.push(path14);
     if (info2.testDir || TEST_FILE.test(name)) {
       f3.testFiles++;
       if (info2.testDir) f3.testDirs.set(info2.testDir, (f3.testDirs.get(info2.testDir) ?? 0) + 1);
       else f3.testsBesideCode++;
       continue;
     }
-    if (OPENAPI_FILE.test(name)) f3.apiSpecs.push(path13);
+    if (OPENAPI_FILE.test(name)) f3.apiSpecs.push(path14);
     if (info2.migrationDir) {
       const entry = info2.migrationEntry || name;
       if (!NOT_A_MIGRATION.test(entry)) {
@@ -42806,15 +42867,15 @@ function analyse(files) {
       continue;
     }
     if (ext === "prisma" || ext === "sql" || name === "schema.rb") {
-      f3.schemaFiles.push(path13);
+      f3.schemaFiles.push(path14);
       continue;
     }
     if (DB_CONFIG.test(name)) {
-      f3.dbConfig.push(path13);
+      f3.dbConfig.push(path14);
       continue;
     }
     if (!CODE_EXTS.has(ext) || name.startsWith("__init__.")) continue;
-    if (depth2 <= 2 && ENTRY_FILE.test(name) && (depth2 <= 1 || !name.startsWith("index."))) f3.entryPoints.push(path13);
+    if (depth2 <= 2 && ENTRY_FILE.test(name) && (depth2 <= 1 || !name.startsWith("index."))) f3.entryPoints.push(path14);
     if (info2.route || ROUTE_FILE.test(name)) push(f3.routes, info2.dir, name);
     else if (info2.model || MODEL_FILE.test(name)) push(f3.models, info2.dir, name);
   }
@@ -42830,9 +42891,9 @@ function push(map, key, value) {
   if (list) list.push(value);
   else map.set(key, [value]);
 }
-function depth(path13) {
+function depth(path14) {
   let n = 0;
-  for (const c3 of path13) if (c3 === "/") n++;
+  for (const c3 of path14) if (c3 === "/") n++;
   return n;
 }
 function byDepthThenName(a, b3) {
@@ -42843,9 +42904,9 @@ function byDepthThenName(a, b3) {
 import { constants as fsConstants } from "node:fs";
 import { open, realpath as realpath2 } from "node:fs/promises";
 import { basename, dirname as dirname2, join as join3, sep } from "node:path";
-async function readHead2(path13, maxBytes) {
+async function readHead2(path14, maxBytes) {
   try {
-    const fh = await open(path13, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    const fh = await open(path14, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
     try {
       if (!(await fh.stat()).isFile()) return null;
       const buf = Buffer.alloc(maxBytes);
@@ -42876,19 +42937,19 @@ async function loadInstructions(workspace, maxBytes = INSTRUCTIONS_MAX_BYTES) {
   const files = [];
   const left = [];
   let room = maxBytes;
-  INSTRUCTION_FILES.forEach((path13, i) => {
+  INSTRUCTION_FILES.forEach((path14, i) => {
     const text = (texts[i] ?? "").replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").trim();
     if (!text) return;
     const same = files.find((f3) => !f3.sameAs && !f3.cut && f3.text === text);
-    if (same) return void files.push({ path: path13, text: "", cut: false, sameAs: same.path });
-    if (room <= 0) return void left.push(path13);
+    if (same) return void files.push({ path: path14, text: "", cut: false, sameAs: same.path });
+    if (room <= 0) return void left.push(path14);
     const bytes2 = Buffer.byteLength(text);
     if (bytes2 <= room) {
-      files.push({ path: path13, text, cut: false });
+      files.push({ path: path14, text, cut: false });
       room -= bytes2;
       return;
     }
-    files.push({ path: path13, text: cutBytes(text, room), cut: true });
+    files.push({ path: path14, text: cutBytes(text, room), cut: true });
     room = 0;
   });
   return { files, left };
@@ -43145,9 +43206,9 @@ function stackOf(manifests, facts) {
     else tests.push(t2);
   };
   let pytestSeen = false;
-  for (const [path13, text] of manifests) {
-    const name = path13.slice(path13.lastIndexOf("/") + 1);
-    const dir = path13.slice(0, path13.length - name.length);
+  for (const [path14, text] of manifests) {
+    const name = path14.slice(path14.lastIndexOf("/") + 1);
+    const dir = path14.slice(0, path14.length - name.length);
     const prefix = dir ? `cd ${dir.slice(0, -1)} && ` : "";
     const names = [];
     const found = (label) => {
@@ -43227,7 +43288,7 @@ function stackOf(manifests, facts) {
         break;
       }
     }
-    if (names.length) frameworks.push({ manifest: path13, names });
+    if (names.length) frameworks.push({ manifest: path14, names });
   }
   if (pytestSeen || facts.hasConftest) addTest("pytest");
   return { frameworks, tests };
@@ -43937,11 +43998,11 @@ function explicitlyAborted(x3, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path13, issues) {
+function prefixIssues(path14, issues) {
   return issues.map((iss) => {
     var _a4;
     (_a4 = iss).path ?? (_a4.path = []);
-    iss.path.unshift(path13);
+    iss.path.unshift(path14);
     return iss;
   });
 }
@@ -47498,6 +47559,62 @@ var OutputCollector = class {
 ${this.#tail}`;
   }
 };
+function spawnCommand(command, opts) {
+  const env = allowedEnv(opts.env ?? process.env);
+  const { file, args, env: spawnEnv } = opts.sandbox.wrap(command, opts.workspace, env);
+  const child = spawn3(file, args, {
+    cwd: opts.workspace,
+    env: spawnEnv,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"]
+  });
+  const pid = child.pid;
+  let killTimer;
+  const killGroup = (sig) => {
+    if (pid === void 0) return;
+    try {
+      process.kill(-pid, sig);
+    } catch {
+    }
+  };
+  const kill = () => {
+    killGroup("SIGTERM");
+    killTimer ??= setTimeout(() => killGroup("SIGKILL"), KILL_GRACE_MS);
+    killTimer.unref();
+  };
+  const untrack = opts.track?.(kill);
+  const dOut = new StringDecoder("utf8");
+  const dErr = new StringDecoder("utf8");
+  child.stdout.on("data", (d2) => opts.onOutput(dOut.write(d2)));
+  child.stderr.on("data", (d2) => opts.onOutput(dErr.write(d2)));
+  const done = new Promise((resolve5) => {
+    let exit = null;
+    let closeTimer;
+    let settled = false;
+    const finish2 = (error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(closeTimer);
+      clearTimeout(killTimer);
+      untrack?.();
+      killGroup("SIGKILL");
+      opts.onOutput(dOut.end() + dErr.end());
+      resolve5({ exitCode: exit?.code ?? null, signal: exit?.signal ?? null, ...error ? { error } : {} });
+    };
+    child.on("error", (e) => finish2(`failed to start: ${e.message}`));
+    child.on("exit", (code2, signal) => {
+      exit = { code: code2, signal };
+      killGroup("SIGKILL");
+      closeTimer = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish2();
+      }, 1e3);
+    });
+    child.on("close", () => finish2());
+  });
+  return { done, kill };
+}
 
 // src/tools/schema.ts
 function defineTool(spec) {
@@ -47523,6 +47640,8 @@ var PROPERTY_KEYS = [
   "maximum",
   "minLength",
   "items",
+  "minItems",
+  "maxItems",
   "properties",
   "required",
   "additionalProperties",
@@ -47583,20 +47702,20 @@ function parseInput(schema, def, input5) {
   }
   return { ok: false, message: `invalid input: ${problems.join("; ")}. Expected parameters: ${describeParams(def)}.` };
 }
-function where(path13) {
-  return path13.map((p3, i) => typeof p3 === "number" ? `[${p3}]` : i ? `.${String(p3)}` : String(p3)).join("");
+function where(path14) {
+  return path14.map((p3, i) => typeof p3 === "number" ? `[${p3}]` : i ? `.${String(p3)}` : String(p3)).join("");
 }
-function schemaAt(def, path13) {
+function schemaAt(def, path14) {
   let s = {
     type: "object",
     properties: def.input_schema.properties
   };
-  for (const p3 of path13) s = typeof p3 === "number" ? s?.items : s?.properties?.[String(p3)];
+  for (const p3 of path14) s = typeof p3 === "number" ? s?.items : s?.properties?.[String(p3)];
   return s;
 }
-function valueAt(input5, path13) {
+function valueAt(input5, path14) {
   let v2 = input5;
-  for (const p3 of path13) v2 = v2 !== null && typeof v2 === "object" ? v2[p3] : void 0;
+  for (const p3 of path14) v2 = v2 !== null && typeof v2 === "object" ? v2[p3] : void 0;
   return v2;
 }
 function describeIssue(issue2, key, value, s) {
@@ -47606,6 +47725,9 @@ function describeIssue(issue2, key, value, s) {
   if (value === null) return `'${key}' must not be null`;
   if (issue2.code === "too_small" && s.minimum !== void 0) return `'${key}' must be at least ${s.minimum}`;
   if (issue2.code === "too_big" && s.maximum !== void 0) return `'${key}' must be at most ${s.maximum}`;
+  if (issue2.code === "too_small" && s.minItems !== void 0)
+    return `'${key}' must have at least ${s.minItems} item${s.minItems === 1 ? "" : "s"}`;
+  if (issue2.code === "too_big" && s.maxItems !== void 0) return `'${key}' must have at most ${s.maxItems} items`;
   if (issue2.code === "too_small" && s.minLength === 1) return `'${key}' must not be empty`;
   if (issue2.code === "too_small" && s.minLength !== void 0)
     return `'${key}' must be at least ${s.minLength} characters`;
@@ -47632,28 +47754,65 @@ function describeType(s) {
 var BashInput = strictObject({
   command: string2().check(describe3("The command")),
   timeout: optional2(int().check(_gte(1e3), _lte(MAX_TIMEOUT_MS), describe3("Timeout in ms"))),
-  description: optional2(string2().check(describe3("What it does, in 5-10 words")))
+  description: optional2(string2().check(describe3("What it does, in 5-10 words"))),
+  run_in_background: optional2(boolean2().check(describe3("Return an id at once (see BashOutput)")))
 });
-var BASH_DESCRIPTION = `Run a bash command in the workspace root (sandboxed; stdin closed; no secrets in env). Timeout in ms, default ${DEFAULT_TIMEOUT_MS}, max ${MAX_TIMEOUT_MS}. Output is capped; redirect long output to a file. Use Read/Edit/Glob/Grep rather than cat/sed/find/grep.`;
-function bashTool(runner) {
-  return defineTool({
+var BASH_DESCRIPTION = `Run a bash command in the workspace (sandboxed; stdin closed; no secrets in env). The working directory carries over between calls. Timeout in ms, default ${DEFAULT_TIMEOUT_MS}, max ${MAX_TIMEOUT_MS}. Output is capped; redirect long output to a file. Use Read/Edit/Glob/Grep rather than cat/sed/find/grep.`;
+var BashOutputInput = strictObject({
+  bash_id: string2().check(describe3("Id from Bash")),
+  filter: optional2(string2().check(describe3("Regex: only matching lines")))
+});
+var KillShellInput = strictObject({
+  shell_id: string2().check(describe3("Id from Bash"))
+});
+function bashTools(shell) {
+  const bash = defineTool({
     name: "Bash",
     description: BASH_DESCRIPTION,
     input: BashInput,
     readOnly: false,
     async run(input5, ctx) {
+      if (input5.run_in_background) {
+        const { id, notes: notes2 } = await shell.start(input5.command);
+        return ok(
+          [
+            ...notes2,
+            `Command running in background with ID: ${id} (in ${shell.cwdDisplay}). Read its output with BashOutput (bash_id "${id}"); stop it with KillShell. It is killed when the run ends.`
+          ].join("\n")
+        );
+      }
       const timeout = input5.timeout ?? DEFAULT_TIMEOUT_MS;
-      const r2 = await runner.run(input5.command, timeout, ctx.signal);
-      return formatCommandResult(r2, timeout);
+      const { result, notes } = await shell.run(input5.command, timeout, ctx.signal);
+      return withNotes(formatCommandResult(result, timeout), notes);
     }
   });
+  const output = defineTool({
+    name: "BashOutput",
+    description: "New output of a background Bash command since the last read, and its state.",
+    input: BashOutputInput,
+    readOnly: false,
+    run: (input5) => Promise.resolve(ok(shell.read(input5.bash_id, input5.filter)))
+  });
+  const kill = defineTool({
+    name: "KillShell",
+    description: "Stop a background Bash command by its id.",
+    input: KillShellInput,
+    readOnly: false,
+    run: async (input5) => ok(await shell.kill(input5.shell_id))
+  });
+  return [bash, output, kill];
+}
+function withNotes(r2, notes) {
+  if (!notes.length) return r2;
+  return { ...r2, content: `${r2.content}
+${notes.join("\n")}` };
 }
 function formatCommandResult(r2, timeoutMs) {
   const out = r2.output.replace(/\s+$/, "");
   if (r2.timedOut) {
     return {
       content: `${out}
-[Bash: timed out after ${timeoutMs} ms; the command and its child processes were killed. Use a larger timeout (max ${MAX_TIMEOUT_MS}) or a faster command.]`.trimStart(),
+[Bash: timed out after ${timeoutMs} ms; the command and its child processes were killed. Use a larger timeout (max ${MAX_TIMEOUT_MS}), run_in_background, or a faster command.]`.trimStart(),
       isError: true
     };
   }
@@ -47667,6 +47826,51 @@ function formatCommandResult(r2, timeoutMs) {
   return ok(out || "(no output)");
 }
 
+// src/tools/image.ts
+var MAX_IMAGE_BASE64_BYTES = 5 * 1024 * 1024;
+var MAX_IMAGE_SIDE = 8e3;
+var MAX_IMAGE_FILE_BYTES = Math.floor(MAX_IMAGE_BASE64_BYTES / 4) * 3;
+function sniffImage(head) {
+  const b3 = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  if (b3.length >= 8 && b3.subarray(0, 8).equals(Buffer.from([137, 80, 78, 71, 13, 10, 26, 10])))
+    return "image/png";
+  if (b3.length >= 3 && b3[0] === 255 && b3[1] === 216 && b3[2] === 255) return "image/jpeg";
+  if (b3.length >= 6 && /^GIF8[79]a$/.test(b3.subarray(0, 6).toString("latin1"))) return "image/gif";
+  if (b3.length >= 12 && b3.subarray(0, 4).toString("latin1") === "RIFF" && b3.subarray(8, 12).toString("latin1") === "WEBP")
+    return "image/webp";
+  return null;
+}
+function isPdf(head) {
+  return Buffer.from(head.buffer, head.byteOffset, head.byteLength).subarray(0, 5).toString("latin1") === "%PDF-";
+}
+function checkImage(data, mediaType) {
+  const tooBig = imageBytesProblem(data.length);
+  if (tooBig) return { ok: false, why: tooBig };
+  let size;
+  try {
+    size = imageSize(data);
+  } catch (e) {
+    return { ok: false, why: `its ${mediaType} data could not be read (${e.message})` };
+  }
+  const width = size.width ?? 0;
+  const height = size.height ?? 0;
+  if (!width || !height) return { ok: false, why: `its ${mediaType} header gives no size` };
+  if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
+    return {
+      ok: false,
+      why: `it is ${width}x${height} pixels, over the API's limit of ${MAX_IMAGE_SIDE} pixels a side`
+    };
+  }
+  return { ok: true, image: { mediaType, data: data.toString("base64") }, width, height };
+}
+function imageBytesProblem(bytes2) {
+  if (bytes2 <= MAX_IMAGE_FILE_BYTES) return null;
+  return `it is ${mb(bytes2)}, over the API's limit of ${mb(MAX_IMAGE_BASE64_BYTES)} per image (as base64, about ${mb(MAX_IMAGE_FILE_BYTES)} of file)`;
+}
+function mb(bytes2) {
+  return `${(bytes2 / 1024 / 1024).toFixed(1)} MiB`;
+}
+
 // src/tools/read.ts
 var DEFAULT_READ_LINES = 2e3;
 var MAX_LINE_CHARS = 2e3;
@@ -47675,12 +47879,13 @@ var CHUNK_BYTES = 64 * 1024;
 var FILE_PATH = string2().check(describe3("Path relative to the workspace root, or absolute inside it"));
 var ReadInput = strictObject({
   file_path: FILE_PATH,
-  offset: optional2(int().check(_gte(1), describe3("Line number to start at (1-based)"))),
-  limit: optional2(int().check(_gte(1), describe3("Number of lines to read")))
+  offset: optional2(int().check(_gte(0), describe3("First line (1-based; 0 = 1)"))),
+  limit: optional2(int().check(_gte(1), describe3("Number of lines to read"))),
+  pages: optional2(string2().check(describe3("PDF pages (PDFs are not rendered here)")))
 });
 var readTool = defineTool({
   name: "Read",
-  description: `Read a file in the workspace (or the agent reference docs). Returns lines numbered like \`cat -n\`, ${DEFAULT_READ_LINES} lines from offset by default; lines over ${MAX_LINE_CHARS} chars are cut. Binary files are refused. Read a file before overwriting it with Write.`,
+  description: `Read a file in the workspace (or the agent reference docs). Returns lines numbered like \`cat -n\`, ${DEFAULT_READ_LINES} lines from offset by default; lines over ${MAX_LINE_CHARS} chars are cut. Shows PNG/JPEG/GIF/WebP images (up to ${MAX_IMAGE_SIDE} px a side); other binary files are refused. Read a file before you Edit or overwrite it.`,
   input: ReadInput,
   readOnly: true,
   async run(input5, ctx) {
@@ -47688,22 +47893,32 @@ var readTool = defineTool({
     if (!r2.stat) throw new ToolError2(`${r2.display} does not exist. Use Glob to find the right path.`);
     if (r2.stat.isDirectory())
       throw new ToolError2(`${r2.display} is a folder, not a file; use Glob or Bash \`ls\` to list it.`);
-    const offset = input5.offset ?? 1;
+    const offset = Math.max(input5.offset ?? 1, 1);
     const limit2 = input5.limit ?? DEFAULT_READ_LINES;
     const fh = await ctx.workspace.openRead(r2);
-    let stat3;
+    let stat4;
     try {
-      stat3 = await fh.stat();
-      const head = Buffer.alloc(Math.min(8192, stat3.size));
+      stat4 = await fh.stat();
+      const head = Buffer.alloc(Math.min(8192, stat4.size));
       const { bytesRead } = await fh.read(head, 0, head.length, 0);
-      if (head.subarray(0, bytesRead).includes(0)) {
+      const first = head.subarray(0, bytesRead);
+      const media = sniffImage(first);
+      if (media) return await readImage(fh, r2.path, r2.display, media, stat4, ctx);
+      if (isPdf(first)) {
         throw new ToolError2(
-          `${r2.display} is a binary file (${stat3.size} bytes) and cannot be shown as text; use Bash (e.g. \`file\`, \`xxd | head\`) to inspect it.`
+          `${r2.display} is a PDF (${stat4.size} bytes); Read does not render PDFs in this action${input5.pages ? " (pages is ignored)" : ""}. Use Bash to extract its text, e.g. \`pdftotext -f 1 -l 5 ${r2.display} - | head -300\` where poppler-utils is installed.`
         );
       }
-      if (stat3.size === 0) {
+      if (input5.pages)
+        throw new ToolError2(`pages applies to PDF files only; ${r2.display} is not a PDF. Use offset and limit.`);
+      if (first.includes(0)) {
+        throw new ToolError2(
+          `${r2.display} is a binary file (${stat4.size} bytes) and cannot be shown as text; use Bash (e.g. \`file\`, \`xxd | head\`) to inspect it.`
+        );
+      }
+      if (stat4.size === 0) {
         await fh.close();
-        ctx.seen.set(r2.path, { mtimeMs: stat3.mtimeMs, size: 0 });
+        ctx.seen.set(r2.path, { mtimeMs: stat4.mtimeMs, size: 0 });
         return ok(`${r2.display} is empty.`);
       }
     } catch (e) {
@@ -47719,7 +47934,7 @@ var readTool = defineTool({
       });
     }
     const { out, lineNo, cutLines, stoppedAt, more } = w2;
-    ctx.seen.set(r2.path, { mtimeMs: stat3.mtimeMs, size: stat3.size });
+    ctx.seen.set(r2.path, { mtimeMs: stat4.mtimeMs, size: stat4.size });
     if (out.length === 0 && w2.scanStopped) {
       return ok(
         `${r2.display}: line ${offset} is past the first ${mib(w2.scanned)} (${lineNo} lines), as far as one Read goes. Use Bash (e.g. \`sed -n '${offset},${offset + 99}p' ${r2.display} | cut -c1-${MAX_LINE_CHARS}\`) to read that far.`
@@ -47746,6 +47961,24 @@ var readTool = defineTool({
     return ok([...out, ...notes].join("\n"));
   }
 });
+async function readImage(fh, real2, display, media, stat4, ctx) {
+  const tooBig = imageBytesProblem(stat4.size);
+  const data = tooBig ? null : await fh.readFile();
+  await fh.close().catch(() => {
+  });
+  const c3 = data ? checkImage(data, media) : { ok: false, why: tooBig ?? "" };
+  if (!c3.ok) {
+    throw new ToolError2(
+      `${display} is an image the model cannot be sent: ${c3.why}. Make a smaller copy inside the workspace with Bash (e.g. \`convert ${display} -resize 2000x2000 small.png\` where ImageMagick is installed) and Read that.`
+    );
+  }
+  ctx.seen.set(real2, { mtimeMs: stat4.mtimeMs, size: stat4.size });
+  return {
+    content: `${display}: ${media.slice(6).toUpperCase()} image, ${c3.width}x${c3.height} pixels, ${stat4.size} bytes (shown below).`,
+    isError: false,
+    images: [c3.image]
+  };
+}
 async function readLineWindow(fh, o2, signal) {
   const maxLineChars = o2.maxLineChars ?? MAX_LINE_CHARS;
   const maxChars = o2.maxChars ?? MAX_RESULT_CHARS;
@@ -47895,55 +48128,92 @@ function lineCount(s) {
 
 // src/tools/edit.ts
 var MAX_EDIT_BYTES = 10 * 1024 * 1024;
+var OLD_STRING = string2().check(describe3("Exact text to replace"));
+var NEW_STRING = string2().check(describe3("Replacement text (must differ)"));
+var REPLACE_ALL = optional2(boolean2().check(describe3("Replace every occurrence (default false)")));
 var EditInput = strictObject({
   file_path: FILE_PATH,
-  old_string: string2().check(describe3("Exact text to replace")),
-  new_string: string2().check(describe3("Replacement text (must differ)")),
-  replace_all: optional2(boolean2().check(describe3("Replace every occurrence (default false)")))
+  old_string: OLD_STRING,
+  new_string: NEW_STRING,
+  replace_all: REPLACE_ALL
+});
+var MultiEditInput = strictObject({
+  file_path: FILE_PATH,
+  edits: array(strictObject({ old_string: OLD_STRING, new_string: NEW_STRING, replace_all: REPLACE_ALL })).check(_minLength(1), describe3("Edits applied in order, each to the result of the previous"))
 });
 var editTool = defineTool({
   name: "Edit",
-  description: "Replace an exact string in a file. old_string must match exactly (whitespace included) and be unique unless replace_all is true; include surrounding lines to make it unique.",
+  description: "Replace an exact string in a file you have Read. old_string must match exactly (whitespace included) and be unique unless replace_all is true; include surrounding lines to make it unique.",
   input: EditInput,
   readOnly: false,
   async run(input5, ctx) {
-    if (input5.old_string === input5.new_string)
-      throw new ToolError2("old_string and new_string are identical; nothing to change.");
-    if (input5.old_string === "") throw new ToolError2("old_string is empty; to create a file use Write.");
-    const r2 = await ctx.workspace.resolve(input5.file_path, "write");
-    if (!r2.stat) throw new ToolError2(`${r2.display} does not exist; use Write to create it.`);
-    if (r2.stat.isDirectory()) throw new ToolError2(`${r2.display} is a folder; give a file path.`);
-    if (r2.stat.size > MAX_EDIT_BYTES)
-      throw new ToolError2(`${r2.display} is too large to edit (${r2.stat.size} bytes); use Bash (e.g. sed) instead.`);
-    const fh = await ctx.workspace.openRead(r2);
-    let text;
-    try {
-      const buf = await fh.readFile();
-      if (buf.subarray(0, 8192).includes(0))
-        throw new ToolError2(`${r2.display} is a binary file; it cannot be edited as text.`);
-      text = buf.toString("utf8");
-    } finally {
-      await fh.close();
-    }
-    const count2 = occurrences(text, input5.old_string);
-    if (count2 === 0) {
-      throw new ToolError2(
-        `old_string was not found in ${r2.display}. Read the file and copy the text exactly (whitespace and indentation included).`
-      );
-    }
-    if (count2 > 1 && !input5.replace_all) {
-      throw new ToolError2(
-        `old_string occurs ${count2} times in ${r2.display}. Add surrounding lines to make it unique, or set replace_all to true.`
-      );
-    }
-    const updated = input5.replace_all ? text.split(input5.old_string).join(input5.new_string) : text.replace(input5.old_string, () => input5.new_string);
-    await writeWhole(r2, updated, ctx);
-    const firstLine = text.slice(0, text.indexOf(input5.old_string)).split("\n").length;
-    return ok(
-      `Edited ${r2.display}: replaced ${input5.replace_all ? count2 : 1} occurrence(s) (first at line ${firstLine}).`
-    );
+    return editFile(input5.file_path, [input5], ctx);
   }
 });
+var multiEditTool = defineTool({
+  name: "MultiEdit",
+  description: "Several Edits to one file you have Read, applied in order, all or none (if one fails, nothing is written).",
+  input: MultiEditInput,
+  readOnly: false,
+  async run(input5, ctx) {
+    return editFile(input5.file_path, input5.edits, ctx);
+  }
+});
+async function editFile(filePath, edits, ctx) {
+  const label = (i) => edits.length > 1 ? `edit ${i + 1}: ` : "";
+  edits.forEach((e, i) => {
+    if (e.old_string === e.new_string)
+      throw new ToolError2(`${label(i)}old_string and new_string are identical; nothing to change.`);
+    if (e.old_string === "") throw new ToolError2(`${label(i)}old_string is empty; to create a file use Write.`);
+  });
+  const r2 = await ctx.workspace.resolve(filePath, "write");
+  if (!r2.stat) throw new ToolError2(`${r2.display} does not exist; use Write to create it.`);
+  if (r2.stat.isDirectory()) throw new ToolError2(`${r2.display} is a folder; give a file path.`);
+  const seen = ctx.seen.get(r2.path);
+  if (!seen) {
+    throw new ToolError2(
+      `refusing to edit ${r2.display}: you have not Read it in this run. Read it first (so you edit what is there), then Edit.`
+    );
+  }
+  if (r2.stat.size > MAX_EDIT_BYTES)
+    throw new ToolError2(`${r2.display} is too large to edit (${r2.stat.size} bytes); use Bash (e.g. sed) instead.`);
+  const changed = r2.stat.mtimeMs !== seen.mtimeMs || r2.stat.size !== seen.size;
+  let text = await readText(r2, ctx);
+  const done = [];
+  for (const [i, e] of edits.entries()) {
+    const count2 = occurrences(text, e.old_string);
+    const nothing = edits.length > 1 ? " Nothing was written." : "";
+    if (count2 === 0) {
+      throw new ToolError2(
+        `${label(i)}old_string was not found in ${r2.display}${i > 0 ? " (after the edits before it)" : ""}. Read the file and copy the text exactly (whitespace and indentation included).${nothing}`
+      );
+    }
+    if (count2 > 1 && !e.replace_all) {
+      throw new ToolError2(
+        `${label(i)}old_string occurs ${count2} times in ${r2.display}. Add surrounding lines to make it unique, or set replace_all to true.${nothing}`
+      );
+    }
+    const firstLine = text.slice(0, text.indexOf(e.old_string)).split("\n").length;
+    text = e.replace_all ? text.split(e.old_string).join(e.new_string) : text.replace(e.old_string, () => e.new_string);
+    done.push(`${e.replace_all ? count2 : 1} occurrence(s) at line ${firstLine}`);
+  }
+  await writeWhole(r2, text, ctx);
+  const what = edits.length === 1 ? `replaced ${done[0].replace(" at line", " (first at line")})` : `applied ${edits.length} edits (${done.join("; ")})`;
+  const note = changed ? `
+Note: ${r2.display} had changed on disk since you last Read it (perhaps by a Bash command); the edit was applied to its current content. Read it again if you need to see the rest of the change.` : "";
+  return ok(`Edited ${r2.display}: ${what}.${note}`);
+}
+async function readText(r2, ctx) {
+  const fh = await ctx.workspace.openRead(r2);
+  try {
+    const buf = await fh.readFile();
+    if (buf.subarray(0, 8192).includes(0))
+      throw new ToolError2(`${r2.display} is a binary file; it cannot be edited as text.`);
+    return buf.toString("utf8");
+  } finally {
+    await fh.close();
+  }
+}
 function occurrences(text, needle) {
   let n = 0;
   for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + needle.length)) n++;
@@ -48072,7 +48342,7 @@ async function offloaded(ctx, task, what, instead) {
 var GLOB_INSTEAD = 'Use a simpler pattern: few `*` in one path segment and no {a,b} set after many wildcards (e.g. "**/*.ts", "src/**/user*"), or a narrower path; Bash `find` with -name also works.';
 var globTool = defineTool({
   name: "Glob",
-  description: `Find files by glob pattern (e.g. "**/*.ts", "src/**/test_*.py"), newest first; .gitignored files are skipped. At most ${MAX_GLOB_RESULTS} paths are listed.`,
+  description: `Find files by glob pattern (e.g. "**/*.ts", "src/**/test_*.py"), newest first. .gitignored files are listed only when nothing else matches. At most ${MAX_GLOB_RESULTS} paths are listed.`,
   input: GlobInput,
   readOnly: true,
   async run(input5, ctx) {
@@ -48080,53 +48350,66 @@ var globTool = defineTool({
     const dir = await ctx.workspace.resolve(input5.path ?? ".", "read");
     if (!dir.stat?.isDirectory())
       throw new ToolError2(`${dir.display} is not a folder${dir.stat ? "" : " (it does not exist)"}.`);
-    let rels;
-    const what = `The pattern ${JSON.stringify(input5.pattern)}`;
-    if (ctx.rg) {
-      const args = ["--files", "--hidden", "--no-require-git", "--no-messages", "-g", "!.git"];
-      const base = input5.pattern.split("/").pop();
-      const prefiltered = /^[\w.*?-]+$/.test(base) && base !== "*" && !base.includes("**");
-      if (prefiltered) args.push("--type-add", `pattern:${base}`, "-t", "pattern");
-      const res = await runProcess(ctx.rg, args, dir.path, ctx.signal);
-      const exact = prefiltered && (input5.pattern === base || input5.pattern === `**/${base}`);
-      rels = exact ? res.stdout.split("\n").filter(Boolean) : await offloaded(ctx, { kind: "filter", pattern: input5.pattern, listing: res.stdout }, what, GLOB_INSTEAD);
-    } else {
-      const task = { kind: "walk", root: ctx.workspace.root, dir: dir.path, pattern: input5.pattern };
-      rels = await offloaded(ctx, task, what, GLOB_INSTEAD);
+    let rels = await listMatches(input5.pattern, dir.path, ctx, false);
+    let header = "";
+    if (rels.length === 0) {
+      rels = await listMatches(input5.pattern, dir.path, ctx, true);
+      if (rels.length === 0) return ok(`No files match ${input5.pattern} in ${dir.display}.`);
+      header = `No files match ${input5.pattern} in ${dir.display} outside .gitignored paths; these ${rels.length} .gitignored file(s) do:`;
     }
-    rels = rels.filter((rel) => !ctx.workspace.isHidden(path10.join(dir.path, rel)));
-    if (rels.length === 0) return ok(`No files match ${input5.pattern} in ${dir.display}.`);
-    const sortByTime = rels.length <= MAX_SORTED;
-    let ordered;
-    if (sortByTime) {
-      const entries2 = rels.map((rel) => {
-        let mtime = 0;
-        try {
-          mtime = statSync2(path10.join(dir.path, rel)).mtimeMs;
-        } catch {
-        }
-        return { rel, mtime };
-      });
-      entries2.sort((a, b3) => b3.mtime - a.mtime || (a.rel < b3.rel ? -1 : 1));
-      ordered = entries2.map((e) => e.rel);
-    } else {
-      ordered = rels.sort();
-    }
-    const entries = ordered;
-    const shown = entries.slice(0, MAX_GLOB_RESULTS).map((rel) => ctx.workspace.display(path10.join(dir.path, rel)));
-    if (entries.length > MAX_GLOB_RESULTS) {
-      shown.push(
-        `[${entries.length - MAX_GLOB_RESULTS} more of ${entries.length} files not shown (${sortByTime ? "oldest" : "too many to sort by time; listed by path"}). Narrow the pattern or the path to see them.]`
-      );
-    }
-    return ok(shown.join("\n"));
+    const shown = newestFirst(rels, dir.path, (rel) => ctx.workspace.display(path10.join(dir.path, rel)));
+    return ok([...header ? [header] : [], ...shown].join("\n"));
   }
 });
+async function listMatches(pattern, dir, ctx, noIgnore) {
+  let rels;
+  const what = `The pattern ${JSON.stringify(pattern)}`;
+  if (ctx.rg) {
+    const args = ["--files", "--hidden", "--no-require-git", "--no-messages", "-g", "!.git"];
+    if (noIgnore) args.push("--no-ignore");
+    const base = pattern.split("/").pop();
+    const prefiltered = /^[\w.*?-]+$/.test(base) && base !== "*" && !base.includes("**");
+    if (prefiltered) args.push("--type-add", `pattern:${base}`, "-t", "pattern");
+    const res = await runProcess(ctx.rg, args, dir, ctx.signal);
+    const exact = prefiltered && (pattern === base || pattern === `**/${base}`);
+    rels = exact ? res.stdout.split("\n").filter(Boolean) : await offloaded(ctx, { kind: "filter", pattern, listing: res.stdout }, what, GLOB_INSTEAD);
+  } else {
+    const task = { kind: "walk", root: ctx.workspace.root, dir, pattern, noIgnore };
+    rels = await offloaded(ctx, task, what, GLOB_INSTEAD);
+  }
+  return rels.filter((rel) => !ctx.workspace.isHidden(path10.join(dir, rel)));
+}
+function newestFirst(rels, dir, display) {
+  const sortByTime = rels.length <= MAX_SORTED;
+  let ordered;
+  if (sortByTime) {
+    const entries = rels.map((rel) => {
+      let mtime = 0;
+      try {
+        mtime = statSync2(path10.join(dir, rel)).mtimeMs;
+      } catch {
+      }
+      return { rel, mtime };
+    });
+    entries.sort((a, b3) => b3.mtime - a.mtime || (a.rel < b3.rel ? -1 : 1));
+    ordered = entries.map((e) => e.rel);
+  } else {
+    ordered = rels.sort();
+  }
+  const shown = ordered.slice(0, MAX_GLOB_RESULTS).map(display);
+  if (ordered.length > MAX_GLOB_RESULTS) {
+    shown.push(
+      `[${ordered.length - MAX_GLOB_RESULTS} more of ${ordered.length} files not shown (${sortByTime ? "oldest" : "too many to sort by time; listed by path"}). Narrow the pattern or the path to see them.]`
+    );
+  }
+  return shown;
+}
 
 // src/tools/grep.ts
 import { lstatSync as lstatSync2 } from "node:fs";
 import * as path11 from "node:path";
 var MODES = ["content", "files_with_matches", "count"];
+var DEFAULT_HEAD_LIMIT = 250;
 var GREP_INSTEAD = "Simplify the regex: no nested or adjacent quantifiers over the same text (e.g. (a+)+, (a|a)*, .*.*=), anchor it or use a literal prefix; narrow path, glob or type.";
 var GrepInput = strictObject({
   pattern: string2().check(describe3("Regular expression")),
@@ -48139,12 +48422,17 @@ var GrepInput = strictObject({
   "-A": optional2(int().check(_gte(0), describe3("Lines after each match"))),
   "-B": optional2(int().check(_gte(0), describe3("Lines before each match"))),
   "-C": optional2(int().check(_gte(0), describe3("Lines around each match"))),
+  context: optional2(int().check(_gte(0), describe3("Same as -C"))),
+  "-o": optional2(boolean2().check(describe3("Only the matched parts"))),
   multiline: optional2(boolean2().check(describe3("Let patterns span lines; . matches newlines"))),
-  head_limit: optional2(int().check(_gte(1), describe3("Only the first N lines/entries")))
+  head_limit: optional2(
+    int().check(_gte(0), describe3(`Max lines/entries (default ${DEFAULT_HEAD_LIMIT}; 0 = all)`))
+  ),
+  offset: optional2(int().check(_gte(0), describe3("Skip N lines/entries first")))
 });
 var grepTool = defineTool({
   name: "Grep",
-  description: "Search file contents with a regex (ripgrep syntax); .gitignored files are skipped. output_mode: files_with_matches (default), content (matching lines; -n/-A/-B/-C apply) or count.",
+  description: "Search file contents with a regex (ripgrep syntax); .gitignored files are skipped. output_mode: files_with_matches (default), content (matching lines; -n/-A/-B/-C/-o apply) or count.",
   input: GrepInput,
   readOnly: true,
   async run(input5, ctx) {
@@ -48154,18 +48442,25 @@ var grepTool = defineTool({
     const lines = ctx.rg ? await withRipgrep(ctx.rg, input5, mode, target.display, ctx) : await withJs(input5, mode, target.path, target.stat.isDirectory(), ctx);
     if (lines.length === 0) return ok(`No matches for ${JSON.stringify(input5.pattern)} in ${target.display}.`);
     if (mode !== "content") lines.sort();
-    let shown = lines;
-    const notes = [];
-    if (input5.head_limit && lines.length > input5.head_limit) {
-      shown = lines.slice(0, input5.head_limit);
-      notes.push(`[head_limit ${input5.head_limit}: ${lines.length - input5.head_limit} more lines not shown.]`);
-    }
-    const text = [...shown, ...notes].join("\n");
+    const text = paginate(lines, input5.offset ?? 0, input5.head_limit ?? DEFAULT_HEAD_LIMIT).join("\n");
     return ok(
       capText(text, 'Narrow the search with path, glob or type, or use head_limit / output_mode "files_with_matches".')
     );
   }
 });
+function paginate(lines, offset, limit2) {
+  if (offset >= lines.length) {
+    return [`[offset ${offset} is past the end: there are ${lines.length} lines/entries. Use a smaller offset.]`];
+  }
+  const end = limit2 === 0 ? lines.length : Math.min(lines.length, offset + limit2);
+  const shown = lines.slice(offset, end);
+  if (end < lines.length) {
+    shown.push(
+      `[Showing lines/entries ${offset + 1}-${end} of ${lines.length}. Continue with offset=${end}, or head_limit=0 for all.]`
+    );
+  } else if (offset > 0) shown.push(`[Lines/entries ${offset + 1}-${end} of ${lines.length}.]`);
+  return shown;
+}
 async function withRipgrep(rg, input5, mode, shown, ctx) {
   const args = [
     "--null",
@@ -48183,7 +48478,9 @@ async function withRipgrep(rg, input5, mode, shown, ctx) {
   else {
     args.push("--no-heading", "--with-filename");
     if (input5["-n"] !== false) args.push("-n");
-    if (input5["-C"] !== void 0) args.push("-C", String(input5["-C"]));
+    if (input5["-o"]) args.push("-o");
+    const around = input5.context ?? input5["-C"];
+    if (around !== void 0) args.push("-C", String(around));
     if (input5["-A"] !== void 0) args.push("-A", String(input5["-A"]));
     if (input5["-B"] !== void 0) args.push("-B", String(input5["-B"]));
   }
@@ -48262,9 +48559,10 @@ async function withJs(input5, mode, target, isDir, ctx) {
     ...input5.glob ? { glob: input5.glob } : {},
     ...input5.type ? { type: input5.type } : {},
     mode,
-    before: input5["-B"] ?? input5["-C"] ?? 0,
-    after: input5["-A"] ?? input5["-C"] ?? 0,
+    before: input5["-B"] ?? input5.context ?? input5["-C"] ?? 0,
+    after: input5["-A"] ?? input5.context ?? input5["-C"] ?? 0,
     numbers: input5["-n"] !== false,
+    only: input5["-o"] === true,
     hidden: [...ctx.workspace.hiddenPaths]
   };
   return offloaded(ctx, task, `The search for ${JSON.stringify(input5.pattern)}`, GREP_INSTEAD);
@@ -48757,6 +49055,11 @@ function total(parts) {
   return { usage, costUsd: costUsd2, webSearches };
 }
 
+// src/tools/shell.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+import * as fsp4 from "node:fs/promises";
+import * as path13 from "node:path";
+
 // src/tools/workspace.ts
 import { constants as C3 } from "node:fs";
 import * as fsp3 from "node:fs/promises";
@@ -48863,23 +49166,23 @@ var Workspace = class _Workspace {
         );
       }
     }
-    const stat3 = await fsp3.lstat(real2).catch((e) => {
+    const stat4 = await fsp3.lstat(real2).catch((e) => {
       if (e.code === "ENOENT") return null;
       throw new ToolError2(`cannot access ${p3}: ${e.code ?? e.message}.`);
     });
-    if (stat3) {
-      if (stat3.isSymbolicLink())
+    if (stat4) {
+      if (stat4.isSymbolicLink())
         throw new ToolError2(
           `${p3} is a symlink that does not resolve (dangling, or swapped during the check); it is refused.`
         );
-      if (!stat3.isFile() && !stat3.isDirectory()) throw new ToolError2(`${p3} is not a regular file or folder.`);
-      if (stat3.isFile() && stat3.nlink > 1) {
+      if (!stat4.isFile() && !stat4.isDirectory()) throw new ToolError2(`${p3} is not a regular file or folder.`);
+      if (stat4.isFile() && stat4.nlink > 1) {
         throw new ToolError2(
-          `${p3} is a hard link (${stat3.nlink} names for one file), which may point outside the workspace; it is refused. Use Bash to inspect it if you must.`
+          `${p3} is a hard link (${stat4.nlink} names for one file), which may point outside the workspace; it is refused. Use Bash to inspect it if you must.`
         );
       }
     }
-    return { path: real2, display: this.display(real2), stat: stat3, readOnly };
+    return { path: real2, display: this.display(real2), stat: stat4, readOnly };
   }
   /** Opens a resolved existing file for reading without following a symlink swapped in since the check. */
   async openRead(r2) {
@@ -49012,6 +49315,168 @@ function openErrorMessage(display, e) {
   }
 }
 
+// src/tools/shell.ts
+var MAX_BACKGROUND = 8;
+var MAX_BACKGROUND_BUFFER = 1024 * 1024;
+function shellQuote(s) {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+var Shell = class {
+  #o;
+  #cwd;
+  #jobs = /* @__PURE__ */ new Map();
+  #seq = 0;
+  constructor(opts) {
+    this.#o = opts;
+    this.#cwd = opts.root;
+  }
+  /** The current directory, absolute. */
+  get cwd() {
+    return this.#cwd;
+  }
+  /** The current directory as the model sees it: workspace-relative, '.' for the root. */
+  get cwdDisplay() {
+    return path13.relative(this.#o.root, this.#cwd) || "the workspace root";
+  }
+  /**
+   * Runs a command in the current directory. The shell prints its final directory after a per-call marker on exit
+   * (an EXIT trap, so `exit` and `set -e` still report it); the marker line is taken out of the output. When the
+   * command dies without it (timeout, kill, `exec`), the directory stays where it was.
+   */
+  async run(command, timeoutMs, signal) {
+    const notes = [];
+    const start = await this.#checkCwd(notes);
+    const marker = `__bda_cwd_${randomBytes2(8).toString("hex")}__`;
+    const script = `cd -- ${shellQuote(start)} || exit 1; trap 'printf "\\n%s%s\\n" ${marker} "$(pwd -P)"' EXIT; eval ${shellQuote(command)}`;
+    const result = await this.#o.exec(script, timeoutMs, signal);
+    const at2 = result.output.lastIndexOf(`
+${marker}`);
+    if (at2 === -1) return { result, notes };
+    const end = result.output.indexOf("\n", at2 + 1 + marker.length);
+    const reported = result.output.slice(at2 + 1 + marker.length, end === -1 ? void 0 : end);
+    const output = result.output.slice(0, at2) + (end === -1 ? "" : result.output.slice(end + 1));
+    const before = this.#cwd;
+    const real2 = await fsp4.realpath(reported).catch(() => null);
+    if (real2 && inside(real2, this.#o.root)) {
+      this.#cwd = real2;
+      if (real2 !== before) notes.push(`[cwd now: ${this.cwdDisplay}; later Bash commands start there]`);
+    } else {
+      this.#cwd = this.#o.root;
+      notes.push(`[Shell cwd was reset to ${this.#o.root}: ${reported} is outside the workspace]`);
+    }
+    return { result: { ...result, output }, notes };
+  }
+  /** The directory to start in: the current one while it still exists inside the workspace, else the root. */
+  async #checkCwd(notes) {
+    if (this.#cwd === this.#o.root) return this.#cwd;
+    const real2 = await fsp4.realpath(this.#cwd).catch(() => null);
+    const ok2 = real2 !== null && inside(real2, this.#o.root) && (await fsp4.stat(real2).catch(() => null))?.isDirectory();
+    if (!ok2) {
+      notes.push(`[Shell cwd was reset to ${this.#o.root}: ${this.cwdDisplay} no longer exists in the workspace]`);
+      this.#cwd = this.#o.root;
+    }
+    return this.#cwd;
+  }
+  /** Starts a command in the background in the current directory; returns its id. */
+  async start(command) {
+    const running = [...this.#jobs.values()].filter((j3) => j3.state === "running");
+    if (running.length >= MAX_BACKGROUND) {
+      throw new ToolError2(
+        `${running.length} background commands are already running (${running.map((j3) => j3.id).join(", ")}), the most at once. Stop one with KillShell first, or run this one in the foreground.`
+      );
+    }
+    const notes = [];
+    const start = await this.#checkCwd(notes);
+    const id = `bash_${++this.#seq}`;
+    const script = `cd -- ${shellQuote(start)} || exit 1; eval ${shellQuote(command)}`;
+    const out = { unread: "", dropped: 0 };
+    const proc = this.#o.spawn(script, (text) => {
+      if (!text) return;
+      out.unread += text;
+      if (out.unread.length > MAX_BACKGROUND_BUFFER) {
+        const cut2 = out.unread.length - MAX_BACKGROUND_BUFFER;
+        out.dropped += cut2;
+        out.unread = out.unread.slice(cut2);
+      }
+    });
+    const job = { id, command, proc, out, state: "running" };
+    this.#jobs.set(id, job);
+    void proc.done.then((exit) => {
+      job.exit = exit;
+      if (job.state === "running") job.state = "ended";
+    });
+    return { id, notes };
+  }
+  /**
+   * The output of a background command since the last read, and its state. With `filter` (a regex), only the lines
+   * that match are shown; the others are consumed all the same, as in Claude Code.
+   */
+  read(id, filter) {
+    const job = this.#job(id);
+    let re3 = null;
+    if (filter !== void 0 && filter !== "") {
+      try {
+        re3 = new RegExp(filter);
+      } catch (e) {
+        throw new ToolError2(`filter is not a valid regular expression: ${e.message}`);
+      }
+    }
+    const out = job.out;
+    let text = out.unread;
+    out.unread = "";
+    if (re3)
+      text = text.split("\n").filter((l3) => l3 !== "" && re3.test(l3)).join("\n");
+    const lines = [`<status>${describeState(job)}</status>`];
+    if (out.dropped) {
+      lines.push(
+        `[${out.dropped} characters of older output were dropped unread (buffer of ${MAX_BACKGROUND_BUFFER}).]`
+      );
+      out.dropped = 0;
+    }
+    text = text.replace(/\s+$/, "");
+    if (text.length > MAX_RESULT_CHARS) {
+      const cut2 = text.length - MAX_RESULT_CHARS;
+      text = `[${cut2} earlier characters of new output not shown; use filter to pick lines.]
+${text.slice(cut2)}`;
+    }
+    lines.push(text === "" ? `(no new output${re3 ? " matching the filter" : ""})` : text);
+    return lines.join("\n");
+  }
+  /** Kills a background command; says what state it was in. */
+  async kill(id) {
+    const job = this.#job(id);
+    if (job.state !== "running") return `${id} is not running: it ${describeState(job)}.`;
+    job.state = "killed";
+    job.proc.kill();
+    await Promise.race([job.proc.done, new Promise((r2) => setTimeout(r2, 5e3).unref())]);
+    return `Killed ${id} (${job.command.length > 80 ? `${job.command.slice(0, 77)}...` : job.command}).`;
+  }
+  /** Kills every background command still running (the toolbox's close also kills their process groups). */
+  close() {
+    for (const job of this.#jobs.values()) {
+      if (job.state !== "running") continue;
+      job.state = "killed";
+      job.proc.kill();
+    }
+  }
+  #job(id) {
+    const job = this.#jobs.get(id.trim());
+    if (job) return job;
+    const known = [...this.#jobs.keys()];
+    throw new ToolError2(
+      `no background command with id "${id}". ${known.length ? `Known ids: ${known.join(", ")}.` : "None was started in this run (Bash with run_in_background: true starts one)."}`
+    );
+  }
+};
+function describeState(job) {
+  if (job.state === "running") return "running";
+  if (job.state === "killed") return "killed";
+  const e = job.exit;
+  if (e?.error) return `failed (${e.error})`;
+  if (e?.exitCode !== null && e?.exitCode !== void 0) return `exited with code ${e.exitCode}`;
+  return `ended by ${e?.signal ?? "a signal"}`;
+}
+
 // src/tools/index.ts
 var SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE[-_]?KEY|API[-_]?KEY|ACCESS[-_]?KEY/i;
 function secretValues(env) {
@@ -49055,18 +49520,21 @@ async function createToolbox(opts) {
       }
     });
   };
+  const shell = sandbox ? bashShell(workspace.root, sandbox, env, exec, running) : null;
   const all = {
-    Read: readTool,
-    Write: writeTool,
-    Edit: editTool,
-    Bash: bashTool({ run: (command, timeoutMs, signal) => exec(command, { timeoutMs, signal }) }),
-    Glob: globTool,
-    Grep: grepTool,
-    WebFetch: webFetchTool({ allowedDomains: opts.allowedDomains }),
-    WebSearch: webSearchTool({ allowedDomains: opts.allowedDomains, backend: opts.webSearch })
+    Read: [readTool],
+    Write: [writeTool],
+    Edit: [editTool],
+    MultiEdit: [multiEditTool],
+    // BashOutput and KillShell come with Bash (its background commands).
+    Bash: shell ? bashTools(shell) : [],
+    Glob: [globTool],
+    Grep: [grepTool],
+    WebFetch: [webFetchTool({ allowedDomains: opts.allowedDomains })],
+    WebSearch: [webSearchTool({ allowedDomains: opts.allowedDomains, backend: opts.webSearch })]
   };
   const tools = [
-    ...TOOL_NAMES.filter((n) => offered.has(n)).map((n) => all[n]),
+    ...TOOL_NAMES.filter((n) => offered.has(n)).flatMap((n) => all[n]),
     ...(opts.extraTools ?? []).filter((t2) => offered.has(t2.definition.name))
   ];
   const byName = new Map(tools.map((t2) => [t2.definition.name, t2]));
@@ -49099,10 +49567,27 @@ async function createToolbox(opts) {
     },
     runCommand: (command, o2 = {}) => exec(command, o2),
     async close() {
+      shell?.close();
       for (const kill of running) kill();
       await Promise.all([sandbox?.close(), matcher.close()]);
     }
   };
+}
+function bashShell(root, sandbox, env, exec, running) {
+  return new Shell({
+    root,
+    exec: (script, timeoutMs, signal) => exec(script, { timeoutMs, signal }),
+    spawn: (script, onOutput) => spawnCommand(script, {
+      workspace: root,
+      sandbox,
+      env,
+      onOutput,
+      track: (kill) => {
+        running.add(kill);
+        return () => running.delete(kill);
+      }
+    })
+  });
 }
 var ABANDON_AFTER_MS = 1e3;
 function untilAborted(p3, signal) {
@@ -49197,26 +49682,26 @@ async function sessionTools(o2) {
 
 // src/model/replay.ts
 import { readFile as readFile3 } from "node:fs/promises";
-async function readRecording(path13) {
+async function readRecording(path14) {
   let text;
   try {
-    text = await readFile3(path13, "utf8");
+    text = await readFile3(path14, "utf8");
   } catch (e) {
     throw new UserError(
-      `Cannot read the transcript ${path13} (${e.code}): pass the file the run's 'transcript' output named.`
+      `Cannot read the transcript ${path14} (${e.code}): pass the file the run's 'transcript' output named.`
     );
   }
   const entries = text.split("\n").filter(Boolean).map((l3, i) => {
     try {
       return JSON.parse(l3);
     } catch {
-      throw new UserError(`The transcript ${path13} is not JSONL: line ${i + 1} is not JSON.`);
+      throw new UserError(`The transcript ${path14} is not JSONL: line ${i + 1} is not JSON.`);
     }
   });
   const start = entries.find((e) => e.type === "start");
   if (!start?.startSha)
     throw new UserError(
-      `The transcript ${path13} has no start entry with the starting commit: it was not written by this action (or by a version before transcripts could be replayed).`
+      `The transcript ${path14} has no start entry with the starting commit: it was not written by this action (or by a version before transcripts could be replayed).`
     );
   const end = entries.findLast((e) => e.type === "end");
   return {
@@ -52921,22 +53406,22 @@ function splitFields(t2, count2) {
   }
   return { head, path: t2.slice(at2) };
 }
-function skipReason(kind, path13, detail = "") {
+function skipReason(kind, path14, detail = "") {
   switch (kind) {
     case "nested-repository":
-      return `${path13} is a nested git repository and was not committed: the action commits no embedded repositories. Remove its .git folder to commit its files, or add it as a submodule yourself.`;
+      return `${path14} is a nested git repository and was not committed: the action commits no embedded repositories. Remove its .git folder to commit its files, or add it as a submodule yourself.`;
     case "submodule":
-      return `${path13} is a submodule: the action does not change submodule pointers, so its change was not committed.`;
+      return `${path14} is a submodule: the action does not change submodule pointers, so its change was not committed.`;
     case "special-file":
-      return `${path13} is not a regular file (a FIFO, socket or device) and was not committed.`;
+      return `${path14} is not a regular file (a FIFO, socket or device) and was not committed.`;
     case "unreadable":
-      return `${path13} could not be read by the action (check its permissions) and was not committed.`;
+      return `${path14} could not be read by the action (check its permissions) and was not committed.`;
     case "refused":
-      return detail ? `${path13} could not be added by git and was not committed (${detail}).` : `${path13} has a name git refuses to commit (a .git-like folder name, or .gitmodules as a symbolic link) and was not committed.`;
+      return detail ? `${path14} could not be added by git and was not committed (${detail}).` : `${path14} has a name git refuses to commit (a .git-like folder name, or .gitmodules as a symbolic link) and was not committed.`;
   }
 }
-function refusedByGit(path13, symlink) {
-  const segments = path13.split("/");
+function refusedByGit(path14, symlink) {
+  const segments = path14.split("/");
   if (segments.some((s) => /^(\.git|git~1)[. ]*(:.*)?$/i.test(s))) return true;
   return symlink && /^(\.gitmodules|gitmod~1)[. ]*$/i.test(segments[segments.length - 1]);
 }
@@ -52946,8 +53431,8 @@ async function exists(p3) {
 async function sortChanges(dir, entries) {
   const files = [];
   const skipped = [];
-  const skip = (path13, kind) => {
-    skipped.push({ path: path13, kind, reason: skipReason(kind, path13) });
+  const skip = (path14, kind) => {
+    skipped.push({ path: path14, kind, reason: skipReason(kind, path14) });
   };
   for (const e of entries) {
     if (e.kind === "untracked" && e.path.endsWith("/")) {
@@ -53035,9 +53520,9 @@ async function stageChanges(git, dir) {
   const status = await workspaceStatus(git);
   const unstaged = status.filter((e) => wanted.has(e.path) && (e.kind !== "tracked" || e.xy[1] !== "."));
   const left = new Set(unstaged.map((e) => e.path));
-  const refused = [...left].map((path13) => {
-    const detail = errors.find((l3) => l3.includes(path13)) ?? errors[0];
-    return { path: path13, kind: "refused", reason: skipReason("refused", path13, detail) };
+  const refused = [...left].map((path14) => {
+    const detail = errors.find((l3) => l3.includes(path14)) ?? errors[0];
+    return { path: path14, kind: "refused", reason: skipReason("refused", path14, detail) };
   });
   return { files: files.filter((f3) => !left.has(f3)), skipped: [...skipped, ...refused] };
 }
@@ -53047,10 +53532,10 @@ async function unstageGitlinks(git) {
   const t2 = out.split("\0");
   for (let i = 0; i + 1 < t2.length; i += 2) {
     const [srcMode, dstMode, srcSha] = t2[i].replace(/^:/, "").split(" ");
-    const path13 = t2[i + 1];
+    const path14 = t2[i + 1];
     if (srcMode !== GITLINK_MODE && dstMode !== GITLINK_MODE) continue;
-    if (srcMode === "000000") await git.exec(["update-index", "--force-remove", "--", path13]);
-    else await git.exec(["update-index", "--add", "--replace", "--cacheinfo", `${srcMode},${srcSha},${path13}`]);
+    if (srcMode === "000000") await git.exec(["update-index", "--force-remove", "--", path14]);
+    else await git.exec(["update-index", "--add", "--replace", "--cacheinfo", `${srcMode},${srcSha},${path14}`]);
   }
 }
 
@@ -53063,8 +53548,8 @@ var Transcript = class {
   redact;
   t0 = Date.now();
   log;
-  constructor(path13, redact, log = silentLogger) {
-    this.path = path13;
+  constructor(path14, redact, log = silentLogger) {
+    this.path = path14;
     this.redact = redact;
     this.log = log;
   }
@@ -53261,7 +53746,11 @@ async function main(argv) {
   });
   const agent = findAgent(catalog, recording?.agent ?? values.agent);
   const extra = await cliSessionTools(workspace);
-  const { model, tools } = agentSetup(agent, recording?.model ?? values.model, [...TOOL_NAMES, ...extra.names]);
+  const { model, tools } = agentSetup(agent, recording?.model ?? values.model, [
+    ...TOOL_NAMES,
+    ...BASH_COMPANIONS,
+    ...extra.names
+  ]);
   const git = createCommandManager({
     workTree: workspace,
     gitDir: join15(workspace, ".git"),

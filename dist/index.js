@@ -1086,14 +1086,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path15 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path16 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path15 && path15[0] !== "/") {
-          path15 = `/${path15}`;
+        if (path16 && path16[0] !== "/") {
+          path16 = `/${path16}`;
         }
-        return new URL(`${origin}${path15}`);
+        return new URL(`${origin}${path16}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1544,39 +1544,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path15, origin }
+          request: { method, path: path16, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path15);
+        debuglog("sending request to %s %s/%s", method, origin, path16);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path15, origin },
+          request: { method, path: path16, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path15,
+          path16,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path15, origin }
+          request: { method, path: path16, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path15);
+        debuglog("trailers received from %s %s/%s", method, origin, path16);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path15, origin },
+          request: { method, path: path16, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path15,
+          path16,
           error2.message
         );
       });
@@ -1625,9 +1625,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path15, origin }
+            request: { method, path: path16, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path15);
+          debuglog("sending request to %s %s/%s", method, origin, path16);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1690,7 +1690,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path15,
+        path: path16,
         method,
         body,
         headers,
@@ -1705,11 +1705,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path15 !== "string") {
+        if (typeof path16 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path15[0] !== "/" && !(path15.startsWith("http://") || path15.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path16[0] !== "/" && !(path16.startsWith("http://") || path16.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path15)) {
+        } else if (invalidPathRegex.test(path16)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1775,7 +1775,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path15, query) : path15;
+        this.path = query ? buildURL(path16, query) : path16;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6468,7 +6468,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request4) {
-      const { method, path: path15, host, upgrade, blocking, reset } = request4;
+      const { method, path: path16, host, upgrade, blocking, reset } = request4;
       let { body, headers, contentLength } = request4;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util2.isFormDataLike(body)) {
@@ -6549,7 +6549,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path15} HTTP/1.1\r
+      let header = `${method} ${path16} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7078,7 +7078,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request4) {
       const session = client[kHTTP2Session];
-      const { method, path: path15, host, upgrade, expectContinue, signal, headers: reqHeaders } = request4;
+      const { method, path: path16, host, upgrade, expectContinue, signal, headers: reqHeaders } = request4;
       let { body } = request4;
       if (upgrade) {
         util2.errorRequest(client, request4, new Error("Upgrade not supported for H2"));
@@ -7175,7 +7175,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path15;
+      headers[HTTP2_HEADER_PATH] = path16;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7528,9 +7528,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util2.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path15 = search ? `${pathname}${search}` : pathname;
+        const path16 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path15;
+        this.opts.path = path16;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8769,10 +8769,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path15 = "/",
+          path: path16 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path15;
+        opts.path = origin + path16;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10744,20 +10744,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path15) {
-      if (typeof path15 !== "string") {
-        return path15;
+    function safeUrl(path16) {
+      if (typeof path16 !== "string") {
+        return path16;
       }
-      const pathSegments = path15.split("?");
+      const pathSegments = path16.split("?");
       if (pathSegments.length !== 2) {
-        return path15;
+        return path16;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path15, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path15);
+    function matchKey(mockDispatch2, { path: path16, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path16);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10779,7 +10779,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path15 }) => matchValue(safeUrl(path15), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path16 }) => matchValue(safeUrl(path16), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10817,9 +10817,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path15, method, body, headers, query } = opts;
+      const { path: path16, method, body, headers, query } = opts;
       return {
-        path: path15,
+        path: path16,
         method,
         body,
         headers,
@@ -11282,10 +11282,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path15, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path16, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path15,
+            Path: path16,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16164,9 +16164,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path15) {
-      for (let i = 0; i < path15.length; ++i) {
-        const code2 = path15.charCodeAt(i);
+    function validateCookiePath(path16) {
+      for (let i = 0; i < path16.length; ++i) {
+        const code2 = path16.charCodeAt(i);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -19086,11 +19086,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path15 = opts.path;
+          let path16 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path15 = `/${path15}`;
+            path16 = `/${path16}`;
           }
-          url = new URL(util2.parseOrigin(url).origin + path15);
+          url = new URL(util2.parseOrigin(url).origin + path16);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19416,8 +19416,8 @@ var require_utils2 = __commonJS({
       }
       return output;
     };
-    exports2.basename = (path15, { windows } = {}) => {
-      const segs = path15.split(windows ? /[\\/]/ : "/");
+    exports2.basename = (path16, { windows } = {}) => {
+      const segs = path16.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -23289,8 +23289,8 @@ function requestAttributes(client, name, request4) {
     return {};
   }
   const attributes = { ...table.constants };
-  for (const [attribute, path15, type] of table.request ?? []) {
-    const value = guardTracing(client, () => attributeValue(dig(request4?.body, path15), type));
+  for (const [attribute, path16, type] of table.request ?? []) {
+    const value = guardTracing(client, () => attributeValue(dig(request4?.body, path16), type));
     if (value !== void 0) {
       attributes[attribute] = value;
     }
@@ -23313,9 +23313,9 @@ function requestAttributes(client, name, request4) {
   return attributes;
 }
 function setResponseAttributes(span, name, data) {
-  for (const [attribute, path15, type] of SPAN_ATTRIBUTES[name]?.response ?? []) {
+  for (const [attribute, path16, type] of SPAN_ATTRIBUTES[name]?.response ?? []) {
     try {
-      const value = attributeValue(dig(data, path15), type);
+      const value = attributeValue(dig(data, path16), type);
       if (value !== void 0) {
         span.setAttribute(attribute, value);
       }
@@ -23323,9 +23323,9 @@ function setResponseAttributes(span, name, data) {
     }
   }
 }
-function dig(data, path15) {
+function dig(data, path16) {
   let value = data;
-  for (const name of path15) {
+  for (const name of path16) {
     if (typeof value !== "object" || value === null) {
       return void 0;
     }
@@ -24758,8 +24758,8 @@ function endMessagesCreateSpanWhenStreamEnds(client, span, stream2, props) {
           const complete = sawMessageDelta || sawStop;
           let response = { ...message, usage };
           if (!complete) {
-            for (const path15 of FINAL_FROM_MESSAGE_DELTA) {
-              response = without(response, path15);
+            for (const path16 of FINAL_FROM_MESSAGE_DELTA) {
+              response = without(response, path16);
             }
           }
           setResponseAttributes(span, call.name, response);
@@ -24787,8 +24787,8 @@ function endMessagesCreateSpanWhenStreamEnds(client, span, stream2, props) {
     }
   });
 }
-function without(data, path15) {
-  const [name, ...rest] = path15;
+function without(data, path16) {
+  const [name, ...rest] = path16;
   if (name === void 0 || !(name in data)) {
     return data;
   }
@@ -25363,12 +25363,12 @@ var init_path = __esm({
   "node_modules/@anthropic-ai/sdk/internal/utils/path.mjs"() {
     init_error();
     EMPTY = /* @__PURE__ */ Object.freeze(/* @__PURE__ */ Object.create(null));
-    createPathTagFunction = (pathEncoder = encodeURIPath) => function path15(statics, ...params) {
+    createPathTagFunction = (pathEncoder = encodeURIPath) => function path16(statics, ...params) {
       if (statics.length === 1)
         return statics[0];
       let postPath = false;
       const invalidSegments = [];
-      const path16 = statics.reduce((previousValue, currentValue, index) => {
+      const path17 = statics.reduce((previousValue, currentValue, index) => {
         if (/[?#]/.test(currentValue)) {
           postPath = true;
         }
@@ -25392,7 +25392,7 @@ var init_path = __esm({
         }
         return previousValue + currentValue + (index === params.length ? "" : encoded);
       }, "");
-      const pathOnly = path16.split(/[?#]/, 1)[0];
+      const pathOnly = path17.split(/[?#]/, 1)[0];
       const invalidSegmentPattern = /(?<=^|\/)(?:\.|%2e){1,2}(?:;[^/]*)?(?=\/|$)/gi;
       let match;
       while ((match = invalidSegmentPattern.exec(pathOnly)) !== null) {
@@ -25413,10 +25413,10 @@ var init_path = __esm({
         const underline = Array.from(marks, (mark) => mark ?? " ").join("");
         throw new AnthropicError(`Path parameters result in path with invalid segments:
 ${invalidSegments.map((e) => e.error).join("\n")}
-${path16}
+${path17}
 ${underline}`);
       }
-      return path16;
+      return path17;
     };
     path = /* @__PURE__ */ createPathTagFunction(encodeURIPath);
   }
@@ -31158,8 +31158,8 @@ async function runWalkGrep(pattern, root, signal) {
   const match = lineMatcher(re3, stop.signal);
   const grepPath = (rel) => grepFile(path3.join(root, rel), match, push2, stop.signal);
   const search = async () => {
-    const stat4 = await fs5.stat(root).catch(() => null);
-    return stat4?.isFile() ? grepPath("") : walk2(root, "", grepPath, stop.signal);
+    const stat5 = await fs5.stat(root).catch(() => null);
+    return stat5?.isFile() ? grepPath("") : walk2(root, "", grepPath, stop.signal);
   };
   try {
     await Promise.race([search(), once(stop.signal, "abort")]);
@@ -51897,14 +51897,14 @@ function redactSensitive(body) {
   }
   return null;
 }
-async function checkCredentialsFileSafety(path15, onWarn = (m2) => console.warn(`anthropic-sdk: ${m2}`)) {
+async function checkCredentialsFileSafety(path16, onWarn = (m2) => console.warn(`anthropic-sdk: ${m2}`)) {
   if (typeof process === "undefined" || process.platform === "win32")
     return;
   const { fs: fs7 } = await Promise.resolve().then(() => (init_node(), node_exports));
-  let resolved = path15;
+  let resolved = path16;
   let st2;
   try {
-    resolved = await fs7.promises.realpath(path15);
+    resolved = await fs7.promises.realpath(path16);
     st2 = await fs7.promises.stat(resolved);
   } catch {
     return;
@@ -51921,8 +51921,8 @@ async function checkCredentialsFileSafety(path15, onWarn = (m2) => console.warn(
   }
 }
 async function writeCredentialsFileAtomic(targetPath, data) {
-  const { fs: fs7, path: path15 } = await Promise.resolve().then(() => (init_node(), node_exports));
-  const dir = path15.dirname(targetPath);
+  const { fs: fs7, path: path16 } = await Promise.resolve().then(() => (init_node(), node_exports));
+  const dir = path16.dirname(targetPath);
   await fs7.promises.mkdir(dir, { recursive: true, mode: 448 });
   const tmpPath = `${targetPath}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
@@ -52183,8 +52183,8 @@ var init_credentials2 = __esm({
         return null;
       }
       validateProfileName(profileName);
-      const { fs: fs7, path: path15 } = await Promise.resolve().then(() => (init_node(), node_exports));
-      const configPath = path15.join(rootConfigPath, "configs", `${profileName}.json`);
+      const { fs: fs7, path: path16 } = await Promise.resolve().then(() => (init_node(), node_exports));
+      const configPath = path16.join(rootConfigPath, "configs", `${profileName}.json`);
       let configRaw;
       try {
         configRaw = await fs7.promises.readFile(configPath, "utf-8");
@@ -52244,14 +52244,14 @@ var init_credentials2 = __esm({
         return null;
       }
       validateProfileName(profileName);
-      const { path: path15 } = await Promise.resolve().then(() => (init_node(), node_exports));
-      return path15.join(rootConfigPath, "credentials", `${profileName}.json`);
+      const { path: path16 } = await Promise.resolve().then(() => (init_node(), node_exports));
+      return path16.join(rootConfigPath, "credentials", `${profileName}.json`);
     };
     getRootConfigPath = async () => {
       if (!supportsLocalConfigFiles()) {
         return null;
       }
-      const { path: path15 } = await Promise.resolve().then(() => (init_node(), node_exports));
+      const { path: path16 } = await Promise.resolve().then(() => (init_node(), node_exports));
       const configDir = readEnv("ANTHROPIC_CONFIG_DIR");
       if (configDir) {
         return configDir;
@@ -52260,21 +52260,21 @@ var init_credentials2 = __esm({
       if (os7 === "Windows") {
         const appData = readEnv("APPDATA");
         if (appData) {
-          return path15.join(appData, "Anthropic");
+          return path16.join(appData, "Anthropic");
         }
         const userProfile = readEnv("USERPROFILE");
         if (userProfile) {
-          return path15.join(userProfile, "AppData", "Roaming", "Anthropic");
+          return path16.join(userProfile, "AppData", "Roaming", "Anthropic");
         }
         return null;
       }
       const xdgConfigHome = readEnv("XDG_CONFIG_HOME");
       if (xdgConfigHome) {
-        return path15.join(xdgConfigHome, "anthropic");
+        return path16.join(xdgConfigHome, "anthropic");
       }
       const home = readEnv("HOME");
       if (home) {
-        return path15.join(home, ".config", "anthropic");
+        return path16.join(home, ".config", "anthropic");
       }
       return null;
     };
@@ -52291,8 +52291,8 @@ var init_credentials2 = __esm({
       if (profileName) {
         return profileName;
       }
-      const { fs: fs7, path: path15 } = await Promise.resolve().then(() => (init_node(), node_exports));
-      const filePath = path15.join(rootConfigPath, "active_config");
+      const { fs: fs7, path: path16 } = await Promise.resolve().then(() => (init_node(), node_exports));
+      const filePath = path16.join(rootConfigPath, "active_config");
       try {
         return (await fs7.promises.readFile(filePath, "utf-8")).trim() || "default";
       } catch (err) {
@@ -52306,21 +52306,21 @@ var init_credentials2 = __esm({
 });
 
 // node_modules/@anthropic-ai/sdk/lib/credentials/identity-token.mjs
-function identityTokenFromFile(path15) {
-  if (!path15) {
+function identityTokenFromFile(path16) {
+  if (!path16) {
     throw new AnthropicError("Identity token file path is empty");
   }
   return async () => {
     const { fs: fs7 } = await Promise.resolve().then(() => (init_node(), node_exports));
     let content;
     try {
-      content = await fs7.promises.readFile(path15, "utf-8");
+      content = await fs7.promises.readFile(path16, "utf-8");
     } catch (err) {
-      throw new AnthropicError(`Failed to read identity token file at ${path15}: ${err}`);
+      throw new AnthropicError(`Failed to read identity token file at ${path16}: ${err}`);
     }
     const token = content.trim();
     if (!token) {
-      throw new AnthropicError(`Identity token file at ${path15} is empty`);
+      throw new AnthropicError(`Identity token file at ${path16} is empty`);
     }
     return token;
   };
@@ -53323,9 +53323,9 @@ var init_client = __esm({
           }
           return APIError.generate(status, error2, message, headers);
         }
-        buildURL(path15, query, defaultBaseURL) {
+        buildURL(path16, query, defaultBaseURL) {
           const baseURL = !__classPrivateFieldGet(this, _BaseAnthropic_instances, "m", _BaseAnthropic_baseURLOverridden).call(this) && defaultBaseURL || this.baseURL;
-          const url = isAbsoluteURL(path15) ? new URL(path15) : new URL(baseURL + (baseURL.endsWith("/") && path15.startsWith("/") ? path15.slice(1) : path15));
+          const url = isAbsoluteURL(path16) ? new URL(path16) : new URL(baseURL + (baseURL.endsWith("/") && path16.startsWith("/") ? path16.slice(1) : path16));
           const defaultQuery = this.defaultQuery();
           const pathQuery = Object.fromEntries(url.searchParams);
           if (!isEmptyObj(defaultQuery) || !isEmptyObj(pathQuery)) {
@@ -53401,24 +53401,24 @@ var init_client = __esm({
         backendMiddleware() {
           return [];
         }
-        get(path15, opts) {
-          return this.methodRequest("get", path15, opts);
+        get(path16, opts) {
+          return this.methodRequest("get", path16, opts);
         }
-        post(path15, opts) {
-          return this.methodRequest("post", path15, opts);
+        post(path16, opts) {
+          return this.methodRequest("post", path16, opts);
         }
-        patch(path15, opts) {
-          return this.methodRequest("patch", path15, opts);
+        patch(path16, opts) {
+          return this.methodRequest("patch", path16, opts);
         }
-        put(path15, opts) {
-          return this.methodRequest("put", path15, opts);
+        put(path16, opts) {
+          return this.methodRequest("put", path16, opts);
         }
-        delete(path15, opts) {
-          return this.methodRequest("delete", path15, opts);
+        delete(path16, opts) {
+          return this.methodRequest("delete", path16, opts);
         }
-        methodRequest(method, path15, opts) {
+        methodRequest(method, path16, opts) {
           return this.request(Promise.resolve(opts).then((opts2) => {
-            return { method, path: path15, ...opts2 };
+            return { method, path: path16, ...opts2 };
           }));
         }
         request(options2, remainingRetries = null) {
@@ -53564,8 +53564,8 @@ var init_client = __esm({
           armAbandonmentBackstop(response.body ?? response, controller);
           return { response, options: options2, controller, requestLogID, retryOfRequestLogID, startTime };
         }
-        getAPIList(path15, Page2, opts) {
-          return this.requestAPIList(Page2, opts && "then" in opts ? opts.then((opts2) => ({ method: "get", path: path15, ...opts2 })) : { method: "get", path: path15, ...opts });
+        getAPIList(path16, Page2, opts) {
+          return this.requestAPIList(Page2, opts && "then" in opts ? opts.then((opts2) => ({ method: "get", path: path16, ...opts2 })) : { method: "get", path: path16, ...opts });
         }
         requestAPIList(Page2, options2) {
           if (!this._tracer) {
@@ -53699,14 +53699,14 @@ var init_client = __esm({
         }
         async buildRequest(inputOptions, { retryCount = 0 } = {}) {
           const options2 = { ...inputOptions };
-          const { method, path: path15, query, defaultBaseURL } = options2;
+          const { method, path: path16, query, defaultBaseURL } = options2;
           if (this._authState.resolution) {
             await this._authState.resolution;
           }
           if (!this._baseURLIsExplicit && this._authState.baseURL && this.baseURL !== this._authState.baseURL) {
             this.baseURL = this._authState.baseURL;
           }
-          const url = this.buildURL(path15, query, defaultBaseURL);
+          const url = this.buildURL(path16, query, defaultBaseURL);
           if ("timeout" in options2)
             validatePositiveInteger("timeout", options2.timeout);
           options2.timeout = options2.timeout ?? this.timeout;
@@ -53947,8 +53947,8 @@ function patchField(target, key, value) {
 function betaRefusalFallbackMiddleware(fallbacks, options2 = {}) {
   let warnedMissingState = false;
   return async (request4, next, ctx) => {
-    const [path15] = (ctx.options?.path ?? "").split("?");
-    if (fallbacks.length === 0 || ctx.options?.method !== "post" || path15 !== "/v1/messages" || ctx.options.__qualifiers?.["beta"] !== "true" || typeof ctx.options.body !== "object" || ctx.options.body == null) {
+    const [path16] = (ctx.options?.path ?? "").split("?");
+    if (fallbacks.length === 0 || ctx.options?.method !== "post" || path16 !== "/v1/messages" || ctx.options.__qualifiers?.["beta"] !== "true" || typeof ctx.options.body !== "object" || ctx.options.body == null) {
       return next(request4);
     }
     if (ctx.options.body.fallbacks != null) {
@@ -60609,26 +60609,26 @@ var require_ignore = __commonJS({
       const index = body.indexOf(SLASH);
       return index < 0 || index === body.length - 1;
     };
-    var basenameOf = (path15) => {
-      const end = path15.length - 1;
-      const index = path15.lastIndexOf(
+    var basenameOf = (path16) => {
+      const end = path16.length - 1;
+      const index = path16.lastIndexOf(
         SLASH,
-        path15[end] === SLASH ? end - 1 : end
+        path16[end] === SLASH ? end - 1 : end
       );
-      return index < 0 ? path15 : path15.slice(index + 1);
+      return index < 0 ? path16 : path16.slice(index + 1);
     };
-    var parentOf = (path15) => {
-      if (path15.charCodeAt(0) === SLASH_CODE || path15.indexOf(DOUBLE_SLASH) >= 0) {
-        const slices = path15.split(SLASH).filter(Boolean);
+    var parentOf = (path16) => {
+      if (path16.charCodeAt(0) === SLASH_CODE || path16.indexOf(DOUBLE_SLASH) >= 0) {
+        const slices = path16.split(SLASH).filter(Boolean);
         slices.pop();
         return slices.length ? slices.join(SLASH) + SLASH : EMPTY2;
       }
-      const end = path15.length - 1;
-      const cut2 = path15.lastIndexOf(
+      const end = path16.length - 1;
+      const cut2 = path16.lastIndexOf(
         SLASH,
-        path15.charCodeAt(end) === SLASH_CODE ? end - 1 : end
+        path16.charCodeAt(end) === SLASH_CODE ? end - 1 : end
       );
-      return cut2 < 0 ? EMPTY2 : path15.slice(0, cut2 + 1);
+      return cut2 < 0 ? EMPTY2 : path16.slice(0, cut2 + 1);
     };
     var isString = (subject) => typeof subject === "string";
     var checkPattern = (pattern) => pattern && isString(pattern);
@@ -60778,7 +60778,7 @@ var require_ignore = __commonJS({
       // Match the literal 'abc/' for `checkIgnore`, last rule wins. Only a rule
       //   ending in a wildcard can match it (see `checkSourceOf`), so the rest
       //   are left out once, rather than tested or compiled for every path.
-      testLiteral(path15) {
+      testLiteral(path16) {
         const rules2 = this._literalRules || (this._literalRules = this._rules.filter(
           ({ body }) => body[body.length - (body[body.length - 1] === SLASH ? 2 : 1)] === "*"
         ));
@@ -60787,7 +60787,7 @@ var require_ignore = __commonJS({
         let matchedRule;
         for (let index = rules2.length - 1; index >= 0; index--) {
           const rule = rules2[index];
-          if (rule.checkRegex.test(path15)) {
+          if (rule.checkRegex.test(path16)) {
             ignored = !rule.negative;
             unignored = rule.negative;
             matchedRule = rule.negative ? UNDEFINED : rule;
@@ -60807,15 +60807,15 @@ var require_ignore = __commonJS({
       //
       // - mode `string` either `MODE_IGNORE` or `MODE_CHECK_IGNORE`
       // @returns {TestResult}
-      test(path15, mode) {
+      test(path16, mode) {
         const rules2 = this._rules;
         const { length } = rules2;
         const shortcut = this._basenameCount * 2 >= length;
-        const basename5 = shortcut ? basenameOf(path15) : path15;
+        const basename5 = shortcut ? basenameOf(path16) : path16;
         for (let index = length - 1; index >= 0; index--) {
           const rule = rules2[index];
           if (rule[mode].test(
-            shortcut && rule._basenameOnly ? basename5 : path15
+            shortcut && rule._basenameOnly ? basename5 : path16
           )) {
             const { negative } = rule;
             const ret = {
@@ -60837,17 +60837,17 @@ var require_ignore = __commonJS({
     var throwError = (message, Ctor) => {
       throw new Ctor(message);
     };
-    var checkPath = (path15, originalPath, doThrow) => {
-      if (!isString(path15)) {
+    var checkPath = (path16, originalPath, doThrow) => {
+      if (!isString(path16)) {
         return doThrow(
           `path must be a string, but got \`${originalPath}\``,
           TypeError
         );
       }
-      if (!path15) {
+      if (!path16) {
         return doThrow(`path must not be empty`, TypeError);
       }
-      if (checkPath.isNotRelative(path15)) {
+      if (checkPath.isNotRelative(path16)) {
         const r2 = "`path.relative()`d";
         return doThrow(
           `path should be a ${r2} string, but got "${originalPath}"`,
@@ -60856,25 +60856,25 @@ var require_ignore = __commonJS({
       }
       return true;
     };
-    var isNotRelative = (path15) => {
-      const first = path15.charCodeAt(0);
+    var isNotRelative = (path16) => {
+      const first = path16.charCodeAt(0);
       if (first === SLASH_CODE) {
         return true;
       }
       if (first !== DOT_CODE) {
         return false;
       }
-      if (path15.length === 1) {
+      if (path16.length === 1) {
         return true;
       }
-      const second = path15.charCodeAt(1);
+      const second = path16.charCodeAt(1);
       if (second === SLASH_CODE) {
         return true;
       }
       if (second !== DOT_CODE) {
         return false;
       }
-      return path15.length === 2 || path15.charCodeAt(2) === SLASH_CODE;
+      return path16.length === 2 || path16.charCodeAt(2) === SLASH_CODE;
     };
     checkPath.isNotRelative = isNotRelative;
     checkPath.convert = (p3) => p3;
@@ -60905,58 +60905,58 @@ var require_ignore = __commonJS({
         return this.add(pattern);
       }
       // @returns {TestResult}
-      _test(originalPath, cache, path15) {
+      _test(originalPath, cache, path16) {
         checkPath(
-          path15,
+          path16,
           originalPath,
           this._strictPathCheck ? throwError : RETURN_FALSE
         );
-        return path15 ? this._t(path15, cache) : {
+        return path16 ? this._t(path16, cache) : {
           ignored: false,
           unignored: false
         };
       }
       checkIgnore(target) {
-        const path15 = convertPath(target);
-        if (!path15 || path15.charCodeAt(path15.length - 1) !== SLASH_CODE) {
-          return this._test(target, this._testCache, path15);
+        const path16 = convertPath(target);
+        if (!path16 || path16.charCodeAt(path16.length - 1) !== SLASH_CODE) {
+          return this._test(target, this._testCache, path16);
         }
-        const dir = this._t(path15, this._testCache);
+        const dir = this._t(path16, this._testCache);
         if (dir.ignored) {
           return dir;
         }
-        const literal = this._rules.testLiteral(path15);
+        const literal = this._rules.testLiteral(path16);
         return literal.ignored || literal.unignored ? literal : dir;
       }
-      _t(path15, cache) {
-        if (path15 in cache) {
-          return cache[path15];
+      _t(path16, cache) {
+        if (path16 in cache) {
+          return cache[path16];
         }
-        const parentPath = parentOf(path15);
+        const parentPath = parentOf(path16);
         const parent = parentPath ? this._t(parentPath, cache) : UNDEFINED;
-        return cache[path15] = parent && parent.ignored ? parent : this._rules.test(path15, MODE_IGNORE);
+        return cache[path16] = parent && parent.ignored ? parent : this._rules.test(path16, MODE_IGNORE);
       }
-      ignores(path15) {
-        return this._test(path15, this._ignoreCache, convertPath(path15)).ignored;
+      ignores(path16) {
+        return this._test(path16, this._ignoreCache, convertPath(path16)).ignored;
       }
       createFilter() {
-        return (path15) => !this.ignores(path15);
+        return (path16) => !this.ignores(path16);
       }
       filter(paths) {
         return makeArray(paths).filter(this.createFilter());
       }
       // @returns {TestResult}
-      test(path15) {
-        return this._test(path15, this._testCache, convertPath(path15));
+      test(path16) {
+        return this._test(path16, this._testCache, convertPath(path16));
       }
     };
     var factory = (options2) => new Ignore(options2);
-    var isPathValid = (path15) => checkPath(convertPath(path15), path15, RETURN_FALSE);
+    var isPathValid = (path16) => checkPath(convertPath(path16), path16, RETURN_FALSE);
     var setupWindows = () => {
       const makePosix = (str2) => /^\\\\\?\\/.test(str2) || /["<>|\u0000-\u001F]+/u.test(str2) ? str2 : str2.replace(/\\/g, "/");
       checkPath.convert = makePosix;
       const REGEX_TEST_WINDOWS_PATH_ABSOLUTE = /^[a-z]:\//i;
-      checkPath.isNotRelative = (path15) => REGEX_TEST_WINDOWS_PATH_ABSOLUTE.test(path15) || isNotRelative(path15);
+      checkPath.isNotRelative = (path16) => REGEX_TEST_WINDOWS_PATH_ABSOLUTE.test(path16) || isNotRelative(path16);
     };
     if (
       // Detect `process` so that it can run in browsers.
@@ -61630,15 +61630,15 @@ var require_src2 = __commonJS({
     var fs_1 = __require("fs");
     var debug_1 = __importDefault(require_src());
     var log = debug_1.default("@kwsites/file-exists");
-    function check(path15, isFile, isDirectory) {
-      log(`checking %s`, path15);
+    function check(path16, isFile, isDirectory) {
+      log(`checking %s`, path16);
       try {
-        const stat4 = fs_1.statSync(path15);
-        if (stat4.isFile() && isFile) {
+        const stat5 = fs_1.statSync(path16);
+        if (stat5.isFile() && isFile) {
           log(`[OK] path represents a file`);
           return true;
         }
-        if (stat4.isDirectory() && isDirectory) {
+        if (stat5.isDirectory() && isDirectory) {
           log(`[OK] path represents a directory`);
           return true;
         }
@@ -61653,8 +61653,8 @@ var require_src2 = __commonJS({
         throw e;
       }
     }
-    function exists2(path15, type = exports2.READABLE) {
-      return check(path15, (type & exports2.FILE) > 0, (type & exports2.FOLDER) > 0);
+    function exists2(path16, type = exports2.READABLE) {
+      return check(path16, (type & exports2.FILE) > 0, (type & exports2.FOLDER) > 0);
     }
     exports2.exists = exists2;
     exports2.FILE = 1;
@@ -62789,7 +62789,7 @@ __export(module_exports2, {
   creator: () => creator,
   rules: () => rules
 });
-import path14 from "node:path";
+import path15 from "node:path";
 function requireLodash_uniq() {
   if (hasRequiredLodash_uniq) return lodash_uniq;
   hasRequiredLodash_uniq = 1;
@@ -63762,11 +63762,11 @@ function requireLodash_sortby() {
     function baseForOwn(object2, iteratee) {
       return object2 && baseFor(object2, iteratee, keys);
     }
-    function baseGet(object2, path15) {
-      path15 = isKey(path15, object2) ? [path15] : castPath(path15);
-      var index = 0, length = path15.length;
+    function baseGet(object2, path16) {
+      path16 = isKey(path16, object2) ? [path16] : castPath(path16);
+      var index = 0, length = path16.length;
       while (object2 != null && index < length) {
-        object2 = object2[toKey(path15[index++])];
+        object2 = object2[toKey(path16[index++])];
       }
       return index && index == length ? object2 : void 0;
     }
@@ -63893,13 +63893,13 @@ function requireLodash_sortby() {
         return object2 === source || baseIsMatch(object2, source, matchData);
       };
     }
-    function baseMatchesProperty(path15, srcValue) {
-      if (isKey(path15) && isStrictComparable(srcValue)) {
-        return matchesStrictComparable(toKey(path15), srcValue);
+    function baseMatchesProperty(path16, srcValue) {
+      if (isKey(path16) && isStrictComparable(srcValue)) {
+        return matchesStrictComparable(toKey(path16), srcValue);
       }
       return function(object2) {
-        var objValue = get(object2, path15);
-        return objValue === void 0 && objValue === srcValue ? hasIn(object2, path15) : baseIsEqual(srcValue, objValue, void 0, UNORDERED_COMPARE_FLAG | PARTIAL_COMPARE_FLAG);
+        var objValue = get(object2, path16);
+        return objValue === void 0 && objValue === srcValue ? hasIn(object2, path16) : baseIsEqual(srcValue, objValue, void 0, UNORDERED_COMPARE_FLAG | PARTIAL_COMPARE_FLAG);
       };
     }
     function baseOrderBy(collection, iteratees, orders) {
@@ -63915,9 +63915,9 @@ function requireLodash_sortby() {
         return compareMultiple(object2, other, orders);
       });
     }
-    function basePropertyDeep(path15) {
+    function basePropertyDeep(path16) {
       return function(object2) {
-        return baseGet(object2, path15);
+        return baseGet(object2, path16);
       };
     }
     function baseRest(func, start) {
@@ -64172,11 +64172,11 @@ function requireLodash_sortby() {
         return result;
       };
     }
-    function hasPath(object2, path15, hasFunc) {
-      path15 = isKey(path15, object2) ? [path15] : castPath(path15);
-      var result, index = -1, length = path15.length;
+    function hasPath(object2, path16, hasFunc) {
+      path16 = isKey(path16, object2) ? [path16] : castPath(path16);
+      var result, index = -1, length = path16.length;
       while (++index < length) {
-        var key = toKey(path15[index]);
+        var key = toKey(path16[index]);
         if (!(result = object2 != null && hasFunc(object2, key))) {
           break;
         }
@@ -64331,12 +64331,12 @@ function requireLodash_sortby() {
     function toString(value) {
       return value == null ? "" : baseToString(value);
     }
-    function get(object2, path15, defaultValue) {
-      var result = object2 == null ? void 0 : baseGet(object2, path15);
+    function get(object2, path16, defaultValue) {
+      var result = object2 == null ? void 0 : baseGet(object2, path16);
       return result === void 0 ? defaultValue : result;
     }
-    function hasIn(object2, path15) {
-      return object2 != null && hasPath(object2, path15, baseHasIn);
+    function hasIn(object2, path16) {
+      return object2 != null && hasPath(object2, path16, baseHasIn);
     }
     function keys(object2) {
       return isArrayLike(object2) ? arrayLikeKeys(object2) : baseKeys(object2);
@@ -64344,8 +64344,8 @@ function requireLodash_sortby() {
     function identity(value) {
       return value;
     }
-    function property(path15) {
-      return isKey(path15) ? baseProperty(toKey(path15)) : basePropertyDeep(path15);
+    function property(path16) {
+      return isKey(path16) ? baseProperty(toKey(path16)) : basePropertyDeep(path16);
     }
     module2.exports = sortBy;
   })(lodash_sortby, lodash_sortby.exports);
@@ -64644,8 +64644,8 @@ async function reportIfFoundPrivateKeyP12Format({ source, options: options2, con
   }
   try {
     const fs7 = await import("node:fs");
-    const path15 = await import("node:path");
-    const fileName = path15.basename(source.filePath);
+    const path16 = await import("node:path");
+    const fileName = path16.basename(source.filePath);
     if (regexpStringMatcherExports.matchPatterns(fileName, options2.allows).length > 0) {
       return;
     }
@@ -64677,7 +64677,7 @@ function reportIfFoundPrivateKeyJSONFormat({ source, options: options2, context:
     }
     context4.report({
       message: t2("PrivateKeyJSON", {
-        FILE_NAME: source.filePath ? path14.basename(source.filePath) : ""
+        FILE_NAME: source.filePath ? path15.basename(source.filePath) : ""
       }),
       range: [0, source.content.length]
     });
@@ -67195,7 +67195,18 @@ var Output = {
   CostUsd: "cost-usd",
   Transcript: "transcript"
 };
-var TOOL_NAMES = ["Read", "Write", "Edit", "Bash", "Glob", "Grep", "WebFetch", "WebSearch"];
+var TOOL_NAMES = [
+  "Read",
+  "Write",
+  "Edit",
+  "MultiEdit",
+  "Bash",
+  "Glob",
+  "Grep",
+  "WebFetch",
+  "WebSearch"
+];
+var BASH_COMPANIONS = ["BashOutput", "KillShell"];
 var DEFAULT_MODEL = "sonnet";
 var STATUSES = ["COMPLETE", "BLOCKED", "WAITING", "ERROR"];
 var DEFAULT_AGENTS_DIR = ".claude/agents";
@@ -67597,18 +67608,18 @@ function readCommentEvent(env = process.env) {
       skip: `event '${name}' is not issue_comment; this action answers comments (on: issue_comment, types: [created]).`
     };
   }
-  const path15 = env.GITHUB_EVENT_PATH;
-  if (!path15)
+  const path16 = env.GITHUB_EVENT_PATH;
+  if (!path16)
     throw new UserError(
       "GITHUB_EVENT_PATH is not set: run this action from a GitHub Actions workflow (or set it to an event JSON file)."
     );
   let payload;
   try {
-    payload = JSON.parse(readFileSync(path15, "utf8"));
+    payload = JSON.parse(readFileSync(path16, "utf8"));
   } catch (e) {
     const why = e.code ?? e.message;
     throw new UserError(
-      `Cannot read the event file ${path15} (${why}): the runner writes it; when running by hand, point GITHUB_EVENT_PATH at a valid issue_comment event JSON.`
+      `Cannot read the event file ${path16} (${why}): the runner writes it; when running by hand, point GITHUB_EVENT_PATH at a valid issue_comment event JSON.`
     );
   }
   if (payload.action !== "created") {
@@ -67616,7 +67627,7 @@ function readCommentEvent(env = process.env) {
   }
   const { comment, issue: issue3, repository } = payload;
   if (!comment?.user || typeof comment.id !== "number" || !issue3 || typeof issue3.number !== "number" || !repository) {
-    throw new UserError(`The event file ${path15} is not an issue_comment event: it lacks comment, issue or repository.`);
+    throw new UserError(`The event file ${path16} is not an issue_comment event: it lacks comment, issue or repository.`);
   }
   return {
     event: {
@@ -67658,8 +67669,8 @@ var Context = class {
       if (existsSync2(process.env.GITHUB_EVENT_PATH)) {
         this.payload = JSON.parse(readFileSync2(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
-        const path15 = process.env.GITHUB_EVENT_PATH;
-        process.stdout.write(`GITHUB_EVENT_PATH ${path15} does not exist${EOL5}`);
+        const path16 = process.env.GITHUB_EVENT_PATH;
+        process.stdout.write(`GITHUB_EVENT_PATH ${path16} does not exist${EOL5}`);
       }
     }
     this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -71953,7 +71964,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path15) => path15.split("/").map((c3) => c3.startsWith("{") ? "(?:.+?)" : c3).join("/")
+    (path16) => path16.split("/").map((c3) => c3.startsWith("{") ? "(?:.+?)" : c3).join("/")
   );
   const regex2 = `^(?:${regexes.map((r2) => `(?:${r2})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -74194,12 +74205,12 @@ function dirInfo(dir) {
 }
 function dirCache() {
   const cache = /* @__PURE__ */ new Map();
-  return (path15) => {
-    const slash = path15.lastIndexOf("/");
-    const dir = slash < 0 ? "" : path15.slice(0, slash + 1);
+  return (path16) => {
+    const slash = path16.lastIndexOf("/");
+    const dir = slash < 0 ? "" : path16.slice(0, slash + 1);
     let info3 = cache.get(dir);
     if (!info3) cache.set(dir, info3 = dirInfo(dir));
-    return { info: info3, name: path15.slice(slash + 1) };
+    return { info: info3, name: path16.slice(slash + 1) };
   };
 }
 
@@ -74304,30 +74315,30 @@ function analyse(files) {
   const langs = /* @__PURE__ */ new Map();
   const top = /* @__PURE__ */ new Map();
   const split = dirCache();
-  for (const path15 of files) {
-    const { info: info3, name } = split(path15);
+  for (const path16 of files) {
+    const { info: info3, name } = split(path16);
     const depth2 = info3.depth;
     const dot = name.lastIndexOf(".");
     const ext = dot > 0 ? name.slice(dot + 1).toLowerCase() : "";
     const lang = LANGUAGES[ext];
     if (lang) langs.set(lang, (langs.get(lang) ?? 0) + 1);
     if (info3.top) top.set(info3.top, (top.get(info3.top) ?? 0) + 1);
-    if (depth2 <= MANIFEST_MAX_DEPTH && MANIFEST_NAMES.has(name)) f3.manifestPaths.push(path15);
+    if (depth2 <= MANIFEST_MAX_DEPTH && MANIFEST_NAMES.has(name)) f3.manifestPaths.push(path16);
     if (depth2 === 0) {
       if (LOCKFILE.test(name)) f3.lockfiles.add(name);
       if (name === "gradlew") f3.hasGradlew = true;
-      if (ROOT_CI.test(name)) f3.ci.push(path15);
+      if (ROOT_CI.test(name)) f3.ci.push(path16);
     }
     if (name === "conftest.py" && depth2 <= 2) f3.hasConftest = true;
-    if (info3.workflows && /\.ya?ml$/.test(name) || path15 === ".circleci/config.yml") f3.ci.push(path15);
-    if (!info3.testDir && DOCKER_FILE.test(name)) f3.docker.push(path15);
+    if (info3.workflows && /\.ya?ml$/.test(name) || path16 === ".circleci/config.yml") f3.ci.push(path16);
+    if (!info3.testDir && DOCKER_FILE.test(name)) f3.docker.push(path16);
     if (info3.testDir || TEST_FILE.test(name)) {
       f3.testFiles++;
       if (info3.testDir) f3.testDirs.set(info3.testDir, (f3.testDirs.get(info3.testDir) ?? 0) + 1);
       else f3.testsBesideCode++;
       continue;
     }
-    if (OPENAPI_FILE.test(name)) f3.apiSpecs.push(path15);
+    if (OPENAPI_FILE.test(name)) f3.apiSpecs.push(path16);
     if (info3.migrationDir) {
       const entry = info3.migrationEntry || name;
       if (!NOT_A_MIGRATION.test(entry)) {
@@ -74338,15 +74349,15 @@ function analyse(files) {
       continue;
     }
     if (ext === "prisma" || ext === "sql" || name === "schema.rb") {
-      f3.schemaFiles.push(path15);
+      f3.schemaFiles.push(path16);
       continue;
     }
     if (DB_CONFIG.test(name)) {
-      f3.dbConfig.push(path15);
+      f3.dbConfig.push(path16);
       continue;
     }
     if (!CODE_EXTS.has(ext) || name.startsWith("__init__.")) continue;
-    if (depth2 <= 2 && ENTRY_FILE.test(name) && (depth2 <= 1 || !name.startsWith("index."))) f3.entryPoints.push(path15);
+    if (depth2 <= 2 && ENTRY_FILE.test(name) && (depth2 <= 1 || !name.startsWith("index."))) f3.entryPoints.push(path16);
     if (info3.route || ROUTE_FILE.test(name)) push(f3.routes, info3.dir, name);
     else if (info3.model || MODEL_FILE.test(name)) push(f3.models, info3.dir, name);
   }
@@ -74362,9 +74373,9 @@ function push(map, key, value) {
   if (list2) list2.push(value);
   else map.set(key, [value]);
 }
-function depth(path15) {
+function depth(path16) {
   let n = 0;
-  for (const c3 of path15) if (c3 === "/") n++;
+  for (const c3 of path16) if (c3 === "/") n++;
   return n;
 }
 function byDepthThenName(a, b3) {
@@ -74375,9 +74386,9 @@ function byDepthThenName(a, b3) {
 import { constants as fsConstants } from "node:fs";
 import { open, realpath as realpath2 } from "node:fs/promises";
 import { basename, dirname as dirname2, join as join2, sep as sep2 } from "node:path";
-async function readHead2(path15, maxBytes) {
+async function readHead2(path16, maxBytes) {
   try {
-    const fh = await open(path15, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    const fh = await open(path16, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
     try {
       if (!(await fh.stat()).isFile()) return null;
       const buf = Buffer.alloc(maxBytes);
@@ -74408,19 +74419,19 @@ async function loadInstructions(workspace, maxBytes = INSTRUCTIONS_MAX_BYTES) {
   const files = [];
   const left = [];
   let room = maxBytes;
-  INSTRUCTION_FILES.forEach((path15, i) => {
+  INSTRUCTION_FILES.forEach((path16, i) => {
     const text = (texts[i] ?? "").replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").trim();
     if (!text) return;
     const same = files.find((f3) => !f3.sameAs && !f3.cut && f3.text === text);
-    if (same) return void files.push({ path: path15, text: "", cut: false, sameAs: same.path });
-    if (room <= 0) return void left.push(path15);
+    if (same) return void files.push({ path: path16, text: "", cut: false, sameAs: same.path });
+    if (room <= 0) return void left.push(path16);
     const bytes2 = Buffer.byteLength(text);
     if (bytes2 <= room) {
-      files.push({ path: path15, text, cut: false });
+      files.push({ path: path16, text, cut: false });
       room -= bytes2;
       return;
     }
-    files.push({ path: path15, text: cutBytes(text, room), cut: true });
+    files.push({ path: path16, text: cutBytes(text, room), cut: true });
     room = 0;
   });
   return { files, left };
@@ -74677,9 +74688,9 @@ function stackOf(manifests, facts) {
     else tests.push(t2);
   };
   let pytestSeen = false;
-  for (const [path15, text] of manifests) {
-    const name = path15.slice(path15.lastIndexOf("/") + 1);
-    const dir = path15.slice(0, path15.length - name.length);
+  for (const [path16, text] of manifests) {
+    const name = path16.slice(path16.lastIndexOf("/") + 1);
+    const dir = path16.slice(0, path16.length - name.length);
     const prefix = dir ? `cd ${dir.slice(0, -1)} && ` : "";
     const names = [];
     const found = (label) => {
@@ -74759,7 +74770,7 @@ function stackOf(manifests, facts) {
         break;
       }
     }
-    if (names.length) frameworks.push({ manifest: path15, names });
+    if (names.length) frameworks.push({ manifest: path16, names });
   }
   if (pytestSeen || facts.hasConftest) addTest("pytest");
   return { frameworks, tests };
@@ -75607,11 +75618,11 @@ function explicitlyAborted(x3, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path15, issues) {
+function prefixIssues(path16, issues) {
   return issues.map((iss) => {
     var _a4;
     (_a4 = iss).path ?? (_a4.path = []);
-    iss.path.unshift(path15);
+    iss.path.unshift(path16);
     return iss;
   });
 }
@@ -79139,6 +79150,62 @@ var OutputCollector = class {
 ${this.#tail}`;
   }
 };
+function spawnCommand(command, opts) {
+  const env = allowedEnv(opts.env ?? process.env);
+  const { file, args, env: spawnEnv } = opts.sandbox.wrap(command, opts.workspace, env);
+  const child = spawn3(file, args, {
+    cwd: opts.workspace,
+    env: spawnEnv,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"]
+  });
+  const pid = child.pid;
+  let killTimer;
+  const killGroup = (sig) => {
+    if (pid === void 0) return;
+    try {
+      process.kill(-pid, sig);
+    } catch {
+    }
+  };
+  const kill = () => {
+    killGroup("SIGTERM");
+    killTimer ??= setTimeout(() => killGroup("SIGKILL"), KILL_GRACE_MS);
+    killTimer.unref();
+  };
+  const untrack = opts.track?.(kill);
+  const dOut = new StringDecoder("utf8");
+  const dErr = new StringDecoder("utf8");
+  child.stdout.on("data", (d2) => opts.onOutput(dOut.write(d2)));
+  child.stderr.on("data", (d2) => opts.onOutput(dErr.write(d2)));
+  const done = new Promise((resolve7) => {
+    let exit = null;
+    let closeTimer;
+    let settled = false;
+    const finish2 = (error2) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(closeTimer);
+      clearTimeout(killTimer);
+      untrack?.();
+      killGroup("SIGKILL");
+      opts.onOutput(dOut.end() + dErr.end());
+      resolve7({ exitCode: exit?.code ?? null, signal: exit?.signal ?? null, ...error2 ? { error: error2 } : {} });
+    };
+    child.on("error", (e) => finish2(`failed to start: ${e.message}`));
+    child.on("exit", (code2, signal) => {
+      exit = { code: code2, signal };
+      killGroup("SIGKILL");
+      closeTimer = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish2();
+      }, 1e3);
+    });
+    child.on("close", () => finish2());
+  });
+  return { done, kill };
+}
 
 // src/tools/schema.ts
 function defineTool(spec) {
@@ -79164,6 +79231,8 @@ var PROPERTY_KEYS = [
   "maximum",
   "minLength",
   "items",
+  "minItems",
+  "maxItems",
   "properties",
   "required",
   "additionalProperties",
@@ -79224,20 +79293,20 @@ function parseInput(schema, def, input5) {
   }
   return { ok: false, message: `invalid input: ${problems.join("; ")}. Expected parameters: ${describeParams(def)}.` };
 }
-function where(path15) {
-  return path15.map((p3, i) => typeof p3 === "number" ? `[${p3}]` : i ? `.${String(p3)}` : String(p3)).join("");
+function where(path16) {
+  return path16.map((p3, i) => typeof p3 === "number" ? `[${p3}]` : i ? `.${String(p3)}` : String(p3)).join("");
 }
-function schemaAt(def, path15) {
+function schemaAt(def, path16) {
   let s = {
     type: "object",
     properties: def.input_schema.properties
   };
-  for (const p3 of path15) s = typeof p3 === "number" ? s?.items : s?.properties?.[String(p3)];
+  for (const p3 of path16) s = typeof p3 === "number" ? s?.items : s?.properties?.[String(p3)];
   return s;
 }
-function valueAt(input5, path15) {
+function valueAt(input5, path16) {
   let v2 = input5;
-  for (const p3 of path15) v2 = v2 !== null && typeof v2 === "object" ? v2[p3] : void 0;
+  for (const p3 of path16) v2 = v2 !== null && typeof v2 === "object" ? v2[p3] : void 0;
   return v2;
 }
 function describeIssue(issue3, key, value, s) {
@@ -79247,6 +79316,9 @@ function describeIssue(issue3, key, value, s) {
   if (value === null) return `'${key}' must not be null`;
   if (issue3.code === "too_small" && s.minimum !== void 0) return `'${key}' must be at least ${s.minimum}`;
   if (issue3.code === "too_big" && s.maximum !== void 0) return `'${key}' must be at most ${s.maximum}`;
+  if (issue3.code === "too_small" && s.minItems !== void 0)
+    return `'${key}' must have at least ${s.minItems} item${s.minItems === 1 ? "" : "s"}`;
+  if (issue3.code === "too_big" && s.maxItems !== void 0) return `'${key}' must have at most ${s.maxItems} items`;
   if (issue3.code === "too_small" && s.minLength === 1) return `'${key}' must not be empty`;
   if (issue3.code === "too_small" && s.minLength !== void 0)
     return `'${key}' must be at least ${s.minLength} characters`;
@@ -79273,28 +79345,65 @@ function describeType(s) {
 var BashInput = strictObject({
   command: string2().check(describe3("The command")),
   timeout: optional2(int().check(_gte(1e3), _lte(MAX_TIMEOUT_MS), describe3("Timeout in ms"))),
-  description: optional2(string2().check(describe3("What it does, in 5-10 words")))
+  description: optional2(string2().check(describe3("What it does, in 5-10 words"))),
+  run_in_background: optional2(boolean2().check(describe3("Return an id at once (see BashOutput)")))
 });
-var BASH_DESCRIPTION = `Run a bash command in the workspace root (sandboxed; stdin closed; no secrets in env). Timeout in ms, default ${DEFAULT_TIMEOUT_MS}, max ${MAX_TIMEOUT_MS}. Output is capped; redirect long output to a file. Use Read/Edit/Glob/Grep rather than cat/sed/find/grep.`;
-function bashTool(runner) {
-  return defineTool({
+var BASH_DESCRIPTION = `Run a bash command in the workspace (sandboxed; stdin closed; no secrets in env). The working directory carries over between calls. Timeout in ms, default ${DEFAULT_TIMEOUT_MS}, max ${MAX_TIMEOUT_MS}. Output is capped; redirect long output to a file. Use Read/Edit/Glob/Grep rather than cat/sed/find/grep.`;
+var BashOutputInput = strictObject({
+  bash_id: string2().check(describe3("Id from Bash")),
+  filter: optional2(string2().check(describe3("Regex: only matching lines")))
+});
+var KillShellInput = strictObject({
+  shell_id: string2().check(describe3("Id from Bash"))
+});
+function bashTools(shell) {
+  const bash = defineTool({
     name: "Bash",
     description: BASH_DESCRIPTION,
     input: BashInput,
     readOnly: false,
     async run(input5, ctx) {
+      if (input5.run_in_background) {
+        const { id, notes: notes2 } = await shell.start(input5.command);
+        return ok(
+          [
+            ...notes2,
+            `Command running in background with ID: ${id} (in ${shell.cwdDisplay}). Read its output with BashOutput (bash_id "${id}"); stop it with KillShell. It is killed when the run ends.`
+          ].join("\n")
+        );
+      }
       const timeout = input5.timeout ?? DEFAULT_TIMEOUT_MS;
-      const r2 = await runner.run(input5.command, timeout, ctx.signal);
-      return formatCommandResult(r2, timeout);
+      const { result, notes } = await shell.run(input5.command, timeout, ctx.signal);
+      return withNotes(formatCommandResult(result, timeout), notes);
     }
   });
+  const output = defineTool({
+    name: "BashOutput",
+    description: "New output of a background Bash command since the last read, and its state.",
+    input: BashOutputInput,
+    readOnly: false,
+    run: (input5) => Promise.resolve(ok(shell.read(input5.bash_id, input5.filter)))
+  });
+  const kill = defineTool({
+    name: "KillShell",
+    description: "Stop a background Bash command by its id.",
+    input: KillShellInput,
+    readOnly: false,
+    run: async (input5) => ok(await shell.kill(input5.shell_id))
+  });
+  return [bash, output, kill];
+}
+function withNotes(r2, notes) {
+  if (!notes.length) return r2;
+  return { ...r2, content: `${r2.content}
+${notes.join("\n")}` };
 }
 function formatCommandResult(r2, timeoutMs) {
   const out = r2.output.replace(/\s+$/, "");
   if (r2.timedOut) {
     return {
       content: `${out}
-[Bash: timed out after ${timeoutMs} ms; the command and its child processes were killed. Use a larger timeout (max ${MAX_TIMEOUT_MS}) or a faster command.]`.trimStart(),
+[Bash: timed out after ${timeoutMs} ms; the command and its child processes were killed. Use a larger timeout (max ${MAX_TIMEOUT_MS}), run_in_background, or a faster command.]`.trimStart(),
       isError: true
     };
   }
@@ -79308,6 +79417,51 @@ function formatCommandResult(r2, timeoutMs) {
   return ok(out || "(no output)");
 }
 
+// src/tools/image.ts
+var MAX_IMAGE_BASE64_BYTES = 5 * 1024 * 1024;
+var MAX_IMAGE_SIDE = 8e3;
+var MAX_IMAGE_FILE_BYTES = Math.floor(MAX_IMAGE_BASE64_BYTES / 4) * 3;
+function sniffImage(head) {
+  const b3 = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  if (b3.length >= 8 && b3.subarray(0, 8).equals(Buffer.from([137, 80, 78, 71, 13, 10, 26, 10])))
+    return "image/png";
+  if (b3.length >= 3 && b3[0] === 255 && b3[1] === 216 && b3[2] === 255) return "image/jpeg";
+  if (b3.length >= 6 && /^GIF8[79]a$/.test(b3.subarray(0, 6).toString("latin1"))) return "image/gif";
+  if (b3.length >= 12 && b3.subarray(0, 4).toString("latin1") === "RIFF" && b3.subarray(8, 12).toString("latin1") === "WEBP")
+    return "image/webp";
+  return null;
+}
+function isPdf(head) {
+  return Buffer.from(head.buffer, head.byteOffset, head.byteLength).subarray(0, 5).toString("latin1") === "%PDF-";
+}
+function checkImage(data, mediaType) {
+  const tooBig = imageBytesProblem(data.length);
+  if (tooBig) return { ok: false, why: tooBig };
+  let size;
+  try {
+    size = imageSize(data);
+  } catch (e) {
+    return { ok: false, why: `its ${mediaType} data could not be read (${e.message})` };
+  }
+  const width = size.width ?? 0;
+  const height = size.height ?? 0;
+  if (!width || !height) return { ok: false, why: `its ${mediaType} header gives no size` };
+  if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
+    return {
+      ok: false,
+      why: `it is ${width}x${height} pixels, over the API's limit of ${MAX_IMAGE_SIDE} pixels a side`
+    };
+  }
+  return { ok: true, image: { mediaType, data: data.toString("base64") }, width, height };
+}
+function imageBytesProblem(bytes2) {
+  if (bytes2 <= MAX_IMAGE_FILE_BYTES) return null;
+  return `it is ${mb(bytes2)}, over the API's limit of ${mb(MAX_IMAGE_BASE64_BYTES)} per image (as base64, about ${mb(MAX_IMAGE_FILE_BYTES)} of file)`;
+}
+function mb(bytes2) {
+  return `${(bytes2 / 1024 / 1024).toFixed(1)} MiB`;
+}
+
 // src/tools/read.ts
 var DEFAULT_READ_LINES = 2e3;
 var MAX_LINE_CHARS = 2e3;
@@ -79316,12 +79470,13 @@ var CHUNK_BYTES = 64 * 1024;
 var FILE_PATH = string2().check(describe3("Path relative to the workspace root, or absolute inside it"));
 var ReadInput = strictObject({
   file_path: FILE_PATH,
-  offset: optional2(int().check(_gte(1), describe3("Line number to start at (1-based)"))),
-  limit: optional2(int().check(_gte(1), describe3("Number of lines to read")))
+  offset: optional2(int().check(_gte(0), describe3("First line (1-based; 0 = 1)"))),
+  limit: optional2(int().check(_gte(1), describe3("Number of lines to read"))),
+  pages: optional2(string2().check(describe3("PDF pages (PDFs are not rendered here)")))
 });
 var readTool = defineTool({
   name: "Read",
-  description: `Read a file in the workspace (or the agent reference docs). Returns lines numbered like \`cat -n\`, ${DEFAULT_READ_LINES} lines from offset by default; lines over ${MAX_LINE_CHARS} chars are cut. Binary files are refused. Read a file before overwriting it with Write.`,
+  description: `Read a file in the workspace (or the agent reference docs). Returns lines numbered like \`cat -n\`, ${DEFAULT_READ_LINES} lines from offset by default; lines over ${MAX_LINE_CHARS} chars are cut. Shows PNG/JPEG/GIF/WebP images (up to ${MAX_IMAGE_SIDE} px a side); other binary files are refused. Read a file before you Edit or overwrite it.`,
   input: ReadInput,
   readOnly: true,
   async run(input5, ctx) {
@@ -79329,22 +79484,32 @@ var readTool = defineTool({
     if (!r2.stat) throw new ToolError2(`${r2.display} does not exist. Use Glob to find the right path.`);
     if (r2.stat.isDirectory())
       throw new ToolError2(`${r2.display} is a folder, not a file; use Glob or Bash \`ls\` to list it.`);
-    const offset = input5.offset ?? 1;
+    const offset = Math.max(input5.offset ?? 1, 1);
     const limit2 = input5.limit ?? DEFAULT_READ_LINES;
     const fh = await ctx.workspace.openRead(r2);
-    let stat4;
+    let stat5;
     try {
-      stat4 = await fh.stat();
-      const head = Buffer.alloc(Math.min(8192, stat4.size));
+      stat5 = await fh.stat();
+      const head = Buffer.alloc(Math.min(8192, stat5.size));
       const { bytesRead } = await fh.read(head, 0, head.length, 0);
-      if (head.subarray(0, bytesRead).includes(0)) {
+      const first = head.subarray(0, bytesRead);
+      const media = sniffImage(first);
+      if (media) return await readImage(fh, r2.path, r2.display, media, stat5, ctx);
+      if (isPdf(first)) {
         throw new ToolError2(
-          `${r2.display} is a binary file (${stat4.size} bytes) and cannot be shown as text; use Bash (e.g. \`file\`, \`xxd | head\`) to inspect it.`
+          `${r2.display} is a PDF (${stat5.size} bytes); Read does not render PDFs in this action${input5.pages ? " (pages is ignored)" : ""}. Use Bash to extract its text, e.g. \`pdftotext -f 1 -l 5 ${r2.display} - | head -300\` where poppler-utils is installed.`
         );
       }
-      if (stat4.size === 0) {
+      if (input5.pages)
+        throw new ToolError2(`pages applies to PDF files only; ${r2.display} is not a PDF. Use offset and limit.`);
+      if (first.includes(0)) {
+        throw new ToolError2(
+          `${r2.display} is a binary file (${stat5.size} bytes) and cannot be shown as text; use Bash (e.g. \`file\`, \`xxd | head\`) to inspect it.`
+        );
+      }
+      if (stat5.size === 0) {
         await fh.close();
-        ctx.seen.set(r2.path, { mtimeMs: stat4.mtimeMs, size: 0 });
+        ctx.seen.set(r2.path, { mtimeMs: stat5.mtimeMs, size: 0 });
         return ok(`${r2.display} is empty.`);
       }
     } catch (e) {
@@ -79360,7 +79525,7 @@ var readTool = defineTool({
       });
     }
     const { out, lineNo, cutLines, stoppedAt, more } = w2;
-    ctx.seen.set(r2.path, { mtimeMs: stat4.mtimeMs, size: stat4.size });
+    ctx.seen.set(r2.path, { mtimeMs: stat5.mtimeMs, size: stat5.size });
     if (out.length === 0 && w2.scanStopped) {
       return ok(
         `${r2.display}: line ${offset} is past the first ${mib2(w2.scanned)} (${lineNo} lines), as far as one Read goes. Use Bash (e.g. \`sed -n '${offset},${offset + 99}p' ${r2.display} | cut -c1-${MAX_LINE_CHARS}\`) to read that far.`
@@ -79387,6 +79552,24 @@ var readTool = defineTool({
     return ok([...out, ...notes].join("\n"));
   }
 });
+async function readImage(fh, real2, display, media, stat5, ctx) {
+  const tooBig = imageBytesProblem(stat5.size);
+  const data = tooBig ? null : await fh.readFile();
+  await fh.close().catch(() => {
+  });
+  const c3 = data ? checkImage(data, media) : { ok: false, why: tooBig ?? "" };
+  if (!c3.ok) {
+    throw new ToolError2(
+      `${display} is an image the model cannot be sent: ${c3.why}. Make a smaller copy inside the workspace with Bash (e.g. \`convert ${display} -resize 2000x2000 small.png\` where ImageMagick is installed) and Read that.`
+    );
+  }
+  ctx.seen.set(real2, { mtimeMs: stat5.mtimeMs, size: stat5.size });
+  return {
+    content: `${display}: ${media.slice(6).toUpperCase()} image, ${c3.width}x${c3.height} pixels, ${stat5.size} bytes (shown below).`,
+    isError: false,
+    images: [c3.image]
+  };
+}
 async function readLineWindow(fh, o2, signal) {
   const maxLineChars = o2.maxLineChars ?? MAX_LINE_CHARS;
   const maxChars = o2.maxChars ?? MAX_RESULT_CHARS;
@@ -79536,55 +79719,92 @@ function lineCount(s) {
 
 // src/tools/edit.ts
 var MAX_EDIT_BYTES = 10 * 1024 * 1024;
+var OLD_STRING = string2().check(describe3("Exact text to replace"));
+var NEW_STRING = string2().check(describe3("Replacement text (must differ)"));
+var REPLACE_ALL = optional2(boolean2().check(describe3("Replace every occurrence (default false)")));
 var EditInput = strictObject({
   file_path: FILE_PATH,
-  old_string: string2().check(describe3("Exact text to replace")),
-  new_string: string2().check(describe3("Replacement text (must differ)")),
-  replace_all: optional2(boolean2().check(describe3("Replace every occurrence (default false)")))
+  old_string: OLD_STRING,
+  new_string: NEW_STRING,
+  replace_all: REPLACE_ALL
+});
+var MultiEditInput = strictObject({
+  file_path: FILE_PATH,
+  edits: array(strictObject({ old_string: OLD_STRING, new_string: NEW_STRING, replace_all: REPLACE_ALL })).check(_minLength(1), describe3("Edits applied in order, each to the result of the previous"))
 });
 var editTool = defineTool({
   name: "Edit",
-  description: "Replace an exact string in a file. old_string must match exactly (whitespace included) and be unique unless replace_all is true; include surrounding lines to make it unique.",
+  description: "Replace an exact string in a file you have Read. old_string must match exactly (whitespace included) and be unique unless replace_all is true; include surrounding lines to make it unique.",
   input: EditInput,
   readOnly: false,
   async run(input5, ctx) {
-    if (input5.old_string === input5.new_string)
-      throw new ToolError2("old_string and new_string are identical; nothing to change.");
-    if (input5.old_string === "") throw new ToolError2("old_string is empty; to create a file use Write.");
-    const r2 = await ctx.workspace.resolve(input5.file_path, "write");
-    if (!r2.stat) throw new ToolError2(`${r2.display} does not exist; use Write to create it.`);
-    if (r2.stat.isDirectory()) throw new ToolError2(`${r2.display} is a folder; give a file path.`);
-    if (r2.stat.size > MAX_EDIT_BYTES)
-      throw new ToolError2(`${r2.display} is too large to edit (${r2.stat.size} bytes); use Bash (e.g. sed) instead.`);
-    const fh = await ctx.workspace.openRead(r2);
-    let text;
-    try {
-      const buf = await fh.readFile();
-      if (buf.subarray(0, 8192).includes(0))
-        throw new ToolError2(`${r2.display} is a binary file; it cannot be edited as text.`);
-      text = buf.toString("utf8");
-    } finally {
-      await fh.close();
-    }
-    const count2 = occurrences(text, input5.old_string);
-    if (count2 === 0) {
-      throw new ToolError2(
-        `old_string was not found in ${r2.display}. Read the file and copy the text exactly (whitespace and indentation included).`
-      );
-    }
-    if (count2 > 1 && !input5.replace_all) {
-      throw new ToolError2(
-        `old_string occurs ${count2} times in ${r2.display}. Add surrounding lines to make it unique, or set replace_all to true.`
-      );
-    }
-    const updated = input5.replace_all ? text.split(input5.old_string).join(input5.new_string) : text.replace(input5.old_string, () => input5.new_string);
-    await writeWhole(r2, updated, ctx);
-    const firstLine2 = text.slice(0, text.indexOf(input5.old_string)).split("\n").length;
-    return ok(
-      `Edited ${r2.display}: replaced ${input5.replace_all ? count2 : 1} occurrence(s) (first at line ${firstLine2}).`
-    );
+    return editFile(input5.file_path, [input5], ctx);
   }
 });
+var multiEditTool = defineTool({
+  name: "MultiEdit",
+  description: "Several Edits to one file you have Read, applied in order, all or none (if one fails, nothing is written).",
+  input: MultiEditInput,
+  readOnly: false,
+  async run(input5, ctx) {
+    return editFile(input5.file_path, input5.edits, ctx);
+  }
+});
+async function editFile(filePath, edits, ctx) {
+  const label = (i) => edits.length > 1 ? `edit ${i + 1}: ` : "";
+  edits.forEach((e, i) => {
+    if (e.old_string === e.new_string)
+      throw new ToolError2(`${label(i)}old_string and new_string are identical; nothing to change.`);
+    if (e.old_string === "") throw new ToolError2(`${label(i)}old_string is empty; to create a file use Write.`);
+  });
+  const r2 = await ctx.workspace.resolve(filePath, "write");
+  if (!r2.stat) throw new ToolError2(`${r2.display} does not exist; use Write to create it.`);
+  if (r2.stat.isDirectory()) throw new ToolError2(`${r2.display} is a folder; give a file path.`);
+  const seen = ctx.seen.get(r2.path);
+  if (!seen) {
+    throw new ToolError2(
+      `refusing to edit ${r2.display}: you have not Read it in this run. Read it first (so you edit what is there), then Edit.`
+    );
+  }
+  if (r2.stat.size > MAX_EDIT_BYTES)
+    throw new ToolError2(`${r2.display} is too large to edit (${r2.stat.size} bytes); use Bash (e.g. sed) instead.`);
+  const changed = r2.stat.mtimeMs !== seen.mtimeMs || r2.stat.size !== seen.size;
+  let text = await readText(r2, ctx);
+  const done = [];
+  for (const [i, e] of edits.entries()) {
+    const count2 = occurrences(text, e.old_string);
+    const nothing = edits.length > 1 ? " Nothing was written." : "";
+    if (count2 === 0) {
+      throw new ToolError2(
+        `${label(i)}old_string was not found in ${r2.display}${i > 0 ? " (after the edits before it)" : ""}. Read the file and copy the text exactly (whitespace and indentation included).${nothing}`
+      );
+    }
+    if (count2 > 1 && !e.replace_all) {
+      throw new ToolError2(
+        `${label(i)}old_string occurs ${count2} times in ${r2.display}. Add surrounding lines to make it unique, or set replace_all to true.${nothing}`
+      );
+    }
+    const firstLine2 = text.slice(0, text.indexOf(e.old_string)).split("\n").length;
+    text = e.replace_all ? text.split(e.old_string).join(e.new_string) : text.replace(e.old_string, () => e.new_string);
+    done.push(`${e.replace_all ? count2 : 1} occurrence(s) at line ${firstLine2}`);
+  }
+  await writeWhole(r2, text, ctx);
+  const what = edits.length === 1 ? `replaced ${done[0].replace(" at line", " (first at line")})` : `applied ${edits.length} edits (${done.join("; ")})`;
+  const note = changed ? `
+Note: ${r2.display} had changed on disk since you last Read it (perhaps by a Bash command); the edit was applied to its current content. Read it again if you need to see the rest of the change.` : "";
+  return ok(`Edited ${r2.display}: ${what}.${note}`);
+}
+async function readText(r2, ctx) {
+  const fh = await ctx.workspace.openRead(r2);
+  try {
+    const buf = await fh.readFile();
+    if (buf.subarray(0, 8192).includes(0))
+      throw new ToolError2(`${r2.display} is a binary file; it cannot be edited as text.`);
+    return buf.toString("utf8");
+  } finally {
+    await fh.close();
+  }
+}
 function occurrences(text, needle) {
   let n = 0;
   for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + needle.length)) n++;
@@ -79713,7 +79933,7 @@ async function offloaded(ctx, task, what, instead) {
 var GLOB_INSTEAD = 'Use a simpler pattern: few `*` in one path segment and no {a,b} set after many wildcards (e.g. "**/*.ts", "src/**/user*"), or a narrower path; Bash `find` with -name also works.';
 var globTool = defineTool({
   name: "Glob",
-  description: `Find files by glob pattern (e.g. "**/*.ts", "src/**/test_*.py"), newest first; .gitignored files are skipped. At most ${MAX_GLOB_RESULTS} paths are listed.`,
+  description: `Find files by glob pattern (e.g. "**/*.ts", "src/**/test_*.py"), newest first. .gitignored files are listed only when nothing else matches. At most ${MAX_GLOB_RESULTS} paths are listed.`,
   input: GlobInput,
   readOnly: true,
   async run(input5, ctx) {
@@ -79721,53 +79941,66 @@ var globTool = defineTool({
     const dir = await ctx.workspace.resolve(input5.path ?? ".", "read");
     if (!dir.stat?.isDirectory())
       throw new ToolError2(`${dir.display} is not a folder${dir.stat ? "" : " (it does not exist)"}.`);
-    let rels;
-    const what = `The pattern ${JSON.stringify(input5.pattern)}`;
-    if (ctx.rg) {
-      const args = ["--files", "--hidden", "--no-require-git", "--no-messages", "-g", "!.git"];
-      const base = input5.pattern.split("/").pop();
-      const prefiltered = /^[\w.*?-]+$/.test(base) && base !== "*" && !base.includes("**");
-      if (prefiltered) args.push("--type-add", `pattern:${base}`, "-t", "pattern");
-      const res = await runProcess(ctx.rg, args, dir.path, ctx.signal);
-      const exact = prefiltered && (input5.pattern === base || input5.pattern === `**/${base}`);
-      rels = exact ? res.stdout.split("\n").filter(Boolean) : await offloaded(ctx, { kind: "filter", pattern: input5.pattern, listing: res.stdout }, what, GLOB_INSTEAD);
-    } else {
-      const task = { kind: "walk", root: ctx.workspace.root, dir: dir.path, pattern: input5.pattern };
-      rels = await offloaded(ctx, task, what, GLOB_INSTEAD);
+    let rels = await listMatches(input5.pattern, dir.path, ctx, false);
+    let header = "";
+    if (rels.length === 0) {
+      rels = await listMatches(input5.pattern, dir.path, ctx, true);
+      if (rels.length === 0) return ok(`No files match ${input5.pattern} in ${dir.display}.`);
+      header = `No files match ${input5.pattern} in ${dir.display} outside .gitignored paths; these ${rels.length} .gitignored file(s) do:`;
     }
-    rels = rels.filter((rel) => !ctx.workspace.isHidden(path9.join(dir.path, rel)));
-    if (rels.length === 0) return ok(`No files match ${input5.pattern} in ${dir.display}.`);
-    const sortByTime = rels.length <= MAX_SORTED;
-    let ordered;
-    if (sortByTime) {
-      const entries2 = rels.map((rel) => {
-        let mtime = 0;
-        try {
-          mtime = statSync2(path9.join(dir.path, rel)).mtimeMs;
-        } catch {
-        }
-        return { rel, mtime };
-      });
-      entries2.sort((a, b3) => b3.mtime - a.mtime || (a.rel < b3.rel ? -1 : 1));
-      ordered = entries2.map((e) => e.rel);
-    } else {
-      ordered = rels.sort();
-    }
-    const entries = ordered;
-    const shown2 = entries.slice(0, MAX_GLOB_RESULTS).map((rel) => ctx.workspace.display(path9.join(dir.path, rel)));
-    if (entries.length > MAX_GLOB_RESULTS) {
-      shown2.push(
-        `[${entries.length - MAX_GLOB_RESULTS} more of ${entries.length} files not shown (${sortByTime ? "oldest" : "too many to sort by time; listed by path"}). Narrow the pattern or the path to see them.]`
-      );
-    }
-    return ok(shown2.join("\n"));
+    const shown2 = newestFirst(rels, dir.path, (rel) => ctx.workspace.display(path9.join(dir.path, rel)));
+    return ok([...header ? [header] : [], ...shown2].join("\n"));
   }
 });
+async function listMatches(pattern, dir, ctx, noIgnore) {
+  let rels;
+  const what = `The pattern ${JSON.stringify(pattern)}`;
+  if (ctx.rg) {
+    const args = ["--files", "--hidden", "--no-require-git", "--no-messages", "-g", "!.git"];
+    if (noIgnore) args.push("--no-ignore");
+    const base = pattern.split("/").pop();
+    const prefiltered = /^[\w.*?-]+$/.test(base) && base !== "*" && !base.includes("**");
+    if (prefiltered) args.push("--type-add", `pattern:${base}`, "-t", "pattern");
+    const res = await runProcess(ctx.rg, args, dir, ctx.signal);
+    const exact = prefiltered && (pattern === base || pattern === `**/${base}`);
+    rels = exact ? res.stdout.split("\n").filter(Boolean) : await offloaded(ctx, { kind: "filter", pattern, listing: res.stdout }, what, GLOB_INSTEAD);
+  } else {
+    const task = { kind: "walk", root: ctx.workspace.root, dir, pattern, noIgnore };
+    rels = await offloaded(ctx, task, what, GLOB_INSTEAD);
+  }
+  return rels.filter((rel) => !ctx.workspace.isHidden(path9.join(dir, rel)));
+}
+function newestFirst(rels, dir, display) {
+  const sortByTime = rels.length <= MAX_SORTED;
+  let ordered;
+  if (sortByTime) {
+    const entries = rels.map((rel) => {
+      let mtime = 0;
+      try {
+        mtime = statSync2(path9.join(dir, rel)).mtimeMs;
+      } catch {
+      }
+      return { rel, mtime };
+    });
+    entries.sort((a, b3) => b3.mtime - a.mtime || (a.rel < b3.rel ? -1 : 1));
+    ordered = entries.map((e) => e.rel);
+  } else {
+    ordered = rels.sort();
+  }
+  const shown2 = ordered.slice(0, MAX_GLOB_RESULTS).map(display);
+  if (ordered.length > MAX_GLOB_RESULTS) {
+    shown2.push(
+      `[${ordered.length - MAX_GLOB_RESULTS} more of ${ordered.length} files not shown (${sortByTime ? "oldest" : "too many to sort by time; listed by path"}). Narrow the pattern or the path to see them.]`
+    );
+  }
+  return shown2;
+}
 
 // src/tools/grep.ts
 import { lstatSync as lstatSync2 } from "node:fs";
 import * as path10 from "node:path";
 var MODES = ["content", "files_with_matches", "count"];
+var DEFAULT_HEAD_LIMIT = 250;
 var GREP_INSTEAD = "Simplify the regex: no nested or adjacent quantifiers over the same text (e.g. (a+)+, (a|a)*, .*.*=), anchor it or use a literal prefix; narrow path, glob or type.";
 var GrepInput = strictObject({
   pattern: string2().check(describe3("Regular expression")),
@@ -79780,12 +80013,17 @@ var GrepInput = strictObject({
   "-A": optional2(int().check(_gte(0), describe3("Lines after each match"))),
   "-B": optional2(int().check(_gte(0), describe3("Lines before each match"))),
   "-C": optional2(int().check(_gte(0), describe3("Lines around each match"))),
+  context: optional2(int().check(_gte(0), describe3("Same as -C"))),
+  "-o": optional2(boolean2().check(describe3("Only the matched parts"))),
   multiline: optional2(boolean2().check(describe3("Let patterns span lines; . matches newlines"))),
-  head_limit: optional2(int().check(_gte(1), describe3("Only the first N lines/entries")))
+  head_limit: optional2(
+    int().check(_gte(0), describe3(`Max lines/entries (default ${DEFAULT_HEAD_LIMIT}; 0 = all)`))
+  ),
+  offset: optional2(int().check(_gte(0), describe3("Skip N lines/entries first")))
 });
 var grepTool = defineTool({
   name: "Grep",
-  description: "Search file contents with a regex (ripgrep syntax); .gitignored files are skipped. output_mode: files_with_matches (default), content (matching lines; -n/-A/-B/-C apply) or count.",
+  description: "Search file contents with a regex (ripgrep syntax); .gitignored files are skipped. output_mode: files_with_matches (default), content (matching lines; -n/-A/-B/-C/-o apply) or count.",
   input: GrepInput,
   readOnly: true,
   async run(input5, ctx) {
@@ -79795,18 +80033,25 @@ var grepTool = defineTool({
     const lines = ctx.rg ? await withRipgrep(ctx.rg, input5, mode, target.display, ctx) : await withJs(input5, mode, target.path, target.stat.isDirectory(), ctx);
     if (lines.length === 0) return ok(`No matches for ${JSON.stringify(input5.pattern)} in ${target.display}.`);
     if (mode !== "content") lines.sort();
-    let shown2 = lines;
-    const notes = [];
-    if (input5.head_limit && lines.length > input5.head_limit) {
-      shown2 = lines.slice(0, input5.head_limit);
-      notes.push(`[head_limit ${input5.head_limit}: ${lines.length - input5.head_limit} more lines not shown.]`);
-    }
-    const text = [...shown2, ...notes].join("\n");
+    const text = paginate2(lines, input5.offset ?? 0, input5.head_limit ?? DEFAULT_HEAD_LIMIT).join("\n");
     return ok(
       capText(text, 'Narrow the search with path, glob or type, or use head_limit / output_mode "files_with_matches".')
     );
   }
 });
+function paginate2(lines, offset, limit2) {
+  if (offset >= lines.length) {
+    return [`[offset ${offset} is past the end: there are ${lines.length} lines/entries. Use a smaller offset.]`];
+  }
+  const end = limit2 === 0 ? lines.length : Math.min(lines.length, offset + limit2);
+  const shown2 = lines.slice(offset, end);
+  if (end < lines.length) {
+    shown2.push(
+      `[Showing lines/entries ${offset + 1}-${end} of ${lines.length}. Continue with offset=${end}, or head_limit=0 for all.]`
+    );
+  } else if (offset > 0) shown2.push(`[Lines/entries ${offset + 1}-${end} of ${lines.length}.]`);
+  return shown2;
+}
 async function withRipgrep(rg, input5, mode, shown2, ctx) {
   const args = [
     "--null",
@@ -79824,7 +80069,9 @@ async function withRipgrep(rg, input5, mode, shown2, ctx) {
   else {
     args.push("--no-heading", "--with-filename");
     if (input5["-n"] !== false) args.push("-n");
-    if (input5["-C"] !== void 0) args.push("-C", String(input5["-C"]));
+    if (input5["-o"]) args.push("-o");
+    const around = input5.context ?? input5["-C"];
+    if (around !== void 0) args.push("-C", String(around));
     if (input5["-A"] !== void 0) args.push("-A", String(input5["-A"]));
     if (input5["-B"] !== void 0) args.push("-B", String(input5["-B"]));
   }
@@ -79903,9 +80150,10 @@ async function withJs(input5, mode, target, isDir, ctx) {
     ...input5.glob ? { glob: input5.glob } : {},
     ...input5.type ? { type: input5.type } : {},
     mode,
-    before: input5["-B"] ?? input5["-C"] ?? 0,
-    after: input5["-A"] ?? input5["-C"] ?? 0,
+    before: input5["-B"] ?? input5.context ?? input5["-C"] ?? 0,
+    after: input5["-A"] ?? input5.context ?? input5["-C"] ?? 0,
     numbers: input5["-n"] !== false,
+    only: input5["-o"] === true,
     hidden: [...ctx.workspace.hiddenPaths]
   };
   return offloaded(ctx, task, `The search for ${JSON.stringify(input5.pattern)}`, GREP_INSTEAD);
@@ -80398,6 +80646,11 @@ function total(parts) {
   return { usage, costUsd: costUsd2, webSearches };
 }
 
+// src/tools/shell.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+import * as fsp4 from "node:fs/promises";
+import * as path12 from "node:path";
+
 // src/tools/workspace.ts
 import { constants as C3 } from "node:fs";
 import * as fsp3 from "node:fs/promises";
@@ -80504,23 +80757,23 @@ var Workspace = class _Workspace {
         );
       }
     }
-    const stat4 = await fsp3.lstat(real2).catch((e) => {
+    const stat5 = await fsp3.lstat(real2).catch((e) => {
       if (e.code === "ENOENT") return null;
       throw new ToolError2(`cannot access ${p3}: ${e.code ?? e.message}.`);
     });
-    if (stat4) {
-      if (stat4.isSymbolicLink())
+    if (stat5) {
+      if (stat5.isSymbolicLink())
         throw new ToolError2(
           `${p3} is a symlink that does not resolve (dangling, or swapped during the check); it is refused.`
         );
-      if (!stat4.isFile() && !stat4.isDirectory()) throw new ToolError2(`${p3} is not a regular file or folder.`);
-      if (stat4.isFile() && stat4.nlink > 1) {
+      if (!stat5.isFile() && !stat5.isDirectory()) throw new ToolError2(`${p3} is not a regular file or folder.`);
+      if (stat5.isFile() && stat5.nlink > 1) {
         throw new ToolError2(
-          `${p3} is a hard link (${stat4.nlink} names for one file), which may point outside the workspace; it is refused. Use Bash to inspect it if you must.`
+          `${p3} is a hard link (${stat5.nlink} names for one file), which may point outside the workspace; it is refused. Use Bash to inspect it if you must.`
         );
       }
     }
-    return { path: real2, display: this.display(real2), stat: stat4, readOnly };
+    return { path: real2, display: this.display(real2), stat: stat5, readOnly };
   }
   /** Opens a resolved existing file for reading without following a symlink swapped in since the check. */
   async openRead(r2) {
@@ -80653,6 +80906,168 @@ function openErrorMessage(display, e) {
   }
 }
 
+// src/tools/shell.ts
+var MAX_BACKGROUND = 8;
+var MAX_BACKGROUND_BUFFER = 1024 * 1024;
+function shellQuote(s) {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+var Shell = class {
+  #o;
+  #cwd;
+  #jobs = /* @__PURE__ */ new Map();
+  #seq = 0;
+  constructor(opts) {
+    this.#o = opts;
+    this.#cwd = opts.root;
+  }
+  /** The current directory, absolute. */
+  get cwd() {
+    return this.#cwd;
+  }
+  /** The current directory as the model sees it: workspace-relative, '.' for the root. */
+  get cwdDisplay() {
+    return path12.relative(this.#o.root, this.#cwd) || "the workspace root";
+  }
+  /**
+   * Runs a command in the current directory. The shell prints its final directory after a per-call marker on exit
+   * (an EXIT trap, so `exit` and `set -e` still report it); the marker line is taken out of the output. When the
+   * command dies without it (timeout, kill, `exec`), the directory stays where it was.
+   */
+  async run(command, timeoutMs, signal) {
+    const notes = [];
+    const start = await this.#checkCwd(notes);
+    const marker2 = `__bda_cwd_${randomBytes2(8).toString("hex")}__`;
+    const script = `cd -- ${shellQuote(start)} || exit 1; trap 'printf "\\n%s%s\\n" ${marker2} "$(pwd -P)"' EXIT; eval ${shellQuote(command)}`;
+    const result = await this.#o.exec(script, timeoutMs, signal);
+    const at2 = result.output.lastIndexOf(`
+${marker2}`);
+    if (at2 === -1) return { result, notes };
+    const end = result.output.indexOf("\n", at2 + 1 + marker2.length);
+    const reported = result.output.slice(at2 + 1 + marker2.length, end === -1 ? void 0 : end);
+    const output = result.output.slice(0, at2) + (end === -1 ? "" : result.output.slice(end + 1));
+    const before = this.#cwd;
+    const real2 = await fsp4.realpath(reported).catch(() => null);
+    if (real2 && inside(real2, this.#o.root)) {
+      this.#cwd = real2;
+      if (real2 !== before) notes.push(`[cwd now: ${this.cwdDisplay}; later Bash commands start there]`);
+    } else {
+      this.#cwd = this.#o.root;
+      notes.push(`[Shell cwd was reset to ${this.#o.root}: ${reported} is outside the workspace]`);
+    }
+    return { result: { ...result, output }, notes };
+  }
+  /** The directory to start in: the current one while it still exists inside the workspace, else the root. */
+  async #checkCwd(notes) {
+    if (this.#cwd === this.#o.root) return this.#cwd;
+    const real2 = await fsp4.realpath(this.#cwd).catch(() => null);
+    const ok2 = real2 !== null && inside(real2, this.#o.root) && (await fsp4.stat(real2).catch(() => null))?.isDirectory();
+    if (!ok2) {
+      notes.push(`[Shell cwd was reset to ${this.#o.root}: ${this.cwdDisplay} no longer exists in the workspace]`);
+      this.#cwd = this.#o.root;
+    }
+    return this.#cwd;
+  }
+  /** Starts a command in the background in the current directory; returns its id. */
+  async start(command) {
+    const running = [...this.#jobs.values()].filter((j3) => j3.state === "running");
+    if (running.length >= MAX_BACKGROUND) {
+      throw new ToolError2(
+        `${running.length} background commands are already running (${running.map((j3) => j3.id).join(", ")}), the most at once. Stop one with KillShell first, or run this one in the foreground.`
+      );
+    }
+    const notes = [];
+    const start = await this.#checkCwd(notes);
+    const id = `bash_${++this.#seq}`;
+    const script = `cd -- ${shellQuote(start)} || exit 1; eval ${shellQuote(command)}`;
+    const out = { unread: "", dropped: 0 };
+    const proc = this.#o.spawn(script, (text) => {
+      if (!text) return;
+      out.unread += text;
+      if (out.unread.length > MAX_BACKGROUND_BUFFER) {
+        const cut2 = out.unread.length - MAX_BACKGROUND_BUFFER;
+        out.dropped += cut2;
+        out.unread = out.unread.slice(cut2);
+      }
+    });
+    const job = { id, command, proc, out, state: "running" };
+    this.#jobs.set(id, job);
+    void proc.done.then((exit) => {
+      job.exit = exit;
+      if (job.state === "running") job.state = "ended";
+    });
+    return { id, notes };
+  }
+  /**
+   * The output of a background command since the last read, and its state. With `filter` (a regex), only the lines
+   * that match are shown; the others are consumed all the same, as in Claude Code.
+   */
+  read(id, filter) {
+    const job = this.#job(id);
+    let re3 = null;
+    if (filter !== void 0 && filter !== "") {
+      try {
+        re3 = new RegExp(filter);
+      } catch (e) {
+        throw new ToolError2(`filter is not a valid regular expression: ${e.message}`);
+      }
+    }
+    const out = job.out;
+    let text = out.unread;
+    out.unread = "";
+    if (re3)
+      text = text.split("\n").filter((l3) => l3 !== "" && re3.test(l3)).join("\n");
+    const lines = [`<status>${describeState(job)}</status>`];
+    if (out.dropped) {
+      lines.push(
+        `[${out.dropped} characters of older output were dropped unread (buffer of ${MAX_BACKGROUND_BUFFER}).]`
+      );
+      out.dropped = 0;
+    }
+    text = text.replace(/\s+$/, "");
+    if (text.length > MAX_RESULT_CHARS) {
+      const cut2 = text.length - MAX_RESULT_CHARS;
+      text = `[${cut2} earlier characters of new output not shown; use filter to pick lines.]
+${text.slice(cut2)}`;
+    }
+    lines.push(text === "" ? `(no new output${re3 ? " matching the filter" : ""})` : text);
+    return lines.join("\n");
+  }
+  /** Kills a background command; says what state it was in. */
+  async kill(id) {
+    const job = this.#job(id);
+    if (job.state !== "running") return `${id} is not running: it ${describeState(job)}.`;
+    job.state = "killed";
+    job.proc.kill();
+    await Promise.race([job.proc.done, new Promise((r2) => setTimeout(r2, 5e3).unref())]);
+    return `Killed ${id} (${job.command.length > 80 ? `${job.command.slice(0, 77)}...` : job.command}).`;
+  }
+  /** Kills every background command still running (the toolbox's close also kills their process groups). */
+  close() {
+    for (const job of this.#jobs.values()) {
+      if (job.state !== "running") continue;
+      job.state = "killed";
+      job.proc.kill();
+    }
+  }
+  #job(id) {
+    const job = this.#jobs.get(id.trim());
+    if (job) return job;
+    const known = [...this.#jobs.keys()];
+    throw new ToolError2(
+      `no background command with id "${id}". ${known.length ? `Known ids: ${known.join(", ")}.` : "None was started in this run (Bash with run_in_background: true starts one)."}`
+    );
+  }
+};
+function describeState(job) {
+  if (job.state === "running") return "running";
+  if (job.state === "killed") return "killed";
+  const e = job.exit;
+  if (e?.error) return `failed (${e.error})`;
+  if (e?.exitCode !== null && e?.exitCode !== void 0) return `exited with code ${e.exitCode}`;
+  return `ended by ${e?.signal ?? "a signal"}`;
+}
+
 // src/tools/index.ts
 var SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE[-_]?KEY|API[-_]?KEY|ACCESS[-_]?KEY/i;
 function secretValues(env) {
@@ -80696,18 +81111,21 @@ async function createToolbox(opts) {
       }
     });
   };
+  const shell = sandbox ? bashShell(workspace.root, sandbox, env, exec, running) : null;
   const all = {
-    Read: readTool,
-    Write: writeTool,
-    Edit: editTool,
-    Bash: bashTool({ run: (command, timeoutMs, signal) => exec(command, { timeoutMs, signal }) }),
-    Glob: globTool,
-    Grep: grepTool,
-    WebFetch: webFetchTool({ allowedDomains: opts.allowedDomains }),
-    WebSearch: webSearchTool({ allowedDomains: opts.allowedDomains, backend: opts.webSearch })
+    Read: [readTool],
+    Write: [writeTool],
+    Edit: [editTool],
+    MultiEdit: [multiEditTool],
+    // BashOutput and KillShell come with Bash (its background commands).
+    Bash: shell ? bashTools(shell) : [],
+    Glob: [globTool],
+    Grep: [grepTool],
+    WebFetch: [webFetchTool({ allowedDomains: opts.allowedDomains })],
+    WebSearch: [webSearchTool({ allowedDomains: opts.allowedDomains, backend: opts.webSearch })]
   };
   const tools = [
-    ...TOOL_NAMES.filter((n) => offered.has(n)).map((n) => all[n]),
+    ...TOOL_NAMES.filter((n) => offered.has(n)).flatMap((n) => all[n]),
     ...(opts.extraTools ?? []).filter((t2) => offered.has(t2.definition.name))
   ];
   const byName = new Map(tools.map((t2) => [t2.definition.name, t2]));
@@ -80740,10 +81158,27 @@ async function createToolbox(opts) {
     },
     runCommand: (command, o2 = {}) => exec(command, o2),
     async close() {
+      shell?.close();
       for (const kill of running) kill();
       await Promise.all([sandbox?.close(), matcher.close()]);
     }
   };
+}
+function bashShell(root, sandbox, env, exec, running) {
+  return new Shell({
+    root,
+    exec: (script, timeoutMs, signal) => exec(script, { timeoutMs, signal }),
+    spawn: (script, onOutput) => spawnCommand(script, {
+      workspace: root,
+      sandbox,
+      env,
+      onOutput,
+      track: (kill) => {
+        running.add(kill);
+        return () => running.delete(kill);
+      }
+    })
+  });
 }
 var ABANDON_AFTER_MS = 1e3;
 function untilAborted(p3, signal) {
@@ -80845,8 +81280,8 @@ var Transcript = class {
   redact;
   t0 = Date.now();
   log;
-  constructor(path15, redact, log = silentLogger) {
-    this.path = path15;
+  constructor(path16, redact, log = silentLogger) {
+    this.path = path16;
     this.redact = redact;
     this.log = log;
   }
@@ -80894,9 +81329,9 @@ function failureOf(run2, status) {
 }
 
 // src/pipeline/agent-setup.ts
-import { relative as relative4 } from "node:path";
+import { relative as relative5 } from "node:path";
 function shown(run2, agent) {
-  return agent.builtin ? `built-in ${agent.name}` : relative4(run2.env.workspace, agent.file).split("\\").join("/");
+  return agent.builtin ? `built-in ${agent.name}` : relative5(run2.env.workspace, agent.file).split("\\").join("/");
 }
 function agentModel(run2, agent) {
   const { model, unknownFileModel } = resolveRunModel(run2.cfg.model, agent.model, DEFAULT_MODEL);
@@ -81021,7 +81456,7 @@ async function runAgent(run2, catalog, git, branch, credentials) {
     onTodos: (todos) => run2.channel.progress.plan(todos),
     warn: (m2) => run2.log.warning(redact(m2))
   });
-  const offered = agentTools(run2, agent, [...TOOL_NAMES, ...extra.names]);
+  const offered = agentTools(run2, agent, [...TOOL_NAMES, ...BASH_COMPANIONS, ...extra.names]);
   const transcript = new Transcript(
     join13(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? "local"}-${event.comment.id}.jsonl`),
     redact,
@@ -84798,22 +85233,22 @@ function splitFields(t2, count2) {
   }
   return { head, path: t2.slice(at2) };
 }
-function skipReason(kind, path15, detail = "") {
+function skipReason(kind, path16, detail = "") {
   switch (kind) {
     case "nested-repository":
-      return `${path15} is a nested git repository and was not committed: the action commits no embedded repositories. Remove its .git folder to commit its files, or add it as a submodule yourself.`;
+      return `${path16} is a nested git repository and was not committed: the action commits no embedded repositories. Remove its .git folder to commit its files, or add it as a submodule yourself.`;
     case "submodule":
-      return `${path15} is a submodule: the action does not change submodule pointers, so its change was not committed.`;
+      return `${path16} is a submodule: the action does not change submodule pointers, so its change was not committed.`;
     case "special-file":
-      return `${path15} is not a regular file (a FIFO, socket or device) and was not committed.`;
+      return `${path16} is not a regular file (a FIFO, socket or device) and was not committed.`;
     case "unreadable":
-      return `${path15} could not be read by the action (check its permissions) and was not committed.`;
+      return `${path16} could not be read by the action (check its permissions) and was not committed.`;
     case "refused":
-      return detail ? `${path15} could not be added by git and was not committed (${detail}).` : `${path15} has a name git refuses to commit (a .git-like folder name, or .gitmodules as a symbolic link) and was not committed.`;
+      return detail ? `${path16} could not be added by git and was not committed (${detail}).` : `${path16} has a name git refuses to commit (a .git-like folder name, or .gitmodules as a symbolic link) and was not committed.`;
   }
 }
-function refusedByGit(path15, symlink) {
-  const segments = path15.split("/");
+function refusedByGit(path16, symlink) {
+  const segments = path16.split("/");
   if (segments.some((s) => /^(\.git|git~1)[. ]*(:.*)?$/i.test(s))) return true;
   return symlink && /^(\.gitmodules|gitmod~1)[. ]*$/i.test(segments[segments.length - 1]);
 }
@@ -84823,8 +85258,8 @@ async function exists(p3) {
 async function sortChanges(dir, entries) {
   const files = [];
   const skipped = [];
-  const skip = (path15, kind) => {
-    skipped.push({ path: path15, kind, reason: skipReason(kind, path15) });
+  const skip = (path16, kind) => {
+    skipped.push({ path: path16, kind, reason: skipReason(kind, path16) });
   };
   for (const e of entries) {
     if (e.kind === "untracked" && e.path.endsWith("/")) {
@@ -84921,9 +85356,9 @@ async function stageChanges(git, dir) {
   const status = await workspaceStatus(git);
   const unstaged = status.filter((e) => wanted.has(e.path) && (e.kind !== "tracked" || e.xy[1] !== "."));
   const left = new Set(unstaged.map((e) => e.path));
-  const refused = [...left].map((path15) => {
-    const detail = errors.find((l3) => l3.includes(path15)) ?? errors[0];
-    return { path: path15, kind: "refused", reason: skipReason("refused", path15, detail) };
+  const refused = [...left].map((path16) => {
+    const detail = errors.find((l3) => l3.includes(path16)) ?? errors[0];
+    return { path: path16, kind: "refused", reason: skipReason("refused", path16, detail) };
   });
   return { files: files.filter((f3) => !left.has(f3)), skipped: [...skipped, ...refused] };
 }
@@ -84933,10 +85368,10 @@ async function unstageGitlinks(git) {
   const t2 = out.split("\0");
   for (let i = 0; i + 1 < t2.length; i += 2) {
     const [srcMode, dstMode, srcSha] = t2[i].replace(/^:/, "").split(" ");
-    const path15 = t2[i + 1];
+    const path16 = t2[i + 1];
     if (srcMode !== GITLINK_MODE && dstMode !== GITLINK_MODE) continue;
-    if (srcMode === "000000") await git.exec(["update-index", "--force-remove", "--", path15]);
-    else await git.exec(["update-index", "--add", "--replace", "--cacheinfo", `${srcMode},${srcSha},${path15}`]);
+    if (srcMode === "000000") await git.exec(["update-index", "--force-remove", "--", path16]);
+    else await git.exec(["update-index", "--add", "--replace", "--cacheinfo", `${srcMode},${srcSha},${path16}`]);
   }
 }
 
@@ -85515,14 +85950,14 @@ import { join as join17 } from "node:path";
 
 // src/agents/builtin.ts
 import { existsSync as existsSync8, readdirSync as readdirSync2 } from "node:fs";
-import path12 from "node:path";
+import path13 from "node:path";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
 function builtinAgentsDir(entryUrl) {
-  const here = path12.dirname(fileURLToPath2(entryUrl));
+  const here = path13.dirname(fileURLToPath2(entryUrl));
   const candidates = [
-    path12.join(here, "agents"),
-    path12.join(here, "..", "agents"),
-    path12.join(here, "..", "..", "agents")
+    path13.join(here, "agents"),
+    path13.join(here, "..", "agents"),
+    path13.join(here, "..", "..", "agents")
   ];
   return candidates.find(holdsAgentFiles) ?? candidates[0];
 }
@@ -85763,8 +86198,8 @@ async function markReadyForReview(gh, pr2) {
 }
 
 // src/security/credential-files.ts
-import { lstat as lstat4, readdir as readdir6, readFile as readFile4, realpath as realpath4, stat as stat3 } from "node:fs/promises";
-import * as path13 from "node:path";
+import { lstat as lstat4, readdir as readdir6, readFile as readFile4, realpath as realpath5, stat as stat4 } from "node:fs/promises";
+import * as path14 from "node:path";
 var SCAN_MAX_DEPTH = 6;
 var SCAN_MAX_ENTRIES = 5e4;
 var SKIP_DIRS = /* @__PURE__ */ new Set([
@@ -85824,29 +86259,29 @@ function patternOf(name, parent) {
 }
 async function findCredentialFiles(opts) {
   const found = /* @__PURE__ */ new Map();
-  const workspace = await realpath4(opts.workspace).catch(() => path13.resolve(opts.workspace));
+  const workspace = await realpath5(opts.workspace).catch(() => path14.resolve(opts.workspace));
   const consider = async (p3, reason, pattern, within2) => {
     const real2 = await regularFile(p3);
-    if (!real2 || found.has(real2) || within2 && !real2.startsWith(within2 + path13.sep)) return;
+    if (!real2 || found.has(real2) || within2 && !real2.startsWith(within2 + path14.sep)) return;
     const secrets2 = await secretsOfFile(real2, pattern);
     if (!pattern.always && secrets2.length === 0) return;
     found.set(real2, { reason, secrets: secrets2 });
   };
   const env = opts.env;
-  const resolveIn = (v2) => path13.resolve(workspace, v2);
+  const resolveIn = (v2) => path14.resolve(workspace, v2);
   const usable = (v2) => !!v2 && v2.length < 4096 && !v2.includes("\0");
   for (const [name, value] of Object.entries(env)) {
     if (!usable(value)) continue;
     const why = `named by ${name}`;
-    const kindOf = (p3) => /^[._]netrc$/.test(path13.basename(p3)) ? "netrc" : p3.endsWith(".json") ? "json" : "text";
+    const kindOf = (p3) => /^[._]netrc$/.test(path14.basename(p3)) ? "netrc" : p3.endsWith(".json") ? "json" : "text";
     if (ENV_LISTS.includes(name)) {
-      for (const part of value.split(path13.delimiter).filter(Boolean)) {
+      for (const part of value.split(path14.delimiter).filter(Boolean)) {
         await consider(resolveIn(part), why, { kind: "text", always: true });
       }
     } else if (ENV_DIRS[name]) {
       for (const f3 of ENV_DIRS[name]) {
-        const p3 = path13.join(resolveIn(value), f3);
-        await consider(p3, why, patternOf(f3, path13.basename(path13.dirname(p3))) ?? { kind: kindOf(p3), always: true });
+        const p3 = path14.join(resolveIn(value), f3);
+        await consider(p3, why, patternOf(f3, path14.basename(path14.dirname(p3))) ?? { kind: kindOf(p3), always: true });
       }
     } else if (ENV_CONDITIONAL.includes(name)) {
       await consider(resolveIn(value), why, { kind: kindOf(value), always: false });
@@ -85855,15 +86290,15 @@ async function findCredentialFiles(opts) {
     }
   }
   if (opts.home) {
-    const home = await realpath4(opts.home).catch(() => path13.resolve(opts.home));
+    const home = await realpath5(opts.home).catch(() => path14.resolve(opts.home));
     const why = "a well-known credential file in HOME";
     for (const e of await readdir6(home, { withFileTypes: true }).catch(() => [])) {
-      const pattern = patternOf(e.name, path13.basename(home));
-      if (pattern && (e.isFile() || e.isSymbolicLink())) await consider(path13.join(home, e.name), why, pattern, home);
+      const pattern = patternOf(e.name, path14.basename(home));
+      if (pattern && (e.isFile() || e.isSymbolicLink())) await consider(path14.join(home, e.name), why, pattern, home);
     }
     for (const rel of HOME_FILES) {
-      const p3 = path13.join(home, rel);
-      const pattern = patternOf(path13.basename(p3), path13.basename(path13.dirname(p3))) ?? {
+      const p3 = path14.join(home, rel);
+      const pattern = patternOf(path14.basename(p3), path14.basename(path14.dirname(p3))) ?? {
         kind: "text",
         always: !rel.endsWith(".yml")
       };
@@ -85894,10 +86329,10 @@ async function findCredentialFiles(opts) {
       scanned += es2.length;
       for (const e of es2) {
         if (e.isDirectory()) {
-          if (!SKIP_DIRS.has(e.name)) next.push(path13.join(d2, e.name));
+          if (!SKIP_DIRS.has(e.name)) next.push(path14.join(d2, e.name));
         } else if (e.isFile() || e.isSymbolicLink()) {
-          const pattern = patternOf(e.name, path13.basename(d2));
-          if (pattern) hits.push({ p: path13.join(d2, e.name), pattern });
+          const pattern = patternOf(e.name, path14.basename(d2));
+          if (pattern) hits.push({ p: path14.join(d2, e.name), pattern });
         }
       }
     }
@@ -85921,11 +86356,11 @@ async function findCredentialFiles(opts) {
 async function credentialChanges(changed, workspace, paths) {
   if (!paths.length) return [];
   const hidden = new Set(paths);
-  const root = await realpath4(workspace).catch(() => path13.resolve(workspace));
+  const root = await realpath5(workspace).catch(() => path14.resolve(workspace));
   const out = [];
   for (const rel of changed) {
-    const abs2 = path13.join(root, rel);
-    const real2 = await realpath4(abs2).catch(() => abs2);
+    const abs2 = path14.join(root, rel);
+    const real2 = await realpath5(abs2).catch(() => abs2);
     if (hidden.has(abs2) || hidden.has(real2)) out.push(rel);
   }
   return out;
@@ -85939,8 +86374,8 @@ async function leaveOutCredentials(changed, workspace, paths) {
 }
 async function regularFile(p3) {
   try {
-    const real2 = await realpath4(p3);
-    const st2 = await stat3(real2);
+    const real2 = await realpath5(p3);
+    const st2 = await stat4(real2);
     return st2.isFile() ? real2 : null;
   } catch {
     return null;
@@ -86073,8 +86508,8 @@ function loadLinter() {
     secretLintProfiler2.setEnabled(false);
     const kept = rules2.filter((r2) => r2.meta.id !== "@secretlint/secretlint-rule-filter-comments");
     const config2 = { rules: kept.map((rule) => ({ id: rule.meta.id, rule })) };
-    return (text, path15) => lintSource2({
-      source: { content: text, filePath: `/dev/null/${path15}`, ext: extname(path15), contentType: "text" },
+    return (text, path16) => lintSource2({
+      source: { content: text, filePath: `/dev/null/${path16}`, ext: extname(path16), contentType: "text" },
       options: { config: config2, maskSecrets: true, noPhysicFilePath: true }
     });
   })();
@@ -86155,8 +86590,8 @@ function* parseDiff(diff) {
     } else if (line.startsWith("diff --git ")) {
       const ended2 = done();
       if (ended2) yield ended2;
-      const path15 = pathOfHeader(line.slice("diff --git ".length));
-      file = { path: path15, ...commit ? { commit } : {}, raw: "", hunks: [], added: 0, removed: 0 };
+      const path16 = pathOfHeader(line.slice("diff --git ".length));
+      file = { path: path16, ...commit ? { commit } : {}, raw: "", hunks: [], added: 0, removed: 0 };
     } else if (/^commit [0-9a-f]{7,64}$/.test(line)) {
       const ended2 = done();
       if (ended2) yield ended2;
@@ -86195,8 +86630,8 @@ function knownHits(text, forms, max) {
   }
   return [...hits].map(([line, form]) => ({ line, form }));
 }
-async function lintHits(text, path15) {
-  const result = await (await loadLinter())(text, path15);
+async function lintHits(text, path16) {
+  const result = await (await loadLinter())(text, path16);
   return result.messages.map((m2) => ({
     line: m2.loc.start.line,
     rule: `secretlint ${m2.ruleId.replace(/^@secretlint\/secretlint-rule-/, "")} (${m2.messageId})`
@@ -86231,7 +86666,7 @@ async function scan({
   for (const h3 of knownHits(nameText, forms, Infinity)) badNames.add(names[h3.line - 1]);
   for (const h3 of await lintHits(nameText, "file-names.txt")) badNames.add(names[h3.line - 1]);
   if (badNames.size) report2({ file: WITHHELD_NAME, line: 0, rule: plural2(badNames.size, "file name") });
-  const shown2 = (path15) => badNames.has(path15) ? WITHHELD_NAME : path15;
+  const shown2 = (path16) => badNames.has(path16) ? WITHHELD_NAME : path16;
   for (const f3 of parsed) {
     const text = f3.raw;
     const binary = text.slice(0, 8e3).includes("\0");

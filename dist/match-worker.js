@@ -2681,7 +2681,7 @@ var import_ignore = __toESM(require_ignore(), 1);
 var import_picomatch = __toESM(require_picomatch2(), 1);
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
-async function walkFiles(root, dir, signal) {
+async function walkFiles(root, dir, signal, noIgnore = false) {
   const files = [];
   const rules = [];
   const chain = [];
@@ -2690,6 +2690,7 @@ async function walkFiles(root, dir, signal) {
     if (d === root || path.dirname(d) === d || !d.startsWith(root)) break;
   }
   for (const d of chain.slice(0, -1)) await addRules(rules, d);
+  if (dir !== root && ignored(rules, dir, true)) rules.length = 0;
   const visit = async (abs) => {
     signal?.throwIfAborted();
     const added = await addRules(rules, abs);
@@ -2699,7 +2700,7 @@ async function walkFiles(root, dir, signal) {
       const full = path.join(abs, e.name);
       const isDir = e.isDirectory();
       if (!isDir && !e.isFile()) continue;
-      if (ignored(rules, full, isDir)) continue;
+      if (!noIgnore && ignored(rules, full, isDir)) continue;
       if (isDir) await visit(full);
       else files.push(path.relative(dir, full).split(path.sep).join("/"));
     }
@@ -2775,7 +2776,7 @@ async function runMatchTask(t) {
     }
     case "walk": {
       const match = globMatcher(t.pattern);
-      return (await walkFiles(t.root, t.dir)).filter(match);
+      return (await walkFiles(t.root, t.dir, void 0, t.noIgnore)).filter(match);
     }
     case "grep":
       return grepJs(t);
@@ -2841,7 +2842,16 @@ function searchText(text, name, re, t, out) {
   if (hit.size === 0) return;
   if (t.mode === "files_with_matches") out.push(name);
   else if (t.mode === "count") out.push(`${name}:${hit.size}`);
-  else {
+  else if (t.only) {
+    for (const i of [...hit].sort((a, b) => a - b)) {
+      const line = lines[i] ?? "";
+      re.lastIndex = 0;
+      for (let m = re.exec(line); m; m = re.exec(line)) {
+        if (m[0].length === 0) re.lastIndex++;
+        else out.push(`${name}:${t.numbers ? `${i + 1}:` : ""}${m[0]}`);
+      }
+    }
+  } else {
     const show = /* @__PURE__ */ new Set();
     for (const i of hit) {
       for (let j = Math.max(0, i - t.before); j <= Math.min(lines.length - 1, i + t.after); j++) show.add(j);

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { UserError, errorMessage } from './errors.ts';
-import { DEFAULT_MODEL, TOOL_NAMES, type Provider, type Status } from './constants.ts';
+import { BASH_COMPANIONS, DEFAULT_MODEL, TOOL_NAMES, type Provider, type Status } from './constants.ts';
 import {
   loadAgents,
   findAgent,
@@ -223,7 +223,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   const agent = findAgent(catalog, recording?.agent ?? values.agent);
   // TodoWrite's plan is printed; a skill that cannot be used is a warning. A replay offers what the recording offered.
   const extra = await cliSessionTools(workspace);
-  const { model, tools } = agentSetup(agent, recording?.model ?? values.model, [...TOOL_NAMES, ...extra.names]);
+  const { model, tools } = agentSetup(agent, recording?.model ?? values.model, [
+    ...TOOL_NAMES,
+    ...BASH_COMPANIONS,
+    ...extra.names,
+  ]);
 
   // The hardened git of the action: no hooks, no config the agent could have planted, no user HOME.
   const git = createCommandManager({

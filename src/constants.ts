@@ -45,10 +45,23 @@ export const Output = {
 } as const;
 
 /**
- * The built-in tools, named as Claude Code names them (agent files list these names). WebFetch and WebSearch are
- * offered only to an agent whose file lists them or lists no tools (the built-in agent lists the first six).
+ * The built-in tools, named as Claude Code names them (agent files list these names). Bash brings BashOutput and
+ * KillShell with it (its background commands); MultiEdit is Claude Code's older several-edits tool. WebFetch and
+ * WebSearch are offered only to an agent whose file lists them or lists no tools (the built-in agent does not).
  */
-export const TOOL_NAMES = ['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep', 'WebFetch', 'WebSearch'] as const;
+export const TOOL_NAMES = [
+  'Read',
+  'Write',
+  'Edit',
+  'MultiEdit',
+  'Bash',
+  'Glob',
+  'Grep',
+  'WebFetch',
+  'WebSearch',
+] as const;
+/** Offered with Bash, never alone: an agent file may name them, and they count as available when Bash is. */
+export const BASH_COMPANIONS = ['BashOutput', 'KillShell'] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
 /** How Bash runs: sandboxed when possible, always, or never (the `sandbox` input). */

@@ -85,6 +85,8 @@ test(
   TIMEOUT,
   async () => {
     const g = await gatedRun([
+      // Edit needs a Read of the file first, as in Claude Code.
+      { content: [toolUse('Read', { file_path: 'src/server.js' })] },
       {
         content: [
           toolUse('Edit', {

@@ -99,6 +99,7 @@ describe('Write', () => {
 describe('Edit', () => {
   it('replaces a unique exact match', async () => {
     const { tb, ws } = await box({ 'a.js': 'const a = 1;\nconst b = 2;\n' });
+    await tb.run('Read', { file_path: 'a.js' });
     const r = await tb.run('Edit', { file_path: 'a.js', old_string: 'const b = 2;', new_string: 'const b = 3;' });
     assert.equal(r.isError, false, r.content);
     assert.match(r.content, /line 2/);
@@ -107,6 +108,7 @@ describe('Edit', () => {
 
   it('errors on not found, several matches (with the count), identical strings; replace_all replaces all', async () => {
     const { tb, ws } = await box({ 'a.txt': 'x x x\n' });
+    await tb.run('Read', { file_path: 'a.txt' });
     assert.match((await tb.run('Edit', { file_path: 'a.txt', old_string: 'y', new_string: 'z' })).content, /not found/);
     const many = await tb.run('Edit', { file_path: 'a.txt', old_string: 'x', new_string: 'z' });
     assert.equal(many.isError, true);

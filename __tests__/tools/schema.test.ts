@@ -33,7 +33,8 @@ describe('tool input validation (zod)', () => {
         "'-A' must be at least 0; 'head_limit' must be an integer; " +
         "unknown parameter 'bogus'; unknown parameter 'other'. Expected parameters: pattern: string, path?: string, " +
         'glob?: string, type?: string, output_mode?: content|files_with_matches|count, -i?: boolean, -n?: boolean, ' +
-        '-A?: integer, -B?: integer, -C?: integer, multiline?: boolean, head_limit?: integer.',
+        '-A?: integer, -B?: integer, -C?: integer, context?: integer, -o?: boolean, multiline?: boolean, ' +
+        'head_limit?: integer, offset?: integer.',
     );
   });
 
@@ -72,6 +73,39 @@ describe('tool input validation (zod)', () => {
         additionalProperties: false,
       }),
     );
+  });
+
+  it('derives arrays of flat properties or of objects of them (MultiEdit, TodoWrite), nesting the same subset', () => {
+    const s = toInputSchema(
+      z.strictObject({
+        tags: z.optional(z.array(z.string())),
+        items: z
+          .array(z.strictObject({ a: z.string().check(z.describe('A')), n: z.optional(z.int().check(z.minimum(0))) }))
+          .check(z.minLength(1), z.describe('Items')),
+      }),
+    );
+    assert.equal(
+      JSON.stringify(s.properties),
+      JSON.stringify({
+        tags: { type: 'array', items: { type: 'string' } },
+        items: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { a: { type: 'string', description: 'A' }, n: { type: 'integer', minimum: 0 } },
+            required: ['a'],
+            additionalProperties: false,
+          },
+          minItems: 1,
+          description: 'Items',
+        },
+      }),
+    );
+    // Deeper nesting is the same subset again (the messages name places like 'x[0].y[1]').
+    const deep = toInputSchema(z.strictObject({ x: z.array(z.strictObject({ y: z.array(z.string()) })) }));
+    assert.deepEqual((deep.properties.x as { items: { properties: unknown } }).items.properties, {
+      y: { type: 'array', items: { type: 'string' } },
+    });
   });
 
   it('refuses, at definition time, a schema outside the subset the messages can describe', () => {

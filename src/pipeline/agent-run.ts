@@ -13,7 +13,7 @@ import { sessionTools } from '../session/session-tools.ts';
 import type { StatusBlock } from '../session/status.ts';
 import type { Repository } from '../git/index.ts';
 import { listThread } from '../github/comments.ts';
-import { Output, TOOL_NAMES } from '../constants.ts';
+import { BASH_COMPANIONS, Output, TOOL_NAMES } from '../constants.ts';
 import { Transcript } from '../session/transcript.ts';
 import { createToolbox, type Toolbox, type ToolboxOptions } from '../tools/index.ts';
 import type { CredentialFiles } from '../security/credential-files.ts';
@@ -83,7 +83,7 @@ export async function runAgent(
     onTodos: (todos) => run.channel.progress.plan(todos),
     warn: (m) => run.log.warning(redact(m)),
   });
-  const offered = agentTools(run, agent, [...TOOL_NAMES, ...extra.names]);
+  const offered = agentTools(run, agent, [...TOOL_NAMES, ...BASH_COMPANIONS, ...extra.names]);
   const transcript = new Transcript(
     join(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? 'local'}-${event.comment.id}.jsonl`),
     redact,

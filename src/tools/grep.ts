@@ -9,6 +9,8 @@ import { defineTool } from './schema.ts';
 import { FILE_TYPES, runProcess } from './search.ts';
 
 const MODES = ['content', 'files_with_matches', 'count'] as const;
+/** Lines or entries shown when head_limit is not given, as in Claude Code. */
+export const DEFAULT_HEAD_LIMIT = 250;
 type Mode = (typeof MODES)[number];
 /** What to do when a search without ripgrep runs past its deadline. */
 const GREP_INSTEAD =
@@ -26,8 +28,13 @@ export const GrepInput = z.strictObject({
   '-A': z.optional(z.int().check(z.minimum(0), z.describe('Lines after each match'))),
   '-B': z.optional(z.int().check(z.minimum(0), z.describe('Lines before each match'))),
   '-C': z.optional(z.int().check(z.minimum(0), z.describe('Lines around each match'))),
+  context: z.optional(z.int().check(z.minimum(0), z.describe('Same as -C'))),
+  '-o': z.optional(z.boolean().check(z.describe('Only the matched parts'))),
   multiline: z.optional(z.boolean().check(z.describe('Let patterns span lines; . matches newlines'))),
-  head_limit: z.optional(z.int().check(z.minimum(1), z.describe('Only the first N lines/entries'))),
+  head_limit: z.optional(
+    z.int().check(z.minimum(0), z.describe(`Max lines/entries (default ${DEFAULT_HEAD_LIMIT}; 0 = all)`)),
+  ),
+  offset: z.optional(z.int().check(z.minimum(0), z.describe('Skip N lines/entries first'))),
 });
 export type GrepInput = z.infer<typeof GrepInput>;
 
@@ -35,7 +42,7 @@ export const grepTool = defineTool({
   name: 'Grep',
   description:
     'Search file contents with a regex (ripgrep syntax); .gitignored files are skipped. output_mode: ' +
-    'files_with_matches (default), content (matching lines; -n/-A/-B/-C apply) or count.',
+    'files_with_matches (default), content (matching lines; -n/-A/-B/-C/-o apply) or count.',
   input: GrepInput,
   readOnly: true,
   async run(input, ctx: SearchContext) {
@@ -47,18 +54,27 @@ export const grepTool = defineTool({
       : await withJs(input, mode, target.path, target.stat.isDirectory(), ctx);
     if (lines.length === 0) return ok(`No matches for ${JSON.stringify(input.pattern)} in ${target.display}.`);
     if (mode !== 'content') lines.sort();
-    let shown = lines;
-    const notes: string[] = [];
-    if (input.head_limit && lines.length > input.head_limit) {
-      shown = lines.slice(0, input.head_limit);
-      notes.push(`[head_limit ${input.head_limit}: ${lines.length - input.head_limit} more lines not shown.]`);
-    }
-    const text = [...shown, ...notes].join('\n');
+    const text = paginate(lines, input.offset ?? 0, input.head_limit ?? DEFAULT_HEAD_LIMIT).join('\n');
     return ok(
       capText(text, 'Narrow the search with path, glob or type, or use head_limit / output_mode "files_with_matches".'),
     );
   },
 });
+
+/** Lines offset..offset+limit (limit 0: all), with a note saying what is left and how to get it. */
+export function paginate(lines: readonly string[], offset: number, limit: number): string[] {
+  if (offset >= lines.length) {
+    return [`[offset ${offset} is past the end: there are ${lines.length} lines/entries. Use a smaller offset.]`];
+  }
+  const end = limit === 0 ? lines.length : Math.min(lines.length, offset + limit);
+  const shown = lines.slice(offset, end);
+  if (end < lines.length) {
+    shown.push(
+      `[Showing lines/entries ${offset + 1}-${end} of ${lines.length}. Continue with offset=${end}, or head_limit=0 for all.]`,
+    );
+  } else if (offset > 0) shown.push(`[Lines/entries ${offset + 1}-${end} of ${lines.length}.]`);
+  return shown;
+}
 
 async function withRipgrep(
   rg: string,
@@ -83,7 +99,9 @@ async function withRipgrep(
   else {
     args.push('--no-heading', '--with-filename');
     if (input['-n'] !== false) args.push('-n');
-    if (input['-C'] !== undefined) args.push('-C', String(input['-C']));
+    if (input['-o']) args.push('-o');
+    const around = input.context ?? input['-C'];
+    if (around !== undefined) args.push('-C', String(around));
     if (input['-A'] !== undefined) args.push('-A', String(input['-A']));
     if (input['-B'] !== undefined) args.push('-B', String(input['-B']));
   }
@@ -170,9 +188,10 @@ async function withJs(input: GrepInput, mode: Mode, target: string, isDir: boole
     ...(input.glob ? { glob: input.glob } : {}),
     ...(input.type ? { type: input.type } : {}),
     mode,
-    before: input['-B'] ?? input['-C'] ?? 0,
-    after: input['-A'] ?? input['-C'] ?? 0,
+    before: input['-B'] ?? input.context ?? input['-C'] ?? 0,
+    after: input['-A'] ?? input.context ?? input['-C'] ?? 0,
     numbers: input['-n'] !== false,
+    only: input['-o'] === true,
     hidden: [...ctx.workspace.hiddenPaths],
   };
   return offloaded(ctx, task, `The search for ${JSON.stringify(input.pattern)}`, GREP_INSTEAD);

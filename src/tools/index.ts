@@ -5,19 +5,27 @@
  */
 import { errorMessage, abortReason } from '../errors.ts';
 import { createRedactor } from '../redact.ts';
-import { bashTool } from './bash.ts';
+import { bashTools } from './bash.ts';
 import type { FileVersion, ToolContext } from './context.ts';
-import { editTool } from './edit.ts';
+import { editTool, multiEditTool } from './edit.ts';
 import { globTool, type SearchContext } from './glob.ts';
 import { grepTool } from './grep.ts';
 import { createMatcher } from './offload.ts';
 import { readTool } from './read.ts';
 import { fail, ToolError, type ToolResult } from './result.ts';
-import { execCommand, prepareSandbox, type CommandResult, type Sandbox, type SandboxMode } from './sandbox.ts';
+import {
+  execCommand,
+  prepareSandbox,
+  spawnCommand,
+  type CommandResult,
+  type Sandbox,
+  type SandboxMode,
+} from './sandbox.ts';
 import type { Tool, ToolDefinition, ToolName } from './schema.ts';
 import { which } from './search.ts';
 import { webFetchTool } from './web-fetch.ts';
 import { webSearchTool, type WebSearchBackend } from './web-search.ts';
+import { Shell } from './shell.ts';
 import { writeTool } from './write.ts';
 import { Workspace } from './workspace.ts';
 
@@ -142,18 +150,21 @@ export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
       },
     });
   };
-  const all: Record<ToolName, Tool<SearchContext>> = {
-    Read: readTool,
-    Write: writeTool,
-    Edit: editTool,
-    Bash: bashTool({ run: (command, timeoutMs, signal) => exec(command, { timeoutMs, signal }) }),
-    Glob: globTool,
-    Grep: grepTool,
-    WebFetch: webFetchTool({ allowedDomains: opts.allowedDomains }),
-    WebSearch: webSearchTool({ allowedDomains: opts.allowedDomains, backend: opts.webSearch }),
+  const shell = sandbox ? bashShell(workspace.root, sandbox, env, exec, running) : null;
+  const all: Record<ToolName, Tool<SearchContext>[]> = {
+    Read: [readTool],
+    Write: [writeTool],
+    Edit: [editTool],
+    MultiEdit: [multiEditTool],
+    // BashOutput and KillShell come with Bash (its background commands).
+    Bash: shell ? bashTools(shell) : [],
+    Glob: [globTool],
+    Grep: [grepTool],
+    WebFetch: [webFetchTool({ allowedDomains: opts.allowedDomains })],
+    WebSearch: [webSearchTool({ allowedDomains: opts.allowedDomains, backend: opts.webSearch })],
   };
   const tools: Tool<SearchContext>[] = [
-    ...TOOL_NAMES.filter((n) => offered.has(n)).map((n) => all[n]),
+    ...TOOL_NAMES.filter((n) => offered.has(n)).flatMap((n) => all[n]),
     ...(opts.extraTools ?? []).filter((t) => offered.has(t.definition.name)),
   ];
   const byName = new Map<string, Tool<SearchContext>>(tools.map((t) => [t.definition.name, t]));
@@ -191,10 +202,36 @@ export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
     },
     runCommand: (command, o = {}) => exec(command, o),
     async close() {
+      shell?.close();
       for (const kill of running) kill();
       await Promise.all([sandbox?.close(), matcher.close()]);
     },
   };
+}
+
+/** Bash's shell: foreground commands through `exec`, background ones in the same sandbox, tracked for close. */
+function bashShell(
+  root: string,
+  sandbox: Sandbox,
+  env: NodeJS.ProcessEnv,
+  exec: (command: string, o: { timeoutMs?: number; signal?: AbortSignal }) => Promise<CommandResult>,
+  running: Set<() => void>,
+): Shell {
+  return new Shell({
+    root,
+    exec: (script, timeoutMs, signal) => exec(script, { timeoutMs, signal }),
+    spawn: (script, onOutput) =>
+      spawnCommand(script, {
+        workspace: root,
+        sandbox,
+        env,
+        onOutput,
+        track: (kill) => {
+          running.add(kill);
+          return () => running.delete(kill);
+        },
+      }),
+  });
 }
 
 /** After a cancel, how long a tool has to settle by itself (Bash: its process group killed) before it is abandoned. */

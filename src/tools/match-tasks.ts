@@ -31,6 +31,8 @@ export interface GrepJsTask {
   before: number;
   after: number;
   numbers: boolean;
+  /** Only the matched parts, one per line (rg -o). */
+  only?: boolean;
   /** Real paths never searched: the run's credential files. */
   hidden?: string[];
 }
@@ -38,8 +40,11 @@ export interface GrepJsTask {
 export type MatchTask =
   /** Keeps the '\n'-separated paths of `listing` that match the glob `pattern` (ripgrep listed them). */
   | { kind: 'filter'; pattern: string; listing: string }
-  /** The pure-JS Glob: walks `dir` (honouring .gitignore from `root` down) and keeps what matches `pattern`. */
-  | { kind: 'walk'; root: string; dir: string; pattern: string }
+  /**
+   * The pure-JS Glob: walks `dir` (honouring .gitignore from `root` down, unless `noIgnore`) and keeps what matches
+   * `pattern`.
+   */
+  | { kind: 'walk'; root: string; dir: string; pattern: string; noIgnore?: boolean }
   | GrepJsTask;
 
 export async function runMatchTask(t: MatchTask): Promise<string[]> {
@@ -50,7 +55,7 @@ export async function runMatchTask(t: MatchTask): Promise<string[]> {
     }
     case 'walk': {
       const match = globMatcher(t.pattern);
-      return (await walkFiles(t.root, t.dir)).filter(match);
+      return (await walkFiles(t.root, t.dir, undefined, t.noIgnore)).filter(match);
     }
     case 'grep':
       return grepJs(t);
@@ -122,7 +127,16 @@ function searchText(text: string, name: string, re: RegExp, t: GrepJsTask, out: 
   if (hit.size === 0) return;
   if (t.mode === 'files_with_matches') out.push(name);
   else if (t.mode === 'count') out.push(`${name}:${hit.size}`);
-  else {
+  else if (t.only) {
+    for (const i of [...hit].sort((a, b) => a - b)) {
+      const line = lines[i] ?? '';
+      re.lastIndex = 0;
+      for (let m = re.exec(line); m; m = re.exec(line)) {
+        if (m[0].length === 0) re.lastIndex++;
+        else out.push(`${name}:${t.numbers ? `${i + 1}:` : ''}${m[0]}`);
+      }
+    }
+  } else {
     const show = new Set<number>();
     for (const i of hit) {
       for (let j = Math.max(0, i - t.before); j <= Math.min(lines.length - 1, i + t.after); j++) show.add(j);

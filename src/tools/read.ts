@@ -4,7 +4,9 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import * as z from 'zod/mini';
-import { MAX_RESULT_CHARS, ok, ToolError } from './result.ts';
+import type { ToolContext } from './context.ts';
+import { checkImage, imageBytesProblem, isPdf, MAX_IMAGE_SIDE, sniffImage } from './image.ts';
+import { MAX_RESULT_CHARS, ok, ToolError, type ToolResult } from './result.ts';
 import { defineTool } from './schema.ts';
 
 export const DEFAULT_READ_LINES = 2000;
@@ -18,8 +20,9 @@ export const FILE_PATH = z.string().check(z.describe('Path relative to the works
 
 export const ReadInput = z.strictObject({
   file_path: FILE_PATH,
-  offset: z.optional(z.int().check(z.minimum(1), z.describe('Line number to start at (1-based)'))),
+  offset: z.optional(z.int().check(z.minimum(0), z.describe('First line (1-based; 0 = 1)'))),
   limit: z.optional(z.int().check(z.minimum(1), z.describe('Number of lines to read'))),
+  pages: z.optional(z.string().check(z.describe('PDF pages (PDFs are not rendered here)'))),
 });
 export type ReadInput = z.infer<typeof ReadInput>;
 
@@ -27,8 +30,8 @@ export const readTool = defineTool({
   name: 'Read',
   description:
     'Read a file in the workspace (or the agent reference docs). Returns lines numbered like `cat -n`, ' +
-    `${DEFAULT_READ_LINES} lines from offset by default; lines over ${MAX_LINE_CHARS} chars are cut. Binary files are refused. ` +
-    'Read a file before overwriting it with Write.',
+    `${DEFAULT_READ_LINES} lines from offset by default; lines over ${MAX_LINE_CHARS} chars are cut. Shows PNG/JPEG/GIF/WebP ` +
+    `images (up to ${MAX_IMAGE_SIDE} px a side); other binary files are refused. Read a file before you Edit or overwrite it.`,
   input: ReadInput,
   readOnly: true,
   async run(input, ctx) {
@@ -36,7 +39,8 @@ export const readTool = defineTool({
     if (!r.stat) throw new ToolError(`${r.display} does not exist. Use Glob to find the right path.`);
     if (r.stat.isDirectory())
       throw new ToolError(`${r.display} is a folder, not a file; use Glob or Bash \`ls\` to list it.`);
-    const offset = input.offset ?? 1;
+    // Claude Code's offset 0 (and 1) both mean the first line.
+    const offset = Math.max(input.offset ?? 1, 1);
     const limit = input.limit ?? DEFAULT_READ_LINES;
     const fh = await ctx.workspace.openRead(r);
     let stat;
@@ -44,7 +48,18 @@ export const readTool = defineTool({
       stat = await fh.stat();
       const head = Buffer.alloc(Math.min(8192, stat.size));
       const { bytesRead } = await fh.read(head, 0, head.length, 0);
-      if (head.subarray(0, bytesRead).includes(0)) {
+      const first = head.subarray(0, bytesRead);
+      const media = sniffImage(first);
+      if (media) return await readImage(fh, r.path, r.display, media, stat, ctx);
+      if (isPdf(first)) {
+        throw new ToolError(
+          `${r.display} is a PDF (${stat.size} bytes); Read does not render PDFs in this action${input.pages ? ' (pages is ignored)' : ''}. ` +
+            `Use Bash to extract its text, e.g. \`pdftotext -f 1 -l 5 ${r.display} - | head -300\` where poppler-utils is installed.`,
+        );
+      }
+      if (input.pages)
+        throw new ToolError(`pages applies to PDF files only; ${r.display} is not a PDF. Use offset and limit.`);
+      if (first.includes(0)) {
         throw new ToolError(
           `${r.display} is a binary file (${stat.size} bytes) and cannot be shown as text; use Bash (e.g. \`file\`, \`xxd | head\`) to inspect it.`,
         );
@@ -101,6 +116,34 @@ export const readTool = defineTool({
     return ok([...out, ...notes].join('\n'));
   },
 });
+
+/** An image file as an image block, within the API's limits; refused with the limit it breaks otherwise. */
+async function readImage(
+  fh: FileHandle,
+  real: string,
+  display: string,
+  media: NonNullable<ReturnType<typeof sniffImage>>,
+  stat: { size: number; mtimeMs: number },
+  ctx: ToolContext,
+): Promise<ToolResult> {
+  // Refused by size before it is read: a huge file is never held whole.
+  const tooBig = imageBytesProblem(stat.size);
+  const data = tooBig ? null : await fh.readFile();
+  await fh.close().catch(() => {});
+  const c = data ? checkImage(data, media) : { ok: false as const, why: tooBig ?? '' };
+  if (!c.ok) {
+    throw new ToolError(
+      `${display} is an image the model cannot be sent: ${c.why}. Make a smaller copy inside the workspace with Bash ` +
+        `(e.g. \`convert ${display} -resize 2000x2000 small.png\` where ImageMagick is installed) and Read that.`,
+    );
+  }
+  ctx.seen.set(real, { mtimeMs: stat.mtimeMs, size: stat.size });
+  return {
+    content: `${display}: ${media.slice(6).toUpperCase()} image, ${c.width}x${c.height} pixels, ${stat.size} bytes (shown below).`,
+    isError: false,
+    images: [c.image],
+  };
+}
 
 export interface LineWindow {
   /** Numbered lines, as shown. */

@@ -508,3 +508,87 @@ class OutputCollector {
     return `${this.#head}\n[… ${cut} characters of output cut from the middle; redirect to a file and Read or Grep it to see all …]\n${this.#tail}`;
   }
 }
+
+// ------------------------------------------------------------------------------------------ background command
+
+export interface BackgroundOptions {
+  readonly workspace: string;
+  readonly sandbox: Sandbox;
+  /** The action's environment; only the allowlisted part is passed. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Each decoded piece of stdout or stderr, as it arrives. */
+  readonly onOutput: (text: string) => void;
+  /** Registers the process group, so a toolbox can kill it on close. */
+  readonly track?: (kill: () => void) => () => void;
+}
+
+export interface BackgroundCommand {
+  /** Settles when the command has ended and its output is read (never rejects). */
+  readonly done: Promise<{ exitCode: number | null; signal: string | null; error?: string }>;
+  /** Kills the whole process group: SIGTERM, then SIGKILL after a grace. */
+  kill(): void;
+}
+
+/**
+ * Starts one shell command like execCommand (same sandbox, allowlisted env, own process group, stdin closed) but
+ * without a timeout and without waiting: Bash's run_in_background. Whatever it leaves running dies with its group
+ * when it ends, and the toolbox kills the group when the run ends.
+ */
+export function spawnCommand(command: string, opts: BackgroundOptions): BackgroundCommand {
+  const env = allowedEnv(opts.env ?? process.env);
+  const { file, args, env: spawnEnv } = opts.sandbox.wrap(command, opts.workspace, env);
+  const child = spawn(file, args, {
+    cwd: opts.workspace,
+    env: spawnEnv,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pid = child.pid;
+  let killTimer: NodeJS.Timeout | undefined;
+  const killGroup = (sig: NodeJS.Signals): void => {
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  const kill = (): void => {
+    killGroup('SIGTERM');
+    killTimer ??= setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+    killTimer.unref();
+  };
+  const untrack = opts.track?.(kill);
+  const dOut = new StringDecoder('utf8');
+  const dErr = new StringDecoder('utf8');
+  child.stdout.on('data', (d: Buffer) => opts.onOutput(dOut.write(d)));
+  child.stderr.on('data', (d: Buffer) => opts.onOutput(dErr.write(d)));
+  const done = new Promise<{ exitCode: number | null; signal: string | null; error?: string }>((resolve) => {
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+    let closeTimer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const finish = (error?: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(closeTimer);
+      clearTimeout(killTimer);
+      untrack?.();
+      killGroup('SIGKILL');
+      opts.onOutput(dOut.end() + dErr.end());
+      resolve({ exitCode: exit?.code ?? null, signal: exit?.signal ?? null, ...(error ? { error } : {}) });
+    };
+    child.on('error', (e) => finish(`failed to start: ${e.message}`));
+    child.on('exit', (code, signal) => {
+      exit = { code, signal };
+      killGroup('SIGKILL');
+      // As in execCommand: a grandchild that escaped the group and holds the pipes must not keep it "running".
+      closeTimer = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish();
+      }, 1_000);
+    });
+    child.on('close', () => finish());
+  });
+  return { done, kill };
+}

@@ -18,6 +18,8 @@ export interface PropertySchema {
   minLength?: number;
   /** type 'array': the schema of each item. */
   items?: PropertySchema;
+  minItems?: number;
+  maxItems?: number;
   /** type 'object' (an array's items, say): its properties, the same subset again. */
   properties?: Record<string, PropertySchema>;
   required?: string[];
@@ -88,6 +90,8 @@ const PROPERTY_KEYS = [
   'maximum',
   'minLength',
   'items',
+  'minItems',
+  'maxItems',
   'properties',
   'required',
   'additionalProperties',
@@ -202,6 +206,9 @@ function describeIssue(issue: z.core.$ZodIssue, key: string, value: unknown, s: 
   if (value === null) return `'${key}' must not be null`;
   if (issue.code === 'too_small' && s.minimum !== undefined) return `'${key}' must be at least ${s.minimum}`;
   if (issue.code === 'too_big' && s.maximum !== undefined) return `'${key}' must be at most ${s.maximum}`;
+  if (issue.code === 'too_small' && s.minItems !== undefined)
+    return `'${key}' must have at least ${s.minItems} item${s.minItems === 1 ? '' : 's'}`;
+  if (issue.code === 'too_big' && s.maxItems !== undefined) return `'${key}' must have at most ${s.maxItems} items`;
   if (issue.code === 'too_small' && s.minLength === 1) return `'${key}' must not be empty`;
   if (issue.code === 'too_small' && s.minLength !== undefined)
     return `'${key}' must be at least ${s.minLength} characters`;

@@ -65,9 +65,9 @@ export function runProcess(
 
 /**
  * Every file under `dir` (relative paths, '/'-separated), skipping `.git` and what .gitignore files (from
- * `root` down) exclude. Symlinks are not followed.
+ * `root` down) exclude, unless `noIgnore`. Symlinks are not followed.
  */
-export async function walkFiles(root: string, dir: string, signal?: AbortSignal): Promise<string[]> {
+export async function walkFiles(root: string, dir: string, signal?: AbortSignal, noIgnore = false): Promise<string[]> {
   const files: string[] = [];
   // Rules of the .gitignore files between root and dir apply too.
   const rules: { base: string; ig: Ignore }[] = [];
@@ -77,6 +77,8 @@ export async function walkFiles(root: string, dir: string, signal?: AbortSignal)
     if (d === root || path.dirname(d) === d || !d.startsWith(root)) break;
   }
   for (const d of chain.slice(0, -1)) await addRules(rules, d);
+  // A folder searched by name is searched even when it is ignored itself, as ripgrep does with a path it is given.
+  if (dir !== root && ignored(rules, dir, true)) rules.length = 0;
 
   const visit = async (abs: string): Promise<void> => {
     signal?.throwIfAborted();
@@ -87,7 +89,7 @@ export async function walkFiles(root: string, dir: string, signal?: AbortSignal)
       const full = path.join(abs, e.name);
       const isDir = e.isDirectory();
       if (!isDir && !e.isFile()) continue;
-      if (ignored(rules, full, isDir)) continue;
+      if (!noIgnore && ignored(rules, full, isDir)) continue;
       if (isDir) await visit(full);
       else files.push(path.relative(dir, full).split(path.sep).join('/'));
     }
