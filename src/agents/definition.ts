@@ -30,6 +30,13 @@ export interface AgentDefinition {
    */
   referenceRoots: string[];
   builtin: boolean;
+  /**
+   * The `mcp__…` entries of the `tools:` line (a whole server or single tools); undefined when the file has no
+   * `tools:` line, which offers every configured MCP server. Matched in src/mcp.
+   */
+  mcpTools?: string[];
+  /** The raw `mcpServers` (Claude Code) or `mcp-servers` (Copilot) frontmatter value; parsed in src/mcp. */
+  mcpServers?: unknown;
 }
 
 export interface AgentFileProblem {
@@ -59,7 +66,7 @@ export class AgentFileError extends UserError {
 }
 
 const NAME_RE = /^[a-z0-9][a-z0-9-]*$/i;
-const KNOWN_FIELDS = new Set(['name', 'description', 'tools', 'model']);
+const KNOWN_FIELDS = new Set(['name', 'description', 'tools', 'model', 'mcpServers', 'mcp-servers']);
 const MAX_FILE_BYTES = 100 * 1024;
 
 export interface ParseOptions {
@@ -91,7 +98,8 @@ export function parseAgentFile(file: string, text: string, opts: ParseOptions = 
   const name = nameField(data.name, fallbackName, fail);
   agentName = name; // every later problem is filed under the name the file declares
   const description = descriptionField(data.description, fail);
-  const tools = toolsField(data.tools, fail);
+  const { tools, mcpTools } = toolsField(data.tools, fail);
+  const mcpServers = data.mcpServers ?? data['mcp-servers'];
   const model = modelField(data.model, fail);
 
   const unknown = Object.keys(data).filter((k) => !KNOWN_FIELDS.has(k));
@@ -112,6 +120,8 @@ export function parseAgentFile(file: string, text: string, opts: ParseOptions = 
     file: abs,
     referenceRoots: referenceRoots(abs, body, opts.confineTo ?? path.dirname(abs), opts.log ?? silentLogger),
     builtin: opts.builtin ?? false,
+    ...(mcpTools !== undefined ? { mcpTools } : {}),
+    ...(mcpServers !== undefined && mcpServers !== null ? { mcpServers } : {}),
   };
 }
 
@@ -185,9 +195,12 @@ function descriptionField(raw: unknown, fail: Fail): string {
   return raw.trim();
 }
 
-/** Field `tools`: a comma-separated string or a YAML list of tool names; all six when absent. */
-function toolsField(raw: unknown, fail: Fail): ToolName[] {
-  if (raw === undefined || raw === null) return [...TOOL_NAMES];
+/**
+ * Field `tools`: a comma-separated string or a YAML list of tool names; all six when absent. `mcp__…` entries (MCP
+ * servers' tools) are passed through as they are, for src/mcp to match against the configured servers.
+ */
+function toolsField(raw: unknown, fail: Fail): { tools: ToolName[]; mcpTools?: string[] } {
+  if (raw === undefined || raw === null) return { tools: [...TOOL_NAMES] };
   let list: unknown[];
   if (typeof raw === 'string') list = raw.split(',');
   else if (Array.isArray(raw)) list = raw;
@@ -197,6 +210,7 @@ function toolsField(raw: unknown, fail: Fail): ToolName[] {
     );
   }
   const picked: ToolName[] = [];
+  const mcpTools: string[] = [];
   for (const entry of list) {
     if (typeof entry !== 'string') {
       fail(
@@ -205,6 +219,10 @@ function toolsField(raw: unknown, fail: Fail): ToolName[] {
     }
     const t = entry.trim();
     if (t === '') continue;
+    if (t.startsWith('mcp__')) {
+      if (!mcpTools.includes(t)) mcpTools.push(t);
+      continue;
+    }
     const tool = TOOL_NAMES.find((n) => n.toLowerCase() === t.toLowerCase());
     if (!tool) {
       fail(
@@ -213,12 +231,12 @@ function toolsField(raw: unknown, fail: Fail): ToolName[] {
     }
     if (!picked.includes(tool)) picked.push(tool);
   }
-  if (picked.length === 0) {
+  if (picked.length === 0 && mcpTools.length === 0) {
     fail(
       `field "tools" lists no tools. Name at least one of ${TOOL_NAMES.join(', ')}, or remove the field to allow all six.`,
     );
   }
-  return picked;
+  return { tools: picked, mcpTools };
 }
 
 /** Field `model`: an alias or a full id; undefined when absent, empty or `inherit` (the action's default applies). */

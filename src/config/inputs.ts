@@ -7,7 +7,6 @@ import {
   type Provider,
   type SandboxMode,
   type Status,
-  type ToolName,
 } from '../constants.ts';
 import { UserError } from '../errors.ts';
 
@@ -27,8 +26,8 @@ export interface Config {
   readonly baseBranch: string;
   /** '' = "<agent>/". */
   readonly branchPrefix: string;
-  /** null = no restriction beyond the agent file. */
-  readonly allowedTools: readonly ToolName[] | null;
+  /** null = no restriction beyond the agent file. Built-in names, and `mcp__<server>[__<tool>]` for MCP tools. */
+  readonly allowedTools: readonly string[] | null;
   readonly allowWorkflowChanges: boolean;
   readonly sandbox: SandboxMode;
   readonly allowedDomains: readonly string[];
@@ -39,6 +38,8 @@ export interface Config {
   readonly createPr: boolean;
   readonly anthropicBaseUrl: string;
   readonly provider: Provider;
+  /** The raw `mcp-config` JSON ('' = none); parsed, expanded and validated in src/mcp. */
+  readonly mcpConfig: string;
 }
 
 function list(name: string): string[] {
@@ -83,9 +84,9 @@ export function readConfig(): Config {
 
   const tools = list(Input.AllowedTools);
   for (const t of tools) {
-    if (!(TOOL_NAMES as readonly string[]).includes(t)) {
+    if (!(TOOL_NAMES as readonly string[]).includes(t) && !t.startsWith('mcp__')) {
       throw new UserError(
-        `Input '${Input.AllowedTools}' names an unknown tool '${t}'. Known tools: ${TOOL_NAMES.join(', ')}.`,
+        `Input '${Input.AllowedTools}' names an unknown tool '${t}'. Known tools: ${TOOL_NAMES.join(', ')}, and MCP tools as mcp__<server> or mcp__<server>__<tool>.`,
       );
     }
   }
@@ -108,7 +109,7 @@ export function readConfig(): Config {
     timeoutMs: Math.round(timeoutMinutes * 60_000),
     baseBranch: core.getInput(Input.BaseBranch),
     branchPrefix: core.getInput(Input.BranchPrefix),
-    allowedTools: tools.length ? (tools as ToolName[]) : null,
+    allowedTools: tools.length ? tools : null,
     allowWorkflowChanges: bool(Input.AllowWorkflowChanges, false),
     sandbox: oneOf<SandboxMode>(Input.Sandbox, ['auto', 'required', 'off'], 'auto'),
     allowedDomains: list(Input.AllowedDomains),
@@ -119,5 +120,6 @@ export function readConfig(): Config {
     createPr: bool(Input.CreatePr, true),
     anthropicBaseUrl: core.getInput(Input.AnthropicBaseUrl) || process.env.ANTHROPIC_BASE_URL || '',
     provider,
+    mcpConfig: core.getInput(Input.McpConfig),
   };
 }

@@ -16,6 +16,7 @@ import { DEFAULT_MODEL, Output, type ToolName } from '../constants.ts';
 import { Transcript } from '../session/transcript.ts';
 import { createToolbox, type Toolbox, type ToolboxOptions } from '../tools/index.ts';
 import type { CredentialFiles } from '../security/credential-files.ts';
+import { startMcp, type McpSetup } from '../mcp/index.ts';
 import { errorStatus, type Run } from './run.ts';
 
 export interface AgentRun {
@@ -25,6 +26,8 @@ export interface AgentRun {
   /** The tools the agent was offered. */
   readonly offered: readonly ToolName[];
   readonly transcript: Transcript;
+  /** The MCP servers: running until the caller closes them (their process groups are killed at exit regardless). */
+  readonly mcp: McpSetup | undefined;
 }
 
 export type AgentRunResult = { readonly ended: StatusBlock } | AgentRun;
@@ -90,14 +93,27 @@ export async function runAgent(
   let toolbox: Toolbox | undefined;
   let opening: Promise<Toolbox> | undefined;
   let result: LoopResult;
+  // The MCP servers start beside the thread and the model client; the toolbox takes their tools once they are up.
+  const mcpStarting = startMcp({
+    ...sandboxSettings(run, credentials),
+    agentFile: agent.file,
+    agentServers: agent.mcpServers,
+    input: cfg.mcpConfig,
+    log: run.log,
+  });
+  let mcp: McpSetup | undefined;
   try {
     // Independent waits, together: the sandbox probe, the thread from GitHub, the model client (SDK and credentials).
-    opening = createToolbox({
-      ...sandboxSettings(run, credentials),
-      tools: offered,
-      readOnlyRoots: agent.referenceRoots,
-      allowWorkflowChanges: cfg.allowWorkflowChanges,
-    });
+    opening = mcpStarting.then((m) =>
+      createToolbox({
+        ...sandboxSettings(run, credentials),
+        tools: [...offered, ...mcpOffered(m, agent, cfg.allowedTools)],
+        extraTools: m.tools,
+        secrets: [...credentials.secrets, ...m.secrets],
+        readOnlyRoots: agent.referenceRoots,
+        allowWorkflowChanges: cfg.allowWorkflowChanges,
+      }),
+    );
     const [, thread, client] = await Promise.all([
       opening,
       listThread(run.gh, env.repo, event.issue.number, run.me),
@@ -136,6 +152,7 @@ export async function runAgent(
     if (!(e instanceof UserError)) run.log.debug(String((e as Error).stack));
     // A toolbox that did open is closed by the caller, whatever failed beside it (its proxy would keep the process alive).
     toolbox ??= await opening?.catch(() => undefined);
+    mcp ??= await mcpStarting.catch(() => undefined);
     result = {
       status: errorStatus('The agent could not start.', redact(errorMessage(e))),
       endedBy: 'api-error',
@@ -148,6 +165,8 @@ export async function runAgent(
     };
   }
   await restoreGit();
+  mcp ??= await mcpStarting.catch(() => undefined);
+  run.footer.push(...(mcp?.summary() ?? []));
   Object.assign(run.figures, {
     turns: result.turns,
     toolCalls: result.toolCalls,
@@ -155,7 +174,15 @@ export async function runAgent(
     costUsd: result.costUsd,
   });
   run.status = result.status;
-  return { result, toolbox, offered, transcript };
+  return { result, toolbox, offered, transcript, mcp };
+}
+
+/** The MCP tools the agent's `tools:` line (every server without one) and the allowed-tools input let through. */
+function mcpOffered(mcp: McpSetup, agent: AgentDefinition, allowed: readonly string[] | null): string[] {
+  const offered = mcp.offer(agent.mcpTools);
+  if (!allowed) return offered;
+  const permitted = new Set(mcp.offer(allowed));
+  return offered.filter((n) => permitted.has(n));
 }
 
 /** One line for the progress checklist: the path, command or pattern a tool call is about. */
