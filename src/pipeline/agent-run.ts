@@ -91,29 +91,11 @@ export async function runAgent(
     env: process.env,
   };
   let toolbox: Toolbox | undefined;
-  let opening: Promise<Toolbox> | undefined;
   let result: LoopResult;
-  // The MCP servers start beside the thread and the model client; the toolbox takes their tools once they are up.
-  const mcpStarting = startMcp({
-    ...sandboxSettings(run, credentials),
-    agentFile: agent.file,
-    agentServers: agent.mcpServers,
-    input: cfg.mcpConfig,
-    log: run.log,
-  });
+  const { mcpStarting, opening } = openTools(run, agent, offered, credentials);
   let mcp: McpSetup | undefined;
   try {
     // Independent waits, together: the sandbox probe, the thread from GitHub, the model client (SDK and credentials).
-    opening = mcpStarting.then((m) =>
-      createToolbox({
-        ...sandboxSettings(run, credentials),
-        tools: [...offered, ...mcpOffered(m, agent, cfg.allowedTools)],
-        extraTools: m.tools,
-        secrets: [...credentials.secrets, ...m.secrets],
-        readOnlyRoots: agent.referenceRoots,
-        allowWorkflowChanges: cfg.allowWorkflowChanges,
-      }),
-    );
     const [, thread, client] = await Promise.all([
       opening,
       listThread(run.gh, env.repo, event.issue.number, run.me),
@@ -151,7 +133,7 @@ export async function runAgent(
   } catch (e) {
     if (!(e instanceof UserError)) run.log.debug(String((e as Error).stack));
     // A toolbox that did open is closed by the caller, whatever failed beside it (its proxy would keep the process alive).
-    toolbox ??= await opening?.catch(() => undefined);
+    toolbox ??= await opening.catch(() => undefined);
     mcp ??= await mcpStarting.catch(() => undefined);
     result = {
       status: errorStatus('The agent could not start.', redact(errorMessage(e))),
@@ -175,6 +157,36 @@ export async function runAgent(
   });
   run.status = result.status;
   return { result, toolbox, offered, transcript, mcp };
+}
+
+/**
+ * The MCP servers start beside the thread and the model client (they need no GitHub and no model); the toolbox
+ * takes their tools once they are up.
+ */
+function openTools(
+  run: Run,
+  agent: AgentDefinition,
+  offered: readonly ToolName[],
+  credentials: CredentialFiles,
+): { mcpStarting: Promise<McpSetup>; opening: Promise<Toolbox> } {
+  const mcpStarting = startMcp({
+    ...sandboxSettings(run, credentials),
+    agentFile: agent.file,
+    agentServers: agent.mcpServers,
+    input: run.cfg.mcpConfig,
+    log: run.log,
+  });
+  const opening = mcpStarting.then((m) =>
+    createToolbox({
+      ...sandboxSettings(run, credentials),
+      tools: [...offered, ...mcpOffered(m, agent, run.cfg.allowedTools)],
+      extraTools: m.tools,
+      secrets: [...credentials.secrets, ...m.secrets],
+      readOnlyRoots: agent.referenceRoots,
+      allowWorkflowChanges: run.cfg.allowWorkflowChanges,
+    }),
+  );
+  return { mcpStarting, opening };
 }
 
 /** The MCP tools the agent's `tools:` line (every server without one) and the allowed-tools input let through. */
