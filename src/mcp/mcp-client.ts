@@ -32,7 +32,8 @@ export const MAX_TOOLS_PER_SERVER = 100;
 export const MAX_DEFINITION_BYTES = 96_000;
 /** Pages of tools/list read from one server. */
 const MAX_LIST_PAGES = 20;
-const TAIL_IN_REPORT = 300;
+/** Characters of a failed server's stderr shown in the report. */
+const TAIL_IN_REPORT = 400;
 
 export interface HubOptions {
   readonly servers: readonly ServerConfig[];
@@ -215,12 +216,18 @@ function describeFailure(why: string, stdio: SandboxedStdioTransport | null, mas
   const garbage = stdio?.garbage();
   if (garbage) parts.push(`it wrote to stdout what is not JSON-RPC: ${codeSpan(garbage.slice(0, 120))}`);
   const tail = stdio?.stderrTail();
-  if (tail) parts.push(`stderr: ${codeSpan(oneLine(tail).slice(-TAIL_IN_REPORT))}`);
+  if (tail) parts.push(`stderr: ${codeSpan(headAndTail(oneLine(tail)))}`);
   return mask(parts.join('; '));
 }
 
 function describeDown(server: Server, mask: (s: string) => string): string {
   return describeFailure(server.stdio?.exitReason() ?? 'closed the connection', server.stdio, mask);
+}
+
+/** A crash names its error first and its last words last (a stack trace between): both, when it is long. */
+function headAndTail(s: string): string {
+  const half = TAIL_IN_REPORT / 2;
+  return s.length <= TAIL_IN_REPORT ? s : `${s.slice(0, half).trimEnd()} … ${s.slice(-half).trimStart()}`;
 }
 
 /** The server's own words in the report, as code: no Markdown, HTML or @mention of theirs renders. */

@@ -18,6 +18,7 @@ export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 /** Non-protocol output on stdout tolerated before the server is killed. */
 export const MAX_GARBAGE_BYTES = 1024 * 1024;
 const STDERR_TAIL_CHARS = 4000;
+const STDERR_HEAD_CHARS = 1000;
 const KILL_GRACE_MS = 1000;
 
 /** Process groups still running, killed at the action's exit (a cancelled run, a fault, process.exit). */
@@ -43,6 +44,8 @@ export class SandboxedStdioTransport implements Transport {
   #child: ChildProcessWithoutNullStreams | null = null;
   #pending: Buffer = Buffer.alloc(0);
   #stderr = '';
+  #stderrHead = '';
+  #stderrTotal = 0;
   #garbageBytes = 0;
   #garbageSample = '';
   #exit: string | null = null;
@@ -53,9 +56,11 @@ export class SandboxedStdioTransport implements Transport {
     this.#spawn = spawnServer;
   }
 
-  /** The last few KB the server wrote to stderr, trimmed. */
+  /** What the server wrote to stderr: all of it when short, else its first and last few KB. */
   stderrTail(): string {
-    return this.#stderr.trim();
+    if (this.#stderrTotal <= STDERR_TAIL_CHARS) return this.#stderr.trim();
+    const tail = this.#stderr.slice(-Math.min(STDERR_TAIL_CHARS, this.#stderrTotal - STDERR_HEAD_CHARS));
+    return `${this.#stderrHead.trim()}\n…\n${tail.trim()}`;
   }
   /** e.g. "exited with code 1", "killed by SIGKILL"; null while it runs. */
   exitReason(): string | null {
@@ -91,7 +96,12 @@ export class SandboxedStdioTransport implements Transport {
       child.stdin.on('error', (e) => this.onerror?.(e));
       child.stdout.on('data', (chunk: Buffer) => this.#read(chunk));
       child.stderr.on('data', (chunk: Buffer) => {
-        this.#stderr = (this.#stderr + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
+        const text = chunk.toString('utf8');
+        // The first lines name a crash's error; the last say what happened just before the end.
+        if (this.#stderrHead.length < STDERR_HEAD_CHARS)
+          this.#stderrHead += text.slice(0, STDERR_HEAD_CHARS - this.#stderrHead.length);
+        this.#stderrTotal += text.length;
+        this.#stderr = (this.#stderr + text).slice(-STDERR_TAIL_CHARS);
       });
     });
   }

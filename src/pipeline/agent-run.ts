@@ -189,9 +189,13 @@ function openTools(
   return { mcpStarting, opening };
 }
 
-/** The MCP tools the agent's `tools:` line (every server without one) and the allowed-tools input let through. */
+/**
+ * The MCP tools the agent's `tools:` line (every server without one) and the allowed-tools input let through. A
+ * built-in agent gets every server the repository or workflow configured: its tools line names the built-ins only
+ * because it cannot know the servers.
+ */
 function mcpOffered(mcp: McpSetup, agent: AgentDefinition, allowed: readonly string[] | null): string[] {
-  const offered = mcp.offer(agent.mcpTools);
+  const offered = mcp.offer(agent.builtin ? undefined : agent.mcpTools);
   if (!allowed) return offered;
   const permitted = new Set(mcp.offer(allowed));
   return offered.filter((n) => permitted.has(n));
