@@ -71,6 +71,8 @@ test('${VAR} expands in the input only, never in a repository file', async () =>
   assert.equal((byName.web as HttpServer).url, 'https://mcp.example.com/mcp');
   assert.equal((byName.web as HttpServer).headers.Authorization, 'Bearer postgres://secret@db/prod');
   assert.ok(c.secrets.includes('Bearer postgres://secret@db/prod'));
+  assert.ok(c.secrets.includes('postgres://secret@db/prod'), 'a value taken from the environment is masked');
+  assert.ok(c.secrets.includes('/home/runner'), 'wherever it lands (here an argument)');
 });
 
 test('an unset ${VAR} without a default leaves that server out, naming the variable', async () => {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { createScenario, type Scenario } from '../../test-support/scenario.ts';
+import { createScenario, type Scenario, type Turn } from '../../test-support/scenario.ts';
 import { SERVICE_FILES } from '../../test-support/health-scenario.ts';
 import type { ActionRun } from '../../test-support/launcher.ts';
 import { requireTools } from '../../test-support/system-tools.ts';
@@ -78,9 +78,7 @@ before(async () => {
       }),
       'NOTES.md': 'notes\n',
     },
-    script: Object.values(calls)
-      .map((c) => ({ content: [c] }))
-      .concat(statusTurn()),
+    script: [...Object.values(calls).map((c): Turn => ({ content: [c] })), statusTurn()],
   });
   const input = JSON.stringify({
     mcpServers: { given: { command: 'node', args: node, env: { DATABASE_URL: '${DB_URL}' } } },

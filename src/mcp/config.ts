@@ -46,8 +46,8 @@ export interface McpConfig {
   /** One line each: what was wrong, where, and what happens (the server or the file is left out). */
   readonly warnings: readonly string[];
   /**
-   * Values that came from the `mcp-config` input's env and headers (after expansion): masked in tool results, as
-   * they are usually secrets (a DATABASE_URL with its password, a bearer token).
+   * Values from the `mcp-config` input's env and headers (after expansion), and every value a `${VAR}` there took
+   * from the environment: masked in tool results, as they are usually secrets (a DATABASE_URL, a bearer token).
    */
   readonly secrets: readonly string[];
 }
@@ -90,7 +90,9 @@ export async function loadMcpConfig(o: {
 
   if (o.input?.trim()) {
     const env = o.env ?? process.env;
-    put(parseJsonSource(o.input, 'input mcp-config', (t, w) => expandVars(t, env, w), warnings, secrets));
+    // Every value taken from the environment is treated as a secret, wherever it lands (an env value, an argument).
+    const expand: Expand = (t, w) => expandVars(t, env, w, (v) => secrets.push(v));
+    put(parseJsonSource(o.input, 'input mcp-config', expand, warnings, secrets));
   }
   return { servers: [...byName.values()], warnings, secrets: [...new Set(secrets)].filter((s) => s.length >= 8) };
 }
@@ -253,10 +255,18 @@ function stringMap(
 class Problem extends Error {}
 
 /** `${VAR}` and `${VAR:-default}` from `env`; an unset variable without a default is an error naming it. */
-export function expandVars(text: string, env: NodeJS.ProcessEnv, where: string): string {
+export function expandVars(
+  text: string,
+  env: NodeJS.ProcessEnv,
+  where: string,
+  used: (value: string) => void = () => {},
+): string {
   return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) => {
     const v = env[name];
-    if (v !== undefined && v !== '') return v;
+    if (v !== undefined && v !== '') {
+      used(v);
+      return v;
+    }
     if (fallback !== undefined) return fallback;
     throw new Problem(
       `uses \${${name}} in ${where}, but ${name} is not set in the step's environment (add it under env:, or write \${${name}:-default})`,
