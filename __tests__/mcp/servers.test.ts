@@ -112,6 +112,7 @@ test(
         'mcp__fake__fail',
         'mcp__fake__big',
         'mcp__fake__probe',
+        'mcp__fake__getenv',
       ]);
       assert.deepEqual(defs.mcp__fake__echo!.input_schema, {
         type: 'object',

@@ -3,10 +3,12 @@
  * loaded only then: a run without MCP never parses the SDK). What comes back is the servers' tools for the toolbox's
  * `extraTools`, their names for the offered set, and the report lines.
  */
+import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { SandboxMode } from '../tools/sandbox.ts';
 import type { Tool } from '../tools/schema.ts';
 import { loadMcpConfig } from './config.ts';
+import type { McpHub } from './mcp-client.ts';
 import { selectMcpTools } from './names.ts';
 
 export { loadMcpConfig, MCP_JSON, type McpConfig, type ServerConfig } from './config.ts';
@@ -65,21 +67,28 @@ export async function startMcp(o: McpOptions): Promise<McpSetup> {
   for (const w of config.warnings) o.log.warning(w);
   if (!config.servers.length) return NONE;
   o.log.info(`MCP servers: starting ${config.servers.map((s) => `${s.name} (${s.kind}, ${s.source})`).join(', ')}.`);
-  const { startMcpServers } = await import('./mcp-client.ts');
-  const hub = await startMcpServers({
-    servers: config.servers,
-    workspace: o.workspace,
-    sandbox: o.sandbox ?? 'auto',
-    allowedDomains: o.allowedDomains,
-    env,
-    hiddenPaths: o.hiddenPaths,
-    secrets: config.secrets,
-    log: o.log,
-    noSandboxSetup: o.noSandboxSetup,
-    // Claude Code's variables for the same two timeouts, in ms.
-    startupTimeoutMs: o.startupTimeoutMs ?? msFrom(env.MCP_TIMEOUT),
-    callTimeoutMs: o.callTimeoutMs ?? msFrom(env.MCP_TOOL_TIMEOUT),
-  });
+  let hub: McpHub;
+  try {
+    const { startMcpServers } = await import('./mcp-client.ts');
+    hub = await startMcpServers({
+      servers: config.servers,
+      workspace: o.workspace,
+      sandbox: o.sandbox ?? 'auto',
+      allowedDomains: o.allowedDomains,
+      env,
+      hiddenPaths: o.hiddenPaths,
+      secrets: config.secrets,
+      log: o.log,
+      noSandboxSetup: o.noSandboxSetup,
+      // Claude Code's variables for the same two timeouts, in ms.
+      startupTimeoutMs: o.startupTimeoutMs ?? msFrom(env.MCP_TIMEOUT),
+      callTimeoutMs: o.callTimeoutMs ?? msFrom(env.MCP_TOOL_TIMEOUT),
+    });
+  } catch (e) {
+    // Each server's own failure is handled inside; this is the client itself failing to load or start.
+    o.log.warning(`MCP servers could not be started: ${errorMessage(e)}. The run goes on without them.`);
+    return NONE;
+  }
   const names = hub.tools.map((t) => t.definition.name);
   let closing: Promise<void> | null = null;
   return {
