@@ -19,6 +19,8 @@ const LAYERS: ReadonlyArray<readonly [string, number]> = [
   ['security/', 3],
   ['config/', 1],
   ['tools/', 1],
+  // MCP servers' tools, run in the tools' sandbox.
+  ['mcp/', 1],
   ['git/', 1],
   ['github/', 1],
   ['trigger/', 1],

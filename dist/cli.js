@@ -40843,7 +40843,16 @@ var AgentFileError = class extends UserError {
 };
 var NAME_RE = /^[a-z0-9](?:[a-z0-9_-]|\.(?=[a-z0-9_-]))*$/i;
 var MAX_FILE_BYTES = 1024 * 1024;
-var KNOWN_FIELDS = /* @__PURE__ */ new Set(["name", "description", "tools", "disallowedtools", "model", "maxturns", "timeoutmins"]);
+var KNOWN_FIELDS = /* @__PURE__ */ new Set([
+  "name",
+  "description",
+  "tools",
+  "disallowedtools",
+  "model",
+  "maxturns",
+  "timeoutmins",
+  "mcpservers"
+]);
 function fileStem(file) {
   return path.basename(file).replace(/(\.agent)?\.md$/i, "");
 }
@@ -40904,6 +40913,7 @@ function parseAgentFile(file, text, opts = {}) {
     referenceRoots: referenceRoots(abs2, body, opts.confineTo ?? path.dirname(abs2), log),
     builtin: opts.builtin ?? false,
     format,
+    ...fm.data.mcpservers !== void 0 ? { mcpServers: fm.data.mcpservers } : {},
     warnings
   };
 }

@@ -1086,14 +1086,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path16 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path17 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path16 && path16[0] !== "/") {
-          path16 = `/${path16}`;
+        if (path17 && path17[0] !== "/") {
+          path17 = `/${path17}`;
         }
-        return new URL(`${origin}${path16}`);
+        return new URL(`${origin}${path17}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1544,39 +1544,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path16, origin }
+          request: { method, path: path17, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path16);
+        debuglog("sending request to %s %s/%s", method, origin, path17);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path16, origin },
+          request: { method, path: path17, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path16,
+          path17,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path16, origin }
+          request: { method, path: path17, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path16);
+        debuglog("trailers received from %s %s/%s", method, origin, path17);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path16, origin },
+          request: { method, path: path17, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path16,
+          path17,
           error2.message
         );
       });
@@ -1625,9 +1625,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path16, origin }
+            request: { method, path: path17, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path16);
+          debuglog("sending request to %s %s/%s", method, origin, path17);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1690,7 +1690,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path16,
+        path: path17,
         method,
         body,
         headers,
@@ -1705,11 +1705,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path16 !== "string") {
+        if (typeof path17 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path16[0] !== "/" && !(path16.startsWith("http://") || path16.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path17[0] !== "/" && !(path17.startsWith("http://") || path17.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path16)) {
+        } else if (invalidPathRegex.test(path17)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1775,7 +1775,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path16, query) : path16;
+        this.path = query ? buildURL(path17, query) : path17;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6468,7 +6468,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request4) {
-      const { method, path: path16, host, upgrade, blocking, reset } = request4;
+      const { method, path: path17, host, upgrade, blocking, reset } = request4;
       let { body, headers, contentLength } = request4;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util2.isFormDataLike(body)) {
@@ -6549,7 +6549,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path16} HTTP/1.1\r
+      let header = `${method} ${path17} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7078,7 +7078,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request4) {
       const session = client[kHTTP2Session];
-      const { method, path: path16, host, upgrade, expectContinue, signal, headers: reqHeaders } = request4;
+      const { method, path: path17, host, upgrade, expectContinue, signal, headers: reqHeaders } = request4;
       let { body } = request4;
       if (upgrade) {
         util2.errorRequest(client, request4, new Error("Upgrade not supported for H2"));
@@ -7175,7 +7175,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path16;
+      headers[HTTP2_HEADER_PATH] = path17;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7528,9 +7528,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util2.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path16 = search ? `${pathname}${search}` : pathname;
+        const path17 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path16;
+        this.opts.path = path17;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8769,10 +8769,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path16 = "/",
+          path: path17 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path16;
+        opts.path = origin + path17;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10744,20 +10744,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path16) {
-      if (typeof path16 !== "string") {
-        return path16;
+    function safeUrl(path17) {
+      if (typeof path17 !== "string") {
+        return path17;
       }
-      const pathSegments = path16.split("?");
+      const pathSegments = path17.split("?");
       if (pathSegments.length !== 2) {
-        return path16;
+        return path17;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path16, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path16);
+    function matchKey(mockDispatch2, { path: path17, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path17);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10779,7 +10779,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path16 }) => matchValue(safeUrl(path16), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path17 }) => matchValue(safeUrl(path17), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10817,9 +10817,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path16, method, body, headers, query } = opts;
+      const { path: path17, method, body, headers, query } = opts;
       return {
-        path: path16,
+        path: path17,
         method,
         body,
         headers,
@@ -11282,10 +11282,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path16, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path17, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path16,
+            Path: path17,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16164,9 +16164,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path16) {
-      for (let i = 0; i < path16.length; ++i) {
-        const code2 = path16.charCodeAt(i);
+    function validateCookiePath(path17) {
+      for (let i = 0; i < path17.length; ++i) {
+        const code2 = path17.charCodeAt(i);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -19086,11 +19086,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path16 = opts.path;
+          let path17 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path16 = `/${path16}`;
+            path17 = `/${path17}`;
           }
-          url = new URL(util2.parseOrigin(url).origin + path16);
+          url = new URL(util2.parseOrigin(url).origin + path17);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19416,8 +19416,8 @@ var require_utils2 = __commonJS({
       }
       return output;
     };
-    exports2.basename = (path16, { windows } = {}) => {
-      const segs = path16.split(windows ? /[\\/]/ : "/");
+    exports2.basename = (path17, { windows } = {}) => {
+      const segs = path17.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -23289,8 +23289,8 @@ function requestAttributes(client, name, request4) {
     return {};
   }
   const attributes = { ...table.constants };
-  for (const [attribute, path16, type] of table.request ?? []) {
-    const value = guardTracing(client, () => attributeValue(dig(request4?.body, path16), type));
+  for (const [attribute, path17, type] of table.request ?? []) {
+    const value = guardTracing(client, () => attributeValue(dig(request4?.body, path17), type));
     if (value !== void 0) {
       attributes[attribute] = value;
     }
@@ -23313,9 +23313,9 @@ function requestAttributes(client, name, request4) {
   return attributes;
 }
 function setResponseAttributes(span, name, data) {
-  for (const [attribute, path16, type] of SPAN_ATTRIBUTES[name]?.response ?? []) {
+  for (const [attribute, path17, type] of SPAN_ATTRIBUTES[name]?.response ?? []) {
     try {
-      const value = attributeValue(dig(data, path16), type);
+      const value = attributeValue(dig(data, path17), type);
       if (value !== void 0) {
         span.setAttribute(attribute, value);
       }
@@ -23323,9 +23323,9 @@ function setResponseAttributes(span, name, data) {
     }
   }
 }
-function dig(data, path16) {
+function dig(data, path17) {
   let value = data;
-  for (const name of path16) {
+  for (const name of path17) {
     if (typeof value !== "object" || value === null) {
       return void 0;
     }
@@ -24758,8 +24758,8 @@ function endMessagesCreateSpanWhenStreamEnds(client, span, stream2, props) {
           const complete = sawMessageDelta || sawStop;
           let response = { ...message, usage };
           if (!complete) {
-            for (const path16 of FINAL_FROM_MESSAGE_DELTA) {
-              response = without(response, path16);
+            for (const path17 of FINAL_FROM_MESSAGE_DELTA) {
+              response = without(response, path17);
             }
           }
           setResponseAttributes(span, call.name, response);
@@ -24787,8 +24787,8 @@ function endMessagesCreateSpanWhenStreamEnds(client, span, stream2, props) {
     }
   });
 }
-function without(data, path16) {
-  const [name, ...rest] = path16;
+function without(data, path17) {
+  const [name, ...rest] = path17;
   if (name === void 0 || !(name in data)) {
     return data;
   }
@@ -25363,12 +25363,12 @@ var init_path = __esm({
   "node_modules/@anthropic-ai/sdk/internal/utils/path.mjs"() {
     init_error();
     EMPTY = /* @__PURE__ */ Object.freeze(/* @__PURE__ */ Object.create(null));
-    createPathTagFunction = (pathEncoder = encodeURIPath) => function path16(statics, ...params) {
+    createPathTagFunction = (pathEncoder = encodeURIPath) => function path17(statics, ...params) {
       if (statics.length === 1)
         return statics[0];
       let postPath = false;
       const invalidSegments = [];
-      const path17 = statics.reduce((previousValue, currentValue, index) => {
+      const path18 = statics.reduce((previousValue, currentValue, index) => {
         if (/[?#]/.test(currentValue)) {
           postPath = true;
         }
@@ -25392,7 +25392,7 @@ var init_path = __esm({
         }
         return previousValue + currentValue + (index === params.length ? "" : encoded);
       }, "");
-      const pathOnly = path17.split(/[?#]/, 1)[0];
+      const pathOnly = path18.split(/[?#]/, 1)[0];
       const invalidSegmentPattern = /(?<=^|\/)(?:\.|%2e){1,2}(?:;[^/]*)?(?=\/|$)/gi;
       let match;
       while ((match = invalidSegmentPattern.exec(pathOnly)) !== null) {
@@ -25413,10 +25413,10 @@ var init_path = __esm({
         const underline = Array.from(marks, (mark) => mark ?? " ").join("");
         throw new AnthropicError(`Path parameters result in path with invalid segments:
 ${invalidSegments.map((e) => e.error).join("\n")}
-${path17}
+${path18}
 ${underline}`);
       }
-      return path17;
+      return path18;
     };
     path = /* @__PURE__ */ createPathTagFunction(encodeURIPath);
   }
@@ -51897,14 +51897,14 @@ function redactSensitive(body) {
   }
   return null;
 }
-async function checkCredentialsFileSafety(path16, onWarn = (m2) => console.warn(`anthropic-sdk: ${m2}`)) {
+async function checkCredentialsFileSafety(path17, onWarn = (m2) => console.warn(`anthropic-sdk: ${m2}`)) {
   if (typeof process === "undefined" || process.platform === "win32")
     return;
   const { fs: fs7 } = await Promise.resolve().then(() => (init_node(), node_exports));
-  let resolved = path16;
+  let resolved = path17;
   let st2;
   try {
-    resolved = await fs7.promises.realpath(path16);
+    resolved = await fs7.promises.realpath(path17);
     st2 = await fs7.promises.stat(resolved);
   } catch {
     return;
@@ -51921,8 +51921,8 @@ async function checkCredentialsFileSafety(path16, onWarn = (m2) => console.warn(
   }
 }
 async function writeCredentialsFileAtomic(targetPath, data) {
-  const { fs: fs7, path: path16 } = await Promise.resolve().then(() => (init_node(), node_exports));
-  const dir = path16.dirname(targetPath);
+  const { fs: fs7, path: path17 } = await Promise.resolve().then(() => (init_node(), node_exports));
+  const dir = path17.dirname(targetPath);
   await fs7.promises.mkdir(dir, { recursive: true, mode: 448 });
   const tmpPath = `${targetPath}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
@@ -52183,8 +52183,8 @@ var init_credentials2 = __esm({
         return null;
       }
       validateProfileName(profileName);
-      const { fs: fs7, path: path16 } = await Promise.resolve().then(() => (init_node(), node_exports));
-      const configPath = path16.join(rootConfigPath, "configs", `${profileName}.json`);
+      const { fs: fs7, path: path17 } = await Promise.resolve().then(() => (init_node(), node_exports));
+      const configPath = path17.join(rootConfigPath, "configs", `${profileName}.json`);
       let configRaw;
       try {
         configRaw = await fs7.promises.readFile(configPath, "utf-8");
@@ -52244,14 +52244,14 @@ var init_credentials2 = __esm({
         return null;
       }
       validateProfileName(profileName);
-      const { path: path16 } = await Promise.resolve().then(() => (init_node(), node_exports));
-      return path16.join(rootConfigPath, "credentials", `${profileName}.json`);
+      const { path: path17 } = await Promise.resolve().then(() => (init_node(), node_exports));
+      return path17.join(rootConfigPath, "credentials", `${profileName}.json`);
     };
     getRootConfigPath = async () => {
       if (!supportsLocalConfigFiles()) {
         return null;
       }
-      const { path: path16 } = await Promise.resolve().then(() => (init_node(), node_exports));
+      const { path: path17 } = await Promise.resolve().then(() => (init_node(), node_exports));
       const configDir = readEnv("ANTHROPIC_CONFIG_DIR");
       if (configDir) {
         return configDir;
@@ -52260,21 +52260,21 @@ var init_credentials2 = __esm({
       if (os7 === "Windows") {
         const appData = readEnv("APPDATA");
         if (appData) {
-          return path16.join(appData, "Anthropic");
+          return path17.join(appData, "Anthropic");
         }
         const userProfile = readEnv("USERPROFILE");
         if (userProfile) {
-          return path16.join(userProfile, "AppData", "Roaming", "Anthropic");
+          return path17.join(userProfile, "AppData", "Roaming", "Anthropic");
         }
         return null;
       }
       const xdgConfigHome = readEnv("XDG_CONFIG_HOME");
       if (xdgConfigHome) {
-        return path16.join(xdgConfigHome, "anthropic");
+        return path17.join(xdgConfigHome, "anthropic");
       }
       const home = readEnv("HOME");
       if (home) {
-        return path16.join(home, ".config", "anthropic");
+        return path17.join(home, ".config", "anthropic");
       }
       return null;
     };
@@ -52291,8 +52291,8 @@ var init_credentials2 = __esm({
       if (profileName) {
         return profileName;
       }
-      const { fs: fs7, path: path16 } = await Promise.resolve().then(() => (init_node(), node_exports));
-      const filePath = path16.join(rootConfigPath, "active_config");
+      const { fs: fs7, path: path17 } = await Promise.resolve().then(() => (init_node(), node_exports));
+      const filePath = path17.join(rootConfigPath, "active_config");
       try {
         return (await fs7.promises.readFile(filePath, "utf-8")).trim() || "default";
       } catch (err) {
@@ -52306,21 +52306,21 @@ var init_credentials2 = __esm({
 });
 
 // node_modules/@anthropic-ai/sdk/lib/credentials/identity-token.mjs
-function identityTokenFromFile(path16) {
-  if (!path16) {
+function identityTokenFromFile(path17) {
+  if (!path17) {
     throw new AnthropicError("Identity token file path is empty");
   }
   return async () => {
     const { fs: fs7 } = await Promise.resolve().then(() => (init_node(), node_exports));
     let content;
     try {
-      content = await fs7.promises.readFile(path16, "utf-8");
+      content = await fs7.promises.readFile(path17, "utf-8");
     } catch (err) {
-      throw new AnthropicError(`Failed to read identity token file at ${path16}: ${err}`);
+      throw new AnthropicError(`Failed to read identity token file at ${path17}: ${err}`);
     }
     const token = content.trim();
     if (!token) {
-      throw new AnthropicError(`Identity token file at ${path16} is empty`);
+      throw new AnthropicError(`Identity token file at ${path17} is empty`);
     }
     return token;
   };
@@ -53323,9 +53323,9 @@ var init_client = __esm({
           }
           return APIError.generate(status, error2, message, headers);
         }
-        buildURL(path16, query, defaultBaseURL) {
+        buildURL(path17, query, defaultBaseURL) {
           const baseURL = !__classPrivateFieldGet(this, _BaseAnthropic_instances, "m", _BaseAnthropic_baseURLOverridden).call(this) && defaultBaseURL || this.baseURL;
-          const url = isAbsoluteURL(path16) ? new URL(path16) : new URL(baseURL + (baseURL.endsWith("/") && path16.startsWith("/") ? path16.slice(1) : path16));
+          const url = isAbsoluteURL(path17) ? new URL(path17) : new URL(baseURL + (baseURL.endsWith("/") && path17.startsWith("/") ? path17.slice(1) : path17));
           const defaultQuery = this.defaultQuery();
           const pathQuery = Object.fromEntries(url.searchParams);
           if (!isEmptyObj(defaultQuery) || !isEmptyObj(pathQuery)) {
@@ -53401,24 +53401,24 @@ var init_client = __esm({
         backendMiddleware() {
           return [];
         }
-        get(path16, opts) {
-          return this.methodRequest("get", path16, opts);
+        get(path17, opts) {
+          return this.methodRequest("get", path17, opts);
         }
-        post(path16, opts) {
-          return this.methodRequest("post", path16, opts);
+        post(path17, opts) {
+          return this.methodRequest("post", path17, opts);
         }
-        patch(path16, opts) {
-          return this.methodRequest("patch", path16, opts);
+        patch(path17, opts) {
+          return this.methodRequest("patch", path17, opts);
         }
-        put(path16, opts) {
-          return this.methodRequest("put", path16, opts);
+        put(path17, opts) {
+          return this.methodRequest("put", path17, opts);
         }
-        delete(path16, opts) {
-          return this.methodRequest("delete", path16, opts);
+        delete(path17, opts) {
+          return this.methodRequest("delete", path17, opts);
         }
-        methodRequest(method, path16, opts) {
+        methodRequest(method, path17, opts) {
           return this.request(Promise.resolve(opts).then((opts2) => {
-            return { method, path: path16, ...opts2 };
+            return { method, path: path17, ...opts2 };
           }));
         }
         request(options2, remainingRetries = null) {
@@ -53564,8 +53564,8 @@ var init_client = __esm({
           armAbandonmentBackstop(response.body ?? response, controller);
           return { response, options: options2, controller, requestLogID, retryOfRequestLogID, startTime };
         }
-        getAPIList(path16, Page2, opts) {
-          return this.requestAPIList(Page2, opts && "then" in opts ? opts.then((opts2) => ({ method: "get", path: path16, ...opts2 })) : { method: "get", path: path16, ...opts });
+        getAPIList(path17, Page2, opts) {
+          return this.requestAPIList(Page2, opts && "then" in opts ? opts.then((opts2) => ({ method: "get", path: path17, ...opts2 })) : { method: "get", path: path17, ...opts });
         }
         requestAPIList(Page2, options2) {
           if (!this._tracer) {
@@ -53699,14 +53699,14 @@ var init_client = __esm({
         }
         async buildRequest(inputOptions, { retryCount = 0 } = {}) {
           const options2 = { ...inputOptions };
-          const { method, path: path16, query, defaultBaseURL } = options2;
+          const { method, path: path17, query, defaultBaseURL } = options2;
           if (this._authState.resolution) {
             await this._authState.resolution;
           }
           if (!this._baseURLIsExplicit && this._authState.baseURL && this.baseURL !== this._authState.baseURL) {
             this.baseURL = this._authState.baseURL;
           }
-          const url = this.buildURL(path16, query, defaultBaseURL);
+          const url = this.buildURL(path17, query, defaultBaseURL);
           if ("timeout" in options2)
             validatePositiveInteger("timeout", options2.timeout);
           options2.timeout = options2.timeout ?? this.timeout;
@@ -53947,8 +53947,8 @@ function patchField(target, key, value) {
 function betaRefusalFallbackMiddleware(fallbacks, options2 = {}) {
   let warnedMissingState = false;
   return async (request4, next, ctx) => {
-    const [path16] = (ctx.options?.path ?? "").split("?");
-    if (fallbacks.length === 0 || ctx.options?.method !== "post" || path16 !== "/v1/messages" || ctx.options.__qualifiers?.["beta"] !== "true" || typeof ctx.options.body !== "object" || ctx.options.body == null) {
+    const [path17] = (ctx.options?.path ?? "").split("?");
+    if (fallbacks.length === 0 || ctx.options?.method !== "post" || path17 !== "/v1/messages" || ctx.options.__qualifiers?.["beta"] !== "true" || typeof ctx.options.body !== "object" || ctx.options.body == null) {
       return next(request4);
     }
     if (ctx.options.body.fallbacks != null) {
@@ -60609,26 +60609,26 @@ var require_ignore = __commonJS({
       const index = body.indexOf(SLASH);
       return index < 0 || index === body.length - 1;
     };
-    var basenameOf = (path16) => {
-      const end = path16.length - 1;
-      const index = path16.lastIndexOf(
+    var basenameOf = (path17) => {
+      const end = path17.length - 1;
+      const index = path17.lastIndexOf(
         SLASH,
-        path16[end] === SLASH ? end - 1 : end
+        path17[end] === SLASH ? end - 1 : end
       );
-      return index < 0 ? path16 : path16.slice(index + 1);
+      return index < 0 ? path17 : path17.slice(index + 1);
     };
-    var parentOf = (path16) => {
-      if (path16.charCodeAt(0) === SLASH_CODE || path16.indexOf(DOUBLE_SLASH) >= 0) {
-        const slices = path16.split(SLASH).filter(Boolean);
+    var parentOf = (path17) => {
+      if (path17.charCodeAt(0) === SLASH_CODE || path17.indexOf(DOUBLE_SLASH) >= 0) {
+        const slices = path17.split(SLASH).filter(Boolean);
         slices.pop();
         return slices.length ? slices.join(SLASH) + SLASH : EMPTY2;
       }
-      const end = path16.length - 1;
-      const cut2 = path16.lastIndexOf(
+      const end = path17.length - 1;
+      const cut2 = path17.lastIndexOf(
         SLASH,
-        path16.charCodeAt(end) === SLASH_CODE ? end - 1 : end
+        path17.charCodeAt(end) === SLASH_CODE ? end - 1 : end
       );
-      return cut2 < 0 ? EMPTY2 : path16.slice(0, cut2 + 1);
+      return cut2 < 0 ? EMPTY2 : path17.slice(0, cut2 + 1);
     };
     var isString = (subject) => typeof subject === "string";
     var checkPattern = (pattern) => pattern && isString(pattern);
@@ -60778,7 +60778,7 @@ var require_ignore = __commonJS({
       // Match the literal 'abc/' for `checkIgnore`, last rule wins. Only a rule
       //   ending in a wildcard can match it (see `checkSourceOf`), so the rest
       //   are left out once, rather than tested or compiled for every path.
-      testLiteral(path16) {
+      testLiteral(path17) {
         const rules2 = this._literalRules || (this._literalRules = this._rules.filter(
           ({ body }) => body[body.length - (body[body.length - 1] === SLASH ? 2 : 1)] === "*"
         ));
@@ -60787,7 +60787,7 @@ var require_ignore = __commonJS({
         let matchedRule;
         for (let index = rules2.length - 1; index >= 0; index--) {
           const rule = rules2[index];
-          if (rule.checkRegex.test(path16)) {
+          if (rule.checkRegex.test(path17)) {
             ignored = !rule.negative;
             unignored = rule.negative;
             matchedRule = rule.negative ? UNDEFINED : rule;
@@ -60807,15 +60807,15 @@ var require_ignore = __commonJS({
       //
       // - mode `string` either `MODE_IGNORE` or `MODE_CHECK_IGNORE`
       // @returns {TestResult}
-      test(path16, mode) {
+      test(path17, mode) {
         const rules2 = this._rules;
         const { length } = rules2;
         const shortcut = this._basenameCount * 2 >= length;
-        const basename5 = shortcut ? basenameOf(path16) : path16;
+        const basename5 = shortcut ? basenameOf(path17) : path17;
         for (let index = length - 1; index >= 0; index--) {
           const rule = rules2[index];
           if (rule[mode].test(
-            shortcut && rule._basenameOnly ? basename5 : path16
+            shortcut && rule._basenameOnly ? basename5 : path17
           )) {
             const { negative } = rule;
             const ret = {
@@ -60837,17 +60837,17 @@ var require_ignore = __commonJS({
     var throwError = (message, Ctor) => {
       throw new Ctor(message);
     };
-    var checkPath = (path16, originalPath, doThrow) => {
-      if (!isString(path16)) {
+    var checkPath = (path17, originalPath, doThrow) => {
+      if (!isString(path17)) {
         return doThrow(
           `path must be a string, but got \`${originalPath}\``,
           TypeError
         );
       }
-      if (!path16) {
+      if (!path17) {
         return doThrow(`path must not be empty`, TypeError);
       }
-      if (checkPath.isNotRelative(path16)) {
+      if (checkPath.isNotRelative(path17)) {
         const r2 = "`path.relative()`d";
         return doThrow(
           `path should be a ${r2} string, but got "${originalPath}"`,
@@ -60856,25 +60856,25 @@ var require_ignore = __commonJS({
       }
       return true;
     };
-    var isNotRelative = (path16) => {
-      const first = path16.charCodeAt(0);
+    var isNotRelative = (path17) => {
+      const first = path17.charCodeAt(0);
       if (first === SLASH_CODE) {
         return true;
       }
       if (first !== DOT_CODE) {
         return false;
       }
-      if (path16.length === 1) {
+      if (path17.length === 1) {
         return true;
       }
-      const second = path16.charCodeAt(1);
+      const second = path17.charCodeAt(1);
       if (second === SLASH_CODE) {
         return true;
       }
       if (second !== DOT_CODE) {
         return false;
       }
-      return path16.length === 2 || path16.charCodeAt(2) === SLASH_CODE;
+      return path17.length === 2 || path17.charCodeAt(2) === SLASH_CODE;
     };
     checkPath.isNotRelative = isNotRelative;
     checkPath.convert = (p3) => p3;
@@ -60905,58 +60905,58 @@ var require_ignore = __commonJS({
         return this.add(pattern);
       }
       // @returns {TestResult}
-      _test(originalPath, cache, path16) {
+      _test(originalPath, cache, path17) {
         checkPath(
-          path16,
+          path17,
           originalPath,
           this._strictPathCheck ? throwError : RETURN_FALSE
         );
-        return path16 ? this._t(path16, cache) : {
+        return path17 ? this._t(path17, cache) : {
           ignored: false,
           unignored: false
         };
       }
       checkIgnore(target) {
-        const path16 = convertPath(target);
-        if (!path16 || path16.charCodeAt(path16.length - 1) !== SLASH_CODE) {
-          return this._test(target, this._testCache, path16);
+        const path17 = convertPath(target);
+        if (!path17 || path17.charCodeAt(path17.length - 1) !== SLASH_CODE) {
+          return this._test(target, this._testCache, path17);
         }
-        const dir = this._t(path16, this._testCache);
+        const dir = this._t(path17, this._testCache);
         if (dir.ignored) {
           return dir;
         }
-        const literal = this._rules.testLiteral(path16);
+        const literal = this._rules.testLiteral(path17);
         return literal.ignored || literal.unignored ? literal : dir;
       }
-      _t(path16, cache) {
-        if (path16 in cache) {
-          return cache[path16];
+      _t(path17, cache) {
+        if (path17 in cache) {
+          return cache[path17];
         }
-        const parentPath = parentOf(path16);
+        const parentPath = parentOf(path17);
         const parent = parentPath ? this._t(parentPath, cache) : UNDEFINED;
-        return cache[path16] = parent && parent.ignored ? parent : this._rules.test(path16, MODE_IGNORE);
+        return cache[path17] = parent && parent.ignored ? parent : this._rules.test(path17, MODE_IGNORE);
       }
-      ignores(path16) {
-        return this._test(path16, this._ignoreCache, convertPath(path16)).ignored;
+      ignores(path17) {
+        return this._test(path17, this._ignoreCache, convertPath(path17)).ignored;
       }
       createFilter() {
-        return (path16) => !this.ignores(path16);
+        return (path17) => !this.ignores(path17);
       }
       filter(paths) {
         return makeArray(paths).filter(this.createFilter());
       }
       // @returns {TestResult}
-      test(path16) {
-        return this._test(path16, this._testCache, convertPath(path16));
+      test(path17) {
+        return this._test(path17, this._testCache, convertPath(path17));
       }
     };
     var factory = (options2) => new Ignore(options2);
-    var isPathValid = (path16) => checkPath(convertPath(path16), path16, RETURN_FALSE);
+    var isPathValid = (path17) => checkPath(convertPath(path17), path17, RETURN_FALSE);
     var setupWindows = () => {
       const makePosix = (str2) => /^\\\\\?\\/.test(str2) || /["<>|\u0000-\u001F]+/u.test(str2) ? str2 : str2.replace(/\\/g, "/");
       checkPath.convert = makePosix;
       const REGEX_TEST_WINDOWS_PATH_ABSOLUTE = /^[a-z]:\//i;
-      checkPath.isNotRelative = (path16) => REGEX_TEST_WINDOWS_PATH_ABSOLUTE.test(path16) || isNotRelative(path16);
+      checkPath.isNotRelative = (path17) => REGEX_TEST_WINDOWS_PATH_ABSOLUTE.test(path17) || isNotRelative(path17);
     };
     if (
       // Detect `process` so that it can run in browsers.
@@ -61630,10 +61630,10 @@ var require_src2 = __commonJS({
     var fs_1 = __require("fs");
     var debug_1 = __importDefault(require_src());
     var log = debug_1.default("@kwsites/file-exists");
-    function check(path16, isFile, isDirectory) {
-      log(`checking %s`, path16);
+    function check(path17, isFile, isDirectory) {
+      log(`checking %s`, path17);
       try {
-        const stat5 = fs_1.statSync(path16);
+        const stat5 = fs_1.statSync(path17);
         if (stat5.isFile() && isFile) {
           log(`[OK] path represents a file`);
           return true;
@@ -61653,8 +61653,8 @@ var require_src2 = __commonJS({
         throw e;
       }
     }
-    function exists2(path16, type = exports2.READABLE) {
-      return check(path16, (type & exports2.FILE) > 0, (type & exports2.FOLDER) > 0);
+    function exists2(path17, type = exports2.READABLE) {
+      return check(path17, (type & exports2.FILE) > 0, (type & exports2.FOLDER) > 0);
     }
     exports2.exists = exists2;
     exports2.FILE = 1;
@@ -62789,7 +62789,7 @@ __export(module_exports2, {
   creator: () => creator,
   rules: () => rules
 });
-import path15 from "node:path";
+import path16 from "node:path";
 function requireLodash_uniq() {
   if (hasRequiredLodash_uniq) return lodash_uniq;
   hasRequiredLodash_uniq = 1;
@@ -63762,11 +63762,11 @@ function requireLodash_sortby() {
     function baseForOwn(object2, iteratee) {
       return object2 && baseFor(object2, iteratee, keys);
     }
-    function baseGet(object2, path16) {
-      path16 = isKey(path16, object2) ? [path16] : castPath(path16);
-      var index = 0, length = path16.length;
+    function baseGet(object2, path17) {
+      path17 = isKey(path17, object2) ? [path17] : castPath(path17);
+      var index = 0, length = path17.length;
       while (object2 != null && index < length) {
-        object2 = object2[toKey(path16[index++])];
+        object2 = object2[toKey(path17[index++])];
       }
       return index && index == length ? object2 : void 0;
     }
@@ -63893,13 +63893,13 @@ function requireLodash_sortby() {
         return object2 === source || baseIsMatch(object2, source, matchData);
       };
     }
-    function baseMatchesProperty(path16, srcValue) {
-      if (isKey(path16) && isStrictComparable(srcValue)) {
-        return matchesStrictComparable(toKey(path16), srcValue);
+    function baseMatchesProperty(path17, srcValue) {
+      if (isKey(path17) && isStrictComparable(srcValue)) {
+        return matchesStrictComparable(toKey(path17), srcValue);
       }
       return function(object2) {
-        var objValue = get(object2, path16);
-        return objValue === void 0 && objValue === srcValue ? hasIn(object2, path16) : baseIsEqual(srcValue, objValue, void 0, UNORDERED_COMPARE_FLAG | PARTIAL_COMPARE_FLAG);
+        var objValue = get(object2, path17);
+        return objValue === void 0 && objValue === srcValue ? hasIn(object2, path17) : baseIsEqual(srcValue, objValue, void 0, UNORDERED_COMPARE_FLAG | PARTIAL_COMPARE_FLAG);
       };
     }
     function baseOrderBy(collection, iteratees, orders) {
@@ -63915,9 +63915,9 @@ function requireLodash_sortby() {
         return compareMultiple(object2, other, orders);
       });
     }
-    function basePropertyDeep(path16) {
+    function basePropertyDeep(path17) {
       return function(object2) {
-        return baseGet(object2, path16);
+        return baseGet(object2, path17);
       };
     }
     function baseRest(func, start) {
@@ -64172,11 +64172,11 @@ function requireLodash_sortby() {
         return result;
       };
     }
-    function hasPath(object2, path16, hasFunc) {
-      path16 = isKey(path16, object2) ? [path16] : castPath(path16);
-      var result, index = -1, length = path16.length;
+    function hasPath(object2, path17, hasFunc) {
+      path17 = isKey(path17, object2) ? [path17] : castPath(path17);
+      var result, index = -1, length = path17.length;
       while (++index < length) {
-        var key = toKey(path16[index]);
+        var key = toKey(path17[index]);
         if (!(result = object2 != null && hasFunc(object2, key))) {
           break;
         }
@@ -64331,12 +64331,12 @@ function requireLodash_sortby() {
     function toString(value) {
       return value == null ? "" : baseToString(value);
     }
-    function get(object2, path16, defaultValue) {
-      var result = object2 == null ? void 0 : baseGet(object2, path16);
+    function get(object2, path17, defaultValue) {
+      var result = object2 == null ? void 0 : baseGet(object2, path17);
       return result === void 0 ? defaultValue : result;
     }
-    function hasIn(object2, path16) {
-      return object2 != null && hasPath(object2, path16, baseHasIn);
+    function hasIn(object2, path17) {
+      return object2 != null && hasPath(object2, path17, baseHasIn);
     }
     function keys(object2) {
       return isArrayLike(object2) ? arrayLikeKeys(object2) : baseKeys(object2);
@@ -64344,8 +64344,8 @@ function requireLodash_sortby() {
     function identity(value) {
       return value;
     }
-    function property(path16) {
-      return isKey(path16) ? baseProperty(toKey(path16)) : basePropertyDeep(path16);
+    function property(path17) {
+      return isKey(path17) ? baseProperty(toKey(path17)) : basePropertyDeep(path17);
     }
     module2.exports = sortBy;
   })(lodash_sortby, lodash_sortby.exports);
@@ -64644,8 +64644,8 @@ async function reportIfFoundPrivateKeyP12Format({ source, options: options2, con
   }
   try {
     const fs7 = await import("node:fs");
-    const path16 = await import("node:path");
-    const fileName = path16.basename(source.filePath);
+    const path17 = await import("node:path");
+    const fileName = path17.basename(source.filePath);
     if (regexpStringMatcherExports.matchPatterns(fileName, options2.allows).length > 0) {
       return;
     }
@@ -64677,7 +64677,7 @@ function reportIfFoundPrivateKeyJSONFormat({ source, options: options2, context:
     }
     context4.report({
       message: t2("PrivateKeyJSON", {
-        FILE_NAME: source.filePath ? path15.basename(source.filePath) : ""
+        FILE_NAME: source.filePath ? path16.basename(source.filePath) : ""
       }),
       range: [0, source.content.length]
     });
@@ -67173,7 +67173,8 @@ var Input = {
   AllowedBots: "allowed-bots",
   CreatePr: "create-pr",
   AnthropicBaseUrl: "anthropic-base-url",
-  Provider: "provider"
+  Provider: "provider",
+  McpConfig: "mcp-config"
 };
 var Output = {
   Status: "status",
@@ -67412,7 +67413,8 @@ function readConfig() {
     allowedBots: list(Input.AllowedBots),
     createPr: bool(Input.CreatePr, true),
     anthropicBaseUrl: getInput(Input.AnthropicBaseUrl) || process.env.ANTHROPIC_BASE_URL || "",
-    provider
+    provider,
+    mcpConfig: getInput(Input.McpConfig)
   };
 }
 
@@ -67608,18 +67610,18 @@ function readCommentEvent(env = process.env) {
       skip: `event '${name}' is not issue_comment; this action answers comments (on: issue_comment, types: [created]).`
     };
   }
-  const path16 = env.GITHUB_EVENT_PATH;
-  if (!path16)
+  const path17 = env.GITHUB_EVENT_PATH;
+  if (!path17)
     throw new UserError(
       "GITHUB_EVENT_PATH is not set: run this action from a GitHub Actions workflow (or set it to an event JSON file)."
     );
   let payload;
   try {
-    payload = JSON.parse(readFileSync(path16, "utf8"));
+    payload = JSON.parse(readFileSync(path17, "utf8"));
   } catch (e) {
     const why = e.code ?? e.message;
     throw new UserError(
-      `Cannot read the event file ${path16} (${why}): the runner writes it; when running by hand, point GITHUB_EVENT_PATH at a valid issue_comment event JSON.`
+      `Cannot read the event file ${path17} (${why}): the runner writes it; when running by hand, point GITHUB_EVENT_PATH at a valid issue_comment event JSON.`
     );
   }
   if (payload.action !== "created") {
@@ -67627,7 +67629,7 @@ function readCommentEvent(env = process.env) {
   }
   const { comment, issue: issue3, repository } = payload;
   if (!comment?.user || typeof comment.id !== "number" || !issue3 || typeof issue3.number !== "number" || !repository) {
-    throw new UserError(`The event file ${path16} is not an issue_comment event: it lacks comment, issue or repository.`);
+    throw new UserError(`The event file ${path17} is not an issue_comment event: it lacks comment, issue or repository.`);
   }
   return {
     event: {
@@ -67669,8 +67671,8 @@ var Context = class {
       if (existsSync2(process.env.GITHUB_EVENT_PATH)) {
         this.payload = JSON.parse(readFileSync2(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
-        const path16 = process.env.GITHUB_EVENT_PATH;
-        process.stdout.write(`GITHUB_EVENT_PATH ${path16} does not exist${EOL5}`);
+        const path17 = process.env.GITHUB_EVENT_PATH;
+        process.stdout.write(`GITHUB_EVENT_PATH ${path17} does not exist${EOL5}`);
       }
     }
     this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -71964,7 +71966,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path16) => path16.split("/").map((c3) => c3.startsWith("{") ? "(?:.+?)" : c3).join("/")
+    (path17) => path17.split("/").map((c3) => c3.startsWith("{") ? "(?:.+?)" : c3).join("/")
   );
   const regex2 = `^(?:${regexes.map((r2) => `(?:${r2})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -72467,7 +72469,16 @@ var AgentFileError = class extends UserError {
 };
 var NAME_RE = /^[a-z0-9](?:[a-z0-9_-]|\.(?=[a-z0-9_-]))*$/i;
 var MAX_FILE_BYTES = 1024 * 1024;
-var KNOWN_FIELDS = /* @__PURE__ */ new Set(["name", "description", "tools", "disallowedtools", "model", "maxturns", "timeoutmins"]);
+var KNOWN_FIELDS = /* @__PURE__ */ new Set([
+  "name",
+  "description",
+  "tools",
+  "disallowedtools",
+  "model",
+  "maxturns",
+  "timeoutmins",
+  "mcpservers"
+]);
 function fileStem(file) {
   return path4.basename(file).replace(/(\.agent)?\.md$/i, "");
 }
@@ -72528,6 +72539,7 @@ function parseAgentFile(file, text, opts = {}) {
     referenceRoots: referenceRoots(abs2, body, opts.confineTo ?? path4.dirname(abs2), log),
     builtin: opts.builtin ?? false,
     format,
+    ...fm.data.mcpservers !== void 0 ? { mcpServers: fm.data.mcpservers } : {},
     warnings
   };
 }
@@ -74205,12 +74217,12 @@ function dirInfo(dir) {
 }
 function dirCache() {
   const cache = /* @__PURE__ */ new Map();
-  return (path16) => {
-    const slash = path16.lastIndexOf("/");
-    const dir = slash < 0 ? "" : path16.slice(0, slash + 1);
+  return (path17) => {
+    const slash = path17.lastIndexOf("/");
+    const dir = slash < 0 ? "" : path17.slice(0, slash + 1);
     let info3 = cache.get(dir);
     if (!info3) cache.set(dir, info3 = dirInfo(dir));
-    return { info: info3, name: path16.slice(slash + 1) };
+    return { info: info3, name: path17.slice(slash + 1) };
   };
 }
 
@@ -74315,30 +74327,30 @@ function analyse(files) {
   const langs = /* @__PURE__ */ new Map();
   const top = /* @__PURE__ */ new Map();
   const split = dirCache();
-  for (const path16 of files) {
-    const { info: info3, name } = split(path16);
+  for (const path17 of files) {
+    const { info: info3, name } = split(path17);
     const depth2 = info3.depth;
     const dot = name.lastIndexOf(".");
     const ext = dot > 0 ? name.slice(dot + 1).toLowerCase() : "";
     const lang = LANGUAGES[ext];
     if (lang) langs.set(lang, (langs.get(lang) ?? 0) + 1);
     if (info3.top) top.set(info3.top, (top.get(info3.top) ?? 0) + 1);
-    if (depth2 <= MANIFEST_MAX_DEPTH && MANIFEST_NAMES.has(name)) f3.manifestPaths.push(path16);
+    if (depth2 <= MANIFEST_MAX_DEPTH && MANIFEST_NAMES.has(name)) f3.manifestPaths.push(path17);
     if (depth2 === 0) {
       if (LOCKFILE.test(name)) f3.lockfiles.add(name);
       if (name === "gradlew") f3.hasGradlew = true;
-      if (ROOT_CI.test(name)) f3.ci.push(path16);
+      if (ROOT_CI.test(name)) f3.ci.push(path17);
     }
     if (name === "conftest.py" && depth2 <= 2) f3.hasConftest = true;
-    if (info3.workflows && /\.ya?ml$/.test(name) || path16 === ".circleci/config.yml") f3.ci.push(path16);
-    if (!info3.testDir && DOCKER_FILE.test(name)) f3.docker.push(path16);
+    if (info3.workflows && /\.ya?ml$/.test(name) || path17 === ".circleci/config.yml") f3.ci.push(path17);
+    if (!info3.testDir && DOCKER_FILE.test(name)) f3.docker.push(path17);
     if (info3.testDir || TEST_FILE.test(name)) {
       f3.testFiles++;
       if (info3.testDir) f3.testDirs.set(info3.testDir, (f3.testDirs.get(info3.testDir) ?? 0) + 1);
       else f3.testsBesideCode++;
       continue;
     }
-    if (OPENAPI_FILE.test(name)) f3.apiSpecs.push(path16);
+    if (OPENAPI_FILE.test(name)) f3.apiSpecs.push(path17);
     if (info3.migrationDir) {
       const entry = info3.migrationEntry || name;
       if (!NOT_A_MIGRATION.test(entry)) {
@@ -74349,15 +74361,15 @@ function analyse(files) {
       continue;
     }
     if (ext === "prisma" || ext === "sql" || name === "schema.rb") {
-      f3.schemaFiles.push(path16);
+      f3.schemaFiles.push(path17);
       continue;
     }
     if (DB_CONFIG.test(name)) {
-      f3.dbConfig.push(path16);
+      f3.dbConfig.push(path17);
       continue;
     }
     if (!CODE_EXTS.has(ext) || name.startsWith("__init__.")) continue;
-    if (depth2 <= 2 && ENTRY_FILE.test(name) && (depth2 <= 1 || !name.startsWith("index."))) f3.entryPoints.push(path16);
+    if (depth2 <= 2 && ENTRY_FILE.test(name) && (depth2 <= 1 || !name.startsWith("index."))) f3.entryPoints.push(path17);
     if (info3.route || ROUTE_FILE.test(name)) push(f3.routes, info3.dir, name);
     else if (info3.model || MODEL_FILE.test(name)) push(f3.models, info3.dir, name);
   }
@@ -74373,9 +74385,9 @@ function push(map, key, value) {
   if (list2) list2.push(value);
   else map.set(key, [value]);
 }
-function depth(path16) {
+function depth(path17) {
   let n = 0;
-  for (const c3 of path16) if (c3 === "/") n++;
+  for (const c3 of path17) if (c3 === "/") n++;
   return n;
 }
 function byDepthThenName(a, b3) {
@@ -74386,9 +74398,9 @@ function byDepthThenName(a, b3) {
 import { constants as fsConstants } from "node:fs";
 import { open, realpath as realpath2 } from "node:fs/promises";
 import { basename, dirname as dirname2, join as join2, sep as sep2 } from "node:path";
-async function readHead2(path16, maxBytes) {
+async function readHead2(path17, maxBytes) {
   try {
-    const fh = await open(path16, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    const fh = await open(path17, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
     try {
       if (!(await fh.stat()).isFile()) return null;
       const buf = Buffer.alloc(maxBytes);
@@ -74419,19 +74431,19 @@ async function loadInstructions(workspace, maxBytes = INSTRUCTIONS_MAX_BYTES) {
   const files = [];
   const left = [];
   let room = maxBytes;
-  INSTRUCTION_FILES.forEach((path16, i) => {
+  INSTRUCTION_FILES.forEach((path17, i) => {
     const text = (texts[i] ?? "").replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").trim();
     if (!text) return;
     const same = files.find((f3) => !f3.sameAs && !f3.cut && f3.text === text);
-    if (same) return void files.push({ path: path16, text: "", cut: false, sameAs: same.path });
-    if (room <= 0) return void left.push(path16);
+    if (same) return void files.push({ path: path17, text: "", cut: false, sameAs: same.path });
+    if (room <= 0) return void left.push(path17);
     const bytes2 = Buffer.byteLength(text);
     if (bytes2 <= room) {
-      files.push({ path: path16, text, cut: false });
+      files.push({ path: path17, text, cut: false });
       room -= bytes2;
       return;
     }
-    files.push({ path: path16, text: cutBytes(text, room), cut: true });
+    files.push({ path: path17, text: cutBytes(text, room), cut: true });
     room = 0;
   });
   return { files, left };
@@ -74688,9 +74700,9 @@ function stackOf(manifests, facts) {
     else tests.push(t2);
   };
   let pytestSeen = false;
-  for (const [path16, text] of manifests) {
-    const name = path16.slice(path16.lastIndexOf("/") + 1);
-    const dir = path16.slice(0, path16.length - name.length);
+  for (const [path17, text] of manifests) {
+    const name = path17.slice(path17.lastIndexOf("/") + 1);
+    const dir = path17.slice(0, path17.length - name.length);
     const prefix = dir ? `cd ${dir.slice(0, -1)} && ` : "";
     const names = [];
     const found = (label) => {
@@ -74770,7 +74782,7 @@ function stackOf(manifests, facts) {
         break;
       }
     }
-    if (names.length) frameworks.push({ manifest: path16, names });
+    if (names.length) frameworks.push({ manifest: path17, names });
   }
   if (pytestSeen || facts.hasConftest) addTest("pytest");
   return { frameworks, tests };
@@ -75618,11 +75630,11 @@ function explicitlyAborted(x3, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path16, issues) {
+function prefixIssues(path17, issues) {
   return issues.map((iss) => {
     var _a4;
     (_a4 = iss).path ?? (_a4.path = []);
-    iss.path.unshift(path16);
+    iss.path.unshift(path17);
     return iss;
   });
 }
@@ -79293,20 +79305,20 @@ function parseInput(schema, def, input5) {
   }
   return { ok: false, message: `invalid input: ${problems.join("; ")}. Expected parameters: ${describeParams(def)}.` };
 }
-function where(path16) {
-  return path16.map((p3, i) => typeof p3 === "number" ? `[${p3}]` : i ? `.${String(p3)}` : String(p3)).join("");
+function where(path17) {
+  return path17.map((p3, i) => typeof p3 === "number" ? `[${p3}]` : i ? `.${String(p3)}` : String(p3)).join("");
 }
-function schemaAt(def, path16) {
+function schemaAt(def, path17) {
   let s = {
     type: "object",
     properties: def.input_schema.properties
   };
-  for (const p3 of path16) s = typeof p3 === "number" ? s?.items : s?.properties?.[String(p3)];
+  for (const p3 of path17) s = typeof p3 === "number" ? s?.items : s?.properties?.[String(p3)];
   return s;
 }
-function valueAt(input5, path16) {
+function valueAt(input5, path17) {
   let v2 = input5;
-  for (const p3 of path16) v2 = v2 !== null && typeof v2 === "object" ? v2[p3] : void 0;
+  for (const p3 of path17) v2 = v2 !== null && typeof v2 === "object" ? v2[p3] : void 0;
   return v2;
 }
 function describeIssue(issue3, key, value, s) {
@@ -81280,8 +81292,8 @@ var Transcript = class {
   redact;
   t0 = Date.now();
   log;
-  constructor(path16, redact, log = silentLogger) {
-    this.path = path16;
+  constructor(path17, redact, log = silentLogger) {
+    this.path = path17;
     this.redact = redact;
     this.log = log;
   }
@@ -81298,6 +81310,254 @@ var Transcript = class {
     return s ? new Promise((r2) => s.end(r2)) : Promise.resolve();
   }
 };
+
+// src/mcp/config.ts
+import { readFile as readFile3 } from "node:fs/promises";
+import path13 from "node:path";
+var MCP_JSON = ".mcp.json";
+var SERVER_NAME = /^[A-Za-z0-9_.-]{1,48}$/;
+async function loadMcpConfig(o2) {
+  const warnings = [];
+  const secrets = [];
+  const byName = /* @__PURE__ */ new Map();
+  const put = (list2) => {
+    for (const s of list2) {
+      byName.delete(s.name);
+      byName.set(s.name, s);
+    }
+  };
+  let fileText = null;
+  try {
+    fileText = await readFile3(path13.join(o2.workspace, MCP_JSON), "utf8");
+  } catch {
+  }
+  if (fileText !== null) put(parseJsonSource(fileText, MCP_JSON, null, warnings, secrets));
+  if (o2.agentServers !== void 0 && o2.agentServers !== null) {
+    const where2 = `agent file ${o2.agentFile ?? ""}`.trim();
+    put(parseAgentServers(o2.agentServers, where2, byName, warnings));
+  }
+  if (o2.input?.trim()) {
+    const env = o2.env ?? process.env;
+    const expand2 = (t2, w2) => expandVars(t2, env, w2, (v2) => secrets.push(v2));
+    put(parseJsonSource(o2.input, "input mcp-config", expand2, warnings, secrets));
+  }
+  return { servers: [...byName.values()], warnings, secrets: [...new Set(secrets)].filter((s) => s.length >= 8) };
+}
+function parseJsonSource(text, source, expand2, warnings, secrets) {
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    warnings.push(
+      `${source}: not valid JSON (${e.message}); its MCP servers are not started. Fix the JSON (a trailing comma or a comment is a common cause).`
+    );
+    return [];
+  }
+  if (!isRecord(data)) {
+    warnings.push(`${source}: must be a JSON object {"mcpServers": {...}}; its MCP servers are not started.`);
+    return [];
+  }
+  const servers = "mcpServers" in data ? data.mcpServers : expand2 ? data : void 0;
+  if (!isRecord(servers)) {
+    warnings.push(
+      `${source}: "mcpServers" must be an object of servers by name, e.g. {"mcpServers": {"db": {"command": "npx", "args": ["-y", "some-mcp-server"]}}}; no MCP servers from it.`
+    );
+    return [];
+  }
+  const out = [];
+  for (const [name, raw] of Object.entries(servers)) {
+    const s = parseServer(name, raw, source, expand2, warnings);
+    if (!s) continue;
+    if (expand2) {
+      const values = s.kind === "stdio" ? Object.values(s.env) : Object.values(s.headers);
+      secrets.push(...values);
+    }
+    out.push(s);
+  }
+  return out;
+}
+function parseAgentServers(raw, source, known, warnings) {
+  const entries = [];
+  if (Array.isArray(raw)) {
+    for (const item of raw) {
+      if (typeof item === "string") {
+        if (!known.has(item))
+          warnings.push(`${source}: mcpServers names "${item}", which no ${MCP_JSON} or mcp-config defines; left out.`);
+      } else if (isRecord(item)) entries.push(...Object.entries(item));
+      else warnings.push(`${source}: an mcpServers entry must be a server name or "name: {config}"; one is ignored.`);
+    }
+  } else if (isRecord(raw)) entries.push(...Object.entries(raw));
+  else {
+    warnings.push(`${source}: mcpServers must be a mapping of servers by name (or a list); ignored.`);
+    return [];
+  }
+  return entries.flatMap(([name, cfg]) => parseServer(name, cfg, source, null, warnings) ?? []);
+}
+function parseServer(name, raw, source, expand2, warnings) {
+  const bad = (what) => {
+    warnings.push(`${source}: MCP server "${name}" ${what}; it is not started.`);
+    return null;
+  };
+  if (!SERVER_NAME.test(name)) return bad('has a name outside letters, digits, "_", "-" and "." (48 at most)');
+  if (!isRecord(raw)) return bad('must be an object with "command" (stdio) or "url" (http)');
+  try {
+    const x3 = expand2 ?? ((t2) => t2);
+    const common = {
+      name,
+      source,
+      ...toolsField2(raw.tools),
+      ...timeoutField(raw.timeout)
+    };
+    const type = typeof raw.type === "string" ? raw.type.toLowerCase() : void 0;
+    if (type === "sse") return bad('uses the "sse" transport, which is deprecated and not supported; use "http"');
+    if (type === "http" || type === "streamable-http" || type === void 0 && raw.url !== void 0) {
+      if (typeof raw.url !== "string" || !raw.url) return bad(`needs "url": the server's Streamable HTTP endpoint`);
+      const url = x3(raw.url, `${name}.url`);
+      let parsed;
+      try {
+        parsed = new URL(url);
+      } catch {
+        return bad(`has "url" ${JSON.stringify(url)}, which is not a URL`);
+      }
+      if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return bad("needs an http(s) URL");
+      const headers = stringMap(raw.headers, "headers", bad, (v2, k2) => x3(v2, `${name}.headers.${k2}`));
+      if (!headers) return null;
+      return { ...common, kind: "http", url, headers };
+    }
+    if (type !== void 0 && type !== "stdio" && type !== "local")
+      return bad(`has type "${raw.type}"; use "stdio" (a command) or "http" (a URL)`);
+    if (typeof raw.command !== "string" || !raw.command.trim())
+      return bad('needs "command" (or "type": "http" and "url")');
+    if (raw.args !== void 0 && (!Array.isArray(raw.args) || raw.args.some((a) => typeof a !== "string")))
+      return bad('has "args" that is not a list of strings');
+    const args = (raw.args ?? []).map((a, i) => x3(a, `${name}.args[${i}]`));
+    const env = stringMap(raw.env, "env", bad, (v2, k2) => x3(v2, `${name}.env.${k2}`));
+    if (!env) return null;
+    return { ...common, kind: "stdio", command: x3(raw.command, `${name}.command`), args, env };
+  } catch (e) {
+    if (e instanceof Problem) return bad(e.message);
+    throw e;
+  }
+}
+function toolsField2(raw) {
+  if (raw === void 0 || raw === null) return {};
+  if (!Array.isArray(raw) || raw.some((t2) => typeof t2 !== "string"))
+    throw new Problem('has "tools" that is not a list of tool names');
+  const list2 = raw;
+  return list2.includes("*") ? {} : { tools: list2 };
+}
+function timeoutField(raw) {
+  if (raw === void 0 || raw === null) return {};
+  if (typeof raw !== "number" || !Number.isFinite(raw) || raw < 1e3 || raw > 6e5)
+    throw new Problem('has "timeout" outside 1000\u2026600000 (milliseconds per call)');
+  return { timeoutMs: Math.round(raw) };
+}
+function stringMap(raw, field, bad, map) {
+  if (raw === void 0 || raw === null) return {};
+  if (!isRecord(raw)) return bad(`has "${field}" that is not an object of strings`);
+  const out = {};
+  for (const [k2, v2] of Object.entries(raw)) {
+    if (typeof v2 !== "string" && typeof v2 !== "number" && typeof v2 !== "boolean")
+      return bad(`has "${field}.${k2}" that is not a string`);
+    out[k2] = map(String(v2), k2);
+  }
+  return out;
+}
+var Problem = class extends Error {
+};
+function expandVars(text, env, where2, used = () => {
+}) {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name, fallback) => {
+    const v2 = env[name];
+    if (v2 !== void 0 && v2 !== "") {
+      used(v2);
+      return v2;
+    }
+    if (fallback !== void 0) return fallback;
+    throw new Problem(
+      `uses \${${name}} in ${where2}, but ${name} is not set in the step's environment (add it under env:, or write \${${name}:-default})`
+    );
+  });
+}
+function isRecord(v2) {
+  return typeof v2 === "object" && v2 !== null && !Array.isArray(v2);
+}
+
+// src/mcp/names.ts
+var MCP_PREFIX = "mcp__";
+function normalizeName(part) {
+  return part.replace(/[^A-Za-z0-9_-]/g, "_");
+}
+function isMcpName(name) {
+  return name.startsWith(MCP_PREFIX);
+}
+function selectMcpTools(requested, available) {
+  if (requested === void 0) return [...available];
+  const wanted = requested.filter(isMcpName).map((r2) => normalizeMcpEntry(r2));
+  return available.filter((name) => wanted.some((w2) => name === w2 || name.startsWith(`${w2}__`)));
+}
+function normalizeMcpEntry(entry) {
+  const rest = entry.slice(MCP_PREFIX.length);
+  const cut2 = rest.indexOf("__");
+  return cut2 === -1 ? `${MCP_PREFIX}${normalizeName(rest)}` : `${MCP_PREFIX}${normalizeName(rest.slice(0, cut2))}__${normalizeName(rest.slice(cut2 + 2))}`;
+}
+
+// src/mcp/index.ts
+var NONE = {
+  tools: [],
+  secrets: [],
+  offer: () => [],
+  summary: () => [],
+  close: async () => {
+  }
+};
+async function startMcp(o2) {
+  const env = o2.env ?? process.env;
+  const config2 = await loadMcpConfig({
+    workspace: o2.workspace,
+    agentFile: o2.agentFile,
+    agentServers: o2.agentServers,
+    input: o2.input,
+    env
+  });
+  for (const w2 of config2.warnings) o2.log.warning(w2);
+  if (!config2.servers.length) return NONE;
+  o2.log.info(`MCP servers: starting ${config2.servers.map((s) => `${s.name} (${s.kind}, ${s.source})`).join(", ")}.`);
+  let hub;
+  try {
+    const { startMcpServers } = await import("./mcp-client.js");
+    hub = await startMcpServers({
+      servers: config2.servers,
+      workspace: o2.workspace,
+      sandbox: o2.sandbox ?? "auto",
+      allowedDomains: o2.allowedDomains,
+      env,
+      hiddenPaths: o2.hiddenPaths,
+      secrets: config2.secrets,
+      log: o2.log,
+      noSandboxSetup: o2.noSandboxSetup,
+      // Claude Code's variables for the same two timeouts, in ms.
+      startupTimeoutMs: o2.startupTimeoutMs ?? msFrom(env.MCP_TIMEOUT),
+      callTimeoutMs: o2.callTimeoutMs ?? msFrom(env.MCP_TOOL_TIMEOUT)
+    });
+  } catch (e) {
+    o2.log.warning(`MCP servers could not be started: ${errorMessage(e)}. The run goes on without them.`);
+    return NONE;
+  }
+  const names = hub.tools.map((t2) => t2.definition.name);
+  let closing = null;
+  return {
+    tools: hub.tools,
+    secrets: config2.secrets,
+    offer: (requested) => selectMcpTools(requested, names),
+    summary: () => hub.summary(),
+    close: () => closing ??= hub.close()
+  };
+}
+function msFrom(v2) {
+  const n = Number(v2);
+  return v2 && Number.isFinite(n) && n >= 1e3 ? n : void 0;
+}
 
 // src/pipeline/run.ts
 function readEnv2(env = process.env) {
@@ -81456,7 +81716,6 @@ async function runAgent(run2, catalog, git, branch, credentials) {
     onTodos: (todos) => run2.channel.progress.plan(todos),
     warn: (m2) => run2.log.warning(redact(m2))
   });
-  const offered = agentTools(run2, agent, [...TOOL_NAMES, ...BASH_COMPANIONS, ...extra.names]);
   const transcript = new Transcript(
     join13(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? "local"}-${event.comment.id}.jsonl`),
     redact,
@@ -81470,23 +81729,19 @@ async function runAgent(run2, catalog, git, branch, credentials) {
     env: process.env
   };
   let toolbox;
-  let opening;
   let result;
   const web = webUse();
+  const clientReady = createModelClient(modelAccess);
+  clientReady.catch(() => {
+  });
+  const webSearch = webSearchBackend(cfg.provider, model, clientReady);
+  const { mcpStarting, opening } = openTools(run2, agent, extra, credentials, webSearch);
+  let mcp;
+  let offered = [];
   try {
-    const clientReady = createModelClient(modelAccess);
-    opening = createToolbox({
-      ...sandboxSettings(run2, credentials),
-      tools: offered,
-      extraTools: extra.tools,
-      readOnlyRoots: agent.referenceRoots,
-      allowWorkflowChanges: cfg.allowWorkflowChanges,
-      webSearch: webSearchBackend(cfg.provider, model, clientReady)
-    });
-    const prepared = threadTask(run2);
-    const [, { task, images, notes }, client] = await Promise.all([opening, prepared, clientReady]);
+    const [opened, { task, images, notes }, client] = await Promise.all([opening, threadTask(run2), clientReady]);
     for (const n of notes) run2.log.info(redact(n));
-    toolbox = await opening;
+    ({ toolbox, offered } = opened);
     result = await runSession({
       client,
       agent,
@@ -81511,7 +81766,8 @@ async function runAgent(run2, catalog, git, branch, credentials) {
     });
   } catch (e) {
     if (!(e instanceof UserError)) run2.log.debug(String(e.stack));
-    toolbox ??= await opening?.catch(() => void 0);
+    toolbox ??= (await opening.catch(() => void 0))?.toolbox;
+    mcp ??= await mcpStarting.catch(() => void 0);
     result = {
       status: errorStatus("The agent could not start.", redact(errorMessage(e))),
       endedBy: "api-error",
@@ -81525,6 +81781,8 @@ async function runAgent(run2, catalog, git, branch, credentials) {
   }
   await restoreGit();
   run2.footer.push(...web.lines());
+  mcp ??= await mcpStarting.catch(() => void 0);
+  run2.footer.push(...mcp?.summary() ?? []);
   Object.assign(run2.figures, {
     turns: result.turns,
     toolCalls: result.toolCalls,
@@ -81532,7 +81790,32 @@ async function runAgent(run2, catalog, git, branch, credentials) {
     costUsd: result.costUsd
   });
   run2.status = result.status;
-  return { result, toolbox, offered, transcript };
+  return { result, toolbox, offered, transcript, mcp };
+}
+function openTools(run2, agent, session, credentials, webSearch) {
+  const mcpStarting = startMcp({
+    ...sandboxSettings(run2, credentials),
+    agentFile: agent.file,
+    agentServers: agent.mcpServers,
+    input: run2.cfg.mcpConfig,
+    log: run2.log
+  });
+  const opening = mcpStarting.then(async (m2) => {
+    const mcpNames = m2.offer(void 0);
+    const offered = agentTools(run2, agent, [...TOOL_NAMES, ...BASH_COMPANIONS, ...session.names, ...mcpNames]);
+    if (agent.builtin) offered.push(...offeredTools({ tools: null }, mcpNames, run2.cfg.allowedTools).offered);
+    const toolbox = await createToolbox({
+      ...sandboxSettings(run2, credentials),
+      tools: offered,
+      extraTools: [...session.tools, ...m2.tools],
+      secrets: [...credentials.secrets, ...m2.secrets],
+      readOnlyRoots: agent.referenceRoots,
+      allowWorkflowChanges: run2.cfg.allowWorkflowChanges,
+      webSearch
+    });
+    return { toolbox, offered };
+  });
+  return { mcpStarting, opening };
 }
 async function threadTask(run2) {
   const { cfg, env, event } = run2;
@@ -81557,7 +81840,7 @@ function summarizeInput(input5) {
 }
 
 // src/git/repository.ts
-import { copyFile, lstat as lstat3, mkdir as mkdir3, mkdtemp as mkdtemp2, readdir as readdir5, readFile as readFile3, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { copyFile, lstat as lstat3, mkdir as mkdir3, mkdtemp as mkdtemp2, readdir as readdir5, readFile as readFile4, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
 import { join as join16, resolve as resolve5 } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -85233,22 +85516,22 @@ function splitFields(t2, count2) {
   }
   return { head, path: t2.slice(at2) };
 }
-function skipReason(kind, path16, detail = "") {
+function skipReason(kind, path17, detail = "") {
   switch (kind) {
     case "nested-repository":
-      return `${path16} is a nested git repository and was not committed: the action commits no embedded repositories. Remove its .git folder to commit its files, or add it as a submodule yourself.`;
+      return `${path17} is a nested git repository and was not committed: the action commits no embedded repositories. Remove its .git folder to commit its files, or add it as a submodule yourself.`;
     case "submodule":
-      return `${path16} is a submodule: the action does not change submodule pointers, so its change was not committed.`;
+      return `${path17} is a submodule: the action does not change submodule pointers, so its change was not committed.`;
     case "special-file":
-      return `${path16} is not a regular file (a FIFO, socket or device) and was not committed.`;
+      return `${path17} is not a regular file (a FIFO, socket or device) and was not committed.`;
     case "unreadable":
-      return `${path16} could not be read by the action (check its permissions) and was not committed.`;
+      return `${path17} could not be read by the action (check its permissions) and was not committed.`;
     case "refused":
-      return detail ? `${path16} could not be added by git and was not committed (${detail}).` : `${path16} has a name git refuses to commit (a .git-like folder name, or .gitmodules as a symbolic link) and was not committed.`;
+      return detail ? `${path17} could not be added by git and was not committed (${detail}).` : `${path17} has a name git refuses to commit (a .git-like folder name, or .gitmodules as a symbolic link) and was not committed.`;
   }
 }
-function refusedByGit(path16, symlink) {
-  const segments = path16.split("/");
+function refusedByGit(path17, symlink) {
+  const segments = path17.split("/");
   if (segments.some((s) => /^(\.git|git~1)[. ]*(:.*)?$/i.test(s))) return true;
   return symlink && /^(\.gitmodules|gitmod~1)[. ]*$/i.test(segments[segments.length - 1]);
 }
@@ -85258,8 +85541,8 @@ async function exists(p3) {
 async function sortChanges(dir, entries) {
   const files = [];
   const skipped = [];
-  const skip = (path16, kind) => {
-    skipped.push({ path: path16, kind, reason: skipReason(kind, path16) });
+  const skip = (path17, kind) => {
+    skipped.push({ path: path17, kind, reason: skipReason(kind, path17) });
   };
   for (const e of entries) {
     if (e.kind === "untracked" && e.path.endsWith("/")) {
@@ -85356,9 +85639,9 @@ async function stageChanges(git, dir) {
   const status = await workspaceStatus(git);
   const unstaged = status.filter((e) => wanted.has(e.path) && (e.kind !== "tracked" || e.xy[1] !== "."));
   const left = new Set(unstaged.map((e) => e.path));
-  const refused = [...left].map((path16) => {
-    const detail = errors.find((l3) => l3.includes(path16)) ?? errors[0];
-    return { path: path16, kind: "refused", reason: skipReason("refused", path16, detail) };
+  const refused = [...left].map((path17) => {
+    const detail = errors.find((l3) => l3.includes(path17)) ?? errors[0];
+    return { path: path17, kind: "refused", reason: skipReason("refused", path17, detail) };
   });
   return { files: files.filter((f3) => !left.has(f3)), skipped: [...skipped, ...refused] };
 }
@@ -85368,10 +85651,10 @@ async function unstageGitlinks(git) {
   const t2 = out.split("\0");
   for (let i = 0; i + 1 < t2.length; i += 2) {
     const [srcMode, dstMode, srcSha] = t2[i].replace(/^:/, "").split(" ");
-    const path16 = t2[i + 1];
+    const path17 = t2[i + 1];
     if (srcMode !== GITLINK_MODE && dstMode !== GITLINK_MODE) continue;
-    if (srcMode === "000000") await git.exec(["update-index", "--force-remove", "--", path16]);
-    else await git.exec(["update-index", "--add", "--replace", "--cacheinfo", `${srcMode},${srcSha},${path16}`]);
+    if (srcMode === "000000") await git.exec(["update-index", "--force-remove", "--", path17]);
+    else await git.exec(["update-index", "--add", "--replace", "--cacheinfo", `${srcMode},${srcSha},${path17}`]);
   }
 }
 
@@ -85461,7 +85744,7 @@ var GitRepository = class {
     if (this.#snapshot === void 0) return;
     const configPath = join16(this.#gitDir, "config");
     const cst = await lstat3(configPath).catch(() => null);
-    const current = cst?.isFile() ? await readFile3(configPath, "utf8") : void 0;
+    const current = cst?.isFile() ? await readFile4(configPath, "utf8") : void 0;
     if (current !== this.#snapshot) {
       await rm2(configPath, { recursive: true, force: true });
       await writeFile2(configPath, this.#snapshot, { flag: "wx", mode: 420 });
@@ -85572,7 +85855,7 @@ var GitRepository = class {
     for (const name of await readdir5(dir))
       if (!before.has(name)) await rm2(join16(dir, name), { recursive: true, force: true });
     for (const [name, content] of before) {
-      const now = await readFile3(join16(dir, name)).catch(() => null);
+      const now = await readFile4(join16(dir, name)).catch(() => null);
       if (now && now.equals(content) && (await lstat3(join16(dir, name))).isFile()) continue;
       await rm2(join16(dir, name), { recursive: true, force: true });
       await writeFile2(join16(dir, name), content, { mode: 493 });
@@ -85582,13 +85865,13 @@ var GitRepository = class {
     await this.#guard();
     await this.stripCredentials();
     const configPath = join16(this.#gitDir, "config");
-    this.#snapshot = await readFile3(configPath, "utf8");
+    this.#snapshot = await readFile4(configPath, "utf8");
     this.#presentAtSnapshot = /* @__PURE__ */ new Set();
     for (const name of PLANTABLE)
       if (await lstat3(join16(this.#gitDir, name)).catch(() => null)) this.#presentAtSnapshot.add(name);
     this.#hooksAtSnapshot = /* @__PURE__ */ new Map();
     for (const e of await readdir5(join16(this.#gitDir, "hooks"), { withFileTypes: true }).catch(() => [])) {
-      if (e.isFile()) this.#hooksAtSnapshot.set(e.name, await readFile3(join16(this.#gitDir, "hooks", e.name)));
+      if (e.isFile()) this.#hooksAtSnapshot.set(e.name, await readFile4(join16(this.#gitDir, "hooks", e.name)));
     }
     return async () => {
       try {
@@ -85607,7 +85890,7 @@ var GitRepository = class {
     const entries = [...urls, ...this.#removed.splice(0)];
     if (!entries.length) return;
     const configPath = join16(this.#gitDir, "config");
-    const current = await readFile3(configPath, "utf8");
+    const current = await readFile4(configPath, "utf8");
     const text = `${current}${current.endsWith("\n") || !current ? "" : "\n"}${entries.map(([k2, v2]) => formatConfigEntry(k2, v2)).join("")}`;
     await rm2(configPath, { force: true });
     await writeFile2(configPath, text, { flag: "wx", mode: 420 });
@@ -85950,14 +86233,14 @@ import { join as join17 } from "node:path";
 
 // src/agents/builtin.ts
 import { existsSync as existsSync8, readdirSync as readdirSync2 } from "node:fs";
-import path13 from "node:path";
+import path14 from "node:path";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
 function builtinAgentsDir(entryUrl) {
-  const here = path13.dirname(fileURLToPath2(entryUrl));
+  const here = path14.dirname(fileURLToPath2(entryUrl));
   const candidates = [
-    path13.join(here, "agents"),
-    path13.join(here, "..", "agents"),
-    path13.join(here, "..", "..", "agents")
+    path14.join(here, "agents"),
+    path14.join(here, "..", "agents"),
+    path14.join(here, "..", "..", "agents")
   ];
   return candidates.find(holdsAgentFiles) ?? candidates[0];
 }
@@ -86198,8 +86481,8 @@ async function markReadyForReview(gh, pr2) {
 }
 
 // src/security/credential-files.ts
-import { lstat as lstat4, readdir as readdir6, readFile as readFile4, realpath as realpath5, stat as stat4 } from "node:fs/promises";
-import * as path14 from "node:path";
+import { lstat as lstat4, readdir as readdir6, readFile as readFile5, realpath as realpath5, stat as stat4 } from "node:fs/promises";
+import * as path15 from "node:path";
 var SCAN_MAX_DEPTH = 6;
 var SCAN_MAX_ENTRIES = 5e4;
 var SKIP_DIRS = /* @__PURE__ */ new Set([
@@ -86259,29 +86542,29 @@ function patternOf(name, parent) {
 }
 async function findCredentialFiles(opts) {
   const found = /* @__PURE__ */ new Map();
-  const workspace = await realpath5(opts.workspace).catch(() => path14.resolve(opts.workspace));
+  const workspace = await realpath5(opts.workspace).catch(() => path15.resolve(opts.workspace));
   const consider = async (p3, reason, pattern, within2) => {
     const real2 = await regularFile(p3);
-    if (!real2 || found.has(real2) || within2 && !real2.startsWith(within2 + path14.sep)) return;
+    if (!real2 || found.has(real2) || within2 && !real2.startsWith(within2 + path15.sep)) return;
     const secrets2 = await secretsOfFile(real2, pattern);
     if (!pattern.always && secrets2.length === 0) return;
     found.set(real2, { reason, secrets: secrets2 });
   };
   const env = opts.env;
-  const resolveIn = (v2) => path14.resolve(workspace, v2);
+  const resolveIn = (v2) => path15.resolve(workspace, v2);
   const usable = (v2) => !!v2 && v2.length < 4096 && !v2.includes("\0");
   for (const [name, value] of Object.entries(env)) {
     if (!usable(value)) continue;
     const why = `named by ${name}`;
-    const kindOf = (p3) => /^[._]netrc$/.test(path14.basename(p3)) ? "netrc" : p3.endsWith(".json") ? "json" : "text";
+    const kindOf = (p3) => /^[._]netrc$/.test(path15.basename(p3)) ? "netrc" : p3.endsWith(".json") ? "json" : "text";
     if (ENV_LISTS.includes(name)) {
-      for (const part of value.split(path14.delimiter).filter(Boolean)) {
+      for (const part of value.split(path15.delimiter).filter(Boolean)) {
         await consider(resolveIn(part), why, { kind: "text", always: true });
       }
     } else if (ENV_DIRS[name]) {
       for (const f3 of ENV_DIRS[name]) {
-        const p3 = path14.join(resolveIn(value), f3);
-        await consider(p3, why, patternOf(f3, path14.basename(path14.dirname(p3))) ?? { kind: kindOf(p3), always: true });
+        const p3 = path15.join(resolveIn(value), f3);
+        await consider(p3, why, patternOf(f3, path15.basename(path15.dirname(p3))) ?? { kind: kindOf(p3), always: true });
       }
     } else if (ENV_CONDITIONAL.includes(name)) {
       await consider(resolveIn(value), why, { kind: kindOf(value), always: false });
@@ -86290,15 +86573,15 @@ async function findCredentialFiles(opts) {
     }
   }
   if (opts.home) {
-    const home = await realpath5(opts.home).catch(() => path14.resolve(opts.home));
+    const home = await realpath5(opts.home).catch(() => path15.resolve(opts.home));
     const why = "a well-known credential file in HOME";
     for (const e of await readdir6(home, { withFileTypes: true }).catch(() => [])) {
-      const pattern = patternOf(e.name, path14.basename(home));
-      if (pattern && (e.isFile() || e.isSymbolicLink())) await consider(path14.join(home, e.name), why, pattern, home);
+      const pattern = patternOf(e.name, path15.basename(home));
+      if (pattern && (e.isFile() || e.isSymbolicLink())) await consider(path15.join(home, e.name), why, pattern, home);
     }
     for (const rel of HOME_FILES) {
-      const p3 = path14.join(home, rel);
-      const pattern = patternOf(path14.basename(p3), path14.basename(path14.dirname(p3))) ?? {
+      const p3 = path15.join(home, rel);
+      const pattern = patternOf(path15.basename(p3), path15.basename(path15.dirname(p3))) ?? {
         kind: "text",
         always: !rel.endsWith(".yml")
       };
@@ -86329,10 +86612,10 @@ async function findCredentialFiles(opts) {
       scanned += es2.length;
       for (const e of es2) {
         if (e.isDirectory()) {
-          if (!SKIP_DIRS.has(e.name)) next.push(path14.join(d2, e.name));
+          if (!SKIP_DIRS.has(e.name)) next.push(path15.join(d2, e.name));
         } else if (e.isFile() || e.isSymbolicLink()) {
-          const pattern = patternOf(e.name, path14.basename(d2));
-          if (pattern) hits.push({ p: path14.join(d2, e.name), pattern });
+          const pattern = patternOf(e.name, path15.basename(d2));
+          if (pattern) hits.push({ p: path15.join(d2, e.name), pattern });
         }
       }
     }
@@ -86356,10 +86639,10 @@ async function findCredentialFiles(opts) {
 async function credentialChanges(changed, workspace, paths) {
   if (!paths.length) return [];
   const hidden = new Set(paths);
-  const root = await realpath5(workspace).catch(() => path14.resolve(workspace));
+  const root = await realpath5(workspace).catch(() => path15.resolve(workspace));
   const out = [];
   for (const rel of changed) {
-    const abs2 = path14.join(root, rel);
+    const abs2 = path15.join(root, rel);
     const real2 = await realpath5(abs2).catch(() => abs2);
     if (hidden.has(abs2) || hidden.has(real2)) out.push(rel);
   }
@@ -86384,7 +86667,7 @@ async function regularFile(p3) {
 async function secretsOfFile(real2, pattern) {
   const st2 = await lstat4(real2).catch(() => null);
   if (!st2 || st2.size > MAX_PARSE_BYTES) return [];
-  const text = await readFile4(real2, "utf8").catch(() => "");
+  const text = await readFile5(real2, "utf8").catch(() => "");
   return secretsIn(text, pattern.kind, pattern.always);
 }
 var SECRET_KEY = /(?:secret|secret[-_]?key|password|passwd|token|private[-_]?key|authorization|auth|authident|api[-_]?key|access[-_]?key|key[-_]?data)$/i;
@@ -86508,8 +86791,8 @@ function loadLinter() {
     secretLintProfiler2.setEnabled(false);
     const kept = rules2.filter((r2) => r2.meta.id !== "@secretlint/secretlint-rule-filter-comments");
     const config2 = { rules: kept.map((rule) => ({ id: rule.meta.id, rule })) };
-    return (text, path16) => lintSource2({
-      source: { content: text, filePath: `/dev/null/${path16}`, ext: extname(path16), contentType: "text" },
+    return (text, path17) => lintSource2({
+      source: { content: text, filePath: `/dev/null/${path17}`, ext: extname(path17), contentType: "text" },
       options: { config: config2, maskSecrets: true, noPhysicFilePath: true }
     });
   })();
@@ -86590,8 +86873,8 @@ function* parseDiff(diff) {
     } else if (line.startsWith("diff --git ")) {
       const ended2 = done();
       if (ended2) yield ended2;
-      const path16 = pathOfHeader(line.slice("diff --git ".length));
-      file = { path: path16, ...commit ? { commit } : {}, raw: "", hunks: [], added: 0, removed: 0 };
+      const path17 = pathOfHeader(line.slice("diff --git ".length));
+      file = { path: path17, ...commit ? { commit } : {}, raw: "", hunks: [], added: 0, removed: 0 };
     } else if (/^commit [0-9a-f]{7,64}$/.test(line)) {
       const ended2 = done();
       if (ended2) yield ended2;
@@ -86630,8 +86913,8 @@ function knownHits(text, forms, max) {
   }
   return [...hits].map(([line, form]) => ({ line, form }));
 }
-async function lintHits(text, path16) {
-  const result = await (await loadLinter())(text, path16);
+async function lintHits(text, path17) {
+  const result = await (await loadLinter())(text, path17);
   return result.messages.map((m2) => ({
     line: m2.loc.start.line,
     rule: `secretlint ${m2.ruleId.replace(/^@secretlint\/secretlint-rule-/, "")} (${m2.messageId})`
@@ -86666,7 +86949,7 @@ async function scan({
   for (const h3 of knownHits(nameText, forms, Infinity)) badNames.add(names[h3.line - 1]);
   for (const h3 of await lintHits(nameText, "file-names.txt")) badNames.add(names[h3.line - 1]);
   if (badNames.size) report2({ file: WITHHELD_NAME, line: 0, rule: plural2(badNames.size, "file name") });
-  const shown2 = (path16) => badNames.has(path16) ? WITHHELD_NAME : path16;
+  const shown2 = (path17) => badNames.has(path17) ? WITHHELD_NAME : path17;
   for (const f3 of parsed) {
     const text = f3.raw;
     const binary = text.slice(0, 8e3).includes("\0");
@@ -87372,7 +87655,7 @@ async function afterAcknowledge(run2, gate, secrets, opened) {
   secrets.protect(credentials.secrets);
   const agent = await runAgent(run2, co.catalog, co.git, co.branch, credentials);
   if ("ended" in agent) return reportEarly(run2, agent.ended);
-  const verifyOutput = await verify(run2, agent.toolbox, agent.offered, credentials);
+  const verifyOutput = await verify(run2, agent.toolbox, agent.offered, credentials).finally(() => agent.mcp?.close());
   await agent.toolbox?.close();
   const pushed = await commitAndPush(run2, co.git, {
     branch: co.branch,

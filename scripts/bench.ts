@@ -23,6 +23,7 @@ import { launchAction, DIST, type ActionRun } from '../test-support/launcher.ts'
 import { SERVICE_FILES } from '../test-support/health-scenario.ts';
 import { createToolbox, prepareSandbox, runCommand } from '../src/tools/index.ts';
 import { repoContext } from '../src/repo-context/index.ts';
+import { FILESYSTEM_SERVER_BIN, installFilesystemServer } from '../test-support/mcp-servers.ts';
 
 const args = process.argv.slice(2);
 const SMOKE = args.includes('--smoke');
@@ -124,7 +125,11 @@ async function rssHook(): Promise<string> {
 }
 
 /** A fresh world (origin over HTTP, checkout, GitHub and Anthropic stand-ins), one run of dist/index.js, its figures. */
-async function runOnce(script: Turn[], inputs: Record<string, string>): Promise<RunFigures> {
+async function runOnce(
+  script: Turn[],
+  inputs: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+): Promise<RunFigures> {
   const origin = await createOrigin({ files: SERVICE_FILES });
   const http = await serveOverHttp(origin, { token: GITHUB_TOKEN, repoFullName: REPO });
   const workspace = await checkoutLikeActions(
@@ -185,6 +190,7 @@ async function runOnce(script: Turn[], inputs: Record<string, string>): Promise<
       apiUrl: gh.url,
       entry: ENTRY,
       env: {
+        ...extraEnv,
         GITHUB_SERVER_URL: http.serverUrl,
         NODE_OPTIONS: `--require ${hook}${process.env.BENCH_NODE_OPTIONS ? ` ${process.env.BENCH_NODE_OPTIONS}` : ''}`,
       },
@@ -312,10 +318,11 @@ async function task(
   script: () => Turn[],
   inputs: Record<string, string>,
   runs: number,
+  env: Record<string, string> = {},
 ): Promise<TaskFigures> {
   const all: RunFigures[] = [];
   for (let i = 0; i < runs; i++) {
-    const f = await runOnce(script(), inputs);
+    const f = await runOnce(script(), inputs, env);
     log(
       `  ${name} #${i + 1}: ${f.wallMs.toFixed(0)} ms, ${(f.peakRssBytes / MiB).toFixed(1)} MiB, first request at ${f.firstRequestMs.toFixed(0)} ms`,
     );
@@ -507,6 +514,20 @@ async function main(): Promise<void> {
   const five = await task('5-turn', fiveTurns, { sandbox: sandboxMode }, RUNS);
   log('5-turn task, sandbox off');
   const fiveOff = await task('5-turn off', fiveTurns, { sandbox: 'off' }, SMOKE ? 1 : RUNS);
+  // Three MCP servers (server-filesystem, 14 tools each) from the mcp-config input: what their tools add to the first
+  // request, and what starting them (in parallel, in the sandbox) adds before it.
+  log('5-turn task with 3 MCP servers');
+  const servers = await installFilesystemServer();
+  const three = Object.fromEntries(
+    ['fs1', 'fs2', 'fs3'].map((n) => [n, { command: FILESYSTEM_SERVER_BIN, args: ['.'] }]),
+  );
+  const mcp = await task(
+    '5-turn mcp',
+    fiveTurns,
+    { sandbox: sandboxMode, 'mcp-config': JSON.stringify({ mcpServers: three }) },
+    SMOKE ? 1 : RUNS,
+    { PATH: servers.path },
+  ).finally(() => servers.close());
   log('5-turn task through the local CLI');
   const cliRuns: Array<{ wallMs: number; peakRssBytes: number }> = [];
   for (let i = 0; i < RUNS; i++) cliRuns.push(await runCliOnce(fiveTurns(), sandboxMode));
@@ -522,7 +543,7 @@ async function main(): Promise<void> {
     SMOKE ? 1 : Math.max(1, Math.ceil(RUNS / 2)) | 1,
   );
   // The scripts are written so every call succeeds: an error result means a tool or the script broke.
-  const toolErrors = five.toolErrors + fiveOff.toolErrors + fifty.toolErrors;
+  const toolErrors = five.toolErrors + fiveOff.toolErrors + mcp.toolErrors + fifty.toolErrors;
   if (toolErrors)
     throw new Error(
       `bench: ${toolErrors} scripted tool call(s) returned an error result; see the transcript (BENCH_VERBOSE=1).`,
@@ -561,6 +582,12 @@ async function main(): Promise<void> {
       target: '≤ 12 KB',
       ok: five.firstRequestBytes <= 12_000,
     },
+    {
+      what: 'first request, 3 MCP servers (42 tools)',
+      value: `${kb(mcp.firstRequestBytes)} (+${kb(mcp.firstRequestBytes - five.firstRequestBytes)})`,
+      target: '',
+    },
+    { what: 'process start → first model request, 3 MCP servers', value: ms(mcp.firstRequestMs), target: '' },
     {
       what: 'later requests, 50-turn (median; growth per turn)',
       value: `${kb(fifty.laterRequestBytes)} (+${kb(fifty.laterRequestGrowthBytes)})`,
@@ -623,6 +650,7 @@ async function main(): Promise<void> {
     runs: RUNS,
     five,
     fiveOff,
+    mcp,
     cli,
     fifty,
     sandbox,

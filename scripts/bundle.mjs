@@ -35,13 +35,14 @@ const sideEffectFree = {
  * files of their own, which src/model/provider.ts imports only when `provider` names them: a run on the Anthropic
  * API never parses them. So is the prompt with its Markdown renderer (GFM and HTML parsers, GitHub's sanitizer
  * allowlist: ~850 KB), which src/session/session.ts imports when a run reaches the model: a comment that is not a
- * command, or is refused, never parses it (~0.1 s less at every start).
+ * command, or is refused, never parses it (~0.1 s less at every start). And so is the MCP client (the official SDK
+ * with its schemas and JSON-schema validator), which src/mcp/index.ts imports only when a server is configured.
  */
 /** @type {import('esbuild').Plugin} */
 const providerFiles = {
   name: 'provider-files',
   setup(b) {
-    b.onResolve({ filter: /^\.\/(provider-bedrock|provider-vertex|prompt)\.ts$/ }, (args) =>
+    b.onResolve({ filter: /^\.\/(provider-bedrock|provider-vertex|prompt|mcp-client)\.ts$/ }, (args) =>
       args.kind === 'entry-point' ? undefined : { path: args.path.replace(/\.ts$/, '.js'), external: true },
     );
   },
@@ -78,6 +79,7 @@ await build({
     'provider-bedrock': 'src/model/provider-bedrock.ts',
     'provider-vertex': 'src/model/provider-vertex.ts',
     prompt: 'src/session/prompt.ts',
+    'mcp-client': 'src/mcp/mcp-client.ts',
   },
   outdir: 'dist',
 });

@@ -46,6 +46,8 @@ export interface AgentDefinition {
   referenceRoots: string[];
   builtin: boolean;
   format: AgentFormat;
+  /** The raw `mcpServers` (Claude Code, Gemini) or `mcp-servers` (Copilot) frontmatter value; parsed in src/mcp. */
+  mcpServers?: unknown;
   /** What in the file was ignored or replaced, each naming the file and line; logged when this agent runs. */
   warnings: readonly string[];
 }
@@ -84,7 +86,16 @@ const NAME_RE = /^[a-z0-9](?:[a-z0-9_-]|\.(?=[a-z0-9_-]))*$/i;
 /** Claude Code's limit: it skips larger files. */
 const MAX_FILE_BYTES = 1024 * 1024;
 /** Fields read here (normalised keys); others are ignored (debug log). */
-const KNOWN_FIELDS = new Set(['name', 'description', 'tools', 'disallowedtools', 'model', 'maxturns', 'timeoutmins']);
+const KNOWN_FIELDS = new Set([
+  'name',
+  'description',
+  'tools',
+  'disallowedtools',
+  'model',
+  'maxturns',
+  'timeoutmins',
+  'mcpservers',
+]);
 
 export interface ParseOptions {
   /** Links resolving outside this folder are dropped from `referenceRoots`. Default: the agent file's folder. */
@@ -164,6 +175,7 @@ export function parseAgentFile(file: string, text: string, opts: ParseOptions = 
     referenceRoots: referenceRoots(abs, body, opts.confineTo ?? path.dirname(abs), log),
     builtin: opts.builtin ?? false,
     format,
+    ...(fm.data.mcpservers !== undefined ? { mcpServers: fm.data.mcpservers } : {}),
     warnings,
   };
 }

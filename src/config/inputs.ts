@@ -31,6 +31,8 @@ export interface Config {
   readonly createPr: boolean;
   readonly anthropicBaseUrl: string;
   readonly provider: Provider;
+  /** The raw `mcp-config` JSON ('' = none); parsed, expanded and validated in src/mcp. */
+  readonly mcpConfig: string;
 }
 
 function list(name: string): string[] {
@@ -111,5 +113,6 @@ export function readConfig(): Config {
     createPr: bool(Input.CreatePr, true),
     anthropicBaseUrl: core.getInput(Input.AnthropicBaseUrl) || process.env.ANTHROPIC_BASE_URL || '',
     provider,
+    mcpConfig: core.getInput(Input.McpConfig),
   };
 }

@@ -4,19 +4,20 @@
  */
 import { join } from 'node:path';
 import { UserError, errorMessage } from '../errors.ts';
-import { findAgent, type AgentCatalog, type AgentDefinition } from '../agents/definition.ts';
+import { findAgent, offeredTools, type AgentCatalog, type AgentDefinition } from '../agents/definition.ts';
 import type { LoopResult } from '../session/loop.ts';
 import type { ModelInfo } from '../model/models.ts';
 import { createModelClient, providerModelId } from '../model/provider.ts';
 import { fetchThreadImages, runSession } from '../session/session.ts';
-import { sessionTools } from '../session/session-tools.ts';
+import { sessionTools, type SessionTools } from '../session/session-tools.ts';
 import type { StatusBlock } from '../session/status.ts';
 import type { Repository } from '../git/index.ts';
 import { listThread } from '../github/comments.ts';
 import { BASH_COMPANIONS, Output, TOOL_NAMES } from '../constants.ts';
 import { Transcript } from '../session/transcript.ts';
-import { createToolbox, type Toolbox, type ToolboxOptions } from '../tools/index.ts';
+import { createToolbox, type Toolbox, type ToolboxOptions, type WebSearchBackend } from '../tools/index.ts';
 import type { CredentialFiles } from '../security/credential-files.ts';
+import { startMcp, type McpSetup } from '../mcp/index.ts';
 import { errorStatus, type Run } from './run.ts';
 import { agentModel, agentTools, runBudgets } from './agent-setup.ts';
 import { webSearchBackend, webUse } from './web.ts';
@@ -28,6 +29,8 @@ export interface AgentRun {
   /** The tools the agent was offered. */
   readonly offered: readonly string[];
   readonly transcript: Transcript;
+  /** The MCP servers: running until the caller closes them (their process groups are killed at exit regardless). */
+  readonly mcp: McpSetup | undefined;
 }
 
 export type AgentRunResult = { readonly ended: StatusBlock } | AgentRun;
@@ -76,14 +79,12 @@ export async function runAgent(
     `Working (${agent.name}, ${cfg.provider === 'anthropic' ? model.id : `${providerModelId(cfg.provider, model.id)} on ${cfg.provider}`})`,
   );
   const restoreGit = await git.hideCredentials();
-  // The names this run has: the built-ins, and the tools from outside the toolbox (session, MCP) once they exist.
   // TodoWrite's plan becomes the progress comment's checklist; a skill that cannot be used is a warning.
   const extra = await sessionTools({
     workspace: env.workspace,
     onTodos: (todos) => run.channel.progress.plan(todos),
     warn: (m) => run.log.warning(redact(m)),
   });
-  const offered = agentTools(run, agent, [...TOOL_NAMES, ...BASH_COMPANIONS, ...extra.names]);
   const transcript = new Transcript(
     join(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? 'local'}-${event.comment.id}.jsonl`),
     redact,
@@ -97,24 +98,20 @@ export async function runAgent(
     env: process.env,
   };
   let toolbox: Toolbox | undefined;
-  let opening: Promise<Toolbox> | undefined;
   let result: LoopResult;
   const web = webUse();
+  // Independent waits, together: the MCP servers then the toolbox (sandbox probe), the thread from GitHub and its
+  // images, the model client (SDK and credentials; WebSearch uses it too).
+  const clientReady = createModelClient(modelAccess);
+  clientReady.catch(() => {});
+  const webSearch = webSearchBackend(cfg.provider, model, clientReady);
+  const { mcpStarting, opening } = openTools(run, agent, extra, credentials, webSearch);
+  let mcp: McpSetup | undefined;
+  let offered: readonly string[] = [];
   try {
-    // Independent waits, together: the sandbox probe, the thread from GitHub, the model client (SDK and credentials).
-    const clientReady = createModelClient(modelAccess);
-    opening = createToolbox({
-      ...sandboxSettings(run, credentials),
-      tools: offered,
-      extraTools: extra.tools,
-      readOnlyRoots: agent.referenceRoots,
-      allowWorkflowChanges: cfg.allowWorkflowChanges,
-      webSearch: webSearchBackend(cfg.provider, model, clientReady),
-    });
-    const prepared = threadTask(run);
-    const [, { task, images, notes }, client] = await Promise.all([opening, prepared, clientReady]);
+    const [opened, { task, images, notes }, client] = await Promise.all([opening, threadTask(run), clientReady]);
     for (const n of notes) run.log.info(redact(n));
-    toolbox = await opening;
+    ({ toolbox, offered } = opened);
     result = await runSession({
       client,
       agent,
@@ -140,7 +137,8 @@ export async function runAgent(
   } catch (e) {
     if (!(e instanceof UserError)) run.log.debug(String((e as Error).stack));
     // A toolbox that did open is closed by the caller, whatever failed beside it (its proxy would keep the process alive).
-    toolbox ??= await opening?.catch(() => undefined);
+    toolbox ??= (await opening.catch(() => undefined))?.toolbox;
+    mcp ??= await mcpStarting.catch(() => undefined);
     result = {
       status: errorStatus('The agent could not start.', redact(errorMessage(e))),
       endedBy: 'api-error',
@@ -154,6 +152,8 @@ export async function runAgent(
   }
   await restoreGit();
   run.footer.push(...web.lines());
+  mcp ??= await mcpStarting.catch(() => undefined);
+  run.footer.push(...(mcp?.summary() ?? []));
   Object.assign(run.figures, {
     turns: result.turns,
     toolCalls: result.toolCalls,
@@ -161,7 +161,45 @@ export async function runAgent(
     costUsd: result.costUsd,
   });
   run.status = result.status;
-  return { result, toolbox, offered, transcript };
+  return { result, toolbox, offered, transcript, mcp };
+}
+
+/**
+ * The MCP servers start beside the thread and the model client (they need no GitHub and no model); the toolbox takes
+ * their tools once they are up, so what the agent is offered is decided then, among every name the run has.
+ */
+function openTools(
+  run: Run,
+  agent: AgentDefinition,
+  session: SessionTools,
+  credentials: CredentialFiles,
+  webSearch: WebSearchBackend,
+): { mcpStarting: Promise<McpSetup>; opening: Promise<{ toolbox: Toolbox; offered: string[] }> } {
+  const mcpStarting = startMcp({
+    ...sandboxSettings(run, credentials),
+    agentFile: agent.file,
+    agentServers: agent.mcpServers,
+    input: run.cfg.mcpConfig,
+    log: run.log,
+  });
+  const opening = mcpStarting.then(async (m) => {
+    const mcpNames = m.offer(undefined);
+    const offered = agentTools(run, agent, [...TOOL_NAMES, ...BASH_COMPANIONS, ...session.names, ...mcpNames]);
+    // A built-in agent gets every server the repository or workflow configured (within allowed-tools): its tools line
+    // names the built-ins only because it cannot know the servers.
+    if (agent.builtin) offered.push(...offeredTools({ tools: null }, mcpNames, run.cfg.allowedTools).offered);
+    const toolbox = await createToolbox({
+      ...sandboxSettings(run, credentials),
+      tools: offered,
+      extraTools: [...session.tools, ...m.tools],
+      secrets: [...credentials.secrets, ...m.secrets],
+      readOnlyRoots: agent.referenceRoots,
+      allowWorkflowChanges: run.cfg.allowWorkflowChanges,
+      webSearch,
+    });
+    return { toolbox, offered };
+  });
+  return { mcpStarting, opening };
 }
 
 /**

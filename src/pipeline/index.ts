@@ -149,7 +149,7 @@ async function afterAcknowledge(
   secrets.protect(credentials.secrets);
   const agent = await runAgent(run, co.catalog, co.git, co.branch, credentials);
   if ('ended' in agent) return reportEarly(run, agent.ended);
-  const verifyOutput = await verify(run, agent.toolbox, agent.offered, credentials);
+  const verifyOutput = await verify(run, agent.toolbox, agent.offered, credentials).finally(() => agent.mcp?.close());
   await agent.toolbox?.close();
   const pushed = await commitAndPush(run, co.git, {
     branch: co.branch,

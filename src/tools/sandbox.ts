@@ -9,7 +9,7 @@
  * moves), brings a proxy stack and seccomp helper binaries into our bundle, and does not know about the runner's
  * folders or the workspace's .git; the mounts we need are a dozen bwrap arguments we can test here.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { MAX_TMPFS_BYTES, prepareLimits } from './limits.ts';
@@ -479,6 +479,27 @@ export function execCommand(command: string, opts: ExecOptions): Promise<Command
       finish();
     });
   });
+}
+
+/** A word for `bash -c`: single-quoted unless it is plainly safe. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Starts a long-lived program (an MCP server) in the sandbox, the way Bash runs a command — same jail, same network
+ * rule, limits and environment handling — but with stdin, stdout and stderr piped to the caller, and in a process
+ * group of its own so that the caller can kill it whole. `env` is the whole environment it gets (the caller picks it;
+ * nothing from the action is added). The caller owns the process: nothing here times it out.
+ */
+export function spawnInSandbox(
+  sandbox: Sandbox,
+  argv: readonly [string, ...string[]],
+  workspace: string,
+  env: Record<string, string>,
+): ChildProcessWithoutNullStreams {
+  const { file, args, env: spawnEnv } = sandbox.wrap(`exec ${argv.map(shellQuote).join(' ')}`, workspace, env);
+  return spawn(file, args, { cwd: workspace, env: spawnEnv, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 /** Keeps the head and the tail of a long output, and counts what fell between. */
