@@ -21,6 +21,7 @@ export const Input = {
   CreatePr: 'create-pr',
   AnthropicBaseUrl: 'anthropic-base-url',
   Provider: 'provider',
+  CommitSigning: 'commit-signing',
 } as const;
 
 export const Output = {
@@ -50,6 +51,8 @@ export type ToolName = (typeof TOOL_NAMES)[number];
 
 /** How Bash runs: sandboxed when possible, always, or never (the `sandbox` input). */
 export type SandboxMode = 'auto' | 'required' | 'off';
+/** How the work is committed: through GitHub's API (signed), with `git push` (unsigned), or the API when it can. */
+export type CommitSigning = 'auto' | 'api' | 'git';
 
 /** Where the model runs (the `provider` input). */
 export type Provider = 'anthropic' | 'bedrock' | 'vertex';

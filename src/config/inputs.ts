@@ -4,6 +4,7 @@ import {
   Input,
   STATUSES,
   TOOL_NAMES,
+  type CommitSigning,
   type Provider,
   type SandboxMode,
   type Status,
@@ -39,6 +40,8 @@ export interface Config {
   readonly createPr: boolean;
   readonly anthropicBaseUrl: string;
   readonly provider: Provider;
+  /** 'auto': GitHub's commit API (signed) when it can carry the change, else git push; 'api' or 'git' only. */
+  readonly commitSigning: CommitSigning;
 }
 
 function list(name: string): string[] {
@@ -119,5 +122,6 @@ export function readConfig(): Config {
     createPr: bool(Input.CreatePr, true),
     anthropicBaseUrl: core.getInput(Input.AnthropicBaseUrl) || process.env.ANTHROPIC_BASE_URL || '',
     provider,
+    commitSigning: oneOf<CommitSigning>(Input.CommitSigning, ['auto', 'api', 'git'], 'auto'),
   };
 }

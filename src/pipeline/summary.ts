@@ -11,6 +11,7 @@ export async function writeJobSummary(
   redact: (s: string) => string,
   notes: readonly string[] = [],
   footer: readonly string[] = [],
+  patch?: string,
 ): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   const u = figures.usage;
@@ -40,6 +41,10 @@ export async function writeJobSummary(
     ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`),
   ].join('\n');
   const noted = notes.map((n) => `- ${n.replace(/\n/g, ' ')}\n`).join('');
-  const body = `## /${agent}: ${status.status}\n\n${table}\n\n${noted ? `${noted}\n` : ''}<details><summary>Run excerpt</summary>\n\n${fenced(excerpt.slice(-4000))}\n\n</details>\n`;
+  // The work that could not be published (a refused or failed push), so it is not lost with the runner.
+  const kept = patch
+    ? `\n<details><summary>The work as a patch</summary>\n\n${fenced(patch, 'diff')}\n\n</details>\n`
+    : '';
+  const body = `## /${agent}: ${status.status}\n\n${table}\n\n${noted ? `${noted}\n` : ''}<details><summary>Run excerpt</summary>\n\n${fenced(excerpt.slice(-4000))}\n\n</details>\n${kept}`;
   await core.summary.addRaw(redact(body)).write();
 }
