@@ -125,7 +125,7 @@ export function readBlobs(git: GitCommandManager, shas: readonly string[]): Prom
       try {
         resolve(parseBatch(Buffer.concat(chunks)));
       } catch (e) {
-        reject(e);
+        reject(e instanceof Error ? e : new Error(String(e)));
       }
     });
     child.stdin.end(wanted.map((s) => `${s}\n`).join(''));
