@@ -158,7 +158,8 @@ export function commitOnBranch(
           'UNPROCESSABLE',
           `A path was requested for deletion which does not exist as of commit oid \`${head}\``,
         );
-      git(['update-index', '--force-remove', '--', d.path], { env });
+      // Mode 0 removes the entry; --index-info needs no work tree (this is a bare repository).
+      git(['update-index', '--index-info'], { env, input: Buffer.from(`0 ${'0'.repeat(40)}\t${d.path}\n`) });
     }
     for (const a of additions) {
       if (!RFC4648.test(a.contents))
