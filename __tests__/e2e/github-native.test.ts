@@ -12,7 +12,7 @@ import { git, listBranches, readBranch } from '../../test-support/git.ts';
 import { requireTools } from '../../test-support/system-tools.ts';
 
 const { test, after } = requireTools('bwrap');
-const T = { timeout: 240_000 };
+const T = { timeout: 290_000 };
 
 const scenarios: Scenario[] = [];
 after(() => Promise.all(scenarios.map((s) => s.close())));
@@ -31,7 +31,8 @@ const done = (summary: string): Turn => ({
 });
 
 function statusComment(s: Scenario): string {
-  const c = s.gh.state.comments.find((x) => /^STATUS: /m.test(x.body));
+  // The report: on the pull request when there is one (posted after the progress comment), else the latter.
+  const c = s.gh.state.comments.filter((x) => /^STATUS: /m.test(x.body)).at(-1);
   assert.ok(c, 'a STATUS comment was posted');
   return c.body;
 }
