@@ -42,7 +42,11 @@ export class CommitRefused extends Error {
 /** Publishes HEAD on `branch`; null when there is nothing to publish. Throws CommitRefused or the push's error. */
 export async function publish(run: Run, git: Repository, branch: string): Promise<Published | null> {
   const mode = run.cfg.commitSigning;
-  if (mode !== 'git') {
+  // A cancelled job has seconds left: one git push saves the work faster than the API's several round trips.
+  const cancelled = run.cancelled.aborted && mode === 'auto';
+  if (cancelled)
+    run.footer.push('pushed unsigned: the job was cancelled, and git push is the quickest way to save the work');
+  if (mode !== 'git' && !cancelled) {
     const api = await throughApi(run, git, branch);
     if ('published' in api) return api.published;
     if ('refused' in api) throw new CommitRefused(api.refused);
