@@ -8,20 +8,31 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSchema, execute, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import {
+  buildClientSchema,
+  execute,
+  parse,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+  type IntrospectionQuery,
+} from 'graphql';
 
 let schema: GraphQLSchema | undefined;
 /** Milliseconds the schema took to build in this process (0 until built). */
 export let graphqlSchemaLoadMs = 0;
 
-/** GitHub's published schema, built once per process (about a second: the SDL is 1.2 MB). */
+/** GitHub's published schema, built once per process from its introspection JSON (half a second; the SDL takes more). */
 export function githubGraphqlSchema(): GraphQLSchema {
   if (schema) return schema;
   const started = Date.now();
   const dir = dirname(fileURLToPath(import.meta.resolve('@octokit/graphql-schema')));
-  // The published SDL repeats a few fields and deprecates some interface implementations alone; GitHub's server
-  // accepts it as is, so the stand-in does too (validating documents against it is unaffected).
-  schema = buildSchema(readFileSync(join(dir, 'schema.graphql'), 'utf8'), { assumeValidSDL: true, assumeValid: true });
+  const json = JSON.parse(readFileSync(join(dir, 'schema.json'), 'utf8')) as {
+    data?: IntrospectionQuery;
+  } & IntrospectionQuery;
+  // The published schema deprecates some interface implementations alone, which graphql-js's schema validation
+  // refuses; GitHub's server serves it as is, so the stand-in takes it as valid (validating documents is unaffected).
+  schema = buildClientSchema(json.data ?? json, { assumeValid: true });
   graphqlSchemaLoadMs = Date.now() - started;
   return schema;
 }

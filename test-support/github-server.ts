@@ -7,13 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { loadGitHubOpenApi, type MatchedOperation, type RequestToCheck } from './github-openapi.ts';
-import {
-  answerGraphql,
-  commitOnBranch,
-  githubGraphqlSchema,
-  GitHubGraphqlError,
-  type CommitOnBranchInput,
-} from './github-graphql.ts';
+import { answerGraphql, commitOnBranch, GitHubGraphqlError, type CommitOnBranchInput } from './github-graphql.ts';
 
 type Json = Record<string, unknown>;
 
@@ -334,8 +328,6 @@ interface Reply {
 export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn> {
   const wasLoaded = loaded;
   const openapi = await loadGitHubOpenApi();
-  // Built now, not on the first GraphQL request: a second or more that would otherwise stall the stand-in mid-run.
-  if (seed.validate !== false) githubGraphqlSchema();
   loaded = true;
   let serverUrl = (seed.serverUrl ?? 'https://github.com').replace(/\/$/, '');
   const now = () => (seed.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
