@@ -4,7 +4,7 @@
  * (`commit-signing: auto`) or when asked to (`git`). The API commit carries exactly what the local commit holds —
  * the files git staged after the secret gate and the credential-file exclusion — read from git's objects.
  */
-import { errorMessage } from '../errors.ts';
+import { abortReason, errorMessage } from '../errors.ts';
 import type { Repository, TreeDiff } from '../git/index.ts';
 import {
   commitFailure,
@@ -45,7 +45,9 @@ export async function publish(run: Run, git: Repository, branch: string): Promis
   // A cancelled job has seconds left: one git push saves the work faster than the API's several round trips.
   const cancelled = run.cancelled.aborted && mode === 'auto';
   if (cancelled)
-    run.footer.push('pushed unsigned: the job was cancelled, and git push is the quickest way to save the work');
+    run.footer.push(
+      `pushed unsigned: the run was stopped (${errorMessage(abortReason(run.cancelled))}); git push is the quickest way to save the work`,
+    );
   if (mode !== 'git' && !cancelled) {
     const api = await throughApi(run, git, branch);
     if ('published' in api) return api.published;
