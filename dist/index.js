@@ -54643,7 +54643,7 @@ var require_lib = __commonJS({
       };
     })();
     var __awaiter3 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P3, generator) {
-      function adopt(value) {
+      function adopt2(value) {
         return value instanceof P3 ? value : new P3(function(resolve7) {
           resolve7(value);
         });
@@ -54664,7 +54664,7 @@ var require_lib = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve7(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve7(result.value) : adopt2(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -66823,7 +66823,7 @@ import * as os3 from "os";
 import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P3, generator) {
-  function adopt(value) {
+  function adopt2(value) {
     return value instanceof P3 ? value : new P3(function(resolve7) {
       resolve7(value);
     });
@@ -66844,7 +66844,7 @@ var __awaiter = function(thisArg, _arguments, P3, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve7(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve7(result.value) : adopt2(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -67174,7 +67174,8 @@ var Input = {
   CreatePr: "create-pr",
   AnthropicBaseUrl: "anthropic-base-url",
   Provider: "provider",
-  McpConfig: "mcp-config"
+  McpConfig: "mcp-config",
+  CommitSigning: "commit-signing"
 };
 var Output = {
   Status: "status",
@@ -67414,7 +67415,8 @@ function readConfig() {
     createPr: bool(Input.CreatePr, true),
     anthropicBaseUrl: getInput(Input.AnthropicBaseUrl) || process.env.ANTHROPIC_BASE_URL || "",
     provider,
-    mcpConfig: getInput(Input.McpConfig)
+    mcpConfig: getInput(Input.McpConfig),
+    commitSigning: oneOf(Input.CommitSigning, ["auto", "api", "git"], "auto")
   };
 }
 
@@ -67712,7 +67714,7 @@ var Context = class {
 var httpClient = __toESM(require_lib(), 1);
 var import_undici = __toESM(require_undici(), 1);
 var __awaiter2 = function(thisArg, _arguments, P3, generator) {
-  function adopt(value) {
+  function adopt2(value) {
     return value instanceof P3 ? value : new P3(function(resolve7) {
       resolve7(value);
     });
@@ -67733,7 +67735,7 @@ var __awaiter2 = function(thisArg, _arguments, P3, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve7(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve7(result.value) : adopt2(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -72128,7 +72130,12 @@ throttling.triggersNotification = triggersNotification;
 
 // src/github/client.ts
 var immediate = { key: () => ({ schedule: (_options, job) => job() }) };
-function createGitHub(token, baseUrl2, log) {
+function graphqlUrlFor(apiUrl, explicit) {
+  if (explicit) return explicit.replace(/\/+$/, "");
+  const api = apiUrl.replace(/\/+$/, "");
+  return /\/api\/v3$/.test(api) ? api.replace(/\/api\/v3$/, "/api/graphql") : `${api}/graphql`;
+}
+function createGitHub(token, baseUrl2, log, graphqlUrl) {
   const options2 = {
     baseUrl: baseUrl2,
     userAgent: "backend-developer-action",
@@ -72150,7 +72157,9 @@ function createGitHub(token, baseUrl2, log) {
       }
     }
   };
-  return getOctokit(token, options2, retry, throttling);
+  const gh = getOctokit(token, options2, retry, throttling);
+  if (graphqlUrl) gh.graphql = gh.graphql.defaults({ url: graphqlUrlFor(baseUrl2, graphqlUrl) });
+  return gh;
 }
 
 // src/github/create-once.ts
@@ -79850,7 +79859,7 @@ function createMatcher(opts = {}) {
   const busy = /* @__PURE__ */ new Set();
   let seq = 0;
   let closed = false;
-  const spawn4 = () => {
+  const spawn5 = () => {
     const w2 = new Worker2(workerUrl(), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
     w2.on("error", () => {
     });
@@ -79861,7 +79870,7 @@ function createMatcher(opts = {}) {
     return w2;
   };
   const take = () => {
-    const w2 = idle.pop() ?? spawn4();
+    const w2 = idle.pop() ?? spawn5();
     w2.ref();
     busy.add(w2);
     return w2;
@@ -79914,7 +79923,7 @@ function createMatcher(opts = {}) {
     },
     warm() {
       if (closed || idle.length || busy.size) return;
-      const w2 = spawn4();
+      const w2 = spawn5();
       w2.unref();
       idle.push(w2);
     },
@@ -81566,11 +81575,13 @@ function readEnv2(env = process.env) {
   if (!owner || !repo)
     throw new UserError("GITHUB_REPOSITORY is not set to owner/name: run this action from a GitHub Actions workflow.");
   const serverUrl = (env.GITHUB_SERVER_URL ?? "https://github.com").replace(/\/$/, "");
+  const apiUrl = (env.GITHUB_API_URL ?? "https://api.github.com").replace(/\/$/, "");
   return {
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
     repo: { owner, repo },
     repoFullName: full,
-    apiUrl: (env.GITHUB_API_URL ?? "https://api.github.com").replace(/\/$/, ""),
+    apiUrl,
+    graphqlUrl: graphqlUrlFor(apiUrl, env.GITHUB_GRAPHQL_URL),
     serverUrl,
     runUrl: `${serverUrl}/${full}/actions/runs/${env.GITHUB_RUN_ID ?? ""}`,
     runnerTemp: env.RUNNER_TEMP || env.TMPDIR || "/tmp"
@@ -85658,6 +85669,110 @@ async function unstageGitlinks(git) {
   }
 }
 
+// src/git/tree-changes.ts
+import { spawn as spawn4 } from "node:child_process";
+var REGULAR = "100644";
+var MODE_NAMES = {
+  "100755": "an executable file",
+  "120000": "a symlink",
+  "160000": "a submodule"
+};
+function parseRawDiff(out) {
+  const t2 = out.split("\0");
+  const changes = [];
+  for (let i = 0; i + 1 < t2.length; i += 2) {
+    const head = t2[i].replace(/^:/, "");
+    if (!head) break;
+    const [oldMode, newMode, , blob, status] = head.split(" ");
+    changes.push({ path: t2[i + 1], status: status.slice(0, 1), oldMode, newMode, blob });
+  }
+  return changes;
+}
+function inexpressibleChange(changes) {
+  for (const c3 of changes) {
+    const modes = c3.status === "D" ? [c3.oldMode] : c3.status === "A" ? [c3.newMode] : [c3.oldMode, c3.newMode];
+    const odd = modes.find((m2) => m2 !== REGULAR);
+    if (odd) {
+      const what = MODE_NAMES[odd] ?? `a file of mode ${odd}`;
+      if (c3.status === "D" && odd !== "160000" && odd !== "120000") continue;
+      const verb = c3.status === "D" ? "deletes" : c3.status === "A" ? "adds" : "changes";
+      return `the change ${verb} ${what} (${c3.path}), which GitHub's commit API cannot express`;
+    }
+  }
+  return null;
+}
+async function treeDiff(git, from, to2) {
+  const out = await git.exec(["diff-tree", "-r", "--raw", "-z", "--no-renames", "--no-ext-diff", from, to2, "--"]);
+  const changes = parseRawDiff(out);
+  const kept = changes.filter((c3) => c3.status !== "D");
+  const sizes = await blobSizes(
+    git,
+    to2,
+    kept.map((c3) => c3.path)
+  );
+  let bytes2 = 0;
+  let largest = null;
+  for (const c3 of kept) {
+    const size = sizes.get(c3.path) ?? 0;
+    bytes2 += size;
+    if (!largest || size > largest.bytes) largest = { path: c3.path, bytes: size };
+  }
+  return { changes, inexpressible: inexpressibleChange(changes), bytes: bytes2, largest };
+}
+async function blobSizes(git, commit, paths) {
+  const sizes = /* @__PURE__ */ new Map();
+  for (const chunk of chunked(paths)) {
+    const out = await git.exec(["ls-tree", "-r", "-l", "-z", commit, "--", ...chunk], { env: LITERAL_PATHSPECS });
+    for (const entry of out.split("\0")) {
+      const tab = entry.indexOf("	");
+      if (tab < 0) continue;
+      const size = Number(entry.slice(0, tab).trim().split(/\s+/)[3]);
+      sizes.set(entry.slice(tab + 1), Number.isFinite(size) ? size : 0);
+    }
+  }
+  return sizes;
+}
+function readBlobs(git, shas) {
+  const wanted = [...new Set(shas)];
+  if (!wanted.length) return Promise.resolve(/* @__PURE__ */ new Map());
+  return new Promise((resolve7, reject) => {
+    const child = spawn4("git", ["cat-file", "--batch"], {
+      cwd: git.settings.workTree,
+      env: gitEnvironment(git.settings),
+      stdio: ["pipe", "pipe", "pipe"]
+    });
+    const chunks = [];
+    let stderr = "";
+    child.stdout.on("data", (c3) => chunks.push(c3));
+    child.stderr.setEncoding("utf8").on("data", (d2) => stderr += d2);
+    child.on("error", reject);
+    child.on("close", (code2) => {
+      if (code2 !== 0) return reject(new Error(`git cat-file failed (exit ${code2}): ${stderr.trim()}`));
+      try {
+        resolve7(parseBatch(Buffer.concat(chunks)));
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+    child.stdin.end(wanted.map((s) => `${s}
+`).join(""));
+  });
+}
+function parseBatch(out) {
+  const blobs = /* @__PURE__ */ new Map();
+  let at2 = 0;
+  while (at2 < out.length) {
+    const nl = out.indexOf(10, at2);
+    if (nl < 0) break;
+    const [sha, type, size] = out.subarray(at2, nl).toString("latin1").split(" ");
+    if (type === "missing" || size === void 0) throw new Error(`git has no object ${sha}`);
+    const n = Number(size);
+    blobs.set(sha, out.subarray(nl + 1, nl + 1 + n));
+    at2 = nl + 1 + n + 1;
+  }
+  return blobs;
+}
+
 // src/git/repository.ts
 var CREDENTIAL_KEYS = /^(http\..*\.?extraheader|include\.path|includeif\..*\.path|credential\..*)$/;
 var PLANTABLE = ["commondir", "config.worktree", "index.lock"];
@@ -86066,6 +86181,35 @@ ${trailers.join("\n")}
     const out = await this.#try(["symbolic-ref", "--short", "-q", "HEAD"]);
     return out?.trim() || null;
   }
+  async treeDiff(from, to2 = "HEAD") {
+    await this.#guard();
+    return treeDiff(this.#git, from, to2);
+  }
+  async readBlobs(shas) {
+    await this.#guard();
+    return readBlobs(this.#git, shas);
+  }
+  async commitMessage(sha) {
+    return this.#run(["log", "-1", "--format=%B", sha, "--"]);
+  }
+  async fetchHead(branch) {
+    if (!isValidBranchName(branch)) throw branchError("branch", branch);
+    await this.#guard();
+    if (!(await this.#remoteHeads([branch])).has(branch)) return null;
+    await this.#fetch([branch]);
+    return (await this.#run(["rev-parse", "--verify", "-q", `refs/remotes/origin/${branch}^{commit}`])).trim();
+  }
+  async pathsChanged(from, to2) {
+    const out = await this.#run([...NAMES_DIFF, from, to2, "--"]);
+    return out.split("\0").filter(Boolean);
+  }
+  async adopt(branch, sha) {
+    await this.fetchHead(branch);
+    if (await this.#try(["cat-file", "-e", `${sha}^{commit}`]) === null)
+      throw new Error(`the commit ${sha} did not arrive with ${branch} from ${this.remoteUrl}`);
+    await this.#reattach();
+    await this.#run(["reset", "-q", "--keep", sha]);
+  }
   #identityEnv() {
     const { name, email: email2 } = this.#identity;
     return { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email2, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email2 };
@@ -86473,11 +86617,9 @@ async function ensurePullRequest(gh, repo, spec) {
     throw e;
   }
 }
+var MARK_READY_FOR_REVIEW = "mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }";
 async function markReadyForReview(gh, pr2) {
-  await gh.graphql(
-    "mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }",
-    { id: pr2.nodeId }
-  );
+  await gh.graphql(MARK_READY_FOR_REVIEW, { id: pr2.nodeId });
 }
 
 // src/security/credential-files.ts
@@ -87056,6 +87198,170 @@ async function secretGate({ repo, knownSecrets, log, limits, exclude }) {
   };
 }
 
+// src/github/commits.ts
+var CREATE_COMMIT_ON_BRANCH = `mutation CreateCommitOnBranch($input: CreateCommitOnBranchInput!) {
+  createCommitOnBranch(input: $input) {
+    commit { oid url }
+  }
+}`;
+async function createCommitOnBranch(gh, c3) {
+  const { headline, body, ...rest } = c3;
+  const data = await gh.graphql(
+    CREATE_COMMIT_ON_BRANCH,
+    {
+      input: {
+        branch: { repositoryNameWithOwner: rest.repositoryNameWithOwner, branchName: rest.branchName },
+        expectedHeadOid: rest.expectedHeadOid,
+        message: body ? { headline, body } : { headline },
+        fileChanges: rest.fileChanges
+      }
+    }
+  );
+  const commit = data.createCommitOnBranch?.commit;
+  if (!commit) throw new Error("GitHub answered createCommitOnBranch without a commit");
+  return commit;
+}
+async function createBranch(gh, repo, branch, sha) {
+  try {
+    await gh.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha });
+    return "created";
+  } catch (e) {
+    if (httpStatus(e) === 422 && /already exists/i.test(errorMessage(e))) return "exists";
+    throw e;
+  }
+}
+function graphqlErrors(e) {
+  const errors = e?.errors;
+  return Array.isArray(errors) ? errors : [];
+}
+function commitFailure(e) {
+  const entries = graphqlErrors(e);
+  const messages2 = entries.map((x3) => x3.message ?? "").filter(Boolean);
+  const text = messages2.join(" ") || errorMessage(e);
+  const status = httpStatus(e);
+  if (entries.some((x3) => x3.type === "STALE_DATA") || /expected branch to point to/i.test(text))
+    return { kind: "stale" };
+  if (/rule violation|repository rule|protected branch|GH013|GH006/i.test(text))
+    return { kind: "refused", what: `a rule on the branch rejected the commit: ${firstLines(text)}` };
+  if (entries.some((x3) => x3.type === "FORBIDDEN") || status === 403 || /resource not accessible by (integration|personal access token)|must have (write|push) access/i.test(text))
+    return {
+      kind: "refused",
+      what: `the token may not write to the repository (it needs the contents: write permission): ${firstLines(text)}`
+    };
+  if (/doesn't exist on type 'Mutation'/i.test(text))
+    return { kind: "unavailable", reason: `this GitHub does not offer createCommitOnBranch (${firstLines(text)})` };
+  if (status === 404) return { kind: "unavailable", reason: "this GitHub's GraphQL API was not found" };
+  return { kind: "unavailable", reason: `GitHub's commit API failed: ${firstLines(text)}` };
+}
+function firstLines(text) {
+  const t2 = text.replace(/^Request failed due to following response errors:\s*-?\s*/i, "").replace(/\s+/g, " ");
+  return t2.length > 300 ? `${t2.slice(0, 300)}\u2026` : t2.trim();
+}
+
+// src/pipeline/api-commit.ts
+var MAX_COMMIT_ATTEMPTS = 3;
+var API_FILE_LIMIT = 25 * 1024 * 1024;
+var API_TOTAL_LIMIT = 30 * 1024 * 1024;
+var CommitRefused = class extends Error {
+  name = "CommitRefused";
+};
+async function publish(run2, git, branch) {
+  const mode = run2.cfg.commitSigning;
+  const cancelled = run2.cancelled.aborted && mode === "auto";
+  if (cancelled)
+    run2.footer.push(
+      `pushed unsigned: the run was stopped (${errorMessage(abortReason(run2.cancelled))}); git push is the quickest way to save the work`
+    );
+  if (mode !== "git" && !cancelled) {
+    const api = await throughApi(run2, git, branch);
+    if ("published" in api) return api.published;
+    if ("refused" in api) throw new CommitRefused(api.refused);
+    if (mode === "api")
+      throw new CommitRefused(
+        `commit-signing is api, but ${api.unsigned}. Set commit-signing: auto to push such changes unsigned with git`
+      );
+    run2.footer.push(`pushed unsigned: ${api.unsigned}`);
+    run2.log.info(`Pushing with git instead of GitHub's commit API: ${api.unsigned}.`);
+  }
+  const p3 = await git.push(branch);
+  return { branch: p3.branch, sha: p3.sha, fallback: p3.fallback, signed: false };
+}
+async function throughApi(run2, git, branch) {
+  const start = git.startSha();
+  const head = await git.headSha();
+  if (head === start) return { published: null };
+  const diff = await git.treeDiff(start, head);
+  if (!diff.changes.length) return { published: null };
+  const cannot = whyNot(diff);
+  if (cannot) return { unsigned: cannot };
+  const blobs = await git.readBlobs(diff.changes.filter((c3) => c3.status !== "D").map((c3) => c3.blob));
+  const fileChanges = {
+    additions: diff.changes.filter((c3) => c3.status !== "D").map((c3) => ({ path: c3.path, contents: blobs.get(c3.blob).toString("base64") })),
+    deletions: diff.changes.filter((c3) => c3.status === "D").map((c3) => ({ path: c3.path }))
+  };
+  const message = (await git.commitMessage(head)).replace(/\s+$/, "");
+  const nl = message.indexOf("\n");
+  const headline = nl < 0 ? message : message.slice(0, nl);
+  const body = nl < 0 ? "" : message.slice(nl + 1).replace(/^\n+/, "");
+  const commit = (onto, expectedHeadOid) => createCommitOnBranch(run2.gh, {
+    repositoryNameWithOwner: run2.env.repoFullName,
+    branchName: onto,
+    expectedHeadOid,
+    headline,
+    body,
+    fileChanges
+  });
+  const ours = new Set(diff.changes.map((c3) => c3.path));
+  try {
+    let expected = await git.fetchHead(branch) ?? await ensureBranch(run2, git, branch, start);
+    for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS && expected; attempt++) {
+      if (expected !== start && (await git.pathsChanged(start, expected)).some((p3) => ours.has(p3))) break;
+      try {
+        const done = await commit(branch, expected);
+        return { published: await adopt(run2, git, branch, done, false) };
+      } catch (e) {
+        if (commitFailure(e).kind !== "stale") throw e;
+        run2.log.info(`${branch} moved on meanwhile (attempt ${attempt} of ${MAX_COMMIT_ATTEMPTS}); refetching it.`);
+        expected = await git.fetchHead(branch);
+      }
+    }
+    let fallback = `${branch}-${head.slice(0, 8)}`;
+    if (await createBranch(run2.gh, run2.env.repo, fallback, start) === "exists") {
+      fallback = `${fallback}-${Date.now().toString(36)}`;
+      await createBranch(run2.gh, run2.env.repo, fallback, start);
+    }
+    return { published: await adopt(run2, git, fallback, await commit(fallback, start), true) };
+  } catch (e) {
+    const f3 = commitFailure(e);
+    if (f3.kind === "refused") return { refused: `GitHub refused the commit: ${f3.what}` };
+    if (f3.kind === "unavailable") return { unsigned: f3.reason };
+    return { unsigned: `the branch kept moving: ${errorMessage(e)}` };
+  }
+}
+function whyNot(diff) {
+  if (diff.inexpressible) return diff.inexpressible;
+  const mib3 = (n) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  if (diff.largest && diff.largest.bytes > API_FILE_LIMIT)
+    return `${diff.largest.path} is ${mib3(diff.largest.bytes)}, over the ${mib3(API_FILE_LIMIT)} a file may have through GitHub's commit API`;
+  if (diff.bytes > API_TOTAL_LIMIT)
+    return `the change is ${mib3(diff.bytes)}, over the ${mib3(API_TOTAL_LIMIT)} the action sends through GitHub's commit API at once`;
+  return null;
+}
+async function ensureBranch(run2, git, branch, start) {
+  if (await createBranch(run2.gh, run2.env.repo, branch, start) === "created") return start;
+  return git.fetchHead(branch);
+}
+async function adopt(run2, git, branch, c3, fallback) {
+  try {
+    await git.adopt(branch, c3.oid);
+  } catch (e) {
+    run2.notes.push(
+      `The commit is on ${branch} (${c3.oid.slice(0, 8)}), but the runner's checkout could not be moved to it: ${run2.redact(errorMessage(e))}.`
+    );
+  }
+  return { branch, sha: c3.oid, fallback, signed: true };
+}
+
 // src/github/checks.ts
 var CONCLUSION = {
   COMPLETE: "success",
@@ -87101,9 +87407,9 @@ var Progress = class {
   header;
   publish;
   minIntervalMs;
-  constructor(header, publish, minIntervalMs = 1e4) {
+  constructor(header, publish2, minIntervalMs = 1e4) {
     this.header = header;
-    this.publish = publish;
+    this.publish = publish2;
     this.minIntervalMs = minIntervalMs;
   }
   phase(name) {
@@ -87235,7 +87541,8 @@ function renderStatusComment(i) {
 }
 
 // src/pipeline/summary.ts
-async function writeJobSummary(agent, status, figures, excerpt, redact, notes = [], footer = [], plan = []) {
+async function writeJobSummary(agent, status, figures, excerpt, redact, extras = {}) {
+  const { notes = [], footer = [], plan = [], patch } = extras;
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   const u2 = figures.usage;
   const rows = [
@@ -87266,6 +87573,13 @@ async function writeJobSummary(agent, status, figures, excerpt, redact, notes = 
   const planned = plan.length ? `${renderPlan(plan)}
 
 ` : "";
+  const kept = patch ? `
+<details><summary>The work as a patch</summary>
+
+${fenced(patch, "diff")}
+
+</details>
+` : "";
   const body = `## /${agent}: ${status.status}
 
 ${table}
@@ -87276,7 +87590,7 @@ ${noted ? `${noted}
 ${fenced(excerpt.slice(-4e3))}
 
 </details>
-`;
+${kept}`;
   await summary.addRaw(redact(body)).write();
 }
 
@@ -87345,7 +87659,8 @@ async function report(run2, p3) {
   await Promise.all([postStatus(run2, body, p3.pr?.number ?? issue3), postCheck(run2, body, p3)]);
   setStatusOutputs(run2.outputs, status, figures);
   const plan = run2.channel.progress.latestPlan;
-  await writeJobSummary(run2.agentName, status, figures, p3.lastText, redact, run2.notes, run2.footer, plan).catch(
+  const extras = { notes: run2.notes, footer: run2.footer, plan, patch: run2.patch };
+  await writeJobSummary(run2.agentName, status, figures, p3.lastText, redact, extras).catch(
     (e) => run2.log.warning(`Job summary: ${errorMessage(e)}`)
   );
   run2.log.info(redact(`/${run2.agentName}: ${status.status} \u2014 ${status.summary} (${figuresLine(figures)})`));
@@ -87467,15 +87782,17 @@ async function commitAndPush(run2, git, c3) {
         coAuthors: [`${comment.user.login} <${comment.user.id}+${comment.user.login}@users.noreply.github.com>`],
         exclude: leftOut.excluded
       });
-      const p3 = await git.push(branch);
-      headSha = p3.sha || sha || headSha;
-      pushedBranch = p3.branch;
-      pushed = true;
-      if (p3.fallback)
+      const p3 = await publish(run2, git, branch);
+      headSha = p3?.sha || sha || headSha;
+      pushedBranch = p3?.branch ?? branch;
+      pushed = !!p3;
+      if (p3?.fallback)
         notes.push(`${branch} moved on meanwhile and could not be rebased cleanly; the work is on ${p3.branch}.`);
     } catch (e) {
-      notes.push(`Pushing failed: ${redact(errorMessage(e))}. The commit stays in the runner's workspace only.`);
-      worsen(run2, "ERROR", `push failed: ${redact(errorMessage(e))}`);
+      if (e instanceof CommitRefused) notes.push(`${redact(e.message)}. Nothing was pushed.`);
+      else notes.push(`Pushing failed: ${redact(errorMessage(e))}. The commit stays in the runner's workspace only.`);
+      worsen(run2, "ERROR", e instanceof CommitRefused ? redact(e.message) : `push failed: ${redact(errorMessage(e))}`);
+      await keepPatch(run2, git);
     }
   }
   run2.outputs.set(Output.Branch, pushedBranch);
@@ -87531,6 +87848,19 @@ Closes #${issue3.number}`
   if (!run2.status.files.length) notes.push("Nothing changed in the repository, so nothing was committed.");
   return pr2;
 }
+var PATCH_LIMIT = 512 * 1024;
+async function keepPatch(run2, git) {
+  try {
+    const diff = await git.diffSinceStart();
+    if (!diff) return;
+    run2.patch = diff.length > PATCH_LIMIT ? `${diff.slice(0, PATCH_LIMIT)}
+\u2026 (cut at ${PATCH_LIMIT} bytes)
+` : diff;
+    run2.notes.push("The work is kept as a patch in the job summary (`git apply` it on the branch).");
+  } catch (e) {
+    run2.log.warning(`Could not keep the work as a patch: ${run2.redact(errorMessage(e))}`);
+  }
+}
 async function diffHash(git) {
   try {
     const diff = await git.diffSinceStart();
@@ -87579,7 +87909,7 @@ async function runPipeline(i) {
     throw new UserError(
       "Input 'github-token' is empty: leave it at its default (${{ github.token }}) or pass an app token."
     );
-  const gh = createGitHub(cfg.githubToken, env.apiUrl, log);
+  const gh = createGitHub(cfg.githubToken, env.apiUrl, log, env.graphqlUrl);
   const me2 = new Identity((m2) => log.warning(m2));
   const agentName = gate.command.agent;
   const refused = await checkPermission(gh, me2, env.repo, { cfg, event, agentName, log });

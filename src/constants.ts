@@ -22,6 +22,7 @@ export const Input = {
   AnthropicBaseUrl: 'anthropic-base-url',
   Provider: 'provider',
   McpConfig: 'mcp-config',
+  CommitSigning: 'commit-signing',
 } as const;
 
 export const Output = {
@@ -67,6 +68,8 @@ export type ToolName = (typeof TOOL_NAMES)[number];
 
 /** How Bash runs: sandboxed when possible, always, or never (the `sandbox` input). */
 export type SandboxMode = 'auto' | 'required' | 'off';
+/** How the work is committed: through GitHub's API (signed), with `git push` (unsigned), or the API when it can. */
+export type CommitSigning = 'auto' | 'api' | 'git';
 
 /** Where the model runs (the `provider` input). */
 export type Provider = 'anthropic' | 'bedrock' | 'vertex';

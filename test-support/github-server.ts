@@ -5,7 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { loadGitHubOpenApi, type MatchedOperation, type RequestToCheck } from './github-openapi.ts';
+import { answerGraphql, commitOnBranch, GitHubGraphqlError, type CommitOnBranchInput } from './github-graphql.ts';
 
 type Json = Record<string, unknown>;
 
@@ -71,6 +73,8 @@ export interface TokenInfo {
   login: string;
   /** `installation` tokens (GITHUB_TOKEN, app tokens) may create check runs; `user` tokens (PATs) get 403. */
   kind?: 'installation' | 'user';
+  /** The token's `contents` permission (default write): `read` makes every write to the repository's git 403. */
+  contents?: 'read' | 'write';
 }
 
 export interface RepoRecord {
@@ -204,6 +208,11 @@ export interface GitHubSeed {
    * it; `false` skips the ajv validators, which compile lazily per operation (slow the first time): for benchmarks.
    */
   validate?: boolean;
+  /**
+   * GitHub Enterprise Server's layout on one host: REST under `/api/v3`, GraphQL at `/api/graphql`, and every other
+   * path (the repositories' smart HTTP) forwarded to `gitUrl`. `serverUrl` becomes the stand-in's own root URL.
+   */
+  ghes?: { gitUrl?: string };
 }
 
 export interface Fault {
@@ -251,6 +260,12 @@ export interface GitHubStandIn {
   violations: string[];
   /** Milliseconds the OpenAPI description took to load in this process (0 when it was cached). */
   openApiLoadMs: number;
+  /** Where GraphQL is served: `${root}/graphql`, or `${root}/api/graphql` for GHES. */
+  graphqlUrl: string;
+  /** Runs before each GraphQL mutation takes effect (a test moves a branch here, as a concurrent push would). */
+  beforeMutation: ((field: string) => void) | undefined;
+  /** The commits createCommitOnBranch made, in order. */
+  apiCommits: Array<{ branch: string; oid: string; login: string }>;
   assertNoViolations(): void;
   inject(fault: Fault): void;
   addUser(login: string, type?: UserRecord['type']): UserRecord;
@@ -314,7 +329,7 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
   const wasLoaded = loaded;
   const openapi = await loadGitHubOpenApi();
   loaded = true;
-  const serverUrl = (seed.serverUrl ?? 'https://github.com').replace(/\/$/, '');
+  let serverUrl = (seed.serverUrl ?? 'https://github.com').replace(/\/$/, '');
   const now = () => (seed.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const mainRepo = seed.repo ?? 'octo-org/hello-world';
   const ids = {
@@ -350,6 +365,10 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
   const violations: string[] = [];
   let rateRemaining = 5000;
   let url = '';
+  const apiCommits: GitHubStandIn['apiCommits'] = [];
+  const hooks: { beforeMutation: GitHubStandIn['beforeMutation'] } = { beforeMutation: undefined };
+  const restPrefix = seed.ghes ? '/api/v3' : '';
+  const graphqlPath = seed.ghes ? '/api/graphql' : '/graphql';
 
   // ---- seeding helpers -------------------------------------------------------------------------------------------
   function addUser(login: string, type?: UserRecord['type']): UserRecord {
@@ -1312,6 +1331,45 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
       };
     },
 
+    'git/create-ref': (c) => {
+      const b = c.body as { ref: string; sha: string };
+      const token = Object.values(state.tokens).find((t) => t.login === c.login);
+      if (token?.contents === 'read')
+        throw new HttpError(403, {
+          message: 'Resource not accessible by integration',
+          documentation_url: c.op.docsUrl,
+          status: '403',
+        });
+      if (!/^refs\/[^/]+\/.+/.test(b.ref))
+        throw new HttpError(422, {
+          message: 'Reference name is not valid',
+          documentation_url: c.op.docsUrl,
+          status: '422',
+        });
+      if (!commitExists(c.repo.fullName, b.sha))
+        throw new HttpError(422, { message: 'Object does not exist', documentation_url: c.op.docsUrl, status: '422' });
+      const branch = b.ref.replace(/^refs\/heads\//, '');
+      if (branchesOf(c.repo.fullName)[branch] !== undefined)
+        throw new HttpError(422, {
+          message: 'Reference already exists',
+          documentation_url: c.op.docsUrl,
+          status: '422',
+        });
+      if (seed.gitDir && c.repo.fullName === mainRepo) git('update-ref', b.ref, b.sha, '');
+      else setBranch(c.repo.fullName, branch, b.sha);
+      const a = `${api()}/repos/${c.repo.fullName}/git/${b.ref}`;
+      return {
+        status: 201,
+        body: {
+          ref: b.ref,
+          node_id: `REF_kwDO${Buffer.from(b.ref).toString('base64url')}`,
+          url: a,
+          object: { type: 'commit', sha: b.sha, url: `${api()}/repos/${c.repo.fullName}/git/commits/${b.sha}` },
+        },
+        headers: { location: a },
+      };
+    },
+
     'repos/get-branch': (c) => {
       const branch = c.p.branch!;
       const sha = branchesOf(c.repo.fullName)[branch];
@@ -1395,42 +1453,74 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...h }).end(JSON.stringify(body));
   }
 
-  function graphql(
-    body: { query?: string; variables?: Json },
+  /** GraphQL: validated against GitHub's published schema, answered by the resolvers below (github-graphql.ts). */
+  async function graphql(
+    body: unknown,
     headers: Record<string, string>,
     entry: LoggedRequest,
     reply: (status: number, body: unknown) => void,
   ) {
     entry.operationId = 'graphql';
     const auth = headers.authorization?.match(/^(?:token|bearer)\s+(\S+)$/i)?.[1];
-    if (!auth || !state.tokens[auth]) return reply(401, { message: 'Bad credentials', documentation_url: REST_DOCS });
-    const m =
-      /mutation[^{]*\{\s*markPullRequestReadyForReview\s*\(\s*input\s*:\s*\{\s*pullRequestId\s*:\s*\$(\w+)\s*\}\s*\)/.exec(
-        body?.query ?? '',
-      );
-    if (!m) {
-      violations.push(
-        `graphql: the stand-in answers only markPullRequestReadyForReview, got: ${String(body?.query).slice(0, 120)}`,
-      );
-      return reply(200, { errors: [{ message: 'unsupported by the stand-in' }] });
-    }
-    // The variables come from the caller: a string id as sent, anything else shown as JSON in the NOT_FOUND message.
-    const v = body.variables?.[m[1]!];
-    const id = v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
-    const pr = state.issues.find((i) => i.pull && `PR_kwDO${i.pull.id.toString(36).toUpperCase()}` === id);
-    if (!pr)
-      return reply(200, {
-        data: null,
-        errors: [{ type: 'NOT_FOUND', message: `Could not resolve to a node with the global id of '${id}'` }],
-      });
-    pr.pull!.draft = false;
-    return reply(200, {
-      data: { markPullRequestReadyForReview: { pullRequest: { isDraft: false, number: pr.number } } },
+    const token = auth ? state.tokens[auth] : undefined;
+    if (!token) return reply(401, { message: 'Bad credentials', documentation_url: REST_DOCS });
+    entry.login = token.login;
+    const user = addUser(token.login);
+    const answer = await answerGraphql(body as Parameters<typeof answerGraphql>[0], graphqlRoot(token), {
+      login: user.login,
+      userId: user.id,
     });
+    violations.push(...answer.violations);
+    return reply(200, answer.body);
+  }
+
+  function graphqlRoot(token: TokenInfo) {
+    const mutation = (field: string) => {
+      hooks.beforeMutation?.(field);
+    };
+    return {
+      markPullRequestReadyForReview: (args: Record<string, unknown>) => {
+        const id = String((args.input as { pullRequestId: string }).pullRequestId);
+        const pr = state.issues.find((i) => i.pull && `PR_kwDO${i.pull.id.toString(36).toUpperCase()}` === id);
+        if (!pr) throw new GitHubGraphqlError('NOT_FOUND', `Could not resolve to a node with the global id of '${id}'`);
+        mutation('markPullRequestReadyForReview');
+        pr.pull!.draft = false;
+        return { pullRequest: { isDraft: false, number: pr.number } };
+      },
+      createCommitOnBranch: (args: Record<string, unknown>) => {
+        const input = args.input as CommitOnBranchInput;
+        const repo = input.branch.repositoryNameWithOwner ?? '';
+        if (!seed.gitDir || repo !== mainRepo)
+          throw new GitHubGraphqlError('NOT_FOUND', `Could not resolve to a Repository with the name '${repo}'.`);
+        if (token.contents === 'read')
+          throw new GitHubGraphqlError('FORBIDDEN', 'Resource not accessible by integration');
+        mutation('createCommitOnBranch');
+        const u = addUser(token.login);
+        const oid = commitOnBranch(seed.gitDir, input, {
+          name: token.login,
+          email: `${u.id}+${token.login}@users.noreply.github.com`,
+        });
+        const branch = (input.branch.branchName ?? '').replace(/^refs\/heads\//, '');
+        apiCommits.push({ branch, oid, login: token.login });
+        return { commit: { oid, url: `${serverUrl}/${repo}/commit/${oid}` } };
+      },
+    };
+  }
+
+  /** GHES: one host serves the API and the repositories; whatever is not /api goes to the git server. */
+  function forwardToGit(req: IncomingMessage, res: ServerResponse, gitUrl: string) {
+    const target = new URL(req.url ?? '/', gitUrl);
+    const out = httpRequest(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    out.on('error', () => res.headersSent || res.writeHead(502).end());
+    req.pipe(out);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const u = new URL(req.url ?? '/', 'http://stand-in');
+    if (seed.ghes?.gitUrl && !u.pathname.startsWith('/api/')) return forwardToGit(req, res, seed.ghes.gitUrl);
     const method = (req.method ?? 'GET').toUpperCase();
     const query: Record<string, string | string[]> = {};
     for (const [k, v] of u.searchParams) {
@@ -1468,17 +1558,22 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
       }
     }
     entry.body = body;
-    // GraphQL is not in the REST description: the one mutation the action uses (REST cannot mark a PR ready).
-    if (method === 'POST' && u.pathname === '/graphql')
-      return graphql(body as { query?: string; variables?: Json }, headers, entry, reply);
-    const check: RequestToCheck = { method, path: u.pathname, query, headers, body };
+    // GraphQL is not in the REST description: it is validated against GitHub's GraphQL schema instead.
+    if (method === 'POST' && u.pathname === graphqlPath) return graphql(body, headers, entry, reply);
+    if (restPrefix && !u.pathname.startsWith(`${restPrefix}/`)) {
+      violations.push(`${method} ${u.pathname}: GitHub Enterprise Server serves REST under ${restPrefix}`);
+      return reply(404, { message: 'Not Found', documentation_url: REST_DOCS, status: '404' });
+    }
+    const restPath = u.pathname.slice(restPrefix.length);
+    entry.path = restPath;
+    const check: RequestToCheck = { method, path: restPath, query, headers, body };
     const op = openapi.match(check);
     if (!op) {
-      violations.push(`${method} ${u.pathname}: no such operation in GitHub's OpenAPI description`);
+      violations.push(`${method} ${restPath}: no such operation in GitHub's OpenAPI description`);
       return reply(404, { message: 'Not Found', documentation_url: REST_DOCS, status: '404' });
     }
     entry.operationId = op.operationId;
-    const label = `${op.operationId} (${method} ${u.pathname})`;
+    const label = `${op.operationId} (${method} ${restPath})`;
 
     // Authentication, as GitHub does it: a wrong token is 401 even where anonymous access would be allowed.
     const auth = headers.authorization?.match(/^(?:token|bearer)\s+(\S+)$/i)?.[1];
@@ -1606,11 +1701,21 @@ export async function startGitHub(seed: GitHubSeed = {}): Promise<GitHubStandIn>
   });
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const root = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = `${root}${restPrefix}`;
+  if (seed.ghes) serverUrl = root;
 
   return {
     url,
     serverUrl,
+    graphqlUrl: `${root}${graphqlPath}`,
+    get beforeMutation() {
+      return hooks.beforeMutation;
+    },
+    set beforeMutation(f) {
+      hooks.beforeMutation = f;
+    },
+    apiCommits,
     repo: mainRepo,
     token: Object.keys(state.tokens)[0]!,
     state,

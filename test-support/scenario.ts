@@ -29,6 +29,11 @@ export interface ScenarioOptions {
   attachments?: Record<string, Buffer>;
   /** An empty folder to check out into (default a fresh temp folder), e.g. inside a fake runner's _work. */
   workspaceDir?: string;
+  /**
+   * GitHub Enterprise Server's layout: one host (not github.com) serves the repository at /owner/name.git, REST
+   * under /api/v3 and GraphQL at /api/graphql; the runner's GITHUB_*_URL variables point there.
+   */
+  ghes?: boolean;
 }
 
 export interface CommentSpec {
@@ -64,12 +69,9 @@ export async function createScenario(o: ScenarioOptions): Promise<Scenario> {
   // The origin is served over smart HTTP, demanding the token, at ${GITHUB_SERVER_URL}/owner/name.git — where the
   // action expects its repository — so every fetch and push proves how the credentials travelled.
   const http = await serveOverHttp(origin, { token: GITHUB_TOKEN, repoFullName: REPO, assets: o.attachments });
-  const workspace = await checkoutLikeActions(
-    { ...origin, url: http.repoUrl },
-    { token: GITHUB_TOKEN, serverUrl: http.serverUrl, dir: o.workspaceDir },
-  );
   const gh = await startGitHub({
     serverUrl: http.serverUrl,
+    ...(o.ghes ? { ghes: { gitUrl: http.serverUrl } } : {}),
     repo: REPO,
     private: o.privateRepo ?? true,
     gitDir: origin.bareDir,
@@ -81,6 +83,12 @@ export async function createScenario(o: ScenarioOptions): Promise<Scenario> {
     ],
     permissions: { alice: 'write', mallory: 'read', ...o.permissions },
   });
+  // On GHES the stand-in is the host and forwards the repository's smart HTTP to the git server behind it.
+  const serverUrl = gh.serverUrl;
+  const workspace = await checkoutLikeActions(
+    { ...origin, url: `${serverUrl}/${REPO}.git` },
+    { token: GITHUB_TOKEN, serverUrl, dir: o.workspaceDir },
+  );
   const anthropic = await startAnthropic({
     script: o.script,
     apiKey: API_KEY,
@@ -130,7 +138,12 @@ export async function createScenario(o: ScenarioOptions): Promise<Scenario> {
         repo: REPO,
         workspace,
         apiUrl: gh.url,
-        env: { GITHUB_SERVER_URL: http.serverUrl, SECRET_IN_RUNNER_ENV: 'runner-secret-doNotLeak-42', ...opts.env },
+        env: {
+          GITHUB_SERVER_URL: serverUrl,
+          GITHUB_GRAPHQL_URL: gh.graphqlUrl,
+          SECRET_IN_RUNNER_ENV: 'runner-secret-doNotLeak-42',
+          ...opts.env,
+        },
       });
       opts.onStart?.(child);
       return done;

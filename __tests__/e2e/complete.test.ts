@@ -40,6 +40,9 @@ test("a collaborator's /backend-developer comment yields a pushed branch, a PR, 
     pushed.log[0]!.trailers.some((t) => /^Co-authored-by: alice </.test(t)),
     pushed.log[0]!.trailers.join('|'),
   );
+  // commit-signing defaults to auto: GitHub made the commit through createCommitOnBranch (signed there).
+  assert.equal(s.gh.apiCommits.at(-1)?.oid, pushed.sha);
+  assert.equal(pushed.log[0]!.committerName, 'GitHub');
 
   // The PR, ready for review (COMPLETE), closing the issue.
   const prs = s.gh.state.pulls;

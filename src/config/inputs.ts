@@ -1,5 +1,13 @@
 import * as core from '@actions/core';
-import { DEFAULT_AGENTS_DIR, Input, STATUSES, type Provider, type SandboxMode, type Status } from '../constants.ts';
+import {
+  DEFAULT_AGENTS_DIR,
+  Input,
+  STATUSES,
+  type CommitSigning,
+  type Provider,
+  type SandboxMode,
+  type Status,
+} from '../constants.ts';
 import { UserError } from '../errors.ts';
 import { canonicalToolNames, isKnownToolName, CLAUDE_TOOL_NAMES } from '../agents/tool-names.ts';
 
@@ -33,6 +41,8 @@ export interface Config {
   readonly provider: Provider;
   /** The raw `mcp-config` JSON ('' = none); parsed, expanded and validated in src/mcp. */
   readonly mcpConfig: string;
+  /** 'auto': GitHub's commit API (signed) when it can carry the change, else git push; 'api' or 'git' only. */
+  readonly commitSigning: CommitSigning;
 }
 
 function list(name: string): string[] {
@@ -114,5 +124,6 @@ export function readConfig(): Config {
     anthropicBaseUrl: core.getInput(Input.AnthropicBaseUrl) || process.env.ANTHROPIC_BASE_URL || '',
     provider,
     mcpConfig: core.getInput(Input.McpConfig),
+    commitSigning: oneOf<CommitSigning>(Input.CommitSigning, ['auto', 'api', 'git'], 'auto'),
   };
 }

@@ -20,3 +20,4 @@ export {
   type GitSettings,
   type GitExecOptions,
 } from './command.ts';
+export { inexpressibleChange, parseBatch, parseRawDiff, type TreeChange, type TreeDiff } from './tree-changes.ts';

@@ -18,6 +18,7 @@ import {
   stageChanges,
   workspaceStatus,
 } from './stage.ts';
+import { readBlobs, treeDiff, type TreeDiff } from './tree-changes.ts';
 
 export interface OpenOptions {
   /** Used only as an HTTP header on fetch/push/clone, scoped to serverUrl. */
@@ -109,6 +110,21 @@ export interface Repository {
   discard(paths: readonly string[]): Promise<void>;
   /** null when HEAD is detached. */
   currentBranch(): Promise<string | null>;
+  /** The files that differ between the commits `from` and `to` (default HEAD), as GitHub's commit API needs them. */
+  treeDiff(from: string, to?: string): Promise<TreeDiff>;
+  /** Blob contents by SHA, byte for byte. */
+  readBlobs(shas: readonly string[]): Promise<Map<string, Buffer>>;
+  /** The full message of a commit, as git stores it. */
+  commitMessage(sha: string): Promise<string>;
+  /** Fetches `branch` into `refs/remotes/origin/<branch>` and returns its head; null when the remote has no such branch. */
+  fetchHead(branch: string): Promise<string | null>;
+  /** Paths that differ between two commits the repository has. */
+  pathsChanged(from: string, to: string): Promise<string[]>;
+  /**
+   * After a commit made on the remote through the API: fetches `branch` and moves the checked-out branch to `sha`
+   * with `reset --keep` (files that differ are updated, uncommitted files left as they are), so later steps see it.
+   */
+  adopt(branch: string, sha: string): Promise<void>;
 }
 
 /** Keys actions/checkout (v4: extraheader; v6: includeIf to a credentials file) or a user may persist. */
@@ -558,6 +574,42 @@ class GitRepository implements Repository {
   async currentBranch(): Promise<string | null> {
     const out = await this.#try(['symbolic-ref', '--short', '-q', 'HEAD']);
     return out?.trim() || null;
+  }
+
+  async treeDiff(from: string, to = 'HEAD'): Promise<TreeDiff> {
+    await this.#guard();
+    return treeDiff(this.#git, from, to);
+  }
+
+  async readBlobs(shas: readonly string[]): Promise<Map<string, Buffer>> {
+    await this.#guard();
+    return readBlobs(this.#git, shas);
+  }
+
+  async commitMessage(sha: string): Promise<string> {
+    return this.#run(['log', '-1', '--format=%B', sha, '--']);
+  }
+
+  async fetchHead(branch: string): Promise<string | null> {
+    if (!isValidBranchName(branch)) throw branchError('branch', branch);
+    await this.#guard();
+    if (!(await this.#remoteHeads([branch])).has(branch)) return null;
+    await this.#fetch([branch]);
+    return (await this.#run(['rev-parse', '--verify', '-q', `refs/remotes/origin/${branch}^{commit}`])).trim();
+  }
+
+  async pathsChanged(from: string, to: string): Promise<string[]> {
+    const out = await this.#run([...NAMES_DIFF, from, to, '--']);
+    return out.split('\0').filter(Boolean);
+  }
+
+  async adopt(branch: string, sha: string): Promise<void> {
+    await this.fetchHead(branch);
+    // The branch may have moved on since; the commit itself must have arrived.
+    if ((await this.#try(['cat-file', '-e', `${sha}^{commit}`])) === null)
+      throw new Error(`the commit ${sha} did not arrive with ${branch} from ${this.remoteUrl}`);
+    await this.#reattach();
+    await this.#run(['reset', '-q', '--keep', sha]);
   }
 
   #identityEnv(): Record<string, string> {

@@ -21,7 +21,17 @@ export interface RepoRef {
  */
 const immediate = { key: () => ({ schedule: <T>(_options: unknown, job: () => Promise<T>) => job() }) };
 
-export function createGitHub(token: string, baseUrl: string, log: Logger): GitHub {
+/**
+ * The GraphQL endpoint: GITHUB_GRAPHQL_URL when the runner sets it, else derived from the REST URL the way GitHub
+ * lays them out: `https://api.github.com` → `/graphql`, GHES `https://HOST/api/v3` → `https://HOST/api/graphql`.
+ */
+export function graphqlUrlFor(apiUrl: string, explicit?: string): string {
+  if (explicit) return explicit.replace(/\/+$/, '');
+  const api = apiUrl.replace(/\/+$/, '');
+  return /\/api\/v3$/.test(api) ? api.replace(/\/api\/v3$/, '/api/graphql') : `${api}/graphql`;
+}
+
+export function createGitHub(token: string, baseUrl: string, log: Logger, graphqlUrl?: string): GitHub {
   const options = {
     baseUrl,
     userAgent: 'backend-developer-action',
@@ -45,5 +55,8 @@ export function createGitHub(token: string, baseUrl: string, log: Logger): GitHu
       },
     },
   };
-  return getOctokit(token, options, retry, throttling);
+  const gh = getOctokit(token, options, retry, throttling);
+  // Octokit derives the GraphQL URL from baseUrl itself; an explicit one (GITHUB_GRAPHQL_URL) wins.
+  if (graphqlUrl) gh.graphql = gh.graphql.defaults({ url: graphqlUrlFor(baseUrl, graphqlUrl) });
+  return gh;
 }

@@ -61,10 +61,10 @@ export async function ensurePullRequest(gh: GitHub, repo: RepoRef, spec: PullReq
   }
 }
 
+export const MARK_READY_FOR_REVIEW =
+  'mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }';
+
 /** Marks a draft PR ready for review: the work it holds is now COMPLETE. REST cannot do this; GraphQL can. */
 export async function markReadyForReview(gh: GitHub, pr: PullRef): Promise<void> {
-  await gh.graphql(
-    'mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }',
-    { id: pr.nodeId },
-  );
+  await gh.graphql(MARK_READY_FOR_REVIEW, { id: pr.nodeId });
 }

@@ -60,7 +60,7 @@ export async function runPipeline(i: PipelineInput): Promise<string | null> {
     throw new UserError(
       "Input 'github-token' is empty: leave it at its default (${{ github.token }}) or pass an app token.",
     );
-  const gh = createGitHub(cfg.githubToken, env.apiUrl, log);
+  const gh = createGitHub(cfg.githubToken, env.apiUrl, log, env.graphqlUrl);
   const me = new Identity((m) => log.warning(m));
   const agentName = gate.command.agent;
 

@@ -12,6 +12,7 @@ import type { Transcript } from '../session/transcript.ts';
 import type { EndedBy } from '../session/loop.ts';
 import { leaveOutCredentials, type CredentialFiles } from '../security/credential-files.ts';
 import { secretGate } from '../security/secret-gate.ts';
+import { CommitRefused, publish } from './api-commit.ts';
 import { setStatusOutputs } from './report.ts';
 import { worsen, type Run } from './run.ts';
 
@@ -92,15 +93,17 @@ export async function commitAndPush(run: Run, git: Repository, c: CommitInput): 
         coAuthors: [`${comment.user.login} <${comment.user.id}+${comment.user.login}@users.noreply.github.com>`],
         exclude: leftOut.excluded,
       });
-      const p = await git.push(branch);
-      headSha = p.sha || sha || headSha;
-      pushedBranch = p.branch;
-      pushed = true;
-      if (p.fallback)
+      const p = await publish(run, git, branch);
+      headSha = p?.sha || sha || headSha;
+      pushedBranch = p?.branch ?? branch;
+      pushed = !!p;
+      if (p?.fallback)
         notes.push(`${branch} moved on meanwhile and could not be rebased cleanly; the work is on ${p.branch}.`);
     } catch (e) {
-      notes.push(`Pushing failed: ${redact(errorMessage(e))}. The commit stays in the runner's workspace only.`);
-      worsen(run, 'ERROR', `push failed: ${redact(errorMessage(e))}`);
+      if (e instanceof CommitRefused) notes.push(`${redact(e.message)}. Nothing was pushed.`);
+      else notes.push(`Pushing failed: ${redact(errorMessage(e))}. The commit stays in the runner's workspace only.`);
+      worsen(run, 'ERROR', e instanceof CommitRefused ? redact(e.message) : `push failed: ${redact(errorMessage(e))}`);
+      await keepPatch(run, git);
     }
   }
   run.outputs.set(Output.Branch, pushedBranch);
@@ -161,6 +164,21 @@ export async function openPullRequest(
   }
   if (!run.status.files.length) notes.push('Nothing changed in the repository, so nothing was committed.');
   return pr;
+}
+
+/** Job summaries take 1 MiB a step; the patch keeps well under it. */
+const PATCH_LIMIT = 512 * 1024;
+
+/** The work that could not be published, as a patch for the job summary: nothing is lost with the runner. */
+async function keepPatch(run: Run, git: Repository): Promise<void> {
+  try {
+    const diff = await git.diffSinceStart();
+    if (!diff) return;
+    run.patch = diff.length > PATCH_LIMIT ? `${diff.slice(0, PATCH_LIMIT)}\n… (cut at ${PATCH_LIMIT} bytes)\n` : diff;
+    run.notes.push('The work is kept as a patch in the job summary (`git apply` it on the branch).');
+  } catch (e) {
+    run.log.warning(`Could not keep the work as a patch: ${run.redact(errorMessage(e))}`);
+  }
 }
 
 /** sha256 of the run's diff, for replays to compare against; undefined when it cannot be read. */

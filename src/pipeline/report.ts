@@ -119,7 +119,8 @@ export async function report(run: Run, p: Published): Promise<string | null> {
   await Promise.all([postStatus(run, body, p.pr?.number ?? issue), postCheck(run, body, p)]);
   setStatusOutputs(run.outputs, status, figures);
   const plan = run.channel.progress.latestPlan;
-  await writeJobSummary(run.agentName, status, figures, p.lastText, redact, run.notes, run.footer, plan).catch((e) =>
+  const extras = { notes: run.notes, footer: run.footer, plan, patch: run.patch };
+  await writeJobSummary(run.agentName, status, figures, p.lastText, redact, extras).catch((e) =>
     run.log.warning(`Job summary: ${errorMessage(e)}`),
   );
   run.log.info(redact(`/${run.agentName}: ${status.status} — ${status.summary} (${figuresLine(figures)})`));

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config/inputs.ts';
 import type { CommentEvent } from '../trigger/event.ts';
-import type { GitHub, RepoRef } from '../github/client.ts';
+import { graphqlUrlFor, type GitHub, type RepoRef } from '../github/client.ts';
 import type { Identity, PostedComment } from '../github/comments.ts';
 import type { StatusBlock } from '../session/status.ts';
 import type { Status } from '../constants.ts';
@@ -23,6 +23,8 @@ export interface RunEnv {
   readonly repo: RepoRef;
   readonly repoFullName: string;
   readonly apiUrl: string;
+  /** GITHUB_GRAPHQL_URL, or the one derived from apiUrl. */
+  readonly graphqlUrl: string;
   readonly serverUrl: string;
   readonly runUrl: string;
   readonly runnerTemp: string;
@@ -34,11 +36,13 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): RunEnv {
   if (!owner || !repo)
     throw new UserError('GITHUB_REPOSITORY is not set to owner/name: run this action from a GitHub Actions workflow.');
   const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/$/, '');
+  const apiUrl = (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/$/, '');
   return {
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
     repo: { owner, repo },
     repoFullName: full,
-    apiUrl: (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/$/, ''),
+    apiUrl,
+    graphqlUrl: graphqlUrlFor(apiUrl, env.GITHUB_GRAPHQL_URL),
     serverUrl,
     runUrl: `${serverUrl}/${full}/actions/runs/${env.GITHUB_RUN_ID ?? ''}`,
     runnerTemp: env.RUNNER_TEMP || env.TMPDIR || '/tmp',
@@ -79,6 +83,8 @@ export interface Run {
    */
   readonly footer: string[];
   status: StatusBlock;
+  /** The run's changes as a patch, when they could not be published: kept in the job summary. */
+  patch?: string;
 }
 
 export function errorStatus(summary: string, blocker: string): StatusBlock {

@@ -4,6 +4,17 @@ import { fenced, formatDuration, type RunFigures } from '../report/status-commen
 import { renderPlan } from '../report/progress.ts';
 import type { Todo } from '../session/todos.ts';
 
+export interface SummaryExtras {
+  /** The run's notes (italic under the STATUS in the comment). */
+  readonly notes?: readonly string[];
+  /** What the run used (the comment's small print). */
+  readonly footer?: readonly string[];
+  /** TodoWrite's final plan. */
+  readonly plan?: readonly Todo[];
+  /** The work as a patch, when it could not be published. */
+  readonly patch?: string | undefined;
+}
+
 /**
  * The job summary: one table of figures, the run's notes, the agent's final plan (TodoWrite) when it kept one, and a
  * collapsed excerpt of the agent's last words.
@@ -14,10 +25,9 @@ export async function writeJobSummary(
   figures: RunFigures,
   excerpt: string,
   redact: (s: string) => string,
-  notes: readonly string[] = [],
-  footer: readonly string[] = [],
-  plan: readonly Todo[] = [],
+  extras: SummaryExtras = {},
 ): Promise<void> {
+  const { notes = [], footer = [], plan = [], patch } = extras;
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   const u = figures.usage;
   const rows: [string, string][] = [
@@ -47,6 +57,10 @@ export async function writeJobSummary(
   ].join('\n');
   const noted = notes.map((n) => `- ${n.replace(/\n/g, ' ')}\n`).join('');
   const planned = plan.length ? `${renderPlan(plan)}\n\n` : '';
-  const body = `## /${agent}: ${status.status}\n\n${table}\n\n${noted ? `${noted}\n` : ''}${planned}<details><summary>Run excerpt</summary>\n\n${fenced(excerpt.slice(-4000))}\n\n</details>\n`;
+  // The work that could not be published (a refused or failed push), so it is not lost with the runner.
+  const kept = patch
+    ? `\n<details><summary>The work as a patch</summary>\n\n${fenced(patch, 'diff')}\n\n</details>\n`
+    : '';
+  const body = `## /${agent}: ${status.status}\n\n${table}\n\n${noted ? `${noted}\n` : ''}${planned}<details><summary>Run excerpt</summary>\n\n${fenced(excerpt.slice(-4000))}\n\n</details>\n${kept}`;
   await core.summary.addRaw(redact(body)).write();
 }
