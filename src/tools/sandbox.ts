@@ -406,22 +406,9 @@ export function execCommand(command: string, opts: ExecOptions): Promise<Command
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const pid = child.pid;
     let timedOut = false;
     let aborted = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const killGroup = (sig: NodeJS.Signals): void => {
-      if (pid === undefined) return;
-      try {
-        process.kill(-pid, sig);
-      } catch {
-        // already gone
-      }
-    };
-    const stop = (): void => {
-      killGroup('SIGTERM');
-      killTimer ??= setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
-    };
+    const { killGroup, stop, cancelKill } = groupKiller(child.pid);
     const untrack = opts.track?.(() => {
       aborted = true;
       stop();
@@ -445,7 +432,7 @@ export function execCommand(command: string, opts: ExecOptions): Promise<Command
       if (done) return;
       done = true;
       clearTimeout(timer);
-      clearTimeout(killTimer);
+      cancelKill();
       clearTimeout(closeTimer);
       opts.signal?.removeEventListener('abort', onAbort);
       untrack?.();
@@ -479,6 +466,35 @@ export function execCommand(command: string, opts: ExecOptions): Promise<Command
       finish();
     });
   });
+}
+
+/**
+ * Kills a detached child's whole process group: `stop` sends SIGTERM, then SIGKILL after a grace (an unref'd timer:
+ * it never holds the process open); `cancelKill` drops that timer once the group has ended.
+ */
+function groupKiller(pid: number | undefined): {
+  killGroup: (sig: NodeJS.Signals) => void;
+  stop: () => void;
+  cancelKill: () => void;
+} {
+  let killTimer: NodeJS.Timeout | undefined;
+  const killGroup = (sig: NodeJS.Signals): void => {
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  return {
+    killGroup,
+    stop() {
+      killGroup('SIGTERM');
+      killTimer ??= setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+      killTimer.unref();
+    },
+    cancelKill: () => clearTimeout(killTimer),
+  };
 }
 
 /** A word for `bash -c`: single-quoted unless it is plainly safe. */
@@ -564,21 +580,7 @@ export function spawnCommand(command: string, opts: BackgroundOptions): Backgrou
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const pid = child.pid;
-  let killTimer: NodeJS.Timeout | undefined;
-  const killGroup = (sig: NodeJS.Signals): void => {
-    if (pid === undefined) return;
-    try {
-      process.kill(-pid, sig);
-    } catch {
-      // already gone
-    }
-  };
-  const kill = (): void => {
-    killGroup('SIGTERM');
-    killTimer ??= setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
-    killTimer.unref();
-  };
+  const { killGroup, stop: kill, cancelKill } = groupKiller(child.pid);
   const untrack = opts.track?.(kill);
   const dOut = new StringDecoder('utf8');
   const dErr = new StringDecoder('utf8');
@@ -592,7 +594,7 @@ export function spawnCommand(command: string, opts: BackgroundOptions): Backgrou
       if (settled) return;
       settled = true;
       clearTimeout(closeTimer);
-      clearTimeout(killTimer);
+      cancelKill();
       untrack?.();
       killGroup('SIGKILL');
       opts.onOutput(dOut.end() + dErr.end());
