@@ -21,6 +21,7 @@ export const Input = {
   CreatePr: 'create-pr',
   AnthropicBaseUrl: 'anthropic-base-url',
   Provider: 'provider',
+  MaxDelegationDepth: 'max-delegation-depth',
 } as const;
 
 export const Output = {

@@ -126,6 +126,35 @@ describe('parseAgentFile: malformed files (message names file, field and fix)', 
   }
 });
 
+describe('delegation in the tools line (Agent, or Task as older Claude Code calls it)', () => {
+  const parse = (tools: string) => parseAgentFile('/tmp/d.md', `---\nname: d\n${tools}---\nGo.\n`);
+  test('Agent or Task (any case, string or list) is recorded as Agent and is not an unknown tool', () => {
+    for (const line of ['tools: Read, Agent\n', 'tools: Read, task\n', 'tools:\n  - Read\n  - Task\n']) {
+      const def = parse(line);
+      assert.deepEqual(def.tools, ['Read'], line);
+      assert.deepEqual(def.delegationTools, ['Agent'], line);
+    }
+  });
+  test('a line without it: []; no line: null; a line of only Agent: no built-in tools', () => {
+    assert.deepEqual(parse('tools: Read, Grep\n').delegationTools, []);
+    assert.equal(parse('').delegationTools, null);
+    const only = parse('tools: Agent\n');
+    assert.deepEqual([only.tools, only.delegationTools], [[], ['Agent']]);
+  });
+});
+
+describe('built-in context-manager agent', () => {
+  const file = path.join(builtinDir, 'context-manager.md');
+  const def = parseAgentFile(file, readFileSync(file, 'utf8'), { confineTo: builtinDir, builtin: true });
+  test('is read-only, cheap and cannot delegate', () => {
+    assert.equal(def.name, 'context-manager');
+    assert.deepEqual(def.tools, ['Read', 'Glob', 'Grep']);
+    assert.deepEqual(def.delegationTools, []);
+    assert.equal(def.model, 'haiku');
+    assert.match(def.body, /file path/);
+  });
+});
+
 describe('built-in backend-developer agent', () => {
   const file = path.join(builtinDir, 'backend-developer.md');
   const def = parseAgentFile(file, readFileSync(file, 'utf8'), { confineTo: builtinDir, builtin: true });
@@ -133,6 +162,8 @@ describe('built-in backend-developer agent', () => {
   test('parses with the expected frontmatter', () => {
     assert.equal(def.name, 'backend-developer');
     assert.deepEqual(def.tools, ['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep']);
+    assert.deepEqual(def.delegationTools, ['Agent'], 'it delegates to context-manager');
+    assert.match(def.body, /ask the `context-manager` agent \(Agent tool\)/);
     assert.equal(def.model, 'sonnet');
     assert.ok(def.description.length > 20);
     assert.equal(def.builtin, true);
@@ -209,7 +240,7 @@ describe('loadAgents', () => {
   test('default agentsDir is .claude/agents; the reference docs folder is not read as agents', async () => {
     const ws = await repo({ '.claude/agents/helper.md': agent('helper') });
     const cat = await loadAgents({ workspace: ws, builtinDir });
-    assert.deepEqual([...cat.agents.keys()].sort(), ['backend-developer', 'helper']);
+    assert.deepEqual([...cat.agents.keys()].sort(), ['backend-developer', 'context-manager', 'helper']);
     await rm(ws, { recursive: true });
   });
 
@@ -247,7 +278,7 @@ describe('loadAgents', () => {
       (e: unknown) =>
         e instanceof UserError &&
         e.message ===
-          'No agent named "frontend". Available: /backend-developer, /helper. Add .claude/agents/frontend.md to the repository to define it.',
+          'No agent named "frontend". Available: /backend-developer, /context-manager, /helper. Add .claude/agents/frontend.md to the repository to define it.',
     );
     assert.equal(findAgent(cat, 'HELPER').name, 'helper', 'case-insensitive');
     await rm(ws, { recursive: true });

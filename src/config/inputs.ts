@@ -31,6 +31,8 @@ export interface Config {
   readonly createPr: boolean;
   readonly anthropicBaseUrl: string;
   readonly provider: Provider;
+  /** How deep the Agent tool may delegate: 0 = never, 1 = the command's agent may, its sub-agents may not. */
+  readonly maxDelegationDepth: number;
 }
 
 function list(name: string): string[] {
@@ -111,5 +113,6 @@ export function readConfig(): Config {
     createPr: bool(Input.CreatePr, true),
     anthropicBaseUrl: core.getInput(Input.AnthropicBaseUrl) || process.env.ANTHROPIC_BASE_URL || '',
     provider,
+    maxDelegationDepth: Math.floor(number(Input.MaxDelegationDepth, 1, 0)),
   };
 }

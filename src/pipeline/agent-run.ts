@@ -9,6 +9,7 @@ import type { LoopResult } from '../session/loop.ts';
 import type { ModelInfo } from '../model/models.ts';
 import { createModelClient, providerModelId } from '../model/provider.ts';
 import { fetchThreadImages, runSession } from '../session/session.ts';
+import { delegationRoots } from '../session/delegate.ts';
 import type { StatusBlock } from '../session/status.ts';
 import type { Repository } from '../git/index.ts';
 import { listThread } from '../github/comments.ts';
@@ -96,7 +97,7 @@ export async function runAgent(
     opening = createToolbox({
       ...sandboxSettings(run, credentials),
       tools: offered,
-      readOnlyRoots: agent.referenceRoots,
+      readOnlyRoots: delegationRoots(agent, catalog, cfg.maxDelegationDepth),
       allowWorkflowChanges: cfg.allowWorkflowChanges,
     });
     const { comment, issue } = event;
@@ -131,10 +132,18 @@ export async function runAgent(
       budgets: runBudgets(run, agent),
       signal: run.cancelled,
       transcript,
+      delegation: {
+        catalog,
+        maxDepth: cfg.maxDelegationDepth,
+        onDelegated: (d) => run.footer.push(d.line),
+      },
       onEvent: (e) => {
-        if (e.type === 'tool') run.channel.progress.tool(e.name, summarizeInput(e.input));
-        if (e.type === 'note') run.log.info(redact(e.message));
-        if (e.type === 'response') run.log.info(redact(`turn ${e.turn}: ${e.stopReason}`));
+        if (e.type === 'delegate') run.log.info(redact(`delegating to ${e.agent} (${e.model}): ${e.description}`));
+        // A delegated agent's events carry its name: "context-manager: Read src/app.ts".
+        const who = e.type !== 'delegate' && e.agent ? `${e.agent}: ` : '';
+        if (e.type === 'tool') run.channel.progress.tool(e.name, who + summarizeInput(e.input));
+        if (e.type === 'note') run.log.info(redact(who + e.message));
+        if (e.type === 'response') run.log.info(redact(`${who}turn ${e.turn}: ${e.stopReason}`));
       },
     });
   } catch (e) {
@@ -166,7 +175,7 @@ export async function runAgent(
 /** One line for the progress checklist: the path, command or pattern a tool call is about. */
 function summarizeInput(input: unknown): string {
   const i = (input ?? {}) as Record<string, unknown>;
-  const v = i.file_path ?? i.command ?? i.pattern ?? '';
+  const v = i.file_path ?? i.command ?? i.pattern ?? i.subagent_type ?? '';
   // Strings as they are; anything else the model sent (a number, a mapping) as JSON, not "[object Object]".
   return (typeof v === 'string' ? v : JSON.stringify(v)).split('\n', 1)[0]!;
 }
