@@ -11,7 +11,13 @@ import { tempDir, writeFiles } from './helpers.ts';
 const T = { timeout: 30_000 };
 const names = (tb: { definitions: readonly { name: string }[] }) => tb.definitions.map((d) => d.name);
 const extra = (name: string, answer: string) =>
-  defineTool({ name, description: name, input: z.strictObject({}), readOnly: false, run: async () => ok(answer) });
+  defineTool({
+    name,
+    description: name,
+    input: z.strictObject({}),
+    readOnly: false,
+    run: () => Promise.resolve(ok(answer)),
+  });
 
 test('a view offers only what it names among the owner’s tools, plus its own extra tools', T, async () => {
   const ws = tempDir();
