@@ -21,6 +21,7 @@ import { resolveRunModel } from './model/models.ts';
 import { createModelClient, checkProviderSettings, providerSecrets } from './model/provider.ts';
 import { formatStatus, type StatusBlock } from './session/status.ts';
 import { runSession } from './session/session.ts';
+import { delegationRoots } from './session/delegate.ts';
 import type { LoopResult } from './session/loop.ts';
 import { readRecording, replayClient } from './model/replay.ts';
 import { createToolbox, type SandboxMode } from './tools/index.ts';
@@ -231,7 +232,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const toolbox = await createToolbox({
     workspace,
     tools: recording ? recording.tools : tools.offered,
-    readOnlyRoots: agent.referenceRoots,
+    readOnlyRoots: delegationRoots(agent, catalog, 1),
     sandbox: values.sandbox as SandboxMode,
     env: process.env,
     log: (m) => console.error(m),
@@ -271,10 +272,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     },
     signal: cancel.signal,
     transcript,
+    delegation: { catalog, maxDepth: 1, onDelegated: (d) => console.error(`  ${d.line}`) },
     onEvent: (e) => {
+      if (e.type === 'delegate') console.error(`  delegating to ${e.agent} (${e.model}): ${e.description}`);
+      // A delegated agent's lines are indented under it.
+      const pad = e.type !== 'delegate' && e.agent ? '    ' : '  ';
       if (e.type === 'tool')
-        console.error(`  ${e.name} ${JSON.stringify(e.input).slice(0, 100)}${e.result.isError ? ' (error)' : ''}`);
-      if (e.type === 'note') console.error(`  ${e.message}`);
+        console.error(`${pad}${e.name} ${JSON.stringify(e.input).slice(0, 100)}${e.result.isError ? ' (error)' : ''}`);
+      if (e.type === 'note') console.error(`${pad}${e.message}`);
     },
   });
   await toolbox.close();

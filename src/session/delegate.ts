@@ -208,7 +208,7 @@ async function delegate(
   if (missing.length) {
     tag({
       type: 'note',
-      message: `${sub.name} works without ${missing.join(', ')}: the command's agent does not have it`,
+      message: `works without ${missing.join(', ')}: the command's agent does not have it`,
     });
   }
   const chain = [...scope.chain, sub.name];
@@ -250,7 +250,7 @@ async function delegate(
     status: result.status.status,
     line: `delegated: ${path.join(' → ')} (${figures}${finished ? '' : `; cut off: ${result.status.blocker ?? result.endedBy}`})`,
   });
-  tag({ type: 'note', message: `${sub.name} ended (${result.endedBy}, ${figures})` });
+  tag({ type: 'note', message: `ended (${result.endedBy}, ${figures})` });
   return answer(sub.name, result.lastText, finished ? null : (result.status.blocker ?? result.endedBy));
 }
 
@@ -295,7 +295,7 @@ function modelFor(
     if (m.warning) note(m.warning);
     return m;
   } catch (e) {
-    note(`${sub.name}: ${(e as Error).message} Using ${parent.spec}.`);
+    note(`${(e as Error).message} Using ${parent.spec}.`);
     return parent;
   }
 }
