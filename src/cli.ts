@@ -21,7 +21,7 @@ import { resolveRunModel } from './model/models.ts';
 import { createModelClient, checkProviderSettings, providerSecrets } from './model/provider.ts';
 import { formatStatus, type StatusBlock } from './session/status.ts';
 import { runSession } from './session/session.ts';
-import { delegationRoots } from './session/delegate.ts';
+import { delegationRoots, DELEGATION_TOOL, type SessionEvent } from './session/delegate.ts';
 import type { LoopResult } from './session/loop.ts';
 import { readRecording, replayClient } from './model/replay.ts';
 import { createToolbox, type SandboxMode } from './tools/index.ts';
@@ -169,9 +169,18 @@ function agentSetup(agent: AgentDefinition, modelFlag: string | undefined) {
       `the agent file's model "${chosen.unknownFileModel}" is not a model this action knows; using ${DEFAULT_MODEL}.`,
     );
   }
-  const tools = offeredTools(agent, TOOL_NAMES);
+  const tools = offeredTools(agent, [...TOOL_NAMES, DELEGATION_TOOL]);
   if (tools.unavailable.length) consoleLogger.warning(`not available here, left out: ${tools.unavailable.join(', ')}`);
   return { model: chosen.model, tools };
+}
+
+/** One line on stderr per tool call, note and delegation; a delegated agent's lines indented under it. */
+function printEvent(e: SessionEvent): void {
+  if (e.type === 'delegate') return void console.error(`  delegating to ${e.agent} (${e.model}): ${e.description}`);
+  const pad = e.agent ? '    ' : '  ';
+  if (e.type === 'tool')
+    console.error(`${pad}${e.name} ${JSON.stringify(e.input).slice(0, 100)}${e.result.isError ? ' (error)' : ''}`);
+  if (e.type === 'note') console.error(`${pad}${e.message}`);
 }
 
 /** The model provider's settings from the environment, checked unless a recording answers instead. */
@@ -229,10 +238,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     redact,
     consoleLogger,
   );
+  const offered = recording ? recording.tools : tools.offered;
   const toolbox = await createToolbox({
     workspace,
-    tools: recording ? recording.tools : tools.offered,
-    readOnlyRoots: delegationRoots(agent, catalog, 1),
+    tools: offered,
+    readOnlyRoots: delegationRoots(agent, offered, catalog),
     sandbox: values.sandbox as SandboxMode,
     env: process.env,
     log: (m) => console.error(m),
@@ -272,15 +282,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     },
     signal: cancel.signal,
     transcript,
-    delegation: { catalog, maxDepth: 1, onDelegated: (d) => console.error(`  ${d.line}`) },
-    onEvent: (e) => {
-      if (e.type === 'delegate') console.error(`  delegating to ${e.agent} (${e.model}): ${e.description}`);
-      // A delegated agent's lines are indented under it.
-      const pad = e.type !== 'delegate' && e.agent ? '    ' : '  ';
-      if (e.type === 'tool')
-        console.error(`${pad}${e.name} ${JSON.stringify(e.input).slice(0, 100)}${e.result.isError ? ' (error)' : ''}`);
-      if (e.type === 'note') console.error(`${pad}${e.message}`);
-    },
+    ...(offered.includes(DELEGATION_TOOL) && {
+      delegation: { catalog, maxDepth: 1, onDelegated: (d) => console.error(`  ${d.line}`) },
+    }),
+    onEvent: printEvent,
   });
   await toolbox.close();
   const { status, diffSha256 } = await commitWork(git, {

@@ -126,30 +126,12 @@ describe('parseAgentFile: malformed files (message names file, field and fix)', 
   }
 });
 
-describe('delegation in the tools line (Agent, or Task as older Claude Code calls it)', () => {
-  const parse = (tools: string) => parseAgentFile('/tmp/d.md', `---\nname: d\n${tools}---\nGo.\n`);
-  test('Agent or Task (any case, string or list) is recorded as Agent and is not an unknown tool', () => {
-    for (const line of ['tools: Read, Agent\n', 'tools: Read, task\n', 'tools:\n  - Read\n  - Task\n']) {
-      const def = parse(line);
-      assert.deepEqual(def.tools, ['Read'], line);
-      assert.deepEqual(def.delegationTools, ['Agent'], line);
-    }
-  });
-  test('a line without it: []; no line: null; a line of only Agent: no built-in tools', () => {
-    assert.deepEqual(parse('tools: Read, Grep\n').delegationTools, []);
-    assert.equal(parse('').delegationTools, null);
-    const only = parse('tools: Agent\n');
-    assert.deepEqual([only.tools, only.delegationTools], [[], ['Agent']]);
-  });
-});
-
 describe('built-in context-manager agent', () => {
   const file = path.join(builtinDir, 'context-manager.md');
   const def = parseAgentFile(file, readFileSync(file, 'utf8'), { confineTo: builtinDir, builtin: true });
   test('is read-only, cheap and cannot delegate', () => {
     assert.equal(def.name, 'context-manager');
-    assert.deepEqual(def.tools, ['Read', 'Glob', 'Grep']);
-    assert.deepEqual(def.delegationTools, []);
+    assert.deepEqual(def.tools, ['Read', 'Glob', 'Grep'], 'no Agent: it cannot delegate');
     assert.equal(def.model, 'haiku');
     assert.match(def.body, /file path/);
   });
@@ -161,8 +143,7 @@ describe('built-in backend-developer agent', () => {
 
   test('parses with the expected frontmatter', () => {
     assert.equal(def.name, 'backend-developer');
-    assert.deepEqual(def.tools, ['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep']);
-    assert.deepEqual(def.delegationTools, ['Agent'], 'it delegates to context-manager');
+    assert.deepEqual(def.tools, ['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep', 'Agent'], 'it delegates');
     assert.match(def.body, /ask the `context-manager` agent \(Agent tool\)/);
     assert.equal(def.model, 'sonnet');
     assert.ok(def.description.length > 20);

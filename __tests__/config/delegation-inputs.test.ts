@@ -1,7 +1,9 @@
-// max-delegation-depth and the delegation tool in allowed-tools, read as the runner passes inputs (INPUT_<NAME>).
+// max-delegation-depth, and the delegation tool in allowed-tools, read as the runner passes inputs (INPUT_<NAME>).
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readConfig } from '../../src/config/inputs.ts';
+import { offeredTools } from '../../src/agents/definition.ts';
+import { TOOL_NAMES } from '../../src/constants.ts';
 
 const NAMES = ['INPUT_MAX-DELEGATION-DEPTH', 'INPUT_ALLOWED-TOOLS'];
 afterEach(() => {
@@ -25,18 +27,14 @@ test('max-delegation-depth: 1 by default, whole numbers from 0, anything else re
   assert.throws(() => config({ depth: 'deep' }), /Input 'max-delegation-depth' must be a number ≥ 0, got 'deep'/);
 });
 
-test('allowed-tools: Agent or Task keeps delegation on and is not a built-in; without them it is off', () => {
-  const on = config({ tools: 'Read, Agent' });
-  assert.deepEqual([on.allowedTools, on.maxDelegationDepth], [['Read'], 1]);
-  const task = config({ tools: 'Grep,Task', depth: '2' });
-  assert.deepEqual([task.allowedTools, task.maxDelegationDepth], [['Grep'], 2]);
+test('allowed-tools: naming Agent (or Task) keeps delegation; leaving it out narrows it away', () => {
+  const all = [...TOOL_NAMES, 'Agent'];
+  const noLine = { tools: null, disallowedTools: [] };
+  const on = config({ tools: 'Read, Task' });
+  assert.deepEqual(on.allowedTools, ['Read', 'Agent']);
+  assert.deepEqual(offeredTools(noLine, all, on.allowedTools).offered, ['Read', 'Agent']);
   const off = config({ tools: 'Read,Grep', depth: '2' });
-  assert.deepEqual([off.allowedTools, off.maxDelegationDepth], [['Read', 'Grep'], 0]);
-  const only = config({ tools: 'Agent' });
-  assert.deepEqual([only.allowedTools, only.maxDelegationDepth], [[], 1], 'delegation only, no built-in tool');
-  assert.equal(config({}).allowedTools, null);
-  assert.throws(
-    () => config({ tools: 'Read,Teleport' }),
-    /names an unknown tool 'Teleport'\. Known tools: Read, Write, Edit, Bash, Glob, Grep, Agent\./,
-  );
+  assert.equal(off.maxDelegationDepth, 2);
+  assert.deepEqual(offeredTools(noLine, all, off.allowedTools).offered, ['Read', 'Grep'], 'no Agent: no delegation');
+  assert.deepEqual(offeredTools(noLine, all, config({}).allowedTools).offered, all);
 });

@@ -1,11 +1,11 @@
-// Delegation through a whole session: the real toolbox (no Bash, so no sandbox), the scripted Messages stand-in
+// Delegation through a whole session: the real toolbox (without Bash, so no sandbox), the scripted Messages stand-in
 // answering the command's agent and its sub-agents (told apart by their system prompts), the run's shared budget.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
-import { loadAgents, parseAgentFile, type AgentCatalog } from '../../src/agents/definition.ts';
+import { loadAgents, offeredTools, parseAgentFile, type AgentCatalog } from '../../src/agents/definition.ts';
 import { resolveModel, costUsd } from '../../src/model/models.ts';
 import { runSession } from '../../src/session/session.ts';
 import { Transcript } from '../../src/session/transcript.ts';
@@ -74,7 +74,10 @@ async function session(o: Setup) {
   const rootName = o.root ?? 'backend-developer';
   const agent = catalog.agents.get(rootName)!;
   const model = resolveModel(agent.model, 'sonnet');
-  const toolbox = await createToolbox({ workspace: ws, tools: agent.tools, ripgrep: false });
+  // As the pipeline does: the file's tools among those the run has (no Bash here, so no sandbox), Agent included.
+  const { offered } = offeredTools(agent, ['Read', 'Write', 'Edit', 'Glob', 'Grep', 'Agent']);
+  assert.ok(offered.includes('Agent') || o.maxDepth === 0, `${rootName} is offered Agent: ${offered.join(', ')}`);
+  const toolbox = await createToolbox({ workspace: ws, tools: offered, ripgrep: false });
   const events: SessionEvent[] = [];
   const delegations: Delegation[] = [];
   const transcript = new Transcript(path.join(ws, '..', `${path.basename(ws)}.jsonl`), (s) => s);
@@ -346,19 +349,35 @@ test('a sub-agent that hangs is cut off by the run’s timeout; the caller ends 
 });
 
 test('wantsDelegation and subagentTools: the offer rule and the tools a sub-agent gets', () => {
-  assert.equal(wantsDelegation(null), true, 'no tools line: every tool');
-  assert.equal(wantsDelegation(['Read', 'Agent']), true);
-  assert.equal(wantsDelegation(['Task']), true);
-  assert.equal(wantsDelegation(['Read', 'Grep']), false);
-  assert.equal(wantsDelegation([]), false, 'tools: [] is an agent without tools');
+  const parse = (lines: string) => parseAgentFile('/tmp/d.md', `---\nname: d\n${lines}---\nGo.\n`);
+  assert.equal(wantsDelegation(parse('')), true, 'no tools line: every tool');
+  assert.equal(wantsDelegation(parse('tools: Read, Agent\n')), true);
+  assert.equal(wantsDelegation(parse('tools: Read, Task\n')), true, 'the older name');
+  assert.equal(wantsDelegation(parse('tools:\n  - task\n')), true);
+  assert.equal(wantsDelegation(parse('tools: Read, Grep\n')), false);
+  assert.equal(wantsDelegation(parse('tools: []\n')), false, 'an agent without tools');
+  assert.equal(wantsDelegation(parse('disallowedTools: Task\n')), false, 'taken away');
   const have = ['Read', 'Write', 'Grep', 'Agent', 'mcp__db__query'];
-  assert.deepEqual(subagentTools(null, have), { names: ['Read', 'Write', 'Grep', 'mcp__db__query'], missing: [] });
-  assert.deepEqual(subagentTools(['Read', 'Bash', 'Task', 'Grep'], have), {
-    names: ['Read', 'Grep'],
-    missing: ['Bash'],
+  assert.deepEqual(subagentTools(parse(''), have), {
+    names: ['Read', 'Write', 'Grep', 'mcp__db__query'],
+    delegates: true,
+    missing: [],
   });
-  // The built-in definitions parse into what the rule expects.
-  const file = path.join(ROOT, 'agents', 'backend-developer.md');
-  const bd = parseAgentFile(file, readFileSync(file, 'utf8'), { builtin: true });
-  assert.equal(wantsDelegation(bd.delegationTools ?? null), true);
+  assert.deepEqual(subagentTools(parse('tools: Read, Bash, Task, Grep, WebFetch\n'), have), {
+    names: ['Read', 'Grep'],
+    delegates: true,
+    missing: ['Bash', 'WebFetch'],
+  });
+  assert.deepEqual(subagentTools(parse('tools: Read, Write\ndisallowedTools: Write\n'), have), {
+    names: ['Read'],
+    delegates: false,
+    missing: [],
+  });
+  // The built-ins: backend-developer delegates, context-manager does not.
+  const builtin = (name: string) => {
+    const file = path.join(ROOT, 'agents', `${name}.md`);
+    return parseAgentFile(file, readFileSync(file, 'utf8'), { builtin: true });
+  };
+  assert.equal(wantsDelegation(builtin('backend-developer')), true);
+  assert.equal(wantsDelegation(builtin('context-manager')), false);
 });

@@ -9,7 +9,7 @@ import type { LoopResult } from '../session/loop.ts';
 import type { ModelInfo } from '../model/models.ts';
 import { createModelClient, providerModelId } from '../model/provider.ts';
 import { fetchThreadImages, runSession } from '../session/session.ts';
-import { delegationRoots } from '../session/delegate.ts';
+import { delegationRoots, DELEGATION_TOOL } from '../session/delegate.ts';
 import type { StatusBlock } from '../session/status.ts';
 import type { Repository } from '../git/index.ts';
 import { listThread } from '../github/comments.ts';
@@ -76,7 +76,9 @@ export async function runAgent(
   );
   const restoreGit = await git.hideCredentials();
   // The names this run has: the built-ins, and the tools from outside the toolbox (session, MCP) once they exist.
-  const offered = agentTools(run, agent, [...TOOL_NAMES]);
+  // The Agent tool (delegation, session/delegate.ts) exists unless max-delegation-depth is 0.
+  const delegation = cfg.maxDelegationDepth > 0 ? [DELEGATION_TOOL] : [];
+  const offered = agentTools(run, agent, [...TOOL_NAMES, ...delegation]);
   const transcript = new Transcript(
     join(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? 'local'}-${event.comment.id}.jsonl`),
     redact,
@@ -97,7 +99,7 @@ export async function runAgent(
     opening = createToolbox({
       ...sandboxSettings(run, credentials),
       tools: offered,
-      readOnlyRoots: delegationRoots(agent, catalog, cfg.maxDelegationDepth),
+      readOnlyRoots: delegationRoots(agent, offered, catalog),
       allowWorkflowChanges: cfg.allowWorkflowChanges,
     });
     const { comment, issue } = event;
@@ -132,11 +134,9 @@ export async function runAgent(
       budgets: runBudgets(run, agent),
       signal: run.cancelled,
       transcript,
-      delegation: {
-        catalog,
-        maxDepth: cfg.maxDelegationDepth,
-        onDelegated: (d) => run.footer.push(d.line),
-      },
+      ...(offered.includes(DELEGATION_TOOL) && {
+        delegation: { catalog, maxDepth: cfg.maxDelegationDepth, onDelegated: (d) => run.footer.push(d.line) },
+      }),
       onEvent: (e) => {
         if (e.type === 'delegate') run.log.info(redact(`delegating to ${e.agent} (${e.model}): ${e.description}`));
         // A delegated agent's events carry its name: "context-manager: Read src/app.ts".

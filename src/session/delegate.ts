@@ -10,7 +10,7 @@
  * cut it off exactly as they cut off the agent that called it.
  */
 import * as z from 'zod/mini';
-import { findAgent, type AgentCatalog, type AgentDefinition } from '../agents/definition.ts';
+import { findAgent, offeredTools, type AgentCatalog, type AgentDefinition } from '../agents/definition.ts';
 import { UserError } from '../errors.ts';
 import { costUsd, resolveModel, type ModelInfo } from '../model/models.ts';
 import type { ModelClient } from '../model/client.ts';
@@ -28,20 +28,20 @@ import {
 } from '../tools/index.ts';
 import { runAgentLoop, type EndedBy, type LoopEvent, type RunBudget } from './loop.ts';
 
-/** The tool's name as offered; `Task` (its older name) is accepted in `tools:` lines and in calls. */
+/**
+ * The tool's name as offered. `Task`, its older name, is read as `Agent` in `tools:` lines (agents/tool-names.ts)
+ * and routed to it when the model calls it by that name.
+ */
 export const DELEGATION_TOOL = 'Agent';
 const NAMES = new Set(['Agent', 'Task']);
 
-export function isDelegationTool(name: string): boolean {
-  return NAMES.has(name);
-}
-
 /**
- * Whether an agent is offered the Agent tool: its `tools` line names `Agent` or `Task`, or it has no `tools` line
- * (`null`), which in Claude Code means every tool.
+ * Whether an agent is offered the Agent tool, by its `tools` line as agents/definition.ts reads it (names
+ * canonical, `Task` already `Agent`; null = no line, which in Claude Code means every tool) and its
+ * `disallowedTools`. The run's own narrowing (`allowed-tools`, `max-delegation-depth`) is the caller's.
  */
-export function wantsDelegation(tools: readonly string[] | null): boolean {
-  return tools === null || tools.some((t) => NAMES.has(t));
+export function wantsDelegation(agent: Pick<AgentDefinition, 'tools' | 'disallowedTools'>): boolean {
+  return offeredTools(agent, [DELEGATION_TOOL]).offered.length > 0;
 }
 
 /** What the run allows; absent from a session = no delegation. */
@@ -109,12 +109,8 @@ const LIST_CHARS = 2_500;
  * with the Agent tool (and `Task` calls routed to it) while the depth allows; at the limit, `toolbox` with Agent/Task
  * calls answered by an error that names the limit, so a delegation loop ends with a reason the model can act on.
  */
-export function withDelegation(
-  toolbox: Toolbox,
-  agent: Pick<AgentDefinition, 'name' | 'delegationTools'>,
-  scope: DelegationScope,
-): Toolbox {
-  if (!wantsDelegation(agent.delegationTools ?? null)) return toolbox;
+export function withDelegation(toolbox: Toolbox, delegates: boolean, scope: DelegationScope): Toolbox {
+  if (!delegates) return toolbox;
   const depth = scope.chain.length - 1;
   if (depth >= scope.settings.maxDepth) {
     const refusal = fail(DELEGATION_TOOL, limitMessage(scope));
@@ -201,8 +197,8 @@ async function delegate(
   const tag = (e: LoopEvent): void => scope.onEvent({ ...e, agent: sub.name });
   const model = modelFor(sub, input.model, scope.parentModel, (message) => tag({ type: 'note', message }));
 
-  const { names, missing } = subagentTools(
-    sub.tools,
+  const { names, delegates, missing } = subagentTools(
+    sub,
     root.definitions.map((d) => d.name),
   );
   if (missing.length) {
@@ -213,7 +209,7 @@ async function delegate(
   }
   const chain = [...scope.chain, sub.name];
   const subScope: DelegationScope = { ...scope, chain };
-  const toolbox = withDelegation(root.view(names), sub, subScope);
+  const toolbox = withDelegation(root.view(names), delegates, subScope);
   const system = scope.system(sub, toolbox.sandboxInfo);
   const task = scope.task(input.prompt);
   scope.onEvent({
@@ -255,17 +251,21 @@ async function delegate(
 }
 
 /**
- * The tools a sub-agent gets: those its `tools` line names (null: no line, so all) that the run's toolbox offers
- * (`have`), without the delegation tool (withDelegation adds it when the depth allows); `missing`: named, not offered.
+ * What a sub-agent gets, by its file (`tools`, `disallowedTools`) among the tools the run's toolbox offers (`have`):
+ * `names`, the tools of its view; `delegates`, whether it asks for the Agent tool (withDelegation adds it while the
+ * depth allows); `missing`, what it asks for that the run does not offer.
  */
 export function subagentTools(
-  tools: readonly string[] | null,
+  sub: Pick<AgentDefinition, 'tools' | 'disallowedTools'>,
   have: readonly string[],
-): { names: string[]; missing: string[] } {
-  const offered = have.filter((n) => !NAMES.has(n));
-  if (tools === null) return { names: offered, missing: [] };
-  const wanted = tools.filter((t) => !NAMES.has(t));
-  return { names: wanted.filter((t) => offered.includes(t)), missing: wanted.filter((t) => !offered.includes(t)) };
+): { names: string[]; delegates: boolean; missing: string[] } {
+  const available = [...have.filter((n) => !NAMES.has(n)), DELEGATION_TOOL];
+  const { offered, unavailable } = offeredTools(sub, available);
+  return {
+    names: offered.filter((n) => !NAMES.has(n)),
+    delegates: offered.includes(DELEGATION_TOOL),
+    missing: unavailable,
+  };
 }
 
 /** The agent named, or an error result listing the agents there are. */
@@ -323,15 +323,15 @@ export function delegatedTask(prompt: string, repoContext: string): string {
 }
 
 /**
- * The folders the run's toolbox lets Read open read-only: the agent's reference documents, and when it may delegate
- * those of every agent in the catalogue too (a sub-agent works in a view of the same toolbox).
+ * The folders the run's toolbox lets Read open read-only: the agent's reference documents, and when it is offered
+ * the Agent tool those of every agent in the catalogue too (a sub-agent works in a view of the same toolbox).
  */
 export function delegationRoots(
-  agent: Pick<AgentDefinition, 'referenceRoots' | 'delegationTools'>,
+  agent: Pick<AgentDefinition, 'referenceRoots'>,
+  offered: readonly string[],
   catalog: AgentCatalog,
-  maxDepth: number,
 ): string[] {
-  if (maxDepth < 1 || !wantsDelegation(agent.delegationTools ?? null)) return [...agent.referenceRoots];
+  if (!offered.includes(DELEGATION_TOOL)) return [...agent.referenceRoots];
   const roots = new Set(agent.referenceRoots);
   for (const a of catalog.agents.values()) for (const r of a.referenceRoots) roots.add(r);
   return [...roots];

@@ -28,7 +28,7 @@ export interface SessionInput {
   readonly transcript: Transcript;
   /** Events of the loop and of delegated agents' loops (tagged with the agent), and delegations starting. */
   readonly onEvent?: (e: SessionEvent) => void;
-  /** The Agent tool's catalogue and depth; absent = the agent cannot delegate. */
+  /** The Agent tool's catalogue and depth, when the agent is offered it; absent = the agent cannot delegate. */
   readonly delegation?: DelegationSettings;
 }
 
@@ -55,7 +55,7 @@ export async function runSession(s: SessionInput): Promise<LoopResult> {
   // The run's budgets, shared with every delegated loop: the clock starts here, as the loop's did.
   const budget = new RunBudget(s.budgets);
   const toolbox = s.delegation
-    ? withDelegation(s.toolbox, s.agent, {
+    ? withDelegation(s.toolbox, true, {
         settings: s.delegation,
         root: s.toolbox,
         client: s.client,
