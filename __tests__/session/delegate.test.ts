@@ -53,6 +53,8 @@ const agentFile = (name: string, tools: string | null, model = 'sonnet'): string
 interface Setup {
   /** Agent files of the repository (name → tools line; null = no line). */
   agents?: Record<string, string | null>;
+  /** Their `model:` lines (default sonnet). */
+  models?: Record<string, string>;
   root?: string;
   script: (req: MessagesRequest, i: number) => Turn;
   maxTurns?: number;
@@ -66,7 +68,9 @@ async function session(o: Setup) {
   writeFiles(ws, {
     'src/routes/users.js': "router.get('/users', list);\n",
     'openapi.yaml': 'openapi: 3.0.0\n',
-    ...Object.fromEntries(Object.entries(o.agents ?? {}).map(([n, t]) => [`.claude/agents/${n}.md`, agentFile(n, t)])),
+    ...Object.fromEntries(
+      Object.entries(o.agents ?? {}).map(([n, t]) => [`.claude/agents/${n}.md`, agentFile(n, t, o.models?.[n])]),
+    ),
   });
   const catalog: AgentCatalog = await loadAgents({ workspace: ws, builtinDir: path.join(ROOT, 'agents') });
   const server = await startAnthropic({ script: o.script, apiKey: KEY });
@@ -347,6 +351,49 @@ test('a sub-agent that hangs is cut off by the run’s timeout; the caller ends 
   assert.match(result.status.blocker!, /^budget: timeout-minutes \(0\.03 min\) reached$/);
   assert.equal(delegations[0]?.endedBy, 'timeout');
 });
+
+test(
+  "the sub-agent's model: the call's, else its file's; one this action does not know falls back to the caller's",
+  T,
+  async () => {
+    const seen: Record<string, string> = {};
+    const { result, server, events } = await session({
+      agents: { odd: 'Read', plain: null },
+      models: { odd: 'fable', plain: 'opus' },
+      script: (req) => {
+        const me = who(req);
+        if (me !== 'unknown') {
+          seen[me] ??= req.model;
+          return say(`${me} here`);
+        }
+        const calls = [ask('odd'), ask('plain'), ask('plain', 'again', 'Agent')];
+        const turn = turnOf(req);
+        if (turn === 3)
+          return {
+            content: [
+              {
+                type: 'tool_use',
+                name: 'Agent',
+                input: { description: 'd', prompt: 'p', subagent_type: 'context-manager', model: 'opus' },
+              },
+            ],
+          };
+        return calls[turn - 1] && turn < 3 ? calls[turn - 1]! : say(DONE);
+      },
+    });
+    server.assertNoViolations();
+    assert.equal(result.status.status, 'COMPLETE');
+    assert.match(seen['odd']!, /sonnet/, "fable is unknown: the caller's model (sonnet)");
+    assert.match(seen['plain']!, /opus/, "its file's model");
+    assert.match(seen['context-manager']!, /opus/, "the call's model over the file's haiku");
+    assert.ok(
+      events.some(
+        (e) => e.type === 'note' && e.agent === 'odd' && /Unknown model "fable".*Using sonnet\./.test(e.message),
+      ),
+      JSON.stringify(events.filter((e) => e.type === 'note')),
+    );
+  },
+);
 
 test('wantsDelegation and subagentTools: the offer rule and the tools a sub-agent gets', () => {
   const parse = (lines: string) => parseAgentFile('/tmp/d.md', `---\nname: d\n${lines}---\nGo.\n`);
