@@ -366,19 +366,13 @@ test(
           seen[me] ??= req.model;
           return say(`${me} here`);
         }
-        const calls = [ask('odd'), ask('plain'), ask('plain', 'again', 'Agent')];
-        const turn = turnOf(req);
-        if (turn === 3)
-          return {
-            content: [
-              {
-                type: 'tool_use',
-                name: 'Agent',
-                input: { description: 'd', prompt: 'p', subagent_type: 'context-manager', model: 'opus' },
-              },
-            ],
-          };
-        return calls[turn - 1] && turn < 3 ? calls[turn - 1]! : say(DONE);
+        const withOpus = call('Agent', {
+          description: 'd',
+          prompt: 'p',
+          subagent_type: 'context-manager',
+          model: 'opus',
+        });
+        return [ask('odd'), ask('plain'), withOpus][turnOf(req) - 1] ?? say(DONE);
       },
     });
     server.assertNoViolations();
