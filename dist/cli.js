@@ -216,11 +216,11 @@ var require_section_matter = __commonJS({
     "use strict";
     var typeOf = require_kind_of();
     var extend2 = require_extend_shallow();
-    module2.exports = function(input, options2) {
+    module2.exports = function(input5, options2) {
       if (typeof options2 === "function") {
         options2 = { parse: options2 };
       }
-      var file = toObject(input);
+      var file = toObject(input5);
       var defaults2 = { section_delimiter: "---", parse: identity };
       var opts = extend2({}, defaults2, options2);
       var delim = opts.section_delimiter;
@@ -288,16 +288,16 @@ var require_section_matter = __commonJS({
       }
       return true;
     }
-    function toObject(input) {
-      if (typeOf(input) !== "object") {
-        input = { content: input };
+    function toObject(input5) {
+      if (typeOf(input5) !== "object") {
+        input5 = { content: input5 };
       }
-      if (typeof input.content !== "string" && !isBuffer(input.content)) {
+      if (typeof input5.content !== "string" && !isBuffer(input5.content)) {
         throw new TypeError("expected a buffer or string");
       }
-      input.content = input.content.toString();
-      input.sections = [];
-      return input;
+      input5.content = input5.content.toString();
+      input5.sections = [];
+      return input5;
     }
     function getKey(val, delim) {
       return val ? val.slice(delim.length).trim() : "";
@@ -433,18 +433,18 @@ var require_mark = __commonJS({
       return common.repeat(" ", indent) + head + snippet + tail + "\n" + common.repeat(" ", indent + this.position - start + head.length) + "^";
     };
     Mark.prototype.toString = function toString(compact) {
-      var snippet, where = "";
+      var snippet, where2 = "";
       if (this.name) {
-        where += 'in "' + this.name + '" ';
+        where2 += 'in "' + this.name + '" ';
       }
-      where += "at line " + (this.line + 1) + ", column " + (this.column + 1);
+      where2 += "at line " + (this.line + 1) + ", column " + (this.column + 1);
       if (!compact) {
         snippet = this.getSnippet();
         if (snippet) {
-          where += ":\n" + snippet;
+          where2 += ":\n" + snippet;
         }
       }
-      return where;
+      return where2;
     };
     module2.exports = Mark;
   }
@@ -667,8 +667,8 @@ var require_null = __commonJS({
     function constructYamlNull() {
       return null;
     }
-    function isNull(object) {
-      return object === null;
+    function isNull(object2) {
+      return object2 === null;
     }
     module2.exports = new Type("tag:yaml.org,2002:null", {
       kind: "scalar",
@@ -707,8 +707,8 @@ var require_bool = __commonJS({
     function constructYamlBoolean(data) {
       return data === "true" || data === "True" || data === "TRUE";
     }
-    function isBoolean(object) {
-      return Object.prototype.toString.call(object) === "[object Boolean]";
+    function isBoolean(object2) {
+      return Object.prototype.toString.call(object2) === "[object Boolean]";
     }
     module2.exports = new Type("tag:yaml.org,2002:bool", {
       kind: "scalar",
@@ -716,14 +716,14 @@ var require_bool = __commonJS({
       construct: constructYamlBoolean,
       predicate: isBoolean,
       represent: {
-        lowercase: function(object) {
-          return object ? "true" : "false";
+        lowercase: function(object2) {
+          return object2 ? "true" : "false";
         },
-        uppercase: function(object) {
-          return object ? "TRUE" : "FALSE";
+        uppercase: function(object2) {
+          return object2 ? "TRUE" : "FALSE";
         },
-        camelcase: function(object) {
-          return object ? "True" : "False";
+        camelcase: function(object2) {
+          return object2 ? "True" : "False";
         }
       },
       defaultStyle: "lowercase"
@@ -830,8 +830,8 @@ var require_int = __commonJS({
       }
       return sign * parseInt(value, 10);
     }
-    function isInteger(object) {
-      return Object.prototype.toString.call(object) === "[object Number]" && (object % 1 === 0 && !common.isNegativeZero(object));
+    function isInteger(object2) {
+      return Object.prototype.toString.call(object2) === "[object Number]" && (object2 % 1 === 0 && !common.isNegativeZero(object2));
     }
     module2.exports = new Type("tag:yaml.org,2002:int", {
       kind: "scalar",
@@ -910,9 +910,9 @@ var require_float = __commonJS({
       return sign * parseFloat(value, 10);
     }
     var SCIENTIFIC_WITHOUT_DOT = /^[-+]?[0-9]+e/;
-    function representYamlFloat(object, style) {
+    function representYamlFloat(object2, style) {
       var res;
-      if (isNaN(object)) {
+      if (isNaN(object2)) {
         switch (style) {
           case "lowercase":
             return ".nan";
@@ -921,7 +921,7 @@ var require_float = __commonJS({
           case "camelcase":
             return ".NaN";
         }
-      } else if (Number.POSITIVE_INFINITY === object) {
+      } else if (Number.POSITIVE_INFINITY === object2) {
         switch (style) {
           case "lowercase":
             return ".inf";
@@ -930,7 +930,7 @@ var require_float = __commonJS({
           case "camelcase":
             return ".Inf";
         }
-      } else if (Number.NEGATIVE_INFINITY === object) {
+      } else if (Number.NEGATIVE_INFINITY === object2) {
         switch (style) {
           case "lowercase":
             return "-.inf";
@@ -939,14 +939,14 @@ var require_float = __commonJS({
           case "camelcase":
             return "-.Inf";
         }
-      } else if (common.isNegativeZero(object)) {
+      } else if (common.isNegativeZero(object2)) {
         return "-0.0";
       }
-      res = object.toString(10);
+      res = object2.toString(10);
       return SCIENTIFIC_WITHOUT_DOT.test(res) ? res.replace("e", ".e") : res;
     }
-    function isFloat(object) {
-      return Object.prototype.toString.call(object) === "[object Number]" && (object % 1 !== 0 || common.isNegativeZero(object));
+    function isFloat(object2) {
+      return Object.prototype.toString.call(object2) === "[object Number]" && (object2 % 1 !== 0 || common.isNegativeZero(object2));
     }
     module2.exports = new Type("tag:yaml.org,2002:float", {
       kind: "scalar",
@@ -1039,8 +1039,8 @@ var require_timestamp = __commonJS({
       if (delta) date2.setTime(date2.getTime() - delta);
       return date2;
     }
-    function representYamlTimestamp(object) {
-      return object.toISOString();
+    function representYamlTimestamp(object2) {
+      return object2.toISOString();
     }
     module2.exports = new Type("tag:yaml.org,2002:timestamp", {
       kind: "scalar",
@@ -1092,14 +1092,14 @@ var require_binary = __commonJS({
       return bitlen % 8 === 0;
     }
     function constructYamlBinary(data) {
-      var idx, tailbits, input = data.replace(/[\r\n=]/g, ""), max = input.length, map = BASE64_MAP, bits = 0, result = [];
+      var idx, tailbits, input5 = data.replace(/[\r\n=]/g, ""), max = input5.length, map = BASE64_MAP, bits = 0, result = [];
       for (idx = 0; idx < max; idx++) {
         if (idx % 4 === 0 && idx) {
           result.push(bits >> 16 & 255);
           result.push(bits >> 8 & 255);
           result.push(bits & 255);
         }
-        bits = bits << 6 | map.indexOf(input.charAt(idx));
+        bits = bits << 6 | map.indexOf(input5.charAt(idx));
       }
       tailbits = max % 4 * 6;
       if (tailbits === 0) {
@@ -1117,8 +1117,8 @@ var require_binary = __commonJS({
       }
       return result;
     }
-    function representYamlBinary(object) {
-      var result = "", bits = 0, idx, tail, max = object.length, map = BASE64_MAP;
+    function representYamlBinary(object2) {
+      var result = "", bits = 0, idx, tail, max = object2.length, map = BASE64_MAP;
       for (idx = 0; idx < max; idx++) {
         if (idx % 3 === 0 && idx) {
           result += map[bits >> 18 & 63];
@@ -1126,7 +1126,7 @@ var require_binary = __commonJS({
           result += map[bits >> 6 & 63];
           result += map[bits & 63];
         }
-        bits = (bits << 8) + object[idx];
+        bits = (bits << 8) + object2[idx];
       }
       tail = max % 3;
       if (tail === 0) {
@@ -1147,8 +1147,8 @@ var require_binary = __commonJS({
       }
       return result;
     }
-    function isBinary(object) {
-      return NodeBuffer && NodeBuffer.isBuffer(object);
+    function isBinary(object2) {
+      return NodeBuffer && NodeBuffer.isBuffer(object2);
     }
     module2.exports = new Type("tag:yaml.org,2002:binary", {
       kind: "scalar",
@@ -1169,9 +1169,9 @@ var require_omap = __commonJS({
     var _toString = Object.prototype.toString;
     function resolveYamlOmap(data) {
       if (data === null) return true;
-      var objectKeys = {}, index, length, pair, pairKey, pairHasKey, object = data;
-      for (index = 0, length = object.length; index < length; index += 1) {
-        pair = object[index];
+      var objectKeys = {}, index, length, pair, pairKey, pairHasKey, object2 = data;
+      for (index = 0, length = object2.length; index < length; index += 1) {
+        pair = object2[index];
         pairHasKey = false;
         if (_toString.call(pair) !== "[object Object]") return false;
         for (pairKey in pair) {
@@ -1205,10 +1205,10 @@ var require_pairs = __commonJS({
     var _toString = Object.prototype.toString;
     function resolveYamlPairs(data) {
       if (data === null) return true;
-      var index, length, pair, keys, result, object = data;
-      result = new Array(object.length);
-      for (index = 0, length = object.length; index < length; index += 1) {
-        pair = object[index];
+      var index, length, pair, keys, result, object2 = data;
+      result = new Array(object2.length);
+      for (index = 0, length = object2.length; index < length; index += 1) {
+        pair = object2[index];
         if (_toString.call(pair) !== "[object Object]") return false;
         keys = Object.keys(pair);
         if (keys.length !== 1) return false;
@@ -1218,10 +1218,10 @@ var require_pairs = __commonJS({
     }
     function constructYamlPairs(data) {
       if (data === null) return [];
-      var index, length, pair, keys, result, object = data;
-      result = new Array(object.length);
-      for (index = 0, length = object.length; index < length; index += 1) {
-        pair = object[index];
+      var index, length, pair, keys, result, object2 = data;
+      result = new Array(object2.length);
+      for (index = 0, length = object2.length; index < length; index += 1) {
+        pair = object2[index];
         keys = Object.keys(pair);
         result[index] = [keys[0], pair[keys[0]]];
       }
@@ -1243,10 +1243,10 @@ var require_set = __commonJS({
     var _hasOwnProperty = Object.prototype.hasOwnProperty;
     function resolveYamlSet(data) {
       if (data === null) return true;
-      var key, object = data;
-      for (key in object) {
-        if (_hasOwnProperty.call(object, key)) {
-          if (object[key] !== null) return false;
+      var key, object2 = data;
+      for (key in object2) {
+        if (_hasOwnProperty.call(object2, key)) {
+          if (object2[key] !== null) return false;
         }
       }
       return true;
@@ -1299,8 +1299,8 @@ var require_undefined = __commonJS({
     function representJavascriptUndefined() {
       return "";
     }
-    function isUndefined(object) {
-      return typeof object === "undefined";
+    function isUndefined(object2) {
+      return typeof object2 === "undefined";
     }
     module2.exports = new Type("tag:yaml.org,2002:js/undefined", {
       kind: "scalar",
@@ -1336,15 +1336,15 @@ var require_regexp = __commonJS({
       }
       return new RegExp(regexp, modifiers);
     }
-    function representJavascriptRegExp(object) {
-      var result = "/" + object.source + "/";
-      if (object.global) result += "g";
-      if (object.multiline) result += "m";
-      if (object.ignoreCase) result += "i";
+    function representJavascriptRegExp(object2) {
+      var result = "/" + object2.source + "/";
+      if (object2.global) result += "g";
+      if (object2.multiline) result += "m";
+      if (object2.ignoreCase) result += "i";
       return result;
     }
-    function isRegExp(object) {
-      return Object.prototype.toString.call(object) === "[object RegExp]";
+    function isRegExp(object2) {
+      return Object.prototype.toString.call(object2) === "[object RegExp]";
     }
     module2.exports = new Type("tag:yaml.org,2002:js/regexp", {
       kind: "scalar",
@@ -1395,11 +1395,11 @@ var require_function = __commonJS({
       }
       return new Function(params, "return " + source.slice(body[0], body[1]));
     }
-    function representJavascriptFunction(object) {
-      return object.toString();
+    function representJavascriptFunction(object2) {
+      return object2.toString();
     }
-    function isFunction(object) {
-      return Object.prototype.toString.call(object) === "[object Function]";
+    function isFunction(object2) {
+      return Object.prototype.toString.call(object2) === "[object Function]";
     }
     module2.exports = new Type("tag:yaml.org,2002:js/function", {
       kind: "scalar",
@@ -1507,16 +1507,16 @@ var require_loader = __commonJS({
         (c3 - 65536 & 1023) + 56320
       );
     }
-    function setProperty(object, key, value) {
+    function setProperty(object2, key, value) {
       if (key === "__proto__") {
-        Object.defineProperty(object, key, {
+        Object.defineProperty(object2, key, {
           configurable: true,
           enumerable: true,
           writable: true,
           value
         });
       } else {
-        object[key] = value;
+        object2[key] = value;
       }
     }
     var simpleEscapeCheck = new Array(256);
@@ -1526,8 +1526,8 @@ var require_loader = __commonJS({
       simpleEscapeMap[i] = simpleEscapeSequence(i);
     }
     var i;
-    function State(input, options2) {
-      this.input = input;
+    function State(input5, options2) {
+      this.input = input5;
       this.filename = options2["filename"] || null;
       this.schema = options2["schema"] || DEFAULT_FULL_SCHEMA;
       this.onWarning = options2["onWarning"] || null;
@@ -1537,7 +1537,7 @@ var require_loader = __commonJS({
       this.maxTotalMergeKeys = typeof options2["maxTotalMergeKeys"] === "number" ? options2["maxTotalMergeKeys"] : 1e4;
       this.implicitTypes = this.schema.compiledImplicit;
       this.typeMap = this.schema.compiledTypeMap;
-      this.length = input.length;
+      this.length = input5.length;
       this.position = 0;
       this.line = 0;
       this.lineStart = 0;
@@ -2495,19 +2495,19 @@ var require_loader = __commonJS({
         return;
       }
     }
-    function loadDocuments(input, options2) {
-      input = String(input);
+    function loadDocuments(input5, options2) {
+      input5 = String(input5);
       options2 = options2 || {};
-      if (input.length !== 0) {
-        if (input.charCodeAt(input.length - 1) !== 10 && input.charCodeAt(input.length - 1) !== 13) {
-          input += "\n";
+      if (input5.length !== 0) {
+        if (input5.charCodeAt(input5.length - 1) !== 10 && input5.charCodeAt(input5.length - 1) !== 13) {
+          input5 += "\n";
         }
-        if (input.charCodeAt(0) === 65279) {
-          input = input.slice(1);
+        if (input5.charCodeAt(0) === 65279) {
+          input5 = input5.slice(1);
         }
       }
-      var state = new State(input, options2);
-      var nullpos = input.indexOf("\0");
+      var state = new State(input5, options2);
+      var nullpos = input5.indexOf("\0");
       if (nullpos !== -1) {
         state.position = nullpos;
         throwError(state, "null byte is not allowed in input");
@@ -2522,12 +2522,12 @@ var require_loader = __commonJS({
       }
       return state.documents;
     }
-    function loadAll(input, iterator, options2) {
+    function loadAll(input5, iterator, options2) {
       if (iterator !== null && typeof iterator === "object" && typeof options2 === "undefined") {
         options2 = iterator;
         iterator = null;
       }
-      var documents = loadDocuments(input, options2);
+      var documents = loadDocuments(input5, options2);
       if (typeof iterator !== "function") {
         return documents;
       }
@@ -2535,8 +2535,8 @@ var require_loader = __commonJS({
         iterator(documents[index]);
       }
     }
-    function load(input, options2) {
-      var documents = loadDocuments(input, options2);
+    function load(input5, options2) {
+      var documents = loadDocuments(input5, options2);
       if (documents.length === 0) {
         return void 0;
       } else if (documents.length === 1) {
@@ -2544,15 +2544,15 @@ var require_loader = __commonJS({
       }
       throw new YAMLException("expected a single document in the stream, but found more");
     }
-    function safeLoadAll(input, iterator, options2) {
+    function safeLoadAll(input5, iterator, options2) {
       if (typeof iterator === "object" && iterator !== null && typeof options2 === "undefined") {
         options2 = iterator;
         iterator = null;
       }
-      return loadAll(input, iterator, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
+      return loadAll(input5, iterator, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
     }
-    function safeLoad(input, options2) {
-      return load(input, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
+    function safeLoad(input5, options2) {
+      return load(input5, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
     }
     module2.exports.loadAll = loadAll;
     module2.exports.load = load;
@@ -2881,10 +2881,10 @@ var require_dumper = __commonJS({
       }
       return result;
     }
-    function writeFlowSequence(state, level, object) {
+    function writeFlowSequence(state, level, object2) {
       var _result = "", _tag = state.tag, index, length;
-      for (index = 0, length = object.length; index < length; index += 1) {
-        if (writeNode(state, level, object[index], false, false)) {
+      for (index = 0, length = object2.length; index < length; index += 1) {
+        if (writeNode(state, level, object2[index], false, false)) {
           if (index !== 0) _result += "," + (!state.condenseFlow ? " " : "");
           _result += state.dump;
         }
@@ -2892,10 +2892,10 @@ var require_dumper = __commonJS({
       state.tag = _tag;
       state.dump = "[" + _result + "]";
     }
-    function writeBlockSequence(state, level, object, compact) {
+    function writeBlockSequence(state, level, object2, compact) {
       var _result = "", _tag = state.tag, index, length;
-      for (index = 0, length = object.length; index < length; index += 1) {
-        if (writeNode(state, level + 1, object[index], true, true)) {
+      for (index = 0, length = object2.length; index < length; index += 1) {
+        if (writeNode(state, level + 1, object2[index], true, true)) {
           if (!compact || index !== 0) {
             _result += generateNextLine(state, level);
           }
@@ -2910,14 +2910,14 @@ var require_dumper = __commonJS({
       state.tag = _tag;
       state.dump = _result || "[]";
     }
-    function writeFlowMapping(state, level, object) {
-      var _result = "", _tag = state.tag, objectKeyList = Object.keys(object), index, length, objectKey, objectValue, pairBuffer;
+    function writeFlowMapping(state, level, object2) {
+      var _result = "", _tag = state.tag, objectKeyList = Object.keys(object2), index, length, objectKey, objectValue, pairBuffer;
       for (index = 0, length = objectKeyList.length; index < length; index += 1) {
         pairBuffer = "";
         if (index !== 0) pairBuffer += ", ";
         if (state.condenseFlow) pairBuffer += '"';
         objectKey = objectKeyList[index];
-        objectValue = object[objectKey];
+        objectValue = object2[objectKey];
         if (!writeNode(state, level, objectKey, false, false)) {
           continue;
         }
@@ -2932,8 +2932,8 @@ var require_dumper = __commonJS({
       state.tag = _tag;
       state.dump = "{" + _result + "}";
     }
-    function writeBlockMapping(state, level, object, compact) {
-      var _result = "", _tag = state.tag, objectKeyList = Object.keys(object), index, length, objectKey, objectValue, explicitPair, pairBuffer;
+    function writeBlockMapping(state, level, object2, compact) {
+      var _result = "", _tag = state.tag, objectKeyList = Object.keys(object2), index, length, objectKey, objectValue, explicitPair, pairBuffer;
       if (state.sortKeys === true) {
         objectKeyList.sort();
       } else if (typeof state.sortKeys === "function") {
@@ -2947,7 +2947,7 @@ var require_dumper = __commonJS({
           pairBuffer += generateNextLine(state, level);
         }
         objectKey = objectKeyList[index];
-        objectValue = object[objectKey];
+        objectValue = object2[objectKey];
         if (!writeNode(state, level + 1, objectKey, true, true, true)) {
           continue;
         }
@@ -2977,19 +2977,19 @@ var require_dumper = __commonJS({
       state.tag = _tag;
       state.dump = _result || "{}";
     }
-    function detectType(state, object, explicit) {
+    function detectType(state, object2, explicit) {
       var _result, typeList, index, length, type, style;
       typeList = explicit ? state.explicitTypes : state.implicitTypes;
       for (index = 0, length = typeList.length; index < length; index += 1) {
         type = typeList[index];
-        if ((type.instanceOf || type.predicate) && (!type.instanceOf || typeof object === "object" && object instanceof type.instanceOf) && (!type.predicate || type.predicate(object))) {
+        if ((type.instanceOf || type.predicate) && (!type.instanceOf || typeof object2 === "object" && object2 instanceof type.instanceOf) && (!type.predicate || type.predicate(object2))) {
           state.tag = explicit ? type.tag : "?";
           if (type.represent) {
             style = state.styleMap[type.tag] || type.defaultStyle;
             if (_toString.call(type.represent) === "[object Function]") {
-              _result = type.represent(object, style);
+              _result = type.represent(object2, style);
             } else if (_hasOwnProperty.call(type.represent, style)) {
-              _result = type.represent[style](object, style);
+              _result = type.represent[style](object2, style);
             } else {
               throw new YAMLException("!<" + type.tag + '> tag resolver accepts not "' + style + '" style');
             }
@@ -3000,11 +3000,11 @@ var require_dumper = __commonJS({
       }
       return false;
     }
-    function writeNode(state, level, object, block, compact, iskey) {
+    function writeNode(state, level, object2, block, compact, iskey) {
       state.tag = null;
-      state.dump = object;
-      if (!detectType(state, object, false)) {
-        detectType(state, object, true);
+      state.dump = object2;
+      if (!detectType(state, object2, false)) {
+        detectType(state, object2, true);
       }
       var type = _toString.call(state.dump);
       if (block) {
@@ -3012,7 +3012,7 @@ var require_dumper = __commonJS({
       }
       var objectOrArray = type === "[object Object]" || type === "[object Array]", duplicateIndex, duplicate;
       if (objectOrArray) {
-        duplicateIndex = state.duplicates.indexOf(object);
+        duplicateIndex = state.duplicates.indexOf(object2);
         duplicate = duplicateIndex !== -1;
       }
       if (state.tag !== null && state.tag !== "?" || duplicate || state.indent !== 2 && level > 0) {
@@ -3063,46 +3063,46 @@ var require_dumper = __commonJS({
       }
       return true;
     }
-    function getDuplicateReferences(object, state) {
+    function getDuplicateReferences(object2, state) {
       var objects = [], duplicatesIndexes = [], index, length;
-      inspectNode(object, objects, duplicatesIndexes);
+      inspectNode(object2, objects, duplicatesIndexes);
       for (index = 0, length = duplicatesIndexes.length; index < length; index += 1) {
         state.duplicates.push(objects[duplicatesIndexes[index]]);
       }
       state.usedDuplicates = new Array(length);
     }
-    function inspectNode(object, objects, duplicatesIndexes) {
+    function inspectNode(object2, objects, duplicatesIndexes) {
       var objectKeyList, index, length;
-      if (object !== null && typeof object === "object") {
-        index = objects.indexOf(object);
+      if (object2 !== null && typeof object2 === "object") {
+        index = objects.indexOf(object2);
         if (index !== -1) {
           if (duplicatesIndexes.indexOf(index) === -1) {
             duplicatesIndexes.push(index);
           }
         } else {
-          objects.push(object);
-          if (Array.isArray(object)) {
-            for (index = 0, length = object.length; index < length; index += 1) {
-              inspectNode(object[index], objects, duplicatesIndexes);
+          objects.push(object2);
+          if (Array.isArray(object2)) {
+            for (index = 0, length = object2.length; index < length; index += 1) {
+              inspectNode(object2[index], objects, duplicatesIndexes);
             }
           } else {
-            objectKeyList = Object.keys(object);
+            objectKeyList = Object.keys(object2);
             for (index = 0, length = objectKeyList.length; index < length; index += 1) {
-              inspectNode(object[objectKeyList[index]], objects, duplicatesIndexes);
+              inspectNode(object2[objectKeyList[index]], objects, duplicatesIndexes);
             }
           }
         }
       }
     }
-    function dump(input, options2) {
+    function dump(input5, options2) {
       options2 = options2 || {};
       var state = new State(options2);
-      if (!state.noRefs) getDuplicateReferences(input, state);
-      if (writeNode(state, 0, input, true, true)) return state.dump + "\n";
+      if (!state.noRefs) getDuplicateReferences(input5, state);
+      if (writeNode(state, 0, input5, true, true)) return state.dump + "\n";
       return "";
     }
-    function safeDump(input, options2) {
-      return dump(input, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
+    function safeDump(input5, options2) {
+      return dump(input5, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
     }
     module2.exports.dump = dump;
     module2.exports.safeDump = safeDump;
@@ -3224,15 +3224,15 @@ var require_utils = __commonJS({
     exports2.isObject = function(val) {
       return typeOf(val) === "object";
     };
-    exports2.toBuffer = function(input) {
-      return typeof input === "string" ? Buffer.from(input) : input;
+    exports2.toBuffer = function(input5) {
+      return typeof input5 === "string" ? Buffer.from(input5) : input5;
     };
-    exports2.toString = function(input) {
-      if (exports2.isBuffer(input)) return stripBom(String(input));
-      if (typeof input !== "string") {
+    exports2.toString = function(input5) {
+      if (exports2.isBuffer(input5)) return stripBom(String(input5));
+      if (typeof input5 !== "string") {
         throw new TypeError("expected input to be a string or buffer");
       }
-      return stripBom(input);
+      return stripBom(input5);
     };
     exports2.arrayify = function(val) {
       return val ? Array.isArray(val) ? val : [val] : [];
@@ -3332,10 +3332,10 @@ var require_stringify = __commonJS({
       data = Object.assign({}, file.data, data);
       const open3 = opts.delimiters[0];
       const close = opts.delimiters[1];
-      const matter2 = engine.stringify(data, options2).trim();
+      const matter3 = engine.stringify(data, options2).trim();
       let buf = "";
-      if (matter2 !== "{}") {
-        buf = newline(open3) + newline(matter2) + newline(close);
+      if (matter3 !== "{}") {
+        buf = newline(open3) + newline(matter3) + newline(close);
       }
       if (typeof file.excerpt === "string" && file.excerpt !== "") {
         if (str2.indexOf(file.excerpt.trim()) === -1) {
@@ -3363,11 +3363,11 @@ var require_excerpt = __commonJS({
       if (typeof opts.excerpt === "function") {
         return opts.excerpt(file, opts);
       }
-      const sep4 = file.data.excerpt_separator || opts.excerpt_separator;
-      if (sep4 == null && (opts.excerpt === false || opts.excerpt == null)) {
+      const sep5 = file.data.excerpt_separator || opts.excerpt_separator;
+      if (sep5 == null && (opts.excerpt === false || opts.excerpt == null)) {
         return file;
       }
-      const delimiter2 = typeof opts.excerpt === "string" ? opts.excerpt : sep4 || opts.delimiters[0];
+      const delimiter2 = typeof opts.excerpt === "string" ? opts.excerpt : sep5 || opts.delimiters[0];
       const idx = file.content.indexOf(delimiter2);
       if (idx !== -1) {
         file.excerpt = file.content.slice(0, idx);
@@ -3441,19 +3441,19 @@ var require_gray_matter = __commonJS({
     var toFile2 = require_to_file();
     var parse4 = require_parse();
     var utils = require_utils();
-    function matter2(input, options2) {
-      if (input === "") {
-        return { data: {}, content: input, excerpt: "", orig: input };
+    function matter3(input5, options2) {
+      if (input5 === "") {
+        return { data: {}, content: input5, excerpt: "", orig: input5 };
       }
-      let file = toFile2(input);
-      const cached2 = matter2.cache[file.content];
+      let file = toFile2(input5);
+      const cached2 = matter3.cache[file.content];
       if (!options2) {
         if (cached2) {
           file = Object.assign({}, cached2);
           file.orig = cached2.orig;
           return file;
         }
-        matter2.cache[file.content] = file;
+        matter3.cache[file.content] = file;
       }
       return parseMatter(file, options2);
     }
@@ -3475,7 +3475,7 @@ var require_gray_matter = __commonJS({
       }
       str2 = str2.slice(openLen);
       const len = str2.length;
-      const language = matter2.language(str2, opts);
+      const language = matter3.language(str2, opts);
       if (language.name) {
         file.language = language.name;
         str2 = str2.slice(language.raw.length);
@@ -3510,24 +3510,24 @@ var require_gray_matter = __commonJS({
       }
       return file;
     }
-    matter2.engines = engines2;
-    matter2.stringify = function(file, data, options2) {
-      if (typeof file === "string") file = matter2(file, options2);
+    matter3.engines = engines2;
+    matter3.stringify = function(file, data, options2) {
+      if (typeof file === "string") file = matter3(file, options2);
       return stringify2(file, data, options2);
     };
-    matter2.read = function(filepath, options2) {
+    matter3.read = function(filepath, options2) {
       const str2 = fs6.readFileSync(filepath, "utf8");
-      const file = matter2(str2, options2);
+      const file = matter3(str2, options2);
       file.path = filepath;
       return file;
     };
-    matter2.test = function(str2, options2) {
+    matter3.test = function(str2, options2) {
       return utils.startsWith(str2, defaults2(options2).delimiters[0]);
     };
-    matter2.language = function(str2, options2) {
+    matter3.language = function(str2, options2) {
       const opts = defaults2(options2);
       const open3 = opts.delimiters[0];
-      if (matter2.test(str2)) {
+      if (matter3.test(str2)) {
         str2 = str2.slice(open3.length);
       }
       const language = str2.slice(0, str2.search(/\r?\n/));
@@ -3536,11 +3536,11 @@ var require_gray_matter = __commonJS({
         name: language ? language.trim() : ""
       };
     };
-    matter2.cache = {};
-    matter2.clearCache = function() {
-      matter2.cache = {};
+    matter3.cache = {};
+    matter3.clearCache = function() {
+      matter3.cache = {};
     };
-    module2.exports = matter2;
+    module2.exports = matter3;
   }
 });
 
@@ -3776,24 +3776,24 @@ var require_utils2 = __commonJS({
         return match === "\\" ? "" : match;
       });
     };
-    exports2.escapeLast = (input, char, lastIdx) => {
-      const idx = input.lastIndexOf(char, lastIdx);
-      if (idx === -1) return input;
-      if (input[idx - 1] === "\\") return exports2.escapeLast(input, char, idx - 1);
-      return `${input.slice(0, idx)}\\${input.slice(idx)}`;
+    exports2.escapeLast = (input5, char, lastIdx) => {
+      const idx = input5.lastIndexOf(char, lastIdx);
+      if (idx === -1) return input5;
+      if (input5[idx - 1] === "\\") return exports2.escapeLast(input5, char, idx - 1);
+      return `${input5.slice(0, idx)}\\${input5.slice(idx)}`;
     };
-    exports2.removePrefix = (input, state = {}) => {
-      let output = input;
+    exports2.removePrefix = (input5, state = {}) => {
+      let output = input5;
       if (output.startsWith("./")) {
         output = output.slice(2);
         state.prefix = "./";
       }
       return output;
     };
-    exports2.wrapOutput = (input, state = {}, options2 = {}) => {
+    exports2.wrapOutput = (input5, state = {}, options2 = {}) => {
       const prepend = options2.contains ? "" : "^";
       const append = options2.contains ? "" : "$";
-      let output = `${prepend}(?:${input})${append}`;
+      let output = `${prepend}(?:${input5})${append}`;
       if (state.negated === true) {
         output = `(?:^(?!${output}).*$)`;
       }
@@ -3855,14 +3855,14 @@ var require_scan = __commonJS({
         token.depth = token.isGlobstar ? Infinity : 1;
       }
     };
-    var scan = (input, options2) => {
+    var scan = (input5, options2) => {
       const opts = options2 || {};
-      const length = input.length - 1;
+      const length = input5.length - 1;
       const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
       const slashes = [];
       const tokens = [];
       const parts = [];
-      let str2 = input;
+      let str2 = input5;
       let index = -1;
       let start = 0;
       let lastIndex = 0;
@@ -4091,7 +4091,7 @@ var require_scan = __commonJS({
       }
       const state = {
         prefix,
-        input,
+        input: input5,
         start,
         base,
         glob: glob2,
@@ -4115,7 +4115,7 @@ var require_scan = __commonJS({
         for (let idx = 0; idx < slashes.length; idx++) {
           const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
           const i = slashes[idx];
-          const value2 = input.slice(n2, i);
+          const value2 = input5.slice(n2, i);
           if (opts.tokens) {
             if (idx === 0 && start !== 0) {
               tokens[idx].isPrefix = true;
@@ -4132,9 +4132,9 @@ var require_scan = __commonJS({
           }
         }
         const n = prevIndex !== void 0 ? prevIndex + 1 : start;
-        const value = input.slice(n);
+        const value = input5.slice(n);
         parts.push(value);
-        if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
+        if (opts.tokens && prevIndex && prevIndex + 1 < input5.length) {
           tokens[tokens.length - 1].value = value;
           depth2(tokens[tokens.length - 1]);
           state.maxDepth += tokens[tokens.length - 1].depth;
@@ -4177,14 +4177,14 @@ var require_parse2 = __commonJS({
     var syntaxError = (type, char) => {
       return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
     };
-    var splitTopLevel = (input) => {
+    var splitTopLevel = (input5) => {
       const parts = [];
       let bracket = 0;
       let paren = 0;
       let quote = 0;
       let value = "";
       let escaped = false;
-      for (const ch of input) {
+      for (const ch of input5) {
         if (escaped === true) {
           value += ch;
           escaped = false;
@@ -4401,14 +4401,14 @@ var require_parse2 = __commonJS({
       }
       return { risky: false };
     };
-    var parse4 = (input, options2) => {
-      if (typeof input !== "string") {
+    var parse4 = (input5, options2) => {
+      if (typeof input5 !== "string") {
         throw new TypeError("Expected a string");
       }
-      input = REPLACEMENTS[input] || input;
+      input5 = REPLACEMENTS[input5] || input5;
       const opts = { ...options2 };
       const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      let len = input.length;
+      let len = input5.length;
       if (len > max) {
         throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
       }
@@ -4444,7 +4444,7 @@ var require_parse2 = __commonJS({
         opts.noextglob = opts.noext;
       }
       const state = {
-        input,
+        input: input5,
         index: -1,
         start: 0,
         dot: opts.dot === true,
@@ -4460,17 +4460,17 @@ var require_parse2 = __commonJS({
         globstar: false,
         tokens
       };
-      input = utils.removePrefix(input, state);
-      len = input.length;
+      input5 = utils.removePrefix(input5, state);
+      len = input5.length;
       const extglobs = [];
       const braces = [];
       const stack = [];
       let prev = bos;
       let value;
       const eos = () => state.index === len - 1;
-      const peek = state.peek = (n = 1) => input[state.index + n];
-      const advance = state.advance = () => input[++state.index] || "";
-      const remaining = () => input.slice(state.index + 1);
+      const peek = state.peek = (n = 1) => input5[state.index + n];
+      const advance = state.advance = () => input5[++state.index] || "";
+      const remaining = () => input5.slice(state.index + 1);
       const consume = (value2 = "", num = 0) => {
         state.consumed += value2;
         state.index += num;
@@ -4540,8 +4540,8 @@ var require_parse2 = __commonJS({
         extglobs.push(token);
       };
       const extglobClose = (token) => {
-        const literal = input.slice(token.startIndex, state.index + 1);
-        const body = input.slice(token.startIndex + 2, state.index);
+        const literal = input5.slice(token.startIndex, state.index + 1);
+        const body = input5.slice(token.startIndex + 2, state.index);
         const analysis = analyzeRepeatedExtglob(body, opts);
         if ((token.type === "plus" || token.type === "star") && analysis.risky) {
           const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
@@ -4581,9 +4581,9 @@ var require_parse2 = __commonJS({
         push2({ type: "paren", extglob: true, value, output });
         decrement("parens");
       };
-      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
+      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input5)) {
         let backslashes = false;
-        let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc2, chars, first, rest, index) => {
+        let output = input5.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc2, chars, first, rest, index) => {
           if (first === "\\") {
             backslashes = true;
             return m2;
@@ -4617,8 +4617,8 @@ var require_parse2 = __commonJS({
             });
           }
         }
-        if (output === input && opts.contains === true) {
-          state.output = input;
+        if (output === input5 && opts.contains === true) {
+          state.output = input5;
           return state;
         }
         state.output = utils.wrapOutput(output, state, options2);
@@ -4973,7 +4973,7 @@ var require_parse2 = __commonJS({
             continue;
           }
           while (rest.slice(0, 3) === "/**") {
-            const after = input[state.index + 4];
+            const after = input5[state.index + 4];
             if (after && after !== "/") {
               break;
             }
@@ -5094,14 +5094,14 @@ var require_parse2 = __commonJS({
       }
       return state;
     };
-    parse4.fastpaths = (input, options2) => {
+    parse4.fastpaths = (input5, options2) => {
       const opts = { ...options2 };
       const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      const len = input.length;
+      const len = input5.length;
       if (len > max) {
         throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
       }
-      input = REPLACEMENTS[input] || input;
+      input5 = REPLACEMENTS[input5] || input5;
       const {
         DOT_LITERAL,
         SLASH_LITERAL,
@@ -5152,7 +5152,7 @@ var require_parse2 = __commonJS({
           }
         }
       };
-      const output = utils.removePrefix(input, state);
+      const output = utils.removePrefix(input5, state);
       let source = create(output);
       if (source && opts.strictSlashes !== true) {
         source += `${SLASH_LITERAL}?`;
@@ -5174,7 +5174,7 @@ var require_picomatch = __commonJS({
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
     var picomatch2 = (glob2, options2, returnState = false) => {
       if (Array.isArray(glob2)) {
-        const fns = glob2.map((input) => picomatch2(input, options2, returnState));
+        const fns = glob2.map((input5) => picomatch2(input5, options2, returnState));
         const arrayMatcher = (str2) => {
           for (const isMatch of fns) {
             const state2 = isMatch(str2);
@@ -5198,9 +5198,9 @@ var require_picomatch = __commonJS({
         const ignoreOpts = { ...options2, ignore: null, onMatch: null, onResult: null };
         isIgnored2 = picomatch2(opts.ignore, ignoreOpts, returnState);
       }
-      const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch2.test(input, regex, options2, { glob: glob2, posix });
-        const result = { glob: glob2, state, regex, posix, input, output, match, isMatch };
+      const matcher = (input5, returnObject = false) => {
+        const { isMatch, match, output } = picomatch2.test(input5, regex, options2, { glob: glob2, posix });
+        const result = { glob: glob2, state, regex, posix, input: input5, output, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -5208,7 +5208,7 @@ var require_picomatch = __commonJS({
           result.isMatch = false;
           return returnObject ? result : false;
         }
-        if (isIgnored2(input)) {
+        if (isIgnored2(input5)) {
           if (typeof opts.onIgnore === "function") {
             opts.onIgnore(result);
           }
@@ -5225,40 +5225,40 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch2.test = (input, regex, options2, { glob: glob2, posix } = {}) => {
-      if (typeof input !== "string") {
+    picomatch2.test = (input5, regex, options2, { glob: glob2, posix } = {}) => {
+      if (typeof input5 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
-      if (input === "") {
+      if (input5 === "") {
         return { isMatch: false, output: "" };
       }
       const opts = options2 || {};
       const format = opts.format || (posix ? utils.toPosixSlashes : null);
-      let match = input === glob2;
-      let output = match && format ? format(input) : input;
+      let match = input5 === glob2;
+      let output = match && format ? format(input5) : input5;
       if (match === false) {
-        output = format ? format(input) : input;
+        output = format ? format(input5) : input5;
         match = output === glob2;
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch2.matchBase(input, regex, options2, posix);
+          match = picomatch2.matchBase(input5, regex, options2, posix);
         } else {
           match = regex.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
-    picomatch2.matchBase = (input, glob2, options2, posix = options2 && options2.windows) => {
+    picomatch2.matchBase = (input5, glob2, options2, posix = options2 && options2.windows) => {
       const regex = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options2);
-      return regex.test(utils.basename(input, { windows: posix }));
+      return regex.test(utils.basename(input5, { windows: posix }));
     };
     picomatch2.isMatch = (str2, patterns, options2) => picomatch2(patterns, options2)(str2);
     picomatch2.parse = (pattern, options2) => {
       if (Array.isArray(pattern)) return pattern.map((p3) => picomatch2.parse(p3, options2));
       return parse4(pattern, { ...options2, fastpaths: false });
     };
-    picomatch2.scan = (input, options2) => scan(input, options2);
+    picomatch2.scan = (input5, options2) => scan(input5, options2);
     picomatch2.compileRe = (state, options2, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
@@ -5276,16 +5276,16 @@ var require_picomatch = __commonJS({
       }
       return regex;
     };
-    picomatch2.makeRe = (input, options2 = {}, returnOutput = false, returnState = false) => {
-      if (!input || typeof input !== "string") {
+    picomatch2.makeRe = (input5, options2 = {}, returnOutput = false, returnState = false) => {
+      if (!input5 || typeof input5 !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
       let parsed = { negated: false, fastpaths: true };
-      if (options2.fastpaths !== false && (input[0] === "." || input[0] === "*")) {
-        parsed.output = parse4.fastpaths(input, options2);
+      if (options2.fastpaths !== false && (input5[0] === "." || input5[0] === "*")) {
+        parsed.output = parse4.fastpaths(input5, options2);
       }
       if (!parsed.output) {
-        parsed = parse4(input, options2);
+        parsed = parse4(input5, options2);
       }
       return picomatch2.compileRe(parsed, options2, returnOutput, returnState);
     };
@@ -7266,9 +7266,9 @@ async function* _iterSSEMessages(response, controller) {
   for await (const chunk of ReadableStreamToAsyncIterable(response.body)) {
     if (chunk == null)
       continue;
-    const decoded = decoder2.decode(typeof chunk === "string" ? encodeUTF8(chunk) : chunk, { stream: true });
-    text += decoded;
-    if (!endsWithCR && !decoded.includes("\n") && !decoded.includes("\r"))
+    const decoded2 = decoder2.decode(typeof chunk === "string" ? encodeUTF8(chunk) : chunk, { stream: true });
+    text += decoded2;
+    if (!endsWithCR && !decoded2.includes("\n") && !decoded2.includes("\r"))
       continue;
     let start = 0;
     if (!text.includes("\r")) {
@@ -7666,14 +7666,14 @@ function setCreatedIDAttribute(call, data) {
     call.span.setAttribute(call.createdIDAttribute, id);
   }
 }
-function requestAttributes(client, name, request2) {
+function requestAttributes(client, name, request3) {
   const table = SPAN_ATTRIBUTES[name];
   if (!table) {
     return {};
   }
   const attributes = { ...table.constants };
   for (const [attribute, path13, type] of table.request ?? []) {
-    const value = guardTracing(client, () => attributeValue(dig(request2?.body, path13), type));
+    const value = guardTracing(client, () => attributeValue(dig(request3?.body, path13), type));
     if (value !== void 0) {
       attributes[attribute] = value;
     }
@@ -7681,7 +7681,7 @@ function requestAttributes(client, name, request2) {
   const { requestHeaders } = table;
   if (requestHeaders) {
     guardTracing(client, () => {
-      const headers = buildHeaders([client["_options"].defaultHeaders, request2?.headers]).values;
+      const headers = buildHeaders([client["_options"].defaultHeaders, request3?.headers]).values;
       for (const [attribute, header, type] of requestHeaders) {
         const value = headerValue(headers.get(header), type);
         if (value !== void 0) {
@@ -7690,7 +7690,7 @@ function requestAttributes(client, name, request2) {
       }
     });
   }
-  if (table.stream !== void 0 && request2?.stream) {
+  if (table.stream !== void 0 && request3?.stream) {
     attributes[table.stream] = true;
   }
   return attributes;
@@ -8075,11 +8075,11 @@ var init_utils2 = __esm({
     init_values();
     has = (obj2, key) => (has = Object.hasOwn ?? Function.prototype.call.bind(Object.prototype.hasOwnProperty), has(obj2, key));
     hex_table = /* @__PURE__ */ (() => {
-      const array = [];
+      const array2 = [];
       for (let i = 0; i < 256; ++i) {
-        array.push("%" + ((i < 16 ? "0" : "") + i.toString(16)).toUpperCase());
+        array2.push("%" + ((i < 16 ? "0" : "") + i.toString(16)).toUpperCase());
       }
-      return array;
+      return array2;
     })();
     limit = 1024;
     encode = (str2, _defaultEncoder, charset, _kind, format) => {
@@ -8141,13 +8141,13 @@ var init_utils2 = __esm({
 function is_non_nullish_primitive(v2) {
   return typeof v2 === "string" || typeof v2 === "number" || typeof v2 === "boolean" || typeof v2 === "symbol" || typeof v2 === "bigint";
 }
-function inner_stringify(object, prefix, generateArrayPrefix, commaRoundTrip, allowEmptyArrays, strictNullHandling, skipNulls, encodeDotInKeys, encoder2, filter, sort, allowDots, serializeDate, format, formatter, encodeValuesOnly, charset, sideChannel) {
-  let obj2 = object;
+function inner_stringify(object2, prefix, generateArrayPrefix, commaRoundTrip, allowEmptyArrays, strictNullHandling, skipNulls, encodeDotInKeys, encoder2, filter, sort, allowDots, serializeDate, format, formatter, encodeValuesOnly, charset, sideChannel) {
+  let obj2 = object2;
   let tmp_sc = sideChannel;
   let step = 0;
   let find_flag = false;
   while ((tmp_sc = tmp_sc.get(sentinel)) !== void 0 && !find_flag) {
-    const pos = tmp_sc.get(object);
+    const pos = tmp_sc.get(object2);
     step += 1;
     if (typeof pos !== "undefined") {
       if (pos === step) {
@@ -8223,7 +8223,7 @@ function inner_stringify(object, prefix, generateArrayPrefix, commaRoundTrip, al
     }
     const encoded_key = allowDots && encodeDotInKeys ? key.replace(/\./g, "%2E") : key;
     const key_prefix = isArray(obj2) ? typeof generateArrayPrefix === "function" ? generateArrayPrefix(adjusted_prefix, encoded_key) : adjusted_prefix : adjusted_prefix + (allowDots ? "." + encoded_key : "[" + encoded_key + "]");
-    sideChannel.set(object, step);
+    sideChannel.set(object2, step);
     const valueSideChannel = /* @__PURE__ */ new WeakMap();
     valueSideChannel.set(sentinel, sideChannel);
     push_to_array(values, inner_stringify(
@@ -8312,8 +8312,8 @@ function normalize_stringify_options(opts = defaults) {
     strictNullHandling: typeof opts.strictNullHandling === "boolean" ? opts.strictNullHandling : defaults.strictNullHandling
   };
 }
-function stringify(object, opts = {}) {
-  let obj2 = object;
+function stringify(object2, opts = {}) {
+  let obj2 = object2;
   const options2 = normalize_stringify_options(opts);
   let obj_keys;
   let filter;
@@ -8758,10 +8758,10 @@ function withoutLeftOutFields(value) {
   return Object.fromEntries(Object.entries(value).filter(([name]) => !name.startsWith("encrypted_") && !(name === "content" && isImageOrDocumentView)).map(([name, field]) => [name, withoutLeftOutFields(field)]));
 }
 function setContentAttributes(span, attributes, limit2) {
-  const { [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: stopSequences, [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions, [ATTR_GEN_AI_INPUT_MESSAGES]: input, [ATTR_GEN_AI_OUTPUT_MESSAGES]: output, [ATTR_ANTHROPIC_TOOL_RESULT_CONTENT]: toolResult, ...others } = attributes;
+  const { [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: stopSequences, [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions, [ATTR_GEN_AI_INPUT_MESSAGES]: input5, [ATTR_GEN_AI_OUTPUT_MESSAGES]: output, [ATTR_ANTHROPIC_TOOL_RESULT_CONTENT]: toolResult, ...others } = attributes;
   const messages = {
     [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions,
-    [ATTR_GEN_AI_INPUT_MESSAGES]: input,
+    [ATTR_GEN_AI_INPUT_MESSAGES]: input5,
     [ATTR_GEN_AI_OUTPUT_MESSAGES]: output
   };
   const values = {};
@@ -8820,9 +8820,9 @@ function serialize(attributes, values) {
 function withoutFirstParts(attributes, excess) {
   const withOwnParts = (messages) => messages?.map((message) => ({ ...message, parts: [...message.parts] }));
   const instructions = attributes[ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]?.slice();
-  const input = withOwnParts(attributes[ATTR_GEN_AI_INPUT_MESSAGES]);
+  const input5 = withOwnParts(attributes[ATTR_GEN_AI_INPUT_MESSAGES]);
   const output = withOwnParts(attributes[ATTR_GEN_AI_OUTPUT_MESSAGES]);
-  const lists = [instructions ?? [], ...[...input ?? [], ...output ?? []].map(({ parts }) => parts)];
+  const lists = [instructions ?? [], ...[...input5 ?? [], ...output ?? []].map(({ parts }) => parts)];
   let left = lists.reduce((sum, parts) => sum + parts.length, 0);
   let truncated = false;
   for (const parts of lists) {
@@ -8848,7 +8848,7 @@ function withoutFirstParts(attributes, excess) {
   }
   return {
     [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions,
-    [ATTR_GEN_AI_INPUT_MESSAGES]: input,
+    [ATTR_GEN_AI_INPUT_MESSAGES]: input5,
     [ATTR_GEN_AI_OUTPUT_MESSAGES]: output,
     truncated
   };
@@ -8948,13 +8948,13 @@ var init_response = __esm({
 });
 
 // node_modules/@anthropic-ai/sdk/lib/internal/tracing/api-call.mjs
-function messagesCreateSpanSettings(client, request2) {
+function messagesCreateSpanSettings(client, request3) {
   const attributes = guardTracing(client, () => {
-    const outputConfig = isObj(request2.body) ? request2.body["output_config"] : void 0;
+    const outputConfig = isObj(request3.body) ? request3.body["output_config"] : void 0;
     const format = isObj(outputConfig) ? outputConfig["format"] : void 0;
     return isObj(format) && format["type"] === "json_schema" ? { [ATTR_GEN_AI_OUTPUT_TYPE]: GEN_AI_OUTPUT_TYPE_VALUE_JSON } : {};
   });
-  return { route: "/v1/messages", request: request2, attributes };
+  return { route: "/v1/messages", request: request3, attributes };
 }
 function sessionsCreateSpanAttributes(body) {
   return guardTracing(void 0, () => {
@@ -9032,10 +9032,10 @@ function takeTraceHeaders(headers) {
   return taken;
 }
 function withoutTraceHeaders(middleware) {
-  return (request2, next, ctx) => {
-    const headers = new Headers(request2.headers);
+  return (request3, next, ctx) => {
+    const headers = new Headers(request3.headers);
     const traceHeaders = takeTraceHeaders(headers);
-    return middleware({ ...request2, headers }, (inner) => {
+    return middleware({ ...request3, headers }, (inner) => {
       const restored = new Headers(inner.headers);
       for (const [name, value] of traceHeaders)
         restored.set(name, value);
@@ -9151,14 +9151,14 @@ function endMessagesCreateSpanWhenStreamEnds(client, span, stream2, props) {
       } catch (problem) {
         loggerFor(client).debug("could not record the stream on its span", problem);
       }
-      const failure2 = call?.failure;
-      if (!sawStop && call?.streamed && failure2 === void 0) {
+      const failure3 = call?.failure;
+      if (!sawStop && call?.streamed && failure3 === void 0) {
         recordStreamedMessageContent(client, call, call.streamed.body, call.streamed.message);
       }
       if (end.reason === "failed") {
         setErrorStatus(span, end.error);
-      } else if (failure2 !== void 0) {
-        setErrorStatus(span, failure2, "client_error");
+      } else if (failure3 !== void 0) {
+        setErrorStatus(span, failure3, "client_error");
       } else if (end.reason === "completed") {
         if (sawStop) {
           span.setStatus({ code: SpanStatusCode.OK });
@@ -9587,8 +9587,8 @@ var init_pagination = __esm({
     })();
     PagePromise = /* @__PURE__ */ (() => {
       class PagePromise2 extends APIPromise {
-        constructor(client, request2, Page2) {
-          super(client, request2, async (client2, props) => new Page2(client2, props.response, await defaultParseResponse(client2, props), props.options));
+        constructor(client, request3, Page2) {
+          super(client, request3, async (client2, props) => new Page2(client2, props.response, await defaultParseResponse(client2, props), props.options));
         }
         /**
          * Allow auto-paginating iteration on an unawaited list call, eg:
@@ -12748,8 +12748,8 @@ function toolErrorContent(e) {
 }
 async function runRunnableTool(tool, rawInput, context2) {
   try {
-    const input = tool.parse ? tool.parse(rawInput) : rawInput;
-    const content = await tool.run(input, context2);
+    const input5 = tool.parse ? tool.parse(rawInput) : rawInput;
+    const content = await tool.run(input5, context2);
     return { content, isError: false };
   } catch (e) {
     return { content: toolErrorContent(e), isError: true };
@@ -13683,10 +13683,10 @@ async function setupSkills(ctx) {
   for (const skill of session.agent.skills) {
     try {
       const version2 = await client.beta.skills.versions.retrieve(skill.version, { skill_id: skill.skill_id });
-      let dirname6 = path4.basename(version2.name.trim());
-      if (dirname6 === "" || dirname6 === "." || dirname6 === "..")
-        dirname6 = skill.skill_id;
-      const dest = path4.resolve(skillsRoot, dirname6);
+      let dirname7 = path4.basename(version2.name.trim());
+      if (dirname7 === "" || dirname7 === "." || dirname7 === "..")
+        dirname7 = skill.skill_id;
+      const dest = path4.resolve(skillsRoot, dirname7);
       if (dest !== skillsRoot && !dest.startsWith(skillsRoot + path4.sep)) {
         log.warn("skill name escapes the skills dir; skipping", {
           component: "agent-tool-context",
@@ -15588,12 +15588,12 @@ async function grepFile(file, match, push2, signal) {
   }
   return true;
 }
-async function* lineBatches(input) {
+async function* lineBatches(input5) {
   let i = 0;
   let numbers = [];
   let lines = [];
   try {
-    for await (const line of input) {
+    for await (const line of input5) {
       i++;
       if (line.length > GREP_MAX_LINE_LENGTH)
         continue;
@@ -18009,11 +18009,11 @@ var init_parser = __esm({
     LITERALS = ["true", "false", "null"];
     isWhitespace = (char) => char === " " || char === "	" || char === "\n" || char === "\r";
     isTruncatedLiteral = (word, rest) => LITERALS.some((literal) => literal !== word && literal.startsWith(word)) && [...rest].every(isWhitespace);
-    tokenize = (input) => {
+    tokenize = (input5) => {
       let current = 0;
       let tokens = [];
-      while (current < input.length) {
-        let char = input[current];
+      while (current < input5.length) {
+        let char = input5[current];
         if (char === "{") {
           tokens.push({
             type: "brace",
@@ -18067,14 +18067,14 @@ var init_parser = __esm({
           let end = start;
           let danglingQuote = false;
           while (true) {
-            end = input.indexOf('"', end);
+            end = input5.indexOf('"', end);
             if (end === -1) {
               danglingQuote = true;
               break;
             }
             let backslashes = 0;
             let i = end - 1;
-            while (i >= start && input[i] === "\\") {
+            while (i >= start && input5[i] === "\\") {
               backslashes++;
               i--;
             }
@@ -18083,11 +18083,11 @@ var init_parser = __esm({
             end++;
           }
           if (danglingQuote) {
-            current = input.length;
+            current = input5.length;
           } else {
             tokens.push({
               type: "string",
-              value: input.slice(start, end)
+              value: input5.slice(start, end)
             });
             current = end + 1;
           }
@@ -18102,18 +18102,18 @@ var init_parser = __esm({
           let value = "";
           if (char === "-") {
             value += char;
-            char = input[++current];
+            char = input5[++current];
           }
           while (char && (NUMBERS.test(char) || char === "." || // exponent marker, e.g. `1e10` or `1.5E-9`
           char === "e" || char === "E" || // exponent sign, only valid immediately after the exponent marker
           (char === "-" || char === "+") && (value[value.length - 1] === "e" || value[value.length - 1] === "E"))) {
             value += char;
-            char = input[++current];
+            char = input5[++current];
           }
           tokens.push({
             type: "number",
             value,
-            unterminated: current === input.length
+            unterminated: current === input5.length
           });
           continue;
         }
@@ -18121,18 +18121,18 @@ var init_parser = __esm({
         if (char && LETTERS.test(char)) {
           let value = "";
           while (char && LETTERS.test(char)) {
-            if (current === input.length) {
+            if (current === input5.length) {
               break;
             }
             value += char;
-            char = input[++current];
+            char = input5[++current];
           }
           if (LITERALS.includes(value)) {
             tokens.push({
               type: "name",
               value
             });
-          } else if (!isTruncatedLiteral(value, input.slice(current))) {
+          } else if (!isTruncatedLiteral(value, input5.slice(current))) {
             return null;
           }
           continue;
@@ -18231,10 +18231,10 @@ var init_parser = __esm({
       });
       return output;
     };
-    partialParse = (input) => {
-      const tokens = tokenize(input);
+    partialParse = (input5) => {
+      const tokens = tokenize(input5);
       const completed = tokens && unstrip(strip(tokens));
-      return JSON.parse(completed ? generate(completed) : input);
+      return JSON.parse(completed ? generate(completed) : input5);
     };
   }
 });
@@ -18247,17 +18247,17 @@ function withLazyInput(prev, jsonBuf) {
       next[key] = prev[key];
   }
   Object.defineProperty(next, JSON_BUF_PROPERTY, { value: jsonBuf, enumerable: false, writable: true });
-  let input;
+  let input5;
   let parsed = false;
   Object.defineProperty(next, "input", {
     enumerable: true,
     configurable: true,
     get() {
       if (!parsed) {
-        input = jsonBuf ? partialParse(jsonBuf) : {};
+        input5 = jsonBuf ? partialParse(jsonBuf) : {};
         parsed = true;
       }
-      return input;
+      return input5;
     }
   });
   return next;
@@ -18889,15 +18889,15 @@ var init_BetaMessageStream = __esm({
             case "content_block_stop": {
               const snapshotContent = snapshot.content.at(event.index);
               if (snapshotContent && tracksToolInput(snapshotContent) && JSON_BUF_PROPERTY in snapshotContent) {
-                let input;
+                let input5;
                 try {
-                  input = snapshotContent.input;
+                  input5 = snapshotContent.input;
                 } catch (err) {
-                  input = {};
+                  input5 = {};
                   __classPrivateFieldGet(this, _BetaMessageStream_handleError, "f").call(this, __classPrivateFieldGet(this, _BetaMessageStream_instances, "m", _BetaMessageStream_toolInputParseError).call(this, snapshotContent, err));
                 }
                 Object.defineProperty(snapshotContent, "input", {
-                  value: input,
+                  value: input5,
                   enumerable: true,
                   configurable: true,
                   writable: true
@@ -27239,7 +27239,7 @@ var init_sessions = __esm({
          */
         create(params, options2) {
           const { betas, workspace_id, ...body } = params;
-          const request2 = {
+          const request3 = {
             body,
             ...options2,
             headers: buildHeaders([
@@ -27252,12 +27252,12 @@ var init_sessions = __esm({
             __qualifiers: { beta: "true" }
           };
           return this._client.post("/v1/sessions", {
-            ...request2,
+            ...request3,
             __span: startApiCallSpan(this._client, "anthropic.sessions.create", options2, {
               route: "/v1/sessions",
               attributes: sessionsCreateSpanAttributes(body),
               createdIDAttribute: "anthropic.session.id",
-              request: request2
+              request: request3
             })
           });
         }
@@ -29163,8 +29163,8 @@ function rejectThreadField(fields) {
     throw new TypeError("`thread` cannot be set here. The message thread sets it for each request itself.");
   }
 }
-function definedEntries(object) {
-  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== void 0));
+function definedEntries(object2) {
+  return Object.fromEntries(Object.entries(object2).filter(([, value]) => value !== void 0));
 }
 function partialReply(snapshot, completedBlocks) {
   const content = snapshot.content.slice(0, completedBlocks);
@@ -29197,10 +29197,10 @@ function sameMessage(a, b3) {
 function toMessageParam(message) {
   return "id" in message ? { role: message.role, content: message.content } : message;
 }
-function toMessageList(input) {
-  if (input === void 0)
+function toMessageList(input5) {
+  if (input5 === void 0)
     return [];
-  return isReadonlyArray(input) ? input : [input];
+  return isReadonlyArray(input5) ? input5 : [input5];
 }
 var _ThreadState_instances, _ThreadState_fields, _ThreadState_stored, _ThreadState_staged, _ThreadState_anchor, _ThreadState_turn, _ThreadState_logger, _ThreadState_lastReply_get, _ThreadState_repeatsLastReply, _ThreadState_startNewThread, _ThreadState_retryPartialTurn, _ThreadState_dropsRefusedTurn, _ThreadState_storeTurn, _ThreadState_adoptContainer, _ThreadState_checkCreateOnly, _ThreadState_requestOptions, Turn, ThreadState, UNFINISHED_STOP_REASONS, MESSAGE_THREADS_BETA, CREATE_ONLY_FIELDS, REPLAY_ERROR_CODES;
 var init_ThreadState = __esm({
@@ -29758,8 +29758,8 @@ function malformedToolsetCallResult(toolUse) {
     is_error: true
   };
 }
-function malformedActions(input) {
-  const fields = typeof input === "object" && input !== null ? input : {};
+function malformedActions(input5) {
+  const fields = typeof input5 === "object" && input5 !== null ? input5 : {};
   if (!("actions" in fields)) {
     const action = "action" in fields ? fields.action : void 0;
     return typeof action === "string" ? `: the call has no 'actions' list (action: '${quotedName(action)}')` : ": the call has no 'actions' list";
@@ -30527,8 +30527,8 @@ var init_BetaMessageThread = __esm({
         const turn = this._state.startTurn(toMessageList(messages), params);
         const received = (async () => {
           try {
-            const { request: request2, props } = await this._createWithRecovery(turn, options2, { stream: false });
-            const reply = await request2;
+            const { request: request3, props } = await this._createWithRecovery(turn, options2, { stream: false });
+            const reply = await request3;
             this._state.recordReply(turn, reply);
             return { props, reply };
           } finally {
@@ -30607,9 +30607,9 @@ var init_BetaMessageThread = __esm({
       async _createWithRecovery(turn, turnOptions, { stream: stream2 }) {
         for (; ; ) {
           const { params, options: options2 } = this._state.buildCreateArguments(turn, turnOptions, { stream: stream2 });
-          const request2 = this._client.beta.messages.create({ ...params, stream: stream2 }, options2);
+          const request3 = this._client.beta.messages.create({ ...params, stream: stream2 }, options2);
           try {
-            return { request: request2, props: await request2._responseProps() };
+            return { request: request3, props: await request3._responseProps() };
           } catch (error) {
             if (!this._state.recoversFrom(error))
               throw error;
@@ -30662,7 +30662,7 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
             const maxNonstreamingTokens = MODEL_NONSTREAMING_TOKENS[body.model] ?? void 0;
             timeout = this._client.calculateNonstreamingTimeout(body.max_tokens, maxNonstreamingTokens);
           }
-          const request2 = {
+          const request3 = {
             body,
             timeout: timeout ?? 6e5,
             ...options2,
@@ -30670,10 +30670,10 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
             stream: modifiedParams.stream ?? false,
             __qualifiers: { beta: "true" }
           };
-          const call = this._client._tracer && startApiCallSpan(this._client, "anthropic.messages.create", options2, messagesCreateSpanSettings(this._client, request2));
+          const call = this._client._tracer && startApiCallSpan(this._client, "anthropic.messages.create", options2, messagesCreateSpanSettings(this._client, request3));
           recordMessagesCreateRequest(this._client, call, body);
           const promise = this._client.post("/v1/messages", {
-            ...request2,
+            ...request3,
             __span: call
           });
           return call ? promise._thenUnwrap((data) => {
@@ -30751,7 +30751,7 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
         countTokens(params, options2) {
           const modifiedParams = transformOutputFormat(params);
           const { betas, user_profile_id, workspace_id, ...body } = modifiedParams;
-          const request2 = {
+          const request3 = {
             body,
             ...options2,
             headers: buildHeaders([
@@ -30765,10 +30765,10 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
             __qualifiers: { beta: "true" }
           };
           return this._client.post("/v1/messages/count_tokens", {
-            ...request2,
+            ...request3,
             __span: startApiCallSpan(this._client, "anthropic.messages.count_tokens", options2, {
               route: "/v1/messages/count_tokens",
-              request: request2
+              request: request3
             })
           });
         }
@@ -32122,17 +32122,17 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
             const maxNonstreamingTokens = MODEL_NONSTREAMING_TOKENS[body.model] ?? void 0;
             timeout = this._client.calculateNonstreamingTimeout(body.max_tokens, maxNonstreamingTokens);
           }
-          const request2 = {
+          const request3 = {
             body,
             timeout: timeout ?? 6e5,
             ...options2,
             headers: messagesCreateHeaders2(params, options2),
             stream: params.stream ?? false
           };
-          const call = this._client._tracer && startApiCallSpan(this._client, "anthropic.messages.create", options2, messagesCreateSpanSettings(this._client, request2));
+          const call = this._client._tracer && startApiCallSpan(this._client, "anthropic.messages.create", options2, messagesCreateSpanSettings(this._client, request3));
           recordMessagesCreateRequest(this._client, call, body);
           const promise = this._client.post("/v1/messages", {
-            ...request2,
+            ...request3,
             __span: call
           });
           return call ? promise._thenUnwrap((data) => {
@@ -32226,7 +32226,7 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
          */
         countTokens(params, options2) {
           const { user_profile_id, workspace_id, ...body } = params;
-          const request2 = {
+          const request3 = {
             body,
             ...options2,
             headers: buildHeaders([
@@ -32238,10 +32238,10 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
             ])
           };
           return this._client.post("/v1/messages/count_tokens", {
-            ...request2,
+            ...request3,
             __span: startApiCallSpan(this._client, "anthropic.messages.count_tokens", options2, {
               route: "/v1/messages/count_tokens",
-              request: request2
+              request: request3
             })
           });
         }
@@ -37102,7 +37102,7 @@ function applyMiddleware(fetchFn, middleware, options2, client) {
   for (let i = middleware.length - 1; i >= 0; i--) {
     const mw = middleware[i];
     const nextInner = next;
-    next = async (request2) => mw(request2, nextInner, ctx);
+    next = async (request3) => mw(request3, nextInner, ctx);
   }
   return next;
 }
@@ -37748,9 +37748,9 @@ var init_client = __esm({
          * overrides must be idempotent and overwrite headers from a previous
          * invocation rather than append to them.
          */
-        async prepareRequest(request2, { url, options: options2 }) {
+        async prepareRequest(request3, { url, options: options2 }) {
           if (this._authState.tokenCache && this.apiKey == null) {
-            const headers = request2.headers instanceof Headers ? request2.headers : new Headers(request2.headers);
+            const headers = request3.headers instanceof Headers ? request3.headers : new Headers(request3.headers);
             for (const [k2, v2] of Object.entries(this._authState.extraHeaders)) {
               if (!headers.has(k2))
                 headers.set(k2, v2);
@@ -37759,7 +37759,7 @@ var init_client = __esm({
             if (!existing?.includes(OAUTH_API_BETA_HEADER)) {
               headers.set("anthropic-beta", [...existing ?? [], OAUTH_API_BETA_HEADER].join(","));
             }
-            request2.headers = headers;
+            request3.headers = headers;
           }
         }
         /**
@@ -37952,11 +37952,11 @@ var init_client = __esm({
         }
         requestAPIList(Page2, options2) {
           if (!this._tracer) {
-            const request3 = this.makeRequest(options2, null, void 0);
-            return new PagePromise(this, request3, Page2);
+            const request4 = this.makeRequest(options2, null, void 0);
+            return new PagePromise(this, request4, Page2);
           }
-          const request2 = this.makeTracedRequest(options2, null);
-          return new PagePromise(this, request2, Page2);
+          const request3 = this.makeTracedRequest(options2, null);
+          return new PagePromise(this, request3, Page2);
         }
         async fetchWithTimeout(url, init, ms2, controller, requestOptions, logCtx) {
           const { signal, method, ...options2 } = init || {};
@@ -38329,16 +38329,16 @@ function patchField(target, key, value) {
 }
 function betaRefusalFallbackMiddleware(fallbacks, options2 = {}) {
   let warnedMissingState = false;
-  return async (request2, next, ctx) => {
+  return async (request3, next, ctx) => {
     const [path13] = (ctx.options?.path ?? "").split("?");
     if (fallbacks.length === 0 || ctx.options?.method !== "post" || path13 !== "/v1/messages" || ctx.options.__qualifiers?.["beta"] !== "true" || typeof ctx.options.body !== "object" || ctx.options.body == null) {
-      return next(request2);
+      return next(request3);
     }
     if (ctx.options.body.fallbacks != null) {
       throw new AnthropicError("Sending the `fallbacks:` request param is not supported when using the `betaRefusalFallbackMiddleware`. You should either remove the middleware and send `fallbacks:` with the `server-side-fallback-2026-07-01` beta header to let the API handle refusal fallbacks, or omit the `fallbacks:` param if you'd like `betaRefusalFallbackMiddleware` to handle fallbacks on the client side.");
     }
     const onError = options2.onError ?? ((error) => ctx.logger.error(`anthropic-sdk: betaRefusalFallbackMiddleware: ${error.message}`));
-    request2 = withMiddlewareHeaders(request2, options2.betas ?? DEFAULT_BETAS);
+    request3 = withMiddlewareHeaders(request3, options2.betas ?? DEFAULT_BETAS);
     const body = stripFallbackBlocks(ctx.options.body);
     const state = ctx.options.fallbackState;
     const startIndex = state?.index ?? -1;
@@ -38354,7 +38354,7 @@ function betaRefusalFallbackMiddleware(fallbacks, options2 = {}) {
       }
     };
     const initialBody = startIndex === -1 ? body : applyFallbackPatch(body, fallbacks[startIndex]);
-    const initialRequest = typeof request2.body !== "string" ? request2 : { ...request2, body: JSON.stringify(initialBody) };
+    const initialRequest = typeof request3.body !== "string" ? request3 : { ...request3, body: JSON.stringify(initialBody) };
     const response = startIndex === -1 ? await next(initialRequest) : (await sendHop(next, ctx, fallbacks[startIndex], initialRequest)).response;
     if (!response.ok) {
       return response;
@@ -38398,7 +38398,7 @@ function betaRefusalFallbackMiddleware(fallbacks, options2 = {}) {
       });
       requestedModel = entry.model;
       ({ response: res } = await sendHop(next, ctx, entry, {
-        ...request2,
+        ...request3,
         body: JSON.stringify({
           ...applyFallbackPatch(body, entry),
           ...details?.fallback_credit_token ? { fallback_credit_token: creditTokenParam(details.fallback_credit_token) } : void 0
@@ -38448,7 +38448,7 @@ function spliceFallbackStream(args) {
   });
   return new Response(body, args.response);
 }
-async function* splicedEvents({ request: request2, response, next, ctx, fallbacks, firstHop, onError, pin }, controller) {
+async function* splicedEvents({ request: request3, response, next, ctx, fallbacks, firstHop, onError, pin }, controller) {
   const a = yield* consumeHop({
     response,
     controller,
@@ -38494,9 +38494,9 @@ async function* splicedEvents({ request: request2, response, next, ctx, fallback
     });
     let continuation = [...base, ...partial2];
     let resB = null;
-    let failure2 = null;
+    let failure3 = null;
     for (let attempt = 0; attempt < 2; attempt++) {
-      const reqB = buildFallbackRequest(request2, { model, speed, creditToken: token, continuation });
+      const reqB = buildFallbackRequest(request3, { model, speed, creditToken: token, continuation });
       reqB.signal = controller.signal;
       try {
         const sent = await sendHop(next, ctx, entry, reqB);
@@ -38506,7 +38506,7 @@ async function* splicedEvents({ request: request2, response, next, ctx, fallback
       } catch (err) {
         if (isAbortError(err))
           throw err;
-        failure2 = {
+        failure3 = {
           kind: "request_failed",
           message: `fallback request failed: ${err}`,
           model,
@@ -38524,7 +38524,7 @@ async function* splicedEvents({ request: request2, response, next, ctx, fallback
         resB = null;
         continue;
       }
-      failure2 = {
+      failure3 = {
         kind: "request_failed",
         message: `fallback request failed: HTTP ${resB.status}: ${JSON.stringify(errBody)}`,
         model,
@@ -38533,8 +38533,8 @@ async function* splicedEvents({ request: request2, response, next, ctx, fallback
       };
       break;
     }
-    if (failure2) {
-      onError(failure2);
+    if (failure3) {
+      onError(failure3);
       if (hasNext)
         continue;
       const stopDetails = {
@@ -38690,17 +38690,17 @@ function buildFallbackRequest(orig, { model, speed, creditToken, continuation })
   }
   return { ...orig, headers: new Headers(orig.headers), body: JSON.stringify(body) };
 }
-async function sendHop(next, ctx, entry, request2) {
-  const response = await next(request2);
-  if (response.status !== 429 && response.status !== 529 || entry.speed !== void 0 || typeof request2.body !== "string") {
+async function sendHop(next, ctx, entry, request3) {
+  const response = await next(request3);
+  if (response.status !== 429 && response.status !== 529 || entry.speed !== void 0 || typeof request3.body !== "string") {
     return { response, droppedSpeed: false };
   }
-  const { speed, ...body } = JSON.parse(request2.body);
+  const { speed, ...body } = JSON.parse(request3.body);
   if (speed !== "fast")
     return { response, droppedSpeed: false };
   ctx.logger.info(`anthropic-sdk: betaRefusalFallbackMiddleware: fast fallback request to ${entry.model} was rejected (HTTP ${response.status}); retrying without \`speed\``);
   await CancelReadableStream(response.body);
-  return { response: await next({ ...request2, body: JSON.stringify(body) }), droppedSpeed: true };
+  return { response: await next({ ...request3, body: JSON.stringify(body) }), droppedSpeed: true };
 }
 function applyDelta(blocks, index, delta) {
   const block = blocks.find((x3) => x3.index === index)?.block;
@@ -38746,8 +38746,8 @@ function toPrefillBlocks(responseBlocks) {
     return { ...block, input: safeJSON(_partial_json) ?? block.input };
   });
 }
-function withMiddlewareHeaders(request2, betas) {
-  const headers = new Headers(request2.headers);
+function withMiddlewareHeaders(request3, betas) {
+  const headers = new Headers(request3.headers);
   const existing = new Set(headers.get("anthropic-beta")?.split(",").map((s) => s.trim()));
   for (const beta of betas) {
     if (!existing.has(beta)) {
@@ -38756,7 +38756,7 @@ function withMiddlewareHeaders(request2, betas) {
     }
   }
   headers.set(STAINLESS_HELPER_HEADER, appendHeaderValue(headers.get(STAINLESS_HELPER_HEADER), "fallback-refusal-middleware"));
-  return { ...request2, headers };
+  return { ...request3, headers };
 }
 function emit(event, payload) {
   const sse = { event, data: JSON.stringify(payload), raw: [] };
@@ -38928,8 +38928,8 @@ var require_ignore = __commonJS({
       TMP_KEY_IGNORE = /* @__PURE__ */ Symbol.for("node-ignore");
     }
     var KEY_IGNORE = TMP_KEY_IGNORE;
-    var define2 = (object, key, value) => {
-      Object.defineProperty(object, key, { value });
+    var define2 = (object2, key, value) => {
+      Object.defineProperty(object2, key, { value });
       return value;
     };
     var RETURN_FALSE = () => false;
@@ -39607,11 +39607,11 @@ var require_ignore = __commonJS({
         const rules = this._rules;
         const { length } = rules;
         const shortcut = this._basenameCount * 2 >= length;
-        const basename4 = shortcut ? basenameOf(path13) : path13;
+        const basename5 = shortcut ? basenameOf(path13) : path13;
         for (let index = length - 1; index >= 0; index--) {
           const rule = rules[index];
           if (rule[mode].test(
-            shortcut && rule._basenameOnly ? basename4 : path13
+            shortcut && rule._basenameOnly ? basename5 : path13
           )) {
             const { negative } = rule;
             const ret = {
@@ -40517,7 +40517,7 @@ var require_dist3 = __commonJS({
 import { parseArgs } from "node:util";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { basename as basename3, join as join14 } from "node:path";
+import { basename as basename4, join as join15 } from "node:path";
 import { tmpdir as tmpdir3 } from "node:os";
 
 // src/errors.ts
@@ -40532,9 +40532,13 @@ function abortReason(signal) {
   if (r2 instanceof Error) return r2;
   return new Error(typeof r2 === "string" ? r2 : r2 === void 0 ? "aborted" : JSON.stringify(r2));
 }
+function httpStatus(e) {
+  const status = e?.status;
+  return typeof status === "number" ? status : void 0;
+}
 
 // src/constants.ts
-var TOOL_NAMES = ["Read", "Write", "Edit", "Bash", "Glob", "Grep"];
+var TOOL_NAMES = ["Read", "Write", "Edit", "Bash", "Glob", "Grep", "WebFetch", "WebSearch"];
 var DEFAULT_MODEL = "sonnet";
 var STATUSES = ["COMPLETE", "BLOCKED", "WAITING", "ERROR"];
 var DEFAULT_AGENTS_DIR = ".claude/agents";
@@ -41187,6 +41191,7 @@ function holdsAgentFiles(dir) {
 }
 
 // src/model/models.ts
+var WEB_SEARCH_USD = 10 / 1e3;
 var K = 1e3;
 var M = 1e6;
 var STANDARD_WINDOW = 200 * K;
@@ -41224,8 +41229,8 @@ var UNKNOWN_TIER = {
   mythos: { tier: "mythos", contextWindow: 200 * K, maxOutput: 32 * K, prices: p(25, 125) },
   unknown: { tier: "unknown", contextWindow: 200 * K, maxOutput: 32 * K, prices: p(25, 125) }
 };
-function p(input, output) {
-  return { input, output, cacheWrite: input * 1.25, cacheRead: input / 10 };
+function p(input5, output) {
+  return { input: input5, output, cacheWrite: input5 * 1.25, cacheRead: input5 / 10 };
 }
 function resolveModel(spec, fallback) {
   const trimmed = spec?.trim();
@@ -41250,8 +41255,8 @@ function resolveModel(spec, fallback) {
     `Unknown model "${chosen}". Use one of the aliases ${MODEL_ALIASES.join(", ")} or a full model id starting with "claude-".`
   );
 }
-function resolveRunModel(input, fileModel, fallback) {
-  if (input?.trim()) return { model: resolveModel(input, fallback) };
+function resolveRunModel(input5, fileModel, fallback) {
+  if (input5?.trim()) return { model: resolveModel(input5, fallback) };
   try {
     return { model: resolveModel(fileModel, fallback) };
   } catch (e) {
@@ -41277,13 +41282,14 @@ function tierOf(id) {
   return "unknown";
 }
 function costUsd(model, usage) {
-  const input = usage.input_tokens || 0;
+  const input5 = usage.input_tokens || 0;
   const output = usage.output_tokens || 0;
   const cacheWrite = usage.cache_creation_input_tokens || 0;
   const cacheRead = usage.cache_read_input_tokens || 0;
-  const prompt = input + cacheWrite + cacheRead;
+  const prompt = input5 + cacheWrite + cacheRead;
   const pr2 = model.longPrompt && prompt > model.longPrompt.above ? model.longPrompt : model.prices;
-  return (input * pr2.input + output * pr2.output + cacheWrite * pr2.cacheWrite + cacheRead * pr2.cacheRead) / M;
+  const searches = usage.server_tool_use?.web_search_requests || 0;
+  return (input5 * pr2.input + output * pr2.output + cacheWrite * pr2.cacheWrite + cacheRead * pr2.cacheRead) / M + searches * WEB_SEARCH_USD;
 }
 
 // src/model/provider.ts
@@ -41559,6 +41565,1002 @@ function dedupe(xs2) {
   return [...new Set(xs2)];
 }
 
+// node_modules/image-size/dist/esm/types/utils.js
+var decoder = new TextDecoder();
+var toUTF8String = (input5, start = 0, end = input5.length) => decoder.decode(input5.slice(start, end));
+var toHexString = (input5, start = 0, end = input5.length) => input5.slice(start, end).reduce((memo, i) => memo + `0${i.toString(16)}`.slice(-2), "");
+var getView = (input5, offset) => new DataView(input5.buffer, input5.byteOffset + offset);
+var readInt16LE = (input5, offset = 0) => getView(input5, offset).getInt16(0, true);
+var readUInt16BE = (input5, offset = 0) => getView(input5, offset).getUint16(0, false);
+var readUInt16LE = (input5, offset = 0) => getView(input5, offset).getUint16(0, true);
+var readUInt24LE = (input5, offset = 0) => {
+  const view = getView(input5, offset);
+  return view.getUint16(0, true) + (view.getUint8(2) << 16);
+};
+var readInt32LE = (input5, offset = 0) => getView(input5, offset).getInt32(0, true);
+var readUInt32BE = (input5, offset = 0) => getView(input5, offset).getUint32(0, false);
+var readUInt32LE = (input5, offset = 0) => getView(input5, offset).getUint32(0, true);
+var methods = {
+  readUInt16BE,
+  readUInt16LE,
+  readUInt32BE,
+  readUInt32LE
+};
+function readUInt(input5, bits, offset = 0, isBigEndian = false) {
+  const endian = isBigEndian ? "BE" : "LE";
+  const methodName = `readUInt${bits}${endian}`;
+  return methods[methodName](input5, offset);
+}
+var BOX_HEADER_SIZE = 8;
+function readBox(input5, view, base, offset, boxCode) {
+  if (input5.length - offset < BOX_HEADER_SIZE)
+    return void 0;
+  const boxSize = view.getUint32(base + offset, false);
+  if (input5.length - offset < boxSize)
+    return void 0;
+  return {
+    offset,
+    size: boxSize,
+    matches: view.getUint32(base + 4 + offset, false) === boxCode
+  };
+}
+var boxViews = /* @__PURE__ */ new WeakMap();
+function getBoxView(input5) {
+  let view = boxViews.get(input5.buffer);
+  if (!view) {
+    view = new DataView(input5.buffer);
+    boxViews.set(input5.buffer, view);
+  }
+  return view;
+}
+function findBox(input5, boxName, startOffset) {
+  const view = getBoxView(input5);
+  const boxCode = boxName.charCodeAt(0) << 24 | boxName.charCodeAt(1) << 16 | boxName.charCodeAt(2) << 8 | boxName.charCodeAt(3);
+  const base = input5.byteOffset;
+  let currentOffset = startOffset;
+  while (currentOffset < input5.length) {
+    if (input5.length - currentOffset < 4)
+      break;
+    if (view.getUint32(base + currentOffset, false) < BOX_HEADER_SIZE) {
+      currentOffset += BOX_HEADER_SIZE;
+      continue;
+    }
+    const box = readBox(input5, view, base, currentOffset, boxCode);
+    if (!box)
+      break;
+    if (box.matches) {
+      return { name: boxName, offset: box.offset, size: box.size };
+    }
+    currentOffset += box.size;
+  }
+  return void 0;
+}
+
+// node_modules/image-size/dist/esm/types/bmp.js
+var BMP = {
+  validate: (input5) => toUTF8String(input5, 0, 2) === "BM",
+  calculate: (input5) => ({
+    height: Math.abs(readInt32LE(input5, 22)),
+    width: readUInt32LE(input5, 18)
+  })
+};
+
+// node_modules/image-size/dist/esm/types/ico.js
+var TYPE_ICON = 1;
+var SIZE_HEADER = 2 + 2 + 2;
+var SIZE_IMAGE_ENTRY = 1 + 1 + 1 + 1 + 2 + 2 + 4 + 4;
+function getSizeFromOffset(input5, offset) {
+  const value = input5[offset];
+  return value === 0 ? 256 : value;
+}
+function getImageSize(input5, imageIndex) {
+  const offset = SIZE_HEADER + imageIndex * SIZE_IMAGE_ENTRY;
+  return {
+    height: getSizeFromOffset(input5, offset + 1),
+    width: getSizeFromOffset(input5, offset)
+  };
+}
+var ICO = {
+  validate(input5) {
+    const reserved = readUInt16LE(input5, 0);
+    const imageCount = readUInt16LE(input5, 4);
+    if (reserved !== 0 || imageCount === 0)
+      return false;
+    const imageType = readUInt16LE(input5, 2);
+    return imageType === TYPE_ICON;
+  },
+  calculate(input5) {
+    const nbImages = readUInt16LE(input5, 4);
+    if (SIZE_HEADER + nbImages * SIZE_IMAGE_ENTRY > input5.length) {
+      throw new TypeError("Invalid ICO");
+    }
+    const imageSize2 = getImageSize(input5, 0);
+    if (nbImages === 1)
+      return imageSize2;
+    const images = [];
+    for (let imageIndex = 0; imageIndex < nbImages; imageIndex += 1) {
+      images.push(getImageSize(input5, imageIndex));
+    }
+    return {
+      width: imageSize2.width,
+      height: imageSize2.height,
+      images
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/cur.js
+var TYPE_CURSOR = 2;
+var CUR = {
+  validate(input5) {
+    const reserved = readUInt16LE(input5, 0);
+    const imageCount = readUInt16LE(input5, 4);
+    if (reserved !== 0 || imageCount === 0)
+      return false;
+    const imageType = readUInt16LE(input5, 2);
+    return imageType === TYPE_CURSOR;
+  },
+  calculate: (input5) => ICO.calculate(input5)
+};
+
+// node_modules/image-size/dist/esm/types/dds.js
+var DDS = {
+  validate: (input5) => readUInt32LE(input5, 0) === 542327876,
+  calculate: (input5) => ({
+    height: readUInt32LE(input5, 12),
+    width: readUInt32LE(input5, 16)
+  })
+};
+
+// node_modules/image-size/dist/esm/types/gif.js
+var gifRegexp = /^GIF8[79]a/;
+var GIF = {
+  validate: (input5) => gifRegexp.test(toUTF8String(input5, 0, 6)),
+  calculate: (input5) => ({
+    height: readUInt16LE(input5, 8),
+    width: readUInt16LE(input5, 6)
+  })
+};
+
+// node_modules/image-size/dist/esm/types/heif.js
+var brandMap = {
+  avif: "avif",
+  mif1: "heif",
+  msf1: "heif",
+  heic: "heic",
+  heix: "heic",
+  hevc: "heic",
+  hevx: "heic"
+};
+var HEIF = {
+  validate(input5) {
+    const boxType = toUTF8String(input5, 4, 8);
+    if (boxType !== "ftyp")
+      return false;
+    const ftypBox = findBox(input5, "ftyp", 0);
+    if (!ftypBox)
+      return false;
+    const brand = toUTF8String(input5, ftypBox.offset + 8, ftypBox.offset + 12);
+    return brand in brandMap;
+  },
+  calculate(input5) {
+    const metaBox = findBox(input5, "meta", 0);
+    const iprpBox = metaBox && findBox(input5, "iprp", metaBox.offset + 12);
+    const ipcoBox = iprpBox && findBox(input5, "ipco", iprpBox.offset + 8);
+    if (!ipcoBox) {
+      throw new TypeError("Invalid HEIF, no ipco box found");
+    }
+    const type = toUTF8String(input5, 8, 12);
+    const images = [];
+    let currentOffset = ipcoBox.offset + 8;
+    while (currentOffset < ipcoBox.offset + ipcoBox.size) {
+      const ispeBox = findBox(input5, "ispe", currentOffset);
+      if (!ispeBox)
+        break;
+      if (ispeBox.size < 20) {
+        throw new TypeError("Invalid HEIF");
+      }
+      const rawWidth = readUInt32BE(input5, ispeBox.offset + 12);
+      const rawHeight = readUInt32BE(input5, ispeBox.offset + 16);
+      const clapBox = findBox(input5, "clap", currentOffset);
+      let width = rawWidth;
+      const height = rawHeight;
+      if (clapBox && clapBox.size >= 16 && clapBox.offset < ipcoBox.offset + ipcoBox.size) {
+        const cropRight = readUInt32BE(input5, clapBox.offset + 12);
+        width = rawWidth - cropRight;
+      }
+      images.push({ height, width });
+      const nextOffset = ispeBox.offset + ispeBox.size;
+      if (nextOffset <= currentOffset) {
+        throw new TypeError("Invalid HEIF");
+      }
+      currentOffset = nextOffset;
+    }
+    if (images.length === 0) {
+      throw new TypeError("Invalid HEIF, no sizes found");
+    }
+    return {
+      width: images[0].width,
+      height: images[0].height,
+      type,
+      ...images.length > 1 ? { images } : {}
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/icns.js
+var SIZE_HEADER2 = 4 + 4;
+var FILE_LENGTH_OFFSET = 4;
+var ENTRY_LENGTH_OFFSET = 4;
+var ICON_TYPE_SIZE = {
+  ICON: 32,
+  "ICN#": 32,
+  "icm#": 16,
+  icm4: 16,
+  icm8: 16,
+  "ics#": 16,
+  ics4: 16,
+  ics8: 16,
+  is32: 16,
+  s8mk: 16,
+  icp4: 16,
+  icl4: 32,
+  icl8: 32,
+  il32: 32,
+  l8mk: 32,
+  icp5: 32,
+  ic11: 32,
+  ich4: 48,
+  ich8: 48,
+  ih32: 48,
+  h8mk: 48,
+  icp6: 64,
+  ic12: 32,
+  it32: 128,
+  t8mk: 128,
+  ic07: 128,
+  ic08: 256,
+  ic13: 256,
+  ic09: 512,
+  ic14: 512,
+  ic10: 1024
+};
+function readImageHeader(input5, imageOffset) {
+  const imageLengthOffset = imageOffset + ENTRY_LENGTH_OFFSET;
+  if (imageLengthOffset + 4 > input5.length) {
+    throw new TypeError("Invalid ICNS");
+  }
+  return [
+    toUTF8String(input5, imageOffset, imageLengthOffset),
+    readUInt32BE(input5, imageLengthOffset)
+  ];
+}
+function getImageSize2(type) {
+  const size = ICON_TYPE_SIZE[type];
+  return { width: size, height: size, type };
+}
+var ICNS = {
+  validate: (input5) => toUTF8String(input5, 0, 4) === "icns",
+  calculate(input5) {
+    const inputLength = input5.length;
+    const fileLength = readUInt32BE(input5, FILE_LENGTH_OFFSET);
+    let imageOffset = SIZE_HEADER2;
+    const images = [];
+    while (imageOffset < fileLength && imageOffset < inputLength) {
+      const imageHeader = readImageHeader(input5, imageOffset);
+      const entryLength = imageHeader[1];
+      if (entryLength < 8) {
+        throw new TypeError("Invalid ICNS");
+      }
+      const imageSize2 = getImageSize2(imageHeader[0]);
+      images.push(imageSize2);
+      imageOffset += entryLength;
+    }
+    if (images.length === 0) {
+      throw new TypeError("Invalid ICNS, no sizes found");
+    }
+    return {
+      width: images[0].width,
+      height: images[0].height,
+      ...images.length > 1 ? { images } : {}
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/j2c.js
+var J2C = {
+  validate: (input5) => readUInt32BE(input5, 0) === 4283432785,
+  calculate: (input5) => ({
+    height: readUInt32BE(input5, 12),
+    width: readUInt32BE(input5, 8)
+  })
+};
+
+// node_modules/image-size/dist/esm/types/jp2.js
+var JP2 = {
+  validate(input5) {
+    const boxType = toUTF8String(input5, 4, 8);
+    if (boxType !== "jP  ")
+      return false;
+    const ftypBox = findBox(input5, "ftyp", 0);
+    if (!ftypBox)
+      return false;
+    const brand = toUTF8String(input5, ftypBox.offset + 8, ftypBox.offset + 12);
+    return brand === "jp2 ";
+  },
+  calculate(input5) {
+    const jp2hBox = findBox(input5, "jp2h", 0);
+    const ihdrBox = jp2hBox && findBox(input5, "ihdr", jp2hBox.offset + 8);
+    if (ihdrBox) {
+      return {
+        height: readUInt32BE(input5, ihdrBox.offset + 8),
+        width: readUInt32BE(input5, ihdrBox.offset + 12)
+      };
+    }
+    throw new TypeError("Unsupported JPEG 2000 format");
+  }
+};
+
+// node_modules/image-size/dist/esm/types/jpg.js
+var EXIF_MARKER = "45786966";
+var APP1_DATA_SIZE_BYTES = 2;
+var EXIF_HEADER_BYTES = 6;
+var TIFF_BYTE_ALIGN_BYTES = 2;
+var BIG_ENDIAN_BYTE_ALIGN = "4d4d";
+var LITTLE_ENDIAN_BYTE_ALIGN = "4949";
+var IDF_ENTRY_BYTES = 12;
+var NUM_DIRECTORY_ENTRIES_BYTES = 2;
+function isEXIF(input5) {
+  return toHexString(input5, 2, 6) === EXIF_MARKER;
+}
+function extractSize(input5, index) {
+  return {
+    height: readUInt16BE(input5, index),
+    width: readUInt16BE(input5, index + 2)
+  };
+}
+function extractOrientation(exifBlock, isBigEndian) {
+  const idfOffset = 8;
+  const offset = EXIF_HEADER_BYTES + idfOffset;
+  const idfDirectoryEntries = readUInt(exifBlock, 16, offset, isBigEndian);
+  for (let directoryEntryNumber = 0; directoryEntryNumber < idfDirectoryEntries; directoryEntryNumber++) {
+    const start = offset + NUM_DIRECTORY_ENTRIES_BYTES + directoryEntryNumber * IDF_ENTRY_BYTES;
+    const end = start + IDF_ENTRY_BYTES;
+    if (start > exifBlock.length) {
+      return;
+    }
+    const block = exifBlock.slice(start, end);
+    const tagNumber = readUInt(block, 16, 0, isBigEndian);
+    if (tagNumber === 274) {
+      const dataFormat = readUInt(block, 16, 2, isBigEndian);
+      if (dataFormat !== 3) {
+        return;
+      }
+      const numberOfComponents = readUInt(block, 32, 4, isBigEndian);
+      if (numberOfComponents !== 1) {
+        return;
+      }
+      return readUInt(block, 16, 8, isBigEndian);
+    }
+  }
+}
+function validateExifBlock(input5, index) {
+  const exifBlock = input5.slice(APP1_DATA_SIZE_BYTES, index);
+  const byteAlign = toHexString(exifBlock, EXIF_HEADER_BYTES, EXIF_HEADER_BYTES + TIFF_BYTE_ALIGN_BYTES);
+  const isBigEndian = byteAlign === BIG_ENDIAN_BYTE_ALIGN;
+  const isLittleEndian = byteAlign === LITTLE_ENDIAN_BYTE_ALIGN;
+  if (isBigEndian || isLittleEndian) {
+    return extractOrientation(exifBlock, isBigEndian);
+  }
+}
+function validateInput(input5, index) {
+  if (index > input5.length) {
+    throw new TypeError("Corrupt JPG, exceeded buffer limits");
+  }
+}
+var JPG = {
+  validate: (input5) => toHexString(input5, 0, 2) === "ffd8",
+  calculate(_input) {
+    let input5 = _input.slice(4);
+    let orientation;
+    let next;
+    while (input5.length) {
+      const i = readUInt16BE(input5, 0);
+      validateInput(input5, i);
+      if (input5[i] !== 255) {
+        input5 = input5.subarray(1);
+        continue;
+      }
+      if (isEXIF(input5)) {
+        orientation = validateExifBlock(input5, i);
+      }
+      next = input5[i + 1];
+      if (next === 192 || next === 193 || next === 194) {
+        const size = extractSize(input5, i + 5);
+        if (!orientation) {
+          return size;
+        }
+        return {
+          height: size.height,
+          orientation,
+          width: size.width
+        };
+      }
+      input5 = input5.subarray(i + 2);
+    }
+    throw new TypeError("Invalid JPG, no size found");
+  }
+};
+
+// node_modules/image-size/dist/esm/utils/bit-reader.js
+var BitReader = class {
+  input;
+  endianness;
+  byteOffset = 2;
+  bitOffset = 0;
+  constructor(input5, endianness) {
+    this.input = input5;
+    this.endianness = endianness;
+  }
+  getBits(length = 1) {
+    let result = 0;
+    let bitsRead = 0;
+    while (bitsRead < length) {
+      if (this.byteOffset >= this.input.length) {
+        throw new Error("Reached end of input");
+      }
+      const currentByte = this.input[this.byteOffset];
+      const bitsLeft = 8 - this.bitOffset;
+      const bitsToRead = Math.min(length - bitsRead, bitsLeft);
+      if (this.endianness === "little-endian") {
+        const mask = (1 << bitsToRead) - 1;
+        const bits = currentByte >> this.bitOffset & mask;
+        result |= bits << bitsRead;
+      } else {
+        const mask = (1 << bitsToRead) - 1 << 8 - this.bitOffset - bitsToRead;
+        const bits = (currentByte & mask) >> 8 - this.bitOffset - bitsToRead;
+        result = result << bitsToRead | bits;
+      }
+      bitsRead += bitsToRead;
+      this.bitOffset += bitsToRead;
+      if (this.bitOffset === 8) {
+        this.byteOffset++;
+        this.bitOffset = 0;
+      }
+    }
+    return result;
+  }
+};
+
+// node_modules/image-size/dist/esm/types/jxl-stream.js
+function calculateImageDimension(reader, isSmallImage) {
+  if (isSmallImage) {
+    return 8 * (1 + reader.getBits(5));
+  }
+  const sizeClass = reader.getBits(2);
+  const extraBits = [9, 13, 18, 30][sizeClass];
+  return 1 + reader.getBits(extraBits);
+}
+function calculateImageWidth(reader, isSmallImage, widthMode, height) {
+  if (isSmallImage && widthMode === 0) {
+    return 8 * (1 + reader.getBits(5));
+  }
+  if (widthMode === 0) {
+    return calculateImageDimension(reader, false);
+  }
+  const aspectRatios = [1, 1.2, 4 / 3, 1.5, 16 / 9, 5 / 4, 2];
+  return Math.floor(height * aspectRatios[widthMode - 1]);
+}
+var JXLStream = {
+  validate: (input5) => {
+    return toHexString(input5, 0, 2) === "ff0a";
+  },
+  calculate(input5) {
+    const reader = new BitReader(input5, "little-endian");
+    const isSmallImage = reader.getBits(1) === 1;
+    const height = calculateImageDimension(reader, isSmallImage);
+    const widthMode = reader.getBits(3);
+    const width = calculateImageWidth(reader, isSmallImage, widthMode, height);
+    return { width, height };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/jxl.js
+function extractCodestream(input5) {
+  const jxlcBox = findBox(input5, "jxlc", 0);
+  if (jxlcBox) {
+    return input5.subarray(jxlcBox.offset + 8, jxlcBox.offset + jxlcBox.size);
+  }
+  const partialStreams = extractPartialStreams(input5);
+  if (partialStreams.length > 0) {
+    return concatenateCodestreams(partialStreams);
+  }
+  return void 0;
+}
+function extractPartialStreams(input5) {
+  const partialStreams = [];
+  let offset = 0;
+  while (offset < input5.length) {
+    const jxlpBox = findBox(input5, "jxlp", offset);
+    if (!jxlpBox)
+      break;
+    if (jxlpBox.size < 12) {
+      throw new TypeError("Invalid JXL");
+    }
+    partialStreams.push(input5.slice(jxlpBox.offset + 12, jxlpBox.offset + jxlpBox.size));
+    offset = jxlpBox.offset + jxlpBox.size;
+  }
+  return partialStreams;
+}
+function concatenateCodestreams(partialCodestreams) {
+  const totalLength = partialCodestreams.reduce((acc, curr) => acc + curr.length, 0);
+  const codestream = new Uint8Array(Math.min(16, totalLength));
+  let position = 0;
+  for (const partial2 of partialCodestreams) {
+    if (position >= codestream.length)
+      break;
+    const byteCount = Math.min(partial2.length, codestream.length - position);
+    codestream.set(partial2.subarray(0, byteCount), position);
+    position += byteCount;
+  }
+  return codestream;
+}
+var JXL = {
+  validate: (input5) => {
+    const boxType = toUTF8String(input5, 4, 8);
+    if (boxType !== "JXL ")
+      return false;
+    const ftypBox = findBox(input5, "ftyp", 0);
+    if (!ftypBox)
+      return false;
+    const brand = toUTF8String(input5, ftypBox.offset + 8, ftypBox.offset + 12);
+    return brand === "jxl ";
+  },
+  calculate(input5) {
+    const codestream = extractCodestream(input5);
+    if (codestream)
+      return JXLStream.calculate(codestream);
+    throw new TypeError("Invalid JXL");
+  }
+};
+
+// node_modules/image-size/dist/esm/types/ktx.js
+var KTX = {
+  validate: (input5) => {
+    const signature = toUTF8String(input5, 1, 7);
+    return ["KTX 11", "KTX 20"].includes(signature);
+  },
+  calculate: (input5) => {
+    const type = input5[5] === 49 ? "ktx" : "ktx2";
+    const offset = type === "ktx" ? 36 : 20;
+    return {
+      height: readUInt32LE(input5, offset + 4),
+      width: readUInt32LE(input5, offset),
+      type
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/png.js
+var pngSignature = "PNG\r\n\n";
+var pngImageHeaderChunkName = "IHDR";
+var pngFriedChunkName = "CgBI";
+var PNG = {
+  validate(input5) {
+    if (pngSignature === toUTF8String(input5, 1, 8)) {
+      let chunkName = toUTF8String(input5, 12, 16);
+      if (chunkName === pngFriedChunkName) {
+        chunkName = toUTF8String(input5, 28, 32);
+      }
+      if (chunkName !== pngImageHeaderChunkName) {
+        throw new TypeError("Invalid PNG");
+      }
+      return true;
+    }
+    return false;
+  },
+  calculate(input5) {
+    if (toUTF8String(input5, 12, 16) === pngFriedChunkName) {
+      return {
+        height: readUInt32BE(input5, 36),
+        width: readUInt32BE(input5, 32)
+      };
+    }
+    return {
+      height: readUInt32BE(input5, 20),
+      width: readUInt32BE(input5, 16)
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/pnm.js
+var PNMTypes = {
+  P1: "pbm/ascii",
+  P2: "pgm/ascii",
+  P3: "ppm/ascii",
+  P4: "pbm",
+  P5: "pgm",
+  P6: "ppm",
+  P7: "pam",
+  PF: "pfm"
+};
+var HEADER_SCAN_LIMIT = 64;
+var PAM_HEADER_LIMIT = 256;
+var isWhitespace2 = (byte) => byte === 32 || byte === 9 || byte === 10 || byte === 13;
+var isEndOfLine = (byte) => byte === 10 || byte === 13;
+var handlers = {
+  default: (input5) => {
+    const end = Math.min(input5.length, HEADER_SCAN_LIMIT);
+    const tokens = [];
+    let token = "";
+    let inComment = false;
+    for (let i = 2; i < end && tokens.length < 2; i++) {
+      const byte = input5[i];
+      if (inComment) {
+        inComment = !isEndOfLine(byte);
+      } else if (byte === 35) {
+        inComment = true;
+      } else if (isWhitespace2(byte)) {
+        if (token) {
+          tokens.push(token);
+          token = "";
+        }
+      } else {
+        token += String.fromCharCode(byte);
+      }
+    }
+    if (token && tokens.length < 2)
+      tokens.push(token);
+    if (tokens.length < 2) {
+      throw new TypeError("Invalid PNM");
+    }
+    return {
+      width: Number.parseInt(tokens[0], 10),
+      height: Number.parseInt(tokens[1], 10)
+    };
+  },
+  pam: (input5) => {
+    const header = toUTF8String(input5, 0, Math.min(input5.length, PAM_HEADER_LIMIT));
+    const size = {};
+    for (const line of header.split(/[\r\n]+/)) {
+      if (line.length > 16 || line.charCodeAt(0) > 128) {
+        continue;
+      }
+      const [key, value] = line.split(" ");
+      if (key && value) {
+        size[key.toLowerCase()] = Number.parseInt(value, 10);
+      }
+      if (size.height && size.width) {
+        break;
+      }
+    }
+    if (size.height && size.width) {
+      return {
+        height: size.height,
+        width: size.width
+      };
+    }
+    throw new TypeError("Invalid PAM");
+  }
+};
+var PNM = {
+  validate: (input5) => toUTF8String(input5, 0, 2) in PNMTypes,
+  calculate(input5) {
+    const signature = toUTF8String(input5, 0, 2);
+    const type = PNMTypes[signature];
+    const handler = handlers[type] || handlers.default;
+    return handler(input5);
+  }
+};
+
+// node_modules/image-size/dist/esm/types/psd.js
+var PSD = {
+  validate: (input5) => toUTF8String(input5, 0, 4) === "8BPS",
+  calculate: (input5) => ({
+    height: readUInt32BE(input5, 14),
+    width: readUInt32BE(input5, 18)
+  })
+};
+
+// node_modules/image-size/dist/esm/types/svg.js
+var svgReg = /<svg\s([^>"']|"[^"]*"|'[^']*')*>/;
+var extractorRegExps = {
+  height: /\sheight=(['"])([^%]+?)\1/,
+  root: svgReg,
+  viewbox: /\sviewBox=(['"])(.+?)\1/i,
+  width: /\swidth=(['"])([^%]+?)\1/
+};
+var INCH_CM = 2.54;
+var units = {
+  in: 96,
+  cm: 96 / INCH_CM,
+  em: 16,
+  ex: 8,
+  m: 96 / INCH_CM * 100,
+  mm: 96 / INCH_CM / 10,
+  pc: 96 / 72 / 12,
+  pt: 96 / 72,
+  px: 1
+};
+var unitsReg = new RegExp(`^([0-9.]+(?:e\\d+)?)(${Object.keys(units).join("|")})?$`);
+function parseLength(len) {
+  const m2 = unitsReg.exec(len);
+  if (!m2) {
+    return void 0;
+  }
+  return Math.round(Number(m2[1]) * (units[m2[2]] || 1));
+}
+function parseViewbox(viewbox) {
+  const bounds = viewbox.split(" ");
+  return {
+    height: parseLength(bounds[3]),
+    width: parseLength(bounds[2])
+  };
+}
+function parseAttributes(root) {
+  const width = root.match(extractorRegExps.width);
+  const height = root.match(extractorRegExps.height);
+  const viewbox = root.match(extractorRegExps.viewbox);
+  return {
+    height: height && parseLength(height[2]),
+    viewbox: viewbox && parseViewbox(viewbox[2]),
+    width: width && parseLength(width[2])
+  };
+}
+function calculateByDimensions(attrs) {
+  return {
+    height: attrs.height,
+    width: attrs.width
+  };
+}
+function calculateByViewbox(attrs, viewbox) {
+  const ratio = viewbox.width / viewbox.height;
+  if (attrs.width) {
+    return {
+      height: Math.floor(attrs.width / ratio),
+      width: attrs.width
+    };
+  }
+  if (attrs.height) {
+    return {
+      height: attrs.height,
+      width: Math.floor(attrs.height * ratio)
+    };
+  }
+  return {
+    height: viewbox.height,
+    width: viewbox.width
+  };
+}
+var SVG = {
+  validate: (input5) => svgReg.test(toUTF8String(input5, 0, 1e3)),
+  calculate(input5) {
+    const root = toUTF8String(input5).match(extractorRegExps.root);
+    if (root) {
+      const attrs = parseAttributes(root[0]);
+      if (attrs.width && attrs.height) {
+        return calculateByDimensions(attrs);
+      }
+      if (attrs.viewbox) {
+        return calculateByViewbox(attrs, attrs.viewbox);
+      }
+    }
+    throw new TypeError("Invalid SVG");
+  }
+};
+
+// node_modules/image-size/dist/esm/types/tga.js
+var TGA = {
+  validate(input5) {
+    return readUInt16LE(input5, 0) === 0 && readUInt16LE(input5, 4) === 0;
+  },
+  calculate(input5) {
+    return {
+      height: readUInt16LE(input5, 14),
+      width: readUInt16LE(input5, 12)
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/tiff.js
+var CONSTANTS = {
+  TAG: {
+    WIDTH: 256,
+    HEIGHT: 257,
+    COMPRESSION: 259
+  },
+  TYPE: {
+    SHORT: 3,
+    LONG: 4,
+    LONG8: 16
+  },
+  ENTRY_SIZE: {
+    STANDARD: 12,
+    BIG: 20
+  },
+  COUNT_SIZE: {
+    STANDARD: 2,
+    BIG: 8
+  }
+};
+function readIFD(input5, { isBigEndian, isBigTiff }) {
+  const view = new DataView(input5.buffer, input5.byteOffset);
+  const le2 = !isBigEndian;
+  const ifdOffset = isBigTiff ? Number(view.getBigUint64(8, le2)) : view.getUint32(4, le2);
+  const entryCountSize = isBigTiff ? CONSTANTS.COUNT_SIZE.BIG : CONSTANTS.COUNT_SIZE.STANDARD;
+  return input5.slice(ifdOffset + entryCountSize);
+}
+function readTagValue(view, type, offset, le2) {
+  switch (type) {
+    case CONSTANTS.TYPE.SHORT:
+      return view.getUint16(offset, le2);
+    case CONSTANTS.TYPE.LONG:
+      return view.getUint32(offset, le2);
+    case CONSTANTS.TYPE.LONG8: {
+      const value = Number(view.getBigUint64(offset, le2));
+      if (value > Number.MAX_SAFE_INTEGER) {
+        throw new TypeError("Value too large");
+      }
+      return value;
+    }
+    default:
+      return 0;
+  }
+}
+function extractTags(input5, { isBigEndian, isBigTiff }) {
+  const tags = {};
+  const entrySize = isBigTiff ? CONSTANTS.ENTRY_SIZE.BIG : CONSTANTS.ENTRY_SIZE.STANDARD;
+  const valueOffset = isBigTiff ? 12 : 8;
+  const view = new DataView(input5.buffer, input5.byteOffset);
+  const le2 = !isBigEndian;
+  for (let offset = 0; offset + entrySize < input5.length; offset += entrySize) {
+    const code2 = view.getUint16(offset, le2);
+    const type = view.getUint16(offset + 2, le2);
+    const length = isBigTiff ? Number(view.getBigUint64(offset + 4, le2)) : view.getUint32(offset + 4, le2);
+    if (code2 === 0)
+      break;
+    if (length === 1 && (type === CONSTANTS.TYPE.SHORT || type === CONSTANTS.TYPE.LONG || isBigTiff && type === CONSTANTS.TYPE.LONG8)) {
+      tags[code2] = readTagValue(view, type, offset + valueOffset, le2);
+    }
+  }
+  return tags;
+}
+function determineFormat(input5) {
+  const signature = toUTF8String(input5, 0, 2);
+  const isBigEndian = signature === "MM";
+  const view = new DataView(input5.buffer, input5.byteOffset);
+  const version2 = view.getUint16(2, !isBigEndian);
+  return {
+    isBigEndian,
+    isBigTiff: version2 === 43
+  };
+}
+function validateBigTIFFHeader(input5, isBigEndian) {
+  const view = new DataView(input5.buffer, input5.byteOffset);
+  const le2 = !isBigEndian;
+  const byteSize = view.getUint16(4, le2);
+  const reserved = view.getUint16(6, le2);
+  if (byteSize !== 8 || reserved !== 0) {
+    throw new TypeError("Invalid BigTIFF header");
+  }
+}
+var signatures = /* @__PURE__ */ new Set([
+  "49492a00",
+  "4d4d002a",
+  "49492b00",
+  "4d4d002b"
+]);
+var TIFF = {
+  validate: (input5) => {
+    const signature = toHexString(input5, 0, 4);
+    return signatures.has(signature);
+  },
+  calculate(input5) {
+    const format = determineFormat(input5);
+    if (format.isBigTiff) {
+      validateBigTIFFHeader(input5, format.isBigEndian);
+    }
+    const ifdBuffer = readIFD(input5, format);
+    const tags = extractTags(ifdBuffer, format);
+    const info2 = {
+      height: tags[CONSTANTS.TAG.HEIGHT],
+      width: tags[CONSTANTS.TAG.WIDTH],
+      type: format.isBigTiff ? "bigtiff" : "tiff"
+    };
+    if (tags[CONSTANTS.TAG.COMPRESSION]) {
+      info2.compression = tags[CONSTANTS.TAG.COMPRESSION];
+    }
+    if (!info2.width || !info2.height) {
+      throw new TypeError("Invalid Tiff. Missing tags");
+    }
+    return info2;
+  }
+};
+
+// node_modules/image-size/dist/esm/types/webp.js
+function calculateExtended(input5) {
+  return {
+    height: 1 + readUInt24LE(input5, 7),
+    width: 1 + readUInt24LE(input5, 4)
+  };
+}
+function calculateLossless(input5) {
+  return {
+    height: 1 + ((input5[4] & 15) << 10 | input5[3] << 2 | (input5[2] & 192) >> 6),
+    width: 1 + ((input5[2] & 63) << 8 | input5[1])
+  };
+}
+function calculateLossy(input5) {
+  return {
+    height: readInt16LE(input5, 8) & 16383,
+    width: readInt16LE(input5, 6) & 16383
+  };
+}
+var WEBP = {
+  validate(input5) {
+    const riffHeader = "RIFF" === toUTF8String(input5, 0, 4);
+    const webpHeader = "WEBP" === toUTF8String(input5, 8, 12);
+    const vp8Header = "VP8" === toUTF8String(input5, 12, 15);
+    return riffHeader && webpHeader && vp8Header;
+  },
+  calculate(_input) {
+    const chunkHeader = toUTF8String(_input, 12, 16);
+    const input5 = _input.slice(20, 30);
+    if (chunkHeader === "VP8X") {
+      const extendedHeader = input5[0];
+      const validStart = (extendedHeader & 192) === 0;
+      const validEnd = (extendedHeader & 1) === 0;
+      if (validStart && validEnd) {
+        return calculateExtended(input5);
+      }
+      throw new TypeError("Invalid WebP");
+    }
+    if (chunkHeader === "VP8 " && input5[0] !== 47) {
+      return calculateLossy(input5);
+    }
+    const signature = toHexString(input5, 3, 6);
+    if (chunkHeader === "VP8L" && signature !== "9d012a") {
+      return calculateLossless(input5);
+    }
+    throw new TypeError("Invalid WebP");
+  }
+};
+
+// node_modules/image-size/dist/esm/types/index.js
+var typeHandlers = /* @__PURE__ */ new Map([
+  ["bmp", BMP],
+  ["cur", CUR],
+  ["dds", DDS],
+  ["gif", GIF],
+  ["heif", HEIF],
+  ["icns", ICNS],
+  ["ico", ICO],
+  ["j2c", J2C],
+  ["jp2", JP2],
+  ["jpg", JPG],
+  ["jxl", JXL],
+  ["jxl-stream", JXLStream],
+  ["ktx", KTX],
+  ["png", PNG],
+  ["pnm", PNM],
+  ["psd", PSD],
+  ["svg", SVG],
+  ["tga", TGA],
+  ["tiff", TIFF],
+  ["webp", WEBP]
+]);
+var types = Array.from(typeHandlers.keys());
+
+// src/github/images.ts
+var IMAGE_LIMITS = {
+  count: 5,
+  bytesEach: 3932160,
+  bytesTotal: 10 * 1024 * 1024,
+  maxSide: 8e3,
+  redirects: 5,
+  timeoutMs: 2e4
+};
+
 // src/repo-context/paths.ts
 var SKIPPED_DIRS = /* @__PURE__ */ new Set([
   "node_modules",
@@ -41669,84 +42671,6 @@ function dirCache() {
   };
 }
 
-// src/repo-context/instructions.ts
-import { join as join3 } from "node:path";
-
-// src/repo-context/read.ts
-import { constants as fsConstants } from "node:fs";
-import { open } from "node:fs/promises";
-async function readHead2(path13, maxBytes) {
-  try {
-    const fh = await open(path13, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
-    try {
-      if (!(await fh.stat()).isFile()) return null;
-      const buf = Buffer.alloc(maxBytes);
-      const { bytesRead } = await fh.read(buf, 0, maxBytes, 0);
-      return buf.subarray(0, bytesRead).toString("utf8");
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return null;
-  }
-}
-
-// src/repo-context/text.ts
-function plural(n, noun) {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
-}
-function capList(items, max, sep4 = ", ") {
-  if (items.length <= max) return items.join(sep4);
-  return `${items.slice(0, max).join(sep4)}${sep4}\u2026 and ${items.length - max} more`;
-}
-function code(s) {
-  return `\`${oneLine2(s, 160).replace(/`/g, "'")}\``;
-}
-function plain(s) {
-  return oneLine2(s, 120).replace(/`/g, "'");
-}
-function oneLine2(s, max) {
-  const flat = s.replace(/[\u0000-\u001f\u007f]/g, " ");
-  return flat.length > max ? `${cut(flat, max - 1)}\u2026` : flat;
-}
-function cut(s, max) {
-  let end = Math.max(0, max);
-  const c3 = s.charCodeAt(end - 1);
-  if (c3 >= 55296 && c3 <= 56319) end--;
-  return s.slice(0, end);
-}
-function bound(text, maxChars) {
-  if (text.length <= maxChars) return text;
-  const note = "\n[\u2026 repository context truncated]";
-  return cut(text, maxChars - note.length) + note;
-}
-
-// src/repo-context/instructions.ts
-var DOC_NAMES = ["CLAUDE.md", "AGENTS.md", ".claude/CLAUDE.md"];
-var DOC_MAX_CHARS = 1500;
-async function readDocs(workspace, paths) {
-  const docs = await Promise.all(
-    paths.map(async (path13) => ({ path: path13, text: await readHead2(join3(workspace, path13), DOC_MAX_CHARS * 4) ?? "" }))
-  );
-  return docs.filter((d2) => d2.text.trim());
-}
-function appendInstructions(summary, docs, maxChars) {
-  let text = summary;
-  for (const doc of docs) {
-    const room = maxChars - text.length - doc.path.length - 40;
-    if (room < 200) break;
-    const limit2 = Math.min(DOC_MAX_CHARS, room);
-    const body = doc.text.replace(/\r\n?/g, "\n").trim();
-    const shown = body.length > limit2 ? `${cut(body, limit2)}
-[\u2026 ${doc.path} continues; read it for the rest]` : body;
-    text += `
-
-### ${doc.path}
-${shown}`;
-  }
-  return text;
-}
-
 // src/repo-context/facts.ts
 var MANIFEST_MAX_DEPTH = 2;
 var MANIFEST_MAX_COUNT = 12;
@@ -41829,7 +42753,6 @@ function analyse(files) {
     languages: [],
     topLevel: [],
     manifestPaths: [],
-    docPaths: [],
     lockfiles: /* @__PURE__ */ new Set(),
     apiSpecs: [],
     routes: /* @__PURE__ */ new Map(),
@@ -41863,7 +42786,6 @@ function analyse(files) {
       if (name === "gradlew") f3.hasGradlew = true;
       if (ROOT_CI.test(name)) f3.ci.push(path13);
     }
-    if (depth2 <= 1 && DOC_NAMES.includes(path13)) f3.docPaths.push(path13);
     if (name === "conftest.py" && depth2 <= 2) f3.hasConftest = true;
     if (info2.workflows && /\.ya?ml$/.test(name) || path13 === ".circleci/config.yml") f3.ci.push(path13);
     if (!info2.testDir && DOCKER_FILE.test(name)) f3.docker.push(path13);
@@ -41901,7 +42823,6 @@ function analyse(files) {
   f3.manifestPaths.sort(byDepthThenName);
   f3.manifestPaths.splice(MANIFEST_MAX_COUNT);
   f3.entryPoints.sort(byDepthThenName);
-  f3.docPaths.sort((a, b3) => DOC_NAMES.indexOf(a) - DOC_NAMES.indexOf(b3));
   return f3;
 }
 function push(map, key, value) {
@@ -41916,6 +42837,66 @@ function depth(path13) {
 }
 function byDepthThenName(a, b3) {
   return depth(a) - depth(b3) || (a < b3 ? -1 : a > b3 ? 1 : 0);
+}
+
+// src/repo-context/read.ts
+import { constants as fsConstants } from "node:fs";
+import { open, realpath as realpath2 } from "node:fs/promises";
+import { basename, dirname as dirname2, join as join3, sep } from "node:path";
+async function readHead2(path13, maxBytes) {
+  try {
+    const fh = await open(path13, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    try {
+      if (!(await fh.stat()).isFile()) return null;
+      const buf = Buffer.alloc(maxBytes);
+      const { bytesRead } = await fh.read(buf, 0, maxBytes, 0);
+      return buf.subarray(0, bytesRead).toString("utf8");
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return null;
+  }
+}
+async function readInside(root, rel, maxBytes) {
+  try {
+    const [realRoot, realDir] = await Promise.all([realpath2(root), realpath2(dirname2(join3(root, rel)))]);
+    if (realDir !== realRoot && !realDir.startsWith(realRoot + sep)) return null;
+    return await readHead2(join3(realDir, basename(rel)), maxBytes);
+  } catch {
+    return null;
+  }
+}
+
+// src/repo-context/instructions.ts
+var INSTRUCTION_FILES = ["CLAUDE.md", ".claude/CLAUDE.md", "AGENTS.md", ".github/copilot-instructions.md"];
+var INSTRUCTIONS_MAX_BYTES = 40 * 1024;
+async function loadInstructions(workspace, maxBytes = INSTRUCTIONS_MAX_BYTES) {
+  const texts = await Promise.all(INSTRUCTION_FILES.map((p3) => readInside(workspace, p3, maxBytes + 1)));
+  const files = [];
+  const left = [];
+  let room = maxBytes;
+  INSTRUCTION_FILES.forEach((path13, i) => {
+    const text = (texts[i] ?? "").replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").trim();
+    if (!text) return;
+    const same = files.find((f3) => !f3.sameAs && !f3.cut && f3.text === text);
+    if (same) return void files.push({ path: path13, text: "", cut: false, sameAs: same.path });
+    if (room <= 0) return void left.push(path13);
+    const bytes2 = Buffer.byteLength(text);
+    if (bytes2 <= room) {
+      files.push({ path: path13, text, cut: false });
+      room -= bytes2;
+      return;
+    }
+    files.push({ path: path13, text: cutBytes(text, room), cut: true });
+    room = 0;
+  });
+  return { files, left };
+}
+function cutBytes(text, max) {
+  const head = Buffer.from(text).subarray(0, max).toString("utf8").replace(/\uFFFD+$/, "");
+  const nl = head.lastIndexOf("\n");
+  return (nl > head.length * 0.8 ? head.slice(0, nl) : head).trimEnd();
 }
 
 // src/repo-context/listing.ts
@@ -42270,9 +43251,39 @@ function escapeRegExp(s) {
   return s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
 }
 
+// src/repo-context/text.ts
+function plural(n, noun) {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+function capList(items, max, sep5 = ", ") {
+  if (items.length <= max) return items.join(sep5);
+  return `${items.slice(0, max).join(sep5)}${sep5}\u2026 and ${items.length - max} more`;
+}
+function code(s) {
+  return `\`${oneLine2(s, 160).replace(/`/g, "'")}\``;
+}
+function plain(s) {
+  return oneLine2(s, 120).replace(/`/g, "'");
+}
+function oneLine2(s, max) {
+  const flat = s.replace(/[\u0000-\u001f\u007f]/g, " ");
+  return flat.length > max ? `${cut(flat, max - 1)}\u2026` : flat;
+}
+function cut(s, max) {
+  let end = Math.max(0, max);
+  const c3 = s.charCodeAt(end - 1);
+  if (c3 >= 55296 && c3 <= 56319) end--;
+  return s.slice(0, end);
+}
+function bound(text, maxChars) {
+  if (text.length <= maxChars) return text;
+  const note = "\n[\u2026 repository context truncated]";
+  return cut(text, maxChars - note.length) + note;
+}
+
 // src/repo-context/render.ts
 var MAX_LIST = 8;
-function render(listing, facts, manifests, docs, maxChars) {
+function render(listing, facts, manifests, maxChars) {
   const stack = stackOf(manifests, facts);
   const lines = [];
   const source = listing.source === "git" ? "git ls-files" : listing.truncated ? "a directory walk, stopped at its limits" : "a directory walk";
@@ -42321,16 +43332,15 @@ function render(listing, facts, manifests, docs, maxChars) {
     lines.push(`- Test command: ${capList(cmds, 4, "; ")}`);
   }
   if (facts.testFiles) {
-    const where = [...facts.testDirs].sort((a, b3) => b3[1] - a[1]).map(([d2, n]) => `${code(d2)} (${n})`);
-    if (facts.testsBesideCode) where.push(`${facts.testsBesideCode} beside the code`);
-    lines.push(`- Tests: ${plural(facts.testFiles, "file")}: ${capList(where, 5)}`);
+    const where2 = [...facts.testDirs].sort((a, b3) => b3[1] - a[1]).map(([d2, n]) => `${code(d2)} (${n})`);
+    if (facts.testsBesideCode) where2.push(`${facts.testsBesideCode} beside the code`);
+    lines.push(`- Tests: ${plural(facts.testFiles, "file")}: ${capList(where2, 5)}`);
   }
   if (facts.docker.length) lines.push(`- Docker: ${capList(facts.docker.map(code), 6)}`);
   if (facts.ci.length) lines.push(`- CI: ${capList(facts.ci.map(code), 6)}`);
   if (listing.truncated)
     lines.push(`- Note: the listing stopped at ${WALK_MAX_FILES} files or depth ${WALK_MAX_DEPTH2}; there is more.`);
-  const summary = lines.join("\n");
-  return bound(appendInstructions(summary, docs, maxChars), maxChars);
+  return bound(lines.join("\n"), maxChars);
 }
 function groups(map) {
   const entries = [...map].sort((a, b3) => b3[1].length - a[1].length || (a[0] < b3[0] ? -1 : 1));
@@ -42342,1014 +43352,136 @@ function groups(map) {
   return capList(parts, MAX_LIST, "; ");
 }
 
+// src/repo-context/skills.ts
+var import_gray_matter2 = __toESM(require_gray_matter(), 1);
+import { readdir as readdir4 } from "node:fs/promises";
+import { join as join6 } from "node:path";
+var SKILL_DIRS = [".claude/skills", ".agents/skills"];
+var HEAD_BYTES = 16 * 1024;
+var SKILL_MAX_BYTES = 256 * 1024;
+var MAX_SKILLS = 40;
+var DESCRIPTION_CHARS = 250;
+var NAME_RE2 = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
+async function findSkills(workspace) {
+  const skills = [];
+  const warnings = [];
+  for (const root of SKILL_DIRS) {
+    for (const folder of await subfolders(join6(workspace, root))) {
+      const dir = `${root}/${folder}`;
+      const file = `${dir}/SKILL.md`;
+      const head = await readInside(workspace, file, HEAD_BYTES);
+      if (head === null) {
+        warnings.push(`Skill ${dir}: no readable SKILL.md (a regular file, not a link); the skill is skipped.`);
+        continue;
+      }
+      const parsed = parseSkill(head, folder);
+      if ("problem" in parsed) {
+        warnings.push(`Skill ${file}: ${parsed.problem}; the skill is skipped.`);
+        continue;
+      }
+      const taken = skills.find((s) => s.name === parsed.name);
+      if (taken) {
+        warnings.push(`Skill ${file}: the name "${parsed.name}" is taken by ${taken.file}; this one is skipped.`);
+        continue;
+      }
+      skills.push({ ...parsed, dir, file });
+    }
+  }
+  skills.sort((a, b3) => a.name < b3.name ? -1 : a.name > b3.name ? 1 : 0);
+  if (skills.length > MAX_SKILLS) {
+    warnings.push(
+      `${skills.length} skills found; only the first ${MAX_SKILLS} by name are offered (${skills.slice(MAX_SKILLS).map((s) => s.name).join(", ")} are not).`
+    );
+  }
+  return { skills: skills.slice(0, MAX_SKILLS), warnings };
+}
+async function readSkill(workspace, skill) {
+  const text = await readInside(workspace, skill.file, SKILL_MAX_BYTES + 1);
+  if (text === null) return null;
+  const { content } = splitFrontmatter(normalise(text));
+  return { body: content.trim(), cut: Buffer.byteLength(text) > SKILL_MAX_BYTES };
+}
+async function subfolders(dir) {
+  try {
+    const entries = await readdir4(dir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  } catch {
+    return [];
+  }
+}
+function normalise(text) {
+  return text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
+}
+function splitFrontmatter(text) {
+  const lines = text.split("\n");
+  if (lines[0]?.trimEnd() !== "---") return { front: null, content: text };
+  const close = lines.findIndex((l3, i) => i > 0 && l3.trimEnd() === "---");
+  if (close < 0) return { front: null, content: "", unclosed: true };
+  return { front: lines.slice(1, close).join("\n"), content: lines.slice(close + 1).join("\n") };
+}
+function parseSkill(head, folder) {
+  const { front, content, unclosed } = splitFrontmatter(normalise(head));
+  if (unclosed) {
+    return {
+      problem: `the frontmatter is not closed within ${HEAD_BYTES / 1024} KB. Add a line "---" after the last field`
+    };
+  }
+  const data = front === null ? {} : readFields(front);
+  if (data === null) {
+    return { problem: 'the frontmatter is neither YAML nor "key: value" lines. Write "name: \u2026" and "description: \u2026"' };
+  }
+  const rawName = data.name ?? folder;
+  if (typeof rawName !== "string" || !NAME_RE2.test(rawName.trim())) {
+    const shown = typeof rawName === "string" ? `"${oneLine2(rawName, 40)}"` : `a ${typeof rawName}`;
+    return {
+      problem: `the name is ${shown}; use letters, digits, "-", "." and "_" (at most 64), e.g. "name: ${folder.toLowerCase().replace(/[^a-z0-9._-]+/g, "-")}"`
+    };
+  }
+  const raw = typeof data.description === "string" ? data.description : firstParagraph(content);
+  const description = oneLine2(raw.replace(/\s+/g, " ").trim(), DESCRIPTION_CHARS);
+  if (!description) return { problem: 'it has no description. Add "description: <when to use this skill>"' };
+  return { name: rawName.trim(), description };
+}
+function readFields(front) {
+  try {
+    const data = (0, import_gray_matter2.default)(`---
+${front}
+---
+`, { language: "yaml" }).data;
+    if (data && typeof data === "object" && !Array.isArray(data)) return data;
+  } catch {
+  }
+  const fields = {};
+  for (const line of front.split("\n")) {
+    const m2 = /^([A-Za-z][\w-]*):\s*(.*)$/.exec(line);
+    if (m2) fields[m2[1]] = m2[2].replace(/^(["'])(.*)\1$/, "$2").trim();
+  }
+  return Object.keys(fields).length ? fields : null;
+}
+function firstParagraph(body) {
+  const paragraphs = body.split(/\n\s*\n/).map((p3) => p3.trim());
+  return paragraphs.find((p3) => p3 && !p3.startsWith("#")) ?? "";
+}
+
 // src/repo-context/index.ts
 var DEFAULT_CONTEXT_CHARS = 8e3;
 async function repoContext(workspace, opts = {}) {
   const started = performance.now();
   const maxChars = Math.max(200, opts.maxChars ?? DEFAULT_CONTEXT_CHARS);
+  const loading = loadInstructions(workspace);
   const listing = await listFiles(workspace);
   const facts = analyse(listing.files);
-  const manifests = await readManifests(workspace, facts.manifestPaths);
-  const docs = await readDocs(workspace, facts.docPaths);
-  const text = render(listing, facts, manifests, docs, maxChars);
-  return { text, ms: Math.round(performance.now() - started), files: listing.files.length };
+  const [manifests, instructions] = await Promise.all([readManifests(workspace, facts.manifestPaths), loading]);
+  const text = render(listing, facts, manifests, maxChars);
+  return { text, ms: Math.round(performance.now() - started), files: listing.files.length, instructions };
 }
 
-// node_modules/image-size/dist/esm/types/utils.js
-var decoder = new TextDecoder();
-var toUTF8String = (input, start = 0, end = input.length) => decoder.decode(input.slice(start, end));
-var toHexString = (input, start = 0, end = input.length) => input.slice(start, end).reduce((memo, i) => memo + `0${i.toString(16)}`.slice(-2), "");
-var getView = (input, offset) => new DataView(input.buffer, input.byteOffset + offset);
-var readInt16LE = (input, offset = 0) => getView(input, offset).getInt16(0, true);
-var readUInt16BE = (input, offset = 0) => getView(input, offset).getUint16(0, false);
-var readUInt16LE = (input, offset = 0) => getView(input, offset).getUint16(0, true);
-var readUInt24LE = (input, offset = 0) => {
-  const view = getView(input, offset);
-  return view.getUint16(0, true) + (view.getUint8(2) << 16);
-};
-var readInt32LE = (input, offset = 0) => getView(input, offset).getInt32(0, true);
-var readUInt32BE = (input, offset = 0) => getView(input, offset).getUint32(0, false);
-var readUInt32LE = (input, offset = 0) => getView(input, offset).getUint32(0, true);
-var methods = {
-  readUInt16BE,
-  readUInt16LE,
-  readUInt32BE,
-  readUInt32LE
-};
-function readUInt(input, bits, offset = 0, isBigEndian = false) {
-  const endian = isBigEndian ? "BE" : "LE";
-  const methodName = `readUInt${bits}${endian}`;
-  return methods[methodName](input, offset);
+// src/session/project-prompt.ts
+var KB = INSTRUCTIONS_MAX_BYTES / 1024;
+function skillAccess(tools) {
+  if (tools.includes("Skill")) return "Skill";
+  return tools.includes("Read") || tools.includes("Bash") ? "Read" : null;
 }
-var BOX_HEADER_SIZE = 8;
-function readBox(input, view, base, offset, boxCode) {
-  if (input.length - offset < BOX_HEADER_SIZE)
-    return void 0;
-  const boxSize = view.getUint32(base + offset, false);
-  if (input.length - offset < boxSize)
-    return void 0;
-  return {
-    offset,
-    size: boxSize,
-    matches: view.getUint32(base + 4 + offset, false) === boxCode
-  };
-}
-var boxViews = /* @__PURE__ */ new WeakMap();
-function getBoxView(input) {
-  let view = boxViews.get(input.buffer);
-  if (!view) {
-    view = new DataView(input.buffer);
-    boxViews.set(input.buffer, view);
-  }
-  return view;
-}
-function findBox(input, boxName, startOffset) {
-  const view = getBoxView(input);
-  const boxCode = boxName.charCodeAt(0) << 24 | boxName.charCodeAt(1) << 16 | boxName.charCodeAt(2) << 8 | boxName.charCodeAt(3);
-  const base = input.byteOffset;
-  let currentOffset = startOffset;
-  while (currentOffset < input.length) {
-    if (input.length - currentOffset < 4)
-      break;
-    if (view.getUint32(base + currentOffset, false) < BOX_HEADER_SIZE) {
-      currentOffset += BOX_HEADER_SIZE;
-      continue;
-    }
-    const box = readBox(input, view, base, currentOffset, boxCode);
-    if (!box)
-      break;
-    if (box.matches) {
-      return { name: boxName, offset: box.offset, size: box.size };
-    }
-    currentOffset += box.size;
-  }
-  return void 0;
-}
-
-// node_modules/image-size/dist/esm/types/bmp.js
-var BMP = {
-  validate: (input) => toUTF8String(input, 0, 2) === "BM",
-  calculate: (input) => ({
-    height: Math.abs(readInt32LE(input, 22)),
-    width: readUInt32LE(input, 18)
-  })
-};
-
-// node_modules/image-size/dist/esm/types/ico.js
-var TYPE_ICON = 1;
-var SIZE_HEADER = 2 + 2 + 2;
-var SIZE_IMAGE_ENTRY = 1 + 1 + 1 + 1 + 2 + 2 + 4 + 4;
-function getSizeFromOffset(input, offset) {
-  const value = input[offset];
-  return value === 0 ? 256 : value;
-}
-function getImageSize(input, imageIndex) {
-  const offset = SIZE_HEADER + imageIndex * SIZE_IMAGE_ENTRY;
-  return {
-    height: getSizeFromOffset(input, offset + 1),
-    width: getSizeFromOffset(input, offset)
-  };
-}
-var ICO = {
-  validate(input) {
-    const reserved = readUInt16LE(input, 0);
-    const imageCount = readUInt16LE(input, 4);
-    if (reserved !== 0 || imageCount === 0)
-      return false;
-    const imageType = readUInt16LE(input, 2);
-    return imageType === TYPE_ICON;
-  },
-  calculate(input) {
-    const nbImages = readUInt16LE(input, 4);
-    if (SIZE_HEADER + nbImages * SIZE_IMAGE_ENTRY > input.length) {
-      throw new TypeError("Invalid ICO");
-    }
-    const imageSize2 = getImageSize(input, 0);
-    if (nbImages === 1)
-      return imageSize2;
-    const images = [];
-    for (let imageIndex = 0; imageIndex < nbImages; imageIndex += 1) {
-      images.push(getImageSize(input, imageIndex));
-    }
-    return {
-      width: imageSize2.width,
-      height: imageSize2.height,
-      images
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/cur.js
-var TYPE_CURSOR = 2;
-var CUR = {
-  validate(input) {
-    const reserved = readUInt16LE(input, 0);
-    const imageCount = readUInt16LE(input, 4);
-    if (reserved !== 0 || imageCount === 0)
-      return false;
-    const imageType = readUInt16LE(input, 2);
-    return imageType === TYPE_CURSOR;
-  },
-  calculate: (input) => ICO.calculate(input)
-};
-
-// node_modules/image-size/dist/esm/types/dds.js
-var DDS = {
-  validate: (input) => readUInt32LE(input, 0) === 542327876,
-  calculate: (input) => ({
-    height: readUInt32LE(input, 12),
-    width: readUInt32LE(input, 16)
-  })
-};
-
-// node_modules/image-size/dist/esm/types/gif.js
-var gifRegexp = /^GIF8[79]a/;
-var GIF = {
-  validate: (input) => gifRegexp.test(toUTF8String(input, 0, 6)),
-  calculate: (input) => ({
-    height: readUInt16LE(input, 8),
-    width: readUInt16LE(input, 6)
-  })
-};
-
-// node_modules/image-size/dist/esm/types/heif.js
-var brandMap = {
-  avif: "avif",
-  mif1: "heif",
-  msf1: "heif",
-  heic: "heic",
-  heix: "heic",
-  hevc: "heic",
-  hevx: "heic"
-};
-var HEIF = {
-  validate(input) {
-    const boxType = toUTF8String(input, 4, 8);
-    if (boxType !== "ftyp")
-      return false;
-    const ftypBox = findBox(input, "ftyp", 0);
-    if (!ftypBox)
-      return false;
-    const brand = toUTF8String(input, ftypBox.offset + 8, ftypBox.offset + 12);
-    return brand in brandMap;
-  },
-  calculate(input) {
-    const metaBox = findBox(input, "meta", 0);
-    const iprpBox = metaBox && findBox(input, "iprp", metaBox.offset + 12);
-    const ipcoBox = iprpBox && findBox(input, "ipco", iprpBox.offset + 8);
-    if (!ipcoBox) {
-      throw new TypeError("Invalid HEIF, no ipco box found");
-    }
-    const type = toUTF8String(input, 8, 12);
-    const images = [];
-    let currentOffset = ipcoBox.offset + 8;
-    while (currentOffset < ipcoBox.offset + ipcoBox.size) {
-      const ispeBox = findBox(input, "ispe", currentOffset);
-      if (!ispeBox)
-        break;
-      if (ispeBox.size < 20) {
-        throw new TypeError("Invalid HEIF");
-      }
-      const rawWidth = readUInt32BE(input, ispeBox.offset + 12);
-      const rawHeight = readUInt32BE(input, ispeBox.offset + 16);
-      const clapBox = findBox(input, "clap", currentOffset);
-      let width = rawWidth;
-      const height = rawHeight;
-      if (clapBox && clapBox.size >= 16 && clapBox.offset < ipcoBox.offset + ipcoBox.size) {
-        const cropRight = readUInt32BE(input, clapBox.offset + 12);
-        width = rawWidth - cropRight;
-      }
-      images.push({ height, width });
-      const nextOffset = ispeBox.offset + ispeBox.size;
-      if (nextOffset <= currentOffset) {
-        throw new TypeError("Invalid HEIF");
-      }
-      currentOffset = nextOffset;
-    }
-    if (images.length === 0) {
-      throw new TypeError("Invalid HEIF, no sizes found");
-    }
-    return {
-      width: images[0].width,
-      height: images[0].height,
-      type,
-      ...images.length > 1 ? { images } : {}
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/icns.js
-var SIZE_HEADER2 = 4 + 4;
-var FILE_LENGTH_OFFSET = 4;
-var ENTRY_LENGTH_OFFSET = 4;
-var ICON_TYPE_SIZE = {
-  ICON: 32,
-  "ICN#": 32,
-  "icm#": 16,
-  icm4: 16,
-  icm8: 16,
-  "ics#": 16,
-  ics4: 16,
-  ics8: 16,
-  is32: 16,
-  s8mk: 16,
-  icp4: 16,
-  icl4: 32,
-  icl8: 32,
-  il32: 32,
-  l8mk: 32,
-  icp5: 32,
-  ic11: 32,
-  ich4: 48,
-  ich8: 48,
-  ih32: 48,
-  h8mk: 48,
-  icp6: 64,
-  ic12: 32,
-  it32: 128,
-  t8mk: 128,
-  ic07: 128,
-  ic08: 256,
-  ic13: 256,
-  ic09: 512,
-  ic14: 512,
-  ic10: 1024
-};
-function readImageHeader(input, imageOffset) {
-  const imageLengthOffset = imageOffset + ENTRY_LENGTH_OFFSET;
-  if (imageLengthOffset + 4 > input.length) {
-    throw new TypeError("Invalid ICNS");
-  }
-  return [
-    toUTF8String(input, imageOffset, imageLengthOffset),
-    readUInt32BE(input, imageLengthOffset)
-  ];
-}
-function getImageSize2(type) {
-  const size = ICON_TYPE_SIZE[type];
-  return { width: size, height: size, type };
-}
-var ICNS = {
-  validate: (input) => toUTF8String(input, 0, 4) === "icns",
-  calculate(input) {
-    const inputLength = input.length;
-    const fileLength = readUInt32BE(input, FILE_LENGTH_OFFSET);
-    let imageOffset = SIZE_HEADER2;
-    const images = [];
-    while (imageOffset < fileLength && imageOffset < inputLength) {
-      const imageHeader = readImageHeader(input, imageOffset);
-      const entryLength = imageHeader[1];
-      if (entryLength < 8) {
-        throw new TypeError("Invalid ICNS");
-      }
-      const imageSize2 = getImageSize2(imageHeader[0]);
-      images.push(imageSize2);
-      imageOffset += entryLength;
-    }
-    if (images.length === 0) {
-      throw new TypeError("Invalid ICNS, no sizes found");
-    }
-    return {
-      width: images[0].width,
-      height: images[0].height,
-      ...images.length > 1 ? { images } : {}
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/j2c.js
-var J2C = {
-  validate: (input) => readUInt32BE(input, 0) === 4283432785,
-  calculate: (input) => ({
-    height: readUInt32BE(input, 12),
-    width: readUInt32BE(input, 8)
-  })
-};
-
-// node_modules/image-size/dist/esm/types/jp2.js
-var JP2 = {
-  validate(input) {
-    const boxType = toUTF8String(input, 4, 8);
-    if (boxType !== "jP  ")
-      return false;
-    const ftypBox = findBox(input, "ftyp", 0);
-    if (!ftypBox)
-      return false;
-    const brand = toUTF8String(input, ftypBox.offset + 8, ftypBox.offset + 12);
-    return brand === "jp2 ";
-  },
-  calculate(input) {
-    const jp2hBox = findBox(input, "jp2h", 0);
-    const ihdrBox = jp2hBox && findBox(input, "ihdr", jp2hBox.offset + 8);
-    if (ihdrBox) {
-      return {
-        height: readUInt32BE(input, ihdrBox.offset + 8),
-        width: readUInt32BE(input, ihdrBox.offset + 12)
-      };
-    }
-    throw new TypeError("Unsupported JPEG 2000 format");
-  }
-};
-
-// node_modules/image-size/dist/esm/types/jpg.js
-var EXIF_MARKER = "45786966";
-var APP1_DATA_SIZE_BYTES = 2;
-var EXIF_HEADER_BYTES = 6;
-var TIFF_BYTE_ALIGN_BYTES = 2;
-var BIG_ENDIAN_BYTE_ALIGN = "4d4d";
-var LITTLE_ENDIAN_BYTE_ALIGN = "4949";
-var IDF_ENTRY_BYTES = 12;
-var NUM_DIRECTORY_ENTRIES_BYTES = 2;
-function isEXIF(input) {
-  return toHexString(input, 2, 6) === EXIF_MARKER;
-}
-function extractSize(input, index) {
-  return {
-    height: readUInt16BE(input, index),
-    width: readUInt16BE(input, index + 2)
-  };
-}
-function extractOrientation(exifBlock, isBigEndian) {
-  const idfOffset = 8;
-  const offset = EXIF_HEADER_BYTES + idfOffset;
-  const idfDirectoryEntries = readUInt(exifBlock, 16, offset, isBigEndian);
-  for (let directoryEntryNumber = 0; directoryEntryNumber < idfDirectoryEntries; directoryEntryNumber++) {
-    const start = offset + NUM_DIRECTORY_ENTRIES_BYTES + directoryEntryNumber * IDF_ENTRY_BYTES;
-    const end = start + IDF_ENTRY_BYTES;
-    if (start > exifBlock.length) {
-      return;
-    }
-    const block = exifBlock.slice(start, end);
-    const tagNumber = readUInt(block, 16, 0, isBigEndian);
-    if (tagNumber === 274) {
-      const dataFormat = readUInt(block, 16, 2, isBigEndian);
-      if (dataFormat !== 3) {
-        return;
-      }
-      const numberOfComponents = readUInt(block, 32, 4, isBigEndian);
-      if (numberOfComponents !== 1) {
-        return;
-      }
-      return readUInt(block, 16, 8, isBigEndian);
-    }
-  }
-}
-function validateExifBlock(input, index) {
-  const exifBlock = input.slice(APP1_DATA_SIZE_BYTES, index);
-  const byteAlign = toHexString(exifBlock, EXIF_HEADER_BYTES, EXIF_HEADER_BYTES + TIFF_BYTE_ALIGN_BYTES);
-  const isBigEndian = byteAlign === BIG_ENDIAN_BYTE_ALIGN;
-  const isLittleEndian = byteAlign === LITTLE_ENDIAN_BYTE_ALIGN;
-  if (isBigEndian || isLittleEndian) {
-    return extractOrientation(exifBlock, isBigEndian);
-  }
-}
-function validateInput(input, index) {
-  if (index > input.length) {
-    throw new TypeError("Corrupt JPG, exceeded buffer limits");
-  }
-}
-var JPG = {
-  validate: (input) => toHexString(input, 0, 2) === "ffd8",
-  calculate(_input) {
-    let input = _input.slice(4);
-    let orientation;
-    let next;
-    while (input.length) {
-      const i = readUInt16BE(input, 0);
-      validateInput(input, i);
-      if (input[i] !== 255) {
-        input = input.subarray(1);
-        continue;
-      }
-      if (isEXIF(input)) {
-        orientation = validateExifBlock(input, i);
-      }
-      next = input[i + 1];
-      if (next === 192 || next === 193 || next === 194) {
-        const size = extractSize(input, i + 5);
-        if (!orientation) {
-          return size;
-        }
-        return {
-          height: size.height,
-          orientation,
-          width: size.width
-        };
-      }
-      input = input.subarray(i + 2);
-    }
-    throw new TypeError("Invalid JPG, no size found");
-  }
-};
-
-// node_modules/image-size/dist/esm/utils/bit-reader.js
-var BitReader = class {
-  input;
-  endianness;
-  byteOffset = 2;
-  bitOffset = 0;
-  constructor(input, endianness) {
-    this.input = input;
-    this.endianness = endianness;
-  }
-  getBits(length = 1) {
-    let result = 0;
-    let bitsRead = 0;
-    while (bitsRead < length) {
-      if (this.byteOffset >= this.input.length) {
-        throw new Error("Reached end of input");
-      }
-      const currentByte = this.input[this.byteOffset];
-      const bitsLeft = 8 - this.bitOffset;
-      const bitsToRead = Math.min(length - bitsRead, bitsLeft);
-      if (this.endianness === "little-endian") {
-        const mask = (1 << bitsToRead) - 1;
-        const bits = currentByte >> this.bitOffset & mask;
-        result |= bits << bitsRead;
-      } else {
-        const mask = (1 << bitsToRead) - 1 << 8 - this.bitOffset - bitsToRead;
-        const bits = (currentByte & mask) >> 8 - this.bitOffset - bitsToRead;
-        result = result << bitsToRead | bits;
-      }
-      bitsRead += bitsToRead;
-      this.bitOffset += bitsToRead;
-      if (this.bitOffset === 8) {
-        this.byteOffset++;
-        this.bitOffset = 0;
-      }
-    }
-    return result;
-  }
-};
-
-// node_modules/image-size/dist/esm/types/jxl-stream.js
-function calculateImageDimension(reader, isSmallImage) {
-  if (isSmallImage) {
-    return 8 * (1 + reader.getBits(5));
-  }
-  const sizeClass = reader.getBits(2);
-  const extraBits = [9, 13, 18, 30][sizeClass];
-  return 1 + reader.getBits(extraBits);
-}
-function calculateImageWidth(reader, isSmallImage, widthMode, height) {
-  if (isSmallImage && widthMode === 0) {
-    return 8 * (1 + reader.getBits(5));
-  }
-  if (widthMode === 0) {
-    return calculateImageDimension(reader, false);
-  }
-  const aspectRatios = [1, 1.2, 4 / 3, 1.5, 16 / 9, 5 / 4, 2];
-  return Math.floor(height * aspectRatios[widthMode - 1]);
-}
-var JXLStream = {
-  validate: (input) => {
-    return toHexString(input, 0, 2) === "ff0a";
-  },
-  calculate(input) {
-    const reader = new BitReader(input, "little-endian");
-    const isSmallImage = reader.getBits(1) === 1;
-    const height = calculateImageDimension(reader, isSmallImage);
-    const widthMode = reader.getBits(3);
-    const width = calculateImageWidth(reader, isSmallImage, widthMode, height);
-    return { width, height };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/jxl.js
-function extractCodestream(input) {
-  const jxlcBox = findBox(input, "jxlc", 0);
-  if (jxlcBox) {
-    return input.subarray(jxlcBox.offset + 8, jxlcBox.offset + jxlcBox.size);
-  }
-  const partialStreams = extractPartialStreams(input);
-  if (partialStreams.length > 0) {
-    return concatenateCodestreams(partialStreams);
-  }
-  return void 0;
-}
-function extractPartialStreams(input) {
-  const partialStreams = [];
-  let offset = 0;
-  while (offset < input.length) {
-    const jxlpBox = findBox(input, "jxlp", offset);
-    if (!jxlpBox)
-      break;
-    if (jxlpBox.size < 12) {
-      throw new TypeError("Invalid JXL");
-    }
-    partialStreams.push(input.slice(jxlpBox.offset + 12, jxlpBox.offset + jxlpBox.size));
-    offset = jxlpBox.offset + jxlpBox.size;
-  }
-  return partialStreams;
-}
-function concatenateCodestreams(partialCodestreams) {
-  const totalLength = partialCodestreams.reduce((acc, curr) => acc + curr.length, 0);
-  const codestream = new Uint8Array(Math.min(16, totalLength));
-  let position = 0;
-  for (const partial2 of partialCodestreams) {
-    if (position >= codestream.length)
-      break;
-    const byteCount = Math.min(partial2.length, codestream.length - position);
-    codestream.set(partial2.subarray(0, byteCount), position);
-    position += byteCount;
-  }
-  return codestream;
-}
-var JXL = {
-  validate: (input) => {
-    const boxType = toUTF8String(input, 4, 8);
-    if (boxType !== "JXL ")
-      return false;
-    const ftypBox = findBox(input, "ftyp", 0);
-    if (!ftypBox)
-      return false;
-    const brand = toUTF8String(input, ftypBox.offset + 8, ftypBox.offset + 12);
-    return brand === "jxl ";
-  },
-  calculate(input) {
-    const codestream = extractCodestream(input);
-    if (codestream)
-      return JXLStream.calculate(codestream);
-    throw new TypeError("Invalid JXL");
-  }
-};
-
-// node_modules/image-size/dist/esm/types/ktx.js
-var KTX = {
-  validate: (input) => {
-    const signature = toUTF8String(input, 1, 7);
-    return ["KTX 11", "KTX 20"].includes(signature);
-  },
-  calculate: (input) => {
-    const type = input[5] === 49 ? "ktx" : "ktx2";
-    const offset = type === "ktx" ? 36 : 20;
-    return {
-      height: readUInt32LE(input, offset + 4),
-      width: readUInt32LE(input, offset),
-      type
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/png.js
-var pngSignature = "PNG\r\n\n";
-var pngImageHeaderChunkName = "IHDR";
-var pngFriedChunkName = "CgBI";
-var PNG = {
-  validate(input) {
-    if (pngSignature === toUTF8String(input, 1, 8)) {
-      let chunkName = toUTF8String(input, 12, 16);
-      if (chunkName === pngFriedChunkName) {
-        chunkName = toUTF8String(input, 28, 32);
-      }
-      if (chunkName !== pngImageHeaderChunkName) {
-        throw new TypeError("Invalid PNG");
-      }
-      return true;
-    }
-    return false;
-  },
-  calculate(input) {
-    if (toUTF8String(input, 12, 16) === pngFriedChunkName) {
-      return {
-        height: readUInt32BE(input, 36),
-        width: readUInt32BE(input, 32)
-      };
-    }
-    return {
-      height: readUInt32BE(input, 20),
-      width: readUInt32BE(input, 16)
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/pnm.js
-var PNMTypes = {
-  P1: "pbm/ascii",
-  P2: "pgm/ascii",
-  P3: "ppm/ascii",
-  P4: "pbm",
-  P5: "pgm",
-  P6: "ppm",
-  P7: "pam",
-  PF: "pfm"
-};
-var HEADER_SCAN_LIMIT = 64;
-var PAM_HEADER_LIMIT = 256;
-var isWhitespace2 = (byte) => byte === 32 || byte === 9 || byte === 10 || byte === 13;
-var isEndOfLine = (byte) => byte === 10 || byte === 13;
-var handlers = {
-  default: (input) => {
-    const end = Math.min(input.length, HEADER_SCAN_LIMIT);
-    const tokens = [];
-    let token = "";
-    let inComment = false;
-    for (let i = 2; i < end && tokens.length < 2; i++) {
-      const byte = input[i];
-      if (inComment) {
-        inComment = !isEndOfLine(byte);
-      } else if (byte === 35) {
-        inComment = true;
-      } else if (isWhitespace2(byte)) {
-        if (token) {
-          tokens.push(token);
-          token = "";
-        }
-      } else {
-        token += String.fromCharCode(byte);
-      }
-    }
-    if (token && tokens.length < 2)
-      tokens.push(token);
-    if (tokens.length < 2) {
-      throw new TypeError("Invalid PNM");
-    }
-    return {
-      width: Number.parseInt(tokens[0], 10),
-      height: Number.parseInt(tokens[1], 10)
-    };
-  },
-  pam: (input) => {
-    const header = toUTF8String(input, 0, Math.min(input.length, PAM_HEADER_LIMIT));
-    const size = {};
-    for (const line of header.split(/[\r\n]+/)) {
-      if (line.length > 16 || line.charCodeAt(0) > 128) {
-        continue;
-      }
-      const [key, value] = line.split(" ");
-      if (key && value) {
-        size[key.toLowerCase()] = Number.parseInt(value, 10);
-      }
-      if (size.height && size.width) {
-        break;
-      }
-    }
-    if (size.height && size.width) {
-      return {
-        height: size.height,
-        width: size.width
-      };
-    }
-    throw new TypeError("Invalid PAM");
-  }
-};
-var PNM = {
-  validate: (input) => toUTF8String(input, 0, 2) in PNMTypes,
-  calculate(input) {
-    const signature = toUTF8String(input, 0, 2);
-    const type = PNMTypes[signature];
-    const handler = handlers[type] || handlers.default;
-    return handler(input);
-  }
-};
-
-// node_modules/image-size/dist/esm/types/psd.js
-var PSD = {
-  validate: (input) => toUTF8String(input, 0, 4) === "8BPS",
-  calculate: (input) => ({
-    height: readUInt32BE(input, 14),
-    width: readUInt32BE(input, 18)
-  })
-};
-
-// node_modules/image-size/dist/esm/types/svg.js
-var svgReg = /<svg\s([^>"']|"[^"]*"|'[^']*')*>/;
-var extractorRegExps = {
-  height: /\sheight=(['"])([^%]+?)\1/,
-  root: svgReg,
-  viewbox: /\sviewBox=(['"])(.+?)\1/i,
-  width: /\swidth=(['"])([^%]+?)\1/
-};
-var INCH_CM = 2.54;
-var units = {
-  in: 96,
-  cm: 96 / INCH_CM,
-  em: 16,
-  ex: 8,
-  m: 96 / INCH_CM * 100,
-  mm: 96 / INCH_CM / 10,
-  pc: 96 / 72 / 12,
-  pt: 96 / 72,
-  px: 1
-};
-var unitsReg = new RegExp(`^([0-9.]+(?:e\\d+)?)(${Object.keys(units).join("|")})?$`);
-function parseLength(len) {
-  const m2 = unitsReg.exec(len);
-  if (!m2) {
-    return void 0;
-  }
-  return Math.round(Number(m2[1]) * (units[m2[2]] || 1));
-}
-function parseViewbox(viewbox) {
-  const bounds = viewbox.split(" ");
-  return {
-    height: parseLength(bounds[3]),
-    width: parseLength(bounds[2])
-  };
-}
-function parseAttributes(root) {
-  const width = root.match(extractorRegExps.width);
-  const height = root.match(extractorRegExps.height);
-  const viewbox = root.match(extractorRegExps.viewbox);
-  return {
-    height: height && parseLength(height[2]),
-    viewbox: viewbox && parseViewbox(viewbox[2]),
-    width: width && parseLength(width[2])
-  };
-}
-function calculateByDimensions(attrs) {
-  return {
-    height: attrs.height,
-    width: attrs.width
-  };
-}
-function calculateByViewbox(attrs, viewbox) {
-  const ratio = viewbox.width / viewbox.height;
-  if (attrs.width) {
-    return {
-      height: Math.floor(attrs.width / ratio),
-      width: attrs.width
-    };
-  }
-  if (attrs.height) {
-    return {
-      height: attrs.height,
-      width: Math.floor(attrs.height * ratio)
-    };
-  }
-  return {
-    height: viewbox.height,
-    width: viewbox.width
-  };
-}
-var SVG = {
-  validate: (input) => svgReg.test(toUTF8String(input, 0, 1e3)),
-  calculate(input) {
-    const root = toUTF8String(input).match(extractorRegExps.root);
-    if (root) {
-      const attrs = parseAttributes(root[0]);
-      if (attrs.width && attrs.height) {
-        return calculateByDimensions(attrs);
-      }
-      if (attrs.viewbox) {
-        return calculateByViewbox(attrs, attrs.viewbox);
-      }
-    }
-    throw new TypeError("Invalid SVG");
-  }
-};
-
-// node_modules/image-size/dist/esm/types/tga.js
-var TGA = {
-  validate(input) {
-    return readUInt16LE(input, 0) === 0 && readUInt16LE(input, 4) === 0;
-  },
-  calculate(input) {
-    return {
-      height: readUInt16LE(input, 14),
-      width: readUInt16LE(input, 12)
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/tiff.js
-var CONSTANTS = {
-  TAG: {
-    WIDTH: 256,
-    HEIGHT: 257,
-    COMPRESSION: 259
-  },
-  TYPE: {
-    SHORT: 3,
-    LONG: 4,
-    LONG8: 16
-  },
-  ENTRY_SIZE: {
-    STANDARD: 12,
-    BIG: 20
-  },
-  COUNT_SIZE: {
-    STANDARD: 2,
-    BIG: 8
-  }
-};
-function readIFD(input, { isBigEndian, isBigTiff }) {
-  const view = new DataView(input.buffer, input.byteOffset);
-  const le2 = !isBigEndian;
-  const ifdOffset = isBigTiff ? Number(view.getBigUint64(8, le2)) : view.getUint32(4, le2);
-  const entryCountSize = isBigTiff ? CONSTANTS.COUNT_SIZE.BIG : CONSTANTS.COUNT_SIZE.STANDARD;
-  return input.slice(ifdOffset + entryCountSize);
-}
-function readTagValue(view, type, offset, le2) {
-  switch (type) {
-    case CONSTANTS.TYPE.SHORT:
-      return view.getUint16(offset, le2);
-    case CONSTANTS.TYPE.LONG:
-      return view.getUint32(offset, le2);
-    case CONSTANTS.TYPE.LONG8: {
-      const value = Number(view.getBigUint64(offset, le2));
-      if (value > Number.MAX_SAFE_INTEGER) {
-        throw new TypeError("Value too large");
-      }
-      return value;
-    }
-    default:
-      return 0;
-  }
-}
-function extractTags(input, { isBigEndian, isBigTiff }) {
-  const tags = {};
-  const entrySize = isBigTiff ? CONSTANTS.ENTRY_SIZE.BIG : CONSTANTS.ENTRY_SIZE.STANDARD;
-  const valueOffset = isBigTiff ? 12 : 8;
-  const view = new DataView(input.buffer, input.byteOffset);
-  const le2 = !isBigEndian;
-  for (let offset = 0; offset + entrySize < input.length; offset += entrySize) {
-    const code2 = view.getUint16(offset, le2);
-    const type = view.getUint16(offset + 2, le2);
-    const length = isBigTiff ? Number(view.getBigUint64(offset + 4, le2)) : view.getUint32(offset + 4, le2);
-    if (code2 === 0)
-      break;
-    if (length === 1 && (type === CONSTANTS.TYPE.SHORT || type === CONSTANTS.TYPE.LONG || isBigTiff && type === CONSTANTS.TYPE.LONG8)) {
-      tags[code2] = readTagValue(view, type, offset + valueOffset, le2);
-    }
-  }
-  return tags;
-}
-function determineFormat(input) {
-  const signature = toUTF8String(input, 0, 2);
-  const isBigEndian = signature === "MM";
-  const view = new DataView(input.buffer, input.byteOffset);
-  const version2 = view.getUint16(2, !isBigEndian);
-  return {
-    isBigEndian,
-    isBigTiff: version2 === 43
-  };
-}
-function validateBigTIFFHeader(input, isBigEndian) {
-  const view = new DataView(input.buffer, input.byteOffset);
-  const le2 = !isBigEndian;
-  const byteSize = view.getUint16(4, le2);
-  const reserved = view.getUint16(6, le2);
-  if (byteSize !== 8 || reserved !== 0) {
-    throw new TypeError("Invalid BigTIFF header");
-  }
-}
-var signatures = /* @__PURE__ */ new Set([
-  "49492a00",
-  "4d4d002a",
-  "49492b00",
-  "4d4d002b"
-]);
-var TIFF = {
-  validate: (input) => {
-    const signature = toHexString(input, 0, 4);
-    return signatures.has(signature);
-  },
-  calculate(input) {
-    const format = determineFormat(input);
-    if (format.isBigTiff) {
-      validateBigTIFFHeader(input, format.isBigEndian);
-    }
-    const ifdBuffer = readIFD(input, format);
-    const tags = extractTags(ifdBuffer, format);
-    const info2 = {
-      height: tags[CONSTANTS.TAG.HEIGHT],
-      width: tags[CONSTANTS.TAG.WIDTH],
-      type: format.isBigTiff ? "bigtiff" : "tiff"
-    };
-    if (tags[CONSTANTS.TAG.COMPRESSION]) {
-      info2.compression = tags[CONSTANTS.TAG.COMPRESSION];
-    }
-    if (!info2.width || !info2.height) {
-      throw new TypeError("Invalid Tiff. Missing tags");
-    }
-    return info2;
-  }
-};
-
-// node_modules/image-size/dist/esm/types/webp.js
-function calculateExtended(input) {
-  return {
-    height: 1 + readUInt24LE(input, 7),
-    width: 1 + readUInt24LE(input, 4)
-  };
-}
-function calculateLossless(input) {
-  return {
-    height: 1 + ((input[4] & 15) << 10 | input[3] << 2 | (input[2] & 192) >> 6),
-    width: 1 + ((input[2] & 63) << 8 | input[1])
-  };
-}
-function calculateLossy(input) {
-  return {
-    height: readInt16LE(input, 8) & 16383,
-    width: readInt16LE(input, 6) & 16383
-  };
-}
-var WEBP = {
-  validate(input) {
-    const riffHeader = "RIFF" === toUTF8String(input, 0, 4);
-    const webpHeader = "WEBP" === toUTF8String(input, 8, 12);
-    const vp8Header = "VP8" === toUTF8String(input, 12, 15);
-    return riffHeader && webpHeader && vp8Header;
-  },
-  calculate(_input) {
-    const chunkHeader = toUTF8String(_input, 12, 16);
-    const input = _input.slice(20, 30);
-    if (chunkHeader === "VP8X") {
-      const extendedHeader = input[0];
-      const validStart = (extendedHeader & 192) === 0;
-      const validEnd = (extendedHeader & 1) === 0;
-      if (validStart && validEnd) {
-        return calculateExtended(input);
-      }
-      throw new TypeError("Invalid WebP");
-    }
-    if (chunkHeader === "VP8 " && input[0] !== 47) {
-      return calculateLossy(input);
-    }
-    const signature = toHexString(input, 3, 6);
-    if (chunkHeader === "VP8L" && signature !== "9d012a") {
-      return calculateLossless(input);
-    }
-    throw new TypeError("Invalid WebP");
-  }
-};
-
-// node_modules/image-size/dist/esm/types/index.js
-var typeHandlers = /* @__PURE__ */ new Map([
-  ["bmp", BMP],
-  ["cur", CUR],
-  ["dds", DDS],
-  ["gif", GIF],
-  ["heif", HEIF],
-  ["icns", ICNS],
-  ["ico", ICO],
-  ["j2c", J2C],
-  ["jp2", JP2],
-  ["jpg", JPG],
-  ["jxl", JXL],
-  ["jxl-stream", JXLStream],
-  ["ktx", KTX],
-  ["png", PNG],
-  ["pnm", PNM],
-  ["psd", PSD],
-  ["svg", SVG],
-  ["tga", TGA],
-  ["tiff", TIFF],
-  ["webp", WEBP]
-]);
-var types = Array.from(typeHandlers.keys());
-
-// src/github/images.ts
-var IMAGE_LIMITS = {
-  count: 5,
-  bytesEach: 3932160,
-  bytesTotal: 10 * 1024 * 1024,
-  maxSide: 8e3,
-  redirects: 5,
-  timeoutMs: 2e4
-};
 
 // src/session/loop.ts
 var CLEAR_AT = 0.75;
@@ -43362,11 +43494,11 @@ var BudgetStop = class extends Error {
     this.endedBy = endedBy;
   }
 };
-function addUsage(total, u2) {
-  total.input_tokens += u2.input_tokens ?? 0;
-  total.output_tokens += u2.output_tokens ?? 0;
-  total.cache_creation_input_tokens += u2.cache_creation_input_tokens ?? 0;
-  total.cache_read_input_tokens += u2.cache_read_input_tokens ?? 0;
+function addUsage(total2, u2) {
+  total2.input_tokens += u2.input_tokens ?? 0;
+  total2.output_tokens += u2.output_tokens ?? 0;
+  total2.cache_creation_input_tokens += u2.cache_creation_input_tokens ?? 0;
+  total2.cache_read_input_tokens += u2.cache_read_input_tokens ?? 0;
 }
 function textOf(content) {
   return content.filter((b3) => b3.type === "text").map((b3) => b3.text).join("\n");
@@ -43615,6 +43747,10 @@ async function runTools(run, calls) {
     run.toolCalls[call.name] = (run.toolCalls[call.name] ?? 0) + 1;
     const t0 = Date.now();
     const result = await o2.toolbox.run(call.name, call.input, run.signal);
+    if (result.spent) {
+      addUsage(run.usage, result.spent.usage);
+      run.cost += result.spent.costUsd;
+    }
     o2.onEvent?.({ type: "tool", turn: run.turns, name: call.name, input: call.input, result, ms: Date.now() - t0 });
     results[i] = {
       type: "tool_result",
@@ -43654,7 +43790,9 @@ async function runSession(s) {
     workspace: s.workspace,
     branch: s.branch,
     sandboxInfo: s.toolbox.sandboxInfo,
-    referenceDocs: s.agent.referenceRoots
+    referenceDocs: s.agent.referenceRoots,
+    instructions: ctx.instructions,
+    skills: { list: s.skills ?? [], via: skillAccess(s.toolbox.definitions.map((d2) => d2.name)) }
   });
   const task = taskContent({ ...s.task, repoContext: ctx.text }, s.images);
   s.transcript.write({
@@ -43688,85 +43826,6 @@ function describeImage(f3, i) {
   return f3.ok ? { n: i + 1, mediaType: f3.mediaType, bytes: f3.data.length, width: f3.width, height: f3.height } : { n: i + 1, skipped: f3.reason };
 }
 
-// src/model/replay.ts
-import { readFile as readFile3 } from "node:fs/promises";
-async function readRecording(path13) {
-  let text;
-  try {
-    text = await readFile3(path13, "utf8");
-  } catch (e) {
-    throw new UserError(
-      `Cannot read the transcript ${path13} (${e.code}): pass the file the run's 'transcript' output named.`
-    );
-  }
-  const entries = text.split("\n").filter(Boolean).map((l3, i) => {
-    try {
-      return JSON.parse(l3);
-    } catch {
-      throw new UserError(`The transcript ${path13} is not JSONL: line ${i + 1} is not JSON.`);
-    }
-  });
-  const start = entries.find((e) => e.type === "start");
-  if (!start?.startSha)
-    throw new UserError(
-      `The transcript ${path13} has no start entry with the starting commit: it was not written by this action (or by a version before transcripts could be replayed).`
-    );
-  const end = entries.findLast((e) => e.type === "end");
-  return {
-    agent: start.agent,
-    model: start.model,
-    tools: start.tools,
-    startSha: start.startSha,
-    messages: entries.filter((e) => e.type === "response").map((e) => e.message),
-    diffSha256: end?.diffSha256
-  };
-}
-function replayClient(messages) {
-  const queue = [...messages];
-  const stream2 = () => ({
-    finalMessage: () => {
-      const next = queue.shift();
-      if (!next)
-        return Promise.reject(
-          new Error(
-            "replay: the run asked the model for a turn the transcript does not hold (the tool results differed from the recording)"
-          )
-        );
-      return Promise.resolve(next);
-    }
-  });
-  return { messages: { stream: stream2 }, remaining: () => queue.length };
-}
-
-// src/redact.ts
-function createRedactor(secrets) {
-  const forms = /* @__PURE__ */ new Set();
-  for (const s of secrets) {
-    if (!s || s.length < 6) continue;
-    forms.add(s);
-    forms.add(Buffer.from(s).toString("base64"));
-    forms.add(Buffer.from(`x-access-token:${s}`).toString("base64"));
-    forms.add(encodeURIComponent(s));
-    forms.add(Buffer.from(s).toString("hex"));
-    if (s.length >= 12) for (const core of base64Cores(s)) forms.add(core);
-  }
-  const list = [...forms].sort((a, b3) => b3.length - a.length);
-  if (!list.length) return (t2) => t2;
-  const re3 = new RegExp(list.map((f3) => f3.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
-  return (text) => text.replace(re3, "***");
-}
-function base64Cores(s) {
-  const bytes2 = Buffer.from(s);
-  const out = [];
-  for (let k2 = 0; k2 < 3; k2++) {
-    const b64 = Buffer.concat([Buffer.alloc(k2), bytes2]).toString("base64");
-    const first = Math.ceil(8 * k2 / 6);
-    const end = Math.floor(8 * (k2 + bytes2.length) / 6);
-    out.push(b64.slice(first, end));
-  }
-  return out;
-}
-
 // node_modules/zod/v4/core/util.js
 function getEnumValues(entries) {
   const numericValues = Object.values(entries).filter((v2) => typeof v2 === "number");
@@ -43794,6 +43853,9 @@ var Cached = class {
 };
 function cached(getter) {
   return new Cached(getter);
+}
+function nullish(input5) {
+  return input5 === null || input5 === void 0;
 }
 function cleanRegex(source) {
   const start = source.startsWith("^") ? 1 : 0;
@@ -43886,6 +43948,18 @@ function prefixIssues(path13, issues) {
 function unwrapMessage(message) {
   return typeof message === "string" ? message : message?.message;
 }
+function sizeCaps(defChecks) {
+  const caps = [];
+  for (const ch of defChecks ?? []) {
+    const d2 = ch._zod.def;
+    if (!/_(length|size)$|_equals$/.test(d2.check))
+      break;
+    const max = d2.maximum ?? d2.length ?? d2.size;
+    if (max >= 0)
+      caps.push([max, ch]);
+  }
+  return caps;
+}
 function attachSchema(issues, start, inst) {
   var _a4;
   for (let i = start; i < issues.length; i++) {
@@ -43915,6 +43989,27 @@ function finalizeIssue(iss, ctx, config2) {
     full.input = iss.input;
   }
   return full;
+}
+var highSurrogate = /[\uD800-\uDBFF]/;
+function codePointLength(str2) {
+  const units2 = str2.length;
+  if (!highSurrogate.test(str2))
+    return units2;
+  let count2 = units2;
+  for (let i = 0; i < units2 - 1; i++) {
+    if ((str2.charCodeAt(i) & 64512) === 55296 && (str2.charCodeAt(i + 1) & 64512) === 56320) {
+      count2--;
+      i++;
+    }
+  }
+  return count2;
+}
+function getLengthableOrigin(input5) {
+  if (Array.isArray(input5))
+    return "array";
+  if (typeof input5 === "string")
+    return "string";
+  return "unknown";
 }
 function members(proto, table) {
   for (const key in table) {
@@ -44250,6 +44345,10 @@ var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
   inst._zod.def = def;
   (_a4 = inst._zod).onattach ?? (_a4.onattach = []);
 });
+var _whenHasLength = (payload) => {
+  const val = payload.value;
+  return !nullish(val) && val.length !== void 0;
+};
 var numericOriginMap = {
   number: "number",
   bigint: "bigint",
@@ -44298,23 +44397,23 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
   const origin = isInt ? "int" : "number";
   const [minimum, maximum] = NUMBER_FORMAT_RANGES[def.format];
   inst._zod.check = (payload) => {
-    const input = payload.value;
+    const input5 = payload.value;
     if (isInt) {
-      if (!Number.isInteger(input)) {
+      if (!Number.isInteger(input5)) {
         payload.issues.push({
           expected: origin,
           format: def.format,
           code: "invalid_type",
           continue: false,
-          input,
+          input: input5,
           inst
         });
         return;
       }
-      if (!Number.isSafeInteger(input)) {
-        if (input > 0) {
+      if (!Number.isSafeInteger(input5)) {
+        if (input5 > 0) {
           payload.issues.push({
-            input,
+            input: input5,
             code: "too_big",
             maximum: Number.MAX_SAFE_INTEGER,
             note: "Integers must be within the safe integer range.",
@@ -44325,7 +44424,7 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
           });
         } else {
           payload.issues.push({
-            input,
+            input: input5,
             code: "too_small",
             minimum: Number.MIN_SAFE_INTEGER,
             note: "Integers must be within the safe integer range.",
@@ -44338,10 +44437,10 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
         return;
       }
     }
-    if (input < minimum) {
+    if (input5 < minimum) {
       payload.issues.push({
         origin: "number",
-        input,
+        input: input5,
         code: "too_small",
         minimum,
         inclusive: true,
@@ -44349,10 +44448,10 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
         continue: !def.abort
       });
     }
-    if (input > maximum) {
+    if (input5 > maximum) {
       payload.issues.push({
         origin: "number",
-        input,
+        input: input5,
         code: "too_big",
         maximum,
         inclusive: true,
@@ -44360,6 +44459,28 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
         continue: !def.abort
       });
     }
+  };
+});
+var $ZodCheckMinLength = /* @__PURE__ */ $constructor("$ZodCheckMinLength", (inst, def) => {
+  var _a4;
+  $ZodCheck.init(inst, def);
+  (_a4 = inst._zod.def).when ?? (_a4.when = _whenHasLength);
+  inst._zod.check = (payload) => {
+    const input5 = payload.value;
+    const units2 = input5.length;
+    const length = typeof input5 === "string" && units2 >= def.minimum && units2 < def.minimum * 2 ? codePointLength(input5) : units2;
+    if (length >= def.minimum)
+      return;
+    const origin = getLengthableOrigin(input5);
+    payload.issues.push({
+      origin,
+      code: "too_small",
+      minimum: def.minimum,
+      inclusive: true,
+      input: input5,
+      inst,
+      continue: !def.abort
+    });
   };
 });
 
@@ -44532,15 +44653,15 @@ var $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
         payload.value = Number(payload.value);
       } catch (_3) {
       }
-    const input = payload.value;
-    if (typeof input === "number" && !Number.isNaN(input) && Number.isFinite(input)) {
+    const input5 = payload.value;
+    if (typeof input5 === "number" && !Number.isNaN(input5) && Number.isFinite(input5)) {
       return payload;
     }
-    const received = typeof input === "number" ? Number.isNaN(input) ? "NaN" : !Number.isFinite(input) ? String(input) : void 0 : void 0;
+    const received = typeof input5 === "number" ? Number.isNaN(input5) ? "NaN" : !Number.isFinite(input5) ? String(input5) : void 0 : void 0;
     payload.issues.push({
       expected: "number",
       code: "invalid_type",
-      input,
+      input: input5,
       inst,
       ...received ? { received } : {}
     });
@@ -44560,13 +44681,13 @@ var $ZodBoolean = /* @__PURE__ */ $constructor("$ZodBoolean", (inst, def) => {
         payload.value = Boolean(payload.value);
       } catch (_3) {
       }
-    const input = payload.value;
-    if (typeof input === "boolean")
+    const input5 = payload.value;
+    if (typeof input5 === "boolean")
       return payload;
     payload.issues.push({
       expected: "boolean",
       code: "invalid_type",
-      input,
+      input: input5,
       inst
     });
     return payload;
@@ -44584,8 +44705,76 @@ var $ZodNever = /* @__PURE__ */ $constructor("$ZodNever", (inst, def) => {
     return payload;
   };
 });
-function handlePropertyResult(result, final, key, input, optin, optout) {
-  const isPresent = key in input;
+function capSize(inst, size) {
+  const caps = sizeCaps(inst._zod.def.checks);
+  if (!caps.length)
+    return;
+  const cap = Math.min(...caps.map((c3) => c3[0]));
+  const parse4 = inst._zod.parse;
+  inst._zod.parse = (payload, ctx) => {
+    const n = size(payload.value);
+    if (n > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
+      for (const [max, ch] of sizeCaps(inst._zod.def.checks)) {
+        if (n > max && ch._zod.def.when(payload)) {
+          const start = payload.issues.length;
+          ch._zod.check(payload);
+          payload.issues[start].continue = false;
+          attachSchema(payload.issues, start, inst);
+          return payload;
+        }
+      }
+    }
+    return parse4(payload, ctx);
+  };
+}
+var arraySize = (input5) => Array.isArray(input5) ? input5.length : -1;
+function handleArrayResult(result, final, index) {
+  if (result.issues.length) {
+    final.issues.push(...prefixIssues(index, result.issues));
+  }
+  final.value[index] = result.value;
+}
+var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
+  $ZodType.init(inst, def);
+  const memo = globalConfig.memoizer;
+  memo?.attach(inst);
+  inst._zod.parse = (payload, ctx) => {
+    const input5 = payload.value;
+    if (!Array.isArray(input5)) {
+      payload.issues.push({
+        expected: "array",
+        code: "invalid_type",
+        input: input5,
+        inst
+      });
+      return payload;
+    }
+    payload.value = memo ? memo.alloc(inst, payload, Array(input5.length), ctx) : Array(input5.length);
+    const proms = [];
+    const abortEarly = ctx?.abortEarly;
+    for (let i = 0; i < input5.length; i++) {
+      const item = input5[i];
+      const result = def.element._zod.run({
+        value: item,
+        issues: []
+      }, ctx);
+      if (result instanceof Promise) {
+        proms.push(result.then((result2) => handleArrayResult(result2, payload, i)));
+      } else {
+        handleArrayResult(result, payload, i);
+        if (abortEarly && result.issues.length !== 0 && aborted(result))
+          break;
+      }
+    }
+    if (proms.length) {
+      return Promise.all(proms).then(() => payload);
+    }
+    return payload;
+  };
+  capSize(inst, arraySize);
+});
+function handlePropertyResult(result, final, key, input5, optin, optout) {
+  const isPresent = key in input5;
   const isOptionalOut = optout === "optional";
   if (!isPresent && isOptionalOut && optin === "optional") {
     return;
@@ -44637,7 +44826,7 @@ function normalizeDef(def) {
     optionalKeys: new Set(okeys)
   };
 }
-function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
+function handleCatchall(proms, input5, payload, ctx, def, inst, abortEarly) {
   const unrecognized = [];
   const keySet = def.keySet;
   const _catchall = def.catchall._zod;
@@ -44645,7 +44834,7 @@ function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
   const optin = _catchall.optin;
   const optout = _catchall.optout;
   let seen = 0;
-  for (const key in input) {
+  for (const key in input5) {
     if (abortEarly && payload.issues.length !== seen) {
       if (aborted(payload, seen))
         break;
@@ -44662,18 +44851,18 @@ function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
       unrecognized.push(key);
       continue;
     }
-    const r2 = _catchall.run({ value: input[key], issues: [] }, ctx);
+    const r2 = _catchall.run({ value: input5[key], issues: [] }, ctx);
     if (r2 instanceof Promise) {
-      proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input, optin, optout)));
+      proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input5, optin, optout)));
     } else {
-      handlePropertyResult(r2, payload, key, input, optin, optout);
+      handlePropertyResult(r2, payload, key, input5, optin, optout);
     }
   }
   if (unrecognized.length) {
     payload.issues.push({
       code: "unrecognized_keys",
       keys: unrecognized,
-      input,
+      input: input5,
       inst,
       // Describes the shape of the input, not the validity of the parsed value, so it never aborts. The parse still fails; the schema's own checks just get to run first, and an enclosing intersection can reconcile the key against a sibling operand.
       continue: true
@@ -44724,12 +44913,12 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
   memo?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
     value ?? (value = _normalized.value);
-    const input = payload.value;
-    if (!isObject2(input)) {
+    const input5 = payload.value;
+    if (!isObject2(input5)) {
       payload.issues.push({
         expected: "object",
         code: "invalid_type",
-        input,
+        input: input5,
         inst
       });
       return payload;
@@ -44750,17 +44939,17 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
       const el = shape[key];
       const optin = el._zod.optin;
       const optout = el._zod.optout;
-      const r2 = el._zod.run({ value: input[key], issues: [] }, ctx);
+      const r2 = el._zod.run({ value: input5[key], issues: [] }, ctx);
       if (r2 instanceof Promise) {
-        proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input, optin, optout)));
+        proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input5, optin, optout)));
       } else {
-        handlePropertyResult(r2, payload, key, input, optin, optout);
+        handlePropertyResult(r2, payload, key, input5, optin, optout);
       }
     }
     if (!catchall) {
       return proms.length ? Promise.all(proms).then(() => payload) : payload;
     }
-    return handleCatchall(proms, input, payload, ctx, _normalized.value, inst, abortEarly === true);
+    return handleCatchall(proms, input5, payload, ctx, _normalized.value, inst, abortEarly === true);
   };
 });
 var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
@@ -44773,14 +44962,14 @@ var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
     return new RegExp(patternValues.length ? `^(${patternValues.map((o2) => escapeRegex(o2.toString())).join("|")})$` : "^[^\\s\\S]$");
   });
   inst._zod.parse = (payload, _ctx) => {
-    const input = payload.value;
-    if (valuesSet.has(input)) {
+    const input5 = payload.value;
+    if (valuesSet.has(input5)) {
       return payload;
     }
     payload.issues.push({
       code: "invalid_value",
       values,
-      input,
+      input: input5,
       inst
     });
     return payload;
@@ -44913,6 +45102,14 @@ function _gte(value, params) {
     ...normalizeParams(params),
     value,
     inclusive: true
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _minLength(minimum, params) {
+  return new $ZodCheckMinLength({
+    check: "min_length",
+    ...normalizeParams(params),
+    minimum
   });
 }
 // @__NO_SIDE_EFFECTS__
@@ -45170,8 +45367,8 @@ function foldObjects(members2) {
   }
   const properties = {};
   const required2 = /* @__PURE__ */ new Set();
-  for (const object of objects) {
-    for (const key in object.properties) {
+  for (const object2 of objects) {
+    for (const key in object2.properties) {
       if (Object.prototype.hasOwnProperty.call(properties, key))
         continue;
       const parts = [];
@@ -45185,18 +45382,18 @@ function foldObjects(members2) {
       const merged = parts.length === 1 ? parts[0] : foldObjects(parts) ?? { allOf: parts };
       assignProp(properties, key, merged);
     }
-    for (const key of object.required ?? [])
+    for (const key of object2.required ?? [])
       required2.add(key);
   }
   const folded = { type: "object", properties };
   if (required2.size)
     folded.required = [...required2];
-  if (objects.every((object) => object.additionalProperties === false)) {
+  if (objects.every((object2) => object2.additionalProperties === false)) {
     folded.additionalProperties = false;
   } else {
     const constraints = [];
-    for (const object of objects) {
-      const constraint = undeclaredConstraint(object);
+    for (const object2 of objects) {
+      const constraint = undeclaredConstraint(object2);
       if (constraint && !constraints.some((seen) => JSON.stringify(seen) === JSON.stringify(constraint)))
         constraints.push(constraint);
     }
@@ -46166,9 +46363,9 @@ var allProcessors = {
   optional: optionalProcessor,
   lazy: lazyProcessor
 };
-function toJSONSchema(input, params) {
-  if ("_idmap" in input) {
-    const registry3 = input;
+function toJSONSchema(input5, params) {
+  if ("_idmap" in input5) {
+    const registry3 = input5;
     const ctx2 = initializeContext({ ...params, processors: allProcessors });
     const defs = {};
     for (const entry of registry3._idmap.entries()) {
@@ -46196,9 +46393,9 @@ function toJSONSchema(input, params) {
     return { schemas };
   }
   const ctx = initializeContext({ ...params, processors: allProcessors });
-  processSchema(input, ctx);
-  extractDefs(ctx, input);
-  return finalize(ctx, input);
+  processSchema(input5, ctx);
+  extractDefs(ctx, input5);
+  return finalize(ctx, input5);
 }
 
 // node_modules/zod/v4/mini/schemas.js
@@ -46287,11 +46484,32 @@ var ZodMiniNever = /* @__PURE__ */ $constructor("ZodMiniNever", (inst, def) => {
 function never(params) {
   return _never(ZodMiniNever, params);
 }
+var ZodMiniArray = /* @__PURE__ */ $constructor("ZodMiniArray", (inst, def) => {
+  $ZodArray.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function array(element, params) {
+  return new ZodMiniArray({
+    type: "array",
+    element,
+    ...normalizeParams(params)
+  });
+}
 var ZodMiniObject = /* @__PURE__ */ $constructor("ZodMiniObject", (inst, def) => {
   $ZodObject.init(inst, def);
   ZodMiniType.init(inst, def);
   installLazyProp(inst, "shape", (self2) => self2._zod.def.shape, false);
 });
+// @__NO_SIDE_EFFECTS__
+function object(shape, params) {
+  const def = {
+    type: "object",
+    shape: shape ?? {},
+    ...normalizeParams(params)
+  };
+  return new ZodMiniObject(def);
+}
 // @__NO_SIDE_EFFECTS__
 function strictObject(shape, params) {
   return new ZodMiniObject({
@@ -46327,6 +46545,35 @@ function optional2(innerType) {
   });
 }
 var describe3 = describe2;
+
+// src/redact.ts
+function createRedactor(secrets) {
+  const forms = /* @__PURE__ */ new Set();
+  for (const s of secrets) {
+    if (!s || s.length < 6) continue;
+    forms.add(s);
+    forms.add(Buffer.from(s).toString("base64"));
+    forms.add(Buffer.from(`x-access-token:${s}`).toString("base64"));
+    forms.add(encodeURIComponent(s));
+    forms.add(Buffer.from(s).toString("hex"));
+    if (s.length >= 12) for (const core of base64Cores(s)) forms.add(core);
+  }
+  const list = [...forms].sort((a, b3) => b3.length - a.length);
+  if (!list.length) return (t2) => t2;
+  const re3 = new RegExp(list.map((f3) => f3.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
+  return (text) => text.replace(re3, "***");
+}
+function base64Cores(s) {
+  const bytes2 = Buffer.from(s);
+  const out = [];
+  for (let k2 = 0; k2 < 3; k2++) {
+    const b64 = Buffer.concat([Buffer.alloc(k2), bytes2]).toString("base64");
+    const first = Math.ceil(8 * k2 / 6);
+    const end = Math.floor(8 * (k2 + bytes2.length) / 6);
+    out.push(b64.slice(first, end));
+  }
+  return out;
+}
 
 // src/tools/result.ts
 var MAX_RESULT_CHARS = 3e4;
@@ -47044,8 +47291,8 @@ async function prepareSandbox(opts) {
   const tmpfsBytes = bwrapSupportsSize(bwrap) ? MAX_TMPFS_BYTES : null;
   if (!tmpfsBytes)
     log("This bwrap cannot cap the size of /tmp and HOME in the sandbox (--size needs bubblewrap 0.7+).");
-  const net2 = network === "proxy" ? `via proxy to ${allowList.length} domain(s)` : network;
-  const info2 = `bwrap (network ${net2}; ${limits.info}${tmpfsBytes ? "" : ", tmpfs size NOT capped"})`;
+  const net3 = network === "proxy" ? `via proxy to ${allowList.length} domain(s)` : network;
+  const info2 = `bwrap (network ${net3}; ${limits.info}${tmpfsBytes ? "" : ", tmpfs size NOT capped"})`;
   const bwrapPath = bwrap;
   const socatPath = socat;
   const hiddenPaths = opts.hiddenPaths ?? [];
@@ -47262,30 +47509,30 @@ function defineTool(spec) {
   return {
     definition,
     readOnly: spec.readOnly,
-    async call(input, ctx) {
-      const parsed = parseInput(spec.input, definition, input);
+    async call(input5, ctx) {
+      const parsed = parseInput(spec.input, definition, input5);
       if (!parsed.ok) return fail(spec.name, parsed.message);
       return spec.run(parsed.data, ctx);
     }
   };
 }
-var PROPERTY_KEYS = ["type", "enum", "minimum", "maximum", "description"];
+var PROPERTY_KEYS = [
+  "type",
+  "enum",
+  "minimum",
+  "maximum",
+  "minLength",
+  "items",
+  "properties",
+  "required",
+  "additionalProperties",
+  "description"
+];
 function toInputSchema(schema) {
   const json = toJSONSchema(schema, { io: "input", unrepresentable: "throw" });
   if (json.type !== "object") throw new Error("a tool input schema must be an object");
   const properties = {};
-  for (const [key, prop] of Object.entries(json.properties ?? {})) {
-    const out = {};
-    for (const k2 of PROPERTY_KEYS) {
-      const v2 = prop[k2];
-      if (v2 === void 0) continue;
-      if ((k2 === "minimum" || k2 === "maximum") && Math.abs(v2) === Number.MAX_SAFE_INTEGER) continue;
-      out[k2] = v2;
-    }
-    const extra = Object.keys(prop).filter((k2) => !PROPERTY_KEYS.includes(k2));
-    if (extra.length) throw new Error(`tool input '${key}' uses ${extra.join(", ")}, outside the supported subset`);
-    properties[key] = out;
-  }
+  for (const [key, prop] of Object.entries(json.properties ?? {})) properties[key] = toProperty(prop, key);
   return {
     type: "object",
     properties,
@@ -47293,25 +47540,64 @@ function toInputSchema(schema) {
     ...json.additionalProperties === false ? { additionalProperties: false } : {}
   };
 }
-function parseInput(schema, def, input) {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+function toProperty(prop, at2) {
+  const out = {};
+  for (const k2 of PROPERTY_KEYS) {
+    const v2 = prop[k2];
+    if (v2 === void 0) continue;
+    if ((k2 === "minimum" || k2 === "maximum") && Math.abs(v2) === Number.MAX_SAFE_INTEGER) continue;
+    if (k2 === "items") out[k2] = toProperty(v2, `${at2}[]`);
+    else if (k2 === "properties") {
+      const entries = Object.entries(v2);
+      out[k2] = Object.fromEntries(entries.map(([name, p3]) => [name, toProperty(p3, `${at2}.${name}`)]));
+    } else if (k2 === "required") {
+      if (v2.length) out[k2] = v2;
+    } else if (k2 === "additionalProperties") {
+      if (v2 === false) out[k2] = v2;
+    } else out[k2] = v2;
+  }
+  const extra = Object.keys(prop).filter((k2) => !PROPERTY_KEYS.includes(k2));
+  if (extra.length) throw new Error(`tool input '${at2}' uses ${extra.join(", ")}, outside the supported subset`);
+  if (!["string", "integer", "boolean", "array", "object"].includes(out.type))
+    throw new Error(`tool input '${at2}' has no type in the supported subset`);
+  if (out.type === "array" && !out.items) throw new Error(`tool input '${at2}' is an array without items`);
+  return out;
+}
+function parseInput(schema, def, input5) {
+  if (typeof input5 !== "object" || input5 === null || Array.isArray(input5)) {
     return { ok: false, message: "the input must be a JSON object." };
   }
   const required2 = new Set(def.input_schema.required ?? []);
-  const obj2 = Object.fromEntries(Object.entries(input).filter(([k2, v2]) => v2 !== null || required2.has(k2)));
+  const obj2 = Object.fromEntries(Object.entries(input5).filter(([k2, v2]) => v2 !== null || required2.has(k2)));
   const r2 = schema.safeParse(obj2);
   if (r2.success) return { ok: true, data: r2.data };
   const problems = [];
   for (const issue2 of r2.error.issues) {
     if (issue2.code === "unrecognized_keys") {
-      for (const k2 of issue2.keys) problems.push(`unknown parameter '${k2}'`);
+      for (const k2 of issue2.keys) problems.push(`unknown parameter '${where([...issue2.path, k2])}'`);
       continue;
     }
-    const key = String(issue2.path[0] ?? "");
-    const problem = describeIssue(issue2, key, obj2[key], def.input_schema.properties[key]);
+    const at2 = schemaAt(def, issue2.path);
+    const problem = describeIssue(issue2, where(issue2.path), valueAt(obj2, issue2.path), at2);
     if (!problems.includes(problem)) problems.push(problem);
   }
   return { ok: false, message: `invalid input: ${problems.join("; ")}. Expected parameters: ${describeParams(def)}.` };
+}
+function where(path13) {
+  return path13.map((p3, i) => typeof p3 === "number" ? `[${p3}]` : i ? `.${String(p3)}` : String(p3)).join("");
+}
+function schemaAt(def, path13) {
+  let s = {
+    type: "object",
+    properties: def.input_schema.properties
+  };
+  for (const p3 of path13) s = typeof p3 === "number" ? s?.items : s?.properties?.[String(p3)];
+  return s;
+}
+function valueAt(input5, path13) {
+  let v2 = input5;
+  for (const p3 of path13) v2 = v2 !== null && typeof v2 === "object" ? v2[p3] : void 0;
+  return v2;
 }
 function describeIssue(issue2, key, value, s) {
   const known = ["invalid_type", "invalid_value", "too_small", "too_big"].includes(issue2.code);
@@ -47320,17 +47606,26 @@ function describeIssue(issue2, key, value, s) {
   if (value === null) return `'${key}' must not be null`;
   if (issue2.code === "too_small" && s.minimum !== void 0) return `'${key}' must be at least ${s.minimum}`;
   if (issue2.code === "too_big" && s.maximum !== void 0) return `'${key}' must be at most ${s.maximum}`;
+  if (issue2.code === "too_small" && s.minLength === 1) return `'${key}' must not be empty`;
+  if (issue2.code === "too_small" && s.minLength !== void 0)
+    return `'${key}' must be at least ${s.minLength} characters`;
   if (s.enum) return `'${key}' must be one of ${s.enum.join(", ")}`;
   if (s.type === "string") return `'${key}' must be a string`;
   if (s.type === "boolean") return `'${key}' must be true or false`;
+  if (s.type === "array") return `'${key}' must be an array`;
+  if (s.type === "object") return `'${key}' must be an object`;
   return `'${key}' must be an integer`;
 }
 function describeParams(def) {
-  const req = new Set(def.input_schema.required ?? []);
-  return Object.entries(def.input_schema.properties).map(([k2, p3]) => {
-    const s = p3;
-    return `${k2}${req.has(k2) ? "" : "?"}: ${s.enum ? s.enum.join("|") : s.type ?? "any"}`;
-  }).join(", ");
+  const obj2 = "input_schema" in def ? def.input_schema : def;
+  const req = new Set(obj2.required ?? []);
+  return Object.entries(obj2.properties ?? {}).map(([k2, p3]) => `${k2}${req.has(k2) ? "" : "?"}: ${describeType(p3)}`).join(", ");
+}
+function describeType(s) {
+  if (s.enum) return s.enum.join("|");
+  if (s.type === "array" && s.items) return `array of ${describeType(s.items)}`;
+  if (s.type === "object" && s.properties) return `{${describeParams(s)}}`;
+  return s.type ?? "any";
 }
 
 // src/tools/bash.ts
@@ -47346,9 +47641,9 @@ function bashTool(runner) {
     description: BASH_DESCRIPTION,
     input: BashInput,
     readOnly: false,
-    async run(input, ctx) {
-      const timeout = input.timeout ?? DEFAULT_TIMEOUT_MS;
-      const r2 = await runner.run(input.command, timeout, ctx.signal);
+    async run(input5, ctx) {
+      const timeout = input5.timeout ?? DEFAULT_TIMEOUT_MS;
+      const r2 = await runner.run(input5.command, timeout, ctx.signal);
       return formatCommandResult(r2, timeout);
     }
   });
@@ -47388,13 +47683,13 @@ var readTool = defineTool({
   description: `Read a file in the workspace (or the agent reference docs). Returns lines numbered like \`cat -n\`, ${DEFAULT_READ_LINES} lines from offset by default; lines over ${MAX_LINE_CHARS} chars are cut. Binary files are refused. Read a file before overwriting it with Write.`,
   input: ReadInput,
   readOnly: true,
-  async run(input, ctx) {
-    const r2 = await ctx.workspace.resolve(input.file_path, "read");
+  async run(input5, ctx) {
+    const r2 = await ctx.workspace.resolve(input5.file_path, "read");
     if (!r2.stat) throw new ToolError2(`${r2.display} does not exist. Use Glob to find the right path.`);
     if (r2.stat.isDirectory())
       throw new ToolError2(`${r2.display} is a folder, not a file; use Glob or Bash \`ls\` to list it.`);
-    const offset = input.offset ?? 1;
-    const limit2 = input.limit ?? DEFAULT_READ_LINES;
+    const offset = input5.offset ?? 1;
+    const limit2 = input5.limit ?? DEFAULT_READ_LINES;
     const fh = await ctx.workspace.openRead(r2);
     let stat3;
     try {
@@ -47479,7 +47774,7 @@ async function readLineWindow(fh, o2, signal) {
     const n = ++w2.lineNo;
     inLine = false;
     const parts = kept;
-    const total = lineBytes;
+    const total2 = lineBytes;
     kept = [];
     keptBytes = 0;
     lineBytes = 0;
@@ -47489,10 +47784,10 @@ async function readLineWindow(fh, o2, signal) {
       return false;
     }
     let line = Buffer.concat(parts).toString("utf8");
-    const whole = parts.reduce((a, p3) => a + p3.length, 0) === total;
+    const whole = parts.reduce((a, p3) => a + p3.length, 0) === total2;
     if (whole && line.endsWith("\r")) line = line.slice(0, -1);
     if (!whole || line.length > maxLineChars) {
-      const size2 = whole ? `${line.length} chars` : `${w2.partialLast ? "over " : ""}${total} bytes`;
+      const size2 = whole ? `${line.length} chars` : `${w2.partialLast ? "over " : ""}${total2} bytes`;
       line = `${line.slice(0, maxLineChars)}\u2026 [line cut: ${size2}]`;
       w2.cutLines++;
     }
@@ -47560,12 +47855,12 @@ var writeTool = defineTool({
   description: "Create or overwrite a file in the workspace with the given content; parent folders are created. An existing file must be Read first. Prefer Edit for changes to existing files.",
   input: WriteInput,
   readOnly: false,
-  async run(input, ctx) {
-    const r2 = await ctx.workspace.resolve(input.file_path, "write");
+  async run(input5, ctx) {
+    const r2 = await ctx.workspace.resolve(input5.file_path, "write");
     if (r2.stat?.isDirectory()) throw new ToolError2(`${r2.display} is a folder; give a file path.`);
     if (r2.stat) assertSeenCurrent(r2, ctx, "overwrite");
-    const bytes2 = await writeWhole(r2, input.content, ctx);
-    return ok(`${r2.stat ? "Overwrote" : "Created"} ${r2.display} (${bytes2} bytes, ${lineCount(input.content)} lines).`);
+    const bytes2 = await writeWhole(r2, input5.content, ctx);
+    return ok(`${r2.stat ? "Overwrote" : "Created"} ${r2.display} (${bytes2} bytes, ${lineCount(input5.content)} lines).`);
   }
 });
 function assertSeenCurrent(r2, ctx, verb) {
@@ -47611,11 +47906,11 @@ var editTool = defineTool({
   description: "Replace an exact string in a file. old_string must match exactly (whitespace included) and be unique unless replace_all is true; include surrounding lines to make it unique.",
   input: EditInput,
   readOnly: false,
-  async run(input, ctx) {
-    if (input.old_string === input.new_string)
+  async run(input5, ctx) {
+    if (input5.old_string === input5.new_string)
       throw new ToolError2("old_string and new_string are identical; nothing to change.");
-    if (input.old_string === "") throw new ToolError2("old_string is empty; to create a file use Write.");
-    const r2 = await ctx.workspace.resolve(input.file_path, "write");
+    if (input5.old_string === "") throw new ToolError2("old_string is empty; to create a file use Write.");
+    const r2 = await ctx.workspace.resolve(input5.file_path, "write");
     if (!r2.stat) throw new ToolError2(`${r2.display} does not exist; use Write to create it.`);
     if (r2.stat.isDirectory()) throw new ToolError2(`${r2.display} is a folder; give a file path.`);
     if (r2.stat.size > MAX_EDIT_BYTES)
@@ -47630,22 +47925,22 @@ var editTool = defineTool({
     } finally {
       await fh.close();
     }
-    const count2 = occurrences(text, input.old_string);
+    const count2 = occurrences(text, input5.old_string);
     if (count2 === 0) {
       throw new ToolError2(
         `old_string was not found in ${r2.display}. Read the file and copy the text exactly (whitespace and indentation included).`
       );
     }
-    if (count2 > 1 && !input.replace_all) {
+    if (count2 > 1 && !input5.replace_all) {
       throw new ToolError2(
         `old_string occurs ${count2} times in ${r2.display}. Add surrounding lines to make it unique, or set replace_all to true.`
       );
     }
-    const updated = input.replace_all ? text.split(input.old_string).join(input.new_string) : text.replace(input.old_string, () => input.new_string);
+    const updated = input5.replace_all ? text.split(input5.old_string).join(input5.new_string) : text.replace(input5.old_string, () => input5.new_string);
     await writeWhole(r2, updated, ctx);
-    const firstLine = text.slice(0, text.indexOf(input.old_string)).split("\n").length;
+    const firstLine = text.slice(0, text.indexOf(input5.old_string)).split("\n").length;
     return ok(
-      `Edited ${r2.display}: replaced ${input.replace_all ? count2 : 1} occurrence(s) (first at line ${firstLine}).`
+      `Edited ${r2.display}: replaced ${input5.replace_all ? count2 : 1} occurrence(s) (first at line ${firstLine}).`
     );
   }
 });
@@ -47780,27 +48075,27 @@ var globTool = defineTool({
   description: `Find files by glob pattern (e.g. "**/*.ts", "src/**/test_*.py"), newest first; .gitignored files are skipped. At most ${MAX_GLOB_RESULTS} paths are listed.`,
   input: GlobInput,
   readOnly: true,
-  async run(input, ctx) {
-    if (input.pattern.trim() === "") throw new ToolError2('pattern is empty; use e.g. "**/*".');
-    const dir = await ctx.workspace.resolve(input.path ?? ".", "read");
+  async run(input5, ctx) {
+    if (input5.pattern.trim() === "") throw new ToolError2('pattern is empty; use e.g. "**/*".');
+    const dir = await ctx.workspace.resolve(input5.path ?? ".", "read");
     if (!dir.stat?.isDirectory())
       throw new ToolError2(`${dir.display} is not a folder${dir.stat ? "" : " (it does not exist)"}.`);
     let rels;
-    const what = `The pattern ${JSON.stringify(input.pattern)}`;
+    const what = `The pattern ${JSON.stringify(input5.pattern)}`;
     if (ctx.rg) {
       const args = ["--files", "--hidden", "--no-require-git", "--no-messages", "-g", "!.git"];
-      const base = input.pattern.split("/").pop();
+      const base = input5.pattern.split("/").pop();
       const prefiltered = /^[\w.*?-]+$/.test(base) && base !== "*" && !base.includes("**");
       if (prefiltered) args.push("--type-add", `pattern:${base}`, "-t", "pattern");
       const res = await runProcess(ctx.rg, args, dir.path, ctx.signal);
-      const exact = prefiltered && (input.pattern === base || input.pattern === `**/${base}`);
-      rels = exact ? res.stdout.split("\n").filter(Boolean) : await offloaded(ctx, { kind: "filter", pattern: input.pattern, listing: res.stdout }, what, GLOB_INSTEAD);
+      const exact = prefiltered && (input5.pattern === base || input5.pattern === `**/${base}`);
+      rels = exact ? res.stdout.split("\n").filter(Boolean) : await offloaded(ctx, { kind: "filter", pattern: input5.pattern, listing: res.stdout }, what, GLOB_INSTEAD);
     } else {
-      const task = { kind: "walk", root: ctx.workspace.root, dir: dir.path, pattern: input.pattern };
+      const task = { kind: "walk", root: ctx.workspace.root, dir: dir.path, pattern: input5.pattern };
       rels = await offloaded(ctx, task, what, GLOB_INSTEAD);
     }
     rels = rels.filter((rel) => !ctx.workspace.isHidden(path10.join(dir.path, rel)));
-    if (rels.length === 0) return ok(`No files match ${input.pattern} in ${dir.display}.`);
+    if (rels.length === 0) return ok(`No files match ${input5.pattern} in ${dir.display}.`);
     const sortByTime = rels.length <= MAX_SORTED;
     let ordered;
     if (sortByTime) {
@@ -47852,18 +48147,18 @@ var grepTool = defineTool({
   description: "Search file contents with a regex (ripgrep syntax); .gitignored files are skipped. output_mode: files_with_matches (default), content (matching lines; -n/-A/-B/-C apply) or count.",
   input: GrepInput,
   readOnly: true,
-  async run(input, ctx) {
-    const mode = input.output_mode ?? "files_with_matches";
-    const target = await ctx.workspace.resolve(input.path ?? ".", "read");
+  async run(input5, ctx) {
+    const mode = input5.output_mode ?? "files_with_matches";
+    const target = await ctx.workspace.resolve(input5.path ?? ".", "read");
     if (!target.stat) throw new ToolError2(`${target.display} does not exist.`);
-    const lines = ctx.rg ? await withRipgrep(ctx.rg, input, mode, target.display, ctx) : await withJs(input, mode, target.path, target.stat.isDirectory(), ctx);
-    if (lines.length === 0) return ok(`No matches for ${JSON.stringify(input.pattern)} in ${target.display}.`);
+    const lines = ctx.rg ? await withRipgrep(ctx.rg, input5, mode, target.display, ctx) : await withJs(input5, mode, target.path, target.stat.isDirectory(), ctx);
+    if (lines.length === 0) return ok(`No matches for ${JSON.stringify(input5.pattern)} in ${target.display}.`);
     if (mode !== "content") lines.sort();
     let shown = lines;
     const notes = [];
-    if (input.head_limit && lines.length > input.head_limit) {
-      shown = lines.slice(0, input.head_limit);
-      notes.push(`[head_limit ${input.head_limit}: ${lines.length - input.head_limit} more lines not shown.]`);
+    if (input5.head_limit && lines.length > input5.head_limit) {
+      shown = lines.slice(0, input5.head_limit);
+      notes.push(`[head_limit ${input5.head_limit}: ${lines.length - input5.head_limit} more lines not shown.]`);
     }
     const text = [...shown, ...notes].join("\n");
     return ok(
@@ -47871,7 +48166,7 @@ var grepTool = defineTool({
     );
   }
 });
-async function withRipgrep(rg, input, mode, shown, ctx) {
+async function withRipgrep(rg, input5, mode, shown, ctx) {
   const args = [
     "--null",
     "--no-require-git",
@@ -47887,19 +48182,19 @@ async function withRipgrep(rg, input, mode, shown, ctx) {
   else if (mode === "count") args.push("-c", "--with-filename");
   else {
     args.push("--no-heading", "--with-filename");
-    if (input["-n"] !== false) args.push("-n");
-    if (input["-C"] !== void 0) args.push("-C", String(input["-C"]));
-    if (input["-A"] !== void 0) args.push("-A", String(input["-A"]));
-    if (input["-B"] !== void 0) args.push("-B", String(input["-B"]));
+    if (input5["-n"] !== false) args.push("-n");
+    if (input5["-C"] !== void 0) args.push("-C", String(input5["-C"]));
+    if (input5["-A"] !== void 0) args.push("-A", String(input5["-A"]));
+    if (input5["-B"] !== void 0) args.push("-B", String(input5["-B"]));
   }
-  if (input["-i"]) args.push("-i");
-  if (input.multiline) args.push("-U", "--multiline-dotall");
-  if (input.glob && !input.glob.includes("/") && !input.glob.startsWith("!"))
-    args.push("--type-add", `glob:${input.glob}`, "-t", "glob");
-  else if (input.glob) args.push("-g", input.glob);
+  if (input5["-i"]) args.push("-i");
+  if (input5.multiline) args.push("-U", "--multiline-dotall");
+  if (input5.glob && !input5.glob.includes("/") && !input5.glob.startsWith("!"))
+    args.push("--type-add", `glob:${input5.glob}`, "-t", "glob");
+  else if (input5.glob) args.push("-g", input5.glob);
   args.push("-g", "!.git");
-  if (input.type) args.push("--type", input.type);
-  args.push("-e", input.pattern);
+  if (input5.type) args.push("--type", input5.type);
+  args.push("-e", input5.pattern);
   if (shown !== ".") args.push("--", shown);
   const res = await runProcess(rg, args, ctx.workspace.root, ctx.signal);
   if (res.code === 2 && res.stderr.trim()) {
@@ -47939,40 +48234,527 @@ async function withRipgrep(rg, input, mode, shown, ctx) {
     const file = line.slice(0, nul);
     if (isDropped(file)) continue;
     const rest = line.slice(nul + 1);
-    const sep4 = mode === "content" && input["-n"] !== false ? /^\d+([:-])/.exec(rest)?.[1] ?? ":" : ":";
-    out.push(`${file}${sep4}${rest}`);
+    const sep5 = mode === "content" && input5["-n"] !== false ? /^\d+([:-])/.exec(rest)?.[1] ?? ":" : ":";
+    out.push(`${file}${sep5}${rest}`);
   }
   while (out.at(-1) === "--") out.pop();
   return out;
 }
-async function withJs(input, mode, target, isDir, ctx) {
-  const flags = `${input["-i"] ? "i" : ""}${input.multiline ? "gms" : "g"}u`;
+async function withJs(input5, mode, target, isDir, ctx) {
+  const flags = `${input5["-i"] ? "i" : ""}${input5.multiline ? "gms" : "g"}u`;
   try {
-    new RegExp(input.pattern, flags);
+    new RegExp(input5.pattern, flags);
   } catch (e) {
     throw new ToolError2(`invalid regex: ${e.message}`);
   }
-  if (input.type && !FILE_TYPES[input.type]) {
+  if (input5.type && !FILE_TYPES[input5.type]) {
     const known = Object.keys(FILE_TYPES).join(", ");
-    throw new ToolError2(`unrecognized file type '${input.type}'. Known: ${known}; or use the glob parameter.`);
+    throw new ToolError2(`unrecognized file type '${input5.type}'. Known: ${known}; or use the glob parameter.`);
   }
   const task = {
     kind: "grep",
     root: ctx.workspace.root,
     target,
     isDir,
-    pattern: input.pattern,
+    pattern: input5.pattern,
     flags,
-    multiline: input.multiline === true,
-    ...input.glob ? { glob: input.glob } : {},
-    ...input.type ? { type: input.type } : {},
+    multiline: input5.multiline === true,
+    ...input5.glob ? { glob: input5.glob } : {},
+    ...input5.type ? { type: input5.type } : {},
     mode,
-    before: input["-B"] ?? input["-C"] ?? 0,
-    after: input["-A"] ?? input["-C"] ?? 0,
-    numbers: input["-n"] !== false,
+    before: input5["-B"] ?? input5["-C"] ?? 0,
+    after: input5["-A"] ?? input5["-C"] ?? 0,
+    numbers: input5["-n"] !== false,
     hidden: [...ctx.workspace.hiddenPaths]
   };
-  return offloaded(ctx, task, `The search for ${JSON.stringify(input.pattern)}`, GREP_INSTEAD);
+  return offloaded(ctx, task, `The search for ${JSON.stringify(input5.pattern)}`, GREP_INSTEAD);
+}
+
+// src/tools/web-fetch.ts
+import * as http from "node:http";
+import * as https from "node:https";
+import * as zlib from "node:zlib";
+import { Worker as Worker3 } from "node:worker_threads";
+
+// src/tools/web-policy.ts
+import * as dns from "node:dns";
+import * as net2 from "node:net";
+function webAllowlist(domains) {
+  const list = (domains ?? []).map((d2) => d2.trim()).filter(Boolean);
+  if (list.length === 1 && list[0].toLowerCase() === "none") return null;
+  return list.length ? list : DEFAULT_ALLOWED_DOMAINS;
+}
+function portOf(u2) {
+  return Number(u2.port || (u2.protocol === "https:" ? 443 : 80));
+}
+function hostOf(u2) {
+  return u2.hostname.toLowerCase().replace(/^\[|\]$/g, "");
+}
+function admitting(host, port, allowed) {
+  return allowed.filter((e) => hostAllowed(host, port, [e]));
+}
+function checkTarget(raw, allowed) {
+  let url;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ToolError2(`'${raw}' is not a valid URL. Give a full URL such as https://docs.python.org/3/.`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new ToolError2(`only http:// and https:// URLs can be fetched, not ${url.protocol}// URLs.`);
+  if (url.username || url.password)
+    throw new ToolError2("URLs with a user name or password are refused; fetch the page without them.");
+  if (!allowed) throw new ToolError2("the network is off for this run (allowed-domains: none).");
+  const host = hostOf(url);
+  let matches = admitting(host, portOf(url), allowed);
+  let upgraded = false;
+  if (url.protocol === "http:" && !matches.some((e) => /:\d+$/.test(e.trim()))) {
+    url = new URL(url.href);
+    url.protocol = "https:";
+    upgraded = true;
+    matches = admitting(host, portOf(url), allowed);
+  }
+  if (!matches.length) {
+    const shown = allowed.slice(0, 8).join(", ") + (allowed.length > 8 ? `, \u2026 (${allowed.length - 8} more)` : "");
+    throw new ToolError2(
+      `${host}${url.port ? `:${url.port}` : ""} is not in allowed-domains, so it cannot be fetched (allowed: ${shown}). Use a page on an allowed host, or ask the workflow's maintainer to add this one to the action's allowed-domains input.`
+    );
+  }
+  const exact = matches.some((e) => e.trim() !== "*" && !e.trim().startsWith("*."));
+  if (!exact && net2.isIP(host) && !isPublicAddress(host)) throw new ToolError2(nonPublic(host, host));
+  return { url, host, port: portOf(url), exact, upgraded };
+}
+function sameSite(from, to2) {
+  const bare = (u2) => hostOf(u2).replace(/^www\./, "");
+  const upgrade = from.protocol === "http:" && to2.protocol === "https:" && !from.port && !to2.port;
+  return bare(from) === bare(to2) && (from.protocol === to2.protocol ? portOf(from) === portOf(to2) : upgrade);
+}
+var NON_PUBLIC = new net2.BlockList();
+for (const [a, p3] of [
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15],
+  ["224.0.0.0", 4],
+  ["240.0.0.0", 4]
+])
+  NON_PUBLIC.addSubnet(a, p3, "ipv4");
+for (const [a, p3] of [
+  ["::", 127],
+  ["fc00::", 7],
+  ["fe80::", 10],
+  ["ff00::", 8]
+])
+  NON_PUBLIC.addSubnet(a, p3, "ipv6");
+function isPublicAddress(address) {
+  const family = net2.isIP(address);
+  if (!family) return false;
+  if (family === 6) {
+    const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+    const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+    const v4 = dotted ?? (hex ? [hex[1], hex[2]].flatMap((h3) => [parseInt(h3, 16) >> 8, parseInt(h3, 16) & 255]).join(".") : null);
+    if (v4) return isPublicAddress(v4);
+  }
+  return !NON_PUBLIC.check(address, family === 4 ? "ipv4" : "ipv6");
+}
+function nonPublic(host, address) {
+  return `${host} ${host === address ? "is" : `resolves to ${address},`} a private, loopback or link-local address, which is reached only when allowed-domains names the host exactly (a wildcard or * does not open it).`;
+}
+function guardedLookup(target) {
+  return (hostname, options2, callback) => {
+    dns.lookup(hostname, { ...options2, all: true }, (err, addresses) => {
+      if (err) return callback(err, "", 0);
+      const bad = target.exact ? void 0 : addresses.find((a) => !isPublicAddress(a.address));
+      if (bad) return callback(new ToolError2(nonPublic(hostname, bad.address)), "", 0);
+      if (options2.all) return callback(null, addresses);
+      const first = addresses[0];
+      if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: "ENOTFOUND" }), "", 0);
+      callback(null, first.address, first.family);
+    });
+  };
+}
+function searchDomains(run, call) {
+  const bare = (d2) => d2.trim().toLowerCase().replace(/^https?:\/\//, "").replace(/[/:].*$/, "").replace(/^\*\./, "").replace(/\.$/, "");
+  const within2 = (inner, outer) => hostAllowed(inner, 443, [`*.${outer}`]);
+  const anyHost = run.some((e) => e.trim() === "*");
+  const runDomains = anyHost ? [] : [...new Set(run.map(bare).filter(Boolean))];
+  const callDomains = call?.length ? [...new Set(call.map(bare).filter(Boolean))] : null;
+  if (anyHost) return callDomains;
+  if (!callDomains) return runDomains;
+  const out = /* @__PURE__ */ new Set();
+  for (const c3 of callDomains)
+    for (const r2 of runDomains) {
+      if (within2(c3, r2)) out.add(c3);
+      else if (within2(r2, c3)) out.add(r2);
+    }
+  return [...out];
+}
+
+// src/tools/web-fetch.ts
+var MAX_FETCH_BYTES = 5 * 1024 * 1024;
+var FETCH_TIMEOUT_MS = 6e4;
+var CONVERT_TIMEOUT_MS = 3e4;
+var MAX_REDIRECTS = 10;
+var HEADERS = {
+  "user-agent": "backend-developer-action (WebFetch)",
+  accept: "text/html,application/xhtml+xml,text/markdown,text/plain;q=0.9,application/json;q=0.9,*/*;q=0.5",
+  "accept-encoding": "gzip, deflate, br"
+};
+var input = strictObject({
+  url: string2().check(describe3("The URL to fetch (http:// is upgraded to https://)")),
+  prompt: string2().check(describe3("What you want to learn from the page"))
+});
+function webFetchTool(opts = {}) {
+  const allowed = webAllowlist(opts.allowedDomains);
+  return defineTool({
+    name: "WebFetch",
+    description: "Fetches a URL from a host in allowed-domains and returns the page as Markdown (cut at about 30k characters), with your prompt, so you can find what it asks. A redirect to another host is reported, not followed: fetch the new URL if you want it. Read-only.",
+    input,
+    readOnly: true,
+    async run({ url, prompt }, ctx) {
+      const deadline = AbortSignal.timeout(opts.timeoutMs ?? FETCH_TIMEOUT_MS);
+      const signal = ctx.signal ? AbortSignal.any([ctx.signal, deadline]) : deadline;
+      try {
+        return await fetchPage(url, prompt, allowed, opts.maxBytes ?? MAX_FETCH_BYTES, signal);
+      } catch (e) {
+        if (e instanceof ToolError2) throw e;
+        if (deadline.aborted && !ctx.signal?.aborted)
+          throw new ToolError2(`${url} did not answer within ${(opts.timeoutMs ?? FETCH_TIMEOUT_MS) / 1e3} s.`);
+        if (ctx.signal?.aborted) throw abortReason(ctx.signal);
+        throw new ToolError2(`cannot fetch ${url}: ${errorMessage(e)}.`);
+      }
+    }
+  });
+}
+async function fetchPage(raw, prompt, allowed, maxBytes, signal) {
+  let target = checkTarget(raw, allowed);
+  for (let hop = 0; ; hop++) {
+    const got = await request2(target, maxBytes, signal);
+    if (got.kind === "binary") {
+      throw new ToolError2(
+        `${target.url.href} is ${got.contentType || "binary content"}${got.length ? ` (${got.length} bytes)` : ""}, not a text page: WebFetch returns text and HTML only.`
+      );
+    }
+    if (got.kind === "page") return render2(target, got, prompt, signal);
+    const next = new URL(got.location, target.url);
+    if (!sameSite(target.url, next)) return reportRedirect(target.url, next, got, prompt, allowed);
+    if (hop >= MAX_REDIRECTS) throw new ToolError2(`${raw} redirected more than ${MAX_REDIRECTS} times; giving up.`);
+    target = checkTarget(next.href, allowed);
+  }
+}
+function reportRedirect(from, to2, got, prompt, allowed) {
+  let outside = null;
+  try {
+    checkTarget(to2.href, allowed);
+  } catch (e) {
+    outside = errorMessage(e);
+  }
+  const lines = [
+    "REDIRECT DETECTED: The URL redirects to a different host.",
+    `Original URL: ${from.href}`,
+    `Redirect URL: ${to2.href}`,
+    `Status: ${got.status} ${got.statusText}`
+  ];
+  if (outside) return fail("WebFetch", `${lines.join("\n")}
+It was not followed: ${outside}`);
+  return ok(
+    `${lines.join("\n")}
+It was not followed; fetch it if you want: call WebFetch again with url: "${to2.href}" and prompt: "${prompt}".`
+  );
+}
+function request2(target, maxBytes, signal) {
+  const mod = target.url.protocol === "https:" ? https : http;
+  return new Promise((resolve5, reject) => {
+    let settled = false;
+    const settle = (f3) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+      f3();
+    };
+    const onAbort = () => settle(() => reject(abortReason(signal)));
+    signal.addEventListener("abort", onAbort, { once: true });
+    const req = mod.get(
+      target.url,
+      { agent: false, lookup: guardedLookup(target), headers: HEADERS, signal },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        const statusText = res.statusMessage ?? "";
+        const location = res.headers.location;
+        if (status >= 300 && status < 400 && location) {
+          res.destroy();
+          return settle(() => resolve5({ kind: "redirect", status, statusText, location }));
+        }
+        const contentType = (res.headers["content-type"] ?? "").trim();
+        if (isBinaryType(contentType)) {
+          res.destroy();
+          return settle(() => resolve5({ kind: "binary", status, contentType, length: res.headers["content-length"] }));
+        }
+        readCapped(decoded(res), maxBytes, () => res.destroy()).then(
+          ({ body, cut: cut2 }) => {
+            if (!contentType && looksBinary(body))
+              return settle(
+                () => resolve5({ kind: "binary", status, contentType: "binary content", length: void 0 })
+              );
+            settle(() => resolve5({ kind: "page", status, statusText, contentType, body, cut: cut2 }));
+          },
+          (e) => settle(() => reject(e))
+        );
+      }
+    );
+    req.on("error", (e) => settle(() => reject(e)));
+  });
+}
+function decoded(res) {
+  const enc = (res.headers["content-encoding"] ?? "").trim().toLowerCase();
+  if (enc === "gzip" || enc === "x-gzip") return res.pipe(zlib.createGunzip());
+  if (enc === "deflate") return res.pipe(zlib.createInflate());
+  if (enc === "br") return res.pipe(zlib.createBrotliDecompress());
+  return res;
+}
+function readCapped(stream2, max, stop) {
+  return new Promise((resolve5, reject) => {
+    const chunks = [];
+    let size = 0;
+    let done = false;
+    const finish2 = (cut2) => {
+      if (done) return;
+      done = true;
+      resolve5({ body: Buffer.concat(chunks, size), cut: cut2 });
+    };
+    stream2.on("data", (c3) => {
+      if (done) return;
+      const room = max - size;
+      chunks.push(c3.length > room ? c3.subarray(0, room) : c3);
+      size += Math.min(c3.length, room);
+      if (c3.length >= room && size >= max) {
+        finish2(true);
+        stop();
+        stream2.destroy();
+      }
+    });
+    stream2.on("end", () => finish2(false));
+    stream2.on("error", (e) => {
+      if (!done) {
+        done = true;
+        reject(e);
+      }
+    });
+  });
+}
+var TEXT_TYPES = /^(text\/|application\/(json|xml|xhtml\+xml|javascript|ecmascript|x-javascript|yaml|x-yaml|toml|x-sh|x-httpd-php|sql|graphql|ld\+json|x-ndjson)\b|application\/[\w.+-]+\+(json|xml)\b)/i;
+function isBinaryType(contentType) {
+  const type = contentType.split(";")[0].trim().toLowerCase();
+  if (!type) return false;
+  return !TEXT_TYPES.test(type);
+}
+function looksBinary(body) {
+  return body.subarray(0, 4096).includes(0);
+}
+function charsetOf(contentType, body, html) {
+  const fromHeader = /charset\s*=\s*"?([\w.:-]+)/i.exec(contentType)?.[1];
+  if (fromHeader) return fromHeader;
+  if (html) {
+    const head = body.subarray(0, 2048).toString("latin1");
+    const meta2 = /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i.exec(head)?.[1];
+    if (meta2) return meta2;
+  }
+  return "utf-8";
+}
+function decodeText(body, charset) {
+  try {
+    return new TextDecoder(charset).decode(body);
+  } catch {
+    return new TextDecoder("utf-8").decode(body);
+  }
+}
+async function render2(target, page, prompt, signal) {
+  const type = page.contentType.split(";")[0].trim().toLowerCase();
+  const html = type === "text/html" || type === "application/xhtml+xml" || !type && /^\s*<(!doctype|html)/i.test(page.body.subarray(0, 512).toString("latin1"));
+  const text = decodeText(page.body, charsetOf(page.contentType, page.body, html));
+  const converted = html ? await convertHtml(text, signal) : { title: "", markdown: text };
+  const size = page.body.length < 1024 ? `${page.body.length} bytes` : `${Math.round(page.body.length / 1024)} KB`;
+  const head = [
+    `URL: ${target.url.href} (${page.status} ${page.statusText}, ${type || "no content type"}, ${page.cut ? "first " : ""}${size})`,
+    ...target.upgraded ? ["(http:// was upgraded to https://)"] : [],
+    ...converted.title ? [`Title: ${converted.title}`] : [],
+    `Prompt: ${prompt}`,
+    ...page.cut ? [`[The body is larger than ${page.body.length / 1024 / 1024} MB; only its start was read.]`] : []
+  ].join("\n");
+  if (page.status >= 400) {
+    return fail(
+      "WebFetch",
+      `${head}
+The server answered with an error. Its page:
+
+${capText(converted.markdown, "", 2e3)}`
+    );
+  }
+  const intro = `${head}
+The page follows${html ? " as Markdown" : ""}; find in it what the prompt asks.
+
+`;
+  return ok(
+    intro + capText(
+      converted.markdown || "(the page has no text)",
+      "The rest of the page was not shown: fetch a more specific URL (a subpage or anchor target) for it.",
+      MAX_RESULT_CHARS - intro.length
+    )
+  );
+}
+function htmlWorkerUrl() {
+  return new URL(import.meta.url.endsWith(".ts") ? "./html-worker.ts" : "./html-worker.js", import.meta.url);
+}
+function convertHtml(html, signal) {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise((resolve5, reject) => {
+    const w2 = new Worker3(htmlWorkerUrl(), { workerData: { html }, resourceLimits: { maxOldGenerationSizeMb: 512 } });
+    let done = false;
+    const end = (f3) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      void w2.terminate();
+      f3();
+    };
+    const onAbort = () => end(() => reject(abortReason(signal)));
+    const timer = setTimeout(
+      () => end(
+        () => reject(
+          new ToolError2(
+            `converting the page to Markdown took over ${CONVERT_TIMEOUT_MS / 1e3} s; fetch a smaller or more specific page.`
+          )
+        )
+      ),
+      CONVERT_TIMEOUT_MS
+    );
+    signal.addEventListener("abort", onAbort, { once: true });
+    w2.on(
+      "message",
+      (m2) => end(() => m2.ok ? resolve5(m2.page) : reject(new Error(`the page could not be converted: ${m2.error}`)))
+    );
+    w2.on("error", (e) => end(() => reject(e)));
+    w2.on("exit", (code2) => end(() => reject(new Error(`the HTML converter exited (code ${code2})`))));
+  });
+}
+
+// src/tools/web-search.ts
+var WEB_SEARCH_TOOL_TYPE = "web_search_20250305";
+var MAX_SEARCHES_PER_CALL = 8;
+var MAX_CONTINUATIONS = 3;
+var input2 = strictObject({
+  query: string2().check(describe3("The search query to use")),
+  allowed_domains: optional2(array(string2()).check(describe3("Only include search results from these domains"))),
+  blocked_domains: optional2(array(string2()).check(describe3("Never include search results from these domains")))
+});
+function webSearchTool(opts = {}) {
+  const allowed = webAllowlist(opts.allowedDomains);
+  return defineTool({
+    name: "WebSearch",
+    description: "Searches the web and returns result titles and URLs with a short answer. Results come only from the run's allowed-domains. Each search costs $0.01, counted in the run. Read-only.",
+    input: input2,
+    readOnly: true,
+    async run(call, ctx) {
+      const backend = opts.backend;
+      if (!backend) throw new ToolError2("web search is not available in this run (no model client for it).");
+      if ("unavailable" in backend) throw new ToolError2(`web search is not available here: ${backend.unavailable}.`);
+      const query = call.query.trim();
+      if (query.length < 2) throw new ToolError2("the query must be at least 2 characters.");
+      if (call.allowed_domains?.length && call.blocked_domains?.length)
+        throw new ToolError2("give allowed_domains or blocked_domains, not both in the same call.");
+      if (!allowed) throw new ToolError2("the network is off for this run (allowed-domains: none).");
+      const tool = searchTool(allowed, call.allowed_domains, call.blocked_domains);
+      const spent = [];
+      try {
+        const messages = [
+          { role: "user", content: `Perform a web search for the query: ${query}` }
+        ];
+        const content = [];
+        for (let i = 0; ; i++) {
+          const { message, spent: s } = await backend.ask(
+            {
+              max_tokens: 4096,
+              system: "You are an assistant for performing a web search tool use",
+              messages,
+              tools: [tool],
+              tool_choice: { type: "tool", name: "web_search" }
+            },
+            ctx.signal
+          );
+          spent.push(s);
+          content.push(...message.content);
+          if (message.stop_reason !== "pause_turn" || i >= MAX_CONTINUATIONS) break;
+          messages.push({ role: "assistant", content: message.content });
+        }
+        return { ...ok(formatResults(query, tool, content)), spent: total(spent) };
+      } catch (e) {
+        if (ctx.signal?.aborted) throw abortReason(ctx.signal);
+        const result = fail("WebSearch", failure2(e));
+        return spent.length ? { ...result, spent: total(spent) } : result;
+      }
+    }
+  });
+}
+function searchTool(run, allowedDomains, blockedDomains) {
+  const base = { type: WEB_SEARCH_TOOL_TYPE, name: "web_search", max_uses: MAX_SEARCHES_PER_CALL };
+  const domains = searchDomains(run, allowedDomains);
+  if (domains === null) return blockedDomains?.length ? { ...base, blocked_domains: [...blockedDomains] } : base;
+  const blocked = (blockedDomains ?? []).map((d2) => d2.trim().toLowerCase());
+  const kept = domains.filter((d2) => !blocked.some((b3) => d2 === b3 || d2.endsWith(`.${b3}`)));
+  if (!kept.length) {
+    throw new ToolError2(
+      allowedDomains?.length ? `none of allowed_domains (${allowedDomains.join(", ")}) is within the run's allowed-domains (${run.join(", ")}); search within those.` : `every domain of the run's allowed-domains is in blocked_domains; nothing is left to search.`
+    );
+  }
+  return { ...base, allowed_domains: kept };
+}
+function formatResults(query, tool, content) {
+  const out = [`Web search results for query: "${query}"`];
+  if (tool.allowed_domains) out.push(`(results limited to: ${tool.allowed_domains.join(", ")})`);
+  let text = "";
+  const flush = () => {
+    if (text.trim()) out.push(text.trim());
+    text = "";
+  };
+  for (const block of content) {
+    if (block.type === "text") text += block.text;
+    else if (block.type === "web_search_tool_result") {
+      flush();
+      if (!Array.isArray(block.content)) out.push(`Web search error: ${block.content.error_code}`);
+      else if (!block.content.length) out.push("Links: none found.");
+      else out.push(`Links: ${JSON.stringify(block.content.map((r2) => ({ title: r2.title, url: r2.url })))}`);
+    }
+  }
+  flush();
+  return out.join("\n\n");
+}
+function failure2(e) {
+  if (e instanceof ToolError2) return e.message;
+  const status = httpStatus(e);
+  const message = errorMessage(e);
+  if (status === 400 && /web[_ ]search|server[_ ]tool|tool type|not supported/i.test(message))
+    return `web search is not available with this provider or model: the API answered "${message}".`;
+  return `the search request failed${status ? ` (HTTP ${status})` : ""}: ${message}`;
+}
+function total(parts) {
+  const usage = { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+  let costUsd2 = 0;
+  let webSearches = 0;
+  for (const p3 of parts) {
+    usage.input_tokens += p3.usage.input_tokens;
+    usage.output_tokens += p3.usage.output_tokens;
+    usage.cache_creation_input_tokens += p3.usage.cache_creation_input_tokens;
+    usage.cache_read_input_tokens += p3.usage.cache_read_input_tokens;
+    costUsd2 += p3.costUsd;
+    webSearches += p3.webSearches ?? 0;
+  }
+  return { usage, costUsd: costUsd2, webSearches };
 }
 
 // src/tools/workspace.ts
@@ -48028,9 +48810,9 @@ var Workspace = class _Workspace {
    * Resolves a path the model gave (relative to `base`, default the workspace root) and checks it.
    * Throws ToolError saying what was refused and what to do instead.
    */
-  async resolve(input, access2, base) {
-    if (typeof input !== "string" || input.trim() === "") throw new ToolError2("a path is required.");
-    const p3 = input;
+  async resolve(input5, access2, base) {
+    if (typeof input5 !== "string" || input5.trim() === "") throw new ToolError2("a path is required.");
+    const p3 = input5;
     if (p3.includes("\0"))
       throw new ToolError2("the path contains a NUL character; give a plain path inside the workspace.");
     if (INVISIBLE.test(p3))
@@ -48279,7 +49061,9 @@ async function createToolbox(opts) {
     Edit: editTool,
     Bash: bashTool({ run: (command, timeoutMs, signal) => exec(command, { timeoutMs, signal }) }),
     Glob: globTool,
-    Grep: grepTool
+    Grep: grepTool,
+    WebFetch: webFetchTool({ allowedDomains: opts.allowedDomains }),
+    WebSearch: webSearchTool({ allowedDomains: opts.allowedDomains, backend: opts.webSearch })
   };
   const tools = [
     ...TOOL_NAMES.filter((n) => offered.has(n)).map((n) => all[n]),
@@ -48299,14 +49083,14 @@ async function createToolbox(opts) {
     definitions: tools.map((t2) => t2.definition),
     sandboxInfo: sandbox?.info ?? "off (Bash not offered)",
     isReadOnly: (name) => byName.get(name)?.readOnly ?? false,
-    async run(name, input, signal) {
+    async run(name, input5, signal) {
       const tool = byName.get(name);
       if (!tool) {
         return fail(name, `no such tool in this run. Available tools: ${[...byName.keys()].join(", ") || "none"}.`);
       }
       const ctx = { workspace, seen, signal, rg, matcher };
       try {
-        return masked(await untilAborted(tool.call(input, ctx), signal));
+        return masked(await untilAborted(tool.call(input5, ctx), signal));
       } catch (e) {
         if (e instanceof ToolError2) return masked(fail(name, e.message));
         if (signal?.aborted) return fail(name, "cancelled.");
@@ -48337,6 +49121,155 @@ function untilAborted(p3, signal) {
   });
 }
 
+// src/session/skill-tool.ts
+var input3 = strictObject({
+  skill: string2().check(describe3("The name of a skill from the list in the system prompt.")),
+  args: optional2(string2().check(describe3("Optional arguments for the skill")))
+});
+function skillTool(workspace, skills) {
+  const byName = new Map(skills.map((s) => [s.name.toLowerCase(), s]));
+  return defineTool({
+    name: "Skill",
+    description: "Loads a skill's instructions (its SKILL.md). Skills are listed in the system prompt under Skills.",
+    input: input3,
+    readOnly: true,
+    run: async ({ skill, args }) => {
+      const name = skill.trim().replace(/^\//, "");
+      const found = byName.get(name.toLowerCase());
+      if (!found) {
+        throw new ToolError2(`no skill named "${name}". Available: ${skills.map((s) => s.name).join(", ") || "none"}.`);
+      }
+      const read2 = await readSkill(workspace, found);
+      if (!read2) throw new ToolError2(`${found.file} cannot be read any more (removed, or replaced by a link).`);
+      return ok(skillResult(found, read2.body, read2.cut, args));
+    }
+  });
+}
+function skillResult(skill, body, cut2, args) {
+  const a = args?.trim() ?? "";
+  const withArgs = body.includes("$ARGUMENTS") ? body.replaceAll("$ARGUMENTS", a) : a ? `${body}
+
+ARGUMENTS: ${a}` : body;
+  const head = `Base directory for this skill: ${skill.dir} (Read the files it mentions there).
+
+`;
+  const more = cut2 ? `
+
+[${skill.file} is longer; Read it for the rest.]` : "";
+  return capText(`${head}${withArgs}${more}`, `Read ${skill.file} with offset for the rest.`);
+}
+
+// src/session/todos.ts
+var TODO_STATUSES = ["pending", "in_progress", "completed"];
+var input4 = strictObject({
+  todos: array(
+    object({
+      content: string2().check(_minLength(1)),
+      status: _enum(TODO_STATUSES),
+      activeForm: string2().check(_minLength(1))
+    })
+  ).check(describe3("The updated todo list"))
+});
+var DESCRIPTION = 'Keep your plan as a checklist, shown live to the people following this run. Send the whole list each call; it replaces the previous one. content is imperative ("Add tests"), activeForm present continuous ("Adding tests"). Keep one item in_progress and mark items completed as you finish them.';
+function todoWriteTool(onChange) {
+  return defineTool({
+    name: "TodoWrite",
+    description: DESCRIPTION,
+    input: input4,
+    // It changes the plan others watch: calls run one at a time, in order, so the last list wins.
+    readOnly: false,
+    run: ({ todos }) => {
+      onChange(todos.map(({ content, status, activeForm }) => ({ content, status, activeForm })));
+      return Promise.resolve(ok("Todos updated"));
+    }
+  });
+}
+
+// src/session/session-tools.ts
+async function sessionTools(o2) {
+  const tools = [];
+  tools.push(todoWriteTool(o2.onTodos));
+  const found = await findSkills(o2.workspace);
+  for (const w2 of found.warnings) o2.warn(w2);
+  if (found.skills.length) tools.push(skillTool(o2.workspace, found.skills));
+  return { tools, names: tools.map((t2) => t2.definition.name), skills: found.skills };
+}
+
+// src/model/replay.ts
+import { readFile as readFile3 } from "node:fs/promises";
+async function readRecording(path13) {
+  let text;
+  try {
+    text = await readFile3(path13, "utf8");
+  } catch (e) {
+    throw new UserError(
+      `Cannot read the transcript ${path13} (${e.code}): pass the file the run's 'transcript' output named.`
+    );
+  }
+  const entries = text.split("\n").filter(Boolean).map((l3, i) => {
+    try {
+      return JSON.parse(l3);
+    } catch {
+      throw new UserError(`The transcript ${path13} is not JSONL: line ${i + 1} is not JSON.`);
+    }
+  });
+  const start = entries.find((e) => e.type === "start");
+  if (!start?.startSha)
+    throw new UserError(
+      `The transcript ${path13} has no start entry with the starting commit: it was not written by this action (or by a version before transcripts could be replayed).`
+    );
+  const end = entries.findLast((e) => e.type === "end");
+  return {
+    agent: start.agent,
+    model: start.model,
+    tools: start.tools,
+    startSha: start.startSha,
+    messages: entries.filter((e) => e.type === "response").map((e) => e.message),
+    diffSha256: end?.diffSha256
+  };
+}
+function replayClient(messages) {
+  const queue = [...messages];
+  const stream2 = () => ({
+    finalMessage: () => {
+      const next = queue.shift();
+      if (!next)
+        return Promise.reject(
+          new Error(
+            "replay: the run asked the model for a turn the transcript does not hold (the tool results differed from the recording)"
+          )
+        );
+      return Promise.resolve(next);
+    }
+  });
+  return { messages: { stream: stream2 }, remaining: () => queue.length };
+}
+
+// src/pipeline/web.ts
+function webSearchBackend(provider, model, client) {
+  if (provider === "bedrock") return { unavailable: "Amazon Bedrock does not offer the server-side web search tool" };
+  return {
+    async ask(request3, signal) {
+      const c3 = await client;
+      const message = await c3.messages.stream({ ...request3, model: model.id }, { signal }).finalMessage();
+      const u2 = message.usage;
+      return {
+        message,
+        spent: {
+          usage: {
+            input_tokens: u2.input_tokens ?? 0,
+            output_tokens: u2.output_tokens ?? 0,
+            cache_creation_input_tokens: u2.cache_creation_input_tokens ?? 0,
+            cache_read_input_tokens: u2.cache_read_input_tokens ?? 0
+          },
+          costUsd: costUsd(model, u2),
+          webSearches: u2.server_tool_use?.web_search_requests ?? 0
+        }
+      };
+    }
+  };
+}
+
 // src/git/branch-name.ts
 var MAX_SLUG = 40;
 function slugify2(title) {
@@ -48350,7 +49283,7 @@ function slugify2(title) {
 // src/git/command.ts
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join12 } from "node:path";
+import { join as join13 } from "node:path";
 
 // node_modules/@simple-git/args-pathspec/dist/index.mjs
 var t = /* @__PURE__ */ new WeakMap();
@@ -51822,7 +52755,7 @@ var PASS_THROUGH = [
 var emptyHome;
 function gitHome() {
   if (!emptyHome) {
-    const dir = mkdtempSync(join12(tmpdir2(), "bda-git-home-"));
+    const dir = mkdtempSync(join13(tmpdir2(), "bda-git-home-"));
     emptyHome = dir;
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   }
@@ -51881,7 +52814,7 @@ function gitEnvironment(s, options2 = {}, base = process.env) {
     GIT_NO_REPLACE_OBJECTS: "1"
   });
   if (!options2.noRepo) {
-    env.GIT_DIR = s.gitDir ?? join12(s.workTree, ".git");
+    env.GIT_DIR = s.gitDir ?? join13(s.workTree, ".git");
     env.GIT_WORK_TREE = s.workTree;
   }
   const cfg = hardenedConfig(s, !!options2.auth);
@@ -51941,7 +52874,7 @@ function createCommandManager(settings) {
 
 // src/git/status.ts
 import { access, constants, lstat as lstat2 } from "node:fs/promises";
-import { join as join13 } from "node:path";
+import { join as join14 } from "node:path";
 var STATUS_ARGS = [
   "status",
   "--porcelain=v2",
@@ -52025,9 +52958,9 @@ async function sortChanges(dir, entries) {
       skip(e.path, "submodule");
       continue;
     }
-    const abs2 = join13(dir, e.path);
+    const abs2 = join14(dir, e.path);
     const st2 = await lstat2(abs2).catch(() => null);
-    if (st2?.isDirectory() && await exists(join13(abs2, ".git"))) {
+    if (st2?.isDirectory() && await exists(join14(abs2, ".git"))) {
       skip(e.path, "nested-repository");
     } else if (refusedByGit(e.path, !!st2?.isSymbolicLink())) {
       skip(e.path, "refused");
@@ -52123,7 +53056,7 @@ async function unstageGitlinks(git) {
 
 // src/session/transcript.ts
 import { createWriteStream, mkdirSync as mkdirSync2 } from "node:fs";
-import { dirname as dirname5 } from "node:path";
+import { dirname as dirname6 } from "node:path";
 var Transcript = class {
   path;
   stream;
@@ -52137,7 +53070,7 @@ var Transcript = class {
   }
   write(entry) {
     if (!this.stream) {
-      mkdirSync2(dirname5(this.path), { recursive: true });
+      mkdirSync2(dirname6(this.path), { recursive: true });
       this.stream = createWriteStream(this.path, { flags: "a", mode: 384 });
       this.stream.on("error", (e) => this.log.warning(`Transcript ${this.path}: ${e.message}`));
     }
@@ -52158,6 +53091,26 @@ function figuresLine(f3) {
   const tools = Object.entries(f3.toolCalls).map(([k2, v2]) => `${k2} ${v2}`).join(", ");
   const u2 = f3.usage;
   return `${f3.turns} turns \xB7 tools: ${tools || "none"} \xB7 tokens: ${u2.input_tokens} in, ${u2.output_tokens} out, ${u2.cache_read_input_tokens} cache read, ${u2.cache_creation_input_tokens} cache write \xB7 $${f3.costUsd.toFixed(4)} \xB7 ${formatDuration(f3.durationMs)}`;
+}
+
+// src/report/progress.ts
+var PLAN_MAX_ITEMS = 50;
+var ITEM_MAX_CHARS = 200;
+function renderPlan(todos) {
+  const done = todos.filter((t2) => t2.status === "completed").length;
+  const lines = [`**Plan** (${done}/${todos.length} done)`, ""];
+  for (const t2 of todos.slice(0, PLAN_MAX_ITEMS)) {
+    if (t2.status === "completed") lines.push(`- [x] ${itemText(t2.content)}`);
+    else if (t2.status === "in_progress") lines.push(`- [ ] **${itemText(t2.activeForm)}** \u23F3`);
+    else lines.push(`- [ ] ${itemText(t2.content)}`);
+  }
+  if (todos.length > PLAN_MAX_ITEMS) lines.push(`- \u2026 and ${todos.length - PLAN_MAX_ITEMS} more`);
+  return lines.join("\n");
+}
+function itemText(s) {
+  const flat = s.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  const short = flat.length > ITEM_MAX_CHARS ? `${flat.slice(0, ITEM_MAX_CHARS - 1)}\u2026` : flat;
+  return short.replace(/[<>]/g, (c3) => c3 === "<" ? "&lt;" : "&gt;").replace(/\*\*/g, "\\*\\*");
 }
 
 // src/cli.ts
@@ -52256,7 +53209,7 @@ async function commitWork(git, o2) {
   await transcript.close();
   return { status, diffSha256 };
 }
-function agentSetup(agent, modelFlag) {
+function agentSetup(agent, modelFlag, available) {
   const chosen = resolveRunModel(modelFlag, agent.model, DEFAULT_MODEL);
   for (const w2 of agent.warnings) consoleLogger.warning(w2);
   if (chosen.unknownFileModel) {
@@ -52264,7 +53217,7 @@ function agentSetup(agent, modelFlag) {
       `the agent file's model "${chosen.unknownFileModel}" is not a model this action knows; using ${DEFAULT_MODEL}.`
     );
   }
-  const tools = offeredTools(agent, TOOL_NAMES);
+  const tools = offeredTools(agent, available);
   if (tools.unavailable.length) consoleLogger.warning(`not available here, left out: ${tools.unavailable.join(", ")}`);
   return { model: chosen.model, tools };
 }
@@ -52278,6 +53231,13 @@ function modelSettings(provider, replaying) {
   const modelAccess = { provider, apiKey, baseUrl: process.env.ANTHROPIC_BASE_URL ?? "", env: process.env };
   if (!replaying) checkProviderSettings(modelAccess);
   return { apiKey, modelAccess };
+}
+function cliSessionTools(workspace) {
+  return sessionTools({
+    workspace,
+    onTodos: (todos) => console.error(`  ${renderPlan(todos).replace(/\n+/g, "\n  ")}`),
+    warn: (m2) => console.error(`Warning: ${m2}`)
+  });
 }
 async function main(argv) {
   const args = readArgs(argv);
@@ -52300,10 +53260,11 @@ async function main(argv) {
     log: consoleLogger
   });
   const agent = findAgent(catalog, recording?.agent ?? values.agent);
-  const { model, tools } = agentSetup(agent, recording?.model ?? values.model);
+  const extra = await cliSessionTools(workspace);
+  const { model, tools } = agentSetup(agent, recording?.model ?? values.model, [...TOOL_NAMES, ...extra.names]);
   const git = createCommandManager({
     workTree: workspace,
-    gitDir: join14(workspace, ".git"),
+    gitDir: join15(workspace, ".git"),
     token: "",
     serverUrl: "https://github.com",
     protocols: []
@@ -52313,33 +53274,36 @@ async function main(argv) {
   await git.exec(["checkout", "-q", "-b", branch]);
   const redact = createRedactor([apiKey, ...providerSecrets(provider, process.env)]);
   const transcript = new Transcript(
-    join14(process.env.RUNNER_TEMP || tmpdir3(), `backend-developer-cli-${stamp}.jsonl`),
+    join15(process.env.RUNNER_TEMP || tmpdir3(), `backend-developer-cli-${stamp}.jsonl`),
     redact,
     consoleLogger
   );
+  const clientReady = recording ? Promise.resolve(replayClient(recording.messages)) : createModelClient(modelAccess);
+  clientReady.catch(() => {
+  });
   const toolbox = await createToolbox({
     workspace,
     tools: recording ? recording.tools : tools.offered,
+    extraTools: extra.tools,
     readOnlyRoots: agent.referenceRoots,
     sandbox: values.sandbox,
     env: process.env,
-    log: (m2) => console.error(m2)
+    log: (m2) => console.error(m2),
+    webSearch: recording ? { unavailable: "a replay does not search the web" } : webSearchBackend(provider, model, clientReady)
   });
   const cancel = new AbortController();
   process.once("SIGINT", () => cancel.abort(new Error("interrupted (SIGINT)")));
   console.error(
     `${recording ? "Replaying" : "Running"} /${agent.name} (${model.id}) on ${workspace}, branch ${branch}; Bash sandbox: ${toolbox.sandboxInfo}`
   );
-  let client;
-  if (recording) client = replayClient(recording.messages);
-  else client = await createModelClient(modelAccess);
+  const client = await clientReady;
   const result = await runSession({
     client,
     agent,
     model,
     toolbox,
     workspace,
-    repoFullName: basename3(workspace),
+    repoFullName: basename4(workspace),
     branch,
     startSha,
     task: {
@@ -52360,6 +53324,7 @@ async function main(argv) {
     },
     signal: cancel.signal,
     transcript,
+    skills: extra.skills,
     onEvent: (e) => {
       if (e.type === "tool")
         console.error(`  ${e.name} ${JSON.stringify(e.input).slice(0, 100)}${e.result.isError ? " (error)" : ""}`);
@@ -52375,6 +53340,10 @@ async function main(argv) {
     identity,
     transcript
   });
+  return reportEnd({ status, result, branch, transcript, recording, client, diffSha256 });
+}
+function reportEnd(o2) {
+  const { status, result, branch, transcript, recording, client, diffSha256 } = o2;
   console.log(formatStatus(status));
   console.error(`
 ${figuresLine({ ...result })}`);

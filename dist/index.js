@@ -51,10 +51,10 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 var require_tunnel = __commonJS({
   "node_modules/tunnel/lib/tunnel.js"(exports2) {
     "use strict";
-    var net2 = __require("net");
+    var net3 = __require("net");
     var tls = __require("tls");
-    var http = __require("http");
-    var https = __require("https");
+    var http2 = __require("http");
+    var https2 = __require("https");
     var events = __require("events");
     var assert = __require("assert");
     var util2 = __require("util");
@@ -64,24 +64,24 @@ var require_tunnel = __commonJS({
     exports2.httpsOverHttps = httpsOverHttps;
     function httpOverHttp(options2) {
       var agent = new TunnelingAgent(options2);
-      agent.request = http.request;
+      agent.request = http2.request;
       return agent;
     }
     function httpsOverHttp(options2) {
       var agent = new TunnelingAgent(options2);
-      agent.request = http.request;
+      agent.request = http2.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
     }
     function httpOverHttps(options2) {
       var agent = new TunnelingAgent(options2);
-      agent.request = https.request;
+      agent.request = https2.request;
       return agent;
     }
     function httpsOverHttps(options2) {
       var agent = new TunnelingAgent(options2);
-      agent.request = https.request;
+      agent.request = https2.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
@@ -90,7 +90,7 @@ var require_tunnel = __commonJS({
       var self2 = this;
       self2.options = options2 || {};
       self2.proxyOptions = self2.options.proxy || {};
-      self2.maxSockets = self2.options.maxSockets || http.Agent.defaultMaxSockets;
+      self2.maxSockets = self2.options.maxSockets || http2.Agent.defaultMaxSockets;
       self2.requests = [];
       self2.sockets = [];
       self2.on("free", function onFree(socket, host, port, localAddress) {
@@ -978,7 +978,7 @@ var require_util = __commonJS({
     var { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols();
     var { IncomingMessage } = __require("node:http");
     var stream2 = __require("node:stream");
-    var net2 = __require("node:net");
+    var net3 = __require("node:net");
     var { Blob: Blob2 } = __require("node:buffer");
     var nodeUtil = __require("node:util");
     var { stringify: stringify2 } = __require("node:querystring");
@@ -1025,16 +1025,16 @@ var require_util = __commonJS({
     function isStream(obj2) {
       return obj2 && typeof obj2 === "object" && typeof obj2.pipe === "function" && typeof obj2.on === "function";
     }
-    function isBlobLike2(object) {
-      if (object === null) {
+    function isBlobLike2(object2) {
+      if (object2 === null) {
         return false;
-      } else if (object instanceof Blob2) {
+      } else if (object2 instanceof Blob2) {
         return true;
-      } else if (typeof object !== "object") {
+      } else if (typeof object2 !== "object") {
         return false;
       } else {
-        const sTag = object[Symbol.toStringTag];
-        return (sTag === "Blob" || sTag === "File") && ("stream" in object && typeof object.stream === "function" || "arrayBuffer" in object && typeof object.arrayBuffer === "function");
+        const sTag = object2[Symbol.toStringTag];
+        return (sTag === "Blob" || sTag === "File") && ("stream" in object2 && typeof object2.stream === "function" || "arrayBuffer" in object2 && typeof object2.arrayBuffer === "function");
       }
     }
     function buildURL(url, queryParams) {
@@ -1123,7 +1123,7 @@ var require_util = __commonJS({
       }
       assert(typeof host === "string");
       const servername = getHostname(host);
-      if (net2.isIP(servername)) {
+      if (net3.isIP(servername)) {
         return "";
       }
       return servername;
@@ -1316,8 +1316,8 @@ var require_util = __commonJS({
         }
       );
     }
-    function isFormDataLike(object) {
-      return object && typeof object === "object" && typeof object.append === "function" && typeof object.delete === "function" && typeof object.get === "function" && typeof object.getAll === "function" && typeof object.has === "function" && typeof object.set === "function" && object[Symbol.toStringTag] === "FormData";
+    function isFormDataLike(object2) {
+      return object2 && typeof object2 === "object" && typeof object2.append === "function" && typeof object2.delete === "function" && typeof object2.get === "function" && typeof object2.getAll === "function" && typeof object2.has === "function" && typeof object2.set === "function" && object2[Symbol.toStringTag] === "FormData";
     }
     function addAbortListener(signal, listener) {
       if ("addEventListener" in signal) {
@@ -1395,10 +1395,10 @@ var require_util = __commonJS({
       }
       obj2[kListeners] = null;
     }
-    function errorRequest2(client, request3, err) {
+    function errorRequest2(client, request4, err) {
       try {
-        request3.onError(err);
-        assert(request3.aborted);
+        request4.onError(err);
+        assert(request4.aborted);
       } catch (err2) {
         client.emit("error", err2);
       }
@@ -1972,7 +1972,7 @@ var require_request = __commonJS({
         return this;
       }
     };
-    function processHeader(request3, key, val) {
+    function processHeader(request4, key, val) {
       if (val && (typeof val === "object" && !Array.isArray(val))) {
         throw new InvalidArgumentError(`invalid ${key} header`);
       } else if (val === void 0) {
@@ -2019,24 +2019,24 @@ var require_request = __commonJS({
         }
       }
       if (headerName === "host") {
-        if (request3.host !== null) {
+        if (request4.host !== null) {
           throw new InvalidArgumentError("duplicate host header");
         }
         if (typeof val !== "string") {
           throw new InvalidArgumentError("invalid host header");
         }
-        request3.host = val;
+        request4.host = val;
       } else if (headerName === "content-length") {
-        if (request3.contentLength !== null) {
+        if (request4.contentLength !== null) {
           throw new InvalidArgumentError("duplicate content-length header");
         }
-        request3.contentLength = parseInt(val, 10);
-        if (!Number.isFinite(request3.contentLength)) {
+        request4.contentLength = parseInt(val, 10);
+        if (!Number.isFinite(request4.contentLength)) {
           throw new InvalidArgumentError("invalid content-length header");
         }
-      } else if (request3.contentType === null && headerName === "content-type") {
-        request3.contentType = val;
-        request3.headers.push(key, val);
+      } else if (request4.contentType === null && headerName === "content-type") {
+        request4.contentType = val;
+        request4.headers.push(key, val);
       } else if (headerName === "transfer-encoding" || headerName === "keep-alive" || headerName === "upgrade") {
         throw new InvalidArgumentError(`invalid ${headerName} header`);
       } else if (headerName === "connection") {
@@ -2045,12 +2045,12 @@ var require_request = __commonJS({
           throw new InvalidArgumentError("invalid connection header");
         }
         if (value === "close") {
-          request3.reset = true;
+          request4.reset = true;
         }
       } else if (headerName === "expect") {
         throw new NotSupportedError("expect header not supported");
       } else {
-        request3.headers.push(key, val);
+        request4.headers.push(key, val);
       }
     }
     module2.exports = Request;
@@ -2524,7 +2524,7 @@ var require_timers = __commonJS({
 var require_connect = __commonJS({
   "node_modules/undici/lib/core/connect.js"(exports2, module2) {
     "use strict";
-    var net2 = __require("node:net");
+    var net3 = __require("node:net");
     var assert = __require("node:assert");
     var util2 = require_util();
     var { InvalidArgumentError, ConnectTimeoutError } = require_errors();
@@ -2620,7 +2620,7 @@ var require_connect = __commonJS({
         } else {
           assert(!httpSocket, "httpSocket can only be sent on TLS update");
           port = port || 80;
-          socket = net2.connect({
+          socket = net3.connect({
             highWaterMark: 64 * 1024,
             // Same as nodejs fs streams.
             ...options2,
@@ -3325,21 +3325,21 @@ var require_data_url = __commonJS({
     var HTTP_QUOTED_STRING_TOKENS = /^[\u0009\u0020-\u007E\u0080-\u00FF]+$/;
     function dataURLProcessor(dataURL) {
       assert(dataURL.protocol === "data:");
-      let input = URLSerializer(dataURL, true);
-      input = input.slice(5);
+      let input5 = URLSerializer(dataURL, true);
+      input5 = input5.slice(5);
       const position = { position: 0 };
       let mimeType = collectASequenceOfCodePointsFast(
         ",",
-        input,
+        input5,
         position
       );
       const mimeTypeLength = mimeType.length;
       mimeType = removeASCIIWhitespace(mimeType, true, true);
-      if (position.position >= input.length) {
+      if (position.position >= input5.length) {
         return "failure";
       }
       position.position++;
-      const encodedBody = input.slice(mimeTypeLength + 1);
+      const encodedBody = input5.slice(mimeTypeLength + 1);
       let body = stringPercentDecode(encodedBody);
       if (/;(\u0020){0,}base64$/i.test(mimeType)) {
         const stringBody = isomorphicDecode(body);
@@ -3372,26 +3372,26 @@ var require_data_url = __commonJS({
       }
       return serialized;
     }
-    function collectASequenceOfCodePoints(condition, input, position) {
+    function collectASequenceOfCodePoints(condition, input5, position) {
       let result = "";
-      while (position.position < input.length && condition(input[position.position])) {
-        result += input[position.position];
+      while (position.position < input5.length && condition(input5[position.position])) {
+        result += input5[position.position];
         position.position++;
       }
       return result;
     }
-    function collectASequenceOfCodePointsFast(char, input, position) {
-      const idx = input.indexOf(char, position.position);
+    function collectASequenceOfCodePointsFast(char, input5, position) {
+      const idx = input5.indexOf(char, position.position);
       const start = position.position;
       if (idx === -1) {
-        position.position = input.length;
-        return input.slice(start);
+        position.position = input5.length;
+        return input5.slice(start);
       }
       position.position = idx;
-      return input.slice(start, position.position);
+      return input5.slice(start, position.position);
     }
-    function stringPercentDecode(input) {
-      const bytes2 = encoder2.encode(input);
+    function stringPercentDecode(input5) {
+      const bytes2 = encoder2.encode(input5);
       return percentDecode(bytes2);
     }
     function isHexCharByte(byte) {
@@ -3403,41 +3403,41 @@ var require_data_url = __commonJS({
         byte >= 48 && byte <= 57 ? byte - 48 : (byte & 223) - 55
       );
     }
-    function percentDecode(input) {
-      const length = input.length;
+    function percentDecode(input5) {
+      const length = input5.length;
       const output = new Uint8Array(length);
       let j3 = 0;
       for (let i = 0; i < length; ++i) {
-        const byte = input[i];
+        const byte = input5[i];
         if (byte !== 37) {
           output[j3++] = byte;
-        } else if (byte === 37 && !(isHexCharByte(input[i + 1]) && isHexCharByte(input[i + 2]))) {
+        } else if (byte === 37 && !(isHexCharByte(input5[i + 1]) && isHexCharByte(input5[i + 2]))) {
           output[j3++] = 37;
         } else {
-          output[j3++] = hexByteToNumber(input[i + 1]) << 4 | hexByteToNumber(input[i + 2]);
+          output[j3++] = hexByteToNumber(input5[i + 1]) << 4 | hexByteToNumber(input5[i + 2]);
           i += 2;
         }
       }
       return length === j3 ? output : output.subarray(0, j3);
     }
-    function parseMIMEType(input) {
-      input = removeHTTPWhitespace(input, true, true);
+    function parseMIMEType(input5) {
+      input5 = removeHTTPWhitespace(input5, true, true);
       const position = { position: 0 };
       const type = collectASequenceOfCodePointsFast(
         "/",
-        input,
+        input5,
         position
       );
       if (type.length === 0 || !HTTP_TOKEN_CODEPOINTS.test(type)) {
         return "failure";
       }
-      if (position.position > input.length) {
+      if (position.position > input5.length) {
         return "failure";
       }
       position.position++;
       let subtype = collectASequenceOfCodePointsFast(
         ";",
-        input,
+        input5,
         position
       );
       subtype = removeHTTPWhitespace(subtype, false, true);
@@ -3454,41 +3454,41 @@ var require_data_url = __commonJS({
         // https://mimesniff.spec.whatwg.org/#mime-type-essence
         essence: `${typeLowercase}/${subtypeLowercase}`
       };
-      while (position.position < input.length) {
+      while (position.position < input5.length) {
         position.position++;
         collectASequenceOfCodePoints(
           // https://fetch.spec.whatwg.org/#http-whitespace
           (char) => HTTP_WHITESPACE_REGEX.test(char),
-          input,
+          input5,
           position
         );
         let parameterName = collectASequenceOfCodePoints(
           (char) => char !== ";" && char !== "=",
-          input,
+          input5,
           position
         );
         parameterName = parameterName.toLowerCase();
-        if (position.position < input.length) {
-          if (input[position.position] === ";") {
+        if (position.position < input5.length) {
+          if (input5[position.position] === ";") {
             continue;
           }
           position.position++;
         }
-        if (position.position > input.length) {
+        if (position.position > input5.length) {
           break;
         }
         let parameterValue = null;
-        if (input[position.position] === '"') {
-          parameterValue = collectAnHTTPQuotedString(input, position, true);
+        if (input5[position.position] === '"') {
+          parameterValue = collectAnHTTPQuotedString(input5, position, true);
           collectASequenceOfCodePointsFast(
             ";",
-            input,
+            input5,
             position
           );
         } else {
           parameterValue = collectASequenceOfCodePointsFast(
             ";",
-            input,
+            input5,
             position
           );
           parameterValue = removeHTTPWhitespace(parameterValue, false, true);
@@ -3522,28 +3522,28 @@ var require_data_url = __commonJS({
       const buffer = Buffer.from(data, "base64");
       return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     }
-    function collectAnHTTPQuotedString(input, position, extractValue) {
+    function collectAnHTTPQuotedString(input5, position, extractValue) {
       const positionStart = position.position;
       let value = "";
-      assert(input[position.position] === '"');
+      assert(input5[position.position] === '"');
       position.position++;
       while (true) {
         value += collectASequenceOfCodePoints(
           (char) => char !== '"' && char !== "\\",
-          input,
+          input5,
           position
         );
-        if (position.position >= input.length) {
+        if (position.position >= input5.length) {
           break;
         }
-        const quoteOrBackslash = input[position.position];
+        const quoteOrBackslash = input5[position.position];
         position.position++;
         if (quoteOrBackslash === "\\") {
-          if (position.position >= input.length) {
+          if (position.position >= input5.length) {
             value += "\\";
             break;
           }
-          value += input[position.position];
+          value += input5[position.position];
           position.position++;
         } else {
           assert(quoteOrBackslash === '"');
@@ -3553,7 +3553,7 @@ var require_data_url = __commonJS({
       if (extractValue) {
         return value;
       }
-      return input.slice(positionStart, position.position);
+      return input5.slice(positionStart, position.position);
     }
     function serializeAMimeType(mimeType) {
       assert(mimeType !== "failure");
@@ -3595,10 +3595,10 @@ var require_data_url = __commonJS({
       }
       return lead === 0 && trail === str2.length - 1 ? str2 : str2.slice(lead, trail + 1);
     }
-    function isomorphicDecode(input) {
-      const length = input.length;
+    function isomorphicDecode(input5) {
+      const length = input5.length;
       if ((2 << 15) - 1 > length) {
-        return String.fromCharCode.apply(null, input);
+        return String.fromCharCode.apply(null, input5);
       }
       let result = "";
       let i = 0;
@@ -3607,7 +3607,7 @@ var require_data_url = __commonJS({
         if (i + addition > length) {
           addition = length - i;
         }
-        result += String.fromCharCode.apply(null, input.subarray(i, i += addition));
+        result += String.fromCharCode.apply(null, input5.subarray(i, i += addition));
       }
       return result;
     }
@@ -4089,7 +4089,7 @@ var require_util2 = __commonJS({
   "node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
     var { Transform } = __require("node:stream");
-    var zlib = __require("node:zlib");
+    var zlib2 = __require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
     var { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = require_data_url();
@@ -4140,18 +4140,18 @@ var require_util2 = __commonJS({
     function normalizeBinaryStringToUtf8(value) {
       return Buffer.from(value, "binary").toString("utf8");
     }
-    function requestCurrentURL(request3) {
-      return request3.urlList[request3.urlList.length - 1];
+    function requestCurrentURL(request4) {
+      return request4.urlList[request4.urlList.length - 1];
     }
-    function requestBadPort(request3) {
-      const url = requestCurrentURL(request3);
+    function requestBadPort(request4) {
+      const url = requestCurrentURL(request4);
       if (urlIsHttpHttpsScheme(url) && badPortsSet.has(url.port)) {
         return "blocked";
       }
       return "allowed";
     }
-    function isErrorLike(object) {
-      return object instanceof Error || (object?.constructor?.name === "Error" || object?.constructor?.name === "DOMException");
+    function isErrorLike(object2) {
+      return object2 instanceof Error || (object2?.constructor?.name === "Error" || object2?.constructor?.name === "DOMException");
     }
     function isValidReasonPhrase(statusText) {
       for (let i = 0; i < statusText.length; ++i) {
@@ -4168,7 +4168,7 @@ var require_util2 = __commonJS({
     function isValidHeaderValue(potentialValue) {
       return (potentialValue[0] === "	" || potentialValue[0] === " " || potentialValue[potentialValue.length - 1] === "	" || potentialValue[potentialValue.length - 1] === " " || potentialValue.includes("\n") || potentialValue.includes("\r") || potentialValue.includes("\0")) === false;
     }
-    function setRequestReferrerPolicyOnRedirect(request3, actualResponse) {
+    function setRequestReferrerPolicyOnRedirect(request4, actualResponse) {
       const { headersList } = actualResponse;
       const policyHeader = (headersList.get("referrer-policy", true) ?? "").split(",");
       let policy = "";
@@ -4182,7 +4182,7 @@ var require_util2 = __commonJS({
         }
       }
       if (policy !== "") {
-        request3.referrerPolicy = policy;
+        request4.referrerPolicy = policy;
       }
     }
     function crossOriginResourcePolicyCheck() {
@@ -4199,33 +4199,33 @@ var require_util2 = __commonJS({
       header = httpRequest.mode;
       httpRequest.headersList.set("sec-fetch-mode", header, true);
     }
-    function appendRequestOriginHeader(request3) {
-      let serializedOrigin = request3.origin;
+    function appendRequestOriginHeader(request4) {
+      let serializedOrigin = request4.origin;
       if (serializedOrigin === "client" || serializedOrigin === void 0) {
         return;
       }
-      if (request3.responseTainting === "cors" || request3.mode === "websocket") {
-        request3.headersList.append("origin", serializedOrigin, true);
-      } else if (request3.method !== "GET" && request3.method !== "HEAD") {
-        switch (request3.referrerPolicy) {
+      if (request4.responseTainting === "cors" || request4.mode === "websocket") {
+        request4.headersList.append("origin", serializedOrigin, true);
+      } else if (request4.method !== "GET" && request4.method !== "HEAD") {
+        switch (request4.referrerPolicy) {
           case "no-referrer":
             serializedOrigin = null;
             break;
           case "no-referrer-when-downgrade":
           case "strict-origin":
           case "strict-origin-when-cross-origin":
-            if (request3.origin && urlHasHttpsScheme(request3.origin) && !urlHasHttpsScheme(requestCurrentURL(request3))) {
+            if (request4.origin && urlHasHttpsScheme(request4.origin) && !urlHasHttpsScheme(requestCurrentURL(request4))) {
               serializedOrigin = null;
             }
             break;
           case "same-origin":
-            if (!sameOrigin(request3, requestCurrentURL(request3))) {
+            if (!sameOrigin(request4, requestCurrentURL(request4))) {
               serializedOrigin = null;
             }
             break;
           default:
         }
-        request3.headersList.append("origin", serializedOrigin, true);
+        request4.headersList.append("origin", serializedOrigin, true);
       }
     }
     function coarsenTime(timestamp, crossOriginIsolatedCapability) {
@@ -4279,26 +4279,26 @@ var require_util2 = __commonJS({
         referrerPolicy: policyContainer.referrerPolicy
       };
     }
-    function determineRequestsReferrer(request3) {
-      const policy = request3.referrerPolicy;
+    function determineRequestsReferrer(request4) {
+      const policy = request4.referrerPolicy;
       assert(policy);
       let referrerSource = null;
-      if (request3.referrer === "client") {
+      if (request4.referrer === "client") {
         const globalOrigin = getGlobalOrigin();
         if (!globalOrigin || globalOrigin.origin === "null") {
           return "no-referrer";
         }
         referrerSource = new URL(globalOrigin);
-      } else if (request3.referrer instanceof URL) {
-        referrerSource = request3.referrer;
+      } else if (request4.referrer instanceof URL) {
+        referrerSource = request4.referrer;
       }
       let referrerURL = stripURLForReferrer(referrerSource);
       const referrerOrigin = stripURLForReferrer(referrerSource, true);
       if (referrerURL.toString().length > 4096) {
         referrerURL = referrerOrigin;
       }
-      const areSameOrigin = sameOrigin(request3, referrerURL);
-      const isNonPotentiallyTrustWorthy = isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(request3.url);
+      const areSameOrigin = sameOrigin(request4, referrerURL);
+      const isNonPotentiallyTrustWorthy = isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(request4.url);
       switch (policy) {
         case "origin":
           return referrerOrigin != null ? referrerOrigin : stripURLForReferrer(referrerSource, true);
@@ -4309,7 +4309,7 @@ var require_util2 = __commonJS({
         case "origin-when-cross-origin":
           return areSameOrigin ? referrerURL : referrerOrigin;
         case "strict-origin-when-cross-origin": {
-          const currentURL = requestCurrentURL(request3);
+          const currentURL = requestCurrentURL(request4);
           if (sameOrigin(referrerURL, currentURL)) {
             return referrerURL;
           }
@@ -4470,7 +4470,7 @@ var require_util2 = __commonJS({
       }
       return true;
     }
-    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request3) {
+    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request4) {
     }
     function sameOrigin(A3, B3) {
       if (A3.origin === B3.origin && A3.origin === "null") {
@@ -4576,7 +4576,7 @@ var require_util2 = __commonJS({
         return new FastIterableIterator(target, kind);
       };
     }
-    function iteratorMixin(name, object, kInternalIterator, keyIndex = 0, valueIndex = 1) {
+    function iteratorMixin(name, object2, kInternalIterator, keyIndex = 0, valueIndex = 1) {
       const makeIterator = createIterator(name, kInternalIterator, keyIndex, valueIndex);
       const properties = {
         keys: {
@@ -4584,7 +4584,7 @@ var require_util2 = __commonJS({
           enumerable: true,
           configurable: true,
           value: function keys() {
-            webidl.brandCheck(this, object);
+            webidl.brandCheck(this, object2);
             return makeIterator(this, "key");
           }
         },
@@ -4593,7 +4593,7 @@ var require_util2 = __commonJS({
           enumerable: true,
           configurable: true,
           value: function values() {
-            webidl.brandCheck(this, object);
+            webidl.brandCheck(this, object2);
             return makeIterator(this, "value");
           }
         },
@@ -4602,7 +4602,7 @@ var require_util2 = __commonJS({
           enumerable: true,
           configurable: true,
           value: function entries() {
-            webidl.brandCheck(this, object);
+            webidl.brandCheck(this, object2);
             return makeIterator(this, "key+value");
           }
         },
@@ -4611,7 +4611,7 @@ var require_util2 = __commonJS({
           enumerable: true,
           configurable: true,
           value: function forEach(callbackfn, thisArg = globalThis) {
-            webidl.brandCheck(this, object);
+            webidl.brandCheck(this, object2);
             webidl.argumentLengthCheck(arguments, 1, `${name}.forEach`);
             if (typeof callbackfn !== "function") {
               throw new TypeError(
@@ -4624,7 +4624,7 @@ var require_util2 = __commonJS({
           }
         }
       };
-      return Object.defineProperties(object.prototype, {
+      return Object.defineProperties(object2.prototype, {
         ...properties,
         [Symbol.iterator]: {
           writable: true,
@@ -4664,9 +4664,9 @@ var require_util2 = __commonJS({
       }
     }
     var invalidIsomorphicEncodeValueRegex = /[^\x00-\xFF]/;
-    function isomorphicEncode(input) {
-      assert(!invalidIsomorphicEncodeValueRegex.test(input));
-      return input;
+    function isomorphicEncode(input5) {
+      assert(!invalidIsomorphicEncodeValueRegex.test(input5));
+      return input5;
     }
     async function readAllBytes(reader) {
       const bytes2 = [];
@@ -4789,7 +4789,7 @@ var require_util2 = __commonJS({
             callback();
             return;
           }
-          this._inflateStream = (chunk[0] & 15) === 8 ? zlib.createInflate(this.#zlibOptions) : zlib.createInflateRaw(this.#zlibOptions);
+          this._inflateStream = (chunk[0] & 15) === 8 ? zlib2.createInflate(this.#zlibOptions) : zlib2.createInflateRaw(this.#zlibOptions);
           this._inflateStream.on("data", this.push.bind(this));
           this._inflateStream.on("end", () => this.push(null));
           this._inflateStream.on("error", (err) => this.destroy(err));
@@ -4804,7 +4804,7 @@ var require_util2 = __commonJS({
         callback();
       }
     };
-    function createInflate(zlibOptions) {
+    function createInflate2(zlibOptions) {
       return new InflateStream(zlibOptions);
     }
     function extractMimeType(headers) {
@@ -4837,27 +4837,27 @@ var require_util2 = __commonJS({
       return mimeType;
     }
     function gettingDecodingSplitting(value) {
-      const input = value;
+      const input5 = value;
       const position = { position: 0 };
       const values = [];
       let temporaryValue = "";
-      while (position.position < input.length) {
+      while (position.position < input5.length) {
         temporaryValue += collectASequenceOfCodePoints(
           (char) => char !== '"' && char !== ",",
-          input,
+          input5,
           position
         );
-        if (position.position < input.length) {
-          if (input.charCodeAt(position.position) === 34) {
+        if (position.position < input5.length) {
+          if (input5.charCodeAt(position.position) === 34) {
             temporaryValue += collectAnHTTPQuotedString(
-              input,
+              input5,
               position
             );
-            if (position.position < input.length) {
+            if (position.position < input5.length) {
               continue;
             }
           } else {
-            assert(input.charCodeAt(position.position) === 44);
+            assert(input5.charCodeAt(position.position) === 44);
             position.position++;
           }
         }
@@ -4945,7 +4945,7 @@ var require_util2 = __commonJS({
       simpleRangeHeaderValue,
       buildContentRange,
       parseMetadata,
-      createInflate,
+      createInflate: createInflate2,
       extractMimeType,
       getDecodeSplit,
       utf8DecodeBytes,
@@ -5024,8 +5024,8 @@ var require_file = __commonJS({
       }
     };
     webidl.converters.Blob = webidl.interfaceConverter(Blob2);
-    function isFileLike2(object) {
-      return object instanceof File2 || object && (typeof object.stream === "function" || typeof object.arrayBuffer === "function") && object[Symbol.toStringTag] === "File";
+    function isFileLike2(object2) {
+      return object2 instanceof File2 || object2 && (typeof object2.stream === "function" || typeof object2.arrayBuffer === "function") && object2[Symbol.toStringTag] === "File";
     }
     module2.exports = { FileLike, isFileLike: isFileLike2 };
   }
@@ -5215,7 +5215,7 @@ var require_formdata_parser = __commonJS({
       }
       return true;
     }
-    function multipartFormDataParser(input, mimeType) {
+    function multipartFormDataParser(input5, mimeType) {
       assert(mimeType !== "failure" && mimeType.essence === "multipart/form-data");
       const boundaryString = mimeType.parameters.get("boundary");
       if (boundaryString === void 0) {
@@ -5224,30 +5224,30 @@ var require_formdata_parser = __commonJS({
       const boundary = Buffer.from(`--${boundaryString}`, "utf8");
       const entryList = [];
       const position = { position: 0 };
-      while (input[position.position] === 13 && input[position.position + 1] === 10) {
+      while (input5[position.position] === 13 && input5[position.position + 1] === 10) {
         position.position += 2;
       }
-      let trailing = input.length;
-      while (input[trailing - 1] === 10 && input[trailing - 2] === 13) {
+      let trailing = input5.length;
+      while (input5[trailing - 1] === 10 && input5[trailing - 2] === 13) {
         trailing -= 2;
       }
-      if (trailing !== input.length) {
-        input = input.subarray(0, trailing);
+      if (trailing !== input5.length) {
+        input5 = input5.subarray(0, trailing);
       }
       while (true) {
-        if (input.subarray(position.position, position.position + boundary.length).equals(boundary)) {
+        if (input5.subarray(position.position, position.position + boundary.length).equals(boundary)) {
           position.position += boundary.length;
         } else {
           return "failure";
         }
-        if (position.position === input.length - 2 && bufferStartsWith(input, dd, position) || position.position === input.length - 4 && bufferStartsWith(input, ddcrlf, position)) {
+        if (position.position === input5.length - 2 && bufferStartsWith(input5, dd, position) || position.position === input5.length - 4 && bufferStartsWith(input5, ddcrlf, position)) {
           return entryList;
         }
-        if (input[position.position] !== 13 || input[position.position + 1] !== 10) {
+        if (input5[position.position] !== 13 || input5[position.position + 1] !== 10) {
           return "failure";
         }
         position.position += 2;
-        const result = parseMultipartFormDataHeaders(input, position);
+        const result = parseMultipartFormDataHeaders(input5, position);
         if (result === "failure") {
           return "failure";
         }
@@ -5255,17 +5255,17 @@ var require_formdata_parser = __commonJS({
         position.position += 2;
         let body;
         {
-          const boundaryIndex = input.indexOf(boundary.subarray(2), position.position);
+          const boundaryIndex = input5.indexOf(boundary.subarray(2), position.position);
           if (boundaryIndex === -1) {
             return "failure";
           }
-          body = input.subarray(position.position, boundaryIndex - 4);
+          body = input5.subarray(position.position, boundaryIndex - 4);
           position.position += body.length;
           if (encoding === "base64") {
             body = Buffer.from(body.toString(), "base64");
           }
         }
-        if (input[position.position] !== 13 || input[position.position + 1] !== 10) {
+        if (input5[position.position] !== 13 || input5[position.position + 1] !== 10) {
           return "failure";
         } else {
           position.position += 2;
@@ -5285,13 +5285,13 @@ var require_formdata_parser = __commonJS({
         entryList.push(makeEntry(name, value, filename));
       }
     }
-    function parseMultipartFormDataHeaders(input, position) {
+    function parseMultipartFormDataHeaders(input5, position) {
       let name = null;
       let filename = null;
       let contentType = null;
       let encoding = null;
       while (true) {
-        if (input[position.position] === 13 && input[position.position + 1] === 10) {
+        if (input5[position.position] === 13 && input5[position.position + 1] === 10) {
           if (name === null) {
             return "failure";
           }
@@ -5299,44 +5299,44 @@ var require_formdata_parser = __commonJS({
         }
         let headerName = collectASequenceOfBytes(
           (char) => char !== 10 && char !== 13 && char !== 58,
-          input,
+          input5,
           position
         );
         headerName = removeChars(headerName, true, true, (char) => char === 9 || char === 32);
         if (!HTTP_TOKEN_CODEPOINTS.test(headerName.toString())) {
           return "failure";
         }
-        if (input[position.position] !== 58) {
+        if (input5[position.position] !== 58) {
           return "failure";
         }
         position.position++;
         collectASequenceOfBytes(
           (char) => char === 32 || char === 9,
-          input,
+          input5,
           position
         );
         switch (bufferToLowerCasedHeaderName(headerName)) {
           case "content-disposition": {
             name = filename = null;
-            if (!bufferStartsWith(input, formDataNameBuffer, position)) {
+            if (!bufferStartsWith(input5, formDataNameBuffer, position)) {
               return "failure";
             }
             position.position += 17;
-            name = parseMultipartFormDataName(input, position);
+            name = parseMultipartFormDataName(input5, position);
             if (name === null) {
               return "failure";
             }
-            if (bufferStartsWith(input, filenameBuffer, position)) {
+            if (bufferStartsWith(input5, filenameBuffer, position)) {
               let check = position.position + filenameBuffer.length;
-              if (input[check] === 42) {
+              if (input5[check] === 42) {
                 position.position += 1;
                 check += 1;
               }
-              if (input[check] !== 61 || input[check + 1] !== 34) {
+              if (input5[check] !== 61 || input5[check + 1] !== 34) {
                 return "failure";
               }
               position.position += 12;
-              filename = parseMultipartFormDataName(input, position);
+              filename = parseMultipartFormDataName(input5, position);
               if (filename === null) {
                 return "failure";
               }
@@ -5346,7 +5346,7 @@ var require_formdata_parser = __commonJS({
           case "content-type": {
             let headerValue2 = collectASequenceOfBytes(
               (char) => char !== 10 && char !== 13,
-              input,
+              input5,
               position
             );
             headerValue2 = removeChars(headerValue2, false, true, (char) => char === 9 || char === 32);
@@ -5356,7 +5356,7 @@ var require_formdata_parser = __commonJS({
           case "content-transfer-encoding": {
             let headerValue2 = collectASequenceOfBytes(
               (char) => char !== 10 && char !== 13,
-              input,
+              input5,
               position
             );
             headerValue2 = removeChars(headerValue2, false, true, (char) => char === 9 || char === 32);
@@ -5366,26 +5366,26 @@ var require_formdata_parser = __commonJS({
           default: {
             collectASequenceOfBytes(
               (char) => char !== 10 && char !== 13,
-              input,
+              input5,
               position
             );
           }
         }
-        if (input[position.position] !== 13 && input[position.position + 1] !== 10) {
+        if (input5[position.position] !== 13 && input5[position.position + 1] !== 10) {
           return "failure";
         } else {
           position.position += 2;
         }
       }
     }
-    function parseMultipartFormDataName(input, position) {
-      assert(input[position.position - 1] === 34);
+    function parseMultipartFormDataName(input5, position) {
+      assert(input5[position.position - 1] === 34);
       let name = collectASequenceOfBytes(
         (char) => char !== 10 && char !== 13 && char !== 34,
-        input,
+        input5,
         position
       );
-      if (input[position.position] !== 34) {
+      if (input5[position.position] !== 34) {
         return null;
       } else {
         position.position++;
@@ -5393,12 +5393,12 @@ var require_formdata_parser = __commonJS({
       name = new TextDecoder().decode(name).replace(/%0A/ig, "\n").replace(/%0D/ig, "\r").replace(/%22/g, '"');
       return name;
     }
-    function collectASequenceOfBytes(condition, input, position) {
+    function collectASequenceOfBytes(condition, input5, position) {
       let start = position.position;
-      while (start < input.length && condition(input[start])) {
+      while (start < input5.length && condition(input5[start])) {
         ++start;
       }
-      return input.subarray(position.position, position.position = start);
+      return input5.subarray(position.position, position.position = start);
     }
     function removeChars(buf, leading, trailing, predicate) {
       let lead = 0;
@@ -5473,12 +5473,12 @@ var require_body = __commonJS({
         }
       });
     }
-    function extractBody(object, keepalive = false) {
+    function extractBody(object2, keepalive = false) {
       let stream2 = null;
-      if (object instanceof ReadableStream) {
-        stream2 = object;
-      } else if (isBlobLike2(object)) {
-        stream2 = object.stream();
+      if (object2 instanceof ReadableStream) {
+        stream2 = object2;
+      } else if (isBlobLike2(object2)) {
+        stream2 = object2.stream();
       } else {
         stream2 = new ReadableStream({
           async pull(controller) {
@@ -5498,17 +5498,17 @@ var require_body = __commonJS({
       let source = null;
       let length = null;
       let type = null;
-      if (typeof object === "string") {
-        source = object;
+      if (typeof object2 === "string") {
+        source = object2;
         type = "text/plain;charset=UTF-8";
-      } else if (object instanceof URLSearchParams) {
-        source = object.toString();
+      } else if (object2 instanceof URLSearchParams) {
+        source = object2.toString();
         type = "application/x-www-form-urlencoded;charset=UTF-8";
-      } else if (isArrayBuffer(object)) {
-        source = new Uint8Array(object.slice());
-      } else if (ArrayBuffer.isView(object)) {
-        source = new Uint8Array(object.buffer.slice(object.byteOffset, object.byteOffset + object.byteLength));
-      } else if (util2.isFormDataLike(object)) {
+      } else if (isArrayBuffer(object2)) {
+        source = new Uint8Array(object2.slice());
+      } else if (ArrayBuffer.isView(object2)) {
+        source = new Uint8Array(object2.buffer.slice(object2.byteOffset, object2.byteOffset + object2.byteLength));
+      } else if (util2.isFormDataLike(object2)) {
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
 Content-Disposition: form-data`;
@@ -5518,7 +5518,7 @@ Content-Disposition: form-data`;
         const rn2 = new Uint8Array([13, 10]);
         length = 0;
         let hasUnknownSizeValue = false;
-        for (const [name, value] of object) {
+        for (const [name, value] of object2) {
           if (typeof value === "string") {
             const chunk2 = textEncoder.encode(prefix + `; name="${escape2(normalizeLinefeeds(name))}"\r
 \r
@@ -5546,7 +5546,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         if (hasUnknownSizeValue) {
           length = null;
         }
-        source = object;
+        source = object2;
         action = async function* () {
           for (const part of blobParts) {
             if (part.stream) {
@@ -5557,22 +5557,22 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           }
         };
         type = `multipart/form-data; boundary=${boundary}`;
-      } else if (isBlobLike2(object)) {
-        source = object;
-        length = object.size;
-        if (object.type) {
-          type = object.type;
+      } else if (isBlobLike2(object2)) {
+        source = object2;
+        length = object2.size;
+        if (object2.type) {
+          type = object2.type;
         }
-      } else if (typeof object[Symbol.asyncIterator] === "function") {
+      } else if (typeof object2[Symbol.asyncIterator] === "function") {
         if (keepalive) {
           throw new TypeError("keepalive");
         }
-        if (util2.isDisturbed(object) || object.locked) {
+        if (util2.isDisturbed(object2) || object2.locked) {
           throw new TypeError(
             "Response body object should not be disturbed or locked"
           );
         }
-        stream2 = object instanceof ReadableStream ? object : ReadableStreamFrom2(object);
+        stream2 = object2 instanceof ReadableStream ? object2 : ReadableStreamFrom2(object2);
       }
       if (typeof source === "string" || util2.isBuffer(source)) {
         length = Buffer.byteLength(source);
@@ -5581,7 +5581,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         let iterator2;
         stream2 = new ReadableStream({
           async start() {
-            iterator2 = action(object)[Symbol.asyncIterator]();
+            iterator2 = action(object2)[Symbol.asyncIterator]();
           },
           async pull(controller) {
             const { value, done } = await iterator2.next();
@@ -5609,12 +5609,12 @@ Content-Type: ${value.type || "application/octet-stream"}\r
       const body = { stream: stream2, source, length };
       return [body, type];
     }
-    function safelyExtractBody(object, keepalive = false) {
-      if (object instanceof ReadableStream) {
-        assert(!util2.isDisturbed(object), "The body has already been consumed.");
-        assert(!object.locked, "The stream is locked.");
+    function safelyExtractBody(object2, keepalive = false) {
+      if (object2 instanceof ReadableStream) {
+        assert(!util2.isDisturbed(object2), "The body has already been consumed.");
+        assert(!object2.locked, "The stream is locked.");
       }
-      return extractBody(object, keepalive);
+      return extractBody(object2, keepalive);
     }
     function cloneBody(instance, body) {
       const [out1, out2] = body.stream.tee();
@@ -5694,12 +5694,12 @@ Content-Type: ${value.type || "application/octet-stream"}\r
     function mixinBody(prototype) {
       Object.assign(prototype.prototype, bodyMixinMethods(prototype));
     }
-    async function consumeBody(object, convertBytesToJSValue, instance) {
-      webidl.brandCheck(object, instance);
-      if (bodyUnusable(object)) {
+    async function consumeBody(object2, convertBytesToJSValue, instance) {
+      webidl.brandCheck(object2, instance);
+      if (bodyUnusable(object2)) {
         throw new TypeError("Body is unusable: Body has already been read");
       }
-      throwIfAborted2(object[kState]);
+      throwIfAborted2(object2[kState]);
       const promise = createDeferredPromise();
       const errorSteps = (error2) => promise.reject(error2);
       const successSteps = (data) => {
@@ -5709,15 +5709,15 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           errorSteps(e);
         }
       };
-      if (object[kState].body == null) {
+      if (object2[kState].body == null) {
         successSteps(Buffer.allocUnsafe(0));
         return promise.promise;
       }
-      await fullyReadBody(object[kState].body, successSteps, errorSteps);
+      await fullyReadBody(object2[kState].body, successSteps, errorSteps);
       return promise.promise;
     }
-    function bodyUnusable(object) {
-      const body = object[kState].body;
+    function bodyUnusable(object2) {
+      const body = object2[kState].body;
       return body != null && (body.stream.locked || util2.isDisturbed(body.stream));
     }
     function parseJSONFromBytes(bytes2) {
@@ -6039,11 +6039,11 @@ var require_client_h1 = __commonJS({
           util2.destroy(socket, new SocketError("bad response", util2.getSocketInfo(socket)));
           return -1;
         }
-        const request3 = client[kQueue][client[kRunningIdx]];
-        if (!request3) {
+        const request4 = client[kQueue][client[kRunningIdx]];
+        if (!request4) {
           return -1;
         }
-        request3.onResponseStarted();
+        request4.onResponseStarted();
       }
       onHeaderField(buf) {
         const len = this.headers.length;
@@ -6088,9 +6088,9 @@ var require_client_h1 = __commonJS({
         assert(!socket.destroyed);
         assert(!this.paused);
         assert((headers.length & 1) === 0);
-        const request3 = client[kQueue][client[kRunningIdx]];
-        assert(request3);
-        assert(request3.upgrade || request3.method === "CONNECT");
+        const request4 = client[kQueue][client[kRunningIdx]];
+        assert(request4);
+        assert(request4.upgrade || request4.method === "CONNECT");
         this.statusCode = null;
         this.statusText = "";
         this.shouldKeepAlive = null;
@@ -6107,9 +6107,9 @@ var require_client_h1 = __commonJS({
         client[kQueue][client[kRunningIdx]++] = null;
         client.emit("disconnect", client[kUrl], [client], new InformationalError("upgrade"));
         try {
-          request3.onUpgrade(statusCode, headers, socket, statusText);
+          request4.onUpgrade(statusCode, headers, socket, statusText);
         } catch (error2) {
-          util2.errorRequest(client, request3, error2);
+          util2.errorRequest(client, request4, error2);
           util2.destroy(socket, error2);
         }
         client[kResume]();
@@ -6123,8 +6123,8 @@ var require_client_h1 = __commonJS({
           util2.destroy(socket, new SocketError("bad response", util2.getSocketInfo(socket)));
           return -1;
         }
-        const request3 = client[kQueue][client[kRunningIdx]];
-        if (!request3) {
+        const request4 = client[kQueue][client[kRunningIdx]];
+        if (!request4) {
           return -1;
         }
         assert(!this.upgrade);
@@ -6133,23 +6133,23 @@ var require_client_h1 = __commonJS({
           util2.destroy(socket, new SocketError("bad response", util2.getSocketInfo(socket)));
           return -1;
         }
-        if (upgrade && !request3.upgrade) {
+        if (upgrade && !request4.upgrade) {
           util2.destroy(socket, new SocketError("bad upgrade", util2.getSocketInfo(socket)));
           return -1;
         }
         assert(this.timeoutType === TIMEOUT_HEADERS);
         this.statusCode = statusCode;
         this.shouldKeepAlive = shouldKeepAlive || // Override llhttp value which does not allow keepAlive for HEAD.
-        request3.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
+        request4.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
         if (this.statusCode >= 200) {
-          const bodyTimeout = request3.bodyTimeout != null ? request3.bodyTimeout : client[kBodyTimeout];
+          const bodyTimeout = request4.bodyTimeout != null ? request4.bodyTimeout : client[kBodyTimeout];
           this.setTimeout(bodyTimeout, TIMEOUT_BODY);
         } else if (this.timeout) {
           if (this.timeout.refresh) {
             this.timeout.refresh();
           }
         }
-        if (request3.method === "CONNECT") {
+        if (request4.method === "CONNECT") {
           assert(client[kRunning] === 1);
           this.upgrade = true;
           return 2;
@@ -6180,11 +6180,11 @@ var require_client_h1 = __commonJS({
         } else {
           socket[kReset] = true;
         }
-        const pause = request3.onHeaders(statusCode, headers, this.resume, statusText) === false;
-        if (request3.aborted) {
+        const pause = request4.onHeaders(statusCode, headers, this.resume, statusText) === false;
+        if (request4.aborted) {
           return -1;
         }
-        if (request3.method === "HEAD") {
+        if (request4.method === "HEAD") {
           return 1;
         }
         if (statusCode < 200) {
@@ -6201,8 +6201,8 @@ var require_client_h1 = __commonJS({
         if (socket.destroyed) {
           return -1;
         }
-        const request3 = client[kQueue][client[kRunningIdx]];
-        assert(request3);
+        const request4 = client[kQueue][client[kRunningIdx]];
+        assert(request4);
         assert(this.timeoutType === TIMEOUT_BODY);
         if (this.timeout) {
           if (this.timeout.refresh) {
@@ -6215,7 +6215,7 @@ var require_client_h1 = __commonJS({
           return -1;
         }
         this.bytesRead += buf.length;
-        if (request3.onData(buf) === false) {
+        if (request4.onData(buf) === false) {
           return constants3.ERROR.PAUSED;
         }
       }
@@ -6229,8 +6229,8 @@ var require_client_h1 = __commonJS({
         }
         assert(statusCode >= 100);
         assert((this.headers.length & 1) === 0);
-        const request3 = client[kQueue][client[kRunningIdx]];
-        assert(request3);
+        const request4 = client[kQueue][client[kRunningIdx]];
+        assert(request4);
         this.statusCode = null;
         this.statusText = "";
         this.bytesRead = 0;
@@ -6242,11 +6242,11 @@ var require_client_h1 = __commonJS({
         if (statusCode < 200) {
           return;
         }
-        if (request3.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
+        if (request4.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
           util2.destroy(socket, new ResponseContentLengthMismatchError());
           return -1;
         }
-        request3.onComplete(headers);
+        request4.onComplete(headers);
         client[kQueue][client[kRunningIdx]++] = null;
         socket[kSocketUsed] = true;
         if (socket[kWriting]) {
@@ -6344,13 +6344,13 @@ var require_client_h1 = __commonJS({
           assert(client2[kPending] === 0);
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request3 = requests[i];
-            util2.errorRequest(client2, request3, err);
+            const request4 = requests[i];
+            util2.errorRequest(client2, request4, err);
           }
         } else if (client2[kRunning] > 0 && err.code !== "UND_ERR_INFO") {
-          const request3 = client2[kQueue][client2[kRunningIdx]];
+          const request4 = client2[kQueue][client2[kRunningIdx]];
           client2[kQueue][client2[kRunningIdx]++] = null;
-          util2.errorRequest(client2, request3, err);
+          util2.errorRequest(client2, request4, err);
         }
         client2[kPendingIdx] = client2[kRunningIdx];
         assert(client2[kRunning] === 0);
@@ -6380,18 +6380,18 @@ var require_client_h1 = __commonJS({
         get destroyed() {
           return socket.destroyed;
         },
-        busy(request3) {
+        busy(request4) {
           if (socket[kWriting] || socket[kReset] || socket[kBlocking] || socket[kIdleSocketValidation] === 1) {
             return true;
           }
-          if (request3) {
-            if (client[kRunning] > 0 && !request3.idempotent) {
+          if (request4) {
+            if (client[kRunning] > 0 && !request4.idempotent) {
               return true;
             }
-            if (client[kRunning] > 0 && (request3.upgrade || request3.method === "CONNECT")) {
+            if (client[kRunning] > 0 && (request4.upgrade || request4.method === "CONNECT")) {
               return true;
             }
-            if (client[kRunning] > 0 && util2.bodyLength(request3.body) !== 0 && (util2.isStream(request3.body) || util2.isAsyncIterable(request3.body) || util2.isFormDataLike(request3.body))) {
+            if (client[kRunning] > 0 && util2.bodyLength(request4.body) !== 0 && (util2.isStream(request4.body) || util2.isAsyncIterable(request4.body) || util2.isFormDataLike(request4.body))) {
               return true;
             }
           }
@@ -6457,8 +6457,8 @@ var require_client_h1 = __commonJS({
           }
         } else if (client[kRunning] > 0 && socket[kParser].statusCode < 200) {
           if (socket[kParser].timeoutType !== TIMEOUT_HEADERS) {
-            const request3 = client[kQueue][client[kRunningIdx]];
-            const headersTimeout = request3.headersTimeout != null ? request3.headersTimeout : client[kHeadersTimeout];
+            const request4 = client[kQueue][client[kRunningIdx]];
+            const headersTimeout = request4.headersTimeout != null ? request4.headersTimeout : client[kHeadersTimeout];
             socket[kParser].setTimeout(headersTimeout, TIMEOUT_HEADERS);
           }
         }
@@ -6467,26 +6467,26 @@ var require_client_h1 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH1(client, request3) {
-      const { method, path: path15, host, upgrade, blocking, reset } = request3;
-      let { body, headers, contentLength } = request3;
+    function writeH1(client, request4) {
+      const { method, path: path15, host, upgrade, blocking, reset } = request4;
+      let { body, headers, contentLength } = request4;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util2.isFormDataLike(body)) {
         if (!extractBody) {
           extractBody = require_body().extractBody;
         }
         const [bodyStream, contentType] = extractBody(body);
-        if (request3.contentType == null) {
+        if (request4.contentType == null) {
           headers.push("content-type", contentType);
         }
         body = bodyStream.stream;
         contentLength = bodyStream.length;
-      } else if (util2.isBlobLike(body) && request3.contentType == null) {
+      } else if (util2.isBlobLike(body) && request4.contentType == null) {
         const contentType = body.type;
         if (contentType) {
           const contentTypeValue = `${contentType}`;
           if (!util2.isValidHeaderValue(contentTypeValue)) {
-            util2.errorRequest(client, request3, new InvalidArgumentError("invalid content-type header"));
+            util2.errorRequest(client, request4, new InvalidArgumentError("invalid content-type header"));
             return false;
           }
           headers.push("content-type", contentTypeValue);
@@ -6498,14 +6498,14 @@ var require_client_h1 = __commonJS({
       const bodyLength = util2.bodyLength(body);
       contentLength = bodyLength ?? contentLength;
       if (contentLength === null) {
-        contentLength = request3.contentLength;
+        contentLength = request4.contentLength;
       }
       if (contentLength === 0 && !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request3.contentLength !== null && request3.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request4.contentLength !== null && request4.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util2.errorRequest(client, request3, new RequestContentLengthMismatchError());
+          util2.errorRequest(client, request4, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -6513,25 +6513,25 @@ var require_client_h1 = __commonJS({
       const socket = client[kSocket];
       clearIdleSocketValidation(socket);
       const abort = (error2) => {
-        if (request3.aborted) {
+        if (request4.aborted) {
           return;
         }
-        if (request3.completed) {
-          if (request3.upgrade || request3.method === "CONNECT") {
+        if (request4.completed) {
+          if (request4.upgrade || request4.method === "CONNECT") {
             util2.destroy(socket, new InformationalError("aborted"));
           }
           return;
         }
-        util2.errorRequest(client, request3, error2 || new RequestAbortedError());
+        util2.errorRequest(client, request4, error2 || new RequestAbortedError());
         util2.destroy(body);
         util2.destroy(socket, new InformationalError("aborted"));
       };
       try {
-        request3.onConnect(abort);
+        request4.onConnect(abort);
       } catch (err) {
-        util2.errorRequest(client, request3, err);
+        util2.errorRequest(client, request4, err);
       }
-      if (request3.aborted) {
+      if (request4.aborted) {
         return false;
       }
       if (method === "HEAD") {
@@ -6582,31 +6582,31 @@ upgrade: ${upgrade}\r
         }
       }
       if (channels.sendHeaders.hasSubscribers) {
-        channels.sendHeaders.publish({ request: request3, headers: header, socket });
+        channels.sendHeaders.publish({ request: request4, headers: header, socket });
       }
       if (!body || bodyLength === 0) {
-        writeBuffer(abort, null, client, request3, socket, contentLength, header, expectsPayload);
+        writeBuffer(abort, null, client, request4, socket, contentLength, header, expectsPayload);
       } else if (util2.isBuffer(body)) {
-        writeBuffer(abort, body, client, request3, socket, contentLength, header, expectsPayload);
+        writeBuffer(abort, body, client, request4, socket, contentLength, header, expectsPayload);
       } else if (util2.isBlobLike(body)) {
         if (typeof body.stream === "function") {
-          writeIterable(abort, body.stream(), client, request3, socket, contentLength, header, expectsPayload);
+          writeIterable(abort, body.stream(), client, request4, socket, contentLength, header, expectsPayload);
         } else {
-          writeBlob(abort, body, client, request3, socket, contentLength, header, expectsPayload);
+          writeBlob(abort, body, client, request4, socket, contentLength, header, expectsPayload);
         }
       } else if (util2.isStream(body)) {
-        writeStream(abort, body, client, request3, socket, contentLength, header, expectsPayload);
+        writeStream(abort, body, client, request4, socket, contentLength, header, expectsPayload);
       } else if (util2.isIterable(body)) {
-        writeIterable(abort, body, client, request3, socket, contentLength, header, expectsPayload);
+        writeIterable(abort, body, client, request4, socket, contentLength, header, expectsPayload);
       } else {
         assert(false);
       }
       return true;
     }
-    function writeStream(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
+    function writeStream(abort, body, client, request4, socket, contentLength, header, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       let finished = false;
-      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header });
+      const writer = new AsyncWriter({ abort, socket, request: request4, contentLength, client, expectsPayload, header });
       const onData = function(chunk) {
         if (finished) {
           return;
@@ -6672,7 +6672,7 @@ upgrade: ${upgrade}\r
         setImmediate(onClose);
       }
     }
-    function writeBuffer(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
+    function writeBuffer(abort, body, client, request4, socket, contentLength, header, expectsPayload) {
       try {
         if (!body) {
           if (contentLength === 0) {
@@ -6692,18 +6692,18 @@ upgrade: ${upgrade}\r
 `, "latin1");
           socket.write(body);
           socket.uncork();
-          request3.onBodySent(body);
-          if (!expectsPayload && request3.reset !== false) {
+          request4.onBodySent(body);
+          if (!expectsPayload && request4.reset !== false) {
             socket[kReset] = true;
           }
         }
-        request3.onRequestSent();
+        request4.onRequestSent();
         client[kResume]();
       } catch (err) {
         abort(err);
       }
     }
-    async function writeBlob(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
+    async function writeBlob(abort, body, client, request4, socket, contentLength, header, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -6716,9 +6716,9 @@ upgrade: ${upgrade}\r
 `, "latin1");
         socket.write(buffer);
         socket.uncork();
-        request3.onBodySent(buffer);
-        request3.onRequestSent();
-        if (!expectsPayload && request3.reset !== false) {
+        request4.onBodySent(buffer);
+        request4.onRequestSent();
+        if (!expectsPayload && request4.reset !== false) {
           socket[kReset] = true;
         }
         client[kResume]();
@@ -6726,7 +6726,7 @@ upgrade: ${upgrade}\r
         abort(err);
       }
     }
-    async function writeIterable(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
+    async function writeIterable(abort, body, client, request4, socket, contentLength, header, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -6745,7 +6745,7 @@ upgrade: ${upgrade}\r
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header });
+      const writer = new AsyncWriter({ abort, socket, request: request4, contentLength, client, expectsPayload, header });
       try {
         for await (const chunk of body) {
           if (socket[kError]) {
@@ -6763,9 +6763,9 @@ upgrade: ${upgrade}\r
       }
     }
     var AsyncWriter = class {
-      constructor({ abort, socket, request: request3, contentLength, client, expectsPayload, header }) {
+      constructor({ abort, socket, request: request4, contentLength, client, expectsPayload, header }) {
         this.socket = socket;
-        this.request = request3;
+        this.request = request4;
         this.contentLength = contentLength;
         this.client = client;
         this.bytesWritten = 0;
@@ -6775,7 +6775,7 @@ upgrade: ${upgrade}\r
         socket[kWriting] = true;
       }
       write(chunk) {
-        const { socket, request: request3, contentLength, client, bytesWritten, expectsPayload, header } = this;
+        const { socket, request: request4, contentLength, client, bytesWritten, expectsPayload, header } = this;
         if (socket[kError]) {
           throw socket[kError];
         }
@@ -6794,7 +6794,7 @@ upgrade: ${upgrade}\r
         }
         socket.cork();
         if (bytesWritten === 0) {
-          if (!expectsPayload && request3.reset !== false) {
+          if (!expectsPayload && request4.reset !== false) {
             socket[kReset] = true;
           }
           if (contentLength === null) {
@@ -6814,7 +6814,7 @@ ${len.toString(16)}\r
         this.bytesWritten += len;
         const ret = socket.write(chunk);
         socket.uncork();
-        request3.onBodySent(chunk);
+        request4.onBodySent(chunk);
         if (!ret) {
           if (socket[kParser].timeout && socket[kParser].timeoutType === TIMEOUT_HEADERS) {
             if (socket[kParser].timeout.refresh) {
@@ -6825,8 +6825,8 @@ ${len.toString(16)}\r
         return ret;
       }
       end() {
-        const { socket, contentLength, client, bytesWritten, expectsPayload, header, request: request3 } = this;
-        request3.onRequestSent();
+        const { socket, contentLength, client, bytesWritten, expectsPayload, header, request: request4 } = this;
+        request4.onRequestSent();
         socket[kWriting] = false;
         if (socket[kError]) {
           throw socket[kError];
@@ -6971,8 +6971,8 @@ var require_client_h2 = __commonJS({
           assert(client2[kPending] === 0);
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request3 = requests[i];
-            util2.errorRequest(client2, request3, err);
+            const request4 = requests[i];
+            util2.errorRequest(client2, request4, err);
           }
         }
       });
@@ -7064,9 +7064,9 @@ var require_client_h2 = __commonJS({
       }
       util2.destroy(this[kSocket], err);
       if (client[kRunningIdx] < client[kQueue].length) {
-        const request3 = client[kQueue][client[kRunningIdx]];
+        const request4 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        util2.errorRequest(client, request3, err);
+        util2.errorRequest(client, request4, err);
         client[kPendingIdx] = client[kRunningIdx];
       }
       assert(client[kRunning] === 0);
@@ -7076,12 +7076,12 @@ var require_client_h2 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH2(client, request3) {
+    function writeH2(client, request4) {
       const session = client[kHTTP2Session];
-      const { method, path: path15, host, upgrade, expectContinue, signal, headers: reqHeaders } = request3;
-      let { body } = request3;
+      const { method, path: path15, host, upgrade, expectContinue, signal, headers: reqHeaders } = request4;
+      let { body } = request4;
       if (upgrade) {
-        util2.errorRequest(client, request3, new Error("Upgrade not supported for H2"));
+        util2.errorRequest(client, request4, new Error("Upgrade not supported for H2"));
         return false;
       }
       const headers = {};
@@ -7105,17 +7105,17 @@ var require_client_h2 = __commonJS({
       headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
       const abort = (error2) => {
-        if (request3.aborted) {
+        if (request4.aborted) {
           return;
         }
-        if (request3.completed) {
+        if (request4.completed) {
           if (method === "CONNECT" && stream2 != null) {
             util2.destroy(stream2, error2 || new RequestAbortedError());
           }
           return;
         }
         error2 = error2 || new RequestAbortedError();
-        util2.errorRequest(client, request3, error2);
+        util2.errorRequest(client, request4, error2);
         if (stream2 != null) {
           util2.destroy(stream2, error2);
         }
@@ -7124,11 +7124,11 @@ var require_client_h2 = __commonJS({
         client[kResume]();
       };
       try {
-        request3.onConnect(abort);
+        request4.onConnect(abort);
       } catch (err) {
-        util2.errorRequest(client, request3, err);
+        util2.errorRequest(client, request4, err);
       }
-      if (request3.aborted) {
+      if (request4.aborted) {
         return false;
       }
       if (method === "CONNECT") {
@@ -7138,22 +7138,22 @@ var require_client_h2 = __commonJS({
         const onResponse = (headers2) => {
           upgradeResponseFinished = true;
           stream2.off(errorMonitor, onUpgradeError);
-          request3.onUpgradeResponse(Number(headers2[HTTP2_HEADER_STATUS]), headers2, parseH2ResponseHeaders);
+          request4.onUpgradeResponse(Number(headers2[HTTP2_HEADER_STATUS]), headers2, parseH2ResponseHeaders);
         };
         const onUpgradeError = (error2) => {
           upgradeResponseFinished = true;
           stream2.off("response", onResponse);
-          request3.onUpgradeError(error2);
+          request4.onUpgradeError(error2);
         };
         const onReady = () => {
           try {
-            request3.onUpgrade(null, null, stream2);
+            request4.onUpgrade(null, null, stream2);
           } catch (error2) {
             stream2.off("response", onResponse);
             abort(error2);
             return;
           }
-          if (request3.aborted) {
+          if (request4.aborted) {
             return;
           }
           stream2.off("error", abort);
@@ -7165,10 +7165,10 @@ var require_client_h2 = __commonJS({
         ++session[kOpenStreams];
         onReady();
         stream2.once("close", () => {
-          if (!upgradeResponseFinished && request3.completed) {
+          if (!upgradeResponseFinished && request4.completed) {
             stream2.off("response", onResponse);
             stream2.off(errorMonitor, onUpgradeError);
-            request3.onUpgradeError(new InformationalError(`HTTP/2: "stream error" received - code ${stream2.rstCode}`));
+            request4.onUpgradeError(new InformationalError(`HTTP/2: "stream error" received - code ${stream2.rstCode}`));
           }
           session[kOpenStreams] -= 1;
           if (session[kOpenStreams] === 0) session.unref();
@@ -7190,14 +7190,14 @@ var require_client_h2 = __commonJS({
         contentLength = bodyStream.length;
       }
       if (contentLength == null) {
-        contentLength = request3.contentLength;
+        contentLength = request4.contentLength;
       }
       if (contentLength === 0 || !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request3.contentLength != null && request3.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request4.contentLength != null && request4.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util2.errorRequest(client, request3, new RequestContentLengthMismatchError());
+          util2.errorRequest(client, request4, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -7222,25 +7222,25 @@ var require_client_h2 = __commonJS({
       ++session[kOpenStreams];
       stream2.once("response", (headers2) => {
         const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
-        request3.onResponseStarted();
-        if (request3.aborted) {
+        request4.onResponseStarted();
+        if (request4.aborted) {
           const err = new RequestAbortedError();
-          util2.errorRequest(client, request3, err);
+          util2.errorRequest(client, request4, err);
           util2.destroy(stream2, err);
           return;
         }
-        if (request3.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream2.resume.bind(stream2), "") === false) {
+        if (request4.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream2.resume.bind(stream2), "") === false) {
           stream2.pause();
         }
         stream2.on("data", (chunk) => {
-          if (request3.onData(chunk) === false) {
+          if (request4.onData(chunk) === false) {
             stream2.pause();
           }
         });
       });
       stream2.once("end", () => {
         if (stream2.state?.state == null || stream2.state.state < 6) {
-          request3.onComplete([]);
+          request4.onComplete([]);
         }
         if (session[kOpenStreams] === 0) {
           session.unref();
@@ -7270,7 +7270,7 @@ var require_client_h2 = __commonJS({
             stream2,
             null,
             client,
-            request3,
+            request4,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -7281,7 +7281,7 @@ var require_client_h2 = __commonJS({
             stream2,
             body,
             client,
-            request3,
+            request4,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -7293,7 +7293,7 @@ var require_client_h2 = __commonJS({
               stream2,
               body.stream(),
               client,
-              request3,
+              request4,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -7304,7 +7304,7 @@ var require_client_h2 = __commonJS({
               stream2,
               body,
               client,
-              request3,
+              request4,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -7318,7 +7318,7 @@ var require_client_h2 = __commonJS({
             stream2,
             body,
             client,
-            request3,
+            request4,
             contentLength
           );
         } else if (util2.isIterable(body)) {
@@ -7327,7 +7327,7 @@ var require_client_h2 = __commonJS({
             stream2,
             body,
             client,
-            request3,
+            request4,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -7337,7 +7337,7 @@ var require_client_h2 = __commonJS({
         }
       }
     }
-    function writeBuffer(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
+    function writeBuffer(abort, h2stream, body, client, request4, socket, contentLength, expectsPayload) {
       try {
         if (body != null && util2.isBuffer(body)) {
           assert(contentLength === body.byteLength, "buffer body must have content length");
@@ -7345,18 +7345,18 @@ var require_client_h2 = __commonJS({
           h2stream.write(body);
           h2stream.uncork();
           h2stream.end();
-          request3.onBodySent(body);
+          request4.onBodySent(body);
         }
         if (!expectsPayload) {
           socket[kReset] = true;
         }
-        request3.onRequestSent();
+        request4.onRequestSent();
         client[kResume]();
       } catch (error2) {
         abort(error2);
       }
     }
-    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request3, contentLength) {
+    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request4, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       const pipe = pipeline(
         body,
@@ -7367,7 +7367,7 @@ var require_client_h2 = __commonJS({
             abort(err);
           } else {
             util2.removeAllListeners(pipe);
-            request3.onRequestSent();
+            request4.onRequestSent();
             if (!expectsPayload) {
               socket[kReset] = true;
             }
@@ -7377,10 +7377,10 @@ var require_client_h2 = __commonJS({
       );
       util2.addListener(pipe, "data", onPipeData);
       function onPipeData(chunk) {
-        request3.onBodySent(chunk);
+        request4.onBodySent(chunk);
       }
     }
-    async function writeBlob(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
+    async function writeBlob(abort, h2stream, body, client, request4, socket, contentLength, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -7391,8 +7391,8 @@ var require_client_h2 = __commonJS({
         h2stream.write(buffer);
         h2stream.uncork();
         h2stream.end();
-        request3.onBodySent(buffer);
-        request3.onRequestSent();
+        request4.onBodySent(buffer);
+        request4.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -7401,7 +7401,7 @@ var require_client_h2 = __commonJS({
         abort(err);
       }
     }
-    async function writeIterable(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
+    async function writeIterable(abort, h2stream, body, client, request4, socket, contentLength, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -7426,13 +7426,13 @@ var require_client_h2 = __commonJS({
             throw socket[kError];
           }
           const res = h2stream.write(chunk);
-          request3.onBodySent(chunk);
+          request4.onBodySent(chunk);
           if (!res) {
             await waitForDrain();
           }
         }
         h2stream.end();
-        request3.onRequestSent();
+        request4.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -7633,8 +7633,8 @@ var require_client = __commonJS({
   "node_modules/undici/lib/dispatcher/client.js"(exports2, module2) {
     "use strict";
     var assert = __require("node:assert");
-    var net2 = __require("node:net");
-    var http = __require("node:http");
+    var net3 = __require("node:net");
+    var http2 = __require("node:http");
     var util2 = require_util();
     var { channels } = require_diagnostics();
     var Request = require_request();
@@ -7783,7 +7783,7 @@ var require_client = __commonJS({
         if (maxRequestsPerClient != null && (!Number.isInteger(maxRequestsPerClient) || maxRequestsPerClient < 0)) {
           throw new InvalidArgumentError("maxRequestsPerClient must be a positive number");
         }
-        if (localAddress != null && (typeof localAddress !== "string" || net2.isIP(localAddress) === 0)) {
+        if (localAddress != null && (typeof localAddress !== "string" || net3.isIP(localAddress) === 0)) {
           throw new InvalidArgumentError("localAddress must be valid string IP address");
         }
         if (maxResponseSize != null && (!Number.isInteger(maxResponseSize) || maxResponseSize < -1)) {
@@ -7823,7 +7823,7 @@ var require_client = __commonJS({
         this[kUrl] = util2.parseOrigin(url);
         this[kConnector] = connect3;
         this[kPipelining] = pipelining != null ? pipelining : 1;
-        this[kMaxHeadersSize] = maxHeaderSize || http.maxHeaderSize;
+        this[kMaxHeadersSize] = maxHeaderSize || http2.maxHeaderSize;
         this[kKeepAliveDefaultTimeout] = keepAliveTimeout == null ? 4e3 : keepAliveTimeout;
         this[kKeepAliveMaxTimeout] = keepAliveMaxTimeout == null ? 6e5 : keepAliveMaxTimeout;
         this[kKeepAliveTimeoutThreshold] = keepAliveTimeoutThreshold == null ? 2e3 : keepAliveTimeoutThreshold;
@@ -7880,10 +7880,10 @@ var require_client = __commonJS({
       }
       [kDispatch](opts, handler2) {
         const origin = opts.origin || this[kUrl].origin;
-        const request3 = new Request(origin, opts, handler2);
-        this[kQueue].push(request3);
+        const request4 = new Request(origin, opts, handler2);
+        this[kQueue].push(request4);
         if (this[kResuming]) {
-        } else if (util2.bodyLength(request3.body) == null && util2.isIterable(request3.body)) {
+        } else if (util2.bodyLength(request4.body) == null && util2.isIterable(request4.body)) {
           this[kResuming] = 1;
           queueMicrotask(() => resume(this));
         } else {
@@ -7907,8 +7907,8 @@ var require_client = __commonJS({
         return new Promise((resolve7) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request3 = requests[i];
-            util2.errorRequest(this, request3, err);
+            const request4 = requests[i];
+            util2.errorRequest(this, request4, err);
           }
           const callback = () => {
             if (this[kClosedResolve]) {
@@ -7933,8 +7933,8 @@ var require_client = __commonJS({
         assert(client[kPendingIdx] === client[kRunningIdx]);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request3 = requests[i];
-          util2.errorRequest(client, request3, err);
+          const request4 = requests[i];
+          util2.errorRequest(client, request4, err);
         }
         assert(client[kSize] === 0);
       }
@@ -7947,7 +7947,7 @@ var require_client = __commonJS({
         const idx = hostname.indexOf("]");
         assert(idx !== -1);
         const ip = hostname.substring(1, idx);
-        assert(net2.isIP(ip));
+        assert(net3.isIP(ip));
         hostname = ip;
       }
       client[kConnecting] = true;
@@ -8037,8 +8037,8 @@ var require_client = __commonJS({
         if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
           assert(client[kRunning] === 0);
           while (client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]) {
-            const request3 = client[kQueue][client[kPendingIdx]++];
-            util2.errorRequest(client, request3, err);
+            const request4 = client[kQueue][client[kPendingIdx]++];
+            util2.errorRequest(client, request4, err);
           }
         } else {
           onError(client, err);
@@ -8095,12 +8095,12 @@ var require_client = __commonJS({
         if (client[kRunning] >= (getPipelining(client) || 1)) {
           return;
         }
-        const request3 = client[kQueue][client[kPendingIdx]];
-        if (client[kUrl].protocol === "https:" && client[kServerName] !== request3.servername) {
+        const request4 = client[kQueue][client[kPendingIdx]];
+        if (client[kUrl].protocol === "https:" && client[kServerName] !== request4.servername) {
           if (client[kRunning] > 0) {
             return;
           }
-          client[kServerName] = request3.servername;
+          client[kServerName] = request4.servername;
           client[kHTTPContext]?.destroy(new InformationalError("servername changed"), () => {
             client[kHTTPContext] = null;
             resume(client);
@@ -8116,10 +8116,10 @@ var require_client = __commonJS({
         if (client[kHTTPContext].destroyed) {
           return;
         }
-        if (client[kHTTPContext].busy(request3)) {
+        if (client[kHTTPContext].busy(request4)) {
           return;
         }
-        if (!request3.aborted && client[kHTTPContext].write(request3)) {
+        if (!request4.aborted && client[kHTTPContext].write(request4)) {
           client[kPendingIdx]++;
         } else {
           client[kQueue].splice(client[kPendingIdx], 1);
@@ -9969,10 +9969,10 @@ var require_api_request = __commonJS({
         }
       }
     };
-    function request3(opts, callback) {
+    function request4(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve7, reject) => {
-          request3.call(this, opts, (err, data) => {
+          request4.call(this, opts, (err, data) => {
             return err ? reject(err) : resolve7(data);
           });
         });
@@ -9987,7 +9987,7 @@ var require_api_request = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module2.exports = request3;
+    module2.exports = request4;
     module2.exports.RequestHandler = RequestHandler;
   }
 });
@@ -11652,8 +11652,8 @@ var require_dump = __commonJS({
 var require_dns = __commonJS({
   "node_modules/undici/lib/interceptor/dns.js"(exports2, module2) {
     "use strict";
-    var { isIP } = __require("node:net");
-    var { lookup } = __require("node:dns");
+    var { isIP: isIP2 } = __require("node:net");
+    var { lookup: lookup2 } = __require("node:dns");
     var DecoratorHandler = require_decorator_handler();
     var { InvalidArgumentError, InformationalError } = require_errors();
     var maxInt = Math.pow(2, 31) - 1;
@@ -11743,7 +11743,7 @@ var require_dns = __commonJS({
         }
       }
       #defaultLookup(origin, opts, cb) {
-        lookup(
+        lookup2(
           origin.hostname,
           {
             all: true,
@@ -11907,7 +11907,7 @@ var require_dns = __commonJS({
       return (dispatch) => {
         return function dnsInterceptor(origDispatchOpts, handler2) {
           const origin = origDispatchOpts.origin.constructor === URL ? origDispatchOpts.origin : new URL(origDispatchOpts.origin);
-          if (isIP(origin.hostname) !== 0) {
+          if (isIP2(origin.hostname) !== 0) {
             return dispatch(origDispatchOpts, handler2);
           }
           instance.runLookup(origin, origDispatchOpts, (err, newOrigin) => {
@@ -11963,10 +11963,10 @@ var require_headers = __commonJS({
       while (j3 > i && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(i))) ++i;
       return i === 0 && j3 === potentialValue.length ? potentialValue : potentialValue.substring(i, j3);
     }
-    function fill(headers, object) {
-      if (Array.isArray(object)) {
-        for (let i = 0; i < object.length; ++i) {
-          const header = object[i];
+    function fill(headers, object2) {
+      if (Array.isArray(object2)) {
+        for (let i = 0; i < object2.length; ++i) {
+          const header = object2[i];
           if (header.length !== 2) {
             throw webidl.errors.exception({
               header: "Headers constructor",
@@ -11975,10 +11975,10 @@ var require_headers = __commonJS({
           }
           appendHeader(headers, header[0], header[1]);
         }
-      } else if (typeof object === "object" && object !== null) {
-        const keys = Object.keys(object);
+      } else if (typeof object2 === "object" && object2 !== null) {
+        const keys = Object.keys(object2);
         for (let i = 0; i < keys.length; ++i) {
-          appendHeader(headers, keys[i], object[keys[i]]);
+          appendHeader(headers, keys[i], object2[keys[i]]);
         }
       } else {
         throw webidl.errors.conversionFailed({
@@ -12131,24 +12131,24 @@ var require_headers = __commonJS({
       // https://fetch.spec.whatwg.org/#convert-header-names-to-a-sorted-lowercase-set
       toSortedArray() {
         const size = this[kHeadersMap].size;
-        const array = new Array(size);
+        const array2 = new Array(size);
         if (size <= 32) {
           if (size === 0) {
-            return array;
+            return array2;
           }
           const iterator2 = this[kHeadersMap][Symbol.iterator]();
           const firstValue = iterator2.next().value;
-          array[0] = [firstValue[0], firstValue[1].value];
+          array2[0] = [firstValue[0], firstValue[1].value];
           assert(firstValue[1].value !== null);
           for (let i = 1, j3 = 0, right = 0, left = 0, pivot = 0, x3, value; i < size; ++i) {
             value = iterator2.next().value;
-            x3 = array[i] = [value[0], value[1].value];
+            x3 = array2[i] = [value[0], value[1].value];
             assert(x3[1] !== null);
             left = 0;
             right = i;
             while (left < right) {
               pivot = left + (right - left >> 1);
-              if (array[pivot][0] <= x3[0]) {
+              if (array2[pivot][0] <= x3[0]) {
                 left = pivot + 1;
               } else {
                 right = pivot;
@@ -12157,22 +12157,22 @@ var require_headers = __commonJS({
             if (i !== pivot) {
               j3 = i;
               while (j3 > left) {
-                array[j3] = array[--j3];
+                array2[j3] = array2[--j3];
               }
-              array[left] = x3;
+              array2[left] = x3;
             }
           }
           if (!iterator2.next().done) {
             throw new TypeError("Unreachable");
           }
-          return array;
+          return array2;
         } else {
           let i = 0;
           for (const { 0: name, 1: { value } } of this[kHeadersMap]) {
-            array[i++] = [name, value];
+            array2[i++] = [name, value];
             assert(value !== null);
           }
-          return array.sort(compareHeaderName);
+          return array2.sort(compareHeaderName);
         }
       }
     };
@@ -12885,44 +12885,44 @@ var require_request2 = __commonJS({
     var patchMethodWarning = false;
     var Request = class _Request {
       // https://fetch.spec.whatwg.org/#dom-request
-      constructor(input, init = {}) {
+      constructor(input5, init = {}) {
         webidl.util.markAsUncloneable(this);
-        if (input === kConstruct) {
+        if (input5 === kConstruct) {
           return;
         }
         const prefix = "Request constructor";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        input = webidl.converters.RequestInfo(input, prefix, "input");
+        input5 = webidl.converters.RequestInfo(input5, prefix, "input");
         init = webidl.converters.RequestInit(init, prefix, "init");
-        let request3 = null;
+        let request4 = null;
         let fallbackMode = null;
         const baseUrl2 = environmentSettingsObject.settingsObject.baseUrl;
         let signal = null;
-        if (typeof input === "string") {
+        if (typeof input5 === "string") {
           this[kDispatcher] = init.dispatcher;
           let parsedURL;
           try {
-            parsedURL = new URL(input, baseUrl2);
+            parsedURL = new URL(input5, baseUrl2);
           } catch (err) {
-            throw new TypeError("Failed to parse URL from " + input, { cause: err });
+            throw new TypeError("Failed to parse URL from " + input5, { cause: err });
           }
           if (parsedURL.username || parsedURL.password) {
             throw new TypeError(
-              "Request cannot be constructed from a URL that includes credentials: " + input
+              "Request cannot be constructed from a URL that includes credentials: " + input5
             );
           }
-          request3 = makeRequest({ urlList: [parsedURL] });
+          request4 = makeRequest({ urlList: [parsedURL] });
           fallbackMode = "cors";
         } else {
-          this[kDispatcher] = init.dispatcher || input[kDispatcher];
-          assert(input instanceof _Request);
-          request3 = input[kState];
-          signal = input[kSignal];
+          this[kDispatcher] = init.dispatcher || input5[kDispatcher];
+          assert(input5 instanceof _Request);
+          request4 = input5[kState];
+          signal = input5[kSignal];
         }
         const origin = environmentSettingsObject.settingsObject.origin;
         let window2 = "client";
-        if (request3.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request3.window, origin)) {
-          window2 = request3.window;
+        if (request4.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request4.window, origin)) {
+          window2 = request4.window;
         }
         if (init.window != null) {
           throw new TypeError(`'window' option '${window2}' must be null`);
@@ -12930,66 +12930,66 @@ var require_request2 = __commonJS({
         if ("window" in init) {
           window2 = "no-window";
         }
-        request3 = makeRequest({
+        request4 = makeRequest({
           // URL request’s URL.
           // undici implementation note: this is set as the first item in request's urlList in makeRequest
           // method request’s method.
-          method: request3.method,
+          method: request4.method,
           // header list A copy of request’s header list.
           // undici implementation note: headersList is cloned in makeRequest
-          headersList: request3.headersList,
+          headersList: request4.headersList,
           // unsafe-request flag Set.
-          unsafeRequest: request3.unsafeRequest,
+          unsafeRequest: request4.unsafeRequest,
           // client This’s relevant settings object.
           client: environmentSettingsObject.settingsObject,
           // window window.
           window: window2,
           // priority request’s priority.
-          priority: request3.priority,
+          priority: request4.priority,
           // origin request’s origin. The propagation of the origin is only significant for navigation requests
           // being handled by a service worker. In this scenario a request can have an origin that is different
           // from the current client.
-          origin: request3.origin,
+          origin: request4.origin,
           // referrer request’s referrer.
-          referrer: request3.referrer,
+          referrer: request4.referrer,
           // referrer policy request’s referrer policy.
-          referrerPolicy: request3.referrerPolicy,
+          referrerPolicy: request4.referrerPolicy,
           // mode request’s mode.
-          mode: request3.mode,
+          mode: request4.mode,
           // credentials mode request’s credentials mode.
-          credentials: request3.credentials,
+          credentials: request4.credentials,
           // cache mode request’s cache mode.
-          cache: request3.cache,
+          cache: request4.cache,
           // redirect mode request’s redirect mode.
-          redirect: request3.redirect,
+          redirect: request4.redirect,
           // integrity metadata request’s integrity metadata.
-          integrity: request3.integrity,
+          integrity: request4.integrity,
           // keepalive request’s keepalive.
-          keepalive: request3.keepalive,
+          keepalive: request4.keepalive,
           // reload-navigation flag request’s reload-navigation flag.
-          reloadNavigation: request3.reloadNavigation,
+          reloadNavigation: request4.reloadNavigation,
           // history-navigation flag request’s history-navigation flag.
-          historyNavigation: request3.historyNavigation,
+          historyNavigation: request4.historyNavigation,
           // URL list A clone of request’s URL list.
-          urlList: [...request3.urlList]
+          urlList: [...request4.urlList]
         });
         const initHasKey = Object.keys(init).length !== 0;
         if (initHasKey) {
-          if (request3.mode === "navigate") {
-            request3.mode = "same-origin";
+          if (request4.mode === "navigate") {
+            request4.mode = "same-origin";
           }
-          request3.reloadNavigation = false;
-          request3.historyNavigation = false;
-          request3.origin = "client";
-          request3.referrer = "client";
-          request3.referrerPolicy = "";
-          request3.url = request3.urlList[request3.urlList.length - 1];
-          request3.urlList = [request3.url];
+          request4.reloadNavigation = false;
+          request4.historyNavigation = false;
+          request4.origin = "client";
+          request4.referrer = "client";
+          request4.referrerPolicy = "";
+          request4.url = request4.urlList[request4.urlList.length - 1];
+          request4.urlList = [request4.url];
         }
         if (init.referrer !== void 0) {
           const referrer = init.referrer;
           if (referrer === "") {
-            request3.referrer = "no-referrer";
+            request4.referrer = "no-referrer";
           } else {
             let parsedReferrer;
             try {
@@ -12998,14 +12998,14 @@ var require_request2 = __commonJS({
               throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err });
             }
             if (parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl)) {
-              request3.referrer = "client";
+              request4.referrer = "client";
             } else {
-              request3.referrer = parsedReferrer;
+              request4.referrer = parsedReferrer;
             }
           }
         }
         if (init.referrerPolicy !== void 0) {
-          request3.referrerPolicy = init.referrerPolicy;
+          request4.referrerPolicy = init.referrerPolicy;
         }
         let mode;
         if (init.mode !== void 0) {
@@ -13020,33 +13020,33 @@ var require_request2 = __commonJS({
           });
         }
         if (mode != null) {
-          request3.mode = mode;
+          request4.mode = mode;
         }
         if (init.credentials !== void 0) {
-          request3.credentials = init.credentials;
+          request4.credentials = init.credentials;
         }
         if (init.cache !== void 0) {
-          request3.cache = init.cache;
+          request4.cache = init.cache;
         }
-        if (request3.cache === "only-if-cached" && request3.mode !== "same-origin") {
+        if (request4.cache === "only-if-cached" && request4.mode !== "same-origin") {
           throw new TypeError(
             "'only-if-cached' can be set only with 'same-origin' mode"
           );
         }
         if (init.redirect !== void 0) {
-          request3.redirect = init.redirect;
+          request4.redirect = init.redirect;
         }
         if (init.integrity != null) {
-          request3.integrity = String(init.integrity);
+          request4.integrity = String(init.integrity);
         }
         if (init.keepalive !== void 0) {
-          request3.keepalive = Boolean(init.keepalive);
+          request4.keepalive = Boolean(init.keepalive);
         }
         if (init.method !== void 0) {
           let method = init.method;
           const mayBeNormalized = normalizedMethodRecords[method];
           if (mayBeNormalized !== void 0) {
-            request3.method = mayBeNormalized;
+            request4.method = mayBeNormalized;
           } else {
             if (!isValidHTTPToken(method)) {
               throw new TypeError(`'${method}' is not a valid HTTP method.`);
@@ -13056,9 +13056,9 @@ var require_request2 = __commonJS({
               throw new TypeError(`'${method}' HTTP method is unsupported.`);
             }
             method = normalizedMethodRecordsBase[upperCase] ?? method;
-            request3.method = method;
+            request4.method = method;
           }
-          if (!patchMethodWarning && request3.method === "patch") {
+          if (!patchMethodWarning && request4.method === "patch") {
             process.emitWarning("Using `patch` is highly likely to result in a `405 Method Not Allowed`. `PATCH` is much more likely to succeed.", {
               code: "UNDICI-FETCH-patch"
             });
@@ -13068,7 +13068,7 @@ var require_request2 = __commonJS({
         if (init.signal !== void 0) {
           signal = init.signal;
         }
-        this[kState] = request3;
+        this[kState] = request4;
         const ac = new AbortController();
         this[kSignal] = ac.signal;
         if (signal != null) {
@@ -13096,12 +13096,12 @@ var require_request2 = __commonJS({
           }
         }
         this[kHeaders] = new Headers2(kConstruct);
-        setHeadersList(this[kHeaders], request3.headersList);
+        setHeadersList(this[kHeaders], request4.headersList);
         setHeadersGuard(this[kHeaders], "request");
         if (mode === "no-cors") {
-          if (!corsSafeListedMethodsSet.has(request3.method)) {
+          if (!corsSafeListedMethodsSet.has(request4.method)) {
             throw new TypeError(
-              `'${request3.method} is unsupported in no-cors mode.`
+              `'${request4.method} is unsupported in no-cors mode.`
             );
           }
           setHeadersGuard(this[kHeaders], "request-no-cors");
@@ -13119,15 +13119,15 @@ var require_request2 = __commonJS({
             fillHeaders(this[kHeaders], headers);
           }
         }
-        const inputBody = input instanceof _Request ? input[kState].body : null;
-        if ((init.body != null || inputBody != null) && (request3.method === "GET" || request3.method === "HEAD")) {
+        const inputBody = input5 instanceof _Request ? input5[kState].body : null;
+        if ((init.body != null || inputBody != null) && (request4.method === "GET" || request4.method === "HEAD")) {
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         }
         let initBody = null;
         if (init.body != null) {
           const [extractedBody, contentType] = extractBody(
             init.body,
-            request3.keepalive
+            request4.keepalive
           );
           initBody = extractedBody;
           if (contentType && !getHeadersList(this[kHeaders]).contains("content-type", true)) {
@@ -13139,16 +13139,16 @@ var require_request2 = __commonJS({
           if (initBody != null && init.duplex == null) {
             throw new TypeError("RequestInit: duplex option is required when sending a body.");
           }
-          if (request3.mode !== "same-origin" && request3.mode !== "cors") {
+          if (request4.mode !== "same-origin" && request4.mode !== "cors") {
             throw new TypeError(
               'If request is made from ReadableStream, mode should be "same-origin" or "cors"'
             );
           }
-          request3.useCORSPreflightFlag = true;
+          request4.useCORSPreflightFlag = true;
         }
         let finalBody = inputOrInitBody;
         if (initBody == null && inputBody != null) {
-          if (bodyUnusable(input)) {
+          if (bodyUnusable(input5)) {
             throw new TypeError(
               "Cannot construct a Request with a Request object that has already been used."
             );
@@ -13373,21 +13373,21 @@ var require_request2 = __commonJS({
         headersList: init.headersList ? new HeadersList(init.headersList) : new HeadersList()
       };
     }
-    function cloneRequest(request3) {
-      const newRequest = makeRequest({ ...request3, body: null });
-      if (request3.body != null) {
-        newRequest.body = cloneBody(newRequest, request3.body);
+    function cloneRequest(request4) {
+      const newRequest = makeRequest({ ...request4, body: null });
+      if (request4.body != null) {
+        newRequest.body = cloneBody(newRequest, request4.body);
       }
       return newRequest;
     }
     function fromInnerRequest(innerRequest, signal, guard) {
-      const request3 = new Request(kConstruct);
-      request3[kState] = innerRequest;
-      request3[kSignal] = signal;
-      request3[kHeaders] = new Headers2(kConstruct);
-      setHeadersList(request3[kHeaders], innerRequest.headersList);
-      setHeadersGuard(request3[kHeaders], guard);
-      return request3;
+      const request4 = new Request(kConstruct);
+      request4[kState] = innerRequest;
+      request4[kSignal] = signal;
+      request4[kHeaders] = new Headers2(kConstruct);
+      setHeadersList(request4[kHeaders], innerRequest.headersList);
+      setHeadersGuard(request4[kHeaders], guard);
+      return request4;
     }
     Object.defineProperties(Request.prototype, {
       method: kEnumerableProperty,
@@ -13530,7 +13530,7 @@ var require_fetch = __commonJS({
     } = require_response();
     var { HeadersList } = require_headers();
     var { Request, cloneRequest } = require_request2();
-    var zlib = __require("node:zlib");
+    var zlib2 = __require("node:zlib");
     var {
       bytesMatch,
       makePolicyContainer,
@@ -13563,7 +13563,7 @@ var require_fetch = __commonJS({
       clampAndCoarsenConnectionTimingInfo,
       simpleRangeHeaderValue,
       buildContentRange,
-      createInflate,
+      createInflate: createInflate2,
       extractMimeType
     } = require_util2();
     var { kState, kDispatcher } = require_symbols2();
@@ -13619,24 +13619,24 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch3(input, init = void 0) {
+    function fetch3(input5, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p3 = createDeferredPromise();
       let requestObject;
       try {
-        requestObject = new Request(input, init);
+        requestObject = new Request(input5, init);
       } catch (e) {
         p3.reject(e);
         return p3.promise;
       }
-      const request3 = requestObject[kState];
+      const request4 = requestObject[kState];
       if (requestObject.signal.aborted) {
-        abortFetch(p3, request3, null, requestObject.signal.reason);
+        abortFetch(p3, request4, null, requestObject.signal.reason);
         return p3.promise;
       }
-      const globalObject = request3.client.globalObject;
+      const globalObject = request4.client.globalObject;
       if (globalObject?.constructor?.name === "ServiceWorkerGlobalScope") {
-        request3.serviceWorkers = "none";
+        request4.serviceWorkers = "none";
       }
       let responseObject = null;
       let locallyAborted = false;
@@ -13648,7 +13648,7 @@ var require_fetch = __commonJS({
           assert(controller != null);
           controller.abort(requestObject.signal.reason);
           const realResponse = responseObject?.deref();
-          abortFetch(p3, request3, realResponse, requestObject.signal.reason);
+          abortFetch(p3, request4, realResponse, requestObject.signal.reason);
         }
       );
       const processResponse = (response) => {
@@ -13656,7 +13656,7 @@ var require_fetch = __commonJS({
           return;
         }
         if (response.aborted) {
-          abortFetch(p3, request3, responseObject, controller.serializedAbortReason);
+          abortFetch(p3, request4, responseObject, controller.serializedAbortReason);
           return;
         }
         if (response.type === "error") {
@@ -13668,7 +13668,7 @@ var require_fetch = __commonJS({
         p3 = null;
       };
       controller = fetching({
-        request: request3,
+        request: request4,
         processResponseEndOfBody: handleFetchDone,
         processResponse,
         dispatcher: requestObject[kDispatcher]
@@ -13709,12 +13709,12 @@ var require_fetch = __commonJS({
       );
     }
     var markResourceTiming = performance.markResourceTiming;
-    function abortFetch(p3, request3, responseObject, error2) {
+    function abortFetch(p3, request4, responseObject, error2) {
       if (p3) {
         p3.reject(error2);
       }
-      if (request3.body != null && isReadable(request3.body?.stream)) {
-        request3.body.stream.cancel(error2).catch((err) => {
+      if (request4.body != null && isReadable(request4.body?.stream)) {
+        request4.body.stream.cancel(error2).catch((err) => {
           if (err.code === "ERR_INVALID_STATE") {
             return;
           }
@@ -13735,7 +13735,7 @@ var require_fetch = __commonJS({
       }
     }
     function fetching({
-      request: request3,
+      request: request4,
       processRequestBodyChunkLength,
       processRequestEndOfBody,
       processResponse,
@@ -13748,9 +13748,9 @@ var require_fetch = __commonJS({
       assert(dispatcher);
       let taskDestination = null;
       let crossOriginIsolatedCapability = false;
-      if (request3.client != null) {
-        taskDestination = request3.client.globalObject;
-        crossOriginIsolatedCapability = request3.client.crossOriginIsolatedCapability;
+      if (request4.client != null) {
+        taskDestination = request4.client.globalObject;
+        crossOriginIsolatedCapability = request4.client.crossOriginIsolatedCapability;
       }
       const currentTime = coarsenedSharedCurrentTime(crossOriginIsolatedCapability);
       const timingInfo = createOpaqueTimingInfo({
@@ -13758,7 +13758,7 @@ var require_fetch = __commonJS({
       });
       const fetchParams = {
         controller: new Fetch(dispatcher),
-        request: request3,
+        request: request4,
         timingInfo,
         processRequestBodyChunkLength,
         processRequestEndOfBody,
@@ -13768,32 +13768,32 @@ var require_fetch = __commonJS({
         taskDestination,
         crossOriginIsolatedCapability
       };
-      assert(!request3.body || request3.body.stream);
-      if (request3.window === "client") {
-        request3.window = request3.client?.globalObject?.constructor?.name === "Window" ? request3.client : "no-window";
+      assert(!request4.body || request4.body.stream);
+      if (request4.window === "client") {
+        request4.window = request4.client?.globalObject?.constructor?.name === "Window" ? request4.client : "no-window";
       }
-      if (request3.origin === "client") {
-        request3.origin = request3.client.origin;
+      if (request4.origin === "client") {
+        request4.origin = request4.client.origin;
       }
-      if (request3.policyContainer === "client") {
-        if (request3.client != null) {
-          request3.policyContainer = clonePolicyContainer(
-            request3.client.policyContainer
+      if (request4.policyContainer === "client") {
+        if (request4.client != null) {
+          request4.policyContainer = clonePolicyContainer(
+            request4.client.policyContainer
           );
         } else {
-          request3.policyContainer = makePolicyContainer();
+          request4.policyContainer = makePolicyContainer();
         }
       }
-      if (!request3.headersList.contains("accept", true)) {
+      if (!request4.headersList.contains("accept", true)) {
         const value = "*/*";
-        request3.headersList.append("accept", value, true);
+        request4.headersList.append("accept", value, true);
       }
-      if (!request3.headersList.contains("accept-language", true)) {
-        request3.headersList.append("accept-language", "*", true);
+      if (!request4.headersList.contains("accept-language", true)) {
+        request4.headersList.append("accept-language", "*", true);
       }
-      if (request3.priority === null) {
+      if (request4.priority === null) {
       }
-      if (subresourceSet.has(request3.destination)) {
+      if (subresourceSet.has(request4.destination)) {
       }
       mainFetch(fetchParams).catch((err) => {
         fetchParams.controller.terminate(err);
@@ -13801,50 +13801,50 @@ var require_fetch = __commonJS({
       return fetchParams.controller;
     }
     async function mainFetch(fetchParams, recursive = false) {
-      const request3 = fetchParams.request;
+      const request4 = fetchParams.request;
       let response = null;
-      if (request3.localURLsOnly && !urlIsLocal(requestCurrentURL(request3))) {
+      if (request4.localURLsOnly && !urlIsLocal(requestCurrentURL(request4))) {
         response = makeNetworkError("local URLs only");
       }
-      tryUpgradeRequestToAPotentiallyTrustworthyURL(request3);
-      if (requestBadPort(request3) === "blocked") {
+      tryUpgradeRequestToAPotentiallyTrustworthyURL(request4);
+      if (requestBadPort(request4) === "blocked") {
         response = makeNetworkError("bad port");
       }
-      if (request3.referrerPolicy === "") {
-        request3.referrerPolicy = request3.policyContainer.referrerPolicy;
+      if (request4.referrerPolicy === "") {
+        request4.referrerPolicy = request4.policyContainer.referrerPolicy;
       }
-      if (request3.referrer !== "no-referrer") {
-        request3.referrer = determineRequestsReferrer(request3);
+      if (request4.referrer !== "no-referrer") {
+        request4.referrer = determineRequestsReferrer(request4);
       }
       if (response === null) {
         response = await (async () => {
-          const currentURL = requestCurrentURL(request3);
+          const currentURL = requestCurrentURL(request4);
           if (
             // - request’s current URL’s origin is same origin with request’s origin,
             //   and request’s response tainting is "basic"
-            sameOrigin(currentURL, request3.url) && request3.responseTainting === "basic" || // request’s current URL’s scheme is "data"
+            sameOrigin(currentURL, request4.url) && request4.responseTainting === "basic" || // request’s current URL’s scheme is "data"
             currentURL.protocol === "data:" || // - request’s mode is "navigate" or "websocket"
-            (request3.mode === "navigate" || request3.mode === "websocket")
+            (request4.mode === "navigate" || request4.mode === "websocket")
           ) {
-            request3.responseTainting = "basic";
+            request4.responseTainting = "basic";
             return await schemeFetch(fetchParams);
           }
-          if (request3.mode === "same-origin") {
+          if (request4.mode === "same-origin") {
             return makeNetworkError('request mode cannot be "same-origin"');
           }
-          if (request3.mode === "no-cors") {
-            if (request3.redirect !== "follow") {
+          if (request4.mode === "no-cors") {
+            if (request4.redirect !== "follow") {
               return makeNetworkError(
                 'redirect mode cannot be "follow" for "no-cors" request'
               );
             }
-            request3.responseTainting = "opaque";
+            request4.responseTainting = "opaque";
             return await schemeFetch(fetchParams);
           }
-          if (!urlIsHttpHttpsScheme(requestCurrentURL(request3))) {
+          if (!urlIsHttpHttpsScheme(requestCurrentURL(request4))) {
             return makeNetworkError("URL scheme must be a HTTP(S) scheme");
           }
-          request3.responseTainting = "cors";
+          request4.responseTainting = "cors";
           return await httpFetch(fetchParams);
         })();
       }
@@ -13852,13 +13852,13 @@ var require_fetch = __commonJS({
         return response;
       }
       if (response.status !== 0 && !response.internalResponse) {
-        if (request3.responseTainting === "cors") {
+        if (request4.responseTainting === "cors") {
         }
-        if (request3.responseTainting === "basic") {
+        if (request4.responseTainting === "basic") {
           response = filterResponse(response, "basic");
-        } else if (request3.responseTainting === "cors") {
+        } else if (request4.responseTainting === "cors") {
           response = filterResponse(response, "cors");
-        } else if (request3.responseTainting === "opaque") {
+        } else if (request4.responseTainting === "opaque") {
           response = filterResponse(response, "opaque");
         } else {
           assert(false);
@@ -13866,26 +13866,26 @@ var require_fetch = __commonJS({
       }
       let internalResponse = response.status === 0 ? response : response.internalResponse;
       if (internalResponse.urlList.length === 0) {
-        internalResponse.urlList.push(...request3.urlList);
+        internalResponse.urlList.push(...request4.urlList);
       }
-      if (!request3.timingAllowFailed) {
+      if (!request4.timingAllowFailed) {
         response.timingAllowPassed = true;
       }
-      if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request3.headers.contains("range", true)) {
+      if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request4.headers.contains("range", true)) {
         response = internalResponse = makeNetworkError();
       }
-      if (response.status !== 0 && (request3.method === "HEAD" || request3.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
+      if (response.status !== 0 && (request4.method === "HEAD" || request4.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
         internalResponse.body = null;
         fetchParams.controller.dump = true;
       }
-      if (request3.integrity) {
+      if (request4.integrity) {
         const processBodyError = (reason) => fetchFinale(fetchParams, makeNetworkError(reason));
-        if (request3.responseTainting === "opaque" || response.body == null) {
+        if (request4.responseTainting === "opaque" || response.body == null) {
           processBodyError(response.error);
           return;
         }
         const processBody = (bytes2) => {
-          if (!bytesMatch(bytes2, request3.integrity)) {
+          if (!bytesMatch(bytes2, request4.integrity)) {
             processBodyError("integrity mismatch");
             return;
           }
@@ -13901,8 +13901,8 @@ var require_fetch = __commonJS({
       if (isCancelled(fetchParams) && fetchParams.request.redirectCount === 0) {
         return Promise.resolve(makeAppropriateNetworkError(fetchParams));
       }
-      const { request: request3 } = fetchParams;
-      const { protocol: scheme } = requestCurrentURL(request3);
+      const { request: request4 } = fetchParams;
+      const { protocol: scheme } = requestCurrentURL(request4);
       switch (scheme) {
         case "about:": {
           return Promise.resolve(makeNetworkError("about scheme is not supported"));
@@ -13911,19 +13911,19 @@ var require_fetch = __commonJS({
           if (!resolveObjectURL) {
             resolveObjectURL = __require("node:buffer").resolveObjectURL;
           }
-          const blobURLEntry = requestCurrentURL(request3);
+          const blobURLEntry = requestCurrentURL(request4);
           if (blobURLEntry.search.length !== 0) {
             return Promise.resolve(makeNetworkError("NetworkError when attempting to fetch resource."));
           }
           const blob = resolveObjectURL(blobURLEntry.toString());
-          if (request3.method !== "GET" || !isBlobLike2(blob)) {
+          if (request4.method !== "GET" || !isBlobLike2(blob)) {
             return Promise.resolve(makeNetworkError("invalid method"));
           }
           const response = makeResponse();
           const fullLength = blob.size;
           const serializedFullLength = isomorphicEncode(`${fullLength}`);
           const type = blob.type;
-          if (!request3.headersList.contains("range", true)) {
+          if (!request4.headersList.contains("range", true)) {
             const bodyWithType = extractBody(blob);
             response.statusText = "OK";
             response.body = bodyWithType[0];
@@ -13931,7 +13931,7 @@ var require_fetch = __commonJS({
             response.headersList.set("content-type", type, true);
           } else {
             response.rangeRequested = true;
-            const rangeHeader = request3.headersList.get("range", true);
+            const rangeHeader = request4.headersList.get("range", true);
             const rangeValue = simpleRangeHeaderValue(rangeHeader, true);
             if (rangeValue === "failure") {
               return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -13962,7 +13962,7 @@ var require_fetch = __commonJS({
           return Promise.resolve(response);
         }
         case "data:": {
-          const currentURL = requestCurrentURL(request3);
+          const currentURL = requestCurrentURL(request4);
           const dataURLStruct = dataURLProcessor(currentURL);
           if (dataURLStruct === "failure") {
             return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -14051,41 +14051,41 @@ var require_fetch = __commonJS({
       }
     }
     async function httpFetch(fetchParams) {
-      const request3 = fetchParams.request;
+      const request4 = fetchParams.request;
       let response = null;
       let actualResponse = null;
       const timingInfo = fetchParams.timingInfo;
-      if (request3.serviceWorkers === "all") {
+      if (request4.serviceWorkers === "all") {
       }
       if (response === null) {
-        if (request3.redirect === "follow") {
-          request3.serviceWorkers = "none";
+        if (request4.redirect === "follow") {
+          request4.serviceWorkers = "none";
         }
         actualResponse = response = await httpNetworkOrCacheFetch(fetchParams);
-        if (request3.responseTainting === "cors" && corsCheck(request3, response) === "failure") {
+        if (request4.responseTainting === "cors" && corsCheck(request4, response) === "failure") {
           return makeNetworkError("cors failure");
         }
-        if (TAOCheck(request3, response) === "failure") {
-          request3.timingAllowFailed = true;
+        if (TAOCheck(request4, response) === "failure") {
+          request4.timingAllowFailed = true;
         }
       }
-      if ((request3.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
-        request3.origin,
-        request3.client,
-        request3.destination,
+      if ((request4.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
+        request4.origin,
+        request4.client,
+        request4.destination,
         actualResponse
       ) === "blocked") {
         return makeNetworkError("blocked");
       }
       if (redirectStatusSet.has(actualResponse.status)) {
-        if (request3.redirect !== "manual") {
+        if (request4.redirect !== "manual") {
           fetchParams.controller.connection.destroy(void 0, false);
         }
-        if (request3.redirect === "error") {
+        if (request4.redirect === "error") {
           response = makeNetworkError("unexpected redirect");
-        } else if (request3.redirect === "manual") {
+        } else if (request4.redirect === "manual") {
           response = actualResponse;
-        } else if (request3.redirect === "follow") {
+        } else if (request4.redirect === "follow") {
           response = await httpRedirectFetch(fetchParams, response);
         } else {
           assert(false);
@@ -14095,13 +14095,13 @@ var require_fetch = __commonJS({
       return response;
     }
     function httpRedirectFetch(fetchParams, response) {
-      const request3 = fetchParams.request;
+      const request4 = fetchParams.request;
       const actualResponse = response.internalResponse ? response.internalResponse : response;
       let locationURL;
       try {
         locationURL = responseLocationURL(
           actualResponse,
-          requestCurrentURL(request3).hash
+          requestCurrentURL(request4).hash
         );
         if (locationURL == null) {
           return response;
@@ -14112,63 +14112,63 @@ var require_fetch = __commonJS({
       if (!urlIsHttpHttpsScheme(locationURL)) {
         return Promise.resolve(makeNetworkError("URL scheme must be a HTTP(S) scheme"));
       }
-      if (request3.redirectCount === 20) {
+      if (request4.redirectCount === 20) {
         return Promise.resolve(makeNetworkError("redirect count exceeded"));
       }
-      request3.redirectCount += 1;
-      if (request3.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request3, locationURL)) {
+      request4.redirectCount += 1;
+      if (request4.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request4, locationURL)) {
         return Promise.resolve(makeNetworkError('cross origin not allowed for request mode "cors"'));
       }
-      if (request3.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
+      if (request4.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
         return Promise.resolve(makeNetworkError(
           'URL cannot contain credentials for request mode "cors"'
         ));
       }
-      if (actualResponse.status !== 303 && request3.body != null && request3.body.source == null) {
+      if (actualResponse.status !== 303 && request4.body != null && request4.body.source == null) {
         return Promise.resolve(makeNetworkError());
       }
-      if ([301, 302].includes(actualResponse.status) && request3.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request3.method)) {
-        request3.method = "GET";
-        request3.body = null;
+      if ([301, 302].includes(actualResponse.status) && request4.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request4.method)) {
+        request4.method = "GET";
+        request4.body = null;
         for (const headerName of requestBodyHeader) {
-          request3.headersList.delete(headerName);
+          request4.headersList.delete(headerName);
         }
       }
-      if (!sameOrigin(requestCurrentURL(request3), locationURL)) {
-        request3.headersList.delete("authorization", true);
-        request3.headersList.delete("proxy-authorization", true);
-        request3.headersList.delete("cookie", true);
-        request3.headersList.delete("host", true);
+      if (!sameOrigin(requestCurrentURL(request4), locationURL)) {
+        request4.headersList.delete("authorization", true);
+        request4.headersList.delete("proxy-authorization", true);
+        request4.headersList.delete("cookie", true);
+        request4.headersList.delete("host", true);
       }
-      if (request3.body != null) {
-        assert(request3.body.source != null);
-        request3.body = safelyExtractBody(request3.body.source)[0];
+      if (request4.body != null) {
+        assert(request4.body.source != null);
+        request4.body = safelyExtractBody(request4.body.source)[0];
       }
       const timingInfo = fetchParams.timingInfo;
       timingInfo.redirectEndTime = timingInfo.postRedirectStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability);
       if (timingInfo.redirectStartTime === 0) {
         timingInfo.redirectStartTime = timingInfo.startTime;
       }
-      request3.urlList.push(locationURL);
-      setRequestReferrerPolicyOnRedirect(request3, actualResponse);
+      request4.urlList.push(locationURL);
+      setRequestReferrerPolicyOnRedirect(request4, actualResponse);
       return mainFetch(fetchParams, true);
     }
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
-      const request3 = fetchParams.request;
+      const request4 = fetchParams.request;
       let httpFetchParams = null;
       let httpRequest = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
-      if (request3.window === "no-window" && request3.redirect === "error") {
+      if (request4.window === "no-window" && request4.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest = request3;
+        httpRequest = request4;
       } else {
-        httpRequest = cloneRequest(request3);
+        httpRequest = cloneRequest(request4);
         httpFetchParams = { ...fetchParams };
         httpFetchParams.request = httpRequest;
       }
-      const includeCredentials = request3.credentials === "include" || request3.credentials === "same-origin" && request3.responseTainting === "basic";
+      const includeCredentials = request4.credentials === "include" || request4.credentials === "same-origin" && request4.responseTainting === "basic";
       const contentLength = httpRequest.body ? httpRequest.body.length : null;
       let contentLengthHeaderValue = null;
       if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method)) {
@@ -14245,7 +14245,7 @@ var require_fetch = __commonJS({
       }
       response.requestIncludesCredentials = includeCredentials;
       if (response.status === 407) {
-        if (request3.window === "no-window") {
+        if (request4.window === "no-window") {
           return makeNetworkError();
         }
         if (isCancelled(fetchParams)) {
@@ -14257,7 +14257,7 @@ var require_fetch = __commonJS({
         // response’s status is 421
         response.status === 421 && // isNewConnectionFetch is false
         !isNewConnectionFetch && // request’s body is null, or request’s body is non-null and request’s body’s source is non-null
-        (request3.body == null || request3.body.source != null)
+        (request4.body == null || request4.body.source != null)
       ) {
         if (isCancelled(fetchParams)) {
           return makeAppropriateNetworkError(fetchParams);
@@ -14287,21 +14287,21 @@ var require_fetch = __commonJS({
           }
         }
       };
-      const request3 = fetchParams.request;
+      const request4 = fetchParams.request;
       let response = null;
       const timingInfo = fetchParams.timingInfo;
       const httpCache = null;
       if (httpCache == null) {
-        request3.cache = "no-store";
+        request4.cache = "no-store";
       }
       const newConnection = forceNewConnection ? "yes" : "no";
-      if (request3.mode === "websocket") {
+      if (request4.mode === "websocket") {
       } else {
       }
       let requestBody = null;
-      if (request3.body == null && fetchParams.processRequestEndOfBody) {
+      if (request4.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
-      } else if (request3.body != null) {
+      } else if (request4.body != null) {
         const processBodyChunk = async function* (bytes2) {
           if (isCancelled(fetchParams)) {
             return;
@@ -14329,7 +14329,7 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes2 of request3.body.stream) {
+            for await (const bytes2 of request4.body.stream) {
               yield* processBodyChunk(bytes2);
             }
             processEndOfBody();
@@ -14440,17 +14440,17 @@ var require_fetch = __commonJS({
       }
       return response;
       function dispatch({ body }) {
-        const url = requestCurrentURL(request3);
+        const url = requestCurrentURL(request4);
         const agent = fetchParams.controller.dispatcher;
         return new Promise((resolve7, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
-            method: request3.method,
-            body: agent.isMockActive ? request3.body && (request3.body.source || request3.body.stream) : body,
-            headers: request3.headersList.entries,
+            method: request4.method,
+            body: agent.isMockActive ? request4.body && (request4.body.source || request4.body.stream) : body,
+            headers: request4.headersList.entries,
             maxRedirections: 0,
-            upgrade: request3.mode === "websocket" ? "websocket" : void 0
+            upgrade: request4.mode === "websocket" ? "websocket" : void 0
           },
           {
             body: null,
@@ -14480,8 +14480,8 @@ var require_fetch = __commonJS({
               }
               location = headersList.get("location", true);
               const decoders = [];
-              const willFollow = location && request3.redirect === "follow" && redirectStatusSet.has(status);
-              if (request3.method !== "HEAD" && request3.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
+              const willFollow = location && request4.redirect === "follow" && redirectStatusSet.has(status);
+              if (request4.method !== "HEAD" && request4.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
                 const contentEncoding = headersList.get("content-encoding", true);
                 const codings = contentEncoding ? contentEncoding.toLowerCase().split(",") : [];
                 const maxContentEncodings = 5;
@@ -14492,23 +14492,23 @@ var require_fetch = __commonJS({
                 for (let i = codings.length - 1; i >= 0; --i) {
                   const coding = codings[i].trim();
                   if (coding === "x-gzip" || coding === "gzip") {
-                    decoders.push(zlib.createGunzip({
+                    decoders.push(zlib2.createGunzip({
                       // Be less strict when decoding compressed responses, since sometimes
                       // servers send slightly invalid responses that are still accepted
                       // by common browsers.
                       // Always using Z_SYNC_FLUSH is what cURL does.
-                      flush: zlib.constants.Z_SYNC_FLUSH,
-                      finishFlush: zlib.constants.Z_SYNC_FLUSH
+                      flush: zlib2.constants.Z_SYNC_FLUSH,
+                      finishFlush: zlib2.constants.Z_SYNC_FLUSH
                     }));
                   } else if (coding === "deflate") {
-                    decoders.push(createInflate({
-                      flush: zlib.constants.Z_SYNC_FLUSH,
-                      finishFlush: zlib.constants.Z_SYNC_FLUSH
+                    decoders.push(createInflate2({
+                      flush: zlib2.constants.Z_SYNC_FLUSH,
+                      finishFlush: zlib2.constants.Z_SYNC_FLUSH
                     }));
                   } else if (coding === "br") {
-                    decoders.push(zlib.createBrotliDecompress({
-                      flush: zlib.constants.BROTLI_OPERATION_FLUSH,
-                      finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH
+                    decoders.push(zlib2.createBrotliDecompress({
+                      flush: zlib2.constants.BROTLI_OPERATION_FLUSH,
+                      finishFlush: zlib2.constants.BROTLI_OPERATION_FLUSH
                     }));
                   } else {
                     decoders.length = 0;
@@ -15462,31 +15462,31 @@ var require_cache = __commonJS({
         webidl.util.markAsUncloneable(this);
         this.#relevantRequestResponseList = arguments[1];
       }
-      async match(request3, options2 = {}) {
+      async match(request4, options2 = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.match";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request3 = webidl.converters.RequestInfo(request3, prefix, "request");
+        request4 = webidl.converters.RequestInfo(request4, prefix, "request");
         options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options");
-        const p3 = this.#internalMatchAll(request3, options2, 1);
+        const p3 = this.#internalMatchAll(request4, options2, 1);
         if (p3.length === 0) {
           return;
         }
         return p3[0];
       }
-      async matchAll(request3 = void 0, options2 = {}) {
+      async matchAll(request4 = void 0, options2 = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.matchAll";
-        if (request3 !== void 0) request3 = webidl.converters.RequestInfo(request3, prefix, "request");
+        if (request4 !== void 0) request4 = webidl.converters.RequestInfo(request4, prefix, "request");
         options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options");
-        return this.#internalMatchAll(request3, options2);
+        return this.#internalMatchAll(request4, options2);
       }
-      async add(request3) {
+      async add(request4) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.add";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request3 = webidl.converters.RequestInfo(request3, prefix, "request");
-        const requests = [request3];
+        request4 = webidl.converters.RequestInfo(request4, prefix, "request");
+        const requests = [request4];
         const responseArrayPromise = this.addAll(requests);
         return await responseArrayPromise;
       }
@@ -15496,19 +15496,19 @@ var require_cache = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         const responsePromises = [];
         const requestList = [];
-        for (let request3 of requests) {
-          if (request3 === void 0) {
+        for (let request4 of requests) {
+          if (request4 === void 0) {
             throw webidl.errors.conversionFailed({
               prefix,
               argument: "Argument 1",
               types: ["undefined is not allowed"]
             });
           }
-          request3 = webidl.converters.RequestInfo(request3);
-          if (typeof request3 === "string") {
+          request4 = webidl.converters.RequestInfo(request4);
+          if (typeof request4 === "string") {
             continue;
           }
-          const r2 = request3[kState];
+          const r2 = request4[kState];
           if (!urlIsHttpHttpsScheme(r2.url) || r2.method !== "GET") {
             throw webidl.errors.exception({
               header: prefix,
@@ -15517,8 +15517,8 @@ var require_cache = __commonJS({
           }
         }
         const fetchControllers = [];
-        for (const request3 of requests) {
-          const r2 = new Request(request3)[kState];
+        for (const request4 of requests) {
+          const r2 = new Request(request4)[kState];
           if (!urlIsHttpHttpsScheme(r2.url)) {
             throw webidl.errors.exception({
               header: prefix,
@@ -15595,17 +15595,17 @@ var require_cache = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async put(request3, response) {
+      async put(request4, response) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.put";
         webidl.argumentLengthCheck(arguments, 2, prefix);
-        request3 = webidl.converters.RequestInfo(request3, prefix, "request");
+        request4 = webidl.converters.RequestInfo(request4, prefix, "request");
         response = webidl.converters.Response(response, prefix, "response");
         let innerRequest = null;
-        if (request3 instanceof Request) {
-          innerRequest = request3[kState];
+        if (request4 instanceof Request) {
+          innerRequest = request4[kState];
         } else {
-          innerRequest = new Request(request3)[kState];
+          innerRequest = new Request(request4)[kState];
         }
         if (!urlIsHttpHttpsScheme(innerRequest.url) || innerRequest.method !== "GET") {
           throw webidl.errors.exception({
@@ -15676,21 +15676,21 @@ var require_cache = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async delete(request3, options2 = {}) {
+      async delete(request4, options2 = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.delete";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request3 = webidl.converters.RequestInfo(request3, prefix, "request");
+        request4 = webidl.converters.RequestInfo(request4, prefix, "request");
         options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options");
         let r2 = null;
-        if (request3 instanceof Request) {
-          r2 = request3[kState];
+        if (request4 instanceof Request) {
+          r2 = request4[kState];
           if (r2.method !== "GET" && !options2.ignoreMethod) {
             return false;
           }
         } else {
-          assert(typeof request3 === "string");
-          r2 = new Request(request3)[kState];
+          assert(typeof request4 === "string");
+          r2 = new Request(request4)[kState];
         }
         const operations = [];
         const operation = {
@@ -15722,25 +15722,25 @@ var require_cache = __commonJS({
        * @param {import('../../types/cache').CacheQueryOptions} options
        * @returns {Promise<readonly Request[]>}
        */
-      async keys(request3 = void 0, options2 = {}) {
+      async keys(request4 = void 0, options2 = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.keys";
-        if (request3 !== void 0) request3 = webidl.converters.RequestInfo(request3, prefix, "request");
+        if (request4 !== void 0) request4 = webidl.converters.RequestInfo(request4, prefix, "request");
         options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options");
         let r2 = null;
-        if (request3 !== void 0) {
-          if (request3 instanceof Request) {
-            r2 = request3[kState];
+        if (request4 !== void 0) {
+          if (request4 instanceof Request) {
+            r2 = request4[kState];
             if (r2.method !== "GET" && !options2.ignoreMethod) {
               return [];
             }
-          } else if (typeof request3 === "string") {
-            r2 = new Request(request3)[kState];
+          } else if (typeof request4 === "string") {
+            r2 = new Request(request4)[kState];
           }
         }
         const promise = createDeferredPromise();
         const requests = [];
-        if (request3 === void 0) {
+        if (request4 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             requests.push(requestResponse[0]);
           }
@@ -15752,9 +15752,9 @@ var require_cache = __commonJS({
         }
         queueMicrotask(() => {
           const requestList = [];
-          for (const request4 of requests) {
+          for (const request5 of requests) {
             const requestObject = fromInnerRequest(
-              request4,
+              request5,
               new AbortController().signal,
               "immutable"
             );
@@ -15872,9 +15872,9 @@ var require_cache = __commonJS({
        * @param {import('../../types/cache').CacheQueryOptions | undefined} options
        * @returns {boolean}
        */
-      #requestMatchesCachedItem(requestQuery, request3, response = null, options2) {
+      #requestMatchesCachedItem(requestQuery, request4, response = null, options2) {
         const queryURL = new URL(requestQuery.url);
-        const cachedURL = new URL(request3.url);
+        const cachedURL = new URL(request4.url);
         if (options2?.ignoreSearch) {
           cachedURL.search = "";
           queryURL.search = "";
@@ -15890,7 +15890,7 @@ var require_cache = __commonJS({
           if (fieldValue === "*") {
             return false;
           }
-          const requestValue = request3.headersList.get(fieldValue);
+          const requestValue = request4.headersList.get(fieldValue);
           const queryValue = requestQuery.headersList.get(fieldValue);
           if (requestValue !== queryValue) {
             return false;
@@ -15898,20 +15898,20 @@ var require_cache = __commonJS({
         }
         return true;
       }
-      #internalMatchAll(request3, options2, maxResponses = Infinity) {
+      #internalMatchAll(request4, options2, maxResponses = Infinity) {
         let r2 = null;
-        if (request3 !== void 0) {
-          if (request3 instanceof Request) {
-            r2 = request3[kState];
+        if (request4 !== void 0) {
+          if (request4 instanceof Request) {
+            r2 = request4[kState];
             if (r2.method !== "GET" && !options2.ignoreMethod) {
               return [];
             }
-          } else if (typeof request3 === "string") {
-            r2 = new Request(request3)[kState];
+          } else if (typeof request4 === "string") {
+            r2 = new Request(request4)[kState];
           }
         }
         const responses = [];
-        if (request3 === void 0) {
+        if (request4 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             responses.push(requestResponse[1]);
           }
@@ -16000,21 +16000,21 @@ var require_cachestorage = __commonJS({
         }
         webidl.util.markAsUncloneable(this);
       }
-      async match(request3, options2 = {}) {
+      async match(request4, options2 = {}) {
         webidl.brandCheck(this, _CacheStorage);
         webidl.argumentLengthCheck(arguments, 1, "CacheStorage.match");
-        request3 = webidl.converters.RequestInfo(request3);
+        request4 = webidl.converters.RequestInfo(request4);
         options2 = webidl.converters.MultiCacheQueryOptions(options2);
         if (options2.cacheName != null) {
           if (this.#caches.has(options2.cacheName)) {
             const cacheList = this.#caches.get(options2.cacheName);
             const cache = new Cache(kConstruct, cacheList);
-            return await cache.match(request3, options2);
+            return await cache.match(request4, options2);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
             const cache = new Cache(kConstruct, cacheList);
-            const response = await cache.match(request3, options2);
+            const response = await cache.match(request4, options2);
             if (response !== void 0) {
               return response;
             }
@@ -17194,7 +17194,7 @@ var require_connection = __commonJS({
     function establishWebSocketConnection(url, protocols, client, ws2, onEstablish, options2) {
       const requestURL = url;
       requestURL.protocol = url.protocol === "ws:" ? "http:" : "https:";
-      const request3 = makeRequest({
+      const request4 = makeRequest({
         urlList: [requestURL],
         client,
         serviceWorkers: "none",
@@ -17206,18 +17206,18 @@ var require_connection = __commonJS({
       });
       if (options2.headers) {
         const headersList = getHeadersList(new Headers2(options2.headers));
-        request3.headersList = headersList;
+        request4.headersList = headersList;
       }
       const keyValue = crypto4.randomBytes(16).toString("base64");
-      request3.headersList.append("sec-websocket-key", keyValue);
-      request3.headersList.append("sec-websocket-version", "13");
+      request4.headersList.append("sec-websocket-key", keyValue);
+      request4.headersList.append("sec-websocket-version", "13");
       for (const protocol of protocols) {
-        request3.headersList.append("sec-websocket-protocol", protocol);
+        request4.headersList.append("sec-websocket-protocol", protocol);
       }
       const permessageDeflate = "permessage-deflate; client_max_window_bits";
-      request3.headersList.append("sec-websocket-extensions", permessageDeflate);
+      request4.headersList.append("sec-websocket-extensions", permessageDeflate);
       const controller = fetching({
-        request: request3,
+        request: request4,
         useParallelQueue: true,
         dispatcher: options2.dispatcher,
         processResponse(response) {
@@ -17254,7 +17254,7 @@ var require_connection = __commonJS({
           }
           const secProtocol = response.headersList.get("Sec-WebSocket-Protocol");
           if (secProtocol !== null) {
-            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request3.headersList);
+            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request4.headersList);
             if (requestProtocols === null || !requestProtocols.includes(secProtocol)) {
               failWebsocketConnection(ws2, "Protocol was not set in the opening handshake.");
               return;
@@ -19393,24 +19393,24 @@ var require_utils2 = __commonJS({
         return match === "\\" ? "" : match;
       });
     };
-    exports2.escapeLast = (input, char, lastIdx) => {
-      const idx = input.lastIndexOf(char, lastIdx);
-      if (idx === -1) return input;
-      if (input[idx - 1] === "\\") return exports2.escapeLast(input, char, idx - 1);
-      return `${input.slice(0, idx)}\\${input.slice(idx)}`;
+    exports2.escapeLast = (input5, char, lastIdx) => {
+      const idx = input5.lastIndexOf(char, lastIdx);
+      if (idx === -1) return input5;
+      if (input5[idx - 1] === "\\") return exports2.escapeLast(input5, char, idx - 1);
+      return `${input5.slice(0, idx)}\\${input5.slice(idx)}`;
     };
-    exports2.removePrefix = (input, state = {}) => {
-      let output = input;
+    exports2.removePrefix = (input5, state = {}) => {
+      let output = input5;
       if (output.startsWith("./")) {
         output = output.slice(2);
         state.prefix = "./";
       }
       return output;
     };
-    exports2.wrapOutput = (input, state = {}, options2 = {}) => {
+    exports2.wrapOutput = (input5, state = {}, options2 = {}) => {
       const prepend = options2.contains ? "" : "^";
       const append = options2.contains ? "" : "$";
-      let output = `${prepend}(?:${input})${append}`;
+      let output = `${prepend}(?:${input5})${append}`;
       if (state.negated === true) {
         output = `(?:^(?!${output}).*$)`;
       }
@@ -19472,14 +19472,14 @@ var require_scan = __commonJS({
         token.depth = token.isGlobstar ? Infinity : 1;
       }
     };
-    var scan2 = (input, options2) => {
+    var scan2 = (input5, options2) => {
       const opts = options2 || {};
-      const length = input.length - 1;
+      const length = input5.length - 1;
       const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
       const slashes = [];
       const tokens = [];
       const parts = [];
-      let str2 = input;
+      let str2 = input5;
       let index = -1;
       let start = 0;
       let lastIndex = 0;
@@ -19708,7 +19708,7 @@ var require_scan = __commonJS({
       }
       const state = {
         prefix,
-        input,
+        input: input5,
         start,
         base,
         glob: glob2,
@@ -19732,7 +19732,7 @@ var require_scan = __commonJS({
         for (let idx = 0; idx < slashes.length; idx++) {
           const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
           const i = slashes[idx];
-          const value2 = input.slice(n2, i);
+          const value2 = input5.slice(n2, i);
           if (opts.tokens) {
             if (idx === 0 && start !== 0) {
               tokens[idx].isPrefix = true;
@@ -19749,9 +19749,9 @@ var require_scan = __commonJS({
           }
         }
         const n = prevIndex !== void 0 ? prevIndex + 1 : start;
-        const value = input.slice(n);
+        const value = input5.slice(n);
         parts.push(value);
-        if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
+        if (opts.tokens && prevIndex && prevIndex + 1 < input5.length) {
           tokens[tokens.length - 1].value = value;
           depth2(tokens[tokens.length - 1]);
           state.maxDepth += tokens[tokens.length - 1].depth;
@@ -19794,14 +19794,14 @@ var require_parse2 = __commonJS({
     var syntaxError = (type, char) => {
       return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
     };
-    var splitTopLevel = (input) => {
+    var splitTopLevel = (input5) => {
       const parts = [];
       let bracket = 0;
       let paren = 0;
       let quote = 0;
       let value = "";
       let escaped = false;
-      for (const ch of input) {
+      for (const ch of input5) {
         if (escaped === true) {
           value += ch;
           escaped = false;
@@ -20018,14 +20018,14 @@ var require_parse2 = __commonJS({
       }
       return { risky: false };
     };
-    var parse6 = (input, options2) => {
-      if (typeof input !== "string") {
+    var parse6 = (input5, options2) => {
+      if (typeof input5 !== "string") {
         throw new TypeError("Expected a string");
       }
-      input = REPLACEMENTS[input] || input;
+      input5 = REPLACEMENTS[input5] || input5;
       const opts = { ...options2 };
       const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      let len = input.length;
+      let len = input5.length;
       if (len > max) {
         throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
       }
@@ -20061,7 +20061,7 @@ var require_parse2 = __commonJS({
         opts.noextglob = opts.noext;
       }
       const state = {
-        input,
+        input: input5,
         index: -1,
         start: 0,
         dot: opts.dot === true,
@@ -20077,17 +20077,17 @@ var require_parse2 = __commonJS({
         globstar: false,
         tokens
       };
-      input = utils.removePrefix(input, state);
-      len = input.length;
+      input5 = utils.removePrefix(input5, state);
+      len = input5.length;
       const extglobs = [];
       const braces = [];
       const stack = [];
       let prev = bos;
       let value;
       const eos = () => state.index === len - 1;
-      const peek = state.peek = (n = 1) => input[state.index + n];
-      const advance = state.advance = () => input[++state.index] || "";
-      const remaining = () => input.slice(state.index + 1);
+      const peek = state.peek = (n = 1) => input5[state.index + n];
+      const advance = state.advance = () => input5[++state.index] || "";
+      const remaining = () => input5.slice(state.index + 1);
       const consume = (value2 = "", num = 0) => {
         state.consumed += value2;
         state.index += num;
@@ -20157,8 +20157,8 @@ var require_parse2 = __commonJS({
         extglobs.push(token);
       };
       const extglobClose = (token) => {
-        const literal = input.slice(token.startIndex, state.index + 1);
-        const body = input.slice(token.startIndex + 2, state.index);
+        const literal = input5.slice(token.startIndex, state.index + 1);
+        const body = input5.slice(token.startIndex + 2, state.index);
         const analysis = analyzeRepeatedExtglob(body, opts);
         if ((token.type === "plus" || token.type === "star") && analysis.risky) {
           const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
@@ -20198,9 +20198,9 @@ var require_parse2 = __commonJS({
         push2({ type: "paren", extglob: true, value, output });
         decrement("parens");
       };
-      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
+      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input5)) {
         let backslashes = false;
-        let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc2, chars, first, rest, index) => {
+        let output = input5.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc2, chars, first, rest, index) => {
           if (first === "\\") {
             backslashes = true;
             return m2;
@@ -20234,8 +20234,8 @@ var require_parse2 = __commonJS({
             });
           }
         }
-        if (output === input && opts.contains === true) {
-          state.output = input;
+        if (output === input5 && opts.contains === true) {
+          state.output = input5;
           return state;
         }
         state.output = utils.wrapOutput(output, state, options2);
@@ -20590,7 +20590,7 @@ var require_parse2 = __commonJS({
             continue;
           }
           while (rest.slice(0, 3) === "/**") {
-            const after = input[state.index + 4];
+            const after = input5[state.index + 4];
             if (after && after !== "/") {
               break;
             }
@@ -20711,14 +20711,14 @@ var require_parse2 = __commonJS({
       }
       return state;
     };
-    parse6.fastpaths = (input, options2) => {
+    parse6.fastpaths = (input5, options2) => {
       const opts = { ...options2 };
       const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      const len = input.length;
+      const len = input5.length;
       if (len > max) {
         throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
       }
-      input = REPLACEMENTS[input] || input;
+      input5 = REPLACEMENTS[input5] || input5;
       const {
         DOT_LITERAL,
         SLASH_LITERAL,
@@ -20769,7 +20769,7 @@ var require_parse2 = __commonJS({
           }
         }
       };
-      const output = utils.removePrefix(input, state);
+      const output = utils.removePrefix(input5, state);
       let source = create(output);
       if (source && opts.strictSlashes !== true) {
         source += `${SLASH_LITERAL}?`;
@@ -20791,7 +20791,7 @@ var require_picomatch = __commonJS({
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
     var picomatch2 = (glob2, options2, returnState = false) => {
       if (Array.isArray(glob2)) {
-        const fns = glob2.map((input) => picomatch2(input, options2, returnState));
+        const fns = glob2.map((input5) => picomatch2(input5, options2, returnState));
         const arrayMatcher = (str2) => {
           for (const isMatch of fns) {
             const state2 = isMatch(str2);
@@ -20815,9 +20815,9 @@ var require_picomatch = __commonJS({
         const ignoreOpts = { ...options2, ignore: null, onMatch: null, onResult: null };
         isIgnored2 = picomatch2(opts.ignore, ignoreOpts, returnState);
       }
-      const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch2.test(input, regex2, options2, { glob: glob2, posix });
-        const result = { glob: glob2, state, regex: regex2, posix, input, output, match, isMatch };
+      const matcher = (input5, returnObject = false) => {
+        const { isMatch, match, output } = picomatch2.test(input5, regex2, options2, { glob: glob2, posix });
+        const result = { glob: glob2, state, regex: regex2, posix, input: input5, output, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -20825,7 +20825,7 @@ var require_picomatch = __commonJS({
           result.isMatch = false;
           return returnObject ? result : false;
         }
-        if (isIgnored2(input)) {
+        if (isIgnored2(input5)) {
           if (typeof opts.onIgnore === "function") {
             opts.onIgnore(result);
           }
@@ -20842,40 +20842,40 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch2.test = (input, regex2, options2, { glob: glob2, posix } = {}) => {
-      if (typeof input !== "string") {
+    picomatch2.test = (input5, regex2, options2, { glob: glob2, posix } = {}) => {
+      if (typeof input5 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
-      if (input === "") {
+      if (input5 === "") {
         return { isMatch: false, output: "" };
       }
       const opts = options2 || {};
       const format = opts.format || (posix ? utils.toPosixSlashes : null);
-      let match = input === glob2;
-      let output = match && format ? format(input) : input;
+      let match = input5 === glob2;
+      let output = match && format ? format(input5) : input5;
       if (match === false) {
-        output = format ? format(input) : input;
+        output = format ? format(input5) : input5;
         match = output === glob2;
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch2.matchBase(input, regex2, options2, posix);
+          match = picomatch2.matchBase(input5, regex2, options2, posix);
         } else {
           match = regex2.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
-    picomatch2.matchBase = (input, glob2, options2, posix = options2 && options2.windows) => {
+    picomatch2.matchBase = (input5, glob2, options2, posix = options2 && options2.windows) => {
       const regex2 = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options2);
-      return regex2.test(utils.basename(input, { windows: posix }));
+      return regex2.test(utils.basename(input5, { windows: posix }));
     };
     picomatch2.isMatch = (str2, patterns, options2) => picomatch2(patterns, options2)(str2);
     picomatch2.parse = (pattern, options2) => {
       if (Array.isArray(pattern)) return pattern.map((p3) => picomatch2.parse(p3, options2));
       return parse6(pattern, { ...options2, fastpaths: false });
     };
-    picomatch2.scan = (input, options2) => scan2(input, options2);
+    picomatch2.scan = (input5, options2) => scan2(input5, options2);
     picomatch2.compileRe = (state, options2, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
@@ -20893,16 +20893,16 @@ var require_picomatch = __commonJS({
       }
       return regex2;
     };
-    picomatch2.makeRe = (input, options2 = {}, returnOutput = false, returnState = false) => {
-      if (!input || typeof input !== "string") {
+    picomatch2.makeRe = (input5, options2 = {}, returnOutput = false, returnState = false) => {
+      if (!input5 || typeof input5 !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
       let parsed = { negated: false, fastpaths: true };
-      if (options2.fastpaths !== false && (input[0] === "." || input[0] === "*")) {
-        parsed.output = parse6.fastpaths(input, options2);
+      if (options2.fastpaths !== false && (input5[0] === "." || input5[0] === "*")) {
+        parsed.output = parse6.fastpaths(input5, options2);
       }
       if (!parsed.output) {
-        parsed = parse6(input, options2);
+        parsed = parse6(input5, options2);
       }
       return picomatch2.compileRe(parsed, options2, returnOutput, returnState);
     };
@@ -22883,9 +22883,9 @@ async function* _iterSSEMessages(response, controller) {
   for await (const chunk of ReadableStreamToAsyncIterable(response.body)) {
     if (chunk == null)
       continue;
-    const decoded = decoder2.decode(typeof chunk === "string" ? encodeUTF8(chunk) : chunk, { stream: true });
-    text += decoded;
-    if (!endsWithCR && !decoded.includes("\n") && !decoded.includes("\r"))
+    const decoded2 = decoder2.decode(typeof chunk === "string" ? encodeUTF8(chunk) : chunk, { stream: true });
+    text += decoded2;
+    if (!endsWithCR && !decoded2.includes("\n") && !decoded2.includes("\r"))
       continue;
     let start = 0;
     if (!text.includes("\r")) {
@@ -23283,14 +23283,14 @@ function setCreatedIDAttribute(call, data) {
     call.span.setAttribute(call.createdIDAttribute, id);
   }
 }
-function requestAttributes(client, name, request3) {
+function requestAttributes(client, name, request4) {
   const table = SPAN_ATTRIBUTES[name];
   if (!table) {
     return {};
   }
   const attributes = { ...table.constants };
   for (const [attribute, path15, type] of table.request ?? []) {
-    const value = guardTracing(client, () => attributeValue(dig(request3?.body, path15), type));
+    const value = guardTracing(client, () => attributeValue(dig(request4?.body, path15), type));
     if (value !== void 0) {
       attributes[attribute] = value;
     }
@@ -23298,7 +23298,7 @@ function requestAttributes(client, name, request3) {
   const { requestHeaders } = table;
   if (requestHeaders) {
     guardTracing(client, () => {
-      const headers = buildHeaders([client["_options"].defaultHeaders, request3?.headers]).values;
+      const headers = buildHeaders([client["_options"].defaultHeaders, request4?.headers]).values;
       for (const [attribute, header, type] of requestHeaders) {
         const value = headerValue(headers.get(header), type);
         if (value !== void 0) {
@@ -23307,7 +23307,7 @@ function requestAttributes(client, name, request3) {
       }
     });
   }
-  if (table.stream !== void 0 && request3?.stream) {
+  if (table.stream !== void 0 && request4?.stream) {
     attributes[table.stream] = true;
   }
   return attributes;
@@ -23692,11 +23692,11 @@ var init_utils2 = __esm({
     init_values();
     has = (obj2, key) => (has = Object.hasOwn ?? Function.prototype.call.bind(Object.prototype.hasOwnProperty), has(obj2, key));
     hex_table = /* @__PURE__ */ (() => {
-      const array = [];
+      const array2 = [];
       for (let i = 0; i < 256; ++i) {
-        array.push("%" + ((i < 16 ? "0" : "") + i.toString(16)).toUpperCase());
+        array2.push("%" + ((i < 16 ? "0" : "") + i.toString(16)).toUpperCase());
       }
-      return array;
+      return array2;
     })();
     limit = 1024;
     encode = (str2, _defaultEncoder, charset, _kind, format) => {
@@ -23758,13 +23758,13 @@ var init_utils2 = __esm({
 function is_non_nullish_primitive(v2) {
   return typeof v2 === "string" || typeof v2 === "number" || typeof v2 === "boolean" || typeof v2 === "symbol" || typeof v2 === "bigint";
 }
-function inner_stringify(object, prefix, generateArrayPrefix, commaRoundTrip, allowEmptyArrays, strictNullHandling, skipNulls, encodeDotInKeys, encoder2, filter, sort, allowDots, serializeDate, format, formatter, encodeValuesOnly, charset, sideChannel) {
-  let obj2 = object;
+function inner_stringify(object2, prefix, generateArrayPrefix, commaRoundTrip, allowEmptyArrays, strictNullHandling, skipNulls, encodeDotInKeys, encoder2, filter, sort, allowDots, serializeDate, format, formatter, encodeValuesOnly, charset, sideChannel) {
+  let obj2 = object2;
   let tmp_sc = sideChannel;
   let step = 0;
   let find_flag = false;
   while ((tmp_sc = tmp_sc.get(sentinel)) !== void 0 && !find_flag) {
-    const pos = tmp_sc.get(object);
+    const pos = tmp_sc.get(object2);
     step += 1;
     if (typeof pos !== "undefined") {
       if (pos === step) {
@@ -23840,7 +23840,7 @@ function inner_stringify(object, prefix, generateArrayPrefix, commaRoundTrip, al
     }
     const encoded_key = allowDots && encodeDotInKeys ? key.replace(/\./g, "%2E") : key;
     const key_prefix = isArray(obj2) ? typeof generateArrayPrefix === "function" ? generateArrayPrefix(adjusted_prefix, encoded_key) : adjusted_prefix : adjusted_prefix + (allowDots ? "." + encoded_key : "[" + encoded_key + "]");
-    sideChannel.set(object, step);
+    sideChannel.set(object2, step);
     const valueSideChannel = /* @__PURE__ */ new WeakMap();
     valueSideChannel.set(sentinel, sideChannel);
     push_to_array(values, inner_stringify(
@@ -23929,8 +23929,8 @@ function normalize_stringify_options(opts = defaults) {
     strictNullHandling: typeof opts.strictNullHandling === "boolean" ? opts.strictNullHandling : defaults.strictNullHandling
   };
 }
-function stringify(object, opts = {}) {
-  let obj2 = object;
+function stringify(object2, opts = {}) {
+  let obj2 = object2;
   const options2 = normalize_stringify_options(opts);
   let obj_keys;
   let filter;
@@ -24375,10 +24375,10 @@ function withoutLeftOutFields(value) {
   return Object.fromEntries(Object.entries(value).filter(([name]) => !name.startsWith("encrypted_") && !(name === "content" && isImageOrDocumentView)).map(([name, field]) => [name, withoutLeftOutFields(field)]));
 }
 function setContentAttributes(span, attributes, limit2) {
-  const { [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: stopSequences, [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions, [ATTR_GEN_AI_INPUT_MESSAGES]: input, [ATTR_GEN_AI_OUTPUT_MESSAGES]: output, [ATTR_ANTHROPIC_TOOL_RESULT_CONTENT]: toolResult, ...others } = attributes;
+  const { [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: stopSequences, [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions, [ATTR_GEN_AI_INPUT_MESSAGES]: input5, [ATTR_GEN_AI_OUTPUT_MESSAGES]: output, [ATTR_ANTHROPIC_TOOL_RESULT_CONTENT]: toolResult, ...others } = attributes;
   const messages2 = {
     [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions,
-    [ATTR_GEN_AI_INPUT_MESSAGES]: input,
+    [ATTR_GEN_AI_INPUT_MESSAGES]: input5,
     [ATTR_GEN_AI_OUTPUT_MESSAGES]: output
   };
   const values = {};
@@ -24437,9 +24437,9 @@ function serialize(attributes, values) {
 function withoutFirstParts(attributes, excess) {
   const withOwnParts = (messages2) => messages2?.map((message) => ({ ...message, parts: [...message.parts] }));
   const instructions = attributes[ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]?.slice();
-  const input = withOwnParts(attributes[ATTR_GEN_AI_INPUT_MESSAGES]);
+  const input5 = withOwnParts(attributes[ATTR_GEN_AI_INPUT_MESSAGES]);
   const output = withOwnParts(attributes[ATTR_GEN_AI_OUTPUT_MESSAGES]);
-  const lists = [instructions ?? [], ...[...input ?? [], ...output ?? []].map(({ parts }) => parts)];
+  const lists = [instructions ?? [], ...[...input5 ?? [], ...output ?? []].map(({ parts }) => parts)];
   let left = lists.reduce((sum, parts) => sum + parts.length, 0);
   let truncated = false;
   for (const parts of lists) {
@@ -24465,7 +24465,7 @@ function withoutFirstParts(attributes, excess) {
   }
   return {
     [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]: instructions,
-    [ATTR_GEN_AI_INPUT_MESSAGES]: input,
+    [ATTR_GEN_AI_INPUT_MESSAGES]: input5,
     [ATTR_GEN_AI_OUTPUT_MESSAGES]: output,
     truncated
   };
@@ -24565,13 +24565,13 @@ var init_response = __esm({
 });
 
 // node_modules/@anthropic-ai/sdk/lib/internal/tracing/api-call.mjs
-function messagesCreateSpanSettings(client, request3) {
+function messagesCreateSpanSettings(client, request4) {
   const attributes = guardTracing(client, () => {
-    const outputConfig = isObj(request3.body) ? request3.body["output_config"] : void 0;
+    const outputConfig = isObj(request4.body) ? request4.body["output_config"] : void 0;
     const format = isObj(outputConfig) ? outputConfig["format"] : void 0;
     return isObj(format) && format["type"] === "json_schema" ? { [ATTR_GEN_AI_OUTPUT_TYPE]: GEN_AI_OUTPUT_TYPE_VALUE_JSON } : {};
   });
-  return { route: "/v1/messages", request: request3, attributes };
+  return { route: "/v1/messages", request: request4, attributes };
 }
 function sessionsCreateSpanAttributes(body) {
   return guardTracing(void 0, () => {
@@ -24649,10 +24649,10 @@ function takeTraceHeaders(headers) {
   return taken;
 }
 function withoutTraceHeaders(middleware) {
-  return (request3, next, ctx) => {
-    const headers = new Headers(request3.headers);
+  return (request4, next, ctx) => {
+    const headers = new Headers(request4.headers);
     const traceHeaders = takeTraceHeaders(headers);
-    return middleware({ ...request3, headers }, (inner) => {
+    return middleware({ ...request4, headers }, (inner) => {
       const restored = new Headers(inner.headers);
       for (const [name, value] of traceHeaders)
         restored.set(name, value);
@@ -24768,14 +24768,14 @@ function endMessagesCreateSpanWhenStreamEnds(client, span, stream2, props) {
       } catch (problem) {
         loggerFor(client).debug("could not record the stream on its span", problem);
       }
-      const failure2 = call?.failure;
-      if (!sawStop && call?.streamed && failure2 === void 0) {
+      const failure3 = call?.failure;
+      if (!sawStop && call?.streamed && failure3 === void 0) {
         recordStreamedMessageContent(client, call, call.streamed.body, call.streamed.message);
       }
       if (end.reason === "failed") {
         setErrorStatus(span, end.error);
-      } else if (failure2 !== void 0) {
-        setErrorStatus(span, failure2, "client_error");
+      } else if (failure3 !== void 0) {
+        setErrorStatus(span, failure3, "client_error");
       } else if (end.reason === "completed") {
         if (sawStop) {
           span.setStatus({ code: SpanStatusCode.OK });
@@ -25204,8 +25204,8 @@ var init_pagination = __esm({
     })();
     PagePromise = /* @__PURE__ */ (() => {
       class PagePromise2 extends APIPromise {
-        constructor(client, request3, Page2) {
-          super(client, request3, async (client2, props) => new Page2(client2, props.response, await defaultParseResponse(client2, props), props.options));
+        constructor(client, request4, Page2) {
+          super(client, request4, async (client2, props) => new Page2(client2, props.response, await defaultParseResponse(client2, props), props.options));
         }
         /**
          * Allow auto-paginating iteration on an unawaited list call, eg:
@@ -28365,8 +28365,8 @@ function toolErrorContent(e) {
 }
 async function runRunnableTool(tool, rawInput, context4) {
   try {
-    const input = tool.parse ? tool.parse(rawInput) : rawInput;
-    const content = await tool.run(input, context4);
+    const input5 = tool.parse ? tool.parse(rawInput) : rawInput;
+    const content = await tool.run(input5, context4);
     return { content, isError: false };
   } catch (e) {
     return { content: toolErrorContent(e), isError: true };
@@ -29300,10 +29300,10 @@ async function setupSkills(ctx) {
   for (const skill of session.agent.skills) {
     try {
       const version2 = await client.beta.skills.versions.retrieve(skill.version, { skill_id: skill.skill_id });
-      let dirname7 = path2.basename(version2.name.trim());
-      if (dirname7 === "" || dirname7 === "." || dirname7 === "..")
-        dirname7 = skill.skill_id;
-      const dest = path2.resolve(skillsRoot, dirname7);
+      let dirname8 = path2.basename(version2.name.trim());
+      if (dirname8 === "" || dirname8 === "." || dirname8 === "..")
+        dirname8 = skill.skill_id;
+      const dest = path2.resolve(skillsRoot, dirname8);
       if (dest !== skillsRoot && !dest.startsWith(skillsRoot + path2.sep)) {
         log.warn("skill name escapes the skills dir; skipping", {
           component: "agent-tool-context",
@@ -31205,12 +31205,12 @@ async function grepFile(file, match, push2, signal) {
   }
   return true;
 }
-async function* lineBatches(input) {
+async function* lineBatches(input5) {
   let i = 0;
   let numbers = [];
   let lines = [];
   try {
-    for await (const line of input) {
+    for await (const line of input5) {
       i++;
       if (line.length > GREP_MAX_LINE_LENGTH)
         continue;
@@ -33626,11 +33626,11 @@ var init_parser = __esm({
     LITERALS = ["true", "false", "null"];
     isWhitespace = (char) => char === " " || char === "	" || char === "\n" || char === "\r";
     isTruncatedLiteral = (word, rest) => LITERALS.some((literal) => literal !== word && literal.startsWith(word)) && [...rest].every(isWhitespace);
-    tokenize = (input) => {
+    tokenize = (input5) => {
       let current = 0;
       let tokens = [];
-      while (current < input.length) {
-        let char = input[current];
+      while (current < input5.length) {
+        let char = input5[current];
         if (char === "{") {
           tokens.push({
             type: "brace",
@@ -33684,14 +33684,14 @@ var init_parser = __esm({
           let end = start;
           let danglingQuote = false;
           while (true) {
-            end = input.indexOf('"', end);
+            end = input5.indexOf('"', end);
             if (end === -1) {
               danglingQuote = true;
               break;
             }
             let backslashes = 0;
             let i = end - 1;
-            while (i >= start && input[i] === "\\") {
+            while (i >= start && input5[i] === "\\") {
               backslashes++;
               i--;
             }
@@ -33700,11 +33700,11 @@ var init_parser = __esm({
             end++;
           }
           if (danglingQuote) {
-            current = input.length;
+            current = input5.length;
           } else {
             tokens.push({
               type: "string",
-              value: input.slice(start, end)
+              value: input5.slice(start, end)
             });
             current = end + 1;
           }
@@ -33719,18 +33719,18 @@ var init_parser = __esm({
           let value = "";
           if (char === "-") {
             value += char;
-            char = input[++current];
+            char = input5[++current];
           }
           while (char && (NUMBERS.test(char) || char === "." || // exponent marker, e.g. `1e10` or `1.5E-9`
           char === "e" || char === "E" || // exponent sign, only valid immediately after the exponent marker
           (char === "-" || char === "+") && (value[value.length - 1] === "e" || value[value.length - 1] === "E"))) {
             value += char;
-            char = input[++current];
+            char = input5[++current];
           }
           tokens.push({
             type: "number",
             value,
-            unterminated: current === input.length
+            unterminated: current === input5.length
           });
           continue;
         }
@@ -33738,18 +33738,18 @@ var init_parser = __esm({
         if (char && LETTERS.test(char)) {
           let value = "";
           while (char && LETTERS.test(char)) {
-            if (current === input.length) {
+            if (current === input5.length) {
               break;
             }
             value += char;
-            char = input[++current];
+            char = input5[++current];
           }
           if (LITERALS.includes(value)) {
             tokens.push({
               type: "name",
               value
             });
-          } else if (!isTruncatedLiteral(value, input.slice(current))) {
+          } else if (!isTruncatedLiteral(value, input5.slice(current))) {
             return null;
           }
           continue;
@@ -33848,10 +33848,10 @@ var init_parser = __esm({
       });
       return output;
     };
-    partialParse = (input) => {
-      const tokens = tokenize(input);
+    partialParse = (input5) => {
+      const tokens = tokenize(input5);
       const completed = tokens && unstrip(strip(tokens));
-      return JSON.parse(completed ? generate(completed) : input);
+      return JSON.parse(completed ? generate(completed) : input5);
     };
   }
 });
@@ -33864,17 +33864,17 @@ function withLazyInput(prev, jsonBuf) {
       next[key] = prev[key];
   }
   Object.defineProperty(next, JSON_BUF_PROPERTY, { value: jsonBuf, enumerable: false, writable: true });
-  let input;
+  let input5;
   let parsed = false;
   Object.defineProperty(next, "input", {
     enumerable: true,
     configurable: true,
     get() {
       if (!parsed) {
-        input = jsonBuf ? partialParse(jsonBuf) : {};
+        input5 = jsonBuf ? partialParse(jsonBuf) : {};
         parsed = true;
       }
-      return input;
+      return input5;
     }
   });
   return next;
@@ -34506,15 +34506,15 @@ var init_BetaMessageStream = __esm({
             case "content_block_stop": {
               const snapshotContent = snapshot.content.at(event.index);
               if (snapshotContent && tracksToolInput(snapshotContent) && JSON_BUF_PROPERTY in snapshotContent) {
-                let input;
+                let input5;
                 try {
-                  input = snapshotContent.input;
+                  input5 = snapshotContent.input;
                 } catch (err) {
-                  input = {};
+                  input5 = {};
                   __classPrivateFieldGet(this, _BetaMessageStream_handleError, "f").call(this, __classPrivateFieldGet(this, _BetaMessageStream_instances, "m", _BetaMessageStream_toolInputParseError).call(this, snapshotContent, err));
                 }
                 Object.defineProperty(snapshotContent, "input", {
-                  value: input,
+                  value: input5,
                   enumerable: true,
                   configurable: true,
                   writable: true
@@ -42856,7 +42856,7 @@ var init_sessions = __esm({
          */
         create(params, options2) {
           const { betas, workspace_id, ...body } = params;
-          const request3 = {
+          const request4 = {
             body,
             ...options2,
             headers: buildHeaders([
@@ -42869,12 +42869,12 @@ var init_sessions = __esm({
             __qualifiers: { beta: "true" }
           };
           return this._client.post("/v1/sessions", {
-            ...request3,
+            ...request4,
             __span: startApiCallSpan(this._client, "anthropic.sessions.create", options2, {
               route: "/v1/sessions",
               attributes: sessionsCreateSpanAttributes(body),
               createdIDAttribute: "anthropic.session.id",
-              request: request3
+              request: request4
             })
           });
         }
@@ -44780,8 +44780,8 @@ function rejectThreadField(fields) {
     throw new TypeError("`thread` cannot be set here. The message thread sets it for each request itself.");
   }
 }
-function definedEntries(object) {
-  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== void 0));
+function definedEntries(object2) {
+  return Object.fromEntries(Object.entries(object2).filter(([, value]) => value !== void 0));
 }
 function partialReply(snapshot, completedBlocks) {
   const content = snapshot.content.slice(0, completedBlocks);
@@ -44814,10 +44814,10 @@ function sameMessage(a, b3) {
 function toMessageParam(message) {
   return "id" in message ? { role: message.role, content: message.content } : message;
 }
-function toMessageList(input) {
-  if (input === void 0)
+function toMessageList(input5) {
+  if (input5 === void 0)
     return [];
-  return isReadonlyArray(input) ? input : [input];
+  return isReadonlyArray(input5) ? input5 : [input5];
 }
 var _ThreadState_instances, _ThreadState_fields, _ThreadState_stored, _ThreadState_staged, _ThreadState_anchor, _ThreadState_turn, _ThreadState_logger, _ThreadState_lastReply_get, _ThreadState_repeatsLastReply, _ThreadState_startNewThread, _ThreadState_retryPartialTurn, _ThreadState_dropsRefusedTurn, _ThreadState_storeTurn, _ThreadState_adoptContainer, _ThreadState_checkCreateOnly, _ThreadState_requestOptions, Turn, ThreadState, UNFINISHED_STOP_REASONS, MESSAGE_THREADS_BETA, CREATE_ONLY_FIELDS, REPLAY_ERROR_CODES;
 var init_ThreadState = __esm({
@@ -45375,8 +45375,8 @@ function malformedToolsetCallResult(toolUse) {
     is_error: true
   };
 }
-function malformedActions(input) {
-  const fields = typeof input === "object" && input !== null ? input : {};
+function malformedActions(input5) {
+  const fields = typeof input5 === "object" && input5 !== null ? input5 : {};
   if (!("actions" in fields)) {
     const action = "action" in fields ? fields.action : void 0;
     return typeof action === "string" ? `: the call has no 'actions' list (action: '${quotedName(action)}')` : ": the call has no 'actions' list";
@@ -46144,8 +46144,8 @@ var init_BetaMessageThread = __esm({
         const turn = this._state.startTurn(toMessageList(messages2), params);
         const received = (async () => {
           try {
-            const { request: request3, props } = await this._createWithRecovery(turn, options2, { stream: false });
-            const reply = await request3;
+            const { request: request4, props } = await this._createWithRecovery(turn, options2, { stream: false });
+            const reply = await request4;
             this._state.recordReply(turn, reply);
             return { props, reply };
           } finally {
@@ -46224,9 +46224,9 @@ var init_BetaMessageThread = __esm({
       async _createWithRecovery(turn, turnOptions, { stream: stream2 }) {
         for (; ; ) {
           const { params, options: options2 } = this._state.buildCreateArguments(turn, turnOptions, { stream: stream2 });
-          const request3 = this._client.beta.messages.create({ ...params, stream: stream2 }, options2);
+          const request4 = this._client.beta.messages.create({ ...params, stream: stream2 }, options2);
           try {
-            return { request: request3, props: await request3._responseProps() };
+            return { request: request4, props: await request4._responseProps() };
           } catch (error2) {
             if (!this._state.recoversFrom(error2))
               throw error2;
@@ -46279,7 +46279,7 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
             const maxNonstreamingTokens = MODEL_NONSTREAMING_TOKENS[body.model] ?? void 0;
             timeout = this._client.calculateNonstreamingTimeout(body.max_tokens, maxNonstreamingTokens);
           }
-          const request3 = {
+          const request4 = {
             body,
             timeout: timeout ?? 6e5,
             ...options2,
@@ -46287,10 +46287,10 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
             stream: modifiedParams.stream ?? false,
             __qualifiers: { beta: "true" }
           };
-          const call = this._client._tracer && startApiCallSpan(this._client, "anthropic.messages.create", options2, messagesCreateSpanSettings(this._client, request3));
+          const call = this._client._tracer && startApiCallSpan(this._client, "anthropic.messages.create", options2, messagesCreateSpanSettings(this._client, request4));
           recordMessagesCreateRequest(this._client, call, body);
           const promise = this._client.post("/v1/messages", {
-            ...request3,
+            ...request4,
             __span: call
           });
           return call ? promise._thenUnwrap((data) => {
@@ -46368,7 +46368,7 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
         countTokens(params, options2) {
           const modifiedParams = transformOutputFormat(params);
           const { betas, user_profile_id, workspace_id, ...body } = modifiedParams;
-          const request3 = {
+          const request4 = {
             body,
             ...options2,
             headers: buildHeaders([
@@ -46382,10 +46382,10 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
             __qualifiers: { beta: "true" }
           };
           return this._client.post("/v1/messages/count_tokens", {
-            ...request3,
+            ...request4,
             __span: startApiCallSpan(this._client, "anthropic.messages.count_tokens", options2, {
               route: "/v1/messages/count_tokens",
-              request: request3
+              request: request4
             })
           });
         }
@@ -47739,17 +47739,17 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
             const maxNonstreamingTokens = MODEL_NONSTREAMING_TOKENS[body.model] ?? void 0;
             timeout = this._client.calculateNonstreamingTimeout(body.max_tokens, maxNonstreamingTokens);
           }
-          const request3 = {
+          const request4 = {
             body,
             timeout: timeout ?? 6e5,
             ...options2,
             headers: messagesCreateHeaders2(params, options2),
             stream: params.stream ?? false
           };
-          const call = this._client._tracer && startApiCallSpan(this._client, "anthropic.messages.create", options2, messagesCreateSpanSettings(this._client, request3));
+          const call = this._client._tracer && startApiCallSpan(this._client, "anthropic.messages.create", options2, messagesCreateSpanSettings(this._client, request4));
           recordMessagesCreateRequest(this._client, call, body);
           const promise = this._client.post("/v1/messages", {
-            ...request3,
+            ...request4,
             __span: call
           });
           return call ? promise._thenUnwrap((data) => {
@@ -47843,7 +47843,7 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
          */
         countTokens(params, options2) {
           const { user_profile_id, workspace_id, ...body } = params;
-          const request3 = {
+          const request4 = {
             body,
             ...options2,
             headers: buildHeaders([
@@ -47855,10 +47855,10 @@ Please migrate to a newer model. Visit https://docs.anthropic.com/en/docs/resour
             ])
           };
           return this._client.post("/v1/messages/count_tokens", {
-            ...request3,
+            ...request4,
             __span: startApiCallSpan(this._client, "anthropic.messages.count_tokens", options2, {
               route: "/v1/messages/count_tokens",
-              request: request3
+              request: request4
             })
           });
         }
@@ -52719,7 +52719,7 @@ function applyMiddleware(fetchFn, middleware, options2, client) {
   for (let i = middleware.length - 1; i >= 0; i--) {
     const mw = middleware[i];
     const nextInner = next;
-    next = async (request3) => mw(request3, nextInner, ctx);
+    next = async (request4) => mw(request4, nextInner, ctx);
   }
   return next;
 }
@@ -53365,9 +53365,9 @@ var init_client = __esm({
          * overrides must be idempotent and overwrite headers from a previous
          * invocation rather than append to them.
          */
-        async prepareRequest(request3, { url, options: options2 }) {
+        async prepareRequest(request4, { url, options: options2 }) {
           if (this._authState.tokenCache && this.apiKey == null) {
-            const headers = request3.headers instanceof Headers ? request3.headers : new Headers(request3.headers);
+            const headers = request4.headers instanceof Headers ? request4.headers : new Headers(request4.headers);
             for (const [k2, v2] of Object.entries(this._authState.extraHeaders)) {
               if (!headers.has(k2))
                 headers.set(k2, v2);
@@ -53376,7 +53376,7 @@ var init_client = __esm({
             if (!existing?.includes(OAUTH_API_BETA_HEADER)) {
               headers.set("anthropic-beta", [...existing ?? [], OAUTH_API_BETA_HEADER].join(","));
             }
-            request3.headers = headers;
+            request4.headers = headers;
           }
         }
         /**
@@ -53569,11 +53569,11 @@ var init_client = __esm({
         }
         requestAPIList(Page2, options2) {
           if (!this._tracer) {
-            const request4 = this.makeRequest(options2, null, void 0);
-            return new PagePromise(this, request4, Page2);
+            const request5 = this.makeRequest(options2, null, void 0);
+            return new PagePromise(this, request5, Page2);
           }
-          const request3 = this.makeTracedRequest(options2, null);
-          return new PagePromise(this, request3, Page2);
+          const request4 = this.makeTracedRequest(options2, null);
+          return new PagePromise(this, request4, Page2);
         }
         async fetchWithTimeout(url, init, ms2, controller, requestOptions, logCtx) {
           const { signal, method, ...options2 } = init || {};
@@ -53946,16 +53946,16 @@ function patchField(target, key, value) {
 }
 function betaRefusalFallbackMiddleware(fallbacks, options2 = {}) {
   let warnedMissingState = false;
-  return async (request3, next, ctx) => {
+  return async (request4, next, ctx) => {
     const [path15] = (ctx.options?.path ?? "").split("?");
     if (fallbacks.length === 0 || ctx.options?.method !== "post" || path15 !== "/v1/messages" || ctx.options.__qualifiers?.["beta"] !== "true" || typeof ctx.options.body !== "object" || ctx.options.body == null) {
-      return next(request3);
+      return next(request4);
     }
     if (ctx.options.body.fallbacks != null) {
       throw new AnthropicError("Sending the `fallbacks:` request param is not supported when using the `betaRefusalFallbackMiddleware`. You should either remove the middleware and send `fallbacks:` with the `server-side-fallback-2026-07-01` beta header to let the API handle refusal fallbacks, or omit the `fallbacks:` param if you'd like `betaRefusalFallbackMiddleware` to handle fallbacks on the client side.");
     }
     const onError = options2.onError ?? ((error2) => ctx.logger.error(`anthropic-sdk: betaRefusalFallbackMiddleware: ${error2.message}`));
-    request3 = withMiddlewareHeaders(request3, options2.betas ?? DEFAULT_BETAS);
+    request4 = withMiddlewareHeaders(request4, options2.betas ?? DEFAULT_BETAS);
     const body = stripFallbackBlocks(ctx.options.body);
     const state = ctx.options.fallbackState;
     const startIndex = state?.index ?? -1;
@@ -53971,7 +53971,7 @@ function betaRefusalFallbackMiddleware(fallbacks, options2 = {}) {
       }
     };
     const initialBody = startIndex === -1 ? body : applyFallbackPatch(body, fallbacks[startIndex]);
-    const initialRequest = typeof request3.body !== "string" ? request3 : { ...request3, body: JSON.stringify(initialBody) };
+    const initialRequest = typeof request4.body !== "string" ? request4 : { ...request4, body: JSON.stringify(initialBody) };
     const response = startIndex === -1 ? await next(initialRequest) : (await sendHop(next, ctx, fallbacks[startIndex], initialRequest)).response;
     if (!response.ok) {
       return response;
@@ -54015,7 +54015,7 @@ function betaRefusalFallbackMiddleware(fallbacks, options2 = {}) {
       });
       requestedModel = entry.model;
       ({ response: res } = await sendHop(next, ctx, entry, {
-        ...request3,
+        ...request4,
         body: JSON.stringify({
           ...applyFallbackPatch(body, entry),
           ...details?.fallback_credit_token ? { fallback_credit_token: creditTokenParam(details.fallback_credit_token) } : void 0
@@ -54065,7 +54065,7 @@ function spliceFallbackStream(args) {
   });
   return new Response(body, args.response);
 }
-async function* splicedEvents({ request: request3, response, next, ctx, fallbacks, firstHop, onError, pin }, controller) {
+async function* splicedEvents({ request: request4, response, next, ctx, fallbacks, firstHop, onError, pin }, controller) {
   const a = yield* consumeHop({
     response,
     controller,
@@ -54111,9 +54111,9 @@ async function* splicedEvents({ request: request3, response, next, ctx, fallback
     });
     let continuation = [...base, ...partial2];
     let resB = null;
-    let failure2 = null;
+    let failure3 = null;
     for (let attempt = 0; attempt < 2; attempt++) {
-      const reqB = buildFallbackRequest(request3, { model, speed, creditToken: token, continuation });
+      const reqB = buildFallbackRequest(request4, { model, speed, creditToken: token, continuation });
       reqB.signal = controller.signal;
       try {
         const sent = await sendHop(next, ctx, entry, reqB);
@@ -54123,7 +54123,7 @@ async function* splicedEvents({ request: request3, response, next, ctx, fallback
       } catch (err) {
         if (isAbortError(err))
           throw err;
-        failure2 = {
+        failure3 = {
           kind: "request_failed",
           message: `fallback request failed: ${err}`,
           model,
@@ -54141,7 +54141,7 @@ async function* splicedEvents({ request: request3, response, next, ctx, fallback
         resB = null;
         continue;
       }
-      failure2 = {
+      failure3 = {
         kind: "request_failed",
         message: `fallback request failed: HTTP ${resB.status}: ${JSON.stringify(errBody)}`,
         model,
@@ -54150,8 +54150,8 @@ async function* splicedEvents({ request: request3, response, next, ctx, fallback
       };
       break;
     }
-    if (failure2) {
-      onError(failure2);
+    if (failure3) {
+      onError(failure3);
       if (hasNext)
         continue;
       const stopDetails = {
@@ -54307,17 +54307,17 @@ function buildFallbackRequest(orig, { model, speed, creditToken, continuation })
   }
   return { ...orig, headers: new Headers(orig.headers), body: JSON.stringify(body) };
 }
-async function sendHop(next, ctx, entry, request3) {
-  const response = await next(request3);
-  if (response.status !== 429 && response.status !== 529 || entry.speed !== void 0 || typeof request3.body !== "string") {
+async function sendHop(next, ctx, entry, request4) {
+  const response = await next(request4);
+  if (response.status !== 429 && response.status !== 529 || entry.speed !== void 0 || typeof request4.body !== "string") {
     return { response, droppedSpeed: false };
   }
-  const { speed, ...body } = JSON.parse(request3.body);
+  const { speed, ...body } = JSON.parse(request4.body);
   if (speed !== "fast")
     return { response, droppedSpeed: false };
   ctx.logger.info(`anthropic-sdk: betaRefusalFallbackMiddleware: fast fallback request to ${entry.model} was rejected (HTTP ${response.status}); retrying without \`speed\``);
   await CancelReadableStream(response.body);
-  return { response: await next({ ...request3, body: JSON.stringify(body) }), droppedSpeed: true };
+  return { response: await next({ ...request4, body: JSON.stringify(body) }), droppedSpeed: true };
 }
 function applyDelta(blocks, index, delta) {
   const block = blocks.find((x3) => x3.index === index)?.block;
@@ -54363,8 +54363,8 @@ function toPrefillBlocks(responseBlocks) {
     return { ...block, input: safeJSON(_partial_json) ?? block.input };
   });
 }
-function withMiddlewareHeaders(request3, betas) {
-  const headers = new Headers(request3.headers);
+function withMiddlewareHeaders(request4, betas) {
+  const headers = new Headers(request4.headers);
   const existing = new Set(headers.get("anthropic-beta")?.split(",").map((s) => s.trim()));
   for (const beta of betas) {
     if (!existing.has(beta)) {
@@ -54373,7 +54373,7 @@ function withMiddlewareHeaders(request3, betas) {
     }
   }
   headers.set(STAINLESS_HELPER_HEADER, appendHeaderValue(headers.get(STAINLESS_HELPER_HEADER), "fallback-refusal-middleware"));
-  return { ...request3, headers };
+  return { ...request4, headers };
 }
 function emit(event, payload) {
   const sse = { event, data: JSON.stringify(payload), raw: [] };
@@ -54673,8 +54673,8 @@ var require_lib = __commonJS({
     exports2.HttpClient = exports2.HttpClientResponse = exports2.HttpClientError = exports2.MediaTypes = exports2.Headers = exports2.HttpCodes = void 0;
     exports2.getProxyUrl = getProxyUrl;
     exports2.isHttps = isHttps;
-    var http = __importStar(__require("http"));
-    var https = __importStar(__require("https"));
+    var http2 = __importStar(__require("http"));
+    var https2 = __importStar(__require("https"));
     var pm = __importStar(require_proxy());
     var tunnel = __importStar(require_tunnel2());
     var undici_1 = require_undici();
@@ -55063,7 +55063,7 @@ var require_lib = __commonJS({
         const info3 = {};
         info3.parsedUrl = requestUrl;
         const usingSsl = info3.parsedUrl.protocol === "https:";
-        info3.httpModule = usingSsl ? https : http;
+        info3.httpModule = usingSsl ? https2 : http2;
         const defaultPort = usingSsl ? 443 : 80;
         info3.options = {};
         info3.options.host = info3.parsedUrl.hostname;
@@ -55164,7 +55164,7 @@ var require_lib = __commonJS({
         const usingSsl = parsedUrl.protocol === "https:";
         let maxSockets = 100;
         if (this.requestOptions) {
-          maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+          maxSockets = this.requestOptions.maxSockets || http2.globalAgent.maxSockets;
         }
         if (proxyUrl && proxyUrl.hostname) {
           const agentOptions = {
@@ -55186,7 +55186,7 @@ var require_lib = __commonJS({
         }
         if (!agent) {
           const options2 = { keepAlive: this._keepAlive, maxSockets };
-          agent = usingSsl ? new https.Agent(options2) : new http.Agent(options2);
+          agent = usingSsl ? new https2.Agent(options2) : new http2.Agent(options2);
           this._agent = agent;
         }
         if (usingSsl && this._ignoreSslError) {
@@ -56359,14 +56359,14 @@ var require_light = __commonJS({
               });
             });
           }
-          _drainAll(capacity, total = 0) {
+          _drainAll(capacity, total2 = 0) {
             return this._drainOne(capacity).then((drained) => {
               var newCapacity;
               if (drained != null) {
                 newCapacity = capacity != null ? capacity - drained : capacity;
-                return this._drainAll(newCapacity, total + drained);
+                return this._drainAll(newCapacity, total2 + drained);
               } else {
-                return this.Promise.resolve(total);
+                return this.Promise.resolve(total2);
               }
             }).catch((e) => {
               return this.Events.trigger("error", e);
@@ -56779,11 +56779,11 @@ var require_section_matter = __commonJS({
     "use strict";
     var typeOf = require_kind_of();
     var extend2 = require_extend_shallow();
-    module2.exports = function(input, options2) {
+    module2.exports = function(input5, options2) {
       if (typeof options2 === "function") {
         options2 = { parse: options2 };
       }
-      var file = toObject(input);
+      var file = toObject(input5);
       var defaults3 = { section_delimiter: "---", parse: identity };
       var opts = extend2({}, defaults3, options2);
       var delim = opts.section_delimiter;
@@ -56851,16 +56851,16 @@ var require_section_matter = __commonJS({
       }
       return true;
     }
-    function toObject(input) {
-      if (typeOf(input) !== "object") {
-        input = { content: input };
+    function toObject(input5) {
+      if (typeOf(input5) !== "object") {
+        input5 = { content: input5 };
       }
-      if (typeof input.content !== "string" && !isBuffer(input.content)) {
+      if (typeof input5.content !== "string" && !isBuffer(input5.content)) {
         throw new TypeError("expected a buffer or string");
       }
-      input.content = input.content.toString();
-      input.sections = [];
-      return input;
+      input5.content = input5.content.toString();
+      input5.sections = [];
+      return input5;
     }
     function getKey(val, delim) {
       return val ? val.slice(delim.length).trim() : "";
@@ -56996,18 +56996,18 @@ var require_mark = __commonJS({
       return common.repeat(" ", indent) + head + snippet + tail + "\n" + common.repeat(" ", indent + this.position - start + head.length) + "^";
     };
     Mark.prototype.toString = function toString(compact) {
-      var snippet, where = "";
+      var snippet, where2 = "";
       if (this.name) {
-        where += 'in "' + this.name + '" ';
+        where2 += 'in "' + this.name + '" ';
       }
-      where += "at line " + (this.line + 1) + ", column " + (this.column + 1);
+      where2 += "at line " + (this.line + 1) + ", column " + (this.column + 1);
       if (!compact) {
         snippet = this.getSnippet();
         if (snippet) {
-          where += ":\n" + snippet;
+          where2 += ":\n" + snippet;
         }
       }
-      return where;
+      return where2;
     };
     module2.exports = Mark;
   }
@@ -57230,8 +57230,8 @@ var require_null = __commonJS({
     function constructYamlNull() {
       return null;
     }
-    function isNull(object) {
-      return object === null;
+    function isNull(object2) {
+      return object2 === null;
     }
     module2.exports = new Type("tag:yaml.org,2002:null", {
       kind: "scalar",
@@ -57270,8 +57270,8 @@ var require_bool = __commonJS({
     function constructYamlBoolean(data) {
       return data === "true" || data === "True" || data === "TRUE";
     }
-    function isBoolean(object) {
-      return Object.prototype.toString.call(object) === "[object Boolean]";
+    function isBoolean(object2) {
+      return Object.prototype.toString.call(object2) === "[object Boolean]";
     }
     module2.exports = new Type("tag:yaml.org,2002:bool", {
       kind: "scalar",
@@ -57279,14 +57279,14 @@ var require_bool = __commonJS({
       construct: constructYamlBoolean,
       predicate: isBoolean,
       represent: {
-        lowercase: function(object) {
-          return object ? "true" : "false";
+        lowercase: function(object2) {
+          return object2 ? "true" : "false";
         },
-        uppercase: function(object) {
-          return object ? "TRUE" : "FALSE";
+        uppercase: function(object2) {
+          return object2 ? "TRUE" : "FALSE";
         },
-        camelcase: function(object) {
-          return object ? "True" : "False";
+        camelcase: function(object2) {
+          return object2 ? "True" : "False";
         }
       },
       defaultStyle: "lowercase"
@@ -57393,8 +57393,8 @@ var require_int = __commonJS({
       }
       return sign * parseInt(value, 10);
     }
-    function isInteger(object) {
-      return Object.prototype.toString.call(object) === "[object Number]" && (object % 1 === 0 && !common.isNegativeZero(object));
+    function isInteger(object2) {
+      return Object.prototype.toString.call(object2) === "[object Number]" && (object2 % 1 === 0 && !common.isNegativeZero(object2));
     }
     module2.exports = new Type("tag:yaml.org,2002:int", {
       kind: "scalar",
@@ -57473,9 +57473,9 @@ var require_float = __commonJS({
       return sign * parseFloat(value, 10);
     }
     var SCIENTIFIC_WITHOUT_DOT = /^[-+]?[0-9]+e/;
-    function representYamlFloat(object, style) {
+    function representYamlFloat(object2, style) {
       var res;
-      if (isNaN(object)) {
+      if (isNaN(object2)) {
         switch (style) {
           case "lowercase":
             return ".nan";
@@ -57484,7 +57484,7 @@ var require_float = __commonJS({
           case "camelcase":
             return ".NaN";
         }
-      } else if (Number.POSITIVE_INFINITY === object) {
+      } else if (Number.POSITIVE_INFINITY === object2) {
         switch (style) {
           case "lowercase":
             return ".inf";
@@ -57493,7 +57493,7 @@ var require_float = __commonJS({
           case "camelcase":
             return ".Inf";
         }
-      } else if (Number.NEGATIVE_INFINITY === object) {
+      } else if (Number.NEGATIVE_INFINITY === object2) {
         switch (style) {
           case "lowercase":
             return "-.inf";
@@ -57502,14 +57502,14 @@ var require_float = __commonJS({
           case "camelcase":
             return "-.Inf";
         }
-      } else if (common.isNegativeZero(object)) {
+      } else if (common.isNegativeZero(object2)) {
         return "-0.0";
       }
-      res = object.toString(10);
+      res = object2.toString(10);
       return SCIENTIFIC_WITHOUT_DOT.test(res) ? res.replace("e", ".e") : res;
     }
-    function isFloat(object) {
-      return Object.prototype.toString.call(object) === "[object Number]" && (object % 1 !== 0 || common.isNegativeZero(object));
+    function isFloat(object2) {
+      return Object.prototype.toString.call(object2) === "[object Number]" && (object2 % 1 !== 0 || common.isNegativeZero(object2));
     }
     module2.exports = new Type("tag:yaml.org,2002:float", {
       kind: "scalar",
@@ -57602,8 +57602,8 @@ var require_timestamp = __commonJS({
       if (delta) date2.setTime(date2.getTime() - delta);
       return date2;
     }
-    function representYamlTimestamp(object) {
-      return object.toISOString();
+    function representYamlTimestamp(object2) {
+      return object2.toISOString();
     }
     module2.exports = new Type("tag:yaml.org,2002:timestamp", {
       kind: "scalar",
@@ -57655,14 +57655,14 @@ var require_binary = __commonJS({
       return bitlen % 8 === 0;
     }
     function constructYamlBinary(data) {
-      var idx, tailbits, input = data.replace(/[\r\n=]/g, ""), max = input.length, map = BASE64_MAP, bits = 0, result = [];
+      var idx, tailbits, input5 = data.replace(/[\r\n=]/g, ""), max = input5.length, map = BASE64_MAP, bits = 0, result = [];
       for (idx = 0; idx < max; idx++) {
         if (idx % 4 === 0 && idx) {
           result.push(bits >> 16 & 255);
           result.push(bits >> 8 & 255);
           result.push(bits & 255);
         }
-        bits = bits << 6 | map.indexOf(input.charAt(idx));
+        bits = bits << 6 | map.indexOf(input5.charAt(idx));
       }
       tailbits = max % 4 * 6;
       if (tailbits === 0) {
@@ -57680,8 +57680,8 @@ var require_binary = __commonJS({
       }
       return result;
     }
-    function representYamlBinary(object) {
-      var result = "", bits = 0, idx, tail, max = object.length, map = BASE64_MAP;
+    function representYamlBinary(object2) {
+      var result = "", bits = 0, idx, tail, max = object2.length, map = BASE64_MAP;
       for (idx = 0; idx < max; idx++) {
         if (idx % 3 === 0 && idx) {
           result += map[bits >> 18 & 63];
@@ -57689,7 +57689,7 @@ var require_binary = __commonJS({
           result += map[bits >> 6 & 63];
           result += map[bits & 63];
         }
-        bits = (bits << 8) + object[idx];
+        bits = (bits << 8) + object2[idx];
       }
       tail = max % 3;
       if (tail === 0) {
@@ -57710,8 +57710,8 @@ var require_binary = __commonJS({
       }
       return result;
     }
-    function isBinary(object) {
-      return NodeBuffer && NodeBuffer.isBuffer(object);
+    function isBinary(object2) {
+      return NodeBuffer && NodeBuffer.isBuffer(object2);
     }
     module2.exports = new Type("tag:yaml.org,2002:binary", {
       kind: "scalar",
@@ -57732,9 +57732,9 @@ var require_omap = __commonJS({
     var _toString = Object.prototype.toString;
     function resolveYamlOmap(data) {
       if (data === null) return true;
-      var objectKeys = {}, index, length, pair, pairKey, pairHasKey, object = data;
-      for (index = 0, length = object.length; index < length; index += 1) {
-        pair = object[index];
+      var objectKeys = {}, index, length, pair, pairKey, pairHasKey, object2 = data;
+      for (index = 0, length = object2.length; index < length; index += 1) {
+        pair = object2[index];
         pairHasKey = false;
         if (_toString.call(pair) !== "[object Object]") return false;
         for (pairKey in pair) {
@@ -57768,10 +57768,10 @@ var require_pairs = __commonJS({
     var _toString = Object.prototype.toString;
     function resolveYamlPairs(data) {
       if (data === null) return true;
-      var index, length, pair, keys, result, object = data;
-      result = new Array(object.length);
-      for (index = 0, length = object.length; index < length; index += 1) {
-        pair = object[index];
+      var index, length, pair, keys, result, object2 = data;
+      result = new Array(object2.length);
+      for (index = 0, length = object2.length; index < length; index += 1) {
+        pair = object2[index];
         if (_toString.call(pair) !== "[object Object]") return false;
         keys = Object.keys(pair);
         if (keys.length !== 1) return false;
@@ -57781,10 +57781,10 @@ var require_pairs = __commonJS({
     }
     function constructYamlPairs(data) {
       if (data === null) return [];
-      var index, length, pair, keys, result, object = data;
-      result = new Array(object.length);
-      for (index = 0, length = object.length; index < length; index += 1) {
-        pair = object[index];
+      var index, length, pair, keys, result, object2 = data;
+      result = new Array(object2.length);
+      for (index = 0, length = object2.length; index < length; index += 1) {
+        pair = object2[index];
         keys = Object.keys(pair);
         result[index] = [keys[0], pair[keys[0]]];
       }
@@ -57806,10 +57806,10 @@ var require_set = __commonJS({
     var _hasOwnProperty = Object.prototype.hasOwnProperty;
     function resolveYamlSet(data) {
       if (data === null) return true;
-      var key, object = data;
-      for (key in object) {
-        if (_hasOwnProperty.call(object, key)) {
-          if (object[key] !== null) return false;
+      var key, object2 = data;
+      for (key in object2) {
+        if (_hasOwnProperty.call(object2, key)) {
+          if (object2[key] !== null) return false;
         }
       }
       return true;
@@ -57862,8 +57862,8 @@ var require_undefined = __commonJS({
     function representJavascriptUndefined() {
       return "";
     }
-    function isUndefined(object) {
-      return typeof object === "undefined";
+    function isUndefined(object2) {
+      return typeof object2 === "undefined";
     }
     module2.exports = new Type("tag:yaml.org,2002:js/undefined", {
       kind: "scalar",
@@ -57899,15 +57899,15 @@ var require_regexp = __commonJS({
       }
       return new RegExp(regexp, modifiers);
     }
-    function representJavascriptRegExp(object) {
-      var result = "/" + object.source + "/";
-      if (object.global) result += "g";
-      if (object.multiline) result += "m";
-      if (object.ignoreCase) result += "i";
+    function representJavascriptRegExp(object2) {
+      var result = "/" + object2.source + "/";
+      if (object2.global) result += "g";
+      if (object2.multiline) result += "m";
+      if (object2.ignoreCase) result += "i";
       return result;
     }
-    function isRegExp(object) {
-      return Object.prototype.toString.call(object) === "[object RegExp]";
+    function isRegExp(object2) {
+      return Object.prototype.toString.call(object2) === "[object RegExp]";
     }
     module2.exports = new Type("tag:yaml.org,2002:js/regexp", {
       kind: "scalar",
@@ -57958,11 +57958,11 @@ var require_function = __commonJS({
       }
       return new Function(params, "return " + source.slice(body[0], body[1]));
     }
-    function representJavascriptFunction(object) {
-      return object.toString();
+    function representJavascriptFunction(object2) {
+      return object2.toString();
     }
-    function isFunction(object) {
-      return Object.prototype.toString.call(object) === "[object Function]";
+    function isFunction(object2) {
+      return Object.prototype.toString.call(object2) === "[object Function]";
     }
     module2.exports = new Type("tag:yaml.org,2002:js/function", {
       kind: "scalar",
@@ -58070,16 +58070,16 @@ var require_loader = __commonJS({
         (c3 - 65536 & 1023) + 56320
       );
     }
-    function setProperty(object, key, value) {
+    function setProperty(object2, key, value) {
       if (key === "__proto__") {
-        Object.defineProperty(object, key, {
+        Object.defineProperty(object2, key, {
           configurable: true,
           enumerable: true,
           writable: true,
           value
         });
       } else {
-        object[key] = value;
+        object2[key] = value;
       }
     }
     var simpleEscapeCheck = new Array(256);
@@ -58089,8 +58089,8 @@ var require_loader = __commonJS({
       simpleEscapeMap[i] = simpleEscapeSequence(i);
     }
     var i;
-    function State(input, options2) {
-      this.input = input;
+    function State(input5, options2) {
+      this.input = input5;
       this.filename = options2["filename"] || null;
       this.schema = options2["schema"] || DEFAULT_FULL_SCHEMA;
       this.onWarning = options2["onWarning"] || null;
@@ -58100,7 +58100,7 @@ var require_loader = __commonJS({
       this.maxTotalMergeKeys = typeof options2["maxTotalMergeKeys"] === "number" ? options2["maxTotalMergeKeys"] : 1e4;
       this.implicitTypes = this.schema.compiledImplicit;
       this.typeMap = this.schema.compiledTypeMap;
-      this.length = input.length;
+      this.length = input5.length;
       this.position = 0;
       this.line = 0;
       this.lineStart = 0;
@@ -59058,19 +59058,19 @@ var require_loader = __commonJS({
         return;
       }
     }
-    function loadDocuments(input, options2) {
-      input = String(input);
+    function loadDocuments(input5, options2) {
+      input5 = String(input5);
       options2 = options2 || {};
-      if (input.length !== 0) {
-        if (input.charCodeAt(input.length - 1) !== 10 && input.charCodeAt(input.length - 1) !== 13) {
-          input += "\n";
+      if (input5.length !== 0) {
+        if (input5.charCodeAt(input5.length - 1) !== 10 && input5.charCodeAt(input5.length - 1) !== 13) {
+          input5 += "\n";
         }
-        if (input.charCodeAt(0) === 65279) {
-          input = input.slice(1);
+        if (input5.charCodeAt(0) === 65279) {
+          input5 = input5.slice(1);
         }
       }
-      var state = new State(input, options2);
-      var nullpos = input.indexOf("\0");
+      var state = new State(input5, options2);
+      var nullpos = input5.indexOf("\0");
       if (nullpos !== -1) {
         state.position = nullpos;
         throwError(state, "null byte is not allowed in input");
@@ -59085,12 +59085,12 @@ var require_loader = __commonJS({
       }
       return state.documents;
     }
-    function loadAll(input, iterator2, options2) {
+    function loadAll(input5, iterator2, options2) {
       if (iterator2 !== null && typeof iterator2 === "object" && typeof options2 === "undefined") {
         options2 = iterator2;
         iterator2 = null;
       }
-      var documents = loadDocuments(input, options2);
+      var documents = loadDocuments(input5, options2);
       if (typeof iterator2 !== "function") {
         return documents;
       }
@@ -59098,8 +59098,8 @@ var require_loader = __commonJS({
         iterator2(documents[index]);
       }
     }
-    function load(input, options2) {
-      var documents = loadDocuments(input, options2);
+    function load(input5, options2) {
+      var documents = loadDocuments(input5, options2);
       if (documents.length === 0) {
         return void 0;
       } else if (documents.length === 1) {
@@ -59107,15 +59107,15 @@ var require_loader = __commonJS({
       }
       throw new YAMLException("expected a single document in the stream, but found more");
     }
-    function safeLoadAll(input, iterator2, options2) {
+    function safeLoadAll(input5, iterator2, options2) {
       if (typeof iterator2 === "object" && iterator2 !== null && typeof options2 === "undefined") {
         options2 = iterator2;
         iterator2 = null;
       }
-      return loadAll(input, iterator2, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
+      return loadAll(input5, iterator2, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
     }
-    function safeLoad(input, options2) {
-      return load(input, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
+    function safeLoad(input5, options2) {
+      return load(input5, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
     }
     module2.exports.loadAll = loadAll;
     module2.exports.load = load;
@@ -59444,10 +59444,10 @@ var require_dumper = __commonJS({
       }
       return result;
     }
-    function writeFlowSequence(state, level, object) {
+    function writeFlowSequence(state, level, object2) {
       var _result = "", _tag = state.tag, index, length;
-      for (index = 0, length = object.length; index < length; index += 1) {
-        if (writeNode(state, level, object[index], false, false)) {
+      for (index = 0, length = object2.length; index < length; index += 1) {
+        if (writeNode(state, level, object2[index], false, false)) {
           if (index !== 0) _result += "," + (!state.condenseFlow ? " " : "");
           _result += state.dump;
         }
@@ -59455,10 +59455,10 @@ var require_dumper = __commonJS({
       state.tag = _tag;
       state.dump = "[" + _result + "]";
     }
-    function writeBlockSequence(state, level, object, compact) {
+    function writeBlockSequence(state, level, object2, compact) {
       var _result = "", _tag = state.tag, index, length;
-      for (index = 0, length = object.length; index < length; index += 1) {
-        if (writeNode(state, level + 1, object[index], true, true)) {
+      for (index = 0, length = object2.length; index < length; index += 1) {
+        if (writeNode(state, level + 1, object2[index], true, true)) {
           if (!compact || index !== 0) {
             _result += generateNextLine(state, level);
           }
@@ -59473,14 +59473,14 @@ var require_dumper = __commonJS({
       state.tag = _tag;
       state.dump = _result || "[]";
     }
-    function writeFlowMapping(state, level, object) {
-      var _result = "", _tag = state.tag, objectKeyList = Object.keys(object), index, length, objectKey, objectValue, pairBuffer;
+    function writeFlowMapping(state, level, object2) {
+      var _result = "", _tag = state.tag, objectKeyList = Object.keys(object2), index, length, objectKey, objectValue, pairBuffer;
       for (index = 0, length = objectKeyList.length; index < length; index += 1) {
         pairBuffer = "";
         if (index !== 0) pairBuffer += ", ";
         if (state.condenseFlow) pairBuffer += '"';
         objectKey = objectKeyList[index];
-        objectValue = object[objectKey];
+        objectValue = object2[objectKey];
         if (!writeNode(state, level, objectKey, false, false)) {
           continue;
         }
@@ -59495,8 +59495,8 @@ var require_dumper = __commonJS({
       state.tag = _tag;
       state.dump = "{" + _result + "}";
     }
-    function writeBlockMapping(state, level, object, compact) {
-      var _result = "", _tag = state.tag, objectKeyList = Object.keys(object), index, length, objectKey, objectValue, explicitPair, pairBuffer;
+    function writeBlockMapping(state, level, object2, compact) {
+      var _result = "", _tag = state.tag, objectKeyList = Object.keys(object2), index, length, objectKey, objectValue, explicitPair, pairBuffer;
       if (state.sortKeys === true) {
         objectKeyList.sort();
       } else if (typeof state.sortKeys === "function") {
@@ -59510,7 +59510,7 @@ var require_dumper = __commonJS({
           pairBuffer += generateNextLine(state, level);
         }
         objectKey = objectKeyList[index];
-        objectValue = object[objectKey];
+        objectValue = object2[objectKey];
         if (!writeNode(state, level + 1, objectKey, true, true, true)) {
           continue;
         }
@@ -59540,19 +59540,19 @@ var require_dumper = __commonJS({
       state.tag = _tag;
       state.dump = _result || "{}";
     }
-    function detectType(state, object, explicit) {
+    function detectType(state, object2, explicit) {
       var _result, typeList, index, length, type, style;
       typeList = explicit ? state.explicitTypes : state.implicitTypes;
       for (index = 0, length = typeList.length; index < length; index += 1) {
         type = typeList[index];
-        if ((type.instanceOf || type.predicate) && (!type.instanceOf || typeof object === "object" && object instanceof type.instanceOf) && (!type.predicate || type.predicate(object))) {
+        if ((type.instanceOf || type.predicate) && (!type.instanceOf || typeof object2 === "object" && object2 instanceof type.instanceOf) && (!type.predicate || type.predicate(object2))) {
           state.tag = explicit ? type.tag : "?";
           if (type.represent) {
             style = state.styleMap[type.tag] || type.defaultStyle;
             if (_toString.call(type.represent) === "[object Function]") {
-              _result = type.represent(object, style);
+              _result = type.represent(object2, style);
             } else if (_hasOwnProperty.call(type.represent, style)) {
-              _result = type.represent[style](object, style);
+              _result = type.represent[style](object2, style);
             } else {
               throw new YAMLException("!<" + type.tag + '> tag resolver accepts not "' + style + '" style');
             }
@@ -59563,11 +59563,11 @@ var require_dumper = __commonJS({
       }
       return false;
     }
-    function writeNode(state, level, object, block, compact, iskey) {
+    function writeNode(state, level, object2, block, compact, iskey) {
       state.tag = null;
-      state.dump = object;
-      if (!detectType(state, object, false)) {
-        detectType(state, object, true);
+      state.dump = object2;
+      if (!detectType(state, object2, false)) {
+        detectType(state, object2, true);
       }
       var type = _toString.call(state.dump);
       if (block) {
@@ -59575,7 +59575,7 @@ var require_dumper = __commonJS({
       }
       var objectOrArray = type === "[object Object]" || type === "[object Array]", duplicateIndex, duplicate;
       if (objectOrArray) {
-        duplicateIndex = state.duplicates.indexOf(object);
+        duplicateIndex = state.duplicates.indexOf(object2);
         duplicate = duplicateIndex !== -1;
       }
       if (state.tag !== null && state.tag !== "?" || duplicate || state.indent !== 2 && level > 0) {
@@ -59626,46 +59626,46 @@ var require_dumper = __commonJS({
       }
       return true;
     }
-    function getDuplicateReferences(object, state) {
+    function getDuplicateReferences(object2, state) {
       var objects = [], duplicatesIndexes = [], index, length;
-      inspectNode(object, objects, duplicatesIndexes);
+      inspectNode(object2, objects, duplicatesIndexes);
       for (index = 0, length = duplicatesIndexes.length; index < length; index += 1) {
         state.duplicates.push(objects[duplicatesIndexes[index]]);
       }
       state.usedDuplicates = new Array(length);
     }
-    function inspectNode(object, objects, duplicatesIndexes) {
+    function inspectNode(object2, objects, duplicatesIndexes) {
       var objectKeyList, index, length;
-      if (object !== null && typeof object === "object") {
-        index = objects.indexOf(object);
+      if (object2 !== null && typeof object2 === "object") {
+        index = objects.indexOf(object2);
         if (index !== -1) {
           if (duplicatesIndexes.indexOf(index) === -1) {
             duplicatesIndexes.push(index);
           }
         } else {
-          objects.push(object);
-          if (Array.isArray(object)) {
-            for (index = 0, length = object.length; index < length; index += 1) {
-              inspectNode(object[index], objects, duplicatesIndexes);
+          objects.push(object2);
+          if (Array.isArray(object2)) {
+            for (index = 0, length = object2.length; index < length; index += 1) {
+              inspectNode(object2[index], objects, duplicatesIndexes);
             }
           } else {
-            objectKeyList = Object.keys(object);
+            objectKeyList = Object.keys(object2);
             for (index = 0, length = objectKeyList.length; index < length; index += 1) {
-              inspectNode(object[objectKeyList[index]], objects, duplicatesIndexes);
+              inspectNode(object2[objectKeyList[index]], objects, duplicatesIndexes);
             }
           }
         }
       }
     }
-    function dump(input, options2) {
+    function dump(input5, options2) {
       options2 = options2 || {};
       var state = new State(options2);
-      if (!state.noRefs) getDuplicateReferences(input, state);
-      if (writeNode(state, 0, input, true, true)) return state.dump + "\n";
+      if (!state.noRefs) getDuplicateReferences(input5, state);
+      if (writeNode(state, 0, input5, true, true)) return state.dump + "\n";
       return "";
     }
-    function safeDump(input, options2) {
-      return dump(input, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
+    function safeDump(input5, options2) {
+      return dump(input5, common.extend({ schema: DEFAULT_SAFE_SCHEMA }, options2));
     }
     module2.exports.dump = dump;
     module2.exports.safeDump = safeDump;
@@ -59787,15 +59787,15 @@ var require_utils3 = __commonJS({
     exports2.isObject = function(val) {
       return typeOf(val) === "object";
     };
-    exports2.toBuffer = function(input) {
-      return typeof input === "string" ? Buffer.from(input) : input;
+    exports2.toBuffer = function(input5) {
+      return typeof input5 === "string" ? Buffer.from(input5) : input5;
     };
-    exports2.toString = function(input) {
-      if (exports2.isBuffer(input)) return stripBom(String(input));
-      if (typeof input !== "string") {
+    exports2.toString = function(input5) {
+      if (exports2.isBuffer(input5)) return stripBom(String(input5));
+      if (typeof input5 !== "string") {
         throw new TypeError("expected input to be a string or buffer");
       }
-      return stripBom(input);
+      return stripBom(input5);
     };
     exports2.arrayify = function(val) {
       return val ? Array.isArray(val) ? val : [val] : [];
@@ -59895,10 +59895,10 @@ var require_stringify = __commonJS({
       data = Object.assign({}, file.data, data);
       const open3 = opts.delimiters[0];
       const close = opts.delimiters[1];
-      const matter2 = engine.stringify(data, options2).trim();
+      const matter3 = engine.stringify(data, options2).trim();
       let buf = "";
-      if (matter2 !== "{}") {
-        buf = newline(open3) + newline(matter2) + newline(close);
+      if (matter3 !== "{}") {
+        buf = newline(open3) + newline(matter3) + newline(close);
       }
       if (typeof file.excerpt === "string" && file.excerpt !== "") {
         if (str2.indexOf(file.excerpt.trim()) === -1) {
@@ -59926,11 +59926,11 @@ var require_excerpt = __commonJS({
       if (typeof opts.excerpt === "function") {
         return opts.excerpt(file, opts);
       }
-      const sep6 = file.data.excerpt_separator || opts.excerpt_separator;
-      if (sep6 == null && (opts.excerpt === false || opts.excerpt == null)) {
+      const sep7 = file.data.excerpt_separator || opts.excerpt_separator;
+      if (sep7 == null && (opts.excerpt === false || opts.excerpt == null)) {
         return file;
       }
-      const delimiter3 = typeof opts.excerpt === "string" ? opts.excerpt : sep6 || opts.delimiters[0];
+      const delimiter3 = typeof opts.excerpt === "string" ? opts.excerpt : sep7 || opts.delimiters[0];
       const idx = file.content.indexOf(delimiter3);
       if (idx !== -1) {
         file.excerpt = file.content.slice(0, idx);
@@ -60004,19 +60004,19 @@ var require_gray_matter = __commonJS({
     var toFile2 = require_to_file();
     var parse6 = require_parse3();
     var utils = require_utils3();
-    function matter2(input, options2) {
-      if (input === "") {
-        return { data: {}, content: input, excerpt: "", orig: input };
+    function matter3(input5, options2) {
+      if (input5 === "") {
+        return { data: {}, content: input5, excerpt: "", orig: input5 };
       }
-      let file = toFile2(input);
-      const cached2 = matter2.cache[file.content];
+      let file = toFile2(input5);
+      const cached2 = matter3.cache[file.content];
       if (!options2) {
         if (cached2) {
           file = Object.assign({}, cached2);
           file.orig = cached2.orig;
           return file;
         }
-        matter2.cache[file.content] = file;
+        matter3.cache[file.content] = file;
       }
       return parseMatter(file, options2);
     }
@@ -60038,7 +60038,7 @@ var require_gray_matter = __commonJS({
       }
       str2 = str2.slice(openLen);
       const len = str2.length;
-      const language = matter2.language(str2, opts);
+      const language = matter3.language(str2, opts);
       if (language.name) {
         file.language = language.name;
         str2 = str2.slice(language.raw.length);
@@ -60073,24 +60073,24 @@ var require_gray_matter = __commonJS({
       }
       return file;
     }
-    matter2.engines = engines2;
-    matter2.stringify = function(file, data, options2) {
-      if (typeof file === "string") file = matter2(file, options2);
+    matter3.engines = engines2;
+    matter3.stringify = function(file, data, options2) {
+      if (typeof file === "string") file = matter3(file, options2);
       return stringify2(file, data, options2);
     };
-    matter2.read = function(filepath, options2) {
+    matter3.read = function(filepath, options2) {
       const str2 = fs7.readFileSync(filepath, "utf8");
-      const file = matter2(str2, options2);
+      const file = matter3(str2, options2);
       file.path = filepath;
       return file;
     };
-    matter2.test = function(str2, options2) {
+    matter3.test = function(str2, options2) {
       return utils.startsWith(str2, defaults3(options2).delimiters[0]);
     };
-    matter2.language = function(str2, options2) {
+    matter3.language = function(str2, options2) {
       const opts = defaults3(options2);
       const open3 = opts.delimiters[0];
-      if (matter2.test(str2)) {
+      if (matter3.test(str2)) {
         str2 = str2.slice(open3.length);
       }
       const language = str2.slice(0, str2.search(/\r?\n/));
@@ -60099,11 +60099,11 @@ var require_gray_matter = __commonJS({
         name: language ? language.trim() : ""
       };
     };
-    matter2.cache = {};
-    matter2.clearCache = function() {
-      matter2.cache = {};
+    matter3.cache = {};
+    matter3.clearCache = function() {
+      matter3.cache = {};
     };
-    module2.exports = matter2;
+    module2.exports = matter3;
   }
 });
 
@@ -60132,8 +60132,8 @@ var require_ignore = __commonJS({
       TMP_KEY_IGNORE = /* @__PURE__ */ Symbol.for("node-ignore");
     }
     var KEY_IGNORE = TMP_KEY_IGNORE;
-    var define2 = (object, key, value) => {
-      Object.defineProperty(object, key, { value });
+    var define2 = (object2, key, value) => {
+      Object.defineProperty(object2, key, { value });
       return value;
     };
     var RETURN_FALSE = () => false;
@@ -60811,11 +60811,11 @@ var require_ignore = __commonJS({
         const rules2 = this._rules;
         const { length } = rules2;
         const shortcut = this._basenameCount * 2 >= length;
-        const basename4 = shortcut ? basenameOf(path15) : path15;
+        const basename5 = shortcut ? basenameOf(path15) : path15;
         for (let index = length - 1; index >= 0; index--) {
           const rule = rules2[index];
           if (rule[mode].test(
-            shortcut && rule._basenameOnly ? basename4 : path15
+            shortcut && rule._basenameOnly ? basename5 : path15
           )) {
             const { negative } = rule;
             const ret = {
@@ -61727,13 +61727,13 @@ var require_lib2 = __commonJS({
       return v1 < v2;
     }
     exports2.compare = compare;
-    function upperBound(array, value, comp = compare) {
-      let len = array.length;
+    function upperBound(array2, value, comp = compare) {
+      let len = array2.length;
       let i = 0;
       while (len) {
         let diff = len >>> 1;
         let cursor = i + diff;
-        if (comp(value, array[cursor])) {
+        if (comp(value, array2[cursor])) {
           len = diff;
         } else {
           i = cursor + 1;
@@ -61743,13 +61743,13 @@ var require_lib2 = __commonJS({
       return i;
     }
     exports2.upperBound = upperBound;
-    function lowerBound(array, value, comp = compare) {
-      let len = array.length;
+    function lowerBound(array2, value, comp = compare) {
+      let len = array2.length;
       let i = 0;
       while (len) {
         let diff = len >>> 1;
         let cursor = i + diff;
-        if (comp(array[cursor], value)) {
+        if (comp(array2[cursor], value)) {
           i = cursor + 1;
           len -= diff + 1;
         } else {
@@ -61759,9 +61759,9 @@ var require_lib2 = __commonJS({
       return i;
     }
     exports2.lowerBound = lowerBound;
-    function binarySearch(array, value, comp = compare) {
-      let cursor = lowerBound(array, value, comp);
-      return cursor !== array.length && !comp(value, array[cursor]);
+    function binarySearch(array2, value, comp = compare) {
+      let cursor = lowerBound(array2, value, comp);
+      return cursor !== array2.length && !comp(value, array2[cursor]);
     }
     exports2.binarySearch = binarySearch;
   }
@@ -62581,15 +62581,15 @@ var init_filter_message_id = __esm({
 var deepMask, createMaskValue, maskWithValues, filterMaskSecretsData;
 var init_filter_mask_secrets = __esm({
   "node_modules/@secretlint/core/module/messages/filter-mask-secrets.js"() {
-    deepMask = (object, handler2) => {
-      for (const key of Object.keys(object)) {
-        if (typeof object[key] === "object" && object[key] !== null) {
-          object[key] = deepMask(object[key], handler2);
-        } else if (typeof object[key] === "string") {
-          object[key] = handler2(object[key]);
+    deepMask = (object2, handler2) => {
+      for (const key of Object.keys(object2)) {
+        if (typeof object2[key] === "object" && object2[key] !== null) {
+          object2[key] = deepMask(object2[key], handler2);
+        } else if (typeof object2[key] === "string") {
+          object2[key] = handler2(object2[key]);
         }
       }
-      return object;
+      return object2;
     };
     createMaskValue = (value) => {
       return "*".repeat(value.length);
@@ -62802,26 +62802,26 @@ function requireLodash_uniq() {
   var freeGlobal = typeof commonjsGlobal == "object" && commonjsGlobal && commonjsGlobal.Object === Object && commonjsGlobal;
   var freeSelf = typeof self == "object" && self && self.Object === Object && self;
   var root = freeGlobal || freeSelf || Function("return this")();
-  function arrayIncludes(array, value) {
-    var length = array ? array.length : 0;
-    return !!length && baseIndexOf(array, value, 0) > -1;
+  function arrayIncludes(array2, value) {
+    var length = array2 ? array2.length : 0;
+    return !!length && baseIndexOf(array2, value, 0) > -1;
   }
-  function baseFindIndex(array, predicate, fromIndex, fromRight) {
-    var length = array.length, index = fromIndex + -1;
+  function baseFindIndex(array2, predicate, fromIndex, fromRight) {
+    var length = array2.length, index = fromIndex + -1;
     while (++index < length) {
-      if (predicate(array[index], index, array)) {
+      if (predicate(array2[index], index, array2)) {
         return index;
       }
     }
     return -1;
   }
-  function baseIndexOf(array, value, fromIndex) {
+  function baseIndexOf(array2, value, fromIndex) {
     if (value !== value) {
-      return baseFindIndex(array, baseIsNaN, fromIndex);
+      return baseFindIndex(array2, baseIsNaN, fromIndex);
     }
-    var index = fromIndex - 1, length = array.length;
+    var index = fromIndex - 1, length = array2.length;
     while (++index < length) {
-      if (array[index] === value) {
+      if (array2[index] === value) {
         return index;
       }
     }
@@ -62833,8 +62833,8 @@ function requireLodash_uniq() {
   function cacheHas(cache, key) {
     return cache.has(key);
   }
-  function getValue(object, key) {
-    return object == null ? void 0 : object[key];
+  function getValue(object2, key) {
+    return object2 == null ? void 0 : object2[key];
   }
   function isHostObject(value) {
     var result = false;
@@ -62997,10 +62997,10 @@ function requireLodash_uniq() {
   }
   SetCache.prototype.add = SetCache.prototype.push = setCacheAdd;
   SetCache.prototype.has = setCacheHas;
-  function assocIndexOf(array, key) {
-    var length = array.length;
+  function assocIndexOf(array2, key) {
+    var length = array2.length;
     while (length--) {
-      if (eq(array[length][0], key)) {
+      if (eq(array2[length][0], key)) {
         return length;
       }
     }
@@ -63013,10 +63013,10 @@ function requireLodash_uniq() {
     var pattern = isFunction(value) || isHostObject(value) ? reIsNative : reIsHostCtor;
     return pattern.test(toSource(value));
   }
-  function baseUniq(array, iteratee, comparator) {
-    var index = -1, includes = arrayIncludes, length = array.length, isCommon = true, result = [], seen = result;
+  function baseUniq(array2, iteratee, comparator) {
+    var index = -1, includes = arrayIncludes, length = array2.length, isCommon = true, result = [], seen = result;
     if (length >= LARGE_ARRAY_SIZE) {
-      var set = createSet(array);
+      var set = createSet(array2);
       if (set) {
         return setToArray(set);
       }
@@ -63028,7 +63028,7 @@ function requireLodash_uniq() {
     }
     outer:
       while (++index < length) {
-        var value = array[index], computed = value;
+        var value = array2[index], computed = value;
         value = value !== 0 ? value : 0;
         if (isCommon && computed === computed) {
           var seenIndex = seen.length;
@@ -63054,8 +63054,8 @@ function requireLodash_uniq() {
     var data = map.__data__;
     return isKeyable(key) ? data[typeof key == "string" ? "string" : "hash"] : data.map;
   }
-  function getNative(object, key) {
-    var value = getValue(object, key);
+  function getNative(object2, key) {
+    var value = getValue(object2, key);
     return baseIsNative(value) ? value : void 0;
   }
   function isKeyable(value) {
@@ -63078,8 +63078,8 @@ function requireLodash_uniq() {
     }
     return "";
   }
-  function uniq(array) {
-    return array && array.length ? baseUniq(array) : [];
+  function uniq(array2) {
+    return array2 && array2.length ? baseUniq(array2) : [];
   }
   function eq(value, other) {
     return value === other || value !== value && other !== other;
@@ -63109,35 +63109,35 @@ function requireLodash_uniqwith() {
   var freeGlobal = typeof commonjsGlobal == "object" && commonjsGlobal && commonjsGlobal.Object === Object && commonjsGlobal;
   var freeSelf = typeof self == "object" && self && self.Object === Object && self;
   var root = freeGlobal || freeSelf || Function("return this")();
-  function arrayIncludes(array, value) {
-    var length = array ? array.length : 0;
-    return !!length && baseIndexOf(array, value, 0) > -1;
+  function arrayIncludes(array2, value) {
+    var length = array2 ? array2.length : 0;
+    return !!length && baseIndexOf(array2, value, 0) > -1;
   }
-  function arrayIncludesWith(array, value, comparator) {
-    var index = -1, length = array ? array.length : 0;
+  function arrayIncludesWith(array2, value, comparator) {
+    var index = -1, length = array2 ? array2.length : 0;
     while (++index < length) {
-      if (comparator(value, array[index])) {
+      if (comparator(value, array2[index])) {
         return true;
       }
     }
     return false;
   }
-  function baseFindIndex(array, predicate, fromIndex, fromRight) {
-    var length = array.length, index = fromIndex + -1;
+  function baseFindIndex(array2, predicate, fromIndex, fromRight) {
+    var length = array2.length, index = fromIndex + -1;
     while (++index < length) {
-      if (predicate(array[index], index, array)) {
+      if (predicate(array2[index], index, array2)) {
         return index;
       }
     }
     return -1;
   }
-  function baseIndexOf(array, value, fromIndex) {
+  function baseIndexOf(array2, value, fromIndex) {
     if (value !== value) {
-      return baseFindIndex(array, baseIsNaN, fromIndex);
+      return baseFindIndex(array2, baseIsNaN, fromIndex);
     }
-    var index = fromIndex - 1, length = array.length;
+    var index = fromIndex - 1, length = array2.length;
     while (++index < length) {
-      if (array[index] === value) {
+      if (array2[index] === value) {
         return index;
       }
     }
@@ -63149,8 +63149,8 @@ function requireLodash_uniqwith() {
   function cacheHas(cache, key) {
     return cache.has(key);
   }
-  function getValue(object, key) {
-    return object == null ? void 0 : object[key];
+  function getValue(object2, key) {
+    return object2 == null ? void 0 : object2[key];
   }
   function isHostObject(value) {
     var result = false;
@@ -63313,10 +63313,10 @@ function requireLodash_uniqwith() {
   }
   SetCache.prototype.add = SetCache.prototype.push = setCacheAdd;
   SetCache.prototype.has = setCacheHas;
-  function assocIndexOf(array, key) {
-    var length = array.length;
+  function assocIndexOf(array2, key) {
+    var length = array2.length;
     while (length--) {
-      if (eq(array[length][0], key)) {
+      if (eq(array2[length][0], key)) {
         return length;
       }
     }
@@ -63329,13 +63329,13 @@ function requireLodash_uniqwith() {
     var pattern = isFunction(value) || isHostObject(value) ? reIsNative : reIsHostCtor;
     return pattern.test(toSource(value));
   }
-  function baseUniq(array, iteratee, comparator) {
-    var index = -1, includes = arrayIncludes, length = array.length, isCommon = true, result = [], seen = result;
+  function baseUniq(array2, iteratee, comparator) {
+    var index = -1, includes = arrayIncludes, length = array2.length, isCommon = true, result = [], seen = result;
     if (comparator) {
       isCommon = false;
       includes = arrayIncludesWith;
     } else if (length >= LARGE_ARRAY_SIZE) {
-      var set = createSet(array);
+      var set = createSet(array2);
       if (set) {
         return setToArray(set);
       }
@@ -63347,7 +63347,7 @@ function requireLodash_uniqwith() {
     }
     outer:
       while (++index < length) {
-        var value = array[index], computed = value;
+        var value = array2[index], computed = value;
         value = comparator || value !== 0 ? value : 0;
         if (isCommon && computed === computed) {
           var seenIndex = seen.length;
@@ -63373,8 +63373,8 @@ function requireLodash_uniqwith() {
     var data = map.__data__;
     return isKeyable(key) ? data[typeof key == "string" ? "string" : "hash"] : data.map;
   }
-  function getNative(object, key) {
-    var value = getValue(object, key);
+  function getNative(object2, key) {
+    var value = getValue(object2, key);
     return baseIsNative(value) ? value : void 0;
   }
   function isKeyable(value) {
@@ -63397,8 +63397,8 @@ function requireLodash_uniqwith() {
     }
     return "";
   }
-  function uniqWith(array, comparator) {
-    return array && array.length ? baseUniq(array, void 0, comparator) : [];
+  function uniqWith(array2, comparator) {
+    return array2 && array2.length ? baseUniq(array2, void 0, comparator) : [];
   }
   function eq(value, other) {
     return value === other || value !== value && other !== other;
@@ -63462,41 +63462,41 @@ function requireLodash_sortby() {
       }
       return func.apply(thisArg, args);
     }
-    function arrayMap(array, iteratee) {
-      var index = -1, length = array ? array.length : 0, result = Array(length);
+    function arrayMap(array2, iteratee) {
+      var index = -1, length = array2 ? array2.length : 0, result = Array(length);
       while (++index < length) {
-        result[index] = iteratee(array[index], index, array);
+        result[index] = iteratee(array2[index], index, array2);
       }
       return result;
     }
-    function arrayPush(array, values) {
-      var index = -1, length = values.length, offset = array.length;
+    function arrayPush(array2, values) {
+      var index = -1, length = values.length, offset = array2.length;
       while (++index < length) {
-        array[offset + index] = values[index];
+        array2[offset + index] = values[index];
       }
-      return array;
+      return array2;
     }
-    function arraySome(array, predicate) {
-      var index = -1, length = array ? array.length : 0;
+    function arraySome(array2, predicate) {
+      var index = -1, length = array2 ? array2.length : 0;
       while (++index < length) {
-        if (predicate(array[index], index, array)) {
+        if (predicate(array2[index], index, array2)) {
           return true;
         }
       }
       return false;
     }
     function baseProperty(key) {
-      return function(object) {
-        return object == null ? void 0 : object[key];
+      return function(object2) {
+        return object2 == null ? void 0 : object2[key];
       };
     }
-    function baseSortBy(array, comparer) {
-      var length = array.length;
-      array.sort(comparer);
+    function baseSortBy(array2, comparer) {
+      var length = array2.length;
+      array2.sort(comparer);
       while (length--) {
-        array[length] = array[length].value;
+        array2[length] = array2[length].value;
       }
-      return array;
+      return array2;
     }
     function baseTimes(n, iteratee) {
       var index = -1, result = Array(n);
@@ -63510,8 +63510,8 @@ function requireLodash_sortby() {
         return func(value);
       };
     }
-    function getValue(object, key) {
-      return object == null ? void 0 : object[key];
+    function getValue(object2, key) {
+      return object2 == null ? void 0 : object2[key];
     }
     function isHostObject(value) {
       var result = false;
@@ -63732,22 +63732,22 @@ function requireLodash_sortby() {
       }
       return result;
     }
-    function assocIndexOf(array, key) {
-      var length = array.length;
+    function assocIndexOf(array2, key) {
+      var length = array2.length;
       while (length--) {
-        if (eq(array[length][0], key)) {
+        if (eq(array2[length][0], key)) {
           return length;
         }
       }
       return -1;
     }
     var baseEach = createBaseEach(baseForOwn);
-    function baseFlatten(array, depth2, predicate, isStrict, result) {
-      var index = -1, length = array.length;
+    function baseFlatten(array2, depth2, predicate, isStrict, result) {
+      var index = -1, length = array2.length;
       predicate || (predicate = isFlattenable);
       result || (result = []);
       while (++index < length) {
-        var value = array[index];
+        var value = array2[index];
         if (predicate(value)) {
           {
             arrayPush(result, value);
@@ -63759,22 +63759,22 @@ function requireLodash_sortby() {
       return result;
     }
     var baseFor = createBaseFor();
-    function baseForOwn(object, iteratee) {
-      return object && baseFor(object, iteratee, keys);
+    function baseForOwn(object2, iteratee) {
+      return object2 && baseFor(object2, iteratee, keys);
     }
-    function baseGet(object, path15) {
-      path15 = isKey(path15, object) ? [path15] : castPath(path15);
+    function baseGet(object2, path15) {
+      path15 = isKey(path15, object2) ? [path15] : castPath(path15);
       var index = 0, length = path15.length;
-      while (object != null && index < length) {
-        object = object[toKey(path15[index++])];
+      while (object2 != null && index < length) {
+        object2 = object2[toKey(path15[index++])];
       }
-      return index && index == length ? object : void 0;
+      return index && index == length ? object2 : void 0;
     }
     function baseGetTag(value) {
       return objectToString.call(value);
     }
-    function baseHasIn(object, key) {
-      return object != null && key in Object(object);
+    function baseHasIn(object2, key) {
+      return object2 != null && key in Object(object2);
     }
     function baseIsEqual(value, other, customizer, bitmask, stack) {
       if (value === other) {
@@ -63785,25 +63785,25 @@ function requireLodash_sortby() {
       }
       return baseIsEqualDeep(value, other, baseIsEqual, customizer, bitmask, stack);
     }
-    function baseIsEqualDeep(object, other, equalFunc, customizer, bitmask, stack) {
-      var objIsArr = isArray2(object), othIsArr = isArray2(other), objTag = arrayTag, othTag = arrayTag;
+    function baseIsEqualDeep(object2, other, equalFunc, customizer, bitmask, stack) {
+      var objIsArr = isArray2(object2), othIsArr = isArray2(other), objTag = arrayTag, othTag = arrayTag;
       if (!objIsArr) {
-        objTag = getTag(object);
+        objTag = getTag(object2);
         objTag = objTag == argsTag ? objectTag : objTag;
       }
       if (!othIsArr) {
         othTag = getTag(other);
         othTag = othTag == argsTag ? objectTag : othTag;
       }
-      var objIsObj = objTag == objectTag && !isHostObject(object), othIsObj = othTag == objectTag && !isHostObject(other), isSameTag = objTag == othTag;
+      var objIsObj = objTag == objectTag && !isHostObject(object2), othIsObj = othTag == objectTag && !isHostObject(other), isSameTag = objTag == othTag;
       if (isSameTag && !objIsObj) {
         stack || (stack = new Stack());
-        return objIsArr || isTypedArray(object) ? equalArrays(object, other, equalFunc, customizer, bitmask, stack) : equalByTag(object, other, objTag, equalFunc, customizer, bitmask, stack);
+        return objIsArr || isTypedArray(object2) ? equalArrays(object2, other, equalFunc, customizer, bitmask, stack) : equalByTag(object2, other, objTag, equalFunc, customizer, bitmask, stack);
       }
       if (!(bitmask & PARTIAL_COMPARE_FLAG)) {
-        var objIsWrapped = objIsObj && hasOwnProperty.call(object, "__wrapped__"), othIsWrapped = othIsObj && hasOwnProperty.call(other, "__wrapped__");
+        var objIsWrapped = objIsObj && hasOwnProperty.call(object2, "__wrapped__"), othIsWrapped = othIsObj && hasOwnProperty.call(other, "__wrapped__");
         if (objIsWrapped || othIsWrapped) {
-          var objUnwrapped = objIsWrapped ? object.value() : object, othUnwrapped = othIsWrapped ? other.value() : other;
+          var objUnwrapped = objIsWrapped ? object2.value() : object2, othUnwrapped = othIsWrapped ? other.value() : other;
           stack || (stack = new Stack());
           return equalFunc(objUnwrapped, othUnwrapped, customizer, bitmask, stack);
         }
@@ -63812,25 +63812,25 @@ function requireLodash_sortby() {
         return false;
       }
       stack || (stack = new Stack());
-      return equalObjects(object, other, equalFunc, customizer, bitmask, stack);
+      return equalObjects(object2, other, equalFunc, customizer, bitmask, stack);
     }
-    function baseIsMatch(object, source, matchData, customizer) {
+    function baseIsMatch(object2, source, matchData, customizer) {
       var index = matchData.length, length = index;
-      if (object == null) {
+      if (object2 == null) {
         return !length;
       }
-      object = Object(object);
+      object2 = Object(object2);
       while (index--) {
         var data = matchData[index];
-        if (data[2] ? data[1] !== object[data[0]] : !(data[0] in object)) {
+        if (data[2] ? data[1] !== object2[data[0]] : !(data[0] in object2)) {
           return false;
         }
       }
       while (++index < length) {
         data = matchData[index];
-        var key = data[0], objValue = object[key], srcValue = data[1];
+        var key = data[0], objValue = object2[key], srcValue = data[1];
         if (data[2]) {
-          if (objValue === void 0 && !(key in object)) {
+          if (objValue === void 0 && !(key in object2)) {
             return false;
           }
         } else {
@@ -63865,13 +63865,13 @@ function requireLodash_sortby() {
       }
       return property(value);
     }
-    function baseKeys(object) {
-      if (!isPrototype(object)) {
-        return nativeKeys(object);
+    function baseKeys(object2) {
+      if (!isPrototype(object2)) {
+        return nativeKeys(object2);
       }
       var result = [];
-      for (var key in Object(object)) {
-        if (hasOwnProperty.call(object, key) && key != "constructor") {
+      for (var key in Object(object2)) {
+        if (hasOwnProperty.call(object2, key) && key != "constructor") {
           result.push(key);
         }
       }
@@ -63889,17 +63889,17 @@ function requireLodash_sortby() {
       if (matchData.length == 1 && matchData[0][2]) {
         return matchesStrictComparable(matchData[0][0], matchData[0][1]);
       }
-      return function(object) {
-        return object === source || baseIsMatch(object, source, matchData);
+      return function(object2) {
+        return object2 === source || baseIsMatch(object2, source, matchData);
       };
     }
     function baseMatchesProperty(path15, srcValue) {
       if (isKey(path15) && isStrictComparable(srcValue)) {
         return matchesStrictComparable(toKey(path15), srcValue);
       }
-      return function(object) {
-        var objValue = get(object, path15);
-        return objValue === void 0 && objValue === srcValue ? hasIn(object, path15) : baseIsEqual(srcValue, objValue, void 0, UNORDERED_COMPARE_FLAG | PARTIAL_COMPARE_FLAG);
+      return function(object2) {
+        var objValue = get(object2, path15);
+        return objValue === void 0 && objValue === srcValue ? hasIn(object2, path15) : baseIsEqual(srcValue, objValue, void 0, UNORDERED_COMPARE_FLAG | PARTIAL_COMPARE_FLAG);
       };
     }
     function baseOrderBy(collection, iteratees, orders) {
@@ -63911,28 +63911,28 @@ function requireLodash_sortby() {
         });
         return { "criteria": criteria, "index": ++index, "value": value };
       });
-      return baseSortBy(result, function(object, other) {
-        return compareMultiple(object, other, orders);
+      return baseSortBy(result, function(object2, other) {
+        return compareMultiple(object2, other, orders);
       });
     }
     function basePropertyDeep(path15) {
-      return function(object) {
-        return baseGet(object, path15);
+      return function(object2) {
+        return baseGet(object2, path15);
       };
     }
     function baseRest(func, start) {
       start = nativeMax(start === void 0 ? func.length - 1 : start, 0);
       return function() {
-        var args = arguments, index = -1, length = nativeMax(args.length - start, 0), array = Array(length);
+        var args = arguments, index = -1, length = nativeMax(args.length - start, 0), array2 = Array(length);
         while (++index < length) {
-          array[index] = args[start + index];
+          array2[index] = args[start + index];
         }
         index = -1;
         var otherArgs = Array(start + 1);
         while (++index < start) {
           otherArgs[index] = args[index];
         }
-        otherArgs[start] = array;
+        otherArgs[start] = array2;
         return apply(func, this, otherArgs);
       };
     }
@@ -63962,8 +63962,8 @@ function requireLodash_sortby() {
       }
       return 0;
     }
-    function compareMultiple(object, other, orders) {
-      var index = -1, objCriteria = object.criteria, othCriteria = other.criteria, length = objCriteria.length, ordersLength = orders.length;
+    function compareMultiple(object2, other, orders) {
+      var index = -1, objCriteria = object2.criteria, othCriteria = other.criteria, length = objCriteria.length, ordersLength = orders.length;
       while (++index < length) {
         var result = compareAscending(objCriteria[index], othCriteria[index]);
         if (result) {
@@ -63974,7 +63974,7 @@ function requireLodash_sortby() {
           return result * (order == "desc" ? -1 : 1);
         }
       }
-      return object.index - other.index;
+      return object2.index - other.index;
     }
     function createBaseEach(eachFunc, fromRight) {
       return function(collection, iteratee) {
@@ -63994,33 +63994,33 @@ function requireLodash_sortby() {
       };
     }
     function createBaseFor(fromRight) {
-      return function(object, iteratee, keysFunc) {
-        var index = -1, iterable = Object(object), props = keysFunc(object), length = props.length;
+      return function(object2, iteratee, keysFunc) {
+        var index = -1, iterable = Object(object2), props = keysFunc(object2), length = props.length;
         while (length--) {
           var key = props[++index];
           if (iteratee(iterable[key], key, iterable) === false) {
             break;
           }
         }
-        return object;
+        return object2;
       };
     }
-    function equalArrays(array, other, equalFunc, customizer, bitmask, stack) {
-      var isPartial = bitmask & PARTIAL_COMPARE_FLAG, arrLength = array.length, othLength = other.length;
+    function equalArrays(array2, other, equalFunc, customizer, bitmask, stack) {
+      var isPartial = bitmask & PARTIAL_COMPARE_FLAG, arrLength = array2.length, othLength = other.length;
       if (arrLength != othLength && !(isPartial && othLength > arrLength)) {
         return false;
       }
-      var stacked = stack.get(array);
+      var stacked = stack.get(array2);
       if (stacked && stack.get(other)) {
         return stacked == other;
       }
       var index = -1, result = true, seen = bitmask & UNORDERED_COMPARE_FLAG ? new SetCache() : void 0;
-      stack.set(array, other);
-      stack.set(other, array);
+      stack.set(array2, other);
+      stack.set(other, array2);
       while (++index < arrLength) {
-        var arrValue = array[index], othValue = other[index];
+        var arrValue = array2[index], othValue = other[index];
         if (customizer) {
-          var compared = isPartial ? customizer(othValue, arrValue, index, other, array, stack) : customizer(arrValue, othValue, index, array, other, stack);
+          var compared = isPartial ? customizer(othValue, arrValue, index, other, array2, stack) : customizer(arrValue, othValue, index, array2, other, stack);
         }
         if (compared !== void 0) {
           if (compared) {
@@ -64043,58 +64043,58 @@ function requireLodash_sortby() {
           break;
         }
       }
-      stack["delete"](array);
+      stack["delete"](array2);
       stack["delete"](other);
       return result;
     }
-    function equalByTag(object, other, tag, equalFunc, customizer, bitmask, stack) {
+    function equalByTag(object2, other, tag, equalFunc, customizer, bitmask, stack) {
       switch (tag) {
         case dataViewTag:
-          if (object.byteLength != other.byteLength || object.byteOffset != other.byteOffset) {
+          if (object2.byteLength != other.byteLength || object2.byteOffset != other.byteOffset) {
             return false;
           }
-          object = object.buffer;
+          object2 = object2.buffer;
           other = other.buffer;
         case arrayBufferTag:
-          if (object.byteLength != other.byteLength || !equalFunc(new Uint8Array2(object), new Uint8Array2(other))) {
+          if (object2.byteLength != other.byteLength || !equalFunc(new Uint8Array2(object2), new Uint8Array2(other))) {
             return false;
           }
           return true;
         case boolTag:
         case dateTag:
         case numberTag:
-          return eq(+object, +other);
+          return eq(+object2, +other);
         case errorTag:
-          return object.name == other.name && object.message == other.message;
+          return object2.name == other.name && object2.message == other.message;
         case regexpTag:
         case stringTag:
-          return object == other + "";
+          return object2 == other + "";
         case mapTag:
           var convert = mapToArray;
         case setTag:
           var isPartial = bitmask & PARTIAL_COMPARE_FLAG;
           convert || (convert = setToArray);
-          if (object.size != other.size && !isPartial) {
+          if (object2.size != other.size && !isPartial) {
             return false;
           }
-          var stacked = stack.get(object);
+          var stacked = stack.get(object2);
           if (stacked) {
             return stacked == other;
           }
           bitmask |= UNORDERED_COMPARE_FLAG;
-          stack.set(object, other);
-          var result = equalArrays(convert(object), convert(other), equalFunc, customizer, bitmask, stack);
-          stack["delete"](object);
+          stack.set(object2, other);
+          var result = equalArrays(convert(object2), convert(other), equalFunc, customizer, bitmask, stack);
+          stack["delete"](object2);
           return result;
         case symbolTag:
           if (symbolValueOf) {
-            return symbolValueOf.call(object) == symbolValueOf.call(other);
+            return symbolValueOf.call(object2) == symbolValueOf.call(other);
           }
       }
       return false;
     }
-    function equalObjects(object, other, equalFunc, customizer, bitmask, stack) {
-      var isPartial = bitmask & PARTIAL_COMPARE_FLAG, objProps = keys(object), objLength = objProps.length, othProps = keys(other), othLength = othProps.length;
+    function equalObjects(object2, other, equalFunc, customizer, bitmask, stack) {
+      var isPartial = bitmask & PARTIAL_COMPARE_FLAG, objProps = keys(object2), objLength = objProps.length, othProps = keys(other), othLength = othProps.length;
       if (objLength != othLength && !isPartial) {
         return false;
       }
@@ -64105,19 +64105,19 @@ function requireLodash_sortby() {
           return false;
         }
       }
-      var stacked = stack.get(object);
+      var stacked = stack.get(object2);
       if (stacked && stack.get(other)) {
         return stacked == other;
       }
       var result = true;
-      stack.set(object, other);
-      stack.set(other, object);
+      stack.set(object2, other);
+      stack.set(other, object2);
       var skipCtor = isPartial;
       while (++index < objLength) {
         key = objProps[index];
-        var objValue = object[key], othValue = other[key];
+        var objValue = object2[key], othValue = other[key];
         if (customizer) {
-          var compared = isPartial ? customizer(othValue, objValue, key, other, object, stack) : customizer(objValue, othValue, key, object, other, stack);
+          var compared = isPartial ? customizer(othValue, objValue, key, other, object2, stack) : customizer(objValue, othValue, key, object2, other, stack);
         }
         if (!(compared === void 0 ? objValue === othValue || equalFunc(objValue, othValue, customizer, bitmask, stack) : compared)) {
           result = false;
@@ -64126,12 +64126,12 @@ function requireLodash_sortby() {
         skipCtor || (skipCtor = key == "constructor");
       }
       if (result && !skipCtor) {
-        var objCtor = object.constructor, othCtor = other.constructor;
-        if (objCtor != othCtor && ("constructor" in object && "constructor" in other) && !(typeof objCtor == "function" && objCtor instanceof objCtor && typeof othCtor == "function" && othCtor instanceof othCtor)) {
+        var objCtor = object2.constructor, othCtor = other.constructor;
+        if (objCtor != othCtor && ("constructor" in object2 && "constructor" in other) && !(typeof objCtor == "function" && objCtor instanceof objCtor && typeof othCtor == "function" && othCtor instanceof othCtor)) {
           result = false;
         }
       }
-      stack["delete"](object);
+      stack["delete"](object2);
       stack["delete"](other);
       return result;
     }
@@ -64139,16 +64139,16 @@ function requireLodash_sortby() {
       var data = map.__data__;
       return isKeyable(key) ? data[typeof key == "string" ? "string" : "hash"] : data.map;
     }
-    function getMatchData(object) {
-      var result = keys(object), length = result.length;
+    function getMatchData(object2) {
+      var result = keys(object2), length = result.length;
       while (length--) {
-        var key = result[length], value = object[key];
+        var key = result[length], value = object2[key];
         result[length] = [key, value, isStrictComparable(value)];
       }
       return result;
     }
-    function getNative(object, key) {
-      var value = getValue(object, key);
+    function getNative(object2, key) {
+      var value = getValue(object2, key);
       return baseIsNative(value) ? value : void 0;
     }
     var getTag = baseGetTag;
@@ -64172,21 +64172,21 @@ function requireLodash_sortby() {
         return result;
       };
     }
-    function hasPath(object, path15, hasFunc) {
-      path15 = isKey(path15, object) ? [path15] : castPath(path15);
+    function hasPath(object2, path15, hasFunc) {
+      path15 = isKey(path15, object2) ? [path15] : castPath(path15);
       var result, index = -1, length = path15.length;
       while (++index < length) {
         var key = toKey(path15[index]);
-        if (!(result = object != null && hasFunc(object, key))) {
+        if (!(result = object2 != null && hasFunc(object2, key))) {
           break;
         }
-        object = object[key];
+        object2 = object2[key];
       }
       if (result) {
         return result;
       }
-      var length = object ? object.length : 0;
-      return !!length && isLength(length) && isIndex(key, length) && (isArray2(object) || isArguments(object));
+      var length = object2 ? object2.length : 0;
+      return !!length && isLength(length) && isIndex(key, length) && (isArray2(object2) || isArguments(object2));
     }
     function isFlattenable(value) {
       return isArray2(value) || isArguments(value) || !!(spreadableSymbol && value && value[spreadableSymbol]);
@@ -64195,17 +64195,17 @@ function requireLodash_sortby() {
       length = length == null ? MAX_SAFE_INTEGER : length;
       return !!length && (typeof value == "number" || reIsUint.test(value)) && (value > -1 && value % 1 == 0 && value < length);
     }
-    function isIterateeCall(value, index, object) {
-      if (!isObject2(object)) {
+    function isIterateeCall(value, index, object2) {
+      if (!isObject2(object2)) {
         return false;
       }
       var type = typeof index;
-      if (type == "number" ? isArrayLike(object) && isIndex(index, object.length) : type == "string" && index in object) {
-        return eq(object[index], value);
+      if (type == "number" ? isArrayLike(object2) && isIndex(index, object2.length) : type == "string" && index in object2) {
+        return eq(object2[index], value);
       }
       return false;
     }
-    function isKey(value, object) {
+    function isKey(value, object2) {
       if (isArray2(value)) {
         return false;
       }
@@ -64213,7 +64213,7 @@ function requireLodash_sortby() {
       if (type == "number" || type == "symbol" || type == "boolean" || value == null || isSymbol(value)) {
         return true;
       }
-      return reIsPlainProp.test(value) || !reIsDeepProp.test(value) || object != null && value in Object(object);
+      return reIsPlainProp.test(value) || !reIsDeepProp.test(value) || object2 != null && value in Object(object2);
     }
     function isKeyable(value) {
       var type = typeof value;
@@ -64230,11 +64230,11 @@ function requireLodash_sortby() {
       return value === value && !isObject2(value);
     }
     function matchesStrictComparable(key, srcValue) {
-      return function(object) {
-        if (object == null) {
+      return function(object2) {
+        if (object2 == null) {
           return false;
         }
-        return object[key] === srcValue && (srcValue !== void 0 || key in Object(object));
+        return object2[key] === srcValue && (srcValue !== void 0 || key in Object(object2));
       };
     }
     var stringToPath = memoize(function(string3) {
@@ -64331,15 +64331,15 @@ function requireLodash_sortby() {
     function toString(value) {
       return value == null ? "" : baseToString(value);
     }
-    function get(object, path15, defaultValue) {
-      var result = object == null ? void 0 : baseGet(object, path15);
+    function get(object2, path15, defaultValue) {
+      var result = object2 == null ? void 0 : baseGet(object2, path15);
       return result === void 0 ? defaultValue : result;
     }
-    function hasIn(object, path15) {
-      return object != null && hasPath(object, path15, baseHasIn);
+    function hasIn(object2, path15) {
+      return object2 != null && hasPath(object2, path15, baseHasIn);
     }
-    function keys(object) {
-      return isArrayLike(object) ? arrayLikeKeys(object) : baseKeys(object);
+    function keys(object2) {
+      return isArrayLike(object2) ? arrayLikeKeys(object2) : baseKeys(object2);
     }
     function identity(value) {
       return value;
@@ -66721,13 +66721,13 @@ var init_module3 = __esm({
 import * as os from "os";
 
 // node_modules/@actions/core/lib/utils.js
-function toCommandValue(input) {
-  if (input === null || input === void 0) {
+function toCommandValue(input5) {
+  if (input5 === null || input5 === void 0) {
     return "";
-  } else if (typeof input === "string" || input instanceof String) {
-    return input;
+  } else if (typeof input5 === "string" || input5 instanceof String) {
+    return input5;
   }
-  return JSON.stringify(input);
+  return JSON.stringify(input5);
 }
 function toCommandProperties(annotationProperties) {
   if (!Object.keys(annotationProperties).length) {
@@ -67195,7 +67195,7 @@ var Output = {
   CostUsd: "cost-usd",
   Transcript: "transcript"
 };
-var TOOL_NAMES = ["Read", "Write", "Edit", "Bash", "Glob", "Grep"];
+var TOOL_NAMES = ["Read", "Write", "Edit", "Bash", "Glob", "Grep", "WebFetch", "WebSearch"];
 var DEFAULT_MODEL = "sonnet";
 var STATUSES = ["COMPLETE", "BLOCKED", "WAITING", "ERROR"];
 var DEFAULT_AGENTS_DIR = ".claude/agents";
@@ -67896,12 +67896,12 @@ var DEFAULTS = {
     format: ""
   }
 };
-function lowercaseKeys(object) {
-  if (!object) {
+function lowercaseKeys(object2) {
+  if (!object2) {
     return {};
   }
-  return Object.keys(object).reduce((newObj, key) => {
-    newObj[key.toLowerCase()] = object[key];
+  return Object.keys(object2).reduce((newObj, key) => {
+    newObj[key.toLowerCase()] = object2[key];
     return newObj;
   }, {});
 }
@@ -67978,11 +67978,11 @@ function extractUrlVariableNames(url) {
   }
   return matches.map(removeNonChars).reduce((a, b3) => a.concat(b3), []);
 }
-function omit(object, keysToOmit) {
+function omit(object2, keysToOmit) {
   const result = { __proto__: null };
-  for (const key of Object.keys(object)) {
+  for (const key of Object.keys(object2)) {
     if (keysToOmit.indexOf(key) === -1) {
-      result[key] = object[key];
+      result[key] = object2[key];
     }
   }
   return result;
@@ -69067,13 +69067,13 @@ function withAuthorizationPrefix(token) {
   }
   return `token ${token}`;
 }
-async function hook(token, request3, route, parameters) {
-  const endpoint2 = request3.endpoint.merge(
+async function hook(token, request4, route, parameters) {
+  const endpoint2 = request4.endpoint.merge(
     route,
     parameters
   );
   endpoint2.headers.authorization = withAuthorizationPrefix(token);
-  return request3(endpoint2);
+  return request4(endpoint2);
 }
 var createTokenAuth = function createTokenAuth2(token) {
   if (!token) {
@@ -71826,7 +71826,7 @@ async function errorRequest(state, octokit, error2, options2) {
   }
   throw error2;
 }
-async function wrapRequest(state, octokit, request3, options2) {
+async function wrapRequest(state, octokit, request4, options2) {
   const limiter = new import_light.default();
   limiter.on("failed", function(error2, info3) {
     const maxRetries = ~~error2.request.request?.retries;
@@ -71837,12 +71837,12 @@ async function wrapRequest(state, octokit, request3, options2) {
     }
   });
   return limiter.schedule(
-    requestWithGraphqlErrorHandling.bind(null, state, octokit, request3),
+    requestWithGraphqlErrorHandling.bind(null, state, octokit, request4),
     options2
   );
 }
-async function requestWithGraphqlErrorHandling(state, octokit, request3, options2) {
-  const response = await request3(options2);
+async function requestWithGraphqlErrorHandling(state, octokit, request4, options2) {
+  const response = await request4(options2);
   if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
     response.data.errors[0].message
   )) {
@@ -71887,16 +71887,16 @@ retry.VERSION = VERSION9;
 var import_light2 = __toESM(require_light(), 1);
 var VERSION10 = "0.0.0-development";
 var noop4 = () => Promise.resolve();
-function wrapRequest2(state, request3, options2) {
-  return state.retryLimiter.schedule(doRequest, state, request3, options2);
+function wrapRequest2(state, request4, options2) {
+  return state.retryLimiter.schedule(doRequest, state, request4, options2);
 }
-async function doRequest(state, request3, options2) {
+async function doRequest(state, request4, options2) {
   const { pathname } = new URL(options2.url, "http://github.test");
   const isAuth = isAuthRequest(options2.method, pathname);
   const isWrite = !isAuth && options2.method !== "GET" && options2.method !== "HEAD";
   const isSearch = options2.method === "GET" && pathname.startsWith("/search/");
   const isGraphQL = pathname.startsWith("/graphql");
-  const retryCount = ~~request3.retryCount;
+  const retryCount = ~~request4.retryCount;
   const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
   if (state.clustering) {
     jobOptions.expiration = 1e3 * 60;
@@ -71910,7 +71910,7 @@ async function doRequest(state, request3, options2) {
   if (isSearch) {
     await state.search.key(state.id).schedule(jobOptions, noop4);
   }
-  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request3, options2);
+  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request4, options2);
   if (isGraphQL) {
     const res = await req;
     if (res.data.errors != null && res.data.errors.some((error2) => error2.type === "RATE_LIMITED")) {
@@ -72054,14 +72054,14 @@ function throttling(octokit, octokitOptions) {
       (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
     );
     state.retryLimiter.on("failed", async function(error2, info3) {
-      const [state2, request3, options2] = info3.args;
+      const [state2, request4, options2] = info3.args;
       const { pathname } = new URL(options2.url, "http://github.test");
       const shouldRetryGraphQL = pathname.startsWith("/graphql") && error2.status !== 401;
       if (!(shouldRetryGraphQL || error2.status === 403 || error2.status === 429)) {
         return;
       }
-      const retryCount = ~~request3.retryCount;
-      request3.retryCount = retryCount;
+      const retryCount = ~~request4.retryCount;
+      request4.retryCount = retryCount;
       options2.request.retryCount = retryCount;
       const { wantRetry, retryAfter = 0 } = await (async function() {
         if (/\bsecondary rate\b/i.test(error2.message)) {
@@ -72099,14 +72099,14 @@ function throttling(octokit, octokitOptions) {
         return {};
       })();
       if (wantRetry) {
-        request3.retryCount++;
+        request4.retryCount++;
         return retryAfter * state2.retryAfterBaseValue;
       }
     });
   };
-  octokit.hook.wrap("request", (request3, options2) => {
+  octokit.hook.wrap("request", (request4, options2) => {
     initializeBottleneck();
-    return wrapRequest2(state, request3, options2);
+    return wrapRequest2(state, request4, options2);
   });
   return {};
 }
@@ -72203,9 +72203,9 @@ var Identity = class {
     if (!this.#warned.has(c3.id) && c3.body?.includes(COMMENT_MARKER)) {
       this.#warned.add(c3.id);
       const author = c3.user ? `@${c3.user.login}` : "a deleted account";
-      const where = `comment ${c3.html_url} by ${author}`;
+      const where2 = `comment ${c3.html_url} by ${author}`;
       this.#warn(
-        me2 ? `Ignoring ${where}: it carries this action's hidden marker but was not written by this action (@${me2.login}). It is left untouched and never counted as the action's own.` : `Ignoring ${where}: it carries this action's hidden marker, but no write of this run has answered yet (the reaction failed, or none was made), so the run cannot tell whether the comment is its own. It is left untouched and a new comment is posted.`
+        me2 ? `Ignoring ${where2}: it carries this action's hidden marker but was not written by this action (@${me2.login}). It is left untouched and never counted as the action's own.` : `Ignoring ${where2}: it carries this action's hidden marker, but no write of this run has answered yet (the reaction failed, or none was made), so the run cannot tell whether the comment is its own. It is left untouched and a new comment is posted.`
       );
     }
     return false;
@@ -72282,7 +72282,7 @@ ${mark}`;
 }
 
 // src/pipeline/agent-run.ts
-import { join as join12 } from "node:path";
+import { join as join13 } from "node:path";
 
 // src/agents/definition.ts
 import { readFile as readFile2, readdir as readdir2, stat as stat2 } from "node:fs/promises";
@@ -72793,6 +72793,7 @@ function agentBudgets(agent, budgets) {
 }
 
 // src/model/models.ts
+var WEB_SEARCH_USD = 10 / 1e3;
 var K = 1e3;
 var M = 1e6;
 var STANDARD_WINDOW = 200 * K;
@@ -72830,8 +72831,8 @@ var UNKNOWN_TIER = {
   mythos: { tier: "mythos", contextWindow: 200 * K, maxOutput: 32 * K, prices: p(25, 125) },
   unknown: { tier: "unknown", contextWindow: 200 * K, maxOutput: 32 * K, prices: p(25, 125) }
 };
-function p(input, output) {
-  return { input, output, cacheWrite: input * 1.25, cacheRead: input / 10 };
+function p(input5, output) {
+  return { input: input5, output, cacheWrite: input5 * 1.25, cacheRead: input5 / 10 };
 }
 function resolveModel(spec, fallback) {
   const trimmed = spec?.trim();
@@ -72856,8 +72857,8 @@ function resolveModel(spec, fallback) {
     `Unknown model "${chosen}". Use one of the aliases ${MODEL_ALIASES.join(", ")} or a full model id starting with "claude-".`
   );
 }
-function resolveRunModel(input, fileModel, fallback) {
-  if (input?.trim()) return { model: resolveModel(input, fallback) };
+function resolveRunModel(input5, fileModel, fallback) {
+  if (input5?.trim()) return { model: resolveModel(input5, fallback) };
   try {
     return { model: resolveModel(fileModel, fallback) };
   } catch (e) {
@@ -72883,13 +72884,1213 @@ function tierOf(id) {
   return "unknown";
 }
 function costUsd(model, usage) {
-  const input = usage.input_tokens || 0;
+  const input5 = usage.input_tokens || 0;
   const output = usage.output_tokens || 0;
   const cacheWrite = usage.cache_creation_input_tokens || 0;
   const cacheRead = usage.cache_read_input_tokens || 0;
-  const prompt = input + cacheWrite + cacheRead;
+  const prompt = input5 + cacheWrite + cacheRead;
   const pr2 = model.longPrompt && prompt > model.longPrompt.above ? model.longPrompt : model.prices;
-  return (input * pr2.input + output * pr2.output + cacheWrite * pr2.cacheWrite + cacheRead * pr2.cacheRead) / M;
+  const searches = usage.server_tool_use?.web_search_requests || 0;
+  return (input5 * pr2.input + output * pr2.output + cacheWrite * pr2.cacheWrite + cacheRead * pr2.cacheRead) / M + searches * WEB_SEARCH_USD;
+}
+
+// node_modules/image-size/dist/esm/types/utils.js
+var decoder = new TextDecoder();
+var toUTF8String = (input5, start = 0, end = input5.length) => decoder.decode(input5.slice(start, end));
+var toHexString = (input5, start = 0, end = input5.length) => input5.slice(start, end).reduce((memo, i) => memo + `0${i.toString(16)}`.slice(-2), "");
+var getView = (input5, offset) => new DataView(input5.buffer, input5.byteOffset + offset);
+var readInt16LE = (input5, offset = 0) => getView(input5, offset).getInt16(0, true);
+var readUInt16BE = (input5, offset = 0) => getView(input5, offset).getUint16(0, false);
+var readUInt16LE = (input5, offset = 0) => getView(input5, offset).getUint16(0, true);
+var readUInt24LE = (input5, offset = 0) => {
+  const view = getView(input5, offset);
+  return view.getUint16(0, true) + (view.getUint8(2) << 16);
+};
+var readInt32LE = (input5, offset = 0) => getView(input5, offset).getInt32(0, true);
+var readUInt32BE = (input5, offset = 0) => getView(input5, offset).getUint32(0, false);
+var readUInt32LE = (input5, offset = 0) => getView(input5, offset).getUint32(0, true);
+var methods = {
+  readUInt16BE,
+  readUInt16LE,
+  readUInt32BE,
+  readUInt32LE
+};
+function readUInt(input5, bits, offset = 0, isBigEndian = false) {
+  const endian = isBigEndian ? "BE" : "LE";
+  const methodName = `readUInt${bits}${endian}`;
+  return methods[methodName](input5, offset);
+}
+var BOX_HEADER_SIZE = 8;
+function readBox(input5, view, base, offset, boxCode) {
+  if (input5.length - offset < BOX_HEADER_SIZE)
+    return void 0;
+  const boxSize = view.getUint32(base + offset, false);
+  if (input5.length - offset < boxSize)
+    return void 0;
+  return {
+    offset,
+    size: boxSize,
+    matches: view.getUint32(base + 4 + offset, false) === boxCode
+  };
+}
+var boxViews = /* @__PURE__ */ new WeakMap();
+function getBoxView(input5) {
+  let view = boxViews.get(input5.buffer);
+  if (!view) {
+    view = new DataView(input5.buffer);
+    boxViews.set(input5.buffer, view);
+  }
+  return view;
+}
+function findBox(input5, boxName, startOffset) {
+  const view = getBoxView(input5);
+  const boxCode = boxName.charCodeAt(0) << 24 | boxName.charCodeAt(1) << 16 | boxName.charCodeAt(2) << 8 | boxName.charCodeAt(3);
+  const base = input5.byteOffset;
+  let currentOffset = startOffset;
+  while (currentOffset < input5.length) {
+    if (input5.length - currentOffset < 4)
+      break;
+    if (view.getUint32(base + currentOffset, false) < BOX_HEADER_SIZE) {
+      currentOffset += BOX_HEADER_SIZE;
+      continue;
+    }
+    const box = readBox(input5, view, base, currentOffset, boxCode);
+    if (!box)
+      break;
+    if (box.matches) {
+      return { name: boxName, offset: box.offset, size: box.size };
+    }
+    currentOffset += box.size;
+  }
+  return void 0;
+}
+
+// node_modules/image-size/dist/esm/types/bmp.js
+var BMP = {
+  validate: (input5) => toUTF8String(input5, 0, 2) === "BM",
+  calculate: (input5) => ({
+    height: Math.abs(readInt32LE(input5, 22)),
+    width: readUInt32LE(input5, 18)
+  })
+};
+
+// node_modules/image-size/dist/esm/types/ico.js
+var TYPE_ICON = 1;
+var SIZE_HEADER = 2 + 2 + 2;
+var SIZE_IMAGE_ENTRY = 1 + 1 + 1 + 1 + 2 + 2 + 4 + 4;
+function getSizeFromOffset(input5, offset) {
+  const value = input5[offset];
+  return value === 0 ? 256 : value;
+}
+function getImageSize(input5, imageIndex) {
+  const offset = SIZE_HEADER + imageIndex * SIZE_IMAGE_ENTRY;
+  return {
+    height: getSizeFromOffset(input5, offset + 1),
+    width: getSizeFromOffset(input5, offset)
+  };
+}
+var ICO = {
+  validate(input5) {
+    const reserved = readUInt16LE(input5, 0);
+    const imageCount = readUInt16LE(input5, 4);
+    if (reserved !== 0 || imageCount === 0)
+      return false;
+    const imageType = readUInt16LE(input5, 2);
+    return imageType === TYPE_ICON;
+  },
+  calculate(input5) {
+    const nbImages = readUInt16LE(input5, 4);
+    if (SIZE_HEADER + nbImages * SIZE_IMAGE_ENTRY > input5.length) {
+      throw new TypeError("Invalid ICO");
+    }
+    const imageSize2 = getImageSize(input5, 0);
+    if (nbImages === 1)
+      return imageSize2;
+    const images = [];
+    for (let imageIndex = 0; imageIndex < nbImages; imageIndex += 1) {
+      images.push(getImageSize(input5, imageIndex));
+    }
+    return {
+      width: imageSize2.width,
+      height: imageSize2.height,
+      images
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/cur.js
+var TYPE_CURSOR = 2;
+var CUR = {
+  validate(input5) {
+    const reserved = readUInt16LE(input5, 0);
+    const imageCount = readUInt16LE(input5, 4);
+    if (reserved !== 0 || imageCount === 0)
+      return false;
+    const imageType = readUInt16LE(input5, 2);
+    return imageType === TYPE_CURSOR;
+  },
+  calculate: (input5) => ICO.calculate(input5)
+};
+
+// node_modules/image-size/dist/esm/types/dds.js
+var DDS = {
+  validate: (input5) => readUInt32LE(input5, 0) === 542327876,
+  calculate: (input5) => ({
+    height: readUInt32LE(input5, 12),
+    width: readUInt32LE(input5, 16)
+  })
+};
+
+// node_modules/image-size/dist/esm/types/gif.js
+var gifRegexp = /^GIF8[79]a/;
+var GIF = {
+  validate: (input5) => gifRegexp.test(toUTF8String(input5, 0, 6)),
+  calculate: (input5) => ({
+    height: readUInt16LE(input5, 8),
+    width: readUInt16LE(input5, 6)
+  })
+};
+
+// node_modules/image-size/dist/esm/types/heif.js
+var brandMap = {
+  avif: "avif",
+  mif1: "heif",
+  msf1: "heif",
+  heic: "heic",
+  heix: "heic",
+  hevc: "heic",
+  hevx: "heic"
+};
+var HEIF = {
+  validate(input5) {
+    const boxType = toUTF8String(input5, 4, 8);
+    if (boxType !== "ftyp")
+      return false;
+    const ftypBox = findBox(input5, "ftyp", 0);
+    if (!ftypBox)
+      return false;
+    const brand = toUTF8String(input5, ftypBox.offset + 8, ftypBox.offset + 12);
+    return brand in brandMap;
+  },
+  calculate(input5) {
+    const metaBox = findBox(input5, "meta", 0);
+    const iprpBox = metaBox && findBox(input5, "iprp", metaBox.offset + 12);
+    const ipcoBox = iprpBox && findBox(input5, "ipco", iprpBox.offset + 8);
+    if (!ipcoBox) {
+      throw new TypeError("Invalid HEIF, no ipco box found");
+    }
+    const type = toUTF8String(input5, 8, 12);
+    const images = [];
+    let currentOffset = ipcoBox.offset + 8;
+    while (currentOffset < ipcoBox.offset + ipcoBox.size) {
+      const ispeBox = findBox(input5, "ispe", currentOffset);
+      if (!ispeBox)
+        break;
+      if (ispeBox.size < 20) {
+        throw new TypeError("Invalid HEIF");
+      }
+      const rawWidth = readUInt32BE(input5, ispeBox.offset + 12);
+      const rawHeight = readUInt32BE(input5, ispeBox.offset + 16);
+      const clapBox = findBox(input5, "clap", currentOffset);
+      let width = rawWidth;
+      const height = rawHeight;
+      if (clapBox && clapBox.size >= 16 && clapBox.offset < ipcoBox.offset + ipcoBox.size) {
+        const cropRight = readUInt32BE(input5, clapBox.offset + 12);
+        width = rawWidth - cropRight;
+      }
+      images.push({ height, width });
+      const nextOffset = ispeBox.offset + ispeBox.size;
+      if (nextOffset <= currentOffset) {
+        throw new TypeError("Invalid HEIF");
+      }
+      currentOffset = nextOffset;
+    }
+    if (images.length === 0) {
+      throw new TypeError("Invalid HEIF, no sizes found");
+    }
+    return {
+      width: images[0].width,
+      height: images[0].height,
+      type,
+      ...images.length > 1 ? { images } : {}
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/icns.js
+var SIZE_HEADER2 = 4 + 4;
+var FILE_LENGTH_OFFSET = 4;
+var ENTRY_LENGTH_OFFSET = 4;
+var ICON_TYPE_SIZE = {
+  ICON: 32,
+  "ICN#": 32,
+  "icm#": 16,
+  icm4: 16,
+  icm8: 16,
+  "ics#": 16,
+  ics4: 16,
+  ics8: 16,
+  is32: 16,
+  s8mk: 16,
+  icp4: 16,
+  icl4: 32,
+  icl8: 32,
+  il32: 32,
+  l8mk: 32,
+  icp5: 32,
+  ic11: 32,
+  ich4: 48,
+  ich8: 48,
+  ih32: 48,
+  h8mk: 48,
+  icp6: 64,
+  ic12: 32,
+  it32: 128,
+  t8mk: 128,
+  ic07: 128,
+  ic08: 256,
+  ic13: 256,
+  ic09: 512,
+  ic14: 512,
+  ic10: 1024
+};
+function readImageHeader(input5, imageOffset) {
+  const imageLengthOffset = imageOffset + ENTRY_LENGTH_OFFSET;
+  if (imageLengthOffset + 4 > input5.length) {
+    throw new TypeError("Invalid ICNS");
+  }
+  return [
+    toUTF8String(input5, imageOffset, imageLengthOffset),
+    readUInt32BE(input5, imageLengthOffset)
+  ];
+}
+function getImageSize2(type) {
+  const size = ICON_TYPE_SIZE[type];
+  return { width: size, height: size, type };
+}
+var ICNS = {
+  validate: (input5) => toUTF8String(input5, 0, 4) === "icns",
+  calculate(input5) {
+    const inputLength = input5.length;
+    const fileLength = readUInt32BE(input5, FILE_LENGTH_OFFSET);
+    let imageOffset = SIZE_HEADER2;
+    const images = [];
+    while (imageOffset < fileLength && imageOffset < inputLength) {
+      const imageHeader = readImageHeader(input5, imageOffset);
+      const entryLength = imageHeader[1];
+      if (entryLength < 8) {
+        throw new TypeError("Invalid ICNS");
+      }
+      const imageSize2 = getImageSize2(imageHeader[0]);
+      images.push(imageSize2);
+      imageOffset += entryLength;
+    }
+    if (images.length === 0) {
+      throw new TypeError("Invalid ICNS, no sizes found");
+    }
+    return {
+      width: images[0].width,
+      height: images[0].height,
+      ...images.length > 1 ? { images } : {}
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/j2c.js
+var J2C = {
+  validate: (input5) => readUInt32BE(input5, 0) === 4283432785,
+  calculate: (input5) => ({
+    height: readUInt32BE(input5, 12),
+    width: readUInt32BE(input5, 8)
+  })
+};
+
+// node_modules/image-size/dist/esm/types/jp2.js
+var JP2 = {
+  validate(input5) {
+    const boxType = toUTF8String(input5, 4, 8);
+    if (boxType !== "jP  ")
+      return false;
+    const ftypBox = findBox(input5, "ftyp", 0);
+    if (!ftypBox)
+      return false;
+    const brand = toUTF8String(input5, ftypBox.offset + 8, ftypBox.offset + 12);
+    return brand === "jp2 ";
+  },
+  calculate(input5) {
+    const jp2hBox = findBox(input5, "jp2h", 0);
+    const ihdrBox = jp2hBox && findBox(input5, "ihdr", jp2hBox.offset + 8);
+    if (ihdrBox) {
+      return {
+        height: readUInt32BE(input5, ihdrBox.offset + 8),
+        width: readUInt32BE(input5, ihdrBox.offset + 12)
+      };
+    }
+    throw new TypeError("Unsupported JPEG 2000 format");
+  }
+};
+
+// node_modules/image-size/dist/esm/types/jpg.js
+var EXIF_MARKER = "45786966";
+var APP1_DATA_SIZE_BYTES = 2;
+var EXIF_HEADER_BYTES = 6;
+var TIFF_BYTE_ALIGN_BYTES = 2;
+var BIG_ENDIAN_BYTE_ALIGN = "4d4d";
+var LITTLE_ENDIAN_BYTE_ALIGN = "4949";
+var IDF_ENTRY_BYTES = 12;
+var NUM_DIRECTORY_ENTRIES_BYTES = 2;
+function isEXIF(input5) {
+  return toHexString(input5, 2, 6) === EXIF_MARKER;
+}
+function extractSize(input5, index) {
+  return {
+    height: readUInt16BE(input5, index),
+    width: readUInt16BE(input5, index + 2)
+  };
+}
+function extractOrientation(exifBlock, isBigEndian) {
+  const idfOffset = 8;
+  const offset = EXIF_HEADER_BYTES + idfOffset;
+  const idfDirectoryEntries = readUInt(exifBlock, 16, offset, isBigEndian);
+  for (let directoryEntryNumber = 0; directoryEntryNumber < idfDirectoryEntries; directoryEntryNumber++) {
+    const start = offset + NUM_DIRECTORY_ENTRIES_BYTES + directoryEntryNumber * IDF_ENTRY_BYTES;
+    const end = start + IDF_ENTRY_BYTES;
+    if (start > exifBlock.length) {
+      return;
+    }
+    const block = exifBlock.slice(start, end);
+    const tagNumber = readUInt(block, 16, 0, isBigEndian);
+    if (tagNumber === 274) {
+      const dataFormat = readUInt(block, 16, 2, isBigEndian);
+      if (dataFormat !== 3) {
+        return;
+      }
+      const numberOfComponents = readUInt(block, 32, 4, isBigEndian);
+      if (numberOfComponents !== 1) {
+        return;
+      }
+      return readUInt(block, 16, 8, isBigEndian);
+    }
+  }
+}
+function validateExifBlock(input5, index) {
+  const exifBlock = input5.slice(APP1_DATA_SIZE_BYTES, index);
+  const byteAlign = toHexString(exifBlock, EXIF_HEADER_BYTES, EXIF_HEADER_BYTES + TIFF_BYTE_ALIGN_BYTES);
+  const isBigEndian = byteAlign === BIG_ENDIAN_BYTE_ALIGN;
+  const isLittleEndian = byteAlign === LITTLE_ENDIAN_BYTE_ALIGN;
+  if (isBigEndian || isLittleEndian) {
+    return extractOrientation(exifBlock, isBigEndian);
+  }
+}
+function validateInput(input5, index) {
+  if (index > input5.length) {
+    throw new TypeError("Corrupt JPG, exceeded buffer limits");
+  }
+}
+var JPG = {
+  validate: (input5) => toHexString(input5, 0, 2) === "ffd8",
+  calculate(_input) {
+    let input5 = _input.slice(4);
+    let orientation;
+    let next;
+    while (input5.length) {
+      const i = readUInt16BE(input5, 0);
+      validateInput(input5, i);
+      if (input5[i] !== 255) {
+        input5 = input5.subarray(1);
+        continue;
+      }
+      if (isEXIF(input5)) {
+        orientation = validateExifBlock(input5, i);
+      }
+      next = input5[i + 1];
+      if (next === 192 || next === 193 || next === 194) {
+        const size = extractSize(input5, i + 5);
+        if (!orientation) {
+          return size;
+        }
+        return {
+          height: size.height,
+          orientation,
+          width: size.width
+        };
+      }
+      input5 = input5.subarray(i + 2);
+    }
+    throw new TypeError("Invalid JPG, no size found");
+  }
+};
+
+// node_modules/image-size/dist/esm/utils/bit-reader.js
+var BitReader = class {
+  input;
+  endianness;
+  byteOffset = 2;
+  bitOffset = 0;
+  constructor(input5, endianness) {
+    this.input = input5;
+    this.endianness = endianness;
+  }
+  getBits(length = 1) {
+    let result = 0;
+    let bitsRead = 0;
+    while (bitsRead < length) {
+      if (this.byteOffset >= this.input.length) {
+        throw new Error("Reached end of input");
+      }
+      const currentByte = this.input[this.byteOffset];
+      const bitsLeft = 8 - this.bitOffset;
+      const bitsToRead = Math.min(length - bitsRead, bitsLeft);
+      if (this.endianness === "little-endian") {
+        const mask2 = (1 << bitsToRead) - 1;
+        const bits = currentByte >> this.bitOffset & mask2;
+        result |= bits << bitsRead;
+      } else {
+        const mask2 = (1 << bitsToRead) - 1 << 8 - this.bitOffset - bitsToRead;
+        const bits = (currentByte & mask2) >> 8 - this.bitOffset - bitsToRead;
+        result = result << bitsToRead | bits;
+      }
+      bitsRead += bitsToRead;
+      this.bitOffset += bitsToRead;
+      if (this.bitOffset === 8) {
+        this.byteOffset++;
+        this.bitOffset = 0;
+      }
+    }
+    return result;
+  }
+};
+
+// node_modules/image-size/dist/esm/types/jxl-stream.js
+function calculateImageDimension(reader, isSmallImage) {
+  if (isSmallImage) {
+    return 8 * (1 + reader.getBits(5));
+  }
+  const sizeClass = reader.getBits(2);
+  const extraBits = [9, 13, 18, 30][sizeClass];
+  return 1 + reader.getBits(extraBits);
+}
+function calculateImageWidth(reader, isSmallImage, widthMode, height) {
+  if (isSmallImage && widthMode === 0) {
+    return 8 * (1 + reader.getBits(5));
+  }
+  if (widthMode === 0) {
+    return calculateImageDimension(reader, false);
+  }
+  const aspectRatios = [1, 1.2, 4 / 3, 1.5, 16 / 9, 5 / 4, 2];
+  return Math.floor(height * aspectRatios[widthMode - 1]);
+}
+var JXLStream = {
+  validate: (input5) => {
+    return toHexString(input5, 0, 2) === "ff0a";
+  },
+  calculate(input5) {
+    const reader = new BitReader(input5, "little-endian");
+    const isSmallImage = reader.getBits(1) === 1;
+    const height = calculateImageDimension(reader, isSmallImage);
+    const widthMode = reader.getBits(3);
+    const width = calculateImageWidth(reader, isSmallImage, widthMode, height);
+    return { width, height };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/jxl.js
+function extractCodestream(input5) {
+  const jxlcBox = findBox(input5, "jxlc", 0);
+  if (jxlcBox) {
+    return input5.subarray(jxlcBox.offset + 8, jxlcBox.offset + jxlcBox.size);
+  }
+  const partialStreams = extractPartialStreams(input5);
+  if (partialStreams.length > 0) {
+    return concatenateCodestreams(partialStreams);
+  }
+  return void 0;
+}
+function extractPartialStreams(input5) {
+  const partialStreams = [];
+  let offset = 0;
+  while (offset < input5.length) {
+    const jxlpBox = findBox(input5, "jxlp", offset);
+    if (!jxlpBox)
+      break;
+    if (jxlpBox.size < 12) {
+      throw new TypeError("Invalid JXL");
+    }
+    partialStreams.push(input5.slice(jxlpBox.offset + 12, jxlpBox.offset + jxlpBox.size));
+    offset = jxlpBox.offset + jxlpBox.size;
+  }
+  return partialStreams;
+}
+function concatenateCodestreams(partialCodestreams) {
+  const totalLength = partialCodestreams.reduce((acc, curr) => acc + curr.length, 0);
+  const codestream = new Uint8Array(Math.min(16, totalLength));
+  let position = 0;
+  for (const partial2 of partialCodestreams) {
+    if (position >= codestream.length)
+      break;
+    const byteCount = Math.min(partial2.length, codestream.length - position);
+    codestream.set(partial2.subarray(0, byteCount), position);
+    position += byteCount;
+  }
+  return codestream;
+}
+var JXL = {
+  validate: (input5) => {
+    const boxType = toUTF8String(input5, 4, 8);
+    if (boxType !== "JXL ")
+      return false;
+    const ftypBox = findBox(input5, "ftyp", 0);
+    if (!ftypBox)
+      return false;
+    const brand = toUTF8String(input5, ftypBox.offset + 8, ftypBox.offset + 12);
+    return brand === "jxl ";
+  },
+  calculate(input5) {
+    const codestream = extractCodestream(input5);
+    if (codestream)
+      return JXLStream.calculate(codestream);
+    throw new TypeError("Invalid JXL");
+  }
+};
+
+// node_modules/image-size/dist/esm/types/ktx.js
+var KTX = {
+  validate: (input5) => {
+    const signature = toUTF8String(input5, 1, 7);
+    return ["KTX 11", "KTX 20"].includes(signature);
+  },
+  calculate: (input5) => {
+    const type = input5[5] === 49 ? "ktx" : "ktx2";
+    const offset = type === "ktx" ? 36 : 20;
+    return {
+      height: readUInt32LE(input5, offset + 4),
+      width: readUInt32LE(input5, offset),
+      type
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/png.js
+var pngSignature = "PNG\r\n\n";
+var pngImageHeaderChunkName = "IHDR";
+var pngFriedChunkName = "CgBI";
+var PNG = {
+  validate(input5) {
+    if (pngSignature === toUTF8String(input5, 1, 8)) {
+      let chunkName = toUTF8String(input5, 12, 16);
+      if (chunkName === pngFriedChunkName) {
+        chunkName = toUTF8String(input5, 28, 32);
+      }
+      if (chunkName !== pngImageHeaderChunkName) {
+        throw new TypeError("Invalid PNG");
+      }
+      return true;
+    }
+    return false;
+  },
+  calculate(input5) {
+    if (toUTF8String(input5, 12, 16) === pngFriedChunkName) {
+      return {
+        height: readUInt32BE(input5, 36),
+        width: readUInt32BE(input5, 32)
+      };
+    }
+    return {
+      height: readUInt32BE(input5, 20),
+      width: readUInt32BE(input5, 16)
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/pnm.js
+var PNMTypes = {
+  P1: "pbm/ascii",
+  P2: "pgm/ascii",
+  P3: "ppm/ascii",
+  P4: "pbm",
+  P5: "pgm",
+  P6: "ppm",
+  P7: "pam",
+  PF: "pfm"
+};
+var HEADER_SCAN_LIMIT = 64;
+var PAM_HEADER_LIMIT = 256;
+var isWhitespace2 = (byte) => byte === 32 || byte === 9 || byte === 10 || byte === 13;
+var isEndOfLine = (byte) => byte === 10 || byte === 13;
+var handlers = {
+  default: (input5) => {
+    const end = Math.min(input5.length, HEADER_SCAN_LIMIT);
+    const tokens = [];
+    let token = "";
+    let inComment = false;
+    for (let i = 2; i < end && tokens.length < 2; i++) {
+      const byte = input5[i];
+      if (inComment) {
+        inComment = !isEndOfLine(byte);
+      } else if (byte === 35) {
+        inComment = true;
+      } else if (isWhitespace2(byte)) {
+        if (token) {
+          tokens.push(token);
+          token = "";
+        }
+      } else {
+        token += String.fromCharCode(byte);
+      }
+    }
+    if (token && tokens.length < 2)
+      tokens.push(token);
+    if (tokens.length < 2) {
+      throw new TypeError("Invalid PNM");
+    }
+    return {
+      width: Number.parseInt(tokens[0], 10),
+      height: Number.parseInt(tokens[1], 10)
+    };
+  },
+  pam: (input5) => {
+    const header = toUTF8String(input5, 0, Math.min(input5.length, PAM_HEADER_LIMIT));
+    const size = {};
+    for (const line of header.split(/[\r\n]+/)) {
+      if (line.length > 16 || line.charCodeAt(0) > 128) {
+        continue;
+      }
+      const [key, value] = line.split(" ");
+      if (key && value) {
+        size[key.toLowerCase()] = Number.parseInt(value, 10);
+      }
+      if (size.height && size.width) {
+        break;
+      }
+    }
+    if (size.height && size.width) {
+      return {
+        height: size.height,
+        width: size.width
+      };
+    }
+    throw new TypeError("Invalid PAM");
+  }
+};
+var PNM = {
+  validate: (input5) => toUTF8String(input5, 0, 2) in PNMTypes,
+  calculate(input5) {
+    const signature = toUTF8String(input5, 0, 2);
+    const type = PNMTypes[signature];
+    const handler2 = handlers[type] || handlers.default;
+    return handler2(input5);
+  }
+};
+
+// node_modules/image-size/dist/esm/types/psd.js
+var PSD = {
+  validate: (input5) => toUTF8String(input5, 0, 4) === "8BPS",
+  calculate: (input5) => ({
+    height: readUInt32BE(input5, 14),
+    width: readUInt32BE(input5, 18)
+  })
+};
+
+// node_modules/image-size/dist/esm/types/svg.js
+var svgReg = /<svg\s([^>"']|"[^"]*"|'[^']*')*>/;
+var extractorRegExps = {
+  height: /\sheight=(['"])([^%]+?)\1/,
+  root: svgReg,
+  viewbox: /\sviewBox=(['"])(.+?)\1/i,
+  width: /\swidth=(['"])([^%]+?)\1/
+};
+var INCH_CM = 2.54;
+var units = {
+  in: 96,
+  cm: 96 / INCH_CM,
+  em: 16,
+  ex: 8,
+  m: 96 / INCH_CM * 100,
+  mm: 96 / INCH_CM / 10,
+  pc: 96 / 72 / 12,
+  pt: 96 / 72,
+  px: 1
+};
+var unitsReg = new RegExp(`^([0-9.]+(?:e\\d+)?)(${Object.keys(units).join("|")})?$`);
+function parseLength(len) {
+  const m2 = unitsReg.exec(len);
+  if (!m2) {
+    return void 0;
+  }
+  return Math.round(Number(m2[1]) * (units[m2[2]] || 1));
+}
+function parseViewbox(viewbox) {
+  const bounds = viewbox.split(" ");
+  return {
+    height: parseLength(bounds[3]),
+    width: parseLength(bounds[2])
+  };
+}
+function parseAttributes(root) {
+  const width = root.match(extractorRegExps.width);
+  const height = root.match(extractorRegExps.height);
+  const viewbox = root.match(extractorRegExps.viewbox);
+  return {
+    height: height && parseLength(height[2]),
+    viewbox: viewbox && parseViewbox(viewbox[2]),
+    width: width && parseLength(width[2])
+  };
+}
+function calculateByDimensions(attrs) {
+  return {
+    height: attrs.height,
+    width: attrs.width
+  };
+}
+function calculateByViewbox(attrs, viewbox) {
+  const ratio = viewbox.width / viewbox.height;
+  if (attrs.width) {
+    return {
+      height: Math.floor(attrs.width / ratio),
+      width: attrs.width
+    };
+  }
+  if (attrs.height) {
+    return {
+      height: attrs.height,
+      width: Math.floor(attrs.height * ratio)
+    };
+  }
+  return {
+    height: viewbox.height,
+    width: viewbox.width
+  };
+}
+var SVG = {
+  validate: (input5) => svgReg.test(toUTF8String(input5, 0, 1e3)),
+  calculate(input5) {
+    const root = toUTF8String(input5).match(extractorRegExps.root);
+    if (root) {
+      const attrs = parseAttributes(root[0]);
+      if (attrs.width && attrs.height) {
+        return calculateByDimensions(attrs);
+      }
+      if (attrs.viewbox) {
+        return calculateByViewbox(attrs, attrs.viewbox);
+      }
+    }
+    throw new TypeError("Invalid SVG");
+  }
+};
+
+// node_modules/image-size/dist/esm/types/tga.js
+var TGA = {
+  validate(input5) {
+    return readUInt16LE(input5, 0) === 0 && readUInt16LE(input5, 4) === 0;
+  },
+  calculate(input5) {
+    return {
+      height: readUInt16LE(input5, 14),
+      width: readUInt16LE(input5, 12)
+    };
+  }
+};
+
+// node_modules/image-size/dist/esm/types/tiff.js
+var CONSTANTS = {
+  TAG: {
+    WIDTH: 256,
+    HEIGHT: 257,
+    COMPRESSION: 259
+  },
+  TYPE: {
+    SHORT: 3,
+    LONG: 4,
+    LONG8: 16
+  },
+  ENTRY_SIZE: {
+    STANDARD: 12,
+    BIG: 20
+  },
+  COUNT_SIZE: {
+    STANDARD: 2,
+    BIG: 8
+  }
+};
+function readIFD(input5, { isBigEndian, isBigTiff }) {
+  const view = new DataView(input5.buffer, input5.byteOffset);
+  const le2 = !isBigEndian;
+  const ifdOffset = isBigTiff ? Number(view.getBigUint64(8, le2)) : view.getUint32(4, le2);
+  const entryCountSize = isBigTiff ? CONSTANTS.COUNT_SIZE.BIG : CONSTANTS.COUNT_SIZE.STANDARD;
+  return input5.slice(ifdOffset + entryCountSize);
+}
+function readTagValue(view, type, offset, le2) {
+  switch (type) {
+    case CONSTANTS.TYPE.SHORT:
+      return view.getUint16(offset, le2);
+    case CONSTANTS.TYPE.LONG:
+      return view.getUint32(offset, le2);
+    case CONSTANTS.TYPE.LONG8: {
+      const value = Number(view.getBigUint64(offset, le2));
+      if (value > Number.MAX_SAFE_INTEGER) {
+        throw new TypeError("Value too large");
+      }
+      return value;
+    }
+    default:
+      return 0;
+  }
+}
+function extractTags(input5, { isBigEndian, isBigTiff }) {
+  const tags = {};
+  const entrySize = isBigTiff ? CONSTANTS.ENTRY_SIZE.BIG : CONSTANTS.ENTRY_SIZE.STANDARD;
+  const valueOffset = isBigTiff ? 12 : 8;
+  const view = new DataView(input5.buffer, input5.byteOffset);
+  const le2 = !isBigEndian;
+  for (let offset = 0; offset + entrySize < input5.length; offset += entrySize) {
+    const code2 = view.getUint16(offset, le2);
+    const type = view.getUint16(offset + 2, le2);
+    const length = isBigTiff ? Number(view.getBigUint64(offset + 4, le2)) : view.getUint32(offset + 4, le2);
+    if (code2 === 0)
+      break;
+    if (length === 1 && (type === CONSTANTS.TYPE.SHORT || type === CONSTANTS.TYPE.LONG || isBigTiff && type === CONSTANTS.TYPE.LONG8)) {
+      tags[code2] = readTagValue(view, type, offset + valueOffset, le2);
+    }
+  }
+  return tags;
+}
+function determineFormat(input5) {
+  const signature = toUTF8String(input5, 0, 2);
+  const isBigEndian = signature === "MM";
+  const view = new DataView(input5.buffer, input5.byteOffset);
+  const version2 = view.getUint16(2, !isBigEndian);
+  return {
+    isBigEndian,
+    isBigTiff: version2 === 43
+  };
+}
+function validateBigTIFFHeader(input5, isBigEndian) {
+  const view = new DataView(input5.buffer, input5.byteOffset);
+  const le2 = !isBigEndian;
+  const byteSize = view.getUint16(4, le2);
+  const reserved = view.getUint16(6, le2);
+  if (byteSize !== 8 || reserved !== 0) {
+    throw new TypeError("Invalid BigTIFF header");
+  }
+}
+var signatures = /* @__PURE__ */ new Set([
+  "49492a00",
+  "4d4d002a",
+  "49492b00",
+  "4d4d002b"
+]);
+var TIFF = {
+  validate: (input5) => {
+    const signature = toHexString(input5, 0, 4);
+    return signatures.has(signature);
+  },
+  calculate(input5) {
+    const format = determineFormat(input5);
+    if (format.isBigTiff) {
+      validateBigTIFFHeader(input5, format.isBigEndian);
+    }
+    const ifdBuffer = readIFD(input5, format);
+    const tags = extractTags(ifdBuffer, format);
+    const info3 = {
+      height: tags[CONSTANTS.TAG.HEIGHT],
+      width: tags[CONSTANTS.TAG.WIDTH],
+      type: format.isBigTiff ? "bigtiff" : "tiff"
+    };
+    if (tags[CONSTANTS.TAG.COMPRESSION]) {
+      info3.compression = tags[CONSTANTS.TAG.COMPRESSION];
+    }
+    if (!info3.width || !info3.height) {
+      throw new TypeError("Invalid Tiff. Missing tags");
+    }
+    return info3;
+  }
+};
+
+// node_modules/image-size/dist/esm/types/webp.js
+function calculateExtended(input5) {
+  return {
+    height: 1 + readUInt24LE(input5, 7),
+    width: 1 + readUInt24LE(input5, 4)
+  };
+}
+function calculateLossless(input5) {
+  return {
+    height: 1 + ((input5[4] & 15) << 10 | input5[3] << 2 | (input5[2] & 192) >> 6),
+    width: 1 + ((input5[2] & 63) << 8 | input5[1])
+  };
+}
+function calculateLossy(input5) {
+  return {
+    height: readInt16LE(input5, 8) & 16383,
+    width: readInt16LE(input5, 6) & 16383
+  };
+}
+var WEBP = {
+  validate(input5) {
+    const riffHeader = "RIFF" === toUTF8String(input5, 0, 4);
+    const webpHeader = "WEBP" === toUTF8String(input5, 8, 12);
+    const vp8Header = "VP8" === toUTF8String(input5, 12, 15);
+    return riffHeader && webpHeader && vp8Header;
+  },
+  calculate(_input) {
+    const chunkHeader = toUTF8String(_input, 12, 16);
+    const input5 = _input.slice(20, 30);
+    if (chunkHeader === "VP8X") {
+      const extendedHeader = input5[0];
+      const validStart = (extendedHeader & 192) === 0;
+      const validEnd = (extendedHeader & 1) === 0;
+      if (validStart && validEnd) {
+        return calculateExtended(input5);
+      }
+      throw new TypeError("Invalid WebP");
+    }
+    if (chunkHeader === "VP8 " && input5[0] !== 47) {
+      return calculateLossy(input5);
+    }
+    const signature = toHexString(input5, 3, 6);
+    if (chunkHeader === "VP8L" && signature !== "9d012a") {
+      return calculateLossless(input5);
+    }
+    throw new TypeError("Invalid WebP");
+  }
+};
+
+// node_modules/image-size/dist/esm/types/index.js
+var typeHandlers = /* @__PURE__ */ new Map([
+  ["bmp", BMP],
+  ["cur", CUR],
+  ["dds", DDS],
+  ["gif", GIF],
+  ["heif", HEIF],
+  ["icns", ICNS],
+  ["ico", ICO],
+  ["j2c", J2C],
+  ["jp2", JP2],
+  ["jpg", JPG],
+  ["jxl", JXL],
+  ["jxl-stream", JXLStream],
+  ["ktx", KTX],
+  ["png", PNG],
+  ["pnm", PNM],
+  ["psd", PSD],
+  ["svg", SVG],
+  ["tga", TGA],
+  ["tiff", TIFF],
+  ["webp", WEBP]
+]);
+var types = Array.from(typeHandlers.keys());
+
+// node_modules/image-size/dist/esm/detector.js
+var firstBytes = /* @__PURE__ */ new Map([
+  [0, ["cur", "heif", "ico", "jp2", "jxl", "tga"]],
+  [56, ["psd"]],
+  [60, ["svg"]],
+  [66, ["bmp"]],
+  [68, ["dds"]],
+  [71, ["gif"]],
+  [73, ["tiff"]],
+  [77, ["tiff"]],
+  [80, ["pnm"]],
+  [82, ["webp"]],
+  [105, ["icns"]],
+  [137, ["png"]],
+  [171, ["ktx"]],
+  [255, ["j2c", "jpg", "jxl-stream"]]
+]);
+function detector(input5) {
+  const byte = input5[0];
+  const candidates = firstBytes.get(byte);
+  const predicate = (type) => typeHandlers.get(type)?.validate(input5);
+  return candidates?.find(predicate) || types.find(predicate);
+}
+
+// node_modules/image-size/dist/esm/lookup.js
+var globalOptions = {
+  disabledTypes: []
+};
+function imageSize(input5) {
+  const type = detector(input5);
+  if (typeof type !== "undefined") {
+    if (globalOptions.disabledTypes.indexOf(type) > -1) {
+      throw new TypeError(`disabled file type: ${type}`);
+    }
+    const size = typeHandlers.get(type)?.calculate(input5);
+    if (size !== void 0) {
+      size.type = size.type ?? type;
+      if (size.images && size.images.length > 1) {
+        const largestImage = size.images.reduce((largest, current) => {
+          return current.width * current.height > largest.width * largest.height ? current : largest;
+        }, size.images[0]);
+        size.width = largestImage.width;
+        size.height = largestImage.height;
+      }
+      return size;
+    }
+  }
+  throw new TypeError(`unsupported file type: ${type}`);
+}
+
+// src/github/image-links.ts
+var GITHUB_COM = "https://github.com";
+var USER_CONTENT_HOSTS = ["private-user-images.githubusercontent.com", "user-images.githubusercontent.com"];
+var ATTACHMENT_BUCKET = "github-production-user-asset-6210df.s3.amazonaws.com";
+function parse4(url) {
+  try {
+    return new URL(url);
+  } catch {
+    return void 0;
+  }
+}
+function serverOf(serverUrl) {
+  return parse4(serverUrl.replace(/\/+$/, "")) ?? new URL(GITHUB_COM);
+}
+function isGitHubCom(server) {
+  return server.origin === GITHUB_COM;
+}
+var SERVER_ASSET_PATH = /^\/(?:user-attachments\/assets\/[\w-]+|[\w.-]+\/[\w.-]+\/assets\/\d+\/[\w-]+)\/?$/;
+function isFetchableImageLink(url, serverUrl) {
+  const u2 = parse4(url);
+  const server = serverOf(serverUrl);
+  if (!u2 || u2.username || u2.password) return false;
+  if (u2.origin === server.origin) return SERVER_ASSET_PATH.test(u2.pathname);
+  return isGitHubCom(server) && u2.protocol === "https:" && !u2.port && USER_CONTENT_HOSTS.includes(u2.hostname);
+}
+function redirectAllowed(u2, server) {
+  if (u2.username || u2.password) return false;
+  if (u2.origin === server.origin) return true;
+  if (isGitHubCom(server))
+    return u2.protocol === "https:" && !u2.port && (USER_CONTENT_HOSTS.includes(u2.hostname) || u2.hostname === ATTACHMENT_BUCKET);
+  return u2.protocol === server.protocol && (u2.hostname === server.hostname || u2.hostname.endsWith(`.${server.hostname}`));
+}
+
+// src/github/images.ts
+var IMAGE_LIMITS = {
+  count: 5,
+  bytesEach: 3932160,
+  bytesTotal: 10 * 1024 * 1024,
+  maxSide: 8e3,
+  redirects: 5,
+  timeoutMs: 2e4
+};
+function sniffImageType(b3) {
+  const ascii = (from, to2) => Buffer.from(b3.subarray(from, to2)).toString("latin1");
+  if (b3.length >= 8 && ascii(0, 8) === "\x89PNG\r\n\n") return "image/png";
+  if (b3.length >= 3 && b3[0] === 255 && b3[1] === 216 && b3[2] === 255) return "image/jpeg";
+  if (b3.length >= 6 && (ascii(0, 6) === "GIF87a" || ascii(0, 6) === "GIF89a")) return "image/gif";
+  if (b3.length >= 12 && ascii(0, 4) === "RIFF" && ascii(8, 12) === "WEBP") return "image/webp";
+  return void 0;
+}
+function mib(n) {
+  return `${(n / 1024 / 1024).toFixed(2).replace(/\.?0+$/, "")} MiB`;
+}
+var Skip = class extends Error {
+};
+async function readCapped(res, cap) {
+  const declared = Number(res.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > cap) {
+    await res.body?.cancel().catch(() => {
+    });
+    throw new Skip(`too large (${mib(declared)}, over the ${mib(cap)} cap for an image)`);
+  }
+  const chunks = [];
+  let total2 = 0;
+  if (!res.body) return Buffer.alloc(0);
+  const reader = res.body.getReader();
+  for (; ; ) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total2 += value.byteLength;
+    if (total2 > cap) {
+      await reader.cancel().catch(() => {
+      });
+      throw new Skip(`too large (over the ${mib(cap)} cap for an image)`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+async function download(url, access3, server, signal) {
+  let current = new URL(url);
+  let tokenAllowed = true;
+  for (let hop = 0; ; hop++) {
+    tokenAllowed &&= current.origin === server.origin;
+    const headers = { "user-agent": "backend-developer-action", accept: "image/*" };
+    if (tokenAllowed && access3.token) headers.authorization = `token ${access3.token}`;
+    const res = await fetch(current, { headers, redirect: "manual", signal });
+    if (res.status >= 300 && res.status < 400 && res.headers.has("location")) {
+      await res.body?.cancel().catch(() => {
+      });
+      if (hop >= IMAGE_LIMITS.redirects) throw new Skip(`more than ${IMAGE_LIMITS.redirects} redirects`);
+      const next = parse4(new URL(res.headers.get("location"), current).href);
+      if (!next || !redirectAllowed(next, server))
+        throw new Skip(`redirected to a host that is not allowed (${next?.host ?? "an invalid URL"})`);
+      current = next;
+      continue;
+    }
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => {
+      });
+      throw new Skip(`the server answered HTTP ${res.status}`);
+    }
+    return readCapped(res, IMAGE_LIMITS.bytesEach);
+  }
+}
+async function fetchOne(url, access3, server, signal) {
+  try {
+    const data = await download(url, access3, server, signal);
+    const mediaType = sniffImageType(data);
+    if (!mediaType) return { ok: false, url, reason: "not a PNG, JPEG, GIF or WebP image" };
+    let size;
+    try {
+      size = imageSize(data);
+    } catch (e) {
+      return { ok: false, url, reason: `its size could not be read (${errorMessage(e)})` };
+    }
+    const width = size.width ?? 0;
+    const height = size.height ?? 0;
+    if (!width || !height) return { ok: false, url, reason: "its size could not be read" };
+    if (width > IMAGE_LIMITS.maxSide || height > IMAGE_LIMITS.maxSide) {
+      return {
+        ok: false,
+        url,
+        reason: `too large (${width}\xD7${height} px; the model takes at most ${IMAGE_LIMITS.maxSide} px a side)`
+      };
+    }
+    return { ok: true, url, mediaType, data, width, height };
+  } catch (e) {
+    if (e instanceof Skip) return { ok: false, url, reason: e.message };
+    if (access3.signal?.aborted) return { ok: false, url, reason: "the run was cancelled" };
+    if (signal.aborted)
+      return {
+        ok: false,
+        url,
+        reason: `not fetched in time (${(access3.timeoutMs ?? IMAGE_LIMITS.timeoutMs) / 1e3} s)`
+      };
+    return { ok: false, url, reason: `the fetch failed (${errorMessage(e)})` };
+  }
+}
+async function fetchImages(urls, access3) {
+  const server = serverOf(access3.serverUrl);
+  const timeout = AbortSignal.timeout(access3.timeoutMs ?? IMAGE_LIMITS.timeoutMs);
+  const signal = access3.signal ? AbortSignal.any([access3.signal, timeout]) : timeout;
+  let wanted = 0;
+  const results = await Promise.all(
+    urls.map(async (url) => {
+      if (!isFetchableImageLink(url, access3.serverUrl))
+        return { ok: false, url, reason: "its host is not allowed (only images uploaded to GitHub are fetched)" };
+      if (++wanted > IMAGE_LIMITS.count)
+        return { ok: false, url, reason: `at most ${IMAGE_LIMITS.count} images are fetched per run` };
+      return fetchOne(url, access3, server, signal);
+    })
+  );
+  let total2 = 0;
+  return results.map((r2) => {
+    if (!r2.ok) return r2;
+    if (total2 + r2.data.length > IMAGE_LIMITS.bytesTotal)
+      return { ok: false, url: r2.url, reason: `the images together would exceed ${mib(IMAGE_LIMITS.bytesTotal)}` };
+    total2 += r2.data.length;
+    return r2;
+  });
 }
 
 // src/repo-context/paths.ts
@@ -73002,84 +74203,6 @@ function dirCache() {
   };
 }
 
-// src/repo-context/instructions.ts
-import { join as join2 } from "node:path";
-
-// src/repo-context/read.ts
-import { constants as fsConstants } from "node:fs";
-import { open } from "node:fs/promises";
-async function readHead2(path15, maxBytes) {
-  try {
-    const fh = await open(path15, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
-    try {
-      if (!(await fh.stat()).isFile()) return null;
-      const buf = Buffer.alloc(maxBytes);
-      const { bytesRead } = await fh.read(buf, 0, maxBytes, 0);
-      return buf.subarray(0, bytesRead).toString("utf8");
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return null;
-  }
-}
-
-// src/repo-context/text.ts
-function plural(n, noun) {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
-}
-function capList(items, max, sep6 = ", ") {
-  if (items.length <= max) return items.join(sep6);
-  return `${items.slice(0, max).join(sep6)}${sep6}\u2026 and ${items.length - max} more`;
-}
-function code(s) {
-  return `\`${oneLine2(s, 160).replace(/`/g, "'")}\``;
-}
-function plain(s) {
-  return oneLine2(s, 120).replace(/`/g, "'");
-}
-function oneLine2(s, max) {
-  const flat = s.replace(/[\u0000-\u001f\u007f]/g, " ");
-  return flat.length > max ? `${cut(flat, max - 1)}\u2026` : flat;
-}
-function cut(s, max) {
-  let end = Math.max(0, max);
-  const c3 = s.charCodeAt(end - 1);
-  if (c3 >= 55296 && c3 <= 56319) end--;
-  return s.slice(0, end);
-}
-function bound(text, maxChars) {
-  if (text.length <= maxChars) return text;
-  const note = "\n[\u2026 repository context truncated]";
-  return cut(text, maxChars - note.length) + note;
-}
-
-// src/repo-context/instructions.ts
-var DOC_NAMES = ["CLAUDE.md", "AGENTS.md", ".claude/CLAUDE.md"];
-var DOC_MAX_CHARS = 1500;
-async function readDocs(workspace, paths) {
-  const docs = await Promise.all(
-    paths.map(async (path15) => ({ path: path15, text: await readHead2(join2(workspace, path15), DOC_MAX_CHARS * 4) ?? "" }))
-  );
-  return docs.filter((d2) => d2.text.trim());
-}
-function appendInstructions(summary2, docs, maxChars) {
-  let text = summary2;
-  for (const doc of docs) {
-    const room = maxChars - text.length - doc.path.length - 40;
-    if (room < 200) break;
-    const limit2 = Math.min(DOC_MAX_CHARS, room);
-    const body = doc.text.replace(/\r\n?/g, "\n").trim();
-    const shown2 = body.length > limit2 ? `${cut(body, limit2)}
-[\u2026 ${doc.path} continues; read it for the rest]` : body;
-    text += `
-
-### ${doc.path}
-${shown2}`;
-  }
-  return text;
-}
-
 // src/repo-context/facts.ts
 var MANIFEST_MAX_DEPTH = 2;
 var MANIFEST_MAX_COUNT = 12;
@@ -73162,7 +74285,6 @@ function analyse(files) {
     languages: [],
     topLevel: [],
     manifestPaths: [],
-    docPaths: [],
     lockfiles: /* @__PURE__ */ new Set(),
     apiSpecs: [],
     routes: /* @__PURE__ */ new Map(),
@@ -73196,7 +74318,6 @@ function analyse(files) {
       if (name === "gradlew") f3.hasGradlew = true;
       if (ROOT_CI.test(name)) f3.ci.push(path15);
     }
-    if (depth2 <= 1 && DOC_NAMES.includes(path15)) f3.docPaths.push(path15);
     if (name === "conftest.py" && depth2 <= 2) f3.hasConftest = true;
     if (info3.workflows && /\.ya?ml$/.test(name) || path15 === ".circleci/config.yml") f3.ci.push(path15);
     if (!info3.testDir && DOCKER_FILE.test(name)) f3.docker.push(path15);
@@ -73234,7 +74355,6 @@ function analyse(files) {
   f3.manifestPaths.sort(byDepthThenName);
   f3.manifestPaths.splice(MANIFEST_MAX_COUNT);
   f3.entryPoints.sort(byDepthThenName);
-  f3.docPaths.sort((a, b3) => DOC_NAMES.indexOf(a) - DOC_NAMES.indexOf(b3));
   return f3;
 }
 function push(map, key, value) {
@@ -73249,6 +74369,66 @@ function depth(path15) {
 }
 function byDepthThenName(a, b3) {
   return depth(a) - depth(b3) || (a < b3 ? -1 : a > b3 ? 1 : 0);
+}
+
+// src/repo-context/read.ts
+import { constants as fsConstants } from "node:fs";
+import { open, realpath as realpath2 } from "node:fs/promises";
+import { basename, dirname as dirname2, join as join2, sep as sep2 } from "node:path";
+async function readHead2(path15, maxBytes) {
+  try {
+    const fh = await open(path15, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    try {
+      if (!(await fh.stat()).isFile()) return null;
+      const buf = Buffer.alloc(maxBytes);
+      const { bytesRead } = await fh.read(buf, 0, maxBytes, 0);
+      return buf.subarray(0, bytesRead).toString("utf8");
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return null;
+  }
+}
+async function readInside(root, rel, maxBytes) {
+  try {
+    const [realRoot, realDir] = await Promise.all([realpath2(root), realpath2(dirname2(join2(root, rel)))]);
+    if (realDir !== realRoot && !realDir.startsWith(realRoot + sep2)) return null;
+    return await readHead2(join2(realDir, basename(rel)), maxBytes);
+  } catch {
+    return null;
+  }
+}
+
+// src/repo-context/instructions.ts
+var INSTRUCTION_FILES = ["CLAUDE.md", ".claude/CLAUDE.md", "AGENTS.md", ".github/copilot-instructions.md"];
+var INSTRUCTIONS_MAX_BYTES = 40 * 1024;
+async function loadInstructions(workspace, maxBytes = INSTRUCTIONS_MAX_BYTES) {
+  const texts = await Promise.all(INSTRUCTION_FILES.map((p3) => readInside(workspace, p3, maxBytes + 1)));
+  const files = [];
+  const left = [];
+  let room = maxBytes;
+  INSTRUCTION_FILES.forEach((path15, i) => {
+    const text = (texts[i] ?? "").replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").trim();
+    if (!text) return;
+    const same = files.find((f3) => !f3.sameAs && !f3.cut && f3.text === text);
+    if (same) return void files.push({ path: path15, text: "", cut: false, sameAs: same.path });
+    if (room <= 0) return void left.push(path15);
+    const bytes2 = Buffer.byteLength(text);
+    if (bytes2 <= room) {
+      files.push({ path: path15, text, cut: false });
+      room -= bytes2;
+      return;
+    }
+    files.push({ path: path15, text: cutBytes(text, room), cut: true });
+    room = 0;
+  });
+  return { files, left };
+}
+function cutBytes(text, max) {
+  const head = Buffer.from(text).subarray(0, max).toString("utf8").replace(/\uFFFD+$/, "");
+  const nl = head.lastIndexOf("\n");
+  return (nl > head.length * 0.8 ? head.slice(0, nl) : head).trimEnd();
 }
 
 // src/repo-context/listing.ts
@@ -73603,9 +74783,39 @@ function escapeRegExp(s) {
   return s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
 }
 
+// src/repo-context/text.ts
+function plural(n, noun) {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+function capList(items, max, sep7 = ", ") {
+  if (items.length <= max) return items.join(sep7);
+  return `${items.slice(0, max).join(sep7)}${sep7}\u2026 and ${items.length - max} more`;
+}
+function code(s) {
+  return `\`${oneLine2(s, 160).replace(/`/g, "'")}\``;
+}
+function plain(s) {
+  return oneLine2(s, 120).replace(/`/g, "'");
+}
+function oneLine2(s, max) {
+  const flat = s.replace(/[\u0000-\u001f\u007f]/g, " ");
+  return flat.length > max ? `${cut(flat, max - 1)}\u2026` : flat;
+}
+function cut(s, max) {
+  let end = Math.max(0, max);
+  const c3 = s.charCodeAt(end - 1);
+  if (c3 >= 55296 && c3 <= 56319) end--;
+  return s.slice(0, end);
+}
+function bound(text, maxChars) {
+  if (text.length <= maxChars) return text;
+  const note = "\n[\u2026 repository context truncated]";
+  return cut(text, maxChars - note.length) + note;
+}
+
 // src/repo-context/render.ts
 var MAX_LIST = 8;
-function render(listing, facts, manifests, docs, maxChars) {
+function render(listing, facts, manifests, maxChars) {
   const stack = stackOf(manifests, facts);
   const lines = [];
   const source = listing.source === "git" ? "git ls-files" : listing.truncated ? "a directory walk, stopped at its limits" : "a directory walk";
@@ -73654,16 +74864,15 @@ function render(listing, facts, manifests, docs, maxChars) {
     lines.push(`- Test command: ${capList(cmds, 4, "; ")}`);
   }
   if (facts.testFiles) {
-    const where = [...facts.testDirs].sort((a, b3) => b3[1] - a[1]).map(([d2, n]) => `${code(d2)} (${n})`);
-    if (facts.testsBesideCode) where.push(`${facts.testsBesideCode} beside the code`);
-    lines.push(`- Tests: ${plural(facts.testFiles, "file")}: ${capList(where, 5)}`);
+    const where2 = [...facts.testDirs].sort((a, b3) => b3[1] - a[1]).map(([d2, n]) => `${code(d2)} (${n})`);
+    if (facts.testsBesideCode) where2.push(`${facts.testsBesideCode} beside the code`);
+    lines.push(`- Tests: ${plural(facts.testFiles, "file")}: ${capList(where2, 5)}`);
   }
   if (facts.docker.length) lines.push(`- Docker: ${capList(facts.docker.map(code), 6)}`);
   if (facts.ci.length) lines.push(`- CI: ${capList(facts.ci.map(code), 6)}`);
   if (listing.truncated)
     lines.push(`- Note: the listing stopped at ${WALK_MAX_FILES} files or depth ${WALK_MAX_DEPTH2}; there is more.`);
-  const summary2 = lines.join("\n");
-  return bound(appendInstructions(summary2, docs, maxChars), maxChars);
+  return bound(lines.join("\n"), maxChars);
 }
 function groups2(map) {
   const entries = [...map].sort((a, b3) => b3[1].length - a[1].length || (a[0] < b3[0] ? -1 : 1));
@@ -73675,1216 +74884,135 @@ function groups2(map) {
   return capList(parts, MAX_LIST, "; ");
 }
 
+// src/repo-context/skills.ts
+var import_gray_matter2 = __toESM(require_gray_matter(), 1);
+import { readdir as readdir4 } from "node:fs/promises";
+import { join as join5 } from "node:path";
+var SKILL_DIRS = [".claude/skills", ".agents/skills"];
+var HEAD_BYTES = 16 * 1024;
+var SKILL_MAX_BYTES = 256 * 1024;
+var MAX_SKILLS = 40;
+var DESCRIPTION_CHARS = 250;
+var NAME_RE2 = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
+async function findSkills(workspace) {
+  const skills = [];
+  const warnings = [];
+  for (const root of SKILL_DIRS) {
+    for (const folder of await subfolders(join5(workspace, root))) {
+      const dir = `${root}/${folder}`;
+      const file = `${dir}/SKILL.md`;
+      const head = await readInside(workspace, file, HEAD_BYTES);
+      if (head === null) {
+        warnings.push(`Skill ${dir}: no readable SKILL.md (a regular file, not a link); the skill is skipped.`);
+        continue;
+      }
+      const parsed = parseSkill(head, folder);
+      if ("problem" in parsed) {
+        warnings.push(`Skill ${file}: ${parsed.problem}; the skill is skipped.`);
+        continue;
+      }
+      const taken = skills.find((s) => s.name === parsed.name);
+      if (taken) {
+        warnings.push(`Skill ${file}: the name "${parsed.name}" is taken by ${taken.file}; this one is skipped.`);
+        continue;
+      }
+      skills.push({ ...parsed, dir, file });
+    }
+  }
+  skills.sort((a, b3) => a.name < b3.name ? -1 : a.name > b3.name ? 1 : 0);
+  if (skills.length > MAX_SKILLS) {
+    warnings.push(
+      `${skills.length} skills found; only the first ${MAX_SKILLS} by name are offered (${skills.slice(MAX_SKILLS).map((s) => s.name).join(", ")} are not).`
+    );
+  }
+  return { skills: skills.slice(0, MAX_SKILLS), warnings };
+}
+async function readSkill(workspace, skill) {
+  const text = await readInside(workspace, skill.file, SKILL_MAX_BYTES + 1);
+  if (text === null) return null;
+  const { content } = splitFrontmatter(normalise(text));
+  return { body: content.trim(), cut: Buffer.byteLength(text) > SKILL_MAX_BYTES };
+}
+async function subfolders(dir) {
+  try {
+    const entries = await readdir4(dir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  } catch {
+    return [];
+  }
+}
+function normalise(text) {
+  return text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
+}
+function splitFrontmatter(text) {
+  const lines = text.split("\n");
+  if (lines[0]?.trimEnd() !== "---") return { front: null, content: text };
+  const close = lines.findIndex((l3, i) => i > 0 && l3.trimEnd() === "---");
+  if (close < 0) return { front: null, content: "", unclosed: true };
+  return { front: lines.slice(1, close).join("\n"), content: lines.slice(close + 1).join("\n") };
+}
+function parseSkill(head, folder) {
+  const { front, content, unclosed } = splitFrontmatter(normalise(head));
+  if (unclosed) {
+    return {
+      problem: `the frontmatter is not closed within ${HEAD_BYTES / 1024} KB. Add a line "---" after the last field`
+    };
+  }
+  const data = front === null ? {} : readFields(front);
+  if (data === null) {
+    return { problem: 'the frontmatter is neither YAML nor "key: value" lines. Write "name: \u2026" and "description: \u2026"' };
+  }
+  const rawName = data.name ?? folder;
+  if (typeof rawName !== "string" || !NAME_RE2.test(rawName.trim())) {
+    const shown2 = typeof rawName === "string" ? `"${oneLine2(rawName, 40)}"` : `a ${typeof rawName}`;
+    return {
+      problem: `the name is ${shown2}; use letters, digits, "-", "." and "_" (at most 64), e.g. "name: ${folder.toLowerCase().replace(/[^a-z0-9._-]+/g, "-")}"`
+    };
+  }
+  const raw = typeof data.description === "string" ? data.description : firstParagraph(content);
+  const description = oneLine2(raw.replace(/\s+/g, " ").trim(), DESCRIPTION_CHARS);
+  if (!description) return { problem: 'it has no description. Add "description: <when to use this skill>"' };
+  return { name: rawName.trim(), description };
+}
+function readFields(front) {
+  try {
+    const data = (0, import_gray_matter2.default)(`---
+${front}
+---
+`, { language: "yaml" }).data;
+    if (data && typeof data === "object" && !Array.isArray(data)) return data;
+  } catch {
+  }
+  const fields = {};
+  for (const line of front.split("\n")) {
+    const m2 = /^([A-Za-z][\w-]*):\s*(.*)$/.exec(line);
+    if (m2) fields[m2[1]] = m2[2].replace(/^(["'])(.*)\1$/, "$2").trim();
+  }
+  return Object.keys(fields).length ? fields : null;
+}
+function firstParagraph(body) {
+  const paragraphs = body.split(/\n\s*\n/).map((p3) => p3.trim());
+  return paragraphs.find((p3) => p3 && !p3.startsWith("#")) ?? "";
+}
+
 // src/repo-context/index.ts
 var DEFAULT_CONTEXT_CHARS = 8e3;
 async function repoContext(workspace, opts = {}) {
   const started = performance.now();
   const maxChars = Math.max(200, opts.maxChars ?? DEFAULT_CONTEXT_CHARS);
+  const loading = loadInstructions(workspace);
   const listing = await listFiles(workspace);
   const facts = analyse(listing.files);
-  const manifests = await readManifests(workspace, facts.manifestPaths);
-  const docs = await readDocs(workspace, facts.docPaths);
-  const text = render(listing, facts, manifests, docs, maxChars);
-  return { text, ms: Math.round(performance.now() - started), files: listing.files.length };
+  const [manifests, instructions] = await Promise.all([readManifests(workspace, facts.manifestPaths), loading]);
+  const text = render(listing, facts, manifests, maxChars);
+  return { text, ms: Math.round(performance.now() - started), files: listing.files.length, instructions };
 }
 
-// node_modules/image-size/dist/esm/types/utils.js
-var decoder = new TextDecoder();
-var toUTF8String = (input, start = 0, end = input.length) => decoder.decode(input.slice(start, end));
-var toHexString = (input, start = 0, end = input.length) => input.slice(start, end).reduce((memo, i) => memo + `0${i.toString(16)}`.slice(-2), "");
-var getView = (input, offset) => new DataView(input.buffer, input.byteOffset + offset);
-var readInt16LE = (input, offset = 0) => getView(input, offset).getInt16(0, true);
-var readUInt16BE = (input, offset = 0) => getView(input, offset).getUint16(0, false);
-var readUInt16LE = (input, offset = 0) => getView(input, offset).getUint16(0, true);
-var readUInt24LE = (input, offset = 0) => {
-  const view = getView(input, offset);
-  return view.getUint16(0, true) + (view.getUint8(2) << 16);
-};
-var readInt32LE = (input, offset = 0) => getView(input, offset).getInt32(0, true);
-var readUInt32BE = (input, offset = 0) => getView(input, offset).getUint32(0, false);
-var readUInt32LE = (input, offset = 0) => getView(input, offset).getUint32(0, true);
-var methods = {
-  readUInt16BE,
-  readUInt16LE,
-  readUInt32BE,
-  readUInt32LE
-};
-function readUInt(input, bits, offset = 0, isBigEndian = false) {
-  const endian = isBigEndian ? "BE" : "LE";
-  const methodName = `readUInt${bits}${endian}`;
-  return methods[methodName](input, offset);
-}
-var BOX_HEADER_SIZE = 8;
-function readBox(input, view, base, offset, boxCode) {
-  if (input.length - offset < BOX_HEADER_SIZE)
-    return void 0;
-  const boxSize = view.getUint32(base + offset, false);
-  if (input.length - offset < boxSize)
-    return void 0;
-  return {
-    offset,
-    size: boxSize,
-    matches: view.getUint32(base + 4 + offset, false) === boxCode
-  };
-}
-var boxViews = /* @__PURE__ */ new WeakMap();
-function getBoxView(input) {
-  let view = boxViews.get(input.buffer);
-  if (!view) {
-    view = new DataView(input.buffer);
-    boxViews.set(input.buffer, view);
-  }
-  return view;
-}
-function findBox(input, boxName, startOffset) {
-  const view = getBoxView(input);
-  const boxCode = boxName.charCodeAt(0) << 24 | boxName.charCodeAt(1) << 16 | boxName.charCodeAt(2) << 8 | boxName.charCodeAt(3);
-  const base = input.byteOffset;
-  let currentOffset = startOffset;
-  while (currentOffset < input.length) {
-    if (input.length - currentOffset < 4)
-      break;
-    if (view.getUint32(base + currentOffset, false) < BOX_HEADER_SIZE) {
-      currentOffset += BOX_HEADER_SIZE;
-      continue;
-    }
-    const box = readBox(input, view, base, currentOffset, boxCode);
-    if (!box)
-      break;
-    if (box.matches) {
-      return { name: boxName, offset: box.offset, size: box.size };
-    }
-    currentOffset += box.size;
-  }
-  return void 0;
-}
-
-// node_modules/image-size/dist/esm/types/bmp.js
-var BMP = {
-  validate: (input) => toUTF8String(input, 0, 2) === "BM",
-  calculate: (input) => ({
-    height: Math.abs(readInt32LE(input, 22)),
-    width: readUInt32LE(input, 18)
-  })
-};
-
-// node_modules/image-size/dist/esm/types/ico.js
-var TYPE_ICON = 1;
-var SIZE_HEADER = 2 + 2 + 2;
-var SIZE_IMAGE_ENTRY = 1 + 1 + 1 + 1 + 2 + 2 + 4 + 4;
-function getSizeFromOffset(input, offset) {
-  const value = input[offset];
-  return value === 0 ? 256 : value;
-}
-function getImageSize(input, imageIndex) {
-  const offset = SIZE_HEADER + imageIndex * SIZE_IMAGE_ENTRY;
-  return {
-    height: getSizeFromOffset(input, offset + 1),
-    width: getSizeFromOffset(input, offset)
-  };
-}
-var ICO = {
-  validate(input) {
-    const reserved = readUInt16LE(input, 0);
-    const imageCount = readUInt16LE(input, 4);
-    if (reserved !== 0 || imageCount === 0)
-      return false;
-    const imageType = readUInt16LE(input, 2);
-    return imageType === TYPE_ICON;
-  },
-  calculate(input) {
-    const nbImages = readUInt16LE(input, 4);
-    if (SIZE_HEADER + nbImages * SIZE_IMAGE_ENTRY > input.length) {
-      throw new TypeError("Invalid ICO");
-    }
-    const imageSize2 = getImageSize(input, 0);
-    if (nbImages === 1)
-      return imageSize2;
-    const images = [];
-    for (let imageIndex = 0; imageIndex < nbImages; imageIndex += 1) {
-      images.push(getImageSize(input, imageIndex));
-    }
-    return {
-      width: imageSize2.width,
-      height: imageSize2.height,
-      images
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/cur.js
-var TYPE_CURSOR = 2;
-var CUR = {
-  validate(input) {
-    const reserved = readUInt16LE(input, 0);
-    const imageCount = readUInt16LE(input, 4);
-    if (reserved !== 0 || imageCount === 0)
-      return false;
-    const imageType = readUInt16LE(input, 2);
-    return imageType === TYPE_CURSOR;
-  },
-  calculate: (input) => ICO.calculate(input)
-};
-
-// node_modules/image-size/dist/esm/types/dds.js
-var DDS = {
-  validate: (input) => readUInt32LE(input, 0) === 542327876,
-  calculate: (input) => ({
-    height: readUInt32LE(input, 12),
-    width: readUInt32LE(input, 16)
-  })
-};
-
-// node_modules/image-size/dist/esm/types/gif.js
-var gifRegexp = /^GIF8[79]a/;
-var GIF = {
-  validate: (input) => gifRegexp.test(toUTF8String(input, 0, 6)),
-  calculate: (input) => ({
-    height: readUInt16LE(input, 8),
-    width: readUInt16LE(input, 6)
-  })
-};
-
-// node_modules/image-size/dist/esm/types/heif.js
-var brandMap = {
-  avif: "avif",
-  mif1: "heif",
-  msf1: "heif",
-  heic: "heic",
-  heix: "heic",
-  hevc: "heic",
-  hevx: "heic"
-};
-var HEIF = {
-  validate(input) {
-    const boxType = toUTF8String(input, 4, 8);
-    if (boxType !== "ftyp")
-      return false;
-    const ftypBox = findBox(input, "ftyp", 0);
-    if (!ftypBox)
-      return false;
-    const brand = toUTF8String(input, ftypBox.offset + 8, ftypBox.offset + 12);
-    return brand in brandMap;
-  },
-  calculate(input) {
-    const metaBox = findBox(input, "meta", 0);
-    const iprpBox = metaBox && findBox(input, "iprp", metaBox.offset + 12);
-    const ipcoBox = iprpBox && findBox(input, "ipco", iprpBox.offset + 8);
-    if (!ipcoBox) {
-      throw new TypeError("Invalid HEIF, no ipco box found");
-    }
-    const type = toUTF8String(input, 8, 12);
-    const images = [];
-    let currentOffset = ipcoBox.offset + 8;
-    while (currentOffset < ipcoBox.offset + ipcoBox.size) {
-      const ispeBox = findBox(input, "ispe", currentOffset);
-      if (!ispeBox)
-        break;
-      if (ispeBox.size < 20) {
-        throw new TypeError("Invalid HEIF");
-      }
-      const rawWidth = readUInt32BE(input, ispeBox.offset + 12);
-      const rawHeight = readUInt32BE(input, ispeBox.offset + 16);
-      const clapBox = findBox(input, "clap", currentOffset);
-      let width = rawWidth;
-      const height = rawHeight;
-      if (clapBox && clapBox.size >= 16 && clapBox.offset < ipcoBox.offset + ipcoBox.size) {
-        const cropRight = readUInt32BE(input, clapBox.offset + 12);
-        width = rawWidth - cropRight;
-      }
-      images.push({ height, width });
-      const nextOffset = ispeBox.offset + ispeBox.size;
-      if (nextOffset <= currentOffset) {
-        throw new TypeError("Invalid HEIF");
-      }
-      currentOffset = nextOffset;
-    }
-    if (images.length === 0) {
-      throw new TypeError("Invalid HEIF, no sizes found");
-    }
-    return {
-      width: images[0].width,
-      height: images[0].height,
-      type,
-      ...images.length > 1 ? { images } : {}
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/icns.js
-var SIZE_HEADER2 = 4 + 4;
-var FILE_LENGTH_OFFSET = 4;
-var ENTRY_LENGTH_OFFSET = 4;
-var ICON_TYPE_SIZE = {
-  ICON: 32,
-  "ICN#": 32,
-  "icm#": 16,
-  icm4: 16,
-  icm8: 16,
-  "ics#": 16,
-  ics4: 16,
-  ics8: 16,
-  is32: 16,
-  s8mk: 16,
-  icp4: 16,
-  icl4: 32,
-  icl8: 32,
-  il32: 32,
-  l8mk: 32,
-  icp5: 32,
-  ic11: 32,
-  ich4: 48,
-  ich8: 48,
-  ih32: 48,
-  h8mk: 48,
-  icp6: 64,
-  ic12: 32,
-  it32: 128,
-  t8mk: 128,
-  ic07: 128,
-  ic08: 256,
-  ic13: 256,
-  ic09: 512,
-  ic14: 512,
-  ic10: 1024
-};
-function readImageHeader(input, imageOffset) {
-  const imageLengthOffset = imageOffset + ENTRY_LENGTH_OFFSET;
-  if (imageLengthOffset + 4 > input.length) {
-    throw new TypeError("Invalid ICNS");
-  }
-  return [
-    toUTF8String(input, imageOffset, imageLengthOffset),
-    readUInt32BE(input, imageLengthOffset)
-  ];
-}
-function getImageSize2(type) {
-  const size = ICON_TYPE_SIZE[type];
-  return { width: size, height: size, type };
-}
-var ICNS = {
-  validate: (input) => toUTF8String(input, 0, 4) === "icns",
-  calculate(input) {
-    const inputLength = input.length;
-    const fileLength = readUInt32BE(input, FILE_LENGTH_OFFSET);
-    let imageOffset = SIZE_HEADER2;
-    const images = [];
-    while (imageOffset < fileLength && imageOffset < inputLength) {
-      const imageHeader = readImageHeader(input, imageOffset);
-      const entryLength = imageHeader[1];
-      if (entryLength < 8) {
-        throw new TypeError("Invalid ICNS");
-      }
-      const imageSize2 = getImageSize2(imageHeader[0]);
-      images.push(imageSize2);
-      imageOffset += entryLength;
-    }
-    if (images.length === 0) {
-      throw new TypeError("Invalid ICNS, no sizes found");
-    }
-    return {
-      width: images[0].width,
-      height: images[0].height,
-      ...images.length > 1 ? { images } : {}
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/j2c.js
-var J2C = {
-  validate: (input) => readUInt32BE(input, 0) === 4283432785,
-  calculate: (input) => ({
-    height: readUInt32BE(input, 12),
-    width: readUInt32BE(input, 8)
-  })
-};
-
-// node_modules/image-size/dist/esm/types/jp2.js
-var JP2 = {
-  validate(input) {
-    const boxType = toUTF8String(input, 4, 8);
-    if (boxType !== "jP  ")
-      return false;
-    const ftypBox = findBox(input, "ftyp", 0);
-    if (!ftypBox)
-      return false;
-    const brand = toUTF8String(input, ftypBox.offset + 8, ftypBox.offset + 12);
-    return brand === "jp2 ";
-  },
-  calculate(input) {
-    const jp2hBox = findBox(input, "jp2h", 0);
-    const ihdrBox = jp2hBox && findBox(input, "ihdr", jp2hBox.offset + 8);
-    if (ihdrBox) {
-      return {
-        height: readUInt32BE(input, ihdrBox.offset + 8),
-        width: readUInt32BE(input, ihdrBox.offset + 12)
-      };
-    }
-    throw new TypeError("Unsupported JPEG 2000 format");
-  }
-};
-
-// node_modules/image-size/dist/esm/types/jpg.js
-var EXIF_MARKER = "45786966";
-var APP1_DATA_SIZE_BYTES = 2;
-var EXIF_HEADER_BYTES = 6;
-var TIFF_BYTE_ALIGN_BYTES = 2;
-var BIG_ENDIAN_BYTE_ALIGN = "4d4d";
-var LITTLE_ENDIAN_BYTE_ALIGN = "4949";
-var IDF_ENTRY_BYTES = 12;
-var NUM_DIRECTORY_ENTRIES_BYTES = 2;
-function isEXIF(input) {
-  return toHexString(input, 2, 6) === EXIF_MARKER;
-}
-function extractSize(input, index) {
-  return {
-    height: readUInt16BE(input, index),
-    width: readUInt16BE(input, index + 2)
-  };
-}
-function extractOrientation(exifBlock, isBigEndian) {
-  const idfOffset = 8;
-  const offset = EXIF_HEADER_BYTES + idfOffset;
-  const idfDirectoryEntries = readUInt(exifBlock, 16, offset, isBigEndian);
-  for (let directoryEntryNumber = 0; directoryEntryNumber < idfDirectoryEntries; directoryEntryNumber++) {
-    const start = offset + NUM_DIRECTORY_ENTRIES_BYTES + directoryEntryNumber * IDF_ENTRY_BYTES;
-    const end = start + IDF_ENTRY_BYTES;
-    if (start > exifBlock.length) {
-      return;
-    }
-    const block = exifBlock.slice(start, end);
-    const tagNumber = readUInt(block, 16, 0, isBigEndian);
-    if (tagNumber === 274) {
-      const dataFormat = readUInt(block, 16, 2, isBigEndian);
-      if (dataFormat !== 3) {
-        return;
-      }
-      const numberOfComponents = readUInt(block, 32, 4, isBigEndian);
-      if (numberOfComponents !== 1) {
-        return;
-      }
-      return readUInt(block, 16, 8, isBigEndian);
-    }
-  }
-}
-function validateExifBlock(input, index) {
-  const exifBlock = input.slice(APP1_DATA_SIZE_BYTES, index);
-  const byteAlign = toHexString(exifBlock, EXIF_HEADER_BYTES, EXIF_HEADER_BYTES + TIFF_BYTE_ALIGN_BYTES);
-  const isBigEndian = byteAlign === BIG_ENDIAN_BYTE_ALIGN;
-  const isLittleEndian = byteAlign === LITTLE_ENDIAN_BYTE_ALIGN;
-  if (isBigEndian || isLittleEndian) {
-    return extractOrientation(exifBlock, isBigEndian);
-  }
-}
-function validateInput(input, index) {
-  if (index > input.length) {
-    throw new TypeError("Corrupt JPG, exceeded buffer limits");
-  }
-}
-var JPG = {
-  validate: (input) => toHexString(input, 0, 2) === "ffd8",
-  calculate(_input) {
-    let input = _input.slice(4);
-    let orientation;
-    let next;
-    while (input.length) {
-      const i = readUInt16BE(input, 0);
-      validateInput(input, i);
-      if (input[i] !== 255) {
-        input = input.subarray(1);
-        continue;
-      }
-      if (isEXIF(input)) {
-        orientation = validateExifBlock(input, i);
-      }
-      next = input[i + 1];
-      if (next === 192 || next === 193 || next === 194) {
-        const size = extractSize(input, i + 5);
-        if (!orientation) {
-          return size;
-        }
-        return {
-          height: size.height,
-          orientation,
-          width: size.width
-        };
-      }
-      input = input.subarray(i + 2);
-    }
-    throw new TypeError("Invalid JPG, no size found");
-  }
-};
-
-// node_modules/image-size/dist/esm/utils/bit-reader.js
-var BitReader = class {
-  input;
-  endianness;
-  byteOffset = 2;
-  bitOffset = 0;
-  constructor(input, endianness) {
-    this.input = input;
-    this.endianness = endianness;
-  }
-  getBits(length = 1) {
-    let result = 0;
-    let bitsRead = 0;
-    while (bitsRead < length) {
-      if (this.byteOffset >= this.input.length) {
-        throw new Error("Reached end of input");
-      }
-      const currentByte = this.input[this.byteOffset];
-      const bitsLeft = 8 - this.bitOffset;
-      const bitsToRead = Math.min(length - bitsRead, bitsLeft);
-      if (this.endianness === "little-endian") {
-        const mask2 = (1 << bitsToRead) - 1;
-        const bits = currentByte >> this.bitOffset & mask2;
-        result |= bits << bitsRead;
-      } else {
-        const mask2 = (1 << bitsToRead) - 1 << 8 - this.bitOffset - bitsToRead;
-        const bits = (currentByte & mask2) >> 8 - this.bitOffset - bitsToRead;
-        result = result << bitsToRead | bits;
-      }
-      bitsRead += bitsToRead;
-      this.bitOffset += bitsToRead;
-      if (this.bitOffset === 8) {
-        this.byteOffset++;
-        this.bitOffset = 0;
-      }
-    }
-    return result;
-  }
-};
-
-// node_modules/image-size/dist/esm/types/jxl-stream.js
-function calculateImageDimension(reader, isSmallImage) {
-  if (isSmallImage) {
-    return 8 * (1 + reader.getBits(5));
-  }
-  const sizeClass = reader.getBits(2);
-  const extraBits = [9, 13, 18, 30][sizeClass];
-  return 1 + reader.getBits(extraBits);
-}
-function calculateImageWidth(reader, isSmallImage, widthMode, height) {
-  if (isSmallImage && widthMode === 0) {
-    return 8 * (1 + reader.getBits(5));
-  }
-  if (widthMode === 0) {
-    return calculateImageDimension(reader, false);
-  }
-  const aspectRatios = [1, 1.2, 4 / 3, 1.5, 16 / 9, 5 / 4, 2];
-  return Math.floor(height * aspectRatios[widthMode - 1]);
-}
-var JXLStream = {
-  validate: (input) => {
-    return toHexString(input, 0, 2) === "ff0a";
-  },
-  calculate(input) {
-    const reader = new BitReader(input, "little-endian");
-    const isSmallImage = reader.getBits(1) === 1;
-    const height = calculateImageDimension(reader, isSmallImage);
-    const widthMode = reader.getBits(3);
-    const width = calculateImageWidth(reader, isSmallImage, widthMode, height);
-    return { width, height };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/jxl.js
-function extractCodestream(input) {
-  const jxlcBox = findBox(input, "jxlc", 0);
-  if (jxlcBox) {
-    return input.subarray(jxlcBox.offset + 8, jxlcBox.offset + jxlcBox.size);
-  }
-  const partialStreams = extractPartialStreams(input);
-  if (partialStreams.length > 0) {
-    return concatenateCodestreams(partialStreams);
-  }
-  return void 0;
-}
-function extractPartialStreams(input) {
-  const partialStreams = [];
-  let offset = 0;
-  while (offset < input.length) {
-    const jxlpBox = findBox(input, "jxlp", offset);
-    if (!jxlpBox)
-      break;
-    if (jxlpBox.size < 12) {
-      throw new TypeError("Invalid JXL");
-    }
-    partialStreams.push(input.slice(jxlpBox.offset + 12, jxlpBox.offset + jxlpBox.size));
-    offset = jxlpBox.offset + jxlpBox.size;
-  }
-  return partialStreams;
-}
-function concatenateCodestreams(partialCodestreams) {
-  const totalLength = partialCodestreams.reduce((acc, curr) => acc + curr.length, 0);
-  const codestream = new Uint8Array(Math.min(16, totalLength));
-  let position = 0;
-  for (const partial2 of partialCodestreams) {
-    if (position >= codestream.length)
-      break;
-    const byteCount = Math.min(partial2.length, codestream.length - position);
-    codestream.set(partial2.subarray(0, byteCount), position);
-    position += byteCount;
-  }
-  return codestream;
-}
-var JXL = {
-  validate: (input) => {
-    const boxType = toUTF8String(input, 4, 8);
-    if (boxType !== "JXL ")
-      return false;
-    const ftypBox = findBox(input, "ftyp", 0);
-    if (!ftypBox)
-      return false;
-    const brand = toUTF8String(input, ftypBox.offset + 8, ftypBox.offset + 12);
-    return brand === "jxl ";
-  },
-  calculate(input) {
-    const codestream = extractCodestream(input);
-    if (codestream)
-      return JXLStream.calculate(codestream);
-    throw new TypeError("Invalid JXL");
-  }
-};
-
-// node_modules/image-size/dist/esm/types/ktx.js
-var KTX = {
-  validate: (input) => {
-    const signature = toUTF8String(input, 1, 7);
-    return ["KTX 11", "KTX 20"].includes(signature);
-  },
-  calculate: (input) => {
-    const type = input[5] === 49 ? "ktx" : "ktx2";
-    const offset = type === "ktx" ? 36 : 20;
-    return {
-      height: readUInt32LE(input, offset + 4),
-      width: readUInt32LE(input, offset),
-      type
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/png.js
-var pngSignature = "PNG\r\n\n";
-var pngImageHeaderChunkName = "IHDR";
-var pngFriedChunkName = "CgBI";
-var PNG = {
-  validate(input) {
-    if (pngSignature === toUTF8String(input, 1, 8)) {
-      let chunkName = toUTF8String(input, 12, 16);
-      if (chunkName === pngFriedChunkName) {
-        chunkName = toUTF8String(input, 28, 32);
-      }
-      if (chunkName !== pngImageHeaderChunkName) {
-        throw new TypeError("Invalid PNG");
-      }
-      return true;
-    }
-    return false;
-  },
-  calculate(input) {
-    if (toUTF8String(input, 12, 16) === pngFriedChunkName) {
-      return {
-        height: readUInt32BE(input, 36),
-        width: readUInt32BE(input, 32)
-      };
-    }
-    return {
-      height: readUInt32BE(input, 20),
-      width: readUInt32BE(input, 16)
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/pnm.js
-var PNMTypes = {
-  P1: "pbm/ascii",
-  P2: "pgm/ascii",
-  P3: "ppm/ascii",
-  P4: "pbm",
-  P5: "pgm",
-  P6: "ppm",
-  P7: "pam",
-  PF: "pfm"
-};
-var HEADER_SCAN_LIMIT = 64;
-var PAM_HEADER_LIMIT = 256;
-var isWhitespace2 = (byte) => byte === 32 || byte === 9 || byte === 10 || byte === 13;
-var isEndOfLine = (byte) => byte === 10 || byte === 13;
-var handlers = {
-  default: (input) => {
-    const end = Math.min(input.length, HEADER_SCAN_LIMIT);
-    const tokens = [];
-    let token = "";
-    let inComment = false;
-    for (let i = 2; i < end && tokens.length < 2; i++) {
-      const byte = input[i];
-      if (inComment) {
-        inComment = !isEndOfLine(byte);
-      } else if (byte === 35) {
-        inComment = true;
-      } else if (isWhitespace2(byte)) {
-        if (token) {
-          tokens.push(token);
-          token = "";
-        }
-      } else {
-        token += String.fromCharCode(byte);
-      }
-    }
-    if (token && tokens.length < 2)
-      tokens.push(token);
-    if (tokens.length < 2) {
-      throw new TypeError("Invalid PNM");
-    }
-    return {
-      width: Number.parseInt(tokens[0], 10),
-      height: Number.parseInt(tokens[1], 10)
-    };
-  },
-  pam: (input) => {
-    const header = toUTF8String(input, 0, Math.min(input.length, PAM_HEADER_LIMIT));
-    const size = {};
-    for (const line of header.split(/[\r\n]+/)) {
-      if (line.length > 16 || line.charCodeAt(0) > 128) {
-        continue;
-      }
-      const [key, value] = line.split(" ");
-      if (key && value) {
-        size[key.toLowerCase()] = Number.parseInt(value, 10);
-      }
-      if (size.height && size.width) {
-        break;
-      }
-    }
-    if (size.height && size.width) {
-      return {
-        height: size.height,
-        width: size.width
-      };
-    }
-    throw new TypeError("Invalid PAM");
-  }
-};
-var PNM = {
-  validate: (input) => toUTF8String(input, 0, 2) in PNMTypes,
-  calculate(input) {
-    const signature = toUTF8String(input, 0, 2);
-    const type = PNMTypes[signature];
-    const handler2 = handlers[type] || handlers.default;
-    return handler2(input);
-  }
-};
-
-// node_modules/image-size/dist/esm/types/psd.js
-var PSD = {
-  validate: (input) => toUTF8String(input, 0, 4) === "8BPS",
-  calculate: (input) => ({
-    height: readUInt32BE(input, 14),
-    width: readUInt32BE(input, 18)
-  })
-};
-
-// node_modules/image-size/dist/esm/types/svg.js
-var svgReg = /<svg\s([^>"']|"[^"]*"|'[^']*')*>/;
-var extractorRegExps = {
-  height: /\sheight=(['"])([^%]+?)\1/,
-  root: svgReg,
-  viewbox: /\sviewBox=(['"])(.+?)\1/i,
-  width: /\swidth=(['"])([^%]+?)\1/
-};
-var INCH_CM = 2.54;
-var units = {
-  in: 96,
-  cm: 96 / INCH_CM,
-  em: 16,
-  ex: 8,
-  m: 96 / INCH_CM * 100,
-  mm: 96 / INCH_CM / 10,
-  pc: 96 / 72 / 12,
-  pt: 96 / 72,
-  px: 1
-};
-var unitsReg = new RegExp(`^([0-9.]+(?:e\\d+)?)(${Object.keys(units).join("|")})?$`);
-function parseLength(len) {
-  const m2 = unitsReg.exec(len);
-  if (!m2) {
-    return void 0;
-  }
-  return Math.round(Number(m2[1]) * (units[m2[2]] || 1));
-}
-function parseViewbox(viewbox) {
-  const bounds = viewbox.split(" ");
-  return {
-    height: parseLength(bounds[3]),
-    width: parseLength(bounds[2])
-  };
-}
-function parseAttributes(root) {
-  const width = root.match(extractorRegExps.width);
-  const height = root.match(extractorRegExps.height);
-  const viewbox = root.match(extractorRegExps.viewbox);
-  return {
-    height: height && parseLength(height[2]),
-    viewbox: viewbox && parseViewbox(viewbox[2]),
-    width: width && parseLength(width[2])
-  };
-}
-function calculateByDimensions(attrs) {
-  return {
-    height: attrs.height,
-    width: attrs.width
-  };
-}
-function calculateByViewbox(attrs, viewbox) {
-  const ratio = viewbox.width / viewbox.height;
-  if (attrs.width) {
-    return {
-      height: Math.floor(attrs.width / ratio),
-      width: attrs.width
-    };
-  }
-  if (attrs.height) {
-    return {
-      height: attrs.height,
-      width: Math.floor(attrs.height * ratio)
-    };
-  }
-  return {
-    height: viewbox.height,
-    width: viewbox.width
-  };
-}
-var SVG = {
-  validate: (input) => svgReg.test(toUTF8String(input, 0, 1e3)),
-  calculate(input) {
-    const root = toUTF8String(input).match(extractorRegExps.root);
-    if (root) {
-      const attrs = parseAttributes(root[0]);
-      if (attrs.width && attrs.height) {
-        return calculateByDimensions(attrs);
-      }
-      if (attrs.viewbox) {
-        return calculateByViewbox(attrs, attrs.viewbox);
-      }
-    }
-    throw new TypeError("Invalid SVG");
-  }
-};
-
-// node_modules/image-size/dist/esm/types/tga.js
-var TGA = {
-  validate(input) {
-    return readUInt16LE(input, 0) === 0 && readUInt16LE(input, 4) === 0;
-  },
-  calculate(input) {
-    return {
-      height: readUInt16LE(input, 14),
-      width: readUInt16LE(input, 12)
-    };
-  }
-};
-
-// node_modules/image-size/dist/esm/types/tiff.js
-var CONSTANTS = {
-  TAG: {
-    WIDTH: 256,
-    HEIGHT: 257,
-    COMPRESSION: 259
-  },
-  TYPE: {
-    SHORT: 3,
-    LONG: 4,
-    LONG8: 16
-  },
-  ENTRY_SIZE: {
-    STANDARD: 12,
-    BIG: 20
-  },
-  COUNT_SIZE: {
-    STANDARD: 2,
-    BIG: 8
-  }
-};
-function readIFD(input, { isBigEndian, isBigTiff }) {
-  const view = new DataView(input.buffer, input.byteOffset);
-  const le2 = !isBigEndian;
-  const ifdOffset = isBigTiff ? Number(view.getBigUint64(8, le2)) : view.getUint32(4, le2);
-  const entryCountSize = isBigTiff ? CONSTANTS.COUNT_SIZE.BIG : CONSTANTS.COUNT_SIZE.STANDARD;
-  return input.slice(ifdOffset + entryCountSize);
-}
-function readTagValue(view, type, offset, le2) {
-  switch (type) {
-    case CONSTANTS.TYPE.SHORT:
-      return view.getUint16(offset, le2);
-    case CONSTANTS.TYPE.LONG:
-      return view.getUint32(offset, le2);
-    case CONSTANTS.TYPE.LONG8: {
-      const value = Number(view.getBigUint64(offset, le2));
-      if (value > Number.MAX_SAFE_INTEGER) {
-        throw new TypeError("Value too large");
-      }
-      return value;
-    }
-    default:
-      return 0;
-  }
-}
-function extractTags(input, { isBigEndian, isBigTiff }) {
-  const tags = {};
-  const entrySize = isBigTiff ? CONSTANTS.ENTRY_SIZE.BIG : CONSTANTS.ENTRY_SIZE.STANDARD;
-  const valueOffset = isBigTiff ? 12 : 8;
-  const view = new DataView(input.buffer, input.byteOffset);
-  const le2 = !isBigEndian;
-  for (let offset = 0; offset + entrySize < input.length; offset += entrySize) {
-    const code2 = view.getUint16(offset, le2);
-    const type = view.getUint16(offset + 2, le2);
-    const length = isBigTiff ? Number(view.getBigUint64(offset + 4, le2)) : view.getUint32(offset + 4, le2);
-    if (code2 === 0)
-      break;
-    if (length === 1 && (type === CONSTANTS.TYPE.SHORT || type === CONSTANTS.TYPE.LONG || isBigTiff && type === CONSTANTS.TYPE.LONG8)) {
-      tags[code2] = readTagValue(view, type, offset + valueOffset, le2);
-    }
-  }
-  return tags;
-}
-function determineFormat(input) {
-  const signature = toUTF8String(input, 0, 2);
-  const isBigEndian = signature === "MM";
-  const view = new DataView(input.buffer, input.byteOffset);
-  const version2 = view.getUint16(2, !isBigEndian);
-  return {
-    isBigEndian,
-    isBigTiff: version2 === 43
-  };
-}
-function validateBigTIFFHeader(input, isBigEndian) {
-  const view = new DataView(input.buffer, input.byteOffset);
-  const le2 = !isBigEndian;
-  const byteSize = view.getUint16(4, le2);
-  const reserved = view.getUint16(6, le2);
-  if (byteSize !== 8 || reserved !== 0) {
-    throw new TypeError("Invalid BigTIFF header");
-  }
-}
-var signatures = /* @__PURE__ */ new Set([
-  "49492a00",
-  "4d4d002a",
-  "49492b00",
-  "4d4d002b"
-]);
-var TIFF = {
-  validate: (input) => {
-    const signature = toHexString(input, 0, 4);
-    return signatures.has(signature);
-  },
-  calculate(input) {
-    const format = determineFormat(input);
-    if (format.isBigTiff) {
-      validateBigTIFFHeader(input, format.isBigEndian);
-    }
-    const ifdBuffer = readIFD(input, format);
-    const tags = extractTags(ifdBuffer, format);
-    const info3 = {
-      height: tags[CONSTANTS.TAG.HEIGHT],
-      width: tags[CONSTANTS.TAG.WIDTH],
-      type: format.isBigTiff ? "bigtiff" : "tiff"
-    };
-    if (tags[CONSTANTS.TAG.COMPRESSION]) {
-      info3.compression = tags[CONSTANTS.TAG.COMPRESSION];
-    }
-    if (!info3.width || !info3.height) {
-      throw new TypeError("Invalid Tiff. Missing tags");
-    }
-    return info3;
-  }
-};
-
-// node_modules/image-size/dist/esm/types/webp.js
-function calculateExtended(input) {
-  return {
-    height: 1 + readUInt24LE(input, 7),
-    width: 1 + readUInt24LE(input, 4)
-  };
-}
-function calculateLossless(input) {
-  return {
-    height: 1 + ((input[4] & 15) << 10 | input[3] << 2 | (input[2] & 192) >> 6),
-    width: 1 + ((input[2] & 63) << 8 | input[1])
-  };
-}
-function calculateLossy(input) {
-  return {
-    height: readInt16LE(input, 8) & 16383,
-    width: readInt16LE(input, 6) & 16383
-  };
-}
-var WEBP = {
-  validate(input) {
-    const riffHeader = "RIFF" === toUTF8String(input, 0, 4);
-    const webpHeader = "WEBP" === toUTF8String(input, 8, 12);
-    const vp8Header = "VP8" === toUTF8String(input, 12, 15);
-    return riffHeader && webpHeader && vp8Header;
-  },
-  calculate(_input) {
-    const chunkHeader = toUTF8String(_input, 12, 16);
-    const input = _input.slice(20, 30);
-    if (chunkHeader === "VP8X") {
-      const extendedHeader = input[0];
-      const validStart = (extendedHeader & 192) === 0;
-      const validEnd = (extendedHeader & 1) === 0;
-      if (validStart && validEnd) {
-        return calculateExtended(input);
-      }
-      throw new TypeError("Invalid WebP");
-    }
-    if (chunkHeader === "VP8 " && input[0] !== 47) {
-      return calculateLossy(input);
-    }
-    const signature = toHexString(input, 3, 6);
-    if (chunkHeader === "VP8L" && signature !== "9d012a") {
-      return calculateLossless(input);
-    }
-    throw new TypeError("Invalid WebP");
-  }
-};
-
-// node_modules/image-size/dist/esm/types/index.js
-var typeHandlers = /* @__PURE__ */ new Map([
-  ["bmp", BMP],
-  ["cur", CUR],
-  ["dds", DDS],
-  ["gif", GIF],
-  ["heif", HEIF],
-  ["icns", ICNS],
-  ["ico", ICO],
-  ["j2c", J2C],
-  ["jp2", JP2],
-  ["jpg", JPG],
-  ["jxl", JXL],
-  ["jxl-stream", JXLStream],
-  ["ktx", KTX],
-  ["png", PNG],
-  ["pnm", PNM],
-  ["psd", PSD],
-  ["svg", SVG],
-  ["tga", TGA],
-  ["tiff", TIFF],
-  ["webp", WEBP]
-]);
-var types = Array.from(typeHandlers.keys());
-
-// node_modules/image-size/dist/esm/detector.js
-var firstBytes = /* @__PURE__ */ new Map([
-  [0, ["cur", "heif", "ico", "jp2", "jxl", "tga"]],
-  [56, ["psd"]],
-  [60, ["svg"]],
-  [66, ["bmp"]],
-  [68, ["dds"]],
-  [71, ["gif"]],
-  [73, ["tiff"]],
-  [77, ["tiff"]],
-  [80, ["pnm"]],
-  [82, ["webp"]],
-  [105, ["icns"]],
-  [137, ["png"]],
-  [171, ["ktx"]],
-  [255, ["j2c", "jpg", "jxl-stream"]]
-]);
-function detector(input) {
-  const byte = input[0];
-  const candidates = firstBytes.get(byte);
-  const predicate = (type) => typeHandlers.get(type)?.validate(input);
-  return candidates?.find(predicate) || types.find(predicate);
-}
-
-// node_modules/image-size/dist/esm/lookup.js
-var globalOptions = {
-  disabledTypes: []
-};
-function imageSize(input) {
-  const type = detector(input);
-  if (typeof type !== "undefined") {
-    if (globalOptions.disabledTypes.indexOf(type) > -1) {
-      throw new TypeError(`disabled file type: ${type}`);
-    }
-    const size = typeHandlers.get(type)?.calculate(input);
-    if (size !== void 0) {
-      size.type = size.type ?? type;
-      if (size.images && size.images.length > 1) {
-        const largestImage = size.images.reduce((largest, current) => {
-          return current.width * current.height > largest.width * largest.height ? current : largest;
-        }, size.images[0]);
-        size.width = largestImage.width;
-        size.height = largestImage.height;
-      }
-      return size;
-    }
-  }
-  throw new TypeError(`unsupported file type: ${type}`);
-}
-
-// src/github/image-links.ts
-var GITHUB_COM = "https://github.com";
-var USER_CONTENT_HOSTS = ["private-user-images.githubusercontent.com", "user-images.githubusercontent.com"];
-var ATTACHMENT_BUCKET = "github-production-user-asset-6210df.s3.amazonaws.com";
-function parse4(url) {
-  try {
-    return new URL(url);
-  } catch {
-    return void 0;
-  }
-}
-function serverOf(serverUrl) {
-  return parse4(serverUrl.replace(/\/+$/, "")) ?? new URL(GITHUB_COM);
-}
-function isGitHubCom(server) {
-  return server.origin === GITHUB_COM;
-}
-var SERVER_ASSET_PATH = /^\/(?:user-attachments\/assets\/[\w-]+|[\w.-]+\/[\w.-]+\/assets\/\d+\/[\w-]+)\/?$/;
-function isFetchableImageLink(url, serverUrl) {
-  const u2 = parse4(url);
-  const server = serverOf(serverUrl);
-  if (!u2 || u2.username || u2.password) return false;
-  if (u2.origin === server.origin) return SERVER_ASSET_PATH.test(u2.pathname);
-  return isGitHubCom(server) && u2.protocol === "https:" && !u2.port && USER_CONTENT_HOSTS.includes(u2.hostname);
-}
-function redirectAllowed(u2, server) {
-  if (u2.username || u2.password) return false;
-  if (u2.origin === server.origin) return true;
-  if (isGitHubCom(server))
-    return u2.protocol === "https:" && !u2.port && (USER_CONTENT_HOSTS.includes(u2.hostname) || u2.hostname === ATTACHMENT_BUCKET);
-  return u2.protocol === server.protocol && (u2.hostname === server.hostname || u2.hostname.endsWith(`.${server.hostname}`));
-}
-
-// src/github/images.ts
-var IMAGE_LIMITS = {
-  count: 5,
-  bytesEach: 3932160,
-  bytesTotal: 10 * 1024 * 1024,
-  maxSide: 8e3,
-  redirects: 5,
-  timeoutMs: 2e4
-};
-function sniffImageType(b3) {
-  const ascii = (from, to2) => Buffer.from(b3.subarray(from, to2)).toString("latin1");
-  if (b3.length >= 8 && ascii(0, 8) === "\x89PNG\r\n\n") return "image/png";
-  if (b3.length >= 3 && b3[0] === 255 && b3[1] === 216 && b3[2] === 255) return "image/jpeg";
-  if (b3.length >= 6 && (ascii(0, 6) === "GIF87a" || ascii(0, 6) === "GIF89a")) return "image/gif";
-  if (b3.length >= 12 && ascii(0, 4) === "RIFF" && ascii(8, 12) === "WEBP") return "image/webp";
-  return void 0;
-}
-function mib(n) {
-  return `${(n / 1024 / 1024).toFixed(2).replace(/\.?0+$/, "")} MiB`;
-}
-var Skip = class extends Error {
-};
-async function readCapped(res, cap) {
-  const declared = Number(res.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > cap) {
-    await res.body?.cancel().catch(() => {
-    });
-    throw new Skip(`too large (${mib(declared)}, over the ${mib(cap)} cap for an image)`);
-  }
-  const chunks = [];
-  let total = 0;
-  if (!res.body) return Buffer.alloc(0);
-  const reader = res.body.getReader();
-  for (; ; ) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > cap) {
-      await reader.cancel().catch(() => {
-      });
-      throw new Skip(`too large (over the ${mib(cap)} cap for an image)`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
-}
-async function download(url, access3, server, signal) {
-  let current = new URL(url);
-  let tokenAllowed = true;
-  for (let hop = 0; ; hop++) {
-    tokenAllowed &&= current.origin === server.origin;
-    const headers = { "user-agent": "backend-developer-action", accept: "image/*" };
-    if (tokenAllowed && access3.token) headers.authorization = `token ${access3.token}`;
-    const res = await fetch(current, { headers, redirect: "manual", signal });
-    if (res.status >= 300 && res.status < 400 && res.headers.has("location")) {
-      await res.body?.cancel().catch(() => {
-      });
-      if (hop >= IMAGE_LIMITS.redirects) throw new Skip(`more than ${IMAGE_LIMITS.redirects} redirects`);
-      const next = parse4(new URL(res.headers.get("location"), current).href);
-      if (!next || !redirectAllowed(next, server))
-        throw new Skip(`redirected to a host that is not allowed (${next?.host ?? "an invalid URL"})`);
-      current = next;
-      continue;
-    }
-    if (!res.ok) {
-      await res.body?.cancel().catch(() => {
-      });
-      throw new Skip(`the server answered HTTP ${res.status}`);
-    }
-    return readCapped(res, IMAGE_LIMITS.bytesEach);
-  }
-}
-async function fetchOne(url, access3, server, signal) {
-  try {
-    const data = await download(url, access3, server, signal);
-    const mediaType = sniffImageType(data);
-    if (!mediaType) return { ok: false, url, reason: "not a PNG, JPEG, GIF or WebP image" };
-    let size;
-    try {
-      size = imageSize(data);
-    } catch (e) {
-      return { ok: false, url, reason: `its size could not be read (${errorMessage(e)})` };
-    }
-    const width = size.width ?? 0;
-    const height = size.height ?? 0;
-    if (!width || !height) return { ok: false, url, reason: "its size could not be read" };
-    if (width > IMAGE_LIMITS.maxSide || height > IMAGE_LIMITS.maxSide) {
-      return {
-        ok: false,
-        url,
-        reason: `too large (${width}\xD7${height} px; the model takes at most ${IMAGE_LIMITS.maxSide} px a side)`
-      };
-    }
-    return { ok: true, url, mediaType, data, width, height };
-  } catch (e) {
-    if (e instanceof Skip) return { ok: false, url, reason: e.message };
-    if (access3.signal?.aborted) return { ok: false, url, reason: "the run was cancelled" };
-    if (signal.aborted)
-      return {
-        ok: false,
-        url,
-        reason: `not fetched in time (${(access3.timeoutMs ?? IMAGE_LIMITS.timeoutMs) / 1e3} s)`
-      };
-    return { ok: false, url, reason: `the fetch failed (${errorMessage(e)})` };
-  }
-}
-async function fetchImages(urls, access3) {
-  const server = serverOf(access3.serverUrl);
-  const timeout = AbortSignal.timeout(access3.timeoutMs ?? IMAGE_LIMITS.timeoutMs);
-  const signal = access3.signal ? AbortSignal.any([access3.signal, timeout]) : timeout;
-  let wanted = 0;
-  const results = await Promise.all(
-    urls.map(async (url) => {
-      if (!isFetchableImageLink(url, access3.serverUrl))
-        return { ok: false, url, reason: "its host is not allowed (only images uploaded to GitHub are fetched)" };
-      if (++wanted > IMAGE_LIMITS.count)
-        return { ok: false, url, reason: `at most ${IMAGE_LIMITS.count} images are fetched per run` };
-      return fetchOne(url, access3, server, signal);
-    })
-  );
-  let total = 0;
-  return results.map((r2) => {
-    if (!r2.ok) return r2;
-    if (total + r2.data.length > IMAGE_LIMITS.bytesTotal)
-      return { ok: false, url: r2.url, reason: `the images together would exceed ${mib(IMAGE_LIMITS.bytesTotal)}` };
-    total += r2.data.length;
-    return r2;
-  });
+// src/session/project-prompt.ts
+var KB = INSTRUCTIONS_MAX_BYTES / 1024;
+function skillAccess(tools) {
+  if (tools.includes("Skill")) return "Skill";
+  return tools.includes("Read") || tools.includes("Bash") ? "Read" : null;
 }
 
 // src/session/status.ts
@@ -74927,7 +75055,7 @@ function parseStatus(text) {
     if (!current) continue;
     if (current === "FILES") {
       if (line.item || !/\s/.test(line.value)) files.push(...splitFiles(line.value));
-    } else fields[current] = join5(fields[current], line.value);
+    } else fields[current] = join6(fields[current], line.value);
   }
   const summary2 = clean(fields.SUMMARY ?? "");
   if (!summary2) return null;
@@ -75001,7 +75129,7 @@ function optional(s) {
   const v2 = clean(s);
   return NO_FILES.test(v2) ? void 0 : v2;
 }
-function join5(a, b3) {
+function join6(a, b3) {
   return a ? `${a} ${b3}` : b3;
 }
 function collapseSpace(s) {
@@ -75022,11 +75150,11 @@ var BudgetStop = class extends Error {
     this.endedBy = endedBy;
   }
 };
-function addUsage(total, u2) {
-  total.input_tokens += u2.input_tokens ?? 0;
-  total.output_tokens += u2.output_tokens ?? 0;
-  total.cache_creation_input_tokens += u2.cache_creation_input_tokens ?? 0;
-  total.cache_read_input_tokens += u2.cache_read_input_tokens ?? 0;
+function addUsage(total2, u2) {
+  total2.input_tokens += u2.input_tokens ?? 0;
+  total2.output_tokens += u2.output_tokens ?? 0;
+  total2.cache_creation_input_tokens += u2.cache_creation_input_tokens ?? 0;
+  total2.cache_read_input_tokens += u2.cache_read_input_tokens ?? 0;
 }
 function textOf(content) {
   return content.filter((b3) => b3.type === "text").map((b3) => b3.text).join("\n");
@@ -75275,6 +75403,10 @@ async function runTools(run2, calls) {
     run2.toolCalls[call.name] = (run2.toolCalls[call.name] ?? 0) + 1;
     const t0 = Date.now();
     const result = await o2.toolbox.run(call.name, call.input, run2.signal);
+    if (result.spent) {
+      addUsage(run2.usage, result.spent.usage);
+      run2.cost += result.spent.costUsd;
+    }
     o2.onEvent?.({ type: "tool", turn: run2.turns, name: call.name, input: call.input, result, ms: Date.now() - t0 });
     results[i] = {
       type: "tool_result",
@@ -75314,7 +75446,9 @@ async function runSession(s) {
     workspace: s.workspace,
     branch: s.branch,
     sandboxInfo: s.toolbox.sandboxInfo,
-    referenceDocs: s.agent.referenceRoots
+    referenceDocs: s.agent.referenceRoots,
+    instructions: ctx.instructions,
+    skills: { list: s.skills ?? [], via: skillAccess(s.toolbox.definitions.map((d2) => d2.name)) }
   });
   const task = taskContent({ ...s.task, repoContext: ctx.text }, s.images);
   s.transcript.write({
@@ -75362,34 +75496,6 @@ function describeImage(f3, i) {
   return f3.ok ? { n: i + 1, mediaType: f3.mediaType, bytes: f3.data.length, width: f3.width, height: f3.height } : { n: i + 1, skipped: f3.reason };
 }
 
-// src/session/transcript.ts
-import { createWriteStream, mkdirSync } from "node:fs";
-import { dirname as dirname2 } from "node:path";
-var Transcript = class {
-  path;
-  stream;
-  redact;
-  t0 = Date.now();
-  log;
-  constructor(path15, redact, log = silentLogger) {
-    this.path = path15;
-    this.redact = redact;
-    this.log = log;
-  }
-  write(entry) {
-    if (!this.stream) {
-      mkdirSync(dirname2(this.path), { recursive: true });
-      this.stream = createWriteStream(this.path, { flags: "a", mode: 384 });
-      this.stream.on("error", (e) => this.log.warning(`Transcript ${this.path}: ${e.message}`));
-    }
-    this.stream.write(this.redact(JSON.stringify({ t: Date.now() - this.t0, ...entry })) + "\n");
-  }
-  close() {
-    const s = this.stream;
-    return s ? new Promise((r2) => s.end(r2)) : Promise.resolve();
-  }
-};
-
 // node_modules/zod/v4/core/util.js
 function getEnumValues(entries) {
   const numericValues = Object.values(entries).filter((v2) => typeof v2 === "number");
@@ -75417,6 +75523,9 @@ var Cached = class {
 };
 function cached(getter) {
   return new Cached(getter);
+}
+function nullish(input5) {
+  return input5 === null || input5 === void 0;
 }
 function cleanRegex(source) {
   const start = source.startsWith("^") ? 1 : 0;
@@ -75509,6 +75618,18 @@ function prefixIssues(path15, issues) {
 function unwrapMessage(message) {
   return typeof message === "string" ? message : message?.message;
 }
+function sizeCaps(defChecks) {
+  const caps = [];
+  for (const ch of defChecks ?? []) {
+    const d2 = ch._zod.def;
+    if (!/_(length|size)$|_equals$/.test(d2.check))
+      break;
+    const max = d2.maximum ?? d2.length ?? d2.size;
+    if (max >= 0)
+      caps.push([max, ch]);
+  }
+  return caps;
+}
 function attachSchema(issues, start, inst) {
   var _a4;
   for (let i = start; i < issues.length; i++) {
@@ -75538,6 +75659,27 @@ function finalizeIssue(iss, ctx, config2) {
     full.input = iss.input;
   }
   return full;
+}
+var highSurrogate = /[\uD800-\uDBFF]/;
+function codePointLength(str2) {
+  const units2 = str2.length;
+  if (!highSurrogate.test(str2))
+    return units2;
+  let count2 = units2;
+  for (let i = 0; i < units2 - 1; i++) {
+    if ((str2.charCodeAt(i) & 64512) === 55296 && (str2.charCodeAt(i + 1) & 64512) === 56320) {
+      count2--;
+      i++;
+    }
+  }
+  return count2;
+}
+function getLengthableOrigin(input5) {
+  if (Array.isArray(input5))
+    return "array";
+  if (typeof input5 === "string")
+    return "string";
+  return "unknown";
 }
 function members(proto, table) {
   for (const key in table) {
@@ -75873,6 +76015,10 @@ var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def) => {
   inst._zod.def = def;
   (_a4 = inst._zod).onattach ?? (_a4.onattach = []);
 });
+var _whenHasLength = (payload) => {
+  const val = payload.value;
+  return !nullish(val) && val.length !== void 0;
+};
 var numericOriginMap = {
   number: "number",
   bigint: "bigint",
@@ -75921,23 +76067,23 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
   const origin = isInt ? "int" : "number";
   const [minimum, maximum] = NUMBER_FORMAT_RANGES[def.format];
   inst._zod.check = (payload) => {
-    const input = payload.value;
+    const input5 = payload.value;
     if (isInt) {
-      if (!Number.isInteger(input)) {
+      if (!Number.isInteger(input5)) {
         payload.issues.push({
           expected: origin,
           format: def.format,
           code: "invalid_type",
           continue: false,
-          input,
+          input: input5,
           inst
         });
         return;
       }
-      if (!Number.isSafeInteger(input)) {
-        if (input > 0) {
+      if (!Number.isSafeInteger(input5)) {
+        if (input5 > 0) {
           payload.issues.push({
-            input,
+            input: input5,
             code: "too_big",
             maximum: Number.MAX_SAFE_INTEGER,
             note: "Integers must be within the safe integer range.",
@@ -75948,7 +76094,7 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
           });
         } else {
           payload.issues.push({
-            input,
+            input: input5,
             code: "too_small",
             minimum: Number.MIN_SAFE_INTEGER,
             note: "Integers must be within the safe integer range.",
@@ -75961,10 +76107,10 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
         return;
       }
     }
-    if (input < minimum) {
+    if (input5 < minimum) {
       payload.issues.push({
         origin: "number",
-        input,
+        input: input5,
         code: "too_small",
         minimum,
         inclusive: true,
@@ -75972,10 +76118,10 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
         continue: !def.abort
       });
     }
-    if (input > maximum) {
+    if (input5 > maximum) {
       payload.issues.push({
         origin: "number",
-        input,
+        input: input5,
         code: "too_big",
         maximum,
         inclusive: true,
@@ -75983,6 +76129,28 @@ var $ZodCheckNumberFormat = /* @__PURE__ */ $constructor("$ZodCheckNumberFormat"
         continue: !def.abort
       });
     }
+  };
+});
+var $ZodCheckMinLength = /* @__PURE__ */ $constructor("$ZodCheckMinLength", (inst, def) => {
+  var _a4;
+  $ZodCheck.init(inst, def);
+  (_a4 = inst._zod.def).when ?? (_a4.when = _whenHasLength);
+  inst._zod.check = (payload) => {
+    const input5 = payload.value;
+    const units2 = input5.length;
+    const length = typeof input5 === "string" && units2 >= def.minimum && units2 < def.minimum * 2 ? codePointLength(input5) : units2;
+    if (length >= def.minimum)
+      return;
+    const origin = getLengthableOrigin(input5);
+    payload.issues.push({
+      origin,
+      code: "too_small",
+      minimum: def.minimum,
+      inclusive: true,
+      input: input5,
+      inst,
+      continue: !def.abort
+    });
   };
 });
 
@@ -76155,15 +76323,15 @@ var $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
         payload.value = Number(payload.value);
       } catch (_3) {
       }
-    const input = payload.value;
-    if (typeof input === "number" && !Number.isNaN(input) && Number.isFinite(input)) {
+    const input5 = payload.value;
+    if (typeof input5 === "number" && !Number.isNaN(input5) && Number.isFinite(input5)) {
       return payload;
     }
-    const received = typeof input === "number" ? Number.isNaN(input) ? "NaN" : !Number.isFinite(input) ? String(input) : void 0 : void 0;
+    const received = typeof input5 === "number" ? Number.isNaN(input5) ? "NaN" : !Number.isFinite(input5) ? String(input5) : void 0 : void 0;
     payload.issues.push({
       expected: "number",
       code: "invalid_type",
-      input,
+      input: input5,
       inst,
       ...received ? { received } : {}
     });
@@ -76183,13 +76351,13 @@ var $ZodBoolean = /* @__PURE__ */ $constructor("$ZodBoolean", (inst, def) => {
         payload.value = Boolean(payload.value);
       } catch (_3) {
       }
-    const input = payload.value;
-    if (typeof input === "boolean")
+    const input5 = payload.value;
+    if (typeof input5 === "boolean")
       return payload;
     payload.issues.push({
       expected: "boolean",
       code: "invalid_type",
-      input,
+      input: input5,
       inst
     });
     return payload;
@@ -76207,8 +76375,76 @@ var $ZodNever = /* @__PURE__ */ $constructor("$ZodNever", (inst, def) => {
     return payload;
   };
 });
-function handlePropertyResult(result, final, key, input, optin, optout) {
-  const isPresent = key in input;
+function capSize(inst, size) {
+  const caps = sizeCaps(inst._zod.def.checks);
+  if (!caps.length)
+    return;
+  const cap = Math.min(...caps.map((c3) => c3[0]));
+  const parse6 = inst._zod.parse;
+  inst._zod.parse = (payload, ctx) => {
+    const n = size(payload.value);
+    if (n > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
+      for (const [max, ch] of sizeCaps(inst._zod.def.checks)) {
+        if (n > max && ch._zod.def.when(payload)) {
+          const start = payload.issues.length;
+          ch._zod.check(payload);
+          payload.issues[start].continue = false;
+          attachSchema(payload.issues, start, inst);
+          return payload;
+        }
+      }
+    }
+    return parse6(payload, ctx);
+  };
+}
+var arraySize = (input5) => Array.isArray(input5) ? input5.length : -1;
+function handleArrayResult(result, final, index) {
+  if (result.issues.length) {
+    final.issues.push(...prefixIssues(index, result.issues));
+  }
+  final.value[index] = result.value;
+}
+var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
+  $ZodType.init(inst, def);
+  const memo = globalConfig.memoizer;
+  memo?.attach(inst);
+  inst._zod.parse = (payload, ctx) => {
+    const input5 = payload.value;
+    if (!Array.isArray(input5)) {
+      payload.issues.push({
+        expected: "array",
+        code: "invalid_type",
+        input: input5,
+        inst
+      });
+      return payload;
+    }
+    payload.value = memo ? memo.alloc(inst, payload, Array(input5.length), ctx) : Array(input5.length);
+    const proms = [];
+    const abortEarly = ctx?.abortEarly;
+    for (let i = 0; i < input5.length; i++) {
+      const item = input5[i];
+      const result = def.element._zod.run({
+        value: item,
+        issues: []
+      }, ctx);
+      if (result instanceof Promise) {
+        proms.push(result.then((result2) => handleArrayResult(result2, payload, i)));
+      } else {
+        handleArrayResult(result, payload, i);
+        if (abortEarly && result.issues.length !== 0 && aborted(result))
+          break;
+      }
+    }
+    if (proms.length) {
+      return Promise.all(proms).then(() => payload);
+    }
+    return payload;
+  };
+  capSize(inst, arraySize);
+});
+function handlePropertyResult(result, final, key, input5, optin, optout) {
+  const isPresent = key in input5;
   const isOptionalOut = optout === "optional";
   if (!isPresent && isOptionalOut && optin === "optional") {
     return;
@@ -76260,7 +76496,7 @@ function normalizeDef(def) {
     optionalKeys: new Set(okeys)
   };
 }
-function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
+function handleCatchall(proms, input5, payload, ctx, def, inst, abortEarly) {
   const unrecognized = [];
   const keySet = def.keySet;
   const _catchall = def.catchall._zod;
@@ -76268,7 +76504,7 @@ function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
   const optin = _catchall.optin;
   const optout = _catchall.optout;
   let seen = 0;
-  for (const key in input) {
+  for (const key in input5) {
     if (abortEarly && payload.issues.length !== seen) {
       if (aborted(payload, seen))
         break;
@@ -76285,18 +76521,18 @@ function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
       unrecognized.push(key);
       continue;
     }
-    const r2 = _catchall.run({ value: input[key], issues: [] }, ctx);
+    const r2 = _catchall.run({ value: input5[key], issues: [] }, ctx);
     if (r2 instanceof Promise) {
-      proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input, optin, optout)));
+      proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input5, optin, optout)));
     } else {
-      handlePropertyResult(r2, payload, key, input, optin, optout);
+      handlePropertyResult(r2, payload, key, input5, optin, optout);
     }
   }
   if (unrecognized.length) {
     payload.issues.push({
       code: "unrecognized_keys",
       keys: unrecognized,
-      input,
+      input: input5,
       inst,
       // Describes the shape of the input, not the validity of the parsed value, so it never aborts. The parse still fails; the schema's own checks just get to run first, and an enclosing intersection can reconcile the key against a sibling operand.
       continue: true
@@ -76347,12 +76583,12 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
   memo?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
     value ?? (value = _normalized.value);
-    const input = payload.value;
-    if (!isObject2(input)) {
+    const input5 = payload.value;
+    if (!isObject2(input5)) {
       payload.issues.push({
         expected: "object",
         code: "invalid_type",
-        input,
+        input: input5,
         inst
       });
       return payload;
@@ -76373,17 +76609,17 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
       const el = shape[key];
       const optin = el._zod.optin;
       const optout = el._zod.optout;
-      const r2 = el._zod.run({ value: input[key], issues: [] }, ctx);
+      const r2 = el._zod.run({ value: input5[key], issues: [] }, ctx);
       if (r2 instanceof Promise) {
-        proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input, optin, optout)));
+        proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input5, optin, optout)));
       } else {
-        handlePropertyResult(r2, payload, key, input, optin, optout);
+        handlePropertyResult(r2, payload, key, input5, optin, optout);
       }
     }
     if (!catchall) {
       return proms.length ? Promise.all(proms).then(() => payload) : payload;
     }
-    return handleCatchall(proms, input, payload, ctx, _normalized.value, inst, abortEarly === true);
+    return handleCatchall(proms, input5, payload, ctx, _normalized.value, inst, abortEarly === true);
   };
 });
 var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
@@ -76396,14 +76632,14 @@ var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
     return new RegExp(patternValues.length ? `^(${patternValues.map((o2) => escapeRegex(o2.toString())).join("|")})$` : "^[^\\s\\S]$");
   });
   inst._zod.parse = (payload, _ctx) => {
-    const input = payload.value;
-    if (valuesSet.has(input)) {
+    const input5 = payload.value;
+    if (valuesSet.has(input5)) {
       return payload;
     }
     payload.issues.push({
       code: "invalid_value",
       values,
-      input,
+      input: input5,
       inst
     });
     return payload;
@@ -76536,6 +76772,14 @@ function _gte(value, params) {
     ...normalizeParams(params),
     value,
     inclusive: true
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _minLength(minimum, params) {
+  return new $ZodCheckMinLength({
+    check: "min_length",
+    ...normalizeParams(params),
+    minimum
   });
 }
 // @__NO_SIDE_EFFECTS__
@@ -76793,8 +77037,8 @@ function foldObjects(members2) {
   }
   const properties = {};
   const required2 = /* @__PURE__ */ new Set();
-  for (const object of objects) {
-    for (const key in object.properties) {
+  for (const object2 of objects) {
+    for (const key in object2.properties) {
       if (Object.prototype.hasOwnProperty.call(properties, key))
         continue;
       const parts = [];
@@ -76808,18 +77052,18 @@ function foldObjects(members2) {
       const merged = parts.length === 1 ? parts[0] : foldObjects(parts) ?? { allOf: parts };
       assignProp(properties, key, merged);
     }
-    for (const key of object.required ?? [])
+    for (const key of object2.required ?? [])
       required2.add(key);
   }
   const folded = { type: "object", properties };
   if (required2.size)
     folded.required = [...required2];
-  if (objects.every((object) => object.additionalProperties === false)) {
+  if (objects.every((object2) => object2.additionalProperties === false)) {
     folded.additionalProperties = false;
   } else {
     const constraints = [];
-    for (const object of objects) {
-      const constraint = undeclaredConstraint(object);
+    for (const object2 of objects) {
+      const constraint = undeclaredConstraint(object2);
       if (constraint && !constraints.some((seen) => JSON.stringify(seen) === JSON.stringify(constraint)))
         constraints.push(constraint);
     }
@@ -77789,9 +78033,9 @@ var allProcessors = {
   optional: optionalProcessor,
   lazy: lazyProcessor
 };
-function toJSONSchema(input, params) {
-  if ("_idmap" in input) {
-    const registry3 = input;
+function toJSONSchema(input5, params) {
+  if ("_idmap" in input5) {
+    const registry3 = input5;
     const ctx2 = initializeContext({ ...params, processors: allProcessors });
     const defs = {};
     for (const entry of registry3._idmap.entries()) {
@@ -77819,9 +78063,9 @@ function toJSONSchema(input, params) {
     return { schemas };
   }
   const ctx = initializeContext({ ...params, processors: allProcessors });
-  processSchema(input, ctx);
-  extractDefs(ctx, input);
-  return finalize(ctx, input);
+  processSchema(input5, ctx);
+  extractDefs(ctx, input5);
+  return finalize(ctx, input5);
 }
 
 // node_modules/zod/v4/mini/schemas.js
@@ -77910,11 +78154,32 @@ var ZodMiniNever = /* @__PURE__ */ $constructor("ZodMiniNever", (inst, def) => {
 function never(params) {
   return _never(ZodMiniNever, params);
 }
+var ZodMiniArray = /* @__PURE__ */ $constructor("ZodMiniArray", (inst, def) => {
+  $ZodArray.init(inst, def);
+  ZodMiniType.init(inst, def);
+});
+// @__NO_SIDE_EFFECTS__
+function array(element, params) {
+  return new ZodMiniArray({
+    type: "array",
+    element,
+    ...normalizeParams(params)
+  });
+}
 var ZodMiniObject = /* @__PURE__ */ $constructor("ZodMiniObject", (inst, def) => {
   $ZodObject.init(inst, def);
   ZodMiniType.init(inst, def);
   installLazyProp(inst, "shape", (self2) => self2._zod.def.shape, false);
 });
+// @__NO_SIDE_EFFECTS__
+function object(shape, params) {
+  const def = {
+    type: "object",
+    shape: shape ?? {},
+    ...normalizeParams(params)
+  };
+  return new ZodMiniObject(def);
+}
 // @__NO_SIDE_EFFECTS__
 function strictObject(shape, params) {
   return new ZodMiniObject({
@@ -77983,7 +78248,7 @@ import { existsSync as existsSync7 } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 
 // src/tools/limits.ts
-import { existsSync as existsSync5, mkdirSync as mkdirSync2, readFileSync as readFileSync3, rmdirSync, writeFileSync } from "node:fs";
+import { existsSync as existsSync5, mkdirSync, readFileSync as readFileSync3, rmdirSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import * as path5 from "node:path";
 var MAX_PROCESSES = 1024;
@@ -78001,7 +78266,7 @@ function createPidsCgroup(root, max) {
     }
     if (!v2 && !existsSync5(path5.join(base, "cgroup.procs"))) return { error: `no pids cgroup hierarchy at ${base}` };
     const dir = path5.join(base, `backend-developer-sandbox-${process.pid}-${randomBytes(4).toString("hex")}`);
-    mkdirSync2(dir);
+    mkdirSync(dir);
     try {
       writeFileSync(path5.join(dir, "pids.max"), String(max));
     } catch (e) {
@@ -78667,8 +78932,8 @@ async function prepareSandbox(opts) {
   const tmpfsBytes = bwrapSupportsSize(bwrap) ? MAX_TMPFS_BYTES : null;
   if (!tmpfsBytes)
     log("This bwrap cannot cap the size of /tmp and HOME in the sandbox (--size needs bubblewrap 0.7+).");
-  const net2 = network === "proxy" ? `via proxy to ${allowList.length} domain(s)` : network;
-  const info3 = `bwrap (network ${net2}; ${limits.info}${tmpfsBytes ? "" : ", tmpfs size NOT capped"})`;
+  const net3 = network === "proxy" ? `via proxy to ${allowList.length} domain(s)` : network;
+  const info3 = `bwrap (network ${net3}; ${limits.info}${tmpfsBytes ? "" : ", tmpfs size NOT capped"})`;
   const bwrapPath = bwrap;
   const socatPath = socat;
   const hiddenPaths = opts.hiddenPaths ?? [];
@@ -78885,30 +79150,30 @@ function defineTool(spec) {
   return {
     definition,
     readOnly: spec.readOnly,
-    async call(input, ctx) {
-      const parsed = parseInput(spec.input, definition, input);
+    async call(input5, ctx) {
+      const parsed = parseInput(spec.input, definition, input5);
       if (!parsed.ok) return fail(spec.name, parsed.message);
       return spec.run(parsed.data, ctx);
     }
   };
 }
-var PROPERTY_KEYS = ["type", "enum", "minimum", "maximum", "description"];
+var PROPERTY_KEYS = [
+  "type",
+  "enum",
+  "minimum",
+  "maximum",
+  "minLength",
+  "items",
+  "properties",
+  "required",
+  "additionalProperties",
+  "description"
+];
 function toInputSchema(schema) {
   const json = toJSONSchema(schema, { io: "input", unrepresentable: "throw" });
   if (json.type !== "object") throw new Error("a tool input schema must be an object");
   const properties = {};
-  for (const [key, prop] of Object.entries(json.properties ?? {})) {
-    const out = {};
-    for (const k2 of PROPERTY_KEYS) {
-      const v2 = prop[k2];
-      if (v2 === void 0) continue;
-      if ((k2 === "minimum" || k2 === "maximum") && Math.abs(v2) === Number.MAX_SAFE_INTEGER) continue;
-      out[k2] = v2;
-    }
-    const extra = Object.keys(prop).filter((k2) => !PROPERTY_KEYS.includes(k2));
-    if (extra.length) throw new Error(`tool input '${key}' uses ${extra.join(", ")}, outside the supported subset`);
-    properties[key] = out;
-  }
+  for (const [key, prop] of Object.entries(json.properties ?? {})) properties[key] = toProperty(prop, key);
   return {
     type: "object",
     properties,
@@ -78916,25 +79181,64 @@ function toInputSchema(schema) {
     ...json.additionalProperties === false ? { additionalProperties: false } : {}
   };
 }
-function parseInput(schema, def, input) {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+function toProperty(prop, at2) {
+  const out = {};
+  for (const k2 of PROPERTY_KEYS) {
+    const v2 = prop[k2];
+    if (v2 === void 0) continue;
+    if ((k2 === "minimum" || k2 === "maximum") && Math.abs(v2) === Number.MAX_SAFE_INTEGER) continue;
+    if (k2 === "items") out[k2] = toProperty(v2, `${at2}[]`);
+    else if (k2 === "properties") {
+      const entries = Object.entries(v2);
+      out[k2] = Object.fromEntries(entries.map(([name, p3]) => [name, toProperty(p3, `${at2}.${name}`)]));
+    } else if (k2 === "required") {
+      if (v2.length) out[k2] = v2;
+    } else if (k2 === "additionalProperties") {
+      if (v2 === false) out[k2] = v2;
+    } else out[k2] = v2;
+  }
+  const extra = Object.keys(prop).filter((k2) => !PROPERTY_KEYS.includes(k2));
+  if (extra.length) throw new Error(`tool input '${at2}' uses ${extra.join(", ")}, outside the supported subset`);
+  if (!["string", "integer", "boolean", "array", "object"].includes(out.type))
+    throw new Error(`tool input '${at2}' has no type in the supported subset`);
+  if (out.type === "array" && !out.items) throw new Error(`tool input '${at2}' is an array without items`);
+  return out;
+}
+function parseInput(schema, def, input5) {
+  if (typeof input5 !== "object" || input5 === null || Array.isArray(input5)) {
     return { ok: false, message: "the input must be a JSON object." };
   }
   const required2 = new Set(def.input_schema.required ?? []);
-  const obj2 = Object.fromEntries(Object.entries(input).filter(([k2, v2]) => v2 !== null || required2.has(k2)));
+  const obj2 = Object.fromEntries(Object.entries(input5).filter(([k2, v2]) => v2 !== null || required2.has(k2)));
   const r2 = schema.safeParse(obj2);
   if (r2.success) return { ok: true, data: r2.data };
   const problems = [];
   for (const issue3 of r2.error.issues) {
     if (issue3.code === "unrecognized_keys") {
-      for (const k2 of issue3.keys) problems.push(`unknown parameter '${k2}'`);
+      for (const k2 of issue3.keys) problems.push(`unknown parameter '${where([...issue3.path, k2])}'`);
       continue;
     }
-    const key = String(issue3.path[0] ?? "");
-    const problem = describeIssue(issue3, key, obj2[key], def.input_schema.properties[key]);
+    const at2 = schemaAt(def, issue3.path);
+    const problem = describeIssue(issue3, where(issue3.path), valueAt(obj2, issue3.path), at2);
     if (!problems.includes(problem)) problems.push(problem);
   }
   return { ok: false, message: `invalid input: ${problems.join("; ")}. Expected parameters: ${describeParams(def)}.` };
+}
+function where(path15) {
+  return path15.map((p3, i) => typeof p3 === "number" ? `[${p3}]` : i ? `.${String(p3)}` : String(p3)).join("");
+}
+function schemaAt(def, path15) {
+  let s = {
+    type: "object",
+    properties: def.input_schema.properties
+  };
+  for (const p3 of path15) s = typeof p3 === "number" ? s?.items : s?.properties?.[String(p3)];
+  return s;
+}
+function valueAt(input5, path15) {
+  let v2 = input5;
+  for (const p3 of path15) v2 = v2 !== null && typeof v2 === "object" ? v2[p3] : void 0;
+  return v2;
 }
 function describeIssue(issue3, key, value, s) {
   const known = ["invalid_type", "invalid_value", "too_small", "too_big"].includes(issue3.code);
@@ -78943,17 +79247,26 @@ function describeIssue(issue3, key, value, s) {
   if (value === null) return `'${key}' must not be null`;
   if (issue3.code === "too_small" && s.minimum !== void 0) return `'${key}' must be at least ${s.minimum}`;
   if (issue3.code === "too_big" && s.maximum !== void 0) return `'${key}' must be at most ${s.maximum}`;
+  if (issue3.code === "too_small" && s.minLength === 1) return `'${key}' must not be empty`;
+  if (issue3.code === "too_small" && s.minLength !== void 0)
+    return `'${key}' must be at least ${s.minLength} characters`;
   if (s.enum) return `'${key}' must be one of ${s.enum.join(", ")}`;
   if (s.type === "string") return `'${key}' must be a string`;
   if (s.type === "boolean") return `'${key}' must be true or false`;
+  if (s.type === "array") return `'${key}' must be an array`;
+  if (s.type === "object") return `'${key}' must be an object`;
   return `'${key}' must be an integer`;
 }
 function describeParams(def) {
-  const req = new Set(def.input_schema.required ?? []);
-  return Object.entries(def.input_schema.properties).map(([k2, p3]) => {
-    const s = p3;
-    return `${k2}${req.has(k2) ? "" : "?"}: ${s.enum ? s.enum.join("|") : s.type ?? "any"}`;
-  }).join(", ");
+  const obj2 = "input_schema" in def ? def.input_schema : def;
+  const req = new Set(obj2.required ?? []);
+  return Object.entries(obj2.properties ?? {}).map(([k2, p3]) => `${k2}${req.has(k2) ? "" : "?"}: ${describeType(p3)}`).join(", ");
+}
+function describeType(s) {
+  if (s.enum) return s.enum.join("|");
+  if (s.type === "array" && s.items) return `array of ${describeType(s.items)}`;
+  if (s.type === "object" && s.properties) return `{${describeParams(s)}}`;
+  return s.type ?? "any";
 }
 
 // src/tools/bash.ts
@@ -78969,9 +79282,9 @@ function bashTool(runner) {
     description: BASH_DESCRIPTION,
     input: BashInput,
     readOnly: false,
-    async run(input, ctx) {
-      const timeout = input.timeout ?? DEFAULT_TIMEOUT_MS;
-      const r2 = await runner.run(input.command, timeout, ctx.signal);
+    async run(input5, ctx) {
+      const timeout = input5.timeout ?? DEFAULT_TIMEOUT_MS;
+      const r2 = await runner.run(input5.command, timeout, ctx.signal);
       return formatCommandResult(r2, timeout);
     }
   });
@@ -79011,13 +79324,13 @@ var readTool = defineTool({
   description: `Read a file in the workspace (or the agent reference docs). Returns lines numbered like \`cat -n\`, ${DEFAULT_READ_LINES} lines from offset by default; lines over ${MAX_LINE_CHARS} chars are cut. Binary files are refused. Read a file before overwriting it with Write.`,
   input: ReadInput,
   readOnly: true,
-  async run(input, ctx) {
-    const r2 = await ctx.workspace.resolve(input.file_path, "read");
+  async run(input5, ctx) {
+    const r2 = await ctx.workspace.resolve(input5.file_path, "read");
     if (!r2.stat) throw new ToolError2(`${r2.display} does not exist. Use Glob to find the right path.`);
     if (r2.stat.isDirectory())
       throw new ToolError2(`${r2.display} is a folder, not a file; use Glob or Bash \`ls\` to list it.`);
-    const offset = input.offset ?? 1;
-    const limit2 = input.limit ?? DEFAULT_READ_LINES;
+    const offset = input5.offset ?? 1;
+    const limit2 = input5.limit ?? DEFAULT_READ_LINES;
     const fh = await ctx.workspace.openRead(r2);
     let stat4;
     try {
@@ -79102,7 +79415,7 @@ async function readLineWindow(fh, o2, signal) {
     const n = ++w2.lineNo;
     inLine = false;
     const parts = kept;
-    const total = lineBytes;
+    const total2 = lineBytes;
     kept = [];
     keptBytes = 0;
     lineBytes = 0;
@@ -79112,10 +79425,10 @@ async function readLineWindow(fh, o2, signal) {
       return false;
     }
     let line = Buffer.concat(parts).toString("utf8");
-    const whole = parts.reduce((a, p3) => a + p3.length, 0) === total;
+    const whole = parts.reduce((a, p3) => a + p3.length, 0) === total2;
     if (whole && line.endsWith("\r")) line = line.slice(0, -1);
     if (!whole || line.length > maxLineChars) {
-      const size2 = whole ? `${line.length} chars` : `${w2.partialLast ? "over " : ""}${total} bytes`;
+      const size2 = whole ? `${line.length} chars` : `${w2.partialLast ? "over " : ""}${total2} bytes`;
       line = `${line.slice(0, maxLineChars)}\u2026 [line cut: ${size2}]`;
       w2.cutLines++;
     }
@@ -79183,12 +79496,12 @@ var writeTool = defineTool({
   description: "Create or overwrite a file in the workspace with the given content; parent folders are created. An existing file must be Read first. Prefer Edit for changes to existing files.",
   input: WriteInput,
   readOnly: false,
-  async run(input, ctx) {
-    const r2 = await ctx.workspace.resolve(input.file_path, "write");
+  async run(input5, ctx) {
+    const r2 = await ctx.workspace.resolve(input5.file_path, "write");
     if (r2.stat?.isDirectory()) throw new ToolError2(`${r2.display} is a folder; give a file path.`);
     if (r2.stat) assertSeenCurrent(r2, ctx, "overwrite");
-    const bytes2 = await writeWhole(r2, input.content, ctx);
-    return ok(`${r2.stat ? "Overwrote" : "Created"} ${r2.display} (${bytes2} bytes, ${lineCount(input.content)} lines).`);
+    const bytes2 = await writeWhole(r2, input5.content, ctx);
+    return ok(`${r2.stat ? "Overwrote" : "Created"} ${r2.display} (${bytes2} bytes, ${lineCount(input5.content)} lines).`);
   }
 });
 function assertSeenCurrent(r2, ctx, verb) {
@@ -79234,11 +79547,11 @@ var editTool = defineTool({
   description: "Replace an exact string in a file. old_string must match exactly (whitespace included) and be unique unless replace_all is true; include surrounding lines to make it unique.",
   input: EditInput,
   readOnly: false,
-  async run(input, ctx) {
-    if (input.old_string === input.new_string)
+  async run(input5, ctx) {
+    if (input5.old_string === input5.new_string)
       throw new ToolError2("old_string and new_string are identical; nothing to change.");
-    if (input.old_string === "") throw new ToolError2("old_string is empty; to create a file use Write.");
-    const r2 = await ctx.workspace.resolve(input.file_path, "write");
+    if (input5.old_string === "") throw new ToolError2("old_string is empty; to create a file use Write.");
+    const r2 = await ctx.workspace.resolve(input5.file_path, "write");
     if (!r2.stat) throw new ToolError2(`${r2.display} does not exist; use Write to create it.`);
     if (r2.stat.isDirectory()) throw new ToolError2(`${r2.display} is a folder; give a file path.`);
     if (r2.stat.size > MAX_EDIT_BYTES)
@@ -79253,22 +79566,22 @@ var editTool = defineTool({
     } finally {
       await fh.close();
     }
-    const count2 = occurrences(text, input.old_string);
+    const count2 = occurrences(text, input5.old_string);
     if (count2 === 0) {
       throw new ToolError2(
         `old_string was not found in ${r2.display}. Read the file and copy the text exactly (whitespace and indentation included).`
       );
     }
-    if (count2 > 1 && !input.replace_all) {
+    if (count2 > 1 && !input5.replace_all) {
       throw new ToolError2(
         `old_string occurs ${count2} times in ${r2.display}. Add surrounding lines to make it unique, or set replace_all to true.`
       );
     }
-    const updated = input.replace_all ? text.split(input.old_string).join(input.new_string) : text.replace(input.old_string, () => input.new_string);
+    const updated = input5.replace_all ? text.split(input5.old_string).join(input5.new_string) : text.replace(input5.old_string, () => input5.new_string);
     await writeWhole(r2, updated, ctx);
-    const firstLine2 = text.slice(0, text.indexOf(input.old_string)).split("\n").length;
+    const firstLine2 = text.slice(0, text.indexOf(input5.old_string)).split("\n").length;
     return ok(
-      `Edited ${r2.display}: replaced ${input.replace_all ? count2 : 1} occurrence(s) (first at line ${firstLine2}).`
+      `Edited ${r2.display}: replaced ${input5.replace_all ? count2 : 1} occurrence(s) (first at line ${firstLine2}).`
     );
   }
 });
@@ -79403,27 +79716,27 @@ var globTool = defineTool({
   description: `Find files by glob pattern (e.g. "**/*.ts", "src/**/test_*.py"), newest first; .gitignored files are skipped. At most ${MAX_GLOB_RESULTS} paths are listed.`,
   input: GlobInput,
   readOnly: true,
-  async run(input, ctx) {
-    if (input.pattern.trim() === "") throw new ToolError2('pattern is empty; use e.g. "**/*".');
-    const dir = await ctx.workspace.resolve(input.path ?? ".", "read");
+  async run(input5, ctx) {
+    if (input5.pattern.trim() === "") throw new ToolError2('pattern is empty; use e.g. "**/*".');
+    const dir = await ctx.workspace.resolve(input5.path ?? ".", "read");
     if (!dir.stat?.isDirectory())
       throw new ToolError2(`${dir.display} is not a folder${dir.stat ? "" : " (it does not exist)"}.`);
     let rels;
-    const what = `The pattern ${JSON.stringify(input.pattern)}`;
+    const what = `The pattern ${JSON.stringify(input5.pattern)}`;
     if (ctx.rg) {
       const args = ["--files", "--hidden", "--no-require-git", "--no-messages", "-g", "!.git"];
-      const base = input.pattern.split("/").pop();
+      const base = input5.pattern.split("/").pop();
       const prefiltered = /^[\w.*?-]+$/.test(base) && base !== "*" && !base.includes("**");
       if (prefiltered) args.push("--type-add", `pattern:${base}`, "-t", "pattern");
       const res = await runProcess(ctx.rg, args, dir.path, ctx.signal);
-      const exact = prefiltered && (input.pattern === base || input.pattern === `**/${base}`);
-      rels = exact ? res.stdout.split("\n").filter(Boolean) : await offloaded(ctx, { kind: "filter", pattern: input.pattern, listing: res.stdout }, what, GLOB_INSTEAD);
+      const exact = prefiltered && (input5.pattern === base || input5.pattern === `**/${base}`);
+      rels = exact ? res.stdout.split("\n").filter(Boolean) : await offloaded(ctx, { kind: "filter", pattern: input5.pattern, listing: res.stdout }, what, GLOB_INSTEAD);
     } else {
-      const task = { kind: "walk", root: ctx.workspace.root, dir: dir.path, pattern: input.pattern };
+      const task = { kind: "walk", root: ctx.workspace.root, dir: dir.path, pattern: input5.pattern };
       rels = await offloaded(ctx, task, what, GLOB_INSTEAD);
     }
     rels = rels.filter((rel) => !ctx.workspace.isHidden(path9.join(dir.path, rel)));
-    if (rels.length === 0) return ok(`No files match ${input.pattern} in ${dir.display}.`);
+    if (rels.length === 0) return ok(`No files match ${input5.pattern} in ${dir.display}.`);
     const sortByTime = rels.length <= MAX_SORTED;
     let ordered;
     if (sortByTime) {
@@ -79475,18 +79788,18 @@ var grepTool = defineTool({
   description: "Search file contents with a regex (ripgrep syntax); .gitignored files are skipped. output_mode: files_with_matches (default), content (matching lines; -n/-A/-B/-C apply) or count.",
   input: GrepInput,
   readOnly: true,
-  async run(input, ctx) {
-    const mode = input.output_mode ?? "files_with_matches";
-    const target = await ctx.workspace.resolve(input.path ?? ".", "read");
+  async run(input5, ctx) {
+    const mode = input5.output_mode ?? "files_with_matches";
+    const target = await ctx.workspace.resolve(input5.path ?? ".", "read");
     if (!target.stat) throw new ToolError2(`${target.display} does not exist.`);
-    const lines = ctx.rg ? await withRipgrep(ctx.rg, input, mode, target.display, ctx) : await withJs(input, mode, target.path, target.stat.isDirectory(), ctx);
-    if (lines.length === 0) return ok(`No matches for ${JSON.stringify(input.pattern)} in ${target.display}.`);
+    const lines = ctx.rg ? await withRipgrep(ctx.rg, input5, mode, target.display, ctx) : await withJs(input5, mode, target.path, target.stat.isDirectory(), ctx);
+    if (lines.length === 0) return ok(`No matches for ${JSON.stringify(input5.pattern)} in ${target.display}.`);
     if (mode !== "content") lines.sort();
     let shown2 = lines;
     const notes = [];
-    if (input.head_limit && lines.length > input.head_limit) {
-      shown2 = lines.slice(0, input.head_limit);
-      notes.push(`[head_limit ${input.head_limit}: ${lines.length - input.head_limit} more lines not shown.]`);
+    if (input5.head_limit && lines.length > input5.head_limit) {
+      shown2 = lines.slice(0, input5.head_limit);
+      notes.push(`[head_limit ${input5.head_limit}: ${lines.length - input5.head_limit} more lines not shown.]`);
     }
     const text = [...shown2, ...notes].join("\n");
     return ok(
@@ -79494,7 +79807,7 @@ var grepTool = defineTool({
     );
   }
 });
-async function withRipgrep(rg, input, mode, shown2, ctx) {
+async function withRipgrep(rg, input5, mode, shown2, ctx) {
   const args = [
     "--null",
     "--no-require-git",
@@ -79510,19 +79823,19 @@ async function withRipgrep(rg, input, mode, shown2, ctx) {
   else if (mode === "count") args.push("-c", "--with-filename");
   else {
     args.push("--no-heading", "--with-filename");
-    if (input["-n"] !== false) args.push("-n");
-    if (input["-C"] !== void 0) args.push("-C", String(input["-C"]));
-    if (input["-A"] !== void 0) args.push("-A", String(input["-A"]));
-    if (input["-B"] !== void 0) args.push("-B", String(input["-B"]));
+    if (input5["-n"] !== false) args.push("-n");
+    if (input5["-C"] !== void 0) args.push("-C", String(input5["-C"]));
+    if (input5["-A"] !== void 0) args.push("-A", String(input5["-A"]));
+    if (input5["-B"] !== void 0) args.push("-B", String(input5["-B"]));
   }
-  if (input["-i"]) args.push("-i");
-  if (input.multiline) args.push("-U", "--multiline-dotall");
-  if (input.glob && !input.glob.includes("/") && !input.glob.startsWith("!"))
-    args.push("--type-add", `glob:${input.glob}`, "-t", "glob");
-  else if (input.glob) args.push("-g", input.glob);
+  if (input5["-i"]) args.push("-i");
+  if (input5.multiline) args.push("-U", "--multiline-dotall");
+  if (input5.glob && !input5.glob.includes("/") && !input5.glob.startsWith("!"))
+    args.push("--type-add", `glob:${input5.glob}`, "-t", "glob");
+  else if (input5.glob) args.push("-g", input5.glob);
   args.push("-g", "!.git");
-  if (input.type) args.push("--type", input.type);
-  args.push("-e", input.pattern);
+  if (input5.type) args.push("--type", input5.type);
+  args.push("-e", input5.pattern);
   if (shown2 !== ".") args.push("--", shown2);
   const res = await runProcess(rg, args, ctx.workspace.root, ctx.signal);
   if (res.code === 2 && res.stderr.trim()) {
@@ -79562,40 +79875,527 @@ async function withRipgrep(rg, input, mode, shown2, ctx) {
     const file = line.slice(0, nul);
     if (isDropped(file)) continue;
     const rest = line.slice(nul + 1);
-    const sep6 = mode === "content" && input["-n"] !== false ? /^\d+([:-])/.exec(rest)?.[1] ?? ":" : ":";
-    out.push(`${file}${sep6}${rest}`);
+    const sep7 = mode === "content" && input5["-n"] !== false ? /^\d+([:-])/.exec(rest)?.[1] ?? ":" : ":";
+    out.push(`${file}${sep7}${rest}`);
   }
   while (out.at(-1) === "--") out.pop();
   return out;
 }
-async function withJs(input, mode, target, isDir, ctx) {
-  const flags = `${input["-i"] ? "i" : ""}${input.multiline ? "gms" : "g"}u`;
+async function withJs(input5, mode, target, isDir, ctx) {
+  const flags = `${input5["-i"] ? "i" : ""}${input5.multiline ? "gms" : "g"}u`;
   try {
-    new RegExp(input.pattern, flags);
+    new RegExp(input5.pattern, flags);
   } catch (e) {
     throw new ToolError2(`invalid regex: ${e.message}`);
   }
-  if (input.type && !FILE_TYPES[input.type]) {
+  if (input5.type && !FILE_TYPES[input5.type]) {
     const known = Object.keys(FILE_TYPES).join(", ");
-    throw new ToolError2(`unrecognized file type '${input.type}'. Known: ${known}; or use the glob parameter.`);
+    throw new ToolError2(`unrecognized file type '${input5.type}'. Known: ${known}; or use the glob parameter.`);
   }
   const task = {
     kind: "grep",
     root: ctx.workspace.root,
     target,
     isDir,
-    pattern: input.pattern,
+    pattern: input5.pattern,
     flags,
-    multiline: input.multiline === true,
-    ...input.glob ? { glob: input.glob } : {},
-    ...input.type ? { type: input.type } : {},
+    multiline: input5.multiline === true,
+    ...input5.glob ? { glob: input5.glob } : {},
+    ...input5.type ? { type: input5.type } : {},
     mode,
-    before: input["-B"] ?? input["-C"] ?? 0,
-    after: input["-A"] ?? input["-C"] ?? 0,
-    numbers: input["-n"] !== false,
+    before: input5["-B"] ?? input5["-C"] ?? 0,
+    after: input5["-A"] ?? input5["-C"] ?? 0,
+    numbers: input5["-n"] !== false,
     hidden: [...ctx.workspace.hiddenPaths]
   };
-  return offloaded(ctx, task, `The search for ${JSON.stringify(input.pattern)}`, GREP_INSTEAD);
+  return offloaded(ctx, task, `The search for ${JSON.stringify(input5.pattern)}`, GREP_INSTEAD);
+}
+
+// src/tools/web-fetch.ts
+import * as http from "node:http";
+import * as https from "node:https";
+import * as zlib from "node:zlib";
+import { Worker as Worker3 } from "node:worker_threads";
+
+// src/tools/web-policy.ts
+import * as dns from "node:dns";
+import * as net2 from "node:net";
+function webAllowlist(domains) {
+  const list2 = (domains ?? []).map((d2) => d2.trim()).filter(Boolean);
+  if (list2.length === 1 && list2[0].toLowerCase() === "none") return null;
+  return list2.length ? list2 : DEFAULT_ALLOWED_DOMAINS;
+}
+function portOf(u2) {
+  return Number(u2.port || (u2.protocol === "https:" ? 443 : 80));
+}
+function hostOf(u2) {
+  return u2.hostname.toLowerCase().replace(/^\[|\]$/g, "");
+}
+function admitting(host, port, allowed) {
+  return allowed.filter((e) => hostAllowed(host, port, [e]));
+}
+function checkTarget(raw, allowed) {
+  let url;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ToolError2(`'${raw}' is not a valid URL. Give a full URL such as https://docs.python.org/3/.`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new ToolError2(`only http:// and https:// URLs can be fetched, not ${url.protocol}// URLs.`);
+  if (url.username || url.password)
+    throw new ToolError2("URLs with a user name or password are refused; fetch the page without them.");
+  if (!allowed) throw new ToolError2("the network is off for this run (allowed-domains: none).");
+  const host = hostOf(url);
+  let matches = admitting(host, portOf(url), allowed);
+  let upgraded = false;
+  if (url.protocol === "http:" && !matches.some((e) => /:\d+$/.test(e.trim()))) {
+    url = new URL(url.href);
+    url.protocol = "https:";
+    upgraded = true;
+    matches = admitting(host, portOf(url), allowed);
+  }
+  if (!matches.length) {
+    const shown2 = allowed.slice(0, 8).join(", ") + (allowed.length > 8 ? `, \u2026 (${allowed.length - 8} more)` : "");
+    throw new ToolError2(
+      `${host}${url.port ? `:${url.port}` : ""} is not in allowed-domains, so it cannot be fetched (allowed: ${shown2}). Use a page on an allowed host, or ask the workflow's maintainer to add this one to the action's allowed-domains input.`
+    );
+  }
+  const exact = matches.some((e) => e.trim() !== "*" && !e.trim().startsWith("*."));
+  if (!exact && net2.isIP(host) && !isPublicAddress(host)) throw new ToolError2(nonPublic(host, host));
+  return { url, host, port: portOf(url), exact, upgraded };
+}
+function sameSite(from, to2) {
+  const bare = (u2) => hostOf(u2).replace(/^www\./, "");
+  const upgrade = from.protocol === "http:" && to2.protocol === "https:" && !from.port && !to2.port;
+  return bare(from) === bare(to2) && (from.protocol === to2.protocol ? portOf(from) === portOf(to2) : upgrade);
+}
+var NON_PUBLIC = new net2.BlockList();
+for (const [a, p3] of [
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15],
+  ["224.0.0.0", 4],
+  ["240.0.0.0", 4]
+])
+  NON_PUBLIC.addSubnet(a, p3, "ipv4");
+for (const [a, p3] of [
+  ["::", 127],
+  ["fc00::", 7],
+  ["fe80::", 10],
+  ["ff00::", 8]
+])
+  NON_PUBLIC.addSubnet(a, p3, "ipv6");
+function isPublicAddress(address) {
+  const family = net2.isIP(address);
+  if (!family) return false;
+  if (family === 6) {
+    const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+    const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+    const v4 = dotted ?? (hex ? [hex[1], hex[2]].flatMap((h3) => [parseInt(h3, 16) >> 8, parseInt(h3, 16) & 255]).join(".") : null);
+    if (v4) return isPublicAddress(v4);
+  }
+  return !NON_PUBLIC.check(address, family === 4 ? "ipv4" : "ipv6");
+}
+function nonPublic(host, address) {
+  return `${host} ${host === address ? "is" : `resolves to ${address},`} a private, loopback or link-local address, which is reached only when allowed-domains names the host exactly (a wildcard or * does not open it).`;
+}
+function guardedLookup(target) {
+  return (hostname, options2, callback) => {
+    dns.lookup(hostname, { ...options2, all: true }, (err, addresses) => {
+      if (err) return callback(err, "", 0);
+      const bad = target.exact ? void 0 : addresses.find((a) => !isPublicAddress(a.address));
+      if (bad) return callback(new ToolError2(nonPublic(hostname, bad.address)), "", 0);
+      if (options2.all) return callback(null, addresses);
+      const first = addresses[0];
+      if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: "ENOTFOUND" }), "", 0);
+      callback(null, first.address, first.family);
+    });
+  };
+}
+function searchDomains(run2, call) {
+  const bare = (d2) => d2.trim().toLowerCase().replace(/^https?:\/\//, "").replace(/[/:].*$/, "").replace(/^\*\./, "").replace(/\.$/, "");
+  const within2 = (inner, outer) => hostAllowed(inner, 443, [`*.${outer}`]);
+  const anyHost = run2.some((e) => e.trim() === "*");
+  const runDomains = anyHost ? [] : [...new Set(run2.map(bare).filter(Boolean))];
+  const callDomains = call?.length ? [...new Set(call.map(bare).filter(Boolean))] : null;
+  if (anyHost) return callDomains;
+  if (!callDomains) return runDomains;
+  const out = /* @__PURE__ */ new Set();
+  for (const c3 of callDomains)
+    for (const r2 of runDomains) {
+      if (within2(c3, r2)) out.add(c3);
+      else if (within2(r2, c3)) out.add(r2);
+    }
+  return [...out];
+}
+
+// src/tools/web-fetch.ts
+var MAX_FETCH_BYTES = 5 * 1024 * 1024;
+var FETCH_TIMEOUT_MS = 6e4;
+var CONVERT_TIMEOUT_MS = 3e4;
+var MAX_REDIRECTS = 10;
+var HEADERS = {
+  "user-agent": "backend-developer-action (WebFetch)",
+  accept: "text/html,application/xhtml+xml,text/markdown,text/plain;q=0.9,application/json;q=0.9,*/*;q=0.5",
+  "accept-encoding": "gzip, deflate, br"
+};
+var input = strictObject({
+  url: string2().check(describe3("The URL to fetch (http:// is upgraded to https://)")),
+  prompt: string2().check(describe3("What you want to learn from the page"))
+});
+function webFetchTool(opts = {}) {
+  const allowed = webAllowlist(opts.allowedDomains);
+  return defineTool({
+    name: "WebFetch",
+    description: "Fetches a URL from a host in allowed-domains and returns the page as Markdown (cut at about 30k characters), with your prompt, so you can find what it asks. A redirect to another host is reported, not followed: fetch the new URL if you want it. Read-only.",
+    input,
+    readOnly: true,
+    async run({ url, prompt }, ctx) {
+      const deadline = AbortSignal.timeout(opts.timeoutMs ?? FETCH_TIMEOUT_MS);
+      const signal = ctx.signal ? AbortSignal.any([ctx.signal, deadline]) : deadline;
+      try {
+        return await fetchPage(url, prompt, allowed, opts.maxBytes ?? MAX_FETCH_BYTES, signal);
+      } catch (e) {
+        if (e instanceof ToolError2) throw e;
+        if (deadline.aborted && !ctx.signal?.aborted)
+          throw new ToolError2(`${url} did not answer within ${(opts.timeoutMs ?? FETCH_TIMEOUT_MS) / 1e3} s.`);
+        if (ctx.signal?.aborted) throw abortReason(ctx.signal);
+        throw new ToolError2(`cannot fetch ${url}: ${errorMessage(e)}.`);
+      }
+    }
+  });
+}
+async function fetchPage(raw, prompt, allowed, maxBytes, signal) {
+  let target = checkTarget(raw, allowed);
+  for (let hop = 0; ; hop++) {
+    const got = await request3(target, maxBytes, signal);
+    if (got.kind === "binary") {
+      throw new ToolError2(
+        `${target.url.href} is ${got.contentType || "binary content"}${got.length ? ` (${got.length} bytes)` : ""}, not a text page: WebFetch returns text and HTML only.`
+      );
+    }
+    if (got.kind === "page") return render2(target, got, prompt, signal);
+    const next = new URL(got.location, target.url);
+    if (!sameSite(target.url, next)) return reportRedirect(target.url, next, got, prompt, allowed);
+    if (hop >= MAX_REDIRECTS) throw new ToolError2(`${raw} redirected more than ${MAX_REDIRECTS} times; giving up.`);
+    target = checkTarget(next.href, allowed);
+  }
+}
+function reportRedirect(from, to2, got, prompt, allowed) {
+  let outside = null;
+  try {
+    checkTarget(to2.href, allowed);
+  } catch (e) {
+    outside = errorMessage(e);
+  }
+  const lines = [
+    "REDIRECT DETECTED: The URL redirects to a different host.",
+    `Original URL: ${from.href}`,
+    `Redirect URL: ${to2.href}`,
+    `Status: ${got.status} ${got.statusText}`
+  ];
+  if (outside) return fail("WebFetch", `${lines.join("\n")}
+It was not followed: ${outside}`);
+  return ok(
+    `${lines.join("\n")}
+It was not followed; fetch it if you want: call WebFetch again with url: "${to2.href}" and prompt: "${prompt}".`
+  );
+}
+function request3(target, maxBytes, signal) {
+  const mod = target.url.protocol === "https:" ? https : http;
+  return new Promise((resolve7, reject) => {
+    let settled = false;
+    const settle = (f3) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+      f3();
+    };
+    const onAbort = () => settle(() => reject(abortReason(signal)));
+    signal.addEventListener("abort", onAbort, { once: true });
+    const req = mod.get(
+      target.url,
+      { agent: false, lookup: guardedLookup(target), headers: HEADERS, signal },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        const statusText = res.statusMessage ?? "";
+        const location = res.headers.location;
+        if (status >= 300 && status < 400 && location) {
+          res.destroy();
+          return settle(() => resolve7({ kind: "redirect", status, statusText, location }));
+        }
+        const contentType = (res.headers["content-type"] ?? "").trim();
+        if (isBinaryType(contentType)) {
+          res.destroy();
+          return settle(() => resolve7({ kind: "binary", status, contentType, length: res.headers["content-length"] }));
+        }
+        readCapped2(decoded(res), maxBytes, () => res.destroy()).then(
+          ({ body, cut: cut2 }) => {
+            if (!contentType && looksBinary(body))
+              return settle(
+                () => resolve7({ kind: "binary", status, contentType: "binary content", length: void 0 })
+              );
+            settle(() => resolve7({ kind: "page", status, statusText, contentType, body, cut: cut2 }));
+          },
+          (e) => settle(() => reject(e))
+        );
+      }
+    );
+    req.on("error", (e) => settle(() => reject(e)));
+  });
+}
+function decoded(res) {
+  const enc = (res.headers["content-encoding"] ?? "").trim().toLowerCase();
+  if (enc === "gzip" || enc === "x-gzip") return res.pipe(zlib.createGunzip());
+  if (enc === "deflate") return res.pipe(zlib.createInflate());
+  if (enc === "br") return res.pipe(zlib.createBrotliDecompress());
+  return res;
+}
+function readCapped2(stream2, max, stop) {
+  return new Promise((resolve7, reject) => {
+    const chunks = [];
+    let size = 0;
+    let done = false;
+    const finish2 = (cut2) => {
+      if (done) return;
+      done = true;
+      resolve7({ body: Buffer.concat(chunks, size), cut: cut2 });
+    };
+    stream2.on("data", (c3) => {
+      if (done) return;
+      const room = max - size;
+      chunks.push(c3.length > room ? c3.subarray(0, room) : c3);
+      size += Math.min(c3.length, room);
+      if (c3.length >= room && size >= max) {
+        finish2(true);
+        stop();
+        stream2.destroy();
+      }
+    });
+    stream2.on("end", () => finish2(false));
+    stream2.on("error", (e) => {
+      if (!done) {
+        done = true;
+        reject(e);
+      }
+    });
+  });
+}
+var TEXT_TYPES = /^(text\/|application\/(json|xml|xhtml\+xml|javascript|ecmascript|x-javascript|yaml|x-yaml|toml|x-sh|x-httpd-php|sql|graphql|ld\+json|x-ndjson)\b|application\/[\w.+-]+\+(json|xml)\b)/i;
+function isBinaryType(contentType) {
+  const type = contentType.split(";")[0].trim().toLowerCase();
+  if (!type) return false;
+  return !TEXT_TYPES.test(type);
+}
+function looksBinary(body) {
+  return body.subarray(0, 4096).includes(0);
+}
+function charsetOf(contentType, body, html) {
+  const fromHeader = /charset\s*=\s*"?([\w.:-]+)/i.exec(contentType)?.[1];
+  if (fromHeader) return fromHeader;
+  if (html) {
+    const head = body.subarray(0, 2048).toString("latin1");
+    const meta2 = /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i.exec(head)?.[1];
+    if (meta2) return meta2;
+  }
+  return "utf-8";
+}
+function decodeText(body, charset) {
+  try {
+    return new TextDecoder(charset).decode(body);
+  } catch {
+    return new TextDecoder("utf-8").decode(body);
+  }
+}
+async function render2(target, page, prompt, signal) {
+  const type = page.contentType.split(";")[0].trim().toLowerCase();
+  const html = type === "text/html" || type === "application/xhtml+xml" || !type && /^\s*<(!doctype|html)/i.test(page.body.subarray(0, 512).toString("latin1"));
+  const text = decodeText(page.body, charsetOf(page.contentType, page.body, html));
+  const converted = html ? await convertHtml(text, signal) : { title: "", markdown: text };
+  const size = page.body.length < 1024 ? `${page.body.length} bytes` : `${Math.round(page.body.length / 1024)} KB`;
+  const head = [
+    `URL: ${target.url.href} (${page.status} ${page.statusText}, ${type || "no content type"}, ${page.cut ? "first " : ""}${size})`,
+    ...target.upgraded ? ["(http:// was upgraded to https://)"] : [],
+    ...converted.title ? [`Title: ${converted.title}`] : [],
+    `Prompt: ${prompt}`,
+    ...page.cut ? [`[The body is larger than ${page.body.length / 1024 / 1024} MB; only its start was read.]`] : []
+  ].join("\n");
+  if (page.status >= 400) {
+    return fail(
+      "WebFetch",
+      `${head}
+The server answered with an error. Its page:
+
+${capText(converted.markdown, "", 2e3)}`
+    );
+  }
+  const intro = `${head}
+The page follows${html ? " as Markdown" : ""}; find in it what the prompt asks.
+
+`;
+  return ok(
+    intro + capText(
+      converted.markdown || "(the page has no text)",
+      "The rest of the page was not shown: fetch a more specific URL (a subpage or anchor target) for it.",
+      MAX_RESULT_CHARS - intro.length
+    )
+  );
+}
+function htmlWorkerUrl() {
+  return new URL(import.meta.url.endsWith(".ts") ? "./html-worker.ts" : "./html-worker.js", import.meta.url);
+}
+function convertHtml(html, signal) {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise((resolve7, reject) => {
+    const w2 = new Worker3(htmlWorkerUrl(), { workerData: { html }, resourceLimits: { maxOldGenerationSizeMb: 512 } });
+    let done = false;
+    const end = (f3) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      void w2.terminate();
+      f3();
+    };
+    const onAbort = () => end(() => reject(abortReason(signal)));
+    const timer = setTimeout(
+      () => end(
+        () => reject(
+          new ToolError2(
+            `converting the page to Markdown took over ${CONVERT_TIMEOUT_MS / 1e3} s; fetch a smaller or more specific page.`
+          )
+        )
+      ),
+      CONVERT_TIMEOUT_MS
+    );
+    signal.addEventListener("abort", onAbort, { once: true });
+    w2.on(
+      "message",
+      (m2) => end(() => m2.ok ? resolve7(m2.page) : reject(new Error(`the page could not be converted: ${m2.error}`)))
+    );
+    w2.on("error", (e) => end(() => reject(e)));
+    w2.on("exit", (code2) => end(() => reject(new Error(`the HTML converter exited (code ${code2})`))));
+  });
+}
+
+// src/tools/web-search.ts
+var WEB_SEARCH_TOOL_TYPE = "web_search_20250305";
+var MAX_SEARCHES_PER_CALL = 8;
+var MAX_CONTINUATIONS = 3;
+var input2 = strictObject({
+  query: string2().check(describe3("The search query to use")),
+  allowed_domains: optional2(array(string2()).check(describe3("Only include search results from these domains"))),
+  blocked_domains: optional2(array(string2()).check(describe3("Never include search results from these domains")))
+});
+function webSearchTool(opts = {}) {
+  const allowed = webAllowlist(opts.allowedDomains);
+  return defineTool({
+    name: "WebSearch",
+    description: "Searches the web and returns result titles and URLs with a short answer. Results come only from the run's allowed-domains. Each search costs $0.01, counted in the run. Read-only.",
+    input: input2,
+    readOnly: true,
+    async run(call, ctx) {
+      const backend = opts.backend;
+      if (!backend) throw new ToolError2("web search is not available in this run (no model client for it).");
+      if ("unavailable" in backend) throw new ToolError2(`web search is not available here: ${backend.unavailable}.`);
+      const query = call.query.trim();
+      if (query.length < 2) throw new ToolError2("the query must be at least 2 characters.");
+      if (call.allowed_domains?.length && call.blocked_domains?.length)
+        throw new ToolError2("give allowed_domains or blocked_domains, not both in the same call.");
+      if (!allowed) throw new ToolError2("the network is off for this run (allowed-domains: none).");
+      const tool = searchTool(allowed, call.allowed_domains, call.blocked_domains);
+      const spent = [];
+      try {
+        const messages2 = [
+          { role: "user", content: `Perform a web search for the query: ${query}` }
+        ];
+        const content = [];
+        for (let i = 0; ; i++) {
+          const { message, spent: s } = await backend.ask(
+            {
+              max_tokens: 4096,
+              system: "You are an assistant for performing a web search tool use",
+              messages: messages2,
+              tools: [tool],
+              tool_choice: { type: "tool", name: "web_search" }
+            },
+            ctx.signal
+          );
+          spent.push(s);
+          content.push(...message.content);
+          if (message.stop_reason !== "pause_turn" || i >= MAX_CONTINUATIONS) break;
+          messages2.push({ role: "assistant", content: message.content });
+        }
+        return { ...ok(formatResults(query, tool, content)), spent: total(spent) };
+      } catch (e) {
+        if (ctx.signal?.aborted) throw abortReason(ctx.signal);
+        const result = fail("WebSearch", failure2(e));
+        return spent.length ? { ...result, spent: total(spent) } : result;
+      }
+    }
+  });
+}
+function searchTool(run2, allowedDomains, blockedDomains) {
+  const base = { type: WEB_SEARCH_TOOL_TYPE, name: "web_search", max_uses: MAX_SEARCHES_PER_CALL };
+  const domains = searchDomains(run2, allowedDomains);
+  if (domains === null) return blockedDomains?.length ? { ...base, blocked_domains: [...blockedDomains] } : base;
+  const blocked = (blockedDomains ?? []).map((d2) => d2.trim().toLowerCase());
+  const kept = domains.filter((d2) => !blocked.some((b3) => d2 === b3 || d2.endsWith(`.${b3}`)));
+  if (!kept.length) {
+    throw new ToolError2(
+      allowedDomains?.length ? `none of allowed_domains (${allowedDomains.join(", ")}) is within the run's allowed-domains (${run2.join(", ")}); search within those.` : `every domain of the run's allowed-domains is in blocked_domains; nothing is left to search.`
+    );
+  }
+  return { ...base, allowed_domains: kept };
+}
+function formatResults(query, tool, content) {
+  const out = [`Web search results for query: "${query}"`];
+  if (tool.allowed_domains) out.push(`(results limited to: ${tool.allowed_domains.join(", ")})`);
+  let text = "";
+  const flush = () => {
+    if (text.trim()) out.push(text.trim());
+    text = "";
+  };
+  for (const block of content) {
+    if (block.type === "text") text += block.text;
+    else if (block.type === "web_search_tool_result") {
+      flush();
+      if (!Array.isArray(block.content)) out.push(`Web search error: ${block.content.error_code}`);
+      else if (!block.content.length) out.push("Links: none found.");
+      else out.push(`Links: ${JSON.stringify(block.content.map((r2) => ({ title: r2.title, url: r2.url })))}`);
+    }
+  }
+  flush();
+  return out.join("\n\n");
+}
+function failure2(e) {
+  if (e instanceof ToolError2) return e.message;
+  const status = httpStatus(e);
+  const message = errorMessage(e);
+  if (status === 400 && /web[_ ]search|server[_ ]tool|tool type|not supported/i.test(message))
+    return `web search is not available with this provider or model: the API answered "${message}".`;
+  return `the search request failed${status ? ` (HTTP ${status})` : ""}: ${message}`;
+}
+function total(parts) {
+  const usage = { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+  let costUsd2 = 0;
+  let webSearches = 0;
+  for (const p3 of parts) {
+    usage.input_tokens += p3.usage.input_tokens;
+    usage.output_tokens += p3.usage.output_tokens;
+    usage.cache_creation_input_tokens += p3.usage.cache_creation_input_tokens;
+    usage.cache_read_input_tokens += p3.usage.cache_read_input_tokens;
+    costUsd2 += p3.costUsd;
+    webSearches += p3.webSearches ?? 0;
+  }
+  return { usage, costUsd: costUsd2, webSearches };
 }
 
 // src/tools/workspace.ts
@@ -79651,9 +80451,9 @@ var Workspace = class _Workspace {
    * Resolves a path the model gave (relative to `base`, default the workspace root) and checks it.
    * Throws ToolError saying what was refused and what to do instead.
    */
-  async resolve(input, access3, base) {
-    if (typeof input !== "string" || input.trim() === "") throw new ToolError2("a path is required.");
-    const p3 = input;
+  async resolve(input5, access3, base) {
+    if (typeof input5 !== "string" || input5.trim() === "") throw new ToolError2("a path is required.");
+    const p3 = input5;
     if (p3.includes("\0"))
       throw new ToolError2("the path contains a NUL character; give a plain path inside the workspace.");
     if (INVISIBLE.test(p3))
@@ -79902,7 +80702,9 @@ async function createToolbox(opts) {
     Edit: editTool,
     Bash: bashTool({ run: (command, timeoutMs, signal) => exec(command, { timeoutMs, signal }) }),
     Glob: globTool,
-    Grep: grepTool
+    Grep: grepTool,
+    WebFetch: webFetchTool({ allowedDomains: opts.allowedDomains }),
+    WebSearch: webSearchTool({ allowedDomains: opts.allowedDomains, backend: opts.webSearch })
   };
   const tools = [
     ...TOOL_NAMES.filter((n) => offered.has(n)).map((n) => all[n]),
@@ -79922,14 +80724,14 @@ async function createToolbox(opts) {
     definitions: tools.map((t2) => t2.definition),
     sandboxInfo: sandbox?.info ?? "off (Bash not offered)",
     isReadOnly: (name) => byName.get(name)?.readOnly ?? false,
-    async run(name, input, signal) {
+    async run(name, input5, signal) {
       const tool = byName.get(name);
       if (!tool) {
         return fail(name, `no such tool in this run. Available tools: ${[...byName.keys()].join(", ") || "none"}.`);
       }
       const ctx = { workspace, seen, signal, rg, matcher };
       try {
-        return masked(await untilAborted(tool.call(input, ctx), signal));
+        return masked(await untilAborted(tool.call(input5, ctx), signal));
       } catch (e) {
         if (e instanceof ToolError2) return masked(fail(name, e.message));
         if (signal?.aborted) return fail(name, "cancelled.");
@@ -79959,6 +80761,108 @@ function untilAborted(p3, signal) {
     });
   });
 }
+
+// src/session/skill-tool.ts
+var input3 = strictObject({
+  skill: string2().check(describe3("The name of a skill from the list in the system prompt.")),
+  args: optional2(string2().check(describe3("Optional arguments for the skill")))
+});
+function skillTool(workspace, skills) {
+  const byName = new Map(skills.map((s) => [s.name.toLowerCase(), s]));
+  return defineTool({
+    name: "Skill",
+    description: "Loads a skill's instructions (its SKILL.md). Skills are listed in the system prompt under Skills.",
+    input: input3,
+    readOnly: true,
+    run: async ({ skill, args }) => {
+      const name = skill.trim().replace(/^\//, "");
+      const found = byName.get(name.toLowerCase());
+      if (!found) {
+        throw new ToolError2(`no skill named "${name}". Available: ${skills.map((s) => s.name).join(", ") || "none"}.`);
+      }
+      const read2 = await readSkill(workspace, found);
+      if (!read2) throw new ToolError2(`${found.file} cannot be read any more (removed, or replaced by a link).`);
+      return ok(skillResult(found, read2.body, read2.cut, args));
+    }
+  });
+}
+function skillResult(skill, body, cut2, args) {
+  const a = args?.trim() ?? "";
+  const withArgs = body.includes("$ARGUMENTS") ? body.replaceAll("$ARGUMENTS", a) : a ? `${body}
+
+ARGUMENTS: ${a}` : body;
+  const head = `Base directory for this skill: ${skill.dir} (Read the files it mentions there).
+
+`;
+  const more = cut2 ? `
+
+[${skill.file} is longer; Read it for the rest.]` : "";
+  return capText(`${head}${withArgs}${more}`, `Read ${skill.file} with offset for the rest.`);
+}
+
+// src/session/todos.ts
+var TODO_STATUSES = ["pending", "in_progress", "completed"];
+var input4 = strictObject({
+  todos: array(
+    object({
+      content: string2().check(_minLength(1)),
+      status: _enum(TODO_STATUSES),
+      activeForm: string2().check(_minLength(1))
+    })
+  ).check(describe3("The updated todo list"))
+});
+var DESCRIPTION = 'Keep your plan as a checklist, shown live to the people following this run. Send the whole list each call; it replaces the previous one. content is imperative ("Add tests"), activeForm present continuous ("Adding tests"). Keep one item in_progress and mark items completed as you finish them.';
+function todoWriteTool(onChange) {
+  return defineTool({
+    name: "TodoWrite",
+    description: DESCRIPTION,
+    input: input4,
+    // It changes the plan others watch: calls run one at a time, in order, so the last list wins.
+    readOnly: false,
+    run: ({ todos }) => {
+      onChange(todos.map(({ content, status, activeForm }) => ({ content, status, activeForm })));
+      return Promise.resolve(ok("Todos updated"));
+    }
+  });
+}
+
+// src/session/session-tools.ts
+async function sessionTools(o2) {
+  const tools = [];
+  tools.push(todoWriteTool(o2.onTodos));
+  const found = await findSkills(o2.workspace);
+  for (const w2 of found.warnings) o2.warn(w2);
+  if (found.skills.length) tools.push(skillTool(o2.workspace, found.skills));
+  return { tools, names: tools.map((t2) => t2.definition.name), skills: found.skills };
+}
+
+// src/session/transcript.ts
+import { createWriteStream, mkdirSync as mkdirSync2 } from "node:fs";
+import { dirname as dirname6 } from "node:path";
+var Transcript = class {
+  path;
+  stream;
+  redact;
+  t0 = Date.now();
+  log;
+  constructor(path15, redact, log = silentLogger) {
+    this.path = path15;
+    this.redact = redact;
+    this.log = log;
+  }
+  write(entry) {
+    if (!this.stream) {
+      mkdirSync2(dirname6(this.path), { recursive: true });
+      this.stream = createWriteStream(this.path, { flags: "a", mode: 384 });
+      this.stream.on("error", (e) => this.log.warning(`Transcript ${this.path}: ${e.message}`));
+    }
+    this.stream.write(this.redact(JSON.stringify({ t: Date.now() - this.t0, ...entry })) + "\n");
+  }
+  close() {
+    const s = this.stream;
+    return s ? new Promise((r2) => s.end(r2)) : Promise.resolve();
+  }
+};
 
 // src/pipeline/run.ts
 function readEnv2(env = process.env) {
@@ -80020,6 +80924,72 @@ function runBudgets(run2, agent) {
   return { ...agentBudgets(agent, { maxTurns: cfg.maxTurns, timeoutMs: cfg.timeoutMs }), maxCostUsd: cfg.maxCostUsd };
 }
 
+// src/pipeline/web.ts
+function webSearchBackend(provider, model, client) {
+  if (provider === "bedrock") return { unavailable: "Amazon Bedrock does not offer the server-side web search tool" };
+  return {
+    async ask(request4, signal) {
+      const c3 = await client;
+      const message = await c3.messages.stream({ ...request4, model: model.id }, { signal }).finalMessage();
+      const u2 = message.usage;
+      return {
+        message,
+        spent: {
+          usage: {
+            input_tokens: u2.input_tokens ?? 0,
+            output_tokens: u2.output_tokens ?? 0,
+            cache_creation_input_tokens: u2.cache_creation_input_tokens ?? 0,
+            cache_read_input_tokens: u2.cache_read_input_tokens ?? 0
+          },
+          costUsd: costUsd(model, u2),
+          webSearches: u2.server_tool_use?.web_search_requests ?? 0
+        }
+      };
+    }
+  };
+}
+var SHOWN_HOSTS = 5;
+function webUse() {
+  const hosts = /* @__PURE__ */ new Set();
+  let fetches = 0;
+  let failed = 0;
+  let searchCalls = 0;
+  let searches = 0;
+  return {
+    record({ name, input: input5, result }) {
+      if (name === "WebFetch") {
+        fetches++;
+        if (result.isError) failed++;
+        else hosts.add(hostOf2(input5?.url));
+      } else if (name === "WebSearch") {
+        searchCalls++;
+        searches += result.spent?.webSearches ?? 0;
+      }
+    },
+    lines() {
+      const parts = [];
+      if (fetches) {
+        const shown2 = [...hosts].filter(Boolean);
+        const list2 = shown2.slice(0, SHOWN_HOSTS).join(", ") + (shown2.length > SHOWN_HOSTS ? ", \u2026" : "");
+        const notes = [list2, failed ? `${failed} failed or refused` : ""].filter(Boolean).join("; ");
+        parts.push(`${fetches} ${fetches === 1 ? "fetch" : "fetches"}${notes ? ` (${notes})` : ""}`);
+      }
+      if (searchCalls) {
+        const billed = searches === searchCalls ? "" : ` (${searches} web ${searches === 1 ? "search" : "searches"} billed)`;
+        parts.push(`${searchCalls} ${searchCalls === 1 ? "search" : "searches"}${billed}`);
+      }
+      return parts.length ? [`web: ${parts.join(", ")}`] : [];
+    }
+  };
+}
+function hostOf2(url) {
+  try {
+    return typeof url === "string" ? new URL(url).hostname : "";
+  } catch {
+    return "";
+  }
+}
+
 // src/pipeline/agent-run.ts
 function sandboxSettings(run2, credentials) {
   return {
@@ -80046,9 +81016,14 @@ async function runAgent(run2, catalog, git, branch, credentials) {
     `Working (${agent.name}, ${cfg.provider === "anthropic" ? model.id : `${providerModelId(cfg.provider, model.id)} on ${cfg.provider}`})`
   );
   const restoreGit = await git.hideCredentials();
-  const offered = agentTools(run2, agent, [...TOOL_NAMES]);
+  const extra = await sessionTools({
+    workspace: env.workspace,
+    onTodos: (todos) => run2.channel.progress.plan(todos),
+    warn: (m2) => run2.log.warning(redact(m2))
+  });
+  const offered = agentTools(run2, agent, [...TOOL_NAMES, ...extra.names]);
   const transcript = new Transcript(
-    join12(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? "local"}-${event.comment.id}.jsonl`),
+    join13(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? "local"}-${event.comment.id}.jsonl`),
     redact,
     run2.log
   );
@@ -80062,28 +81037,19 @@ async function runAgent(run2, catalog, git, branch, credentials) {
   let toolbox;
   let opening;
   let result;
+  const web = webUse();
   try {
+    const clientReady = createModelClient(modelAccess);
     opening = createToolbox({
       ...sandboxSettings(run2, credentials),
       tools: offered,
+      extraTools: extra.tools,
       readOnlyRoots: agent.referenceRoots,
-      allowWorkflowChanges: cfg.allowWorkflowChanges
+      allowWorkflowChanges: cfg.allowWorkflowChanges,
+      webSearch: webSearchBackend(cfg.provider, model, clientReady)
     });
-    const { comment, issue: issue3 } = event;
-    const prepared = listThread(run2.gh, env.repo, event.issue.number, run2.me).then(async (thread) => {
-      const task2 = {
-        task: run2.task,
-        requester: comment.user.login,
-        kind: issue3.pull_request !== void 0 ? "pull request" : "issue",
-        number: issue3.number,
-        title: issue3.title,
-        body: issue3.body,
-        comments: thread.filter((c3) => c3.id !== comment.id)
-      };
-      const access3 = { serverUrl: env.serverUrl, token: cfg.githubToken, signal: run2.cancelled };
-      return { task: task2, ...await fetchThreadImages(task2, access3) };
-    });
-    const [, { task, images, notes }, client] = await Promise.all([opening, prepared, createModelClient(modelAccess)]);
+    const prepared = threadTask(run2);
+    const [, { task, images, notes }, client] = await Promise.all([opening, prepared, clientReady]);
     for (const n of notes) run2.log.info(redact(n));
     toolbox = await opening;
     result = await runSession({
@@ -80100,8 +81066,10 @@ async function runAgent(run2, catalog, git, branch, credentials) {
       budgets: runBudgets(run2, agent),
       signal: run2.cancelled,
       transcript,
+      skills: extra.skills,
       onEvent: (e) => {
         if (e.type === "tool") run2.channel.progress.tool(e.name, summarizeInput(e.input));
+        if (e.type === "tool") web.record(e);
         if (e.type === "note") run2.log.info(redact(e.message));
         if (e.type === "response") run2.log.info(redact(`turn ${e.turn}: ${e.stopReason}`));
       }
@@ -80121,6 +81089,7 @@ async function runAgent(run2, catalog, git, branch, credentials) {
     };
   }
   await restoreGit();
+  run2.footer.push(...web.lines());
   Object.assign(run2.figures, {
     turns: result.turns,
     toolCalls: result.toolCalls,
@@ -80130,16 +81099,32 @@ async function runAgent(run2, catalog, git, branch, credentials) {
   run2.status = result.status;
   return { result, toolbox, offered, transcript };
 }
-function summarizeInput(input) {
-  const i = input ?? {};
-  const v2 = i.file_path ?? i.command ?? i.pattern ?? "";
+async function threadTask(run2) {
+  const { cfg, env, event } = run2;
+  const { comment, issue: issue3 } = event;
+  const thread = await listThread(run2.gh, env.repo, issue3.number, run2.me);
+  const task = {
+    task: run2.task,
+    requester: comment.user.login,
+    kind: issue3.pull_request !== void 0 ? "pull request" : "issue",
+    number: issue3.number,
+    title: issue3.title,
+    body: issue3.body,
+    comments: thread.filter((c3) => c3.id !== comment.id)
+  };
+  const access3 = { serverUrl: env.serverUrl, token: cfg.githubToken, signal: run2.cancelled };
+  return { task, ...await fetchThreadImages(task, access3) };
+}
+function summarizeInput(input5) {
+  const i = input5 ?? {};
+  const v2 = i.file_path ?? i.command ?? i.pattern ?? i.url ?? i.query ?? "";
   return (typeof v2 === "string" ? v2 : JSON.stringify(v2)).split("\n", 1)[0];
 }
 
 // src/git/repository.ts
-import { copyFile, lstat as lstat3, mkdir as mkdir3, mkdtemp as mkdtemp2, readdir as readdir4, readFile as readFile3, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { copyFile, lstat as lstat3, mkdir as mkdir3, mkdtemp as mkdtemp2, readdir as readdir5, readFile as readFile3, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join15, resolve as resolve5 } from "node:path";
+import { join as join16, resolve as resolve5 } from "node:path";
 import { fileURLToPath } from "node:url";
 
 // src/git/branch-name.ts
@@ -80175,7 +81160,7 @@ function slugBranch(prefix, issueNumber, title) {
 // src/git/command.ts
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join13 } from "node:path";
+import { join as join14 } from "node:path";
 
 // node_modules/@simple-git/args-pathspec/dist/index.mjs
 var t = /* @__PURE__ */ new WeakMap();
@@ -83647,7 +84632,7 @@ var PASS_THROUGH = [
 var emptyHome;
 function gitHome() {
   if (!emptyHome) {
-    const dir = mkdtempSync(join13(tmpdir2(), "bda-git-home-"));
+    const dir = mkdtempSync(join14(tmpdir2(), "bda-git-home-"));
     emptyHome = dir;
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   }
@@ -83706,7 +84691,7 @@ function gitEnvironment(s, options2 = {}, base = process.env) {
     GIT_NO_REPLACE_OBJECTS: "1"
   });
   if (!options2.noRepo) {
-    env.GIT_DIR = s.gitDir ?? join13(s.workTree, ".git");
+    env.GIT_DIR = s.gitDir ?? join14(s.workTree, ".git");
     env.GIT_WORK_TREE = s.workTree;
   }
   const cfg = hardenedConfig(s, !!options2.auth);
@@ -83766,7 +84751,7 @@ function createCommandManager(settings) {
 
 // src/git/status.ts
 import { access as access2, constants as constants2, lstat as lstat2 } from "node:fs/promises";
-import { join as join14 } from "node:path";
+import { join as join15 } from "node:path";
 var STATUS_ARGS = [
   "status",
   "--porcelain=v2",
@@ -83850,9 +84835,9 @@ async function sortChanges(dir, entries) {
       skip(e.path, "submodule");
       continue;
     }
-    const abs2 = join14(dir, e.path);
+    const abs2 = join15(dir, e.path);
     const st2 = await lstat2(abs2).catch(() => null);
-    if (st2?.isDirectory() && await exists(join14(abs2, ".git"))) {
+    if (st2?.isDirectory() && await exists(join15(abs2, ".git"))) {
       skip(e.path, "nested-repository");
     } else if (refusedByGit(e.path, !!st2?.isSymbolicLink())) {
       skip(e.path, "refused");
@@ -84018,7 +85003,7 @@ var GitRepository = class {
     this.remoteUrl = remoteUrl;
     this.#git = git;
     this.#log = log;
-    this.#gitDir = join15(dir, ".git");
+    this.#gitDir = join16(dir, ".git");
   }
   #run(args, options2) {
     return this.#git.exec(args, options2);
@@ -84039,7 +85024,7 @@ var GitRepository = class {
         `${this.#gitDir} is no longer a directory (it was replaced during the run); nothing can be committed from it.`
       );
     if (this.#snapshot === void 0) return;
-    const configPath = join15(this.#gitDir, "config");
+    const configPath = join16(this.#gitDir, "config");
     const cst = await lstat3(configPath).catch(() => null);
     const current = cst?.isFile() ? await readFile3(configPath, "utf8") : void 0;
     if (current !== this.#snapshot) {
@@ -84049,7 +85034,7 @@ var GitRepository = class {
     }
     for (const name of PLANTABLE) {
       if (this.#presentAtSnapshot.has(name)) continue;
-      await rm2(join15(this.#gitDir, name), { recursive: true, force: true });
+      await rm2(join16(this.#gitDir, name), { recursive: true, force: true });
     }
   }
   async #configEntries(pattern) {
@@ -84145,30 +85130,30 @@ var GitRepository = class {
     const before = this.#hooksAtSnapshot;
     if (!before) return;
     this.#hooksAtSnapshot = void 0;
-    const dir = join15(this.#gitDir, "hooks");
+    const dir = join16(this.#gitDir, "hooks");
     const st2 = await lstat3(dir).catch(() => null);
     if (st2 && !st2.isDirectory()) await rm2(dir, { force: true });
     await mkdir3(dir, { recursive: true });
-    for (const name of await readdir4(dir))
-      if (!before.has(name)) await rm2(join15(dir, name), { recursive: true, force: true });
+    for (const name of await readdir5(dir))
+      if (!before.has(name)) await rm2(join16(dir, name), { recursive: true, force: true });
     for (const [name, content] of before) {
-      const now = await readFile3(join15(dir, name)).catch(() => null);
-      if (now && now.equals(content) && (await lstat3(join15(dir, name))).isFile()) continue;
-      await rm2(join15(dir, name), { recursive: true, force: true });
-      await writeFile2(join15(dir, name), content, { mode: 493 });
+      const now = await readFile3(join16(dir, name)).catch(() => null);
+      if (now && now.equals(content) && (await lstat3(join16(dir, name))).isFile()) continue;
+      await rm2(join16(dir, name), { recursive: true, force: true });
+      await writeFile2(join16(dir, name), content, { mode: 493 });
     }
   }
   async hideCredentials() {
     await this.#guard();
     await this.stripCredentials();
-    const configPath = join15(this.#gitDir, "config");
+    const configPath = join16(this.#gitDir, "config");
     this.#snapshot = await readFile3(configPath, "utf8");
     this.#presentAtSnapshot = /* @__PURE__ */ new Set();
     for (const name of PLANTABLE)
-      if (await lstat3(join15(this.#gitDir, name)).catch(() => null)) this.#presentAtSnapshot.add(name);
+      if (await lstat3(join16(this.#gitDir, name)).catch(() => null)) this.#presentAtSnapshot.add(name);
     this.#hooksAtSnapshot = /* @__PURE__ */ new Map();
-    for (const e of await readdir4(join15(this.#gitDir, "hooks"), { withFileTypes: true }).catch(() => [])) {
-      if (e.isFile()) this.#hooksAtSnapshot.set(e.name, await readFile3(join15(this.#gitDir, "hooks", e.name)));
+    for (const e of await readdir5(join16(this.#gitDir, "hooks"), { withFileTypes: true }).catch(() => [])) {
+      if (e.isFile()) this.#hooksAtSnapshot.set(e.name, await readFile3(join16(this.#gitDir, "hooks", e.name)));
     }
     return async () => {
       try {
@@ -84186,7 +85171,7 @@ var GitRepository = class {
     for (const key of new Set(urls.map(([k2]) => k2))) await this.#try(["config", "--local", "--unset-all", key]);
     const entries = [...urls, ...this.#removed.splice(0)];
     if (!entries.length) return;
-    const configPath = join15(this.#gitDir, "config");
+    const configPath = join16(this.#gitDir, "config");
     const current = await readFile3(configPath, "utf8");
     const text = `${current}${current.endsWith("\n") || !current ? "" : "\n"}${entries.map(([k2, v2]) => formatConfigEntry(k2, v2)).join("")}`;
     await rm2(configPath, { force: true });
@@ -84300,7 +85285,7 @@ ${trailers.join("\n")}
       await this.#run(["rm", "-q", "-r", "-f", "--cached", "--ignore-unmatch", "--", ...remove], {
         env: LITERAL_PATHSPECS
       });
-    for (const p3 of remove) await rm2(join15(this.dir, p3), { force: true, recursive: true });
+    for (const p3 of remove) await rm2(join16(this.dir, p3), { force: true, recursive: true });
   }
   diffSinceStart() {
     return this.#run(replayDiffArgs(this.startSha()));
@@ -84339,10 +85324,10 @@ ${trailers.join("\n")}
         commits.push({ sha: entry.slice(0, nl), text: entry.slice(nl + 1) });
       }
     }
-    const scratch = await mkdtemp2(join15(tmpdir3(), "bda-pending-"));
+    const scratch = await mkdtemp2(join16(tmpdir3(), "bda-pending-"));
     try {
-      const index = join15(scratch, "index");
-      const real2 = join15(this.#gitDir, "index");
+      const index = join16(scratch, "index");
+      const real2 = join16(this.#gitDir, "index");
       if ((await lstat3(real2).catch(() => null))?.isFile()) await copyFile(real2, index);
       const env = { GIT_INDEX_FILE: index };
       const git = this.#git;
@@ -84440,15 +85425,15 @@ async function openRepository(dir, options2) {
   const remoteUrl = stripUserinfo(options2.remoteUrl ?? `${serverUrl}/${options2.repoFullName}.git`);
   const git = createCommandManager({
     workTree,
-    gitDir: join15(workTree, ".git"),
+    gitDir: join16(workTree, ".git"),
     token: options2.token,
     serverUrl,
     protocols: protocolsFor(remoteUrl)
   });
   await mkdir3(workTree, { recursive: true });
-  const dotGit = await lstat3(join15(workTree, ".git")).catch(() => null);
+  const dotGit = await lstat3(join16(workTree, ".git")).catch(() => null);
   if (!dotGit) {
-    const entries = await readdir4(workTree);
+    const entries = await readdir5(workTree);
     if (entries.length) {
       throw new UserError(
         `The workspace ${workTree} is not empty and not a git clone: check the repository out with actions/checkout before this step, or start from an empty workspace.`
@@ -84461,7 +85446,7 @@ async function openRepository(dir, options2) {
     }
   } else if (!dotGit.isDirectory()) {
     throw new UserError(
-      `${join15(workTree, ".git")} is not a directory (a worktree or submodule checkout): check the repository out with actions/checkout.`
+      `${join16(workTree, ".git")} is not a directory (a worktree or submodule checkout): check the repository out with actions/checkout.`
     );
   }
   const repo = new GitRepository(workTree, remoteUrl, git, options2.log ?? silentLogger);
@@ -84526,7 +85511,7 @@ async function checkout(run2, gate, opened) {
 
 // src/pipeline/gate.ts
 import { existsSync as existsSync9 } from "node:fs";
-import { join as join16 } from "node:path";
+import { join as join17 } from "node:path";
 
 // src/agents/builtin.ts
 import { existsSync as existsSync8, readdirSync as readdirSync2 } from "node:fs";
@@ -84624,11 +85609,11 @@ var REQUIRED = RANK["write"] ?? 3;
 function isBot(login, userType) {
   return userType?.toLowerCase() === "bot" || /\[bot\]$/i.test(login.trim());
 }
-function decidePermission(input) {
-  const login = input.login.trim();
-  if (isBot(login, input.userType)) {
+function decidePermission(input5) {
+  const login = input5.login.trim();
+  if (isBot(login, input5.userType)) {
     const wanted2 = botKey(login);
-    if (input.allowedBots.some((b3) => botKey(b3) === wanted2)) {
+    if (input5.allowedBots.some((b3) => botKey(b3) === wanted2)) {
       return { allowed: true, reason: `${login} is a bot listed in \`${Input.AllowedBots}\`.` };
     }
     return {
@@ -84636,11 +85621,11 @@ function decidePermission(input) {
       reason: `Bots cannot run this agent unless they are listed in \`${Input.AllowedBots}\`, and ${login} is not, whatever its permission on the repository.`
     };
   }
-  const level = Math.max(rank(input.permission), rank(input.roleName));
-  const shown2 = levelName(input.permission, input.roleName);
+  const level = Math.max(rank(input5.permission), rank(input5.roleName));
+  const shown2 = levelName(input5.permission, input5.roleName);
   if (level >= REQUIRED) return { allowed: true, reason: `${login} has ${shown2} permission on the repository.` };
   const wanted = userKey(login);
-  if (input.allowedUsers.some((u2) => userKey(u2) === wanted)) {
+  if (input5.allowedUsers.some((u2) => userKey(u2) === wanted)) {
     return { allowed: true, reason: `${login} is listed in \`${Input.AllowedUsers}\`.` };
   }
   const has2 = level <= 0 ? "no access to this repository" : `${shown2} permission on this repository`;
@@ -84673,7 +85658,7 @@ async function readCommand(cfg, event, workspace, log) {
     };
   }
   const builtinDir = builtinAgentsDir(import.meta.url);
-  const hasCheckout = existsSync9(join16(workspace, ".git"));
+  const hasCheckout = existsSync9(join17(workspace, ".git"));
   const catalog = await loadAgents({
     workspace: hasCheckout ? workspace : builtinDir,
     agentsDir: cfg.agentsDir,
@@ -84778,7 +85763,7 @@ async function markReadyForReview(gh, pr2) {
 }
 
 // src/security/credential-files.ts
-import { lstat as lstat4, readdir as readdir5, readFile as readFile4, realpath as realpath3, stat as stat3 } from "node:fs/promises";
+import { lstat as lstat4, readdir as readdir6, readFile as readFile4, realpath as realpath4, stat as stat3 } from "node:fs/promises";
 import * as path13 from "node:path";
 var SCAN_MAX_DEPTH = 6;
 var SCAN_MAX_ENTRIES = 5e4;
@@ -84839,7 +85824,7 @@ function patternOf(name, parent) {
 }
 async function findCredentialFiles(opts) {
   const found = /* @__PURE__ */ new Map();
-  const workspace = await realpath3(opts.workspace).catch(() => path13.resolve(opts.workspace));
+  const workspace = await realpath4(opts.workspace).catch(() => path13.resolve(opts.workspace));
   const consider = async (p3, reason, pattern, within2) => {
     const real2 = await regularFile(p3);
     if (!real2 || found.has(real2) || within2 && !real2.startsWith(within2 + path13.sep)) return;
@@ -84870,9 +85855,9 @@ async function findCredentialFiles(opts) {
     }
   }
   if (opts.home) {
-    const home = await realpath3(opts.home).catch(() => path13.resolve(opts.home));
+    const home = await realpath4(opts.home).catch(() => path13.resolve(opts.home));
     const why = "a well-known credential file in HOME";
-    for (const e of await readdir5(home, { withFileTypes: true }).catch(() => [])) {
+    for (const e of await readdir6(home, { withFileTypes: true }).catch(() => [])) {
       const pattern = patternOf(e.name, path13.basename(home));
       if (pattern && (e.isFile() || e.isSymbolicLink())) await consider(path13.join(home, e.name), why, pattern, home);
     }
@@ -84895,7 +85880,7 @@ async function findCredentialFiles(opts) {
     const next = [];
     const listings = await Promise.all(
       level.map(
-        (d2) => readdir5(d2, { withFileTypes: true }).then(
+        (d2) => readdir6(d2, { withFileTypes: true }).then(
           (es2) => ({ d: d2, es: es2 }),
           () => ({ d: d2, es: [] })
         )
@@ -84936,11 +85921,11 @@ async function findCredentialFiles(opts) {
 async function credentialChanges(changed, workspace, paths) {
   if (!paths.length) return [];
   const hidden = new Set(paths);
-  const root = await realpath3(workspace).catch(() => path13.resolve(workspace));
+  const root = await realpath4(workspace).catch(() => path13.resolve(workspace));
   const out = [];
   for (const rel of changed) {
     const abs2 = path13.join(root, rel);
-    const real2 = await realpath3(abs2).catch(() => abs2);
+    const real2 = await realpath4(abs2).catch(() => abs2);
     if (hidden.has(abs2) || hidden.has(real2)) out.push(rel);
   }
   return out;
@@ -84954,7 +85939,7 @@ async function leaveOutCredentials(changed, workspace, paths) {
 }
 async function regularFile(p3) {
   try {
-    const real2 = await realpath3(p3);
+    const real2 = await realpath4(p3);
     const st2 = await stat3(real2);
     return st2.isFile() ? real2 : null;
   } catch {
@@ -84989,8 +85974,8 @@ function secretsIn(text, kind, tokenFile = false) {
       words.forEach((w2, i) => w2 === "password" && words[i + 1] ? add(words[i + 1]) : void 0);
     }
     for (const line of text.split(/\r?\n/)) {
-      for (const sep6 of ["=", ":"]) {
-        const at2 = line.indexOf(sep6);
+      for (const sep7 of ["=", ":"]) {
+        const at2 = line.indexOf(sep7);
         if (at2 <= 0) continue;
         const key = line.slice(0, at2).trim().replace(/^["'-]\s*|["']$/g, "");
         if (key && !/^[#;]/.test(key) && SECRET_KEY.test(key)) add(unquote2(line.slice(at2 + 1).trim()));
@@ -85031,8 +86016,8 @@ function addSecret(out, raw, depth2 = 0) {
   const colon = v2.indexOf(":");
   if (colon > 0 && !v2.includes("/") && !/\s/.test(v2)) addSecret(out, v2.slice(colon + 1), depth2 + 1);
   if (/^[A-Za-z0-9+/]+={0,2}$/.test(v2) && v2.length % 4 === 0) {
-    const decoded = Buffer.from(v2, "base64").toString("utf8");
-    if (/^[\x20-\x7e]+$/.test(decoded)) addSecret(out, decoded, depth2 + 1);
+    const decoded2 = Buffer.from(v2, "base64").toString("utf8");
+    if (/^[\x20-\x7e]+$/.test(decoded2)) addSecret(out, decoded2, depth2 + 1);
   }
 }
 function unquote2(v2) {
@@ -85257,11 +86242,11 @@ async function scan({
     files.set(f3.path, counts);
     if (!text) continue;
     scannedBytes += text.length - f3.added;
-    const where = { file: shown2(f3.path), ...f3.commit ? { commit: f3.commit } : {} };
+    const where2 = { file: shown2(f3.path), ...f3.commit ? { commit: f3.commit } : {} };
     const label = `${shown2(f3.path)}${f3.commit ? ` (commit ${f3.commit.slice(0, 7)})` : ""}`;
     let hits = 0;
     for (const h3 of knownHits(text, forms, lim.findingsPerFile)) {
-      report2({ ...where, line: fileLine(f3, h3.line), rule: `known secret (${h3.form})` });
+      report2({ ...where2, line: fileLine(f3, h3.line), rule: `known secret (${h3.form})` });
       hits++;
     }
     if (binary) {
@@ -85281,7 +86266,7 @@ async function scan({
     lintBudget -= linted.length;
     for (const h3 of await lintHits(linted, f3.path)) {
       if (hits++ >= lim.findingsPerFile) break;
-      report2({ ...where, line: fileLine(f3, h3.line), rule: h3.rule });
+      report2({ ...where2, line: fileLine(f3, h3.line), rule: h3.rule });
     }
   }
   for (const c3 of changes.commits) {
@@ -85391,6 +86376,7 @@ var Progress = class {
   phases = [];
   tools = /* @__PURE__ */ new Map();
   detail = "";
+  todos = [];
   lastPublished = 0;
   pending = Promise.resolve();
   timer;
@@ -85413,10 +86399,20 @@ var Progress = class {
     this.detail = `${name}: ${detail}`.slice(0, 120);
     this.schedule();
   }
+  /** The agent's new plan: it replaces the tool log in the comment. */
+  plan(todos) {
+    this.todos = todos;
+    this.schedule();
+  }
+  /** The latest plan (empty when the agent kept none), for the job summary. */
+  get latestPlan() {
+    return this.todos;
+  }
   render() {
     const lines = [this.header, ""];
     for (const p3 of this.phases) lines.push(`- [${p3.done ? "x" : " "}] ${p3.name}`);
-    if (this.tools.size) {
+    if (this.todos.length) lines.push("", renderPlan(this.todos));
+    else if (this.tools.size) {
       lines.push("", `Tools used: ${[...this.tools].map(([k2, v2]) => `${k2} \xD7${v2}`).join(", ")}`);
       if (this.detail) lines.push(`Latest: \`${this.detail.replace(/`/g, "'")}\``);
     }
@@ -85446,6 +86442,24 @@ var Progress = class {
     return body === void 0 ? this.pending : published;
   }
 };
+var PLAN_MAX_ITEMS = 50;
+var ITEM_MAX_CHARS = 200;
+function renderPlan(todos) {
+  const done = todos.filter((t2) => t2.status === "completed").length;
+  const lines = [`**Plan** (${done}/${todos.length} done)`, ""];
+  for (const t2 of todos.slice(0, PLAN_MAX_ITEMS)) {
+    if (t2.status === "completed") lines.push(`- [x] ${itemText(t2.content)}`);
+    else if (t2.status === "in_progress") lines.push(`- [ ] **${itemText(t2.activeForm)}** \u23F3`);
+    else lines.push(`- [ ] ${itemText(t2.content)}`);
+  }
+  if (todos.length > PLAN_MAX_ITEMS) lines.push(`- \u2026 and ${todos.length - PLAN_MAX_ITEMS} more`);
+  return lines.join("\n");
+}
+function itemText(s) {
+  const flat = s.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  const short = flat.length > ITEM_MAX_CHARS ? `${flat.slice(0, ITEM_MAX_CHARS - 1)}\u2026` : flat;
+  return short.replace(/[<>]/g, (c3) => c3 === "<" ? "&lt;" : "&gt;").replace(/\*\*/g, "\\*\\*");
+}
 
 // src/report/status-comment.ts
 var ICON = { COMPLETE: "\u2705", BLOCKED: "\u26D4", WAITING: "\u2753", ERROR: "\u274C" };
@@ -85503,7 +86517,7 @@ function renderStatusComment(i) {
 }
 
 // src/pipeline/summary.ts
-async function writeJobSummary(agent, status, figures, excerpt, redact, notes = [], footer = []) {
+async function writeJobSummary(agent, status, figures, excerpt, redact, notes = [], footer = [], plan = []) {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   const u2 = figures.usage;
   const rows = [
@@ -85531,12 +86545,15 @@ async function writeJobSummary(agent, status, figures, excerpt, redact, notes = 
   ].join("\n");
   const noted = notes.map((n) => `- ${n.replace(/\n/g, " ")}
 `).join("");
+  const planned = plan.length ? `${renderPlan(plan)}
+
+` : "";
   const body = `## /${agent}: ${status.status}
 
 ${table}
 
 ${noted ? `${noted}
-` : ""}<details><summary>Run excerpt</summary>
+` : ""}${planned}<details><summary>Run excerpt</summary>
 
 ${fenced(excerpt.slice(-4e3))}
 
@@ -85609,7 +86626,8 @@ async function report(run2, p3) {
   );
   await Promise.all([postStatus(run2, body, p3.pr?.number ?? issue3), postCheck(run2, body, p3)]);
   setStatusOutputs(run2.outputs, status, figures);
-  await writeJobSummary(run2.agentName, status, figures, p3.lastText, redact, run2.notes, run2.footer).catch(
+  const plan = run2.channel.progress.latestPlan;
+  await writeJobSummary(run2.agentName, status, figures, p3.lastText, redact, run2.notes, run2.footer, plan).catch(
     (e) => run2.log.warning(`Job summary: ${errorMessage(e)}`)
   );
   run2.log.info(redact(`/${run2.agentName}: ${status.status} \u2014 ${status.summary} (${figuresLine(figures)})`));

@@ -69,6 +69,9 @@ await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist' 
 // Glob/Grep's matching worker (src/tools/offload.ts starts it from the file beside the bundle): a thread that a
 // deadline can terminate when a pathological pattern would otherwise block the action's event loop.
 await build({ ...common, entryPoints: { 'match-worker': 'src/tools/match-worker.ts' }, outdir: 'dist' });
+// WebFetch's HTML-to-Markdown worker (src/tools/web-fetch.ts starts it from the file beside the bundle): parse5 and
+// the Markdown writer load only when a run fetches an HTML page, and a slow conversion cannot block the event loop.
+await build({ ...common, entryPoints: { 'html-worker': 'src/tools/html-worker.ts' }, outdir: 'dist' });
 await build({
   ...common,
   entryPoints: {

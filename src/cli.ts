@@ -21,10 +21,13 @@ import { resolveRunModel } from './model/models.ts';
 import { createModelClient, checkProviderSettings, providerSecrets } from './model/provider.ts';
 import { formatStatus, type StatusBlock } from './session/status.ts';
 import { runSession } from './session/session.ts';
+import { sessionTools } from './session/session-tools.ts';
 import { delegationRoots, DELEGATION_TOOL, type SessionEvent } from './session/delegate.ts';
 import type { LoopResult } from './session/loop.ts';
-import { readRecording, replayClient } from './model/replay.ts';
+import { readRecording, replayClient, type Recording } from './model/replay.ts';
+import type { ModelClient } from './model/client.ts';
 import { createToolbox, type SandboxMode } from './tools/index.ts';
+import { webSearchBackend } from './pipeline/web.ts';
 import {
   createCommandManager,
   NO_SUBMODULE_CONFIG,
@@ -37,6 +40,7 @@ import { Transcript } from './session/transcript.ts';
 import { createRedactor } from './redact.ts';
 import { consoleLogger } from './log.ts';
 import { figuresLine } from './report/status-comment.ts';
+import { renderPlan } from './report/progress.ts';
 
 const USAGE = `Usage:
   backend-developer-action run "<task>" [--agent NAME] [--model M] [--max-turns N] [--max-cost-usd N] [--sandbox auto|required|off]
@@ -161,7 +165,7 @@ async function commitWork(
 }
 
 /** The agent's model and tools for a local run; what the file asks for and cannot have here is a warning. */
-function agentSetup(agent: AgentDefinition, modelFlag: string | undefined) {
+function agentSetup(agent: AgentDefinition, modelFlag: string | undefined, available: readonly string[]) {
   const chosen = resolveRunModel(modelFlag, agent.model, DEFAULT_MODEL);
   for (const w of agent.warnings) consoleLogger.warning(w);
   if (chosen.unknownFileModel) {
@@ -169,7 +173,7 @@ function agentSetup(agent: AgentDefinition, modelFlag: string | undefined) {
       `the agent file's model "${chosen.unknownFileModel}" is not a model this action knows; using ${DEFAULT_MODEL}.`,
     );
   }
-  const tools = offeredTools(agent, [...TOOL_NAMES, DELEGATION_TOOL]);
+  const tools = offeredTools(agent, available);
   if (tools.unavailable.length) consoleLogger.warning(`not available here, left out: ${tools.unavailable.join(', ')}`);
   return { model: chosen.model, tools };
 }
@@ -196,6 +200,15 @@ function modelSettings(provider: Provider, replaying: boolean) {
   return { apiKey, modelAccess };
 }
 
+/** TodoWrite and Skill for the CLI: the plan is printed as it changes, a skill that cannot be used is a warning. */
+function cliSessionTools(workspace: string) {
+  return sessionTools({
+    workspace,
+    onTodos: (todos) => console.error(`  ${renderPlan(todos).replace(/\n+/g, '\n  ')}`),
+    warn: (m) => console.error(`Warning: ${m}`),
+  });
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const args = readArgs(argv);
   if (typeof args === 'number') return args;
@@ -218,7 +231,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     log: consoleLogger,
   });
   const agent = findAgent(catalog, recording?.agent ?? values.agent);
-  const { model, tools } = agentSetup(agent, recording?.model ?? values.model);
+  // TodoWrite's plan is printed; a skill that cannot be used is a warning. A replay offers what the recording offered.
+  const extra = await cliSessionTools(workspace);
+  const { model, tools } = agentSetup(agent, recording?.model ?? values.model, [
+    ...TOOL_NAMES,
+    ...extra.names,
+    DELEGATION_TOOL,
+  ]);
 
   // The hardened git of the action: no hooks, no config the agent could have planted, no user HOME.
   const git = createCommandManager({
@@ -238,23 +257,28 @@ export async function main(argv: readonly string[]): Promise<number> {
     redact,
     consoleLogger,
   );
+  // Started beside the toolbox; WebSearch waits for it. A replay answers from the recording and never searches.
+  const clientReady = recording ? Promise.resolve(replayClient(recording.messages)) : createModelClient(modelAccess);
+  clientReady.catch(() => {});
   const offered = recording ? recording.tools : tools.offered;
   const toolbox = await createToolbox({
     workspace,
     tools: offered,
+    extraTools: extra.tools,
     readOnlyRoots: delegationRoots(agent, offered, catalog),
     sandbox: values.sandbox as SandboxMode,
     env: process.env,
     log: (m) => console.error(m),
+    webSearch: recording
+      ? { unavailable: 'a replay does not search the web' }
+      : webSearchBackend(provider, model, clientReady),
   });
   const cancel = new AbortController();
   process.once('SIGINT', () => cancel.abort(new Error('interrupted (SIGINT)')));
   console.error(
     `${recording ? 'Replaying' : 'Running'} /${agent.name} (${model.id}) on ${workspace}, branch ${branch}; Bash sandbox: ${toolbox.sandboxInfo}`,
   );
-  let client;
-  if (recording) client = replayClient(recording.messages);
-  else client = await createModelClient(modelAccess);
+  const client = await clientReady;
   const result = await runSession({
     client,
     agent,
@@ -282,6 +306,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     },
     signal: cancel.signal,
     transcript,
+    skills: extra.skills,
     ...(offered.includes(DELEGATION_TOOL) && {
       delegation: { catalog, maxDepth: 1, onDelegated: (d) => console.error(`  ${d.line}`) },
     }),
@@ -297,6 +322,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     transcript,
   });
 
+  return reportEnd({ status, result, branch, transcript, recording, client, diffSha256 });
+}
+
+/** What the CLI prints at the end, and its exit code: 1 for BLOCKED/ERROR, or a replay that did not reproduce. */
+function reportEnd(o: {
+  status: StatusBlock;
+  result: LoopResult;
+  branch: string;
+  transcript: Transcript;
+  recording: Recording | undefined;
+  client: ModelClient;
+  diffSha256: string | null | undefined;
+}): number {
+  const { status, result, branch, transcript, recording, client, diffSha256 } = o;
   console.log(formatStatus(status));
   console.error(`\n${figuresLine({ ...result })}`);
   console.error(status.files.length ? `Committed to ${branch}.` : `Nothing changed; ${branch} has no new commit.`);

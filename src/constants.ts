@@ -45,8 +45,11 @@ export const Output = {
   Transcript: 'transcript',
 } as const;
 
-/** The six tools, named as Claude Code names them (agent files list these names). */
-export const TOOL_NAMES = ['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep'] as const;
+/**
+ * The built-in tools, named as Claude Code names them (agent files list these names). WebFetch and WebSearch are
+ * offered only to an agent whose file lists them or lists no tools (the built-in agent lists the first six).
+ */
+export const TOOL_NAMES = ['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep', 'WebFetch', 'WebSearch'] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
 /** How Bash runs: sandboxed when possible, always, or never (the `sandbox` input). */

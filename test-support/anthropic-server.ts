@@ -16,7 +16,24 @@ export type StopReason =
   'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
 
 export type TurnBlock =
-  { type: 'text'; text: string } | { type: 'tool_use'; id?: string; name: string; input: unknown };
+  { type: 'text'; text: string } | { type: 'tool_use'; id?: string; name: string; input: unknown } | WebSearchBlock;
+
+/**
+ * One server-side web search, as the API runs it when the request carries the web search tool: it is answered as a
+ * `server_tool_use` block (name `web_search`, input `{query}`) and its `web_search_tool_result` block, and counted in
+ * `usage.server_tool_use.web_search_requests`. The results are filtered by the tool's `allowed_domains` or
+ * `blocked_domains` (a domain counts its subdomains in), as the API does. `error` answers the search with that error
+ * code instead (not counted as a search). A request without the web search tool gets a violation.
+ */
+export interface WebSearchBlock {
+  type: 'web_search';
+  query: string;
+  results?: Array<{ title: string; url: string; page_age?: string }>;
+  error?: 'invalid_tool_input' | 'unavailable' | 'max_uses_exceeded' | 'too_many_requests' | 'query_too_long';
+}
+
+/** The web search tool versions the API knows (SDK 1.14 types). */
+export const WEB_SEARCH_TOOL_TYPES = ['web_search_20250305', 'web_search_20260209', 'web_search_20260318'];
 
 /**
  * What goes wrong instead of (or part-way through) a normal answer.
@@ -73,6 +90,8 @@ export interface Usage {
   output_tokens: number;
   cache_creation: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
   service_tier: 'standard';
+  /** Present when the answer ran server tools (web search). */
+  server_tool_use?: { web_search_requests: number; web_fetch_requests: number };
 }
 
 export type ProviderRoute = 'anthropic' | 'bedrock' | 'vertex';
@@ -321,14 +340,45 @@ export async function startAnthropic(opts: StartOptions): Promise<AnthropicStand
       return sendError(res, rec, requestId, fault.http, fault.errorType, fault.message, fault.headers);
     }
 
-    const content = (turn.content ?? []).map((b) =>
-      b.type === 'tool_use'
-        ? { type: 'tool_use' as const, id: b.id ?? id('toolu_01'), name: b.name, input: b.input }
-        : { type: 'text' as const, text: b.text },
-    );
+    const searchTool = (body.tools ?? []).find((t) => WEB_SEARCH_TOOL_TYPES.includes(String(t.type)));
+    if (turn.content?.some((b) => b.type === 'web_search') && !searchTool)
+      violations.push(`turn #${index} answers with a web search, but request #${rec.index} has no web search tool`);
+    let searches = 0;
+    const content: ContentOut[] = (turn.content ?? []).flatMap((b): ContentOut[] => {
+      if (b.type === 'tool_use')
+        return [{ type: 'tool_use', id: b.id ?? id('toolu_01'), name: b.name, input: b.input }];
+      if (b.type === 'text') return [{ type: 'text', text: b.text }];
+      const toolUseId = id('srvtoolu_01');
+      if (!b.error) searches++;
+      return [
+        { type: 'server_tool_use', id: toolUseId, name: 'web_search', input: { query: b.query }, caller: DIRECT },
+        {
+          type: 'web_search_tool_result',
+          tool_use_id: toolUseId,
+          caller: DIRECT,
+          content: b.error
+            ? { type: 'web_search_tool_result_error', error_code: b.error }
+            : (b.results ?? [])
+                .filter((r) => domainFilter(searchTool ?? {}, r.url))
+                .map((r) => ({
+                  type: 'web_search_result',
+                  title: r.title,
+                  url: r.url,
+                  encrypted_content: Buffer.from(`${r.url} ${r.title}`).toString('base64'),
+                  page_age: r.page_age ?? null,
+                })),
+        },
+      ];
+    });
     const stopReason = turn.stop_reason ?? (content.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn');
     const outputChars = content.reduce(
-      (n, b) => n + (b.type === 'text' ? b.text.length : JSON.stringify(b.input ?? {}).length),
+      (n, b) =>
+        n +
+        (b.type === 'text'
+          ? b.text.length
+          : b.type === 'web_search_tool_result'
+            ? 0
+            : JSON.stringify(b.input ?? {}).length),
       0,
     );
     const usage: Usage = {
@@ -338,6 +388,7 @@ export async function startAnthropic(opts: StartOptions): Promise<AnthropicStand
       output_tokens: Math.max(1, Math.ceil(outputChars / 4)),
       cache_creation: { ephemeral_5m_input_tokens: prompt.creation, ephemeral_1h_input_tokens: 0 },
       service_tier: 'standard',
+      ...(searchTool ? { server_tool_use: { web_search_requests: searches, web_fetch_requests: 0 } } : {}),
     };
     Object.assign(usage, turn.usage);
     usage.cache_creation.ephemeral_5m_input_tokens = usage.cache_creation_input_tokens;
@@ -824,12 +875,32 @@ function indexAfterNonPing(events: SseEvent[], n: number): number {
   return events.length;
 }
 
-function streamEvents(
-  message: Json,
-  content: Array<{ type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: unknown }>,
-  usage: Usage,
-  rng: () => number,
-): SseEvent[] {
+/** A content block of the stand-in's answers. */
+type ContentOut =
+  | { type: 'text'; text: string }
+  | { type: 'tool_use'; id: string; name: string; input: unknown }
+  | { type: 'server_tool_use'; id: string; name: 'web_search'; input: { query: string }; caller: Json }
+  | { type: 'web_search_tool_result'; tool_use_id: string; caller: Json; content: unknown };
+
+const DIRECT = { type: 'direct' };
+
+/** Whether a result URL passes the web search tool's allowed_domains / blocked_domains. */
+function domainFilter(tool: Json, url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  const within = (list: unknown) =>
+    Array.isArray(list) &&
+    list.some((d) => host === String(d).toLowerCase() || host.endsWith(`.${String(d).toLowerCase()}`));
+  if (Array.isArray(tool.allowed_domains)) return within(tool.allowed_domains);
+  if (Array.isArray(tool.blocked_domains)) return !within(tool.blocked_domains);
+  return true;
+}
+
+function streamEvents(message: Json, content: ContentOut[], usage: Usage, rng: () => number): SseEvent[] {
   const events: SseEvent[] = [];
   const ping = () => events.push({ name: 'ping', data: { type: 'ping' } });
   const maybePing = () => {
@@ -863,14 +934,17 @@ function streamEvents(
           data: { type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } },
         });
       }
+    } else if (block.type === 'web_search_tool_result') {
+      // The API sends a server tool's result whole in its content_block_start.
+      events.push({ name: 'content_block_start', data: { type: 'content_block_start', index, content_block: block } });
     } else {
+      const start =
+        block.type === 'server_tool_use'
+          ? { type: 'server_tool_use', id: block.id, name: block.name, input: {}, caller: block.caller }
+          : { type: 'tool_use', id: block.id, name: block.name, input: {} };
       events.push({
         name: 'content_block_start',
-        data: {
-          type: 'content_block_start',
-          index,
-          content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
-        },
+        data: { type: 'content_block_start', index, content_block: start },
       });
       const json = JSON.stringify(block.input ?? {});
       const pieces = splitAnywhere(json, rng);
@@ -896,6 +970,7 @@ function streamEvents(
         cache_creation_input_tokens: usage.cache_creation_input_tokens,
         cache_read_input_tokens: usage.cache_read_input_tokens,
         output_tokens: usage.output_tokens,
+        ...(usage.server_tool_use ? { server_tool_use: usage.server_tool_use } : {}),
       },
     },
   });
@@ -953,6 +1028,35 @@ function imageProblem(c: Json, where: string, role: unknown): string | undefined
   return undefined;
 }
 
+/** The web search server tool as the API checks it. */
+function checkWebSearchTool(t: Json, i: number): string | undefined {
+  const where = `tools.${i}.${String(t.type)}`;
+  if (!WEB_SEARCH_TOOL_TYPES.includes(String(t.type)))
+    return `tools.${i}: Input tag '${String(t.type)}' found using 'type' does not match any of the expected tags`;
+  if (t.name !== 'web_search') return `${where}.name: Input should be 'web_search'`;
+  const allowedKeys = [
+    'type',
+    'name',
+    'allowed_domains',
+    'blocked_domains',
+    'max_uses',
+    'user_location',
+    'cache_control',
+  ];
+  const extra = Object.keys(t).find((k) => !allowedKeys.includes(k));
+  if (extra) return `${where}.${extra}: Extra inputs are not permitted`;
+  for (const k of ['allowed_domains', 'blocked_domains'] as const) {
+    const v = t[k];
+    if (v !== undefined && v !== null && (!Array.isArray(v) || v.some((d) => typeof d !== 'string')))
+      return `${where}.${k}: Input should be a valid list of strings`;
+  }
+  if (Array.isArray(t.allowed_domains) && Array.isArray(t.blocked_domains))
+    return `${where}: allowed_domains and blocked_domains cannot be used together`;
+  if (t.max_uses !== undefined && t.max_uses !== null && !(Number.isInteger(t.max_uses) && (t.max_uses as number) >= 1))
+    return `${where}.max_uses: Input should be greater than 0`;
+  return undefined;
+}
+
 function validate(body: unknown, countOnly: boolean): string | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'Input should be a valid dictionary';
   const b = body as Json;
@@ -990,6 +1094,10 @@ function validate(body: unknown, countOnly: boolean): string | undefined {
         (typeof t.input_schema !== 'object' || t.input_schema === null)
       ) {
         return `tools.${i}.custom.input_schema: Field required`;
+      }
+      if (typeof t.type === 'string' && t.type.startsWith('web_search')) {
+        const bad = checkWebSearchTool(t, i);
+        if (bad) return bad;
       }
       if (names.has(t.name)) return 'tools: Tool names must be unique.';
       names.add(t.name);

@@ -19,7 +19,7 @@ const read = (file_path: string, expect?: Turn['expect']): Turn => ({
 const IMAGE_AGENT = `---
 name: image-maker
 description: Makes images for the docs. Triggers on: 'draw', 'illustrate'
-tools: WebSearch, mcp__meigen__generate_image, Read, Teleport
+tools: NotebookEdit, mcp__meigen__generate_image, Read, Teleport
 model: fable
 ---
 
@@ -47,7 +47,7 @@ test(
     assert.equal(run.code, 0, run.stdout);
     assert.equal(run.outputs['status'], 'COMPLETE');
 
-    const left = 'WebSearch, mcp__meigen__generate_image, Teleport';
+    const left = 'NotebookEdit, mcp__meigen__generate_image, Teleport';
     const warnings = run.stdout.split('\n').filter((l) => l.startsWith('::warning::'));
     assert.equal(warnings.filter((w) => w.includes('not available here')).length, 1, 'one warning for the tools');
     assert.ok(

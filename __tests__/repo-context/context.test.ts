@@ -42,6 +42,8 @@ function write(root: string, rel: string, content = ''): void {
 interface Expectation {
   files: number;
   mentions: string[];
+  /** The instruction file found and a phrase of it (quoted in the system prompt, not in this context). */
+  instructions?: [string, string];
 }
 
 const EXPECTED: Record<string, Expectation> = {
@@ -60,9 +62,8 @@ const EXPECTED: Record<string, Expectation> = {
       '`Dockerfile`',
       '`docker-compose.yml`',
       '`.github/workflows/ci.yml`',
-      '### CLAUDE.md',
-      'Money is stored as integer cents.',
     ],
+    instructions: ['CLAUDE.md', 'Money is stored as integer cents.'],
   },
   'fastapi-alembic': {
     files: 25,
@@ -78,9 +79,8 @@ const EXPECTED: Record<string, Expectation> = {
       '`app/models/` (item.py, user.py)',
       'Test command: `pytest`',
       '`app/main.py`',
-      '### AGENTS.md',
-      'Every schema change needs an Alembic revision',
     ],
+    instructions: ['AGENTS.md', 'Every schema change needs an Alembic revision'],
   },
   'go-sql': {
     files: 16,
@@ -110,6 +110,13 @@ describe('repoContext on the fixture repositories', () => {
         assert.equal(ctx.files, want.files);
         assert.ok(ctx.text.includes(withGit ? '(git ls-files)' : '(a directory walk)'), ctx.text);
         for (const m of want.mentions) assert.ok(ctx.text.includes(m), `missing ${JSON.stringify(m)} in:\n${ctx.text}`);
+        const [path, phrase] = want.instructions ?? [];
+        assert.deepEqual(
+          ctx.instructions.files.map((f) => f.path),
+          path ? [path] : [],
+        );
+        if (phrase) assert.ok(ctx.instructions.files[0]!.text.includes(phrase));
+        if (phrase) assert.ok(!ctx.text.includes(phrase), 'the instructions are not repeated in the context');
         assert.ok(ctx.text.length <= DEFAULT_CONTEXT_CHARS);
         assert.ok(ctx.ms >= 0 && ctx.ms < 5000);
       });
@@ -296,18 +303,6 @@ describe('bounds', () => {
     assert.match(text, /`migrations\/` \(12: 0000_m\.sql … 0011_m\.sql\)/);
   });
 
-  test('CLAUDE.md is quoted up to 1500 characters and the rest is pointed to', async () => {
-    const dir = tempDir();
-    write(dir, 'CLAUDE.md', `# Rules\n${'Always write tests. '.repeat(400)}END-MARKER`);
-    write(dir, 'AGENTS.md', 'Short agents file.');
-    const { text } = await repoContext(dir);
-    const claude = text.slice(text.indexOf('### CLAUDE.md'), text.indexOf('### AGENTS.md'));
-    assert.ok(claude.length < 1700, `CLAUDE.md section is ${claude.length} chars`);
-    assert.ok(!text.includes('END-MARKER'));
-    assert.match(claude, /CLAUDE\.md continues; read it for the rest/);
-    assert.ok(text.includes('Short agents file.'));
-  });
-
   test('maxChars bounds the whole text', async () => {
     const dir = fixture('express-prisma', false);
     for (let i = 0; i < 50; i++) write(dir, `src/handlers/h${i}/a-rather-long-handler-file-name-${i}.ts`);
@@ -380,8 +375,10 @@ describe('links', () => {
       execFileSync('git', ['init', '-q'], { cwd: dir });
       execFileSync('git', ['add', '-A'], { cwd: dir });
       const ctx = await repoContext(dir);
-      assert.ok(!ctx.text.includes('TOP-SECRET-VALUE-123'), ctx.text);
-      assert.ok(!/PATH=|HOME=/.test(ctx.text), 'no environment from /proc');
+      const all = JSON.stringify(ctx);
+      assert.ok(!all.includes('TOP-SECRET-VALUE-123'), all);
+      assert.ok(!/PATH=|HOME=/.test(all), 'no environment from /proc');
+      assert.deepEqual(ctx.instructions.files, []);
     } finally {
       rmSync(dir, { recursive: true, force: true });
       rmSync(outside, { recursive: true, force: true });

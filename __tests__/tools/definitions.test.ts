@@ -16,14 +16,20 @@ describe('tool definitions', () => {
     assert.equal(json, fs.readFileSync(SNAPSHOT, 'utf8'));
     assert.deepEqual(
       tb.definitions.map((d) => d.name),
-      ['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep'],
+      ['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep', 'WebFetch', 'WebSearch'],
     );
   });
 
-  it('stay small: all six under 4.5 KB as sent', async () => {
+  it('stay small: the built-in agent’s six under 4.5 KB as sent, WebFetch and WebSearch under 1.2 KB', async () => {
+    const six = ['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep'];
     const tb = await createToolbox({ workspace: tempDir('defs-'), tools: [...TOOL_NAMES], sandbox: 'off' });
-    const size = Buffer.byteLength(JSON.stringify(tb.definitions));
-    assert.ok(size < 4500, `tool definitions are ${size} bytes`);
+    const size = (names: string[]) =>
+      Buffer.byteLength(JSON.stringify(tb.definitions.filter((d) => names.includes(d.name))));
+    assert.ok(size(six) < 4500, `the six tool definitions are ${size(six)} bytes`);
+    assert.ok(
+      size(['WebFetch', 'WebSearch']) < 1200,
+      `WebFetch and WebSearch are ${size(['WebFetch', 'WebSearch'])} bytes`,
+    );
   });
 
   it('offer only the requested tools, in the canonical order', async () => {

@@ -75,11 +75,83 @@ describe('tool input validation (zod)', () => {
   });
 
   it('refuses, at definition time, a schema outside the subset the messages can describe', () => {
-    const nested = z.strictObject({ o: z.strictObject({ a: z.string() }) });
-    assert.throws(() => toInputSchema(nested), /tool input 'o' uses properties, required, additionalProperties/);
+    const nested = z.strictObject({ o: z.union([z.string(), z.int()]) });
+    assert.throws(() => toInputSchema(nested), /tool input 'o' uses anyOf, outside the supported subset/);
+    const deep = z.strictObject({ list: z.array(z.object({ when: z.union([z.string(), z.boolean()]) })) });
+    assert.throws(() => toInputSchema(deep), /tool input 'list\[\]\.when' has no type in the supported subset/);
     const run = (): Promise<never> => Promise.reject(new Error('not reached'));
     const define = (): unknown => defineTool({ name: 'Read', description: 'x', input: nested, readOnly: true, run });
     assert.throws(define, /outside the supported subset/);
+  });
+});
+
+describe('arrays of objects (TodoWrite-shaped input)', () => {
+  const input = z.strictObject({
+    items: z
+      .array(
+        z.object({
+          text: z.string().check(z.minLength(1)),
+          state: z.enum(['open', 'done']),
+          weight: z.optional(z.int().check(z.minimum(0))),
+        }),
+      )
+      .check(z.describe('The items')),
+    note: z.optional(z.string()),
+  });
+  const tool = defineTool({
+    name: 'List',
+    description: 'Takes a list.',
+    input,
+    readOnly: true,
+    run: ({ items }) => Promise.resolve(ok(items.map((i) => `${i.text}:${i.state}`).join(','))),
+  });
+
+  it('derive a nested JSON schema: items with their own properties and required, key order kept', () => {
+    assert.equal(
+      JSON.stringify(tool.definition.input_schema),
+      JSON.stringify({
+        type: 'object',
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                text: { type: 'string', minLength: 1 },
+                state: { type: 'string', enum: ['open', 'done'] },
+                weight: { type: 'integer', minimum: 0 },
+              },
+              required: ['text', 'state'],
+            },
+            description: 'The items',
+          },
+          note: { type: 'string' },
+        },
+        required: ['items'],
+        additionalProperties: false,
+      }),
+    );
+  });
+
+  it('validate each item, naming the place of every problem as the model would write it', async () => {
+    const good = await tool.call({ items: [{ text: 'a', state: 'open', extra: 1 }] }, {} as never);
+    assert.deepEqual(good, { content: 'a:open', isError: false }, 'unknown keys inside an item are dropped');
+    const bad = await tool.call(
+      { items: [{ text: '', state: 'shut' }, { state: 'done', weight: -1 }, 'x'], other: 1 },
+      {} as never,
+    );
+    assert.equal(bad.isError, true);
+    assert.equal(
+      bad.content,
+      "List: invalid input: 'items[0].text' must not be empty; 'items[0].state' must be one of open, done; " +
+        "'items[1].text' is required; 'items[1].weight' must be at least 0; 'items[2]' must be an object; " +
+        "unknown parameter 'other'. Expected parameters: " +
+        'items: array of {text: string, state: open|done, weight?: integer}, note?: string.',
+    );
+    const notArray = await tool.call({ items: 'a, b' }, {} as never);
+    assert.match(notArray.content, /'items' must be an array\./);
+    const missing = await tool.call({}, {} as never);
+    assert.match(missing.content, /'items' is required\./);
   });
 });
 

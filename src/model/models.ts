@@ -29,7 +29,12 @@ export interface ModelInfo {
 
 /** Token counts as the API reports them (the cache counters may be absent or null) or as the loop sums them. */
 type Usage = Pick<Anthropic.Messages.Usage, 'input_tokens' | 'output_tokens'> &
-  Partial<Pick<Anthropic.Messages.Usage, 'cache_creation_input_tokens' | 'cache_read_input_tokens'>>;
+  Partial<Pick<Anthropic.Messages.Usage, 'cache_creation_input_tokens' | 'cache_read_input_tokens'>> & {
+    server_tool_use?: Pick<Anthropic.Messages.ServerToolUsage, 'web_search_requests'> | null;
+  };
+
+/** US dollars per server-side web search ($10 per 1000, the same for every model; platform.claude.com pricing). */
+export const WEB_SEARCH_USD = 10 / 1000;
 
 interface ModelFigures {
   readonly tier: ModelTier;
@@ -174,7 +179,7 @@ function tierOf(id: string): ModelTier {
 }
 
 /**
- * Cost in US dollars of ONE request's usage. Call it per response and sum: prices that depend on the prompt size
+ * Cost in US dollars of ONE request's usage, its server-side web searches included. Call it per response and sum: prices that depend on the prompt size
  * (`longPrompt`) are chosen from this request's prompt, so a summed usage would be over-priced.
  */
 export function costUsd(model: ModelInfo, usage: Usage): number {
@@ -184,5 +189,9 @@ export function costUsd(model: ModelInfo, usage: Usage): number {
   const cacheRead = usage.cache_read_input_tokens || 0;
   const prompt = input + cacheWrite + cacheRead;
   const pr = model.longPrompt && prompt > model.longPrompt.above ? model.longPrompt : model.prices;
-  return (input * pr.input + output * pr.output + cacheWrite * pr.cacheWrite + cacheRead * pr.cacheRead) / M;
+  const searches = usage.server_tool_use?.web_search_requests || 0;
+  return (
+    (input * pr.input + output * pr.output + cacheWrite * pr.cacheWrite + cacheRead * pr.cacheRead) / M +
+    searches * WEB_SEARCH_USD
+  );
 }

@@ -10,6 +10,7 @@ import type { ModelInfo } from '../model/models.ts';
 import { createModelClient, providerModelId } from '../model/provider.ts';
 import { fetchThreadImages, runSession } from '../session/session.ts';
 import { delegationRoots, DELEGATION_TOOL } from '../session/delegate.ts';
+import { sessionTools } from '../session/session-tools.ts';
 import type { StatusBlock } from '../session/status.ts';
 import type { Repository } from '../git/index.ts';
 import { listThread } from '../github/comments.ts';
@@ -19,6 +20,7 @@ import { createToolbox, type Toolbox, type ToolboxOptions } from '../tools/index
 import type { CredentialFiles } from '../security/credential-files.ts';
 import { errorStatus, type Run } from './run.ts';
 import { agentModel, agentTools, runBudgets } from './agent-setup.ts';
+import { webSearchBackend, webUse } from './web.ts';
 
 export interface AgentRun {
   readonly result: LoopResult;
@@ -76,9 +78,15 @@ export async function runAgent(
   );
   const restoreGit = await git.hideCredentials();
   // The names this run has: the built-ins, and the tools from outside the toolbox (session, MCP) once they exist.
+  // TodoWrite's plan becomes the progress comment's checklist; a skill that cannot be used is a warning.
+  const extra = await sessionTools({
+    workspace: env.workspace,
+    onTodos: (todos) => run.channel.progress.plan(todos),
+    warn: (m) => run.log.warning(redact(m)),
+  });
   // The Agent tool (delegation, session/delegate.ts) exists unless max-delegation-depth is 0.
   const delegation = cfg.maxDelegationDepth > 0 ? [DELEGATION_TOOL] : [];
-  const offered = agentTools(run, agent, [...TOOL_NAMES, ...delegation]);
+  const offered = agentTools(run, agent, [...TOOL_NAMES, ...extra.names, ...delegation]);
   const transcript = new Transcript(
     join(env.runnerTemp, `backend-developer-${process.env.GITHUB_RUN_ID ?? 'local'}-${event.comment.id}.jsonl`),
     redact,
@@ -94,30 +102,20 @@ export async function runAgent(
   let toolbox: Toolbox | undefined;
   let opening: Promise<Toolbox> | undefined;
   let result: LoopResult;
+  const web = webUse();
   try {
     // Independent waits, together: the sandbox probe, the thread from GitHub, the model client (SDK and credentials).
+    const clientReady = createModelClient(modelAccess);
     opening = createToolbox({
       ...sandboxSettings(run, credentials),
       tools: offered,
+      extraTools: extra.tools,
       readOnlyRoots: delegationRoots(agent, offered, catalog),
       allowWorkflowChanges: cfg.allowWorkflowChanges,
+      webSearch: webSearchBackend(cfg.provider, model, clientReady),
     });
-    const { comment, issue } = event;
-    // The thread's images are fetched as soon as the thread is known, beside the other waits (never failing them).
-    const prepared = listThread(run.gh, env.repo, event.issue.number, run.me).then(async (thread) => {
-      const task = {
-        task: run.task,
-        requester: comment.user.login,
-        kind: issue.pull_request !== undefined ? ('pull request' as const) : ('issue' as const),
-        number: issue.number,
-        title: issue.title,
-        body: issue.body,
-        comments: thread.filter((c) => c.id !== comment.id),
-      };
-      const access = { serverUrl: env.serverUrl, token: cfg.githubToken, signal: run.cancelled };
-      return { task, ...(await fetchThreadImages(task, access)) };
-    });
-    const [, { task, images, notes }, client] = await Promise.all([opening, prepared, createModelClient(modelAccess)]);
+    const prepared = threadTask(run);
+    const [, { task, images, notes }, client] = await Promise.all([opening, prepared, clientReady]);
     for (const n of notes) run.log.info(redact(n));
     toolbox = await opening;
     result = await runSession({
@@ -134,6 +132,7 @@ export async function runAgent(
       budgets: runBudgets(run, agent),
       signal: run.cancelled,
       transcript,
+      skills: extra.skills,
       ...(offered.includes(DELEGATION_TOOL) && {
         delegation: { catalog, maxDepth: cfg.maxDelegationDepth, onDelegated: (d) => run.footer.push(d.line) },
       }),
@@ -142,6 +141,7 @@ export async function runAgent(
         // A delegated agent's events carry its name: "context-manager: Read src/app.ts".
         const who = e.type !== 'delegate' && e.agent ? `${e.agent}: ` : '';
         if (e.type === 'tool') run.channel.progress.tool(e.name, who + summarizeInput(e.input));
+        if (e.type === 'tool') web.record(e);
         if (e.type === 'note') run.log.info(redact(who + e.message));
         if (e.type === 'response') run.log.info(redact(`${who}turn ${e.turn}: ${e.stopReason}`));
       },
@@ -162,6 +162,7 @@ export async function runAgent(
     };
   }
   await restoreGit();
+  run.footer.push(...web.lines());
   Object.assign(run.figures, {
     turns: result.turns,
     toolCalls: result.toolCalls,
@@ -172,10 +173,31 @@ export async function runAgent(
   return { result, toolbox, offered, transcript };
 }
 
+/**
+ * The task as the model gets it: the comment, the issue and its thread, and the thread's images, which are fetched
+ * as soon as the thread is known, beside the other waits (never failing them).
+ */
+async function threadTask(run: Run) {
+  const { cfg, env, event } = run;
+  const { comment, issue } = event;
+  const thread = await listThread(run.gh, env.repo, issue.number, run.me);
+  const task = {
+    task: run.task,
+    requester: comment.user.login,
+    kind: issue.pull_request !== undefined ? ('pull request' as const) : ('issue' as const),
+    number: issue.number,
+    title: issue.title,
+    body: issue.body,
+    comments: thread.filter((c) => c.id !== comment.id),
+  };
+  const access = { serverUrl: env.serverUrl, token: cfg.githubToken, signal: run.cancelled };
+  return { task, ...(await fetchThreadImages(task, access)) };
+}
+
 /** One line for the progress checklist: the path, command or pattern a tool call is about. */
 function summarizeInput(input: unknown): string {
   const i = (input ?? {}) as Record<string, unknown>;
-  const v = i.file_path ?? i.command ?? i.pattern ?? i.subagent_type ?? '';
+  const v = i.file_path ?? i.command ?? i.pattern ?? i.url ?? i.query ?? i.subagent_type ?? '';
   // Strings as they are; anything else the model sent (a number, a mapping) as JSON, not "[object Object]".
   return (typeof v === 'string' ? v : JSON.stringify(v)).split('\n', 1)[0]!;
 }

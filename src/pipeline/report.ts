@@ -118,7 +118,8 @@ export async function report(run: Run, p: Published): Promise<string | null> {
   );
   await Promise.all([postStatus(run, body, p.pr?.number ?? issue), postCheck(run, body, p)]);
   setStatusOutputs(run.outputs, status, figures);
-  await writeJobSummary(run.agentName, status, figures, p.lastText, redact, run.notes, run.footer).catch((e) =>
+  const plan = run.channel.progress.latestPlan;
+  await writeJobSummary(run.agentName, status, figures, p.lastText, redact, run.notes, run.footer, plan).catch((e) =>
     run.log.warning(`Job summary: ${errorMessage(e)}`),
   );
   run.log.info(redact(`/${run.agentName}: ${status.status} — ${status.summary} (${figuresLine(figures)})`));

@@ -1,8 +1,13 @@
 import * as core from '@actions/core';
 import type { StatusBlock } from '../session/status.ts';
 import { fenced, formatDuration, type RunFigures } from '../report/status-comment.ts';
+import { renderPlan } from '../report/progress.ts';
+import type { Todo } from '../session/todos.ts';
 
-/** The job summary: one table of figures, the run's notes, and a collapsed excerpt of the agent's last words. */
+/**
+ * The job summary: one table of figures, the run's notes, the agent's final plan (TodoWrite) when it kept one, and a
+ * collapsed excerpt of the agent's last words.
+ */
 export async function writeJobSummary(
   agent: string,
   status: StatusBlock,
@@ -11,6 +16,7 @@ export async function writeJobSummary(
   redact: (s: string) => string,
   notes: readonly string[] = [],
   footer: readonly string[] = [],
+  plan: readonly Todo[] = [],
 ): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   const u = figures.usage;
@@ -40,6 +46,7 @@ export async function writeJobSummary(
     ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`),
   ].join('\n');
   const noted = notes.map((n) => `- ${n.replace(/\n/g, ' ')}\n`).join('');
-  const body = `## /${agent}: ${status.status}\n\n${table}\n\n${noted ? `${noted}\n` : ''}<details><summary>Run excerpt</summary>\n\n${fenced(excerpt.slice(-4000))}\n\n</details>\n`;
+  const planned = plan.length ? `${renderPlan(plan)}\n\n` : '';
+  const body = `## /${agent}: ${status.status}\n\n${table}\n\n${noted ? `${noted}\n` : ''}${planned}<details><summary>Run excerpt</summary>\n\n${fenced(excerpt.slice(-4000))}\n\n</details>\n`;
   await core.summary.addRaw(redact(body)).write();
 }

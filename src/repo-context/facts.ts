@@ -2,7 +2,6 @@
 // handlers, schemas and migrations, data models, tests, Docker and CI files, and which manifests and instruction
 // files to read.
 import { dirCache } from './paths.ts';
-import { DOC_NAMES } from './instructions.ts';
 
 /** Manifests are looked for this many directories deep at most, and at most this many are read. */
 const MANIFEST_MAX_DEPTH = 2;
@@ -84,7 +83,6 @@ export interface Facts {
   languages: [string, number][];
   topLevel: [string, number][];
   manifestPaths: string[];
-  docPaths: string[];
   lockfiles: Set<string>;
   apiSpecs: string[];
   routes: Map<string, string[]>;
@@ -115,7 +113,6 @@ export function analyse(files: readonly string[]): Facts {
     languages: [],
     topLevel: [],
     manifestPaths: [],
-    docPaths: [],
     lockfiles: new Set(),
     apiSpecs: [],
     routes: new Map(),
@@ -150,7 +147,6 @@ export function analyse(files: readonly string[]): Facts {
       if (name === 'gradlew') f.hasGradlew = true;
       if (ROOT_CI.test(name)) f.ci.push(path);
     }
-    if (depth <= 1 && DOC_NAMES.includes(path)) f.docPaths.push(path);
     if (name === 'conftest.py' && depth <= 2) f.hasConftest = true;
     if ((info.workflows && /\.ya?ml$/.test(name)) || path === '.circleci/config.yml') f.ci.push(path);
     if (!info.testDir && DOCKER_FILE.test(name)) f.docker.push(path);
@@ -192,7 +188,6 @@ export function analyse(files: readonly string[]): Facts {
   f.manifestPaths.sort(byDepthThenName);
   f.manifestPaths.splice(MANIFEST_MAX_COUNT);
   f.entryPoints.sort(byDepthThenName);
-  f.docPaths.sort((a, b) => DOC_NAMES.indexOf(a) - DOC_NAMES.indexOf(b));
   return f;
 }
 

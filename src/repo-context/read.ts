@@ -1,6 +1,7 @@
 // Reading a file's first bytes, safely: the repository summary runs in the action's process, outside the sandbox.
 import { constants as fsConstants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, realpath } from 'node:fs/promises';
+import { basename, dirname, join, sep } from 'node:path';
 
 /** The first `maxBytes` of a regular file as UTF-8; null for a link, anything but a regular file, or a read error. */
 export async function readHead(path: string, maxBytes: number): Promise<string | null> {
@@ -16,6 +17,20 @@ export async function readHead(path: string, maxBytes: number): Promise<string |
     } finally {
       await fh.close();
     }
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `readHead` for a path relative to `root` whose folders must not lead out of it either: `.claude` linked to a
+ * folder elsewhere would otherwise carry `.claude/CLAUDE.md` or a skill from outside the checkout to the model.
+ */
+export async function readInside(root: string, rel: string, maxBytes: number): Promise<string | null> {
+  try {
+    const [realRoot, realDir] = await Promise.all([realpath(root), realpath(dirname(join(root, rel)))]);
+    if (realDir !== realRoot && !realDir.startsWith(realRoot + sep)) return null;
+    return await readHead(join(realDir, basename(rel)), maxBytes);
   } catch {
     return null;
   }

@@ -1,18 +1,17 @@
-// The summary as Markdown: one line per fact, the instruction files after it, the whole bounded to maxChars.
+// The summary as Markdown: one line per fact, the whole bounded to maxChars. (The project's instruction files are
+// quoted in the system prompt instead, see instructions.ts.)
 import type { Facts } from './facts.ts';
-import { appendInstructions, type InstructionsFile } from './instructions.ts';
 import { WALK_MAX_DEPTH, WALK_MAX_FILES, type FileListing } from './listing.ts';
 import { stackOf } from './stack.ts';
 import { bound, capList, code, oneLine, plain, plural } from './text.ts';
 
 const MAX_LIST = 8;
 
-/** The context's Markdown: what the listing, the facts and the manifests say, then the instruction files. */
+/** The context's Markdown: what the listing, the facts and the manifests say. */
 export function render(
   listing: FileListing,
   facts: Facts,
   manifests: ReadonlyMap<string, string>,
-  docs: readonly InstructionsFile[],
   maxChars: number,
 ): string {
   const stack = stackOf(manifests, facts);
@@ -23,7 +22,7 @@ export function render(
       : listing.truncated
         ? 'a directory walk, stopped at its limits'
         : 'a directory walk';
-  // No heading of its own: the prompt puts it under one. Doc sections below are level 3.
+  // No heading of its own: the prompt puts it under one.
   lines.push(`From ${listing.files.length} files (${source}); paths are relative to the workspace root.`);
   lines.push('');
   if (listing.files.length === 0) {
@@ -77,10 +76,7 @@ export function render(
   if (facts.ci.length) lines.push(`- CI: ${capList(facts.ci.map(code), 6)}`);
   if (listing.truncated)
     lines.push(`- Note: the listing stopped at ${WALK_MAX_FILES} files or depth ${WALK_MAX_DEPTH}; there is more.`);
-  const summary = lines.join('\n');
-
-  // Project instructions get what the summary leaves, each at most DOC_MAX_CHARS.
-  return bound(appendInstructions(summary, docs, maxChars), maxChars);
+  return bound(lines.join('\n'), maxChars);
 }
 
 function groups(map: ReadonlyMap<string, readonly string[]>): string {

@@ -91,8 +91,8 @@ export interface DelegationScope {
   readonly budget: RunBudget;
   /** The model a sub-agent without one of its own runs on (Claude Code's `inherit`). */
   readonly parentModel: ModelInfo;
-  /** The system prompt of `agent` (the session's, with the agent's body). */
-  readonly system: (agent: AgentDefinition, sandboxInfo: string) => string;
+  /** The system prompt of `agent` working with `toolbox` (the session's, with the agent's body). */
+  readonly system: (agent: AgentDefinition, toolbox: Toolbox) => string;
   /** The first message of a delegated agent, from the caller's prompt. */
   readonly task: (prompt: string) => string;
   readonly onEvent: (e: SessionEvent) => void;
@@ -210,7 +210,7 @@ async function delegate(
   const chain = [...scope.chain, sub.name];
   const subScope: DelegationScope = { ...scope, chain };
   const toolbox = withDelegation(root.view(names), delegates, subScope);
-  const system = scope.system(sub, toolbox.sandboxInfo);
+  const system = scope.system(sub, toolbox);
   const task = scope.task(input.prompt);
   scope.onEvent({
     type: 'delegate',

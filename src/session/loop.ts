@@ -460,6 +460,13 @@ async function runTools(run: Run, calls: Anthropic.Messages.ToolUseBlock[]): Pro
     run.budget.toolCalls[call.name] = (run.budget.toolCalls[call.name] ?? 0) + 1;
     const t0 = Date.now();
     const result = await o.toolbox.run(call.name, call.input, run.signal);
+    // A tool's own model requests (WebSearch) count like a turn's: in the usage and against max-cost-usd.
+    if (result.spent) {
+      addUsage(run.usage, result.spent.usage);
+      addUsage(run.budget.usage, result.spent.usage);
+      run.cost += result.spent.costUsd;
+      run.budget.costUsd += result.spent.costUsd;
+    }
     o.onEvent?.({ type: 'tool', turn: run.turns, name: call.name, input: call.input, result, ms: Date.now() - t0 });
     results[i] = {
       type: 'tool_result',

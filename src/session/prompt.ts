@@ -2,6 +2,8 @@ import { sanitizePlainText, sanitizeUntrusted, wrapUntrusted, UNTRUSTED_TAG } fr
 import { isFetchableImageLink } from '../github/image-links.ts';
 import type { FetchedImage, ImageMediaType } from '../github/images.ts';
 import { imagesIn, markImages } from './thread-images.ts';
+import type { ProjectInstructions, Skill } from '../repo-context/index.ts';
+import { instructionsSection, skillsSection } from './project-prompt.ts';
 
 export interface PromptInput {
   readonly agentBody: string;
@@ -11,16 +13,24 @@ export interface PromptInput {
   readonly sandboxInfo: string;
   /** Absolute paths of the agent's reference docs, readable with Read. */
   readonly referenceDocs: readonly string[];
+  /** The repository's CLAUDE.md, AGENTS.md, …: quoted after the agent's instructions. */
+  readonly instructions?: ProjectInstructions;
+  /** The repository's skills, and the tool that loads them (null: the agent cannot, so they are not listed). */
+  readonly skills?: { readonly list: readonly Skill[]; readonly via: 'Skill' | 'Read' | null };
 }
 
-/** The agent's own instructions, then our short operating rules. */
+/** The agent's own instructions, the repository's instruction files and skills, then our short operating rules. */
 export function systemPrompt(p: PromptInput): string {
   const refs = p.referenceDocs.length
     ? `\n- Reference documents linked above are readable with Read at: ${p.referenceDocs.join(', ')}. Read them when the task touches their subject.`
     : '';
+  const project = [instructionsSection(p.instructions), skillsSection(p.skills?.list, p.skills?.via ?? null)]
+    .filter(Boolean)
+    .map((section) => `${section}\n\n`)
+    .join('');
   return `${p.agentBody.trim()}
 
-# How this run works
+${project}# How this run works
 - You work in a checkout of ${p.repoFullName} at ${p.workspace} (branch ${p.branch}). Use paths relative to it.
 - Act only through your tools. Bash runs in a sandbox (${p.sandboxInfo}); secrets are not available to it.
 - The action does all git work after you finish: do not commit, push, create or switch branches.

@@ -1,10 +1,11 @@
 import type { AgentDefinition } from '../agents/definition.ts';
 import type { ModelInfo } from '../model/models.ts';
 import { costUsd } from '../model/models.ts';
-import { repoContext } from '../repo-context/index.ts';
 import type { TaskImages, TaskInput } from './prompt.ts';
 import { fetchImages, type ImageAccess } from '../github/images.ts';
 import { errorMessage } from '../errors.ts';
+import { repoContext, type Skill } from '../repo-context/index.ts';
+import { skillAccess } from './project-prompt.ts';
 import { runAgentLoop, RunBudget, type BudgetLimits, type LoopOptions, type LoopResult } from './loop.ts';
 import { delegatedTask, withDelegation, type DelegationSettings, type SessionEvent } from './delegate.ts';
 import type { Toolbox } from '../tools/index.ts';
@@ -30,6 +31,8 @@ export interface SessionInput {
   readonly onEvent?: (e: SessionEvent) => void;
   /** The Agent tool's catalogue and depth, when the agent is offered it; absent = the agent cannot delegate. */
   readonly delegation?: DelegationSettings;
+  /** The repository's skills (session-tools.ts finds them), listed in the system prompt. */
+  readonly skills?: readonly Skill[];
 }
 
 /** One agent session, the same in the action and the CLI: context, prompts, the loop, and the transcript. */
@@ -38,16 +41,19 @@ export async function runSession(s: SessionInput): Promise<LoopResult> {
   // HTML parsers, GitHub's sanitizer allowlist: ~850 KB) would cost every run that stops early ~0.1 s to parse.
   const { systemPrompt, taskContent } = await import('./prompt.ts');
   const ctx = await repoContext(s.workspace);
-  const promptOf = (agent: AgentDefinition, sandboxInfo: string): string =>
+  // The command's agent's system prompt, and a delegated agent's with its own body and its own toolbox.
+  const promptOf = (agent: AgentDefinition, toolbox: Toolbox): string =>
     systemPrompt({
       agentBody: agent.body,
       repoFullName: s.repoFullName,
       workspace: s.workspace,
       branch: s.branch,
-      sandboxInfo,
+      sandboxInfo: toolbox.sandboxInfo,
       referenceDocs: agent.referenceRoots,
+      instructions: ctx.instructions,
+      skills: { list: s.skills ?? [], via: skillAccess(toolbox.definitions.map((d) => d.name)) },
     });
-  const system = promptOf(s.agent, s.toolbox.sandboxInfo);
+  const system = promptOf(s.agent, s.toolbox);
   const emit = (e: SessionEvent): void => {
     s.transcript.write(e);
     s.onEvent?.(e);

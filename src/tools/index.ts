@@ -16,6 +16,8 @@ import { fail, ToolError, type ToolResult } from './result.ts';
 import { execCommand, prepareSandbox, type CommandResult, type Sandbox, type SandboxMode } from './sandbox.ts';
 import type { Tool, ToolDefinition, ToolName } from './schema.ts';
 import { which } from './search.ts';
+import { webFetchTool } from './web-fetch.ts';
+import { webSearchTool, type WebSearchBackend } from './web-search.ts';
 import { writeTool } from './write.ts';
 import { Workspace } from './workspace.ts';
 
@@ -25,7 +27,8 @@ export type { Tool, ToolDefinition, ToolName } from './schema.ts';
 export { defineTool } from './schema.ts';
 export type { ToolContext } from './context.ts';
 export { ok, fail, ToolError } from './result.ts';
-export type { ToolImage, ToolResult } from './result.ts';
+export type { ToolImage, ToolResult, ToolSpend } from './result.ts';
+export type { WebSearchAsk, WebSearchBackend, WebSearchRequest } from './web-search.ts';
 export type { CommandResult, Sandbox, SandboxMode } from './sandbox.ts';
 export { allowedEnv, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, prepareSandbox } from './sandbox.ts';
 export { DEFAULT_ALLOWED_DOMAINS } from './proxy.ts';
@@ -45,8 +48,10 @@ export interface ToolboxOptions {
   readOnlyRoots?: readonly string[];
   allowWorkflowChanges?: boolean;
   sandbox?: SandboxMode;
-  /** Empty/undefined → the default package registries; ['*'] → full network; ['none'] → no network. */
+  /** Empty/undefined → the default package registries; ['*'] → full network; ['none'] → no network. Bash, WebFetch, WebSearch. */
   allowedDomains?: readonly string[];
+  /** How WebSearch reaches the model API (the pipeline's client), or why it cannot; absent: WebSearch says so. */
+  webSearch?: WebSearchBackend;
   /** The action's environment; Bash gets an allowlisted subset only. */
   env?: NodeJS.ProcessEnv;
   /** ripgrep to use for Glob/Grep: a path, false for the pure-JS fallback, undefined to look on PATH. */
@@ -152,6 +157,8 @@ export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
     Bash: bashTool({ run: (command, timeoutMs, signal) => exec(command, { timeoutMs, signal }) }),
     Glob: globTool,
     Grep: grepTool,
+    WebFetch: webFetchTool({ allowedDomains: opts.allowedDomains }),
+    WebSearch: webSearchTool({ allowedDomains: opts.allowedDomains, backend: opts.webSearch }),
   };
   const builtins = TOOL_NAMES.filter((n) => offered.has(n)).map((n) => all[n]);
   const seen = new Map<string, FileVersion>();

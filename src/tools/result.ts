@@ -13,6 +13,22 @@ export interface ToolResult {
   isError: boolean;
   /** Images sent after the text in the same tool_result. */
   images?: readonly ToolImage[];
+  /** Model requests the tool made on the run's account (WebSearch): the loop adds them to the run's usage and cost. */
+  spent?: ToolSpend;
+}
+
+/** What a tool's own model requests used: counted in the run's figures and against max-cost-usd like a turn. */
+export interface ToolSpend {
+  readonly usage: {
+    readonly input_tokens: number;
+    readonly output_tokens: number;
+    readonly cache_creation_input_tokens: number;
+    readonly cache_read_input_tokens: number;
+  };
+  /** US dollars, server-side tool fees (web searches) included. */
+  readonly costUsd: number;
+  /** Server-side web searches run. */
+  readonly webSearches?: number;
 }
 
 /** Cap on the characters of one tool result (about 30k), so one call cannot flood the context. */
