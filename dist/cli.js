@@ -6790,8 +6790,8 @@ var init_ProxyTracerProvider = __esm({
       /**
       * Set the delegate tracer provider
       */
-      setDelegate(delegate) {
-        this._delegate = delegate;
+      setDelegate(delegate2) {
+        this._delegate = delegate2;
       }
       getDelegateTracer(name, version2, options2) {
         var _this$_delegate2;
@@ -43555,6 +43555,28 @@ function skillAccess(tools) {
 }
 
 // src/session/loop.ts
+var RunBudget = class {
+  maxTurns;
+  maxCostUsd;
+  timeoutMs;
+  /** Aborts when timeoutMs have passed since the budget was made. */
+  deadline;
+  turns = 0;
+  costUsd = 0;
+  usage = {
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0
+  };
+  toolCalls = {};
+  constructor(limits) {
+    this.maxTurns = limits.maxTurns;
+    this.maxCostUsd = limits.maxCostUsd;
+    this.timeoutMs = limits.timeoutMs;
+    this.deadline = AbortSignal.timeout(limits.timeoutMs);
+  }
+};
 var CLEAR_AT = 0.75;
 var KEEP_RECENT_RESULTS = 2;
 var REPAIR_PROMPT = "Your last answer did not end with a STATUS block. Reply with only the block, in exactly this format:\nSTATUS: COMPLETE | BLOCKED | WAITING | ERROR\nSUMMARY: ...\nFILES: ...\nNEXT: ... (optional)\nBLOCKER: ... (optional)";
@@ -43620,6 +43642,7 @@ async function runAgentLoop(o2) {
     for (; ; ) {
       checkBudgets(run);
       run.turns++;
+      run.budget.turns++;
       let message;
       try {
         message = await request(run);
@@ -43644,9 +43667,11 @@ async function runAgentLoop(o2) {
   }
 }
 function startRun(o2) {
-  const timeout = AbortSignal.timeout(o2.timeoutMs);
+  const budget = "budget" in o2 ? o2.budget : new RunBudget(o2);
+  const timeout = budget.deadline;
   return {
     o: o2,
+    budget,
     started: Date.now(),
     usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
     toolCalls: {},
@@ -43686,23 +43711,26 @@ function errorResult(run, endedBy, blocker, summary) {
   );
 }
 function stopReason(run) {
-  const { o: o2 } = run;
-  if (o2.signal?.aborted)
-    return new BudgetStop("cancelled", `cancelled: ${errorMessage(o2.signal.reason ?? "the job was cancelled")}`);
+  const { o: o2, budget } = run;
   if (run.timeout.aborted)
     return new BudgetStop(
       "timeout",
-      `budget: timeout-minutes (${(o2.timeoutMs / 6e4).toFixed(2).replace(/\.?0+$/, "")} min) reached`
+      `budget: timeout-minutes (${(budget.timeoutMs / 6e4).toFixed(2).replace(/\.?0+$/, "")} min) reached`
     );
+  if (o2.signal?.aborted)
+    return new BudgetStop("cancelled", `cancelled: ${errorMessage(o2.signal.reason ?? "the job was cancelled")}`);
   return null;
 }
 function checkBudgets(run) {
   const stop = stopReason(run);
   if (stop) throw stop;
-  const { o: o2 } = run;
-  if (run.turns >= o2.maxTurns) throw new BudgetStop("max-turns", `budget: max-turns (${o2.maxTurns}) reached`);
-  if (run.cost >= o2.maxCostUsd) {
-    throw new BudgetStop("max-cost", `budget: max-cost-usd ($${o2.maxCostUsd}) reached ($${run.cost.toFixed(4)} spent)`);
+  const b3 = run.budget;
+  if (b3.turns >= b3.maxTurns) throw new BudgetStop("max-turns", `budget: max-turns (${b3.maxTurns}) reached`);
+  if (b3.costUsd >= b3.maxCostUsd) {
+    throw new BudgetStop(
+      "max-cost",
+      `budget: max-cost-usd ($${b3.maxCostUsd}) reached ($${b3.costUsd.toFixed(4)} spent)`
+    );
   }
 }
 async function request(run) {
@@ -43734,12 +43762,15 @@ async function request(run) {
 function recordResponse(run, message) {
   const { o: o2 } = run;
   addUsage(run.usage, message.usage);
-  run.cost += o2.price({
+  addUsage(run.budget.usage, message.usage);
+  const cost = o2.price({
     input_tokens: message.usage.input_tokens ?? 0,
     output_tokens: message.usage.output_tokens ?? 0,
     cache_creation_input_tokens: message.usage.cache_creation_input_tokens ?? 0,
     cache_read_input_tokens: message.usage.cache_read_input_tokens ?? 0
   });
+  run.cost += cost;
+  run.budget.costUsd += cost;
   const text = textOf(message.content);
   if (text) run.lastText = text;
   o2.onEvent?.({
@@ -43795,6 +43826,8 @@ async function answer(run, message, text) {
     default: {
       const status = parseStatus(text);
       if (status) return finish(run, status, "status");
+      if (o2.statusOptional)
+        return finish(run, { status: "COMPLETE", summary: text.split("\n", 1)[0], files: [] }, "status");
       if (run.repaired) {
         return errorResult(
           run,
@@ -43816,11 +43849,14 @@ async function runTools(run, calls) {
   const runOne = async (i) => {
     const call = calls[i];
     run.toolCalls[call.name] = (run.toolCalls[call.name] ?? 0) + 1;
+    run.budget.toolCalls[call.name] = (run.budget.toolCalls[call.name] ?? 0) + 1;
     const t0 = Date.now();
     const result = await o2.toolbox.run(call.name, call.input, run.signal);
     if (result.spent) {
       addUsage(run.usage, result.spent.usage);
+      addUsage(run.budget.usage, result.spent.usage);
       run.cost += result.spent.costUsd;
+      run.budget.costUsd += result.spent.costUsd;
     }
     o2.onEvent?.({ type: "tool", turn: run.turns, name: call.name, input: call.input, result, ms: Date.now() - t0 });
     results[i] = {
@@ -43849,52 +43885,6 @@ async function runTools(run, calls) {
     if (stop) throw stop;
   }
   return results;
-}
-
-// src/session/session.ts
-async function runSession(s) {
-  const { systemPrompt, taskContent } = await import("./prompt.js");
-  const ctx = await repoContext(s.workspace);
-  const system = systemPrompt({
-    agentBody: s.agent.body,
-    repoFullName: s.repoFullName,
-    workspace: s.workspace,
-    branch: s.branch,
-    sandboxInfo: s.toolbox.sandboxInfo,
-    referenceDocs: s.agent.referenceRoots,
-    instructions: ctx.instructions,
-    skills: { list: s.skills ?? [], via: skillAccess(s.toolbox.definitions.map((d2) => d2.name)) }
-  });
-  const task = taskContent({ ...s.task, repoContext: ctx.text }, s.images);
-  s.transcript.write({
-    type: "start",
-    version: 1,
-    agent: s.agent.name,
-    model: s.model.id,
-    tools: s.toolbox.definitions.map((d2) => d2.name),
-    startSha: s.startSha,
-    system,
-    // The text only: the images' bytes would make the transcript megabytes long; their sizes say what was sent.
-    task: typeof task === "string" ? task : task[0].type === "text" ? task[0].text : "",
-    ...s.images?.fetched.length ? { images: s.images.fetched.map(describeImage) } : {}
-  });
-  return runAgentLoop({
-    client: s.client,
-    model: s.model,
-    price: (u2) => costUsd(s.model, u2),
-    system,
-    task,
-    toolbox: s.toolbox,
-    ...s.budgets,
-    ...s.signal ? { signal: s.signal } : {},
-    onEvent: (e) => {
-      s.transcript.write(e);
-      s.onEvent?.(e);
-    }
-  });
-}
-function describeImage(f3, i) {
-  return f3.ok ? { n: i + 1, mediaType: f3.mediaType, bytes: f3.data.length, width: f3.width, height: f3.height } : { n: i + 1, skipped: f3.reason };
 }
 
 // node_modules/zod/v4/core/util.js
@@ -47470,21 +47460,9 @@ function execCommand(command, opts) {
       detached: true,
       stdio: ["ignore", "pipe", "pipe"]
     });
-    const pid = child.pid;
     let timedOut = false;
     let aborted2 = false;
-    let killTimer;
-    const killGroup = (sig) => {
-      if (pid === void 0) return;
-      try {
-        process.kill(-pid, sig);
-      } catch {
-      }
-    };
-    const stop = () => {
-      killGroup("SIGTERM");
-      killTimer ??= setTimeout(() => killGroup("SIGKILL"), KILL_GRACE_MS);
-    };
+    const { killGroup, stop, cancelKill } = groupKiller(child.pid);
     const untrack = opts.track?.(() => {
       aborted2 = true;
       stop();
@@ -47508,7 +47486,7 @@ function execCommand(command, opts) {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      clearTimeout(killTimer);
+      cancelKill();
       clearTimeout(closeTimer);
       opts.signal?.removeEventListener("abort", onAbort);
       untrack?.();
@@ -47540,6 +47518,28 @@ function execCommand(command, opts) {
       finish2();
     });
   });
+}
+function groupKiller(pid) {
+  let killTimer;
+  const killGroup = (sig) => {
+    if (pid === void 0) return;
+    try {
+      process.kill(-pid, sig);
+    } catch {
+    }
+  };
+  return {
+    killGroup,
+    stop() {
+      killGroup("SIGTERM");
+      killTimer ??= setTimeout(() => killGroup("SIGKILL"), KILL_GRACE_MS);
+      killTimer.unref();
+    },
+    cancelKill: () => clearTimeout(killTimer)
+  };
+}
+function shellQuote(word) {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 var OutputCollector = class {
   #max;
@@ -47578,20 +47578,7 @@ function spawnCommand(command, opts) {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"]
   });
-  const pid = child.pid;
-  let killTimer;
-  const killGroup = (sig) => {
-    if (pid === void 0) return;
-    try {
-      process.kill(-pid, sig);
-    } catch {
-    }
-  };
-  const kill = () => {
-    killGroup("SIGTERM");
-    killTimer ??= setTimeout(() => killGroup("SIGKILL"), KILL_GRACE_MS);
-    killTimer.unref();
-  };
+  const { killGroup, stop: kill, cancelKill } = groupKiller(child.pid);
   const untrack = opts.track?.(kill);
   const dOut = new StringDecoder("utf8");
   const dErr = new StringDecoder("utf8");
@@ -47605,7 +47592,7 @@ function spawnCommand(command, opts) {
       if (settled) return;
       settled = true;
       clearTimeout(closeTimer);
-      clearTimeout(killTimer);
+      cancelKill();
       untrack?.();
       killGroup("SIGKILL");
       opts.onOutput(dOut.end() + dErr.end());
@@ -49328,9 +49315,6 @@ function openErrorMessage(display, e) {
 // src/tools/shell.ts
 var MAX_BACKGROUND = 8;
 var MAX_BACKGROUND_BUFFER = 1024 * 1024;
-function shellQuote(s) {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 var Shell = class {
   #o;
   #cwd;
@@ -49543,11 +49527,7 @@ async function createToolbox(opts) {
     WebFetch: [webFetchTool({ allowedDomains: opts.allowedDomains })],
     WebSearch: [webSearchTool({ allowedDomains: opts.allowedDomains, backend: opts.webSearch })]
   };
-  const tools = [
-    ...TOOL_NAMES.filter((n) => offered.has(n)).flatMap((n) => all[n]),
-    ...(opts.extraTools ?? []).filter((t2) => offered.has(t2.definition.name))
-  ];
-  const byName = new Map(tools.map((t2) => [t2.definition.name, t2]));
+  const builtins = TOOL_NAMES.filter((n) => offered.has(n)).flatMap((n) => all[n]);
   const seen = /* @__PURE__ */ new Map();
   const mask = createRedactor([...opts.secrets ?? [], ...secretValues(env)]);
   const masked = (r2) => {
@@ -49557,9 +49537,17 @@ async function createToolbox(opts) {
   const rg = opts.ripgrep === false ? null : opts.ripgrep ?? which("rg", env) ?? which("rg");
   const matcher = createMatcher({ timeoutMs: opts.matchTimeoutMs });
   if (offered.has("Glob") || offered.has("Grep")) matcher.warm();
+  const shared = { workspace, seen, rg, matcher, mask: masked, sandbox, running, exec, shell };
+  return toolboxOf(shared, [...builtins, ...opts.extraTools ?? []], opts.tools, true);
+}
+function toolboxOf(shared, candidates, names, owner) {
+  const { workspace, seen, rg, matcher, mask: masked, sandbox, running, exec, shell } = shared;
+  const wanted = new Set(names.includes("Bash") ? [...names, ...BASH_COMPANIONS] : names);
+  const tools = candidates.filter((t2) => wanted.has(t2.definition.name));
+  const byName = new Map(tools.map((t2) => [t2.definition.name, t2]));
   return {
     definitions: tools.map((t2) => t2.definition),
-    sandboxInfo: sandbox?.info ?? "off (Bash not offered)",
+    sandboxInfo: byName.has("Bash") && sandbox?.info || "off (Bash not offered)",
     isReadOnly: (name) => byName.get(name)?.readOnly ?? false,
     async run(name, input5, signal) {
       const tool = byName.get(name);
@@ -49576,7 +49564,12 @@ async function createToolbox(opts) {
       }
     },
     runCommand: (command, o2 = {}) => exec(command, o2),
+    view: (names2, extra = []) => {
+      const replaced = new Set(extra.map((t2) => t2.definition.name));
+      return toolboxOf(shared, [...tools.filter((t2) => !replaced.has(t2.definition.name)), ...extra], names2, false);
+    },
     async close() {
+      if (!owner) return;
       shell?.close();
       for (const kill of running) kill();
       await Promise.all([sandbox?.close(), matcher.close()]);
@@ -49614,6 +49607,245 @@ function untilAborted(p3, signal) {
       signal.removeEventListener("abort", onAbort);
     });
   });
+}
+
+// src/session/delegate.ts
+var DELEGATION_TOOL = "Agent";
+var NAMES = /* @__PURE__ */ new Set(["Agent", "Task"]);
+var DESCRIPTION_CHARS2 = 120;
+var LIST_CHARS = 2500;
+function withDelegation(toolbox, delegates, scope) {
+  if (!delegates) return toolbox;
+  const depth2 = scope.chain.length - 1;
+  if (depth2 >= scope.settings.maxDepth) {
+    const refusal = fail(DELEGATION_TOOL, limitMessage(scope));
+    return routed(toolbox, () => Promise.resolve(refusal));
+  }
+  const view = toolbox.view([...toolbox.definitions.map((d2) => d2.name), DELEGATION_TOOL], [agentTool(scope)]);
+  return routed(view, (input5, signal) => view.run(DELEGATION_TOOL, input5, signal));
+}
+function limitMessage(scope) {
+  const max = scope.settings.maxDepth;
+  const where2 = max === 0 ? "delegation is off in this run (max-delegation-depth is 0)" : `${scope.chain.join(" \u2192 ")} is already ${scope.chain.length - 1} delegation(s) deep, the limit (max-delegation-depth ${max})`;
+  return `${where2}. Do this part yourself with your own tools, or end and report what you found to the agent that asked you.`;
+}
+function routed(toolbox, delegate2) {
+  return {
+    ...toolbox,
+    // Not read-only: delegated agents may write, so two calls in one answer run one after the other.
+    isReadOnly: (name) => !NAMES.has(name) && toolbox.isReadOnly(name),
+    run: (name, input5, signal) => NAMES.has(name) ? delegate2(input5, signal) : toolbox.run(name, input5, signal)
+  };
+}
+var MODELS2 = ["sonnet", "opus", "haiku"];
+var Input = strictObject({
+  description: string2().check(describe3("What the agent is to do, in 3-5 words")),
+  prompt: string2().check(describe3("The whole task: the agent sees nothing else of this conversation")),
+  subagent_type: string2().check(describe3("The agent to run: a name from the list")),
+  model: optional2(_enum(MODELS2).check(describe3("Model for this agent (default: the agent's own)")))
+});
+function agentTool(scope) {
+  return defineTool({
+    name: DELEGATION_TOOL,
+    description: toolDescription(scope.settings.catalog, scope.chain.at(-1) ?? ""),
+    input: Input,
+    readOnly: false,
+    run: (input5, ctx) => delegate(scope, input5, ctx.signal)
+  });
+}
+function toolDescription(catalog, self2) {
+  const entries = [];
+  let used = 0;
+  const others = [...catalog.agents.values()].filter((a) => a.name !== self2);
+  for (const [i, a] of others.entries()) {
+    const desc = a.description.length > DESCRIPTION_CHARS2 ? `${a.description.slice(0, DESCRIPTION_CHARS2 - 1)}\u2026` : a.description;
+    const entry = `- ${a.name}${desc ? `: ${desc}` : ""}`;
+    if (used + entry.length > LIST_CHARS) {
+      entries.push(
+        `- and ${others.length - i} more: ${others.slice(i).map((o2) => o2.name).join(", ")}`
+      );
+      break;
+    }
+    entries.push(entry);
+    used += entry.length + 1;
+  }
+  return `Runs another agent on a self-contained task in this checkout, with its own tools, and returns only its final answer. Put everything it needs in prompt. Agents:
+${entries.join("\n") || "(none)"}`;
+}
+async function delegate(scope, input5, signal) {
+  const { settings, root } = scope;
+  const depth2 = scope.chain.length;
+  if (depth2 > settings.maxDepth) throw new ToolError2(limitMessage(scope));
+  const sub = lookUp(settings.catalog, input5.subagent_type);
+  const tag = (e) => scope.onEvent({ ...e, agent: sub.name });
+  const model = modelFor(sub, input5.model, scope.parentModel, (message) => tag({ type: "note", message }));
+  const { names, delegates, missing } = subagentTools(
+    sub,
+    root.definitions.map((d2) => d2.name)
+  );
+  if (missing.length) {
+    tag({
+      type: "note",
+      message: `works without ${missing.join(", ")}: the command's agent does not have it`
+    });
+  }
+  const chain = [...scope.chain, sub.name];
+  const subScope = { ...scope, chain };
+  const toolbox = withDelegation(root.view(names), delegates, subScope);
+  const system = scope.system(sub, toolbox);
+  const task = scope.task(input5.prompt);
+  scope.onEvent({
+    type: "delegate",
+    agent: sub.name,
+    depth: depth2,
+    description: input5.description,
+    model: model.id,
+    tools: toolbox.definitions.map((d2) => d2.name),
+    system,
+    task
+  });
+  const result = await runAgentLoop({
+    client: scope.client,
+    model,
+    price: (u2) => costUsd(model, u2),
+    system,
+    task,
+    toolbox,
+    budget: scope.budget,
+    ...signal ? { signal } : {},
+    statusOptional: true,
+    onEvent: tag
+  });
+  const path14 = chain.slice(1);
+  const finished = result.endedBy === "status";
+  const figures = `${result.turns} turn${result.turns === 1 ? "" : "s"}, $${result.costUsd.toFixed(4)}`;
+  settings.onDelegated?.({
+    path: path14,
+    model: model.id,
+    turns: result.turns,
+    costUsd: result.costUsd,
+    endedBy: result.endedBy,
+    status: result.status.status,
+    line: `delegated: ${path14.join(" \u2192 ")} (${figures}${finished ? "" : `; cut off: ${result.status.blocker ?? result.endedBy}`})`
+  });
+  tag({ type: "note", message: `ended (${result.endedBy}, ${figures})` });
+  return answer2(sub.name, result.lastText, finished ? null : result.status.blocker ?? result.endedBy);
+}
+function subagentTools(sub, have) {
+  const available = [...have.filter((n) => !NAMES.has(n)), DELEGATION_TOOL];
+  const { offered, unavailable } = offeredTools(sub, available);
+  return {
+    names: offered.filter((n) => !NAMES.has(n)),
+    delegates: offered.includes(DELEGATION_TOOL),
+    missing: unavailable
+  };
+}
+function lookUp(catalog, name) {
+  try {
+    return findAgent(catalog, name.trim().replace(/^\//, ""));
+  } catch (e) {
+    const known = [...catalog.agents.keys()].sort();
+    const problem = catalog.errors.some((p3) => p3.name.toLowerCase() === name.trim().toLowerCase());
+    if (problem && e instanceof UserError) throw new ToolError2(e.message);
+    throw new ToolError2(
+      `no agent named "${name}". Available agents: ${known.join(", ") || "none"}. Give one of these as subagent_type.`
+    );
+  }
+}
+function modelFor(sub, asked, parent, note) {
+  try {
+    const m2 = resolveModel(asked ?? sub.model, parent.spec);
+    if (m2.warning) note(m2.warning);
+    return m2;
+  } catch (e) {
+    note(`${e.message} Using ${parent.spec}.`);
+    return parent;
+  }
+}
+function answer2(name, text, cutOff) {
+  const cap = (s) => s.length > MAX_RESULT_CHARS ? `${s.slice(0, MAX_RESULT_CHARS)}
+[${name}'s answer cut at ${MAX_RESULT_CHARS} characters]` : s;
+  if (cutOff) {
+    return {
+      content: `${name} did not finish: ${cutOff}.${text ? `
+Its last text:
+${cap(text)}` : ""}`,
+      isError: true
+    };
+  }
+  return ok(cap(text.trim() || `${name} ended without an answer.`));
+}
+function delegatedTask(prompt, repoContext2) {
+  const parts = ["Task from the agent that delegated to you:", prompt.trim() || "(no prompt given)"];
+  if (repoContext2) parts.push("", "## Repository context (computed by the action)", repoContext2);
+  return parts.join("\n");
+}
+function delegationRoots(agent, offered, catalog) {
+  if (!offered.includes(DELEGATION_TOOL)) return [...agent.referenceRoots];
+  const roots = new Set(agent.referenceRoots);
+  for (const a of catalog.agents.values()) for (const r2 of a.referenceRoots) roots.add(r2);
+  return [...roots];
+}
+
+// src/session/session.ts
+async function runSession(s) {
+  const { systemPrompt, taskContent } = await import("./prompt.js");
+  const ctx = await repoContext(s.workspace);
+  const promptOf = (agent, toolbox2) => systemPrompt({
+    agentBody: agent.body,
+    repoFullName: s.repoFullName,
+    workspace: s.workspace,
+    branch: s.branch,
+    sandboxInfo: toolbox2.sandboxInfo,
+    referenceDocs: agent.referenceRoots,
+    instructions: ctx.instructions,
+    skills: { list: s.skills ?? [], via: skillAccess(toolbox2.definitions.map((d2) => d2.name)) }
+  });
+  const system = promptOf(s.agent, s.toolbox);
+  const emit2 = (e) => {
+    s.transcript.write(e);
+    s.onEvent?.(e);
+  };
+  const budget = new RunBudget(s.budgets);
+  const toolbox = s.delegation ? withDelegation(s.toolbox, true, {
+    settings: s.delegation,
+    root: s.toolbox,
+    client: s.client,
+    budget,
+    parentModel: s.model,
+    system: promptOf,
+    task: (prompt) => delegatedTask(prompt, ctx.text),
+    onEvent: emit2,
+    chain: [s.agent.name]
+  }) : s.toolbox;
+  const task = taskContent({ ...s.task, repoContext: ctx.text }, s.images);
+  s.transcript.write({
+    type: "start",
+    version: 1,
+    agent: s.agent.name,
+    model: s.model.id,
+    tools: toolbox.definitions.map((d2) => d2.name),
+    startSha: s.startSha,
+    system,
+    // The text only: the images' bytes would make the transcript megabytes long; their sizes say what was sent.
+    task: typeof task === "string" ? task : task[0].type === "text" ? task[0].text : "",
+    ...s.images?.fetched.length ? { images: s.images.fetched.map(describeImage) } : {}
+  });
+  const result = await runAgentLoop({
+    client: s.client,
+    model: s.model,
+    price: (u2) => costUsd(s.model, u2),
+    system,
+    task,
+    toolbox,
+    budget,
+    ...s.signal ? { signal: s.signal } : {},
+    onEvent: emit2
+  });
+  return { ...result, turns: budget.turns, usage: budget.usage, costUsd: budget.costUsd, toolCalls: budget.toolCalls };
+}
+function describeImage(f3, i) {
+  return f3.ok ? { n: i + 1, mediaType: f3.mediaType, bytes: f3.data.length, width: f3.width, height: f3.height } : { n: i + 1, skipped: f3.reason };
 }
 
 // src/session/skill-tool.ts
@@ -53716,6 +53948,13 @@ function agentSetup(agent, modelFlag, available) {
   if (tools.unavailable.length) consoleLogger.warning(`not available here, left out: ${tools.unavailable.join(", ")}`);
   return { model: chosen.model, tools };
 }
+function printEvent(e) {
+  if (e.type === "delegate") return void console.error(`  delegating to ${e.agent} (${e.model}): ${e.description}`);
+  const pad = e.agent ? "    " : "  ";
+  if (e.type === "tool")
+    console.error(`${pad}${e.name} ${JSON.stringify(e.input).slice(0, 100)}${e.result.isError ? " (error)" : ""}`);
+  if (e.type === "note") console.error(`${pad}${e.message}`);
+}
 function modelSettings(provider, replaying) {
   const apiKey = process.env.ANTHROPIC_API_KEY ?? "";
   if (!replaying && provider === "anthropic" && !apiKey) {
@@ -53759,7 +53998,8 @@ async function main(argv) {
   const { model, tools } = agentSetup(agent, recording?.model ?? values.model, [
     ...TOOL_NAMES,
     ...BASH_COMPANIONS,
-    ...extra.names
+    ...extra.names,
+    DELEGATION_TOOL
   ]);
   const git = createCommandManager({
     workTree: workspace,
@@ -53780,11 +54020,12 @@ async function main(argv) {
   const clientReady = recording ? Promise.resolve(replayClient(recording.messages)) : createModelClient(modelAccess);
   clientReady.catch(() => {
   });
+  const offered = recording ? recording.tools : tools.offered;
   const toolbox = await createToolbox({
     workspace,
-    tools: recording ? recording.tools : tools.offered,
+    tools: offered,
     extraTools: extra.tools,
-    readOnlyRoots: agent.referenceRoots,
+    readOnlyRoots: delegationRoots(agent, offered, catalog),
     sandbox: values.sandbox,
     env: process.env,
     log: (m2) => console.error(m2),
@@ -53824,11 +54065,10 @@ async function main(argv) {
     signal: cancel.signal,
     transcript,
     skills: extra.skills,
-    onEvent: (e) => {
-      if (e.type === "tool")
-        console.error(`  ${e.name} ${JSON.stringify(e.input).slice(0, 100)}${e.result.isError ? " (error)" : ""}`);
-      if (e.type === "note") console.error(`  ${e.message}`);
-    }
+    ...offered.includes(DELEGATION_TOOL) && {
+      delegation: { catalog, maxDepth: 1, onDelegated: (d2) => console.error(`  ${d2.line}`) }
+    },
+    onEvent: printEvent
   });
   await toolbox.close();
   const { status, diffSha256 } = await commitWork(git, {

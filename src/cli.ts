@@ -22,6 +22,7 @@ import { createModelClient, checkProviderSettings, providerSecrets } from './mod
 import { formatStatus, type StatusBlock } from './session/status.ts';
 import { runSession } from './session/session.ts';
 import { sessionTools } from './session/session-tools.ts';
+import { delegationRoots, DELEGATION_TOOL, type SessionEvent } from './session/delegate.ts';
 import type { LoopResult } from './session/loop.ts';
 import { readRecording, replayClient, type Recording } from './model/replay.ts';
 import type { ModelClient } from './model/client.ts';
@@ -177,6 +178,15 @@ function agentSetup(agent: AgentDefinition, modelFlag: string | undefined, avail
   return { model: chosen.model, tools };
 }
 
+/** One line on stderr per tool call, note and delegation; a delegated agent's lines indented under it. */
+function printEvent(e: SessionEvent): void {
+  if (e.type === 'delegate') return void console.error(`  delegating to ${e.agent} (${e.model}): ${e.description}`);
+  const pad = e.agent ? '    ' : '  ';
+  if (e.type === 'tool')
+    console.error(`${pad}${e.name} ${JSON.stringify(e.input).slice(0, 100)}${e.result.isError ? ' (error)' : ''}`);
+  if (e.type === 'note') console.error(`${pad}${e.message}`);
+}
+
 /** The model provider's settings from the environment, checked unless a recording answers instead. */
 function modelSettings(provider: Provider, replaying: boolean) {
   const apiKey = process.env.ANTHROPIC_API_KEY ?? '';
@@ -227,6 +237,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     ...TOOL_NAMES,
     ...BASH_COMPANIONS,
     ...extra.names,
+    DELEGATION_TOOL,
   ]);
 
   // The hardened git of the action: no hooks, no config the agent could have planted, no user HOME.
@@ -250,11 +261,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   // Started beside the toolbox; WebSearch waits for it. A replay answers from the recording and never searches.
   const clientReady = recording ? Promise.resolve(replayClient(recording.messages)) : createModelClient(modelAccess);
   clientReady.catch(() => {});
+  const offered = recording ? recording.tools : tools.offered;
   const toolbox = await createToolbox({
     workspace,
-    tools: recording ? recording.tools : tools.offered,
+    tools: offered,
     extraTools: extra.tools,
-    readOnlyRoots: agent.referenceRoots,
+    readOnlyRoots: delegationRoots(agent, offered, catalog),
     sandbox: values.sandbox as SandboxMode,
     env: process.env,
     log: (m) => console.error(m),
@@ -296,11 +308,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     signal: cancel.signal,
     transcript,
     skills: extra.skills,
-    onEvent: (e) => {
-      if (e.type === 'tool')
-        console.error(`  ${e.name} ${JSON.stringify(e.input).slice(0, 100)}${e.result.isError ? ' (error)' : ''}`);
-      if (e.type === 'note') console.error(`  ${e.message}`);
-    },
+    ...(offered.includes(DELEGATION_TOOL) && {
+      delegation: { catalog, maxDepth: 1, onDelegated: (d) => console.error(`  ${d.line}`) },
+    }),
+    onEvent: printEvent,
   });
   await toolbox.close();
   const { status, diffSha256 } = await commitWork(git, {

@@ -23,6 +23,7 @@ export const Input = {
   Provider: 'provider',
   McpConfig: 'mcp-config',
   CommitSigning: 'commit-signing',
+  MaxDelegationDepth: 'max-delegation-depth',
 } as const;
 
 export const Output = {

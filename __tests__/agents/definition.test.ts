@@ -126,13 +126,25 @@ describe('parseAgentFile: malformed files (message names file, field and fix)', 
   }
 });
 
+describe('built-in context-manager agent', () => {
+  const file = path.join(builtinDir, 'context-manager.md');
+  const def = parseAgentFile(file, readFileSync(file, 'utf8'), { confineTo: builtinDir, builtin: true });
+  test('is read-only, cheap and cannot delegate', () => {
+    assert.equal(def.name, 'context-manager');
+    assert.deepEqual(def.tools, ['Read', 'Glob', 'Grep'], 'no Agent: it cannot delegate');
+    assert.equal(def.model, 'haiku');
+    assert.match(def.body, /file path/);
+  });
+});
+
 describe('built-in backend-developer agent', () => {
   const file = path.join(builtinDir, 'backend-developer.md');
   const def = parseAgentFile(file, readFileSync(file, 'utf8'), { confineTo: builtinDir, builtin: true });
 
   test('parses with the expected frontmatter', () => {
     assert.equal(def.name, 'backend-developer');
-    assert.deepEqual(def.tools, ['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep']);
+    assert.deepEqual(def.tools, ['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep', 'Agent'], 'it delegates');
+    assert.match(def.body, /ask the `context-manager` agent \(Agent tool\)/);
     assert.equal(def.model, 'sonnet');
     assert.ok(def.description.length > 20);
     assert.equal(def.builtin, true);
@@ -209,7 +221,7 @@ describe('loadAgents', () => {
   test('default agentsDir is .claude/agents; the reference docs folder is not read as agents', async () => {
     const ws = await repo({ '.claude/agents/helper.md': agent('helper') });
     const cat = await loadAgents({ workspace: ws, builtinDir });
-    assert.deepEqual([...cat.agents.keys()].sort(), ['backend-developer', 'helper']);
+    assert.deepEqual([...cat.agents.keys()].sort(), ['backend-developer', 'context-manager', 'helper']);
     await rm(ws, { recursive: true });
   });
 
@@ -247,7 +259,7 @@ describe('loadAgents', () => {
       (e: unknown) =>
         e instanceof UserError &&
         e.message ===
-          'No agent named "frontend". Available: /backend-developer, /helper. Add .claude/agents/frontend.md to the repository to define it.',
+          'No agent named "frontend". Available: /backend-developer, /context-manager, /helper. Add .claude/agents/frontend.md to the repository to define it.',
     );
     assert.equal(findAgent(cat, 'HELPER').name, 'helper', 'case-insensitive');
     await rm(ws, { recursive: true });

@@ -457,7 +457,7 @@ describe('loadAgents over all three formats', () => {
       assert.equal(findAgent(cat, 'reviewer').body, '# Reviewer\n\nReview the change and list the problems you find.');
       assert.equal(findAgent(cat, 'backend-developer').body, 'gemini', 'a repository file shadows the built-in');
       assert.equal(findAgent(cat, 'implementer').body, 'first');
-      assert.equal(cat.agents.size, FILES.length + 1 /* backend-developer */);
+      assert.equal(cat.agents.size, FILES.length + 2 /* backend-developer, context-manager */);
       await rm(ws, { recursive: true });
     },
   );

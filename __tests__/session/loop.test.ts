@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
-import { runAgentLoop, type LoopOptions } from '../../src/session/loop.ts';
+import { runAgentLoop, RunBudget, type LoopOptions } from '../../src/session/loop.ts';
 import { resolveModel, costUsd } from '../../src/model/models.ts';
 import type { Toolbox, ToolResult } from '../../src/tools/index.ts';
 import {
@@ -374,4 +374,25 @@ test('a result with images is sent as a text block then image blocks in the same
   );
   server.assertNoViolations();
   assert.equal(result.status.status, 'COMPLETE');
+});
+
+test('loops sharing a RunBudget draw on it together: turns, cost and tool calls add up; the limit stops the next', async () => {
+  const budget = new RunBudget({ maxTurns: 3, maxCostUsd: 5, timeoutMs: 30_000 });
+  const first = await loop([tool('Read'), text(DONE)], { budget });
+  assert.equal(first.result.turns, 2);
+  assert.deepEqual([budget.turns, budget.toolCalls], [2, { Read: 1 }]);
+  assert.ok(Math.abs(budget.costUsd - first.result.costUsd) < 1e-12 && budget.costUsd > 0);
+  const second = await loop([tool('Grep'), text(DONE)], { budget });
+  assert.equal(second.result.turns, 1, "its own figures: one turn before the run's limit");
+  assert.equal(second.result.endedBy, 'max-turns');
+  assert.equal(second.result.status.blocker, 'budget: max-turns (3) reached');
+  assert.deepEqual([budget.turns, budget.toolCalls], [3, { Read: 1, Grep: 1 }]);
+  assert.equal(budget.usage.output_tokens, first.result.usage.output_tokens + second.result.usage.output_tokens);
+});
+
+test('statusOptional: a plain final answer ends the loop with its text, no repair turn', async () => {
+  const { result, server } = await loop([text('The routes are in src/routes.')], { statusOptional: true });
+  assert.equal(server.requests.length, 1);
+  assert.equal(result.status.status, 'COMPLETE');
+  assert.equal(result.lastText, 'The routes are in src/routes.');
 });

@@ -43,6 +43,8 @@ export interface Config {
   readonly mcpConfig: string;
   /** 'auto': GitHub's commit API (signed) when it can carry the change, else git push; 'api' or 'git' only. */
   readonly commitSigning: CommitSigning;
+  /** How deep the Agent tool may delegate: 0 = never, 1 = the command's agent may, its sub-agents may not. */
+  readonly maxDelegationDepth: number;
 }
 
 function list(name: string): string[] {
@@ -125,5 +127,6 @@ export function readConfig(): Config {
     provider,
     mcpConfig: core.getInput(Input.McpConfig),
     commitSigning: oneOf<CommitSigning>(Input.CommitSigning, ['auto', 'api', 'git'], 'auto'),
+    maxDelegationDepth: Math.floor(number(Input.MaxDelegationDepth, 1, 0)),
   };
 }

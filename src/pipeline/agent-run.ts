@@ -9,6 +9,7 @@ import type { LoopResult } from '../session/loop.ts';
 import type { ModelInfo } from '../model/models.ts';
 import { createModelClient, providerModelId } from '../model/provider.ts';
 import { fetchThreadImages, runSession } from '../session/session.ts';
+import { delegationRoots, DELEGATION_TOOL, type SessionEvent } from '../session/delegate.ts';
 import { sessionTools, type SessionTools } from '../session/session-tools.ts';
 import type { StatusBlock } from '../session/status.ts';
 import type { Repository } from '../git/index.ts';
@@ -105,7 +106,7 @@ export async function runAgent(
   const clientReady = createModelClient(modelAccess);
   clientReady.catch(() => {});
   const webSearch = webSearchBackend(cfg.provider, model, clientReady);
-  const { mcpStarting, opening } = openTools(run, agent, extra, credentials, webSearch);
+  const { mcpStarting, opening } = openTools(run, agent, catalog, extra, credentials, webSearch);
   let mcp: McpSetup | undefined;
   let offered: readonly string[] = [];
   try {
@@ -127,28 +128,17 @@ export async function runAgent(
       signal: run.cancelled,
       transcript,
       skills: extra.skills,
-      onEvent: (e) => {
-        if (e.type === 'tool') run.channel.progress.tool(e.name, summarizeInput(e.input));
-        if (e.type === 'tool') web.record(e);
-        if (e.type === 'note') run.log.info(redact(e.message));
-        if (e.type === 'response') run.log.info(redact(`turn ${e.turn}: ${e.stopReason}`));
-      },
+      ...(offered.includes(DELEGATION_TOOL) && {
+        delegation: { catalog, maxDepth: cfg.maxDelegationDepth, onDelegated: (d) => run.footer.push(d.line) },
+      }),
+      onEvent: sessionEvents(run, web),
     });
   } catch (e) {
     if (!(e instanceof UserError)) run.log.debug(String((e as Error).stack));
     // A toolbox that did open is closed by the caller, whatever failed beside it (its proxy would keep the process alive).
     toolbox ??= (await opening.catch(() => undefined))?.toolbox;
     mcp ??= await mcpStarting.catch(() => undefined);
-    result = {
-      status: errorStatus('The agent could not start.', redact(errorMessage(e))),
-      endedBy: 'api-error',
-      turns: 0,
-      toolCalls: {},
-      usage: run.figures.usage,
-      costUsd: 0,
-      durationMs: 0,
-      lastText: '',
-    };
+    result = notStarted(run, e);
   }
   await restoreGit();
   run.footer.push(...web.lines());
@@ -164,6 +154,34 @@ export async function runAgent(
   return { result, toolbox, offered, transcript, mcp };
 }
 
+/** The result of a run whose agent could not start (the toolbox, the thread or the model client failed). */
+function notStarted(run: Run, e: unknown): LoopResult {
+  return {
+    status: errorStatus('The agent could not start.', run.redact(errorMessage(e))),
+    endedBy: 'api-error',
+    turns: 0,
+    toolCalls: {},
+    usage: run.figures.usage,
+    costUsd: 0,
+    durationMs: 0,
+    lastText: '',
+  };
+}
+
+/** The session's events as the run shows them: the progress checklist, the log, the web-use tally. */
+function sessionEvents(run: Run, web: ReturnType<typeof webUse>): (e: SessionEvent) => void {
+  const { redact } = run;
+  return (e) => {
+    if (e.type === 'delegate') run.log.info(redact(`delegating to ${e.agent} (${e.model}): ${e.description}`));
+    // A delegated agent's events carry its name: "context-manager: Read src/app.ts".
+    const who = e.type !== 'delegate' && e.agent ? `${e.agent}: ` : '';
+    if (e.type === 'tool') run.channel.progress.tool(e.name, who + summarizeInput(e.input));
+    if (e.type === 'tool') web.record(e);
+    if (e.type === 'note') run.log.info(redact(who + e.message));
+    if (e.type === 'response') run.log.info(redact(`${who}turn ${e.turn}: ${e.stopReason}`));
+  };
+}
+
 /**
  * The MCP servers start beside the thread and the model client (they need no GitHub and no model); the toolbox takes
  * their tools once they are up, so what the agent is offered is decided then, among every name the run has.
@@ -171,6 +189,7 @@ export async function runAgent(
 function openTools(
   run: Run,
   agent: AgentDefinition,
+  catalog: AgentCatalog,
   session: SessionTools,
   credentials: CredentialFiles,
   webSearch: WebSearchBackend,
@@ -184,7 +203,10 @@ function openTools(
   });
   const opening = mcpStarting.then(async (m) => {
     const mcpNames = m.offer(undefined);
-    const offered = agentTools(run, agent, [...TOOL_NAMES, ...BASH_COMPANIONS, ...session.names, ...mcpNames]);
+    // The Agent tool (delegation, session/delegate.ts) exists unless max-delegation-depth is 0.
+    const delegation = run.cfg.maxDelegationDepth > 0 ? [DELEGATION_TOOL] : [];
+    const available = [...TOOL_NAMES, ...BASH_COMPANIONS, ...session.names, ...delegation, ...mcpNames];
+    const offered = agentTools(run, agent, available);
     // A built-in agent gets every server the repository or workflow configured (within allowed-tools): its tools line
     // names the built-ins only because it cannot know the servers.
     if (agent.builtin) offered.push(...offeredTools({ tools: null }, mcpNames, run.cfg.allowedTools).offered);
@@ -193,7 +215,8 @@ function openTools(
       tools: offered,
       extraTools: [...session.tools, ...m.tools],
       secrets: [...credentials.secrets, ...m.secrets],
-      readOnlyRoots: agent.referenceRoots,
+      // A sub-agent's reference documents are readable too.
+      readOnlyRoots: delegationRoots(agent, offered, catalog),
       allowWorkflowChanges: run.cfg.allowWorkflowChanges,
       webSearch,
     });
@@ -226,7 +249,7 @@ async function threadTask(run: Run) {
 /** One line for the progress checklist: the path, command or pattern a tool call is about. */
 function summarizeInput(input: unknown): string {
   const i = (input ?? {}) as Record<string, unknown>;
-  const v = i.file_path ?? i.command ?? i.pattern ?? i.url ?? i.query ?? '';
+  const v = i.file_path ?? i.command ?? i.pattern ?? i.url ?? i.query ?? i.subagent_type ?? '';
   // Strings as they are; anything else the model sent (a number, a mapping) as JSON, not "[object Object]".
   return (typeof v === 'string' ? v : JSON.stringify(v)).split('\n', 1)[0]!;
 }

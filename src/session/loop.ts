@@ -33,7 +33,43 @@ export type LoopEvent =
   | { type: 'tool'; turn: number; name: string; input: unknown; result: ToolResult; ms: number }
   | { type: 'note'; message: string };
 
-export interface LoopOptions {
+/** A run's limits: model turns, US dollars and wall time. */
+export interface BudgetLimits {
+  readonly maxTurns: number;
+  readonly maxCostUsd: number;
+  readonly timeoutMs: number;
+}
+
+/**
+ * What a run may spend and has spent, shared by its agent loop and the loops it delegates to (the Agent tool): every
+ * loop charges its turns, tokens, cost and tool calls here and stops when a limit is reached, so a sub-agent draws on
+ * the run's budgets and is cut off like the agent that called it. The clock starts when the budget is made.
+ */
+export class RunBudget implements BudgetLimits {
+  readonly maxTurns: number;
+  readonly maxCostUsd: number;
+  readonly timeoutMs: number;
+  /** Aborts when timeoutMs have passed since the budget was made. */
+  readonly deadline: AbortSignal;
+  turns = 0;
+  costUsd = 0;
+  readonly usage: Usage = {
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+  };
+  readonly toolCalls: Record<string, number> = {};
+
+  constructor(limits: BudgetLimits) {
+    this.maxTurns = limits.maxTurns;
+    this.maxCostUsd = limits.maxCostUsd;
+    this.timeoutMs = limits.timeoutMs;
+    this.deadline = AbortSignal.timeout(limits.timeoutMs);
+  }
+}
+
+interface LoopBase {
   readonly client: ModelClient;
   readonly model: LoopModel;
   /** USD cost of one response's usage, from the model's prices (long-prompt pricing is per request). */
@@ -42,9 +78,6 @@ export interface LoopOptions {
   /** The first user message: text, or text and image blocks (the thread's images). */
   readonly task: string | readonly ContentBlockParam[];
   readonly toolbox: Toolbox;
-  readonly maxTurns: number;
-  readonly maxCostUsd: number;
-  readonly timeoutMs: number;
   /** Cancellation from outside (a cancelled job). */
   readonly signal?: AbortSignal;
   readonly onEvent?: (e: LoopEvent) => void;
@@ -52,7 +85,18 @@ export interface LoopOptions {
   readonly maxTokens?: number;
   /** Times a turn is retried after a connection or mid-stream failure, on top of the SDK's own HTTP retries. */
   readonly streamRetries?: number;
+  /**
+   * A delegated agent may end with a plain answer: its text is the result and no STATUS block is asked for (a repair
+   * turn would cost a turn and replace the answer by the bare block).
+   */
+  readonly statusOptional?: boolean;
 }
+
+/**
+ * The loop's options: its limits, or the run's shared budget (a delegated loop draws on its caller's). The result's
+ * figures are this loop's own either way; the budget holds the run's totals.
+ */
+export type LoopOptions = LoopBase & (BudgetLimits | { readonly budget: RunBudget });
 
 export interface LoopResult {
   readonly status: StatusBlock;
@@ -152,13 +196,15 @@ function isRetryableStreamError(e: unknown): boolean {
 /** One run of the loop: its options and what it has spent and said so far, shared by the steps below. */
 interface Run {
   readonly o: LoopOptions;
+  /** The run's budget: this loop's own, or shared with the loop that delegated to it. */
+  readonly budget: RunBudget;
   readonly started: number;
   /** Running totals, returned as they are in the result. */
   readonly usage: Usage;
   readonly toolCalls: Record<string, number>;
   /** The conversation so far; old tool results are cleared in place when the context fills up. */
   readonly messages: MessageParam[];
-  /** The run's own time budget, apart from the caller's cancellation. */
+  /** The run's time budget (the budget's deadline), apart from the caller's cancellation. */
   readonly timeout: AbortSignal;
   /** Either of the two: what every request and tool call is given. */
   readonly signal: AbortSignal;
@@ -178,6 +224,7 @@ export async function runAgentLoop(o: LoopOptions): Promise<LoopResult> {
     for (;;) {
       checkBudgets(run);
       run.turns++;
+      run.budget.turns++;
       let message: Message;
       try {
         message = await request(run);
@@ -203,9 +250,11 @@ export async function runAgentLoop(o: LoopOptions): Promise<LoopResult> {
 }
 
 function startRun(o: LoopOptions): Run {
-  const timeout = AbortSignal.timeout(o.timeoutMs);
+  const budget = 'budget' in o ? o.budget : new RunBudget(o);
+  const timeout = budget.deadline;
   return {
     o,
+    budget,
     started: Date.now(),
     usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
     toolCalls: {},
@@ -249,14 +298,15 @@ function errorResult(run: Run, endedBy: EndedBy, blocker: string, summary?: stri
 
 /** Cancellation or the timeout, as the stop to end the run with; null while neither happened. */
 function stopReason(run: Run): BudgetStop | null {
-  const { o } = run;
-  if (o.signal?.aborted)
-    return new BudgetStop('cancelled', `cancelled: ${errorMessage(o.signal.reason ?? 'the job was cancelled')}`);
+  const { o, budget } = run;
+  // The timeout first: a delegated loop's `signal` is its caller's, which the same deadline aborts too.
   if (run.timeout.aborted)
     return new BudgetStop(
       'timeout',
-      `budget: timeout-minutes (${(o.timeoutMs / 60_000).toFixed(2).replace(/\.?0+$/, '')} min) reached`,
+      `budget: timeout-minutes (${(budget.timeoutMs / 60_000).toFixed(2).replace(/\.?0+$/, '')} min) reached`,
     );
+  if (o.signal?.aborted)
+    return new BudgetStop('cancelled', `cancelled: ${errorMessage(o.signal.reason ?? 'the job was cancelled')}`);
   return null;
 }
 
@@ -264,10 +314,13 @@ function stopReason(run: Run): BudgetStop | null {
 function checkBudgets(run: Run): void {
   const stop = stopReason(run);
   if (stop) throw stop;
-  const { o } = run;
-  if (run.turns >= o.maxTurns) throw new BudgetStop('max-turns', `budget: max-turns (${o.maxTurns}) reached`);
-  if (run.cost >= o.maxCostUsd) {
-    throw new BudgetStop('max-cost', `budget: max-cost-usd ($${o.maxCostUsd}) reached ($${run.cost.toFixed(4)} spent)`);
+  const b = run.budget;
+  if (b.turns >= b.maxTurns) throw new BudgetStop('max-turns', `budget: max-turns (${b.maxTurns}) reached`);
+  if (b.costUsd >= b.maxCostUsd) {
+    throw new BudgetStop(
+      'max-cost',
+      `budget: max-cost-usd ($${b.maxCostUsd}) reached ($${b.costUsd.toFixed(4)} spent)`,
+    );
   }
 }
 
@@ -303,12 +356,15 @@ async function request(run: Run): Promise<Message> {
 function recordResponse(run: Run, message: Message): string {
   const { o } = run;
   addUsage(run.usage, message.usage);
-  run.cost += o.price({
+  addUsage(run.budget.usage, message.usage);
+  const cost = o.price({
     input_tokens: message.usage.input_tokens ?? 0,
     output_tokens: message.usage.output_tokens ?? 0,
     cache_creation_input_tokens: message.usage.cache_creation_input_tokens ?? 0,
     cache_read_input_tokens: message.usage.cache_read_input_tokens ?? 0,
   });
+  run.cost += cost;
+  run.budget.costUsd += cost;
   const text = textOf(message.content);
   if (text) run.lastText = text;
   o.onEvent?.({
@@ -376,6 +432,8 @@ async function answer(run: Run, message: Message, text: string): Promise<LoopRes
       // end_turn, stop_sequence: the agent is done and must have said how it went.
       const status = parseStatus(text);
       if (status) return finish(run, status, 'status');
+      if (o.statusOptional)
+        return finish(run, { status: 'COMPLETE', summary: text.split('\n', 1)[0]!, files: [] }, 'status');
       if (run.repaired) {
         return errorResult(
           run,
@@ -399,12 +457,15 @@ async function runTools(run: Run, calls: Anthropic.Messages.ToolUseBlock[]): Pro
   const runOne = async (i: number): Promise<void> => {
     const call = calls[i]!;
     run.toolCalls[call.name] = (run.toolCalls[call.name] ?? 0) + 1;
+    run.budget.toolCalls[call.name] = (run.budget.toolCalls[call.name] ?? 0) + 1;
     const t0 = Date.now();
     const result = await o.toolbox.run(call.name, call.input, run.signal);
     // A tool's own model requests (WebSearch) count like a turn's: in the usage and against max-cost-usd.
     if (result.spent) {
       addUsage(run.usage, result.spent.usage);
+      addUsage(run.budget.usage, result.spent.usage);
       run.cost += result.spent.costUsd;
+      run.budget.costUsd += result.spent.costUsd;
     }
     o.onEvent?.({ type: 'tool', turn: run.turns, name: call.name, input: call.input, result, ms: Date.now() - t0 });
     results[i] = {

@@ -6,7 +6,8 @@ import { fetchImages, type ImageAccess } from '../github/images.ts';
 import { errorMessage } from '../errors.ts';
 import { repoContext, type Skill } from '../repo-context/index.ts';
 import { skillAccess } from './project-prompt.ts';
-import { runAgentLoop, type LoopEvent, type LoopOptions, type LoopResult } from './loop.ts';
+import { runAgentLoop, RunBudget, type BudgetLimits, type LoopOptions, type LoopResult } from './loop.ts';
+import { delegatedTask, withDelegation, type DelegationSettings, type SessionEvent } from './delegate.ts';
 import type { Toolbox } from '../tools/index.ts';
 import type { Transcript } from './transcript.ts';
 
@@ -23,10 +24,13 @@ export interface SessionInput {
   readonly task: Omit<TaskInput, 'repoContext'>;
   /** The thread's images, fetched beforehand ({@link fetchThreadImages}); none when absent. */
   readonly images?: TaskImages;
-  readonly budgets: Pick<LoopOptions, 'maxTurns' | 'maxCostUsd' | 'timeoutMs'>;
+  readonly budgets: BudgetLimits;
   readonly signal?: AbortSignal;
   readonly transcript: Transcript;
-  readonly onEvent?: (e: LoopEvent) => void;
+  /** Events of the loop and of delegated agents' loops (tagged with the agent), and delegations starting. */
+  readonly onEvent?: (e: SessionEvent) => void;
+  /** The Agent tool's catalogue and depth, when the agent is offered it; absent = the agent cannot delegate. */
+  readonly delegation?: DelegationSettings;
   /** The repository's skills (session-tools.ts finds them), listed in the system prompt. */
   readonly skills?: readonly Skill[];
 }
@@ -37,43 +41,64 @@ export async function runSession(s: SessionInput): Promise<LoopResult> {
   // HTML parsers, GitHub's sanitizer allowlist: ~850 KB) would cost every run that stops early ~0.1 s to parse.
   const { systemPrompt, taskContent } = await import('./prompt.ts');
   const ctx = await repoContext(s.workspace);
-  const system = systemPrompt({
-    agentBody: s.agent.body,
-    repoFullName: s.repoFullName,
-    workspace: s.workspace,
-    branch: s.branch,
-    sandboxInfo: s.toolbox.sandboxInfo,
-    referenceDocs: s.agent.referenceRoots,
-    instructions: ctx.instructions,
-    skills: { list: s.skills ?? [], via: skillAccess(s.toolbox.definitions.map((d) => d.name)) },
-  });
+  // The command's agent's system prompt, and a delegated agent's with its own body and its own toolbox.
+  const promptOf = (agent: AgentDefinition, toolbox: Toolbox): string =>
+    systemPrompt({
+      agentBody: agent.body,
+      repoFullName: s.repoFullName,
+      workspace: s.workspace,
+      branch: s.branch,
+      sandboxInfo: toolbox.sandboxInfo,
+      referenceDocs: agent.referenceRoots,
+      instructions: ctx.instructions,
+      skills: { list: s.skills ?? [], via: skillAccess(toolbox.definitions.map((d) => d.name)) },
+    });
+  const system = promptOf(s.agent, s.toolbox);
+  const emit = (e: SessionEvent): void => {
+    s.transcript.write(e);
+    s.onEvent?.(e);
+  };
+  // The run's budgets, shared with every delegated loop: the clock starts here, as the loop's did.
+  const budget = new RunBudget(s.budgets);
+  const toolbox = s.delegation
+    ? withDelegation(s.toolbox, true, {
+        settings: s.delegation,
+        root: s.toolbox,
+        client: s.client,
+        budget,
+        parentModel: s.model,
+        system: promptOf,
+        task: (prompt) => delegatedTask(prompt, ctx.text),
+        onEvent: emit,
+        chain: [s.agent.name],
+      })
+    : s.toolbox;
   const task = taskContent({ ...s.task, repoContext: ctx.text }, s.images);
   s.transcript.write({
     type: 'start',
     version: 1,
     agent: s.agent.name,
     model: s.model.id,
-    tools: s.toolbox.definitions.map((d) => d.name),
+    tools: toolbox.definitions.map((d) => d.name),
     startSha: s.startSha,
     system,
     // The text only: the images' bytes would make the transcript megabytes long; their sizes say what was sent.
     task: typeof task === 'string' ? task : task[0]!.type === 'text' ? task[0]!.text : '',
     ...(s.images?.fetched.length ? { images: s.images.fetched.map(describeImage) } : {}),
   });
-  return runAgentLoop({
+  const result = await runAgentLoop({
     client: s.client,
     model: s.model,
     price: (u) => costUsd(s.model, u),
     system,
     task,
-    toolbox: s.toolbox,
-    ...s.budgets,
+    toolbox,
+    budget,
     ...(s.signal ? { signal: s.signal } : {}),
-    onEvent: (e) => {
-      s.transcript.write(e);
-      s.onEvent?.(e);
-    },
+    onEvent: emit,
   });
+  // The run's figures: the loop's own and its delegated agents'.
+  return { ...result, turns: budget.turns, usage: budget.usage, costUsd: budget.costUsd, toolCalls: budget.toolCalls };
 }
 
 /**

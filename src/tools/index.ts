@@ -29,7 +29,7 @@ import { Shell } from './shell.ts';
 import { writeTool } from './write.ts';
 import { Workspace } from './workspace.ts';
 
-import { TOOL_NAMES } from '../constants.ts';
+import { BASH_COMPANIONS, TOOL_NAMES } from '../constants.ts';
 export { TOOL_NAMES };
 export type { Tool, ToolDefinition, ToolName } from './schema.ts';
 export { defineTool } from './schema.ts';
@@ -108,6 +108,14 @@ export interface Toolbox {
     command: string,
     opts?: { timeoutMs?: number; signal?: AbortSignal; maxOutputChars?: number },
   ): Promise<CommandResult>;
+  /**
+   * A view of this toolbox offering the tools named in `tools` among those this toolbox offers, and `extraTools`
+   * named in `tools` (one of the same name replaces this toolbox's). It shares everything else: the workspace and its
+   * confinement, the sandbox and its proxy, the files Read so far, the masking, the running processes. A delegated
+   * agent works in one, so a sub-agent never starts a second sandbox nor gains a built-in tool the run lacks.
+   * Closing a view closes nothing: the toolbox it came from owns what it shares.
+   */
+  view(tools: readonly string[], extraTools?: readonly Tool<ToolContext>[]): Toolbox;
   /** Kills any running Bash process group and stops the domain proxy. */
   close(): Promise<void>;
 }
@@ -163,11 +171,7 @@ export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
     WebFetch: [webFetchTool({ allowedDomains: opts.allowedDomains })],
     WebSearch: [webSearchTool({ allowedDomains: opts.allowedDomains, backend: opts.webSearch })],
   };
-  const tools: Tool<SearchContext>[] = [
-    ...TOOL_NAMES.filter((n) => offered.has(n)).flatMap((n) => all[n]),
-    ...(opts.extraTools ?? []).filter((t) => offered.has(t.definition.name)),
-  ];
-  const byName = new Map<string, Tool<SearchContext>>(tools.map((t) => [t.definition.name, t]));
+  const builtins = TOOL_NAMES.filter((n) => offered.has(n)).flatMap((n) => all[n]);
   const seen = new Map<string, FileVersion>();
   // A secret that reached a file or an output anyway (committed by mistake, printed by a tool) is masked here, before
   // the model — and the transcript, which records what the model saw — can carry it anywhere.
@@ -181,9 +185,45 @@ export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
   // Its start-up (tens of milliseconds) overlaps the model's first answer instead of delaying the first Glob/Grep.
   if (offered.has('Glob') || offered.has('Grep')) matcher.warm();
 
+  const shared: Shared = { workspace, seen, rg, matcher, mask: masked, sandbox, running, exec, shell };
+  return toolboxOf(shared, [...builtins, ...(opts.extraTools ?? [])], opts.tools, true);
+}
+
+/** What a toolbox and its views share. */
+interface Shared {
+  readonly workspace: Workspace;
+  readonly seen: Map<string, FileVersion>;
+  readonly rg: string | null;
+  readonly matcher: ReturnType<typeof createMatcher>;
+  readonly mask: (r: ToolResult) => ToolResult;
+  readonly sandbox: Sandbox | null;
+  readonly running: Set<() => void>;
+  /** Bash's working directory and background commands; closed with the owner. */
+  readonly shell: Shell | null;
+  readonly exec: (
+    command: string,
+    o: { timeoutMs?: number; signal?: AbortSignal; maxOutputChars?: number },
+  ) => Promise<CommandResult>;
+}
+
+/**
+ * The toolbox over `shared` offering the `candidates` that `names` names, in the candidates' order. `owner`: closing
+ * it closes the shared sandbox, matcher and processes (a view's close does nothing).
+ */
+function toolboxOf(
+  shared: Shared,
+  candidates: readonly Tool<SearchContext>[],
+  names: readonly string[],
+  owner: boolean,
+): Toolbox {
+  const { workspace, seen, rg, matcher, mask: masked, sandbox, running, exec, shell } = shared;
+  // BashOutput and KillShell come with Bash, never alone.
+  const wanted = new Set(names.includes('Bash') ? [...names, ...BASH_COMPANIONS] : names);
+  const tools = candidates.filter((t) => wanted.has(t.definition.name));
+  const byName = new Map<string, Tool<SearchContext>>(tools.map((t) => [t.definition.name, t]));
   return {
     definitions: tools.map((t) => t.definition),
-    sandboxInfo: sandbox?.info ?? 'off (Bash not offered)',
+    sandboxInfo: (byName.has('Bash') && sandbox?.info) || 'off (Bash not offered)',
     isReadOnly: (name) => byName.get(name)?.readOnly ?? false,
     async run(name, input, signal) {
       const tool = byName.get(name);
@@ -201,7 +241,12 @@ export async function createToolbox(opts: ToolboxOptions): Promise<Toolbox> {
       }
     },
     runCommand: (command, o = {}) => exec(command, o),
+    view: (names, extra = []) => {
+      const replaced = new Set(extra.map((t) => t.definition.name));
+      return toolboxOf(shared, [...tools.filter((t) => !replaced.has(t.definition.name)), ...extra], names, false);
+    },
     async close() {
+      if (!owner) return;
       shell?.close();
       for (const kill of running) kill();
       await Promise.all([sandbox?.close(), matcher.close()]);

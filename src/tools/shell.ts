@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { MAX_RESULT_CHARS, ToolError } from './result.ts';
-import type { BackgroundCommand, CommandResult } from './sandbox.ts';
+import { shellQuote, type BackgroundCommand, type CommandResult } from './sandbox.ts';
 import { inside } from './workspace.ts';
 
 /** Background commands that may run at once. */
@@ -39,11 +39,6 @@ interface Job {
   readonly out: { unread: string; dropped: number };
   state: 'running' | 'ended' | 'killed';
   exit?: { exitCode: number | null; signal: string | null; error?: string };
-}
-
-/** A string as one single-quoted shell word. */
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 export class Shell {
